@@ -1,0 +1,177 @@
+"""Run the selected rules over one module: the single entry point the CLI and the
+language server share.
+
+A module is parsed once and modelled once; rules query the shared model. Source
+positions (a full extra pass in libcst) are computed only when something is
+reported. A rule that raises is logged with the file and rule name and its result
+dropped; the other rules still report.
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from .diagnostics import Diagnostic, Position, Severity, Span
+from .noqa import find_suppressions
+from .rules import Finding, Rule, all_rules
+from .semantic import Analysis, ProjectIndex
+
+log = logging.getLogger(__name__)
+
+
+class UnknownRuleError(ValueError):
+    pass
+
+
+def select_rules(
+    select: Iterable[str] | None = None,
+    ignore: Iterable[str] | None = None,
+    extend_select: Iterable[str] | None = None,
+) -> tuple[type[Rule], ...]:
+    """Rules matching `select` (codes, prefixes like `SQA1`, or `ALL`) minus `ignore`.
+
+    Raises UnknownRuleError naming any selector that matches no rule.
+    """
+    rules = all_rules()
+
+    def matching(selector: str) -> list[type[Rule]]:
+        wanted = selector.strip().upper()
+        if wanted == "ALL":
+            return list(rules)
+        found = [r for r in rules if r.code.startswith(wanted) or r.name == selector.strip()]
+        if not found:
+            known = ", ".join(r.code for r in rules)
+            raise UnknownRuleError(f"unknown rule code {selector!r} (known rules: {known})")
+        return found
+
+    chosen: list[type[Rule]] = []
+    for selector in list(select if select is not None else ["ALL"]) + list(extend_select or []):
+        chosen.extend(r for r in matching(selector) if r not in chosen)
+    dropped = {r for selector in (ignore or []) for r in matching(selector)}
+    return tuple(r for r in rules if r in chosen and r not in dropped)
+
+
+@dataclass
+class CheckResult:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    problem: str | None = None  # why the module could not be checked
+    suppressed: list[Diagnostic] = field(default_factory=list)
+
+
+def parse(source: str) -> cst.Module:
+    """Parse, turning a failure into one clear line with the right position."""
+    try:
+        return cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:
+        libcst_error = exc
+    # libcst's native parser reports positions loosely; on this (rare) path ask
+    # CPython's parser, which names the exact place, and fall back to libcst's word.
+    try:
+        compile(source, "<source>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as exc:
+        column = f", column {exc.offset}" if exc.offset else ""
+        raise SyntaxError(f"syntax error at line {exc.lineno}{column}: {exc.msg}") from None
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    first_line = libcst_error.message.strip().splitlines()[0]
+    raise SyntaxError(f"syntax error near line {libcst_error.raw_line}: {first_line}")
+
+
+def check_source(
+    source: str,
+    path: Path | None = None,
+    *,
+    rules: Sequence[type[Rule]] | None = None,
+    project: ProjectIndex | None = None,
+    severity: Mapping[str, Severity] | None = None,
+    with_fixes: bool = True,
+    stamp: object = None,
+) -> CheckResult:
+    try:
+        module = parse(source)
+    except SyntaxError as exc:
+        return CheckResult(problem=str(exc))
+    except RecursionError:
+        return CheckResult(problem="too deeply nested to analyse")
+    return check_module(
+        module,
+        source,
+        path,
+        rules=rules,
+        project=project,
+        severity=severity,
+        with_fixes=with_fixes,
+        stamp=stamp,
+    )
+
+
+def check_module(
+    module: cst.Module,
+    source: str,
+    path: Path | None = None,
+    *,
+    rules: Sequence[type[Rule]] | None = None,
+    project: ProjectIndex | None = None,
+    severity: Mapping[str, Severity] | None = None,
+    with_fixes: bool = True,
+    stamp: object = None,
+) -> CheckResult:
+    try:
+        analysis = Analysis(module, path, project)
+    except RecursionError:
+        return CheckResult(problem="too deeply nested to analyse")
+    if project is not None and path is not None:
+        project.remember(path, analysis.model, stamp)
+    reported: list[tuple[Rule, Finding]] = []
+    for rule_class in rules if rules is not None else all_rules():
+        rule = rule_class()
+        try:
+            findings = list(rule.check(analysis))
+        except Exception:
+            log.exception("rule %s (%s) failed on %s", rule.code, rule.name, path or "<source>")
+            continue
+        reported.extend((rule, finding) for finding in findings)
+    result = CheckResult()
+    if not reported:
+        return result
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    suppressions = find_suppressions(source)
+    seen: set[tuple[str, Span]] = set()
+    for rule, finding in reported:
+        code_range = positions[finding.node]
+        span = Span(
+            Position(code_range.start.line, code_range.start.column),
+            Position(code_range.end.line, code_range.end.column),
+        )
+        if (rule.code, span) in seen:
+            continue
+        seen.add((rule.code, span))
+        fix = None
+        if with_fixes:
+            try:
+                fix = rule.fix(source, span, finding)
+            except Exception:
+                log.exception("fix for %s failed on %s", rule.code, path or "<source>")
+        diagnostic = Diagnostic(
+            code=rule.code,
+            name=rule.name,
+            message=finding.message,
+            span=span,
+            severity=(severity or {}).get(rule.code, rule.default_severity),
+            url=rule.url(),
+            fix=fix,
+        )
+        suppression = suppressions.get(span.start.line)
+        if suppression is not None and suppression.covers(rule.code):
+            result.suppressed.append(diagnostic)
+        else:
+            result.diagnostics.append(diagnostic)
+    result.diagnostics.sort(key=lambda d: (d.span.start, d.code))
+    return result

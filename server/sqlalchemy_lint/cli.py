@@ -1,0 +1,140 @@
+"""`sqlalchemy-lint`: check files, explain rules, or run the language server.
+
+Exit status of `check`: 0 clean, 1 findings, 2 usage errors or files that could
+not be checked (each reported on stderr; the other files are still checked).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from . import __version__
+from .checker import UnknownRuleError, check_source, select_rules
+from .discovery import discover
+from .output import FileReport, display_path, use_colour, write_json, write_text
+from .rules import Rule, all_rules, rule_by_code
+from .semantic import ProjectIndex
+from .sources import UnreadableSource, read_source
+
+EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
+
+
+def _codes(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sqlalchemy-lint",
+        description="Find SQLAlchemy resource misuse: leaked connections and sessions, "
+        "engines created per request.",
+    )
+    parser.add_argument("--version", action="version", version=f"sqlalchemy-lint {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = commands.add_parser("check", help="check files and directories")
+    check.add_argument("paths", nargs="*", type=Path, default=[Path(".")], metavar="PATH")
+    check.add_argument("--select", type=_codes, help="rule codes or prefixes to enable")
+    check.add_argument("--ignore", type=_codes, default=[], help="rule codes to disable")
+    check.add_argument("--extend-select", type=_codes, default=[], help=argparse.SUPPRESS)
+    check.add_argument("--format", choices=["text", "json"], default="text")
+    check.add_argument(
+        "--exit-zero", action="store_true", help="exit with 0 even when problems are found"
+    )
+    check.add_argument("--no-color", action="store_true", help="never colour the output")
+
+    rule = commands.add_parser("rule", help="show a rule's documentation")
+    rule.add_argument("code", nargs="?", help="rule code or name, e.g. SQA101")
+    rule.add_argument("--all", action="store_true", help="list every rule")
+
+    return parser
+
+
+def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        rules = select_rules(args.select, args.ignore, args.extend_select)
+    except UnknownRuleError as exc:
+        err.write(f"sqlalchemy-lint: error: {exc}\n")
+        return EXIT_ERROR
+    files, missing = discover(args.paths)
+    failed = 0
+    for path, reason in missing:
+        err.write(f"{display_path(path)}: error: {reason}\n")
+        failed += 1
+    project = ProjectIndex()
+    reports: list[FileReport] = []
+    for path in files:
+        try:
+            source = read_source(path)
+        except UnreadableSource as exc:
+            err.write(f"{display_path(path)}: error: {exc}\n")
+            failed += 1
+            continue
+        result = check_source(source.text, path, rules=rules, project=project)
+        if result.problem is not None:
+            err.write(f"{display_path(path)}: error: {result.problem}\n")
+            failed += 1
+            continue
+        if result.diagnostics:
+            reports.append(FileReport(path, result.diagnostics))
+    found = sum(len(r.diagnostics) for r in reports)
+    if args.format == "json":
+        write_json(reports, out)
+    else:
+        write_text(reports, out, colour=not args.no_color and use_colour(out))
+        _write_summary(out, found, len(files), failed)
+    if failed or missing:
+        return EXIT_ERROR
+    if found and not args.exit_zero:
+        return EXIT_FOUND
+    return EXIT_CLEAN
+
+
+def _write_summary(out: TextIO, found: int, checked: int, failed: int) -> None:
+    if found:
+        noun = "problem" if found == 1 else "problems"
+        out.write(f"Found {found} {noun} in {checked} checked file{'s' * (checked != 1)}.\n")
+    elif not failed:
+        out.write("All checks passed!\n")
+    if failed:
+        out.write(f"{failed} file{'s' * (failed != 1)} could not be checked (see above).\n")
+
+
+def run_rule(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.all or not args.code:
+        for rule in all_rules():
+            out.write(f"{rule.code}  {rule.name:<24} {rule.summary()}\n")
+        return EXIT_CLEAN
+    found = rule_by_code(args.code)
+    if found is None:
+        known = ", ".join(r.code for r in all_rules())
+        err.write(f"sqlalchemy-lint: error: unknown rule {args.code!r} (known rules: {known})\n")
+        return EXIT_ERROR
+    out.write(rule_page(found))
+    return EXIT_CLEAN
+
+
+def rule_page(rule: type[Rule]) -> str:
+    """A rule's documentation page, in Markdown (the CLI, README and docs share it)."""
+    doc = rule.documentation()
+    title, _, body = doc.partition("\n")
+    return f"# {rule.code} {rule.name}\n\n{title}\n{body}\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "check":
+        return run_check(args, sys.stdout, sys.stderr)
+    if args.command == "rule":
+        return run_rule(args, sys.stdout, sys.stderr)
+    parser.print_help(sys.stderr)
+    return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

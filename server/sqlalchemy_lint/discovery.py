@@ -1,0 +1,125 @@
+"""Which files `sqlalchemy-lint check PATHS` looks at.
+
+Directories are walked for `*.py`, skipping what linters conventionally skip:
+VCS folders, virtual environments (any folder with a `pyvenv.cfg`), caches,
+build output, `node_modules`, and whatever the `.gitignore` files of the tree
+(and of its parents up to the repository root) ignore. Files named explicitly
+are always checked. Symlinked directories are not followed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+DEFAULT_EXCLUDES = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".bzr",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        ".direnv",
+        ".eggs",
+        "node_modules",
+        "__pycache__",
+        "__pypackages__",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        ".hypothesis",
+        "build",
+        "dist",
+        "_build",
+        "buck-out",
+        "site-packages",
+    }
+)
+
+
+@dataclass(frozen=True)
+class _Ignore:
+    base: Path
+    spec: pathspec.GitIgnoreSpec
+
+    def matches(self, path: Path, is_dir: bool) -> bool:
+        try:
+            relative = path.relative_to(self.base).as_posix()
+        except ValueError:
+            return False
+        return self.spec.match_file(relative + ("/" if is_dir else ""))
+
+
+def _load_gitignore(directory: Path) -> _Ignore | None:
+    gitignore = directory / ".gitignore"
+    try:
+        lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    return _Ignore(directory, pathspec.GitIgnoreSpec.from_lines(lines))
+
+
+def _parent_ignores(directory: Path) -> list[_Ignore]:
+    """`.gitignore` files above `directory`, up to and including the repository root."""
+    found = []
+    for ancestor in directory.parents:
+        ignore = _load_gitignore(ancestor)
+        if ignore is not None:
+            found.append(ignore)
+        if (ancestor / ".git").exists():
+            return found
+    return []  # not in a repository: ignore files above it do not apply
+
+
+def _excluded_dir(path: Path, name: str, ignores: Iterable[_Ignore]) -> bool:
+    if name in DEFAULT_EXCLUDES or (path / "pyvenv.cfg").exists():
+        return True
+    return any(ignore.matches(path, True) for ignore in ignores)
+
+
+def _walk(root: Path, inherited: list[_Ignore]) -> Iterator[Path]:
+    own = _load_gitignore(root)
+    ignores = [*inherited, own] if own is not None else inherited
+    try:
+        entries = sorted(os.scandir(root), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        if entry.is_dir(follow_symlinks=False):
+            if not _excluded_dir(path, entry.name, ignores):
+                yield from _walk(path, ignores)
+        elif (
+            entry.name.endswith(".py")
+            and entry.is_file()
+            and not any(ignore.matches(path, False) for ignore in ignores)
+        ):
+            yield path
+
+
+def discover(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Files to check, and (path, reason) for each argument that is not usable."""
+    files: list[Path] = []
+    errors: list[tuple[Path, str]] = []
+    seen: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            found: Iterable[Path] = _walk(path, _parent_ignores(path.resolve()))
+        elif path.is_file():
+            found = [path]
+        else:
+            errors.append((path, "no such file or directory"))
+            continue
+        for file in found:
+            key = file.resolve()
+            if key not in seen:
+                seen.add(key)
+                files.append(file)
+    return files, errors

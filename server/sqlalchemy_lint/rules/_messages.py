@@ -1,0 +1,42 @@
+"""Shared wording helpers so every rule phrases code the same way."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..semantic import Kind, Lifetime
+
+_MAX_SHOWN = 40
+
+
+def code_of(node: cst.CSTNode) -> str:
+    """The source of a call, shortened to `callee(...)` when long."""
+    text = cst.Module(body=[]).code_for_node(node)
+    if len(text) <= _MAX_SHOWN and "\n" not in text:
+        return text
+    if isinstance(node, cst.Call):
+        return code_of(node.func) + "(...)"
+    return text.splitlines()[0][:_MAX_SHOWN] + "..."
+
+
+def default_name(kind: Kind) -> str:
+    return "session" if kind.is_session else "conn"
+
+
+def safe_form(life: Lifetime) -> str:
+    """`with engine.connect() as conn:` for this resource."""
+    name = life.variable or default_name(life.kind)
+    keyword = "async with" if life.kind.is_async else "with"
+    if life.kind is Kind.RAW_CONNECTION:
+        return f"with contextlib.closing({code_of(life.call)}) as {name}:"
+    return f"{keyword} {code_of(life.call)} as {name}:"
+
+
+def noun(kind: Kind) -> str:
+    return {
+        Kind.CONNECTION: "Connection",
+        Kind.ASYNC_CONNECTION: "Async connection",
+        Kind.RAW_CONNECTION: "DBAPI connection",
+        Kind.SESSION: "Session",
+        Kind.ASYNC_SESSION: "Async session",
+    }.get(kind, kind.value.capitalize())

@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..diagnostics import Fix, Severity, Span
+from ..semantic import Analysis, Verdict
+from ._messages import code_of, noun, safe_form
+from .base import Finding, Invalid, Rule, Valid
+from .resource_fix import with_block_fix_for
+
+
+class CloseNotGuaranteed(Rule):
+    """Connection or session is closed, but not when an exception is raised.
+
+    ## What it does
+    Finds connections and sessions that are closed with `close()` outside a
+    `finally` block, so the close is skipped when anything between the creation
+    and the close raises. This includes a FastAPI-style generator dependency
+    that closes after `yield` without `try`/`finally`: FastAPI throws the
+    endpoint's exception into the generator at the `yield`, and the close never
+    runs. A pytest fixture that closes after `yield` is fine: pytest resumes
+    fixtures normally.
+
+    ## Why is this bad?
+    Errors are exactly when connections leak: a failed query, a timeout or a
+    validation error skips the `close()`, and the connection stays checked out of
+    the pool. A service that fails a few requests a minute slowly exhausts its
+    pool and then fails every request.
+
+    ## Example
+    ```python
+    def get_db():
+        db = SessionLocal()
+        yield db
+        db.close()
+    ```
+
+    ## Use instead
+    ```python
+    def get_db():
+        with SessionLocal() as db:
+            yield db
+    ```
+
+    ## Fix safety
+    The fix turns the creation and the explicit close into a `with` block around
+    the statements in between. It is safe: on the normal path it closes at the
+    same point, and on the exceptional path it closes where the original leaked.
+
+    ## References
+    - [Session Basics: opening and closing a session](https://docs.sqlalchemy.org/en/20/orm/session_basics.html)
+    - [FastAPI: dependencies with yield](https://fastapi.tiangolo.com/tutorial/dependencies/dependencies-with-yield/)
+    """
+
+    code = "SQA104"
+    name = "close-not-guaranteed"
+    default_severity = Severity.INFORMATION
+
+    VALID = [
+        Valid(
+            """
+import pytest
+from sqlalchemy import create_engine
+
+engine = create_engine("sqlite://")
+
+@pytest.fixture
+def connection():
+    conn = engine.connect()
+    yield conn
+    conn.close()
+
+def in_finally():
+    conn = engine.connect()
+    try:
+        conn.exec_driver_sql("select 1")
+    finally:
+        conn.close()
+
+def nothing_between():
+    conn = engine.connect()
+    conn.close()
+"""
+        ),
+        Valid(
+            """
+from sqlalchemy import create_engine
+
+engine = create_engine("sqlite://")
+
+def swallowed(log):
+    conn = engine.connect()
+    try:
+        conn.exec_driver_sql("select 1")
+    except Exception:
+        log.exception("query failed")
+    conn.close()
+
+def closed_on_both_paths():
+    conn = engine.connect()
+    try:
+        conn.exec_driver_sql("select 1")
+    except BaseException:
+        conn.close()
+        raise
+    conn.close()
+"""
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+from sqlalchemy import create_engine, text
+
+engine = create_engine("sqlite://")
+
+def count():
+    conn = engine.connect()
+    total = conn.execute(text("select count(*) from t")).scalar()
+    conn.close()
+    return total
+""",
+            at="engine.connect()",
+        ),
+        Invalid(
+            """
+from sqlalchemy.orm import sessionmaker
+
+SessionLocal = sessionmaker()
+
+def get_db():
+    db = SessionLocal()
+    yield db
+    db.close()
+""",
+            at="SessionLocal()",
+        ),
+        Invalid(
+            """
+from sqlalchemy.ext.asyncio import AsyncSession
+
+async def save(engine, item):
+    session = AsyncSession(engine)
+    session.add(item)
+    await session.commit()
+    await session.close()
+""",
+            at="AsyncSession(engine)",
+        ),
+    ]
+
+    def check(self, analysis: Analysis) -> Iterable[Finding]:
+        for life in analysis.resources:
+            if life.verdict is not Verdict.CLOSE_NOT_GUARANTEED:
+                continue
+            message = (
+                f"{noun(life.kind)} from `{code_of(life.call)}` is closed outside a `finally` "
+                f"block, so an exception leaks it; use `{safe_form(life)}` instead."
+            )
+            yield Finding(life.call, message, life)
+
+    def fix(self, source: str, span: Span, finding: Finding) -> Fix | None:
+        return with_block_fix_for(source, span, finding.lifetime)

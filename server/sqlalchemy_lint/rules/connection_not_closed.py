@@ -1,0 +1,241 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..diagnostics import Fix, Span
+from ..semantic import Analysis, Kind, Verdict
+from ._messages import code_of, noun, safe_form
+from .base import Finding, Invalid, Rule, Valid
+from .resource_fix import with_block_fix_for
+
+
+class ConnectionNotClosed(Rule):
+    """Connection from `engine.connect()` or `engine.raw_connection()` is never closed.
+
+    ## What it does
+    Finds connections taken from an `Engine` (`engine.connect()`, `await
+    async_engine.connect()`, `engine.raw_connection()`) that are never released:
+    not used as a context manager, not closed, and not handed to anyone else
+    (returned, yielded, stored on an object). This includes the chained form
+    `engine.connect().execute(...)` and passing `engine.connect()` straight into a
+    call such as `pd.read_sql(query, engine.connect())`.
+
+    ## Why is this bad?
+    A connection is checked out of the engine's pool until it is closed. Each
+    leaked connection stays checked out until the garbage collector happens to
+    reclaim it, which under load is too late: the pool runs dry and requests fail
+    with `QueuePool limit of size 5 overflow 10 reached, connection timed out`.
+    An open connection may also hold an open transaction and its locks.
+
+    ## Example
+    ```python
+    def count_users(engine):
+        conn = engine.connect()
+        return conn.execute(text("SELECT count(*) FROM users")).scalar()
+    ```
+
+    ## Use instead
+    ```python
+    def count_users(engine):
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM users")).scalar()
+    ```
+
+    ## Fix safety
+    The fix wraps the statements that use the connection (and anything taken
+    from it, such as a `Result`) in a `with` block and removes an explicit
+    `close()`. It is safe: the code computes the same values and the connection
+    is released when the block ends. No fix is offered when a lazy result would
+    outlive the block, or for DBAPI connections from `raw_connection()`.
+
+    ## References
+    - [Working with Engines and Connections](https://docs.sqlalchemy.org/en/20/core/connections.html)
+    - [Connection Pooling](https://docs.sqlalchemy.org/en/20/core/pooling.html)
+    """
+
+    code = "SQA101"
+    name = "connection-not-closed"
+
+    VALID = [
+        Valid(
+            """
+from sqlalchemy import create_engine, text
+
+engine = create_engine("sqlite://")
+
+def ok():
+    with engine.connect() as conn:
+        return conn.execute(text("select 1")).scalar()
+"""
+        ),
+        Valid(
+            """
+from sqlalchemy import create_engine
+
+engine = create_engine("sqlite://")
+
+def later_with():
+    conn = engine.connect()
+    with conn:
+        conn.exec_driver_sql("select 1")
+
+def closed_in_finally():
+    conn = engine.connect()
+    try:
+        conn.exec_driver_sql("select 1")
+    finally:
+        if conn is not None:
+            conn.close()
+
+def handed_out():
+    conn = engine.connect()
+    return conn
+
+class Repo:
+    def open(self):
+        self.conn = engine.connect()
+"""
+        ),
+        Valid(
+            """
+import contextlib
+from sqlalchemy import create_engine
+
+engine = create_engine("sqlite://")
+
+def raw():
+    with contextlib.closing(engine.raw_connection()) as dbapi_conn:
+        dbapi_conn.cursor().execute("select 1")
+
+def stacked(stack: contextlib.ExitStack):
+    conn = stack.enter_context(engine.connect())
+    conn.exec_driver_sql("select 1")
+"""
+        ),
+        Valid(
+            """
+import sqlite3, socket, duckdb
+
+def look_alikes(address):
+    db = sqlite3.connect("app.db")
+    db.execute("select 1")
+    sock = socket.socket()
+    sock.connect(address)
+    duck = duckdb.connect()
+    return "engine.connect() in a string is not code"
+"""
+        ),
+        Valid(
+            """
+from sqlalchemy.ext.asyncio import create_async_engine
+
+engine = create_async_engine("sqlite+aiosqlite://")
+
+async def ok():
+    async with engine.connect() as conn:
+        await conn.exec_driver_sql("select 1")
+"""
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+from sqlalchemy import create_engine, text
+
+engine = create_engine("sqlite://")
+
+def count():
+    conn = engine.connect()
+    return conn.execute(text("select 1")).scalar()
+""",
+            at="engine.connect()",
+        ),
+        Invalid(
+            """
+import pandas as pd
+import sqlalchemy as sa
+
+engine = sa.create_engine("sqlite://")
+
+def load(query):
+    return pd.read_sql(query, engine.connect())
+""",
+            at="engine.connect()",
+        ),
+        Invalid(
+            """
+from sqlalchemy import create_engine as make_engine, text
+
+def run(url):
+    engine = make_engine(url)
+    engine.connect().execute(text("delete from t"))
+""",
+            at="engine.connect()",
+        ),
+        Invalid(
+            """
+from sqlalchemy import Engine
+
+class Service:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def ping(self):
+        raw = self.engine.raw_connection()
+        raw.cursor().execute("select 1")
+""",
+            at="self.engine.raw_connection()",
+        ),
+        Invalid(
+            """
+from sqlalchemy.ext.asyncio import create_async_engine
+
+engine = create_async_engine("sqlite+aiosqlite://")
+
+async def leak():
+    conn = await engine.connect()
+    await conn.exec_driver_sql("select 1")
+""",
+            at="engine.connect()",
+        ),
+        Invalid(
+            """
+from .database import engine
+
+def leak():
+    conn = engine.connect()
+    conn.exec_driver_sql("select 1")
+""",
+            at="engine.connect()",
+            files={
+                "database.py": (
+                    "from sqlalchemy import create_engine\nengine = create_engine('sqlite://')\n"
+                )
+            },
+        ),
+    ]
+
+    def check(self, analysis: Analysis) -> Iterable[Finding]:
+        for life in analysis.resources:
+            if not life.kind.is_connection or life.verdict is not Verdict.LEAKED:
+                continue
+            created = code_of(life.call)
+            if life.kind is Kind.RAW_CONNECTION:
+                message = (
+                    f"DBAPI connection from `{created}` is never closed; wrap it in "
+                    f"`contextlib.closing(...)` or close it in a `finally` block."
+                )
+            elif life.chained:
+                message = (
+                    f"{noun(life.kind)} from `{created}` is used without ever being closed; "
+                    f"use `{safe_form(life)}` and run the statement inside the block."
+                )
+            else:
+                message = (
+                    f"{noun(life.kind)} from `{created}` is never closed; use "
+                    f"`{safe_form(life)}` so it returns to the pool."
+                )
+            yield Finding(life.call, message, life)
+
+    def fix(self, source: str, span: Span, finding: Finding) -> Fix | None:
+        return with_block_fix_for(source, span, finding.lifetime)

@@ -1,0 +1,51 @@
+"""The semantic layer: one parse, one model, shared by every rule."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+import libcst as cst
+
+from .contexts import ExecutionContexts
+from .inference import Resolver
+from .kinds import Kind
+from .lifetimes import Escape, Lifetime, LifetimeTracker, Verdict
+from .model import ModuleModel, Scope, build_model
+from .project import ProjectIndex
+
+__all__ = [
+    "Analysis",
+    "Escape",
+    "ExecutionContexts",
+    "Kind",
+    "Lifetime",
+    "ModuleModel",
+    "ProjectIndex",
+    "Resolver",
+    "Scope",
+    "Verdict",
+]
+
+
+class Analysis:
+    """Everything rules may ask about one module; each part computed once, on demand."""
+
+    def __init__(
+        self, module: cst.Module, path: Path | None = None, project: ProjectIndex | None = None
+    ) -> None:
+        self.module = module
+        self.path = path
+        self.project = project
+        self.model: ModuleModel = build_model(module)
+        self.resolver = Resolver(self.model, path, project)
+        self.contexts = ExecutionContexts(self.model, self.resolver, path)
+        self.tracker = LifetimeTracker(self.model, self.resolver, self.contexts)
+
+    @cached_property
+    def resources(self) -> list[Lifetime]:
+        return list(self.tracker.resources())
+
+    @cached_property
+    def engines(self) -> list[Lifetime]:
+        return list(self.tracker.engines())

@@ -1,0 +1,158 @@
+"""What an expression can be, as far as SQLAlchemy resources go, and which
+library names produce each kind.
+
+Names are fully qualified (`sqlalchemy.orm.Session`): the analysis resolves
+imports and aliases before it looks anything up here, so a user's own class
+called `Session` or `sqlite3.connect` never matches.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class Kind(enum.Enum):
+    ENGINE = "engine"
+    ASYNC_ENGINE = "async engine"
+    CONNECTION = "connection"
+    ASYNC_CONNECTION = "async connection"
+    RAW_CONNECTION = "DBAPI connection"
+    SESSION = "session"
+    ASYNC_SESSION = "async session"
+    SESSION_FACTORY = "session factory"
+    ASYNC_SESSION_FACTORY = "async session factory"
+    SCOPED_SESSION = "scoped session registry"
+    FLASK_SQLALCHEMY = "Flask-SQLAlchemy extension"
+    WEB_APP = "web application or router"
+
+    @property
+    def is_connection(self) -> bool:
+        return self in (Kind.CONNECTION, Kind.ASYNC_CONNECTION, Kind.RAW_CONNECTION)
+
+    @property
+    def is_session(self) -> bool:
+        return self in (Kind.SESSION, Kind.ASYNC_SESSION)
+
+    @property
+    def is_resource(self) -> bool:
+        """Something that holds a database connection until it is closed."""
+        return self.is_connection or self.is_session
+
+    @property
+    def is_engine(self) -> bool:
+        return self in (Kind.ENGINE, Kind.ASYNC_ENGINE)
+
+    @property
+    def is_async(self) -> bool:
+        return self in (
+            Kind.ASYNC_ENGINE,
+            Kind.ASYNC_CONNECTION,
+            Kind.ASYNC_SESSION,
+            Kind.ASYNC_SESSION_FACTORY,
+        )
+
+
+# Calls whose result is a new object of the kind (module-level functions and classes).
+CONSTRUCTORS: dict[str, Kind] = {
+    "sqlalchemy.create_engine": Kind.ENGINE,
+    "sqlalchemy.engine.create_engine": Kind.ENGINE,
+    "sqlalchemy.engine.create.create_engine": Kind.ENGINE,
+    "sqlalchemy.engine_from_config": Kind.ENGINE,
+    "sqlalchemy.engine.engine_from_config": Kind.ENGINE,
+    "sqlalchemy.engine.create.engine_from_config": Kind.ENGINE,
+    "sqlalchemy.ext.asyncio.create_async_engine": Kind.ASYNC_ENGINE,
+    "sqlalchemy.ext.asyncio.engine.create_async_engine": Kind.ASYNC_ENGINE,
+    "sqlalchemy.ext.asyncio.async_engine_from_config": Kind.ASYNC_ENGINE,
+    "sqlalchemy.ext.asyncio.engine.async_engine_from_config": Kind.ASYNC_ENGINE,
+    "sqlalchemy.orm.Session": Kind.SESSION,
+    "sqlalchemy.orm.session.Session": Kind.SESSION,
+    "sqlalchemy.ext.asyncio.AsyncSession": Kind.ASYNC_SESSION,
+    "sqlalchemy.ext.asyncio.session.AsyncSession": Kind.ASYNC_SESSION,
+    "sqlalchemy.orm.sessionmaker": Kind.SESSION_FACTORY,
+    "sqlalchemy.orm.session.sessionmaker": Kind.SESSION_FACTORY,
+    "sqlalchemy.ext.asyncio.async_sessionmaker": Kind.ASYNC_SESSION_FACTORY,
+    "sqlalchemy.ext.asyncio.session.async_sessionmaker": Kind.ASYNC_SESSION_FACTORY,
+    "sqlalchemy.orm.scoped_session": Kind.SCOPED_SESSION,
+    "sqlalchemy.orm.scoping.scoped_session": Kind.SCOPED_SESSION,
+    "sqlalchemy.ext.asyncio.async_scoped_session": Kind.SCOPED_SESSION,
+    "sqlalchemy.ext.asyncio.scoping.async_scoped_session": Kind.SCOPED_SESSION,
+    "flask_sqlalchemy.SQLAlchemy": Kind.FLASK_SQLALCHEMY,
+    "flask.Flask": Kind.WEB_APP,
+    "flask.Blueprint": Kind.WEB_APP,
+    "quart.Quart": Kind.WEB_APP,
+    "quart.Blueprint": Kind.WEB_APP,
+    "fastapi.FastAPI": Kind.WEB_APP,
+    "fastapi.APIRouter": Kind.WEB_APP,
+    "starlette.applications.Starlette": Kind.WEB_APP,
+    "starlette.routing.Router": Kind.WEB_APP,
+    "sanic.Sanic": Kind.WEB_APP,
+    "sanic.Blueprint": Kind.WEB_APP,
+}
+
+# Type annotations that declare a kind (`engine: Engine`).
+ANNOTATIONS: dict[str, Kind] = {
+    "sqlalchemy.Engine": Kind.ENGINE,
+    "sqlalchemy.engine.Engine": Kind.ENGINE,
+    "sqlalchemy.engine.base.Engine": Kind.ENGINE,
+    "sqlalchemy.ext.asyncio.AsyncEngine": Kind.ASYNC_ENGINE,
+    "sqlalchemy.ext.asyncio.engine.AsyncEngine": Kind.ASYNC_ENGINE,
+    "sqlalchemy.Connection": Kind.CONNECTION,
+    "sqlalchemy.engine.Connection": Kind.CONNECTION,
+    "sqlalchemy.engine.base.Connection": Kind.CONNECTION,
+    "sqlalchemy.ext.asyncio.AsyncConnection": Kind.ASYNC_CONNECTION,
+    "sqlalchemy.ext.asyncio.engine.AsyncConnection": Kind.ASYNC_CONNECTION,
+    "sqlalchemy.orm.Session": Kind.SESSION,
+    "sqlalchemy.orm.session.Session": Kind.SESSION,
+    "sqlalchemy.ext.asyncio.AsyncSession": Kind.ASYNC_SESSION,
+    "sqlalchemy.ext.asyncio.session.AsyncSession": Kind.ASYNC_SESSION,
+    "sqlalchemy.orm.sessionmaker": Kind.SESSION_FACTORY,
+    "sqlalchemy.orm.session.sessionmaker": Kind.SESSION_FACTORY,
+    "sqlalchemy.ext.asyncio.async_sessionmaker": Kind.ASYNC_SESSION_FACTORY,
+    "sqlalchemy.orm.scoped_session": Kind.SCOPED_SESSION,
+    "sqlalchemy.orm.scoping.scoped_session": Kind.SCOPED_SESSION,
+    "fastapi.FastAPI": Kind.WEB_APP,
+    "fastapi.APIRouter": Kind.WEB_APP,
+    "flask.Flask": Kind.WEB_APP,
+    "flask.Blueprint": Kind.WEB_APP,
+}
+
+# Methods that produce a new object from a receiver of a known kind.
+# (receiver kind, method) -> result kind.  `AsyncEngine.connect()` is only a
+# connection once awaited or entered; the await is handled by the inference.
+METHODS: dict[tuple[Kind, str], Kind] = {
+    (Kind.ENGINE, "connect"): Kind.CONNECTION,
+    (Kind.ENGINE, "raw_connection"): Kind.RAW_CONNECTION,
+    (Kind.ENGINE, "execution_options"): Kind.ENGINE,
+    (Kind.ASYNC_ENGINE, "connect"): Kind.ASYNC_CONNECTION,
+    (Kind.ASYNC_ENGINE, "execution_options"): Kind.ASYNC_ENGINE,
+    (Kind.SESSION_FACTORY, "begin"): Kind.SESSION,
+    (Kind.ASYNC_SESSION_FACTORY, "begin"): Kind.ASYNC_SESSION,
+    (Kind.FLASK_SQLALCHEMY, "get_engine"): Kind.ENGINE,
+}
+
+# Attributes that expose an object of a kind without creating a new resource.
+ATTRIBUTES: dict[tuple[Kind, str], Kind] = {
+    (Kind.FLASK_SQLALCHEMY, "engine"): Kind.ENGINE,
+    (Kind.FLASK_SQLALCHEMY, "session"): Kind.SCOPED_SESSION,
+    (Kind.ASYNC_ENGINE, "sync_engine"): Kind.ENGINE,
+}
+
+# Methods that release a resource when called (or when handed over as a callback).
+CLOSE_METHODS = frozenset({"close", "aclose"})
+DISPOSE_METHODS = frozenset({"dispose"})
+
+# Calls that take ownership of a resource passed to them.
+OWNING_CALLS = frozenset(
+    {
+        "contextlib.closing",
+        "contextlib.aclosing",
+    }
+)
+OWNING_METHODS = frozenset({"enter_context", "enter_async_context", "push", "push_async_exit"})
+# Container methods that store a value somewhere that outlives the statement.
+STORING_METHODS = frozenset(
+    {"append", "add", "extend", "insert", "put", "put_nowait", "setdefault", "appendleft"}
+)
+
+# Framework modules whose presence makes route-like decorators trustworthy.
+WEB_FRAMEWORK_MODULES = ("flask", "quart", "fastapi", "starlette", "sanic", "django", "litestar")

@@ -1,0 +1,507 @@
+"""Follow each resource from the call that creates it to its release.
+
+For every call that creates a connection or session inside a function, decide:
+
+- RELEASED: used as a (async) context manager (at once or later), closed in a
+  `finally`, wrapped in `contextlib.closing` / `ExitStack.enter_context`, or its
+  `close` handed over as a callback;
+- HANDED_OUT: returned, yielded, stored on an attribute, a global, a dict slot or
+  a container, captured by a closure, or given to a constructor that keeps it:
+  whoever receives it is responsible;
+- CLOSE_NOT_GUARANTEED: closed, but outside a `finally`, so an exception between
+  creation and close leaks it;
+- LEAKED: none of the above.
+
+The same tracker answers, for engines, whether an engine is disposed or handed
+out (the SQA103 exemptions).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from .contexts import ExecutionContexts
+from .inference import Resolver
+from .kinds import (
+    CLOSE_METHODS,
+    CONSTRUCTORS,
+    DISPOSE_METHODS,
+    OWNING_CALLS,
+    OWNING_METHODS,
+    STORING_METHODS,
+    Kind,
+)
+from .model import ModuleModel, Scope
+
+
+class Verdict(enum.Enum):
+    RELEASED = "released"
+    HANDED_OUT = "handed out"
+    CLOSE_NOT_GUARANTEED = "close not guaranteed"
+    LEAKED = "leaked"
+
+
+class Escape(enum.Enum):
+    RETURNED = "returned"
+    YIELDED = "yielded"
+    STORED = "stored"  # attribute, global, dict slot, container
+    REQUEST_STORED = "stored on the request context"  # flask.g: lives one request
+    OWNED = "given to an owner"  # constructor argument, closure, unknown container
+
+
+@dataclass
+class Lifetime:
+    call: cst.Call
+    kind: Kind
+    scope: Scope
+    verdict: Verdict
+    variable: str | None = None
+    releases: list[cst.Call] = field(default_factory=list)  # close()/dispose() calls seen
+    escapes: set[Escape] = field(default_factory=set)
+    chained: bool = False  # `engine.connect().execute(...)` or `f(engine.connect())`
+
+
+class _Use(enum.Enum):
+    RELEASED = 1
+    RELEASE_CALL = 2
+    ESCAPE = 3
+    USE = 4
+
+
+class LifetimeTracker:
+    def __init__(self, model: ModuleModel, resolver: Resolver, contexts: ExecutionContexts) -> None:
+        self.model = model
+        self.resolver = resolver
+        self.contexts = contexts
+
+    # -- creation sites -------------------------------------------------------------
+
+    def resources(self) -> Iterator[Lifetime]:
+        """Every connection or session created inside a function, with its verdict."""
+        for call in self.model.calls:
+            scope = self.model.enclosing_scope[call]
+            if scope.is_module or self._in_class_body(call):
+                continue
+            kind = self.resolver.call_kind(call, scope)
+            if kind is None or not kind.is_resource:
+                continue
+            yield self.track(call, kind, scope, CLOSE_METHODS)
+
+    def engines(self) -> Iterator[Lifetime]:
+        """Every `create_engine(...)`-style call, with what happens to the engine."""
+        for call in self.model.calls:
+            qualified = self.resolver.qualify(call.func)
+            if qualified is None:
+                continue
+            kind = CONSTRUCTORS.get(qualified)
+            if kind is None or not kind.is_engine:
+                continue
+            scope = self.model.enclosing_scope[call]
+            yield self.track(call, kind, scope, DISPOSE_METHODS)
+
+    def _in_class_body(self, node: cst.CSTNode) -> bool:
+        for ancestor in self.model.ancestors(node):
+            if isinstance(ancestor, cst.ClassDef):
+                return True
+            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
+                return False
+        return False
+
+    # -- tracking -------------------------------------------------------------------
+
+    def track(
+        self, call: cst.Call, kind: Kind, scope: Scope, release_methods: frozenset[str]
+    ) -> Lifetime:
+        life = Lifetime(call=call, kind=kind, scope=scope, verdict=Verdict.LEAKED)
+        node: cst.CSTNode = call
+        while True:
+            parent = self.model.parent(node)
+            if isinstance(parent, (cst.Await, cst.IfExp, cst.BooleanOperation)):
+                node = parent
+                continue
+            if release_methods is DISPOSE_METHODS and _is_comprehension_value(parent, node):
+                # `[create_engine(u) for u in urls]`: the engines share the list's fate.
+                assert parent is not None
+                node = parent
+                continue
+            if isinstance(parent, cst.WithItem) and parent.item is node:
+                life.verdict = Verdict.RELEASED
+                return life
+            if isinstance(parent, cst.Attribute) and parent.value is node:
+                grand = self.model.parent(parent)
+                method = parent.attr.value
+                called = isinstance(grand, cst.Call) and grand.func is parent
+                if called and method in release_methods:
+                    life.verdict = Verdict.RELEASED
+                    return life
+                if called and method == "execution_options":
+                    assert isinstance(grand, cst.Call)
+                    node = grand  # returns the same connection / an engine sharing the pool
+                    continue
+                if called and method == "begin" and kind.is_session:
+                    # `with Session(engine).begin():` ends the transaction and leaves
+                    # a session holding no connection.
+                    assert isinstance(grand, cst.Call)
+                    if isinstance(self.model.parent(grand), cst.WithItem):
+                        life.verdict = Verdict.RELEASED
+                        return life
+                life.chained = True
+                life.verdict = Verdict.LEAKED
+                return life
+            if isinstance(parent, cst.Arg) and parent.value is node:
+                outer = self.model.parent(parent)
+                assert isinstance(outer, cst.Call)
+                use = self._argument_use(outer, scope)
+                if use is _Use.RELEASED:
+                    life.verdict = Verdict.RELEASED
+                elif use is _Use.ESCAPE:
+                    life.escapes.add(Escape.OWNED)
+                    life.verdict = Verdict.HANDED_OUT
+                else:
+                    life.chained = True
+                    life.verdict = Verdict.LEAKED
+                return life
+            if isinstance(parent, cst.Return):
+                life.escapes.add(Escape.RETURNED)
+                life.verdict = Verdict.HANDED_OUT
+                return life
+            if isinstance(parent, cst.Yield):
+                life.escapes.add(Escape.YIELDED)
+                life.verdict = Verdict.HANDED_OUT
+                return life
+            if isinstance(parent, (cst.Assign, cst.AnnAssign)) and parent.value is node:
+                targets = (
+                    [t.target for t in parent.targets]
+                    if isinstance(parent, cst.Assign)
+                    else [parent.target]
+                )
+                if len(targets) == 1 and isinstance(targets[0], cst.Name):
+                    name = targets[0].value
+                    if name in scope.global_names or scope.is_module:
+                        life.escapes.add(Escape.STORED)
+                        life.verdict = Verdict.HANDED_OUT
+                        return life
+                    return self._follow_variable(life, name, parent, release_methods)
+                life.escapes.add(self._store_escape(targets))
+                life.verdict = Verdict.HANDED_OUT
+                return life
+            if isinstance(parent, cst.NamedExpr) and parent.value is node:
+                if any(isinstance(a, cst.WithItem) for a in self._ancestors_in_scope(parent)):
+                    life.verdict = Verdict.RELEASED
+                    return life
+                if isinstance(parent.target, cst.Name):
+                    return self._follow_variable(life, parent.target.value, parent, release_methods)
+            if isinstance(parent, cst.Expr):
+                life.verdict = Verdict.LEAKED
+                return life
+            if isinstance(parent, (cst.Element, cst.DictElement, cst.StarredElement, cst.Lambda)):
+                life.escapes.add(Escape.OWNED)
+                life.verdict = Verdict.HANDED_OUT
+                return life
+            # Anything else (comparisons, comprehension elements, subscripts, ...):
+            # we cannot tell who owns it, and a linter that guesses cries wolf.
+            life.escapes.add(Escape.OWNED)
+            life.verdict = Verdict.HANDED_OUT
+            return life
+
+    def _store_escape(self, targets: Iterable[cst.BaseExpression]) -> Escape:
+        for target in targets:
+            if isinstance(target, cst.Attribute):
+                base = self.resolver.qualify(target.value)
+                if base in ("flask.g", "quart.g"):
+                    return Escape.REQUEST_STORED
+        return Escape.STORED
+
+    def _argument_use(self, call: cst.Call, scope: Scope) -> _Use:
+        qualified = self.resolver.qualify(call.func)
+        if qualified in OWNING_CALLS:
+            return _Use.RELEASED
+        func = call.func
+        if isinstance(func, cst.Attribute):
+            if func.attr.value in OWNING_METHODS:
+                return _Use.RELEASED
+            if func.attr.value in STORING_METHODS:
+                return _Use.ESCAPE
+            callee_name = func.attr.value
+        elif isinstance(func, cst.Name):
+            callee_name = func.value
+        else:
+            return _Use.USE
+        # `return Repository(session)`: a constructor keeps what it is given, so the
+        # resource lives as long as the new object; `Repository(session).count()`
+        # does not make it live any longer.
+        if callee_name == "cls" or (callee_name[:1].isupper() and not callee_name.isupper()):
+            return _Use.ESCAPE if self._value_escapes(call, scope) else _Use.USE
+        if callee_name in ("partial", "finalize", "register", "addfinalizer", "callback"):
+            return _Use.ESCAPE
+        return _Use.USE
+
+    def _value_escapes(self, value: cst.CSTNode, scope: Scope, depth: int = 0) -> bool:
+        """Whether the object `value` evaluates to outlives the function."""
+        node = value
+        parent = self.model.parent(node)
+        while isinstance(parent, (cst.Await, cst.IfExp)):
+            node, parent = parent, self.model.parent(parent)
+        if isinstance(parent, (cst.Return, cst.Yield, cst.Element, cst.DictElement)):
+            return True
+        if isinstance(parent, cst.WithItem):
+            return False
+        if isinstance(parent, cst.Arg):
+            outer = self.model.parent(parent)
+            return isinstance(outer, cst.Call) and self._argument_use(outer, scope) is _Use.ESCAPE
+        if isinstance(parent, (cst.Assign, cst.AnnAssign)) and parent.value is node:
+            targets = (
+                [t.target for t in parent.targets]
+                if isinstance(parent, cst.Assign)
+                else [parent.target]
+            )
+            if len(targets) != 1 or not isinstance(targets[0], cst.Name):
+                return True
+            name = targets[0].value
+            if name in scope.global_names or scope.is_module or depth > 2:
+                return True
+            if self._captured_by_closure(scope, name):
+                return True
+            start = self.model.order[node]
+            for ref in scope.references.get(name, ()):
+                if self.model.order[ref] > start and self._value_escapes(ref, scope, depth + 1):
+                    return True
+            return False
+        return False
+
+    def _ancestors_in_scope(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+        for ancestor in self.model.ancestors(node):
+            yield ancestor
+            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.Module)):
+                return
+
+    # -- following a variable --------------------------------------------------------
+
+    def _follow_variable(
+        self,
+        life: Lifetime,
+        name: str,
+        binding: cst.CSTNode,
+        release_methods: frozenset[str],
+    ) -> Lifetime:
+        life.variable = name
+        scope = life.scope
+        start = self.model.order[life.call]
+        end = self._next_rebinding(scope, name, binding, start)
+        if self._captured_by_closure(scope, name):
+            life.escapes.add(Escape.OWNED)
+        released = False
+        guarded = False
+        yielded = False
+        unguarded: list[cst.Call] = []
+        for ref in scope.references.get(name, ()):
+            order = self.model.order[ref]
+            if order <= start or order >= end:
+                continue
+            use, detail = self._classify_reference(ref, release_methods)
+            if use is _Use.RELEASED:
+                released = True
+            elif use is _Use.RELEASE_CALL:
+                assert isinstance(detail, cst.Call)
+                life.releases.append(detail)
+                if self._in_finally(detail):
+                    guarded = True
+                else:
+                    unguarded.append(detail)
+            elif use is _Use.ESCAPE:
+                assert isinstance(detail, Escape)
+                if detail is Escape.YIELDED:
+                    yielded = True
+                life.escapes.add(detail)
+        if released or guarded:
+            life.verdict = Verdict.RELEASED
+        elif life.escapes - {Escape.YIELDED}:
+            life.verdict = Verdict.HANDED_OUT
+        elif unguarded:
+            if self._close_is_safe(life, binding, unguarded):
+                life.verdict = Verdict.RELEASED
+            else:
+                life.verdict = Verdict.CLOSE_NOT_GUARANTEED
+        elif yielded:
+            life.verdict = Verdict.HANDED_OUT
+        else:
+            life.verdict = Verdict.LEAKED
+        return life
+
+    def _next_rebinding(self, scope: Scope, name: str, binding: cst.CSTNode, start: int) -> int:
+        """Order of the next plain rebinding of `name` in the same block, else infinity."""
+        block = self._block_of(binding)
+        best = 1 << 62
+        for assignment in scope.assignments.get(name, ()):
+            if assignment.via_with or assignment.node is binding:
+                continue
+            if assignment.order > start and self._block_of(assignment.node) is block:
+                best = min(best, assignment.order)
+        return best
+
+    def _block_of(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        statement = self.model.statement_of(node)
+        line = self.model.parent(statement)
+        if isinstance(line, cst.SimpleStatementLine):
+            return self.model.parent(line)
+        return line
+
+    def _captured_by_closure(self, scope: Scope, name: str) -> bool:
+        stack = list(scope.children)
+        while stack:
+            child = stack.pop()
+            if (
+                name in child.references
+                and name not in child.params
+                and (name not in child.assignments)
+            ):
+                return True
+            stack.extend(child.children)
+        return False
+
+    def _classify_reference(
+        self, ref: cst.Name, release_methods: frozenset[str]
+    ) -> tuple[_Use, cst.Call | Escape | None]:
+        node: cst.CSTNode = ref
+        parent = self.model.parent(ref)
+        while isinstance(parent, (cst.Await, cst.IfExp, cst.BooleanOperation)):
+            if isinstance(parent, cst.BooleanOperation):
+                return _Use.USE, None  # `if conn and ...`: a test, not a hand-over
+            node = parent
+            parent = self.model.parent(node)
+        if isinstance(parent, cst.WithItem):
+            return _Use.RELEASED, None
+        if isinstance(parent, cst.Attribute) and parent.value is node:
+            grand = self.model.parent(parent)
+            if parent.attr.value in release_methods:
+                if isinstance(grand, cst.Call) and grand.func is parent:
+                    return _Use.RELEASE_CALL, grand
+                return _Use.RELEASED, None  # `stack.callback(conn.close)`
+            return _Use.USE, None
+        if isinstance(parent, cst.Arg):
+            call = self.model.parent(parent)
+            assert isinstance(call, cst.Call)
+            use = self._argument_use(call, self.model.enclosing_scope[call])
+            if use is _Use.ESCAPE:
+                return _Use.ESCAPE, Escape.OWNED
+            return use, None
+        if isinstance(parent, cst.Return):
+            return _Use.ESCAPE, Escape.RETURNED
+        if isinstance(parent, cst.Yield):
+            return _Use.ESCAPE, Escape.YIELDED
+        if isinstance(parent, (cst.Element, cst.DictElement, cst.StarredElement)):
+            return self._container_use(parent)
+        if isinstance(parent, (cst.Assign, cst.AnnAssign)) and parent.value is node:
+            targets = (
+                [t.target for t in parent.targets]
+                if isinstance(parent, cst.Assign)
+                else [parent.target]
+            )
+            return _Use.ESCAPE, self._store_escape(targets)
+        return _Use.USE, None
+
+    def _container_use(self, element: cst.CSTNode) -> tuple[_Use, Escape | None]:
+        """`return (conn, x)`, `items = [conn]`: the container carries it away."""
+        container = self.model.parent(element)
+        holder = self.model.parent(container) if container is not None else None
+        if isinstance(holder, cst.Return):
+            return _Use.ESCAPE, Escape.RETURNED
+        if isinstance(holder, cst.Yield):
+            return _Use.ESCAPE, Escape.YIELDED
+        return _Use.ESCAPE, Escape.OWNED
+
+    # -- is the close good enough? ---------------------------------------------------
+
+    def _in_finally(self, node: cst.CSTNode) -> bool:
+        return any(isinstance(a, cst.Finally) for a in self._ancestors_in_scope(node))
+
+    def _close_is_safe(self, life: Lifetime, binding: cst.CSTNode, closes: list[cst.Call]) -> bool:
+        scope = life.scope
+        if self.contexts.is_pytest_fixture(scope) and scope.yields:
+            first_yield = min(self.model.order[y] for y in scope.yields)
+            if all(self.model.order[c] > first_yield for c in closes):
+                return True  # pytest resumes a fixture normally after the test
+        if self._closed_on_every_exception(closes):
+            return True
+        return any(self._nothing_can_raise_between(binding, close) for close in closes)
+
+    def _closed_on_every_exception(self, closes: list[cst.Call]) -> bool:
+        """A close in a broad `except` that re-raises plus one on the normal path."""
+        in_handler = [c for c in closes if self._in_broad_handler(c)]
+        return bool(in_handler) and len(in_handler) < len(closes)
+
+    def _in_broad_handler(self, node: cst.CSTNode) -> bool:
+        for ancestor in self._ancestors_in_scope(node):
+            if isinstance(ancestor, cst.ExceptHandler):
+                return _is_broad(ancestor)
+        return False
+
+    def _nothing_can_raise_between(self, binding: cst.CSTNode, close: cst.Call) -> bool:
+        """The close follows the creation in the same block with nothing risky between.
+
+        Statements between are safe when each is a `try` whose broad handler
+        swallows every exception (no `raise`, no `return`).
+        """
+        creation_line = self.model.parent(self.model.statement_of(binding))
+        close_line = self.model.parent(self.model.statement_of(close))
+        block = self.model.parent(creation_line) if creation_line else None
+        if block is None or close_line is None or self.model.parent(close_line) is not block:
+            return False
+        body = getattr(block, "body", None)
+        if not isinstance(body, (list, tuple)):
+            return False
+        try:
+            first = body.index(creation_line)
+            last = body.index(close_line)
+        except ValueError:
+            return False
+        return all(_swallows_everything(statement) for statement in body[first + 1 : last])
+
+
+def _is_comprehension_value(parent: cst.CSTNode | None, node: cst.CSTNode) -> bool:
+    if isinstance(parent, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+        return parent.elt is node
+    if isinstance(parent, cst.DictComp):
+        return parent.value is node
+    return False
+
+
+def _is_broad(handler: cst.ExceptHandler) -> bool:
+    if handler.type is None:
+        return True
+    return isinstance(handler.type, cst.Name) and handler.type.value in (
+        "Exception",
+        "BaseException",
+    )
+
+
+class _RaiseFinder(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def visit_Raise(self, node: cst.Raise) -> bool:
+        self.found = True
+        return False
+
+    def visit_Return(self, node: cst.Return) -> bool:
+        self.found = True
+        return False
+
+
+def _swallows_everything(statement: cst.CSTNode) -> bool:
+    if not isinstance(statement, cst.Try) or statement.finalbody is not None:
+        return False
+    broad = [h for h in statement.handlers if _is_broad(h)]
+    if not broad:
+        return False
+    for handler in broad:
+        finder = _RaiseFinder()
+        handler.body.visit(finder)
+        if finder.found:
+            return False
+    return True

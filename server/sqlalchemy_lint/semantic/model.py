@@ -1,0 +1,395 @@
+"""One pass over a module that records what every rule needs.
+
+The rules never walk the tree themselves: they query this model. libcst's stock
+metadata providers (parents, scopes, qualified names) each cost a full extra
+traversal or more; this visitor collects the little we need in the same pass:
+
+- the parent of every node and the order nodes were visited in,
+- imports (local name -> qualified name, relative imports keep their dots),
+- scopes (module, functions, lambdas) with parameters, assignments and name
+  references, and classes with the attributes their methods assign,
+- every call, so rules can look for the calls they care about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+import libcst as cst
+
+ScopeNode = Union[cst.Module, cst.FunctionDef, cst.Lambda]
+
+# Node types that never matter to the analysis; skipping their children keeps the pass cheap.
+_LEAF_TYPES: tuple[type[cst.CSTNode], ...] = (
+    cst.SimpleString,
+    cst.Integer,
+    cst.Float,
+    cst.Imaginary,
+    cst.SimpleWhitespace,
+    cst.ParenthesizedWhitespace,
+    cst.TrailingWhitespace,
+    cst.EmptyLine,
+    cst.Newline,
+    cst.Comment,
+)
+
+
+_DEFINING_PARENTS = (
+    cst.Param,
+    cst.FunctionDef,
+    cst.ClassDef,
+    cst.ImportAlias,
+    cst.NameItem,
+    cst.AsName,
+    cst.AssignTarget,
+)
+
+
+@dataclass
+class Assignment:
+    """`name = value` (or `name: T = value`, `(name := value)`, `with value as name`)."""
+
+    name: str
+    value: cst.BaseExpression | None
+    node: cst.CSTNode  # the statement or expression that binds
+    order: int
+    via_with: bool = False
+
+
+@dataclass(eq=False)
+class ClassInfo:
+    node: cst.ClassDef
+    name: str
+    base_names: list[str]
+    # attribute -> values assigned to it, with the scope the value lives in.
+    attributes: dict[str, list[tuple[cst.BaseExpression, Scope]]] = field(default_factory=dict)
+    annotations: dict[str, cst.BaseExpression] = field(default_factory=dict)
+
+
+@dataclass(eq=False)  # scopes are identities: hashed by id, used as dict keys
+class Scope:
+    node: ScopeNode
+    parent: Scope | None
+    class_info: ClassInfo | None = None  # the class whose body defines this function
+    params: dict[str, cst.Param] = field(default_factory=dict)
+    assignments: dict[str, list[Assignment]] = field(default_factory=dict)
+    annotations: dict[str, cst.BaseExpression] = field(default_factory=dict)
+    global_names: set[str] = field(default_factory=set)
+    references: dict[str, list[cst.Name]] = field(default_factory=dict)
+    returns: list[cst.Return] = field(default_factory=list)
+    yields: list[cst.Yield] = field(default_factory=list)
+    called_names: set[str] = field(default_factory=set)
+    children: list[Scope] = field(default_factory=list)
+
+    @property
+    def is_module(self) -> bool:
+        return isinstance(self.node, cst.Module)
+
+    @property
+    def name(self) -> str:
+        if isinstance(self.node, cst.FunctionDef):
+            return self.node.name.value
+        return "<lambda>" if isinstance(self.node, cst.Lambda) else "<module>"
+
+    @property
+    def is_async(self) -> bool:
+        return isinstance(self.node, cst.FunctionDef) and self.node.asynchronous is not None
+
+    @property
+    def decorators(self) -> Sequence[cst.Decorator]:
+        return self.node.decorators if isinstance(self.node, cst.FunctionDef) else ()
+
+    @property
+    def is_generator(self) -> bool:
+        return bool(self.yields)
+
+
+@dataclass
+class ModuleModel:
+    module: cst.Module
+    parents: dict[cst.CSTNode, cst.CSTNode]
+    order: dict[cst.CSTNode, int]
+    imports: dict[str, str]
+    module_scope: Scope
+    scope_of: dict[cst.CSTNode, Scope]  # scope node -> scope
+    enclosing_scope: dict[cst.Call, Scope]  # every call -> innermost scope
+    calls: list[cst.Call]
+    classes: dict[str, ClassInfo]
+    functions: dict[str, Scope]  # module-level functions by name
+
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        return self.parents.get(node)
+
+    def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+        current = self.parents.get(node)
+        while current is not None:
+            yield current
+            current = self.parents.get(current)
+
+    def statement_of(self, node: cst.CSTNode) -> cst.CSTNode:
+        """The innermost statement (simple or compound) containing `node`."""
+        current: cst.CSTNode | None = node
+        while current is not None:
+            if isinstance(current, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
+                return current
+            current = self.parents.get(current)
+        return node
+
+    def imports_module(self, prefix: str) -> bool:
+        return any(q == prefix or q.startswith(prefix + ".") for q in self.imports.values())
+
+
+def _dotted(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        head = _dotted(node.value)
+        return f"{head}.{node.attr.value}" if head else None
+    return None
+
+
+class _ModelBuilder(cst.CSTVisitor):
+    def __init__(self, module: cst.Module) -> None:
+        super().__init__()
+        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
+        self.order: dict[cst.CSTNode, int] = {}
+        self.stack: list[cst.CSTNode] = []
+        self.imports: dict[str, str] = {}
+        self.module_scope = Scope(node=module, parent=None)
+        self.scopes: list[Scope] = [self.module_scope]
+        self.scope_of: dict[cst.CSTNode, Scope] = {module: self.module_scope}
+        self.enclosing_scope: dict[cst.Call, Scope] = {}
+        self.calls: list[cst.Call] = []
+        self.classes: dict[str, ClassInfo] = {}
+        self.class_stack: list[ClassInfo] = []
+        self.functions: dict[str, Scope] = {}
+
+    # -- traversal bookkeeping -------------------------------------------------
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, _LEAF_TYPES):
+            return False
+        if self.stack:
+            self.parents[node] = self.stack[-1]
+        self.order[node] = len(self.order)
+        self.stack.append(node)
+        handler = _VISITORS.get(type(node))
+        if handler is not None:
+            handler(self, node)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        # libcst calls on_leave even for nodes whose on_visit declined the children.
+        if isinstance(original_node, _LEAF_TYPES):
+            return
+        self.stack.pop()
+        if isinstance(original_node, (cst.FunctionDef, cst.Lambda)):
+            self.scopes.pop()
+        elif isinstance(original_node, cst.ClassDef):
+            self.class_stack.pop()
+
+    @property
+    def scope(self) -> Scope:
+        return self.scopes[-1]
+
+    def _in_class_body(self) -> ClassInfo | None:
+        """The class whose body directly holds the current node, if any."""
+        for ancestor in reversed(self.stack[:-1]):
+            if isinstance(ancestor, cst.ClassDef):
+                return self.class_stack[-1] if self.class_stack else None
+            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
+                return None
+        return None
+
+    def _bind(self, name: str, value: cst.BaseExpression | None, node: cst.CSTNode) -> None:
+        assignment = Assignment(name, value, node, self.order[node])
+        self.scope.assignments.setdefault(name, []).append(assignment)
+
+    # -- handlers ----------------------------------------------------------------
+
+    def _visit_import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            dotted = _dotted(alias.name)
+            if dotted is None:
+                continue
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self.imports[alias.asname.name.value] = dotted
+            else:
+                head = dotted.split(".")[0]
+                self.imports[head] = head
+
+    def _visit_import_from(self, node: cst.ImportFrom) -> None:
+        if isinstance(node.names, cst.ImportStar):
+            return
+        base = "." * len(node.relative)
+        if node.module is not None:
+            module = _dotted(node.module) or ""
+            base = f"{base}{module}"
+        for alias in node.names:
+            if not isinstance(alias.name, cst.Name):
+                continue
+            local = alias.name.value
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+            separator = "" if base.endswith(".") else "."
+            self.imports[local] = f"{base}{separator}{alias.name.value}"
+
+    def _visit_function(self, node: cst.FunctionDef) -> None:
+        class_info = self._in_class_body()
+        scope = Scope(node=node, parent=self.scope, class_info=class_info)
+        params = node.params
+        for param in (
+            *params.posonly_params,
+            *params.params,
+            *params.kwonly_params,
+            *(p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)),
+        ):
+            scope.params[param.name.value] = param
+        if self.scope.is_module:
+            self.functions[node.name.value] = scope
+        self.scope.children.append(scope)
+        self.scope_of[node] = scope
+        self.scopes.append(scope)
+
+    def _visit_lambda(self, node: cst.Lambda) -> None:
+        scope = Scope(node=node, parent=self.scope)
+        for param in node.params.params:
+            scope.params[param.name.value] = param
+        self.scope.children.append(scope)
+        self.scope_of[node] = scope
+        self.scopes.append(scope)
+
+    def _visit_class(self, node: cst.ClassDef) -> None:
+        bases = [d for d in (_dotted(arg.value) for arg in node.bases) if d]
+        info = ClassInfo(node=node, name=node.name.value, base_names=bases)
+        if self.scope.is_module:
+            self.classes[info.name] = info
+        self.class_stack.append(info)
+
+    def _record_target(
+        self, target: cst.BaseExpression, value: cst.BaseExpression | None, statement: cst.CSTNode
+    ) -> None:
+        if isinstance(target, cst.Name):
+            class_info = self._in_class_body()
+            if class_info is not None:
+                if value is not None:
+                    class_info.attributes.setdefault(target.value, []).append((value, self.scope))
+                return
+            self._bind(target.value, value, statement)
+        elif (
+            isinstance(target, cst.Attribute)
+            and isinstance(target.value, cst.Name)
+            and target.value.value in ("self", "cls")
+            and value is not None
+        ):
+            owner = self.scope.class_info
+            if owner is not None:
+                owner.attributes.setdefault(target.attr.value, []).append((value, self.scope))
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                if isinstance(element, (cst.Element, cst.StarredElement)):
+                    self._record_target(element.value, None, statement)
+
+    def _visit_assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._record_target(target.target, node.value, node)
+
+    def _visit_ann_assign(self, node: cst.AnnAssign) -> None:
+        annotation = node.annotation.annotation
+        target = node.target
+        if isinstance(target, cst.Name):
+            class_info = self._in_class_body()
+            if class_info is not None:
+                class_info.annotations[target.value] = annotation
+            else:
+                self.scope.annotations[target.value] = annotation
+        elif (
+            isinstance(target, cst.Attribute)
+            and isinstance(target.value, cst.Name)
+            and target.value.value == "self"
+            and self.scope.class_info is not None
+        ):
+            self.scope.class_info.annotations[target.attr.value] = annotation
+        if node.value is not None:
+            self._record_target(target, node.value, node)
+
+    def _visit_named_expr(self, node: cst.NamedExpr) -> None:
+        if isinstance(node.target, cst.Name):
+            self._bind(node.target.value, node.value, node)
+
+    def _visit_with_item(self, node: cst.WithItem) -> None:
+        if node.asname is not None and isinstance(node.asname.name, cst.Name):
+            assignment = Assignment(
+                node.asname.name.value, node.item, node, self.order[node], via_with=True
+            )
+            self.scope.assignments.setdefault(assignment.name, []).append(assignment)
+
+    def _visit_for(self, node: cst.For) -> None:
+        self._record_target(node.target, None, node)
+
+    def _visit_global(self, node: cst.Global | cst.Nonlocal) -> None:
+        for item in node.names:
+            self.scope.global_names.add(item.name.value)
+
+    def _visit_name(self, node: cst.Name) -> None:
+        # Only loads and plain rebinding targets count as references; the name
+        # part of `x.attr`, keyword names, parameters and definitions do not.
+        parent = self.stack[-2] if len(self.stack) > 1 else None
+        if isinstance(parent, cst.Attribute) and parent.attr is node:
+            return
+        if isinstance(parent, cst.Arg) and parent.keyword is node:
+            return
+        if isinstance(parent, _DEFINING_PARENTS):
+            return
+        self.scope.references.setdefault(node.value, []).append(node)
+
+    def _visit_call(self, node: cst.Call) -> None:
+        self.calls.append(node)
+        self.enclosing_scope[node] = self.scope
+        if isinstance(node.func, cst.Name):
+            self.scope.called_names.add(node.func.value)
+
+    def _visit_return(self, node: cst.Return) -> None:
+        self.scope.returns.append(node)
+
+    def _visit_yield(self, node: cst.Yield) -> None:
+        self.scope.yields.append(node)
+
+
+_VISITORS: dict[type[cst.CSTNode], Callable[[_ModelBuilder, Any], None]] = {
+    cst.Import: _ModelBuilder._visit_import,
+    cst.ImportFrom: _ModelBuilder._visit_import_from,
+    cst.FunctionDef: _ModelBuilder._visit_function,
+    cst.Lambda: _ModelBuilder._visit_lambda,
+    cst.ClassDef: _ModelBuilder._visit_class,
+    cst.Assign: _ModelBuilder._visit_assign,
+    cst.AnnAssign: _ModelBuilder._visit_ann_assign,
+    cst.NamedExpr: _ModelBuilder._visit_named_expr,
+    cst.WithItem: _ModelBuilder._visit_with_item,
+    cst.For: _ModelBuilder._visit_for,
+    cst.Global: _ModelBuilder._visit_global,
+    cst.Nonlocal: _ModelBuilder._visit_global,
+    cst.Name: _ModelBuilder._visit_name,
+    cst.Call: _ModelBuilder._visit_call,
+    cst.Return: _ModelBuilder._visit_return,
+    cst.Yield: _ModelBuilder._visit_yield,
+}
+
+
+def build_model(module: cst.Module) -> ModuleModel:
+    builder = _ModelBuilder(module)
+    module.visit(builder)
+    return ModuleModel(
+        module=module,
+        parents=builder.parents,
+        order=builder.order,
+        imports=builder.imports,
+        module_scope=builder.module_scope,
+        scope_of=builder.scope_of,
+        enclosing_scope=builder.enclosing_scope,
+        calls=builder.calls,
+        classes=builder.classes,
+        functions=builder.functions,
+    )

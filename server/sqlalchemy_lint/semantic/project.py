@@ -1,0 +1,197 @@
+"""Cross-module knowledge: what other modules of the project export.
+
+`from .database import SessionLocal` makes `SessionLocal()` a session only if
+`database.py` binds `SessionLocal` to a `sessionmaker`. The index finds that
+module on disk (or in the editor's unsaved buffers), parses it once, keeps a
+small summary (name -> kind) and forgets the tree. Summaries are keyed by the
+file's content stamp, so an edit invalidates them; the cache is bounded.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import libcst as cst
+
+from .inference import Resolver
+from .kinds import Kind
+from .model import ModuleModel, build_model
+
+log = logging.getLogger(__name__)
+
+# Modules bigger than this are not worth parsing just to learn their exports.
+_MAX_SUMMARY_BYTES = 2_000_000
+_PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
+
+SourceReader = Callable[[Path], "str | None"]
+
+
+def _read_from_disk(path: Path) -> str | None:
+    try:
+        if path.stat().st_size > _MAX_SUMMARY_BYTES:
+            return None
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+@dataclass(frozen=True)
+class ModuleSummary:
+    stamp: object
+    kinds: dict[str, Kind]  # module-level name -> kind; "name()" -> what calling it returns
+
+
+class ProjectIndex:
+    """Module summaries for one project, found relative to the files that import them."""
+
+    def __init__(
+        self,
+        read_source: SourceReader = _read_from_disk,
+        stamp: Callable[[Path], object] | None = None,
+        max_entries: int = 2048,
+    ) -> None:
+        self._read_source = read_source
+        self._stamp = stamp or _disk_stamp
+        self._summaries: OrderedDict[Path, ModuleSummary] = OrderedDict()
+        self._max_entries = max_entries
+        self._in_progress: set[Path] = set()
+        self._lock = threading.RLock()
+
+    # -- public --------------------------------------------------------------------
+
+    def export_kind(self, from_path: Path | None, qualified: str) -> Kind | None:
+        if from_path is None:
+            return None
+        module, _, name = qualified.rpartition(".")
+        if not name:
+            return None
+        if module.endswith(".") or module == "":
+            # `from . import database`-style: the module is the package itself
+            module = module or "."
+        target = self.resolve_module(from_path, module)
+        if target is None:
+            # `import app.database as db; db.SessionLocal`: qualified already has it;
+            # `from app import database; database.SessionLocal` resolves the same way.
+            return None
+        summary = self.summary(target)
+        return summary.kinds.get(name) if summary is not None else None
+
+    def remember(self, path: Path, model: ModuleModel, stamp: object) -> None:
+        """Store the summary of a module that was just analysed, saving a parse later."""
+        with self._lock:
+            if path in self._in_progress:
+                return
+            self._in_progress.add(path)
+            try:
+                summary = ModuleSummary(stamp, self._summarise(path, model))
+            finally:
+                self._in_progress.discard(path)
+            self._store(path.resolve(), summary)
+
+    def forget(self, path: Path) -> None:
+        with self._lock:
+            self._summaries.pop(path.resolve(), None)
+
+    def summary(self, path: Path) -> ModuleSummary | None:
+        path = path.resolve()
+        with self._lock:
+            stamp = self._stamp(path)
+            cached = self._summaries.get(path)
+            if cached is not None and cached.stamp == stamp:
+                self._summaries.move_to_end(path)
+                return cached
+            if path in self._in_progress:  # import cycle
+                return None
+            source = self._read_source(path)
+            if source is None:
+                return None
+            self._in_progress.add(path)
+            try:
+                kinds = self._summarise(path, build_model(cst.parse_module(source)))
+            except (cst.ParserSyntaxError, RecursionError, ValueError) as exc:
+                log.debug("cannot summarise %s: %s", path, exc)
+                kinds = {}
+            finally:
+                self._in_progress.discard(path)
+            summary = ModuleSummary(stamp, kinds)
+            self._store(path, summary)
+            return summary
+
+    def resolve_module(self, from_path: Path, module: str) -> Path | None:
+        """The file for `module` as imported from `from_path` (relative if it starts with dots)."""
+        stripped = module.lstrip(".")
+        level = len(module) - len(stripped)
+        parts = [p for p in stripped.split(".") if p]
+        if level:
+            base = from_path.resolve().parent
+            for _ in range(level - 1):
+                base = base.parent
+            return _module_file(base, parts)
+        for root in _search_roots(from_path.resolve()):
+            found = _module_file(root, parts)
+            if found is not None:
+                return found
+        return None
+
+    # -- internals -------------------------------------------------------------------
+
+    def _store(self, path: Path, summary: ModuleSummary) -> None:
+        self._summaries[path] = summary
+        self._summaries.move_to_end(path)
+        while len(self._summaries) > self._max_entries:
+            self._summaries.popitem(last=False)
+
+    def _summarise(self, path: Path, model: ModuleModel) -> dict[str, Kind]:
+        resolver = Resolver(model, path, self)
+        scope = model.module_scope
+        kinds: dict[str, Kind] = {}
+        names = set(scope.assignments) | set(scope.annotations)
+        names |= {n for n, q in model.imports.items() if q.startswith(".") or "." in q}
+        for name in names:
+            kind = resolver.name_kind(name, scope)
+            if kind is not None:
+                kinds[name] = kind
+        for name in model.functions:
+            kind = resolver.return_kind(name)
+            if kind is not None:
+                kinds[f"{name}()"] = kind
+        return kinds
+
+
+def _disk_stamp(path: Path) -> object:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size)
+
+
+def _module_file(base: Path, parts: list[str]) -> Path | None:
+    if not parts:
+        init = base / "__init__.py"
+        return init if init.is_file() else None
+    candidate = base.joinpath(*parts)
+    as_file = candidate.with_suffix(".py")
+    if as_file.is_file():
+        return as_file
+    init = candidate / "__init__.py"
+    return init if init.is_file() else None
+
+
+def _search_roots(path: Path) -> list[Path]:
+    """Where absolute imports of the project's own modules are looked up."""
+    roots: list[Path] = []
+    package_root = path.parent
+    while (package_root / "__init__.py").is_file():
+        package_root = package_root.parent
+    roots.append(package_root)
+    for ancestor in path.parents:
+        if any((ancestor / marker).exists() for marker in _PROJECT_MARKERS):
+            roots.extend([ancestor, ancestor / "src"])
+            break
+    return roots

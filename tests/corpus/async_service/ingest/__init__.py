@@ -1,0 +1,1 @@
+"""Event ingestion service: polls upstream databases and stores new events."""

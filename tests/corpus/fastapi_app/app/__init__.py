@@ -1,0 +1,3 @@
+"""Shop API – FastAPI + SQLAlchemy backend for the storefront."""
+
+__version__ = "0.9.3"

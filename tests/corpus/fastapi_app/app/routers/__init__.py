@@ -1,0 +1,3 @@
+from . import items, reports, users
+
+__all__ = ["items", "reports", "users"]

@@ -1,0 +1,1 @@
+"""Billing service: invoices, ledgers and partner reporting."""

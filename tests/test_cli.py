@@ -1,0 +1,158 @@
+"""The command line, run as a user runs it: a subprocess, exit codes, output."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LEAK = (
+    "from sqlalchemy import create_engine\n"
+    "engine = create_engine('sqlite://')\n"
+    "def f():\n"
+    "    conn = engine.connect()\n"
+    "    return conn.exec_driver_sql('select 1').scalar()\n"
+)
+TEXT_LINE = re.compile(
+    r"^(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<code>SQA\d{3})( \[\*\])? .+"
+)
+
+
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sqlalchemy_lint", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"},
+        timeout=120,
+    )
+
+
+def test_examples_text_output_is_ruff_like() -> None:
+    result = run("check", "examples")
+    assert result.returncode == 1, result.stderr
+    lines = [line for line in result.stdout.splitlines() if TEXT_LINE.match(line)]
+    assert len(lines) == 8
+    assert "examples/shop/api.py:20:10: SQA102" in result.stdout
+    assert result.stdout.strip().endswith("Found 8 problems in 5 checked files.")
+    assert result.stderr == ""
+
+
+def test_json_output_is_shaped_like_ruffs(tmp_path: Path) -> None:
+    (tmp_path / "leak.py").write_text(LEAK)
+    result = run("check", "--format", "json", str(tmp_path))
+    assert result.returncode == 1
+    (item,) = json.loads(result.stdout)
+    assert item["code"] == "SQA101"
+    assert item["filename"] == str((tmp_path / "leak.py").resolve())
+    assert item["location"] == {"row": 4, "column": 12}
+    assert item["end_location"] == {"row": 4, "column": 28}
+    assert item["url"].endswith("SQA101.md")
+    assert set(item) >= {"code", "message", "location", "end_location", "fix", "url", "filename"}
+
+
+def test_select_ignore_and_exit_zero() -> None:
+    selected = run("check", "--select", "SQA103", "examples")
+    assert selected.returncode == 1
+    assert {m.group("code") for m in map(TEXT_LINE.match, selected.stdout.splitlines()) if m} == {
+        "SQA103"
+    }
+    ignored = run("check", "--ignore", "SQA1", "examples")
+    assert ignored.returncode == 0 and "All checks passed!" in ignored.stdout
+    assert run("check", "--exit-zero", "examples").returncode == 0
+
+
+def test_unknown_rule_code_is_a_usage_error() -> None:
+    result = run("check", "--select", "SQA999", "examples")
+    assert result.returncode == 2
+    assert "unknown rule code 'SQA999'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_clean_project_exits_zero(tmp_path: Path) -> None:
+    (tmp_path / "ok.py").write_text("import sqlite3\nsqlite3.connect('x').close()\n")
+    result = run("check", str(tmp_path))
+    assert result.returncode == 0
+    assert "All checks passed!" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"def broken(:\n    pass\n", "syntax error at line 1"),
+        (b"x = 1\x00\n", "NUL byte at offset 5"),
+        (b"name = '\xe9t\xe9'\n", "not valid utf-8: byte 0xe9 at offset 8"),
+        (b"# -*- coding: klingon -*-\nx = 1\n", "unknown encoding"),
+    ],
+    ids=["syntax-error", "nul-byte", "not-utf8", "unknown-coding"],
+)
+def test_unreadable_files_are_reported_and_the_rest_still_checked(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    (tmp_path / "bad.py").write_bytes(content)
+    (tmp_path / "leak.py").write_text(LEAK)
+    result = run("check", str(tmp_path))
+    assert result.returncode == 2
+    assert "bad.py: error: " in result.stderr and message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "leak.py:4:12: SQA101" in result.stdout
+
+
+def test_pep263_coding_line_is_honoured(tmp_path: Path) -> None:
+    source = "# -*- coding: latin-1 -*-\n# caf\xe9\n" + LEAK
+    (tmp_path / "latin.py").write_bytes(source.encode("latin-1"))
+    result = run("check", str(tmp_path))
+    assert result.returncode == 1, result.stderr
+    assert "latin.py:6:12: SQA101" in result.stdout
+
+
+def test_huge_file_is_skipped_with_a_message(tmp_path: Path) -> None:
+    (tmp_path / "huge.py").write_text("x = 1\n" * 2_000_000)
+    result = run("check", str(tmp_path))
+    assert result.returncode == 2
+    assert "huge.py: error: file is too large to check" in result.stderr
+
+
+def test_usual_ignores_are_skipped(tmp_path: Path) -> None:
+    for folder in ("node_modules/pkg", ".venv/lib", "build", "generated", "env"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "leak.py").write_text(LEAK)
+    (tmp_path / "env" / "pyvenv.cfg").write_text("home = /usr\n")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitignore").write_text("generated/\n")
+    (tmp_path / "app.py").write_text(LEAK)
+    result = run("check", str(tmp_path))
+    assert result.returncode == 1
+    assert result.stdout.count("SQA101") == 1 and "app.py" in result.stdout
+
+
+def test_missing_path_is_reported(tmp_path: Path) -> None:
+    result = run("check", str(tmp_path / "nope"))
+    assert result.returncode == 2
+    assert "no such file or directory" in result.stderr
+
+
+def test_rule_command_prints_the_documentation_page() -> None:
+    page = run("rule", "SQA101")
+    assert page.returncode == 0
+    assert page.stdout.startswith("# SQA101 connection-not-closed")
+    assert "## Why is this bad?" in page.stdout
+    listing = run("rule", "--all")
+    assert [line.split()[0] for line in listing.stdout.splitlines()] == [
+        "SQA101",
+        "SQA102",
+        "SQA103",
+        "SQA104",
+    ]
+    assert run("rule", "SQA999").returncode == 2
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.stdout.strip() == "sqlalchemy-lint 0.1.0"
