@@ -23,7 +23,7 @@ async def list_sources():
 @router.get("/sources/{source_id}/stats")
 async def source_stats(source_id: int):
     session = AsyncSessionLocal()  # expect: SQA102
-    count = await EventRepository(session).count_for_source(source_id)
+    count = await session.scalar(select(func.count(Event.id)).where(Event.source_id == source_id))
     last = await session.scalar(select(func.max(Event.received_at)).where(Event.source_id == source_id))
     return {"source_id": source_id, "events": count, "last_event_at": last}
 
