@@ -156,3 +156,32 @@ def test_rule_command_prints_the_documentation_page() -> None:
 def test_version() -> None:
     result = run("--version")
     assert result.stdout.strip() == "sqlalchemy-lint 0.1.0"
+
+
+def test_fix_rewrites_in_place_and_reports_what_is_left(tmp_path: Path) -> None:
+    target = tmp_path / "leak.py"
+    target.write_text(LEAK)
+    diff = run("check", "--diff", str(tmp_path))
+    assert "+    with engine.connect() as conn:" in diff.stdout
+    assert target.read_text() == LEAK  # --diff writes nothing
+    fixed = run("check", "--fix", str(tmp_path))
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert "Fixed 1 problem." in fixed.stdout
+    assert "with engine.connect() as conn:" in target.read_text()
+    assert run("check", str(tmp_path)).returncode == 0
+
+
+def test_unsafe_fixes_only_with_the_flag(tmp_path: Path) -> None:
+    source = (
+        "from fastapi import FastAPI\nfrom sqlalchemy import create_engine\n"
+        "app = FastAPI()\n\n@app.get('/')\ndef index():\n"
+        "    engine = create_engine('sqlite://')\n    return engine.url\n"
+    )
+    target = tmp_path / "app.py"
+    target.write_text(source)
+    safe_only = run("check", "--fix", str(tmp_path))
+    assert safe_only.returncode == 1 and target.read_text() == source
+    unsafe = run("check", "--fix", "--unsafe-fixes", str(tmp_path))
+    assert "Fixed 1 problem." in unsafe.stdout, unsafe.stdout + unsafe.stderr
+    assert target.read_text() != source
+    compile(target.read_text(), "app.py", "exec")

@@ -63,6 +63,7 @@ class CheckResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     problem: str | None = None  # why the module could not be checked
     suppressed: list[Diagnostic] = field(default_factory=list)
+    analysis: Analysis | None = None  # kept for hovers in the language server
 
 
 def parse(source: str) -> cst.Module:
@@ -138,7 +139,7 @@ def check_module(
             log.exception("rule %s (%s) failed on %s", rule.code, rule.name, path or "<source>")
             continue
         reported.extend((rule, finding) for finding in findings)
-    result = CheckResult()
+    result = CheckResult(analysis=analysis)
     if not reported:
         return result
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)

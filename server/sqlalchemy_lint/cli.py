@@ -7,6 +7,7 @@ not be checked (each reported on stderr; the other files are still checked).
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import TextIO
 from . import __version__
 from .checker import UnknownRuleError, check_source, select_rules
 from .discovery import discover
+from .fixing import fix_source
 from .output import FileReport, display_path, use_colour, write_json, write_text
 from .rules import Rule, all_rules, rule_by_code
 from .semantic import ProjectIndex
@@ -46,11 +48,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--exit-zero", action="store_true", help="exit with 0 even when problems are found"
     )
     check.add_argument("--no-color", action="store_true", help="never colour the output")
+    check.add_argument("--fix", action="store_true", help="apply safe fixes in place")
+    check.add_argument(
+        "--unsafe-fixes", action="store_true", help="also apply fixes that may change behaviour"
+    )
+    check.add_argument(
+        "--diff", action="store_true", help="print the fixes as a diff instead of writing them"
+    )
 
     rule = commands.add_parser("rule", help="show a rule's documentation")
     rule.add_argument("code", nargs="?", help="rule code or name, e.g. SQA101")
     rule.add_argument("--all", action="store_true", help="list every rule")
 
+    server = commands.add_parser("server", help="run the language server (stdio by default)")
+    server.add_argument("--tcp", action="store_true", help="listen on TCP instead of stdio")
+    server.add_argument("--host", default="127.0.0.1")
+    server.add_argument("--port", type=int, default=2087)
+    server.add_argument("--log-file", type=Path, help="write the server log to this file")
     return parser
 
 
@@ -67,6 +81,7 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         failed += 1
     project = ProjectIndex()
     reports: list[FileReport] = []
+    fixed_total = 0
     for path in files:
         try:
             source = read_source(path)
@@ -74,7 +89,19 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             err.write(f"{display_path(path)}: error: {exc}\n")
             failed += 1
             continue
-        result = check_source(source.text, path, rules=rules, project=project)
+        if args.fix or args.diff:
+            outcome = fix_source(
+                source.text, path, rules=rules, project=project, unsafe=args.unsafe_fixes
+            )
+            if outcome.source != source.text:
+                fixed_total += outcome.applied
+                if args.diff:
+                    out.writelines(_diff(path, source.text, outcome.source))
+                else:
+                    _write_back(path, outcome.source, source.encoding)
+            result = outcome.remaining
+        else:
+            result = check_source(source.text, path, rules=rules, project=project)
         if result.problem is not None:
             err.write(f"{display_path(path)}: error: {result.problem}\n")
             failed += 1
@@ -84,14 +111,36 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     found = sum(len(r.diagnostics) for r in reports)
     if args.format == "json":
         write_json(reports, out)
+    elif args.diff:
+        err.write(f"Would fix {fixed_total} problem{'s' * (fixed_total != 1)}.\n")
     else:
         write_text(reports, out, colour=not args.no_color and use_colour(out))
+        if args.fix:
+            out.write(f"Fixed {fixed_total} problem{'s' * (fixed_total != 1)}.\n")
         _write_summary(out, found, len(files), failed)
     if failed or missing:
         return EXIT_ERROR
     if found and not args.exit_zero:
         return EXIT_FOUND
     return EXIT_CLEAN
+
+
+def _diff(path: Path, before: str, after: str) -> list[str]:
+    name = display_path(path)
+    return list(
+        difflib.unified_diff(
+            before.splitlines(keepends=True),
+            after.splitlines(keepends=True),
+            fromfile=f"a/{name}",
+            tofile=f"b/{name}",
+        )
+    )
+
+
+def _write_back(path: Path, text: str, encoding: str) -> None:
+    # Keep the file's own encoding and line endings (newline="" writes them as they are).
+    with path.open("w", encoding=encoding, newline="") as handle:
+        handle.write(text)
 
 
 def _write_summary(out: TextIO, found: int, checked: int, failed: int) -> None:
@@ -132,6 +181,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_check(args, sys.stdout, sys.stderr)
     if args.command == "rule":
         return run_rule(args, sys.stdout, sys.stderr)
+    if args.command == "server":
+        from .lsp.server import run_server
+
+        run_server(tcp=args.tcp, host=args.host, port=args.port, log_file=args.log_file)
+        return EXIT_CLEAN
     parser.print_help(sys.stderr)
     return EXIT_ERROR
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from .diagnostics import Diagnostic, Fix, Position
+from .diagnostics import Applicability, Diagnostic, Fix, Position
 
 
 @dataclass(frozen=True)
@@ -89,5 +89,6 @@ def write_text(reports: Sequence[FileReport], stream: TextIO, *, colour: bool) -
         path = display_path(report.path)
         for d in report.diagnostics:
             location = f"{path}:{d.span.start.line}:{d.span.start.column + 1}:"
-            fixable = " [*]" if d.fix is not None else ""
+            # Like Ruff: [*] marks what `--fix` would apply (safe fixes only).
+            fixable = " [*]" if d.fix and d.fix.applicability is Applicability.SAFE else ""
             stream.write(f"{style(location, '1')} {style(d.code, '1;31')}{fixable} {d.message}\n")

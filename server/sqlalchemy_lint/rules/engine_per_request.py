@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 import libcst as cst
 
+from ..diagnostics import Applicability, Fix, Span
+from ..fixes import module_level_engine_fix
 from ..semantic import Analysis, Escape, Lifetime
 from ._messages import code_of
 from .base import Finding, Invalid, Rule, Valid
@@ -210,6 +213,12 @@ def sync(urls):
             message = self._problem(analysis, life)
             if message is not None:
                 yield Finding(life.call, message, life)
+
+    def fix(self, source: str, span: Span, finding: Finding) -> Fix | None:
+        fix = module_level_engine_fix(source, span)
+        # Sharing one engine across calls changes when it is created and disposed
+        # (and what its event listeners see): never applied without --unsafe-fixes.
+        return None if fix is None else replace(fix, applicability=Applicability.UNSAFE)
 
     def _problem(self, analysis: Analysis, life: Lifetime) -> str | None:
         contexts = analysis.contexts

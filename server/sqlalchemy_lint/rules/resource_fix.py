@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from ..diagnostics import Fix, Span
-from ..semantic import Lifetime
+from ..fixes import with_block_fix
+from ..semantic import Kind, Lifetime
 
 
 def with_block_fix_for(source: str, span: Span, life: Lifetime | None) -> Fix | None:
-    return None  # the fix engine lands in its own commit
+    # A DBAPI connection has no `with` support that closes it; no mechanical fix.
+    if life is None or life.kind is Kind.RAW_CONNECTION:
+        return None
+    noun = "session" if life.kind.is_session else "connection"
+    return with_block_fix(source, span, is_async=life.kind.is_async, noun=noun)

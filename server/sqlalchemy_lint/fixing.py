@@ -1,0 +1,78 @@
+"""Apply fixes to a whole module, as `check --fix` and the editor's "fix all" do.
+
+Fixes are applied in rounds: every non-overlapping eligible fix of one round,
+then the module is checked again (a fix may change what the others see). A
+round whose result does not parse is thrown away, so a module never ends up
+broken; the loop is bounded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import libcst as cst
+
+from .checker import CheckResult, check_source
+from .diagnostics import Applicability, Diagnostic, Fix
+from .fixes import apply_edits
+from .rules import Rule
+from .semantic import ProjectIndex
+
+_MAX_ROUNDS = 20
+
+
+@dataclass
+class FixOutcome:
+    source: str
+    applied: int
+    remaining: CheckResult
+
+
+def eligible(fix: Fix | None, unsafe: bool) -> bool:
+    return fix is not None and (unsafe or fix.applicability is Applicability.SAFE)
+
+
+def fix_source(
+    source: str,
+    path: Path | None = None,
+    *,
+    rules: Sequence[type[Rule]] | None = None,
+    project: ProjectIndex | None = None,
+    unsafe: bool = False,
+) -> FixOutcome:
+    applied = 0
+    result = check_source(source, path, rules=rules, project=project)
+    for _ in range(_MAX_ROUNDS):
+        chosen = _non_overlapping([d for d in result.diagnostics if eligible(d.fix, unsafe)])
+        if not chosen:
+            break
+        edits = [edit for d in chosen if d.fix is not None for edit in d.fix.edits]
+        candidate = apply_edits(source, edits)
+        try:
+            cst.parse_module(candidate)
+        except cst.ParserSyntaxError:
+            break  # never hand back code that does not parse
+        if candidate == source:
+            break
+        source = candidate
+        applied += len(chosen)
+        result = check_source(source, path, rules=rules, project=project)
+    return FixOutcome(source, applied, result)
+
+
+def _non_overlapping(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    chosen: list[Diagnostic] = []
+    taken: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    for diagnostic in sorted(diagnostics, key=lambda d: d.span.start):
+        assert diagnostic.fix is not None
+        spans = [
+            ((e.span.start.line, e.span.start.column), (e.span.end.line, e.span.end.column))
+            for e in diagnostic.fix.edits
+        ]
+        if any(s <= t_end and t_start <= e for s, e in spans for t_start, t_end in taken):
+            continue
+        chosen.append(diagnostic)
+        taken.extend(spans)
+    return chosen

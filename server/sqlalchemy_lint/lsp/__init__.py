@@ -1,0 +1,1 @@
+"""The language server: diagnostics while typing, hovers, quick fixes."""

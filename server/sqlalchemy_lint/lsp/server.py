@@ -1,0 +1,366 @@
+"""The pygls language server: state on a `LanguageServer` subclass, features as
+small handlers.
+
+Analysis never runs on the event loop: each change (re)starts a per-document
+debounce timer, and when it fires the analysis runs in a worker thread on a
+snapshot of the text. A result for a version the editor has moved past is
+dropped. A document that does not parse keeps its last good diagnostics.
+Nothing is ever printed to stdout (it carries the protocol); logs go to stderr
+or --log-file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from libcst.metadata import MetadataWrapper, PositionProvider
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+from pygls.workspace import TextDocument
+
+from .. import __version__
+from ..checker import CheckResult, check_source
+from ..diagnostics import Applicability, Position
+from ..fixing import fix_source
+from ..semantic import ProjectIndex
+from .conversions import SOURCE, edits_from_data, to_lsp_diagnostic
+from .hover import HoverBuilder, noqa_rule_at, rule_explanation
+from .settings import Settings, parse_settings
+
+log = logging.getLogger(__name__)
+FIX_ALL_KIND = f"{types.CodeActionKind.SourceFixAll.value}.{SOURCE}"
+
+
+@dataclass
+class AnalysedDocument:
+    version: int | None
+    source: str
+    result: CheckResult
+
+
+class SqlalchemyLintServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("sqlalchemy-lint", __version__)
+        self.settings = Settings()
+        self.analysed: dict[str, AnalysedDocument] = {}
+        self.pending: dict[str, asyncio.Task[None]] = {}
+        # One worker: analyses never pile up; hovers get their own so they stay quick.
+        self.analysis_pool = ThreadPoolExecutor(1, thread_name_prefix="analysis")
+        self.hover_pool = ThreadPoolExecutor(1, thread_name_prefix="hover")
+        self.project = ProjectIndex(read_source=self._read_source, stamp=self._stamp)
+
+    # -- cross-file knowledge: open buffers win over the disk --------------------------
+
+    def _open_document(self, path: Path) -> TextDocument | None:
+        documents: dict[str, TextDocument] = self.workspace.text_documents
+        for document in list(documents.values()):
+            if document.path and Path(document.path).resolve() == path:
+                return document
+        return None
+
+    def _read_source(self, path: Path) -> str | None:
+        document = self._open_document(path)
+        if document is not None:
+            return document.source
+        try:
+            return path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+
+    def _stamp(self, path: Path) -> object:
+        document = self._open_document(path)
+        if document is not None:
+            return ("open", document.version, len(document.source))
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        return ("disk", stat.st_mtime_ns, stat.st_size)
+
+    # -- settings --------------------------------------------------------------------
+
+    def apply_settings(self, raw: Any) -> None:
+        settings, problems = parse_settings(raw)
+        self.settings = settings
+        for problem in problems:
+            log.warning("ignored setting: %s", problem)
+            self.window_show_message(
+                types.ShowMessageParams(
+                    type=types.MessageType.Warning,
+                    message=f"sqlalchemy-lint: ignored setting: {problem}",
+                )
+            )
+
+    # -- analysis --------------------------------------------------------------------
+
+    def analyse(self, source: str, path: Path | None) -> CheckResult:
+        return check_source(
+            source,
+            path,
+            rules=self.settings.rules(),
+            project=self.project,
+            severity=self.settings.severity,
+        )
+
+    def schedule(self, uri: str, delay: float | None = None) -> None:
+        previous = self.pending.get(uri)
+        if previous is not None and not previous.done():
+            previous.cancel()
+        delay = self.settings.debounce_seconds if delay is None else delay
+        self.pending[uri] = asyncio.get_running_loop().create_task(self._run(uri, delay))
+
+    async def _run(self, uri: str, delay: float) -> None:
+        await asyncio.sleep(delay)
+        if uri not in self.workspace.text_documents:
+            return
+        document = self.workspace.get_text_document(uri)
+        version, source = document.version, document.source
+        path = Path(document.path) if document.path else None
+        if not self.settings.enable:
+            self._publish(uri, version, [])
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            result = await loop.run_in_executor(self.analysis_pool, self.analyse, source, path)
+        except Exception:
+            log.exception("analysis of %s failed", uri)
+            return
+        current = self.workspace.text_documents.get(uri)
+        if current is None or current.version != version:
+            return  # stale: a newer version is on its way
+        if result.problem is not None:
+            log.info("%s: %s (keeping the last diagnostics)", uri, result.problem)
+            return
+        self.analysed[uri] = AnalysedDocument(version, source, result)
+        self._publish(uri, version, [to_lsp_diagnostic(document, d) for d in result.diagnostics])
+
+    def _publish(self, uri: str, version: int | None, items: list[types.Diagnostic]) -> None:
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=items, version=version)
+        )
+
+    def forget(self, uri: str) -> None:
+        task = self.pending.pop(uri, None)
+        if task is not None:
+            task.cancel()
+        self.analysed.pop(uri, None)
+        self._publish(uri, None, [])
+
+    async def current_analysis(self, uri: str) -> AnalysedDocument | None:
+        """The analysis of the document as it is now (computed if the cache is stale)."""
+        if uri not in self.workspace.text_documents:
+            return None
+        document = self.workspace.get_text_document(uri)
+        cached = self.analysed.get(uri)
+        if cached is not None and cached.version == document.version:
+            return cached
+        source = document.source
+        path = Path(document.path) if document.path else None
+        loop = asyncio.get_running_loop()
+        result = await loop.run_in_executor(self.hover_pool, self.analyse, source, path)
+        if result.problem is not None:
+            return None
+        return AnalysedDocument(document.version, source, result)
+
+
+server = SqlalchemyLintServer()
+
+
+@server.feature(types.INITIALIZE)
+def initialize(ls: SqlalchemyLintServer, params: types.InitializeParams) -> None:
+    ls.apply_settings(params.initialization_options)
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+def did_change_configuration(
+    ls: SqlalchemyLintServer, params: types.DidChangeConfigurationParams
+) -> None:
+    ls.apply_settings(params.settings)
+    for uri in list(ls.workspace.text_documents):
+        ls.schedule(uri, delay=0)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+def did_open(ls: SqlalchemyLintServer, params: types.DidOpenTextDocumentParams) -> None:
+    ls.schedule(params.text_document.uri, delay=0)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+def did_change(ls: SqlalchemyLintServer, params: types.DidChangeTextDocumentParams) -> None:
+    ls.schedule(params.text_document.uri)
+    # Modules importing this one may see different session factories now.
+    for uri in list(ls.workspace.text_documents):
+        if uri != params.text_document.uri and uri in ls.analysed:
+            ls.schedule(uri, delay=ls.settings.debounce_seconds * 4)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+def did_save(ls: SqlalchemyLintServer, params: types.DidSaveTextDocumentParams) -> None:
+    ls.schedule(params.text_document.uri, delay=0)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+def did_close(ls: SqlalchemyLintServer, params: types.DidCloseTextDocumentParams) -> None:
+    ls.forget(params.text_document.uri)
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+def did_change_watched_files(
+    ls: SqlalchemyLintServer, params: types.DidChangeWatchedFilesParams
+) -> None:
+    for change in params.changes:
+        path = to_fs_path(change.uri)
+        if path:
+            ls.project.forget(Path(path))
+    for uri in list(ls.workspace.text_documents):
+        ls.schedule(uri)
+
+
+@server.feature(types.TEXT_DOCUMENT_HOVER)
+async def hover(ls: SqlalchemyLintServer, params: types.HoverParams) -> types.Hover | None:
+    uri = params.text_document.uri
+    if uri not in ls.workspace.text_documents:
+        return None
+    document = ls.workspace.get_text_document(uri)
+    if params.position.line >= len(document.lines):
+        return None
+    server_position = document.position_from_client_units(params.position)
+    line_text = document.lines[server_position.line]
+    rule = noqa_rule_at(line_text, server_position.character)
+    if rule is not None:
+        return _markdown(rule_explanation(rule))
+    analysed = await ls.current_analysis(uri)
+    if analysed is None or analysed.result.analysis is None:
+        return None
+    analysis = analysed.result.analysis
+    positions = MetadataWrapper(analysis.module, unsafe_skip_copy=True).resolve(PositionProvider)
+    builder = HoverBuilder(analysis, positions, analysed.result.diagnostics)
+    text = builder.hover(Position(server_position.line + 1, server_position.character))
+    return _markdown(text) if text else None
+
+
+def _markdown(text: str) -> types.Hover:
+    return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text))
+
+
+@server.feature(
+    types.TEXT_DOCUMENT_CODE_ACTION,
+    types.CodeActionOptions(
+        code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL_KIND],
+        resolve_provider=False,
+    ),
+)
+def code_action(
+    ls: SqlalchemyLintServer, params: types.CodeActionParams
+) -> list[types.CodeAction] | None:
+    uri = params.text_document.uri
+    if uri not in ls.workspace.text_documents:
+        return None
+    document = ls.workspace.get_text_document(uri)
+    only = params.context.only
+    actions: list[types.CodeAction] = []
+    if only is None or any(k.startswith(types.CodeActionKind.QuickFix) for k in only):
+        for diagnostic in params.context.diagnostics:
+            if diagnostic.source == SOURCE:
+                actions.extend(_quick_fixes(ls, document, diagnostic))
+    wants_fix_all = only is not None and any(FIX_ALL_KIND.startswith(kind) for kind in only)
+    if wants_fix_all or any(a.is_preferred for a in actions):
+        fix_all = _fix_all(ls, document)
+        if fix_all is not None:
+            actions.append(fix_all)
+    return actions
+
+
+def _quick_fixes(
+    ls: SqlalchemyLintServer, document: TextDocument, diagnostic: types.Diagnostic
+) -> list[types.CodeAction]:
+    actions = []
+    carried = edits_from_data(diagnostic.data)
+    if carried is not None:
+        title, applicability, edits = carried
+        unsafe = applicability is Applicability.UNSAFE
+        if not unsafe or ls.settings.unsafe_fixes:
+            actions.append(
+                types.CodeAction(
+                    title=title + (" (unsafe)" if unsafe else ""),
+                    kind=types.CodeActionKind.QuickFix,
+                    diagnostics=[diagnostic],
+                    edit=types.WorkspaceEdit(changes={document.uri: edits}),
+                    is_preferred=not unsafe,
+                )
+            )
+    code = str(diagnostic.code)
+    line = diagnostic.range.start.line
+    if line < len(document.lines):
+        actions.append(_noqa_action(document, diagnostic, code, line))
+    return actions
+
+
+def _noqa_action(
+    document: TextDocument, diagnostic: types.Diagnostic, code: str, line: int
+) -> types.CodeAction:
+    from ..fixes import noqa_fix
+    from .conversions import to_lsp_edit
+
+    fix = noqa_fix(document.source, line + 1, code)
+    return types.CodeAction(
+        title=f"Disable {code} for this line",
+        kind=types.CodeActionKind.QuickFix,
+        diagnostics=[diagnostic],
+        edit=types.WorkspaceEdit(
+            changes={document.uri: [to_lsp_edit(document, e) for e in fix.edits]}
+        ),
+    )
+
+
+def _fix_all(ls: SqlalchemyLintServer, document: TextDocument) -> types.CodeAction | None:
+    path = Path(document.path) if document.path else None
+    outcome = fix_source(
+        document.source,
+        path,
+        rules=ls.settings.rules(),
+        project=ls.project,
+        unsafe=ls.settings.unsafe_fixes,
+    )
+    if outcome.applied == 0:
+        return None
+    lines = document.lines
+    end = types.Position(line=len(lines), character=0)
+    return types.CodeAction(
+        title="Fix all sqlalchemy-lint problems",
+        kind=FIX_ALL_KIND,
+        edit=types.WorkspaceEdit(
+            changes={
+                document.uri: [
+                    types.TextEdit(
+                        range=types.Range(start=types.Position(line=0, character=0), end=end),
+                        new_text=outcome.source,
+                    )
+                ]
+            }
+        ),
+    )
+
+
+def run_server(
+    *, tcp: bool = False, host: str = "127.0.0.1", port: int = 2087, log_file: Path | None = None
+) -> None:
+    handler: logging.Handler = (
+        logging.FileHandler(log_file) if log_file else logging.StreamHandler(sys.stderr)
+    )
+    logging.basicConfig(
+        level=logging.INFO,
+        handlers=[handler],
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if tcp:
+        server.start_tcp(host, port)
+    else:
+        server.start_io()

@@ -1,0 +1,271 @@
+"""The language server end to end: a real LSP client (pytest-lsp) talking to
+`python -m sqlalchemy_lint server` over stdio."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+LEAK = """from sqlalchemy import create_engine, text
+
+engine = create_engine("sqlite://")
+
+
+def count():
+    conn = engine.connect()
+    return conn.execute(text("select 1")).scalar()
+"""
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(server_command=[sys.executable, "-m", "sqlalchemy_lint", "server"])
+)
+async def client(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
+    await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=client_capabilities("visual-studio-code"),
+            initialization_options={"settings": {"debounceMs": 20}},
+        )
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def open_document(client: LanguageClient, path: Path, text: str) -> str:
+    path.write_text(text)
+    uri = path.as_uri()
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id="python", version=1, text=text
+            )
+        )
+    )
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    return uri
+
+
+def change(client: LanguageClient, uri: str, version: int, text: str) -> None:
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+        )
+    )
+
+
+async def settle(client: LanguageClient, uri: str, version: int) -> list[types.Diagnostic]:
+    """Wait for the diagnostics published for `version` of `uri`."""
+    for _ in range(500):
+        params = await asyncio.wait_for(
+            client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), timeout=60
+        )
+        if params.uri == uri and params.version == version:
+            return list(params.diagnostics)
+    raise AssertionError("diagnostics for the final version never arrived")
+
+
+async def test_diagnostic_carries_code_link_severity_and_fix(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    uri = await open_document(client, tmp_path / "leak.py", LEAK)
+    (diagnostic,) = client.diagnostics[uri]
+    assert diagnostic.code == "SQA101"
+    assert diagnostic.source == "sqlalchemy-lint"
+    assert diagnostic.severity == types.DiagnosticSeverity.Warning
+    assert diagnostic.code_description is not None
+    assert diagnostic.code_description.href.endswith("SQA101.md")
+    assert diagnostic.range == types.Range(
+        start=types.Position(line=6, character=11), end=types.Position(line=6, character=27)
+    )
+    assert diagnostic.data["fix"]["applicability"] == "safe"
+
+
+async def test_utf16_columns_after_emoji_and_cjk(client: LanguageClient, tmp_path: Path) -> None:
+    text = LEAK.replace(
+        "    conn = engine.connect()",
+        "    label = '😀漢字'; conn = engine.connect()",
+    )
+    uri = await open_document(client, tmp_path / "wide.py", text)
+    (diagnostic,) = client.diagnostics[uri]
+    line = text.splitlines()[6]
+    code_points = line.index("engine.connect()")
+    # 😀 is two UTF-16 code units, so the client column is one more than code points.
+    assert diagnostic.range.start == types.Position(line=6, character=code_points + 1)
+
+
+async def test_syntax_error_keeps_last_diagnostics_and_recovers(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    uri = await open_document(client, tmp_path / "typing_errors.py", LEAK)
+    assert len(client.diagnostics[uri]) == 1
+    change(client, uri, 2, LEAK + "\ndef broken(:\n")
+    change(client, uri, 3, LEAK.replace("return conn", "conn.close()\n    return conn"))
+    # Version 3 hands the connection out (returned), so nothing is reported.
+    assert await settle(client, uri, 3) == []
+    hover = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=2, character=2),
+        )
+    )
+    assert hover is not None  # the server is alive and answering
+
+
+async def test_hover_explains_engine_with_its_origin(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    uri = await open_document(client, tmp_path / "hover.py", LEAK)
+    hover = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=6, character=13),  # `engine` in engine.connect()
+        )
+    )
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    text = hover.contents.value
+    assert "Engine created at line 3" in text
+    assert "```python" in text and "https://docs.sqlalchemy.org/" in text
+    # The flagged expression also explains the rule.
+    assert "SQA101 connection-not-closed" in text
+
+
+@pytest.mark.parametrize(
+    ("source", "line", "character", "expected"),
+    [
+        ("from sqlalchemy.orm import Session\nSession\n", 1, 2, "Session"),
+        ("from sqlalchemy.orm import sessionmaker\nsessionmaker\n", 1, 3, "sessionmaker"),
+        ("import sqlalchemy as sa\nsa.create_engine\n", 1, 6, "create_engine"),
+        ("x = 1  # noqa: SQA102\n", 0, 17, "SQA102 session-not-closed"),
+    ],
+    ids=["Session", "sessionmaker", "create_engine", "noqa-code"],
+)
+async def test_hover_per_concept(
+    client: LanguageClient,
+    tmp_path: Path,
+    source: str,
+    line: int,
+    character: int,
+    expected: str,
+) -> None:
+    uri = await open_document(client, tmp_path / "concept.py", source)
+    hover = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=line, character=character),
+        )
+    )
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    assert expected in hover.contents.value
+
+
+async def test_quick_fix_applied_removes_the_diagnostic(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    uri = await open_document(client, tmp_path / "fixme.py", LEAK)
+    (diagnostic,) = client.diagnostics[uri]
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=diagnostic.range,
+            context=types.CodeActionContext(diagnostics=[diagnostic]),
+        )
+    )
+    assert actions is not None
+    titles = [a.title for a in actions if isinstance(a, types.CodeAction)]
+    assert "Disable SQA101 for this line" in titles
+    preferred = [a for a in actions if isinstance(a, types.CodeAction) and a.is_preferred]
+    assert len(preferred) == 1
+    edit = preferred[0].edit
+    assert edit is not None and edit.changes is not None
+    fixed = _apply(LEAK, edit.changes[uri])
+    assert "with engine.connect() as conn:" in fixed
+    change(client, uri, 2, fixed)
+    assert await settle(client, uri, 2) == []
+
+
+async def test_fix_all_source_action(client: LanguageClient, tmp_path: Path) -> None:
+    text = (
+        LEAK + "\n\ndef again():\n    c = engine.connect()\n    return c.execute(text('x')).all()\n"
+    )
+    uri = await open_document(client, tmp_path / "all.py", text)
+    assert len(client.diagnostics[uri]) == 2
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(
+                start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)
+            ),
+            context=types.CodeActionContext(diagnostics=[], only=["source.fixAll"]),
+        )
+    )
+    assert actions is not None
+    (fix_all,) = [a for a in actions if isinstance(a, types.CodeAction)]
+    assert fix_all.kind == "source.fixAll.sqlalchemy-lint"
+    assert fix_all.edit is not None and fix_all.edit.changes is not None
+    fixed = _apply(text, fix_all.edit.changes[uri])
+    assert fixed.count("with engine.connect() as") == 2
+
+
+async def test_burst_of_edits_ends_with_diagnostics_of_the_final_text(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    uri = await open_document(client, tmp_path / "burst.py", LEAK)
+    version = 1
+    for i in range(200):
+        version += 1
+        leaks = i % 3  # 0, 1 or 2 leaking functions
+        body = "".join(
+            f"\n\ndef f{n}():\n    c = engine.connect()\n    return c.execute(text('x')).all()\n"
+            for n in range(leaks)
+        )
+        change(client, uri, version, LEAK + body)
+    final = await settle(client, uri, version)
+    assert len(final) == 1 + (199 % 3)
+
+
+async def test_cross_file_session_factory(client: LanguageClient, tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "database.py").write_text(
+        "from sqlalchemy.orm import sessionmaker\nSessionLocal = sessionmaker()\n"
+    )
+    routes = (
+        "from database import SessionLocal\n\n"
+        "def handler():\n    db = SessionLocal()\n    db.execute('x')\n"
+    )
+    uri = await open_document(client, tmp_path / "routes.py", routes)
+    (diagnostic,) = client.diagnostics[uri]
+    assert diagnostic.code == "SQA102"
+
+
+async def test_close_clears_diagnostics(client: LanguageClient, tmp_path: Path) -> None:
+    uri = await open_document(client, tmp_path / "closing.py", LEAK)
+    assert client.diagnostics[uri]
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    assert list(client.diagnostics[uri]) == []
+
+
+def _apply(text: str, edits: list[types.TextEdit]) -> str:
+    """Apply LSP edits (UTF-16 positions; these tests use ASCII text)."""
+    lines = text.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+
+    def offset(position: types.Position) -> int:
+        if position.line >= len(lines):
+            return len(text)
+        return offsets[position.line] + position.character
+
+    for edit in sorted(edits, key=lambda e: offset(e.range.start), reverse=True):
+        text = text[: offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end) :]
+    return text
