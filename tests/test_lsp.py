@@ -269,3 +269,37 @@ def _apply(text: str, edits: list[types.TextEdit]) -> str:
     for edit in sorted(edits, key=lambda e: offset(e.range.start), reverse=True):
         text = text[: offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end) :]
     return text
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(server_command=[sys.executable, "-m", "sqlalchemy_lint", "server"])
+)
+async def misconfigured(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
+    await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=client_capabilities("neovim"),
+            initialization_options={
+                "settings": {
+                    "select": ["SQA999"],
+                    "severity": {"SQA101": "loud"},
+                    "enable": "yes",
+                    "debounceMs": 20,
+                }
+            },
+        )
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_bad_settings_are_reported_and_defaults_used(
+    misconfigured: LanguageClient, tmp_path: Path
+) -> None:
+    uri = await open_document(misconfigured, tmp_path / "leak.py", LEAK)
+    (diagnostic,) = misconfigured.diagnostics[uri]
+    assert diagnostic.code == "SQA101"
+    assert diagnostic.severity == types.DiagnosticSeverity.Warning
+    shown = " ".join(m.message for m in misconfigured.messages)
+    assert "unknown rule code 'SQA999'" in shown
+    assert "`severity.SQA101` must be one of" in shown
+    assert "`enable` must be true or false" in shown
