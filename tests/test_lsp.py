@@ -303,3 +303,14 @@ async def test_bad_settings_are_reported_and_defaults_used(
     assert "unknown rule code 'SQA999'" in shown
     assert "`severity.SQA101` must be one of" in shown
     assert "`enable` must be true or false" in shown
+
+
+async def test_server_applies_the_projects_pyproject_settings(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.sqlalchemy-lint]\nseverity = { SQA101 = "error" }\n'
+    )
+    uri = await open_document(client, tmp_path / "configured.py", LEAK)
+    (diagnostic,) = client.diagnostics[uri]
+    assert diagnostic.severity == types.DiagnosticSeverity.Error

@@ -18,10 +18,11 @@ from pathlib import Path
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from .diagnostics import Diagnostic, Position, Severity, Span
-from .noqa import find_suppressions
+from . import HOMEPAGE
+from .diagnostics import Applicability, Diagnostic, Fix, Position, Severity, Span, TextEdit
+from .noqa import Suppression, find_suppressions, unused_codes
 from .rules import Finding, Rule, all_rules
-from .semantic import Analysis, ProjectIndex
+from .semantic import Analysis, AnalysisOptions, ProjectIndex
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,8 @@ def check_source(
     severity: Mapping[str, Severity] | None = None,
     with_fixes: bool = True,
     stamp: object = None,
+    options: AnalysisOptions | None = None,
+    report_unused_noqa: bool = False,
 ) -> CheckResult:
     try:
         module = parse(source)
@@ -110,6 +113,8 @@ def check_source(
         severity=severity,
         with_fixes=with_fixes,
         stamp=stamp,
+        options=options,
+        report_unused_noqa=report_unused_noqa,
     )
 
 
@@ -123,9 +128,11 @@ def check_module(
     severity: Mapping[str, Severity] | None = None,
     with_fixes: bool = True,
     stamp: object = None,
+    options: AnalysisOptions | None = None,
+    report_unused_noqa: bool = False,
 ) -> CheckResult:
     try:
-        analysis = Analysis(module, path, project)
+        analysis = Analysis(module, path, project, options)
     except RecursionError:
         return CheckResult(problem="too deeply nested to analyse")
     if project is not None and path is not None:
@@ -140,10 +147,12 @@ def check_module(
             continue
         reported.extend((rule, finding) for finding in findings)
     result = CheckResult(analysis=analysis)
+    suppressions = find_suppressions(source)
     if not reported:
+        if report_unused_noqa:
+            result.diagnostics = _unused_noqa(source, suppressions, set())
         return result
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    suppressions = find_suppressions(source)
     seen: set[tuple[str, Span]] = set()
     for rule, finding in reported:
         code_range = positions[finding.node]
@@ -174,5 +183,46 @@ def check_module(
             result.suppressed.append(diagnostic)
         else:
             result.diagnostics.append(diagnostic)
+    if report_unused_noqa:
+        used = {(d.span.start.line, d.code) for d in result.suppressed}
+        result.diagnostics.extend(_unused_noqa(source, suppressions, used))
     result.diagnostics.sort(key=lambda d: (d.span.start, d.code))
     return result
+
+
+UNUSED_NOQA_CODE = "SQA100"
+
+
+def _unused_noqa(
+    source: str, suppressions: Mapping[int, Suppression], used: set[tuple[int, str]]
+) -> list[Diagnostic]:
+    """`# noqa: SQA10x` comments that suppress nothing, each with a fix removing the code."""
+    found = []
+    lines = source.splitlines()
+    for line, suppression in suppressions.items():
+        unused = unused_codes(suppression, {code for (n, code) in used if n == line})
+        if not unused:
+            continue
+        kept = [c for c in suppression.written if c not in unused]
+        text = lines[line - 1]
+        start, end = suppression.start, suppression.end
+        if kept:
+            replacement = "# noqa: " + ", ".join(kept)
+        else:  # drop the whole comment and the spaces before it
+            replacement = ""
+            start = len(text[:start].rstrip())
+        span = Span(Position(line, suppression.start), Position(line, suppression.end))
+        edit = TextEdit(Span(Position(line, start), Position(line, end)), replacement)
+        found.append(
+            Diagnostic(
+                code=UNUSED_NOQA_CODE,
+                name="unused-noqa",
+                message=f"Unused `noqa` for {', '.join(unused)}: nothing is reported here; "
+                f"remove it.",
+                span=span,
+                severity=Severity.WARNING,
+                url=f"{HOMEPAGE}#suppressions",
+                fix=Fix("Remove the unused `noqa` code", Applicability.SAFE, (edit,)),
+            )
+        )
+    return found

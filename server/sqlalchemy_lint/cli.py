@@ -9,15 +9,27 @@ from __future__ import annotations
 import argparse
 import difflib
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
 from . import __version__
 from .checker import UnknownRuleError, check_source, select_rules
+from .config import config_for
+from .diagnostics import Applicability, Diagnostic
 from .discovery import discover
 from .fixing import fix_source
-from .output import FileReport, display_path, use_colour, write_json, write_text
+from .output import (
+    FileReport,
+    display_path,
+    use_colour,
+    write_github,
+    write_json,
+    write_junit,
+    write_sarif,
+    write_text,
+)
 from .rules import Rule, all_rules, rule_by_code
 from .semantic import ProjectIndex
 from .sources import UnreadableSource, read_source
@@ -43,7 +55,22 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--select", type=_codes, help="rule codes or prefixes to enable")
     check.add_argument("--ignore", type=_codes, default=[], help="rule codes to disable")
     check.add_argument("--extend-select", type=_codes, default=[], help=argparse.SUPPRESS)
-    check.add_argument("--format", choices=["text", "json"], default="text")
+    check.add_argument(
+        "--format",
+        choices=["text", "concise", "json", "sarif", "github", "junit"],
+        default="text",
+        help="text (with source excerpts), concise (one line each), json (Ruff-shaped), "
+        "sarif (2.1.0), github (workflow annotations), junit",
+    )
+    check.add_argument("--output-file", "-o", type=Path, help="write the report to this file")
+    check.add_argument(
+        "--statistics", action="store_true", help="count findings (and suppressions) per rule"
+    )
+    check.add_argument(
+        "--report-unused-noqa",
+        action="store_true",
+        help="report `# noqa: SQA...` comments that suppress nothing (as SQA100)",
+    )
     check.add_argument(
         "--exit-zero", action="store_true", help="exit with 0 even when problems are found"
     )
@@ -70,19 +97,34 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
-        rules = select_rules(args.select, args.ignore, args.extend_select)
+        select_rules(args.select, args.ignore, args.extend_select)
     except UnknownRuleError as exc:
         err.write(f"sqlalchemy-lint: error: {exc}\n")
         return EXIT_ERROR
     files, missing = discover(args.paths)
+    explicit = {p.resolve() for p in args.paths if p.is_file()}
+    reported_config_problems: set[Path] = set()
     failed = 0
     for path, reason in missing:
         err.write(f"{display_path(path)}: error: {reason}\n")
         failed += 1
     project = ProjectIndex()
     reports: list[FileReport] = []
+    checked: list[Path] = []
+    suppressed: list[Diagnostic] = []
     fixed_total = 0
     for path in files:
+        config = config_for(path)
+        if config.problems and config.root not in reported_config_problems:
+            assert config.root is not None
+            reported_config_problems.add(config.root)
+            for problem in config.problems:
+                err.write(f"warning: {problem}\n")
+        if path.resolve() not in explicit and config.excludes(path):
+            continue
+        rules = config.rules_for(
+            path, select=args.select, ignore=args.ignore, extend_select=args.extend_select
+        )
         try:
             source = read_source(path)
         except UnreadableSource as exc:
@@ -91,7 +133,14 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             continue
         if args.fix or args.diff:
             outcome = fix_source(
-                source.text, path, rules=rules, project=project, unsafe=args.unsafe_fixes
+                source.text,
+                path,
+                rules=rules,
+                project=project,
+                unsafe=args.unsafe_fixes,
+                severity=config.severity,
+                options=config.options,
+                report_unused_noqa=args.report_unused_noqa,
             )
             if outcome.source != source.text:
                 fixed_total += outcome.applied
@@ -101,28 +150,86 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     _write_back(path, outcome.source, source.encoding)
             result = outcome.remaining
         else:
-            result = check_source(source.text, path, rules=rules, project=project)
+            result = check_source(
+                source.text,
+                path,
+                rules=rules,
+                project=project,
+                severity=config.severity,
+                options=config.options,
+                report_unused_noqa=args.report_unused_noqa,
+            )
         if result.problem is not None:
             err.write(f"{display_path(path)}: error: {result.problem}\n")
             failed += 1
             continue
+        checked.append(path)
+        suppressed.extend(result.suppressed)
         if result.diagnostics:
-            reports.append(FileReport(path, result.diagnostics))
+            reports.append(FileReport(path, result.diagnostics, source.text))
     found = sum(len(r.diagnostics) for r in reports)
-    if args.format == "json":
-        write_json(reports, out)
-    elif args.diff:
-        err.write(f"Would fix {fixed_total} problem{'s' * (fixed_total != 1)}.\n")
-    else:
-        write_text(reports, out, colour=not args.no_color and use_colour(out))
-        if args.fix:
-            out.write(f"Fixed {fixed_total} problem{'s' * (fixed_total != 1)}.\n")
-        _write_summary(out, found, len(files), failed)
+    stream = args.output_file.open("w", encoding="utf-8") if args.output_file is not None else out
+    try:
+        _write_report(args, stream, reports, checked, suppressed, all_rules())
+        if args.diff:
+            err.write(f"Would fix {fixed_total} problem{'s' * (fixed_total != 1)}.\n")
+        elif args.format in ("text", "concise") and not args.statistics:
+            if args.fix:
+                stream.write(f"Fixed {fixed_total} problem{'s' * (fixed_total != 1)}.\n")
+            _write_summary(stream, found, len(files), failed)
+    finally:
+        if stream is not out:
+            stream.close()
     if failed or missing:
         return EXIT_ERROR
     if found and not args.exit_zero:
         return EXIT_FOUND
     return EXIT_CLEAN
+
+
+def _write_report(
+    args: argparse.Namespace,
+    stream: TextIO,
+    reports: list[FileReport],
+    checked: list[Path],
+    suppressed: list[Diagnostic],
+    rules: Sequence[type[Rule]],
+) -> None:
+    if args.statistics:
+        _write_statistics(stream, reports, suppressed)
+    elif args.diff:
+        return
+    elif args.format == "json":
+        write_json(reports, stream)
+    elif args.format == "sarif":
+        write_sarif(reports, stream, rules)
+    elif args.format == "github":
+        write_github(reports, stream)
+    elif args.format == "junit":
+        write_junit(reports, stream, checked)
+    else:
+        colour = args.output_file is None and not args.no_color and use_colour(stream)
+        write_text(reports, stream, colour=colour, excerpt=args.format == "text")
+
+
+def _write_statistics(
+    stream: TextIO, reports: list[FileReport], suppressed: list[Diagnostic]
+) -> None:
+    """Ruff-style counts: findings per rule, then suppressions per rule."""
+    found = Counter(d.code for r in reports for d in r.diagnostics)
+    fixable = {
+        d.code
+        for r in reports
+        for d in r.diagnostics
+        if d.fix is not None and d.fix.applicability is Applicability.SAFE
+    }
+    names = {d.code: d.name for r in reports for d in r.diagnostics}
+    names.update({d.code: d.name for d in suppressed})
+    for code, count in sorted(found.items(), key=lambda item: (-item[1], item[0])):
+        mark = "[*]" if code in fixable else "[ ]"
+        stream.write(f"{count:>5}\t{code}\t{mark} {names[code]}\n")
+    for code, count in sorted(Counter(d.code for d in suppressed).items()):
+        stream.write(f"{count:>5}\t{code}\tsuppressed by noqa ({names[code]})\n")
 
 
 def _diff(path: Path, before: str, after: str) -> list[str]:

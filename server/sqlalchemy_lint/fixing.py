@@ -8,17 +8,17 @@ broken; the loop is bounded.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import libcst as cst
 
 from .checker import CheckResult, check_source
-from .diagnostics import Applicability, Diagnostic, Fix
+from .diagnostics import Applicability, Diagnostic, Fix, Severity
 from .fixes import apply_edits
 from .rules import Rule
-from .semantic import ProjectIndex
+from .semantic import AnalysisOptions, ProjectIndex
 
 _MAX_ROUNDS = 20
 
@@ -41,9 +41,23 @@ def fix_source(
     rules: Sequence[type[Rule]] | None = None,
     project: ProjectIndex | None = None,
     unsafe: bool = False,
+    severity: Mapping[str, Severity] | None = None,
+    options: AnalysisOptions | None = None,
+    report_unused_noqa: bool = False,
 ) -> FixOutcome:
+    def check(text: str) -> CheckResult:
+        return check_source(
+            text,
+            path,
+            rules=rules,
+            project=project,
+            severity=severity,
+            options=options,
+            report_unused_noqa=report_unused_noqa,
+        )
+
     applied = 0
-    result = check_source(source, path, rules=rules, project=project)
+    result = check(source)
     for _ in range(_MAX_ROUNDS):
         chosen = _non_overlapping([d for d in result.diagnostics if eligible(d.fix, unsafe)])
         if not chosen:
@@ -58,7 +72,7 @@ def fix_source(
             break
         source = candidate
         applied += len(chosen)
-        result = check_source(source, path, rules=rules, project=project)
+        result = check(source)
     return FixOutcome(source, applied, result)
 
 

@@ -27,6 +27,7 @@ from pygls.workspace import TextDocument
 
 from .. import __version__
 from ..checker import CheckResult, check_source
+from ..config import Config, config_for
 from ..diagnostics import Applicability, Position
 from ..fixing import fix_source
 from ..semantic import ProjectIndex
@@ -55,6 +56,7 @@ class SqlalchemyLintServer(LanguageServer):
         self.analysis_pool = ThreadPoolExecutor(1, thread_name_prefix="analysis")
         self.hover_pool = ThreadPoolExecutor(1, thread_name_prefix="hover")
         self.project = ProjectIndex(read_source=self._read_source, stamp=self._stamp)
+        self.reported_config_roots: set[Path | None] = set()
 
     # -- cross-file knowledge: open buffers win over the disk --------------------------
 
@@ -101,13 +103,31 @@ class SqlalchemyLintServer(LanguageServer):
     # -- analysis --------------------------------------------------------------------
 
     def analyse(self, source: str, path: Path | None) -> CheckResult:
+        """Check one buffer with the project's pyproject settings, overridden by the editor's."""
+        config = config_for(path) if path is not None else Config()
+        self._report_config_problems(config)
+        if path is not None and config.excludes(path):
+            return CheckResult()
         return check_source(
             source,
             path,
-            rules=self.settings.rules(),
+            rules=config.rules_for(path, select=self.settings.select, ignore=self.settings.ignore),
             project=self.project,
-            severity=self.settings.severity,
+            severity={**config.severity, **self.settings.severity},
+            options=config.options,
         )
+
+    def _report_config_problems(self, config: Config) -> None:
+        if not config.problems or config.root in self.reported_config_roots:
+            return
+        self.reported_config_roots.add(config.root)
+        for problem in config.problems:
+            log.warning("%s", problem)
+            self.window_show_message(
+                types.ShowMessageParams(
+                    type=types.MessageType.Warning, message=f"sqlalchemy-lint: {problem}"
+                )
+            )
 
     def schedule(self, uri: str, delay: float | None = None) -> None:
         previous = self.pending.get(uri)
@@ -322,12 +342,15 @@ def _noqa_action(
 
 def _fix_all(ls: SqlalchemyLintServer, document: TextDocument) -> types.CodeAction | None:
     path = Path(document.path) if document.path else None
+    config = config_for(path) if path is not None else Config()
     outcome = fix_source(
         document.source,
         path,
-        rules=ls.settings.rules(),
+        rules=config.rules_for(path, select=ls.settings.select, ignore=ls.settings.ignore),
         project=ls.project,
         unsafe=ls.settings.unsafe_fixes,
+        severity={**config.severity, **ls.settings.severity},
+        options=config.options,
     )
     if outcome.applied == 0:
         return None

@@ -10,7 +10,6 @@ from typing import Any
 
 from ..checker import UnknownRuleError, select_rules
 from ..diagnostics import Severity
-from ..rules import Rule
 
 _SEVERITIES = {s.value: s for s in Severity}
 
@@ -23,9 +22,6 @@ class Settings:
     severity: Mapping[str, Severity] = field(default_factory=dict)
     unsafe_fixes: bool = False
     debounce_seconds: float = 0.25
-
-    def rules(self) -> tuple[type[Rule], ...]:
-        return select_rules(self.select, self.ignore)
 
 
 def _string_list(value: Any, key: str, problems: list[str]) -> tuple[str, ...] | None:

@@ -14,10 +14,12 @@ from typing import ClassVar
 
 import libcst as cst
 
+from .. import HOMEPAGE
 from ..diagnostics import Fix, Severity, Span
 from ..semantic import Analysis, Lifetime
 
-DOCS_BASE_URL = "https://github.com/sqlalchemy-lint/sqlalchemy-lint/blob/main/docs/rules"
+# Each rule's page is generated into docs/rules/ from its docstring (scripts/generate_docs.py).
+DOCS_BASE_URL = f"{HOMEPAGE}/blob/main/docs/rules"
 
 
 @dataclass(frozen=True)

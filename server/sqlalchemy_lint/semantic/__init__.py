@@ -12,10 +12,12 @@ from .inference import Resolver
 from .kinds import Kind
 from .lifetimes import Escape, Lifetime, LifetimeTracker, Verdict
 from .model import ModuleModel, Scope, build_model
+from .options import AnalysisOptions
 from .project import ProjectIndex
 
 __all__ = [
     "Analysis",
+    "AnalysisOptions",
     "Escape",
     "ExecutionContexts",
     "Kind",
@@ -32,14 +34,19 @@ class Analysis:
     """Everything rules may ask about one module; each part computed once, on demand."""
 
     def __init__(
-        self, module: cst.Module, path: Path | None = None, project: ProjectIndex | None = None
+        self,
+        module: cst.Module,
+        path: Path | None = None,
+        project: ProjectIndex | None = None,
+        options: AnalysisOptions | None = None,
     ) -> None:
         self.module = module
         self.path = path
         self.project = project
+        self.options = options or AnalysisOptions()
         self.model: ModuleModel = build_model(module)
-        self.resolver = Resolver(self.model, path, project)
-        self.contexts = ExecutionContexts(self.model, self.resolver, path)
+        self.resolver = Resolver(self.model, path, project, self.options)
+        self.contexts = ExecutionContexts(self.model, self.resolver, path, self.options)
         self.tracker = LifetimeTracker(self.model, self.resolver, self.contexts)
 
     @cached_property

@@ -20,6 +20,7 @@ import libcst as cst
 from .inference import Resolver
 from .kinds import WEB_FRAMEWORK_MODULES, Kind
 from .model import ModuleModel, Scope
+from .options import AnalysisOptions
 
 ROUTE_METHODS = frozenset(
     {
@@ -99,10 +100,17 @@ class RequestContext:
 
 
 class ExecutionContexts:
-    def __init__(self, model: ModuleModel, resolver: Resolver, path: Path | None) -> None:
+    def __init__(
+        self,
+        model: ModuleModel,
+        resolver: Resolver,
+        path: Path | None,
+        options: AnalysisOptions | None = None,
+    ) -> None:
         self.model = model
         self.resolver = resolver
         self.path = path
+        self._extra_decorators = frozenset(options.request_handler_decorators if options else ())
         self._framework_imported = any(model.imports_module(m) for m in WEB_FRAMEWORK_MODULES)
         self._request: dict[Scope, RequestContext] | None = None
 
@@ -219,6 +227,9 @@ class ExecutionContexts:
             qualified = self.resolver.qualify(target) or ""
             if qualified.startswith(_DJANGO_VIEW_DECORATOR_PREFIXES):
                 return "a Django view"
+            written = _dotted_text(target)
+            if self._extra_decorators & {qualified, written}:
+                return f"a request handler (`@{written}`, from the configuration)"
         if self._is_class_based_view_method(scope):
             return "a class-based view"
         request_parameter = self._request_parameter(scope)

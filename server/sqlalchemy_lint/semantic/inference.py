@@ -15,6 +15,7 @@ import libcst as cst
 
 from .kinds import ANNOTATIONS, ATTRIBUTES, CONSTRUCTORS, METHODS, Kind
 from .model import ModuleModel, Scope
+from .options import AnalysisOptions
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -34,10 +35,12 @@ class Resolver:
         model: ModuleModel,
         path: Path | None = None,
         project: ExportLookup | None = None,
+        options: AnalysisOptions | None = None,
     ) -> None:
         self.model = model
         self.path = path
         self.project = project
+        self._session_factories = frozenset(options.session_factories if options else ())
         self._sqlalchemy_imported = model.imports_module("sqlalchemy") or model.imports_module(
             "flask_sqlalchemy"
         )
@@ -95,6 +98,8 @@ class Resolver:
 
     def call_kind(self, call: cst.Call, scope: Scope, depth: int = 0) -> Kind | None:
         qualified = self.qualify(call.func)
+        if self._session_factories and self._is_configured_session_factory(call, qualified):
+            return Kind.SESSION
         if qualified is not None:
             if qualified in CONSTRUCTORS:
                 return CONSTRUCTORS[qualified]
@@ -115,6 +120,11 @@ class Resolver:
         if isinstance(func, cst.Name) and func.value in self.model.functions:
             return self.return_kind(func.value, depth)
         return None
+
+    def _is_configured_session_factory(self, call: cst.Call, qualified: str | None) -> bool:
+        if qualified in self._session_factories:
+            return True
+        return isinstance(call.func, cst.Name) and call.func.value in self._session_factories
 
     def name_kind(self, name: str, scope: Scope, depth: int = 0) -> Kind | None:
         current: Scope | None = scope

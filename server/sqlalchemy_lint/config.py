@@ -1,0 +1,230 @@
+"""`[tool.sqlalchemy-lint]` in pyproject.toml, found by walking up from the
+checked file (the nearest pyproject.toml that has the section wins, as in Ruff).
+
+    [tool.sqlalchemy-lint]
+    select = ["SQA1"]                 # codes, prefixes or "ALL"
+    ignore = ["SQA104"]
+    extend-select = []
+    exclude = ["migrations/", "legacy_*.py"]
+    per-file-ignores = { "tests/*" = ["SQA103"] }
+    severity = { SQA104 = "warning" }
+    request-handler-decorators = ["myapp.web.route"]   # SQA103: more per-request decorators
+    session-factories = ["myapp.db.new_session"]       # SQA102: calls that return a new session
+
+A bad value gets a message naming the key, and that key's default is used.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path, PurePath
+from typing import Any
+
+import pathspec
+
+from .checker import UnknownRuleError, select_rules
+from .diagnostics import Severity
+from .rules import Rule
+from .semantic.options import AnalysisOptions
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.9/3.10
+    import tomli as tomllib
+
+SECTION = "sqlalchemy-lint"
+_SEVERITIES = {s.value: s for s in Severity}
+_KNOWN_KEYS = {
+    "select",
+    "ignore",
+    "extend-select",
+    "exclude",
+    "per-file-ignores",
+    "severity",
+    "request-handler-decorators",
+    "session-factories",
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path | None = None  # the folder of the pyproject.toml it came from
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    options: AnalysisOptions = field(default_factory=AnalysisOptions)
+    problems: tuple[str, ...] = ()  # what was wrong in the file, for the user
+
+    def rules_for(
+        self,
+        path: Path | None,
+        *,
+        select: tuple[str, ...] | list[str] | None = None,
+        ignore: tuple[str, ...] | list[str] = (),
+        extend_select: tuple[str, ...] | list[str] = (),
+    ) -> tuple[type[Rule], ...]:
+        """Rules for one file: command-line `select` replaces the file's, while
+        `ignore` and `extend_select` add to it (as in Ruff)."""
+        ignored = [*self.ignore, *ignore]
+        if path is not None:
+            relative = self._relative(path)
+            for pattern, codes in self.per_file_ignores.items():
+                if _matches(pattern, relative):
+                    ignored.extend(codes)
+        chosen = select if select is not None else self.select
+        return select_rules(chosen, ignored, [*self.extend_select, *extend_select])
+
+    def excludes(self, path: Path) -> bool:
+        if not self.exclude:
+            return False
+        spec = pathspec.GitIgnoreSpec.from_lines(self.exclude)
+        return spec.match_file(self._relative(path))
+
+    def _relative(self, path: Path) -> str:
+        if self.root is not None:
+            try:
+                return path.resolve().relative_to(self.root).as_posix()
+            except ValueError:
+                pass
+        return path.as_posix()
+
+
+def _matches(pattern: str, relative: str) -> bool:
+    # Ruff-style globs: `tests/*` matches below tests/ at any depth, `*.py` anywhere.
+    path = PurePath(relative)
+    return path.match(pattern) or relative.startswith(pattern.rstrip("*").rstrip("/") + "/")
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml at or above `start` that has a [tool.sqlalchemy-lint] section."""
+    directory = start if start.is_dir() else start.parent
+    for candidate in (directory.resolve(), *directory.resolve().parents):
+        pyproject = candidate / "pyproject.toml"
+        if pyproject.is_file() and _has_section(pyproject):
+            return pyproject
+    return None
+
+
+def _has_section(pyproject: Path) -> bool:
+    try:
+        text = pyproject.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return "sqlalchemy-lint" in text and f"[tool.{SECTION}" in text.replace('"', "")
+
+
+def config_for(path: Path) -> Config:
+    pyproject = find_pyproject(path)
+    if pyproject is None:
+        return Config()
+    stat = pyproject.stat()
+    return _load_cached(pyproject, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=64)
+def _load_cached(pyproject: Path, _mtime: int, _size: int) -> Config:
+    return load_config(pyproject)
+
+
+def load_config(pyproject: Path) -> Config:
+    try:
+        document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return Config(root=pyproject.parent, problems=(f"{pyproject}: cannot read: {exc}",))
+    section = document.get("tool", {}).get(SECTION, {})
+    return parse_config(section, root=pyproject.parent, origin=str(pyproject))
+
+
+def parse_config(section: Any, *, root: Path | None = None, origin: str = "config") -> Config:
+    problems: list[str] = []
+
+    def problem(key: str, message: str) -> None:
+        problems.append(f"{origin}: [tool.{SECTION}] `{key}` {message}; using the default")
+
+    if not isinstance(section, Mapping):
+        return Config(root=root, problems=(f"{origin}: [tool.{SECTION}] must be a table",))
+    for key in section:
+        if key not in _KNOWN_KEYS:
+            problems.append(f"{origin}: [tool.{SECTION}] unknown key `{key}` (ignored)")
+    values: dict[str, Any] = {}
+    for key, attribute in (
+        ("select", "select"),
+        ("ignore", "ignore"),
+        ("extend-select", "extend_select"),
+    ):
+        if key not in section:
+            continue
+        codes = _strings(section[key])
+        if codes is None:
+            problem(key, "must be a list of rule codes")
+            continue
+        try:
+            select_rules(codes, None)
+        except UnknownRuleError as exc:
+            problem(key, f"names an {exc}")
+            continue
+        values[attribute] = codes
+    for key, attribute in (
+        ("exclude", "exclude"),
+        ("request-handler-decorators", "request_handler_decorators"),
+        ("session-factories", "session_factories"),
+    ):
+        if key not in section:
+            continue
+        strings = _strings(section[key])
+        if strings is None:
+            problem(key, "must be a list of strings")
+        else:
+            values[attribute] = strings
+    if "per-file-ignores" in section:
+        table = section["per-file-ignores"]
+        parsed: dict[str, tuple[str, ...]] = {}
+        if not isinstance(table, Mapping):
+            problem("per-file-ignores", "must map globs to lists of rule codes")
+        else:
+            for pattern, raw_codes in table.items():
+                codes = _strings(raw_codes)
+                try:
+                    if codes is None:
+                        raise UnknownRuleError(f"{raw_codes!r} is not a list of rule codes")
+                    select_rules(codes, None)
+                except UnknownRuleError as exc:
+                    problem(f"per-file-ignores.{pattern}", str(exc))
+                    continue
+                parsed[str(pattern)] = codes
+            values["per_file_ignores"] = parsed
+    if "severity" in section:
+        table = section["severity"]
+        levels: dict[str, Severity] = {}
+        if not isinstance(table, Mapping):
+            problem("severity", "must map rule codes to error/warning/information/hint")
+        else:
+            for code, level in table.items():
+                if level not in _SEVERITIES:
+                    problem(f"severity.{code}", f"must be one of {', '.join(_SEVERITIES)}")
+                    continue
+                try:
+                    matched = select_rules([code], None)
+                except UnknownRuleError as exc:
+                    problem(f"severity.{code}", str(exc))
+                    continue
+                for rule in matched:
+                    levels[rule.code] = _SEVERITIES[level]
+            values["severity"] = levels
+    options = AnalysisOptions(
+        request_handler_decorators=values.pop("request_handler_decorators", ()),
+        session_factories=values.pop("session_factories", ()),
+    )
+    return Config(root=root, options=options, problems=tuple(problems), **values)
+
+
+def _strings(value: Any) -> tuple[str, ...] | None:
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(v.strip() for v in value)
+    return None
