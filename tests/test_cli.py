@@ -141,7 +141,7 @@ def test_missing_path_is_reported(tmp_path: Path) -> None:
 def test_rule_command_prints_the_documentation_page() -> None:
     page = run("rule", "SQA101")
     assert page.returncode == 0
-    assert page.stdout.startswith("# SQA101 connection-not-closed")
+    assert page.stdout.startswith("# SQA101 `connection-not-closed`")
     assert "## Why is this bad?" in page.stdout
     listing = run("rule", "--all")
     assert [line.split()[0] for line in listing.stdout.splitlines()] == [
@@ -154,8 +154,10 @@ def test_rule_command_prints_the_documentation_page() -> None:
 
 
 def test_version() -> None:
+    from sqlalchemy_lint import __version__
+
     result = run("--version")
-    assert result.stdout.strip() == "sqlalchemy-lint 0.1.0"
+    assert result.stdout.strip() == f"sqlalchemy-lint {__version__}"
 
 
 def test_fix_rewrites_in_place_and_reports_what_is_left(tmp_path: Path) -> None:

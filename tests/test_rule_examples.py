@@ -44,3 +44,16 @@ def test_every_rule_has_examples_and_documentation() -> None:
             "## References",
         ):
             assert section in doc, f"{rule.code} lacks {section}"
+
+
+def test_generated_rule_pages_are_current() -> None:
+    """docs/rules/ is generated from the docstrings; CI fails when it is stale."""
+    from pathlib import Path
+
+    from sqlalchemy_lint.docs import pages
+
+    docs = Path(__file__).resolve().parent.parent / "docs" / "rules"
+    for name, content in pages().items():
+        assert (docs / name).read_text(encoding="utf-8") == content, (
+            f"docs/rules/{name} is stale: run `python -m sqlalchemy_lint.docs`"
+        )

@@ -19,6 +19,7 @@ from .checker import UnknownRuleError, check_source, select_rules
 from .config import config_for
 from .diagnostics import Applicability, Diagnostic
 from .discovery import discover
+from .docs import rule_page
 from .fixing import fix_source
 from .output import (
     FileReport,
@@ -272,13 +273,6 @@ def run_rule(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_ERROR
     out.write(rule_page(found))
     return EXIT_CLEAN
-
-
-def rule_page(rule: type[Rule]) -> str:
-    """A rule's documentation page, in Markdown (the CLI, README and docs share it)."""
-    doc = rule.documentation()
-    title, _, body = doc.partition("\n")
-    return f"# {rule.code} {rule.name}\n\n{title}\n{body}\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
