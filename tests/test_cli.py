@@ -85,7 +85,7 @@ def test_clean_project_exits_zero(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"def broken(:\n    pass\n", "syntax error at line 1"),
+        (b"import sqlalchemy\ndef broken(:\n    pass\n", "syntax error at line 2"),
         (b"x = 1\x00\n", "NUL byte at offset 5"),
         (b"name = '\xe9t\xe9'\n", "not valid utf-8: byte 0xe9 at offset 8"),
         (b"# -*- coding: klingon -*-\nx = 1\n", "unknown encoding"),
@@ -102,6 +102,24 @@ def test_unreadable_files_are_reported_and_the_rest_still_checked(
     assert "bad.py: error: " in result.stderr and message in result.stderr
     assert "Traceback" not in result.stderr
     assert "leak.py:4:12: SQA101" in result.stdout
+
+
+def test_files_that_cannot_involve_sqlalchemy_are_not_parsed(tmp_path: Path) -> None:
+    # The prefilter skips them before parsing (their syntax is other tools' business).
+    (tmp_path / "unrelated.py").write_text("def broken(:\n")
+    (tmp_path / "leak.py").write_text(LEAK)
+    result = run("check", str(tmp_path))
+    assert result.returncode == 1 and result.stderr == ""
+    assert "Found 1 problem in 2 checked files." in result.stdout
+
+
+def test_parallel_jobs_give_the_same_report() -> None:
+    serial = run("check", "--jobs", "1", "--format", "json", "tests/corpus")
+    parallel = run("check", "--jobs", "2", "--format", "json", "tests/corpus")
+    assert serial.returncode == parallel.returncode == 1
+    assert serial.stdout == parallel.stdout
+    assert len(json.loads(serial.stdout)) == 59
+    assert run("check", "--jobs", "0", "examples").returncode == 2
 
 
 def test_pep263_coding_line_is_honoured(tmp_path: Path) -> None:

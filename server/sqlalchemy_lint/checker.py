@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from . import HOMEPAGE
 from .diagnostics import Applicability, Diagnostic, Fix, Position, Severity, Span, TextEdit
 from .noqa import Suppression, find_suppressions, unused_codes
 from .rules import Finding, Rule, all_rules
 from .semantic import Analysis, AnalysisOptions, ProjectIndex
+from .semantic.positions import resolve_positions
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +152,7 @@ def check_module(
         if report_unused_noqa:
             result.diagnostics = _unused_noqa(source, suppressions, set())
         return result
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    positions = resolve_positions(analysis.model, source, [finding.node for _, finding in reported])
     seen: set[tuple[str, Span]] = set()
     for rule, finding in reported:
         code_range = positions[finding.node]

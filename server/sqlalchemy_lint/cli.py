@@ -7,7 +7,6 @@ not be checked (each reported on stderr; the other files are still checked).
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -15,12 +14,10 @@ from pathlib import Path
 from typing import TextIO
 
 from . import __version__
-from .checker import UnknownRuleError, check_source, select_rules
-from .config import config_for
+from .checker import UnknownRuleError, select_rules
 from .diagnostics import Applicability, Diagnostic
 from .discovery import discover
 from .docs import rule_page
-from .fixing import fix_source
 from .output import (
     FileReport,
     display_path,
@@ -32,8 +29,7 @@ from .output import (
     write_text,
 )
 from .rules import Rule, all_rules, rule_by_code
-from .semantic import ProjectIndex
-from .sources import UnreadableSource, read_source
+from .runner import CheckRequest, check_files, default_jobs
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 
@@ -64,6 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
         "sarif (2.1.0), github (workflow annotations), junit",
     )
     check.add_argument("--output-file", "-o", type=Path, help="write the report to this file")
+    check.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=None,
+        help="worker processes (default: one per core; small runs use one)",
+    )
     check.add_argument(
         "--statistics", action="store_true", help="count findings (and suppressions) per rule"
     )
@@ -102,72 +105,46 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except UnknownRuleError as exc:
         err.write(f"sqlalchemy-lint: error: {exc}\n")
         return EXIT_ERROR
+    if args.jobs is not None and args.jobs < 1:
+        err.write("sqlalchemy-lint: error: --jobs must be at least 1\n")
+        return EXIT_ERROR
     files, missing = discover(args.paths)
-    explicit = {p.resolve() for p in args.paths if p.is_file()}
-    reported_config_problems: set[Path] = set()
     failed = 0
     for path, reason in missing:
         err.write(f"{display_path(path)}: error: {reason}\n")
         failed += 1
-    project = ProjectIndex()
+    request = CheckRequest(
+        select=tuple(args.select) if args.select is not None else None,
+        ignore=tuple(args.ignore),
+        extend_select=tuple(args.extend_select),
+        fix=args.fix,
+        diff=args.diff,
+        unsafe_fixes=args.unsafe_fixes,
+        report_unused_noqa=args.report_unused_noqa,
+    )
+    explicit = {p.resolve() for p in args.paths if p.is_file()}
+    reported_config_roots: set[Path | None] = set()
     reports: list[FileReport] = []
     checked: list[Path] = []
     suppressed: list[Diagnostic] = []
     fixed_total = 0
-    for path in files:
-        config = config_for(path)
-        if config.problems and config.root not in reported_config_problems:
-            assert config.root is not None
-            reported_config_problems.add(config.root)
-            for problem in config.problems:
+    for outcome in check_files(files, explicit, request, args.jobs or default_jobs()):
+        if outcome.config_problems and outcome.config_root not in reported_config_roots:
+            reported_config_roots.add(outcome.config_root)
+            for problem in outcome.config_problems:
                 err.write(f"warning: {problem}\n")
-        if path.resolve() not in explicit and config.excludes(path):
+        if outcome.excluded:
             continue
-        rules = config.rules_for(
-            path, select=args.select, ignore=args.ignore, extend_select=args.extend_select
-        )
-        try:
-            source = read_source(path)
-        except UnreadableSource as exc:
-            err.write(f"{display_path(path)}: error: {exc}\n")
+        if outcome.error is not None:
+            err.write(f"{display_path(outcome.path)}: error: {outcome.error}\n")
             failed += 1
             continue
-        if args.fix or args.diff:
-            outcome = fix_source(
-                source.text,
-                path,
-                rules=rules,
-                project=project,
-                unsafe=args.unsafe_fixes,
-                severity=config.severity,
-                options=config.options,
-                report_unused_noqa=args.report_unused_noqa,
-            )
-            if outcome.source != source.text:
-                fixed_total += outcome.applied
-                if args.diff:
-                    out.writelines(_diff(path, source.text, outcome.source))
-                else:
-                    _write_back(path, outcome.source, source.encoding)
-            result = outcome.remaining
-        else:
-            result = check_source(
-                source.text,
-                path,
-                rules=rules,
-                project=project,
-                severity=config.severity,
-                options=config.options,
-                report_unused_noqa=args.report_unused_noqa,
-            )
-        if result.problem is not None:
-            err.write(f"{display_path(path)}: error: {result.problem}\n")
-            failed += 1
-            continue
-        checked.append(path)
-        suppressed.extend(result.suppressed)
-        if result.diagnostics:
-            reports.append(FileReport(path, result.diagnostics, source.text))
+        fixed_total += outcome.fixed
+        out.writelines(outcome.diff)
+        checked.append(outcome.path)
+        suppressed.extend(outcome.suppressed)
+        if outcome.diagnostics:
+            reports.append(FileReport(outcome.path, outcome.diagnostics, outcome.source))
     found = sum(len(r.diagnostics) for r in reports)
     stream = args.output_file.open("w", encoding="utf-8") if args.output_file is not None else out
     try:
@@ -177,7 +154,7 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         elif args.format in ("text", "concise") and not args.statistics:
             if args.fix:
                 stream.write(f"Fixed {fixed_total} problem{'s' * (fixed_total != 1)}.\n")
-            _write_summary(stream, found, len(files), failed)
+            _write_summary(stream, found, len(checked), failed)
     finally:
         if stream is not out:
             stream.close()
@@ -231,24 +208,6 @@ def _write_statistics(
         stream.write(f"{count:>5}\t{code}\t{mark} {names[code]}\n")
     for code, count in sorted(Counter(d.code for d in suppressed).items()):
         stream.write(f"{count:>5}\t{code}\tsuppressed by noqa ({names[code]})\n")
-
-
-def _diff(path: Path, before: str, after: str) -> list[str]:
-    name = display_path(path)
-    return list(
-        difflib.unified_diff(
-            before.splitlines(keepends=True),
-            after.splitlines(keepends=True),
-            fromfile=f"a/{name}",
-            tofile=f"b/{name}",
-        )
-    )
-
-
-def _write_back(path: Path, text: str, encoding: str) -> None:
-    # Keep the file's own encoding and line endings (newline="" writes them as they are).
-    with path.open("w", encoding=encoding, newline="") as handle:
-        handle.write(text)
 
 
 def _write_summary(out: TextIO, found: int, checked: int, failed: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -19,6 +20,12 @@ from libcst.metadata import Scope as VariableScope
 
 from sqlalchemy_lint.diagnostics import Position, Span
 
+
+@functools.lru_cache(maxsize=4)
+def _parse_cached(source: str) -> SourceTree | None:
+    return SourceTree._parse(source)
+
+
 # A statement list a fix can rewrite: a module's body or an indented block's.
 Block = Union[cst.Module, cst.IndentedBlock]
 Scope = Union[cst.Module, cst.FunctionDef]
@@ -32,6 +39,12 @@ class SourceTree:
 
     @classmethod
     def parse(cls, source: str) -> SourceTree | None:
+        # Every fix of one file starts from the same text: share one parse and its
+        # metadata (libcst trees are immutable, so sharing is safe).
+        return _parse_cached(source)
+
+    @classmethod
+    def _parse(cls, source: str) -> SourceTree | None:
         try:
             wrapper = MetadataWrapper(cst.parse_module(source), unsafe_skip_copy=True)
         except cst.ParserSyntaxError:
@@ -46,9 +59,13 @@ class SourceTree:
     def module(self) -> cst.Module:
         return self.wrapper.module
 
-    def variable_scopes(self) -> Mapping[cst.CSTNode, VariableScope | None]:
-        """libcst's scope analysis, computed on demand."""
+    @functools.cached_property
+    def _scopes(self) -> Mapping[cst.CSTNode, VariableScope | None]:
         return self.wrapper.resolve(ScopeProvider)
+
+    def variable_scopes(self) -> Mapping[cst.CSTNode, VariableScope | None]:
+        """libcst's scope analysis, computed on demand, once per tree."""
+        return self._scopes
 
     def range_of(self, node: cst.CSTNode) -> CodeRange:
         return self.positions[node]

@@ -13,6 +13,7 @@ traversal or more; this visitor collects the little we need in the same pass:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Union
@@ -150,9 +151,8 @@ def _dotted(node: cst.BaseExpression) -> str | None:
     return None
 
 
-class _ModelBuilder(cst.CSTVisitor):
+class _ModelBuilder:
     def __init__(self, module: cst.Module) -> None:
-        super().__init__()
         self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
         self.order: dict[cst.CSTNode, int] = {}
         self.stack: list[cst.CSTNode] = []
@@ -169,8 +169,7 @@ class _ModelBuilder(cst.CSTVisitor):
     # -- traversal bookkeeping -------------------------------------------------
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, _LEAF_TYPES):
-            return False
+        # The walker never hands over whitespace, comments or literals.
         if self.stack:
             self.parents[node] = self.stack[-1]
         self.order[node] = len(self.order)
@@ -181,13 +180,11 @@ class _ModelBuilder(cst.CSTVisitor):
         return True
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
-        # libcst calls on_leave even for nodes whose on_visit declined the children.
-        if isinstance(original_node, _LEAF_TYPES):
-            return
         self.stack.pop()
-        if isinstance(original_node, (cst.FunctionDef, cst.Lambda)):
+        node_type = type(original_node)
+        if node_type is cst.FunctionDef or node_type is cst.Lambda:
             self.scopes.pop()
-        elif isinstance(original_node, cst.ClassDef):
+        elif node_type is cst.ClassDef:
             self.class_stack.pop()
 
     @property
@@ -378,9 +375,116 @@ _VISITORS: dict[type[cst.CSTNode], Callable[[_ModelBuilder, Any], None]] = {
 }
 
 
+# Fields that only hold whitespace, comments or punctuation: never walked.
+_TRIVIA_FIELDS = frozenset(
+    {
+        "lpar",
+        "rpar",
+        "leading_lines",
+        "lines_after_decorators",
+        "header",
+        "footer",
+        "comma",
+        "semicolon",
+        "trailing_whitespace",
+        "newline",
+        "equal",
+        "colon",
+        "dot",
+        "lbracket",
+        "rbracket",
+        "lbrace",
+        "rbrace",
+        "whitespace_after_at",
+        "operator",
+    }
+)
+_SKIPPED_TYPES: tuple[type[cst.CSTNode], ...] = (
+    *_LEAF_TYPES,
+    cst.Comma,
+    cst.Semicolon,
+    cst.Dot,
+    cst.Colon,
+    cst.AssignEqual,
+    cst.LeftParen,
+    cst.RightParen,
+    cst.LeftSquareBracket,
+    cst.RightSquareBracket,
+    cst.LeftCurlyBrace,
+    cst.RightCurlyBrace,
+)
+# Where libcst's field order differs from source order, the walk uses source order,
+# so that "visited later" always means "written later".
+_SOURCE_ORDER: dict[type[cst.CSTNode], tuple[str, ...]] = {
+    cst.FunctionDef: ("decorators", "name", "type_parameters", "params", "returns", "body"),
+    cst.ClassDef: ("decorators", "name", "type_parameters", "bases", "keywords", "body"),
+    cst.IfExp: ("body", "test", "orelse"),
+    cst.MatchCase: ("pattern", "guard", "body"),
+}
+_CHILD_FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
+
+
+def _child_fields(node_type: type[cst.CSTNode]) -> tuple[str, ...]:
+    names = _CHILD_FIELDS.get(node_type)
+    if names is None:
+        present = [f.name for f in dataclasses.fields(node_type)]
+        wanted = [n for n in present if n not in _TRIVIA_FIELDS and not n.startswith("whitespace")]
+        order = _SOURCE_ORDER.get(node_type)
+        if order is not None:  # older libcst versions lack some fields (type_parameters)
+            wanted = [n for n in order if n in wanted] + [n for n in wanted if n not in order]
+        names = tuple(wanted)
+        _CHILD_FIELDS[node_type] = names
+    return names
+
+
+_NODE, _SEQUENCE, _OTHER = 1, 2, 0
+_VALUE_KINDS: dict[type, int] = {tuple: _SEQUENCE, list: _SEQUENCE}
+
+
+def _value_kind(value_type: type) -> int:
+    # CSTNode is an ABC, so isinstance() on it is slow; classify each type once.
+    kind = _VALUE_KINDS.get(value_type)
+    if kind is None:
+        is_node = issubclass(value_type, cst.CSTNode)
+        kind = _NODE if is_node and not issubclass(value_type, _SKIPPED_TYPES) else _OTHER
+        _VALUE_KINDS[value_type] = kind
+    return kind
+
+
+def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    found: list[cst.CSTNode] = []
+    for name in _child_fields(type(node)):
+        value = getattr(node, name)
+        kind = _VALUE_KINDS.get(type(value)) or _value_kind(type(value))
+        if kind is _NODE:
+            found.append(value)
+        elif kind is _SEQUENCE:
+            found.extend(v for v in value if _value_kind(type(v)) is _NODE)
+    return found
+
+
+def _walk(builder: _ModelBuilder, root: cst.CSTNode) -> None:
+    """Visit every meaningful node in source order, calling the builder's hooks.
+
+    libcst's own `visit` rebuilds each node and fires callbacks for every
+    attribute; reading the dataclass fields directly does the same walk several
+    times faster. (Field order is source order for everything the analysis
+    compares; decorators come after a function's body, which it never compares.)
+    """
+    pending: list[tuple[cst.CSTNode, bool]] = [(root, False)]
+    while pending:
+        node, leaving = pending.pop()
+        if leaving:
+            builder.on_leave(node)
+            continue
+        builder.on_visit(node)
+        pending.append((node, True))
+        pending.extend((child, False) for child in reversed(_children(node)))
+
+
 def build_model(module: cst.Module) -> ModuleModel:
     builder = _ModelBuilder(module)
-    module.visit(builder)
+    _walk(builder, module)
     return ModuleModel(
         module=module,
         parents=builder.parents,

@@ -61,6 +61,8 @@ class ProjectIndex:
         self._max_entries = max_entries
         self._in_progress: set[Path] = set()
         self._lock = threading.RLock()
+        # (importing directory, module) -> file; imports repeat across a project.
+        self._resolved: dict[tuple[Path, str], Path | None] = {}
 
     # -- public --------------------------------------------------------------------
 
@@ -96,6 +98,7 @@ class ProjectIndex:
     def forget(self, path: Path) -> None:
         with self._lock:
             self._summaries.pop(path.resolve(), None)
+            self._resolved.clear()
 
     def summary(self, path: Path) -> ModuleSummary | None:
         path = path.resolve()
@@ -124,6 +127,18 @@ class ProjectIndex:
 
     def resolve_module(self, from_path: Path, module: str) -> Path | None:
         """The file for `module` as imported from `from_path` (relative if it starts with dots)."""
+        key = (from_path.parent, module)
+        if key not in self._resolved:
+            if len(self._resolved) > 50_000:
+                self._resolved.clear()
+            self._resolved[key] = self._find_module(from_path, module)
+        return self._resolved[key]
+
+    def forget_resolutions(self) -> None:
+        """Files appeared or disappeared: resolve imports afresh."""
+        self._resolved.clear()
+
+    def _find_module(self, from_path: Path, module: str) -> Path | None:
         stripped = module.lstrip(".")
         level = len(module) - len(stripped)
         parts = [p for p in stripped.split(".") if p]

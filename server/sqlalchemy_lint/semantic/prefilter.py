@@ -1,0 +1,57 @@
+"""Skip files that cannot involve SQLAlchemy, before parsing them.
+
+A finding needs a SQLAlchemy name: either the file mentions `sqlalchemy` (every
+import of it, aliased or not, contains the word) or it imports something from a
+module of the project that exports an engine, session factory or the like
+(`from .database import SessionLocal`). The check looks at import lines with a
+regular expression and asks the project index about the imported modules, so a
+file is skipped only when no rule could possibly fire in it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .options import AnalysisOptions
+from .project import ProjectIndex
+
+_IMPORT = re.compile(
+    r"^[ \t]*(?:from[ \t]+(?P<from_module>\.*[\w.]*)[ \t]+import[ \t]+(?P<names>\(?[\w, \t*]*)"
+    r"|import[ \t]+(?P<modules>[\w., \t]+))",
+    re.MULTILINE,
+)
+
+
+def might_involve_sqlalchemy(
+    text: str, path: Path | None, project: ProjectIndex | None, options: AnalysisOptions
+) -> bool:
+    if "sqlalchemy" in text:
+        return True
+    if any(name.rsplit(".", 1)[-1] in text for name in options.session_factories):
+        return True
+    if path is None or project is None or "import" not in text:
+        return False
+    for match in _IMPORT.finditer(text):
+        if match.group("from_module") is not None:
+            module = match.group("from_module")
+            candidates = [module]
+            for name in re.split(r"[,\s()]+", match.group("names") or ""):
+                if name and name != "*" and name.isidentifier():
+                    candidates.append(f"{module}{'' if module.endswith('.') else '.'}{name}")
+        else:
+            candidates = [
+                part.split(" as ")[0].strip() for part in (match.group("modules") or "").split(",")
+            ]
+        for candidate in candidates:
+            if candidate and _exports_anything(project, path, candidate):
+                return True
+    return False
+
+
+def _exports_anything(project: ProjectIndex, path: Path, module: str) -> bool:
+    target = project.resolve_module(path, module)
+    if target is None:
+        return False
+    summary = project.summary(target)
+    return summary is not None and bool(summary.kinds)
