@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Sets up everything the tests need (a venv with the package and its test extras)
-# and runs every check: ruff, mypy --strict, and the whole pytest suite.
+# Sets up everything the tests need (a venv with the package and its test extras,
+# npm packages, Neovim, code-server and Chromium) and runs every check: ruff,
+# mypy --strict, the pytest suite (server, CLI, Neovim), tsc --strict on the
+# VS Code client, the extension inside real VS Code (code-server + headless
+# Chromium) and the client's unit tests.
 # The README's test command and .ci/run both call this script.
+# SKIP_VSCODE_E2E=1 leaves out the VS Code part (it needs root for apt-get).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,3 +36,15 @@ echo "== rule documentation is current"
 .venv/bin/python -m sqlalchemy_lint.docs --check
 echo "== pytest"
 .venv/bin/python -m pytest -q "$@"
+
+if [ -n "${SKIP_VSCODE_E2E:-}" ]; then
+  echo "note: SKIP_VSCODE_E2E is set; the VS Code client was not built or tested"
+  exit 0
+fi
+echo "== VS Code client: npm ci, tsc --strict"
+npm ci --no-audit --no-fund --loglevel=error
+npm run --silent lint
+echo "== VS Code client: package the .vsix and test it inside code-server"
+bash scripts/e2e_vscode.sh
+echo "== VS Code client: unit tests"
+npm run --silent test:unit

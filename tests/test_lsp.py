@@ -314,3 +314,26 @@ async def test_server_applies_the_projects_pyproject_settings(
     uri = await open_document(client, tmp_path / "configured.py", LEAK)
     (diagnostic,) = client.diagnostics[uri]
     assert diagnostic.severity == types.DiagnosticSeverity.Error
+
+
+async def test_editing_an_imported_module_rechecks_its_importers(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    (tmp_path / "pyproject.toml").write_text("")
+    database = "from sqlalchemy.orm import sessionmaker\nSessionLocal = sessionmaker()\n"
+    routes = (
+        "from database import SessionLocal\n\n"
+        "def handler():\n    db = SessionLocal()\n    db.execute('x')\n"
+    )
+    database_uri = await open_document(client, tmp_path / "database.py", database)
+    routes_uri = await open_document(client, tmp_path / "routes.py", routes)
+    assert [d.code for d in client.diagnostics[routes_uri]] == ["SQA102"]
+    # SessionLocal stops being a session factory in the unsaved buffer of database.py.
+    change(client, database_uri, 2, "SessionLocal = dict\n")
+    for _ in range(20):
+        params = await asyncio.wait_for(
+            client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), timeout=30
+        )
+        if params.uri == routes_uri:
+            break
+    assert list(client.diagnostics[routes_uri]) == []

@@ -57,6 +57,7 @@ class SqlalchemyLintServer(LanguageServer):
         self.hover_pool = ThreadPoolExecutor(1, thread_name_prefix="hover")
         self.project = ProjectIndex(read_source=self._read_source, stamp=self._stamp)
         self.reported_config_roots: set[Path | None] = set()
+        self.exports: dict[str, dict[str, Any]] = {}  # uri -> what the module exports
 
     # -- cross-file knowledge: open buffers win over the disk --------------------------
 
@@ -146,6 +147,13 @@ class SqlalchemyLintServer(LanguageServer):
         if not self.settings.enable:
             self._publish(uri, version, [])
             return
+        previous = self.analysed.get(uri)
+        if previous is not None and previous.source == source:
+            # Same text as last time (undo, redo, save): same findings, new version.
+            previous.version = version
+            diagnostics = previous.result.diagnostics
+            self._publish(uri, version, [to_lsp_diagnostic(document, d) for d in diagnostics])
+            return
         loop = asyncio.get_running_loop()
         try:
             result = await loop.run_in_executor(self.analysis_pool, self.analyse, source, path)
@@ -160,6 +168,19 @@ class SqlalchemyLintServer(LanguageServer):
             return
         self.analysed[uri] = AnalysedDocument(version, source, result)
         self._publish(uri, version, [to_lsp_diagnostic(document, d) for d in result.diagnostics])
+        if path is not None:
+            self._recheck_importers_if_exports_changed(uri, path)
+
+    def _recheck_importers_if_exports_changed(self, uri: str, path: Path) -> None:
+        """Other open files may import this one's engines and session factories."""
+        summary = self.project.summary(path)
+        exports = dict(summary.kinds) if summary is not None else {}
+        if self.exports.get(uri, exports) != exports:
+            for other in list(self.workspace.text_documents):
+                if other != uri:
+                    self.analysed.pop(other, None)
+                    self.schedule(other)
+        self.exports[uri] = exports
 
     def _publish(self, uri: str, version: int | None, items: list[types.Diagnostic]) -> None:
         self.text_document_publish_diagnostics(
@@ -171,6 +192,7 @@ class SqlalchemyLintServer(LanguageServer):
         if task is not None:
             task.cancel()
         self.analysed.pop(uri, None)
+        self.exports.pop(uri, None)
         self._publish(uri, None, [])
 
     async def current_analysis(self, uri: str) -> AnalysedDocument | None:
@@ -203,6 +225,7 @@ def did_change_configuration(
     ls: SqlalchemyLintServer, params: types.DidChangeConfigurationParams
 ) -> None:
     ls.apply_settings(params.settings)
+    ls.analysed.clear()  # findings depend on the settings
     for uri in list(ls.workspace.text_documents):
         ls.schedule(uri, delay=0)
 
@@ -215,10 +238,6 @@ def did_open(ls: SqlalchemyLintServer, params: types.DidOpenTextDocumentParams) 
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
 def did_change(ls: SqlalchemyLintServer, params: types.DidChangeTextDocumentParams) -> None:
     ls.schedule(params.text_document.uri)
-    # Modules importing this one may see different session factories now.
-    for uri in list(ls.workspace.text_documents):
-        if uri != params.text_document.uri and uri in ls.analysed:
-            ls.schedule(uri, delay=ls.settings.debounce_seconds * 4)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
@@ -239,6 +258,7 @@ def did_change_watched_files(
         path = to_fs_path(change.uri)
         if path:
             ls.project.forget(Path(path))
+    ls.analysed.clear()
     for uri in list(ls.workspace.text_documents):
         ls.schedule(uri)
 
@@ -383,6 +403,8 @@ def run_server(
         handlers=[handler],
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # pygls logs every message at INFO: the editor's output channel would drown in it.
+    logging.getLogger("pygls").setLevel(logging.WARNING)
     if tcp:
         server.start_tcp(host, port)
     else:

@@ -54,6 +54,8 @@ def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
     for key in ("select", "ignore"):
         if key in raw and raw[key] is not None:
             parsed = _string_list(raw[key], key, problems)
+            if key == "select" and parsed == ():
+                continue  # an editor's empty list means "not set": every rule
             if parsed is not None:
                 try:
                     select_rules(

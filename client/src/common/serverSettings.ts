@@ -1,0 +1,107 @@
+// The settings object the server receives, checked and normalised. No `vscode` import: the
+// same function serves initializationOptions and workspace/didChangeConfiguration.
+
+export type Severity = 'error' | 'warning' | 'information' | 'hint';
+const SEVERITIES: readonly Severity[] = ['error', 'warning', 'information', 'hint'];
+
+/** `{"settings": ServerSettings}` is what the server reads (see the server contract). */
+export interface ServerSettings {
+    enable: boolean;
+    /** Absent when the user selected nothing: to the server an empty list selects no rule. */
+    select?: string[];
+    ignore: string[];
+    severity: Record<string, Severity>;
+    unsafeFixes: boolean;
+}
+
+export interface RawServerSettings {
+    readonly enable?: unknown;
+    readonly select?: unknown;
+    readonly ignore?: unknown;
+    readonly severity?: unknown;
+    readonly unsafeFixes?: unknown;
+}
+
+export const DEFAULT_SERVER_SETTINGS: Readonly<ServerSettings> = Object.freeze({
+    enable: true,
+    ignore: [],
+    severity: {},
+    unsafeFixes: false,
+});
+
+/** Codes and prefixes are upper-cased (`sqa1` -> `SQA1`); rule names (`connection-not-closed`)
+ * and anything else are passed on as written: the server knows its rules and reports unknown ones. */
+function canonicalSelector(text: string): string {
+    const trimmed = text.trim();
+    return /^(sqa\d*|all)$/i.test(trimmed) ? trimmed.toUpperCase() : trimmed;
+}
+
+function codes(value: unknown, key: string, warnings: string[]): string[] {
+    if (value === undefined || value === null) {
+        return [];
+    }
+    if (!Array.isArray(value)) {
+        warnings.push(`sqlalchemyLint.${key} should be a list of rule codes; ignoring ${JSON.stringify(value)}.`);
+        return [];
+    }
+    const result: string[] = [];
+    for (const item of value) {
+        const code = typeof item === 'string' ? canonicalSelector(item) : '';
+        if (code.length === 0) {
+            warnings.push(`sqlalchemyLint.${key}: ${JSON.stringify(item)} is not a rule code like "SQA101"; ignored.`);
+        } else if (!result.includes(code)) {
+            result.push(code);
+        }
+    }
+    return result;
+}
+
+function severities(value: unknown, warnings: string[]): Record<string, Severity> {
+    if (value === undefined || value === null) {
+        return {};
+    }
+    if (typeof value !== 'object' || Array.isArray(value)) {
+        warnings.push(`sqlalchemyLint.severity should map rule codes to severities; ignoring ${JSON.stringify(value)}.`);
+        return {};
+    }
+    const result: Record<string, Severity> = {};
+    for (const [rawCode, rawLevel] of Object.entries(value as Record<string, unknown>)) {
+        const code = canonicalSelector(rawCode);
+        const level = typeof rawLevel === 'string' ? rawLevel.trim().toLowerCase() : '';
+        if (code.length === 0) {
+            warnings.push(`sqlalchemyLint.severity: ${JSON.stringify(rawCode)} is not a rule code like "SQA101"; ignored.`);
+        } else if (!(SEVERITIES as readonly string[]).includes(level)) {
+            warnings.push(
+                `sqlalchemyLint.severity.${code}: ${JSON.stringify(rawLevel)} is not one of ${SEVERITIES.join(', ')}; ignored.`,
+            );
+        } else {
+            result[code] = level as Severity;
+        }
+    }
+    return result;
+}
+
+function flag(value: unknown, key: string, fallback: boolean, warnings: string[]): boolean {
+    if (value === undefined || value === null) {
+        return fallback;
+    }
+    if (typeof value !== 'boolean') {
+        warnings.push(`sqlalchemyLint.${key} should be true or false; using ${fallback}.`);
+        return fallback;
+    }
+    return value;
+}
+
+/** A valid settings object, plus a warning for every value that was dropped. */
+export function normalizeServerSettings(raw: RawServerSettings): { settings: ServerSettings; warnings: string[] } {
+    const warnings: string[] = [];
+    const select = codes(raw.select, 'select', warnings);
+    const settings: ServerSettings = {
+        enable: flag(raw.enable, 'enable', DEFAULT_SERVER_SETTINGS.enable, warnings),
+        ...(select.length > 0 ? { select } : {}),
+        ignore: codes(raw.ignore, 'ignore', warnings),
+        severity: severities(raw.severity, warnings),
+        unsafeFixes: flag(raw.unsafeFixes, 'unsafeFixes', DEFAULT_SERVER_SETTINGS.unsafeFixes, warnings),
+    };
+    return { settings, warnings };
+}

@@ -1,0 +1,47 @@
+import * as assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { normalizeServerSettings } from '../src/common/serverSettings';
+
+test('defaults: every rule, no overrides, and no select key (an empty list selects nothing)', () => {
+    const { settings, warnings } = normalizeServerSettings({});
+    assert.deepEqual(settings, { enable: true, ignore: [], severity: {}, unsafeFixes: false });
+    assert.equal('select' in settings, false);
+    assert.deepEqual(warnings, []);
+});
+
+test('codes are trimmed, upper-cased and de-duplicated; names pass through', () => {
+    const { settings, warnings } = normalizeServerSettings({
+        select: [' sqa101', 'SQA101', 'sqa1', 'connection-not-closed'],
+        ignore: ['SQA104'],
+    });
+    assert.deepEqual(settings.select, ['SQA101', 'SQA1', 'connection-not-closed']);
+    assert.deepEqual(settings.ignore, ['SQA104']);
+    assert.deepEqual(warnings, []);
+});
+
+test('severity levels are case-insensitive; bad entries are dropped with a warning', () => {
+    const { settings, warnings } = normalizeServerSettings({
+        severity: { sqa101: 'Error', SQA102: 'hint', SQA103: 'loud', '': 'error' },
+    });
+    assert.deepEqual(settings.severity, { SQA101: 'error', SQA102: 'hint' });
+    assert.equal(warnings.length, 2);
+    assert.match(warnings.join('\n'), /SQA103.*loud/);
+});
+
+test('wrong types give defaults and a warning, never an exception', () => {
+    const { settings, warnings } = normalizeServerSettings({
+        enable: 'yes',
+        select: 'SQA101',
+        ignore: [42],
+        severity: ['error'],
+        unsafeFixes: 1,
+    });
+    assert.deepEqual(settings, { enable: true, ignore: [], severity: {}, unsafeFixes: false });
+    assert.equal(warnings.length, 5);
+});
+
+test('booleans are kept', () => {
+    const { settings } = normalizeServerSettings({ enable: false, unsafeFixes: true });
+    assert.equal(settings.enable, false);
+    assert.equal(settings.unsafeFixes, true);
+});
