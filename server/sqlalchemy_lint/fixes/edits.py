@@ -6,6 +6,7 @@ break is never split. Columns count code points, like `str` indices.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 from collections.abc import Sequence
@@ -45,6 +46,17 @@ def _offset(source: str, starts: list[int], position: Position) -> int:
     if not 0 <= position.column <= line_length:
         raise ValueError(f"column {position.column} is outside line {position.line}")
     return start + position.column
+
+
+def span_from_offsets(source: str, start: int, end: int) -> Span:
+    """The span of `source[start:end]`."""
+    starts = _line_starts(source)
+
+    def position(offset: int) -> Position:
+        line = bisect.bisect_right(starts, offset)
+        return Position(line, offset - starts[line - 1])
+
+    return Span(position(start), position(end))
 
 
 def apply_edits(source: str, edits: Sequence[TextEdit]) -> str:

@@ -66,7 +66,7 @@ def module_level_engine_fix(source: str, call: Span) -> Fix | None:
         return None
     mover = _EngineMove(tree, node, statement, function, top_level)
     fixed = mover.rewrite()
-    if fixed is None or (compiles(source) and not compiles(fixed.code)):
+    if compiles(source) and not compiles(fixed.code):
         return None
     edits = diff_edits(source, fixed.code)
     if mover.local_names:

@@ -28,7 +28,7 @@ def noqa_fix(source: str, line: int, code: str) -> Fix:
     title = f"Disable {code} for this line"
     lines = split_lines(source)
     blocked, comments = _comment_positions(source, lines)
-    target = line
+    target = min(max(line, 1), max(len(lines), 1))
     while target in blocked and target < len(lines):
         target += 1
     text = strip_line_break(lines[target - 1]) if 1 <= target <= len(lines) else ""

@@ -231,9 +231,11 @@ def _plan_region(tree: SourceTree, creation: _Creation, *, data_needs_resource: 
             region.end, closed_explicitly = index, True
             break
         if isinstance(statement, cst.Try):
-            split = _split_finally_close(statement, creation.name, flow)
+            split = _split_finally_close(statement, creation.name)
             if split is not None:
                 flow.feed(statement)
+                if any(flow.mentions(later, Value.LIVE) for later in split[2]):
+                    raise Unfixable("the resource is used after it is closed")
                 region.body.extend(statements[region.end + 1 : index])
                 region.body.extend(split[0])
                 region.footer.extend(split[1])
@@ -254,10 +256,11 @@ def _plan_region(tree: SourceTree, creation: _Creation, *, data_needs_resource: 
 
 
 def _split_finally_close(
-    statement: cst.Try, name: str, flow: ResourceFlow
-) -> tuple[list[cst.BaseStatement], list[cst.EmptyLine]] | None:
-    """The statements replacing a `try` whose `finally` closes `name`, without the
-    close, and the comments that go with it; None if the `finally` does not."""
+    statement: cst.Try, name: str
+) -> tuple[list[cst.BaseStatement], list[cst.EmptyLine], list[cst.BaseStatement]] | None:
+    """For a `try` whose `finally` closes `name`: the statements replacing it
+    without the close, the comments that go with the close, and the statements
+    of `finally` that ran after it. None if the `finally` does not close `name`."""
     final = statement.finalbody
     if final is None or not isinstance(final.body, cst.IndentedBlock):
         return None
@@ -265,22 +268,21 @@ def _split_finally_close(
     close = next((i for i, s in enumerate(body) if _is_close(s, name)), None)
     if close is None:
         return None
-    if any(flow.mentions(later, Value.LIVE) for later in body[close + 1 :]):
-        raise Unfixable("the resource is used after it is closed")
+    after_close = body[close + 1 :]
     comments = _comments_of(body[close])
     del body[close]
     if body:
         kept = final.with_changes(body=final.body.with_changes(body=body))
-        return [statement.with_changes(finalbody=kept)], comments
+        return [statement.with_changes(finalbody=kept)], comments, after_close
+    header = final.body.header.comment
     comments = [
-        *final.body.footer,
         *_comments_of(final),
+        *([cst.EmptyLine(comment=header)] if header is not None else []),
         *comments,
+        *final.body.footer,
     ]
-    if final.body.header.comment is not None:
-        comments.insert(0, cst.EmptyLine(comment=final.body.header.comment))
     if statement.handlers:
-        return [statement.with_changes(finalbody=None)], comments
+        return [statement.with_changes(finalbody=None)], comments, after_close
     if not isinstance(statement.body, cst.IndentedBlock):
         raise Unfixable("a one-line `try` body")
     # Only the close was in `finally`: the `with` block replaces the whole `try`.
@@ -289,7 +291,7 @@ def _split_finally_close(
     if statement.body.header.comment is not None:
         lead.append(cst.EmptyLine(comment=statement.body.header.comment))
     inner[0] = inner[0].with_changes(leading_lines=[*lead, *_leading_lines(inner[0])])
-    return inner, [*statement.body.footer, *comments]
+    return inner, [*statement.body.footer, *comments], after_close
 
 
 def _position(tree: SourceTree, node: cst.CSTNode, *, end: bool = False) -> tuple[int, int]:
@@ -325,6 +327,8 @@ def _check_references(
     for name in variable_names(creation.scope):
         if name.value not in held:
             continue
+        if isinstance(tree.parent(name), cst.NameItem):
+            raise Unfixable(f"`{name.value}` is declared global or nonlocal")
         where = _position(tree, name)
         if start <= where < stop:
             continue
