@@ -89,7 +89,7 @@ def test_text_shows_an_excerpt_and_concise_does_not(tmp_path: Path) -> None:
 def test_statistics_count_findings_and_suppressions(tmp_path: Path) -> None:
     result = run("check", "--statistics", ".", cwd=write(tmp_path))
     lines = [line.split("\t") for line in result.stdout.splitlines()]
-    assert ["    1", "SQA101", "[*] connection-not-closed"] in lines
+    assert ["    1", "SQA101", "connection-not-closed"] in lines
     assert ["    1", "SQA101", "suppressed by noqa (connection-not-closed)"] in lines
 
 
@@ -98,7 +98,7 @@ def test_report_unused_noqa_and_its_fix(tmp_path: Path) -> None:
     result = run("check", "--report-unused-noqa", "--format", "concise", ".", cwd=root)
     unused = [line for line in result.stdout.splitlines() if "SQA100" in line]
     assert unused == [
-        "app.py:10:15: SQA100 [*] Unused `noqa` for SQA102: nothing is reported here; remove it."
+        "app.py:10:15: SQA100 Unused `noqa` for SQA102: nothing is reported here; remove it."
     ]
     fixed = run("check", "--report-unused-noqa", "--fix", "--select", "SQA102", ".", cwd=root)
     assert fixed.returncode == 0, fixed.stdout

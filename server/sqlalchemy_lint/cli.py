@@ -15,7 +15,7 @@ from typing import TextIO
 
 from . import __version__
 from .checker import UnknownRuleError, select_rules
-from .diagnostics import Applicability, Diagnostic
+from .diagnostics import Diagnostic
 from .discovery import discover
 from .docs import rule_page
 from .output import (
@@ -121,6 +121,7 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         diff=args.diff,
         unsafe_fixes=args.unsafe_fixes,
         report_unused_noqa=args.report_unused_noqa,
+        with_fixes=args.format == "json",
     )
     explicit = {p.resolve() for p in args.paths if p.is_file()}
     reported_config_roots: set[Path | None] = set()
@@ -195,17 +196,10 @@ def _write_statistics(
 ) -> None:
     """Ruff-style counts: findings per rule, then suppressions per rule."""
     found = Counter(d.code for r in reports for d in r.diagnostics)
-    fixable = {
-        d.code
-        for r in reports
-        for d in r.diagnostics
-        if d.fix is not None and d.fix.applicability is Applicability.SAFE
-    }
     names = {d.code: d.name for r in reports for d in r.diagnostics}
     names.update({d.code: d.name for d in suppressed})
     for code, count in sorted(found.items(), key=lambda item: (-item[1], item[0])):
-        mark = "[*]" if code in fixable else "[ ]"
-        stream.write(f"{count:>5}\t{code}\t{mark} {names[code]}\n")
+        stream.write(f"{count:>5}\t{code}\t{names[code]}\n")
     for code, count in sorted(Counter(d.code for d in suppressed).items()):
         stream.write(f"{count:>5}\t{code}\tsuppressed by noqa ({names[code]})\n")
 

@@ -12,7 +12,7 @@ from typing import Any, TextIO
 from xml.etree import ElementTree
 
 from . import HOMEPAGE, __version__
-from .diagnostics import Applicability, Diagnostic, Fix, Position
+from .diagnostics import Diagnostic, Fix, Position
 from .rules import Rule
 
 
@@ -99,9 +99,7 @@ def write_text(
         lines = report.source.splitlines()
         for d in report.diagnostics:
             location = f"{path}:{d.span.start.line}:{d.span.start.column + 1}:"
-            # Like Ruff: [*] marks what `--fix` would apply (safe fixes only).
-            fixable = " [*]" if d.fix and d.fix.applicability is Applicability.SAFE else ""
-            stream.write(f"{style(location, '1')} {style(d.code, '1;31')}{fixable} {d.message}\n")
+            stream.write(f"{style(location, '1')} {style(d.code, '1;31')} {d.message}\n")
             if excerpt and 0 < d.span.start.line <= len(lines):
                 stream.write(_excerpt(lines[d.span.start.line - 1], d, style))
 

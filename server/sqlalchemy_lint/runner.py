@@ -35,6 +35,9 @@ class CheckRequest:
     diff: bool = False
     unsafe_fixes: bool = False
     report_unused_noqa: bool = False
+    # Fixes cost more than the analysis: compute them only when the output carries
+    # them (json) or they are applied (--fix, --diff).
+    with_fixes: bool = False
 
 
 @dataclass
@@ -109,6 +112,7 @@ class FileChecker:
                 severity=config.severity,
                 options=config.options,
                 report_unused_noqa=request.report_unused_noqa,
+                with_fixes=request.with_fixes,
             )
         outcome.error = result.problem
         outcome.diagnostics = result.diagnostics

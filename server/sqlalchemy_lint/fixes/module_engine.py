@@ -245,7 +245,7 @@ class _EngineMove:
             )
         elif not statements:
             statements = [cst.SimpleStatementLine([cst.Pass()], leading_lines=comments)]
-        return replace_statements(self.tree.module, block, statements)
+        return replace_statements(self.tree.module, block, statements, self.tree.parents)
 
 
 _IMPORT_FUNCTOOLS = cst.Import([cst.ImportAlias(cst.Name("functools"))])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
@@ -177,14 +178,41 @@ def compiles(source: str) -> bool:
 
 
 def replace_statements(
-    module: cst.Module, block: Block, body: Sequence[cst.BaseStatement]
+    module: cst.Module,
+    block: Block,
+    body: Sequence[cst.BaseStatement],
+    parents: Mapping[cst.CSTNode, cst.CSTNode] | None = None,
 ) -> cst.Module:
-    """`module` with the statements of `block` replaced by `body`."""
+    """`module` with the statements of `block` replaced by `body`.
+
+    With the parent map, only the chain of ancestors is rebuilt (libcst's
+    deep_replace transforms the whole tree, which dominated the cost of a fix).
+    """
     if isinstance(block, cst.Module):
         return block.with_changes(body=body)
-    replaced = module.deep_replace(block, block.with_changes(body=body))
-    assert isinstance(replaced, cst.Module)
-    return replaced
+    if parents is None:
+        replaced = module.deep_replace(block, block.with_changes(body=body))
+        assert isinstance(replaced, cst.Module)
+        return replaced
+    old: cst.CSTNode = block
+    new: cst.CSTNode = block.with_changes(body=body)
+    while old is not module:
+        parent = parents[old]
+        new = _with_child_replaced(parent, old, new)
+        old = parent
+    assert isinstance(new, cst.Module)
+    return new
+
+
+def _with_child_replaced(parent: cst.CSTNode, old: cst.CSTNode, new: cst.CSTNode) -> cst.CSTNode:
+    for field in dataclasses.fields(parent):
+        value = getattr(parent, field.name)
+        if value is old:
+            return parent.with_changes(**{field.name: new})
+        if isinstance(value, (tuple, list)) and any(item is old for item in value):
+            items = [new if item is old else item for item in value]
+            return parent.with_changes(**{field.name: items})
+    raise ValueError("node is not a child of its recorded parent")
 
 
 def assigned_name(statement: cst.BaseStatement, value: cst.BaseExpression) -> str | None:

@@ -384,7 +384,7 @@ def _rewrite(
     )
     statements = list(block.body)
     statements[creation.index : region.end + 1] = [with_statement]
-    return replace_statements(tree.module, block, statements)
+    return replace_statements(tree.module, block, statements, tree.parents)
 
 
 def _leading_lines(statement: cst.BaseStatement) -> Sequence[cst.EmptyLine]:

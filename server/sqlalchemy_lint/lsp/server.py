@@ -44,6 +44,7 @@ class AnalysedDocument:
     version: int | None
     source: str
     result: CheckResult
+    with_fixes: bool = False
 
 
 class SqlalchemyLintServer(LanguageServer):
@@ -103,7 +104,7 @@ class SqlalchemyLintServer(LanguageServer):
 
     # -- analysis --------------------------------------------------------------------
 
-    def analyse(self, source: str, path: Path | None) -> CheckResult:
+    def analyse(self, source: str, path: Path | None, with_fixes: bool = False) -> CheckResult:
         """Check one buffer with the project's pyproject settings, overridden by the editor's."""
         config = config_for(path) if path is not None else Config()
         self._report_config_problems(config)
@@ -116,6 +117,7 @@ class SqlalchemyLintServer(LanguageServer):
             project=self.project,
             severity={**config.severity, **self.settings.severity},
             options=config.options,
+            with_fixes=with_fixes,
         )
 
     def _report_config_problems(self, config: Config) -> None:
@@ -170,6 +172,43 @@ class SqlalchemyLintServer(LanguageServer):
         self._publish(uri, version, [to_lsp_diagnostic(document, d) for d in result.diagnostics])
         if path is not None:
             self._recheck_importers_if_exports_changed(uri, path)
+        if result.diagnostics:
+            # Fixes cost more than the analysis: publish first, then add them.
+            await self._add_fixes(uri, version, source, path)
+
+    async def _add_fixes(
+        self, uri: str, version: int | None, source: str, path: Path | None
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            fixed = await loop.run_in_executor(self.analysis_pool, self.analyse, source, path, True)
+        except Exception:
+            log.exception("computing fixes for %s failed", uri)
+            return
+        current = self.workspace.text_documents.get(uri)
+        if current is None or current.version != version or fixed.problem is not None:
+            return
+        self.analysed[uri] = AnalysedDocument(version, source, fixed, with_fixes=True)
+        self._publish(uri, version, [to_lsp_diagnostic(current, d) for d in fixed.diagnostics])
+
+    async def fixes_now(self, uri: str) -> AnalysedDocument | None:
+        """The current version's analysis with fixes (computed here if not yet)."""
+        if uri not in self.workspace.text_documents:
+            return None
+        document = self.workspace.get_text_document(uri)
+        cached = self.analysed.get(uri)
+        if cached is not None and cached.version == document.version and cached.with_fixes:
+            return cached
+        source = document.source
+        path = Path(document.path) if document.path else None
+        loop = asyncio.get_running_loop()
+        result = await loop.run_in_executor(self.hover_pool, self.analyse, source, path, True)
+        if result.problem is not None:
+            return None
+        analysed = AnalysedDocument(document.version, source, result, with_fixes=True)
+        if self.workspace.get_text_document(uri).version == document.version:
+            self.analysed[uri] = analysed
+        return analysed
 
     def _recheck_importers_if_exports_changed(self, uri: str, path: Path) -> None:
         """Other open files may import this one's engines and session factories."""
@@ -297,7 +336,7 @@ def _markdown(text: str) -> types.Hover:
         resolve_provider=False,
     ),
 )
-def code_action(
+async def code_action(
     ls: SqlalchemyLintServer, params: types.CodeActionParams
 ) -> list[types.CodeAction] | None:
     uri = params.text_document.uri
@@ -308,14 +347,31 @@ def code_action(
     actions: list[types.CodeAction] = []
     if only is None or any(k.startswith(types.CodeActionKind.QuickFix) for k in only):
         for diagnostic in params.context.diagnostics:
-            if diagnostic.source == SOURCE:
-                actions.extend(_quick_fixes(ls, document, diagnostic))
+            if diagnostic.source != SOURCE:
+                continue
+            if edits_from_data(diagnostic.data) is None:
+                diagnostic = await _with_fix_data(ls, document, diagnostic)
+            actions.extend(_quick_fixes(ls, document, diagnostic))
     wants_fix_all = only is not None and any(FIX_ALL_KIND.startswith(kind) for kind in only)
     if wants_fix_all or any(a.is_preferred for a in actions):
         fix_all = _fix_all(ls, document)
         if fix_all is not None:
             actions.append(fix_all)
     return actions
+
+
+async def _with_fix_data(
+    ls: SqlalchemyLintServer, document: TextDocument, diagnostic: types.Diagnostic
+) -> types.Diagnostic:
+    """The client's copy of a diagnostic predates its fix: find the fix now."""
+    analysed = await ls.fixes_now(document.uri)
+    if analysed is None:
+        return diagnostic
+    for candidate in analysed.result.diagnostics:
+        converted = to_lsp_diagnostic(document, candidate)
+        if converted.code == diagnostic.code and converted.range == diagnostic.range:
+            return converted
+    return diagnostic
 
 
 def _quick_fixes(
