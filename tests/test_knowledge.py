@@ -35,6 +35,10 @@ EXPECTED_IDS = {
     "engine_connect",
     "engine_begin",
     "async_sessionmaker",
+    # the extended rules' concepts (SQA201, SQA202/SQA301, SQA302)
+    "engine_execute",
+    "text",
+    "database_url",
 }
 
 ARTICLE = Path(__file__).resolve().parents[2] / "shared" / "article.md"

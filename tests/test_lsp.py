@@ -245,7 +245,7 @@ async def test_cross_file_session_factory(client: LanguageClient, tmp_path: Path
     )
     routes = (
         "from database import SessionLocal\n\n"
-        "def handler():\n    db = SessionLocal()\n    db.execute('x')\n"
+        "def handler():\n    db = SessionLocal()\n    db.add(object())\n"
     )
     uri = await open_document(client, tmp_path / "routes.py", routes)
     (diagnostic,) = client.diagnostics[uri]
@@ -336,7 +336,7 @@ async def test_editing_an_imported_module_rechecks_its_importers(
     database = "from sqlalchemy.orm import sessionmaker\nSessionLocal = sessionmaker()\n"
     routes = (
         "from database import SessionLocal\n\n"
-        "def handler():\n    db = SessionLocal()\n    db.execute('x')\n"
+        "def handler():\n    db = SessionLocal()\n    db.add(object())\n"
     )
     database_uri = await open_document(client, tmp_path / "database.py", database)
     routes_uri = await open_document(client, tmp_path / "routes.py", routes)
@@ -350,3 +350,19 @@ async def test_editing_an_imported_module_rechecks_its_importers(
         if params.uri == routes_uri and not params.diagnostics:
             break  # re-checked without a finding (earlier publishes may carry fixes)
     assert list(client.diagnostics[routes_uri]) == []
+
+
+async def test_hover_on_text_explains_bound_parameters(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    uri = await open_document(
+        client, tmp_path / "text_hover.py", "from sqlalchemy import text\ntext\n"
+    )
+    hover = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=1, character=2),
+        )
+    )
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    assert "https://docs.sqlalchemy.org/" in hover.contents.value

@@ -53,7 +53,17 @@ def test_sarif_is_valid_and_carries_rule_metadata(tmp_path: Path) -> None:
     jsonschema.validate(log, schema)
     run_ = log["runs"][0]
     rules = run_["tool"]["driver"]["rules"]
-    assert [r["id"] for r in rules] == ["SQA101", "SQA102", "SQA103", "SQA104"]
+    assert [r["id"] for r in rules] == [
+        "SQA101",
+        "SQA102",
+        "SQA103",
+        "SQA104",
+        "SQA105",
+        "SQA201",
+        "SQA202",
+        "SQA301",
+        "SQA302",
+    ]
     assert all(r["helpUri"].endswith(f"{r['id']}.md") for r in rules)
     (finding,) = run_["results"]
     assert finding["ruleId"] == "SQA101" and finding["level"] == "warning"

@@ -31,7 +31,17 @@ def test_every_rule_has_examples_and_documentation() -> None:
     from sqlalchemy_lint.rules import all_rules
 
     codes = [rule.code for rule in all_rules()]
-    assert codes == ["SQA101", "SQA102", "SQA103", "SQA104"]
+    assert codes == [
+        "SQA101",
+        "SQA102",
+        "SQA103",
+        "SQA104",
+        "SQA105",
+        "SQA201",
+        "SQA202",
+        "SQA301",
+        "SQA302",
+    ]
     for rule in all_rules():
         assert rule.VALID and rule.INVALID, rule.code
         doc = rule.documentation()

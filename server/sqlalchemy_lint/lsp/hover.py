@@ -30,6 +30,8 @@ _NAMED_CONCEPTS = {
     "async_sessionmaker": "async_sessionmaker",
     "scoped_session": "scoped_session",
     "async_scoped_session": "scoped_session",
+    "text": "text",
+    "URL": "database_url",
 }
 _KIND_CONCEPTS = {
     Kind.ENGINE: "engine",
@@ -48,6 +50,8 @@ _METHOD_CONCEPTS = {
     ("raw_connection", True): "raw_connection",
     ("begin", True): "engine_begin",
     ("begin", False): "session_begin",
+    ("execute", True): "engine_execute",
+    ("scalar", True): "engine_execute",
 }
 _ORIGIN_NOUNS = {
     Kind.ENGINE: "Engine",

@@ -156,3 +156,12 @@ STORING_METHODS = frozenset(
 
 # Framework modules whose presence makes route-like decorators trustworthy.
 WEB_FRAMEWORK_MODULES = ("flask", "quart", "fastapi", "starlette", "sanic", "django", "litestar")
+
+# `URL.create(...)`, whose `password=` argument is checked for literals (SQA302).
+URL_CREATE = frozenset(
+    {
+        "sqlalchemy.URL.create",
+        "sqlalchemy.engine.URL.create",
+        "sqlalchemy.engine.url.URL.create",
+    }
+)

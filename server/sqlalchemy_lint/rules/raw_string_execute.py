@@ -1,0 +1,278 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from ..diagnostics import Applicability, Fix, Position, Span, TextEdit
+from ..fixes.edits import split_lines
+from ..fixes.syntax import SourceTree
+from ..semantic import Analysis, Kind
+from ._messages import code_of
+from ._sql_fix import text_callee, wrap_in_text
+from ._sql_text import (
+    STATEMENT_RECEIVERS,
+    constant_values,
+    receiver_kind,
+    scope_of,
+    statement_argument,
+)
+from .base import Finding, Invalid, Rule, Valid
+
+# Driver-level placeholders (`%s`, `%(name)s`, `?`): what a 1.x `Connection` passed straight
+# to the DBAPI; `text()` would not bind them.
+_DRIVER_PLACEHOLDER = re.compile(r"%s|%\(\w+\)s|\?")
+
+
+@dataclass
+class StringStatement(Finding):
+    receiver: Kind | None = None
+    values: list[str] = field(default_factory=list)
+
+
+_RECEIVER_NOUNS = {
+    Kind.CONNECTION: "Connection",
+    Kind.ASYNC_CONNECTION: "AsyncConnection",
+    Kind.SESSION: "Session",
+    Kind.ASYNC_SESSION: "AsyncSession",
+    Kind.SCOPED_SESSION: "Session",
+}
+
+
+class RawStringExecute(Rule):
+    """Plain SQL string passed to `execute()`, which SQLAlchemy 2.0 no longer accepts.
+
+    ## What it does
+    Finds `execute()` calls on a `Connection`, `Session`, `AsyncConnection`,
+    `AsyncSession` or `scoped_session` whose statement is a plain string: a
+    literal, a concatenation of literals, or a local name bound only to such
+    strings. Receivers are recognised by what they are (`with engine.connect()
+    as conn`, `Session(engine)`, parameters annotated `conn: Connection`), never by
+    their name; `sqlite3` connections and cursors are not SQLAlchemy and are not
+    reported. `conn.exec_driver_sql("...")` is the supported way to run a string
+    and is not reported either.
+
+    ## Why is this bad?
+    SQLAlchemy 1.x coerced strings to SQL text (with a deprecation warning under
+    `SQLALCHEMY_WARN_20`). In 2.0, `execute()` only takes executable objects:
+    at run time `Connection.execute("...")` raises `ObjectNotExecutableError: Not
+    an executable object` and `Session.execute("...")` raises `ArgumentError:
+    Textual SQL expression ... should be explicitly declared as text(...)`, so
+    code that passed its 1.4 tests fails after the upgrade.
+
+    ## Example
+    ```python
+    with engine.connect() as conn:
+        rows = conn.execute("SELECT id, name FROM users").all()
+    ```
+
+    ## Use instead
+    ```python
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, name FROM users")).all()
+    ```
+
+    Values belong in bound parameters: `text("... WHERE id = :id")` with
+    `{"id": user_id}` as the second argument.
+
+    ## Fix safety
+    The fix wraps the string in `text(...)`, reusing `text` or `sa.text` when the
+    module already imports it and otherwise adding `from sqlalchemy import text`.
+    It is safe: a `Session` coerced strings to `text()` in 1.x, and a string run on
+    a `Connection` without parameters means the same as text. Inside `text()`,
+    `:name` is a bound parameter, so a literal colon followed by a word needs
+    escaping (`\\:`).
+
+    When parameters are passed with driver placeholders (`%s`, `%(name)s`, `?`),
+    1.x handed the string to the driver unchanged: on a connection the fix
+    renames the call to `exec_driver_sql()`, which still does that, and on a
+    session no fix is offered. No fix is offered either when a variable called
+    `text` already exists in the module.
+
+    ## References
+    - [Migrating to SQLAlchemy 2.0: execute() no longer accepts strings](https://docs.sqlalchemy.org/en/20/changelog/migration_20.html#execute-method-more-strict-execution-options-are-more-prominent)
+    - [Using Textual SQL](https://docs.sqlalchemy.org/en/20/tutorial/dbapi_transactions.html#getting-a-connection)
+    """
+
+    code = "SQA202"
+    name = "raw-string-execute"
+
+    VALID = [
+        Valid(
+            """
+from sqlalchemy import create_engine, select, text
+
+engine = create_engine("sqlite://")
+
+def ok(users, user_id):
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+        conn.execute(select(users).where(users.c.id == user_id))
+        conn.exec_driver_sql("SELECT 1")
+"""
+        ),
+        Valid(
+            """
+import sqlite3
+from sqlalchemy import create_engine
+
+engine = create_engine("sqlite://")
+
+def look_alikes(db: sqlite3.Connection, statement):
+    db.execute("SELECT 1")
+    sqlite3.connect("app.db").execute("SELECT 1")
+    cursor = db.cursor()
+    cursor.execute("SELECT 1")
+    with engine.connect() as conn:
+        conn.execute(statement)  # not visibly a string
+    \"\"\"conn.execute("SELECT 1") in a docstring is not code\"\"\"
+"""
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+from sqlalchemy import create_engine
+
+engine = create_engine("sqlite://")
+
+def count():
+    with engine.connect() as conn:
+        return conn.execute("SELECT count(*) FROM users").scalar()
+""",
+            at='conn.execute("SELECT',
+            expected_fix="""
+from sqlalchemy import create_engine, text
+
+engine = create_engine("sqlite://")
+
+def count():
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM users")).scalar()
+""",
+        ),
+        Invalid(
+            """
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+QUERY = "SELECT id " "FROM users"
+
+def ids(session: Session):
+    return session.execute(QUERY).all()
+""",
+            at="session.execute(QUERY)",
+            expected_fix="""
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+QUERY = "SELECT id " "FROM users"
+
+def ids(session: Session):
+    return session.execute(sa.text(QUERY)).all()
+""",
+        ),
+        Invalid(
+            """
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+async def purge(conn: AsyncConnection):
+    statement = "DELETE FROM events " + "WHERE expired"
+    await conn.execute(statement)
+""",
+            at="conn.execute(statement)",
+            expected_fix="""
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import text
+
+async def purge(conn: AsyncConnection):
+    statement = "DELETE FROM events " + "WHERE expired"
+    await conn.execute(text(statement))
+""",
+        ),
+        Invalid(
+            """
+from sqlalchemy import create_engine
+
+engine = create_engine("sqlite://")
+
+def name_of(item_id):
+    with engine.connect() as conn:
+        return conn.execute("SELECT name FROM items WHERE id = ?", (item_id,)).scalar()
+""",
+            at="conn.execute(",
+            expected_fix="""
+from sqlalchemy import create_engine
+
+engine = create_engine("sqlite://")
+
+def name_of(item_id):
+    with engine.connect() as conn:
+        return conn.exec_driver_sql("SELECT name FROM items WHERE id = ?", (item_id,)).scalar()
+""",
+        ),
+    ]
+
+    def check(self, analysis: Analysis) -> Iterable[Finding]:
+        for call in analysis.model.calls:
+            func = call.func
+            if not isinstance(func, cst.Attribute) or func.attr.value != "execute":
+                continue
+            argument = statement_argument(call)
+            if argument is None:
+                continue
+            scope = scope_of(analysis, call)
+            values = constant_values(argument.value, analysis, scope)
+            if values is None:
+                continue
+            kind = receiver_kind(call, analysis, scope)
+            if kind not in STATEMENT_RECEIVERS:
+                continue
+            receiver = _RECEIVER_NOUNS[kind]
+            yield StringStatement(
+                call,
+                f"`{receiver}.execute()` does not accept the plain string "
+                f"`{code_of(argument.value)}` in SQLAlchemy 2.0; wrap it in `text(...)`.",
+                receiver=kind,
+                values=values,
+            )
+
+    def fix(self, source: str, span: Span, finding: Finding) -> Fix | None:
+        tree = SourceTree.parse(source)
+        call = tree.find_call(span) if tree is not None else None
+        if tree is None or call is None:
+            return None
+        argument = statement_argument(call)
+        if argument is None or not isinstance(call.func, cst.Attribute):
+            return None
+        if (
+            isinstance(finding, StringStatement)
+            and len(call.args) > 1
+            and any(_DRIVER_PLACEHOLDER.search(v) for v in finding.values)
+        ):
+            # 1.x sent a string with driver placeholders to the DBAPI as it was.
+            if finding.receiver not in (Kind.CONNECTION, Kind.ASYNC_CONNECTION):
+                return None
+            method = tree.range_of(call.func.attr)
+            span = Span(
+                Position(method.start.line, method.start.column),
+                Position(method.end.line, method.end.column),
+            )
+            return Fix(
+                "Run the string as driver SQL with `exec_driver_sql()`",
+                Applicability.SAFE,
+                (TextEdit(span, "exec_driver_sql"),),
+            )
+        callee = text_callee(tree, len(split_lines(source)))
+        if callee is None:
+            return None
+        name, import_edits = callee
+        return Fix(
+            f"Wrap the SQL string in `{name}(...)`",
+            Applicability.SAFE,
+            (*import_edits, *wrap_in_text(tree, argument.value, name)),
+        )

@@ -1,0 +1,193 @@
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import libcst as cst
+
+from ..semantic import Analysis, Kind, Scope
+from ..semantic.kinds import WEB_FRAMEWORK_MODULES
+from ._messages import code_of, default_name, noun
+from .base import Finding, Invalid, Rule, Valid
+
+# Modules whose presence means the code runs many requests or tasks in one process.
+_SERVING_MODULES = (*WEB_FRAMEWORK_MODULES, "celery", "dramatiq", "rq")
+_SHARED_KINDS = frozenset(
+    {Kind.SESSION, Kind.ASYNC_SESSION, Kind.CONNECTION, Kind.ASYNC_CONNECTION}
+)
+
+
+class SharedSession(Rule):
+    """Session or connection created once at import time in code that serves requests.
+
+    ## What it does
+    Finds a `Session`, `AsyncSession` or `Connection` created at module level or
+    as a class attribute (`session = SessionLocal()`, `conn = engine.connect()`)
+    in a module that serves requests or tasks: one that imports Flask, Quart,
+    FastAPI, Starlette, Django, Sanic, Litestar or Celery, or defines request
+    handlers. Engines, `sessionmaker()` factories and `scoped_session` /
+    `async_scoped_session` registries are meant to be module-level and are not
+    reported; neither is code under `if __name__ == "__main__":` or a `with`
+    block at module level.
+
+    ## Why is this bad?
+    A `Session` or `Connection` is not safe to use from several threads or tasks
+    at once, and a web server runs requests concurrently. A module-level session
+    is shared by every request: one request's failed flush or rollback breaks
+    the others, objects and transactions leak from one user's request into the
+    next, and the connection it holds is never returned to the pool. An async
+    session shared across tasks fails with errors such as `This session is
+    provisioning a new connection; concurrent operations are not permitted`.
+
+    ## Example
+    ```python
+    app = FastAPI()
+    session = SessionLocal()
+
+    @app.get("/users/{user_id}")
+    def get_user(user_id: int):
+        return session.get(User, user_id)
+    ```
+
+    ## Use instead
+    ```python
+    app = FastAPI()
+
+    def get_session():
+        with SessionLocal() as session:
+            yield session
+
+    @app.get("/users/{user_id}")
+    def get_user(user_id: int, session: Session = Depends(get_session)):
+        return session.get(User, user_id)
+    ```
+
+    Or keep a `scoped_session(SessionLocal)` registry at module level and call
+    `remove()` when each request ends.
+
+    ## Fix safety
+    No fix is offered: where a request begins and ends depends on the framework.
+
+    ## References
+    - [Session basics: is the Session thread-safe?](https://docs.sqlalchemy.org/en/20/orm/session_basics.html#is-the-session-thread-safe-is-asyncsession-safe-to-share-in-concurrent-tasks)
+    - [Contextual/Thread-local Sessions](https://docs.sqlalchemy.org/en/20/orm/contextual.html)
+    """
+
+    code = "SQA105"
+    name = "shared-session"
+
+    VALID = [
+        Valid(
+            """
+from flask import Flask
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+app = Flask(__name__)
+engine = create_engine("sqlite://")
+SessionLocal = sessionmaker(bind=engine)
+db_session = scoped_session(SessionLocal)
+
+@app.route("/")
+def index():
+    with SessionLocal() as session:
+        return str(session.get_bind())
+
+with engine.connect() as conn:
+    conn.exec_driver_sql("SELECT 1")
+
+if __name__ == "__main__":
+    session = Session(engine)
+"""
+        ),
+        Valid(
+            """
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+engine = create_engine("sqlite://")
+session = Session(engine)  # a one-off script: nothing serves requests here
+"""
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+from fastapi import FastAPI
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+app = FastAPI()
+engine = create_engine("sqlite://")
+SessionLocal = sessionmaker(bind=engine)
+session = SessionLocal()
+
+@app.get("/users")
+def users():
+    return session.execute("SELECT 1").all()
+""",
+            at="SessionLocal()",
+        ),
+        Invalid(
+            """
+from flask import Blueprint
+from sqlalchemy import Engine
+
+from .database import engine
+
+bp = Blueprint("reports", __name__)
+
+class ReportRepository:
+    conn = engine.connect()
+""",
+            at="engine.connect()",
+            files={
+                "database.py": (
+                    "from sqlalchemy import create_engine\nengine = create_engine('sqlite://')\n"
+                )
+            },
+        ),
+    ]
+
+    def check(self, analysis: Analysis) -> Iterable[Finding]:
+        model = analysis.model
+        calls = [
+            call
+            for call in model.calls
+            if model.enclosing_scope.get(call) is model.module_scope
+            and not isinstance(model.parent(call), cst.WithItem)
+        ]
+        if not calls or not _serves_requests(analysis):
+            return
+        resolver = analysis.resolver
+        for call in calls:
+            kind = resolver.call_kind(call, model.module_scope)
+            if kind not in _SHARED_KINDS or analysis.contexts.in_main_guard(call):
+                continue
+            where = "as a class attribute" if _in_class_body(analysis, call) else "at import time"
+            instead = f"`with {code_of(call)} as {default_name(kind)}:`"
+            if kind.is_session:
+                instead += " or a `scoped_session` registry"
+            yield Finding(
+                call,
+                f"{noun(kind)} `{code_of(call)}` is created once {where} and shared by every "
+                f"request or task, which is not thread-safe; open one per request with "
+                f"{instead}.",
+            )
+
+
+def _serves_requests(analysis: Analysis) -> bool:
+    model = analysis.model
+    if any(model.imports_module(module) for module in _SERVING_MODULES):
+        return True
+    return any(analysis.contexts.request_context(scope) for scope in _functions(model.module_scope))
+
+
+def _functions(scope: Scope) -> Iterator[Scope]:
+    for child in scope.children:
+        if isinstance(child.node, cst.FunctionDef):
+            yield child
+        yield from _functions(child)
+
+
+def _in_class_body(analysis: Analysis, call: cst.Call) -> bool:
+    return any(isinstance(a, cst.ClassDef) for a in analysis.model.ancestors(call))
