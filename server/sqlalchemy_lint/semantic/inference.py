@@ -45,6 +45,11 @@ class Resolver:
             "flask_sqlalchemy"
         )
         self._return_kinds: dict[str, Kind | None] = {}
+        # Memos: a name's kind in a scope and a call's kind never change within one
+        # module. While a result is being computed its slot holds None, which also
+        # breaks cycles (`a = b; b = a`) the way the depth limit does.
+        self._name_kinds: dict[tuple[str, int], Kind | None] = {}
+        self._call_kinds: dict[cst.Call, Kind | None] = {}
 
     # -- names ---------------------------------------------------------------------
 
@@ -97,6 +102,14 @@ class Resolver:
         return None
 
     def call_kind(self, call: cst.Call, scope: Scope, depth: int = 0) -> Kind | None:
+        if call in self._call_kinds:
+            return self._call_kinds[call]
+        self._call_kinds[call] = None
+        kind = self._call_kind(call, scope, depth)
+        self._call_kinds[call] = kind
+        return kind
+
+    def _call_kind(self, call: cst.Call, scope: Scope, depth: int) -> Kind | None:
         qualified = self.qualify(call.func)
         if self._session_factories and self._is_configured_session_factory(call, qualified):
             return Kind.SESSION
@@ -127,6 +140,15 @@ class Resolver:
         return isinstance(call.func, cst.Name) and call.func.value in self._session_factories
 
     def name_kind(self, name: str, scope: Scope, depth: int = 0) -> Kind | None:
+        key = (name, id(scope))
+        if key in self._name_kinds:
+            return self._name_kinds[key]
+        self._name_kinds[key] = None
+        kind = self._name_kind(name, scope, depth)
+        self._name_kinds[key] = kind
+        return kind
+
+    def _name_kind(self, name: str, scope: Scope, depth: int) -> Kind | None:
         current: Scope | None = scope
         while current is not None:
             if name in current.global_names and not current.is_module:
