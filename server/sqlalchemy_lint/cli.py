@@ -7,6 +7,7 @@ not be checked (each reported on stderr; the other files are still checked).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -231,10 +232,17 @@ def run_rule(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "check":
-        return run_check(args, sys.stdout, sys.stderr)
-    if args.command == "rule":
-        return run_rule(args, sys.stdout, sys.stderr)
+    try:
+        if args.command == "check":
+            return run_check(args, sys.stdout, sys.stderr)
+        if args.command == "rule":
+            return run_rule(args, sys.stdout, sys.stderr)
+    except BrokenPipeError:
+        # `sqlalchemy-lint check | head`: the reader left; say nothing more, like other
+        # command-line tools. stdout is pointed at devnull so the exit flush stays quiet.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_CLEAN
     if args.command == "server":
         from .lsp.server import run_server
 

@@ -6,20 +6,25 @@ debounce timer, and when it fires the analysis runs in a worker thread on a
 snapshot of the text. A result for a version the editor has moved past is
 dropped. A document that does not parse keeps its last good diagnostics.
 Nothing is ever printed to stdout (it carries the protocol); logs go to stderr
-or --log-file.
+or --log-file. Handlers on the event loop only look things up: analyses, fixes
+and hover texts are all computed in worker threads.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
+import threading
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from libcst.metadata import MetadataWrapper, PositionProvider
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
@@ -29,10 +34,11 @@ from .. import __version__
 from ..checker import CheckResult, check_source
 from ..config import Config, config_for
 from ..diagnostics import Applicability, Position
-from ..fixing import fix_source
+from ..fixing import FixOutcome, fix_source
 from ..semantic import ProjectIndex
 from .conversions import SOURCE, edits_from_data, to_lsp_diagnostic
 from .hover import HoverBuilder, noqa_rule_at, rule_explanation
+from .protocol import SqlalchemyLintProtocol
 from .settings import Settings, parse_settings
 
 log = logging.getLogger(__name__)
@@ -45,20 +51,66 @@ class AnalysedDocument:
     source: str
     result: CheckResult
     with_fixes: bool = False
+    _positions: Mapping[cst.CSTNode, CodeRange] | None = field(default=None, repr=False)
+    _positions_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
+        """Every node's range, computed once per version on the first hover (in a worker)."""
+        with self._positions_lock:
+            if self._positions is None:
+                analysis = self.result.analysis
+                if analysis is None:
+                    return {}
+                try:
+                    wrapper = MetadataWrapper(analysis.module, unsafe_skip_copy=True)
+                    self._positions = wrapper.resolve(PositionProvider)
+                except RecursionError:  # libcst's codegen recurses per nesting level
+                    log.warning("positions not available: the module is too deeply nested")
+                    self._positions = {}
+            return self._positions
+
+
+@dataclass
+class Analysed:
+    """A worker's answer: the result and, for a file on disk, what it exports."""
+
+    result: CheckResult
+    exports: dict[str, Any] | None = None
 
 
 class SqlalchemyLintServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("sqlalchemy-lint", __version__)
+        super().__init__("sqlalchemy-lint", __version__, protocol_cls=SqlalchemyLintProtocol)
         self.settings = Settings()
         self.analysed: dict[str, AnalysedDocument] = {}
         self.pending: dict[str, asyncio.Task[None]] = {}
-        # One worker: analyses never pile up; hovers get their own so they stay quick.
+        # One worker: analyses never pile up. Hovers and code actions get their own
+        # threads, so a small request is never queued behind a big document's work.
         self.analysis_pool = ThreadPoolExecutor(1, thread_name_prefix="analysis")
-        self.hover_pool = ThreadPoolExecutor(1, thread_name_prefix="hover")
-        self.project = ProjectIndex(read_source=self._read_source, stamp=self._stamp)
+        self.request_pool = ThreadPoolExecutor(4, thread_name_prefix="request")
+        self.project = ProjectIndex(
+            read_source=self._read_source,
+            stamp=self._stamp,
+            workspace_roots=self._workspace_roots,
+        )
         self.reported_config_roots: set[Path | None] = set()
         self.exports: dict[str, dict[str, Any]] = {}  # uri -> what the module exports
+
+    def _workspace_roots(self) -> list[Path]:
+        """The workspace folders (resolved): modules outside them are never read."""
+        try:
+            workspace = self.workspace
+        except RuntimeError:  # not initialized yet
+            return []
+        uris = [folder.uri for folder in workspace.folders.values()]
+        if not uris and workspace.root_uri:
+            uris = [workspace.root_uri]
+        roots = []
+        for uri in uris:
+            path = to_fs_path(uri)
+            if path:
+                roots.append(Path(path).resolve())
+        return roots
 
     # -- cross-file knowledge: open buffers win over the disk --------------------------
 
@@ -104,8 +156,14 @@ class SqlalchemyLintServer(LanguageServer):
 
     # -- analysis --------------------------------------------------------------------
 
-    def analyse(self, source: str, path: Path | None, with_fixes: bool = False) -> CheckResult:
-        """Check one buffer with the project's pyproject settings, overridden by the editor's."""
+    def analyse(
+        self, source: str, path: Path | None, with_fixes: bool = False, stamp: object = None
+    ) -> CheckResult:
+        """Check one buffer with the project's pyproject settings, overridden by the editor's.
+
+        `stamp` identifies this text for the project index (see `_stamp`), so the summary
+        remembered while analysing it is reused by the modules that import it.
+        """
         config = config_for(path) if path is not None else Config()
         self._report_config_problems(config)
         if path is not None and config.excludes(path):
@@ -118,6 +176,26 @@ class SqlalchemyLintServer(LanguageServer):
             severity={**config.severity, **self.settings.severity},
             options=config.options,
             with_fixes=with_fixes,
+            stamp=stamp,
+        )
+
+    def analyse_with_exports(self, source: str, path: Path | None, stamp: object) -> Analysed:
+        result = self.analyse(source, path, stamp=stamp)
+        if path is None or result.problem is not None:
+            return Analysed(result)
+        summary = self.project.summary(path)
+        return Analysed(result, dict(summary.kinds) if summary is not None else {})
+
+    def fix_all(self, source: str, path: Path | None) -> FixOutcome:
+        config = config_for(path) if path is not None else Config()
+        return fix_source(
+            source,
+            path,
+            rules=config.rules_for(path, select=self.settings.select, ignore=self.settings.ignore),
+            project=self.project,
+            unsafe=self.settings.unsafe_fixes,
+            severity={**config.severity, **self.settings.severity},
+            options=config.options,
         )
 
     def _report_config_problems(self, config: Config) -> None:
@@ -146,6 +224,7 @@ class SqlalchemyLintServer(LanguageServer):
         document = self.workspace.get_text_document(uri)
         version, source = document.version, document.source
         path = Path(document.path) if document.path else None
+        stamp = self._stamp(path.resolve()) if path is not None else None
         if not self.settings.enable:
             self._publish(uri, version, [])
             return
@@ -158,20 +237,23 @@ class SqlalchemyLintServer(LanguageServer):
             return
         loop = asyncio.get_running_loop()
         try:
-            result = await loop.run_in_executor(self.analysis_pool, self.analyse, source, path)
+            analysed = await loop.run_in_executor(
+                self.analysis_pool, self.analyse_with_exports, source, path, stamp
+            )
         except Exception:
             log.exception("analysis of %s failed", uri)
             return
         current = self.workspace.text_documents.get(uri)
         if current is None or current.version != version:
             return  # stale: a newer version is on its way
+        result = analysed.result
         if result.problem is not None:
             log.info("%s: %s (keeping the last diagnostics)", uri, result.problem)
             return
         self.analysed[uri] = AnalysedDocument(version, source, result)
         self._publish(uri, version, [to_lsp_diagnostic(document, d) for d in result.diagnostics])
-        if path is not None:
-            self._recheck_importers_if_exports_changed(uri, path)
+        if analysed.exports is not None:
+            self._recheck_importers_if_exports_changed(uri, analysed.exports)
         if result.diagnostics:
             # Fixes cost more than the analysis: publish first, then add them.
             await self._add_fixes(uri, version, source, path)
@@ -202,7 +284,7 @@ class SqlalchemyLintServer(LanguageServer):
         source = document.source
         path = Path(document.path) if document.path else None
         loop = asyncio.get_running_loop()
-        result = await loop.run_in_executor(self.hover_pool, self.analyse, source, path, True)
+        result = await loop.run_in_executor(self.request_pool, self.analyse, source, path, True)
         if result.problem is not None:
             return None
         analysed = AnalysedDocument(document.version, source, result, with_fixes=True)
@@ -210,10 +292,8 @@ class SqlalchemyLintServer(LanguageServer):
             self.analysed[uri] = analysed
         return analysed
 
-    def _recheck_importers_if_exports_changed(self, uri: str, path: Path) -> None:
+    def _recheck_importers_if_exports_changed(self, uri: str, exports: dict[str, Any]) -> None:
         """Other open files may import this one's engines and session factories."""
-        summary = self.project.summary(path)
-        exports = dict(summary.kinds) if summary is not None else {}
         if self.exports.get(uri, exports) != exports:
             for other in list(self.workspace.text_documents):
                 if other != uri:
@@ -245,7 +325,7 @@ class SqlalchemyLintServer(LanguageServer):
         source = document.source
         path = Path(document.path) if document.path else None
         loop = asyncio.get_running_loop()
-        result = await loop.run_in_executor(self.hover_pool, self.analyse, source, path)
+        result = await loop.run_in_executor(self.request_pool, self.analyse, source, path)
         if result.problem is not None:
             return None
         return AnalysedDocument(document.version, source, result)
@@ -257,6 +337,23 @@ server = SqlalchemyLintServer()
 @server.feature(types.INITIALIZE)
 def initialize(ls: SqlalchemyLintServer, params: types.InitializeParams) -> None:
     ls.apply_settings(params.initialization_options)
+
+
+@server.feature(types.EXIT)
+def exit_now(ls: SqlalchemyLintServer, *args: Any) -> None:
+    """Leave at once. Python waits for executor threads at exit, so an analysis or a fix
+    still running on a big document would otherwise keep the process alive after the
+    editor asked it to go."""
+    code = 0 if ls.protocol._shutdown else 1
+    logging.shutdown()
+    os._exit(code)
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+def did_change_workspace_folders(
+    ls: SqlalchemyLintServer, params: types.DidChangeWorkspaceFoldersParams
+) -> None:
+    ls.project.forget_resolutions()  # which modules may be read has changed
 
 
 @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
@@ -318,11 +415,19 @@ async def hover(ls: SqlalchemyLintServer, params: types.HoverParams) -> types.Ho
     analysed = await ls.current_analysis(uri)
     if analysed is None or analysed.result.analysis is None:
         return None
-    analysis = analysed.result.analysis
-    positions = MetadataWrapper(analysis.module, unsafe_skip_copy=True).resolve(PositionProvider)
-    builder = HoverBuilder(analysis, positions, analysed.result.diagnostics)
-    text = builder.hover(Position(server_position.line + 1, server_position.character))
+    position = Position(server_position.line + 1, server_position.character)
+    loop = asyncio.get_running_loop()
+    text = await loop.run_in_executor(ls.request_pool, _hover_text, analysed, position)
     return _markdown(text) if text else None
+
+
+def _hover_text(analysed: AnalysedDocument, position: Position) -> str | None:
+    """Runs in a worker: the first hover on a version computes every node's position."""
+    analysis = analysed.result.analysis
+    if analysis is None:
+        return None
+    builder = HoverBuilder(analysis, analysed.positions(), analysed.result.diagnostics)
+    return builder.hover(position)
 
 
 def _markdown(text: str) -> types.Hover:
@@ -354,7 +459,7 @@ async def code_action(
             actions.extend(_quick_fixes(ls, document, diagnostic))
     wants_fix_all = only is not None and any(FIX_ALL_KIND.startswith(kind) for kind in only)
     if wants_fix_all or any(a.is_preferred for a in actions):
-        fix_all = _fix_all(ls, document)
+        fix_all = await _fix_all(ls, document)
         if fix_all is not None:
             actions.append(fix_all)
     return actions
@@ -416,21 +521,17 @@ def _noqa_action(
     )
 
 
-def _fix_all(ls: SqlalchemyLintServer, document: TextDocument) -> types.CodeAction | None:
+async def _fix_all(ls: SqlalchemyLintServer, document: TextDocument) -> types.CodeAction | None:
     path = Path(document.path) if document.path else None
-    config = config_for(path) if path is not None else Config()
-    outcome = fix_source(
-        document.source,
-        path,
-        rules=config.rules_for(path, select=ls.settings.select, ignore=ls.settings.ignore),
-        project=ls.project,
-        unsafe=ls.settings.unsafe_fixes,
-        severity={**config.severity, **ls.settings.severity},
-        options=config.options,
-    )
+    source, version = document.source, document.version
+    loop = asyncio.get_running_loop()
+    outcome = await loop.run_in_executor(ls.request_pool, ls.fix_all, source, path)
     if outcome.applied == 0:
         return None
-    lines = document.lines
+    current = ls.workspace.text_documents.get(document.uri)
+    if current is None or current.version != version:
+        return None  # the document changed meanwhile: these edits would not apply
+    lines = current.lines
     end = types.Position(line=len(lines), character=0)
     return types.CodeAction(
         title="Fix all sqlalchemy-lint problems",

@@ -5,11 +5,18 @@
 module on disk (or in the editor's unsaved buffers), parses it once, keeps a
 small summary (name -> kind) and forgets the tree. Summaries are keyed by the
 file's content stamp, so an edit invalidates them; the cache is bounded.
+
+The index reads only inside the project: a module is followed only when the file,
+after resolving symlinks, lies within the importing file's project root (the nearest
+ancestor with a pyproject.toml, setup.py, setup.cfg or .git, else its top package),
+and, when the editor gave workspace folders, within one of them. A symlink out of the
+project is treated as a module that is not there.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -29,6 +36,7 @@ _MAX_SUMMARY_BYTES = 2_000_000
 _PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 
 SourceReader = Callable[[Path], "str | None"]
+WorkspaceRoots = Callable[[], "list[Path]"]
 
 
 def _read_from_disk(path: Path) -> str | None:
@@ -54,8 +62,10 @@ class ProjectIndex:
         read_source: SourceReader = _read_from_disk,
         stamp: Callable[[Path], object] | None = None,
         max_entries: int = 2048,
+        workspace_roots: WorkspaceRoots | None = None,
     ) -> None:
         self._read_source = read_source
+        self._workspace_roots = workspace_roots
         self._stamp = stamp or _disk_stamp
         self._summaries: OrderedDict[Path, ModuleSummary] = OrderedDict()
         self._max_entries = max_entries
@@ -69,9 +79,9 @@ class ProjectIndex:
     def export_kind(self, from_path: Path | None, qualified: str) -> Kind | None:
         if from_path is None:
             return None
-        module, _, name = qualified.rpartition(".")
-        if not name:
-            return None
+        module, dot, name = qualified.rpartition(".")
+        if not dot or not name:
+            return None  # `import random`: a module is not an engine or a session
         if module.endswith(".") or module == "":
             # `from . import database`-style: the module is the package itself
             module = module or "."
@@ -80,8 +90,23 @@ class ProjectIndex:
             # `import app.database as db; db.SessionLocal`: qualified already has it;
             # `from app import database; database.SessionLocal` resolves the same way.
             return None
+        if not self._may_bind(target, name):
+            return None
         summary = self.summary(target)
         return summary.kinds.get(name) if summary is not None else None
+
+    def _may_bind(self, path: Path, name: str) -> bool:
+        """False when `path` certainly does not bind `name`, which saves parsing it (a
+        summary costs a full parse, and `from package import submodule` asks the
+        package's `__init__.py` about a name it usually never mentions)."""
+        with self._lock:
+            cached = self._summaries.get(path.resolve())
+            if cached is not None:
+                return True  # the summary answers at no cost
+        source = self._read_source(path)
+        if source is None:
+            return False
+        return "import *" in source or re.search(rf"\b{re.escape(name)}\b", source) is not None
 
     def remember(self, path: Path, model: ModuleModel, stamp: object) -> None:
         """Store the summary of a module that was just analysed, saving a parse later."""
@@ -142,16 +167,33 @@ class ProjectIndex:
         stripped = module.lstrip(".")
         level = len(module) - len(stripped)
         parts = [p for p in stripped.split(".") if p]
+        importer = from_path.resolve()
+        allowed = self._allowed_roots(importer)
         if level:
-            base = from_path.resolve().parent
+            base = importer.parent
             for _ in range(level - 1):
                 base = base.parent
-            return _module_file(base, parts)
-        for root in _search_roots(from_path.resolve()):
-            found = _module_file(root, parts)
+            return _within(_module_file(base, parts), allowed)
+        for root in _search_roots(importer):
+            if not _inside(root, allowed):
+                continue
+            found = _within(_module_file(root, parts), allowed)
             if found is not None:
                 return found
         return None
+
+    def _allowed_roots(self, importer: Path) -> list[Path]:
+        """Where modules imported by `importer` may be read from (all resolved)."""
+        project = _project_root(importer)
+        workspaces = self._workspace_roots() if self._workspace_roots is not None else []
+        if not workspaces:
+            return [project]
+        inside = [root for root in workspaces if _inside(importer, [root])]
+        if not inside:
+            # A file outside every workspace folder (opened on its own): its project only.
+            return [project]
+        # The project, cut down to the workspace folder when the project is bigger.
+        return [project if _inside(project, [root]) else root for root in inside]
 
     # -- internals -------------------------------------------------------------------
 
@@ -196,6 +238,32 @@ def _module_file(base: Path, parts: list[str]) -> Path | None:
         return as_file
     init = candidate / "__init__.py"
     return init if init.is_file() else None
+
+
+def _inside(path: Path, roots: list[Path]) -> bool:
+    return any(path == root or path.is_relative_to(root) for root in roots)
+
+
+def _within(found: Path | None, roots: list[Path]) -> Path | None:
+    """`found` if its real location (symlinks resolved) lies under one of `roots`."""
+    if found is None:
+        return None
+    try:
+        real = found.resolve()
+    except (OSError, RuntimeError):  # a symlink loop
+        return None
+    return found if _inside(real, roots) else None
+
+
+def _project_root(path: Path) -> Path:
+    """The nearest ancestor with a project marker, else the top of `path`'s packages."""
+    for ancestor in path.parents:
+        if any((ancestor / marker).exists() for marker in _PROJECT_MARKERS):
+            return ancestor
+    package_root = path.parent
+    while (package_root / "__init__.py").is_file():
+        package_root = package_root.parent
+    return package_root
 
 
 def _search_roots(path: Path) -> list[Path]:
