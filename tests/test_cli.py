@@ -118,7 +118,7 @@ def test_parallel_jobs_give_the_same_report() -> None:
     parallel = run("check", "--jobs", "2", "--format", "json", "tests/corpus")
     assert serial.returncode == parallel.returncode == 1
     assert serial.stdout == parallel.stdout
-    assert len(json.loads(serial.stdout)) == 90
+    assert len(json.loads(serial.stdout)) == 106
     assert run("check", "--jobs", "0", "examples").returncode == 2
 
 
@@ -170,6 +170,7 @@ def test_rule_command_prints_the_documentation_page() -> None:
         "SQA105",
         "SQA201",
         "SQA202",
+        "SQA203",
         "SQA301",
         "SQA302",
     ]

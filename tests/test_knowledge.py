@@ -35,10 +35,11 @@ EXPECTED_IDS = {
     "engine_connect",
     "engine_begin",
     "async_sessionmaker",
-    # the extended rules' concepts (SQA201, SQA202/SQA301, SQA302)
+    # the extended rules' concepts (SQA201, SQA202/SQA301, SQA302, SQA203)
     "engine_execute",
     "text",
     "database_url",
+    "legacy_query",
 }
 
 ARTICLE = Path(__file__).resolve().parents[2] / "shared" / "article.md"

@@ -7,13 +7,16 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import libcst as cst
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import ArgumentError, ObjectNotExecutableError
 
+from sqlalchemy_lint.checker import check_source
 from sqlalchemy_lint.fixing import fix_source
 from sqlalchemy_lint.rules import Invalid, all_rules
-from sqlalchemy_lint.semantic import ProjectIndex
+from sqlalchemy_lint.rules._sql_text import constant_values
+from sqlalchemy_lint.semantic import Analysis, ProjectIndex
 from sqlalchemy_lint.testing import check_example
 
 SQL_RULES = [r for r in all_rules() if r.code[3] in "23"]
@@ -71,14 +74,26 @@ def names(engine):
 """
 
 
+CONSTANT_FORMATTING = """\
+from sqlalchemy import create_engine
+
+TABLE = "items"
+
+def names(engine):
+    with engine.connect() as conn:
+        return conn.execute("SELECT name FROM %s ORDER BY id" % TABLE).all()
+"""
+
+
 @pytest.mark.parametrize(
     ("legacy", "error"),
     [
         (CONNECTION_QUERY, ObjectNotExecutableError),
         (SESSION_QUERY, ArgumentError),
         (DRIVER_PLACEHOLDERS, ArgumentError),
+        (CONSTANT_FORMATTING, ObjectNotExecutableError),
     ],
-    ids=["connection", "session", "driver-placeholders"],
+    ids=["connection", "session", "driver-placeholders", "constant-formatting"],
 )
 def test_raw_string_fix_runs_on_sqlalchemy_2(legacy: str, error: type[Exception]) -> None:
     engine = create_engine("sqlite://")
@@ -116,3 +131,156 @@ def test_legacy_engine_execute_fix_runs_on_sqlalchemy_2(tmp_path: Path) -> None:
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM items")).scalar() == 2
     engine.dispose()
+
+
+def _codes(source: str, tmp_path: Path) -> list[tuple[int, str]]:
+    """(line, code) of every finding of every rule, on one module."""
+    main = tmp_path / "main.py"
+    source = textwrap.dedent(source).lstrip("\n")
+    main.write_text(source)
+    result = check_source(source, main, project=ProjectIndex())
+    return sorted((d.line, d.code) for d in result.diagnostics)
+
+
+def test_alembic_bind_is_a_connection_the_migration_does_not_own(tmp_path: Path) -> None:
+    source = """
+        import sqlalchemy as sa
+        from alembic import op
+
+        def upgrade():
+            conn = op.get_bind()
+            conn.execute("UPDATE tickets SET status = 'open' WHERE status IS NULL")
+            conn.execute(sa.text("UPDATE tickets SET title = trim(title)"))
+            op.get_bind().execute(f"DELETE FROM {sa.__name__}")
+    """
+    # SQA202 on both strings, SQA301 on the built one; no lifetime finding (SQA101-SQA104).
+    assert _codes(source, tmp_path) == [(6, "SQA202"), (8, "SQA202"), (8, "SQA301")]
+
+
+def test_dbapi_drivers_are_sinks_but_not_resources(tmp_path: Path) -> None:
+    source = """
+        import sqlite3
+
+        import psycopg2
+
+        def stage(db_path, batch_id):
+            con = sqlite3.connect(db_path)
+            cur = con.cursor()
+            cur.execute(f"DELETE FROM staging WHERE batch_id = '{batch_id}'")
+            con.executescript("VACUUM; " + batch_id)
+            cur.execute("SELECT count(*) FROM staging WHERE batch_id = ?", (batch_id,))
+
+        def latest(dsn, prefix):
+            pg = psycopg2.connect(dsn)
+            cur = pg.cursor()
+            cur.execute(f"SELECT max(tablename) FROM pg_tables WHERE tablename LIKE '{prefix}%'")
+            pg.execute(f"SELECT {prefix}")  # psycopg2 connections have no execute()
+    """
+    assert _codes(source, tmp_path) == [(8, "SQA301"), (9, "SQA301"), (15, "SQA301")]
+
+
+def test_a_string_built_at_run_time_gets_sqa202_without_a_fix(tmp_path: Path) -> None:
+    source = textwrap.dedent(
+        """\
+        from sqlalchemy.orm import Session
+
+        def drop(db: Session, team: str):
+            db.execute(f"DELETE FROM report_cache WHERE team = '{team}'")
+        """
+    )
+    result = check_source(source, tmp_path / "main.py", project=ProjectIndex())
+    (sqa202,) = [d for d in result.diagnostics if d.code == "SQA202"]
+    assert "built with an f-string" in sqa202.message and "bound parameters" in sqa202.message
+    assert sqa202.fix is None
+    assert fix_source(source, tmp_path / "main.py", project=ProjectIndex()).source == source
+
+
+@pytest.mark.parametrize(
+    ("expression", "values"),
+    [
+        ('"DELETE FROM %s" % TABLE', ["DELETE FROM items"]),
+        ('"SELECT %s FROM %s" % (COLUMN, TABLE)', ["SELECT name FROM items"]),
+        ('"SELECT * FROM {}".format(TABLE)', ["SELECT * FROM items"]),
+        ('"SELECT * FROM {t} LIMIT {n}".format(t=TABLE, n=5)', ["SELECT * FROM items LIMIT 5"]),
+        ('f"SELECT {{x}} FROM {TABLE}"', ["SELECT {x} FROM items"]),
+        ('"SELECT * FROM " + CHOICES[key]', ["SELECT * FROM a", "SELECT * FROM b"]),
+        ('"%*s" % (10, TABLE)', None),  # widths are never evaluated
+        ('"{:>99999}".format(TABLE)', None),
+        ('"{0.__class__}".format(TABLE)', None),
+        ('"DELETE FROM %s" % table', None),
+        ('"SELECT * FROM " + MUTABLE[key]', None),
+    ],
+)
+def test_constant_strings_computed_from_constants(
+    expression: str, values: list[str] | None
+) -> None:
+    source = textwrap.dedent(
+        f"""\
+        TABLE = "items"
+        COLUMN = "name"
+        CHOICES = {{"x": "a", "y": "b"}}
+        MUTABLE = {{"x": "a"}}
+
+        def f(table, key):
+            MUTABLE[key] = table
+            return {expression}
+        """
+    )
+    analysis = Analysis(cst.parse_module(source))
+    (ret,) = analysis.model.functions["f"].returns
+    assert ret.value is not None
+    scope = analysis.model.functions["f"]
+    assert constant_values(ret.value, analysis, scope) == values
+
+
+@pytest.mark.parametrize(
+    ("source", "lines"),
+    [
+        (  # implicit concatenation: the piece where the password starts
+            """
+            from sqlalchemy import create_engine
+
+            engine = create_engine(
+                "postgresql://app:"
+                "s3cret@db/app"
+            )
+            """,
+            [5],
+        ),
+        (  # a settings constant used by create_engine() in the same module: reported once
+            """
+            import os
+            from sqlalchemy import create_engine
+
+            URL = os.environ.get("DATABASE_URL", "postgresql://app:s3cret@db/app")
+            engine = create_engine(URL)
+            """,
+            [4],
+        ),
+        (  # SQLALCHEMY_BINDS and config.update()
+            """
+            def configure(app):
+                app.config["SQLALCHEMY_BINDS"] = {"users": "mysql://u:pw1@db/users"}
+                app.config.update(SQLALCHEMY_DATABASE_URI="postgresql://app:pw2@db/app")
+            """,
+            [2, 3],
+        ),
+        (  # never: no password, no default, not a database, a placeholder
+            """
+            import os
+
+            DATABASE_URL = os.environ["DATABASE_URL"]
+            REPLICA_URL = "postgresql://reader@replica/app"
+            CACHE_URL = "redis://:cachepw@cache:6379/0"
+            TEMPLATE = "postgresql://app:%(password)s@db/app"
+
+            class Config:
+                SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+            """,
+            [],
+        ),
+    ],
+    ids=["concatenation", "once", "flask-keys", "quiet"],
+)
+def test_hardcoded_database_urls(source: str, lines: list[int], tmp_path: Path) -> None:
+    assert _codes(source, tmp_path) == [(line, "SQA302") for line in lines]

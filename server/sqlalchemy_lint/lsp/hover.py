@@ -52,6 +52,7 @@ _METHOD_CONCEPTS = {
     ("begin", False): "session_begin",
     ("execute", True): "engine_execute",
     ("scalar", True): "engine_execute",
+    ("query", False): "legacy_query",
 }
 _ORIGIN_NOUNS = {
     Kind.ENGINE: "Engine",

@@ -1,4 +1,5 @@
-"""Edits shared by the SQL fixes: wrap a string in `text(...)`, importing `text` if needed."""
+"""Edits shared by the SQL fixes: wrap a string in `text(...)`, and make a SQLAlchemy
+function (`text`, `select`) callable in the module, importing it if needed."""
 
 from __future__ import annotations
 
@@ -7,8 +8,6 @@ import libcst as cst
 from ..diagnostics import Position, Span, TextEdit
 from ..fixes.syntax import SourceTree, variable_names
 from ._sql_text import TEXT_CONSTRUCTORS
-
-_IMPORT_TEXT = "from sqlalchemy import text"
 
 
 def _position(tree: SourceTree, node: cst.CSTNode, *, end: bool = False) -> Position:
@@ -38,11 +37,20 @@ def _dotted(node: cst.BaseExpression | None) -> str:
 
 
 def text_callee(tree: SourceTree, source_lines: int) -> tuple[str, tuple[TextEdit, ...]] | None:
-    """How this module can call `sqlalchemy.text`, and the edits that make it possible.
+    """How this module can call `sqlalchemy.text`, and the edits that make it possible."""
+    return sqlalchemy_callee(tree, source_lines, "text", TEXT_CONSTRUCTORS)
 
-    Uses an existing binding (`from sqlalchemy import text`, `sa.text`), else adds
-    `text` to a top-level `from sqlalchemy import ...` or a new import line. None
-    when the name `text` already means something else in the module.
+
+def sqlalchemy_callee(
+    tree: SourceTree, source_lines: int, name: str, qualified_names: frozenset[str]
+) -> tuple[str, tuple[TextEdit, ...]] | None:
+    """How this module can call the SQLAlchemy function `name`, and the edits that make
+    it possible.
+
+    Uses an existing binding (`from sqlalchemy import text`, `sa.text`), where
+    `qualified_names` lists the import paths that count, else adds `name` to a
+    top-level `from sqlalchemy import ...` or a new import line. None when `name`
+    already means something else in the module.
     """
     module = tree.module
     imports = _imports(module)
@@ -54,7 +62,7 @@ def text_callee(tree: SourceTree, source_lines: int) -> tuple[str, tuple[TextEdi
                 continue
             for alias in small.names:
                 qualified = f"{base}.{_dotted(alias.name)}"
-                if qualified in TEXT_CONSTRUCTORS:
+                if qualified in qualified_names:
                     local = alias.evaluated_alias or alias.evaluated_name
                     return local, ()
         elif isinstance(small, cst.Import):
@@ -62,8 +70,8 @@ def text_callee(tree: SourceTree, source_lines: int) -> tuple[str, tuple[TextEdi
                 if _dotted(alias.name) == "sqlalchemy" and alias_of_sqlalchemy is None:
                     alias_of_sqlalchemy = alias.evaluated_alias or "sqlalchemy"
     if alias_of_sqlalchemy is not None:
-        return f"{alias_of_sqlalchemy}.text", ()
-    if _binds_text(module):
+        return f"{alias_of_sqlalchemy}.{name}", ()
+    if _binds(module, name):
         return None
     for _, small in imports:
         if (
@@ -75,22 +83,23 @@ def text_callee(tree: SourceTree, source_lines: int) -> tuple[str, tuple[TextEdi
             last = small.names[-1]
             anchor = last.asname if last.asname is not None else last.name
             at = _position(tree, anchor, end=True)
-            return "text", (TextEdit(Span(at, at), ", text"),)
+            return name, (TextEdit(Span(at, at), f", {name}"),)
     if not imports:
         return None
     last_statement = imports[-1][0]
     end = tree.range_of(last_statement).end
     newline = module.default_newline
+    import_line = f"from sqlalchemy import {name}"
     if end.line < source_lines:
         at = Position(end.line + 1, 0)
-        return "text", (TextEdit(Span(at, at), _IMPORT_TEXT + newline),)
+        return name, (TextEdit(Span(at, at), import_line + newline),)
     at = Position(end.line, end.column)
-    return "text", (TextEdit(Span(at, at), newline + _IMPORT_TEXT),)
+    return name, (TextEdit(Span(at, at), newline + import_line),)
 
 
-def _binds_text(module: cst.Module) -> bool:
-    """Whether a variable called `text` exists anywhere (a new import would clash with it)."""
-    return any(name.value == "text" for name in variable_names(module))
+def _binds(module: cst.Module, name: str) -> bool:
+    """Whether a variable called `name` exists anywhere (a new import would clash with it)."""
+    return any(found.value == name for found in variable_names(module))
 
 
 def wrap_in_text(

@@ -10,7 +10,10 @@ scope is constant.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import string
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from itertools import product
 
 import libcst as cst
 
@@ -39,6 +42,16 @@ _WRITE = re.compile(r"\s*(insert|update|delete|create|drop|alter|truncate|merge|
 _READ = re.compile(r"\s*(select|with|show|explain|pragma|values)\b", re.I)
 
 
+def string_literal(node: cst.SimpleString) -> str | None:
+    """The value of a `str` literal; None for bytes, and for a literal Python itself would
+    refuse (a NUL byte): libcst parses those, but evaluating them raises."""
+    try:
+        value = node.evaluated_value
+    except (SyntaxError, ValueError):
+        return None
+    return value if isinstance(value, str) else None
+
+
 def scope_of(analysis: Analysis, node: cst.CSTNode) -> Scope:
     model = analysis.model
     if isinstance(node, cst.Call) and node in model.enclosing_scope:
@@ -48,6 +61,20 @@ def scope_of(analysis: Analysis, node: cst.CSTNode) -> Scope:
         if found is not None:
             return found
     return model.module_scope
+
+
+def every_binding(
+    name: str, scope: Scope, check: Callable[[cst.BaseExpression, Scope], bool]
+) -> bool:
+    """Whether `name` is a local (not a parameter) bound at least once, and only by plain
+    assignments whose values all pass `check` (called with the binding's scope)."""
+    bound = binding_scope(name, scope)
+    if bound is None or name in bound.params:
+        return False
+    assignments = bound.assignments.get(name, ())
+    return bool(assignments) and all(
+        a.value is not None and not a.via_with and check(a.value, bound) for a in assignments
+    )
 
 
 def binding_scope(name: str, scope: Scope) -> Scope | None:
@@ -80,20 +107,36 @@ def constant_values(
     if depth > _MAX_DEPTH:
         return None
     if isinstance(expr, cst.SimpleString):
-        value = expr.evaluated_value
-        return [value] if isinstance(value, str) else None
+        value = string_literal(expr)
+        return [value] if value is not None else None
     if isinstance(expr, cst.ConcatenatedString):
         left = constant_values(expr.left, analysis, scope, depth + 1)
         right = constant_values(expr.right, analysis, scope, depth + 1)
         return _product(left, right)
     if isinstance(expr, cst.FormattedString):
-        if any(isinstance(part, cst.FormattedStringExpression) for part in expr.parts):
-            return None
-        return ["".join(p.value for p in expr.parts if isinstance(p, cst.FormattedStringText))]
+        return _formatted_values(expr, analysis, scope, depth + 1)
     if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
         left = constant_values(expr.left, analysis, scope, depth + 1)
         right = constant_values(expr.right, analysis, scope, depth + 1)
         return _product(left, right)
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Modulo):
+        # "DELETE FROM %s" % REPORT_TABLE
+        templates = constant_values(expr.left, analysis, scope, depth + 1)
+        if templates is None or any(_UNBOUNDED_PERCENT.search(t) for t in templates):
+            return None
+        operands = _operand_values(expr.right, analysis, scope, depth + 1)
+        return _formatted(templates, [operands], _percent_format)
+    if (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Attribute)
+        and expr.func.attr.value == "format"
+    ):
+        return _str_format_values(expr, analysis, scope, depth + 1)
+    if isinstance(expr, (cst.Subscript, cst.Call)):
+        found = lookup_values(expr, analysis, scope, depth)
+        if found is not None and all(isinstance(v, str) for v in found):
+            return [v for v in found if isinstance(v, str)]
+        return None
     if isinstance(expr, cst.IfExp):
         body = constant_values(expr.body, analysis, scope, depth + 1)
         orelse = constant_values(expr.orelse, analysis, scope, depth + 1)
@@ -124,9 +167,268 @@ def name_values(name: str, analysis: Analysis, scope: Scope, depth: int = 0) -> 
 
 
 def _product(left: list[str] | None, right: list[str] | None) -> list[str] | None:
-    if left is None or right is None:
+    if left is None or right is None or len(left) * len(right) > _MAX_VALUES:
         return None
     return [a + b for a in left for b in right]
+
+
+# -- formatting with constant operands --------------------------------------------------
+
+_MAX_VALUES = 64
+# `%` directives whose width comes from an argument or is large: never evaluated.
+_UNBOUNDED_PERCENT = re.compile(r"%[^a-zA-Z%]*(\*|\d{3,})")
+_SIMPLE_FIELD = re.compile(r"\d*|[A-Za-z_]\w*")
+Operand = object  # str, int, float, None, or a tuple of them
+
+
+def _operand_values(
+    expr: cst.BaseExpression, analysis: Analysis, scope: Scope, depth: int
+) -> list[Operand] | None:
+    """The values a constant operand of `%` / `format()` can have: strings (as
+    `constant_values` finds them), numbers, and tuples of those."""
+    if depth > _MAX_DEPTH:
+        return None
+    if isinstance(expr, (cst.Integer, cst.Float)):
+        try:
+            return [expr.evaluated_value]
+        except (SyntaxError, ValueError):  # beyond int()'s digit limit
+            return None
+    if isinstance(expr, cst.Name) and expr.value == "None":
+        return [None]
+    if isinstance(expr, cst.Tuple):
+        parts: list[list[Operand]] = []
+        for element in expr.elements:
+            if not isinstance(element, cst.Element):
+                return None
+            found = _operand_values(element.value, analysis, scope, depth + 1)
+            if found is None:
+                return None
+            parts.append(found)
+        combinations = 1
+        for found in parts:
+            combinations *= len(found)
+        if combinations > _MAX_VALUES:
+            return None
+        return [tuple(c) for c in product(*parts)]
+    if isinstance(expr, (cst.Subscript, cst.Call)):
+        found = lookup_values(expr, analysis, scope, depth)
+        if found is not None:
+            return found
+    strings = constant_values(expr, analysis, scope, depth)
+    return list(strings) if strings is not None else None
+
+
+def _formatted(
+    templates: list[str],
+    operands: list[list[Operand] | None],
+    apply: Callable[[str, tuple[Operand, ...]], str | None],
+) -> list[str] | None:
+    """Every result of `apply(template, operands)`; None when an operand is not
+    constant, there are too many combinations, or formatting fails."""
+    if any(o is None for o in operands):
+        return None
+    choices = [o for o in operands if o is not None]
+    combinations = len(templates)
+    for found in choices:
+        combinations *= len(found)
+    if combinations > _MAX_VALUES:
+        return None
+    results: list[str] = []
+    for template in templates:
+        for chosen in product(*choices):
+            result = apply(template, chosen)
+            if result is None:
+                return None
+            results.append(result)
+    return results
+
+
+def _percent_format(template: str, chosen: tuple[Operand, ...]) -> str | None:
+    try:
+        return template % chosen[0]
+    except (TypeError, ValueError, KeyError, OverflowError):
+        return None
+
+
+def _plain_fields(template: str) -> bool:
+    """Whether every `{field}` of a `format()` template is a bare index or name, with no
+    attribute access, indexing or format spec that evaluating it could act on."""
+    try:
+        fields = list(string.Formatter().parse(template))
+    except ValueError:
+        return False
+    return all(
+        name is None or (_SIMPLE_FIELD.fullmatch(name) is not None and not spec)
+        for _, name, spec, _ in fields
+    )
+
+
+def _str_format_values(
+    call: cst.Call, analysis: Analysis, scope: Scope, depth: int
+) -> list[str] | None:
+    """`"... {} ...".format(CONSTANT)` with only constant arguments."""
+    assert isinstance(call.func, cst.Attribute)
+    templates = constant_values(call.func.value, analysis, scope, depth + 1)
+    if templates is None or not all(_plain_fields(t) for t in templates):
+        return None
+    if any(arg.star for arg in call.args):
+        return None
+    keywords = [arg.keyword.value if arg.keyword is not None else None for arg in call.args]
+    operands = [_operand_values(arg.value, analysis, scope, depth + 1) for arg in call.args]
+
+    def apply(template: str, chosen: tuple[Operand, ...]) -> str | None:
+        positional = [v for k, v in zip(keywords, chosen) if k is None]
+        named = {k: v for k, v in zip(keywords, chosen) if k is not None}
+        try:
+            return template.format(*positional, **named)
+        except (IndexError, KeyError, ValueError, TypeError):
+            return None
+
+    return _formatted(templates, operands, apply)
+
+
+def _formatted_values(
+    expr: cst.FormattedString, analysis: Analysis, scope: Scope, depth: int
+) -> list[str] | None:
+    """An f-string whose replacement fields are all constants (`f"... {SCHEMA}.orders"`)."""
+    texts: list[str] = []  # libcst keeps the source text: `{{` still stands for `{`
+    operands: list[list[Operand] | None] = []
+    for part in expr.parts:
+        if isinstance(part, cst.FormattedStringText):
+            texts.append(part.value)
+            continue
+        if not isinstance(part, cst.FormattedStringExpression):
+            return None
+        if part.conversion is not None or part.format_spec is not None or part.equal:
+            return None
+        texts.append("{}")
+        operands.append(_operand_values(part.expression, analysis, scope, depth + 1))
+
+    def apply(template: str, chosen: tuple[Operand, ...]) -> str | None:
+        try:
+            return template.format(*(str(v) for v in chosen))
+        except (IndexError, KeyError, ValueError):
+            return None
+
+    return _formatted(["".join(texts)], operands, apply)
+
+
+# -- lookups in fixed tables --------------------------------------------------------------
+
+# Methods that put something new into a dict, list or set.
+_MUTATING_METHODS = frozenset(
+    {"update", "setdefault", "__setitem__", "append", "extend", "insert", "add", "__ior__"}
+)
+
+
+def lookup_values(
+    expr: cst.BaseExpression, analysis: Analysis, scope: Scope, depth: int = 0
+) -> list[Operand] | None:
+    """What a lookup in a fixed table can give: `ORDERABLE[key]` or
+    `ORDERABLE.get(key, "created_at")`, where `ORDERABLE` is a dict (or tuple, list)
+    literal of constants bound once and never changed, or the literal itself. A
+    missing key raises or gives the default; it never gives the key."""
+    if depth > _MAX_DEPTH:
+        return None
+    if isinstance(expr, cst.Subscript):
+        if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
+            return None
+        table = _fixed_table(expr.value, analysis, scope, depth)
+        return table[1] if table is not None else None
+    if (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Attribute)
+        and expr.func.attr.value == "get"
+        and 1 <= len(expr.args) <= 2
+        and all(arg.keyword is None and not arg.star for arg in expr.args)
+    ):
+        table = _fixed_table(expr.func.value, analysis, scope, depth)
+        if table is None or not table[0]:
+            return None
+        if len(expr.args) == 1:
+            return [*table[1], None]
+        default = _operand_values(expr.args[1].value, analysis, scope, depth + 1)
+        return None if default is None else [*table[1], *default]
+    return None
+
+
+def _fixed_table(
+    expr: cst.BaseExpression, analysis: Analysis, scope: Scope, depth: int
+) -> tuple[bool, list[Operand]] | None:
+    """(is a dict, its values) for a literal table of constants, or a name bound once to
+    one and never changed where it is visible."""
+    if depth > _MAX_DEPTH:
+        return None
+    if isinstance(expr, cst.Dict):
+        values: list[Operand] = []
+        for element in expr.elements:
+            if not isinstance(element, cst.DictElement):
+                return None
+            found = _operand_values(element.value, analysis, scope, depth + 1)
+            if found is None:
+                return None
+            values.extend(found)
+        return True, values
+    if isinstance(expr, (cst.Tuple, cst.List)):
+        values = []
+        for item in expr.elements:
+            if not isinstance(item, cst.Element):
+                return None
+            found = _operand_values(item.value, analysis, scope, depth + 1)
+            if found is None:
+                return None
+            values.extend(found)
+        return False, values
+    if isinstance(expr, cst.Name):
+        bound = binding_scope(expr.value, scope)
+        if bound is None or expr.value in bound.params:
+            return None
+        assignments = bound.assignments.get(expr.value, ())
+        if len(assignments) != 1:
+            return None
+        (assignment,) = assignments
+        value = assignment.value
+        if value is None or assignment.via_with or not isinstance(value, _TABLE_LITERALS):
+            return None
+        if not _never_changed(expr.value, bound, analysis):
+            return None
+        return _fixed_table(value, analysis, bound, depth + 1)
+    return None
+
+
+_TABLE_LITERALS = (cst.Dict, cst.Tuple, cst.List)
+
+
+def _never_changed(name: str, bound: Scope, analysis: Analysis) -> bool:
+    """No `name[k] = v`, `del name[k]`, `name.update(...)`, `name |= ...` or rebinding
+    (`global name`) anywhere `name` means the binding in `bound`."""
+    model = analysis.model
+    pending = [bound]
+    while pending:
+        current = pending.pop()
+        pending.extend(current.children)
+        if current is not bound:
+            if name in current.global_names and name in current.assignments:
+                return False
+            if binding_scope(name, current) is not bound:
+                continue
+        for reference in current.references.get(name, ()):
+            parent = model.parent(reference)
+            if isinstance(parent, cst.AugAssign) and parent.target is reference:
+                return False
+            if isinstance(parent, cst.Subscript) and parent.value is reference:
+                holder = model.parent(parent)
+                if isinstance(
+                    holder, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.Del, cst.Element)
+                ):
+                    return False
+            if (
+                isinstance(parent, cst.Attribute)
+                and parent.value is reference
+                and parent.attr.value in _MUTATING_METHODS
+            ):
+                return False
+    return True
 
 
 def is_write(values: list[str]) -> bool:
@@ -135,6 +437,53 @@ def is_write(values: list[str]) -> bool:
 
 def is_read(values: list[str]) -> bool:
     return all(_READ.match(v) for v in values)
+
+
+# Methods of `str` that return a string.
+_STRING_METHODS = frozenset(
+    {"format", "format_map", "join", "replace", "strip", "lstrip", "rstrip", "upper", "lower"}
+)
+
+
+def is_string(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, depth: int = 0) -> bool:
+    """Whether `expr` is visibly a `str`: a literal, an f-string, `%` formatting or `+`
+    on a string, a `str` method's result, or a local name bound only to such values."""
+    if depth > _MAX_DEPTH:
+        return False
+    if isinstance(expr, cst.SimpleString):
+        return string_literal(expr) is not None
+    if isinstance(expr, (cst.FormattedString, cst.ConcatenatedString)):
+        return True
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, (cst.Add, cst.Modulo)):
+        return is_string(expr.left, analysis, scope, depth + 1)
+    if (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Attribute)
+        and expr.func.attr.value in _STRING_METHODS
+    ):
+        return is_string(expr.func.value, analysis, scope, depth + 1)
+    if isinstance(expr, cst.IfExp):
+        return is_string(expr.body, analysis, scope, depth + 1) and is_string(
+            expr.orelse, analysis, scope, depth + 1
+        )
+    if isinstance(expr, cst.Name):
+        return every_binding(
+            expr.value, scope, lambda value, bound: is_string(value, analysis, bound, depth + 1)
+        )
+    return False
+
+
+def construction(expr: cst.BaseExpression) -> str:
+    """How a string expression is built, in words for a message."""
+    if isinstance(expr, cst.FormattedString):
+        return "an f-string"
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Modulo):
+        return "`%` formatting"
+    if isinstance(expr, cst.BinaryOperation):
+        return "string concatenation"
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
+        return f"`str.{expr.func.attr.value}()`"
+    return "string operations"
 
 
 # -- SQL built from run-time values -----------------------------------------------------
@@ -209,7 +558,7 @@ def _is_stringy(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
     if depth > _MAX_DEPTH:
         return False
     if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
-        return not (isinstance(expr, cst.SimpleString) and isinstance(expr.evaluated_value, bytes))
+        return not isinstance(expr, cst.SimpleString) or string_literal(expr) is not None
     if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, (cst.Add, cst.Modulo)):
         return _is_stringy(expr.left, analysis, scope, depth + 1)
     if isinstance(expr, cst.Name):
@@ -231,6 +580,10 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
         return False
     if isinstance(expr, (cst.Integer, cst.Float)):
         return True
+    if isinstance(expr, (cst.Subscript, cst.Call)) and (
+        lookup_values(expr, analysis, scope, depth) is not None
+    ):
+        return True  # ORDERABLE.get(order, "created_at"): one of the table's constants
     if isinstance(expr, (cst.GeneratorExp, cst.ListComp)):
         return _safe_comprehension(expr, analysis, scope, depth + 1)
     if (
@@ -408,12 +761,6 @@ def _safe_binding(assignment: Assignment, analysis: Analysis, scope: Scope, dept
 # -- where SQL goes -----------------------------------------------------------------------
 
 
-def receiver_kind(call: cst.Call, analysis: Analysis, scope: Scope) -> Kind | None:
-    if not isinstance(call.func, cst.Attribute):
-        return None
-    return analysis.resolver.kind_of(call.func.value, scope)
-
-
 def statement_argument(call: cst.Call) -> cst.Arg | None:
     """The statement passed to `execute()`: the first positional argument or `statement=`."""
     for arg in call.args:
@@ -424,22 +771,200 @@ def statement_argument(call: cst.Call) -> cst.Arg | None:
     return None
 
 
+@dataclass(frozen=True)
+class Receiver:
+    """A SQLAlchemy connection or session whose `execute()` takes a statement."""
+
+    kind: Kind | None  # None: SQLAlchemy's, but whether connection or session is unknown
+
+
+# `alembic.op.get_bind()`: the migration's Connection. Alembic opens and closes it, so it is a
+# statement receiver for the SQL rules but never a resource the lifetime rules follow.
+_BORROWED_CONNECTIONS = frozenset({"alembic.op.get_bind", "alembic.context.get_bind"})
+_ENTERED_METHODS = frozenset({"begin", "connect"})
+
+
+def statement_receiver(call: cst.Call, analysis: Analysis, scope: Scope) -> Receiver | None:
+    """What `x` is in `x.execute(...)`, when it is a SQLAlchemy connection or session."""
+    if not isinstance(call.func, cst.Attribute):
+        return None
+    receiver = call.func.value
+    kind = analysis.resolver.kind_of(receiver, scope)
+    if kind in STATEMENT_RECEIVERS:
+        return Receiver(kind)
+    if kind is not None:
+        return None
+    if _is_borrowed_connection(receiver, analysis, scope):
+        return Receiver(Kind.CONNECTION)
+    if isinstance(receiver, cst.Name):
+        return _receiver_by_use(receiver.value, analysis, scope)
+    return None
+
+
+def _is_borrowed_connection(
+    expr: cst.BaseExpression, analysis: Analysis, scope: Scope, depth: int = 0
+) -> bool:
+    if isinstance(expr, cst.Call):
+        return analysis.resolver.qualify(expr.func) in _BORROWED_CONNECTIONS
+    if isinstance(expr, cst.Name) and depth <= _MAX_DEPTH:
+        return every_binding(
+            expr.value,
+            scope,
+            lambda value, bound: _is_borrowed_connection(value, analysis, bound, depth + 1),
+        )
+    return False
+
+
+def _receiver_by_use(name: str, analysis: Analysis, scope: Scope) -> Receiver | None:
+    """`with warehouse.begin() as conn:` where `warehouse` is of unknown kind, when the
+    block also runs `conn.exec_driver_sql(...)` or `conn.execute(text(...))` (or another
+    SQLAlchemy construct): only a SQLAlchemy connection or session takes those."""
+    bound = binding_scope(name, scope)
+    if bound is None or name in bound.params:
+        return None
+    assignments = bound.assignments.get(name, ())
+    entered: list[cst.Call] = []
+    for assignment in assignments:
+        item = assignment.value
+        if (
+            not assignment.via_with
+            or not isinstance(item, cst.Call)
+            or not isinstance(item.func, cst.Attribute)
+            or item.func.attr.value not in _ENTERED_METHODS
+            or analysis.resolver.kind_of(item.func.value, bound) is not None
+            or analysis.resolver.qualify(item.func) in DBAPI_CONNECT
+        ):
+            return None
+        entered.append(item)
+    if not entered:
+        return None
+    evidence = _sqlalchemy_uses(name, bound, analysis)
+    if evidence is None:
+        return None
+    blocks = [analysis.model.parent(a.node) for a in assignments]
+    is_async = any(isinstance(b, cst.With) and b.asynchronous is not None for b in blocks)
+    connects = all(
+        isinstance(item.func, cst.Attribute) and item.func.attr.value == "connect"
+        for item in entered
+    )
+    if evidence == "exec_driver_sql" or connects:
+        return Receiver(Kind.ASYNC_CONNECTION if is_async else Kind.CONNECTION)
+    return Receiver(None)
+
+
+def _sqlalchemy_uses(name: str, scope: Scope, analysis: Analysis) -> str | None:
+    """The SQLAlchemy-only method called on `name` in `scope`, if any: `exec_driver_sql`,
+    or `execute` with a SQLAlchemy construct (`text(...)`, `select(...)`)."""
+    model = analysis.model
+    found: str | None = None
+    for reference in scope.references.get(name, ()):
+        attribute = model.parent(reference)
+        if not isinstance(attribute, cst.Attribute) or attribute.value is not reference:
+            continue
+        call = model.parent(attribute)
+        if not isinstance(call, cst.Call) or call.func is not attribute:
+            continue
+        method = attribute.attr.value
+        if method == "exec_driver_sql":
+            return method
+        if method == "execute":
+            argument = statement_argument(call)
+            if (
+                argument is not None
+                and isinstance(argument.value, cst.Call)
+                and (analysis.resolver.qualify(argument.value.func) or "").startswith("sqlalchemy.")
+            ):
+                found = method
+    return found
+
+
+# -- DBAPI drivers --------------------------------------------------------------------------
+
+# PEP 249 drivers' `connect()`, by qualified name, with the driver's module. Their cursors
+# run the SQL text as given. DuckDB is left out on purpose: its Python API is not used
+# through SQLAlchemy, and it mostly runs analytics over local files.
+DBAPI_CONNECT: dict[str, str] = {
+    "sqlite3.connect": "sqlite3",
+    "sqlite3.dbapi2.connect": "sqlite3",
+    "psycopg2.connect": "psycopg2",
+    "psycopg.connect": "psycopg",
+    "psycopg.Connection.connect": "psycopg",
+    "pymysql.connect": "pymysql",
+    "MySQLdb.connect": "MySQLdb",
+    "MySQLdb.Connect": "MySQLdb",
+    "mysql.connector.connect": "mysql.connector",
+    "mariadb.connect": "mariadb",
+    "cx_Oracle.connect": "cx_Oracle",
+    "oracledb.connect": "oracledb",
+    "pyodbc.connect": "pyodbc",
+    "pymssql.connect": "pymssql",
+}
+# Annotations that declare a driver's connection or cursor.
+_DBAPI_CONNECTION_TYPES: dict[str, str] = {
+    "sqlite3.Connection": "sqlite3",
+    "psycopg2.extensions.connection": "psycopg2",
+    "psycopg.Connection": "psycopg",
+    "pymysql.connections.Connection": "pymysql",
+    "pyodbc.Connection": "pyodbc",
+}
+_DBAPI_CURSOR_TYPES = frozenset(
+    {
+        "sqlite3.Cursor",
+        "psycopg2.extensions.cursor",
+        "psycopg.Cursor",
+        "pymysql.cursors.Cursor",
+        "pyodbc.Cursor",
+    }
+)
+# Connections that run SQL themselves (and return a cursor), without `cursor()`.
+_CONNECTION_EXECUTE: dict[str, frozenset[str]] = {
+    "sqlite3": frozenset({"execute", "executemany", "executescript"}),
+    "psycopg": frozenset({"execute"}),
+}
+CURSOR_METHODS = frozenset({"execute", "executemany", "executescript"})
+
+
+def dbapi_sink(call: cst.Call, analysis: Analysis, scope: Scope) -> str | None:
+    """`cur.execute(...)` on a DBAPI cursor, or `con.execute(...)` on a sqlite3 (or
+    psycopg 3) connection: the sink, in words for a message."""
+    func = call.func
+    if not isinstance(func, cst.Attribute) or func.attr.value not in CURSOR_METHODS:
+        return None
+    method = func.attr.value
+    if is_dbapi_cursor(func.value, analysis, scope):
+        return f"`cursor.{method}()`"
+    driver = dbapi_connection(func.value, analysis, scope)
+    if driver is not None and method in _CONNECTION_EXECUTE.get(driver, ()):
+        return f"`{method}()` of a {driver} connection"
+    return None
+
+
 def is_dbapi_cursor(
     expr: cst.BaseExpression, analysis: Analysis, scope: Scope, depth: int = 0
 ) -> bool:
-    """A cursor of a DBAPI connection from `engine.raw_connection()`."""
+    """A cursor of a DBAPI connection: `engine.raw_connection().cursor()`,
+    `psycopg2.connect(dsn).cursor()`, or a name bound to one."""
     if depth > _MAX_DEPTH:
         return False
     if isinstance(expr, cst.Call):
-        if analysis.resolver.qualify(expr.func) in ("contextlib.closing",) and expr.args:
+        func = expr.func
+        if analysis.resolver.qualify(func) in ("contextlib.closing",) and expr.args:
             return is_dbapi_cursor(expr.args[0].value, analysis, scope, depth + 1)
-        if isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "cursor":
-            return _is_raw_connection(expr.func.value, analysis, scope, depth + 1)
-        return False
+        if not isinstance(func, cst.Attribute):
+            return False
+        if func.attr.value == "cursor":
+            return dbapi_connection(func.value, analysis, scope, depth + 1) is not None
+        driver = dbapi_connection(func.value, analysis, scope, depth + 1)
+        return driver is not None and func.attr.value in _CONNECTION_EXECUTE.get(driver, ())
     if isinstance(expr, cst.Name):
         bound = binding_scope(expr.value, scope)
         if bound is None:
             return False
+        param = bound.params.get(expr.value)
+        if param is not None:
+            annotation = param.annotation.annotation if param.annotation else None
+            qualified = analysis.resolver.qualify(annotation) if annotation is not None else None
+            return qualified in _DBAPI_CURSOR_TYPES
         return any(
             a.value is not None and is_dbapi_cursor(a.value, analysis, bound, depth + 1)
             for a in bound.assignments.get(expr.value, ())
@@ -447,21 +972,32 @@ def is_dbapi_cursor(
     return False
 
 
-def _is_raw_connection(
-    expr: cst.BaseExpression, analysis: Analysis, scope: Scope, depth: int
-) -> bool:
+def dbapi_connection(
+    expr: cst.BaseExpression, analysis: Analysis, scope: Scope, depth: int = 0
+) -> str | None:
+    """The driver of a DBAPI connection (`sqlite3`, `psycopg2`, ...), or "" for one from
+    `engine.raw_connection()`; None when `expr` is not visibly a DBAPI connection."""
+    if depth > _MAX_DEPTH:
+        return None
     if analysis.resolver.kind_of(expr, scope) is Kind.RAW_CONNECTION:
-        return True
+        return ""
     if isinstance(expr, cst.Call):
-        if analysis.resolver.qualify(expr.func) == "contextlib.closing" and expr.args:
-            return _is_raw_connection(expr.args[0].value, analysis, scope, depth + 1)
-        return False
-    if isinstance(expr, cst.Name) and depth <= _MAX_DEPTH:
+        qualified = analysis.resolver.qualify(expr.func)
+        if qualified == "contextlib.closing" and expr.args:
+            return dbapi_connection(expr.args[0].value, analysis, scope, depth + 1)
+        return DBAPI_CONNECT.get(qualified or "")
+    if isinstance(expr, cst.Name):
         bound = binding_scope(expr.value, scope)
         if bound is None:
-            return False
-        return any(
-            a.value is not None and _is_raw_connection(a.value, analysis, bound, depth + 1)
-            for a in bound.assignments.get(expr.value, ())
-        )
-    return False
+            return None
+        param = bound.params.get(expr.value)
+        if param is not None:
+            annotation = param.annotation.annotation if param.annotation else None
+            qualified = analysis.resolver.qualify(annotation) if annotation is not None else None
+            return _DBAPI_CONNECTION_TYPES.get(qualified or "")
+        for assignment in bound.assignments.get(expr.value, ()):
+            if assignment.value is not None:
+                driver = dbapi_connection(assignment.value, analysis, bound, depth + 1)
+                if driver is not None:
+                    return driver
+    return None

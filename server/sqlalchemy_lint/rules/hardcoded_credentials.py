@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from itertools import chain
+from typing import Union
 
 import libcst as cst
 
 from ..semantic import Analysis, Scope
-from ..semantic.kinds import CONSTRUCTORS, URL_CREATE
-from ._sql_text import binding_scope, scope_of
+from ..semantic.kinds import CONSTRUCTORS, DATABASE_DIALECTS, URL_CREATE
+from ._sql_text import binding_scope, scope_of, string_literal
 from .base import Finding, Invalid, Rule, Valid
 
 # scheme://user:password@host... ; the user part may be empty (`redis://:pw@host`).
@@ -30,17 +32,35 @@ _PASSWORD_MESSAGE = (
     'as in `password=os.environ["DB_PASSWORD"]`.'
 )
 _ENVIRONMENT_LOOKUPS = frozenset({"os.getenv", "os.environ.get"})
+_URL_MESSAGE = (
+    "Database URL with a password written in the code; read it from the environment instead, "
+    'as in `create_engine(os.environ["DATABASE_URL"])`.'
+)
+# Flask-SQLAlchemy's configuration keys for its database URLs.
+_CONFIG_KEYS = frozenset({"SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_BINDS"})
+_Literal = Union[cst.SimpleString, cst.FormattedString, cst.ConcatenatedString]
 
 
 def password_in(url: str) -> str | None:
-    """The password written in a database URL, unless it is missing or a placeholder."""
+    """The password written in a URL, unless it is missing or a placeholder."""
+    match = _password_match(url)
+    return match.group("password") if match is not None else None
+
+
+def _password_match(url: str) -> re.Match[str] | None:
     match = _URL.match(url)
     if match is None:
         return None
     password = match.group("password")
     if not password or _PLACEHOLDER.match(password):
         return None
-    return password
+    return match
+
+
+def is_database_url(url: str) -> bool:
+    """`postgresql+psycopg2://...`: a URL whose scheme is a SQLAlchemy dialect."""
+    scheme = url.split("://", 1)[0] if "://" in url else ""
+    return scheme.split("+", 1)[0].lower() in DATABASE_DIALECTS
 
 
 class HardcodedCredentials(Rule):
@@ -52,12 +72,25 @@ class HardcodedCredentials(Rule):
     `create_async_engine()` or `engine_from_config()` (directly, or through a
     name or `"sqlalchemy.url"` entry assigned in the same module, or as the
     default of `os.getenv()` / `os.environ.get()`), and
-    `URL.create(..., password="s3cret")` with a literal password. In an f-string
-    only the literal text counts: `f"postgresql://app:s3cret@{host}/app"` is
-    reported, `f"postgresql://app:{password}@{host}/app"` is not. URLs without a
-    password, and placeholders such as `${DB_PASSWORD}`, `{password}`,
-    `<password>` or `***`, are not reported; neither are URLs that never reach
-    SQLAlchemy.
+    `URL.create(..., password="s3cret")` with a literal password.
+
+    Settings are checked where they are written, since they reach the engine
+    from another module: a module-level name, a class attribute (a pydantic
+    `BaseSettings` field default, a `class Config:` attribute) or a Flask-SQLAlchemy
+    `SQLALCHEMY_DATABASE_URI` / `SQLALCHEMY_BINDS` entry (`app.config[...] = ...`,
+    `config.update(...)`, a dict literal) holding such a URL, directly or as an
+    `os.environ.get()` default. There a URL counts only when its scheme is a
+    SQLAlchemy dialect (`postgresql`, `mysql`, `mariadb`, `sqlite`, `oracle`,
+    `mssql`, `cockroachdb`, `redshift`, `snowflake`, ... with or without
+    `+driver`): Redis, AMQP, Elasticsearch or HTTP URLs are not database URLs.
+    A literal reached on two paths is reported once.
+
+    In an f-string only the literal text counts: `f"postgresql://app:s3cret@{host}/app"`
+    is reported, `f"postgresql://app:{password}@{host}/app"` is not. A URL written
+    as implicitly concatenated literals is reported at the literal in which the
+    password starts. URLs without a password, URLs read from the environment
+    without a default, and placeholders such as `${DB_PASSWORD}`, `{password}`,
+    `<password>`, `%(password)s` or `***` are not reported.
 
     ## Why is this bad?
     A password in the code is in every clone of the repository, every fork, CI
@@ -115,7 +148,20 @@ masked = create_engine("postgresql://app:***@db/app")
 url = URL.create("postgresql", username="app", password=os.environ["DB_PASSWORD"], host="db")
 built = create_engine(f"postgresql://{os.environ['DB_USER']}:{os.environ['DB_PASSWORD']}@db/app")
 port_only = create_engine("postgresql://db.internal:5432/app?application_name=a@b")
-EXAMPLE = "postgresql://app:s3cret@db/app"  # documentation only, never used
+"""
+        ),
+        Valid(
+            """
+import os
+
+REDIS_URL = os.environ.get("REDIS_URL", "redis://:cachepw@localhost:6379/0")
+BROKER_URL = "amqp://jobs:jobs@rabbit:5672//"
+ELASTIC_URL = "http://elastic:changeme@localhost:9200"
+DATABASE_URL = os.environ["DATABASE_URL"]
+REPLICA_URL = os.environ.get("REPLICA_URL", "postgresql+psycopg2://reader@replica/app")
+
+class Settings:
+    database_url: str = "postgresql+asyncpg://app:{password}@db/app"
 """
         ),
         Valid(
@@ -183,37 +229,147 @@ engine = create_engine(os.getenv("DATABASE_URL", "postgresql://app:s3cret@localh
 """,
             at='"postgresql://',
         ),
+        Invalid(
+            """
+from sqlalchemy import create_engine
+
+def finance_engine():
+    return create_engine(
+        "mssql+pyodbc://sa:YourStrong!Passw0rd@finance-db:1433/ledger"
+        "?driver=ODBC+Driver+18+for+SQL+Server"
+    )
+""",
+            at='"mssql+pyodbc',
+        ),
+        Invalid(
+            """
+from pydantic_settings import BaseSettings
+
+class Settings(BaseSettings):
+    database_url: str = "postgresql+asyncpg://tickets:tickets@localhost:5432/tickets"
+    pool_size: int = 10
+""",
+            at='"postgresql+asyncpg',
+        ),
+        Invalid(
+            """
+from flask import Flask
+
+def create_app():
+    app = Flask(__name__)
+    app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql://admin:admin123@localhost/accounts"
+    return app
+""",
+            at='"postgresql://',
+        ),
     ]
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
-        resolver = analysis.resolver
-        for call in analysis.model.calls:
-            qualified = resolver.qualify(call.func)
-            if qualified is None:
-                continue
-            scope = scope_of(analysis, call)
-            if qualified in URL_CREATE:
-                for arg in call.args:
-                    if arg.keyword is not None and arg.keyword.value == "password":
-                        for literal in _literals(arg.value, analysis, scope):
-                            value = _string_value(literal)
-                            if value and not _PLACEHOLDER.match(value):
-                                yield Finding(
-                                    literal,
-                                    _PASSWORD_MESSAGE,
-                                )
-                continue
-            url_argument = _url_argument(call, qualified)
-            if url_argument is None:
-                continue
-            for literal in _url_literals(url_argument, qualified, analysis, scope):
-                value = _string_value(literal)
-                if value is not None and password_in(value) is not None:
-                    yield Finding(
-                        literal,
-                        "Database URL with a password written in the code; read it from the "
-                        'environment instead, as in `create_engine(os.environ["DATABASE_URL"])`.',
-                    )
+        reported: set[cst.CSTNode] = set()  # a literal found on two paths is reported once
+        for finding in chain(_engine_arguments(analysis), _settings(analysis)):
+            if finding.node not in reported:
+                reported.add(finding.node)
+                yield finding
+
+
+def _engine_arguments(analysis: Analysis) -> Iterator[Finding]:
+    """Passwords in what `create_engine()` / `engine_from_config()` / `URL.create()` receive."""
+    resolver = analysis.resolver
+    for call in analysis.model.calls:
+        qualified = resolver.qualify(call.func)
+        if qualified is None:
+            continue
+        scope = scope_of(analysis, call)
+        if qualified in URL_CREATE:
+            for arg in call.args:
+                if arg.keyword is not None and arg.keyword.value == "password":
+                    for literal in _literals(arg.value, analysis, scope):
+                        value = _string_value(literal)
+                        if value and not _PLACEHOLDER.match(value):
+                            yield Finding(literal, _PASSWORD_MESSAGE)
+            continue
+        url_argument = _url_argument(call, qualified)
+        if url_argument is None:
+            continue
+        for literal in _url_literals(url_argument, qualified, analysis, scope):
+            part = _password_part(literal)
+            if part is not None:
+                yield Finding(part, _URL_MESSAGE)
+
+
+def _settings(analysis: Analysis) -> Iterator[Finding]:
+    """Database URLs with a password kept as settings: module-level names, class attributes
+    (`class Settings(BaseSettings)`, `class Config:`) and Flask-SQLAlchemy's
+    `SQLALCHEMY_DATABASE_URI` / `SQLALCHEMY_BINDS`, wherever they are set."""
+    model = analysis.model
+    module = model.module_scope
+    values: list[tuple[cst.BaseExpression, Scope]] = [
+        (a.value, module)
+        for assignments in module.assignments.values()
+        for a in assignments
+        if a.value is not None and not a.via_with
+    ]
+    for info in model.classes.values():
+        for assigned in info.attributes.values():
+            values.extend((v, s) for v, s in assigned if s.is_module)  # the class body's own
+    for node in model.order:
+        value = _configured_url(node)
+        if value is not None:
+            values.append((value, scope_of(analysis, node)))
+    for value, scope in values:
+        for literal in _setting_literals(value, analysis, scope):
+            value_text = _string_value(literal)
+            if value_text is not None and is_database_url(value_text):
+                part = _password_part(literal)
+                if part is not None:
+                    yield Finding(part, _URL_MESSAGE)
+
+
+def _configured_url(node: cst.CSTNode) -> cst.BaseExpression | None:
+    """The value given to a Flask-SQLAlchemy URL key: `app.config["SQLALCHEMY_DATABASE_URI"]
+    = v`, `config.update(SQLALCHEMY_DATABASE_URI=v)`, `{"SQLALCHEMY_BINDS": v}`."""
+    node_type = type(node)
+    if node_type is cst.Assign:
+        assert isinstance(node, cst.Assign)
+        for target in node.targets:
+            subscript = target.target
+            if (
+                isinstance(subscript, cst.Subscript)
+                and len(subscript.slice) == 1
+                and isinstance(subscript.slice[0].slice, cst.Index)
+                and _is_config_key(subscript.slice[0].slice.value)
+            ):
+                return node.value
+    elif node_type is cst.Arg:
+        assert isinstance(node, cst.Arg)
+        if node.keyword is not None and node.keyword.value in _CONFIG_KEYS:
+            return node.value
+    elif node_type is cst.DictElement:
+        assert isinstance(node, cst.DictElement)
+        if _is_config_key(node.key):
+            return node.value
+    return None
+
+
+def _is_config_key(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.SimpleString) and string_literal(expr) in _CONFIG_KEYS
+
+
+def _setting_literals(
+    expr: cst.BaseExpression, analysis: Analysis, scope: Scope, depth: int = 0
+) -> Iterator[_Literal]:
+    """The string literals a setting holds: the value itself, both branches of a
+    conditional, the default of `os.environ.get()`, and the values of a dict literal
+    (`SQLALCHEMY_BINDS = {"users": "postgresql://..."}`)."""
+    if depth > _MAX_DEPTH:
+        return
+    if isinstance(expr, cst.Dict):
+        for element in expr.elements:
+            if isinstance(element, cst.DictElement):
+                yield from _setting_literals(element.value, analysis, scope, depth + 1)
+        return
+    if isinstance(expr, (*_LITERAL_TYPES, cst.IfExp, cst.Call)):
+        yield from _literals(expr, analysis, scope)
 
 
 def _url_argument(call: cst.Call, qualified: str) -> cst.BaseExpression | None:
@@ -230,7 +386,7 @@ def _url_argument(call: cst.Call, qualified: str) -> cst.BaseExpression | None:
 
 def _url_literals(
     expr: cst.BaseExpression, qualified: str, analysis: Analysis, scope: Scope
-) -> Iterator[cst.SimpleString | cst.FormattedString]:
+) -> Iterator[_Literal]:
     if qualified in _CONFIG_FACTORIES:
         for mapping in _values(expr, analysis, scope):
             if isinstance(mapping, cst.Dict):
@@ -238,7 +394,7 @@ def _url_literals(
                     if (
                         isinstance(element, cst.DictElement)
                         and isinstance(element.key, cst.SimpleString)
-                        and str(element.key.evaluated_value).endswith("url")
+                        and (string_literal(element.key) or "").endswith("url")
                     ):
                         yield from _literals(element.value, analysis, scope)
         return
@@ -262,11 +418,12 @@ def _values(
     yield expr
 
 
-def _literals(
-    expr: cst.BaseExpression, analysis: Analysis, scope: Scope
-) -> Iterator[cst.SimpleString | cst.FormattedString]:
+_LITERAL_TYPES = (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)
+
+
+def _literals(expr: cst.BaseExpression, analysis: Analysis, scope: Scope) -> Iterator[_Literal]:
     for value in _values(expr, analysis, scope):
-        if isinstance(value, (cst.SimpleString, cst.FormattedString)):
+        if isinstance(value, _LITERAL_TYPES):
             yield value
         elif isinstance(value, cst.IfExp):
             for branch in (value.body, value.orelse):
@@ -281,12 +438,46 @@ def _literals(
             yield from _literals(value.args[1].value, analysis, scope)
 
 
-def _string_value(node: cst.SimpleString | cst.FormattedString) -> str | None:
+def _string_value(node: _Literal) -> str | None:
     """The text of a string literal; an f-string's replacement fields read as `{}`, so
     `f"postgresql://app:{password}@{host}/db"` has a placeholder password."""
     if isinstance(node, cst.SimpleString):
-        value = node.evaluated_value
-        return value if isinstance(value, str) else None
+        return string_literal(node)
+    if isinstance(node, cst.ConcatenatedString):
+        parts = [_string_value(part) for part in _parts(node)]
+        return None if any(p is None for p in parts) else "".join(p or "" for p in parts)
     return "".join(
         part.value if isinstance(part, cst.FormattedStringText) else "{}" for part in node.parts
     )
+
+
+def _parts(node: cst.ConcatenatedString) -> list[cst.SimpleString | cst.FormattedString]:
+    """The literals of an implicit concatenation, in order."""
+    parts: list[cst.SimpleString | cst.FormattedString] = []
+    pending: list[cst.BaseExpression] = [node]  # iterative: a long concatenation nests deeply
+    while pending:
+        current = pending.pop()
+        if isinstance(current, cst.ConcatenatedString):
+            pending.extend((current.right, current.left))
+        elif isinstance(current, (cst.SimpleString, cst.FormattedString)):
+            parts.append(current)
+    return parts
+
+
+def _password_part(literal: _Literal) -> cst.SimpleString | cst.FormattedString | None:
+    """Where to report a URL literal with a password: the literal itself or, for an
+    implicit concatenation spread over lines, the piece in which the password starts."""
+    value = _string_value(literal)
+    match = _password_match(value) if value is not None else None
+    if match is None:
+        return None
+    if not isinstance(literal, cst.ConcatenatedString):
+        return literal
+    start = match.start("password")
+    offset = 0
+    for part in _parts(literal):
+        text = _string_value(part) or ""
+        if offset <= start < offset + len(text):
+            return part
+        offset += len(text)
+    return None

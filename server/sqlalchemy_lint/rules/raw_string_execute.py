@@ -13,11 +13,13 @@ from ..semantic import Analysis, Kind
 from ._messages import code_of
 from ._sql_fix import text_callee, wrap_in_text
 from ._sql_text import (
-    STATEMENT_RECEIVERS,
     constant_values,
-    receiver_kind,
+    construction,
+    dynamic_construction,
+    is_string,
     scope_of,
     statement_argument,
+    statement_receiver,
 )
 from .base import Finding, Invalid, Rule, Valid
 
@@ -30,6 +32,7 @@ _DRIVER_PLACEHOLDER = re.compile(r"%s|%\(\w+\)s|\?")
 class StringStatement(Finding):
     receiver: Kind | None = None
     values: list[str] = field(default_factory=list)
+    built: bool = False  # built from run-time values: wrapping it in text() is no fix
 
 
 _RECEIVER_NOUNS = {
@@ -47,12 +50,17 @@ class RawStringExecute(Rule):
     ## What it does
     Finds `execute()` calls on a `Connection`, `Session`, `AsyncConnection`,
     `AsyncSession` or `scoped_session` whose statement is a plain string: a
-    literal, a concatenation of literals, or a local name bound only to such
-    strings. Receivers are recognised by what they are (`with engine.connect()
-    as conn`, `Session(engine)`, parameters annotated `conn: Connection`), never by
-    their name; `sqlite3` connections and cursors are not SQLAlchemy and are not
-    reported. `conn.exec_driver_sql("...")` is the supported way to run a string
-    and is not reported either.
+    literal, a string computed from constants only (`"..." + TABLE`,
+    `"DELETE FROM %s" % TABLE`, `f"... {SCHEMA}.orders"`), a local name bound only
+    to such strings, or a string built from run-time values (an f-string, `%`,
+    `str.format()` or `+`; SQA301 reports the injection risk of those as well).
+    Receivers are recognised by what they are (`with engine.connect() as conn`,
+    `Session(engine)`, parameters annotated `conn: Connection`, Alembic's
+    `op.get_bind()`, or a `with x.begin() as conn:` block whose `conn` also runs
+    `execute(text(...))` or `exec_driver_sql()`), never by their name; `sqlite3`
+    connections and cursors are not SQLAlchemy and are not reported, and neither
+    is Alembic's own `op.execute("...")`. `conn.exec_driver_sql("...")` is the
+    supported way to run a string and is not reported either.
 
     ## Why is this bad?
     SQLAlchemy 1.x coerced strings to SQL text (with a deprecation warning under
@@ -91,7 +99,9 @@ class RawStringExecute(Rule):
     1.x handed the string to the driver unchanged: on a connection the fix
     renames the call to `exec_driver_sql()`, which still does that, and on a
     session no fix is offered. No fix is offered either when a variable called
-    `text` already exists in the module.
+    `text` already exists in the module, or when the string is built from run-time
+    values: those values belong in bound parameters (`text("... :name")` with
+    `{"name": value}`), which needs a name for each.
 
     ## References
     - [Migrating to SQLAlchemy 2.0: execute() no longer accepts strings](https://docs.sqlalchemy.org/en/20/changelog/migration_20.html#execute-method-more-strict-execution-options-are-more-prominent)
@@ -130,6 +140,16 @@ def look_alikes(db: sqlite3.Connection, statement):
     with engine.connect() as conn:
         conn.execute(statement)  # not visibly a string
     \"\"\"conn.execute("SELECT 1") in a docstring is not code\"\"\"
+"""
+        ),
+        Valid(
+            """
+from alembic import op
+
+def upgrade(pool):
+    op.execute("UPDATE tickets SET priority = 1 WHERE priority IS NULL")
+    with pool.begin() as conn:
+        conn.execute("SELECT 1")  # nothing shows that `pool` is SQLAlchemy's
 """
         ),
     ]
@@ -215,6 +235,57 @@ def name_of(item_id):
         return conn.exec_driver_sql("SELECT name FROM items WHERE id = ?", (item_id,)).scalar()
 """,
         ),
+        Invalid(
+            """
+from sqlalchemy import create_engine
+
+engine = create_engine("sqlite://")
+REPORT_TABLE = "monthly_report"
+
+def clear_report():
+    with engine.begin() as conn:
+        conn.execute("DELETE FROM %s" % REPORT_TABLE)
+""",
+            at="conn.execute(",
+            expected_fix="""
+from sqlalchemy import create_engine, text
+
+engine = create_engine("sqlite://")
+REPORT_TABLE = "monthly_report"
+
+def clear_report():
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM %s" % REPORT_TABLE))
+""",
+        ),
+        Invalid(
+            """
+import sqlalchemy as sa
+from alembic import op
+
+def upgrade():
+    conn = op.get_bind()
+    conn.execute("UPDATE tickets SET status = 'open' WHERE status IS NULL")
+""",
+            at="conn.execute(",
+            expected_fix="""
+import sqlalchemy as sa
+from alembic import op
+
+def upgrade():
+    conn = op.get_bind()
+    conn.execute(sa.text("UPDATE tickets SET status = 'open' WHERE status IS NULL"))
+""",
+        ),
+        Invalid(
+            """
+from sqlalchemy.orm import Session
+
+def drop_team_cache(db: Session, team: str):
+    db.execute(f"DELETE FROM report_cache WHERE team = '{team}'")
+""",
+            at="db.execute(",
+        ),
     ]
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
@@ -227,18 +298,36 @@ def name_of(item_id):
                 continue
             scope = scope_of(analysis, call)
             values = constant_values(argument.value, analysis, scope)
-            if values is None:
+            if values is None and not is_string(argument.value, analysis, scope):
                 continue
-            kind = receiver_kind(call, analysis, scope)
-            if kind not in STATEMENT_RECEIVERS:
+            receiver = statement_receiver(call, analysis, scope)
+            if receiver is None:
                 continue
-            receiver = _RECEIVER_NOUNS[kind]
+            method = (
+                f"`{_RECEIVER_NOUNS[receiver.kind]}.execute()`"
+                if receiver.kind is not None
+                else "SQLAlchemy's `execute()`"
+            )
+            if values is not None:
+                message = (
+                    f"{method} does not accept the plain string "
+                    f"`{code_of(argument.value)}` in SQLAlchemy 2.0; wrap it in `text(...)`."
+                )
+            else:
+                how = dynamic_construction(argument.value, analysis, scope)
+                if how is not None:
+                    message = (
+                        f"{method} does not accept a plain string in SQLAlchemy 2.0, and this "
+                        f"one is built with {how} from run-time values; pass `text()` with "
+                        f"bound parameters instead."
+                    )
+                else:  # built from values that cannot carry SQL, such as `int(limit)`
+                    message = (
+                        f"{method} does not accept the plain string built with "
+                        f"{construction(argument.value)} in SQLAlchemy 2.0; wrap it in `text(...)`."
+                    )
             yield StringStatement(
-                call,
-                f"`{receiver}.execute()` does not accept the plain string "
-                f"`{code_of(argument.value)}` in SQLAlchemy 2.0; wrap it in `text(...)`.",
-                receiver=kind,
-                values=values,
+                call, message, receiver=receiver.kind, values=values or [], built=values is None
             )
 
     def fix(self, source: str, span: Span, finding: Finding) -> Fix | None:
@@ -249,6 +338,8 @@ def name_of(item_id):
         argument = statement_argument(call)
         if argument is None or not isinstance(call.func, cst.Attribute):
             return None
+        if isinstance(finding, StringStatement) and finding.built:
+            return None  # the values must become bound parameters: no mechanical fix
         if (
             isinstance(finding, StringStatement)
             and len(call.args) > 1

@@ -7,10 +7,25 @@ import libcst as cst
 from ..semantic import Analysis, Kind, Scope
 from ..semantic.kinds import WEB_FRAMEWORK_MODULES
 from ._messages import code_of, default_name, noun
+from ._sql_text import binding_scope, scope_of
 from .base import Finding, Invalid, Rule, Valid
 
 # Modules whose presence means the code runs many requests or tasks in one process.
 _SERVING_MODULES = (*WEB_FRAMEWORK_MODULES, "celery", "dramatiq", "rq")
+_THREADING_MODULES = ("threading", "concurrent.futures", "multiprocessing")
+# Threads the module starts: a `Thread` subclass, or a function handed to one of these.
+_THREAD_CLASSES = frozenset({"threading.Thread", "threading.Timer"})
+_THREAD_POOLS = frozenset(
+    {
+        "concurrent.futures.ThreadPoolExecutor",
+        "concurrent.futures.thread.ThreadPoolExecutor",
+        "multiprocessing.pool.ThreadPool",
+        "multiprocessing.dummy.Pool",
+    }
+)
+_POOL_METHODS = frozenset(
+    {"submit", "map", "apply", "apply_async", "imap", "imap_unordered", "starmap"}
+)
 _SHARED_KINDS = frozenset(
     {Kind.SESSION, Kind.ASYNC_SESSION, Kind.CONNECTION, Kind.ASYNC_CONNECTION}
 )
@@ -23,8 +38,10 @@ class SharedSession(Rule):
     Finds a `Session`, `AsyncSession` or `Connection` created at module level or
     as a class attribute (`session = SessionLocal()`, `conn = engine.connect()`)
     in a module that serves requests or tasks: one that imports Flask, Quart,
-    FastAPI, Starlette, Django, Sanic, Litestar or Celery, or defines request
-    handlers. Engines, `sessionmaker()` factories and `scoped_session` /
+    FastAPI, Starlette, Django, Sanic, Litestar, Celery, Dramatiq or RQ, defines
+    request handlers, or runs threads (it defines a `threading.Thread` subclass,
+    or hands a function to `Thread(target=...)` or to a `ThreadPoolExecutor`'s
+    `submit()` / `map()`). Engines, `sessionmaker()` factories and `scoped_session` /
     `async_scoped_session` registries are meant to be module-level and are not
     reported; neither is code under `if __name__ == "__main__":` or a `with`
     block at module level.
@@ -108,6 +125,17 @@ engine = create_engine("sqlite://")
 session = Session(engine)  # a one-off script: nothing serves requests here
 """
         ),
+        Valid(
+            """
+import threading
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+engine = create_engine("sqlite://")
+session = Session(engine)
+lock = threading.Lock()  # a lock alone starts no thread
+"""
+        ),
     ]
     INVALID = [
         Invalid(
@@ -146,6 +174,39 @@ class ReportRepository:
                 )
             },
         ),
+        Invalid(
+            """
+import threading
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+SessionFactory = sessionmaker(bind=create_engine("sqlite://"))
+
+class OutboxPoller(threading.Thread):
+    session = SessionFactory()
+
+    def run(self):
+        self.session.execute(OUTBOX_QUERY)
+""",
+            at="SessionFactory()",
+        ),
+        Invalid(
+            """
+from concurrent.futures import ThreadPoolExecutor
+from sqlalchemy import create_engine
+
+engine = create_engine("sqlite://")
+conn = engine.connect()
+
+def refresh(view):
+    conn.exec_driver_sql("SELECT refresh_view(%s)", (view,))
+
+def refresh_all(views):
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(refresh, views))
+""",
+            at="engine.connect()",
+        ),
     ]
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
@@ -179,7 +240,52 @@ def _serves_requests(analysis: Analysis) -> bool:
     model = analysis.model
     if any(model.imports_module(module) for module in _SERVING_MODULES):
         return True
+    if _runs_threads(analysis):
+        return True
     return any(analysis.contexts.request_context(scope) for scope in _functions(model.module_scope))
+
+
+def _runs_threads(analysis: Analysis) -> bool:
+    """The module defines a `threading.Thread` subclass, or hands a function to
+    `Thread(target=...)` or to a thread pool's `submit()` / `map()`."""
+    model = analysis.model
+    if not any(model.imports_module(module) for module in _THREADING_MODULES):
+        return False
+    resolver = analysis.resolver
+    for info in model.classes.values():
+        if any(resolver.qualify(base.value) in _THREAD_CLASSES for base in info.node.bases):
+            return True
+    for call in model.calls:
+        qualified = resolver.qualify(call.func)
+        if qualified in _THREAD_CLASSES and any(
+            arg.keyword is not None and arg.keyword.value in ("target", "function")
+            for arg in call.args
+        ):
+            return True
+        func = call.func
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value in _POOL_METHODS
+            and call.args
+            and _is_thread_pool(func.value, analysis)
+        ):
+            return True
+    return False
+
+
+def _is_thread_pool(expr: cst.BaseExpression, analysis: Analysis) -> bool:
+    """`ThreadPoolExecutor(...)`, or a name bound to one (`with ThreadPoolExecutor() as pool`)."""
+    if isinstance(expr, cst.Call):
+        return analysis.resolver.qualify(expr.func) in _THREAD_POOLS
+    if not isinstance(expr, cst.Name):
+        return False
+    bound = binding_scope(expr.value, scope_of(analysis, expr))
+    if bound is None:
+        return False
+    return any(
+        isinstance(a.value, cst.Call) and analysis.resolver.qualify(a.value.func) in _THREAD_POOLS
+        for a in bound.assignments.get(expr.value, ())
+    )
 
 
 def _functions(scope: Scope) -> Iterator[Scope]:

@@ -4,20 +4,20 @@ from collections.abc import Iterable
 
 import libcst as cst
 
-from ..semantic import Analysis, Kind
+from ..semantic import Analysis, Kind, Scope
 from ._sql_text import (
-    STATEMENT_RECEIVERS,
     TEXT_CONSTRUCTORS,
+    dbapi_sink,
     dynamic_construction,
-    is_dbapi_cursor,
-    receiver_kind,
     scope_of,
     statement_argument,
+    statement_receiver,
 )
 from .base import Finding, Invalid, Rule, Valid
 
-_EXECUTE_METHODS = frozenset({"execute", "exec_driver_sql", "scalar", "scalars"})
-_CURSOR_METHODS = frozenset({"execute", "executemany"})
+_EXECUTE_METHODS = frozenset({"execute", "scalar", "scalars"})
+# Only SQLAlchemy's Connection has this method: its receiver needs no further evidence.
+_DRIVER_SQL_METHOD = "exec_driver_sql"
 
 
 class SqlInjection(Rule):
@@ -27,16 +27,34 @@ class SqlInjection(Rule):
     Finds SQL strings built with an f-string, `%` formatting, `str.format()` or
     `+` concatenation from values that are not constants, when the string is
     passed to `text()`, to `execute()` / `exec_driver_sql()` on a SQLAlchemy
-    connection or session, or to `cursor.execute()` on a DBAPI connection from
-    `engine.raw_connection()`. The string may be built on an earlier line of the
-    same function (`q = f"..."` then `conn.execute(text(q))`).
+    connection or session, or to a DBAPI cursor. The string may be built on an
+    earlier line of the same function (`q = f"..."` then `conn.execute(text(q))`).
+
+    Sinks are recognised by what they are, not by their names:
+
+    - SQLAlchemy connections and sessions (from `engine.connect()`,
+      `Session(engine)`, annotations, ...), Alembic's `op.get_bind()`, and a
+      `with x.begin() as conn:` / `x.connect()` block on an unknown `x` whose
+      `conn` also runs `exec_driver_sql()` or `execute(text(...))` (only SQLAlchemy
+      takes those). `exec_driver_sql()` exists only in SQLAlchemy, so it is a sink
+      whatever its receiver.
+    - DBAPI cursors: `cursor()` of `engine.raw_connection()` or of a driver's
+      `connect()` (`sqlite3`, `psycopg2`, `psycopg`, `pymysql`, `MySQLdb`,
+      `mysql.connector`, `mariadb`, `cx_Oracle`, `oracledb`, `pyodbc`, `pymssql`),
+      including `with conn.cursor() as cur`, and the `execute()` /
+      `executemany()` / `executescript()` shortcuts of `sqlite3` (and `psycopg`)
+      connections. DuckDB's Python API is not a DBAPI sink here: it is not used
+      through SQLAlchemy and mostly queries local files.
 
     Values that cannot carry SQL are not reported: literals, numbers, `int(...)`,
     names bound only to literals (`order = "ASC" if ascending else "DESC"`),
     module-level `UPPER_CASE` constants and loops over them, lists of constant
-    clauses joined together (`" AND ".join(clauses)`) and placeholder lists
-    (`", ".join(f":id{i}" for i in range(len(ids)))`). `sqlite3` and other libraries' cursors
-    are not SQLAlchemy and are not reported.
+    clauses joined together (`" AND ".join(clauses)`), placeholder lists
+    (`", ".join(f":id{i}" for i in range(len(ids)))`), and lookups in a fixed
+    table: `ORDERABLE[key]` or `ORDERABLE.get(key, "created_at")` where `ORDERABLE`
+    is a dict (or tuple) literal of constants, bound once and never changed in
+    the module. psycopg's `sql.SQL("...").format(sql.Identifier(name))` is the
+    driver's safe composition and is not `str.format()`.
 
     ## Why is this bad?
     A value formatted into SQL becomes part of the statement: a user name such as
@@ -96,15 +114,32 @@ def static(conn):
         ),
         Valid(
             """
-import sqlite3
 import logging
 
-def look_alikes(db: sqlite3.Connection, name, cursor):
-    db.execute(f"SELECT id FROM users WHERE name = '{name}'")
-    cursor.execute("SELECT id FROM users WHERE name = %s" % name)
+import duckdb
+from psycopg2 import connect, sql
+
+def look_alikes(dsn, name, table, cursor):
+    cursor.execute("SELECT id FROM users WHERE name = %s" % name)  # not visibly a cursor
     logging.info(f"looked up {name}")
     message = "SELECT %s" % name  # only a message, never executed
+    duckdb.connect().execute(f"SELECT count(*) FROM read_parquet('{table}')")
+    with connect(dsn) as pg, pg.cursor() as cur:
+        cur.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table)))
+        cur.execute("SELECT id FROM users WHERE name = %s", (name,))
     return message
+"""
+        ),
+        Valid(
+            """
+from sqlalchemy import text
+
+ORDERABLE = {"created": "created_at", "title": "title"}
+
+def listing(conn, order, direction):
+    column = ORDERABLE.get(order, "created_at")
+    way = {"asc": "ASC", "desc": "DESC"}[direction]
+    return conn.execute(text(f"SELECT id FROM tickets ORDER BY {column} {way}")).all()
 """
         ),
         Valid(
@@ -180,6 +215,74 @@ def legacy(user_id):
 """,
             at="cursor.execute(",
         ),
+        Invalid(
+            """
+import psycopg2
+
+def row_counts(dsn, tables):
+    with psycopg2.connect(dsn) as pg, pg.cursor() as cur:
+        for table in tables:
+            cur.execute("SELECT count(*) FROM %s" % table)
+""",
+            at="cur.execute(",
+        ),
+        Invalid(
+            """
+import sqlite3
+
+def attach(db_path, archive_path):
+    con = sqlite3.connect(db_path)
+    try:
+        con.execute(f"ATTACH DATABASE '{archive_path}' AS archive")
+    finally:
+        con.close()
+""",
+            at="con.execute(",
+        ),
+        Invalid(
+            """
+def truncate(warehouse, table):
+    with warehouse.begin() as conn:
+        conn.exec_driver_sql("TRUNCATE TABLE %s" % table)
+""",
+            at="conn.exec_driver_sql(",
+        ),
+        Invalid(
+            """
+from sqlalchemy import text
+
+def use_tenant(warehouse, tenant):
+    with warehouse.begin() as conn:
+        conn.execute("SET search_path TO " + tenant)
+        conn.execute(text("SELECT refresh_tenant_views()"))
+""",
+            at='conn.execute("SET',
+        ),
+        Invalid(
+            """
+import sqlalchemy as sa
+from alembic import op
+
+def upgrade():
+    bind = op.get_bind()
+    for (role,) in bind.execute(sa.text("SELECT name FROM roles")):
+        bind.execute(f"GRANT SELECT ON reports TO {role}")
+""",
+            at="bind.execute(f",
+        ),
+        Invalid(
+            """
+from sqlalchemy import text
+
+ORDERABLE = {"created": "created_at", "title": "title"}
+ORDERABLE.update(EXTRA_COLUMNS)  # no longer a fixed table
+
+def listing(conn, order):
+    column = ORDERABLE.get(order, "created_at")
+    return conn.execute(text(f"SELECT id FROM tickets ORDER BY {column}")).all()
+""",
+            at="text(f",
+        ),
     ]
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
@@ -191,28 +294,33 @@ def legacy(user_id):
             argument: cst.Arg | None = None
             scope = scope_of(analysis, call)
             if qualified in TEXT_CONSTRUCTORS:
-                sink, argument = "text()", (call.args[0] if call.args else None)
-            elif isinstance(func, cst.Attribute) and func.attr.value in _EXECUTE_METHODS:
+                sink, argument = "`text()`", (call.args[0] if call.args else None)
+            elif isinstance(func, cst.Attribute):
                 argument = statement_argument(call)
                 if argument is None:
                     continue
-                kind = receiver_kind(call, analysis, scope)
-                if kind in STATEMENT_RECEIVERS or kind is Kind.ENGINE:
-                    sink = f"`{func.attr.value}()`"
-                elif func.attr.value in _CURSOR_METHODS and is_dbapi_cursor(
-                    func.value, analysis, scope
-                ):
-                    sink = f"`cursor.{func.attr.value}()`"
+                sink = _sink(call, func.attr.value, analysis, scope)
             if sink is None or argument is None:
                 continue
             how = dynamic_construction(argument.value, analysis, scope)
             if how is None:
                 continue
-            if sink == "text()":
-                sink = "`text()`"
             yield Finding(
                 call,
                 f"SQL built with {how} from run-time values is passed to {sink}, which allows "
                 f"SQL injection; pass the values as bound parameters instead, as in "
                 f'`conn.execute(text("SELECT * FROM users WHERE id = :id"), {{"id": user_id}})`.',
             )
+
+
+def _sink(call: cst.Call, method: str, analysis: Analysis, scope: Scope) -> str | None:
+    """Which sink `receiver.method(...)` is, in words; None when it takes no SQL text."""
+    if method == _DRIVER_SQL_METHOD:
+        return f"`{method}()`"
+    if method in _EXECUTE_METHODS:
+        if statement_receiver(call, analysis, scope) is not None:
+            return f"`{method}()`"
+        assert isinstance(call.func, cst.Attribute)
+        if analysis.resolver.kind_of(call.func.value, scope) is Kind.ENGINE:
+            return f"`{method}()`"
+    return dbapi_sink(call, analysis, scope)

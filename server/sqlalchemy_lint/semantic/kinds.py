@@ -157,6 +157,35 @@ STORING_METHODS = frozenset(
 # Framework modules whose presence makes route-like decorators trustworthy.
 WEB_FRAMEWORK_MODULES = ("flask", "quart", "fastapi", "starlette", "sanic", "django", "litestar")
 
+# Dialects SQLAlchemy (or a well-known third-party dialect) connects to: the part of a
+# database URL's scheme before `+driver` (SQA302 checks settings holding such URLs).
+DATABASE_DIALECTS = frozenset(
+    {
+        "postgresql",
+        "postgres",
+        "mysql",
+        "mariadb",
+        "sqlite",
+        "oracle",
+        "mssql",
+        "cockroachdb",
+        "redshift",
+        "snowflake",
+        "firebird",
+        "sybase",
+        "db2",
+        "ibm_db_sa",
+        "clickhouse",
+        "trino",
+        "presto",
+        "hana",
+        "teradatasql",
+        "vertica",
+        "databricks",
+        "awsathena",
+    }
+)
+
 # `URL.create(...)`, whose `password=` argument is checked for literals (SQA302).
 URL_CREATE = frozenset(
     {

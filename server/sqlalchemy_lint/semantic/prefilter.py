@@ -3,9 +3,12 @@
 A finding needs a SQLAlchemy name: either the file mentions `sqlalchemy` (every
 import of it, aliased or not, contains the word) or it imports something from a
 module of the project that exports an engine, session factory or the like
-(`from .database import SessionLocal`). The check looks at import lines with a
-regular expression and asks the project index about the imported modules, so a
-file is skipped only when no rule could possibly fire in it.
+(`from .database import SessionLocal`). Settings modules are the exception: they
+hold database URLs (`postgresql://...`, `SQLALCHEMY_DATABASE_URI`) for SQA302
+without importing SQLAlchemy, so a file that mentions one is checked too. The
+check looks at import lines with a regular expression and asks the project index
+about the imported modules, so a file is skipped only when no rule could possibly
+fire in it.
 """
 
 from __future__ import annotations
@@ -13,8 +16,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from .kinds import DATABASE_DIALECTS
 from .options import AnalysisOptions
 from .project import ProjectIndex
+
+_DATABASE_SETTING = re.compile(
+    r"SQLALCHEMY_|\b(?:" + "|".join(sorted(DATABASE_DIALECTS)) + r")(?:\+\w+)?://", re.IGNORECASE
+)
 
 _IMPORT = re.compile(
     r"^[ \t]*(?:from[ \t]+(?P<from_module>\.*[\w.]*)[ \t]+import[ \t]+(?P<names>\(?[\w, \t*]*)"
@@ -26,7 +34,7 @@ _IMPORT = re.compile(
 def might_involve_sqlalchemy(
     text: str, path: Path | None, project: ProjectIndex | None, options: AnalysisOptions
 ) -> bool:
-    if "sqlalchemy" in text:
+    if "sqlalchemy" in text or _DATABASE_SETTING.search(text):
         return True
     if any(name.rsplit(".", 1)[-1] in text for name in options.session_factories):
         return True

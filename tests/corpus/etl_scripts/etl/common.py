@@ -12,7 +12,7 @@ T = TypeVar("T")
 log = logging.getLogger("etl")
 
 WAREHOUSE_URL = os.environ.get("WAREHOUSE_URL", "postgresql+psycopg2://etl:etl@warehouse/dw")  # expect: SQA302
-SHOP_URL = os.environ.get("SHOP_URL", "postgresql+psycopg2://etl_ro:etl@shop-replica/shop")
+SHOP_URL = os.environ.get("SHOP_URL", "postgresql+psycopg2://etl_ro:etl@shop-replica/shop")  # expect: SQA302
 
 warehouse = create_engine(WAREHOUSE_URL, pool_pre_ping=True, pool_size=3)
 WarehouseSession = sessionmaker(bind=warehouse)

@@ -30,7 +30,7 @@ def local_cache_stats(name):
     db = sqlite3.connect("cache.db")
     try:
         cur = db.cursor()
-        cur.execute(f"SELECT count(*) FROM {name}")
+        cur.execute(f"SELECT count(*) FROM {name}")  # expect: SQA301
         return cur.fetchone()
     finally:
         db.close()
