@@ -7,8 +7,12 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import libcst
 import pytest
+
+from sqlalchemy_lint.runner import CheckRequest, FileChecker
 
 ROOT = Path(__file__).resolve().parent.parent
 LEAK = (
@@ -104,13 +108,34 @@ def test_unreadable_files_are_reported_and_the_rest_still_checked(
     assert "leak.py:4:12: SQA101" in result.stdout
 
 
-def test_files_that_cannot_involve_sqlalchemy_are_not_parsed(tmp_path: Path) -> None:
-    # The prefilter skips them before parsing (their syntax is other tools' business).
+def test_a_syntax_error_is_reported_in_files_that_cannot_involve_sqlalchemy(
+    tmp_path: Path,
+) -> None:
+    # The prefilter skips them before libcst parses them, but a file that cannot be
+    # checked is an error wherever it is (README: exit status 2).
     (tmp_path / "unrelated.py").write_text("def broken(:\n")
     (tmp_path / "leak.py").write_text(LEAK)
     result = run("check", str(tmp_path))
-    assert result.returncode == 1 and result.stderr == ""
-    assert "Found 1 problem in 2 checked files." in result.stdout
+    assert result.returncode == 2
+    assert re.search(r"unrelated.py: error: syntax error at line 1, column \d+: ", result.stderr)
+    assert "leak.py:4:12: SQA101" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_files_that_cannot_involve_sqlalchemy_are_not_parsed_with_libcst(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Only CPython's parser (several times faster) looks at them, for syntax errors.
+    (tmp_path / "unrelated.py").write_text("import os\n\ndef fine():\n    return os.sep\n")
+    parse, parsed = libcst.parse_module, []
+
+    def counting_parse(source: str, *args: Any, **kwargs: Any) -> libcst.Module:
+        parsed.append(source)
+        return parse(source, *args, **kwargs)
+
+    monkeypatch.setattr(libcst, "parse_module", counting_parse)
+    outcome = FileChecker(CheckRequest()).check(tmp_path / "unrelated.py", explicit=True)
+    assert (outcome.error, outcome.diagnostics, parsed) == (None, [], [])
 
 
 def test_parallel_jobs_give_the_same_report() -> None:

@@ -542,15 +542,6 @@ async def test_bad_configuration_is_reported_and_ignored(
     await assert_alive_and_checking(client, published, tmp_path / "alive.py")
 
 
-# -- known failures (xfail strict: each is reported to the integrator) --------------------------
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="libcst's native parser overflows the C stack on 3,000 unclosed '(' "
-    "(Instagram/LibCST#619, #1000): the analysis worker thread takes the whole server down "
-    "with SIGSEGV; nothing rejects such nesting before libcst parses it",
-)
 async def test_deep_brackets_do_not_kill_the_server(client: LanguageClient, tmp_path: Path) -> None:
     published = Published(client)
     Buffer.open(client, tmp_path / "brackets.py", "x = " + "(" * 3000 + "\n")

@@ -4,13 +4,16 @@ language server share.
 A module is parsed once and modelled once; rules query the shared model. Source
 positions (a full extra pass in libcst) are computed only when something is
 reported. A rule that raises is logged with the file and rule name and its result
-dropped; the other rules still report.
+dropped; the other rules still report. Nothing a module contains makes checking
+it raise: what cannot be parsed or analysed is a `problem`, and a fix that cannot
+be computed for a too deeply nested statement is left out.
 """
 
 from __future__ import annotations
 
 import ast
 import logging
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +25,8 @@ from .diagnostics import Applicability, Diagnostic, Fix, Position, Severity, Spa
 from .noqa import Suppression, find_suppressions, unused_codes
 from .rules import Finding, Rule, all_rules
 from .semantic import Analysis, AnalysisOptions, ProjectIndex
-from .semantic.positions import resolve_positions
+from .semantic.positions import PositionUnavailable, resolve_positions
+from .sources import parse_module_safely
 
 log = logging.getLogger(__name__)
 
@@ -70,20 +74,31 @@ class CheckResult:
 def parse(source: str) -> cst.Module:
     """Parse, turning a failure into one clear line with the right position."""
     try:
-        return cst.parse_module(source)
+        return parse_module_safely(source)
     except cst.ParserSyntaxError as exc:
         libcst_error = exc
     # libcst's native parser reports positions loosely; on this (rare) path ask
     # CPython's parser, which names the exact place, and fall back to libcst's word.
-    try:
-        compile(source, "<source>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-    except SyntaxError as exc:
-        column = f", column {exc.offset}" if exc.offset else ""
-        raise SyntaxError(f"syntax error at line {exc.lineno}{column}: {exc.msg}") from None
-    except (ValueError, RecursionError, MemoryError):
-        pass
+    message = cpython_syntax_error(source)
+    if message is not None:
+        raise SyntaxError(message)
     first_line = libcst_error.message.strip().splitlines()[0]
     raise SyntaxError(f"syntax error near line {libcst_error.raw_line}: {first_line}")
+
+
+def cpython_syntax_error(source: str, filename: str = "<source>") -> str | None:
+    """CPython's syntax error in `source`, worded as the checker reports it; None
+    when CPython's parser accepts it (or gives up for another reason: too deep)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escape sequences and the like
+            compile(source, filename, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as exc:
+        column = f", column {exc.offset}" if exc.offset else ""
+        return f"syntax error at line {exc.lineno}{column}: {exc.msg}"
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    return None
 
 
 def check_source(
@@ -155,7 +170,10 @@ def check_module(
     positions = resolve_positions(analysis.model, source, [finding.node for _, finding in reported])
     seen: set[tuple[str, Span]] = set()
     for rule, finding in reported:
-        code_range = positions[finding.node]
+        code_range = positions.get(finding.node)
+        if code_range is None:
+            log.warning("a %s finding cannot be located in %s", rule.code, path or "<source>")
+            continue
         span = Span(
             Position(code_range.start.line, code_range.start.column),
             Position(code_range.end.line, code_range.end.column),
@@ -167,6 +185,10 @@ def check_module(
         if with_fixes:
             try:
                 fix = rule.fix(source, span, finding)
+            except (RecursionError, PositionUnavailable):
+                # Rewriting a statement nested deeper than libcst's code generation
+                # goes: no fix for this finding, the others keep theirs.
+                log.info("no fix for %s on %s: too deeply nested", rule.code, path or "<source>")
             except Exception:
                 log.exception("fix for %s failed on %s", rule.code, path or "<source>")
         diagnostic = Diagnostic(

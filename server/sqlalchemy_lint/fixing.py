@@ -19,6 +19,7 @@ from .diagnostics import Applicability, Diagnostic, Fix, Severity
 from .fixes import apply_edits
 from .rules import Rule
 from .semantic import AnalysisOptions, ProjectIndex
+from .sources import parse_module_safely
 
 _MAX_ROUNDS = 20
 
@@ -65,7 +66,7 @@ def fix_source(
         edits = [edit for d in chosen if d.fix is not None for edit in d.fix.edits]
         candidate = apply_edits(source, edits)
         try:
-            cst.parse_module(candidate)
+            parse_module_safely(candidate)
         except cst.ParserSyntaxError:
             break  # never hand back code that does not parse
         if candidate == source:

@@ -1,19 +1,23 @@
 """Check (and optionally fix) a list of files, in parallel worker processes.
 
 Each worker keeps its own project index (cross-module summaries); outcomes are
-plain picklable values returned in the order the files were given.
+plain picklable values returned in the order the files were given. A file that
+crashes its worker process (libcst's native parser can overflow its stack) is
+reported as an internal error, and the other files are still checked.
 """
 
 from __future__ import annotations
 
 import difflib
 import os
+from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .checker import CheckResult, check_source
+from .checker import CheckResult, check_source, cpython_syntax_error
 from .config import config_for
 from .diagnostics import Diagnostic
 from .fixing import fix_source
@@ -24,6 +28,10 @@ from .sources import UnreadableSource, read_source
 
 # Below this many files, starting worker processes costs more than it saves.
 _MIN_FILES_PER_WORKER = 4
+# Files per task sent to a worker: enough to make messaging cheap, few enough that
+# the files in flight when a worker crashes are quickly checked again one by one.
+_MAX_CHUNK = 16
+CRASHED = "internal error: checking this file crashed the worker process (please report it)"
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,9 @@ class FileChecker:
         if not wants_noqa_report and not might_involve_sqlalchemy(
             source.text, path, self.project, config.options
         ):
+            # No rule can fire, so no libcst parse; CPython's parser (several
+            # times faster) still tells whether the file could be checked at all.
+            outcome.error = cpython_syntax_error(source.text, str(path))
             return outcome
         result: CheckResult
         if request.fix or request.diff:
@@ -155,6 +166,11 @@ def _check_in_worker(item: tuple[Path, bool]) -> FileOutcome:
     return _worker.check(*item)
 
 
+def _check_chunk_in_worker(items: list[tuple[Path, bool]]) -> list[FileOutcome]:
+    assert _worker is not None
+    return [_worker.check(*item) for item in items]
+
+
 def check_files(
     files: Sequence[Path], explicit: set[Path], request: CheckRequest, jobs: int
 ) -> Iterator[FileOutcome]:
@@ -165,6 +181,72 @@ def check_files(
         for item in items:
             yield checker.check(*item)
         return
-    chunk = max(1, len(items) // (workers * 8))
-    with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(request,)) as pool:
-        yield from pool.map(_check_in_worker, items, chunksize=chunk)
+    yield from _check_in_pool(items, request, workers)
+
+
+def _new_pool(request: CheckRequest, workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(request,))
+
+
+def _check_in_pool(
+    items: list[tuple[Path, bool]], request: CheckRequest, workers: int
+) -> Iterator[FileOutcome]:
+    """Outcomes in the order of `items`, checked by `workers` processes.
+
+    At most two chunks per worker are in flight, so when a worker dies (and the
+    pool with it) only those are lost: their files are checked again one by one,
+    and the rest goes on in a new pool.
+    """
+    size = max(1, min(_MAX_CHUNK, len(items) // (workers * 8)))
+    chunks = [items[start : start + size] for start in range(0, len(items), size)]
+    queue = deque(range(len(chunks)))
+    results: dict[int, list[FileOutcome]] = {}
+    emitted = 0
+    while emitted < len(chunks):
+        lost: list[int] = []
+        with _new_pool(request, workers) as pool:
+            in_flight: dict[Future[list[FileOutcome]], int] = {}
+            while (queue or in_flight) and not lost:
+                while queue and len(in_flight) < 2 * workers:
+                    index = queue.popleft()
+                    in_flight[pool.submit(_check_chunk_in_worker, chunks[index])] = index
+                finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    index = in_flight.pop(future)
+                    try:
+                        results[index] = future.result()
+                    except BrokenProcessPool:
+                        lost.append(index)
+                while emitted in results:
+                    yield from results.pop(emitted)
+                    emitted += 1
+            if lost:  # the pool is broken: whatever was still in flight is lost too
+                wait(in_flight)
+                for future, index in in_flight.items():
+                    if future.exception() is None:
+                        results[index] = future.result()
+                    else:
+                        lost.append(index)
+        for index in lost:
+            results[index] = _check_one_by_one(chunks[index], request)
+        while emitted in results:
+            yield from results.pop(emitted)
+            emitted += 1
+
+
+def _check_one_by_one(items: list[tuple[Path, bool]], request: CheckRequest) -> list[FileOutcome]:
+    """Check each file alone in a worker process; one that crashes it is an internal error."""
+    outcomes: list[FileOutcome] = []
+    pending = list(items)
+    while pending:
+        with _new_pool(request, 1) as pool:
+            while pending:
+                path, explicit = pending[0]
+                try:
+                    outcomes.append(pool.submit(_check_in_worker, (path, explicit)).result())
+                except BrokenProcessPool:
+                    outcomes.append(FileOutcome(path, error=CRASHED))
+                    pending.pop(0)
+                    break  # a new worker for the files after it
+                pending.pop(0)
+    return outcomes

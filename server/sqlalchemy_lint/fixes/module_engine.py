@@ -22,13 +22,13 @@ from libcst.metadata import (
 )
 
 from sqlalchemy_lint.diagnostics import Applicability, Fix, Span
-from sqlalchemy_lint.fixes.edits import diff_edits
 from sqlalchemy_lint.fixes.resource_flow import ResourceFlow, Unfixable
 from sqlalchemy_lint.fixes.syntax import (
     SourceTree,
     assigned_name,
     compiles,
     fresh_name,
+    replace_node,
     replace_statements,
     variable_names,
 )
@@ -65,10 +65,12 @@ def module_level_engine_fix(source: str, call: Span) -> Fix | None:
     if top_level is None:
         return None
     mover = _EngineMove(tree, node, statement, function, top_level)
-    fixed = mover.rewrite()
-    if compiles(source) and not compiles(fixed.code):
+    rewrites = tree.rewrites(mover.rewrite())
+    if not rewrites:
         return None
-    edits = diff_edits(source, fixed.code)
+    if any(compiles(r.old) and not compiles(r.new) for r in rewrites):
+        return None
+    edits = tuple(edit for rewrite in rewrites for edit in rewrite.line_edits())
     if mover.local_names:
         return Fix("Cache the engine in a module-level factory", Applicability.UNSAFE, edits)
     safe = mover.arguments_static and mover.engine_unshared() and mover.insert_at <= top_level
@@ -228,9 +230,7 @@ class _EngineMove:
         """The module with the call replaced, or its statement removed when None."""
         if replacement is not None:
             new_statement = self.statement.deep_replace(self.call, replacement)
-            replaced = self.tree.module.deep_replace(self.statement, new_statement)
-            assert isinstance(replaced, cst.Module)
-            return replaced
+            return replace_node(self.tree.module, self.statement, new_statement, self.tree.parents)
         located = self.tree.block_of(self.statement)
         assert located is not None
         block, index = located

@@ -1,4 +1,11 @@
-"""A parsed source file with the metadata the fixes need, and small questions about it."""
+"""A parsed source file with the metadata the fixes need, and small questions about it.
+
+Nothing here generates the whole module: positions are computed one top-level
+statement at a time, parents by a walk without recursion, and a fix's edits come
+from rendering only the top-level statements it changed. So a fix costs in
+proportion to what it rewrites, not to the file, and one deeply nested
+expression elsewhere in the module does not stop it.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +17,13 @@ from dataclasses import dataclass
 from typing import Union
 
 import libcst as cst
-from libcst.metadata import (
-    CodeRange,
-    MetadataWrapper,
-    ParentNodeProvider,
-    PositionProvider,
-    ScopeProvider,
-)
+from libcst.metadata import CodeRange, MetadataWrapper, ScopeProvider
 from libcst.metadata import Scope as VariableScope
 
-from sqlalchemy_lint.diagnostics import Position, Span
+from sqlalchemy_lint.diagnostics import Position, Span, TextEdit
+from sqlalchemy_lint.fixes.edits import diff_edits, replace_lines_edit, split_lines
+from sqlalchemy_lint.semantic.positions import StatementPositions, child_nodes
+from sqlalchemy_lint.sources import parse_module_safely
 
 
 @functools.lru_cache(maxsize=4)
@@ -33,10 +37,39 @@ Scope = Union[cst.Module, cst.FunctionDef]
 
 
 @dataclass(frozen=True)
+class Rewrite:
+    """A run of top-level statements a fix changed: where the old ones are in the
+    source, and their text before and after."""
+
+    first_line: int  # 1-based line where the old text starts (always at column 0)
+    old: str
+    new: str
+
+    def edit_covering(self, first: int, last: int) -> TextEdit | None:
+        """One edit replacing whole lines, spanning at least lines `first`..`last`."""
+        offset = self.first_line - 1
+        edit = replace_lines_edit(self.old, self.new, covering=(first - offset, last - offset))
+        return _moved(edit, offset) if edit is not None else None
+
+    def line_edits(self) -> tuple[TextEdit, ...]:
+        """Edits replacing whole lines, one per run of changed lines."""
+        return tuple(_moved(edit, self.first_line - 1) for edit in diff_edits(self.old, self.new))
+
+
+def _moved(edit: TextEdit, lines: int) -> TextEdit:
+    start, end = edit.span.start, edit.span.end
+    return TextEdit(
+        Span(Position(start.line + lines, start.column), Position(end.line + lines, end.column)),
+        edit.content,
+    )
+
+
+@dataclass(frozen=True)
 class SourceTree:
-    wrapper: MetadataWrapper
-    positions: Mapping[cst.CSTNode, CodeRange]
+    module: cst.Module
+    source: str
     parents: Mapping[cst.CSTNode, cst.CSTNode]
+    positions: StatementPositions
 
     @classmethod
     def parse(cls, source: str) -> SourceTree | None:
@@ -47,49 +80,53 @@ class SourceTree:
     @classmethod
     def _parse(cls, source: str) -> SourceTree | None:
         try:
-            wrapper = MetadataWrapper(cst.parse_module(source), unsafe_skip_copy=True)
+            module = parse_module_safely(source)
         except cst.ParserSyntaxError:
             return None
-        return cls(
-            wrapper,
-            wrapper.resolve(PositionProvider),
-            wrapper.resolve(ParentNodeProvider),
-        )
+        parents = parent_map(module)
+        return cls(module, source, parents, StatementPositions(module, source, parents))
 
-    @property
-    def module(self) -> cst.Module:
-        return self.wrapper.module
+    @functools.cached_property
+    def _lines(self) -> list[str]:
+        return split_lines(self.source)
 
     @functools.cached_property
     def _scopes(self) -> Mapping[cst.CSTNode, VariableScope | None]:
-        return self.wrapper.resolve(ScopeProvider)
+        return MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(ScopeProvider)
 
     def variable_scopes(self) -> Mapping[cst.CSTNode, VariableScope | None]:
         """libcst's scope analysis, computed on demand, once per tree."""
         return self._scopes
 
     def range_of(self, node: cst.CSTNode) -> CodeRange:
-        return self.positions[node]
+        """Where `node` is; raises PositionUnavailable inside a statement too deeply
+        nested for libcst to generate."""
+        return self.positions.range_of(node)
 
     def contains(self, outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
         """Whether `inner` lies within the source range of `outer`."""
-        a, b = self.positions[outer], self.positions[inner]
+        a, b = self.range_of(outer), self.range_of(inner)
         return (a.start.line, a.start.column) <= (b.start.line, b.start.column) and (
             b.end.line,
             b.end.column,
         ) <= (a.end.line, a.end.column)
 
     def starts_before(self, node: cst.CSTNode, other: cst.CSTNode) -> bool:
-        a, b = self.positions[node].start, self.positions[other].start
+        a, b = self.range_of(node).start, self.range_of(other).start
         return (a.line, a.column) < (b.line, b.column)
 
     def find_call(self, span: Span) -> cst.Call | None:
         """The call expression whose range is exactly `span` (parentheses excluded)."""
-        for node, code_range in self.positions.items():
+        index = self.positions.statement_at_line(span.start.line)
+        shift = self.positions.breaks_before(index) if index is not None else None
+        ranges = self.positions.ranges_in(index) if index is not None else None
+        if ranges is None or shift is None:
+            return None
+        for node, code_range in ranges.items():
             if (
                 isinstance(node, cst.Call)
-                and Position(code_range.start.line, code_range.start.column) == span.start
-                and Position(code_range.end.line, code_range.end.column) == span.end
+                and Position(code_range.start.line + shift, code_range.start.column) == span.start
+                and Position(code_range.end.line + shift, code_range.end.column) == span.end
             ):
                 return node
         return None
@@ -131,6 +168,115 @@ class SourceTree:
             if isinstance(ancestor, (cst.ClassDef, cst.Lambda)):
                 return None
         return None
+
+    def replace_in_block(
+        self, block: Block, start: int, stop: int, statements: Sequence[cst.BaseStatement]
+    ) -> Rewrite | None:
+        """The rewrite putting `statements` in place of `block.body[start:stop]`.
+
+        Only the top-level statement holding the block is rebuilt and rendered
+        (or, in the module's own body, the new statements). None when the place
+        cannot be found (next to a statement too deeply nested to generate).
+        """
+        if isinstance(block, cst.Module):
+            return self._replace_top_level(start, stop, statements)
+        old: cst.CSTNode = block
+        new: cst.CSTNode = block.with_changes(
+            body=[*block.body[:start], *statements, *block.body[stop:]]
+        )
+        while (parent := self.parents[old]) is not self.module:
+            new = _with_child_replaced(parent, old, new)
+            old = parent
+        index = self.positions.statement_of(old)
+        assert isinstance(new, cst.BaseStatement) and index is not None
+        return self._replace_top_level(index, index + 1, [new])
+
+    def rewrites(self, rewritten: cst.Module) -> list[Rewrite] | None:
+        """What changed from this module to `rewritten` (built from it with
+        `replace_node` and the like, so unchanged statements are the same objects),
+        as runs of top-level statements; only the changed ones are rendered.
+
+        None when a change cannot be placed (the header or footer changed, or it
+        is next to a statement too deeply nested to generate).
+        """
+        if not (
+            _same(self.module.header, rewritten.header)
+            and _same(self.module.footer, rewritten.footer)
+        ):
+            return None
+        found: list[Rewrite] = []
+        for old_start, old_stop, new_start, new_stop in _changed_runs(
+            self.module.body, rewritten.body
+        ):
+            rewrite = self._replace_top_level(
+                old_start, old_stop, rewritten.body[new_start:new_stop]
+            )
+            if rewrite is None:
+                return None
+            found.append(rewrite)
+        return found
+
+    def _replace_top_level(
+        self, start: int, stop: int, statements: Sequence[cst.BaseStatement]
+    ) -> Rewrite | None:
+        module = self.module
+        at_end = stop == len(module.body) and not module.footer and not module.has_trailing_newline
+        if at_end and start > 0:
+            # The last line has no line break, and the statement before the new
+            # end needs one exactly when something follows it: render it too.
+            statements = [module.body[start - 1], *statements]
+            start -= 1
+        first, after = self.positions.breaks_before(start), self.positions.breaks_before(stop)
+        if first is None or after is None:
+            return None
+        text = "".join(module.code_for_node(statement) for statement in statements)
+        if at_end:
+            text = _without_final_line_break(text)
+        return Rewrite(first + 1, "".join(self._lines[first:after]), text)
+
+
+def _changed_runs(
+    old: Sequence[cst.CSTNode], new: Sequence[cst.CSTNode]
+) -> Iterator[tuple[int, int, int, int]]:
+    """`(old_start, old_stop, new_start, new_stop)` for each run of statements that
+    differ, where unchanged statements are the same objects in the same order."""
+    positions = {id(node): index for index, node in enumerate(old)}
+    i = j = 0
+    while i < len(old) or j < len(new):
+        if i < len(old) and j < len(new) and old[i] is new[j]:
+            i, j = i + 1, j + 1
+            continue
+        # The run ends where a new statement is an old one again (at or after i).
+        stop_j = j
+        while stop_j < len(new) and positions.get(id(new[stop_j]), -1) < i:
+            stop_j += 1
+        stop_i = positions[id(new[stop_j])] if stop_j < len(new) else len(old)
+        yield i, stop_i, j, stop_j
+        i, j = stop_i, stop_j
+
+
+def _same(old: Sequence[cst.CSTNode], new: Sequence[cst.CSTNode]) -> bool:
+    return len(old) == len(new) and all(a is b for a, b in zip(old, new))
+
+
+def _without_final_line_break(text: str) -> str:
+    for ending in ("\r\n", "\n", "\r"):
+        if text.endswith(ending):
+            return text[: -len(ending)]
+    return text
+
+
+def parent_map(module: cst.Module) -> dict[cst.CSTNode, cst.CSTNode]:
+    """Every node's parent, found without recursion (libcst's ParentNodeProvider
+    recurses once per nesting level and fails on deeply nested code)."""
+    parents: dict[cst.CSTNode, cst.CSTNode] = {}
+    pending: list[cst.CSTNode] = [module]
+    while pending:
+        node = pending.pop()
+        for child in child_nodes(node):
+            parents[child] = node
+            pending.append(child)
+    return parents
 
 
 class _VariableNames(cst.CSTVisitor):
@@ -185,8 +331,7 @@ def replace_statements(
 ) -> cst.Module:
     """`module` with the statements of `block` replaced by `body`.
 
-    With the parent map, only the chain of ancestors is rebuilt (libcst's
-    deep_replace transforms the whole tree, which dominated the cost of a fix).
+    With the parent map, only the chain of ancestors is rebuilt (see `replace_node`).
     """
     if isinstance(block, cst.Module):
         return block.with_changes(body=body)
@@ -194,8 +339,18 @@ def replace_statements(
         replaced = module.deep_replace(block, block.with_changes(body=body))
         assert isinstance(replaced, cst.Module)
         return replaced
-    old: cst.CSTNode = block
-    new: cst.CSTNode = block.with_changes(body=body)
+    return replace_node(module, block, block.with_changes(body=body), parents)
+
+
+def replace_node(
+    module: cst.Module,
+    old: cst.CSTNode,
+    new: cst.CSTNode,
+    parents: Mapping[cst.CSTNode, cst.CSTNode],
+) -> cst.Module:
+    """`module` with `old` replaced by `new`: only the chain of ancestors is rebuilt,
+    so every other statement stays the same object (libcst's `deep_replace`
+    rebuilds the whole tree, and recurses through all of it)."""
     while old is not module:
         parent = parents[old]
         new = _with_child_replaced(parent, old, new)

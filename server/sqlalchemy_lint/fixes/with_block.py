@@ -20,16 +20,15 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from sqlalchemy_lint.diagnostics import Applicability, Fix, Span
-from sqlalchemy_lint.fixes.edits import replace_lines_edit
 from sqlalchemy_lint.fixes.resource_flow import ResourceFlow, Unfixable, Value
 from sqlalchemy_lint.fixes.syntax import (
     Block,
+    Rewrite,
     Scope,
     SourceTree,
     assigned_name,
     compiles,
     fresh_name,
-    replace_statements,
     variable_names,
 )
 
@@ -52,15 +51,16 @@ def with_block_fix(source: str, call: Span, *, is_async: bool, noun: str) -> Fix
         region = _plan_region(tree, creation, data_needs_resource="session" in noun.lower())
     except Unfixable:
         return None
-    fixed = _rewrite(tree, creation, region, is_async=is_async).code
-    if compiles(source) and not compiles(fixed):
+    rewrite = _rewrite(tree, creation, region, is_async=is_async)
+    if rewrite is None:
+        return None
+    if compiles(rewrite.old) and not compiles(rewrite.new):
         return None
     statements = creation.block.body
-    covering = (
+    edit = rewrite.edit_covering(
         tree.range_of(statements[creation.index]).start.line,
         tree.range_of(statements[region.end]).end.line,
     )
-    edit = replace_lines_edit(source, fixed, covering=covering)
     if edit is None:
         return None
     keyword = "an `async with`" if is_async else "a `with`"
@@ -357,7 +357,7 @@ def _ancestors_within(tree: SourceTree, node: cst.CSTNode, scope: cst.CSTNode) -
 
 def _rewrite(
     tree: SourceTree, creation: _Creation, region: _Region, *, is_async: bool
-) -> cst.Module:
+) -> Rewrite | None:
     statement = creation.statement
     header = (
         statement.trailing_whitespace
@@ -382,9 +382,7 @@ def _rewrite(
         asynchronous=cst.Asynchronous() if is_async else None,
         leading_lines=_leading_lines(statement),
     )
-    statements = list(block.body)
-    statements[creation.index : region.end + 1] = [with_statement]
-    return replace_statements(tree.module, block, statements, tree.parents)
+    return tree.replace_in_block(block, creation.index, region.end + 1, [with_statement])
 
 
 def _leading_lines(statement: cst.BaseStatement) -> Sequence[cst.EmptyLine]:

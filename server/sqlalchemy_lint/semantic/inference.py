@@ -55,15 +55,17 @@ class Resolver:
 
     def qualify(self, expr: cst.BaseExpression) -> str | None:
         """`sa.orm.Session` -> `sqlalchemy.orm.Session`, through the module's imports."""
-        if isinstance(expr, cst.Name):
-            return self.model.imports.get(expr.value)
-        if isinstance(expr, cst.Attribute):
-            head = self.qualify(expr.value)
-            if head is None:
-                return None
-            separator = "" if head.endswith(".") else "."
-            return f"{head}{separator}{expr.attr.value}"
-        return None
+        attributes: list[str] = []
+        while isinstance(expr, cst.Attribute):  # a loop: chains may be thousands long
+            attributes.append(expr.attr.value)
+            expr = expr.value
+        if not isinstance(expr, cst.Name):
+            return None
+        head = self.model.imports.get(expr.value)
+        if head is None or not attributes:
+            return head
+        separator = "" if head.endswith(".") else "."  # `from . import x` gives "."
+        return head + separator + ".".join(reversed(attributes))
 
     def annotation_kind(self, annotation: cst.BaseExpression | None) -> Kind | None:
         if annotation is None:

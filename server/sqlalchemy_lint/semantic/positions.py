@@ -1,17 +1,27 @@
-"""Source positions for the few nodes that are reported.
+"""Source positions of nodes, without generating the whole module with positions.
 
 libcst's PositionProvider generates code for the whole module with position
-tracking, which costs about as much as parsing it again. Reported nodes are
-calls, and CPython's own parser (C, many times faster) knows where every call
-is: both trees list calls in the same source order, so the n-th call of one is
-the n-th call of the other. The match is checked (same count, same callee name
-at the reported place); on any doubt, or for syntax CPython cannot parse, the
-libcst provider is used.
+tracking, which costs about as much as parsing it again, and recurses a few
+Python frames per nesting level: one deeply nested expression anywhere (a
+300-term sum, 150 nested brackets) makes it fail for every node of the module.
+
+Two cheaper ways are used instead:
+
+- Reported nodes are mostly calls, and CPython's own parser (C, many times
+  faster) knows where every call is: both trees list calls in the same source
+  order, so the n-th call of one is the n-th call of the other. The match is
+  checked (same count, same callee name at the reported place).
+- Otherwise `StatementPositions` generates each top-level statement on its own
+  and tracks positions only in the statements asked about; a statement too deep
+  to generate hides only the positions inside itself.
 """
 
 from __future__ import annotations
 
 import ast
+import bisect
+import dataclasses
+import re
 import warnings
 from collections.abc import Iterable, Mapping
 
@@ -20,16 +30,214 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from .model import ModuleModel
 
+# How libcst's position tracking counts lines (a lone "\r" ends a line too).
+_LINE_BREAK = re.compile(r"\r\n?|\n")
+
+
+class PositionUnavailable(LookupError):
+    """The node lies in a statement nested too deeply for libcst to generate its code."""
+
 
 def resolve_positions(
     model: ModuleModel, source: str, nodes: Iterable[cst.CSTNode]
-) -> Mapping[cst.CSTNode, CodeRange]:
+) -> dict[cst.CSTNode, CodeRange]:
+    """The range of each of `nodes`. A node in a statement too deeply nested for
+    its code to be generated gets the first line of that statement instead; one
+    that cannot be placed even so is left out."""
     wanted = list(nodes)
     if all(isinstance(node, cst.Call) for node in wanted):
         found = _call_positions_from_ast(model, source, wanted)
         if found is not None:
             return found
-    return MetadataWrapper(model.module, unsafe_skip_copy=True).resolve(PositionProvider)
+    positions = StatementPositions(model.module, source, model.parents)
+    ranges: dict[cst.CSTNode, CodeRange] = {}
+    for node in wanted:
+        try:
+            ranges[node] = positions.range_of(node)
+        except PositionUnavailable:
+            first_line = positions.first_line_of_statement(node)
+            if first_line is not None:
+                ranges[node] = first_line
+    return ranges
+
+
+def child_nodes(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """Every child node of `node` (whitespace and punctuation included)."""
+    found: list[cst.CSTNode] = []
+    for name in _field_names(type(node)):
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            found.append(value)
+        elif isinstance(value, (list, tuple)):
+            found.extend(item for item in value if isinstance(item, cst.CSTNode))
+    return found
+
+
+_FIELD_NAMES: dict[type[cst.CSTNode], tuple[str, ...]] = {}
+
+
+def _field_names(node_type: type[cst.CSTNode]) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(node_type)
+    if names is None:
+        names = tuple(f.name for f in dataclasses.fields(node_type))
+        _FIELD_NAMES[node_type] = names
+    return names
+
+
+class StatementPositions:
+    """Source ranges of nodes, computed one top-level statement at a time.
+
+    Each top-level statement starts at the beginning of a line, so the code of
+    statement `i` generated alone has the positions it has in the module, moved
+    down by the line breaks of the header and of the statements before it.
+    `parents` (a node's parent, complete or not) finds a node's statement
+    quickly; nodes it does not reach are searched for.
+    """
+
+    def __init__(
+        self,
+        module: cst.Module,
+        source: str,
+        parents: Mapping[cst.CSTNode, cst.CSTNode] | None = None,
+    ) -> None:
+        self.module = module
+        self._source = source
+        self._parents: Mapping[cst.CSTNode, cst.CSTNode] = parents or {}
+        self._index: dict[cst.CSTNode, int] = {s: i for i, s in enumerate(module.body)}
+        self._located: dict[cst.CSTNode, int] = {}  # nodes found by searching
+        self._searched = 0  # statements searched so far
+        self._ranges: dict[int, Mapping[cst.CSTNode, CodeRange] | None] = {}
+        self._breaks: list[int | None] | None = None
+
+    # -- lines ---------------------------------------------------------------------
+
+    def breaks_before(self, index: int) -> int | None:
+        """How many line breaks precede top-level statement `index` (`len(body)`: the
+        footer); None when too deeply nested statements around it hide the count."""
+        if self._breaks is None:
+            self._breaks = self._count_breaks_before()
+        return self._breaks[index]
+
+    def _count_breaks_before(self) -> list[int | None]:
+        module = self.module
+        counts = [self._breaks_in(statement) for statement in module.body]
+        header = sum(self._breaks_in(line) or 0 for line in module.header)
+        before: list[int | None] = []
+        running: int | None = header
+        for count in counts:
+            before.append(running)
+            running = None if running is None or count is None else running + count
+        before.append(running)
+        if running is None:
+            # A statement too deep to generate: count from the end of the source
+            # for the statements after it (its own breaks are what is left).
+            footer = sum(self._breaks_in(line) or 0 for line in module.footer)
+            popped = not module.has_trailing_newline and bool(
+                module.header or module.body or module.footer
+            )
+            from_end: int | None = len(_LINE_BREAK.findall(self._source)) + popped - footer
+            for index in range(len(counts), -1, -1):
+                if before[index] is None:
+                    before[index] = from_end
+                if index > 0:
+                    count = counts[index - 1]
+                    from_end = None if from_end is None or count is None else from_end - count
+        return before
+
+    def _breaks_in(self, node: cst.CSTNode) -> int | None:
+        try:
+            return len(_LINE_BREAK.findall(self.module.code_for_node(node)))
+        except RecursionError:
+            return None
+
+    def statement_at_line(self, line: int) -> int | None:
+        """The index of the top-level statement whose code holds `line` (1-based)."""
+        count = len(self.module.body)
+        self.breaks_before(0)
+        bounds = self._breaks
+        assert bounds is not None
+        if None not in bounds:
+            index = bisect.bisect_left(bounds, line) - 1  # type: ignore[type-var]
+            return index if 0 <= index < count else None
+        for index in range(count):
+            first, last = bounds[index], bounds[index + 1]
+            if first is not None and last is not None and first < line <= last:
+                return index
+        return None
+
+    # -- ranges --------------------------------------------------------------------
+
+    def range_of(self, node: cst.CSTNode) -> CodeRange:
+        """Where `node` is; raises PositionUnavailable for a node in a statement
+        too deeply nested to generate (or not in the module at all)."""
+        index = self.statement_of(node)
+        ranges = self.ranges_in(index) if index is not None else None
+        found = ranges.get(node) if ranges is not None else None
+        shift = self.breaks_before(index) if index is not None else None
+        if found is None or shift is None:
+            raise PositionUnavailable(type(node).__name__)
+        start, end = found.start, found.end
+        return CodeRange((start.line + shift, start.column), (end.line + shift, end.column))
+
+    def ranges_in(self, index: int) -> Mapping[cst.CSTNode, CodeRange] | None:
+        """The positions of statement `index`'s nodes, counted from its first line
+        (line 1); None if it is too deeply nested to generate."""
+        if index not in self._ranges:
+            alone = self.module.with_changes(
+                body=[self.module.body[index]], header=(), footer=(), has_trailing_newline=True
+            )
+            try:
+                ranges = MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider)
+            except RecursionError:
+                ranges = None
+            self._ranges[index] = ranges
+        return self._ranges[index]
+
+    def lines_of(self, index: int) -> tuple[int, int] | None:
+        """The first and last line of statement `index`'s code (its leading comment
+        and blank lines included), or None if unknown."""
+        first, after = self.breaks_before(index), self.breaks_before(index + 1)
+        if first is None or after is None:
+            return None
+        return first + 1, max(first + 1, after)
+
+    def first_line_of_statement(self, node: cst.CSTNode) -> CodeRange | None:
+        """The first line of the top-level statement holding `node` (after its
+        comments), whole: where to report a node that cannot be placed exactly."""
+        index = self.statement_of(node)
+        lines = self.lines_of(index) if index is not None else None
+        if index is None or lines is None:
+            return None
+        statement = self.module.body[index]
+        line = lines[0] + len(getattr(statement, "leading_lines", ()))
+        texts = _LINE_BREAK.split(self._source)
+        if not 0 < line <= len(texts):
+            return None
+        return CodeRange((line, 0), (line, len(texts[line - 1])))
+
+    def statement_of(self, node: cst.CSTNode) -> int | None:
+        """The index of the top-level statement holding `node`."""
+        current: cst.CSTNode | None = node
+        while current is not None:
+            index = self._index.get(current)
+            if index is not None:
+                return index
+            current = self._parents.get(current)
+        if node not in self._located:
+            self._search(node)
+        return self._located.get(node)
+
+    def _search(self, wanted: cst.CSTNode) -> None:
+        """Walk the statements not searched yet until `wanted` is found, remembering
+        the statement of every node seen (without recursion: depth is no limit)."""
+        while self._searched < len(self.module.body) and wanted not in self._located:
+            index = self._searched
+            pending: list[cst.CSTNode] = [self.module.body[index]]
+            while pending:
+                node = pending.pop()
+                self._located[node] = index
+                pending.extend(child_nodes(node))
+            self._searched += 1
 
 
 def _call_positions_from_ast(

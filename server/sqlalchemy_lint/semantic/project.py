@@ -25,6 +25,7 @@ from pathlib import Path
 
 import libcst as cst
 
+from ..sources import parse_module_safely
 from .inference import Resolver
 from .kinds import Kind
 from .model import ModuleModel, build_model
@@ -140,7 +141,7 @@ class ProjectIndex:
                 return None
             self._in_progress.add(path)
             try:
-                kinds = self._summarise(path, build_model(cst.parse_module(source)))
+                kinds = self._summarise(path, build_model(parse_module_safely(source)))
             except (cst.ParserSyntaxError, RecursionError, ValueError) as exc:
                 log.debug("cannot summarise %s: %s", path, exc)
                 kinds = {}
