@@ -1395,3 +1395,47 @@ def test_apply_edits_rejects_overlaps_and_bad_positions() -> None:
         apply_edits("ab\r\n", [_edit((1, 3), (1, 3), "x")])
     with pytest.raises(ValueError, match="line"):
         apply_edits("ab\n", [_edit((5, 0), (5, 0), "x")])
+
+
+# -- fixes added to an analysis after the fact (the language server's second publish) --
+
+LATER_FIXES = code(
+    """
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine("sqlite://")
+
+    def one():
+        conn = engine.connect()
+        return conn.execute(text("select 1")).scalar()
+
+    def two():
+        conn = engine.connect()
+        return conn.execute(text("select 2")).scalar()
+    """
+)
+
+
+def test_add_fixes_gives_what_checking_with_fixes_gives() -> None:
+    from sqlalchemy_lint.checker import add_fixes, check_source
+
+    without = check_source(LATER_FIXES, with_fixes=False)
+    assert [d.fix for d in without.diagnostics] == [None, None]
+    later = add_fixes(without, LATER_FIXES)
+    assert later is not None
+    assert later.diagnostics == check_source(LATER_FIXES, with_fixes=True).diagnostics
+    assert all(d.fix is not None for d in later.diagnostics)
+
+
+def test_add_fixes_stops_when_cancelled() -> None:
+    from sqlalchemy_lint.checker import add_fixes, check_source
+
+    without = check_source(LATER_FIXES, with_fixes=False)
+    asked: list[int] = []
+
+    def cancelled() -> bool:
+        asked.append(1)
+        return len(asked) > 1  # the editor moved on after the first fix
+
+    assert add_fixes(without, LATER_FIXES, cancelled=cancelled) is None
+    assert len(asked) == 2

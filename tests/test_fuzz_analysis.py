@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 import os
 import re
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -38,9 +39,11 @@ from reliability.profiles import fuzz
 from sqlalchemy_lint.checker import CheckResult, check_source
 from sqlalchemy_lint.fixes import apply_edits
 from sqlalchemy_lint.fixes.edits import split_lines
-from sqlalchemy_lint.rules import all_rules
+from sqlalchemy_lint.rules import Rule, all_rules
+from sqlalchemy_lint.rules.legacy_engine_execute import LegacyEngineExecute
 from sqlalchemy_lint.semantic import ProjectIndex, Resolver
 from sqlalchemy_lint.semantic.model import build_model
+from sqlalchemy_lint.stack import run_with_big_stack
 
 try:
     import hypothesmith
@@ -87,7 +90,7 @@ def assert_well_formed(result: CheckResult, source: str) -> None:
 
 
 def in_fresh_thread(function: Callable[[], T], timeout: float = HANG_SECONDS) -> T:
-    """Run on a new thread's stack, as the server's analysis worker and the CLI's workers do.
+    """Run on a new thread with a big stack, as the server and the CLI check files.
 
     Recursion limits count frames per thread, so this makes the depth at which
     a deep module fails independent of pytest's own stack. A call still running
@@ -98,7 +101,7 @@ def in_fresh_thread(function: Callable[[], T], timeout: float = HANG_SECONDS) ->
 
     def run() -> None:
         try:
-            outcome.append(function())
+            outcome.append(run_with_big_stack(function))
         except BaseException as exc:  # re-raised on the test's thread
             errors.append(exc)
 
@@ -315,28 +318,36 @@ def test_thousands_of_open_brackets_do_not_kill_the_process() -> None:
 
 
 class WorkCounter:
-    """Counts nodes rendered by libcst's code generation and libcst parses:
-    a measure of work that, unlike time, does not depend on the machine."""
+    """Counts nodes rendered by libcst's code generation, nodes its visitors visit, and
+    libcst parses: a measure of work that, unlike time, does not depend on the machine."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.rendered = 0
+        self.visited = 0
         self.parses = 0
-        render, parse = cst.CSTNode._codegen, cst.parse_module
+        render, visit, parse = cst.CSTNode._codegen, cst.CSTNode.visit, cst.parse_module
 
         def counting_render(node: cst.CSTNode, *args: object, **kwargs: object) -> None:
             self.rendered += 1
             render(node, *args, **kwargs)  # type: ignore[arg-type]
+
+        def counting_visit(node: cst.CSTNode, visitor: cst.CSTVisitorT) -> cst.CSTNode:
+            self.visited += 1
+            return visit(node, visitor)  # type: ignore[return-value]
 
         def counting_parse(*args: object, **kwargs: object) -> cst.Module:
             self.parses += 1
             return parse(*args, **kwargs)  # type: ignore[arg-type]
 
         monkeypatch.setattr(cst.CSTNode, "_codegen", counting_render)
+        monkeypatch.setattr(cst.CSTNode, "visit", counting_visit)
         monkeypatch.setattr(cst, "parse_module", counting_parse)
 
-    def check(self, source: str) -> tuple[CheckResult, int, int]:
-        self.rendered = self.parses = 0
-        result = check_source(source, project=ProjectIndex())
+    def check(
+        self, source: str, rules: Sequence[type[Rule]] | None = None
+    ) -> tuple[CheckResult, int, int]:
+        self.rendered = self.visited = self.parses = 0
+        result = check_source(source, project=ProjectIndex(), rules=rules)
         return result, self.rendered, self.parses
 
 
@@ -359,6 +370,33 @@ def test_fixing_costs_grow_linearly_with_the_findings(monkeypatch: pytest.Monkey
         assert all(d.fix is not None for d in result.diagnostics)
         assert parses <= 2  # the analysis, and the fixes' shared tree
     assert results[80][1] <= 2.1 * results[40][1], {c: r[1] for c, r in results.items()}
+
+
+def legacy_executes(count: int) -> str:
+    header = "from sqlalchemy import create_engine\nengine = create_engine('sqlite://')\n"
+    uses = (f"def f{i}():\n    return engine.execute('SELECT {i}').all()\n" for i in range(count))
+    return header + "".join(uses)
+
+
+def test_legacy_execute_fixes_cost_linear_in_the_findings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SQA201's fix renders only the statement it wraps in `with`. It once rendered the
+    whole module for each finding (40/80 findings: 68,000/261,000 nodes rendered, now
+    2,760/5,520), and looked for a `text` binding in the whole module each time (500
+    findings took 64 s, now under a second)."""
+    counter = WorkCounter(monkeypatch)
+    rendered, visited = {}, {}
+    for count in (40, 80):
+        result, rendered[count], parses = counter.check(
+            legacy_executes(count), [LegacyEngineExecute]
+        )
+        visited[count] = counter.visited
+        assert [d.code for d in result.diagnostics] == ["SQA201"] * count
+        assert all(d.fix is not None for d in result.diagnostics)
+        assert parses <= 2  # the analysis, and the fixes' shared tree
+    assert rendered[80] <= 2.1 * rendered[40], rendered
+    assert visited[80] <= 2.1 * visited[40], visited
 
 
 def test_many_findings_with_fixes_finish_in_a_child() -> None:
@@ -455,15 +493,70 @@ def test_the_cli_survives_a_file_that_crashes_the_parser(tmp_path: Path, jobs: s
     assert done.stdout.count("SQA101") == 8
 
 
+# Chains at lengths where libcst's native parser overflowed an 8 MiB stack (SIGSEGV)
+# before checks ran on a thread with a big stack. CPython refuses all but the boolean
+# ones from a few thousand links on ("too complex"), and those are refused first.
+CRASHED_AT_8_MIB = {
+    "unary_minus_10000": "    return " + "-" * 10_000 + "x\n",
+    "not_10000": "    return " + "not " * 10_000 + "x\n",
+    "attribute_10000": "    return x" + ".a" * 10_000 + "\n",
+    "power_10000": "    return " + "x ** " * 10_000 + "x\n",
+    "lambda_5000": "    return " + "lambda: " * 5_000 + "x\n",
+    "elif_10000": "    if x:\n        pass\n" + "    elif x:\n        pass\n" * 10_000,
+    "and_10000": "    return " + " and ".join(["x"] * 10_000) + "\n",
+    "or_10000": "    return " + " or ".join(["x"] * 10_000) + "\n",
+}
+
+
 @pytest.mark.skipif(resource is None, reason="needs POSIX resource limits")
+def test_chains_that_crashed_the_parser_are_checked_or_refused(tmp_path: Path) -> None:
+    """With one job (no worker process to lose), on an 8 MiB main-thread stack."""
+    for name, chain in CRASHED_AT_8_MIB.items():
+        (tmp_path / f"{name}.py").write_text(LEAK + "def deep(x):\n" + chain)
+    done = _cli("--jobs", "1", ".", cwd=tmp_path, stack_bytes=8 << 20)
+    assert done.returncode in (1, 2), (done.returncode, done.stderr[-2000:])  # not a signal
+    assert "Traceback" not in done.stderr
+    for name in CRASHED_AT_8_MIB:
+        refused = f"{name}.py: error: syntax error near line 1: too deeply nested to parse"
+        checked = f"{name}.py:4:12: SQA101"
+        assert (refused in done.stderr) != (checked in done.stdout), (name, done.stderr)
+    for name in ("and_10000", "or_10000"):  # CPython accepts them: checked as usual
+        assert f"{name}.py:4:12: SQA101" in done.stdout
+
+
+# Runs the CLI with worker processes whose check of `crash*.py` dies of SIGSEGV, as a
+# native crash would. (Workers are forked, so they inherit the patched checker.)
+_WITH_A_CRASHING_WORKER = """
+import os, runpy, signal, sys
+from sqlalchemy_lint import runner
+check = runner.FileChecker.check
+def crashing(self, path, explicit):
+    if path.name.startswith("crash"):
+        os.kill(os.getpid(), signal.SIGSEGV)
+    return check(self, path, explicit)
+runner.FileChecker.check = crashing
+sys.argv[0] = "sqlalchemy-lint"
+runpy.run_module("sqlalchemy_lint", run_name="__main__")
+"""
+
+
+@pytest.mark.skipif(
+    multiprocessing.get_start_method() != "fork", reason="the workers must inherit the patch"
+)
 def test_a_worker_that_crashes_is_reported_and_the_run_goes_on(tmp_path: Path) -> None:
-    """Defence in depth, for crashes the nesting check does not foresee: a 100,000-long
-    unary chain (CPython gives up on it too) overflows libcst's native parser with an
-    8 MiB stack. The file is an internal error; the other files are still checked."""
-    (tmp_path / "crash.py").write_text("import sqlalchemy\nx = " + "-" * 100_000 + "y\n")
+    """Defence in depth, for crashes the nesting bounds and the big stack do not
+    foresee: the file is an internal error; the other files are still checked."""
+    (tmp_path / "crash.py").write_text(LEAK)
     for i in range(8):
         (tmp_path / f"leak{i}.py").write_text(LEAK)
-    done = _cli("--jobs", "2", ".", cwd=tmp_path, stack_bytes=8 << 20)
+    command = [sys.executable, "-c", _WITH_A_CRASHING_WORKER, "check", "--format", "concise"]
+    done = subprocess.run(
+        [*command, "--jobs", "2", "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=HANG_SECONDS,
+    )
     assert done.returncode == 2, done.stderr[-2000:]
     assert "crash.py: error: internal error:" in done.stderr
     assert done.stdout.count("SQA101") == 8

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from libcst.metadata import MetadataWrapper, PositionProvider
 from sqlalchemy import create_engine
 from sqlalchemy.exc import InvalidRequestError, LegacyAPIWarning
 from sqlalchemy.orm import Session
@@ -23,6 +22,7 @@ from sqlalchemy_lint.fixing import fix_source
 from sqlalchemy_lint.lsp.hover import HoverBuilder
 from sqlalchemy_lint.rules.legacy_query_api import LegacyQueryApi
 from sqlalchemy_lint.semantic import ProjectIndex
+from sqlalchemy_lint.semantic.positions import StatementPositions
 
 RULES = [LegacyQueryApi]
 
@@ -482,9 +482,7 @@ def test_hover_on_the_query_shows_the_rule_and_the_select_form() -> None:
     )
     result = check_source(source, Path("legacy.py"), rules=RULES)
     assert result.analysis is not None
-    positions = MetadataWrapper(result.analysis.module, unsafe_skip_copy=True).resolve(
-        PositionProvider
-    )
+    positions = StatementPositions(result.analysis.module, source)
     hover = HoverBuilder(result.analysis, positions, result.diagnostics).hover(Position(5, 20))
     assert hover is not None
     assert "**SQA203 legacy-query-api**" in hover

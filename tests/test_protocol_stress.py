@@ -549,6 +549,57 @@ async def test_deep_brackets_do_not_kill_the_server(client: LanguageClient, tmp_
     await assert_alive_and_checking(client, published, tmp_path / "alive.py")
 
 
+async def test_deep_chains_do_not_kill_the_server(client: LanguageClient, tmp_path: Path) -> None:
+    """A 10,000-long unary chain and a 10,000-term `and` overflowed libcst's native parser
+    on the analysis thread's 8 MiB stack (SIGSEGV, the server gone). Now CPython refuses
+    the first (the document keeps its last diagnostics: none) and libcst parses the
+    second on a thread with a big stack."""
+    published = Published(client)
+    deep = LEAK + "\n\ndef deep(x):\n    return "
+    Buffer.open(client, tmp_path / "minus.py", deep + "-" * 10_000 + "x\n")
+    conjunction = Buffer.open(
+        client, tmp_path / "conjunction.py", deep + " and ".join(["x"] * 10_000) + "\n"
+    )
+    diagnostics = await published.wait(conjunction.uri, 1, timeout=120)
+    assert [(d.code, d.range.start.line) for d in diagnostics] == [("SQA101", 7)]
+    await asyncio.sleep(1)
+    await assert_alive_and_checking(client, published, tmp_path / "alive.py")
+
+
+# A 400-term sum: codegen recurses a few Python frames per term, past the recursion
+# limit, so libcst's whole-module positions fail on this module (CPython accepts it).
+DEEP_SUM = "QUERY = " + " + ".join(["'select 1'"] * 400) + "\n"
+
+
+async def test_hover_beside_a_deeply_nested_expression(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    """Positions are computed per top-level statement: a statement too deep to generate
+    takes hovers away from itself only, and the lines after it are still counted right."""
+    published = Published(client)
+    text = HEADER + DEEP_SUM + LEAK[len(HEADER) :]
+    buffer = Buffer.open(client, tmp_path / "deep_sum.py", text)
+    diagnostics = await published.wait(buffer.uri, 1, timeout=60, settle=0.5)
+    assert [(d.code, d.range.start.line) for d in diagnostics] == [("SQA101", 8)]
+    on_definition, on_use, on_deep = await gather_answers(
+        [
+            buffer.hover(types.Position(line=3, character=2)),  # engine = create_engine(...)
+            buffer.hover(types.Position(line=8, character=12)),  # engine in engine.connect()
+            buffer.hover(types.Position(line=4, character=2)),  # QUERY, in the deep statement
+        ],
+        timeout=60,
+    )
+    for answer in (on_definition, on_use):
+        assert isinstance(answer, types.Hover), answer
+        assert isinstance(answer.contents, types.MarkupContent)
+        assert "**Engine**" in answer.contents.value
+        assert "Engine created at line 4" in answer.contents.value
+    assert isinstance(on_use, types.Hover) and isinstance(on_use.contents, types.MarkupContent)
+    assert "SQA101 connection-not-closed" in on_use.contents.value
+    assert on_deep is None
+    assert server_alive(client)
+
+
 @pytest.mark.parametrize(
     "line_break",
     [
@@ -582,17 +633,19 @@ async def test_incremental_edits_keep_the_text_in_sync(
     assert [d.code for d in diagnostics] == ["SQA101"]
 
 
-@pytest.mark.parametrize("work", ["hover-on-20000-lines", "fix-all-of-300-findings"])
+@pytest.mark.parametrize("work", ["hover-on-an-edited-20000-line-file", "fix-all-of-300-findings"])
 async def test_a_small_hover_is_not_held_up_by_work_on_a_large_document(
     client: LanguageClient, tmp_path: Path, work: str
 ) -> None:
     """Heavy work runs off the event loop: a small hover sent just after a heavy request
     is answered first. (Work on the loop would answer them in order.) Order, not time, is
-    asserted, so a busy machine cannot make this fail."""
+    asserted, so a busy machine cannot make this fail. A hover on a version not analysed
+    yet analyses it first; a hover alone costs too little to be heavy work (positions are
+    computed per top-level statement)."""
     published = Published(client)
     small = Buffer.open(client, tmp_path / "small.py", LEAK)
     await published.wait(small.uri, 1, settle=0.5)
-    if work == "hover-on-20000-lines":
+    if work == "hover-on-an-edited-20000-line-file":
         large = Buffer.open(client, tmp_path / "large.py", _big_module())
     else:
         large = Buffer.open(
@@ -605,8 +658,12 @@ async def test_a_small_hover_is_not_held_up_by_work_on_a_large_document(
             ),
         )
     await published.wait(large.uri, 1, timeout=120, settle=1.0)  # and its fixes, if any
+    # A first hover loads what every hover needs (concept texts, rule pages); what is
+    # measured here is whether a small request waits behind a big one.
+    await gather_answers([small.hover(types.Position(line=7, character=12))], timeout=60)
     answered: list[str] = []
-    if work == "hover-on-20000-lines":
+    if work == "hover-on-an-edited-20000-line-file":
+        large.insert(len(large.text), "# edited\n")
         heavy = large.hover(types.Position(line=BIG_LINES - 1, character=2))
     else:
         heavy = large.code_actions(_start(), only=["source.fixAll"])

@@ -14,8 +14,8 @@ from __future__ import annotations
 import ast
 import logging
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import libcst as cst
@@ -69,6 +69,8 @@ class CheckResult:
     problem: str | None = None  # why the module could not be checked
     suppressed: list[Diagnostic] = field(default_factory=list)
     analysis: Analysis | None = None  # kept for hovers in the language server
+    # Checked without fixes: what `add_fixes` needs to compute them later.
+    fixable: list[tuple[Diagnostic, Rule, Finding]] = field(default_factory=list, repr=False)
 
 
 def parse(source: str) -> cst.Module:
@@ -181,16 +183,7 @@ def check_module(
         if (rule.code, span) in seen:
             continue
         seen.add((rule.code, span))
-        fix = None
-        if with_fixes:
-            try:
-                fix = rule.fix(source, span, finding)
-            except (RecursionError, PositionUnavailable):
-                # Rewriting a statement nested deeper than libcst's code generation
-                # goes: no fix for this finding, the others keep theirs.
-                log.info("no fix for %s on %s: too deeply nested", rule.code, path or "<source>")
-            except Exception:
-                log.exception("fix for %s failed on %s", rule.code, path or "<source>")
+        fix = _fix_for(rule, finding, source, span, path) if with_fixes else None
         diagnostic = Diagnostic(
             code=rule.code,
             name=rule.name,
@@ -205,11 +198,49 @@ def check_module(
             result.suppressed.append(diagnostic)
         else:
             result.diagnostics.append(diagnostic)
+            if not with_fixes:
+                result.fixable.append((diagnostic, rule, finding))
     if report_unused_noqa:
         used = {(d.span.start.line, d.code) for d in result.suppressed}
         result.diagnostics.extend(_unused_noqa(source, suppressions, used))
     result.diagnostics.sort(key=lambda d: (d.span.start, d.code))
     return result
+
+
+def _fix_for(
+    rule: Rule, finding: Finding, source: str, span: Span, path: Path | None
+) -> Fix | None:
+    try:
+        return rule.fix(source, span, finding)
+    except (RecursionError, PositionUnavailable):
+        # Rewriting a statement nested deeper than libcst's code generation goes:
+        # no fix for this finding, the others keep theirs.
+        log.info("no fix for %s on %s: too deeply nested", rule.code, path or "<source>")
+    except Exception:
+        log.exception("fix for %s failed on %s", rule.code, path or "<source>")
+    return None
+
+
+def add_fixes(
+    result: CheckResult,
+    source: str,
+    path: Path | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> CheckResult | None:
+    """`result` (checked without fixes, from `source`) with each diagnostic's fix, reusing
+    its analysis instead of checking again. None when `cancelled()` turns true between
+    two fixes: the language server stops work for a version the editor has left."""
+    fixes: dict[int, Fix] = {}
+    for diagnostic, rule, finding in result.fixable:
+        if cancelled is not None and cancelled():
+            return None
+        fix = _fix_for(rule, finding, source, diagnostic.span, path)
+        if fix is not None:
+            fixes[id(diagnostic)] = fix
+    diagnostics = [
+        replace(d, fix=fixes[id(d)]) if id(d) in fixes else d for d in result.diagnostics
+    ]
+    return CheckResult(diagnostics, result.problem, result.suppressed, result.analysis)
 
 
 UNUSED_NOQA_CODE = "SQA100"

@@ -19,6 +19,7 @@ from .checker import UnknownRuleError, select_rules
 from .diagnostics import Diagnostic
 from .discovery import discover
 from .docs import rule_page
+from .gctune import tune_for_analysis
 from .output import (
     FileReport,
     display_path,
@@ -232,6 +233,9 @@ def run_rule(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if argv is None and args.command in ("check", "server"):
+        # A process of its own (not a test calling main): collect garbage less often.
+        tune_for_analysis()
     try:
         if args.command == "check":
             return run_check(args, sys.stdout, sys.stderr)

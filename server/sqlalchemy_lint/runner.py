@@ -1,9 +1,10 @@
 """Check (and optionally fix) a list of files, in parallel worker processes.
 
 Each worker keeps its own project index (cross-module summaries); outcomes are
-plain picklable values returned in the order the files were given. A file that
-crashes its worker process (libcst's native parser can overflow its stack) is
-reported as an internal error, and the other files are still checked.
+plain picklable values returned in the order the files were given. Checks run
+on threads with a big stack (see `stack`), in worker processes or, for one job,
+in this one. A file that still crashes its worker process is reported as an
+internal error, and the other files are still checked.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from .checker import CheckResult, check_source, cpython_syntax_error
 from .config import config_for
 from .diagnostics import Diagnostic
 from .fixing import fix_source
+from .gctune import tune_for_analysis
 from .output import display_path
 from .semantic import ProjectIndex
 from .semantic.prefilter import might_involve_sqlalchemy
 from .sources import UnreadableSource, read_source
+from .stack import run_with_big_stack
 
 # Below this many files, starting worker processes costs more than it saves.
 _MIN_FILES_PER_WORKER = 4
@@ -159,16 +162,18 @@ _worker: FileChecker | None = None
 def _start_worker(request: CheckRequest) -> None:
     global _worker
     _worker = FileChecker(request)
+    tune_for_analysis()
 
 
 def _check_in_worker(item: tuple[Path, bool]) -> FileOutcome:
     assert _worker is not None
-    return _worker.check(*item)
+    return run_with_big_stack(_worker.check, *item)
 
 
 def _check_chunk_in_worker(items: list[tuple[Path, bool]]) -> list[FileOutcome]:
     assert _worker is not None
-    return [_worker.check(*item) for item in items]
+    checker = _worker
+    return run_with_big_stack(lambda: [checker.check(*item) for item in items])
 
 
 def check_files(
@@ -179,7 +184,7 @@ def check_files(
     if workers <= 1:
         checker = FileChecker(request)
         for item in items:
-            yield checker.check(*item)
+            yield run_with_big_stack(checker.check, *item)
         return
     yield from _check_in_pool(items, request, workers)
 

@@ -3,21 +3,26 @@ object came from, and, on a flagged expression or a `# noqa:` code, the rule.
 
 Concept texts come from the knowledge base (`sqlalchemy_lint.knowledge`); rule
 texts from the rules' own documentation pages, so there is one source for each.
+
+Positions come from `StatementPositions`: only the top-level statement under the
+cursor (and the one where the object was created) gets its positions computed,
+so a hover costs no codegen of the whole module, and a deeply nested statement
+elsewhere does not take hovers away from the rest of the module.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import libcst as cst
-from libcst.metadata import CodeRange
 
 from ..diagnostics import Diagnostic, Position
 from ..knowledge import concept, render_hover
 from ..noqa import NOQA_PATTERN
 from ..rules import Rule, rule_by_code
 from ..semantic import Analysis, Kind, Scope
+from ..semantic.positions import PositionUnavailable, StatementPositions
 
 # Library names whose hover is a concept of their own.
 _NAMED_CONCEPTS = {
@@ -105,7 +110,7 @@ class HoverBuilder:
     def __init__(
         self,
         analysis: Analysis,
-        positions: Mapping[cst.CSTNode, CodeRange],
+        positions: StatementPositions,
         diagnostics: Sequence[Diagnostic],
     ) -> None:
         self.analysis = analysis
@@ -127,15 +132,31 @@ class HoverBuilder:
         return "\n\n---\n\n".join(parts) if parts else None
 
     def _node_at(self, position: Position) -> cst.Name | None:
-        """The name under the cursor (references, definitions and attribute names alike)."""
-        for node, code_range in self.positions.items():
+        """The name under the cursor (references, definitions and attribute names alike),
+        looked for in the top-level statement holding the cursor's line only."""
+        index = self.positions.statement_at_line(position.line)
+        if index is None:
+            return None
+        ranges = self.positions.ranges_in(index)  # lines counted from the statement's
+        shift = self.positions.breaks_before(index)
+        if ranges is None or shift is None:  # too deeply nested to generate
+            return None
+        cursor = Position(position.line - shift, position.column)
+        for node, code_range in ranges.items():
             if not isinstance(node, cst.Name):
                 continue
             start = Position(code_range.start.line, code_range.start.column)
             end = Position(code_range.end.line, code_range.end.column)
-            if start <= position <= end:
+            if start <= cursor <= end:
                 return node
         return None
+
+    def _line_of(self, node: cst.CSTNode) -> int | None:
+        """The line `node` starts on (positions computed for its statement only)."""
+        try:
+            return self.positions.range_of(node).start.line
+        except PositionUnavailable:
+            return None
 
     def _scope_of(self, node: cst.CSTNode) -> Scope:
         for ancestor in self.analysis.model.ancestors(node):
@@ -181,17 +202,17 @@ class HoverBuilder:
             for assignment in current.assignments.get(name, ()):
                 if assignment.value is None:
                     continue
-                code_range = self.positions.get(assignment.node)
-                if code_range is None:
+                line = self._line_of(assignment.node)
+                if line is None:
                     continue
                 noun = _ORIGIN_NOUNS.get(kind, kind.value)
-                return f"{noun} created at line {code_range.start.line}"
+                return f"{noun} created at line {line}"
             if name in current.params:
-                code_range = self.positions.get(current.params[name])
-                if code_range is not None:
+                line = self._line_of(current.params[name])
+                if line is not None:
                     return (
                         f"{_ORIGIN_NOUNS.get(kind, kind.value)} received as a parameter "
-                        f"at line {code_range.start.line}"
+                        f"at line {line}"
                     )
             current = current.parent
         qualified = resolver.model.imports.get(name)

@@ -17,25 +17,23 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
 from .. import __version__
-from ..checker import CheckResult, check_source
+from ..checker import CheckResult, add_fixes, check_source
 from ..config import Config, config_for
 from ..diagnostics import Applicability, Position
 from ..fixing import FixOutcome, fix_source
 from ..semantic import ProjectIndex
+from ..semantic.positions import StatementPositions
+from ..stack import BigStackExecutor
 from .conversions import SOURCE, edits_from_data, to_lsp_diagnostic
 from .hover import HoverBuilder, noqa_rule_at, rule_explanation
 from .protocol import SqlalchemyLintProtocol
@@ -51,23 +49,26 @@ class AnalysedDocument:
     source: str
     result: CheckResult
     with_fixes: bool = False
-    _positions: Mapping[cst.CSTNode, CodeRange] | None = field(default=None, repr=False)
-    _positions_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _positions: StatementPositions | None = field(default=None, repr=False)
+    _hover_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
-        """Every node's range, computed once per version on the first hover (in a worker)."""
-        with self._positions_lock:
+    def hover(self, position: Position) -> str | None:
+        """The hover text at `position` (runs in a worker). Positions are computed
+        only for the top-level statements a hover looks into, once per version."""
+        analysis = self.result.analysis
+        if analysis is None:
+            return None
+        with self._hover_lock:  # StatementPositions fills its caches as it is asked
             if self._positions is None:
-                analysis = self.result.analysis
-                if analysis is None:
-                    return {}
-                try:
-                    wrapper = MetadataWrapper(analysis.module, unsafe_skip_copy=True)
-                    self._positions = wrapper.resolve(PositionProvider)
-                except RecursionError:  # libcst's codegen recurses per nesting level
-                    log.warning("positions not available: the module is too deeply nested")
-                    self._positions = {}
-            return self._positions
+                self._positions = StatementPositions(
+                    analysis.module, self.source, analysis.model.parents
+                )
+            builder = HoverBuilder(analysis, self._positions, self.result.diagnostics)
+            try:
+                return builder.hover(position)
+            except RecursionError:  # resolving a name inside a very deep expression
+                log.info("no hover at %s: too deeply nested", position)
+                return None
 
 
 @dataclass
@@ -86,8 +87,9 @@ class SqlalchemyLintServer(LanguageServer):
         self.pending: dict[str, asyncio.Task[None]] = {}
         # One worker: analyses never pile up. Hovers and code actions get their own
         # threads, so a small request is never queued behind a big document's work.
-        self.analysis_pool = ThreadPoolExecutor(1, thread_name_prefix="analysis")
-        self.request_pool = ThreadPoolExecutor(4, thread_name_prefix="request")
+        # Each job runs on a thread with a stack deep enough for libcst's parser.
+        self.analysis_pool = BigStackExecutor(1, thread_name_prefix="analysis")
+        self.request_pool = BigStackExecutor(4, thread_name_prefix="request")
         self.project = ProjectIndex(
             read_source=self._read_source,
             stamp=self._stamp,
@@ -256,19 +258,32 @@ class SqlalchemyLintServer(LanguageServer):
             self._recheck_importers_if_exports_changed(uri, analysed.exports)
         if result.diagnostics:
             # Fixes cost more than the analysis: publish first, then add them.
-            await self._add_fixes(uri, version, source, path)
+            await self._add_fixes(uri, version, source, path, result)
+
+    def _is_current(self, uri: str, version: int | None) -> bool:
+        document = self.workspace.text_documents.get(uri)
+        return document is not None and document.version == version
 
     async def _add_fixes(
-        self, uri: str, version: int | None, source: str, path: Path | None
+        self, uri: str, version: int | None, source: str, path: Path | None, result: CheckResult
     ) -> None:
+        """Compute the fixes of an analysis already published, on the same worker; it
+        stops between two fixes once the editor has moved on to another version."""
         loop = asyncio.get_running_loop()
         try:
-            fixed = await loop.run_in_executor(self.analysis_pool, self.analyse, source, path, True)
+            fixed = await loop.run_in_executor(
+                self.analysis_pool,
+                add_fixes,
+                result,
+                source,
+                path,
+                lambda: not self._is_current(uri, version),
+            )
         except Exception:
             log.exception("computing fixes for %s failed", uri)
             return
         current = self.workspace.text_documents.get(uri)
-        if current is None or current.version != version or fixed.problem is not None:
+        if fixed is None or current is None or current.version != version:
             return
         self.analysed[uri] = AnalysedDocument(version, source, fixed, with_fixes=True)
         self._publish(uri, version, [to_lsp_diagnostic(current, d) for d in fixed.diagnostics])
@@ -284,8 +299,14 @@ class SqlalchemyLintServer(LanguageServer):
         source = document.source
         path = Path(document.path) if document.path else None
         loop = asyncio.get_running_loop()
-        result = await loop.run_in_executor(self.request_pool, self.analyse, source, path, True)
-        if result.problem is not None:
+        result: CheckResult | None
+        if cached is not None and cached.version == document.version:
+            result = await loop.run_in_executor(
+                self.request_pool, add_fixes, cached.result, source, path
+            )
+        else:
+            result = await loop.run_in_executor(self.request_pool, self.analyse, source, path, True)
+        if result is None or result.problem is not None:
             return None
         analysed = AnalysedDocument(document.version, source, result, with_fixes=True)
         if self.workspace.get_text_document(uri).version == document.version:
@@ -417,17 +438,8 @@ async def hover(ls: SqlalchemyLintServer, params: types.HoverParams) -> types.Ho
         return None
     position = Position(server_position.line + 1, server_position.character)
     loop = asyncio.get_running_loop()
-    text = await loop.run_in_executor(ls.request_pool, _hover_text, analysed, position)
+    text = await loop.run_in_executor(ls.request_pool, analysed.hover, position)
     return _markdown(text) if text else None
-
-
-def _hover_text(analysed: AnalysedDocument, position: Position) -> str | None:
-    """Runs in a worker: the first hover on a version computes every node's position."""
-    analysis = analysed.result.analysis
-    if analysis is None:
-        return None
-    builder = HoverBuilder(analysis, analysed.positions(), analysed.result.diagnostics)
-    return builder.hover(position)
 
 
 def _markdown(text: str) -> types.Hover:

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import libcst as cst
 
 from ..diagnostics import Applicability, Fix, Span, TextEdit
-from ..fixes.edits import replace_lines_edit, split_lines
-from ..fixes.syntax import SourceTree, compiles, fresh_name, replace_statements, variable_names
+from ..fixes.edits import split_lines
+from ..fixes.syntax import SourceTree, compiles, fresh_name, variable_names
 from ..semantic import Analysis, Kind
 from ._messages import code_of
 from ._sql_fix import text_callee
@@ -252,7 +253,7 @@ result = engine.execute("SELECT 1")
         import_edits: tuple[TextEdit, ...] = ()
         first = call.args[0]
         if values is not None:
-            callee = text_callee(tree, len(split_lines(source)))
+            callee = _text_callee(source)
             if callee is None:
                 return None
             name, import_edits = callee
@@ -260,7 +261,7 @@ result = engine.execute("SELECT 1")
                 value=cst.Call(func=cst.parse_expression(name), args=[cst.Arg(first.value)])
             )
         function = tree.scope_of(statement)
-        taken = {n.value for n in variable_names(function)} if function is not None else set()
+        taken = set(_names_in(function)) if function is not None else set()
         conn = fresh_name("conn", taken)
         new_call = call.with_changes(
             func=cst.Attribute(value=cst.Name(conn), attr=call.func.attr),
@@ -274,13 +275,14 @@ result = engine.execute("SELECT 1")
             body=cst.IndentedBlock(body=[inner.with_changes(leading_lines=[])]),
             leading_lines=statement.leading_lines,
         )
+        # Only the top-level statement holding the call is rebuilt and rendered: a
+        # fix costs in proportion to what it rewrites, not to the module.
         container, index = located
-        body = [*container.body[:index], block, *container.body[index + 1 :]]
-        fixed = replace_statements(tree.module, container, body, tree.parents).code
-        if not compiles(fixed):
+        rewrite = tree.replace_in_block(container, index, index + 1, [block])
+        if rewrite is None or not compiles(rewrite.new):
             return None
         lines = tree.range_of(statement)
-        edit = replace_lines_edit(source, fixed, covering=(lines.start.line, lines.end.line))
+        edit = rewrite.edit_covering(lines.start.line, lines.end.line)
         if edit is None:
             return None
         return Fix(
@@ -288,6 +290,21 @@ result = engine.execute("SELECT 1")
             applicability,
             (*import_edits, edit),
         )
+
+
+# Every fix of a module asks these of the same source and scopes, and each answer
+# walks the whole module or scope: ask once, not once per finding.
+@functools.lru_cache(maxsize=4)
+def _text_callee(source: str) -> tuple[str, tuple[TextEdit, ...]] | None:
+    """How the module calls `sqlalchemy.text`, and the import edits that allow it."""
+    tree = SourceTree.parse(source)
+    return text_callee(tree, len(split_lines(source))) if tree is not None else None
+
+
+@functools.lru_cache(maxsize=8)
+def _names_in(scope: cst.CSTNode) -> frozenset[str]:
+    """The variable names used anywhere in `scope` (a function, or the whole module)."""
+    return frozenset(n.value for n in variable_names(scope))
 
 
 def _consumed(small: cst.BaseSmallStatement, call: cst.Call) -> bool | None:
