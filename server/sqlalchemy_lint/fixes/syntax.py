@@ -303,7 +303,17 @@ def variable_names(node: cst.CSTNode) -> list[cst.Name]:
     return visitor.names
 
 
-def fresh_name(base: str, taken: set[str]) -> str:
+@functools.lru_cache(maxsize=8)
+def names_used(node: cst.CSTNode) -> frozenset[str]:
+    """The variable names used anywhere in `node` (a function or a whole module).
+
+    Cached by node: every fix of a module asks this of the same scopes, and each
+    answer walks the whole scope, so asking once keeps fixing linear in the findings.
+    """
+    return frozenset(name.value for name in variable_names(node))
+
+
+def fresh_name(base: str, taken: set[str] | frozenset[str]) -> str:
     """`base`, or `base_1`, `base_2`, ... whichever is not in `taken`."""
     candidate, suffix = base, 0
     while candidate in taken:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..diagnostics import Position, Span, TextEdit
-from ..fixes.syntax import SourceTree, variable_names
+from ..fixes.syntax import SourceTree, names_used
 from ._sql_text import TEXT_CONSTRUCTORS
 
 
@@ -99,7 +99,7 @@ def sqlalchemy_callee(
 
 def _binds(module: cst.Module, name: str) -> bool:
     """Whether a variable called `name` exists anywhere (a new import would clash with it)."""
-    return any(found.value == name for found in variable_names(module))
+    return name in names_used(module)
 
 
 def wrap_in_text(

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -8,7 +7,7 @@ import libcst as cst
 
 from ..diagnostics import Applicability, Fix, Span, TextEdit
 from ..fixes.edits import split_lines
-from ..fixes.syntax import SourceTree, compiles, fresh_name, variable_names
+from ..fixes.syntax import SourceTree, compiles, fresh_name, names_used
 from ..semantic import Analysis, Kind
 from ._messages import code_of
 from ._sql_fix import text_callee
@@ -253,7 +252,7 @@ result = engine.execute("SELECT 1")
         import_edits: tuple[TextEdit, ...] = ()
         first = call.args[0]
         if values is not None:
-            callee = _text_callee(source)
+            callee = text_callee(tree, len(split_lines(source)))
             if callee is None:
                 return None
             name, import_edits = callee
@@ -261,7 +260,7 @@ result = engine.execute("SELECT 1")
                 value=cst.Call(func=cst.parse_expression(name), args=[cst.Arg(first.value)])
             )
         function = tree.scope_of(statement)
-        taken = set(_names_in(function)) if function is not None else set()
+        taken = names_used(function) if function is not None else frozenset()
         conn = fresh_name("conn", taken)
         new_call = call.with_changes(
             func=cst.Attribute(value=cst.Name(conn), attr=call.func.attr),
@@ -290,21 +289,6 @@ result = engine.execute("SELECT 1")
             applicability,
             (*import_edits, edit),
         )
-
-
-# Every fix of a module asks these of the same source and scopes, and each answer
-# walks the whole module or scope: ask once, not once per finding.
-@functools.lru_cache(maxsize=4)
-def _text_callee(source: str) -> tuple[str, tuple[TextEdit, ...]] | None:
-    """How the module calls `sqlalchemy.text`, and the import edits that allow it."""
-    tree = SourceTree.parse(source)
-    return text_callee(tree, len(split_lines(source))) if tree is not None else None
-
-
-@functools.lru_cache(maxsize=8)
-def _names_in(scope: cst.CSTNode) -> frozenset[str]:
-    """The variable names used anywhere in `scope` (a function, or the whole module)."""
-    return frozenset(n.value for n in variable_names(scope))
 
 
 def _consumed(small: cst.BaseSmallStatement, call: cst.Call) -> bool | None:
