@@ -26,7 +26,7 @@ from .noqa import Suppression, find_suppressions, unused_codes
 from .rules import Finding, Rule, all_rules
 from .semantic import Analysis, AnalysisOptions, ProjectIndex
 from .semantic.positions import PositionUnavailable, resolve_positions
-from .sources import parse_module_safely
+from .sources import parse_with_cpython_tree
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +75,13 @@ class CheckResult:
 
 def parse(source: str) -> cst.Module:
     """Parse, turning a failure into one clear line with the right position."""
+    return _parse(source)[0]
+
+
+def _parse(source: str) -> tuple[cst.Module, ast.Module | None]:
+    """`parse`, with CPython's tree of the source when the parse built one."""
     try:
-        return parse_module_safely(source)
+        return parse_with_cpython_tree(source)
     except cst.ParserSyntaxError as exc:
         libcst_error = exc
     # libcst's native parser reports positions loosely; on this (rare) path ask
@@ -116,7 +121,7 @@ def check_source(
     report_unused_noqa: bool = False,
 ) -> CheckResult:
     try:
-        module = parse(source)
+        module, cpython_tree = _parse(source)
     except SyntaxError as exc:
         return CheckResult(problem=str(exc))
     except RecursionError:
@@ -132,6 +137,7 @@ def check_source(
         stamp=stamp,
         options=options,
         report_unused_noqa=report_unused_noqa,
+        cpython_tree=cpython_tree,
     )
 
 
@@ -147,7 +153,10 @@ def check_module(
     stamp: object = None,
     options: AnalysisOptions | None = None,
     report_unused_noqa: bool = False,
+    cpython_tree: ast.Module | None = None,
 ) -> CheckResult:
+    """Check a parsed module. `cpython_tree`: `ast.parse(source)`, when the caller
+    has it already (it locates findings; without it, it is built if needed)."""
     try:
         analysis = Analysis(module, path, project, options)
     except RecursionError:
@@ -169,7 +178,9 @@ def check_module(
         if report_unused_noqa:
             result.diagnostics = _unused_noqa(source, suppressions, set())
         return result
-    positions = resolve_positions(analysis.model, source, [finding.node for _, finding in reported])
+    positions = resolve_positions(
+        analysis.model, source, [finding.node for _, finding in reported], cpython_tree
+    )
     seen: set[tuple[str, Span]] = set()
     for rule, finding in reported:
         code_range = positions.get(finding.node)

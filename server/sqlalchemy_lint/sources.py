@@ -145,30 +145,41 @@ def parse_module_safely(text: str) -> cst.Module:
 
     Every parse of source text in the package goes through here.
     """
+    return parse_with_cpython_tree(text)[0]
+
+
+def parse_with_cpython_tree(text: str) -> tuple[cst.Module, ast.Module | None]:
+    """`parse_module_safely`, also handing back CPython's tree of `text` when the
+    pre-check had to build one (most long files), so that its cost is not paid
+    twice by callers that want CPython's positions too."""
+    tree = None
     if bracket_depth_bound(text) > MAX_BRACKET_DEPTH or chain_length_bound(text) > MAX_QUICK_CHAIN:
-        error = _cpython_refusal(text)
-        if error is not None:
-            raise error
+        checked = _cpython_tree_or_refusal(text)
+        if isinstance(checked, cst.ParserSyntaxError):
+            raise checked
+        tree = checked
         # CPython accepts it: the bounds were loose (the usual case for long files).
-    return cst.parse_module(text)
+    return cst.parse_module(text), tree
 
 
-def _cpython_refusal(text: str) -> cst.ParserSyntaxError | None:
-    """CPython's syntax error for `text` as a libcst error, or None if CPython parses it.
+def _cpython_tree_or_refusal(text: str) -> ast.Module | cst.ParserSyntaxError:
+    """CPython's tree of `text`, or its syntax error as a libcst error.
 
     Cheap on deep text: CPython's tokenizer stops at the 201st open bracket.
     """
-    lines = text.splitlines(keepends=True) or [""]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escape sequences and the like
-            compile(text, "<source>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+            tree = compile(text, "<source>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     except SyntaxError as exc:
         line = exc.lineno or 1
         column = max(0, (exc.offset or 1) - 1)
+        lines = text.splitlines(keepends=True) or [""]
         return cst.ParserSyntaxError(exc.msg, lines=lines, raw_line=line, raw_column=column)
     except (ValueError, RecursionError, MemoryError):
+        lines = text.splitlines(keepends=True) or [""]
         return cst.ParserSyntaxError(
             "too deeply nested to parse", lines=lines, raw_line=1, raw_column=0
         )
-    return None
+    assert isinstance(tree, ast.Module)
+    return tree

@@ -39,14 +39,18 @@ class PositionUnavailable(LookupError):
 
 
 def resolve_positions(
-    model: ModuleModel, source: str, nodes: Iterable[cst.CSTNode]
+    model: ModuleModel,
+    source: str,
+    nodes: Iterable[cst.CSTNode],
+    cpython_tree: ast.Module | None = None,
 ) -> dict[cst.CSTNode, CodeRange]:
     """The range of each of `nodes`. A node in a statement too deeply nested for
     its code to be generated gets the first line of that statement instead; one
-    that cannot be placed even so is left out."""
+    that cannot be placed even so is left out. `cpython_tree` is `ast.parse(source)`
+    if the caller has it already."""
     wanted = list(nodes)
     if all(isinstance(node, cst.Call) for node in wanted):
-        found = _call_positions_from_ast(model, source, wanted)
+        found = _call_positions_from_ast(model, source, wanted, cpython_tree)
         if found is not None:
             return found
     positions = StatementPositions(model.module, source, model.parents)
@@ -241,38 +245,88 @@ class StatementPositions:
 
 
 def _call_positions_from_ast(
-    model: ModuleModel, source: str, wanted: list[cst.CSTNode]
+    model: ModuleModel,
+    source: str,
+    wanted: list[cst.CSTNode],
+    tree: ast.Module | None,
 ) -> dict[cst.CSTNode, CodeRange] | None:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # invalid escape sequences and the like
-            tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    """Ranges of the calls in `wanted` from CPython's tree, or None when the trees
+    cannot be matched. Only the top-level statements holding wanted calls are
+    walked: their calls, in source order, pair with the model's calls between the
+    statement and the next one (same count, and the callee checked)."""
+    if tree is None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # invalid escape sequences and the like
+                tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+    body = model.module.body
+    # libcst puts `a; b` on one line in one statement, CPython in two.
+    first_ast_statement = [0]
+    for statement in body:
+        size = len(statement.body) if isinstance(statement, cst.SimpleStatementLine) else 1
+        first_ast_statement.append(first_ast_statement[-1] + size)
+    if first_ast_statement[-1] != len(tree.body):
         return None
-    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
-    if len(calls) != len(model.calls):
-        return None
-    # Source order; a call that starts where another does and ends later encloses it.
-    calls.sort(
-        key=lambda c: (c.lineno, c.col_offset, -(c.end_lineno or 0), -(c.end_col_offset or 0))
-    )
-    index = {call: number for number, call in enumerate(model.calls)}
+    order = model.order
+    statement_order = [order[statement] for statement in body]
+    call_order = [order[call] for call in model.calls]  # ascending: calls are kept in walk order
     lines = source.splitlines(keepends=True)
     found: dict[cst.CSTNode, CodeRange] = {}
+    matched: dict[int, dict[cst.Call, ast.Call] | None] = {}
     for node in wanted:
         assert isinstance(node, cst.Call)
-        number = index.get(node)
-        if number is None:
+        if node not in order:
             return None
-        call = calls[number]
-        if call.end_lineno is None or call.end_col_offset is None:
+        index = bisect.bisect_right(statement_order, order[node]) - 1
+        if index not in matched:
+            matched[index] = _match_statement_calls(
+                model.calls, call_order, statement_order, index, tree, first_ast_statement
+            )
+        pairs = matched[index]
+        call = pairs.get(node) if pairs is not None else None
+        if call is None or call.end_lineno is None or call.end_col_offset is None:
+            return None
+        if not _callee_matches(node, call):
             return None
         start = (call.lineno, _code_points(lines, call.lineno, call.col_offset))
         end = (call.end_lineno, _code_points(lines, call.end_lineno, call.end_col_offset))
-        if not _callee_matches(node, call):
-            return None
         found[node] = CodeRange(start, end)
     return found
+
+
+def _match_statement_calls(
+    calls: list[cst.Call],
+    call_order: list[int],
+    statement_order: list[int],
+    index: int,
+    tree: ast.Module,
+    first_ast_statement: list[int],
+) -> dict[cst.Call, ast.Call] | None:
+    """The model's calls in top-level statement `index`, each with CPython's call at
+    the same place in source order; None if the counts differ."""
+    if index < 0:
+        return None
+    low = bisect.bisect_left(call_order, statement_order[index])
+    high = (
+        bisect.bisect_left(call_order, statement_order[index + 1])
+        if index + 1 < len(statement_order)
+        else len(calls)
+    )
+    theirs = [
+        node
+        for statement in tree.body[first_ast_statement[index] : first_ast_statement[index + 1]]
+        for node in ast.walk(statement)
+        if isinstance(node, ast.Call)
+    ]
+    if len(theirs) != high - low:
+        return None
+    # Source order; a call that starts where another does and ends later encloses it.
+    theirs.sort(
+        key=lambda c: (c.lineno, c.col_offset, -(c.end_lineno or 0), -(c.end_col_offset or 0))
+    )
+    return dict(zip(calls[low:high], theirs))
 
 
 def _code_points(lines: list[str], line: int, utf8_offset: int) -> int:
