@@ -56,10 +56,12 @@ class Resolver:
     def qualify(self, expr: cst.BaseExpression) -> str | None:
         """`sa.orm.Session` -> `sqlalchemy.orm.Session`, through the module's imports."""
         attributes: list[str] = []
-        while isinstance(expr, cst.Attribute):  # a loop: chains may be thousands long
+        # Exact type tests (libcst's node classes are final): isinstance() on its
+        # abstract base classes is slow, and this runs for every call of the module.
+        while type(expr) is cst.Attribute:  # a loop: chains may be thousands long
             attributes.append(expr.attr.value)
             expr = expr.value
-        if not isinstance(expr, cst.Name):
+        if type(expr) is not cst.Name:
             return None
         head = self.model.imports.get(expr.value)
         if head is None or not attributes:
@@ -93,13 +95,14 @@ class Resolver:
     def kind_of(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> Kind | None:
         if depth > _MAX_DEPTH:
             return None
-        if isinstance(expr, cst.Await):
+        # Exact types, as in `qualify`.
+        if type(expr) is cst.Await:
             return self.kind_of(expr.expression, scope, depth + 1)
-        if isinstance(expr, cst.Call):
+        if type(expr) is cst.Call:
             return self.call_kind(expr, scope, depth)
-        if isinstance(expr, cst.Name):
+        if type(expr) is cst.Name:
             return self.name_kind(expr.value, scope, depth)
-        if isinstance(expr, cst.Attribute):
+        if type(expr) is cst.Attribute:
             return self.attribute_kind(expr, scope, depth)
         return None
 

@@ -84,7 +84,7 @@ class LifetimeTracker:
         """Every connection or session created inside a function, with its verdict."""
         for call in self.model.calls:
             scope = self.model.enclosing_scope[call]
-            if scope.is_module or self._in_class_body(call):
+            if scope.is_module or call in self.model.class_body_calls:
                 continue
             kind = self.resolver.call_kind(call, scope)
             if kind is None or not kind.is_resource:
@@ -102,14 +102,6 @@ class LifetimeTracker:
                 continue
             scope = self.model.enclosing_scope[call]
             yield self.track(call, kind, scope, DISPOSE_METHODS)
-
-    def _in_class_body(self, node: cst.CSTNode) -> bool:
-        for ancestor in self.model.ancestors(node):
-            if isinstance(ancestor, cst.ClassDef):
-                return True
-            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
-                return False
-        return False
 
     # -- tracking -------------------------------------------------------------------
 

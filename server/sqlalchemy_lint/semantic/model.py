@@ -37,14 +37,16 @@ _LEAF_TYPES: tuple[type[cst.CSTNode], ...] = (
 )
 
 
-_DEFINING_PARENTS = (
-    cst.Param,
-    cst.FunctionDef,
-    cst.ClassDef,
-    cst.ImportAlias,
-    cst.NameItem,
-    cst.AsName,
-    cst.AssignTarget,
+_DEFINING_PARENTS = frozenset(
+    {
+        cst.Param,
+        cst.FunctionDef,
+        cst.ClassDef,
+        cst.ImportAlias,
+        cst.NameItem,
+        cst.AsName,
+        cst.AssignTarget,
+    }
 )
 
 
@@ -86,7 +88,7 @@ class Scope:
 
     @property
     def is_module(self) -> bool:
-        return isinstance(self.node, cst.Module)
+        return type(self.node) is cst.Module
 
     @property
     def name(self) -> str:
@@ -117,6 +119,7 @@ class ModuleModel:
     scope_of: dict[cst.CSTNode, Scope]  # scope node -> scope
     enclosing_scope: dict[cst.Call, Scope]  # every call -> innermost scope
     calls: list[cst.Call]
+    class_body_calls: set[cst.Call]  # calls directly in a class body (class attributes)
     classes: dict[str, ClassInfo]
     functions: dict[str, Scope]  # module-level functions by name
 
@@ -163,29 +166,21 @@ class _ModelBuilder:
         self.enclosing_scope: dict[cst.Call, Scope] = {}
         self.calls: list[cst.Call] = []
         self.classes: dict[str, ClassInfo] = {}
-        self.class_stack: list[ClassInfo] = []
+        # The enclosing classes, functions and lambdas, innermost last (None for a
+        # function or lambda): says in O(1) whether a node is directly in a class body.
+        self.frames: list[ClassInfo | None] = []
+        self.class_body_calls: set[cst.Call] = set()
         self.functions: dict[str, Scope] = {}
 
     # -- traversal bookkeeping -------------------------------------------------
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        # The walker never hands over whitespace, comments or literals.
-        if self.stack:
-            self.parents[node] = self.stack[-1]
-        self.order[node] = len(self.order)
-        self.stack.append(node)
-        handler = _VISITORS.get(type(node))
-        if handler is not None:
-            handler(self, node)
-        return True
-
     def on_leave(self, original_node: cst.CSTNode) -> None:
-        self.stack.pop()
         node_type = type(original_node)
         if node_type is cst.FunctionDef or node_type is cst.Lambda:
             self.scopes.pop()
+            self.frames.pop()
         elif node_type is cst.ClassDef:
-            self.class_stack.pop()
+            self.frames.pop()
 
     @property
     def scope(self) -> Scope:
@@ -193,12 +188,7 @@ class _ModelBuilder:
 
     def _in_class_body(self) -> ClassInfo | None:
         """The class whose body directly holds the current node, if any."""
-        for ancestor in reversed(self.stack[:-1]):
-            if isinstance(ancestor, cst.ClassDef):
-                return self.class_stack[-1] if self.class_stack else None
-            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
-                return None
-        return None
+        return self.frames[-1] if self.frames else None
 
     def _bind(self, name: str, value: cst.BaseExpression | None, node: cst.CSTNode) -> None:
         assignment = Assignment(name, value, node, self.order[node])
@@ -249,6 +239,7 @@ class _ModelBuilder:
         self.scope.children.append(scope)
         self.scope_of[node] = scope
         self.scopes.append(scope)
+        self.frames.append(None)
 
     def _visit_lambda(self, node: cst.Lambda) -> None:
         scope = Scope(node=node, parent=self.scope)
@@ -257,13 +248,14 @@ class _ModelBuilder:
         self.scope.children.append(scope)
         self.scope_of[node] = scope
         self.scopes.append(scope)
+        self.frames.append(None)
 
     def _visit_class(self, node: cst.ClassDef) -> None:
         bases = [d for d in (_dotted(arg.value) for arg in node.bases) if d]
         info = ClassInfo(node=node, name=node.name.value, base_names=bases)
         if self.scope.is_module:
             self.classes[info.name] = info
-        self.class_stack.append(info)
+        self.frames.append(info)
 
     def _record_target(
         self, target: cst.BaseExpression, value: cst.BaseExpression | None, statement: cst.CSTNode
@@ -333,19 +325,23 @@ class _ModelBuilder:
     def _visit_name(self, node: cst.Name) -> None:
         # Only loads and plain rebinding targets count as references; the name
         # part of `x.attr`, keyword names, parameters and definitions do not.
-        parent = self.stack[-2] if len(self.stack) > 1 else None
-        if isinstance(parent, cst.Attribute) and parent.attr is node:
+        stack = self.stack
+        parent = stack[-2] if len(stack) > 1 else None
+        # Exact types (all final classes): isinstance() on libcst's ABCs is slow.
+        if type(parent) is cst.Attribute and parent.attr is node:
             return
-        if isinstance(parent, cst.Arg) and parent.keyword is node:
+        if type(parent) is cst.Arg and parent.keyword is node:
             return
-        if isinstance(parent, _DEFINING_PARENTS):
+        if type(parent) in _DEFINING_PARENTS:
             return
         self.scope.references.setdefault(node.value, []).append(node)
 
     def _visit_call(self, node: cst.Call) -> None:
         self.calls.append(node)
         self.enclosing_scope[node] = self.scope
-        if isinstance(node.func, cst.Name):
+        if self.frames and self.frames[-1] is not None:
+            self.class_body_calls.add(node)
+        if type(node.func) is cst.Name:
             self.scope.called_names.add(node.func.value)
 
     def _visit_return(self, node: cst.Return) -> None:
@@ -453,33 +449,54 @@ def _value_kind(value_type: type) -> int:
 
 def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
     found: list[cst.CSTNode] = []
-    for name in _child_fields(type(node)):
+    kinds = _VALUE_KINDS
+    for name in _CHILD_FIELDS.get(type(node)) or _child_fields(type(node)):
         value = getattr(node, name)
-        kind = _VALUE_KINDS.get(type(value)) or _value_kind(type(value))
+        kind = kinds.get(type(value)) or _value_kind(type(value))
         if kind is _NODE:
             found.append(value)
         elif kind is _SEQUENCE:
-            found.extend(v for v in value if _value_kind(type(v)) is _NODE)
+            for item in value:
+                if (kinds.get(type(item)) or _value_kind(type(item))) is _NODE:
+                    found.append(item)
     return found
+
+
+_LEAVE = cst.Pass()  # marks, on the walk's stack, where a node's children end
 
 
 def _walk(builder: _ModelBuilder, root: cst.CSTNode) -> None:
     """Visit every meaningful node in source order, calling the builder's hooks.
 
     libcst's own `visit` rebuilds each node and fires callbacks for every
-    attribute; reading the dataclass fields directly does the same walk several
-    times faster. (Field order is source order for everything the analysis
-    compares; decorators come after a function's body, which it never compares.)
+    attribute; reading the dataclass fields directly (in source order, see
+    `_SOURCE_ORDER`) does the same walk several times faster. This loop is the
+    hottest code of the analysis: it keeps lookups local.
     """
-    pending: list[tuple[cst.CSTNode, bool]] = [(root, False)]
+    parents = builder.parents
+    order = builder.order
+    stack = builder.stack
+    visitors = _VISITORS
+    pending: list[cst.CSTNode] = [root]
     while pending:
-        node, leaving = pending.pop()
-        if leaving:
-            builder.on_leave(node)
+        node = pending.pop()
+        if node is _LEAVE:
+            builder.on_leave(stack.pop())
             continue
-        builder.on_visit(node)
-        pending.append((node, True))
-        pending.extend((child, False) for child in reversed(_children(node)))
+        if stack:
+            parents[node] = stack[-1]
+        order[node] = len(order)
+        stack.append(node)
+        handler = visitors.get(type(node))
+        if handler is not None:
+            handler(builder, node)
+        children = _children(node)
+        if children:
+            pending.append(_LEAVE)
+            children.reverse()
+            pending.extend(children)
+        else:  # a leaf: left at once
+            builder.on_leave(stack.pop())
 
 
 def build_model(module: cst.Module) -> ModuleModel:
@@ -494,6 +511,7 @@ def build_model(module: cst.Module) -> ModuleModel:
         scope_of=builder.scope_of,
         enclosing_scope=builder.enclosing_scope,
         calls=builder.calls,
+        class_body_calls=builder.class_body_calls,
         classes=builder.classes,
         functions=builder.functions,
     )
