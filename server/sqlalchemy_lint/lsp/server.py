@@ -31,6 +31,7 @@ from ..checker import CheckResult, add_fixes, check_source
 from ..config import Config, config_for
 from ..diagnostics import Applicability, Position
 from ..fixing import FixOutcome, fix_source
+from ..gctune import collect_while_idle
 from ..semantic import ProjectIndex
 from ..semantic.positions import StatementPositions
 from ..stack import BigStackExecutor
@@ -259,6 +260,13 @@ class SqlalchemyLintServer(LanguageServer):
         if result.diagnostics:
             # Fixes cost more than the analysis: publish first, then add them.
             await self._add_fixes(uri, version, source, path, result)
+        if self._nothing_else_pending():
+            await loop.run_in_executor(self.analysis_pool, collect_while_idle)
+
+    def _nothing_else_pending(self) -> bool:
+        """No analysis other than the one running this is scheduled or under way."""
+        running = asyncio.current_task()
+        return all(task is running or task.done() for task in self.pending.values())
 
     def _is_current(self, uri: str, version: int | None) -> bool:
         document = self.workspace.text_documents.get(uri)
