@@ -4,7 +4,8 @@ Evidence, in order: a call to a known constructor (after resolving imports and
 aliases), a method on a receiver of known kind (`engine.connect()`), a name's
 assignments and annotations in its scope and the enclosing ones, `self.x`
 attributes assigned in the class, and module-level names of other modules of
-the project (through the project index).
+the project (through the project index), and, in test modules, what the pytest
+fixture named by an unannotated parameter yields.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import libcst as cst
 
+from .fixtures import fixture_functions, is_pytest_module, produced_values, receives_fixtures
 from .kinds import ANNOTATIONS, ATTRIBUTES, CONSTRUCTORS, METHODS, Kind
 from .model import ModuleModel, Scope
 from .options import AnalysisOptions
@@ -24,9 +26,12 @@ _MAX_DEPTH = 12
 
 
 class ExportLookup(Protocol):
-    """Answers "what kind is `name` in the module that `from_path` imports as `module`"."""
+    """Answers "what kind is `name` in the module that `from_path` imports as `module`",
+    and "what does the fixture `name` yield to tests in `from_path`" (from its conftests)."""
 
     def export_kind(self, from_path: Path | None, qualified: str) -> Kind | None: ...
+
+    def fixture_kind(self, from_path: Path, name: str) -> Kind | None: ...
 
 
 class Resolver:
@@ -45,6 +50,10 @@ class Resolver:
             "flask_sqlalchemy"
         )
         self._return_kinds: dict[str, Kind | None] = {}
+        self._pytest_module = is_pytest_module(path)
+        self._fixtures: dict[str, Scope] | None = None
+        self._fixture_kinds: dict[int, Kind | None] = {}  # by id() of the fixture's scope
+        self._conftest_fixture_kinds: dict[str, Kind | None] = {}  # by requested name
         # Memos: a name's kind in a scope and a call's kind never change within one
         # module. While a result is being computed its slot holds None, which also
         # breaks cycles (`a = b; b = a`) the way the depth limit does.
@@ -177,6 +186,10 @@ class Resolver:
             kind = self.annotation_kind(param.annotation.annotation if param.annotation else None)
             if kind is not None:
                 return kind, True
+            if param.annotation is None and self._pytest_module and receives_fixtures(scope):
+                kind = self._requested_fixture_kind(name, scope, depth)
+                if kind is not None:
+                    return kind, True
             if param.annotation is None and self._looks_like_engine_parameter(name):
                 return Kind.ENGINE, True
         if name in scope.annotations:
@@ -278,6 +291,42 @@ class Resolver:
                         kind = only
         self._return_kinds[function_name] = kind
         return kind
+
+    # -- pytest fixtures ---------------------------------------------------------------
+
+    def fixtures(self) -> dict[str, Scope]:
+        """This module's fixtures by requested name (see `fixtures.fixture_functions`)."""
+        if self._fixtures is None:
+            self._fixtures = fixture_functions(self.model, self.qualify)
+        return self._fixtures
+
+    def fixture_kind(self, fixture: Scope, depth: int = 0) -> Kind | None:
+        """What `fixture` yields (or returns) to the tests that request it, when every
+        `yield` agrees. Unlike `return_kind`, sessions count: the fixture owns and
+        closes them, the test only uses them."""
+        key = id(fixture)
+        if key in self._fixture_kinds:
+            return self._fixture_kinds[key]
+        self._fixture_kinds[key] = None  # a fixture requesting itself, or a cycle
+        kinds = {
+            self.kind_of(value, fixture, depth + 1) if value is not None else None
+            for value in produced_values(fixture)
+        }
+        kind = next(iter(kinds)) if len(kinds) == 1 else None
+        self._fixture_kinds[key] = kind
+        return kind
+
+    def _requested_fixture_kind(self, name: str, requester: Scope, depth: int) -> Kind | None:
+        fixture = self.fixtures().get(name)
+        if fixture is not None and fixture is not requester:
+            return self.fixture_kind(fixture, depth)
+        # Not defined here, or a fixture overriding the one of the same name it
+        # requests: pytest looks in the conftests above.
+        if self.project is None or self.path is None:
+            return None
+        if name not in self._conftest_fixture_kinds:
+            self._conftest_fixture_kinds[name] = self.project.fixture_kind(self.path, name)
+        return self._conftest_fixture_kinds[name]
 
     def _export(self, qualified: str) -> Kind | None:
         if self.project is None:

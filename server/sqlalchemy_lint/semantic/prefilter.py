@@ -3,7 +3,8 @@
 A finding needs a SQLAlchemy name: either the file mentions `sqlalchemy` (every
 import of it, aliased or not, contains the word) or it imports something from a
 module of the project that exports an engine, session factory or the like
-(`from .database import SessionLocal`). Settings modules are the exception: they
+(`from .database import SessionLocal`), or it is a test module below a conftest.py
+whose fixtures yield one. Settings modules are the exception: they
 hold database URLs (`postgresql://...`, `SQLALCHEMY_DATABASE_URI`) for SQA302
 without importing SQLAlchemy, so a file that mentions one is checked too. The
 check looks at import lines with a regular expression and asks the project index
@@ -16,6 +17,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from .fixtures import is_pytest_module
 from .kinds import DATABASE_DIALECTS
 from .options import AnalysisOptions
 from .project import ProjectIndex
@@ -38,7 +40,11 @@ def might_involve_sqlalchemy(
         return True
     if any(name.rsplit(".", 1)[-1] in text for name in options.session_factories):
         return True
-    if path is None or project is None or "import" not in text:
+    if path is None or project is None:
+        return False
+    if is_pytest_module(path) and project.has_sqlalchemy_fixtures(path):
+        return True  # its tests may request a session from a conftest.py
+    if "import" not in text:
         return False
     for match in _IMPORT.finditer(text):
         if match.group("from_module") is not None:

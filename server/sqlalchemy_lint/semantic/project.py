@@ -11,6 +11,10 @@ after resolving symlinks, lies within the importing file's project root (the nea
 ancestor with a pyproject.toml, setup.py, setup.cfg or .git, else its top package),
 and, when the editor gave workspace folders, within one of them. A symlink out of the
 project is treated as a module that is not there.
+
+It also answers for pytest: the fixture a test requests by name is looked up in
+the `conftest.py` files from the test's directory up to the project root, and a
+conftest's summary keeps what each of its fixtures yields.
 """
 
 from __future__ import annotations
@@ -19,8 +23,8 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import libcst as cst
@@ -53,6 +57,9 @@ def _read_from_disk(path: Path) -> str | None:
 class ModuleSummary:
     stamp: object
     kinds: dict[str, Kind]  # module-level name -> kind; "name()" -> what calling it returns
+    # conftest.py only: fixture name -> what it yields (None: defined, kind unknown,
+    # which still hides a fixture of that name further up).
+    fixtures: dict[str, Kind | None] = field(default_factory=dict)
 
 
 class ProjectIndex:
@@ -96,6 +103,41 @@ class ProjectIndex:
         summary = self.summary(target)
         return summary.kinds.get(name) if summary is not None else None
 
+    def fixture_kind(self, from_path: Path, name: str) -> Kind | None:
+        """What the fixture `name` yields to a test in `from_path`: the nearest
+        conftest.py above it that defines one decides."""
+        for conftest in self.conftests_above(from_path):
+            if not self._may_bind(conftest, name):
+                continue
+            summary = self.summary(conftest)
+            if summary is not None and name in summary.fixtures:
+                return summary.fixtures[name]
+        return None
+
+    def has_sqlalchemy_fixtures(self, from_path: Path) -> bool:
+        """Whether some conftest.py above `from_path` yields an engine, session or the like."""
+        for conftest in self.conftests_above(from_path):
+            summary = self.summary(conftest)
+            if summary is not None and any(summary.fixtures.values()):
+                return True
+        return False
+
+    def conftests_above(self, from_path: Path) -> Iterator[Path]:
+        """The conftest.py files whose fixtures `from_path` sees, nearest first: from its
+        own directory (its parent's, for a conftest itself) up to the project root."""
+        importer = from_path.resolve()
+        allowed = self._allowed_roots(importer)
+        directory = importer.parent
+        if importer.name == "conftest.py":
+            directory = directory.parent
+        while _inside(directory, allowed):
+            found = _within(directory / "conftest.py", allowed)
+            if found is not None and found.is_file():
+                yield found
+            if directory.parent == directory:
+                return
+            directory = directory.parent
+
     def _may_bind(self, path: Path, name: str) -> bool:
         """False when `path` certainly does not bind `name`, which saves parsing it (a
         summary costs a full parse, and `from package import submodule` asks the
@@ -116,7 +158,7 @@ class ProjectIndex:
                 return
             self._in_progress.add(path)
             try:
-                summary = ModuleSummary(stamp, self._summarise(path, model))
+                summary = self._summarise(path, model, stamp)
             finally:
                 self._in_progress.discard(path)
             self._store(path.resolve(), summary)
@@ -141,13 +183,12 @@ class ProjectIndex:
                 return None
             self._in_progress.add(path)
             try:
-                kinds = self._summarise(path, build_model(parse_module_safely(source)))
+                summary = self._summarise(path, build_model(parse_module_safely(source)), stamp)
             except (cst.ParserSyntaxError, RecursionError, ValueError) as exc:
                 log.debug("cannot summarise %s: %s", path, exc)
-                kinds = {}
+                summary = ModuleSummary(stamp, {})
             finally:
                 self._in_progress.discard(path)
-            summary = ModuleSummary(stamp, kinds)
             self._store(path, summary)
             return summary
 
@@ -204,7 +245,7 @@ class ProjectIndex:
         while len(self._summaries) > self._max_entries:
             self._summaries.popitem(last=False)
 
-    def _summarise(self, path: Path, model: ModuleModel) -> dict[str, Kind]:
+    def _summarise(self, path: Path, model: ModuleModel, stamp: object) -> ModuleSummary:
         resolver = Resolver(model, path, self)
         scope = model.module_scope
         kinds: dict[str, Kind] = {}
@@ -218,7 +259,11 @@ class ProjectIndex:
             kind = resolver.return_kind(name)
             if kind is not None:
                 kinds[f"{name}()"] = kind
-        return kinds
+        fixtures: dict[str, Kind | None] = {}
+        if path.name == "conftest.py":
+            for name, fixture in resolver.fixtures().items():
+                fixtures[name] = resolver.fixture_kind(fixture)
+        return ModuleSummary(stamp, kinds, fixtures)
 
 
 def _disk_stamp(path: Path) -> object:

@@ -1,0 +1,93 @@
+"""pytest fixtures: what a test receives when it names a fixture as a parameter.
+
+`def test_truncate(session): session.execute("TRUNCATE ...")` has no annotation, but
+pytest hands it whatever the `session` fixture yields, and that fixture is usually a
+few lines away: in the same module, or in a `conftest.py` of the test's directory or
+one above it. pytest looks in that order and the nearest definition wins (a module's
+fixture overrides conftest's, a deeper conftest overrides a shallower one), and so
+does this lookup. Fixtures from plugins and from test classes are not followed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import libcst as cst
+
+from .model import ModuleModel, Scope
+
+FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest_asyncio.fixture"})
+
+
+def is_pytest_module(path: Path | None) -> bool:
+    """A module pytest collects tests or fixtures from, by its default file patterns."""
+    if path is None:
+        return False
+    name = path.name
+    return name == "conftest.py" or (
+        name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
+    )
+
+
+def fixture_functions(
+    model: ModuleModel, qualify: Callable[[cst.BaseExpression], str | None]
+) -> dict[str, Scope]:
+    """The module-level fixtures of `model`, by the name a test requests them with."""
+    fixtures: dict[str, Scope] = {}
+    for function_name, scope in model.functions.items():
+        for decorator in scope.decorators:
+            expr = decorator.decorator
+            call = expr if isinstance(expr, cst.Call) else None
+            if call is not None:
+                expr = call.func
+            if qualify(expr) not in FIXTURE_DECORATORS:
+                continue
+            fixtures[_requested_name(call) or function_name] = scope
+            break
+    return fixtures
+
+
+def _requested_name(call: cst.Call | None) -> str | None:
+    """`@pytest.fixture(name="session")`: the name tests use instead of the function's."""
+    if call is None:
+        return None
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == "name":
+            if isinstance(arg.value, cst.SimpleString):
+                value = arg.value.evaluated_value
+                return value if isinstance(value, str) and value.isidentifier() else None
+            return None
+    return None
+
+
+def receives_fixtures(scope: Scope) -> bool:
+    """Whether pytest fills `scope`'s parameters with fixtures: a test function, a
+    test method of a `Test...` class, or a fixture (which may request others)."""
+    node = scope.node
+    if not isinstance(node, cst.FunctionDef) or scope.parent is None:
+        return False
+    if scope.class_info is not None:
+        return scope.class_info.name.startswith("Test") and node.name.value.startswith("test")
+    if not scope.parent.is_module:
+        return False
+    return node.name.value.startswith("test") or any(
+        _is_fixture_decorator(decorator) for decorator in node.decorators
+    )
+
+
+def _is_fixture_decorator(decorator: cst.Decorator) -> bool:
+    # A syntactic test, good enough to decide whether to look further; the kind of
+    # what a fixture yields is resolved only for decorators that qualify properly.
+    expr = decorator.decorator
+    if isinstance(expr, cst.Call):
+        expr = expr.func
+    name = expr.attr.value if isinstance(expr, cst.Attribute) else getattr(expr, "value", None)
+    return name == "fixture"
+
+
+def produced_values(scope: Scope) -> list[cst.BaseExpression | None]:
+    """What a fixture hands to its requesters: what it yields, else what it returns."""
+    if scope.yields:
+        return [None if isinstance(node.value, cst.From) else node.value for node in scope.yields]
+    return [node.value for node in scope.returns]

@@ -1,0 +1,275 @@
+"""Sessions and connections a test receives from pytest fixtures, by parameter name.
+
+Each test writes a small project (a pyproject.toml marks its root), checks one of
+its files and compares (line, code) pairs; the last ones go through the CLI, whose
+text prefilter must not skip a test module that only a conftest.py ties to SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from sqlalchemy_lint.checker import check_source
+from sqlalchemy_lint.semantic import ProjectIndex
+
+CONFTEST_WITH_SESSION = """
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+
+@pytest.fixture(scope="session")
+def engine():
+    engine = create_engine("sqlite://")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine):
+    with Session(engine) as session:
+        yield session
+        session.rollback()
+"""
+
+# Uses of a received session that rules report only on a session: a plain string
+# to execute() (SQA202), the legacy Query API (SQA203), and an f-string to execute()
+# (SQA202 and SQA301; in `text(f"...")` the f-string would be reported on anything).
+TESTS_USING_SESSION = """
+from shop.models import Product
+
+
+def test_truncate(session):
+    session.execute("DELETE FROM products")
+
+
+def test_count(session):
+    assert session.query(Product).count() == 0
+
+
+def test_by_name(session, name="a"):
+    session.execute(f"SELECT * FROM products WHERE name = '{name}'")
+"""
+EXPECTED = [(5, "SQA202"), (9, "SQA203"), (13, "SQA202"), (13, "SQA301")]
+
+
+def _project(tmp_path: Path, files: dict[str, str]) -> Path:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'shop'\n")
+    for name, source in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(source).lstrip("\n"))
+    return tmp_path
+
+
+def _codes(path: Path) -> list[tuple[int, str]]:
+    result = check_source(path.read_text(), path, project=ProjectIndex())
+    assert result.problem is None
+    return sorted((d.line, d.code) for d in result.diagnostics)
+
+
+def test_fixture_from_a_conftest_in_the_same_directory(tmp_path: Path) -> None:
+    root = _project(
+        tmp_path,
+        {"tests/conftest.py": CONFTEST_WITH_SESSION, "tests/test_products.py": TESTS_USING_SESSION},
+    )
+    assert _codes(root / "tests/test_products.py") == EXPECTED
+
+
+def test_fixture_from_a_conftest_further_up(tmp_path: Path) -> None:
+    root = _project(
+        tmp_path,
+        {
+            "conftest.py": CONFTEST_WITH_SESSION,
+            "tests/unit/catalog/test_products.py": TESTS_USING_SESSION,
+        },
+    )
+    assert _codes(root / "tests/unit/catalog/test_products.py") == EXPECTED
+
+
+def test_fixture_in_the_test_module_itself(tmp_path: Path) -> None:
+    fixture_and_tests = CONFTEST_WITH_SESSION + "\n\n" + TESTS_USING_SESSION
+    root = _project(tmp_path, {"test_products.py": fixture_and_tests})
+    # The tests' first line ("from shop.models import Product") is line `offset + 1`.
+    offset = fixture_and_tests.lstrip("\n").split("\n").index("from shop.models import Product")
+    assert _codes(root / "test_products.py") == [(line + offset, c) for line, c in EXPECTED]
+
+
+def test_the_nearest_definition_wins(tmp_path: Path) -> None:
+    # A deeper conftest redefines `session` as something that is not a session:
+    # the tests below it receive that, so nothing is reported there.
+    not_a_session = """
+    import pytest
+
+
+    @pytest.fixture
+    def session():
+        return FakeSession()
+    """
+    root = _project(
+        tmp_path,
+        {
+            "conftest.py": CONFTEST_WITH_SESSION,
+            "tests/fake/conftest.py": not_a_session,
+            "tests/fake/test_products.py": TESTS_USING_SESSION,
+            "tests/real/test_products.py": TESTS_USING_SESSION,
+        },
+    )
+    assert _codes(root / "tests/fake/test_products.py") == []
+    assert _codes(root / "tests/real/test_products.py") == EXPECTED
+
+
+def test_a_module_fixture_overrides_conftest(tmp_path: Path) -> None:
+    override = "import pytest\n\n\n@pytest.fixture\ndef session():\n    return FakeSession()\n"
+    root = _project(
+        tmp_path,
+        {
+            "tests/conftest.py": CONFTEST_WITH_SESSION,
+            "tests/test_products.py": override + TESTS_USING_SESSION,
+        },
+    )
+    assert _codes(root / "tests/test_products.py") == []
+
+
+def test_an_override_that_requests_the_fixture_it_overrides(tmp_path: Path) -> None:
+    # pytest gives `def session(session)` the conftest's `session`.
+    nested = """
+    import pytest
+
+
+    @pytest.fixture
+    def session(session):
+        session.begin_nested()
+        yield session
+
+
+    def test_truncate(session):
+        session.execute("DELETE FROM products")
+    """
+    root = _project(
+        tmp_path, {"tests/conftest.py": CONFTEST_WITH_SESSION, "tests/test_nested.py": nested}
+    )
+    assert _codes(root / "tests/test_nested.py") == [(11, "SQA202")]
+
+
+def test_fixture_named_with_the_name_argument(tmp_path: Path) -> None:
+    conftest = """
+    import pytest
+    from sqlalchemy import create_engine
+
+
+    @pytest.fixture(name="db")
+    def database_connection():
+        engine = create_engine("sqlite://")
+        with engine.connect() as connection:
+            yield connection
+    """
+    tests = """
+    def test_truncate(db):
+        db.execute("DELETE FROM products")
+
+
+    def test_unrelated(database_connection):
+        database_connection.execute("DELETE FROM products")
+    """
+    root = _project(tmp_path, {"tests/conftest.py": conftest, "tests/test_db.py": tests})
+    assert _codes(root / "tests/test_db.py") == [(2, "SQA202")]
+
+
+def test_test_methods_of_test_classes_receive_fixtures(tmp_path: Path) -> None:
+    tests = """
+    class TestProducts:
+        def test_truncate(self, session):
+            session.execute("DELETE FROM products")
+
+
+    class Helper:
+        def test_like_name(self, session):
+            session.execute("DELETE FROM products")
+    """
+    root = _project(
+        tmp_path, {"tests/conftest.py": CONFTEST_WITH_SESSION, "tests/test_classes.py": tests}
+    )
+    assert _codes(root / "tests/test_classes.py") == [(3, "SQA202")]
+
+
+def test_only_pytest_fills_the_parameters(tmp_path: Path) -> None:
+    # A helper in a test module and a function in an application module get their
+    # `session` from their callers, which may pass anything: not resolved.
+    helper = """
+    def add_product(session, name):
+        session.execute("DELETE FROM products")
+    """
+    root = _project(
+        tmp_path,
+        {
+            "conftest.py": CONFTEST_WITH_SESSION,
+            "tests/test_helpers.py": helper,
+            "app/service.py": "def test_mode(session):\n    session.execute('DELETE FROM x')\n",
+        },
+    )
+    assert _codes(root / "tests/test_helpers.py") == []
+    assert _codes(root / "app/service.py") == []
+
+
+def test_a_received_session_is_not_the_test_s_to_close(tmp_path: Path) -> None:
+    tests = """
+    def test_add(session):
+        session.add(Product(name="a"))
+        session.flush()
+
+
+    def test_close_is_not_required(session):
+        session.commit()
+        session.close()
+    """
+    root = _project(
+        tmp_path, {"tests/conftest.py": CONFTEST_WITH_SESSION, "tests/test_add.py": tests}
+    )
+    assert _codes(root / "tests/test_add.py") == []
+
+
+def test_async_fixtures(tmp_path: Path) -> None:
+    conftest = """
+    import pytest_asyncio
+    from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+
+
+    @pytest_asyncio.fixture
+    async def session():
+        engine = create_async_engine("sqlite+aiosqlite://")
+        async with AsyncSession(engine) as session:
+            yield session
+        await engine.dispose()
+    """
+    tests = """
+    async def test_truncate(session):
+        await session.execute("DELETE FROM products")
+    """
+    root = _project(tmp_path, {"tests/conftest.py": conftest, "tests/test_async.py": tests})
+    assert _codes(root / "tests/test_async.py") == [(2, "SQA202")]
+
+
+def test_the_cli_checks_a_test_module_that_never_mentions_sqlalchemy(tmp_path: Path) -> None:
+    tests = """
+    def test_truncate(session):
+        session.execute("DELETE FROM products")
+    """
+    root = _project(
+        tmp_path, {"tests/conftest.py": CONFTEST_WITH_SESSION, "tests/test_plain.py": tests}
+    )
+    completed = subprocess.run(
+        [sys.executable, "-m", "sqlalchemy_lint", "check", "--format", "json", "tests"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    findings = json.loads(completed.stdout)
+    assert [(f["filename"].rsplit("/", 1)[-1], f["code"]) for f in findings] == [
+        ("test_plain.py", "SQA202")
+    ], completed.stderr
