@@ -352,6 +352,30 @@ async def test_editing_an_imported_module_rechecks_its_importers(
     assert list(client.diagnostics[routes_uri]) == []
 
 
+async def test_editing_a_conftest_rechecks_the_tests_below_it(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "tests").mkdir()
+    fixture = (
+        "import pytest\nfrom sqlalchemy.orm import Session\n\n"
+        "@pytest.fixture\ndef session():\n    with Session() as session:\n        yield session\n"
+    )
+    tests = 'def test_truncate(session):\n    session.execute("DELETE FROM products")\n'
+    conftest_uri = await open_document(client, tmp_path / "tests" / "conftest.py", fixture)
+    tests_uri = await open_document(client, tmp_path / "tests" / "test_products.py", tests)
+    assert [d.code for d in client.diagnostics[tests_uri]] == ["SQA202"]
+    # The fixture stops yielding a session in the unsaved buffer of conftest.py.
+    change(client, conftest_uri, 2, fixture.replace("Session()", "FakeSession()"))
+    for _ in range(20):
+        params = await asyncio.wait_for(
+            client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), timeout=30
+        )
+        if params.uri == tests_uri and not params.diagnostics:
+            break
+    assert list(client.diagnostics[tests_uri]) == []
+
+
 async def test_hover_on_text_explains_bound_parameters(
     client: LanguageClient, tmp_path: Path
 ) -> None:

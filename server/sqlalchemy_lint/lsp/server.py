@@ -187,7 +187,11 @@ class SqlalchemyLintServer(LanguageServer):
         if path is None or result.problem is not None:
             return Analysed(result)
         summary = self.project.summary(path)
-        return Analysed(result, dict(summary.kinds) if summary is not None else {})
+        if summary is None:
+            return Analysed(result, {})
+        # A conftest.py's fixtures are part of what other files see of it.
+        fixtures = {f"fixture {name}": kind for name, kind in summary.fixtures.items()}
+        return Analysed(result, {**summary.kinds, **fixtures})
 
     def fix_all(self, source: str, path: Path | None) -> FixOutcome:
         config = config_for(path) if path is not None else Config()
@@ -322,7 +326,8 @@ class SqlalchemyLintServer(LanguageServer):
         return analysed
 
     def _recheck_importers_if_exports_changed(self, uri: str, exports: dict[str, Any]) -> None:
-        """Other open files may import this one's engines and session factories."""
+        """Other open files may import this one's engines and session factories, or
+        request its fixtures."""
         if self.exports.get(uri, exports) != exports:
             for other in list(self.workspace.text_documents):
                 if other != uri:
