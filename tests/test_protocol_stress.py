@@ -40,6 +40,7 @@ from reliability.lsp import (
 from reliability.measure import HAS_PROC
 from sqlalchemy_lint.fixing import fix_source
 from sqlalchemy_lint.semantic import ProjectIndex
+from sqlalchemy_lint.sources import MAX_FILE_BYTES
 
 SERVER = [sys.executable, "-m", "sqlalchemy_lint", "server"]
 MIB = 1024  # kB per MiB
@@ -293,6 +294,29 @@ async def test_a_20000_line_file(client: LanguageClient, tmp_path: Path) -> None
     # The server now computes the fix of that finding on the whole 20,000-line module
     # (~10-20 s) and would finish it before exiting; end it here instead.
     await kill(client)
+
+
+async def test_a_file_past_the_size_limit_is_not_checked_and_says_so(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    published = Published(client)
+    padding = "# generated\n" * (MAX_FILE_BYTES // len("# generated\n") + 1)
+    path = tmp_path / "generated.py"
+    messages_before = len(client.messages)
+    buffer = Buffer.open(client, path, LEAK + padding)
+    # Nothing reported for the oversized text (and quickly: it is never parsed) ...
+    assert await published.wait(buffer.uri, 1, timeout=30) == []
+    told = [m.message for m in client.messages[messages_before:]]
+    assert len(told) == 1 and "generated.py is not checked" in told[0] and "10 MiB" in told[0]
+    # ... a second edit that stays too large is not announced again ...
+    buffer.insert(len(buffer.text), "# more\n")
+    assert await published.wait(buffer.uri, buffer.version, timeout=30) == []
+    assert len(client.messages) == messages_before + 1
+    # ... and once the text is back under the limit, it is checked again.
+    buffer.replace_all(LEAK)
+    diagnostics = await published.wait(buffer.uri, buffer.version, timeout=30)
+    assert published_ranges(diagnostics) == expected_ranges(LEAK, path)
+    assert server_alive(client)
 
 
 async def test_a_line_of_50000_characters(client: LanguageClient, tmp_path: Path) -> None:

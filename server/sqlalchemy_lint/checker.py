@@ -26,7 +26,7 @@ from .noqa import Suppression, find_suppressions, unused_codes
 from .rules import Finding, Rule, all_rules
 from .semantic import Analysis, AnalysisOptions, ProjectIndex
 from .semantic.positions import PositionUnavailable, resolve_positions
-from .sources import parse_with_cpython_tree
+from .sources import parse_with_cpython_tree, size_problem
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +120,9 @@ def check_source(
     options: AnalysisOptions | None = None,
     report_unused_noqa: bool = False,
 ) -> CheckResult:
+    too_large = size_problem(source)
+    if too_large is not None:
+        return CheckResult(problem=too_large)
     try:
         module, cpython_tree = _parse(source)
     except SyntaxError as exc:

@@ -34,6 +34,7 @@ from ..fixing import FixOutcome, fix_source
 from ..gctune import collect_while_idle
 from ..semantic import ProjectIndex
 from ..semantic.positions import StatementPositions
+from ..sources import size_problem
 from ..stack import BigStackExecutor
 from .conversions import SOURCE, edits_from_data, to_lsp_diagnostic
 from .hover import HoverBuilder, noqa_rule_at, rule_explanation
@@ -97,6 +98,7 @@ class SqlalchemyLintServer(LanguageServer):
             workspace_roots=self._workspace_roots,
         )
         self.reported_config_roots: set[Path | None] = set()
+        self.reported_too_large: set[str] = set()  # uris told once that they are not checked
         self.exports: dict[str, dict[str, Any]] = {}  # uri -> what the module exports
 
     def _workspace_roots(self) -> list[Path]:
@@ -235,6 +237,10 @@ class SqlalchemyLintServer(LanguageServer):
         if not self.settings.enable:
             self._publish(uri, version, [])
             return
+        if self._too_large_to_check(uri, source):
+            self.analysed.pop(uri, None)
+            self._publish(uri, version, [])  # the last findings no longer match the text
+            return
         previous = self.analysed.get(uri)
         if previous is not None and previous.source == source:
             # Same text as last time (undo, redo, save): same findings, new version.
@@ -271,6 +277,24 @@ class SqlalchemyLintServer(LanguageServer):
         """No analysis other than the one running this is scheduled or under way."""
         running = asyncio.current_task()
         return all(task is running or task.done() for task in self.pending.values())
+
+    def _too_large_to_check(self, uri: str, source: str) -> bool:
+        """Whether `source` is past the size limit; says so to the user once per document."""
+        problem = size_problem(source)
+        if problem is None:
+            self.reported_too_large.discard(uri)
+            return False
+        if uri not in self.reported_too_large:
+            self.reported_too_large.add(uri)
+            name = uri.rsplit("/", 1)[-1]
+            log.warning("%s: %s", uri, problem)
+            self.window_show_message(
+                types.ShowMessageParams(
+                    type=types.MessageType.Info,
+                    message=f"sqlalchemy-lint: {name} is not checked: {problem}",
+                )
+            )
+        return True
 
     def _is_current(self, uri: str, version: int | None) -> bool:
         document = self.workspace.text_documents.get(uri)
@@ -346,6 +370,7 @@ class SqlalchemyLintServer(LanguageServer):
             task.cancel()
         self.analysed.pop(uri, None)
         self.exports.pop(uri, None)
+        self.reported_too_large.discard(uri)
         self._publish(uri, None, [])
 
     async def current_analysis(self, uri: str) -> AnalysedDocument | None:
