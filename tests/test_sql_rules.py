@@ -195,6 +195,28 @@ def test_a_string_built_at_run_time_gets_sqa202_without_a_fix(tmp_path: Path) ->
     assert fix_source(source, tmp_path / "main.py", project=ProjectIndex()).source == source
 
 
+def test_quoted_identifiers_are_followed_through_several_names(tmp_path: Path) -> None:
+    # SQLAlchemy's SQLite dialect, get_view_definition(): the schema is quoted by the
+    # dialect, then formatted twice on its way to the driver. Only `owner` can inject.
+    source = """
+    from sqlalchemy import text
+
+    class Dialect:
+        def view_sql(self, connection, view_name, schema):
+            qschema = self.identifier_preparer.quote_identifier(schema)
+            master = f"{qschema}.sqlite_master"
+            s = ("SELECT sql FROM %s WHERE name = ? AND type='view'") % (master,)
+            return connection.exec_driver_sql(s, (view_name,))
+
+        def chown(self, connection, schema, owner):
+            qschema = self.identifier_preparer.quote_identifier(schema)
+            master = f"{qschema}.sqlite_master"
+            s = "ALTER TABLE %s OWNER TO %s" % (master, owner)
+            return connection.exec_driver_sql(s)
+    """
+    assert _codes(source, tmp_path) == [(14, "SQA301")]
+
+
 @pytest.mark.parametrize(
     ("expression", "values"),
     [

@@ -20,7 +20,10 @@ import libcst as cst
 from ..semantic import Analysis, Kind, Scope
 from ..semantic.model import Assignment
 
-_MAX_DEPTH = 8
+# Each name followed costs two or three levels (binding, value, element), so 16 follows
+# a value through five or six names (`q = quote(x)`, `m = f"{q}.t"`, `s = "..." % (m,)`).
+# The walks stop at the first unsafe part, so deeper limits do not multiply the cost.
+_MAX_DEPTH = 16
 
 # Receivers whose `execute()` takes a SQLAlchemy statement (the scoped registry proxies a Session).
 STATEMENT_RECEIVERS = frozenset(
@@ -37,6 +40,18 @@ TEXT_CONSTRUCTORS = frozenset(
 )
 # Calls whose result is a number: safe to format into SQL.
 _NUMERIC_CASTS = frozenset({"int", "float", "len", "round", "abs"})
+# A dialect's IdentifierPreparer quotes (and escapes) a name for use as an identifier:
+# `conn.dialect.identifier_preparer.quote(table)`; SQLAlchemy-Utils wraps it as `quote()`.
+_IDENTIFIER_PREPARER_METHODS = frozenset(
+    {"quote", "quote_identifier", "quote_schema", "format_table", "format_column"}
+)
+_IDENTIFIER_QUOTING_FUNCTIONS = frozenset(
+    {
+        "sqlalchemy_utils.quote",
+        "sqlalchemy_utils.functions.quote",
+        "sqlalchemy_utils.functions.orm.quote",
+    }
+)
 _CONSTANT_NAME = re.compile(r"_*[A-Z][A-Z0-9_]*")
 _WRITE = re.compile(r"\s*(insert|update|delete|create|drop|alter|truncate|merge|replace)\b", re.I)
 _READ = re.compile(r"\s*(select|with|show|explain|pragma|values)\b", re.I)
@@ -630,6 +645,8 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
         and analysis.resolver.qualify(expr.func) is None
     ):
         return True
+    if isinstance(expr, cst.Call) and _quotes_identifier(expr, analysis, scope):
+        return True
     if isinstance(expr, cst.IfExp):
         return _safe_value(expr.body, analysis, scope, depth + 1) and _safe_value(
             expr.orelse, analysis, scope, depth + 1
@@ -653,6 +670,24 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
     if isinstance(expr, cst.Attribute):
         return bool(_CONSTANT_NAME.fullmatch(expr.attr.value))  # Settings.TABLE, Order.ASC
     return constant_values(expr, analysis, scope, depth + 1) is not None
+
+
+def _quotes_identifier(call: cst.Call, analysis: Analysis, scope: Scope) -> bool:
+    """`dialect.identifier_preparer.quote(name)` (or a name bound to the preparer), or
+    SQLAlchemy-Utils' `quote(conn, name)`: a quoted identifier, escaped, cannot inject."""
+    func = call.func
+    if isinstance(func, cst.Attribute) and func.attr.value in _IDENTIFIER_PREPARER_METHODS:
+        if _is_identifier_preparer(func.value):
+            return True
+        if isinstance(func.value, cst.Name):
+            return every_binding(
+                func.value.value, scope, lambda value, _: _is_identifier_preparer(value)
+            )
+    return analysis.resolver.qualify(func) in _IDENTIFIER_QUOTING_FUNCTIONS
+
+
+def _is_identifier_preparer(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Attribute) and expr.attr.value == "identifier_preparer"
 
 
 _ADDING_METHODS = frozenset({"append", "extend", "insert", "add"})

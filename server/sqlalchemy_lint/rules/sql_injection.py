@@ -54,7 +54,9 @@ class SqlInjection(Rule):
     table: `ORDERABLE[key]` or `ORDERABLE.get(key, "created_at")` where `ORDERABLE`
     is a dict (or tuple) literal of constants, bound once and never changed in
     the module. psycopg's `sql.SQL("...").format(sql.Identifier(name))` is the
-    driver's safe composition and is not `str.format()`.
+    driver's safe composition and is not `str.format()`; names quoted by the
+    dialect (`conn.dialect.identifier_preparer.quote(name)`, SQLAlchemy-Utils'
+    `quote(conn, name)`) are escaped identifiers.
 
     ## Why is this bad?
     A value formatted into SQL becomes part of the statement: a user name such as
@@ -78,8 +80,9 @@ class SqlInjection(Rule):
     ```
 
     Identifiers (table or column names) cannot be bound parameters: choose them
-    from a fixed set (`{"asc": "ASC", "desc": "DESC"}[direction]`) or use
-    `select()` with `table.c[column_name]`.
+    from a fixed set (`{"asc": "ASC", "desc": "DESC"}[direction]`), quote them
+    with the dialect's `identifier_preparer.quote(name)`, or use `select()` with
+    `table.c[column_name]`.
 
     ## Fix safety
     No fix is offered: turning the formatted values into parameters needs a name
@@ -166,8 +169,29 @@ def run(conn, statement):
     return conn.execute(text(statement))
 """
         ),
+        Valid(
+            """
+from sqlalchemy import text
+from sqlalchemy_utils import quote
+
+def drop(conn, table, database):
+    preparer = conn.dialect.identifier_preparer
+    conn.execute(text(f"DROP TABLE {preparer.quote(table)}"))
+    conn.execute(text(f"DROP DATABASE {quote(conn, database)}"))
+"""
+        ),
     ]
     INVALID = [
+        Invalid(
+            """
+from sqlalchemy import text
+
+def rename(conn, table, owner):
+    quoted = conn.dialect.identifier_preparer.quote(table)
+    conn.execute(text(f"ALTER TABLE {quoted} OWNER TO {owner}"))
+""",
+            at="text(f",
+        ),
         Invalid(
             """
 from sqlalchemy import text
