@@ -29,6 +29,8 @@ from sqlalchemy.pool import Pool, QueuePool
 from sqlalchemy_lint.diagnostics import Applicability
 from sqlalchemy_lint.fixes import apply_edits, module_level_engine_fix, with_block_fix
 from sqlalchemy_lint.fixes.edits import span_from_offsets
+from sqlalchemy_lint.fixing import fix_source
+from sqlalchemy_lint.semantic import ProjectIndex
 
 ITEMS = [(1, "apple"), (2, "banana"), (3, "cherry")]
 
@@ -409,3 +411,33 @@ def test_async_fixed_code_releases_what_the_original_leaks(
     assert fixed.open_at_exit == 0, fixed_code
     assert same(original.value, fixed.value)
     assert same(fixed.value, example.expected)
+
+
+@needs_aiosqlite
+@pytest.mark.filterwarnings("ignore:The garbage collector is trying to clean up")
+@pytest.mark.parametrize("name", ["engine", "async_engine"])
+def test_an_untyped_engine_whose_connect_is_awaited_gets_async_with(
+    name: str, database: str, tmp_path: Path
+) -> None:
+    # The whole path, from the analysis deciding the kind to the fix: only an
+    # AsyncEngine's connect() can be awaited, so the fix must be `async with`
+    # (a plain `with` on an AsyncConnection raises at run time).
+    from sqlalchemy.ext.asyncio import create_async_engine
+    from sqlalchemy.pool import AsyncAdaptedQueuePool
+
+    source = f"""from sqlalchemy import text
+
+
+async def run({name}):
+    conn = await {name}.connect()
+    result = await conn.execute(text("SELECT name FROM items ORDER BY id"))
+    return result.scalars().all()
+"""
+    fixed = fix_source(source, tmp_path / "jobs.py", project=ProjectIndex())
+    assert fixed.applied == 1 and f"async with {name}.connect() as conn:" in fixed.source
+    engine = create_async_engine(
+        database.replace("sqlite:", "sqlite+aiosqlite:", 1), poolclass=AsyncAdaptedQueuePool
+    )
+    outcome = run_measured(queue_pool(engine.sync_engine.pool), load(fixed.source)["run"], engine)
+    assert outcome.open_at_exit == 0, fixed.source
+    assert outcome.value == ["apple", "banana", "cherry"]

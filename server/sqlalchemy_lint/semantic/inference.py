@@ -139,6 +139,10 @@ class Resolver:
             receiver = self.kind_of(func.value, scope, depth + 1)
             if receiver is not None:
                 produced = METHODS.get((receiver, func.attr.value))
+                if produced is Kind.CONNECTION and type(self.model.parent(call)) is cst.Await:
+                    # `await engine.connect()`: only an AsyncEngine's connect() can be
+                    # awaited, whatever an untyped `engine` was taken to be.
+                    return Kind.ASYNC_CONNECTION
                 if produced is not None:
                     return produced
         callee = self.kind_of(func, scope, depth + 1)
@@ -191,7 +195,7 @@ class Resolver:
                 if kind is not None:
                     return kind, True
             if param.annotation is None and self._looks_like_engine_parameter(name):
-                return Kind.ENGINE, True
+                return (Kind.ASYNC_ENGINE if "async" in name else Kind.ENGINE), True
         if name in scope.annotations:
             bound = True
             kind = self.annotation_kind(scope.annotations[name])
@@ -223,7 +227,8 @@ class Resolver:
 
     def _looks_like_engine_parameter(self, name: str) -> bool:
         # An untyped `engine` parameter in a module that works with SQLAlchemy is
-        # an Engine in practice; in any other module (pyttsx3, games) it is not.
+        # an Engine in practice (an AsyncEngine when its name says `async`); in any
+        # other module (pyttsx3, games) it is not.
         return self._sqlalchemy_imported and (name == "engine" or name.endswith("_engine"))
 
     def attribute_kind(self, expr: cst.Attribute, scope: Scope, depth: int = 0) -> Kind | None:
