@@ -94,6 +94,35 @@ FIXED = [
             """),
     ),
     WithCase(
+        "bare-call-whose-result-is-unused",
+        code("""
+            def ping(engine):
+                engine.connect()  # can we connect?
+                log("connected")
+            """),
+        "engine.connect()",
+        code("""
+            def ping(engine):
+                with engine.connect():  # can we connect?
+                    pass
+                log("connected")
+            """),
+    ),
+    WithCase(
+        "bare-awaited-call-whose-result-is-unused",
+        code("""
+            async def ping(engine):
+                await engine.connect()
+            """),
+        "engine.connect()",
+        code("""
+            async def ping(engine):
+                async with engine.connect():
+                    pass
+            """),
+        is_async=True,
+    ),
+    WithCase(
         "block-extends-over-derived-of-derived",
         code("""
             def report(engine, query):
@@ -965,7 +994,7 @@ def test_fix_is_idempotent(case: WithCase) -> None:
     assert fixed is not None
     source = fixed[0]
     # In the fixed code the call is the `with` item: nothing is left to fix there.
-    start = source.index(f"with {case.call} as ") + len("with ")
+    start = source.index(f"with {case.call}") + len("with ")
     call = span_from_offsets(source, start, start + len(case.call))
     assert with_block_fix(source, call, is_async=case.is_async, noun=case.noun) is None
 

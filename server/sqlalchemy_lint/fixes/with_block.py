@@ -77,8 +77,10 @@ class _Creation:
     scope: Scope
     name: str  # the variable the `with` statement binds
     item: cst.BaseExpression  # the expression it enters
-    # The creating statement rewritten to use `name`; None when it is `name = <call>`.
+    # The creating statement rewritten to use `name`; None when it is `name = <call>`,
+    # or the bare `<call>` whose result nothing uses.
     first: cst.BaseStatement | None
+    bound: bool = True  # False: `with <call>:`, no `as name`
 
 
 @dataclass
@@ -116,10 +118,24 @@ def _find_creation(tree: SourceTree, call: cst.Call, *, is_async: bool, noun: st
     _check_evaluated_once(tree, resource, statement)
     taken = {name.value for name in variable_names(scope)}
     name = fresh_name("session" if "session" in noun.lower() else "conn", taken)
+    if _is_bare(statement, resource):
+        # `engine.connect()` on its own: `with engine.connect():` and `pass`, rather
+        # than binding a name only to write it as a useless statement.
+        return _Creation(statement, block, index, scope, name, call, None, bound=False)
     rewritten = statement.deep_replace(resource, cst.Name(name))
     assert isinstance(rewritten, (cst.SimpleStatementLine, cst.BaseCompoundStatement))
     return _Creation(
         statement, block, index, scope, name, call, rewritten.with_changes(leading_lines=())
+    )
+
+
+def _is_bare(statement: cst.BaseStatement, expression: cst.BaseExpression) -> bool:
+    """Whether `statement` is `expression` alone, its value unused."""
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and statement.body[0].value is expression
     )
 
 
@@ -370,7 +386,7 @@ def _rewrite(
         items=[
             cst.WithItem(
                 item=creation.item.with_changes(lpar=(), rpar=()),
-                asname=cst.AsName(name=cst.Name(creation.name)),
+                asname=cst.AsName(name=cst.Name(creation.name)) if creation.bound else None,
             )
         ],
         body=cst.IndentedBlock(
