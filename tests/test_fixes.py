@@ -1468,3 +1468,25 @@ def test_add_fixes_stops_when_cancelled() -> None:
 
     assert add_fixes(without, LATER_FIXES, cancelled=cancelled) is None
     assert len(asked) == 2
+
+
+@pytest.mark.parametrize("later", [False, True], ids=["while-checking", "added-later"])
+def test_fixes_start_from_the_analysis_parse(later: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The fixes of a checked module reuse the checker's parse of it: parsing the text
+    # again for them cost as much as the analysis itself on long files. (The checker
+    # parses through `sources`, which the patch leaves alone.)
+    from sqlalchemy_lint.checker import add_fixes, check_source
+    from sqlalchemy_lint.fixes import syntax
+
+    def no_second_parse(text: str) -> libcst.Module:
+        raise AssertionError("the fixes parsed the module again")
+
+    monkeypatch.setattr(syntax, "parse_module_safely", no_second_parse)
+    syntax._parse_cached.cache_clear()
+    if later:
+        result = add_fixes(check_source(LATER_FIXES, with_fixes=False), LATER_FIXES)
+        assert result is not None
+    else:
+        result = check_source(LATER_FIXES, with_fixes=True)
+    assert len(result.diagnostics) == 2
+    assert all(d.fix is not None for d in result.diagnostics)

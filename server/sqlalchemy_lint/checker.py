@@ -22,6 +22,7 @@ import libcst as cst
 
 from . import HOMEPAGE
 from .diagnostics import Applicability, Diagnostic, Fix, Position, Severity, Span, TextEdit
+from .fixes.syntax import reuse_parse
 from .noqa import Suppression, find_suppressions, unused_codes
 from .rules import Finding, Rule, all_rules
 from .semantic import Analysis, AnalysisOptions, ProjectIndex
@@ -184,6 +185,8 @@ def check_module(
     positions = resolve_positions(
         analysis.model, source, [finding.node for _, finding in reported], cpython_tree
     )
+    if with_fixes:
+        reuse_parse(source, module)  # the fixes below start from this parse
     seen: set[tuple[str, Span]] = set()
     for rule, finding in reported:
         code_range = positions.get(finding.node)
@@ -245,6 +248,8 @@ def add_fixes(
     its analysis instead of checking again. None when `cancelled()` turns true between
     two fixes: the language server stops work for a version the editor has left."""
     fixes: dict[int, Fix] = {}
+    if result.fixable and result.analysis is not None:
+        reuse_parse(source, result.analysis.module)
     for diagnostic, rule, finding in result.fixable:
         if cancelled is not None and cancelled():
             return None

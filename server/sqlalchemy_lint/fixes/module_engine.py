@@ -111,10 +111,10 @@ class _EngineMove:
         self.function = function
         self.top_level = top_level
         self.target = assigned_name(statement, call)
-        self.scopes = tree.variable_scopes()
-        module_scope = self.scopes[tree.module]
-        assert module_scope is not None
-        self.module_names = {assignment.name for assignment in module_scope.assignments}
+        # Only this function's names are looked up, and the module's own.
+        self.around = tree.scopes_around(top_level)
+        self.scopes = self.around.scopes
+        self.module_names = self.around.module_names
         self.function_names = {name.value for name in variable_names(function)}
         self.local_names: list[str] = []  # the function's variables the call reads
         self.arguments_static = all(_is_static(arg.value) for arg in call.args)
@@ -132,7 +132,7 @@ class _EngineMove:
                 if len(referents) > 1:
                     self.arguments_static = False  # rebound: its value depends on when
                 needed.extend(
-                    _top_level_index(tree, r.node) or 0
+                    _top_level_index(tree, self.around.original(r.node)) or 0
                     for r in referents
                     if isinstance(r, Assignment)
                 )
@@ -149,7 +149,10 @@ class _EngineMove:
         outside = {
             r
             for r in access.referents
-            if not (isinstance(r, Assignment) and self.tree.contains(self.call, r.node))
+            if not (
+                isinstance(r, Assignment)
+                and self.tree.contains(self.call, self.around.original(r.node))
+            )
         }
         return outside if outside or not access.referents else None
 
