@@ -1490,3 +1490,4 @@ def test_fixes_start_from_the_analysis_parse(later: bool, monkeypatch: pytest.Mo
         result = check_source(LATER_FIXES, with_fixes=True)
     assert len(result.diagnostics) == 2
     assert all(d.fix is not None for d in result.diagnostics)
+    assert not syntax._handed_over, "the analysis' tree outlives the fixes"

@@ -12,6 +12,7 @@ be computed for a too deeply nested statement is left out.
 from __future__ import annotations
 
 import ast
+import contextlib
 import logging
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -19,10 +20,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import libcst as cst
+from libcst.metadata import CodeRange
 
 from . import HOMEPAGE
 from .diagnostics import Applicability, Diagnostic, Fix, Position, Severity, Span, TextEdit
-from .fixes.syntax import reuse_parse
+from .fixes.syntax import reusing_parse
 from .noqa import Suppression, find_suppressions, unused_codes
 from .rules import Finding, Rule, all_rules
 from .semantic import Analysis, AnalysisOptions, ProjectIndex
@@ -185,8 +187,28 @@ def check_module(
     positions = resolve_positions(
         analysis.model, source, [finding.node for _, finding in reported], cpython_tree
     )
-    if with_fixes:
-        reuse_parse(source, module)  # the fixes below start from this parse
+    # The fixes below start from this parse.
+    with reusing_parse(source, module) if with_fixes else contextlib.nullcontext():
+        _report(result, reported, positions, source, suppressions, path, with_fixes, severity)
+    if report_unused_noqa:
+        used = {(d.span.start.line, d.code) for d in result.suppressed}
+        result.diagnostics.extend(_unused_noqa(source, suppressions, used))
+    result.diagnostics.sort(key=lambda d: (d.span.start, d.code))
+    return result
+
+
+def _report(
+    result: CheckResult,
+    reported: list[tuple[Rule, Finding]],
+    positions: Mapping[cst.CSTNode, CodeRange],
+    source: str,
+    suppressions: Mapping[int, Suppression],
+    path: Path | None,
+    with_fixes: bool,
+    severity: Mapping[str, Severity] | None,
+) -> None:
+    """Turn located findings into `result`'s diagnostics (and suppressed ones), with
+    their fixes when `with_fixes`."""
     seen: set[tuple[str, Span]] = set()
     for rule, finding in reported:
         code_range = positions.get(finding.node)
@@ -217,11 +239,6 @@ def check_module(
             result.diagnostics.append(diagnostic)
             if not with_fixes:
                 result.fixable.append((diagnostic, rule, finding))
-    if report_unused_noqa:
-        used = {(d.span.start.line, d.code) for d in result.suppressed}
-        result.diagnostics.extend(_unused_noqa(source, suppressions, used))
-    result.diagnostics.sort(key=lambda d: (d.span.start, d.code))
-    return result
 
 
 def _fix_for(
@@ -248,14 +265,14 @@ def add_fixes(
     its analysis instead of checking again. None when `cancelled()` turns true between
     two fixes: the language server stops work for a version the editor has left."""
     fixes: dict[int, Fix] = {}
-    if result.fixable and result.analysis is not None:
-        reuse_parse(source, result.analysis.module)
-    for diagnostic, rule, finding in result.fixable:
-        if cancelled is not None and cancelled():
-            return None
-        fix = _fix_for(rule, finding, source, diagnostic.span, path)
-        if fix is not None:
-            fixes[id(diagnostic)] = fix
+    analysed = result.analysis.module if result.analysis is not None else None
+    with reusing_parse(source, analysed) if analysed is not None else contextlib.nullcontext():
+        for diagnostic, rule, finding in result.fixable:
+            if cancelled is not None and cancelled():
+                return None
+            fix = _fix_for(rule, finding, source, diagnostic.span, path)
+            if fix is not None:
+                fixes[id(diagnostic)] = fix
     diagnostics = [
         replace(d, fix=fixes[id(d)]) if id(d) in fixes else d for d in result.diagnostics
     ]

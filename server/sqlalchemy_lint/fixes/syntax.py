@@ -9,6 +9,7 @@ expression elsewhere in the module does not stop it.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import re
@@ -40,12 +41,19 @@ _handed_over: OrderedDict[str, cst.Module] = OrderedDict()
 _handed_over_lock = threading.Lock()
 
 
-def reuse_parse(source: str, module: cst.Module) -> None:
-    """Let the next `SourceTree.parse(source)` use `module` (libcst's parse of `source`)."""
+@contextlib.contextmanager
+def reusing_parse(source: str, module: cst.Module) -> Iterator[None]:
+    """Within the block, `SourceTree.parse(source)` uses `module` (libcst's parse of
+    `source`) instead of parsing again. Not kept past the block: a module whose fixes
+    never ask for it (SQA301 has none) must not stay in memory."""
     with _handed_over_lock:
         _handed_over[source] = module
         while len(_handed_over) > 4:
             _handed_over.popitem(last=False)
+    try:
+        yield
+    finally:
+        _take_handed_over(source)
 
 
 def _take_handed_over(source: str) -> cst.Module | None:
