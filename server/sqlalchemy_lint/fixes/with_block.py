@@ -97,6 +97,10 @@ def _find_creation(tree: SourceTree, call: cst.Call, *, is_async: bool, noun: st
         if not is_async:
             raise Unfixable("a synchronous resource is awaited")
         resource = parent
+    elif is_async and "session" not in noun.lower():
+        # `conn = async_engine.connect()` then `await conn` or `await conn.start()`:
+        # inside `async with`, that second start raises.
+        raise Unfixable("an async connection created without `await` is started elsewhere")
     statement = tree.statement_of(resource)
     if statement is None:
         raise Unfixable("not in a statement")

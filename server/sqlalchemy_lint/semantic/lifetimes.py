@@ -109,6 +109,9 @@ class LifetimeTracker:
         self, call: cst.Call, kind: Kind, scope: Scope, release_methods: frozenset[str]
     ) -> Lifetime:
         life = Lifetime(call=call, kind=kind, scope=scope, verdict=Verdict.LEAKED)
+        if self._never_started(call, kind, scope):
+            life.verdict = Verdict.RELEASED  # it never holds a connection to release
+            return life
         node: cst.CSTNode = call
         while True:
             parent = self.model.parent(node)
@@ -272,6 +275,32 @@ class LifetimeTracker:
                 return
 
     # -- following a variable --------------------------------------------------------
+
+    def _never_started(self, call: cst.Call, kind: Kind, scope: Scope) -> bool:
+        """`conn = async_engine.connect()` without `await`: an AsyncConnection holds no
+        connection until it is awaited, started or entered, and `conn.execute()` on it
+        raises. Whether it is ever started decides if it can leak."""
+        if kind is not Kind.ASYNC_CONNECTION or isinstance(self.model.parent(call), cst.Await):
+            return False
+        parent = self.model.parent(call)
+        if isinstance(parent, cst.Expr):
+            return True  # `async_engine.connect()` on its own line
+        if not (
+            isinstance(parent, cst.Assign)
+            and parent.value is call
+            and len(parent.targets) == 1
+            and isinstance(parent.targets[0].target, cst.Name)
+        ):
+            return False  # entered, passed on or stored: followed as any resource
+        name = parent.targets[0].target.value
+        for ref in scope.references.get(name, ()):
+            above = self.model.parent(ref)
+            if isinstance(above, cst.Attribute) and above.value is ref:
+                if above.attr.value == "start":
+                    return False  # `await conn.start()`
+                continue  # `conn.begin`, `conn.execute`: raise AsyncContextNotStarted
+            return False  # `await conn`, `async with conn`, passed on, returned, stored, ...
+        return True  # only its methods are touched, and those raise until it starts
 
     def _follow_variable(
         self,
