@@ -217,6 +217,25 @@ def test_quoted_identifiers_are_followed_through_several_names(tmp_path: Path) -
     assert _codes(source, tmp_path) == [(14, "SQA301")]
 
 
+def test_sql_compiled_by_sqlalchemy_is_not_injected(tmp_path: Path) -> None:
+    # Celery's database backend adds missing columns with their compiled types.
+    source = """
+    from sqlalchemy import text
+
+    def add_missing(engine, table, default):
+        for col in table.columns:
+            col_type = col.type.compile(engine.dialect)
+            with engine.begin() as conn:
+                conn.execute(text(f"ALTER TABLE t ADD COLUMN c {col_type}"))
+                conn.execute(text(f"ALTER TABLE t ADD COLUMN d {col_type} DEFAULT {default}"))
+
+    def explain(conn, stmt):
+        sql = str(stmt.compile(compile_kwargs={"literal_binds": True}))
+        return conn.execute(text(f"EXPLAIN {sql}")).all()
+    """
+    assert _codes(source, tmp_path) == [(8, "SQA301")]
+
+
 @pytest.mark.parametrize(
     ("expression", "values"),
     [

@@ -647,6 +647,8 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
         return True
     if isinstance(expr, cst.Call) and _quotes_identifier(expr, analysis, scope):
         return True
+    if isinstance(expr, cst.Call) and _is_compiled_sql(expr, analysis):
+        return True
     if isinstance(expr, cst.IfExp):
         return _safe_value(expr.body, analysis, scope, depth + 1) and _safe_value(
             expr.orelse, analysis, scope, depth + 1
@@ -684,6 +686,22 @@ def _quotes_identifier(call: cst.Call, analysis: Analysis, scope: Scope) -> bool
                 func.value.value, scope, lambda value, _: _is_identifier_preparer(value)
             )
     return analysis.resolver.qualify(func) in _IDENTIFIER_QUOTING_FUNCTIONS
+
+
+def _is_compiled_sql(call: cst.Call, analysis: Analysis) -> bool:
+    """`col.type.compile(dialect)`, `stmt.compile(...)`, and `str()` of one: SQL that
+    SQLAlchemy rendered from its own constructs, values bound or escaped by the dialect."""
+    func = call.func
+    if isinstance(func, cst.Attribute) and func.attr.value == "compile":
+        return True
+    return (
+        isinstance(func, cst.Name)
+        and func.value == "str"
+        and analysis.resolver.qualify(func) is None
+        and len(call.args) == 1
+        and isinstance(call.args[0].value, cst.Call)
+        and _is_compiled_sql(call.args[0].value, analysis)
+    )
 
 
 def _is_identifier_preparer(expr: cst.BaseExpression) -> bool:

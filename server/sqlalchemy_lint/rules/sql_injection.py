@@ -56,7 +56,9 @@ class SqlInjection(Rule):
     the module. psycopg's `sql.SQL("...").format(sql.Identifier(name))` is the
     driver's safe composition and is not `str.format()`; names quoted by the
     dialect (`conn.dialect.identifier_preparer.quote(name)`, SQLAlchemy-Utils'
-    `quote(conn, name)`) are escaped identifiers.
+    `quote(conn, name)`) are escaped identifiers, and SQL that SQLAlchemy compiled
+    from its own constructs (`column.type.compile(dialect)`, `str(stmt.compile())`)
+    has its values bound or escaped.
 
     ## Why is this bad?
     A value formatted into SQL becomes part of the statement: a user name such as
