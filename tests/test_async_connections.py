@@ -32,6 +32,12 @@ CASES = {
     "started-later": (f"conn = engine.connect()\nawait conn.start()\nreturn {QUERY}", True),
     "awaited-later": (f"conn = engine.connect()\nawait conn\nreturn {QUERY}", True),
     "entered-later": (f"conn = engine.connect()\nasync with conn:\n    return {QUERY}", False),
+    # Captured by a closure: followed as any resource, and a closure takes it over.
+    "started-in-a-closure": (
+        f"conn = engine.connect()\nasync def go():\n    await conn\n    return {QUERY}\n"
+        "return await go()",
+        False,
+    ),
 }
 
 

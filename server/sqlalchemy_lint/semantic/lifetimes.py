@@ -293,6 +293,8 @@ class LifetimeTracker:
         ):
             return False  # entered, passed on or stored: followed as any resource
         name = parent.targets[0].target.value
+        if self._captured_by_closure(scope, name):
+            return False  # a nested function may start it
         for ref in scope.references.get(name, ()):
             above = self.model.parent(ref)
             if isinstance(above, cst.Attribute) and above.value is ref:
