@@ -143,7 +143,7 @@ def _full_module_scopes(self: SourceTree, index: int) -> ScopesAround:
     module_scope = scopes[self.module]
     assert module_scope is not None
     names = frozenset(assignment.name for assignment in module_scope.assignments)
-    return ScopesAround(scopes, module_scope, names, {})
+    return ScopesAround(scopes, names, {})
 
 
 def _sources() -> Iterator[tuple[str, str, Path]]:

@@ -28,6 +28,7 @@ from sqlalchemy_lint.fixes.syntax import (
     assigned_name,
     compiles,
     fresh_name,
+    lone_expression,
     replace_node,
     replace_statements,
     variable_names,
@@ -289,12 +290,7 @@ def _is_import_line(statement: cst.CSTNode) -> bool:
 
 
 def _is_docstring(statement: cst.CSTNode) -> bool:
-    return (
-        isinstance(statement, cst.SimpleStatementLine)
-        and len(statement.body) == 1
-        and isinstance(statement.body[0], cst.Expr)
-        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
-    )
+    return isinstance(lone_expression(statement), (cst.SimpleString, cst.ConcatenatedString))
 
 
 def _last_import_index(module: cst.Module) -> int:

@@ -82,7 +82,6 @@ class ScopesAround:
     every function of the module."""
 
     scopes: Mapping[cst.CSTNode, VariableScope | None]
-    module_scope: VariableScope
     module_names: frozenset[str]  # every name the real module binds at its top level
     # The names bound in place of functions and classes -> the statements they stand for.
     originals: Mapping[cst.CSTNode, cst.CSTNode]
@@ -185,7 +184,7 @@ class SourceTree:
         module_scope = scopes[reduced]
         assert module_scope is not None
         module_names = frozenset({a.name for a in module_scope.assignments} | defined)
-        around = ScopesAround(scopes, module_scope, module_names, originals)
+        around = ScopesAround(scopes, module_names, originals)
         self._scopes_around[index] = around
         return around
 
@@ -486,6 +485,15 @@ def _with_child_replaced(parent: cst.CSTNode, old: cst.CSTNode, new: cst.CSTNode
             items = [new if item is old else item for item in value]
             return parent.with_changes(**{field.name: items})
     raise ValueError("node is not a child of its recorded parent")
+
+
+def lone_expression(statement: cst.CSTNode) -> cst.BaseExpression | None:
+    """The expression when `statement` is one expression on its own line, its value
+    unused (`conn.close()`, a docstring); else None."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return None
+    small = statement.body[0]
+    return small.value if isinstance(small, cst.Expr) else None
 
 
 def assigned_name(statement: cst.BaseStatement, value: cst.BaseExpression) -> str | None:

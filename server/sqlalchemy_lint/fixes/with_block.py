@@ -29,6 +29,7 @@ from sqlalchemy_lint.fixes.syntax import (
     assigned_name,
     compiles,
     fresh_name,
+    lone_expression,
     variable_names,
 )
 
@@ -122,7 +123,7 @@ def _find_creation(tree: SourceTree, call: cst.Call, *, is_async: bool, noun: st
     _check_evaluated_once(tree, resource, statement)
     taken = {name.value for name in variable_names(scope)}
     name = fresh_name("session" if "session" in noun.lower() else "conn", taken)
-    if _is_bare(statement, resource):
+    if lone_expression(statement) is resource:
         # `engine.connect()` on its own: `with engine.connect():` and `pass`, rather
         # than binding a name only to write it as a useless statement.
         return _Creation(statement, block, index, scope, name, call, None, bound=False)
@@ -130,16 +131,6 @@ def _find_creation(tree: SourceTree, call: cst.Call, *, is_async: bool, noun: st
     assert isinstance(rewritten, (cst.SimpleStatementLine, cst.BaseCompoundStatement))
     return _Creation(
         statement, block, index, scope, name, call, rewritten.with_changes(leading_lines=())
-    )
-
-
-def _is_bare(statement: cst.BaseStatement, expression: cst.BaseExpression) -> bool:
-    """Whether `statement` is `expression` alone, its value unused."""
-    return (
-        isinstance(statement, cst.SimpleStatementLine)
-        and len(statement.body) == 1
-        and isinstance(statement.body[0], cst.Expr)
-        and statement.body[0].value is expression
     )
 
 
@@ -206,12 +197,9 @@ def _evaluates_once(parent: cst.CSTNode, child: cst.CSTNode) -> bool:
 
 def _is_close(statement: cst.BaseStatement, name: str) -> bool:
     """Whether `statement` is exactly `name.close()` (or `await name.close()`)."""
-    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
-        return False
-    small = statement.body[0]
-    if not isinstance(small, cst.Expr):
-        return False
-    value = small.value.expression if isinstance(small.value, cst.Await) else small.value
+    value = lone_expression(statement)
+    if isinstance(value, cst.Await):
+        value = value.expression
     return (
         isinstance(value, cst.Call)
         and not value.args

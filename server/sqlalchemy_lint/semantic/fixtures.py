@@ -37,15 +37,20 @@ def fixture_functions(
     fixtures: dict[str, Scope] = {}
     for function_name, scope in model.functions.items():
         for decorator in scope.decorators:
-            expr = decorator.decorator
-            call = expr if isinstance(expr, cst.Call) else None
-            if call is not None:
-                expr = call.func
+            expr, call = _decorator_parts(decorator)
             if qualify(expr) not in FIXTURE_DECORATORS:
                 continue
             fixtures[_requested_name(call) or function_name] = scope
             break
     return fixtures
+
+
+def _decorator_parts(decorator: cst.Decorator) -> tuple[cst.BaseExpression, cst.Call | None]:
+    """`@pytest.fixture(scope=...)` -> (`pytest.fixture`, the call); `@fixture` -> (it, None)."""
+    expr = decorator.decorator
+    if isinstance(expr, cst.Call):
+        return expr.func, expr
+    return expr, None
 
 
 def _requested_name(call: cst.Call | None) -> str | None:
@@ -79,9 +84,7 @@ def receives_fixtures(scope: Scope) -> bool:
 def _is_fixture_decorator(decorator: cst.Decorator) -> bool:
     # A syntactic test, good enough to decide whether to look further; the kind of
     # what a fixture yields is resolved only for decorators that qualify properly.
-    expr = decorator.decorator
-    if isinstance(expr, cst.Call):
-        expr = expr.func
+    expr, _ = _decorator_parts(decorator)
     name = expr.attr.value if isinstance(expr, cst.Attribute) else getattr(expr, "value", None)
     return name == "fixture"
 

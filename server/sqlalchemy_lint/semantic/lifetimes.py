@@ -280,9 +280,9 @@ class LifetimeTracker:
         """`conn = async_engine.connect()` without `await`: an AsyncConnection holds no
         connection until it is awaited, started or entered, and `conn.execute()` on it
         raises. Whether it is ever started decides if it can leak."""
-        if kind is not Kind.ASYNC_CONNECTION or isinstance(self.model.parent(call), cst.Await):
-            return False
         parent = self.model.parent(call)
+        if kind is not Kind.ASYNC_CONNECTION or isinstance(parent, cst.Await):
+            return False
         if isinstance(parent, cst.Expr):
             return True  # `async_engine.connect()` on its own line
         if not (
