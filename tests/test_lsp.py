@@ -390,3 +390,41 @@ async def test_hover_on_text_explains_bound_parameters(
     )
     assert hover is not None and isinstance(hover.contents, types.MarkupContent)
     assert "https://docs.sqlalchemy.org/" in hover.contents.value
+
+
+@pytest.mark.parametrize("folder", ["my project", "a+b", "déjà vu"])
+async def test_paths_that_uris_escape_get_diagnostics_hovers_and_fixes(
+    client: LanguageClient, tmp_path: Path, folder: str
+) -> None:
+    # Clients escape spaces, `+` and non-ASCII letters in URIs (and VS Code on Windows
+    # sends `file:///c%3A/...`); pygls keys its documents by the unescaped form.
+    directory = tmp_path / folder
+    directory.mkdir()
+    path = directory / "leak.py"
+    path.write_text(LEAK, encoding="utf-8")
+    uri = path.as_uri()
+    assert "%" in uri
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id="python", version=1, text=LEAK
+            )
+        )
+    )
+    diagnostics = await asyncio.wait_for(settle(client, uri, 1), timeout=30)
+    assert [d.code for d in diagnostics] == ["SQA101"]
+    hover = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=6, character=12),
+        )
+    )
+    assert hover is not None
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=diagnostics[0].range,
+            context=types.CodeActionContext(diagnostics=diagnostics),
+        )
+    )
+    assert actions and any(a.title.startswith("Use") or "with" in a.title for a in actions)

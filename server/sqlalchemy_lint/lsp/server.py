@@ -20,6 +20,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -116,6 +117,19 @@ class SqlalchemyLintServer(LanguageServer):
             if path:
                 roots.append(Path(path).resolve())
         return roots
+
+    # -- open documents ------------------------------------------------------------------
+
+    def document(self, uri: str) -> TextDocument | None:
+        """The open document `uri` names. pygls keys its documents by the URI with its
+        %-escapes decoded, so `file:///c%3A/x.py` (VS Code on Windows) or a path with a
+        space or a `+` must be looked up that way, never as the client spelt it."""
+        found: TextDocument | None = self.workspace.text_documents.get(unquote(uri))
+        return found
+
+    def open_uris(self) -> list[str]:
+        """The open documents' URIs, as the client spelt them (for publishing)."""
+        return [document.uri for document in list(self.workspace.text_documents.values())]
 
     # -- cross-file knowledge: open buffers win over the disk --------------------------
 
@@ -228,9 +242,9 @@ class SqlalchemyLintServer(LanguageServer):
 
     async def _run(self, uri: str, delay: float) -> None:
         await asyncio.sleep(delay)
-        if uri not in self.workspace.text_documents:
+        document = self.document(uri)
+        if document is None:
             return
-        document = self.workspace.get_text_document(uri)
         version, source = document.version, document.source
         path = Path(document.path) if document.path else None
         stamp = self._stamp(path.resolve()) if path is not None else None
@@ -256,7 +270,7 @@ class SqlalchemyLintServer(LanguageServer):
         except Exception:
             log.exception("analysis of %s failed", uri)
             return
-        current = self.workspace.text_documents.get(uri)
+        current = self.document(uri)
         if current is None or current.version != version:
             return  # stale: a newer version is on its way
         result = analysed.result
@@ -297,7 +311,7 @@ class SqlalchemyLintServer(LanguageServer):
         return True
 
     def _is_current(self, uri: str, version: int | None) -> bool:
-        document = self.workspace.text_documents.get(uri)
+        document = self.document(uri)
         return document is not None and document.version == version
 
     async def _add_fixes(
@@ -318,7 +332,7 @@ class SqlalchemyLintServer(LanguageServer):
         except Exception:
             log.exception("computing fixes for %s failed", uri)
             return
-        current = self.workspace.text_documents.get(uri)
+        current = self.document(uri)
         if fixed is None or current is None or current.version != version:
             return
         self.analysed[uri] = AnalysedDocument(version, source, fixed, with_fixes=True)
@@ -326,9 +340,9 @@ class SqlalchemyLintServer(LanguageServer):
 
     async def fixes_now(self, uri: str) -> AnalysedDocument | None:
         """The current version's analysis with fixes (computed here if not yet)."""
-        if uri not in self.workspace.text_documents:
+        document = self.document(uri)
+        if document is None:
             return None
-        document = self.workspace.get_text_document(uri)
         cached = self.analysed.get(uri)
         if cached is not None and cached.version == document.version and cached.with_fixes:
             return cached
@@ -345,7 +359,7 @@ class SqlalchemyLintServer(LanguageServer):
         if result is None or result.problem is not None:
             return None
         analysed = AnalysedDocument(document.version, source, result, with_fixes=True)
-        if self.workspace.get_text_document(uri).version == document.version:
+        if self._is_current(uri, document.version):
             self.analysed[uri] = analysed
         return analysed
 
@@ -353,7 +367,7 @@ class SqlalchemyLintServer(LanguageServer):
         """Other open files may import this one's engines and session factories, or
         request its fixtures."""
         if self.exports.get(uri, exports) != exports:
-            for other in list(self.workspace.text_documents):
+            for other in self.open_uris():
                 if other != uri:
                     self.analysed.pop(other, None)
                     self.schedule(other)
@@ -375,9 +389,9 @@ class SqlalchemyLintServer(LanguageServer):
 
     async def current_analysis(self, uri: str) -> AnalysedDocument | None:
         """The analysis of the document as it is now (computed if the cache is stale)."""
-        if uri not in self.workspace.text_documents:
+        document = self.document(uri)
+        if document is None:
             return None
-        document = self.workspace.get_text_document(uri)
         cached = self.analysed.get(uri)
         if cached is not None and cached.version == document.version:
             return cached
@@ -421,7 +435,7 @@ def did_change_configuration(
 ) -> None:
     ls.apply_settings(params.settings)
     ls.analysed.clear()  # findings depend on the settings
-    for uri in list(ls.workspace.text_documents):
+    for uri in ls.open_uris():
         ls.schedule(uri, delay=0)
 
 
@@ -454,16 +468,16 @@ def did_change_watched_files(
         if path:
             ls.project.forget(Path(path))
     ls.analysed.clear()
-    for uri in list(ls.workspace.text_documents):
+    for uri in ls.open_uris():
         ls.schedule(uri)
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
 async def hover(ls: SqlalchemyLintServer, params: types.HoverParams) -> types.Hover | None:
     uri = params.text_document.uri
-    if uri not in ls.workspace.text_documents:
+    document = ls.document(uri)
+    if document is None:
         return None
-    document = ls.workspace.get_text_document(uri)
     if params.position.line >= len(document.lines):
         return None
     server_position = document.position_from_client_units(params.position)
@@ -495,9 +509,9 @@ async def code_action(
     ls: SqlalchemyLintServer, params: types.CodeActionParams
 ) -> list[types.CodeAction] | None:
     uri = params.text_document.uri
-    if uri not in ls.workspace.text_documents:
+    document = ls.document(uri)
+    if document is None:
         return None
-    document = ls.workspace.get_text_document(uri)
     only = params.context.only
     actions: list[types.CodeAction] = []
     if only is None or any(k.startswith(types.CodeActionKind.QuickFix) for k in only):
@@ -578,7 +592,7 @@ async def _fix_all(ls: SqlalchemyLintServer, document: TextDocument) -> types.Co
     outcome = await loop.run_in_executor(ls.request_pool, ls.fix_all, source, path)
     if outcome.applied == 0:
         return None
-    current = ls.workspace.text_documents.get(document.uri)
+    current = ls.document(document.uri)
     if current is None or current.version != version:
         return None  # the document changed meanwhile: these edits would not apply
     lines = current.lines
