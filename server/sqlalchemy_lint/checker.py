@@ -164,11 +164,11 @@ def check_module(
     """Check a parsed module. `cpython_tree`: `ast.parse(source)`, when the caller
     has it already (it locates findings; without it, it is built if needed)."""
     try:
-        analysis = Analysis(module, path, project, options)
+        analysis = Analysis(
+            module, path, project, options, source=source, tree=cpython_tree, stamp=stamp
+        )
     except RecursionError:
         return CheckResult(problem="too deeply nested to analyse")
-    if project is not None and path is not None:
-        project.remember(path, analysis.model, stamp)
     reported: list[tuple[Rule, Finding]] = []
     for rule_class in rules if rules is not None else all_rules():
         rule = rule_class()

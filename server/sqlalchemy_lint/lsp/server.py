@@ -79,7 +79,7 @@ class Analysed:
     """A worker's answer: the result and, for a file on disk, what it exports."""
 
     result: CheckResult
-    exports: dict[str, Any] | None = None
+    exports: str | None = None  # digest of what the module declares
 
 
 class SqlalchemyLintServer(LanguageServer):
@@ -100,7 +100,7 @@ class SqlalchemyLintServer(LanguageServer):
         )
         self.reported_config_roots: set[Path | None] = set()
         self.reported_too_large: set[str] = set()  # uris told once that they are not checked
-        self.exports: dict[str, dict[str, Any]] = {}  # uri -> what the module exports
+        self.exports: dict[str, str] = {}  # uri -> digest of what the module declares
 
     def _workspace_roots(self) -> list[Path]:
         """The workspace folders (resolved): modules outside them are never read."""
@@ -202,12 +202,10 @@ class SqlalchemyLintServer(LanguageServer):
         result = self.analyse(source, path, stamp=stamp)
         if path is None or result.problem is not None:
             return Analysed(result)
-        summary = self.project.summary(path)
-        if summary is None:
-            return Analysed(result, {})
-        # A conftest.py's fixtures are part of what other files see of it.
-        fixtures = {f"fixture {name}": kind for name, kind in summary.fixtures.items()}
-        return Analysed(result, {**summary.kinds, **fixtures})
+        # What other files can learn from this one: its declarations (a conftest.py's
+        # fixtures among them), whatever they turn out to mean.
+        summary = self.project.summary_for_text(path, source, stamp)
+        return Analysed(result, summary.digest())
 
     def fix_all(self, source: str, path: Path | None) -> FixOutcome:
         config = config_for(path) if path is not None else Config()
@@ -363,7 +361,7 @@ class SqlalchemyLintServer(LanguageServer):
             self.analysed[uri] = analysed
         return analysed
 
-    def _recheck_importers_if_exports_changed(self, uri: str, exports: dict[str, Any]) -> None:
+    def _recheck_importers_if_exports_changed(self, uri: str, exports: str) -> None:
         """Other open files may import this one's engines and session factories, or
         request its fixtures."""
         if self.exports.get(uri, exports) != exports:

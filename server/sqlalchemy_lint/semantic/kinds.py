@@ -77,6 +77,13 @@ CONSTRUCTORS: dict[str, Kind] = {
     "sqlalchemy.ext.asyncio.async_scoped_session": Kind.SCOPED_SESSION,
     "sqlalchemy.ext.asyncio.scoping.async_scoped_session": Kind.SCOPED_SESSION,
     "flask_sqlalchemy.SQLAlchemy": Kind.FLASK_SQLALCHEMY,
+    "flask_sqlalchemy.extension.SQLAlchemy": Kind.FLASK_SQLALCHEMY,
+    # SQLModel re-exports SQLAlchemy's engine functions and subclasses its sessions.
+    "sqlmodel.create_engine": Kind.ENGINE,
+    "sqlmodel.engine.create.create_engine": Kind.ENGINE,
+    "sqlmodel.Session": Kind.SESSION,
+    "sqlmodel.orm.session.Session": Kind.SESSION,
+    "sqlmodel.ext.asyncio.session.AsyncSession": Kind.ASYNC_SESSION,
     "flask.Flask": Kind.WEB_APP,
     "flask.Blueprint": Kind.WEB_APP,
     "quart.Quart": Kind.WEB_APP,
@@ -110,6 +117,12 @@ ANNOTATIONS: dict[str, Kind] = {
     "sqlalchemy.ext.asyncio.async_sessionmaker": Kind.ASYNC_SESSION_FACTORY,
     "sqlalchemy.orm.scoped_session": Kind.SCOPED_SESSION,
     "sqlalchemy.orm.scoping.scoped_session": Kind.SCOPED_SESSION,
+    "sqlalchemy.ext.asyncio.session.async_sessionmaker": Kind.ASYNC_SESSION_FACTORY,
+    "sqlalchemy.ext.asyncio.async_scoped_session": Kind.SCOPED_SESSION,
+    "sqlmodel.Session": Kind.SESSION,
+    "sqlmodel.orm.session.Session": Kind.SESSION,
+    "sqlmodel.ext.asyncio.session.AsyncSession": Kind.ASYNC_SESSION,
+    "flask_sqlalchemy.SQLAlchemy": Kind.FLASK_SQLALCHEMY,
     "fastapi.FastAPI": Kind.WEB_APP,
     "fastapi.APIRouter": Kind.WEB_APP,
     "flask.Flask": Kind.WEB_APP,
@@ -130,12 +143,57 @@ METHODS: dict[tuple[Kind, str], Kind] = {
     (Kind.FLASK_SQLALCHEMY, "get_engine"): Kind.ENGINE,
 }
 
+# Methods that hand back an object the receiver keeps (the caller must not close it).
+BORROWING_METHODS: dict[tuple[Kind, str], Kind] = {
+    (Kind.SESSION, "connection"): Kind.CONNECTION,
+    (Kind.ASYNC_SESSION, "connection"): Kind.ASYNC_CONNECTION,
+    (Kind.SESSION, "get_bind"): Kind.ENGINE,
+    (Kind.CONNECTION, "execution_options"): Kind.CONNECTION,
+    (Kind.SCOPED_SESSION, "get_bind"): Kind.ENGINE,
+}
+
 # Attributes that expose an object of a kind without creating a new resource.
 ATTRIBUTES: dict[tuple[Kind, str], Kind] = {
     (Kind.FLASK_SQLALCHEMY, "engine"): Kind.ENGINE,
     (Kind.FLASK_SQLALCHEMY, "session"): Kind.SCOPED_SESSION,
     (Kind.ASYNC_ENGINE, "sync_engine"): Kind.ENGINE,
+    (Kind.SESSION, "bind"): Kind.ENGINE,
 }
+# Attributes holding a mapping of objects of a kind (`db.engines["users"]`).
+MAPPING_ATTRIBUTES: dict[tuple[Kind, str], Kind] = {
+    (Kind.FLASK_SQLALCHEMY, "engines"): Kind.ENGINE,
+}
+
+# Library functions that hand back an object someone else owns.
+BORROWING_CALLS: dict[str, Kind] = {
+    "alembic.op.get_bind": Kind.CONNECTION,
+    "alembic.context.get_bind": Kind.CONNECTION,
+}
+
+# Calls that return their argument unchanged, as far as the analysis goes:
+# name -> the position of the argument that is returned.
+PASS_THROUGH_CALLS: dict[str, int] = {
+    "typing.cast": 1,
+    "typing_extensions.cast": 1,
+}
+
+# Decorators that make a generator function a context manager factory.
+CONTEXT_MANAGER_DECORATORS = frozenset(
+    {"contextlib.contextmanager", "contextlib.asynccontextmanager"}
+)
+# Decorators that make a function compute its result once (per argument set).
+CACHE_DECORATORS = frozenset(
+    {
+        "functools.lru_cache",
+        "functools.cache",
+        "functools.cached_property",
+        "cachetools.cached",
+        "cachetools.func.lru_cache",
+        "cachetools.func.ttl_cache",
+        "async_lru.alru_cache",
+        "pyramid.decorator.reify",
+    }
+)
 
 # Methods that release a resource when called (or when handed over as a callback).
 CLOSE_METHODS = frozenset({"close", "aclose"})

@@ -36,6 +36,7 @@ from .kinds import (
     Kind,
 )
 from .model import ModuleModel, Scope
+from .values import Owner
 
 
 class Verdict(enum.Enum):
@@ -86,9 +87,10 @@ class LifetimeTracker:
             scope = self.model.enclosing_scope[call]
             if scope.is_module or call in self.model.class_body_calls:
                 continue
-            kind = self.resolver.call_kind(call, scope)
-            if kind is None or not kind.is_resource:
-                continue
+            value = self.resolver.call_value(call, scope)
+            kind = value.kind
+            if kind is None or not kind.is_resource or value.owner is not Owner.FRESH:
+                continue  # not a resource, or one this code does not own
             yield self.track(call, kind, scope, CLOSE_METHODS)
 
     def engines(self) -> Iterator[Lifetime]:

@@ -1,10 +1,10 @@
 """Skip files that cannot involve SQLAlchemy, before parsing them.
 
-A finding needs a SQLAlchemy name: either the file mentions `sqlalchemy` (every
-import of it, aliased or not, contains the word) or it imports something from a
-module of the project that exports an engine, session factory or the like
+A finding needs a SQLAlchemy name: either the file mentions `sqlalchemy` or
+`sqlmodel` (every import of them, aliased or not, contains the word) or it imports
+a module of the project that involves SQLAlchemy, however indirectly
 (`from .database import SessionLocal`), or it is a test module below a conftest.py
-whose fixtures yield one. Settings modules are the exception: they
+that does. Settings modules are the exception: they
 hold database URLs (`postgresql://...`, `SQLALCHEMY_DATABASE_URI`) for SQA302
 without importing SQLAlchemy, so a file that mentions one is checked too. The
 check looks at import lines with a regular expression and asks the project index
@@ -36,7 +36,7 @@ _IMPORT = re.compile(
 def might_involve_sqlalchemy(
     text: str, path: Path | None, project: ProjectIndex | None, options: AnalysisOptions
 ) -> bool:
-    if "sqlalchemy" in text or _DATABASE_SETTING.search(text):
+    if "sqlalchemy" in text or "sqlmodel" in text or _DATABASE_SETTING.search(text):
         return True
     if any(name.rsplit(".", 1)[-1] in text for name in options.session_factories):
         return True
@@ -65,7 +65,4 @@ def might_involve_sqlalchemy(
 
 def _exports_anything(project: ProjectIndex, path: Path, module: str) -> bool:
     target = project.resolve_module(path, module)
-    if target is None:
-        return False
-    summary = project.summary(target)
-    return summary is not None and bool(summary.kinds)
+    return target is not None and project.involves_sqlalchemy(target)

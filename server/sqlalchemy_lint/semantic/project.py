@@ -1,24 +1,30 @@
-"""Cross-module knowledge: what other modules of the project export.
+"""Cross-module knowledge: the summaries of the project's modules, found relative
+to the files that import them.
 
 `from .database import SessionLocal` makes `SessionLocal()` a session only if
 `database.py` binds `SessionLocal` to a `sessionmaker`. The index finds that
-module on disk (or in the editor's unsaved buffers), parses it once, keeps a
-small summary (name -> kind) and forgets the tree. Summaries are keyed by the
-file's content stamp, so an edit invalidates them; the cache is bounded.
+module on disk (or in the editor's unsaved buffers) and hands its summary
+(`summary.py`, built from CPython's `ast`) to the evaluator, which reads only
+the names it is asked about. Summaries are kept in memory per file stamp, and on
+disk in the cache (`cache.py`) by content, so a module is summarised once per
+text, whichever process or run asks.
+
+Each analysis reads the project through a `ProjectView`, which records the
+modules it read (with a digest of each summary, so that a cached result can be
+checked for staleness) and, in `offline` mode, answers only from summaries
+already at hand and lists the ones it lacked: the language server publishes what
+the file alone shows at once, then computes those and publishes again.
 
 The index reads only inside the project: a module is followed only when the file,
 after resolving symlinks, lies within the importing file's project root (the nearest
 ancestor with a pyproject.toml, setup.py, setup.cfg or .git, else its top package),
 and, when the editor gave workspace folders, within one of them. A symlink out of the
 project is treated as a module that is not there.
-
-It also answers for pytest: the fixture a test requests by name is looked up in
-the `conftest.py` files from the test's directory up to the project root, and a
-conftest's summary keeps what each of its fixtures yields.
 """
 
 from __future__ import annotations
 
+import ast
 import logging
 import re
 import threading
@@ -27,18 +33,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import libcst as cst
-
-from ..sources import parse_module_safely
-from .inference import Resolver
-from .kinds import Kind
-from .model import ModuleModel, build_model
+from ..cache import Cache, content_key
+from .fixtures import is_pytest_module
+from .summary import FORMAT, ModuleSummary, summarise_source, summarise_tree
+from .values import BUFFER, ModuleKey
 
 log = logging.getLogger(__name__)
 
-# Modules bigger than this are not worth parsing just to learn their exports.
+# Modules bigger than this are not worth reading just to learn their declarations.
 _MAX_SUMMARY_BYTES = 2_000_000
 _PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
+_SUMMARIES = f"summaries-{FORMAT}"
+_SQLALCHEMY_ROOTS = ("sqlalchemy", "sqlmodel", "flask_sqlalchemy", "alembic")
 
 SourceReader = Callable[[Path], "str | None"]
 WorkspaceRoots = Callable[[], "list[Path]"]
@@ -53,13 +59,51 @@ def _read_from_disk(path: Path) -> str | None:
         return None
 
 
-@dataclass(frozen=True)
-class ModuleSummary:
+@dataclass
+class _Entry:
     stamp: object
-    kinds: dict[str, Kind]  # module-level name -> kind; "name()" -> what calling it returns
-    # conftest.py only: fixture name -> what it yields (None: defined, kind unknown,
-    # which still hides a fixture of that name further up).
-    fixtures: dict[str, Kind | None] = field(default_factory=dict)
+    summary: ModuleSummary
+    digest: str
+
+
+@dataclass
+class ProjectView:
+    """The project as one analysis sees it (the evaluator's `ModuleSource`)."""
+
+    index: ProjectIndex
+    current: ModuleKey
+    current_summary: ModuleSummary
+    offline: bool = False
+    # Modules read, with the digest of the summary that was read.
+    dependencies: dict[Path, str] = field(default_factory=dict)
+    missing: set[Path] = field(default_factory=set)  # offline: not summarised yet
+
+    def summary_of(self, key: ModuleKey) -> ModuleSummary | None:
+        if key == self.current:
+            return self.current_summary
+        if not isinstance(key, Path):
+            return None
+        entry = self.index.entry(key, parse=not self.offline)
+        if entry is None:
+            if self.offline and self.index.readable(key):
+                self.missing.add(key)
+            return None
+        self.dependencies[key] = entry.digest
+        return entry.summary
+
+    def resolve_import(self, importer: ModuleKey, module: str) -> ModuleKey | None:
+        if not isinstance(importer, Path):
+            return None
+        found = self.index.resolve_module(importer, module)
+        return found.resolve() if found is not None else None
+
+    def fixture_modules(self, key: ModuleKey) -> list[ModuleKey]:
+        if not isinstance(key, Path):
+            return []
+        return [path.resolve() for path in self.index.conftests_above(key)]
+
+    def is_pytest_module(self, key: ModuleKey) -> bool:
+        return isinstance(key, Path) and is_pytest_module(key)
 
 
 class ProjectIndex:
@@ -69,58 +113,179 @@ class ProjectIndex:
         self,
         read_source: SourceReader = _read_from_disk,
         stamp: Callable[[Path], object] | None = None,
-        max_entries: int = 2048,
+        max_entries: int = 4096,
         workspace_roots: WorkspaceRoots | None = None,
+        cache: Cache | None = None,
     ) -> None:
         self._read_source = read_source
         self._workspace_roots = workspace_roots
         self._stamp = stamp or _disk_stamp
-        self._summaries: OrderedDict[Path, ModuleSummary] = OrderedDict()
+        self._entries: OrderedDict[Path, _Entry] = OrderedDict()
         self._max_entries = max_entries
-        self._in_progress: set[Path] = set()
         self._lock = threading.RLock()
+        self.cache = cache
         # (importing directory, module) -> file; imports repeat across a project.
         self._resolved: dict[tuple[Path, str], Path | None] = {}
+        self._involves: dict[Path, tuple[object, bool]] = {}
 
-    # -- public --------------------------------------------------------------------
+    # -- views ------------------------------------------------------------------------------
 
-    def export_kind(self, from_path: Path | None, qualified: str) -> Kind | None:
-        if from_path is None:
-            return None
-        module, dot, name = qualified.rpartition(".")
-        if not dot or not name:
-            return None  # `import random`: a module is not an engine or a session
-        if module.endswith(".") or module == "":
-            # `from . import database`-style: the module is the package itself
-            module = module or "."
-        target = self.resolve_module(from_path, module)
-        if target is None:
-            # `import app.database as db; db.SessionLocal`: qualified already has it;
-            # `from app import database; database.SessionLocal` resolves the same way.
-            return None
-        if not self._may_bind(target, name):
-            return None
-        summary = self.summary(target)
-        return summary.kinds.get(name) if summary is not None else None
+    def view(
+        self,
+        path: Path | None,
+        source: str,
+        *,
+        stamp: object = None,
+        tree: ast.Module | None = None,
+        offline: bool = False,
+    ) -> ProjectView:
+        """The project as seen by the analysis of `source` (the text of `path`)."""
+        summary = self.summary_for_text(path, source, stamp, tree)
+        key: ModuleKey = path.resolve() if path is not None else BUFFER
+        return ProjectView(self, key, summary, offline)
 
-    def fixture_kind(self, from_path: Path, name: str) -> Kind | None:
-        """What the fixture `name` yields to a test in `from_path`: the nearest
-        conftest.py above it that defines one decides."""
-        for conftest in self.conftests_above(from_path):
-            if not self._may_bind(conftest, name):
-                continue
-            summary = self.summary(conftest)
-            if summary is not None and name in summary.fixtures:
-                return summary.fixtures[name]
-        return None
+    def summary_for_text(
+        self,
+        path: Path | None,
+        source: str,
+        stamp: object = None,
+        tree: ast.Module | None = None,
+    ) -> ModuleSummary:
+        """The summary of the module being checked, from its current text (which may
+        not be what is on disk); remembered for the modules that import it."""
+        resolved = path.resolve() if path is not None else None
+        if resolved is not None:
+            with self._lock:
+                entry = self._entries.get(resolved)
+            if entry is not None and stamp is not None and entry.stamp == stamp:
+                return entry.summary
+        summary, digest = self._summarise(source, tree)
+        if resolved is not None:
+            self._store(resolved, _Entry(stamp if stamp is not None else object(), summary, digest))
+        return summary
+
+    # -- summaries ----------------------------------------------------------------------------
+
+    def summary(self, path: Path) -> ModuleSummary | None:
+        entry = self.entry(path.resolve())
+        return entry.summary if entry is not None else None
+
+    def entry(self, path: Path, *, parse: bool = True) -> _Entry | None:
+        """`path`'s summary as it is now; with `parse` false, only one at hand (in
+        memory or in the disk cache)."""
+        stamp = self._stamp(path)
+        with self._lock:
+            cached = self._entries.get(path)
+            if cached is not None and cached.stamp == stamp:
+                self._entries.move_to_end(path)
+                return cached
+        source = self._read_source(path)
+        if source is None:
+            return None
+        key = content_key(_SUMMARIES, source)
+        summary = self._load(key)
+        if summary is None:
+            if not parse:
+                return None
+            summary = summarise_source(source)
+            if self.cache is not None:
+                self.cache.put(_SUMMARIES, key, summary.to_bytes())
+        entry = _Entry(stamp, summary, summary.digest())
+        self._store(path, entry)
+        return entry
+
+    def _summarise(self, source: str, tree: ast.Module | None) -> tuple[ModuleSummary, str]:
+        key = content_key(_SUMMARIES, source)
+        summary = self._load(key)
+        if summary is None:
+            summary = summarise_tree(tree) if tree is not None else summarise_source(source)
+            if self.cache is not None:
+                self.cache.put(_SUMMARIES, key, summary.to_bytes())
+        return summary, summary.digest()
+
+    def _load(self, key: str) -> ModuleSummary | None:
+        if self.cache is None:
+            return None
+        blob = self.cache.get(_SUMMARIES, key)
+        if blob is None:
+            return None
+        try:
+            return ModuleSummary.from_bytes(blob)
+        except ValueError as exc:  # damaged or foreign: summarise again, overwrite it
+            log.info("ignoring a cached summary: %s", exc)
+            return None
+
+    def readable(self, path: Path) -> bool:
+        return path.is_file()
+
+    def digest_of(self, path: Path) -> str | None:
+        """The digest of `path`'s summary now (None: unreadable); for validating results."""
+        entry = self.entry(path.resolve())
+        return entry.digest if entry is not None else None
+
+    def forget(self, path: Path) -> None:
+        with self._lock:
+            self._entries.pop(path.resolve(), None)
+            self._resolved.clear()
+            self._involves.clear()
+
+    def _store(self, path: Path, entry: _Entry) -> None:
+        with self._lock:
+            self._entries[path] = entry
+            self._entries.move_to_end(path)
+            while len(self._entries) > self._max_entries:
+                self._entries.popitem(last=False)
+
+    # -- what a module can bring in ---------------------------------------------------------------
+
+    def involves_sqlalchemy(self, path: Path) -> bool:
+        """Whether `path` imports SQLAlchemy (or SQLModel, Flask-SQLAlchemy, Alembic), or
+        imports a module of the project that does, however indirectly."""
+        return self._involves_sqlalchemy(path.resolve(), set())
+
+    def _involves_sqlalchemy(self, path: Path, visiting: set[Path]) -> bool:
+        stamp = self._stamp(path)
+        with self._lock:
+            cached = self._involves.get(path)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        if path in visiting:
+            return False
+        visiting.add(path)
+        entry = self.entry(path)
+        found = False
+        if entry is not None:
+            summary = entry.summary
+            modules = [*summary.imports.values(), *summary.star_imports]
+            if any(m.split(".", 1)[0] in _SQLALCHEMY_ROOTS for m in modules):
+                found = True
+            else:
+                for module in modules:
+                    target = self._imported_file(path, module)
+                    if target is not None and self._involves_sqlalchemy(target, visiting):
+                        found = True
+                        break
+        with self._lock:
+            self._involves[path] = (stamp, found)
+        return found
+
+    def _imported_file(self, importer: Path, qualified: str) -> Path | None:
+        """The project file an import names (the module, or the one holding the name)."""
+        found = self.resolve_module(importer, qualified)
+        if found is None:
+            stripped = qualified.lstrip(".")
+            dots = qualified[: len(qualified) - len(stripped)]
+            module = stripped.rpartition(".")[0]
+            if dots + module:
+                found = self.resolve_module(importer, dots + module)
+        return found.resolve() if found is not None else None
 
     def has_sqlalchemy_fixtures(self, from_path: Path) -> bool:
-        """Whether some conftest.py above `from_path` yields an engine, session or the like."""
-        for conftest in self.conftests_above(from_path):
-            summary = self.summary(conftest)
-            if summary is not None and any(summary.fixtures.values()):
-                return True
-        return False
+        """Whether some conftest.py above `from_path` involves SQLAlchemy (its fixtures
+        may hand a test an engine or a session)."""
+        return any(self.involves_sqlalchemy(c) for c in self.conftests_above(from_path))
+
+    # -- finding modules --------------------------------------------------------------------
 
     def conftests_above(self, from_path: Path) -> Iterator[Path]:
         """The conftest.py files whose fixtures `from_path` sees, nearest first: from its
@@ -138,72 +303,31 @@ class ProjectIndex:
                 return
             directory = directory.parent
 
-    def _may_bind(self, path: Path, name: str) -> bool:
-        """False when `path` certainly does not bind `name`, which saves parsing it (a
-        summary costs a full parse, and `from package import submodule` asks the
-        package's `__init__.py` about a name it usually never mentions)."""
-        with self._lock:
-            cached = self._summaries.get(path.resolve())
-            if cached is not None:
-                return True  # the summary answers at no cost
+    def may_bind(self, path: Path, name: str) -> bool:
+        """False when `path` certainly does not bind `name` (a cheap text test)."""
         source = self._read_source(path)
         if source is None:
             return False
         return "import *" in source or re.search(rf"\b{re.escape(name)}\b", source) is not None
 
-    def remember(self, path: Path, model: ModuleModel, stamp: object) -> None:
-        """Store the summary of a module that was just analysed, saving a parse later."""
-        with self._lock:
-            if path in self._in_progress:
-                return
-            self._in_progress.add(path)
-            try:
-                summary = self._summarise(path, model, stamp)
-            finally:
-                self._in_progress.discard(path)
-            self._store(path.resolve(), summary)
-
-    def forget(self, path: Path) -> None:
-        with self._lock:
-            self._summaries.pop(path.resolve(), None)
-            self._resolved.clear()
-
-    def summary(self, path: Path) -> ModuleSummary | None:
-        path = path.resolve()
-        with self._lock:
-            stamp = self._stamp(path)
-            cached = self._summaries.get(path)
-            if cached is not None and cached.stamp == stamp:
-                self._summaries.move_to_end(path)
-                return cached
-            if path in self._in_progress:  # import cycle
-                return None
-            source = self._read_source(path)
-            if source is None:
-                return None
-            self._in_progress.add(path)
-            try:
-                summary = self._summarise(path, build_model(parse_module_safely(source)), stamp)
-            except (cst.ParserSyntaxError, RecursionError, ValueError) as exc:
-                log.debug("cannot summarise %s: %s", path, exc)
-                summary = ModuleSummary(stamp, {})
-            finally:
-                self._in_progress.discard(path)
-            self._store(path, summary)
-            return summary
-
     def resolve_module(self, from_path: Path, module: str) -> Path | None:
         """The file for `module` as imported from `from_path` (relative if it starts with dots)."""
         key = (from_path.parent, module)
-        if key not in self._resolved:
+        with self._lock:
+            if key in self._resolved:
+                return self._resolved[key]
+        found = self._find_module(from_path, module)
+        with self._lock:
             if len(self._resolved) > 50_000:
                 self._resolved.clear()
-            self._resolved[key] = self._find_module(from_path, module)
-        return self._resolved[key]
+            self._resolved[key] = found
+        return found
 
     def forget_resolutions(self) -> None:
         """Files appeared or disappeared: resolve imports afresh."""
-        self._resolved.clear()
+        with self._lock:
+            self._resolved.clear()
+            self._involves.clear()
 
     def _find_module(self, from_path: Path, module: str) -> Path | None:
         stripped = module.lstrip(".")
@@ -226,7 +350,7 @@ class ProjectIndex:
 
     def _allowed_roots(self, importer: Path) -> list[Path]:
         """Where modules imported by `importer` may be read from (all resolved)."""
-        project = _project_root(importer)
+        project = project_root(importer)
         workspaces = self._workspace_roots() if self._workspace_roots is not None else []
         if not workspaces:
             return [project]
@@ -236,34 +360,6 @@ class ProjectIndex:
             return [project]
         # The project, cut down to the workspace folder when the project is bigger.
         return [project if _inside(project, [root]) else root for root in inside]
-
-    # -- internals -------------------------------------------------------------------
-
-    def _store(self, path: Path, summary: ModuleSummary) -> None:
-        self._summaries[path] = summary
-        self._summaries.move_to_end(path)
-        while len(self._summaries) > self._max_entries:
-            self._summaries.popitem(last=False)
-
-    def _summarise(self, path: Path, model: ModuleModel, stamp: object) -> ModuleSummary:
-        resolver = Resolver(model, path, self)
-        scope = model.module_scope
-        kinds: dict[str, Kind] = {}
-        names = set(scope.assignments) | set(scope.annotations)
-        names |= {n for n, q in model.imports.items() if q.startswith(".") or "." in q}
-        for name in names:
-            kind = resolver.name_kind(name, scope)
-            if kind is not None:
-                kinds[name] = kind
-        for name in model.functions:
-            kind = resolver.return_kind(name)
-            if kind is not None:
-                kinds[f"{name}()"] = kind
-        fixtures: dict[str, Kind | None] = {}
-        if path.name == "conftest.py":
-            for name, fixture in resolver.fixtures().items():
-                fixtures[name] = resolver.fixture_kind(fixture)
-        return ModuleSummary(stamp, kinds, fixtures)
 
 
 def _disk_stamp(path: Path) -> object:
@@ -301,7 +397,7 @@ def _within(found: Path | None, roots: list[Path]) -> Path | None:
     return found if _inside(real, roots) else None
 
 
-def _project_root(path: Path) -> Path:
+def project_root(path: Path) -> Path:
     """The nearest ancestor with a project marker, else the top of `path`'s packages."""
     for ancestor in path.parents:
         if any((ancestor / marker).exists() for marker in _PROJECT_MARKERS):

@@ -1,0 +1,984 @@
+"""Decide what an expression is: one evaluator for every module of the project.
+
+Expressions arrive lowered to `ir`, together with the `Frame` they are read in:
+a function of the module being checked (from libcst's scopes, see `inference`),
+or a function or the top level of any module of the project (from its `summary`).
+Names are looked up the way Python does (locals, enclosing functions, the module,
+its imports), and a name imported from another module of the project is looked
+up in that module's summary, lazily: only what is asked is evaluated.
+
+What comes back is a `Value`: a SQLAlchemy object of some kind, with who owns it
+(a call that makes a connection or session makes it FRESH: the caller must
+release it; reading it from a global, an attribute, a registry or a `with`
+borrows it), or a reference to a library object, a module, function or class of
+the project, an instance of a project class, a generator or a context manager.
+
+Function results follow the function's body: `def get_session(): return
+SessionLocal()` hands out a FRESH session, `def get_session(): g.db = s =
+SessionLocal(); return s` a BORROWED one (it is kept on `g`), a generator that
+yields a session is a generator (`next()` takes the session out of its
+cleanup's reach) or, under `@contextmanager`, a context manager. An engine
+function that is not cached makes a new engine per call, which its `Site` says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from . import ir
+from .kinds import (
+    ANNOTATIONS,
+    ATTRIBUTES,
+    BORROWING_CALLS,
+    BORROWING_METHODS,
+    CACHE_DECORATORS,
+    CONSTRUCTORS,
+    CONTEXT_MANAGER_DECORATORS,
+    MAPPING_ATTRIBUTES,
+    METHODS,
+    PASS_THROUGH_CALLS,
+    Kind,
+)
+from .options import AnalysisOptions
+from .summary import ClassInfo, FunctionInfo, ModuleSummary, Param
+from .values import NOTHING, ModuleKey, Owner, Ref, RefKind, Site, Value, library, of_kind
+
+_MAX_DEPTH = 40
+
+# Roots of well-known libraries: their names are never looked up in the project.
+LIBRARY_ROOTS = frozenset(
+    {
+        "sqlalchemy",
+        "sqlmodel",
+        "flask_sqlalchemy",
+        "flask",
+        "fastapi",
+        "starlette",
+        "django",
+        "quart",
+        "sanic",
+        "typing",
+        "typing_extensions",
+        "contextlib",
+        "functools",
+        "os",
+        "sys",
+        "pytest",
+        "pytest_asyncio",
+        "click",
+        "typer",
+        "pandas",
+        "sqlite3",
+        "socket",
+        "requests",
+        "asyncio",
+        "alembic",
+        "cachetools",
+        "async_lru",
+        "pyramid",
+        "zope",
+        "builtins",
+    }
+)
+_BUILTINS = frozenset({"next", "anext", "iter", "getattr", "super", "property", "staticmethod"})
+_OPTIONAL_FORMS = frozenset(
+    {
+        "typing.Optional",
+        "typing.Annotated",
+        "typing_extensions.Annotated",
+        "typing.Union",
+        "typing.Final",
+        "typing.ClassVar",
+    }
+)
+_PROPERTY_DECORATORS = frozenset(
+    {"builtins.property", "functools.cached_property", "pyramid.decorator.reify"}
+)
+_FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest_asyncio.fixture"})
+_DEPENDS = frozenset({"fastapi.Depends", "fastapi.Security", "fastapi.params.Depends"})
+
+
+def is_library(qualified: str) -> bool:
+    return qualified.split(".", 1)[0] in LIBRARY_ROOTS
+
+
+class ModuleSource(Protocol):
+    """What the evaluator needs from the project: summaries and import resolution."""
+
+    def summary_of(self, key: ModuleKey) -> ModuleSummary | None: ...
+
+    def resolve_import(self, importer: ModuleKey, module: str) -> ModuleKey | None: ...
+
+    def fixture_modules(self, key: ModuleKey) -> list[ModuleKey]:
+        """The conftest.py modules whose fixtures tests in `key` see, nearest first."""
+        ...
+
+    def is_pytest_module(self, key: ModuleKey) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Binding:
+    """What a frame knows of a name it binds."""
+
+    values: tuple[ir.Expr, ...] = ()
+    annotation: ir.Expr | None = None
+    param: Param | None = None
+    first_param: bool = False  # the first parameter of a method (`self`, `cls`)
+
+
+GLOBAL = Binding()  # `global name`: look in the module
+
+
+class Frame:
+    """Where names are looked up: a function's or the module's bindings, then `outer`."""
+
+    module: ModuleKey
+    outer: Frame | None = None
+    function: str = ""  # qualname of the function ("" for the module)
+    owner_class: str | None = None  # for a method: the class whose body defines it
+    is_classmethod: bool = False
+    is_staticmethod: bool = False
+    receives_fixtures: bool = False
+
+    def lookup(self, name: str) -> Binding | None:
+        raise NotImplementedError
+
+
+class ModuleFrame(Frame):
+    def __init__(self, module: ModuleKey, summary: ModuleSummary) -> None:
+        self.module = module
+        self.summary = summary
+
+    def lookup(self, name: str) -> Binding | None:
+        return None  # the evaluator reads module bindings itself (definitions, imports, ...)
+
+
+class FunctionFrame(Frame):
+    def __init__(self, module: ModuleKey, info: FunctionInfo, outer: Frame) -> None:
+        self.module = module
+        self.info = info
+        self.outer = outer
+        self.function = info.qualname
+        self.owner_class = _enclosing_class(info)
+        names = {ir.dotted(d) for d in info.decorators}
+        self.is_classmethod = "classmethod" in names
+        self.is_staticmethod = "staticmethod" in names
+        self._params = {p.name: p for p in info.params}
+        self._first = info.params[0].name if info.params and info.owner is not None else None
+
+    def lookup(self, name: str) -> Binding | None:
+        info = self.info
+        if name in info.global_names:
+            return GLOBAL
+        param = self._params.get(name)
+        if param is not None:
+            return Binding(
+                annotation=param.annotation, param=param, first_param=name == self._first
+            )
+        values = info.locals.get(name)
+        if values is not None:
+            return Binding(values=values)
+        return None
+
+
+def _enclosing_class(info: FunctionInfo) -> str | None:
+    return info.owner
+
+
+def _receives_fixtures(info: FunctionInfo) -> bool:
+    """A test function, a test method of a `Test...` class, or a fixture (which may
+    request others): pytest fills their parameters with fixtures."""
+    if info.parent is not None:
+        return False
+    if info.owner is not None:
+        return info.owner.rpartition(".")[2].startswith("Test") and info.name.startswith("test")
+    if info.name.startswith("test"):
+        return True
+    for decorator in info.decorators:
+        target = decorator[1] if decorator[0] == "c" else decorator
+        if (ir.dotted(target) or "").rpartition(".")[2] == "fixture":
+            return True
+    return False
+
+
+class Evaluator:
+    """Evaluates expressions for one analysis (one checked module and what it reads)."""
+
+    def __init__(self, modules: ModuleSource, options: AnalysisOptions | None = None) -> None:
+        self.modules = modules
+        self.session_factories = frozenset(options.session_factories if options else ())
+        self._frames: dict[ModuleKey, ModuleFrame | None] = {}
+        self._function_frames: dict[tuple[ModuleKey, str], FunctionFrame] = {}
+        self._names: dict[tuple[int, str], Value] = {}
+        self._exports: dict[tuple[ModuleKey, str], Value] = {}
+        self._results: dict[tuple[ModuleKey, str], Value] = {}
+        self._produced: dict[tuple[ModuleKey, str], Value] = {}
+        self._instance_attributes: dict[tuple[ModuleKey, str, str], Value] = {}
+        self._fixtures: dict[ModuleKey, dict[str, str]] = {}
+        self._fixture_values: dict[tuple[ModuleKey, str], Value] = {}
+        self._sqlalchemy_modules: dict[ModuleKey, bool] = {}
+
+    # -- frames -------------------------------------------------------------------------
+
+    def module_frame(self, key: ModuleKey) -> ModuleFrame | None:
+        if key not in self._frames:
+            summary = self.modules.summary_of(key)
+            self._frames[key] = ModuleFrame(key, summary) if summary is not None else None
+        return self._frames[key]
+
+    def function_frame(self, key: ModuleKey, qualname: str) -> FunctionFrame | None:
+        found = self._function_frames.get((key, qualname))
+        if found is not None:
+            return found
+        module = self.module_frame(key)
+        if module is None:
+            return None
+        info = module.summary.functions.get(qualname)
+        if info is None:
+            return None
+        outer: Frame = module
+        if info.parent is not None:
+            outer = self.function_frame(key, info.parent) or module
+        frame = FunctionFrame(key, info, outer)
+        frame.receives_fixtures = self.modules.is_pytest_module(key) and _receives_fixtures(info)
+        self._function_frames[(key, qualname)] = frame
+        return frame
+
+    def function_info(self, key: ModuleKey, qualname: str) -> FunctionInfo | None:
+        module = self.module_frame(key)
+        return module.summary.functions.get(qualname) if module is not None else None
+
+    def class_info(self, key: ModuleKey, qualname: str) -> ClassInfo | None:
+        module = self.module_frame(key)
+        return module.summary.classes.get(qualname) if module is not None else None
+
+    # -- expressions ----------------------------------------------------------------------
+
+    def value(self, expr: ir.Expr, frame: Frame, depth: int = 0) -> Value:
+        if depth > _MAX_DEPTH:
+            return NOTHING
+        tag = expr[0]
+        if tag == "n":
+            return self.name(expr[1], frame, depth + 1)
+        if tag == "c":
+            return self.call(expr, frame, depth + 1)
+        if tag == "a":
+            return self.attribute(self.value(expr[1], frame, depth + 1), expr[2], depth + 1)
+        if tag == "w":
+            inner = expr[1]
+            if inner[0] == "c" and inner[1][0] == "a" and inner[1][2] == "connect":
+                receiver = self.value(inner[1][1], frame, depth + 1)
+                if receiver.kind is Kind.ENGINE:
+                    # Only an AsyncEngine's connect() can be awaited, whatever an
+                    # untyped `engine` was taken to be.
+                    return of_kind(Kind.ASYNC_CONNECTION)
+            return self.value(inner, frame, depth + 1)
+        if tag == "e":
+            return self.entered(expr[1], frame, depth + 1)
+        if tag == "|":
+            for option in expr[1:]:
+                found = self.value(option, frame, depth + 1)
+                if found.known:
+                    return found
+            return NOTHING
+        if tag == "s":
+            base = self.value(expr[1], frame, depth + 1)
+            ref = base.ref
+            if (
+                ref is not None
+                and ref.kind is RefKind.KIND_METHOD
+                and ref.name.startswith("[]")
+                and ref.receiver is not None
+            ):
+                return of_kind(ref.receiver, Owner.BORROWED)
+            return NOTHING
+        return NOTHING
+
+    # -- names ------------------------------------------------------------------------------
+
+    def name(self, name: str, frame: Frame, depth: int = 0) -> Value:
+        key = (id(frame), name)
+        found = self._names.get(key)
+        if found is not None:
+            return found
+        self._names[key] = NOTHING  # a cycle (`a = b; b = a`) ends here
+        value = self._name(name, frame, depth)
+        self._names[key] = value
+        return value
+
+    def _name(self, name: str, frame: Frame, depth: int) -> Value:
+        current: Frame | None = frame
+        while current is not None:
+            if isinstance(current, ModuleFrame):
+                return self.module_name(current, name, depth).borrowed()
+            binding = current.lookup(name)
+            if binding is GLOBAL:
+                module = self.module_frame(current.module)
+                return self.module_name(module, name, depth).borrowed() if module else NOTHING
+            if binding is not None:
+                return self._bound(binding, name, current, depth)
+            current = current.outer
+        return NOTHING
+
+    def _bound(self, binding: Binding, name: str, frame: Frame, depth: int) -> Value:
+        if binding.param is not None:
+            return self._parameter(binding, name, frame, depth)
+        if binding.annotation is not None:
+            declared = self.annotation(binding.annotation, frame, depth + 1)
+            if declared.known:
+                return declared.borrowed()
+        for expr in binding.values:
+            found = self.value(expr, frame, depth + 1)
+            if found.known:
+                return found
+        return NOTHING
+
+    def _parameter(self, binding: Binding, name: str, frame: Frame, depth: int) -> Value:
+        param = binding.param
+        assert param is not None
+        if binding.first_param and frame.owner_class is not None and not frame.is_staticmethod:
+            kind = RefKind.CLASS if frame.is_classmethod else RefKind.INSTANCE
+            return Value(ref=Ref(kind, frame.module, frame.owner_class), owner=Owner.BORROWED)
+        if param.annotation is not None:
+            declared = self.annotation(param.annotation, frame, depth + 1)
+            if declared.known:
+                return declared.borrowed()
+        if param.default is not None:
+            provided = self._dependency(param.default, frame, depth + 1)
+            if provided.known:
+                return provided
+        if param.annotation is None and frame.receives_fixtures:
+            fixture = self.fixture(frame.module, name, frame.function, depth + 1)
+            if fixture.known:
+                return fixture
+        if (
+            param.annotation is None
+            and (name == "engine" or name.endswith("_engine"))
+            and self.uses_sqlalchemy(frame.module)
+        ):
+            # An untyped `engine` parameter in a module that works with SQLAlchemy is
+            # an Engine in practice (an AsyncEngine when its name says `async`); in any
+            # other module (pyttsx3, games) it is not.
+            return of_kind(Kind.ASYNC_ENGINE if "async" in name else Kind.ENGINE, Owner.BORROWED)
+        return NOTHING
+
+    def _dependency(self, default: ir.Expr, frame: Frame, depth: int) -> Value:
+        """`db: Session = Depends(get_db)`: what FastAPI passes in (borrowed)."""
+        if default[0] != "c":
+            return NOTHING
+        callee = self.value(default[1], frame, depth + 1)
+        if callee.ref is None or callee.ref.name not in _DEPENDS:
+            return NOTHING
+        provider_expr = ir.call_argument(default, 0, "dependency")
+        if provider_expr is None:
+            return NOTHING
+        provider = self.value(provider_expr, frame, depth + 1)
+        produced = self.called(provider, (), frame, depth + 1)
+        if produced.ref is not None and produced.ref.kind in (
+            RefKind.GENERATOR,
+            RefKind.CONTEXT_MANAGER,
+        ):
+            produced = self.produced(produced.ref, depth + 1)
+        return produced.borrowed() if produced.known else NOTHING
+
+    def uses_sqlalchemy(self, key: ModuleKey) -> bool:
+        found = self._sqlalchemy_modules.get(key)
+        if found is None:
+            module = self.module_frame(key)
+            found = module is not None and any(
+                q.split(".", 1)[0] in ("sqlalchemy", "flask_sqlalchemy", "sqlmodel")
+                for q in module.summary.imports.values()
+            )
+            self._sqlalchemy_modules[key] = found
+        return found
+
+    def module_name(self, frame: ModuleFrame | None, name: str, depth: int = 0) -> Value:
+        """The value of a module-level name, as the module binds it."""
+        if frame is None:
+            return NOTHING
+        key = (frame.module, name)
+        found = self._exports.get(key)
+        if found is not None:
+            return found
+        self._exports[key] = NOTHING
+        value = self._module_name(frame, name, depth)
+        self._exports[key] = value
+        return value
+
+    def _module_name(self, frame: ModuleFrame, name: str, depth: int) -> Value:
+        summary = frame.summary
+        defined = summary.definitions.get(name)
+        if defined is not None:
+            kind = RefKind.CLASS if defined in summary.classes else RefKind.FUNCTION
+            return Value(ref=Ref(kind, frame.module, defined), owner=Owner.BORROWED)
+        annotation = summary.annotations.get(name)
+        if annotation is not None:
+            declared = self.annotation(annotation, frame, depth + 1)
+            if declared.known:
+                return declared
+        for expr in summary.bindings.get(name, ()):
+            found = self.value(expr, frame, depth + 1)
+            if found.known:
+                return found
+        for function, expr in summary.late_bindings.get(name, ()):
+            function_frame = self.function_frame(frame.module, function)
+            if function_frame is not None:
+                found = self.value(expr, function_frame, depth + 1)
+                if found.known:
+                    return found
+        qualified = summary.imports.get(name)
+        if qualified is not None:
+            return self.imported(frame.module, qualified, depth + 1)
+        for star in summary.star_imports:
+            found = self._from_star_import(frame.module, star, name, depth + 1)
+            if found.known:
+                return found
+        if name in _BUILTINS:
+            return library(f"builtins.{name}")
+        return NOTHING
+
+    def _from_star_import(self, importer: ModuleKey, module: str, name: str, depth: int) -> Value:
+        if is_library(module):
+            return NOTHING  # `from sqlalchemy import *`: not followed (names are too common)
+        target = self.modules.resolve_import(importer, module)
+        target_frame = self.module_frame(target) if target is not None else None
+        if target_frame is None:
+            return NOTHING
+        exported = target_frame.summary.exported
+        if exported is not None and name not in exported:
+            return NOTHING
+        if exported is None and name.startswith("_"):
+            return NOTHING
+        return self.module_name(target_frame, name, depth + 1)
+
+    def imported(self, importer: ModuleKey, qualified: str, depth: int = 0) -> Value:
+        """What `qualified` (as written in an import of `importer`) names."""
+        if not qualified.startswith(".") and is_library(qualified):
+            return library(qualified)
+        target = self.modules.resolve_import(importer, qualified)
+        if target is not None:
+            return Value(ref=Ref(RefKind.MODULE, target), owner=Owner.BORROWED)
+        stripped = qualified.lstrip(".")
+        dots = qualified[: len(qualified) - len(stripped)]
+        module, _, attr = stripped.rpartition(".")
+        package = dots + module
+        if package:
+            target = self.modules.resolve_import(importer, package)
+            if target is not None:
+                return self.export(target, attr, depth + 1)
+        if dots:
+            return NOTHING  # a relative import of a module that is not there
+        return library(qualified)  # a library we know nothing special about
+
+    def export(self, key: ModuleKey, name: str, depth: int = 0) -> Value:
+        """`module.name` for a project module: a name it binds, or a submodule."""
+        frame = self.module_frame(key)
+        found = self.module_name(frame, name, depth) if frame is not None else NOTHING
+        if found.known:
+            return found.borrowed()
+        if not str(key).endswith("__init__.py"):
+            return NOTHING
+        submodule = self.modules.resolve_import(key, "." + name)
+        if submodule is not None and submodule != key:
+            return Value(ref=Ref(RefKind.MODULE, submodule), owner=Owner.BORROWED)
+        return NOTHING
+
+    # -- attributes -------------------------------------------------------------------------
+
+    def attribute(self, base: Value, attr: str, depth: int = 0) -> Value:
+        if depth > _MAX_DEPTH:
+            return NOTHING
+        ref = base.ref
+        if base.kind is not None:
+            kind = ATTRIBUTES.get((base.kind, attr))
+            if kind is not None:
+                return of_kind(kind, Owner.BORROWED)
+            element = MAPPING_ATTRIBUTES.get((base.kind, attr))
+            if element is not None:
+                return Value(ref=Ref(RefKind.KIND_METHOD, name="[]" + attr, receiver=element))
+            return Value(ref=Ref(RefKind.KIND_METHOD, name=attr, receiver=base.kind))
+        if ref is None:
+            return NOTHING
+        if ref.kind is RefKind.LIBRARY:
+            return library(f"{ref.name}.{attr}")
+        if ref.kind is RefKind.MODULE:
+            assert ref.module is not None
+            return self.export(ref.module, attr, depth + 1)
+        if ref.kind is RefKind.INSTANCE:
+            assert ref.module is not None
+            return self.instance_attribute(ref.module, ref.name, attr, depth + 1)
+        if ref.kind is RefKind.CLASS:
+            assert ref.module is not None
+            return self._class_attribute(ref.module, ref.name, attr, depth + 1)
+        return NOTHING
+
+    def instance_attribute(self, key: ModuleKey, cls: str, attr: str, depth: int = 0) -> Value:
+        memo = (key, cls, attr)
+        found = self._instance_attributes.get(memo)
+        if found is not None:
+            return found
+        self._instance_attributes[memo] = NOTHING
+        value = self._instance_attribute(key, cls, attr, depth, set())
+        self._instance_attributes[memo] = value
+        return value
+
+    def _instance_attribute(
+        self, key: ModuleKey, cls: str, attr: str, depth: int, seen: set[tuple[ModuleKey, str]]
+    ) -> Value:
+        if (key, cls) in seen or depth > _MAX_DEPTH:
+            return NOTHING
+        seen.add((key, cls))
+        info = self.class_info(key, cls)
+        module = self.module_frame(key)
+        if info is None or module is None:
+            return NOTHING
+        method = info.methods.get(attr)
+        if method is not None:
+            method_info = module.summary.functions.get(method)
+            if method_info is not None and self._is_property(key, method_info, depth):
+                return self.result(key, method, depth + 1)
+            return Value(ref=Ref(RefKind.BOUND_METHOD, key, method), owner=Owner.BORROWED)
+        annotation = info.annotations.get(attr)
+        if annotation is not None:
+            declared = self.annotation(annotation, module, depth + 1)
+            if declared.known:
+                return declared.borrowed()
+        for method in self._methods_assigning(info, module.summary, attr):
+            frame = self.function_frame(key, method)
+            if frame is None:
+                continue
+            for expr in frame.info.self_attributes.get(attr, ()):
+                found = self.value(expr, frame, depth + 1)
+                if found.known:
+                    return found.borrowed()
+        for expr in info.attributes.get(attr, ()):
+            found = self.value(expr, module, depth + 1)
+            if found.known:
+                return found.borrowed()
+        for base in self.project_bases(key, info, depth):
+            found = self._instance_attribute(base.module, base.name, attr, depth + 1, seen)  # type: ignore[arg-type]
+            if found.known:
+                return found
+        return NOTHING
+
+    def _class_attribute(self, key: ModuleKey, cls: str, attr: str, depth: int) -> Value:
+        info = self.class_info(key, cls)
+        module = self.module_frame(key)
+        if info is None or module is None:
+            return NOTHING
+        method = info.methods.get(attr)
+        if method is not None:
+            return Value(ref=Ref(RefKind.FUNCTION, key, method), owner=Owner.BORROWED)
+        for expr in info.attributes.get(attr, ()):
+            found = self.value(expr, module, depth + 1)
+            if found.known:
+                return found.borrowed()
+        annotation = info.annotations.get(attr)
+        if annotation is not None:
+            declared = self.annotation(annotation, module, depth + 1)
+            if declared.known:
+                return declared.borrowed()
+        for base in self.project_bases(key, info, depth):
+            assert base.module is not None
+            found = self._class_attribute(base.module, base.name, attr, depth + 1)
+            if found.known:
+                return found
+        return NOTHING
+
+    @staticmethod
+    def _methods_assigning(info: ClassInfo, summary: ModuleSummary, attr: str) -> list[str]:
+        """The methods of `info` that assign `self.attr`, `__init__` first."""
+        found = []
+        for name, qualname in info.methods.items():
+            method = summary.functions.get(qualname)
+            if method is not None and attr in method.self_attributes:
+                found.append((name != "__init__", qualname))
+        # Nested functions of methods assign `self.x` too (the summary files them
+        # under their own qualname): look those up by prefix.
+        prefix = info.qualname + "."
+        for qualname, method in summary.functions.items():
+            known = any(q == qualname for _, q in found)
+            if qualname.startswith(prefix) and attr in method.self_attributes and not known:
+                found.append((True, qualname))
+        return [qualname for _, qualname in sorted(found)]
+
+    def project_bases(self, key: ModuleKey, info: ClassInfo, depth: int = 0) -> list[Ref]:
+        module = self.module_frame(key)
+        if module is None:
+            return []
+        bases = []
+        for expr in info.bases:
+            base = self.value(expr, module, depth + 1)
+            if base.ref is not None and base.ref.kind is RefKind.CLASS:
+                bases.append(base.ref)
+        return bases
+
+    def library_bases(self, key: ModuleKey, info: ClassInfo, depth: int = 0) -> list[str]:
+        module = self.module_frame(key)
+        if module is None:
+            return []
+        names = []
+        for expr in info.bases:
+            base = self.value(expr, module, depth + 1)
+            if base.ref is not None and base.ref.kind is RefKind.LIBRARY:
+                names.append(base.ref.name)
+        return names
+
+    def _is_property(self, key: ModuleKey, info: FunctionInfo, depth: int) -> bool:
+        module = self.module_frame(key)
+        if module is None:
+            return False
+        for decorator in info.decorators:
+            found = self.value(decorator, module, depth + 1)
+            if found.ref is not None and found.ref.name in _PROPERTY_DECORATORS:
+                return True
+            if ir.dotted(decorator) in ("property", "cached_property", "reify"):
+                return True
+        return False
+
+    # -- calls --------------------------------------------------------------------------------
+
+    def call(self, expr: ir.Expr, frame: Frame, depth: int = 0) -> Value:
+        callee = self.value(expr[1], frame, depth + 1)
+        return self.called(callee, expr, frame, depth)
+
+    def called(self, callee: Value, expr: ir.Expr, frame: Frame, depth: int = 0) -> Value:
+        """The value of calling `callee` with the arguments of the call `expr` (or
+        none, when `expr` is empty)."""
+        ref = callee.ref
+        if callee.kind is not None:
+            return self._call_object(callee.kind, expr, frame, depth)
+        if ref is None:
+            return NOTHING
+        if ref.kind is RefKind.LIBRARY:
+            return self._call_library(ref.name, expr, frame, depth)
+        if ref.kind is RefKind.KIND_METHOD:
+            return self._call_kind_method(ref, frame)
+        if ref.kind in (RefKind.FUNCTION, RefKind.BOUND_METHOD):
+            assert ref.module is not None
+            return self.result(ref.module, ref.name, depth + 1)
+        if ref.kind is RefKind.CLASS:
+            assert ref.module is not None
+            return self._instantiate(ref, frame, depth)
+        return NOTHING
+
+    def _call_object(self, kind: Kind, expr: ir.Expr, frame: Frame, depth: int) -> Value:
+        if kind is Kind.SESSION_FACTORY:
+            return self._new_session(Kind.SESSION, expr, frame, depth)
+        if kind is Kind.ASYNC_SESSION_FACTORY:
+            return self._new_session(Kind.ASYNC_SESSION, expr, frame, depth)
+        if kind is Kind.SCOPED_SESSION:
+            return of_kind(Kind.SESSION, Owner.BORROWED)  # the registry's session
+        return NOTHING
+
+    def _call_library(self, name: str, expr: ir.Expr, frame: Frame, depth: int) -> Value:
+        if name in self.session_factories:
+            return of_kind(Kind.SESSION)
+        kind = CONSTRUCTORS.get(name)
+        if kind is not None:
+            if kind.is_session:
+                return self._new_session(kind, expr, frame, depth)
+            if kind.is_engine:
+                return of_kind(kind, site=Site(frame.module, frame.function))
+            return of_kind(kind)
+        borrowed = BORROWING_CALLS.get(name)
+        if borrowed is not None:
+            return of_kind(borrowed, Owner.BORROWED)
+        position = PASS_THROUGH_CALLS.get(name)
+        if position is not None and expr:
+            argument = ir.call_argument(expr, position)
+            return self.value(argument, frame, depth + 1) if argument is not None else NOTHING
+        if name in ("builtins.next", "builtins.anext") and expr:
+            argument = ir.call_argument(expr, 0)
+            if argument is None:
+                return NOTHING
+            generator = self.value(argument, frame, depth + 1)
+            if generator.ref is not None and generator.ref.kind is RefKind.GENERATOR:
+                # The generator's cleanup after `yield` never runs: the caller owns it.
+                produced = self.produced(generator.ref, depth + 1)
+                return (
+                    Value(produced.kind, produced.ref, Owner.FRESH) if produced.known else NOTHING
+                )
+        return NOTHING
+
+    def _new_session(self, kind: Kind, expr: ir.Expr, frame: Frame, depth: int) -> Value:
+        """A new session; one bound to a connection holds no pool slot of its own."""
+        if expr:
+            bind = ir.call_argument(expr, 0, "bind")
+            if bind is not None and self._is_connection(bind, frame, depth):
+                return of_kind(kind, Owner.BOUND)
+        return of_kind(kind)
+
+    def _is_connection(self, expr: ir.Expr, frame: Frame, depth: int) -> bool:
+        bound = self.value(expr, frame, depth + 1)
+        if bound.kind is not None:
+            return bound.kind.is_connection
+        # An untyped name that says it is a connection (`connection` in a mapper
+        # event hook, `conn`, `bind` of a migration).
+        written = ir.dotted(expr) or ""
+        last = written.rsplit(".", 1)[-1]
+        return last in ("conn", "connection", "bind", "connectable") or last.endswith("_conn")
+
+    def _call_kind_method(self, ref: Ref, frame: Frame) -> Value:
+        receiver = ref.receiver
+        if receiver is None:
+            return NOTHING
+        produced = METHODS.get((receiver, ref.name))
+        if produced is not None:
+            if produced.is_engine:
+                return of_kind(produced, Owner.BORROWED)  # shares the receiver's pool
+            return of_kind(produced)
+        borrowed = BORROWING_METHODS.get((receiver, ref.name))
+        if borrowed is not None:
+            return of_kind(borrowed, Owner.BORROWED)
+        return NOTHING
+
+    def _instantiate(self, ref: Ref, frame: Frame, depth: int) -> Value:
+        assert ref.module is not None
+        info = self.class_info(ref.module, ref.name)
+        if info is not None:
+            for base in self.library_bases(ref.module, info, depth):
+                kind = CONSTRUCTORS.get(base)
+                if kind is not None and kind.is_session:
+                    return of_kind(kind)  # `class MySession(Session)`
+        return Value(ref=Ref(RefKind.INSTANCE, ref.module, ref.name))
+
+    # -- function results -----------------------------------------------------------------------
+
+    def result(self, key: ModuleKey, qualname: str, depth: int = 0) -> Value:
+        """What calling the function `qualname` of module `key` returns."""
+        memo = (key, qualname)
+        found = self._results.get(memo)
+        if found is not None:
+            return found
+        self._results[memo] = NOTHING  # recursion
+        value = self._result(key, qualname, depth)
+        self._results[memo] = value
+        return value
+
+    def decorated_with(self, key: ModuleKey, info: FunctionInfo, names: frozenset[str]) -> bool:
+        module = self.module_frame(key)
+        if module is None:
+            return False
+        frame: Frame = module
+        if info.parent is not None:
+            frame = self.function_frame(key, info.parent) or module
+        for decorator in info.decorators:
+            target = decorator[1] if decorator[0] == "c" else decorator
+            found = self.value(target, frame)
+            if found.ref is not None and found.ref.name in names:
+                return True
+        return False
+
+    def _result(self, key: ModuleKey, qualname: str, depth: int) -> Value:
+        frame = self.function_frame(key, qualname)
+        if frame is None:
+            return NOTHING
+        info = frame.info
+        if info.is_generator:
+            made = (
+                RefKind.CONTEXT_MANAGER
+                if self.decorated_with(key, info, CONTEXT_MANAGER_DECORATORS)
+                else RefKind.GENERATOR
+            )
+            return Value(ref=Ref(made, key, qualname))
+        cached = self.decorated_with(key, info, CACHE_DECORATORS)
+        declared = (
+            self.annotation(info.return_annotation, frame, depth + 1)
+            if info.return_annotation is not None
+            else NOTHING
+        )
+        returned = [self._returned(expr, frame, depth) for expr in info.returns]
+        returned = [v for v in returned if v.known]
+        kinds = {v.kind for v in returned}
+        refs = {v.ref for v in returned}
+        kind = declared.kind
+        if kind is None and len(kinds) == 1 and None not in kinds:
+            (kind,) = kinds
+        if kind is None:
+            if declared.ref is not None:
+                return declared.borrowed()
+            if len(refs) == 1 and None not in refs:
+                return returned[0] if not cached else returned[0].borrowed()
+            return NOTHING
+        matching = [v for v in returned if v.kind is kind]
+        if cached or not matching or len(matching) != len(returned):
+            owner = Owner.BORROWED
+        elif all(v.owner is Owner.FRESH for v in matching):
+            owner = Owner.FRESH
+        elif all(v.owner is Owner.BOUND for v in matching):
+            owner = Owner.BOUND
+        else:
+            owner = Owner.BORROWED
+        site = None
+        if kind.is_engine and not cached and matching and all(v.site for v in matching):
+            site = Site(key, qualname, info.line)
+        return Value(kind=kind, owner=owner, site=site)
+
+    def _returned(self, expr: ir.Expr, frame: FunctionFrame, depth: int) -> Value:
+        found = self.value(expr, frame, depth + 1)
+        local = expr[1] if expr[0] == "n" else None
+        if local is not None and local in frame.info.stored:
+            return found.borrowed()  # also kept elsewhere (`g.db`, `self.x`, a cache)
+        return found
+
+    def produced(self, ref: Ref, depth: int = 0) -> Value:
+        """What a generator or context manager (`ref`) yields to its user."""
+        assert ref.module is not None
+        memo = (ref.module, ref.name)
+        found = self._produced.get(memo)
+        if found is not None:
+            return found
+        self._produced[memo] = NOTHING
+        value = NOTHING
+        frame = self.function_frame(ref.module, ref.name)
+        if frame is not None:
+            values = [self.value(expr, frame, depth + 1) for expr in frame.info.yields]
+            kinds = {v.kind for v in values if v.known}
+            if len(kinds) == 1 and None not in kinds:
+                value = of_kind(next(iter(kinds)), Owner.BORROWED)  # type: ignore[arg-type]
+            elif len(values) == 1 and values[0].known:
+                value = values[0].borrowed()
+        self._produced[memo] = value
+        return value
+
+    def entered(self, expr: ir.Expr, frame: Frame, depth: int = 0) -> Value:
+        """What `with expr as x` binds to `x`."""
+        if expr[0] == "c" and expr[1][0] == "a" and expr[1][2] == "begin":
+            receiver = self.value(expr[1][1], frame, depth + 1)
+            if receiver.kind is not None and receiver.kind.is_engine:
+                kind = Kind.ASYNC_CONNECTION if receiver.kind.is_async else Kind.CONNECTION
+                return of_kind(kind, Owner.BORROWED)
+        value = self.value(expr, frame, depth + 1)
+        if value.kind is not None:
+            return value.borrowed() if value.kind.is_resource else NOTHING
+        ref = value.ref
+        if ref is None:
+            return NOTHING
+        if ref.kind is RefKind.CONTEXT_MANAGER:
+            return self.produced(ref, depth + 1)
+        if ref.kind is RefKind.INSTANCE:
+            assert ref.module is not None
+            for method in ("__enter__", "__aenter__"):
+                enter = self._instance_attribute(ref.module, ref.name, method, depth + 1, set())
+                if enter.ref is not None and enter.ref.kind is RefKind.BOUND_METHOD:
+                    assert enter.ref.module is not None
+                    result = self.result(enter.ref.module, enter.ref.name, depth + 1)
+                    return result.borrowed() if result.known else NOTHING
+            return value.borrowed()
+        return NOTHING
+
+    # -- annotations ----------------------------------------------------------------------------
+
+    def annotation(self, expr: ir.Expr | None, frame: Frame, depth: int = 0) -> Value:
+        if expr is None or depth > _MAX_DEPTH:
+            return NOTHING
+        tag = expr[0]
+        if tag == "str":
+            return self.annotation(ir.annotation_from_string(expr[1]), frame, depth + 1)
+        if tag == "bor":
+            left = self.annotation(expr[1], frame, depth + 1)
+            return left if left.known else self.annotation(expr[2], frame, depth + 1)
+        if tag == "s":
+            base = self.value(expr[1], frame, depth + 1)
+            if base.ref is not None and base.ref.name in _OPTIONAL_FORMS:
+                index = expr[2]
+                options = index[1:] if index[0] == "t" else (index,)
+                if base.ref.name.endswith("Annotated"):
+                    options = options[:1]
+                for option in options:
+                    found = self.annotation(option, frame, depth + 1)
+                    if found.known:
+                        return found
+                return NOTHING
+            return self._annotated(base)
+        if tag in ("n", "a"):
+            return self._annotated(self.value(expr, frame, depth + 1))
+        return NOTHING
+
+    @staticmethod
+    def _annotated(declared: Value) -> Value:
+        ref = declared.ref
+        if ref is None:
+            return NOTHING
+        if ref.kind is RefKind.LIBRARY:
+            kind = ANNOTATIONS.get(ref.name)
+            return of_kind(kind, Owner.BORROWED) if kind is not None else NOTHING
+        if ref.kind is RefKind.CLASS:
+            return Value(ref=Ref(RefKind.INSTANCE, ref.module, ref.name), owner=Owner.BORROWED)
+        return NOTHING
+
+    # -- pytest fixtures --------------------------------------------------------------------------
+
+    def fixtures(self, key: ModuleKey) -> dict[str, str]:
+        """The fixtures module `key` defines: requested name -> function qualname."""
+        found = self._fixtures.get(key)
+        if found is not None:
+            return found
+        found = {}
+        module = self.module_frame(key)
+        if module is not None:
+            for qualname, info in module.summary.functions.items():
+                if info.parent is not None or info.owner is not None:
+                    continue
+                requested = self._fixture_name(module, info)
+                if requested is not None:
+                    found.setdefault(requested, qualname)
+        self._fixtures[key] = found
+        return found
+
+    def _fixture_name(self, module: ModuleFrame, info: FunctionInfo) -> str | None:
+        for decorator in info.decorators:
+            target = decorator[1] if decorator[0] == "c" else decorator
+            found = self.value(target, module)
+            if found.ref is None or found.ref.name not in _FIXTURE_DECORATORS:
+                continue
+            if decorator[0] == "c":
+                requested = ir.call_argument(decorator, -1, "name")
+                if requested is not None:
+                    if requested[0] == "str" and requested[1].isidentifier():
+                        return str(requested[1])
+                    return None
+            return info.name
+        return None
+
+    def fixture(self, key: ModuleKey, name: str, requester: str, depth: int = 0) -> Value:
+        """What the fixture `name` yields to `requester` (a test or fixture of `key`)."""
+        own = self.fixtures(key).get(name)
+        if own is not None and own != requester:
+            return self.fixture_value(key, own, depth + 1)
+        # Not defined here, or a fixture overriding the one of the same name it requests:
+        # pytest looks in the conftests above.
+        for conftest in self.modules.fixture_modules(key):
+            defined = self.fixtures(conftest).get(name)
+            if defined is not None:
+                return self.fixture_value(conftest, defined, depth + 1)
+        return NOTHING
+
+    def fixture_value(self, key: ModuleKey, qualname: str, depth: int = 0) -> Value:
+        memo = (key, qualname)
+        found = self._fixture_values.get(memo)
+        if found is not None:
+            return found
+        self._fixture_values[memo] = NOTHING
+        value = NOTHING
+        frame = self.function_frame(key, qualname)
+        if frame is not None:
+            info = frame.info
+            produced = info.yields if info.yields else info.returns
+            values = [self.value(e, frame, depth + 1) for e in produced]
+            kinds = {v.kind for v in values}
+            if len(kinds) == 1 and None not in kinds:
+                value = of_kind(next(iter(kinds)), Owner.BORROWED)  # type: ignore[arg-type]
+        self._fixture_values[memo] = value
+        return value
+
+    def defines_fixture(self, key: ModuleKey, name: str) -> bool:
+        return name in self.fixtures(key)
+
+    def module_functions(self, key: ModuleKey) -> Iterator[FunctionInfo]:
+        module = self.module_frame(key)
+        if module is not None:
+            yield from module.summary.functions.values()

@@ -1,0 +1,831 @@
+"""What one module declares, in a form cheap to compute, store and query.
+
+A summary is built from CPython's `ast` (about ten times cheaper than libcst's
+tree) and depends on nothing but the module's own text, so it is cached by
+content (see `cache.py`) and shared by every process and every session. It keeps
+the declarations the evaluator needs, with expressions lowered to `ir`:
+
+- imports (local name -> qualified name; relative imports keep their dots),
+  star imports and `__all__`;
+- module-level bindings and annotations, and module globals assigned inside
+  functions (`global engine; engine = create_engine(...)` in an `init()`);
+- every function and method (nested ones too): parameters, decorators, what it
+  returns or yields, its local bindings, which locals it stores somewhere
+  long-lived (`self.x = s`, `g.db = s`, a global, a container), what it
+  releases (`x.close()`, `with x:`), and the calls it makes (callee, line, whether
+  in a loop, and what becomes of the result);
+- every class: bases, class attributes, the attributes its methods assign on
+  `self`, and its methods.
+
+What the names *are* is decided later, on demand, by the evaluator: a summary
+never looks at another module.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import hashlib
+import marshal
+import warnings
+from dataclasses import dataclass, field
+
+from . import ir
+
+# The layout of the serialised form; part of every cache key.
+FORMAT = 1
+
+# Call-site flags.
+IN_LOOP = 1
+IN_MAIN_GUARD = 2
+AT_MODULE_LEVEL = 4
+
+# What becomes of a call's result.
+FATE_WITH = "with"  # `with f() as x:` / `with f():`
+FATE_RETURNED = "returned"  # returned or yielded, directly or through a local
+FATE_STORED = "stored"  # kept somewhere long-lived (attribute, global, container)
+FATE_LOCAL = "local"  # bound to a local that is only used here
+FATE_DROPPED = "dropped"  # an expression statement: nothing keeps it
+FATE_OTHER = "other"  # an argument, an operand, ...
+
+_RELEASE_METHODS = frozenset({"close", "aclose", "dispose", "remove", "__exit__", "__aexit__"})
+_STORING_METHODS = frozenset(
+    {"append", "add", "extend", "insert", "put", "put_nowait", "setdefault", "appendleft"}
+)
+
+
+@dataclass
+class CallSite:
+    callee: str  # the called expression, dotted (`get_engine`, `db.get_engine`, `self.repo.x`)
+    line: int
+    column: int
+    flags: int = 0
+    fate: str = FATE_OTHER
+    local: str | None = None  # the local it was bound to, when FATE_LOCAL
+
+    def to_data(self) -> tuple:  # type: ignore[type-arg]
+        return (self.callee, self.line, self.column, self.flags, self.fate, self.local)
+
+
+@dataclass
+class Param:
+    name: str
+    annotation: ir.Expr | None
+    default: ir.Expr | None
+
+
+@dataclass
+class FunctionInfo:
+    qualname: str  # `f`, `Class.method`, `outer.inner`; a redefinition gets `#2`, `#3`
+    name: str
+    line: int
+    column: int
+    owner: str | None = None  # qualname of the class whose body defines it
+    parent: str | None = None  # qualname of the enclosing function
+    is_async: bool = False
+    decorators: tuple[ir.Expr, ...] = ()
+    params: tuple[Param, ...] = ()
+    return_annotation: ir.Expr | None = None
+    returns: tuple[ir.Expr, ...] = ()
+    yields: tuple[ir.Expr, ...] = ()
+    locals: dict[str, tuple[ir.Expr, ...]] = field(default_factory=dict)  # `with e as x`: ("e", e)
+    global_names: frozenset[str] = frozenset()
+    stored: frozenset[str] = frozenset()  # locals kept somewhere long-lived
+    released: frozenset[str] = frozenset()  # dotted names closed, disposed or entered
+    managed_yields: bool = False  # each yielded local is released around its yield
+    calls: tuple[CallSite, ...] = ()
+    self_attributes: dict[str, tuple[ir.Expr, ...]] = field(default_factory=dict)
+
+    @property
+    def is_generator(self) -> bool:
+        return bool(self.yields)
+
+    def to_data(self) -> tuple:  # type: ignore[type-arg]
+        return (
+            self.qualname,
+            self.name,
+            self.line,
+            self.column,
+            self.owner,
+            self.parent,
+            self.is_async,
+            self.decorators,
+            tuple((p.name, p.annotation, p.default) for p in self.params),
+            self.return_annotation,
+            self.returns,
+            self.yields,
+            self.locals,
+            tuple(sorted(self.global_names)),
+            tuple(sorted(self.stored)),
+            tuple(sorted(self.released)),
+            self.managed_yields,
+            tuple(c.to_data() for c in self.calls),
+            self.self_attributes,
+        )
+
+    @classmethod
+    def from_data(cls, data: tuple) -> FunctionInfo:  # type: ignore[type-arg]
+        (qualname, name, line, column, owner, parent, is_async, decorators, params, returns_ann,
+         returns, yields, locals_, global_names, stored, released, managed, calls,
+         self_attributes) = data  # fmt: skip
+        return cls(
+            qualname,
+            name,
+            line,
+            column,
+            owner,
+            parent,
+            is_async,
+            decorators,
+            tuple(Param(*p) for p in params),
+            returns_ann,
+            returns,
+            yields,
+            locals_,
+            frozenset(global_names),
+            frozenset(stored),
+            frozenset(released),
+            managed,
+            tuple(CallSite(*c) for c in calls),
+            self_attributes,
+        )
+
+
+@dataclass
+class ClassInfo:
+    qualname: str
+    name: str
+    line: int
+    bases: tuple[ir.Expr, ...] = ()
+    decorators: tuple[ir.Expr, ...] = ()
+    attributes: dict[str, tuple[ir.Expr, ...]] = field(default_factory=dict)  # class body
+    annotations: dict[str, ir.Expr] = field(default_factory=dict)
+    methods: dict[str, str] = field(default_factory=dict)  # name -> function qualname
+
+    def to_data(self) -> tuple:  # type: ignore[type-arg]
+        return (
+            self.qualname,
+            self.name,
+            self.line,
+            self.bases,
+            self.decorators,
+            self.attributes,
+            self.annotations,
+            self.methods,
+        )
+
+
+@dataclass
+class ModuleSummary:
+    imports: dict[str, str] = field(default_factory=dict)
+    star_imports: tuple[str, ...] = ()
+    exported: tuple[str, ...] | None = None  # `__all__`, when it is a literal
+    bindings: dict[str, tuple[ir.Expr, ...]] = field(default_factory=dict)
+    annotations: dict[str, ir.Expr] = field(default_factory=dict)
+    late_bindings: dict[str, tuple[tuple[str, ir.Expr], ...]] = field(default_factory=dict)
+    definitions: dict[str, str] = field(default_factory=dict)  # module-level def/class -> qualname
+    functions: dict[str, FunctionInfo] = field(default_factory=dict)
+    classes: dict[str, ClassInfo] = field(default_factory=dict)
+    module_calls: tuple[CallSite, ...] = ()
+    syntax_error: bool = False
+
+    def to_bytes(self) -> bytes:
+        return marshal.dumps(self._data())
+
+    def digest(self) -> str:
+        """A digest of what importers can learn from this module. Positions are left
+        out: an edit that only moves code does not change what other modules see."""
+        return hashlib.blake2b(
+            marshal.dumps(self._data(positions=False)), digest_size=16
+        ).hexdigest()
+
+    def _data(self, positions: bool = True) -> tuple:  # type: ignore[type-arg]
+        functions = tuple(f.to_data() for f in self.functions.values())
+        classes = tuple(c.to_data() for c in self.classes.values())
+        calls = tuple(c.to_data() for c in self.module_calls)
+        if not positions:
+            functions = tuple(
+                (*f[:2], 0, 0, *f[4:-2], tuple((c[0], 0, 0, *c[3:]) for c in f[-2]), f[-1])
+                for f in functions
+            )
+            classes = tuple((*c[:2], 0, *c[3:]) for c in classes)
+            calls = tuple((c[0], 0, 0, *c[3:]) for c in calls)
+        return (
+            FORMAT,
+            self.imports,
+            self.star_imports,
+            self.exported,
+            self.bindings,
+            self.annotations,
+            self.late_bindings,
+            self.definitions,
+            functions,
+            classes,
+            calls,
+            self.syntax_error,
+        )
+
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> ModuleSummary:
+        """Raises ValueError on anything that is not a summary of this format."""
+        try:
+            data = marshal.loads(blob)
+            (version, imports, stars, exported, bindings, annotations, late, definitions,
+             functions, classes, calls, syntax_error) = data  # fmt: skip
+        except (EOFError, ValueError, TypeError) as exc:
+            raise ValueError(f"not a module summary: {exc}") from None
+        if version != FORMAT:
+            raise ValueError("a module summary of another format")
+        try:
+            infos = [FunctionInfo.from_data(f) for f in functions]
+            class_infos = [ClassInfo(*c) for c in classes]
+            return cls(
+                imports,
+                stars,
+                exported,
+                bindings,
+                annotations,
+                late,
+                definitions,
+                {f.qualname: f for f in infos},
+                {c.qualname: c for c in class_infos},
+                tuple(CallSite(*c) for c in calls),
+                syntax_error,
+            )
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"a damaged module summary: {exc}") from None
+
+
+def summarise_source(source: str) -> ModuleSummary:
+    """The summary of a module's text; a module that does not parse summarises to
+    nothing (with `syntax_error` set)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escape sequences and the like
+            tree = compile(source, "<summary>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return ModuleSummary(syntax_error=True)
+    assert isinstance(tree, ast.Module)
+    return summarise_tree(tree)
+
+
+def summarise_tree(tree: ast.Module) -> ModuleSummary:
+    builder = _Builder()
+    # Absurdly nested statements stop the walk: what was gathered so far stands.
+    with contextlib.suppress(RecursionError):
+        builder.module(tree)
+    return builder.summary
+
+
+# -- building ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Frame:
+    """A function being summarised."""
+
+    info: FunctionInfo
+    locals: dict[str, list[ir.Expr]] = field(default_factory=dict)
+    global_names: set[str] = field(default_factory=set)
+    stored: set[str] = field(default_factory=set)
+    returned: set[str] = field(default_factory=set)
+    released: set[str] = field(default_factory=set)
+    returns: list[ir.Expr] = field(default_factory=list)
+    yields: list[ir.Expr] = field(default_factory=list)
+    unmanaged_yield: bool = False
+    calls: list[CallSite] = field(default_factory=list)
+    self_attributes: dict[str, list[ir.Expr]] = field(default_factory=dict)
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.summary = ModuleSummary()
+        self.frames: list[_Frame] = []
+        self.classes: list[ClassInfo] = []  # enclosing classes (innermost last)
+        self.in_class_body = False
+        self.loop_depth = 0
+        self.main_guard = False
+        # Names a yield is protected by: `with ... as n`, `try: ... finally: n.close()`.
+        self.protected: list[set[str]] = []
+        self.qualnames: dict[str, int] = {}
+        self.bindings: dict[str, list[ir.Expr]] = {}
+        self.late: dict[str, list[tuple[str, ir.Expr]]] = {}
+        self.module_calls: list[CallSite] = []
+
+    # -- module --------------------------------------------------------------------------
+
+    def module(self, tree: ast.Module) -> None:
+        for statement in tree.body:
+            self.statement(statement)
+        summary = self.summary
+        summary.bindings = {k: tuple(v) for k, v in self.bindings.items()}
+        summary.late_bindings = {k: tuple(v) for k, v in self.late.items()}
+        summary.module_calls = tuple(self.module_calls)
+
+    def _unique(self, qualname: str) -> str:
+        count = self.qualnames.get(qualname, 0) + 1
+        self.qualnames[qualname] = count
+        return qualname if count == 1 else f"{qualname}#{count}"
+
+    def _prefix(self) -> str:
+        if self.in_class_body and self.classes:
+            return self.classes[-1].qualname + "."
+        if self.frames:
+            return self.frames[-1].info.qualname + "."
+        return ""
+
+    # -- statements ----------------------------------------------------------------------
+
+    def statements(self, body: list[ast.stmt]) -> None:
+        for statement in body:
+            self.statement(statement)
+
+    def statement(self, node: ast.stmt) -> None:
+        kind = type(node)
+        if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+            self.function(node)  # type: ignore[arg-type]
+        elif kind is ast.ClassDef:
+            self.class_def(node)  # type: ignore[arg-type]
+        elif kind is ast.Import:
+            assert isinstance(node, ast.Import)
+            for alias in node.names:
+                if alias.asname:
+                    self._import(alias.asname, alias.name)
+                else:
+                    head = alias.name.split(".")[0]
+                    self._import(head, head)
+        elif kind is ast.ImportFrom:
+            assert isinstance(node, ast.ImportFrom)
+            self.import_from(node)
+        elif kind is ast.Assign:
+            assert isinstance(node, ast.Assign)
+            fate, local = self._assignment_fate(node.targets)
+            value = self.expression(node.value, fate, local)
+            for target in node.targets:
+                self.bind(target, value, node.value)
+                if isinstance(target, ast.Name) and target.id == "__all__" and not self.frames:
+                    self.summary.exported = _string_list(node.value)
+        elif kind is ast.AnnAssign:
+            assert isinstance(node, ast.AnnAssign)
+            annotation = self.annotation(node.annotation) or ir.UNKNOWN
+            fate, local = self._assignment_fate([node.target])
+            assigned = self.expression(node.value, fate, local) if node.value is not None else None
+            target = node.target
+            if isinstance(target, ast.Name):
+                if self.in_class_body and self.classes:
+                    self.classes[-1].annotations[target.id] = annotation
+                elif not self.frames:
+                    self.summary.annotations[target.id] = annotation
+            elif isinstance(target, ast.Attribute) and _is_self_attribute(target) and self.frames:
+                owner = self._owner_class()
+                if owner is not None:
+                    owner.annotations.setdefault(target.attr, annotation)
+            if assigned is not None and node.value is not None:
+                self.bind(node.target, assigned, node.value)
+        elif kind is ast.AugAssign:
+            assert isinstance(node, ast.AugAssign)
+            self.expression(node.value)
+            target = node.target
+            if isinstance(target, ast.Name) and target.id == "__all__" and not self.frames:
+                more = _string_list(node.value)
+                if more is not None and self.summary.exported is not None:
+                    self.summary.exported += more
+        elif kind is ast.Expr:
+            assert isinstance(node, ast.Expr)
+            self.expression(node.value, FATE_DROPPED)
+        elif kind is ast.Return:
+            assert isinstance(node, ast.Return)
+            if self.frames:
+                frame = self.frames[-1]
+                frame.returns.append(self.expression(node.value, FATE_RETURNED))
+                local = _local_name(node.value)
+                if local is not None:
+                    frame.returned.add(local)
+            else:
+                self.expression(node.value)
+        elif kind is ast.If:
+            assert isinstance(node, ast.If)
+            self.expression(node.test)
+            if not self.frames and _is_main_guard(node.test):
+                was, self.main_guard = self.main_guard, True
+                self.statements(node.body)
+                self.main_guard = was
+            else:
+                self.statements(node.body)
+            self.statements(node.orelse)
+        elif kind in (ast.For, ast.AsyncFor, ast.While):
+            if kind is ast.While:
+                self.expression(node.test)  # type: ignore[attr-defined]
+            else:
+                self.expression(node.iter)  # type: ignore[attr-defined]
+                self.bind(node.target, ir.UNKNOWN, None)  # type: ignore[attr-defined]
+            self.loop_depth += 1
+            self.statements(node.body)  # type: ignore[attr-defined]
+            self.loop_depth -= 1
+            self.statements(node.orelse)  # type: ignore[attr-defined]
+        elif kind is ast.With or kind is ast.AsyncWith:
+            self.with_statement(node)  # type: ignore[arg-type]
+        elif kind is ast.Try or kind.__name__ == "TryStar":
+            self.try_statement(node)  # type: ignore[arg-type]
+        elif kind is ast.Global or kind is ast.Nonlocal:
+            if self.frames and kind is ast.Global:
+                self.frames[-1].global_names.update(node.names)  # type: ignore[attr-defined]
+        elif kind.__name__ == "Match":
+            self.expression(node.subject)  # type: ignore[attr-defined]
+            for case in node.cases:  # type: ignore[attr-defined]
+                self.statements(case.body)
+        else:
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.expr):
+                    self.expression(child)
+                elif isinstance(child, ast.stmt):
+                    self.statement(child)
+
+    def _assignment_fate(self, targets: list[ast.expr]) -> tuple[str, str | None]:
+        """What becomes of a value assigned to `targets`."""
+        if len(targets) != 1:
+            return FATE_OTHER, None
+        target = targets[0]
+        if isinstance(target, ast.Name):
+            if self.frames and target.id not in self.frames[-1].global_names:
+                return FATE_LOCAL, target.id
+            return FATE_STORED, None  # a module global, or a class attribute
+        if isinstance(target, (ast.Attribute, ast.Subscript)):
+            return FATE_STORED, None
+        return FATE_OTHER, None
+
+    def import_from(self, node: ast.ImportFrom) -> None:
+        base = "." * node.level + (node.module or "")
+        for alias in node.names:
+            if alias.name == "*":
+                if not self.frames:
+                    self.summary.star_imports += (base,)
+                continue
+            local = alias.asname or alias.name
+            separator = "" if base.endswith(".") else "."
+            self._import(local, f"{base}{separator}{alias.name}")
+
+    def _import(self, local: str, qualified: str) -> None:
+        # An import inside a function binds a local of that function; the names it
+        # binds are taken as the module's (unless the module binds them itself), as
+        # libcst's model of the checked module does.
+        if self.frames or self.in_class_body:
+            self.summary.imports.setdefault(local, qualified)
+        else:
+            self.summary.imports[local] = qualified
+
+    def with_statement(self, node: ast.With | ast.AsyncWith) -> None:
+        protected: set[str] = set()
+        for item in node.items:
+            value = self.expression(item.context_expr, FATE_WITH)
+            entered = _dotted_name(item.context_expr)
+            if entered is not None and self.frames:
+                self.frames[-1].released.add(entered)
+                protected.add(entered)
+            target = item.optional_vars
+            if isinstance(target, ast.Name):
+                protected.add(target.id)
+            if target is not None:
+                self.bind(target, ("e", value), None)
+        self.protected.append(protected)
+        self.statements(node.body)
+        self.protected.pop()
+
+    def try_statement(self, node: ast.Try) -> None:
+        closed = {n for n in (_closed_name(s) for s in node.finalbody) if n}
+        self.protected.append(closed)
+        self.statements(node.body)
+        self.protected.pop()
+        for handler in node.handlers:
+            self.statements(handler.body)
+        self.statements(node.orelse)
+        self.statements(node.finalbody)
+
+    # -- definitions --------------------------------------------------------------------
+
+    def function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        decorators = tuple(self.expression(d) for d in node.decorator_list)
+        qualname = self._unique(self._prefix() + node.name)
+        owner = self.classes[-1].qualname if self.in_class_body and self.classes else None
+        parent = self.frames[-1].info.qualname if self.frames else None
+        arguments = node.args
+        params = []
+        for arg in (*arguments.posonlyargs, *arguments.args):
+            params.append(Param(arg.arg, self.annotation(arg.annotation), None))
+        # Defaults belong to the last positional parameters.
+        for index, default in enumerate(arguments.defaults):
+            position = len(params) - len(arguments.defaults) + index
+            if 0 <= position < len(params):
+                params[position].default = self.expression(default)
+        for arg, keyword_default in zip(arguments.kwonlyargs, arguments.kw_defaults):
+            params.append(
+                Param(
+                    arg.arg,
+                    self.annotation(arg.annotation),
+                    self.expression(keyword_default) if keyword_default is not None else None,
+                )
+            )
+        for star in (arguments.vararg, arguments.kwarg):
+            if star is not None:
+                params.append(Param(star.arg, None, None))
+        info = FunctionInfo(
+            qualname=qualname,
+            name=node.name,
+            line=node.lineno,
+            column=node.col_offset,
+            owner=owner,
+            parent=parent,
+            is_async=isinstance(node, ast.AsyncFunctionDef),
+            decorators=decorators,
+            params=tuple(params),
+            return_annotation=self.annotation(node.returns),
+        )
+        if owner is not None:
+            self.classes[-1].methods.setdefault(node.name, qualname)
+        elif not self.frames:
+            self.summary.definitions[node.name] = qualname
+        elif self.frames:
+            self.frames[-1].locals.setdefault(node.name, []).append(ir.UNKNOWN)
+        frame = _Frame(info)
+        self.frames.append(frame)
+        saved = (self.in_class_body, self.loop_depth, self.protected, self.main_guard)
+        self.in_class_body, self.loop_depth, self.protected, self.main_guard = False, 0, [], False
+        self.statements(node.body)
+        self.in_class_body, self.loop_depth, self.protected, self.main_guard = saved
+        self.frames.pop()
+        self._finish(frame)
+
+    def _finish(self, frame: _Frame) -> None:
+        info = frame.info
+        info.returns = tuple(frame.returns)
+        info.yields = tuple(frame.yields)
+        info.locals = {k: tuple(v) for k, v in frame.locals.items()}
+        info.global_names = frozenset(frame.global_names)
+        info.stored = frozenset(frame.stored)
+        info.released = frozenset(frame.released)
+        info.managed_yields = bool(frame.yields) and not frame.unmanaged_yield
+        info.self_attributes = {k: tuple(v) for k, v in frame.self_attributes.items()}
+        escaped = frame.stored | frame.returned
+        calls = []
+        for call in frame.calls:
+            if call.fate == FATE_LOCAL and call.local in escaped:
+                call.fate = FATE_STORED if call.local in frame.stored else FATE_RETURNED
+            calls.append(call)
+        info.calls = tuple(calls)
+        self.summary.functions[info.qualname] = info
+
+    def class_def(self, node: ast.ClassDef) -> None:
+        decorators = tuple(self.expression(d) for d in node.decorator_list)
+        bases = tuple(self.expression(b) for b in node.bases)
+        qualname = self._unique(self._prefix() + node.name)
+        info = ClassInfo(qualname, node.name, node.lineno, bases, decorators)
+        self.summary.classes[qualname] = info
+        if not self.frames and not self.in_class_body:
+            self.summary.definitions[node.name] = qualname
+        elif self.frames and not self.in_class_body:
+            self.frames[-1].locals.setdefault(node.name, []).append(ir.UNKNOWN)
+        self.classes.append(info)
+        saved_body, saved_frames = self.in_class_body, self.frames
+        self.in_class_body, self.frames = True, []
+        self.statements(node.body)
+        self.in_class_body, self.frames = saved_body, saved_frames
+        self.classes.pop()
+
+    def _owner_class(self) -> ClassInfo | None:
+        """The class whose method is being summarised (for `self.x = ...`)."""
+        if not self.frames:
+            return None
+        qualname = self.frames[-1].info.owner
+        # A nested function inside a method still refers to the method's `self`.
+        for frame in reversed(self.frames):
+            if frame.info.owner is not None:
+                qualname = frame.info.owner
+                break
+        return self.summary.classes.get(qualname) if qualname else None
+
+    # -- bindings -----------------------------------------------------------------------
+
+    def bind(self, target: ast.expr, value: ir.Expr, source: ast.expr | None) -> None:
+        local_source = _local_name(source) if source is not None else None
+        if isinstance(target, ast.Name):
+            name = target.id
+            if self.in_class_body and self.classes:
+                attributes = self.classes[-1].attributes
+                attributes[name] = (*attributes.get(name, ()), value)
+                return
+            if not self.frames:
+                self.bindings.setdefault(name, []).append(value)
+                return
+            frame = self.frames[-1]
+            if name in frame.global_names:
+                self.late.setdefault(name, []).append((frame.info.qualname, value))
+                if local_source is not None:
+                    frame.stored.add(local_source)
+                return
+            frame.locals.setdefault(name, []).append(value)
+            return
+        if isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:
+                inner = element.value if isinstance(element, ast.Starred) else element
+                self.bind(inner, ir.UNKNOWN, None)
+            return
+        if isinstance(target, ast.Starred):
+            self.bind(target.value, ir.UNKNOWN, None)
+            return
+        # An attribute or a slot: whatever is stored there outlives the function.
+        if self.frames:
+            frame = self.frames[-1]
+            if local_source is not None:
+                frame.stored.add(local_source)
+            if _is_self_attribute(target):
+                assert isinstance(target, ast.Attribute)
+                frame.self_attributes.setdefault(target.attr, []).append(value)
+        self.expression(target)
+
+    # -- expressions --------------------------------------------------------------------
+
+    def annotation(self, node: ast.expr | None) -> ir.Expr | None:
+        if node is None:
+            return None
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return ir.annotation_from_string(node.value)
+        return ir.from_ast(node)
+
+    def expression(
+        self, node: ast.expr | None, fate: str = FATE_OTHER, local: str | None = None
+    ) -> ir.Expr:
+        """Lower `node`, recording the calls and yields inside it; `fate` is what
+        becomes of its value (`local`: the local it is bound to)."""
+        if node is None:
+            return ir.CONSTANT
+        self._visit_expression(node, fate, local)
+        return ir.from_ast(node)
+
+    def _visit_expression(self, node: ast.expr, fate: str, local: str | None = None) -> None:
+        top = node
+        while isinstance(top, ast.Await):
+            top = top.value
+        stack: list[tuple[ast.AST, str]] = [(node, fate)]
+        while stack:
+            current, current_fate = stack.pop()
+            kind = type(current)
+            if kind is ast.Call:
+                assert isinstance(current, ast.Call)
+                self._record_call(current, current_fate, local if current is top else None)
+                stack.append((current.func, FATE_OTHER))
+                stack.extend((a, FATE_OTHER) for a in current.args)
+                stack.extend((k.value, FATE_OTHER) for k in current.keywords)
+                continue
+            if kind is ast.Await:
+                stack.append((current.value, current_fate))  # type: ignore[attr-defined]
+                continue
+            if kind is ast.Lambda:
+                continue  # a scope of its own; its calls run when it is called
+            if kind in (ast.Yield, ast.YieldFrom):
+                self._record_yield(current)  # type: ignore[arg-type]
+                value = current.value  # type: ignore[attr-defined]
+                if value is not None:
+                    stack.append((value, FATE_RETURNED))
+                continue
+            if kind is ast.IfExp:
+                assert isinstance(current, ast.IfExp)
+                stack.append((current.test, FATE_OTHER))
+                stack.append((current.body, current_fate))
+                stack.append((current.orelse, current_fate))
+                continue
+            if kind in (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp):
+                self.loop_depth += 1
+                try:
+                    for child in ast.iter_child_nodes(current):
+                        if isinstance(child, ast.comprehension):
+                            self._visit_expression(child.iter, FATE_OTHER)
+                            for condition in child.ifs:
+                                self._visit_expression(condition, FATE_OTHER)
+                            self._bind_comprehension_target(child.target)
+                        elif isinstance(child, ast.expr):
+                            self._visit_expression(child, FATE_OTHER)
+                finally:
+                    self.loop_depth -= 1
+                continue
+            for child in ast.iter_child_nodes(current):
+                if isinstance(child, ast.expr):
+                    stack.append((child, FATE_OTHER))
+
+    def _bind_comprehension_target(self, target: ast.expr) -> None:
+        # Comprehension variables are local to the comprehension; binding them as
+        # unknown keeps a same-named outer value from being taken for them.
+        if self.frames:
+            for node in ast.walk(target):
+                if isinstance(node, ast.Name):
+                    self.frames[-1].locals.setdefault(node.id, []).append(ir.UNKNOWN)
+
+    def _record_call(self, node: ast.Call, fate: str, local: str | None) -> None:
+        func = node.func
+        callee = _dotted_name(func)
+        if self.frames:
+            frame = self.frames[-1]
+            if isinstance(func, ast.Attribute):
+                receiver = _dotted_name(func.value)
+                if receiver is not None and func.attr in _RELEASE_METHODS:
+                    frame.released.add(receiver)
+                if func.attr in _STORING_METHODS:
+                    for arg in node.args:
+                        local = _local_name(arg)
+                        if local is not None:
+                            frame.stored.add(local)
+            elif isinstance(func, ast.Name) and func.id in ("setattr", "register"):
+                for arg in node.args[1:]:
+                    local = _local_name(arg)
+                    if local is not None:
+                        frame.stored.add(local)
+        if callee is None:
+            return
+        flags = 0
+        if self.loop_depth:
+            flags |= IN_LOOP
+        site = CallSite(callee, node.lineno, node.col_offset, flags, fate, local)
+        if self.frames:
+            self.frames[-1].calls.append(site)
+        elif not self.in_class_body:
+            site.flags |= AT_MODULE_LEVEL | (IN_MAIN_GUARD if self.main_guard else 0)
+            self.module_calls.append(site)
+
+    def _record_yield(self, node: ast.Yield | ast.YieldFrom) -> None:
+        if not self.frames:
+            return
+        frame = self.frames[-1]
+        value = node.value
+        frame.yields.append(ir.from_ast(value) if value is not None else ir.CONSTANT)
+        local = _local_name(value)
+        if local is None or not any(local in names for names in self.protected):
+            frame.unmanaged_yield = True
+        if local is not None:
+            frame.returned.add(local)
+
+
+def _string_list(node: ast.expr) -> tuple[str, ...] | None:
+    if not isinstance(node, (ast.List, ast.Tuple)):
+        return None
+    names = []
+    for element in node.elts:
+        if not isinstance(element, ast.Constant) or not isinstance(element.value, str):
+            return None
+        names.append(element.value)
+    return tuple(names)
+
+
+def _local_name(node: ast.expr | None) -> str | None:
+    while isinstance(node, ast.Await):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _dotted_name(node: ast.expr) -> str | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Call) and parts:
+        # `get_db().close()`, `Handler().session`: keep the call visible as `f()`.
+        inner = _dotted_name(node.func)
+        if inner is None:
+            return None
+        parts.append(inner + "()")
+        return ".".join(reversed(parts))
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def _is_self_attribute(node: ast.expr) -> bool:
+    return (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id in ("self", "cls")
+    )
+
+
+def _closed_name(statement: ast.stmt) -> str | None:
+    """`x.close()` / `await x.close()` as a statement: the dotted name closed."""
+    if not isinstance(statement, ast.Expr):
+        return None
+    value = statement.value
+    if isinstance(value, ast.Await):
+        value = value.value
+    if (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Attribute)
+        and value.func.attr in _RELEASE_METHODS
+    ):
+        return _dotted_name(value.func.value)
+    return None
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    if not isinstance(test, ast.Compare) or len(test.comparators) != 1:
+        return False
+    sides = (test.left, test.comparators[0])
+    names = {s.id for s in sides if isinstance(s, ast.Name)}
+    strings = {s.value for s in sides if isinstance(s, ast.Constant)}
+    return names == {"__name__"} and "__main__" in strings
