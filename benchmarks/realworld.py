@@ -180,6 +180,8 @@ def tree(repo: str, commit: str, mirrors: Path) -> Path:
         destination = target / file_name
         destination.parent.mkdir(parents=True, exist_ok=True)
         destination.write_bytes(content)
+    # A checkout has a .git folder, which is how the checker finds the project's root.
+    (target / ".git").mkdir(exist_ok=True)
     (target / ".complete").write_text(commit, encoding="utf-8")
     return target
 
