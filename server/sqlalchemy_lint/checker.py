@@ -23,6 +23,7 @@ import libcst as cst
 from libcst.metadata import CodeRange
 
 from . import HOMEPAGE
+from .catalog import UnknownRuleError, select_codes
 from .diagnostics import Applicability, Diagnostic, Fix, Position, Severity, Span, TextEdit
 from .fixes.syntax import reusing_parse
 from .noqa import Suppression, find_suppressions, unused_codes
@@ -32,10 +33,7 @@ from .semantic.positions import PositionUnavailable, resolve_positions
 from .sources import parse_with_cpython_tree, size_problem
 
 log = logging.getLogger(__name__)
-
-
-class UnknownRuleError(ValueError):
-    pass
+__all__ = ["CheckResult", "UnknownRuleError", "check_module", "check_source", "select_rules"]
 
 
 def select_rules(
@@ -43,27 +41,10 @@ def select_rules(
     ignore: Iterable[str] | None = None,
     extend_select: Iterable[str] | None = None,
 ) -> tuple[type[Rule], ...]:
-    """Rules matching `select` (codes, prefixes like `SQA1`, or `ALL`) minus `ignore`.
-
-    Raises UnknownRuleError naming any selector that matches no rule.
-    """
-    rules = all_rules()
-
-    def matching(selector: str) -> list[type[Rule]]:
-        wanted = selector.strip().upper()
-        if wanted == "ALL":
-            return list(rules)
-        found = [r for r in rules if r.code.startswith(wanted) or r.name == selector.strip()]
-        if not found:
-            known = ", ".join(r.code for r in rules)
-            raise UnknownRuleError(f"unknown rule code {selector!r} (known rules: {known})")
-        return found
-
-    chosen: list[type[Rule]] = []
-    for selector in list(select if select is not None else ["ALL"]) + list(extend_select or []):
-        chosen.extend(r for r in matching(selector) if r not in chosen)
-    dropped = {r for selector in (ignore or []) for r in matching(selector)}
-    return tuple(r for r in rules if r in chosen and r not in dropped)
+    """Rules matching `select` (codes, prefixes like `SQA1`, or `ALL`) minus `ignore`
+    (see `catalog.select_codes`). Raises UnknownRuleError for a selector matching none."""
+    codes = set(select_codes(select, ignore, extend_select))
+    return tuple(rule for rule in all_rules() if rule.code in codes)
 
 
 @dataclass

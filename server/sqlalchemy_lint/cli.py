@@ -7,18 +7,20 @@ not be checked (each reported on stderr; the other files are still checked).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
+import tempfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
 from . import __version__
-from .checker import UnknownRuleError, select_rules
+from .cache import default_cache_dir
+from .config import cache_dir_setting
 from .diagnostics import Diagnostic
 from .discovery import discover
-from .docs import rule_page
 from .gctune import tune_for_analysis
 from .output import (
     FileReport,
@@ -30,7 +32,6 @@ from .output import (
     write_sarif,
     write_text,
 )
-from .rules import Rule, all_rules, rule_by_code
 from .runner import CheckRequest, check_files, default_jobs
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
@@ -88,6 +89,17 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--diff", action="store_true", help="print the fixes as a diff instead of writing them"
     )
+    check.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither read nor write the cache (results and module summaries)",
+    )
+    check.add_argument(
+        "--cache-dir",
+        type=Path,
+        help="where the cache lives (default: .sqlalchemy_lint_cache in the project; "
+        "also $SQLALCHEMY_LINT_CACHE_DIR or `cache-dir` in pyproject.toml)",
+    )
 
     rule = commands.add_parser("rule", help="show a rule's documentation")
     rule.add_argument("code", nargs="?", help="rule code or name, e.g. SQA101")
@@ -102,8 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    # The rules (and libcst) are imported only to check what the cache cannot answer;
+    # their codes are validated here without them.
+    from .catalog import UnknownRuleError, select_codes
+
     try:
-        select_rules(args.select, args.ignore, args.extend_select)
+        select_codes(args.select, args.ignore, args.extend_select)
     except UnknownRuleError as exc:
         err.write(f"sqlalchemy-lint: error: {exc}\n")
         return EXIT_ERROR
@@ -115,16 +131,46 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for path, reason in missing:
         err.write(f"{display_path(path)}: error: {reason}\n")
         failed += 1
-    request = CheckRequest(
-        select=tuple(args.select) if args.select is not None else None,
-        ignore=tuple(args.ignore),
-        extend_select=tuple(args.extend_select),
-        fix=args.fix,
-        diff=args.diff,
-        unsafe_fixes=args.unsafe_fixes,
-        report_unused_noqa=args.report_unused_noqa,
-        with_fixes=args.format == "json",
-    )
+    with _cache_directory(args) as (cache_dir, persistent):
+        request = CheckRequest(
+            select=tuple(args.select) if args.select is not None else None,
+            ignore=tuple(args.ignore),
+            extend_select=tuple(args.extend_select),
+            fix=args.fix,
+            diff=args.diff,
+            unsafe_fixes=args.unsafe_fixes,
+            report_unused_noqa=args.report_unused_noqa,
+            with_fixes=args.format == "json",
+            cache_dir=str(cache_dir),
+            cache_results=persistent,
+        )
+        return _check_and_report(args, request, files, missing, failed, out, err)
+
+
+@contextlib.contextmanager
+def _cache_directory(args: argparse.Namespace) -> Iterator[tuple[Path, bool]]:
+    """The cache directory for this run, and whether it persists. With `--no-cache` a
+    temporary one, deleted afterwards: worker processes still share summaries."""
+    if args.no_cache:
+        with tempfile.TemporaryDirectory(prefix="sqlalchemy-lint-") as temporary:
+            yield Path(temporary), False
+        return
+    if args.cache_dir is not None:
+        yield args.cache_dir, True
+        return
+    configured = cache_dir_setting(Path.cwd())
+    yield (configured if configured is not None else default_cache_dir()), True
+
+
+def _check_and_report(
+    args: argparse.Namespace,
+    request: CheckRequest,
+    files: list[Path],
+    missing: list[tuple[Path, str]],
+    failed: int,
+    out: TextIO,
+    err: TextIO,
+) -> int:
     explicit = {p.resolve() for p in args.paths if p.is_file()}
     reported_config_roots: set[Path | None] = set()
     reports: list[FileReport] = []
@@ -151,7 +197,7 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     found = sum(len(r.diagnostics) for r in reports)
     stream = args.output_file.open("w", encoding="utf-8") if args.output_file is not None else out
     try:
-        _write_report(args, stream, reports, checked, suppressed, all_rules())
+        _write_report(args, stream, reports, checked, suppressed)
         if args.diff:
             err.write(f"Would fix {fixed_total} problem{'s' * (fixed_total != 1)}.\n")
         elif args.format in ("text", "concise") and not args.statistics:
@@ -174,7 +220,6 @@ def _write_report(
     reports: list[FileReport],
     checked: list[Path],
     suppressed: list[Diagnostic],
-    rules: Sequence[type[Rule]],
 ) -> None:
     if args.statistics:
         _write_statistics(stream, reports, suppressed)
@@ -183,7 +228,9 @@ def _write_report(
     elif args.format == "json":
         write_json(reports, stream)
     elif args.format == "sarif":
-        write_sarif(reports, stream, rules)
+        from .rules import all_rules
+
+        write_sarif(reports, stream, all_rules())
     elif args.format == "github":
         write_github(reports, stream)
     elif args.format == "junit":
@@ -217,6 +264,9 @@ def _write_summary(out: TextIO, found: int, checked: int, failed: int) -> None:
 
 
 def run_rule(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .docs import rule_page
+    from .rules import all_rules, rule_by_code
+
     if args.all or not args.code:
         for rule in all_rules():
             out.write(f"{rule.code}  {rule.name:<24} {rule.summary()}\n")

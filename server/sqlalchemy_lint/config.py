@@ -10,25 +10,26 @@ checked file (the nearest pyproject.toml that has the section wins, as in Ruff).
     severity = { SQA104 = "warning" }
     request-handler-decorators = ["myapp.web.route"]   # SQA103: more per-request decorators
     session-factories = ["myapp.db.new_session"]       # SQA102: calls that return a new session
+    cache-dir = ".cache/sqlalchemy-lint"               # relative to this pyproject.toml
 
 A bad value gets a message naming the key, and that key's default is used.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pathspec
-
-from .checker import UnknownRuleError, select_rules
 from .diagnostics import Severity
-from .rules import Rule
 from .semantic.options import AnalysisOptions
+
+if TYPE_CHECKING:
+    from .rules import Rule
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -46,6 +47,7 @@ _KNOWN_KEYS = {
     "severity",
     "request-handler-decorators",
     "session-factories",
+    "cache-dir",
 }
 
 
@@ -59,6 +61,7 @@ class Config:
     per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     severity: Mapping[str, Severity] = field(default_factory=dict)
     options: AnalysisOptions = field(default_factory=AnalysisOptions)
+    cache_dir: Path | None = None
     problems: tuple[str, ...] = ()  # what was wrong in the file, for the user
 
     def rules_for(
@@ -71,6 +74,23 @@ class Config:
     ) -> tuple[type[Rule], ...]:
         """Rules for one file: command-line `select` replaces the file's, while
         `ignore` and `extend_select` add to it (as in Ruff)."""
+        from .checker import select_rules
+
+        chosen, ignored, extended = self.selection(
+            path, select=select, ignore=ignore, extend_select=extend_select
+        )
+        return select_rules(chosen, ignored, extended)
+
+    def selection(
+        self,
+        path: Path | None,
+        *,
+        select: tuple[str, ...] | list[str] | None = None,
+        ignore: tuple[str, ...] | list[str] = (),
+        extend_select: tuple[str, ...] | list[str] = (),
+    ) -> tuple[tuple[str, ...] | None, tuple[str, ...], tuple[str, ...]]:
+        """The selectors `rules_for` resolves (select, ignore, extend-select): what
+        decides a file's rules, without importing them."""
         ignored = [*self.ignore, *ignore]
         if path is not None:
             relative = self._relative(path)
@@ -78,11 +98,17 @@ class Config:
                 if _matches(pattern, relative):
                     ignored.extend(codes)
         chosen = select if select is not None else self.select
-        return select_rules(chosen, ignored, [*self.extend_select, *extend_select])
+        return (
+            tuple(chosen) if chosen is not None else None,
+            tuple(ignored),
+            (*self.extend_select, *extend_select),
+        )
 
     def excludes(self, path: Path) -> bool:
         if not self.exclude:
             return False
+        import pathspec
+
         spec = pathspec.GitIgnoreSpec.from_lines(self.exclude)
         return spec.match_file(self._relative(path))
 
@@ -104,11 +130,44 @@ def _matches(pattern: str, relative: str) -> bool:
 def find_pyproject(start: Path) -> Path | None:
     """The nearest pyproject.toml at or above `start` that has a [tool.sqlalchemy-lint] section."""
     directory = start if start.is_dir() else start.parent
-    for candidate in (directory.resolve(), *directory.resolve().parents):
-        pyproject = candidate / "pyproject.toml"
-        if pyproject.is_file() and _has_section(pyproject):
+    return _pyproject_above(os.path.abspath(directory))
+
+
+# folder -> the pyproject.toml files at or above it, nearest first (remembered: every
+# checked file asks, and most share their folder)
+_PYPROJECTS: dict[str, tuple[Path, ...]] = {}
+
+
+def _pyproject_above(directory: str) -> Path | None:
+    candidates = _PYPROJECTS.get(directory)
+    if candidates is None:
+        real = Path(os.path.realpath(directory))
+        candidates = tuple(
+            folder / "pyproject.toml"
+            for folder in (real, *real.parents)
+            if (folder / "pyproject.toml").is_file()
+        )
+        if len(_PYPROJECTS) > 10_000:
+            _PYPROJECTS.clear()
+        _PYPROJECTS[directory] = candidates
+    for pyproject in candidates:
+        try:
+            stat = pyproject.stat()
+        except OSError:
+            continue
+        if _has_section_cached(pyproject, stat.st_mtime_ns, stat.st_size):
             return pyproject
     return None
+
+
+@lru_cache(maxsize=256)
+def _has_section_cached(pyproject: Path, _mtime: int, _size: int) -> bool:
+    return _has_section(pyproject)
+
+
+def forget_locations() -> None:
+    """pyproject.toml files appeared or went away: look for them afresh."""
+    _PYPROJECTS.clear()
 
 
 def _has_section(pyproject: Path) -> bool:
@@ -117,6 +176,11 @@ def _has_section(pyproject: Path) -> bool:
     except OSError:
         return False
     return "sqlalchemy-lint" in text and f"[tool.{SECTION}" in text.replace('"', "")
+
+
+def cache_dir_setting(start: Path) -> Path | None:
+    """`cache-dir` of the configuration that applies at `start`, if it sets one."""
+    return config_for(start / "pyproject.toml").cache_dir
 
 
 def config_for(path: Path) -> Config:
@@ -142,6 +206,8 @@ def load_config(pyproject: Path) -> Config:
 
 
 def parse_config(section: Any, *, root: Path | None = None, origin: str = "config") -> Config:
+    from .checker import UnknownRuleError, select_rules
+
     problems: list[str] = []
 
     def problem(key: str, message: str) -> None:
@@ -217,6 +283,12 @@ def parse_config(section: Any, *, root: Path | None = None, origin: str = "confi
                 for rule in matched:
                     levels[rule.code] = _SEVERITIES[level]
             values["severity"] = levels
+    if "cache-dir" in section:
+        directory = section["cache-dir"]
+        if not isinstance(directory, str) or not directory.strip():
+            problem("cache-dir", "must be a path")
+        else:
+            values["cache_dir"] = (root or Path.cwd()) / Path(directory).expanduser()
     options = AnalysisOptions(
         request_handler_decorators=values.pop("request_handler_decorators", ()),
         session_factories=values.pop("session_factories", ()),

@@ -17,17 +17,20 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .checker import CheckResult, check_source, cpython_syntax_error
-from .config import config_for
+from . import results
+from .cache import Cache, content_key
+from .config import Config, config_for
 from .diagnostics import Diagnostic
-from .fixing import fix_source
 from .gctune import tune_for_analysis
 from .output import display_path
-from .semantic import ProjectIndex
-from .semantic.prefilter import might_involve_sqlalchemy
+from .semantic.project import ProjectIndex
 from .sources import UnreadableSource, read_source
 from .stack import run_with_big_stack
+
+if TYPE_CHECKING:
+    from .checker import CheckResult
 
 # Below this many files, starting worker processes costs more than it saves.
 _MIN_FILES_PER_WORKER = 4
@@ -49,6 +52,10 @@ class CheckRequest:
     # Fixes cost more than the analysis: compute them only when the output carries
     # them (json) or they are applied (--fix, --diff).
     with_fixes: bool = False
+    # Where module summaries (and, with `cache_results`, per-file results) are kept;
+    # None: nowhere (each process summarises for itself).
+    cache_dir: str | None = None
+    cache_results: bool = False
 
 
 @dataclass
@@ -68,27 +75,104 @@ class FileOutcome:
 class FileChecker:
     def __init__(self, request: CheckRequest) -> None:
         self.request = request
-        self.project = ProjectIndex()
+        cache = Cache(Path(request.cache_dir)) if request.cache_dir is not None else None
+        self.project = ProjectIndex(cache=cache)
+        reusable = request.cache_results and not (request.fix or request.diff)
+        self.results = cache if reusable else None
 
     def check(self, path: Path, explicit: bool) -> FileOutcome:
-        request = self.request
         config = config_for(path)
         outcome = FileOutcome(path, config_root=config.root, config_problems=config.problems)
         if not explicit and config.excludes(path):
             outcome.excluded = True
             return outcome
-        rules = config.rules_for(
-            path,
-            select=request.select,
-            ignore=request.ignore,
-            extend_select=request.extend_select,
-        )
         try:
             source = read_source(path)
         except UnreadableSource as exc:
             outcome.error = str(exc)
             return outcome
         outcome.source = source.text
+        if self.results is None:
+            self._check(path, source.text, source.encoding, config, outcome)
+            return outcome
+        key = self._result_key(path, source.text, config)
+        if self._reuse(key, outcome):
+            return outcome
+        with self.project.recording() as record:
+            self._check(path, source.text, source.encoding, config, outcome)
+        self.results.put(
+            results.NAMESPACE,
+            key,
+            results.encode(
+                results.CachedResult(outcome.diagnostics, outcome.suppressed, outcome.error, record)
+            ),
+        )
+        return outcome
+
+    def cached(self, path: Path, explicit: bool) -> FileOutcome | None:
+        """The outcome of `check` when the cache holds a result that is still valid."""
+        if self.results is None:
+            return None
+        config = config_for(path)
+        outcome = FileOutcome(path, config_root=config.root, config_problems=config.problems)
+        if not explicit and config.excludes(path):
+            outcome.excluded = True
+            return outcome
+        try:
+            source = read_source(path)
+        except UnreadableSource:
+            return None  # `check` says why
+        outcome.source = source.text
+        key = self._result_key(path, source.text, config)
+        return outcome if self._reuse(key, outcome) else None
+
+    def _result_key(self, path: Path, text: str, config: Config) -> str:
+        request = self.request
+        selection = config.selection(
+            path, select=request.select, ignore=request.ignore, extend_select=request.extend_select
+        )
+        decisive = (
+            selection,
+            sorted((code, severity.value) for code, severity in config.severity.items()),
+            config.options,
+            request.with_fixes,
+            request.report_unused_noqa,
+        )
+        return content_key(results.NAMESPACE, str(path.resolve()), text, repr(decisive))
+
+    def _reuse(self, key: str, outcome: FileOutcome) -> bool:
+        assert self.results is not None
+        blob = self.results.get(results.NAMESPACE, key)
+        if blob is None:
+            return False
+        try:
+            cached = results.decode(blob)
+        except ValueError:
+            return False  # damaged: checked again and written anew
+        if not self.project.still_valid(cached.record):
+            return False
+        outcome.diagnostics = cached.diagnostics
+        outcome.suppressed = cached.suppressed
+        outcome.error = cached.problem
+        return True
+
+    def _check(
+        self,
+        path: Path,
+        text: str,
+        encoding: str,
+        config: Config,
+        outcome: FileOutcome,
+    ) -> None:
+        from .checker import check_source, cpython_syntax_error
+        from .fixing import fix_source
+        from .semantic.prefilter import might_involve_sqlalchemy
+
+        request = self.request
+        rules = config.rules_for(
+            path, select=request.select, ignore=request.ignore, extend_select=request.extend_select
+        )
+        source = _Text(text, encoding)
         wants_noqa_report = request.report_unused_noqa and "noqa" in source.text
         if not wants_noqa_report and not might_involve_sqlalchemy(
             source.text, path, self.project, config.options
@@ -96,7 +180,7 @@ class FileChecker:
             # No rule can fire, so no libcst parse; CPython's parser (several
             # times faster) still tells whether the file could be checked at all.
             outcome.error = cpython_syntax_error(source.text, str(path))
-            return outcome
+            return
         result: CheckResult
         if request.fix or request.diff:
             fixed = fix_source(
@@ -127,11 +211,17 @@ class FileChecker:
                 options=config.options,
                 report_unused_noqa=request.report_unused_noqa,
                 with_fixes=request.with_fixes,
+                stamp=self.project.stamp_of(path),
             )
         outcome.error = result.problem
         outcome.diagnostics = result.diagnostics
         outcome.suppressed = result.suppressed
-        return outcome
+
+
+@dataclass(frozen=True)
+class _Text:
+    text: str
+    encoding: str
 
 
 def unified_diff(path: Path, before: str, after: str) -> list[str]:
@@ -179,7 +269,26 @@ def _check_chunk_in_worker(items: list[tuple[Path, bool]]) -> list[FileOutcome]:
 def check_files(
     files: Sequence[Path], explicit: set[Path], request: CheckRequest, jobs: int
 ) -> Iterator[FileOutcome]:
+    """Outcomes in the order of `files`. Results the cache still holds are taken here,
+    before any worker starts: an unchanged tree is read and hashed, not parsed."""
     items = [(path, path.resolve() in explicit) for path in files]
+    if not request.cache_results or request.fix or request.diff:
+        yield from _check_items(items, request, jobs)
+        return
+    looker = FileChecker(request)
+    reused: dict[int, FileOutcome] = {}
+    for index, item in enumerate(items):
+        outcome = looker.cached(*item)
+        if outcome is not None:
+            reused[index] = outcome
+    rest = iter(_check_items([i for n, i in enumerate(items) if n not in reused], request, jobs))
+    for index in range(len(items)):
+        yield reused[index] if index in reused else next(rest)
+
+
+def _check_items(
+    items: list[tuple[Path, bool]], request: CheckRequest, jobs: int
+) -> Iterator[FileOutcome]:
     workers = min(jobs, len(items) // _MIN_FILES_PER_WORKER)
     if workers <= 1:
         checker = FileChecker(request)

@@ -16,8 +16,10 @@ import tokenize
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import libcst as cst
+if TYPE_CHECKING:
+    import libcst as cst
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 
@@ -169,6 +171,8 @@ def parse_with_cpython_tree(text: str) -> tuple[cst.Module, ast.Module | None]:
     """`parse_module_safely`, also handing back CPython's tree of `text` when the
     pre-check had to build one (most long files), so that its cost is not paid
     twice by callers that want CPython's positions too."""
+    import libcst as cst  # here: reading sources (the warm path) needs no libcst
+
     tree = None
     if bracket_depth_bound(text) > MAX_BRACKET_DEPTH or chain_length_bound(text) > MAX_QUICK_CHAIN:
         checked = _cpython_tree_or_refusal(text)
@@ -184,6 +188,8 @@ def _cpython_tree_or_refusal(text: str) -> ast.Module | cst.ParserSyntaxError:
 
     Cheap on deep text: CPython's tokenizer stops at the 201st open bracket.
     """
+    import libcst as cst
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escape sequences and the like

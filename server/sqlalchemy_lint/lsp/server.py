@@ -29,7 +29,7 @@ from pygls.workspace import TextDocument
 
 from .. import __version__
 from ..checker import CheckResult, add_fixes, check_source
-from ..config import Config, config_for
+from ..config import Config, config_for, forget_locations
 from ..diagnostics import Applicability, Position
 from ..fixing import FixOutcome, fix_source
 from ..gctune import collect_while_idle
@@ -465,6 +465,7 @@ def did_change_watched_files(
         path = to_fs_path(change.uri)
         if path:
             ls.project.forget(Path(path))
+    forget_locations()  # a pyproject.toml may have come or gone
     ls.analysed.clear()
     for uri in ls.open_uris():
         ls.schedule(uri)

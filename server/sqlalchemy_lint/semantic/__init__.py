@@ -1,21 +1,41 @@
-"""The semantic layer: one parse, one model, shared by every rule."""
+"""The semantic layer: one parse, one model, shared by every rule.
+
+Its names are imported on first use (PEP 562): the command line's warm path reads
+cached results through `semantic.project` and must not pay for libcst and the
+analysis when nothing needs checking.
+"""
 
 from __future__ import annotations
 
-import ast
-from functools import cached_property
-from pathlib import Path
+import importlib
+from typing import TYPE_CHECKING, Any
 
-import libcst as cst
+if TYPE_CHECKING:
+    from .analysis import Analysis as Analysis
+    from .contexts import ExecutionContexts as ExecutionContexts
+    from .inference import Resolver as Resolver
+    from .kinds import Kind as Kind
+    from .lifetimes import Escape as Escape
+    from .lifetimes import Lifetime as Lifetime
+    from .lifetimes import Verdict as Verdict
+    from .model import ModuleModel as ModuleModel
+    from .model import Scope as Scope
+    from .options import AnalysisOptions as AnalysisOptions
+    from .project import ProjectIndex as ProjectIndex
 
-from .contexts import ExecutionContexts
-from .inference import Resolver
-from .kinds import Kind
-from .lifetimes import Escape, Lifetime, LifetimeTracker, Verdict
-from .model import ModuleModel, Scope, build_model
-from .options import AnalysisOptions
-from .project import ProjectIndex
-
+_HOMES = {
+    "Analysis": ".analysis",
+    "AnalysisOptions": ".options",
+    "Escape": ".lifetimes",
+    "ExecutionContexts": ".contexts",
+    "Kind": ".kinds",
+    "Lifetime": ".lifetimes",
+    "ModuleModel": ".model",
+    "ProjectIndex": ".project",
+    "Resolver": ".inference",
+    "Scope": ".model",
+    "Verdict": ".lifetimes",
+}
 __all__ = [
     "Analysis",
     "AnalysisOptions",
@@ -31,46 +51,8 @@ __all__ = [
 ]
 
 
-class Analysis:
-    """Everything rules may ask about one module; each part computed once, on demand."""
-
-    def __init__(
-        self,
-        module: cst.Module,
-        path: Path | None = None,
-        project: ProjectIndex | None = None,
-        options: AnalysisOptions | None = None,
-        *,
-        source: str | None = None,
-        tree: ast.Module | None = None,
-        stamp: object = None,
-        offline: bool = False,
-    ) -> None:
-        """`source`: the module's text (else regenerated from `module`); `tree`: CPython's
-        tree of it, when the caller has one; `offline`: use only the project summaries
-        already at hand (see `ProjectView`)."""
-        self.module = module
-        self.path = path
-        self.project = project
-        self.options = options or AnalysisOptions()
-        self.model: ModuleModel = build_model(module)
-        self.resolver = Resolver(
-            self.model,
-            path,
-            project,
-            self.options,
-            source=source,
-            tree=tree,
-            stamp=stamp,
-            offline=offline,
-        )
-        self.contexts = ExecutionContexts(self.model, self.resolver, path, self.options)
-        self.tracker = LifetimeTracker(self.model, self.resolver, self.contexts)
-
-    @cached_property
-    def resources(self) -> list[Lifetime]:
-        return list(self.tracker.resources())
-
-    @cached_property
-    def engines(self) -> list[Lifetime]:
-        return list(self.tracker.engines())
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(home, __name__), name)

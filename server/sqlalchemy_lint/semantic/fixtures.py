@@ -11,23 +11,15 @@ does this lookup. Fixtures from plugins and from test classes are not followed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import libcst as cst
 
 from .model import ModuleModel, Scope
+from .project import is_pytest_module
+
+__all__ = ["FIXTURE_DECORATORS", "fixture_functions", "is_pytest_module", "receives_fixtures"]
 
 FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest_asyncio.fixture"})
-
-
-def is_pytest_module(path: Path | None) -> bool:
-    """A module pytest collects tests or fixtures from, by its default file patterns."""
-    if path is None:
-        return False
-    name = path.name
-    return name == "conftest.py" or (
-        name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
-    )
 
 
 def fixture_functions(

@@ -25,6 +25,7 @@ from . import ir
 from .evaluate import GLOBAL, Binding, Evaluator, Frame, is_library
 from .fixtures import is_pytest_module, receives_fixtures
 from .kinds import Kind
+from .lower_cst import from_cst
 from .model import ModuleModel, Scope
 from .options import AnalysisOptions
 from .summary import ModuleSummary, Param, summarise_source, summarise_tree
@@ -94,8 +95,8 @@ class CstFrame(Frame):
             return GLOBAL
         param = scope.params.get(name)
         if param is not None:
-            annotation = ir.from_cst(param.annotation.annotation) if param.annotation else None
-            default = ir.from_cst(param.default) if param.default is not None else None
+            annotation = from_cst(param.annotation.annotation) if param.annotation else None
+            default = from_cst(param.default) if param.default is not None else None
             return Binding(
                 annotation=annotation,
                 param=Param(name, annotation, default),
@@ -108,11 +109,11 @@ class CstFrame(Frame):
         values = tuple(
             ir.UNKNOWN
             if a.value is None
-            else (("e", ir.from_cst(a.value)) if a.via_with else ir.from_cst(a.value))
+            else (("e", from_cst(a.value)) if a.via_with else from_cst(a.value))
             for a in assignments or ()
         )
         return Binding(
-            values=values, annotation=ir.from_cst(annotated) if annotated is not None else None
+            values=values, annotation=from_cst(annotated) if annotated is not None else None
         )
 
 
@@ -195,7 +196,7 @@ class Resolver:
     def annotation_kind(self, annotation: cst.BaseExpression | None) -> Kind | None:
         if annotation is None or self._module_frame is None:
             return None
-        return self.evaluator.annotation(ir.from_cst(annotation), self._module_frame).kind
+        return self.evaluator.annotation(from_cst(annotation), self._module_frame).kind
 
     # -- kinds ---------------------------------------------------------------------
 
@@ -203,7 +204,7 @@ class Resolver:
         found = self._values.get(expr)
         if found is not None:
             return found
-        lowered = ir.from_cst(expr)
+        lowered = from_cst(expr)
         if type(expr) is cst.Call and type(self.model.parent(expr)) is cst.Await:
             # `await engine.connect()`: only an AsyncEngine's connect() can be awaited,
             # whatever an untyped `engine` was taken to be.

@@ -17,10 +17,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .fixtures import is_pytest_module
 from .kinds import DATABASE_DIALECTS
 from .options import AnalysisOptions
-from .project import ProjectIndex
+from .project import ProjectIndex, is_pytest_module
 
 _DATABASE_SETTING = re.compile(
     r"SQLALCHEMY_|\b(?:" + "|".join(sorted(DATABASE_DIALECTS)) + r")(?:\+\w+)?://", re.IGNORECASE

@@ -25,7 +25,9 @@ project is treated as a module that is not there.
 from __future__ import annotations
 
 import ast
+import contextlib
 import logging
+import os
 import re
 import threading
 from collections import OrderedDict
@@ -34,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..cache import Cache, content_key
-from .fixtures import is_pytest_module
+from ..results import Record
 from .summary import FORMAT, ModuleSummary, summarise_source, summarise_tree
 from .values import BUFFER, ModuleKey
 
@@ -44,6 +46,7 @@ log = logging.getLogger(__name__)
 _MAX_SUMMARY_BYTES = 2_000_000
 _PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 _SUMMARIES = f"summaries-{FORMAT}"
+_DIGESTS = f"digests-{FORMAT}"  # summary digests by text: validating needs no summary
 _SQLALCHEMY_ROOTS = ("sqlalchemy", "sqlmodel", "flask_sqlalchemy", "alembic")
 
 SourceReader = Callable[[Path], "str | None"]
@@ -125,8 +128,61 @@ class ProjectIndex:
         self._lock = threading.RLock()
         self.cache = cache
         # (importing directory, module) -> file; imports repeat across a project.
-        self._resolved: dict[tuple[Path, str], Path | None] = {}
+        self._resolved: dict[tuple[str, str], str | None] = {}
         self._involves: dict[Path, tuple[object, bool]] = {}
+        self._digests: dict[Path, tuple[object, str | None]] = {}
+        self._folder_roots: dict[str, tuple[list[str], list[str]]] = {}
+        self._real_directories: dict[str, str] = {}
+        self._listings: dict[str, frozenset[str]] = {}
+        self._recording = threading.local()
+
+    # -- what a check reads ----------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def recording(self) -> Iterator[Record]:
+        """Record every summary and import resolution served on this thread meanwhile."""
+        record = Record()
+        stack: list[Record] = getattr(self._recording, "stack", None) or []
+        self._recording.stack = [*stack, record]
+        try:
+            yield record
+        finally:
+            self._recording.stack = stack
+
+    def _records(self) -> list[Record]:
+        return getattr(self._recording, "stack", None) or []
+
+    def still_valid(self, record: Record) -> bool:
+        """Whether every module `record` read still summarises the same, and every import
+        it resolved still resolves to the same file."""
+        for (directory, module), found in record.resolutions.items():
+            if self._resolve(directory, module) != found:
+                return False
+        return all(
+            self.current_digest(Path(path)) == digest for path, digest in record.summaries.items()
+        )
+
+    def current_digest(self, path: Path) -> str | None:
+        """The digest of `path`'s summary as the file is now, without building the summary
+        when the cache knows it."""
+        stamp = self._stamp(path)
+        with self._lock:
+            known = self._digests.get(path)
+        if known is not None and known[0] == stamp:
+            return known[1]
+        digest: str | None = None
+        source = self._read_source(path)
+        if source is not None:
+            key = content_key(_SUMMARIES, source)
+            cached = self.cache.get(_DIGESTS, key) if self.cache is not None else None
+            if cached is not None and len(cached) == 32:
+                digest = cached.decode("ascii", "replace")
+            else:
+                entry = self.entry(path)
+                digest = entry.digest if entry is not None else None
+        with self._lock:
+            self._digests[path] = (stamp, digest)
+        return digest
 
     # -- views ------------------------------------------------------------------------------
 
@@ -178,6 +234,7 @@ class ProjectIndex:
             cached = self._entries.get(path)
             if cached is not None and cached.stamp == stamp:
                 self._entries.move_to_end(path)
+                self._note(path, cached)
                 return cached
         source = self._read_source(path)
         if source is None:
@@ -188,19 +245,27 @@ class ProjectIndex:
             if not parse:
                 return None
             summary = summarise_source(source)
-            if self.cache is not None:
-                self.cache.put(_SUMMARIES, key, summary.to_bytes())
+            self._save(key, summary)
         entry = _Entry(stamp, summary, summary.digest())
         self._store(path, entry)
+        self._note(path, entry)
         return entry
+
+    def _note(self, path: Path, entry: _Entry) -> None:
+        for record in self._records():
+            record.summaries[str(path)] = entry.digest
+
+    def _save(self, key: str, summary: ModuleSummary) -> None:
+        if self.cache is not None:
+            self.cache.put(_SUMMARIES, key, summary.to_bytes())
+            self.cache.put(_DIGESTS, key, summary.digest().encode("ascii"))
 
     def _summarise(self, source: str, tree: ast.Module | None) -> tuple[ModuleSummary, str]:
         key = content_key(_SUMMARIES, source)
         summary = self._load(key)
         if summary is None:
             summary = summarise_tree(tree) if tree is not None else summarise_source(source)
-            if self.cache is not None:
-                self.cache.put(_SUMMARIES, key, summary.to_bytes())
+            self._save(key, summary)
         return summary, summary.digest()
 
     def _load(self, key: str) -> ModuleSummary | None:
@@ -215,6 +280,10 @@ class ProjectIndex:
             log.info("ignoring a cached summary: %s", exc)
             return None
 
+    def stamp_of(self, path: Path) -> object:
+        """What identifies the current text of `path` (see `summary_for_text`)."""
+        return self._stamp(path.resolve())
+
     def readable(self, path: Path) -> bool:
         return path.is_file()
 
@@ -224,10 +293,11 @@ class ProjectIndex:
         return entry.digest if entry is not None else None
 
     def forget(self, path: Path) -> None:
+        """`path` changed on disk (or appeared, or went away)."""
         with self._lock:
             self._entries.pop(path.resolve(), None)
-            self._resolved.clear()
-            self._involves.clear()
+            self._digests.clear()
+        self.forget_resolutions()
 
     def _store(self, path: Path, entry: _Entry) -> None:
         with self._lock:
@@ -312,15 +382,24 @@ class ProjectIndex:
 
     def resolve_module(self, from_path: Path, module: str) -> Path | None:
         """The file for `module` as imported from `from_path` (relative if it starts with dots)."""
-        key = (from_path.parent, module)
+        found = self._resolve(os.path.dirname(os.path.abspath(from_path)), module)
+        return Path(found) if found is not None else None
+
+    def _resolve(self, directory: str, module: str) -> str | None:
+        # Strings and os.path, not pathlib: validating a cached result resolves every
+        # import again, and pathlib's objects cost more than the stat calls.
+        key = (directory, module)
         with self._lock:
-            if key in self._resolved:
-                return self._resolved[key]
-        found = self._find_module(from_path, module)
-        with self._lock:
-            if len(self._resolved) > 50_000:
-                self._resolved.clear()
-            self._resolved[key] = found
+            known = key in self._resolved
+            found = self._resolved.get(key)
+        if not known:
+            found = self._find_module(directory, module)
+            with self._lock:
+                if len(self._resolved) > 50_000:
+                    self._resolved.clear()
+                self._resolved[key] = found
+        for record in self._records():
+            record.resolutions[key] = found
         return found
 
     def forget_resolutions(self) -> None:
@@ -328,25 +407,99 @@ class ProjectIndex:
         with self._lock:
             self._resolved.clear()
             self._involves.clear()
+            self._folder_roots.clear()
+            self._real_directories.clear()
+            self._listings.clear()
 
-    def _find_module(self, from_path: Path, module: str) -> Path | None:
+    def _find_module(self, directory: str, module: str) -> str | None:
         stripped = module.lstrip(".")
         level = len(module) - len(stripped)
         parts = [p for p in stripped.split(".") if p]
-        importer = from_path.resolve()
-        allowed = self._allowed_roots(importer)
+        real = self._real_directory(directory)
+        allowed, search_roots = self._roots(real)
         if level:
-            base = importer.parent
+            base = real
             for _ in range(level - 1):
-                base = base.parent
-            return _within(_module_file(base, parts), allowed)
-        for root in _search_roots(importer):
-            if not _inside(root, allowed):
-                continue
-            found = _within(_module_file(root, parts), allowed)
+                base = os.path.dirname(base)
+            return self._within(self._module_file(base, parts), allowed)
+        for root in search_roots:
+            found = self._within(self._module_file(root, parts), allowed)
             if found is not None:
                 return found
         return None
+
+    def _module_file(self, base: str, parts: list[str]) -> str | None:
+        """`base/a/b.py` or `base/a/b/__init__.py` for parts [a, b], looked up in the
+        folders' listings (one `listdir` per folder instead of stat calls per import)."""
+        directory = base
+        for part in parts[:-1]:
+            if part not in self._listing(directory):
+                return None
+            directory = os.path.join(directory, part)
+        last = parts[-1] if parts else None
+        names = self._listing(directory)
+        if last is None:
+            return os.path.join(directory, "__init__.py") if "__init__.py" in names else None
+        if last + ".py" in names:
+            found = os.path.join(directory, last + ".py")
+            if os.path.isfile(found):
+                return found
+        if last in names and "__init__.py" in self._listing(os.path.join(directory, last)):
+            return os.path.join(directory, last, "__init__.py")
+        return None
+
+    def _listing(self, directory: str) -> frozenset[str]:
+        with self._lock:
+            known = self._listings.get(directory)
+        if known is None:
+            try:
+                known = frozenset(os.listdir(directory))
+            except OSError:
+                known = frozenset()
+            with self._lock:
+                if len(self._listings) > 20_000:
+                    self._listings.clear()
+                self._listings[directory] = known
+        return known
+
+    def _real_directory(self, directory: str) -> str:
+        """`os.path.realpath(directory)`, remembered (it costs a stat per component)."""
+        with self._lock:
+            known = self._real_directories.get(directory)
+        if known is None:
+            known = os.path.realpath(directory)
+            with self._lock:
+                self._real_directories[directory] = known
+        return known
+
+    def _within(self, found: str | None, roots: list[str]) -> str | None:
+        """`found` if its real location (symlinks resolved) lies under one of `roots`."""
+        if found is None:
+            return None
+        try:
+            if os.path.islink(found):
+                real = os.path.realpath(found)
+            else:
+                real = os.path.join(
+                    self._real_directory(os.path.dirname(found)), os.path.basename(found)
+                )
+        except (OSError, RuntimeError, ValueError):  # a symlink loop
+            return None
+        return found if _inside_text(real, roots) else None
+
+    def _roots(self, directory: str) -> tuple[list[str], list[str]]:
+        """For a module in `directory` (resolved): where its imports may be read from, and
+        where absolute imports of the project's own modules are looked for."""
+        with self._lock:
+            known = self._folder_roots.get(directory)
+        if known is None:
+            importer = Path(directory, "__importer__.py")
+            allowed = self._allowed_roots(importer)
+            search = [r for r in _search_roots(importer) if _inside(r, allowed)]
+            known = ([str(r) for r in allowed], [str(r) for r in search])
+            with self._lock:
+                self._folder_roots[directory] = known
+        return known
 
     def _allowed_roots(self, importer: Path) -> list[Path]:
         """Where modules imported by `importer` may be read from (all resolved)."""
@@ -362,6 +515,16 @@ class ProjectIndex:
         return [project if _inside(project, [root]) else root for root in inside]
 
 
+def is_pytest_module(path: Path | None) -> bool:
+    """A module pytest collects tests or fixtures from, by its default file patterns."""
+    if path is None:
+        return False
+    name = path.name
+    return name == "conftest.py" or (
+        name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
+    )
+
+
 def _disk_stamp(path: Path) -> object:
     try:
         stat = path.stat()
@@ -370,16 +533,8 @@ def _disk_stamp(path: Path) -> object:
     return (stat.st_mtime_ns, stat.st_size)
 
 
-def _module_file(base: Path, parts: list[str]) -> Path | None:
-    if not parts:
-        init = base / "__init__.py"
-        return init if init.is_file() else None
-    candidate = base.joinpath(*parts)
-    as_file = candidate.with_suffix(".py")
-    if as_file.is_file():
-        return as_file
-    init = candidate / "__init__.py"
-    return init if init.is_file() else None
+def _inside_text(path: str, roots: list[str]) -> bool:
+    return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
 
 
 def _inside(path: Path, roots: list[Path]) -> bool:

@@ -195,9 +195,9 @@ class ModuleSummary:
     def digest(self) -> str:
         """A digest of what importers can learn from this module. Positions are left
         out: an edit that only moves code does not change what other modules see."""
-        return hashlib.blake2b(
-            marshal.dumps(self._data(positions=False)), digest_size=16
-        ).hexdigest()
+        # repr, not marshal: marshal's bytes depend on which objects happen to be shared.
+        canonical = repr(self._data(positions=False)).encode("utf-8", "surrogatepass")
+        return hashlib.blake2b(canonical, digest_size=16).hexdigest()
 
     def _data(self, positions: bool = True) -> tuple:  # type: ignore[type-arg]
         functions = tuple(f.to_data() for f in self.functions.values())
@@ -365,6 +365,17 @@ class _Builder:
                 self.bind(target, value, node.value)
                 if isinstance(target, ast.Name) and target.id == "__all__" and not self.frames:
                     self.summary.exported = _string_list(node.value)
+            if len(node.targets) > 1 and self.frames:
+                # `g.db = session = SessionLocal()`: the local is kept on `g` too.
+                frame = self.frames[-1]
+                names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+                kept = any(
+                    not isinstance(t, ast.Name) or t.id in frame.global_names
+                    for t in node.targets
+                    if not isinstance(t, (ast.Tuple, ast.List))
+                )
+                if kept:
+                    frame.stored.update(n for n in names if n not in frame.global_names)
         elif kind is ast.AnnAssign:
             assert isinstance(node, ast.AnnAssign)
             annotation = self.annotation(node.annotation) or ir.UNKNOWN

@@ -1,0 +1,177 @@
+"""The persistent cache (`.sqlalchemy_lint_cache/`): module summaries and per-file
+results, reused only while they are still right.
+
+Every test runs the real command line (`cli.main`) over real files; what is
+asserted is what a user sees (the report) and what is on disk.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from sqlalchemy_lint import cli
+from sqlalchemy_lint.catalog import RULES
+from sqlalchemy_lint.rules import all_rules
+
+ROOT = Path(__file__).resolve().parent.parent
+
+DATABASE = """from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+engine = create_engine("sqlite://")
+SessionLocal = sessionmaker(bind=engine)
+"""
+HELPER_FRESH = """from .database import SessionLocal
+
+
+def get_session():
+    return SessionLocal()
+"""
+HELPER_KEPT = """from flask import g
+
+from .database import SessionLocal
+
+
+def get_session():
+    g.db = session = SessionLocal()
+    return session
+"""
+VIEW = """from sqlalchemy import text
+
+from .helpers import get_session
+
+
+def count_users():
+    db = get_session()
+    return db.execute(text("SELECT count(*) FROM users")).scalar()
+"""
+
+
+def report(cwd: Path, *arguments: str) -> list[tuple[str, int, str]]:
+    """(file, line, code) of every finding of `check --format json` run in `cwd`."""
+    out, err = io.StringIO(), io.StringIO()
+    previous = Path.cwd()
+    os.chdir(cwd)
+    try:
+        args = cli.build_parser().parse_args(
+            ["check", "--format", "json", "--jobs", "1", "--exit-zero", *arguments]
+        )
+        status = cli.run_check(args, out, err)
+    finally:
+        os.chdir(previous)
+    assert status == 0, err.getvalue()
+    return sorted(
+        (Path(f["filename"]).name, f["location"]["row"], f["code"])
+        for f in json.loads(out.getvalue())
+    )
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "project"
+    (root / "app").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("[project]\nname = 'app'\n")
+    (root / "app" / "__init__.py").write_text("")
+    (root / "app" / "database.py").write_text(DATABASE)
+    (root / "app" / "helpers.py").write_text(HELPER_FRESH)
+    (root / "app" / "views.py").write_text(VIEW)
+    monkeypatch.delenv("SQLALCHEMY_LINT_CACHE_DIR")  # the default: in the project
+    return root
+
+
+def entries(cache: Path, namespace: str) -> list[Path]:
+    return [p for p in cache.glob(f"{namespace}-*/*/*") if p.is_file()]
+
+
+def test_the_cache_lives_in_the_project_and_git_ignores_it(project: Path) -> None:
+    assert report(project) == [("views.py", 7, "SQA102")]
+    cache = project / ".sqlalchemy_lint_cache"
+    assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert (
+        (cache / "CACHEDIR.TAG")
+        .read_text()
+        .startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    )
+    assert entries(cache, "results") and entries(cache, "summaries")
+
+
+def test_a_second_run_reuses_results_and_reports_the_same(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = report(project)
+    # Prove the second run reads the cache: checking would now fail loudly.
+    import sqlalchemy_lint.checker as checker
+
+    def no_checking(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a file was checked again")
+
+    monkeypatch.setattr(checker, "check_source", no_checking)
+    assert report(project) == first
+
+
+def test_editing_a_module_rechecks_the_files_that_read_it(project: Path) -> None:
+    assert report(project) == [("views.py", 7, "SQA102")]
+    # The helper now keeps the session on `g`: the caller borrows it, no leak.
+    (project / "app" / "helpers.py").write_text(HELPER_KEPT)
+    assert report(project) == []
+    (project / "app" / "helpers.py").write_text(HELPER_FRESH)
+    assert report(project) == [("views.py", 7, "SQA102")]
+
+
+def test_a_module_that_appears_is_seen_by_the_files_that_import_it(project: Path) -> None:
+    (project / "app" / "helpers.py").unlink()
+    assert report(project) == []  # `get_session` is unknown: nothing to say
+    (project / "app" / "helpers.py").write_text(HELPER_FRESH)
+    assert report(project) == [("views.py", 7, "SQA102")]
+
+
+def test_damaged_entries_are_ignored_and_written_again(project: Path) -> None:
+    expected = report(project)
+    cache = project / ".sqlalchemy_lint_cache"
+    damaged = entries(cache, "results") + entries(cache, "summaries") + entries(cache, "digests")
+    for number, entry in enumerate(damaged):
+        entry.write_bytes([b"", b"\x00garbage", entry.read_bytes()[:7]][number % 3])
+    assert report(project) == expected
+    assert report(project) == expected
+    assert all(entry.read_bytes() not in (b"", b"\x00garbage") for entry in damaged)
+
+
+def test_no_cache_writes_nothing_and_reports_the_same(project: Path) -> None:
+    expected = [("views.py", 7, "SQA102")]
+    assert report(project, "--no-cache") == expected
+    assert not (project / ".sqlalchemy_lint_cache").exists()
+
+
+def test_cache_dir_option_and_setting(project: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    report(project, "--cache-dir", str(elsewhere))
+    assert entries(elsewhere, "results") and not (project / ".sqlalchemy_lint_cache").exists()
+    (project / "pyproject.toml").write_text(
+        "[project]\nname = 'app'\n\n[tool.sqlalchemy-lint]\ncache-dir = 'build/lint-cache'\n"
+    )
+    report(project)
+    assert entries(project / "build" / "lint-cache", "results")
+
+
+def test_an_unwritable_cache_is_not_an_error(project: Path) -> None:
+    (project / ".sqlalchemy_lint_cache").write_text("a file where the folder should be")
+    assert report(project) == [("views.py", 7, "SQA102")]
+
+
+@pytest.mark.parametrize("corpus", ["tests/corpus", "tests/heldout", "examples"])
+def test_results_with_and_without_the_cache_are_identical(corpus: str, tmp_path: Path) -> None:
+    cache = str(tmp_path / "cache")
+    without = report(ROOT / corpus, "--no-cache")
+    cold = report(ROOT / corpus, "--cache-dir", cache)
+    warm = report(ROOT / corpus, "--cache-dir", cache)
+    assert without == cold == warm
+    assert len(without) >= 8
+
+
+def test_the_catalog_lists_every_rule() -> None:
+    assert {rule.code: rule.name for rule in all_rules()} == RULES
