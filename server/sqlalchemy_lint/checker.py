@@ -56,6 +56,11 @@ class CheckResult:
     # Checked without fixes: what `add_fixes` needs to compute them later.
     fixable: list[tuple[Diagnostic, Rule, Finding]] = field(default_factory=list, repr=False)
 
+    @property
+    def incomplete(self) -> bool:
+        """Checked offline, and some module it imports was not summarised yet."""
+        return self.analysis is not None and bool(self.analysis.resolver.view.missing)
+
 
 def parse(source: str) -> cst.Module:
     """Parse, turning a failure into one clear line with the right position."""
@@ -103,7 +108,10 @@ def check_source(
     stamp: object = None,
     options: AnalysisOptions | None = None,
     report_unused_noqa: bool = False,
+    offline: bool = False,
 ) -> CheckResult:
+    """Check one module's text. `offline`: use only the project knowledge at hand (see
+    `ProjectView`); `CheckResult.incomplete` then says whether some was missing."""
     too_large = size_problem(source)
     if too_large is not None:
         return CheckResult(problem=too_large)
@@ -125,6 +133,7 @@ def check_source(
         options=options,
         report_unused_noqa=report_unused_noqa,
         cpython_tree=cpython_tree,
+        offline=offline,
     )
 
 
@@ -141,12 +150,20 @@ def check_module(
     options: AnalysisOptions | None = None,
     report_unused_noqa: bool = False,
     cpython_tree: ast.Module | None = None,
+    offline: bool = False,
 ) -> CheckResult:
     """Check a parsed module. `cpython_tree`: `ast.parse(source)`, when the caller
     has it already (it locates findings; without it, it is built if needed)."""
     try:
         analysis = Analysis(
-            module, path, project, options, source=source, tree=cpython_tree, stamp=stamp
+            module,
+            path,
+            project,
+            options,
+            source=source,
+            tree=cpython_tree,
+            stamp=stamp,
+            offline=offline,
         )
     except RecursionError:
         return CheckResult(problem="too deeply nested to analyse")

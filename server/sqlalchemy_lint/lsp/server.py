@@ -13,6 +13,7 @@ and hover texts are all computed in worker threads.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import sys
@@ -28,7 +29,8 @@ from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
 from .. import __version__
-from ..checker import CheckResult, add_fixes, check_source
+from ..cache import Cache, default_cache_dir
+from ..checker import CheckResult, add_fixes, check_module, check_source
 from ..config import Config, config_for, forget_locations
 from ..diagnostics import Applicability, Position
 from ..fixing import FixOutcome, fix_source
@@ -176,30 +178,61 @@ class SqlalchemyLintServer(LanguageServer):
     # -- analysis --------------------------------------------------------------------
 
     def analyse(
-        self, source: str, path: Path | None, with_fixes: bool = False, stamp: object = None
+        self,
+        source: str,
+        path: Path | None,
+        with_fixes: bool = False,
+        stamp: object = None,
+        offline: bool = False,
+        parsed: CheckResult | None = None,
     ) -> CheckResult:
         """Check one buffer with the project's pyproject settings, overridden by the editor's.
 
         `stamp` identifies this text for the project index (see `_stamp`), so the summary
-        remembered while analysing it is reused by the modules that import it.
+        remembered while analysing it is reused by the modules that import it. `offline`:
+        only with the project knowledge at hand. `parsed`: an earlier result for the same
+        text, whose tree is analysed again instead of parsing anew.
         """
         config = config_for(path) if path is not None else Config()
         self._report_config_problems(config)
         if path is not None and config.excludes(path):
             return CheckResult()
+        rules = config.rules_for(path, select=self.settings.select, ignore=self.settings.ignore)
+        severity = {**config.severity, **self.settings.severity}
+        if parsed is not None and parsed.analysis is not None:
+            return check_module(
+                parsed.analysis.module,
+                source,
+                path,
+                rules=rules,
+                project=self.project,
+                severity=severity,
+                options=config.options,
+                with_fixes=with_fixes,
+                stamp=stamp,
+                offline=offline,
+            )
         return check_source(
             source,
             path,
-            rules=config.rules_for(path, select=self.settings.select, ignore=self.settings.ignore),
+            rules=rules,
             project=self.project,
-            severity={**config.severity, **self.settings.severity},
+            severity=severity,
             options=config.options,
             with_fixes=with_fixes,
             stamp=stamp,
+            offline=offline,
         )
 
-    def analyse_with_exports(self, source: str, path: Path | None, stamp: object) -> Analysed:
-        result = self.analyse(source, path, stamp=stamp)
+    def analyse_with_exports(
+        self,
+        source: str,
+        path: Path | None,
+        stamp: object,
+        offline: bool = False,
+        parsed: CheckResult | None = None,
+    ) -> Analysed:
+        result = self.analyse(source, path, stamp=stamp, offline=offline, parsed=parsed)
         if path is None or result.problem is not None:
             return Analysed(result)
         # What other files can learn from this one: its declarations (a conftest.py's
@@ -261,15 +294,17 @@ class SqlalchemyLintServer(LanguageServer):
             self._publish(uri, version, [to_lsp_diagnostic(document, d) for d in diagnostics])
             return
         loop = asyncio.get_running_loop()
+        # Diagnostics first, knowledge later: the first analysis uses only the project
+        # summaries at hand (memory, disk cache); if some were missing, they are built
+        # and the same tree is analysed again, and published again.
         try:
             analysed = await loop.run_in_executor(
-                self.analysis_pool, self.analyse_with_exports, source, path, stamp
+                self.analysis_pool, self.analyse_with_exports, source, path, stamp, True
             )
         except Exception:
             log.exception("analysis of %s failed", uri)
             return
-        current = self.document(uri)
-        if current is None or current.version != version:
+        if not self._is_current(uri, version):
             return  # stale: a newer version is on its way
         result = analysed.result
         if result.problem is not None:
@@ -277,6 +312,29 @@ class SqlalchemyLintServer(LanguageServer):
             return
         self.analysed[uri] = AnalysedDocument(version, source, result)
         self._publish(uri, version, [to_lsp_diagnostic(document, d) for d in result.diagnostics])
+        if result.incomplete:
+            try:
+                analysed = await loop.run_in_executor(
+                    self.analysis_pool,
+                    self.analyse_with_exports,
+                    source,
+                    path,
+                    stamp,
+                    False,
+                    result,
+                )
+            except Exception:
+                log.exception("analysis of %s failed", uri)
+                return
+            if not self._is_current(uri, version):
+                return
+            result = analysed.result
+            if result.problem is not None:
+                return
+            self.analysed[uri] = AnalysedDocument(version, source, result)
+            self._publish(
+                uri, version, [to_lsp_diagnostic(document, d) for d in result.diagnostics]
+            )
         if analysed.exports is not None:
             self._recheck_importers_if_exports_changed(uri, analysed.exports)
         if result.diagnostics:
@@ -353,7 +411,9 @@ class SqlalchemyLintServer(LanguageServer):
                 self.request_pool, add_fixes, cached.result, source, path
             )
         else:
-            result = await loop.run_in_executor(self.request_pool, self.analyse, source, path, True)
+            # Offline: a code action never waits for other modules to be summarised.
+            analyse = functools.partial(self.analyse, with_fixes=True, offline=True)
+            result = await loop.run_in_executor(self.request_pool, analyse, source, path)
         if result is None or result.problem is not None:
             return None
         analysed = AnalysedDocument(document.version, source, result, with_fixes=True)
@@ -396,13 +456,23 @@ class SqlalchemyLintServer(LanguageServer):
         source = document.source
         path = Path(document.path) if document.path else None
         loop = asyncio.get_running_loop()
-        result = await loop.run_in_executor(self.request_pool, self.analyse, source, path)
+        # Offline: a hover never waits for other modules to be summarised.
+        analyse = functools.partial(self.analyse, offline=True)
+        result = await loop.run_in_executor(self.request_pool, analyse, source, path)
         if result.problem is not None:
             return None
         return AnalysedDocument(document.version, source, result)
 
 
 server = SqlalchemyLintServer()
+
+
+@server.feature(types.INITIALIZED)
+def initialized(ls: SqlalchemyLintServer, params: types.InitializedParams) -> None:
+    # The command line's cache, shared: summaries it made are warm here, and back.
+    roots = ls._workspace_roots()
+    if roots:
+        ls.project.cache = Cache(default_cache_dir(roots[0]))
 
 
 @server.feature(types.INITIALIZE)
