@@ -34,8 +34,28 @@ log = logging.getLogger(__name__)
 
 CACHE_DIR_NAME = ".sqlalchemy_lint_cache"
 ENVIRONMENT_VARIABLE = "SQLALCHEMY_LINT_CACHE_DIR"
-# Part of every key: a new release, or another Python (marshal's format), starts afresh.
-_SALT = f"sqlalchemy-lint {__version__} python {sys.version_info[0]}.{sys.version_info[1]}"
+_SALT: bytes | None = None
+
+
+def _salt() -> bytes:
+    """Part of every key: another release, another build of the analysis (its code, by
+    content: a checkout between two commits), or another Python (marshal's format)
+    starts afresh."""
+    global _SALT
+    if _SALT is None:
+        digest = hashlib.blake2b(digest_size=16)
+        digest.update(f"{__version__} {sys.version_info[0]}.{sys.version_info[1]}".encode())
+        package = Path(__file__).resolve().parent
+        for source in sorted(package.rglob("*.py")):
+            try:
+                digest.update(source.relative_to(package).as_posix().encode())
+                digest.update(source.read_bytes())
+            except OSError:
+                continue
+        _SALT = digest.digest()
+    return _SALT
+
+
 _GITIGNORE = "# Created by sqlalchemy-lint: a cache, safe to delete.\n*\n"
 _CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -46,7 +66,7 @@ _PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 
 def content_key(*parts: str | bytes) -> str:
     """A hex digest of the parts (and of the tool's version)."""
-    digest = hashlib.blake2b(_SALT.encode(), digest_size=20)
+    digest = hashlib.blake2b(_salt(), digest_size=20)
     for part in parts:
         data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
         digest.update(len(data).to_bytes(8, "little"))

@@ -59,7 +59,7 @@ class CheckResult:
     @property
     def incomplete(self) -> bool:
         """Checked offline, and some module it imports was not summarised yet."""
-        return self.analysis is not None and bool(self.analysis.resolver.view.missing)
+        return self.analysis is not None and self.analysis.resolver.view.incomplete
 
 
 def parse(source: str) -> cst.Module:

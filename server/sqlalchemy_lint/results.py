@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from .diagnostics import Applicability, Diagnostic, Fix, Position, Severity, Span, TextEdit
 
-FORMAT = 1
+FORMAT = 3
 NAMESPACE = f"results-{FORMAT}"
 
 
@@ -32,6 +32,8 @@ class Record:
     summaries: dict[str, str] = field(default_factory=dict)  # path -> summary digest
     # (importing folder, module as written) -> the file found (None: none)
     resolutions: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    # project root -> the state of its files, when the check searched them for callers
+    searches: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -44,6 +46,7 @@ class CachedResult:
 
 def encode(result: CachedResult) -> bytes:
     resolutions = result.record.resolutions.items()
+    searches = result.record.searches.items()
     return marshal.dumps(
         (
             FORMAT,
@@ -52,6 +55,7 @@ def encode(result: CachedResult) -> bytes:
             result.problem,
             result.record.summaries,
             [(folder, module, found) for (folder, module), found in resolutions],
+            dict(searches),
         )
     )
 
@@ -59,7 +63,8 @@ def encode(result: CachedResult) -> bytes:
 def decode(blob: bytes) -> CachedResult:
     """Raises ValueError for anything that is not a whole result of this format."""
     try:
-        version, diagnostics, suppressed, problem, summaries, resolutions = marshal.loads(blob)
+        data = marshal.loads(blob)
+        version, diagnostics, suppressed, problem, summaries, resolutions, searches = data
         if version != FORMAT:
             raise ValueError("a result of another format")
         return CachedResult(
@@ -68,10 +73,11 @@ def decode(blob: bytes) -> CachedResult:
             problem,
             Record(
                 dict(summaries),
-                {(importer, module): found for importer, module, found in resolutions},
+                {(folder, module): found for folder, module, found in resolutions},
+                dict(searches),
             ),
         )
-    except (EOFError, TypeError, KeyError) as exc:
+    except (EOFError, TypeError, KeyError, ValueError) as exc:
         raise ValueError(f"a damaged result: {exc}") from None
 
 

@@ -118,6 +118,9 @@ class _EngineMove:
         self.module_names = self.around.module_names
         self.function_names = {name.value for name in variable_names(function)}
         self.local_names: list[str] = []  # the function's variables the call reads
+        # `self.url` in a method: the factory takes `url`, not the whole instance (an
+        # lru_cache keyed on `self` would keep every instance alive).
+        self.instance_attributes: dict[str, list[cst.Attribute]] = {}
         self.arguments_static = all(_is_static(arg.value) for arg in call.args)
         needed = [_last_import_index(tree.module)]
         for name in variable_names(call):
@@ -127,7 +130,16 @@ class _EngineMove:
             if not referents:
                 self.arguments_static = False  # undefined here: a star import, or a typo
             elif any(isinstance(r.scope, _LOCAL_SCOPES) for r in referents):
-                if name.value not in self.local_names:
+                parent = tree.parent(name)
+                if (
+                    name.value in ("self", "cls")
+                    and isinstance(parent, cst.Attribute)
+                    and parent.value is name
+                ):
+                    self.instance_attributes.setdefault(parent.attr.value, []).append(parent)
+                    if parent.attr.value not in self.local_names:
+                        self.local_names.append(parent.attr.value)
+                elif name.value not in self.local_names:
                     self.local_names.append(name.value)
             else:
                 if len(referents) > 1:
@@ -199,14 +211,22 @@ class _EngineMove:
         definition: cst.SimpleStatementLine | cst.FunctionDef
         if self.local_names:
             factory = fresh_name("get_engine", taken)
-            replacement: cst.BaseExpression | None = cst.Call(
-                cst.Name(factory), [cst.Arg(cst.Name(name)) for name in self.local_names]
-            )
+            arguments: list[cst.Arg] = []
+            for name in self.local_names:
+                uses = self.instance_attributes.get(name)
+                # `self.url` is passed as it is read; a plain local by its name.
+                arguments.append(cst.Arg(uses[0].deep_clone() if uses else cst.Name(name)))
+            replacement: cst.BaseExpression | None = cst.Call(cst.Name(factory), arguments)
             decorator, import_functools = _lru_cache_decorator(self.tree.module)
+            moved: cst.CSTNode = self._moved_call()
+            for name, uses in self.instance_attributes.items():
+                for use in uses:
+                    moved = moved.deep_replace(use, cst.Name(name))
+            assert isinstance(moved, cst.Call)
             definition = cst.FunctionDef(
                 name=cst.Name(factory),
                 params=cst.Parameters([cst.Param(cst.Name(name)) for name in self.local_names]),
-                body=cst.IndentedBlock([cst.SimpleStatementLine([cst.Return(self._moved_call())])]),
+                body=cst.IndentedBlock([cst.SimpleStatementLine([cst.Return(moved)])]),
                 decorators=[cst.Decorator(decorator)],
             )
         else:

@@ -15,22 +15,37 @@ _SINGLETON_ESCAPES = {Escape.STORED}
 
 
 class EnginePerRequest(Rule):
-    """Engine created where it runs again and again: per request or per loop iteration.
+    """Engine created where it runs again and again: per request, per call, per loop iteration.
 
     ## What it does
-    Finds `create_engine(...)`, `create_async_engine(...)` and
-    `engine_from_config(...)` calls inside web request handlers (Flask/Quart routes
-    and request hooks, FastAPI/Starlette endpoints and the dependencies they use
-    through `Depends(...)`, Django views), inside functions those handlers call in
-    the same module, and inside loop bodies and comprehensions.
+    Finds `create_engine(...)`, `create_async_engine(...)`, `engine_from_config(...)`
+    (and SQLModel's `create_engine`) calls that run again and again, wherever in the
+    project the repetition comes from:
 
-    Not flagged: module level (and `if __name__ == "__main__":`), functions that
-    hand the engine out for reuse (store it on a global, `self`, a class attribute
-    or a cache dict; outside request handlers also return or yield it), cached
-    factories (`functools.lru_cache` / `cache`), pytest fixtures, click/typer
-    commands, and, outside request handlers, an engine disposed in the same loop
-    iteration (a deliberate one-shot). Inside a request handler an engine is
-    flagged even when it is disposed: a new pool per request defeats pooling.
+    - inside web request handlers (Flask/Quart routes and request hooks,
+      FastAPI/Starlette endpoints and the dependencies they use through
+      `Depends(...)`, Django views), bot message handlers (aiogram, discord.py,
+      python-telegram-bot), task-queue tasks (Celery, Dramatiq, Huey) and scheduled
+      jobs, and in the functions they call, in any module of the project;
+    - in a factory without a cache (`def get_engine(): return create_engine(URL)`)
+      that such code calls, or that is called in a loop; the finding is on the
+      `create_engine` line and names the caller;
+    - in `__init__` / `__enter__` of a class that is instantiated per operation
+      (`with DBConnectionHandler() as db:` in every repository method);
+    - in loop bodies and comprehensions, at module level too (a script's `for`);
+    - in a function that makes an engine, uses it and drops it without `dispose()`
+      (a data loader's `load()`), unless it runs once.
+
+    Not flagged: module level (and `if __name__ == "__main__":`), engines kept for
+    reuse (a global, a class attribute, a cache dict), cached factories
+    (`functools.lru_cache` / `cache`), pytest fixtures, click/typer commands,
+    start-up hooks (`@app.on_event("startup")`), entry points that run once (`main`,
+    an app factory, a migration's `upgrade()`, functions only called from such
+    code), classes made once (at module level, in an app factory, or singletons
+    whose `__init__` returns early once it ran), and, outside request handlers, an
+    engine disposed in the same call or loop iteration (a deliberate one-shot).
+    Inside a request handler an engine is flagged even when it is disposed: a new
+    pool per request defeats pooling.
 
     ## Why is this bad?
     An `Engine` owns a connection pool and is meant to be created once per
@@ -141,7 +156,173 @@ ENGINES = {name: create_engine(url) for name, url in [("a", "sqlite://")]}
 """
         ),
     ]
+    VALID += [
+        Valid(
+            """
+import pandas as pd
+from fastapi import FastAPI
+from sqlalchemy import create_engine
+
+app = FastAPI()
+
+def get_engine():
+    return create_engine("sqlite://")
+
+def load(query):
+    engine = create_engine("sqlite://")
+    try:
+        return pd.read_sql(query, engine)
+    finally:
+        engine.dispose()
+
+@app.on_event("startup")
+def create_tables():
+    engine = create_engine("sqlite://")
+    engine.connect().close()
+
+def main():
+    engine = get_engine()
+    print(load("select 1"), engine)
+
+if __name__ == "__main__":
+    main()
+"""
+        ),
+        Valid(
+            """
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+class Database:
+    def __init__(self, url):
+        self.engine = create_engine(url)
+        self.Session = sessionmaker(bind=self.engine)
+
+db = Database("sqlite://")
+
+def create_app():
+    return {"db": Database("sqlite://")}
+""",
+            files={
+                "routes.py": """
+from flask import Flask
+from main import db
+
+app = Flask(__name__)
+
+@app.route("/")
+def index():
+    with db.Session() as session:
+        return "ok"
+"""
+            },
+        ),
+        Valid(
+            """
+from sqlalchemy import create_engine, text
+
+for url in ["sqlite://", "sqlite://"]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        conn.execute(text("select 1"))
+    engine.dispose()
+"""
+        ),
+    ]
     INVALID = [
+        Invalid(
+            """
+from sqlalchemy import create_engine
+
+def get_engine():
+    return create_engine("sqlite://")
+""",
+            at='create_engine("sqlite://")',
+            files={
+                "routes.py": """
+from fastapi import FastAPI
+from main import get_engine
+
+app = FastAPI()
+
+@app.get("/items")
+def items():
+    with get_engine().connect() as conn:
+        return []
+"""
+            },
+        ),
+        Invalid(
+            """
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+class DBConnectionHandler:
+    def __init__(self):
+        self.engine = create_engine("sqlite://")
+        self.session = None
+
+    def __enter__(self):
+        self.session = sessionmaker(bind=self.engine)()
+        return self
+
+    def __exit__(self, *exc):
+        self.session.close()
+""",
+            at='create_engine("sqlite://")',
+            files={
+                "repositories.py": """
+from main import DBConnectionHandler
+
+class UsersRepository:
+    def count(self):
+        with DBConnectionHandler() as db:
+            return db.session.execute("select count(*) from users").scalar()
+"""
+            },
+        ),
+        Invalid(
+            """
+import pandas as pd
+from sqlalchemy import create_engine
+
+class Loader:
+    def __init__(self, url):
+        self.url = url
+
+    def load(self, query):
+        engine = create_engine(self.url)
+        return pd.read_sql(query, engine)
+""",
+            at="create_engine(self.url)",
+        ),
+        Invalid(
+            """
+from sqlalchemy import create_engine, text
+
+for url in ["sqlite:///a.db", "sqlite:///b.db"]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        conn.execute(text("select 1"))
+""",
+            at="create_engine(url)",
+        ),
+        Invalid(
+            """
+from aiogram import Router
+from aiogram.types import Message
+from sqlalchemy import create_engine, text
+
+router = Router()
+
+@router.message()
+async def on_message(message: Message):
+    engine = create_engine("sqlite://")
+    with engine.connect() as conn:
+        conn.execute(text("select 1"))
+""",
+            at='create_engine("sqlite://")',
+        ),
         Invalid(
             """
 from fastapi import FastAPI
@@ -233,17 +414,41 @@ def sync(urls):
             function = function.parent
         if contexts.runs_once(function) or life.escapes & _SINGLETON_ESCAPES:
             return None
-        request = contexts.request_context(function)
-        if request is not None:
-            return (
-                f"`{created}` runs on every request because `{request.function}` "
-                f"{request.why}; create the engine once at module level and reuse it."
-            )
-        return self._loop_problem(analysis, life, created)
+        repetition = contexts.repetition(function)
+        if repetition is not None:
+            if repetition.per_request:
+                return (
+                    f"`{created}` runs on every request because `{repetition.function}` "
+                    f"{repetition.why}; create the engine once at module level and reuse it."
+                )
+            disposed = bool(life.releases) and repetition.kind in ("loop", "rerun")
+            if not disposed:
+                return (
+                    f"`{created}` runs {repetition.how} because `{repetition.function}` "
+                    f"{repetition.why}; create the engine once (at module level, or in a "
+                    f"cached factory) and reuse it."
+                )
+        loop = self._loop_problem(analysis, life, created)
+        if loop is not None:
+            return loop
+        if life.escapes or life.releases or contexts.runs_once_anyway(function):
+            return None
+        # Made, used and dropped: a new pool per call, left to the garbage collector.
+        return (
+            f"`{created}` makes a new engine and pool on every call of `{function.name}` and "
+            f"drops it without `dispose()`; create the engine once and reuse it, or call "
+            f"`dispose()` when done."
+        )
 
     def _loop_problem(self, analysis: Analysis, life: Lifetime, created: str) -> str | None:
         loop = analysis.contexts.enclosing_loop(life.call)
-        if loop is None or life.escapes:
+        if loop is None:
+            return None
+        # At module level a plain name is rebound on every iteration: the engine of the
+        # previous one is dropped, not kept.
+        rebound = life.scope.is_module and life.variable and isinstance(loop, (cst.For, cst.While))
+        kept = life.escapes - ({Escape.STORED} if rebound else set())
+        if kept:
             return None
         loop_body_disposes = any(
             loop in set(analysis.model.ancestors(release)) for release in life.releases

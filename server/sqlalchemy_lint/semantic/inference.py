@@ -45,6 +45,7 @@ class StandaloneSource:
         self.current_summary = summary
         self.dependencies: dict[Path, str] = {}
         self.missing: set[Path] = set()
+        self.incomplete = False
 
     def summary_of(self, key: ModuleKey) -> ModuleSummary | None:
         return self.current_summary if key == self.current else None

@@ -49,7 +49,8 @@ class Verdict(enum.Enum):
 class Escape(enum.Enum):
     RETURNED = "returned"
     YIELDED = "yielded"
-    STORED = "stored"  # attribute, global, dict slot, container
+    STORED = "stored"  # global, class attribute, dict slot, container
+    ON_INSTANCE = "stored on the instance"  # `self.x = ...`: lives as long as the object
     REQUEST_STORED = "stored on the request context"  # flask.g: lives one request
     OWNED = "given to an owner"  # constructor argument, closure, unknown container
 
@@ -178,10 +179,14 @@ class LifetimeTracker:
                 )
                 if len(targets) == 1 and isinstance(targets[0], cst.Name):
                     name = targets[0].value
-                    if name in scope.global_names or scope.is_module:
+                    if name in scope.global_names:
                         life.escapes.add(Escape.STORED)
                         life.verdict = Verdict.HANDED_OUT
                         return life
+                    if scope.is_module:
+                        # A module global; followed all the same, to see its releases
+                        # (a script's loop that disposes each engine it makes).
+                        life.escapes.add(Escape.STORED)
                     return self._follow_variable(life, name, parent, release_methods)
                 life.escapes.add(self._store_escape(targets))
                 life.verdict = Verdict.HANDED_OUT
@@ -211,6 +216,8 @@ class LifetimeTracker:
                 base = self.resolver.qualify(target.value)
                 if base in ("flask.g", "quart.g"):
                     return Escape.REQUEST_STORED
+                if isinstance(target.value, cst.Name) and target.value.value == "self":
+                    return Escape.ON_INSTANCE
         return Escape.STORED
 
     def _argument_use(self, call: cst.Call, scope: Scope) -> _Use:

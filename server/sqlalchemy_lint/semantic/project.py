@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import hashlib
 import logging
 import os
 import re
@@ -36,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..cache import Cache, content_key
+from ..discovery import DEFAULT_EXCLUDES
 from ..results import Record
 from .summary import FORMAT, ModuleSummary, summarise_source, summarise_tree
 from .values import BUFFER, ModuleKey
@@ -48,6 +50,7 @@ _PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 _SUMMARIES = f"summaries-{FORMAT}"
 _DIGESTS = f"digests-{FORMAT}"  # summary digests by text: validating needs no summary
 _SQLALCHEMY_ROOTS = ("sqlalchemy", "sqlmodel", "flask_sqlalchemy", "alembic")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 SourceReader = Callable[[Path], "str | None"]
 WorkspaceRoots = Callable[[], "list[Path]"]
@@ -80,6 +83,20 @@ class ProjectView:
     # Modules read, with the digest of the summary that was read.
     dependencies: dict[Path, str] = field(default_factory=dict)
     missing: set[Path] = field(default_factory=set)  # offline: not summarised yet
+    searched_offline: bool = False  # offline: a project-wide search was left out
+
+    @property
+    def incomplete(self) -> bool:
+        return bool(self.missing) or self.searched_offline
+
+    def modules_mentioning(self, key: ModuleKey, word: str) -> list[ModuleKey]:
+        if not isinstance(key, Path):
+            return []
+        if self.offline:
+            self.searched_offline = True  # reading the whole project waits for later
+            return []
+        found: list[ModuleKey] = list(self.index.files_mentioning(key, word))
+        return found
 
     def summary_of(self, key: ModuleKey) -> ModuleSummary | None:
         if key == self.current:
@@ -97,8 +114,9 @@ class ProjectView:
     def resolve_import(self, importer: ModuleKey, module: str) -> ModuleKey | None:
         if not isinstance(importer, Path):
             return None
-        found = self.index.resolve_module(importer, module)
-        return found.resolve() if found is not None else None
+        # Already a real path: resolved from the importer's real folder (symlinks out
+        # of the project are refused there).
+        return self.index.resolve_module(importer, module)
 
     def fixture_modules(self, key: ModuleKey) -> list[ModuleKey]:
         if not isinstance(key, Path):
@@ -134,6 +152,10 @@ class ProjectIndex:
         self._folder_roots: dict[str, tuple[list[str], list[str]]] = {}
         self._real_directories: dict[str, str] = {}
         self._listings: dict[str, frozenset[str]] = {}
+        self._files: dict[str, tuple[Path, ...]] = {}
+        self._words: dict[str, dict[str, tuple[Path, ...]]] = {}
+        self._states: dict[str, str] = {}
+        self._validated: dict[str, str] = {}  # still_valid: path -> digest, this run
         self._recording = threading.local()
 
     # -- what a check reads ----------------------------------------------------------------
@@ -158,9 +180,18 @@ class ProjectIndex:
         for (directory, module), found in record.resolutions.items():
             if self._resolve(directory, module) != found:
                 return False
-        return all(
-            self.current_digest(Path(path)) == digest for path, digest in record.summaries.items()
-        )
+        for root, state in record.searches.items():
+            if self._tree_state(Path(root)) != state:
+                return False
+        for path, digest in record.summaries.items():
+            known = self._validated.get(path)
+            if known is None:
+                # A command-line run: files do not change under it, so each module's
+                # digest is worked out once however many results depend on it.
+                known = self._validated[path] = self.current_digest(Path(path)) or ""
+            if known != digest:
+                return False
+        return True
 
     def current_digest(self, path: Path) -> str | None:
         """The digest of `path`'s summary as the file is now, without building the summary
@@ -299,6 +330,81 @@ class ProjectIndex:
             self._digests.clear()
         self.forget_resolutions()
 
+    # -- searching the project's text ------------------------------------------------------
+
+    def files_mentioning(self, importer: Path, word: str) -> list[Path]:
+        """The project's Python files (those `importer` may read) whose text contains
+        `word` as a word: where callers of a function named `word` can be."""
+        found: list[Path] = []
+        for root in self._allowed_roots(Path(self._real_directory(str(importer.parent)), "x.py")):
+            state = self._tree_state(root)
+            for record in self._records():
+                record.searches[str(root)] = state
+            found.extend(self._word_index(root).get(word, ()))
+        return found
+
+    def _word_index(self, root: Path) -> dict[str, tuple[Path, ...]]:
+        """Every identifier of the files under `root` -> the files it appears in; built
+        once (until files change on disk): a search is then a lookup."""
+        key = str(root)
+        with self._lock:
+            known = self._words.get(key)
+        if known is not None:
+            return known
+        building: dict[str, list[Path]] = {}
+        for path in self.project_files(root):
+            text = self._read_source(path)
+            if text is None:
+                continue
+            for word in set(_IDENTIFIER.findall(text)):
+                building.setdefault(word, []).append(path)
+        index = {word: tuple(paths) for word, paths in building.items()}
+        with self._lock:
+            self._words[key] = index
+        return index
+
+    def _tree_state(self, root: Path) -> str:
+        """A digest of the Python files under `root` (names, sizes, times): a result that
+        searched the project is reused only while it holds. A plain walk, cheaper than
+        `project_files`: it only has to change when they do."""
+        key = str(root)
+        with self._lock:
+            known = self._states.get(key)
+        if known is not None:
+            return known
+        digest = hashlib.blake2b(digest_size=16)
+        for folder, folders, files in os.walk(root):
+            folders[:] = sorted(f for f in folders if f not in DEFAULT_EXCLUDES)
+            for name in sorted(files):
+                if name.endswith(".py"):
+                    path = os.path.join(folder, name)
+                    try:
+                        stat = os.stat(path)
+                    except OSError:
+                        continue
+                    digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode(
+                        "utf-8", "surrogatepass"
+                    ))  # fmt: skip
+        state = digest.hexdigest()
+        with self._lock:
+            self._states[key] = state
+        return state
+
+    def project_files(self, root: Path) -> tuple[Path, ...]:
+        """The Python files under `root`, as `check` would walk them (remembered until
+        files come or go)."""
+        key = str(root)
+        with self._lock:
+            known = self._files.get(key)
+        if known is None:
+            from ..discovery import discover  # pathspec: only when searching
+
+            files, _ = discover([root])
+            known = tuple(Path(os.path.realpath(f)) for f in files)
+            with self._lock:
+                self._files[key] = known
+        return known
+
     def _store(self, path: Path, entry: _Entry) -> None:
         with self._lock:
             self._entries[path] = entry
@@ -410,6 +516,9 @@ class ProjectIndex:
             self._folder_roots.clear()
             self._real_directories.clear()
             self._listings.clear()
+            self._files.clear()
+            self._words.clear()
+            self._states.clear()
 
     def _find_module(self, directory: str, module: str) -> str | None:
         stripped = module.lstrip(".")

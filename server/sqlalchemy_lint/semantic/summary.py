@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from . import ir
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 1
+FORMAT = 2
 
 # Call-site flags.
 IN_LOOP = 1
@@ -62,9 +62,20 @@ class CallSite:
     flags: int = 0
     fate: str = FATE_OTHER
     local: str | None = None  # the local it was bound to, when FATE_LOCAL
+    # Arguments that are names (`f`, `views.index`), keyword ones as `name=f`: how
+    # functions are registered as handlers (`add_url_rule("/", view_func=index)`).
+    arguments: tuple[str, ...] = ()
 
     def to_data(self) -> tuple:  # type: ignore[type-arg]
-        return (self.callee, self.line, self.column, self.flags, self.fate, self.local)
+        return (
+            self.callee,
+            self.line,
+            self.column,
+            self.flags,
+            self.fate,
+            self.local,
+            self.arguments,
+        )
 
 
 @dataclass
@@ -754,7 +765,15 @@ class _Builder:
         flags = 0
         if self.loop_depth:
             flags |= IN_LOOP
-        site = CallSite(callee, node.lineno, node.col_offset, flags, fate, local)
+        arguments = tuple(
+            name
+            for name in (
+                *(_dotted_name(a) or "" for a in node.args[:4]),
+                *(f"{k.arg}={_dotted_name(k.value)}" for k in node.keywords[:4]
+                  if k.arg is not None and _dotted_name(k.value) is not None),
+            )
+        )  # fmt: skip
+        site = CallSite(callee, node.lineno, node.col_offset, flags, fate, local, arguments)
         if self.frames:
             self.frames[-1].calls.append(site)
         elif not self.in_class_body:

@@ -1,0 +1,677 @@
+"""Which functions run again and again, project-wide: SQA103's question.
+
+An engine owns a pool and is meant to be made once. Whether the function that
+makes one runs once or again and again is a property of the program, not of the
+function: `get_engine()` is fine in a script's `main` and a pool leak when a
+request handler in another module calls it. This module answers, for a function
+of any module of the project (by its summary):
+
+- it is an entry point that runs per event: a web request handler, hook, view or
+  FastAPI dependency, a bot's message handler, a task queue's task, a scheduled
+  job; or registered as one by a call (`add_url_rule(..., view_func=f)`,
+  `CommandHandler("start", f)`, `scheduler.add_job(f)`);
+- it is called in a loop, or by a function that runs again and again;
+- it is `__init__` / `__enter__` of a class that is instantiated per operation
+  (inside a function that does not run once, the instance not kept);
+- or it runs once: cached, a CLI command, a pytest fixture, `main`, an app
+  factory, a migration's `upgrade()`, or only called from code that runs once.
+
+Callers in other modules are found by their text (only files that mention the
+function's name are summarised) and confirmed by evaluating what they call. All
+answers are memoized for the analysis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from . import ir
+from .evaluate import Evaluator, ModuleFrame
+from .kinds import CACHE_DECORATORS, WEB_FRAMEWORK_MODULES, Kind
+from .project import project_root
+from .summary import FATE_STORED, IN_LOOP, CallSite, ClassInfo, FunctionInfo, ModuleSummary
+from .values import ModuleKey, RefKind
+
+ROUTE_METHODS = frozenset(
+    {
+        "route",
+        "get",
+        "post",
+        "put",
+        "patch",
+        "delete",
+        "head",
+        "options",
+        "trace",
+        "api_route",
+        "websocket",
+        "websocket_route",
+        "before_request",
+        "before_app_request",
+        "after_request",
+        "teardown_request",
+        "middleware",
+        "view",
+        "endpoint",
+    }
+)
+VIEW_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "dispatch"})
+_VIEW_BASE_SUFFIXES = ("View", "ViewSet", "Resource", "HTTPEndpoint", "MethodView", "Handler")
+_DJANGO_VIEW_DECORATOR_PREFIXES = (
+    "django.views.decorators.",
+    "django.contrib.auth.decorators.",
+    "rest_framework.decorators.",
+)
+_DEPENDS = frozenset({"fastapi.Depends", "fastapi.Security", "fastapi.params.Depends"})
+_REQUEST_PARAMETERS = frozenset(
+    {
+        "fastapi.Header",
+        "fastapi.Query",
+        "fastapi.Path",
+        "fastapi.Cookie",
+        "fastapi.Body",
+        "fastapi.Form",
+        "fastapi.File",
+        "fastapi.Depends",
+        "fastapi.Security",
+    }
+)
+_REQUEST_TYPES = frozenset(
+    {
+        "fastapi.Request",
+        "fastapi.WebSocket",
+        "starlette.requests.Request",
+        "starlette.websockets.WebSocket",
+        "flask.Request",
+        "django.http.HttpRequest",
+    }
+)
+# Bot frameworks: decorator methods that register a handler per message or event.
+_BOT_MODULES = ("aiogram", "discord", "telegram", "pyrogram", "telebot", "vkbottle", "nextcord")
+_BOT_METHODS = frozenset(
+    {
+        "message",
+        "message_handler",
+        "callback_query",
+        "callback_query_handler",
+        "edited_message",
+        "channel_post",
+        "inline_query",
+        "chat_member",
+        "my_chat_member",
+        "command",
+        "hybrid_command",
+        "slash_command",
+        "event",
+        "listen",
+        "listener",
+        "on_message",
+        "on_callback_query",
+        "message_handler_decorator",
+    }
+)
+# Task queues and schedulers: decorators whose function runs per task or per tick.
+_TASK_DECORATORS = frozenset(
+    {"celery.shared_task", "dramatiq.actor", "huey.task", "rq.decorators.job", "prefect.task"}
+)
+_TASK_MODULES = ("celery", "huey", "dramatiq", "rq", "arq", "prefect", "dagster", "airflow")
+_TASK_METHODS = frozenset({"task", "periodic_task", "scheduled_job", "loop", "job", "cron"})
+# Calls that register a function to be run per request, message or job, and which
+# of their arguments (position, keyword) is the function.
+_REGISTRATIONS: dict[str, tuple[tuple[int, ...], tuple[str, ...], str]] = {
+    "add_url_rule": ((2,), ("view_func",), "request"),
+    "add_api_route": ((1,), ("endpoint",), "request"),
+    "add_route": ((1,), ("endpoint", "handler"), "request"),
+    "add_websocket_route": ((1,), ("endpoint",), "request"),
+    "Route": ((1,), ("endpoint",), "request"),
+    "WebSocketRoute": ((1,), ("endpoint",), "request"),
+    "APIRoute": ((1,), ("endpoint",), "request"),
+    "register_message_handler": ((0,), ("callback",), "message"),
+    "register_callback_query_handler": ((0,), ("callback",), "message"),
+    "CommandHandler": ((1,), ("callback",), "message"),
+    "MessageHandler": ((1,), ("callback",), "message"),
+    "CallbackQueryHandler": ((0,), ("callback",), "message"),
+    "add_job": ((0,), ("func",), "job"),
+    "do": ((0,), ("job_func",), "job"),
+}
+# Functions that run once by what they are called.
+RUN_ONCE_NAMES = frozenset(
+    {
+        "main",
+        "create_app",
+        "make_app",
+        "build_app",
+        "get_app",
+        "app_factory",
+        "create_application",
+        "lifespan",
+        "startup",
+        "on_startup",
+        "setup",
+        "init_app",
+        "init_db",
+        "setup_db",
+        "upgrade",
+        "downgrade",
+        "run_migrations_online",
+        "run_migrations_offline",
+        "create_db",
+        "create_database",
+        "create_tables",
+        "create_all",
+        "init_database",
+        "initialize_database",
+        "drop_db",
+        "reset_db",
+        "startup_event",
+        "shutdown_event",
+    }
+)
+_STARTUP_DECORATORS = frozenset(
+    {
+        "on_event",
+        "before_first_request",
+        "before_serving",
+        "after_serving",
+        "on_startup",
+        "on_shutdown",
+        "listener",
+    }
+)
+_FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest_asyncio.fixture"})
+_PER_INSTANCE_METHODS = ("__init__", "__enter__", "__aenter__")
+_MAX_DEPTH = 8
+
+REQUEST = "per request"
+HOW = {
+    "request": "on every request",
+    "message": "on every message the bot handles",
+    "job": "on every run of the job",
+    "task": "on every task",
+    "loop": "on every loop iteration",
+    "rerun": "on every rerun of the script",
+    "instance": "on every instantiation",
+}
+
+
+@dataclass(frozen=True)
+class Repetition:
+    """Why a function runs again and again, in words for a message."""
+
+    kind: str  # a key of HOW
+    function: str  # the function's name
+    why: str  # e.g. "is a request handler (`@app.get`)"
+
+    @property
+    def how(self) -> str:
+        return HOW[self.kind]
+
+    @property
+    def per_request(self) -> bool:
+        return self.kind == "request"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A place that calls (or registers) a function."""
+
+    module: ModuleKey
+    function: str  # qualname of the calling function; "" for module-level code
+    site: CallSite
+    registration: str | None = None  # "request", "message", "job": registered, not called
+
+
+class Mentions(Protocol):
+    def modules_mentioning(self, key: ModuleKey, word: str) -> list[ModuleKey]:
+        """Other modules of `key`'s project whose text contains `word` (as a word)."""
+        ...
+
+
+class Repetitions:
+    """Memoized answers for one analysis."""
+
+    def __init__(
+        self,
+        evaluator: Evaluator,
+        mentions: Mentions | None = None,
+        extra_decorators: tuple[str, ...] = (),
+    ) -> None:
+        self.evaluator = evaluator
+        self.mentions = mentions
+        self.extra_decorators = frozenset(extra_decorators)
+        self._repeated: dict[tuple[ModuleKey, str, bool], Repetition | None] = {}
+        self._in_progress: set[tuple[ModuleKey, str, bool]] = set()
+        self._callers: dict[tuple[ModuleKey, str], list[Caller]] = {}
+        self._once: dict[tuple[ModuleKey, str], bool] = {}
+        self._imported: dict[tuple[ModuleKey, tuple[str, ...]], bool] = {}
+        self._indexes: dict[ModuleKey, dict[str, list[tuple[str, CallSite, str, str | None]]]] = {}
+
+    # -- the question -----------------------------------------------------------------------
+
+    def of_function(
+        self, key: ModuleKey, qualname: str, project_wide: bool = True, depth: int = 0
+    ) -> Repetition | None:
+        """Why the function `qualname` of module `key` runs again and again (None: it
+        does not, or nothing says so). `project_wide`: also look for callers in other
+        modules (else only in `key`)."""
+        memo = (key, qualname, project_wide)
+        if memo in self._repeated:
+            return self._repeated[memo]
+        if memo in self._in_progress or depth > _MAX_DEPTH:
+            return None  # recursion: the other path decides
+        self._in_progress.add(memo)
+        try:
+            found = self._of_function(key, qualname, project_wide, depth)
+        finally:
+            self._in_progress.discard(memo)
+        self._repeated[memo] = found
+        return found
+
+    def _of_function(
+        self, key: ModuleKey, qualname: str, project_wide: bool, depth: int
+    ) -> Repetition | None:
+        info = self.evaluator.function_info(key, qualname)
+        if info is None:
+            return None
+        entry = self.entry_point(key, info, project_wide)
+        if entry is not None:
+            return entry
+        if self.decorated_once(key, info):
+            return None
+        if info.name in _PER_INSTANCE_METHODS and info.owner is not None:
+            per_instance = self._per_instance(key, info, project_wide, depth)
+            if per_instance is not None:
+                return per_instance
+        for caller in self.callers(key, qualname, project_wide):
+            if caller.registration is not None:
+                continue  # registrations are entry points, seen above
+            if caller.site.flags & IN_LOOP:
+                where = self._where(caller, key)
+                return Repetition(
+                    "loop", info.name, f"is called in a loop in `{_name(caller)}`{where}"
+                )
+            if not caller.function:
+                if self._reruns(caller.module):
+                    return Repetition(
+                        "rerun",
+                        info.name,
+                        f"is called by the Streamlit script{self._where(caller, key)}",
+                    )
+                continue
+            outer = self.of_function(caller.module, caller.function, project_wide, depth + 1)
+            if outer is not None:
+                where = self._where(caller, key)
+                return Repetition(
+                    outer.kind,
+                    info.name,
+                    f"is called from `{_name(caller)}`{where}, which runs {_per(outer)}",
+                )
+        return None
+
+    def _per_instance(
+        self, key: ModuleKey, info: FunctionInfo, project_wide: bool, depth: int
+    ) -> Repetition | None:
+        """`__init__`/`__enter__` of a class instantiated per operation."""
+        assert info.owner is not None
+        cls = info.owner.rpartition(".")[2]
+        if self._shares_instances(key, info):
+            return None
+        for site in self.callers(key, info.owner, project_wide):
+            if site.registration is not None or not site.function:
+                continue  # module level: made once
+            if site.site.fate == FATE_STORED:
+                outer = self.of_function(site.module, site.function, project_wide, depth + 1)
+                if outer is None:
+                    continue  # kept by something made once
+            elif self.runs_once(site.module, site.function, depth + 1):
+                continue
+            where = self._where(site, key)
+            return Repetition(
+                "instance",
+                info.name,
+                f"runs for every `{cls}`, and `{_name(site)}`{where} makes one per call",
+            )
+        return None
+
+    def _shares_instances(self, key: ModuleKey, info: FunctionInfo) -> bool:
+        """A singleton: `__new__` hands out a kept instance and `__init__` returns early
+        once it has run (`if self._initialized: return`)."""
+        assert info.owner is not None
+        cls = self.evaluator.class_info(key, info.owner)
+        if cls is None or "__new__" not in cls.methods:
+            return False
+        return any(expr == ir.CONSTANT for expr in info.returns)
+
+    # -- entry points ------------------------------------------------------------------------
+
+    def entry_point(
+        self, key: ModuleKey, info: FunctionInfo, project_wide: bool = True
+    ) -> Repetition | None:
+        """Whether a framework runs `info` per request, message, job or task."""
+        module = self.evaluator.module_frame(key)
+        if module is None:
+            return None
+        for decorator in info.decorators:
+            target = decorator[1] if decorator[0] == "c" else decorator
+            written = ir.dotted(target) or "..."
+            last = written.rpartition(".")[2]
+            value = self.evaluator.value(target, module)
+            qualified = value.ref.name if value.ref and value.ref.kind is RefKind.LIBRARY else ""
+            if target[0] == "a" and last in ROUTE_METHODS:
+                receiver = self.evaluator.value(target[1], module)
+                if receiver.kind is Kind.WEB_APP or (
+                    not receiver.known and self._imports(key, WEB_FRAMEWORK_MODULES)
+                ):
+                    if last.endswith("request"):
+                        return Repetition("request", info.name, "is a request hook")
+                    return Repetition("request", info.name, f"is a request handler (`@{written}`)")
+            if qualified.startswith(_DJANGO_VIEW_DECORATOR_PREFIXES):
+                return Repetition("request", info.name, "is a Django view")
+            if self.extra_decorators & {qualified, written}:
+                return Repetition(
+                    "request",
+                    info.name,
+                    f"is a request handler (`@{written}`, from the configuration)",
+                )
+            if last in _BOT_METHODS and self._imports(key, _BOT_MODULES):
+                return Repetition("message", info.name, f"is a bot handler (`@{written}`)")
+            if qualified in _TASK_DECORATORS or (
+                last in _TASK_METHODS and self._imports(key, _TASK_MODULES)
+            ):
+                return Repetition("task", info.name, f"is a task (`@{written}`)")
+        if self._is_class_based_view_method(key, info):
+            return Repetition("request", info.name, "is a class-based view")
+        parameter = self._request_parameter(key, info)
+        if parameter is not None:
+            return Repetition(
+                "request",
+                info.name,
+                f"runs per request (FastAPI fills in its parameter `{parameter}`)",
+            )
+        if self._is_django_function_view(key, info):
+            return Repetition("request", info.name, "is a Django view")
+        for caller in self.callers(key, info.qualname, project_wide):
+            if caller.registration == "depends":
+                return Repetition(
+                    "request", info.name, f"is a FastAPI dependency of `{_name(caller)}`"
+                )
+            if caller.registration is not None:
+                kind = caller.registration
+                noun = "request handler" if kind == "request" else f"{kind} handler"
+                return Repetition(kind, info.name, f"is registered as a {noun}")
+        return None
+
+    def _is_class_based_view_method(self, key: ModuleKey, info: FunctionInfo) -> bool:
+        if info.owner is None or info.name not in VIEW_METHODS:
+            return False
+        cls = self.evaluator.class_info(key, info.owner)
+        if cls is None:
+            return False
+        return any(
+            (ir.dotted(base) or "").rpartition(".")[2].endswith(_VIEW_BASE_SUFFIXES)
+            for base in cls.bases
+        )
+
+    def _request_parameter(self, key: ModuleKey, info: FunctionInfo) -> str | None:
+        """A parameter only a web framework supplies: `x: str = Header(...)`, `request: Request`."""
+        module = self.evaluator.module_frame(key)
+        if module is None:
+            return None
+        for param in info.params:
+            default = param.default
+            if default is not None and default[0] == "c":
+                callee = self.evaluator.value(default[1], module)
+                if callee.ref is not None and callee.ref.name in _REQUEST_PARAMETERS:
+                    return param.name
+            if param.annotation is not None and param.annotation[0] in ("n", "a"):
+                declared = self.evaluator.value(param.annotation, module)
+                if declared.ref is not None and declared.ref.name in _REQUEST_TYPES:
+                    return param.name
+        return None
+
+    def _is_django_function_view(self, key: ModuleKey, info: FunctionInfo) -> bool:
+        if info.owner is not None or info.parent is not None or not info.params:
+            return False
+        name = str(key)
+        folder, _, file = name.replace("\\", "/").rpartition("/")
+        in_views = file == "views.py" or folder.endswith("/views")
+        return in_views and self._imports(key, ("django",)) and info.params[0].name == "request"
+
+    # -- running once -------------------------------------------------------------------------
+
+    def runs_once(self, key: ModuleKey, qualname: str, depth: int = 0) -> bool:
+        """Cached, a fixture, a CLI command, `main`, an app factory, a migration step, or
+        only called from code that runs once."""
+        memo = (key, qualname)
+        if memo in self._once:
+            return self._once[memo]
+        self._once[memo] = False  # recursion
+        found = self._runs_once(key, qualname, depth)
+        self._once[memo] = found
+        return found
+
+    def _runs_once(self, key: ModuleKey, qualname: str, depth: int) -> bool:
+        if not qualname:
+            return not self._reruns(key)  # module-level code runs on import
+        info = self.evaluator.function_info(key, qualname)
+        if info is None:
+            return False
+        if info.name in RUN_ONCE_NAMES or self.decorated_once(key, info):
+            return True
+        if depth > _MAX_DEPTH:
+            return False
+        callers = [
+            c for c in self.callers(key, qualname, project_wide=True) if c.registration is None
+        ]
+        if not callers:
+            return False
+        return all(
+            not c.site.flags & IN_LOOP and self.runs_once(c.module, c.function, depth + 1)
+            for c in callers
+        )
+
+    def decorated_once(self, key: ModuleKey, info: FunctionInfo) -> bool:
+        """Cached, a fixture, a CLI command, or a start-up hook: run once, whoever calls."""
+        return (
+            self.is_cached(key, info)
+            or self.is_fixture(key, info)
+            or self.is_cli_command(key, info)
+            or self._is_startup_hook(info)
+        )
+
+    @staticmethod
+    def _is_startup_hook(info: FunctionInfo) -> bool:
+        """`@app.on_event("startup")`, `@app.before_first_request`, `@app.before_serving`."""
+        for decorator in info.decorators:
+            target = decorator[1] if decorator[0] == "c" else decorator
+            last = (ir.dotted(target) or "").rpartition(".")[2]
+            if last in _STARTUP_DECORATORS:
+                return True
+        return False
+
+    def is_cached(self, key: ModuleKey, info: FunctionInfo) -> bool:
+        return self.evaluator.decorated_with(key, info, CACHE_DECORATORS)
+
+    def is_fixture(self, key: ModuleKey, info: FunctionInfo) -> bool:
+        return self.evaluator.decorated_with(key, info, _FIXTURE_DECORATORS)
+
+    def is_cli_command(self, key: ModuleKey, info: FunctionInfo) -> bool:
+        """`@click.command()`, `@cli.command()`, `@app.command()` with click/typer imported."""
+        if not self._imports(key, ("click", "typer")):
+            return False
+        for decorator in info.decorators:
+            target = decorator[1] if decorator[0] == "c" else decorator
+            last = (ir.dotted(target) or "").rpartition(".")[2]
+            if last in ("command", "group", "callback"):
+                return True
+        return False
+
+    def _reruns(self, key: ModuleKey) -> bool:
+        """A Streamlit script runs from the top on every interaction."""
+        return self._imports(key, ("streamlit",))
+
+    def _imports(self, key: ModuleKey, roots: tuple[str, ...]) -> bool:
+        memo = (key, roots)
+        found = self._imported.get(memo)
+        if found is None:
+            module = self.evaluator.module_frame(key)
+            found = module is not None and any(
+                q.lstrip(".").split(".", 1)[0] in roots for q in module.summary.imports.values()
+            )
+            self._imported[memo] = found
+        return found
+
+    # -- callers ----------------------------------------------------------------------------
+
+    def callers(self, key: ModuleKey, qualname: str, project_wide: bool = True) -> list[Caller]:
+        """Calls of the function or class `qualname` of `key` (and registrations of it),
+        in its own module and, when `project_wide`, in every module that mentions it."""
+        memo = (key, qualname if project_wide else "local:" + qualname)
+        found = self._callers.get(memo)
+        if found is not None:
+            return found
+        name = qualname.rpartition(".")[2].partition("#")[0]
+        modules: list[ModuleKey] = [key]
+        if project_wide and self.mentions is not None:
+            modules += [m for m in self.mentions.modules_mentioning(key, name) if m != key]
+        found = []
+        for module in modules:
+            found.extend(self._callers_in(module, name, key, qualname))
+        self._callers[memo] = found
+        return found
+
+    def _callers_in(
+        self, module: ModuleKey, name: str, key: ModuleKey, qualname: str
+    ) -> Iterator[Caller]:
+        for caller, site, written, registration in self._call_index(module).get(name, ()):
+            if self._targets(written, module, caller, key, qualname):
+                yield Caller(module, caller, site, registration)
+
+    def _call_index(
+        self, module: ModuleKey
+    ) -> dict[str, list[tuple[str, CallSite, str, str | None]]]:
+        """Every call site, registration and `Depends(...)` of `module`, by the last name
+        of what it calls or registers: (caller, site, what is written, registration)."""
+        found = self._indexes.get(module)
+        if found is not None:
+            return found
+        index: dict[str, list[tuple[str, CallSite, str, str | None]]] = {}
+        frame = self.evaluator.module_frame(module)
+        if frame is not None:
+            summary = frame.summary
+            for caller, sites in _call_sites(summary):
+                for site in sites:
+                    name = site.callee.rpartition(".")[2]
+                    index.setdefault(name, []).append((caller, site, site.callee, None))
+                    registration = _REGISTRATIONS.get(name)
+                    if registration is not None:
+                        for argument in _registered_arguments(site, registration):
+                            last = argument.rpartition(".")[2]
+                            index.setdefault(last, []).append(
+                                (caller, site, argument, registration[2])
+                            )
+            # FastAPI: `def items(db = Depends(get_db))` makes `get_db` run per request.
+            for info in summary.functions.values():
+                for param in info.params:
+                    default = param.default
+                    if default is None or default[0] != "c" or not default[2]:
+                        continue
+                    if (ir.dotted(default[1]) or "").rpartition(".")[2] not in (
+                        "Depends",
+                        "Security",
+                    ):
+                        continue
+                    provider = ir.dotted(default[2][0])
+                    if provider is None:
+                        continue
+                    site = CallSite(provider, info.line, info.column)
+                    index.setdefault(provider.rpartition(".")[2], []).append(
+                        (info.qualname, site, provider, "depends")
+                    )
+        self._indexes[module] = index
+        return index
+
+    def _targets(
+        self, written: str, module: ModuleKey, caller: str, key: ModuleKey, qualname: str
+    ) -> bool:
+        """Whether `written` (dotted, in `caller` of `module`) names `qualname` of `key`."""
+        if "()" in written:
+            return False
+        expr = _expression(written)
+        frame = (
+            self.evaluator.function_frame(module, caller) if caller else None
+        ) or self.evaluator.module_frame(module)
+        if frame is None or expr is None:
+            return False
+        value = self.evaluator.value(expr, frame)
+        ref = value.ref
+        return (
+            ref is not None
+            and ref.module == key
+            and ref.name == qualname
+            and ref.kind
+            in (
+                RefKind.FUNCTION,
+                RefKind.BOUND_METHOD,
+                RefKind.CLASS,
+            )
+        )
+
+    def _where(self, caller: Caller, key: ModuleKey) -> str:
+        if caller.module == key:
+            return ""
+        return f" ({_display(caller.module)})"
+
+
+def _call_sites(summary: ModuleSummary) -> Iterator[tuple[str, tuple[CallSite, ...]]]:
+    yield "", summary.module_calls
+    for qualname, info in summary.functions.items():
+        yield qualname, info.calls
+
+
+def _registered_arguments(
+    site: CallSite, registration: tuple[tuple[int, ...], tuple[str, ...], str]
+) -> Iterator[str]:
+    positions, keywords, _ = registration
+    positional = [a for a in site.arguments if "=" not in a]
+    for position in positions:
+        if position < len(positional) and positional[position]:
+            yield positional[position]
+    for argument in site.arguments:
+        keyword, equals, value = argument.partition("=")
+        if equals and keyword in keywords:
+            yield value
+
+
+def _expression(written: str) -> ir.Expr | None:
+    parts = written.split(".")
+    if not all(p.isidentifier() for p in parts):
+        return None
+    expr: ir.Expr = ("n", parts[0])
+    for part in parts[1:]:
+        expr = ("a", expr, part)
+    return expr
+
+
+def _name(caller: Caller) -> str:
+    return caller.function.partition("#")[0] or "<module>"
+
+
+def _per(repetition: Repetition) -> str:
+    return REQUEST if repetition.kind == "request" else repetition.how
+
+
+def _display(key: ModuleKey) -> str:
+    """A module as the user knows it: its path within its project."""
+    if isinstance(key, Path):
+        try:
+            return key.relative_to(project_root(key)).as_posix()
+        except ValueError:
+            return key.name
+    return str(key)
+
+
+__all__ = ["Caller", "ClassInfo", "ModuleFrame", "Repetition", "Repetitions"]
