@@ -276,3 +276,26 @@ def test_unsafe_fixes_only_with_the_flag(tmp_path: Path) -> None:
     assert "Fixed 1 problem." in unsafe.stdout, unsafe.stdout + unsafe.stderr
     assert target.read_text() != source
     compile(target.read_text(), "app.py", "exec")
+
+
+def test_gitignore_of_an_enclosing_repository_does_not_hide_a_nested_one(tmp_path: Path) -> None:
+    # A checkout inside another repository's ignored folder (a vendored project, a
+    # benchmark tree) is a repository of its own: the outer .gitignore does not apply.
+    outer = tmp_path / "outer"
+    (outer / ".git").mkdir(parents=True)
+    (outer / ".gitignore").write_text("vendor/\n")
+    inner = outer / "vendor" / "project"
+    (inner / ".git").mkdir(parents=True)
+    (inner / "app.py").write_text("x = 1\n")
+    from sqlalchemy_lint.discovery import discover
+
+    files, _ = discover([inner])
+    assert [f.name for f in files] == ["app.py"]
+    # ...while checking a folder inside a repository still honours its .gitignore,
+    # however the folder is written.
+    (outer / "src" / "generated").mkdir(parents=True)
+    (outer / ".gitignore").write_text("generated/\n")
+    (outer / "src" / "generated" / "g.py").write_text("x = 1\n")
+    (outer / "src" / "kept.py").write_text("x = 1\n")
+    files, _ = discover([outer / "src"])
+    assert [f.name for f in files] == ["kept.py"]

@@ -68,6 +68,8 @@ def _load_gitignore(directory: Path) -> _Ignore | None:
 
 def _parent_ignores(directory: Path) -> list[_Ignore]:
     """`.gitignore` files above `directory`, up to and including the repository root."""
+    if (directory / ".git").exists():
+        return []  # the repository's own root: a repository around it does not apply
     found = []
     for ancestor in directory.parents:
         ignore = _load_gitignore(ancestor)
@@ -78,14 +80,19 @@ def _parent_ignores(directory: Path) -> list[_Ignore]:
     return []  # not in a repository: ignore files above it do not apply
 
 
-def _excluded_dir(path: Path, name: str, ignores: Iterable[_Ignore]) -> bool:
+def _excluded_dir(path: Path, real: Path, name: str, ignores: Iterable[_Ignore]) -> bool:
     if name in DEFAULT_EXCLUDES or (path / "pyvenv.cfg").exists():
         return True
-    return any(ignore.matches(path, True) for ignore in ignores)
+    return any(ignore.matches(real, True) for ignore in ignores)
 
 
-def _walk(root: Path, inherited: list[_Ignore]) -> Iterator[Path]:
-    own = _load_gitignore(root)
+def _walk(root: Path, inherited: list[_Ignore], real: Path) -> Iterator[Path]:
+    """The Python files under `root` (yielded as written from `root`); `real` is
+    `root` resolved, which `.gitignore` patterns are matched against (their bases are
+    resolved too: `check .` in a subfolder of a repository still honours the
+    repository's patterns). Symlinked folders are not entered, so `real / name`
+    stays real below it."""
+    own = _load_gitignore(real)
     ignores = [*inherited, own] if own is not None else inherited
     try:
         entries = sorted(os.scandir(root), key=lambda e: e.name)
@@ -93,13 +100,14 @@ def _walk(root: Path, inherited: list[_Ignore]) -> Iterator[Path]:
         return
     for entry in entries:
         path = Path(entry.path)
+        real_path = real / entry.name
         if entry.is_dir(follow_symlinks=False):
-            if not _excluded_dir(path, entry.name, ignores):
-                yield from _walk(path, ignores)
+            if not _excluded_dir(path, real_path, entry.name, ignores):
+                yield from _walk(path, ignores, real_path)
         elif (
             entry.name.endswith(".py")
             and entry.is_file()
-            and not any(ignore.matches(path, False) for ignore in ignores)
+            and not any(ignore.matches(real_path, False) for ignore in ignores)
         ):
             yield path
 
@@ -111,7 +119,8 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, str]]]
     seen: set[Path] = set()
     for path in paths:
         if path.is_dir():
-            found: Iterable[Path] = _walk(path, _parent_ignores(path.resolve()))
+            real = path.resolve()
+            found: Iterable[Path] = _walk(path, _parent_ignores(real), real)
         elif path.is_file():
             found = [path]
         else:

@@ -412,7 +412,7 @@ def sync(urls):
         function = scope
         while isinstance(function.node, cst.Lambda) and function.parent is not None:
             function = function.parent
-        if contexts.runs_once(function) or life.escapes & _SINGLETON_ESCAPES:
+        if contexts.runs_once(function) or self._kept_once(analysis, life):
             return None
         repetition = contexts.repetition(function)
         if repetition is not None:
@@ -431,7 +431,7 @@ def sync(urls):
         loop = self._loop_problem(analysis, life, created)
         if loop is not None:
             return loop
-        if life.escapes or life.releases or contexts.runs_once_anyway(function):
+        if life.escapes or life.releases or contexts.is_entry_point(function):
             return None
         # Made, used and dropped: a new pool per call, left to the garbage collector.
         return (
@@ -439,6 +439,27 @@ def sync(urls):
             f"drops it without `dispose()`; create the engine once and reuse it, or call "
             f"`dispose()` when done."
         )
+
+    @staticmethod
+    def _kept_once(analysis: Analysis, life: Lifetime) -> bool:
+        """Stored where later calls find it: a global or cache slot set under a test
+        (`if _engine is None: _engine = create_engine(...)`), or a slot keyed per
+        argument (`ENGINES[url] = ...`). A store on every call (`Base.metadata.bind =
+        engine`) replaces the engine each time and keeps nothing for reuse."""
+        if not life.escapes & _SINGLETON_ESCAPES:
+            return False
+        for store in life.stores or [life.call]:
+            for ancestor in analysis.model.ancestors(store):
+                if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.Module)):
+                    break
+                if isinstance(ancestor, (cst.If, cst.IfExp, cst.Subscript, cst.Try)):
+                    return True
+            statement = analysis.model.statement_of(store)
+            if isinstance(statement, cst.Assign) and any(
+                isinstance(t.target, cst.Subscript) for t in statement.targets
+            ):
+                return True
+        return not life.stores  # stored by other means (a container): kept
 
     def _loop_problem(self, analysis: Analysis, life: Lifetime, created: str) -> str | None:
         loop = analysis.contexts.enclosing_loop(life.call)

@@ -80,13 +80,13 @@ class ExecutionContexts:
             or repetitions.is_cli_command(key, info)
         )
 
-    def runs_once_anyway(self, scope: Scope) -> bool:
-        """`runs_once`, or a function that by its name or its callers runs once
-        (`main`, an app factory, a migration step, only called from code run once)."""
+    def is_entry_point(self, scope: Scope) -> bool:
+        """`runs_once`, or a program's entry point that runs once (`main`, an app
+        factory, a migration step, a script function only its `__main__` block calls)."""
         if self.runs_once(scope):
             return True
         frame = self.resolver.frame(scope)
-        return self.repetitions.runs_once(self.resolver.key, frame.function)
+        return self.repetitions.entry_point_run_once(self.resolver.key, frame.function)
 
     def _info(self, scope: Scope):  # type: ignore[no-untyped-def]
         if not isinstance(scope.node, cst.FunctionDef):

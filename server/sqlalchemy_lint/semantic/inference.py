@@ -17,6 +17,7 @@ yields.
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -68,16 +69,19 @@ class CstFrame(Frame):
         self.outer = outer
         self.scope = scope
         node = scope.node
-        names: list[str] = []
-        current: Scope | None = scope
-        while current is not None and not current.is_module:
-            names.append(current.name)
-            if current.class_info is not None:
-                names.append(current.class_info.name)
-            current = current.parent
-        self.function = ".".join(reversed(names))
+        qualnames = resolver.qualnames()
+        self.function = qualnames.get(node, "")
+        if not self.function:  # a lambda: named after the function around it
+            names: list[str] = []
+            current: Scope | None = scope
+            while current is not None and not current.is_module:
+                names.append(current.name)
+                current = current.parent
+            self.function = ".".join(reversed(names))
         if isinstance(node, cst.FunctionDef) and scope.class_info is not None:
-            self.owner_class = self.function.rpartition(".")[0]
+            self.owner_class = (
+                qualnames.get(scope.class_info.node) or self.function.rpartition(".")[0]
+            )
             decorators = {
                 d.decorator.value for d in node.decorators if isinstance(d.decorator, cst.Name)
             }
@@ -149,8 +153,17 @@ class Resolver:
         self._frames: dict[int, Frame] = {}
         self._values: dict[cst.CSTNode, Value] = {}
         self._qualified: dict[str, str | None] = {}
+        self._qualnames: dict[cst.CSTNode, str] | None = None
 
     # -- frames ------------------------------------------------------------------------
+
+    def qualnames(self) -> dict[cst.CSTNode, str]:
+        """Each function and class of the module -> its qualname in the module's summary
+        (`Class.method`, `outer.inner`, `f#2` for a second `def f`), so that libcst's
+        scopes and the summary's functions are the same things to the evaluator."""
+        if self._qualnames is None:
+            self._qualnames = _qualnames(self.model.module)
+        return self._qualnames
 
     def frame(self, scope: Scope) -> Frame:
         found = self._frames.get(id(scope))
@@ -228,6 +241,59 @@ class Resolver:
 
     def name_value(self, name: str, scope: Scope) -> Value:
         return self.evaluator.name(name, self.frame(scope))
+
+
+def _qualnames(module: cst.Module) -> dict[cst.CSTNode, str]:
+    """Name definitions as `summary._Builder` does: in source order, a repeated
+    qualname numbered from its second definition on."""
+    found: dict[cst.CSTNode, str] = {}
+    counts: dict[str, int] = {}
+    # (statements, prefix) to visit, in source order: an explicit stack, not recursion.
+    pending: list[tuple[Sequence[cst.CSTNode], str]] = [(module.body, "")]
+    while pending:
+        statements, prefix = pending.pop()
+        later: list[tuple[Sequence[cst.CSTNode], str]] = []
+        for statement in statements:
+            if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+                qualname = prefix + statement.name.value
+                counts[qualname] = counts.get(qualname, 0) + 1
+                if counts[qualname] > 1:
+                    qualname = f"{qualname}#{counts[qualname]}"
+                found[statement] = qualname
+                later.append((_body_of(statement), qualname + "."))
+            else:
+                later.extend((block, prefix) for block in _blocks_of(statement))
+        pending.extend(reversed(later))
+    return found
+
+
+def _body_of(node: cst.FunctionDef | cst.ClassDef) -> Sequence[cst.CSTNode]:
+    body = node.body
+    return body.body if isinstance(body, cst.IndentedBlock) else ()
+
+
+def _blocks_of(statement: cst.CSTNode) -> list[Sequence[cst.CSTNode]]:
+    """The statement lists inside a compound statement, in the order the summary
+    builder walks them: body, except handlers, else, finally, match cases."""
+    blocks: list[Sequence[cst.CSTNode]] = []
+    body = getattr(statement, "body", None)
+    if isinstance(body, cst.IndentedBlock):
+        blocks.append(body.body)
+    for item in getattr(statement, "handlers", ()):
+        if isinstance(item.body, cst.IndentedBlock):
+            blocks.append(item.body.body)
+    orelse = getattr(statement, "orelse", None)
+    if isinstance(orelse, cst.If):  # elif
+        blocks.extend(_blocks_of(orelse))
+    elif isinstance(orelse, cst.Else) and isinstance(orelse.body, cst.IndentedBlock):
+        blocks.append(orelse.body.body)
+    final = getattr(statement, "finalbody", None)
+    if isinstance(final, cst.Finally) and isinstance(final.body, cst.IndentedBlock):
+        blocks.append(final.body.body)
+    for case in getattr(statement, "cases", ()):
+        if isinstance(case.body, cst.IndentedBlock):
+            blocks.append(case.body.body)
+    return blocks
 
 
 class _EmptyFrame(Frame):

@@ -65,6 +65,7 @@ class Lifetime:
     releases: list[cst.Call] = field(default_factory=list)  # close()/dispose() calls seen
     escapes: set[Escape] = field(default_factory=set)
     chained: bool = False  # `engine.connect().execute(...)` or `f(engine.connect())`
+    stores: list[cst.CSTNode] = field(default_factory=list)  # where it was STORED
 
 
 class _Use(enum.Enum):
@@ -181,6 +182,7 @@ class LifetimeTracker:
                     name = targets[0].value
                     if name in scope.global_names:
                         life.escapes.add(Escape.STORED)
+                        life.stores.append(parent)
                         life.verdict = Verdict.HANDED_OUT
                         return life
                     if scope.is_module:
@@ -188,7 +190,10 @@ class LifetimeTracker:
                         # (a script's loop that disposes each engine it makes).
                         life.escapes.add(Escape.STORED)
                     return self._follow_variable(life, name, parent, release_methods)
-                life.escapes.add(self._store_escape(targets))
+                escape = self._store_escape(targets)
+                life.escapes.add(escape)
+                if escape is Escape.STORED:
+                    life.stores.append(parent)
                 life.verdict = Verdict.HANDED_OUT
                 return life
             if isinstance(parent, cst.NamedExpr) and parent.value is node:
@@ -348,6 +353,8 @@ class LifetimeTracker:
                 assert isinstance(detail, Escape)
                 if detail is Escape.YIELDED:
                     yielded = True
+                if detail is Escape.STORED:
+                    life.stores.append(ref)
                 life.escapes.add(detail)
         if released or guarded:
             life.verdict = Verdict.RELEASED

@@ -673,7 +673,10 @@ def project_root(path: Path) -> Path:
 
 
 def _search_roots(path: Path) -> list[Path]:
-    """Where absolute imports of the project's own modules are looked up."""
+    """Where absolute imports of the project's own modules are looked up: the top of
+    the importer's packages (a script's folder), then each folder above it up to the
+    project root (an app run from `backend/` imports `services.x` from there), then
+    the project root and its `src`."""
     roots: list[Path] = []
     package_root = path.parent
     while (package_root / "__init__.py").is_file():
@@ -683,4 +686,8 @@ def _search_roots(path: Path) -> list[Path]:
         if any((ancestor / marker).exists() for marker in _PROJECT_MARKERS):
             roots.extend([ancestor, ancestor / "src"])
             break
+        if ancestor not in roots:
+            roots.append(ancestor)
+    else:
+        return roots[:1]  # not in a project: its own folder only
     return roots

@@ -31,7 +31,7 @@ from typing import Protocol
 from . import ir
 from .evaluate import Evaluator, ModuleFrame
 from .kinds import CACHE_DECORATORS, WEB_FRAMEWORK_MODULES, Kind
-from .project import project_root
+from .project import is_pytest_module, project_root
 from .summary import FATE_STORED, IN_LOOP, CallSite, ClassInfo, FunctionInfo, ModuleSummary
 from .values import ModuleKey, RefKind
 
@@ -136,6 +136,9 @@ _REGISTRATIONS: dict[str, tuple[tuple[int, ...], tuple[str, ...], str]] = {
     "CallbackQueryHandler": ((0,), ("callback",), "message"),
     "add_job": ((0,), ("func",), "job"),
     "do": ((0,), ("job_func",), "job"),
+    # Pyramid: `config.add_request_method(f, "db", reify=True)` runs `f` per request.
+    "add_request_method": ((0,), ("callable",), "request"),
+    "add_view": ((0,), ("view",), "request"),
 }
 # Functions that run once by what they are called.
 RUN_ONCE_NAMES = frozenset(
@@ -194,6 +197,7 @@ HOW = {
     "loop": "on every loop iteration",
     "rerun": "on every rerun of the script",
     "instance": "on every instantiation",
+    "wrapper": "on every call of the functions it wraps",
 }
 
 
@@ -281,13 +285,16 @@ class Repetitions:
             return entry
         if self.decorated_once(key, info):
             return None
+        wrapper = self._wrapper(key, info)
+        if wrapper is not None:
+            return wrapper
         if info.name in _PER_INSTANCE_METHODS and info.owner is not None:
             per_instance = self._per_instance(key, info, project_wide, depth)
             if per_instance is not None:
                 return per_instance
         for caller in self.callers(key, qualname, project_wide):
-            if caller.registration is not None:
-                continue  # registrations are entry points, seen above
+            if caller.registration is not None or _is_test_module(caller.module):
+                continue  # registrations are entry points (seen above); a test runs once
             if caller.site.flags & IN_LOOP:
                 where = self._where(caller, key)
                 return Repetition(
@@ -320,12 +327,15 @@ class Repetitions:
         if self._shares_instances(key, info):
             return None
         for site in self.callers(key, info.owner, project_wide):
-            if site.registration is not None or not site.function:
-                continue  # module level: made once
-            if site.site.fate == FATE_STORED:
+            if site.registration is not None or not site.function or _is_test_module(site.module):
+                continue  # module level: made once; a test runs once
+            maker = self.evaluator.function_info(site.module, site.function)
+            made_per_instance = maker is not None and maker.name in _PER_INSTANCE_METHODS
+            if site.site.fate == FATE_STORED or made_per_instance:
+                # Kept by (or made while building) another object: as often as that is.
                 outer = self.of_function(site.module, site.function, project_wide, depth + 1)
                 if outer is None:
-                    continue  # kept by something made once
+                    continue
             elif self.runs_once(site.module, site.function, depth + 1):
                 continue
             where = self._where(site, key)
@@ -335,6 +345,28 @@ class Repetitions:
                 f"runs for every `{cls}`, and `{_name(site)}`{where} makes one per call",
             )
         return None
+
+    def _wrapper(self, key: ModuleKey, info: FunctionInfo) -> Repetition | None:
+        """A function its parent returns (`def cached(f): def wrapper(*a): ...; return
+        wrapper`): a decorator's wrapper runs on every call of what it decorates."""
+        if info.parent is None:
+            return None
+        parent = self.evaluator.function_info(key, info.parent)
+        if parent is None or not any(_hands_out(r, info.name) for r in parent.returns):
+            return None
+        # It calls the function it closes over (`return func(*args, **kwargs)`): a
+        # wrapper, not the inner `decorator(func)` of a decorator factory.
+        wrapped = {p.name for p in parent.params}
+        if not any(call.callee in wrapped for call in info.calls):
+            return None
+        decorator = parent.name
+        if parent.parent is not None:  # `def db_cache(...): def decorator(f): def wrapper`
+            outer = self.evaluator.function_info(key, parent.parent)
+            if outer is not None and any(_hands_out(r, parent.name) for r in outer.returns):
+                decorator = outer.name
+        return Repetition(
+            "wrapper", info.name, f"is the wrapper `@{decorator}` puts around a function"
+        )
 
     def _shares_instances(self, key: ModuleKey, info: FunctionInfo) -> bool:
         """A singleton: `__new__` hands out a kept instance and `__init__` returns early
@@ -463,13 +495,43 @@ class Repetitions:
             return True
         if depth > _MAX_DEPTH:
             return False
+        target = qualname
+        if info.name in _PER_INSTANCE_METHODS and info.owner is not None:
+            target = info.owner  # runs when the class is instantiated
         callers = [
-            c for c in self.callers(key, qualname, project_wide=True) if c.registration is None
+            c
+            for c in self.callers(key, target)
+            if c.registration is None and not _is_test_module(c.module)
         ]
         if not callers:
             return False
         return all(
             not c.site.flags & IN_LOOP and self.runs_once(c.module, c.function, depth + 1)
+            for c in callers
+        )
+
+    def entry_point_run_once(self, key: ModuleKey, qualname: str, depth: int = 0) -> bool:
+        """A function that runs once as a program's entry: cached, a fixture, a CLI
+        command, a start-up hook, `main`, an app factory, a migration step, or only
+        called from its own module's top level (a script's `__main__` block) or from
+        such entry points of its module. A library function a script happens to call
+        once is not one: another caller may call it again and again."""
+        info = self.evaluator.function_info(key, qualname)
+        if info is None:
+            return False
+        if info.name in RUN_ONCE_NAMES or self.decorated_once(key, info):
+            return True
+        if depth > _MAX_DEPTH:
+            return False
+        callers = [
+            c
+            for c in self.callers(key, qualname)
+            if c.registration is None and not _is_test_module(c.module)
+        ]
+        return bool(callers) and all(
+            c.module == key
+            and not c.site.flags & IN_LOOP
+            and (not c.function or self.entry_point_run_once(key, c.function, depth + 1))
             for c in callers
         )
 
@@ -567,11 +629,21 @@ class Repetitions:
                     name = site.callee.rpartition(".")[2]
                     index.setdefault(name, []).append((caller, site, site.callee, None))
                     registration = _REGISTRATIONS.get(name)
-                    if registration is not None:
-                        for argument in _registered_arguments(site, registration):
-                            last = argument.rpartition(".")[2]
-                            index.setdefault(last, []).append(
-                                (caller, site, argument, registration[2])
+                    registered = (
+                        set(_registered_arguments(site, registration)) if registration else set()
+                    )
+                    for argument in registered:
+                        assert registration is not None
+                        last = argument.rpartition(".")[2]
+                        index.setdefault(last, []).append((caller, site, argument, registration[2]))
+                    # A function handed to another (`retry(task.main, ...)`, `pool.map(f,
+                    # ...)`) is taken to run when, and as often as, the caller does.
+                    for argument in site.arguments:
+                        written = argument.rpartition("=")[2]
+                        if written and written not in registered:
+                            callback = CallSite(written, site.line, site.column, site.flags)
+                            index.setdefault(written.rpartition(".")[2], []).append(
+                                (caller, callback, written, None)
                             )
             # FastAPI: `def items(db = Depends(get_db))` makes `get_db` run per request.
             for info in summary.functions.values():
@@ -624,6 +696,20 @@ class Repetitions:
         if caller.module == key:
             return ""
         return f" ({_display(caller.module)})"
+
+
+def _hands_out(returned: ir.Expr, name: str) -> bool:
+    """`return wrapper`, or `return cast(F, wrapper)` / `return wraps(f)(wrapper)`."""
+    if returned == ("n", name):
+        return True
+    return returned[0] == "c" and any(_hands_out(a, name) for a in returned[2])
+
+
+def _is_test_module(key: ModuleKey) -> bool:
+    """Tests run once each: their calls say nothing of how often code runs in use."""
+    if not isinstance(key, Path):
+        return False
+    return is_pytest_module(key) or any(part in ("tests", "test") for part in key.parts[-4:-1])
 
 
 def _call_sites(summary: ModuleSummary) -> Iterator[tuple[str, tuple[CallSite, ...]]]:
