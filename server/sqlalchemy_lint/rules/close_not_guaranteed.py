@@ -151,7 +151,7 @@ async def save(engine, item):
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for life in analysis.resources:
-            if life.verdict is not Verdict.CLOSE_NOT_GUARANTEED:
+            if life.verdict is not Verdict.CLOSE_NOT_GUARANTEED or not life.kind.is_resource:
                 continue
             message = (
                 f"{noun(life.kind)} from `{code_of(life.call)}` is closed outside a `finally` "

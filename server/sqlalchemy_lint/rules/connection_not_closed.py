@@ -94,6 +94,9 @@ def handed_out():
 class Repo:
     def open(self):
         self.conn = engine.connect()
+
+    def close(self):
+        self.conn.close()
 """
         ),
         Valid(
@@ -217,7 +220,18 @@ def leak():
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for life in analysis.resources:
-            if not life.kind.is_connection or life.verdict is not Verdict.LEAKED:
+            if not life.kind.is_connection:
+                continue
+            if life.verdict is Verdict.HANDED_OUT:
+                kept = analysis.kept_unreleased(life)
+                if kept is not None:
+                    yield Finding(
+                        life.call,
+                        f"{noun(life.kind)} from `{code_of(life.call)}` is never closed: "
+                        f"{kept}; close it when the work is done.",
+                    )
+                continue
+            if life.verdict is not Verdict.LEAKED:
                 continue
             created = code_of(life.call)
             if life.kind is Kind.RAW_CONNECTION:
@@ -238,4 +252,7 @@ def leak():
             yield Finding(life.call, message, life)
 
     def fix(self, source: str, span: Span, finding: Finding) -> Fix | None:
-        return with_block_fix_for(source, span, finding.lifetime)
+        life = finding.lifetime
+        if life is None or life.verdict is not Verdict.LEAKED:
+            return None  # kept on the instance: no mechanical fix
+        return with_block_fix_for(source, span, life)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..diagnostics import Fix, Span
-from ..semantic import Analysis, Verdict
+from ..semantic import Analysis, Kind, Verdict
 from ._messages import code_of, noun, safe_form
 from .base import Finding, Invalid, Rule, Valid
 from .resource_fix import with_block_fix_for
@@ -121,7 +121,189 @@ def make_repository(engine):
 """
         ),
     ]
+    VALID += [
+        Valid(
+            """
+from contextlib import contextmanager
+from typing import cast
+
+from flask import g
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from database import SessionLocal, factory
+
+@contextmanager
+def session_scope():
+    session = SessionLocal()
+    try:
+        yield session
+    finally:
+        session.close()
+
+def get_request_session():
+    if "db" not in g:
+        g.db = SessionLocal()
+    return g.db
+
+def uses_scope():
+    with session_scope() as s:
+        s.execute("select 1")
+
+def uses_request_session():
+    db = get_request_session()
+    db.execute("select 1")
+
+async def uses_cast():
+    async with cast(AsyncSession, factory()) as s:
+        await s.execute("select 1")
+
+def after_insert(mapper, connection, target):
+    session = Session(bind=connection)
+    session.add(target)
+""",
+            files={
+                "database.py": _DATABASE_MODULE
+                + "from sqlalchemy.ext.asyncio import async_sessionmaker\n"
+                + "factory = async_sessionmaker()\n"
+            },
+        ),
+        Valid(
+            """
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy import orm
+
+def upgrade():
+    session = orm.Session(bind=op.get_bind())
+    session.execute(sa.text("UPDATE users SET active = true"))
+""",
+        ),
+        Valid(
+            """
+from database import SessionLocal
+
+class Unit:
+    def __enter__(self):
+        self.session = SessionLocal()
+        return self
+
+    def __exit__(self, *exc):
+        self.session.close()
+
+def work():
+    with Unit() as unit:
+        unit.session.execute("select 1")
+""",
+            files={"database.py": _DATABASE_MODULE},
+        ),
+    ]
     INVALID = [
+        Invalid(
+            """
+from helpers import get_session
+
+def count_users():
+    db = get_session()
+    return db.execute("select count(*) from users").scalar()
+""",
+            at="get_session()",
+            files={
+                "database.py": _DATABASE_MODULE,
+                "helpers.py": "from database import SessionLocal\n\n\n"
+                "def get_session():\n    return SessionLocal()\n",
+            },
+        ),
+        Invalid(
+            """
+from deps import get_db
+
+def task():
+    db = next(get_db())
+    db.execute("select 1")
+""",
+            at="next(get_db())",
+            files={
+                "database.py": _DATABASE_MODULE,
+                "deps.py": "from database import SessionLocal\n\n\ndef get_db():\n"
+                "    db = SessionLocal()\n    try:\n        yield db\n    finally:\n"
+                "        db.close()\n",
+            },
+        ),
+        Invalid(
+            """
+from sqlmodel import Session, create_engine, select
+
+engine = create_engine("sqlite://")
+
+def heroes():
+    session = Session(engine)
+    return session.exec(select(1)).all()
+""",
+            at="Session(engine)",
+        ),
+        Invalid(
+            """
+from sqlalchemy.orm import scoped_session
+
+class BadgeStore:
+    def __init__(self, session_maker):
+        self.session_maker = session_maker
+
+    def badge_exists(self, badge_id):
+        session = scoped_session(self.session_maker)
+        return session.query("Badge").filter_by(id=badge_id).count() != 0
+""",
+            at="scoped_session(self.session_maker)",
+        ),
+        Invalid(
+            """
+from database import SessionLocal
+
+class Engine:
+    def process_batch(self, batch):
+        self._data_session = SessionLocal()
+        for item in batch:
+            self._data_session.add(item)
+        self._data_session.commit()
+""",
+            at="SessionLocal()",
+            files={"database.py": _DATABASE_MODULE},
+        ),
+        Invalid(
+            """
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+SessionLocal = None
+
+def init_db(url):
+    global SessionLocal
+    SessionLocal = sessionmaker(bind=create_engine(url))
+
+def handler():
+    db = SessionLocal()
+    db.execute("select 1")
+""",
+            at="SessionLocal()",
+        ),
+        Invalid(
+            """
+from app.core import sessionmaker
+
+Factory = sessionmaker()
+
+def handler():
+    db = Factory()
+    db.execute("select 1")
+""",
+            at="Factory()",
+            files={
+                "app/__init__.py": "",
+                "app/core.py": "from sqlalchemy.orm import sessionmaker, declarative_base\n"
+                "Base = declarative_base()\n",
+            },
+        ),
         Invalid(
             """
 from sqlalchemy import create_engine
@@ -182,7 +364,29 @@ def chained(engine):
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for life in analysis.resources:
-            if not life.kind.is_session or life.verdict is not Verdict.LEAKED:
+            if life.kind is Kind.SCOPED_SESSION:
+                if life.verdict is Verdict.LEAKED:
+                    yield Finding(
+                        life.call,
+                        f"`{code_of(life.call)}` makes a new registry on every call and drops "
+                        f"it without `remove()`, so the session it hands out is never closed; "
+                        f"keep one registry at module level, or use a plain session in a "
+                        f"`with` block.",
+                    )
+                continue
+            if not life.kind.is_session:
+                continue
+            if life.verdict is Verdict.HANDED_OUT:
+                kept = analysis.kept_unreleased(life)
+                if kept is not None:
+                    yield Finding(
+                        life.call,
+                        f"{noun(life.kind)} from `{code_of(life.call)}` is never closed: "
+                        f"{kept}; close it when the work is done, or use "
+                        f"`{safe_form(life)}` in the method.",
+                    )
+                continue
+            if life.verdict is not Verdict.LEAKED:
                 continue
             message = (
                 f"{noun(life.kind)} from `{code_of(life.call)}` is never closed; use "
@@ -191,4 +395,7 @@ def chained(engine):
             yield Finding(life.call, message, life)
 
     def fix(self, source: str, span: Span, finding: Finding) -> Fix | None:
-        return with_block_fix_for(source, span, finding.lifetime)
+        life = finding.lifetime
+        if life is None or life.verdict is not Verdict.LEAKED or not life.kind.is_session:
+            return None  # a registry or a session kept on the instance: no mechanical fix
+        return with_block_fix_for(source, span, life)

@@ -10,8 +10,21 @@ from ._messages import code_of, default_name, noun
 from ._sql_text import binding_scope, scope_of
 from .base import Finding, Invalid, Rule, Valid
 
-# Modules whose presence means the code runs many requests or tasks in one process.
-_SERVING_MODULES = (*WEB_FRAMEWORK_MODULES, "celery", "dramatiq", "rq")
+# Modules whose presence means the code runs many requests, messages or tasks in one
+# process.
+_SERVING_MODULES = (
+    *WEB_FRAMEWORK_MODULES,
+    "celery",
+    "dramatiq",
+    "rq",
+    "aiogram",
+    "discord",
+    "telegram",
+    "telebot",
+    "pyrogram",
+    "vkbottle",
+    "nextcord",
+)
 _THREADING_MODULES = ("threading", "concurrent.futures", "multiprocessing")
 # Threads the module starts: a `Thread` subclass, or a function handed to one of these.
 _THREAD_CLASSES = frozenset({"threading.Thread", "threading.Timer"})
@@ -37,11 +50,14 @@ class SharedSession(Rule):
     ## What it does
     Finds a `Session`, `AsyncSession` or `Connection` created at module level or
     as a class attribute (`session = SessionLocal()`, `conn = engine.connect()`)
-    in a module that serves requests or tasks: one that imports Flask, Quart,
-    FastAPI, Starlette, Django, Sanic, Litestar, Celery, Dramatiq or RQ, defines
-    request handlers, or runs threads (it defines a `threading.Thread` subclass,
-    or hands a function to `Thread(target=...)` or to a `ThreadPoolExecutor`'s
-    `submit()` / `map()`). Engines, `sessionmaker()` factories and `scoped_session` /
+    in a module that serves requests, messages or tasks: one that imports Flask,
+    Quart, FastAPI, Starlette, Django, Sanic, Litestar, Celery, Dramatiq, RQ or a bot
+    framework (aiogram, discord.py, python-telegram-bot, pyTelegramBotAPI, Pyrogram,
+    vkbottle), defines request handlers, runs threads (it defines a
+    `threading.Thread` subclass, or hands a function to `Thread(target=...)` or to a
+    `ThreadPoolExecutor`'s `submit()` / `map()`), or whose functions are called again
+    and again from elsewhere in the project (a bot's or a server's handlers). Engines,
+    `sessionmaker()` factories and `scoped_session` /
     `async_scoped_session` registries are meant to be module-level and are not
     reported; neither is code under `if __name__ == "__main__":` or a `with`
     block at module level.
@@ -217,13 +233,17 @@ def refresh_all(views):
             if model.enclosing_scope.get(call) is model.module_scope
             and not isinstance(model.parent(call), cst.WithItem)
         ]
-        if not calls or not _serves_requests(analysis):
-            return
         resolver = analysis.resolver
-        for call in calls:
-            kind = resolver.call_kind(call, model.module_scope)
-            if kind not in _SHARED_KINDS or analysis.contexts.in_main_guard(call):
-                continue
+        shared = [
+            (call, kind)
+            for call in calls
+            if (kind := resolver.call_kind(call, model.module_scope)) in _SHARED_KINDS
+            and not analysis.contexts.in_main_guard(call)
+        ]
+        if not shared or not _serves_requests(analysis):
+            return
+        for call, kind in shared:
+            assert kind is not None
             where = "as a class attribute" if _in_class_body(analysis, call) else "at import time"
             instead = f"`with {code_of(call)} as {default_name(kind)}:`"
             if kind.is_session:
@@ -242,7 +262,12 @@ def _serves_requests(analysis: Analysis) -> bool:
         return True
     if _runs_threads(analysis):
         return True
-    return any(analysis.contexts.request_context(scope) for scope in _functions(model.module_scope))
+    functions = list(_functions(model.module_scope))
+    if any(analysis.contexts.request_context(scope) for scope in functions):
+        return True
+    # A helper module whose functions handlers elsewhere in the project call again and
+    # again (`select_data()` called per message by a bot's loop in another module).
+    return any(analysis.contexts.repetition(scope) for scope in functions)
 
 
 def _runs_threads(analysis: Analysis) -> bool:

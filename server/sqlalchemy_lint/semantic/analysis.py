@@ -10,7 +10,7 @@ import libcst as cst
 
 from .contexts import ExecutionContexts
 from .inference import Resolver
-from .lifetimes import Lifetime, LifetimeTracker
+from .lifetimes import Escape, Lifetime, LifetimeTracker
 from .model import ModuleModel, build_model
 from .options import AnalysisOptions
 from .project import ProjectIndex
@@ -59,3 +59,47 @@ class Analysis:
     @cached_property
     def engines(self) -> list[Lifetime]:
         return list(self.tracker.engines())
+
+    def kept_unreleased(self, life: Lifetime) -> str | None:
+        """For a resource kept on the instance (`self.session = SessionLocal()`) that
+        nothing of its class ever releases (no `self.session.close()`, no `with
+        self.session`, never handed out by a method): how it leaks, in words, or None
+        when it does not. A method other than `__init__`/`__enter__` makes a new one on
+        every call and drops the previous one; `__init__`/`__enter__` one per instance,
+        which leaks when the class is made per operation."""
+        if life.attribute is None or life.escapes != {Escape.ON_INSTANCE}:
+            return None
+        frame = self.resolver.frame(life.scope)
+        owner = frame.owner_class
+        evaluator = self.resolver.evaluator
+        info = evaluator.class_info(self.resolver.key, owner) if owner else None
+        if info is None or owner is None:
+            return None
+        dotted = f"self.{life.attribute}"
+        read = ("a", ("n", "self"), life.attribute)
+        for function in evaluator.module_functions(self.resolver.key):
+            if not function.qualname.startswith(owner + "."):
+                continue
+            if dotted in function.released or read in function.returns:
+                return None  # closed by the class, or lent to its users
+        # Closed from outside (`repo.conn.close()`, `with handler.session:`), anywhere in
+        # the project that names the attribute.
+        suffix = "." + life.attribute
+        modules = [
+            self.resolver.key,
+            *self.resolver.view.modules_mentioning(self.resolver.key, life.attribute),
+        ]
+        for module in modules:
+            for function in evaluator.module_functions(module):
+                if any(name.endswith(suffix) for name in function.released):
+                    return None
+        method = frame.function.rpartition(".")[2].partition("#")[0]
+        if method in ("__init__", "__enter__", "__aenter__"):
+            repetition = self.contexts.repetitions.of_function(self.resolver.key, frame.function)
+            if repetition is None or repetition.kind != "instance":
+                return None  # an object made once holds it for the process (SQA105's)
+            return f"every `{info.name}` keeps one on `{dotted}` and nothing closes it"
+        return (
+            f"`{method}` makes a new one on `{dotted}` on every call without closing the "
+            f"previous one, and nothing in `{info.name}` closes it"
+        )

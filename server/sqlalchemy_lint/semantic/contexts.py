@@ -44,10 +44,9 @@ class ExecutionContexts:
         self.model = model
         self.resolver = resolver
         self.path = path
-        mentions = resolver.view if resolver.project is not None else None
         self.repetitions = Repetitions(
             resolver.evaluator,
-            mentions,  # type: ignore[arg-type]
+            resolver.view,
             options.request_handler_decorators if options else (),
         )
 

@@ -155,6 +155,23 @@ class ModuleFrame(Frame):
         return None  # the evaluator reads module bindings itself (definitions, imports, ...)
 
 
+class ClassBodyFrame(Frame):
+    """A class body: names it binds (`DBSession = sessionmaker(...)`) are seen by the
+    rest of the body, then the module's."""
+
+    def __init__(self, module: ModuleKey, info: ClassInfo, outer: Frame) -> None:
+        self.module = module
+        self.info = info
+        self.outer = outer
+
+    def lookup(self, name: str) -> Binding | None:
+        values = self.info.attributes.get(name)
+        annotation = self.info.annotations.get(name)
+        if values is None and annotation is None:
+            return None
+        return Binding(values=values or (), annotation=annotation)
+
+
 class FunctionFrame(Frame):
     def __init__(self, module: ModuleKey, info: FunctionInfo, outer: Frame) -> None:
         self.module = module
@@ -649,7 +666,7 @@ class Evaluator:
         none, when `expr` is empty)."""
         ref = callee.ref
         if callee.kind is not None:
-            return self._call_object(callee.kind, expr, frame, depth)
+            return self._call_object(callee, expr, frame, depth)
         if ref is None:
             return NOTHING
         if ref.kind is RefKind.LIBRARY:
@@ -664,13 +681,18 @@ class Evaluator:
             return self._instantiate(ref, frame, depth)
         return NOTHING
 
-    def _call_object(self, kind: Kind, expr: ir.Expr, frame: Frame, depth: int) -> Value:
+    def _call_object(self, callee: Value, expr: ir.Expr, frame: Frame, depth: int) -> Value:
+        kind = callee.kind
         if kind is Kind.SESSION_FACTORY:
             return self._new_session(Kind.SESSION, expr, frame, depth)
         if kind is Kind.ASYNC_SESSION_FACTORY:
             return self._new_session(Kind.ASYNC_SESSION, expr, frame, depth)
         if kind is Kind.SCOPED_SESSION:
-            return of_kind(Kind.SESSION, Owner.BORROWED)  # the registry's session
+            # The registry's session: the registry closes it on `remove()`, if the
+            # registry is kept. One made here and dropped (`scoped_session(f)()`, a
+            # local registry per call) keeps nothing: whoever called owns the session.
+            owner = Owner.FRESH if callee.owner is Owner.FRESH else Owner.BORROWED
+            return of_kind(Kind.SESSION, owner)
         return NOTHING
 
     def _call_library(self, name: str, expr: ir.Expr, frame: Frame, depth: int) -> Value:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from . import ir
-from .evaluate import GLOBAL, Binding, Evaluator, Frame, is_library
+from .evaluate import GLOBAL, Binding, ClassBodyFrame, Evaluator, Frame, is_library
 from .fixtures import is_pytest_module, receives_fixtures
 from .kinds import Kind
 from .lower_cst import from_cst
@@ -59,6 +59,9 @@ class StandaloneSource:
 
     def is_pytest_module(self, key: ModuleKey) -> bool:
         return False
+
+    def modules_mentioning(self, key: ModuleKey, word: str) -> list[ModuleKey]:
+        return []
 
 
 class CstFrame(Frame):
@@ -223,9 +226,25 @@ class Resolver:
             # `await engine.connect()`: only an AsyncEngine's connect() can be awaited,
             # whatever an untyped `engine` was taken to be.
             lowered = ("w", lowered)
-        value = self.evaluator.value(lowered, self.frame(scope))
+        frame = self.frame(scope)
+        if scope.is_module:
+            frame = self._class_body_frame(expr) or frame
+        value = self.evaluator.value(lowered, frame)
         self._values[expr] = value
         return value
+
+    def _class_body_frame(self, node: cst.CSTNode) -> Frame | None:
+        """The frame of the class body `node` is directly in, if it is in one."""
+        for ancestor in self.model.ancestors(node):
+            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
+                return None
+            if isinstance(ancestor, cst.ClassDef):
+                qualname = self.qualnames().get(ancestor)
+                info = self.evaluator.class_info(self.key, qualname) if qualname else None
+                if info is None or self._module_frame is None:
+                    return None
+                return ClassBodyFrame(self.key, info, self._module_frame)
+        return None
 
     def kind_of(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> Kind | None:
         return self.value_of(expr, scope).kind

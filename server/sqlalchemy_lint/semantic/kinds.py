@@ -197,6 +197,7 @@ CACHE_DECORATORS = frozenset(
 
 # Methods that release a resource when called (or when handed over as a callback).
 CLOSE_METHODS = frozenset({"close", "aclose"})
+REGISTRY_RELEASE_METHODS = frozenset({"remove", "close"})  # a scoped_session registry
 DISPOSE_METHODS = frozenset({"dispose"})
 
 # Calls that take ownership of a resource passed to them.

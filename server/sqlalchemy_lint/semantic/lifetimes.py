@@ -32,6 +32,8 @@ from .kinds import (
     DISPOSE_METHODS,
     OWNING_CALLS,
     OWNING_METHODS,
+    PASS_THROUGH_CALLS,
+    REGISTRY_RELEASE_METHODS,
     STORING_METHODS,
     Kind,
 )
@@ -66,6 +68,7 @@ class Lifetime:
     escapes: set[Escape] = field(default_factory=set)
     chained: bool = False  # `engine.connect().execute(...)` or `f(engine.connect())`
     stores: list[cst.CSTNode] = field(default_factory=list)  # where it was STORED
+    attribute: str | None = None  # `self.<attribute> = ...`: where the instance keeps it
 
 
 class _Use(enum.Enum):
@@ -91,9 +94,14 @@ class LifetimeTracker:
                 continue
             value = self.resolver.call_value(call, scope)
             kind = value.kind
-            if kind is None or not kind.is_resource or value.owner is not Owner.FRESH:
+            if kind is None or value.owner is not Owner.FRESH:
                 continue  # not a resource, or one this code does not own
-            yield self.track(call, kind, scope, CLOSE_METHODS)
+            if kind.is_resource:
+                yield self.track(call, kind, scope, CLOSE_METHODS)
+            elif kind is Kind.SCOPED_SESSION:
+                # A registry made per call holds the session it hands out until its
+                # `remove()`; one that is dropped holds it until garbage collection.
+                yield self.track(call, kind, scope, REGISTRY_RELEASE_METHODS)
 
     def engines(self) -> Iterator[Lifetime]:
         """Every `create_engine(...)`-style call, with what happens to the engine."""
@@ -154,6 +162,9 @@ class LifetimeTracker:
             if isinstance(parent, cst.Arg) and parent.value is node:
                 outer = self.model.parent(parent)
                 assert isinstance(outer, cst.Call)
+                if self._passes_through(outer, parent):
+                    node = outer  # `cast(Session, factory())` is the session itself
+                    continue
                 use = self._argument_use(outer, scope)
                 if use is _Use.RELEASED:
                     life.verdict = Verdict.RELEASED
@@ -194,6 +205,10 @@ class LifetimeTracker:
                 life.escapes.add(escape)
                 if escape is Escape.STORED:
                     life.stores.append(parent)
+                elif escape is Escape.ON_INSTANCE and len(targets) == 1:
+                    target = targets[0]
+                    assert isinstance(target, cst.Attribute)
+                    life.attribute = target.attr.value
                 life.verdict = Verdict.HANDED_OUT
                 return life
             if isinstance(parent, cst.NamedExpr) and parent.value is node:
@@ -214,6 +229,14 @@ class LifetimeTracker:
             life.escapes.add(Escape.OWNED)
             life.verdict = Verdict.HANDED_OUT
             return life
+
+    def _passes_through(self, call: cst.Call, argument: cst.Arg) -> bool:
+        """`typing.cast(T, x)` and the like hand back `x` itself."""
+        position = PASS_THROUGH_CALLS.get(self.resolver.qualify(call.func) or "")
+        if position is None or argument.keyword is not None:
+            return False
+        positional = [a for a in call.args if a.keyword is None]
+        return position < len(positional) and positional[position] is argument
 
     def _store_escape(self, targets: Iterable[cst.BaseExpression]) -> Escape:
         for target in targets:
