@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import product
 
@@ -38,6 +39,29 @@ STATEMENT_RECEIVERS = frozenset(
 TEXT_CONSTRUCTORS = frozenset(
     {"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text"}
 )
+# Constructs whose string argument is rendered into the statement as it is.
+LITERAL_CONSTRUCTORS = frozenset(
+    {
+        "sqlalchemy.literal_column",
+        "sqlalchemy.sql.literal_column",
+        "sqlalchemy.sql.expression.literal_column",
+        "sqlmodel.literal_column",
+    }
+)
+# Data-frame readers that run SQL text on the connection they are given.
+FRAME_READERS = frozenset(
+    {
+        "pandas.read_sql",
+        "pandas.read_sql_query",
+        "pandas.io.sql.read_sql",
+        "pandas.io.sql.read_sql_query",
+        "geopandas.read_postgis",
+        "geopandas.GeoDataFrame.from_postgis",
+        "geopandas.io.sql.read_postgis",
+    }
+)
+# Legacy `Query` methods that took SQL strings (coerced to text() in 1.x).
+QUERY_STRING_METHODS = frozenset({"filter", "order_by", "group_by", "having", "distinct"})
 # Calls whose result is a number: safe to format into SQL.
 _NUMERIC_CASTS = frozenset({"int", "float", "len", "round", "abs"})
 # A dialect's IdentifierPreparer quotes (and escapes) a name for use as an identifier:
@@ -556,15 +580,22 @@ def dynamic_construction(
         bound = binding_scope(expr.value, scope)
         if bound is None or expr.value in bound.params:
             return None
-        for assignment in bound.assignments.get(expr.value, ()):
-            if assignment.value is None or assignment.via_with:
-                continue
-            found = dynamic_construction(assignment.value, analysis, bound, depth + 1)
-            if found is not None:
-                return found
-        for augmented in _augmented_values(expr.value, bound, analysis):
-            if not _safe_value(augmented, analysis, bound, depth + 1):
-                return "string concatenation"
+        key = (expr.value, id(bound))
+        if key in _VISITING.building:
+            return None  # `where = "..." + where`: its other values say how it is built
+        _VISITING.building.add(key)
+        try:
+            for assignment in bound.assignments.get(expr.value, ()):
+                if assignment.value is None or assignment.via_with:
+                    continue
+                found = dynamic_construction(assignment.value, analysis, bound, depth + 1)
+                if found is not None:
+                    return found
+            for augmented in _augmented_values(expr.value, bound, analysis):
+                if not _safe_value(augmented, analysis, bound, depth + 1):
+                    return "string concatenation"
+        finally:
+            _VISITING.building.discard(key)
     return None
 
 
@@ -587,6 +618,17 @@ def _is_stringy(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
             for a in bound.assignments.get(expr.value, ())
         )
     return False
+
+
+class _Visiting(threading.local):
+    """Names whose safety is being decided, per thread (analyses run on several)."""
+
+    def __init__(self) -> None:
+        self.names: set[tuple[str, int]] = set()  # `_safe_value`
+        self.building: set[tuple[str, int]] = set()  # `dynamic_construction`
+
+
+_VISITING = _Visiting()
 
 
 def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, depth: int) -> bool:
@@ -628,16 +670,29 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
         bound = binding_scope(expr.value, scope)
         if _CONSTANT_NAME.fullmatch(expr.value) and (bound is None or bound.is_module):
             return True  # a module-level (or imported) UPPER_CASE constant
-        if bound is None or expr.value in bound.params:
+        if bound is None:
             return False
-        assignments = bound.assignments.get(expr.value, ())
-        augmented = list(_augmented_values(expr.value, bound, analysis))
-        augmented.extend(_added_items(expr.value, bound, analysis))
-        return (
-            bool(assignments)
-            and all(_safe_binding(a, analysis, bound, depth + 1) for a in assignments)
-            and all(_safe_value(v, analysis, bound, depth + 1) for v in augmented)
-        )
+        if _checked_against_allowed_values(expr.value, bound, analysis):
+            return True  # `if order not in ("ASC", "DESC"): raise ...`
+        if expr.value in bound.params:
+            return False
+        key = (expr.value, id(bound))
+        if key in _VISITING.names:
+            # `where = " WHERE " + where`: the name's other values decide; by induction a
+            # value built only from safe parts and itself is safe.
+            return True
+        _VISITING.names.add(key)
+        try:
+            assignments = bound.assignments.get(expr.value, ())
+            augmented = list(_augmented_values(expr.value, bound, analysis))
+            augmented.extend(_added_items(expr.value, bound, analysis))
+            return (
+                bool(assignments)
+                and all(_safe_binding(a, analysis, bound, depth + 1) for a in assignments)
+                and all(_safe_value(v, analysis, bound, depth + 1) for v in augmented)
+            )
+        finally:
+            _VISITING.names.discard(key)
     if (
         isinstance(expr, cst.Call)
         and isinstance(expr.func, cst.Name)
@@ -670,8 +725,93 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
             _safe_value(arg.value, analysis, scope, depth + 1) for arg in expr.args
         )
     if isinstance(expr, cst.Attribute):
+        if expr.attr.value in ("__tablename__", "__name__"):
+            return True  # a mapped class's table name: the code's own constant
+        if (
+            expr.attr.value == "name"
+            and isinstance(expr.value, cst.Attribute)
+            and expr.value.attr.value == "__table__"
+        ):
+            return True  # Model.__table__.name
         return bool(_CONSTANT_NAME.fullmatch(expr.attr.value))  # Settings.TABLE, Order.ASC
     return constant_values(expr, analysis, scope, depth + 1) is not None
+
+
+def _checked_against_allowed_values(name: str, scope: Scope, analysis: Analysis) -> bool:
+    """Whether the function checks `name` against a set of allowed values and refuses or
+    replaces any other: `if sort not in COLUMNS: sort = "id"`, `if order.upper() not in
+    ("ASC", "DESC"): raise ValueError(...)`, `if not x in allowed: return`."""
+    node = scope.node
+    if not isinstance(node, cst.FunctionDef):
+        return False
+    for test, body in _if_statements(node):
+        if not _tests_membership_of(test, name):
+            continue
+        statements = [
+            small
+            for statement in body
+            for small in (statement.body if isinstance(statement, cst.SimpleStatementLine) else [])
+        ]
+        if statements and all(
+            _refuses_or_replaces(small, name, analysis, scope) for small in statements
+        ):
+            return True
+    return False
+
+
+def _if_statements(
+    function: cst.FunctionDef,
+) -> Iterator[tuple[cst.BaseExpression, Sequence[cst.BaseStatement]]]:
+    stack: list[cst.CSTNode] = [function.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.If) and isinstance(node.body, cst.IndentedBlock):
+            yield node.test, node.body.body
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and node is not function:
+            continue
+        stack.extend(node.children)
+
+
+def _tests_membership_of(test: cst.BaseExpression, name: str) -> bool:
+    """`name not in C`, `name.lower() not in C`, `not name in C`."""
+    negated = False
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        test, negated = test.expression, True
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    operator = test.comparisons[0].operator
+    wanted = cst.In if negated else cst.NotIn
+    if not isinstance(operator, wanted):
+        return False
+    left = test.left
+    if (
+        isinstance(left, cst.Call)
+        and isinstance(left.func, cst.Attribute)
+        and left.func.attr.value in ("lower", "upper", "strip", "casefold")
+    ):
+        left = left.func.value
+    return isinstance(left, cst.Name) and left.value == name
+
+
+def _refuses_or_replaces(
+    statement: cst.BaseSmallStatement, name: str, analysis: Analysis, scope: Scope
+) -> bool:
+    if isinstance(statement, (cst.Raise, cst.Return, cst.Continue, cst.Break)):
+        return True
+    if isinstance(statement, cst.Expr) and isinstance(statement.value, cst.Call):
+        callee = statement.value.func
+        return isinstance(callee, (cst.Name, cst.Attribute)) and (
+            (callee.value if isinstance(callee, cst.Name) else callee.attr.value)
+            in ("abort", "exit")
+        )
+    if isinstance(statement, cst.Assign) and len(statement.targets) == 1:
+        target = statement.targets[0].target
+        return (
+            isinstance(target, cst.Name)
+            and target.value == name
+            and constant_values(statement.value, analysis, scope) is not None
+        )
+    return False
 
 
 def _quotes_identifier(call: cst.Call, analysis: Analysis, scope: Scope) -> bool:
@@ -974,7 +1114,7 @@ _CONNECTION_EXECUTE: dict[str, frozenset[str]] = {
     "sqlite3": frozenset({"execute", "executemany", "executescript"}),
     "psycopg": frozenset({"execute"}),
 }
-CURSOR_METHODS = frozenset({"execute", "executemany", "executescript"})
+CURSOR_METHODS = frozenset({"execute", "executemany", "executescript", "copy_expert"})
 
 
 def dbapi_sink(call: cst.Call, analysis: Analysis, scope: Scope) -> str | None:

@@ -6,6 +6,9 @@ import libcst as cst
 
 from ..semantic import Analysis, Kind, Scope
 from ._sql_text import (
+    FRAME_READERS,
+    LITERAL_CONSTRUCTORS,
+    QUERY_STRING_METHODS,
     TEXT_CONSTRUCTORS,
     dbapi_sink,
     dynamic_construction,
@@ -26,9 +29,14 @@ class SqlInjection(Rule):
     ## What it does
     Finds SQL strings built with an f-string, `%` formatting, `str.format()` or
     `+` concatenation from values that are not constants, when the string is
-    passed to `text()`, to `execute()` / `exec_driver_sql()` on a SQLAlchemy
-    connection or session, or to a DBAPI cursor. The string may be built on an
-    earlier line of the same function (`q = f"..."` then `conn.execute(text(q))`).
+    passed to `text()` or `literal_column()`, to `execute()` / `exec_driver_sql()` on
+    a SQLAlchemy connection or session, to a legacy `Query`'s `filter()`,
+    `order_by()`, `group_by()`, `having()` or `distinct()` (which took SQL strings in
+    1.x), to `pandas.read_sql()` / `read_sql_query()` (and GeoPandas'
+    `read_postgis()` / `GeoDataFrame.from_postgis()`) with a SQLAlchemy engine,
+    connection or session, or to a DBAPI cursor (`execute()`, psycopg2's
+    `copy_expert()`). The string may be built on an earlier line of the same
+    function (`q = f"..."` then `conn.execute(text(q))`).
 
     Sinks are recognised by what they are, not by their names:
 
@@ -53,7 +61,9 @@ class SqlInjection(Rule):
     (`", ".join(f":id{i}" for i in range(len(ids)))`), and lookups in a fixed
     table: `ORDERABLE[key]` or `ORDERABLE.get(key, "created_at")` where `ORDERABLE`
     is a dict (or tuple) literal of constants, bound once and never changed in
-    the module. psycopg's `sql.SQL("...").format(sql.Identifier(name))` is the
+    the module, values the function checks against allowed ones first (`if order not
+    in ("ASC", "DESC"): raise ...`, or a replacement by a constant), a mapped class's
+    `__tablename__`. psycopg's `sql.SQL("...").format(sql.Identifier(name))` is the
     driver's safe composition and is not `str.format()`; names quoted by the
     dialect (`conn.dialect.identifier_preparer.quote(name)`, SQLAlchemy-Utils'
     `quote(conn, name)`) are escaped identifiers, and SQL that SQLAlchemy compiled
@@ -183,7 +193,79 @@ def drop(conn, table, database):
 """
         ),
     ]
+    VALID += [
+        Valid(
+            """
+import pandas as pd
+import sqlite3
+from sqlalchemy import create_engine, text
+
+engine = create_engine("sqlite://")
+
+def listing(conn, order, sort_order="ASC"):
+    if order not in ("created_at", "title"):
+        order = "created_at"
+    if sort_order.upper() not in ("ASC", "DESC"):
+        raise ValueError("sort_order must be ASC or DESC")
+    return conn.execute(text(f"SELECT id FROM tickets ORDER BY {order} {sort_order}")).all()
+
+def frame(table):
+    return pd.read_sql(f"SELECT * FROM {table}", sqlite3.connect("local.db"))
+
+def filtered(conn, user_id):
+    where = ""
+    if user_id:
+        where = " WHERE user_id = :user_id"
+    where = " AND archived IS FALSE" + where
+    return conn.execute(text("SELECT id FROM tickets" + where), {"user_id": user_id}).all()
+"""
+        ),
+    ]
     INVALID = [
+        Invalid(
+            """
+import pandas as pd
+from sqlalchemy import create_engine
+
+engine = create_engine("sqlite://")
+
+def area(wkt):
+    return pd.read_sql(f"SELECT * FROM parcels WHERE ST_Intersects(geom, '{wkt}')", engine)
+""",
+            at="pd.read_sql(",
+        ),
+        Invalid(
+            """
+from sqlalchemy import literal_column, select
+
+def named(name):
+    return select(literal_column(f"'{name}'"))
+""",
+            at="literal_column(",
+        ),
+        Invalid(
+            """
+from sqlalchemy.orm import Session
+
+def by_name(session: Session, name):
+    return session.query("User").filter("name = '%s'" % name).all()
+""",
+            at='session.query("User").filter(',
+        ),
+        Invalid(
+            """
+from sqlalchemy import create_engine
+
+engine = create_engine("postgresql://localhost/reviews")
+
+def dump(license_id, out):
+    with engine.connect() as connection:
+        cursor = connection.connection.cursor()
+        sql = "COPY (SELECT * FROM review WHERE license_id = '{}') TO STDOUT".format(license_id)
+        cursor.copy_expert(sql, out)
+""",
+            at="cursor.copy_expert(",
+        ),
         Invalid(
             """
 from sqlalchemy import text
@@ -321,6 +403,15 @@ def listing(conn, order):
             scope = scope_of(analysis, call)
             if qualified in TEXT_CONSTRUCTORS:
                 sink, argument = "`text()`", (call.args[0] if call.args else None)
+            elif qualified in LITERAL_CONSTRUCTORS:
+                sink, argument = "`literal_column()`", (call.args[0] if call.args else None)
+            elif qualified in FRAME_READERS:
+                sink, argument = _frame_reader(call, qualified, analysis, scope)
+            elif isinstance(func, cst.Attribute) and func.attr.value in QUERY_STRING_METHODS:
+                if not _is_query(func.value, analysis, scope):
+                    continue
+                sink = f"`Query.{func.attr.value}()`"
+                argument = next((a for a in call.args if a.keyword is None), None)
             elif isinstance(func, cst.Attribute):
                 argument = statement_argument(call)
                 if argument is None:
@@ -337,6 +428,43 @@ def listing(conn, order):
                 f"SQL injection; pass the values as bound parameters instead, as in "
                 f'`conn.execute(text("SELECT * FROM users WHERE id = :id"), {{"id": user_id}})`.',
             )
+
+
+_SQLALCHEMY_CONNECTABLES = frozenset(
+    {Kind.ENGINE, Kind.CONNECTION, Kind.SESSION, Kind.SCOPED_SESSION}
+)
+
+
+def _frame_reader(
+    call: cst.Call, qualified: str, analysis: Analysis, scope: Scope
+) -> tuple[str | None, cst.Arg | None]:
+    """`pd.read_sql(sql, engine)`: a sink when `con` is SQLAlchemy's (an engine, a
+    connection, `session.bind`, `engine.connect()`); a DBAPI connection's own use is
+    the DBAPI rules'."""
+    positional = [a for a in call.args if a.keyword is None]
+    keywords = {a.keyword.value: a for a in call.args if a.keyword is not None}
+    argument = keywords.get("sql") or (positional[0] if positional else None)
+    con = keywords.get("con") or (positional[1] if len(positional) > 1 else None)
+    if argument is None or con is None:
+        return None, None
+    kind = analysis.resolver.kind_of(con.value, scope)
+    if kind not in _SQLALCHEMY_CONNECTABLES:
+        return None, None
+    return f"`{qualified.rsplit('.', 1)[-1]}()` on a SQLAlchemy {kind.value}", argument
+
+
+def _is_query(expr: cst.BaseExpression, analysis: Analysis, scope: Scope) -> bool:
+    """A legacy `Query`: `session.query(...)`, and its chained methods."""
+    while isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
+        method = expr.func.attr.value
+        receiver = expr.func.value
+        if method == "query":
+            return analysis.resolver.kind_of(receiver, scope) in (
+                Kind.SESSION,
+                Kind.SCOPED_SESSION,
+            )
+        expr = receiver
+    return False
 
 
 def _sink(call: cst.Call, method: str, analysis: Analysis, scope: Scope) -> str | None:

@@ -158,6 +158,8 @@ ATTRIBUTES: dict[tuple[Kind, str], Kind] = {
     (Kind.FLASK_SQLALCHEMY, "session"): Kind.SCOPED_SESSION,
     (Kind.ASYNC_ENGINE, "sync_engine"): Kind.ENGINE,
     (Kind.SESSION, "bind"): Kind.ENGINE,
+    (Kind.CONNECTION, "connection"): Kind.RAW_CONNECTION,  # the DBAPI connection it wraps
+    (Kind.CONNECTION, "engine"): Kind.ENGINE,
 }
 # Attributes holding a mapping of objects of a kind (`db.engines["users"]`).
 MAPPING_ATTRIBUTES: dict[tuple[Kind, str], Kind] = {
