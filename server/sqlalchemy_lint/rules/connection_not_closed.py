@@ -143,6 +143,53 @@ async def ok():
     INVALID = [
         Invalid(
             """
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+engine = None
+
+def init(url):
+    global engine
+    engine = create_engine(url)
+
+def count():
+    conn = engine.connect()
+    return conn.execute(text("select 1")).scalar()
+""",
+            at="engine.connect()",
+        ),
+        Invalid(
+            """
+from sqlalchemy import Engine, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+def either(e: Engine | AsyncEngine):
+    conn = e.connect()
+    return conn.execute(text("select 1")).scalar()
+""",
+            at="e.connect()",
+        ),
+        Invalid(
+            """
+from app.db import get_engine
+
+def new_conn():
+    return get_engine().connect()
+
+def report():
+    conn = new_conn()
+    return conn.exec_driver_sql("select 1").scalar()
+""",
+            at="new_conn()",
+            occurrence=2,
+            files={
+                "app/__init__.py": "",
+                "app/db.py": "import functools\nfrom sqlalchemy import create_engine\n\n\n"
+                "@functools.cache\ndef get_engine():\n    return create_engine('sqlite://')\n",
+            },
+        ),
+        Invalid(
+            """
 from sqlalchemy import create_engine, text
 
 engine = create_engine("sqlite://")
