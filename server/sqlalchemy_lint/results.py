@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from .diagnostics import Applicability, Diagnostic, Fix, Position, Severity, Span, TextEdit
 
-FORMAT = 3
+FORMAT = 4
 NAMESPACE = f"results-{FORMAT}"
 
 
@@ -32,8 +32,8 @@ class Record:
     summaries: dict[str, str] = field(default_factory=dict)  # path -> summary digest
     # (importing folder, module as written) -> the file found (None: none)
     resolutions: dict[tuple[str, str], str | None] = field(default_factory=dict)
-    # project root -> the state of its files, when the check searched them for callers
-    searches: dict[str, str] = field(default_factory=dict)
+    # (project root, word) -> the files that mention it (where callers can be)
+    searches: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -55,7 +55,7 @@ def encode(result: CachedResult) -> bytes:
             result.problem,
             result.record.summaries,
             [(folder, module, found) for (folder, module), found in resolutions],
-            dict(searches),
+            [(root, word, matching) for (root, word), matching in searches],
         )
     )
 
@@ -74,7 +74,7 @@ def decode(blob: bytes) -> CachedResult:
             Record(
                 dict(summaries),
                 {(folder, module): found for folder, module, found in resolutions},
-                dict(searches),
+                {(root, word): tuple(matching) for root, word, matching in searches},
             ),
         )
     except (EOFError, TypeError, KeyError, ValueError) as exc:

@@ -138,7 +138,7 @@ class FileChecker:
             request.with_fixes,
             request.report_unused_noqa,
         )
-        return content_key(results.NAMESPACE, str(path.resolve()), text, repr(decisive))
+        return content_key(results.NAMESPACE, os.path.abspath(path), text, repr(decisive))
 
     def _reuse(self, key: str, outcome: FileOutcome) -> bool:
         assert self.results is not None

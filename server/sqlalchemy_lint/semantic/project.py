@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import hashlib
 import logging
 import os
 import re
@@ -37,7 +36,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..cache import Cache, content_key
-from ..discovery import DEFAULT_EXCLUDES
 from ..results import Record
 from .summary import FORMAT, ModuleSummary, summarise_source, summarise_tree
 from .values import BUFFER, ModuleKey
@@ -51,6 +49,9 @@ _SUMMARIES = f"summaries-{FORMAT}"
 _DIGESTS = f"digests-{FORMAT}"  # summary digests by text: validating needs no summary
 _SQLALCHEMY_ROOTS = ("sqlalchemy", "sqlmodel", "flask_sqlalchemy", "alembic")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SKIPPED_FOLDERS = frozenset(
+    {"node_modules", "__pycache__", "venv", "env", "site-packages", "build", "dist", "_build"}
+)
 
 SourceReader = Callable[[Path], "str | None"]
 WorkspaceRoots = Callable[[], "list[Path]"]
@@ -154,7 +155,6 @@ class ProjectIndex:
         self._listings: dict[str, frozenset[str]] = {}
         self._files: dict[str, tuple[Path, ...]] = {}
         self._words: dict[str, dict[str, tuple[Path, ...]]] = {}
-        self._states: dict[str, str] = {}
         self._validated: dict[str, str] = {}  # still_valid: path -> digest, this run
         self._recording = threading.local()
 
@@ -180,8 +180,11 @@ class ProjectIndex:
         for (directory, module), found in record.resolutions.items():
             if self._resolve(directory, module) != found:
                 return False
-        for root, state in record.searches.items():
-            if self._tree_state(Path(root)) != state:
+        # The same files mention each word searched for (their summaries, read when
+        # they were, are checked with the others below).
+        for (root, word), matching in record.searches.items():
+            now = self._word_index(Path(root)).get(word, ())
+            if tuple(str(p) for p in now) != matching:
                 return False
         for path, digest in record.summaries.items():
             known = self._validated.get(path)
@@ -337,10 +340,10 @@ class ProjectIndex:
         `word` as a word: where callers of a function named `word` can be."""
         found: list[Path] = []
         for root in self._allowed_roots(Path(self._real_directory(str(importer.parent)), "x.py")):
-            state = self._tree_state(root)
+            matching = self._word_index(root).get(word, ())
             for record in self._records():
-                record.searches[str(root)] = state
-            found.extend(self._word_index(root).get(word, ()))
+                record.searches[(str(root), word)] = tuple(str(p) for p in matching)
+            found.extend(matching)
         return found
 
     def _word_index(self, root: Path) -> dict[str, tuple[Path, ...]]:
@@ -363,44 +366,33 @@ class ProjectIndex:
             self._words[key] = index
         return index
 
-    def _tree_state(self, root: Path) -> str:
-        """A digest of the Python files under `root` (names, sizes, times): a result that
-        searched the project is reused only while it holds. A plain walk, cheaper than
-        `project_files`: it only has to change when they do."""
-        key = str(root)
-        with self._lock:
-            known = self._states.get(key)
-        if known is not None:
-            return known
-        digest = hashlib.blake2b(digest_size=16)
-        for folder, folders, files in os.walk(root):
-            folders[:] = sorted(f for f in folders if f not in DEFAULT_EXCLUDES)
-            for name in sorted(files):
-                if name.endswith(".py"):
-                    path = os.path.join(folder, name)
-                    try:
-                        stat = os.stat(path)
-                    except OSError:
-                        continue
-                    digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode(
-                        "utf-8", "surrogatepass"
-                    ))  # fmt: skip
-        state = digest.hexdigest()
-        with self._lock:
-            self._states[key] = state
-        return state
-
     def project_files(self, root: Path) -> tuple[Path, ...]:
-        """The Python files under `root`, as `check` would walk them (remembered until
-        files come or go)."""
+        """The Python files under `root` where callers may be (remembered until files
+        come or go). A plain walk that skips what linters skip (virtual environments,
+        caches, build output, hidden folders) but not what `.gitignore` lists: a
+        search may look at a file too many, never miss one, and stays cheap."""
         key = str(root)
         with self._lock:
             known = self._files.get(key)
         if known is None:
-            from ..discovery import discover  # pathspec: only when searching
-
-            files, _ = discover([root])
-            known = tuple(Path(os.path.realpath(f)) for f in files)
+            found: list[Path] = []
+            stack = [str(root)]
+            while stack:
+                folder = stack.pop()
+                try:
+                    entries = list(os.scandir(folder))
+                except OSError:
+                    continue
+                if any(e.name == "pyvenv.cfg" for e in entries):
+                    continue  # a virtual environment
+                for entry in entries:
+                    name = entry.name
+                    if entry.is_dir(follow_symlinks=False):
+                        if name not in _SKIPPED_FOLDERS and not name.startswith("."):
+                            stack.append(entry.path)
+                    elif name.endswith(".py"):
+                        found.append(Path(entry.path))
+            known = tuple(sorted(found))
             with self._lock:
                 self._files[key] = known
         return known
@@ -518,7 +510,6 @@ class ProjectIndex:
             self._listings.clear()
             self._files.clear()
             self._words.clear()
-            self._states.clear()
 
     def _find_module(self, directory: str, module: str) -> str | None:
         stripped = module.lstrip(".")
