@@ -31,7 +31,7 @@ from pygls.workspace import TextDocument
 from .. import __version__
 from ..cache import Cache, default_cache_dir
 from ..checker import CheckResult, add_fixes, check_module, check_source
-from ..config import Config, config_for, forget_locations
+from ..config import Config, cache_dir_setting, config_for, forget_locations
 from ..diagnostics import Applicability, Position
 from ..fixing import FixOutcome, fix_source
 from ..gctune import collect_while_idle
@@ -472,7 +472,10 @@ def initialized(ls: SqlalchemyLintServer, params: types.InitializedParams) -> No
     # The command line's cache, shared: summaries it made are warm here, and back.
     roots = ls._workspace_roots()
     if roots:
-        ls.project.cache = Cache(default_cache_dir(roots[0]))
+        configured = cache_dir_setting(roots[0])
+        ls.project.cache = Cache(
+            configured if configured is not None else default_cache_dir(roots[0])
+        )
 
 
 @server.feature(types.INITIALIZE)

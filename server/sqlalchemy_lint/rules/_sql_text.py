@@ -20,6 +20,7 @@ import libcst as cst
 
 from ..semantic import Analysis, Kind, Scope
 from ..semantic.model import Assignment
+from ..semantic.summary import CONSTANT_ARGUMENT
 
 # Each name followed costs two or three levels (binding, value, element), so 16 follows
 # a value through five or six names (`q = quote(x)`, `m = f"{q}.t"`, `s = "..." % (m,)`).
@@ -548,6 +549,9 @@ def dynamic_construction(
         )
     if isinstance(expr, cst.BinaryOperation):
         if isinstance(expr.operator, cst.Modulo) and _is_stringy(expr.left, analysis, scope):
+            templates = constant_values(expr.left, analysis, scope, depth + 1)
+            if templates and all(_numeric_conversions_only(t) for t in templates):
+                return None  # "%d" % n: only numbers come out
             if not _safe_value(expr.right, analysis, scope, depth + 1):
                 return "`%` formatting"
             return None
@@ -675,7 +679,7 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
         if _checked_against_allowed_values(expr.value, bound, analysis):
             return True  # `if order not in ("ASC", "DESC"): raise ...`
         if expr.value in bound.params:
-            return False
+            return _only_given_constants(expr.value, bound, analysis)
         key = (expr.value, id(bound))
         if key in _VISITING.names:
             # `where = " WHERE " + where`: the name's other values decide; by induction a
@@ -700,6 +704,18 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
         and analysis.resolver.qualify(expr.func) is None
     ):
         return True
+    if (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Name)
+        and expr.func.value == "str"
+        and analysis.resolver.qualify(expr.func) is None
+    ):
+        # `str()` is "", `str(x)` as safe as `x`.
+        return not expr.args or (
+            len(expr.args) == 1 and _safe_value(expr.args[0].value, analysis, scope, depth + 1)
+        )
+    if isinstance(expr, cst.Call) and _escapes_quotes(expr):
+        return True  # `name.replace("'", "''")`: a quoted SQL literal, escaped
     if isinstance(expr, cst.Call) and _quotes_identifier(expr, analysis, scope):
         return True
     if isinstance(expr, cst.Call) and _is_compiled_sql(expr, analysis):
@@ -735,6 +751,66 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
             return True  # Model.__table__.name
         return bool(_CONSTANT_NAME.fullmatch(expr.attr.value))  # Settings.TABLE, Order.ASC
     return constant_values(expr, analysis, scope, depth + 1) is not None
+
+
+_CONVERSION = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(?:\d+|\*)?(?:\.(?:\d+|\*))?[hlL]?(.)")
+
+
+def _numeric_conversions_only(template: str) -> bool:
+    """Whether every `%` conversion in `template` formats a number (`%d`, `%5.2f`)."""
+    kinds = [m.group(1) for m in _CONVERSION.finditer(template)]
+    return bool(kinds) and all(k in "diouxXeEfFgG%" for k in kinds) and any(k != "%" for k in kinds)
+
+
+def _escapes_quotes(call: cst.Call) -> bool:
+    """`value.replace("'", "''")`: SQL's own escape of a quote inside a quoted literal."""
+    func = call.func
+    if not isinstance(func, cst.Attribute) or func.attr.value != "replace" or len(call.args) != 2:
+        return False
+    first, second = (a.value for a in call.args)
+    return (
+        isinstance(first, cst.SimpleString)
+        and isinstance(second, cst.SimpleString)
+        and string_literal(first) == "'"
+        and string_literal(second) == "''"
+    )
+
+
+def _only_given_constants(name: str, scope: Scope, analysis: Analysis) -> bool:
+    """A private function's parameter that every call in the project passes a literal
+    (`_update_sequence("users", "users_id_seq")`). A public function's parameter is
+    not: any caller, now or later, may pass a string."""
+    node = scope.node
+    if not isinstance(node, cst.FunctionDef) or not node.name.value.startswith("_"):
+        return False
+    resolver = analysis.resolver
+    qualname = resolver.frame(scope).function
+    params = [*node.params.posonly_params, *node.params.params]
+    names = [p.name.value for p in params]
+    if scope.class_info is not None and names and not _is_static(node):
+        names = names[1:]  # `self` / `cls` is not passed at the call
+    position = names.index(name) if name in names else None
+    callers = analysis.contexts.repetitions.callers(resolver.key, qualname)
+    if not callers:
+        return False
+    for caller in callers:
+        if caller.registration is not None:
+            return False
+        arguments = caller.site.arguments
+        positional = [a for a in arguments if "=" not in a or a.startswith("#")]
+        given = next((a.partition("=")[2] for a in arguments if a.startswith(name + "=")), None)
+        if given is None and position is not None and position < len(positional):
+            given = positional[position]
+        if given != CONSTANT_ARGUMENT:
+            return False
+    return True
+
+
+def _is_static(node: cst.FunctionDef) -> bool:
+    return any(
+        isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod"
+        for d in node.decorators
+    )
 
 
 def _checked_against_allowed_values(name: str, scope: Scope, analysis: Analysis) -> bool:

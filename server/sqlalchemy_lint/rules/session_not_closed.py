@@ -197,6 +197,31 @@ def work():
 """,
             files={"database.py": _DATABASE_MODULE},
         ),
+        Valid(
+            """
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+from database import SessionLocal
+
+engine = create_engine("sqlite://")
+
+def never_used():
+    session = SessionLocal()  # takes no connection until its first query
+    del session
+
+def bound_factory():
+    with engine.begin() as connection:
+        local = scoped_session(sessionmaker(bind=connection))
+        return local().execute("select 1").scalar()
+
+class Stats:
+    def __init__(self, request):
+        self.session = SessionLocal()
+        request.register_finalizer(self.session.close)
+""",
+            files={"database.py": _DATABASE_MODULE},
+        ),
     ]
     INVALID = [
         Invalid(
@@ -334,6 +359,7 @@ from app.database import SessionLocal
 
 def begin_without_with():
     session = SessionLocal.begin()
+    session.add(object())
 """,
             at="SessionLocal.begin()",
             files={"app/__init__.py": "", "app/database.py": _DATABASE_MODULE},

@@ -212,6 +212,19 @@ def listing(conn, order, sort_order="ASC"):
 def frame(table):
     return pd.read_sql(f"SELECT * FROM {table}", sqlite3.connect("local.db"))
 
+def _update_sequence(conn, table, sequence):
+    conn.execute(text(f"SELECT setval('{sequence}', (SELECT max(id) FROM {table}))"))
+
+def resync(conn):
+    _update_sequence(conn, "users", "users_id_seq")
+    _update_sequence(conn, "posts", sequence="posts_id_seq")
+
+def attach(conn, path, window):
+    conn.execute(text("ATTACH DATABASE '{}' AS app".format(path.replace("'", "''"))))
+    conn.execute(text("SELECT avg(x) OVER (ROWS %d PRECEDING) FROM t" % window))
+    where = str()
+    return conn.execute(text("SELECT 1" + where))
+
 def filtered(conn, user_id):
     where = ""
     if user_id:

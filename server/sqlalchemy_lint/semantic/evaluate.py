@@ -684,13 +684,15 @@ class Evaluator:
     def _call_object(self, callee: Value, expr: ir.Expr, frame: Frame, depth: int) -> Value:
         kind = callee.kind
         if kind is Kind.SESSION_FACTORY:
-            return self._new_session(Kind.SESSION, expr, frame, depth)
+            return self._new_session(Kind.SESSION, expr, frame, depth, callee)
         if kind is Kind.ASYNC_SESSION_FACTORY:
-            return self._new_session(Kind.ASYNC_SESSION, expr, frame, depth)
+            return self._new_session(Kind.ASYNC_SESSION, expr, frame, depth, callee)
         if kind is Kind.SCOPED_SESSION:
             # The registry's session: the registry closes it on `remove()`, if the
             # registry is kept. One made here and dropped (`scoped_session(f)()`, a
             # local registry per call) keeps nothing: whoever called owns the session.
+            if callee.owner is Owner.BOUND:
+                return of_kind(Kind.SESSION, Owner.BOUND)
             owner = Owner.FRESH if callee.owner is Owner.FRESH else Owner.BORROWED
             return of_kind(Kind.SESSION, owner)
         return NOTHING
@@ -702,6 +704,15 @@ class Evaluator:
         if kind is not None:
             if kind.is_session:
                 return self._new_session(kind, expr, frame, depth)
+            if kind in (Kind.SESSION_FACTORY, Kind.ASYNC_SESSION_FACTORY, Kind.SCOPED_SESSION):
+                # A factory bound to a connection makes sessions that own no pool slot:
+                # `sessionmaker(bind=connection)`, `scoped_session(sessionmaker(bind=conn))`.
+                bind = ir.call_argument(expr, -1, "bind") if expr else None
+                made_by = ir.call_argument(expr, 0, "session_factory") if expr else None
+                bound = bind is not None and self._is_connection(bind, frame, depth)
+                if not bound and kind is Kind.SCOPED_SESSION and made_by is not None:
+                    bound = self.value(made_by, frame, depth + 1).owner is Owner.BOUND
+                return of_kind(kind, Owner.BOUND if bound else Owner.FRESH)
             if kind.is_engine:
                 return of_kind(kind, site=Site(frame.module, frame.function))
             return of_kind(kind)
@@ -725,8 +736,13 @@ class Evaluator:
                 )
         return NOTHING
 
-    def _new_session(self, kind: Kind, expr: ir.Expr, frame: Frame, depth: int) -> Value:
-        """A new session; one bound to a connection holds no pool slot of its own."""
+    def _new_session(
+        self, kind: Kind, expr: ir.Expr, frame: Frame, depth: int, factory: Value = NOTHING
+    ) -> Value:
+        """A new session; one bound to a connection holds no pool slot of its own (bound
+        by its own `bind=`, or by its factory's)."""
+        if factory.owner is Owner.BOUND:
+            return of_kind(kind, Owner.BOUND)
         if expr:
             bind = ir.call_argument(expr, 0, "bind")
             if bind is not None and self._is_connection(bind, frame, depth):

@@ -230,6 +230,24 @@ class LifetimeTracker:
             life.verdict = Verdict.HANDED_OUT
             return life
 
+    def _called(self, ref: cst.Name) -> bool:
+        parent = self.model.parent(ref)
+        return isinstance(parent, cst.Call) and parent.func is ref
+
+    def _idle_reference(self, ref: cst.Name) -> bool:
+        """A reference that cannot make a session take a connection: `del s`, `next(s)`."""
+        parent = self.model.parent(ref)
+        if isinstance(parent, cst.Del):
+            return True
+        if isinstance(parent, cst.Arg):
+            call = self.model.parent(parent)
+            return (
+                isinstance(call, cst.Call)
+                and isinstance(call.func, cst.Name)
+                and call.func.value in ("next", "anext")
+            )
+        return False
+
     def _passes_through(self, call: cst.Call, argument: cst.Arg) -> bool:
         """`typing.cast(T, x)` and the like hand back `x` itself."""
         position = PASS_THROUGH_CALLS.get(self.resolver.qualify(call.func) or "")
@@ -358,9 +376,16 @@ class LifetimeTracker:
         guarded = False
         yielded = False
         unguarded: list[cst.Call] = []
+        used = False
         for ref in scope.references.get(name, ()):
             order = self.model.order[ref]
             if order <= start or order >= end:
+                continue
+            if not self._idle_reference(ref):
+                used = True
+            if life.kind is Kind.SCOPED_SESSION and self._called(ref):
+                # `Registry()`: the session it hands out is followed as its own resource.
+                life.escapes.add(Escape.OWNED)
                 continue
             use, detail = self._classify_reference(ref, release_methods)
             if use is _Use.RELEASED:
@@ -380,6 +405,10 @@ class LifetimeTracker:
                     life.stores.append(ref)
                 life.escapes.add(detail)
         if released or guarded:
+            life.verdict = Verdict.RELEASED
+        elif not used and life.kind.is_session:
+            # A session checks a connection out on its first use: one never used holds
+            # none (`next(session)` on it raises before any query).
             life.verdict = Verdict.RELEASED
         elif life.escapes - {Escape.YIELDED}:
             life.verdict = Verdict.HANDED_OUT

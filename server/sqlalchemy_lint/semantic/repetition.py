@@ -521,6 +521,8 @@ class Repetitions:
             return False
         if info.name in RUN_ONCE_NAMES or self.decorated_once(key, info):
             return True
+        if _is_test_module(key) and info.name.startswith("test"):
+            return True  # pytest runs each test once
         if depth > _MAX_DEPTH:
             return False
         callers = [

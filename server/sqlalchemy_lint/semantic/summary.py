@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from . import ir
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 2
+FORMAT = 3
 
 # Call-site flags.
 IN_LOOP = 1
@@ -760,19 +760,21 @@ class _Builder:
                     local = _local_name(arg)
                     if local is not None:
                         frame.stored.add(local)
+            for argument in (*node.args, *(k.value for k in node.keywords)):
+                # `register_finalizer(self.session.close)`: released when that runs.
+                if isinstance(argument, ast.Attribute) and argument.attr in _RELEASE_METHODS:
+                    handed = _dotted_name(argument.value)
+                    if handed is not None:
+                        frame.released.add(handed)
         if callee is None:
             return
         flags = 0
         if self.loop_depth:
             flags |= IN_LOOP
-        arguments = tuple(
-            name
-            for name in (
-                *(_dotted_name(a) or "" for a in node.args[:4]),
-                *(f"{k.arg}={_dotted_name(k.value)}" for k in node.keywords[:4]
-                  if k.arg is not None and _dotted_name(k.value) is not None),
-            )
-        )  # fmt: skip
+        arguments = (
+            *(_argument_text(a) for a in node.args[:6]),
+            *(f"{k.arg}={_argument_text(k.value)}" for k in node.keywords[:6] if k.arg),
+        )
         site = CallSite(callee, node.lineno, node.col_offset, flags, fate, local, arguments)
         if self.frames:
             self.frames[-1].calls.append(site)
@@ -802,6 +804,17 @@ def _string_list(node: ast.expr) -> tuple[str, ...] | None:
             return None
         names.append(element.value)
     return tuple(names)
+
+
+CONSTANT_ARGUMENT = "#const"
+
+
+def _argument_text(node: ast.expr) -> str:
+    """An argument as a call site records it: a dotted name, `#const` for a literal
+    string or number, "" for anything else."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, (str, int, float)):
+        return CONSTANT_ARGUMENT
+    return _dotted_name(node) or ""
 
 
 def _local_name(node: ast.expr | None) -> str | None:

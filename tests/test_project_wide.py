@@ -1,0 +1,163 @@
+"""Following SQLAlchemy objects across a project: multi-file projects checked with
+the real command line, asserting what a user sees (codes and lines per file)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import textwrap
+from pathlib import Path
+
+from sqlalchemy_lint import cli
+
+
+def project(root: Path, files: dict[str, str]) -> Path:
+    (root / "pyproject.toml").write_text("[project]\nname = 'app'\n")
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"))
+    return root
+
+
+def findings(root: Path, *codes: str) -> list[tuple[str, int, str]]:
+    out, err = io.StringIO(), io.StringIO()
+    previous = Path.cwd()
+    os.chdir(root)
+    try:
+        args = cli.build_parser().parse_args(
+            ["check", "--format", "json", "--exit-zero", "--jobs", "1", "--no-cache", "."]
+        )
+        assert cli.run_check(args, out, err) == 0, err.getvalue()
+    finally:
+        os.chdir(previous)
+    return sorted(
+        (Path(os.path.relpath(f["filename"], root)).as_posix(), f["location"]["row"], f["code"])
+        for f in json.loads(out.getvalue())
+        if not codes or f["code"] in codes
+    )
+
+
+def test_an_engine_made_in_a_test_runs_once(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        {
+            "tests/test_site.py": """
+                from sqlalchemy import create_engine, text
+
+                def test_site_end_to_end():
+                    engine = create_engine("sqlite://")
+                    with engine.connect() as conn:
+                        assert conn.execute(text("select 1")).scalar() == 1
+            """,
+            "app/loader.py": """
+                from sqlalchemy import create_engine, text
+
+                def load(url):
+                    engine = create_engine(url)
+                    with engine.connect() as conn:
+                        return conn.execute(text("select 1")).scalar()
+            """,
+        },
+    )
+    # The library function is reported; the test that makes one engine once is not.
+    assert findings(root, "SQA103") == [("app/loader.py", 4, "SQA103")]
+
+
+def test_a_factory_called_per_task_in_another_module(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/db.py": """
+                from sqlalchemy import create_engine
+
+                def get_engine():
+                    return create_engine("sqlite://")
+
+                def get_database():
+                    return get_engine()
+            """,
+            "app/jobs.py": """
+                from app import db
+
+                def main():
+                    engine = db.get_database()
+                    return engine
+            """,
+            "app/tasks.py": """
+                from celery import Celery
+                from app import jobs
+
+                app = Celery("tasks")
+
+                def retry(function):
+                    return function()
+
+                @app.task
+                def nightly():
+                    retry(jobs.main)
+            """,
+        },
+    )
+    assert findings(root, "SQA103") == [("app/db.py", 4, "SQA103")]
+
+
+def test_a_helper_module_session_shared_by_handlers_elsewhere(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        {
+            "db.py": """
+                from sqlalchemy import create_engine, text
+
+                engine = create_engine("sqlite://")
+                connection = engine.connect()
+
+                def select_users(user_id):
+                    return connection.execute(text("SELECT 1"), {"id": user_id}).all()
+            """,
+            "bot.py": """
+                from db import select_users
+
+                def run(events):
+                    for event in events:
+                        select_users(event.user_id)
+            """,
+        },
+    )
+    assert findings(root, "SQA105") == [("db.py", 4, "SQA105")]
+
+
+def test_sessions_kept_by_a_registry_on_g_are_borrowed_across_modules(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/database.py": """
+                from flask import g
+                from sqlalchemy.orm import sessionmaker
+
+                SessionLocal = sessionmaker()
+
+                def get_db():
+                    if "db" not in g:
+                        g.db = SessionLocal()
+                    return g.db
+
+                def new_session():
+                    return SessionLocal()
+            """,
+            "app/views.py": """
+                from app.database import get_db, new_session
+
+                def borrowed():
+                    return get_db().execute("select 1")
+
+                def owned():
+                    session = new_session()
+                    return session.execute("select 1")
+            """,
+        },
+    )
+    assert findings(root, "SQA102") == [("app/views.py", 7, "SQA102")]
