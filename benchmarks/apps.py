@@ -157,8 +157,7 @@ def _published(uri: str):  # type: ignore[no-untyped-def]
     def wanted(message: dict[str, Any]) -> bool:
         params = message.get("params") or {}
         return (
-            message.get("method") == "textDocument/publishDiagnostics"
-            and params.get("uri") == uri
+            message.get("method") == "textDocument/publishDiagnostics" and params.get("uri") == uri
         )
 
     return wanted
@@ -282,7 +281,9 @@ def report(figures: Figures) -> dict[str, Any]:
     print("| measure | time | bare parse | ratio | target |")
     print("|---|---|---|---|---|")
     for name, value, floor, target in rows:
-        print(f"| {name} | {seconds(value)} | {seconds(floor)} | {ratio(value, floor)} | {target} |")
+        print(
+            f"| {name} | {seconds(value)} | {seconds(floor)} | {ratio(value, floor)} | {target} |"
+        )
     rss = m("server_rss_50_files_mib")
     print(f"\nServer resident memory after opening 50 files: {rss:.0f} MiB" if rss else "")
     print(f"CLI cold: CPU {seconds(m('cli_cold_cpu'))}, peak {m('cli_cold_peak_mib') or 0:.0f} MiB")

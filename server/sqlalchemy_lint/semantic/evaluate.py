@@ -236,6 +236,7 @@ class Evaluator:
         self._fixtures: dict[ModuleKey, dict[str, str]] = {}
         self._fixture_values: dict[tuple[ModuleKey, str], Value] = {}
         self._sqlalchemy_modules: dict[ModuleKey, bool] = {}
+        self._bases: dict[tuple[ModuleKey, str], list[Ref]] = {}
 
     # -- frames -------------------------------------------------------------------------
 
@@ -581,6 +582,16 @@ class Evaluator:
         return NOTHING
 
     def _class_attribute(self, key: ModuleKey, cls: str, attr: str, depth: int) -> Value:
+        memo = (key, "class:" + cls, attr)
+        found = self._instance_attributes.get(memo)
+        if found is not None:
+            return found
+        self._instance_attributes[memo] = NOTHING  # a cycle of bases ends here
+        value = self._class_attribute_of(key, cls, attr, depth)
+        self._instance_attributes[memo] = value
+        return value
+
+    def _class_attribute_of(self, key: ModuleKey, cls: str, attr: str, depth: int) -> Value:
         info = self.class_info(key, cls)
         module = self.module_frame(key)
         if info is None or module is None:
@@ -622,6 +633,16 @@ class Evaluator:
         return [qualname for _, qualname in sorted(found)]
 
     def project_bases(self, key: ModuleKey, info: ClassInfo, depth: int = 0) -> list[Ref]:
+        memo = (key, info.qualname)
+        known = self._bases.get(memo)
+        if known is not None:
+            return known
+        self._bases[memo] = []  # a class deriving from itself, through others
+        found = self._project_bases(key, info, depth)
+        self._bases[memo] = found
+        return found
+
+    def _project_bases(self, key: ModuleKey, info: ClassInfo, depth: int) -> list[Ref]:
         module = self.module_frame(key)
         if module is None:
             return []

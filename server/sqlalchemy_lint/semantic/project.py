@@ -208,10 +208,8 @@ class ProjectIndex:
         source = self._read_source(path)
         if source is not None:
             key = content_key(_SUMMARIES, source)
-            cached = self.cache.get(_DIGESTS, key) if self.cache is not None else None
-            if cached is not None and len(cached) == 32:
-                digest = cached.decode("ascii", "replace")
-            else:
+            digest = self._cached_digest(key)
+            if digest is None:
                 entry = self.entry(path)
                 digest = entry.digest if entry is not None else None
         with self._lock:
@@ -275,12 +273,19 @@ class ProjectIndex:
             return None
         key = content_key(_SUMMARIES, source)
         summary = self._load(key)
+        digest: str | None = None
         if summary is None:
             if not parse:
                 return None
             summary = summarise_source(source)
-            self._save(key, summary)
-        entry = _Entry(stamp, summary, summary.digest())
+            digest = self._save(key, summary)
+        else:
+            digest = self._cached_digest(key)
+            if digest is None:
+                digest = summary.digest()
+                if self.cache is not None:
+                    self.cache.put(_DIGESTS, key, digest.encode("ascii"))
+        entry = _Entry(stamp, summary, digest)
         self._store(path, entry)
         self._note(path, entry)
         return entry
@@ -289,18 +294,27 @@ class ProjectIndex:
         for record in self._records():
             record.summaries[str(path)] = entry.digest
 
-    def _save(self, key: str, summary: ModuleSummary) -> None:
+    def _save(self, key: str, summary: ModuleSummary) -> str:
+        """Cache `summary` (and its digest, which is costly to compute); the digest."""
+        digest = summary.digest()
         if self.cache is not None:
             self.cache.put(_SUMMARIES, key, summary.to_bytes())
-            self.cache.put(_DIGESTS, key, summary.digest().encode("ascii"))
+            self.cache.put(_DIGESTS, key, digest.encode("ascii"))
+        return digest
+
+    def _cached_digest(self, key: str) -> str | None:
+        blob = self.cache.get(_DIGESTS, key) if self.cache is not None else None
+        if blob is None or len(blob) != 32:
+            return None
+        return blob.decode("ascii", "replace")
 
     def _summarise(self, source: str, tree: ast.Module | None) -> tuple[ModuleSummary, str]:
         key = content_key(_SUMMARIES, source)
         summary = self._load(key)
         if summary is None:
             summary = summarise_tree(tree) if tree is not None else summarise_source(source)
-            self._save(key, summary)
-        return summary, summary.digest()
+            return summary, self._save(key, summary)
+        return summary, self._cached_digest(key) or summary.digest()
 
     def _load(self, key: str) -> ModuleSummary | None:
         if self.cache is None:
