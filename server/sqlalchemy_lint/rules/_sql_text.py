@@ -20,7 +20,9 @@ import libcst as cst
 
 from ..semantic import Analysis, Kind, Scope
 from ..semantic.model import Assignment
+from ..semantic.repetition import Caller
 from ..semantic.summary import CONSTANT_ARGUMENT
+from ..semantic.values import RefKind
 
 # Each name followed costs two or three levels (binding, value, element), so 16 follows
 # a value through five or six names (`q = quote(x)`, `m = f"{q}.t"`, `s = "..." % (m,)`).
@@ -132,10 +134,15 @@ def binding_scope(name: str, scope: Scope) -> Scope | None:
 
 
 def _augmented_values(name: str, scope: Scope, analysis: Analysis) -> Iterator[cst.BaseExpression]:
-    """The right-hand sides of `name += value` in `scope` (the model keeps them as references)."""
+    """The right-hand sides of `name += value` (and `%=`) in `scope`: how a string grows.
+    `filters &= Model.x == y` builds an expression, not text."""
     for reference in scope.references.get(name, ()):
         parent = analysis.model.parent(reference)
-        if isinstance(parent, cst.AugAssign) and parent.target is reference:
+        if (
+            isinstance(parent, cst.AugAssign)
+            and parent.target is reference
+            and isinstance(parent.operator, (cst.AddAssign, cst.ModuloAssign))
+        ):
             yield parent.value
 
 
@@ -678,7 +685,12 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
             return False
         if _checked_against_allowed_values(expr.value, bound, analysis):
             return True  # `if order not in ("ASC", "DESC"): raise ...`
+        if _inside_membership_branch(expr, analysis):
+            return True  # `elif sort in ["title", "author"]: text(sort + " " + order)`
         if expr.value in bound.params:
+            param = bound.params[expr.value]
+            if param.annotation is not None and _not_text(param.annotation.annotation):
+                return True  # `year: int`
             return _only_given_constants(expr.value, bound, analysis)
         key = (expr.value, id(bound))
         if key in _VISITING.names:
@@ -716,6 +728,8 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
         )
     if isinstance(expr, cst.Call) and _escapes_quotes(expr):
         return True  # `name.replace("'", "''")`: a quoted SQL literal, escaped
+    if isinstance(expr, cst.Call) and analysis.resolver.qualify(expr.func) in _SLUG_FUNCTIONS:
+        return True  # a slug is letters, digits and dashes
     if isinstance(expr, cst.Call) and _quotes_identifier(expr, analysis, scope):
         return True
     if isinstance(expr, cst.Call) and _is_compiled_sql(expr, analysis):
@@ -744,6 +758,12 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
         if expr.attr.value in ("__tablename__", "__name__"):
             return True  # a mapped class's table name: the code's own constant
         if (
+            expr.attr.value in ("name", "value")
+            and isinstance(expr.value, cst.Attribute)
+            and _CONSTANT_NAME.fullmatch(expr.value.attr.value)
+        ):
+            return True  # JobStatus.FINISHED.name: an enum member's name
+        if (
             expr.attr.value == "name"
             and isinstance(expr.value, cst.Attribute)
             and expr.value.attr.value == "__table__"
@@ -760,6 +780,45 @@ def _numeric_conversions_only(template: str) -> bool:
     """Whether every `%` conversion in `template` formats a number (`%d`, `%5.2f`)."""
     kinds = [m.group(1) for m in _CONVERSION.finditer(template)]
     return bool(kinds) and all(k in "diouxXeEfFgG%" for k in kinds) and any(k != "%" for k in kinds)
+
+
+_SLUG_FUNCTIONS = frozenset({"slugify.slugify", "django.utils.text.slugify", "slugify"})
+
+
+def _inside_membership_branch(use: cst.CSTNode, analysis: Analysis) -> bool:
+    """Whether `use` (a name) is inside the body of an `if`/`elif` whose test requires
+    the name to be one of a literal set of values (`elif sort in ["title", "id"]:`)."""
+    assert isinstance(use, cst.Name)
+    child: cst.CSTNode = use
+    for ancestor in analysis.model.ancestors(use):
+        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.Module)):
+            return False
+        if (
+            isinstance(ancestor, cst.If)
+            and child is ancestor.body
+            and _requires_membership(ancestor.test, use.value)
+        ):
+            return True
+        child = ancestor
+    return False
+
+
+def _requires_membership(test: cst.BaseExpression, name: str) -> bool:
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return _requires_membership(test.left, name) or _requires_membership(test.right, name)
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    target = test.comparisons[0]
+    return (
+        isinstance(target.operator, cst.In)
+        and isinstance(test.left, cst.Name)
+        and test.left.value == name
+        and isinstance(target.comparator, (cst.List, cst.Tuple, cst.Set))
+        and all(
+            isinstance(e, cst.Element) and isinstance(e.value, (cst.SimpleString, cst.Integer))
+            for e in target.comparator.elements
+        )
+    )
 
 
 def _escapes_quotes(call: cst.Call) -> bool:
@@ -801,9 +860,30 @@ def _only_given_constants(name: str, scope: Scope, analysis: Analysis) -> bool:
         given = next((a.partition("=")[2] for a in arguments if a.startswith(name + "=")), None)
         if given is None and position is not None and position < len(positional):
             given = positional[position]
-        if given != CONSTANT_ARGUMENT:
+        if given != CONSTANT_ARGUMENT and not _code_constant(given, caller, analysis):
             return False
     return True
+
+
+def _code_constant(written: str | None, caller: Caller, analysis: Analysis) -> bool:
+    """An argument that names something the code defines: a class (`_migrate(User)`),
+    an UPPER_CASE constant."""
+    if not written or not all(part.isidentifier() for part in written.split(".")):
+        return False
+    if _CONSTANT_NAME.fullmatch(written.rpartition(".")[2]):
+        return True
+    evaluator = analysis.resolver.evaluator
+    frame = (
+        evaluator.function_frame(caller.module, caller.function) if caller.function else None
+    ) or evaluator.module_frame(caller.module)
+    if frame is None:
+        return False
+    parts = written.split(".")
+    expr: tuple[object, ...] = ("n", parts[0])
+    for part in parts[1:]:
+        expr = ("a", expr, part)
+    value = evaluator.value(expr, frame)
+    return value.ref is not None and value.ref.kind is RefKind.CLASS
 
 
 def _is_static(node: cst.FunctionDef) -> bool:
@@ -849,7 +929,10 @@ def _if_statements(
 
 
 def _tests_membership_of(test: cst.BaseExpression, name: str) -> bool:
-    """`name not in C`, `name.lower() not in C`, `not name in C`."""
+    """`name not in C`, `name.lower() not in C`, `not name in C`, and range checks
+    against numbers (`if year < 2002 or year > 2025: raise`: a string would raise)."""
+    if _compares_with_numbers(test, name):
+        return True
     negated = False
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         test, negated = test.expression, True
@@ -867,6 +950,45 @@ def _tests_membership_of(test: cst.BaseExpression, name: str) -> bool:
     ):
         left = left.func.value
     return isinstance(left, cst.Name) and left.value == name
+
+
+_NON_TEXT_TYPES = frozenset(
+    {"int", "float", "bool", "Decimal", "date", "datetime", "time", "UUID", "uuid.UUID"}
+)
+
+
+def _not_text(annotation: cst.BaseExpression) -> bool:
+    """An annotation of a type that is not text (`int`, `datetime`, `UUID`)."""
+    if isinstance(annotation, cst.Name):
+        return annotation.value in _NON_TEXT_TYPES
+    if isinstance(annotation, cst.Attribute):
+        return annotation.attr.value in _NON_TEXT_TYPES
+    return False
+
+
+def _compares_with_numbers(test: cst.BaseExpression, name: str) -> bool:
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        test = test.expression
+    if isinstance(test, cst.BooleanOperation):
+        return _compares_with_numbers(test.left, name) or _compares_with_numbers(test.right, name)
+    if not isinstance(test, cst.Comparison):
+        return False
+    operands = [test.left, *(c.comparator for c in test.comparisons)]
+    ordering = all(
+        isinstance(
+            c.operator, (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual)
+        )
+        for c in test.comparisons
+    )
+    return (
+        ordering
+        and any(isinstance(o, cst.Name) and o.value == name for o in operands)
+        and any(
+            isinstance(o, (cst.Integer, cst.Float))
+            or (isinstance(o, cst.Name) and _CONSTANT_NAME.fullmatch(o.value) is not None)
+            for o in operands
+        )
+    )
 
 
 def _refuses_or_replaces(

@@ -196,9 +196,16 @@ def drop(conn, table, database):
     VALID += [
         Valid(
             """
-import pandas as pd
+import enum
 import sqlite3
+
+import pandas as pd
+from slugify import slugify
 from sqlalchemy import create_engine, text
+
+
+class Status(enum.Enum):
+    DONE = "done"
 
 engine = create_engine("sqlite://")
 
@@ -224,6 +231,16 @@ def attach(conn, path, window):
     conn.execute(text("SELECT avg(x) OVER (ROWS %d PRECEDING) FROM t" % window))
     where = str()
     return conn.execute(text("SELECT 1" + where))
+
+def year_table(conn, year: int, status, sort, order):
+    table = "year_in_music_" + str(year)
+    conn.execute(text(f"SELECT data FROM {table} WHERE status = '{Status.DONE.name}'"))
+    if sort in ["title", "created_at"] and order in ("asc", "desc"):
+        return conn.execute(text(sort + " " + order)).all()
+
+def by_slug(conn, name):
+    slug = slugify(name)
+    return conn.execute(text(f"SELECT id FROM orgs WHERE slug = '{slug}'")).all()
 
 def filtered(conn, user_id):
     where = ""

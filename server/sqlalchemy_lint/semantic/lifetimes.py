@@ -218,7 +218,10 @@ class LifetimeTracker:
                 if isinstance(parent.target, cst.Name):
                     return self._follow_variable(life, parent.target.value, parent, release_methods)
             if isinstance(parent, cst.Expr):
-                life.verdict = Verdict.LEAKED
+                # Dropped at once: a connection is checked out already (leaked); a session
+                # or a registry takes one only on its first use, and never gets one.
+                unused = kind.is_session or kind is Kind.SCOPED_SESSION
+                life.verdict = Verdict.RELEASED if unused else Verdict.LEAKED
                 return life
             if isinstance(parent, (cst.Element, cst.DictElement, cst.StarredElement, cst.Lambda)):
                 life.escapes.add(Escape.OWNED)

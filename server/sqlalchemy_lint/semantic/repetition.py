@@ -285,7 +285,7 @@ class Repetitions:
             return entry
         if self.decorated_once(key, info):
             return None
-        wrapper = self._wrapper(key, info)
+        wrapper = self._wrapper(key, info, project_wide, depth)
         if wrapper is not None:
             return wrapper
         if info.name in _PER_INSTANCE_METHODS and info.owner is not None:
@@ -346,9 +346,12 @@ class Repetitions:
             )
         return None
 
-    def _wrapper(self, key: ModuleKey, info: FunctionInfo) -> Repetition | None:
+    def _wrapper(
+        self, key: ModuleKey, info: FunctionInfo, project_wide: bool, depth: int
+    ) -> Repetition | None:
         """A function its parent returns (`def cached(f): def wrapper(*a): ...; return
-        wrapper`): a decorator's wrapper runs on every call of what it decorates."""
+        wrapper`): a decorator's wrapper runs whenever a function it decorates is
+        called, so as often as the most repeated of those."""
         if info.parent is None:
             return None
         parent = self.evaluator.function_info(key, info.parent)
@@ -359,14 +362,48 @@ class Repetitions:
         wrapped = {p.name for p in parent.params}
         if not any(call.callee in wrapped for call in info.calls):
             return None
-        decorator = parent.name
+        decorator = parent
         if parent.parent is not None:  # `def db_cache(...): def decorator(f): def wrapper`
             outer = self.evaluator.function_info(key, parent.parent)
             if outer is not None and any(_hands_out(r, parent.name) for r in outer.returns):
-                decorator = outer.name
-        return Repetition(
-            "wrapper", info.name, f"is the wrapper `@{decorator}` puts around a function"
-        )
+                decorator = outer
+        name = decorator.name.partition("#")[0]
+        for module, decorated in self._decorated_by(key, decorator, project_wide):
+            repetition = self.of_function(module, decorated.qualname, project_wide, depth + 1)
+            if repetition is not None:
+                return Repetition(
+                    repetition.kind,
+                    info.name,
+                    f"wraps `{decorated.name}` (`@{name}`), which {repetition.why}",
+                )
+        return None
+
+    def _decorated_by(
+        self, key: ModuleKey, decorator: FunctionInfo, project_wide: bool
+    ) -> Iterator[tuple[ModuleKey, FunctionInfo]]:
+        """The functions decorated with `decorator` (as `@decorator` or `@decorator(...)`)."""
+        name = decorator.name.partition("#")[0]
+        modules: list[ModuleKey] = [key]
+        if project_wide and self.mentions is not None:
+            modules += [m for m in self.mentions.modules_mentioning(key, name) if m != key]
+        targets = {decorator.qualname, decorator.qualname.partition("#")[0]}
+        for module in modules:
+            frame = self.evaluator.module_frame(module)
+            if frame is None:
+                continue
+            for function in frame.summary.functions.values():
+                for expr in function.decorators:
+                    target = expr[1] if expr[0] == "c" else expr
+                    if (ir.dotted(target) or "").rpartition(".")[2] != name:
+                        continue
+                    value = self.evaluator.value(target, frame)
+                    ref = value.ref
+                    if (
+                        ref is not None
+                        and ref.module == key
+                        and (ref.name in targets or ref.name.partition("#")[0] in targets)
+                    ):
+                        yield module, function
 
     def _shares_instances(self, key: ModuleKey, info: FunctionInfo) -> bool:
         """A singleton: `__new__` hands out a kept instance and `__init__` returns early
