@@ -769,8 +769,82 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
             and expr.value.attr.value == "__table__"
         ):
             return True  # Model.__table__.name
-        return bool(_CONSTANT_NAME.fullmatch(expr.attr.value))  # Settings.TABLE, Order.ASC
+        if _CONSTANT_NAME.fullmatch(expr.attr.value):
+            return True  # Settings.TABLE, Order.ASC
+        return _no_outside_input(expr, analysis, scope, depth + 1)
+    if isinstance(expr, (cst.Subscript, cst.Call)):
+        return _no_outside_input(expr, analysis, scope, depth + 1)
     return constant_values(expr, analysis, scope, depth + 1) is not None
+
+
+# Where outside input enters a program: web frameworks' request objects, the command
+# line, the terminal. (A parameter of the function is input too: any caller may pass
+# a string.)
+_INPUT_OBJECTS = frozenset(
+    {"flask.request", "quart.request", "bottle.request", "sys.argv", "sys.stdin"}
+)
+_INPUT_CALLS = frozenset({"builtins.input", "input"})
+# Untyped parameters that hold a database handle, not input.
+_HANDLE_NAMES = frozenset(
+    {"conn", "connection", "session", "db", "db_session", "cursor", "cur", "engine", "op"}
+)
+
+
+def _no_outside_input(
+    expr: cst.BaseExpression, analysis: Analysis, scope: Scope, depth: int
+) -> bool:
+    """Whether nothing in `expr` comes from outside the program: it reads attributes,
+    items and call results of objects the code made or fetched (a row of a query, a
+    model's columns, `self.table()`), never a parameter or a request. Values read from
+    the database are taken as the program's own (second-order injection is not
+    followed); a value derived from a parameter or a request is input."""
+    if depth > _MAX_DEPTH:
+        return False
+    if isinstance(expr, cst.Name):
+        name = expr.value
+        if name in ("self", "cls", "True", "False", "None"):
+            return True
+        bound = binding_scope(name, scope)
+        if bound is None or bound.is_module:
+            qualified = analysis.resolver.qualify(expr) or ""
+            return qualified not in _INPUT_OBJECTS and qualified not in _INPUT_CALLS
+        if name in bound.params:
+            if name in _HANDLE_NAMES:
+                return True
+            return analysis.resolver.kind_of(expr, scope) is not None  # a typed handle
+        key = (name, id(bound))
+        if key in _VISITING.names:
+            return True
+        _VISITING.names.add(key)
+        try:
+            assignments = bound.assignments.get(name, ())
+            for assignment in assignments:
+                if assignment.value is not None and not assignment.via_with:
+                    value: cst.BaseExpression = assignment.value
+                elif isinstance(assignment.node, cst.For):
+                    value = assignment.node.iter
+                else:
+                    continue
+                if not _no_outside_input(value, analysis, bound, depth + 1):
+                    return False
+            return all(
+                _safe_value(v, analysis, bound, depth + 1)
+                for v in _augmented_values(name, bound, analysis)
+            )
+        finally:
+            _VISITING.names.discard(key)
+    if isinstance(expr, (cst.Attribute, cst.Subscript)):
+        if isinstance(expr, cst.Attribute) and analysis.resolver.qualify(expr) in _INPUT_OBJECTS:
+            return False
+        return _no_outside_input(expr.value, analysis, scope, depth + 1)
+    if isinstance(expr, cst.Call):
+        if (analysis.resolver.qualify(expr.func) or "") in _INPUT_CALLS:
+            return False
+        parts: list[cst.BaseExpression] = [a.value for a in expr.args]
+        if isinstance(expr.func, cst.Attribute):
+            parts.append(expr.func.value)
+        return all(_no_outside_input(p, analysis, scope, depth + 1) for p in parts)
+    return _safe_value(expr, analysis, scope, depth + 1)
 
 
 _CONVERSION = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(?:\d+|\*)?(?:\.(?:\d+|\*))?[hlL]?(.)")

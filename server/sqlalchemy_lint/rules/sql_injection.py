@@ -196,6 +196,19 @@ def drop(conn, table, database):
     VALID += [
         Valid(
             """
+import sqlalchemy as sa
+from alembic import op
+
+def upgrade():
+    # Values the program reads from its own database are not outside input
+    # (second-order injection is not followed).
+    bind = op.get_bind()
+    for (role,) in bind.execute(sa.text("SELECT name FROM roles")):
+        bind.execute(sa.text(f"GRANT SELECT ON reports TO {role}"))
+"""
+        ),
+        Valid(
+            """
 import enum
 import sqlite3
 
@@ -395,18 +408,6 @@ def use_tenant(warehouse, tenant):
         conn.execute(text("SELECT refresh_tenant_views()"))
 """,
             at='conn.execute("SET',
-        ),
-        Invalid(
-            """
-import sqlalchemy as sa
-from alembic import op
-
-def upgrade():
-    bind = op.get_bind()
-    for (role,) in bind.execute(sa.text("SELECT name FROM roles")):
-        bind.execute(f"GRANT SELECT ON reports TO {role}")
-""",
-            at="bind.execute(f",
         ),
         Invalid(
             """
