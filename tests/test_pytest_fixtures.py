@@ -38,7 +38,8 @@ def session(engine):
 
 # Uses of a received session that rules report only on a session: a plain string
 # to execute() (SQA202), the legacy Query API (SQA203), and an f-string to execute()
-# (SQA202 and SQA301; in `text(f"...")` the f-string would be reported on anything).
+# (SQA202; SQA301 only for input from outside the program, see
+# test_fixture_values_are_not_outside_input).
 TESTS_USING_SESSION = """
 from shop.models import Product
 
@@ -54,7 +55,7 @@ def test_count(session):
 def test_by_name(session, name="a"):
     session.execute(f"SELECT * FROM products WHERE name = '{name}'")
 """
-EXPECTED = [(5, "SQA202"), (9, "SQA203"), (13, "SQA202"), (13, "SQA301")]
+EXPECTED = [(5, "SQA202"), (9, "SQA203"), (13, "SQA202")]
 
 
 def _project(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -252,6 +253,27 @@ def test_async_fixtures(tmp_path: Path) -> None:
     """
     root = _project(tmp_path, {"tests/conftest.py": conftest, "tests/test_async.py": tests})
     assert _codes(root / "tests/test_async.py") == [(2, "SQA202")]
+
+
+def test_fixture_values_are_not_outside_input(tmp_path: Path) -> None:
+    # SQA301 reports values from outside the program. What pytest hands a test is
+    # the suite's own data; the command line is outside input even in a test module.
+    tests = """
+    import sys
+    from sqlalchemy import text
+
+
+    def test_insert(session, flow):
+        session.execute(text(f"INSERT INTO runs (flow_id) VALUES ('{flow.id}')"))
+
+
+    def test_from_the_command_line(session):
+        session.execute(text(f"DELETE FROM runs WHERE id = '{sys.argv[1]}'"))
+    """
+    root = _project(
+        tmp_path, {"tests/conftest.py": CONFTEST_WITH_SESSION, "tests/test_runs.py": tests}
+    )
+    assert _codes(root / "tests/test_runs.py") == [(10, "SQA301")]
 
 
 def test_the_cli_checks_a_test_module_that_never_mentions_sqlalchemy(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from itertools import product
 import libcst as cst
 
 from ..semantic import Analysis, Kind, Scope
+from ..semantic.fixtures import receives_fixtures
 from ..semantic.model import Assignment
 from ..semantic.repetition import Caller
 from ..semantic.summary import CONSTANT_ARGUMENT
@@ -563,14 +564,15 @@ def dynamic_construction(
                 return "`%` formatting"
             return None
         if isinstance(expr.operator, cst.Add):
-            inner = dynamic_construction(
-                expr.left, analysis, scope, depth + 1
-            ) or dynamic_construction(expr.right, analysis, scope, depth + 1)
-            if inner is not None:
-                return inner
-            sides = (expr.left, expr.right)
-            if any(_is_stringy(s, analysis, scope) for s in sides) and not all(
-                _safe_value(s, analysis, scope, depth + 1) for s in sides
+            # A long `a + b + c + ...` chain is one level, not one level per `+`:
+            # real queries concatenate dozens of pieces.
+            operands = _operands(expr, (cst.Add,))
+            for operand in operands:
+                inner = dynamic_construction(operand, analysis, scope, depth + 1)
+                if inner is not None:
+                    return inner
+            if any(_is_stringy(o, analysis, scope) for o in operands) and not all(
+                _safe_value(o, analysis, scope, depth + 1) for o in operands
             ):
                 return "string concatenation"
         return None
@@ -608,6 +610,29 @@ def dynamic_construction(
         finally:
             _VISITING.building.discard(key)
     return None
+
+
+_ARITHMETIC: tuple[type[cst.BaseBinaryOp], ...] = (
+    cst.Add,
+    cst.Modulo,
+    cst.Subtract,
+    cst.Multiply,
+)
+
+
+def _operands(
+    expr: cst.BinaryOperation, operators: tuple[type[cst.BaseBinaryOp], ...] = _ARITHMETIC
+) -> list[cst.BaseExpression]:
+    """The operands of a chain of `operators`, left to right."""
+    found: list[cst.BaseExpression] = []
+    pending: list[cst.BaseExpression] = [expr]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, cst.BinaryOperation) and isinstance(current.operator, operators):
+            pending.extend((current.right, current.left))
+        else:
+            found.append(current)
+    return found
 
 
 def _is_stringy(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, depth: int = 0) -> bool:
@@ -691,6 +716,8 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
             param = bound.params[expr.value]
             if param.annotation is not None and _not_text(param.annotation.annotation):
                 return True  # `year: int`
+            if _filled_by_pytest(bound, analysis):
+                return True
             return _only_given_constants(expr.value, bound, analysis)
         key = (expr.value, id(bound))
         if key in _VISITING.names:
@@ -741,9 +768,8 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
     if isinstance(expr, cst.BinaryOperation) and isinstance(
         expr.operator, (cst.Add, cst.Modulo, cst.Subtract, cst.Multiply)
     ):
-        return _safe_value(expr.left, analysis, scope, depth + 1) and _safe_value(
-            expr.right, analysis, scope, depth + 1
-        )
+        # `a + b + c + ...` is one level deep, however long the chain.
+        return all(_safe_value(operand, analysis, scope, depth + 1) for operand in _operands(expr))
     if isinstance(expr, cst.FormattedString):
         return dynamic_construction(expr, analysis, scope, depth + 1) is None
     if (
@@ -790,6 +816,11 @@ _HANDLE_NAMES = frozenset(
 )
 
 
+def _filled_by_pytest(function: Scope, analysis: Analysis) -> bool:
+    """A test or fixture: its parameters are fixtures, data the test suite made itself."""
+    return analysis.resolver.pytest_module and receives_fixtures(function)
+
+
 def _no_outside_input(
     expr: cst.BaseExpression, analysis: Analysis, scope: Scope, depth: int
 ) -> bool:
@@ -810,6 +841,10 @@ def _no_outside_input(
             return qualified not in _INPUT_OBJECTS and qualified not in _INPUT_CALLS
         if name in bound.params:
             if name in _HANDLE_NAMES:
+                return True
+            if _filled_by_pytest(bound, analysis):
+                return True
+            if _checked_against_allowed_values(name, bound, analysis):
                 return True
             return analysis.resolver.kind_of(expr, scope) is not None  # a typed handle
         key = (name, id(bound))
@@ -833,6 +868,8 @@ def _no_outside_input(
             )
         finally:
             _VISITING.names.discard(key)
+    if isinstance(expr, cst.Await):
+        return _no_outside_input(expr.expression, analysis, scope, depth + 1)
     if isinstance(expr, (cst.Attribute, cst.Subscript)):
         if isinstance(expr, cst.Attribute) and analysis.resolver.qualify(expr) in _INPUT_OBJECTS:
             return False
@@ -967,10 +1004,14 @@ def _is_static(node: cst.FunctionDef) -> bool:
     )
 
 
-def _checked_against_allowed_values(name: str, scope: Scope, analysis: Analysis) -> bool:
+def _checked_against_allowed_values(
+    name: str, scope: Scope, analysis: Analysis, refuse_only: bool = False, depth: int = 0
+) -> bool:
     """Whether the function checks `name` against a set of allowed values and refuses or
     replaces any other: `if sort not in COLUMNS: sort = "id"`, `if order.upper() not in
-    ("ASC", "DESC"): raise ValueError(...)`, `if not x in allowed: return`."""
+    ("ASC", "DESC"): raise ValueError(...)`, `if not x in allowed: return`; or first hands
+    it to a function of the module that raises on any other (`validate_entity(entity)`).
+    `refuse_only`: only a raise (or abort) counts, as in such a validator."""
     node = scope.node
     if not isinstance(node, cst.FunctionDef):
         return False
@@ -983,9 +1024,66 @@ def _checked_against_allowed_values(name: str, scope: Scope, analysis: Analysis)
             for small in (statement.body if isinstance(statement, cst.SimpleStatementLine) else [])
         ]
         if statements and all(
-            _refuses_or_replaces(small, name, analysis, scope) for small in statements
+            _refuses(small) if refuse_only else _refuses_or_replaces(small, name, analysis, scope)
+            for small in statements
         ):
             return True
+    return depth < 2 and _validated_by_a_call(name, scope, analysis, depth)
+
+
+def _validated_by_a_call(name: str, scope: Scope, analysis: Analysis, depth: int) -> bool:
+    """`entity_mbid = to_entity_mbid(entity)` as a statement of the function's own body,
+    where `to_entity_mbid` is a function of this module that raises unless its
+    parameter is one of a set of allowed values."""
+    node = scope.node
+    assert isinstance(node, cst.FunctionDef)
+    if not isinstance(node.body, cst.IndentedBlock):
+        return False
+    top_level = {id(s) for s in node.body.body}
+    for reference in scope.references.get(name, ()):
+        arg = analysis.model.parent(reference)
+        call = analysis.model.parent(arg) if isinstance(arg, cst.Arg) else None
+        if not isinstance(arg, cst.Arg) or not isinstance(call, cst.Call):
+            continue
+        if not isinstance(call.func, cst.Name) or arg.value is not reference:
+            continue
+        helper = analysis.model.functions.get(call.func.value)
+        if helper is None or binding_scope(call.func.value, scope) not in (None, helper.parent):
+            continue
+        statement = analysis.model.statement_of(call)
+        if id(analysis.model.parent(statement)) not in top_level:
+            continue  # only a check that always runs: not inside an `if` or a loop
+        param = _parameter_for(call, arg, helper)
+        if param is not None and _checked_against_allowed_values(
+            param, helper, analysis, refuse_only=True, depth=depth + 1
+        ):
+            return True
+    return False
+
+
+def _parameter_for(call: cst.Call, arg: cst.Arg, function: Scope) -> str | None:
+    """The parameter of `function` that `arg` of `call` fills."""
+    if arg.keyword is not None:
+        return arg.keyword.value if arg.keyword.value in function.params else None
+    if arg.star:
+        return None
+    node = function.node
+    assert isinstance(node, cst.FunctionDef)
+    positional = [*node.params.posonly_params, *node.params.params]
+    index = [a for a in call.args if a.keyword is None].index(arg)
+    return positional[index].name.value if index < len(positional) else None
+
+
+def _refuses(statement: cst.BaseSmallStatement) -> bool:
+    """`raise ...`, `abort(400)`: the value goes no further."""
+    if isinstance(statement, cst.Raise):
+        return True
+    if isinstance(statement, cst.Expr) and isinstance(statement.value, cst.Call):
+        callee = statement.value.func
+        return isinstance(callee, (cst.Name, cst.Attribute)) and (
+            (callee.value if isinstance(callee, cst.Name) else callee.attr.value)
+            in ("abort", "exit")
+        )
     return False
 
 
@@ -1068,14 +1166,8 @@ def _compares_with_numbers(test: cst.BaseExpression, name: str) -> bool:
 def _refuses_or_replaces(
     statement: cst.BaseSmallStatement, name: str, analysis: Analysis, scope: Scope
 ) -> bool:
-    if isinstance(statement, (cst.Raise, cst.Return, cst.Continue, cst.Break)):
+    if isinstance(statement, (cst.Return, cst.Continue, cst.Break)) or _refuses(statement):
         return True
-    if isinstance(statement, cst.Expr) and isinstance(statement.value, cst.Call):
-        callee = statement.value.func
-        return isinstance(callee, (cst.Name, cst.Attribute)) and (
-            (callee.value if isinstance(callee, cst.Name) else callee.attr.value)
-            in ("abort", "exit")
-        )
     if isinstance(statement, cst.Assign) and len(statement.targets) == 1:
         target = statement.targets[0].target
         return (

@@ -34,16 +34,19 @@ class EnginePerRequest(Rule):
       (`with DBConnectionHandler() as db:` in every repository method);
     - in loop bodies and comprehensions, at module level too (a script's `for`);
     - in a function that makes an engine, uses it and drops it without `dispose()`
-      (a data loader's `load()`), unless it runs once.
+      (a data loader's `load()`), unless it runs once, or that disposes it only on
+      some paths (a `return` before the `dispose()`: a cache hit that skips it).
 
     Not flagged: module level (and `if __name__ == "__main__":`), engines kept for
-    reuse (a global, a class attribute, a cache dict), cached factories
+    reuse (a global, a class attribute, a cache dict) or handed to the caller (returned,
+    or bound into a `sessionmaker` that is returned), cached factories
     (`functools.lru_cache` / `cache`), pytest fixtures, click/typer commands,
     start-up hooks (`@app.on_event("startup")`), entry points that run once (`main`,
     an app factory, a migration's `upgrade()`, functions only called from such
     code), classes made once (at module level, in an app factory, or singletons
     whose `__init__` returns early once it ran), and, outside request handlers, an
-    engine disposed in the same call or loop iteration (a deliberate one-shot).
+    engine disposed in the same call or loop iteration (a deliberate one-shot)
+    before every `return`.
     Inside a request handler an engine is flagged even when it is disposed: a new
     pool per request defeats pooling.
 
@@ -137,6 +140,17 @@ def script(url):
         ),
         Valid(
             """
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+def new_session_factory(url, **kwargs):
+    engine = create_engine(url, **kwargs)
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    return factory
+"""
+        ),
+        Valid(
+            """
 import click
 import pytest
 from sqlalchemy import create_engine
@@ -174,6 +188,17 @@ def load(query):
         return pd.read_sql(query, engine)
     finally:
         engine.dispose()
+
+def export(url, frame):
+    if frame.empty:
+        return 0  # before the engine exists
+    engine = create_engine(url)
+    if len(frame) > 10_000:
+        engine.dispose()
+        return -1
+    frame.to_sql("export", engine)
+    engine.dispose()
+    return len(frame)
 
 @app.on_event("startup")
 def create_tables():
@@ -230,6 +255,22 @@ for url in ["sqlite://", "sqlite://"]:
         ),
     ]
     INVALID = [
+        Invalid(
+            """
+from sqlalchemy import create_engine, text
+
+def cached_lookup(url, key, compute):
+    engine = create_engine(url, pool_size=1)
+    with engine.connect() as conn:
+        hit = conn.execute(text("SELECT value FROM cache WHERE key = :k"), {"k": key}).first()
+    if hit:
+        return hit.value  # every cache hit leaves the pool undisposed
+    value = compute(key)
+    engine.dispose()
+    return value
+""",
+            at="create_engine(url, pool_size=1)",
+        ),
         Invalid(
             """
 from sqlalchemy import create_engine
@@ -421,7 +462,11 @@ def sync(urls):
                     f"`{created}` runs on every request because `{repetition.function}` "
                     f"{repetition.why}; create the engine once at module level and reuse it."
                 )
-            disposed = bool(life.releases) and repetition.kind in ("loop", "rerun")
+            disposed = (
+                bool(life.releases)
+                and repetition.kind in ("loop", "rerun")
+                and analysis.tracker.early_return(life) is None
+            )
             if not disposed:
                 return (
                     f"`{created}` runs {repetition.how} because `{repetition.function}` "
@@ -431,8 +476,16 @@ def sync(urls):
         loop = self._loop_problem(analysis, life, created)
         if loop is not None:
             return loop
-        if life.escapes or life.releases or contexts.is_entry_point(function):
+        if life.escapes or contexts.is_entry_point(function):
             return None
+        if life.releases:
+            if analysis.tracker.early_return(life) is None:
+                return None
+            return (
+                f"`{created}` makes a new engine and pool on every call of `{function.name}`, "
+                f"and a `return` before its `dispose()` drops it undisposed; create the "
+                f"engine once and reuse it, or dispose it in a `finally` block."
+            )
         # Made, used and dropped: a new pool per call, left to the garbage collector.
         return (
             f"`{created}` makes a new engine and pool on every call of `{function.name}` and "

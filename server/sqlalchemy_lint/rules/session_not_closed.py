@@ -25,7 +25,11 @@ class SessionNotClosed(Rule):
     `sessionmaker` / `async_sessionmaker` factory (including one imported from
     another module of the project, such as `from .database import SessionLocal`)
     or `factory.begin()`, that are never released: not used as a context manager,
-    not closed, and not handed to anyone else.
+    not closed, and not handed to anyone else (returned, stored, or given to a
+    function of the project that closes the parameter it receives). A session bound to a connection
+    (`Session(bind=connection)`, or made by a factory bound with `bind=connection` or
+    `factory.configure(bind=connection)`) takes no connection of its own and is not
+    reported: whoever owns the connection releases it.
 
     ## Why is this bad?
     A session checks a connection out of the engine's pool as soon as it runs its
@@ -215,12 +219,53 @@ def bound_factory():
         local = scoped_session(sessionmaker(bind=connection))
         return local().execute("select 1").scalar()
 
+def configured_factory():
+    with engine.begin() as connection:
+        local = scoped_session(sessionmaker())
+        local.configure(bind=connection)
+        return local().execute("select 1").scalar()
+
 class Stats:
     def __init__(self, request):
         self.session = SessionLocal()
         request.register_finalizer(self.session.close)
+
+class Hub:
+    def init_db(self):  # runs once, at start-up: the hub keeps its session
+        self.db = SessionLocal()
 """,
             files={"database.py": _DATABASE_MODULE},
+        ),
+    ]
+    VALID += [
+        Valid(
+            """
+import time
+
+import transactions
+from database import SessionLocal
+
+def report_forever():
+    session = SessionLocal()
+    while True:
+        with transactions.read_only(session):
+            session.execute("select 1")
+        time.sleep(60)
+""",
+            files={
+                "database.py": _DATABASE_MODULE,
+                "transactions.py": """
+import contextlib
+
+@contextlib.contextmanager
+def read_only(session):
+    try:
+        yield
+        session.commit()
+    finally:
+        session.close()
+""",
+            },
         ),
     ]
     INVALID = [

@@ -59,8 +59,10 @@ class SharedSession(Rule):
     and again from elsewhere in the project (a bot's or a server's handlers). Engines,
     `sessionmaker()` factories and `scoped_session` /
     `async_scoped_session` registries are meant to be module-level and are not
-    reported; neither is code under `if __name__ == "__main__":` or a `with`
-    block at module level.
+    reported; neither is code under `if __name__ == "__main__":`, a `with`
+    block at module level, or a connection or session that only the module's own
+    top-level statements use (a migration script: no function reads it, and no
+    other module imports it).
 
     ## Why is this bad?
     A `Session` or `Connection` is not safe to use from several threads or tasks
@@ -152,6 +154,26 @@ session = Session(engine)
 lock = threading.Lock()  # a lock alone starts no thread
 """
         ),
+        Valid(
+            """
+import sys
+
+from flask import Flask
+from sqlalchemy import create_engine, text
+
+app = Flask(__name__)  # a migration script that borrows the app's settings
+app.config["SQLALCHEMY_DATABASE_URI"] = sys.argv[1]
+
+def check_support(conn):
+    assert conn.dialect.name in ("sqlite", "postgresql")
+
+engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+conn = engine.connect()  # only the script's own statements use it
+check_support(conn)
+conn.execute(text("UPDATE users SET active = 1"))
+conn.close()
+"""
+        ),
     ]
     INVALID = [
         Invalid(
@@ -239,6 +261,7 @@ def refresh_all(views):
             for call in calls
             if (kind := resolver.call_kind(call, model.module_scope)) in _SHARED_KINDS
             and not analysis.contexts.in_main_guard(call)
+            and not _only_the_script_uses(analysis, call)
         ]
         if not shared or not _serves_requests(analysis):
             return
@@ -254,6 +277,43 @@ def refresh_all(views):
                 f"request or task, which is not thread-safe; open one per request with "
                 f"{instead}.",
             )
+
+
+def _only_the_script_uses(analysis: Analysis, call: cst.Call) -> bool:
+    """`conn = engine.connect()` that only the module's own top-level code uses (a
+    migration script's statements, and the functions they hand it to): no function
+    reads the global, and no other module can import it. Nothing runs it per request."""
+    model = analysis.model
+    statement = model.statement_of(call)
+    if not isinstance(statement, cst.Assign) or statement.value is not call:
+        return False
+    if len(statement.targets) != 1 or not isinstance(statement.targets[0].target, cst.Name):
+        return False
+    if _in_class_body(analysis, call):
+        return False
+    name = statement.targets[0].target.value
+    target = statement.targets[0].target
+    if not any(use is not target for use in model.module_scope.references.get(name, ())):
+        return False  # nothing at top level uses it either: it is there for others
+    for scope in _scopes_below(model.module_scope):
+        if name in scope.references and binding_scope(name, scope) in (None, model.module_scope):
+            return False  # a function reads it when it is called, whenever that is
+    path = analysis.resolver.path
+    if path is None:
+        return False
+    stem = path.stem if path.name != "__init__.py" else path.parent.name
+    if not stem.isidentifier():
+        return True  # `migrate_db_1.3.py`: no module can import it
+    importers = set(analysis.resolver.view.modules_mentioning(analysis.resolver.key, stem))
+    return not importers.intersection(
+        analysis.resolver.view.modules_mentioning(analysis.resolver.key, name)
+    )
+
+
+def _scopes_below(scope: Scope) -> Iterator[Scope]:
+    for child in scope.children:
+        yield child
+        yield from _scopes_below(child)
 
 
 def _serves_requests(analysis: Analysis) -> bool:

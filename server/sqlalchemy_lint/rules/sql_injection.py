@@ -62,7 +62,8 @@ class SqlInjection(Rule):
     table: `ORDERABLE[key]` or `ORDERABLE.get(key, "created_at")` where `ORDERABLE`
     is a dict (or tuple) literal of constants, bound once and never changed in
     the module, values the function checks against allowed ones first (`if order not
-    in ("ASC", "DESC"): raise ...`, or a replacement by a constant), a mapped class's
+    in ("ASC", "DESC"): raise ...`, or a replacement by a constant, or a call of a
+    function of the module that raises on any other value), a mapped class's
     `__tablename__`. psycopg's `sql.SQL("...").format(sql.Identifier(name))` is the
     driver's safe composition and is not `str.format()`; names quoted by the
     dialect (`conn.dialect.identifier_preparer.quote(name)`, SQLAlchemy-Utils'
@@ -205,6 +206,10 @@ def upgrade():
     bind = op.get_bind()
     for (role,) in bind.execute(sa.text("SELECT name FROM roles")):
         bind.execute(sa.text(f"GRANT SELECT ON reports TO {role}"))
+
+async def default_queues(session):
+    pool = (await session.execute(sa.text("SELECT id FROM pools WHERE name = 'default'"))).scalar()
+    return await session.execute(sa.text(f"SELECT id FROM queues WHERE pool_id = '{pool}'"))
 """
         ),
         Valid(
@@ -261,10 +266,44 @@ def filtered(conn, user_id):
         where = " WHERE user_id = :user_id"
     where = " AND archived IS FALSE" + where
     return conn.execute(text("SELECT id FROM tickets" + where), {"user_id": user_id}).all()
+
+def to_entity_column(entity):
+    if entity not in {"recording", "release"}:
+        raise ValueError(f"unsupported entity: {entity}")
+    return f"{entity}_mbid"
+
+def top_entities(conn, entity, artist):
+    column = to_entity_column(entity)
+    query = "SELECT " + column + " FROM top_" + entity + " WHERE artist = :artist"
+    return conn.execute(text(query), {"artist": artist}).all()
+
+def top_entities_long(conn, entity, artist, limit: int):
+    column = to_entity_column(entity)
+    query = (
+        "SELECT " + column + ", count(*) AS n FROM top_" + entity + " AS t"
+        + " JOIN " + entity + " AS e ON e.id = t." + column + " WHERE artist = :artist"
+        + " GROUP BY " + column + " ORDER BY n DESC, " + column + " LIMIT " + str(limit)
+    )
+    return conn.execute(text(query), {"artist": artist}).all()
 """
         ),
     ]
     INVALID = [
+        Invalid(
+            """
+from sqlalchemy import text
+
+def known_entity(entity):
+    if entity not in {"recording", "release"}:
+        return None  # refuses nothing: the caller goes on with any value
+    return entity
+
+def top_entities(conn, entity):
+    known_entity(entity)
+    return conn.execute(text("SELECT id FROM top_" + entity)).all()
+""",
+            at="text(",
+        ),
         Invalid(
             """
 import pandas as pd

@@ -65,8 +65,9 @@ class Analysis:
         nothing of its class ever releases (no `self.session.close()`, no `with
         self.session`, never handed out by a method): how it leaks, in words, or None
         when it does not. A method other than `__init__`/`__enter__` makes a new one on
-        every call and drops the previous one; `__init__`/`__enter__` one per instance,
-        which leaks when the class is made per operation."""
+        every call and drops the previous one (unless it runs once: `init_db`, a start-up
+        hook); `__init__`/`__enter__` one per instance, which leaks when the class is
+        made per operation."""
         if life.attribute is None or life.escapes != {Escape.ON_INSTANCE}:
             return None
         frame = self.resolver.frame(life.scope)
@@ -99,6 +100,8 @@ class Analysis:
             if repetition is None or repetition.kind != "instance":
                 return None  # an object made once holds it for the process (SQA105's)
             return f"every `{info.name}` keeps one on `{dotted}` and nothing closes it"
+        if self.contexts.repetitions.runs_once(self.resolver.key, frame.function):
+            return None  # `init_db()`, a start-up hook: kept for the process (SQA105's)
         return (
             f"`{method}` makes a new one on `{dotted}` on every call without closing the "
             f"previous one, and nothing in `{info.name}` closes it"

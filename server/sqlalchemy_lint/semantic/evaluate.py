@@ -36,13 +36,14 @@ from .kinds import (
     CACHE_DECORATORS,
     CONSTRUCTORS,
     CONTEXT_MANAGER_DECORATORS,
+    FIXTURE_DECORATORS,
     MAPPING_ATTRIBUTES,
     METHODS,
     PASS_THROUGH_CALLS,
     Kind,
 )
 from .options import AnalysisOptions
-from .summary import ClassInfo, FunctionInfo, ModuleSummary, Param
+from .summary import CONSTANT_ARGUMENT, ClassInfo, FunctionInfo, ModuleSummary, Param
 from .values import NOTHING, ModuleKey, Owner, Ref, RefKind, Site, Value, library, of_kind
 
 _MAX_DEPTH = 40
@@ -96,7 +97,6 @@ _OPTIONAL_FORMS = frozenset(
 _PROPERTY_DECORATORS = frozenset(
     {"builtins.property", "functools.cached_property", "pyramid.decorator.reify"}
 )
-_FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest_asyncio.fixture"})
 _DEPENDS = frozenset({"fastapi.Depends", "fastapi.Security", "fastapi.params.Depends"})
 
 
@@ -126,9 +126,15 @@ class Binding:
     annotation: ir.Expr | None = None
     param: Param | None = None
     first_param: bool = False  # the first parameter of a method (`self`, `cls`)
+    # `name.configure(bind=x)` later in the frame: what a session factory or registry
+    # bound to this name makes its sessions on.
+    configured_binds: tuple[ir.Expr, ...] = ()
 
 
 GLOBAL = Binding()  # `global name`: look in the module
+
+
+_FACTORY_KINDS = frozenset({Kind.SESSION_FACTORY, Kind.ASYNC_SESSION_FACTORY, Kind.SCOPED_SESSION})
 
 
 class Frame:
@@ -196,8 +202,19 @@ class FunctionFrame(Frame):
             )
         values = info.locals.get(name)
         if values is not None:
-            return Binding(values=values)
+            return Binding(values=values, configured_binds=self._configured_binds(name))
         return None
+
+    def _configured_binds(self, name: str) -> tuple[ir.Expr, ...]:
+        callee = name + ".configure"
+        binds = []
+        for call in self.info.calls:
+            if call.callee == callee:
+                for argument in call.arguments:
+                    keyword, _, value = argument.partition("=")
+                    if keyword == "bind" and value and value != CONSTANT_ARGUMENT:
+                        binds.append(ir.from_dotted(value))
+        return tuple(binds)
 
 
 def _enclosing_class(info: FunctionInfo) -> str | None:
@@ -350,6 +367,11 @@ class Evaluator:
         for expr in binding.values:
             found = self.value(expr, frame, depth + 1)
             if found.known:
+                if found.kind in _FACTORY_KINDS and any(
+                    self._is_connection(bind, frame, depth) for bind in binding.configured_binds
+                ):
+                    # `registry.configure(bind=connection)`: its sessions use that connection.
+                    return Value(found.kind, found.ref, Owner.BOUND, found.site)
                 return found
         return NOTHING
 
@@ -992,7 +1014,7 @@ class Evaluator:
         for decorator in info.decorators:
             target = decorator[1] if decorator[0] == "c" else decorator
             found = self.value(target, module)
-            if found.ref is None or found.ref.name not in _FIXTURE_DECORATORS:
+            if found.ref is None or found.ref.name not in FIXTURE_DECORATORS:
                 continue
             if decorator[0] == "c":
                 requested = ir.call_argument(decorator, -1, "name")
@@ -1033,9 +1055,6 @@ class Evaluator:
                 value = of_kind(next(iter(kinds)), Owner.BORROWED)  # type: ignore[arg-type]
         self._fixture_values[memo] = value
         return value
-
-    def defines_fixture(self, key: ModuleKey, name: str) -> bool:
-        return name in self.fixtures(key)
 
     def module_functions(self, key: ModuleKey) -> Iterator[FunctionInfo]:
         module = self.module_frame(key)

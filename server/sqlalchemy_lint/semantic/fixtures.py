@@ -10,31 +10,12 @@ does this lookup. Fixtures from plugins and from test classes are not followed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import libcst as cst
 
-from .model import ModuleModel, Scope
+from .model import Scope
 from .project import is_pytest_module
 
-__all__ = ["FIXTURE_DECORATORS", "fixture_functions", "is_pytest_module", "receives_fixtures"]
-
-FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest_asyncio.fixture"})
-
-
-def fixture_functions(
-    model: ModuleModel, qualify: Callable[[cst.BaseExpression], str | None]
-) -> dict[str, Scope]:
-    """The module-level fixtures of `model`, by the name a test requests them with."""
-    fixtures: dict[str, Scope] = {}
-    for function_name, scope in model.functions.items():
-        for decorator in scope.decorators:
-            expr, call = _decorator_parts(decorator)
-            if qualify(expr) not in FIXTURE_DECORATORS:
-                continue
-            fixtures[_requested_name(call) or function_name] = scope
-            break
-    return fixtures
+__all__ = ["is_pytest_module", "receives_fixtures"]
 
 
 def _decorator_parts(decorator: cst.Decorator) -> tuple[cst.BaseExpression, cst.Call | None]:
@@ -43,19 +24,6 @@ def _decorator_parts(decorator: cst.Decorator) -> tuple[cst.BaseExpression, cst.
     if isinstance(expr, cst.Call):
         return expr.func, expr
     return expr, None
-
-
-def _requested_name(call: cst.Call | None) -> str | None:
-    """`@pytest.fixture(name="session")`: the name tests use instead of the function's."""
-    if call is None:
-        return None
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == "name":
-            if isinstance(arg.value, cst.SimpleString):
-                value = arg.value.evaluated_value
-                return value if isinstance(value, str) and value.isidentifier() else None
-            return None
-    return None
 
 
 def receives_fixtures(scope: Scope) -> bool:
@@ -79,10 +47,3 @@ def _is_fixture_decorator(decorator: cst.Decorator) -> bool:
     expr, _ = _decorator_parts(decorator)
     name = expr.attr.value if isinstance(expr, cst.Attribute) else getattr(expr, "value", None)
     return name == "fixture"
-
-
-def produced_values(scope: Scope) -> list[cst.BaseExpression | None]:
-    """What a fixture hands to its requesters: what it yields, else what it returns."""
-    if scope.yields:
-        return [None if isinstance(node.value, cst.From) else node.value for node in scope.yields]
-    return [node.value for node in scope.returns]

@@ -71,6 +71,7 @@ class CstFrame(Frame):
         self.module = resolver.key
         self.outer = outer
         self.scope = scope
+        self.model = resolver.model
         node = scope.node
         qualnames = resolver.qualnames()
         self.function = qualnames.get(node, "")
@@ -121,8 +122,25 @@ class CstFrame(Frame):
             for a in assignments or ()
         )
         return Binding(
-            values=values, annotation=from_cst(annotated) if annotated is not None else None
+            values=values,
+            annotation=from_cst(annotated) if annotated is not None else None,
+            configured_binds=self._configured_binds(name),
         )
+
+    def _configured_binds(self, name: str) -> tuple[ir.Expr, ...]:
+        """The `bind=` of `name.configure(...)` calls in this scope."""
+        binds = []
+        for reference in self.scope.references.get(name, ()):
+            attribute = self.model.parent(reference)
+            if not isinstance(attribute, cst.Attribute) or attribute.attr.value != "configure":
+                continue
+            call = self.model.parent(attribute)
+            if not isinstance(call, cst.Call) or call.func is not attribute:
+                continue
+            for arg in call.args:
+                if arg.keyword is not None and arg.keyword.value == "bind":
+                    binds.append(from_cst(arg.value))
+        return tuple(binds)
 
 
 class Resolver:
@@ -210,11 +228,6 @@ class Resolver:
             return value.ref.name
         return written
 
-    def annotation_kind(self, annotation: cst.BaseExpression | None) -> Kind | None:
-        if annotation is None or self._module_frame is None:
-            return None
-        return self.evaluator.annotation(from_cst(annotation), self._module_frame).kind
-
     # -- kinds ---------------------------------------------------------------------
 
     def value_of(self, expr: cst.BaseExpression, scope: Scope) -> Value:
@@ -257,9 +270,6 @@ class Resolver:
 
     def name_kind(self, name: str, scope: Scope, depth: int = 0) -> Kind | None:
         return self.evaluator.name(name, self.frame(scope)).kind
-
-    def name_value(self, name: str, scope: Scope) -> Value:
-        return self.evaluator.name(name, self.frame(scope))
 
 
 def _qualnames(module: cst.Module) -> dict[cst.CSTNode, str]:

@@ -47,6 +47,15 @@ def name(text: str) -> Expr:
     return ("n", text)
 
 
+def from_dotted(text: str) -> Expr:
+    """("a", ("n", "a"), "b") for `a.b`."""
+    first, *rest = text.split(".")
+    expr = name(first)
+    for attr in rest:
+        expr = ("a", expr, attr)
+    return expr
+
+
 def dotted(expr: Expr) -> str | None:
     """`a.b.c` for ("a", ("a", ("n", "a"), "b"), "c"); None for anything else."""
     parts: list[str] = []

@@ -196,6 +196,8 @@ CACHE_DECORATORS = frozenset(
         "pyramid.decorator.reify",
     }
 )
+# Decorators that make a function a pytest fixture: pytest calls it once per test.
+FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest_asyncio.fixture"})
 
 # Methods that release a resource when called (or when handed over as a callback).
 CLOSE_METHODS = frozenset({"close", "aclose"})

@@ -38,7 +38,18 @@ from .kinds import (
     Kind,
 )
 from .model import ModuleModel, Scope
-from .values import Owner
+from .values import Owner, RefKind
+
+# What SQLAlchemy makes that keeps the engine or connection it is bound to.
+_HOLDERS = frozenset(
+    {
+        Kind.SESSION,
+        Kind.ASYNC_SESSION,
+        Kind.SESSION_FACTORY,
+        Kind.ASYNC_SESSION_FACTORY,
+        Kind.SCOPED_SESSION,
+    }
+)
 
 
 class Verdict(enum.Enum):
@@ -269,9 +280,14 @@ class LifetimeTracker:
                     return Escape.ON_INSTANCE
         return Escape.STORED
 
-    def _argument_use(self, call: cst.Call, scope: Scope) -> _Use:
+    def _argument_use(self, call: cst.Call, scope: Scope, argument: cst.Arg | None = None) -> _Use:
         qualified = self.resolver.qualify(call.func)
         if qualified in OWNING_CALLS:
+            return _Use.RELEASED
+        if CONSTRUCTORS.get(qualified or "") in _HOLDERS:
+            # `return sessionmaker(bind=engine)`: the factory keeps the engine it binds.
+            return _Use.ESCAPE if self._value_escapes(call, scope) else _Use.USE
+        if self._closes_argument(call, argument, scope):
             return _Use.RELEASED
         func = call.func
         if isinstance(func, cst.Attribute):
@@ -292,6 +308,53 @@ class LifetimeTracker:
         if callee_name in ("partial", "finalize", "register", "addfinalizer", "callback"):
             return _Use.ESCAPE
         return _Use.USE
+
+    def _closes_argument(self, call: cst.Call, argument: cst.Arg | None, scope: Scope) -> bool:
+        """`read_only_transaction(session)` where the project's `read_only_transaction`
+        closes the parameter it is given whatever happens (`finally: session.close()`,
+        or `with session:`): it takes over the release."""
+        if argument is None or argument.star:
+            return False
+        callee = self.resolver.value_of(call.func, scope).ref
+        if callee is None or callee.module is None:
+            return False
+        if callee.kind not in (RefKind.FUNCTION, RefKind.BOUND_METHOD):
+            return False
+        info = self.resolver.evaluator.function_info(callee.module, callee.name)
+        if info is None or not info.released_surely:
+            return False
+        params = list(info.params)
+        if callee.kind is RefKind.BOUND_METHOD and params:
+            params = params[1:]  # `self`
+        if argument.keyword is not None:
+            name = argument.keyword.value
+        else:
+            index = [a for a in call.args if a.keyword is None].index(argument)
+            if index >= len(params):
+                return False
+            name = params[index].name
+        return name in info.released_surely and name in {p.name for p in params}
+
+    def early_return(self, life: Lifetime) -> cst.Return | None:
+        """A `return` that leaves the function after the creation and before any of its
+        releases (`if cached: return cached` ahead of `engine.dispose()`): the release
+        is skipped on that path whenever it is taken, not only when something raises."""
+        function = life.scope.node
+        if not life.releases or not isinstance(function, cst.FunctionDef):
+            return None
+        created = self.model.statement_of(life.call)
+        releases = [self.model.statement_of(r) for r in life.releases]
+        for node in _own_returns(function.body):
+            if not _dominates(self.model, created, node):
+                continue  # not on a path that made the object
+            if any(_dominates(self.model, r, node) for r in releases):
+                continue  # released before it returns
+            if _finally_contains(self.model, node, releases):
+                continue
+            if not any(_before(self.model, node, r) for r in releases):
+                continue  # the releases are all behind it: they belong to other paths
+            return node
+        return None
 
     def _value_escapes(self, value: cst.CSTNode, scope: Scope, depth: int = 0) -> bool:
         """Whether the object `value` evaluates to outlives the function."""
@@ -479,7 +542,7 @@ class LifetimeTracker:
         if isinstance(parent, cst.Arg):
             call = self.model.parent(parent)
             assert isinstance(call, cst.Call)
-            use = self._argument_use(call, self.model.enclosing_scope[call])
+            use = self._argument_use(call, self.model.enclosing_scope[call], parent)
             if use is _Use.ESCAPE:
                 return _Use.ESCAPE, Escape.OWNED
             return use, None
@@ -599,3 +662,72 @@ def _swallows_everything(statement: cst.CSTNode) -> bool:
         if finder.found:
             return False
     return True
+
+
+def _own_returns(body: cst.CSTNode) -> list[cst.Return]:
+    """The `return` statements of a function body, not of the functions inside it."""
+    found: list[cst.Return] = []
+
+    class _Returns(cst.CSTVisitor):
+        def visit_Return(self, node: cst.Return) -> None:
+            found.append(node)
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            return False
+
+    body.visit(_Returns())
+    return found
+
+
+def _line_in_block(model: ModuleModel, node: cst.CSTNode) -> tuple[cst.CSTNode, cst.CSTNode]:
+    """The statement line holding `node` and the block (body) it is an element of."""
+    current = node
+    parent = model.parent(current)
+    while parent is not None and not isinstance(parent, (cst.IndentedBlock, cst.Module)):
+        current, parent = parent, model.parent(parent)
+    return current, parent if parent is not None else current
+
+
+def _dominates(model: ModuleModel, statement: cst.CSTNode, node: cst.CSTNode) -> bool:
+    """Whether `statement` runs, unconditionally, before `node` in straight-line code:
+    its line comes earlier in a block that encloses `node`."""
+    line, block = _line_in_block(model, statement)
+    if not isinstance(block, (cst.IndentedBlock, cst.Module)):
+        return False
+    for ancestor in (node, *model.ancestors(node)):
+        if model.parent(ancestor) is block:
+            body = list(block.body)
+            mine = next(i for i, b in enumerate(body) if b is line)
+            theirs = next(i for i, b in enumerate(body) if b is ancestor)
+            return mine < theirs
+    return False
+
+
+def _before(model: ModuleModel, first: cst.CSTNode, second: cst.CSTNode) -> bool:
+    """Whether `first` comes before `second` in the source (pre-order)."""
+    first_chain = [first, *model.ancestors(first)][::-1]
+    second_chain = [second, *model.ancestors(second)][::-1]
+    for depth, (a, b) in enumerate(zip(first_chain, second_chain)):
+        if a is not b:
+            parent = first_chain[depth - 1]
+            children = parent.children
+            return next(i for i, c in enumerate(children) if c is a) < next(
+                i for i, c in enumerate(children) if c is b
+            )
+    return len(first_chain) < len(second_chain)
+
+
+def _finally_contains(model: ModuleModel, node: cst.CSTNode, releases: list[cst.CSTNode]) -> bool:
+    """Whether `node` is inside a `try` whose `finally` holds one of the releases."""
+    for ancestor in model.ancestors(node):
+        if isinstance(ancestor, cst.Try) and ancestor.finalbody is not None:
+            final = ancestor.finalbody
+            if any(final in set(model.ancestors(r)) for r in releases):
+                return True
+    return False

@@ -335,11 +335,6 @@ class ProjectIndex:
     def readable(self, path: Path) -> bool:
         return path.is_file()
 
-    def digest_of(self, path: Path) -> str | None:
-        """The digest of `path`'s summary now (None: unreadable); for validating results."""
-        entry = self.entry(path.resolve())
-        return entry.digest if entry is not None else None
-
     def forget(self, path: Path) -> None:
         """`path` changed on disk (or appeared, or went away)."""
         with self._lock:
@@ -484,13 +479,6 @@ class ProjectIndex:
             if directory.parent == directory:
                 return
             directory = directory.parent
-
-    def may_bind(self, path: Path, name: str) -> bool:
-        """False when `path` certainly does not bind `name` (a cheap text test)."""
-        source = self._read_source(path)
-        if source is None:
-            return False
-        return "import *" in source or re.search(rf"\b{re.escape(name)}\b", source) is not None
 
     def resolve_module(self, from_path: Path, module: str) -> Path | None:
         """The file for `module` as imported from `from_path` (relative if it starts with dots)."""

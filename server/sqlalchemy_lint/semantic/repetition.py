@@ -30,7 +30,7 @@ from typing import Protocol
 
 from . import ir
 from .evaluate import Evaluator, ModuleFrame
-from .kinds import CACHE_DECORATORS, WEB_FRAMEWORK_MODULES, Kind
+from .kinds import CACHE_DECORATORS, FIXTURE_DECORATORS, WEB_FRAMEWORK_MODULES, Kind
 from .project import is_pytest_module, project_root
 from .summary import FATE_STORED, IN_LOOP, CallSite, ClassInfo, FunctionInfo, ModuleSummary
 from .values import ModuleKey, RefKind
@@ -184,7 +184,6 @@ _STARTUP_DECORATORS = frozenset(
         "listener",
     }
 )
-_FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest_asyncio.fixture"})
 _PER_INSTANCE_METHODS = ("__init__", "__enter__", "__aenter__")
 _MAX_DEPTH = 8
 
@@ -597,7 +596,7 @@ class Repetitions:
         return self.evaluator.decorated_with(key, info, CACHE_DECORATORS)
 
     def is_fixture(self, key: ModuleKey, info: FunctionInfo) -> bool:
-        return self.evaluator.decorated_with(key, info, _FIXTURE_DECORATORS)
+        return self.evaluator.decorated_with(key, info, FIXTURE_DECORATORS)
 
     def is_cli_command(self, key: ModuleKey, info: FunctionInfo) -> bool:
         """`@click.command()`, `@cli.command()`, `@app.command()` with click/typer imported."""

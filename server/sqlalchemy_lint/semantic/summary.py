@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from . import ir
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 3
+FORMAT = 4
 
 # Call-site flags.
 IN_LOOP = 1
@@ -106,6 +106,8 @@ class FunctionInfo:
     managed_yields: bool = False  # each yielded local is released around its yield
     calls: tuple[CallSite, ...] = ()
     self_attributes: dict[str, tuple[ir.Expr, ...]] = field(default_factory=dict)
+    # Of `released`, those released whatever happens: in a `finally`, or by a `with`.
+    released_surely: frozenset[str] = frozenset()
 
     @property
     def is_generator(self) -> bool:
@@ -132,13 +134,14 @@ class FunctionInfo:
             self.managed_yields,
             tuple(c.to_data() for c in self.calls),
             self.self_attributes,
+            tuple(sorted(self.released_surely)),
         )
 
     @classmethod
     def from_data(cls, data: tuple) -> FunctionInfo:  # type: ignore[type-arg]
         (qualname, name, line, column, owner, parent, is_async, decorators, params, returns_ann,
          returns, yields, locals_, global_names, stored, released, managed, calls,
-         self_attributes) = data  # fmt: skip
+         self_attributes, released_surely) = data  # fmt: skip
         return cls(
             qualname,
             name,
@@ -159,6 +162,7 @@ class FunctionInfo:
             managed,
             tuple(CallSite(*c) for c in calls),
             self_attributes,
+            frozenset(released_surely),
         )
 
 
@@ -301,6 +305,7 @@ class _Frame:
     stored: set[str] = field(default_factory=set)
     returned: set[str] = field(default_factory=set)
     released: set[str] = field(default_factory=set)
+    released_surely: set[str] = field(default_factory=set)
     returns: list[ir.Expr] = field(default_factory=list)
     yields: list[ir.Expr] = field(default_factory=list)
     unmanaged_yield: bool = False
@@ -316,6 +321,7 @@ class _Builder:
         self.in_class_body = False
         self.loop_depth = 0
         self.main_guard = False
+        self.in_finally = 0  # inside `finally:` blocks of the current function
         # Names a yield is protected by: `with ... as n`, `try: ... finally: n.close()`.
         self.protected: list[set[str]] = []
         self.qualnames: dict[str, int] = {}
@@ -503,6 +509,7 @@ class _Builder:
             entered = _dotted_name(item.context_expr)
             if entered is not None and self.frames:
                 self.frames[-1].released.add(entered)
+                self.frames[-1].released_surely.add(entered)
                 protected.add(entered)
             target = item.optional_vars
             if isinstance(target, ast.Name):
@@ -521,7 +528,9 @@ class _Builder:
         for handler in node.handlers:
             self.statements(handler.body)
         self.statements(node.orelse)
+        self.in_finally += 1
         self.statements(node.finalbody)
+        self.in_finally -= 1
 
     # -- definitions --------------------------------------------------------------------
 
@@ -570,10 +579,23 @@ class _Builder:
             self.frames[-1].locals.setdefault(node.name, []).append(ir.UNKNOWN)
         frame = _Frame(info)
         self.frames.append(frame)
-        saved = (self.in_class_body, self.loop_depth, self.protected, self.main_guard)
+        saved = (
+            self.in_class_body,
+            self.loop_depth,
+            self.protected,
+            self.main_guard,
+            self.in_finally,
+        )
         self.in_class_body, self.loop_depth, self.protected, self.main_guard = False, 0, [], False
+        self.in_finally = 0
         self.statements(node.body)
-        self.in_class_body, self.loop_depth, self.protected, self.main_guard = saved
+        (
+            self.in_class_body,
+            self.loop_depth,
+            self.protected,
+            self.main_guard,
+            self.in_finally,
+        ) = saved
         self.frames.pop()
         self._finish(frame)
 
@@ -585,6 +607,7 @@ class _Builder:
         info.global_names = frozenset(frame.global_names)
         info.stored = frozenset(frame.stored)
         info.released = frozenset(frame.released)
+        info.released_surely = frozenset(frame.released_surely)
         info.managed_yields = bool(frame.yields) and not frame.unmanaged_yield
         info.self_attributes = {k: tuple(v) for k, v in frame.self_attributes.items()}
         escaped = frame.stored | frame.returned
@@ -750,6 +773,8 @@ class _Builder:
                 receiver = _dotted_name(func.value)
                 if receiver is not None and func.attr in _RELEASE_METHODS:
                     frame.released.add(receiver)
+                    if self.in_finally:
+                        frame.released_surely.add(receiver)
                 if func.attr in _STORING_METHODS:
                     for arg in node.args:
                         local = _local_name(arg)
