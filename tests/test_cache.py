@@ -130,6 +130,85 @@ def test_a_module_that_appears_is_seen_by_the_files_that_import_it(project: Path
     assert report(project) == [("views.py", 7, "SQA102")]
 
 
+def age(root: Path, seconds: float = 60) -> None:
+    """Date every file and folder below `root` `seconds` back: older than a snapshot's
+    racy window, as a project is that was not just written."""
+    when = os.stat(root).st_mtime - seconds
+    for path in [root, *root.rglob("*")]:
+        os.utime(path, (when, when))
+
+
+@pytest.fixture
+def settled(project: Path) -> Path:
+    """The project after a cold and a warm run, with everything older than the
+    snapshot window (the cold run created the cache folder: a listing changed)."""
+    for _ in range(2):
+        age(project)
+        report(project)
+    return project
+
+
+def test_a_run_trusts_the_previous_runs_stamps_instead_of_resolving_again(
+    settled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy_lint.semantic.project import ProjectIndex
+
+    def no_resolving(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an import was resolved again")
+
+    monkeypatch.setattr(ProjectIndex, "_find_module", no_resolving)
+    assert report(settled) == [("views.py", 7, "SQA102")]
+
+
+def test_a_file_edited_within_the_same_clock_tick_is_still_seen(settled: Path) -> None:
+    # Same size, same modification time as the stamp the last run recorded: only the
+    # racy window tells that it may have changed after the stamp was read.
+    helpers = settled / "app" / "helpers.py"
+    helpers.write_text(HELPER_FRESH)  # saved just now
+    stamp = os.stat(helpers)
+    edited = HELPER_FRESH.replace("return SessionLocal()", "return SessionLocal  ")
+    assert len(edited) == len(HELPER_FRESH)
+    assert report(settled) == [("views.py", 7, "SQA102")]  # its stamp is recorded
+    helpers.write_text(edited)
+    os.utime(helpers, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert report(settled) == []
+
+
+ENGINES = """from sqlalchemy import create_engine
+
+
+def make_engine():
+    return create_engine("sqlite://")
+"""
+ROUTE = """from flask import Flask
+from sqlalchemy import text
+
+from .engines import make_engine
+
+app = Flask(__name__)
+
+
+@app.get("/")
+def index():
+    with make_engine().connect() as conn:
+        return str(conn.execute(text("SELECT 1")).scalar())
+"""
+
+
+def test_a_new_caller_in_an_unchanged_listing_is_found(project: Path) -> None:
+    """`make_engine` is fine until a request handler calls it. The result of
+    engines.py, which did not change, depends on a search for its callers: that
+    search is validated by reading only the files modified since the last run."""
+    (project / "app" / "engines.py").write_text(ENGINES)
+    for _ in range(2):
+        age(project)
+        assert report(project) == [("views.py", 7, "SQA102")]
+    (project / "app" / "views.py").write_text(ROUTE)
+    expected = [("engines.py", 5, "SQA103")]
+    assert report(project, "--no-cache") == expected
+    assert report(project) == expected
+
+
 def test_damaged_entries_are_ignored_and_written_again(project: Path) -> None:
     expected = report(project)
     cache = project / ".sqlalchemy_lint_cache"

@@ -86,7 +86,7 @@ def _excluded_dir(path: Path, real: Path, name: str, ignores: Iterable[_Ignore])
     return any(ignore.matches(real, True) for ignore in ignores)
 
 
-def _walk(root: Path, inherited: list[_Ignore], real: Path) -> Iterator[Path]:
+def _walk(root: Path, inherited: list[_Ignore], real: Path) -> Iterator[tuple[Path, Path]]:
     """The Python files under `root` (yielded as written from `root`); `real` is
     `root` resolved, which `.gitignore` patterns are matched against (their bases are
     resolved too: `check .` in a subfolder of a repository still honours the
@@ -109,7 +109,7 @@ def _walk(root: Path, inherited: list[_Ignore], real: Path) -> Iterator[Path]:
             and entry.is_file()
             and not any(ignore.matches(real_path, False) for ignore in ignores)
         ):
-            yield path
+            yield path, real_path
 
 
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
@@ -120,14 +120,16 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, str]]]
     for path in paths:
         if path.is_dir():
             real = path.resolve()
-            found: Iterable[Path] = _walk(path, _parent_ignores(real), real)
+            # Folders are entered only when they are not symlinks, so a file's real
+            # path is its real folder's path plus its name (resolved if a symlink).
+            found: Iterable[tuple[Path, Path]] = _walk(path, _parent_ignores(real), real)
         elif path.is_file():
-            found = [path]
+            found = [(path, path)]
         else:
             errors.append((path, "no such file or directory"))
             continue
-        for file in found:
-            key = file.resolve()
+        for file, located in found:
+            key = located.resolve() if file is located or located.is_symlink() else located
             if key not in seen:
                 seen.add(key)
                 files.append(file)

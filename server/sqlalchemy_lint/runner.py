@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import results
+from . import results, snapshot
 from .cache import Cache, content_key
 from .config import Config, config_for
 from .diagnostics import Diagnostic
@@ -70,6 +70,7 @@ class FileOutcome:
     diff: list[str] = field(default_factory=list)
     config_root: Path | None = None
     config_problems: tuple[str, ...] = ()
+    result_key: str | None = None  # the cached result this outcome is (or was stored as)
 
 
 class FileChecker:
@@ -107,10 +108,14 @@ class FileChecker:
                 results.CachedResult(outcome.diagnostics, outcome.suppressed, outcome.error, record)
             ),
         )
+        outcome.result_key = key
         return outcome
 
-    def cached(self, path: Path, explicit: bool) -> FileOutcome | None:
-        """The outcome of `check` when the cache holds a result that is still valid."""
+    def cached(
+        self, path: Path, explicit: bool, changes: snapshot.Changes | None = None
+    ) -> FileOutcome | None:
+        """The outcome of `check` when the cache holds a result that is still valid
+        (`changes`: since the previous run's snapshot, for results it validated)."""
         if self.results is None:
             return None
         config = config_for(path)
@@ -124,7 +129,8 @@ class FileChecker:
             return None  # `check` says why
         outcome.source = source.text
         key = self._result_key(path, source.text, config)
-        return outcome if self._reuse(key, outcome) else None
+        trusted = changes is not None and changes.trusted(key)
+        return outcome if self._reuse(key, outcome, trusted) else None
 
     def _result_key(self, path: Path, text: str, config: Config) -> str:
         request = self.request
@@ -140,7 +146,7 @@ class FileChecker:
         )
         return content_key(results.NAMESPACE, os.path.abspath(path), text, repr(decisive))
 
-    def _reuse(self, key: str, outcome: FileOutcome) -> bool:
+    def _reuse(self, key: str, outcome: FileOutcome, trusted: bool = False) -> bool:
         assert self.results is not None
         blob = self.results.get(results.NAMESPACE, key)
         if blob is None:
@@ -149,11 +155,12 @@ class FileChecker:
             cached = results.decode(blob)
         except ValueError:
             return False  # damaged: checked again and written anew
-        if not self.project.still_valid(cached.record):
+        if not self.project.still_valid(cached.record, trusted):
             return False
         outcome.diagnostics = cached.diagnostics
         outcome.suppressed = cached.suppressed
         outcome.error = cached.problem
+        outcome.result_key = key
         return True
 
     def _check(
@@ -276,14 +283,26 @@ def check_files(
         yield from _check_items(items, request, jobs)
         return
     looker = FileChecker(request)
+    assert looker.results is not None
+    # Stamps first, before any file is read (see snapshot.py).
+    now = looker.project.snapshot(list(files))
+    previous = snapshot.load(looker.results, now.roots)
+    changes = snapshot.Changes(previous, now) if previous is not None else None
+    looker.project.trust_changes(changes)
     reused: dict[int, FileOutcome] = {}
     for index, item in enumerate(items):
-        outcome = looker.cached(*item)
+        outcome = looker.cached(*item, changes)
         if outcome is not None:
             reused[index] = outcome
     rest = iter(_check_items([i for n, i in enumerate(items) if n not in reused], request, jobs))
+    validated: set[str] = set()
     for index in range(len(items)):
-        yield reused[index] if index in reused else next(rest)
+        outcome = reused[index] if index in reused else next(rest)
+        if outcome.result_key is not None:
+            validated.add(outcome.result_key)
+        yield outcome
+    now.validated = frozenset(validated)
+    snapshot.store(looker.results, now)
 
 
 def _check_items(

@@ -233,12 +233,16 @@ class SqlalchemyLintServer(LanguageServer):
         parsed: CheckResult | None = None,
     ) -> Analysed:
         result = self.analyse(source, path, stamp=stamp, offline=offline, parsed=parsed)
+        return Analysed(result, self.exports_of(source, path, stamp, result))
+
+    def exports_of(
+        self, source: str, path: Path | None, stamp: object, result: CheckResult
+    ) -> str | None:
+        """What other files can learn from this one: a digest of its declarations (a
+        conftest.py's fixtures among them), whatever they turn out to mean."""
         if path is None or result.problem is not None:
-            return Analysed(result)
-        # What other files can learn from this one: its declarations (a conftest.py's
-        # fixtures among them), whatever they turn out to mean.
-        summary = self.project.summary_for_text(path, source, stamp)
-        return Analysed(result, summary.digest())
+            return None
+        return self.project.summary_for_text(path, source, stamp).digest()
 
     def fix_all(self, source: str, path: Path | None) -> FixOutcome:
         config = config_for(path) if path is not None else Config()
@@ -297,22 +301,30 @@ class SqlalchemyLintServer(LanguageServer):
         # Diagnostics first, knowledge later: the first analysis uses only the project
         # summaries at hand (memory, disk cache); if some were missing, they are built
         # and the same tree is analysed again, and published again.
+        # What this file exports (for its importers) is worked out after the first
+        # publish, from the second analysis or on its own.
+        analyse_offline = functools.partial(self.analyse, stamp=stamp, offline=True)
         try:
-            analysed = await loop.run_in_executor(
-                self.analysis_pool, self.analyse_with_exports, source, path, stamp, True
-            )
+            result = await loop.run_in_executor(self.analysis_pool, analyse_offline, source, path)
         except Exception:
             log.exception("analysis of %s failed", uri)
             return
         if not self._is_current(uri, version):
             return  # stale: a newer version is on its way
-        result = analysed.result
         if result.problem is not None:
             log.info("%s: %s (keeping the last diagnostics)", uri, result.problem)
             return
         self.analysed[uri] = AnalysedDocument(version, source, result)
         self._publish(uri, version, [to_lsp_diagnostic(document, d) for d in result.diagnostics])
-        if result.incomplete:
+        analysed = Analysed(result)
+        if not result.incomplete:
+            try:
+                analysed.exports = await loop.run_in_executor(
+                    self.analysis_pool, self.exports_of, source, path, stamp, result
+                )
+            except Exception:
+                log.exception("summarising %s failed", uri)
+        else:
             try:
                 analysed = await loop.run_in_executor(
                     self.analysis_pool,

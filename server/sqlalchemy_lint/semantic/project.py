@@ -37,6 +37,7 @@ from pathlib import Path
 
 from ..cache import Cache, content_key
 from ..results import Record
+from ..snapshot import Changes, RootState, Snapshot, take
 from .summary import FORMAT, ModuleSummary, summarise_source, summarise_tree
 from .values import BUFFER, ModuleKey
 
@@ -148,6 +149,9 @@ class ProjectIndex:
         self.cache = cache
         # (importing directory, module) -> file; imports repeat across a project.
         self._resolved: dict[tuple[str, str], str | None] = {}
+        # Absolute imports by where they are looked for: every folder of a package
+        # shares its roots, so `from app.models import X` is found once, not per folder.
+        self._absolute: dict[tuple[tuple[str, ...], tuple[str, ...], str], str | None] = {}
         self._involves: dict[Path, tuple[object, bool]] = {}
         self._digests: dict[Path, tuple[object, str | None]] = {}
         self._folder_roots: dict[str, tuple[list[str], list[str]]] = {}
@@ -157,6 +161,9 @@ class ProjectIndex:
         self._words: dict[str, dict[str, tuple[Path, ...]]] = {}
         self._validated: dict[str, str] = {}  # still_valid: path -> digest, this run
         self._recording = threading.local()
+        # Set by a command-line run: what changed since the run that validated a result.
+        self._changes: Changes | None = None
+        self._words_of: dict[str, frozenset[str]] = {}
 
     # -- what a check reads ----------------------------------------------------------------
 
@@ -174,19 +181,48 @@ class ProjectIndex:
     def _records(self) -> list[Record]:
         return getattr(self._recording, "stack", None) or []
 
-    def still_valid(self, record: Record) -> bool:
+    # -- snapshots (command-line runs) ------------------------------------------------------
+
+    def snapshot(self, files: list[Path]) -> Snapshot:
+        """The stamps of every file and folder of the projects `files` belong to, taken
+        before anything is read (see `snapshot.py`); the walk also serves searches."""
+        roots: dict[str, RootState] = {}
+        for directory in sorted({os.path.dirname(os.path.abspath(f)) for f in files}):
+            allowed, _ = self._roots(self._real_directory(directory))
+            for root in allowed:
+                if root not in roots:
+                    roots[root] = state = take(root, _SKIPPED_FOLDERS)
+                    with self._lock:
+                        self._files[root] = tuple(sorted(Path(p) for p in state.files))
+        return Snapshot(roots)
+
+    def trust_changes(self, changes: Changes | None) -> None:
+        self._changes = changes
+        self._unchanged_folders: dict[str, bool] = {}
+
+    def still_valid(self, record: Record, trusted: bool = False) -> bool:
         """Whether every module `record` read still summarises the same, and every import
-        it resolved still resolves to the same file."""
+        it resolved still resolves to the same file. `trusted`: the record was valid in
+        the previous run's snapshot, so only what changed since needs checking."""
+        changes = self._changes if trusted else None
         for (directory, module), found in record.resolutions.items():
+            if changes is not None and self._listings_unchanged(changes, directory):
+                continue
             if self._resolve(directory, module) != found:
                 return False
         # The same files mention each word searched for (their summaries, read when
         # they were, are checked with the others below).
         for (root, word), matching in record.searches.items():
+            if changes is not None and changes.same_listing(root):
+                if self._same_mentions(changes, root, word, matching):
+                    continue
+                return False
             now = self._word_index(Path(root)).get(word, ())
             if tuple(str(p) for p in now) != matching:
                 return False
         for path, digest in record.summaries.items():
+            if changes is not None and self._unchanged_file(changes, path):
+                continue
             known = self._validated.get(path)
             if known is None:
                 # A command-line run: files do not change under it, so each module's
@@ -195,6 +231,47 @@ class ProjectIndex:
             if known != digest:
                 return False
         return True
+
+    def _listings_unchanged(self, changes: Changes, directory: str) -> bool:
+        known = self._unchanged_folders.get(directory)
+        if known is None:
+            allowed, _ = self._roots(self._real_directory(directory))
+            known = bool(allowed) and all(changes.same_listing(root) for root in allowed)
+            self._unchanged_folders[directory] = known
+        return known
+
+    def _same_mentions(
+        self, changes: Changes, root: str, word: str, matching: tuple[str, ...]
+    ) -> bool:
+        """Whether the files below `root` that mention `word` are still `matching`,
+        reading only the files modified since (no file came or went)."""
+        modified = changes.modified(root) or frozenset()
+        if not modified:
+            return True
+        before = set(matching)
+        now = (before - modified) | {p for p in modified if word in self._words_in(p)}
+        return now == before
+
+    def _words_in(self, path: str) -> frozenset[str]:
+        with self._lock:
+            known = self._words_of.get(path)
+        if known is None:
+            text = self._read_source(Path(path))
+            known = frozenset(_IDENTIFIER.findall(text)) if text is not None else frozenset()
+            with self._lock:
+                self._words_of[path] = known
+        return known
+
+    def _unchanged_file(self, changes: Changes, path: str) -> bool:
+        for root in changes.current.roots:
+            if _inside_text(path, [root]):
+                modified = changes.modified(root)
+                return (
+                    modified is not None
+                    and path in changes.current.roots[root].files
+                    and path not in modified
+                )
+        return False
 
     def current_digest(self, path: Path) -> str | None:
         """The digest of `path`'s summary as the file is now, without building the summary
@@ -506,6 +583,7 @@ class ProjectIndex:
         """Files appeared or disappeared: resolve imports afresh."""
         with self._lock:
             self._resolved.clear()
+            self._absolute.clear()
             self._involves.clear()
             self._folder_roots.clear()
             self._real_directories.clear()
@@ -524,11 +602,20 @@ class ProjectIndex:
             for _ in range(level - 1):
                 base = os.path.dirname(base)
             return self._within(self._module_file(base, parts), allowed)
+        key = (tuple(allowed), tuple(search_roots), stripped)
+        with self._lock:
+            if key in self._absolute:
+                return self._absolute[key]
+        found = None
         for root in search_roots:
             found = self._within(self._module_file(root, parts), allowed)
             if found is not None:
-                return found
-        return None
+                break
+        with self._lock:
+            if len(self._absolute) > 50_000:
+                self._absolute.clear()
+            self._absolute[key] = found
+        return found
 
     def _module_file(self, base: str, parts: list[str]) -> str | None:
         """`base/a/b.py` or `base/a/b/__init__.py` for parts [a, b], looked up in the
