@@ -461,24 +461,7 @@ class ProjectIndex:
         with self._lock:
             known = self._files.get(key)
         if known is None:
-            found: list[Path] = []
-            stack = [str(root)]
-            while stack:
-                folder = stack.pop()
-                try:
-                    entries = list(os.scandir(folder))
-                except OSError:
-                    continue
-                if any(e.name == "pyvenv.cfg" for e in entries):
-                    continue  # a virtual environment
-                for entry in entries:
-                    name = entry.name
-                    if entry.is_dir(follow_symlinks=False):
-                        if name not in _SKIPPED_FOLDERS and not name.startswith("."):
-                            stack.append(entry.path)
-                    elif name.endswith(".py"):
-                        found.append(Path(entry.path))
-            known = tuple(sorted(found))
+            known = tuple(sorted(Path(p) for p in take(key, _SKIPPED_FOLDERS).files))
             with self._lock:
                 self._files[key] = known
         return known
