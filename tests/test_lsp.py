@@ -459,3 +459,59 @@ async def test_paths_that_uris_escape_get_diagnostics_hovers_and_fixes(
         )
     )
     assert actions and any(a.title.startswith("Use") or "with" in a.title for a in actions)
+
+
+async def test_a_file_libcst_cannot_parse_gets_answers_not_errors(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    """libcst 1.9 raises CSTLogicError on implicitly concatenated template strings
+    (`"a" t"b"`, Python 3.14): the last good diagnostics stay, and hovers and code
+    actions there answer (empty), never with an error response."""
+    uri = await open_document(client, tmp_path / "templates.py", LEAK)
+    (good,) = client.diagnostics[uri]
+    change(client, uri, 2, LEAK + '\nlabel = "a" t"b"\n')
+    hover = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=6, character=14),
+        )
+    )
+    assert hover is None
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=good.range,
+            context=types.CodeActionContext(diagnostics=[good], only=["source.fixAll"]),
+        )
+    )
+    assert not actions
+    assert [d.code for d in client.diagnostics[uri]] == ["SQA101"]  # kept
+    change(client, uri, 3, LEAK + '\nlabel = t"a" "b"\n')  # what libcst reads
+    assert [d.code for d in await settle(client, uri, 3)] == ["SQA101"]
+
+
+def test_a_request_that_fails_answers_empty_and_logs_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from sqlalchemy_lint.lsp import server as lsp_server
+
+    calls = []
+
+    @lsp_server._answers_normally
+    async def fails(ls: object, params: object) -> list[str]:
+        calls.append(1)
+        raise RuntimeError("a bug in the analysis")
+
+    class Workspace:
+        def document(self, uri: str) -> None:
+            return None
+
+    params = types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri="file:///tmp/failing.py"),
+        position=types.Position(line=0, character=0),
+    )
+    with caplog.at_level("ERROR"):
+        for _ in range(3):
+            assert asyncio.run(fails(Workspace(), params)) is None
+    assert len(calls) == 3
+    assert [r.getMessage() for r in caplog.records] == ["fails failed on file:///tmp/failing.py"]

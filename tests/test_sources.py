@@ -36,3 +36,22 @@ def test_check_source_refuses_text_over_the_limit_without_parsing_it() -> None:
     result = check_source(leak + "(" * (MAX_FILE_BYTES + 1))
     assert result.problem is not None and "too large" in result.problem
     assert result.diagnostics == []
+
+
+def test_a_file_of_too_many_tokens_is_not_checked_and_says_how_to_raise_the_limit() -> None:
+    from sqlalchemy_lint.config import parse_config
+    from sqlalchemy_lint.sources import MAX_TOKENS
+
+    leak = 'from sqlalchemy import create_engine\nengine = create_engine("sqlite://")\n'
+    dense = leak + "x = " + " and ".join(["a"] * (MAX_TOKENS // 2 + 10)) + "\n"
+    problem = check_source(dense).problem  # refused before libcst sees it
+    assert problem is not None
+    assert "more than 250,000 tokens" in problem and "`max-tokens`" in problem
+    small = leak + "x = " + " and ".join(["a"] * 1500) + "\n"  # about 3,000 tokens
+    assert check_source(small).problem is None
+    lowered = parse_config({"max-tokens": 2000})
+    assert not lowered.problems
+    assert "more than 2,000 tokens" in (check_source(small, options=lowered.options).problem or "")
+    refused = parse_config({"max-tokens": "lots"})
+    assert refused.options.max_tokens == MAX_TOKENS
+    assert refused.problems and "`max-tokens` must be a whole number" in refused.problems[0]

@@ -30,7 +30,7 @@ from .noqa import Suppression, find_suppressions, unused_codes
 from .rules import Finding, Rule, all_rules
 from .semantic import Analysis, AnalysisOptions, ProjectIndex
 from .semantic.positions import PositionUnavailable, resolve_positions
-from .sources import parse_with_cpython_tree, size_problem
+from .sources import parse_module_safely, parse_with_cpython_tree, size_problem
 
 log = logging.getLogger(__name__)
 __all__ = ["CheckResult", "UnknownRuleError", "check_module", "check_source", "select_rules"]
@@ -73,13 +73,40 @@ def _parse(source: str) -> tuple[cst.Module, ast.Module | None]:
         return parse_with_cpython_tree(source)
     except cst.ParserSyntaxError as exc:
         libcst_error = exc
+    except (RecursionError, MemoryError):
+        raise
+    except Exception as exc:
+        # libcst's own failure on text it should read (CSTLogicError on implicitly
+        # concatenated template strings, in libcst 1.9): the file is not checked.
+        raise SyntaxError(f"not checked: {_libcst_cannot_read(exc)}") from None
     # libcst's native parser reports positions loosely; on this (rare) path ask
     # CPython's parser, which names the exact place, and fall back to libcst's word.
     message = cpython_syntax_error(source)
     if message is not None:
         raise SyntaxError(message)
     first_line = libcst_error.message.strip().splitlines()[0]
-    raise SyntaxError(f"syntax error near line {libcst_error.raw_line}: {first_line}")
+    if "too deeply nested" in first_line:  # the pre-check's refusal (CPython recursed)
+        raise SyntaxError(f"syntax error near line {libcst_error.raw_line}: {first_line}")
+    # CPython reads it and libcst does not (`(x): int = 1` in libcst 1.9): not the
+    # user's syntax error, a file this version cannot check.
+    raise SyntaxError(
+        f"not checked: {_libcst_release()} cannot parse this file "
+        f"(near line {libcst_error.raw_line}: {first_line})"
+    )
+
+
+def _libcst_cannot_read(exc: Exception) -> str:
+    detail = (str(exc).strip().splitlines() or [""])[0][:200]
+    return f"{_libcst_release()} cannot parse this file ({type(exc).__name__}: {detail})"
+
+
+def _libcst_release() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"libcst {version('libcst')}"
+    except PackageNotFoundError:
+        return "libcst"
 
 
 def cpython_syntax_error(source: str, filename: str = "<source>") -> str | None:
@@ -94,6 +121,20 @@ def cpython_syntax_error(source: str, filename: str = "<source>") -> str | None:
         return f"syntax error at line {exc.lineno}{column}: {exc.msg}"
     except (ValueError, RecursionError, MemoryError):
         pass
+    return None
+
+
+def unreadable_syntax(source: str, filename: str = "<source>") -> str | None:
+    """The syntax error that keeps `source` from being checked, or None. CPython's
+    parser answers first (it is several times faster than libcst's); when it refuses
+    syntax newer than its version, libcst, which reads Python 3.14, decides."""
+    message = cpython_syntax_error(source, filename)
+    if message is None or size_problem(source) is not None:
+        return message  # past the size limits libcst is not asked
+    try:
+        parse_module_safely(source)
+    except Exception:  # libcst refuses it too (or fails on it): CPython's words
+        return message
     return None
 
 
@@ -112,7 +153,7 @@ def check_source(
 ) -> CheckResult:
     """Check one module's text. `offline`: use only the project knowledge at hand (see
     `ProjectView`); `CheckResult.incomplete` then says whether some was missing."""
-    too_large = size_problem(source)
+    too_large = size_problem(source, max_tokens=(options or AnalysisOptions()).max_tokens)
     if too_large is not None:
         return CheckResult(problem=too_large)
     try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
 import sys
 import tempfile
@@ -82,6 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--exit-zero", action="store_true", help="exit with 0 even when problems are found"
     )
     check.add_argument("--no-color", action="store_true", help="never colour the output")
+    check.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="log what the checker does, with the traceback of any internal error",
+    )
     check.add_argument("--fix", action="store_true", help="apply safe fixes in place")
     check.add_argument(
         "--unsafe-fixes", action="store_true", help="also apply fixes that may change behaviour"
@@ -126,6 +133,46 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.jobs is not None and args.jobs < 1:
         err.write("sqlalchemy-lint: error: --jobs must be at least 1\n")
         return EXIT_ERROR
+    with _logging_to(err, verbose=getattr(args, "verbose", False)):
+        return _run_check(args, out, err)
+
+
+class _OneLine(logging.Formatter):
+    """A log record on one line: an exception is named, its traceback left out (it is
+    printed with --verbose)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            first = (str(exc).strip().splitlines() or [""])[0][:200]
+            message += f" ({type(exc).__name__}: {first})" if first else f" ({type(exc).__name__})"
+        return f"sqlalchemy-lint: {record.levelname.lower()}: {message}"
+
+
+@contextlib.contextmanager
+def _logging_to(err: TextIO, verbose: bool) -> Iterator[None]:
+    logger = logging.getLogger("sqlalchemy_lint")
+    handler = logging.StreamHandler(err)
+    if verbose:
+        handler.setFormatter(logging.Formatter("sqlalchemy-lint: %(levelname)s: %(message)s"))
+        handler.setLevel(logging.DEBUG)
+    else:
+        handler.setFormatter(_OneLine())
+        handler.setLevel(logging.WARNING)
+    previous = (logger.level, logger.propagate)
+    logger.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    logger.propagate = False
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous[0])
+        logger.propagate = previous[1]
+
+
+def _run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     files, missing = discover(args.paths)
     failed = 0
     for path, reason in missing:

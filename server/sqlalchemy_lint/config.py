@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
@@ -47,6 +47,7 @@ _KNOWN_KEYS = {
     "severity",
     "request-handler-decorators",
     "session-factories",
+    "max-tokens",
     "cache-dir",
 }
 
@@ -293,6 +294,12 @@ def parse_config(section: Any, *, root: Path | None = None, origin: str = "confi
         request_handler_decorators=values.pop("request_handler_decorators", ()),
         session_factories=values.pop("session_factories", ()),
     )
+    if "max-tokens" in section:
+        limit = section["max-tokens"]
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1000:
+            problem("max-tokens", "must be a whole number of at least 1000")
+        else:
+            options = replace(options, max_tokens=limit)
     return Config(root=root, options=options, problems=tuple(problems), **values)
 
 

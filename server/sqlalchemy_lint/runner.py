@@ -10,6 +10,7 @@ internal error, and the other files are still checked.
 from __future__ import annotations
 
 import difflib
+import logging
 import os
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -32,12 +33,26 @@ from .stack import run_with_big_stack
 if TYPE_CHECKING:
     from .checker import CheckResult
 
+log = logging.getLogger(__name__)
+
 # Below this many files, starting worker processes costs more than it saves.
 _MIN_FILES_PER_WORKER = 4
 # Files per task sent to a worker: enough to make messaging cheap, few enough that
 # the files in flight when a worker crashes are quickly checked again one by one.
 _MAX_CHUNK = 16
 CRASHED = "internal error: checking this file crashed the worker process (please report it)"
+
+
+def internal_error(exc: BaseException) -> str:
+    """One line for an exception raised while checking a file."""
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    detail = detail[:200] + ("..." if len(detail) > 200 else "")
+    name = type(exc).__name__
+    return (
+        f"internal error while checking ({name}: {detail}); please report it"
+        if detail
+        else (f"internal error while checking ({name}); please report it")
+    )
 
 
 @dataclass(frozen=True)
@@ -82,6 +97,16 @@ class FileChecker:
         self.results = cache if reusable else None
 
     def check(self, path: Path, explicit: bool) -> FileOutcome:
+        """The outcome of checking `path`. Whatever goes wrong while reading, parsing,
+        analysing, positioning or fixing it (libcst included) is this file's problem
+        only: it is reported as an internal error, and the run goes on."""
+        try:
+            return self._check_file(path, explicit)
+        except Exception as exc:
+            log.debug("checking %s failed", path, exc_info=True)
+            return FileOutcome(path, error=internal_error(exc))
+
+    def _check_file(self, path: Path, explicit: bool) -> FileOutcome:
         config = config_for(path)
         outcome = FileOutcome(path, config_root=config.root, config_problems=config.problems)
         if not explicit and config.excludes(path):
@@ -171,7 +196,7 @@ class FileChecker:
         config: Config,
         outcome: FileOutcome,
     ) -> None:
-        from .checker import check_source, cpython_syntax_error
+        from .checker import check_source, unreadable_syntax
         from .fixing import fix_source
         from .semantic.prefilter import might_involve_sqlalchemy
 
@@ -186,7 +211,7 @@ class FileChecker:
         ):
             # No rule can fire, so no libcst parse; CPython's parser (several
             # times faster) still tells whether the file could be checked at all.
-            outcome.error = cpython_syntax_error(source.text, str(path))
+            outcome.error = unreadable_syntax(source.text, str(path))
             return
         result: CheckResult
         if request.fix or request.diff:
@@ -291,7 +316,11 @@ def check_files(
     looker.project.trust_changes(changes)
     reused: dict[int, FileOutcome] = {}
     for index, item in enumerate(items):
-        outcome = looker.cached(*item, changes)
+        try:
+            outcome = looker.cached(*item, changes)
+        except Exception:  # a cache that cannot answer: the file is checked instead
+            log.debug("no cached result for %s", item[0], exc_info=True)
+            outcome = None
         if outcome is not None:
             reused[index] = outcome
     rest = iter(_check_items([i for n, i in enumerate(items) if n not in reused], request, jobs))

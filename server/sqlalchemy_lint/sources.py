@@ -12,6 +12,7 @@ import ast
 import io
 import itertools
 import re
+import sys
 import tokenize
 import warnings
 from dataclasses import dataclass
@@ -22,6 +23,13 @@ if TYPE_CHECKING:
     import libcst as cst
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
+# libcst's tree costs 1.1 to 2.7 GB and 15 to 25 s per million tokens (measured by
+# benchmarks/memory.py: a boolean chain, a long list of numbers, 20,000 lines of
+# calls, generated GraphQL schemas). 250,000 tokens keeps a check under about 0.7 GB
+# and a few seconds; the largest hand-written modules seen (SQLAlchemy's, dispatch's,
+# calibre-web's) have under 120,000. `max-tokens` in the configuration raises it.
+MAX_TOKENS = 250_000
+_TOKEN = re.compile(r"[A-Za-z0-9_]+|\S")
 
 
 @dataclass(frozen=True)
@@ -42,17 +50,30 @@ def _too_large(size: int, max_bytes: int) -> str:
     )
 
 
-def size_problem(text: str, *, max_bytes: int = MAX_FILE_BYTES) -> str | None:
+def size_problem(
+    text: str, *, max_bytes: int = MAX_FILE_BYTES, max_tokens: int = MAX_TOKENS
+) -> str | None:
     """Why `text` (an editor's buffer, say) is too large to check, or None.
 
-    Past the limit the analysis would take seconds to minutes and gigabytes (a libcst
-    tree costs about 300 times its source text in memory), for what is in practice
-    generated code.
+    Past the limits the analysis would take seconds to minutes and gigabytes (a libcst
+    tree costs up to 2.7 GB per million tokens), for what is in practice generated
+    code. Tokens are only counted in texts longer than the limit (a token is at least
+    one character), and only up to it.
     """
-    if len(text) * 4 <= max_bytes:  # no character takes more than 4 bytes in UTF-8
+    if len(text) * 4 > max_bytes:  # no character takes more than 4 bytes in UTF-8
+        size = len(text.encode("utf-8", "surrogatepass"))
+        if size > max_bytes:
+            return _too_large(size, max_bytes)
+    if len(text) <= max_tokens:
         return None
-    size = len(text.encode("utf-8", "surrogatepass"))
-    return _too_large(size, max_bytes) if size > max_bytes else None
+    count = 0
+    for count, _ in enumerate(_TOKEN.finditer(text), 1):
+        if count > max_tokens:
+            return (
+                f"file is too large to check (more than {max_tokens:,} tokens, the limit; "
+                f"`max-tokens` in [tool.sqlalchemy-lint] raises it)"
+            )
+    return None
 
 
 def decode_source(data: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> tuple[str, str]:
@@ -174,13 +195,27 @@ def parse_with_cpython_tree(text: str) -> tuple[cst.Module, ast.Module | None]:
     import libcst as cst  # here: reading sources (the warm path) needs no libcst
 
     tree = None
-    if bracket_depth_bound(text) > MAX_BRACKET_DEPTH or chain_length_bound(text) > MAX_QUICK_CHAIN:
+    deep = bracket_depth_bound(text) > MAX_BRACKET_DEPTH
+    if deep or chain_length_bound(text) > MAX_QUICK_CHAIN:
         checked = _cpython_tree_or_refusal(text)
         if isinstance(checked, cst.ParserSyntaxError):
-            raise checked
-        tree = checked
+            if deep or not _may_be_newer_syntax(checked):
+                raise checked
+            # This interpreter may not know the syntax (a `type` alias on 3.11): libcst,
+            # which does, decides. Nesting is bounded, and chains only cost time, which
+            # the token limit bounds.
+        else:
+            tree = checked
         # CPython accepts it: the bounds were loose (the usual case for long files).
     return cst.parse_module(text), tree
+
+
+def _may_be_newer_syntax(refusal: cst.ParserSyntaxError) -> bool:
+    """Whether CPython's refusal can come from syntax newer than this interpreter (3.14
+    is the newest libcst reads), rather than from nesting or chains too deep."""
+    if sys.version_info >= (3, 14):
+        return False
+    return "nested" not in refusal.message and "too deeply" not in refusal.message
 
 
 def _cpython_tree_or_refusal(text: str) -> ast.Module | cst.ParserSyntaxError:

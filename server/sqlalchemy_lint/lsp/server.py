@@ -286,7 +286,7 @@ class SqlalchemyLintServer(LanguageServer):
         if not self.settings.enable:
             self._publish(uri, version, [])
             return
-        if self._too_large_to_check(uri, source):
+        if self._too_large_to_check(uri, source, path):
             self.analysed.pop(uri, None)
             self._publish(uri, version, [])  # the last findings no longer match the text
             return
@@ -360,9 +360,10 @@ class SqlalchemyLintServer(LanguageServer):
         running = asyncio.current_task()
         return all(task is running or task.done() for task in self.pending.values())
 
-    def _too_large_to_check(self, uri: str, source: str) -> bool:
-        """Whether `source` is past the size limit; says so to the user once per document."""
-        problem = size_problem(source)
+    def _too_large_to_check(self, uri: str, source: str, path: Path | None) -> bool:
+        """Whether `source` is past the size limits; says so to the user once per document."""
+        config = config_for(path) if path is not None else Config()
+        problem = size_problem(source, max_tokens=config.options.max_tokens)
         if problem is None:
             self.reported_too_large.discard(uri)
             return False
@@ -478,6 +479,31 @@ class SqlalchemyLintServer(LanguageServer):
 
 server = SqlalchemyLintServer()
 
+_FAILURES_LOGGED: set[tuple[str, str, int | None]] = set()
+
+
+def _answers_normally(handler: Any) -> Any:
+    """A request handler that never answers with an error: whatever fails while it
+    works on a document (libcst, the analysis, a fix) is logged once per document
+    version, and the request gets an empty answer."""
+
+    @functools.wraps(handler)
+    async def answer(ls: SqlalchemyLintServer, params: Any) -> Any:
+        try:
+            return await handler(ls, params)
+        except Exception:
+            uri = params.text_document.uri
+            document = ls.document(uri)
+            key = (handler.__name__, uri, document.version if document is not None else None)
+            if key not in _FAILURES_LOGGED:
+                if len(_FAILURES_LOGGED) > 10_000:
+                    _FAILURES_LOGGED.clear()
+                _FAILURES_LOGGED.add(key)
+                log.exception("%s failed on %s", handler.__name__, uri)
+            return None
+
+    return answer
+
 
 @server.feature(types.INITIALIZED)
 def initialized(ls: SqlalchemyLintServer, params: types.InitializedParams) -> None:
@@ -557,6 +583,7 @@ def did_change_watched_files(
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
+@_answers_normally
 async def hover(ls: SqlalchemyLintServer, params: types.HoverParams) -> types.Hover | None:
     uri = params.text_document.uri
     document = ls.document(uri)
@@ -589,6 +616,7 @@ def _markdown(text: str) -> types.Hover:
         resolve_provider=False,
     ),
 )
+@_answers_normally
 async def code_action(
     ls: SqlalchemyLintServer, params: types.CodeActionParams
 ) -> list[types.CodeAction] | None:

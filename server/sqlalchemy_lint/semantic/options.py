@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..sources import MAX_TOKENS
+
 
 @dataclass(frozen=True)
 class AnalysisOptions:
@@ -13,3 +15,5 @@ class AnalysisOptions:
     # Calls that return a new session the caller must close (SQA102), qualified
     # ("myapp.db.new_session") or a bare function name of the same module.
     session_factories: tuple[str, ...] = ()
+    # Files with more tokens are not checked (see `sources.MAX_TOKENS`).
+    max_tokens: int = MAX_TOKENS

@@ -273,15 +273,28 @@ class ModuleSummary:
 
 def summarise_source(source: str) -> ModuleSummary:
     """The summary of a module's text; a module that does not parse summarises to
-    nothing (with `syntax_error` set)."""
+    nothing (with `syntax_error` set). Syntax newer than this interpreter's is read
+    through `downlevel`."""
+    tree = _cpython_tree(source)
+    if tree is None:
+        from .downlevel import older_syntax  # libcst: only for this rare path
+
+        older = older_syntax(source)
+        tree = _cpython_tree(older) if older is not None else None
+        if tree is None:
+            return ModuleSummary(syntax_error=True)
+    return summarise_tree(tree)
+
+
+def _cpython_tree(source: str) -> ast.Module | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escape sequences and the like
             tree = compile(source, "<summary>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return ModuleSummary(syntax_error=True)
+        return None
     assert isinstance(tree, ast.Module)
-    return summarise_tree(tree)
+    return tree
 
 
 def summarise_tree(tree: ast.Module) -> ModuleSummary:
