@@ -42,9 +42,9 @@ def test_examples_text_output_is_ruff_like() -> None:
     result = run("check", "examples")
     assert result.returncode == 1, result.stderr
     lines = [line for line in result.stdout.splitlines() if TEXT_LINE.match(line)]
-    assert len(lines) == 8
+    assert len(lines) == 9
     assert "examples/shop/api.py:20:10: SQA102" in result.stdout
-    assert result.stdout.strip().endswith("Found 8 problems in 5 checked files.")
+    assert result.stdout.strip().endswith("Found 9 problems in 5 checked files.")
     assert result.stderr == ""
 
 
@@ -233,6 +233,7 @@ def test_rule_command_prints_the_documentation_page() -> None:
         "SQA103",
         "SQA104",
         "SQA105",
+        "SQA106",
         "SQA201",
         "SQA202",
         "SQA203",

@@ -40,6 +40,8 @@ EXPECTED_IDS = {
     "text",
     "database_url",
     "legacy_query",
+    # transactions (SQA106)
+    "commit",
 }
 
 ARTICLE = Path(__file__).resolve().parents[2] / "shared" / "article.md"

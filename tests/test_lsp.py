@@ -151,8 +151,15 @@ async def test_hover_explains_engine_with_its_origin(
         ("from sqlalchemy.orm import sessionmaker\nsessionmaker\n", 1, 3, "sessionmaker"),
         ("import sqlalchemy as sa\nsa.create_engine\n", 1, 6, "create_engine"),
         ("x = 1  # noqa: SQA102\n", 0, 17, "SQA102 session-not-closed"),
+        (
+            "from sqlalchemy import create_engine\nengine = create_engine('sqlite://')\n"
+            "with engine.connect() as conn:\n    conn.commit()\n",
+            3,
+            11,
+            "rolls back whatever was not committed",
+        ),
     ],
-    ids=["Session", "sessionmaker", "create_engine", "noqa-code"],
+    ids=["Session", "sessionmaker", "create_engine", "noqa-code", "commit"],
 )
 async def test_hover_per_concept(
     client: LanguageClient,
@@ -245,7 +252,7 @@ async def test_cross_file_session_factory(client: LanguageClient, tmp_path: Path
     )
     routes = (
         "from database import SessionLocal\n\n"
-        "def handler():\n    db = SessionLocal()\n    db.add(object())\n"
+        "def handler():\n    db = SessionLocal()\n    db.get(object, 1)\n"
     )
     path = tmp_path / "routes.py"
     path.write_text(routes)
@@ -367,7 +374,7 @@ async def test_editing_an_imported_module_rechecks_its_importers(
     database = "from sqlalchemy.orm import sessionmaker\nSessionLocal = sessionmaker()\n"
     routes = (
         "from database import SessionLocal\n\n"
-        "def handler():\n    db = SessionLocal()\n    db.add(object())\n"
+        "def handler():\n    db = SessionLocal()\n    db.get(object, 1)\n"
     )
     database_uri = await open_document(client, tmp_path / "database.py", database)
     routes_uri = await open_document(client, tmp_path / "routes.py", routes)

@@ -37,6 +37,7 @@ def test_every_rule_has_examples_and_documentation() -> None:
         "SQA103",
         "SQA104",
         "SQA105",
+        "SQA106",
         "SQA201",
         "SQA202",
         "SQA203",

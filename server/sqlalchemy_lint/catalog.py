@@ -15,6 +15,7 @@ RULES: dict[str, str] = {
     "SQA103": "engine-per-request",
     "SQA104": "close-not-guaranteed",
     "SQA105": "shared-session",
+    "SQA106": "uncommitted-write",
     "SQA201": "legacy-engine-execute",
     "SQA202": "raw-string-execute",
     "SQA203": "legacy-query-api",

@@ -58,6 +58,7 @@ _METHOD_CONCEPTS = {
     ("execute", True): "engine_execute",
     ("scalar", True): "engine_execute",
     ("query", False): "legacy_query",
+    ("commit", False): "commit",
 }
 _ORIGIN_NOUNS = {
     Kind.ENGINE: "Engine",

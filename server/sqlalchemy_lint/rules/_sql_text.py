@@ -20,7 +20,7 @@ import libcst as cst
 
 from ..semantic import Analysis, Kind, Scope
 from ..semantic.fixtures import receives_fixtures
-from ..semantic.model import Assignment
+from ..semantic.model import Assignment, binding_scope
 from ..semantic.repetition import Caller
 from ..semantic.summary import CONSTANT_ARGUMENT
 from ..semantic.values import RefKind
@@ -118,20 +118,6 @@ def every_binding(
     return bool(assignments) and all(
         a.value is not None and not a.via_with and check(a.value, bound) for a in assignments
     )
-
-
-def binding_scope(name: str, scope: Scope) -> Scope | None:
-    """The scope that binds `name` as seen from `scope`."""
-    current: Scope | None = scope
-    while current is not None:
-        if name in current.global_names and not current.is_module:
-            while current.parent is not None:
-                current = current.parent
-            continue
-        if name in current.params or name in current.assignments:
-            return current
-        current = current.parent
-    return None
 
 
 def _augmented_values(name: str, scope: Scope, analysis: Analysis) -> Iterator[cst.BaseExpression]:

@@ -9,7 +9,8 @@ import libcst as cst
 
 from ..semantic import Analysis, Scope
 from ..semantic.kinds import CONSTRUCTORS, DATABASE_DIALECTS, URL_CREATE
-from ._sql_text import binding_scope, scope_of, string_literal
+from ..semantic.model import binding_scope
+from ._sql_text import scope_of, string_literal
 from .base import Finding, Invalid, Rule, Valid
 
 # scheme://user:password@host... ; the user part may be empty (`redis://:pw@host`).

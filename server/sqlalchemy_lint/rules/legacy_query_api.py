@@ -10,9 +10,10 @@ from ..diagnostics import Applicability, Fix, Position, Severity, Span, TextEdit
 from ..fixes.edits import apply_edits, split_lines
 from ..fixes.syntax import SourceTree, compiles
 from ..semantic import Analysis, Kind, Scope
+from ..semantic.model import binding_scope
 from ._messages import code_of
 from ._sql_fix import sqlalchemy_callee
-from ._sql_text import binding_scope, scope_of
+from ._sql_text import scope_of
 from .base import Finding, Invalid, Rule, Valid
 
 # `scoped_session` proxies `Session.query()`; an `AsyncSession` has no `query()`.

@@ -6,8 +6,9 @@ import libcst as cst
 
 from ..semantic import Analysis, Kind, Scope
 from ..semantic.kinds import WEB_FRAMEWORK_MODULES
+from ..semantic.model import binding_scope
 from ._messages import code_of, default_name, noun
-from ._sql_text import binding_scope, scope_of
+from ._sql_text import scope_of
 from .base import Finding, Invalid, Rule, Valid
 
 # Modules whose presence means the code runs many requests, messages or tasks in one

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from .contexts import ExecutionContexts
+from .flow import comes_before, dominates, finally_contains, own_returns
 from .inference import Resolver
 from .kinds import (
     CLOSE_METHODS,
@@ -344,14 +345,14 @@ class LifetimeTracker:
             return None
         created = self.model.statement_of(life.call)
         releases = [self.model.statement_of(r) for r in life.releases]
-        for node in _own_returns(function.body):
-            if not _dominates(self.model, created, node):
+        for node in own_returns(function.body):
+            if not dominates(self.model, created, node):
                 continue  # not on a path that made the object
-            if any(_dominates(self.model, r, node) for r in releases):
+            if any(dominates(self.model, r, node) for r in releases):
                 continue  # released before it returns
-            if _finally_contains(self.model, node, releases):
+            if finally_contains(self.model, node, releases):
                 continue
-            if not any(_before(self.model, node, r) for r in releases):
+            if not any(comes_before(self.model, node, r) for r in releases):
                 continue  # the releases are all behind it: they belong to other paths
             return node
         return None
@@ -662,72 +663,3 @@ def _swallows_everything(statement: cst.CSTNode) -> bool:
         if finder.found:
             return False
     return True
-
-
-def _own_returns(body: cst.CSTNode) -> list[cst.Return]:
-    """The `return` statements of a function body, not of the functions inside it."""
-    found: list[cst.Return] = []
-
-    class _Returns(cst.CSTVisitor):
-        def visit_Return(self, node: cst.Return) -> None:
-            found.append(node)
-
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return False
-
-        def visit_Lambda(self, node: cst.Lambda) -> bool:
-            return False
-
-        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-            return False
-
-    body.visit(_Returns())
-    return found
-
-
-def _line_in_block(model: ModuleModel, node: cst.CSTNode) -> tuple[cst.CSTNode, cst.CSTNode]:
-    """The statement line holding `node` and the block (body) it is an element of."""
-    current = node
-    parent = model.parent(current)
-    while parent is not None and not isinstance(parent, (cst.IndentedBlock, cst.Module)):
-        current, parent = parent, model.parent(parent)
-    return current, parent if parent is not None else current
-
-
-def _dominates(model: ModuleModel, statement: cst.CSTNode, node: cst.CSTNode) -> bool:
-    """Whether `statement` runs, unconditionally, before `node` in straight-line code:
-    its line comes earlier in a block that encloses `node`."""
-    line, block = _line_in_block(model, statement)
-    if not isinstance(block, (cst.IndentedBlock, cst.Module)):
-        return False
-    for ancestor in (node, *model.ancestors(node)):
-        if model.parent(ancestor) is block:
-            body = list(block.body)
-            mine = next(i for i, b in enumerate(body) if b is line)
-            theirs = next(i for i, b in enumerate(body) if b is ancestor)
-            return mine < theirs
-    return False
-
-
-def _before(model: ModuleModel, first: cst.CSTNode, second: cst.CSTNode) -> bool:
-    """Whether `first` comes before `second` in the source (pre-order)."""
-    first_chain = [first, *model.ancestors(first)][::-1]
-    second_chain = [second, *model.ancestors(second)][::-1]
-    for depth, (a, b) in enumerate(zip(first_chain, second_chain)):
-        if a is not b:
-            parent = first_chain[depth - 1]
-            children = parent.children
-            return next(i for i, c in enumerate(children) if c is a) < next(
-                i for i, c in enumerate(children) if c is b
-            )
-    return len(first_chain) < len(second_chain)
-
-
-def _finally_contains(model: ModuleModel, node: cst.CSTNode, releases: list[cst.CSTNode]) -> bool:
-    """Whether `node` is inside a `try` whose `finally` holds one of the releases."""
-    for ancestor in model.ancestors(node):
-        if isinstance(ancestor, cst.Try) and ancestor.finalbody is not None:
-            final = ancestor.finalbody
-            if any(final in set(model.ancestors(r)) for r in releases):
-                return True
-    return False

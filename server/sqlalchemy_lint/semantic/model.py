@@ -515,3 +515,17 @@ def build_model(module: cst.Module) -> ModuleModel:
         classes=builder.classes,
         functions=builder.functions,
     )
+
+
+def binding_scope(name: str, scope: Scope) -> Scope | None:
+    """The scope that binds `name` as seen from `scope`."""
+    current: Scope | None = scope
+    while current is not None:
+        if name in current.global_names and not current.is_module:
+            while current.parent is not None:
+                current = current.parent
+            continue
+        if name in current.params or name in current.assignments:
+            return current
+        current = current.parent
+    return None

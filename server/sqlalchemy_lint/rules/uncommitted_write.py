@@ -1,0 +1,361 @@
+from __future__ import annotations
+
+import ast
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..diagnostics import Applicability, Fix, Position, Span, TextEdit
+from ..semantic import Analysis
+from ..semantic.transactions import uncommitted_writes
+from .base import Finding, Invalid, Rule, Valid
+
+
+@dataclass
+class UncommittedWriteFinding(Finding):
+    name: str = ""
+
+
+class UncommittedWrite(Rule):
+    """A write in a `with engine.connect()` or `with Session()` block that is never
+    committed: SQLAlchemy 2.0 rolls it back when the block ends.
+
+    ## What it does
+    For a connection or session the code opens itself (`with engine.connect() as
+    conn:`, `with Session(engine) as session:`, `with SessionLocal() as session:`,
+    `conn = engine.connect()`, or `engine.connect().execute(...)` with no name at
+    all), finds each write made through it that no `commit()` of the same
+    connection or session follows on every normal path to the end of the block:
+    executing an `insert()`, `update()` or `delete()` construct (SQLAlchemy's, a
+    dialect's, or a `Table`'s `.insert()` method, also through `values()`,
+    `where()`, `returning()` or a name bound to one), `text()` or
+    `exec_driver_sql()` SQL that starts with INSERT, UPDATE, DELETE, MERGE, UPSERT
+    or REPLACE, and a session's `add()`, `add_all()`, `delete()`, `merge()` and
+    bulk methods. A commit only in an `if` branch does not count; one later in the
+    block, in a loop's enclosing block, or in a `try` body does.
+
+    Not reported: `with engine.begin() as conn:`, `with SessionLocal.begin() as
+    session:`, `with Session(engine) as session, session.begin():` and writes inside
+    `with session.begin():` (they commit when the block ends), connections with
+    `isolation_level="AUTOCOMMIT"` (on the connection or its engine), blocks that
+    hand the connection or session to another function (which may commit), keep it
+    or return it, and connections and sessions that are not opened by a `with` block
+    (a parameter, a FastAPI dependency: their caller decides). `flush()` is not a
+    commit: it sends the changes inside the transaction that is then rolled back.
+
+    ## Why is this bad?
+    SQLAlchemy 2.0 begins a transaction on a connection or session at its first use
+    ("autobegin") and, when the block closes it, rolls back whatever was not
+    committed. The statement runs, no error is raised, the rows even show up in
+    queries inside the block, and then they are gone: the data is silently lost.
+    Code written for 1.x's autocommit behaves this way after an upgrade.
+
+    ## Example
+    ```python
+    with engine.connect() as conn:
+        conn.execute(insert(users).values(name="spongebob"))
+
+    with Session(engine) as session:
+        session.add(User(name="patrick"))
+        session.flush()
+    ```
+
+    ## Use instead
+    ```python
+    with engine.begin() as conn:  # commits at the end of the block
+        conn.execute(insert(users).values(name="spongebob"))
+
+    with Session(engine) as session:
+        session.add(User(name="patrick"))
+        session.commit()
+    ```
+
+    ## Fix safety
+    The fix adds `conn.commit()` (or `session.commit()`) as the last statement of the
+    block. It is unsafe: it changes what is persisted, which is the point, but only
+    you know that the block's writes are meant to be kept, and a commit at the end
+    also keeps writes the block made on purpose to be rolled back.
+
+    ## References
+    - [Working with Transactions and the DBAPI: "commit as you go"](https://docs.sqlalchemy.org/en/20/tutorial/dbapi_transactions.html#committing-changes)
+    - [Session Basics: autobegin, commit and close](https://docs.sqlalchemy.org/en/20/orm/session_basics.html#framing-out-a-begin-commit-rollback-block)
+    - [Migrating to 2.0: library-level autocommit removed](https://docs.sqlalchemy.org/en/20/changelog/migration_20.html#library-level-but-not-driver-level-autocommit-removed-from-both-core-and-orm)
+    """
+
+    code = "SQA106"
+    name = "uncommitted-write"
+
+    VALID = [
+        Valid(
+            """
+from sqlalchemy import create_engine, insert, select, text, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from .models import User, users
+
+engine = create_engine("sqlite://")
+SessionLocal = sessionmaker(bind=engine)
+autocommit_engine = create_engine("postgresql://app@db/app", isolation_level="AUTOCOMMIT")
+
+def create(name):
+    with engine.begin() as conn:
+        conn.execute(insert(users).values(name=name))
+
+def rename(user_id, name):
+    with engine.connect() as conn:
+        stmt = update(users).where(users.c.id == user_id).values(name=name)
+        conn.execute(stmt)
+        conn.commit()
+
+def import_all(rows):
+    with engine.connect() as conn:
+        for row in rows:
+            conn.execute(users.insert().values(**row))
+        try:
+            conn.commit()
+        except Exception:
+            conn.rollback()
+            raise
+
+def register(name):
+    with Session(engine) as session, session.begin():
+        session.add(User(name=name))
+
+def register_many(names):
+    with SessionLocal.begin() as session:
+        session.add_all([User(name=n) for n in names])
+
+def nested(name):
+    with SessionLocal() as session:
+        with session.begin():
+            session.add(User(name=name))
+        return session.scalars(select(User)).all()
+
+def vacuum():
+    with autocommit_engine.connect() as conn:
+        conn.execute(text("DELETE FROM audit WHERE created < now() - interval '1 year'"))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("UPDATE stats SET hits = 0"))
+
+def delegated(rows):
+    with engine.connect() as conn:
+        conn.execute(insert(users), rows)
+        finish(conn)
+
+def reads():
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT name FROM users")).all()
+
+def finish(conn):
+    conn.commit()
+
+def explicit(name):
+    with engine.connect() as conn:
+        trans = conn.begin()
+        conn.execute(insert(users).values(name=name))
+        trans.commit()
+
+def switched(name):
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+        conn.execute(insert(users).values(name=name))
+"""
+        ),
+        Valid(
+            """
+from sqlalchemy import create_engine, insert
+from sqlalchemy.orm import sessionmaker
+
+engine = create_engine("postgresql://app@db/app")
+LegacySession = sessionmaker(bind=engine, autocommit=True)
+
+def create(users, name):
+    # SQLAlchemy 1.4 (requirements.txt): a connection outside a transaction commits
+    # each write by itself ("library-level autocommit").
+    with engine.connect() as conn:
+        conn.execute(insert(users).values(name=name))
+
+def legacy(user):
+    with LegacySession() as session:
+        session.add(user)
+""",
+            files={"requirements.txt": "Flask==2.3.3\nSQLAlchemy==1.4.37\n"},
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+from sqlalchemy import create_engine, text
+
+engine = create_engine("sqlite://")
+
+def archive(order_id):
+    conn = engine.connect()
+    conn.execute(text("UPDATE orders SET archived = 1 WHERE id = :id"), {"id": order_id})
+    conn.close()
+""",
+            at='conn.execute(text("UPDATE',
+        ),
+        Invalid(
+            """
+from sqlalchemy import create_engine, text
+
+engine = create_engine("sqlite://")
+
+def purge():
+    engine.connect().execute(text("DELETE FROM orders WHERE archived = 1"))
+""",
+            at="engine.connect().execute(",
+        ),
+        Invalid(
+            """
+from sqlalchemy import create_engine, insert
+
+engine = create_engine("postgresql://app@db/app", future=True)
+
+def create(users, name):
+    # SQLAlchemy 1.4 with `future=True`: the 2.0 behaviour, nothing autocommits.
+    with engine.connect() as conn:
+        conn.execute(insert(users).values(name=name))
+""",
+            at="conn.execute(insert(users)",
+            files={
+                "pyproject.toml": '[project]\nname = "app"\ndependencies = ["sqlalchemy>=1.4,<2"]\n'
+            },
+        ),
+        Invalid(
+            """
+from sqlalchemy import create_engine, insert
+from sqlalchemy.orm import declarative_base
+
+engine = create_engine("sqlite://")
+
+def create(users, name):
+    with engine.connect() as conn:
+        conn.execute(insert(users).values(name=name))
+""",
+            at="conn.execute(insert(users)",
+            expected_fix="""
+from sqlalchemy import create_engine, insert
+from sqlalchemy.orm import declarative_base
+
+engine = create_engine("sqlite://")
+
+def create(users, name):
+    with engine.connect() as conn:
+        conn.execute(insert(users).values(name=name))
+        conn.commit()
+""",
+        ),
+        Invalid(
+            """
+from sqlalchemy.orm import Session
+
+def register(engine, user, verbose):
+    with Session(engine) as session:
+        session.add(user)
+        session.flush()
+        if verbose:
+            session.commit()
+""",
+            at="session.add(user)",
+        ),
+        Invalid(
+            """
+from sqlalchemy.orm import sessionmaker
+
+def transfer(engine, movement, audit):
+    Session = sessionmaker(bind=engine)
+    with Session() as session:
+        with session.begin():
+            session.add(movement)
+        session.add(audit)  # after the inner transaction committed: a new one
+""",
+            at="session.add(audit)",
+        ),
+        Invalid(
+            """
+from sqlalchemy import create_engine, text
+
+engine = create_engine("sqlite://")
+
+def reset(uid):
+    with engine.connect() as conn:
+        conn.execute(text("  -- reset\\n  UPDATE users SET logins = 0 WHERE id = :i"), {"i": uid})
+        return conn.execute(text("SELECT logins FROM users WHERE id = :i"), {"i": uid})
+""",
+            at='conn.execute(text("  -- reset',
+        ),
+    ]
+
+    def check(self, analysis: Analysis) -> Iterable[Finding]:
+        for found in uncommitted_writes(analysis.model, analysis.resolver):
+            opened = "connection" if found.kind.is_connection else "session"
+            if found.block is not None:
+                how = f"`{found.name}` is a {opened} opened by the `with` block, which"
+            else:
+                how = f"`{found.name}` is a {opened} that"
+            yield UncommittedWriteFinding(
+                found.write,
+                f"This write is never committed: {how} rolls back what was not committed "
+                f"when it is closed; call `commit()` on it after the writes"
+                + (", or open it with `engine.begin()`." if opened == "connection" else "."),
+                name=found.name if found.block is not None else "",
+            )
+
+    def fix(self, source: str, span: Span, finding: Finding) -> Fix | None:
+        if not isinstance(finding, UncommittedWriteFinding) or not finding.name:
+            return None  # only a `with` block's end is a place to commit
+        position = _commit_position(source, span.start.line, finding.name)
+        if position is None:
+            return None
+        line, indent, newline = position
+        return Fix(
+            title=f"Commit at the end of the block (`{finding.name}.commit()`)",
+            applicability=Applicability.UNSAFE,
+            edits=(
+                TextEdit(
+                    Span(Position(line, 0), Position(line, 0)),
+                    f"{indent}{finding.name}.commit(){newline}",
+                ),
+            ),
+        )
+
+
+def _commit_position(source: str, write_line: int, name: str) -> tuple[int, str, str] | None:
+    """(line to insert before, indentation, line ending) for `name.commit()` as the
+    last statement of the innermost `with ... as name:` block holding `write_line`;
+    None when the block ends in a `return` or `raise` that makes the write itself."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    block: ast.With | None = None
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.With)
+            and node.lineno <= write_line <= (node.end_lineno or 0)
+            and any(
+                isinstance(i.optional_vars, ast.Name) and i.optional_vars.id == name
+                for i in node.items
+            )
+            and (block is None or node.lineno > block.lineno)
+        ):
+            block = node
+    if block is None:
+        return None
+    last = block.body[-1]
+    lines = source.splitlines(keepends=True)
+    indent = lines[block.body[0].lineno - 1][: block.body[0].col_offset]
+    first = lines[block.body[0].lineno - 1]
+    newline = first[len(first.rstrip("\r\n")) :] or "\n"
+    if isinstance(last, (ast.Return, ast.Raise)):
+        if last.lineno <= write_line <= (last.end_lineno or last.lineno):
+            return None
+        return last.lineno, indent, newline
+    end = last.end_lineno or last.lineno
+    if end >= len(lines) and not lines[-1].endswith(("\n", "\r")):
+        return None  # no line break to insert after
+    return end + 1, indent, newline

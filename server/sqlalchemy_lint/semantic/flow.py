@@ -1,0 +1,112 @@
+"""Where statements run relative to each other, in structured code (no exceptions, no
+`break`/`continue` followed): what runs before a node on every path that reaches it,
+and what runs after it on every normal way out of a block."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+import libcst as cst
+
+from .model import ModuleModel
+
+_N = TypeVar("_N", bound=cst.CSTNode)
+
+
+def nodes_of(body: cst.CSTNode, kind: type[_N], *, into_functions: bool = False) -> list[_N]:
+    """The nodes of type `kind` in `body`, in source order; those of the functions,
+    lambdas and classes defined in it only with `into_functions` (they run later, if
+    at all). Iterative: code nested thousands deep does not exhaust the stack."""
+    found: list[_N] = []
+    pending: list[cst.CSTNode] = [body]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, kind):
+            found.append(node)
+        if (
+            node is not body
+            and not into_functions
+            and isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef))
+        ):
+            continue
+        pending.extend(reversed(node.children))
+    return found
+
+
+def own_returns(body: cst.CSTNode) -> list[cst.Return]:
+    """The `return` statements of a function body, not of the functions inside it."""
+    return nodes_of(body, cst.Return)
+
+
+def _line_in_block(model: ModuleModel, node: cst.CSTNode) -> tuple[cst.CSTNode, cst.CSTNode]:
+    """The statement line holding `node` and the block (body) it is an element of."""
+    current = node
+    parent = model.parent(current)
+    while parent is not None and not isinstance(parent, (cst.IndentedBlock, cst.Module)):
+        current, parent = parent, model.parent(parent)
+    return current, parent if parent is not None else current
+
+
+def dominates(model: ModuleModel, statement: cst.CSTNode, node: cst.CSTNode) -> bool:
+    """Whether `statement` runs, unconditionally, before `node` in straight-line code:
+    its line comes earlier in a block that encloses `node`."""
+    line, block = _line_in_block(model, statement)
+    return _relative_order(model, line, block, node) == -1
+
+
+def comes_before(model: ModuleModel, first: cst.CSTNode, second: cst.CSTNode) -> bool:
+    """Whether `first` comes before `second` in the source (pre-order)."""
+    first_chain = [first, *model.ancestors(first)][::-1]
+    second_chain = [second, *model.ancestors(second)][::-1]
+    for depth, (a, b) in enumerate(zip(first_chain, second_chain)):
+        if a is not b:
+            parent = first_chain[depth - 1]
+            children = parent.children
+            return next(i for i, c in enumerate(children) if c is a) < next(
+                i for i, c in enumerate(children) if c is b
+            )
+    return len(first_chain) < len(second_chain)
+
+
+def finally_contains(model: ModuleModel, node: cst.CSTNode, releases: list[cst.CSTNode]) -> bool:
+    """Whether `node` is inside a `try` whose `finally` holds one of the releases."""
+    for ancestor in model.ancestors(node):
+        if isinstance(ancestor, cst.Try) and ancestor.finalbody is not None:
+            final = ancestor.finalbody
+            if any(final in set(model.ancestors(r)) for r in releases):
+                return True
+    return False
+
+
+def post_dominates(model: ModuleModel, statement: cst.CSTNode, node: cst.CSTNode) -> bool:
+    """Whether `statement` runs, on every normal path, after `node`: its line comes
+    later in a block that encloses `node`. A line in the body of a `try` or a `with`
+    runs whenever that statement completes normally, so it counts from there too."""
+    line, block = _line_in_block(model, statement)
+    while True:
+        if _after_in(model, line, block, node):
+            return True
+        owner = model.parent(block)
+        if not (isinstance(owner, (cst.Try, cst.TryStar, cst.With)) and owner.body is block):
+            return False
+        line, block = _line_in_block(model, owner)
+
+
+def _after_in(model: ModuleModel, line: cst.CSTNode, block: cst.CSTNode, node: cst.CSTNode) -> bool:
+    return _relative_order(model, line, block, node) == 1
+
+
+def _relative_order(
+    model: ModuleModel, line: cst.CSTNode, block: cst.CSTNode, node: cst.CSTNode
+) -> int | None:
+    """-1 / 1: `line` comes before / after the element of `block` that holds `node`;
+    None when `block` does not hold `node` (or it is that element)."""
+    if not isinstance(block, (cst.IndentedBlock, cst.Module)):
+        return None
+    for ancestor in (node, *model.ancestors(node)):
+        if model.parent(ancestor) is block:
+            body = list(block.body)
+            mine = next(i for i, b in enumerate(body) if b is line)
+            theirs = next(i for i, b in enumerate(body) if b is ancestor)
+            return None if mine == theirs else (-1 if mine < theirs else 1)
+    return None

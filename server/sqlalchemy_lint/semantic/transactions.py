@@ -1,0 +1,454 @@
+"""Writes, and the commits that keep them (SQA106).
+
+SQLAlchemy 2.0 begins a transaction on a connection or session at its first use
+(autobegin) and rolls it back when the connection or session is closed, unless it
+was committed. So in
+
+    with engine.connect() as conn:
+        conn.execute(insert(users).values(name="x"))
+
+the row is gone when the block ends, silently. This module finds, for each `with`
+block that opens a connection (`engine.connect()`) or a session (`Session(...)`, a
+`sessionmaker` call) under a name, the writes made through that name in the block
+and whether a `commit()` of the same name follows each of them on every normal path.
+
+What counts as a write: executing an `insert()` / `update()` / `delete()` construct
+(SQLAlchemy's, a dialect's, or a `Table`'s `.insert()` method; followed through
+`values()`, `where()`, `returning()` and names bound to one), `text()` or
+`exec_driver_sql()` SQL that starts with INSERT, UPDATE, DELETE, MERGE, UPSERT or
+REPLACE, and a session's `add()`, `add_all()`, `delete()`, `merge()` and bulk
+methods. Not followed: blocks that commit by themselves (`engine.begin()`,
+`sessionmaker.begin()`, `with session.begin():`), AUTOCOMMIT connections, and
+blocks that hand the connection or session to another function (which may commit).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import libcst as cst
+
+from .flow import post_dominates
+from .inference import Resolver
+from .kinds import Kind
+from .model import ModuleModel, Scope, binding_scope
+from .project import project_root
+from .values import Owner
+from .versions import requires_before_2
+
+_WRITE_CONSTRUCTORS = frozenset(
+    f"{module}.{verb}"
+    for module in (
+        "sqlalchemy",
+        "sqlalchemy.sql",
+        "sqlalchemy.sql.expression",
+        "sqlalchemy.sql.dml",
+        "sqlalchemy.future",
+        "sqlalchemy.dialects.postgresql",
+        "sqlalchemy.dialects.sqlite",
+        "sqlalchemy.dialects.mysql",
+        "sqlmodel",
+    )
+    for verb in ("insert", "update", "delete")
+)
+_TEXT = frozenset({"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text"})
+# Methods that refine a DML statement and return it.
+_REFINERS = frozenset(
+    {
+        "values",
+        "where",
+        "filter",
+        "filter_by",
+        "returning",
+        "return_defaults",
+        "ordered_values",
+        "inline",
+        "from_select",
+        "prefix_with",
+        "with_dialect_options",
+        "execution_options",
+        "on_conflict_do_nothing",
+        "on_conflict_do_update",
+        "on_duplicate_key_update",
+    }
+)
+_TABLE_DML = frozenset({"insert", "update", "delete"})
+_SESSION_WRITES = frozenset(
+    {
+        "add",
+        "add_all",
+        "delete",
+        "merge",
+        "bulk_save_objects",
+        "bulk_insert_mappings",
+        "bulk_update_mappings",
+    }
+)
+_WRITE_SQL = re.compile(
+    r"\A\s*(?:(?:--[^\n]*(?:\n|\Z)|/\*.*?\*/)\s*)*(?:INSERT|UPDATE|DELETE|MERGE|UPSERT|REPLACE)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+_MAX_DEPTH = 6
+
+
+@dataclass
+class UncommittedWrite:
+    write: cst.Call  # the call that writes (`conn.execute(...)`, `session.add(...)`)
+    name: str  # the connection or session it writes through, as written
+    kind: Kind
+    block: cst.With | None  # the `with` block that opened it, if one did
+
+
+@dataclass
+class _Opened:
+    """A connection or session the code opened, and the code that can use it: the body
+    of its `with` block, or the statements after `name = engine.connect()` in the
+    block that holds them."""
+
+    name: str
+    kind: Kind
+    call: cst.Call
+    region: cst.CSTNode
+    after: int  # uses come after this position (model order)
+    block: cst.With | None = None
+
+
+def uncommitted_writes(model: ModuleModel, resolver: Resolver) -> Iterator[UncommittedWrite]:
+    """Every write through a connection or session the code opened (a `with` block,
+    `name = engine.connect()`, or `engine.connect().execute(...)` itself) that no
+    `commit()` of the same connection or session follows on every normal path. Tests
+    are left out: a test that writes without committing usually means to (the
+    rollback keeps the database clean for the next one). Walks the model's lists, not
+    the tree: no recursion, however deep the code nests."""
+    if _is_test_file(resolver.path):
+        return
+    for call in model.calls:
+        yield from _chained_write(model, resolver, call)
+        opened = _opening(model, resolver, call)
+        if opened is None or _left_alone(model, resolver, opened):
+            continue
+        calls = _calls_in(model, opened)
+        commits = [c for c in calls if _method_of(c, opened.name) == "commit"]
+        for use in calls:
+            if not _writes(use, opened.name, opened.kind, model.enclosing_scope[use], resolver):
+                continue
+            if _inside_begin_block(model, use, opened):
+                continue
+            if any(post_dominates(model, commit, use) for commit in commits):
+                continue
+            yield UncommittedWrite(use, opened.name, opened.kind, opened.block)
+
+
+def _opening(model: ModuleModel, resolver: Resolver, call: cst.Call) -> _Opened | None:
+    """`with <call> as name:` or `name = <call>`, when the call opens a connection or
+    session that begins no transaction of its own and does not autocommit."""
+    scope = model.enclosing_scope[call]
+    parent = model.parent(call)
+    if isinstance(parent, cst.WithItem) and parent.item is call:
+        block = model.parent(parent)
+        if not isinstance(block, cst.With):
+            return None
+        if parent.asname is None or not isinstance(parent.asname.name, cst.Name):
+            return None
+        name = parent.asname.name.value
+        region: cst.CSTNode = block.body
+        after = -1
+    elif isinstance(parent, cst.Assign) and parent.value is call:
+        if len(parent.targets) != 1 or not isinstance(parent.targets[0].target, cst.Name):
+            return None
+        name = parent.targets[0].target.value
+        line = model.parent(parent)
+        holder = model.parent(line) if line is not None else None
+        if not isinstance(holder, (cst.IndentedBlock, cst.Module)):
+            return None
+        region, after, block = holder, model.order[parent], None
+    else:
+        return None
+    kind = _opened_kind(call, scope, resolver)
+    if kind is None:
+        return None
+    if isinstance(parent, cst.WithItem):
+        return _Opened(name, kind, call, region, after, model.parent(parent))  # type: ignore[arg-type]
+    return _Opened(name, kind, call, region, after, block)
+
+
+def _opened_kind(call: cst.Call, scope: Scope, resolver: Resolver) -> Kind | None:
+    """The kind of what `call` opens, when the code owns it (not `op.get_bind()`, whose
+    transaction Alembic runs) and it begins no transaction of its own."""
+    value = resolver.call_value(call, scope)
+    kind = value.kind
+    if kind not in (Kind.CONNECTION, Kind.SESSION) or value.owner is not Owner.FRESH:
+        return None
+    if _chain_has(call, "begin") or _autocommits(call, scope, resolver):
+        return None
+    if kind is Kind.SESSION and _has_keyword(call, "autocommit", scope):
+        return None  # a 1.x autocommit session: each flush commits
+    return kind
+
+
+def _left_alone(model: ModuleModel, resolver: Resolver, opened: _Opened) -> bool:
+    """Blocks that commit by themselves, hand the object on, manage the transaction
+    explicitly, or run where 1.x autocommits connection writes."""
+    if opened.block is not None and _begins(opened.block, opened.name):
+        return True
+    if _handed_over(model, opened) or _explicit_transaction(model, opened):
+        return True
+    scope = model.enclosing_scope[opened.call]
+    return opened.kind is Kind.CONNECTION and _autocommits_before_2(opened.call, scope, resolver)
+
+
+def _chained_write(
+    model: ModuleModel, resolver: Resolver, call: cst.Call
+) -> Iterator[UncommittedWrite]:
+    """`engine.connect().execute(insert(...))`, `Session(engine).add(user)`: nothing can
+    commit a connection or session that no name holds."""
+    func = call.func
+    if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Call):
+        return
+    opener = func.value
+    scope = model.enclosing_scope[call]
+    kind = _opened_kind(opener, scope, resolver)
+    if kind is None:
+        return
+    if kind is Kind.CONNECTION and _autocommits_before_2(opener, scope, resolver):
+        return
+    written = cst.Module(body=[]).code_for_node(opener)
+    if len(written) > 40 or "\n" in written:
+        written = cst.Module(body=[]).code_for_node(opener.func) + "(...)"
+    if _writes(call, None, kind, scope, resolver):
+        yield UncommittedWrite(call, written, kind, None)
+
+
+def _is_test_file(path: Path | None) -> bool:
+    """A test module: named as pytest finds them, or in a `test`/`tests` folder of its
+    project."""
+    if path is None:
+        return False
+    name = path.name
+    if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
+        return True
+    try:
+        folders = path.parent.relative_to(project_root(path)).parts
+    except ValueError:
+        folders = path.parent.parts
+    return any(part in ("test", "tests", "testing") for part in folders)
+
+
+def _explicit_transaction(model: ModuleModel, opened: _Opened) -> bool:
+    """`trans = conn.begin()` (committed through `trans`), or the connection switched to
+    AUTOCOMMIT where it is used. (`with session.begin():` blocks are judged per write.)"""
+    for call in _calls_in(model, opened):
+        method = _method_of(call, opened.name)
+        if method in ("begin", "begin_nested", "begin_twophase") and not isinstance(
+            model.parent(call), cst.WithItem
+        ):
+            return True
+        if method == "execution_options" and _autocommit_argument(call):
+            return True
+    return False
+
+
+def _autocommits_before_2(call: cst.Call, scope: Scope, resolver: Resolver) -> bool:
+    """SQLAlchemy 1.x commits each write of a connection outside a transaction by itself
+    ("library-level autocommit"), unless its engine was made with `future=True`."""
+    if not requires_before_2(resolver.path):
+        return False
+    return not _has_keyword(call, "future", scope)
+
+
+def _has_keyword(expr: cst.BaseExpression, keyword: str, scope: Scope, depth: int = 0) -> bool:
+    """Whether a call in the chain that made `expr`, or the engine it comes from, is
+    given `keyword=True`."""
+    if depth > _MAX_DEPTH:
+        return False
+    node: cst.BaseExpression = expr
+    while isinstance(node, (cst.Call, cst.Attribute)):
+        if isinstance(node, cst.Call) and any(
+            a.keyword is not None
+            and a.keyword.value == keyword
+            and isinstance(a.value, cst.Name)
+            and a.value.value == "True"
+            for a in node.args
+        ):
+            return True
+        node = node.func if isinstance(node, cst.Call) else node.value
+    if isinstance(node, cst.Name):
+        values = _assigned_values(node.value, scope)
+        return bool(values) and all(_has_keyword(v, keyword, scope, depth + 1) for v in values)
+    return False
+
+
+def _chain_has(call: cst.BaseExpression, method: str) -> bool:
+    """`SessionLocal.begin()`, `engine.connect().begin()`: a method of that name in the
+    chain of calls that made the object."""
+    node: cst.BaseExpression = call
+    while isinstance(node, (cst.Call, cst.Attribute)):
+        if isinstance(node, cst.Attribute) and node.attr.value == method:
+            return True
+        node = node.func if isinstance(node, cst.Call) else node.value
+    return False
+
+
+def _autocommits(call: cst.Call, scope: Scope, resolver: Resolver, depth: int = 0) -> bool:
+    """`isolation_level="AUTOCOMMIT"` on the connection, or on the engine it comes from."""
+    if depth > _MAX_DEPTH:
+        return False
+    node: cst.BaseExpression = call
+    while isinstance(node, (cst.Call, cst.Attribute)):
+        if isinstance(node, cst.Call) and _autocommit_argument(node):
+            return True
+        node = node.func if isinstance(node, cst.Call) else node.value
+    if isinstance(node, cst.Name):
+        values = _assigned_values(node.value, scope)
+        return bool(values) and all(
+            isinstance(v, cst.Call) and _autocommits(v, scope, resolver, depth + 1) for v in values
+        )
+    return False
+
+
+def _assigned_values(name: str, scope: Scope) -> list[cst.BaseExpression]:
+    """What `name` is assigned, seen from `scope` (empty when a value is unknown)."""
+    bound = binding_scope(name, scope)
+    if bound is None or name in bound.params:
+        return []
+    values: list[cst.BaseExpression] = []
+    for assignment in bound.assignments.get(name, ()):
+        if assignment.value is None or assignment.via_with:
+            return []
+        values.append(assignment.value)
+    return values
+
+
+def _autocommit_argument(call: cst.Call) -> bool:
+    for arg in call.args:
+        if (
+            arg.keyword is not None
+            and arg.keyword.value == "isolation_level"
+            and isinstance(arg.value, cst.SimpleString)
+            and arg.value.evaluated_value == "AUTOCOMMIT"
+        ):
+            return True
+    return False
+
+
+def _calls_in(model: ModuleModel, opened: _Opened) -> list[cst.Call]:
+    """The calls where the opened object can be used: in its region, after it was
+    opened, not inside a function, lambda or class defined there (they run later, if
+    at all)."""
+    found = []
+    for call in model.calls:
+        if model.order[call] <= opened.after:
+            continue
+        for ancestor in model.ancestors(call):
+            if ancestor is opened.region:
+                found.append(call)
+                break
+            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                break
+    return found
+
+
+def _method_of(call: cst.Call, name: str | None) -> str | None:
+    """`m` for `name.m(...)`; with no name, for `<anything>.m(...)`."""
+    func = call.func
+    if not isinstance(func, cst.Attribute):
+        return None
+    if name is None or (isinstance(func.value, cst.Name) and func.value.value == name):
+        return func.attr.value
+    return None
+
+
+def _begins(block: cst.With, name: str) -> bool:
+    """`with Session(engine) as session, session.begin():`"""
+    return any(
+        isinstance(item.item, cst.Call) and _method_of(item.item, name) == "begin"
+        for item in block.items
+    )
+
+
+def _inside_begin_block(model: ModuleModel, call: cst.Call, opened: _Opened) -> bool:
+    for ancestor in model.ancestors(call):
+        if ancestor is opened.region:
+            return False
+        if isinstance(ancestor, cst.With) and _begins(ancestor, opened.name):
+            return True
+    return False
+
+
+def _handed_over(model: ModuleModel, opened: _Opened) -> bool:
+    """The code gives the connection or session to another function (it may commit),
+    keeps it somewhere, or returns it."""
+    scope = model.enclosing_scope[opened.call]
+    for use in scope.references.get(opened.name, ()):
+        if model.order.get(use, -1) <= opened.after:
+            continue
+        if not any(a is opened.region for a in model.ancestors(use)):
+            continue
+        parent = model.parent(use)
+        if isinstance(parent, (cst.Arg, cst.Element, cst.Return, cst.Yield)):
+            return True
+        if isinstance(parent, (cst.Assign, cst.AnnAssign)) and parent.value is use:
+            return True
+    return False
+
+
+def _is_name(expr: cst.BaseExpression, name: str) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == name
+
+
+def _writes(call: cst.Call, name: str | None, kind: Kind, scope: Scope, resolver: Resolver) -> bool:
+    method = _method_of(call, name)
+    if method is None:
+        return False
+    if kind is Kind.SESSION and method in _SESSION_WRITES:
+        return True
+    if method == "exec_driver_sql":
+        return bool(call.args) and _write_sql(call.args[0].value)
+    if method in ("execute", "scalar", "scalars") and call.args:
+        return _is_write_statement(call.args[0].value, scope, resolver, 0)
+    return False
+
+
+def _is_write_statement(
+    expr: cst.BaseExpression, scope: Scope, resolver: Resolver, depth: int
+) -> bool:
+    if depth > _MAX_DEPTH:
+        return False
+    while (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Attribute)
+        and expr.func.attr.value in _REFINERS
+    ):
+        expr = expr.func.value
+    if isinstance(expr, cst.Call):
+        qualified = resolver.qualify(expr.func) or ""
+        if qualified in _WRITE_CONSTRUCTORS:
+            return True
+        if qualified in _TEXT:
+            return bool(expr.args) and _write_sql(expr.args[0].value)
+        func = expr.func
+        # `users.insert()`: a Table's DML methods (a dict's `update()` is never executed).
+        return isinstance(func, cst.Attribute) and func.attr.value in _TABLE_DML
+    if isinstance(expr, cst.Name):
+        values = _assigned_values(expr.value, scope)
+        return bool(values) and all(
+            _is_write_statement(v, scope, resolver, depth + 1) for v in values
+        )
+    return False
+
+
+def _write_sql(expr: cst.BaseExpression) -> bool:
+    if isinstance(expr, cst.SimpleString):
+        value = expr.evaluated_value
+        return isinstance(value, str) and _WRITE_SQL.match(value) is not None
+    if isinstance(expr, cst.ConcatenatedString):
+        return _write_sql(expr.left)
+    if isinstance(expr, cst.FormattedString):
+        first = expr.parts[0] if expr.parts else None
+        return (
+            isinstance(first, cst.FormattedStringText) and _WRITE_SQL.match(first.value) is not None
+        )
+    return False

@@ -1,0 +1,81 @@
+"""Which SQLAlchemy a project runs on, from what it declares.
+
+Some behaviour differs between 1.x and 2.0: before 2.0 a `Connection` outside a
+transaction committed each INSERT/UPDATE/DELETE by itself ("library-level
+autocommit"), so SQA106's uncommitted connection writes are only lost on 2.0. The
+requirement is read from the files projects declare it in: `requirements*.txt`
+(also under `requirements/`), `pyproject.toml` (PEP 621 and Poetry), `setup.cfg`,
+`setup.py` and `Pipfile`, at the project's root. Unknown means the current
+SQLAlchemy (2.x), as a user starting today gets.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from .project import project_root
+
+_FILES = ("pyproject.toml", "setup.cfg", "setup.py", "Pipfile")
+# `sqlalchemy==1.4.37`, `SQLAlchemy>=1.3,<2.0`, `"sqlalchemy (>=1.4,<2)"`,
+# `sqlalchemy = "^1.4"` (Poetry), `sqlalchemy = "==1.3.*"` (Pipfile); extras allowed.
+_REQUIREMENT = re.compile(
+    r"""(?ix)(?<![\w.-])sqlalchemy(?:\[[^\]]*\])?["']?\s*(?:=\s*["'])?\s*\(?\s*
+        (?P<spec>(?:(?:===?|~=|!=|<=?|>=?|\^|~)\s*[\d.*]+\s*,?\s*)+)"""
+)
+_CLAUSE = re.compile(r"(===?|~=|!=|<=?|>=?|\^|~)\s*([\d.*]+)")
+
+
+def requires_before_2(path: Path | None) -> bool:
+    """Whether the project of `path` declares a SQLAlchemy older than 2.0 (every
+    version its requirement allows is a 1.x)."""
+    if path is None:
+        return False
+    return _before_2(str(project_root(path)))
+
+
+@lru_cache(maxsize=256)
+def _before_2(root: str) -> bool:
+    found: list[bool] = []
+    for text in _declarations(Path(root)):
+        for match in _REQUIREMENT.finditer(text):
+            found.append(_only_1x(match["spec"]))
+    return bool(found) and all(found)
+
+
+def _declarations(root: Path) -> list[str]:
+    names = list(_FILES)
+    try:
+        names += [
+            n for n in os.listdir(root) if n.startswith("requirements") and n.endswith(".txt")
+        ]
+    except OSError:
+        return []
+    requirements = root / "requirements"
+    if requirements.is_dir():
+        names += [f"requirements/{n.name}" for n in requirements.glob("*.txt")]
+    texts = []
+    for name in names:
+        try:
+            texts.append((root / name).read_text(encoding="utf-8", errors="replace")[:200_000])
+        except OSError:
+            continue
+    return texts
+
+
+def _only_1x(spec: str) -> bool:
+    for operator, version in _CLAUSE.findall(spec):
+        major = version.split(".")[0]
+        if not major.isdigit():
+            continue
+        number = int(major)
+        parts = version.split(".")
+        if operator in ("==", "===", "~=", "^", "~") and number < 2:
+            return True
+        if operator == "<" and (number < 2 or (number == 2 and set(parts[1:]) <= {"0"})):
+            return True
+        if operator == "<=" and number < 2:
+            return True
+    return False

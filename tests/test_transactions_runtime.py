@@ -1,0 +1,144 @@
+"""SQA106 against a real SQLite database: the write the rule reports is gone once the
+block ends (2.0 rolls back what was not committed), the fixed code keeps it, and code
+the rule accepts keeps it too."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from sqlalchemy_lint.checker import check_source
+from sqlalchemy_lint.fixing import fix_source
+from sqlalchemy_lint.rules.uncommitted_write import UncommittedWrite
+
+MODELS = """
+from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, insert, update
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+metadata = MetaData()
+items = Table("items", metadata, Column("id", Integer, primary_key=True), Column("name", String))
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+
+
+class Item(Base):
+    __table__ = items
+
+engine = create_engine(URL)
+SessionLocal = sessionmaker(bind=engine)
+"""
+
+REPORTED = {
+    "core insert() in connect()": """
+def add(name):
+    with engine.connect() as conn:
+        conn.execute(insert(items).values(name=name))
+""",
+    "Table.insert() in a loop": """
+def add(name):
+    with engine.connect() as conn:
+        for n in [name]:
+            conn.execute(items.insert().values(name=n))
+""",
+    "text() INSERT, commit only in a branch": """
+def add(name, commit=False):
+    with engine.connect() as conn:
+        conn.execute(text("INSERT INTO items (name) VALUES (:n)"), {"n": name})
+        if commit:
+            conn.commit()
+""",
+    "ORM add() then flush()": """
+def add(name):
+    with Session(engine) as session:
+        session.add(Item(name=name))
+        session.flush()
+""",
+    "connection assigned, closed without commit": """
+def add(name):
+    conn = engine.connect()
+    conn.execute(insert(items).values(name=name))
+    conn.close()
+""",
+    "sessionmaker session, add_all()": """
+def add(name):
+    with SessionLocal() as session:
+        session.add_all([Item(name=name)])
+""",
+}
+
+ACCEPTED = {
+    "engine.begin()": """
+def add(name):
+    with engine.begin() as conn:
+        conn.execute(insert(items).values(name=name))
+""",
+    "commit in a try": """
+def add(name):
+    with engine.connect() as conn:
+        conn.execute(insert(items).values(name=name))
+        try:
+            conn.commit()
+        except Exception:
+            conn.rollback()
+            raise
+""",
+    "session.begin() block": """
+def add(name):
+    with SessionLocal() as session:
+        with session.begin():
+            session.add(Item(name=name))
+""",
+    "sessionmaker.begin()": """
+def add(name):
+    with SessionLocal.begin() as session:
+        session.add(Item(name=name))
+""",
+}
+
+
+def _names(url: str) -> list[str]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [row[0] for row in conn.execute(text("SELECT name FROM items"))]
+    finally:
+        engine.dispose()
+
+
+def _run(source: str, url: str, name: str) -> list[str]:
+    namespace: dict[str, Any] = {"URL": url, "text": text}
+    exec(compile(source, "<example>", "exec"), namespace)
+    namespace["metadata"].create_all(namespace["engine"])
+    namespace["add"](name)
+    namespace["engine"].dispose()
+    return _names(url)
+
+
+@pytest.mark.parametrize("case", list(REPORTED))
+def test_the_reported_write_is_lost_and_the_fix_keeps_it(case: str, tmp_path: Path) -> None:
+    source = "from sqlalchemy import text\n" + MODELS + REPORTED[case]
+    found = check_source(source, rules=[UncommittedWrite]).diagnostics
+    assert [d.code for d in found] == ["SQA106"]
+    assert _run(source, f"sqlite:///{tmp_path / 'lost.db'}", "kept?") == []  # rolled back
+    if "with " not in REPORTED[case]:
+        return  # no `with` block: no place the fix can commit at (no fix offered)
+    fixed = fix_source(source, rules=[UncommittedWrite], unsafe=True)
+    assert fixed.applied == 1 and not fixed.remaining.diagnostics
+    assert _run(fixed.source, f"sqlite:///{tmp_path / 'kept.db'}", "kept") == ["kept"]
+
+
+def test_the_fix_is_unsafe_and_not_applied_by_default() -> None:
+    source = "from sqlalchemy import text\n" + MODELS + REPORTED["ORM add() then flush()"]
+    assert fix_source(source, rules=[UncommittedWrite]).applied == 0
+
+
+@pytest.mark.parametrize("case", list(ACCEPTED))
+def test_accepted_writes_are_kept(case: str, tmp_path: Path) -> None:
+    source = "from sqlalchemy import text\n" + MODELS + ACCEPTED[case]
+    assert check_source(source, rules=[UncommittedWrite]).diagnostics == []
+    assert _run(source, f"sqlite:///{tmp_path / 'kept.db'}", "kept") == ["kept"]
