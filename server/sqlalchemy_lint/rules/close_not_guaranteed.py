@@ -19,7 +19,8 @@ class CloseNotGuaranteed(Rule):
     that closes after `yield` without `try`/`finally`: FastAPI throws the
     endpoint's exception into the generator at the `yield`, and the close never
     runs. A pytest fixture that closes after `yield` is fine: pytest resumes
-    fixtures normally.
+    fixtures normally. A resource passed to a project function that closes it
+    only at its end (not in a `finally` or a `with`) is reported the same way.
 
     ## Why is this bad?
     Errors are exactly when connections leak: a failed query, a timeout or a
@@ -108,6 +109,24 @@ def closed_on_both_paths():
         ),
     ]
     INVALID = [
+        Invalid(
+            """
+from sqlalchemy.orm import sessionmaker
+
+SessionLocal = sessionmaker()
+
+def analyze(repo_id):
+    session = SessionLocal()
+    repo = session.get(dict, repo_id)
+    analyze_repo(repo, session)
+
+def analyze_repo(repo, session):
+    session.merge(repo)
+    session.commit()
+    session.close()  # the callee closes it, but a failing commit skips the close
+""",
+            at="SessionLocal()",
+        ),
         Invalid(
             """
 from sqlalchemy import create_engine, text

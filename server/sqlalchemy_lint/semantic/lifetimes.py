@@ -290,6 +290,8 @@ class LifetimeTracker:
             return _Use.ESCAPE if self._value_escapes(call, scope) else _Use.USE
         if self._closes_argument(call, argument, scope):
             return _Use.RELEASED
+        if self._closes_argument(call, argument, scope, surely=False):
+            return _Use.RELEASE_CALL  # `analyze(session)`, which closes it at its end
         func = call.func
         if isinstance(func, cst.Attribute):
             if func.attr.value in OWNING_METHODS:
@@ -310,10 +312,13 @@ class LifetimeTracker:
             return _Use.ESCAPE
         return _Use.USE
 
-    def _closes_argument(self, call: cst.Call, argument: cst.Arg | None, scope: Scope) -> bool:
+    def _closes_argument(
+        self, call: cst.Call, argument: cst.Arg | None, scope: Scope, surely: bool = True
+    ) -> bool:
         """`read_only_transaction(session)` where the project's `read_only_transaction`
         closes the parameter it is given whatever happens (`finally: session.close()`,
-        or `with session:`): it takes over the release."""
+        or `with session:`): it takes over the release. With `surely` false: closes it
+        on some path (`session.close()` at its end), a release that an exception skips."""
         if argument is None or argument.star:
             return False
         callee = self.resolver.value_of(call.func, scope).ref
@@ -322,7 +327,8 @@ class LifetimeTracker:
         if callee.kind not in (RefKind.FUNCTION, RefKind.BOUND_METHOD):
             return False
         info = self.resolver.evaluator.function_info(callee.module, callee.name)
-        if info is None or not info.released_surely:
+        closed = None if info is None else (info.released_surely if surely else info.released)
+        if info is None or not closed:
             return False
         params = list(info.params)
         if callee.kind is RefKind.BOUND_METHOD and params:
@@ -334,7 +340,7 @@ class LifetimeTracker:
             if index >= len(params):
                 return False
             name = params[index].name
-        return name in info.released_surely and name in {p.name for p in params}
+        return name in closed and name in {p.name for p in params}
 
     def early_return(self, life: Lifetime) -> cst.Return | None:
         """A `return` that leaves the function after the creation and before any of its
@@ -546,6 +552,8 @@ class LifetimeTracker:
             use = self._argument_use(call, self.model.enclosing_scope[call], parent)
             if use is _Use.ESCAPE:
                 return _Use.ESCAPE, Escape.OWNED
+            if use is _Use.RELEASE_CALL:
+                return use, call
             return use, None
         if isinstance(parent, cst.Return):
             return _Use.ESCAPE, Escape.RETURNED
