@@ -125,12 +125,15 @@ def uncommitted_writes(model: ModuleModel, resolver: Resolver) -> Iterator[Uncom
     the tree: no recursion, however deep the code nests."""
     if _is_test_file(resolver.path):
         return
+    methods = _method_calls_by_receiver(model)
     for call in model.calls:
         yield from _chained_write(model, resolver, call)
         opened = _opening(model, resolver, call)
-        if opened is None or _left_alone(model, resolver, opened):
+        if opened is None:
             continue
-        calls = _calls_in(model, opened)
+        calls = _calls_in(model, opened, methods)
+        if _left_alone(model, resolver, opened, calls):
+            continue
         commits = [c for c in calls if _method_of(c, opened.name) == "commit"]
         for use in calls:
             if not _writes(use, opened.name, opened.kind, model.enclosing_scope[use], resolver):
@@ -147,10 +150,12 @@ def _opening(model: ModuleModel, resolver: Resolver, call: cst.Call) -> _Opened 
     session that begins no transaction of its own and does not autocommit."""
     scope = model.enclosing_scope[call]
     parent = model.parent(call)
+    block: cst.With | None = None
     if isinstance(parent, cst.WithItem) and parent.item is call:
-        block = model.parent(parent)
-        if not isinstance(block, cst.With):
+        holder = model.parent(parent)
+        if not isinstance(holder, cst.With):
             return None
+        block = holder
         if parent.asname is None or not isinstance(parent.asname.name, cst.Name):
             return None
         name = parent.asname.name.value
@@ -161,17 +166,15 @@ def _opening(model: ModuleModel, resolver: Resolver, call: cst.Call) -> _Opened 
             return None
         name = parent.targets[0].target.value
         line = model.parent(parent)
-        holder = model.parent(line) if line is not None else None
-        if not isinstance(holder, (cst.IndentedBlock, cst.Module)):
+        body = model.parent(line) if line is not None else None
+        if not isinstance(body, (cst.IndentedBlock, cst.Module)):
             return None
-        region, after, block = holder, model.order[parent], None
+        region, after = body, model.order[parent]
     else:
         return None
     kind = _opened_kind(call, scope, resolver)
     if kind is None:
         return None
-    if isinstance(parent, cst.WithItem):
-        return _Opened(name, kind, call, region, after, model.parent(parent))  # type: ignore[arg-type]
     return _Opened(name, kind, call, region, after, block)
 
 
@@ -189,12 +192,14 @@ def _opened_kind(call: cst.Call, scope: Scope, resolver: Resolver) -> Kind | Non
     return kind
 
 
-def _left_alone(model: ModuleModel, resolver: Resolver, opened: _Opened) -> bool:
+def _left_alone(
+    model: ModuleModel, resolver: Resolver, opened: _Opened, calls: list[cst.Call]
+) -> bool:
     """Blocks that commit by themselves, hand the object on, manage the transaction
     explicitly, or run where 1.x autocommits connection writes."""
     if opened.block is not None and _begins(opened.block, opened.name):
         return True
-    if _handed_over(model, opened) or _explicit_transaction(model, opened):
+    if _handed_over(model, opened) or _explicit_transaction(model, opened, calls):
         return True
     scope = model.enclosing_scope[opened.call]
     return opened.kind is Kind.CONNECTION and _autocommits_before_2(opened.call, scope, resolver)
@@ -237,10 +242,10 @@ def _is_test_file(path: Path | None) -> bool:
     return any(part in ("test", "tests", "testing") for part in folders)
 
 
-def _explicit_transaction(model: ModuleModel, opened: _Opened) -> bool:
+def _explicit_transaction(model: ModuleModel, opened: _Opened, calls: list[cst.Call]) -> bool:
     """`trans = conn.begin()` (committed through `trans`), or the connection switched to
     AUTOCOMMIT where it is used. (`with session.begin():` blocks are judged per write.)"""
-    for call in _calls_in(model, opened):
+    for call in calls:
         method = _method_of(call, opened.name)
         if method in ("begin", "begin_nested", "begin_twophase") and not isinstance(
             model.parent(call), cst.WithItem
@@ -334,12 +339,27 @@ def _autocommit_argument(call: cst.Call) -> bool:
     return False
 
 
-def _calls_in(model: ModuleModel, opened: _Opened) -> list[cst.Call]:
-    """The calls where the opened object can be used: in its region, after it was
-    opened, not inside a function, lambda or class defined there (they run later, if
-    at all)."""
-    found = []
+_MethodIndex = dict[tuple[int, str], list[cst.Call]]
+
+
+def _method_calls_by_receiver(model: ModuleModel) -> _MethodIndex:
+    """`name.method(...)` calls by (scope, name): what a connection or session named
+    `name` in that scope can be used by, found without scanning every call again."""
+    index: _MethodIndex = {}
     for call in model.calls:
+        func = call.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            scope = model.enclosing_scope[call]
+            index.setdefault((id(scope), func.value.value), []).append(call)
+    return index
+
+
+def _calls_in(model: ModuleModel, opened: _Opened, methods: _MethodIndex) -> list[cst.Call]:
+    """The method calls on the opened object's name in its region, after it was opened,
+    not inside a function, lambda or class defined there (they run later, if at all)."""
+    scope = model.enclosing_scope[opened.call]
+    found = []
+    for call in methods.get((id(scope), opened.name), ()):
         if model.order[call] <= opened.after:
             continue
         for ancestor in model.ancestors(call):
