@@ -234,6 +234,7 @@ def test_rule_command_prints_the_documentation_page() -> None:
         "SQA104",
         "SQA105",
         "SQA106",
+        "SQA109",
         "SQA201",
         "SQA202",
         "SQA203",

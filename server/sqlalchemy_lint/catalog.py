@@ -16,6 +16,7 @@ RULES: dict[str, str] = {
     "SQA104": "close-not-guaranteed",
     "SQA105": "shared-session",
     "SQA106": "uncommitted-write",
+    "SQA109": "concurrent-session-use",
     "SQA201": "legacy-engine-execute",
     "SQA202": "raw-string-execute",
     "SQA203": "legacy-query-api",
