@@ -40,3 +40,12 @@ def noun(kind: Kind) -> str:
         Kind.SESSION: "Session",
         Kind.ASYNC_SESSION: "Async session",
     }.get(kind, kind.value.capitalize())
+
+
+def kept_unreleased(life: Lifetime, how: str) -> str:
+    """The start of a finding for a resource kept on an instance that nothing of its
+    class releases (`how`: from `Analysis.kept_unreleased`)."""
+    return (
+        f"{noun(life.kind)} from `{code_of(life.call)}` is never closed: {how}; "
+        f"close it when the work is done"
+    )

@@ -144,7 +144,7 @@ async def refresh_all(keys):
     ]
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
-        for use in concurrent_uses(analysis.model, analysis.resolver):
+        for use in concurrent_uses(analysis.model, analysis.resolver, analysis.contexts):
             noun = "session" if use.kind.is_session else "connection"
             yield Finding(
                 use.call,

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from ..diagnostics import Fix, Span
 from ..semantic import Analysis, Kind, Verdict
-from ._messages import code_of, noun, safe_form
+from ._messages import code_of, kept_unreleased, noun, safe_form
 from .base import Finding, Invalid, Rule, Valid
 from .resource_fix import with_block_fix_for
 
@@ -272,11 +272,7 @@ def leak():
             if life.verdict is Verdict.HANDED_OUT:
                 kept = analysis.kept_unreleased(life)
                 if kept is not None:
-                    yield Finding(
-                        life.call,
-                        f"{noun(life.kind)} from `{code_of(life.call)}` is never closed: "
-                        f"{kept}; close it when the work is done.",
-                    )
+                    yield Finding(life.call, kept_unreleased(life, kept) + ".")
                 continue
             if life.verdict is not Verdict.LEAKED:
                 continue

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from ..diagnostics import Fix, Span
 from ..semantic import Analysis, Kind, Verdict
-from ._messages import code_of, noun, safe_form
+from ._messages import code_of, kept_unreleased, noun, safe_form
 from .base import Finding, Invalid, Rule, Valid
 from .resource_fix import with_block_fix_for
 
@@ -452,9 +452,8 @@ def chained(engine):
                 if kept is not None:
                     yield Finding(
                         life.call,
-                        f"{noun(life.kind)} from `{code_of(life.call)}` is never closed: "
-                        f"{kept}; close it when the work is done, or use "
-                        f"`{safe_form(life)}` in the method.",
+                        kept_unreleased(life, kept)
+                        + f", or use `{safe_form(life)}` in the method.",
                     )
                 continue
             if life.verdict is not Verdict.LEAKED:

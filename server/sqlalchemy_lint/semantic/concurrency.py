@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from .contexts import ExecutionContexts
 from .inference import Resolver
 from .kinds import Kind
 from .model import ModuleModel
@@ -27,8 +28,6 @@ from .model import ModuleModel
 _GATHERS = frozenset({"asyncio.gather", "asyncio.wait", "asyncio.as_completed"})
 _TASK_STARTERS = frozenset({"asyncio.create_task", "asyncio.ensure_future"})
 _SHARED_KINDS = frozenset({Kind.ASYNC_SESSION, Kind.ASYNC_CONNECTION})
-_LOOPS = (cst.For, cst.While, cst.GeneratorExp, cst.ListComp, cst.SetComp, cst.DictComp)
-_FUNCTIONS = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
 
 
 @dataclass
@@ -39,7 +38,9 @@ class ConcurrentUse:
     how: str  # in words: "are gathered", "are started as tasks in a loop", ...
 
 
-def concurrent_uses(model: ModuleModel, resolver: Resolver) -> Iterator[ConcurrentUse]:
+def concurrent_uses(
+    model: ModuleModel, resolver: Resolver, contexts: ExecutionContexts
+) -> Iterator[ConcurrentUse]:
     tasks: dict[tuple[int, str], list[tuple[cst.Call, Kind, bool]]] = {}
     for call in model.calls:
         qualified = resolver.qualify(call.func) or ""
@@ -53,7 +54,7 @@ def concurrent_uses(model: ModuleModel, resolver: Resolver) -> Iterator[Concurre
             continue
         for name, kind in _shared_arguments(model, resolver, coroutine):
             function = _function_of(model, call)
-            looped = _in_loop(model, call)
+            looped = contexts.enclosing_loop(call) is not None
             tasks.setdefault((id(function), name), []).append((call, kind, looped))
     for (_, name), started in tasks.items():
         if len(started) < 2 and not started[0][2]:
@@ -129,12 +130,3 @@ def _function_of(model: ModuleModel, call: cst.Call) -> cst.CSTNode | None:
         if isinstance(ancestor, (cst.FunctionDef, cst.Module)):
             return ancestor
     return None
-
-
-def _in_loop(model: ModuleModel, call: cst.Call) -> bool:
-    for ancestor in model.ancestors(call):
-        if isinstance(ancestor, _LOOPS):
-            return True
-        if isinstance(ancestor, _FUNCTIONS):
-            return False
-    return False

@@ -25,7 +25,7 @@ blocks that hand the connection or session to another function (which may commit
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -185,7 +185,7 @@ def _opened_kind(call: cst.Call, scope: Scope, resolver: Resolver) -> Kind | Non
     kind = value.kind
     if kind not in (Kind.CONNECTION, Kind.SESSION) or value.owner is not Owner.FRESH:
         return None
-    if _chain_has(call, "begin") or _autocommits(call, scope, resolver):
+    if _chain_has(call, "begin") or _autocommits(call, scope):
         return None
     if kind is Kind.SESSION and _has_keyword(call, "autocommit", scope):
         return None  # a 1.x autocommit session: each flush commits
@@ -251,7 +251,7 @@ def _explicit_transaction(model: ModuleModel, opened: _Opened, calls: list[cst.C
             model.parent(call), cst.WithItem
         ):
             return True
-        if method == "execution_options" and _autocommit_argument(call):
+        if method == "execution_options" and any(_is_autocommit(a) for a in call.args):
             return True
     return False
 
@@ -264,25 +264,37 @@ def _autocommits_before_2(call: cst.Call, scope: Scope, resolver: Resolver) -> b
     return not _has_keyword(call, "future", scope)
 
 
-def _has_keyword(expr: cst.BaseExpression, keyword: str, scope: Scope, depth: int = 0) -> bool:
+def _has_keyword(expr: cst.BaseExpression, keyword: str, scope: Scope) -> bool:
     """Whether a call in the chain that made `expr`, or the engine it comes from, is
     given `keyword=True`."""
+
+    def is_true(arg: cst.Arg) -> bool:
+        return (
+            arg.keyword is not None
+            and arg.keyword.value == keyword
+            and isinstance(arg.value, cst.Name)
+            and arg.value.value == "True"
+        )
+
+    return _made_with(expr, is_true, scope)
+
+
+def _made_with(
+    expr: cst.BaseExpression, wanted: Callable[[cst.Arg], bool], scope: Scope, depth: int = 0
+) -> bool:
+    """Whether a call in the chain that made `expr` (`engine.connect().execution_options(
+    ...)`), or in every value of the name the chain starts from (the engine's
+    `create_engine(...)`), is given an argument that `wanted` accepts."""
     if depth > _MAX_DEPTH:
         return False
     node: cst.BaseExpression = expr
     while isinstance(node, (cst.Call, cst.Attribute)):
-        if isinstance(node, cst.Call) and any(
-            a.keyword is not None
-            and a.keyword.value == keyword
-            and isinstance(a.value, cst.Name)
-            and a.value.value == "True"
-            for a in node.args
-        ):
+        if isinstance(node, cst.Call) and any(wanted(a) for a in node.args):
             return True
         node = node.func if isinstance(node, cst.Call) else node.value
     if isinstance(node, cst.Name):
         values = _assigned_values(node.value, scope)
-        return bool(values) and all(_has_keyword(v, keyword, scope, depth + 1) for v in values)
+        return bool(values) and all(_made_with(v, wanted, scope, depth + 1) for v in values)
     return False
 
 
@@ -297,21 +309,9 @@ def _chain_has(call: cst.BaseExpression, method: str) -> bool:
     return False
 
 
-def _autocommits(call: cst.Call, scope: Scope, resolver: Resolver, depth: int = 0) -> bool:
+def _autocommits(call: cst.Call, scope: Scope) -> bool:
     """`isolation_level="AUTOCOMMIT"` on the connection, or on the engine it comes from."""
-    if depth > _MAX_DEPTH:
-        return False
-    node: cst.BaseExpression = call
-    while isinstance(node, (cst.Call, cst.Attribute)):
-        if isinstance(node, cst.Call) and _autocommit_argument(node):
-            return True
-        node = node.func if isinstance(node, cst.Call) else node.value
-    if isinstance(node, cst.Name):
-        values = _assigned_values(node.value, scope)
-        return bool(values) and all(
-            isinstance(v, cst.Call) and _autocommits(v, scope, resolver, depth + 1) for v in values
-        )
-    return False
+    return _made_with(call, _is_autocommit, scope)
 
 
 def _assigned_values(name: str, scope: Scope) -> list[cst.BaseExpression]:
@@ -327,16 +327,13 @@ def _assigned_values(name: str, scope: Scope) -> list[cst.BaseExpression]:
     return values
 
 
-def _autocommit_argument(call: cst.Call) -> bool:
-    for arg in call.args:
-        if (
-            arg.keyword is not None
-            and arg.keyword.value == "isolation_level"
-            and isinstance(arg.value, cst.SimpleString)
-            and arg.value.evaluated_value == "AUTOCOMMIT"
-        ):
-            return True
-    return False
+def _is_autocommit(arg: cst.Arg) -> bool:
+    return (
+        arg.keyword is not None
+        and arg.keyword.value == "isolation_level"
+        and isinstance(arg.value, cst.SimpleString)
+        and arg.value.evaluated_value == "AUTOCOMMIT"
+    )
 
 
 _MethodIndex = dict[tuple[int, str], list[cst.Call]]
