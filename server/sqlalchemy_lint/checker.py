@@ -23,6 +23,7 @@ import libcst as cst
 from libcst.metadata import CodeRange
 
 from . import HOMEPAGE
+from .cancellation import checkpoint
 from .catalog import UnknownRuleError, select_codes
 from .diagnostics import Applicability, Diagnostic, Fix, Position, Severity, Span, TextEdit
 from .fixes.syntax import reusing_parse
@@ -162,6 +163,7 @@ def check_source(
         return CheckResult(problem=str(exc))
     except RecursionError:
         return CheckResult(problem="too deeply nested to analyse")
+    checkpoint()  # the parse is the stage that cannot be interrupted
     return check_module(
         module,
         source,
@@ -210,6 +212,7 @@ def check_module(
         return CheckResult(problem="too deeply nested to analyse")
     reported: list[tuple[Rule, Finding]] = []
     for rule_class in rules if rules is not None else all_rules():
+        checkpoint()
         rule = rule_class()
         try:
             findings = list(rule.check(analysis))
@@ -223,6 +226,7 @@ def check_module(
         if report_unused_noqa:
             result.diagnostics = _unused_noqa(source, suppressions, set())
         return result
+    checkpoint()
     positions = resolve_positions(
         analysis.model, source, [finding.node for _, finding in reported], cpython_tree
     )
@@ -261,6 +265,8 @@ def _report(
         if (rule.code, span) in seen:
             continue
         seen.add((rule.code, span))
+        if with_fixes:
+            checkpoint()
         fix = _fix_for(rule, finding, source, span, path) if with_fixes else None
         diagnostic = Diagnostic(
             code=rule.code,

@@ -18,6 +18,7 @@ import logging
 import os
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from pygls.workspace import TextDocument
 
 from .. import __version__
 from ..cache import Cache, default_cache_dir
+from ..cancellation import AnalysisCancelled, cancellable
 from ..checker import CheckResult, add_fixes, check_module, check_source
 from ..config import Config, cache_dir_setting, config_for, forget_locations
 from ..diagnostics import Applicability, Position
@@ -185,14 +187,28 @@ class SqlalchemyLintServer(LanguageServer):
         stamp: object = None,
         offline: bool = False,
         parsed: CheckResult | None = None,
+        cancelled: Callable[[], bool] | None = None,
     ) -> CheckResult:
         """Check one buffer with the project's pyproject settings, overridden by the editor's.
 
         `stamp` identifies this text for the project index (see `_stamp`), so the summary
         remembered while analysing it is reused by the modules that import it. `offline`:
         only with the project knowledge at hand. `parsed`: an earlier result for the same
-        text, whose tree is analysed again instead of parsing anew.
+        text, whose tree is analysed again instead of parsing anew. `cancelled`: the
+        analysis stops (AnalysisCancelled) at its next checkpoint once this is true.
         """
+        with cancellable(cancelled):
+            return self._analyse(source, path, with_fixes, stamp, offline, parsed)
+
+    def _analyse(
+        self,
+        source: str,
+        path: Path | None,
+        with_fixes: bool,
+        stamp: object,
+        offline: bool,
+        parsed: CheckResult | None,
+    ) -> CheckResult:
         config = config_for(path) if path is not None else Config()
         self._report_config_problems(config)
         if path is not None and config.excludes(path):
@@ -231,8 +247,11 @@ class SqlalchemyLintServer(LanguageServer):
         stamp: object,
         offline: bool = False,
         parsed: CheckResult | None = None,
+        cancelled: Callable[[], bool] | None = None,
     ) -> Analysed:
-        result = self.analyse(source, path, stamp=stamp, offline=offline, parsed=parsed)
+        result = self.analyse(
+            source, path, stamp=stamp, offline=offline, parsed=parsed, cancelled=cancelled
+        )
         return Analysed(result, self.exports_of(source, path, stamp, result))
 
     def exports_of(
@@ -303,9 +322,15 @@ class SqlalchemyLintServer(LanguageServer):
         # and the same tree is analysed again, and published again.
         # What this file exports (for its importers) is worked out after the first
         # publish, from the second analysis or on its own.
-        analyse_offline = functools.partial(self.analyse, stamp=stamp, offline=True)
+        # A newer version makes this analysis pointless: it stops at its next checkpoint.
+        stale = functools.partial(self._stale, uri, version)
+        analyse_offline = functools.partial(
+            self.analyse, stamp=stamp, offline=True, cancelled=stale
+        )
         try:
             result = await loop.run_in_executor(self.analysis_pool, analyse_offline, source, path)
+        except AnalysisCancelled:
+            return
         except Exception:
             log.exception("analysis of %s failed", uri)
             return
@@ -334,7 +359,10 @@ class SqlalchemyLintServer(LanguageServer):
                     stamp,
                     False,
                     result,
+                    stale,
                 )
+            except AnalysisCancelled:
+                return
             except Exception:
                 log.exception("analysis of %s failed", uri)
                 return
@@ -354,6 +382,14 @@ class SqlalchemyLintServer(LanguageServer):
             await self._add_fixes(uri, version, source, path, result)
         if self._nothing_else_pending():
             await loop.run_in_executor(self.analysis_pool, collect_while_idle)
+
+    def _stale(self, uri: str, version: int | None) -> bool:
+        """Asked by the analysis of `version` at its checkpoints, on the worker thread
+        (the `_run` awaiting it may already be cancelled by the newer version)."""
+        if self._is_current(uri, version):
+            return False
+        log.info("%s: stopped analysing version %s, a newer one arrived", uri, version)
+        return True
 
     def _nothing_else_pending(self) -> bool:
         """No analysis other than the one running this is scheduled or under way."""

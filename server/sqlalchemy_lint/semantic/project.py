@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..cache import Cache, content_key
+from ..cancellation import checkpoint
 from ..results import Record
 from ..snapshot import Changes, RootState, Snapshot, take
 from .summary import FORMAT, ModuleSummary, summarise_source, summarise_tree
@@ -97,6 +98,7 @@ class ProjectView:
         if self.offline:
             self.searched_offline = True  # reading the whole project waits for later
             return []
+        checkpoint()
         found: list[ModuleKey] = list(self.index.files_mentioning(key, word))
         return found
 
@@ -105,6 +107,8 @@ class ProjectView:
             return self.current_summary
         if not isinstance(key, Path):
             return None
+        if not self.offline:
+            checkpoint()  # reading another module may mean parsing it
         entry = self.index.entry(key, parse=not self.offline)
         if entry is None:
             if self.offline and self.index.readable(key):
