@@ -235,6 +235,7 @@ def test_rule_command_prints_the_documentation_page() -> None:
         "SQA105",
         "SQA106",
         "SQA109",
+        "SQA110",
         "SQA201",
         "SQA202",
         "SQA203",

@@ -40,8 +40,9 @@ EXPECTED_IDS = {
     "text",
     "database_url",
     "legacy_query",
-    # transactions (SQA106)
+    # transactions (SQA106, SQA110)
     "commit",
+    "rollback",
 }
 
 ARTICLE = Path(__file__).resolve().parents[2] / "shared" / "article.md"

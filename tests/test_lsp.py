@@ -158,8 +158,15 @@ async def test_hover_explains_engine_with_its_origin(
             11,
             "rolls back whatever was not committed",
         ),
+        (
+            "from sqlalchemy.orm import Session\n\ndef undo(session: Session):\n"
+            "    session.rollback()\n",
+            3,
+            14,
+            "PendingRollbackError",
+        ),
     ],
-    ids=["Session", "sessionmaker", "create_engine", "noqa-code", "commit"],
+    ids=["Session", "sessionmaker", "create_engine", "noqa-code", "commit", "rollback"],
 )
 async def test_hover_per_concept(
     client: LanguageClient,

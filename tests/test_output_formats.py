@@ -61,6 +61,7 @@ def test_sarif_is_valid_and_carries_rule_metadata(tmp_path: Path) -> None:
         "SQA105",
         "SQA106",
         "SQA109",
+        "SQA110",
         "SQA201",
         "SQA202",
         "SQA203",

@@ -39,6 +39,7 @@ def test_every_rule_has_examples_and_documentation() -> None:
         "SQA105",
         "SQA106",
         "SQA109",
+        "SQA110",
         "SQA201",
         "SQA202",
         "SQA203",

@@ -17,6 +17,7 @@ RULES: dict[str, str] = {
     "SQA105": "shared-session",
     "SQA106": "uncommitted-write",
     "SQA109": "concurrent-session-use",
+    "SQA110": "missing-rollback",
     "SQA201": "legacy-engine-execute",
     "SQA202": "raw-string-execute",
     "SQA203": "legacy-query-api",

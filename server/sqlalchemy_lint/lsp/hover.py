@@ -59,6 +59,7 @@ _METHOD_CONCEPTS = {
     ("scalar", True): "engine_execute",
     ("query", False): "legacy_query",
     ("commit", False): "commit",
+    ("rollback", False): "rollback",
 }
 _ORIGIN_NOUNS = {
     Kind.ENGINE: "Engine",

@@ -1,0 +1,216 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..semantic import Analysis
+from ..semantic.recovery import broken_sessions
+from .base import Finding, Invalid, Rule, Valid
+
+
+class MissingRollback(Rule):
+    """An `except` that swallows a failed flush and then uses the session again
+    without `rollback()`: the next use raises `PendingRollbackError`.
+
+    ## What it does
+    Finds `except` clauses that catch what a session's flush raises (a bare
+    `except:`, `Exception`, `BaseException`, or any class of `sqlalchemy.exc`, alone
+    or in a tuple) around a flush in their `try` body — `session.commit()`,
+    `session.flush()`, or a query (`execute()`, `scalars()`, `get()`, `query()`,
+    ...) after `add()`, `delete()` or `merge()` in the same `try`, which autoflushes
+    — when the handler neither rolls the session back (`rollback()`, `close()`, a
+    scoped registry's `remove()`) nor re-raises, and the session is used again: later
+    in the function, in the next iteration of a loop around the `try`, or, for a
+    session created once at module level, by every later caller (the handler
+    returns or falls through). The session is known by what it is: an annotation, a
+    factory call, a scoped registry, Flask-SQLAlchemy's `db.session`.
+
+    Not reported: handlers that roll back or close the session (also in a
+    `finally:`), that hand it to a function, that re-raise, or that return with a
+    session its caller owns; flushes inside `with session.begin():` or `with
+    session.begin_nested():` (the block rolls back by itself); handlers of unrelated
+    errors (`ValueError`, `KeyError`); a statement that fails with nothing pending
+    (`session.execute(text(...))` alone does not break the session).
+
+    ## Why is this bad?
+    When a flush fails, SQLAlchemy rolls the session's transaction back and marks the
+    session: every further database operation on it raises `PendingRollbackError`
+    ("This Session's transaction has been rolled back due to a previous exception
+    during flush") until `rollback()` is called. Swallowing the error therefore does
+    not recover from it: the import loop fails on every following row, the request
+    fails a few lines later with a confusing error, and a session kept at module
+    level stays broken for every later caller, often until the process restarts.
+
+    ## Example
+    ```python
+    for row in rows:
+        try:
+            session.add(User(**row))
+            session.commit()
+        except IntegrityError:
+            log.warning("duplicate user %s", row["email"])
+    ```
+
+    ## Use instead
+    ```python
+    for row in rows:
+        try:
+            session.add(User(**row))
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            log.warning("duplicate user %s", row["email"])
+    ```
+    Or make each attempt a savepoint: `with session.begin_nested(): session.add(...)`.
+
+    ## Fix safety
+    No automatic fix: where the rollback belongs (first in the handler, or a
+    savepoint around each attempt) depends on what else the transaction holds.
+
+    ## References
+    - [FAQ: "This Session's transaction has been rolled back due to a previous exception during flush"](https://docs.sqlalchemy.org/en/20/faq/sessions.html#this-session-s-transaction-has-been-rolled-back-due-to-a-previous-exception-during-flush-or-similar)
+    - [Error: Can't reconnect until invalid transaction is rolled back (PendingRollbackError)](https://docs.sqlalchemy.org/en/20/errors.html#error-8s2b)
+    - [Using SAVEPOINT](https://docs.sqlalchemy.org/en/20/orm/session_transaction.html#using-savepoint)
+    """
+
+    code = "SQA110"
+    name = "missing-rollback"
+
+    VALID = [
+        Valid(
+            """
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from .db import engine
+from .models import User
+
+log = logging.getLogger(__name__)
+SessionLocal = sessionmaker(bind=engine)
+
+def import_rows(session: Session, rows):
+    for row in rows:
+        try:
+            session.add(User(**row))
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            log.warning("duplicate %s", row)
+
+def with_savepoints(session: Session, rows):
+    for row in rows:
+        try:
+            with session.begin_nested():
+                session.add(User(**row))
+        except IntegrityError:
+            log.warning("duplicate %s", row)
+    session.commit()
+
+def create(session: Session, user):
+    try:
+        session.add(user)
+        session.commit()
+    except IntegrityError:
+        return None
+    return user
+
+def reraise(session: Session, user):
+    try:
+        session.add(user)
+        session.commit()
+    except Exception:
+        log.exception("could not save")
+        raise
+    return session.scalars(select(User)).all()
+
+def unrelated(session: Session, payload):
+    try:
+        user = User(**payload)
+        session.add(user)
+        session.commit()
+    except ValueError:
+        pass
+    return session.get(User, 1)
+
+def statement_only(session: Session, statement):
+    try:
+        session.execute(statement)
+    except IntegrityError:
+        pass
+    return session.scalars(select(User)).all()
+
+def closed_in_finally(rows):
+    session = SessionLocal()
+    try:
+        session.add_all(rows)
+        session.commit()
+    except IntegrityError:
+        log.warning("some rows exist")
+    finally:
+        session.close()
+"""
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+def import_rows(session: Session, rows, User):
+    for row in rows:
+        try:
+            session.add(User(**row))
+            session.commit()
+        except IntegrityError:
+            print("duplicate", row)
+""",
+            at="except IntegrityError",
+        ),
+        Invalid(
+            """
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+def register(session: Session, user, User):
+    try:
+        session.add(user)
+        session.flush()
+    except Exception:
+        user = None
+    return session.scalars(select(User)).all(), user
+""",
+            at="except Exception",
+        ),
+        Invalid(
+            """
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import sessionmaker
+
+from .db import engine
+
+session = sessionmaker(bind=engine)()
+
+def save(obj):
+    try:
+        session.add(obj)
+        session.commit()
+    except SQLAlchemyError:
+        return False
+    return True
+""",
+            at="except SQLAlchemyError",
+        ),
+    ]
+
+    def check(self, analysis: Analysis) -> Iterable[Finding]:
+        for broken in broken_sessions(analysis.model, analysis.resolver, analysis.contexts):
+            yield Finding(
+                broken.handler,
+                f"If `{broken.failing}` fails, its session needs `{broken.name}.rollback()` "
+                f"before any further query, and this handler neither rolls it back nor "
+                f"re-raises, so {broken.next_use} raises `PendingRollbackError`; call "
+                f"`{broken.name}.rollback()` in the handler.",
+            )

@@ -1,0 +1,178 @@
+"""SQA110 against a real SQLite database: the code the rule reports raises
+`PendingRollbackError` once a flush fails (a duplicate key), the same code with the
+rollback the message asks for does not, and code the rule accepts does not either."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.exc import PendingRollbackError
+
+from sqlalchemy_lint.checker import check_source
+from sqlalchemy_lint.rules.missing_rollback import MissingRollback
+
+MODELS = """
+import logging
+
+from sqlalchemy import Column, Integer, String, create_engine, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+log = logging.getLogger("runtime")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+    id = Column(Integer, primary_key=True)
+    email = Column(String, unique=True)
+
+
+engine = create_engine(URL)
+Base.metadata.create_all(engine)
+SessionLocal = sessionmaker(bind=engine)
+"""
+
+# name -> (code, the statement that runs it). Each inserts a duplicate email.
+REPORTED = {
+    "per-row commit in a loop": (
+        """
+def run(session: Session):
+    for email in ["a@x", "a@x", "b@x"]:
+        try:
+            session.add(User(email=email))
+            session.commit()
+        except IntegrityError:  # HANDLER
+            log.warning("duplicate %s", email)
+""",
+        "with SessionLocal() as s:\n    run(s)",
+    ),
+    "flush, swallowed, then a query": (
+        """
+def run(session: Session):
+    session.add(User(email="a@x"))
+    session.commit()
+    try:
+        session.add(User(email="a@x"))
+        session.flush()
+    except Exception:  # HANDLER
+        pass
+    return session.scalars(select(User)).all()
+""",
+        "with SessionLocal() as s:\n    run(s)",
+    ),
+    "autoflush in a query after add()": (
+        """
+def run(session: Session):
+    session.add(User(email="a@x"))
+    session.commit()
+    try:
+        session.add(User(email="a@x"))
+        found = session.scalars(select(User)).all()
+    except (ValueError, IntegrityError):  # HANDLER
+        found = []
+    session.commit()
+    return found
+""",
+        "with SessionLocal() as s:\n    run(s)",
+    ),
+    "module-level session, handler returns": (
+        """
+session = SessionLocal()
+
+def save(email):
+    try:
+        session.add(User(email=email))
+        session.commit()
+    except SQLAlchemyError:  # HANDLER
+        return False
+    return True
+
+def run():
+    save("a@x")
+    save("a@x")
+    return session.scalars(select(User)).all()
+""",
+        "run()",
+    ),
+}
+
+ACCEPTED = {
+    "savepoint per row": """
+def run(session: Session):
+    for email in ["a@x", "a@x", "b@x"]:
+        try:
+            with session.begin_nested():
+                session.add(User(email=email))
+        except IntegrityError:
+            pass
+    session.commit()
+""",
+    "re-raised, the caller rolls back": """
+def save(session, email):
+    try:
+        session.add(User(email=email))
+        session.commit()
+    except IntegrityError:
+        raise
+
+def run(session: Session):
+    for email in ["a@x", "a@x"]:
+        try:
+            save(session, email)
+        except IntegrityError:
+            session.rollback()
+    return session.scalars(select(User)).all()
+""",
+}
+
+
+def _module(tmp_path: Path, code: str) -> dict[str, Any]:
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    namespace: dict[str, Any] = {"URL": url, "__name__": "runtime_app"}
+    exec(compile(MODELS + code, "<app>", "exec"), namespace)
+    return namespace
+
+
+def _reported_lines(code: str) -> list[int]:
+    source = "URL = 'sqlite://'\n" + MODELS + code
+    result = check_source(source, rules=[MissingRollback])
+    return [d.span.start.line - 1 for d in result.diagnostics]  # the URL line added above
+
+
+def _handler_line(code: str) -> int:
+    lines = (MODELS + code).splitlines()
+    return next(i for i, line in enumerate(lines, 1) if "# HANDLER" in line)
+
+
+@pytest.mark.parametrize("name", REPORTED)
+def test_reported_code_fails_with_pending_rollback_and_the_fix_does_not(
+    name: str, tmp_path: Path
+) -> None:
+    code, run = REPORTED[name]
+    assert _reported_lines(code) == [_handler_line(code)]
+    (tmp_path / "broken").mkdir()
+    with pytest.raises(PendingRollbackError):
+        exec(run, _module(tmp_path / "broken", code))
+    # What the message asks for: `session.rollback()` first in the handler.
+    fixed = "\n".join(
+        line + ("\n" + " " * (len(line) - len(line.lstrip()) + 4) + "session.rollback()")
+        if "# HANDLER" in line
+        else line
+        for line in code.splitlines()
+    )
+    assert _reported_lines(fixed) == []
+    (tmp_path / "fixed").mkdir()
+    exec(run, _module(tmp_path / "fixed", fixed))
+
+
+@pytest.mark.parametrize("name", ACCEPTED)
+def test_accepted_code_runs_without_pending_rollback(name: str, tmp_path: Path) -> None:
+    code = ACCEPTED[name]
+    assert _reported_lines(code) == []
+    exec("with SessionLocal() as s:\n    run(s)", _module(tmp_path, code))
