@@ -9,7 +9,10 @@ its working directory, and compares the findings with the labels, per family:
   guaranteed", or the other way round, still counts as found; a session or
   connection made at import time and never closed is SQA105's, shared-session);
 - engines: SQA103;
-- injection: SQA301.
+- injection: SQA301;
+- transactions: SQA106, SQA109, SQA110, labelled on real bug-fix commits (the buggy
+  line in the fix's parent, the corrected one in the fix) and scored apart from
+  the overall figure.
 
 A misuse label is found when a finding of its family starts on its line; a fine
 label is a false alarm when one does. It prints precision and recall per family
@@ -58,7 +61,12 @@ FAMILIES = {
     "SQA105": "leaks",  # a module-level session or connection: held for the process's life
     "SQA103": "engines",
     "SQA301": "injection",
+    # Scored apart from "all" (a family of its own, from real bug-fix commits).
+    "SQA106": "transactions",
+    "SQA109": "transactions",
+    "SQA110": "transactions",
 }
+SEPARATE = frozenset({"transactions"})
 
 
 @dataclass(frozen=True)
@@ -256,7 +264,10 @@ def score(
                     for f in at.get((label.path, label.line), [])
                     if FAMILIES.get(f["code"]) == label.family
                 ]
-                for bucket in (scores[label.family], scores["all"]):
+                buckets = [scores[label.family]]
+                if label.family not in SEPARATE:
+                    buckets.append(scores["all"])
+                for bucket in buckets:
                     if label.verdict == "misuse":
                         (bucket.found if same_family else bucket.missed).append(label)
                     elif same_family:
@@ -270,7 +281,7 @@ def print_report(scores: dict[str, Score], skipped: list[str], title: str) -> No
     print(f"# Real-world corpus: {title}\n")
     print("| family | labels | found | missed | false alarms | precision | recall |")
     print("|---|---|---|---|---|---|---|")
-    for family in ("leaks", "engines", "injection", "all"):
+    for family in ("leaks", "engines", "injection", "all", "transactions"):
         s = scores.get(family)
         if s is None:
             continue
@@ -279,14 +290,16 @@ def print_report(scores: dict[str, Score], skipped: list[str], title: str) -> No
             f"| {family} | {labels} | {len(s.found)} | {len(s.missed)} | {len(s.false_alarms)} "
             f"| {s.precision():.3f} | {s.recall():.3f} |"
         )
-    overall = scores.get("all", Score())
-    if overall.missed:
+    shown = [scores[f] for f in ("all", *sorted(SEPARATE)) if f in scores]
+    missed = [label for s in shown for label in s.missed]
+    false_alarms = [alarm for s in shown for alarm in s.false_alarms]
+    if missed:
         print("\nMissed:")
-        for label in overall.missed:
+        for label in missed:
             print(f"- {label.repo} {label.path}:{label.line} {label.rule} ({label.why})")
-    if overall.false_alarms:
+    if false_alarms:
         print("\nFalse alarms:")
-        for label, message in overall.false_alarms:
+        for label, message in false_alarms:
             print(f"- {label.repo} {label.path}:{label.line} {label.rule}: {message} ({label.why})")
     if skipped:
         print("\nSkipped:")
@@ -295,7 +308,7 @@ def print_report(scores: dict[str, Score], skipped: list[str], title: str) -> No
 
 
 def sample(findings: list[dict[str, Any]], count: int, seed: int) -> list[dict[str, Any]]:
-    scored = [f for f in findings if f["code"] in FAMILIES]
+    scored = [f for f in findings if FAMILIES.get(f["code"], "transactions") not in SEPARATE]
     rng = random.Random(seed)
     return rng.sample(scored, min(count, len(scored)))
 

@@ -150,6 +150,16 @@ def closed_in_finally(rows):
         log.warning("some rows exist")
     finally:
         session.close()
+
+def new_session_per_row(rows):
+    for row in rows:
+        with SessionLocal() as session:
+            try:
+                session.add(User(**row))
+                session.commit()
+            except IntegrityError:
+                continue  # leaving the block closes the session
+            session.refresh(row)
 """
         ),
     ]
@@ -200,6 +210,23 @@ def save(obj):
     except SQLAlchemyError:
         return False
     return True
+""",
+            at="except SQLAlchemyError",
+        ),
+        Invalid(
+            """
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+def attach(session: Session, order, Order):
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+    except SQLAlchemyError:
+        pass
+    return session.scalar(select(Order.id))
 """,
             at="except SQLAlchemyError",
         ),

@@ -80,41 +80,52 @@ def broken_sessions(
         for call, method in own:
             if not _flushes(model, call, method, own):
                 continue
-            found = _catching_handler(model, resolver, call, name)
-            if found is None:
-                continue
-            attempt, handler = found
-            if id(handler) in reported or _recovers(model, attempt, handler, name):
-                continue
-            long_lived = _module_level(model, resolver, call, name)
-            next_use = _next_use(model, contexts, attempt, handler, name, own, long_lived)
-            if next_use is None:
-                continue
-            reported.add(id(handler))
-            yield BrokenSession(handler, name, f"{name}.{method}()", next_use)
+            # Each handler that catches the failure is a path of its own.
+            for attempt, handler in _catching_handlers(model, resolver, call, name):
+                if id(handler) in reported or _recovers(model, attempt, handler, name):
+                    continue
+                long_lived = _module_level(model, resolver, call, name)
+                next_use = _next_use(model, contexts, attempt, handler, name, own, long_lived)
+                if next_use is None:
+                    continue
+                reported.add(id(handler))
+                yield BrokenSession(handler, name, f"{name}.{method}()", next_use)
 
 
 _Calls = dict[tuple[int, str], list[tuple[cst.Call, str]]]
 
 
 def _session_calls(model: ModuleModel, resolver: Resolver) -> _Calls:
-    """Method calls on sessions, by (function, session as written), in source order."""
+    """Method calls on sessions, by (scope, session as written), in source order."""
     found: _Calls = {}
     kinds: dict[tuple[int, str], bool] = {}
     for call in model.calls:
         func = call.func
         if not isinstance(func, cst.Attribute):
             continue
+        name = dotted(func.value)
         scope = model.enclosing_scope.get(call)
-        if scope is None:
+        if name is None or scope is None:
             continue
-        name = model.module.code_for_node(func.value)
         key = (id(scope), name)
         if key not in kinds:
             kinds[key] = resolver.kind_of(func.value, scope) in _SESSION_KINDS
         if kinds[key]:
             found.setdefault(key, []).append((call, func.attr.value))
     return found
+
+
+def dotted(expr: cst.BaseExpression, limit: int = 4) -> str | None:
+    """`expr` as written when it is a name or a short attribute chain (`db.session`),
+    else None. Iterative and bounded: a chain a thousand long is not a session."""
+    parts: list[str] = []
+    while isinstance(expr, cst.Attribute) and len(parts) < limit:
+        parts.append(expr.attr.value)
+        expr = expr.value
+    if not isinstance(expr, cst.Name):
+        return None
+    parts.append(expr.value)
+    return ".".join(reversed(parts))
 
 
 def _flushes(
@@ -149,36 +160,44 @@ def _innermost_try(model: ModuleModel, node: cst.CSTNode) -> cst.Try | None:
     return None
 
 
-def _catching_handler(
+def _catching_handlers(
     model: ModuleModel, resolver: Resolver, call: cst.Call, name: str
-) -> tuple[cst.Try, cst.ExceptHandler] | None:
-    """The `try` whose body holds `call` and its handler that catches what the flush
-    raises; None when a `with` around the call rolls back or closes the session
-    first (`with session.begin():`, `with Session() as session:`)."""
+) -> list[tuple[cst.Try, cst.ExceptHandler]]:
+    """The handlers that catch what the flush in `call` raises, of the innermost `try`
+    around it that has one; none when a `with` around the call rolls back or closes
+    the session first (`with session.begin():`, `with Session() as session:`)."""
     child: cst.CSTNode = call
     for ancestor in model.ancestors(call):
         if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
-            return None
-        if isinstance(ancestor, cst.With) and _with_resets(model, ancestor, name):
-            return None
+            return []
+        if isinstance(ancestor, cst.With) and _with_resets(ancestor, name):
+            return []
         if isinstance(ancestor, cst.Try) and child is ancestor.body:
-            for handler in ancestor.handlers:
-                if _catches_flush_errors(resolver, handler.type):
-                    return ancestor, handler
+            catching = [
+                (ancestor, handler)
+                for handler in ancestor.handlers
+                if _catches_flush_errors(resolver, handler.type)
+            ]
+            if catching:
+                return catching
         child = ancestor
-    return None
+    return []
 
 
-def _with_resets(model: ModuleModel, block: cst.With, name: str) -> bool:
+def _with_resets(block: cst.With, name: str, *, begin_too: bool = True) -> bool:
+    """Whether `block` opened the session `name` (it closes it on the way out) or,
+    with `begin_too`, begins a transaction or savepoint on it (rolled back on error)."""
     for item in block.items:
-        if item.asname is not None and model.module.code_for_node(item.asname.name) == name:
-            return True  # the block opened the session: it closes it on the way out
+        target = item.asname.name if item.asname is not None else None
+        if isinstance(target, (cst.Name, cst.Attribute)) and dotted(target) == name:
+            return True
         value = item.item
         if (
-            isinstance(value, cst.Call)
+            begin_too
+            and isinstance(value, cst.Call)
             and isinstance(value.func, cst.Attribute)
             and value.func.attr.value in ("begin", "begin_nested")
-            and model.module.code_for_node(value.func.value) == name
+            and dotted(value.func.value) == name
         ):
             return True
     return False
@@ -207,10 +226,10 @@ def _recovers(model: ModuleModel, attempt: cst.Try, handler: cst.ExceptHandler, 
             if (
                 isinstance(func, cst.Attribute)
                 and func.attr.value in _RECOVERIES
-                and model.module.code_for_node(func.value) == name
+                and dotted(func.value) == name
             ):
                 return True
-            if any(model.module.code_for_node(a.value) == name for a in call.args):
+            if any(dotted(a.value) == name for a in call.args):
                 return True
             if (
                 name.startswith("self.")
@@ -223,7 +242,8 @@ def _recovers(model: ModuleModel, attempt: cst.Try, handler: cst.ExceptHandler, 
 
 
 def _leaves(handler: cst.ExceptHandler) -> str | None:
-    """How the handler always leaves the function: "raise", "return", or None."""
+    """How the handler always ends: "raise", "return", "continue", "break", or None
+    when it falls through."""
     for line in handler.body.body:
         if isinstance(line, cst.SimpleStatementLine):
             for statement in line.body:
@@ -231,6 +251,10 @@ def _leaves(handler: cst.ExceptHandler) -> str | None:
                     return "raise"
                 if isinstance(statement, cst.Return):
                     return "return"
+                if isinstance(statement, cst.Continue):
+                    return "continue"
+                if isinstance(statement, cst.Break):
+                    return "break"
     return None
 
 
@@ -245,30 +269,52 @@ def _next_use(
 ) -> str | None:
     """Where the broken session is used next, in words; None when it is not."""
     leaves = _leaves(handler)
-    if leaves is None:
-        inside = set(map(id, nodes_of(attempt, cst.Call)))
+    if leaves in (None, "continue", "break"):
+        loop = contexts.enclosing_loop(attempt)
+        # `continue` and `break` skip the rest of the loop body.
+        skipped = loop if leaves is not None and loop is not None else attempt
+        inside = set(map(id, nodes_of(skipped, cst.Call)))
         for call, method in own:
             if (
                 method in _DATABASE_USES
                 and id(call) not in inside
                 and comes_before(model, attempt, call)
+                and not _reset_between(model, attempt, call, name)
             ):
                 return f"`{name}.{method}()` after the `try`"
-        loop = contexts.enclosing_loop(attempt)
-        if loop is not None and not _breaks(handler):
+        if (
+            loop is not None
+            and leaves != "break"
+            and not _reset_between(model, attempt, loop, name)
+            and not _bound_in(model, loop, attempt, name)
+        ):
             return "the loop's next iteration"
     if long_lived and leaves != "raise":
         return "every later use of this module-level session"
     return None
 
 
-def _breaks(handler: cst.ExceptHandler) -> bool:
-    return any(
-        isinstance(statement, cst.Break)
-        for line in handler.body.body
-        if isinstance(line, cst.SimpleStatementLine)
-        for statement in line.body
-    )
+def _reset_between(model: ModuleModel, attempt: cst.Try, later: cst.CSTNode, name: str) -> bool:
+    """Whether a `with` block that opened the session encloses `attempt` but not
+    `later`: leaving it closed the session, and a closed session is usable again."""
+    around_later = {id(a) for a in model.ancestors(later)}
+    for ancestor in model.ancestors(attempt):
+        if id(ancestor) in around_later or ancestor is later:
+            return False
+        if isinstance(ancestor, cst.With) and _with_resets(ancestor, name, begin_too=False):
+            return True
+    return False
+
+
+def _bound_in(model: ModuleModel, loop: cst.CSTNode, attempt: cst.Try, name: str) -> bool:
+    """Whether the loop body binds `name` anew before `attempt` (a new session per
+    iteration)."""
+    for assign in nodes_of(loop, cst.Assign):
+        if any(dotted(t.target) == name for t in assign.targets) and comes_before(
+            model, assign, attempt
+        ):
+            return True
+    return False
 
 
 def _module_level(model: ModuleModel, resolver: Resolver, call: cst.Call, name: str) -> bool:

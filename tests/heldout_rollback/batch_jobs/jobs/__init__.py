@@ -1,0 +1,1 @@
+"""Batch jobs, importers and background workers."""

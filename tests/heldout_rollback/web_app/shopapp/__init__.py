@@ -1,0 +1,1 @@
+"""Shop backend: public JSON API plus the legacy admin panel."""

@@ -1,0 +1,5 @@
+from flask_sqlalchemy import SQLAlchemy
+
+from ..models import Base
+
+db = SQLAlchemy(metadata=Base.metadata)
