@@ -179,11 +179,29 @@ def test_files_that_cannot_involve_sqlalchemy_are_not_parsed_with_libcst(
 
 
 def test_parallel_jobs_give_the_same_report() -> None:
-    serial = run("check", "--jobs", "1", "--format", "json", "tests/corpus")
-    parallel = run("check", "--jobs", "2", "--format", "json", "tests/corpus")
+    serial = run("check", "--jobs", "1", "--format", "json", "--select", "ALL", "tests/corpus")
+    parallel = run("check", "--jobs", "2", "--format", "json", "--select", "ALL", "tests/corpus")
     assert serial.returncode == parallel.returncode == 1
     assert serial.stdout == parallel.stdout
     assert len(json.loads(serial.stdout)) == 106
+
+
+def test_the_default_set_leaves_out_the_opt_in_rule(tmp_path: Path) -> None:
+    source = (
+        "from sqlalchemy.orm import Session\n\n"
+        "def names(session: Session, User):\n"
+        "    return session.query(User).all()\n"
+    )
+    (tmp_path / "legacy.py").write_text(source)
+    default = run("check", "--format", "json", str(tmp_path / "legacy.py"))
+    assert default.returncode == 0 and json.loads(default.stdout) == []
+    for selection in (["--extend-select", "SQA203"], ["--select", "ALL"], ["--select", "SQA2"]):
+        chosen = run("check", "--format", "json", *selection, str(tmp_path / "legacy.py"))
+        assert [f["code"] for f in json.loads(chosen.stdout)] == ["SQA203"], selection
+    listing = run("rule", "--all").stdout.splitlines()
+    assert [line for line in listing if "opt-in" in line] == [
+        next(line for line in listing if line.startswith("SQA203"))
+    ]
     assert run("check", "--jobs", "0", "examples").returncode == 2
 
 

@@ -315,8 +315,11 @@ def run_rule(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .rules import all_rules, rule_by_code
 
     if args.all or not args.code:
+        from .catalog import OPT_IN
+
         for rule in all_rules():
-            out.write(f"{rule.code}  {rule.name:<24} {rule.summary()}\n")
+            note = " (opt-in: only when selected)" if rule.code in OPT_IN else ""
+            out.write(f"{rule.code}  {rule.name:<24} {rule.summary()}{note}\n")
         return EXIT_CLEAN
     found = rule_by_code(args.code)
     if found is None:

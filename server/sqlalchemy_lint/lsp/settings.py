@@ -55,7 +55,7 @@ def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
         if key in raw and raw[key] is not None:
             parsed = _string_list(raw[key], key, problems)
             if key == "select" and parsed == ():
-                continue  # an editor's empty list means "not set": every rule
+                continue  # an editor's empty list means "not set": the default rules
             if parsed is not None:
                 try:
                     select_rules(
