@@ -252,6 +252,7 @@ def test_rule_command_prints_the_documentation_page() -> None:
         "SQA104",
         "SQA105",
         "SQA106",
+        "SQA107",
         "SQA109",
         "SQA110",
         "SQA201",

@@ -40,9 +40,10 @@ EXPECTED_IDS = {
     "text",
     "database_url",
     "legacy_query",
-    # transactions (SQA106, SQA110)
+    # transactions and object states (SQA106, SQA110, SQA107)
     "commit",
     "rollback",
+    "expiry",
 }
 
 ARTICLE = Path(__file__).resolve().parents[2] / "shared" / "article.md"

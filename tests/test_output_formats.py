@@ -60,6 +60,7 @@ def test_sarif_is_valid_and_carries_rule_metadata(tmp_path: Path) -> None:
         "SQA104",
         "SQA105",
         "SQA106",
+        "SQA107",
         "SQA109",
         "SQA110",
         "SQA201",

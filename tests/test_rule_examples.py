@@ -38,6 +38,7 @@ def test_every_rule_has_examples_and_documentation() -> None:
         "SQA104",
         "SQA105",
         "SQA106",
+        "SQA107",
         "SQA109",
         "SQA110",
         "SQA201",

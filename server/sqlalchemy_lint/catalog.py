@@ -16,6 +16,7 @@ RULES: dict[str, str] = {
     "SQA104": "close-not-guaranteed",
     "SQA105": "shared-session",
     "SQA106": "uncommitted-write",
+    "SQA107": "detached-instance-access",
     "SQA109": "concurrent-session-use",
     "SQA110": "missing-rollback",
     "SQA201": "legacy-engine-execute",

@@ -60,6 +60,8 @@ _METHOD_CONCEPTS = {
     ("query", False): "legacy_query",
     ("commit", False): "commit",
     ("rollback", False): "rollback",
+    ("refresh", False): "expiry",
+    ("expire", False): "expiry",
 }
 _ORIGIN_NOUNS = {
     Kind.ENGINE: "Engine",

@@ -276,10 +276,10 @@ def _has_keyword(expr: cst.BaseExpression, keyword: str, scope: Scope) -> bool:
             and arg.value.value == "True"
         )
 
-    return _made_with(expr, is_true, scope)
+    return made_with(expr, is_true, scope)
 
 
-def _made_with(
+def made_with(
     expr: cst.BaseExpression, wanted: Callable[[cst.Arg], bool], scope: Scope, depth: int = 0
 ) -> bool:
     """Whether a call in the chain that made `expr` (`engine.connect().execution_options(
@@ -294,7 +294,7 @@ def _made_with(
         node = node.func if isinstance(node, cst.Call) else node.value
     if isinstance(node, cst.Name):
         values = _assigned_values(node.value, scope)
-        return bool(values) and all(_made_with(v, wanted, scope, depth + 1) for v in values)
+        return bool(values) and all(made_with(v, wanted, scope, depth + 1) for v in values)
     return False
 
 
@@ -311,7 +311,7 @@ def _chain_has(call: cst.BaseExpression, method: str) -> bool:
 
 def _autocommits(call: cst.Call, scope: Scope) -> bool:
     """`isolation_level="AUTOCOMMIT"` on the connection, or on the engine it comes from."""
-    return _made_with(call, _is_autocommit, scope)
+    return made_with(call, _is_autocommit, scope)
 
 
 def _assigned_values(name: str, scope: Scope) -> list[cst.BaseExpression]:

@@ -1,0 +1,206 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..semantic import Analysis
+from ..semantic.detachment import detached_reads
+from .base import Finding, Invalid, Rule, Valid
+
+
+class DetachedInstanceAccess(Rule):
+    """An ORM object read after `commit()` expired it and its session closed:
+    `DetachedInstanceError`.
+
+    ## What it does
+    Follows the objects a session holds — objects given to `add()`/`add_all()`,
+    results of `get()`, `merge()`, `scalars(select(Model))...first()`/`.all()`,
+    `execute(select(Model)).scalar_one()`, `query(Model).first()` — for each
+    session the code opens and closes itself (a `with` block, or `close()`), and
+    reports the first attribute read of such an object after the session closed
+    (for a list, of an element in a loop or comprehension over it), or the `return`
+    that hands it to the caller, when a `commit()` (or the end of a `begin()` block)
+    expired it and nothing loaded it again before the close.
+
+    Not reported: sessions made with `expire_on_commit=False` (on the `Session(...)`
+    call or on the `sessionmaker` that made it); objects read again (any attribute)
+    or `refresh()`ed after the last commit and before the close; values read inside
+    the block; objects loaded after the last commit; sessions the code does not
+    close (a parameter, a FastAPI dependency, a scoped session): their objects stay
+    attached; rows of `select(Model.column)`, which are plain values.
+
+    ## Why is this bad?
+    `commit()` expires every object the session holds (`expire_on_commit=True` is
+    the default), so that the next read loads the committed state from the database.
+    Once the session is closed there is nothing to load it through: the read raises
+    `DetachedInstanceError` ("Instance is not bound to a Session; attribute refresh
+    operation cannot proceed"), SQLAlchemy's most common ORM error. It typically
+    appears in the caller or the web framework's serializer, far from the cause.
+
+    ## Example
+    ```python
+    def create_user(name):
+        with SessionLocal() as session:
+            user = User(name=name)
+            session.add(user)
+            session.commit()
+        return user.id
+    ```
+
+    ## Use instead
+    ```python
+    def create_user(name):
+        with SessionLocal() as session:
+            user = User(name=name)
+            session.add(user)
+            session.commit()
+            return user.id  # loaded again while the session is open
+    ```
+    Or `session.refresh(user)` after the commit, or make the factory with
+    `sessionmaker(engine, expire_on_commit=False)` when objects must outlive their
+    session.
+
+    ## Fix safety
+    No automatic fix: reading inside the block, refreshing, or turning off
+    `expire_on_commit` (which lets objects show stale values) is a design choice.
+
+    ## References
+    - [Session Basics: committing, and `expire_on_commit`](https://docs.sqlalchemy.org/en/20/orm/session_basics.html#committing)
+    - [Error: Parent instance is not bound to a Session; DetachedInstanceError](https://docs.sqlalchemy.org/en/20/errors.html#error-bhk3)
+    - [State Management: Quickie Intro to Object States](https://docs.sqlalchemy.org/en/20/orm/session_state_management.html#quickie-intro-to-object-states)
+    """
+
+    code = "SQA107"
+    name = "detached-instance-access"
+
+    VALID = [
+        Valid(
+            """
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from .db import engine
+from .models import User
+
+SessionLocal = sessionmaker(bind=engine)
+KeepLoaded = sessionmaker(bind=engine, expire_on_commit=False)
+
+def read_inside(name):
+    with SessionLocal() as session:
+        user = User(name=name)
+        session.add(user)
+        session.commit()
+        return user.id
+
+def refreshed(name):
+    with SessionLocal() as session:
+        user = User(name=name)
+        session.add(user)
+        session.commit()
+        session.refresh(user)
+    return user.id
+
+def kept_loaded(name):
+    with KeepLoaded() as session:
+        user = User(name=name)
+        session.add(user)
+        session.commit()
+    return user.name
+
+def no_commit(user_id):
+    with SessionLocal() as session:
+        user = session.get(User, user_id)
+    return user.name
+
+def dependency(session: Session, name):
+    user = User(name=name)
+    session.add(user)
+    session.commit()
+    return user.name
+
+def columns_only():
+    with SessionLocal() as session:
+        names = session.scalars(select(User.name)).all()
+        session.commit()
+    return [n.upper() for n in names]
+
+def loaded_after_commit(user_id):
+    with SessionLocal() as session:
+        session.commit()
+        user = session.get(User, user_id)
+    return user.name
+"""
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+from sqlalchemy.orm import sessionmaker
+
+from .db import engine
+from .models import User
+
+SessionLocal = sessionmaker(bind=engine)
+
+def create_user(name):
+    with SessionLocal() as session:
+        user = User(name=name)
+        session.add(user)
+        session.commit()
+    return user.id
+""",
+            at="user.id",
+        ),
+        Invalid(
+            """
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .db import engine
+from .models import User
+
+def active_names():
+    with Session(engine) as session:
+        users = session.scalars(select(User).where(User.active)).all()
+        session.commit()
+    return [u.name for u in users]
+""",
+            at="u.name",
+        ),
+        Invalid(
+            """
+from sqlalchemy.orm import sessionmaker
+
+from .db import engine
+from .models import User
+
+SessionLocal = sessionmaker(bind=engine)
+
+def rename(user_id, name):
+    with SessionLocal.begin() as session:
+        user = session.get(User, user_id)
+        user.name = name
+        return user
+""",
+            at="return user",
+        ),
+    ]
+
+    def check(self, analysis: Analysis) -> Iterable[Finding]:
+        for read in detached_reads(analysis.model, analysis.resolver):
+            if read.returned:
+                message = (
+                    f"`{read.instance}` is handed to the caller expired by {read.commit} and "
+                    f"detached from `{read.session}`, which closes {read.closed}, so the "
+                    f"caller's first attribute read raises `DetachedInstanceError`; read what "
+                    f"is needed before the session closes, `refresh()` it after the commit, "
+                    f"or make the session with `expire_on_commit=False`."
+                )
+            else:
+                message = (
+                    f"`{read.instance}` was expired by {read.commit} and detached when "
+                    f"`{read.session}` closed {read.closed}, so this read raises "
+                    f"`DetachedInstanceError`; read it before the session closes, "
+                    f"`refresh()` it after the commit, or make the session with "
+                    f"`expire_on_commit=False`."
+                )
+            yield Finding(read.node, message)

@@ -1,0 +1,423 @@
+"""ORM instances read after their session expired them and closed (SQA107).
+
+With the default `expire_on_commit=True`, `session.commit()` expires every instance
+the session holds: each attribute is loaded again on its next access. When the
+session closes first (the end of its `with` block, `close()`), the instance is
+detached with nothing loaded, and that access raises `DetachedInstanceError`
+("Instance is not bound to a Session; attribute refresh operation cannot proceed").
+
+This module follows, for each session the code opens and closes itself, the
+instances it holds — objects given to `add()`/`add_all()`, results of `get()`,
+`merge()`, `scalars(select(Model)).first()`/`.all()`, `execute(select(Model))
+.scalar_one()`, `query(Model).first()` — from the last `commit()` (or the commit at
+the end of a `begin()` block) to the close, and reports the first attribute read
+after the close, or the `return` that hands such an instance to the caller. An
+instance read again between the commit and the close (any attribute, or
+`refresh()`) is loaded and left alone; so are sessions made with
+`expire_on_commit=False`, and sessions the code does not close (a parameter, a
+dependency): their instances stay attached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import libcst as cst
+
+from .flow import comes_before
+from .inference import Resolver
+from .kinds import Kind
+from .model import Assignment, ModuleModel, Scope
+from .transactions import made_with
+from .values import Owner
+
+_SELECTS = frozenset({"sqlalchemy.select", "sqlalchemy.future.select", "sqlmodel.select"})
+_ONE = frozenset({"first", "one", "one_or_none", "scalar_one", "scalar_one_or_none", "scalar"})
+_SESSION_KINDS = frozenset({Kind.SESSION, Kind.ASYNC_SESSION})
+
+
+@dataclass
+class DetachedRead:
+    node: cst.CSTNode  # the attribute read, or the `return`
+    instance: str  # as written: `user`
+    session: str
+    commit: str  # what expired it, in words: "`session.commit()`"
+    closed: str  # where the session closed, in words
+    returned: bool = False
+
+
+@dataclass
+class _Session:
+    name: str
+    scope: Scope
+    live: cst.CSTNode  # where it is open: the `with` block, or the lines before close()
+    closed_at: cst.CSTNode  # the `with` statement, or the line of `close()`
+    commits_at_end: bool  # a `begin()` block: it commits when it ends
+    opened_after: cst.CSTNode | None = None  # the assignment, for `close()` sessions
+
+
+@dataclass
+class _Instance:
+    name: str
+    bound: cst.CSTNode  # where it became the session's
+    many: bool  # a list of instances (`.all()`)
+
+
+def detached_reads(model: ModuleModel, resolver: Resolver) -> Iterator[DetachedRead]:
+    for call in model.calls:
+        session = _closed_session(model, resolver, call)
+        if session is None:
+            continue
+        yield from _reads_after_close(model, resolver, session)
+
+
+def _closed_session(model: ModuleModel, resolver: Resolver, call: cst.Call) -> _Session | None:
+    """`with <call> as name:` or `name = <call>` ... `name.close()`, when `call` makes a
+    session the code owns that expires its instances on commit."""
+    parent = model.parent(call)
+    scope = model.enclosing_scope[call]
+    if isinstance(parent, cst.WithItem) and parent.item is call:
+        block = model.parent(parent)
+        if not isinstance(block, cst.With) or parent.asname is None:
+            return None
+        target = parent.asname.name
+        if not isinstance(target, cst.Name) or not _expiring_session(resolver, call, scope):
+            return None
+        name = target.value
+        at_end = _chain_has(call, "begin") or any(
+            _is_method_call(item.item, name, "begin") for item in block.items
+        )
+        return _Session(name, scope, block.body, block, at_end)
+    if isinstance(parent, cst.Assign) and parent.value is call and len(parent.targets) == 1:
+        assigned = parent.targets[0].target
+        if not isinstance(assigned, cst.Name) or not _expiring_session(resolver, call, scope):
+            return None
+        closing = _close_line(model, scope, assigned.value, parent)
+        if closing is None:
+            return None
+        return _Session(assigned.value, scope, closing, closing, False, opened_after=parent)
+    return None
+
+
+def _expiring_session(resolver: Resolver, call: cst.Call, scope: Scope) -> bool:
+    value = resolver.call_value(call, scope)
+    if value.kind not in _SESSION_KINDS or value.owner is not Owner.FRESH:
+        return False
+    return not made_with(call, _keeps_loaded, scope)
+
+
+def _keeps_loaded(arg: cst.Arg) -> bool:
+    return (
+        arg.keyword is not None
+        and arg.keyword.value == "expire_on_commit"
+        and not (isinstance(arg.value, cst.Name) and arg.value.value == "True")
+    )
+
+
+def _chain_has(expr: cst.BaseExpression, method: str) -> bool:
+    node: cst.BaseExpression = expr
+    while isinstance(node, (cst.Call, cst.Attribute)):
+        if isinstance(node, cst.Attribute) and node.attr.value == method:
+            return True
+        node = node.func if isinstance(node, cst.Call) else node.value
+    return False
+
+
+def _is_method_call(expr: cst.BaseExpression, name: str, method: str) -> bool:
+    return (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Attribute)
+        and expr.func.attr.value == method
+        and isinstance(expr.func.value, cst.Name)
+        and expr.func.value.value == name
+    )
+
+
+def _close_line(
+    model: ModuleModel, scope: Scope, name: str, opened: cst.Assign
+) -> cst.CSTNode | None:
+    """The line `name.close()` in the block that opened the session, after it."""
+    opened_line = model.parent(opened)
+    block = model.parent(opened_line) if opened_line is not None else None
+    for reference in scope.references.get(name, ()):
+        attribute = model.parent(reference)
+        call = model.parent(attribute) if attribute is not None else None
+        if not (
+            isinstance(call, cst.Call)
+            and isinstance(attribute, cst.Attribute)
+            and attribute.attr.value == "close"
+        ):
+            continue
+        expression = model.parent(call)
+        line = model.parent(expression) if expression is not None else None
+        if (
+            isinstance(expression, cst.Expr)
+            and line is not None
+            and model.parent(line) is block
+            and comes_before(model, opened, call)
+        ):
+            return line
+    return None
+
+
+def _inside(model: ModuleModel, node: cst.CSTNode, session: _Session) -> bool:
+    """Whether `node` runs while the session is open."""
+    if session.opened_after is None:
+        return session.live in set(model.ancestors(node))
+    return comes_before(model, session.opened_after, node) and comes_before(
+        model, node, session.closed_at
+    )
+
+
+def _after_close(model: ModuleModel, node: cst.CSTNode, session: _Session) -> bool:
+    return comes_before(model, session.closed_at, node) and session.closed_at not in set(
+        model.ancestors(node)
+    )
+
+
+def _reads_after_close(
+    model: ModuleModel, resolver: Resolver, session: _Session
+) -> Iterator[DetachedRead]:
+    scope = session.scope
+    uses = [
+        (model.parent(r), r)
+        for r in scope.references.get(session.name, ())
+        if _inside(model, r, session)
+    ]
+    commits = [
+        call
+        for attribute, _ in uses
+        if isinstance(attribute, cst.Attribute) and attribute.attr.value == "commit"
+        for call in [model.parent(attribute)]
+        if isinstance(call, cst.Call)
+    ]
+    if not commits and not session.commits_at_end:
+        return
+    closed = (
+        "at the end of its `with` block"
+        if session.opened_after is None
+        else f"at `{session.name}.close()`"
+    )
+    for instance in _instances(model, resolver, session, uses):
+        later = [c for c in commits if comes_before(model, instance.bound, c)]
+        if not later and not session.commits_at_end:
+            continue
+        last = later[-1] if later else None
+        if _loaded_again(model, scope, instance, session, last):
+            continue
+        expired_by = f"`{session.name}.commit()`" if last is not None else "the block's commit"
+        found = _first_use_after(model, scope, instance, session, last)
+        if found is not None:
+            node, returned = found
+            yield DetachedRead(
+                node, instance.name, session.name, expired_by, closed, returned=returned
+            )
+
+
+def _instances(
+    model: ModuleModel,
+    resolver: Resolver,
+    session: _Session,
+    uses: list[tuple[cst.CSTNode | None, cst.Name]],
+) -> Iterator[_Instance]:
+    for attribute, _ in uses:
+        if not isinstance(attribute, cst.Attribute):
+            continue
+        call = model.parent(attribute)
+        if not isinstance(call, cst.Call) or call.func is not attribute:
+            continue
+        method = attribute.attr.value
+        if method == "add" and call.args and isinstance(call.args[0].value, cst.Name):
+            yield _Instance(call.args[0].value.value, call, False)
+        elif method == "add_all" and call.args:
+            listed = call.args[0].value
+            if isinstance(listed, (cst.List, cst.Tuple)):
+                for element in listed.elements:
+                    if isinstance(element.value, cst.Name):
+                        yield _Instance(element.value.value, call, False)
+        else:
+            loaded = _loaded(model, resolver, call, method, session.scope)
+            if loaded is not None:
+                yield loaded
+
+
+def _loaded(
+    model: ModuleModel, resolver: Resolver, call: cst.Call, method: str, scope: Scope
+) -> _Instance | None:
+    """`x = session.get(Model, ...)`, `x = session.scalars(select(Model)).first()`, ...:
+    the name bound to the instance (or list of instances) the call chain loads."""
+    outer: cst.Call = call
+    chain: list[str] = []
+    while True:
+        attribute = model.parent(outer)
+        above = model.parent(attribute) if attribute is not None else None
+        if (
+            isinstance(attribute, cst.Attribute)
+            and isinstance(above, cst.Call)
+            and above.func is attribute
+        ):
+            chain.append(attribute.attr.value)
+            outer = above
+        else:
+            break
+    holder = model.parent(outer)
+    if isinstance(holder, cst.Await):
+        holder = model.parent(holder)
+    if not isinstance(holder, (cst.Assign, cst.AnnAssign)):
+        return None
+    target: cst.BaseExpression
+    if isinstance(holder, cst.Assign):
+        if len(holder.targets) != 1:
+            return None
+        target = holder.targets[0].target
+    else:
+        target = holder.target
+    if not isinstance(target, cst.Name) or not call.args:
+        return None
+    first = call.args[0].value
+    last = chain[-1] if chain else None
+    many = last == "all"
+    if method in ("get", "get_one") and not chain and _is_model(model, resolver, first, scope):
+        return _Instance(target.value, holder, False)
+    if method == "merge" and not chain:
+        return _Instance(target.value, holder, False)
+    if method == "scalar" and not chain and _selects_model(model, resolver, first, scope):
+        return _Instance(target.value, holder, False)
+    if method == "scalars":
+        loads = many or last in _ONE
+    elif method == "execute":
+        loads = last in ("scalar_one", "scalar_one_or_none", "scalar") or (
+            "scalars" in chain and (many or last in _ONE)
+        )
+    else:
+        loads = False
+    if loads and _selects_model(model, resolver, first, scope):
+        return _Instance(target.value, holder, many)
+    if (
+        method == "query"
+        and (many or last in (*_ONE, "get"))
+        and _is_model(model, resolver, first, scope)
+    ):
+        return _Instance(target.value, holder, many)
+    return None
+
+
+def _selects_model(
+    model: ModuleModel, resolver: Resolver, statement: cst.BaseExpression, scope: Scope
+) -> bool:
+    """`select(Model)` (refined by `.where(...)` and the like): a statement whose rows
+    are instances of a mapped class, not column values."""
+    node: cst.BaseExpression = statement
+    while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+        node = node.func.value
+    if not isinstance(node, cst.Call) or (resolver.qualify(node.func) or "") not in _SELECTS:
+        return False
+    return bool(node.args) and _is_model(model, resolver, node.args[0].value, scope)
+
+
+def _is_model(
+    model: ModuleModel, resolver: Resolver, expr: cst.BaseExpression, scope: Scope
+) -> bool:
+    """A class: defined in this module, or imported under a class's name (CapWords)."""
+    if not isinstance(expr, cst.Name):
+        return False
+    if expr.value in model.classes:
+        return True
+    qualified = resolver.qualify(expr)
+    if qualified is None or qualified.startswith("sqlalchemy"):
+        return False
+    last = qualified.rpartition(".")[2]
+    return last[:1].isupper() and not last.isupper()
+
+
+def _loaded_again(
+    model: ModuleModel,
+    scope: Scope,
+    instance: _Instance,
+    session: _Session,
+    commit: cst.Call | None,
+) -> bool:
+    """Read again (any use of it) after the last commit while the session is open, or
+    bound anew after the commit: its attributes are loaded."""
+    if commit is None:
+        return False  # the commit is at the block's end: nothing runs in between
+    for reference in scope.references.get(instance.name, ()):
+        if _inside(model, reference, session) and comes_before(model, commit, reference):
+            holder = model.parent(reference)
+            if not isinstance(holder, cst.Return):
+                return True
+    return any(
+        _inside(model, a.node, session) and comes_before(model, commit, a.node)
+        for a in scope.assignments.get(instance.name, ())
+    )
+
+
+def _first_use_after(
+    model: ModuleModel,
+    scope: Scope,
+    instance: _Instance,
+    session: _Session,
+    commit: cst.Call | None,
+) -> tuple[cst.CSTNode, bool] | None:
+    """The first attribute read of the instance once the session is closed (for a
+    list, of an element in a `for` over it), or a `return` that hands it out."""
+    rebinds = [
+        a
+        for a in scope.assignments.get(instance.name, ())
+        if a.node is not instance.bound and comes_before(model, instance.bound, a.node)
+    ]
+    for reference in scope.references.get(instance.name, ()):
+        holder = model.parent(reference)
+        inside = _inside(model, reference, session)
+        if inside:
+            if isinstance(holder, cst.Return) and (
+                commit is None or comes_before(model, commit, reference)
+            ):
+                return holder, True  # the block's end closes the session on the way out
+            continue
+        if not _after_close(model, reference, session):
+            continue
+        if any(_between(model, session.closed_at, a, reference) for a in rebinds):
+            return None
+        if isinstance(holder, cst.Return):
+            return holder, True
+        if instance.many:
+            element = _element_read(model, scope, reference)
+            if element is not None:
+                return element, False
+            continue
+        if (
+            isinstance(holder, cst.Attribute)
+            and holder.value is reference
+            and not holder.attr.value.startswith("__")
+        ):
+            return holder, False
+    return None
+
+
+def _between(
+    model: ModuleModel, start: cst.CSTNode, assignment: Assignment, end: cst.CSTNode
+) -> bool:
+    return comes_before(model, start, assignment.node) and comes_before(model, assignment.node, end)
+
+
+def _element_read(model: ModuleModel, scope: Scope, iterated: cst.Name) -> cst.CSTNode | None:
+    """For `for x in <iterated>:` or a comprehension over it: the first `x.attr`."""
+    holder = model.parent(iterated)
+    if isinstance(holder, (cst.For, cst.CompFor)) and holder.iter is iterated:
+        target = holder.target
+        if not isinstance(target, cst.Name):
+            return None
+        loop = holder if isinstance(holder, cst.For) else model.parent(holder)
+        for reference in scope.references.get(target.value, ()):
+            attribute = model.parent(reference)
+            if (
+                isinstance(attribute, cst.Attribute)
+                and attribute.value is reference
+                and loop is not None
+                and loop in set(model.ancestors(reference))
+                and not attribute.attr.value.startswith("__")
+            ):
+                return attribute
+    return None

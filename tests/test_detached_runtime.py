@@ -1,0 +1,180 @@
+"""SQA107 against a real SQLite database: the read the rule reports raises
+`DetachedInstanceError`, the same code with the read moved inside the block (or a
+`refresh()`) does not, and code the rule accepts runs cleanly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.orm.exc import DetachedInstanceError
+
+from sqlalchemy_lint.checker import check_source
+from sqlalchemy_lint.rules.detached_instance_access import DetachedInstanceAccess
+
+MODELS = """
+from sqlalchemy import Boolean, Column, Integer, String, create_engine, select
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+    id = Column(Integer, primary_key=True)
+    name = Column(String)
+    active = Column(Boolean, default=True)
+
+
+engine = create_engine(URL)
+Base.metadata.create_all(engine)
+SessionLocal = sessionmaker(bind=engine)
+KeepLoaded = sessionmaker(bind=engine, expire_on_commit=False)
+with SessionLocal() as seed:
+    seed.add(User(id=1, name="ada"))
+    seed.commit()
+"""
+
+# name -> (code, code with the fix); `run()` reads what the rule is about.
+REPORTED = {
+    "added, committed, read after the block": (
+        """
+def run():
+    with SessionLocal() as session:
+        user = User(name="grace")
+        session.add(user)
+        session.commit()
+    return user.id  # READ
+""",
+        """
+def run():
+    with SessionLocal() as session:
+        user = User(name="grace")
+        session.add(user)
+        session.commit()
+        session.refresh(user)
+    return user.id
+""",
+    ),
+    "loaded, committed, list read in a comprehension": (
+        """
+def run():
+    with Session(engine) as session:
+        users = session.scalars(select(User).where(User.active)).all()
+        session.commit()
+    return [u.name for u in users]  # READ
+""",
+        """
+def run():
+    with Session(engine) as session:
+        users = session.scalars(select(User).where(User.active)).all()
+        session.commit()
+        return [u.name for u in users]
+""",
+    ),
+    "explicit close()": (
+        """
+def run():
+    session = SessionLocal()
+    user = session.get(User, 1)
+    user.name = "ada lovelace"
+    session.commit()
+    session.close()
+    return user.name  # READ
+""",
+        """
+def run():
+    session = SessionLocal()
+    user = session.get(User, 1)
+    user.name = "ada lovelace"
+    session.commit()
+    name = user.name
+    session.close()
+    return name
+""",
+    ),
+    "returned from a begin() block": (
+        """
+def load():
+    with SessionLocal.begin() as session:
+        user = session.get(User, 1)
+        user.active = False
+        return user  # READ
+
+def run():
+    return load().name
+""",
+        """
+def load():
+    with KeepLoaded.begin() as session:
+        user = session.get(User, 1)
+        user.active = False
+        return user
+
+def run():
+    return load().name
+""",
+    ),
+}
+
+ACCEPTED = {
+    "no commit": """
+def run():
+    with SessionLocal() as session:
+        user = session.get(User, 1)
+    return user.name
+""",
+    "expire_on_commit=False": """
+def run():
+    with KeepLoaded() as session:
+        user = User(name="linus")
+        session.add(user)
+        session.commit()
+    return user.name
+""",
+    "loaded after the commit": """
+def run():
+    with SessionLocal() as session:
+        session.add(User(name="guido"))
+        session.commit()
+        user = session.get(User, 1)
+    return user.name
+""",
+}
+
+
+def _module(tmp_path: Path, code: str) -> dict[str, Any]:
+    tmp_path.mkdir()
+    namespace: dict[str, Any] = {"URL": f"sqlite:///{tmp_path / 'app.db'}"}
+    exec(compile(MODELS + code, "<app>", "exec"), namespace)
+    return namespace
+
+
+def _reported_lines(code: str) -> list[int]:
+    result = check_source("URL = 'sqlite://'\n" + MODELS + code, rules=[DetachedInstanceAccess])
+    return [d.span.start.line - 1 for d in result.diagnostics]  # the URL line added above
+
+
+def _marked_line(code: str) -> int:
+    lines = (MODELS + code).splitlines()
+    return next(i for i, line in enumerate(lines, 1) if "# READ" in line)
+
+
+@pytest.mark.parametrize("name", REPORTED)
+def test_reported_read_raises_and_the_fixed_code_does_not(name: str, tmp_path: Path) -> None:
+    code, fixed = REPORTED[name]
+    assert _reported_lines(code) == [_marked_line(code)]
+    with pytest.raises(DetachedInstanceError):
+        _module(tmp_path / "broken", code)["run"]()
+    assert _reported_lines(fixed) == []
+    _module(tmp_path / "fixed", fixed)["run"]()
+
+
+@pytest.mark.parametrize("name", ACCEPTED)
+def test_accepted_code_runs(name: str, tmp_path: Path) -> None:
+    code = ACCEPTED[name]
+    assert _reported_lines(code) == []
+    assert _module(tmp_path / "app", code)["run"]() is not None
