@@ -1,8 +1,9 @@
 """Held-out measures of the transaction rules on projects written from each rule's
 one-paragraph specification by helpers who never read the rule's code (see each
 folder's README.md): SQA106 in tests/heldout_transactions, SQA109 in
-tests/heldout_concurrency, SQA110 in tests/heldout_rollback. Only the folder's rule
-is scored; a finding on a `# bonus:` line counts neither way."""
+tests/heldout_concurrency, SQA110 in tests/heldout_rollback, SQA107 in
+tests/heldout_detached. Only the folder's rule is scored; a finding on a `# bonus:`
+line counts neither way."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ CORPORA = [
     ("heldout_transactions", "SQA106", 3, 40),
     ("heldout_concurrency", "SQA109", 2, 15),
     ("heldout_rollback", "SQA110", 2, 27),
+    ("heldout_detached", "SQA107", 2, 28),
 ]
 
 

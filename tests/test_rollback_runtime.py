@@ -81,6 +81,21 @@ def run(session: Session):
 """,
         "with SessionLocal() as s:\n    run(s)",
     ),
+    "a helper that commits, in a loop": (
+        """
+def save(session, email):
+    session.add(User(email=email))
+    session.commit()
+
+def run(session: Session):
+    for email in ["a@x", "a@x", "b@x"]:
+        try:
+            save(session, email)
+        except IntegrityError:  # HANDLER
+            log.warning("could not save %s", email)
+""",
+        "with SessionLocal() as s:\n    run(s)",
+    ),
     "module-level session, handler returns": (
         """
 session = SessionLocal()

@@ -15,18 +15,19 @@ class DetachedInstanceAccess(Rule):
     Follows the objects a session holds — objects given to `add()`/`add_all()`,
     results of `get()`, `merge()`, `scalars(select(Model))...first()`/`.all()`,
     `execute(select(Model)).scalar_one()`, `query(Model).first()` — for each
-    session the code opens and closes itself (a `with` block, or `close()`), and
-    reports the first attribute read of such an object after the session closed
+    session the code opens and closes itself (a `with` block, or `close()`, also in
+    a `finally`), and reports the first attribute read of such an object after the session closed
     (for a list, of an element in a loop or comprehension over it), or the `return`
     that hands it to the caller, when a `commit()` (or the end of a `begin()` block)
     expired it and nothing loaded it again before the close.
 
     Not reported: sessions made with `expire_on_commit=False` (on the `Session(...)`
-    call or on the `sessionmaker` that made it); objects read again (any attribute)
-    or `refresh()`ed after the last commit and before the close; values read inside
-    the block; objects loaded after the last commit; sessions the code does not
-    close (a parameter, a FastAPI dependency, a scoped session): their objects stay
-    attached; rows of `select(Model.column)`, which are plain values.
+    call or on the `sessionmaker` that made it, in any module of the project);
+    objects read again (any attribute) or `refresh()`ed after the last commit and
+    before the close; values read inside the block; objects loaded after the last
+    commit; sessions the code does not close (a parameter, a FastAPI dependency, a
+    scoped session): their objects stay attached; rows of `select(Model.column)`,
+    which are plain values.
 
     ## Why is this bad?
     `commit()` expires every object the session holds (`expire_on_commit=True` is
@@ -130,6 +131,27 @@ def loaded_after_commit(user_id):
     return user.name
 """
         ),
+        Valid(
+            """
+from app.db import NoExpire
+from app.models import User
+
+def create_user(name):
+    with NoExpire() as session:
+        user = User(name=name)
+        session.add(user)
+        session.commit()
+    return user.name
+""",
+            files={
+                "app/__init__.py": "",
+                "app/models.py": "class User:\n    pass\n",
+                "app/db.py": "from sqlalchemy import create_engine\n"
+                "from sqlalchemy.orm import sessionmaker\n\n"
+                "engine = create_engine('sqlite://')\n"
+                "NoExpire = sessionmaker(bind=engine, expire_on_commit=False)\n",
+            },
+        ),
     ]
     INVALID = [
         Invalid(
@@ -182,6 +204,27 @@ def rename(user_id, name):
         return user
 """,
             at="return user",
+        ),
+        Invalid(
+            """
+from sqlalchemy.orm import sessionmaker
+
+from .db import engine
+from .models import Invoice
+
+SessionLocal = sessionmaker(bind=engine)
+
+def settle(invoice_id, log):
+    session = SessionLocal()
+    try:
+        invoice = session.get(Invoice, invoice_id)
+        invoice.status = "paid"
+        session.commit()
+    finally:
+        session.close()
+    log.info("settled %s", invoice.number)
+""",
+            at="invoice.number",
         ),
     ]
 

@@ -16,13 +16,15 @@ class MissingRollback(Rule):
     `except:`, `Exception`, `BaseException`, or any class of `sqlalchemy.exc`, alone
     or in a tuple) around a flush in their `try` body — `session.commit()`,
     `session.flush()`, or a query (`execute()`, `scalars()`, `get()`, `query()`,
-    ...) after `add()`, `delete()` or `merge()` in the same `try`, which autoflushes
-    — when the handler neither rolls the session back (`rollback()`, `close()`, a
-    scoped registry's `remove()`) nor re-raises, and the session is used again: later
-    in the function, in the next iteration of a loop around the `try`, or, for a
-    session created once at module level, by every later caller (the handler
-    returns or falls through). The session is known by what it is: an annotation, a
-    factory call, a scoped registry, Flask-SQLAlchemy's `db.session`.
+    ...) after `add()`, `delete()` or `merge()` in the same `try`, which autoflushes,
+    or a call of a project function that commits or flushes the session it is given
+    outside any `try` of its own — when the handler neither rolls the session back
+    (`rollback()`, `close()`, a scoped registry's `remove()`) nor re-raises, and the
+    session is used again: later in the function, in the next iteration of a loop
+    around the `try`, or, for a session created once at module level, by every later
+    caller (the handler returns or falls through). The session is known by what it
+    is: an annotation, a factory call, a scoped registry, Flask-SQLAlchemy's
+    `db.session`.
 
     Not reported: handlers that roll back or close the session (also in a
     `finally:`), that hand it to a function, that re-raise, or that return with a
@@ -134,6 +136,21 @@ def unrelated(session: Session, payload):
         pass
     return session.get(User, 1)
 
+def helper_recovers(session: Session, rows):
+    for row in rows:
+        try:
+            save_or_skip(session, row)
+        except Exception:
+            log.exception("could not import %s", row)
+
+def save_or_skip(session, row):
+    try:
+        session.add(row)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise
+
 def statement_only(session: Session, statement):
     try:
         session.execute(statement)
@@ -230,13 +247,35 @@ def attach(session: Session, order, Order):
 """,
             at="except SQLAlchemyError",
         ),
+        Invalid(
+            """
+import logging
+
+from sqlalchemy.orm import Session
+
+from app.repository import save_user
+
+def import_users(session: Session, rows):
+    for row in rows:
+        try:
+            save_user(session, row)
+        except Exception:
+            logging.exception("could not import %s", row)
+""",
+            at="except Exception",
+            files={
+                "app/__init__.py": "",
+                "app/repository.py": "def save_user(session, row):\n"
+                "    session.add(row)\n    session.commit()\n",
+            },
+        ),
     ]
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for broken in broken_sessions(analysis.model, analysis.resolver, analysis.contexts):
             yield Finding(
                 broken.handler,
-                f"If `{broken.failing}` fails, its session needs `{broken.name}.rollback()` "
+                f"If {broken.failing} fails, its session needs `{broken.name}.rollback()` "
                 f"before any further query, and this handler neither rolls it back nor "
                 f"re-raises, so {broken.next_use} raises `PendingRollbackError`; call "
                 f"`{broken.name}.rollback()` in the handler.",

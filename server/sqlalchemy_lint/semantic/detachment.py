@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from . import ir
 from .flow import comes_before
 from .inference import Resolver
 from .kinds import Kind
@@ -104,7 +105,20 @@ def _expiring_session(resolver: Resolver, call: cst.Call, scope: Scope) -> bool:
     value = resolver.call_value(call, scope)
     if value.kind not in _SESSION_KINDS or value.owner is not Owner.FRESH:
         return False
-    return not made_with(call, _keeps_loaded, scope)
+    if made_with(call, _keeps_loaded, scope):
+        return False
+    # A factory imported from another module of the project: how it was made there.
+    base: cst.BaseExpression = call
+    while isinstance(base, (cst.Call, cst.Attribute)):
+        base = base.func if isinstance(base, cst.Call) else base.value
+    if isinstance(base, cst.Name):
+        for made in resolver.imported_bindings(base.value):
+            if made[0] == "c" and any(
+                keyword == "expire_on_commit" and given != ir.name("True")
+                for keyword, given in made[3]
+            ):
+                return False
+    return True
 
 
 def _keeps_loaded(arg: cst.Arg) -> bool:
@@ -137,7 +151,8 @@ def _is_method_call(expr: cst.BaseExpression, name: str, method: str) -> bool:
 def _close_line(
     model: ModuleModel, scope: Scope, name: str, opened: cst.Assign
 ) -> cst.CSTNode | None:
-    """The line `name.close()` in the block that opened the session, after it."""
+    """Where the session opened by `opened` is closed, in the block that opened it:
+    the line `name.close()`, or a `try` statement whose `finally` closes it."""
     opened_line = model.parent(opened)
     block = model.parent(opened_line) if opened_line is not None else None
     for reference in scope.references.get(name, ()):
@@ -147,17 +162,19 @@ def _close_line(
             isinstance(call, cst.Call)
             and isinstance(attribute, cst.Attribute)
             and attribute.attr.value == "close"
-        ):
-            continue
-        expression = model.parent(call)
-        line = model.parent(expression) if expression is not None else None
-        if (
-            isinstance(expression, cst.Expr)
-            and line is not None
-            and model.parent(line) is block
             and comes_before(model, opened, call)
         ):
-            return line
+            continue
+        for statement in model.ancestors(call):
+            if model.parent(statement) is block:
+                closes_here = isinstance(statement, cst.SimpleStatementLine) or (
+                    isinstance(statement, cst.Try)
+                    and statement.finalbody is not None
+                    and statement.finalbody in set(model.ancestors(call))
+                )
+                if closes_here:
+                    return statement
+                break
     return None
 
 
@@ -165,8 +182,9 @@ def _inside(model: ModuleModel, node: cst.CSTNode, session: _Session) -> bool:
     """Whether `node` runs while the session is open."""
     if session.opened_after is None:
         return session.live in set(model.ancestors(node))
-    return comes_before(model, session.opened_after, node) and comes_before(
-        model, node, session.closed_at
+    return comes_before(model, session.opened_after, node) and (
+        comes_before(model, node, session.closed_at)
+        or session.closed_at in set(model.ancestors(node))
     )
 
 

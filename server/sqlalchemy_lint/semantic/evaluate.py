@@ -512,6 +512,29 @@ class Evaluator:
             return NOTHING  # a relative import of a module that is not there
         return library(qualified)  # a library we know nothing special about
 
+    def imported_bindings(
+        self, importer: ModuleKey, qualified: str, depth: int = 0
+    ) -> list[ir.Expr]:
+        """The expressions a project module binds the name that `qualified` (as written
+        in an import of `importer`) imports, at its module level, following re-exports:
+        what made `SessionLocal` in `from .db import SessionLocal`."""
+        stripped = qualified.lstrip(".")
+        dots = qualified[: len(qualified) - len(stripped)]
+        module, _, attr = stripped.rpartition(".")
+        if depth > _MAX_DEPTH or not (dots + module) or is_library(stripped):
+            return []
+        target = self.modules.resolve_import(importer, dots + module)
+        frame = self.module_frame(target) if target is not None else None
+        if frame is None:
+            return []
+        values = list(frame.summary.bindings.get(attr, ()))
+        if values:
+            return values
+        further = frame.summary.imports.get(attr)
+        if further is None or target is None:
+            return []
+        return self.imported_bindings(target, further, depth + 1)
+
     def export(self, key: ModuleKey, name: str, depth: int = 0) -> Value:
         """`module.name` for a project module: a name it binds, or a submodule."""
         frame = self.module_frame(key)

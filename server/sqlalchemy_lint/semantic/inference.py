@@ -29,7 +29,7 @@ from .kinds import Kind
 from .lower_cst import from_cst
 from .model import ModuleModel, Scope
 from .options import AnalysisOptions
-from .summary import ModuleSummary, Param, summarise_source, summarise_tree
+from .summary import FunctionInfo, ModuleSummary, Param, summarise_source, summarise_tree
 from .values import BUFFER, NOTHING, ModuleKey, RefKind, Value
 
 if TYPE_CHECKING:
@@ -270,6 +270,38 @@ class Resolver:
 
     def name_kind(self, name: str, scope: Scope, depth: int = 0) -> Kind | None:
         return self.evaluator.name(name, self.frame(scope)).kind
+
+    def imported_bindings(self, name: str) -> list[ir.Expr]:
+        """For a name this module imports from the project, what the module it comes
+        from binds it to (`sessionmaker(bind=engine, expire_on_commit=False)`)."""
+        qualified = self.model.imports.get(name)
+        if qualified is None:
+            return []
+        return self.evaluator.imported_bindings(self.key, qualified)
+
+    def callee_parameter(
+        self, call: cst.Call, argument: cst.Arg, scope: Scope
+    ) -> tuple[FunctionInfo, str] | None:
+        """The project function (or bound method) `call` runs, and the name of its
+        parameter that `argument` is passed to; None when either is unknown."""
+        if argument.star:
+            return None
+        callee = self.value_of(call.func, scope).ref
+        if callee is None or callee.module is None:
+            return None
+        if callee.kind not in (RefKind.FUNCTION, RefKind.BOUND_METHOD):
+            return None
+        info = self.evaluator.function_info(callee.module, callee.name)
+        if info is None:
+            return None
+        params = list(info.params)
+        if callee.kind is RefKind.BOUND_METHOD and params:
+            params = params[1:]  # `self`
+        if argument.keyword is not None:
+            name = argument.keyword.value
+            return (info, name) if name in {p.name for p in params} else None
+        index = [a for a in call.args if a.keyword is None].index(argument)
+        return (info, params[index].name) if index < len(params) else None
 
 
 def _qualnames(module: cst.Module) -> dict[cst.CSTNode, str]:

@@ -39,7 +39,7 @@ from .kinds import (
     Kind,
 )
 from .model import ModuleModel, Scope
-from .values import Owner, RefKind
+from .values import Owner
 
 # What SQLAlchemy makes that keeps the engine or connection it is bound to.
 _HOLDERS = frozenset(
@@ -319,28 +319,13 @@ class LifetimeTracker:
         closes the parameter it is given whatever happens (`finally: session.close()`,
         or `with session:`): it takes over the release. With `surely` false: closes it
         on some path (`session.close()` at its end), a release that an exception skips."""
-        if argument is None or argument.star:
+        if argument is None:
             return False
-        callee = self.resolver.value_of(call.func, scope).ref
-        if callee is None or callee.module is None:
+        found = self.resolver.callee_parameter(call, argument, scope)
+        if found is None:
             return False
-        if callee.kind not in (RefKind.FUNCTION, RefKind.BOUND_METHOD):
-            return False
-        info = self.resolver.evaluator.function_info(callee.module, callee.name)
-        closed = None if info is None else (info.released_surely if surely else info.released)
-        if info is None or not closed:
-            return False
-        params = list(info.params)
-        if callee.kind is RefKind.BOUND_METHOD and params:
-            params = params[1:]  # `self`
-        if argument.keyword is not None:
-            name = argument.keyword.value
-        else:
-            index = [a for a in call.args if a.keyword is None].index(argument)
-            if index >= len(params):
-                return False
-            name = params[index].name
-        return name in closed and name in {p.name for p in params}
+        info, name = found
+        return name in (info.released_surely if surely else info.released)
 
     def early_return(self, life: Lifetime) -> cst.Return | None:
         """A `return` that leaves the function after the creation and before any of its

@@ -67,7 +67,7 @@ _BROAD = frozenset({"Exception", "BaseException"})
 class BrokenSession:
     handler: cst.ExceptHandler
     name: str  # the session as written: `session`, `self.db`, `db.session`
-    failing: str  # the call that fails in the `try`, as written: `session.commit()`
+    failing: str  # the call that fails in the `try`, in words: "`session.commit()`"
     next_use: str  # where it is refused next, in words
 
 
@@ -78,7 +78,13 @@ def broken_sessions(
     reported: set[int] = set()
     for (_, name), own in calls.items():
         for call, method in own:
-            if not _flushes(model, call, method, own):
+            if method is None:
+                if not _helper_flushes(resolver, call, name):
+                    continue
+                failing = f"`{dotted(call.func) or 'the call'}()`, which commits `{name}`,"
+            elif _flushes(model, call, method, own):
+                failing = f"`{name}.{method}()`"
+            else:
                 continue
             # Each handler that catches the failure is a path of its own.
             for attempt, handler in _catching_handlers(model, resolver, call, name):
@@ -89,29 +95,38 @@ def broken_sessions(
                 if next_use is None:
                     continue
                 reported.add(id(handler))
-                yield BrokenSession(handler, name, f"{name}.{method}()", next_use)
+                yield BrokenSession(handler, name, failing, next_use)
 
 
-_Calls = dict[tuple[int, str], list[tuple[cst.Call, str]]]
+# Method calls on a session (the method's name), and calls given the session as an
+# argument (None), by (scope, session as written).
+_Calls = dict[tuple[int, str], list[tuple[cst.Call, str | None]]]
 
 
 def _session_calls(model: ModuleModel, resolver: Resolver) -> _Calls:
-    """Method calls on sessions, by (scope, session as written), in source order."""
+    """Calls on or with sessions, by (scope, session as written), in source order."""
     found: _Calls = {}
     kinds: dict[tuple[int, str], bool] = {}
-    for call in model.calls:
-        func = call.func
-        if not isinstance(func, cst.Attribute):
-            continue
-        name = dotted(func.value)
-        scope = model.enclosing_scope.get(call)
-        if name is None or scope is None:
-            continue
+
+    def is_session(expr: cst.BaseExpression, name: str, scope: Scope) -> bool:
         key = (id(scope), name)
         if key not in kinds:
-            kinds[key] = resolver.kind_of(func.value, scope) in _SESSION_KINDS
-        if kinds[key]:
-            found.setdefault(key, []).append((call, func.attr.value))
+            kinds[key] = resolver.kind_of(expr, scope) in _SESSION_KINDS
+        return kinds[key]
+
+    for call in model.calls:
+        scope = model.enclosing_scope.get(call)
+        if scope is None:
+            continue
+        func = call.func
+        if isinstance(func, cst.Attribute):
+            name = dotted(func.value)
+            if name is not None and is_session(func.value, name, scope):
+                found.setdefault((id(scope), name), []).append((call, func.attr.value))
+        for arg in call.args:
+            name = dotted(arg.value)
+            if name is not None and is_session(arg.value, name, scope):
+                found.setdefault((id(scope), name), []).append((call, None))
     return found
 
 
@@ -128,8 +143,21 @@ def dotted(expr: cst.BaseExpression, limit: int = 4) -> str | None:
     return ".".join(reversed(parts))
 
 
+def _helper_flushes(resolver: Resolver, call: cst.Call, name: str) -> bool:
+    """`create_order(session, ...)` where the project's `create_order` commits or
+    flushes that parameter outside any `try` of its own: its failure reaches here."""
+    scope = resolver.model.enclosing_scope[call]
+    for arg in call.args:
+        if dotted(arg.value) != name:
+            continue
+        found = resolver.callee_parameter(call, arg, scope)
+        if found is not None and found[1] in found[0].flushed:
+            return True
+    return False
+
+
 def _flushes(
-    model: ModuleModel, call: cst.Call, method: str, own: list[tuple[cst.Call, str]]
+    model: ModuleModel, call: cst.Call, method: str, own: list[tuple[cst.Call, str | None]]
 ) -> bool:
     """Whether `call` flushes: a commit or flush, or a query after a change made in
     the same `try` body (autoflush)."""
@@ -264,7 +292,7 @@ def _next_use(
     attempt: cst.Try,
     handler: cst.ExceptHandler,
     name: str,
-    own: list[tuple[cst.Call, str]],
+    own: list[tuple[cst.Call, str | None]],
     long_lived: bool,
 ) -> str | None:
     """Where the broken session is used next, in words; None when it is not."""

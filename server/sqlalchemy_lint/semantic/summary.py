@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from . import ir
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 4
+FORMAT = 5
 
 # Call-site flags.
 IN_LOOP = 1
@@ -108,6 +108,9 @@ class FunctionInfo:
     self_attributes: dict[str, tuple[ir.Expr, ...]] = field(default_factory=dict)
     # Of `released`, those released whatever happens: in a `finally`, or by a `with`.
     released_surely: frozenset[str] = frozenset()
+    # Dotted names committed or flushed outside any `try` of the function: a failed
+    # flush there reaches the caller (SQA110).
+    flushed: frozenset[str] = frozenset()
 
     @property
     def is_generator(self) -> bool:
@@ -135,13 +138,14 @@ class FunctionInfo:
             tuple(c.to_data() for c in self.calls),
             self.self_attributes,
             tuple(sorted(self.released_surely)),
+            tuple(sorted(self.flushed)),
         )
 
     @classmethod
     def from_data(cls, data: tuple) -> FunctionInfo:  # type: ignore[type-arg]
         (qualname, name, line, column, owner, parent, is_async, decorators, params, returns_ann,
          returns, yields, locals_, global_names, stored, released, managed, calls,
-         self_attributes, released_surely) = data  # fmt: skip
+         self_attributes, released_surely, flushed) = data  # fmt: skip
         return cls(
             qualname,
             name,
@@ -163,6 +167,7 @@ class FunctionInfo:
             tuple(CallSite(*c) for c in calls),
             self_attributes,
             frozenset(released_surely),
+            frozenset(flushed),
         )
 
 
@@ -319,6 +324,7 @@ class _Frame:
     returned: set[str] = field(default_factory=set)
     released: set[str] = field(default_factory=set)
     released_surely: set[str] = field(default_factory=set)
+    flushed: set[str] = field(default_factory=set)
     returns: list[ir.Expr] = field(default_factory=list)
     yields: list[ir.Expr] = field(default_factory=list)
     unmanaged_yield: bool = False
@@ -335,6 +341,7 @@ class _Builder:
         self.loop_depth = 0
         self.main_guard = False
         self.in_finally = 0  # inside `finally:` blocks of the current function
+        self.in_try = 0  # inside the bodies of `try` statements with handlers
         # Names a yield is protected by: `with ... as n`, `try: ... finally: n.close()`.
         self.protected: list[set[str]] = []
         self.qualnames: dict[str, int] = {}
@@ -536,7 +543,10 @@ class _Builder:
     def try_statement(self, node: ast.Try) -> None:
         closed = {n for n in (_closed_name(s) for s in node.finalbody) if n}
         self.protected.append(closed)
+        handled = bool(node.handlers)
+        self.in_try += handled
         self.statements(node.body)
+        self.in_try -= handled
         self.protected.pop()
         for handler in node.handlers:
             self.statements(handler.body)
@@ -598,9 +608,10 @@ class _Builder:
             self.protected,
             self.main_guard,
             self.in_finally,
+            self.in_try,
         )
         self.in_class_body, self.loop_depth, self.protected, self.main_guard = False, 0, [], False
-        self.in_finally = 0
+        self.in_finally = self.in_try = 0
         self.statements(node.body)
         (
             self.in_class_body,
@@ -608,6 +619,7 @@ class _Builder:
             self.protected,
             self.main_guard,
             self.in_finally,
+            self.in_try,
         ) = saved
         self.frames.pop()
         self._finish(frame)
@@ -621,6 +633,7 @@ class _Builder:
         info.stored = frozenset(frame.stored)
         info.released = frozenset(frame.released)
         info.released_surely = frozenset(frame.released_surely)
+        info.flushed = frozenset(frame.flushed)
         info.managed_yields = bool(frame.yields) and not frame.unmanaged_yield
         info.self_attributes = {k: tuple(v) for k, v in frame.self_attributes.items()}
         escaped = frame.stored | frame.returned
@@ -788,6 +801,8 @@ class _Builder:
                     frame.released.add(receiver)
                     if self.in_finally:
                         frame.released_surely.add(receiver)
+                if receiver is not None and func.attr in ("commit", "flush") and not self.in_try:
+                    frame.flushed.add(receiver)
                 if func.attr in _STORING_METHODS:
                     for arg in node.args:
                         local = _local_name(arg)

@@ -1,0 +1,3 @@
+"""Small order/accounts API used by the storefront."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Billing back-office: CLI, background tasks and reports."""
