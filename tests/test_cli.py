@@ -253,6 +253,7 @@ def test_rule_command_prints_the_documentation_page() -> None:
         "SQA105",
         "SQA106",
         "SQA107",
+        "SQA108",
         "SQA109",
         "SQA110",
         "SQA201",

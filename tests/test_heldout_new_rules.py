@@ -2,8 +2,8 @@
 one-paragraph specification by helpers who never read the rule's code (see each
 folder's README.md): SQA106 in tests/heldout_transactions, SQA109 in
 tests/heldout_concurrency, SQA110 in tests/heldout_rollback, SQA107 in
-tests/heldout_detached. Only the folder's rule is scored; a finding on a `# bonus:`
-line counts neither way."""
+tests/heldout_detached, SQA108 in tests/heldout_async_expiry. Only the folder's rule
+is scored; a finding on a `# bonus:` line counts neither way."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ CORPORA = [
     ("heldout_concurrency", "SQA109", 2, 15),
     ("heldout_rollback", "SQA110", 2, 27),
     ("heldout_detached", "SQA107", 2, 28),
+    ("heldout_async_expiry", "SQA108", 2, 28),
 ]
 
 

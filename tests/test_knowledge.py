@@ -44,6 +44,7 @@ EXPECTED_IDS = {
     "commit",
     "rollback",
     "expiry",
+    "loader_strategies",
 }
 
 ARTICLE = Path(__file__).resolve().parents[2] / "shared" / "article.md"

@@ -172,8 +172,23 @@ async def test_hover_explains_engine_with_its_origin(
             14,
             "DetachedInstanceError",
         ),
+        (
+            "from sqlalchemy.orm import selectinload\nselectinload\n",
+            1,
+            3,
+            "N+1",
+        ),
     ],
-    ids=["Session", "sessionmaker", "create_engine", "noqa-code", "commit", "rollback", "refresh"],
+    ids=[
+        "Session",
+        "sessionmaker",
+        "create_engine",
+        "noqa-code",
+        "commit",
+        "rollback",
+        "refresh",
+        "selectinload",
+    ],
 )
 async def test_hover_per_concept(
     client: LanguageClient,

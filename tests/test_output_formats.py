@@ -61,6 +61,7 @@ def test_sarif_is_valid_and_carries_rule_metadata(tmp_path: Path) -> None:
         "SQA105",
         "SQA106",
         "SQA107",
+        "SQA108",
         "SQA109",
         "SQA110",
         "SQA201",

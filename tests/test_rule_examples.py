@@ -39,6 +39,7 @@ def test_every_rule_has_examples_and_documentation() -> None:
         "SQA105",
         "SQA106",
         "SQA107",
+        "SQA108",
         "SQA109",
         "SQA110",
         "SQA201",

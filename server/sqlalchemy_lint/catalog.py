@@ -17,6 +17,7 @@ RULES: dict[str, str] = {
     "SQA105": "shared-session",
     "SQA106": "uncommitted-write",
     "SQA107": "detached-instance-access",
+    "SQA108": "async-lazy-load",
     "SQA109": "concurrent-session-use",
     "SQA110": "missing-rollback",
     "SQA201": "legacy-engine-execute",

@@ -37,6 +37,12 @@ _NAMED_CONCEPTS = {
     "async_scoped_session": "scoped_session",
     "text": "text",
     "URL": "database_url",
+    "relationship": "loader_strategies",
+    "selectinload": "loader_strategies",
+    "joinedload": "loader_strategies",
+    "subqueryload": "loader_strategies",
+    "lazyload": "loader_strategies",
+    "raiseload": "loader_strategies",
 }
 _KIND_CONCEPTS = {
     Kind.ENGINE: "engine",

@@ -36,6 +36,7 @@ from .values import Owner
 _SELECTS = frozenset({"sqlalchemy.select", "sqlalchemy.future.select", "sqlmodel.select"})
 _ONE = frozenset({"first", "one", "one_or_none", "scalar_one", "scalar_one_or_none", "scalar"})
 _SESSION_KINDS = frozenset({Kind.SESSION, Kind.ASYNC_SESSION})
+_ASYNC_FACTORIES = ("async_sessionmaker", "AsyncSession")
 
 
 @dataclass
@@ -111,14 +112,46 @@ def _expiring_session(resolver: Resolver, call: cst.Call, scope: Scope) -> bool:
     base: cst.BaseExpression = call
     while isinstance(base, (cst.Call, cst.Attribute)):
         base = base.func if isinstance(base, cst.Call) else base.value
-    if isinstance(base, cst.Name):
-        for made in resolver.imported_bindings(base.value):
-            if made[0] == "c" and any(
-                keyword == "expire_on_commit" and given != ir.name("True")
-                for keyword, given in made[3]
-            ):
-                return False
-    return True
+    if isinstance(base, cst.Name) and _any_keeps_loaded(resolver.imported_bindings(base.value)):
+        return False
+    return not _self_factory_keeps_loaded(call, scope)
+
+
+def _self_factory_keeps_loaded(call: cst.Call, scope: Scope) -> bool:
+    """`self.sessions()` where the class sets `self.sessions = async_sessionmaker(...,
+    expire_on_commit=False)` (or binds it in its body)."""
+    func = call.func
+    if isinstance(func, cst.Attribute) and func.attr.value == "begin":
+        inner = func.value  # `self.sessions.begin()`
+        func = inner.func if isinstance(inner, cst.Call) else inner
+    if not (
+        isinstance(func, cst.Attribute)
+        and isinstance(func.value, cst.Name)
+        and func.value.value in ("self", "cls")
+    ):
+        return False
+    owner: Scope | None = scope
+    while owner is not None and owner.class_info is None:
+        owner = owner.parent
+    if owner is None or owner.class_info is None:
+        return False
+    values = owner.class_info.attributes.get(func.attr.value, [])
+    return any(
+        isinstance(value, cst.Call) and any(_keeps_loaded(arg) for arg in value.args)
+        for value, _ in values
+    )
+
+
+def _any_keeps_loaded(calls: list[ir.Expr]) -> bool:
+    """Whether one of these calls (a session's, its factory's) is given
+    `expire_on_commit=` anything but True."""
+    return any(
+        call[0] == "c"
+        and any(
+            keyword == "expire_on_commit" and given != ir.name("True") for keyword, given in call[3]
+        )
+        for call in calls
+    )
 
 
 def _keeps_loaded(arg: cst.Arg) -> bool:
@@ -254,21 +287,76 @@ def _instances(
                 for element in listed.elements:
                     if isinstance(element.value, cst.Name):
                         yield _Instance(element.value.value, call, False)
+            elif isinstance(listed, cst.Name):  # a list of them
+                yield _Instance(listed.value, call, True)
         else:
-            loaded = _loaded(model, resolver, call, method, session.scope)
-            if loaded is not None:
-                yield loaded
+            yield from _loaded(model, resolver, call, method, session.scope)
 
 
 def _loaded(
     model: ModuleModel, resolver: Resolver, call: cst.Call, method: str, scope: Scope
-) -> _Instance | None:
+) -> Iterator[_Instance]:
     """`x = session.get(Model, ...)`, `x = session.scalars(select(Model)).first()`, ...:
-    the name bound to the instance (or list of instances) the call chain loads."""
-    outer: cst.Call = call
+    the names bound to the instance (or list of instances) the call chain loads, also
+    through a result kept in a variable (`result = await session.execute(select(Model))`
+    then `x = result.scalar_one()`)."""
+    if not call.args:
+        return
+    first = call.args[0].value
+    chain, holder, target = _chain_above(model, call)
+    if target is None or holder is None:
+        return
+    if method in ("get", "get_one") and not chain:
+        if _is_model(model, resolver, first, scope):
+            yield _Instance(target, holder, False)
+        return
+    if method == "merge" and not chain:
+        yield _Instance(target, holder, False)
+        return
+    if method == "scalar" and not chain:
+        if _selects_model(model, resolver, first, scope):
+            yield _Instance(target, holder, False)
+        return
+    if method == "query":
+        if _loads(method, chain) and _is_model(model, resolver, first, scope):
+            yield _Instance(target, holder, chain[-1] == "all")
+        return
+    if method not in ("scalars", "execute") or not _selects_model(model, resolver, first, scope):
+        return
+    if chain:
+        if _loads(method, chain):
+            yield _Instance(target, holder, chain[-1] == "all")
+        return
+    for reference in scope.references.get(target, ()):  # the result, kept in a variable
+        if not comes_before(model, holder, reference):
+            continue
+        later, later_holder, later_target = _chain_above(model, reference)
+        if later_target is not None and later_holder is not None and _loads(method, later):
+            yield _Instance(later_target, later_holder, later[-1] == "all")
+
+
+def _loads(method: str, chain: list[str]) -> bool:
+    """Whether methods `chain` called on what `session.<method>(...)` returned give
+    instances: `.first()`, `.all()`, `.scalar_one()`, `.scalars().all()`, ..."""
+    last = chain[-1] if chain else None
+    if method in ("scalars", "query"):
+        return last == "all" or last in _ONE or (method == "query" and last == "get")
+    return last in ("scalar_one", "scalar_one_or_none", "scalar") or (
+        "scalars" in chain and (last == "all" or last in _ONE)
+    )
+
+
+def _chain_above(
+    model: ModuleModel, start: cst.BaseExpression
+) -> tuple[list[str], cst.CSTNode | None, str | None]:
+    """The methods called on `start` in a chain (`(await start).scalars().all()`), and
+    the assignment and name that keep the chain's value (None when none does)."""
+    outer: cst.BaseExpression = start
     chain: list[str] = []
     while True:
         attribute = model.parent(outer)
+        if isinstance(attribute, cst.Await):  # `(await session.scalars(...)).all()`
+            outer, attribute = attribute, model.parent(attribute)
         above = model.parent(attribute) if attribute is not None else None
         if (
             isinstance(attribute, cst.Attribute)
@@ -282,43 +370,14 @@ def _loaded(
     holder = model.parent(outer)
     if isinstance(holder, cst.Await):
         holder = model.parent(holder)
-    if not isinstance(holder, (cst.Assign, cst.AnnAssign)):
-        return None
-    target: cst.BaseExpression
-    if isinstance(holder, cst.Assign):
-        if len(holder.targets) != 1:
-            return None
+    target: cst.BaseExpression | None = None
+    if isinstance(holder, cst.Assign) and len(holder.targets) == 1:
         target = holder.targets[0].target
-    else:
+    elif isinstance(holder, cst.AnnAssign):
         target = holder.target
-    if not isinstance(target, cst.Name) or not call.args:
-        return None
-    first = call.args[0].value
-    last = chain[-1] if chain else None
-    many = last == "all"
-    if method in ("get", "get_one") and not chain and _is_model(model, resolver, first, scope):
-        return _Instance(target.value, holder, False)
-    if method == "merge" and not chain:
-        return _Instance(target.value, holder, False)
-    if method == "scalar" and not chain and _selects_model(model, resolver, first, scope):
-        return _Instance(target.value, holder, False)
-    if method == "scalars":
-        loads = many or last in _ONE
-    elif method == "execute":
-        loads = last in ("scalar_one", "scalar_one_or_none", "scalar") or (
-            "scalars" in chain and (many or last in _ONE)
-        )
-    else:
-        loads = False
-    if loads and _selects_model(model, resolver, first, scope):
-        return _Instance(target.value, holder, many)
-    if (
-        method == "query"
-        and (many or last in (*_ONE, "get"))
-        and _is_model(model, resolver, first, scope)
-    ):
-        return _Instance(target.value, holder, many)
-    return None
+    if not isinstance(target, cst.Name):
+        return chain, None, None
+    return chain, holder, target.value
 
 
 def _selects_model(
@@ -398,6 +457,8 @@ def _first_use_after(
             continue
         if any(_between(model, session.closed_at, a, reference) for a in rebinds):
             return None
+        if commit is not None and _leaves_before(model, commit, reference):
+            return None
         if isinstance(holder, cst.Return):
             return holder, True
         if instance.many:
@@ -405,13 +466,42 @@ def _first_use_after(
             if element is not None:
                 return element, False
             continue
-        if (
-            isinstance(holder, cst.Attribute)
-            and holder.value is reference
-            and not holder.attr.value.startswith("__")
-        ):
+        if holder is not None and _reads_attribute(model, holder, reference):
             return holder, False
     return None
+
+
+def _reads_attribute(model: ModuleModel, holder: cst.CSTNode | None, name: cst.Name) -> bool:
+    """`name.attr` read (or called); not `name.attr = value`, which loads nothing."""
+    if not (
+        isinstance(holder, cst.Attribute)
+        and holder.value is name
+        and not holder.attr.value.startswith("__")
+    ):
+        return False
+    target = model.parent(holder)
+    return not (isinstance(target, cst.AssignTarget) and target.target is holder)
+
+
+def _leaves_before(model: ModuleModel, first: cst.CSTNode, later: cst.CSTNode) -> bool:
+    """Whether the code leaves (`return`, `raise`, `continue`, `break`) after `first`
+    in a block that holds `first` but not `later`: `later` is not reached from it."""
+    around_later = set(model.ancestors(later))
+    child: cst.CSTNode = first
+    for ancestor in model.ancestors(first):
+        if ancestor in around_later:
+            return False
+        if isinstance(ancestor, cst.IndentedBlock):
+            after = list(ancestor.body)
+            index = next(i for i, line in enumerate(after) if line is child)
+            for line in after[index + 1 :]:
+                if isinstance(line, cst.SimpleStatementLine) and any(
+                    isinstance(s, (cst.Return, cst.Raise, cst.Continue, cst.Break))
+                    for s in line.body
+                ):
+                    return True
+        child = ancestor
+    return False
 
 
 def _between(
@@ -438,4 +528,128 @@ def _element_read(model: ModuleModel, scope: Scope, iterated: cst.Name) -> cst.C
                 and not attribute.attr.value.startswith("__")
             ):
                 return attribute
+    return None
+
+
+# -- under asyncio: expired attributes cannot be loaded implicitly (SQA108) -------------------
+
+
+@dataclass
+class ExpiredRead:
+    node: cst.CSTNode  # the attribute read, or the `return`
+    instance: str
+    session: str
+    returned: bool = False
+
+
+def expired_reads(model: ModuleModel, resolver: Resolver) -> Iterator[ExpiredRead]:
+    """In `async def`s, the first attribute read (or the `return`) of an instance of an
+    `AsyncSession` after `await session.commit()` expired it, while the session is
+    open: loading it again needs IO that asyncio cannot run implicitly
+    (`MissingGreenlet`)."""
+    for session in _async_sessions(model, resolver):
+        yield from _reads_after_commit(model, resolver, session)
+
+
+def _async_sessions(model: ModuleModel, resolver: Resolver) -> Iterator[_Session]:
+    for call in model.calls:
+        parent = model.parent(call)
+        if not (isinstance(parent, cst.WithItem) and parent.item is call):
+            continue
+        block = model.parent(parent)
+        target = parent.asname.name if parent.asname is not None else None
+        scope = model.enclosing_scope[call]
+        if (
+            isinstance(block, cst.With)
+            and isinstance(target, cst.Name)
+            and resolver.call_value(call, scope).kind is Kind.ASYNC_SESSION
+            and _expiring_session(resolver, call, scope)
+        ):
+            yield _Session(target.value, scope, block.body, block, False)
+    some_factory_expires: bool | None = None
+    for scope in model.scope_of.values():
+        if not scope.is_async:
+            continue
+        for name, param in scope.params.items():
+            if resolver.kind_of(param.name, scope) is not Kind.ASYNC_SESSION:
+                continue
+            made = resolver.provided_by(param.default, scope) if param.default else None
+            if made is None and resolver.pytest_module:
+                continue  # a fixture: how its session is made is the conftest's business
+            if made is not None:
+                if _any_keeps_loaded(made):
+                    continue
+            else:
+                # Given by a caller: followed only when some factory of the project
+                # keeps the default expiry (none found: where it comes from is unknown).
+                if some_factory_expires is None:
+                    factories = resolver.session_factory_calls(_ASYNC_FACTORIES)
+                    some_factory_expires = any(not _any_keeps_loaded([f]) for f in factories)
+                if not some_factory_expires:
+                    continue
+            yield _Session(name, scope, scope.node, scope.node, False)
+
+
+def _reads_after_commit(
+    model: ModuleModel, resolver: Resolver, session: _Session
+) -> Iterator[ExpiredRead]:
+    scope = session.scope
+    uses = [
+        (model.parent(r), r)
+        for r in scope.references.get(session.name, ())
+        if session.live in set(model.ancestors(r))
+    ]
+    commits = [
+        call
+        for attribute, _ in uses
+        if isinstance(attribute, cst.Attribute) and attribute.attr.value == "commit"
+        for call in [model.parent(attribute)]
+        if isinstance(call, cst.Call) and isinstance(model.parent(call), cst.Await)
+    ]
+    if not commits:
+        return
+    for instance in _instances(model, resolver, session, uses):
+        later = [c for c in commits if comes_before(model, instance.bound, c)]
+        if not later:
+            continue
+        found = _first_read_after(model, scope, instance, session, later[0])
+        if found is not None:
+            node, returned = found
+            yield ExpiredRead(node, instance.name, session.name, returned)
+
+
+def _first_read_after(
+    model: ModuleModel,
+    scope: Scope,
+    instance: _Instance,
+    session: _Session,
+    commit: cst.Call,
+) -> tuple[cst.CSTNode, bool] | None:
+    """The first read of the instance after `commit` while the session is open; None
+    when something loads it again first (`refresh()`, a new value) or hands it on."""
+    rebinds = [
+        a for a in scope.assignments.get(instance.name, ()) if comes_before(model, commit, a.node)
+    ]
+    for reference in scope.references.get(instance.name, ()):
+        if not comes_before(model, commit, reference):
+            continue
+        if session.live not in set(model.ancestors(reference)):
+            return None  # the session is closed: another rule's (SQA107)
+        if any(comes_before(model, a.node, reference) for a in rebinds):
+            return None  # a new value, loaded after the commit
+        if _leaves_before(model, commit, reference):
+            continue  # not reached from the commit
+        holder = model.parent(reference)
+        if isinstance(holder, cst.Return):
+            return holder, True
+        if isinstance(holder, cst.Attribute) and holder.attr.value == "awaitable_attrs":
+            return None
+        if holder is not None and _reads_attribute(model, holder, reference):
+            return holder, False
+        if instance.many:
+            element = _element_read(model, scope, reference)
+            if element is not None:
+                return element, False
+        if isinstance(holder, (cst.Arg, cst.AssignTarget, cst.Element)):
+            return None  # refreshed, handed to a function, or a new value
     return None

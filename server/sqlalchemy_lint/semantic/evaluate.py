@@ -535,6 +535,50 @@ class Evaluator:
             return []
         return self.imported_bindings(target, further, depth + 1)
 
+    def provided_by(self, default: ir.Expr, frame: Frame) -> list[ir.Expr] | None:
+        """For a parameter default `Depends(get_session)`, the calls that made what the
+        project's provider yields or returns: the session call (`SessionLocal()`) and
+        the factory's own call where the module binds it (`async_sessionmaker(engine,
+        expire_on_commit=False)`). None when the default is not a project provider."""
+        if default[0] != "c":
+            return None
+        callee = self.value(default[1], frame)
+        if callee.ref is None or callee.ref.name not in _DEPENDS:
+            return None
+        provider_expr = ir.call_argument(default, 0, "dependency")
+        provider = self.value(provider_expr, frame) if provider_expr is not None else NOTHING
+        ref = provider.ref
+        if ref is None or ref.module is None or ref.kind is not RefKind.FUNCTION:
+            return None
+        info = self.function_info(ref.module, ref.name)
+        if info is None:
+            return None
+        made: list[ir.Expr] = []
+        for handed in (*info.yields, *info.returns):
+            values = info.locals.get(handed[1], ()) if handed[0] == "n" else (handed,)
+            for value in values:
+                call = value[1] if value[0] in ("e", "w") else value
+                if call[0] != "c":
+                    continue
+                made.append(call)
+                base = call[1]
+                while base[0] in ("a", "c"):
+                    base = base[1]
+                if base[0] == "n":
+                    made.extend(self.module_bindings(ref.module, base[1]))
+        return made
+
+    def module_bindings(self, key: ModuleKey, name: str) -> list[ir.Expr]:
+        """What module `key` binds `name` to at its top level, through its imports."""
+        frame = self.module_frame(key)
+        if frame is None:
+            return []
+        values = list(frame.summary.bindings.get(name, ()))
+        qualified = frame.summary.imports.get(name)
+        if not values and qualified is not None:
+            return self.imported_bindings(key, qualified)
+        return values
+
     def export(self, key: ModuleKey, name: str, depth: int = 0) -> Value:
         """`module.name` for a project module: a name it binds, or a submodule."""
         frame = self.module_frame(key)

@@ -161,6 +161,7 @@ class Resolver:
         self.project = project
         self.pytest_module = is_pytest_module(path)
         text = source if source is not None else model.module.code
+        self._text = text
         self.view: ProjectView | StandaloneSource
         if project is not None:
             self.view = project.view(path, text, stamp=stamp, tree=tree, offline=offline)
@@ -278,6 +279,36 @@ class Resolver:
         if qualified is None:
             return []
         return self.evaluator.imported_bindings(self.key, qualified)
+
+    def session_factory_calls(self, names: Sequence[str]) -> list[ir.Expr]:
+        """The calls of `names` (`async_sessionmaker`, `AsyncSession`) that this module
+        and the project's modules mentioning them bind (at module level, on a class or
+        an instance, in a function) or return."""
+        keys: list[ModuleKey] = [self.key]
+        for name in names:
+            keys.extend(self.view.modules_mentioning(self.key, name))
+        found: list[ir.Expr] = []
+        for key in dict.fromkeys(keys):
+            summary = self.view.summary_of(key)
+            if summary is None:
+                continue
+            bound = [*summary.bindings.values()]
+            bound.extend(v for c in summary.classes.values() for v in c.attributes.values())
+            for function in summary.functions.values():
+                bound.extend(function.self_attributes.values())
+                bound.extend(function.locals.values())
+                bound.append(function.returns)
+            for values in bound:
+                for value in values:
+                    callee = ir.dotted(value[1]) if value[0] == "c" else None
+                    if callee is not None and callee.rpartition(".")[2] in names:
+                        found.append(value)
+        return found
+
+    def provided_by(self, default: cst.BaseExpression, scope: Scope) -> list[ir.Expr] | None:
+        """For a parameter default `Depends(provider)`, the calls that made what the
+        project's provider hands out (see `Evaluator.provided_by`)."""
+        return self.evaluator.provided_by(from_cst(default), self.frame(scope))
 
     def callee_parameter(
         self, call: cst.Call, argument: cst.Arg, scope: Scope

@@ -1,0 +1,246 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..semantic import Analysis
+from ..semantic.detachment import expired_reads
+from .base import Finding, Invalid, Rule, Valid
+
+
+class AsyncLazyLoad(Rule):
+    """An ORM object read after `await session.commit()` expired it, under asyncio:
+    `MissingGreenlet`.
+
+    ## What it does
+    In an `async def`, follows the objects an `AsyncSession` holds — objects given to
+    `add()`/`add_all()`, results of `await session.get()`, `(await
+    session.scalars(select(Model))).first()`/`.all()`, `(await
+    session.execute(select(Model))).scalar_one()`, `await session.merge()` — and
+    reports the first attribute read of such an object after `await
+    session.commit()` expired it (for a list, of an element in a loop or
+    comprehension over it; a result kept in a variable counts too), or the `return`
+    that hands it to the caller (a FastAPI
+    endpoint's response model reads it next), while the session is still open. The
+    session is an `AsyncSession` parameter (also a FastAPI `Depends()`), or an `async
+    with` block of an `async_sessionmaker` or `AsyncSession`.
+
+    Not reported: sessions made with `expire_on_commit=False` (on the session, on
+    its `async_sessionmaker` in any module of the project, or on the factory behind a
+    `Depends()` provider; a session parameter without a provider is followed only
+    when some async session factory of the project keeps the default expiry, and a
+    pytest fixture is not followed); objects refreshed with `await
+    session.refresh(obj)` after the commit, given to a function, or loaded again;
+    values read before the commit; reads through `obj.awaitable_attrs`; reads after
+    the session closed (SQA107's `DetachedInstanceError`). Relationships read without
+    an eager loader (the other cause of `MissingGreenlet`) are not followed yet.
+
+    ## Why is this bad?
+    `commit()` expires every object the session holds (`expire_on_commit=True` is
+    the default), so that the next read loads the committed state. Under asyncio
+    that load is database IO that SQLAlchemy cannot run implicitly inside an
+    attribute access: the read raises `MissingGreenlet` ("greenlet_spawn has not
+    been called; can't call await_only() here"). The classic case is an endpoint
+    that creates an object, commits, and returns it: the response serializer fails.
+
+    ## Example
+    ```python
+    @router.post("/users")
+    async def create_user(data: UserIn, session: AsyncSession = Depends(get_session)):
+        user = User(**data.model_dump())
+        session.add(user)
+        await session.commit()
+        return user
+    ```
+
+    ## Use instead
+    ```python
+    @router.post("/users")
+    async def create_user(data: UserIn, session: AsyncSession = Depends(get_session)):
+        user = User(**data.model_dump())
+        session.add(user)
+        await session.commit()
+        await session.refresh(user)
+        return user
+    ```
+    Or make the factory with `async_sessionmaker(engine, expire_on_commit=False)`, as
+    SQLAlchemy's asyncio documentation recommends.
+
+    ## Fix safety
+    No automatic fix: refreshing costs a query, and turning expiry off lets objects
+    show values the database has since changed; which one fits is a design choice.
+
+    ## References
+    - [Asyncio: Preventing Implicit IO when Using AsyncSession](https://docs.sqlalchemy.org/en/20/orm/extensions/asyncio.html#preventing-implicit-io-when-using-asyncsession)
+    - [Error: MissingGreenlet](https://docs.sqlalchemy.org/en/20/errors.html#error-xd2s)
+    """
+
+    code = "SQA108"
+    name = "async-lazy-load"
+
+    VALID = [
+        Valid(
+            """
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from .db import engine
+from .models import User
+
+SessionLocal = async_sessionmaker(engine)
+KeepLoaded = async_sessionmaker(engine, expire_on_commit=False)
+
+async def refreshed(session: AsyncSession, name):
+    user = User(name=name)
+    session.add(user)
+    await session.commit()
+    await session.refresh(user)
+    return user
+
+async def read_before(name):
+    async with SessionLocal() as session:
+        user = User(name=name)
+        session.add(user)
+        await session.flush()
+        user_id = user.id
+        await session.commit()
+    return user_id
+
+async def kept_loaded(name):
+    async with KeepLoaded() as session:
+        user = User(name=name)
+        session.add(user)
+        await session.commit()
+        return user.name
+
+async def awaitable(session: AsyncSession, user_id):
+    user = await session.get(User, user_id)
+    await session.commit()
+    return await user.awaitable_attrs.name
+
+async def reloaded(session: AsyncSession, user_id):
+    user = await session.get(User, user_id)
+    user.active = False
+    await session.commit()
+    user = await session.get(User, user_id)
+    return user.name
+
+async def commit_then_leave(session: AsyncSession, user_id):
+    user = await session.get(User, user_id)
+    if user.active:
+        user.active = False
+        await session.commit()
+        return "deactivated"
+    return user.name
+
+class Recorder:
+    def __init__(self, engine):
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    async def record(self, name):
+        async with self.sessions() as session:
+            user = User(name=name)
+            session.add(user)
+            await session.commit()
+            return user.name
+"""
+        ),
+        Valid(
+            """
+from fastapi import Depends
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import get_session
+from app.models import User
+
+async def create_user(name: str, session: AsyncSession = Depends(get_session)):
+    user = User(name=name)
+    session.add(user)
+    await session.commit()
+    return user
+""",
+            files={
+                "app/__init__.py": "",
+                "app/models.py": "class User:\n    pass\n",
+                "app/db.py": "from sqlalchemy.ext.asyncio import async_sessionmaker, "
+                "create_async_engine\n\n"
+                "engine = create_async_engine('sqlite+aiosqlite://')\n"
+                "SessionLocal = async_sessionmaker(engine, expire_on_commit=False)\n\n"
+                "async def get_session():\n"
+                "    async with SessionLocal() as session:\n"
+                "        yield session\n",
+            },
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from .db import engine
+from .models import User
+
+SessionLocal = async_sessionmaker(engine)
+
+async def create_user(session: AsyncSession, name):
+    user = User(name=name)
+    session.add(user)
+    await session.commit()
+    return user
+""",
+            at="return user",
+        ),
+        Invalid(
+            """
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from .db import engine
+from .models import User
+
+SessionLocal = async_sessionmaker(engine)
+
+async def deactivate_all():
+    async with SessionLocal() as session:
+        users = (await session.scalars(select(User))).all()
+        for user in users:
+            user.active = False
+        await session.commit()
+        return [u.name for u in users]
+""",
+            at="u.name",
+        ),
+        Invalid(
+            """
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from .db import engine
+from .models import Order
+
+SessionLocal = async_sessionmaker(engine)
+
+async def cancel(session: AsyncSession, order_id):
+    result = await session.execute(select(Order).where(Order.id == order_id))
+    order = result.scalar_one()
+    order.status = "cancelled"
+    await session.commit()
+    return order.status
+""",
+            at="order.status\n",
+        ),
+    ]
+
+    def check(self, analysis: Analysis) -> Iterable[Finding]:
+        for read in expired_reads(analysis.model, analysis.resolver):
+            what = (
+                f"returning `{read.instance}` hands out an object that"
+                if read.returned
+                else f"`{read.instance}`"
+            )
+            yield Finding(
+                read.node,
+                f"After `await {read.session}.commit()`, {what} is expired: reading it needs "
+                f"a query that asyncio cannot run implicitly, so it raises `MissingGreenlet`; "
+                f"`await {read.session}.refresh({read.instance})` after the commit, read the "
+                f"values before it, or make the session with `expire_on_commit=False`.",
+            )

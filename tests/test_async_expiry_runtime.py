@@ -1,0 +1,184 @@
+"""SQA108 against a real SQLite database (aiosqlite): the read the rule reports raises
+`MissingGreenlet`, the fixed code (a refresh, or expire_on_commit=False) does not, and
+code the rule accepts runs cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.exc import MissingGreenlet, StatementError
+
+from sqlalchemy_lint.checker import check_source
+from sqlalchemy_lint.rules.async_lazy_load import AsyncLazyLoad
+
+MODELS = """
+from sqlalchemy import Column, Integer, String, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+    id = Column(Integer, primary_key=True)
+    name = Column(String)
+
+
+engine = create_async_engine(URL)
+SessionLocal = async_sessionmaker(engine)
+
+
+async def setup():
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    async with SessionLocal() as session:
+        session.add(User(id=1, name="ada"))
+        await session.commit()
+"""
+
+# name -> (code, fixed code); `main()` runs it and reads what the rule is about.
+REPORTED = {
+    "added, committed, returned (an endpoint's response)": (
+        """
+async def create(session: AsyncSession, name):
+    user = User(name=name)
+    session.add(user)
+    await session.commit()
+    return user  # READ
+
+async def main():
+    async with SessionLocal() as session:
+        user = await create(session, "grace")
+        return user.id
+""",
+        """
+async def create(session: AsyncSession, name):
+    user = User(name=name)
+    session.add(user)
+    await session.commit()
+    await session.refresh(user)
+    return user
+
+async def main():
+    async with SessionLocal() as session:
+        user = await create(session, "grace")
+        return user.id
+""",
+    ),
+    "a list read after the commit": (
+        """
+async def main():
+    async with SessionLocal() as session:
+        users = (await session.scalars(select(User))).all()
+        for user in users:
+            user.name = user.name.title()
+        await session.commit()
+        return [u.name for u in users]  # READ
+""",
+        """
+KeepLoaded = async_sessionmaker(engine, expire_on_commit=False)
+
+async def main():
+    async with KeepLoaded() as session:
+        users = (await session.scalars(select(User))).all()
+        for user in users:
+            user.name = user.name.title()
+        await session.commit()
+        return [u.name for u in users]
+""",
+    ),
+    "get(), commit, read": (
+        """
+async def main():
+    async with SessionLocal() as session:
+        user = await session.get(User, 1)
+        user.name = "ada lovelace"
+        await session.commit()
+        return user.name  # READ
+""",
+        """
+async def main():
+    async with SessionLocal() as session:
+        user = await session.get(User, 1)
+        user.name = "ada lovelace"
+        await session.commit()
+        return await user.awaitable_attrs.name
+""",
+    ),
+}
+
+ACCEPTED = {
+    "read before the commit": """
+async def main():
+    async with SessionLocal() as session:
+        user = await session.get(User, 1)
+        name = user.name
+        await session.commit()
+        return name
+""",
+    "refreshed": """
+async def main():
+    async with SessionLocal() as session:
+        user = await session.get(User, 1)
+        await session.commit()
+        await session.refresh(user)
+        return user.name
+""",
+}
+
+
+def _run(tmp_path: Path, code: str) -> Any:
+    tmp_path.mkdir()
+    source = MODELS + code
+    if "awaitable_attrs" in code:  # the models need AsyncAttrs for it
+        source = source.replace(
+            "class Base(DeclarativeBase):", "class Base(AsyncAttrs, DeclarativeBase):"
+        )
+        source = "from sqlalchemy.ext.asyncio import AsyncAttrs\n" + source
+    namespace: dict[str, Any] = {"URL": f"sqlite+aiosqlite:///{tmp_path / 'app.db'}"}
+    exec(compile(source, "<app>", "exec"), namespace)
+
+    async def scenario() -> Any:
+        await namespace["setup"]()
+        try:
+            return await namespace["main"]()
+        finally:
+            await namespace["engine"].dispose()
+
+    return asyncio.run(scenario())
+
+
+def _reported_lines(code: str) -> list[int]:
+    result = check_source("URL = 'sqlite://'\n" + MODELS + code, rules=[AsyncLazyLoad])
+    return [d.span.start.line - 1 for d in result.diagnostics]  # the URL line added above
+
+
+def _marked_line(code: str) -> int:
+    lines = (MODELS + code).splitlines()
+    return next(i for i, line in enumerate(lines, 1) if "# READ" in line)
+
+
+@pytest.mark.parametrize("name", REPORTED)
+def test_reported_read_raises_and_the_fixed_code_does_not(name: str, tmp_path: Path) -> None:
+    code, fixed = REPORTED[name]
+    assert _reported_lines(code) == [_marked_line(code)]
+    # Raised as is, or wrapped in the StatementError of the load it interrupted.
+    with pytest.raises((MissingGreenlet, StatementError)) as caught:
+        _run(tmp_path / "broken", code)
+    error = caught.value
+    assert isinstance(error, MissingGreenlet) or isinstance(error.orig, MissingGreenlet)
+    assert _reported_lines(fixed) == []
+    assert _run(tmp_path / "fixed", fixed) is not None
+
+
+@pytest.mark.parametrize("name", ACCEPTED)
+def test_accepted_code_runs(name: str, tmp_path: Path) -> None:
+    code = ACCEPTED[name]
+    assert _reported_lines(code) == []
+    assert _run(tmp_path / "app", code) is not None
