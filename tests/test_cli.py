@@ -261,6 +261,7 @@ def test_rule_command_prints_the_documentation_page() -> None:
         "SQA203",
         "SQA301",
         "SQA302",
+        "SQA401",
     ]
     assert run("rule", "SQA999").returncode == 2
 

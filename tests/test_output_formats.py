@@ -69,6 +69,7 @@ def test_sarif_is_valid_and_carries_rule_metadata(tmp_path: Path) -> None:
         "SQA203",
         "SQA301",
         "SQA302",
+        "SQA401",
     ]
     assert all(r["helpUri"].endswith(f"{r['id']}.md") for r in rules)
     (finding,) = run_["results"]

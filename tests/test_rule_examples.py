@@ -47,6 +47,7 @@ def test_every_rule_has_examples_and_documentation() -> None:
         "SQA203",
         "SQA301",
         "SQA302",
+        "SQA401",
     ]
     for rule in all_rules():
         assert rule.VALID and rule.INVALID, rule.code

@@ -25,6 +25,7 @@ RULES: dict[str, str] = {
     "SQA203": "legacy-query-api",
     "SQA301": "sql-injection",
     "SQA302": "hardcoded-credentials",
+    "SQA401": "n-plus-one",
 }
 
 

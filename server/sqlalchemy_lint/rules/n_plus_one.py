@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..diagnostics import Severity
+from ..semantic import Analysis
+from ..semantic.orm import per_object_loads
+from .base import Finding, Invalid, Rule, Valid
+
+
+class NPlusOne(Rule):
+    """A lazily loaded relationship read for each object of a query's result: one
+    more query per object (N+1).
+
+    ## What it does
+    Finds loops and comprehensions over the objects of a query —
+    `session.scalars(select(Model))` (and `.all()`), `session.execute(select(Model))
+    .scalars()`, `session.query(Model)...`, directly or through the name the result
+    is kept in — that read a relationship of each object (`user.addresses`) which
+    loads lazily: declared with the default `lazy="select"` (`relationship()`,
+    SQLModel's `Relationship()`, Flask-SQLAlchemy's `db.relationship()`, in any
+    module of the project), and not loaded by a loader option of the statement
+    (`.options(selectinload(Model.rel))`, `joinedload`, `subqueryload`, and the
+    like, also on a statement kept in a name).
+
+    Not reported: relationships declared with an eager strategy (`lazy="selectin"`,
+    `"joined"`, `"subquery"`, `"immediate"`) or one that never queries per object
+    (`"raise"`, `"noload"`), statements with a loader option for it or a wildcard
+    option (`selectinload("*")`), column attributes, and sessions under asyncio
+    (there the lazy load fails: SQA108).
+
+    ## Why is this bad?
+    Each first access of a lazy relationship runs its own `SELECT`. A loop over 500
+    users that reads `user.addresses` runs 501 queries where 2 would do: the page is
+    fast in development, with ten rows, and slow in production. The cost grows with
+    the data, not the code, so it rarely shows in tests.
+
+    ## Example
+    ```python
+    users = session.scalars(select(User)).all()
+    for user in users:
+        print(user.name, len(user.addresses))
+    ```
+
+    ## Use instead
+    ```python
+    users = session.scalars(select(User).options(selectinload(User.addresses))).all()
+    for user in users:
+        print(user.name, len(user.addresses))
+    ```
+
+    ## Fix safety
+    No automatic fix yet: which loader fits (`selectinload` for collections,
+    `joinedload` for many-to-one) and whether the loop needs the relationship at all
+    is a judgement about the data.
+
+    ## References
+    - [Relationship Loading Techniques: the N plus one problem](https://docs.sqlalchemy.org/en/20/orm/queryguide/relationships.html#the-zen-of-joined-eager-loading)
+    - [Select IN loading](https://docs.sqlalchemy.org/en/20/orm/queryguide/relationships.html#select-in-loading)
+    """
+
+    code = "SQA401"
+    name = "n-plus-one"
+    default_severity = Severity.INFORMATION
+
+    VALID = [
+        Valid(
+            """
+from sqlalchemy import ForeignKey, select
+from sqlalchemy.orm import DeclarativeBase, Session, joinedload, relationship, selectinload
+
+class Base(DeclarativeBase):
+    pass
+
+class User(Base):
+    __tablename__ = "users"
+    addresses = relationship("Address", back_populates="user")
+    orders = relationship("Order", lazy="selectin")
+
+def with_option(session: Session):
+    users = session.scalars(select(User).options(selectinload(User.addresses))).all()
+    return [len(u.addresses) for u in users]
+
+def eager_by_default(session: Session):
+    for user in session.scalars(select(User)):
+        print(len(user.orders))
+
+def columns_only(session: Session):
+    for user in session.scalars(select(User)):
+        print(user.name)
+
+def statement_in_a_name(session: Session):
+    statement = select(User).options(joinedload(User.addresses))
+    for user in session.scalars(statement).all():
+        print(user.addresses)
+
+def one_object(session: Session, user_id):
+    user = session.get(User, user_id)
+    return [a.email for a in user.addresses]
+"""
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+from sqlalchemy import select
+from sqlalchemy.orm import DeclarativeBase, Session, relationship
+
+class Base(DeclarativeBase):
+    pass
+
+class User(Base):
+    __tablename__ = "users"
+    addresses = relationship("Address", back_populates="user")
+
+def report(session: Session):
+    users = session.scalars(select(User).where(User.active)).all()
+    for user in users:
+        print(user.name, len(user.addresses))
+""",
+            at="user.addresses",
+        ),
+        Invalid(
+            """
+from sqlalchemy.orm import Session
+
+from app.models import Order
+
+def totals(session: Session):
+    return {o.id: sum(line.price for line in o.lines) for o in session.query(Order).all()}
+""",
+            at="o.lines",
+            files={
+                "app/__init__.py": "",
+                "app/models.py": "from sqlalchemy.orm import DeclarativeBase, relationship\n\n"
+                "class Base(DeclarativeBase):\n    pass\n\n"
+                "class Order(Base):\n    __tablename__ = 'orders'\n"
+                "    lines = relationship('OrderLine')\n",
+            },
+        ),
+    ]
+
+    def check(self, analysis: Analysis) -> Iterable[Finding]:
+        for read in per_object_loads(analysis.model, analysis.resolver):
+            yield Finding(
+                read.node,
+                f"`{read.model}.{read.relationship}` loads lazily, so reading it for each "
+                f"object of the query runs one more query per object (N+1); load it with "
+                f"the objects: `.options(selectinload({read.model}.{read.relationship}))` "
+                f'on the statement, or `lazy="selectin"` on the relationship.',
+            )

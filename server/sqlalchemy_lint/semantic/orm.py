@@ -1,0 +1,248 @@
+"""The ORM model index: mapped classes' relationships and how each one loads, and
+the loader options of the statements that load them (SQA401).
+
+A relationship attribute (`user.addresses`) loads by its strategy: the default,
+`lazy="select"`, runs one query on first access, so reading it for each object of
+a result list runs one query per object (N+1). `relationship(..., lazy="selectin")`
+(or "joined", "subquery", "immediate") loads it with the objects; so do loader
+options on the statement (`select(User).options(selectinload(User.addresses))`).
+
+Classes are read from module summaries (the checked module's own, or the project
+module a class is imported from), so the index works the same on both; what a
+relationship call is comes from that module's imports (`sqlalchemy.orm.relationship`,
+SQLModel's `Relationship`, Flask-SQLAlchemy's `db.relationship`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import libcst as cst
+
+from . import ir
+from .inference import Resolver
+from .kinds import Kind
+from .model import ModuleModel, Scope
+from .values import RefKind
+
+_RELATIONSHIP_CALLS = frozenset(
+    {
+        "sqlalchemy.orm.relationship",
+        "sqlalchemy.orm.relation",
+        "sqlalchemy.orm.relationships.relationship",
+        "sqlmodel.Relationship",
+    }
+)
+# Strategies that do not run a query per object on first access.
+_NOT_PER_OBJECT = frozenset(
+    {"selectin", "joined", "subquery", "immediate", "raise", "raise_on_sql", "noload"}
+)
+_LOADER_OPTIONS = frozenset(
+    {"selectinload", "joinedload", "subqueryload", "immediateload", "contains_eager",
+     "defaultload", "raiseload", "noload", "lazyload"}
+)  # fmt: skip
+_SELECTS = frozenset({"sqlalchemy.select", "sqlalchemy.future.select", "sqlmodel.select"})
+_SESSION_KINDS = frozenset({Kind.SESSION, Kind.SCOPED_SESSION})
+# Query methods that return one object (or a number), not the objects to loop over.
+_SINGLE = frozenset(
+    {"first", "one", "one_or_none", "scalar", "count", "get", "delete", "update", "exists"}
+)
+
+
+@dataclass
+class LazyRead:
+    node: cst.Attribute  # `user.addresses`, inside the loop
+    model: str  # the class, as written in the statement
+    relationship: str
+    loop: cst.CSTNode
+
+
+def lazy_relationships(resolver: Resolver, model_name: cst.Name, scope: Scope) -> set[str]:
+    """The relationships of the mapped class `model_name` that load one query per
+    object on first access (the default `lazy="select"`)."""
+    ref = resolver.value_of(model_name, scope).ref
+    if ref is None or ref.kind is not RefKind.CLASS or ref.module is None:
+        return set()
+    evaluator = resolver.evaluator
+    info = evaluator.class_info(ref.module, ref.name)
+    frame = evaluator.module_frame(ref.module)
+    if info is None or frame is None:
+        return set()
+    imports = frame.summary.imports
+    lazy: set[str] = set()
+    for name, values in info.attributes.items():
+        for value in values:
+            if (
+                value[0] == "c"
+                and _is_relationship(value[1], imports)
+                and _strategy(value) not in _NOT_PER_OBJECT
+            ):
+                lazy.add(name)
+    return lazy
+
+
+def _is_relationship(func: ir.Expr, imports: dict[str, str]) -> bool:
+    if func[0] == "a" and func[2] == "relationship":
+        return True  # Flask-SQLAlchemy's `db.relationship`, `orm.relationship`
+    if func[0] != "n":
+        return False
+    return imports.get(func[1], "") in _RELATIONSHIP_CALLS
+
+
+def _strategy(call: ir.Expr) -> str:
+    """`lazy=` of a relationship call (also SQLModel's `sa_relationship_kwargs`)."""
+    for keyword, value in call[3]:
+        if keyword == "lazy":
+            return value[1] if value[0] == "str" else "unknown"
+        if keyword == "sa_relationship_kwargs":
+            return "unknown"  # a dict the summary does not keep: assume it is set
+    return "select"
+
+
+def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRead]:
+    """Reads of a lazily loaded relationship of each object of a query's result, in a
+    loop or comprehension over it, when the query does not load that relationship."""
+    for call in model.calls:
+        found = _query_of_many(model, resolver, call)
+        if found is None:
+            continue
+        statement_model, options, iterated, scope = found
+        lazy = lazy_relationships(resolver, statement_model, scope) - options
+        if not lazy:
+            continue
+        for loop, element in _loops_over(model, scope, iterated):
+            reported: set[str] = set()  # the first read of each relationship loads it
+            for reference in scope.references.get(element, ()):
+                attribute = model.parent(reference)
+                if (
+                    isinstance(attribute, cst.Attribute)
+                    and attribute.value is reference
+                    and attribute.attr.value in lazy - reported
+                    and loop in set(model.ancestors(reference))
+                ):
+                    reported.add(attribute.attr.value)
+                    yield LazyRead(attribute, statement_model.value, attribute.attr.value, loop)
+
+
+def _query_of_many(
+    model: ModuleModel, resolver: Resolver, call: cst.Call
+) -> tuple[cst.Name, set[str], cst.BaseExpression, Scope] | None:
+    """`session.scalars(select(Model)...)` (`.all()`), `session.execute(...).scalars()`,
+    `session.query(Model)...`: the model, the relationships its options load, and the
+    expression that holds the objects (the call chain, or the name it is kept in)."""
+    func = call.func
+    if not isinstance(func, cst.Attribute) or not call.args:
+        return None
+    method = func.attr.value
+    if method not in ("scalars", "execute", "query"):
+        return None
+    scope = model.enclosing_scope.get(call)
+    if scope is None or resolver.kind_of(func.value, scope) not in _SESSION_KINDS:
+        return None
+    outer: cst.BaseExpression = call
+    chain: list[str] = []
+    options: set[str] = set()
+    while True:
+        attribute = model.parent(outer)
+        above = model.parent(attribute) if attribute is not None else None
+        if not (
+            isinstance(attribute, cst.Attribute)
+            and isinstance(above, cst.Call)
+            and above.func is attribute
+        ):
+            break
+        chain.append(attribute.attr.value)
+        if attribute.attr.value == "options":
+            options |= _loaded_by_options(above)
+        outer = above
+    if method == "query":
+        first = call.args[0].value
+        if not isinstance(first, cst.Name) or any(m in _SINGLE for m in chain):
+            return None
+        statement_model = first
+    else:
+        statement = _statement(resolver, call.args[0].value, scope)
+        if statement is None:
+            return None
+        statement_model, statement_options = statement
+        options |= statement_options
+        scalars = (
+            chain
+            if method == "scalars"
+            else chain[chain.index("scalars") + 1 :]
+            if ("scalars" in chain)
+            else None
+        )
+        if scalars is None or any(m not in ("all", "unique") for m in scalars):
+            return None
+    if "*" in options:
+        return None
+    holder = model.parent(outer)
+    if isinstance(holder, cst.Assign) and len(holder.targets) == 1:
+        target = holder.targets[0].target
+        return (statement_model, options, target, scope) if isinstance(target, cst.Name) else None
+    return statement_model, options, outer, scope
+
+
+def _statement(
+    resolver: Resolver, expr: cst.BaseExpression, scope: Scope, depth: int = 0
+) -> tuple[cst.Name, set[str]] | None:
+    """`select(Model).where(...).options(...)` (or a name bound once to one): the
+    model and the relationships its loader options load."""
+    if isinstance(expr, cst.Name) and depth < 3:
+        assignments = scope.assignments.get(expr.value, [])
+        if len(assignments) == 1 and assignments[0].value is not None:
+            return _statement(resolver, assignments[0].value, scope, depth + 1)
+        return None
+    options: set[str] = set()
+    node: cst.BaseExpression = expr
+    while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+        if node.func.attr.value == "options":
+            options |= _loaded_by_options(node)
+        node = node.func.value
+    if not isinstance(node, cst.Call) or not node.args:
+        return None
+    if (resolver.qualify(node.func) or "") not in _SELECTS:
+        return None
+    first = node.args[0].value
+    return (first, options) if isinstance(first, cst.Name) else None
+
+
+def _loaded_by_options(call: cst.Call) -> set[str]:
+    """Relationship names that `.options(...)` mentions in a loader option (any
+    option: `raiseload` and `noload` stop per-object queries too); "*" for a
+    wildcard."""
+    found: set[str] = set()
+    pending: list[cst.CSTNode] = [a.value for a in call.args]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, cst.Attribute):
+            found.add(node.attr.value)
+        elif isinstance(node, cst.SimpleString):
+            value = node.evaluated_value
+            if isinstance(value, str):
+                found.add(value)
+        pending.extend(node.children)
+    return found
+
+
+def _loops_over(
+    model: ModuleModel, scope: Scope, iterated: cst.BaseExpression
+) -> Iterator[tuple[cst.CSTNode, str]]:
+    """(loop, element name) for `for x in <iterated>:` and comprehensions over it,
+    where `iterated` is the query's call chain or the name that keeps its result."""
+    if isinstance(iterated, cst.Name):
+        candidates: list[cst.CSTNode] = [
+            r for r in scope.references.get(iterated.value, ()) if r is not iterated
+        ]
+    else:
+        candidates = [iterated]
+    for node in candidates:
+        holder = model.parent(node)
+        if isinstance(holder, (cst.For, cst.CompFor)) and holder.iter is node:
+            if not isinstance(holder.target, cst.Name):
+                continue
+            loop = holder if isinstance(holder, cst.For) else model.parent(holder)
+            if loop is not None:
+                yield loop, holder.target.value

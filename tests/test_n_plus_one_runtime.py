@@ -1,0 +1,139 @@
+"""SQA401 against a real SQLite database: the loop the rule reports runs one more
+SELECT per object (counted with an event listener), the statement with the loader
+option the message names runs as many for 20 objects as for 5, and so does code the
+rule accepts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from sqlalchemy_lint.checker import check_source
+from sqlalchemy_lint.rules.n_plus_one import NPlusOne
+
+MODELS = """
+from sqlalchemy import Column, ForeignKey, Integer, String, create_engine, select
+from sqlalchemy.orm import DeclarativeBase, Session, relationship, selectinload
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+    id = Column(Integer, primary_key=True)
+    name = Column(String)
+    addresses = relationship("Address")
+    orders = relationship("Order", lazy="selectin")
+
+
+class Address(Base):
+    __tablename__ = "addresses"
+    id = Column(Integer, primary_key=True)
+    user_id = Column(ForeignKey("users.id"))
+    email = Column(String)
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    id = Column(Integer, primary_key=True)
+    user_id = Column(ForeignKey("users.id"))
+
+
+engine = create_engine(URL)
+Base.metadata.create_all(engine)
+with Session(engine) as seed:
+    for n in range(ROWS):
+        seed.add(User(name=f"u{n}", addresses=[Address(email=f"{n}@x")], orders=[Order()]))
+    seed.commit()
+"""
+
+# name -> (code, code with the option the message names); `run(session)` loops.
+REPORTED = {
+    "a for loop over .all()": (
+        """
+def run(session: Session):
+    users = session.scalars(select(User)).all()
+    for user in users:
+        print(user.name, len(user.addresses))  # READ
+""",
+        """
+def run(session: Session):
+    users = session.scalars(select(User).options(selectinload(User.addresses))).all()
+    for user in users:
+        print(user.name, len(user.addresses))
+""",
+    ),
+    "a comprehension over a legacy query": (
+        """
+def run(session: Session):
+    return [a.email for u in session.query(User).all() for a in u.addresses]  # READ
+""",
+        """
+def run(session: Session):
+    statement = session.query(User).options(selectinload(User.addresses))
+    return [a.email for u in statement.all() for a in u.addresses]
+""",
+    ),
+}
+
+ACCEPTED = {
+    "eager by declaration": """
+def run(session: Session):
+    return [len(u.orders) for u in session.scalars(select(User))]
+""",
+    "columns only": """
+def run(session: Session):
+    return [u.name for u in session.scalars(select(User))]
+""",
+}
+
+
+def _selects(tmp_path: Path, code: str, rows: int) -> int:
+    tmp_path.mkdir()
+    namespace: dict[str, Any] = {"URL": f"sqlite:///{tmp_path / 'app.db'}", "ROWS": rows}
+    exec(compile(MODELS + code, "<app>", "exec"), namespace)
+    engine = namespace["engine"]
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    with namespace["Session"](engine) as session:
+        namespace["run"](session)
+    engine.dispose()
+    return len(statements)
+
+
+def _reported_lines(code: str) -> list[int]:
+    source = "URL = 'sqlite://'\nROWS = 1\n" + MODELS + code
+    result = check_source(source, rules=[NPlusOne])
+    return [d.span.start.line - 2 for d in result.diagnostics]  # the two lines added above
+
+
+def _marked_line(code: str) -> int:
+    lines = (MODELS + code).splitlines()
+    return next(i for i, line in enumerate(lines, 1) if "# READ" in line)
+
+
+@pytest.mark.parametrize("name", REPORTED)
+def test_reported_loop_grows_with_the_rows_and_the_fix_does_not(name: str, tmp_path: Path) -> None:
+    code, fixed = REPORTED[name]
+    assert _reported_lines(code) == [_marked_line(code)]
+    # One more SELECT per object: 15 more objects, 15 more queries.
+    assert _selects(tmp_path / "20", code, 20) - _selects(tmp_path / "5", code, 5) == 15
+    assert _reported_lines(fixed) == []
+    assert _selects(tmp_path / "fixed5", fixed, 5) == _selects(tmp_path / "fixed20", fixed, 20)
+
+
+@pytest.mark.parametrize("name", ACCEPTED)
+def test_accepted_loops_do_not_grow_with_the_rows(name: str, tmp_path: Path) -> None:
+    code = ACCEPTED[name]
+    assert _reported_lines(code) == []
+    assert _selects(tmp_path / "5", code, 5) == _selects(tmp_path / "20", code, 20)
