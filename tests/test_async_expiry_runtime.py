@@ -15,9 +15,9 @@ from sqlalchemy_lint.checker import check_source
 from sqlalchemy_lint.rules.async_lazy_load import AsyncLazyLoad
 
 MODELS = """
-from sqlalchemy import Column, Integer, String, select
+from sqlalchemy import Column, ForeignKey, Integer, String, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, relationship, selectinload
 
 
 class Base(DeclarativeBase):
@@ -28,6 +28,14 @@ class User(Base):
     __tablename__ = "users"
     id = Column(Integer, primary_key=True)
     name = Column(String)
+    addresses = relationship("Address")
+
+
+class Address(Base):
+    __tablename__ = "addresses"
+    id = Column(Integer, primary_key=True)
+    user_id = Column(ForeignKey("users.id"))
+    email = Column(String)
 
 
 engine = create_async_engine(URL)
@@ -38,7 +46,7 @@ async def setup():
     async with engine.begin() as conn:
         await conn.run_sync(Base.metadata.create_all)
     async with SessionLocal() as session:
-        session.add(User(id=1, name="ada"))
+        session.add(User(id=1, name="ada", addresses=[Address(email="ada@x")]))
         await session.commit()
 """
 
@@ -109,6 +117,21 @@ async def main():
         user.name = "ada lovelace"
         await session.commit()
         return await user.awaitable_attrs.name
+""",
+    ),
+    "a lazy relationship read without a loader": (
+        """
+async def main():
+    async with SessionLocal() as session:
+        users = (await session.scalars(select(User))).all()
+        return [a.email for u in users for a in u.addresses]  # READ
+""",
+        """
+async def main():
+    async with SessionLocal() as session:
+        statement = select(User).options(selectinload(User.addresses))
+        users = (await session.scalars(statement)).all()
+        return [a.email for u in users for a in u.addresses]
 """,
     ),
 }

@@ -4,12 +4,13 @@ from collections.abc import Iterable
 
 from ..semantic import Analysis
 from ..semantic.detachment import expired_reads
+from ..semantic.orm import async_lazy_reads
 from .base import Finding, Invalid, Rule, Valid
 
 
 class AsyncLazyLoad(Rule):
-    """An ORM object read after `await session.commit()` expired it, under asyncio:
-    `MissingGreenlet`.
+    """Under asyncio, an ORM object read after `await session.commit()` expired it,
+    or a lazy relationship read without a loader: `MissingGreenlet`.
 
     ## What it does
     In an `async def`, follows the objects an `AsyncSession` holds — objects given to
@@ -31,8 +32,14 @@ class AsyncLazyLoad(Rule):
     pytest fixture is not followed); objects refreshed with `await
     session.refresh(obj)` after the commit, given to a function, or loaded again;
     values read before the commit; reads through `obj.awaitable_attrs`; reads after
-    the session closed (SQA107's `DetachedInstanceError`). Relationships read without
-    an eager loader (the other cause of `MissingGreenlet`) are not followed yet.
+    the session closed (SQA107's `DetachedInstanceError`).
+
+    It also reports the first read of a relationship that loads lazily (declared
+    without an eager `lazy=` strategy, in any module of the project) on an object an
+    `AsyncSession` loaded (`await session.get(Model, ...)`, `(await
+    session.scalars(select(Model))).all()` and the like, for a list in a loop or
+    comprehension over it) with no loader option for it on the statement (or in
+    `get(..., options=[...])`): the lazy load is IO too.
 
     ## Why is this bad?
     `commit()` expires every object the session holds (`expire_on_commit=True` is
@@ -82,12 +89,21 @@ class AsyncLazyLoad(Rule):
             """
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import DeclarativeBase, relationship, selectinload
 
 from .db import engine
 from .models import User
 
 SessionLocal = async_sessionmaker(engine)
 KeepLoaded = async_sessionmaker(engine, expire_on_commit=False)
+
+class Base(DeclarativeBase):
+    pass
+
+class Author(Base):
+    __tablename__ = "authors"
+    books = relationship("Book")
+    reviews = relationship("Review", lazy="selectin")
 
 async def refreshed(session: AsyncSession, name):
     user = User(name=name)
@@ -131,6 +147,15 @@ async def commit_then_leave(session: AsyncSession, user_id):
         await session.commit()
         return "deactivated"
     return user.name
+
+async def eager(session: AsyncSession):
+    statement = select(Author).options(selectinload(Author.books))
+    authors = (await session.scalars(statement)).all()
+    return {a.id: [b.title for b in a.books] for a in authors}
+
+async def eager_by_declaration(session: AsyncSession, author_id):
+    author = await session.get(Author, author_id)
+    return [r.stars for r in author.reviews]
 
 class Recorder:
     def __init__(self, engine):
@@ -228,9 +253,36 @@ async def cancel(session: AsyncSession, order_id):
 """,
             at="order.status\n",
         ),
+        Invalid(
+            """
+from sqlalchemy import ForeignKey, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import DeclarativeBase, relationship
+
+class Base(DeclarativeBase):
+    pass
+
+class Author(Base):
+    __tablename__ = "authors"
+    books = relationship("Book")
+
+async def titles(session: AsyncSession):
+    authors = (await session.scalars(select(Author))).all()
+    return {a.id: [b.title for b in a.books] for a in authors}
+""",
+            at="a.books",
+        ),
     ]
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
+        for lazy in async_lazy_reads(analysis.model, analysis.resolver):
+            yield Finding(
+                lazy.node,
+                f"`{lazy.model}.{lazy.relationship}` loads lazily, and under asyncio that "
+                f"load cannot run implicitly: this read raises `MissingGreenlet`; load it "
+                f"with the query (`.options(selectinload({lazy.model}.{lazy.relationship}))`"
+                f"), or read it with `await obj.awaitable_attrs.{lazy.relationship}`.",
+            )
         for read in expired_reads(analysis.model, analysis.resolver):
             what = (
                 f"returning `{read.instance}` hands out an object that"

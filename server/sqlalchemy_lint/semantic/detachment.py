@@ -303,7 +303,7 @@ def _loaded(
     if not call.args:
         return
     first = call.args[0].value
-    chain, holder, target = _chain_above(model, call)
+    chain, holder, target = chain_above(model, call)
     if target is None or holder is None:
         return
     if method in ("get", "get_one") and not chain:
@@ -330,7 +330,7 @@ def _loaded(
     for reference in scope.references.get(target, ()):  # the result, kept in a variable
         if not comes_before(model, holder, reference):
             continue
-        later, later_holder, later_target = _chain_above(model, reference)
+        later, later_holder, later_target = chain_above(model, reference)
         if later_target is not None and later_holder is not None and _loads(method, later):
             yield _Instance(later_target, later_holder, later[-1] == "all")
 
@@ -346,7 +346,7 @@ def _loads(method: str, chain: list[str]) -> bool:
     )
 
 
-def _chain_above(
+def chain_above(
     model: ModuleModel, start: cst.BaseExpression
 ) -> tuple[list[str], cst.CSTNode | None, str | None]:
     """The methods called on `start` in a chain (`(await start).scalars().all()`), and

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import libcst as cst
 
 from . import ir
+from .detachment import chain_above
+from .flow import comes_before
 from .inference import Resolver
 from .kinds import Kind
 from .model import ModuleModel, Scope
@@ -246,3 +248,78 @@ def _loops_over(
             loop = holder if isinstance(holder, cst.For) else model.parent(holder)
             if loop is not None:
                 yield loop, holder.target.value
+
+
+# -- under asyncio: a lazy load cannot run implicitly (SQA108) -----------------------------
+
+
+def async_lazy_reads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRead]:
+    """In `async def`s, reads of a lazily loaded relationship of an object an
+    `AsyncSession` loaded (`await session.get(Model, ...)`, `(await
+    session.scalars(select(Model))).all()`, ...) without a loader option for it: the
+    lazy load needs IO that asyncio cannot run implicitly (`MissingGreenlet`)."""
+    for call in model.calls:
+        func = call.func
+        if not isinstance(func, cst.Attribute) or not call.args:
+            continue
+        method = func.attr.value
+        if method not in ("get", "get_one", "scalars", "scalar", "execute"):
+            continue
+        scope = model.enclosing_scope.get(call)
+        if scope is None or not scope.is_async:
+            continue
+        if resolver.kind_of(func.value, scope) is not Kind.ASYNC_SESSION:
+            continue
+        if method in ("get", "get_one"):
+            first = call.args[0].value
+            if not isinstance(first, cst.Name):
+                continue
+            loaded: tuple[cst.Name, set[str]] | None = (first, _loaded_by_options(call))
+        else:
+            loaded = _statement(resolver, call.args[0].value, scope)
+        if loaded is None or "*" in loaded[1]:
+            continue
+        statement_model, options = loaded
+        lazy = lazy_relationships(resolver, statement_model, scope) - options
+        if not lazy:
+            continue
+        chain, holder, target = chain_above(model, call)
+        if holder is None or target is None:
+            continue
+        many = bool(chain) and chain[-1] == "all"
+        yield from _reads_of(model, scope, statement_model.value, target, holder, lazy, many)
+
+
+def _reads_of(
+    model: ModuleModel,
+    scope: Scope,
+    class_name: str,
+    name: str,
+    bound: cst.CSTNode,
+    lazy: set[str],
+    many: bool,
+) -> Iterator[LazyRead]:
+    """The first read of each lazy relationship of the object bound to `name` (of
+    each element, for a list), after `bound`."""
+    reported: set[str] = set()
+    if many:
+        pairs = [
+            (loop, element)
+            for loop, element in _loops_over(model, scope, cst.Name(name))
+            if comes_before(model, bound, loop)
+        ]
+    else:
+        pairs = [(bound, name)]
+    for region, element in pairs:
+        for reference in scope.references.get(element, ()):
+            attribute = model.parent(reference)
+            inside = region in set(model.ancestors(reference)) if many else True
+            if (
+                isinstance(attribute, cst.Attribute)
+                and attribute.value is reference
+                and attribute.attr.value in lazy - reported
+                and inside
+                and comes_before(model, bound, reference)
+            ):
+                reported.add(attribute.attr.value)
+                yield LazyRead(attribute, class_name, attribute.attr.value, region)
