@@ -1,9 +1,10 @@
-"""Held-out measures of the transaction rules on projects written from each rule's
-one-paragraph specification by helpers who never read the rule's code (see each
-folder's README.md): SQA106 in tests/heldout_transactions, SQA109 in
+"""Held-out measures of the transaction and ORM rules on projects written from each
+rule's one-paragraph specification by helpers who never read the rule's code (see
+each folder's README.md): SQA106 in tests/heldout_transactions, SQA109 in
 tests/heldout_concurrency, SQA110 in tests/heldout_rollback, SQA107 in
-tests/heldout_detached, SQA108 in tests/heldout_async_expiry. Only the folder's rule
-is scored; a finding on a `# bonus:` line counts neither way."""
+tests/heldout_detached, SQA108 in tests/heldout_async_expiry, SQA401 in
+tests/heldout_n_plus_one. Only the folder's rule is scored; a finding on a
+`# bonus:` line counts neither way."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ CORPORA = [
     ("heldout_rollback", "SQA110", 2, 27),
     ("heldout_detached", "SQA107", 2, 28),
     ("heldout_async_expiry", "SQA108", 2, 28),
+    ("heldout_n_plus_one", "SQA401", 2, 23),
 ]
 
 

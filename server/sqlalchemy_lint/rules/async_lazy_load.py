@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ..diagnostics import Fix, Span
 from ..semantic import Analysis
 from ..semantic.detachment import expired_reads
 from ..semantic.orm import async_lazy_reads
+from ._loader_fix import LazyRelationshipFinding, loader_option_fix
 from .base import Finding, Invalid, Rule, Valid
 
 
@@ -73,8 +75,11 @@ class AsyncLazyLoad(Rule):
     SQLAlchemy's asyncio documentation recommends.
 
     ## Fix safety
-    No automatic fix: refreshing costs a query, and turning expiry off lets objects
-    show values the database has since changed; which one fits is a design choice.
+    For a lazy relationship, the fix adds `.options(selectinload(Model.rel))` to the
+    statement that loaded the object (unsafe: it changes the queries issued). For an
+    expired object there is no automatic fix: refreshing costs a query, and turning
+    expiry off lets objects show values the database has since changed; which one
+    fits is a design choice.
 
     ## References
     - [Asyncio: Preventing Implicit IO when Using AsyncSession](https://docs.sqlalchemy.org/en/20/orm/extensions/asyncio.html#preventing-implicit-io-when-using-asyncsession)
@@ -276,12 +281,14 @@ async def titles(session: AsyncSession):
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for lazy in async_lazy_reads(analysis.model, analysis.resolver):
-            yield Finding(
+            yield LazyRelationshipFinding(
                 lazy.node,
                 f"`{lazy.model}.{lazy.relationship}` loads lazily, and under asyncio that "
                 f"load cannot run implicitly: this read raises `MissingGreenlet`; load it "
                 f"with the query (`.options(selectinload({lazy.model}.{lazy.relationship}))`"
                 f"), or read it with `await obj.awaitable_attrs.{lazy.relationship}`.",
+                model=lazy.model,
+                relationship=lazy.relationship,
             )
         for read in expired_reads(analysis.model, analysis.resolver):
             what = (
@@ -296,3 +303,6 @@ async def titles(session: AsyncSession):
                 f"`await {read.session}.refresh({read.instance})` after the commit, read the "
                 f"values before it, or make the session with `expire_on_commit=False`.",
             )
+
+    def fix(self, source: str, span: Span, finding: Finding) -> Fix | None:
+        return loader_option_fix(source, span, finding)  # lazy relationships only

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..diagnostics import Severity
+from ..diagnostics import Fix, Severity, Span
 from ..semantic import Analysis
 from ..semantic.orm import per_object_loads
+from ._loader_fix import LazyRelationshipFinding, loader_option_fix
 from .base import Finding, Invalid, Rule, Valid
 
 
@@ -50,9 +51,11 @@ class NPlusOne(Rule):
     ```
 
     ## Fix safety
-    No automatic fix yet: which loader fits (`selectinload` for collections,
-    `joinedload` for many-to-one) and whether the loop needs the relationship at all
-    is a judgement about the data.
+    The fix adds `.options(selectinload(Model.rel))` to the statement that loads the
+    objects (the nearest `select(Model)` or `query(Model)` before the loop in the same
+    function), importing `selectinload` if needed. It is unsafe: it changes the
+    queries issued (one more up front, none per object), and `joinedload` may suit a
+    many-to-one relationship better.
 
     ## References
     - [Relationship Loading Techniques: the N plus one problem](https://docs.sqlalchemy.org/en/20/orm/queryguide/relationships.html#the-zen-of-joined-eager-loading)
@@ -142,10 +145,15 @@ def totals(session: Session):
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for read in per_object_loads(analysis.model, analysis.resolver):
-            yield Finding(
+            yield LazyRelationshipFinding(
                 read.node,
                 f"`{read.model}.{read.relationship}` loads lazily, so reading it for each "
                 f"object of the query runs one more query per object (N+1); load it with "
                 f"the objects: `.options(selectinload({read.model}.{read.relationship}))` "
                 f'on the statement, or `lazy="selectin"` on the relationship.',
+                model=read.model,
+                relationship=read.relationship,
             )
+
+    def fix(self, source: str, span: Span, finding: Finding) -> Fix | None:
+        return loader_option_fix(source, span, finding)

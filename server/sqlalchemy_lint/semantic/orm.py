@@ -25,7 +25,7 @@ from .detachment import chain_above
 from .flow import comes_before
 from .inference import Resolver
 from .kinds import Kind
-from .model import ModuleModel, Scope
+from .model import ModuleModel, Scope, binding_scope
 from .values import RefKind
 
 _RELATIONSHIP_CALLS = frozenset(
@@ -110,7 +110,11 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
         if found is None:
             continue
         statement_model, options, iterated, scope = found
-        lazy = lazy_relationships(resolver, statement_model, scope) - options
+        lazy = {
+            rel
+            for rel in lazy_relationships(resolver, statement_model, scope)
+            if not _is_loaded(statement_model.value, rel, options)
+        }
         if not lazy:
             continue
         for loop, element in _loops_over(model, scope, iterated):
@@ -121,6 +125,7 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
                     isinstance(attribute, cst.Attribute)
                     and attribute.value is reference
                     and attribute.attr.value in lazy - reported
+                    and not _is_store(model, attribute)
                     and loop in set(model.ancestors(reference))
                 ):
                     reported.add(attribute.attr.value)
@@ -156,7 +161,7 @@ def _query_of_many(
             break
         chain.append(attribute.attr.value)
         if attribute.attr.value == "options":
-            options |= _loaded_by_options(above)
+            options |= _loaded_by_options(above, model.enclosing_scope.get(call))
         outer = above
     if method == "query":
         first = call.args[0].value
@@ -190,43 +195,95 @@ def _query_of_many(
 def _statement(
     resolver: Resolver, expr: cst.BaseExpression, scope: Scope, depth: int = 0
 ) -> tuple[cst.Name, set[str]] | None:
-    """`select(Model).where(...).options(...)` (or a name bound once to one): the
-    model and the relationships its loader options load."""
-    if isinstance(expr, cst.Name) and depth < 3:
-        assignments = scope.assignments.get(expr.value, [])
-        if len(assignments) == 1 and assignments[0].value is not None:
-            return _statement(resolver, assignments[0].value, scope, depth + 1)
-        return None
-    options: set[str] = set()
-    node: cst.BaseExpression = expr
-    while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
-        if node.func.attr.value == "options":
-            options |= _loaded_by_options(node)
-        node = node.func.value
+    """`select(Model).where(...).options(...)` (or a name bound to one, refined by
+    `stmt = stmt.where(...)` as often as it likes): the model and the relationships
+    its loader options load."""
+    if isinstance(expr, cst.Name):
+        if depth >= 3:
+            return None
+        values = [a.value for a in scope.assignments.get(expr.value, []) if a.value is not None]
+        models: set[str] = set()
+        first: cst.Name | None = None
+        options: set[str] = set()
+        for value in values:
+            base, refined = _refinements(value, scope)
+            options |= refined
+            if isinstance(base, cst.Name) and base.value == expr.value:
+                continue  # `stmt = stmt.where(...)`: refines the statement
+            found = _statement(resolver, value, scope, depth + 1)
+            if found is None:
+                return None
+            first = first or found[0]
+            models.add(found[0].value)
+            options |= found[1]
+        return (first, options) if first is not None and len(models) == 1 else None
+    node, options = _refinements(expr, scope)
     if not isinstance(node, cst.Call) or not node.args:
         return None
     if (resolver.qualify(node.func) or "") not in _SELECTS:
         return None
-    first = node.args[0].value
-    return (first, options) if isinstance(first, cst.Name) else None
+    model_name = node.args[0].value
+    return (model_name, options) if isinstance(model_name, cst.Name) else None
 
 
-def _loaded_by_options(call: cst.Call) -> set[str]:
-    """Relationship names that `.options(...)` mentions in a loader option (any
-    option: `raiseload` and `noload` stop per-object queries too); "*" for a
-    wildcard."""
+def _refinements(expr: cst.BaseExpression, scope: Scope) -> tuple[cst.BaseExpression, set[str]]:
+    """The expression a chain of method calls starts from, and what its `.options()`
+    load."""
+    options: set[str] = set()
+    node = expr
+    while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+        if node.func.attr.value == "options":
+            options |= _loaded_by_options(node, scope)
+        node = node.func.value
+    return node, options
+
+
+def _loaded_by_options(call: cst.Call, scope: Scope | None = None, depth: int = 0) -> set[str]:
+    """Relationships that `.options(...)` mentions in a loader option (any option:
+    `raiseload` and `noload` stop per-object queries too): "Model.rel" for
+    `Model.rel`, the bare name for a string or another attribute, "*" for a wildcard
+    or for options kept in a name that cannot be read (`.options(*LOADERS)`)."""
     found: set[str] = set()
     pending: list[cst.CSTNode] = [a.value for a in call.args]
     while pending:
         node = pending.pop()
         if isinstance(node, cst.Attribute):
-            found.add(node.attr.value)
+            base = node.value
+            found.add(
+                f"{base.value}.{node.attr.value}" if isinstance(base, cst.Name) else node.attr.value
+            )
         elif isinstance(node, cst.SimpleString):
             value = node.evaluated_value
             if isinstance(value, str):
                 found.add(value)
+        elif isinstance(node, cst.Name) and node in [a.value for a in call.args]:
+            values = _values_of(node.value, scope) if scope is not None and depth < 3 else None
+            if values is None:
+                found.add("*")
+            else:
+                pending.extend(values)
+            continue
         pending.extend(node.children)
     return found
+
+
+def _values_of(name: str, scope: Scope) -> list[cst.BaseExpression] | None:
+    """What `name` is assigned where it is bound (None when unknown)."""
+    bound = binding_scope(name, scope)
+    if bound is None or name in bound.params:
+        return None
+    values = [a.value for a in bound.assignments.get(name, ()) if a.value is not None]
+    return values or None
+
+
+def _is_store(model: ModuleModel, attribute: cst.Attribute) -> bool:
+    """`obj.rel = value`: nothing is loaded."""
+    target = model.parent(attribute)
+    return isinstance(target, cst.AssignTarget) and target.target is attribute
+
+
+def _is_loaded(model_name: str, relationship: str, options: set[str]) -> bool:
+    return f"{model_name}.{relationship}" in options or relationship in options
 
 
 def _loops_over(
@@ -274,13 +331,17 @@ def async_lazy_reads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
             first = call.args[0].value
             if not isinstance(first, cst.Name):
                 continue
-            loaded: tuple[cst.Name, set[str]] | None = (first, _loaded_by_options(call))
+            loaded: tuple[cst.Name, set[str]] | None = (first, _loaded_by_options(call, scope))
         else:
             loaded = _statement(resolver, call.args[0].value, scope)
         if loaded is None or "*" in loaded[1]:
             continue
         statement_model, options = loaded
-        lazy = lazy_relationships(resolver, statement_model, scope) - options
+        lazy = {
+            rel
+            for rel in lazy_relationships(resolver, statement_model, scope)
+            if not _is_loaded(statement_model.value, rel, options)
+        }
         if not lazy:
             continue
         chain, holder, target = chain_above(model, call)
