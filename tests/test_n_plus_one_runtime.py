@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import event
 
 from sqlalchemy_lint.checker import check_source
+from sqlalchemy_lint.fixing import fix_source
 from sqlalchemy_lint.rules.n_plus_one import NPlusOne
 
 MODELS = """
@@ -137,3 +138,36 @@ def test_accepted_loops_do_not_grow_with_the_rows(name: str, tmp_path: Path) -> 
     code = ACCEPTED[name]
     assert _reported_lines(code) == []
     assert _selects(tmp_path / "5", code, 5) == _selects(tmp_path / "20", code, 20)
+
+
+@pytest.mark.parametrize("name", REPORTED)
+def test_the_fix_stops_the_growth(name: str, tmp_path: Path) -> None:
+    code, _ = REPORTED[name]
+    header = "URL = 'sqlite://'\nROWS = 1\n"
+    outcome = fix_source(header + MODELS + code, rules=[NPlusOne], unsafe=True)
+    assert outcome.applied == 1 and not outcome.remaining.diagnostics
+    fixed = outcome.source[len(header) + len(MODELS) :]
+    assert "selectinload(User.addresses)" in fixed
+    assert _selects(tmp_path / "5", fixed, 5) == _selects(tmp_path / "20", fixed, 20)
+
+
+def test_the_fix_imports_selectinload_when_the_module_lacks_it() -> None:
+    source = (
+        '"""Reports."""\n'
+        "from sqlalchemy import select\n"
+        "from sqlalchemy.orm import DeclarativeBase, Session, relationship\n\n\n"
+        "class Base(DeclarativeBase):\n    pass\n\n\n"
+        "class User(Base):\n    __tablename__ = 'users'\n"
+        "    addresses = relationship('Address')\n\n\n"
+        "def run(session: Session):\n"
+        "    for user in session.scalars(select(User).where(User.id > 0)):\n"
+        "        print(user.addresses)\n"
+    )
+    outcome = fix_source(source, rules=[NPlusOne], unsafe=True)
+    assert outcome.applied == 1 and not outcome.remaining.diagnostics
+    lines = outcome.source.splitlines()
+    assert lines[3] == "from sqlalchemy.orm import selectinload"  # after the imports
+    assert "select(User).options(selectinload(User.addresses)).where(User.id > 0)" in (
+        outcome.source
+    )
+    compile(outcome.source, "<fixed>", "exec")
