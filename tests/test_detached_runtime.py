@@ -14,8 +14,8 @@ from sqlalchemy_lint.checker import check_source
 from sqlalchemy_lint.rules.detached_instance_access import DetachedInstanceAccess
 
 MODELS = """
-from sqlalchemy import Boolean, Column, Integer, String, create_engine, select
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, create_engine, select
+from sqlalchemy.orm import DeclarativeBase, Session, relationship, selectinload, sessionmaker
 
 
 class Base(DeclarativeBase):
@@ -27,6 +27,13 @@ class User(Base):
     id = Column(Integer, primary_key=True)
     name = Column(String)
     active = Column(Boolean, default=True)
+    addresses = relationship("Address")
+
+
+class Address(Base):
+    __tablename__ = "addresses"
+    id = Column(Integer, primary_key=True)
+    user_id = Column(ForeignKey("users.id"))
 
 
 engine = create_engine(URL)
@@ -116,6 +123,20 @@ def load():
 
 def run():
     return load().name
+""",
+    ),
+    "a lazy relationship read after the block, no commit": (
+        """
+def run():
+    with SessionLocal() as session:
+        users = session.scalars(select(User)).all()
+    return [len(u.addresses) for u in users]  # READ
+""",
+        """
+def run():
+    with SessionLocal() as session:
+        users = session.scalars(select(User).options(selectinload(User.addresses))).all()
+    return [len(u.addresses) for u in users]
 """,
     ),
 }

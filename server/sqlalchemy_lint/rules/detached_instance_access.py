@@ -4,6 +4,7 @@ from collections.abc import Iterable
 
 from ..semantic import Analysis
 from ..semantic.detachment import detached_reads
+from ..semantic.orm import detached_lazy_reads
 from .base import Finding, Invalid, Rule, Valid
 
 
@@ -20,6 +21,12 @@ class DetachedInstanceAccess(Rule):
     (for a list, of an element in a loop or comprehension over it), or the `return`
     that hands it to the caller, when a `commit()` (or the end of a `begin()` block)
     expired it and nothing loaded it again before the close.
+
+    It also reports the first read, after the `with` block of the session that
+    loaded an object closed, of a relationship that loads lazily (declared without an
+    eager `lazy=` strategy, in any module of the project) and that the statement did
+    not load (`.options(selectinload(...))` and the like): a lazy load needs the
+    session, commit or not.
 
     Not reported: sessions made with `expire_on_commit=False` (on the `Session(...)`
     call or on the `sessionmaker` that made it, in any module of the project);
@@ -226,9 +233,41 @@ def settle(invoice_id, log):
 """,
             at="invoice.number",
         ),
+        Invalid(
+            """
+from sqlalchemy import select
+from sqlalchemy.orm import DeclarativeBase, relationship, sessionmaker
+
+from .db import engine
+
+SessionLocal = sessionmaker(bind=engine)
+
+class Base(DeclarativeBase):
+    pass
+
+class Author(Base):
+    __tablename__ = "authors"
+    books = relationship("Book")
+
+def shelf():
+    with SessionLocal() as session:
+        authors = session.scalars(select(Author)).all()
+    return {a.name: len(a.books) for a in authors}
+""",
+            at="a.books",
+        ),
     ]
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
+        for lazy in detached_lazy_reads(analysis.model, analysis.resolver):
+            yield Finding(
+                lazy.node,
+                f"`{lazy.model}.{lazy.relationship}` loads lazily and was not loaded before "
+                f"its session closed at the end of its `with` block, so this read raises "
+                f"`DetachedInstanceError`; load it with the query "
+                f"(`.options(selectinload({lazy.model}.{lazy.relationship}))`) or read it "
+                f"inside the block.",
+            )
         for read in detached_reads(analysis.model, analysis.resolver):
             if read.returned:
                 message = (

@@ -26,7 +26,7 @@ from .flow import comes_before
 from .inference import Resolver
 from .kinds import Kind
 from .model import ModuleModel, Scope, binding_scope
-from .values import RefKind
+from .values import Owner, RefKind
 
 _RELATIONSHIP_CALLS = frozenset(
     {
@@ -315,6 +315,37 @@ def async_lazy_reads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
     `AsyncSession` loaded (`await session.get(Model, ...)`, `(await
     session.scalars(select(Model))).all()`, ...) without a loader option for it: the
     lazy load needs IO that asyncio cannot run implicitly (`MissingGreenlet`)."""
+    for load in _lazy_loads(model, resolver):
+        if load.scope.is_async and load.kind is Kind.ASYNC_SESSION:
+            yield from _reads_of(model, load, after=None)
+
+
+def detached_lazy_reads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRead]:
+    """Reads, after the `with` block of the session that loaded it closed, of a lazily
+    loaded relationship of an object loaded without a loader option for it: there is
+    no session left to load it through (`DetachedInstanceError`)."""
+    for load in _lazy_loads(model, resolver):
+        block = _opening_block(model, resolver, load)
+        if block is not None:
+            yield from _reads_of(model, load, after=block)
+
+
+@dataclass
+class _LazyLoad:
+    """Objects of `model_name` loaded by a session call and kept in `name` (a list
+    when `many`), whose relationships `lazy` were not loaded with them."""
+
+    call: cst.Call
+    kind: Kind
+    scope: Scope
+    model_name: str
+    name: str
+    bound: cst.CSTNode
+    lazy: set[str]
+    many: bool
+
+
+def _lazy_loads(model: ModuleModel, resolver: Resolver) -> Iterator[_LazyLoad]:
     for call in model.calls:
         func = call.func
         if not isinstance(func, cst.Attribute) or not call.args:
@@ -323,9 +354,10 @@ def async_lazy_reads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
         if method not in ("get", "get_one", "scalars", "scalar", "execute"):
             continue
         scope = model.enclosing_scope.get(call)
-        if scope is None or not scope.is_async:
+        if scope is None:
             continue
-        if resolver.kind_of(func.value, scope) is not Kind.ASYNC_SESSION:
+        kind = resolver.kind_of(func.value, scope)
+        if kind not in (Kind.SESSION, Kind.ASYNC_SESSION):
             continue
         if method in ("get", "get_one"):
             first = call.args[0].value
@@ -348,39 +380,63 @@ def async_lazy_reads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
         if holder is None or target is None:
             continue
         many = bool(chain) and chain[-1] == "all"
-        yield from _reads_of(model, scope, statement_model.value, target, holder, lazy, many)
+        yield _LazyLoad(call, kind, scope, statement_model.value, target, holder, lazy, many)
 
 
-def _reads_of(
-    model: ModuleModel,
-    scope: Scope,
-    class_name: str,
-    name: str,
-    bound: cst.CSTNode,
-    lazy: set[str],
-    many: bool,
-) -> Iterator[LazyRead]:
-    """The first read of each lazy relationship of the object bound to `name` (of
-    each element, for a list), after `bound`."""
+def _opening_block(model: ModuleModel, resolver: Resolver, load: _LazyLoad) -> cst.With | None:
+    """The `with` block that opened the session of `load` (`with SessionLocal() as
+    session:`), when the call is inside it and the code owns the session."""
+    func = load.call.func
+    receiver = func.value if isinstance(func, cst.Attribute) else None
+    if not isinstance(receiver, cst.Name):
+        return None
+    for ancestor in model.ancestors(load.call):
+        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            return None
+        if not isinstance(ancestor, cst.With):
+            continue
+        for item in ancestor.items:
+            target = item.asname.name if item.asname is not None else None
+            if (
+                isinstance(target, cst.Name)
+                and target.value == receiver.value
+                and isinstance(item.item, cst.Call)
+                and resolver.call_value(item.item, load.scope).owner is Owner.FRESH
+            ):
+                return ancestor
+    return None
+
+
+def _reads_of(model: ModuleModel, load: _LazyLoad, after: cst.With | None) -> Iterator[LazyRead]:
+    """The first read of each lazy relationship of the object `load` keeps (of each
+    element, for a list) after it was loaded, or, with `after`, after that block."""
+    scope = load.scope
     reported: set[str] = set()
-    if many:
+    start: cst.CSTNode = after if after is not None else load.bound
+    if load.many:
         pairs = [
             (loop, element)
-            for loop, element in _loops_over(model, scope, cst.Name(name))
-            if comes_before(model, bound, loop)
+            for loop, element in _loops_over(model, scope, cst.Name(load.name))
+            if comes_before(model, start, loop)
+            and (after is None or after not in set(model.ancestors(loop)))
         ]
     else:
-        pairs = [(bound, name)]
+        pairs = [(start, load.name)]
     for region, element in pairs:
         for reference in scope.references.get(element, ()):
             attribute = model.parent(reference)
-            inside = region in set(model.ancestors(reference)) if many else True
+            ancestors = set(model.ancestors(reference))
+            if load.many and region not in ancestors:
+                continue
+            if not comes_before(model, start, reference):
+                continue
+            if after is not None and after in ancestors:
+                continue  # still inside the block: the session is open
             if (
                 isinstance(attribute, cst.Attribute)
                 and attribute.value is reference
-                and attribute.attr.value in lazy - reported
-                and inside
-                and comes_before(model, bound, reference)
+                and attribute.attr.value in load.lazy - reported
+                and not _is_store(model, attribute)
             ):
                 reported.add(attribute.attr.value)
-                yield LazyRead(attribute, class_name, attribute.attr.value, region)
+                yield LazyRead(attribute, load.model_name, attribute.attr.value, region)
