@@ -178,6 +178,15 @@ async def test_hover_explains_engine_with_its_origin(
             3,
             "N+1",
         ),
+        (
+            "from sqlalchemy.orm import DeclarativeBase, relationship\n\n"
+            "class Base(DeclarativeBase):\n    pass\n\n"
+            "class User(Base):\n    __tablename__ = 'users'\n"
+            "    addresses = relationship('Address')\n\nUser.addresses\n",
+            9,
+            8,
+            'Relationship `User.addresses`** — `lazy="select" (the default)`',
+        ),
     ],
     ids=[
         "Session",
@@ -188,6 +197,7 @@ async def test_hover_explains_engine_with_its_origin(
         "rollback",
         "refresh",
         "selectinload",
+        "relationship-attribute",
     ],
 )
 async def test_hover_per_concept(

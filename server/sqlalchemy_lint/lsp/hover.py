@@ -22,6 +22,7 @@ from ..knowledge import concept, render_hover
 from ..noqa import NOQA_PATTERN
 from ..rules import Rule, rule_by_code
 from ..semantic import Analysis, Kind, Scope
+from ..semantic.orm import relationships
 from ..semantic.positions import PositionUnavailable, StatementPositions
 
 # Library names whose hover is a concept of their own.
@@ -180,6 +181,13 @@ class HoverBuilder:
         resolver = self.analysis.resolver
         scope = self._scope_of(name)
         parent = model.parent(name)
+        # `User.addresses`: a relationship of a mapped class, and how it loads.
+        if isinstance(parent, cst.Attribute) and parent.attr is name:
+            strategy = relationships(resolver, parent.value, scope).get(name.value)
+            if strategy is not None:
+                return relationship_hover(
+                    model.module.code_for_node(parent.value), name.value, strategy
+                )
         # `engine.connect`, `SessionLocal.begin`: the method name itself.
         if isinstance(parent, cst.Attribute) and parent.attr is name:
             receiver = resolver.kind_of(parent.value, scope)
@@ -229,3 +237,34 @@ class HoverBuilder:
         if qualified is not None:
             return f"{_ORIGIN_NOUNS.get(kind, kind.value)} imported from `{qualified}`"
         return None
+
+
+_LOADING = {
+    "select": "each object's first access of it runs one query (lazy loading: N+1 in a "
+    "loop over many objects, `DetachedInstanceError` once the session is closed, "
+    "`MissingGreenlet` under asyncio)",
+    "selectin": "loaded with its objects, by one more `SELECT ... IN` for all of them",
+    "joined": "loaded with its objects, by a JOIN in the same query",
+    "subquery": "loaded with its objects, by a second query over a subquery",
+    "immediate": "loaded as soon as each object is loaded, by one query per object",
+    "raise": "never loaded implicitly: an access that would load it raises",
+    "raise_on_sql": "never loaded by SQL implicitly: an access that would run a query raises",
+    "noload": "never loaded: it stays empty unless set in Python",
+    "dynamic": "a query object, run each time it is read",
+    "write_only": "a write-only collection: read it with an explicit select",
+}
+
+
+def relationship_hover(owner: str, name: str, strategy: str) -> str:
+    """How the relationship `owner.name` loads, for a hover."""
+    if strategy == "unknown":
+        how = "its loader strategy is set by an expression the analysis does not read"
+        shown = "lazy=..."
+    else:
+        how = _LOADING.get(strategy, "loaded by the strategy of that name")
+        shown = f'lazy="{strategy}"' + (" (the default)" if strategy == "select" else "")
+    return (
+        f"**Relationship `{owner}.{name}`** — `{shown}`: {how}. Load it with the query "
+        f"that needs it: `.options(selectinload({owner}.{name}))` (collections) or "
+        f"`joinedload` (many-to-one).\n\n" + render_hover(concept("loader_strategies"))
+    )

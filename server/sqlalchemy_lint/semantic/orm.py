@@ -63,25 +63,33 @@ class LazyRead:
 def lazy_relationships(resolver: Resolver, model_name: cst.Name, scope: Scope) -> set[str]:
     """The relationships of the mapped class `model_name` that load one query per
     object on first access (the default `lazy="select"`)."""
-    ref = resolver.value_of(model_name, scope).ref
+    return {
+        name
+        for name, strategy in relationships(resolver, model_name, scope).items()
+        if strategy not in _NOT_PER_OBJECT
+    }
+
+
+def relationships(
+    resolver: Resolver, class_expr: cst.BaseExpression, scope: Scope
+) -> dict[str, str]:
+    """The relationships the class `class_expr` declares, with their `lazy=` strategy
+    ("select" when not given, "unknown" when not a literal)."""
+    ref = resolver.value_of(class_expr, scope).ref
     if ref is None or ref.kind is not RefKind.CLASS or ref.module is None:
-        return set()
+        return {}
     evaluator = resolver.evaluator
     info = evaluator.class_info(ref.module, ref.name)
     frame = evaluator.module_frame(ref.module)
     if info is None or frame is None:
-        return set()
+        return {}
     imports = frame.summary.imports
-    lazy: set[str] = set()
+    found: dict[str, str] = {}
     for name, values in info.attributes.items():
         for value in values:
-            if (
-                value[0] == "c"
-                and _is_relationship(value[1], imports)
-                and _strategy(value) not in _NOT_PER_OBJECT
-            ):
-                lazy.add(name)
-    return lazy
+            if value[0] == "c" and _is_relationship(value[1], imports):
+                found[name] = _strategy(value)
+    return found
 
 
 def _is_relationship(func: ir.Expr, imports: dict[str, str]) -> bool:
