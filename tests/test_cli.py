@@ -323,3 +323,57 @@ def test_gitignore_of_an_enclosing_repository_does_not_hide_a_nested_one(tmp_pat
     (outer / "src" / "kept.py").write_text("x = 1\n")
     files, _ = discover([outer / "src"])
     assert [f.name for f in files] == ["kept.py"]
+
+
+LEAKY_HELPER = (
+    "from sqlalchemy import create_engine, text\n\n"
+    "engine = create_engine('sqlite://')\n\n\n"
+    "def count():\n"
+    "    conn = engine.connect()\n"
+    "    return conn.execute(text('select 1')).scalar()\n"
+)
+
+
+def _run_stdin(text: str, *args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sqlalchemy_lint", "check", *args],
+        cwd=cwd,
+        input=text,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"},
+        timeout=120,
+    )
+
+
+def test_standard_input_is_checked_as_the_named_file(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.sqlalchemy-lint]\nignore = ['SQA104']\n")
+    checked = _run_stdin(
+        LEAKY_HELPER,
+        "-",
+        "--stdin-filename",
+        "app/db.py",
+        "--output-format",
+        "concise",
+        cwd=tmp_path,
+    )
+    assert checked.returncode == 1, checked.stderr
+    assert checked.stdout.startswith("app/db.py:7:12: SQA101 ")
+    assert checked.stdout.endswith("Found 1 problem in 1 checked file.\n")
+    quiet = _run_stdin(LEAKY_HELPER, "-", "--stdin-filename", "app/db.py", "-q", cwd=tmp_path)
+    assert "Found" not in quiet.stdout and "SQA101" in quiet.stdout
+    # --fix prints the whole fixed text, nothing else, as Ruff does.
+    fixed = _run_stdin(
+        LEAKY_HELPER, "-", "--stdin-filename", "app/db.py", "--fix", "--exit-zero", cwd=tmp_path
+    )
+    assert fixed.returncode == 0
+    assert "with engine.connect() as conn:" in fixed.stdout
+    compile(fixed.stdout, "app/db.py", "exec")
+    assert not (tmp_path / "app").exists()  # nothing written to disk
+
+
+def test_output_format_and_its_old_name_agree() -> None:
+    new = run("check", "--output-format", "json", "--exit-zero", "examples")
+    old = run("check", "--format", "json", "--exit-zero", "examples")
+    assert new.returncode == old.returncode == 0
+    assert json.loads(new.stdout) == json.loads(old.stdout) != []

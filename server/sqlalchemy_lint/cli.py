@@ -15,11 +15,11 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from . import __version__
 from .cache import default_cache_dir
-from .config import cache_dir_setting
+from .config import Config, cache_dir_setting, config_for
 from .diagnostics import Diagnostic
 from .discovery import discover
 from .gctune import tune_for_analysis
@@ -33,7 +33,7 @@ from .output import (
     write_sarif,
     write_text,
 )
-from .runner import CheckRequest, check_files, default_jobs
+from .runner import CheckRequest, check_files, default_jobs, unified_diff
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 
@@ -57,11 +57,22 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--ignore", type=_codes, default=[], help="rule codes to disable")
     check.add_argument("--extend-select", type=_codes, default=[], help=argparse.SUPPRESS)
     check.add_argument(
+        "--output-format",
         "--format",
+        dest="format",
         choices=["text", "concise", "json", "sarif", "github", "junit"],
         default="text",
         help="text (with source excerpts), concise (one line each), json (Ruff-shaped), "
         "sarif (2.1.0), github (workflow annotations), junit",
+    )
+    check.add_argument(
+        "--stdin-filename",
+        type=Path,
+        help="with the path `-`: the file the text read from standard input stands for "
+        "(its configuration and project apply); with --fix the fixed text is printed",
+    )
+    check.add_argument(
+        "--quiet", "-q", action="store_true", help="print the findings only, no summary line"
     )
     check.add_argument("--output-file", "-o", type=Path, help="write the report to this file")
     check.add_argument(
@@ -173,6 +184,8 @@ def _logging_to(err: TextIO, verbose: bool) -> Iterator[None]:
 
 
 def _run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if [str(p) for p in args.paths] == ["-"]:
+        return _check_stdin(args, sys.stdin.buffer.read(), out, err)
     files, missing = discover(args.paths)
     failed = 0
     for path, reason in missing:
@@ -192,6 +205,59 @@ def _run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             cache_results=persistent,
         )
         return _check_and_report(args, request, files, missing, failed, out, err)
+
+
+def _check_stdin(args: argparse.Namespace, data: bytes, out: TextIO, err: TextIO) -> int:
+    """Check (or with --fix, fix and print) text read from standard input, as the file
+    `--stdin-filename` names: for editors and tools that pipe buffers (ALE, efm)."""
+    from .checker import check_source
+    from .fixing import fix_source
+    from .semantic import ProjectIndex
+    from .sources import decode_source
+
+    path = args.stdin_filename
+    try:
+        text, _ = decode_source(data)
+    except (UnicodeDecodeError, ValueError) as exc:
+        err.write(f"{path or '-'}: error: cannot read standard input: {exc}\n")
+        return EXIT_ERROR
+    config = config_for(path.resolve()) if path is not None else Config()
+    for problem in config.problems:
+        err.write(f"warning: {problem}\n")
+    rules = config.rules_for(
+        path,
+        select=tuple(args.select) if args.select is not None else None,
+        ignore=tuple(args.ignore),
+        extend_select=tuple(args.extend_select),
+    )
+    common: dict[str, Any] = {
+        "rules": rules,
+        "project": ProjectIndex(),
+        "severity": config.severity,
+        "options": config.options,
+        "report_unused_noqa": args.report_unused_noqa,
+    }
+    if args.fix or args.diff:
+        fixed = fix_source(text, path, unsafe=args.unsafe_fixes, **common)
+        if args.diff:
+            out.writelines(unified_diff(path or Path("-"), text, fixed.source))
+        else:
+            out.write(fixed.source)
+        result = fixed.remaining
+    else:
+        result = check_source(text, path, with_fixes=args.format == "json", **common)
+    shown = path or Path("-")
+    if result.problem is not None:
+        err.write(f"{shown}: error: {result.problem}\n")
+        return EXIT_ERROR
+    reports = [FileReport(shown, result.diagnostics, text)] if result.diagnostics else []
+    if not (args.fix or args.diff):
+        _write_report(args, out, reports, [shown], result.suppressed)
+        if args.format in ("text", "concise") and not args.statistics and not args.quiet:
+            _write_summary(out, len(result.diagnostics), 1, 0)
+    if result.diagnostics and not args.exit_zero:
+        return EXIT_FOUND
+    return EXIT_CLEAN
 
 
 @contextlib.contextmanager
@@ -247,7 +313,7 @@ def _check_and_report(
         _write_report(args, stream, reports, checked, suppressed)
         if args.diff:
             err.write(f"Would fix {fixed_total} problem{'s' * (fixed_total != 1)}.\n")
-        elif args.format in ("text", "concise") and not args.statistics:
+        elif args.format in ("text", "concise") and not args.statistics and not args.quiet:
             if args.fix:
                 stream.write(f"Fixed {fixed_total} problem{'s' * (fixed_total != 1)}.\n")
             _write_summary(stream, found, len(checked), failed)
