@@ -240,6 +240,18 @@ async def test_quick_fix_applied_removes_the_diagnostic(
     assert edit is not None and edit.changes is not None
     fixed = _apply(LEAK, edit.changes[uri])
     assert "with engine.connect() as conn:" in fixed
+    # Asked for quick fixes only (as VS Code's lightbulb does), no source action comes.
+    only_quick = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=diagnostic.range,
+            context=types.CodeActionContext(diagnostics=[diagnostic], only=["quickfix"]),
+        )
+    )
+    kinds = {a.kind for a in only_quick or [] if isinstance(a, types.CodeAction)}
+    assert kinds == {types.CodeActionKind.QuickFix}
+    unrestricted = {a.kind for a in actions if isinstance(a, types.CodeAction)}
+    assert any(str(k).startswith("source.fixAll") for k in unrestricted)  # offered beside
     change(client, uri, 2, fixed)
     assert await settle(client, uri, 2) == []
 

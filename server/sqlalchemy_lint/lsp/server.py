@@ -669,8 +669,10 @@ async def code_action(
             if edits_from_data(diagnostic.data) is None:
                 diagnostic = await _with_fix_data(ls, document, diagnostic)
             actions.extend(_quick_fixes(ls, document, diagnostic))
+    # Offered beside the quick fixes only when the client did not restrict the kinds
+    # (VS Code drops, with a warning, an action of a kind it did not ask for).
     wants_fix_all = only is not None and any(FIX_ALL_KIND.startswith(kind) for kind in only)
-    if wants_fix_all or any(a.is_preferred for a in actions):
+    if wants_fix_all or (only is None and any(a.is_preferred for a in actions)):
         fix_all = await _fix_all(ls, document)
         if fix_all is not None:
             actions.append(fix_all)
