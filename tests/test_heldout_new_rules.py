@@ -1,7 +1,7 @@
 """Held-out measures of the transaction and ORM rules on projects written from each
 rule's one-paragraph specification by helpers who never read the rule's code (see
 each folder's README.md): SQA106 in tests/heldout_transactions, SQA109 in
-tests/heldout_concurrency, SQA110 in tests/heldout_rollback, SQA107 in
+tests/heldout_concurrency and tests/heldout_threads, SQA110 in tests/heldout_rollback, SQA107 in
 tests/heldout_detached, SQA108 in tests/heldout_async_expiry, SQA401 in
 tests/heldout_n_plus_one. Only the folder's rule is scored; a finding on a
 `# bonus:` line counts neither way."""
@@ -19,6 +19,7 @@ HERE = Path(__file__).resolve().parent
 CORPORA = [
     ("heldout_transactions", "SQA106", 3, 40),
     ("heldout_concurrency", "SQA109", 2, 15),
+    ("heldout_threads", "SQA109", 1, 14),
     ("heldout_rollback", "SQA110", 2, 27),
     ("heldout_detached", "SQA107", 2, 28),
     ("heldout_async_expiry", "SQA108", 2, 28),

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..semantic import Analysis
-from ..semantic.concurrency import concurrent_uses
+from ..semantic.concurrency import concurrent_uses, thread_shared_uses
 from .base import Finding, Invalid, Rule, Valid
 
 
@@ -22,8 +22,15 @@ class ConcurrentSessionUse(Rule):
     is: an `AsyncSession` / `AsyncConnection` annotation, `async with
     factory() as session`, `async with engine.connect() as conn`, a call of an
     `async_sessionmaker`. Not reported: coroutines awaited one after another, a
-    factory or engine shared (each coroutine opens its own session), a single task,
-    and synchronous sessions.
+    factory or engine shared (each coroutine opens its own session), and a single
+    task.
+
+    The same holds for threads: a synchronous `Session` or `Connection` mapped over a
+    thread pool's workers (`ThreadPoolExecutor.map()`, `ThreadPool.map()`, through
+    `partial(fn, session)`, a lambda, or a function defined there that uses it),
+    submitted to a pool, or given to `threading.Thread`s, in a loop or more than
+    once. Not reported there: workers that open their own session, a factory, an
+    engine or a `scoped_session` registry shared, a single thread, process pools.
 
     ## Why is this bad?
     A session runs one operation at a time on one connection. Two coroutines that
@@ -105,6 +112,36 @@ async def two_sessions():
         return await asyncio.gather(load(a, 1), load(b, 2))
 """
         ),
+        Valid(
+            """
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+from .db import engine
+
+SessionLocal = sessionmaker(bind=engine)
+Registry = scoped_session(SessionLocal)
+
+def import_one(factory, row):
+    with factory() as session:
+        session.add(row)
+        session.commit()
+
+def import_all(rows):
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(partial(import_one, SessionLocal), rows))
+
+def with_registry(rows):
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda row: Registry.merge(row), rows))
+
+def single(session: Session, rows):
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(import_one, SessionLocal, rows[0]).result()
+"""
+        ),
     ]
     INVALID = [
         Invalid(
@@ -141,14 +178,56 @@ async def refresh_all(keys):
 """,
             at="tg.create_task(",
         ),
+        Invalid(
+            """
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+
+from sqlalchemy.orm import Session
+
+def save(session, row):
+    session.merge(row)
+
+def import_all(session: Session, rows):
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(partial(save, session), rows))
+    session.commit()
+""",
+            at="pool.map(",
+        ),
+        Invalid(
+            """
+import threading
+
+from sqlalchemy.orm import Session
+
+def refresh(session, key):
+    session.execute(...)
+
+def refresh_all(session: Session, keys):
+    threads = [threading.Thread(target=refresh, args=(session, k)) for k in keys]
+    for thread in threads:
+        thread.start()
+""",
+            at="threading.Thread(",
+        ),
     ]
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
-        for use in concurrent_uses(analysis.model, analysis.resolver, analysis.contexts):
+        model, resolver, contexts = analysis.model, analysis.resolver, analysis.contexts
+        for use in concurrent_uses(model, resolver, contexts):
             noun = "session" if use.kind.is_session else "connection"
             yield Finding(
                 use.call,
                 f"Coroutines that share the {noun} `{use.name}` {use.how}, so they use it "
                 f"at the same time, which it does not allow; give each coroutine its own "
                 f"{noun}, or await them one after the other.",
+            )
+        for use in thread_shared_uses(model, resolver, contexts):
+            noun = "session" if use.kind.is_session else "connection"
+            yield Finding(
+                use.call,
+                f"Calls that share the {noun} `{use.name}` {use.how}, so several threads "
+                f"use it at once, and a {noun} is not thread-safe; let each worker open its "
+                f"own (pass the factory or the engine), or use a `scoped_session`.",
             )

@@ -15,15 +15,16 @@ by what it is (an annotation, `async with factory() as session`, an
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
 
 from .contexts import ExecutionContexts
+from .flow import nodes_of
 from .inference import Resolver
 from .kinds import Kind
-from .model import ModuleModel
+from .model import ModuleModel, Scope, binding_scope
 
 _GATHERS = frozenset({"asyncio.gather", "asyncio.wait", "asyncio.as_completed"})
 _TASK_STARTERS = frozenset({"asyncio.create_task", "asyncio.ensure_future"})
@@ -36,6 +37,7 @@ class ConcurrentUse:
     name: str  # the session or connection shared
     kind: Kind
     how: str  # in words: "are gathered", "are started as tasks in a loop", ...
+    threads: bool = False  # threads of a pool or `threading.Thread`s, not coroutines
 
 
 def concurrent_uses(
@@ -130,3 +132,139 @@ def _function_of(model: ModuleModel, call: cst.Call) -> cst.CSTNode | None:
         if isinstance(ancestor, (cst.FunctionDef, cst.Module)):
             return ancestor
     return None
+
+
+# -- threads --------------------------------------------------------------------------------
+
+_THREAD_POOLS = frozenset(
+    {
+        "concurrent.futures.ThreadPoolExecutor",
+        "concurrent.futures.thread.ThreadPoolExecutor",
+        "multiprocessing.pool.ThreadPool",
+        "multiprocessing.dummy.Pool",
+    }
+)
+_POOL_MAPS = frozenset({"map", "imap", "imap_unordered", "starmap", "map_async", "starmap_async"})
+_THREAD_SHARED_KINDS = frozenset({Kind.SESSION, Kind.CONNECTION})
+
+
+def thread_shared_uses(
+    model: ModuleModel, resolver: Resolver, contexts: ExecutionContexts
+) -> Iterator[ConcurrentUse]:
+    """One sync Session or Connection handed to work that runs in several threads at
+    once: mapped over a thread pool, submitted to one in a loop or more than once, or
+    given to `threading.Thread`s started in a loop or more than once."""
+    started: dict[tuple[int, str], list[tuple[cst.Call, Kind, bool, str]]] = {}
+    for call in model.calls:
+        scope = model.enclosing_scope.get(call)
+        if scope is None:
+            continue
+        func = call.func
+        if isinstance(func, cst.Attribute) and _is_thread_pool(model, resolver, func.value, scope):
+            method = func.attr.value
+            if method in _POOL_MAPS and call.args:
+                for name, kind in _shared_by_callable(model, resolver, call.args[0].value, scope):
+                    yield ConcurrentUse(
+                        call, name, kind, f"run in a thread pool's workers (`{method}()`)", True
+                    )
+                continue
+            if method != "submit" or not call.args:
+                continue
+            shared = list(_shared_by_callable(model, resolver, call.args[0].value, scope))
+            shared += _shared_arguments_sync(resolver, call.args[1:], scope)
+            how = "are submitted to a thread pool"
+        elif (resolver.qualify(func) or "") == "threading.Thread":
+            target = next((a.value for a in call.args if _keyword(a) == "target"), None)
+            given = next((a.value for a in call.args if _keyword(a) == "args"), None)
+            shared = list(_shared_by_callable(model, resolver, target, scope)) if target else []
+            if isinstance(given, (cst.Tuple, cst.List)):
+                shared += _shared_arguments_sync(
+                    resolver, [cst.Arg(e.value) for e in given.elements], scope
+                )
+            how = "are started as threads"
+        else:
+            continue
+        function = _function_of(model, call)
+        looped = contexts.enclosing_loop(call) is not None
+        for name, kind in dict(shared).items():
+            started.setdefault((id(function), name), []).append((call, kind, looped, how))
+    for (_, name), calls in started.items():
+        if len(calls) < 2 and not calls[0][2]:
+            continue
+        for call, kind, looped, how in calls:
+            yield ConcurrentUse(call, name, kind, how + (" in a loop" if looped else ""), True)
+
+
+def _keyword(arg: cst.Arg) -> str | None:
+    return arg.keyword.value if arg.keyword is not None else None
+
+
+def _is_thread_pool(
+    model: ModuleModel, resolver: Resolver, expr: cst.BaseExpression, scope: Scope
+) -> bool:
+    """`ThreadPoolExecutor(...)` itself, or a name bound to one (also by `with`)."""
+    if isinstance(expr, cst.Call):
+        return (resolver.qualify(expr.func) or "") in _THREAD_POOLS
+    if not isinstance(expr, cst.Name):
+        return False
+    bound = binding_scope(expr.value, scope)
+    if bound is None:
+        return False
+    return any(
+        isinstance(a.value, cst.Call) and (resolver.qualify(a.value.func) or "") in _THREAD_POOLS
+        for a in bound.assignments.get(expr.value, ())
+    )
+
+
+def _shared_arguments_sync(
+    resolver: Resolver, args: Sequence[cst.Arg], scope: Scope
+) -> list[tuple[str, Kind]]:
+    found = []
+    for arg in args:
+        value = arg.value
+        if isinstance(value, cst.Name):
+            kind = resolver.kind_of(value, scope)
+            if kind in _THREAD_SHARED_KINDS:
+                assert kind is not None
+                found.append((value.value, kind))
+    return found
+
+
+def _shared_by_callable(
+    model: ModuleModel, resolver: Resolver, target: cst.BaseExpression, scope: Scope
+) -> Iterator[tuple[str, Kind]]:
+    """The sessions a callable given to a thread carries: `partial(fn, session)`,
+    `lambda item: fn(session, item)`, or a function defined here that uses one."""
+    if (
+        isinstance(target, cst.Call)
+        and (resolver.qualify(target.func) or "") == "functools.partial"
+    ):
+        yield from _shared_arguments_sync(resolver, target.args[1:], scope)
+    elif isinstance(target, cst.Lambda):
+        own = {p.name.value for p in target.params.params}
+        for name in nodes_of(target.body, cst.Name):
+            if name.value not in own:
+                kind = resolver.kind_of(name, scope)
+                if kind in _THREAD_SHARED_KINDS:
+                    assert kind is not None
+                    yield name.value, kind
+    elif isinstance(target, cst.Name) and len(scope.assignments.get(target.value, [])) == 1:
+        # `apply = partial(fn, session)` before `pool.map(apply, rows)`
+        value = scope.assignments[target.value][0].value
+        if isinstance(value, (cst.Call, cst.Lambda)):
+            yield from _shared_by_callable(model, resolver, value, scope)
+    elif isinstance(target, cst.Name):
+        inner = next(
+            (c for c in scope.children if isinstance(c.node, cst.FunctionDef)
+             and c.node.name.value == target.value),
+            None,
+        )  # fmt: skip
+        if inner is None:
+            return
+        for free in inner.references:
+            if free in inner.params or free in inner.assignments:
+                continue
+            free_kind = resolver.name_kind(free, scope)
+            if free_kind in _THREAD_SHARED_KINDS:
+                assert free_kind is not None
+                yield free, free_kind

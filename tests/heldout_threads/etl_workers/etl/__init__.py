@@ -1,0 +1,3 @@
+"""ETL and maintenance jobs for the warehouse database."""
+
+__all__ = ["db", "models", "imports", "maintenance", "workers", "reports"]
