@@ -318,14 +318,25 @@ async def test_cross_file_session_factory(client: LanguageClient, tmp_path: Path
     # Diagnostics first, knowledge later: what the file alone shows is published at
     # once (database.py was never summarised: nothing yet), then again once the
     # modules it imports are summarised.
-    published = []
-    while not published or not published[-1]:
-        params = await asyncio.wait_for(
-            client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), timeout=30
-        )
-        if params.uri == uri:
+    # (Two publishes read together reach one waiter only: the client's latest copy
+    # is checked too, so a busy machine cannot lose the refined one.)
+    published: list[list[str]] = []
+    latest: list[str] = []
+    for _ in range(300):
+        try:
+            params = await asyncio.wait_for(
+                client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), timeout=1
+            )
+        except asyncio.TimeoutError:
+            params = None
+        if params is not None and params.uri == uri:
             published.append([d.code for d in params.diagnostics])
-    assert published == [[], ["SQA102"]]
+        latest = [d.code for d in client.diagnostics.get(uri, [])]
+        if latest == ["SQA102"]:
+            break
+    assert latest == ["SQA102"]
+    assert published[0] == []  # the file alone, at once
+    assert all(codes in ([], ["SQA102"]) for codes in published)
     # Opening it again in another window of the same workspace: the summary is at hand
     # now, so the first publish is complete.
     other = tmp_path / "other.py"

@@ -524,16 +524,7 @@ class Evaluator:
         if depth > _MAX_DEPTH or not (dots + module) or is_library(stripped):
             return []
         target = self.modules.resolve_import(importer, dots + module)
-        frame = self.module_frame(target) if target is not None else None
-        if frame is None:
-            return []
-        values = list(frame.summary.bindings.get(attr, ()))
-        if values:
-            return values
-        further = frame.summary.imports.get(attr)
-        if further is None or target is None:
-            return []
-        return self.imported_bindings(target, further, depth + 1)
+        return self.module_bindings(target, attr, depth + 1) if target is not None else []
 
     def provided_by(self, default: ir.Expr, frame: Frame) -> list[ir.Expr] | None:
         """For a parameter default `Depends(get_session)`, the calls that made what the
@@ -568,7 +559,7 @@ class Evaluator:
                     made.extend(self.module_bindings(ref.module, base[1]))
         return made
 
-    def module_bindings(self, key: ModuleKey, name: str) -> list[ir.Expr]:
+    def module_bindings(self, key: ModuleKey, name: str, depth: int = 0) -> list[ir.Expr]:
         """What module `key` binds `name` to at its top level, through its imports."""
         frame = self.module_frame(key)
         if frame is None:
@@ -576,7 +567,7 @@ class Evaluator:
         values = list(frame.summary.bindings.get(name, ()))
         qualified = frame.summary.imports.get(name)
         if not values and qualified is not None:
-            return self.imported_bindings(key, qualified)
+            return self.imported_bindings(key, qualified, depth)
         return values
 
     def export(self, key: ModuleKey, name: str, depth: int = 0) -> Value:

@@ -161,7 +161,6 @@ class Resolver:
         self.project = project
         self.pytest_module = is_pytest_module(path)
         text = source if source is not None else model.module.code
-        self._text = text
         self.view: ProjectView | StandaloneSource
         if project is not None:
             self.view = project.view(path, text, stamp=stamp, tree=tree, offline=offline)
