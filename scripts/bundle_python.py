@@ -385,7 +385,13 @@ VERIFY_CODE = r"""
 import os, sys
 root = os.path.realpath(sys.argv[1])
 import libcst, pygls.lsp.server, lsprotocol.types, cattrs, attrs, pathspec, yaml, typing_extensions
+import importlib, pkgutil
 import sqlalchemy_lint
+# Every module, not just the package: a module-level annotation that this Python cannot
+# evaluate (`str | None` before 3.10) only breaks when that module is imported.
+for info in pkgutil.walk_packages(sqlalchemy_lint.__path__, "sqlalchemy_lint."):
+    if not info.name.endswith("__main__"):
+        importlib.import_module(info.name)
 module = libcst.parse_module("with engine.connect() as conn:\n    conn.execute(q)\n")
 assert module.code.startswith("with engine"), module.code
 for mod in (libcst, pygls, lsprotocol, cattrs, attrs, pathspec, yaml, typing_extensions, sqlalchemy_lint):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Optional
 
 import libcst as cst
 
@@ -99,8 +100,9 @@ def broken_sessions(
 
 
 # Method calls on a session (the method's name), and calls given the session as an
-# argument (None), by (scope, session as written).
-_Calls = dict[tuple[int, str], list[tuple[cst.Call, str | None]]]
+# argument (None), by (scope, session as written). Optional, not `str | None`: an
+# alias is evaluated at import, and Python 3.9 has no `|` between types.
+_Calls = dict[tuple[int, str], list[tuple[cst.Call, Optional[str]]]]
 
 
 def _session_calls(model: ModuleModel, resolver: Resolver) -> _Calls:
