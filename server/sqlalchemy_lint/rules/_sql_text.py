@@ -20,6 +20,7 @@ import libcst as cst
 
 from ..semantic import Analysis, Kind, Scope
 from ..semantic.fixtures import receives_fixtures
+from ..semantic.flow import dominates
 from ..semantic.model import Assignment, binding_scope
 from ..semantic.repetition import Caller
 from ..semantic.summary import CONSTANT_ARGUMENT
@@ -698,7 +699,7 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
             return True  # `if order not in ("ASC", "DESC"): raise ...`
         if _inside_membership_branch(expr, analysis):
             return True  # `elif sort in ["title", "author"]: text(sort + " " + order)`
-        if expr.value in bound.params:
+        if expr.value in bound.params and not _rebound_before(expr, bound, analysis):
             param = bound.params[expr.value]
             if param.annotation is not None and _not_text(param.annotation.annotation):
                 return True  # `year: int`
@@ -729,6 +730,15 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
         and analysis.resolver.qualify(expr.func) is None
     ):
         return True
+    if (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Name)
+        and expr.func.value in ("min", "max")
+        and analysis.resolver.qualify(expr.func) is None
+        and expr.args
+    ):
+        # `min(int(limit), 100)`: one of its (safe) arguments
+        return all(_safe_value(arg.value, analysis, scope, depth + 1) for arg in expr.args)
     if (
         isinstance(expr, cst.Call)
         and isinstance(expr.func, cst.Name)
@@ -802,6 +812,16 @@ _HANDLE_NAMES = frozenset(
 )
 
 
+def _rebound_before(use: cst.Name, function: Scope, analysis: Analysis) -> bool:
+    """Whether the parameter `use` names is assigned again, on every path, before `use`
+    (`user_id = int(user_id)` at the top of the body): then the caller's value never
+    reaches it, and what the name holds is what the function's assignments give it."""
+    return any(
+        not assignment.via_with and dominates(analysis.model, assignment.node, use)
+        for assignment in function.assignments.get(use.value, ())
+    )
+
+
 def _filled_by_pytest(function: Scope, analysis: Analysis) -> bool:
     """A test or fixture: its parameters are fixtures, data the test suite made itself."""
     return analysis.resolver.pytest_module and receives_fixtures(function)
@@ -825,7 +845,7 @@ def _no_outside_input(
         if bound is None or bound.is_module:
             qualified = analysis.resolver.qualify(expr) or ""
             return qualified not in _INPUT_OBJECTS and qualified not in _INPUT_CALLS
-        if name in bound.params:
+        if name in bound.params and not _rebound_before(expr, bound, analysis):
             if name in _HANDLE_NAMES:
                 return True
             if _filled_by_pytest(bound, analysis):
@@ -935,18 +955,28 @@ def _escapes_quotes(call: cst.Call) -> bool:
 def _only_given_constants(name: str, scope: Scope, analysis: Analysis) -> bool:
     """A private function's parameter that every call in the project passes a literal
     (`_update_sequence("users", "users_id_seq")`). A public function's parameter is
-    not: any caller, now or later, may pass a string."""
+    not: any caller, now or later, may pass a string, unless the function belongs to
+    a script (a Streamlit page, a module with a `__main__` block) that only calls it
+    itself: nothing else imports a script."""
     node = scope.node
-    if not isinstance(node, cst.FunctionDef) or not node.name.value.startswith("_"):
+    if not isinstance(node, cst.FunctionDef):
         return False
     resolver = analysis.resolver
     qualname = resolver.frame(scope).function
+    repetitions = analysis.contexts.repetitions
+    if not node.name.value.startswith("_") and not (
+        scope.parent is not None
+        and scope.parent.is_module
+        and repetitions.is_script(resolver.key)
+        and all(c.module == resolver.key for c in repetitions.callers(resolver.key, qualname))
+    ):
+        return False
     params = [*node.params.posonly_params, *node.params.params]
     names = [p.name.value for p in params]
     if scope.class_info is not None and names and not _is_static(node):
         names = names[1:]  # `self` / `cls` is not passed at the call
     position = names.index(name) if name in names else None
-    callers = analysis.contexts.repetitions.callers(resolver.key, qualname)
+    callers = repetitions.callers(resolver.key, qualname)
     if not callers:
         return False
     for caller in callers:

@@ -285,10 +285,58 @@ def top_entities_long(conn, entity, artist, limit: int):
         + " GROUP BY " + column + " ORDER BY n DESC, " + column + " LIMIT " + str(limit)
     )
     return conn.execute(text(query), {"artist": artist}).all()
+
+def report(conn, table):
+    # A public function, but of a script (the `__main__` block below): nothing else
+    # imports it, and its only call passes a literal.
+    return conn.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+
+if __name__ == "__main__":
+    print(report(engine.connect(), "tickets"))
+
+def page(conn, offset, limit=20):
+    # The caller's value never reaches the SQL: both names are rebound first.
+    offset = int(offset)
+    limit = min(int(limit), 100)
+    return conn.execute(text(f"SELECT id FROM tickets LIMIT {limit} OFFSET {offset}")).all()
 """
         ),
     ]
     INVALID = [
+        Invalid(
+            """
+from sqlalchemy import text
+
+def by_name(conn, name):
+    name = name.strip()  # rebound, but still the caller's text
+    conn.execute(text(f"SELECT id FROM users WHERE name = '{name}'"))
+""",
+            at="text(",
+        ),
+        Invalid(
+            """
+from sqlalchemy import text
+
+def report(conn, table):
+    # A library's public function: any importer may pass any table name.
+    return conn.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+
+def main(conn):
+    return report(conn, "tickets")
+""",
+            at="text(",
+        ),
+        Invalid(
+            """
+from sqlalchemy import text
+
+def by_flag(conn, flag):
+    if flag:
+        flag = "x"  # rebound on one path only
+    conn.execute(text(f"SELECT id FROM users WHERE flag = '{flag}'"))
+""",
+            at="text(",
+        ),
         Invalid(
             """
 from sqlalchemy import text

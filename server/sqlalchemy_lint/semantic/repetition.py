@@ -32,7 +32,15 @@ from . import ir
 from .evaluate import Evaluator, ModuleFrame
 from .kinds import CACHE_DECORATORS, FIXTURE_DECORATORS, WEB_FRAMEWORK_MODULES, Kind
 from .project import is_pytest_module, project_root
-from .summary import FATE_STORED, IN_LOOP, CallSite, ClassInfo, FunctionInfo, ModuleSummary
+from .summary import (
+    FATE_STORED,
+    IN_LOOP,
+    IN_MAIN_GUARD,
+    CallSite,
+    ClassInfo,
+    FunctionInfo,
+    ModuleSummary,
+)
 from .values import ModuleKey, RefKind
 
 ROUTE_METHODS = frozenset(
@@ -608,6 +616,17 @@ class Repetitions:
             if last in ("command", "group", "callback"):
                 return True
         return False
+
+    def is_script(self, key: ModuleKey) -> bool:
+        """A module run as a program, not imported as a library: a Streamlit page, or
+        one with an `if __name__ == "__main__":` block. Its functions have no callers
+        outside the project."""
+        if self._reruns(key):
+            return True
+        module = self.evaluator.module_frame(key)
+        return module is not None and any(
+            site.flags & IN_MAIN_GUARD for site in module.summary.module_calls
+        )
 
     def _reruns(self, key: ModuleKey) -> bool:
         """A Streamlit script runs from the top on every interaction."""
