@@ -171,6 +171,9 @@ def constant_values(
         found = lookup_values(expr, analysis, scope, depth)
         if found is not None and all(isinstance(v, str) for v in found):
             return [v for v in found if isinstance(v, str)]
+        if isinstance(expr, cst.Call):
+            # `table_name(idf)`, a project function that returns one of its literals
+            return analysis.resolver.returned_strings(expr, scope)
         return None
     if isinstance(expr, cst.IfExp):
         body = constant_values(expr.body, analysis, scope, depth + 1)
@@ -664,6 +667,8 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
         lookup_values(expr, analysis, scope, depth) is not None
     ):
         return True  # ORDERABLE.get(order, "created_at"): one of the table's constants
+    if isinstance(expr, cst.Call) and analysis.resolver.returned_strings(expr, scope) is not None:
+        return True  # `rain_table(idf)`: a project function that returns one of its literals
     if isinstance(expr, (cst.GeneratorExp, cst.ListComp)):
         return _safe_comprehension(expr, analysis, scope, depth + 1)
     if (
@@ -956,8 +961,7 @@ def _only_given_constants(name: str, scope: Scope, analysis: Analysis) -> bool:
     """A private function's parameter that every call in the project passes a literal
     (`_update_sequence("users", "users_id_seq")`). A public function's parameter is
     not: any caller, now or later, may pass a string, unless the function belongs to
-    a script (a Streamlit page, a module with a `__main__` block) that only calls it
-    itself: nothing else imports a script."""
+    a Streamlit page that only calls it itself: nothing imports a page."""
     node = scope.node
     if not isinstance(node, cst.FunctionDef):
         return False
@@ -967,7 +971,7 @@ def _only_given_constants(name: str, scope: Scope, analysis: Analysis) -> bool:
     if not node.name.value.startswith("_") and not (
         scope.parent is not None
         and scope.parent.is_module
-        and repetitions.is_script(resolver.key)
+        and repetitions.is_page(resolver.key)
         and all(c.module == resolver.key for c in repetitions.callers(resolver.key, qualname))
     ):
         return False

@@ -253,6 +253,36 @@ for url in ["sqlite://", "sqlite://"]:
     engine.dispose()
 """
         ),
+        Valid(
+            """
+import argparse
+from contextlib import contextmanager
+
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+class Database:
+    def __init__(self, url):
+        self.engine = create_engine(url)
+        self.Session = sessionmaker(bind=self.engine)
+
+@contextmanager
+def session_scope(url):
+    # One engine per call, disposed by the function that made its Database.
+    database = Database(url)
+    session = database.Session()
+    try:
+        yield session
+    finally:
+        session.close()
+        database.engine.dispose()
+
+def accessor():
+    # A console script's entry point: it parses the command line, so it runs once.
+    args = argparse.ArgumentParser().parse_args()
+    return Database(args.url)
+"""
+        ),
     ]
     INVALID = [
         Invalid(
@@ -456,6 +486,8 @@ def sync(urls):
         if contexts.runs_once(function) or self._kept_once(analysis, life):
             return None
         repetition = contexts.repetition(function)
+        if repetition is not None and repetition.kind == "instance" and life.attribute:
+            repetition = contexts.repetition_keeping(function, life.attribute)
         if repetition is not None:
             if repetition.per_request:
                 return (

@@ -268,7 +268,58 @@ def read_only(session):
             },
         ),
     ]
+    VALID += [
+        Valid(
+            """
+from database import SessionLocal
+from tabs import set_callbacks
+
+def build_dashboard(app):
+    # One session for the app's life: the callbacks set_callbacks registers keep it.
+    session = SessionLocal()
+    set_callbacks(app, session=session)
+    return app
+""",
+            files={
+                "database.py": _DATABASE_MODULE,
+                "tabs.py": """
+class Queries:
+    def __init__(self, session):
+        self.session = session
+
+def set_callbacks(app, session):
+    queries = Queries(session=session)
+
+    @app.callback("countries")
+    def countries(source):
+        return queries.session.execute(source).all()
+""",
+            },
+        ),
+    ]
     INVALID = [
+        Invalid(
+            """
+from database import SessionLocal
+from tabs import count
+
+def report(app):
+    session = SessionLocal()
+    count(app, session)  # uses the session and lets it go
+    return app
+""",
+            at="SessionLocal()",
+            files={
+                "database.py": _DATABASE_MODULE,
+                "tabs.py": """
+def count(app, session):
+    @app.callback("count")
+    def refresh(value):
+        return value  # the callback does not read the session
+    return session.execute("select count(*) from t").scalar()
+""",
+            },
+        ),
         Invalid(
             """
 from helpers import get_session

@@ -286,14 +286,6 @@ def top_entities_long(conn, entity, artist, limit: int):
     )
     return conn.execute(text(query), {"artist": artist}).all()
 
-def report(conn, table):
-    # A public function, but of a script (the `__main__` block below): nothing else
-    # imports it, and its only call passes a literal.
-    return conn.execute(text(f"SELECT count(*) FROM {table}")).scalar()
-
-if __name__ == "__main__":
-    print(report(engine.connect(), "tickets"))
-
 def page(conn, offset, limit=20):
     # The caller's value never reaches the SQL: both names are rebound first.
     offset = int(offset)
@@ -302,7 +294,63 @@ def page(conn, offset, limit=20):
 """
         ),
     ]
+    VALID += [
+        Valid(
+            """
+import pandas as pd
+import streamlit as st
+from sqlalchemy import create_engine
+
+engine = create_engine("sqlite://")
+
+def load_table(table_name, engine):
+    # A public function, but of a Streamlit page: nothing imports a page, and the
+    # page's only call passes a literal.
+    return pd.read_sql(f"SELECT * FROM {table_name}", engine)
+
+st.dataframe(load_table("finances", engine))
+"""
+        ),
+        Valid(
+            """
+from sqlalchemy import text
+
+from tables import rain_table
+
+def rainfall(conn, idf, site):
+    # rain_table() returns one of two literals, whatever it is given.
+    table = rain_table(idf)
+    return conn.execute(text(f"SELECT * FROM {table} WHERE site = :site"), {"site": site})
+""",
+            files={
+                "tables.py": """
+def rain_table(idf: bool) -> str:
+    name = "rainfall_depth" if idf is False else "rainfall_intensity"
+    return name
+"""
+            },
+        ),
+    ]
     INVALID = [
+        Invalid(
+            """
+from sqlalchemy import text
+
+from tables import table_for
+
+def rows(conn, kind):
+    return conn.execute(text(f"SELECT * FROM {table_for(kind)}")).all()
+""",
+            at="text(",
+            files={
+                "tables.py": """
+def table_for(kind):
+    if kind == "rain":
+        return "rainfall"
+    return kind  # the caller's text
+"""
+            },
+        ),
         Invalid(
             """
 from sqlalchemy import text

@@ -112,6 +112,15 @@ class ExecutionContexts:
                 return found
         return None
 
+    def repetition_keeping(self, scope: Scope, attribute: str) -> Repetition | None:
+        """`repetition(scope)` for a resource `scope` keeps on `self.<attribute>`:
+        instances whose maker releases that attribute do not count."""
+        for _, qualname in self._functions(scope):
+            found = self.repetitions.instance_keeping(self.resolver.key, qualname, attribute)
+            if found is not None:
+                return found
+        return None
+
     # -- loops and guards ------------------------------------------------------------------
 
     def enclosing_loop(self, node: cst.CSTNode) -> cst.CSTNode | None:

@@ -217,6 +217,27 @@ class FunctionFrame(Frame):
         return tuple(binds)
 
 
+def _literal_strings(expr: ir.Expr, info: FunctionInfo, depth: int) -> list[str] | None:
+    if depth > _MAX_DEPTH:
+        return None
+    if expr[0] == "str":
+        return [expr[1]]
+    if expr[0] == "|":  # `a if c else b`, `a or b`
+        found: list[str] = []
+        for part in expr[1:]:
+            strings = _literal_strings(part, info, depth + 1)
+            if strings is None:
+                return None
+            found.extend(strings)
+        return found
+    if expr[0] == "n" and expr[1] not in info.global_names:
+        values = info.locals.get(expr[1])
+        if not values or any(p.name == expr[1] for p in info.params):
+            return None
+        return _literal_strings(("|", *values), info, depth + 1)
+    return None
+
+
 def _enclosing_class(info: FunctionInfo) -> str | None:
     return info.owner
 
@@ -896,6 +917,22 @@ class Evaluator:
         value = self._result(key, qualname, depth)
         self._results[memo] = value
         return value
+
+    def returned_strings(self, key: ModuleKey, qualname: str) -> list[str] | None:
+        """The strings the project function `qualname` can return, when every `return`
+        gives a string literal: directly, through a conditional expression, or through
+        locals bound only to such (`name = "a" if flag else "b"; return name`). None
+        when any return gives anything else."""
+        info = self.function_info(key, qualname)
+        if info is None or not info.returns or info.yields:
+            return None
+        found: list[str] = []
+        for expr in info.returns:
+            strings = _literal_strings(expr, info, 0)
+            if strings is None:
+                return None
+            found.extend(strings)
+        return found
 
     def decorated_with(self, key: ModuleKey, info: FunctionInfo, names: frozenset[str]) -> bool:
         module = self.module_frame(key)

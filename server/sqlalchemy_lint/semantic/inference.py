@@ -230,6 +230,14 @@ class Resolver:
 
     # -- kinds ---------------------------------------------------------------------
 
+    def returned_strings(self, call: cst.Call, scope: Scope) -> list[str] | None:
+        """The string literals a call of a project function can give (see
+        `Evaluator.returned_strings`); None for any other call."""
+        ref = self.value_of(call.func, scope).ref
+        if ref is None or ref.kind is not RefKind.FUNCTION or ref.module is None:
+            return None
+        return self.evaluator.returned_strings(ref.module, ref.name)
+
     def value_of(self, expr: cst.BaseExpression, scope: Scope) -> Value:
         found = self._values.get(expr)
         if found is not None:

@@ -292,6 +292,8 @@ class LifetimeTracker:
             return _Use.RELEASED
         if self._closes_argument(call, argument, scope, surely=False):
             return _Use.RELEASE_CALL  # `analyze(session)`, which closes it at its end
+        if self._keeps_argument(call, argument, scope):
+            return _Use.ESCAPE  # `register_callbacks(app, session)`, which keeps it
         func = call.func
         if isinstance(func, cst.Attribute):
             if func.attr.value in OWNING_METHODS:
@@ -326,6 +328,15 @@ class LifetimeTracker:
             return False
         info, name = found
         return name in (info.released_surely if surely else info.released)
+
+    def _keeps_argument(self, call: cst.Call, argument: cst.Arg | None, scope: Scope) -> bool:
+        """The project function called keeps the parameter it is given beyond the call:
+        stores it, hands it to an object it keeps, or reads it in a callback it
+        registers (`@app.callback` inside `set_callbacks(app, session)`)."""
+        if argument is None:
+            return False
+        found = self.resolver.callee_parameter(call, argument, scope)
+        return found is not None and found[1] in found[0].stored
 
     def early_return(self, life: Lifetime) -> cst.Return | None:
         """A `return` that leaves the function after the creation and before any of its

@@ -35,7 +35,6 @@ from .project import is_pytest_module, project_root
 from .summary import (
     FATE_STORED,
     IN_LOOP,
-    IN_MAIN_GUARD,
     CallSite,
     ClassInfo,
     FunctionInfo,
@@ -241,6 +240,14 @@ class Mentions(Protocol):
         ...
 
 
+def _parses_command_line(info: FunctionInfo) -> bool:
+    """`args = parser.parse_args()`: a program's entry point (a console script's
+    function), which runs once per process."""
+    return any(
+        call.callee.rpartition(".")[2] in ("parse_args", "parse_known_args") for call in info.calls
+    )
+
+
 class Repetitions:
     """Memoized answers for one analysis."""
 
@@ -325,8 +332,23 @@ class Repetitions:
                 )
         return None
 
+    def instance_keeping(self, key: ModuleKey, qualname: str, attribute: str) -> Repetition | None:
+        """Why the `__init__`/`__enter__` `qualname` that keeps a resource on
+        `self.<attribute>` runs per operation, leaving out the places that make an
+        instance and release that attribute themselves (`database.engine.dispose()` in
+        the `finally` of the function that made `database`)."""
+        info = self.evaluator.function_info(key, qualname)
+        if info is None or info.owner is None or info.name not in _PER_INSTANCE_METHODS:
+            return self.of_function(key, qualname)
+        return self._per_instance(key, info, True, 0, attribute)
+
     def _per_instance(
-        self, key: ModuleKey, info: FunctionInfo, project_wide: bool, depth: int
+        self,
+        key: ModuleKey,
+        info: FunctionInfo,
+        project_wide: bool,
+        depth: int,
+        released_attribute: str | None = None,
     ) -> Repetition | None:
         """`__init__`/`__enter__` of a class instantiated per operation."""
         assert info.owner is not None
@@ -337,6 +359,13 @@ class Repetitions:
             if site.registration is not None or not site.function or _is_test_module(site.module):
                 continue  # module level: made once; a test runs once
             maker = self.evaluator.function_info(site.module, site.function)
+            if (
+                released_attribute is not None
+                and maker is not None
+                and site.site.local is not None
+                and f"{site.site.local}.{released_attribute}" in maker.released
+            ):
+                continue  # the maker releases what the instance keeps
             made_per_instance = maker is not None and maker.name in _PER_INSTANCE_METHODS
             if site.site.fate == FATE_STORED or made_per_instance:
                 # Kept by (or made while building) another object: as often as that is.
@@ -588,6 +617,7 @@ class Repetitions:
             or self.is_fixture(key, info)
             or self.is_cli_command(key, info)
             or self._is_startup_hook(info)
+            or _parses_command_line(info)
         )
 
     @staticmethod
@@ -617,16 +647,11 @@ class Repetitions:
                 return True
         return False
 
-    def is_script(self, key: ModuleKey) -> bool:
-        """A module run as a program, not imported as a library: a Streamlit page, or
-        one with an `if __name__ == "__main__":` block. Its functions have no callers
-        outside the project."""
-        if self._reruns(key):
-            return True
-        module = self.evaluator.module_frame(key)
-        return module is not None and any(
-            site.flags & IN_MAIN_GUARD for site in module.summary.module_calls
-        )
+    def is_page(self, key: ModuleKey) -> bool:
+        """A Streamlit page: run by `streamlit run`, never imported, so its functions
+        have no callers but its own. (A script with a `__main__` block may still be
+        imported for its functions.)"""
+        return self._reruns(key)
 
     def _reruns(self, key: ModuleKey) -> bool:
         """A Streamlit script runs from the top on every interaction."""

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from . import ir
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 5
+FORMAT = 6
 
 # Call-site flags.
 IN_LOOP = 1
@@ -330,6 +330,31 @@ class _Frame:
     unmanaged_yield: bool = False
     calls: list[CallSite] = field(default_factory=list)
     self_attributes: dict[str, list[ir.Expr]] = field(default_factory=dict)
+    # Names read by decorated functions defined inside it (`@app.callback` closures).
+    captured: set[str] = field(default_factory=set)
+
+
+def _kept(frame: _Frame) -> set[str]:
+    """The frame's locals and parameters kept beyond the call: stored somewhere,
+    captured by a registered closure, or given to the constructor of an object that is
+    (`queries = Queries(session=session)`, then `queries` kept: `session` is too)."""
+    params = {p.name for p in frame.info.params}
+    kept = frame.stored | (frame.captured & (params | set(frame.locals)))
+    pending = list(kept)
+    while pending:
+        for value in frame.locals.get(pending.pop(), ()):
+            if value[0] != "c" or not _is_constructor(value[1]):
+                continue
+            for argument in (*value[2], *(v for _, v in value[3])):
+                if argument[0] == "n" and argument[1] not in kept:
+                    kept.add(argument[1])
+                    pending.append(argument[1])
+    return kept
+
+
+def _is_constructor(callee: ir.Expr) -> bool:
+    last = (ir.dotted(callee) or "").rpartition(".")[2]
+    return last[:1].isupper() and not last.isupper()
 
 
 class _Builder:
@@ -622,6 +647,12 @@ class _Builder:
             self.in_try,
         ) = saved
         self.frames.pop()
+        if self.frames and node.decorator_list:
+            # A decorated function defined here is registered somewhere (a route, a
+            # callback): what it reads from this frame lives as long as it does.
+            self.frames[-1].captured.update(
+                n.id for n in ast.walk(node) if type(n) is ast.Name and type(n.ctx) is ast.Load
+            )
         self._finish(frame)
 
     def _finish(self, frame: _Frame) -> None:
@@ -630,17 +661,17 @@ class _Builder:
         info.yields = tuple(frame.yields)
         info.locals = {k: tuple(v) for k, v in frame.locals.items()}
         info.global_names = frozenset(frame.global_names)
-        info.stored = frozenset(frame.stored)
+        info.stored = frozenset(_kept(frame))
         info.released = frozenset(frame.released)
         info.released_surely = frozenset(frame.released_surely)
         info.flushed = frozenset(frame.flushed)
         info.managed_yields = bool(frame.yields) and not frame.unmanaged_yield
         info.self_attributes = {k: tuple(v) for k, v in frame.self_attributes.items()}
-        escaped = frame.stored | frame.returned
+        escaped = info.stored | frame.returned
         calls = []
         for call in frame.calls:
             if call.fate == FATE_LOCAL and call.local in escaped:
-                call.fate = FATE_STORED if call.local in frame.stored else FATE_RETURNED
+                call.fate = FATE_STORED if call.local in info.stored else FATE_RETURNED
             calls.append(call)
         info.calls = tuple(calls)
         self.summary.functions[info.qualname] = info
