@@ -151,7 +151,8 @@ def tree(repo: str, commit: str, mirrors: Path) -> Path:
     """The repository's files at `commit`, extracted once under the cache."""
     owner, name = repo.split("/")
     target = CACHE / "trees" / f"{owner}__{name}@{commit[:12]}"
-    if (target / ".complete").exists():
+    complete = target / ".complete"
+    if complete.exists() and complete.read_text(encoding="utf-8") == f"{commit} {_TREE_FORMAT}":
         return target
     git_dir = _git_dir(repo, mirrors)
     # Only what the checker reads: Python files and project markers. (Snapshots may
@@ -192,15 +193,23 @@ def tree(repo: str, commit: str, mirrors: Path) -> Path:
         destination.write_bytes(content)
     # A checkout has a .git folder, which is how the checker finds the project's root.
     (target / ".git").mkdir(exist_ok=True)
-    (target / ".complete").write_text(commit, encoding="utf-8")
+    complete.write_text(f"{commit} {_TREE_FORMAT}", encoding="utf-8")
     return target
 
 
-_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".gitignore")
+# What a tree extracted by an older version of `_wanted` lacks is fetched again.
+_TREE_FORMAT = 2
+_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".gitignore", "Pipfile")
 
 
 def _wanted(name: str) -> bool:
-    return name.endswith(".py") or name.rsplit("/", 1)[-1] in _MARKERS
+    """Python files, project markers, and the files that declare which SQLAlchemy the
+    project runs on (`requirements*.txt`, also under `requirements/`), as in a checkout."""
+    base = name.rsplit("/", 1)[-1]
+    requirements = base.endswith(".txt") and (
+        base.startswith("requirements") or "/requirements/" in f"/{name}"
+    )
+    return name.endswith(".py") or base in _MARKERS or requirements
 
 
 def run_checker(lint: list[str], root: Path, paths: list[str]) -> tuple[list[dict[str, Any]], str]:

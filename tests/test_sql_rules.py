@@ -327,3 +327,27 @@ def test_constant_strings_computed_from_constants(
 )
 def test_hardcoded_database_urls(source: str, lines: list[int], tmp_path: Path) -> None:
     assert _codes(source, tmp_path) == [(line, "SQA302") for line in lines]
+
+
+def test_driver_placeholders_are_told_to_use_exec_driver_sql(tmp_path: Path) -> None:
+    """`text()` takes `:name` parameters and a dict, not `%s` and a tuple: the message
+    for a string with driver placeholders and parameters names what its fix does."""
+    source = textwrap.dedent(
+        """
+        from sqlalchemy import create_engine
+        from sqlalchemy.orm import Session
+
+        engine = create_engine("sqlite://")
+
+        def rename(user_id, name):
+            with engine.connect() as conn:
+                conn.execute("UPDATE users SET name = %s WHERE id = %s", (name, user_id))
+
+        def count(session: Session):
+            return session.execute("SELECT count(*) FROM users").scalar()
+        """
+    )
+    result = check_source(source, tmp_path / "main.py", project=ProjectIndex())
+    messages = {d.line: d.message for d in result.diagnostics if d.code == "SQA202"}
+    assert "exec_driver_sql()" in messages[9] and "text(" not in messages[9]
+    assert "wrap it in `text(...)`" in messages[12]

@@ -281,7 +281,21 @@ def accessor():
     # A console script's entry point: it parses the command line, so it runs once.
     args = argparse.ArgumentParser().parse_args()
     return Database(args.url)
+
+def downloader():
+    # Installed as a command by setup.py (below): run once per process.
+    return Database("sqlite://")
+""",
+            files={
+                "setup.py": """
+from setuptools import setup
+
+setup(
+    name="loader",
+    entry_points={"console_scripts": ["loader-download=main:downloader"]},
+)
 """
+            },
         ),
     ]
     INVALID = [

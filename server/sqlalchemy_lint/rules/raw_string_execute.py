@@ -308,7 +308,19 @@ def drop_team_cache(db: Session, team: str):
                 if receiver.kind is not None
                 else "SQLAlchemy's `execute()`"
             )
-            if values is not None:
+            if values is not None and _driver_parameters(call, values):
+                # `execute("... %s", (a, b))`: `text()` would not take those parameters.
+                instead = (
+                    "run it with `exec_driver_sql()`, which passes it to the driver as 1.x did"
+                    if receiver.kind in (Kind.CONNECTION, Kind.ASYNC_CONNECTION)
+                    else "use `text()` with `:name` parameters and a dict of values"
+                )
+                message = (
+                    f"{method} does not accept the plain string "
+                    f"`{code_of(argument.value)}` with driver placeholders in SQLAlchemy "
+                    f"2.0; {instead}."
+                )
+            elif values is not None:
                 message = (
                     f"{method} does not accept the plain string "
                     f"`{code_of(argument.value)}` in SQLAlchemy 2.0; wrap it in `text(...)`."
@@ -340,11 +352,7 @@ def drop_team_cache(db: Session, team: str):
             return None
         if isinstance(finding, StringStatement) and finding.built:
             return None  # the values must become bound parameters: no mechanical fix
-        if (
-            isinstance(finding, StringStatement)
-            and len(call.args) > 1
-            and any(_DRIVER_PLACEHOLDER.search(v) for v in finding.values)
-        ):
+        if isinstance(finding, StringStatement) and _driver_parameters(call, finding.values):
             # 1.x sent a string with driver placeholders to the DBAPI as it was.
             if finding.receiver not in (Kind.CONNECTION, Kind.ASYNC_CONNECTION):
                 return None
@@ -367,3 +375,8 @@ def drop_team_cache(db: Session, team: str):
             Applicability.SAFE,
             (*import_edits, *wrap_in_text(tree, argument.value, name)),
         )
+
+
+def _driver_parameters(call: cst.Call, values: list[str]) -> bool:
+    """Parameters passed for driver placeholders (`%s`, `%(name)s`, `?`) in the SQL."""
+    return len(call.args) > 1 and any(_DRIVER_PLACEHOLDER.search(v) for v in values)

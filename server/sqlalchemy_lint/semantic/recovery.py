@@ -82,7 +82,7 @@ def broken_sessions(
             if method is None:
                 if not _helper_flushes(resolver, call, name):
                     continue
-                failing = f"`{dotted(call.func) or 'the call'}()`, which commits `{name}`,"
+                failing = f"`{dotted(call.func) or 'the call'}()`, which flushes `{name}`,"
             elif _flushes(model, call, method, own):
                 failing = f"`{name}.{method}()`"
             else:

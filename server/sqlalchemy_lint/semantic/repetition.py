@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Protocol
 
 from . import ir
+from .entry_points import is_console_script
 from .evaluate import Evaluator, ModuleFrame
 from .kinds import CACHE_DECORATORS, FIXTURE_DECORATORS, WEB_FRAMEWORK_MODULES, Kind
 from .project import is_pytest_module, project_root
@@ -365,7 +366,18 @@ class Repetitions:
                 and site.site.local is not None
                 and f"{site.site.local}.{released_attribute}" in maker.released
             ):
-                continue  # the maker releases what the instance keeps
+                # The maker releases what the instance keeps: a resource made and
+                # released per call, which is only a problem when the maker itself
+                # runs per request, message or job (as for one made in that function).
+                outer = self.of_function(site.module, site.function, project_wide, depth + 1)
+                if outer is None or outer.kind in ("loop", "rerun"):
+                    continue
+                return Repetition(
+                    "instance",
+                    info.name,
+                    f"runs for every `{cls}`, and `{_name(site)}`{self._where(site, key)}, "
+                    f"which makes one (and disposes it) each time, runs {_per(outer)}",
+                )
             made_per_instance = maker is not None and maker.name in _PER_INSTANCE_METHODS
             if site.site.fate == FATE_STORED or made_per_instance:
                 # Kept by (or made while building) another object: as often as that is.
@@ -618,6 +630,17 @@ class Repetitions:
             or self.is_cli_command(key, info)
             or self._is_startup_hook(info)
             or _parses_command_line(info)
+            or self._is_console_script(key, info)
+        )
+
+    @staticmethod
+    def _is_console_script(key: ModuleKey, info: FunctionInfo) -> bool:
+        """Installed as a command (`console_scripts`, `[project.scripts]`)."""
+        return (
+            isinstance(key, Path)
+            and info.owner is None
+            and info.parent is None
+            and is_console_script(key, info.name)
         )
 
     @staticmethod

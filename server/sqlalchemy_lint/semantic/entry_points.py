@@ -1,0 +1,53 @@
+"""Which functions a project installs as commands: its console scripts.
+
+`covigator-ena = covigator.command_line:ena_accessor` in `[project.scripts]`,
+Poetry's `[tool.poetry.scripts]`, setup.cfg's `console_scripts` or setup.py's
+`entry_points={"console_scripts": [...]}` makes `ena_accessor` a program's entry
+point: it runs once per process, like `main`, however it looks. The declarations
+are read from the project root's pyproject.toml, setup.cfg and setup.py.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from .project import project_root
+
+_FILES = ("pyproject.toml", "setup.cfg", "setup.py")
+# `name = "pkg.module:function"`, `"name=pkg.module:function"`, `name = pkg.module:func`:
+# an entry-point reference, `module:object` after an `=`.
+_REFERENCE = re.compile(r"""=\s*["']?\s*([A-Za-z_][\w.]*)\s*:\s*([A-Za-z_]\w*)\b(?![.(/])""")
+
+
+def is_console_script(path: Path, function: str) -> bool:
+    """Whether the module-level `function` of the module at `path` is installed as a
+    console script by its project."""
+    root = project_root(path)
+    try:
+        relative = path.resolve().relative_to(root.resolve()).with_suffix("")
+    except (OSError, ValueError):
+        return False
+    parts = list(relative.parts)
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    dotted = ".".join(parts)
+    for module, name in _console_scripts(str(root)):
+        # `src/pkg/cli.py` is `pkg.cli`: the declaration names the import path, which a
+        # source folder's name does not begin.
+        if name == function and (dotted == module or dotted.endswith("." + module)):
+            return True
+    return False
+
+
+@lru_cache(maxsize=256)
+def _console_scripts(root: str) -> frozenset[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    for name in _FILES:
+        try:
+            text = (Path(root) / name).read_text(encoding="utf-8", errors="replace")[:200_000]
+        except OSError:
+            continue
+        found.update(_REFERENCE.findall(text))
+    return frozenset(found)

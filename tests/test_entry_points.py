@@ -1,0 +1,43 @@
+"""Console scripts a project installs are programs' entry points (they run once)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sqlalchemy_lint.semantic.entry_points import is_console_script
+
+
+@pytest.mark.parametrize(
+    ("declaration_file", "declaration"),
+    [
+        ("pyproject.toml", '[project.scripts]\nload = "loader.cli:load"\n'),
+        ("pyproject.toml", '[tool.poetry.scripts]\nload = "loader.cli:load"\n'),
+        ("setup.cfg", "[options.entry_points]\nconsole_scripts =\n    load = loader.cli:load\n"),
+        (
+            "setup.py",
+            'setup(entry_points={"console_scripts": ["load=loader.cli:load"]},\n'
+            '      url="https://example.org/loader")\n',
+        ),
+    ],
+)
+def test_declared_console_scripts_are_found(
+    tmp_path: Path, declaration_file: str, declaration: str
+) -> None:
+    (tmp_path / declaration_file).write_text(declaration, encoding="utf-8")
+    package = tmp_path / "src" / "loader"  # a src layout: the import path is loader.cli
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    cli = package / "cli.py"
+    cli.write_text("def load():\n    pass\n\ndef helper():\n    pass\n", encoding="utf-8")
+    assert is_console_script(cli, "load")
+    assert not is_console_script(cli, "helper")
+    assert not is_console_script(package / "__init__.py", "load")
+
+
+def test_no_declaration_no_console_script(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n', encoding="utf-8")
+    module = tmp_path / "cli.py"
+    module.write_text("def main():\n    pass\n", encoding="utf-8")
+    assert not is_console_script(module, "main")
