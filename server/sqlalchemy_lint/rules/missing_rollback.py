@@ -21,8 +21,9 @@ class MissingRollback(Rule):
     outside any `try` of its own — when the handler neither rolls the session back
     (`rollback()`, `close()`, a scoped registry's `remove()`) nor re-raises, and the
     session is used again: later in the function, in the next iteration of a loop
-    around the `try`, or, for a session created once at module level, by every later
-    caller (the handler returns or falls through). The session is known by what it
+    around the `try`, or, for a session created once at module level or kept by an
+    object (`self.session`), by every later caller or method (the handler returns or
+    falls through). The session is known by what it
     is: an annotation, a factory call, a scoped registry, Flask-SQLAlchemy's
     `db.session`.
 
@@ -180,7 +181,47 @@ def new_session_per_row(rows):
 """
         ),
     ]
+    VALID += [
+        Valid(
+            """
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+class Api:
+    def __init__(self, session: Session):
+        self.session = session  # kept for the object's life
+
+    def patch(self, row):
+        try:
+            self.session.add(row)
+            self.session.commit()
+        except IntegrityError:
+            self.session.rollback()
+            return 400
+        return 200
+"""
+        ),
+    ]
     INVALID = [
+        Invalid(
+            """
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+class Api:
+    def __init__(self, session: Session):
+        self.session = session  # kept for the object's life
+
+    def patch(self, row):
+        try:
+            self.session.add(row)
+            self.session.commit()
+        except IntegrityError:
+            return 400  # the next request this object serves finds the session broken
+        return 200
+""",
+            at="except IntegrityError",
+        ),
         Invalid(
             """
 from sqlalchemy.exc import IntegrityError

@@ -26,6 +26,7 @@ from typing import Optional
 import libcst as cst
 
 from .contexts import ExecutionContexts
+from .fixtures import receives_fixtures
 from .flow import comes_before, nodes_of
 from .inference import Resolver
 from .kinds import Kind
@@ -91,7 +92,7 @@ def broken_sessions(
             for attempt, handler in _catching_handlers(model, resolver, call, name):
                 if id(handler) in reported or _recovers(model, attempt, handler, name):
                     continue
-                long_lived = _module_level(model, resolver, call, name)
+                long_lived = _outlives_call(model, resolver, call, name)
                 next_use = _next_use(model, contexts, attempt, handler, name, own, long_lived)
                 if next_use is None:
                     continue
@@ -295,7 +296,7 @@ def _next_use(
     handler: cst.ExceptHandler,
     name: str,
     own: list[tuple[cst.Call, str | None]],
-    long_lived: bool,
+    long_lived: str | None,
 ) -> str | None:
     """Where the broken session is used next, in words; None when it is not."""
     leaves = _leaves(handler)
@@ -319,8 +320,8 @@ def _next_use(
             and not _bound_in(model, loop, attempt, name)
         ):
             return "the loop's next iteration"
-    if long_lived and leaves != "raise":
-        return "every later use of this module-level session"
+    if long_lived is not None and leaves != "raise":
+        return long_lived
     return None
 
 
@@ -345,6 +346,23 @@ def _bound_in(model: ModuleModel, loop: cst.CSTNode, attempt: cst.Try, name: str
         ):
             return True
     return False
+
+
+def _outlives_call(model: ModuleModel, resolver: Resolver, call: cst.Call, name: str) -> str | None:
+    """Where a session that outlives the function is used next, in words: a
+    module-level session, or one the object keeps (`self.session`), whose next query,
+    in this call or a later one, finds it broken. (A session the caller gave is the
+    caller's to roll back: the function may tell it by what it returns.)"""
+    if _module_level(model, resolver, call, name):
+        return "every later use of this module-level session"
+    scope: Scope | None = model.enclosing_scope.get(call)
+    if scope is None or scope.is_module or isinstance(scope.node, cst.Lambda):
+        return None
+    if name.startswith("self.") and binding_scope("self", scope) is scope:
+        if receives_fixtures(scope):
+            return None
+        return f"the next use of `{name}` by this object"
+    return None
 
 
 def _module_level(model: ModuleModel, resolver: Resolver, call: cst.Call, name: str) -> bool:
