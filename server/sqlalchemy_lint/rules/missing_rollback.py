@@ -6,6 +6,21 @@ from ..semantic import Analysis
 from ..semantic.recovery import broken_sessions
 from .base import Finding, Invalid, Rule, Valid
 
+# An object that keeps the session it is given, and a method whose handler follows.
+_KEEPING_OBJECT = """
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+class Api:
+    def __init__(self, session: Session):
+        self.session = session  # kept for the object's life
+
+    def patch(self, row):
+        try:
+            self.session.add(row)
+            self.session.commit()
+        except IntegrityError:"""
+
 
 class MissingRollback(Rule):
     """An `except` that swallows a failed flush and then uses the session again
@@ -183,19 +198,8 @@ def new_session_per_row(rows):
     ]
     VALID += [
         Valid(
-            """
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
-
-class Api:
-    def __init__(self, session: Session):
-        self.session = session  # kept for the object's life
-
-    def patch(self, row):
-        try:
-            self.session.add(row)
-            self.session.commit()
-        except IntegrityError:
+            _KEEPING_OBJECT
+            + """
             self.session.rollback()
             return 400
         return 200
@@ -204,19 +208,8 @@ class Api:
     ]
     INVALID = [
         Invalid(
-            """
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
-
-class Api:
-    def __init__(self, session: Session):
-        self.session = session  # kept for the object's life
-
-    def patch(self, row):
-        try:
-            self.session.add(row)
-            self.session.commit()
-        except IntegrityError:
+            _KEEPING_OBJECT
+            + """
             return 400  # the next request this object serves finds the session broken
         return 200
 """,
