@@ -22,6 +22,10 @@ class CloseNotGuaranteed(Rule):
     fixtures normally. A resource passed to a project function that closes it
     only at its end (not in a `finally` or a `with`) is reported the same way.
 
+    Not reported in a program's command (a console script the project installs,
+    a click or typer command, a function that parses the command line): an
+    exception that escapes it ends the process, which releases the connection.
+
     ## Why is this bad?
     Errors are exactly when connections leak: a failed query, a timeout or a
     validation error skips the `close()`, and the connection stays checked out of
@@ -58,6 +62,21 @@ class CloseNotGuaranteed(Rule):
     default_severity = Severity.INFORMATION
 
     VALID = [
+        Valid(
+            """
+import argparse
+
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+def migrate():
+    # A command: if the copy raises, the process ends and the session with it.
+    args = argparse.ArgumentParser().parse_args()
+    session = Session(create_engine(args.url))
+    session.execute("select 1")
+    session.close()
+"""
+        ),
         Valid(
             """
 import pytest
@@ -172,6 +191,8 @@ async def save(engine, item):
         for life in analysis.resources:
             if life.verdict is not Verdict.CLOSE_NOT_GUARANTEED or not life.kind.is_resource:
                 continue
+            if analysis.contexts.is_command(life.scope):
+                continue  # an exception ends the program, and the connection with it
             message = (
                 f"{noun(life.kind)} from `{code_of(life.call)}` is closed outside a `finally` "
                 f"block, so an exception leaks it; use `{safe_form(life)}` instead."

@@ -87,6 +87,13 @@ class ExecutionContexts:
         frame = self.resolver.frame(scope)
         return self.repetitions.entry_point_run_once(self.resolver.key, frame.function)
 
+    def is_command(self, scope: Scope) -> bool:
+        """`scope` is a program's command (see `Repetitions.is_command`)."""
+        if not isinstance(scope.node, cst.FunctionDef):
+            return False
+        frame = self.resolver.frame(scope)
+        return self.repetitions.is_command(self.resolver.key, frame.function)
+
     def _info(self, scope: Scope):  # type: ignore[no-untyped-def]
         if not isinstance(scope.node, cst.FunctionDef):
             return None

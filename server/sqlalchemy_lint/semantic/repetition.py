@@ -633,6 +633,17 @@ class Repetitions:
             or self._is_console_script(key, info)
         )
 
+    def is_command(self, key: ModuleKey, qualname: str) -> bool:
+        """A program's command: installed as a console script, a click/typer command,
+        or a function that parses the command line. An exception that escapes it ends
+        the process, which releases whatever it holds."""
+        info = self.evaluator.function_info(key, qualname)
+        return info is not None and (
+            self._is_console_script(key, info)
+            or self.is_cli_command(key, info)
+            or _parses_command_line(info)
+        )
+
     @staticmethod
     def _is_console_script(key: ModuleKey, info: FunctionInfo) -> bool:
         """Installed as a command (`console_scripts`, `[project.scripts]`)."""
