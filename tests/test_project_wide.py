@@ -8,6 +8,7 @@ import json
 import os
 import textwrap
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy_lint import cli
 
@@ -21,7 +22,8 @@ def project(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
-def findings(root: Path, *codes: str) -> list[tuple[str, int, str]]:
+def report(root: Path) -> list[dict[str, Any]]:
+    """What `sqlalchemy-lint check --format json .` prints in `root`."""
     out, err = io.StringIO(), io.StringIO()
     previous = Path.cwd()
     os.chdir(root)
@@ -32,9 +34,14 @@ def findings(root: Path, *codes: str) -> list[tuple[str, int, str]]:
         assert cli.run_check(args, out, err) == 0, err.getvalue()
     finally:
         os.chdir(previous)
+    found: list[dict[str, Any]] = json.loads(out.getvalue())
+    return found
+
+
+def findings(root: Path, *codes: str) -> list[tuple[str, int, str]]:
     return sorted(
         (Path(os.path.relpath(f["filename"], root)).as_posix(), f["location"]["row"], f["code"])
-        for f in json.loads(out.getvalue())
+        for f in report(root)
         if not codes or f["code"] in codes
     )
 
@@ -127,6 +134,12 @@ def test_a_helper_module_session_shared_by_handlers_elsewhere(tmp_path: Path) ->
         },
     )
     assert findings(root, "SQA105") == [("db.py", 4, "SQA105")]
+    # The loop calls the helpers one after another: the connection is reported for what
+    # goes wrong there, not as a thread-safety problem a sequential loop does not have.
+    (found,) = [f for f in report(root) if f["code"] == "SQA105"]
+    assert "thread-safe" not in found["message"]
+    assert "is called in a loop in `run` (bot.py)" in found["message"]
+    assert "breaks every call after it" in found["message"]
 
 
 def test_sessions_kept_by_a_registry_on_g_are_borrowed_across_modules(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import libcst as cst
 from ..semantic import Analysis, Kind, Scope
 from ..semantic.kinds import WEB_FRAMEWORK_MODULES
 from ..semantic.model import binding_scope
+from ..semantic.repetition import Repetition
 from ._messages import code_of, default_name, noun
 from ._sql_text import scope_of
 from .base import Finding, Invalid, Rule, Valid
@@ -63,7 +64,10 @@ class SharedSession(Rule):
     reported; neither is code under `if __name__ == "__main__":`, a `with`
     block at module level, or a connection or session that only the module's own
     top-level statements use (a migration script: no function reads it, and no
-    other module imports it).
+    other module imports it). When the module's functions are only called one
+    after another by a loop (a bot's polling loop), nothing runs at once, and the
+    message says what goes wrong there instead: one failed statement or a dropped
+    connection breaks every later call.
 
     ## Why is this bad?
     A `Session` or `Connection` is not safe to use from several threads or tasks
@@ -264,20 +268,33 @@ def refresh_all(views):
             and not analysis.contexts.in_main_guard(call)
             and not _only_the_script_uses(analysis, call)
         ]
-        if not shared or not _serves_requests(analysis):
+        if not shared:
+            return
+        serves = _serves_requests(analysis)
+        if serves is None:
             return
         for call, kind in shared:
             assert kind is not None
             where = "as a class attribute" if _in_class_body(analysis, call) else "at import time"
             instead = f"`with {code_of(call)} as {default_name(kind)}:`"
-            if kind.is_session:
-                instead += " or a `scoped_session` registry"
-            yield Finding(
-                call,
-                f"{noun(kind)} `{code_of(call)}` is created once {where} and shared by every "
-                f"request or task, which is not thread-safe; open one per request with "
-                f"{instead}.",
-            )
+            if isinstance(serves, Repetition):
+                # One loop calls the module's functions one after another: nothing runs
+                # at once, but every call shares the one connection's fate.
+                message = (
+                    f"{noun(kind)} `{code_of(call)}` is created once {where} and reused by "
+                    f"every call of `{serves.function}`, which {serves.why}: one failed "
+                    f"statement or a dropped connection breaks every call after it; open "
+                    f"one per call with {instead}."
+                )
+            else:
+                if kind.is_session:
+                    instead += " or a `scoped_session` registry"
+                message = (
+                    f"{noun(kind)} `{code_of(call)}` is created once {where} and shared by "
+                    f"every request or task, which is not thread-safe; open one per request "
+                    f"with {instead}."
+                )
+            yield Finding(call, message)
 
 
 def _only_the_script_uses(analysis: Analysis, call: cst.Call) -> bool:
@@ -317,7 +334,10 @@ def _scopes_below(scope: Scope) -> Iterator[Scope]:
         yield from _scopes_below(child)
 
 
-def _serves_requests(analysis: Analysis) -> bool:
+def _serves_requests(analysis: Analysis) -> bool | Repetition | None:
+    """True when the module serves requests, messages or tasks, which run at once;
+    the repetition when its functions are only called again and again one after
+    another (by a loop); None when neither."""
     model = analysis.model
     if any(model.imports_module(module) for module in _SERVING_MODULES):
         return True
@@ -328,7 +348,10 @@ def _serves_requests(analysis: Analysis) -> bool:
         return True
     # A helper module whose functions handlers elsewhere in the project call again and
     # again (`select_data()` called per message by a bot's loop in another module).
-    return any(analysis.contexts.repetition(scope) for scope in functions)
+    repetitions = [r for r in map(analysis.contexts.repetition, functions) if r is not None]
+    if any(r.kind != "loop" for r in repetitions):
+        return True
+    return repetitions[0] if repetitions else None
 
 
 def _runs_threads(analysis: Analysis) -> bool:

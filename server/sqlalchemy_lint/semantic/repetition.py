@@ -313,7 +313,7 @@ class Repetitions:
             if caller.site.flags & IN_LOOP:
                 where = self._where(caller, key)
                 return Repetition(
-                    "loop", info.name, f"is called in a loop in `{_name(caller)}`{where}"
+                    "loop", info.name, f"is called in a loop {_in_caller(caller)}{where}"
                 )
             if not caller.function:
                 if self._reruns(caller.module):
@@ -860,6 +860,11 @@ def _expression(written: str) -> ir.Expr | None:
 
 def _name(caller: Caller) -> str:
     return caller.function.partition("#")[0] or "<module>"
+
+
+def _in_caller(caller: Caller) -> str:
+    """`in `main``, or `at the top level` for a module's own statements."""
+    return f"in `{_name(caller)}`" if caller.function else "at the top level"
 
 
 def _per(repetition: Repetition) -> str:
