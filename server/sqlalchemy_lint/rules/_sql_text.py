@@ -857,6 +857,8 @@ def _no_outside_input(
                 return True
             if _checked_against_allowed_values(name, bound, analysis):
                 return True
+            if _only_given_constants(name, bound, analysis):
+                return True  # `columns.items()` where every call passes a dict literal
             return analysis.resolver.kind_of(expr, scope) is not None  # a typed handle
         key = (name, id(bound))
         if key in _VISITING.names:
@@ -958,24 +960,21 @@ def _escapes_quotes(call: cst.Call) -> bool:
 
 
 def _only_given_constants(name: str, scope: Scope, analysis: Analysis) -> bool:
-    """A private function's parameter that every call in the project passes a literal
-    (`_update_sequence("users", "users_id_seq")`). A public function's parameter is
-    not: any caller, now or later, may pass a string, unless the function belongs to
-    a Streamlit page that only calls it itself: nothing imports a page."""
+    """A parameter that every call in the project gives a literal, or leaves at a
+    literal default (`_update_sequence("users", "users_id_seq")`,
+    `restart_sequence("usersetting")`). What the program passes is what reaches the
+    SQL; a function nothing in the project calls is taken to be called with input."""
     node = scope.node
     if not isinstance(node, cst.FunctionDef):
         return False
     resolver = analysis.resolver
     qualname = resolver.frame(scope).function
     repetitions = analysis.contexts.repetitions
-    if not node.name.value.startswith("_") and not (
-        scope.parent is not None
-        and scope.parent.is_module
-        and repetitions.is_page(resolver.key)
-        and all(c.module == resolver.key for c in repetitions.callers(resolver.key, qualname))
-    ):
-        return False
     params = [*node.params.posonly_params, *node.params.params]
+    defaulted = any(
+        p.name.value == name and p.default is not None and _literal_default(p.default)
+        for p in (*params, *node.params.kwonly_params)
+    )
     names = [p.name.value for p in params]
     if scope.class_info is not None and names and not _is_static(node):
         names = names[1:]  # `self` / `cls` is not passed at the call
@@ -991,9 +990,17 @@ def _only_given_constants(name: str, scope: Scope, analysis: Analysis) -> bool:
         given = next((a.partition("=")[2] for a in arguments if a.startswith(name + "=")), None)
         if given is None and position is not None and position < len(positional):
             given = positional[position]
+        if given is None and defaulted and not any(a.startswith("*") for a in arguments):
+            continue  # left at its literal default
         if given != CONSTANT_ARGUMENT and not _code_constant(given, caller, analysis):
             return False
     return True
+
+
+def _literal_default(default: cst.BaseExpression) -> bool:
+    if isinstance(default, (cst.SimpleString, cst.Integer, cst.Float)):
+        return True
+    return isinstance(default, cst.Name) and default.value in ("None", "True", "False")
 
 
 def _code_constant(written: str | None, caller: Caller, analysis: Analysis) -> bool:

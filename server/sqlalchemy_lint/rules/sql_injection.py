@@ -71,6 +71,14 @@ class SqlInjection(Rule):
     from its own constructs (`column.type.compile(dialect)`, `str(stmt.compile())`)
     has its values bound or escaped.
 
+    A function's parameter is what the project's calls give it: a parameter that
+    every call in the project (in any module) passes a literal, a literal
+    container (`{"repo": "endpoint"}`, `["users"]`) or leaves at a literal default
+    is not input; a parameter of a function nothing in the project calls (a
+    library's API, a handler the framework calls) is. A parameter rebound on every
+    path before its use (`offset = int(offset)`) is what the rebinding gives it, and
+    a project function whose every `return` gives a string literal gives constants.
+
     ## Why is this bad?
     A value formatted into SQL becomes part of the statement: a user name such as
     `x' OR '1'='1` changes what the query does, and can read or destroy any data
@@ -297,6 +305,26 @@ def page(conn, offset, limit=20):
     VALID += [
         Valid(
             """
+from sqlalchemy import text
+
+def restart_sequence(conn, table_name, column="id"):
+    # Public, but every call in the project gives it literals (or its default).
+    sequence = f"{table_name}_{column}_seq"
+    conn.execute(text(f"SELECT setval('{sequence}', (SELECT max({column}) FROM {table_name}))"))
+
+def filter_duplicates(conn, columns, tables):
+    for table in tables:
+        for name, column in columns.items():
+            conn.execute(text(f"DELETE FROM {table} WHERE {name} IS NULL OR {column} IS NULL"))
+
+def upgrade(conn):
+    restart_sequence(conn, "usersetting")
+    restart_sequence(conn, "token", column="token_id")
+    filter_duplicates(conn, {"cm_api_endpoint_repo": "endpoint"}, ["chaoss_metric_status"])
+"""
+        ),
+        Valid(
+            """
 import pandas as pd
 import streamlit as st
 from sqlalchemy import create_engine
@@ -366,11 +394,9 @@ def by_name(conn, name):
 from sqlalchemy import text
 
 def report(conn, table):
-    # A library's public function: any importer may pass any table name.
+    # Nothing in the project calls it: a library's function, given whatever its
+    # importers pass.
     return conn.execute(text(f"SELECT count(*) FROM {table}")).scalar()
-
-def main(conn):
-    return report(conn, "tickets")
 """,
             at="text(",
         ),

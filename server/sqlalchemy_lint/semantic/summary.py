@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from . import ir
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 6
+FORMAT = 7
 
 # Call-site flags.
 IN_LOOP = 1
@@ -858,6 +858,15 @@ class _Builder:
         arguments = (
             *(_argument_text(a) for a in node.args[:6]),
             *(f"{k.arg}={_argument_text(k.value)}" for k in node.keywords[:6] if k.arg),
+            # What the record cannot tell apart: unpacked arguments, or more than it keeps.
+            *(
+                ["*"]
+                if len(node.args) > 6
+                or len(node.keywords) > 6
+                or any(isinstance(a, ast.Starred) for a in node.args)
+                or any(k.arg is None for k in node.keywords)
+                else []
+            ),
         )
         site = CallSite(callee, node.lineno, node.col_offset, flags, fate, local, arguments)
         if self.frames:
@@ -896,9 +905,26 @@ CONSTANT_ARGUMENT = "#const"
 def _argument_text(node: ast.expr) -> str:
     """An argument as a call site records it: a dotted name, `#const` for a literal
     string or number, "" for anything else."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, (str, int, float)):
+    if _is_literal(node):
         return CONSTANT_ARGUMENT
     return _dotted_name(node) or ""
+
+
+def _is_literal(node: ast.expr, depth: int = 0) -> bool:
+    """A literal string or number, or a list, tuple, set or dict literal of them
+    (`{"cm_api_endpoint_repo": "endpoint"}`)."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, (str, int, float))
+    if depth > 3:
+        return False
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return all(_is_literal(e, depth + 1) for e in node.elts)
+    if isinstance(node, ast.Dict):
+        return all(
+            k is not None and _is_literal(k, depth + 1) and _is_literal(v, depth + 1)
+            for k, v in zip(node.keys, node.values)
+        )
+    return False
 
 
 def _local_name(node: ast.expr | None) -> str | None:

@@ -20,13 +20,13 @@ def copy_blob_table(src: Engine, dst: Engine, table: str, batch: int = 2000) -> 
     copied = 0
     with closing(src.raw_connection()) as raw_src, dst.begin() as conn:
         cur = raw_src.cursor()
-        cur.execute(f"SELECT id, body FROM {table}")  # expect: SQA301
+        cur.execute(f"SELECT id, body FROM {table}")  # every call passes a literal: SQA301 follows the calls
         while True:
             rows = cur.fetchmany(batch)
             if not rows:
                 break
             conn.execute(
-                text(f"INSERT INTO analytics.{table} (id, body) VALUES (:id, :body)"),  # expect: SQA301
+                text(f"INSERT INTO analytics.{table} (id, body) VALUES (:id, :body)"),  # every call passes a literal: SQA301 follows the calls
                 [{"id": r[0], "body": r[1]} for r in rows],
             )
             copied += len(rows)
