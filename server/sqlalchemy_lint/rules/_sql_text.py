@@ -980,7 +980,7 @@ def _only_given_constants(name: str, scope: Scope, analysis: Analysis) -> bool:
         names = names[1:]  # `self` / `cls` is not passed at the call
     position = names.index(name) if name in names else None
     callers = repetitions.callers(resolver.key, qualname)
-    if not callers:
+    if not callers or repetitions.calls_it_cannot_resolve(resolver.key, qualname):
         return False
     for caller in callers:
         if caller.registration is not None:

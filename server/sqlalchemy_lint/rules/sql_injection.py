@@ -404,6 +404,25 @@ def report(conn, table):
             """
 from sqlalchemy import text
 
+class Repository:
+    def __init__(self, conn):
+        self.conn = conn
+
+    def count(self, table):
+        return self.conn.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+
+    def users(self):
+        return self.count("users")  # a literal here...
+
+def handler(repo, request):
+    return repo.count(request.args["table"])  # ...but `repo` could be a Repository
+""",
+            at="text(",
+        ),
+        Invalid(
+            """
+from sqlalchemy import text
+
 def by_flag(conn, flag):
     if flag:
         flag = "x"  # rebound on one path only

@@ -721,6 +721,26 @@ class Repetitions:
         self._callers[memo] = found
         return found
 
+    def calls_it_cannot_resolve(self, key: ModuleKey, qualname: str) -> bool:
+        """Whether some call in the project might be of `qualname` without being known
+        as one: `repo.find(...)` on a receiver the evaluator cannot tell, where `find`
+        is the function's name. Then `callers()` may not be all of them."""
+        name = qualname.rpartition(".")[2].partition("#")[0]
+        modules: list[ModuleKey] = [key]
+        if self.mentions is not None:
+            modules += [m for m in self.mentions.modules_mentioning(key, name) if m != key]
+        for module in modules:
+            for caller, _site, written, registration in self._call_index(module).get(name, ()):
+                if registration is not None or "." not in written:
+                    continue
+                expr = _expression(written)  # None for `get_repo().find`: unknown too
+                frame = (
+                    self.evaluator.function_frame(module, caller) if caller else None
+                ) or self.evaluator.module_frame(module)
+                if expr is None or frame is None or self.evaluator.value(expr, frame).ref is None:
+                    return True
+        return False
+
     def _callers_in(
         self, module: ModuleKey, name: str, key: ModuleKey, qualname: str
     ) -> Iterator[Caller]:
