@@ -368,10 +368,20 @@ def _check_in_pool(
         lost: list[int] = []
         with _new_pool(request, workers) as pool:
             in_flight: dict[Future[list[FileOutcome]], int] = {}
-            while (queue or in_flight) and not lost:
+            broken = False
+            while (queue or in_flight) and not lost and not broken:
                 while queue and len(in_flight) < 2 * workers:
                     index = queue.popleft()
-                    in_flight[pool.submit(_check_chunk_in_worker, chunks[index])] = index
+                    try:
+                        in_flight[pool.submit(_check_chunk_in_worker, chunks[index])] = index
+                    except BrokenProcessPool:
+                        # A worker died between two submissions: this chunk was never
+                        # sent, and the ones in flight tell which were lost.
+                        queue.appendleft(index)
+                        broken = True
+                        break
+                if not in_flight:
+                    break
                 finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
                 for future in finished:
                     index = in_flight.pop(future)
@@ -382,7 +392,7 @@ def _check_in_pool(
                 while emitted in results:
                     yield from results.pop(emitted)
                     emitted += 1
-            if lost:  # the pool is broken: whatever was still in flight is lost too
+            if lost or broken:  # the pool is broken: what was still in flight is lost too
                 wait(in_flight)
                 for future, index in in_flight.items():
                     if future.exception() is None:
