@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from .project import project_root
+from .project import declaration_stamps, project_root
 
 _FILES = ("pyproject.toml", "setup.cfg", "setup.py")
 # `name = "pkg.module:function"`, `"name=pkg.module:function"`, `name = pkg.module:func`:
@@ -33,7 +33,7 @@ def is_console_script(path: Path, function: str) -> bool:
     if parts and parts[-1] == "__init__":
         parts.pop()
     dotted = ".".join(parts)
-    for module, name in _console_scripts(str(root)):
+    for module, name in _console_scripts(str(root), declaration_stamps(root, _FILES)):
         # `src/pkg/cli.py` is `pkg.cli`: the declaration names the import path, which a
         # source folder's name does not begin.
         if name == function and (dotted == module or dotted.endswith("." + module)):
@@ -42,7 +42,8 @@ def is_console_script(path: Path, function: str) -> bool:
 
 
 @lru_cache(maxsize=256)
-def _console_scripts(root: str) -> frozenset[tuple[str, str]]:
+def _console_scripts(root: str, stamps: tuple[object, ...]) -> frozenset[tuple[str, str]]:
+    """`stamps` is part of the cache key: an edited declaration is read again."""
     found: set[tuple[str, str]] = set()
     for name in _FILES:
         try:

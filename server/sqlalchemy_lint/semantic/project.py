@@ -31,7 +31,7 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -699,6 +699,12 @@ def is_pytest_module(path: Path | None) -> bool:
     return name == "conftest.py" or (
         name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
     )
+
+
+def declaration_stamps(root: Path, names: Iterable[str]) -> tuple[object, ...]:
+    """When each of `root`'s files `names` last changed (None: missing): a cache key
+    for what is read from them, so an edited pyproject.toml is read again."""
+    return tuple(_disk_stamp(root / name) for name in names)
 
 
 def _disk_stamp(path: Path) -> object:

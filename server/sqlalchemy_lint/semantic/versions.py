@@ -16,7 +16,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from .project import project_root
+from .project import declaration_stamps, project_root
 
 _FILES = ("pyproject.toml", "setup.cfg", "setup.py", "Pipfile")
 # `sqlalchemy==1.4.37`, `SQLAlchemy>=1.3,<2.0`, `"sqlalchemy (>=1.4,<2)"`,
@@ -33,11 +33,13 @@ def requires_before_2(path: Path | None) -> bool:
     version its requirement allows is a 1.x)."""
     if path is None:
         return False
-    return _before_2(str(project_root(path)))
+    root = project_root(path)
+    return _before_2(str(root), declaration_stamps(root, _declaration_names(root)))
 
 
 @lru_cache(maxsize=256)
-def _before_2(root: str) -> bool:
+def _before_2(root: str, stamps: tuple[object, ...]) -> bool:
+    """`stamps` is part of the cache key: an edited requirement is read again."""
     found: list[bool] = []
     for text in _declarations(Path(root)):
         for match in _REQUIREMENT.finditer(text):
@@ -45,7 +47,8 @@ def _before_2(root: str) -> bool:
     return bool(found) and all(found)
 
 
-def _declarations(root: Path) -> list[str]:
+def _declaration_names(root: Path) -> list[str]:
+    """The files at `root` that may declare which SQLAlchemy the project needs."""
     names = list(_FILES)
     try:
         names += [
@@ -56,8 +59,12 @@ def _declarations(root: Path) -> list[str]:
     requirements = root / "requirements"
     if requirements.is_dir():
         names += [f"requirements/{n.name}" for n in requirements.glob("*.txt")]
+    return names
+
+
+def _declarations(root: Path) -> list[str]:
     texts = []
-    for name in names:
+    for name in _declaration_names(root):
         try:
             texts.append((root / name).read_text(encoding="utf-8", errors="replace")[:200_000])
         except OSError:

@@ -1,4 +1,6 @@
-"""Console scripts a project installs are programs' entry points (they run once)."""
+"""What a project declares in its pyproject.toml, setup.cfg, setup.py and requirements:
+the console scripts it installs (programs' entry points, which run once) and the
+SQLAlchemy it runs on."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from sqlalchemy_lint.semantic.entry_points import is_console_script
+from sqlalchemy_lint.semantic.versions import requires_before_2
 
 
 @pytest.mark.parametrize(
@@ -41,3 +44,26 @@ def test_no_declaration_no_console_script(tmp_path: Path) -> None:
     module = tmp_path / "cli.py"
     module.write_text("def main():\n    pass\n", encoding="utf-8")
     assert not is_console_script(module, "main")
+
+
+def test_an_edited_declaration_is_read_again(tmp_path: Path) -> None:
+    """The language server lives across edits of pyproject.toml: what it learnt from
+    the old text must not outlive it."""
+    declaration = tmp_path / "pyproject.toml"
+    declaration.write_text('[project]\nname = "x"\n', encoding="utf-8")
+    module = tmp_path / "cli.py"
+    module.write_text("def run():\n    pass\n", encoding="utf-8")
+    assert not is_console_script(module, "run")
+    declaration.write_text('[project]\nname = "x"\n\n[project.scripts]\nx = "cli:run"\n')
+    assert is_console_script(module, "run")
+
+
+def test_an_edited_requirement_is_read_again(tmp_path: Path) -> None:
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("SQLAlchemy==1.4.37\n", encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n', encoding="utf-8")
+    module = tmp_path / "app.py"
+    module.write_text("", encoding="utf-8")
+    assert requires_before_2(module)
+    requirements.write_text("SQLAlchemy==2.0.36\n", encoding="utf-8")
+    assert not requires_before_2(module)
