@@ -41,6 +41,7 @@ from ..semantic import ProjectIndex
 from ..semantic.positions import StatementPositions
 from ..sources import size_problem
 from ..stack import BigStackExecutor
+from ..warmup import warm_up
 from .conversions import SOURCE, edits_from_data, to_lsp_diagnostic
 from .hover import HoverBuilder, noqa_rule_at, rule_explanation
 from .protocol import SqlalchemyLintProtocol
@@ -555,6 +556,9 @@ def initialized(ls: SqlalchemyLintServer, params: types.InitializedParams) -> No
 @server.feature(types.INITIALIZE)
 def initialize(ls: SqlalchemyLintServer, params: types.InitializeParams) -> None:
     ls.apply_settings(params.initialization_options)
+    # The client waits for this answer before it opens anything: the process's
+    # one-time costs are paid now rather than by the first file's diagnostics.
+    log.info("warmed up in %.0f ms", warm_up() * 1000)
 
 
 @server.feature(types.EXIT)

@@ -771,6 +771,12 @@ class _Builder:
         while stack:
             current, current_fate = stack.pop()
             kind = type(current)
+            # The commonest nodes first, without the generic walk's cost.
+            if kind is ast.Name or kind is ast.Constant:
+                continue
+            if kind is ast.Attribute:
+                stack.append((current.value, FATE_OTHER))  # type: ignore[attr-defined]
+                continue
             if kind is ast.Call:
                 assert isinstance(current, ast.Call)
                 self._record_call(current, current_fate, local if current is top else None)
