@@ -377,3 +377,88 @@ def test_output_format_and_its_old_name_agree() -> None:
     old = run("check", "--format", "json", "--exit-zero", "examples")
     assert new.returncode == old.returncode == 0
     assert json.loads(new.stdout) == json.loads(old.stdout) != []
+
+
+def test_show_fixes_marks_and_counts_what_fix_would_remove_then_lists_what_it_did(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "leak.py"
+    target.write_text(LEAK)
+    shown = run("check", "--show-fixes", str(tmp_path))
+    assert shown.returncode == 1
+    (line,) = [line for line in shown.stdout.splitlines() if TEXT_LINE.match(line)]
+    assert ": SQA101 [*] " in line
+    assert "[*] 1 fixable with `--fix`." in shown.stdout
+    assert target.read_text() == LEAK
+    would = run("check", "--diff", "--show-fixes", str(tmp_path))
+    assert "Would fix 1 problem:\n- " in would.stderr
+    assert "    1 x SQA101 (connection-not-closed)" in would.stderr
+    fixed = run("check", "--fix", "--show-fixes", str(tmp_path))
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert "Fixed 1 problem:\n- " in fixed.stdout
+    assert "leak.py:\n    1 x SQA101 (connection-not-closed)\n" in fixed.stdout
+    # Without the flag findings are not marked (their fixes are not even computed).
+    target.write_text(LEAK)
+    plain = run("check", str(tmp_path))
+    assert "[*]" not in plain.stdout
+
+
+def test_show_fixes_tells_unsafe_fixes_apart(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        "from fastapi import FastAPI\nfrom sqlalchemy import create_engine\n"
+        "app = FastAPI()\n\n@app.get('/')\ndef index():\n"
+        "    engine = create_engine('sqlite://')\n    return engine.url\n"
+    )
+    safe = run("check", "--show-fixes", str(tmp_path))
+    assert "[*]" not in safe.stdout.split("Found")[0]
+    assert "(1 more fix with `--unsafe-fixes`" in safe.stdout
+    unsafe = run("check", "--show-fixes", "--unsafe-fixes", str(tmp_path))
+    assert ": SQA103 [*] " in unsafe.stdout
+    assert "[*] 1 fixable with `--fix --unsafe-fixes`." in unsafe.stdout
+
+
+def test_config_names_one_configuration_for_every_file(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    (project / "app").mkdir(parents=True)
+    (project / "app" / "leak.py").write_text(LEAK)
+    # The project's own configuration ignores nothing; the named one ignores SQA101.
+    (project / "pyproject.toml").write_text('[tool.sqlalchemy-lint]\nselect = ["ALL"]\n')
+    own = tmp_path / "sqlalchemy-lint.toml"
+    own.write_text('ignore = ["SQA101"]\n')
+    assert run("check", "--no-cache", "app", cwd=project).returncode == 1
+    quiet = run("check", "--no-cache", "--config", str(own), "app", cwd=project)
+    assert quiet.returncode == 0, quiet.stdout + quiet.stderr
+    # A pyproject.toml elsewhere, with the section, works as well, in worker processes too.
+    other = tmp_path / "elsewhere" / "pyproject.toml"
+    other.parent.mkdir()
+    other.write_text('[tool.sqlalchemy-lint]\nignore = ["SQA101"]\nexclude = ["nothing/"]\n')
+    for number in range(12):
+        (project / "app" / f"copy_{number}.py").write_text(LEAK)
+    many = run("check", "--no-cache", "--jobs", "2", "--config", str(other), "app", cwd=project)
+    assert many.returncode == 0, many.stdout + many.stderr
+    assert "All checks passed!" in many.stdout
+    stdin = subprocess.run(
+        [sys.executable, "-m", "sqlalchemy_lint", "check", "--config", str(own), "-"],
+        input=LEAK,
+        capture_output=True,
+        text=True,
+        cwd=project,
+    )
+    assert stdin.returncode == 0, stdin.stdout + stdin.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [(None, "no such file"), ("select = [", "cannot read it as TOML")],
+)
+def test_an_unusable_config_file_stops_the_run(
+    tmp_path: Path, content: str | None, expected: str
+) -> None:
+    named = tmp_path / "sqlalchemy-lint.toml"
+    if content is not None:
+        named.write_text(content)
+    (tmp_path / "leak.py").write_text(LEAK)
+    result = run("check", "--config", str(named), str(tmp_path))
+    assert result.returncode == 2
+    assert f"sqlalchemy-lint: error: --config {named}: {expected}" in result.stderr
+    assert result.stdout == ""

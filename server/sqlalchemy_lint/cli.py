@@ -19,8 +19,14 @@ from typing import Any, TextIO
 
 from . import __version__
 from .cache import default_cache_dir
-from .config import Config, cache_dir_setting, config_for
-from .diagnostics import Diagnostic
+from .config import (
+    Config,
+    cache_dir_setting,
+    config_file_problem,
+    config_for,
+    use_config_file,
+)
+from .diagnostics import Applicability, Diagnostic
 from .discovery import discover
 from .gctune import tune_for_analysis
 from .output import (
@@ -72,6 +78,13 @@ def build_parser() -> argparse.ArgumentParser:
         "(its configuration and project apply); with --fix the fixed text is printed",
     )
     check.add_argument(
+        "--config",
+        type=Path,
+        metavar="PATH",
+        help="use this configuration for every file instead of the nearest pyproject.toml: "
+        "a pyproject.toml, or a TOML file with the [tool.sqlalchemy-lint] keys at its top",
+    )
+    check.add_argument(
         "--quiet", "-q", action="store_true", help="print the findings only, no summary line"
     )
     check.add_argument("--output-file", "-o", type=Path, help="write the report to this file")
@@ -101,6 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="log what the checker does, with the traceback of any internal error",
     )
     check.add_argument("--fix", action="store_true", help="apply safe fixes in place")
+    check.add_argument(
+        "--show-fixes",
+        action="store_true",
+        help="list the fixes applied per file and rule; without --fix, mark each finding "
+        "a fix can remove with [*] and count them",
+    )
     check.add_argument(
         "--unsafe-fixes", action="store_true", help="also apply fixes that may change behaviour"
     )
@@ -144,6 +163,11 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.jobs is not None and args.jobs < 1:
         err.write("sqlalchemy-lint: error: --jobs must be at least 1\n")
         return EXIT_ERROR
+    unusable = config_file_problem(args.config)
+    if unusable is not None:
+        err.write(f"sqlalchemy-lint: error: --config {args.config}: {unusable}\n")
+        return EXIT_ERROR
+    use_config_file(args.config)
     with _logging_to(err, verbose=getattr(args, "verbose", False)):
         return _run_check(args, out, err)
 
@@ -200,7 +224,8 @@ def _run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             diff=args.diff,
             unsafe_fixes=args.unsafe_fixes,
             report_unused_noqa=args.report_unused_noqa,
-            with_fixes=args.format == "json",
+            with_fixes=args.format == "json" or args.show_fixes,
+            config_file=str(args.config.resolve()) if args.config is not None else None,
             cache_dir=str(cache_dir),
             cache_results=persistent,
         )
@@ -221,7 +246,10 @@ def _check_stdin(args: argparse.Namespace, data: bytes, out: TextIO, err: TextIO
     except (UnicodeDecodeError, ValueError) as exc:
         err.write(f"{path or '-'}: error: cannot read standard input: {exc}\n")
         return EXIT_ERROR
-    config = config_for(path.resolve()) if path is not None else Config()
+    if path is not None or args.config is not None:
+        config = config_for((path or Path("-")).resolve())
+    else:
+        config = Config()
     for problem in config.problems:
         err.write(f"warning: {problem}\n")
     rules = config.rules_for(
@@ -290,6 +318,7 @@ def _check_and_report(
     checked: list[Path] = []
     suppressed: list[Diagnostic] = []
     fixed_total = 0
+    fixed_per_file: list[tuple[Path, tuple[str, ...]]] = []
     for outcome in check_files(files, explicit, request, args.jobs or default_jobs()):
         if outcome.config_problems and outcome.config_root not in reported_config_roots:
             reported_config_roots.add(outcome.config_root)
@@ -302,6 +331,8 @@ def _check_and_report(
             failed += 1
             continue
         fixed_total += outcome.fixed
+        if outcome.fixed_codes:
+            fixed_per_file.append((outcome.path, outcome.fixed_codes))
         out.writelines(outcome.diff)
         checked.append(outcome.path)
         suppressed.extend(outcome.suppressed)
@@ -311,12 +342,19 @@ def _check_and_report(
     stream = args.output_file.open("w", encoding="utf-8") if args.output_file is not None else out
     try:
         _write_report(args, stream, reports, checked, suppressed)
+        problems = f"{fixed_total} problem{'s' * (fixed_total != 1)}"
         if args.diff:
-            err.write(f"Would fix {fixed_total} problem{'s' * (fixed_total != 1)}.\n")
+            err.write(f"Would fix {problems}{':' * bool(args.show_fixes and fixed_total)}\n")
+            if args.show_fixes:
+                _write_fixes_applied(err, fixed_per_file)
         elif args.format in ("text", "concise") and not args.statistics and not args.quiet:
             if args.fix:
-                stream.write(f"Fixed {fixed_total} problem{'s' * (fixed_total != 1)}.\n")
+                stream.write(f"Fixed {problems}{':' if args.show_fixes and fixed_total else '.'}\n")
+                if args.show_fixes:
+                    _write_fixes_applied(stream, fixed_per_file)
             _write_summary(stream, found, len(checked), failed)
+            if args.show_fixes:
+                _write_fixable(stream, reports, args.unsafe_fixes)
     finally:
         if stream is not out:
             stream.close()
@@ -325,6 +363,37 @@ def _check_and_report(
     if found and not args.exit_zero:
         return EXIT_FOUND
     return EXIT_CLEAN
+
+
+def _write_fixes_applied(
+    stream: TextIO, fixed_per_file: list[tuple[Path, tuple[str, ...]]]
+) -> None:
+    """`--show-fixes` with `--fix` or `--diff`: what was fixed, per file and rule (Ruff's
+    enumeration)."""
+    from .rules import rule_by_code
+
+    for path, codes in fixed_per_file:
+        stream.write(f"- {display_path(path)}:\n")
+        for code, count in sorted(Counter(codes).items()):
+            rule = rule_by_code(code)
+            name = f" ({rule.name})" if rule is not None else ""
+            stream.write(f"    {count} x {code}{name}\n")
+
+
+def _write_fixable(stream: TextIO, reports: list[FileReport], unsafe: bool) -> None:
+    """`--show-fixes`: how many of the findings left a fix would remove."""
+    fixes = [d.fix for r in reports for d in r.diagnostics if d.fix is not None]
+    safe = sum(1 for fix in fixes if fix.applicability is Applicability.SAFE)
+    fixable = len(fixes) if unsafe else safe
+    if fixable:
+        option = "`--fix --unsafe-fixes`" if unsafe and fixable > safe else "`--fix`"
+        stream.write(f"[*] {fixable} fixable with {option}.\n")
+    if not unsafe and len(fixes) > safe:
+        hidden = len(fixes) - safe
+        stream.write(
+            f"({hidden} more fix{'es' * (hidden != 1)} with `--unsafe-fixes`: "
+            "they may change what the code does)\n"
+        )
 
 
 def _write_report(
@@ -350,7 +419,14 @@ def _write_report(
         write_junit(reports, stream, checked)
     else:
         colour = args.output_file is None and not args.no_color and use_colour(stream)
-        write_text(reports, stream, colour=colour, excerpt=args.format == "text")
+        write_text(
+            reports,
+            stream,
+            colour=colour,
+            excerpt=args.format == "text",
+            mark_fixable=args.show_fixes,
+            unsafe_fixes=args.unsafe_fixes,
+        )
 
 
 def _write_statistics(

@@ -13,6 +13,11 @@ checked file (the nearest pyproject.toml that has the section wins, as in Ruff).
     cache-dir = ".cache/sqlalchemy-lint"               # relative to this pyproject.toml
 
 A bad value gets a message naming the key, and that key's default is used.
+
+`check --config PATH` names one file for every checked file instead (as Ruff's
+`--config`): a pyproject.toml with the section, or any other TOML file whose
+top-level keys are the section's (`sqlalchemy-lint.toml`); its folder is the root
+that relative `exclude` and `per-file-ignores` patterns start from.
 """
 
 from __future__ import annotations
@@ -184,8 +189,34 @@ def cache_dir_setting(start: Path) -> Path | None:
     return config_for(start / "pyproject.toml").cache_dir
 
 
+# `check --config PATH`: the one configuration file every checked file uses.
+_CONFIG_FILE: Path | None = None
+
+
+def use_config_file(path: Path | None) -> None:
+    """Make `path` the configuration of every file from now on (None: look for the
+    nearest pyproject.toml again)."""
+    global _CONFIG_FILE
+    _CONFIG_FILE = Path(os.path.abspath(path)) if path is not None else None
+
+
+def config_file_problem(path: Path | None) -> str | None:
+    """Why the file `--config` names cannot configure a run (None: it can). A file
+    named on the command line that cannot be read stops the run, where a pyproject.toml
+    found on the way is only warned about."""
+    if path is None:
+        return None
+    if not path.is_file():
+        return "no such file"
+    try:
+        tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return f"cannot read it as TOML: {exc}"
+    return None
+
+
 def config_for(path: Path) -> Config:
-    pyproject = find_pyproject(path)
+    pyproject = _CONFIG_FILE or find_pyproject(path)
     if pyproject is None:
         return Config()
     stat = pyproject.stat()
@@ -202,7 +233,12 @@ def load_config(pyproject: Path) -> Config:
         document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         return Config(root=pyproject.parent, problems=(f"{pyproject}: cannot read: {exc}",))
-    section = document.get("tool", {}).get(SECTION, {})
+    tool = document.get("tool")
+    section = tool.get(SECTION) if isinstance(tool, Mapping) else None
+    if section is None:
+        # A pyproject.toml without the section configures nothing; a file of its
+        # own (`--config sqlalchemy-lint.toml`) holds the section's keys at its top.
+        section = {} if pyproject.name == "pyproject.toml" else document
     return parse_config(section, root=pyproject.parent, origin=str(pyproject))
 
 

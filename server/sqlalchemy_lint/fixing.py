@@ -29,6 +29,7 @@ class FixOutcome:
     source: str
     applied: int
     remaining: CheckResult
+    applied_codes: tuple[str, ...] = ()  # the code of each fix applied, in order
 
 
 def eligible(fix: Fix | None, unsafe: bool) -> bool:
@@ -57,7 +58,7 @@ def fix_source(
             report_unused_noqa=report_unused_noqa,
         )
 
-    applied = 0
+    applied: list[str] = []
     result = check(source)
     for _ in range(_MAX_ROUNDS):
         chosen = _non_overlapping([d for d in result.diagnostics if eligible(d.fix, unsafe)])
@@ -72,9 +73,9 @@ def fix_source(
         if candidate == source:
             break
         source = candidate
-        applied += len(chosen)
+        applied.extend(d.code for d in chosen)
         result = check(source)
-    return FixOutcome(source, applied, result)
+    return FixOutcome(source, len(applied), result, tuple(applied))
 
 
 def _non_overlapping(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

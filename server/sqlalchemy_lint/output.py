@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from xml.etree import ElementTree
 
 from . import HOMEPAGE, __version__
-from .diagnostics import Diagnostic, Fix, Position
+from .diagnostics import Applicability, Diagnostic, Fix, Position
 
 if TYPE_CHECKING:
     from .rules import Rule
@@ -91,17 +91,31 @@ def use_colour(stream: TextIO) -> bool:
 
 
 def write_text(
-    reports: Sequence[FileReport], stream: TextIO, *, colour: bool, excerpt: bool = True
+    reports: Sequence[FileReport],
+    stream: TextIO,
+    *,
+    colour: bool,
+    excerpt: bool = True,
+    mark_fixable: bool = False,
+    unsafe_fixes: bool = False,
 ) -> None:
     """`path:line:col: CODE message`, like Ruff, each followed by the source line
-    with the reported span underlined (unless `excerpt` is off: the concise form)."""
+    with the reported span underlined (unless `excerpt` is off: the concise form).
+    `mark_fixable`: `[*]` after the code of a finding `--fix` would remove (with
+    `unsafe_fixes`, `--fix --unsafe-fixes`), as Ruff marks them."""
     style = _Style(colour)
     for report in reports:
         path = display_path(report.path)
         lines = report.source.splitlines()
         for d in report.diagnostics:
             location = f"{path}:{d.span.start.line}:{d.span.start.column + 1}:"
-            stream.write(f"{style(location, '1')} {style(d.code, '1;31')} {d.message}\n")
+            fixable = (
+                mark_fixable
+                and d.fix is not None
+                and (unsafe_fixes or d.fix.applicability is Applicability.SAFE)
+            )
+            marker = f" {style('[*]', '1;36')}" if fixable else ""
+            stream.write(f"{style(location, '1')} {style(d.code, '1;31')}{marker} {d.message}\n")
             if excerpt and 0 < d.span.start.line <= len(lines):
                 stream.write(_excerpt(lines[d.span.start.line - 1], d, style))
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from . import results, snapshot
 from .cache import Cache, content_key
-from .config import Config, config_for
+from .config import Config, config_for, use_config_file
 from .diagnostics import Diagnostic
 from .gctune import tune_for_analysis
 from .output import display_path
@@ -71,6 +71,8 @@ class CheckRequest:
     # None: nowhere (each process summarises for itself).
     cache_dir: str | None = None
     cache_results: bool = False
+    # `--config PATH`: the configuration of every file (workers are told it too).
+    config_file: str | None = None
 
 
 @dataclass
@@ -82,6 +84,7 @@ class FileOutcome:
     suppressed: list[Diagnostic] = field(default_factory=list)
     source: str = ""
     fixed: int = 0
+    fixed_codes: tuple[str, ...] = ()  # with --fix/--diff: the code of each fix applied
     diff: list[str] = field(default_factory=list)
     config_root: Path | None = None
     config_problems: tuple[str, ...] = ()
@@ -227,6 +230,7 @@ class FileChecker:
             )
             if fixed.source != source.text:
                 outcome.fixed = fixed.applied
+                outcome.fixed_codes = fixed.applied_codes
                 if request.diff:
                     outcome.diff = unified_diff(path, source.text, fixed.source)
                 else:
@@ -283,6 +287,7 @@ _worker: FileChecker | None = None
 
 def _start_worker(request: CheckRequest) -> None:
     global _worker
+    use_config_file(Path(request.config_file) if request.config_file is not None else None)
     _worker = FileChecker(request)
     tune_for_analysis()
 
