@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { planLaunch, readBundleManifest } from '../src/common/launch';
 import { probeInterpreter } from '../src/common/probe';
-import { ServerSettings } from '../src/common/serverSettings';
+import { DEFAULT_SERVER_SETTINGS, ServerSettings } from '../src/common/serverSettings';
 import { pythonVersion, repoRoot, tempDir } from './helpers';
 
 const bundleRoot = path.join(repoRoot, 'dist', 'python');
@@ -91,7 +91,7 @@ async function lint(python: string, settings: ServerSettings): Promise<{ diagnos
     }
 }
 
-const defaults: ServerSettings = { enable: true, ignore: [], severity: {}, unsafeFixes: false };
+const defaults: ServerSettings = { ...DEFAULT_SERVER_SETTINGS, ignore: [], severity: {}, ignorePatterns: [], args: [] };
 
 for (const version of ['3.9', '3.10', '3.11', '3.12', '3.13', '3.14']) {
     const python = noBundle ? undefined : pythonVersion(version);

@@ -11,7 +11,19 @@ const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'),
 const properties: Record<string, { default: unknown; scope?: string; enum?: string[] }> = manifest.contributes.configuration.properties;
 
 test('every documented setting is contributed', () => {
-    const expected = ['enable', 'interpreter', 'importStrategy', 'select', 'ignore', 'severity', 'unsafeFixes', 'trace.server'];
+    const expected = [
+        'enable',
+        'interpreter',
+        'importStrategy',
+        'select',
+        'ignore',
+        'severity',
+        'unsafeFixes',
+        'run',
+        'ignorePatterns',
+        'args',
+        'trace.server',
+    ];
     assert.deepEqual(Object.keys(properties).sort(), expected.map((k) => `${CONFIG_SECTION}.${k}`).sort());
 });
 
@@ -21,6 +33,10 @@ test('defaults match what the client sends when nothing is set', () => {
     assert.deepEqual(properties['sqlalchemyLint.select']?.default, []);
     assert.deepEqual(properties['sqlalchemyLint.ignore']?.default, DEFAULT_SERVER_SETTINGS.ignore);
     assert.deepEqual(properties['sqlalchemyLint.severity']?.default, DEFAULT_SERVER_SETTINGS.severity);
+    assert.equal(properties['sqlalchemyLint.run']?.default, DEFAULT_SERVER_SETTINGS.run);
+    assert.deepEqual(properties['sqlalchemyLint.run']?.enum, ['onType', 'onSave']);
+    assert.deepEqual(properties['sqlalchemyLint.ignorePatterns']?.default, DEFAULT_SERVER_SETTINGS.ignorePatterns);
+    assert.deepEqual(properties['sqlalchemyLint.args']?.default, DEFAULT_SERVER_SETTINGS.args);
     assert.equal(properties['sqlalchemyLint.importStrategy']?.default, 'useBundled');
     assert.deepEqual(properties['sqlalchemyLint.importStrategy']?.enum, ['useBundled', 'fromEnvironment']);
 });

@@ -2,9 +2,20 @@ import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { normalizeServerSettings } from '../src/common/serverSettings';
 
+/** Written out rather than imported: what the server gets when nothing is set. */
+const DEFAULTS = {
+    enable: true,
+    ignore: [],
+    severity: {},
+    unsafeFixes: false,
+    run: 'onType',
+    ignorePatterns: [],
+    args: [],
+};
+
 test('defaults: every rule, no overrides, and no select key (an empty list selects nothing)', () => {
     const { settings, warnings } = normalizeServerSettings({});
-    assert.deepEqual(settings, { enable: true, ignore: [], severity: {}, unsafeFixes: false });
+    assert.deepEqual(settings, DEFAULTS);
     assert.equal('select' in settings, false);
     assert.deepEqual(warnings, []);
 });
@@ -35,13 +46,28 @@ test('wrong types give defaults and a warning, never an exception', () => {
         ignore: [42],
         severity: ['error'],
         unsafeFixes: 1,
+        run: 'sometimes',
+        ignorePatterns: 'migrations',
+        args: ['--select', 3],
     });
-    assert.deepEqual(settings, { enable: true, ignore: [], severity: {}, unsafeFixes: false });
-    assert.equal(warnings.length, 5);
+    assert.deepEqual(settings, DEFAULTS);
+    assert.equal(warnings.length, 8);
 });
 
 test('booleans are kept', () => {
     const { settings } = normalizeServerSettings({ enable: false, unsafeFixes: true });
     assert.equal(settings.enable, false);
     assert.equal(settings.unsafeFixes, true);
+});
+
+test('run mode, ignore patterns and args are passed on, trimmed', () => {
+    const { settings, warnings } = normalizeServerSettings({
+        run: 'onSave',
+        ignorePatterns: [' **/migrations/*.py ', ''],
+        args: ['--select', 'SQA1', ' --config=ci/lint.toml '],
+    });
+    assert.equal(settings.run, 'onSave');
+    assert.deepEqual(settings.ignorePatterns, ['**/migrations/*.py']);
+    assert.deepEqual(settings.args, ['--select', 'SQA1', '--config=ci/lint.toml']);
+    assert.deepEqual(warnings, []);
 });

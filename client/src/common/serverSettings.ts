@@ -12,6 +12,12 @@ export interface ServerSettings {
     ignore: string[];
     severity: Record<string, Severity>;
     unsafeFixes: boolean;
+    /** When files are checked: as you type, or when opened and saved. */
+    run: 'onType' | 'onSave';
+    /** Globs of files never checked. */
+    ignorePatterns: string[];
+    /** Command-line options the server applies (`--select`, `--config PATH`...). */
+    args: string[];
 }
 
 export interface RawServerSettings {
@@ -20,6 +26,9 @@ export interface RawServerSettings {
     readonly ignore?: unknown;
     readonly severity?: unknown;
     readonly unsafeFixes?: unknown;
+    readonly run?: unknown;
+    readonly ignorePatterns?: unknown;
+    readonly args?: unknown;
 }
 
 export const DEFAULT_SERVER_SETTINGS: Readonly<ServerSettings> = Object.freeze({
@@ -27,6 +36,9 @@ export const DEFAULT_SERVER_SETTINGS: Readonly<ServerSettings> = Object.freeze({
     ignore: [],
     severity: {},
     unsafeFixes: false,
+    run: 'onType',
+    ignorePatterns: [],
+    args: [],
 });
 
 /** Codes and prefixes are upper-cased (`sqa1` -> `SQA1`); rule names (`connection-not-closed`)
@@ -92,6 +104,25 @@ function flag(value: unknown, key: string, fallback: boolean, warnings: string[]
     return value;
 }
 
+function strings(value: unknown, key: string, warnings: string[]): string[] {
+    if (value === undefined || value === null) {
+        return [];
+    }
+    if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
+        warnings.push(`sqlalchemyLint.${key} should be a list of strings; ignoring ${JSON.stringify(value)}.`);
+        return [];
+    }
+    return (value as string[]).map((item) => item.trim()).filter((item) => item.length > 0);
+}
+
+function runMode(value: unknown, warnings: string[]): 'onType' | 'onSave' {
+    if (value === undefined || value === null || value === 'onType' || value === 'onSave') {
+        return value === 'onSave' ? 'onSave' : 'onType';
+    }
+    warnings.push(`sqlalchemyLint.run ${JSON.stringify(value)} is not "onType" or "onSave"; using "onType".`);
+    return 'onType';
+}
+
 /** A valid settings object, plus a warning for every value that was dropped. */
 export function normalizeServerSettings(raw: RawServerSettings): { settings: ServerSettings; warnings: string[] } {
     const warnings: string[] = [];
@@ -102,6 +133,9 @@ export function normalizeServerSettings(raw: RawServerSettings): { settings: Ser
         ignore: codes(raw.ignore, 'ignore', warnings),
         severity: severities(raw.severity, warnings),
         unsafeFixes: flag(raw.unsafeFixes, 'unsafeFixes', DEFAULT_SERVER_SETTINGS.unsafeFixes, warnings),
+        run: runMode(raw.run, warnings),
+        ignorePatterns: strings(raw.ignorePatterns, 'ignorePatterns', warnings),
+        args: strings(raw.args, 'args', warnings),
     };
     return { settings, warnings };
 }

@@ -13,6 +13,7 @@ and hover texts are all computed in worker threads.
 from __future__ import annotations
 
 import asyncio
+import fnmatch
 import functools
 import logging
 import os
@@ -33,7 +34,14 @@ from .. import __version__
 from ..cache import Cache, default_cache_dir
 from ..cancellation import AnalysisCancelled, cancellable
 from ..checker import CheckResult, add_fixes, check_module, check_source
-from ..config import Config, cache_dir_setting, config_for, forget_locations
+from ..config import (
+    Config,
+    cache_dir_setting,
+    config_file_problem,
+    config_for,
+    forget_locations,
+    use_config_file,
+)
 from ..diagnostics import Applicability, Position
 from ..fixing import FixOutcome, fix_source
 from ..gctune import collect_while_idle
@@ -169,6 +177,17 @@ class SqlalchemyLintServer(LanguageServer):
     def apply_settings(self, raw: Any) -> None:
         settings, problems = parse_settings(raw)
         self.settings = settings
+        config_file: Path | None = None
+        if settings.config_file is not None:
+            # Relative to the workspace, as a command line run from its root would read it.
+            roots = self._workspace_roots()
+            named = Path(settings.config_file).expanduser()
+            config_file = named if named.is_absolute() or not roots else roots[0] / named
+            unusable = config_file_problem(config_file)
+            if unusable is not None:
+                problems.append(f"`args` --config {settings.config_file}: {unusable}")
+                config_file = None
+        use_config_file(config_file)
         for problem in problems:
             log.warning("ignored setting: %s", problem)
             self.window_show_message(
@@ -214,7 +233,12 @@ class SqlalchemyLintServer(LanguageServer):
         self._report_config_problems(config)
         if path is not None and config.excludes(path):
             return CheckResult()
-        rules = config.rules_for(path, select=self.settings.select, ignore=self.settings.ignore)
+        rules = config.rules_for(
+            path,
+            select=self.settings.select,
+            ignore=self.settings.ignore,
+            extend_select=self.settings.extend_select,
+        )
         severity = {**config.severity, **self.settings.severity}
         if parsed is not None and parsed.analysis is not None:
             return check_module(
@@ -269,7 +293,12 @@ class SqlalchemyLintServer(LanguageServer):
         return fix_source(
             source,
             path,
-            rules=config.rules_for(path, select=self.settings.select, ignore=self.settings.ignore),
+            rules=config.rules_for(
+                path,
+                select=self.settings.select,
+                ignore=self.settings.ignore,
+                extend_select=self.settings.extend_select,
+            ),
             project=self.project,
             unsafe=self.settings.unsafe_fixes,
             severity={**config.severity, **self.settings.severity},
@@ -303,7 +332,8 @@ class SqlalchemyLintServer(LanguageServer):
         version, source = document.version, document.source
         path = Path(document.path) if document.path else None
         stamp = self._stamp(path.resolve()) if path is not None else None
-        if not self.settings.enable:
+        if not self.settings.enable or (path is not None and self._ignored(path)):
+            self.analysed.pop(uri, None)
             self._publish(uri, version, [])
             return
         if self._too_large_to_check(uri, source, path):
@@ -383,6 +413,22 @@ class SqlalchemyLintServer(LanguageServer):
             await self._add_fixes(uri, version, source, path, result)
         if self._nothing_else_pending():
             await loop.run_in_executor(self.analysis_pool, collect_while_idle)
+
+    def _ignored(self, path: Path) -> bool:
+        """Whether the `ignorePatterns` setting leaves `path` alone. A pattern is matched
+        against the whole path, the path from each workspace folder and the file name
+        (`*` crosses folders, so `**/migrations/*.py` and `migrations/*` both work)."""
+        patterns = self.settings.ignore_patterns
+        if not patterns:
+            return False
+        written = path.as_posix()
+        candidates = [written, path.name]
+        for root in self._workspace_roots():
+            try:
+                candidates.append(path.resolve().relative_to(root).as_posix())
+            except ValueError:
+                continue
+        return any(fnmatch.fnmatchcase(c, p) for p in patterns for c in candidates)
 
     def _stale(self, uri: str, version: int | None) -> bool:
         """Asked by the analysis of `version` at its checkpoints, on the worker thread
@@ -595,7 +641,8 @@ def did_open(ls: SqlalchemyLintServer, params: types.DidOpenTextDocumentParams) 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
 def did_change(ls: SqlalchemyLintServer, params: types.DidChangeTextDocumentParams) -> None:
-    ls.schedule(params.text_document.uri)
+    if ls.settings.run_on_type:  # `run: onSave`: the findings wait for the save
+        ls.schedule(params.text_document.uri)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)

@@ -1,11 +1,20 @@
 """Typed settings sent by the client (initializationOptions and
 workspace/didChangeConfiguration). A bad value is reported and ignored; the
-defaults stand in for it, and the server keeps running."""
+defaults stand in for it, and the server keeps running.
+
+Besides the rule selection, what users of Python linter extensions expect:
+`run` ("onType", the default, or "onSave": analyse only when a file is opened or
+saved), `ignorePatterns` (globs of files never analysed, as mypy-type-checker's:
+`**/migrations/*.py`, `.venv/**`) and `args` (the command line's own options, for
+those who keep one set of flags for both: `--select`, `--ignore`, `--extend-select`,
+`--unsafe-fixes`, `--config PATH`; they win over the settings of the same meaning).
+"""
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..checker import UnknownRuleError, select_rules
@@ -22,6 +31,10 @@ class Settings:
     severity: Mapping[str, Severity] = field(default_factory=dict)
     unsafe_fixes: bool = False
     debounce_seconds: float = 0.25
+    extend_select: tuple[str, ...] = ()
+    run_on_type: bool = True  # `run`: "onType"; False: "onSave"
+    ignore_patterns: tuple[str, ...] = ()
+    config_file: str | None = None  # `args: ["--config", PATH]`, as written
 
 
 def _string_list(value: Any, key: str, problems: list[str]) -> tuple[str, ...] | None:
@@ -90,4 +103,69 @@ def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
             values["debounce_seconds"] = delay / 1000
         else:
             problems.append(f"`debounceMs` must be a number from 0 to 5000; got {delay!r}")
-    return Settings(**values), problems
+    if "run" in raw and raw["run"] is not None:
+        if raw["run"] in ("onType", "onSave"):
+            values["run_on_type"] = raw["run"] == "onType"
+        else:
+            problems.append(f'`run` must be "onType" or "onSave"; got {raw["run"]!r}')
+    if "ignorePatterns" in raw and raw["ignorePatterns"] is not None:
+        patterns = raw["ignorePatterns"]
+        if isinstance(patterns, list) and all(isinstance(p, str) for p in patterns):
+            values["ignore_patterns"] = tuple(p.strip() for p in patterns if p.strip())
+        else:
+            problems.append(f"`ignorePatterns` must be a list of glob patterns; got {patterns!r}")
+    settings = Settings(**values)
+    if "args" in raw and raw["args"] is not None:
+        settings = _with_arguments(settings, raw["args"], problems)
+    return settings, problems
+
+
+def _arguments_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="args", add_help=False, exit_on_error=False)
+    parser.add_argument("--select", type=_codes)
+    parser.add_argument("--ignore", type=_codes)
+    parser.add_argument("--extend-select", type=_codes)
+    parser.add_argument("--unsafe-fixes", action="store_true", default=None)
+    parser.add_argument("--config")
+    return parser
+
+
+def _codes(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def _with_arguments(settings: Settings, args: Any, problems: list[str]) -> Settings:
+    """`settings` with what the command-line options in `args` say."""
+    if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+        problems.append(f"`args` must be a list of command-line options; got {args!r}")
+        return settings
+    try:
+        parsed, unknown = _arguments_parser().parse_known_args(args)
+    except (argparse.ArgumentError, SystemExit) as exc:
+        problems.append(f"`args`: {exc} (all of `args` ignored)")
+        return settings
+    if unknown:
+        problems.append(
+            f"`args`: {' '.join(unknown)} cannot apply in the editor (ignored); "
+            "--select, --ignore, --extend-select, --unsafe-fixes and --config can"
+        )
+    changes: dict[str, Any] = {}
+    for key, attribute in (
+        ("select", "select"),
+        ("ignore", "ignore"),
+        ("extend_select", "extend_select"),
+    ):
+        codes = getattr(parsed, key)
+        if codes is None:
+            continue
+        try:
+            select_rules(codes if key != "ignore" else None, codes if key == "ignore" else ())
+        except UnknownRuleError as exc:
+            problems.append(f"`args` --{key.replace('_', '-')}: {exc}")
+            continue
+        changes[attribute] = codes
+    if parsed.unsafe_fixes:
+        changes["unsafe_fixes"] = True
+    if parsed.config is not None:
+        changes["config_file"] = parsed.config
+    return replace(settings, **changes)
