@@ -462,3 +462,18 @@ def test_an_unusable_config_file_stops_the_run(
     assert result.returncode == 2
     assert f"sqlalchemy-lint: error: --config {named}: {expected}" in result.stderr
     assert result.stdout == ""
+
+
+def test_verbose_logs_the_phases_and_the_cache_status(tmp_path: Path) -> None:
+    (tmp_path / "leak.py").write_text(LEAK)
+    (tmp_path / "clean.py").write_text("x = 1\n")
+    cache = tmp_path / "cache"
+    first = run("check", "-v", "--cache-dir", str(cache), str(tmp_path))
+    assert "found 2 Python files in " in first.stderr
+    assert f"cache {cache}: 0 of 2 results still valid (no previous snapshot)" in first.stderr
+    assert "analysing 2 files in this process" in first.stderr
+    assert re.search(r"checked 2 files in \d+\.\d{3} s", first.stderr)
+    again = run("check", "-v", "--cache-dir", str(cache), str(tmp_path))
+    assert "2 of 2 results still valid (since the previous run's snapshot)" in again.stderr
+    assert "analysing" not in again.stderr
+    assert again.stdout == first.stdout

@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -40,6 +41,8 @@ from .output import (
     write_text,
 )
 from .runner import CheckRequest, check_files, default_jobs, unified_diff
+
+log = logging.getLogger(__name__)
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 
@@ -111,7 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--verbose",
         "-v",
         action="store_true",
-        help="log what the checker does, with the traceback of any internal error",
+        help="log what the checker does (files found, cache status, timings per phase), "
+        "with the traceback of any internal error",
     )
     check.add_argument("--fix", action="store_true", help="apply safe fixes in place")
     check.add_argument(
@@ -210,7 +214,9 @@ def _logging_to(err: TextIO, verbose: bool) -> Iterator[None]:
 def _run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if [str(p) for p in args.paths] == ["-"]:
         return _check_stdin(args, sys.stdin.buffer.read(), out, err)
+    started = time.perf_counter()
     files, missing = discover(args.paths)
+    log.debug("found %d Python files in %.3f s", len(files), time.perf_counter() - started)
     failed = 0
     for path, reason in missing:
         err.write(f"{display_path(path)}: error: {reason}\n")
@@ -319,6 +325,7 @@ def _check_and_report(
     suppressed: list[Diagnostic] = []
     fixed_total = 0
     fixed_per_file: list[tuple[Path, tuple[str, ...]]] = []
+    started = time.perf_counter()
     for outcome in check_files(files, explicit, request, args.jobs or default_jobs()):
         if outcome.config_problems and outcome.config_root not in reported_config_roots:
             reported_config_roots.add(outcome.config_root)
@@ -339,6 +346,7 @@ def _check_and_report(
         if outcome.diagnostics:
             reports.append(FileReport(outcome.path, outcome.diagnostics, outcome.source))
     found = sum(len(r.diagnostics) for r in reports)
+    log.debug("checked %d files in %.3f s", len(files), time.perf_counter() - started)
     stream = args.output_file.open("w", encoding="utf-8") if args.output_file is not None else out
     try:
         _write_report(args, stream, reports, checked, suppressed)

@@ -328,6 +328,13 @@ def check_files(
             outcome = None
         if outcome is not None:
             reused[index] = outcome
+    log.debug(
+        "cache %s: %d of %d results still valid (%s)",
+        request.cache_dir,
+        len(reused),
+        len(items),
+        "since the previous run's snapshot" if changes is not None else "no previous snapshot",
+    )
     rest = iter(_check_items([i for n, i in enumerate(items) if n not in reused], request, jobs))
     validated: set[str] = set()
     for index in range(len(items)):
@@ -343,6 +350,12 @@ def _check_items(
     items: list[tuple[Path, bool]], request: CheckRequest, jobs: int
 ) -> Iterator[FileOutcome]:
     workers = min(jobs, len(items) // _MIN_FILES_PER_WORKER)
+    log.debug(
+        "analysing %d file%s %s",
+        len(items),
+        "s" * (len(items) != 1),
+        f"in {workers} worker processes" if workers > 1 else "in this process",
+    )
     if workers <= 1:
         checker = FileChecker(request)
         for item in items:
