@@ -12,16 +12,10 @@ from typing import Any
 import libcst
 import pytest
 
+from samples import LEAK
 from sqlalchemy_lint.runner import CheckRequest, FileChecker
 
 ROOT = Path(__file__).resolve().parent.parent
-LEAK = (
-    "from sqlalchemy import create_engine\n"
-    "engine = create_engine('sqlite://')\n"
-    "def f():\n"
-    "    conn = engine.connect()\n"
-    "    return conn.exec_driver_sql('select 1').scalar()\n"
-)
 TEXT_LINE = re.compile(
     r"^(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<code>SQA\d{3})( \[\*\])? .+"
 )

@@ -8,16 +8,9 @@ import sys
 import textwrap
 from pathlib import Path
 
+from samples import LEAK
 from sqlalchemy_lint.config import config_for, parse_config
 from sqlalchemy_lint.diagnostics import Severity
-
-LEAK = (
-    "from sqlalchemy import create_engine\n"
-    "engine = create_engine('sqlite://')\n"
-    "def f():\n"
-    "    conn = engine.connect()\n"
-    "    return conn.exec_driver_sql('select 1').scalar()\n"
-)
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -14,14 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from samples import LEAK
+
 ROOT = Path(__file__).resolve().parent.parent
-LEAK = (
-    "from sqlalchemy import create_engine\n"
-    "engine = create_engine('sqlite://')\n"
-    "def f():\n"
-    "    conn = engine.connect()\n"
-    "    return conn.exec_driver_sql('select 1').scalar()\n"
-)
 
 
 def git(*args: str, cwd: Path) -> None:

@@ -90,6 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--quiet", "-q", action="store_true", help="print the findings only, no summary line"
     )
+    check.add_argument(
+        "--watch",
+        "-w",
+        action="store_true",
+        help="check again whenever a Python or configuration file changes (Ctrl-C stops)",
+    )
     check.add_argument("--output-file", "-o", type=Path, help="write the report to this file")
     check.add_argument(
         "--jobs",
@@ -173,6 +179,14 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_ERROR
     use_config_file(args.config)
     with _logging_to(err, verbose=getattr(args, "verbose", False)):
+        if args.watch:
+            if [str(p) for p in args.paths] == ["-"]:
+                err.write("sqlalchemy-lint: error: --watch needs paths, not standard input\n")
+                return EXIT_ERROR
+            from .watch import watch
+
+            extra = [args.config] if args.config is not None else []
+            return watch(lambda: _run_check(args, out, err), list(args.paths), out, extra=extra)
         return _run_check(args, out, err)
 
 

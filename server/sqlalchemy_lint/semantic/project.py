@@ -51,7 +51,7 @@ _SUMMARIES = f"summaries-{FORMAT}"
 _DIGESTS = f"digests-{FORMAT}"  # summary digests by text: validating needs no summary
 _SQLALCHEMY_ROOTS = ("sqlalchemy", "sqlmodel", "flask_sqlalchemy", "alembic")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_SKIPPED_FOLDERS = frozenset(
+SKIPPED_FOLDERS = frozenset(
     {"node_modules", "__pycache__", "venv", "env", "site-packages", "build", "dist", "_build"}
 )
 
@@ -195,7 +195,7 @@ class ProjectIndex:
             allowed, _ = self._roots(self._real_directory(directory))
             for root in allowed:
                 if root not in roots:
-                    roots[root] = state = take(root, _SKIPPED_FOLDERS)
+                    roots[root] = state = take(root, SKIPPED_FOLDERS)
                     with self._lock:
                         self._files[root] = tuple(sorted(Path(p) for p in state.files))
         return Snapshot(roots)
@@ -465,7 +465,7 @@ class ProjectIndex:
         with self._lock:
             known = self._files.get(key)
         if known is None:
-            known = tuple(sorted(Path(p) for p in take(key, _SKIPPED_FOLDERS).files))
+            known = tuple(sorted(Path(p) for p in take(key, SKIPPED_FOLDERS).files))
             with self._lock:
                 self._files[key] = known
         return known
