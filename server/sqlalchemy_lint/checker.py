@@ -31,6 +31,7 @@ from .noqa import Suppression, find_suppressions, unused_codes
 from .rules import Finding, Rule, all_rules
 from .semantic import Analysis, AnalysisOptions, ProjectIndex
 from .semantic.positions import PositionUnavailable, resolve_positions
+from .semantic.versions import major_version
 from .sources import parse_module_safely, parse_with_cpython_tree, size_problem
 
 log = logging.getLogger(__name__)
@@ -230,9 +231,16 @@ def check_module(
     positions = resolve_positions(
         analysis.model, source, [finding.node for _, finding in reported], cpython_tree
     )
+    version = (
+        major_version(path, analysis.options.sqlalchemy_version)
+        if any(rule.breaks_in_2_0 for rule, _ in reported)
+        else None
+    )
     # The fixes below start from this parse.
     with reusing_parse(source, module) if with_fixes else contextlib.nullcontext():
-        _report(result, reported, positions, source, suppressions, path, with_fixes, severity)
+        _report(
+            result, reported, positions, source, suppressions, path, with_fixes, severity, version
+        )
     if report_unused_noqa:
         used = {(d.span.start.line, d.code) for d in result.suppressed}
         result.diagnostics.extend(_unused_noqa(source, suppressions, used))
@@ -249,9 +257,11 @@ def _report(
     path: Path | None,
     with_fixes: bool,
     severity: Mapping[str, Severity] | None,
+    version: int | None = None,
 ) -> None:
     """Turn located findings into `result`'s diagnostics (and suppressed ones), with
-    their fixes when `with_fixes`."""
+    their fixes when `with_fixes`. `version`: the major SQLAlchemy version the project
+    surely runs on, if known."""
     seen: set[tuple[str, Span]] = set()
     for rule, finding in reported:
         code_range = positions.get(finding.node)
@@ -268,12 +278,15 @@ def _report(
         if with_fixes:
             checkpoint()
         fix = _fix_for(rule, finding, source, span, path) if with_fixes else None
+        message = finding.message
+        if rule.breaks_in_2_0 and version == 1:
+            message += _STILL_WORKS_ON_1X
         diagnostic = Diagnostic(
             code=rule.code,
             name=rule.name,
-            message=finding.message,
+            message=message,
             span=span,
-            severity=(severity or {}).get(rule.code, rule.default_severity),
+            severity=_severity(rule, severity, version),
             url=rule.url(),
             fix=fix,
         )
@@ -284,6 +297,26 @@ def _report(
             result.diagnostics.append(diagnostic)
             if not with_fixes:
                 result.fixable.append((diagnostic, rule, finding))
+
+
+_STILL_WORKS_ON_1X = (
+    " This project requires SQLAlchemy 1.x, where it still works: a step of the migration to 2.0."
+)
+
+
+def _severity(
+    rule: Rule, configured: Mapping[str, Severity] | None, version: int | None
+) -> Severity:
+    """The configured severity of `rule`, else its default, adjusted for what SQLAlchemy
+    2.0 removed: an error where the project requires 2.x, a hint where it pins 1.x."""
+    chosen = (configured or {}).get(rule.code)
+    if chosen is not None:
+        return chosen
+    if rule.breaks_in_2_0 and version == 2:
+        return Severity.ERROR
+    if rule.breaks_in_2_0 and version == 1:
+        return Severity.HINT
+    return rule.default_severity
 
 
 def _fix_for(

@@ -11,6 +11,7 @@ checked file (the nearest pyproject.toml that has the section wins, as in Ruff).
     request-handler-decorators = ["myapp.web.route"]   # SQA103: more per-request decorators
     session-factories = ["myapp.db.new_session"]       # SQA102: calls that return a new session
     cache-dir = ".cache/sqlalchemy-lint"               # relative to this pyproject.toml
+    sqlalchemy-version = "1.4"                         # else read from the requirements
 
 A bad value gets a message naming the key, and that key's default is used.
 
@@ -23,6 +24,7 @@ that relative `exclude` and `per-file-ignores` patterns start from.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -54,6 +56,7 @@ _KNOWN_KEYS = {
     "session-factories",
     "max-tokens",
     "cache-dir",
+    "sqlalchemy-version",
 }
 
 
@@ -336,6 +339,12 @@ def parse_config(section: Any, *, root: Path | None = None, origin: str = "confi
             problem("max-tokens", "must be a whole number of at least 1000")
         else:
             options = replace(options, max_tokens=limit)
+    if "sqlalchemy-version" in section:
+        version = section["sqlalchemy-version"]
+        if isinstance(version, str) and re.fullmatch(r"[12](\.\d+){0,2}", version.strip()):
+            options = replace(options, sqlalchemy_version=version.strip())
+        else:
+            problem("sqlalchemy-version", 'must be a version such as "1.4" or "2.0"')
     return Config(root=root, options=options, problems=tuple(problems), **values)
 
 

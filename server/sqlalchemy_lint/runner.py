@@ -26,7 +26,8 @@ from .config import Config, config_for, use_config_file
 from .diagnostics import Diagnostic
 from .gctune import tune_for_analysis
 from .output import display_path
-from .semantic.project import ProjectIndex
+from .semantic.project import ProjectIndex, project_root
+from .semantic.versions import declarations_stamp
 from .sources import UnreadableSource, read_source
 from .stack import run_with_big_stack
 
@@ -98,6 +99,8 @@ class FileChecker:
         self.project = ProjectIndex(cache=cache)
         reusable = request.cache_results and not (request.fix or request.diff)
         self.results = cache if reusable else None
+        # project root -> its declarations' stamps (files do not change during a run)
+        self._declared: dict[Path, tuple[object, ...]] = {}
 
     def check(self, path: Path, explicit: bool) -> FileOutcome:
         """The outcome of checking `path`. Whatever goes wrong while reading, parsing,
@@ -165,7 +168,14 @@ class FileChecker:
         selection = config.selection(
             path, select=request.select, ignore=request.ignore, extend_select=request.extend_select
         )
+        root = project_root(Path(os.path.abspath(path)))
+        declared = self._declared.get(root)
+        if declared is None:
+            declared = self._declared[root] = declarations_stamp(root)
         decisive = (
+            # What the project declares (its SQLAlchemy requirement, its console
+            # scripts) changes findings of files that did not change.
+            declared,
             selection,
             sorted((code, severity.value) for code, severity in config.severity.items()),
             config.options,

@@ -87,10 +87,18 @@ class LegacyEngineExecute(Rule):
 
     ## References
     - [Migrating to SQLAlchemy 2.0: library-level "connectionless" execution removed](https://docs.sqlalchemy.org/en/20/changelog/migration_20.html#implicit-and-connectionless-execution-bound-metadata-removed)
+    ## By SQLAlchemy version
+    Where the project requires SQLAlchemy 2.x (its requirement files, or
+    `sqlalchemy-version` in its configuration), this fails at run time and is
+    reported as an error; where every version it allows is a 1.x, where this still
+    works, it is a hint for the migration to 2.0, and the message says so. A
+    `severity` the project or the editor sets for the rule wins.
+
     - [Working with Engines and Connections](https://docs.sqlalchemy.org/en/20/core/connections.html)
     """
 
     code = "SQA201"
+    breaks_in_2_0 = True
     name = "legacy-engine-execute"
 
     VALID = [

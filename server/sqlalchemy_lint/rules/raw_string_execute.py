@@ -105,10 +105,18 @@ class RawStringExecute(Rule):
 
     ## References
     - [Migrating to SQLAlchemy 2.0: execute() no longer accepts strings](https://docs.sqlalchemy.org/en/20/changelog/migration_20.html#execute-method-more-strict-execution-options-are-more-prominent)
+    ## By SQLAlchemy version
+    Where the project requires SQLAlchemy 2.x (its requirement files, or
+    `sqlalchemy-version` in its configuration), this fails at run time and is
+    reported as an error; where every version it allows is a 1.x, where this still
+    works, it is a hint for the migration to 2.0, and the message says so. A
+    `severity` the project or the editor sets for the rule wins.
+
     - [Using Textual SQL](https://docs.sqlalchemy.org/en/20/tutorial/dbapi_transactions.html#getting-a-connection)
     """
 
     code = "SQA202"
+    breaks_in_2_0 = True
     name = "raw-string-execute"
 
     VALID = [

@@ -159,6 +159,7 @@ class Resolver:
         self.model = model
         self.path = path
         self.project = project
+        self.options = options or AnalysisOptions()
         self.pytest_module = is_pytest_module(path)
         text = source if source is not None else model.module.code
         self.view: ProjectView | StandaloneSource

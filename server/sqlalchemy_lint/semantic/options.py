@@ -17,3 +17,6 @@ class AnalysisOptions:
     session_factories: tuple[str, ...] = ()
     # Files with more tokens are not checked (see `sources.MAX_TOKENS`).
     max_tokens: int = MAX_TOKENS
+    # `sqlalchemy-version = "1.4"`: the SQLAlchemy the project runs on, overriding what
+    # its requirement files say (see `versions.py`); None: read from them.
+    sqlalchemy_version: str | None = None

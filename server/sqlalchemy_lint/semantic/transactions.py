@@ -259,7 +259,7 @@ def _explicit_transaction(model: ModuleModel, opened: _Opened, calls: list[cst.C
 def _autocommits_before_2(call: cst.Call, scope: Scope, resolver: Resolver) -> bool:
     """SQLAlchemy 1.x commits each write of a connection outside a transaction by itself
     ("library-level autocommit"), unless its engine was made with `future=True`."""
-    if not requires_before_2(resolver.path):
+    if not requires_before_2(resolver.path, resolver.options.sqlalchemy_version):
         return False
     return not _has_keyword(call, "future", scope)
 

@@ -28,23 +28,46 @@ _REQUIREMENT = re.compile(
 _CLAUSE = re.compile(r"(===?|~=|!=|<=?|>=?|\^|~)\s*([\d.*]+)")
 
 
-def requires_before_2(path: Path | None) -> bool:
-    """Whether the project of `path` declares a SQLAlchemy older than 2.0 (every
-    version its requirement allows is a 1.x)."""
+def declarations_stamp(root: Path) -> tuple[object, ...]:
+    """When the files at `root` that declare what the project needs and runs (its
+    SQLAlchemy requirement, its console scripts) last changed: a cached result that
+    depends on them is keyed on this."""
+    return declaration_stamps(root, _declaration_names(root))
+
+
+def requires_before_2(path: Path | None, configured: str | None = None) -> bool:
+    """Whether the project of `path` runs on a SQLAlchemy older than 2.0: the
+    `sqlalchemy-version` it configures, else every version its requirement allows is
+    a 1.x."""
+    return major_version(path, configured) == 1
+
+
+def major_version(path: Path | None, configured: str | None = None) -> int | None:
+    """1 or 2 when the project of `path` surely runs on SQLAlchemy 1.x or 2.x (the
+    configured `sqlalchemy-version` first, then what its requirement files allow);
+    None when they allow both, or say nothing."""
+    if configured is not None:
+        major = configured.strip().split(".")[0]
+        return int(major) if major.isdigit() else None
     if path is None:
-        return False
+        return None
     root = project_root(path)
-    return _before_2(str(root), declaration_stamps(root, _declaration_names(root)))
+    return _declared_major(str(root), declaration_stamps(root, _declaration_names(root)))
 
 
 @lru_cache(maxsize=256)
-def _before_2(root: str, stamps: tuple[object, ...]) -> bool:
+def _declared_major(root: str, stamps: tuple[object, ...]) -> int | None:
     """`stamps` is part of the cache key: an edited requirement is read again."""
-    found: list[bool] = []
-    for text in _declarations(Path(root)):
-        for match in _REQUIREMENT.finditer(text):
-            found.append(_only_1x(match["spec"]))
-    return bool(found) and all(found)
+    specs = [
+        match["spec"] for text in _declarations(Path(root)) for match in _REQUIREMENT.finditer(text)
+    ]
+    if not specs:
+        return None
+    if all(_only_1x(spec) for spec in specs):
+        return 1
+    if all(_at_least_2(spec) for spec in specs):
+        return 2
+    return None
 
 
 def _declaration_names(root: Path) -> list[str]:
@@ -84,5 +107,19 @@ def _only_1x(spec: str) -> bool:
         if operator == "<" and (number < 2 or (number == 2 and set(parts[1:]) <= {"0"})):
             return True
         if operator == "<=" and number < 2:
+            return True
+    return False
+
+
+def _at_least_2(spec: str) -> bool:
+    """Whether every version `spec` allows is a 2.x or later (`>=2.0`, `==2.0.36`,
+    `~=2.0`, Poetry's `^2.0`)."""
+    for operator, version in _CLAUSE.findall(spec):
+        major = version.split(".")[0]
+        if not major.isdigit():
+            continue
+        if operator in ("==", "===", "~=", "^", "~", ">=") and int(major) >= 2:
+            return True
+        if operator == ">" and int(major) >= 2:
             return True
     return False
