@@ -132,6 +132,25 @@ describe('a workspace with a leaked connection', { timeout: 240_000 }, () => {
         await editor.screenshot('7-status-running');
     });
 
+    test('while the buffer does not parse, the status item says so and where', async () => {
+        const { x, y } = await wordPosition(page, 'with engine.connect() as conn:', 'connect');
+        await page.mouse.click(x, y);
+        await page.keyboard.press('Control+End');
+        await page.keyboard.type('\nbroken = (\n');
+        let text = '';
+        for (let i = 0; i < 40 && !/not analysed/.test(text); i++) {
+            text = await languageStatusText(page);
+        }
+        assert.match(text, /SQLAlchemy Lint: not analysed/);
+        assert.match(text, /syntax error at line \d+/);
+        await editor.screenshot('8-not-analysed');
+        for (let i = 0; i < 10 && /not analysed/.test(text); i++) {
+            await page.keyboard.press('Control+Z');
+            text = await languageStatusText(page);
+        }
+        assert.doesNotMatch(text, /not analysed/);
+    });
+
     test('a server that dies is reported once and not restarted in a loop', async () => {
         const [pid] = editor.serverPids();
         assert.ok(pid);

@@ -7,6 +7,7 @@ import { Disposable, LogOutputChannel, workspace } from 'vscode';
 import { DidChangeConfigurationNotification } from 'vscode-languageclient/node';
 import { createServer, ProcessEnd, ServerHandle } from './client';
 import { BUNDLE_FOLDER, PROBE_TIMEOUT_MS, START_TIMEOUT_MS, STOP_TIMEOUT_MS } from './constants';
+import { DOCUMENT_STATUS_METHOD } from './documentStatus';
 import { chooseInterpreter } from './interpreter';
 import { LaunchPlan, planLaunch, readBundleManifest } from './launch';
 import { traceError, traceInfo, traceWarn } from './logging';
@@ -189,6 +190,12 @@ export class ServerManager implements Disposable {
 
         const handle: ServerHandle = createServer(plan, settings.server, this.channel, () => this.onClosed(generation, handle));
         this.handle = handle;
+        // Registered before the start, so the first file's status is not missed.
+        handle.client.onNotification(DOCUMENT_STATUS_METHOD, (params: unknown) => {
+            if (this.handle === handle) {
+                this.status.documentStatus(params);
+            }
+        });
         this.fingerprint = fingerprint;
         try {
             await withTimeout(handle.client.start(), START_TIMEOUT_MS);

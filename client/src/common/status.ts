@@ -1,8 +1,9 @@
 // The language status item next to "Python" in the status bar: starting, running with which
 // interpreter, disabled, or not running and why.
 
-import { Disposable, languages, LanguageStatusItem, LanguageStatusSeverity } from 'vscode';
+import { Disposable, languages, LanguageStatusItem, LanguageStatusSeverity, window } from 'vscode';
 import { COMMANDS, SERVER_NAME } from './constants';
+import { describe, DocumentStatuses } from './documentStatus';
 import { StartupProblem } from './problems';
 
 export type ServerState = 'starting' | 'running' | 'disabled' | 'failed';
@@ -10,10 +11,15 @@ export type ServerState = 'starting' | 'running' | 'disabled' | 'failed';
 export class ServerStatus implements Disposable {
     private readonly item: LanguageStatusItem;
     private current: ServerState = 'starting';
+    private summary = '';
+    /** What the server said about each document (`sqlalchemyLint/documentStatus`). */
+    private readonly documents = new DocumentStatuses();
+    private readonly editorChanges: Disposable;
 
     constructor() {
         this.item = languages.createLanguageStatusItem('sqlalchemyLint.status', { language: 'python' });
         this.item.name = SERVER_NAME;
+        this.editorChanges = window.onDidChangeActiveTextEditor(() => this.showDocument());
         this.starting();
     }
 
@@ -22,13 +28,34 @@ export class ServerStatus implements Disposable {
     }
 
     starting(): void {
+        this.documents.clear();
         this.set('starting', `${SERVER_NAME}: starting`, 'Starting the language server', LanguageStatusSeverity.Information, true);
         this.item.command = { title: 'Show Output', command: COMMANDS.showOutput };
     }
 
     running(summary: string): void {
-        this.set('running', SERVER_NAME, summary, LanguageStatusSeverity.Information, false);
+        this.summary = summary;
+        this.current = 'running';
+        this.showDocument();
         this.item.command = { title: 'Show Output', command: COMMANDS.showOutput };
+    }
+
+    /** A `sqlalchemyLint/documentStatus` notification from the running server. */
+    documentStatus(value: unknown): void {
+        if (this.documents.update(value) && this.current === 'running') {
+            this.showDocument();
+        }
+    }
+
+    /** While running: what the server said about the file in the active editor. */
+    private showDocument(): void {
+        if (this.current !== 'running') {
+            return;
+        }
+        const uri = window.activeTextEditor?.document.uri.toString();
+        const view = describe(this.documents.get(uri), SERVER_NAME, this.summary);
+        const severity = view.warning ? LanguageStatusSeverity.Warning : LanguageStatusSeverity.Information;
+        this.set('running', view.text, view.detail, severity, false);
     }
 
     disabled(): void {
@@ -37,6 +64,7 @@ export class ServerStatus implements Disposable {
     }
 
     failed(problem: StartupProblem): void {
+        this.documents.clear();
         this.set('failed', `${SERVER_NAME}: not running`, problem.message, LanguageStatusSeverity.Error, false);
         this.item.command = { title: 'Restart', command: COMMANDS.restart };
     }
@@ -51,6 +79,7 @@ export class ServerStatus implements Disposable {
     }
 
     dispose(): void {
+        this.editorChanges.dispose();
         this.item.dispose();
     }
 }

@@ -56,6 +56,9 @@ from .protocol import SqlalchemyLintProtocol
 from .settings import Settings, parse_settings
 
 log = logging.getLogger(__name__)
+
+# Server -> client notification: how the last analysis of a document went.
+DOCUMENT_STATUS = "sqlalchemyLint/documentStatus"
 FIX_ALL_KIND = f"{types.CodeActionKind.SourceFixAll.value}.{SOURCE}"
 
 
@@ -334,11 +337,13 @@ class SqlalchemyLintServer(LanguageServer):
         stamp = self._stamp(path.resolve()) if path is not None else None
         if not self.settings.enable or (path is not None and self._ignored(path)):
             self.analysed.pop(uri, None)
-            self._publish(uri, version, [])
+            why = "off (sqlalchemyLint.enable)" if not self.settings.enable else "ignorePatterns"
+            self._publish(uri, version, [], f"not checked: {why}")
             return
         if self._too_large_to_check(uri, source, path):
             self.analysed.pop(uri, None)
-            self._publish(uri, version, [])  # the last findings no longer match the text
+            # The last findings no longer match the text.
+            self._publish(uri, version, [], "not checked: too large")
             return
         previous = self.analysed.get(uri)
         if previous is not None and previous.source == source:
@@ -369,6 +374,7 @@ class SqlalchemyLintServer(LanguageServer):
             return  # stale: a newer version is on its way
         if result.problem is not None:
             log.info("%s: %s (keeping the last diagnostics)", uri, result.problem)
+            self._tell_status(uri, version, f"not analysed: {result.problem}", analysed=False)
             return
         self.analysed[uri] = AnalysedDocument(version, source, result)
         self._publish(uri, version, [to_lsp_diagnostic(document, d) for d in result.diagnostics])
@@ -527,9 +533,30 @@ class SqlalchemyLintServer(LanguageServer):
                     self.schedule(other)
         self.exports[uri] = exports
 
-    def _publish(self, uri: str, version: int | None, items: list[types.Diagnostic]) -> None:
+    def _publish(
+        self,
+        uri: str,
+        version: int | None,
+        items: list[types.Diagnostic],
+        status: str | None = None,
+    ) -> None:
+        """Publish `items` for `version` of `uri`, and tell the client what became of
+        the document (`status`; by default the count of findings)."""
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=items, version=version)
+        )
+        if version is not None:
+            count = len(items)
+            default = f"{count} finding{'s' * (count != 1)}" if count else "no findings"
+            self._tell_status(uri, version, status or default, analysed=status is None)
+
+    def _tell_status(self, uri: str, version: int | None, message: str, *, analysed: bool) -> None:
+        """`sqlalchemyLint/documentStatus`: what the editor's status item shows for the
+        document, such as "not analysed: syntax error at line 45, column 3: ..." while a
+        buffer does not parse (its last findings stay published meanwhile)."""
+        self.protocol.notify(
+            DOCUMENT_STATUS,
+            {"uri": uri, "version": version, "analysed": analysed, "message": message},
         )
 
     def forget(self, uri: str) -> None:

@@ -1,0 +1,69 @@
+// What the status item says about the file in the editor, from the server's
+// `sqlalchemyLint/documentStatus` notifications. No `vscode` import: unit-tested in node.
+
+export const DOCUMENT_STATUS_METHOD = 'sqlalchemyLint/documentStatus';
+
+/** One notification: how the analysis of one version of a document went. */
+export interface DocumentStatus {
+    readonly uri: string;
+    readonly version: number;
+    /** False while the buffer does not parse, or when the file is not checked at all. */
+    readonly analysed: boolean;
+    /** "3 findings", "not analysed: syntax error at line 45, column 3: ...". */
+    readonly message: string;
+}
+
+export interface StatusView {
+    readonly text: string;
+    readonly detail: string;
+    readonly warning: boolean;
+}
+
+export function isDocumentStatus(value: unknown): value is DocumentStatus {
+    const v = value as Partial<DocumentStatus> | null;
+    return (
+        typeof v === 'object' &&
+        v !== null &&
+        typeof v.uri === 'string' &&
+        typeof v.version === 'number' &&
+        typeof v.analysed === 'boolean' &&
+        typeof v.message === 'string'
+    );
+}
+
+/** The latest status of each open document; an older version never replaces a newer one. */
+export class DocumentStatuses {
+    private readonly latest = new Map<string, DocumentStatus>();
+
+    update(value: unknown): boolean {
+        if (!isDocumentStatus(value)) {
+            return false;
+        }
+        const known = this.latest.get(value.uri);
+        if (known !== undefined && known.version > value.version) {
+            return false;
+        }
+        this.latest.set(value.uri, value);
+        return true;
+    }
+
+    get(uri: string | undefined): DocumentStatus | undefined {
+        return uri === undefined ? undefined : this.latest.get(uri);
+    }
+
+    clear(): void {
+        this.latest.clear();
+    }
+}
+
+/** The status item's text and detail for the active document (`name`: the server's). */
+export function describe(status: DocumentStatus | undefined, name: string, server: string): StatusView {
+    if (status === undefined) {
+        return { text: name, detail: server, warning: false };
+    }
+    if (!status.analysed && status.message.startsWith('not analysed')) {
+        // The buffer does not parse: say where, since the squiggles shown are the last ones.
+        return { text: `${name}: not analysed`, detail: `${status.message} (showing the last findings)`, warning: true };
+    }
+    return { text: name, detail: `${status.message} · ${server}`, warning: false };
+}

@@ -1,0 +1,39 @@
+import * as assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { describe, DocumentStatuses } from '../src/common/documentStatus';
+
+const URI = 'file:///app.py';
+
+test('the newest version of each document wins; malformed notifications are dropped', () => {
+    const statuses = new DocumentStatuses();
+    assert.equal(statuses.update({ uri: URI, version: 2, analysed: true, message: '1 finding' }), true);
+    assert.equal(statuses.update({ uri: URI, version: 1, analysed: true, message: 'no findings' }), false);
+    assert.equal(statuses.update({ uri: URI, version: '3' }), false);
+    assert.equal(statuses.update(null), false);
+    assert.equal(statuses.get(URI)?.message, '1 finding');
+    assert.equal(statuses.get(undefined), undefined);
+    statuses.clear();
+    assert.equal(statuses.get(URI), undefined);
+});
+
+test('a buffer that does not parse is shown as not analysed, with where', () => {
+    const view = describe(
+        { uri: URI, version: 3, analysed: false, message: 'not analysed: syntax error at line 45, column 3: invalid syntax' },
+        'SQLAlchemy Lint',
+        'bundled server, Python 3.11',
+    );
+    assert.equal(view.text, 'SQLAlchemy Lint: not analysed');
+    assert.match(view.detail, /syntax error at line 45/);
+    assert.match(view.detail, /showing the last findings/);
+    assert.equal(view.warning, true);
+});
+
+test('an analysed document shows its findings beside the server', () => {
+    const view = describe({ uri: URI, version: 1, analysed: true, message: '3 findings' }, 'SQLAlchemy Lint', 'bundled');
+    assert.deepEqual(view, { text: 'SQLAlchemy Lint', detail: '3 findings · bundled', warning: false });
+    assert.deepEqual(
+        describe({ uri: URI, version: 1, analysed: false, message: 'not checked: ignorePatterns' }, 'S', 'b'),
+        { text: 'S', detail: 'not checked: ignorePatterns · b', warning: false },
+    );
+    assert.deepEqual(describe(undefined, 'S', 'b'), { text: 'S', detail: 'b', warning: false });
+});
