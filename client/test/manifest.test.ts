@@ -20,6 +20,7 @@ test('every documented setting is contributed', () => {
         'severity',
         'unsafeFixes',
         'run',
+        'reportingScope',
         'ignorePatterns',
         'args',
         'trace.server',
@@ -35,6 +36,7 @@ test('defaults match what the client sends when nothing is set', () => {
     assert.deepEqual(properties['sqlalchemyLint.severity']?.default, DEFAULT_SERVER_SETTINGS.severity);
     assert.equal(properties['sqlalchemyLint.run']?.default, DEFAULT_SERVER_SETTINGS.run);
     assert.deepEqual(properties['sqlalchemyLint.run']?.enum, ['onType', 'onSave']);
+    assert.equal(properties['sqlalchemyLint.reportingScope']?.default, DEFAULT_SERVER_SETTINGS.reportingScope);
     assert.deepEqual(properties['sqlalchemyLint.ignorePatterns']?.default, DEFAULT_SERVER_SETTINGS.ignorePatterns);
     assert.deepEqual(properties['sqlalchemyLint.args']?.default, DEFAULT_SERVER_SETTINGS.args);
     assert.equal(properties['sqlalchemyLint.importStrategy']?.default, 'useBundled');

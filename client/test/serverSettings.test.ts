@@ -9,6 +9,7 @@ const DEFAULTS = {
     severity: {},
     unsafeFixes: false,
     run: 'onType',
+    reportingScope: 'file',
     ignorePatterns: [],
     args: [],
 };
@@ -47,11 +48,12 @@ test('wrong types give defaults and a warning, never an exception', () => {
         severity: ['error'],
         unsafeFixes: 1,
         run: 'sometimes',
+        reportingScope: 'everywhere',
         ignorePatterns: 'migrations',
         args: ['--select', 3],
     });
     assert.deepEqual(settings, DEFAULTS);
-    assert.equal(warnings.length, 8);
+    assert.equal(warnings.length, 9);
 });
 
 test('booleans are kept', () => {
@@ -63,10 +65,12 @@ test('booleans are kept', () => {
 test('run mode, ignore patterns and args are passed on, trimmed', () => {
     const { settings, warnings } = normalizeServerSettings({
         run: 'onSave',
+        reportingScope: 'workspace',
         ignorePatterns: [' **/migrations/*.py ', ''],
         args: ['--select', 'SQA1', ' --config=ci/lint.toml '],
     });
     assert.equal(settings.run, 'onSave');
+    assert.equal(settings.reportingScope, 'workspace');
     assert.deepEqual(settings.ignorePatterns, ['**/migrations/*.py']);
     assert.deepEqual(settings.args, ['--select', 'SQA1', '--config=ci/lint.toml']);
     assert.deepEqual(warnings, []);

@@ -151,6 +151,18 @@ describe('a workspace with a leaked connection', { timeout: 240_000 }, () => {
         assert.doesNotMatch(text, /not analysed/);
     });
 
+    test('Check Workspace lists the problems of a file that is not open', async () => {
+        await runCommand(page, 'SQLAlchemy Lint: Check Workspace');
+        await page.keyboard.press('Control+Shift+M');
+        const row = page.locator('.markers-panel .monaco-list-row', { hasText: 'SQA102' }).first();
+        await row.waitFor({ timeout: 60_000 });
+        const files = plain((await page.locator('.markers-panel').first().innerText()) ?? '');
+        assert.match(files, /nightly\.py/);
+        await editor.screenshot('9-workspace-problems');
+        await page.keyboard.press('Control+Shift+M');
+        await page.keyboard.press('Escape');
+    });
+
     test('a server that dies is reported once and not restarted in a loop', async () => {
         const [pid] = editor.serverPids();
         assert.ok(pid);

@@ -15,6 +15,9 @@ export const MIN_PYTHON: readonly [number, number] = [3, 9];
 export const COMMANDS = {
     restart: 'sqlalchemyLint.restart',
     showOutput: 'sqlalchemyLint.showOutput',
+    /** Executed by the server (vscode-languageclient registers it from the server's
+     * executeCommandProvider); contributed here for its title in the palette. */
+    checkWorkspace: 'sqlalchemyLint.checkWorkspace',
 } as const;
 
 export const PYTHON_EXTENSION_ID = 'ms-python.python';

@@ -14,6 +14,8 @@ export interface ServerSettings {
     unsafeFixes: boolean;
     /** When files are checked: as you type, or when opened and saved. */
     run: 'onType' | 'onSave';
+    /** Problems for the open files only, or for every file of the workspace. */
+    reportingScope: 'file' | 'workspace';
     /** Globs of files never checked. */
     ignorePatterns: string[];
     /** Command-line options the server applies (`--select`, `--config PATH`...). */
@@ -27,6 +29,7 @@ export interface RawServerSettings {
     readonly severity?: unknown;
     readonly unsafeFixes?: unknown;
     readonly run?: unknown;
+    readonly reportingScope?: unknown;
     readonly ignorePatterns?: unknown;
     readonly args?: unknown;
 }
@@ -37,6 +40,7 @@ export const DEFAULT_SERVER_SETTINGS: Readonly<ServerSettings> = Object.freeze({
     severity: {},
     unsafeFixes: false,
     run: 'onType',
+    reportingScope: 'file',
     ignorePatterns: [],
     args: [],
 });
@@ -123,6 +127,14 @@ function runMode(value: unknown, warnings: string[]): 'onType' | 'onSave' {
     return 'onType';
 }
 
+function scope(value: unknown, warnings: string[]): 'file' | 'workspace' {
+    if (value === undefined || value === null || value === 'file' || value === 'workspace') {
+        return value === 'workspace' ? 'workspace' : 'file';
+    }
+    warnings.push(`sqlalchemyLint.reportingScope ${JSON.stringify(value)} is not "file" or "workspace"; using "file".`);
+    return 'file';
+}
+
 /** A valid settings object, plus a warning for every value that was dropped. */
 export function normalizeServerSettings(raw: RawServerSettings): { settings: ServerSettings; warnings: string[] } {
     const warnings: string[] = [];
@@ -134,6 +146,7 @@ export function normalizeServerSettings(raw: RawServerSettings): { settings: Ser
         severity: severities(raw.severity, warnings),
         unsafeFixes: flag(raw.unsafeFixes, 'unsafeFixes', DEFAULT_SERVER_SETTINGS.unsafeFixes, warnings),
         run: runMode(raw.run, warnings),
+        reportingScope: scope(raw.reportingScope, warnings),
         ignorePatterns: strings(raw.ignorePatterns, 'ignorePatterns', warnings),
         args: strings(raw.args, 'args', warnings),
     };

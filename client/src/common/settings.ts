@@ -22,7 +22,7 @@ export interface ExtensionSettings {
 /** Settings whose change restarts the server. */
 const RESTART_KEYS = ['enable', 'interpreter', 'importStrategy'] as const;
 /** Settings sent to the running server with workspace/didChangeConfiguration. */
-const SERVER_KEYS = ['select', 'ignore', 'severity', 'unsafeFixes', 'run', 'ignorePatterns', 'args'] as const;
+const SERVER_KEYS = ['select', 'ignore', 'severity', 'unsafeFixes', 'run', 'reportingScope', 'ignorePatterns', 'args'] as const;
 
 /** One server serves the window; its settings are those of the first workspace folder. */
 export function settingsScope(): WorkspaceFolder | undefined {
@@ -73,6 +73,7 @@ export function readSettings(scope: WorkspaceFolder | undefined, trusted: boolea
         severity: config.get<unknown>('severity'),
         unsafeFixes: config.get<unknown>('unsafeFixes'),
         run: config.get<unknown>('run'),
+        reportingScope: config.get<unknown>('reportingScope'),
         ignorePatterns: config.get<unknown>('ignorePatterns'),
         args: config.get<unknown>('args'),
     });

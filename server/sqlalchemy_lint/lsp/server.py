@@ -54,6 +54,8 @@ from .conversions import SOURCE, edits_from_data, to_lsp_diagnostic
 from .hover import HoverBuilder, noqa_rule_at, rule_explanation
 from .protocol import SqlalchemyLintProtocol
 from .settings import Settings, parse_settings
+from .workspace_check import COMMAND as WORKSPACE_CHECK_COMMAND
+from .workspace_check import WorkspaceCheck
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +119,7 @@ class SqlalchemyLintServer(LanguageServer):
         self.reported_config_roots: set[Path | None] = set()
         self.reported_too_large: set[str] = set()  # uris told once that they are not checked
         self.exports: dict[str, str] = {}  # uri -> digest of what the module declares
+        self.workspace_check = WorkspaceCheck(self)
 
     def _workspace_roots(self) -> list[Path]:
         """The workspace folders (resolved): modules outside them are never read."""
@@ -624,6 +627,8 @@ def initialized(ls: SqlalchemyLintServer, params: types.InitializedParams) -> No
         ls.project.cache = Cache(
             configured if configured is not None else default_cache_dir(roots[0])
         )
+    if ls.settings.workspace_scope:
+        ls.workspace_check.start()
 
 
 @server.feature(types.INITIALIZE)
@@ -655,10 +660,15 @@ def did_change_workspace_folders(
 def did_change_configuration(
     ls: SqlalchemyLintServer, params: types.DidChangeConfigurationParams
 ) -> None:
+    was_workspace_scope = ls.settings.workspace_scope
     ls.apply_settings(params.settings)
     ls.analysed.clear()  # findings depend on the settings
     for uri in ls.open_uris():
         ls.schedule(uri, delay=0)
+    if ls.settings.workspace_scope:
+        ls.workspace_check.start()
+    elif was_workspace_scope:
+        ls.workspace_check.clear()
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
@@ -675,11 +685,22 @@ def did_change(ls: SqlalchemyLintServer, params: types.DidChangeTextDocumentPara
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
 def did_save(ls: SqlalchemyLintServer, params: types.DidSaveTextDocumentParams) -> None:
     ls.schedule(params.text_document.uri, delay=0)
+    if ls.settings.workspace_scope:  # other files' findings may depend on this one
+        ls.workspace_check.start()
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: SqlalchemyLintServer, params: types.DidCloseTextDocumentParams) -> None:
     ls.forget(params.text_document.uri)
+    if ls.settings.workspace_scope:  # its findings on disk come back (cached: cheap)
+        ls.workspace_check.start()
+
+
+@server.command(WORKSPACE_CHECK_COMMAND)
+async def check_workspace(ls: SqlalchemyLintServer, *args: object) -> str:
+    """*SQLAlchemy Lint: Check Workspace*: problems for every file of the workspace
+    folders, open or not; answers with a summary ("3 findings in 120 files")."""
+    return await ls.workspace_check.start()
 
 
 @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)

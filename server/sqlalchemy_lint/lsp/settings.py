@@ -4,9 +4,11 @@ defaults stand in for it, and the server keeps running.
 
 Besides the rule selection, what users of Python linter extensions expect:
 `run` ("onType", the default, or "onSave": analyse only when a file is opened or
-saved), `ignorePatterns` (globs of files never analysed, as mypy-type-checker's:
-`**/migrations/*.py`, `.venv/**`) and `args` (the command line's own options, for
-those who keep one set of flags for both: `--select`, `--ignore`, `--extend-select`,
+saved), `reportingScope` ("file", the default, or "workspace": problems for the
+files that are not open too, see `workspace_check.py`), `ignorePatterns` (globs
+of files never analysed, as mypy-type-checker's: `**/migrations/*.py`,
+`.venv/**`) and `args` (the command line's own options, for those who keep one
+set of flags for both: `--select`, `--ignore`, `--extend-select`,
 `--unsafe-fixes`, `--config PATH`; they win over the settings of the same meaning).
 """
 
@@ -35,6 +37,7 @@ class Settings:
     run_on_type: bool = True  # `run`: "onType"; False: "onSave"
     ignore_patterns: tuple[str, ...] = ()
     config_file: str | None = None  # `args: ["--config", PATH]`, as written
+    workspace_scope: bool = False  # `reportingScope`: "workspace"; False: "file"
 
 
 def _string_list(value: Any, key: str, problems: list[str]) -> tuple[str, ...] | None:
@@ -114,6 +117,13 @@ def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
             values["ignore_patterns"] = tuple(p.strip() for p in patterns if p.strip())
         else:
             problems.append(f"`ignorePatterns` must be a list of glob patterns; got {patterns!r}")
+    if "reportingScope" in raw and raw["reportingScope"] is not None:
+        if raw["reportingScope"] in ("file", "workspace"):
+            values["workspace_scope"] = raw["reportingScope"] == "workspace"
+        else:
+            problems.append(
+                f'`reportingScope` must be "file" or "workspace"; got {raw["reportingScope"]!r}'
+            )
     settings = Settings(**values)
     if "args" in raw and raw["args"] is not None:
         settings = _with_arguments(settings, raw["args"], problems)
