@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy.orm.exc import DetachedInstanceError
 
 from sqlalchemy_lint.checker import check_source
+from sqlalchemy_lint.fixing import fix_source
 from sqlalchemy_lint.rules.detached_instance_access import DetachedInstanceAccess
 
 MODELS = """
@@ -199,3 +200,36 @@ def test_accepted_code_runs(name: str, tmp_path: Path) -> None:
     code = ACCEPTED[name]
     assert _reported_lines(code) == []
     assert _module(tmp_path / "app", code)["run"]() is not None
+
+
+# name -> the line the rule's own (unsafe) fix adds, or None where it offers none.
+FIXED_BY_THE_RULE = {
+    "added, committed, read after the block": "        session.refresh(user)\n",
+    "explicit close()": "    session.refresh(user)\n",
+    "a lazy relationship read after the block, no commit": (
+        "        users = session.scalars(select(User)"
+        ".options(selectinload(User.addresses))).all()\n"
+    ),
+    "loaded, committed, list read in a comprehension": None,  # a list: no refresh
+    "returned from a begin() block": None,  # handed to a caller: no refresh
+}
+
+
+@pytest.mark.parametrize("name", FIXED_BY_THE_RULE)
+def test_the_rules_fix_makes_the_read_work(name: str, tmp_path: Path) -> None:
+    code, _ = REPORTED[name]
+    source = "URL = 'sqlite://'\n" + MODELS + code
+    outcome = fix_source(source, rules=[DetachedInstanceAccess], unsafe=True)
+    added = FIXED_BY_THE_RULE[name]
+    if added is None:
+        assert outcome.source == source
+        return
+    assert added in outcome.source and added not in source
+    assert outcome.remaining.diagnostics == []
+    fixed = outcome.source.split(MODELS, 1)[1]
+    broken = _module(tmp_path / "broken", code)
+    with pytest.raises(DetachedInstanceError):
+        broken["run"]()
+    assert _module(tmp_path / "fixed", fixed)["run"]() is not None
+    # Without --unsafe-fixes nothing is applied: both fixes change the queries issued.
+    assert fix_source(source, rules=[DetachedInstanceAccess]).source == source

@@ -241,3 +241,14 @@ def _cpython_tree_or_refusal(text: str) -> ast.Module | cst.ParserSyntaxError:
         )
     assert isinstance(tree, ast.Module)
     return tree
+
+
+def cpython_tree(text: str) -> ast.Module | None:
+    """CPython's tree of `text`, quietly (no warnings about escape sequences and the
+    like); None when it cannot be had. For fixes that locate statements by line."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None

@@ -11,10 +11,10 @@ not have it yet. It is unsafe: it changes the queries the code issues (one more
 from __future__ import annotations
 
 import ast
-import warnings
 from dataclasses import dataclass
 
 from ..diagnostics import Applicability, Fix, Position, Span, TextEdit
+from ..sources import cpython_tree
 from .base import Finding
 
 
@@ -27,13 +27,10 @@ class LazyRelationshipFinding(Finding):
 def loader_option_fix(source: str, span: Span, finding: Finding) -> Fix | None:
     if not isinstance(finding, LazyRelationshipFinding) or not finding.model:
         return None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = cpython_tree(source)
+    if tree is None:
         return None
-    function = _innermost_function(tree, span.start.line)
+    function = innermost_function(tree, span.start.line)
     if function is None:
         return None
     statement = _statement_before(function, finding.model, span.start.line)
@@ -41,7 +38,7 @@ def loader_option_fix(source: str, span: Span, finding: Finding) -> Fix | None:
         return None
     lines = source.splitlines(keepends=True)
     end_line = statement.end_lineno or statement.lineno
-    end = Position(end_line, _characters(lines[end_line - 1], statement.end_col_offset or 0))
+    end = Position(end_line, characters(lines[end_line - 1], statement.end_col_offset or 0))
     option = f".options(selectinload({finding.model}.{finding.relationship}))"
     edits = [TextEdit(Span(end, end), option)]
     if not _imports_selectinload(tree):
@@ -61,7 +58,7 @@ def loader_option_fix(source: str, span: Span, finding: Finding) -> Fix | None:
     )
 
 
-def _innermost_function(tree: ast.Module, line: int) -> ast.AST | None:
+def innermost_function(tree: ast.Module, line: int) -> ast.AST | None:
     functions = [
         node
         for node in ast.walk(tree)
@@ -108,6 +105,6 @@ def _after_imports(tree: ast.Module) -> int:
     return line
 
 
-def _characters(line: str, utf8_offset: int) -> int:
+def characters(line: str, utf8_offset: int) -> int:
     """CPython's UTF-8 byte offset in `line` as a code point column."""
     return len(line.encode("utf-8")[:utf8_offset].decode("utf-8", "replace"))

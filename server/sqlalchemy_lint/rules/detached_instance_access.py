@@ -2,9 +2,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ..diagnostics import Fix, Span
 from ..semantic import Analysis
 from ..semantic.detachment import detached_reads
 from ..semantic.orm import detached_lazy_reads
+from ._loader_fix import LazyRelationshipFinding, loader_option_fix
+from ._refresh_fix import ExpiredFinding, refresh_fix
 from .base import Finding, Invalid, Rule, Valid
 
 
@@ -68,8 +71,14 @@ class DetachedInstanceAccess(Rule):
     session.
 
     ## Fix safety
-    No automatic fix: reading inside the block, refreshing, or turning off
-    `expire_on_commit` (which lets objects show stale values) is a design choice.
+    Two unsafe fixes, where they surely help. An object read after `commit()`
+    expired it: `session.refresh(obj)` right after the commit, while the session is
+    open (one object, an attribute read, an explicit `commit()` in the same function,
+    not a lazy relationship): one more SELECT, and the values are the committed ones
+    at that point. A lazy relationship read after the block:
+    `.options(selectinload(Model.rel))` on the statement that loaded the objects,
+    which changes the queries issued. No fix turns off `expire_on_commit` (objects
+    would show stale values) or moves reads into the block: those are design choices.
 
     ## References
     - [Session Basics: committing, and `expire_on_commit`](https://docs.sqlalchemy.org/en/20/orm/session_basics.html#committing)
@@ -259,14 +268,18 @@ def shelf():
     ]
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
+        lazy_nodes: set[object] = set()
         for lazy in detached_lazy_reads(analysis.model, analysis.resolver):
-            yield Finding(
+            lazy_nodes.add(lazy.node)
+            yield LazyRelationshipFinding(
                 lazy.node,
                 f"`{lazy.model}.{lazy.relationship}` loads lazily and was not loaded before "
                 f"its session closed at the end of its `with` block, so this read raises "
                 f"`DetachedInstanceError`; load it with the query "
                 f"(`.options(selectinload({lazy.model}.{lazy.relationship}))`) or read it "
                 f"inside the block.",
+                model=lazy.model,
+                relationship=lazy.relationship,
             )
         for read in detached_reads(analysis.model, analysis.resolver):
             if read.returned:
@@ -285,4 +298,20 @@ def shelf():
                     f"`refresh()` it after the commit, or make the session with "
                     f"`expire_on_commit=False`."
                 )
-            yield Finding(read.node, message)
+            yield ExpiredFinding(
+                read.node,
+                message,
+                instance=read.instance,
+                session=read.session,
+                refreshable=(
+                    not read.returned
+                    and not read.many
+                    and read.by_commit_call
+                    and read.node not in lazy_nodes
+                ),
+            )
+
+    def fix(self, source: str, span: Span, finding: Finding) -> Fix | None:
+        if isinstance(finding, LazyRelationshipFinding):
+            return loader_option_fix(source, span, finding)
+        return refresh_fix(source, span, finding)

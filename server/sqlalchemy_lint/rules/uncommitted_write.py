@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 import ast
-import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..diagnostics import Applicability, Fix, Position, Span, TextEdit
 from ..semantic import Analysis
 from ..semantic.transactions import uncommitted_writes
+from ..sources import cpython_tree
 from .base import Finding, Invalid, Rule, Valid
 
 
@@ -326,11 +326,8 @@ def _commit_position(source: str, write_line: int, name: str) -> tuple[int, str,
     """(line to insert before, indentation, line ending) for `name.commit()` as the
     last statement of the innermost `with ... as name:` block holding `write_line`;
     None when the block ends in a `return` or `raise` that makes the write itself."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = cpython_tree(source)
+    if tree is None:
         return None
     block: ast.With | None = None
     for node in ast.walk(tree):

@@ -47,6 +47,8 @@ class DetachedRead:
     commit: str  # what expired it, in words: "`session.commit()`"
     closed: str  # where the session closed, in words
     returned: bool = False
+    many: bool = False  # the instance is a list of objects
+    by_commit_call: bool = False  # expired by a `commit()` call (not a `begin()` block)
 
 
 @dataclass
@@ -262,7 +264,14 @@ def _reads_after_close(
         if found is not None:
             node, returned = found
             yield DetachedRead(
-                node, instance.name, session.name, expired_by, closed, returned=returned
+                node,
+                instance.name,
+                session.name,
+                expired_by,
+                closed,
+                returned=returned,
+                many=instance.many,
+                by_commit_call=last is not None,
             )
 
 
