@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy.exc import MissingGreenlet, StatementError
 
 from sqlalchemy_lint.checker import check_source
+from sqlalchemy_lint.fixing import fix_source
 from sqlalchemy_lint.rules.async_lazy_load import AsyncLazyLoad
 
 MODELS = """
@@ -205,3 +206,30 @@ def test_accepted_code_runs(name: str, tmp_path: Path) -> None:
     code = ACCEPTED[name]
     assert _reported_lines(code) == []
     assert _run(tmp_path / "app", code) is not None
+
+
+# name -> the line the rule's own (unsafe) fix adds, or None where it offers none.
+FIXED_BY_THE_RULE = {
+    "get(), commit, read": "        await session.refresh(user)\n",
+    "a lazy relationship read without a loader": (
+        "        users = (await session.scalars(select(User)"
+        ".options(selectinload(User.addresses)))).all()\n"
+    ),
+    "a list read after the commit": None,  # a list: no refresh
+    "added, committed, returned (an endpoint's response)": None,  # handed out
+}
+
+
+@pytest.mark.parametrize("name", FIXED_BY_THE_RULE)
+def test_the_rules_fix_makes_the_read_work(name: str, tmp_path: Path) -> None:
+    code, _ = REPORTED[name]
+    source = "URL = 'sqlite://'\n" + MODELS + code
+    outcome = fix_source(source, rules=[AsyncLazyLoad], unsafe=True)
+    added = FIXED_BY_THE_RULE[name]
+    if added is None:
+        assert outcome.source == source
+        return
+    assert added in outcome.source and added not in source
+    assert outcome.remaining.diagnostics == []
+    assert _run(tmp_path / "fixed", outcome.source.split(MODELS, 1)[1]) is not None
+    assert fix_source(source, rules=[AsyncLazyLoad]).source == source  # unsafe only

@@ -1,6 +1,8 @@
-"""SQA107's fix for an object that `commit()` expired and a later read finds detached:
-`session.refresh(obj)` right after the commit, while the session is open, so its
-column attributes are loaded again before the session closes.
+"""The fix of SQA107 and SQA108 for an object that `commit()` expired and a later read
+would load again where it cannot (after its session closed; under asyncio):
+`session.refresh(obj)` right after the commit (`await session.refresh(obj)` after
+`await session.commit()`), so its column attributes are loaded while that is
+possible.
 
 It is offered only where it is sure to help: a single object (not a list), an
 attribute read (not the object handed to a caller, who may read a relationship), an
@@ -26,6 +28,7 @@ class ExpiredFinding(Finding):
     instance: str = ""  # as written: `user`
     session: str = ""  # as written: `session`
     refreshable: bool = False  # see the module's docstring
+    awaited: bool = False  # an `AsyncSession`: `await session.refresh(obj)`
 
 
 def refresh_fix(source: str, span: Span, finding: Finding) -> Fix | None:
@@ -41,7 +44,7 @@ def refresh_fix(source: str, span: Span, finding: Finding) -> Fix | None:
         node
         for node in ast.walk(function)
         if isinstance(node, ast.Expr)
-        and _is_commit_of(node.value, finding.session)
+        and _is_commit_of(node.value, finding.session, finding.awaited)
         and (node.end_lineno or node.lineno) < span.start.line
     ]
     if not commits:
@@ -53,18 +56,19 @@ def refresh_fix(source: str, span: Span, finding: Finding) -> Fix | None:
     end = Position(end_line, characters(lines[end_line - 1], commit.end_col_offset or 0))
     indent = line[: len(line) - len(line.lstrip())]
     newline = "\r\n" if line.endswith("\r\n") else "\n"
+    refresh = f"{'await ' * finding.awaited}{finding.session}.refresh({finding.instance})"
     return Fix(
         title=f"Refresh `{finding.instance}` after the commit, while the session is open",
         applicability=Applicability.UNSAFE,
-        edits=(
-            TextEdit(
-                Span(end, end), f"{newline}{indent}{finding.session}.refresh({finding.instance})"
-            ),
-        ),
+        edits=(TextEdit(Span(end, end), f"{newline}{indent}{refresh}"),),
     )
 
 
-def _is_commit_of(value: ast.expr, session: str) -> bool:
+def _is_commit_of(value: ast.expr, session: str, awaited: bool) -> bool:
+    if awaited:
+        if not isinstance(value, ast.Await):
+            return False
+        value = value.value
     return (
         isinstance(value, ast.Call)
         and isinstance(value.func, ast.Attribute)

@@ -7,6 +7,7 @@ from ..semantic import Analysis
 from ..semantic.detachment import expired_reads
 from ..semantic.orm import async_lazy_reads
 from ._loader_fix import LazyRelationshipFinding, loader_option_fix
+from ._refresh_fix import ExpiredFinding, refresh_fix
 from .base import Finding, Invalid, Rule, Valid
 
 
@@ -76,10 +77,11 @@ class AsyncLazyLoad(Rule):
 
     ## Fix safety
     For a lazy relationship, the fix adds `.options(selectinload(Model.rel))` to the
-    statement that loaded the object (unsafe: it changes the queries issued). For an
-    expired object there is no automatic fix: refreshing costs a query, and turning
-    expiry off lets objects show values the database has since changed; which one
-    fits is a design choice.
+    statement that loaded the object (unsafe: it changes the queries issued). For one
+    expired object whose attribute is read, it adds `await session.refresh(obj)`
+    right after the commit (unsafe: one more query, which is the IO the read needed).
+    No fix turns expiry off (objects would show values the database has since
+    changed) or moves reads before the commit: those are design choices.
 
     ## References
     - [Asyncio: Preventing Implicit IO when Using AsyncSession](https://docs.sqlalchemy.org/en/20/orm/extensions/asyncio.html#preventing-implicit-io-when-using-asyncsession)
@@ -296,13 +298,19 @@ async def titles(session: AsyncSession):
                 if read.returned
                 else f"`{read.instance}`"
             )
-            yield Finding(
+            yield ExpiredFinding(
                 read.node,
                 f"After `await {read.session}.commit()`, {what} is expired: reading it needs "
                 f"a query that asyncio cannot run implicitly, so it raises `MissingGreenlet`; "
                 f"`await {read.session}.refresh({read.instance})` after the commit, read the "
                 f"values before it, or make the session with `expire_on_commit=False`.",
+                instance=read.instance,
+                session=read.session,
+                refreshable=not read.returned and not read.many,
+                awaited=True,
             )
 
     def fix(self, source: str, span: Span, finding: Finding) -> Fix | None:
-        return loader_option_fix(source, span, finding)  # lazy relationships only
+        if isinstance(finding, LazyRelationshipFinding):
+            return loader_option_fix(source, span, finding)
+        return refresh_fix(source, span, finding)

@@ -549,6 +549,7 @@ class ExpiredRead:
     instance: str
     session: str
     returned: bool = False
+    many: bool = False  # the instance is a list of objects
 
 
 def expired_reads(model: ModuleModel, resolver: Resolver) -> Iterator[ExpiredRead]:
@@ -624,7 +625,7 @@ def _reads_after_commit(
         found = _first_read_after(model, scope, instance, session, later[0])
         if found is not None:
             node, returned = found
-            yield ExpiredRead(node, instance.name, session.name, returned)
+            yield ExpiredRead(node, instance.name, session.name, returned, instance.many)
 
 
 def _first_read_after(
