@@ -136,7 +136,8 @@ describe('a workspace with a leaked connection', { timeout: 240_000 }, () => {
         const { x, y } = await wordPosition(page, 'with engine.connect() as conn:', 'connect');
         await page.mouse.click(x, y);
         await page.keyboard.press('Control+End');
-        await page.keyboard.type('\nbroken = (\n');
+        // No bracket: the editor's auto-closing could complete it into valid code.
+        await page.keyboard.type('\nbroken = = 1\n');
         let text = '';
         for (let i = 0; i < 40 && !/not analysed/.test(text); i++) {
             text = await languageStatusText(page);
@@ -158,6 +159,8 @@ describe('a workspace with a leaked connection', { timeout: 240_000 }, () => {
         await row.waitFor({ timeout: 60_000 });
         const files = plain((await page.locator('.markers-panel').first().innerText()) ?? '');
         assert.match(files, /nightly\.py/);
+        // The transaction and ORM rules too: an object read after its session closed.
+        assert.match(files, /SQA107/);
         await editor.screenshot('9-workspace-problems');
         await page.keyboard.press('Control+Shift+M');
         await page.keyboard.press('Escape');
