@@ -56,7 +56,8 @@ run(
         '--out', out,
         // The client is bundled by esbuild and the Python side lives in dist/python.
         '--no-dependencies',
-        '--allow-missing-repository',
+        // The Marketplace page: what users read, with the end-to-end run's screenshots.
+        '--readme-path', 'client/MARKETPLACE.md',
         '--no-rewrite-relative-links',
     ],
     { ...process.env, SQLALCHEMY_LINT_TARGET: target },

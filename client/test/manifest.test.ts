@@ -65,3 +65,34 @@ test('the extension version is the server version', () => {
     const version = /^version\s*=\s*"([^"]+)"/m.exec(pyproject)?.[1];
     assert.equal(manifest.version, version);
 });
+
+test('Marketplace-ready: icon, banner, repository links, changelog, no missing-repository flag', () => {
+    const icon = fs.readFileSync(path.join(repoRoot, manifest.icon));
+    assert.deepEqual([...icon.subarray(1, 4)].map((c) => String.fromCharCode(c)).join(''), 'PNG');
+    // IHDR: width and height, big-endian, right after the signature and the chunk header.
+    assert.deepEqual([icon.readUInt32BE(16), icon.readUInt32BE(20)], [128, 128]);
+    assert.match(manifest.galleryBanner.color, /^#[0-9a-f]{6}$/i);
+    assert.ok(['dark', 'light'].includes(manifest.galleryBanner.theme));
+    assert.match(manifest.repository.url, /^https:\/\/github\.com\/.+\.git$/);
+    assert.match(manifest.homepage, /^https:\/\//);
+    assert.match(manifest.bugs.url, /\/issues$/);
+    const ignore = fs.readFileSync(path.join(repoRoot, '.vscodeignore'), 'utf8').split('\n');
+    assert.ok(ignore.includes(`!${manifest.icon}`) && ignore.includes('!CHANGELOG.md'));
+    const packaging = fs.readFileSync(path.join(repoRoot, 'scripts', 'package.mjs'), 'utf8');
+    assert.ok(!packaging.includes('--allow-missing-repository'));
+    assert.ok(packaging.includes("'--readme-path', 'client/MARKETPLACE.md'"));
+    assert.ok(ignore.includes('!client/MARKETPLACE.md'), 'vsce reads the page from the packaged files');
+});
+
+test("the Marketplace page's screenshots are in the repository, where its links point", () => {
+    const page = fs.readFileSync(path.join(repoRoot, 'client', 'MARKETPLACE.md'), 'utf8');
+    const base = manifest.repository.url.replace('https://github.com/', 'https://raw.githubusercontent.com/').replace(/\.git$/, '/main/');
+    const images = [...page.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)].map((m) => m[1] ?? '');
+    assert.ok(images.length >= 3, 'the squiggle, the hover and the quick fix at least');
+    for (const url of images) {
+        assert.ok(url.startsWith(base), `${url} is not under ${base}`);
+        const local = path.join(repoRoot, url.slice(base.length));
+        const png = fs.readFileSync(local);
+        assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG', local);
+    }
+});
