@@ -66,9 +66,7 @@ def png(width: int, height: int, rows: list[bytes]) -> bytes:
 
 
 def main() -> None:
-    rows = [
-        b"".join(bytes(pixel(x + 0.5, y + 0.5)) for x in range(SIZE)) for y in range(SIZE)
-    ]
+    rows = [b"".join(bytes(pixel(x + 0.5, y + 0.5)) for x in range(SIZE)) for y in range(SIZE)]
     target = Path(__file__).resolve().parent.parent / "images" / "icon.png"
     target.write_bytes(png(SIZE, SIZE, rows))
     print(f"wrote {target}")
