@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { BundleManifest, LaunchInput, planLaunch } from '../src/common/launch';
+import { BundleManifest, LaunchInput, planExecutable, planLaunch } from '../src/common/launch';
 import { InterpreterInfo } from '../src/common/probe';
 
 const manifest: BundleManifest = {
@@ -129,4 +129,14 @@ test('a missing bundle is a clear problem, unless the environment has the server
         input({ manifest: { error: 'gone' }, importStrategy: 'fromEnvironment', interpreter: { ...python311, hasServerModule: true } }),
     );
     assert.ok(installed.ok);
+});
+
+test('sqlalchemyLint.path runs that executable\'s server, with no interpreter and no bundle', () => {
+    const plan = planExecutable('/opt/tools/sqlalchemy-lint', '/ext', { PATH: '/usr/bin', PYTHONPATH: '/somewhere' });
+    assert.equal(plan.command, '/opt/tools/sqlalchemy-lint');
+    assert.deepEqual(plan.args, ['server']);
+    assert.equal(plan.source, 'executable');
+    assert.equal(plan.cwd, '/ext');
+    assert.equal(plan.env.PYTHONPATH, '/somewhere'); // the user's environment, not the bundle's
+    assert.match(plan.summary, /sqlalchemy-lint from \/opt\/tools\/sqlalchemy-lint \(sqlalchemyLint\.path\)/);
 });

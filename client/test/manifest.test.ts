@@ -15,6 +15,7 @@ test('every documented setting is contributed', () => {
         'enable',
         'interpreter',
         'importStrategy',
+        'path',
         'select',
         'ignore',
         'severity',
@@ -51,7 +52,7 @@ test('commands are contributed with the category', () => {
 test('untrusted workspaces cannot choose the interpreter or the import strategy', () => {
     const untrusted = manifest.capabilities.untrustedWorkspaces;
     assert.equal(untrusted.supported, 'limited');
-    assert.deepEqual(untrusted.restrictedConfigurations.sort(), ['sqlalchemyLint.importStrategy', 'sqlalchemyLint.interpreter']);
+    assert.deepEqual(untrusted.restrictedConfigurations.sort(), ['sqlalchemyLint.importStrategy', 'sqlalchemyLint.interpreter', 'sqlalchemyLint.path']);
 });
 
 test('activates on Python files and does not require the Python extension', () => {

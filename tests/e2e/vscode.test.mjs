@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import {
     editorLines,
@@ -268,6 +269,23 @@ describe('a broken interpreter setting', { timeout: 180_000 }, () => {
         const ours = (await toastTexts(page)).filter((t) => t.includes('exited while starting'));
         assert.equal(ours.length, 1, JSON.stringify(ours));
         assert.equal(await page.locator(SQUIGGLE).count(), 0);
+    });
+
+    test('sqlalchemyLint.path runs that sqlalchemy-lint executable instead', async (t) => {
+        // The checkout's own install (the README's commands make it).
+        const executable = fileURLToPath(new URL('../../.venv/bin/sqlalchemy-lint', import.meta.url));
+        if (!existsSync(executable)) {
+            t.skip(`no ${executable}`);
+            return;
+        }
+        await editor.setSettings({ 'sqlalchemyLint.interpreter': 'python3', 'sqlalchemyLint.path': executable });
+        await page.locator(SQUIGGLE).first().waitFor({ timeout: 90_000 });
+        let text = '';
+        for (let i = 0; i < 20 && !/sqlalchemyLint\.path/.test(text); i++) {
+            text = await languageStatusText(page);
+        }
+        assert.match(text, /sqlalchemy-lint from .*\.venv\/bin\/sqlalchemy-lint \(sqlalchemyLint\.path\)/);
+        await editor.screenshot('6-path');
     });
 });
 

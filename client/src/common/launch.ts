@@ -44,7 +44,7 @@ export interface LaunchPlan {
     readonly args: readonly string[];
     readonly cwd: string;
     readonly env: NodeJS.ProcessEnv;
-    readonly source: 'bundled' | 'environment';
+    readonly source: 'bundled' | 'environment' | 'executable';
     /** One line for the status item and the log: "Python 3.11.7, bundled server 0.1.0". */
     readonly summary: string;
 }
@@ -75,6 +75,19 @@ function pythonPathKey(env: NodeJS.ProcessEnv): string {
 function supportedRange(manifest: BundleManifest): string {
     const versions = Object.keys(manifest.pythons).sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1]));
     return versions.length > 1 ? `${versions[0]} to ${versions.at(-1)}` : (versions[0] ?? 'none');
+}
+
+/** `sqlalchemyLint.path`: run that `sqlalchemy-lint` executable's server (as Ruff's `ruff.path`);
+ * no interpreter is probed, and nothing of the bundle is used. */
+export function planExecutable(executable: string, cwd: string, baseEnv: NodeJS.ProcessEnv): LaunchPlan {
+    return {
+        command: executable,
+        args: ['server'],
+        cwd,
+        env: { ...baseEnv },
+        source: 'executable',
+        summary: `sqlalchemy-lint from ${executable} (sqlalchemyLint.path)`,
+    };
 }
 
 export function planLaunch(input: LaunchInput): LaunchResult {

@@ -9,13 +9,13 @@ import { createServer, ProcessEnd, ServerHandle } from './client';
 import { BUNDLE_FOLDER, PROBE_TIMEOUT_MS, START_TIMEOUT_MS, STOP_TIMEOUT_MS } from './constants';
 import { DOCUMENT_STATUS_METHOD } from './documentStatus';
 import { chooseInterpreter } from './interpreter';
-import { LaunchPlan, planLaunch, readBundleManifest } from './launch';
+import { LaunchPlan, planExecutable, planLaunch, readBundleManifest } from './launch';
 import { traceError, traceInfo, traceWarn } from './logging';
 import { ProblemNotifier } from './notifications';
 import { describeOrigin, errorLine, problem, StartupProblem } from './problems';
 import { probeInterpreter, versionText } from './probe';
 import { PythonExtensionBridge } from './python';
-import { readSettings, settingsScope } from './settings';
+import { ExtensionSettings, readSettings, settingsScope } from './settings';
 import { ServerStatus } from './status';
 
 export interface RestartOptions {
@@ -51,9 +51,11 @@ function describeEnd(end: ProcessEnd | undefined): string {
 
 function startFailure(error: unknown, end: ProcessEnd | undefined, plan: LaunchPlan): StartupProblem {
     const remedy =
-        plan.source === 'environment'
-            ? 'Check the sqlalchemy-lint installed in that environment (the output has the error), or set sqlalchemyLint.importStrategy to "useBundled"'
-            : 'The output has the server\'s error; if this interpreter is broken, choose another one with sqlalchemyLint.interpreter';
+        plan.source === 'executable'
+            ? 'Check sqlalchemyLint.path: it must name a sqlalchemy-lint executable (the output has the error), or clear it to use the bundled server'
+            : plan.source === 'environment'
+              ? 'Check the sqlalchemy-lint installed in that environment (the output has the error), or set sqlalchemyLint.importStrategy to "useBundled"'
+              : 'The output has the server\'s error; if this interpreter is broken, choose another one with sqlalchemyLint.interpreter';
     if (end?.spawnError) {
         return problem(
             'interpreter-not-runnable',
@@ -146,6 +148,17 @@ export class ServerManager implements Disposable {
             return;
         }
 
+        if (settings.executable !== undefined) {
+            const fingerprint = JSON.stringify(['path', settings.executable, trusted]);
+            if (options.onlyIfChanged && this.running && this.fingerprint === fingerprint) {
+                return;
+            }
+            await this.stopServer();
+            this.status.starting();
+            traceInfo(`Running the server of ${settings.executable} (sqlalchemyLint.path).`);
+            return this.startServer(generation, planExecutable(settings.executable, this.extensionPath, process.env), settings, fingerprint, options);
+        }
+
         const chosen = await chooseInterpreter({ setting: settings.interpreter, python: this.python, resource: scope?.uri, trusted });
         if (!chosen.ok) {
             await this.stopServer();
@@ -186,8 +199,16 @@ export class ServerManager implements Disposable {
             return this.fail(launch.problem, options.userAsked);
         }
         launch.notes.forEach((note) => traceWarn(note));
-        const plan = launch.plan;
+        return this.startServer(generation, launch.plan, settings, fingerprint, options);
+    }
 
+    private async startServer(
+        generation: number,
+        plan: LaunchPlan,
+        settings: ExtensionSettings,
+        fingerprint: string,
+        options: RestartOptions,
+    ): Promise<void> {
         const handle: ServerHandle = createServer(plan, settings.server, this.channel, () => this.onClosed(generation, handle));
         this.handle = handle;
         // Registered before the start, so the first file's status is not missed.
@@ -210,7 +231,7 @@ export class ServerManager implements Disposable {
             }
             const end = await Promise.race([handle.ended, delay(2000)]);
             await this.stopServer();
-            return this.fail(startFailure(error, end, plan), options.userAsked);
+            return this.fail(startFailure(error, end, plan), options.userAsked ?? false);
         }
         if (generation !== this.generation) {
             return;

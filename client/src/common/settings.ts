@@ -12,6 +12,9 @@ export interface ExtensionSettings {
     readonly enable: boolean;
     /** The interpreter setting, variables expanded; undefined when not set (or not trusted). */
     readonly interpreter: string | undefined;
+    /** `sqlalchemyLint.path`, a `sqlalchemy-lint` executable to run, variables expanded;
+     * undefined when not set (or set by an untrusted workspace). */
+    readonly executable: string | undefined;
     readonly importStrategy: ImportStrategy;
     /** What the server receives as `{"settings": ...}`. */
     readonly server: ServerSettings;
@@ -20,7 +23,7 @@ export interface ExtensionSettings {
 }
 
 /** Settings whose change restarts the server. */
-const RESTART_KEYS = ['enable', 'interpreter', 'importStrategy'] as const;
+const RESTART_KEYS = ['enable', 'interpreter', 'importStrategy', 'path'] as const;
 /** Settings sent to the running server with workspace/didChangeConfiguration. */
 const SERVER_KEYS = ['select', 'ignore', 'severity', 'unsafeFixes', 'run', 'reportingScope', 'ignorePatterns', 'args'] as const;
 
@@ -59,6 +62,19 @@ export function readSettings(scope: WorkspaceFolder | undefined, trusted: boolea
         interpreter = rawInterpreter[0];
     }
 
+    const rawPath = trusted ? config.get<unknown>('path') : userValue<unknown>(config, 'path');
+    let executable: string | undefined;
+    if (typeof rawPath === 'string' && rawPath.trim().length > 0) {
+        executable = resolveVariables(rawPath.trim(), {
+            workspaceFolder: scope?.uri.fsPath,
+            workspaceFolders: (workspace.workspaceFolders ?? []).map((f) => ({ name: f.name, path: f.uri.fsPath })),
+            userHome: os.homedir(),
+            env: process.env,
+        });
+    } else if (rawPath !== undefined && rawPath !== null && rawPath !== '') {
+        warnings.push(`sqlalchemyLint.path should be the path of a sqlalchemy-lint executable; ignoring ${JSON.stringify(rawPath)}.`);
+    }
+
     let importStrategy: ImportStrategy = 'useBundled';
     if (rawStrategy === 'fromEnvironment' || rawStrategy === 'useBundled') {
         importStrategy = rawStrategy;
@@ -80,6 +96,7 @@ export function readSettings(scope: WorkspaceFolder | undefined, trusted: boolea
     return {
         enable: normalized.settings.enable,
         interpreter,
+        executable,
         importStrategy,
         server: normalized.settings,
         warnings: [...warnings, ...normalized.warnings],
