@@ -42,6 +42,16 @@ function userValue<T>(config: WorkspaceConfiguration, key: string): T | undefine
     return inspected?.globalValue ?? inspected?.defaultValue;
 }
 
+/** A path setting with `${workspaceFolder}`, `~` and environment variables expanded. */
+function expandPath(value: string, scope: WorkspaceFolder | undefined): string {
+    return resolveVariables(value.trim(), {
+        workspaceFolder: scope?.uri.fsPath,
+        workspaceFolders: (workspace.workspaceFolders ?? []).map((f) => ({ name: f.name, path: f.uri.fsPath })),
+        userHome: os.homedir(),
+        env: process.env,
+    });
+}
+
 export function readSettings(scope: WorkspaceFolder | undefined, trusted: boolean): ExtensionSettings {
     const config = workspace.getConfiguration(CONFIG_SECTION, scope);
     const rawInterpreter = trusted ? config.get<unknown>('interpreter') : userValue<unknown>(config, 'interpreter');
@@ -50,12 +60,7 @@ export function readSettings(scope: WorkspaceFolder | undefined, trusted: boolea
 
     let interpreter: string | undefined;
     if (typeof rawInterpreter === 'string' && rawInterpreter.trim().length > 0) {
-        interpreter = resolveVariables(rawInterpreter.trim(), {
-            workspaceFolder: scope?.uri.fsPath,
-            workspaceFolders: (workspace.workspaceFolders ?? []).map((f) => ({ name: f.name, path: f.uri.fsPath })),
-            userHome: os.homedir(),
-            env: process.env,
-        });
+        interpreter = expandPath(rawInterpreter, scope);
     } else if (Array.isArray(rawInterpreter) && rawInterpreter.length > 0 && typeof rawInterpreter[0] === 'string') {
         // The Python tools template uses a list; accept its first item rather than fail.
         warnings.push('sqlalchemyLint.interpreter should be a path, not a list; using its first item.');
@@ -65,12 +70,7 @@ export function readSettings(scope: WorkspaceFolder | undefined, trusted: boolea
     const rawPath = trusted ? config.get<unknown>('path') : userValue<unknown>(config, 'path');
     let executable: string | undefined;
     if (typeof rawPath === 'string' && rawPath.trim().length > 0) {
-        executable = resolveVariables(rawPath.trim(), {
-            workspaceFolder: scope?.uri.fsPath,
-            workspaceFolders: (workspace.workspaceFolders ?? []).map((f) => ({ name: f.name, path: f.uri.fsPath })),
-            userHome: os.homedir(),
-            env: process.env,
-        });
+        executable = expandPath(rawPath, scope);
     } else if (rawPath !== undefined && rawPath !== null && rawPath !== '') {
         warnings.push(`sqlalchemyLint.path should be the path of a sqlalchemy-lint executable; ignoring ${JSON.stringify(rawPath)}.`);
     }
