@@ -132,3 +132,14 @@ async def test_cancelling_the_progress_stops_the_check(tmp_path: Path) -> None:
         )
         assert await asyncio.wait_for(running, timeout=60) == "stopped"
         assert progress_kinds(client)[-1] == "end"
+
+
+async def test_a_newer_check_stops_the_one_under_way_which_still_answers(tmp_path: Path) -> None:
+    workspace(tmp_path, files=150)
+    async with server(tmp_path, {}) as client:
+        params = types.ExecuteCommandParams(command="sqlalchemyLint.checkWorkspace")
+        first = asyncio.ensure_future(client.workspace_execute_command_async(params))
+        await until(lambda: "begin" in progress_kinds(client))
+        second = await client.workspace_execute_command_async(params)
+        assert await asyncio.wait_for(first, timeout=60) == "stopped"
+        assert second == "2 findings in 152 files"

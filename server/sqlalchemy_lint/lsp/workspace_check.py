@@ -44,17 +44,15 @@ class WorkspaceCheck:
     def __init__(self, server: SqlalchemyLintServer) -> None:
         self.server = server
         self.published: set[str] = set()  # uris of closed files with findings shown
-        self._running: asyncio.Task[str] | None = None
         self._stop = threading.Event()
 
     def start(self) -> asyncio.Task[str]:
-        """Check the workspace (again), cancelling a check under way."""
-        if self._running is not None and not self._running.done():
-            self._stop.set()
-            self._running.cancel()
+        """Check the workspace (again), stopping a check under way. That one is told to
+        stop, not cancelled: it ends at its next file with "stopped", so a command
+        waiting for it gets an answer, not an error."""
+        self._stop.set()
         self._stop = threading.Event()
-        self._running = asyncio.get_running_loop().create_task(self._run(self._stop))
-        return self._running
+        return asyncio.get_running_loop().create_task(self._run(self._stop))
 
     async def _run(self, stop: threading.Event) -> str:
         server = self.server
@@ -154,9 +152,7 @@ class WorkspaceCheck:
 
     def clear(self) -> None:
         """Back to `reportingScope: "file"`: the closed files' problems go."""
-        if self._running is not None and not self._running.done():
-            self._stop.set()
-            self._running.cancel()
+        self._stop.set()
         open_uris = set(self.server.open_uris())
         for uri in self.published - open_uris:
             self.server.text_document_publish_diagnostics(
