@@ -21,7 +21,16 @@ from .config import forget_locations
 from .semantic.project import SKIPPED_FOLDERS
 from .snapshot import take
 
-CONFIGURATION_FILES = ("pyproject.toml", "sqlalchemy-lint.toml", ".gitignore")
+# What changes findings besides the checked files: configuration, ignore files, and
+# what the project declares (its SQLAlchemy requirement, its console scripts).
+CONFIGURATION_FILES = (
+    "pyproject.toml",
+    "sqlalchemy-lint.toml",
+    ".gitignore",
+    "requirements.txt",
+    "setup.cfg",
+    "setup.py",
+)
 
 Stamps = tuple[object, ...]
 
