@@ -46,6 +46,9 @@ def test_watch_checks_again_after_each_change_and_stops_on_ctrl_c(tmp_path: Path
         stderr=subprocess.PIPE,
         text=True,
         env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"},
+        # As in a terminal: a test run in the background (nohup, `&`) passes SIGINT on
+        # ignored, and Python then installs no KeyboardInterrupt handler.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         lines = Lines(process)
@@ -71,7 +74,14 @@ def test_watch_checks_again_after_each_change_and_stops_on_ctrl_c(tmp_path: Path
         lines.until("Watching for file changes.")
     finally:
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=30) == 0
+        try:
+            code = process.wait(timeout=30)
+        except subprocess.TimeoutExpired as exc:
+            process.kill()
+            assert process.stderr is not None
+            stderr = process.stderr.read()[-3000:]
+            raise AssertionError(f"Ctrl-C did not stop it; stderr: {stderr}") from exc
+    assert code == 0
     assert process.stderr is not None
     assert "Traceback" not in process.stderr.read()
 
