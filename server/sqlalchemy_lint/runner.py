@@ -99,8 +99,8 @@ class FileChecker:
         self.project = ProjectIndex(cache=cache)
         reusable = request.cache_results and not (request.fix or request.diff)
         self.results = cache if reusable else None
-        # project root -> its declarations' stamps (files do not change during a run)
-        self._declared: dict[Path, tuple[object, ...]] = {}
+        # folder -> its project's declarations' stamps (files do not change during a run)
+        self._declared: dict[str, tuple[object, ...]] = {}
 
     def check(self, path: Path, explicit: bool) -> FileOutcome:
         """The outcome of checking `path`. Whatever goes wrong while reading, parsing,
@@ -168,10 +168,12 @@ class FileChecker:
         selection = config.selection(
             path, select=request.select, ignore=request.ignore, extend_select=request.extend_select
         )
-        root = project_root(Path(os.path.abspath(path)))
-        declared = self._declared.get(root)
+        folder = os.path.dirname(os.path.abspath(path))
+        declared = self._declared.get(folder)
         if declared is None:
-            declared = self._declared[root] = declarations_stamp(root)
+            # Once per folder, not per file: finding the root stats every folder above.
+            root = project_root(Path(folder, "_"))
+            declared = self._declared[folder] = declarations_stamp(root)
         decisive = (
             # What the project declares (its SQLAlchemy requirement, its console
             # scripts) changes findings of files that did not change.

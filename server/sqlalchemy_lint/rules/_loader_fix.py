@@ -27,12 +27,10 @@ class LazyRelationshipFinding(Finding):
 def loader_option_fix(source: str, span: Span, finding: Finding) -> Fix | None:
     if not isinstance(finding, LazyRelationshipFinding) or not finding.model:
         return None
-    tree = cpython_tree(source)
-    if tree is None:
+    located = function_at(source, span.start.line)
+    if located is None:
         return None
-    function = innermost_function(tree, span.start.line)
-    if function is None:
-        return None
+    tree, function = located
     statement = _statement_before(function, finding.model, span.start.line)
     if statement is None:
         return None
@@ -56,6 +54,16 @@ def loader_option_fix(source: str, span: Span, finding: Finding) -> Fix | None:
         applicability=Applicability.UNSAFE,
         edits=tuple(edits),
     )
+
+
+def function_at(source: str, line: int) -> tuple[ast.Module, ast.AST] | None:
+    """CPython's tree of `source` and the innermost function holding `line`, for fixes
+    that edit around a finding; None when either cannot be had."""
+    tree = cpython_tree(source)
+    if tree is None:
+        return None
+    function = innermost_function(tree, line)
+    return (tree, function) if function is not None else None
 
 
 def innermost_function(tree: ast.Module, line: int) -> ast.AST | None:

@@ -18,8 +18,7 @@ import ast
 from dataclasses import dataclass
 
 from ..diagnostics import Applicability, Fix, Position, Span, TextEdit
-from ..sources import cpython_tree
-from ._loader_fix import characters, innermost_function
+from ._loader_fix import characters, function_at
 from .base import Finding
 
 
@@ -34,12 +33,10 @@ class ExpiredFinding(Finding):
 def refresh_fix(source: str, span: Span, finding: Finding) -> Fix | None:
     if not isinstance(finding, ExpiredFinding) or not finding.refreshable:
         return None
-    tree = cpython_tree(source)
-    if tree is None:
+    located = function_at(source, span.start.line)
+    if located is None:
         return None
-    function = innermost_function(tree, span.start.line)
-    if function is None:
-        return None
+    _, function = located
     commits = [
         node
         for node in ast.walk(function)
