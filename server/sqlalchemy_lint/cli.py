@@ -27,7 +27,7 @@ from .config import (
     config_for,
     use_config_file,
 )
-from .diagnostics import Applicability, Diagnostic
+from .diagnostics import Diagnostic
 from .discovery import discover
 from .gctune import tune_for_analysis
 from .output import (
@@ -405,8 +405,8 @@ def _write_fixes_applied(
 def _write_fixable(stream: TextIO, reports: list[FileReport], unsafe: bool) -> None:
     """`--show-fixes`: how many of the findings left a fix would remove."""
     fixes = [d.fix for r in reports for d in r.diagnostics if d.fix is not None]
-    safe = sum(1 for fix in fixes if fix.applicability is Applicability.SAFE)
-    fixable = len(fixes) if unsafe else safe
+    safe = sum(1 for fix in fixes if fix.applies(False))
+    fixable = sum(1 for fix in fixes if fix.applies(unsafe))
     if fixable:
         option = "`--fix --unsafe-fixes`" if unsafe and fixable > safe else "`--fix`"
         stream.write(f"[*] {fixable} fixable with {option}.\n")

@@ -44,6 +44,10 @@ class Fix:
     applicability: Applicability
     edits: tuple[TextEdit, ...]
 
+    def applies(self, unsafe: bool) -> bool:
+        """Whether `--fix` applies it (with `--unsafe-fixes` when `unsafe`)."""
+        return unsafe or self.applicability is Applicability.SAFE
+
 
 class Severity(str, enum.Enum):
     ERROR = "error"

@@ -15,7 +15,7 @@ from pathlib import Path
 import libcst as cst
 
 from .checker import CheckResult, check_source
-from .diagnostics import Applicability, Diagnostic, Fix, Severity
+from .diagnostics import Diagnostic, Fix, Severity
 from .fixes import apply_edits
 from .rules import Rule
 from .semantic import AnalysisOptions, ProjectIndex
@@ -33,7 +33,7 @@ class FixOutcome:
 
 
 def eligible(fix: Fix | None, unsafe: bool) -> bool:
-    return fix is not None and (unsafe or fix.applicability is Applicability.SAFE)
+    return fix is not None and fix.applies(unsafe)
 
 
 def fix_source(

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from xml.etree import ElementTree
 
 from . import HOMEPAGE, __version__
-from .diagnostics import Applicability, Diagnostic, Fix, Position
+from .diagnostics import Diagnostic, Fix, Position
 
 if TYPE_CHECKING:
     from .rules import Rule
@@ -109,11 +109,7 @@ def write_text(
         lines = report.source.splitlines()
         for d in report.diagnostics:
             location = f"{path}:{d.span.start.line}:{d.span.start.column + 1}:"
-            fixable = (
-                mark_fixable
-                and d.fix is not None
-                and (unsafe_fixes or d.fix.applicability is Applicability.SAFE)
-            )
+            fixable = mark_fixable and d.fix is not None and d.fix.applies(unsafe_fixes)
             marker = f" {style('[*]', '1;36')}" if fixable else ""
             stream.write(f"{style(location, '1')} {style(d.code, '1;31')}{marker} {d.message}\n")
             if excerpt and 0 < d.span.start.line <= len(lines):
