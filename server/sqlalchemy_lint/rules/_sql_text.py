@@ -21,6 +21,7 @@ import libcst as cst
 from ..semantic import Analysis, Kind, Scope
 from ..semantic.fixtures import receives_fixtures
 from ..semantic.flow import dominates
+from ..semantic.lower_cst import from_cst
 from ..semantic.model import Assignment, binding_scope
 from ..semantic.repetition import Caller
 from ..semantic.summary import CONSTANT_ARGUMENT
@@ -798,7 +799,13 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
             return True  # Model.__table__.name
         if _CONSTANT_NAME.fullmatch(expr.attr.value):
             return True  # Settings.TABLE, Order.ASC
+        if _non_text_column(expr, analysis, scope):
+            return True  # `repo.repo_id`, an integer column of a row loaded from the database
         return _no_outside_input(expr, analysis, scope, depth + 1)
+    if isinstance(expr, cst.Subscript) and analysis.contexts.program_values.made_by_program(
+        from_cst(expr), analysis.resolver.frame(scope), 0, 0
+    ):
+        return True  # `insight["repo_id"]` where every `insight` is a dict of safe values
     if isinstance(expr, (cst.Subscript, cst.Call)):
         return _no_outside_input(expr, analysis, scope, depth + 1)
     return constant_values(expr, analysis, scope, depth + 1) is not None
@@ -815,6 +822,14 @@ _INPUT_CALLS = frozenset({"builtins.input", "input"})
 _HANDLE_NAMES = frozenset(
     {"conn", "connection", "session", "db", "db_session", "cursor", "cur", "engine", "op"}
 )
+
+
+def _non_text_column(expr: cst.Attribute, analysis: Analysis, scope: Scope) -> bool:
+    """`repo.repo_id` where `repo` was loaded from the database (here or by the project
+    function that returned it) and `Repo.repo_id` is a number, boolean or date column."""
+    return analysis.contexts.program_values.non_text_column(
+        from_cst(expr.value), expr.attr.value, analysis.resolver.frame(scope)
+    )
 
 
 def _rebound_before(use: cst.Name, function: Scope, analysis: Analysis) -> bool:
@@ -992,8 +1007,12 @@ def _only_given_constants(name: str, scope: Scope, analysis: Analysis) -> bool:
             given = positional[position]
         if given is None and defaulted and not any(a.startswith("*") for a in arguments):
             continue  # left at its literal default
-        if given != CONSTANT_ARGUMENT and not _code_constant(given, caller, analysis):
-            return False
+        if given is None:
+            return False  # not passed, and no literal default
+        if given == CONSTANT_ARGUMENT or _code_constant(given, caller, analysis):
+            continue
+        if not analysis.contexts.program_values.argument(given, caller, 1):
+            return False  # not a value the caller made (a number, its own safe parameter, ...)
     return True
 
 

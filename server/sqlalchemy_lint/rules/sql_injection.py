@@ -74,8 +74,15 @@ class SqlInjection(Rule):
     A function's parameter is what the project's calls give it: a parameter that
     every call in the project (in any module) passes a literal, a literal
     container (`{"repo": "endpoint"}`, `["users"]`) or leaves at a literal default
-    is not input; a parameter of a function nothing in the project calls (a
-    library's API, a handler the framework calls) is. A parameter rebound on every
+    is not input; nor is one that every call gives a value the caller made itself:
+    a number (`int(x)`, `len(rows)`), one of the caller's own parameters that is
+    not input by the same test (followed up to four calls, across modules), or a
+    column that is not text (a number, boolean, date or UUID) of a row the program
+    loaded (`repo.repo_id`, where `repo` came from `session.get(Repo, ...)`,
+    `session.query(Repo)...one()`, `select(Repo)`, or a project function returning
+    one, and `Repo.repo_id = Column(BigInteger, ...)` or `Mapped[int]`). A
+    parameter of a function nothing in the project calls (a library's API, a
+    handler the framework calls) is input. A parameter rebound on every
     path before its use (`offset = int(offset)`) is what the rebinding gives it, and
     a project function whose every `return` gives a string literal gives constants.
 
@@ -358,6 +365,69 @@ def rain_table(idf: bool) -> str:
 """
             },
         ),
+        Valid(
+            """
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from models import Repo
+
+def run_query(query, how="one"):
+    return query.one() if how == "one" else query.all()
+
+def get_repo(conn, git_url):
+    session = Session(bind=conn)
+    query = session.query(Repo).filter(Repo.repo_git == git_url)
+    return run_query(query, "one")
+
+def refresh_counts(conn, repo_id):
+    # Every call passes on `repo.repo_id` (through a method of another module): an
+    # integer column of a row the program loaded.
+    conn.execute(text(f"UPDATE counts SET n = n + 1 WHERE repo_id = {repo_id}"))
+""",
+            files={
+                "models.py": """
+from sqlalchemy import BigInteger, Column, String
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+class Repo(Base):
+    __tablename__ = "repo"
+    repo_id = Column(BigInteger, primary_key=True)
+    repo_git = Column(String)
+""",
+                "collect.py": """
+from sqlalchemy import text
+
+from main import get_repo, refresh_counts
+
+class Collector:
+    def collect(self, conn, git_url):
+        repo = get_repo(conn, git_url)
+        self._process(conn, repo.repo_id)
+        conn.execute(text(f"UPDATE repo SET seen = true WHERE repo_id = {repo.repo_id}"))
+
+    def _process(self, conn, repo_id):
+        refresh_counts(conn, repo_id)
+""",
+            },
+        ),
+        Valid(
+            """
+from sqlalchemy import text
+
+def send_insight(conn, insight):
+    # Every call passes a dict literal whose "repo_id" is a number.
+    sql = "SELECT repo_git FROM repo WHERE repo_id = {}".format(insight["repo_id"])
+    return conn.execute(text(sql)).first()
+
+def classify(conn, rows):
+    for row in rows:
+        record = {"repo_id": int(row[0]), "metric": row[1]}
+        send_insight(conn, record)
+"""
+        ),
     ]
     INVALID = [
         Invalid(
@@ -601,6 +671,60 @@ def listing(conn, order):
     return conn.execute(text(f"SELECT id FROM tickets ORDER BY {column}")).all()
 """,
             at="text(f",
+        ),
+    ]
+
+    INVALID += [
+        Invalid(
+            """
+from sqlalchemy import Column, Integer, String, text
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+class Repo(Base):
+    __tablename__ = "repo"
+    repo_id = Column(Integer, primary_key=True)
+    name = Column(String)
+
+def rename(session, repo_id, request):
+    repo = session.get(Repo, repo_id)
+    # `name` is a text column: whatever was stored there, even from a request.
+    session.execute(text(f"UPDATE mirror SET name = '{repo.name}'"))
+""",
+            at="text(f",
+        ),
+        Invalid(
+            """
+from sqlalchemy import text
+
+def refresh_counts(conn, repo_id):
+    conn.execute(text(f"UPDATE counts SET n = n + 1 WHERE repo_id = {repo_id}"))
+
+def handle(conn, form):
+    # The project's one call passes on its own parameter, which nothing calls with
+    # a value the program made.
+    refresh_counts(conn, form.repo_id)
+""",
+            at="text(f",
+        ),
+    ]
+
+    INVALID += [
+        Invalid(
+            """
+from flask import request
+from sqlalchemy import text
+
+def send_insight(conn, insight):
+    sql = "SELECT repo_git FROM repo WHERE repo_id = {}".format(insight["repo_id"])
+    return conn.execute(text(sql)).first()
+
+def classify(conn):
+    record = {"repo_id": request.args["repo"], "metric": "stars"}
+    send_insight(conn, record)  # "repo_id" is the request's text
+""",
+            at="text(sql)",
         ),
     ]
 

@@ -22,6 +22,7 @@ import libcst as cst
 from .inference import Resolver
 from .model import ModuleModel, Scope
 from .options import AnalysisOptions
+from .program_values import ProgramValues
 from .repetition import Repetition, Repetitions
 
 
@@ -49,6 +50,7 @@ class ExecutionContexts:
             resolver.view,
             options.request_handler_decorators if options else (),
         )
+        self.program_values = ProgramValues(resolver.evaluator, self.repetitions)
 
     def _functions(self, scope: Scope) -> list[tuple[Scope, str]]:
         """`scope` and the functions around it (lambdas skipped), with their qualnames."""

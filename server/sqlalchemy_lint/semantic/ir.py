@@ -20,6 +20,8 @@ summaries are cached on disk with `marshal`) at no cost:
     ("|", expr, ...)               one of several values (`a if t else b`, `a or b`)
     ("s", base, index)             base[index]
     ("t", expr, ...)               a tuple or list display
+    ("d", (key, value), ...)       a dict display whose keys are all string literals
+                                   (what `record["repo_id"]` reads)
     ("str", text)                  a string literal
     ("k",)                         another literal (number, None, True, ...)
     ("bor", left, right)           left | right (annotations: `Engine | None`)
@@ -39,6 +41,7 @@ UNKNOWN: Expr = ("?",)
 CONSTANT: Expr = ("k",)
 MAX_DEPTH = 24
 MAX_ARGS = 8
+MAX_ITEMS = 24  # of a dict display
 
 Keywords = tuple[tuple[str, Expr], ...]
 
@@ -118,6 +121,14 @@ def from_ast(node: ast.AST | None, depth: int = 0) -> Expr:
     if kind is ast.Tuple or kind is ast.List:
         elements = node.elts[:MAX_ARGS]  # type: ignore[attr-defined]
         return ("t", *(from_ast(e, depth + 1) for e in elements))
+    if kind is ast.Dict:
+        assert isinstance(node, ast.Dict)
+        items = []
+        for key, value in zip(node.keys, node.values):
+            if type(key) is not ast.Constant or not isinstance(key.value, str):
+                return UNKNOWN  # `**other` or a computed key may give any key any value
+            items.append((key.value, from_ast(value, depth + 1)))
+        return ("d", *items) if len(items) <= MAX_ITEMS else UNKNOWN
     if kind is ast.BinOp and type(node.op) is ast.BitOr:  # type: ignore[attr-defined]
         assert isinstance(node, ast.BinOp)
         return ("bor", from_ast(node.left, depth + 1), from_ast(node.right, depth + 1))

@@ -6,7 +6,7 @@ from typing import Union
 
 import libcst as cst
 
-from .ir import CONSTANT, MAX_ARGS, MAX_DEPTH, UNKNOWN, Expr
+from .ir import CONSTANT, MAX_ARGS, MAX_DEPTH, MAX_ITEMS, UNKNOWN, Expr
 
 CstExpr = Union[cst.BaseExpression, cst.BaseSlice]
 
@@ -75,6 +75,17 @@ def from_cst(node: CstExpr | None, depth: int = 0) -> Expr:
             "t",
             *(from_cst(e.value, depth + 1) if type(e) is cst.Element else UNKNOWN for e in items),
         )
+    if kind is cst.Dict:
+        assert isinstance(node, cst.Dict)
+        items = []
+        for element in node.elements:
+            if type(element) is not cst.DictElement or type(element.key) is not cst.SimpleString:
+                return UNKNOWN  # `**other` or a computed key may give any key any value
+            key = element.key.evaluated_value
+            if not isinstance(key, str):
+                return UNKNOWN
+            items.append((key, from_cst(element.value, depth + 1)))
+        return ("d", *items) if len(items) <= MAX_ITEMS else UNKNOWN
     if kind is cst.BinaryOperation:
         assert isinstance(node, cst.BinaryOperation)
         if type(node.operator) is cst.BitOr:

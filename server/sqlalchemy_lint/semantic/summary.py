@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from . import ir
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 7
+FORMAT = 8
 
 # Call-site flags.
 IN_LOOP = 1

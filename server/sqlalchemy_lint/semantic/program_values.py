@@ -1,0 +1,357 @@
+"""Values the program makes itself, followed through calls and ORM columns.
+
+SQL injection needs text from outside the program. A function's parameter is
+whatever its callers pass, so whether it can carry outside text is a question
+about every call of it in the project, and about what each caller passes: a
+literal, a number it computed (`int(x)`, `len(rows)`), one of its own parameters
+(then the same question one call further up), or an attribute of an object it read
+from the database whose mapped column is not text (`repo.repo_id` where
+`repo_id = Column(BigInteger, primary_key=True)`: SQLAlchemy gives an int).
+
+Everything here is read from module summaries (call sites, locals, returns, class
+bodies), so following a value through three modules costs three summaries, not
+three parses.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from . import ir
+from .evaluate import Binding, Evaluator, Frame
+from .repetition import Caller, Repetitions
+from .summary import CONSTANT_ARGUMENT, ClassInfo
+from .values import ModuleKey, RefKind
+
+# How many calls up a value is followed (each is one caller's summary).
+_MAX_CALLS = 4
+_MAX_DEPTH = 12
+
+# Builtins whose result is a number, whatever they are given.
+_NUMERIC_BUILTINS = frozenset({"int", "float", "len", "round", "abs", "bool"})
+# Column types whose Python values are numbers, booleans, dates or UUIDs: their text
+# holds no quote.
+_NON_TEXT_COLUMN_TYPES = frozenset(
+    {
+        "Integer", "BigInteger", "SmallInteger", "Numeric", "Float", "Double", "DECIMAL",
+        "Boolean", "Date", "DateTime", "Time", "Interval", "Uuid", "UUID", "INTEGER",
+        "BIGINT", "SMALLINT", "NUMERIC", "FLOAT", "REAL", "BOOLEAN", "DATE", "DATETIME",
+        "TIMESTAMP", "TIME",
+    }
+)  # fmt: skip
+_NON_TEXT_ANNOTATIONS = frozenset(
+    {"int", "float", "bool", "datetime", "date", "time", "timedelta", "Decimal", "UUID"}
+)
+_COLUMN_CALLS = frozenset({"Column", "mapped_column", "column_property", "Field"})
+# Calls that load mapped objects of their first argument's class.
+_LOADING_METHODS = frozenset({"query", "get", "get_one", "get_or_404", "select"})
+_TYPE_WORD = re.compile(r"[A-Za-z_]\w*")
+
+
+class ProgramValues:
+    """Answers "can this value carry text from outside the program?" across modules."""
+
+    def __init__(self, evaluator: Evaluator, repetitions: Repetitions) -> None:
+        self.evaluator = evaluator
+        self.repetitions = repetitions
+        self._parameters: dict[tuple[ModuleKey, str, str, str | None], bool] = {}
+
+    # -- parameters and call sites --------------------------------------------------
+
+    def parameter(
+        self, key: ModuleKey, qualname: str, name: str, calls: int = 0, item: str | None = None
+    ) -> bool:
+        """Whether every call in the project gives the parameter `name` of function
+        `qualname` a value made by the program (or leaves it at a literal default);
+        with `item`, whether the value's `[item]` is (`insight["repo_id"]` where every
+        call passes a dict literal). A function some call might reach unseen
+        (`x.find(...)` on an unknown `x`), or one the project registers as a handler
+        instead of calling, gets input."""
+        memo = (key, qualname, name, item)
+        known = self._parameters.get(memo)
+        if known is not None:
+            return known
+        self._parameters[memo] = False  # recursion: a value passed around a cycle is unknown
+        found = calls <= _MAX_CALLS and self._parameter(key, qualname, name, calls, item)
+        self._parameters[memo] = found
+        return found
+
+    def _parameter(
+        self, key: ModuleKey, qualname: str, name: str, calls: int, item: str | None
+    ) -> bool:
+        info = self.evaluator.function_info(key, qualname)
+        if info is None:
+            return False
+        callers = self.repetitions.callers(key, qualname)
+        if not callers or self.repetitions.calls_it_cannot_resolve(key, qualname):
+            return False
+        params = list(info.params)
+        decorators = {ir.dotted(d) for d in info.decorators}
+        if info.owner is not None and params and "staticmethod" not in decorators:
+            params = params[1:]  # `self` / `cls` is not passed at the call
+        param = next((p for p in params if p.name == name), None)
+        if param is None:
+            return False
+        position = params.index(param)
+        defaulted = item is None and param.default is not None and param.default[0] in ("k", "str")
+        for caller in callers:
+            if caller.registration is not None:
+                return False
+            given = argument_for(caller.site.arguments, name, position)
+            if given is None:
+                if defaulted and not any(a.startswith("*") for a in caller.site.arguments):
+                    continue  # left at its literal default
+                return False
+            if not self.argument(given, caller, calls + 1, item):
+                return False
+        return True
+
+    def argument(self, written: str, caller: Caller, calls: int, item: str | None = None) -> bool:
+        """Whether the argument a call site records as `written` (or its `[item]`) is
+        the program's own value, read in the calling function."""
+        if written == CONSTANT_ARGUMENT:
+            return item is None
+        if not written or not all(part.isidentifier() for part in written.split(".")):
+            return False
+        frame = self._frame(caller.module, caller.function)
+        if frame is None:
+            return False
+        expr = ir.from_dotted(written)
+        if item is not None:
+            expr = ("s", expr, ("str", item))
+        return self.made_by_program(expr, frame, calls, 0)
+
+    def _frame(self, key: ModuleKey, function: str) -> Frame | None:
+        evaluator = self.evaluator
+        if function:
+            return evaluator.function_frame(key, function)
+        return evaluator.module_frame(key)
+
+    # -- expressions ----------------------------------------------------------------
+
+    def made_by_program(self, expr: ir.Expr, frame: Frame, calls: int, depth: int) -> bool:
+        """Whether `expr`, evaluated in `frame`, holds no text from outside: a literal,
+        a number a builtin computed, a parameter every caller fills so, a local bound
+        only to such, or a non-text column of an object loaded from the database."""
+        if depth > _MAX_DEPTH:
+            return False
+        tag = expr[0]
+        if tag in ("k", "str"):
+            return True
+        if tag == "|":
+            return all(self.made_by_program(e, frame, calls, depth + 1) for e in expr[1:])
+        if tag == "c":
+            func = expr[1]
+            if func[0] != "n" or func[1] not in _NUMERIC_BUILTINS:
+                return False
+            builtin = self.evaluator.value(func, frame).ref
+            return self._lookup(func[1], frame) is None and (
+                builtin is None or builtin.kind is RefKind.LIBRARY
+            )
+        if tag == "a":
+            return self.non_text_column(expr[1], expr[2], frame, depth + 1)
+        if tag == "s" and expr[2][0] == "str":
+            return self._item(expr[1], expr[2][1], frame, calls, depth + 1)
+        if tag != "n":
+            return False
+        name = expr[1]
+        binding = self._lookup(name, frame)
+        if binding is None:
+            return False
+        found, owner = binding
+        if found.param is not None:
+            if found.first_param:
+                return False
+            return self.parameter(owner.module, owner.function, name, calls)
+        return bool(found.values) and all(
+            self.made_by_program(value, owner, calls, depth + 1) for value in found.values
+        )
+
+    def _item(self, base: ir.Expr, item: str, frame: Frame, calls: int, depth: int) -> bool:
+        """`record["repo_id"]`: the item of a dict literal bound to `record` (on every
+        path), or of every dict the callers pass for a parameter `record`."""
+        if base[0] == "d":
+            value = next((v for k, v in base[1:] if k == item), None)
+            return value is not None and self.made_by_program(value, frame, calls, depth + 1)
+        if base[0] != "n":
+            return False
+        binding = self._lookup(base[1], frame)
+        if binding is None:
+            return False
+        found, owner = binding
+        if found.param is not None:
+            return not found.first_param and self.parameter(
+                owner.module, owner.function, base[1], calls, item
+            )
+        return bool(found.values) and all(
+            self._item(value, item, owner, calls, depth + 1) for value in found.values
+        )
+
+    @staticmethod
+    def _lookup(name: str, frame: Frame) -> tuple[Binding, Frame] | None:
+        """The binding of `name` in `frame` or a frame around it (not the module's),
+        and the frame that binds it."""
+        current: Frame | None = frame
+        while current is not None and current.function:
+            binding = current.lookup(name)
+            if binding is not None:
+                return binding, current
+            current = current.outer
+        return None
+
+    def non_text_column(self, base: ir.Expr, attr: str, frame: Frame, depth: int = 0) -> bool:
+        """Whether `base.attr` reads a column that is not text, of an object loaded
+        from the database: `base` is bound (on every path) to a call that loads mapped
+        objects (`session.get(Repo, id)`, `session.query(Repo)...one()`,
+        `select(Repo)`, `Repo.query...`), directly or in the project function it
+        calls, and every such class maps `attr` to a number, boolean, date or UUID."""
+        classes = self._loaded_classes(base, frame, 0, depth)
+        return bool(classes) and all(
+            self._column_is_not_text(key, info, attr) for key, info in classes or ()
+        )
+
+    def _loaded_classes(
+        self, expr: ir.Expr, frame: Frame, calls: int, depth: int
+    ) -> list[tuple[ModuleKey, ClassInfo]] | None:
+        """The mapped classes whose objects `expr` holds; None when some value of it is
+        not known to be loaded from the database."""
+        if depth > _MAX_DEPTH:
+            return None
+        tag = expr[0]
+        if tag == "n":
+            binding = self._lookup(expr[1], frame)
+            if binding is None or not binding[0].values:
+                return None
+            found, owner = binding
+            classes: list[tuple[ModuleKey, ClassInfo]] = []
+            for value in found.values:
+                loaded = self._loaded_classes(value, owner, calls, depth + 1)
+                if loaded is None:
+                    return None
+                classes += loaded
+            return classes
+        if tag in ("w", "a", "s"):  # await x, x.scalar_one, rows[0]
+            return self._loaded_classes(expr[1], frame, calls, depth + 1)
+        if tag != "c":
+            return None
+        func, args = expr[1], expr[2]
+        method = func[2] if func[0] == "a" else func[1] if func[0] == "n" else None
+        if method in _LOADING_METHODS and args:
+            found_class = self._mapped_class(args[0], frame)
+            if found_class is not None:
+                return [found_class]
+        if func[0] == "a" and func[2] != "query":
+            # `session.query(Repo).filter(...).one()`, `Repo.query.filter_by(...).first()`
+            if func[1][0] == "a" and func[1][2] == "query":
+                found_class = self._mapped_class(func[1][1], frame)
+                if found_class is not None:
+                    return [found_class]
+            return self._loaded_classes(func[1], frame, calls, depth + 1)
+        callee = self.evaluator.value(func, frame).ref
+        if (
+            callee is not None
+            and callee.kind is RefKind.FUNCTION
+            and callee.module is not None
+            and calls < _MAX_CALLS
+        ):
+            function = self.evaluator.function_frame(callee.module, callee.name)
+            returns = function.info.returns if function is not None else ()
+            classes = []
+            for returned in returns:
+                assert function is not None
+                loaded = self._loaded_classes(returned, function, calls + 1, depth + 1)
+                if loaded is None:
+                    break
+                classes += loaded
+            else:
+                if classes:
+                    return classes
+        # `execute_session_query(query, "one")`: a helper that runs the query it is given.
+        for arg in args:
+            loaded = self._loaded_classes(arg, frame, calls, depth + 1)
+            if loaded:
+                return loaded
+        return None
+
+    def _mapped_class(self, expr: ir.Expr, frame: Frame) -> tuple[ModuleKey, ClassInfo] | None:
+        ref = self.evaluator.value(expr, frame).ref
+        if ref is None or ref.kind is not RefKind.CLASS or ref.module is None:
+            return None
+        info = self.evaluator.class_info(ref.module, ref.name)
+        return (ref.module, info) if info is not None else None
+
+    def _column_is_not_text(self, key: ModuleKey, info: ClassInfo, attr: str) -> bool:
+        for current in self._class_and_bases(key, info):
+            annotation = current.annotations.get(attr)
+            values = current.attributes.get(attr)
+            if annotation is None and values is None:
+                continue
+            if values and all(_non_text_column(value) for value in values):
+                return True
+            return annotation is not None and _non_text_annotation(annotation)
+        return False
+
+    def _class_and_bases(self, key: ModuleKey, info: ClassInfo) -> Iterator[ClassInfo]:
+        """The class, then its project bases (a column may be declared on a mixin)."""
+        yield info
+        for ref in self.evaluator.project_bases(key, info):
+            base = self.evaluator.class_info(ref.module, ref.name) if ref.module else None
+            if base is not None:
+                yield base
+
+
+def argument_for(arguments: tuple[str, ...], name: str, position: int | None) -> str | None:
+    """What a call site (its recorded `arguments`) passes for the parameter `name` at
+    `position`: the written argument, or None when it passes none."""
+    for argument in arguments:
+        if argument.startswith(name + "="):
+            return argument.partition("=")[2]
+    positional = [a for a in arguments if "=" not in a or a.startswith("#")]
+    if position is not None and position < len(positional):
+        written = positional[position]
+        return "" if written == "*" else written
+    return None
+
+
+def _type_name(expr: ir.Expr) -> str | None:
+    """`BigInteger`, `sa.BigInteger`, `db.Integer`, `Numeric(10, 2)`: the type's name."""
+    if expr[0] == "c":
+        expr = expr[1]
+    dotted = ir.dotted(expr)
+    return dotted.rpartition(".")[2] if dotted else None
+
+
+def _non_text_column(value: ir.Expr) -> bool:
+    """`Column(BigInteger, primary_key=True)`, `Column("id", Integer)`,
+    `mapped_column(sa.Integer)`, `db.Column(db.Date)`."""
+    if value[0] != "c":
+        return False
+    called = ir.dotted(value[1])
+    if called is None or called.rpartition(".")[2] not in _COLUMN_CALLS:
+        return False
+    types = [name for name in map(_type_name, value[2]) if name and _TYPE_WORD.fullmatch(name)]
+    types += [name for key, arg in value[3] if key == "type_" for name in [_type_name(arg)] if name]
+    return any(t in _NON_TEXT_COLUMN_TYPES for t in types)
+
+
+def _non_text_annotation(annotation: ir.Expr, depth: int = 0) -> bool:
+    """`Mapped[int]`, `Mapped[Optional[int]]`, `int | None` (SQLModel's `id: int`)."""
+    if depth > 4:
+        return False
+    tag = annotation[0]
+    if tag == "str":
+        return _non_text_annotation(ir.annotation_from_string(annotation[1]), depth + 1)
+    if tag in ("n", "a"):
+        dotted = ir.dotted(annotation)
+        return dotted is not None and dotted.rpartition(".")[2] in _NON_TEXT_ANNOTATIONS
+    if tag == "bor":
+        return all(
+            _non_text_annotation(side, depth + 1) or side == ("k",) for side in annotation[1:]
+        )
+    if tag == "s":
+        wrapper = ir.dotted(annotation[1]) or ""
+        if wrapper.rpartition(".")[2] not in ("Mapped", "Optional"):
+            return False
+        return _non_text_annotation(annotation[2], depth + 1)
+    return False
