@@ -21,6 +21,7 @@ import libcst as cst
 from ..semantic import Analysis, Kind, Scope
 from ..semantic.fixtures import receives_fixtures
 from ..semantic.flow import dominates
+from ..semantic.geometry import writes_wkt
 from ..semantic.lower_cst import from_cst
 from ..semantic.model import Assignment, binding_scope
 from ..semantic.repetition import Caller
@@ -664,6 +665,10 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
         return False
     if isinstance(expr, (cst.Integer, cst.Float)):
         return True
+    if isinstance(expr, (cst.Name, cst.Attribute, cst.Subscript, cst.Call)) and writes_wkt(
+        expr, analysis.resolver, scope
+    ):
+        return True  # a geometry's WKT (`POLYGON ((1 2, ...))`) or an EPSG code
     if isinstance(expr, (cst.Subscript, cst.Call)) and (
         lookup_values(expr, analysis, scope, depth) is not None
     ):

@@ -18,6 +18,10 @@ _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://(?P<user>[^:@/\s]*):(?P<password
 _PLACEHOLDER = re.compile(
     r"""^(?:
         \$\{.*\}|\$\w+|\{.*\}|<.*>|\*+|%\(.*\)s|%s|\?+|x+|\.\.\.
+        # the words of templates and documentation: a dummy URL that only gives a
+        # dialect, a test default; they keep no secret
+        |pass|password|passwd|pwd|secret|changeme|change[-_]?me|dummy|placeholder|example
+        |(?:your|my)[-_]?(?:db[-_]?)?password
     )$""",
     re.VERBOSE | re.IGNORECASE,
 )
@@ -91,7 +95,9 @@ class HardcodedCredentials(Rule):
     as implicitly concatenated literals is reported at the literal in which the
     password starts. URLs without a password, URLs read from the environment
     without a default, and placeholders such as `${DB_PASSWORD}`, `{password}`,
-    `<password>`, `%(password)s` or `***` are not reported.
+    `<password>`, `%(password)s`, `***` or the words templates use (`user:pass`,
+    `password`, `changeme`, `your_password`, `dummy`) are not reported: they keep no
+    secret.
 
     ## Why is this bad?
     A password in the code is in every clone of the repository, every fork, CI
@@ -146,6 +152,8 @@ local = create_engine("sqlite:///app.db")
 no_password = create_engine("postgresql://app@db/app")
 templated = create_engine("postgresql://app:${DB_PASSWORD}@db/app")
 masked = create_engine("postgresql://app:***@db/app")
+dialect_only = create_engine("oracle+oracledb://user:pass@localhost/db")
+_DEFAULT_DB = "mysql://scott:password@localhost/test"
 url = URL.create("postgresql", username="app", password=os.environ["DB_PASSWORD"], host="db")
 built = create_engine(f"postgresql://{os.environ['DB_USER']}:{os.environ['DB_PASSWORD']}@db/app")
 port_only = create_engine("postgresql://db.internal:5432/app?application_name=a@b")

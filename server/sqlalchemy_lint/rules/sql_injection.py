@@ -67,7 +67,10 @@ class SqlInjection(Rule):
     `__tablename__`. psycopg's `sql.SQL("...").format(sql.Identifier(name))` is the
     driver's safe composition and is not `str.format()`; names quoted by the
     dialect (`conn.dialect.identifier_preparer.quote(name)`, SQLAlchemy-Utils'
-    `quote(conn, name)`) are escaped identifiers, and SQL that SQLAlchemy compiled
+    `quote(conn, name)`) are escaped identifiers, a geometry's text is WKT (a
+    shapely geometry, a GeoPandas geometry column's element, `.wkt`,
+    `shapely.wkt.dumps(...)`, known by the frame's annotation or how it was read)
+    and a CRS's `to_epsg()` an integer, and SQL that SQLAlchemy compiled
     from its own constructs (`column.type.compile(dialect)`, `str(stmt.compile())`)
     has its values bound or escaped.
 
@@ -80,7 +83,9 @@ class SqlInjection(Rule):
     column that is not text (a number, boolean, date or UUID) of a row the program
     loaded (`repo.repo_id`, where `repo` came from `session.get(Repo, ...)`,
     `session.query(Repo)...one()`, `select(Repo)`, or a project function returning
-    one, and `Repo.repo_id = Column(BigInteger, ...)` or `Mapped[int]`). A
+    one, and `Repo.repo_id = Column(BigInteger, ...)` or `Mapped[int]`), or a
+    class constant (`self.path`, where the class and each subclass that sets `path`
+    set it to a literal, and no method assigns it on an instance). A
     parameter of a function nothing in the project calls (a library's API, a
     handler the framework calls) is input. A parameter rebound on every
     path before its use (`offset = int(offset)`) is what the rebinding gives it, and
@@ -428,6 +433,52 @@ def classify(conn, rows):
         send_insight(conn, record)
 """
         ),
+        Valid(
+            """
+from sqlalchemy import text
+
+def feature(conn, id, path):
+    # Every call passes `self.path`: a class constant of each metric class.
+    query = text("SELECT %(path)s AS data FROM lowlevel_json WHERE id = :id" % {"path": path})
+    return conn.execute(query, {"id": int(id)}).first()
+""",
+            files={
+                "metrics.py": """
+from main import feature
+
+class LowLevelMetric:
+    path = ""
+
+    def data(self, conn, id):
+        return feature(conn, id, self.path)
+
+class MfccsMetric(LowLevelMetric):
+    path = "data->'lowlevel'->'mfcc'->'mean'"
+
+class BpmMetric(LowLevelMetric):
+    path = "data->'rhythm'->'bpm'"
+"""
+            },
+        ),
+        Valid(
+            """
+import geopandas as gpd
+import shapely.wkt
+from sqlalchemy.engine import Engine
+
+def roads(engine: Engine, area: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    # A geometry's text is WKT (numbers and keywords), an EPSG code an integer.
+    polygon = area["geometry"][0]
+    crs = area.crs.to_epsg()
+    buffered = area.to_crs(2193).buffer(100).iloc[0]
+    wkt = shapely.wkt.dumps(buffered, rounding_precision=6)
+    query = (
+        f"SELECT * FROM roads WHERE ST_Intersects(geometry, ST_GeomFromText('{polygon}', {crs}))"
+        f" OR ST_Intersects(geometry, ST_GeomFromText('{wkt}', 2193))"
+    )
+    return gpd.GeoDataFrame.from_postgis(query, engine, geom_col="geometry")
+"""
+        ),
     ]
     INVALID = [
         Invalid(
@@ -725,6 +776,52 @@ def classify(conn):
     send_insight(conn, record)  # "repo_id" is the request's text
 """,
             at="text(sql)",
+        ),
+    ]
+
+    INVALID += [
+        Invalid(
+            """
+from sqlalchemy import text
+
+def feature(conn, id, path):
+    query = text("SELECT %(path)s AS data FROM lowlevel_json WHERE id = :id" % {"path": path})
+    return conn.execute(query, {"id": int(id)}).first()
+""",
+            at="text(",
+            files={
+                "metrics.py": """
+from main import feature
+
+class LowLevelMetric:
+    path = ""
+
+    def data(self, conn, id):
+        return feature(conn, id, self.path)
+
+class MfccsMetric(LowLevelMetric):
+    path = "data->'lowlevel'->'mfcc'->'mean'"
+
+class CustomMetric(LowLevelMetric):
+    def __init__(self, path):
+        self.path = path  # whatever the metric's creator passes
+"""
+            },
+        ),
+    ]
+
+    INVALID += [
+        Invalid(
+            """
+import geopandas as gpd
+from sqlalchemy.engine import Engine
+
+def parcels(engine: Engine, body):
+    # `body.wkt` is whatever the request sent, not a geometry's own text.
+    sql = f"SELECT * FROM parcels WHERE ST_Intersects(geom, ST_GeomFromText('{body.wkt}'))"
+    return gpd.GeoDataFrame.from_postgis(sql, engine)
+""",
+            at="gpd.GeoDataFrame.from_postgis(",
         ),
     ]
 

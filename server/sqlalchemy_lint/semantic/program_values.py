@@ -150,7 +150,14 @@ class ProgramValues:
                 builtin is None or builtin.kind is RefKind.LIBRARY
             )
         if tag == "a":
-            return self.non_text_column(expr[1], expr[2], frame, depth + 1)
+            base = expr[1]
+            if base[0] == "n":
+                binding = self._lookup(base[1], frame)
+                if binding is not None and binding[0].first_param and binding[1].owner_class:
+                    owner = binding[1]
+                    assert owner.owner_class is not None
+                    return self.class_constant(owner.module, owner.owner_class, expr[2])
+            return self.non_text_column(base, expr[2], frame, depth + 1)
         if tag == "s" and expr[2][0] == "str":
             return self._item(expr[1], expr[2][1], frame, calls, depth + 1)
         if tag != "n":
@@ -199,6 +206,57 @@ class ProgramValues:
                 return binding, current
             current = current.outer
         return None
+
+    def class_constant(self, key: ModuleKey, cls: str, attr: str) -> bool:
+        """`self.path` in a method of `cls`: a class attribute that `cls` (or the base
+        it inherits it from) and every subclass in the project that sets it set to a
+        literal, and that no method of theirs assigns on an instance (`path =
+        "data->'mfcc'"` in each metric class)."""
+        info = self.evaluator.class_info(key, cls)
+        if info is None:
+            return False
+        inherited = next(
+            (c for c in self._class_and_bases(key, info) if attr in c.attributes), None
+        )
+        if inherited is None:
+            return False
+        bases = [
+            (ref.module, base)
+            for ref in self.evaluator.project_bases(key, info)
+            if ref.module is not None
+            for base in [self.evaluator.class_info(ref.module, ref.name)]
+            if base is not None
+        ]
+        classes = [(key, info), *self._subclasses(key, info, 0)]
+        for _module, current in classes:
+            values = (inherited if current is info else current).attributes.get(attr, ())
+            if not all(value[0] in ("str", "k") for value in values):
+                return False
+        for module, current in (*bases, *classes):
+            for qualname in current.methods.values():
+                method = self.evaluator.function_info(module, qualname)
+                if method is None or attr in method.self_attributes:
+                    return False
+        return True
+
+    def _subclasses(
+        self, key: ModuleKey, info: ClassInfo, depth: int
+    ) -> Iterator[tuple[ModuleKey, ClassInfo]]:
+        """The project's classes deriving from `info`, found in the modules that
+        mention its name (a subclass names its base)."""
+        if depth > 3:
+            return
+        mentions = self.repetitions.mentions
+        modules = [key, *(mentions.modules_mentioning(key, info.name) if mentions else ())]
+        for module in dict.fromkeys(modules):
+            frame = self.evaluator.module_frame(module)
+            if frame is None:
+                continue
+            for candidate in frame.summary.classes.values():
+                bases = self.evaluator.project_bases(module, candidate)
+                if any(b.module == key and b.name == info.qualname for b in bases):
+                    yield module, candidate
+                    yield from self._subclasses(module, candidate, depth + 1)
 
     def non_text_column(self, base: ir.Expr, attr: str, frame: Frame, depth: int = 0) -> bool:
         """Whether `base.attr` reads a column that is not text, of an object loaded
