@@ -142,3 +142,46 @@ async def test_bad_values_of_the_new_settings_are_reported_and_ignored(tmp_path:
         assert "`ignorePatterns` must be a list of glob patterns" in shown
         assert "unknown rule code 'SQA999'" in shown
         assert "`args` --config missing.toml: no such file" in shown
+
+
+async def test_show_notifications_decides_which_messages_pop_up(tmp_path: Path) -> None:
+    # "off": the ignored setting is only logged (on the server's stderr, which the
+    # editor's output shows), never shown ...
+    async with server(tmp_path, {"showNotifications": "off", "run": "sometimes"}) as client:
+        uri = open_file(client, tmp_path / "app.py", LEAK)
+        assert [d.code for d in await published(client, uri, 1)] == ["SQA101"]
+        assert client.messages == []
+    # ... "onError" shows no warning either; the default ("onWarning") does.
+    async with server(tmp_path, {"showNotifications": "onError", "run": "sometimes"}) as client:
+        uri = open_file(client, tmp_path / "app.py", LEAK)
+        await published(client, uri, 1)
+        assert client.messages == []
+    async with server(tmp_path, {"showNotifications": "loud", "run": "sometimes"}) as client:
+        uri = open_file(client, tmp_path / "app.py", LEAK)
+        await published(client, uri, 1)
+        shown = " ".join(m.message for m in client.messages)
+        assert "`showNotifications` must be one of off, onError, onWarning, always" in shown
+        assert '`run` must be "onType" or "onSave"' in shown
+
+
+async def test_cwd_is_where_relative_paths_of_the_settings_are_read(tmp_path: Path) -> None:
+    service = tmp_path / "services" / "billing"
+    (service / "ci").mkdir(parents=True)
+    (service / "ci" / "lint.toml").write_text('ignore = ["SQA101"]\n')
+    settings = {
+        "cwd": str(service),
+        "args": ["--config", "ci/lint.toml"],
+        "ignorePatterns": ["generated/*"],
+    }
+    async with server(tmp_path, settings) as client:
+        leak = open_file(client, service / "leak.py", LEAK)
+        assert await published(client, leak, 1) == []  # ignored by cwd's ci/lint.toml
+        generated = open_file(client, service / "generated" / "models.py", LEGACY)
+        assert await published(client, generated, 1) == []
+        shown = " ".join(m.message for m in client.messages)
+        assert "ignored setting" not in shown
+    async with server(tmp_path, {"cwd": "relative/folder"}) as client:
+        uri = open_file(client, tmp_path / "app.py", LEAK)
+        assert [d.code for d in await published(client, uri, 1)] == ["SQA101"]
+        shown = " ".join(m.message for m in client.messages)
+        assert "`cwd` must be an absolute folder; got 'relative/folder'" in shown

@@ -16,7 +16,11 @@ export async function activate(context: ExtensionContext): Promise<void> {
     const channel = window.createOutputChannel(SERVER_NAME, { log: true });
     const status = new ServerStatus();
     const python = new PythonExtensionBridge();
-    const notifier = new ProblemNotifier(channel, () => python.isInstalled());
+    const notifier = new ProblemNotifier(
+        channel,
+        () => python.isInstalled(),
+        () => readSettings(settingsScope(), workspace.isTrusted).server.showNotifications,
+    );
     manager = new ServerManager(context.extensionPath, channel, status, notifier, python);
     const server = manager;
     context.subscriptions.push(channel, registerLogger(channel), status, python, { dispose: () => void server.dispose() });

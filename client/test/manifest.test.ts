@@ -24,6 +24,8 @@ test('every documented setting is contributed', () => {
         'reportingScope',
         'ignorePatterns',
         'args',
+        'showNotifications',
+        'cwd',
         'trace.server',
     ];
     assert.deepEqual(Object.keys(properties).sort(), expected.map((k) => `${CONFIG_SECTION}.${k}`).sort());
@@ -40,6 +42,9 @@ test('defaults match what the client sends when nothing is set', () => {
     assert.equal(properties['sqlalchemyLint.reportingScope']?.default, DEFAULT_SERVER_SETTINGS.reportingScope);
     assert.deepEqual(properties['sqlalchemyLint.ignorePatterns']?.default, DEFAULT_SERVER_SETTINGS.ignorePatterns);
     assert.deepEqual(properties['sqlalchemyLint.args']?.default, DEFAULT_SERVER_SETTINGS.args);
+    assert.equal(properties['sqlalchemyLint.showNotifications']?.default, DEFAULT_SERVER_SETTINGS.showNotifications);
+    assert.deepEqual(properties['sqlalchemyLint.showNotifications']?.enum, ['off', 'onError', 'onWarning', 'always']);
+    assert.equal(properties['sqlalchemyLint.cwd']?.default, '');
     assert.equal(properties['sqlalchemyLint.importStrategy']?.default, 'useBundled');
     assert.deepEqual(properties['sqlalchemyLint.importStrategy']?.enum, ['useBundled', 'fromEnvironment']);
 });

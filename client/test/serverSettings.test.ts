@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { normalizeServerSettings } from '../src/common/serverSettings';
+import { normalizeServerSettings, shouldNotify } from '../src/common/serverSettings';
 
 /** Written out rather than imported: what the server gets when nothing is set. */
 const DEFAULTS = {
@@ -12,6 +12,7 @@ const DEFAULTS = {
     reportingScope: 'file',
     ignorePatterns: [],
     args: [],
+    showNotifications: 'onWarning',
 };
 
 test('defaults: every rule, no overrides, and no select key (an empty list selects nothing)', () => {
@@ -51,9 +52,13 @@ test('wrong types give defaults and a warning, never an exception', () => {
         reportingScope: 'everywhere',
         ignorePatterns: 'migrations',
         args: ['--select', 3],
+        showNotifications: 'loud',
+        cwd: 'relative/folder',
     });
     assert.deepEqual(settings, DEFAULTS);
-    assert.equal(warnings.length, 9);
+    assert.equal(warnings.length, 11);
+    assert.match(warnings.join('\n'), /showNotifications "loud" is not one of off, onError, onWarning, always/);
+    assert.match(warnings.join('\n'), /cwd should be an absolute folder.*"relative\/folder"/);
 });
 
 test('booleans are kept', () => {
@@ -74,4 +79,22 @@ test('run mode, ignore patterns and args are passed on, trimmed', () => {
     assert.deepEqual(settings.ignorePatterns, ['**/migrations/*.py']);
     assert.deepEqual(settings.args, ['--select', 'SQA1', '--config=ci/lint.toml']);
     assert.deepEqual(warnings, []);
+});
+
+test('showNotifications and an absolute cwd are passed on', () => {
+    const { settings, warnings } = normalizeServerSettings({ showNotifications: 'off', cwd: '/work/services/billing' });
+    assert.equal(settings.showNotifications, 'off');
+    assert.equal(settings.cwd, '/work/services/billing');
+    assert.deepEqual(normalizeServerSettings({ cwd: 'C:\\work\\billing' }).settings.cwd, 'C:\\work\\billing');
+    assert.deepEqual(warnings, []);
+    assert.equal('cwd' in normalizeServerSettings({ cwd: '' }).settings, false);
+});
+
+test('showNotifications decides which levels pop up', () => {
+    const levels = ['error', 'warning', 'info'] as const;
+    const shown = (setting: 'off' | 'onError' | 'onWarning' | 'always') => levels.filter((l) => shouldNotify(setting, l));
+    assert.deepEqual(shown('off'), []);
+    assert.deepEqual(shown('onError'), ['error']);
+    assert.deepEqual(shown('onWarning'), ['error', 'warning']);
+    assert.deepEqual(shown('always'), ['error', 'warning', 'info']);
 });

@@ -5,6 +5,7 @@ import { commands, LogOutputChannel, window } from 'vscode';
 import { COMMANDS } from './constants';
 import { traceError } from './logging';
 import { notificationText, ProblemAction, StartupProblem } from './problems';
+import { NotificationLevel, shouldNotify } from './serverSettings';
 
 const ACTION_TITLES: Record<ProblemAction, string> = {
     openSettings: 'Open Settings',
@@ -19,6 +20,8 @@ export class ProblemNotifier {
     constructor(
         private readonly channel: LogOutputChannel,
         private readonly pythonExtensionInstalled: () => boolean,
+        /** The `showNotifications` setting: "off" leaves startup problems to the log and the status item. */
+        private readonly showNotifications: () => NotificationLevel = () => 'onWarning',
     ) {}
 
     /** Log the problem, and show it unless the same one was the last shown. */
@@ -28,7 +31,7 @@ export class ProblemNotifier {
         if (problem.detail) {
             traceError(problem.detail);
         }
-        if (!userAsked && text === this.lastShown) {
+        if (!userAsked && (text === this.lastShown || !shouldNotify(this.showNotifications(), 'error'))) {
             return;
         }
         this.lastShown = text;

@@ -2,6 +2,8 @@
 // same function serves initializationOptions and workspace/didChangeConfiguration.
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
+export type NotificationLevel = 'off' | 'onError' | 'onWarning' | 'always';
+const NOTIFICATION_LEVELS: readonly NotificationLevel[] = ['off', 'onError', 'onWarning', 'always'];
 const SEVERITIES: readonly Severity[] = ['error', 'warning', 'information', 'hint'];
 
 /** `{"settings": ServerSettings}` is what the server reads (see the server contract). */
@@ -20,6 +22,11 @@ export interface ServerSettings {
     ignorePatterns: string[];
     /** Command-line options the server applies (`--select`, `--config PATH`...). */
     args: string[];
+    /** Which messages pop up (the rest are only logged in the output). */
+    showNotifications: NotificationLevel;
+    /** The absolute folder relative paths in `args` and `ignorePatterns` are read from;
+     * absent: the first workspace folder. */
+    cwd?: string;
 }
 
 export interface RawServerSettings {
@@ -32,6 +39,9 @@ export interface RawServerSettings {
     readonly reportingScope?: unknown;
     readonly ignorePatterns?: unknown;
     readonly args?: unknown;
+    readonly showNotifications?: unknown;
+    /** Already expanded (`${workspaceFolder}`, `~`) by the caller. */
+    readonly cwd?: unknown;
 }
 
 export const DEFAULT_SERVER_SETTINGS: Readonly<ServerSettings> = Object.freeze({
@@ -43,7 +53,22 @@ export const DEFAULT_SERVER_SETTINGS: Readonly<ServerSettings> = Object.freeze({
     reportingScope: 'file',
     ignorePatterns: [],
     args: [],
+    showNotifications: 'onWarning',
 });
+
+/** Whether a message of `level` pops up under the `showNotifications` setting. */
+export function shouldNotify(setting: NotificationLevel, level: 'error' | 'warning' | 'info'): boolean {
+    switch (setting) {
+        case 'off':
+            return false;
+        case 'onError':
+            return level === 'error';
+        case 'onWarning':
+            return level !== 'info';
+        case 'always':
+            return true;
+    }
+}
 
 /** Codes and prefixes are upper-cased (`sqa1` -> `SQA1`); rule names (`connection-not-closed`)
  * and anything else are passed on as written: the server knows its rules and reports unknown ones. */
@@ -135,6 +160,30 @@ function scope(value: unknown, warnings: string[]): 'file' | 'workspace' {
     return 'file';
 }
 
+function notifications(value: unknown, warnings: string[]): NotificationLevel {
+    if (value === undefined || value === null) {
+        return DEFAULT_SERVER_SETTINGS.showNotifications;
+    }
+    if (typeof value === 'string' && (NOTIFICATION_LEVELS as readonly string[]).includes(value)) {
+        return value as NotificationLevel;
+    }
+    warnings.push(
+        `sqlalchemyLint.showNotifications ${JSON.stringify(value)} is not one of ${NOTIFICATION_LEVELS.join(', ')}; using "onWarning".`,
+    );
+    return DEFAULT_SERVER_SETTINGS.showNotifications;
+}
+
+function folder(value: unknown, warnings: string[]): string | undefined {
+    if (value === undefined || value === null || value === '') {
+        return undefined;
+    }
+    if (typeof value === 'string' && (value.startsWith('/') || /^[A-Za-z]:[\\/]/.test(value) || value.startsWith('\\\\'))) {
+        return value;
+    }
+    warnings.push(`sqlalchemyLint.cwd should be an absolute folder (or \${workspaceFolder}/...); ignoring ${JSON.stringify(value)}.`);
+    return undefined;
+}
+
 /** A valid settings object, plus a warning for every value that was dropped. */
 export function normalizeServerSettings(raw: RawServerSettings): { settings: ServerSettings; warnings: string[] } {
     const warnings: string[] = [];
@@ -149,6 +198,11 @@ export function normalizeServerSettings(raw: RawServerSettings): { settings: Ser
         reportingScope: scope(raw.reportingScope, warnings),
         ignorePatterns: strings(raw.ignorePatterns, 'ignorePatterns', warnings),
         args: strings(raw.args, 'args', warnings),
+        showNotifications: notifications(raw.showNotifications, warnings),
     };
+    const cwd = folder(raw.cwd, warnings);
+    if (cwd !== undefined) {
+        settings.cwd = cwd;
+    }
     return { settings, warnings };
 }

@@ -25,7 +25,18 @@ export interface ExtensionSettings {
 /** Settings whose change restarts the server. */
 const RESTART_KEYS = ['enable', 'interpreter', 'importStrategy', 'path'] as const;
 /** Settings sent to the running server with workspace/didChangeConfiguration. */
-const SERVER_KEYS = ['select', 'ignore', 'severity', 'unsafeFixes', 'run', 'reportingScope', 'ignorePatterns', 'args'] as const;
+const SERVER_KEYS = [
+    'select',
+    'ignore',
+    'severity',
+    'unsafeFixes',
+    'run',
+    'reportingScope',
+    'ignorePatterns',
+    'args',
+    'showNotifications',
+    'cwd',
+] as const;
 
 /** One server serves the window; its settings are those of the first workspace folder. */
 export function settingsScope(): WorkspaceFolder | undefined {
@@ -82,6 +93,7 @@ export function readSettings(scope: WorkspaceFolder | undefined, trusted: boolea
         warnings.push(`sqlalchemyLint.importStrategy ${JSON.stringify(rawStrategy)} is unknown; using "useBundled".`);
     }
 
+    const rawCwd = config.get<unknown>('cwd');
     const normalized = normalizeServerSettings({
         enable: config.get<unknown>('enable'),
         select: config.get<unknown>('select'),
@@ -92,6 +104,8 @@ export function readSettings(scope: WorkspaceFolder | undefined, trusted: boolea
         reportingScope: config.get<unknown>('reportingScope'),
         ignorePatterns: config.get<unknown>('ignorePatterns'),
         args: config.get<unknown>('args'),
+        showNotifications: config.get<unknown>('showNotifications'),
+        cwd: typeof rawCwd === 'string' && rawCwd.trim().length > 0 ? expandPath(rawCwd, scope) : rawCwd,
     });
     return {
         enable: normalized.settings.enable,

@@ -186,22 +186,37 @@ class SqlalchemyLintServer(LanguageServer):
         config_file: Path | None = None
         if settings.config_file is not None:
             # Relative to the workspace, as a command line run from its root would read it.
-            roots = self._workspace_roots()
+            base = self._working_folder()
             named = Path(settings.config_file).expanduser()
-            config_file = named if named.is_absolute() or not roots else roots[0] / named
+            config_file = named if named.is_absolute() or base is None else base / named
             unusable = config_file_problem(config_file)
             if unusable is not None:
                 problems.append(f"`args` --config {settings.config_file}: {unusable}")
                 config_file = None
         use_config_file(config_file)
         for problem in problems:
-            log.warning("ignored setting: %s", problem)
+            self.notify("warning", f"ignored setting: {problem}")
+
+    def notify(self, level: str, message: str) -> None:
+        """Log `message`, and show it when the `showNotifications` setting asks for
+        messages of its `level` ("error", "warning" or "info")."""
+        {"error": log.error, "warning": log.warning}.get(level, log.info)("%s", message)
+        if self.settings.notifies(level):
+            kinds = {"error": types.MessageType.Error, "warning": types.MessageType.Warning}
             self.window_show_message(
                 types.ShowMessageParams(
-                    type=types.MessageType.Warning,
-                    message=f"sqlalchemy-lint: ignored setting: {problem}",
+                    type=kinds.get(level, types.MessageType.Info),
+                    message=f"sqlalchemy-lint: {message}",
                 )
             )
+
+    def _working_folder(self) -> Path | None:
+        """What relative paths in the settings are read from: `cwd`, else the first
+        workspace folder."""
+        if self.settings.cwd is not None:
+            return Path(self.settings.cwd)
+        roots = self._workspace_roots()
+        return roots[0] if roots else None
 
     # -- analysis --------------------------------------------------------------------
 
@@ -316,12 +331,7 @@ class SqlalchemyLintServer(LanguageServer):
             return
         self.reported_config_roots.add(config.root)
         for problem in config.problems:
-            log.warning("%s", problem)
-            self.window_show_message(
-                types.ShowMessageParams(
-                    type=types.MessageType.Warning, message=f"sqlalchemy-lint: {problem}"
-                )
-            )
+            self.notify("warning", problem)
 
     def schedule(self, uri: str, delay: float | None = None) -> None:
         previous = self.pending.get(uri)
@@ -425,14 +435,16 @@ class SqlalchemyLintServer(LanguageServer):
 
     def _ignored(self, path: Path) -> bool:
         """Whether the `ignorePatterns` setting leaves `path` alone. A pattern is matched
-        against the whole path, the path from each workspace folder and the file name
+        against the whole path, the path from each workspace folder (and from `cwd`)
+        and the file name
         (`*` crosses folders, so `**/migrations/*.py` and `migrations/*` both work)."""
         patterns = self.settings.ignore_patterns
         if not patterns:
             return False
         written = path.as_posix()
         candidates = [written, path.name]
-        for root in self._workspace_roots():
+        working = self._working_folder()
+        for root in [*self._workspace_roots(), *([working] if working is not None else [])]:
             try:
                 candidates.append(path.resolve().relative_to(root).as_posix())
             except ValueError:
@@ -462,13 +474,7 @@ class SqlalchemyLintServer(LanguageServer):
         if uri not in self.reported_too_large:
             self.reported_too_large.add(uri)
             name = uri.rsplit("/", 1)[-1]
-            log.warning("%s: %s", uri, problem)
-            self.window_show_message(
-                types.ShowMessageParams(
-                    type=types.MessageType.Info,
-                    message=f"sqlalchemy-lint: {name} is not checked: {problem}",
-                )
-            )
+            self.notify("warning", f"{name} is not checked: {problem}")
         return True
 
     def _is_current(self, uri: str, version: int | None) -> bool:

@@ -9,7 +9,11 @@ files that are not open too, see `workspace_check.py`), `ignorePatterns` (globs
 of files never analysed, as mypy-type-checker's: `**/migrations/*.py`,
 `.venv/**`) and `args` (the command line's own options, for those who keep one
 set of flags for both: `--select`, `--ignore`, `--extend-select`,
-`--unsafe-fixes`, `--config PATH`; they win over the settings of the same meaning).
+`--unsafe-fixes`, `--config PATH`; they win over the settings of the same meaning),
+`showNotifications` (which messages pop up: "off", "onError", "onWarning", the
+default, or "always"; every message is logged either way) and `cwd` (the folder
+that a relative `--config PATH` and `ignorePatterns` are read from; the first
+workspace folder when not set).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from ..checker import UnknownRuleError, select_rules
@@ -38,6 +43,21 @@ class Settings:
     ignore_patterns: tuple[str, ...] = ()
     config_file: str | None = None  # `args: ["--config", PATH]`, as written
     workspace_scope: bool = False  # `reportingScope`: "workspace"; False: "file"
+    show_notifications: str = "onWarning"  # one of NOTIFICATION_LEVELS
+    cwd: str | None = None  # an absolute folder (the client expands `${workspaceFolder}`)
+
+    def notifies(self, level: str) -> bool:
+        """Whether a message of `level` ("error", "warning", "info") pops up."""
+        shown = {
+            "off": (),
+            "onError": ("error",),
+            "onWarning": ("error", "warning"),
+            "always": ("error", "warning", "info"),
+        }
+        return level in shown.get(self.show_notifications, ())
+
+
+NOTIFICATION_LEVELS = ("off", "onError", "onWarning", "always")
 
 
 def _string_list(value: Any, key: str, problems: list[str]) -> tuple[str, ...] | None:
@@ -124,6 +144,20 @@ def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
             problems.append(
                 f'`reportingScope` must be "file" or "workspace"; got {raw["reportingScope"]!r}'
             )
+    if "showNotifications" in raw and raw["showNotifications"] is not None:
+        if raw["showNotifications"] in NOTIFICATION_LEVELS:
+            values["show_notifications"] = raw["showNotifications"]
+        else:
+            problems.append(
+                f"`showNotifications` must be one of {', '.join(NOTIFICATION_LEVELS)}; "
+                f"got {raw['showNotifications']!r}"
+            )
+    if "cwd" in raw and raw["cwd"] not in (None, ""):
+        folder = raw["cwd"]
+        if isinstance(folder, str) and Path(folder).expanduser().is_absolute():
+            values["cwd"] = str(Path(folder).expanduser())
+        else:
+            problems.append(f"`cwd` must be an absolute folder; got {folder!r}")
     settings = Settings(**values)
     if "args" in raw and raw["args"] is not None:
         settings = _with_arguments(settings, raw["args"], problems)
