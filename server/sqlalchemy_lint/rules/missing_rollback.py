@@ -40,7 +40,9 @@ class MissingRollback(Rule):
     object (`self.session`), by every later caller or method (the handler returns or
     falls through). The session is known by what it
     is: an annotation, a factory call, a scoped registry, Flask-SQLAlchemy's
-    `db.session`.
+    `db.session`, or, for one an object keeps (`self.session`), by its use:
+    `commit()` or `flush()` in a `try` whose handler names SQLAlchemy's errors
+    (`except (DataError, IntegrityError):`).
 
     Not reported: handlers that roll back or close the session (also in a
     `finally:`), that hand it to a function, that re-raise, or that return with a
@@ -206,7 +208,43 @@ def new_session_per_row(rows):
 """
         ),
     ]
+    VALID += [
+        Valid(
+            """
+class Cache:
+    def __init__(self, store):
+        self.store = store  # not known to be a session, and no SQLAlchemy error named
+
+    def save(self, key, value):
+        try:
+            self.store.set(key, value)
+            self.store.commit()
+        except Exception:
+            return False
+        return True
+"""
+        ),
+    ]
     INVALID = [
+        Invalid(
+            """
+from sqlalchemy.exc import DataError, IntegrityError
+
+class ModelView:
+    def __init__(self, session, model):
+        self.session = session  # unannotated: known by its use below
+
+    def patch(self, query, data):
+        try:
+            for item in query.all():
+                item.name = data["name"]
+            self.session.commit()
+        except (DataError, IntegrityError):
+            return {"message": "bad data"}, 400
+        return {}, 200
+""",
+            at="except (DataError",
+        ),
         Invalid(
             _KEEPING_OBJECT
             + """

@@ -111,10 +111,12 @@ def _session_calls(model: ModuleModel, resolver: Resolver) -> _Calls:
     found: _Calls = {}
     kinds: dict[tuple[int, str], bool] = {}
 
+    by_use = _sessions_by_use(model, resolver)
+
     def is_session(expr: cst.BaseExpression, name: str, scope: Scope) -> bool:
         key = (id(scope), name)
         if key not in kinds:
-            kinds[key] = resolver.kind_of(expr, scope) in _SESSION_KINDS
+            kinds[key] = resolver.kind_of(expr, scope) in _SESSION_KINDS or key in by_use
         return kinds[key]
 
     for call in model.calls:
@@ -232,6 +234,38 @@ def _with_resets(block: cst.With, name: str, *, begin_too: bool = True) -> bool:
         ):
             return True
     return False
+
+
+def _sessions_by_use(model: ModuleModel, resolver: Resolver) -> set[tuple[int, str]]:
+    """Sessions an object keeps (`self.session`) that no annotation or factory names,
+    known by how the code uses them: `self.session.commit()` (or `flush()`) in a
+    `try` whose handler names SQLAlchemy's own flush errors (`IntegrityError`,
+    `DataError` from `sqlalchemy.exc`) is a SQLAlchemy session's commit. (A broad
+    `except Exception` is not evidence: it catches anything's commit.)"""
+    found: set[tuple[int, str]] = set()
+    for call in model.calls:
+        func = call.func
+        if not isinstance(func, cst.Attribute) or func.attr.value not in ("commit", "flush"):
+            continue
+        name = dotted(func.value)
+        scope = model.enclosing_scope.get(call)
+        if name is None or not name.startswith("self.") or name.count(".") != 1 or scope is None:
+            continue
+        attempt = _innermost_try(model, call)
+        if attempt is not None and any(
+            _names_sqlalchemy_errors(resolver, handler.type) for handler in attempt.handlers
+        ):
+            found.add((id(scope), name))
+    return found
+
+
+def _names_sqlalchemy_errors(resolver: Resolver, caught: cst.BaseExpression | None) -> bool:
+    if isinstance(caught, cst.Tuple):
+        return any(_names_sqlalchemy_errors(resolver, e.value) for e in caught.elements)
+    if caught is None:
+        return False
+    qualified = resolver.qualify(caught) or ""
+    return qualified.startswith(("sqlalchemy.exc.", "sqlalchemy.orm.exc.", "sqlmodel.exc"))
 
 
 def _catches_flush_errors(resolver: Resolver, caught: cst.BaseExpression | None) -> bool:
