@@ -182,7 +182,31 @@ def legacy(user):
             files={"requirements.txt": "Flask==2.3.3\nSQLAlchemy==1.4.37\n"},
         ),
     ]
+    VALID += [
+        Valid(
+            """
+import sqlalchemy as sa
+
+def reset(ctx, pool):
+    with ctx.obj.engine.begin() as connection:  # commits on the way out
+        connection.execute(sa.text("UPDATE jobs SET status = 'pending'"))
+    with pool.connect() as raw:  # not known to be SQLAlchemy's: no text() runs on it
+        raw.execute("UPDATE jobs SET status = 'pending'")
+"""
+        ),
+    ]
     INVALID = [
+        Invalid(
+            """
+import sqlalchemy as sa
+
+def reset(ctx):
+    # `ctx.obj.engine` is of unknown kind, but only a SQLAlchemy connection runs text().
+    with ctx.obj.engine.connect() as connection:
+        connection.execute(sa.text("UPDATE jobs SET status = 'pending'"))
+""",
+            at="connection.execute(",
+        ),
         Invalid(
             """
 from sqlalchemy import create_engine, text

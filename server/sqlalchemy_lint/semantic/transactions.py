@@ -173,9 +173,47 @@ def _opening(model: ModuleModel, resolver: Resolver, call: cst.Call) -> _Opened 
     else:
         return None
     kind = _opened_kind(call, scope, resolver)
+    if (
+        kind is None
+        and block is not None
+        and _connection_by_use(model, resolver, call, block, name)
+    ):
+        kind = Kind.CONNECTION
     if kind is None:
         return None
     return _Opened(name, kind, call, region, after, block)
+
+
+def _connection_by_use(
+    model: ModuleModel, resolver: Resolver, call: cst.Call, block: cst.With, name: str
+) -> bool:
+    """`with ctx.obj.engine.connect() as conn:` on a receiver of unknown kind (a CLI
+    context's attribute) is a SQLAlchemy connection when the block runs
+    `conn.execute(text(...))` or `conn.exec_driver_sql(...)`: only SQLAlchemy's
+    connections take those. A driver's `connect()` (`sqlite3.connect`) is a module
+    function, not a method of an unknown object, and is left alone."""
+    func = call.func
+    if not isinstance(func, cst.Attribute) or func.attr.value != "connect" or call.args:
+        return False
+    scope = model.enclosing_scope[call]
+    if resolver.qualify(func) is not None or resolver.kind_of(func.value, scope) is not None:
+        return False
+    for use in model.calls:
+        used = use.func
+        if (
+            not isinstance(used, cst.Attribute)
+            or not _is_name(used.value, name)
+            or model.enclosing_scope.get(use) is not scope
+            or not any(a is block.body for a in model.ancestors(use))
+        ):
+            continue
+        if used.attr.value == "exec_driver_sql":
+            return True
+        if used.attr.value == "execute" and use.args:
+            statement = use.args[0].value
+            if isinstance(statement, cst.Call) and resolver.qualify(statement.func) in _TEXT:
+                return True
+    return False
 
 
 def _opened_kind(call: cst.Call, scope: Scope, resolver: Resolver) -> Kind | None:
