@@ -28,12 +28,18 @@ test('a buffer that does not parse is shown as not analysed, with where', () => 
     assert.equal(view.warning, true);
 });
 
-test('an analysed document shows its findings beside the server', () => {
+test('an analysed document shows its count in the text, a click away from the Problems panel', () => {
     const view = describe({ uri: URI, version: 1, analysed: true, message: '3 findings' }, 'SQLAlchemy Lint', 'bundled');
-    assert.deepEqual(view, { text: 'SQLAlchemy Lint', detail: '3 findings · bundled', warning: false });
+    assert.deepEqual(view, { text: 'SQLAlchemy Lint: 3 findings', detail: 'bundled', warning: false, opens: 'problems' });
+    assert.deepEqual(describe({ uri: URI, version: 2, analysed: true, message: 'no findings' }, 'S', 'b'), {
+        text: 'S: no findings',
+        detail: 'b',
+        warning: false,
+        opens: 'output',
+    });
     assert.deepEqual(
         describe({ uri: URI, version: 1, analysed: false, message: 'not checked: ignorePatterns' }, 'S', 'b'),
-        { text: 'S', detail: 'not checked: ignorePatterns · b', warning: false },
+        { text: 'S', detail: 'not checked: ignorePatterns · b', warning: false, opens: 'output' },
     );
-    assert.deepEqual(describe(undefined, 'S', 'b'), { text: 'S', detail: 'b', warning: false });
+    assert.deepEqual(describe(undefined, 'S', 'b'), { text: 'S', detail: 'b', warning: false, opens: 'output' });
 });

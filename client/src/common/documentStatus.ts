@@ -17,6 +17,8 @@ export interface StatusView {
     readonly text: string;
     readonly detail: string;
     readonly warning: boolean;
+    /** Where a click on the item leads: the Problems panel when the file has findings. */
+    readonly opens: 'problems' | 'output';
 }
 
 export function isDocumentStatus(value: unknown): value is DocumentStatus {
@@ -59,11 +61,21 @@ export class DocumentStatuses {
 /** The status item's text and detail for the active document (`name`: the server's). */
 export function describe(status: DocumentStatus | undefined, name: string, server: string): StatusView {
     if (status === undefined) {
-        return { text: name, detail: server, warning: false };
+        return { text: name, detail: server, warning: false, opens: 'output' };
     }
     if (!status.analysed && status.message.startsWith('not analysed')) {
         // The buffer does not parse: say where, since the squiggles shown are the last ones.
-        return { text: `${name}: not analysed`, detail: `${status.message} (showing the last findings)`, warning: true };
+        return {
+            text: `${name}: not analysed`,
+            detail: `${status.message} (showing the last findings)`,
+            warning: true,
+            opens: 'problems',
+        };
     }
-    return { text: name, detail: `${status.message} · ${server}`, warning: false };
+    if (status.analysed) {
+        // "SQLAlchemy Lint: 3 findings", a click away from the Problems panel.
+        const findings = !status.message.startsWith('no ');
+        return { text: `${name}: ${status.message}`, detail: server, warning: false, opens: findings ? 'problems' : 'output' };
+    }
+    return { text: name, detail: `${status.message} · ${server}`, warning: false, opens: 'output' };
 }

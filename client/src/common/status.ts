@@ -37,7 +37,6 @@ export class ServerStatus implements Disposable {
         this.summary = summary;
         this.current = 'running';
         this.showDocument();
-        this.item.command = { title: 'Show Output', command: COMMANDS.showOutput };
     }
 
     /** A `sqlalchemyLint/documentStatus` notification from the running server. */
@@ -56,6 +55,10 @@ export class ServerStatus implements Disposable {
         const view = describe(this.documents.get(uri), SERVER_NAME, this.summary);
         const severity = view.warning ? LanguageStatusSeverity.Warning : LanguageStatusSeverity.Information;
         this.set('running', view.text, view.detail, severity, false);
+        this.item.command =
+            view.opens === 'problems'
+                ? { title: 'Show Problems', command: 'workbench.actions.view.problems' }
+                : { title: 'Show Output', command: COMMANDS.showOutput };
     }
 
     disabled(): void {
