@@ -415,6 +415,11 @@ class Collector:
 
     def _process(self, conn, repo_id):
         refresh_counts(conn, repo_id)
+
+    def collect_default(self, conn):
+        self._process(conn, DEFAULT_REPO_ID)  # a module constant, one call further up
+
+DEFAULT_REPO_ID = 1
 """,
             },
         ),
@@ -431,6 +436,7 @@ def classify(conn, rows):
     for row in rows:
         record = {"repo_id": int(row[0]), "metric": row[1]}
         send_insight(conn, record)
+    send_insight(conn, {"repo_id": 0, "metric": "all"})  # a literal dict
 """
         ),
         Valid(

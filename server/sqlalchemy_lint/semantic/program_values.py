@@ -47,6 +47,7 @@ _COLUMN_CALLS = frozenset({"Column", "mapped_column", "column_property", "Field"
 # Calls that load mapped objects of their first argument's class.
 _LOADING_METHODS = frozenset({"query", "get", "get_one", "get_or_404", "select"})
 _TYPE_WORD = re.compile(r"[A-Za-z_]\w*")
+_CONSTANT_NAME = re.compile(r"_*[A-Z][A-Z0-9_]*")
 
 
 class ProgramValues:
@@ -111,7 +112,7 @@ class ProgramValues:
         """Whether the argument a call site records as `written` (or its `[item]`) is
         the program's own value, read in the calling function."""
         if written == CONSTANT_ARGUMENT:
-            return item is None
+            return True  # a literal, or a literal container whose items are literals
         if not written or not all(part.isidentifier() for part in written.split(".")):
             return False
         frame = self._frame(caller.module, caller.function)
@@ -165,7 +166,9 @@ class ProgramValues:
         name = expr[1]
         binding = self._lookup(name, frame)
         if binding is None:
-            return False
+            # A module's (or an imported) UPPER_CASE name is a constant, as SQA301 takes
+            # it where it is formatted in.
+            return _CONSTANT_NAME.fullmatch(name) is not None
         found, owner = binding
         if found.param is not None:
             if found.first_param:
