@@ -44,7 +44,11 @@ fi
 echo "== VS Code client: npm ci, tsc --strict"
 npm ci --no-audit --no-fund --loglevel=error
 npm run --silent lint
+echo "== VS Code client: the universal package, built and inspected (needs npm ci)"
+.venv/bin/python -m pytest -q tests/test_packages.py
 echo "== VS Code client: package the .vsix and test it inside code-server"
 bash scripts/e2e_vscode.sh
+echo "== VS Code client: the package's native modules match its platform"
+.venv/bin/python scripts/inspect_packages.py "${SQLALCHEMY_LINT_VSIX:-$(ls sqlalchemy-lint-*.vsix | head -1)}"
 echo "== VS Code client: unit tests"
 npm run --silent test:unit

@@ -131,6 +131,22 @@ test('a missing bundle is a clear problem, unless the environment has the server
     assert.ok(installed.ok);
 });
 
+test('the universal package runs the environment\'s server, or says how to install it', () => {
+    const universal = { manifest: { manifest: { ...manifest, target: 'universal', pythons: {} } } };
+    const installed = planLaunch(input({ ...universal, interpreter: { ...python311, hasServerModule: true } }));
+    assert.ok(installed.ok);
+    if (installed.ok) {
+        assert.equal(installed.plan.source, 'environment'); // even with importStrategy "useBundled"
+    }
+    const missing = planLaunch(input({ ...universal, interpreter: { ...python311, hasServerModule: false } }));
+    assert.equal(missing.ok, false);
+    if (!missing.ok) {
+        assert.equal(missing.problem.kind, 'not-installed');
+        assert.match(missing.problem.remedy, /-m pip install sqlalchemy-lint/);
+        assert.ok(missing.problem.actions.includes('restart'));
+    }
+});
+
 test('sqlalchemyLint.path runs that executable\'s server, with no interpreter and no bundle', () => {
     const plan = planExecutable('/opt/tools/sqlalchemy-lint', '/ext', { PATH: '/usr/bin', PYTHONPATH: '/somewhere' });
     assert.equal(plan.command, '/opt/tools/sqlalchemy-lint');

@@ -9,6 +9,9 @@ import { describeOrigin, InterpreterOrigin, problem, StartupProblem } from './pr
 
 export type ImportStrategy = 'useBundled' | 'fromEnvironment';
 
+/** The bundle manifest's target of the package that carries no Python (any platform). */
+export const UNIVERSAL_TARGET = 'universal';
+
 /** dist/python/manifest.json, written by scripts/bundle_python.py. */
 export interface BundleManifest {
     readonly format: number;
@@ -98,7 +101,9 @@ export function planLaunch(input: LaunchInput): LaunchResult {
     const command = origin !== 'setting' && path.isAbsolute(interpreter.executable) ? interpreter.executable : interpreter.command;
     const who = `"${interpreter.command}" (${describeOrigin(origin)}, ${interpreter.implementation} ${versionText(interpreter)})`;
 
-    if (importStrategy === 'fromEnvironment') {
+    // The universal package bundles no Python: it always runs the environment's sqlalchemy-lint.
+    const universal = !('error' in input.manifest) && input.manifest.manifest.target === UNIVERSAL_TARGET;
+    if (importStrategy === 'fromEnvironment' || universal) {
         if (interpreter.hasServerModule) {
             return {
                 ok: true,
@@ -111,6 +116,18 @@ export function planLaunch(input: LaunchInput): LaunchResult {
                     source: 'environment',
                     summary: `Python ${versionText(interpreter)}, sqlalchemy-lint from ${interpreter.executable}'s environment`,
                 },
+            };
+        }
+        if (universal) {
+            const actions = origin === 'pythonExtension' ? (['selectInterpreter', 'restart', 'showOutput'] as const) : (['openSettings', 'restart', 'showOutput'] as const);
+            return {
+                ok: false,
+                problem: problem(
+                    'not-installed',
+                    `This build of the extension runs sqlalchemy-lint from your Python environment, and it is not installed for ${who}`,
+                    `Install it there (${interpreter.command} -m pip install sqlalchemy-lint) and restart the server, or choose an interpreter that has it`,
+                    actions,
+                ),
             };
         }
         notes.push(

@@ -13,6 +13,7 @@ export type ProblemKind =
     | 'python-too-old'
     | 'unsupported-python'
     | 'bundle-missing'
+    | 'not-installed'
     | 'server-exited'
     | 'server-timeout'
     | 'server-crashed';

@@ -1,0 +1,114 @@
+"""Open built .vsix packages and check that each carries what its platform needs.
+
+    python scripts/inspect_packages.py dist/packages/*.vsix
+
+For a platform package (`linux-x64`, `win32-arm64`, ...): the VSIX manifest names
+that target; the bundle manifest (`dist/python/manifest.json`) names it too; every
+CPython version it claims has its module path in the package; and every native
+module matches the platform (`.pyd` on Windows, `darwin` on macOS, `musl` on
+Alpine, `linux-gnu` on Linux), the architecture, and the CPython version of the
+folder it sits in. For the universal package: no target, no native code, and a
+bundle manifest that says "universal" (the client then runs the sqlalchemy-lint
+installed in the user's interpreter). Prints one line per package; exits 1 when
+any is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import zipfile
+from pathlib import PurePosixPath
+
+BUNDLE = "extension/dist/python/"
+NATIVE = re.compile(r"\.(so|pyd|dylib)$")
+# A native module built for one CPython: native.cpython-311-x86_64-linux-gnu.so, _x.cp311-win_amd64.pyd
+VERSIONED = re.compile(
+    r"\.(?:cpython-(3)(\d+)[a-z]*-(?P<tail>[^/]*)\.so|cp(3)(\d+)-(?P<wtail>[^/.]*)\.pyd)$"
+)
+
+PLATFORMS = {
+    "linux-x64": ("linux-gnu", ("x86_64",)),
+    "linux-arm64": ("linux-gnu", ("aarch64",)),
+    "alpine-x64": ("linux-musl", ("x86_64",)),
+    "alpine-arm64": ("linux-musl", ("aarch64",)),
+    "darwin-x64": ("darwin", ()),  # macOS suffixes do not name the architecture
+    "darwin-arm64": ("darwin", ()),
+    "win32-x64": ("win", ("amd64",)),
+    "win32-arm64": ("win", ("arm64",)),
+}
+_TARGET_PLATFORM = re.compile(r'TargetPlatform="([^"]+)"')
+
+
+def problems_of(path: str) -> tuple[str, list[str]]:
+    """(the package's target, what is wrong with it)."""
+    with zipfile.ZipFile(path) as package:
+        names = package.namelist()
+        vsix = package.read("extension.vsixmanifest").decode("utf-8")
+        try:
+            bundle = json.loads(package.read(BUNDLE + "manifest.json"))
+        except KeyError:
+            return "?", [f"{path}: no {BUNDLE}manifest.json"]
+    declared = _TARGET_PLATFORM.search(vsix)
+    target = bundle.get("target", "?")
+    natives = [n for n in names if NATIVE.search(n)]
+    wrong: list[str] = []
+    if target == "universal":
+        if declared is not None:
+            wrong.append(f"a universal package declares TargetPlatform {declared.group(1)}")
+        if bundle.get("pythons"):
+            wrong.append("a universal package claims bundled Pythons")
+        wrong += [f"native code in a universal package: {n}" for n in natives]
+        return target, wrong
+    if declared is None or declared.group(1) != target:
+        wrong.append(
+            f"the VSIX targets {declared.group(1) if declared else 'no platform'}, the bundle {target}"
+        )
+    platform = PLATFORMS.get(target)
+    if platform is None:
+        return target, [*wrong, f"unknown target {target}"]
+    system, machines = platform
+    for version, entry in bundle.get("pythons", {}).items():
+        for folder in entry["path"]:
+            if not any(n.startswith(BUNDLE + folder + "/") for n in names):
+                wrong.append(f"Python {version}: {folder} is not in the package")
+    for name in natives:
+        match = VERSIONED.search(name)
+        if match is None:
+            continue  # abi3 or unversioned: any CPython of the platform
+        major, minor = (
+            (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(5))
+        )
+        tail = (match.group("tail") or match.group("wtail") or "").lower()
+        if system == "win":
+            if not name.endswith(".pyd"):
+                wrong.append(f"not a Windows module: {name}")
+        elif system not in tail:
+            wrong.append(f"not built for {system}: {name}")
+        if machines and not any(m in tail for m in machines):
+            wrong.append(f"not built for {'/'.join(machines)}: {name}")
+        version = f"{major}.{minor}"
+        folders = bundle.get("pythons", {}).get(version, {}).get("path", [])
+        inside = any(PurePosixPath(name).is_relative_to(BUNDLE + f) for f in folders)
+        if not inside:
+            wrong.append(f"a CPython {version} module outside that version's path: {name}")
+    return target, wrong
+
+
+def main(paths: list[str]) -> int:
+    failed = False
+    for path in paths:
+        target, wrong = problems_of(path)
+        if wrong:
+            failed = True
+            print(f"{path} ({target}): {len(wrong)} problem(s)")
+            for line in wrong[:20]:
+                print(f"  - {line}")
+        else:
+            print(f"{path} ({target}): ok")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,117 @@
+"""The .vsix packages: `scripts/inspect_packages.py` tells a package whose native
+modules do not match its platform, and `npm run package -- --target universal`
+builds the package for every other platform (no Python, no native code)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import inspect_packages  # noqa: E402
+
+VSIX_MANIFEST = (
+    '<PackageManifest><Metadata><Identity Id="sqlalchemy-lint"{target} /></Metadata>'
+    "</PackageManifest>"
+)
+LINUX_311 = "libs/cp311/_yaml.cpython-311-x86_64-linux-gnu.so"
+
+
+def _package(tmp_path: Path, target: str, files: list[str], pythons: dict[str, list[str]]) -> str:
+    path = tmp_path / f"{target}.vsix"
+    declared = "" if target == "universal" else f' TargetPlatform="{target}"'
+    bundle = {
+        "format": 1,
+        "target": target,
+        "server": {"name": "sqlalchemy-lint", "version": "0.1.0", "module": "sqlalchemy_lint"},
+        "pythons": {v: {"path": p, "extSuffix": None} for v, p in pythons.items()},
+    }
+    with zipfile.ZipFile(path, "w") as package:
+        package.writestr("extension.vsixmanifest", VSIX_MANIFEST.format(target=declared))
+        package.writestr("extension/dist/python/manifest.json", json.dumps(bundle))
+        for name in files:
+            package.writestr("extension/dist/python/" + name, b"")
+    return str(path)
+
+
+def test_a_package_whose_native_modules_fit_its_platform_passes(tmp_path: Path) -> None:
+    windows = _package(
+        tmp_path,
+        "win32-x64",
+        ["tool/sqlalchemy_lint/__init__.py", "libs/cp311/_yaml.cp311-win_amd64.pyd"],
+        {"3.11": ["tool", "libs/cp311"]},
+    )
+    assert inspect_packages.problems_of(windows) == ("win32-x64", [])
+
+
+@pytest.mark.parametrize(
+    ("target", "module", "expected"),
+    [
+        ("win32-x64", LINUX_311, "not a Windows module"),
+        (
+            "alpine-x64",
+            LINUX_311,
+            "not built for linux-musl",
+        ),
+        (
+            "linux-arm64",
+            LINUX_311,
+            "not built for aarch64",
+        ),
+        (
+            "darwin-arm64",
+            LINUX_311,
+            "not built for darwin",
+        ),
+        (
+            "linux-x64",
+            "libs/cp311/_yaml.cpython-312-x86_64-linux-gnu.so",
+            "outside that version's path",
+        ),
+    ],
+)
+def test_a_native_module_of_another_platform_or_python_is_reported(
+    tmp_path: Path, target: str, module: str, expected: str
+) -> None:
+    package = _package(tmp_path, target, [module], {"3.11": ["libs/cp311"]})
+    _, wrong = inspect_packages.problems_of(package)
+    assert any(expected in line for line in wrong), wrong
+
+
+def test_a_universal_package_carries_no_native_code(tmp_path: Path) -> None:
+    package = _package(tmp_path, "universal", [LINUX_311], {})
+    _, wrong = inspect_packages.problems_of(package)
+    assert wrong == [f"native code in a universal package: extension/dist/python/{LINUX_311}"]
+
+
+@pytest.mark.skipif(
+    shutil.which("node") is None or not (ROOT / "node_modules" / "@vscode" / "vsce").is_dir(),
+    reason="needs node and the npm dev dependencies (npm ci)",
+)
+def test_npm_run_package_builds_the_universal_package(tmp_path: Path) -> None:
+    out = tmp_path / "sqlalchemy-lint-universal.vsix"
+    bundle = ROOT / "dist" / "python" / "manifest.json"
+    before = bundle.read_bytes() if bundle.is_file() else None
+    subprocess.run(
+        ["node", "scripts/package.mjs", "--target", "universal", "--out", str(out)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    assert inspect_packages.problems_of(str(out)) == ("universal", [])
+    with zipfile.ZipFile(out) as package:
+        names = set(package.namelist())
+        assert {"extension/dist/extension.js", "extension/package.json"} <= names
+        manifest = json.loads(package.read("extension/package.json"))
+        assert "vscode:prepublish" not in manifest["scripts"]
+    # The host's bundle, which the other tests and the e2e run use, is left as it was.
+    assert (bundle.read_bytes() if bundle.is_file() else None) == before
