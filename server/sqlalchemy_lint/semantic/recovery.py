@@ -83,7 +83,8 @@ def broken_sessions(
             if method is None:
                 if not _helper_flushes(resolver, call, name):
                     continue
-                failing = f"`{dotted(call.func) or 'the call'}()`, which flushes `{name}`,"
+                helper = dotted(call.func) or "the call"
+                failing = f"`{helper}()`, which commits or flushes `{name}`,"
             elif _flushes(model, call, method, own):
                 failing = f"`{name}.{method}()`"
             else:
