@@ -7,7 +7,8 @@ that target; the bundle manifest (`dist/python/manifest.json`) names it too; eve
 CPython version it claims has its module path in the package; and every native
 module matches the platform (`.pyd` on Windows, `darwin` on macOS, `musl` on
 Alpine, `linux-gnu` on Linux), the architecture, and the CPython version of the
-folder it sits in. For the universal package: no target, no native code, and a
+folder it sits in; every wheel unpacked into it was built for the platform (its
+`WHEEL` tags: `musllinux_*_x86_64` for alpine-x64, `win_arm64`, ...). For the universal package: no target, no native code, and a
 bundle manifest that says "universal" (the client then runs the sqlalchemy-lint
 installed in the user's interpreter). Prints one line per package; exits 1 when
 any is wrong.
@@ -28,6 +29,17 @@ VERSIONED = re.compile(
     r"\.(?:cpython-(3)(\d+)[a-z]*-(?P<tail>[^/]*)\.so|cp(3)(\d+)-(?P<wtail>[^/.]*)\.pyd)$"
 )
 
+# The wheel platform tags each target's bundle may hold (besides pure-Python `any`).
+WHEEL_PLATFORMS = {
+    "linux-x64": re.compile(r"(many)?linux(_\d+_\d+|\d+)?_x86_64"),
+    "linux-arm64": re.compile(r"(many)?linux(_\d+_\d+|\d+)?_aarch64"),
+    "alpine-x64": re.compile(r"musllinux_\d+_\d+_x86_64"),
+    "alpine-arm64": re.compile(r"musllinux_\d+_\d+_aarch64"),
+    "darwin-x64": re.compile(r"macosx_\d+_\d+_(x86_64|intel|universal2)"),
+    "darwin-arm64": re.compile(r"macosx_\d+_\d+_(arm64|universal2)"),
+    "win32-x64": re.compile(r"win_amd64"),
+    "win32-arm64": re.compile(r"win_arm64"),
+}
 PLATFORMS = {
     "linux-x64": ("linux-gnu", ("x86_64",)),
     "linux-arm64": ("linux-gnu", ("aarch64",)),
@@ -46,6 +58,15 @@ def problems_of(path: str) -> tuple[str, list[str]]:
     with zipfile.ZipFile(path) as package:
         names = package.namelist()
         vsix = package.read("extension.vsixmanifest").decode("utf-8")
+        wheel_tags = {
+            name: [
+                line.partition(":")[2].strip()
+                for line in package.read(name).decode("utf-8").splitlines()
+                if line.startswith("Tag:")
+            ]
+            for name in names
+            if name.endswith(".dist-info/WHEEL")
+        }
         try:
             bundle = json.loads(package.read(BUNDLE + "manifest.json"))
         except KeyError:
@@ -69,6 +90,11 @@ def problems_of(path: str) -> tuple[str, list[str]]:
     if platform is None:
         return target, [*wrong, f"unknown target {target}"]
     system, machines = platform
+    for name, tags in wheel_tags.items():
+        for tag in tags:
+            wheel_platform = tag.rsplit("-", 1)[-1]
+            if wheel_platform != "any" and not WHEEL_PLATFORMS[target].fullmatch(wheel_platform):
+                wrong.append(f"a wheel for {wheel_platform}: {name}")
     for version, entry in bundle.get("pythons", {}).items():
         for folder in entry["path"]:
             if not any(n.startswith(BUNDLE + folder + "/") for n in names):
@@ -84,7 +110,9 @@ def problems_of(path: str) -> tuple[str, list[str]]:
         if system == "win":
             if not name.endswith(".pyd"):
                 wrong.append(f"not a Windows module: {name}")
-        elif system not in tail:
+        elif system not in tail and not (system == "linux-musl" and int(minor) < 11):
+            # (Before 3.11 CPython named its extensions `linux-gnu` on musl too; the wheel
+            # tags above tell musl from glibc.)
             wrong.append(f"not built for {system}: {name}")
         if machines and not any(m in tail for m in machines):
             wrong.append(f"not built for {'/'.join(machines)}: {name}")

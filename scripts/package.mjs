@@ -66,6 +66,7 @@ const out =
         ? `${manifest.name}-${target}-${manifest.version}.vsix`
         : `${manifest.name}-${manifest.version}.vsix`);
 const outPath = isAbsolute(out) ? out : join(root, out);
+mkdirSync(dirname(outPath), { recursive: true }); // vsce does not make the folder
 
 const installed = join(root, 'node_modules', '.package-lock.json');
 if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(join(root, 'package-lock.json')).mtimeMs) {

@@ -25,7 +25,13 @@ VSIX_MANIFEST = (
 LINUX_311 = "libs/cp311/_yaml.cpython-311-x86_64-linux-gnu.so"
 
 
-def _package(tmp_path: Path, target: str, files: list[str], pythons: dict[str, list[str]]) -> str:
+def _package(
+    tmp_path: Path,
+    target: str,
+    files: list[str],
+    pythons: dict[str, list[str]],
+    wheels: dict[str, str] | None = None,
+) -> str:
     path = tmp_path / f"{target}.vsix"
     declared = "" if target == "universal" else f' TargetPlatform="{target}"'
     bundle = {
@@ -39,6 +45,10 @@ def _package(tmp_path: Path, target: str, files: list[str], pythons: dict[str, l
         package.writestr("extension/dist/python/manifest.json", json.dumps(bundle))
         for name in files:
             package.writestr("extension/dist/python/" + name, b"")
+        for name, tag in (wheels or {}).items():
+            package.writestr(
+                f"extension/dist/python/{name}/WHEEL", f"Wheel-Version: 1.0\nTag: {tag}\n"
+            )
     return str(path)
 
 
@@ -84,6 +94,30 @@ def test_a_native_module_of_another_platform_or_python_is_reported(
     package = _package(tmp_path, target, [module], {"3.11": ["libs/cp311"]})
     _, wrong = inspect_packages.problems_of(package)
     assert any(expected in line for line in wrong), wrong
+
+
+def test_a_wheel_of_another_platform_is_reported_by_its_tags(tmp_path: Path) -> None:
+    # Before 3.11 CPython named musl extensions `linux-gnu`: the wheel's tags tell.
+    musl = "libs/cp39/libcst-1.9.0.dist-info"
+    module = "libs/cp39/libcst/native.cpython-39-x86_64-linux-gnu.so"
+    fine = _package(
+        tmp_path,
+        "alpine-x64",
+        [module],
+        {"3.9": ["libs/cp39"]},
+        {musl: "cp39-cp39-musllinux_1_2_x86_64"},
+    )
+    assert inspect_packages.problems_of(fine) == ("alpine-x64", [])
+    (tmp_path / "alpine-x64.vsix").unlink()
+    glibc = _package(
+        tmp_path,
+        "alpine-x64",
+        [module],
+        {"3.9": ["libs/cp39"]},
+        {musl: "cp39-cp39-manylinux_2_17_x86_64"},
+    )
+    _, wrong = inspect_packages.problems_of(glibc)
+    assert wrong == [f"a wheel for manylinux_2_17_x86_64: extension/dist/python/{musl}/WHEEL"]
 
 
 def test_a_universal_package_carries_no_native_code(tmp_path: Path) -> None:
