@@ -96,28 +96,26 @@ def test_a_native_module_of_another_platform_or_python_is_reported(
     assert any(expected in line for line in wrong), wrong
 
 
-def test_a_wheel_of_another_platform_is_reported_by_its_tags(tmp_path: Path) -> None:
+MUSL_WHEEL = "libs/cp39/libcst-1.9.0.dist-info"
+
+
+@pytest.mark.parametrize(
+    ("tag", "expected"),
+    [
+        ("cp39-cp39-musllinux_1_2_x86_64", []),
+        (
+            "cp39-cp39-manylinux_2_17_x86_64",
+            [f"a wheel for manylinux_2_17_x86_64: extension/dist/python/{MUSL_WHEEL}/WHEEL"],
+        ),
+    ],
+)
+def test_a_wheel_of_another_platform_is_reported_by_its_tags(
+    tmp_path: Path, tag: str, expected: list[str]
+) -> None:
     # Before 3.11 CPython named musl extensions `linux-gnu`: the wheel's tags tell.
-    musl = "libs/cp39/libcst-1.9.0.dist-info"
     module = "libs/cp39/libcst/native.cpython-39-x86_64-linux-gnu.so"
-    fine = _package(
-        tmp_path,
-        "alpine-x64",
-        [module],
-        {"3.9": ["libs/cp39"]},
-        {musl: "cp39-cp39-musllinux_1_2_x86_64"},
-    )
-    assert inspect_packages.problems_of(fine) == ("alpine-x64", [])
-    (tmp_path / "alpine-x64.vsix").unlink()
-    glibc = _package(
-        tmp_path,
-        "alpine-x64",
-        [module],
-        {"3.9": ["libs/cp39"]},
-        {musl: "cp39-cp39-manylinux_2_17_x86_64"},
-    )
-    _, wrong = inspect_packages.problems_of(glibc)
-    assert wrong == [f"a wheel for manylinux_2_17_x86_64: extension/dist/python/{musl}/WHEEL"]
+    package = _package(tmp_path, "alpine-x64", [module], {"3.9": ["libs/cp39"]}, {MUSL_WHEEL: tag})
+    assert inspect_packages.problems_of(package) == ("alpine-x64", expected)
 
 
 def test_a_universal_package_carries_no_native_code(tmp_path: Path) -> None:

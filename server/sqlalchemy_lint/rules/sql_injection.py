@@ -18,6 +18,21 @@ from ._sql_text import (
 )
 from .base import Finding, Invalid, Rule, Valid
 
+# Metric classes whose `path` is a class constant, for the examples of `self.path`
+# passed to a function of the checked module (`main`).
+_METRICS = """
+from main import feature
+
+class LowLevelMetric:
+    path = ""
+
+    def data(self, conn, id):
+        return feature(conn, id, self.path)
+
+class MfccsMetric(LowLevelMetric):
+    path = "data->'lowlevel'->'mfcc'->'mean'"
+"""
+
 _EXECUTE_METHODS = frozenset({"execute", "scalar", "scalars"})
 # Only SQLAlchemy's Connection has this method: its receiver needs no further evidence.
 _DRIVER_SQL_METHOD = "exec_driver_sql"
@@ -449,18 +464,8 @@ def feature(conn, id, path):
     return conn.execute(query, {"id": int(id)}).first()
 """,
             files={
-                "metrics.py": """
-from main import feature
-
-class LowLevelMetric:
-    path = ""
-
-    def data(self, conn, id):
-        return feature(conn, id, self.path)
-
-class MfccsMetric(LowLevelMetric):
-    path = "data->'lowlevel'->'mfcc'->'mean'"
-
+                "metrics.py": _METRICS
+                + """
 class BpmMetric(LowLevelMetric):
     path = "data->'rhythm'->'bpm'"
 """
@@ -796,18 +801,8 @@ def feature(conn, id, path):
 """,
             at="text(",
             files={
-                "metrics.py": """
-from main import feature
-
-class LowLevelMetric:
-    path = ""
-
-    def data(self, conn, id):
-        return feature(conn, id, self.path)
-
-class MfccsMetric(LowLevelMetric):
-    path = "data->'lowlevel'->'mfcc'->'mean'"
-
+                "metrics.py": _METRICS
+                + """
 class CustomMetric(LowLevelMetric):
     def __init__(self, path):
         self.path = path  # whatever the metric's creator passes
