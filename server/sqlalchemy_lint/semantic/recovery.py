@@ -254,28 +254,25 @@ def _sessions_by_use(model: ModuleModel, resolver: Resolver) -> set[tuple[int, s
             continue
         attempt = _innermost_try(model, call)
         if attempt is not None and any(
-            _names_sqlalchemy_errors(resolver, handler.type) for handler in attempt.handlers
+            _catches_flush_errors(resolver, handler.type, broad=False)
+            for handler in attempt.handlers
         ):
             found.add((id(scope), name))
     return found
 
 
-def _names_sqlalchemy_errors(resolver: Resolver, caught: cst.BaseExpression | None) -> bool:
-    if isinstance(caught, cst.Tuple):
-        return any(_names_sqlalchemy_errors(resolver, e.value) for e in caught.elements)
+def _catches_flush_errors(
+    resolver: Resolver, caught: cst.BaseExpression | None, *, broad: bool = True
+) -> bool:
+    """Whether `except <caught>` catches what a failed flush raises: a class of
+    `sqlalchemy.exc` (alone or in a tuple) and, with `broad`, a bare `except:`,
+    `Exception` or `BaseException`."""
     if caught is None:
-        return False
-    qualified = resolver.qualify(caught) or ""
-    return qualified.startswith(("sqlalchemy.exc.", "sqlalchemy.orm.exc.", "sqlmodel.exc"))
-
-
-def _catches_flush_errors(resolver: Resolver, caught: cst.BaseExpression | None) -> bool:
-    if caught is None:
-        return True
+        return broad
     if isinstance(caught, cst.Tuple):
-        return any(_catches_flush_errors(resolver, e.value) for e in caught.elements)
+        return any(_catches_flush_errors(resolver, e.value, broad=broad) for e in caught.elements)
     if isinstance(caught, cst.Name) and caught.value in _BROAD:
-        return True
+        return broad
     qualified = resolver.qualify(caught) or ""
     return qualified.startswith(("sqlalchemy.exc.", "sqlalchemy.orm.exc.", "sqlmodel.exc"))
 

@@ -128,7 +128,7 @@ def uncommitted_writes(model: ModuleModel, resolver: Resolver) -> Iterator[Uncom
     methods = _method_calls_by_receiver(model)
     for call in model.calls:
         yield from _chained_write(model, resolver, call)
-        opened = _opening(model, resolver, call)
+        opened = _opening(model, resolver, call, methods)
         if opened is None:
             continue
         calls = _calls_in(model, opened, methods)
@@ -145,7 +145,9 @@ def uncommitted_writes(model: ModuleModel, resolver: Resolver) -> Iterator[Uncom
             yield UncommittedWrite(use, opened.name, opened.kind, opened.block)
 
 
-def _opening(model: ModuleModel, resolver: Resolver, call: cst.Call) -> _Opened | None:
+def _opening(
+    model: ModuleModel, resolver: Resolver, call: cst.Call, methods: _MethodIndex
+) -> _Opened | None:
     """`with <call> as name:` or `name = <call>`, when the call opens a connection or
     session that begins no transaction of its own and does not autocommit."""
     scope = model.enclosing_scope[call]
@@ -173,10 +175,11 @@ def _opening(model: ModuleModel, resolver: Resolver, call: cst.Call) -> _Opened 
     else:
         return None
     kind = _opened_kind(call, scope, resolver)
+    uses = methods.get((id(scope), name), [])
     if (
         kind is None
         and block is not None
-        and _connection_by_use(model, resolver, call, block, name)
+        and _connection_by_use(model, resolver, call, block, uses)
     ):
         kind = Kind.CONNECTION
     if kind is None:
@@ -185,31 +188,27 @@ def _opening(model: ModuleModel, resolver: Resolver, call: cst.Call) -> _Opened 
 
 
 def _connection_by_use(
-    model: ModuleModel, resolver: Resolver, call: cst.Call, block: cst.With, name: str
+    model: ModuleModel, resolver: Resolver, call: cst.Call, block: cst.With, uses: list[cst.Call]
 ) -> bool:
     """`with ctx.obj.engine.connect() as conn:` on a receiver of unknown kind (a CLI
     context's attribute) is a SQLAlchemy connection when the block runs
-    `conn.execute(text(...))` or `conn.exec_driver_sql(...)`: only SQLAlchemy's
-    connections take those. A driver's `connect()` (`sqlite3.connect`) is a module
-    function, not a method of an unknown object, and is left alone."""
+    `conn.execute(text(...))` or `conn.exec_driver_sql(...)` (`uses`: the method calls
+    on `conn` in its scope): only SQLAlchemy's connections take those. A driver's
+    `connect()` (`sqlite3.connect`) is a module function, not a method of an unknown
+    object, and is left alone."""
     func = call.func
     if not isinstance(func, cst.Attribute) or func.attr.value != "connect" or call.args:
         return False
     scope = model.enclosing_scope[call]
     if resolver.qualify(func) is not None or resolver.kind_of(func.value, scope) is not None:
         return False
-    for use in model.calls:
-        used = use.func
-        if (
-            not isinstance(used, cst.Attribute)
-            or not _is_name(used.value, name)
-            or model.enclosing_scope.get(use) is not scope
-            or not any(a is block.body for a in model.ancestors(use))
-        ):
+    for use in uses:
+        if not any(a is block.body for a in model.ancestors(use)):
             continue
-        if used.attr.value == "exec_driver_sql":
+        method = _method_of(use, None)
+        if method == "exec_driver_sql":
             return True
-        if used.attr.value == "execute" and use.args:
+        if method == "execute" and use.args:
             statement = use.args[0].value
             if isinstance(statement, cst.Call) and resolver.qualify(statement.func) in _TEXT:
                 return True
