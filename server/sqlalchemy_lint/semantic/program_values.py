@@ -218,24 +218,15 @@ class ProgramValues:
         info = self.evaluator.class_info(key, cls)
         if info is None:
             return False
-        inherited = next(
-            (c for c in self._class_and_bases(key, info) if attr in c.attributes), None
-        )
+        lineage = list(self._class_and_bases(key, info))  # the class, then its bases
+        inherited = next((c for _, c in lineage if attr in c.attributes), None)
         if inherited is None:
             return False
-        bases = [
-            (ref.module, base)
-            for ref in self.evaluator.project_bases(key, info)
-            if ref.module is not None
-            for base in [self.evaluator.class_info(ref.module, ref.name)]
-            if base is not None
-        ]
-        classes = [(key, info), *self._subclasses(key, info, 0)]
-        for _module, current in classes:
-            values = (inherited if current is info else current).attributes.get(attr, ())
-            if not all(value[0] in ("str", "k") for value in values):
+        subclasses = list(self._subclasses(key, info, 0))
+        for current in (inherited, *(c for _, c in subclasses)):
+            if not all(value[0] in ("str", "k") for value in current.attributes.get(attr, ())):
                 return False
-        for module, current in (*bases, *classes):
+        for module, current in (*lineage, *subclasses):
             for qualname in current.methods.values():
                 method = self.evaluator.function_info(module, qualname)
                 if method is None or attr in method.self_attributes:
@@ -343,7 +334,7 @@ class ProgramValues:
         return (ref.module, info) if info is not None else None
 
     def _column_is_not_text(self, key: ModuleKey, info: ClassInfo, attr: str) -> bool:
-        for current in self._class_and_bases(key, info):
+        for _, current in self._class_and_bases(key, info):
             annotation = current.annotations.get(attr)
             values = current.attributes.get(attr)
             if annotation is None and values is None:
@@ -353,13 +344,16 @@ class ProgramValues:
             return annotation is not None and _non_text_annotation(annotation)
         return False
 
-    def _class_and_bases(self, key: ModuleKey, info: ClassInfo) -> Iterator[ClassInfo]:
-        """The class, then its project bases (a column may be declared on a mixin)."""
-        yield info
+    def _class_and_bases(
+        self, key: ModuleKey, info: ClassInfo
+    ) -> Iterator[tuple[ModuleKey, ClassInfo]]:
+        """The class, then its project bases (a column may be declared on a mixin), each
+        with its module."""
+        yield key, info
         for ref in self.evaluator.project_bases(key, info):
             base = self.evaluator.class_info(ref.module, ref.name) if ref.module else None
-            if base is not None:
-                yield base
+            if base is not None and ref.module is not None:
+                yield ref.module, base
 
 
 def argument_for(arguments: tuple[str, ...], name: str, position: int | None) -> str | None:
