@@ -52,14 +52,14 @@ def count_users():
 """
 
 
-def report(cwd: Path, *arguments: str) -> list[tuple[str, int, str]]:
+def report(cwd: Path, *arguments: str, jobs: int = 1) -> list[tuple[str, int, str]]:
     """(file, line, code) of every finding of `check --format json` run in `cwd`."""
     out, err = io.StringIO(), io.StringIO()
     previous = Path.cwd()
     os.chdir(cwd)
     try:
         args = cli.build_parser().parse_args(
-            ["check", "--format", "json", "--jobs", "1", "--exit-zero", *arguments]
+            ["check", "--format", "json", "--jobs", str(jobs), "--exit-zero", *arguments]
         )
         status = cli.run_check(args, out, err)
     finally:
@@ -158,6 +158,46 @@ def test_a_run_trusts_the_previous_runs_stamps_instead_of_resolving_again(
 
     monkeypatch.setattr(ProjectIndex, "_find_module", no_resolving)
     assert report(settled) == [("views.py", 7, "SQA102")]
+
+
+def test_files_edited_since_the_last_run_are_checked_by_the_prewarmed_worker(
+    settled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy_lint import runner
+
+    sent: list[list[str]] = []
+    check = runner._Prewarmed.check
+
+    def recording(self: runner._Prewarmed, items: list[tuple[Path, bool]]) -> object:
+        sent.append(sorted(path.name for path, _ in items))
+        return check(self, items)
+
+    monkeypatch.setattr(runner._Prewarmed, "check", recording)
+    assert report(settled, jobs=2) == [("views.py", 7, "SQA102")]
+    assert sent == []  # nothing changed: no worker was started, nothing sent
+    (settled / "app" / "helpers.py").write_text(HELPER_KEPT)
+    assert report(settled, jobs=2) == []
+    assert sent == [["helpers.py", "views.py"]]
+
+
+def test_a_prewarmed_worker_that_dies_leaves_the_files_to_the_usual_path(
+    settled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import multiprocessing
+
+    from sqlalchemy_lint import runner
+
+    if multiprocessing.get_start_method() != "fork":
+        pytest.skip("the replaced worker reaches the child only through fork")
+
+    def dying(*args: object) -> None:
+        os._exit(3)
+
+    monkeypatch.setattr(runner, "_prewarmed_worker", dying)
+    (settled / "app" / "helpers.py").write_text(HELPER_KEPT)
+    assert report(settled, jobs=2) == []
+    (settled / "app" / "helpers.py").write_text(HELPER_FRESH)
+    assert report(settled, jobs=2) == [("views.py", 7, "SQA102")]
 
 
 def test_a_file_edited_within_the_same_clock_tick_is_still_seen(settled: Path) -> None:

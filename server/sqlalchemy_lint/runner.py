@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import difflib
 import logging
+import multiprocessing
 import os
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -99,8 +101,17 @@ class FileChecker:
         self.project = ProjectIndex(cache=cache)
         reusable = request.cache_results and not (request.fix or request.diff)
         self.results = cache if reusable else None
-        # folder -> its project's declarations' stamps (files do not change during a run)
+        # Per folder, since files do not change during a run (and every file asks):
+        # its configuration, its project's declarations' stamps.
+        self._configs: dict[str, Config] = {}
         self._declared: dict[str, tuple[object, ...]] = {}
+
+    def _config_for(self, path: Path) -> Config:
+        folder = os.path.dirname(path)
+        config = self._configs.get(folder)
+        if config is None:
+            config = self._configs[folder] = config_for(path)
+        return config
 
     def check(self, path: Path, explicit: bool) -> FileOutcome:
         """The outcome of checking `path`. Whatever goes wrong while reading, parsing,
@@ -113,7 +124,7 @@ class FileChecker:
             return FileOutcome(path, error=internal_error(exc))
 
     def _check_file(self, path: Path, explicit: bool) -> FileOutcome:
-        config = config_for(path)
+        config = self._config_for(path)
         outcome = FileOutcome(path, config_root=config.root, config_problems=config.problems)
         if not explicit and config.excludes(path):
             outcome.excluded = True
@@ -149,7 +160,7 @@ class FileChecker:
         (`changes`: since the previous run's snapshot, for results it validated)."""
         if self.results is None:
             return None
-        config = config_for(path)
+        config = self._config_for(path)
         outcome = FileOutcome(path, config_root=config.root, config_problems=config.problems)
         if not explicit and config.excludes(path):
             outcome.excluded = True
@@ -331,6 +342,11 @@ def check_files(
     previous = snapshot.load(looker.results, now.roots)
     changes = snapshot.Changes(previous, now) if previous is not None else None
     looker.project.trust_changes(changes)
+    # When files changed since the previous run, most results are still valid and the
+    # few files left are checked in one process, which must first import the analysis
+    # (libcst and the rules: more than the analysis of a typical file). A worker
+    # started now pays that while this process reads the cache.
+    prewarmed = _Prewarmed(request) if jobs > 1 and changes and changes.any() else None
     reused: dict[int, FileOutcome] = {}
     for index, item in enumerate(items):
         try:
@@ -347,7 +363,13 @@ def check_files(
         len(items),
         "since the previous run's snapshot" if changes is not None else "no previous snapshot",
     )
-    rest = iter(_check_items([i for n, i in enumerate(items) if n not in reused], request, jobs))
+    left = [i for n, i in enumerate(items) if n not in reused]
+    checked = None
+    if prewarmed is not None:
+        if left and _workers_for(len(left), jobs) <= 1:
+            checked = prewarmed.check(left)
+        prewarmed.stop()
+    rest = iter(checked if checked is not None else _check_items(left, request, jobs))
     validated: set[str] = set()
     for index in range(len(items)):
         outcome = reused[index] if index in reused else next(rest)
@@ -361,7 +383,7 @@ def check_files(
 def _check_items(
     items: list[tuple[Path, bool]], request: CheckRequest, jobs: int
 ) -> Iterator[FileOutcome]:
-    workers = min(jobs, len(items) // _MIN_FILES_PER_WORKER)
+    workers = _workers_for(len(items), jobs)
     log.debug(
         "analysing %d file%s %s",
         len(items),
@@ -374,6 +396,55 @@ def _check_items(
             yield run_with_big_stack(checker.check, *item)
         return
     yield from _check_in_pool(items, request, workers)
+
+
+def _workers_for(files: int, jobs: int) -> int:
+    return min(jobs, files // _MIN_FILES_PER_WORKER)
+
+
+class _Prewarmed:
+    """One worker process that imports the analysis as soon as it starts, then checks
+    the files it is sent (once) and exits. If it dies, `check` says so (None) and the
+    files are checked the usual way, where a crash is reported per file."""
+
+    def __init__(self, request: CheckRequest) -> None:
+        context = multiprocessing.get_context()
+        self._connection, theirs = context.Pipe()
+        self._process = context.Process(
+            target=_prewarmed_worker, args=(theirs, request), name="sqlalchemy-lint-prewarmed"
+        )
+        self._process.daemon = True  # never outlives this process
+        self._process.start()
+        theirs.close()
+
+    def check(self, items: list[tuple[Path, bool]]) -> list[FileOutcome] | None:
+        try:
+            self._connection.send(items)
+            outcomes: list[FileOutcome] = self._connection.recv()
+        except (EOFError, OSError):
+            log.debug("the prewarmed worker died; checking without it", exc_info=True)
+            return None
+        return outcomes
+
+    def stop(self) -> None:
+        """Stop it whatever it is doing (an unchanged tree leaves it nothing to do)."""
+        self._connection.close()
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join(timeout=5)
+
+
+def _prewarmed_worker(connection: Connection, request: CheckRequest) -> None:
+    from .warmup import warm_up
+
+    _start_worker(request)
+    warm_up()
+    try:
+        items: list[tuple[Path, bool]] = connection.recv()
+    except (EOFError, OSError):
+        return  # nothing to check: every result was still valid
+    connection.send(_check_chunk_in_worker(items))
+    connection.close()
 
 
 def _new_pool(request: CheckRequest, workers: int) -> ProcessPoolExecutor:

@@ -125,6 +125,12 @@ class Changes:
         """No file or folder came or went below `root` (so imports resolve the same)."""
         return self._same_listing.get(root, False)
 
+    def any(self) -> bool:
+        """Whether any file or folder changed, came or went (racily clean ones count)."""
+        return not all(
+            self.same_listing(root) and not self._modified.get(root) for root in self.current.roots
+        )
+
     def modified(self, root: str) -> frozenset[str] | None:
         """The files below `root` whose stamp changed; None when files came or went."""
         return self._modified.get(root)
