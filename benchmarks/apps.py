@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from lsp_bench import LspClient
-from measure import run_command
+from measure import compile_package, run_command
 from realworld import Unavailable, tree
 
 HERE = Path(__file__).resolve().parent
@@ -309,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
     parser.add_argument("--skip-server", action="store_true")
     args = parser.parse_args(argv)
+    compile_package()
     results = []
     for app in APPS:
         if args.only and args.only not in app.key:

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import lsp_bench
 import peertools
 import sdist as corpus_module
-from measure import Run, median, run_command
+from measure import Run, compile_package, median, run_command
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -498,6 +498,7 @@ def print_report(result: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
+    compile_package()
     started = time.perf_counter()
     timings: dict[str, float] = {}
     facts = machine_facts()
