@@ -227,6 +227,10 @@ def run_checker(lint: list[str], root: Path, paths: list[str]) -> tuple[list[dic
     return findings, result.stderr.strip()
 
 
+def _under(path: str, paths: list[str]) -> bool:
+    return any(p in (".", path) or path.startswith(p.rstrip("/") + "/") for p in paths)
+
+
 @dataclass
 class Score:
     found: list[Label] = field(default_factory=list)
@@ -257,7 +261,12 @@ def score(
             except Unavailable as exc:
                 skipped.append(str(exc))
                 continue
-            findings, stderr = run_checker(lint, root, repository.paths)
+            # A label at another commit (a bug fix's parent) may sit where the paths
+            # did not reach then: what is labelled is checked too.
+            paths = repository.paths + sorted(
+                {label.path for label in labels if not _under(label.path, repository.paths)}
+            )
+            findings, stderr = run_checker(lint, root, paths)
             if not findings and stderr.startswith("no JSON"):
                 skipped.append(f"{repository.repo}@{commit[:12]}: {stderr}")
                 continue
@@ -330,8 +339,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="only repositories whose name contains this")
     parser.add_argument("--sample", type=int, default=0, help="print N random findings to judge")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        default=REPOS,
+        help="folder of manifests to score (default: tests/realworld/repos); a new held-out set"
+        " is scored from where it was written before it joins the corpus",
+    )
     args = parser.parse_args(argv)
-    repositories = load_corpus()
+    repositories = load_corpus(args.corpus)
     if args.only:
         repositories = [r for r in repositories if args.only in r.repo]
     scores, findings, skipped = score(repositories, shlex.split(args.lint), args.mirrors)
