@@ -14,6 +14,27 @@ from .base import Finding, Invalid, Rule, Valid
 _SINGLETON_ESCAPES = {Escape.STORED}
 
 
+# A factory that makes an engine per call, and a click command that calls it.
+_SESSION_PER_CALL = """
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+def get_session():
+    engine = create_engine("sqlite://")
+    return sessionmaker(engine)()
+"""
+_COMMAND = """
+import click
+
+from main import get_session
+
+@click.command()
+def send_report():
+    with get_session() as session:
+        session.commit()
+"""
+
+
 class EnginePerRequest(Rule):
     """Engine created where it runs again and again: per request, per call, per loop iteration.
 
@@ -43,8 +64,9 @@ class EnginePerRequest(Rule):
     (`functools.lru_cache` / `cache`), pytest fixtures, click/typer commands,
     start-up hooks (`@app.on_event("startup")`), entry points that run once (`main`,
     an app factory, a migration's `upgrade()`, functions only called from such
-    code), classes made once (at module level, in an app factory, or singletons
-    whose `__init__` returns early once it ran), and, outside request handlers, an
+    code of their module or from commands in any module), classes made once (at
+    module level, in an app factory, or singletons whose `__init__` returns early
+    once it ran), and, outside request handlers, an
     engine disposed in the same call or loop iteration (a deliberate one-shot)
     before every `return`.
     Inside a request handler an engine is flagged even when it is disposed: a new
@@ -471,6 +493,29 @@ def sync(urls):
             conn.execute(text("select 1"))
 """,
             at="create_engine(url)",
+        ),
+    ]
+
+    # A factory whose only callers are commands runs once per process; one that any
+    # other function also calls does not.
+    VALID += [
+        Valid(
+            _SESSION_PER_CALL,
+            files={"commands.py": _COMMAND},
+        ),
+    ]
+    INVALID += [
+        Invalid(
+            _SESSION_PER_CALL,
+            at='create_engine("sqlite://")',
+            files={
+                "commands.py": _COMMAND
+                + """
+def sync_all(items):
+    with get_session() as session:
+        session.add_all(items)
+"""
+            },
         ),
     ]
 

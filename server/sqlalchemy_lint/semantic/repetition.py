@@ -598,8 +598,9 @@ class Repetitions:
     def entry_point_run_once(self, key: ModuleKey, qualname: str, depth: int = 0) -> bool:
         """A function that runs once as a program's entry: cached, a fixture, a CLI
         command, a start-up hook, `main`, an app factory, a migration step, or only
-        called from its own module's top level (a script's `__main__` block) or from
-        such entry points of its module. A library function a script happens to call
+        called from its own module's top level (a script's `__main__` block), from such
+        entry points of its module, or from commands (`get_session()` only a click
+        command calls, in any module). A library function a script happens to call
         once is not one: another caller may call it again and again."""
         info = self.evaluator.function_info(key, qualname)
         if info is None:
@@ -616,11 +617,24 @@ class Repetitions:
             if c.registration is None and not _is_test_module(c.module)
         ]
         return bool(callers) and all(
-            c.module == key
-            and not c.site.flags & IN_LOOP
-            and (not c.function or self.entry_point_run_once(key, c.function, depth + 1))
+            not c.site.flags & IN_LOOP
+            and (
+                (
+                    c.module == key
+                    and (not c.function or self.entry_point_run_once(key, c.function, depth + 1))
+                )
+                or self._in_command(c)
+            )
             for c in callers
         )
+
+    def _in_command(self, caller: Caller) -> bool:
+        """The call is made by a function that runs once whoever calls it (a command,
+        a fixture, a cached factory, a start-up hook)."""
+        if not caller.function:
+            return False
+        info = self.evaluator.function_info(caller.module, caller.function)
+        return info is not None and self.decorated_once(caller.module, info)
 
     def decorated_once(self, key: ModuleKey, info: FunctionInfo) -> bool:
         """Cached, a fixture, a CLI command, or a start-up hook: run once, whoever calls."""
