@@ -7,7 +7,7 @@ import libcst as cst
 
 from ..diagnostics import Position, Span, TextEdit
 from ..fixes.syntax import SourceTree, names_used
-from ._sql_text import TEXT_CONSTRUCTORS
+from ..semantic.sql_runners import TEXT_CONSTRUCTORS
 
 
 def _position(tree: SourceTree, node: cst.CSTNode, *, end: bool = False) -> Position:

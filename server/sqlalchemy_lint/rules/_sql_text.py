@@ -25,6 +25,7 @@ from ..semantic.geometry import writes_wkt
 from ..semantic.lower_cst import from_cst
 from ..semantic.model import Assignment, binding_scope
 from ..semantic.repetition import Caller
+from ..semantic.sql_runners import STATEMENT_RECEIVERS
 from ..semantic.summary import CONSTANT_ARGUMENT
 from ..semantic.values import RefKind
 
@@ -34,39 +35,6 @@ from ..semantic.values import RefKind
 _MAX_DEPTH = 16
 
 # Receivers whose `execute()` takes a SQLAlchemy statement (the scoped registry proxies a Session).
-STATEMENT_RECEIVERS = frozenset(
-    {
-        Kind.CONNECTION,
-        Kind.ASYNC_CONNECTION,
-        Kind.SESSION,
-        Kind.ASYNC_SESSION,
-        Kind.SCOPED_SESSION,
-    }
-)
-TEXT_CONSTRUCTORS = frozenset(
-    {"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text"}
-)
-# Constructs whose string argument is rendered into the statement as it is.
-LITERAL_CONSTRUCTORS = frozenset(
-    {
-        "sqlalchemy.literal_column",
-        "sqlalchemy.sql.literal_column",
-        "sqlalchemy.sql.expression.literal_column",
-        "sqlmodel.literal_column",
-    }
-)
-# Data-frame readers that run SQL text on the connection they are given.
-FRAME_READERS = frozenset(
-    {
-        "pandas.read_sql",
-        "pandas.read_sql_query",
-        "pandas.io.sql.read_sql",
-        "pandas.io.sql.read_sql_query",
-        "geopandas.read_postgis",
-        "geopandas.GeoDataFrame.from_postgis",
-        "geopandas.io.sql.read_postgis",
-    }
-)
 # Legacy `Query` methods that took SQL strings (coerced to text() in 1.x).
 QUERY_STRING_METHODS = frozenset({"filter", "order_by", "group_by", "having", "distinct"})
 # Calls whose result is a number: safe to format into SQL.

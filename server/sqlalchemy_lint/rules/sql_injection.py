@@ -5,11 +5,10 @@ from collections.abc import Iterable
 import libcst as cst
 
 from ..semantic import Analysis, Kind, Scope
+from ..semantic.sql_runners import FRAME_READERS, LITERAL_CONSTRUCTORS, TEXT_CONSTRUCTORS
+from ..semantic.values import RefKind
 from ._sql_text import (
-    FRAME_READERS,
-    LITERAL_CONSTRUCTORS,
     QUERY_STRING_METHODS,
-    TEXT_CONSTRUCTORS,
     dbapi_sink,
     dynamic_construction,
     scope_of,
@@ -31,6 +30,26 @@ class LowLevelMetric:
 
 class MfccsMetric(LowLevelMetric):
     path = "data->'lowlevel'->'mfcc'->'mean'"
+"""
+
+# A project module whose helpers run the SQL they are given (and one that does not).
+_SQL_RUNNERS = """
+import logging
+
+from sqlalchemy import create_engine, text
+
+engine = create_engine("sqlite://")
+
+def exec_sql(sql):
+    with engine.connect() as conn:
+        return conn.execute(text(sql))
+
+def log_sql(sql):
+    logging.info(sql)
+
+class Repository:
+    def do_query(self, sql_string):
+        return exec_sql(sql_string).fetchall()
 """
 
 _EXECUTE_METHODS = frozenset({"execute", "scalar", "scalars"})
@@ -68,6 +87,11 @@ class SqlInjection(Rule):
       `executemany()` / `executescript()` shortcuts of `sqlite3` (and `psycopg`)
       connections. DuckDB's Python API is not a DBAPI sink here: it is not used
       through SQLAlchemy and mostly queries local files.
+    - The project's own helpers that run a parameter as SQL text (`def
+      exec_sql(sql): ... conn.execute(text(sql))`, in any module, methods too, and
+      helpers that hand it to such a helper, a few calls down): the call that
+      formats run-time values into the argument (`exec_sql(f"... '{srnumber}'")`)
+      is reported, since that is where the values enter the SQL.
 
     Values that cannot carry SQL are not reported: literals, numbers, `int(...)`,
     names bound only to literals (`order = "ASC" if ascending else "DESC"`),
@@ -100,7 +124,8 @@ class SqlInjection(Rule):
     `session.query(Repo)...one()`, `select(Repo)`, or a project function returning
     one, and `Repo.repo_id = Column(BigInteger, ...)` or `Mapped[int]`), or a
     class constant (`self.path`, where the class and each subclass that sets `path`
-    set it to a literal, and no method assigns it on an instance). A
+    set it to a literal, and no method assigns it on an instance), or an item of a
+    literal list the caller loops over (`for table in ["users", "roles"]`). A
     parameter of a function nothing in the project calls (a library's API, a
     handler the framework calls) is input. A parameter rebound on every
     path before its use (`offset = int(offset)`) is what the rebinding gives it, and
@@ -826,6 +851,79 @@ def parcels(engine: Engine, body):
         ),
     ]
 
+    # Project helpers that run their parameter as SQL: the call that formats the
+    # values in is the sink (`semantic.sql_runners`).
+    VALID += [
+        Valid(
+            """
+from db import exec_sql, log_sql
+
+def tables():
+    def count(table):
+        return exec_sql(f"SELECT COUNT(*) FROM {table}").first()[0]
+
+    return {table: count(table) for table in ["requests", "map", "vis"]}
+
+def noted(srnumber):
+    log_sql(f"looked up '{srnumber}'")  # logged, never run
+""",
+            files={"db.py": _SQL_RUNNERS},
+        ),
+        Valid(
+            """
+from sqlalchemy import text
+
+def count(conn, table):
+    return conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar()
+
+def counts(conn):
+    return [count(conn, table) for table in ("requests", "map")]
+
+def report(conn):
+    for table in ["requests", "vis"]:
+        print(table, count(conn, table))
+"""
+        ),
+    ]
+    INVALID += [
+        Invalid(
+            """
+import db
+
+def item(srnumber):
+    return db.exec_sql(f"SELECT * FROM requests WHERE srnumber = '{srnumber}'").first()
+""",
+            at="db.exec_sql(",
+            files={"db.py": _SQL_RUNNERS},
+        ),
+        Invalid(
+            """
+from db import Repository
+
+def album(repo: Repository, nrow):
+    sql_query = "select * from songs where album_id = " + str(nrow)
+    return repo.do_query(sql_query)
+""",
+            at="repo.do_query(",
+            files={"db.py": _SQL_RUNNERS},
+        ),
+        Invalid(
+            """
+from sqlalchemy import text
+
+def insert(conn, names):
+    conn.execute(text("INSERT INTO t (%s) VALUES (1)" % ", ".join(names)))
+
+def load(conn, metrics):
+    names = []  # a list display, then filled with run-time values
+    for metric in metrics:
+        names.append(metric.name)
+    insert(conn, names)
+""",
+            at="text(",
+        ),
+    ]
+
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         resolver = analysis.resolver
         for call in analysis.model.calls:
@@ -847,9 +945,9 @@ def parcels(engine: Engine, body):
                 argument = next((a for a in call.args if a.keyword is None), None)
             elif isinstance(func, cst.Attribute):
                 argument = statement_argument(call)
-                if argument is None:
-                    continue
-                sink = _sink(call, func.attr.value, analysis, scope)
+                sink = _sink(call, func.attr.value, analysis, scope) if argument else None
+            if sink is None:
+                sink, argument = _project_runner(call, analysis, scope)
             if sink is None or argument is None:
                 continue
             how = dynamic_construction(argument.value, analysis, scope)
@@ -884,6 +982,41 @@ def _frame_reader(
     if kind not in _SQLALCHEMY_CONNECTABLES:
         return None, None
     return f"`{qualified.rsplit('.', 1)[-1]}()` on a SQLAlchemy {kind.value}", argument
+
+
+def _project_runner(
+    call: cst.Call, analysis: Analysis, scope: Scope
+) -> tuple[str | None, cst.Arg | None]:
+    """`exec_sql(f"...")`: a project function that runs the argument as SQL text (see
+    `semantic.sql_runners`). Only arguments built by formatting, or names, are asked
+    about: the question costs the callee's summary."""
+    built = [a for a in call.args if not a.star and _maybe_built(a.value)]
+    if not built:
+        return None, None
+    ref = analysis.resolver.value_of(call.func, scope).ref
+    if ref is None or ref.module is None:
+        return None, None
+    if ref.kind not in (RefKind.FUNCTION, RefKind.BOUND_METHOD):
+        return None, None
+    for argument in built:
+        given = analysis.resolver.callee_parameter(call, argument, scope)
+        if given is None:
+            continue
+        how = analysis.contexts.sql_runners.runs(ref.module, ref.name, given[1])
+        if how is not None:
+            name = ref.name.rsplit(".", 1)[-1]
+            return f"`{name}()`, which runs it with {how}", argument
+    return None, None
+
+
+def _maybe_built(expr: cst.BaseExpression) -> bool:
+    if isinstance(expr, (cst.FormattedString, cst.BinaryOperation, cst.Name)):
+        return True
+    return (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Attribute)
+        and expr.func.attr.value == "format"
+    )
 
 
 def _is_query(expr: cst.BaseExpression, analysis: Analysis, scope: Scope) -> bool:

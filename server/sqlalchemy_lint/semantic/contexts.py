@@ -24,6 +24,7 @@ from .model import ModuleModel, Scope
 from .options import AnalysisOptions
 from .program_values import ProgramValues
 from .repetition import Repetition, Repetitions
+from .sql_runners import SqlRunners
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class ExecutionContexts:
             options.request_handler_decorators if options else (),
         )
         self.program_values = ProgramValues(resolver.evaluator, self.repetitions)
+        self.sql_runners = SqlRunners(resolver.evaluator)
 
     def _functions(self, scope: Scope) -> list[tuple[Scope, str]]:
         """`scope` and the functions around it (lambdas skipped), with their qualnames."""

@@ -373,10 +373,25 @@ class Evaluator:
             if binding is GLOBAL:
                 module = self.module_frame(current.module)
                 return self.module_name(module, name, depth).borrowed() if module else NOTHING
+            nested = self._nested_function(current, name, binding)
+            if nested is not None:
+                return nested
             if binding is not None:
                 return self._bound(binding, name, current, depth)
             current = current.outer
         return NOTHING
+
+    def _nested_function(self, frame: Frame, name: str, binding: Binding | None) -> Value | None:
+        """A function defined in the function of `frame` (`def count(table): ...` inside
+        `tables`), which its `def` binds (to nothing a summary can say more about)."""
+        if binding is not None and (
+            binding.param is not None or set(binding.values) != {ir.UNKNOWN}
+        ):
+            return None
+        nested = f"{frame.function}.{name}"
+        if not frame.function or self.function_info(frame.module, nested) is None:
+            return None
+        return Value(ref=Ref(RefKind.FUNCTION, frame.module, nested), owner=Owner.BORROWED)
 
     def _bound(self, binding: Binding, name: str, frame: Frame, depth: int) -> Value:
         if binding.param is not None:

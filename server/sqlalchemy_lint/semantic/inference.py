@@ -27,7 +27,7 @@ from .evaluate import GLOBAL, Binding, ClassBodyFrame, Evaluator, Frame, is_libr
 from .fixtures import is_pytest_module, receives_fixtures
 from .kinds import Kind
 from .lower_cst import from_cst
-from .model import ModuleModel, Scope
+from .model import Assignment, ModuleModel, Scope
 from .options import AnalysisOptions
 from .summary import FunctionInfo, ModuleSummary, Param, summarise_source, summarise_tree
 from .values import BUFFER, NOTHING, ModuleKey, RefKind, Value
@@ -115,12 +115,7 @@ class CstFrame(Frame):
         assignments = scope.assignments.get(name)
         if annotated is None and assignments is None:
             return None
-        values = tuple(
-            ir.UNKNOWN
-            if a.value is None
-            else (("e", from_cst(a.value)) if a.via_with else from_cst(a.value))
-            for a in assignments or ()
-        )
+        values = tuple(_assigned(a) for a in assignments or ())
         return Binding(
             values=values,
             annotation=from_cst(annotated) if annotated is not None else None,
@@ -341,6 +336,17 @@ class Resolver:
             return (info, name) if name in {p.name for p in params} else None
         index = [a for a in call.args if a.keyword is None].index(argument)
         return (info, params[index].name) if index < len(params) else None
+
+
+def _assigned(assignment: Assignment) -> ir.Expr:
+    """What an assignment binds, lowered: a `for` loop's target is an element of
+    what it iterates (`("s", iterable, UNKNOWN)`, as summaries have it)."""
+    if assignment.value is not None:
+        value = from_cst(assignment.value)
+        return ("e", value) if assignment.via_with else value
+    if isinstance(assignment.node, (cst.For, cst.CompFor)):
+        return ir.element_of(from_cst(assignment.node.iter))
+    return ir.UNKNOWN
 
 
 def _qualnames(module: cst.Module) -> dict[cst.CSTNode, str]:

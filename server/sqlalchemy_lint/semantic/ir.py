@@ -18,7 +18,8 @@ summaries are cached on disk with `marshal`) at no cost:
     ("w", expr)                    await expr
     ("e", expr)                    what `with expr as x` binds to x
     ("|", expr, ...)               one of several values (`a if t else b`, `a or b`)
-    ("s", base, index)             base[index]
+    ("s", base, index)             base[index]; with an UNKNOWN index also what
+                                   `for x in base` binds to x (an item of base)
     ("t", expr, ...)               a tuple or list display
     ("d", (key, value), ...)       a dict display whose keys are all string literals
                                    (what `record["repo_id"]` reads)
@@ -48,6 +49,11 @@ Keywords = tuple[tuple[str, Expr], ...]
 
 def name(text: str) -> Expr:
     return ("n", text)
+
+
+def element_of(iterable: Expr) -> Expr:
+    """What `for x in iterable` binds to `x`: some item (or part of one) of it."""
+    return ("s", iterable, UNKNOWN)
 
 
 def from_dotted(text: str) -> Expr:

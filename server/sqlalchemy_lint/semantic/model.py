@@ -318,6 +318,11 @@ class _ModelBuilder:
     def _visit_for(self, node: cst.For) -> None:
         self._record_target(node.target, None, node)
 
+    def _visit_comp_for(self, node: cst.CompFor) -> None:
+        # As in summaries: a comprehension's variable is bound in the function around
+        # it (to an item of what it iterates; see `inference._assigned`).
+        self._record_target(node.target, None, node)
+
     def _visit_global(self, node: cst.Global | cst.Nonlocal) -> None:
         for item in node.names:
             self.scope.global_names.add(item.name.value)
@@ -362,6 +367,7 @@ _VISITORS: dict[type[cst.CSTNode], Callable[[_ModelBuilder, Any], None]] = {
     cst.NamedExpr: _ModelBuilder._visit_named_expr,
     cst.WithItem: _ModelBuilder._visit_with_item,
     cst.For: _ModelBuilder._visit_for,
+    cst.CompFor: _ModelBuilder._visit_comp_for,
     cst.Global: _ModelBuilder._visit_global,
     cst.Nonlocal: _ModelBuilder._visit_global,
     cst.Name: _ModelBuilder._visit_name,

@@ -161,6 +161,13 @@ class ProgramValues:
             return self.non_text_column(base, expr[2], frame, depth + 1)
         if tag == "s" and expr[2][0] == "str":
             return self._item(expr[1], expr[2][1], frame, calls, depth + 1)
+        if tag == "s" and expr[2] == ir.UNKNOWN:
+            # An item of something the program made. A list display only where it is
+            # iterated (`for table in ["a", "b"]`): one bound to a name may be appended to.
+            base = expr[1]
+            if base[0] == "t":
+                return all(self.made_by_program(e, frame, calls, depth + 1) for e in base[1:])
+            return self.made_by_program(base, frame, calls, depth + 1)
         if tag != "n":
             return False
         name = expr[1]

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from . import ir
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 8
+FORMAT = 9
 
 # Call-site flags.
 IN_LOOP = 1
@@ -491,7 +491,8 @@ class _Builder:
                 self.expression(node.test)  # type: ignore[attr-defined]
             else:
                 self.expression(node.iter)  # type: ignore[attr-defined]
-                self.bind(node.target, ir.UNKNOWN, None)  # type: ignore[attr-defined]
+                element = ir.element_of(ir.from_ast(node.iter))  # type: ignore[attr-defined]
+                self.bind(node.target, element, None)  # type: ignore[attr-defined]
             self.loop_depth += 1
             self.statements(node.body)  # type: ignore[attr-defined]
             self.loop_depth -= 1
@@ -809,7 +810,7 @@ class _Builder:
                             self._visit_expression(child.iter, FATE_OTHER)
                             for condition in child.ifs:
                                 self._visit_expression(condition, FATE_OTHER)
-                            self._bind_comprehension_target(child.target)
+                            self._bind_comprehension_target(child.target, child.iter)
                         elif isinstance(child, ast.expr):
                             self._visit_expression(child, FATE_OTHER)
                 finally:
@@ -819,13 +820,15 @@ class _Builder:
                 if isinstance(child, ast.expr):
                     stack.append((child, FATE_OTHER))
 
-    def _bind_comprehension_target(self, target: ast.expr) -> None:
-        # Comprehension variables are local to the comprehension; binding them as
-        # unknown keeps a same-named outer value from being taken for them.
+    def _bind_comprehension_target(self, target: ast.expr, iterable: ast.expr) -> None:
+        # Comprehension variables are local to the comprehension; binding them to an
+        # item of what they iterate keeps a same-named outer value from being taken
+        # for them.
         if self.frames:
+            element = ir.element_of(ir.from_ast(iterable))
             for node in ast.walk(target):
                 if isinstance(node, ast.Name):
-                    self.frames[-1].locals.setdefault(node.id, []).append(ir.UNKNOWN)
+                    self.frames[-1].locals.setdefault(node.id, []).append(element)
 
     def _record_call(self, node: ast.Call, fate: str, local: str | None) -> None:
         func = node.func
