@@ -10,6 +10,33 @@ from ..semantic.transactions import uncommitted_writes
 from ..sources import cpython_tree
 from .base import Finding, Invalid, Rule, Valid
 
+# A database class that makes the project's one session factory, and a module of
+# functions that are handed it.
+_DATABASE = """
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+from main import add_reward
+
+class DB:
+    def __init__(self, url):
+        self.engine = create_engine(url)
+        self.session = sessionmaker(self.engine, autocommit={autocommit})
+
+    def reward(self, name):
+        add_reward(name, self.session)
+"""
+_FACTORY_PASSED_AROUND = """
+from sqlalchemy import insert
+from sqlalchemy.orm import sessionmaker
+
+from models import Reward
+
+def add_reward(name: str, session: sessionmaker):
+    with session() as sess:
+        sess.execute(insert(Reward).values(name=name))
+"""
+
 
 @dataclass
 class UncommittedWriteFinding(Finding):
@@ -37,7 +64,9 @@ class UncommittedWrite(Rule):
     Not reported: `with engine.begin() as conn:`, `with SessionLocal.begin() as
     session:`, `with Session(engine) as session, session.begin():` and writes inside
     `with session.begin():` (they commit when the block ends), connections with
-    `isolation_level="AUTOCOMMIT"` (on the connection or its engine), blocks that
+    `isolation_level="AUTOCOMMIT"` (on the connection or its engine), sessions
+    from a factory made with `autocommit=True` (1.x), also a factory passed in or
+    kept on `self` when every factory the project makes autocommits, blocks that
     hand the connection or session to another function (which may commit), keep it
     or return it, and connections and sessions that are not opened by a `with` block
     (a parameter, a FastAPI dependency: their caller decides). `flush()` is not a
@@ -309,6 +338,21 @@ def reset(uid):
         return conn.execute(text("SELECT logins FROM users WHERE id = :i"), {"i": uid})
 """,
             at='conn.execute(text("  -- reset',
+        ),
+    ]
+
+    # A 1.x project that makes one autocommit factory and passes it around.
+    VALID += [
+        Valid(
+            _FACTORY_PASSED_AROUND,
+            files={"database.py": _DATABASE.format(autocommit="True")},
+        ),
+    ]
+    INVALID += [
+        Invalid(
+            _FACTORY_PASSED_AROUND,
+            at="sess.execute(",
+            files={"database.py": _DATABASE.format(autocommit="False")},
         ),
     ]
 

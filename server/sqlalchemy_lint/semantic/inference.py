@@ -171,6 +171,7 @@ class Resolver:
         self._values: dict[cst.CSTNode, Value] = {}
         self._qualified: dict[str, str | None] = {}
         self._qualnames: dict[cst.CSTNode, str] | None = None
+        self._factories_autocommit: bool | None = None
 
     # -- frames ------------------------------------------------------------------------
 
@@ -307,6 +308,17 @@ class Resolver:
                     if callee is not None and callee.rpartition(".")[2] in names:
                         found.append(value)
         return found
+
+    def factories_autocommit(self) -> bool:
+        """Every session factory and session the project binds is made with
+        `autocommit=True` (a 1.x project that passes its one factory around)."""
+        if self._factories_autocommit is None:
+            made = self.session_factory_calls(("sessionmaker", "Session"))
+            self._factories_autocommit = bool(made) and all(
+                any(name == "autocommit" and value == ("n", "True") for name, value in call[3])
+                for call in made
+            )
+        return self._factories_autocommit
 
     def provided_by(self, default: cst.BaseExpression, scope: Scope) -> list[ir.Expr] | None:
         """For a parameter default `Depends(provider)`, the calls that made what the

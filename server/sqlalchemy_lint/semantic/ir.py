@@ -112,6 +112,8 @@ def from_ast(node: ast.AST | None, depth: int = 0) -> Expr:
         return ("c", from_ast(node.func, depth + 1), args, keywords)
     if kind is ast.Constant:
         value = node.value  # type: ignore[attr-defined]
+        if isinstance(value, bool):
+            return ("n", str(value))  # as libcst has it (a name), and as told apart
         return ("str", value) if isinstance(value, str) else CONSTANT
     if kind is ast.Await:
         return ("w", from_ast(node.value, depth + 1))  # type: ignore[attr-defined]

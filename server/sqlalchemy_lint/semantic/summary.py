@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from . import ir
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 9
+FORMAT = 10
 
 # Call-site flags.
 IN_LOOP = 1

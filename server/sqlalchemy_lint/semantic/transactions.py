@@ -226,7 +226,25 @@ def _opened_kind(call: cst.Call, scope: Scope, resolver: Resolver) -> Kind | Non
         return None
     if kind is Kind.SESSION and _has_keyword(call, "autocommit", scope):
         return None  # a 1.x autocommit session: each flush commits
+    if (
+        kind is Kind.SESSION
+        and _untraced_factory(call, scope, resolver)
+        and resolver.factories_autocommit()
+    ):
+        return None
     return kind
+
+
+def _untraced_factory(call: cst.Call, scope: Scope, resolver: Resolver) -> bool:
+    """`session()` on a parameter, `self.session()`: a factory this module cannot
+    follow to where it is made (not a library's `orm.Session(...)`)."""
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        return resolver.qualify(func) is None
+    if not isinstance(func, cst.Name):
+        return False
+    bound = binding_scope(func.value, scope)
+    return bound is not None and func.value in bound.params
 
 
 def _left_alone(
