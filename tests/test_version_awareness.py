@@ -111,23 +111,51 @@ def test_a_bad_configured_version_is_reported(tmp_path: Path) -> None:
     assert any("`sqlalchemy-version` must be a version" in p for p in config.problems)
 
 
+def migration_hints(project: Path) -> set[bool]:
+    """Whether each finding of `check .` (cached run to run) is a migration hint."""
+    ran = subprocess.run(
+        [sys.executable, "-m", "sqlalchemy_lint", "check", "--output-format", "json", "."],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    assert ran.returncode == 1, ran.stderr
+    # The JSON output has no severity; SARIF's levels would do, the message says it.
+    return {item["message"].endswith("migration to 2.0.") for item in json.loads(ran.stdout)}
+
+
 def test_the_result_cache_follows_an_edited_requirement(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text(LEGACY)
     requirements = tmp_path / "requirements.txt"
     requirements.write_text("sqlalchemy==1.4.46\n")
-
-    def severities() -> set[str]:
-        ran = subprocess.run(
-            [sys.executable, "-m", "sqlalchemy_lint", "check", "--output-format", "json", "."],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-        )
-        assert ran.returncode == 1, ran.stderr
-        # The JSON output has no severity; SARIF's levels would do, the message says it.
-        return {item["message"].endswith("migration to 2.0.") for item in json.loads(ran.stdout)}
-
-    assert severities() == {True}
-    assert severities() == {True}  # from the cache
+    assert migration_hints(tmp_path) == {True}
+    assert migration_hints(tmp_path) == {True}  # from the cache
     requirements.write_text("sqlalchemy==2.0.36\n")  # app.py itself is unchanged
-    assert severities() == {False}
+    assert migration_hints(tmp_path) == {False}
+
+
+def test_an_app_in_a_subfolder_declares_its_own_requirement(tmp_path: Path) -> None:
+    # A repository whose app lives in `server/` with its own requirements.txt; the
+    # nearest folder that declares SQLAlchemy decides.
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "requirements.txt").write_text("black\n")
+    server = tmp_path / "server" / "src"
+    server.mkdir(parents=True)
+    (tmp_path / "server" / "requirements.txt").write_text("SQLAlchemy==1.3.13\n")
+    assert major_version(server / "ingest.py") == 1
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "requirements.txt").write_text("sqlalchemy>=2.0\n")
+    assert major_version(tmp_path / "web" / "app.py") == 2
+    assert major_version(tmp_path / "tools" / "x.py") is None  # the root says nothing
+
+
+def test_the_result_cache_follows_a_subfolders_requirement(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    app = tmp_path / "server"
+    app.mkdir()
+    (app / "app.py").write_text(LEGACY)
+    requirements = app / "requirements.txt"
+    requirements.write_text("sqlalchemy==1.4.46\n")
+    assert migration_hints(tmp_path) == {True}
+    requirements.write_text("sqlalchemy==2.0.36\n")  # app.py itself is unchanged
+    assert migration_hints(tmp_path) == {False}

@@ -28,7 +28,7 @@ from .config import Config, config_for, use_config_file
 from .diagnostics import Diagnostic
 from .gctune import tune_for_analysis
 from .output import display_path
-from .semantic.project import ProjectIndex, project_root
+from .semantic.project import ProjectIndex
 from .semantic.versions import declarations_stamp
 from .sources import UnreadableSource, read_source
 from .stack import run_with_big_stack
@@ -182,9 +182,8 @@ class FileChecker:
         folder = os.path.dirname(os.path.abspath(path))
         declared = self._declared.get(folder)
         if declared is None:
-            # Once per folder, not per file: finding the root stats every folder above.
-            root = project_root(Path(folder, "_"))
-            declared = self._declared[folder] = declarations_stamp(root)
+            # Once per folder, not per file: it stats every folder up to the root.
+            declared = self._declared[folder] = declarations_stamp(Path(folder))
         decisive = (
             # What the project declares (its SQLAlchemy requirement, its console
             # scripts) changes findings of files that did not change.

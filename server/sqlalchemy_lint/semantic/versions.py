@@ -5,7 +5,8 @@ transaction committed each INSERT/UPDATE/DELETE by itself ("library-level
 autocommit"), so SQA106's uncommitted connection writes are only lost on 2.0. The
 requirement is read from the files projects declare it in: `requirements*.txt`
 (also under `requirements/`), `pyproject.toml` (PEP 621 and Poetry), `setup.cfg`,
-`setup.py` and `Pipfile`, at the project's root. Unknown means the current
+`setup.py` and `Pipfile`, in the file's folder or the nearest one above it that
+declares SQLAlchemy, up to the project's root. Unknown means the current
 SQLAlchemy (2.x), as a user starting today gets.
 """
 
@@ -28,11 +29,15 @@ _REQUIREMENT = re.compile(
 _CLAUSE = re.compile(r"(===?|~=|!=|<=?|>=?|\^|~)\s*([\d.*]+)")
 
 
-def declarations_stamp(root: Path) -> tuple[object, ...]:
-    """When the files at `root` that declare what the project needs and runs (its
-    SQLAlchemy requirement, its console scripts) last changed: a cached result that
-    depends on them is keyed on this."""
-    return declaration_stamps(root, _declaration_names(root))
+def declarations_stamp(folder: Path) -> tuple[object, ...]:
+    """When the files that declare what the project of a file in `folder` needs and
+    runs (its SQLAlchemy requirement, its console scripts) last changed, in `folder`
+    and each folder above it up to the project's root: a cached result that depends
+    on them is keyed on this."""
+    return tuple(
+        declaration_stamps(where, _declaration_names(where))
+        for where in _declaring_folders(folder / "_")
+    )
 
 
 def requires_before_2(path: Path | None, configured: str | None = None) -> bool:
@@ -51,18 +56,40 @@ def major_version(path: Path | None, configured: str | None = None) -> int | Non
         return int(major) if major.isdigit() else None
     if path is None:
         return None
+    for folder in _declaring_folders(path):
+        specs = _declared_specs(str(folder), declaration_stamps(folder, _declaration_names(folder)))
+        if specs:
+            return _major(specs)
+    return None
+
+
+def _declaring_folders(path: Path) -> list[Path]:
+    """Where a file's requirement may be declared, nearest first: its folder and each
+    one above it, up to the project's root (an app in `server/` of a repository
+    declares its own `server/requirements.txt`)."""
     root = project_root(path)
-    return _declared_major(str(root), declaration_stamps(root, _declaration_names(root)))
+    folders = []
+    for folder in path.parents:
+        folders.append(folder)
+        if folder == root or len(folders) > 8:
+            break
+    if root not in folders:
+        folders.append(root)
+    return folders
 
 
 @lru_cache(maxsize=256)
-def _declared_major(root: str, stamps: tuple[object, ...]) -> int | None:
-    """`stamps` is part of the cache key: an edited requirement is read again."""
-    specs = [
-        match["spec"] for text in _declarations(Path(root)) for match in _REQUIREMENT.finditer(text)
-    ]
-    if not specs:
-        return None
+def _declared_specs(folder: str, stamps: tuple[object, ...]) -> tuple[str, ...]:
+    """The SQLAlchemy requirements the files in `folder` declare. (`stamps` is part of
+    the cache key: an edited requirement is read again.)"""
+    return tuple(
+        match["spec"]
+        for text in _declarations(Path(folder))
+        for match in _REQUIREMENT.finditer(text)
+    )
+
+
+def _major(specs: tuple[str, ...]) -> int | None:
     if all(_only_1x(spec) for spec in specs):
         return 1
     if all(_at_least_2(spec) for spec in specs):
