@@ -21,8 +21,8 @@ import realworld  # noqa: E402
 MIRRORS = Path("/work/.mirror")
 
 
-def _available() -> list[realworld.Repository]:
-    repositories = realworld.load_corpus()
+def _available(folder: Path = realworld.REPOS) -> list[realworld.Repository]:
+    repositories = realworld.load_corpus(folder)
     missing = []
     for repository in repositories:
         owner, name = repository.repo.split("/")
@@ -49,14 +49,27 @@ def test_the_labels_are_well_formed() -> None:
     )
 
 
-def test_precision_and_recall_on_real_code() -> None:
-    repositories = _available()
+def _scores(folder: Path, title: str) -> dict[str, realworld.Score]:
+    repositories = _available(folder)
     lint = shlex.split(f"{shlex.quote(sys.executable)} -m sqlalchemy_lint")
     scores, _, skipped = realworld.score(repositories, lint, MIRRORS)
     assert not skipped, skipped
+    realworld.print_report(scores, skipped, title)
+    return scores
+
+
+def test_precision_and_recall_on_real_code() -> None:
+    scores = _scores(realworld.REPOS, "this checkout")
     overall = scores["all"]
-    realworld.print_report(scores, skipped, "this checkout")
     assert overall.precision() >= 0.95 and overall.recall() >= 0.85
     # Real bug-fix commits of the transaction rules, scored apart (see BASELINE.md).
     transactions = scores["transactions"]
-    assert transactions.precision() >= 0.95 and transactions.recall() >= 0.5
+    assert transactions.precision() >= 0.95 and transactions.recall() >= 0.7
+
+
+def test_the_second_held_out_set_stays_precise() -> None:
+    """`tests/realworld/heldout2/`: scored once before any change for it (0.952 /
+    0.526, BASELINE.md there); a floor under what it reads now, so a change that
+    loses what was generalised from it shows."""
+    overall = _scores(realworld.ROOT / "tests" / "realworld" / "heldout2", "held-out set 2")["all"]
+    assert overall.precision() >= 0.95 and overall.recall() >= 0.6

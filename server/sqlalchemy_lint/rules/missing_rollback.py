@@ -38,7 +38,10 @@ class MissingRollback(Rule):
     session is used again: later in the function, in the next iteration of a loop
     around the `try`, or, for a session created once at module level or kept by an
     object (`self.session`), by every later caller or method (the handler returns or
-    falls through). The session is known by what it
+    falls through), and, for a scoped session (`db.session`, a module's
+    `scoped_session`) in a function that runs again and again outside requests (a
+    worker thread's loop), by the next call, which the registry gives the same broken
+    session until `remove()`. The session is known by what it
     is: an annotation, a factory call, a scoped registry, Flask-SQLAlchemy's
     `db.session`, or, for one an object keeps (`self.session`), by its use:
     `commit()` or `flush()` in a `try` whose handler names SQLAlchemy's errors
@@ -340,6 +343,76 @@ def import_users(session: Session, rows):
                 "app/repository.py": "def save_user(session, row):\n"
                 "    session.add(row)\n    session.commit()\n",
             },
+        ),
+    ]
+
+    # A scoped session (`db.session`) keeps its broken session for the thread: a
+    # request's is removed after the request, a worker loop's is used again.
+    VALID += [
+        Valid(
+            """
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.exc import IntegrityError
+
+app = Flask(__name__)
+db = SQLAlchemy(app)
+
+@app.post("/users")
+def create(row):
+    try:
+        db.session.add(row)
+        db.session.commit()
+    except IntegrityError:
+        return "exists", 409
+    return "ok"
+"""
+        ),
+        Valid(
+            """
+import threading
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.orm.exc import NoResultFound
+
+db = SQLAlchemy()
+
+def delete(model, key):
+    try:
+        db.session.delete(model.query.filter_by(key=key).one())
+        db.session.commit()  # a failure here is not a NoResultFound: it propagates
+    except NoResultFound:
+        print("nothing to delete")
+
+class Cleaner(threading.Thread):
+    def run(self):
+        while True:
+            delete(self.model, self.next_key())
+"""
+        ),
+    ]
+    INVALID += [
+        Invalid(
+            """
+import threading
+
+from flask.ext.sqlalchemy import SQLAlchemy  # Flask-SQLAlchemy as Flask < 1.0 imports it
+
+db = SQLAlchemy()
+
+def save(row):
+    try:
+        db.session.add(row)
+        db.session.commit()
+    except Exception:
+        print("not saved")
+
+class Collector(threading.Thread):
+    def run(self):
+        while True:
+            save(self.collect())
+""",
+            at="except Exception:",
         ),
     ]
 

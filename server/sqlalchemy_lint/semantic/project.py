@@ -49,6 +49,7 @@ _MAX_SUMMARY_BYTES = 2_000_000
 _PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 _SUMMARIES = f"summaries-{FORMAT}"
 _DIGESTS = f"digests-{FORMAT}"  # summary digests by text: validating needs no summary
+# (`flask.ext.sqlalchemy` too: Flask-SQLAlchemy as Flask before 1.0 imported it.)
 _SQLALCHEMY_ROOTS = ("sqlalchemy", "sqlmodel", "flask_sqlalchemy", "alembic")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 SKIPPED_FOLDERS = frozenset(
@@ -498,7 +499,10 @@ class ProjectIndex:
         if entry is not None:
             summary = entry.summary
             modules = [*summary.imports.values(), *summary.star_imports]
-            if any(m.split(".", 1)[0] in _SQLALCHEMY_ROOTS for m in modules):
+            if any(
+                m.split(".", 1)[0] in _SQLALCHEMY_ROOTS or m.startswith("flask.ext.sqlalchemy")
+                for m in modules
+            ):
                 found = True
             else:
                 for module in modules:

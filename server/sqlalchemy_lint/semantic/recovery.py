@@ -63,6 +63,8 @@ _DATABASE_USES = frozenset(
 _RECOVERIES = frozenset({"rollback", "close", "remove", "reset"})
 _SESSION_KINDS = frozenset({Kind.SESSION, Kind.ASYNC_SESSION, Kind.SCOPED_SESSION})
 _BROAD = frozenset({"Exception", "BaseException"})
+# What `one()` / `scalar_one()` raise about the rows a query found: never a flush's.
+_QUERY_RESULT_ERRORS = frozenset({"NoResultFound", "MultipleResultsFound", "ObjectDeletedError"})
 
 
 @dataclass
@@ -93,7 +95,9 @@ def broken_sessions(
             for attempt, handler in _catching_handlers(model, resolver, call, name):
                 if id(handler) in reported or _recovers(model, attempt, handler, name):
                     continue
-                long_lived = _outlives_call(model, resolver, call, name)
+                long_lived = _outlives_call(model, resolver, call, name) or _scoped_again(
+                    model, resolver, contexts, call, name
+                )
                 next_use = _next_use(model, contexts, attempt, handler, name, own, long_lived)
                 if next_use is None:
                     continue
@@ -274,6 +278,8 @@ def _catches_flush_errors(
     if isinstance(caught, cst.Name) and caught.value in _BROAD:
         return broad
     qualified = resolver.qualify(caught) or ""
+    if qualified.rpartition(".")[2] in _QUERY_RESULT_ERRORS:
+        return False
     return qualified.startswith(("sqlalchemy.exc.", "sqlalchemy.orm.exc.", "sqlmodel.exc"))
 
 
@@ -395,6 +401,32 @@ def _outlives_call(model: ModuleModel, resolver: Resolver, call: cst.Call, name:
             return None
         return f"the next use of `{name}` by this object"
     return None
+
+
+def _scoped_again(
+    model: ModuleModel,
+    resolver: Resolver,
+    contexts: ExecutionContexts,
+    call: cst.Call,
+    name: str,
+) -> str | None:
+    """A scoped registry's session (`db.session`, a module's `scoped_session`) in a
+    function that runs again and again outside requests (a worker thread's loop): the
+    registry gives the thread the same broken session on the next call, until
+    `remove()` (which web frameworks call only after each request)."""
+    scope: Scope | None = model.enclosing_scope.get(call)
+    if scope is None or scope.is_module or isinstance(scope.node, cst.Lambda):
+        return None
+    expr = cst.parse_expression(name)
+    if resolver.kind_of(expr, scope) is not Kind.SCOPED_SESSION:
+        return None
+    repetition = contexts.repetition(scope)
+    if repetition is None or repetition.kind != "loop":
+        return None
+    return (
+        f"the next call of `{repetition.function}` (it {repetition.why}, and the scoped "
+        f"`{name}` keeps the same session for its thread until `remove()`)"
+    )
 
 
 def _module_level(model: ModuleModel, resolver: Resolver, call: cst.Call, name: str) -> bool:

@@ -81,6 +81,10 @@ NOTHING = Value()
 
 
 def library(name: str) -> Value:
+    if name.startswith("flask.ext."):
+        # Flask before 1.0 imported its extensions as `flask.ext.sqlalchemy`: the
+        # `flask_sqlalchemy` package under another name.
+        name = "flask_" + name[len("flask.ext.") :]
     return Value(ref=Ref(RefKind.LIBRARY, name=name))
 
 
