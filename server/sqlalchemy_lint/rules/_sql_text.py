@@ -91,7 +91,7 @@ def every_binding(
     )
 
 
-def _augmented_values(name: str, scope: Scope, analysis: Analysis) -> Iterator[cst.BaseExpression]:
+def augmented_values(name: str, scope: Scope, analysis: Analysis) -> Iterator[cst.BaseExpression]:
     """The right-hand sides of `name += value` (and `%=`) in `scope`: how a string grows.
     `filters &= Model.x == y` builds an expression, not text."""
     for reference in scope.references.get(name, ()):
@@ -166,7 +166,7 @@ def name_values(name: str, analysis: Analysis, scope: Scope, depth: int = 0) -> 
         if found is None:
             return None
         values.extend(found)
-    for augmented in _augmented_values(name, bound, analysis):
+    for augmented in augmented_values(name, bound, analysis):
         extra = constant_values(augmented, analysis, bound, depth + 1)
         if extra is None:
             return None
@@ -564,7 +564,7 @@ def dynamic_construction(
                 found = dynamic_construction(assignment.value, analysis, bound, depth + 1)
                 if found is not None:
                     return found
-            for augmented in _augmented_values(expr.value, bound, analysis):
+            for augmented in augmented_values(expr.value, bound, analysis):
                 if not _safe_value(augmented, analysis, bound, depth + 1):
                     return "string concatenation"
         finally:
@@ -693,7 +693,7 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
         _VISITING.names.add(key)
         try:
             assignments = bound.assignments.get(expr.value, ())
-            augmented = list(_augmented_values(expr.value, bound, analysis))
+            augmented = list(augmented_values(expr.value, bound, analysis))
             augmented.extend(_added_items(expr.value, bound, analysis))
             return (
                 bool(assignments)
@@ -865,7 +865,7 @@ def _no_outside_input(
                     return False
             return all(
                 _safe_value(v, analysis, bound, depth + 1)
-                for v in _augmented_values(name, bound, analysis)
+                for v in augmented_values(name, bound, analysis)
             )
         finally:
             _VISITING.names.discard(key)

@@ -5,10 +5,12 @@ from collections.abc import Iterable
 import libcst as cst
 
 from ..semantic import Analysis, Kind, Scope
+from ..semantic.model import binding_scope
 from ..semantic.sql_runners import FRAME_READERS, LITERAL_CONSTRUCTORS, TEXT_CONSTRUCTORS
 from ..semantic.values import RefKind
 from ._sql_text import (
     QUERY_STRING_METHODS,
+    augmented_values,
     dbapi_sink,
     dynamic_construction,
     scope_of,
@@ -990,7 +992,7 @@ def _project_runner(
     """`exec_sql(f"...")`: a project function that runs the argument as SQL text (see
     `semantic.sql_runners`). Only arguments built by formatting, or names, are asked
     about: the question costs the callee's summary."""
-    built = [a for a in call.args if not a.star and _maybe_built(a.value)]
+    built = [a for a in call.args if not a.star and _maybe_built(a.value, scope, analysis)]
     if not built:
         return None, None
     ref = analysis.resolver.value_of(call.func, scope).ref
@@ -1009,8 +1011,21 @@ def _project_runner(
     return None, None
 
 
-def _maybe_built(expr: cst.BaseExpression) -> bool:
-    if isinstance(expr, (cst.FormattedString, cst.BinaryOperation, cst.Name)):
+def _maybe_built(expr: cst.BaseExpression, scope: Scope, analysis: Analysis) -> bool:
+    """Formatting, or a local some assignment (or `+=`) binds to formatting: cheap,
+    syntactic, before anything is resolved (most calls pass names that are nothing of
+    the sort)."""
+    if isinstance(expr, cst.Name):
+        bound = binding_scope(expr.value, scope)
+        if bound is None:
+            return False
+        values = [a.value for a in bound.assignments.get(expr.value, ()) if a.value is not None]
+        values += augmented_values(expr.value, bound, analysis)
+        return any(
+            not isinstance(value, cst.Name) and _maybe_built(value, bound, analysis)
+            for value in values
+        )
+    if isinstance(expr, (cst.FormattedString, cst.BinaryOperation)):
         return True
     return (
         isinstance(expr, cst.Call)
