@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describe, DocumentStatuses } from '../src/common/documentStatus';
+import { describe, DocumentStatuses, workspaceFindings } from '../src/common/documentStatus';
 
 const URI = 'file:///app.py';
 
@@ -42,4 +42,15 @@ test('an analysed document shows its count in the text, a click away from the Pr
         { text: 'S', detail: 'not checked: ignorePatterns · b', warning: false, opens: 'output' },
     );
     assert.deepEqual(describe(undefined, 'S', 'b'), { text: 'S', detail: 'b', warning: false, opens: 'output' });
+});
+
+test("the workspace's findings are counted across files and shown beside the server", () => {
+    assert.equal(workspaceFindings([]), '');
+    assert.equal(workspaceFindings([0, 0]), '');
+    assert.equal(workspaceFindings([1]), '1 finding in 1 file');
+    assert.equal(workspaceFindings([3, 0, 14, 1]), '18 findings in 3 files');
+    const view = describe({ uri: URI, version: 1, analysed: true, message: '3 findings' }, 'S', 'bundled', '18 findings in 3 files');
+    assert.equal(view.text, 'S: 3 findings');
+    assert.equal(view.detail, 'bundled · workspace: 18 findings in 3 files');
+    assert.equal(describe(undefined, 'S', 'bundled', '').detail, 'bundled');
 });

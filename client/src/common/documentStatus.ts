@@ -58,8 +58,33 @@ export class DocumentStatuses {
     }
 }
 
-/** The status item's text and detail for the active document (`name`: the server's). */
-export function describe(status: DocumentStatus | undefined, name: string, server: string): StatusView {
+/**
+ * The workspace's findings in words, from the number of this server's diagnostics in each
+ * file that has some: "17 findings in 6 files", "1 finding in 1 file"; '' when there are none.
+ */
+export function workspaceFindings(perFile: readonly number[]): string {
+    const files = perFile.filter((count) => count > 0);
+    const total = files.reduce((sum, count) => sum + count, 0);
+    if (total === 0) {
+        return '';
+    }
+    const findings = total === 1 ? '1 finding' : `${total} findings`;
+    return `${findings} in ${files.length === 1 ? '1 file' : `${files.length} files`}`;
+}
+
+/**
+ * The status item's text and detail for the active document (`name`: the server's; `workspace`:
+ * `workspaceFindings` of every file, shown in the detail beside the server when not empty).
+ */
+export function describe(
+    status: DocumentStatus | undefined,
+    name: string,
+    server: string,
+    workspace = '',
+): StatusView {
+    if (workspace !== '') {
+        server = `${server} · workspace: ${workspace}`;
+    }
     if (status === undefined) {
         return { text: name, detail: server, warning: false, opens: 'output' };
     }

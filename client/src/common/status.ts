@@ -2,8 +2,8 @@
 // interpreter, disabled, or not running and why.
 
 import { Disposable, languages, LanguageStatusItem, LanguageStatusSeverity, window } from 'vscode';
-import { COMMANDS, SERVER_NAME } from './constants';
-import { describe, DocumentStatuses } from './documentStatus';
+import { COMMANDS, DIAGNOSTIC_SOURCE, SERVER_NAME } from './constants';
+import { describe, DocumentStatuses, workspaceFindings } from './documentStatus';
 import { StartupProblem } from './problems';
 
 export type ServerState = 'starting' | 'running' | 'disabled' | 'failed';
@@ -15,11 +15,22 @@ export class ServerStatus implements Disposable {
     /** What the server said about each document (`sqlalchemyLint/documentStatus`). */
     private readonly documents = new DocumentStatuses();
     private readonly editorChanges: Disposable;
+    private readonly diagnosticChanges: Disposable;
+    /** Diagnostics change in bursts (a workspace check publishes file after file): recount once. */
+    private recount: ReturnType<typeof setTimeout> | undefined;
 
     constructor() {
         this.item = languages.createLanguageStatusItem('sqlalchemyLint.status', { language: 'python' });
         this.item.name = SERVER_NAME;
         this.editorChanges = window.onDidChangeActiveTextEditor(() => this.showDocument());
+        this.diagnosticChanges = languages.onDidChangeDiagnostics(() => {
+            if (this.recount === undefined) {
+                this.recount = setTimeout(() => {
+                    this.recount = undefined;
+                    this.showDocument();
+                }, 250);
+            }
+        });
         this.starting();
     }
 
@@ -52,13 +63,22 @@ export class ServerStatus implements Disposable {
             return;
         }
         const uri = window.activeTextEditor?.document.uri.toString();
-        const view = describe(this.documents.get(uri), SERVER_NAME, this.summary);
+        const view = describe(this.documents.get(uri), SERVER_NAME, this.summary, this.workspace());
         const severity = view.warning ? LanguageStatusSeverity.Warning : LanguageStatusSeverity.Information;
         this.set('running', view.text, view.detail, severity, false);
         this.item.command =
             view.opens === 'problems'
                 ? { title: 'Show Problems', command: 'workbench.actions.view.problems' }
                 : { title: 'Show Output', command: COMMANDS.showOutput };
+    }
+
+    /** This server's findings in every file VS Code holds diagnostics for. */
+    private workspace(): string {
+        return workspaceFindings(
+            languages
+                .getDiagnostics()
+                .map(([, diagnostics]) => diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE).length),
+        );
     }
 
     disabled(): void {
@@ -82,6 +102,10 @@ export class ServerStatus implements Disposable {
     }
 
     dispose(): void {
+        if (this.recount !== undefined) {
+            clearTimeout(this.recount);
+        }
+        this.diagnosticChanges.dispose();
         this.editorChanges.dispose();
         this.item.dispose();
     }
