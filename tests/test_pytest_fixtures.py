@@ -276,6 +276,38 @@ def test_fixture_values_are_not_outside_input(tmp_path: Path) -> None:
     assert _codes(root / "tests/test_runs.py") == [(10, "SQA301")]
 
 
+def test_fixture_values_passed_on_to_helpers_are_not_outside_input(tmp_path: Path) -> None:
+    # A fixture passes an item of another fixture (a dict of table names) to a plain
+    # helper of the conftest that formats it into SQL: still the suite's own data. A
+    # helper whose only caller passes its own (unfilled) parameter's item is not.
+    conftest = CONFTEST_WITH_SESSION + """
+
+def create_table(engine, table_name):
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE TABLE {table_name} (id INTEGER)"))
+
+
+def drop_table(engine, table_name):
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP TABLE {table_name}"))
+
+
+@pytest.fixture
+def tables(engine, table_names):
+    create_table(engine, table_names["taxi"])
+    yield
+
+
+def clean(engine, names):
+    drop_table(engine, names["taxi"])
+"""
+    conftest = conftest.replace(
+        "from sqlalchemy import create_engine", "from sqlalchemy import create_engine, text"
+    )
+    root = _project(tmp_path, {"tests/conftest.py": conftest})
+    assert _codes(root / "tests/conftest.py") == [(27, "SQA301")]  # drop_table only
+
+
 def test_the_cli_checks_a_test_module_that_never_mentions_sqlalchemy(tmp_path: Path) -> None:
     tests = """
     def test_truncate(session):

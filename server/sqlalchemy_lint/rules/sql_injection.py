@@ -127,7 +127,9 @@ class SqlInjection(Rule):
     one, and `Repo.repo_id = Column(BigInteger, ...)` or `Mapped[int]`), or a
     class constant (`self.path`, where the class and each subclass that sets `path`
     set it to a literal, and no method assigns it on an instance), or an item of a
-    literal list the caller loops over (`for table in ["users", "roles"]`). A
+    literal list the caller loops over (`for table in ["users", "roles"]`), or a
+    pytest test's or fixture's own parameter, or an item of one (`table_names["taxi"]`
+    passed on to a conftest helper: pytest fills them with the suite's data). A
     parameter of a function nothing in the project calls (a library's API, a
     handler the framework calls) is input. A parameter rebound on every
     path before its use (`offset = int(offset)`) is what the rebinding gives it, and

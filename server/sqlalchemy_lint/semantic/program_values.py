@@ -48,6 +48,8 @@ _COLUMN_CALLS = frozenset({"Column", "mapped_column", "column_property", "Field"
 _LOADING_METHODS = frozenset({"query", "get", "get_one", "get_or_404", "select"})
 _TYPE_WORD = re.compile(r"[A-Za-z_]\w*")
 _CONSTANT_NAME = re.compile(r"_*[A-Z][A-Z0-9_]*")
+# A call site's record of an argument that is an item by a string key (`tables["taxi"]`).
+_KEYED_ARGUMENT = re.compile(r'(?P<base>[\w.]+)\["(?P<key>[\w-]+)"\]')
 
 
 class ProgramValues:
@@ -84,6 +86,9 @@ class ProgramValues:
         info = self.evaluator.function_info(key, qualname)
         if info is None:
             return False
+        frame = self.evaluator.function_frame(key, qualname)
+        if frame is not None and frame.receives_fixtures:
+            return True  # a test's or fixture's parameter: pytest fills it with test data
         callers = self.repetitions.callers(key, qualname)
         if not callers or self.repetitions.calls_it_cannot_resolve(key, qualname):
             return False
@@ -113,12 +118,16 @@ class ProgramValues:
         the program's own value, read in the calling function."""
         if written == CONSTANT_ARGUMENT:
             return True  # a literal, or a literal container whose items are literals
-        if not written or not all(part.isidentifier() for part in written.split(".")):
+        keyed = _KEYED_ARGUMENT.fullmatch(written)
+        base = keyed["base"] if keyed else written
+        if not base or not all(part.isidentifier() for part in base.split(".")):
             return False
         frame = self._frame(caller.module, caller.function)
         if frame is None:
             return False
-        expr = ir.from_dotted(written)
+        expr = ir.from_dotted(base)
+        if keyed:  # `tables["taxi"]`, as the call site records it
+            expr = ("s", expr, ("str", keyed["key"]))
         if item is not None:
             expr = ("s", expr, ("str", item))
         return self.made_by_program(expr, frame, calls, 0)

@@ -27,13 +27,14 @@ import ast
 import contextlib
 import hashlib
 import marshal
+import re
 import warnings
 from dataclasses import dataclass, field
 
 from . import ir
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 10
+FORMAT = 11
 
 # Call-site flags.
 IN_LOOP = 1
@@ -912,11 +913,23 @@ CONSTANT_ARGUMENT = "#const"
 
 
 def _argument_text(node: ast.expr) -> str:
-    """An argument as a call site records it: a dotted name, `#const` for a literal
-    string or number, "" for anything else."""
+    """An argument as a call site records it: a dotted name, an item of one by a string
+    key (`tables["taxi"]`), `#const` for a literal string or number, "" for anything
+    else."""
     if _is_literal(node):
         return CONSTANT_ARGUMENT
+    if (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.slice, ast.Constant)
+        and isinstance(node.slice.value, str)
+        and _ITEM_KEY.fullmatch(node.slice.value)
+    ):
+        base = _dotted_name(node.value)
+        return f'{base}["{node.slice.value}"]' if base is not None else ""
     return _dotted_name(node) or ""
+
+
+_ITEM_KEY = re.compile(r"[\w-]{1,64}")
 
 
 def _is_literal(node: ast.expr, depth: int = 0) -> bool:
