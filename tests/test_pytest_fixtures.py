@@ -280,7 +280,9 @@ def test_fixture_values_passed_on_to_helpers_are_not_outside_input(tmp_path: Pat
     # A fixture passes an item of another fixture (a dict of table names) to a plain
     # helper of the conftest that formats it into SQL: still the suite's own data. A
     # helper whose only caller passes its own (unfilled) parameter's item is not.
-    conftest = CONFTEST_WITH_SESSION + """
+    conftest = (
+        CONFTEST_WITH_SESSION
+        + """
 
 def create_table(engine, table_name):
     with engine.begin() as conn:
@@ -301,6 +303,7 @@ def tables(engine, table_names):
 def clean(engine, names):
     drop_table(engine, names["taxi"])
 """
+    )
     conftest = conftest.replace(
         "from sqlalchemy import create_engine", "from sqlalchemy import create_engine, text"
     )
