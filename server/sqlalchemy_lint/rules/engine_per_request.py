@@ -46,8 +46,10 @@ class EnginePerRequest(Rule):
     - inside web request handlers (Flask/Quart routes and request hooks,
       FastAPI/Starlette endpoints and the dependencies they use through
       `Depends(...)`, Django views), bot message handlers (aiogram, discord.py,
-      python-telegram-bot), task-queue tasks (Celery, Dramatiq, Huey) and scheduled
-      jobs, and in the functions they call, in any module of the project;
+      python-telegram-bot; decorated or registered, as aiogram 3's
+      `router.callback_query.register(handler)`), task-queue tasks (Celery,
+      Dramatiq, Huey) and scheduled jobs, and in the functions they call, in any
+      module of the project;
     - in a factory without a cache (`def get_engine(): return create_engine(URL)`)
       that such code calls, or that is called in a loop; the finding is on the
       `create_engine` line and names the caller;
@@ -516,6 +518,46 @@ def sync_all(items):
         session.add_all(items)
 """
             },
+        ),
+    ]
+
+    # aiogram 3 registers handlers on an event observer: each runs per update.
+    INVALID += [
+        Invalid(
+            """
+from aiogram import Router
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+router = Router()
+
+async def get_async_session():
+    engine = create_async_engine("sqlite+aiosqlite://")
+    return async_sessionmaker(engine)()
+
+async def show_nodes(call):
+    async with await get_async_session() as session:
+        await session.commit()
+
+router.callback_query.register(show_nodes)
+""",
+            at='create_async_engine("sqlite+aiosqlite://")',
+        ),
+    ]
+    VALID += [
+        Valid(
+            """
+import atexit
+
+from sqlalchemy import create_engine, text
+
+def report():
+    engine = create_engine("sqlite://")
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    engine.dispose()
+
+atexit.register(report)  # runs once, at exit: `register` alone is no event observer
+"""
         ),
     ]
 

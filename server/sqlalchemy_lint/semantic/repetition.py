@@ -778,7 +778,7 @@ class Repetitions:
                 for site in sites:
                     name = site.callee.rpartition(".")[2]
                     index.setdefault(name, []).append((caller, site, site.callee, None))
-                    registration = _REGISTRATIONS.get(name)
+                    registration = _REGISTRATIONS.get(name) or _observer_registration(site)
                     registered = (
                         set(_registered_arguments(site, registration)) if registration else set()
                     )
@@ -866,6 +866,21 @@ def _call_sites(summary: ModuleSummary) -> Iterator[tuple[str, tuple[CallSite, .
     yield "", summary.module_calls
     for qualname, info in summary.functions.items():
         yield qualname, info.calls
+
+
+# aiogram 3's `router.message.register(handler, ...)`, `dp.callback_query.register(...)`:
+# an event observer's `register` makes the handler run per update. (A bare `register`,
+# `atexit.register(f)`, is not one: the observer's name before it is what tells.)
+_OBSERVER_REGISTRATION = ((0,), ("callback",), "message")
+
+
+def _observer_registration(
+    site: CallSite,
+) -> tuple[tuple[int, ...], tuple[str, ...], str] | None:
+    receiver, _, method = site.callee.rpartition(".")
+    if method != "register" or receiver.rpartition(".")[2] not in _BOT_METHODS:
+        return None
+    return _OBSERVER_REGISTRATION
 
 
 def _registered_arguments(
