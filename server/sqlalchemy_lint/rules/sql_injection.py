@@ -54,6 +54,37 @@ class Repository:
         return exec_sql(sql_string).fetchall()
 """
 
+# A mapped class whose method loads a user, and a service that gets one through it
+# and formats one of its columns into SQL (`{column}`).
+_USER_SERVICE = """
+from sqlalchemy import BigInteger, Column, String, text
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+class User(Base):
+    __tablename__ = "users"
+    id = Column(BigInteger, primary_key=True)
+    username = Column(String)
+
+    def get_by_username(self, session, username):
+        return session.query(User).filter_by(username=username).one_or_none()
+
+class UserService:
+    @staticmethod
+    def get_user(session, username):
+        user = User().get_by_username(session, username)
+        if user is None:
+            raise LookupError(username)
+        return user
+
+    @staticmethod
+    def stats(session, username):
+        user = UserService.get_user(session, username)
+        sql = "SELECT count(*) FROM task_history WHERE user_id = '{{0}}'".format(user.{column})
+        return session.execute(text(sql)).scalar()
+"""
+
 _EXECUTE_METHODS = frozenset({"execute", "scalar", "scalars"})
 # Only SQLAlchemy's Connection has this method: its receiver needs no further evidence.
 _DRIVER_SQL_METHOD = "exec_driver_sql"
@@ -123,8 +154,8 @@ class SqlInjection(Rule):
     not input by the same test (followed up to four calls, across modules), or a
     column that is not text (a number, boolean, date or UUID) of a row the program
     loaded (`repo.repo_id`, where `repo` came from `session.get(Repo, ...)`,
-    `session.query(Repo)...one()`, `select(Repo)`, or a project function returning
-    one, and `Repo.repo_id = Column(BigInteger, ...)` or `Mapped[int]`), or a
+    `session.query(Repo)...one()`, `select(Repo)`, or a project function or method
+    returning one, and `Repo.repo_id = Column(BigInteger, ...)` or `Mapped[int]`), or a
     class constant (`self.path`, where the class and each subclass that sets `path`
     set it to a literal, and no method assigns it on an instance), or an item of a
     literal list the caller loops over (`for table in ["users", "roles"]`), or a
@@ -927,6 +958,10 @@ def load(conn, metrics):
             at="text(",
         ),
     ]
+
+    # A column that is not text of a row loaded through the project's methods.
+    VALID += [Valid(_USER_SERVICE.format(column="id"))]
+    INVALID += [Invalid(_USER_SERVICE.format(column="username"), at="text(sql)")]
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         resolver = analysis.resolver

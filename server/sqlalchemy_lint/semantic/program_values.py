@@ -309,17 +309,12 @@ class ProgramValues:
             found_class = self._mapped_class(args[0], frame)
             if found_class is not None:
                 return [found_class]
-        if func[0] == "a" and func[2] != "query":
-            # `session.query(Repo).filter(...).one()`, `Repo.query.filter_by(...).first()`
-            if func[1][0] == "a" and func[1][2] == "query":
-                found_class = self._mapped_class(func[1][1], frame)
-                if found_class is not None:
-                    return [found_class]
-            return self._loaded_classes(func[1], frame, calls, depth + 1)
+        # A project function or method (`User().get_by_username(name)`,
+        # `UserService.get_user(name)`): what every `return` of it loads.
         callee = self.evaluator.value(func, frame).ref
         if (
             callee is not None
-            and callee.kind is RefKind.FUNCTION
+            and callee.kind in (RefKind.FUNCTION, RefKind.BOUND_METHOD)
             and callee.module is not None
             and calls < _MAX_CALLS
         ):
@@ -335,6 +330,13 @@ class ProgramValues:
             else:
                 if classes:
                     return classes
+        if func[0] == "a" and func[2] != "query":
+            # `session.query(Repo).filter(...).one()`, `Repo.query.filter_by(...).first()`
+            if func[1][0] == "a" and func[1][2] == "query":
+                found_class = self._mapped_class(func[1][1], frame)
+                if found_class is not None:
+                    return [found_class]
+            return self._loaded_classes(func[1], frame, calls, depth + 1)
         # `execute_session_query(query, "one")`: a helper that runs the query it is given.
         for arg in args:
             loaded = self._loaded_classes(arg, frame, calls, depth + 1)
