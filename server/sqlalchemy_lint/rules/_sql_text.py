@@ -974,10 +974,7 @@ def _only_given_constants(name: str, scope: Scope, analysis: Analysis) -> bool:
         if caller.registration is not None:
             return False
         arguments = caller.site.arguments
-        positional = [a for a in arguments if "=" not in a or a.startswith("#")]
-        given = next((a.partition("=")[2] for a in arguments if a.startswith(name + "=")), None)
-        if given is None and position is not None and position < len(positional):
-            given = positional[position]
+        given = caller.site.argument_for(name, position)
         if given is None and defaulted and not any(a.startswith("*") for a in arguments):
             continue  # left at its literal default
         if given is None:

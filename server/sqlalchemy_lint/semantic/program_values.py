@@ -104,7 +104,7 @@ class ProgramValues:
         for caller in callers:
             if caller.registration is not None:
                 return False
-            given = argument_for(caller.site.arguments, name, position)
+            given = caller.site.argument_for(name, position)
             if given is None:
                 if defaulted and not any(a.startswith("*") for a in caller.site.arguments):
                     continue  # left at its literal default
@@ -372,19 +372,6 @@ class ProgramValues:
             base = self.evaluator.class_info(ref.module, ref.name) if ref.module else None
             if base is not None and ref.module is not None:
                 yield ref.module, base
-
-
-def argument_for(arguments: tuple[str, ...], name: str, position: int | None) -> str | None:
-    """What a call site (its recorded `arguments`) passes for the parameter `name` at
-    `position`: the written argument, or None when it passes none."""
-    for argument in arguments:
-        if argument.startswith(name + "="):
-            return argument.partition("=")[2]
-    positional = [a for a in arguments if "=" not in a or a.startswith("#")]
-    if position is not None and position < len(positional):
-        written = positional[position]
-        return "" if written == "*" else written
-    return None
 
 
 def _type_name(expr: ir.Expr) -> str | None:

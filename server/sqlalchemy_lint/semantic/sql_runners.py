@@ -138,9 +138,7 @@ class SqlRunners:
     def _sqlalchemy_con(self, site: CallSite, frame: Frame) -> bool:
         """`read_sql(sql, con)`: whether `con` is SQLAlchemy's (a DBAPI connection's
         own use is not this rule's business)."""
-        positional = [a for a in site.arguments if "=" not in a and a != "*"]
-        keywords = dict(a.split("=", 1) for a in site.arguments if "=" in a)
-        con = keywords.get("con") or (positional[1] if len(positional) > 1 else "")
+        con = site.argument_for("con", 1)
         if not con or not all(part.isidentifier() for part in con.split(".")):
             return False
         return self.evaluator.value(ir.from_dotted(con), frame).kind in _SQLALCHEMY_CONNECTABLES
@@ -158,25 +156,11 @@ def _is_param(info: FunctionInfo, name: str) -> bool:
 def _statement(site: CallSite) -> str | None:
     """What a call site passes as its statement (first positional argument, or
     `statement=` / `sql=` / `query=`), when that is written as a plain name."""
-    for argument in site.arguments:
-        name, equals, value = argument.partition("=")
-        if equals and name in _STATEMENT_KEYWORDS:
-            return value or None
-        if not equals:
-            return argument if argument.isidentifier() else None
-    return None
+    written = next(filter(None, (site.argument_for(k, 0) for k in _STATEMENT_KEYWORDS)), None)
+    return written if written is not None and written.isidentifier() else None
 
 
 def _parameter_given(site: CallSite, name: str, callee: FunctionInfo, bound: bool) -> str | None:
     """The callee's parameter that the site passes the local `name` to."""
     params = _params(callee, bound)
-    for index, argument in enumerate(site.arguments):
-        keyword, equals, value = argument.partition("=")
-        if argument == "*":
-            return None
-        if equals:
-            if value == name:
-                return keyword if keyword in params else None
-        elif argument == name:
-            return params[index] if index < len(params) else None
-    return None
+    return next((p for i, p in enumerate(params) if site.argument_for(p, i) == name), None)

@@ -67,6 +67,18 @@ class CallSite:
     # functions are registered as handlers (`add_url_rule("/", view_func=index)`).
     arguments: tuple[str, ...] = ()
 
+    def argument_for(self, name: str, position: int | None) -> str | None:
+        """What the call passes for the parameter `name` at `position`, as recorded: the
+        written argument ("" when unknown), or None when it passes none."""
+        for argument in self.arguments:
+            if argument.startswith(name + "="):
+                return argument.partition("=")[2]
+        positional = [a for a in self.arguments if "=" not in a or a.startswith("#")]
+        if position is not None and position < len(positional):
+            written = positional[position]
+            return "" if written == "*" else written
+        return None
+
     def to_data(self) -> tuple:  # type: ignore[type-arg]
         return (
             self.callee,
