@@ -60,17 +60,10 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PYTHONS = ("3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
 SERVER_PACKAGE = "sqlalchemy_lint"
 
-# VS Code platform target -> (pip --platform tags, marker values).
-TARGETS: Dict[str, dict] = {
-    "linux-x64": {"platforms": ["manylinux_2_28_x86_64"], "sys": "linux", "machine": "x86_64"},
-    "linux-arm64": {"platforms": ["manylinux_2_28_aarch64"], "sys": "linux", "machine": "aarch64"},
-    "alpine-x64": {"platforms": ["musllinux_1_2_x86_64"], "sys": "linux", "machine": "x86_64"},
-    "alpine-arm64": {"platforms": ["musllinux_1_2_aarch64"], "sys": "linux", "machine": "aarch64"},
-    "darwin-x64": {"platforms": ["macosx_10_13_x86_64"], "sys": "darwin", "machine": "x86_64"},
-    "darwin-arm64": {"platforms": ["macosx_11_0_arm64"], "sys": "darwin", "machine": "arm64"},
-    "win32-x64": {"platforms": ["win_amd64"], "sys": "win32", "machine": "AMD64"},
-    "win32-arm64": {"platforms": ["win_arm64"], "sys": "win32", "machine": "ARM64"},
-}
+# VS Code platform target -> pip --platform tags and marker values (sys_platform, machine),
+# from the one list of targets every packaging script reads.
+TARGET_LIST = ROOT / "scripts" / "targets.json"
+TARGETS: Dict[str, dict] = json.loads(TARGET_LIST.read_text(encoding="utf-8"))["targets"]
 
 # A native module built for one CPython version: native.cpython-311-x86_64-linux-gnu.so,
 # _yaml.cp311-win_amd64.pyd. abi3 modules are version independent and are not matched.
@@ -104,17 +97,17 @@ def host_target() -> str:
 
 def marker_environment(target: str, version: str) -> Dict[str, str]:
     info = TARGETS[target]
-    system = {"linux": "Linux", "darwin": "Darwin", "win32": "Windows"}[info["sys"]]
+    system = {"linux": "Linux", "darwin": "Darwin", "win32": "Windows"}[info["sys_platform"]]
     return {
         "python_version": version,
         "python_full_version": f"{version}.0",
         "implementation_name": "cpython",
         "implementation_version": f"{version}.0",
         "platform_python_implementation": "CPython",
-        "sys_platform": info["sys"],
+        "sys_platform": info["sys_platform"],
         "platform_system": system,
         "platform_machine": info["machine"],
-        "os_name": "nt" if info["sys"] == "win32" else "posix",
+        "os_name": "nt" if info["sys_platform"] == "win32" else "posix",
         "platform_release": "",
         "platform_version": "",
         "extra": "",
@@ -155,7 +148,7 @@ def download(pins: List[Requirement], target: str, version: str, cache: Path) ->
         "--no-deps", "--only-binary", ":all:", "--implementation", "cp",
         "--python-version", version, "--dest", str(folder), "-r", requirements_file,
     ]
-    for platform_tag in TARGETS[target]["platforms"]:
+    for platform_tag in TARGETS[target]["pip_platforms"]:
         command += ["--platform", platform_tag]
     try:
         result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

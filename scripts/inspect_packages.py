@@ -20,7 +20,7 @@ import json
 import re
 import sys
 import zipfile
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 BUNDLE = "extension/dist/python/"
 NATIVE = re.compile(r"\.(so|pyd|dylib)$")
@@ -29,27 +29,13 @@ VERSIONED = re.compile(
     r"\.(?:cpython-(3)(\d+)[a-z]*-(?P<tail>[^/]*)\.so|cp(3)(\d+)-(?P<wtail>[^/.]*)\.pyd)$"
 )
 
-# The wheel platform tags each target's bundle may hold (besides pure-Python `any`).
-WHEEL_PLATFORMS = {
-    "linux-x64": re.compile(r"(many)?linux(_\d+_\d+|\d+)?_x86_64"),
-    "linux-arm64": re.compile(r"(many)?linux(_\d+_\d+|\d+)?_aarch64"),
-    "alpine-x64": re.compile(r"musllinux_\d+_\d+_x86_64"),
-    "alpine-arm64": re.compile(r"musllinux_\d+_\d+_aarch64"),
-    "darwin-x64": re.compile(r"macosx_\d+_\d+_(x86_64|intel|universal2)"),
-    "darwin-arm64": re.compile(r"macosx_\d+_\d+_(arm64|universal2)"),
-    "win32-x64": re.compile(r"win_amd64"),
-    "win32-arm64": re.compile(r"win_arm64"),
-}
-PLATFORMS = {
-    "linux-x64": ("linux-gnu", ("x86_64",)),
-    "linux-arm64": ("linux-gnu", ("aarch64",)),
-    "alpine-x64": ("linux-musl", ("x86_64",)),
-    "alpine-arm64": ("linux-musl", ("aarch64",)),
-    "darwin-x64": ("darwin", ()),  # macOS suffixes do not name the architecture
-    "darwin-arm64": ("darwin", ()),
-    "win32-x64": ("win", ("amd64",)),
-    "win32-arm64": ("win", ("arm64",)),
-}
+# Per target (from scripts/targets.json, the one list every packaging script reads): the wheel
+# platform tags its bundle may hold besides pure-Python `any`, and what its native modules name
+# (macOS module suffixes do not name the architecture, so darwin targets list no machines).
+_LIST = Path(__file__).resolve().parent / "targets.json"
+_TARGETS = json.loads(_LIST.read_text(encoding="utf-8"))["targets"]
+WHEEL_PLATFORMS = {target: re.compile(info["wheel_tag"]) for target, info in _TARGETS.items()}
+PLATFORMS = {t: (i["native_system"], tuple(i["native_machines"])) for t, i in _TARGETS.items()}
 _TARGET_PLATFORM = re.compile(r'TargetPlatform="([^"]+)"')
 
 

@@ -5,7 +5,8 @@
 // `--target universal`: the package for every other platform (linux-armhf, and any VS Code
 // without a package of its own): no bundled Python, it runs the sqlalchemy-lint installed in
 // the user's interpreter. `--all`: every platform package and the universal one, into
-// dist/packages/ (each platform's wheels come from PyPI; about 3 minutes a target).
+// dist/packages/ (each platform's wheels come from PyPI; about 3 minutes a target). `--list`:
+// the targets `--all` builds, from scripts/targets.json.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { arch, platform, tmpdir } from 'node:os';
@@ -38,12 +39,18 @@ function run(command, args, env = process.env) {
     }
 }
 
-// The platforms Ruff's extension ships for; linux-armhf has no libcst wheels, so it gets the
-// universal package (VS Code installs that where no package of the platform exists).
-export const PLATFORM_TARGETS = [
-    'win32-x64', 'win32-arm64', 'linux-x64', 'linux-arm64', 'alpine-x64', 'alpine-arm64', 'darwin-x64', 'darwin-arm64',
-];
-const UNIVERSAL = 'universal';
+// The platforms Ruff's extension ships for, from the one list every packaging script reads;
+// linux-armhf has no libcst wheels, so it gets the universal package (VS Code installs that
+// where no package of the platform exists).
+const targetList = JSON.parse(readFileSync(join(root, 'scripts', 'targets.json'), 'utf8'));
+export const PLATFORM_TARGETS = Object.keys(targetList.targets);
+const UNIVERSAL = targetList.universal;
+
+// `--list`: every package `--all` builds, as JSON (the release workflow's matrix).
+if (process.argv.includes('--list')) {
+    console.log(JSON.stringify([...PLATFORM_TARGETS, UNIVERSAL]));
+    process.exit(0);
+}
 
 if (process.argv.includes('--all')) {
     const folder = join(root, 'dist', 'packages');

@@ -147,3 +147,39 @@ def test_npm_run_package_builds_the_universal_package(tmp_path: Path) -> None:
         assert "vscode:prepublish" not in manifest["scripts"]
     # The host's bundle, which the other tests and the e2e run use, is left as it was.
     assert (bundle.read_bytes() if bundle.is_file() else None) == before
+
+
+def test_every_packaging_script_reads_the_one_list_of_targets() -> None:
+    """package.mjs (`--all`, `--list`), bundle_python.py (`--target`), inspect_packages.py
+    and the release workflow's matrix all come from scripts/targets.json."""
+    listed = json.loads((ROOT / "scripts" / "targets.json").read_text(encoding="utf-8"))
+    platforms = list(listed["targets"])
+    node = shutil.which("node")
+    if node is not None:
+        printed = subprocess.run(
+            [node, str(ROOT / "scripts" / "package.mjs"), "--list"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout
+        assert json.loads(printed) == [*platforms, "universal"]
+    usage = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "bundle_python.py"), "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    assert "{" + ",".join(sorted(platforms)) + "}" in "".join(usage.split())
+    assert (
+        set(inspect_packages.PLATFORMS) == set(inspect_packages.WHEEL_PLATFORMS) == set(platforms)
+    )
+    yaml = pytest.importorskip("yaml")
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "release.yml").read_text())
+    package = workflow["jobs"]["package"]
+    assert (
+        package["strategy"]["matrix"]["target"] == "${{ fromJSON(needs.targets.outputs.targets) }}"
+    )
+    steps = workflow["jobs"][package["needs"]]["steps"]
+    assert any("scripts/package.mjs --list" in step.get("run", "") for step in steps)
