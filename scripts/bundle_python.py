@@ -57,13 +57,15 @@ except ImportError:  # Python < 3.11
     from pip._vendor import tomli as tomllib  # type: ignore[no-redef]
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_PYTHONS = ("3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
 SERVER_PACKAGE = "sqlalchemy_lint"
 
 # VS Code platform target -> pip --platform tags and marker values (sys_platform, machine),
 # from the one list of targets every packaging script reads.
 TARGET_LIST = ROOT / "scripts" / "targets.json"
-TARGETS: Dict[str, dict] = json.loads(TARGET_LIST.read_text(encoding="utf-8"))["targets"]
+TARGET_INFO = json.loads(TARGET_LIST.read_text(encoding="utf-8"))
+TARGETS: Dict[str, dict] = TARGET_INFO["targets"]
+# The CPython versions a target's bundle serves, unless --pythons says otherwise.
+DEFAULT_PYTHONS = tuple(TARGET_INFO["pythons"])
 
 # A native module built for one CPython version: native.cpython-311-x86_64-linux-gnu.so,
 # _yaml.cp311-win_amd64.pyd. abi3 modules are version independent and are not matched.
@@ -430,7 +432,7 @@ def verify(out: Path, manifest: dict, target: str) -> None:
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--target", choices=sorted(TARGETS), help="VS Code platform target (default: this machine)")
-    parser.add_argument("--pythons", default=",".join(DEFAULT_PYTHONS), help="comma-separated CPython versions")
+    parser.add_argument("--pythons", help="comma-separated CPython versions (default: the target's)")
     parser.add_argument("--out", type=Path, default=ROOT / "dist" / "python")
     parser.add_argument("--cache", type=Path, default=ROOT / "build" / "python-wheels", help="wheel download folder, reused between runs")
     parser.add_argument("--pins", type=Path, default=ROOT / "scripts" / "bundle-requirements.txt")
@@ -439,7 +441,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
 
     target = args.target or host_target()
-    versions = [v.strip() for v in args.pythons.split(",") if v.strip()]
+    if target not in TARGETS:
+        fail(f"{target} is not a target of scripts/targets.json; pass --target")
+    default = ",".join(TARGETS[target].get("pythons", DEFAULT_PYTHONS))
+    versions = [v.strip() for v in (args.pythons or default).split(",") if v.strip()]
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     roots = [Requirement(text) for text in project.get("dependencies", [])]
     pins = read_pins(args.pins)
