@@ -21,6 +21,39 @@ from .base import Finding, Invalid, Rule, Valid
 
 # Metric classes whose `path` is a class constant, for the examples of `self.path`
 # passed to a function of the checked module (`main`).
+_TASK_SERVICE = """
+from sqlalchemy import text
+
+class TaskService:
+    @staticmethod
+    def invalidated(
+        session, username, closed=None, project=None, page=1, size=10,
+        sort_by="updated_date", sort_direction="desc",
+    ):
+        order = sort_by + " " + sort_direction
+        return session.execute(text("SELECT * FROM tasks ORDER BY " + order))
+"""
+_TASK_VIEW = """
+from flask import request
+
+from main import TaskService
+
+SORT_COLUMNS = {{"updatedDate": {{"name": "updated_date"}}, "projectId": {{"name": "project_id"}}}}
+
+def invalidated(session, username):
+    sort_column = {{"updatedDate": "updated_date", "projectId": "project_id"}}
+    if request.args.get("sortBy", "updatedDate") in sort_column:
+        sort_column = {column}
+    else:
+        sort_column = sort_column["updatedDate"]
+    if request.args.get("sortDirection") in ["asc", "desc"]:
+        sort_direction = {direction}
+    else:
+        sort_direction = "desc"
+    return TaskService.invalidated(
+        session, username, None, None, 1, 10, sort_column, sort_direction
+    )
+"""
 _METRICS = """
 from main import feature
 
@@ -956,6 +989,54 @@ def load(conn, metrics):
     insert(conn, names)
 """,
             at="text(",
+        ),
+    ]
+
+    # What a caller passes after choosing it from the program's own values: an item of
+    # a dict by a key from the request, a value assigned only where a membership test
+    # against a literal list held (`semantic.summary`, `semantic.program_values`).
+    VALID += [
+        Valid(
+            _TASK_SERVICE,
+            files={
+                "views.py": _TASK_VIEW.format(
+                    column='sort_column[request.args.get("sortBy", "updatedDate")]',
+                    direction='request.args.get("sortDirection")',
+                )
+            },
+        ),
+        Valid(
+            _TASK_SERVICE,
+            files={
+                "views.py": _TASK_VIEW.format(
+                    column='SORT_COLUMNS[request.args["sortBy"]]["name"]',
+                    direction='request.args.get("sortDirection")',
+                )
+            },
+        ),
+    ]
+    INVALID += [
+        Invalid(
+            _TASK_SERVICE,
+            at="text(",
+            files={
+                "views.py": _TASK_VIEW.format(
+                    column='sort_column["updatedDate"]',
+                    # assigned where the test held, but not the value tested
+                    direction='request.args.get("direction")',
+                )
+            },
+        ),
+        Invalid(
+            _TASK_SERVICE,
+            at="text(",
+            files={
+                "views.py": _TASK_VIEW.format(
+                    # a dict whose values include the request's own text
+                    column='{"a": "id", "b": request.args["raw"]}[request.args["k"]]',
+                    direction='request.args.get("sortDirection")',
+                )
+            },
         ),
     ]
 

@@ -20,7 +20,8 @@ summaries are cached on disk with `marshal`) at no cost:
     ("|", expr, ...)               one of several values (`a if t else b`, `a or b`)
     ("s", base, index)             base[index]; with an UNKNOWN index also what
                                    `for x in base` binds to x (an item of base)
-    ("t", expr, ...)               a tuple or list display
+    ("t", expr, ...)               a tuple, list or set display (one longer than
+                                   MAX_ARGS ends with UNKNOWN)
     ("d", (key, value), ...)       a dict display whose keys are all string literals
                                    (what `record["repo_id"]` reads)
     ("str", text)                  a string literal
@@ -126,9 +127,10 @@ def from_ast(node: ast.AST | None, depth: int = 0) -> Expr:
     if kind is ast.Subscript:
         assert isinstance(node, ast.Subscript)
         return ("s", from_ast(node.value, depth + 1), from_ast(node.slice, depth + 1))
-    if kind is ast.Tuple or kind is ast.List:
-        elements = node.elts[:MAX_ARGS]  # type: ignore[attr-defined]
-        return ("t", *(from_ast(e, depth + 1) for e in elements))
+    if kind is ast.Tuple or kind is ast.List or kind is ast.Set:
+        elements = node.elts  # type: ignore[attr-defined]
+        shown = tuple(from_ast(e, depth + 1) for e in elements[:MAX_ARGS])
+        return ("t", *shown, UNKNOWN) if len(elements) > MAX_ARGS else ("t", *shown)
     if kind is ast.Dict:
         assert isinstance(node, ast.Dict)
         items = []

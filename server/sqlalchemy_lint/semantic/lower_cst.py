@@ -69,12 +69,13 @@ def from_cst(node: CstExpr | None, depth: int = 0) -> Expr:
         return ("s", from_cst(node.value, depth + 1), index)
     if kind is cst.Index:
         return from_cst(node.value, depth + 1)  # type: ignore[union-attr]
-    if kind is cst.Tuple or kind is cst.List:
-        items = node.elements[:MAX_ARGS]  # type: ignore[union-attr]
-        return (
-            "t",
-            *(from_cst(e.value, depth + 1) if type(e) is cst.Element else UNKNOWN for e in items),
+    if kind is cst.Tuple or kind is cst.List or kind is cst.Set:
+        elements = node.elements  # type: ignore[union-attr]
+        shown = tuple(
+            from_cst(e.value, depth + 1) if type(e) is cst.Element else UNKNOWN
+            for e in elements[:MAX_ARGS]
         )
+        return ("t", *shown, UNKNOWN) if len(elements) > MAX_ARGS else ("t", *shown)
     if kind is cst.Dict:
         assert isinstance(node, cst.Dict)
         items = []

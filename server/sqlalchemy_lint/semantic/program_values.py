@@ -16,7 +16,7 @@ three parses.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from . import ir
 from .evaluate import Binding, Evaluator, Frame
@@ -59,6 +59,8 @@ class ProgramValues:
         self.evaluator = evaluator
         self.repetitions = repetitions
         self._parameters: dict[tuple[ModuleKey, str, str, str | None], bool] = {}
+        # (frame, local, item) being asked about, to end the question where it loops
+        self._visiting: set[tuple[int, str, str | None]] = set()
 
     # -- parameters and call sites --------------------------------------------------
 
@@ -170,13 +172,19 @@ class ProgramValues:
             return self.non_text_column(base, expr[2], frame, depth + 1)
         if tag == "s" and expr[2][0] == "str":
             return self._item(expr[1], expr[2][1], frame, calls, depth + 1)
-        if tag == "s" and expr[2] == ir.UNKNOWN:
-            # An item of something the program made. A list display only where it is
-            # iterated (`for table in ["a", "b"]`): one bound to a name may be appended to.
+        if tag == "s":
+            # An item of something the program made, by a key computed at run time
+            # (`SORT_COLUMNS[request.args["sort"]]`: whatever the key, the value is one
+            # of the dict's), or what iterating it gives. A list display only where it
+            # is subscripted or iterated in place (`for table in ["a", "b"]`): one bound
+            # to a name may be appended to.
             base = expr[1]
             if base[0] == "t":
                 return all(self.made_by_program(e, frame, calls, depth + 1) for e in base[1:])
             return self.made_by_program(base, frame, calls, depth + 1)
+        if tag == "d":
+            # A dict display (keys are string literals): made by the program if its values are.
+            return all(self.made_by_program(v, frame, calls, depth + 1) for _, v in expr[1:])
         if tag != "n":
             return False
         name = expr[1]
@@ -190,18 +198,40 @@ class ProgramValues:
             if found.first_param:
                 return False
             return self.parameter(owner.module, owner.function, name, calls)
-        return bool(found.values) and all(
-            self.made_by_program(value, owner, calls, depth + 1) for value in found.values
+        return self._every_value(
+            (id(owner), name, None),
+            found.values,
+            lambda value: self.made_by_program(value, owner, calls, depth + 1),
         )
+
+    def _every_value(
+        self,
+        visit: tuple[int, str, str | None],
+        values: tuple[ir.Expr, ...],
+        made: Callable[[ir.Expr], bool],
+    ) -> bool:
+        """Whether a local's every value (or its item's) is `made` by the program. A
+        value made from the same local (`order = order[key]`) is, if its other values
+        are: they are the ones being asked."""
+        if visit in self._visiting:
+            return True
+        self._visiting.add(visit)
+        try:
+            return bool(values) and all(made(value) for value in values)
+        finally:
+            self._visiting.discard(visit)
 
     def _item(self, base: ir.Expr, item: str, frame: Frame, calls: int, depth: int) -> bool:
         """`record["repo_id"]`: the item of a dict literal bound to `record` (on every
         path), or of every dict the callers pass for a parameter `record`."""
+        if depth > _MAX_DEPTH:
+            return False
         if base[0] == "d":
             value = next((v for k, v in base[1:] if k == item), None)
             return value is not None and self.made_by_program(value, frame, calls, depth + 1)
         if base[0] != "n":
-            return False
+            # An item of a value the program made (`sort[key]["name"]`, `row[0]`).
+            return self.made_by_program(base, frame, calls, depth + 1)
         binding = self._lookup(base[1], frame)
         if binding is None:
             return False
@@ -210,8 +240,10 @@ class ProgramValues:
             return not found.first_param and self.parameter(
                 owner.module, owner.function, base[1], calls, item
             )
-        return bool(found.values) and all(
-            self._item(value, item, owner, calls, depth + 1) for value in found.values
+        return self._every_value(
+            (id(owner), base[1], item),
+            found.values,
+            lambda value: self._item(value, item, owner, calls, depth + 1),
         )
 
     @staticmethod

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from . import ir
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 11
+FORMAT = 12
 
 # Call-site flags.
 IN_LOOP = 1
@@ -386,6 +386,9 @@ class _Builder:
         self.bindings: dict[str, list[ir.Expr]] = {}
         self.late: dict[str, list[tuple[str, ir.Expr]]] = {}
         self.module_calls: list[CallSite] = []
+        # Inside `if <expr> in <collection>:` bodies of a function: (ast.dump(expr),
+        # collection). `x = <expr>` there binds `x` to an item of the collection.
+        self.membership: list[tuple[str, ast.expr]] = []
 
     # -- module --------------------------------------------------------------------------
 
@@ -435,7 +438,7 @@ class _Builder:
         elif kind is ast.Assign:
             assert isinstance(node, ast.Assign)
             fate, local = self._assignment_fate(node.targets)
-            value = self.expression(node.value, fate, local)
+            value = self._guarded(node.value, self.expression(node.value, fate, local))
             for target in node.targets:
                 self.bind(target, value, node.value)
                 if isinstance(target, ast.Name) and target.id == "__all__" and not self.frames:
@@ -497,7 +500,10 @@ class _Builder:
                 self.statements(node.body)
                 self.main_guard = was
             else:
+                guards = _membership_tests(node.test) if self.frames else []
+                self.membership.extend((ast.dump(left), within) for left, within in guards)
                 self.statements(node.body)
+                del self.membership[len(self.membership) - len(guards) :]
             self.statements(node.orelse)
         elif kind in (ast.For, ast.AsyncFor, ast.While):
             if kind is ast.While:
@@ -721,6 +727,17 @@ class _Builder:
 
     # -- bindings -----------------------------------------------------------------------
 
+    def _guarded(self, node: ast.expr, value: ir.Expr) -> ir.Expr:
+        """`value`, or an item of the collection an enclosing `if <node> in <collection>:`
+        tested `node` against: `if request.args.get("dir") in ["asc", "desc"]: direction =
+        request.args.get("dir")` binds `direction` to "asc" or "desc", not to the request."""
+        if self.membership:
+            written = ast.dump(node)
+            for left, within in reversed(self.membership):
+                if left == written:
+                    return ir.element_of(ir.from_ast(within))
+        return value
+
     def bind(self, target: ast.expr, value: ir.Expr, source: ast.expr | None) -> None:
         local_source = _local_name(source) if source is not None else None
         if isinstance(target, ast.Name):
@@ -877,14 +894,15 @@ class _Builder:
         flags = 0
         if self.loop_depth:
             flags |= IN_LOOP
+        kept = _RECORDED_ARGUMENTS
         arguments = (
-            *(_argument_text(a) for a in node.args[:6]),
-            *(f"{k.arg}={_argument_text(k.value)}" for k in node.keywords[:6] if k.arg),
+            *(_argument_text(a) for a in node.args[:kept]),
+            *(f"{k.arg}={_argument_text(k.value)}" for k in node.keywords[:kept] if k.arg),
             # What the record cannot tell apart: unpacked arguments, or more than it keeps.
             *(
                 ["*"]
-                if len(node.args) > 6
-                or len(node.keywords) > 6
+                if len(node.args) > kept
+                or len(node.keywords) > kept
                 or any(isinstance(a, ast.Starred) for a in node.args)
                 or any(k.arg is None for k in node.keywords)
                 else []
@@ -941,6 +959,10 @@ def _argument_text(node: ast.expr) -> str:
     return _dotted_name(node) or ""
 
 
+# How many positional (and keyword) arguments a call site records: service methods
+# take nine or ten (`get_user_invalidated_tasks(as_validator, username, ..., sort_by,
+# sort_direction)`).
+_RECORDED_ARGUMENTS = 12
 _ITEM_KEY = re.compile(r"[\w-]{1,64}")
 
 
@@ -1007,6 +1029,21 @@ def _closed_name(statement: ast.stmt) -> str | None:
     ):
         return _dotted_name(value.func.value)
     return None
+
+
+def _membership_tests(test: ast.expr) -> list[tuple[ast.expr, ast.expr]]:
+    """(expr, collection) of each `expr in collection` that must hold for `test` to be
+    true (`a in X and b in Y`)."""
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return [pair for value in test.values for pair in _membership_tests(value)]
+    if (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.In)
+        and isinstance(test.comparators[0], (ast.List, ast.Tuple, ast.Set, ast.Dict, ast.Name))
+    ):
+        return [(test.left, test.comparators[0])]
+    return []
 
 
 def _is_main_guard(test: ast.expr) -> bool:
