@@ -5,6 +5,7 @@ builds the package for every other platform (no Python, no native code)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -183,3 +184,16 @@ def test_every_packaging_script_reads_the_one_list_of_targets() -> None:
     )
     steps = workflow["jobs"][package["needs"]]["steps"]
     assert any("scripts/package.mjs --list" in step.get("run", "") for step in steps)
+
+
+@pytest.mark.skipif(
+    os.environ.get("SQLALCHEMY_LINT_ALL_PACKAGES") != "1",
+    reason="builds all nine packages (minutes, wheels from PyPI): SQLALCHEMY_LINT_ALL_PACKAGES=1",
+)
+def test_npm_run_package_all_builds_every_package_and_each_fits_its_platform() -> None:
+    subprocess.run(["node", "scripts/package.mjs", "--all"], cwd=ROOT, check=True, timeout=3600)
+    listed = json.loads((ROOT / "scripts" / "targets.json").read_text(encoding="utf-8"))
+    version = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))["version"]
+    for target in [*listed["targets"], "universal"]:
+        package = ROOT / "dist" / "packages" / f"sqlalchemy-lint-{target}-{version}.vsix"
+        assert inspect_packages.problems_of(str(package)) == (target, [])
