@@ -200,6 +200,33 @@ def test_a_prewarmed_worker_that_dies_leaves_the_files_to_the_usual_path(
     assert report(settled, jobs=2) == [("views.py", 7, "SQA102")]
 
 
+def test_files_whose_stamp_and_settings_did_not_change_are_not_read_again(
+    settled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy_lint import runner
+
+    read: list[str] = []
+    read_source = runner.read_source
+
+    def recording(path: Path) -> object:
+        read.append(Path(path).name)
+        return read_source(path)
+
+    monkeypatch.setattr(runner, "read_source", recording)
+    assert report(settled) == [("views.py", 7, "SQA102")]
+    assert read == ["views.py"]  # only to show its finding
+    read.clear()
+    # Other settings make other results: every file is read and keyed again.
+    assert report(settled, "--ignore", "SQA102") == []
+    assert set(read) == {"__init__.py", "database.py", "helpers.py", "views.py"}
+    assert report(settled) == [("views.py", 7, "SQA102")]
+    read.clear()
+    # An edited file is read, and so is a file whose result depended on it.
+    (settled / "app" / "helpers.py").write_text(HELPER_KEPT)
+    assert report(settled) == []
+    assert set(read) == {"helpers.py", "views.py"}
+
+
 def test_a_file_edited_within_the_same_clock_tick_is_still_seen(settled: Path) -> None:
     # Same size, same modification time as the stamp the last run recorded: only the
     # racy window tells that it may have changed after the stamp was read.

@@ -199,6 +199,23 @@ def test_the_default_set_leaves_out_the_opt_in_rule(tmp_path: Path) -> None:
     assert run("check", "--jobs", "0", "examples").returncode == 2
 
 
+def test_dot_inside_a_package_without_a_project_marker_is_checked(tmp_path: Path) -> None:
+    """`check .` in a package folder (an `__init__.py`, no pyproject.toml or .git up to
+    /) used to loop forever looking for the top of the packages: Path(".").parent is
+    "." again."""
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "db.py").write_text(
+        "from sqlalchemy import create_engine\n\n\n"
+        "def get_engine(url):\n    return create_engine(url)\n"
+    )
+    for path in (".", "db.py"):
+        result = run("check", "--no-cache", path, cwd=package)
+        assert result.returncode == 0, result.stderr
+        assert "All checks passed!" in result.stdout
+
+
 def test_pep263_coding_line_is_honoured(tmp_path: Path) -> None:
     source = "# -*- coding: latin-1 -*-\n# caf\xe9\n" + LEAK
     (tmp_path / "latin.py").write_bytes(source.encode("latin-1"))

@@ -28,7 +28,7 @@ from .config import Config, config_for, use_config_file
 from .diagnostics import Diagnostic
 from .gctune import tune_for_analysis
 from .output import display_path
-from .semantic.project import ProjectIndex
+from .semantic.project import ProjectIndex, remembering_folders
 from .semantic.versions import declarations_stamp
 from .sources import UnreadableSource, read_source
 from .stack import run_with_big_stack
@@ -92,6 +92,10 @@ class FileOutcome:
     config_root: Path | None = None
     config_problems: tuple[str, ...] = ()
     result_key: str | None = None  # the cached result this outcome is (or was stored as)
+    # What besides the text decided `result_key` (settings, declarations), as a digest:
+    # the next run reuses the key of a file whose stamp and settings did not change
+    # without reading it (see `snapshot.Snapshot.keys`).
+    settings_key: str | None = None
 
 
 class FileChecker:
@@ -138,7 +142,7 @@ class FileChecker:
         if self.results is None:
             self._check(path, source.text, source.encoding, config, outcome)
             return outcome
-        key = self._result_key(path, source.text, config)
+        key = self._result_key(path, source.text, config, outcome)
         if self._reuse(key, outcome):
             return outcome
         with self.project.recording() as record:
@@ -165,16 +169,48 @@ class FileChecker:
         if not explicit and config.excludes(path):
             outcome.excluded = True
             return outcome
+        if changes is not None and self._reuse_by_stamp(path, config, outcome, changes):
+            return outcome
         try:
             source = read_source(path)
         except UnreadableSource:
             return None  # `check` says why
         outcome.source = source.text
-        key = self._result_key(path, source.text, config)
+        key = self._result_key(path, source.text, config, outcome)
         trusted = changes is not None and changes.trusted(key)
         return outcome if self._reuse(key, outcome, trusted) else None
 
-    def _result_key(self, path: Path, text: str, config: Config) -> str:
+    def _reuse_by_stamp(
+        self, path: Path, config: Config, outcome: FileOutcome, changes: snapshot.Changes
+    ) -> bool:
+        """Reuse the previous run's result of a file whose stamp and settings are the
+        same, without reading or hashing it: the same text under the same settings has
+        the same key (stamps are trusted as mypy and Ruff trust them; see snapshot.py).
+        The text is read only to show a finding."""
+        absolute = os.path.abspath(path)
+        known = changes.previous.keys.get(absolute)
+        if known is None or not self.project.unchanged_file(changes, absolute):
+            return False
+        key, settings = known
+        if settings != self._settings_key(path, config) or not changes.trusted(key):
+            return False
+        if not self._reuse(key, outcome, trusted=True):
+            return False
+        outcome.settings_key = settings
+        if outcome.diagnostics:
+            try:
+                outcome.source = read_source(path).text
+            except UnreadableSource:
+                return False
+        return True
+
+    def _result_key(self, path: Path, text: str, config: Config, outcome: FileOutcome) -> str:
+        settings = outcome.settings_key = self._settings_key(path, config)
+        return content_key(results.NAMESPACE, os.path.abspath(path), text, settings)
+
+    def _settings_key(self, path: Path, config: Config) -> str:
+        """A digest of what decides a file's result besides its text and the modules
+        it reads: its rules and options, and what its project declares."""
         request = self.request
         selection = config.selection(
             path, select=request.select, ignore=request.ignore, extend_select=request.extend_select
@@ -194,7 +230,7 @@ class FileChecker:
             request.with_fixes,
             request.report_unused_noqa,
         )
-        return content_key(results.NAMESPACE, os.path.abspath(path), text, repr(decisive))
+        return content_key(results.NAMESPACE, repr(decisive))
 
     def _reuse(self, key: str, outcome: FileOutcome, trusted: bool = False) -> bool:
         assert self.results is not None
@@ -336,25 +372,28 @@ def check_files(
         return
     looker = FileChecker(request)
     assert looker.results is not None
-    # Stamps first, before any file is read (see snapshot.py).
-    now = looker.project.snapshot(list(files))
-    previous = snapshot.load(looker.results, now.roots)
-    changes = snapshot.Changes(previous, now) if previous is not None else None
-    looker.project.trust_changes(changes)
-    # When files changed since the previous run, most results are still valid and the
-    # few files left are checked in one process, which must first import the analysis
-    # (libcst and the rules: more than the analysis of a typical file). A worker
-    # started now pays that while this process reads the cache.
-    prewarmed = _Prewarmed(request) if jobs > 1 and changes and changes.any() else None
-    reused: dict[int, FileOutcome] = {}
-    for index, item in enumerate(items):
-        try:
-            outcome = looker.cached(*item, changes)
-        except Exception:  # a cache that cannot answer: the file is checked instead
-            log.debug("no cached result for %s", item[0], exc_info=True)
-            outcome = None
-        if outcome is not None:
-            reused[index] = outcome
+    # Each folder's project root and declarations are looked up once for all its
+    # files, not once per file, while the stamps are taken and the cache is read.
+    with remembering_folders():
+        # Stamps first, before any file is read (see snapshot.py).
+        now = looker.project.snapshot(list(files))
+        previous = snapshot.load(looker.results, now.roots)
+        changes = snapshot.Changes(previous, now) if previous is not None else None
+        looker.project.trust_changes(changes)
+        # When files changed since the previous run, most results are still valid and
+        # the few files left are checked in one process, which must first import the
+        # analysis (libcst and the rules: more than the analysis of a typical file). A
+        # worker started now pays that while this process reads the cache.
+        prewarmed = _Prewarmed(request) if jobs > 1 and changes and changes.any() else None
+        reused: dict[int, FileOutcome] = {}
+        for index, item in enumerate(items):
+            try:
+                outcome = looker.cached(*item, changes)
+            except Exception:  # a cache that cannot answer: the file is checked instead
+                log.debug("no cached result for %s", item[0], exc_info=True)
+                outcome = None
+            if outcome is not None:
+                reused[index] = outcome
     log.debug(
         "cache %s: %d of %d results still valid (%s)",
         request.cache_dir,
@@ -370,12 +409,16 @@ def check_files(
         prewarmed.stop()
     rest = iter(checked if checked is not None else _check_items(left, request, jobs))
     validated: set[str] = set()
+    keys: dict[str, tuple[str, str]] = {}
     for index in range(len(items)):
         outcome = reused[index] if index in reused else next(rest)
         if outcome.result_key is not None:
             validated.add(outcome.result_key)
+            if outcome.settings_key is not None:
+                keys[os.path.abspath(outcome.path)] = (outcome.result_key, outcome.settings_key)
         yield outcome
     now.validated = frozenset(validated)
+    now.keys = keys
     snapshot.store(looker.results, now)
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from .cache import Cache, content_key
 
-FORMAT = 1
+FORMAT = 2
 NAMESPACE = f"snapshot-{FORMAT}"
 # Files modified this long before a snapshot was taken are never trusted by stamp.
 _RACY_NS = 2_000_000_000
@@ -49,6 +49,10 @@ class Snapshot:
     roots: dict[str, RootState]
     validated: frozenset[str] = frozenset()  # result keys the run computed or reused
     taken_ns: int = field(default_factory=time.time_ns)  # before the walk began
+    # Per file (absolute path): the key of its result and the digest of the settings
+    # that key was made under. While the file's stamp and settings stay the same, so
+    # does its key, and the next run need not read and hash the file to find it.
+    keys: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def encode(self) -> bytes:
         return marshal.dumps(
@@ -57,13 +61,14 @@ class Snapshot:
                 {root: (state.folders, state.files) for root, state in self.roots.items()},
                 sorted(self.validated),
                 self.taken_ns,
+                self.keys,
             )
         )
 
     @staticmethod
     def decode(blob: bytes) -> Snapshot | None:
         try:
-            version, roots, validated, taken_ns = marshal.loads(blob)
+            version, roots, validated, taken_ns, keys = marshal.loads(blob)
             if version != FORMAT:
                 return None
             return Snapshot(
@@ -73,8 +78,9 @@ class Snapshot:
                 },
                 frozenset(validated),
                 int(taken_ns),
+                {path: (key, settings) for path, (key, settings) in keys.items()},
             )
-        except (EOFError, TypeError, ValueError):
+        except (AttributeError, EOFError, TypeError, ValueError):
             return None  # damaged: everything is validated the long way
 
 

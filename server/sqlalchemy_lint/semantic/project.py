@@ -31,9 +31,10 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from ..cache import Cache, content_key
 from ..cancellation import checkpoint
@@ -46,6 +47,7 @@ log = logging.getLogger(__name__)
 
 # Modules bigger than this are not worth reading just to learn their declarations.
 _MAX_SUMMARY_BYTES = 2_000_000
+_T = TypeVar("_T")
 _PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 _SUMMARIES = f"summaries-{FORMAT}"
 _DIGESTS = f"digests-{FORMAT}"  # summary digests by text: validating needs no summary
@@ -226,7 +228,7 @@ class ProjectIndex:
             if tuple(str(p) for p in now) != matching:
                 return False
         for path, digest in record.summaries.items():
-            if changes is not None and self._unchanged_file(changes, path):
+            if changes is not None and self.unchanged_file(changes, path):
                 continue
             known = self._validated.get(path)
             if known is None:
@@ -267,7 +269,9 @@ class ProjectIndex:
                 self._words_of[path] = known
         return known
 
-    def _unchanged_file(self, changes: Changes, path: str) -> bool:
+    def unchanged_file(self, changes: Changes, path: str) -> bool:
+        """Whether `path` (absolute) has the stamp it had in the previous snapshot, and
+        no file came or went beside it."""
         for root in changes.current.roots:
             if _inside_text(path, [root]):
                 modified = changes.modified(root)
@@ -708,7 +712,11 @@ def is_pytest_module(path: Path | None) -> bool:
 def declaration_stamps(root: Path, names: Iterable[str]) -> tuple[object, ...]:
     """When each of `root`'s files `names` last changed (None: missing): a cache key
     for what is read from them, so an edited pyproject.toml is read again."""
-    return tuple(_disk_stamp(root / name) for name in names)
+    names = tuple(names)
+    return remembered(
+        ("declaration_stamps", root, names),
+        lambda: tuple(_disk_stamp(root / name) for name in names),
+    )
 
 
 def _disk_stamp(path: Path) -> object:
@@ -738,15 +746,89 @@ def _within(found: Path | None, roots: list[Path]) -> Path | None:
     return found if _inside(real, roots) else None
 
 
+class _RunMemo(threading.local):
+    """What one command-line pass over the cache asks of the file system again and
+    again (a project root per folder, the stamps of each folder's declarations),
+    answered once each while `remembering_folders()` is active. Only there: a
+    long-lived server must see a pyproject.toml that appears later."""
+
+    def __init__(self) -> None:
+        self.roots: dict[Path, Path | None] | None = None  # folder -> its marked ancestor
+        self.answers: dict[Hashable, Any] = {}
+
+
+_run_memo = _RunMemo()
+
+
+@contextlib.contextmanager
+def remembering_folders() -> Iterator[None]:
+    """Within: `project_root` and `declaration_stamps` answer each folder once. For a
+    command-line run reading its cache, whose tree's stamps were taken before."""
+    if _run_memo.roots is not None:
+        yield  # already remembering (nested)
+        return
+    _run_memo.roots, _run_memo.answers = {}, {}
+    try:
+        yield
+    finally:
+        _run_memo.roots, _run_memo.answers = None, {}
+
+
+def remembered(key: Hashable, compute: Callable[[], _T]) -> _T:
+    """`compute()`, once per `key` while `remembering_folders()` is active."""
+    if _run_memo.roots is None:
+        return compute()
+    answers = _run_memo.answers
+    if key in answers:
+        return answers[key]  # type: ignore[no-any-return]
+    found = answers[key] = compute()
+    return found
+
+
 def project_root(path: Path) -> Path:
     """The nearest ancestor with a project marker, else the top of `path`'s packages."""
-    for ancestor in path.parents:
-        if any((ancestor / marker).exists() for marker in _PROJECT_MARKERS):
-            return ancestor
-    package_root = path.parent
-    while (package_root / "__init__.py").is_file():
-        package_root = package_root.parent
-    return package_root
+    if not path.is_absolute():
+        # `m.py` checked as `.`: Path(".").parent is "." again, and has no parents.
+        path = Path(os.path.abspath(path))
+    marked = _marked_ancestor(path.parent)
+    if marked is not None:
+        return marked
+    return remembered(("package_root", path.parent), lambda: _package_root(path.parent))
+
+
+def _package_root(folder: Path) -> Path:
+    """The folder above the outermost package `folder` is in (`folder` if none)."""
+    while (folder / "__init__.py").is_file() and folder.parent != folder:
+        folder = folder.parent
+    return folder
+
+
+def _marked_ancestor(folder: Path) -> Path | None:
+    """`folder` or the nearest folder above it with a project marker (remembered per
+    folder, and so per ancestor, while `remembering_folders()` is active)."""
+    roots = _run_memo.roots
+    if roots is None:
+        for ancestor in (folder, *folder.parents):
+            if _has_marker(ancestor):
+                return ancestor
+        return None
+    walked: list[Path] = []
+    found: Path | None = None
+    for ancestor in (folder, *folder.parents):
+        if ancestor in roots:
+            found = roots[ancestor]
+            break
+        walked.append(ancestor)
+        if _has_marker(ancestor):
+            found = ancestor
+            break
+    for ancestor in walked:
+        roots[ancestor] = found
+    return found
+
+
+def _has_marker(folder: Path) -> bool:
+    return any((folder / marker).exists() for marker in _PROJECT_MARKERS)
 
 
 def _search_roots(path: Path) -> list[Path]:
@@ -754,11 +836,7 @@ def _search_roots(path: Path) -> list[Path]:
     the importer's packages (a script's folder), then each folder above it up to the
     project root (an app run from `backend/` imports `services.x` from there), then
     the project root and its `src`."""
-    roots: list[Path] = []
-    package_root = path.parent
-    while (package_root / "__init__.py").is_file():
-        package_root = package_root.parent
-    roots.append(package_root)
+    roots: list[Path] = [_package_root(path.parent)]
     for ancestor in path.parents:
         if any((ancestor / marker).exists() for marker in _PROJECT_MARKERS):
             roots.extend([ancestor, ancestor / "src"])

@@ -24,6 +24,7 @@ blocks that hand the connection or session to another function (which may commit
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -290,8 +291,9 @@ def _is_test_file(path: Path | None) -> bool:
     name = path.name
     if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
         return True
+    absolute = Path(os.path.abspath(path))
     try:
-        folders = path.parent.relative_to(project_root(path)).parts
+        folders = absolute.parent.relative_to(project_root(absolute)).parts
     except ValueError:
         folders = path.parent.parts
     return any(part in ("test", "tests", "testing") for part in folders)

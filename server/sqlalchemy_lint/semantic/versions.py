@@ -17,7 +17,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from .project import declaration_stamps, project_root
+from .project import declaration_stamps, project_root, remembered
 
 _FILES = ("pyproject.toml", "setup.cfg", "setup.py", "Pipfile")
 # `sqlalchemy==1.4.37`, `SQLAlchemy>=1.3,<2.0`, `"sqlalchemy (>=1.4,<2)"`,
@@ -34,9 +34,12 @@ def declarations_stamp(folder: Path) -> tuple[object, ...]:
     runs (its SQLAlchemy requirement, its console scripts) last changed, in `folder`
     and each folder above it up to the project's root: a cached result that depends
     on them is keyed on this."""
-    return tuple(
-        declaration_stamps(where, _declaration_names(where))
-        for where in _declaring_folders(folder / "_")
+    return tuple(_folder_stamp(where) for where in _declaring_folders(folder / "_"))
+
+
+def _folder_stamp(where: Path) -> tuple[object, ...]:
+    return remembered(
+        ("declarations", where), lambda: declaration_stamps(where, _declaration_names(where))
     )
 
 
