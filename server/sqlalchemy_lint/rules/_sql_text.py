@@ -19,6 +19,7 @@ from itertools import product
 import libcst as cst
 
 from ..semantic import Analysis, Kind, Scope
+from ..semantic.cli_options import not_text_parameters
 from ..semantic.fixtures import receives_fixtures
 from ..semantic.flow import dominates
 from ..semantic.geometry import writes_wkt
@@ -564,12 +565,33 @@ def dynamic_construction(
                 found = dynamic_construction(assignment.value, analysis, bound, depth + 1)
                 if found is not None:
                     return found
-            for augmented in augmented_values(expr.value, bound, analysis):
-                if not _safe_value(augmented, analysis, bound, depth + 1):
-                    return "string concatenation"
+            augmented = list(augmented_values(expr.value, bound, analysis))
+            if any(not _safe_value(a, analysis, bound, depth + 1) for a in augmented):
+                starts = [a.value for a in bound.assignments.get(expr.value, ()) if a.value]
+                if _without_sql_text([*starts, *augmented], analysis, bound):
+                    # `command += line` over a .sql file's lines: the program runs SQL it
+                    # read, it does not put values into SQL of its own.
+                    return None
+                return "string concatenation"
         finally:
             _VISITING.building.discard(key)
     return None
+
+
+def _without_sql_text(pieces: list[cst.BaseExpression], analysis: Analysis, scope: Scope) -> bool:
+    """Whether no piece (nor an operand of a `+` chain in it) is text of the program's
+    own beyond blanks and separators (`""`, `" "`, `";"`)."""
+    for piece in pieces:
+        operands = (
+            _operands(piece, (cst.Add,)) if isinstance(piece, cst.BinaryOperation) else [piece]
+        )
+        for operand in operands:
+            if isinstance(operand, cst.FormattedString):
+                return False
+            values = constant_values(operand, analysis, scope)
+            if values is not None and any(v.strip(" \t\r\n;,") for v in values):
+                return False
+    return True
 
 
 _ARITHMETIC: tuple[type[cst.BaseBinaryOp], ...] = (
@@ -682,6 +704,8 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
             param = bound.params[expr.value]
             if param.annotation is not None and _not_text(param.annotation.annotation):
                 return True  # `year: int`
+            if _declared_not_text(expr.value, bound, analysis):
+                return True  # `@click.option("--limit", type=int)`
             if _filled_by_pytest(bound, analysis):
                 return True
             return _only_given_constants(expr.value, bound, analysis)
@@ -791,6 +815,7 @@ _INPUT_OBJECTS = frozenset(
     {"flask.request", "quart.request", "bottle.request", "sys.argv", "sys.stdin"}
 )
 _INPUT_CALLS = frozenset({"builtins.input", "input"})
+_PARSING_METHODS = frozenset({"parse_args", "parse_known_args"})  # argparse, optparse
 # Untyped parameters that hold a database handle, not input.
 _HANDLE_NAMES = frozenset(
     {"conn", "connection", "session", "db", "db_session", "cursor", "cur", "engine", "op"}
@@ -812,6 +837,15 @@ def _rebound_before(use: cst.Name, function: Scope, analysis: Analysis) -> bool:
     return any(
         not assignment.via_with and dominates(analysis.model, assignment.node, use)
         for assignment in function.assignments.get(use.value, ())
+    )
+
+
+def _declared_not_text(name: str, function: Scope, analysis: Analysis) -> bool:
+    """A parameter that the function's click decorators convert to a number, a flag, a
+    date or one of a few literals before the function runs."""
+    node = function.node
+    return isinstance(node, cst.FunctionDef) and name in not_text_parameters(
+        node, analysis.resolver.qualify
     )
 
 
@@ -839,7 +873,7 @@ def _no_outside_input(
             qualified = analysis.resolver.qualify(expr) or ""
             return qualified not in _INPUT_OBJECTS and qualified not in _INPUT_CALLS
         if name in bound.params and not _rebound_before(expr, bound, analysis):
-            if name in _HANDLE_NAMES:
+            if name in _HANDLE_NAMES or _declared_not_text(name, bound, analysis):
                 return True
             if _filled_by_pytest(bound, analysis):
                 return True
@@ -878,10 +912,18 @@ def _no_outside_input(
     if isinstance(expr, cst.Call):
         if (analysis.resolver.qualify(expr.func) or "") in _INPUT_CALLS:
             return False
+        if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in _PARSING_METHODS:
+            return False  # `parser.parse_args()`: the command line's text
         parts: list[cst.BaseExpression] = [a.value for a in expr.args]
         if isinstance(expr.func, cst.Attribute):
             parts.append(expr.func.value)
-        return all(_no_outside_input(p, analysis, scope, depth + 1) for p in parts)
+        return all(
+            # Which database a query reads (`read_sql(query, engine)` with an engine
+            # whose URL comes from the environment) does not make its rows input.
+            _no_outside_input(p, analysis, scope, depth + 1)
+            or analysis.resolver.kind_of(p, scope) is not None
+            for p in parts
+        )
     return _safe_value(expr, analysis, scope, depth + 1)
 
 

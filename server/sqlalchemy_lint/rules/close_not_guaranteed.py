@@ -126,8 +126,48 @@ def closed_on_both_paths():
     conn.close()
 """
         ),
+        Valid(
+            """
+import argparse
+import asyncio
+
+from sqlalchemy.ext.asyncio import create_async_engine
+
+async def drop_schema(engine):
+    # Only the command below calls this, outside any `try`: an exception ends the
+    # process, and the connection with it.
+    conn = await engine.connect()
+    await conn.exec_driver_sql("DROP SCHEMA app CASCADE")
+    await conn.close()
+
+def main():
+    args = argparse.ArgumentParser().parse_args()
+    asyncio.run(drop_schema(create_async_engine(args.url)))
+"""
+        ),
     ]
     INVALID = [
+        Invalid(
+            """
+import argparse
+
+from sqlalchemy import create_engine
+
+def drop_schema(engine):
+    conn = engine.connect()
+    conn.exec_driver_sql("DROP SCHEMA app CASCADE")
+    conn.close()
+
+def main(log):
+    args = argparse.ArgumentParser().parse_args()
+    for url in args.urls:
+        try:  # the command goes on after a failure: the connection stays open
+            drop_schema(create_engine(url))
+        except Exception:
+            log.exception("could not drop %s", url)
+""",
+            at="engine.connect()",
+        ),
         Invalid(
             """
 from sqlalchemy.orm import sessionmaker

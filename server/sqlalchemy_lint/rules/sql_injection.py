@@ -1040,6 +1040,185 @@ def load(conn, metrics):
         ),
     ]
 
+    # Values that cannot carry the user's text, whatever their path: rows read from the
+    # database's own catalog through an engine made from the environment, a click
+    # option click converts to a number, an attribute every model of the project maps
+    # to a number or an enumeration, SQL read from a file and run as it is.
+    VALID += [
+        Valid(
+            """
+import os
+
+import pandas as pd
+from sqlalchemy import create_engine
+
+def extract():
+    engine = create_engine(f"postgresql://{os.environ['DB_USER']}@localhost/app")
+    catalog = "SELECT table_name FROM information_schema.tables WHERE table_schema='public'"
+    tables = pd.read_sql_query(catalog, engine).to_dict()["table_name"]
+    for table in tables.values():
+        print(pd.read_sql_query(f'SELECT * FROM "{table}"', engine))
+"""
+        ),
+        Valid(
+            """
+import click
+from sqlalchemy import create_engine
+
+@click.command()
+@click.option("limit", "--limit", "-l", type=int, default=20)
+@click.option("--order", type=click.Choice(["asc", "desc"]), default="desc")
+@click.option("--days", default=7)
+def missed_calls(limit, order, days):
+    engine = create_engine("sqlite://")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(
+            "SELECT * FROM missed_calls WHERE age < {} ORDER BY id {} LIMIT {}".format(
+                days, order, limit
+            )
+        )
+"""
+        ),
+        Valid(
+            """
+from sqlalchemy import text
+
+from models import db
+from views import load_user
+
+@load_user
+def delete_me(user):
+    # `user` is whatever the decorator passes in: its `id` is an integer column in
+    # every model of the project that has one, and `timezone` an enumeration.
+    db.session.execute(text("UPDATE recipes SET user_id = NULL WHERE user_id = {}".format(user.id)))
+    db.session.execute(text("SET TIMEZONE TO '{}'".format(user.timezone)))
+""",
+            files={
+                "models.py": """
+from flask_sqlalchemy import SQLAlchemy
+
+db = SQLAlchemy()
+TIMEZONES = ("UTC", "Europe/Paris")
+
+class User(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    email = db.Column(db.Text)
+    timezone = db.Column(db.Enum(*TIMEZONES, name="timezones"))
+
+class Recipe(db.Model):
+    id = db.Column(db.BigInteger, primary_key=True)
+""",
+                "views.py": """
+def load_user(view):
+    return view
+""",
+            },
+        ),
+        Valid(
+            """
+from sqlalchemy import text
+
+def run_script(engine, path):
+    # Statements read from a .sql file and run one by one: no value of the program
+    # goes into SQL text of its own.
+    with engine.begin() as conn, open(path) as script:
+        command = ""
+        for line in script:
+            command += line.strip("\\n")
+            if command.endswith(";"):
+                conn.execute(text(command))
+                command = ""
+"""
+        ),
+    ]
+    INVALID += [
+        Invalid(
+            """
+import click
+from sqlalchemy import create_engine
+
+@click.command()
+@click.option("--name")
+@click.option("--limit", type=int)
+def find(name, limit):
+    engine = create_engine("sqlite://")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("SELECT * FROM t WHERE name = '{}' LIMIT {}".format(name, limit))
+""",
+            at="conn.exec_driver_sql(",
+        ),
+        Invalid(
+            """
+from sqlalchemy import text
+
+from models import db
+from views import load_user
+
+@load_user
+def rename(user):
+    # `name` is text in one model, so `user.name` may be anything.
+    db.session.execute(text("UPDATE t SET owner = '{}'".format(user.name)))
+""",
+            at="text(",
+            files={
+                "models.py": """
+from flask_sqlalchemy import SQLAlchemy
+
+db = SQLAlchemy()
+
+class User(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.Text)
+
+class Team(db.Model):
+    name = db.Column(db.Integer)
+""",
+                "views.py": """
+def load_user(view):
+    return view
+""",
+            },
+        ),
+        Invalid(
+            """
+import argparse
+
+from sqlalchemy import text
+
+from models import db
+
+def main():
+    # `args.id` is the command line's text, whatever the models say of `id`.
+    args = argparse.ArgumentParser().parse_args()
+    db.session.execute(text("DELETE FROM users WHERE id = {}".format(args.id)))
+""",
+            at="text(",
+            files={
+                "models.py": """
+from flask_sqlalchemy import SQLAlchemy
+
+db = SQLAlchemy()
+
+class User(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+"""
+            },
+        ),
+        Invalid(
+            """
+from sqlalchemy import text
+
+def run_script(engine, path, schema):
+    with engine.begin() as conn, open(path) as script:
+        command = "SET search_path TO " + schema + ";"
+        for line in script:
+            command += line
+        conn.execute(text(command))
+""",
+            at="text(",
+        ),
+    ]
+
     # A column that is not text of a row loaded through the project's methods.
     VALID += [Valid(_USER_SERVICE.format(column="id"))]
     INVALID += [Invalid(_USER_SERVICE.format(column="username"), at="text(sql)")]

@@ -30,19 +30,23 @@ _MAX_DEPTH = 12
 
 # Builtins whose result is a number, whatever they are given.
 _NUMERIC_BUILTINS = frozenset({"int", "float", "len", "round", "abs", "bool"})
-# Column types whose Python values are numbers, booleans, dates or UUIDs: their text
-# holds no quote.
+# Column types whose Python values are numbers, booleans, dates, UUIDs or members of
+# an enumeration the code lists: their text holds no quote of the user's.
 _NON_TEXT_COLUMN_TYPES = frozenset(
     {
         "Integer", "BigInteger", "SmallInteger", "Numeric", "Float", "Double", "DECIMAL",
         "Boolean", "Date", "DateTime", "Time", "Interval", "Uuid", "UUID", "INTEGER",
         "BIGINT", "SMALLINT", "NUMERIC", "FLOAT", "REAL", "BOOLEAN", "DATE", "DATETIME",
         "TIMESTAMP", "TIME",
+        # One of the values the code lists (`Enum(Status)`, `ENUM(*TIMEZONES, name=...)`).
+        "Enum", "ENUM",
     }
 )  # fmt: skip
 _NON_TEXT_ANNOTATIONS = frozenset(
     {"int", "float", "bool", "datetime", "date", "time", "timedelta", "Decimal", "UUID"}
 )
+# Names that hold a request or the command line wherever they are used.
+_INPUT_ROOTS = frozenset({"request", "req", "args", "argv", "options", "opts", "form", "payload"})
 _COLUMN_CALLS = frozenset({"Column", "mapped_column", "column_property", "Field"})
 # Calls that load mapped objects of their first argument's class.
 _LOADING_METHODS = frozenset({"query", "get", "get_one", "get_or_404", "select"})
@@ -61,6 +65,7 @@ class ProgramValues:
         self._parameters: dict[tuple[ModuleKey, str, str, str | None], bool] = {}
         # (frame, local, item) being asked about, to end the question where it loops
         self._visiting: set[tuple[int, str, str | None]] = set()
+        self._attributes: dict[str, bool] = {}  # attribute name -> never text
 
     # -- parameters and call sites --------------------------------------------------
 
@@ -307,8 +312,78 @@ class ProgramValues:
         `select(Repo)`, `Repo.query...`), directly or in the project function it
         calls, and every such class maps `attr` to a number, boolean, date or UUID."""
         classes = self._loaded_classes(base, frame, 0, depth)
-        return bool(classes) and all(
-            self._column_is_not_text(key, info, attr) for key, info in classes or ()
+        if classes:
+            return all(self._column_is_not_text(key, info, attr) for key, info in classes)
+        # Where the object came from is not seen (a row a decorator passes in, a
+        # relationship's target): an attribute every class of the project that has it
+        # maps to a column that is not text (`r.id`, `org.super_user.id`).
+        return self._never_text_attribute(frame.module, attr) and not self._parsed_input(
+            base, frame
+        )
+
+    def _never_text_attribute(self, key: ModuleKey, attr: str) -> bool:
+        """Whether some mapped class of `key`'s project maps `attr` to a column that is
+        not text, and no class of the project gives `attr` anything else: a text or
+        unknown column, a property, an annotation of another type, a value its methods
+        set on instances."""
+        known = self._attributes.get(attr)
+        if known is not None:
+            return known
+        mentions = self.repetitions.mentions
+        if mentions is None or getattr(mentions, "offline", False):
+            return False  # the project's other classes are not read yet
+        self._attributes[attr] = False
+        modules = [key, *mentions.modules_mentioning(key, attr)]
+        declared = False
+        for module in dict.fromkeys(modules):
+            module_frame = self.evaluator.module_frame(module)
+            if module_frame is None:
+                continue
+            for info in module_frame.summary.classes.values():
+                verdict = self._declares(module, info, attr)
+                if verdict is False:
+                    return False
+                declared = declared or verdict is True
+        self._attributes[attr] = declared
+        return declared
+
+    def _declares(self, key: ModuleKey, info: ClassInfo, attr: str) -> bool | None:
+        """True: the class maps `attr` to a column (or annotates it with a type) that is
+        not text; False: it gives `attr` something else; None: it has no `attr`."""
+        if attr in info.methods:
+            return False  # a property or a method
+        for qualname in info.methods.values():
+            method = self.evaluator.function_info(key, qualname)
+            if method is not None and attr in method.self_attributes:
+                return False  # set on instances, to whatever the method is given
+        values = info.attributes.get(attr)
+        annotation = info.annotations.get(attr)
+        if values is None and annotation is None:
+            return None
+        if values:
+            return all(_non_text_column(value) for value in values)
+        return annotation is not None and _non_text_annotation(annotation)
+
+    def _parsed_input(self, base: ir.Expr, frame: Frame) -> bool:
+        """`args.id` of `args = parser.parse_args()`, `request.json.id`: an object made
+        from the command line or a request, whatever the models declare."""
+        while base[0] in ("a", "s", "w"):
+            base = base[1]
+        if base[0] == "c":
+            return True  # `json.loads(body).id`: not known to be the program's
+        if base[0] != "n":
+            return True
+        if base[1] in _INPUT_ROOTS:
+            return True
+        binding = self._lookup(base[1], frame)
+        if binding is None:
+            return False
+        found, _ = binding
+        return any(
+            value[0] == "c"
+            and value[1][0] == "a"
+            and value[1][2] in ("parse_args", "parse_known_args", "get_json", "loads", "json")
+            for value in found.values
         )
 
     def _loaded_classes(

@@ -36,6 +36,7 @@ from .project import is_pytest_module, project_root
 from .summary import (
     FATE_STORED,
     IN_LOOP,
+    IN_TRY,
     CallSite,
     ClassInfo,
     FunctionInfo,
@@ -647,15 +648,34 @@ class Repetitions:
             or self._is_console_script(key, info)
         )
 
-    def is_command(self, key: ModuleKey, qualname: str) -> bool:
+    def is_command(self, key: ModuleKey, qualname: str, depth: int = 0) -> bool:
         """A program's command: installed as a console script, a click/typer command,
-        or a function that parses the command line. An exception that escapes it ends
-        the process, which releases whatever it holds."""
+        or a function that parses the command line; or a function only commands call,
+        outside any `try` that could catch what it raises (`asyncio.run(drop(engine))`
+        in a console script's `main`). An exception that escapes it ends the process,
+        which releases whatever it holds."""
         info = self.evaluator.function_info(key, qualname)
-        return info is not None and (
+        if info is None:
+            return False
+        if (
             self._is_console_script(key, info)
             or self.is_cli_command(key, info)
             or _parses_command_line(info)
+        ):
+            return True
+        if depth >= 2:
+            return False
+        callers = self.callers(key, qualname)
+        return (
+            bool(callers)
+            and not self.calls_it_cannot_resolve(key, qualname)
+            and all(
+                c.registration is None
+                and bool(c.function)
+                and not c.site.flags & IN_TRY
+                and self.is_command(c.module, c.function, depth + 1)
+                for c in callers
+            )
         )
 
     @staticmethod

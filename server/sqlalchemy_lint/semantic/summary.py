@@ -34,12 +34,13 @@ from dataclasses import dataclass, field
 from . import ir
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 12
+FORMAT = 13
 
 # Call-site flags.
 IN_LOOP = 1
 IN_MAIN_GUARD = 2
 AT_MODULE_LEVEL = 4
+IN_TRY = 8  # in the body of a `try` with handlers: an exception may be caught
 
 # What becomes of a call's result.
 FATE_WITH = "with"  # `with f() as x:` / `with f():`
@@ -894,6 +895,8 @@ class _Builder:
         flags = 0
         if self.loop_depth:
             flags |= IN_LOOP
+        if self.in_try:
+            flags |= IN_TRY
         kept = _RECORDED_ARGUMENTS
         arguments = (
             *(_argument_text(a) for a in node.args[:kept]),

@@ -1,0 +1,104 @@
+"""What a click command's parameters can hold, read from its declarations.
+
+`@click.option("--limit", type=int)` makes click convert the command line's text to
+an `int` before the function runs: the parameter `limit` cannot carry a quote,
+whatever the user typed. A parameter declared with a number, boolean, date or UUID
+type, a flag, a counter, a default number without a type (click takes the type from
+the default), or a choice among literals holds no free text. (Typer's parameters
+are typed by their annotations, which are read as any annotation is.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import libcst as cst
+
+# Where click's decorators are imported from, as the resolver qualifies them.
+_DECORATORS = {
+    "click.option": "option",
+    "click.decorators.option": "option",
+    "click.argument": "argument",
+    "click.decorators.argument": "argument",
+}
+# Types whose converted values hold no free text.
+_NOT_TEXT_TYPES = frozenset(
+    {
+        "int", "float", "bool", "click.INT", "click.FLOAT", "click.BOOL", "click.UUID",
+        "click.IntRange", "click.FloatRange", "click.DateTime", "uuid.UUID",
+        "click.types.IntRange", "click.types.FloatRange", "click.types.DateTime",
+    }
+)  # fmt: skip
+_CHOICE = frozenset({"click.Choice", "click.types.Choice"})
+
+
+def not_text_parameters(
+    function: cst.FunctionDef, qualify: Callable[[cst.BaseExpression], str | None]
+) -> frozenset[str]:
+    """The parameters of `function` that its click decorators declare as holding no
+    free text (a number, a flag, a choice among literals, ...)."""
+    found: set[str] = set()
+    for decorator in function.decorators:
+        call = decorator.decorator
+        if not isinstance(call, cst.Call):
+            continue
+        kind = _DECORATORS.get(qualify(call.func) or "")
+        if kind is None:
+            continue
+        name = _parameter_name(call, kind)
+        if name is not None and _not_text(call, qualify):
+            found.add(name)
+    return frozenset(found)
+
+
+def _parameter_name(call: cst.Call, kind: str) -> str | None:
+    """The Python name click gives the parameter: an identifier among the
+    declarations, else (options) the first of the longest-prefixed names
+    (`--dry-run` -> dry_run), or (arguments) the declaration itself."""
+    declarations = [
+        text
+        for arg in call.args
+        if arg.keyword is None and isinstance(arg.value, cst.SimpleString)
+        for text in [arg.value.evaluated_value]
+        if isinstance(text, str)
+    ]
+    if not declarations:
+        return None
+    if kind == "argument":
+        return declarations[0].replace("-", "_").lower()
+    identifiers = [d for d in declarations if d.isidentifier()]
+    if identifiers:
+        return identifiers[0]
+    names = [d.split("/")[0].strip() for d in declarations]
+    longest = max(len(n) - len(n.lstrip("-")) for n in names)
+    chosen = next(n for n in names if len(n) - len(n.lstrip("-")) == longest)
+    return chosen.lstrip("-").replace("-", "_").lower() or None
+
+
+def _not_text(call: cst.Call, qualify: Callable[[cst.BaseExpression], str | None]) -> bool:
+    keywords = {arg.keyword.value: arg.value for arg in call.args if arg.keyword is not None}
+    declared = keywords.get("type")
+    if declared is not None:
+        target = declared.func if isinstance(declared, cst.Call) else declared
+        named = qualify(target) or (target.value if isinstance(target, cst.Name) else None)
+        if named in _NOT_TEXT_TYPES:
+            return True
+        return named in _CHOICE and isinstance(declared, cst.Call) and _literal_choices(declared)
+    if _is_true(keywords.get("is_flag")) or _is_true(keywords.get("count")):
+        return True
+    default = keywords.get("default")
+    return isinstance(default, (cst.Integer, cst.Float)) and not _is_true(keywords.get("multiple"))
+
+
+def _literal_choices(call: cst.Call) -> bool:
+    """`click.Choice(["asc", "desc"])`: every choice a string literal."""
+    if not call.args or not isinstance(call.args[0].value, (cst.List, cst.Tuple)):
+        return False
+    elements = call.args[0].value.elements
+    return bool(elements) and all(
+        isinstance(e, cst.Element) and isinstance(e.value, cst.SimpleString) for e in elements
+    )
+
+
+def _is_true(value: cst.BaseExpression | None) -> bool:
+    return isinstance(value, cst.Name) and value.value == "True"
