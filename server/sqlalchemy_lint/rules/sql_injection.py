@@ -21,6 +21,24 @@ from .base import Finding, Invalid, Rule, Valid
 
 # Metric classes whose `path` is a class constant, for the examples of `self.path`
 # passed to a function of the checked module (`main`).
+# Models whose `name` is text in one class (and a number in another), and a
+# decorator that passes a row in, for the examples of attributes of unseen origin.
+_NAMED_MODELS = """
+from flask_sqlalchemy import SQLAlchemy
+
+db = SQLAlchemy()
+
+class User(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.Text)
+
+class Team(db.Model):
+    name = db.Column(db.Integer)
+"""
+_LOAD_USER = """
+def load_user(view):
+    return view
+"""
 _TASK_SERVICE = """
 from sqlalchemy import text
 
@@ -1108,10 +1126,7 @@ class User(db.Model):
 class Recipe(db.Model):
     id = db.Column(db.BigInteger, primary_key=True)
 """,
-                "views.py": """
-def load_user(view):
-    return view
-""",
+                "views.py": _LOAD_USER,
             },
         ),
         Valid(
@@ -1128,6 +1143,28 @@ def run_script(engine, path):
             if command.endswith(";"):
                 conn.execute(text(command))
                 command = ""
+"""
+        ),
+    ]
+    VALID += [
+        Valid(
+            """
+import pandas as pd
+from sqlalchemy import create_engine, text
+
+def copy_table(engine, table):
+    return pd.read_sql_query(f"SELECT * FROM {table}", engine)
+
+def copy_all(url):
+    # The tables are rows the database gave, one call up.
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        names = conn.execute(text("SELECT table_name FROM information_schema.tables"))
+        for name in names.scalars():
+            copy_table(engine, name)
+    catalog = pd.read_sql_query("SELECT table_name FROM information_schema.tables", engine)
+    for table in catalog.to_dict()["table_name"].values():
+        copy_table(engine, table)
 """
         ),
     ]
@@ -1160,24 +1197,7 @@ def rename(user):
     db.session.execute(text("UPDATE t SET owner = '{}'".format(user.name)))
 """,
             at="text(",
-            files={
-                "models.py": """
-from flask_sqlalchemy import SQLAlchemy
-
-db = SQLAlchemy()
-
-class User(db.Model):
-    id = db.Column(db.Integer, primary_key=True)
-    name = db.Column(db.Text)
-
-class Team(db.Model):
-    name = db.Column(db.Integer)
-""",
-                "views.py": """
-def load_user(view):
-    return view
-""",
-            },
+            files={"models.py": _NAMED_MODELS, "views.py": _LOAD_USER},
         ),
         Invalid(
             """
@@ -1193,16 +1213,24 @@ def main():
     db.session.execute(text("DELETE FROM users WHERE id = {}".format(args.id)))
 """,
             at="text(",
-            files={
-                "models.py": """
-from flask_sqlalchemy import SQLAlchemy
+            files={"models.py": _NAMED_MODELS},
+        ),
+        Invalid(
+            """
+import pandas as pd
+import requests
+from sqlalchemy import create_engine
 
-db = SQLAlchemy()
+def copy_table(engine, table):
+    return pd.read_sql_query(f"SELECT * FROM {table}", engine)
 
-class User(db.Model):
-    id = db.Column(db.Integer, primary_key=True)
-"""
-            },
+def copy_listed(url, listing):
+    # Names another service sent: not the database's rows.
+    engine = create_engine(url)
+    for table in requests.get(listing).json().values():
+        copy_table(engine, table)
+""",
+            at="pd.read_sql_query(",
         ),
         Invalid(
             """

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 
 from . import ir
 from .evaluate import Binding, Evaluator, Frame
+from .kinds import Kind
 from .repetition import Caller, Repetitions
 from .summary import CONSTANT_ARGUMENT, ClassInfo
 from .values import ModuleKey, RefKind
@@ -45,6 +46,19 @@ _NON_TEXT_COLUMN_TYPES = frozenset(
 _NON_TEXT_ANNOTATIONS = frozenset(
     {"int", "float", "bool", "datetime", "date", "time", "timedelta", "Decimal", "UUID"}
 )
+# Functions and methods whose result is rows of the database (the program's own data:
+# second-order injection is not followed), and the handles that run queries.
+_DATABASE_READERS = frozenset({"pandas.read_sql", "pandas.read_sql_query", "pandas.read_sql_table"})
+_STATEMENTS = frozenset(
+    {"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text"}
+)
+_EXECUTE_METHODS = frozenset({"execute", "exec_driver_sql", "scalars", "scalar", "query"})
+_HANDLES = frozenset(
+    {
+        Kind.ENGINE, Kind.ASYNC_ENGINE, Kind.CONNECTION, Kind.ASYNC_CONNECTION,
+        Kind.RAW_CONNECTION, Kind.SESSION, Kind.ASYNC_SESSION, Kind.SCOPED_SESSION,
+    }
+)  # fmt: skip
 # Names that hold a request or the command line wherever they are used.
 _INPUT_ROOTS = frozenset({"request", "req", "args", "argv", "options", "opts", "form", "payload"})
 _COLUMN_CALLS = frozenset({"Column", "mapped_column", "column_property", "Field"})
@@ -159,13 +173,7 @@ class ProgramValues:
         if tag == "|":
             return all(self.made_by_program(e, frame, calls, depth + 1) for e in expr[1:])
         if tag == "c":
-            func = expr[1]
-            if func[0] != "n" or func[1] not in _NUMERIC_BUILTINS:
-                return False
-            builtin = self.evaluator.value(func, frame).ref
-            return self._lookup(func[1], frame) is None and (
-                builtin is None or builtin.kind is RefKind.LIBRARY
-            )
+            return self._call_made_by_program(expr, frame, calls, depth)
         if tag == "a":
             base = expr[1]
             if base[0] == "n":
@@ -225,6 +233,46 @@ class ProgramValues:
             return bool(values) and all(made(value) for value in values)
         finally:
             self._visiting.discard(visit)
+
+    def _call_made_by_program(self, expr: ir.Expr, frame: Frame, calls: int, depth: int) -> bool:
+        """A number a builtin computed (`int(x)`, `len(rows)`); rows the database gave
+        (`pd.read_sql_query(sql, engine)`, `conn.execute(query).fetchall()`: which
+        engine reads them does not matter); or a method of a value the program made,
+        given values the program made (`tables.values()`, `name.strip()`)."""
+        func, args, keywords = expr[1], expr[2], expr[3]
+        if func[0] == "n":
+            if func[1] not in _NUMERIC_BUILTINS:
+                # `text(sql)`: a statement of the program's SQL
+                ref = self.evaluator.value(func, frame).ref
+                return (
+                    ref is not None
+                    and ref.kind is RefKind.LIBRARY
+                    and ref.name in _STATEMENTS
+                    and all(self.made_by_program(a, frame, calls, depth + 1) for a in args)
+                )
+            builtin = self.evaluator.value(func, frame).ref
+            return self._lookup(func[1], frame) is None and (
+                builtin is None or builtin.kind is RefKind.LIBRARY
+            )
+        if func[0] != "a":
+            return False
+        given = [*args, *(value for _, value in keywords)]
+        called = self.evaluator.value(func, frame)
+        reads_database = (
+            called.ref is not None
+            and called.ref.kind is RefKind.LIBRARY
+            and called.ref.name in _DATABASE_READERS
+        ) or (func[2] in _EXECUTE_METHODS and self.evaluator.value(func[1], frame).kind in _HANDLES)
+        if not reads_database:
+            base = self.evaluator.value(func[1], frame).ref
+            if base is not None and base.kind in (RefKind.LIBRARY, RefKind.MODULE):
+                return False  # `requests.get(url).json()`: a library's result may be anything
+            given.append(func[1])
+        return all(
+            self.made_by_program(value, frame, calls, depth + 1)
+            or self.evaluator.value(value, frame).kind in _HANDLES
+            for value in given
+        )
 
     def _item(self, base: ir.Expr, item: str, frame: Frame, calls: int, depth: int) -> bool:
         """`record["repo_id"]`: the item of a dict literal bound to `record` (on every
