@@ -151,6 +151,7 @@ engine = create_engine(os.environ["DATABASE_URL"])
 local = create_engine("sqlite:///app.db")
 no_password = create_engine("postgresql://app@db/app")
 templated = create_engine("postgresql://app:${DB_PASSWORD}@db/app")
+formatted = create_engine("postgresql://{}:{}@db/app".format(os.environ["USER"], os.environ["PW"]))
 masked = create_engine("postgresql://app:***@db/app")
 dialect_only = create_engine("oracle+oracledb://user:pass@localhost/db")
 _DEFAULT_DB = "mysql://scott:password@localhost/test"
@@ -189,6 +190,23 @@ from sqlalchemy import create_engine
 engine = create_engine("postgresql+psycopg://app:s3cret@db.internal/app")
 """,
             at='"postgresql+psycopg',
+        ),
+        Invalid(
+            """
+DB_SERVER = "localhost:3306"
+# The template, with its password, is in the code; only the host is filled in.
+SQLALCHEMY_DATABASE_URI = "mysql://root:root1234@{}/library".format(DB_SERVER)
+""",
+            at='"mysql://',
+        ),
+        Invalid(
+            """
+from sqlalchemy import create_engine
+
+def make_engine(host):
+    return create_engine("postgresql://app:s3cret@%s/app" % host)
+""",
+            at='"postgresql://',
         ),
         Invalid(
             """
@@ -377,7 +395,7 @@ def _setting_literals(
             if isinstance(element, cst.DictElement):
                 yield from _setting_literals(element.value, analysis, scope, depth + 1)
         return
-    if isinstance(expr, (*_LITERAL_TYPES, cst.IfExp, cst.Call)):
+    if isinstance(expr, (*_LITERAL_TYPES, cst.IfExp, cst.Call, cst.BinaryOperation)):
         yield from _literals(expr, analysis, scope)
 
 
@@ -445,6 +463,15 @@ def _literals(expr: cst.BaseExpression, analysis: Analysis, scope: Scope) -> Ite
             # os.environ.get("DATABASE_URL", "postgresql://app:s3cret@..."): the default is
             # in the code.
             yield from _literals(value.args[1].value, analysis, scope)
+        elif (
+            isinstance(value, cst.Call)
+            and isinstance(value.func, cst.Attribute)
+            and value.func.attr.value == "format"
+        ):
+            # "mysql://root:s3cret@{}/app".format(host): the template is in the code.
+            yield from _literals(value.func.value, analysis, scope)
+        elif isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Modulo):
+            yield from _literals(value.left, analysis, scope)
 
 
 def _string_value(node: _Literal) -> str | None:
