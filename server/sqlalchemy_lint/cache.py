@@ -123,6 +123,9 @@ class Cache:
             self._broken = True
             log.info("cache %s not written: %s", self.directory, exc)
 
+    def has_namespace(self, namespace: str) -> bool:
+        return (self.directory / namespace).is_dir()
+
     def _path(self, namespace: str, key: str) -> Path:
         return self.directory / namespace / key[:2] / key[2:]
 

@@ -372,6 +372,12 @@ def check_files(
         return
     looker = FileChecker(request)
     assert looker.results is not None
+    # After a previous run, most results are still valid and the few files left are
+    # checked in one process, which must first import the analysis (libcst and the
+    # rules: more than the analysis of a typical file). A worker started now pays that
+    # while this process takes the stamps and reads the cache; it is stopped if
+    # nothing changed.
+    prewarmed = _Prewarmed(request) if jobs > 1 and snapshot.any_taken(looker.results) else None
     # Each folder's project root and declarations are looked up once for all its
     # files, not once per file, while the stamps are taken and the cache is read.
     with remembering_folders():
@@ -380,11 +386,9 @@ def check_files(
         previous = snapshot.load(looker.results, now.roots)
         changes = snapshot.Changes(previous, now) if previous is not None else None
         looker.project.trust_changes(changes)
-        # When files changed since the previous run, most results are still valid and
-        # the few files left are checked in one process, which must first import the
-        # analysis (libcst and the rules: more than the analysis of a typical file). A
-        # worker started now pays that while this process reads the cache.
-        prewarmed = _Prewarmed(request) if jobs > 1 and changes and changes.any() else None
+        if prewarmed is not None and not (changes and changes.any()):
+            prewarmed.stop()
+            prewarmed = None
         reused: dict[int, FileOutcome] = {}
         for index, item in enumerate(items):
             try:

@@ -88,6 +88,11 @@ def snapshot_key(roots: Iterable[str]) -> str:
     return content_key(NAMESPACE, *sorted(roots))
 
 
+def any_taken(cache: Cache) -> bool:
+    """Whether some run left a snapshot in `cache` (one folder test: no file read)."""
+    return cache.has_namespace(NAMESPACE)
+
+
 def load(cache: Cache, roots: Iterable[str]) -> Snapshot | None:
     blob = cache.get(NAMESPACE, snapshot_key(roots))
     return Snapshot.decode(blob) if blob is not None else None

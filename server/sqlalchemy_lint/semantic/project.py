@@ -837,12 +837,13 @@ def _search_roots(path: Path) -> list[Path]:
     project root (an app run from `backend/` imports `services.x` from there), then
     the project root and its `src`."""
     roots: list[Path] = [_package_root(path.parent)]
+    marked = _marked_ancestor(path.parent)
+    if marked is None:
+        return roots  # not in a project: its own folder only
     for ancestor in path.parents:
-        if any((ancestor / marker).exists() for marker in _PROJECT_MARKERS):
+        if ancestor == marked:
             roots.extend([ancestor, ancestor / "src"])
             break
         if ancestor not in roots:
             roots.append(ancestor)
-    else:
-        return roots[:1]  # not in a project: its own folder only
     return roots
