@@ -546,6 +546,24 @@ def dynamic_construction(
         if not all(_safe_value(arg.value, analysis, scope, depth + 1) for arg in expr.args):
             return "`str.format()`"
         return None
+    if (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Attribute)
+        and expr.func.attr.value == "join"
+        and expr.args
+        and isinstance(expr.args[0].value, cst.Name)
+        and _is_stringy(expr.func.value, analysis, scope)
+    ):
+        # `" UNION ALL ".join(queries)` where `queries.append(template.format(...))`:
+        # the statements joined are built from values.
+        name = expr.args[0].value.value
+        bound = binding_scope(name, scope)
+        if bound is not None and name not in bound.params:
+            for item in _added_items(name, bound, analysis):
+                found = dynamic_construction(item, analysis, bound, depth + 1)
+                if found is not None:
+                    return found
+        return None
     if isinstance(expr, cst.IfExp):
         return dynamic_construction(expr.body, analysis, scope, depth + 1) or dynamic_construction(
             expr.orelse, analysis, scope, depth + 1

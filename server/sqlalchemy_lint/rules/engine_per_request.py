@@ -392,6 +392,40 @@ class UsersRepository:
         ),
         Invalid(
             """
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+class Database:
+    def __init__(self):
+        engine = create_engine("postgresql://db/app")
+        self.session = sessionmaker(bind=engine)
+""",
+            at='create_engine("postgresql://db/app")',
+            files={
+                # `Depends(get_db)` runs when the module is imported, `get_db` on every
+                # request, and each call of it makes a `Database`.
+                "routes.py": """
+from fastapi import APIRouter, Depends
+
+from main import Database
+
+router = APIRouter()
+
+def get_db():
+    db = Database().session()
+    try:
+        yield db
+    finally:
+        db.close()
+
+@router.get("/trips")
+async def trips(db=Depends(get_db)):
+    return db.execute("select 1").all()
+"""
+            },
+        ),
+        Invalid(
+            """
 import pandas as pd
 from sqlalchemy import create_engine
 

@@ -1080,6 +1080,17 @@ def extract():
         ),
         Valid(
             """
+from sqlalchemy import text
+
+def counts(session):
+    queries = []
+    for table in ("content", "events"):
+        queries.append("SELECT '{0}' AS t, count(*) FROM {0}".format(table))
+    return session.execute(text(" UNION ALL ".join(queries))).all()
+"""
+        ),
+        Valid(
+            """
 import click
 from sqlalchemy import create_engine
 
@@ -1214,6 +1225,19 @@ def main():
 """,
             at="text(",
             files={"models.py": _NAMED_MODELS},
+        ),
+        Invalid(
+            """
+from sqlalchemy import text
+
+def content_ids(session, links):
+    # Statements built from the links an import sent, joined into one.
+    queries = []
+    for link in links:
+        queries.append("SELECT id FROM content WHERE url = '{}'".format(link))
+    return session.execute(text(" UNION ALL ".join(queries))).all()
+""",
+            at="text(",
         ),
         Invalid(
             """

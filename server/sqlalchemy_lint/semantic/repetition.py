@@ -75,6 +75,7 @@ _DJANGO_VIEW_DECORATOR_PREFIXES = (
     "rest_framework.decorators.",
 )
 _DEPENDS = frozenset({"fastapi.Depends", "fastapi.Security", "fastapi.params.Depends"})
+_DEPENDENCY_MARKERS = frozenset({"Depends", "Security"})  # as written: `Depends(get_db)`
 _REQUEST_PARAMETERS = frozenset(
     {
         "fastapi.Header",
@@ -807,7 +808,11 @@ class Repetitions:
                         last = argument.rpartition(".")[2]
                         index.setdefault(last, []).append((caller, site, argument, registration[2]))
                     # A function handed to another (`retry(task.main, ...)`, `pool.map(f,
-                    # ...)`) is taken to run when, and as often as, the caller does.
+                    # ...)`) is taken to run when, and as often as, the caller does. Not
+                    # `Depends(get_db)` in a parameter's default, which runs at import:
+                    # FastAPI calls `get_db` per request (indexed below).
+                    if name in _DEPENDENCY_MARKERS:
+                        continue
                     for argument in site.arguments:
                         written = argument.rpartition("=")[2]
                         if written and written not in registered:
@@ -821,10 +826,8 @@ class Repetitions:
                     default = param.default
                     if default is None or default[0] != "c" or not default[2]:
                         continue
-                    if (ir.dotted(default[1]) or "").rpartition(".")[2] not in (
-                        "Depends",
-                        "Security",
-                    ):
+                    marker = (ir.dotted(default[1]) or "").rpartition(".")[2]
+                    if marker not in _DEPENDENCY_MARKERS:
                         continue
                     provider = ir.dotted(default[2][0])
                     if provider is None:
