@@ -216,6 +216,31 @@ def test_dot_inside_a_package_without_a_project_marker_is_checked(tmp_path: Path
         assert "All checks passed!" in result.stdout
 
 
+def test_a_script_named_like_a_test_runs_its_main_block_once(tmp_path: Path) -> None:
+    """`test_divisions.py` run as a script: the function its `__main__` block calls
+    runs once, so its engine is not one per call (SQA103)."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'scripts'\n")
+    script = (
+        "from sqlalchemy import create_engine, text\n\n\n"
+        "def check_divisions():\n"
+        "    engine = create_engine('sqlite://')\n"
+        "    with engine.connect() as conn:\n"
+        "        print(conn.execute(text('select 1')).all())\n\n\n"
+        "if __name__ == '__main__':\n"
+        "    check_divisions()\n"
+    )
+    (tmp_path / "test_divisions.py").write_text(script)
+    result = run("check", "--no-cache", "--select", "SQA103", "test_divisions.py", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout
+    # Called from a test instead, it is an engine per call again.
+    (tmp_path / "test_divisions.py").write_text(
+        script.replace("if __name__ == '__main__':", "def test_divisions():")
+        + "    check_divisions()\n"
+    )
+    result = run("check", "--no-cache", "--select", "SQA103", "test_divisions.py", cwd=tmp_path)
+    assert "SQA103" in result.stdout
+
+
 def test_pep263_coding_line_is_honoured(tmp_path: Path) -> None:
     source = "# -*- coding: latin-1 -*-\n# caf\xe9\n" + LEAK
     (tmp_path / "latin.py").write_bytes(source.encode("latin-1"))

@@ -117,6 +117,19 @@ class EnginePerRequest(Rule):
     VALID = [
         Valid(
             """
+from sqlalchemy import create_engine, text
+
+# A script that runs once and tries a different server on each iteration: no one
+# engine could serve them all.
+for ip in ["10.0.8.2", "10.0.8.3"]:
+    url = f"postgresql://app@{ip}/app"
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        conn.execute(text("select 1"))
+"""
+        ),
+        Valid(
+            """
 import functools
 from flask import Flask
 from sqlalchemy import create_engine
@@ -443,12 +456,13 @@ class Loader:
             """
 from sqlalchemy import create_engine, text
 
-for url in ["sqlite:///a.db", "sqlite:///b.db"]:
-    engine = create_engine(url)
+for table in ["users", "orders"]:
+    # The same database each time: one engine before the loop would do.
+    engine = create_engine("sqlite:///app.db")
     with engine.connect() as conn:
-        conn.execute(text("select 1"))
+        conn.execute(text(f"select count(*) from {table}"))
 """,
-            at="create_engine(url)",
+            at="create_engine(",
         ),
         Invalid(
             """
@@ -695,6 +709,15 @@ atexit.register(report)  # runs once, at exit: `register` alone is no event obse
             loop in set(analysis.model.ancestors(release)) for release in life.releases
         )
         if loop_body_disposes:
+            return None
+        url = life.call.args[0].value if life.call.args else None
+        if (
+            url is not None
+            and analysis.contexts.varies_with_loop(url, loop)
+            and (life.scope.is_module or analysis.contexts.is_entry_point(life.scope))
+        ):
+            # A script that runs once and connects to a different database on each
+            # iteration (`for ip in servers:`): no one engine could serve them all.
             return None
         return (
             f"`{created}` creates a new engine and pool on every loop iteration; create it "

@@ -297,6 +297,34 @@ def set_callbacks(app, session):
             },
         ),
     ]
+    VALID += [
+        Valid(
+            """
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+class UserRepository:
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+class Container:
+    def set_session_maker(self, maker: async_sessionmaker[AsyncSession]) -> None:
+        self.maker = maker
+
+    def get_session(self) -> AsyncSession:
+        return self.maker()
+
+    def user_repository(self, session: AsyncSession) -> UserRepository:
+        return UserRepository(session)
+
+container = Container()
+
+def setup(maker: async_sessionmaker[AsyncSession], register):
+    container.set_session_maker(maker)
+    # The session goes to the repository the factory returns, which owns it.
+    register(lambda: container.user_repository(container.get_session()))
+"""
+        ),
+    ]
     INVALID = [
         Invalid(
             """
@@ -481,6 +509,22 @@ def chained(engine):
     OrmSession(engine).execute("...")
 """,
             at="OrmSession(engine)",
+        ),
+        Invalid(
+            """
+from sqlalchemy.orm import Session, sessionmaker
+
+SessionLocal = sessionmaker()
+
+class Report:
+    def count(self, session: Session) -> int:
+        # Uses the session it is given and keeps nothing.
+        return session.execute("select count(*) from users").scalar()
+
+def users():
+    return Report().count(SessionLocal())
+""",
+            at="SessionLocal())",
         ),
     ]
 

@@ -1271,6 +1271,53 @@ def run_script(engine, path, schema):
         ),
     ]
 
+    # A script's module-level list of literals, and a dict of lists of literals.
+    VALID += [
+        Valid(
+            """
+import pandas as pd
+from sqlalchemy import create_engine, text
+
+engine = create_engine("mssql+pyodbc://app@erp/sales")
+DIVISIONS = {"north": ["ANA RUIZ", "JUAN PEREZ"], "south": ["LUIS GOMEZ"]}
+
+def columns(table):
+    query = f"SELECT name FROM information_schema.columns WHERE table_name = '{table}'"
+    return pd.read_sql(text(query), engine)
+
+def revenue():
+    names = ", ".join([f"'{n}'" for n in DIVISIONS["north"]])
+    return pd.read_sql(text(f"SELECT SUM(total) FROM invoices WHERE agent IN ({names})"), engine)
+
+tables = ["articles", "orders"]
+for t in tables:
+    print(columns(t))
+"""
+        ),
+    ]
+    INVALID += [
+        Invalid(
+            """
+import sys
+
+import pandas as pd
+from sqlalchemy import create_engine, text
+
+engine = create_engine("mssql+pyodbc://app@erp/sales")
+
+def columns(table):
+    query = f"SELECT name FROM information_schema.columns WHERE table_name = '{table}'"
+    return pd.read_sql(text(query), engine)
+
+tables = ["articles"]
+tables.append(sys.argv[1])  # the command line's text joins the literals
+for t in tables:
+    print(columns(t))
+""",
+            at="text(query)",
+        ),
+    ]
+
     # A column that is not text of a row loaded through the project's methods.
     VALID += [Valid(_USER_SERVICE.format(column="id"))]
     INVALID += [Invalid(_USER_SERVICE.format(column="username"), at="text(sql)")]

@@ -134,6 +134,32 @@ class ExecutionContexts:
 
     # -- loops and guards ------------------------------------------------------------------
 
+    @staticmethod
+    def varies_with_loop(expr: cst.BaseExpression, loop: cst.CSTNode) -> bool:
+        """Whether `expr` reads what `loop` binds anew on each iteration: its target, or
+        a name its body assigns from one (`url = f"...{ip}..."` in `for ip in ips:`)."""
+        bound: set[str] = set()
+        assigned: list[tuple[set[str], set[str]]] = []  # (targets, names read)
+        pending: list[cst.CSTNode] = [loop]
+        while pending:
+            node = pending.pop()
+            if isinstance(node, (cst.For, cst.CompFor)):
+                bound |= _names(node.target)
+            elif isinstance(node, cst.Assign):
+                targets = set().union(*(_names(t.target) for t in node.targets))
+                assigned.append((targets, _names(node.value)))
+            elif isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                continue
+            pending.extend(node.children)
+        grown = True
+        while grown:
+            grown = False
+            for targets, read in assigned:
+                if read & bound and not targets <= bound:
+                    bound |= targets
+                    grown = True
+        return bool(_names(expr) & bound)
+
     def enclosing_loop(self, node: cst.CSTNode) -> cst.CSTNode | None:
         """The innermost loop or comprehension that runs `node` repeatedly, within its scope."""
         child = node
@@ -168,3 +194,16 @@ def _is_main_guard(test: cst.BaseExpression) -> bool:
     names = {n.value for n in (left, right) if isinstance(n, cst.Name)}
     strings = {s.evaluated_value for s in (left, right) if isinstance(s, cst.SimpleString)}
     return names == {"__name__"} and "__main__" in strings
+
+
+def _names(node: cst.CSTNode) -> set[str]:
+    """Every name read or bound in `node` (not inside nested functions)."""
+    found: set[str] = set()
+    pending: list[cst.CSTNode] = [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, cst.Name):
+            found.add(current.value)
+        elif not isinstance(current, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            pending.extend(current.children)
+    return found

@@ -177,7 +177,7 @@ class LifetimeTracker:
                 if self._passes_through(outer, parent):
                     node = outer  # `cast(Session, factory())` is the session itself
                     continue
-                use = self._argument_use(outer, scope)
+                use = self._argument_use(outer, scope, parent)
                 if use is _Use.RELEASED:
                     life.verdict = Verdict.RELEASED
                 elif use is _Use.ESCAPE:
@@ -371,7 +371,10 @@ class LifetimeTracker:
             return False
         if isinstance(parent, cst.Arg):
             outer = self.model.parent(parent)
-            return isinstance(outer, cst.Call) and self._argument_use(outer, scope) is _Use.ESCAPE
+            return (
+                isinstance(outer, cst.Call)
+                and self._argument_use(outer, scope, parent) is _Use.ESCAPE
+            )
         if isinstance(parent, (cst.Assign, cst.AnnAssign)) and parent.value is node:
             targets = (
                 [t.target for t in parent.targets]

@@ -59,6 +59,7 @@ _HANDLES = frozenset(
         Kind.RAW_CONNECTION, Kind.SESSION, Kind.ASYNC_SESSION, Kind.SCOPED_SESSION,
     }
 )  # fmt: skip
+_GROWING_METHODS = frozenset({"append", "extend", "insert", "add", "update", "__setitem__"})
 # Names that hold a request or the command line wherever they are used.
 _INPUT_ROOTS = frozenset({"request", "req", "args", "argv", "options", "opts", "form", "payload"})
 _COLUMN_CALLS = frozenset({"Column", "mapped_column", "column_property", "Field"})
@@ -204,8 +205,11 @@ class ProgramValues:
         binding = self._lookup(name, frame)
         if binding is None:
             # A module's (or an imported) UPPER_CASE name is a constant, as SQA301 takes
-            # it where it is formatted in.
-            return _CONSTANT_NAME.fullmatch(name) is not None
+            # it where it is formatted in; so is a module's list of literals that nothing
+            # in the module adds to (`tables = ["users", "orders"]`).
+            return _CONSTANT_NAME.fullmatch(name) is not None or self._module_name(
+                frame.module, name, calls, depth
+            )
         found, owner = binding
         if found.param is not None:
             if found.first_param:
@@ -274,6 +278,33 @@ class ProgramValues:
             for value in given
         )
 
+    def _module_name(self, key: ModuleKey, name: str, calls: int, depth: int) -> bool:
+        """A name the module binds at its top level (and no function rebinds) only to
+        values the program made (`for t in tables:` at the top of a script); a list
+        display only when no call in the module grows it (`tables.append(...)`)."""
+        module = self.evaluator.module_frame(key)
+        if module is None or depth > _MAX_DEPTH:
+            return False
+        summary = module.summary
+        values = summary.bindings.get(name, ())
+        if not values or name in summary.late_bindings:
+            return False
+        if any(v[0] == "t" for v in values):
+            growing = {f"{name}.{method}" for method in _GROWING_METHODS}
+            functions = summary.functions.values()
+            sites = [*summary.module_calls, *(c for f in functions for c in f.calls)]
+            if any(site.callee in growing for site in sites):
+                return False
+        return self._every_value(
+            (id(module), name, None),
+            values,
+            lambda value: (
+                all(self.made_by_program(e, module, calls, depth + 1) for e in value[1:])
+                if value[0] == "t"
+                else self.made_by_program(value, module, calls, depth + 1)
+            ),
+        )
+
     def _item(self, base: ir.Expr, item: str, frame: Frame, calls: int, depth: int) -> bool:
         """`record["repo_id"]`: the item of a dict literal bound to `record` (on every
         path), or of every dict the callers pass for a parameter `record`."""
@@ -281,6 +312,10 @@ class ProgramValues:
             return False
         if base[0] == "d":
             value = next((v for k, v in base[1:] if k == item), None)
+            if value is not None and value[0] == "t":
+                # `DIVISIONS["north"]` of a dict of lists: the list's items (a list
+                # inside a dict display is not appended to by name).
+                return all(self.made_by_program(e, frame, calls, depth + 1) for e in value[1:])
             return value is not None and self.made_by_program(value, frame, calls, depth + 1)
         if base[0] != "n":
             # An item of a value the program made (`sort[key]["name"]`, `row[0]`).

@@ -616,7 +616,9 @@ class Repetitions:
         callers = [
             c
             for c in self.callers(key, qualname)
-            if c.registration is None and not _is_test_module(c.module)
+            if c.registration is None
+            # A script's own `__main__` block counts, even in a file named like a test.
+            and (not _is_test_module(c.module) or (c.module == key and not c.function))
         ]
         return bool(callers) and all(
             not c.site.flags & IN_LOOP

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from . import ir
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 13
+FORMAT = 14
 
 # Call-site flags.
 IN_LOOP = 1
@@ -355,15 +355,20 @@ def _kept(frame: _Frame) -> set[str]:
     params = {p.name for p in frame.info.params}
     kept = frame.stored | (frame.captured & (params | set(frame.locals)))
     pending = list(kept)
-    while pending:
-        for value in frame.locals.get(pending.pop(), ()):
+    # `return UserRepository(session)`, `repo = Repo(session); return repo`: what is
+    # given to the constructor of the object returned lives as long as that object.
+    handed = [*frame.returns, *(v for name in frame.returned for v in frame.locals.get(name, ()))]
+    while True:
+        for value in handed:
             if value[0] != "c" or not _is_constructor(value[1]):
                 continue
             for argument in (*value[2], *(v for _, v in value[3])):
                 if argument[0] == "n" and argument[1] not in kept:
                     kept.add(argument[1])
                     pending.append(argument[1])
-    return kept
+        if not pending:
+            return kept
+        handed = list(frame.locals.get(pending.pop(), ()))
 
 
 def _is_constructor(callee: ir.Expr) -> bool:
