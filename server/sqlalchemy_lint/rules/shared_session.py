@@ -8,6 +8,7 @@ from ..semantic import Analysis, Kind, Scope
 from ..semantic.kinds import WEB_FRAMEWORK_MODULES
 from ..semantic.model import binding_scope
 from ..semantic.repetition import Repetition
+from ..semantic.summary import ModuleSummary
 from ._messages import code_of, default_name, noun
 from ._sql_text import scope_of
 from .base import Finding, Invalid, Rule, Valid
@@ -44,6 +45,25 @@ _POOL_METHODS = frozenset(
 _SHARED_KINDS = frozenset(
     {Kind.SESSION, Kind.ASYNC_SESSION, Kind.CONNECTION, Kind.ASYNC_CONNECTION}
 )
+
+
+# A script that opens a session at its top level and closes it there.
+_SCRIPT_SESSION = """
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import sessionmaker
+
+app = FastAPI()
+SessionLocal = sessionmaker(bind=create_engine("sqlite://"))
+client = TestClient(app)
+
+# The script's own top level reads the first user, then closes the session.
+db = SessionLocal()
+user = db.execute(select(1)).first()
+db.close()
+print(client.get("/health").status_code, user)
+"""
 
 
 class SharedSession(Rule):
@@ -179,8 +199,23 @@ conn.execute(text("UPDATE users SET active = 1"))
 conn.close()
 """
         ),
+        Valid(
+            _SCRIPT_SESSION,
+            files={
+                # mentions of the module's name and of `db` that import nothing from it
+                "other.py": "# run main first\ndef main():\n    db = None\n    return db\n"
+            },
+        ),
     ]
     INVALID = [
+        Invalid(
+            _SCRIPT_SESSION,
+            at="SessionLocal()",
+            files={
+                # another module imports the session: its functions share it
+                "other.py": "from main import db\n\ndef users():\n    return db.get(1)\n"
+            },
+        ),
         Invalid(
             """
 from fastapi import FastAPI
@@ -322,10 +357,23 @@ def _only_the_script_uses(analysis: Analysis, call: cst.Call) -> bool:
     stem = path.stem if path.name != "__init__.py" else path.parent.name
     if not stem.isidentifier():
         return True  # `migrate_db_1.3.py`: no module can import it
-    importers = set(analysis.resolver.view.modules_mentioning(analysis.resolver.key, stem))
-    return not importers.intersection(
-        analysis.resolver.view.modules_mentioning(analysis.resolver.key, name)
-    )
+    view = analysis.resolver.view
+    key = analysis.resolver.key
+    mentioning = set(view.modules_mentioning(key, stem)) & set(view.modules_mentioning(key, name))
+    return not any(_imports(view.summary_of(other), stem, name) for other in mentioning)
+
+
+def _imports(summary: ModuleSummary | None, stem: str, name: str) -> bool:
+    """Whether a module imports `name` from the module `stem`, or that module itself
+    (`from test_endpoint import db`, `import app.test_endpoint`): a mention in a
+    comment or a function named like it (`def test_endpoint():`) does not."""
+    if summary is None:
+        return True  # not read: it may
+    for qualified in summary.imports.values():
+        parts = qualified.split(".")
+        if parts[-1] == stem or parts[-2:] == [stem, name]:
+            return True
+    return bool(summary.star_imports)
 
 
 def _scopes_below(scope: Scope) -> Iterator[Scope]:
