@@ -19,7 +19,7 @@ from itertools import product
 import libcst as cst
 
 from ..semantic import Analysis, Kind, Scope
-from ..semantic.cli_options import not_text_parameters
+from ..semantic.cli_options import COMMAND_LINE_PARSERS, not_text_parameters
 from ..semantic.fixtures import receives_fixtures
 from ..semantic.flow import dominates
 from ..semantic.geometry import writes_wkt
@@ -833,7 +833,6 @@ _INPUT_OBJECTS = frozenset(
     {"flask.request", "quart.request", "bottle.request", "sys.argv", "sys.stdin"}
 )
 _INPUT_CALLS = frozenset({"builtins.input", "input"})
-_PARSING_METHODS = frozenset({"parse_args", "parse_known_args"})  # argparse, optparse
 # Untyped parameters that hold a database handle, not input.
 _HANDLE_NAMES = frozenset(
     {"conn", "connection", "session", "db", "db_session", "cursor", "cur", "engine", "op"}
@@ -930,7 +929,7 @@ def _no_outside_input(
     if isinstance(expr, cst.Call):
         if (analysis.resolver.qualify(expr.func) or "") in _INPUT_CALLS:
             return False
-        if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in _PARSING_METHODS:
+        if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in COMMAND_LINE_PARSERS:
             return False  # `parser.parse_args()`: the command line's text
         parts: list[cst.BaseExpression] = [a.value for a in expr.args]
         if isinstance(expr.func, cst.Attribute):

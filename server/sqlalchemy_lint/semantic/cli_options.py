@@ -14,6 +14,9 @@ from collections.abc import Callable
 
 import libcst as cst
 
+# argparse's (and optparse's) methods that turn the command line into values: a
+# function that calls one is a program's entry point, and what they return is input.
+COMMAND_LINE_PARSERS = frozenset({"parse_args", "parse_known_args"})
 # Where click's decorators are imported from, as the resolver qualifies them.
 _DECORATORS = {
     "click.option": "option",

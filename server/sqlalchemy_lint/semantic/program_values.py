@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Iterator
 
 from . import ir
+from .cli_options import COMMAND_LINE_PARSERS
 from .evaluate import Binding, Evaluator, Frame
 from .kinds import Kind
 from .repetition import Caller, Repetitions
@@ -60,6 +61,8 @@ _HANDLES = frozenset(
     }
 )  # fmt: skip
 _GROWING_METHODS = frozenset({"append", "extend", "insert", "add", "update", "__setitem__"})
+# Methods whose result is the command line's or a request's content.
+_PARSED_INPUT = COMMAND_LINE_PARSERS | {"get_json", "loads", "json"}
 # Names that hold a request or the command line wherever they are used.
 _INPUT_ROOTS = frozenset({"request", "req", "args", "argv", "options", "opts", "form", "payload"})
 _COLUMN_CALLS = frozenset({"Column", "mapped_column", "column_property", "Field"})
@@ -245,30 +248,30 @@ class ProgramValues:
         given values the program made (`tables.values()`, `name.strip()`)."""
         func, args, keywords = expr[1], expr[2], expr[3]
         if func[0] == "n":
+            ref = self.evaluator.value(func, frame).ref
             if func[1] not in _NUMERIC_BUILTINS:
                 # `text(sql)`: a statement of the program's SQL
-                ref = self.evaluator.value(func, frame).ref
                 return (
                     ref is not None
                     and ref.kind is RefKind.LIBRARY
                     and ref.name in _STATEMENTS
                     and all(self.made_by_program(a, frame, calls, depth + 1) for a in args)
                 )
-            builtin = self.evaluator.value(func, frame).ref
             return self._lookup(func[1], frame) is None and (
-                builtin is None or builtin.kind is RefKind.LIBRARY
+                ref is None or ref.kind is RefKind.LIBRARY
             )
         if func[0] != "a":
             return False
         given = [*args, *(value for _, value in keywords)]
-        called = self.evaluator.value(func, frame)
+        called = self.evaluator.value(func, frame).ref
+        receiver = self.evaluator.value(func[1], frame)
         reads_database = (
-            called.ref is not None
-            and called.ref.kind is RefKind.LIBRARY
-            and called.ref.name in _DATABASE_READERS
-        ) or (func[2] in _EXECUTE_METHODS and self.evaluator.value(func[1], frame).kind in _HANDLES)
+            called is not None
+            and called.kind is RefKind.LIBRARY
+            and called.name in _DATABASE_READERS
+        ) or (func[2] in _EXECUTE_METHODS and receiver.kind in _HANDLES)
         if not reads_database:
-            base = self.evaluator.value(func[1], frame).ref
+            base = receiver.ref
             if base is not None and base.kind in (RefKind.LIBRARY, RefKind.MODULE):
                 return False  # `requests.get(url).json()`: a library's result may be anything
             given.append(func[1])
@@ -463,9 +466,7 @@ class ProgramValues:
             return False
         found, _ = binding
         return any(
-            value[0] == "c"
-            and value[1][0] == "a"
-            and value[1][2] in ("parse_args", "parse_known_args", "get_json", "loads", "json")
+            value[0] == "c" and value[1][0] == "a" and value[1][2] in _PARSED_INPUT
             for value in found.values
         )
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Protocol
 
 from . import ir
+from .cli_options import COMMAND_LINE_PARSERS
 from .entry_points import is_console_script
 from .evaluate import Evaluator, ModuleFrame
 from .kinds import CACHE_DECORATORS, FIXTURE_DECORATORS, WEB_FRAMEWORK_MODULES, Kind
@@ -246,9 +247,7 @@ class Mentions(Protocol):
 def _parses_command_line(info: FunctionInfo) -> bool:
     """`args = parser.parse_args()`: a program's entry point (a console script's
     function), which runs once per process."""
-    return any(
-        call.callee.rpartition(".")[2] in ("parse_args", "parse_known_args") for call in info.calls
-    )
+    return any(call.callee.rpartition(".")[2] in COMMAND_LINE_PARSERS for call in info.calls)
 
 
 class Repetitions:

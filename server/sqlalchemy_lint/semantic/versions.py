@@ -60,7 +60,7 @@ def major_version(path: Path | None, configured: str | None = None) -> int | Non
     if path is None:
         return None
     for folder in _declaring_folders(path):
-        specs = _declared_specs(str(folder), declaration_stamps(folder, _declaration_names(folder)))
+        specs = _declared_specs(str(folder), _folder_stamp(folder))
         if specs:
             return _major(specs)
     return None
