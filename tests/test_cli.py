@@ -100,6 +100,16 @@ def test_unreadable_files_are_reported_and_the_rest_still_checked(
     assert "bad.py: error: " in result.stderr and message in result.stderr
     assert "Traceback" not in result.stderr
     assert "leak.py:4:12: SQA101" in result.stdout
+    # As with Ruff's --exit-zero, the file is still reported but does not fail the run.
+    lenient = run("check", "--exit-zero", str(tmp_path))
+    assert lenient.returncode == 0
+    assert "bad.py: error: " in lenient.stderr and "leak.py:4:12: SQA101" in lenient.stdout
+
+
+def test_exit_zero_still_fails_on_a_path_that_does_not_exist(tmp_path: Path) -> None:
+    result = run("check", "--exit-zero", str(tmp_path / "nowhere.py"))
+    assert result.returncode == 2
+    assert "no such file or directory" in result.stderr
 
 
 def test_a_syntax_error_is_reported_in_files_that_cannot_involve_sqlalchemy(

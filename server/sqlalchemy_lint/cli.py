@@ -113,7 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="report `# noqa: SQA...` comments that suppress nothing (as SQA100)",
     )
     check.add_argument(
-        "--exit-zero", action="store_true", help="exit with 0 even when problems are found"
+        "--exit-zero",
+        action="store_true",
+        help="exit with 0 even when problems are found or a file cannot be checked",
     )
     check.add_argument("--no-color", action="store_true", help="never colour the output")
     check.add_argument(
@@ -297,7 +299,7 @@ def _check_stdin(args: argparse.Namespace, data: bytes, out: TextIO, err: TextIO
     shown = path or Path("-")
     if result.problem is not None:
         err.write(f"{shown}: error: {result.problem}\n")
-        return EXIT_ERROR
+        return EXIT_CLEAN if args.exit_zero else EXIT_ERROR
     reports = [FileReport(shown, result.diagnostics, text)] if result.diagnostics else []
     if not (args.fix or args.diff):
         _write_report(args, out, reports, [shown], result.suppressed)
@@ -380,7 +382,9 @@ def _check_and_report(
     finally:
         if stream is not out:
             stream.close()
-    if failed or missing:
+    if missing or (failed and not args.exit_zero):
+        # As Ruff's `--exit-zero`: a file that could not be checked is reported (on
+        # stderr) like a finding, and does not fail the run; a missing path does.
         return EXIT_ERROR
     if found and not args.exit_zero:
         return EXIT_FOUND
