@@ -688,6 +688,14 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
     if (
         isinstance(expr, cst.Call)
         and isinstance(expr.func, cst.Attribute)
+        and expr.func.attr.value == "keys"
+        and not expr.args
+    ):
+        # `", ".join(data.keys())`: column names, when the dict's keys are the code's
+        return _literal_keys(expr.func.value, analysis, scope)
+    if (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Attribute)
         and expr.func.attr.value == "join"
         and len(expr.args) == 1
     ):
@@ -787,6 +795,13 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
     ):
         # `a + b + c + ...` is one level deep, however long the chain.
         return all(_safe_value(operand, analysis, scope, depth + 1) for operand in _operands(expr))
+    if isinstance(expr, cst.BinaryOperation) and isinstance(
+        expr.operator, (cst.Power, cst.FloorDivide, cst.Divide)
+    ):
+        # Operators only numbers have (`2**63`, `total // size`).
+        return _safe_value(expr.left, analysis, scope, depth + 1) and _safe_value(
+            expr.right, analysis, scope, depth + 1
+        )
     if isinstance(expr, cst.FormattedString):
         return dynamic_construction(expr, analysis, scope, depth + 1) is None
     if (
@@ -837,6 +852,41 @@ _INPUT_CALLS = frozenset({"builtins.input", "input"})
 _HANDLE_NAMES = frozenset(
     {"conn", "connection", "session", "db", "db_session", "cursor", "cur", "engine", "op"}
 )
+
+
+def _literal_keys(expr: cst.BaseExpression, analysis: Analysis, scope: Scope) -> bool:
+    """The keys of the dict `expr` holds are string literals of the code: a dict
+    display, or a name bound only to such (here, or by every caller of the function
+    whose parameter it is) that no computed subscript or `update()` adds to here."""
+    if isinstance(expr, cst.Dict):
+        return all(
+            isinstance(e, cst.DictElement) and isinstance(e.key, cst.SimpleString)
+            for e in expr.elements
+        )
+    if not isinstance(expr, cst.Name):
+        return False
+    bound = binding_scope(expr.value, scope)
+    if bound is None or bound.is_module or _keys_added(expr.value, bound, analysis):
+        return False
+    return analysis.contexts.program_values.keys_made_by_program(
+        from_cst(expr), analysis.resolver.frame(scope), 0
+    )
+
+
+def _keys_added(name: str, scope: Scope, analysis: Analysis) -> bool:
+    """`data[column] = value` or `data.update(...)` in the function: keys it computes."""
+    for ref in scope.references.get(name, ()):
+        parent = analysis.model.parent(ref)
+        if isinstance(parent, cst.Attribute) and parent.attr.value in ("update", "setdefault"):
+            return True
+        if isinstance(parent, cst.Subscript) and parent.value is ref:
+            target = analysis.model.parent(parent)
+            if isinstance(target, (cst.AssignTarget, cst.AugAssign)) and not all(
+                isinstance(e.slice, cst.Index) and isinstance(e.slice.value, cst.SimpleString)
+                for e in parent.slice
+            ):
+                return True
+    return False
 
 
 def _non_text_column(expr: cst.Attribute, analysis: Analysis, scope: Scope) -> bool:

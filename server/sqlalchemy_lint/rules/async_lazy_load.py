@@ -203,6 +203,56 @@ async def create_user(name: str, session: AsyncSession = Depends(get_session)):
             },
         ),
     ]
+    VALID += [
+        # The provider hands out a session it got elsewhere (`tenant.db_session`): the
+        # project's only factory keeps objects loaded.
+        Valid(
+            """
+from fastapi import Depends, FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+from models import Rule
+
+app = FastAPI()
+Sessions = async_sessionmaker(create_async_engine("sqlite+aiosqlite://"), expire_on_commit=False)
+
+class Tenant:
+    def __init__(self, db_session):
+        self.db_session = db_session
+
+async def get_db():
+    async with Sessions() as session:
+        yield session
+
+async def get_tenant(db: AsyncSession = Depends(get_db)):
+    return Tenant(db)
+
+async def get_tenant_db(tenant: Tenant = Depends(get_tenant)) -> AsyncSession:
+    return tenant.db_session
+
+@app.post("/rules")
+async def create_rule(name: str, db: AsyncSession = Depends(get_tenant_db)):
+    rule = Rule(name=name)
+    db.add(rule)
+    await db.commit()
+    return {"id": rule.id, "name": rule.name}
+""",
+            files={
+                "models.py": """
+from sqlalchemy import Integer, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+class Base(DeclarativeBase):
+    pass
+
+class Rule(Base):
+    __tablename__ = "rules"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String)
+"""
+            },
+        ),
+    ]
     INVALID = [
         Invalid(
             """

@@ -18,9 +18,12 @@ class CloseNotGuaranteed(Rule):
     and the close raises. This includes a FastAPI-style generator dependency
     that closes after `yield` without `try`/`finally`: FastAPI throws the
     endpoint's exception into the generator at the `yield`, and the close never
-    runs. A pytest fixture that closes after `yield` is fine: pytest resumes
-    fixtures normally. A resource passed to a project function that closes it
-    only at its end (not in a `finally` or a `with`) is reported the same way.
+    runs. A pytest fixture that opens before `yield` and closes after it is fine:
+    pytest resumes fixtures normally. A resource passed to a project function that
+    closes it only at its end (not in a `finally` or a `with`) is reported the same
+    way, and so is one closed in a `finally` when a call runs between its creation
+    and the start of that `try`, in code that runs again and again (not in an entry
+    point that runs once: a migration's `env.py`, a fixture, a command, `main`).
 
     Not reported in a program's command (a console script the project installs,
     a click or typer command, a function that parses the command line): an
@@ -146,7 +149,62 @@ def main():
 """
         ),
     ]
+    VALID += [
+        # A session takes its connection on first use: what runs before the `try`
+        # without using it cannot leak one.
+        Valid(
+            """
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+engine = create_engine("sqlite://")
+
+def save(item, Model):
+    session = Session(engine)
+    row = Model(**item)
+    try:
+        session.add(row)
+        session.commit()
+    finally:
+        session.close()
+"""
+        ),
+    ]
     INVALID = [
+        # Used before the `try` whose `finally` closes it.
+        Invalid(
+            """
+from sqlalchemy import create_engine, text
+
+engine = create_engine("sqlite://")
+
+def reset():
+    conn = engine.connect()
+    conn.execute(text("commit"))
+    try:
+        conn.execute(text("drop table t"))
+    finally:
+        conn.close()
+""",
+            at="engine.connect()",
+        ),
+        # A fixture's teardown, made after the `yield`, is code like any other.
+        Invalid(
+            """
+import pytest
+from sqlalchemy import create_engine, text
+
+engine = create_engine("sqlite://")
+
+@pytest.fixture
+def database():
+    yield
+    conn = engine.connect()
+    conn.execute(text("drop table t"))
+    conn.close()
+""",
+            at="engine.connect()",
+        ),
         Invalid(
             """
 import argparse
@@ -233,10 +291,24 @@ async def save(engine, item):
                 continue
             if analysis.contexts.is_command(life.scope):
                 continue  # an exception ends the program, and the connection with it
-            message = (
-                f"{noun(life.kind)} from `{code_of(life.call)}` is closed outside a `finally` "
-                f"block, so an exception leaks it; use `{safe_form(life)}` instead."
-            )
+            if life.used_before_try is not None:
+                if analysis.contexts.is_entry_point(life.scope):
+                    # Run once (a migration's `env.py`, a fixture, a command's step):
+                    # a call that fails before the `try` ends the run, which leaks at
+                    # most one connection, once.
+                    continue
+                message = (
+                    f"{noun(life.kind)} from `{code_of(life.call)}` is closed in a `finally`, "
+                    f"but `{code_of(life.used_before_try)}` runs before that `try` starts, so "
+                    f"an exception there leaks it; use `{safe_form(life)}` instead, or open "
+                    "it inside the `try`."
+                )
+            else:
+                message = (
+                    f"{noun(life.kind)} from `{code_of(life.call)}` is closed outside a "
+                    f"`finally` block, so an exception leaks it; use `{safe_form(life)}` "
+                    "instead."
+                )
             yield Finding(life.call, message, life)
 
     def fix(self, source: str, span: Span, finding: Finding) -> Fix | None:

@@ -607,6 +607,91 @@ def report():
 atexit.register(report)  # runs once, at exit: `register` alone is no event observer
 """
         ),
+        # Airflow runs each task instance in a process of its own: one engine per task
+        # run is one per process, with nothing to share it with.
+        Valid(
+            """
+import pandas as pd
+from airflow.decorators import task
+from sqlalchemy import create_engine
+
+@task()
+def load(rows: dict):
+    engine = create_engine("postgresql://etl@warehouse/dw")
+    pd.DataFrame(rows).to_sql("staging", engine, if_exists="append")
+"""
+        ),
+        # `@cli.command()` on a click group is a command, even in a bot's code.
+        Valid(
+            """
+import click
+from sqlalchemy import create_engine
+from telegram.ext import Updater
+
+def setup_database_engine(db_uri):
+    return create_engine(db_uri)
+
+@click.group()
+def cli():
+    pass
+
+@cli.command()
+@click.option("--db-uri", envvar="DB_URI", required=True)
+def start_polling(db_uri: str):
+    engine = setup_database_engine(db_uri)
+    Updater("token").start_polling()
+    engine.dispose()
+"""
+        ),
+        # Streamlit keeps what `st.cache_resource` returns across the script's reruns.
+        Valid(
+            """
+import streamlit as st
+from sqlalchemy import create_engine
+
+@st.cache_resource
+def get_engine():
+    return create_engine(st.secrets["database"]["url"])
+
+def rows(query):
+    with get_engine().connect() as conn:
+        return conn.exec_driver_sql(query).all()
+
+st.write(rows("select 1"))
+"""
+        ),
+    ]
+    INVALID += [
+        # A discord.py bot's `@bot.command()` runs per message.
+        Invalid(
+            """
+from discord.ext import commands
+from sqlalchemy import create_engine
+
+bot = commands.Bot(command_prefix="!")
+
+@bot.command()
+async def score(ctx):
+    engine = create_engine("sqlite:///scores.db")
+    with engine.connect() as conn:
+        await ctx.send(str(conn.exec_driver_sql("select 1").scalar()))
+""",
+            at='create_engine("sqlite:///scores.db")',
+        ),
+        # A Celery task runs again and again in one worker process.
+        Invalid(
+            """
+from celery import shared_task
+from sqlalchemy import create_engine
+
+@shared_task
+def load(rows):
+    engine = create_engine("postgresql://etl@warehouse/dw")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("insert into staging values (1)")
+""",
+            at='create_engine("postgresql://etl@warehouse/dw")',
+        ),
     ]
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:

@@ -228,7 +228,53 @@ class Cache:
 """
         ),
     ]
+    VALID += [
+        # Each iteration takes a new session at the top of the `try`: the broken one
+        # is never used again.
+        Valid(
+            """
+import logging
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+engine = create_engine("sqlite://")
+
+def get_session():
+    with Session(engine) as session:
+        yield session
+
+def consume(messages, Product):
+    for message in messages:
+        try:
+            session = next(get_session())
+            session.add(Product(name=message))
+            session.commit()
+        except Exception as e:
+            logging.error(e)
+"""
+        ),
+    ]
     INVALID = [
+        # The same session, kept across iterations, stays broken.
+        Invalid(
+            """
+import logging
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+engine = create_engine("sqlite://")
+
+def consume(messages, Product):
+    with Session(engine) as session:
+        for message in messages:
+            try:
+                session.add(Product(name=message))
+                session.commit()
+            except Exception as e:
+                logging.error(e)
+""",
+            at="except Exception",
+        ),
         Invalid(
             """
 from sqlalchemy.exc import DataError, IntegrityError

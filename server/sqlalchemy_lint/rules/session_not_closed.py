@@ -325,7 +325,57 @@ def setup(maker: async_sessionmaker[AsyncSession], register):
 """
         ),
     ]
+    VALID += [
+        # Handed to a project function that closes it, as an argument or through a
+        # helper of its own (`rebuild_all_dbs` hands the registry to `clear_db`).
+        Valid(
+            """
+from sqlalchemy import orm
+from helpers import rebuild_all_dbs, close_after
+
+def reset(engine):
+    rebuild_all_dbs(orm.scoped_session(orm.sessionmaker(bind=engine)))
+
+def count(engine):
+    close_after(orm.Session(engine))
+""",
+            files={
+                "helpers.py": """
+def clear_db(Session):
+    Session.connection().execute("drop table t")
+    Session.commit()
+    Session.remove()
+
+def rebuild_all_dbs(Session):
+    clear_db(Session)
+
+def close_after(session):
+    session.execute("select 1")
+    session.close()
+"""
+            },
+        ),
+    ]
     INVALID = [
+        Invalid(
+            """
+from sqlalchemy import orm
+from helpers import rebuild_all_dbs
+
+def reset(engine):
+    rebuild_all_dbs(orm.Session(engine))
+""",
+            at="orm.Session(engine)",
+            files={
+                "helpers.py": """
+def count(session):
+    return session.execute("select count(*) from t").scalar()
+
+def rebuild_all_dbs(session):
+    count(session)  # uses it, and nobody closes it
+"""
+            },
+        ),
         Invalid(
             """
 from database import SessionLocal

@@ -105,6 +105,21 @@ class Repository:
         return exec_sql(sql_string).fetchall()
 """
 
+# A generic insert helper that formats in the table and the dict's keys.
+_INSERT_HELPER = """
+from sqlalchemy import create_engine, text
+
+engine = create_engine("sqlite://")
+
+def insert(table: str, data: dict):
+    columns = ", ".join(data.keys())
+    placeholders = ", ".join([f":{k}" for k in data.keys()])
+    sql = text(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})")
+    with engine.begin() as conn:
+        conn.execute(sql, data)
+"""
+
+
 # A mapped class whose method loads a user, and a service that gets one through it
 # and formats one of its columns into SQL (`{column}`).
 _USER_SERVICE = """
@@ -1320,6 +1335,52 @@ for t in tables:
 
     # A column that is not text of a row loaded through the project's methods.
     VALID += [Valid(_USER_SERVICE.format(column="id"))]
+    # Arithmetic only numbers have: a number, whatever it was computed from.
+    VALID += [
+        Valid(
+            """
+from sqlalchemy import text
+
+async def lock(db, uid: str, rule_id: int):
+    lock_id = abs(hash(f"{uid}:{rule_id}")) % (2**63)
+    await db.execute(text(f"SELECT pg_advisory_xact_lock({lock_id})"))
+"""
+        )
+    ]
+    # A generic insert helper: the table and the column names (the keys of the dict)
+    # are what every caller writes in the code; the values are bound.
+    VALID += [
+        Valid(
+            _INSERT_HELPER,
+            files={
+                "pages.py": """
+from main import insert
+
+def save(name, amount):
+    create_data = {"name": name, "amount": amount}
+    return insert("transactions", create_data)
+
+pages = ["dashboard"]
+pages.insert(1, "admin")
+"""
+            },
+        )
+    ]
+    INVALID += [
+        Invalid(
+            _INSERT_HELPER,
+            at='text(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})")',
+            files={
+                "api.py": """
+from flask import request
+from main import insert
+
+def save():
+    return insert("transactions", request.get_json())
+"""
+            },
+        )
+    ]
     INVALID += [Invalid(_USER_SERVICE.format(column="username"), at="text(sql)")]
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:

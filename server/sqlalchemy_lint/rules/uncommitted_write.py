@@ -224,7 +224,55 @@ def reset(ctx, pool):
 """
         ),
     ]
+    VALID += [
+        # A logger's endless loop commits every tenth round: each write is committed
+        # when the loop comes round to it.
+        Valid(
+            """
+import time
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+engine = create_engine("sqlite://")
+
+def log_forever(read, Measurement):
+    session = Session(engine)
+    rounds = 0
+    while True:
+        rounds += 1
+        session.add(Measurement(value=read()))
+        if rounds == 10:
+            rounds = 0
+            session.commit()
+        time.sleep(1)
+"""
+        ),
+    ]
     INVALID = [
+        # A loop that can end: what it wrote after its last commit is lost.
+        Invalid(
+            """
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+engine = create_engine("sqlite://")
+
+def log_until(read, Measurement):
+    session = Session(engine)
+    rounds = 0
+    while True:
+        value = read()
+        if value is None:
+            break
+        rounds += 1
+        session.add(Measurement(value=value))
+        if rounds == 10:
+            rounds = 0
+            session.commit()
+    session.close()
+""",
+            at="session.add(",
+        ),
         Invalid(
             """
 import sqlalchemy as sa

@@ -586,12 +586,14 @@ def _async_sessions(model: ModuleModel, resolver: Resolver) -> Iterator[_Session
             made = resolver.provided_by(param.default, scope) if param.default else None
             if made is None and resolver.pytest_module:
                 continue  # a fixture: how its session is made is the conftest's business
-            if made is not None:
+            if made:
                 if _any_keeps_loaded(made):
                     continue
             else:
-                # Given by a caller: followed only when some factory of the project
-                # keeps the default expiry (none found: where it comes from is unknown).
+                # Given by a caller, or by a provider that hands out what it got
+                # elsewhere (`return tenant.db_session`): followed only when some
+                # factory of the project keeps the default expiry (none found: where
+                # it comes from is unknown).
                 if some_factory_expires is None:
                     factories = resolver.session_factory_calls(_ASYNC_FACTORIES)
                     some_factory_expires = any(not _any_keeps_loaded([f]) for f in factories)

@@ -29,6 +29,7 @@ from .kinds import Kind
 from .lower_cst import from_cst
 from .model import Assignment, ModuleModel, Scope
 from .options import AnalysisOptions
+from .parameter_fates import Fate, ParameterFates, parameter_names
 from .summary import FunctionInfo, ModuleSummary, Param, summarise_source, summarise_tree
 from .values import BUFFER, NOTHING, ModuleKey, RefKind, Value
 
@@ -172,6 +173,7 @@ class Resolver:
         self._qualified: dict[str, str | None] = {}
         self._qualnames: dict[cst.CSTNode, str] | None = None
         self._factories_autocommit: bool | None = None
+        self._parameter_fates: ParameterFates | None = None
 
     # -- frames ------------------------------------------------------------------------
 
@@ -330,6 +332,18 @@ class Resolver:
     ) -> tuple[FunctionInfo, str] | None:
         """The project function (or bound method) `call` runs, and the name of its
         parameter that `argument` is passed to; None when either is unknown."""
+        found = self.passed_parameter(call, argument, scope)
+        if found is None:
+            return None
+        key, qualname, name = found
+        info = self.evaluator.function_info(key, qualname)
+        return (info, name) if info is not None else None
+
+    def passed_parameter(
+        self, call: cst.Call, argument: cst.Arg, scope: Scope
+    ) -> tuple[ModuleKey, str, str] | None:
+        """The module and qualname of the project function (or bound method) `call`
+        runs, and the name of its parameter that `argument` is passed to."""
         if argument.star:
             return None
         callee = self.value_of(call.func, scope).ref
@@ -340,14 +354,24 @@ class Resolver:
         info = self.evaluator.function_info(callee.module, callee.name)
         if info is None:
             return None
-        params = list(info.params)
-        if callee.kind is RefKind.BOUND_METHOD and params:
-            params = params[1:]  # `self`
+        params = parameter_names(info, callee.kind is RefKind.BOUND_METHOD)
         if argument.keyword is not None:
             name = argument.keyword.value
-            return (info, name) if name in {p.name for p in params} else None
+            return (callee.module, callee.name, name) if name in params else None
         index = [a for a in call.args if a.keyword is None].index(argument)
-        return (info, params[index].name) if index < len(params) else None
+        if index >= len(params):
+            return None
+        return callee.module, callee.name, params[index]
+
+    def parameter_fate(self, call: cst.Call, argument: cst.Arg, scope: Scope) -> Fate:
+        """What the project function `call` runs does with `argument`: releases it or
+        keeps it, itself or through the helpers it hands it to."""
+        found = self.passed_parameter(call, argument, scope)
+        if found is None:
+            return Fate.NONE
+        if self._parameter_fates is None:
+            self._parameter_fates = ParameterFates(self.evaluator)
+        return self._parameter_fates.of(*found)
 
 
 def _assigned(assignment: Assignment) -> ir.Expr:

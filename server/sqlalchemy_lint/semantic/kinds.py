@@ -194,6 +194,10 @@ CACHE_DECORATORS = frozenset(
         "cachetools.func.ttl_cache",
         "async_lru.alru_cache",
         "pyramid.decorator.reify",
+        # Streamlit keeps what these return across the reruns of the script.
+        "streamlit.cache_resource",
+        "streamlit.experimental_singleton",
+        "streamlit.cache",
     }
 )
 # Decorators that make a function a pytest fixture: pytest calls it once per test.

@@ -39,6 +39,7 @@ from .kinds import (
     Kind,
 )
 from .model import ModuleModel, Scope
+from .parameter_fates import Fate
 from .values import Owner
 
 # What SQLAlchemy makes that keeps the engine or connection it is bound to.
@@ -81,6 +82,9 @@ class Lifetime:
     chained: bool = False  # `engine.connect().execute(...)` or `f(engine.connect())`
     stores: list[cst.CSTNode] = field(default_factory=list)  # where it was STORED
     attribute: str | None = None  # `self.<attribute> = ...`: where the instance keeps it
+    # CLOSE_NOT_GUARANTEED with a close in a `finally`: a call that runs before the
+    # `try` that closes it (`conn.execute(...)` on the line after `connect()`).
+    used_before_try: cst.CSTNode | None = None
 
 
 class _Use(enum.Enum):
@@ -178,7 +182,9 @@ class LifetimeTracker:
                     node = outer  # `cast(Session, factory())` is the session itself
                     continue
                 use = self._argument_use(outer, scope, parent)
-                if use is _Use.RELEASED:
+                if use in (_Use.RELEASED, _Use.RELEASE_CALL):
+                    # `close_db(SessionLocal())`: nothing runs between the creation
+                    # and the helper that closes it, as for `s = ...; close_db(s)`.
                     life.verdict = Verdict.RELEASED
                 elif use is _Use.ESCAPE:
                     life.escapes.add(Escape.OWNED)
@@ -320,14 +326,12 @@ class LifetimeTracker:
         """`read_only_transaction(session)` where the project's `read_only_transaction`
         closes the parameter it is given whatever happens (`finally: session.close()`,
         or `with session:`): it takes over the release. With `surely` false: closes it
-        on some path (`session.close()` at its end), a release that an exception skips."""
+        on some path (`session.close()` at its end, or a helper it hands it to that
+        does), a release that an exception skips."""
         if argument is None:
             return False
-        found = self.resolver.callee_parameter(call, argument, scope)
-        if found is None:
-            return False
-        info, name = found
-        return name in (info.released_surely if surely else info.released)
+        fate = self.resolver.parameter_fate(call, argument, scope)
+        return bool(fate & (Fate.RELEASED_SURELY if surely else Fate.RELEASED))
 
     def _keeps_argument(self, call: cst.Call, argument: cst.Arg | None, scope: Scope) -> bool:
         """The project function called keeps the parameter it is given beyond the call:
@@ -335,8 +339,7 @@ class LifetimeTracker:
         registers (`@app.callback` inside `set_callbacks(app, session)`)."""
         if argument is None:
             return False
-        found = self.resolver.callee_parameter(call, argument, scope)
-        return found is not None and found[1] in found[0].stored
+        return bool(self.resolver.parameter_fate(call, argument, scope) & Fate.KEPT)
 
     def early_return(self, life: Lifetime) -> cst.Return | None:
         """A `return` that leaves the function after the creation and before any of its
@@ -476,8 +479,12 @@ class LifetimeTracker:
                 if detail is Escape.STORED:
                     life.stores.append(ref)
                 life.escapes.add(detail)
-        if released or guarded:
+        if guarded and not released:
+            life.used_before_try = self._used_before_try(life, name, start, end)
+        if (released or guarded) and life.used_before_try is None:
             life.verdict = Verdict.RELEASED
+        elif life.used_before_try is not None:
+            life.verdict = Verdict.CLOSE_NOT_GUARANTEED
         elif not used and life.kind.is_session:
             # A session checks a connection out on its first use: one never used holds
             # none (`next(session)` on it raises before any query).
@@ -584,12 +591,46 @@ class LifetimeTracker:
     def _in_finally(self, node: cst.CSTNode) -> bool:
         return any(isinstance(a, cst.Finally) for a in self._ancestors_in_scope(node))
 
+    def _used_before_try(
+        self, life: Lifetime, name: str, start: int, end: int
+    ) -> cst.CSTNode | None:
+        """A call that runs between the creation and the `try` whose `finally` closes
+        the resource, in the same block (`conn.execute(...)` on the line after
+        `connect()`): what it raises leaks the resource. A `try` that swallows
+        everything is safe, as for a close outside `finally`."""
+        creation_line = self.model.parent(self.model.statement_of(life.call))
+        block = self.model.parent(creation_line) if creation_line is not None else None
+        body = getattr(block, "body", None)
+        if creation_line is None or not isinstance(body, (list, tuple)):
+            return None
+        if creation_line not in body:
+            return None
+        index = body.index(creation_line)
+        risky: cst.Call | None = None
+        for statement in body[index + 1 :]:
+            finalbody = statement.finalbody if isinstance(statement, cst.Try) else None
+            if finalbody is not None and any(self._in(c, finalbody) for c in life.releases):
+                return risky  # the guarding `try`
+            if risky is None and not _swallows_everything(statement):
+                # A session takes a connection on its first use: before that, only
+                # what uses it can leak one (`Model(**item)` cannot).
+                risky = _first_call(statement, name if life.kind.is_session else None)
+        return None  # no guarding `try` in this block: not this case
+
+    def _in(self, node: cst.CSTNode, container: cst.CSTNode) -> bool:
+        return any(a is container for a in self.model.ancestors(node))
+
     def _close_is_safe(self, life: Lifetime, binding: cst.CSTNode, closes: list[cst.Call]) -> bool:
         scope = life.scope
         if self.contexts.is_pytest_fixture(scope) and scope.yields:
             first_yield = min(self.model.order[y] for y in scope.yields)
-            if all(self.model.order[c] > first_yield for c in closes):
-                return True  # pytest resumes a fixture normally after the test
+            if self.model.order[binding] < first_yield and all(
+                self.model.order[c] > first_yield for c in closes
+            ):
+                # Made for the test and closed after it: pytest resumes the fixture
+                # normally after the test (teardown made after the `yield` is checked
+                # as any other code is).
+                return True
         if self._closed_on_every_exception(closes):
             return True
         return any(self._nothing_can_raise_between(binding, close) for close in closes)
@@ -656,6 +697,47 @@ class _RaiseFinder(cst.CSTVisitor):
     def visit_Return(self, node: cst.Return) -> bool:
         self.found = True
         return False
+
+
+class _CallFinder(cst.CSTVisitor):
+    def __init__(self, using: str | None) -> None:
+        self.using = using
+        self.found: cst.Call | None = None
+
+    def visit_Call(self, node: cst.Call) -> bool:
+        if self.found is None and (self.using is None or _mentions(node, self.using)):
+            self.found = node
+        return False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False  # defined here, run later
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+
+def _first_call(statement: cst.CSTNode, using: str | None = None) -> cst.Call | None:
+    """The first call `statement` makes (with `using`, the first that mentions it)."""
+    finder = _CallFinder(using)
+    statement.visit(finder)
+    return finder.found
+
+
+def _mentions(node: cst.CSTNode, name: str) -> bool:
+    finder = _NameFinder(name)
+    node.visit(finder)
+    return finder.found
+
+
+class _NameFinder(cst.CSTVisitor):
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.found = False
+
+    def visit_Name(self, node: cst.Name) -> bool:
+        if node.value == self.name:
+            self.found = True
+        return not self.found
 
 
 def _swallows_everything(statement: cst.CSTNode) -> bool:

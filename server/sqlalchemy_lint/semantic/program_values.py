@@ -72,6 +72,8 @@ _TYPE_WORD = re.compile(r"[A-Za-z_]\w*")
 _CONSTANT_NAME = re.compile(r"_*[A-Z][A-Z0-9_]*")
 # A call site's record of an argument that is an item by a string key (`tables["taxi"]`).
 _KEYED_ARGUMENT = re.compile(r'(?P<base>[\w.]+)\["(?P<key>[\w-]+)"\]')
+# Asked of a parameter as its `item`: whether the keys of the dict it holds are.
+KEYS = "#keys"
 
 
 class ProgramValues:
@@ -151,6 +153,8 @@ class ProgramValues:
         if frame is None:
             return False
         expr = ir.from_dotted(base)
+        if item == KEYS:
+            return not keyed and self.keys_made_by_program(expr, frame, calls)
         if keyed:  # `tables["taxi"]`, as the call site records it
             expr = ("s", expr, ("str", keyed["key"]))
         if item is not None:
@@ -222,6 +226,36 @@ class ProgramValues:
             (id(owner), name, None),
             found.values,
             lambda value: self.made_by_program(value, owner, calls, depth + 1),
+        )
+
+    def keys_made_by_program(self, expr: ir.Expr, frame: Frame, calls: int, depth: int = 0) -> bool:
+        """Whether the keys of the dict `expr` holds are the program's own: a dict
+        display (its keys are string literals), a local bound only to such, or a
+        parameter every call fills so (`insert("users", create_data)` where
+        `create_data = {"name": name, ...}`): the column names a generic helper
+        formats in. (A key added later by a computed subscript is not seen.)"""
+        if depth > _MAX_DEPTH:
+            return False
+        tag = expr[0]
+        if tag == "d":
+            return True
+        if tag == "|":
+            return all(self.keys_made_by_program(e, frame, calls, depth + 1) for e in expr[1:])
+        if tag != "n":
+            return False
+        name = expr[1]
+        binding = self._lookup(name, frame)
+        if binding is None:
+            return False
+        found, owner = binding
+        if found.param is not None:
+            if found.first_param:
+                return False
+            return self.parameter(owner.module, owner.function, name, calls, KEYS)
+        return self._every_value(
+            (id(owner), name, KEYS),
+            found.values,
+            lambda value: self.keys_made_by_program(value, owner, calls, depth + 1),
         )
 
     def _every_value(

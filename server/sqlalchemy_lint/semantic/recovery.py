@@ -355,7 +355,7 @@ def _next_use(
             loop is not None
             and leaves != "break"
             and not _reset_between(model, attempt, loop, name)
-            and not _bound_in(model, loop, attempt, name)
+            and not _bound_in(model, loop, attempt, name, own)
         ):
             return "the loop's next iteration"
     if long_lived is not None and leaves != "raise":
@@ -375,15 +375,30 @@ def _reset_between(model: ModuleModel, attempt: cst.Try, later: cst.CSTNode, nam
     return False
 
 
-def _bound_in(model: ModuleModel, loop: cst.CSTNode, attempt: cst.Try, name: str) -> bool:
-    """Whether the loop body binds `name` anew before `attempt` (a new session per
-    iteration)."""
+def _bound_in(
+    model: ModuleModel,
+    loop: cst.CSTNode,
+    attempt: cst.Try,
+    name: str,
+    own: list[tuple[cst.Call, str | None]],
+) -> bool:
+    """Whether the loop body binds `name` anew before `attempt`, or at the top of its
+    body before the session's calls there (a new session per iteration)."""
+    inside = [call for call, _ in own if _within(model, call, attempt.body)]
     for assign in nodes_of(loop, cst.Assign):
-        if any(dotted(t.target) == name for t in assign.targets) and comes_before(
-            model, assign, attempt
+        if not any(dotted(t.target) == name for t in assign.targets):
+            continue
+        if comes_before(model, assign, attempt):
+            return True
+        if _within(model, assign, attempt.body) and all(
+            comes_before(model, assign, call) for call in inside
         ):
             return True
     return False
+
+
+def _within(model: ModuleModel, node: cst.CSTNode, container: cst.CSTNode) -> bool:
+    return any(a is container for a in model.ancestors(node))
 
 
 def _outlives_call(model: ModuleModel, resolver: Resolver, call: cst.Call, name: str) -> str | None:

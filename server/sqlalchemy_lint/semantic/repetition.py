@@ -31,7 +31,7 @@ from typing import Protocol
 from . import ir
 from .cli_options import COMMAND_LINE_PARSERS
 from .entry_points import is_console_script
-from .evaluate import Evaluator, ModuleFrame
+from .evaluate import Evaluator, Frame, ModuleFrame
 from .kinds import CACHE_DECORATORS, FIXTURE_DECORATORS, WEB_FRAMEWORK_MODULES, Kind
 from .project import is_pytest_module, project_root
 from .summary import (
@@ -129,6 +129,11 @@ _TASK_DECORATORS = frozenset(
     {"celery.shared_task", "dramatiq.actor", "huey.task", "rq.decorators.job", "prefect.task"}
 )
 _TASK_MODULES = ("celery", "huey", "dramatiq", "rq", "arq", "prefect", "dagster", "airflow")
+_COMMAND_LINE_MODULES = ("click.", "typer.")
+# Airflow runs each task instance in a process of its own (`airflow tasks run`), so
+# what a task makes it makes once per process, with no other task to share it with:
+# `@task`, `@task.virtualenv(...)`, from `airflow.decorators` or `airflow.sdk`.
+_PROCESS_TASK_DECORATORS = ("airflow.decorators.task", "airflow.sdk.task")
 _TASK_METHODS = frozenset({"task", "periodic_task", "scheduled_job", "loop", "job", "cron"})
 # Calls that register a function to be run per request, message or job, and which
 # of their arguments (position, keyword) is the function.
@@ -494,8 +499,15 @@ class Repetitions:
                     info.name,
                     f"is a request handler (`@{written}`, from the configuration)",
                 )
-            if last in _BOT_METHODS and self._imports(key, _BOT_MODULES):
+            if (
+                last in _BOT_METHODS
+                and self._imports(key, _BOT_MODULES)
+                # `@cli.command()` on a click group in a bot's code is a command.
+                and not (target[0] == "a" and self._is_command_line_group(target[1], module))
+            ):
                 return Repetition("message", info.name, f"is a bot handler (`@{written}`)")
+            if _is_process_task(qualified):
+                continue
             if qualified in _TASK_DECORATORS or (
                 last in _TASK_METHODS and self._imports(key, _TASK_MODULES)
             ):
@@ -648,7 +660,45 @@ class Repetitions:
             or self._is_startup_hook(info)
             or _parses_command_line(info)
             or self._is_console_script(key, info)
+            or self._is_process_task(key, info)
         )
+
+    def _is_command_line_group(self, receiver: ir.Expr, module: ModuleFrame) -> bool:
+        """`cli` in `@cli.command()`: a click group (a function `@click.group()`
+        decorates) or a typer app (`typer.Typer()`)."""
+        ref = self.evaluator.value(receiver, module).ref
+        if ref is None:
+            return False
+        if ref.kind is RefKind.LIBRARY:
+            return ref.name.startswith(_COMMAND_LINE_MODULES)
+        if ref.kind is not RefKind.FUNCTION or ref.module is None:
+            return False
+        info = self.evaluator.function_info(ref.module, ref.name)
+        group = self.evaluator.module_frame(ref.module)
+        if info is None or group is None:
+            return False
+        for decorator in info.decorators:
+            target = decorator[1] if decorator[0] == "c" else decorator
+            found = self.evaluator.value(target, group).ref
+            if (
+                found is not None
+                and found.kind is RefKind.LIBRARY
+                and found.name.startswith(_COMMAND_LINE_MODULES)
+            ):
+                return True
+        return False
+
+    def _is_process_task(self, key: ModuleKey, info: FunctionInfo) -> bool:
+        module = self.evaluator.module_frame(key)
+        if module is None:
+            return False
+        for decorator in info.decorators:
+            target = decorator[1] if decorator[0] == "c" else decorator
+            value = self.evaluator.value(target, module)
+            ref = value.ref
+            if ref is not None and ref.kind is RefKind.LIBRARY and _is_process_task(ref.name):
+                return True
+        return False
 
     def is_command(self, key: ModuleKey, qualname: str, depth: int = 0) -> bool:
         """A program's command: installed as a console script, a click/typer command,
@@ -762,6 +812,8 @@ class Repetitions:
         as one: `repo.find(...)` on a receiver the evaluator cannot tell, where `find`
         is the function's name. Then `callers()` may not be all of them."""
         name = qualname.rpartition(".")[2].partition("#")[0]
+        info = self.evaluator.function_info(key, qualname)
+        method = info is None or info.owner is not None or info.parent is not None
         modules: list[ModuleKey] = [key]
         if self.mentions is not None:
             modules += [m for m in self.mentions.modules_mentioning(key, name) if m != key]
@@ -769,13 +821,33 @@ class Repetitions:
             for caller, _site, written, registration in self._call_index(module).get(name, ()):
                 if registration is not None or "." not in written:
                     continue
-                expr = _expression(written)  # None for `get_repo().find`: unknown too
+                expr = _expression(written)
                 frame = (
                     self.evaluator.function_frame(module, caller) if caller else None
                 ) or self.evaluator.module_frame(module)
-                if expr is None or frame is None or self.evaluator.value(expr, frame).ref is None:
+                if expr is None or frame is None:
                     return True
+                if self.evaluator.value(expr, frame).ref is not None:
+                    continue
+                if not method and self._holds_a_display(expr[1], module, frame):
+                    continue  # `pages.insert(1, page)` on a list: not a module's function
+                return True
         return False
+
+    def _holds_a_display(self, receiver: ir.Expr, module: ModuleKey, frame: Frame) -> bool:
+        """`receiver` is a name bound only to list, tuple, dict or string displays (in
+        the calling function, or at the top of its module): not a module."""
+        if receiver[0] != "n":
+            return False
+        binding = frame.lookup(receiver[1])
+        if binding is not None:
+            values = binding.values
+        else:
+            summary = self.evaluator.module_frame(module)
+            if summary is None:
+                return False
+            values = summary.summary.bindings.get(receiver[1], ())
+        return bool(values) and all(v[0] in ("t", "d", "str") for v in values)
 
     def _callers_in(
         self, module: ModuleKey, name: str, key: ModuleKey, qualname: str
@@ -844,8 +916,6 @@ class Repetitions:
         self, written: str, module: ModuleKey, caller: str, key: ModuleKey, qualname: str
     ) -> bool:
         """Whether `written` (dotted, in `caller` of `module`) names `qualname` of `key`."""
-        if "()" in written:
-            return False
         expr = _expression(written)
         frame = (
             self.evaluator.function_frame(module, caller) if caller else None
@@ -877,6 +947,12 @@ def _hands_out(returned: ir.Expr, name: str) -> bool:
     if returned == ("n", name):
         return True
     return returned[0] == "c" and any(_hands_out(a, name) for a in returned[2])
+
+
+def _is_process_task(qualified: str) -> bool:
+    return any(
+        qualified == name or qualified.startswith(name + ".") for name in _PROCESS_TASK_DECORATORS
+    )
 
 
 def _is_test_module(key: ModuleKey) -> bool:
@@ -922,12 +998,17 @@ def _registered_arguments(
 
 
 def _expression(written: str) -> ir.Expr | None:
-    parts = written.split(".")
-    if not all(p.isidentifier() for p in parts):
-        return None
-    expr: ir.Expr = ("n", parts[0])
-    for part in parts[1:]:
-        expr = ("a", expr, part)
+    """A call site's callee as written (`repo.find`, `Accessor().access`: a call
+    without its arguments, as the site records it), lowered."""
+    expr: ir.Expr | None = None
+    for part in written.split("."):
+        called = part.endswith("()")
+        name = part[:-2] if called else part
+        if not name.isidentifier():
+            return None
+        expr = ("n", name) if expr is None else ("a", expr, name)
+        if called:
+            expr = ("c", expr, (), ())
     return expr
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 from . import ir
 from .evaluate import Evaluator, Frame
 from .kinds import Kind
+from .parameter_fates import parameter_given
 from .summary import CallSite, FunctionInfo
 from .values import ModuleKey, RefKind
 
@@ -130,7 +131,7 @@ class SqlRunners:
         callee = self.evaluator.function_info(ref.module, ref.name)
         if callee is None:
             return None
-        passed = _parameter_given(site, param, callee, ref.kind is RefKind.BOUND_METHOD)
+        passed = parameter_given(site, param, callee, ref.kind is RefKind.BOUND_METHOD)
         if passed is not None and self.runs(ref.module, ref.name, passed, helpers + 1):
             return f"`{site.callee}()`"
         return None
@@ -144,11 +145,6 @@ class SqlRunners:
         return self.evaluator.value(ir.from_dotted(con), frame).kind in _SQLALCHEMY_CONNECTABLES
 
 
-def _params(info: FunctionInfo, bound: bool) -> list[str]:
-    names = [p.name for p in info.params]
-    return names[1:] if bound and names else names
-
-
 def _is_param(info: FunctionInfo, name: str) -> bool:
     return any(p.name == name for p in info.params)
 
@@ -158,9 +154,3 @@ def _statement(site: CallSite) -> str | None:
     `statement=` / `sql=` / `query=`), when that is written as a plain name."""
     written = next(filter(None, (site.argument_for(k, 0) for k in _STATEMENT_KEYWORDS)), None)
     return written if written is not None and written.isidentifier() else None
-
-
-def _parameter_given(site: CallSite, name: str, callee: FunctionInfo, bound: bool) -> str | None:
-    """The callee's parameter that the site passes the local `name` to."""
-    params = _params(callee, bound)
-    return next((p for i, p in enumerate(params) if site.argument_for(p, i) == name), None)

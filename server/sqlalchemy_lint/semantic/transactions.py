@@ -32,7 +32,7 @@ from pathlib import Path
 
 import libcst as cst
 
-from .flow import post_dominates
+from .flow import nodes_of, post_dominates
 from .inference import Resolver
 from .kinds import Kind
 from .model import ModuleModel, Scope, binding_scope
@@ -143,7 +143,47 @@ def uncommitted_writes(model: ModuleModel, resolver: Resolver) -> Iterator[Uncom
                 continue
             if any(post_dominates(model, commit, use) for commit in commits):
                 continue
+            if any(_committed_in_a_later_round(model, commit, use) for commit in commits):
+                continue
             yield UncommittedWrite(use, opened.name, opened.kind, opened.block)
+
+
+def _committed_in_a_later_round(model: ModuleModel, commit: cst.Call, use: cst.Call) -> bool:
+    """A `while True:` loop around both the write and a commit (`if n == 10:
+    session.commit()`): a batch the loop commits when it comes round, and the loop
+    has no end after which writes could be left."""
+    around_commit = {id(a) for a in model.ancestors(commit)}
+    for ancestor in model.ancestors(use):
+        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
+            return False
+        if (
+            isinstance(ancestor, cst.While)
+            and id(ancestor) in around_commit
+            and _always_true(ancestor.test)
+            and not _leaves(model, ancestor)
+        ):
+            return True
+    return False
+
+
+def _leaves(model: ModuleModel, loop: cst.While) -> bool:
+    """A `return`, or a `break` of this loop, inside it: writes made after the last
+    commit would be left behind."""
+    if nodes_of(loop.body, cst.Return):
+        return True
+    for found in nodes_of(loop.body, cst.Break):
+        innermost = next(a for a in model.ancestors(found) if isinstance(a, (cst.While, cst.For)))
+        if innermost is loop:
+            return True
+    return False
+
+
+def _always_true(test: cst.BaseExpression) -> bool:
+    if isinstance(test, cst.Name):
+        return test.value == "True"
+    if isinstance(test, cst.Integer):
+        return test.value not in ("0", "0x0", "0o0", "0b0")
+    return False
 
 
 def _opening(

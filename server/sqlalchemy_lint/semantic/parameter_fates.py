@@ -1,0 +1,115 @@
+"""What a project function does with a parameter it is given: releases it, or keeps it.
+
+A session, connection or `scoped_session` registry handed to a project function is
+that function's to release when its body closes it (`clear_db(Session)` ending in
+`Session.remove()`), or to keep when its body stores it. Real projects add a hop:
+
+    def rebuild_all_dbs(Session):
+        clear_db(Session)          # which calls Session.remove()
+
+so a function also releases (or keeps) a parameter that it hands to another project
+function that does, followed a few calls down. Everything is read from module
+summaries (the calls a function makes and the names it passes them), so a helper in
+another module costs its summary, not a parse.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from . import ir
+from .evaluate import Evaluator
+from .summary import CallSite, FunctionInfo
+from .values import ModuleKey, RefKind
+
+# How many helpers down a parameter is followed (`rebuild_all_dbs` calling `clear_db`).
+_MAX_HELPERS = 3
+
+
+class Fate(enum.Flag):
+    NONE = 0
+    RELEASED = enum.auto()  # closed, disposed or removed on some path
+    RELEASED_SURELY = enum.auto()  # ... whatever happens (`finally`, `with`)
+    KEPT = enum.auto()  # stored beyond the call
+
+
+class ParameterFates:
+    """Answers "does this project function release or keep its parameter?"."""
+
+    def __init__(self, evaluator: Evaluator) -> None:
+        self.evaluator = evaluator
+        self._known: dict[tuple[ModuleKey, str, str], Fate] = {}
+
+    def of(self, key: ModuleKey, qualname: str, param: str, helpers: int = 0) -> Fate:
+        """What function `qualname` of module `key` does with its parameter `param`,
+        in its own body or through the project functions it hands it to."""
+        memo = (key, qualname, param)
+        known = self._known.get(memo)
+        if known is not None:
+            return known
+        self._known[memo] = Fate.NONE  # recursion: a helper calling itself adds nothing
+        fate = Fate.NONE
+        info = self.evaluator.function_info(key, qualname)
+        if info is not None and any(p.name == param for p in info.params):
+            fate = _own_fate(info, param)
+            if helpers < _MAX_HELPERS:
+                fate |= self._handed_on(key, qualname, info, param, helpers)
+        self._known[memo] = fate
+        return fate
+
+    def _handed_on(
+        self, key: ModuleKey, qualname: str, info: FunctionInfo, param: str, helpers: int
+    ) -> Fate:
+        fate = Fate.NONE
+        frame = None
+        for site in info.calls:
+            if param not in site.arguments and not any(
+                a.endswith(f"={param}") for a in site.arguments
+            ):
+                continue
+            if frame is None:
+                frame = self.evaluator.function_frame(key, qualname)
+                if frame is None:
+                    return fate
+            ref = self.evaluator.value(ir.from_dotted(site.callee), frame).ref
+            if ref is None or ref.module is None:
+                continue
+            if ref.kind not in (RefKind.FUNCTION, RefKind.BOUND_METHOD):
+                continue
+            callee = self.evaluator.function_info(ref.module, ref.name)
+            if callee is None:
+                continue
+            passed = parameter_given(site, param, callee, ref.kind is RefKind.BOUND_METHOD)
+            if passed is None:
+                continue
+            handed = self.of(ref.module, ref.name, passed, helpers + 1)
+            if handed & Fate.KEPT:
+                fate |= Fate.KEPT
+            if handed & (Fate.RELEASED | Fate.RELEASED_SURELY):
+                # Released by the helper, but only if this function gets that far:
+                # what runs before the hand-over can raise.
+                fate |= Fate.RELEASED
+        return fate
+
+
+def _own_fate(info: FunctionInfo, param: str) -> Fate:
+    fate = Fate.NONE
+    if param in info.released:
+        fate |= Fate.RELEASED
+    if param in info.released_surely:
+        fate |= Fate.RELEASED_SURELY
+    if param in info.stored:
+        fate |= Fate.KEPT
+    return fate
+
+
+def parameter_names(info: FunctionInfo, bound: bool) -> list[str]:
+    """The parameters a call fills, in order (`self` left out for a bound method)."""
+    names = [p.name for p in info.params]
+    return names[1:] if bound and names else names
+
+
+def parameter_given(site: CallSite, name: str, callee: FunctionInfo, bound: bool) -> str | None:
+    """The callee's parameter that the site passes the local `name` to."""
+    params = parameter_names(callee, bound)
+    return next((p for i, p in enumerate(params) if site.argument_for(p, i) == name), None)
