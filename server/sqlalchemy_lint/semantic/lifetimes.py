@@ -480,7 +480,7 @@ class LifetimeTracker:
                     life.stores.append(ref)
                 life.escapes.add(detail)
         if guarded and not released:
-            life.used_before_try = self._used_before_try(life, name, start, end)
+            life.used_before_try = self._used_before_try(life, name)
         if (released or guarded) and life.used_before_try is None:
             life.verdict = Verdict.RELEASED
         elif life.used_before_try is not None:
@@ -591,9 +591,7 @@ class LifetimeTracker:
     def _in_finally(self, node: cst.CSTNode) -> bool:
         return any(isinstance(a, cst.Finally) for a in self._ancestors_in_scope(node))
 
-    def _used_before_try(
-        self, life: Lifetime, name: str, start: int, end: int
-    ) -> cst.CSTNode | None:
+    def _used_before_try(self, life: Lifetime, name: str) -> cst.CSTNode | None:
         """A call that runs between the creation and the `try` whose `finally` closes
         the resource, in the same block (`conn.execute(...)` on the line after
         `connect()`): what it raises leaks the resource. A `try` that swallows
