@@ -662,6 +662,23 @@ st.write(rows("select 1"))
         ),
     ]
     INVALID += [
+        # Tornado makes a RequestHandler per request and runs its `initialize()`.
+        Invalid(
+            """
+import tornado.web
+from sqlalchemy import create_engine
+from sqlalchemy.pool import NullPool
+
+class ReportHandler(tornado.web.RequestHandler):
+    def initialize(self):
+        self.db = create_engine("postgresql://app@db/app", poolclass=NullPool)
+
+    def get(self):
+        with self.db.connect() as conn:
+            self.write(str(conn.exec_driver_sql("select 1").scalar()))
+""",
+            at='create_engine("postgresql://app@db/app", poolclass=NullPool)',
+        ),
         # A discord.py bot's `@bot.command()` runs per message.
         Invalid(
             """

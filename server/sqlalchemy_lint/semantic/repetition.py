@@ -68,7 +68,13 @@ ROUTE_METHODS = frozenset(
         "endpoint",
     }
 )
-VIEW_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "dispatch"})
+VIEW_METHODS = frozenset(
+    {
+        *("get", "post", "put", "patch", "delete", "head", "options", "dispatch"),
+        # Tornado makes a RequestHandler per request and runs these on it.
+        *("initialize", "prepare", "on_finish"),
+    }
+)
 _VIEW_BASE_SUFFIXES = ("View", "ViewSet", "Resource", "HTTPEndpoint", "MethodView", "Handler")
 _DJANGO_VIEW_DECORATOR_PREFIXES = (
     "django.views.decorators.",
