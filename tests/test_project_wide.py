@@ -174,3 +174,54 @@ def test_sessions_kept_by_a_registry_on_g_are_borrowed_across_modules(tmp_path: 
         },
     )
     assert findings(root, "SQA102") == [("app/views.py", 7, "SQA102")]
+
+
+def _tree_without_marker(root: Path, flows: str) -> Path:
+    """A checkout with no pyproject.toml, setup.py or .git (a copied folder, an
+    archive): its packages' top stands for the project."""
+    files = {
+        "prefect_dw/__init__.py": "",
+        "prefect_dw/tasks/__init__.py": "",
+        "prefect_dw/tasks/truncate.py": """
+            from sqlalchemy import create_engine, text
+
+            engine = create_engine("sqlite://")
+
+            def truncate_table(schema: str, table: str):
+                with engine.begin() as connection:
+                    connection.execute(text(f"DELETE FROM {schema}.{table}"))
+        """,
+        "prefect_dw/flows/__init__.py": "",
+        # Run from `prefect_dw/`, as the flows are: `tasks` is found there.
+        "prefect_dw/flows/lot.py": flows,
+    }
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"))
+    return root
+
+
+def test_imports_are_found_above_the_importer_without_a_project_marker(tmp_path: Path) -> None:
+    constants = _tree_without_marker(
+        tmp_path / "constants",
+        """
+        from tasks.truncate import truncate_table
+
+        def lot():
+            truncate_table("main", "sales_line")
+        """,
+    )
+    assert not any(p.name in ("pyproject.toml", ".git") for p in tmp_path.parents)
+    assert findings(constants, "SQA301") == []
+    given = _tree_without_marker(
+        tmp_path / "given",
+        """
+        import sys
+        from tasks.truncate import truncate_table
+
+        def lot():
+            truncate_table("main", sys.argv[1])
+        """,
+    )
+    assert findings(given, "SQA301") == [("prefect_dw/tasks/truncate.py", 7, "SQA301")]

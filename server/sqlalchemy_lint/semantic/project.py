@@ -839,7 +839,9 @@ def _search_roots(path: Path) -> list[Path]:
     roots: list[Path] = [_package_root(path.parent)]
     marked = _marked_ancestor(path.parent)
     if marked is None:
-        return roots  # not in a project: its own folder only
+        # Not in a marked project: the top of its packages stands for the project
+        # (`prefect_dw/flows/lot.py` imports `tasks.truncate` from `prefect_dw/`).
+        marked = roots[0]
     for ancestor in path.parents:
         if ancestor == marked:
             roots.extend([ancestor, ancestor / "src"])
