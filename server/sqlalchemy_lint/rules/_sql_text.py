@@ -854,23 +854,66 @@ _HANDLE_NAMES = frozenset(
 )
 
 
-def _literal_keys(expr: cst.BaseExpression, analysis: Analysis, scope: Scope) -> bool:
+def _literal_keys(
+    expr: cst.BaseExpression, analysis: Analysis, scope: Scope, depth: int = 0
+) -> bool:
     """The keys of the dict `expr` holds are string literals of the code: a dict
-    display, or a name bound only to such (here, or by every caller of the function
-    whose parameter it is) that no computed subscript or `update()` adds to here."""
+    display; a dict comprehension keyed by another such dict's keys (`{k: v for k, v
+    in data.items() if v is not None}`); a dataclass's fields (`asdict(feedback)`); or
+    a name bound only to such (here, or by every caller of the function whose
+    parameter it is) that no computed subscript or `update()` adds to here."""
+    if depth > _MAX_DEPTH:
+        return False
     if isinstance(expr, cst.Dict):
         return all(
             isinstance(e, cst.DictElement) and isinstance(e.key, cst.SimpleString)
             for e in expr.elements
         )
+    if isinstance(expr, cst.DictComp):
+        source = _keys_source(expr)
+        return source is not None and _literal_keys(source, analysis, scope, depth + 1)
+    if isinstance(expr, cst.Call):
+        return analysis.resolver.qualify(expr.func) == "dataclasses.asdict"
     if not isinstance(expr, cst.Name):
         return False
     bound = binding_scope(expr.value, scope)
     if bound is None or bound.is_module or _keys_added(expr.value, bound, analysis):
         return False
+    assignments = bound.assignments.get(expr.value, ())
+    if assignments and all(
+        a.value is not None and _literal_keys(a.value, analysis, bound, depth + 1)
+        for a in assignments
+    ):
+        return True
     return analysis.contexts.program_values.keys_made_by_program(
         from_cst(expr), analysis.resolver.frame(scope), 0
     )
+
+
+def _keys_source(comprehension: cst.DictComp) -> cst.BaseExpression | None:
+    """The dict whose keys a comprehension keeps as its own: `X` in `{k: ... for k, v
+    in X.items()}`, `{k: ... for k in X.keys()}` or `{k: ... for k in X}`."""
+    loop = comprehension.for_in
+    if loop.inner_for_in is not None or not isinstance(comprehension.key, cst.Name):
+        return None
+    key = comprehension.key.value
+    target: cst.BaseExpression = loop.target
+    iterated = loop.iter
+    if (
+        isinstance(iterated, cst.Call)
+        and isinstance(iterated.func, cst.Attribute)
+        and not iterated.args
+        and iterated.func.attr.value in ("items", "keys")
+    ):
+        method = iterated.func.attr.value
+        iterated = iterated.func.value
+        if method == "items":
+            if not (isinstance(target, cst.Tuple) and target.elements):
+                return None
+            target = target.elements[0].value
+    if isinstance(target, cst.Name) and target.value == key:
+        return iterated
+    return None
 
 
 def _keys_added(name: str, scope: Scope, analysis: Analysis) -> bool:

@@ -1347,6 +1347,43 @@ async def lock(db, uid: str, rule_id: int):
 """
         )
     ]
+    # Column names from a dict comprehension over a literal dict's items, and from a
+    # dataclass's fields.
+    VALID += [
+        Valid(
+            """
+from dataclasses import asdict
+from sqlalchemy import text
+
+async def upsert_thread(conn, thread_id, name, tags):
+    data = {"id": thread_id, "name": name, "tags": tags}
+    parameters = {key: value for key, value in data.items() if value is not None}
+    columns = ", ".join(f'"{key}"' for key in parameters.keys())
+    values = ", ".join(f":{key}" for key in parameters.keys())
+    await conn.execute(text(f"INSERT INTO threads ({columns}) VALUES ({values})"), parameters)
+
+async def upsert_feedback(conn, feedback):
+    parameters = {k: v for k, v in asdict(feedback).items() if v is not None}
+    columns = ", ".join(parameters.keys())
+    await conn.execute(text(f"INSERT INTO feedbacks ({columns}) VALUES (:id)"), parameters)
+"""
+        )
+    ]
+    INVALID += [
+        Invalid(
+            """
+from flask import request
+from sqlalchemy import text
+
+def save(conn):
+    data = request.get_json()
+    parameters = {key: value for key, value in data.items() if value is not None}
+    columns = ", ".join(parameters.keys())
+    conn.execute(text(f"INSERT INTO threads ({columns}) VALUES (:id)"), parameters)
+""",
+            at='text(f"INSERT INTO threads ({columns}) VALUES (:id)")',
+        )
+    ]
     # A generic insert helper: the table and the column names (the keys of the dict)
     # are what every caller writes in the code; the values are bound.
     VALID += [
