@@ -7,7 +7,7 @@ import libcst as cst
 
 from ..diagnostics import Applicability, Fix, Span
 from ..fixes import module_level_engine_fix
-from ..semantic import Analysis, Escape, Lifetime
+from ..semantic import Analysis, Escape, Lifetime, Scope
 from ._messages import code_of
 from .base import Finding, Invalid, Rule, Valid
 
@@ -33,6 +33,22 @@ def send_report():
     with get_session() as session:
         session.commit()
 """
+
+
+def _repeated_by_an_outer_loop(
+    analysis: Analysis, loop: cst.CSTNode, scope: Scope, url: cst.BaseExpression
+) -> bool:
+    """An outer loop that runs the inner one again over the same servers: a `while`
+    (a poller), or a `for` whose variable does not feed the URL (nested loops over
+    servers and drivers try each combination once)."""
+    for ancestor in analysis.model.ancestors(loop):
+        if ancestor is scope.node:
+            return False
+        if isinstance(ancestor, cst.While):
+            return True
+        if isinstance(ancestor, cst.For) and not analysis.contexts.varies_with_loop(url, ancestor):
+            return True
+    return False
 
 
 class EnginePerRequest(Rule):
@@ -643,6 +659,54 @@ def start_polling(db_uri: str):
     engine.dispose()
 """
         ),
+        # A factory only another module's `main()` calls runs once per program.
+        Valid(
+            """
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+def db_connect():
+    engine = create_engine("postgresql://app@db/app")
+    return sessionmaker(bind=engine)()
+""",
+            files={
+                "combiner.py": """
+from main import db_connect
+
+def main():
+    session = db_connect()
+    session.execute("select 1")
+    session.close()
+"""
+            },
+        ),
+        # One engine per configured database, kept under its name: not one per round.
+        Valid(
+            """
+from sqlalchemy import create_engine
+
+class BindManager:
+    def __init__(self, config: dict):
+        self.binds = {}
+        for name, conf in config.items():
+            self.binds[name] = self._build(conf)
+
+    def _build(self, conf):
+        return create_engine(conf["url"])
+
+class TwoStepBindManager:
+    def __init__(self, config: dict):
+        self.binds = {}
+        for name, conf in config.items():
+            self._init_bind(name, conf)
+
+    def _init_bind(self, name, conf):
+        self.binds[name] = self._build(conf)
+
+    def _build(self, conf):
+        return create_engine(conf["url"])
+"""
+        ),
         # Streamlit keeps what `st.cache_resource` returns across the script's reruns.
         Valid(
             """
@@ -678,6 +742,46 @@ class ReportHandler(tornado.web.RequestHandler):
             self.write(str(conn.exec_driver_sql("select 1").scalar()))
 """,
             at='create_engine("postgresql://app@db/app", poolclass=NullPool)',
+        ),
+        # A run-once poller that comes round to the same servers again and again.
+        Invalid(
+            """
+import time
+from sqlalchemy import create_engine
+
+def main(urls):
+    while True:
+        for url in urls:
+            engine = create_engine(url)
+            with engine.connect() as conn:
+                conn.exec_driver_sql("select 1")
+        time.sleep(60)
+
+if __name__ == "__main__":
+    main(["postgresql://a/db", "postgresql://b/db"])
+""",
+            at="create_engine(url)",
+        ),
+        # Kept under the same key each round: the previous engine is dropped.
+        Invalid(
+            """
+from sqlalchemy import create_engine
+
+class Poller:
+    def __init__(self, url: str):
+        self.url = url
+        self.binds = {}
+
+    def _build(self):
+        return create_engine(self.url)
+
+    def poll(self, rounds):
+        for _ in range(rounds):
+            self.binds["main"] = self._build()
+            with self.binds["main"].connect() as conn:
+                conn.exec_driver_sql("select 1")
+""",
+            at="create_engine(self.url)",
         ),
         # A discord.py bot's `@bot.command()` runs per message.
         Invalid(
@@ -817,6 +921,9 @@ def load(rows):
             url is not None
             and analysis.contexts.varies_with_loop(url, loop)
             and (life.scope.is_module or analysis.contexts.is_entry_point(life.scope))
+            # ... once: not inside a loop that comes round to the same servers again
+            # (`while not stop.is_set(): for source in sources:`).
+            and not _repeated_by_an_outer_loop(analysis, loop, life.scope, url)
         ):
             # A script that runs once and connects to a different database on each
             # iteration (`for ip in servers:`): no one engine could serve them all.

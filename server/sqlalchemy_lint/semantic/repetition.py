@@ -38,6 +38,7 @@ from .summary import (
     FATE_STORED,
     IN_LOOP,
     IN_TRY,
+    KEPT_PER_KEY,
     CallSite,
     ClassInfo,
     FunctionInfo,
@@ -322,7 +323,9 @@ class Repetitions:
         for caller in self.callers(key, qualname, project_wide):
             if caller.registration is not None or _is_test_module(caller.module):
                 continue  # registrations are entry points (seen above); a test runs once
-            if caller.site.flags & IN_LOOP:
+            if caller.site.flags & IN_LOOP and not caller.site.flags & KEPT_PER_KEY:
+                # (`binds[name] = build(conf)` in a loop keeps one per key: one engine
+                # per configured database, not one per round.)
                 where = self._where(caller, key)
                 return Repetition(
                     "loop", info.name, f"is called in a loop {_in_caller(caller)}{where}"
@@ -336,6 +339,8 @@ class Repetitions:
                     )
                 continue
             outer = self.of_function(caller.module, caller.function, project_wide, depth + 1)
+            if outer is not None and outer.kind == "loop" and caller.site.flags & KEPT_PER_KEY:
+                continue  # a loop's rounds keep one each, by key (`binds[name] = ...`)
             if outer is not None:
                 where = self._where(caller, key)
                 return Repetition(
@@ -651,11 +656,15 @@ class Repetitions:
 
     def _in_command(self, caller: Caller) -> bool:
         """The call is made by a function that runs once whoever calls it (a command,
-        a fixture, a cached factory, a start-up hook)."""
+        a fixture, a cached factory, a start-up hook, a module's `main()`)."""
         if not caller.function:
             return False
         info = self.evaluator.function_info(caller.module, caller.function)
-        return info is not None and self.decorated_once(caller.module, info)
+        if info is None:
+            return False
+        if info.name in RUN_ONCE_NAMES and info.owner is None and info.parent is None:
+            return True
+        return self.decorated_once(caller.module, info)
 
     def decorated_once(self, key: ModuleKey, info: FunctionInfo) -> bool:
         """Cached, a fixture, a CLI command, or a start-up hook: run once, whoever calls."""

@@ -34,13 +34,16 @@ from dataclasses import dataclass, field
 from . import ir
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 14
+FORMAT = 15
 
 # Call-site flags.
 IN_LOOP = 1
 IN_MAIN_GUARD = 2
 AT_MODULE_LEVEL = 4
 IN_TRY = 8  # in the body of a `try` with handlers: an exception may be caught
+# Its value is stored under a key computed at run time (`binds[name] = build(conf)`):
+# one kept per key, not one thrown away per call.
+KEPT_PER_KEY = 16
 
 # What becomes of a call's result.
 FATE_WITH = "with"  # `with f() as x:` / `with f():`
@@ -444,7 +447,10 @@ class _Builder:
         elif kind is ast.Assign:
             assert isinstance(node, ast.Assign)
             fate, local = self._assignment_fate(node.targets)
+            recorded = len(self.frames[-1].calls) if self.frames else 0
             value = self._guarded(node.value, self.expression(node.value, fate, local))
+            if self.frames and _keyed_target(node.targets):
+                self._mark_kept_per_key(node.value, recorded)
             for target in node.targets:
                 self.bind(target, value, node.value)
                 if isinstance(target, ast.Name) and target.id == "__all__" and not self.frames:
@@ -539,6 +545,17 @@ class _Builder:
                     self.expression(child)
                 elif isinstance(child, ast.stmt):
                     self.statement(child)
+
+    def _mark_kept_per_key(self, value: ast.expr, recorded: int) -> None:
+        """Flag the call site of `value` (the call assigned) as kept per key."""
+        while isinstance(value, ast.Await):
+            value = value.value
+        if not isinstance(value, ast.Call):
+            return
+        for site in self.frames[-1].calls[recorded:]:
+            if (site.line, site.column) == (value.lineno, value.col_offset):
+                site.flags |= KEPT_PER_KEY
+                return
 
     def _assignment_fate(self, targets: list[ast.expr]) -> tuple[str, str | None]:
         """What becomes of a value assigned to `targets`."""
@@ -934,6 +951,15 @@ class _Builder:
             frame.unmanaged_yield = True
         if local is not None:
             frame.returned.add(local)
+
+
+def _keyed_target(targets: list[ast.expr]) -> bool:
+    """`binds[name] = ...`: one target, an item under a key that is not a literal."""
+    return (
+        len(targets) == 1
+        and isinstance(targets[0], ast.Subscript)
+        and not isinstance(targets[0].slice, ast.Constant)
+    )
 
 
 def _string_list(node: ast.expr) -> tuple[str, ...] | None:
