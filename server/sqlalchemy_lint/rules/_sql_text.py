@@ -880,9 +880,13 @@ def _literal_keys(
     if bound is None or bound.is_module or _keys_added(expr.value, bound, analysis):
         return False
     assignments = bound.assignments.get(expr.value, ())
-    if assignments and all(
-        a.value is not None and _literal_keys(a.value, analysis, bound, depth + 1)
-        for a in assignments
+    if (
+        assignments
+        and expr.value not in bound.params  # rebound on some path only: still the caller's
+        and all(
+            a.value is not None and _literal_keys(a.value, analysis, bound, depth + 1)
+            for a in assignments
+        )
     ):
         return True
     return analysis.contexts.program_values.keys_made_by_program(

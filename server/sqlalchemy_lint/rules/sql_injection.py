@@ -1384,6 +1384,25 @@ def save(conn):
             at='text(f"INSERT INTO threads ({columns}) VALUES (:id)")',
         )
     ]
+    # A parameter rebound to a literal dict on one path only: still the caller's.
+    INVALID += [
+        Invalid(
+            """
+from flask import request
+from sqlalchemy import text
+
+def insert(conn, data, fresh):
+    if fresh:
+        data = {"id": 1}
+    columns = ", ".join(data.keys())
+    conn.execute(text(f"INSERT INTO t ({columns}) VALUES (:id)"), data)
+
+def view(conn):
+    insert(conn, request.get_json(), False)
+""",
+            at='text(f"INSERT INTO t ({columns}) VALUES (:id)")',
+        )
+    ]
     # A generic insert helper: the table and the column names (the keys of the dict)
     # are what every caller writes in the code; the values are bound.
     VALID += [
