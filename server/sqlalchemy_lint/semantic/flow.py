@@ -33,6 +33,11 @@ def nodes_of(body: cst.CSTNode, kind: type[_N], *, into_functions: bool = False)
     return found
 
 
+def within(model: ModuleModel, node: cst.CSTNode, container: cst.CSTNode) -> bool:
+    """Whether `node` is inside `container` (a `try`'s body, a `finally`)."""
+    return any(a is container for a in model.ancestors(node))
+
+
 def own_returns(body: cst.CSTNode) -> list[cst.Return]:
     """The `return` statements of a function body, not of the functions inside it."""
     return nodes_of(body, cst.Return)

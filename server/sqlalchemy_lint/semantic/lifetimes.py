@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from .contexts import ExecutionContexts
-from .flow import comes_before, dominates, finally_contains, own_returns
+from .flow import comes_before, dominates, finally_contains, nodes_of, own_returns, within
 from .inference import Resolver
 from .kinds import (
     CLOSE_METHODS,
@@ -607,16 +607,15 @@ class LifetimeTracker:
         risky: cst.Call | None = None
         for statement in body[index + 1 :]:
             finalbody = statement.finalbody if isinstance(statement, cst.Try) else None
-            if finalbody is not None and any(self._in(c, finalbody) for c in life.releases):
+            if finalbody is not None and any(
+                within(self.model, release, finalbody) for release in life.releases
+            ):
                 return risky  # the guarding `try`
             if risky is None and not _swallows_everything(statement):
                 # A session takes a connection on its first use: before that, only
                 # what uses it can leak one (`Model(**item)` cannot).
                 risky = _first_call(statement, name if life.kind.is_session else None)
         return None  # no guarding `try` in this block: not this case
-
-    def _in(self, node: cst.CSTNode, container: cst.CSTNode) -> bool:
-        return any(a is container for a in self.model.ancestors(node))
 
     def _close_is_safe(self, life: Lifetime, binding: cst.CSTNode, closes: list[cst.Call]) -> bool:
         scope = life.scope
@@ -722,20 +721,7 @@ def _first_call(statement: cst.CSTNode, using: str | None = None) -> cst.Call | 
 
 
 def _mentions(node: cst.CSTNode, name: str) -> bool:
-    finder = _NameFinder(name)
-    node.visit(finder)
-    return finder.found
-
-
-class _NameFinder(cst.CSTVisitor):
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.found = False
-
-    def visit_Name(self, node: cst.Name) -> bool:
-        if node.value == self.name:
-            self.found = True
-        return not self.found
+    return any(n.value == name for n in nodes_of(node, cst.Name, into_functions=True))
 
 
 def _swallows_everything(statement: cst.CSTNode) -> bool:

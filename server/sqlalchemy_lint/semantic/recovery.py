@@ -27,7 +27,7 @@ import libcst as cst
 
 from .contexts import ExecutionContexts
 from .fixtures import receives_fixtures
-from .flow import comes_before, nodes_of
+from .flow import comes_before, nodes_of, within
 from .inference import Resolver
 from .kinds import Kind
 from .model import ModuleModel, Scope, binding_scope
@@ -384,21 +384,17 @@ def _bound_in(
 ) -> bool:
     """Whether the loop body binds `name` anew before `attempt`, or at the top of its
     body before the session's calls there (a new session per iteration)."""
-    inside = [call for call, _ in own if _within(model, call, attempt.body)]
+    inside = [call for call, _ in own if within(model, call, attempt.body)]
     for assign in nodes_of(loop, cst.Assign):
         if not any(dotted(t.target) == name for t in assign.targets):
             continue
         if comes_before(model, assign, attempt):
             return True
-        if _within(model, assign, attempt.body) and all(
+        if within(model, assign, attempt.body) and all(
             comes_before(model, assign, call) for call in inside
         ):
             return True
     return False
-
-
-def _within(model: ModuleModel, node: cst.CSTNode, container: cst.CSTNode) -> bool:
-    return any(a is container for a in model.ancestors(node))
 
 
 def _outlives_call(model: ModuleModel, resolver: Resolver, call: cst.Call, name: str) -> str | None:
