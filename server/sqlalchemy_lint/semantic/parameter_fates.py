@@ -18,7 +18,7 @@ from __future__ import annotations
 import enum
 
 from . import ir
-from .evaluate import Evaluator
+from .evaluate import Evaluator, Frame
 from .summary import CallSite, FunctionInfo
 from .values import ModuleKey, RefKind
 
@@ -63,26 +63,16 @@ class ParameterFates:
         fate = Fate.NONE
         frame = None
         for site in info.calls:
-            if param not in site.arguments and not any(
-                a.endswith(f"={param}") for a in site.arguments
-            ):
+            if not passes(site, param):
                 continue
             if frame is None:
                 frame = self.evaluator.function_frame(key, qualname)
                 if frame is None:
                     return fate
-            ref = self.evaluator.value(ir.from_dotted(site.callee), frame).ref
-            if ref is None or ref.module is None:
+            found = handed_to(self.evaluator, site, frame, param)
+            if found is None:
                 continue
-            if ref.kind not in (RefKind.FUNCTION, RefKind.BOUND_METHOD):
-                continue
-            callee = self.evaluator.function_info(ref.module, ref.name)
-            if callee is None:
-                continue
-            passed = parameter_given(site, param, callee, ref.kind is RefKind.BOUND_METHOD)
-            if passed is None:
-                continue
-            handed = self.of(ref.module, ref.name, passed, helpers + 1)
+            handed = self.of(*found, helpers + 1)
             if handed & Fate.KEPT:
                 fate |= Fate.KEPT
             if handed & (Fate.RELEASED | Fate.RELEASED_SURELY):
@@ -90,6 +80,28 @@ class ParameterFates:
                 # what runs before the hand-over can raise.
                 fate |= Fate.RELEASED
         return fate
+
+
+def passes(site: CallSite, name: str) -> bool:
+    """Whether the call site passes the local `name` (positionally or by keyword)."""
+    return name in site.arguments or any(a.endswith(f"={name}") for a in site.arguments)
+
+
+def handed_to(
+    evaluator: Evaluator, site: CallSite, frame: Frame, name: str
+) -> tuple[ModuleKey, str, str] | None:
+    """The project function (or bound method) a call site, read in `frame`, hands the
+    local `name` to, and the parameter that receives it."""
+    ref = evaluator.value(ir.from_dotted(site.callee), frame).ref
+    if ref is None or ref.module is None:
+        return None
+    if ref.kind not in (RefKind.FUNCTION, RefKind.BOUND_METHOD):
+        return None
+    callee = evaluator.function_info(ref.module, ref.name)
+    if callee is None:
+        return None
+    passed = parameter_given(site, name, callee, ref.kind is RefKind.BOUND_METHOD)
+    return (ref.module, ref.name, passed) if passed is not None else None
 
 
 def _own_fate(info: FunctionInfo, param: str) -> Fate:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from . import ir
 from .evaluate import Evaluator, Frame
 from .kinds import Kind
-from .parameter_fates import parameter_given
+from .parameter_fates import handed_to, passes
 from .summary import CallSite, FunctionInfo
 from .values import ModuleKey, RefKind
 
@@ -95,7 +95,7 @@ class SqlRunners:
                 how = self._library_sink(site, frame)
                 if how is not None:
                     return how
-            if param in site.arguments or any(a.endswith(f"={param}") for a in site.arguments):
+            if passes(site, param):
                 how = self._helper_sink(site, frame, param, helpers)
                 if how is not None:
                     return how
@@ -123,16 +123,8 @@ class SqlRunners:
 
     def _helper_sink(self, site: CallSite, frame: Frame, param: str, helpers: int) -> str | None:
         """A project function the site hands `param` to, which runs it as SQL."""
-        ref = self.evaluator.value(ir.from_dotted(site.callee), frame).ref
-        if ref is None or ref.module is None:
-            return None
-        if ref.kind not in (RefKind.FUNCTION, RefKind.BOUND_METHOD):
-            return None
-        callee = self.evaluator.function_info(ref.module, ref.name)
-        if callee is None:
-            return None
-        passed = parameter_given(site, param, callee, ref.kind is RefKind.BOUND_METHOD)
-        if passed is not None and self.runs(ref.module, ref.name, passed, helpers + 1):
+        found = handed_to(self.evaluator, site, frame, param)
+        if found is not None and self.runs(*found, helpers + 1):
             return f"`{site.callee}()`"
         return None
 
