@@ -950,18 +950,22 @@ class Evaluator:
         return found
 
     def decorated_with(self, key: ModuleKey, info: FunctionInfo, names: frozenset[str]) -> bool:
+        return any(ref.name in names for ref in self.decorator_refs(key, info))
+
+    def decorator_refs(self, key: ModuleKey, info: FunctionInfo) -> Iterator[Ref]:
+        """What each decorator of `info` (or the decorator factory called) refers to,
+        read where the function is defined."""
         module = self.module_frame(key)
         if module is None:
-            return False
+            return
         frame: Frame = module
         if info.parent is not None:
             frame = self.function_frame(key, info.parent) or module
         for decorator in info.decorators:
             target = decorator[1] if decorator[0] == "c" else decorator
-            found = self.value(target, frame)
-            if found.ref is not None and found.ref.name in names:
-                return True
-        return False
+            ref = self.value(target, frame).ref
+            if ref is not None:
+                yield ref
 
     def _result(self, key: ModuleKey, qualname: str, depth: int) -> Value:
         frame = self.function_frame(key, qualname)

@@ -689,31 +689,16 @@ class Repetitions:
         if ref.kind is not RefKind.FUNCTION or ref.module is None:
             return False
         info = self.evaluator.function_info(ref.module, ref.name)
-        group = self.evaluator.module_frame(ref.module)
-        if info is None or group is None:
-            return False
-        for decorator in info.decorators:
-            target = decorator[1] if decorator[0] == "c" else decorator
-            found = self.evaluator.value(target, group).ref
-            if (
-                found is not None
-                and found.kind is RefKind.LIBRARY
-                and found.name.startswith(_COMMAND_LINE_MODULES)
-            ):
-                return True
-        return False
+        return info is not None and any(
+            found.kind is RefKind.LIBRARY and found.name.startswith(_COMMAND_LINE_MODULES)
+            for found in self.evaluator.decorator_refs(ref.module, info)
+        )
 
     def _is_process_task(self, key: ModuleKey, info: FunctionInfo) -> bool:
-        module = self.evaluator.module_frame(key)
-        if module is None:
-            return False
-        for decorator in info.decorators:
-            target = decorator[1] if decorator[0] == "c" else decorator
-            value = self.evaluator.value(target, module)
-            ref = value.ref
-            if ref is not None and ref.kind is RefKind.LIBRARY and _is_process_task(ref.name):
-                return True
-        return False
+        return any(
+            ref.kind is RefKind.LIBRARY and _is_process_task(ref.name)
+            for ref in self.evaluator.decorator_refs(key, info)
+        )
 
     def is_command(self, key: ModuleKey, qualname: str, depth: int = 0) -> bool:
         """A program's command: installed as a console script, a click/typer command,
