@@ -21,14 +21,16 @@ import libcst as cst
 from ..semantic import Analysis, Kind, Scope
 from ..semantic.cli_options import COMMAND_LINE_PARSERS, not_text_parameters
 from ..semantic.fixtures import receives_fixtures
-from ..semantic.flow import dominates
+from ..semantic.flow import dominates, exclusive
 from ..semantic.geometry import writes_wkt
 from ..semantic.lower_cst import from_cst
 from ..semantic.model import Assignment, binding_scope
+from ..semantic.program_values import INPUT_OBJECTS
 from ..semantic.repetition import Caller
 from ..semantic.sql_runners import STATEMENT_RECEIVERS
 from ..semantic.summary import CONSTANT_ARGUMENT
 from ..semantic.values import RefKind
+from ._sql_slots import HOLE, format_slots, names_identifier, percent_slots
 
 # Each name followed costs two or three levels (binding, value, element), so 16 follows
 # a value through five or six names (`q = quote(x)`, `m = f"{q}.t"`, `s = "..." % (m,)`).
@@ -506,10 +508,13 @@ def dynamic_construction(
     if depth > _MAX_DEPTH:
         return None
     if isinstance(expr, cst.FormattedString):
-        for part in expr.parts:
-            if isinstance(part, cst.FormattedStringExpression) and not _safe_value(
+        for index, part in enumerate(expr.parts):
+            if not isinstance(part, cst.FormattedStringExpression) or _safe_value(
                 part.expression, analysis, scope, depth + 1
             ):
+                continue
+            before, after = _fstring_texts(expr, index)
+            if not _chosen_identifier(part.expression, [(before, after)], analysis, scope, depth):
                 return "an f-string"
         return None
     if isinstance(expr, cst.ConcatenatedString):
@@ -521,19 +526,25 @@ def dynamic_construction(
             templates = constant_values(expr.left, analysis, scope, depth + 1)
             if templates and all(_numeric_conversions_only(t) for t in templates):
                 return None  # "%d" % n: only numbers come out
-            if not _safe_value(expr.right, analysis, scope, depth + 1):
+            if not _safe_value(expr.right, analysis, scope, depth + 1) and not _percent_identifiers(
+                expr.right, templates, analysis, scope, depth
+            ):
                 return "`%` formatting"
             return None
         if isinstance(expr.operator, cst.Add):
             # A long `a + b + c + ...` chain is one level, not one level per `+`:
             # real queries concatenate dozens of pieces.
             operands = _operands(expr, (cst.Add,))
-            for operand in operands:
+            for index, operand in enumerate(operands):
                 inner = dynamic_construction(operand, analysis, scope, depth + 1)
-                if inner is not None:
+                if inner is not None and not _concatenated_identifier(
+                    operands, index, analysis, scope, depth
+                ):
                     return inner
             if any(_is_stringy(o, analysis, scope) for o in operands) and not all(
-                _safe_value(o, analysis, scope, depth + 1) for o in operands
+                _safe_value(o, analysis, scope, depth + 1)
+                or _concatenated_identifier(operands, index, analysis, scope, depth)
+                for index, o in enumerate(operands)
             ):
                 return "string concatenation"
         return None
@@ -543,8 +554,24 @@ def dynamic_construction(
         and expr.func.attr.value == "format"
         and _is_stringy(expr.func.value, analysis, scope)
     ):
-        if not all(_safe_value(arg.value, analysis, scope, depth + 1) for arg in expr.args):
-            return "`str.format()`"
+        templates = constant_values(expr.func.value, analysis, scope, depth + 1)
+        slots = [format_slots(t) for t in templates] if templates else []
+        positional = 0
+        for arg in expr.args:
+            field: int | str | None = None
+            if arg.keyword is not None:
+                field = arg.keyword.value
+            elif not arg.star:
+                field, positional = positional, positional + 1
+            if _safe_value(arg.value, analysis, scope, depth + 1):
+                continue
+            around = [s for found in slots if found and field in found for s in found[field]]
+            if (
+                field is None
+                or not all(found and field in found for found in slots)
+                or not (_chosen_identifier(arg.value, around, analysis, scope, depth))
+            ):
+                return "`str.format()`"
         return None
     if (
         isinstance(expr, cst.Call)
@@ -577,7 +604,7 @@ def dynamic_construction(
             return None  # `where = "..." + where`: its other values say how it is built
         _VISITING.building.add(key)
         try:
-            for assignment in bound.assignments.get(expr.value, ()):
+            for assignment in _reaching(expr, bound, analysis):
                 if assignment.value is None or assignment.via_with:
                     continue
                 found = dynamic_construction(assignment.value, analysis, bound, depth + 1)
@@ -594,6 +621,149 @@ def dynamic_construction(
         finally:
             _VISITING.building.discard(key)
     return None
+
+
+# -- identifiers the program chooses -------------------------------------------------
+
+
+def _chosen_identifier(
+    value: cst.BaseExpression,
+    around: list[tuple[str, str]],
+    analysis: Analysis,
+    scope: Scope,
+    depth: int,
+) -> bool:
+    """Whether a value that is not visibly constant takes an identifier's place in
+    each of the SQL texts `around` it (`FROM {table}`), and is not evidently outside
+    text. A table or column name cannot be a bound parameter; the program picks it,
+    often a few calls away (`self.table_for(kind)`), and only input reaching it
+    directly (a request's, the command line's, an API's parameter) is reported."""
+    return (
+        bool(around)
+        and all(names_identifier(before, after) for before, after in around)
+        and not _evidently_input(value, analysis, scope, depth + 1)
+    )
+
+
+def _fstring_texts(expr: cst.FormattedString, index: int) -> tuple[str, str]:
+    """The f-string's text before and after its part `index`, other values as HOLE."""
+
+    def text(parts: Sequence[cst.BaseFormattedStringContent]) -> str:
+        return "".join(p.value if isinstance(p, cst.FormattedStringText) else HOLE for p in parts)
+
+    return text(expr.parts[:index]), text(expr.parts[index + 1 :])
+
+
+def _percent_identifiers(
+    right: cst.BaseExpression,
+    templates: list[str] | None,
+    analysis: Analysis,
+    scope: Scope,
+    depth: int,
+) -> bool:
+    """`"SELECT * FROM %s" % table`: whether every value that is not visibly constant
+    takes an identifier's place in every template (see `_chosen_identifier`)."""
+    if not templates:
+        return False
+    values = (
+        [e.value for e in right.elements]
+        if isinstance(right, cst.Tuple) and all(isinstance(e, cst.Element) for e in right.elements)
+        else [right]
+    )
+    slots = [percent_slots(t) for t in templates]
+    if not all(found is not None and len(found) == len(values) for found in slots):
+        return False
+    return all(
+        _safe_value(value, analysis, scope, depth + 1)
+        or _chosen_identifier(
+            value, [found[index] for found in slots if found], analysis, scope, depth
+        )
+        for index, value in enumerate(values)
+    )
+
+
+def _concatenated_identifier(
+    operands: list[cst.BaseExpression], index: int, analysis: Analysis, scope: Scope, depth: int
+) -> bool:
+    """`"SELECT * FROM " + table`: whether the operand `index` takes an identifier's
+    place between its neighbours' constant text (see `_chosen_identifier`)."""
+
+    def text(pieces: list[cst.BaseExpression]) -> str:
+        found = []
+        for piece in pieces:
+            values = constant_values(piece, analysis, scope, depth + 1)
+            found.append(values[0] if values is not None and len(set(values)) == 1 else HOLE)
+        return "".join(found)
+
+    around = (text(operands[:index]), text(operands[index + 1 :]))
+    return _chosen_identifier(operands[index], [around], analysis, scope, depth)
+
+
+def _evidently_input(
+    expr: cst.BaseExpression, analysis: Analysis, scope: Scope, depth: int
+) -> bool:
+    """Whether `expr` is evidently text from outside the program: a request's or the
+    command line's content, a parameter some caller fills so (or that nothing in the
+    project calls: an API's, a handler's), or text built from one here. What a
+    project function returns is that function's (`self.table_for(kind)`), unless it
+    returns the parameter it was given."""
+    if depth > _MAX_DEPTH:
+        return False
+    pieces: list[cst.BaseExpression] = []
+    if isinstance(expr, cst.FormattedString):
+        pieces = [p.expression for p in expr.parts if isinstance(p, cst.FormattedStringExpression)]
+    elif isinstance(expr, cst.BinaryOperation):
+        pieces = [expr.left, expr.right]
+    elif isinstance(expr, cst.IfExp):
+        pieces = [expr.body, expr.orelse]
+    elif isinstance(expr, (cst.Attribute, cst.Subscript)):
+        pieces = [expr.value]
+    elif isinstance(expr, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+        pieces = [expr.for_in.iter]
+    elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
+        # `", ".join(names)`, `name.strip()`, `data.keys()`: made from what they are
+        # called on (and `str.format()` from its arguments too)
+        pieces = [expr.func.value]
+        if expr.func.attr.value in ("format", "join"):
+            pieces += [a.value for a in expr.args]
+    elif isinstance(expr, cst.Name):
+        bound = binding_scope(expr.value, scope)
+        if bound is not None and not bound.is_module and expr.value not in bound.params:
+            return _local_from_outside(expr.value, bound, analysis, depth)
+    if any(_evidently_input(p, analysis, scope, depth + 1) for p in pieces):
+        return True
+    if isinstance(expr, (cst.FormattedString, cst.BinaryOperation, cst.IfExp)):
+        return False
+    return analysis.contexts.program_values.expr_from_outside(
+        from_cst(expr), analysis.resolver.frame(scope), 0, 0
+    )
+
+
+def _local_from_outside(name: str, bound: Scope, analysis: Analysis, depth: int) -> bool:
+    """Whether some value of the local `name` (assigned, added, or looped over) is
+    evidently outside text."""
+    key = (name, id(bound))
+    if key in _VISITING.outside:
+        return False
+    _VISITING.outside.add(key)
+    try:
+        values = [*augmented_values(name, bound, analysis), *_added_items(name, bound, analysis)]
+        for assignment in bound.assignments.get(name, ()):
+            if assignment.value is not None and not assignment.via_with:
+                values.append(assignment.value)
+            elif isinstance(assignment.node, cst.For):
+                values.append(assignment.node.iter)
+        return any(_evidently_input(v, analysis, bound, depth + 1) for v in values)
+    finally:
+        _VISITING.outside.discard(key)
+
+
+def _reaching(use: cst.Name, bound: Scope, analysis: Analysis) -> list[Assignment]:
+    """The assignments of `use`'s name that can give it its value there: not those in
+    another branch of an `if` than the use (all of them, if that leaves none)."""
+    assignments = bound.assignments.get(use.value, [])
+    reaching = [a for a in assignments if not exclusive(analysis.model, a.node, use)]
+    return reaching or list(assignments)
 
 
 def _without_sql_text(pieces: list[cst.BaseExpression], analysis: Analysis, scope: Scope) -> bool:
@@ -662,6 +832,7 @@ class _Visiting(threading.local):
     def __init__(self) -> None:
         self.names: set[tuple[str, int]] = set()  # `_safe_value`
         self.building: set[tuple[str, int]] = set()  # `dynamic_construction`
+        self.outside: set[tuple[str, int]] = set()  # `_evidently_input`
 
 
 _VISITING = _Visiting()
@@ -742,7 +913,7 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
             return True
         _VISITING.names.add(key)
         try:
-            assignments = bound.assignments.get(expr.value, ())
+            assignments = _reaching(expr, bound, analysis)
             augmented = list(augmented_values(expr.value, bound, analysis))
             augmented.extend(_added_items(expr.value, bound, analysis))
             return (
@@ -841,12 +1012,8 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
     return constant_values(expr, analysis, scope, depth + 1) is not None
 
 
-# Where outside input enters a program: web frameworks' request objects, the command
-# line, the terminal. (A parameter of the function is input too: any caller may pass
-# a string.)
-_INPUT_OBJECTS = frozenset(
-    {"flask.request", "quart.request", "bottle.request", "sys.argv", "sys.stdin"}
-)
+# (Where outside input enters a program is `program_values.INPUT_OBJECTS`; a parameter
+# of the function is input too: any caller may pass a string.)
 _INPUT_CALLS = frozenset({"builtins.input", "input"})
 # Untyped parameters that hold a database handle, not input.
 _HANDLE_NAMES = frozenset(
@@ -985,7 +1152,7 @@ def _no_outside_input(
         bound = binding_scope(name, scope)
         if bound is None or bound.is_module:
             qualified = analysis.resolver.qualify(expr) or ""
-            return qualified not in _INPUT_OBJECTS and qualified not in _INPUT_CALLS
+            return qualified not in INPUT_OBJECTS and qualified not in _INPUT_CALLS
         if name in bound.params and not _rebound_before(expr, bound, analysis):
             if name in _HANDLE_NAMES or _declared_not_text(name, bound, analysis):
                 return True
@@ -1020,7 +1187,7 @@ def _no_outside_input(
     if isinstance(expr, cst.Await):
         return _no_outside_input(expr.expression, analysis, scope, depth + 1)
     if isinstance(expr, (cst.Attribute, cst.Subscript)):
-        if isinstance(expr, cst.Attribute) and analysis.resolver.qualify(expr) in _INPUT_OBJECTS:
+        if isinstance(expr, cst.Attribute) and analysis.resolver.qualify(expr) in INPUT_OBJECTS:
             return False
         return _no_outside_input(expr.value, analysis, scope, depth + 1)
     if isinstance(expr, cst.Call):
@@ -1126,6 +1293,8 @@ def _only_given_constants(name: str, scope: Scope, analysis: Analysis) -> bool:
     callers = repetitions.callers(resolver.key, qualname)
     if not callers or repetitions.calls_it_cannot_resolve(resolver.key, qualname):
         return False
+    if repetitions.only_tests_call(resolver.key, qualname):
+        return False  # an API: its users pass what they like
     for caller in callers:
         if caller.registration is not None:
             return False
@@ -1406,8 +1575,11 @@ def _safe_comprehension(
     expr: cst.GeneratorExp | cst.ListComp, analysis: Analysis, scope: Scope, depth: int
 ) -> bool:
     """`f":id{i}" for i in range(n)`: the element is safe when the loop variables count
-    up from `range()` / `enumerate()` indexes or iterate over safe values."""
+    up from `range()` / `enumerate()` indexes or iterate over safe values, or take only
+    identifiers' places (`f":{key}" for key in row.keys()`, `f'"{column}"'`) and
+    iterate over what is not evidently input (see `_chosen_identifier`)."""
     safe_names: set[str] = set()
+    chosen_names: set[str] = set()
     comp: cst.CompFor | None = expr.for_in
     while comp is not None:
         iterator = comp.iter
@@ -1436,21 +1608,35 @@ def _safe_comprehension(
             safe_names.update(names)
         elif is_enumerate and names:
             safe_names.add(names[0])  # the index; the item stays unknown
+        elif not _evidently_input(iterator, analysis, scope, depth + 1):
+            chosen_names.update(names)
         comp = comp.inner_for_in
-    return _safe_element(expr.elt, safe_names, analysis, scope, depth + 1)
+    return _safe_element(expr.elt, safe_names, analysis, scope, depth + 1, chosen_names)
 
 
 def _safe_element(
-    elt: cst.BaseExpression, safe_names: set[str], analysis: Analysis, scope: Scope, depth: int
+    elt: cst.BaseExpression,
+    safe_names: set[str],
+    analysis: Analysis,
+    scope: Scope,
+    depth: int,
+    chosen_names: frozenset[str] | set[str] = frozenset(),
 ) -> bool:
+    """A comprehension's element: made of `safe_names`, safe values, and (in an
+    f-string) `chosen_names` in identifiers' places."""
     if isinstance(elt, cst.Name) and elt.value in safe_names:
         return True
     if isinstance(elt, cst.FormattedString):
-        return all(
-            _safe_element(part.expression, safe_names, analysis, scope, depth + 1)
-            for part in elt.parts
-            if isinstance(part, cst.FormattedStringExpression)
-        )
+        for index, part in enumerate(elt.parts):
+            if not isinstance(part, cst.FormattedStringExpression):
+                continue
+            value = part.expression
+            if isinstance(value, cst.Name) and value.value in chosen_names:
+                if not names_identifier(*_fstring_texts(elt, index)):
+                    return False
+            elif not _safe_element(value, safe_names, analysis, scope, depth + 1):
+                return False
+        return True
     if isinstance(elt, cst.BinaryOperation):
         return _safe_element(elt.left, safe_names, analysis, scope, depth + 1) and _safe_element(
             elt.right, safe_names, analysis, scope, depth + 1

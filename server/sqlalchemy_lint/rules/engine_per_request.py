@@ -70,8 +70,13 @@ class EnginePerRequest(Rule):
       that such code calls, or that is called in a loop; the finding is on the
       `create_engine` line and names the caller;
     - in `__init__` / `__enter__` of a class that is instantiated per operation
-      (`with DBConnectionHandler() as db:` in every repository method);
-    - in loop bodies and comprehensions, at module level too (a script's `for`);
+      (`with DBConnectionHandler() as db:` in every repository method; a factory
+      that returns the instance, `def connect(url): return Database(url)`, makes
+      one as often as it is called);
+    - in loop bodies and comprehensions, at module level too (a script's `for`),
+      unless each round connects to another database (the URL follows the loop)
+      in a script, an entry point, or code that disposes of the engine it ends with
+      (trying each database in turn);
     - in a function that makes an engine, uses it and drops it without `dispose()`
       (a data loader's `load()`), unless it runs once, or that disposes it only on
       some paths (a `return` before the `dispose()`: a cache hit that skips it).
@@ -142,6 +147,33 @@ for ip in ["10.0.8.2", "10.0.8.3"]:
     engine = create_engine(url)
     with engine.connect() as conn:
         conn.execute(text("select 1"))
+
+# A library's handle, made by its factory: once per `connect()` its users call.
+class Database:
+    def __init__(self, url):
+        self.engine = create_engine(url)
+
+    def close(self):
+        self.engine.dispose()
+
+def connect(url="sqlite://"):
+    return Database(url)
+
+# Tries each database in turn, and disposes of the engine it ends with.
+def database_exists(url):
+    engine = None
+    try:
+        for name in ("app", "postgres", "template1"):
+            engine = create_engine(url.set(database=name))
+            try:
+                with engine.connect() as conn:
+                    return bool(conn.execute(text("select 1")).scalar())
+            except Exception:
+                pass
+        return False
+    finally:
+        if engine is not None:
+            engine.dispose()
 """
         ),
         Valid(
@@ -418,6 +450,27 @@ class UsersRepository:
             return db.session.execute("select count(*) from users").scalar()
 """
             },
+        ),
+        Invalid(
+            """
+from flask import Flask
+from sqlalchemy import create_engine
+
+app = Flask(__name__)
+
+class Database:
+    def __init__(self, url):
+        self.engine = create_engine(url)
+
+def connect(url="sqlite://"):
+    return Database(url)  # handed to the caller: as often as it is called
+
+@app.route("/count")
+def count():
+    with connect().engine.connect() as conn:
+        return str(conn.exec_driver_sql("select count(*) from users").scalar())
+""",
+            at="create_engine(url)",
         ),
         Invalid(
             """
@@ -920,7 +973,13 @@ def load(rows):
         if (
             url is not None
             and analysis.contexts.varies_with_loop(url, loop)
-            and (life.scope.is_module or analysis.contexts.is_entry_point(life.scope))
+            # A script's, or code that disposes of the engine it ends with (`finally:
+            # engine.dispose()` after trying each database in turn).
+            and (
+                life.scope.is_module
+                or analysis.contexts.is_entry_point(life.scope)
+                or bool(life.releases)
+            )
             # ... once: not inside a loop that comes round to the same servers again
             # (`while not stop.is_set(): for source in sources:`).
             and not _repeated_by_an_outer_loop(analysis, loop, life.scope, url)

@@ -85,6 +85,16 @@ class MfccsMetric(LowLevelMetric):
     path = "data->'lowlevel'->'mfcc'->'mean'"
 """
 
+# A view that hands a request's JSON to the checked module's `insert`.
+_SAVE_REQUEST_JSON = """
+from flask import request
+
+from main import insert
+
+def save(conn):
+    insert(conn, request.get_json())
+"""
+
 # A project module whose helpers run the SQL they are given (and one that does not).
 _SQL_RUNNERS = """
 import logging
@@ -224,13 +234,30 @@ class SqlInjection(Rule):
     returning one, and `Repo.repo_id = Column(BigInteger, ...)` or `Mapped[int]`), or a
     class constant (`self.path`, where the class and each subclass that sets `path`
     set it to a literal, and no method assigns it on an instance), or an item of a
-    literal list the caller loops over (`for table in ["users", "roles"]`), or a
+    literal list the caller loops over (`for table in ["users", "roles"]`, `for table,
+    column in COLUMNS` of literal pairs), or a
     pytest test's or fixture's own parameter, or an item of one (`table_names["taxi"]`
     passed on to a conftest helper: pytest fills them with the suite's data). A
     parameter of a function nothing in the project calls (a library's API, a
-    handler the framework calls) is input. A parameter rebound on every
+    handler the framework calls), or only its tests call, is input. A parameter rebound on every
     path before its use (`offset = int(offset)`) is what the rebinding gives it, and
     a project function whose every `return` gives a string literal gives constants.
+
+    A value in an identifier's place (`FROM {table}`, `TRUNCATE TABLE
+    staging_{name}`, `{schema}.{table}`, `ORDER BY {column}`, `INSERT INTO t
+    ({columns})`, `:{key}`, `{column} = :value`) cannot be a bound parameter: the
+    program picks its tables and columns, often several calls away
+    (`self.table_for(kind)`), so there only evident input is reported: a request's
+    or the command line's content, a parameter of a function nothing in the project
+    calls (an API's, a handler's; not one a table holds, `{"users":
+    self.load_users}`, or that `getattr` may fetch) or that a call fills with such input
+    (`insert(conn, request.get_json())`, followed up to four calls), text built from
+    one, or a project function's result that returns the input it was given. A value
+    in a literal's place (`WHERE name = '{name}'`, `id = {id}`) is held to the tests
+    above. A framework's own way of calling a function (`load.override(...)(name=job)`
+    of an Airflow task, `send.delay(...)`, `flow.submit(...)`) hides its arguments,
+    as a table does. Of a local's assignments, those in another branch of an `if`
+    than the use (and no loop around) are not its value there.
 
     ## Why is this bad?
     A value formatted into SQL becomes part of the statement: a user name such as
@@ -851,14 +878,173 @@ def use_tenant(warehouse, tenant):
             """
 from sqlalchemy import text
 
+STATUSES = {"open": "open", "closed": "closed"}
+STATUSES.update(EXTRA_STATUSES)  # no longer a fixed table
+
+def listing(conn, status):
+    value = STATUSES.get(status, "open")
+    return conn.execute(text(f"SELECT id FROM tickets WHERE status = '{value}'")).all()
+""",
+            at="text(f",
+        ),
+    ]
+
+    # Identifiers: a table or column name the program picks, however far away, and
+    # not evidently from a request, the command line or an API's caller.
+    VALID += [
+        Valid(
+            """
+from sqlalchemy import create_engine, text
+
+from kinds import KINDS
+
+engine = create_engine("sqlite://")
+
+class Loader:
+    def table_for(self, kind):
+        return KINDS.get(kind, "events")
+
+    def load(self, kind):
+        staging = f"staging_{self.table_for(kind)}"
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE TABLE {staging}"))
+            conn.execute(text("INSERT INTO " + staging + " SELECT * FROM incoming"))
+            conn.execute(text("DELETE FROM %s WHERE id < 0" % staging))
+            conn.execute(text("ANALYZE {}".format(staging)))
+
+class Merger:
+    def merge(self, conn, kind):
+        methods = {"customers": self.merge_customers}  # called through the table
+        methods[kind](conn, f"staging_{kind}", f"conformed_{kind}")
+
+    def merge_customers(self, conn, staging, target):
+        conn.execute(text(
+            f"INSERT INTO {target} SELECT * FROM {staging} "
+            f"ON CONFLICT (id) DO UPDATE SET name = {target}.name"
+        ))
+
+class Steps:
+    def create(self, conn, step):
+        parameters = {key: value for key, value in step.items() if value is not None}
+        columns = ", ".join(f'"{key}"' for key in parameters)
+        values = ", ".join(f":{key}" for key in parameters)
+        conn.execute(text(f"INSERT INTO steps ({columns}) VALUES ({values})"), parameters)
+
+def save(conn, steps, step):
+    steps.create(conn, step.to_dict())  # keys the program's objects give
+
 ORDERABLE = {"created": "created_at", "title": "title"}
-ORDERABLE.update(EXTRA_COLUMNS)  # no longer a fixed table
+ORDERABLE.update(EXTRA_COLUMNS)  # columns the configuration adds
 
 def listing(conn, order):
     column = ORDERABLE.get(order, "created_at")
     return conn.execute(text(f"SELECT id FROM tickets ORDER BY {column}")).all()
+"""
+        ),
+    ]
+    VALID += [
+        Valid(
+            """
+from alembic import op
+from sqlalchemy import text
+
+COLUMNS = [("users", "created_at", "member"), ("orders", "placed_at", "web")]
+
+def _backfill(table, column, kind):
+    op.execute(text(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE timestamptz"))
+    op.execute(text(f"UPDATE {table} SET {column} = now() WHERE kind = '{kind}'"))
+
+def upgrade():
+    for table, column, kind in COLUMNS:  # each an item of an item of COLUMNS
+        _backfill(table, column, kind)
+
+def create(conn, name, kind):
+    if kind == "view":
+        sql = "CREATE VIEW %s AS SELECT 1" % name
+    else:
+        sql = "SELECT 1"  # the `if` branch's SQL never reaches here
+        conn.execute(text(sql))
+"""
+        ),
+        Valid(
+            """
+from airflow.decorators import dag, task
+from sqlalchemy import create_engine, text
+
+engine = create_engine("sqlite://")
+
+@dag()
+def pipeline():
+    @task
+    def load(name):
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE TABLE raw_{name}"))
+
+    for job in ["starlink", "launches"]:
+        load.override(task_id=f"load_{job}")(name=job)
+"""
+        ),
+    ]
+    INVALID += [
+        Invalid(
+            """
+from sqlalchemy import text
+
+def create_database(conn, name, encoding="utf8"):
+    conn.execute(text("CREATE DATABASE %s ENCODING '%s'" % (name, encoding)))
 """,
-            at="text(f",
+            at="text(",
+            files={
+                # Its tests pass literals; its users, whatever they like.
+                "test_api.py": """
+from main import create_database
+
+def test_create(conn):
+    create_database(conn, "db", "utf8")
+"""
+            },
+        ),
+        Invalid(
+            """
+from flask import request
+from sqlalchemy import text
+
+def rows(conn):
+    table = request.args["table"]
+    return conn.execute(text(f"SELECT * FROM {table}")).all()
+""",
+            at="text(",
+        ),
+        Invalid(
+            """
+from sqlalchemy import text
+
+def drop(conn, schema, table):
+    conn.execute(text("DROP TABLE %s.%s" % (schema, table)))
+""",
+            at="text(",
+        ),
+        Invalid(
+            """
+from sqlalchemy import text
+
+def insert(conn, data):
+    columns = ", ".join(data.keys())
+    conn.execute(text(f"INSERT INTO events ({columns}) VALUES (:id)"), data)
+""",
+            at="text(",
+            files={"views.py": _SAVE_REQUEST_JSON},
+        ),
+        Invalid(
+            """
+from sqlalchemy import text
+
+def insert(conn, data):
+    values = ", ".join(f":{key}" for key in data)  # the request's keys
+    conn.execute(text(f"INSERT INTO events (id, name) VALUES ({values})"), data)
+""",
+            at="text(",
+            files={"views.py": _SAVE_REQUEST_JSON},
         ),
     ]
 

@@ -43,7 +43,7 @@ from .kinds import (
     Kind,
 )
 from .options import AnalysisOptions
-from .summary import CONSTANT_ARGUMENT, ClassInfo, FunctionInfo, ModuleSummary, Param
+from .summary import ClassInfo, FunctionInfo, ModuleSummary, Param
 from .values import NOTHING, ModuleKey, Owner, Ref, RefKind, Site, Value, library, of_kind
 
 _MAX_DEPTH = 40
@@ -212,7 +212,7 @@ class FunctionFrame(Frame):
             if call.callee == callee:
                 for argument in call.arguments:
                     keyword, _, value = argument.partition("=")
-                    if keyword == "bind" and value and value != CONSTANT_ARGUMENT:
+                    if keyword == "bind" and value and not value.startswith("#"):
                         binds.append(ir.from_dotted(value))
         return tuple(binds)
 

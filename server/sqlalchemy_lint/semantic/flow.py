@@ -38,6 +38,35 @@ def within(model: ModuleModel, node: cst.CSTNode, container: cst.CSTNode) -> boo
     return any(a is container for a in model.ancestors(node))
 
 
+def exclusive(model: ModuleModel, first: cst.CSTNode, second: cst.CSTNode) -> bool:
+    """Whether `first` and `second` sit in different branches of one `if` (its body
+    and its `elif`/`else`) that no loop of their function repeats: one running rules
+    out the other (`text = "SELECT 1"` in the `else` cannot be the `text` built in
+    the `if`)."""
+    first_chain = [first, *model.ancestors(first)]
+    index = {id(node): position for position, node in enumerate(first_chain)}
+    below: cst.CSTNode = second
+    for ancestor in model.ancestors(second):
+        position = index.get(id(ancestor))
+        if position is not None:
+            break
+        below = ancestor
+    else:
+        return False
+    if not isinstance(ancestor, cst.If) or position == 0:
+        return False
+    first_below = first_chain[position - 1]
+    branches = {id(ancestor.body), id(ancestor.orelse)}
+    if first_below is below or {id(first_below), id(below)} != branches:
+        return False
+    for outer in model.ancestors(ancestor):
+        if isinstance(outer, (cst.For, cst.While)):
+            return False
+        if isinstance(outer, (cst.FunctionDef, cst.Lambda, cst.Module)):
+            return True
+    return True
+
+
 def own_returns(body: cst.CSTNode) -> list[cst.Return]:
     """The `return` statements of a function body, not of the functions inside it."""
     return nodes_of(body, cst.Return)

@@ -23,7 +23,7 @@ from .cli_options import COMMAND_LINE_PARSERS
 from .evaluate import Binding, Evaluator, Frame
 from .kinds import Kind
 from .repetition import Caller, Repetitions
-from .summary import CONSTANT_ARGUMENT, ClassInfo
+from .summary import CONSTANT_ARGUMENT, INPUT_ARGUMENT, ClassInfo, FunctionInfo, Param
 from .values import ModuleKey, RefKind
 
 # How many calls up a value is followed (each is one caller's summary).
@@ -63,6 +63,11 @@ _HANDLES = frozenset(
 _GROWING_METHODS = frozenset({"append", "extend", "insert", "add", "update", "__setitem__"})
 # Methods whose result is the command line's or a request's content.
 _PARSED_INPUT = COMMAND_LINE_PARSERS | {"get_json", "loads", "json"}
+# Where outside input enters a program: web frameworks' request objects, the command
+# line, the terminal.
+INPUT_OBJECTS = frozenset(
+    {"flask.request", "quart.request", "bottle.request", "sys.argv", "sys.stdin"}
+)
 # Names that hold a request or the command line wherever they are used.
 _INPUT_ROOTS = frozenset({"request", "req", "args", "argv", "options", "opts", "form", "payload"})
 _COLUMN_CALLS = frozenset({"Column", "mapped_column", "column_property", "Field"})
@@ -86,6 +91,7 @@ class ProgramValues:
         # (frame, local, item) being asked about, to end the question where it loops
         self._visiting: set[tuple[int, str, str | None]] = set()
         self._attributes: dict[str, bool] = {}  # attribute name -> never text
+        self._outside: dict[tuple[ModuleKey, str, str], bool] = {}
 
     # -- parameters and call sites --------------------------------------------------
 
@@ -116,17 +122,16 @@ class ProgramValues:
         frame = self.evaluator.function_frame(key, qualname)
         if frame is not None and frame.receives_fixtures:
             return True  # a test's or fixture's parameter: pytest fills it with test data
-        callers = self.repetitions.callers(key, qualname)
-        if not callers or self.repetitions.calls_it_cannot_resolve(key, qualname):
+        repetitions = self.repetitions
+        callers = repetitions.callers(key, qualname)
+        if not callers or repetitions.calls_it_cannot_resolve(key, qualname):
             return False
-        params = list(info.params)
-        decorators = {ir.dotted(d) for d in info.decorators}
-        if info.owner is not None and params and "staticmethod" not in decorators:
-            params = params[1:]  # `self` / `cls` is not passed at the call
-        param = next((p for p in params if p.name == name), None)
-        if param is None:
+        if repetitions.only_tests_call(key, qualname):
+            return False  # an API: its users pass what they like
+        passed = _passed_parameter(info, name)
+        if passed is None:
             return False
-        position = params.index(param)
+        param, position = passed
         defaulted = item is None and param.default is not None and param.default[0] in ("k", "str")
         for caller in callers:
             if caller.registration is not None:
@@ -160,6 +165,165 @@ class ProgramValues:
         if item is not None:
             expr = ("s", expr, ("str", item))
         return self.made_by_program(expr, frame, calls, 0)
+
+    # -- evident outside input ------------------------------------------------------
+
+    def from_outside(self, key: ModuleKey, qualname: str, name: str, calls: int = 0) -> bool:
+        """Whether the parameter `name` of function `qualname` is evidently given text
+        from outside the program: nothing in the project calls the function (an API, or
+        a handler the framework calls: any caller may pass any string), the project
+        registers it as a handler, or some call passes it a request's or the command
+        line's value, or a parameter that is so itself (followed a few calls up). What
+        a call passes that the record cannot name (a call's result, an f-string) is not
+        evidence."""
+        memo = (key, qualname, name)
+        known = self._outside.get(memo)
+        if known is not None:
+            return known
+        self._outside[memo] = False  # recursion: a cycle brings no evidence
+        found = calls <= _MAX_CALLS and self._from_outside(key, qualname, name, calls)
+        self._outside[memo] = found
+        return found
+
+    def _from_outside(self, key: ModuleKey, qualname: str, name: str, calls: int) -> bool:
+        info = self.evaluator.function_info(key, qualname)
+        if info is None:
+            return False
+        frame = self.evaluator.function_frame(key, qualname)
+        if frame is not None and frame.receives_fixtures:
+            return False  # pytest fills it with the suite's data
+        repetitions = self.repetitions
+        # `repo.count(request.args["t"])` on a receiver that might be one counts too.
+        callers = [
+            *repetitions.callers(key, qualname),
+            *repetitions.unresolved_callers(key, qualname),
+        ]
+        if not callers:
+            # Nothing calls it where it can be seen: an API or a handler, unless the
+            # program calls it through a table or `getattr` with arguments not seen.
+            # (One only its tests call is not known to be given constants, but what
+            # the tests pass is no evidence of input either.)
+            return not repetitions.dispatched(key, qualname)
+        passed = _passed_parameter(info, name)
+        if passed is None:
+            return False
+        position = passed[1]
+        for caller in callers:
+            if caller.registration is not None:
+                return True
+            given = caller.site.argument_for(name, position)
+            if given == INPUT_ARGUMENT:
+                return True
+            if not given or given == CONSTANT_ARGUMENT:
+                continue
+            keyed = _KEYED_ARGUMENT.fullmatch(given)
+            base = keyed["base"] if keyed else given
+            if not all(part.isidentifier() for part in base.split(".")):
+                continue
+            calling = self._frame(caller.module, caller.function)
+            if calling is not None and self.expr_from_outside(
+                ir.from_dotted(base), calling, calls + 1, 0
+            ):
+                return True
+        return False
+
+    def expr_from_outside(self, expr: ir.Expr, frame: Frame, calls: int, depth: int) -> bool:
+        """Whether `expr`, evaluated in `frame`, is evidently outside text: a request's
+        or the command line's content, a parameter `from_outside`, or a string method's
+        result on one. The results of other calls are the callee's own values."""
+        if depth > _MAX_DEPTH:
+            return False
+        tag = expr[0]
+        if tag == "a" and self._input_object(expr, frame):
+            return True  # `sys.argv`, `flask.request`
+        if tag in ("a", "s", "w"):
+            return self.expr_from_outside(expr[1], frame, calls, depth + 1)
+        if tag in ("|", "t"):
+            return any(self.expr_from_outside(e, frame, calls, depth + 1) for e in expr[1:])
+        if tag == "d":
+            return any(self.expr_from_outside(v, frame, calls, depth + 1) for _, v in expr[1:])
+        if tag == "c":
+            func = expr[1]
+            if self._returns_argument_from_outside(expr, frame, calls, depth):
+                return True  # `table_for(kind)` that returns `kind` on some path
+            if func[0] == "a":
+                if func[2] in _PARSED_INPUT:
+                    return True  # `parser.parse_args()`, `request.get_json()`
+                return self.expr_from_outside(func[1], frame, calls, depth + 1)
+            if (
+                func[0] == "n"
+                and func[1] in ("str", "input")
+                and self._lookup(func[1], frame) is None
+            ):
+                return func[1] == "input" or any(
+                    self.expr_from_outside(a, frame, calls, depth + 1) for a in expr[2]
+                )
+            return False
+        if tag != "n":
+            return False
+        name = expr[1]
+        binding = self._lookup(name, frame)
+        if binding is None:
+            return self._input_object(expr, frame)
+        found, owner = binding
+        if found.param is not None:
+            return not found.first_param and self.from_outside(
+                owner.module, owner.function, name, calls
+            )
+        visit = (id(owner), name, "#outside")
+        if visit in self._visiting:
+            return False
+        self._visiting.add(visit)
+        try:
+            values = [*found.values, *self._added_items(name, owner)]
+            return any(self.expr_from_outside(v, owner, calls, depth + 1) for v in values)
+        finally:
+            self._visiting.discard(visit)
+
+    def _input_object(self, expr: ir.Expr, frame: Frame) -> bool:
+        ref = self.evaluator.value(expr, frame).ref
+        return ref is not None and ref.kind is RefKind.LIBRARY and ref.name in INPUT_OBJECTS
+
+    def _added_items(self, name: str, frame: Frame) -> Iterator[ir.Expr]:
+        """What the function of `frame` adds to its local `name` by name
+        (`names.append(metric.name)`), as far as its call sites record it."""
+        info = self.evaluator.function_info(frame.module, frame.function)
+        if info is None:
+            return
+        growing = {f"{name}.{method}" for method in _GROWING_METHODS}
+        for site in info.calls:
+            if site.callee in growing:
+                for written in site.arguments:
+                    if written and all(part.isidentifier() for part in written.split(".")):
+                        yield ir.from_dotted(written)
+
+    def _returns_argument_from_outside(
+        self, call: ir.Expr, frame: Frame, calls: int, depth: int
+    ) -> bool:
+        """A call of a project function that returns one of its parameters as it is,
+        where this call passes outside text for it."""
+        ref = self.evaluator.value(call[1], frame).ref
+        if ref is None or ref.module is None:
+            return False
+        if ref.kind not in (RefKind.FUNCTION, RefKind.BOUND_METHOD):
+            return False
+        info = self.evaluator.function_info(ref.module, ref.name)
+        if info is None:
+            return False
+        names = {p.name for p in info.params}
+        for returned in info.returns:
+            if returned[0] != "n" or returned[1] not in names:
+                continue
+            passed = _passed_parameter(info, returned[1])
+            if passed is None:
+                continue
+            param, position = passed
+            given = dict(call[3]).get(param.name)
+            if given is None and position < len(call[2]):
+                given = call[2][position]
+            if given is not None and self.expr_from_outside(given, frame, calls, depth + 1):
+                return True
+        return False
 
     def _frame(self, key: ModuleKey, function: str) -> Frame | None:
         evaluator = self.evaluator
@@ -597,6 +761,17 @@ class ProgramValues:
             base = self.evaluator.class_info(ref.module, ref.name) if ref.module else None
             if base is not None and ref.module is not None:
                 yield ref.module, base
+
+
+def _passed_parameter(info: FunctionInfo, name: str) -> tuple[Param, int] | None:
+    """The parameter `name` of a function and its position at a call (where `self` or
+    `cls` is not passed)."""
+    params = list(info.params)
+    decorators = {ir.dotted(d) for d in info.decorators}
+    if info.owner is not None and params and "staticmethod" not in decorators:
+        params = params[1:]
+    param = next((p for p in params if p.name == name), None)
+    return None if param is None else (param, params.index(param))
 
 
 def _type_name(expr: ir.Expr) -> str | None:

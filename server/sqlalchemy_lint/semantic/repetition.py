@@ -35,6 +35,8 @@ from .evaluate import Evaluator, Frame, ModuleFrame
 from .kinds import CACHE_DECORATORS, FIXTURE_DECORATORS, WEB_FRAMEWORK_MODULES, Kind
 from .project import is_pytest_module, project_root
 from .summary import (
+    DYNAMIC_DISPATCH,
+    FATE_RETURNED,
     FATE_STORED,
     IN_LOOP,
     IN_TRY,
@@ -396,8 +398,10 @@ class Repetitions:
                     f"which makes one (and disposes it) each time, runs {_per(outer)}",
                 )
             made_per_instance = maker is not None and maker.name in _PER_INSTANCE_METHODS
-            if site.site.fate == FATE_STORED or made_per_instance:
-                # Kept by (or made while building) another object: as often as that is.
+            if site.site.fate in (FATE_STORED, FATE_RETURNED) or made_per_instance:
+                # Kept by (or made while building) another object, or handed to the
+                # maker's caller (`def connect(url): return Database(url)`): as often
+                # as the maker runs, not once per call of a factory called once.
                 outer = self.of_function(site.module, site.function, project_wide, depth + 1)
                 if outer is None:
                     continue
@@ -811,6 +815,47 @@ class Repetitions:
         """Whether some call in the project might be of `qualname` without being known
         as one: `repo.find(...)` on a receiver the evaluator cannot tell, where `find`
         is the function's name. Then `callers()` may not be all of them."""
+        return next(self.unresolved_callers(key, qualname), None) is not None
+
+    def only_tests_call(self, key: ModuleKey, qualname: str) -> bool:
+        """Whether every call of a function outside the tests is in the tests: an API
+        the suite exercises, whose users' calls are not in the project."""
+        callers = self.callers(key, qualname)
+        return (
+            bool(callers)
+            and not _is_test_module(key)
+            and all(_is_test_module(c.module) for c in callers)
+        )
+
+    def dispatched(self, key: ModuleKey, qualname: str) -> bool:
+        """Whether the function may be called where no call of it is written: a
+        display holds it (`{"customers": self.load_customers}`, in any module that
+        mentions its name), a framework calls it through a method of its own
+        (`load.override(task_id=...)(...)`, `send.delay(...)`, `flow.submit(...)`),
+        or its module calls `getattr(x, name)` with a computed name."""
+        name = qualname.rpartition(".")[2].partition("#")[0]
+        own = self.evaluator.module_frame(key)
+        if own is not None and DYNAMIC_DISPATCH in own.summary.dispatched:
+            return True
+        modules: list[ModuleKey] = [key]
+        if self.mentions is not None:
+            modules += [m for m in self.mentions.modules_mentioning(key, name) if m != key]
+        for module in modules:
+            frame = self.evaluator.module_frame(module)
+            if frame is None:
+                continue
+            if name in frame.summary.dispatched:
+                return True
+            for _caller, sites in _call_sites(frame.summary):
+                for site in sites:
+                    parts = site.callee.split(".")
+                    if name in parts[:-1] and parts[-1] != name:
+                        return True
+        return False
+
+    def unresolved_callers(self, key: ModuleKey, qualname: str) -> Iterator[Caller]:
+        """The calls `calls_it_cannot_resolve` means (a receiver it cannot tell whose
+        method has the function's name)."""
         name = qualname.rpartition(".")[2].partition("#")[0]
         info = self.evaluator.function_info(key, qualname)
         method = info is None or info.owner is not None or info.parent is not None
@@ -818,21 +863,19 @@ class Repetitions:
         if self.mentions is not None:
             modules += [m for m in self.mentions.modules_mentioning(key, name) if m != key]
         for module in modules:
-            for caller, _site, written, registration in self._call_index(module).get(name, ()):
+            for caller, site, written, registration in self._call_index(module).get(name, ()):
                 if registration is not None or "." not in written:
                     continue
                 expr = _expression(written)
                 frame = (
                     self.evaluator.function_frame(module, caller) if caller else None
                 ) or self.evaluator.module_frame(module)
-                if expr is None or frame is None:
-                    return True
-                if self.evaluator.value(expr, frame).ref is not None:
-                    continue
-                if not method and self._holds_a_display(expr[1], module, frame):
-                    continue  # `pages.insert(1, page)` on a list: not a module's function
-                return True
-        return False
+                if expr is not None and frame is not None:
+                    if self.evaluator.value(expr, frame).ref is not None:
+                        continue
+                    if not method and self._holds_a_display(expr[1], module, frame):
+                        continue  # `pages.insert(1, page)` on a list: not a module's function
+                yield Caller(module, caller, site)
 
     def _holds_a_display(self, receiver: ir.Expr, module: ModuleKey, frame: Frame) -> bool:
         """`receiver` is a name bound only to list, tuple, dict or string displays (in

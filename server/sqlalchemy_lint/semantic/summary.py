@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from . import ir
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 15
+FORMAT = 16
 
 # Call-site flags.
 IN_LOOP = 1
@@ -225,6 +225,10 @@ class ModuleSummary:
     classes: dict[str, ClassInfo] = field(default_factory=dict)
     module_calls: tuple[CallSite, ...] = ()
     syntax_error: bool = False
+    # Names of functions (or methods) a display holds as values, to be called later
+    # (`{"customers": self.load_customers}`); DYNAMIC_DISPATCH when the module calls
+    # `getattr(x, name)` with a computed name. Their calls are not seen.
+    dispatched: frozenset[str] = frozenset()
 
     def to_bytes(self) -> bytes:
         return marshal.dumps(self._data())
@@ -260,6 +264,7 @@ class ModuleSummary:
             classes,
             calls,
             self.syntax_error,
+            self.dispatched,
         )
 
     @classmethod
@@ -268,7 +273,7 @@ class ModuleSummary:
         try:
             data = marshal.loads(blob)
             (version, imports, stars, exported, bindings, annotations, late, definitions,
-             functions, classes, calls, syntax_error) = data  # fmt: skip
+             functions, classes, calls, syntax_error, dispatched) = data  # fmt: skip
         except (EOFError, ValueError, TypeError) as exc:
             raise ValueError(f"not a module summary: {exc}") from None
         if version != FORMAT:
@@ -288,6 +293,7 @@ class ModuleSummary:
                 {c.qualname: c for c in class_infos},
                 tuple(CallSite(*c) for c in calls),
                 syntax_error,
+                dispatched,
             )
         except (TypeError, ValueError) as exc:
             raise ValueError(f"a damaged module summary: {exc}") from None
@@ -324,6 +330,7 @@ def summarise_tree(tree: ast.Module) -> ModuleSummary:
     # Absurdly nested statements stop the walk: what was gathered so far stands.
     with contextlib.suppress(RecursionError):
         builder.module(tree)
+    builder.summary.dispatched = frozenset(builder.dispatched)
     return builder.summary
 
 
@@ -395,6 +402,7 @@ class _Builder:
         self.bindings: dict[str, list[ir.Expr]] = {}
         self.late: dict[str, list[tuple[str, ir.Expr]]] = {}
         self.module_calls: list[CallSite] = []
+        self.dispatched: set[str] = set()
         # Inside `if <expr> in <collection>:` bodies of a function: (ast.dump(expr),
         # collection). `x = <expr>` there binds `x` to an item of the collection.
         self.membership: list[tuple[str, ast.expr]] = []
@@ -781,9 +789,13 @@ class _Builder:
             frame.locals.setdefault(name, []).append(value)
             return
         if isinstance(target, (ast.Tuple, ast.List)):
+            # `for table, column in COLUMNS:` binds each to an item of an item of
+            # COLUMNS; other unpackings to what cannot be told.
+            unpacked = ir.element_of(value) if value[0] == "s" and value[2] == ir.UNKNOWN else None
             for element in target.elts:
+                starred = isinstance(element, ast.Starred)
                 inner = element.value if isinstance(element, ast.Starred) else element
-                self.bind(inner, ir.UNKNOWN, None)
+                self.bind(inner, unpacked if unpacked and not starred else ir.UNKNOWN, None)
             return
         if isinstance(target, ast.Starred):
             self.bind(target.value, ir.UNKNOWN, None)
@@ -855,6 +867,13 @@ class _Builder:
                 stack.append((current.body, current_fate))
                 stack.append((current.orelse, current_fate))
                 continue
+            if kind is ast.Dict or kind is ast.List or kind is ast.Tuple or kind is ast.Set:
+                items = current.values if kind is ast.Dict else current.elts  # type: ignore[attr-defined]
+                for item in items:
+                    if type(item) is ast.Attribute:
+                        self.dispatched.add(item.attr)
+                    elif type(item) is ast.Name:
+                        self.dispatched.add(item.id)
             if kind in (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp):
                 self.loop_depth += 1
                 try:
@@ -886,6 +905,12 @@ class _Builder:
     def _record_call(self, node: ast.Call, fate: str, local: str | None) -> None:
         func = node.func
         callee = _dotted_name(func)
+        if (
+            callee == "getattr"
+            and len(node.args) > 1
+            and not isinstance(node.args[1], ast.Constant)
+        ):
+            self.dispatched.add(DYNAMIC_DISPATCH)
         if self.frames:
             frame = self.frames[-1]
             if isinstance(func, ast.Attribute):
@@ -974,6 +999,12 @@ def _string_list(node: ast.expr) -> tuple[str, ...] | None:
 
 
 CONSTANT_ARGUMENT = "#const"
+# In `ModuleSummary.dispatched`: `getattr(obj, name)` with a computed name.
+DYNAMIC_DISPATCH = "#getattr"
+# An argument read from a request or the command line where it is passed
+# (`insert("t", request.get_json())`): text from outside the program.
+INPUT_ARGUMENT = "#input"
+_INPUT_METHODS = frozenset({"get_json", "parse_args", "parse_known_args"})
 
 
 def _argument_text(node: ast.expr) -> str:
@@ -982,6 +1013,8 @@ def _argument_text(node: ast.expr) -> str:
     else."""
     if _is_literal(node):
         return CONSTANT_ARGUMENT
+    if _reads_input(node):
+        return INPUT_ARGUMENT
     if (
         isinstance(node, ast.Subscript)
         and isinstance(node.slice, ast.Constant)
@@ -991,6 +1024,28 @@ def _argument_text(node: ast.expr) -> str:
         base = _dotted_name(node.value)
         return f'{base}["{node.slice.value}"]' if base is not None else ""
     return _dotted_name(node) or ""
+
+
+def _reads_input(node: ast.expr) -> bool:
+    """`request.args["t"]`, `request.get_json()`, `parser.parse_args().name`,
+    `sys.argv[1]`, `input()`: read from a request or the command line, as written at the call (a
+    dotted name alone is recorded as such, and resolved where it is asked about)."""
+    if isinstance(node, (ast.Name, ast.Attribute)) and _dotted_name(node) is not None:
+        return False
+    while True:
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr in _INPUT_METHODS:
+                return True
+            if isinstance(func, ast.Name) and func.id == "input":
+                return True
+            node = func.value if isinstance(func, ast.Attribute) else func
+        elif isinstance(node, ast.Attribute) and _dotted_name(node) in ("sys.argv", "sys.stdin"):
+            return True
+        elif isinstance(node, (ast.Attribute, ast.Subscript)):
+            node = node.value
+        else:
+            return isinstance(node, ast.Name) and node.id in ("request", "req", "argv")
 
 
 # How many positional (and keyword) arguments a call site records: service methods
