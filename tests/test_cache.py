@@ -321,3 +321,32 @@ def test_results_with_and_without_the_cache_are_identical(corpus: str, tmp_path:
 
 def test_the_catalog_lists_every_rule() -> None:
     assert {rule.code: rule.name for rule in all_rules()} == RULES
+
+
+def test_a_summary_digest_is_the_same_in_every_process() -> None:
+    """Importers are checked again when a module's digest changes, so it must not
+    depend on the process (string hashing is randomised per process: sets of names
+    must be written in a fixed order)."""
+    import subprocess
+    import sys
+
+    source = (
+        "HANDLERS = {'a': load_users, 'b': load_orders, 'c': self_check, 'd': purge}\n"
+        "def run(kind):\n    return getattr(Jobs, kind)()\n"
+    )
+    program = (
+        "import sys\nfrom sqlalchemy_lint.semantic.summary import summarise_source\n"
+        "print(summarise_source(sys.stdin.read()).digest())"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", program],
+            input=source,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+        ).stdout
+        for seed in range(1, 6)
+    }
+    assert len(digests) == 1, digests

@@ -264,7 +264,9 @@ class ModuleSummary:
             classes,
             calls,
             self.syntax_error,
-            self.dispatched,
+            # Sorted: a set's order changes with each process's string hashing, and
+            # the digest must not.
+            tuple(sorted(self.dispatched)),
         )
 
     @classmethod
@@ -293,7 +295,7 @@ class ModuleSummary:
                 {c.qualname: c for c in class_infos},
                 tuple(CallSite(*c) for c in calls),
                 syntax_error,
-                dispatched,
+                frozenset(dispatched),
             )
         except (TypeError, ValueError) as exc:
             raise ValueError(f"a damaged module summary: {exc}") from None
