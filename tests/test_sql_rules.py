@@ -295,7 +295,7 @@ def test_constant_strings_computed_from_constants(
             import os
             from sqlalchemy import create_engine
 
-            URL = os.environ.get("DATABASE_URL", "postgresql://app:s3cret@db/app")
+            URL = os.environ.get("DATABASE_URL", "postgresql://app:s3cret@db.example.com/app")
             engine = create_engine(URL)
             """,
             [4],

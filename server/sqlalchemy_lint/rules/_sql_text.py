@@ -1357,7 +1357,7 @@ def _checked_against_allowed_values(
     if not isinstance(node, cst.FunctionDef):
         return False
     for test, body in _if_statements(node):
-        if not _tests_membership_of(test, name):
+        if not _tests_membership_of(test, name) and not _tests_characters_of(test, name):
             continue
         statements = [
             small
@@ -1463,6 +1463,48 @@ def _tests_membership_of(test: cst.BaseExpression, name: str) -> bool:
     ):
         left = left.func.value
     return isinstance(left, cst.Name) and left.value == name
+
+
+# Tests that a string holds only letters, digits (and what the test allows).
+_CHARACTER_TESTS = frozenset({"isalnum", "isidentifier", "isdigit", "isdecimal", "isalpha"})
+_STRING_STEPS = frozenset({"replace", "lower", "upper", "strip", "casefold"})
+# A regular expression of word characters only: `[A-Za-z0-9_]+`, `\w+`, `[a-z_]\w*`.
+_WORD_PIECE = r"(?:\[(?:a-z|A-Z|0-9|_|\\w|\\d)+\]|\\w|\\d)(?:[+*?]|\{\d+(?:,\d*)?\})?"
+_WORD_PATTERN = re.compile(rf"\^?(?:{_WORD_PIECE})+(?:\$|\\Z)?")
+
+
+def _tests_characters_of(test: cst.BaseExpression, name: str) -> bool:
+    """`not name.isidentifier()`, `not name.replace("_", "").isalnum()`, `not
+    re.fullmatch(r"[a-z0-9_]+", name)`: a test that passes only values made of
+    letters, digits and underscores, which can close no quote and start no clause."""
+    if not isinstance(test, cst.UnaryOperation) or not isinstance(test.operator, cst.Not):
+        return False
+    call = test.expression
+    if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute):
+        return False
+    method = call.func.attr.value
+    if method in _CHARACTER_TESTS and not call.args:
+        subject = call.func.value
+        while (
+            isinstance(subject, cst.Call)
+            and isinstance(subject.func, cst.Attribute)
+            and subject.func.attr.value in _STRING_STEPS
+        ):
+            subject = subject.func.value
+        return isinstance(subject, cst.Name) and subject.value == name
+    if (
+        method in ("fullmatch", "match")
+        and isinstance(call.func.value, cst.Name)
+        and call.func.value.value == "re"
+        and len(call.args) >= 2
+        and isinstance(call.args[0].value, cst.SimpleString)
+        and isinstance(call.args[1].value, cst.Name)
+        and call.args[1].value.value == name
+    ):
+        pattern = string_literal(call.args[0].value) or ""
+        anchored = method == "fullmatch" or pattern.endswith(("$", "\\Z"))
+        return anchored and _WORD_PATTERN.fullmatch(pattern) is not None
+    return False
 
 
 _NON_TEXT_TYPES = frozenset(

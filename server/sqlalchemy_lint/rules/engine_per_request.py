@@ -65,7 +65,8 @@ class EnginePerRequest(Rule):
       python-telegram-bot; decorated or registered, as aiogram 3's
       `router.callback_query.register(handler)`), task-queue tasks (Celery,
       Dramatiq, Huey) and scheduled jobs, and in the functions they call, in any
-      module of the project;
+      module of the project (an Airflow task runs in a process of its own, and a
+      Prefect task as often as its flow calls it);
     - in a factory without a cache (`def get_engine(): return create_engine(URL)`)
       that such code calls, or that is called in a loop; the finding is on the
       `create_engine` line and names the caller;
@@ -386,6 +387,24 @@ setup(
     INVALID = [
         Invalid(
             """
+import pandas as pd
+from prefect import flow, task
+from sqlalchemy import create_engine
+
+@task
+def load_chunk(frame):
+    engine = create_engine("postgresql://etl@warehouse/dw")
+    frame.to_sql("videos", engine, if_exists="append")
+
+@flow
+def main(paths):
+    for path in paths:  # a task per chunk: an engine per chunk
+        load_chunk(pd.read_csv(path))
+""",
+            at="create_engine(",
+        ),
+        Invalid(
+            """
 from sqlalchemy import create_engine, text
 
 def cached_lookup(url, key, compute):
@@ -688,6 +707,26 @@ from sqlalchemy import create_engine
 def load(rows: dict):
     engine = create_engine("postgresql://etl@warehouse/dw")
     pd.DataFrame(rows).to_sql("staging", engine, if_exists="append")
+"""
+        ),
+        # A Prefect task runs when its flow calls it: once here, per flow run.
+        Valid(
+            """
+import pandas as pd
+from prefect import flow, task
+from sqlalchemy import create_engine
+
+@task(log_prints=True)
+def load_chunk(frame, url):
+    engine = create_engine(url)
+    frame.to_sql("videos", engine, if_exists="append")
+
+@flow
+def main():
+    load_chunk(pd.DataFrame(), "postgresql://etl@warehouse/dw")
+
+if __name__ == "__main__":
+    main()
 """
         ),
         # `@cli.command()` on a click group is a command, even in a bot's code.

@@ -75,16 +75,15 @@ class HardcodedCredentials(Rule):
     Finds a database URL with a password, such as
     `"postgresql://app:s3cret@db/app"`, passed to `create_engine()`,
     `create_async_engine()` or `engine_from_config()` (directly, or through a
-    name or `"sqlalchemy.url"` entry assigned in the same module, or as the
-    default of `os.getenv()` / `os.environ.get()`), and
+    name or `"sqlalchemy.url"` entry assigned in the same module), and
     `URL.create(..., password="s3cret")` with a literal password.
 
     Settings are checked where they are written, since they reach the engine
     from another module: a module-level name, a class attribute (a pydantic
     `BaseSettings` field default, a `class Config:` attribute) or a Flask-SQLAlchemy
     `SQLALCHEMY_DATABASE_URI` / `SQLALCHEMY_BINDS` entry (`app.config[...] = ...`,
-    `config.update(...)`, a dict literal) holding such a URL, directly or as an
-    `os.environ.get()` default. There a URL counts only when its scheme is a
+    `config.update(...)`, a dict literal) holding such a URL. There a URL counts
+    only when its scheme is a
     SQLAlchemy dialect (`postgresql`, `mysql`, `mariadb`, `sqlite`, `oracle`,
     `mssql`, `cockroachdb`, `redshift`, `snowflake`, ... with or without
     `+driver`): Redis, AMQP, Elasticsearch or HTTP URLs are not database URLs.
@@ -93,11 +92,14 @@ class HardcodedCredentials(Rule):
     In an f-string only the literal text counts: `f"postgresql://app:s3cret@{host}/app"`
     is reported, `f"postgresql://app:{password}@{host}/app"` is not. A URL written
     as implicitly concatenated literals is reported at the literal in which the
-    password starts. URLs without a password, URLs read from the environment
-    without a default, and placeholders such as `${DB_PASSWORD}`, `{password}`,
-    `<password>`, `%(password)s`, `***` or the words templates use (`user:pass`,
-    `password`, `changeme`, `your_password`, `dummy`) are not reported: they keep no
-    secret.
+    password starts. URLs without a password, URLs read from the environment (a
+    fallback, `os.getenv("DATABASE_URL", "postgresql://app:app@localhost/app")`,
+    directly or through a name used only there, counts only when it names a server
+    by a dotted name or address that is not the local machine: `localhost` or a
+    compose service's `db` is the development database's), and placeholders such as
+    `${DB_PASSWORD}`, `{password}`, `<password>`, `%(password)s`, `***` or the words
+    templates use (`user:pass`, `password`, `changeme`, `your_password`, `dummy`)
+    are not reported: they keep no secret.
 
     ## Why is this bad?
     A password in the code is in every clone of the repository, every fork, CI
@@ -147,6 +149,19 @@ class HardcodedCredentials(Rule):
 import os
 from sqlalchemy import URL, create_engine
 
+# Read from the environment; the fallbacks are the development database's (the
+# local machine, a compose service).
+engine = create_engine(os.getenv("DATABASE_URL", "postgresql://app:app@localhost/app"))
+local_db = "postgresql://dev:dev_pass@db:5432/dev"
+SQLALCHEMY_DATABASE_URI = os.environ.get("SQLALCHEMY_DATABASE_URI", local_db)
+url = URL.create("postgresql", password=os.getenv("DB_PASSWORD", "mysecretpassword"))
+"""
+        ),
+        Valid(
+            """
+import os
+from sqlalchemy import URL, create_engine
+
 engine = create_engine(os.environ["DATABASE_URL"])
 local = create_engine("sqlite:///app.db")
 no_password = create_engine("postgresql://app@db/app")
@@ -183,6 +198,17 @@ engine = create_engine("postgresql://app:s3cret@db/app")
         ),
     ]
     INVALID = [
+        Invalid(
+            """
+import os
+from sqlalchemy import create_engine
+
+engine = create_engine(
+    os.getenv("DATABASE_URL", "postgresql://app:s3cret@db.internal.example.com/app")
+)
+""",
+            at='"postgresql://',
+        ),
         Invalid(
             """
 from sqlalchemy import create_engine
@@ -246,15 +272,6 @@ from sqlalchemy import create_engine
 engine = create_engine(f"postgresql://app:s3cret@{os.environ['DB_HOST']}/app")
 """,
             at='f"postgresql',
-        ),
-        Invalid(
-            """
-import os
-from sqlalchemy import create_engine
-
-engine = create_engine(os.getenv("DATABASE_URL", "postgresql://app:s3cret@localhost/app"))
-""",
-            at='"postgresql://',
         ),
         Invalid(
             """
@@ -330,12 +347,14 @@ def _settings(analysis: Analysis) -> Iterator[Finding]:
     `SQLALCHEMY_DATABASE_URI` / `SQLALCHEMY_BINDS`, wherever they are set."""
     model = analysis.model
     module = model.module_scope
-    values: list[tuple[cst.BaseExpression, Scope]] = [
-        (a.value, module)
-        for assignments in module.assignments.values()
-        for a in assignments
-        if a.value is not None and not a.via_with
-    ]
+    values: list[tuple[cst.BaseExpression, Scope]] = []
+    fallbacks: set[cst.BaseExpression] = set()  # of names used only as environment fallbacks
+    for name, assignments in module.assignments.items():
+        for a in assignments:
+            if a.value is not None and not a.via_with:
+                values.append((a.value, module))
+                if _only_environment_fallback(name, analysis):
+                    fallbacks.add(a.value)
     for info in model.classes.values():
         for assigned in info.attributes.values():
             values.extend((v, s) for v, s in assigned if s.is_module)  # the class body's own
@@ -345,11 +364,52 @@ def _settings(analysis: Analysis) -> Iterator[Finding]:
             values.append((value, scope_of(analysis, node)))
     for value, scope in values:
         for literal in _setting_literals(value, analysis, scope):
+            if value in fallbacks and not _reaches_deployed_host(literal):
+                continue  # `local_db = "..."`, then `os.getenv("DB_URL", local_db)`
             value_text = _string_value(literal)
             if value_text is not None and is_database_url(value_text):
                 part = _password_part(literal)
                 if part is not None:
                     yield Finding(part, _URL_MESSAGE)
+
+
+def _environment_lookup(call: cst.Call, analysis: Analysis) -> bool:
+    return analysis.resolver.qualify(call.func) in _ENVIRONMENT_LOOKUPS
+
+
+# `user:password@host`: the host, up to a port, path or query.
+_HOST = re.compile(r"@(?P<host>\[[^\]]*\]|[^:/?#\s]*)")
+
+
+def _reaches_deployed_host(literal: _Literal) -> bool:
+    """Whether a URL names a server by a dotted name or address that is not the local
+    machine (`db.internal.example.com`, `10.0.3.7`), rather than `localhost` or a
+    development container's service name (`db`, `postgres`)."""
+    value = _string_value(literal) or ""
+    match = _HOST.search(value)
+    host = match.group("host").lower() if match else ""
+    local = host in ("", "127.0.0.1", "[::1]", "0.0.0.0") or host.endswith((".local", ".localhost"))
+    return "." in host and not local
+
+
+def _only_environment_fallback(name: str, analysis: Analysis) -> bool:
+    """A module-level name used only as the fallback of environment lookups
+    (`local_db = "postgresql://dev:dev@db/dev"`, then `os.getenv("DB_URL", local_db)`)."""
+    references = analysis.model.module_scope.references.get(name, [])
+    loads = [r for r in references if not isinstance(analysis.model.parent(r), cst.AssignTarget)]
+    if not loads:
+        return False
+    for reference in loads:
+        argument = analysis.model.parent(reference)
+        call = analysis.model.parent(argument) if isinstance(argument, cst.Arg) else None
+        if not (
+            isinstance(call, cst.Call)
+            and _environment_lookup(call, analysis)
+            and len(call.args) >= 2
+            and call.args[1] is argument
+        ):
+            return False
+    return True
 
 
 def _configured_url(node: cst.CSTNode) -> cst.BaseExpression | None:
@@ -455,14 +515,13 @@ def _literals(expr: cst.BaseExpression, analysis: Analysis, scope: Scope) -> Ite
         elif isinstance(value, cst.IfExp):
             for branch in (value.body, value.orelse):
                 yield from _literals(branch, analysis, scope)
-        elif (
-            isinstance(value, cst.Call)
-            and analysis.resolver.qualify(value.func) in _ENVIRONMENT_LOOKUPS
-            and len(value.args) >= 2
-        ):
-            # os.environ.get("DATABASE_URL", "postgresql://app:s3cret@..."): the default is
-            # in the code.
-            yield from _literals(value.args[1].value, analysis, scope)
+        elif isinstance(value, cst.Call) and _environment_lookup(value, analysis):
+            # os.environ.get("DATABASE_URL", "postgresql://app:s3cret@db.example.com/app"):
+            # a fallback that reaches a deployed server is in the code; one for the
+            # development database (`localhost`, a compose service `db`) is not a secret.
+            if len(value.args) >= 2:
+                defaults = _literals(value.args[1].value, analysis, scope)
+                yield from (d for d in defaults if _reaches_deployed_host(d))
         elif (
             isinstance(value, cst.Call)
             and isinstance(value.func, cst.Attribute)

@@ -29,7 +29,9 @@ class SessionNotClosed(Rule):
     function of the project that closes the parameter it receives). A session bound to a connection
     (`Session(bind=connection)`, or made by a factory bound with `bind=connection` or
     `factory.configure(bind=connection)`) takes no connection of its own and is not
-    reported: whoever owns the connection releases it.
+    reported: whoever owns the connection releases it. Nor is a session never used,
+    or used only to reach its engine (`pd.read_sql(sql, db.bind)`,
+    `Session().get_bind()`): a session takes a connection on its first query.
 
     ## Why is this bad?
     A session checks a connection out of the engine's pool as soon as it runs its
@@ -66,6 +68,24 @@ class SessionNotClosed(Rule):
     name = "session-not-closed"
 
     VALID = [
+        Valid(
+            """
+import pandas as pd
+from sqlalchemy import MetaData, create_engine, text
+from sqlalchemy.orm import sessionmaker
+
+engine = create_engine("sqlite://")
+SessionLocal = sessionmaker(bind=engine)
+
+# Sessions used only to reach their engine never take a connection of their own.
+def report():
+    db = SessionLocal()
+    return pd.read_sql(text("select 1"), db.bind)
+
+def create():
+    MetaData().create_all(SessionLocal().get_bind())
+"""
+        ),
         Valid(
             """
 from sqlalchemy import create_engine

@@ -211,7 +211,9 @@ class SqlInjection(Rule):
     is a dict (or tuple) literal of constants, bound once and never changed in
     the module, values the function checks against allowed ones first (`if order not
     in ("ASC", "DESC"): raise ...`, or a replacement by a constant, or a call of a
-    function of the module that raises on any other value), a mapped class's
+    function of the module that raises on any other value) or whose characters it
+    checks first (`if not name.isidentifier(): raise ...`, `if not
+    re.fullmatch(r"[a-z0-9_]+", name): raise ...`), a mapped class's
     `__tablename__`. psycopg's `sql.SQL("...").format(sql.Identifier(name))` is the
     driver's safe composition and is not `str.format()`; names quoted by the
     dialect (`conn.dialect.identifier_preparer.quote(name)`, SQLAlchemy-Utils'
@@ -894,6 +896,8 @@ def listing(conn, status):
     VALID += [
         Valid(
             """
+import re
+
 from sqlalchemy import create_engine, text
 
 from kinds import KINDS
@@ -922,6 +926,17 @@ class Merger:
             f"INSERT INTO {target} SELECT * FROM {staging} "
             f"ON CONFLICT (id) DO UPDATE SET name = {target}.name"
         ))
+
+def create_schema(conn, schema):
+    if not schema.replace("_", "").isalnum():  # letters, digits and underscores only
+        raise ValueError(schema)
+    conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
+    return conn.execute(text(f"SELECT 1 FROM pg_namespace WHERE nspname = '{schema}'"))
+
+def tenant_rows(conn, tenant):
+    if not re.fullmatch(r"[a-z0-9_]+", tenant):
+        raise ValueError(tenant)
+    return conn.execute(text(f"SELECT * FROM t WHERE tenant = '{tenant}'")).all()
 
 class Steps:
     def create(self, conn, step):
@@ -1012,6 +1027,19 @@ from sqlalchemy import text
 def rows(conn):
     table = request.args["table"]
     return conn.execute(text(f"SELECT * FROM {table}")).all()
+""",
+            at="text(",
+        ),
+        Invalid(
+            """
+import re
+
+from sqlalchemy import text
+
+def tenant_rows(conn, tenant):
+    if not re.match(r"[a-z0-9_]+", tenant):  # a prefix only: "acme' OR '1'='1" passes
+        raise ValueError(tenant)
+    return conn.execute(text(f"SELECT * FROM t WHERE tenant = '{tenant}'")).all()
 """,
             at="text(",
         ),

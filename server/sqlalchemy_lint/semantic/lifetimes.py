@@ -172,6 +172,11 @@ class LifetimeTracker:
                     if isinstance(self.model.parent(grand), cst.WithItem):
                         life.verdict = Verdict.RELEASED
                         return life
+                if kind.is_session and (method == "bind" or (called and method == "get_bind")):
+                    # `Session().get_bind()`: only the engine is wanted; the session
+                    # never takes a connection.
+                    life.verdict = Verdict.RELEASED
+                    return life
                 life.chained = True
                 life.verdict = Verdict.LEAKED
                 return life
@@ -256,10 +261,18 @@ class LifetimeTracker:
         return isinstance(parent, cst.Call) and parent.func is ref
 
     def _idle_reference(self, ref: cst.Name) -> bool:
-        """A reference that cannot make a session take a connection: `del s`, `next(s)`."""
+        """A reference that cannot make a session take a connection: `del s`, `next(s)`,
+        reading the engine it is bound to (`pd.read_sql(sql, s.bind)`, `s.get_bind()`:
+        the engine checks out a connection of its own)."""
         parent = self.model.parent(ref)
         if isinstance(parent, cst.Del):
             return True
+        if isinstance(parent, cst.Attribute) and parent.value is ref:
+            outer = self.model.parent(parent)
+            if parent.attr.value == "bind":
+                return not isinstance(outer, (cst.AssignTarget, cst.Attribute, cst.Call))
+            if parent.attr.value == "get_bind":
+                return isinstance(outer, cst.Call) and outer.func is parent
         if isinstance(parent, cst.Arg):
             call = self.model.parent(parent)
             return (

@@ -135,7 +135,7 @@ _BOT_METHODS = frozenset(
 )
 # Task queues and schedulers: decorators whose function runs per task or per tick.
 _TASK_DECORATORS = frozenset(
-    {"celery.shared_task", "dramatiq.actor", "huey.task", "rq.decorators.job", "prefect.task"}
+    {"celery.shared_task", "dramatiq.actor", "huey.task", "rq.decorators.job"}
 )
 _TASK_MODULES = ("celery", "huey", "dramatiq", "rq", "arq", "prefect", "dagster", "airflow")
 _COMMAND_LINE_MODULES = ("click.", "typer.")
@@ -143,6 +143,9 @@ _COMMAND_LINE_MODULES = ("click.", "typer.")
 # what a task makes it makes once per process, with no other task to share it with:
 # `@task`, `@task.virtualenv(...)`, from `airflow.decorators` or `airflow.sdk`.
 _PROCESS_TASK_DECORATORS = ("airflow.decorators.task", "airflow.sdk.task")
+# A Prefect task runs when its flow calls it, in the flow run's process: as often as
+# its callers run it (a loop in the flow is a loop), not once per message of a queue.
+_FLOW_TASK_DECORATORS = frozenset({"prefect.task", "prefect.tasks.task"})
 _TASK_METHODS = frozenset({"task", "periodic_task", "scheduled_job", "loop", "job", "cron"})
 # Calls that register a function to be run per request, message or job, and which
 # of their arguments (position, keyword) is the function.
@@ -521,7 +524,7 @@ class Repetitions:
                 and not (target[0] == "a" and self._is_command_line_group(target[1], module))
             ):
                 return Repetition("message", info.name, f"is a bot handler (`@{written}`)")
-            if _is_process_task(qualified):
+            if _is_process_task(qualified) or qualified in _FLOW_TASK_DECORATORS:
                 continue
             if qualified in _TASK_DECORATORS or (
                 last in _TASK_METHODS and self._imports(key, _TASK_MODULES)

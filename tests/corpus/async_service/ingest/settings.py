@@ -11,7 +11,7 @@ def _env_list(name: str) -> List[str]:
 @dataclass(frozen=True)
 class Settings:
     database_url: str = os.environ.get(
-        "INGEST_DATABASE_URL", "postgresql+asyncpg://ingest:ingest@localhost:5432/ingest"  # expect: SQA302
+        "INGEST_DATABASE_URL", "postgresql+asyncpg://ingest:ingest@localhost:5432/ingest"  # a development fallback: not reported
     )
     poll_interval: float = float(os.environ.get("INGEST_POLL_INTERVAL", "15"))
     batch_size: int = int(os.environ.get("INGEST_BATCH_SIZE", "500"))

@@ -11,8 +11,8 @@ T = TypeVar("T")
 
 log = logging.getLogger("etl")
 
-WAREHOUSE_URL = os.environ.get("WAREHOUSE_URL", "postgresql+psycopg2://etl:etl@warehouse/dw")  # expect: SQA302
-SHOP_URL = os.environ.get("SHOP_URL", "postgresql+psycopg2://etl_ro:etl@shop-replica/shop")  # expect: SQA302
+WAREHOUSE_URL = os.environ.get("WAREHOUSE_URL", "postgresql+psycopg2://etl:etl@warehouse/dw")  # a development fallback: not reported
+SHOP_URL = os.environ.get("SHOP_URL", "postgresql+psycopg2://etl_ro:etl@shop-replica/shop")  # a development fallback: not reported
 
 warehouse = create_engine(WAREHOUSE_URL, pool_pre_ping=True, pool_size=3)
 WarehouseSession = sessionmaker(bind=warehouse)

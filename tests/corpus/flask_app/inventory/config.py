@@ -4,10 +4,10 @@ import os
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev")
     DATABASE_URL = os.environ.get(
-        "INVENTORY_DATABASE_URL", "postgresql+psycopg2://inventory:inventory@localhost/inventory"  # expect: SQA302
+        "INVENTORY_DATABASE_URL", "postgresql+psycopg2://inventory:inventory@localhost/inventory"  # a development fallback: not reported
     )
     STATS_DATABASE_URL = os.environ.get(
-        "INVENTORY_STATS_URL", "postgresql+psycopg2://stats_ro:stats@localhost/postgres"  # expect: SQA302
+        "INVENTORY_STATS_URL", "postgresql+psycopg2://stats_ro:stats@localhost/postgres"  # a development fallback: not reported
     )
     REGION_DATABASES = {
         "eu": os.environ.get("REGION_EU_URL", "postgresql+psycopg2://wh@eu-db/warehouse"),

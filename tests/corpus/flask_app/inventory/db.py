@@ -6,7 +6,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import declarative_base, scoped_session, sessionmaker
 
 DATABASE_URL = os.environ.get(
-    "INVENTORY_DATABASE_URL", "postgresql+psycopg2://inventory:inventory@localhost/inventory"  # expect: SQA302
+    "INVENTORY_DATABASE_URL", "postgresql+psycopg2://inventory:inventory@localhost/inventory"  # a development fallback: not reported
 )
 
 engine = create_engine(DATABASE_URL, pool_size=5, max_overflow=10, pool_pre_ping=True)
