@@ -150,18 +150,15 @@ class ProgramValues:
         the program's own value, read in the calling function."""
         if written == CONSTANT_ARGUMENT:
             return True  # a literal, or a literal container whose items are literals
-        keyed = _KEYED_ARGUMENT.fullmatch(written)
-        base = keyed["base"] if keyed else written
-        if not base or not all(part.isidentifier() for part in base.split(".")):
-            return False
+        recorded = _recorded_argument(written)
         frame = self._frame(caller.module, caller.function)
-        if frame is None:
+        if recorded is None or frame is None:
             return False
-        expr = ir.from_dotted(base)
+        expr, keyed = recorded
         if item == KEYS:
             return not keyed and self.keys_made_by_program(expr, frame, calls)
         if keyed:  # `tables["taxi"]`, as the call site records it
-            expr = ("s", expr, ("str", keyed["key"]))
+            expr = ("s", expr, ("str", keyed))
         if item is not None:
             expr = ("s", expr, ("str", item))
         return self.made_by_program(expr, frame, calls, 0)
@@ -214,16 +211,12 @@ class ProgramValues:
             given = caller.site.argument_for(name, position)
             if given == INPUT_ARGUMENT:
                 return True
-            if not given or given == CONSTANT_ARGUMENT:
-                continue
-            keyed = _KEYED_ARGUMENT.fullmatch(given)
-            base = keyed["base"] if keyed else given
-            if not all(part.isidentifier() for part in base.split(".")):
-                continue
+            recorded = _recorded_argument(given or "")
+            if recorded is None:
+                continue  # a literal, or what the record cannot name: no evidence
             calling = self._frame(caller.module, caller.function)
-            if calling is not None and self.expr_from_outside(
-                ir.from_dotted(base), calling, calls + 1, 0
-            ):
+            # (an item of outside text is outside text: its base says)
+            if calling is not None and self.expr_from_outside(recorded[0], calling, calls + 1, 0):
                 return True
         return False
 
@@ -761,6 +754,17 @@ class ProgramValues:
             base = self.evaluator.class_info(ref.module, ref.name) if ref.module else None
             if base is not None and ref.module is not None:
                 yield ref.module, base
+
+
+def _recorded_argument(written: str) -> tuple[ir.Expr, str | None] | None:
+    """A call site's record of an argument (`repo.name`, `tables["taxi"]`) as the
+    dotted name it reads and the string key it takes an item by; None for a literal or
+    what the record cannot name."""
+    keyed = _KEYED_ARGUMENT.fullmatch(written)
+    base = keyed["base"] if keyed else written
+    if not base or not all(part.isidentifier() for part in base.split(".")):
+        return None
+    return ir.from_dotted(base), (keyed["key"] if keyed else None)
 
 
 def _passed_parameter(info: FunctionInfo, name: str) -> tuple[Param, int] | None:
