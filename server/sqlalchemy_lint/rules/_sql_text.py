@@ -949,6 +949,8 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
         return not expr.args or (
             len(expr.args) == 1 and _safe_value(expr.args[0].value, analysis, scope, depth + 1)
         )
+    if isinstance(expr, cst.Call) and _keeps_word_characters(expr, analysis):
+        return True  # `re.sub(r"[^a-z0-9_]", "", name)`: letters, digits, underscores
     if isinstance(expr, cst.Call) and _escapes_quotes(expr):
         return True  # `name.replace("'", "''")`: a quoted SQL literal, escaped
     if isinstance(expr, cst.Call) and analysis.resolver.qualify(expr.func) in _SLUG_FUNCTIONS:
@@ -1471,6 +1473,24 @@ _STRING_STEPS = frozenset({"replace", "lower", "upper", "strip", "casefold"})
 # A regular expression of word characters only: `[A-Za-z0-9_]+`, `\w+`, `[a-z_]\w*`.
 _WORD_PIECE = r"(?:\[(?:a-z|A-Z|0-9|_|\\w|\\d)+\]|\\w|\\d)(?:[+*?]|\{\d+(?:,\d*)?\})?"
 _WORD_PATTERN = re.compile(rf"\^?(?:{_WORD_PIECE})+(?:\$|\\Z)?")
+
+
+# The complement of a class of word characters: `[^a-z0-9_]`, `[^A-Za-z0-9_]`, `\W`.
+_NOT_WORD = re.compile(r"\[\^(?:a-z|A-Z|0-9|_|\\w|\\d)+\]\+?|\\W\+?")
+
+
+def _keeps_word_characters(call: cst.Call, analysis: Analysis) -> bool:
+    """`re.sub(r"[^a-z0-9_]", "", name)`: a value stripped of every character but
+    letters, digits and underscores, which can close no quote and start no clause."""
+    if analysis.resolver.qualify(call.func) != "re.sub" or len(call.args) < 3:
+        return False
+    pattern, replacement = call.args[0].value, call.args[1].value
+    if not isinstance(pattern, cst.SimpleString) or not isinstance(replacement, cst.SimpleString):
+        return False
+    return (
+        string_literal(replacement) in ("", "_")
+        and _NOT_WORD.fullmatch(string_literal(pattern) or "") is not None
+    )
 
 
 def _tests_characters_of(test: cst.BaseExpression, name: str) -> bool:

@@ -213,7 +213,8 @@ class SqlInjection(Rule):
     in ("ASC", "DESC"): raise ...`, or a replacement by a constant, or a call of a
     function of the module that raises on any other value) or whose characters it
     checks first (`if not name.isidentifier(): raise ...`, `if not
-    re.fullmatch(r"[a-z0-9_]+", name): raise ...`), a mapped class's
+    re.fullmatch(r"[a-z0-9_]+", name): raise ...`) or strips of all but word
+    characters (`re.sub(r"[^a-z0-9_]", "", name)`), a mapped class's
     `__tablename__`. psycopg's `sql.SQL("...").format(sql.Identifier(name))` is the
     driver's safe composition and is not `str.format()`; names quoted by the
     dialect (`conn.dialect.identifier_preparer.quote(name)`, SQLAlchemy-Utils'
@@ -937,6 +938,10 @@ def tenant_rows(conn, tenant):
     if not re.fullmatch(r"[a-z0-9_]+", tenant):
         raise ValueError(tenant)
     return conn.execute(text(f"SELECT * FROM t WHERE tenant = '{tenant}'")).all()
+
+def tenant_schema(conn, tenant):
+    schema = re.sub(r"[^a-z0-9_]", "", tenant.lower())  # word characters only
+    return conn.execute(text(f"SELECT * FROM pg_namespace WHERE nspname = '{schema}'"))
 
 class Steps:
     def create(self, conn, step):
