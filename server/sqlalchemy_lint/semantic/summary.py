@@ -1006,6 +1006,8 @@ DYNAMIC_DISPATCH = "#getattr"
 # An argument read from a request or the command line where it is passed
 # (`insert("t", request.get_json())`): text from outside the program.
 INPUT_ARGUMENT = "#input"
+# (`cli_options.COMMAND_LINE_PARSERS` and `request.get_json`, written out: summaries
+# are made without importing libcst, which `cli_options` needs.)
 _INPUT_METHODS = frozenset({"get_json", "parse_args", "parse_known_args"})
 
 
@@ -1030,8 +1032,9 @@ def _argument_text(node: ast.expr) -> str:
 
 def _reads_input(node: ast.expr) -> bool:
     """`request.args["t"]`, `request.get_json()`, `parser.parse_args().name`,
-    `sys.argv[1]`, `input()`: read from a request or the command line, as written at the call (a
-    dotted name alone is recorded as such, and resolved where it is asked about)."""
+    `sys.argv[1]`, `input()`: read from a request or the command line, as written at
+    the call (a dotted name alone is recorded as such, and resolved where it is asked
+    about)."""
     if isinstance(node, (ast.Name, ast.Attribute)) and _dotted_name(node) is not None:
         return False
     while True:
