@@ -22,6 +22,7 @@ from . import ir
 from .cli_options import COMMAND_LINE_PARSERS
 from .evaluate import Binding, Evaluator, Frame
 from .kinds import Kind
+from .parameter_fates import parameter_names
 from .repetition import Caller, Repetitions
 from .summary import CONSTANT_ARGUMENT, INPUT_ARGUMENT, ClassInfo, FunctionInfo, Param
 from .values import ModuleKey, RefKind
@@ -303,15 +304,16 @@ class ProgramValues:
         info = self.evaluator.function_info(ref.module, ref.name)
         if info is None:
             return False
-        names = {p.name for p in info.params}
+        # The parameters this call fills, as the resolved callee says (`self` is not
+        # passed to a bound method).
+        params = parameter_names(info, ref.kind is RefKind.BOUND_METHOD)
+        keywords = dict(call[3])
         for returned in info.returns:
-            if returned[0] != "n" or returned[1] not in names:
+            if returned[0] != "n" or returned[1] not in params:
                 continue
-            passed = _passed_parameter(info, returned[1])
-            if passed is None:
-                continue
-            param, position = passed
-            given = dict(call[3]).get(param.name)
+            name = returned[1]
+            position = params.index(name)
+            given = keywords.get(name)
             if given is None and position < len(call[2]):
                 given = call[2][position]
             if given is not None and self.expr_from_outside(given, frame, calls, depth + 1):
