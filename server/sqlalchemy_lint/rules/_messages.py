@@ -24,12 +24,25 @@ def default_name(kind: Kind) -> str:
 
 
 def safe_form(life: Lifetime) -> str:
-    """`with engine.connect() as conn:` for this resource."""
+    """`with engine.connect() as conn:` for this resource; `with conn:` for one
+    unpacked from what a call gives (`_, conn = connect()`)."""
     name = life.variable or default_name(life.kind)
     keyword = "async with" if life.kind.is_async else "with"
+    if life.item is not None:
+        if life.kind is Kind.RAW_CONNECTION:
+            return f"with contextlib.closing({name}):"
+        return f"{keyword} {name}:"
     if life.kind is Kind.RAW_CONNECTION:
         return f"with contextlib.closing({code_of(life.call)}) as {name}:"
     return f"{keyword} {code_of(life.call)} as {name}:"
+
+
+def origin(life: Lifetime) -> str:
+    """Where the resource comes from, for a message: "from `engine.connect()`", or
+    "`conn` from `connect(url)`" when it is unpacked from what the call gives."""
+    if life.item is not None and life.variable is not None:
+        return f"`{life.variable}` from `{code_of(life.call)}`"
+    return f"from `{code_of(life.call)}`"
 
 
 def noun(kind: Kind) -> str:
@@ -46,6 +59,5 @@ def kept_unreleased(life: Lifetime, how: str) -> str:
     """The start of a finding for a resource kept on an instance that nothing of its
     class releases (`how`: from `Analysis.kept_unreleased`)."""
     return (
-        f"{noun(life.kind)} from `{code_of(life.call)}` is never closed: {how}; "
-        f"close it when the work is done"
+        f"{noun(life.kind)} {origin(life)} is never closed: {how}; close it when the work is done"
     )

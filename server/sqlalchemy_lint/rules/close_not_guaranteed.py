@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from ..diagnostics import Fix, Severity, Span
 from ..semantic import Analysis, Verdict
-from ._messages import code_of, noun, safe_form
+from ._messages import code_of, noun, origin, safe_form
 from .base import Finding, Invalid, Rule, Valid
 from .resource_fix import with_block_fix_for
 
@@ -171,6 +171,33 @@ def save(item, Model):
         ),
     ]
     INVALID = [
+        # Unpacked from a helper's tuple, reflected with before the `try` (SQLAlchemy's
+        # `Table` only uses the connection it is given); the function is made a
+        # library class's method, so its callers are not in the project.
+        Invalid(
+            """
+import agate
+from sqlalchemy import MetaData, Table, create_engine, select
+
+def engine_and_connection(url):
+    engine = create_engine(url)
+    return engine, engine.connect()
+
+def from_sql(cls, url, name):
+    engine, connection = engine_and_connection(url)
+    table = Table(name, MetaData(), autoload_with=connection)
+    rows = connection.execute(select(table))
+    try:
+        return cls(rows)
+    finally:
+        connection.close()
+        engine.dispose()
+
+agate.Table.from_sql = classmethod(from_sql)
+""",
+            at="engine_and_connection(url)",
+            occurrence=2,
+        ),
         # Used before the `try` whose `finally` closes it.
         Invalid(
             """
@@ -298,14 +325,14 @@ async def save(engine, item):
                     # most one connection, once.
                     continue
                 message = (
-                    f"{noun(life.kind)} from `{code_of(life.call)}` is closed in a `finally`, "
+                    f"{noun(life.kind)} {origin(life)} is closed in a `finally`, "
                     f"but `{code_of(life.used_before_try)}` runs before that `try` starts, so "
                     f"an exception there leaks it; use `{safe_form(life)}` instead, or open "
                     "it inside the `try`."
                 )
             else:
                 message = (
-                    f"{noun(life.kind)} from `{code_of(life.call)}` is closed outside a "
+                    f"{noun(life.kind)} {origin(life)} is closed outside a "
                     f"`finally` block, so an exception leaks it; use `{safe_form(life)}` "
                     "instead."
                 )

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from ..diagnostics import Fix, Span
 from ..semantic import Analysis, Kind, Verdict
-from ._messages import code_of, kept_unreleased, noun, safe_form
+from ._messages import code_of, kept_unreleased, noun, origin, safe_form
 from .base import Finding, Invalid, Rule, Valid
 from .resource_fix import with_block_fix_for
 
@@ -139,6 +139,34 @@ async def ok():
         await conn.exec_driver_sql("select 1")
 """
         ),
+        Valid(
+            """
+from sqlalchemy import create_engine
+
+engine = create_engine("sqlite://")
+_open = {}
+
+def pair():
+    return engine, engine.connect()
+
+def cached_pair():
+    conn = _open.setdefault("main", engine.connect())
+    return engine, conn
+
+def released():
+    _, conn = pair()
+    with conn:
+        conn.exec_driver_sql("select 1")
+
+def borrowed():
+    _, conn = cached_pair()
+    conn.exec_driver_sql("select 1")
+
+def starred():
+    first, *rest = pair()
+    return first
+"""
+        ),
     ]
     INVALID = [
         Invalid(
@@ -263,6 +291,25 @@ def leak():
                 )
             },
         ),
+        Invalid(
+            """
+from sqlalchemy import text
+from app.db import engine_and_connection
+
+def from_query(query):
+    _, connection = engine_and_connection()
+    return connection.execute(text(query)).fetchall()
+""",
+            at="engine_and_connection()",
+            files={
+                "app/__init__.py": "",
+                "app/db.py": "from sqlalchemy import create_engine\n\n\n"
+                "def engine_and_connection(url='sqlite://'):\n"
+                "    engine = create_engine(url)\n"
+                "    connection = engine.connect()\n"
+                "    return engine, connection\n",
+            },
+        ),
     ]
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
@@ -289,7 +336,7 @@ def leak():
                 )
             else:
                 message = (
-                    f"{noun(life.kind)} from `{created}` is never closed; use "
+                    f"{noun(life.kind)} {origin(life)} is never closed; use "
                     f"`{safe_form(life)}` so it returns to the pool."
                 )
             yield Finding(life.call, message, life)

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from ..diagnostics import Fix, Span
 from ..semantic import Analysis, Kind, Verdict
-from ._messages import code_of, kept_unreleased, noun, safe_form
+from ._messages import code_of, kept_unreleased, noun, origin, safe_form
 from .base import Finding, Invalid, Rule, Valid
 from .resource_fix import with_block_fix_for
 
@@ -379,6 +379,24 @@ def close_after(session):
     INVALID = [
         Invalid(
             """
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+engine = create_async_engine("sqlite+aiosqlite://")
+Factory = async_sessionmaker(engine)
+
+async def open_session() -> tuple[AsyncSession, str]:
+    return Factory(), "main"
+
+async def count():
+    session, name = await open_session()
+    return (await session.execute(text("select 1"))).scalar()
+""",
+            at="open_session()",
+            occurrence=2,
+        ),
+        Invalid(
+            """
 from sqlalchemy import orm
 from helpers import rebuild_all_dbs
 
@@ -624,7 +642,7 @@ def users():
             if life.verdict is not Verdict.LEAKED:
                 continue
             message = (
-                f"{noun(life.kind)} from `{code_of(life.call)}` is never closed; use "
+                f"{noun(life.kind)} {origin(life)} is never closed; use "
                 f"`{safe_form(life)}` so its connection returns to the pool."
             )
             yield Finding(life.call, message, life)

@@ -97,6 +97,8 @@ _OPTIONAL_FORMS = frozenset(
 _PROPERTY_DECORATORS = frozenset(
     {"builtins.property", "functools.cached_property", "pyramid.decorator.reify"}
 )
+_TUPLE_FORMS = frozenset({"typing.Tuple", "typing_extensions.Tuple", "builtins.tuple"})
+_CALLABLE_REFS = (RefKind.FUNCTION, RefKind.BOUND_METHOD)
 _DEPENDS = frozenset({"fastapi.Depends", "fastapi.Security", "fastapi.params.Depends"})
 
 
@@ -269,6 +271,7 @@ class Evaluator:
         self._names: dict[tuple[int, str], Value] = {}
         self._exports: dict[tuple[ModuleKey, str], Value] = {}
         self._results: dict[tuple[ModuleKey, str], Value] = {}
+        self._result_items: dict[tuple[ModuleKey, str, int], Value] = {}
         self._produced: dict[tuple[ModuleKey, str], Value] = {}
         self._instance_attributes: dict[tuple[ModuleKey, str, str], Value] = {}
         self._fixtures: dict[ModuleKey, dict[str, str]] = {}
@@ -333,6 +336,8 @@ class Evaluator:
             return self.value(inner, frame, depth + 1)
         if tag == "e":
             return self.entered(expr[1], frame, depth + 1)
+        if tag == "i":
+            return self.item(expr[1], expr[2], frame, depth + 1)
         if tag == "|":
             for option in expr[1:]:
                 found = self.value(option, frame, depth + 1)
@@ -810,7 +815,7 @@ class Evaluator:
             return self._call_library(ref.name, expr, frame, depth)
         if ref.kind is RefKind.KIND_METHOD:
             return self._call_kind_method(ref, frame)
-        if ref.kind in (RefKind.FUNCTION, RefKind.BOUND_METHOD):
+        if ref.kind in _CALLABLE_REFS:
             assert ref.module is not None
             return self.result(ref.module, ref.name, depth + 1)
         if ref.kind is RefKind.CLASS:
@@ -979,13 +984,22 @@ class Evaluator:
                 else RefKind.GENERATOR
             )
             return Value(ref=Ref(made, key, qualname))
-        cached = self.decorated_with(key, info, CACHE_DECORATORS)
         declared = (
             self.annotation(info.return_annotation, frame, depth + 1)
             if info.return_annotation is not None
             else NOTHING
         )
         returned = [self._returned(expr, frame, depth) for expr in info.returns]
+        return self._merged_result(key, info, declared, returned)
+
+    def _merged_result(
+        self, key: ModuleKey, info: FunctionInfo, declared: Value, returned: list[Value]
+    ) -> Value:
+        """What a call gives, from the function's declared type and what each of its
+        `return`s gives: a kind every known return agrees on, owned by the caller only
+        when every return makes it afresh (and no cache keeps it)."""
+        qualname = info.qualname
+        cached = self.decorated_with(key, info, CACHE_DECORATORS)
         returned = [v for v in returned if v.known]
         kinds = {v.kind for v in returned}
         refs = {v.ref for v in returned}
@@ -1011,6 +1025,63 @@ class Evaluator:
         if kind.is_engine and not cached and matching and all(v.site for v in matching):
             site = Site(key, qualname, info.line)
         return Value(kind=kind, owner=owner, site=site)
+
+    def item(self, expr: ir.Expr, index: int, frame: Frame, depth: int = 0) -> Value:
+        """What item `index` of `expr`'s value is, as an unpacking binds it: an element
+        of a tuple display, or of what a project function returns (`engine, conn =
+        connect(url)`, whose `return engine, engine.connect()` hands out both)."""
+        if depth > _MAX_DEPTH:
+            return NOTHING
+        tag = expr[0]
+        if tag == "t":
+            items = expr[1:]
+            return self.value(items[index], frame, depth + 1) if index < len(items) else NOTHING
+        if tag == "w":
+            return self.item(expr[1], index, frame, depth + 1)
+        if tag == "c":
+            callee = self.value(expr[1], frame, depth + 1)
+            ref = callee.ref
+            if callee.kind is None and ref is not None and ref.kind in _CALLABLE_REFS:
+                assert ref.module is not None
+                return self.result_item(ref.module, ref.name, index, depth + 1)
+        return NOTHING
+
+    def result_item(self, key: ModuleKey, qualname: str, index: int, depth: int = 0) -> Value:
+        """What item `index` of the tuple the function `qualname` returns is."""
+        memo = (key, qualname, index)
+        found = self._result_items.get(memo)
+        if found is not None:
+            return found
+        self._result_items[memo] = NOTHING  # recursion
+        value = NOTHING
+        frame = self.function_frame(key, qualname)
+        if frame is not None and not frame.info.is_generator:
+            info = frame.info
+            declared = self._declared_item(info.return_annotation, index, frame, depth)
+            returned = [
+                self._returned(expr[1 + index], frame, depth)
+                for expr in info.returns
+                if expr[0] == "t" and index < len(expr) - 1
+            ]
+            value = self._merged_result(key, info, declared, returned)
+        self._result_items[memo] = value
+        return value
+
+    def _declared_item(
+        self, annotation: ir.Expr | None, index: int, frame: Frame, depth: int
+    ) -> Value:
+        """Item `index` of a `-> tuple[Engine, Connection]` annotation."""
+        if annotation is None or annotation[0] != "s" or annotation[2][0] != "t":
+            return NOTHING
+        base = annotation[1]
+        ref = self.value(base, frame, depth + 1).ref
+        is_tuple = ir.dotted(base) == "tuple" or (
+            ref is not None and ref.kind is RefKind.LIBRARY and ref.name in _TUPLE_FORMS
+        )
+        items = annotation[2][1:]
+        if not is_tuple or index >= len(items):
+            return NOTHING
+        return self.annotation(items[index], frame, depth + 1)
 
     def _returned(self, expr: ir.Expr, frame: FunctionFrame, depth: int) -> Value:
         found = self.value(expr, frame, depth + 1)

@@ -275,6 +275,11 @@ class Resolver:
     def call_value(self, call: cst.Call, scope: Scope) -> Value:
         return self.value_of(call, scope)
 
+    def item_value(self, call: cst.Call, index: int, scope: Scope) -> Value:
+        """Item `index` of what `call` gives, as an unpacking binds it (`engine, conn =
+        connect(url)`)."""
+        return self.evaluator.item(from_cst(call), index, self.frame(scope))
+
     def name_kind(self, name: str, scope: Scope, depth: int = 0) -> Kind | None:
         return self.evaluator.name(name, self.frame(scope)).kind
 
@@ -380,6 +385,9 @@ def _assigned(assignment: Assignment) -> ir.Expr:
     if assignment.value is not None:
         value = from_cst(assignment.value)
         return ("e", value) if assignment.via_with else value
+    if assignment.unpacked is not None:
+        unpacked, index = assignment.unpacked
+        return ir.item_of(from_cst(unpacked), index)
     if isinstance(assignment.node, (cst.For, cst.CompFor)):
         return ir.element_of(from_cst(assignment.node.iter))
     return ir.UNKNOWN

@@ -22,6 +22,9 @@ summaries are cached on disk with `marshal`) at no cost:
                                    `for x in base` binds to x (an item of base)
     ("t", expr, ...)               a tuple, list or set display (one longer than
                                    MAX_ARGS ends with UNKNOWN)
+    ("i", expr, index)             item `index` of what expr gives, as an unpacking
+                                   binds it (`_, conn = helper()`: conn is
+                                   ("i", helper(), 1))
     ("d", (key, value), ...)       a dict display whose keys are all string literals
                                    (what `record["repo_id"]` reads)
     ("str", text)                  a string literal
@@ -55,6 +58,11 @@ def name(text: str) -> Expr:
 def element_of(iterable: Expr) -> Expr:
     """What `for x in iterable` binds to `x`: some item (or part of one) of it."""
     return ("s", iterable, UNKNOWN)
+
+
+def item_of(value: Expr, index: int) -> Expr:
+    """What an unpacking (`a, b = value`) binds to its target at `index`."""
+    return ("i", value, index)
 
 
 def from_dotted(text: str) -> Expr:

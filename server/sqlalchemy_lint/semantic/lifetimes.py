@@ -85,6 +85,8 @@ class Lifetime:
     # CLOSE_NOT_GUARANTEED with a close in a `finally`: a call that runs before the
     # `try` that closes it (`conn.execute(...)` on the line after `connect()`).
     used_before_try: cst.CSTNode | None = None
+    # Unpacked from what the call gives (`_, conn = connect()`): its position there.
+    item: int | None = None
 
 
 class _Use(enum.Enum):
@@ -110,7 +112,10 @@ class LifetimeTracker:
                 continue
             value = self.resolver.call_value(call, scope)
             kind = value.kind
-            if kind is None or value.owner is not Owner.FRESH:
+            if kind is None:
+                yield from self._unpacked_resources(call, scope)
+                continue
+            if value.owner is not Owner.FRESH:
                 continue  # not a resource, or one this code does not own
             if kind.is_resource:
                 yield self.track(call, kind, scope, CLOSE_METHODS)
@@ -118,6 +123,33 @@ class LifetimeTracker:
                 # A registry made per call holds the session it hands out until its
                 # `remove()`; one that is dropped holds it until garbage collection.
                 yield self.track(call, kind, scope, REGISTRY_RELEASE_METHODS)
+
+    def _unpacked_resources(self, call: cst.Call, scope: Scope) -> Iterator[Lifetime]:
+        """The connections and sessions a call hands out in a tuple, as its caller
+        unpacks them (`_, conn = get_engine_and_connection()`): each followed from
+        its name."""
+        node: cst.CSTNode = call
+        parent = self.model.parent(node)
+        if isinstance(parent, cst.Await):
+            node, parent = parent, self.model.parent(parent)
+        if not isinstance(parent, cst.Assign) or parent.value is not node:
+            return
+        if len(parent.targets) != 1:
+            return
+        target = parent.targets[0].target
+        if not isinstance(target, (cst.Tuple, cst.List)):
+            return
+        for index, element in enumerate(target.elements):
+            if isinstance(element, cst.StarredElement):
+                return  # the positions after it cannot be told
+            if not isinstance(element.value, cst.Name):
+                continue
+            value = self.resolver.item_value(call, index, scope)
+            kind = value.kind
+            if kind is None or not kind.is_resource or value.owner is not Owner.FRESH:
+                continue
+            life = Lifetime(call=call, kind=kind, scope=scope, verdict=Verdict.LEAKED, item=index)
+            yield self._follow_variable(life, element.value.value, parent, CLOSE_METHODS)
 
     def engines(self) -> Iterator[Lifetime]:
         """Every `create_engine(...)`-style call, with what happens to the engine."""
@@ -307,6 +339,11 @@ class LifetimeTracker:
         if CONSTRUCTORS.get(qualified or "") in _HOLDERS:
             # `return sessionmaker(bind=engine)`: the factory keeps the engine it binds.
             return _Use.ESCAPE if self._value_escapes(call, scope) else _Use.USE
+        if qualified is not None and qualified.startswith("sqlalchemy.") and not _binds(argument):
+            # `Table(name, metadata, autoload_with=conn)`, `select(...)`, `inspect(conn)`:
+            # SQLAlchemy's other constructors use a connection they are given, and keep
+            # only one given as `bind=` (`MetaData(bind=conn)` before 2.0).
+            return _Use.USE
         if self._closes_argument(call, argument, scope):
             return _Use.RELEASED
         if self._closes_argument(call, argument, scope, surely=False):
@@ -617,17 +654,21 @@ class LifetimeTracker:
         if creation_line not in body:
             return None
         index = body.index(creation_line)
-        risky: cst.Call | None = None
+        # The first call that uses the resource is the one to name; any other call may
+        # raise as well, except for a session, which takes a connection on its first
+        # use: before that, only what uses it can leak one (`Model(**item)` cannot).
+        using: cst.Call | None = None
+        other: cst.Call | None = None
         for statement in body[index + 1 :]:
             finalbody = statement.finalbody if isinstance(statement, cst.Try) else None
             if finalbody is not None and any(
                 within(self.model, release, finalbody) for release in life.releases
             ):
-                return risky  # the guarding `try`
-            if risky is None and not _swallows_everything(statement):
-                # A session takes a connection on its first use: before that, only
-                # what uses it can leak one (`Model(**item)` cannot).
-                risky = _first_call(statement, name if life.kind.is_session else None)
+                return using or (None if life.kind.is_session else other)  # the guarding `try`
+            if _swallows_everything(statement):
+                continue
+            using = using or _first_call(statement, name)
+            other = other or _first_call(statement)
         return None  # no guarding `try` in this block: not this case
 
     def _close_is_safe(self, life: Lifetime, binding: cst.CSTNode, closes: list[cst.Call]) -> bool:
@@ -676,6 +717,12 @@ class LifetimeTracker:
         except ValueError:
             return False
         return all(_swallows_everything(statement) for statement in body[first + 1 : last])
+
+
+def _binds(argument: cst.Arg | None) -> bool:
+    return (
+        argument is not None and argument.keyword is not None and argument.keyword.value == "bind"
+    )
 
 
 def _is_comprehension_value(parent: cst.CSTNode | None, node: cst.CSTNode) -> bool:

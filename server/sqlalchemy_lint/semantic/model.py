@@ -59,6 +59,9 @@ class Assignment:
     node: cst.CSTNode  # the statement or expression that binds
     order: int
     via_with: bool = False
+    # An unpacking (`engine, conn = connect(url)`): the value unpacked and this
+    # name's position in it (`value` is then None).
+    unpacked: tuple[cst.BaseExpression, int] | None = None
 
 
 @dataclass(eq=False)
@@ -190,8 +193,14 @@ class _ModelBuilder:
         """The class whose body directly holds the current node, if any."""
         return self.frames[-1] if self.frames else None
 
-    def _bind(self, name: str, value: cst.BaseExpression | None, node: cst.CSTNode) -> None:
-        assignment = Assignment(name, value, node, self.order[node])
+    def _bind(
+        self,
+        name: str,
+        value: cst.BaseExpression | None,
+        node: cst.CSTNode,
+        unpacked: tuple[cst.BaseExpression, int] | None = None,
+    ) -> None:
+        assignment = Assignment(name, value, node, self.order[node], unpacked=unpacked)
         self.scope.assignments.setdefault(name, []).append(assignment)
 
     # -- handlers ----------------------------------------------------------------
@@ -258,7 +267,11 @@ class _ModelBuilder:
         self.frames.append(info)
 
     def _record_target(
-        self, target: cst.BaseExpression, value: cst.BaseExpression | None, statement: cst.CSTNode
+        self,
+        target: cst.BaseExpression,
+        value: cst.BaseExpression | None,
+        statement: cst.CSTNode,
+        unpacked: tuple[cst.BaseExpression, int] | None = None,
     ) -> None:
         if isinstance(target, cst.Name):
             class_info = self._in_class_body()
@@ -266,7 +279,7 @@ class _ModelBuilder:
                 if value is not None:
                     class_info.attributes.setdefault(target.value, []).append((value, self.scope))
                 return
-            self._bind(target.value, value, statement)
+            self._bind(target.value, value, statement, unpacked)
         elif (
             isinstance(target, cst.Attribute)
             and isinstance(target.value, cst.Name)
@@ -277,9 +290,12 @@ class _ModelBuilder:
             if owner is not None:
                 owner.attributes.setdefault(target.attr.value, []).append((value, self.scope))
         elif isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                if isinstance(element, (cst.Element, cst.StarredElement)):
-                    self._record_target(element.value, None, statement)
+            starred_seen = False
+            for index, element in enumerate(target.elements):
+                starred_seen = starred_seen or isinstance(element, cst.StarredElement)
+                # Positions after a starred target cannot be told.
+                item = None if value is None or starred_seen else (value, index)
+                self._record_target(element.value, None, statement, item)
 
     def _visit_assign(self, node: cst.Assign) -> None:
         for target in node.targets:

@@ -35,6 +35,7 @@ from .evaluate import Evaluator, Frame, ModuleFrame
 from .kinds import CACHE_DECORATORS, FIXTURE_DECORATORS, WEB_FRAMEWORK_MODULES, Kind
 from .project import is_pytest_module, project_root
 from .summary import (
+    DEFERRING_WRAPPERS,
     DYNAMIC_DISPATCH,
     FATE_RETURNED,
     FATE_STORED,
@@ -930,7 +931,7 @@ class Repetitions:
                     # ...)`) is taken to run when, and as often as, the caller does. Not
                     # `Depends(get_db)` in a parameter's default, which runs at import:
                     # FastAPI calls `get_db` per request (indexed below).
-                    if name in _DEPENDENCY_MARKERS:
+                    if name in _DEPENDENCY_MARKERS or name in DEFERRING_WRAPPERS:
                         continue
                     for argument in site.arguments:
                         written = argument.rpartition("=")[2]

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from . import ir
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 16
+FORMAT = 17
 
 # Call-site flags.
 IN_LOOP = 1
@@ -792,12 +792,21 @@ class _Builder:
             return
         if isinstance(target, (ast.Tuple, ast.List)):
             # `for table, column in COLUMNS:` binds each to an item of an item of
-            # COLUMNS; other unpackings to what cannot be told.
-            unpacked = ir.element_of(value) if value[0] == "s" and value[2] == ir.UNKNOWN else None
-            for element in target.elts:
+            # COLUMNS; `engine, conn = connect(url)` each to its item of the result
+            # (up to a starred target: the positions after it cannot be told).
+            iterated = value[0] == "s" and value[2] == ir.UNKNOWN
+            starred_seen = False
+            for index, element in enumerate(target.elts):
                 starred = isinstance(element, ast.Starred)
+                starred_seen = starred_seen or starred
                 inner = element.value if isinstance(element, ast.Starred) else element
-                self.bind(inner, unpacked if unpacked and not starred else ir.UNKNOWN, None)
+                if iterated and not starred:
+                    item = ir.element_of(value)
+                elif starred_seen or value == ir.UNKNOWN:
+                    item = ir.UNKNOWN
+                else:
+                    item = ir.item_of(value, index)
+                self.bind(inner, item, None)
             return
         if isinstance(target, ast.Starred):
             self.bind(target.value, ir.UNKNOWN, None)
@@ -913,6 +922,14 @@ class _Builder:
             and not isinstance(node.args[1], ast.Constant)
         ):
             self.dispatched.add(DYNAMIC_DISPATCH)
+        if callee is not None and callee.rpartition(".")[2] in DEFERRING_WRAPPERS and node.args:
+            # `Table.from_sql = classmethod(from_sql)`, `partial(load, url)`: called
+            # later, by whoever gets the wrapper, as often as they like.
+            wrapped = node.args[0]
+            if type(wrapped) is ast.Attribute:
+                self.dispatched.add(wrapped.attr)
+            elif type(wrapped) is ast.Name:
+                self.dispatched.add(wrapped.id)
         if self.frames:
             frame = self.frames[-1]
             if isinstance(func, ast.Attribute):
@@ -1001,6 +1018,11 @@ def _string_list(node: ast.expr) -> tuple[str, ...] | None:
 
 
 CONSTANT_ARGUMENT = "#const"
+# Calls that wrap the function they are given for later calls, not calling it.
+DEFERRING_WRAPPERS = frozenset(
+    {"classmethod", "staticmethod", "property", "partial", "partialmethod", "cached_property"}
+)
+
 # In `ModuleSummary.dispatched`: `getattr(obj, name)` with a computed name.
 DYNAMIC_DISPATCH = "#getattr"
 # An argument read from a request or the command line where it is passed
