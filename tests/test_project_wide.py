@@ -225,3 +225,33 @@ def test_imports_are_found_above_the_importer_without_a_project_marker(tmp_path:
         """,
     )
     assert findings(given, "SQA301") == [("prefect_dw/tasks/truncate.py", 7, "SQA301")]
+
+
+def test_a_tree_without_a_project_marker_is_the_project_the_check_starts_on(
+    tmp_path: Path,
+) -> None:
+    """`python main.py` run in a bot's folder imports `db.models` from there, also
+    for `handlers/start.py` (a folder with no `__init__.py`): checking the folder finds
+    what checking the same tree with a `.git` finds, and so does checking a file of it."""
+    root = tmp_path / "bot"
+    files = {
+        "db/__init__.py": "",
+        "db/models.py": "from sqlalchemy import create_engine\nengine = create_engine('sqlite://')\n",
+        "handlers/start.py": """
+            from db.models import engine
+
+            def start():
+                conn = engine.connect()
+                return conn.exec_driver_sql("select 1").scalar()
+            """,
+        "main.py": "from handlers import start\nstart.start()\n",
+    }
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"))
+    assert not any((p / m).exists() for p in root.parents for m in ("pyproject.toml", ".git"))
+    expected = [("handlers/start.py", 4, "SQA101")]
+    assert findings(root, "SQA101") == expected
+    (root / ".git").mkdir()
+    assert findings(root, "SQA101") == expected

@@ -250,8 +250,18 @@ def _run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             config_file=str(args.config.resolve()) if args.config is not None else None,
             cache_dir=str(cache_dir),
             cache_results=persistent,
+            roots=_check_roots(args.paths),
         )
         return _check_and_report(args, request, files, missing, failed, out, err)
+
+
+def _check_roots(paths: list[Path]) -> tuple[str, ...]:
+    """The folders a check starts on: each folder given, and each file's folder."""
+    roots = []
+    for path in paths:
+        resolved = Path(os.path.realpath(path))
+        roots.append(str(resolved if resolved.is_dir() else resolved.parent))
+    return tuple(dict.fromkeys(roots))
 
 
 def _check_stdin(args: argparse.Namespace, data: bytes, out: TextIO, err: TextIO) -> int:

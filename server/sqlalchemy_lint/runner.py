@@ -76,6 +76,9 @@ class CheckRequest:
     cache_results: bool = False
     # `--config PATH`: the configuration of every file (workers are told it too).
     config_file: str | None = None
+    # Where the check started (the folders given): the project of a file that has no
+    # project marker above it.
+    roots: tuple[str, ...] = ()
 
 
 @dataclass
@@ -102,7 +105,8 @@ class FileChecker:
     def __init__(self, request: CheckRequest) -> None:
         self.request = request
         cache = Cache(Path(request.cache_dir)) if request.cache_dir is not None else None
-        self.project = ProjectIndex(cache=cache)
+        roots = [Path(root) for root in request.roots]
+        self.project = ProjectIndex(cache=cache, unmarked_roots=lambda: roots)
         reusable = request.cache_results and not (request.fix or request.diff)
         self.results = cache if reusable else None
         # Per folder, since files do not change during a run (and every file asks):
@@ -224,6 +228,9 @@ class FileChecker:
             # What the project declares (its SQLAlchemy requirement, its console
             # scripts) changes findings of files that did not change.
             declared,
+            # A file with no project marker above it: the folder the check started on
+            # is its project.
+            str(self.project.unmarked_project(Path(folder, "__importer__.py"))),
             selection,
             sorted((code, severity.value) for code, severity in config.severity.items()),
             config.options,

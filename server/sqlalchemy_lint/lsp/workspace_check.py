@@ -102,6 +102,7 @@ class WorkspaceCheck:
             extend_select=settings.extend_select,
             cache_dir=str(configured if configured is not None else default_cache_dir(roots[0])),
             cache_results=True,
+            roots=tuple(str(root) for root in roots),
         )
         outcomes: list[FileOutcome] = []
         # In this process (no worker processes forked from a threaded server): a cold

@@ -146,9 +146,15 @@ class ProjectIndex:
         max_entries: int = 4096,
         workspace_roots: WorkspaceRoots | None = None,
         cache: Cache | None = None,
+        unmarked_roots: WorkspaceRoots | None = None,
     ) -> None:
+        """`workspace_roots`: the editor's workspace folders (a bigger project is cut
+        down to them); `unmarked_roots`: where a check started (the folders given on
+        the command line). Either stands for the project of a file with no project
+        marker above it, as `python main.py` run there puts it on the import path."""
         self._read_source = read_source
         self._workspace_roots = workspace_roots
+        self._unmarked_roots = unmarked_roots
         self._stamp = stamp or _disk_stamp
         self._entries: OrderedDict[Path, _Entry] = OrderedDict()
         self._max_entries = max_entries
@@ -679,14 +685,30 @@ class ProjectIndex:
         if known is None:
             importer = Path(directory, "__importer__.py")
             allowed = self._allowed_roots(importer)
-            search = [r for r in _search_roots(importer) if _inside(r, allowed)]
+            top = self.unmarked_project(importer)
+            search = [r for r in _search_roots(importer, top) if _inside(r, allowed)]
             known = ([str(r) for r in allowed], [str(r) for r in search])
             with self._lock:
                 self._folder_roots[directory] = known
         return known
 
+    def unmarked_project(self, importer: Path) -> Path | None:
+        """For a module with no project marker above it, the innermost folder a check
+        started on (or workspace folder) that holds it: its project."""
+        if _marked_ancestor(importer.parent) is not None:
+            return None
+        candidates = [
+            *(self._unmarked_roots() if self._unmarked_roots is not None else []),
+            *(self._workspace_roots() if self._workspace_roots is not None else []),
+        ]
+        holding = [root for root in candidates if _inside(importer, [root])]
+        return max(holding, key=lambda root: len(root.parts)) if holding else None
+
     def _allowed_roots(self, importer: Path) -> list[Path]:
         """Where modules imported by `importer` may be read from (all resolved)."""
+        top = self.unmarked_project(importer)
+        if top is not None:
+            return [top]
         project = project_root(importer)
         workspaces = self._workspace_roots() if self._workspace_roots is not None else []
         if not workspaces:
@@ -831,17 +853,18 @@ def _has_marker(folder: Path) -> bool:
     return any((folder / marker).exists() for marker in _PROJECT_MARKERS)
 
 
-def _search_roots(path: Path) -> list[Path]:
+def _search_roots(path: Path, top: Path | None = None) -> list[Path]:
     """Where absolute imports of the project's own modules are looked up: the top of
     the importer's packages (a script's folder), then each folder above it up to the
     project root (an app run from `backend/` imports `services.x` from there), then
-    the project root and its `src`."""
+    the project root and its `src`. `top`: the project of an unmarked module."""
     roots: list[Path] = [_package_root(path.parent)]
     marked = _marked_ancestor(path.parent)
     if marked is None:
-        # Not in a marked project: the top of its packages stands for the project
-        # (`prefect_dw/flows/lot.py` imports `tasks.truncate` from `prefect_dw/`).
-        marked = roots[0]
+        # Not in a marked project: where the check started stands for the project
+        # (`handlers/start.py` imports `db.models` from there), else the top of its
+        # packages (`prefect_dw/flows/lot.py` imports `tasks.truncate` from `prefect_dw/`).
+        marked = top if top is not None and _inside(roots[0], [top]) else roots[0]
     for ancestor in path.parents:
         if ancestor == marked:
             roots.extend([ancestor, ancestor / "src"])
