@@ -27,7 +27,7 @@ _QUOTES = re.compile(r"'")
 _IDENTIFIER_BEFORE = re.compile(
     r"""(?:
         \b(?:FROM|JOIN|INTO|UPDATE|TABLE|EXISTS|TRUNCATE|ONLY|SCHEMA|DATABASE|VIEW
-            |SEQUENCE|INDEX|COLUMN|BY|SELECT|USE|DESCRIBE|TO)\s+
+            |SEQUENCE|INDEX|COLUMN|BY|SELECT|USE|USING|DESCRIBE|TO)\s+
         | \bINTO\s+[\w\x00."`]+\s*\(\s*       # INSERT INTO t ({columns})
         | [\w\x00"`\]]\.                     # {schema}.{table}, t.{column}
         | [A-Za-z_]                          # staging_{table}: part of a name

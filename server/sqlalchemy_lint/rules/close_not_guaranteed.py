@@ -26,8 +26,9 @@ class CloseNotGuaranteed(Rule):
     point that runs once: a migration's `env.py`, a fixture, a command, `main`).
 
     Not reported in a program's command (a console script the project installs,
-    a click or typer command, a function that parses the command line): an
-    exception that escapes it ends the process, which releases the connection.
+    a click or typer command, a function that parses the command line) or at a
+    script's top level: an exception that escapes it ends the process, which
+    releases the connection.
 
     ## Why is this bad?
     Errors are exactly when connections leak: a failed query, a timeout or a
@@ -65,6 +66,19 @@ class CloseNotGuaranteed(Rule):
     default_severity = Severity.INFORMATION
 
     VALID = [
+        # A script's top level: an exception ends the script, and the session with it.
+        Valid(
+            """
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+session = Session(create_engine("sqlite:///app.db"))
+for name in ["a", "b"]:
+    session.execute(text("INSERT INTO tags (name) VALUES (:name)"), {"name": name})
+session.commit()
+session.close()
+"""
+        ),
         Valid(
             """
 import argparse
@@ -316,8 +330,8 @@ async def save(engine, item):
         for life in analysis.resources:
             if life.verdict is not Verdict.CLOSE_NOT_GUARANTEED or not life.kind.is_resource:
                 continue
-            if analysis.contexts.is_command(life.scope):
-                continue  # an exception ends the program, and the connection with it
+            if life.scope.is_module or analysis.contexts.is_command(life.scope):
+                continue  # a script's or a command's: an exception ends the program
             if life.used_before_try is not None:
                 if analysis.contexts.is_entry_point(life.scope):
                     # Run once (a migration's `env.py`, a fixture, a command's step):

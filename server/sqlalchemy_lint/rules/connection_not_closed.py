@@ -18,7 +18,12 @@ class ConnectionNotClosed(Rule):
     not used as a context manager, not closed, and not handed to anyone else
     (returned, yielded, stored on an object). This includes the chained form
     `engine.connect().execute(...)` and passing `engine.connect()` straight into a
-    call such as `pd.read_sql(query, engine.connect())`.
+    call such as `pd.read_sql(query, engine.connect())`. A connection a script
+    makes at its top level (or under its `__main__` guard) for its own statements
+    is the script's, as one made in `main()` is; a module global that functions
+    read is kept for the process instead (see SQA105). A connection a project
+    helper hands out in a tuple (`_, conn = engine_and_connection()`) is followed
+    from the name it is unpacked into.
 
     ## Why is this bad?
     A connection is checked out of the engine's pool until it is closed. Each
@@ -169,6 +174,19 @@ def starred():
         ),
     ]
     INVALID = [
+        # A script's own connection, made and used at its top level.
+        Invalid(
+            """
+import pandas as pd
+from sqlalchemy import create_engine
+
+engine = create_engine("postgresql://reporting@db.internal/stats")
+pgconn = engine.connect()
+for table in ["players", "games"]:
+    pd.read_sql_table(table, pgconn).to_csv(f"{table}.csv")
+""",
+            at="engine.connect()",
+        ),
         Invalid(
             """
 from sqlalchemy import Engine, create_engine, text

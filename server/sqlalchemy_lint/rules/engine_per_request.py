@@ -137,6 +137,26 @@ class EnginePerRequest(Rule):
     name = "engine-per-request"
 
     VALID = [
+        # A script's helper module (no package around it) that only the script's
+        # top level calls: once per run.
+        Valid(
+            """
+from sqlalchemy import create_engine
+
+class Crawler:
+    def save(self, frame):
+        engine = create_engine("sqlite:///rates.db")
+        frame.to_sql("rates", con=engine)
+
+    def run(self, frame):
+        self.save(frame)
+""",
+            files={
+                "crawl.py": (
+                    "import main\n\nif input('crawl? ') == 'y':\n    main.Crawler().run(None)\n"
+                )
+            },
+        ),
         Valid(
             """
 from sqlalchemy import create_engine, text
@@ -385,6 +405,27 @@ setup(
         ),
     ]
     INVALID = [
+        # A Qt signal runs its slot on every click.
+        Invalid(
+            """
+from PyQt5.QtWidgets import QPushButton, QWidget
+from sqlalchemy import create_engine, text
+
+class Report(QWidget):
+    def __init__(self):
+        super().__init__()
+        self.button = QPushButton("Refresh", self)
+        self.button.clicked.connect(self.refresh)
+
+    def refresh(self):
+        engine = create_engine("sqlite:///app.db")
+        with engine.connect() as conn:
+            count = conn.execute(text("select count(*) from items")).scalar()
+        engine.dispose()
+        return count
+""",
+            at="create_engine(",
+        ),
         Invalid(
             """
 import pandas as pd

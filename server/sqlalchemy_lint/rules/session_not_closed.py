@@ -32,6 +32,9 @@ class SessionNotClosed(Rule):
     reported: whoever owns the connection releases it. Nor is a session never used,
     or used only to reach its engine (`pd.read_sql(sql, db.bind)`,
     `Session().get_bind()`): a session takes a connection on its first query.
+    A session a script makes at its top level (or under its `__main__` guard)
+    for its own statements is the script's, as one made in `main()` is; a module
+    global that functions read is kept for the process instead (see SQA105).
 
     ## Why is this bad?
     A session checks a connection out of the engine's pool as soon as it runs its
@@ -68,6 +71,20 @@ class SessionNotClosed(Rule):
     name = "session-not-closed"
 
     VALID = [
+        # A legacy query built only for its SELECT runs nothing on the session.
+        Valid(
+            """
+import pandas as pd
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+engine = create_engine("sqlite://")
+
+def runs(model):
+    session = Session(engine)
+    return pd.read_sql(session.query(model).filter_by(done=True).statement, session.bind)
+"""
+        ),
         Valid(
             """
 import pandas as pd
@@ -377,6 +394,33 @@ def close_after(session):
         ),
     ]
     INVALID = [
+        # A Tk popup made per button press keeps a session nothing closes.
+        Invalid(
+            """
+from tkinter import Tk, Toplevel, ttk
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+Session = sessionmaker(bind=create_engine("sqlite:///app.db"))
+
+class Login:
+    def __init__(self, parent):
+        self.popup = Toplevel(parent)
+        self.session = Session()
+        ttk.Button(self.popup, text="Log in", command=self.popup.destroy)
+
+class Home:
+    def __init__(self, parent):
+        self.parent = parent
+        ttk.Button(parent, text="Log in", command=self.login)
+
+    def login(self):
+        Login(self.parent)
+
+Home(Tk())
+""",
+            at="Session()",
+        ),
         Invalid(
             """
 from sqlalchemy import text

@@ -8,7 +8,6 @@ from ..semantic import Analysis, Kind, Scope
 from ..semantic.kinds import WEB_FRAMEWORK_MODULES
 from ..semantic.model import binding_scope
 from ..semantic.repetition import Repetition
-from ..semantic.summary import ModuleSummary
 from ._messages import code_of, default_name, noun
 from ._sql_text import scope_of
 from .base import Finding, Invalid, Rule, Valid
@@ -28,6 +27,9 @@ _SERVING_MODULES = (
     "vkbottle",
     "nextcord",
 )
+_ONE_AT_A_TIME = ("loop", "event")
+# GUI toolkits: their event handlers run one after another on the window's thread.
+_DESKTOP_MODULES = ("tkinter", "PyQt5", "PyQt6", "PySide2", "PySide6", "wx", "kivy")
 _THREADING_MODULES = ("threading", "concurrent.futures", "multiprocessing")
 # Threads the module starts: a `Thread` subclass, or a function handed to one of these.
 _THREAD_CLASSES = frozenset({"threading.Thread", "threading.Timer"})
@@ -87,7 +89,9 @@ class SharedSession(Rule):
     other module imports it). When the module's functions are only called one
     after another by a loop (a bot's polling loop), nothing runs at once, and the
     message says what goes wrong there instead: one failed statement or a dropped
-    connection breaks every later call.
+    connection breaks every later call. The same goes for a desktop app's event
+    handlers (a Tk widget's `command=`, a Qt signal's `connect()`), which run one
+    after another on the window's thread.
 
     ## Why is this bad?
     A `Session` or `Connection` is not safe to use from several threads or tasks
@@ -136,6 +140,18 @@ class SharedSession(Rule):
     name = "shared-session"
 
     VALID = [
+        # A session nothing reads (no statement, no function, no other module) takes
+        # no connection and is shared with no one.
+        Valid(
+            """
+from flask import Flask
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+app = Flask(__name__)
+session = Session(create_engine("sqlite://"))  # left over from an experiment
+"""
+        ),
         Valid(
             """
 from flask import Flask
@@ -208,6 +224,27 @@ conn.close()
         ),
     ]
     INVALID = [
+        # A desktop app handles its events one after another on the window's thread:
+        # the message says what goes wrong there (a failed statement breaks the rest).
+        Invalid(
+            """
+from tkinter import Tk, ttk
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import sessionmaker
+
+session = sessionmaker(bind=create_engine("sqlite:///app.db"))()
+
+class Window:
+    def __init__(self, root):
+        ttk.Button(root, text="Count", command=self.count)
+
+    def count(self):
+        return session.execute(text("select count(*) from items")).scalar()
+
+Window(Tk())
+""",
+            at="sessionmaker(",
+        ),
         Invalid(
             _SCRIPT_SESSION,
             at="SessionLocal()",
@@ -301,7 +338,8 @@ def refresh_all(views):
             for call in calls
             if (kind := resolver.call_kind(call, model.module_scope)) in _SHARED_KINDS
             and not analysis.contexts.in_main_guard(call)
-            and not _only_the_script_uses(analysis, call)
+            and not analysis.contexts.only_the_script_uses(call)
+            and not analysis.contexts.never_used(call)
         ]
         if not shared:
             return
@@ -332,56 +370,6 @@ def refresh_all(views):
             yield Finding(call, message)
 
 
-def _only_the_script_uses(analysis: Analysis, call: cst.Call) -> bool:
-    """`conn = engine.connect()` that only the module's own top-level code uses (a
-    migration script's statements, and the functions they hand it to): no function
-    reads the global, and no other module can import it. Nothing runs it per request."""
-    model = analysis.model
-    statement = model.statement_of(call)
-    if not isinstance(statement, cst.Assign) or statement.value is not call:
-        return False
-    if len(statement.targets) != 1 or not isinstance(statement.targets[0].target, cst.Name):
-        return False
-    if _in_class_body(analysis, call):
-        return False
-    name = statement.targets[0].target.value
-    target = statement.targets[0].target
-    if not any(use is not target for use in model.module_scope.references.get(name, ())):
-        return False  # nothing at top level uses it either: it is there for others
-    for scope in _scopes_below(model.module_scope):
-        if name in scope.references and binding_scope(name, scope) in (None, model.module_scope):
-            return False  # a function reads it when it is called, whenever that is
-    path = analysis.resolver.path
-    if path is None:
-        return False
-    stem = path.stem if path.name != "__init__.py" else path.parent.name
-    if not stem.isidentifier():
-        return True  # `migrate_db_1.3.py`: no module can import it
-    view = analysis.resolver.view
-    key = analysis.resolver.key
-    mentioning = set(view.modules_mentioning(key, stem)) & set(view.modules_mentioning(key, name))
-    return not any(_imports(view.summary_of(other), stem, name) for other in mentioning)
-
-
-def _imports(summary: ModuleSummary | None, stem: str, name: str) -> bool:
-    """Whether a module imports `name` from the module `stem`, or that module itself
-    (`from test_endpoint import db`, `import app.test_endpoint`): a mention in a
-    comment or a function named like it (`def test_endpoint():`) does not."""
-    if summary is None:
-        return True  # not read: it may
-    for qualified in summary.imports.values():
-        parts = qualified.split(".")
-        if parts[-1] == stem or parts[-2:] == [stem, name]:
-            return True
-    return bool(summary.star_imports)
-
-
-def _scopes_below(scope: Scope) -> Iterator[Scope]:
-    for child in scope.children:
-        yield child
-        yield from _scopes_below(child)
-
-
 def _serves_requests(analysis: Analysis) -> bool | Repetition | None:
     """True when the module serves requests, messages or tasks, which run at once;
     the repetition when its functions are only called again and again one after
@@ -396,8 +384,11 @@ def _serves_requests(analysis: Analysis) -> bool | Repetition | None:
         return True
     # A helper module whose functions handlers elsewhere in the project call again and
     # again (`select_data()` called per message by a bot's loop in another module).
+    # A loop, or a desktop app's event handlers, run one after another on one thread.
     repetitions = [r for r in map(analysis.contexts.repetition, functions) if r is not None]
-    if any(r.kind != "loop" for r in repetitions):
+    # A desktop app that starts no thread runs whatever repeats on its window's thread.
+    desktop = any(model.imports_module(module) for module in _DESKTOP_MODULES)
+    if not desktop and any(r.kind not in _ONE_AT_A_TIME for r in repetitions):
         return True
     return repetitions[0] if repetitions else None
 

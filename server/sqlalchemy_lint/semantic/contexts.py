@@ -14,17 +14,19 @@ questions that are about nodes (the enclosing loop, the `__main__` guard).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import libcst as cst
 
 from .inference import Resolver
-from .model import ModuleModel, Scope
+from .model import ModuleModel, Scope, binding_scope
 from .options import AnalysisOptions
 from .program_values import ProgramValues
 from .repetition import Repetition, Repetitions
 from .sql_runners import SqlRunners
+from .summary import ModuleSummary
 
 
 @dataclass(frozen=True)
@@ -179,11 +181,91 @@ class ExecutionContexts:
             child = ancestor
         return None
 
+    def only_the_script_uses(self, call: cst.Call) -> bool:
+        """`conn = engine.connect()` at module level that only the module's own top-level
+        code uses (a script's or a migration's statements, and the functions they hand
+        it to): no function reads the global, and no other module can import it. It
+        lives and dies with the script's run, not with requests."""
+        target = self._module_global(call)
+        if target is None:
+            return False
+        model = self.model
+        name = target.value
+        if not any(use is not target for use in model.module_scope.references.get(name, ())):
+            return False  # nothing at top level uses it either: it is there for others
+        if self._functions_read(name):
+            return False  # a function reads it when it is called, whenever that is
+        return not self._imported_elsewhere(name)
+
+    def never_used(self, call: cst.Call) -> bool:
+        """`session = Session()` at module level that nothing reads: no statement or
+        function of the module, and no other module imports it."""
+        target = self._module_global(call)
+        if target is None:
+            return False
+        name = target.value
+        if any(use is not target for use in self.model.module_scope.references.get(name, ())):
+            return False
+        return not self._functions_read(name) and not self._imported_elsewhere(name)
+
+    def _module_global(self, call: cst.Call) -> cst.Name | None:
+        """The name `call` is bound to by a module-level `name = call` (not in a class)."""
+        model = self.model
+        statement = model.statement_of(call)
+        if not isinstance(statement, cst.Assign) or statement.value is not call:
+            return None
+        if len(statement.targets) != 1 or not isinstance(statement.targets[0].target, cst.Name):
+            return None
+        if any(isinstance(a, cst.ClassDef) for a in model.ancestors(call)):
+            return None
+        return statement.targets[0].target
+
+    def _functions_read(self, name: str) -> bool:
+        module = self.model.module_scope
+        return any(
+            name in scope.references and binding_scope(name, scope) in (None, module)
+            for scope in _scopes_below(module)
+        )
+
+    def _imported_elsewhere(self, name: str) -> bool:
+        """Whether another module of the project may import the global `name`."""
+        path = self.resolver.path
+        if path is None:
+            return True
+        stem = path.stem if path.name != "__init__.py" else path.parent.name
+        if not stem.isidentifier():
+            return False  # `migrate_db_1.3.py`: no module can import it
+        view = self.resolver.view
+        key = self.resolver.key
+        mentioning = set(view.modules_mentioning(key, stem)) & set(
+            view.modules_mentioning(key, name)
+        )
+        return any(_imports(view.summary_of(other), stem, name) for other in mentioning)
+
     def in_main_guard(self, node: cst.CSTNode) -> bool:
         for ancestor in self.model.ancestors(node):
             if isinstance(ancestor, cst.If) and _is_main_guard(ancestor.test):
                 return True
         return False
+
+
+def _imports(summary: ModuleSummary | None, stem: str, name: str) -> bool:
+    """Whether a module imports `name` from the module `stem`, or that module itself
+    (`from test_endpoint import db`, `import app.test_endpoint`): a mention in a
+    comment or a function named like it (`def test_endpoint():`) does not."""
+    if summary is None:
+        return True  # not read: it may
+    for qualified in summary.imports.values():
+        parts = qualified.split(".")
+        if parts[-1] == stem or parts[-2:] == [stem, name]:
+            return True
+    return bool(summary.star_imports)
+
+
+def _scopes_below(scope: Scope) -> Iterator[Scope]:
+    for child in scope.children:
+        yield child
+        yield from _scopes_below(child)
 
 
 def _is_main_guard(test: cst.BaseExpression) -> bool:

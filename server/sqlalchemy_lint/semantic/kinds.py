@@ -207,6 +207,11 @@ FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest_asyncio.fixture"})
 CLOSE_METHODS = frozenset({"close", "aclose"})
 REGISTRY_RELEASE_METHODS = frozenset({"remove", "close"})  # a scoped_session registry
 DISPOSE_METHODS = frozenset({"dispose"})
+# Legacy `Query` methods that run the query on its session (the others build it).
+QUERY_RUNNING_METHODS = frozenset(
+    {"all", "first", "one", "one_or_none", "scalar", "count", "get", "delete", "update"}
+    | {"paginate", "first_or_404", "get_or_404", "one_or_404"}
+)
 
 # Calls that take ownership of a resource passed to them.
 OWNING_CALLS = frozenset(

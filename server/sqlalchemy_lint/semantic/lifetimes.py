@@ -34,6 +34,7 @@ from .kinds import (
     OWNING_CALLS,
     OWNING_METHODS,
     PASS_THROUGH_CALLS,
+    QUERY_RUNNING_METHODS,
     REGISTRY_RELEASE_METHODS,
     STORING_METHODS,
     Kind,
@@ -105,24 +106,34 @@ class LifetimeTracker:
     # -- creation sites -------------------------------------------------------------
 
     def resources(self) -> Iterator[Lifetime]:
-        """Every connection or session created inside a function, with its verdict."""
+        """Every connection or session created inside a function, or by a script's
+        top level for its own statements, with its verdict."""
         for call in self.model.calls:
             scope = self.model.enclosing_scope[call]
-            if scope.is_module or call in self.model.class_body_calls:
+            if call in self.model.class_body_calls:
                 continue
             value = self.resolver.call_value(call, scope)
             kind = value.kind
             if kind is None:
-                yield from self._unpacked_resources(call, scope)
+                if not scope.is_module:
+                    yield from self._unpacked_resources(call, scope)
                 continue
             if value.owner is not Owner.FRESH:
                 continue  # not a resource, or one this code does not own
+            if scope.is_module and not (kind.is_resource and self._script_owned(call)):
+                continue  # a module global, kept for the process (SQA105's question)
             if kind.is_resource:
                 yield self.track(call, kind, scope, CLOSE_METHODS)
             elif kind is Kind.SCOPED_SESSION:
                 # A registry made per call holds the session it hands out until its
                 # `remove()`; one that is dropped holds it until garbage collection.
                 yield self.track(call, kind, scope, REGISTRY_RELEASE_METHODS)
+
+    def _script_owned(self, call: cst.Call) -> bool:
+        """A connection or session a script makes at its top level (or under its
+        `__main__` guard) for its own statements: owned by that code, as one made in
+        `main()` is by `main()`."""
+        return self.contexts.only_the_script_uses(call)
 
     def _unpacked_resources(self, call: cst.Call, scope: Scope) -> Iterator[Lifetime]:
         """The connections and sessions a call hands out in a tuple, as its caller
@@ -251,7 +262,9 @@ class LifetimeTracker:
                         life.stores.append(parent)
                         life.verdict = Verdict.HANDED_OUT
                         return life
-                    if scope.is_module:
+                    if scope.is_module and not (
+                        release_methods is CLOSE_METHODS and self._script_owned(call)
+                    ):
                         # A module global; followed all the same, to see its releases
                         # (a script's loop that disposes each engine it makes).
                         life.escapes.add(Escape.STORED)
@@ -305,6 +318,8 @@ class LifetimeTracker:
                 return not isinstance(outer, (cst.AssignTarget, cst.Attribute, cst.Call))
             if parent.attr.value == "get_bind":
                 return isinstance(outer, cst.Call) and outer.func is parent
+            if parent.attr.value == "query":
+                return self._only_statement_built(parent)
         if isinstance(parent, cst.Arg):
             call = self.model.parent(parent)
             return (
@@ -313,6 +328,23 @@ class LifetimeTracker:
                 and call.func.value in ("next", "anext")
             )
         return False
+
+    def _only_statement_built(self, query: cst.Attribute) -> bool:
+        """`s.query(Run).filter(...).statement`: a legacy query built only for its
+        SELECT (`pd.read_sql(s.query(Run).statement, s.bind)`) runs nothing on `s`."""
+        node: cst.CSTNode = query
+        while True:
+            outer = self.model.parent(node)
+            if isinstance(outer, cst.Call) and outer.func is node:
+                node = outer  # `.query(...)`, `.filter(...)`: builds the query
+                continue
+            if not isinstance(outer, cst.Attribute) or outer.value is not node:
+                return False
+            if outer.attr.value == "statement":
+                return True
+            if outer.attr.value in QUERY_RUNNING_METHODS:
+                return False
+            node = outer
 
     def _passes_through(self, call: cst.Call, argument: cst.Arg) -> bool:
         """`typing.cast(T, x)` and the like hand back `x` itself."""

@@ -33,7 +33,7 @@ from .cli_options import COMMAND_LINE_PARSERS
 from .entry_points import is_console_script
 from .evaluate import Evaluator, Frame, ModuleFrame
 from .kinds import CACHE_DECORATORS, FIXTURE_DECORATORS, WEB_FRAMEWORK_MODULES, Kind
-from .project import is_pytest_module, project_root
+from .project import is_pytest_module, project_root, remembered
 from .summary import (
     DEFERRING_WRAPPERS,
     DYNAMIC_DISPATCH,
@@ -225,6 +225,7 @@ HOW = {
     "loop": "on every loop iteration",
     "rerun": "on every rerun of the script",
     "instance": "on every instantiation",
+    "event": "on every user event it handles (a button press, a signal)",
     "wrapper": "on every call of the functions it wraps",
 }
 
@@ -550,7 +551,8 @@ class Repetitions:
             if caller.registration is not None:
                 kind = caller.registration
                 noun = "request handler" if kind == "request" else f"{kind} handler"
-                return Repetition(kind, info.name, f"is registered as a {noun}")
+                article = "an" if noun[0] in "aeiou" else "a"
+                return Repetition(kind, info.name, f"is registered as {article} {noun}")
         return None
 
     def _is_class_based_view_method(self, key: ModuleKey, info: FunctionInfo) -> bool:
@@ -633,7 +635,10 @@ class Repetitions:
         called from its own module's top level (a script's `__main__` block), from such
         entry points of its module, or from commands (`get_session()` only a click
         command calls, in any module). A library function a script happens to call
-        once is not one: another caller may call it again and again."""
+        once is not one: another caller may call it again and again. A function of a
+        module outside any package (a script's helper next to it, which no user of a
+        library imports) is one when such entry points of any module are its only
+        callers."""
         info = self.evaluator.function_info(key, qualname)
         if info is None:
             return False
@@ -650,12 +655,15 @@ class Repetitions:
             # A script's own `__main__` block counts, even in a file named like a test.
             and (not _is_test_module(c.module) or (c.module == key and not c.function))
         ]
+        loose = _outside_packages(key)
         return bool(callers) and all(
             not c.site.flags & IN_LOOP
             and (
                 (
-                    c.module == key
-                    and (not c.function or self.entry_point_run_once(key, c.function, depth + 1))
+                    (c.module == key or loose)
+                    and (
+                        not c.function or self.entry_point_run_once(c.module, c.function, depth + 1)
+                    )
                 )
                 or self._in_command(c)
             )
@@ -1002,6 +1010,15 @@ def _is_process_task(qualified: str) -> bool:
     )
 
 
+def _outside_packages(key: ModuleKey) -> bool:
+    """A module with no `__init__.py` beside it: a script or a script's helper, run
+    from its folder, not part of a package that others import."""
+    if not isinstance(key, Path):
+        return False
+    package = key.parent / "__init__.py"
+    return not remembered(("is_file", package), package.is_file)
+
+
 def _is_test_module(key: ModuleKey) -> bool:
     """Tests run once each: their calls say nothing of how often code runs in use."""
     if not isinstance(key, Path):
@@ -1025,9 +1042,34 @@ def _observer_registration(
     site: CallSite,
 ) -> tuple[tuple[int, ...], tuple[str, ...], str] | None:
     receiver, _, method = site.callee.rpartition(".")
-    if method != "register" or receiver.rpartition(".")[2] not in _BOT_METHODS:
-        return None
-    return _OBSERVER_REGISTRATION
+    if method == "register" and receiver.rpartition(".")[2] in _BOT_METHODS:
+        return _OBSERVER_REGISTRATION
+    return _event_registration(receiver, method, site)
+
+
+# GUI and signal handlers run once per event: a Tk widget's `command=` (and a
+# menu's `add_command(command=...)`), Tk's `widget.bind("<Return>", handler)`, a Qt
+# or blinker signal's `clicked.connect(handler)`.
+_COMMAND_REGISTRATION = ((), ("command",), "event")
+_BIND_REGISTRATION = ((1,), ("func",), "event")
+_CONNECT_REGISTRATION = ((0,), ("slot", "receiver"), "event")
+_COMMAND_METHODS = frozenset(
+    {"add_command", "add_checkbutton", "add_radiobutton", "configure", "config"}
+)
+
+
+def _event_registration(
+    receiver: str, method: str, site: CallSite
+) -> tuple[tuple[int, ...], tuple[str, ...], str] | None:
+    if method in ("bind", "bind_all") and receiver:
+        return _BIND_REGISTRATION
+    if method == "connect" and receiver:
+        return _CONNECT_REGISTRATION
+    if (method[:1].isupper() or method in _COMMAND_METHODS) and any(
+        a.startswith("command=") for a in site.arguments
+    ):
+        return _COMMAND_REGISTRATION
+    return None
 
 
 def _registered_arguments(

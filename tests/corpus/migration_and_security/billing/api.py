@@ -28,6 +28,11 @@ def show_invoice(invoice_id):
     return jsonify(dict(row._mapping)) if row else ("not found", 404)
 
 
+@app.route("/invoices/count")
+def count_invoices():
+    return str(shared_session.execute(text("SELECT count(*) FROM invoices")).scalar())
+
+
 @app.route("/invoices/<int:invoice_id>/note", methods=["POST"])
 def add_note(invoice_id):
     ScopedSession.execute(text("UPDATE invoices SET noted = true WHERE id = :id"), {"id": invoice_id})

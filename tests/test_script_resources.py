@@ -1,0 +1,88 @@
+"""Connections and sessions a script makes at its top level for its own statements:
+owned by the script as one made in `main()` is by `main()`. What is reported stays
+checked out when the script's code has run, against a real SQLite database; the fix
+releases it and the script prints the same; a module global that functions read is
+kept for the process and not reported."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+from sqlalchemy.pool import QueuePool
+
+from sqlalchemy_lint.checker import check_source
+from sqlalchemy_lint.fixing import fix_source
+from sqlalchemy_lint.semantic import ProjectIndex
+
+SCRIPT = """
+import sys
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import QueuePool
+
+engine = create_engine(sys.argv[1], poolclass=QueuePool)
+conn = engine.connect()
+for (value,) in conn.execute(text("SELECT 1")):
+    print("row", value)
+
+if __name__ == "__main__":
+    db = Session(engine)
+    print("count", db.execute(text("SELECT 2")).scalar_one())
+"""
+
+GLOBAL_FOR_FUNCTIONS = """
+from sqlalchemy import create_engine, text
+
+engine = create_engine("sqlite://")
+conn = engine.connect()
+conn.execute(text("SELECT 1"))
+
+def count():
+    return conn.execute(text("SELECT 2")).scalar_one()
+"""
+
+
+def run(source: str, database: Path) -> tuple[str, int]:
+    """What the script prints, and how many connections are still checked out
+    once its code has run (its globals still alive)."""
+    namespace: dict[str, Any] = {"__name__": "__main__"}
+    printed = io.StringIO()
+    with (
+        contextlib.redirect_stdout(printed),
+        mock.patch.object(sys, "argv", ["load.py", f"sqlite:///{database}"]),
+    ):
+        exec(compile(source, "<script>", "exec"), namespace)
+    pool = namespace["engine"].pool
+    assert isinstance(pool, QueuePool)
+    return printed.getvalue(), pool.checkedout()
+
+
+def codes(source: str, path: Path) -> list[tuple[int, str]]:
+    result = check_source(source, path, project=ProjectIndex())
+    return [(d.line, d.code) for d in result.diagnostics]
+
+
+def test_a_script_s_own_connection_and_session_are_reported_and_fixed(tmp_path: Path) -> None:
+    source = SCRIPT.lstrip("\n")
+    path = tmp_path / "load.py"
+    assert codes(source, path) == [(8, "SQA101"), (13, "SQA102")]
+
+    printed, open_at_end = run(source, tmp_path / "db.sqlite")
+    assert open_at_end == 2
+
+    fixed = fix_source(source, path, project=ProjectIndex())
+    assert fixed.applied == 2
+    assert fixed.remaining.diagnostics == []
+    compile(fixed.source, "<fixed>", "exec")
+    assert run(fixed.source, tmp_path / "db.sqlite") == (printed, 0)
+
+
+def test_a_global_that_functions_read_is_not_the_script_s_own(tmp_path: Path) -> None:
+    source = GLOBAL_FOR_FUNCTIONS.lstrip("\n")
+    assert codes(source, tmp_path / "app.py") == []
