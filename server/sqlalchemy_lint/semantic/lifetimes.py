@@ -120,20 +120,18 @@ class LifetimeTracker:
                 continue
             if value.owner is not Owner.FRESH:
                 continue  # not a resource, or one this code does not own
-            if scope.is_module and not (kind.is_resource and self._script_owned(call)):
-                continue  # a module global, kept for the process (SQA105's question)
+            if scope.is_module and not (
+                kind.is_resource and self.contexts.only_the_script_uses(call)
+            ):
+                # A module global, kept for the process (SQA105's question); one a
+                # script makes for its own statements is the script's, as `main()`'s.
+                continue
             if kind.is_resource:
                 yield self.track(call, kind, scope, CLOSE_METHODS)
             elif kind is Kind.SCOPED_SESSION:
                 # A registry made per call holds the session it hands out until its
                 # `remove()`; one that is dropped holds it until garbage collection.
                 yield self.track(call, kind, scope, REGISTRY_RELEASE_METHODS)
-
-    def _script_owned(self, call: cst.Call) -> bool:
-        """A connection or session a script makes at its top level (or under its
-        `__main__` guard) for its own statements: owned by that code, as one made in
-        `main()` is by `main()`."""
-        return self.contexts.only_the_script_uses(call)
 
     def _unpacked_resources(self, call: cst.Call, scope: Scope) -> Iterator[Lifetime]:
         """The connections and sessions a call hands out in a tuple, as its caller
@@ -262,11 +260,11 @@ class LifetimeTracker:
                         life.stores.append(parent)
                         life.verdict = Verdict.HANDED_OUT
                         return life
-                    if scope.is_module and not (
-                        release_methods is CLOSE_METHODS and self._script_owned(call)
-                    ):
+                    if scope.is_module and release_methods is not CLOSE_METHODS:
                         # A module global; followed all the same, to see its releases
-                        # (a script's loop that disposes each engine it makes).
+                        # (a script's loop that disposes each engine it makes). The
+                        # connections and sessions `resources()` follows at module
+                        # level are the script's own, not kept for others.
                         life.escapes.add(Escape.STORED)
                     return self._follow_variable(life, name, parent, release_methods)
                 escape = self._store_escape(targets)
