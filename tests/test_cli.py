@@ -371,6 +371,19 @@ def test_gitignore_of_an_enclosing_repository_does_not_hide_a_nested_one(tmp_pat
     assert [f.name for f in files] == ["kept.py"]
 
 
+def test_a_gitignore_line_git_cannot_use_is_skipped_as_git_skips_it(tmp_path: Path) -> None:
+    # `**\__pycache__\` (a Windows editor's backslashes): git ignores the line; the run
+    # goes on and the other lines still apply.
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitignore").write_text("build/\n**\\__pycache__\\\n")
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "copy.py").write_text(LEAKY_HELPER)
+    (tmp_path / "app.py").write_text(LEAKY_HELPER)
+    result = run("check", "--output-format", "concise", str(tmp_path))
+    assert result.returncode == 1, result.stderr
+    assert "app.py" in result.stdout and "copy.py" not in result.stdout
+
+
 LEAKY_HELPER = (
     "from sqlalchemy import create_engine, text\n\n"
     "engine = create_engine('sqlite://')\n\n\n"

@@ -44,6 +44,7 @@ from sqlalchemy_lint.rules.legacy_engine_execute import LegacyEngineExecute
 from sqlalchemy_lint.semantic import ProjectIndex, Resolver
 from sqlalchemy_lint.semantic.model import build_model
 from sqlalchemy_lint.stack import run_with_big_stack
+from sqlalchemy_lint.testing import failures_raise
 
 try:
     import hypothesmith
@@ -121,6 +122,11 @@ def check_twice(source: str, path: Path | None = None, warm_index: bool = True) 
 
 
 def _check_twice(source: str, path: Path | None, warm_index: bool) -> CheckResult:
+    with failures_raise():
+        return _check_twice_logged(source, path, warm_index)
+
+
+def _check_twice_logged(source: str, path: Path | None, warm_index: bool) -> CheckResult:
     project = ProjectIndex()
     first = check_source(source, path, project=project)
     assert_well_formed(first, source)

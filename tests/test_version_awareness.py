@@ -59,6 +59,14 @@ def test_the_declared_major_version(
     assert major_version(tmp_path / "app.py") == expected
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig"])
+def test_a_requirements_file_pip_freeze_wrote_on_windows(tmp_path: Path, encoding: str) -> None:
+    # PowerShell's `pip freeze > requirements.txt` writes UTF-16 with a byte-order mark.
+    declaration = "alembic==1.9.3\r\nSQLAlchemy==1.4.5\r\n"
+    (tmp_path / "requirements.txt").write_bytes(declaration.encode(encoding))
+    assert major_version(tmp_path / "app.py") == 1
+
+
 def test_errors_where_2x_is_required(tmp_path: Path) -> None:
     (tmp_path / "requirements.txt").write_text("sqlalchemy==2.0.36\n")
     found = findings(tmp_path)

@@ -63,7 +63,23 @@ def _load_gitignore(directory: Path) -> _Ignore | None:
         lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return None
-    return _Ignore(directory, pathspec.GitIgnoreSpec.from_lines(lines))
+    try:
+        return _Ignore(directory, pathspec.GitIgnoreSpec.from_lines(lines))
+    except ValueError:
+        # A pattern git cannot use either (`build\` with a trailing backslash, from a
+        # Windows editor): git skips such a line, and so do we; the others still apply.
+        return _Ignore(directory, pathspec.GitIgnoreSpec.from_lines(_usable(lines)))
+
+
+def _usable(lines: list[str]) -> list[str]:
+    usable = []
+    for line in lines:
+        try:
+            pathspec.GitIgnoreSpec.from_lines([line])
+        except ValueError:
+            continue
+        usable.append(line)
+    return usable
 
 
 def _parent_ignores(directory: Path) -> list[_Ignore]:

@@ -6,6 +6,8 @@ names, and checked exactly as the CLI would check it.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,7 +39,32 @@ def check_example(rule: type[Rule], example: Example, root: Path) -> tuple[str, 
     source = textwrap.dedent(example.code).lstrip("\n")
     main = root / "main.py"
     main.write_text(source)
-    return source, check_source(source, main, rules=[rule], project=ProjectIndex())
+    with failures_raise():
+        return source, check_source(source, main, rules=[rule], project=ProjectIndex())
+
+
+class _Failures(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def failures_raise() -> Iterator[None]:
+    """A rule or fix that raises is logged and skipped in use (the rest of the file is
+    still checked); in a test, it is a failure."""
+    failures = _Failures()
+    logger = logging.getLogger("sqlalchemy_lint")
+    logger.addHandler(failures)
+    try:
+        yield
+    finally:
+        logger.removeHandler(failures)
+    if failures.messages:
+        raise AssertionError(f"failed while checking: {failures.messages}")
 
 
 def position_of(source: str, needle: str, occurrence: int = 1) -> Position:

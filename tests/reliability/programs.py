@@ -248,6 +248,17 @@ USES = (
 )
 ASYNC_USES = ('await {v}.execute(text("select 1"))', "await {v}.commit()")
 RELEASES = ("{v}.close()", "{v}.dispose()", "{v}.rollback()")
+# Names rebound from themselves (`url = url.format(...)`): what follows values must
+# not follow them forever.
+REBINDINGS = (
+    "{v} = {v}",
+    '{v} = {v}.format(user="u", password="p")',
+    '{v} = {v} + " where id = 1"',
+    '{v} = "%s" % {v}',
+    "{v}, other = other, {v}",
+    "{v} = create_engine({v})",
+    "{v} = text({v})",
+)
 ESCAPES = (
     'CACHE["{v}"] = {v}',
     "items.append({v})",
@@ -317,6 +328,7 @@ def _block(draw: st.DrawFn, fn: _Function, depth: int) -> list[str]:
 def _statement(draw: st.DrawFn, fn: _Function, depth: int) -> list[str]:
     v = draw(st.sampled_from(VARIABLES))
     kinds = ["acquire", "acquire", "use", "release", "escape", "chained", "comment", "pass"]
+    kinds += ["rebind"]
     if depth > 0:
         kinds += ["with", "with", "head", "try_finally", "nested_def"]
     kind = draw(st.sampled_from(kinds))
@@ -328,6 +340,8 @@ def _statement(draw: st.DrawFn, fn: _Function, depth: int) -> list[str]:
         return [line]
     if kind == "use":
         return [draw(st.sampled_from(USES + (ASYNC_USES if fn.is_async else ()))).format(v=v)]
+    if kind == "rebind":
+        return [draw(st.sampled_from(REBINDINGS)).format(v=v)]
     if kind == "release":
         line = draw(st.sampled_from(RELEASES)).format(v=v)
         return [("await " + line) if fn.is_async and draw(st.booleans()) else line]

@@ -144,6 +144,17 @@ class HardcodedCredentials(Rule):
     name = "hardcoded-credentials"
 
     VALID = [
+        # A URL built from itself, from what the user typed in.
+        Valid(
+            """
+from sqlalchemy import create_engine
+
+def login(user, password):
+    url = "postgresql://{user}:{password}@db.example.com/app"
+    url = url.format(user=user, password=password)
+    return create_engine(url)
+"""
+        ),
         Valid(
             """
 import os
@@ -508,19 +519,23 @@ def _values(
 _LITERAL_TYPES = (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)
 
 
-def _literals(expr: cst.BaseExpression, analysis: Analysis, scope: Scope) -> Iterator[_Literal]:
+def _literals(
+    expr: cst.BaseExpression, analysis: Analysis, scope: Scope, depth: int = 0
+) -> Iterator[_Literal]:
+    if depth > _MAX_DEPTH:
+        return  # `url = url.format(...)`: a name built from itself
     for value in _values(expr, analysis, scope):
         if isinstance(value, _LITERAL_TYPES):
             yield value
         elif isinstance(value, cst.IfExp):
             for branch in (value.body, value.orelse):
-                yield from _literals(branch, analysis, scope)
+                yield from _literals(branch, analysis, scope, depth + 1)
         elif isinstance(value, cst.Call) and _environment_lookup(value, analysis):
             # os.environ.get("DATABASE_URL", "postgresql://app:s3cret@db.example.com/app"):
             # a fallback that reaches a deployed server is in the code; one for the
             # development database (`localhost`, a compose service `db`) is not a secret.
             if len(value.args) >= 2:
-                defaults = _literals(value.args[1].value, analysis, scope)
+                defaults = _literals(value.args[1].value, analysis, scope, depth + 1)
                 yield from (d for d in defaults if _reaches_deployed_host(d))
         elif (
             isinstance(value, cst.Call)
@@ -528,9 +543,9 @@ def _literals(expr: cst.BaseExpression, analysis: Analysis, scope: Scope) -> Ite
             and value.func.attr.value == "format"
         ):
             # "mysql://root:s3cret@{}/app".format(host): the template is in the code.
-            yield from _literals(value.func.value, analysis, scope)
+            yield from _literals(value.func.value, analysis, scope, depth + 1)
         elif isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Modulo):
-            yield from _literals(value.left, analysis, scope)
+            yield from _literals(value.left, analysis, scope, depth + 1)
 
 
 def _string_value(node: _Literal) -> str | None:

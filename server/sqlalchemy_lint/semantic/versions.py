@@ -12,6 +12,7 @@ SQLAlchemy (2.x), as a user starting today gets.
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 from functools import lru_cache
@@ -119,10 +120,19 @@ def _declarations(root: Path) -> list[str]:
     texts = []
     for name in _declaration_names(root):
         try:
-            texts.append((root / name).read_text(encoding="utf-8", errors="replace")[:200_000])
+            data = (root / name).read_bytes()[:400_000]
         except OSError:
             continue
+        texts.append(_decoded(data)[:200_000])
     return texts
+
+
+def _decoded(data: bytes) -> str:
+    """A declaration file's text: UTF-8, or UTF-16 with its byte-order mark (what
+    `pip freeze > requirements.txt` writes in Windows PowerShell)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace")
+    return data.decode("utf-8-sig", errors="replace")
 
 
 def _only_1x(spec: str) -> bool:
