@@ -255,3 +255,79 @@ def test_a_tree_without_a_project_marker_is_the_project_the_check_starts_on(
     assert findings(root, "SQA101") == expected
     (root / ".git").mkdir()
     assert findings(root, "SQA101") == expected
+
+
+def test_a_package_that_rebinds_its_submodule_s_name_gives_the_binding(tmp_path: Path) -> None:
+    """`from config import config` where `config/__init__.py` does `from .config import
+    config`: Python gives the instance the package rebinds the name to, not the
+    submodule `config/config.py`; its `db.SessionLocal` is a session factory."""
+    root = project(
+        tmp_path,
+        {
+            "config/__init__.py": "from .config import config\n",
+            "config/database.py": """
+                from sqlalchemy import create_engine
+                from sqlalchemy.orm import sessionmaker
+
+                class Database:
+                    def __init__(self, url):
+                        self.SessionLocal = sessionmaker(bind=create_engine(url))
+                """,
+            "config/config.py": """
+                from .database import Database
+
+                class Config:
+                    def __init__(self):
+                        self._db = None
+
+                    def setup(self, url):
+                        self._db = Database(url)
+
+                    @property
+                    def db(self) -> Database:
+                        return self._db
+
+                config = Config()
+                """,
+            "seed.py": """
+                from sqlalchemy import text
+                from config import config
+
+                def seed():
+                    db = config.db.SessionLocal()
+                    db.execute(text("select 1"))
+                """,
+        },
+    )
+    assert findings(root, "SQA102") == [("seed.py", 5, "SQA102")]
+
+
+def test_sessions_a_test_suite_closes_with_close_all_sessions_are_released(
+    tmp_path: Path,
+) -> None:
+    files = {
+        "app/__init__.py": "",
+        "app/db.py": """
+            from sqlalchemy import create_engine
+            from sqlalchemy.orm import sessionmaker
+            SessionLocal = sessionmaker(bind=create_engine("sqlite://"))
+            """,
+        "tests/test_keys.py": """
+            import pytest
+            from sqlalchemy import text
+            from app.db import SessionLocal
+
+            @pytest.fixture(scope="session")
+            def api_key():
+                db = SessionLocal()
+                return db.execute(text("select 1")).scalar()
+            """,
+    }
+    root = project(tmp_path, files)
+    assert findings(root, "SQA102") == [("tests/test_keys.py", 7, "SQA102")]
+    (root / "tests" / "conftest.py").write_text(
+        "import pytest\nfrom sqlalchemy.orm import close_all_sessions\n\n\n"
+        "@pytest.fixture(autouse=True, scope='session')\n"
+        "def drop_db():\n    yield\n    close_all_sessions()\n"
+    )
+    assert findings(root, "SQA102") == []

@@ -18,13 +18,13 @@ from itertools import product
 
 import libcst as cst
 
-from ..semantic import Analysis, Kind, Scope
+from ..semantic import Analysis, Kind, Scope, ir
 from ..semantic.cli_options import COMMAND_LINE_PARSERS, not_text_parameters
 from ..semantic.fixtures import receives_fixtures
 from ..semantic.flow import dominates, exclusive
 from ..semantic.geometry import writes_wkt
 from ..semantic.lower_cst import from_cst
-from ..semantic.model import Assignment, binding_scope
+from ..semantic.model import Assignment, ModuleModel, binding_scope
 from ..semantic.program_values import INPUT_OBJECTS
 from ..semantic.repetition import Caller
 from ..semantic.sql_runners import STATEMENT_RECEIVERS
@@ -751,6 +751,8 @@ def _local_from_outside(name: str, bound: Scope, analysis: Analysis, depth: int)
         for assignment in bound.assignments.get(name, ()):
             if assignment.value is not None and not assignment.via_with:
                 values.append(assignment.value)
+            elif assignment.unpacked is not None:
+                values.append(assignment.unpacked[0])  # an item of outside text is too
             elif isinstance(assignment.node, cst.For):
                 values.append(assignment.node.iter)
         return any(_evidently_input(v, analysis, bound, depth + 1) for v in values)
@@ -760,10 +762,44 @@ def _local_from_outside(name: str, bound: Scope, analysis: Analysis, depth: int)
 
 def _reaching(use: cst.Name, bound: Scope, analysis: Analysis) -> list[Assignment]:
     """The assignments of `use`'s name that can give it its value there: not those in
-    another branch of an `if` than the use (all of them, if that leaves none)."""
-    assignments = bound.assignments.get(use.value, [])
-    reaching = [a for a in assignments if not exclusive(analysis.model, a.node, use)]
-    return reaching or list(assignments)
+    another branch of an `if` than the use (all of them, if that leaves none), nor
+    those before one that runs, unconditionally, between them and the use (`sql =
+    "CREATE ..."` on the line above the `execute(text(sql))`)."""
+    model = analysis.model
+    # `years = ", ".join(... for year in years)`: the value on the right is the old one.
+    assignments = [
+        a for a in bound.assignments.get(use.value, []) if not _in_own_value(model, use, a)
+    ]
+    reaching = [a for a in assignments if not exclusive(model, a.node, use)]
+    if not reaching:
+        return list(assignments)
+    at = model.order[use]
+    covering = [
+        a
+        for a in reaching
+        if a.order < at and not a.via_with and a.unpacked is None and dominates(model, a.node, use)
+    ]
+    if covering:
+        last = max(covering, key=lambda a: a.order)
+        # What comes after the use reaches it only through a loop around both.
+        loops = [node for node in model.ancestors(use) if isinstance(node, (cst.For, cst.While))]
+        reaching = [
+            a
+            for a in reaching
+            if last.order <= a.order < at
+            or (a.order > at and any(_inside(model, a.node, loop) for loop in loops))
+        ]
+    return reaching
+
+
+def _in_own_value(model: ModuleModel, use: cst.Name, assignment: Assignment) -> bool:
+    """`use` is read in the value `assignment` binds (`x = f(x)`): before it binds."""
+    value = assignment.value if assignment.unpacked is None else assignment.unpacked[0]
+    return value is not None and (use is value or _inside(model, use, value))
+
+
+def _inside(model: ModuleModel, node: cst.CSTNode, outer: cst.CSTNode) -> bool:
+    return any(ancestor is outer for ancestor in model.ancestors(node))
 
 
 def _without_sql_text(pieces: list[cst.BaseExpression], analysis: Analysis, scope: Scope) -> bool:
@@ -830,7 +866,7 @@ class _Visiting(threading.local):
     """Names whose safety is being decided, per thread (analyses run on several)."""
 
     def __init__(self) -> None:
-        self.names: set[tuple[str, int]] = set()  # `_safe_value`
+        self.names: set[tuple[object, ...]] = set()  # `_safe_value`, `_no_outside_input`
         self.building: set[tuple[str, int]] = set()  # `dynamic_construction`
         self.outside: set[tuple[str, int]] = set()  # `_evidently_input`
 
@@ -906,14 +942,16 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
             if _filled_by_pytest(bound, analysis):
                 return True
             return _only_given_constants(expr.value, bound, analysis)
-        key = (expr.value, id(bound))
+        assignments = _reaching(expr, bound, analysis)
+        # Per name and the values that reach this use: another use of the name may see
+        # other values (`years = [y for y in years ...]` on the line above).
+        key = (expr.value, id(bound), tuple(a.order for a in assignments))
         if key in _VISITING.names:
             # `where = " WHERE " + where`: the name's other values decide; by induction a
             # value built only from safe parts and itself is safe.
             return True
         _VISITING.names.add(key)
         try:
-            assignments = _reaching(expr, bound, analysis)
             augmented = list(augmented_values(expr.value, bound, analysis))
             augmented.extend(_added_items(expr.value, bound, analysis))
             return (
@@ -1017,6 +1055,21 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
 # (Where outside input enters a program is `program_values.INPUT_OBJECTS`; a parameter
 # of the function is input too: any caller may pass a string.)
 _INPUT_CALLS = frozenset({"builtins.input", "input"})
+# Streamlit's widgets that return the text the user typed (`st.text_input("Name")`,
+# also on `st.sidebar`). A choice (`selectbox`, `radio`) returns one of the program's
+# options, a number or date input a number or a date: none can carry SQL.
+_STREAMLIT_WIDGETS = frozenset({"text_input", "text_area", "chat_input", "data_editor"})
+
+
+def _is_input_call(qualified: str) -> bool:
+    """A call that returns what the user typed: `input()`, a Streamlit widget."""
+    if qualified in _INPUT_CALLS:
+        return True
+    return qualified.startswith("streamlit.") and qualified.rpartition(".")[2] in (
+        _STREAMLIT_WIDGETS
+    )
+
+
 # Untyped parameters that hold a database handle, not input.
 _HANDLE_NAMES = frozenset(
     {"conn", "connection", "session", "db", "db_session", "cursor", "cur", "engine", "op"}
@@ -1154,7 +1207,14 @@ def _no_outside_input(
         bound = binding_scope(name, scope)
         if bound is None or bound.is_module:
             qualified = analysis.resolver.qualify(expr) or ""
-            return qualified not in INPUT_OBJECTS and qualified not in _INPUT_CALLS
+            if qualified in INPUT_OBJECTS or qualified in _INPUT_CALLS:
+                return False
+            # `first_name = st.text_input("First name")` at a script's top level.
+            return bound is None or not any(
+                isinstance(a.value, cst.Call)
+                and _is_input_call(analysis.resolver.qualify(a.value.func) or "")
+                for a in bound.assignments.get(name, ())
+            )
         if name in bound.params and not _rebound_before(expr, bound, analysis):
             if name in _HANDLE_NAMES or _declared_not_text(name, bound, analysis):
                 return True
@@ -1193,7 +1253,7 @@ def _no_outside_input(
             return False
         return _no_outside_input(expr.value, analysis, scope, depth + 1)
     if isinstance(expr, cst.Call):
-        if (analysis.resolver.qualify(expr.func) or "") in _INPUT_CALLS:
+        if _is_input_call(analysis.resolver.qualify(expr.func) or ""):
             return False
         if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in COMMAND_LINE_PARSERS:
             return False  # `parser.parse_args()`: the command line's text
@@ -1729,7 +1789,15 @@ def _safe_binding(assignment: Assignment, analysis: Analysis, scope: Scope, dept
         node = assignment.node
         if isinstance(node, cst.Assign):  # `a, b = "x", []`
             value = _unpacked_value(node, assignment.name)
-            return value is not None and _safe_value(value, analysis, scope, depth + 1)
+            if value is not None:
+                return _safe_value(value, analysis, scope, depth + 1)
+            if assignment.unpacked is None:
+                return False
+            # `table, column = pick()`: its item of what the function returns.
+            unpacked, index = assignment.unpacked
+            return analysis.contexts.program_values.made_by_program(
+                ir.item_of(from_cst(unpacked), index), analysis.resolver.frame(scope), 0, 0
+            )
         # `for view in MATERIALIZED_VIEWS:` takes its values from a constant collection.
         return isinstance(node, cst.For) and _safe_value(node.iter, analysis, scope, depth + 1)
     return _safe_value(assignment.value, analysis, scope, depth + 1)

@@ -174,6 +174,17 @@ def starred():
         ),
     ]
     INVALID = [
+        # Checked out at import for no one: nothing reads it, no module imports it.
+        Invalid(
+            """
+from pygame import *
+from sqlalchemy import create_engine
+
+engine = create_engine("sqlite:///scores.db")
+connection = engine.connect()
+""",
+            at="engine.connect()",
+        ),
         # A script's own connection, made and used at its top level.
         Invalid(
             """

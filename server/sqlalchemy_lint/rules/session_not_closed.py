@@ -32,6 +32,8 @@ class SessionNotClosed(Rule):
     reported: whoever owns the connection releases it. Nor is a session never used,
     or used only to reach its engine (`pd.read_sql(sql, db.bind)`,
     `Session().get_bind()`): a session takes a connection on its first query.
+    Nor is a session of a test module whose conftest (or itself) calls SQLAlchemy's
+    `close_all_sessions()`, in a fixture's teardown: that closes every session.
     A session a script makes at its top level (or under its `__main__` guard)
     for its own statements is the script's, as one made in `main()` is; a module
     global that functions read is kept for the process instead (see SQA105).

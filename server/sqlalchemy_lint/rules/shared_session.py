@@ -27,7 +27,7 @@ _SERVING_MODULES = (
     "vkbottle",
     "nextcord",
 )
-_ONE_AT_A_TIME = ("loop", "event")
+_ONE_AT_A_TIME = ("loop", "event", "instance")  # no evidence of threads: sequential
 # GUI toolkits: their event handlers run one after another on the window's thread.
 _DESKTOP_MODULES = ("tkinter", "PyQt5", "PyQt6", "PySide2", "PySide6", "wx", "kivy")
 _THREADING_MODULES = ("threading", "concurrent.futures", "multiprocessing")
@@ -77,11 +77,11 @@ class SharedSession(Rule):
     in a module that serves requests, messages or tasks: one that imports Flask,
     Quart, FastAPI, Starlette, Django, Sanic, Litestar, Celery, Dramatiq, RQ or a bot
     framework (aiogram, discord.py, python-telegram-bot, pyTelegramBotAPI, Pyrogram,
-    vkbottle), defines request handlers, runs threads (it defines a
-    `threading.Thread` subclass, or hands a function to `Thread(target=...)` or to a
-    `ThreadPoolExecutor`'s `submit()` / `map()`), or whose functions are called again
-    and again from elsewhere in the project (a bot's or a server's handlers). Engines,
-    `sessionmaker()` factories and `scoped_session` /
+    vkbottle) or is imported by a module that does, defines request handlers, runs
+    threads (it defines a `threading.Thread` subclass, or hands a function to
+    `Thread(target=...)` or to a `ThreadPoolExecutor`'s `submit()` / `map()`), or
+    whose functions are called again and again from elsewhere in the project (a bot's
+    or a server's handlers). Engines, `sessionmaker()` factories and `scoped_session` /
     `async_scoped_session` registries are meant to be module-level and are not
     reported; neither is code under `if __name__ == "__main__":`, a `with`
     block at module level, or a connection or session that only the module's own
@@ -140,6 +140,30 @@ class SharedSession(Rule):
     name = "shared-session"
 
     VALID = [
+        # The loop repeats `reset()`, which never touches the session; the gateway that
+        # does runs once per game.
+        Valid(
+            """
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+session = sessionmaker(bind=create_engine("sqlite:///scores.db"))()
+
+def reset(state):
+    state.clear()
+
+def save(score):
+    session.add(score)
+    session.commit()
+
+def main(state, score):
+    while True:
+        reset(state)
+        if state:
+            break
+    save(score)
+"""
+        ),
         # A session nothing reads (no statement, no function, no other module) takes
         # no connection and is shared with no one.
         Valid(
@@ -224,6 +248,27 @@ conn.close()
         ),
     ]
     INVALID = [
+        # A database module's session, imported by a Flask app for its views.
+        Invalid(
+            """
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+engine = create_engine("sqlite:///flask.db")
+Session = sessionmaker(bind=engine)
+session = Session()
+""",
+            at="Session()",
+            files={
+                "app.py": (
+                    "from flask import Flask\nfrom main import session\n\n"
+                    "app = Flask(__name__)\n\n"
+                    "@app.get('/users/<int:user_id>')\n"
+                    "def user(user_id):\n"
+                    "    return str(session.get(dict, user_id))\n"
+                )
+            },
+        ),
         # A desktop app handles its events one after another on the window's thread:
         # the message says what goes wrong there (a failed statement breaks the rest).
         Invalid(
@@ -343,16 +388,25 @@ def refresh_all(views):
         ]
         if not shared:
             return
-        serves = _serves_requests(analysis)
-        if serves is None:
-            return
+        serving = _serves_requests(analysis)
         for call, kind in shared:
             assert kind is not None
+            # A database module's session that a web app's module imports for its views.
+            serves = serving if serving is not None else _imported_by_a_server(analysis, call)
+            if serves is None:
+                continue
             where = "as a class attribute" if _in_class_body(analysis, call) else "at import time"
             instead = f"`with {code_of(call)} as {default_name(kind)}:`"
             if isinstance(serves, Repetition):
                 # One loop calls the module's functions one after another: nothing runs
-                # at once, but every call shares the one connection's fate.
+                # at once, but every call shares the one connection's fate. The function
+                # named is one that reads it (and none: nothing repeats with it).
+                readers = analysis.contexts.global_readers(call)
+                if readers is not None:
+                    repeated = [analysis.contexts.repetition(scope) for scope in readers]
+                    serves = next((r for r in repeated if r is not None), None)
+                    if serves is None:
+                        continue
                 message = (
                     f"{noun(kind)} `{code_of(call)}` is created once {where} and reused by "
                     f"every call of `{serves.function}`, which {serves.why}: one failed "
@@ -368,6 +422,26 @@ def refresh_all(views):
                     f"with {instead}."
                 )
             yield Finding(call, message)
+
+
+def _imported_by_a_server(analysis: Analysis, call: cst.Call) -> bool | None:
+    """True when a module of the project that serves requests (it imports a web or bot
+    framework, and no GUI toolkit) imports the global `call` is bound to."""
+    view = analysis.resolver.view
+    for module in analysis.contexts.importers(call):
+        summary = view.summary_of(module)
+        if summary is None:
+            continue
+        imported = [q.lstrip(".") for q in summary.imports.values()]
+        if _imports_any(imported, _SERVING_MODULES) and not _imports_any(
+            imported, _DESKTOP_MODULES
+        ):
+            return True
+    return None
+
+
+def _imports_any(imported: list[str], modules: tuple[str, ...]) -> bool:
+    return any(q == m or q.startswith(m + ".") for q in imported for m in modules)
 
 
 def _serves_requests(analysis: Analysis) -> bool | Repetition | None:

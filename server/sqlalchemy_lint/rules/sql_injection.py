@@ -648,6 +648,48 @@ def roads(engine: Engine, area: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         ),
     ]
     INVALID = [
+        # A parameter rebound twice before the SQL is built: its values still the caller's.
+        Invalid(
+            """
+from sqlalchemy import text
+
+def drop_years(conn, years, known):
+    years = [year for year in years if year in known]
+    years = ", ".join([f"'{year}'" for year in years])
+    conn.execute(text(f"DELETE FROM requests WHERE year IN ({years})"))
+
+def handler(conn, request):
+    drop_years(conn, request.args.getlist("year"), {"2020"})
+""",
+            at="text(f",
+        ),
+        # A Streamlit app's text input, at the script's top level.
+        Invalid(
+            """
+import streamlit as st
+from sqlalchemy import text
+
+conn = st.connection("sql")
+first_name = st.text_input("First name")
+if st.button("Insert"):
+    with conn.session as s:
+        s.execute(text(f"INSERT INTO people (first_name) VALUES ('{first_name}')"))
+        s.commit()
+""",
+            at="text(f",
+        ),
+        # Unpacked from the command line: each item is outside text.
+        Invalid(
+            """
+import sys
+from sqlalchemy import text
+
+def dump(conn):
+    table, column = sys.argv[1].split(".")
+    return conn.execute(text(f"SELECT {column} FROM {table}")).all()
+""",
+            at="text(",
+        ),
         Invalid(
             """
 from sqlalchemy import text
@@ -963,6 +1005,37 @@ def listing(conn, order):
         ),
     ]
     VALID += [
+        # The statement on the line above is the one run; the name's later value (built
+        # from input) cannot reach back, and no loop brings it round.
+        Valid(
+            """
+import streamlit as st
+from sqlalchemy import text
+
+conn = st.connection("sql")
+if st.button("Create"):
+    with conn.session as s:
+        sql = "CREATE TABLE IF NOT EXISTS people (first_name text)"
+        s.execute(text(sql))
+name = st.text_input("Name")
+if name:
+    sql = f"SELECT * FROM people WHERE first_name = '{name}'"
+    st.code(sql)  # shown, never run
+"""
+        ),
+        # Unpacked from what a project function returns: its literals.
+        Valid(
+            """
+from sqlalchemy import text
+
+def target():
+    return "users", "name"
+
+def names(conn):
+    table, column = target()
+    return conn.execute(text(f"SELECT {column} FROM {table} WHERE kind = '{table}'")).all()
+"""
+        ),
         # Table and column names in identifiers' places (`MERGE INTO "{target}" ...
         # USING "{source}"`, `t.{column} = s.{column}`), from a caller the checker
         # cannot see through an untyped receiver: no evidence of outside input.

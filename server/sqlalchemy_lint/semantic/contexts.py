@@ -27,6 +27,7 @@ from .program_values import ProgramValues
 from .repetition import Repetition, Repetitions
 from .sql_runners import SqlRunners
 from .summary import ModuleSummary
+from .values import ModuleKey
 
 
 @dataclass(frozen=True)
@@ -220,27 +221,50 @@ class ExecutionContexts:
             return None
         return statement.targets[0].target
 
-    def _functions_read(self, name: str) -> bool:
+    def global_readers(self, call: cst.Call) -> list[Scope] | None:
+        """The functions of the module that read the module global `call` is bound to
+        (None: `call` is not bound to a plain module global)."""
+        target = self._module_global(call)
+        return self._readers(target.value) if target is not None else None
+
+    def _readers(self, name: str) -> list[Scope]:
         module = self.model.module_scope
-        return any(
-            name in scope.references and binding_scope(name, scope) in (None, module)
+        return [
+            scope
             for scope in _scopes_below(module)
-        )
+            if name in scope.references and binding_scope(name, scope) in (None, module)
+        ]
+
+    def _functions_read(self, name: str) -> bool:
+        return bool(self._readers(name))
 
     def _imported_elsewhere(self, name: str) -> bool:
         """Whether another module of the project may import the global `name`."""
+        if self.resolver.path is None:
+            return True
+        return bool(self._importers(name))
+
+    def importers(self, call: cst.Call) -> list[ModuleKey]:
+        """The project's modules that may import the module global `call` is bound to."""
+        target = self._module_global(call)
+        return self._importers(target.value) if target is not None else []
+
+    def _importers(self, name: str) -> list[ModuleKey]:
         path = self.resolver.path
         if path is None:
-            return True
+            return []
         stem = path.stem if path.name != "__init__.py" else path.parent.name
         if not stem.isidentifier():
-            return False  # `migrate_db_1.3.py`: no module can import it
+            return []  # `migrate_db_1.3.py`: no module can import it
         view = self.resolver.view
         key = self.resolver.key
         mentioning = set(view.modules_mentioning(key, stem)) & set(
             view.modules_mentioning(key, name)
         )
-        return any(_imports(view.summary_of(other), stem, name) for other in mentioning)
+        return sorted(
+            (other for other in mentioning if _imports(view.summary_of(other), stem, name)),
+            key=str,
+        )
 
     def in_main_guard(self, node: cst.CSTNode) -> bool:
         for ancestor in self.model.ancestors(node):
@@ -259,7 +283,8 @@ def _imports(summary: ModuleSummary | None, stem: str, name: str) -> bool:
         parts = qualified.split(".")
         if parts[-1] == stem or parts[-2:] == [stem, name]:
             return True
-    return bool(summary.star_imports)
+    # `from .db import *` takes the name too; `from pygame import *` does not.
+    return any(module.rpartition(".")[2] in (stem, "") for module in summary.star_imports)
 
 
 def _scopes_below(scope: Scope) -> Iterator[Scope]:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from . import ir
@@ -540,6 +541,9 @@ class Evaluator:
             return library(qualified)
         target = self.modules.resolve_import(importer, qualified)
         if target is not None:
+            rebound = self._rebound_by_package(importer, qualified, target, depth)
+            if rebound is not None:
+                return rebound
             return Value(ref=Ref(RefKind.MODULE, target), owner=Owner.BORROWED)
         stripped = qualified.lstrip(".")
         dots = qualified[: len(qualified) - len(stripped)]
@@ -552,6 +556,31 @@ class Evaluator:
         if dots:
             return NOTHING  # a relative import of a module that is not there
         return library(qualified)  # a library we know nothing special about
+
+    def _rebound_by_package(
+        self, importer: ModuleKey, qualified: str, submodule: ModuleKey, depth: int
+    ) -> Value | None:
+        """`from config import config` where `config/__init__.py` rebinds `config`
+        (`from .config import config`, the submodule's instance): Python gives the
+        package's attribute, which that binding replaced, not the submodule."""
+        stripped = qualified.lstrip(".")
+        module, _, attr = stripped.rpartition(".")
+        package = qualified[: len(qualified) - len(stripped)] + module
+        if not package:
+            return None
+        target = self.modules.resolve_import(importer, package)
+        if not isinstance(target, Path) or target.name != "__init__.py":
+            return None
+        summary = self.modules.summary_of(target)
+        if summary is None or not (
+            attr in summary.imports or attr in summary.bindings or attr in summary.definitions
+        ):
+            return None
+        value = self.export(target, attr, depth + 1)
+        ref = value.ref
+        if not value.known or (ref is not None and ref.kind is RefKind.MODULE):
+            return None
+        return value
 
     def imported_bindings(
         self, importer: ModuleKey, qualified: str, depth: int = 0

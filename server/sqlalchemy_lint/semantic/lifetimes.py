@@ -41,6 +41,7 @@ from .kinds import (
 )
 from .model import ModuleModel, Scope
 from .parameter_fates import Fate
+from .summary import ModuleSummary
 from .values import Owner
 
 # What SQLAlchemy makes that keeps the engine or connection it is bound to.
@@ -102,6 +103,7 @@ class LifetimeTracker:
         self.model = model
         self.resolver = resolver
         self.contexts = contexts
+        self._closes_all_sessions: bool | None = None
 
     # -- creation sites -------------------------------------------------------------
 
@@ -120,18 +122,48 @@ class LifetimeTracker:
                 continue
             if value.owner is not Owner.FRESH:
                 continue  # not a resource, or one this code does not own
-            if scope.is_module and not (
-                kind.is_resource and self.contexts.only_the_script_uses(call)
-            ):
+            if scope.is_module and not (kind.is_resource and self._owned_by_script(call, kind)):
                 # A module global, kept for the process (SQA105's question); one a
                 # script makes for its own statements is the script's, as `main()`'s.
                 continue
             if kind.is_resource:
-                yield self.track(call, kind, scope, CLOSE_METHODS)
+                life = self.track(call, kind, scope, CLOSE_METHODS)
+                if (
+                    life.verdict is Verdict.LEAKED
+                    and kind.is_session
+                    and self._test_sessions_closed_at_teardown()
+                ):
+                    life.verdict = Verdict.RELEASED  # `close_all_sessions()` closes it
+                yield life
             elif kind is Kind.SCOPED_SESSION:
                 # A registry made per call holds the session it hands out until its
                 # `remove()`; one that is dropped holds it until garbage collection.
                 yield self.track(call, kind, scope, REGISTRY_RELEASE_METHODS)
+
+    def _test_sessions_closed_at_teardown(self) -> bool:
+        """A test module whose conftest (or itself) calls SQLAlchemy's
+        `close_all_sessions()` (in a fixture's teardown): every session its tests and
+        fixtures leave open is closed there."""
+        if self._closes_all_sessions is None:
+            resolver = self.resolver
+            found = False
+            if resolver.pytest_module:
+                view = resolver.view
+                for key in [resolver.key, *view.fixture_modules(resolver.key)]:
+                    summary = view.summary_of(key)
+                    if summary is not None and _calls_close_all_sessions(summary):
+                        found = True
+                        break
+            self._closes_all_sessions = found
+        return self._closes_all_sessions
+
+    def _owned_by_script(self, call: cst.Call, kind: Kind) -> bool:
+        """A module-level connection or session only the module's own statements use;
+        or a connection nothing uses at all (checked out at import, for no one)."""
+        contexts = self.contexts
+        return contexts.only_the_script_uses(call) or (
+            kind.is_connection and contexts.never_used(call)
+        )
 
     def _unpacked_resources(self, call: cst.Call, scope: Scope) -> Iterator[Lifetime]:
         """The connections and sessions a call hands out in a tuple, as its caller
@@ -747,6 +779,14 @@ class LifetimeTracker:
         except ValueError:
             return False
         return all(_swallows_everything(statement) for statement in body[first + 1 : last])
+
+
+def _calls_close_all_sessions(summary: ModuleSummary) -> bool:
+    return any(
+        site.callee.rpartition(".")[2] == "close_all_sessions"
+        for function in summary.functions.values()
+        for site in function.calls
+    )
 
 
 def _binds(argument: cst.Arg | None) -> bool:

@@ -230,7 +230,7 @@ class ProgramValues:
         tag = expr[0]
         if tag == "a" and self._input_object(expr, frame):
             return True  # `sys.argv`, `flask.request`
-        if tag in ("a", "s", "w"):
+        if tag in ("a", "s", "w", "i"):  # x.y, x[k], await x, an item unpacked from x
             return self.expr_from_outside(expr[1], frame, calls, depth + 1)
         if tag in ("|", "t"):
             return any(self.expr_from_outside(e, frame, calls, depth + 1) for e in expr[1:])
@@ -362,6 +362,17 @@ class ProgramValues:
             if base[0] == "t":
                 return all(self.made_by_program(e, frame, calls, depth + 1) for e in base[1:])
             return self.made_by_program(base, frame, calls, depth + 1)
+        if tag == "i":
+            # `table, column = "users", "id"`: its item of the display; an item unpacked
+            # from anything else, as an item of it.
+            base, index = expr[1], expr[2]
+            if base[0] == "t":
+                return index < len(base) - 1 and self.made_by_program(
+                    base[1 + index], frame, calls, depth + 1
+                )
+            if base[0] == "c" and self._returns_item_made_by_program(base, index, frame, calls):
+                return True  # `table, column = pick()`, whose `return "users", "id"`
+            return self.made_by_program(base, frame, calls, depth + 1)
         if tag == "d":
             # A dict display (keys are string literals): made by the program if its values are.
             return all(self.made_by_program(v, frame, calls, depth + 1) for _, v in expr[1:])
@@ -433,6 +444,29 @@ class ProgramValues:
             return bool(values) and all(made(value) for value in values)
         finally:
             self._visiting.discard(visit)
+
+    def _returns_item_made_by_program(
+        self, call: ir.Expr, index: int, frame: Frame, calls: int
+    ) -> bool:
+        """Whether every `return` of the project function `call` calls gives a tuple
+        whose item `index` the program made."""
+        callee = self.evaluator.value(call[1], frame).ref
+        if callee is None or callee.kind is not RefKind.FUNCTION or callee.module is None:
+            return False
+        function = self.evaluator.function_frame(callee.module, callee.name)
+        if function is None or calls >= _MAX_CALLS:
+            return False
+        info = function.info
+        return (
+            bool(info.returns)
+            and not info.yields
+            and all(
+                returned[0] == "t"
+                and index < len(returned) - 1
+                and self.made_by_program(returned[1 + index], function, calls + 1, 0)
+                for returned in info.returns
+            )
+        )
 
     def _call_made_by_program(self, expr: ir.Expr, frame: Frame, calls: int, depth: int) -> bool:
         """A number a builtin computed (`int(x)`, `len(rows)`); rows the database gave
