@@ -536,3 +536,22 @@ def test_verbose_logs_the_phases_and_the_cache_status(tmp_path: Path) -> None:
     assert "2 of 2 results still valid (since the previous run's snapshot)" in again.stderr
     assert "analysing" not in again.stderr
     assert again.stdout == first.stdout
+
+
+def test_clean_removes_the_cache_check_made_and_nothing_else(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'app'\n")
+    (tmp_path / "app.py").write_text(LEAKY_HELPER)
+    assert run("check", ".", cwd=tmp_path).returncode == 1
+    cache = tmp_path / ".sqlalchemy_lint_cache"
+    assert (cache / "CACHEDIR.TAG").is_file()
+    (cache / "summaries-1").mkdir()  # an older version's, which nothing else prunes
+    cleaned = run("clean", cwd=tmp_path)
+    assert cleaned.returncode == 0, cleaned.stderr
+    assert not cache.exists() and (tmp_path / "app.py").exists()
+    assert "No cache at" in run("clean", cwd=tmp_path).stdout
+    # A folder it did not make is left alone.
+    other = tmp_path / "notes"
+    other.mkdir()
+    (other / "keep.txt").write_text("mine")
+    refused = run("clean", "--cache-dir", str(other), cwd=tmp_path)
+    assert refused.returncode == 2 and (other / "keep.txt").exists()

@@ -88,6 +88,15 @@ def default_cache_dir(start: Path | None = None) -> Path:
     return here / CACHE_DIR_NAME
 
 
+def is_cache_directory(directory: Path) -> bool:
+    """Whether `directory` is one this tool made (its CACHEDIR.TAG names us)."""
+    try:
+        tag = (directory / "CACHEDIR.TAG").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return tag == _CACHEDIR_TAG
+
+
 class Cache:
     """Entries in `directory`, by namespace and key."""
 

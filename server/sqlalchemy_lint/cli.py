@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import logging
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import __version__
-from .cache import default_cache_dir
+from .cache import default_cache_dir, is_cache_directory
 from .config import (
     Config,
     cache_dir_setting,
@@ -153,6 +154,15 @@ def build_parser() -> argparse.ArgumentParser:
     rule = commands.add_parser("rule", help="show a rule's documentation")
     rule.add_argument("code", nargs="?", help="rule code or name, e.g. SQA101")
     rule.add_argument("--all", action="store_true", help="list every rule")
+
+    clean = commands.add_parser(
+        "clean", help="remove the cache `check` keeps here (its older versions' too)"
+    )
+    clean.add_argument(
+        "--cache-dir",
+        type=Path,
+        help="the cache to remove (default: the one `check` uses from this folder)",
+    )
 
     server = commands.add_parser("server", help="run the language server (stdio by default)")
     server.add_argument("--tcp", action="store_true", help="listen on TCP instead of stdio")
@@ -508,6 +518,29 @@ def run_rule(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_CLEAN
 
 
+def run_clean(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Remove the cache directory, as `ruff clean` does: every namespace in it, the
+    summaries and results of older versions included (nothing else prunes those)."""
+    directory = args.cache_dir
+    if directory is None:
+        directory = cache_dir_setting(Path.cwd()) or default_cache_dir()
+    if not directory.exists():
+        out.write(f"No cache at {directory}.\n")
+        return EXIT_CLEAN
+    if not is_cache_directory(directory):
+        err.write(
+            f"sqlalchemy-lint: error: {directory} is not a sqlalchemy-lint cache "
+            "(no CACHEDIR.TAG of ours in it); nothing removed\n"
+        )
+        return EXIT_ERROR
+    shutil.rmtree(directory, ignore_errors=True)
+    if directory.exists():
+        err.write(f"sqlalchemy-lint: error: could not remove all of {directory}\n")
+        return EXIT_ERROR
+    out.write(f"Removed {directory}.\n")
+    return EXIT_CLEAN
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -519,6 +552,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_check(args, sys.stdout, sys.stderr)
         if args.command == "rule":
             return run_rule(args, sys.stdout, sys.stderr)
+        if args.command == "clean":
+            return run_clean(args, sys.stdout, sys.stderr)
     except BrokenPipeError:
         # `sqlalchemy-lint check | head`: the reader left; say nothing more, like other
         # command-line tools. stdout is pointed at devnull so the exit flush stays quiet.
