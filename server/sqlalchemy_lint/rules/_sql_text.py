@@ -21,7 +21,7 @@ import libcst as cst
 from ..semantic import Analysis, Kind, Scope, ir
 from ..semantic.cli_options import COMMAND_LINE_PARSERS, not_text_parameters
 from ..semantic.fixtures import receives_fixtures
-from ..semantic.flow import dominates, exclusive
+from ..semantic.flow import dominates, exclusive, within
 from ..semantic.geometry import writes_wkt
 from ..semantic.lower_cst import from_cst
 from ..semantic.model import Assignment, ModuleModel, binding_scope
@@ -787,7 +787,7 @@ def _reaching(use: cst.Name, bound: Scope, analysis: Analysis) -> list[Assignmen
             a
             for a in reaching
             if last.order <= a.order < at
-            or (a.order > at and any(_inside(model, a.node, loop) for loop in loops))
+            or (a.order > at and any(within(model, a.node, loop) for loop in loops))
         ]
     return reaching
 
@@ -795,11 +795,7 @@ def _reaching(use: cst.Name, bound: Scope, analysis: Analysis) -> list[Assignmen
 def _in_own_value(model: ModuleModel, use: cst.Name, assignment: Assignment) -> bool:
     """`use` is read in the value `assignment` binds (`x = f(x)`): before it binds."""
     value = assignment.value if assignment.unpacked is None else assignment.unpacked[0]
-    return value is not None and (use is value or _inside(model, use, value))
-
-
-def _inside(model: ModuleModel, node: cst.CSTNode, outer: cst.CSTNode) -> bool:
-    return any(ancestor is outer for ancestor in model.ancestors(node))
+    return value is not None and (use is value or within(model, use, value))
 
 
 def _without_sql_text(pieces: list[cst.BaseExpression], analysis: Analysis, scope: Scope) -> bool:
