@@ -541,7 +541,7 @@ class Evaluator:
             return library(qualified)
         target = self.modules.resolve_import(importer, qualified)
         if target is not None:
-            rebound = self._rebound_by_package(importer, qualified, target, depth)
+            rebound = self._rebound_by_package(importer, qualified, depth)
             if rebound is not None:
                 return rebound
             return Value(ref=Ref(RefKind.MODULE, target), owner=Owner.BORROWED)
@@ -557,9 +557,7 @@ class Evaluator:
             return NOTHING  # a relative import of a module that is not there
         return library(qualified)  # a library we know nothing special about
 
-    def _rebound_by_package(
-        self, importer: ModuleKey, qualified: str, submodule: ModuleKey, depth: int
-    ) -> Value | None:
+    def _rebound_by_package(self, importer: ModuleKey, qualified: str, depth: int) -> Value | None:
         """`from config import config` where `config/__init__.py` rebinds `config`
         (`from .config import config`, the submodule's instance): Python gives the
         package's attribute, which that binding replaced, not the submodule."""
