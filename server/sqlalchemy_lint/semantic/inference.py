@@ -29,7 +29,7 @@ from .kinds import Kind
 from .lower_cst import from_cst
 from .model import Assignment, ModuleModel, Scope
 from .options import AnalysisOptions
-from .parameter_fates import Fate, ParameterFates, parameter_names
+from .parameter_fates import Fate, ParameterFates, called_function
 from .summary import FunctionInfo, ModuleSummary, Param, summarise_source, summarise_tree
 from .values import BUFFER, NOTHING, ModuleKey, RefKind, Value
 
@@ -351,22 +351,17 @@ class Resolver:
         runs, and the name of its parameter that `argument` is passed to."""
         if argument.star:
             return None
-        callee = self.value_of(call.func, scope).ref
-        if callee is None or callee.module is None:
+        called = called_function(self.evaluator, self.value_of(call.func, scope).ref)
+        if called is None:
             return None
-        if callee.kind not in (RefKind.FUNCTION, RefKind.BOUND_METHOD):
-            return None
-        info = self.evaluator.function_info(callee.module, callee.name)
-        if info is None:
-            return None
-        params = parameter_names(info, callee.kind is RefKind.BOUND_METHOD)
+        module, info, params = called
         if argument.keyword is not None:
             name = argument.keyword.value
-            return (callee.module, callee.name, name) if name in params else None
+            return (module, info.qualname, name) if name in params else None
         index = [a for a in call.args if a.keyword is None].index(argument)
         if index >= len(params):
             return None
-        return callee.module, callee.name, params[index]
+        return module, info.qualname, params[index]
 
     def parameter_fate(self, call: cst.Call, argument: cst.Arg, scope: Scope) -> Fate:
         """What the project function `call` runs does with `argument`: releases it or

@@ -20,7 +20,7 @@ import enum
 from . import ir
 from .evaluate import Evaluator, Frame
 from .summary import CallSite, FunctionInfo
-from .values import ModuleKey, RefKind
+from .values import ModuleKey, Ref, RefKind
 
 # How many helpers down a parameter is followed (`rebuild_all_dbs` calling `clear_db`).
 _MAX_HELPERS = 3
@@ -92,16 +92,12 @@ def handed_to(
 ) -> tuple[ModuleKey, str, str] | None:
     """The project function (or bound method) a call site, read in `frame`, hands the
     local `name` to, and the parameter that receives it."""
-    ref = evaluator.value(ir.from_dotted(site.callee), frame).ref
-    if ref is None or ref.module is None:
+    called = called_function(evaluator, evaluator.value(ir.from_dotted(site.callee), frame).ref)
+    if called is None:
         return None
-    if ref.kind not in (RefKind.FUNCTION, RefKind.BOUND_METHOD):
-        return None
-    callee = evaluator.function_info(ref.module, ref.name)
-    if callee is None:
-        return None
-    passed = parameter_given(site, name, callee, ref.kind is RefKind.BOUND_METHOD)
-    return (ref.module, ref.name, passed) if passed is not None else None
+    module, callee, params = called
+    passed = parameter_given(site, name, params)
+    return (module, callee.qualname, passed) if passed is not None else None
 
 
 def _own_fate(info: FunctionInfo, param: str) -> Fate:
@@ -121,7 +117,22 @@ def parameter_names(info: FunctionInfo, bound: bool) -> list[str]:
     return names[1:] if bound and names else names
 
 
-def parameter_given(site: CallSite, name: str, callee: FunctionInfo, bound: bool) -> str | None:
-    """The callee's parameter that the site passes the local `name` to."""
-    params = parameter_names(callee, bound)
+def parameter_given(site: CallSite, name: str, params: list[str]) -> str | None:
+    """The callee's parameter (of `params`, those a call fills) that the site passes the
+    local `name` to."""
     return next((p for i, p in enumerate(params) if site.argument_for(p, i) == name), None)
+
+
+def called_function(
+    evaluator: Evaluator, ref: Ref | None
+) -> tuple[ModuleKey, FunctionInfo, list[str]] | None:
+    """The project function or bound method `ref` names: its module, its summary, and
+    the parameters a call of it fills (`self` left out for a bound method)."""
+    if ref is None or ref.module is None:
+        return None
+    if ref.kind not in (RefKind.FUNCTION, RefKind.BOUND_METHOD):
+        return None
+    info = evaluator.function_info(ref.module, ref.name)
+    if info is None:
+        return None
+    return ref.module, info, parameter_names(info, ref.kind is RefKind.BOUND_METHOD)

@@ -22,7 +22,7 @@ from . import ir
 from .cli_options import COMMAND_LINE_PARSERS
 from .evaluate import Binding, Evaluator, Frame
 from .kinds import Kind
-from .parameter_fates import parameter_names
+from .parameter_fates import called_function, parameter_names
 from .repetition import Caller, Repetitions
 from .summary import CONSTANT_ARGUMENT, INPUT_ARGUMENT, ClassInfo, FunctionInfo, Param
 from .values import ModuleKey, RefKind
@@ -288,25 +288,21 @@ class ProgramValues:
         for site in info.calls:
             if site.callee in growing:
                 for written in site.arguments:
-                    if written and all(part.isidentifier() for part in written.split(".")):
-                        yield ir.from_dotted(written)
+                    dotted = _dotted_record(written)
+                    if dotted is not None:
+                        yield dotted
 
     def _returns_argument_from_outside(
         self, call: ir.Expr, frame: Frame, calls: int, depth: int
     ) -> bool:
         """A call of a project function that returns one of its parameters as it is,
         where this call passes outside text for it."""
-        ref = self.evaluator.value(call[1], frame).ref
-        if ref is None or ref.module is None:
-            return False
-        if ref.kind not in (RefKind.FUNCTION, RefKind.BOUND_METHOD):
-            return False
-        info = self.evaluator.function_info(ref.module, ref.name)
-        if info is None:
-            return False
         # The parameters this call fills, as the resolved callee says (`self` is not
         # passed to a bound method).
-        params = parameter_names(info, ref.kind is RefKind.BOUND_METHOD)
+        called = called_function(self.evaluator, self.evaluator.value(call[1], frame).ref)
+        if called is None:
+            return False
+        _, info, params = called
         keywords = dict(call[3])
         for returned in info.returns:
             if returned[0] != "n" or returned[1] not in params:
@@ -797,21 +793,25 @@ def _recorded_argument(written: str) -> tuple[ir.Expr, str | None] | None:
     dotted name it reads and the string key it takes an item by; None for a literal or
     what the record cannot name."""
     keyed = _KEYED_ARGUMENT.fullmatch(written)
-    base = keyed["base"] if keyed else written
-    if not base or not all(part.isidentifier() for part in base.split(".")):
+    base = _dotted_record(keyed["base"] if keyed else written)
+    return None if base is None else (base, keyed["key"] if keyed else None)
+
+
+def _dotted_record(written: str) -> ir.Expr | None:
+    """A call site's record of an argument that is a dotted name (`repo.name`)."""
+    if not written or not all(part.isidentifier() for part in written.split(".")):
         return None
-    return ir.from_dotted(base), (keyed["key"] if keyed else None)
+    return ir.from_dotted(written)
 
 
 def _passed_parameter(info: FunctionInfo, name: str) -> tuple[Param, int] | None:
     """The parameter `name` of a function and its position at a call (where `self` or
     `cls` is not passed)."""
-    params = list(info.params)
     decorators = {ir.dotted(d) for d in info.decorators}
-    if info.owner is not None and params and "staticmethod" not in decorators:
-        params = params[1:]
-    param = next((p for p in params if p.name == name), None)
-    return None if param is None else (param, params.index(param))
+    passed = parameter_names(info, info.owner is not None and "staticmethod" not in decorators)
+    if name not in passed:
+        return None
+    return next(p for p in info.params if p.name == name), passed.index(name)
 
 
 def _type_name(expr: ir.Expr) -> str | None:
