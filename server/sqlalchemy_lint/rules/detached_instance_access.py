@@ -32,7 +32,9 @@ class DetachedInstanceAccess(Rule):
     session, commit or not.
 
     Not reported: sessions made with `expire_on_commit=False` (on the `Session(...)`
-    call or on the `sessionmaker` that made it, in any module of the project);
+    call or on the `sessionmaker` that made it, in any module of the project), or
+    made by a factory handed in from outside (a parameter, a dependency-injection
+    container's) in a project that sets `expire_on_commit` somewhere;
     objects read again (any attribute) or `refresh()`ed after the last commit and
     before the close; values read inside the block; objects loaded after the last
     commit; sessions the code does not close (a parameter, a FastAPI dependency, a
@@ -168,8 +170,59 @@ def create_user(name):
                 "NoExpire = sessionmaker(bind=engine, expire_on_commit=False)\n",
             },
         ),
+        # A factory injected by a container that the project configures to keep
+        # objects loaded (`expire_on_commit=False` in its wiring).
+        Valid(
+            """
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.models import User
+
+class UserRepository:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+
+    async def update(self, user: User) -> User:
+        async with self._sessionmaker() as session:
+            user = await session.merge(user)
+            await session.commit()
+        return user
+""",
+            files={
+                "app/__init__.py": "",
+                "app/models.py": "class User:\n    pass\n",
+                "app/container.py": "from dependency_injector import containers, providers\n"
+                "from sqlalchemy.ext.asyncio import async_sessionmaker\n\n"
+                "class Container(containers.DeclarativeContainer):\n"
+                "    engine = providers.Singleton(object)\n"
+                "    sessionmaker = providers.Singleton(\n"
+                "        async_sessionmaker, engine, expire_on_commit=False\n"
+                "    )\n",
+            },
+        ),
     ]
     INVALID = [
+        # The same repository in a project that never configures `expire_on_commit`:
+        # its factory expires what it commits.
+        Invalid(
+            """
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.models import User
+
+class UserRepository:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+
+    async def update(self, user: User) -> User:
+        async with self._sessionmaker() as session:
+            user = await session.merge(user)
+            await session.commit()
+        return user
+""",
+            at="return user",
+            files={"app/__init__.py": "", "app/models.py": "class User:\n    pass\n"},
+        ),
         Invalid(
             """
 from sqlalchemy.orm import sessionmaker

@@ -116,7 +116,46 @@ def _expiring_session(resolver: Resolver, call: cst.Call, scope: Scope) -> bool:
         base = base.func if isinstance(base, cst.Call) else base.value
     if isinstance(base, cst.Name) and _any_keeps_loaded(resolver.imported_bindings(base.value)):
         return False
-    return not _self_factory_keeps_loaded(call, scope)
+    if _self_factory_keeps_loaded(call, scope):
+        return False
+    # A factory handed in from outside (a dependency-injection container's, a
+    # caller's): made elsewhere, so a project that configures `expire_on_commit`
+    # anywhere may have made it so.
+    return not (
+        _injected_factory(call, scope)
+        and resolver.view.modules_mentioning(resolver.key, "expire_on_commit")
+    )
+
+
+def _injected_factory(call: cst.Call, scope: Scope) -> bool:
+    """`factory()` for a parameter `factory`, or `self.factory()` where the class keeps
+    a parameter of one of its methods under that name."""
+    func = call.func
+    if isinstance(func, cst.Attribute) and func.attr.value == "begin":
+        inner = func.value
+        func = inner.func if isinstance(inner, cst.Call) else inner
+    if isinstance(func, cst.Name):
+        holder: Scope | None = scope
+        while holder is not None and func.value not in holder.assignments:
+            if func.value in holder.params:
+                return True
+            holder = holder.parent
+        return False
+    if not (
+        isinstance(func, cst.Attribute)
+        and isinstance(func.value, cst.Name)
+        and func.value.value in ("self", "cls")
+    ):
+        return False
+    owner: Scope | None = scope
+    while owner is not None and owner.class_info is None:
+        owner = owner.parent
+    if owner is None or owner.class_info is None:
+        return False
+    return any(
+        isinstance(value, cst.Name) and value.value in method.params
+        for value, method in owner.class_info.attributes.get(func.attr.value, [])
+    )
 
 
 def _self_factory_keeps_loaded(call: cst.Call, scope: Scope) -> bool:
