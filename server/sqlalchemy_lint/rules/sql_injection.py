@@ -648,6 +648,32 @@ def roads(engine: Engine, area: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         ),
     ]
     INVALID = [
+        # The table and column names a command's user types, a call away.
+        Invalid(
+            """
+import click
+from sqlalchemy import text
+
+def match_field(session, table, field, term):
+    query = "SELECT * FROM " + table + " WHERE " + field + " = :term"
+    return session.execute(text(query), {"term": term}).fetchall()
+
+@click.command()
+@click.option("--table", required=True)
+@click.option("--field", required=True)
+@click.option("--term", required=True)
+@click.pass_obj
+def search(config, table, field, term):
+    return match_field(config.session, table, field, term)
+
+@click.group()
+def cli():
+    pass
+
+cli.add_command(search, name="search")
+""",
+            at="text(query)",
+        ),
         # A parameter rebound twice before the SQL is built: its values still the caller's.
         Invalid(
             """

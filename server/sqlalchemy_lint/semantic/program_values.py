@@ -191,6 +191,8 @@ class ProgramValues:
         if frame is not None and frame.receives_fixtures:
             return False  # pytest fills it with the suite's data
         repetitions = self.repetitions
+        if repetitions.is_cli_command(key, info) and _command_line_parameter(info, name):
+            return True  # `@click.option("--field")`: what the user typed
         # `repo.count(request.args["t"])` on a receiver that might be one counts too.
         callers = [
             *repetitions.callers(key, qualname),
@@ -855,3 +857,20 @@ def _non_text_annotation(annotation: ir.Expr, depth: int = 0) -> bool:
             return False
         return _non_text_annotation(annotation[2], depth + 1)
     return False
+
+
+# Decorators that pass a command its context or object as the first parameter.
+_CONTEXT_PASSERS = ("pass_context", "pass_obj")
+
+
+def _command_line_parameter(info: FunctionInfo, name: str) -> bool:
+    """Whether the parameter `name` of a click/typer command is filled from the
+    command line: any but the context or object a `@click.pass_context` /
+    `@click.pass_obj` passes first."""
+    names = [param.name for param in info.params]
+    if name not in names or name in ("self", "cls"):
+        return False
+    passes_context = any(
+        (ir.dotted(d) or "").rpartition(".")[2] in _CONTEXT_PASSERS for d in info.decorators
+    )
+    return not (passes_context and names.index(name) == 0)
