@@ -10,6 +10,8 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from sqlalchemy_lint import cli
 
 
@@ -331,3 +333,110 @@ def test_sessions_a_test_suite_closes_with_close_all_sessions_are_released(
         "def drop_db():\n    yield\n    close_all_sessions()\n"
     )
     assert findings(root, "SQA102") == []
+
+
+LOADER = """
+    from sqlalchemy import create_engine, text
+
+
+    def row_count(table):
+        engine = create_engine("sqlite://")
+        with engine.connect() as conn:
+            return conn.execute(text("select count(*) from " + table)).scalar()
+"""
+
+
+@pytest.mark.parametrize(
+    ("declared", "caller", "reported"),
+    [
+        # A library (it declares a distribution): its users call it, again and again.
+        (True, None, True),
+        # An application or scripts: nothing calls it, someone runs it by hand.
+        (False, None, False),
+        # Called, even once, by the application's code: the rule's usual evidence.
+        (False, "from app.loader import row_count\n\nrow_count('users')\nrow_count('x')\n", True),
+    ],
+)
+def test_an_engine_made_dropped_and_never_called_in_an_application(
+    tmp_path: Path, declared: bool, caller: str | None, reported: bool
+) -> None:
+    files = {"app/__init__.py": "", "app/loader.py": LOADER}
+    if caller is not None:
+        files["app/report.py"] = caller
+    root = project(tmp_path, files)
+    (root / ".git").mkdir()
+    if not declared:
+        (root / "pyproject.toml").unlink()
+    line = 5
+    expected = [("app/loader.py", line, "SQA103")] if reported else []
+    assert findings(root, "SQA103") == expected
+
+
+SHARED_DATABASE = """
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import sessionmaker
+
+    engine = create_engine("sqlite://")
+    Session = sessionmaker(bind=engine)
+    session = Session()
+
+
+    def commit_all(sessions):
+        for s in sessions:
+            s.commit()
+
+
+    def commit_each(groups):
+        for group in groups:
+            commit_all(group)
+"""
+
+
+@pytest.mark.parametrize(
+    ("files", "reported"),
+    [
+        # aiohttp's server, reaching the session through the package's re-export.
+        (
+            {
+                "server/__init__.py": "",
+                "server/database/__init__.py": "from .db import *\n",
+                "server/app.py": "from aiohttp import web\n\nfrom .database import session\n\n"
+                "async def count(request):\n"
+                "    return web.json_response(session.execute('select 1').scalar())\n",
+            },
+            True,
+        ),
+        # GraphQL resolvers, in a module of their own.
+        (
+            {
+                "server/__init__.py": "",
+                "server/database/__init__.py": "",
+                "server/queries.py": "import graphene\n\n"
+                "from server.database.db import session\n\n"
+                "class Query(graphene.ObjectType):\n"
+                "    count = graphene.Int()\n\n"
+                "    def resolve_count(root, info):\n"
+                "        return session.execute('select 1').scalar()\n",
+            },
+            True,
+        ),
+        # aiohttp's HTTP client serves nothing: a script that fetches and stores.
+        (
+            {
+                "server/__init__.py": "",
+                "server/database/__init__.py": "from .db import *\n",
+                "server/fetch.py": "import aiohttp\n\nfrom .database import session\n\n"
+                "async def fetch(url):\n"
+                "    async with aiohttp.ClientSession() as client:\n"
+                "        session.add(await (await client.get(url)).json())\n",
+            },
+            False,
+        ),
+    ],
+)
+def test_a_database_module_session_that_a_server_imports(
+    tmp_path: Path, files: dict[str, str], reported: bool
+) -> None:
+    root = project(tmp_path, {**files, "server/database/db.py": SHARED_DATABASE})
+    expected = [("server/database/db.py", 6, "SQA105")] if reported else []
+    assert findings(root, "SQA105") == expected

@@ -92,7 +92,13 @@ class EnginePerRequest(Rule):
     module level, in an app factory, or singletons whose `__init__` returns early
     once it ran), and, outside request handlers, an
     engine disposed in the same call or loop iteration (a deliberate one-shot)
-    before every `return`.
+    before every `return`. Nor an engine kept alive by what is made from it and kept
+    beyond the call (`self.connection = engine.connect()` in a pipeline's
+    `__init__`, `data.Session = sessionmaker(bind=engine)` in a "Connect" button's
+    handler, which replaces the last one on each press); nor, in an application or
+    a folder of scripts (a project that declares nothing to install: no
+    pyproject.toml, setup.cfg or setup.py), a function nothing in the project calls
+    (run by hand, from a notebook): there is no sign that it runs again and again.
     Inside a request handler an engine is flagged even when it is disposed: a new
     pool per request defeats pooling.
 
@@ -403,8 +409,65 @@ setup(
 """
             },
         ),
+        # A pipeline object that the framework makes once per crawl keeps the
+        # connection, and with it the engine, for its lifetime: nothing is dropped.
+        Valid(
+            """
+from sqlalchemy import MetaData, create_engine
+
+class ItemPipeline:
+    def __init__(self):
+        engine = create_engine("sqlite:///items.db")
+        connection = engine.connect()
+        MetaData().create_all(engine)
+        self.connection = connection
+
+    def process_item(self, item, spider):
+        return item
+"""
+        ),
+        # A "Connect" button: each press builds the engine from what was typed in and
+        # keeps its session factory for the rest of the program.
+        Valid(
+            """
+from PyQt5.QtWidgets import QDialog, QDialogButtonBox, QLineEdit
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+import data
+
+class Login(QDialog):
+    def __init__(self):
+        super().__init__()
+        self.url_input = QLineEdit("sqlite:///app.db")
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok)
+        buttons.accepted.connect(self.handle_login)
+
+    def handle_login(self):
+        engine = create_engine(self.url_input.text())
+        data.Session = sessionmaker(bind=engine)
+        self.accept()
+"""
+        ),
     ]
     INVALID = [
+        # The session made from the engine is dropped with it: a pool per call.
+        Invalid(
+            """
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+class Loader:
+    def load(self, query):
+        engine = create_engine("postgresql://etl@warehouse/dw")
+        session = Session(engine)
+        try:
+            return session.execute(text(query)).all()
+        finally:
+            session.close()
+""",
+            at="create_engine(",
+        ),
         # A Qt signal runs its slot on every click.
         Invalid(
             """
@@ -976,6 +1039,10 @@ def load(rows):
         repetition = contexts.repetition(function)
         if repetition is not None and repetition.kind == "instance" and life.attribute:
             repetition = contexts.repetition_keeping(function, life.attribute)
+        if repetition is not None and repetition.kind == "event" and self._kept(analysis, life):
+            # A "Connect" button: each press builds the engine for the settings typed
+            # in and keeps it for what follows, replacing the last one.
+            repetition = None
         if repetition is not None:
             if repetition.per_request:
                 return (
@@ -998,6 +1065,10 @@ def load(rows):
             return loop
         if life.escapes or contexts.is_entry_point(function):
             return None
+        if analysis.tracker.kept_by_dependents(life):
+            return None  # kept by the instance's connection or a global session factory
+        if contexts.run_by_hand(function):
+            return None  # nothing in the application calls it: no sign of repetition
         if life.releases:
             if analysis.tracker.early_return(life) is None:
                 return None
@@ -1012,6 +1083,14 @@ def load(rows):
             f"drops it without `dispose()`; create the engine once and reuse it, or call "
             f"`dispose()` when done."
         )
+
+    @staticmethod
+    def _kept(analysis: Analysis, life: Lifetime) -> bool:
+        """Kept beyond the call: on the instance or in a global, or by what is made
+        from it there."""
+        if life.escapes & {Escape.STORED, Escape.ON_INSTANCE}:
+            return True
+        return analysis.tracker.kept_by_dependents(life)
 
     @staticmethod
     def _kept_once(analysis: Analysis, life: Lifetime) -> bool:

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import libcst as cst
+
 from ..diagnostics import Fix, Span
 from ..semantic import Analysis, Kind, Verdict
 from ._messages import code_of, kept_unreleased, noun, origin, safe_form
@@ -32,6 +34,10 @@ class SessionNotClosed(Rule):
     reported: whoever owns the connection releases it. Nor is a session never used,
     or used only to reach its engine (`pd.read_sql(sql, db.bind)`,
     `Session().get_bind()`): a session takes a connection on its first query.
+    Nor is a session used only inside `with session.begin():` blocks: each block
+    commits (or rolls back) and returns the connection to the pool.
+    `next(get_db())` ends the generator as soon as `next()` returns (CPython drops
+    it), so its cleanup runs before the session's uses, not after them.
     Nor is a session of a test module whose conftest (or itself) calls SQLAlchemy's
     `close_all_sessions()`, in a fixture's teardown: that closes every session.
     A session a script makes at its top level (or under its `__main__` guard)
@@ -73,6 +79,26 @@ class SessionNotClosed(Rule):
     name = "session-not-closed"
 
     VALID = [
+        # Used only in transaction blocks: each returns the connection at its end.
+        Valid(
+            """
+import csv
+
+from sqlalchemy.orm import sessionmaker
+
+from .db import engine
+from .models import Track
+
+SessionLocal = sessionmaker(bind=engine)
+
+def load_tracks(path):
+    session = SessionLocal()
+    with session.begin():
+        with open(path) as file:
+            for row in csv.DictReader(file):
+                session.add(Track(**row))
+"""
+        ),
         # A legacy query built only for its SELECT runs nothing on the session.
         Valid(
             """
@@ -396,6 +422,70 @@ def close_after(session):
         ),
     ]
     INVALID = [
+        # A job script's own session, annotated, handed to a service and never closed.
+        Invalid(
+            """
+from sqlalchemy.orm import Session, sessionmaker
+
+from .db import engine
+from .services import rebalancing_service
+
+SessionLocal = sessionmaker(bind=engine)
+
+if __name__ == "__main__":
+    session: Session = SessionLocal()
+    rebalancing_service.run(session, 2020)
+""",
+            at="SessionLocal()",
+            files={
+                "services.py": "class Rebalancing:\n"
+                "    def run(self, session, year):\n"
+                "        return session.execute('select 1').all()\n\n"
+                "rebalancing_service = Rebalancing()\n",
+            },
+        ),
+        # The query after the block begins a new transaction that nothing ends.
+        Invalid(
+            """
+from sqlalchemy import func, select
+from sqlalchemy.orm import sessionmaker
+
+from .db import engine
+from .models import Track
+
+SessionLocal = sessionmaker(bind=engine)
+
+def add_track(title):
+    session = SessionLocal()
+    with session.begin():
+        session.add(Track(title=title))
+    return session.scalar(select(func.count()).select_from(Track))
+""",
+            at="SessionLocal()",
+        ),
+        # The generator is dropped by `next()`: its `finally` runs before the query.
+        Invalid(
+            """
+from sqlalchemy import text
+from sqlalchemy.orm import sessionmaker
+
+from .db import engine
+
+SessionLocal = sessionmaker(bind=engine)
+
+def get_db():
+    db = SessionLocal()
+    try:
+        yield db
+    finally:
+        db.close()
+
+def count_users():
+    db = next(get_db())
+    return db.execute(text("select count(*) from users")).scalar()
+""",
+            at="next(get_db())",
+        ),
         # A Tk popup made per button press keeps a session nothing closes.
         Invalid(
             """
@@ -687,8 +777,16 @@ def users():
                 continue
             if life.verdict is not Verdict.LEAKED:
                 continue
+            state = "is never closed"
+            if _from_a_dropped_generator(life.call):
+                # CPython finalises the generator as soon as `next()` returns: a `finally:
+                # session.close()` in it runs then, before the session is used.
+                state = (
+                    "is not closed after its uses (`next()` drops the generator at once, "
+                    "so its cleanup runs before them)"
+                )
             message = (
-                f"{noun(life.kind)} {origin(life)} is never closed; use "
+                f"{noun(life.kind)} {origin(life)} {state}; use "
                 f"`{safe_form(life)}` so its connection returns to the pool."
             )
             yield Finding(life.call, message, life)
@@ -698,3 +796,13 @@ def users():
         if life is None or life.verdict is not Verdict.LEAKED or not life.kind.is_session:
             return None  # a registry or a session kept on the instance: no mechanical fix
         return with_block_fix_for(source, span, life)
+
+
+def _from_a_dropped_generator(call: cst.Call) -> bool:
+    """`next(get_db())`: the generator is a temporary, dropped once `next()` returns."""
+    return (
+        isinstance(call.func, cst.Name)
+        and call.func.value in ("next", "anext")
+        and len(call.args) >= 1
+        and isinstance(call.args[0].value, cst.Call)
+    )

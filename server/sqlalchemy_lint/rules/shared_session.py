@@ -26,6 +26,16 @@ _SERVING_MODULES = (
     "pyrogram",
     "vkbottle",
     "nextcord",
+    # Servers outside WEB_FRAMEWORK_MODULES: resolvers of a GraphQL schema run per
+    # request; aiohttp's and Tornado's servers, not their HTTP clients.
+    "graphene",
+    "strawberry",
+    "ariadne",
+    "aiohttp.web",
+    "tornado.web",
+    "falcon",
+    "bottle",
+    "pyramid",
 )
 _ONE_AT_A_TIME = ("loop", "event", "instance")  # no evidence of threads: sequential
 # GUI toolkits: their event handlers run one after another on the window's thread.
@@ -77,7 +87,10 @@ class SharedSession(Rule):
     in a module that serves requests, messages or tasks: one that imports Flask,
     Quart, FastAPI, Starlette, Django, Sanic, Litestar, Celery, Dramatiq, RQ or a bot
     framework (aiogram, discord.py, python-telegram-bot, pyTelegramBotAPI, Pyrogram,
-    vkbottle) or is imported by a module that does, defines request handlers, runs
+    vkbottle), a GraphQL schema library (Graphene, Strawberry, Ariadne), or another
+    server (aiohttp's `web`, Tornado's `web`, Falcon, Bottle, Pyramid), or is imported
+    by a module that does (also through a package's `from .db import *`; such an
+    importer outweighs a loop of the module's own functions), defines request handlers, runs
     threads (it defines a `threading.Thread` subclass, or hands a function to
     `Thread(target=...)` or to a `ThreadPoolExecutor`'s `submit()` / `map()`), or
     whose functions are called again and again from elsewhere in the project (a bot's
@@ -391,8 +404,11 @@ def refresh_all(views):
         serving = _serves_requests(analysis)
         for call, kind in shared:
             assert kind is not None
-            # A database module's session that a web app's module imports for its views.
-            serves = serving if serving is not None else _imported_by_a_server(analysis, call)
+            # A database module's session that a web app's module imports for its views
+            # (stronger than a loop of this module's own functions one after another).
+            serves = serving
+            if serves is not True and _imported_by_a_server(analysis, call):
+                serves = True
             if serves is None:
                 continue
             where = "as a class attribute" if _in_class_body(analysis, call) else "at import time"
@@ -418,8 +434,9 @@ def refresh_all(views):
                     instead += " or a `scoped_session` registry"
                 message = (
                     f"{noun(kind)} `{code_of(call)}` is created once {where} and shared by "
-                    f"every request or task, which is not thread-safe; open one per request "
-                    f"with {instead}."
+                    f"every request or task: those that run at once share its transaction "
+                    f"(it is not thread-safe), and one failed statement breaks every one "
+                    f"after it; open one per request with {instead}."
                 )
             yield Finding(call, message)
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import libcst as cst
 
+from .entry_points import installs_nothing
 from .inference import Resolver
 from .model import ModuleModel, Scope, binding_scope
 from .options import AnalysisOptions
@@ -93,6 +94,28 @@ class ExecutionContexts:
             return True
         frame = self.resolver.frame(scope)
         return self.repetitions.entry_point_run_once(self.resolver.key, frame.function)
+
+    def run_by_hand(self, scope: Scope) -> bool:
+        """A function of a project that installs nothing (no pyproject.toml, setup.cfg
+        or setup.py: an application or a folder of scripts, whose own code is all that
+        calls it) which nothing calls, registers or dispatches: run by hand, from a
+        REPL or a notebook, with no sign of running again and again."""
+        if not isinstance(scope.node, cst.FunctionDef) or not isinstance(self.path, Path):
+            return False
+        if not installs_nothing(self.path):
+            return False
+        key = self.resolver.key
+        qualname = self.resolver.frame(scope).function
+        info = self.resolver.evaluator.function_info(key, qualname)
+        if info is None:
+            return False
+        repetitions = self.repetitions
+        target = info.owner if info.name in ("__init__", "__enter__", "__aenter__") else None
+        return not (
+            repetitions.callers(key, target or qualname)
+            or repetitions.dispatched(key, qualname)
+            or repetitions.calls_it_cannot_resolve(key, qualname)
+        )
 
     def is_command(self, scope: Scope) -> bool:
         """`scope` is a program's command (see `Repetitions.is_command`)."""
@@ -210,16 +233,25 @@ class ExecutionContexts:
         return not self._functions_read(name) and not self._imported_elsewhere(name)
 
     def _module_global(self, call: cst.Call) -> cst.Name | None:
-        """The name `call` is bound to by a module-level `name = call` (not in a class)."""
+        """The name `call` is bound to by a module-level `name = call` or `name: T =
+        call` (not in a class)."""
         model = self.model
         statement = model.statement_of(call)
-        if not isinstance(statement, cst.Assign) or statement.value is not call:
+        if isinstance(statement, cst.AnnAssign) and statement.value is call:
+            target = statement.target
+        elif (
+            isinstance(statement, cst.Assign)
+            and statement.value is call
+            and len(statement.targets) == 1
+        ):
+            target = statement.targets[0].target
+        else:
             return None
-        if len(statement.targets) != 1 or not isinstance(statement.targets[0].target, cst.Name):
+        if not isinstance(target, cst.Name):
             return None
         if any(isinstance(a, cst.ClassDef) for a in model.ancestors(call)):
             return None
-        return statement.targets[0].target
+        return target
 
     def global_readers(self, call: cst.Call) -> list[Scope] | None:
         """The functions of the module that read the module global `call` is bound to
@@ -253,24 +285,46 @@ class ExecutionContexts:
         path = self.resolver.path
         if path is None:
             return []
-        stem = path.stem if path.name != "__init__.py" else path.parent.name
-        if not stem.isidentifier():
-            return []  # `migrate_db_1.3.py`: no module can import it
-        view = self.resolver.view
-        key = self.resolver.key
-        mentioning = set(view.modules_mentioning(key, stem)) & set(
-            view.modules_mentioning(key, name)
-        )
-        return sorted(
-            (other for other in mentioning if _imports(view.summary_of(other), stem, name)),
-            key=str,
-        )
+        found: set[ModuleKey] = set()
+        exporters: list[Path] = [path]
+        seen: set[Path] = {path}
+        # A package that re-exports the module's names (`from .db import *` in its
+        # `__init__.py`) hands them to whoever imports them from the package.
+        while exporters:
+            exporter = exporters.pop()
+            stem = exporter.stem if exporter.name != "__init__.py" else exporter.parent.name
+            if not stem.isidentifier():
+                continue  # `migrate_db_1.3.py`: no module can import it
+            view = self.resolver.view
+            key = self.resolver.key
+            by_stem = set(view.modules_mentioning(key, stem))
+            by_name = set(view.modules_mentioning(key, name))
+            for other in by_stem - found:
+                summary = view.summary_of(other)
+                if other in by_name and _imports(summary, stem, name):
+                    found.add(other)
+                elif (
+                    isinstance(other, Path)
+                    and other.name == "__init__.py"
+                    and other not in seen
+                    and _star_imports(summary, stem)
+                ):
+                    seen.add(other)
+                    exporters.append(other)
+        return sorted(found, key=str)
 
     def in_main_guard(self, node: cst.CSTNode) -> bool:
         for ancestor in self.model.ancestors(node):
             if isinstance(ancestor, cst.If) and _is_main_guard(ancestor.test):
                 return True
         return False
+
+
+def _star_imports(summary: ModuleSummary | None, stem: str) -> bool:
+    """`from .stem import *`."""
+    return summary is not None and any(
+        module.rpartition(".")[2] == stem for module in summary.star_imports
+    )
 
 
 def _imports(summary: ModuleSummary | None, stem: str, name: str) -> bool:

@@ -52,3 +52,11 @@ def _console_scripts(root: str, stamps: tuple[object, ...]) -> frozenset[tuple[s
             continue
         found.update(_REFERENCE.findall(text))
     return frozenset(found)
+
+
+def installs_nothing(path: Path) -> bool:
+    """Whether the project of `path` declares nothing to install (no pyproject.toml,
+    setup.cfg or setup.py at its root): an application or a folder of scripts, not a
+    library whose users' calls are elsewhere."""
+    root = project_root(path)
+    return not any(stamp is not None for stamp in declaration_stamps(root, _FILES))

@@ -204,6 +204,26 @@ class LifetimeTracker:
             scope = self.model.enclosing_scope[call]
             yield self.track(call, kind, scope, DISPOSE_METHODS)
 
+    def kept_by_dependents(self, engine: Lifetime) -> bool:
+        """Whether a connection, session or session factory made from this engine (in
+        the scope that made it) is kept beyond the call, on the instance or in a global
+        (`self.connection = engine.connect()`, `data.Session = sessionmaker(bind=engine)`):
+        the engine lives as long as it, so the call does not drop it."""
+        if engine.variable is None:
+            return False
+        for call in self.model.calls:
+            if call is engine.call or self.model.enclosing_scope[call] is not engine.scope:
+                continue
+            if not _made_from(call, engine.variable):
+                continue
+            kind = self.resolver.call_value(call, engine.scope).kind
+            if kind is None or not (kind.is_connection or kind in _HOLDERS):
+                continue
+            dependent = self.track(call, kind, engine.scope, CLOSE_METHODS)
+            if dependent.escapes & {Escape.STORED, Escape.ON_INSTANCE}:
+                return True
+        return False
+
     # -- tracking -------------------------------------------------------------------
 
     def track(
@@ -334,6 +354,17 @@ class LifetimeTracker:
     def _called(self, ref: cst.Name) -> bool:
         parent = self.model.parent(ref)
         return isinstance(parent, cst.Call) and parent.func is ref
+
+    def _in_transaction_block(self, ref: cst.Name, name: str) -> bool:
+        """`ref` opens or sits inside a `with name.begin():` block of its own scope."""
+        for ancestor in self.model.ancestors(ref):
+            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                return False
+            if isinstance(ancestor, cst.With) and any(
+                _begins_transaction(item.item, name) for item in ancestor.items
+            ):
+                return True
+        return False
 
     def _idle_reference(self, ref: cst.Name) -> bool:
         """A reference that cannot make a session take a connection: `del s`, `next(s)`,
@@ -564,12 +595,17 @@ class LifetimeTracker:
         yielded = False
         unguarded: list[cst.Call] = []
         used = False
+        # A session used only inside `with s.begin():` blocks: each block commits or
+        # rolls back and returns the connection; between them it holds none.
+        only_in_transactions = life.kind.is_session
         for ref in scope.references.get(name, ()):
             order = self.model.order[ref]
             if order <= start or order >= end:
                 continue
             if not self._idle_reference(ref):
                 used = True
+                if only_in_transactions and not self._in_transaction_block(ref, name):
+                    only_in_transactions = False
             if life.kind is Kind.SCOPED_SESSION and self._called(ref):
                 # `Registry()`: the session it hands out is followed as its own resource.
                 life.escapes.add(Escape.OWNED)
@@ -597,9 +633,10 @@ class LifetimeTracker:
             life.verdict = Verdict.RELEASED
         elif life.used_before_try is not None:
             life.verdict = Verdict.CLOSE_NOT_GUARANTEED
-        elif not used and life.kind.is_session:
+        elif life.kind.is_session and (not used or (only_in_transactions and not life.escapes)):
             # A session checks a connection out on its first use: one never used holds
-            # none (`next(session)` on it raises before any query).
+            # none (`next(session)` on it raises before any query); one used only in
+            # `with s.begin():` blocks returns it at the end of each.
             life.verdict = Verdict.RELEASED
         elif life.escapes - {Escape.YIELDED}:
             life.verdict = Verdict.HANDED_OUT
@@ -848,6 +885,31 @@ def _first_call(statement: cst.CSTNode, using: str | None = None) -> cst.Call | 
     finder = _CallFinder(using)
     statement.visit(finder)
     return finder.found
+
+
+def _begins_transaction(expression: cst.BaseExpression, name: str) -> bool:
+    """`name.begin()`."""
+    if isinstance(expression, cst.Await):
+        expression = expression.expression
+    return (
+        isinstance(expression, cst.Call)
+        and isinstance(expression.func, cst.Attribute)
+        and expression.func.attr.value == "begin"
+        and isinstance(expression.func.value, cst.Name)
+        and expression.func.value.value == name
+    )
+
+
+def _made_from(call: cst.Call, name: str) -> bool:
+    """`name.connect()`, `Session(name)`, `sessionmaker(bind=name)`."""
+    func = call.func
+    if (
+        isinstance(func, cst.Attribute)
+        and isinstance(func.value, cst.Name)
+        and func.value.value == name
+    ):
+        return True
+    return any(isinstance(a.value, cst.Name) and a.value.value == name for a in call.args)
 
 
 def _mentions(node: cst.CSTNode, name: str) -> bool:
