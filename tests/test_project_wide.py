@@ -440,3 +440,40 @@ def test_a_database_module_session_that_a_server_imports(
     root = project(tmp_path, {**files, "server/database/db.py": SHARED_DATABASE})
     expected = [("server/database/db.py", 6, "SQA105")] if reported else []
     assert findings(root, "SQA105") == expected
+
+
+def test_a_module_of_the_same_name_elsewhere_does_not_import_a_scripts_session(
+    tmp_path: Path,
+) -> None:
+    root = project(
+        tmp_path,
+        {
+            "stocks/__init__.py": "",
+            "stocks/database.py": """
+                from sqlalchemy import create_engine
+                from sqlalchemy.orm import sessionmaker
+
+                SessionLocal = sessionmaker(bind=create_engine("sqlite://"))
+            """,
+            "stocks/jobs/__init__.py": "",
+            "stocks/jobs/rebalancing.py": """
+                from sqlalchemy.orm import Session
+
+                from stocks.database import SessionLocal
+
+                if __name__ == "__main__":
+                    session: Session = SessionLocal()
+                    print(session.execute("select 1").all())
+            """,
+            "stocks/schemas/__init__.py": "",
+            "stocks/schemas/rebalancing.py": "WEIGHTS = {}\n",
+            # Another `rebalancing`, star-imported by a module that names a session.
+            "stocks/api.py": """
+                from stocks.schemas.rebalancing import *
+
+                def weights(session):
+                    return session.execute("select 1").all()
+            """,
+        },
+    )
+    assert findings(root, "SQA102") == [("stocks/jobs/rebalancing.py", 6, "SQA102")]

@@ -21,6 +21,7 @@ from pathlib import Path
 import libcst as cst
 
 from .entry_points import installs_nothing
+from .evaluate import ModuleSource
 from .inference import Resolver
 from .model import ModuleModel, Scope, binding_scope
 from .options import AnalysisOptions
@@ -282,12 +283,13 @@ class ExecutionContexts:
         return self._importers(target.value) if target is not None else []
 
     def _importers(self, name: str) -> list[ModuleKey]:
-        path = self.resolver.path
-        if path is None:
+        key = self.resolver.key  # the module's real path, as imports resolve to
+        if self.resolver.path is None or not isinstance(key, Path):
             return []
+        view = self.resolver.view
         found: set[ModuleKey] = set()
-        exporters: list[Path] = [path]
-        seen: set[Path] = {path}
+        exporters: list[Path] = [key]
+        seen: set[Path] = {key}
         # A package that re-exports the module's names (`from .db import *` in its
         # `__init__.py`) hands them to whoever imports them from the package.
         while exporters:
@@ -295,19 +297,18 @@ class ExecutionContexts:
             stem = exporter.stem if exporter.name != "__init__.py" else exporter.parent.name
             if not stem.isidentifier():
                 continue  # `migrate_db_1.3.py`: no module can import it
-            view = self.resolver.view
-            key = self.resolver.key
             by_stem = set(view.modules_mentioning(key, stem))
             by_name = set(view.modules_mentioning(key, name))
             for other in by_stem - found:
                 summary = view.summary_of(other)
-                if other in by_name and _imports(summary, stem, name):
+                names_it = _Naming(view, other, exporter, stem)
+                if other in by_name and _imports(summary, names_it, name):
                     found.add(other)
                 elif (
                     isinstance(other, Path)
                     and other.name == "__init__.py"
                     and other not in seen
-                    and _star_imports(summary, stem)
+                    and _star_imports(summary, names_it)
                 ):
                     seen.add(other)
                     exporters.append(other)
@@ -320,25 +321,45 @@ class ExecutionContexts:
         return False
 
 
-def _star_imports(summary: ModuleSummary | None, stem: str) -> bool:
+class _Naming:
+    """Whether a dotted module name an importer writes names the module `exporter`:
+    it ends with its stem and, where the importer's import can be resolved, resolves
+    to it (`from stocks.schemas.rebalancing import *` does not name
+    `stocks/jobs/rebalancing.py`)."""
+
+    def __init__(self, view: ModuleSource, importer: ModuleKey, exporter: Path, stem: str) -> None:
+        self.view = view
+        self.importer = importer
+        self.exporter = exporter
+        self.stem = stem
+
+    def __call__(self, module: str) -> bool:
+        if module.rpartition(".")[2] != self.stem:
+            return False
+        resolved = self.view.resolve_import(self.importer, module)
+        return resolved is None or resolved == self.exporter
+
+
+def _star_imports(summary: ModuleSummary | None, names_it: _Naming) -> bool:
     """`from .stem import *`."""
-    return summary is not None and any(
-        module.rpartition(".")[2] == stem for module in summary.star_imports
-    )
+    return summary is not None and any(names_it(module) for module in summary.star_imports)
 
 
-def _imports(summary: ModuleSummary | None, stem: str, name: str) -> bool:
-    """Whether a module imports `name` from the module `stem`, or that module itself
+def _imports(summary: ModuleSummary | None, names_it: _Naming, name: str) -> bool:
+    """Whether a module imports `name` from the module, or that module itself
     (`from test_endpoint import db`, `import app.test_endpoint`): a mention in a
-    comment or a function named like it (`def test_endpoint():`) does not."""
+    comment or a function named like it (`def test_endpoint():`) does not, nor an
+    import of another module of the same name."""
     if summary is None:
         return True  # not read: it may
     for qualified in summary.imports.values():
-        parts = qualified.split(".")
-        if parts[-1] == stem or parts[-2:] == [stem, name]:
+        module, _, imported = qualified.rpartition(".")
+        if names_it(qualified) or (imported == name and names_it(module)):
             return True
     # `from .db import *` takes the name too; `from pygame import *` does not.
-    return any(module.rpartition(".")[2] in (stem, "") for module in summary.star_imports)
+    return any(
+        module.rpartition(".")[2] == "" or names_it(module) for module in summary.star_imports
+    )
 
 
 def _scopes_below(scope: Scope) -> Iterator[Scope]:
