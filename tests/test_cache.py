@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -350,3 +352,12 @@ def test_a_summary_digest_is_the_same_in_every_process() -> None:
         for seed in range(1, 6)
     }
     assert len(digests) == 1, digests
+
+
+def test_the_command_line_loads_no_parser_until_a_file_needs_one() -> None:
+    """A re-run on an unchanged tree reads cached results only: importing the command
+    line must not import libcst (a quarter of a second), which the worker that
+    analyses a changed file loads when it starts."""
+    probe = "import sys, sqlalchemy_lint.cli; print('libcst' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sqlalchemy_lint.semantic.entry_points import is_console_script
-from sqlalchemy_lint.semantic.versions import requires_before_2
+from sqlalchemy_lint.semantic.versions import major_version, requires_before_2
 
 
 @pytest.mark.parametrize(
@@ -67,3 +67,18 @@ def test_an_edited_requirement_is_read_again(tmp_path: Path) -> None:
     assert requires_before_2(module)
     requirements.write_text("SQLAlchemy==2.0.36\n", encoding="utf-8")
     assert not requires_before_2(module)
+
+
+def test_a_relative_path_does_not_climb_past_its_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`sqlalchemy-lint check projects/legacy` run from a folder whose own requirements
+    pin another SQLAlchemy: the checked project's (here, none) is what counts."""
+    (tmp_path / "requirements.txt").write_text("SQLAlchemy==2.0.36\n", encoding="utf-8")
+    project = tmp_path / "projects" / "legacy"
+    (project / ".git").mkdir(parents=True)
+    (project / "etl.py").write_text("", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert major_version(Path("projects/legacy/etl.py")) is None
+    (project / "requirements.txt").write_text("SQLAlchemy<1.4\n", encoding="utf-8")
+    assert major_version(Path("projects/legacy/etl.py")) == 1

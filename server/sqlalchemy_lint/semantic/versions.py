@@ -73,7 +73,9 @@ def _declaring_folders(path: Path) -> list[Path]:
     declares its own `server/requirements.txt`)."""
     root = project_root(path)
     folders = []
-    for folder in path.parents:
+    # Absolute, to compare with the root: `app/x.py` checked from a folder above the
+    # project would otherwise climb past it, to the requirements of that folder.
+    for folder in Path(os.path.abspath(path)).parents:
         folders.append(folder)
         if folder == root or len(folders) > 8:
             break
