@@ -165,6 +165,14 @@ def run():
         user = session.get(User, 1)
     return user.name
 """,
+    "deleted, committed, read after the block": """
+def run():
+    with SessionLocal() as session:
+        user = session.get(User, 1)
+        session.delete(user)
+        session.commit()
+    return user.name
+""",
 }
 
 

@@ -109,3 +109,48 @@ def test_a_session_from_next_is_said_to_be_closed_before_its_uses(app: Path) -> 
         )
         for m in messages
     )
+
+
+HANDLERS = """
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+
+def rolled_back_in_the_handler(engine: Engine):
+    session = Session(engine)
+    try:
+        session.execute(text("SELECT 1"))
+        session.execute(text("SELECT * FROM missing"))
+        session.close()
+    except Exception:
+        session.rollback()
+    return 1
+
+
+def only_printed_in_the_handler(engine: Engine):
+    session = Session(engine)
+    try:
+        session.execute(text("SELECT 1"))
+        session.execute(text("SELECT * FROM missing"))
+        session.close()
+    except Exception as error:
+        print(error)
+    return 1
+"""
+
+
+def test_a_rollback_in_the_handler_returns_the_connection(tmp_path: Path) -> None:
+    root = project(tmp_path, {"jobs/__init__.py": "", "jobs/handlers.py": HANDLERS})
+    printed = lines_of(HANDLERS, "    session = Session(engine)")[1]
+    assert findings(root, "SQA104") == [("jobs/handlers.py", printed, "SQA104")]
+    sys.path.insert(0, str(root))
+    try:
+        handlers = importlib.import_module("jobs.handlers")
+        for name, leaked in [("rolled_back_in_the_handler", 0), ("only_printed_in_the_handler", 1)]:
+            engine = create_engine(f"sqlite:///{root / 'db.sqlite'}", poolclass=QueuePool)
+            outcome = run_measured(queue_pool(engine.pool), getattr(handlers, name), engine)
+            assert (outcome.value, outcome.open_at_exit) == (1, leaked), name
+    finally:
+        sys.path.remove(str(root))
+        for module in [m for m in sys.modules if m == "jobs" or m.startswith("jobs.")]:
+            del sys.modules[module]

@@ -997,6 +997,13 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
         return _safe_value(expr.body, analysis, scope, depth + 1) and _safe_value(
             expr.orelse, analysis, scope, depth + 1
         )
+    if (
+        isinstance(expr, cst.BinaryOperation)
+        and isinstance(expr.operator, (cst.Modulo, cst.Subtract, cst.FloorDivide))
+        and _number_operand(expr.right, scope)
+        and not _is_stringy(expr.left, analysis, scope)
+    ):
+        return True  # `motor_id % SHARDS`, `page - 1`: arithmetic gives a number
     if isinstance(expr, cst.BinaryOperation) and isinstance(
         expr.operator, (cst.Add, cst.Modulo, cst.Subtract, cst.Multiply)
     ):
@@ -1046,6 +1053,19 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
     if isinstance(expr, (cst.Subscript, cst.Call)):
         return _no_outside_input(expr, analysis, scope, depth + 1)
     return constant_values(expr, analysis, scope, depth + 1) is not None
+
+
+def _number_operand(expr: cst.BaseExpression, scope: Scope) -> bool:
+    """A number written in the code: a literal, or a module-level (or imported)
+    UPPER_CASE constant (`SHARDING_NUMBER`)."""
+    if isinstance(expr, (cst.Integer, cst.Float)):
+        return True
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+        return isinstance(expr.expression, (cst.Integer, cst.Float))
+    if not isinstance(expr, cst.Name) or not _CONSTANT_NAME.fullmatch(expr.value):
+        return False
+    bound = binding_scope(expr.value, scope)
+    return bound is None or bound.is_module
 
 
 # (Where outside input enters a program is `program_values.INPUT_OBJECTS`; a parameter

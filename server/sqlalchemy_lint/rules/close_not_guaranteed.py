@@ -28,7 +28,9 @@ class CloseNotGuaranteed(Rule):
     Not reported in a program's command (a console script the project installs,
     a click or typer command, a function that parses the command line) or at a
     script's top level: an exception that escapes it ends the process, which
-    releases the connection.
+    releases the connection. Nor a session made just before a `try:` whose body
+    closes it and whose broad `except` rolls it back (or closes it): a session's
+    `rollback()` returns its connection to the pool.
 
     ## Why is this bad?
     Errors are exactly when connections leak: a failed query, a timeout or a
@@ -66,6 +68,26 @@ class CloseNotGuaranteed(Rule):
     default_severity = Severity.INFORMATION
 
     VALID = [
+        # The handler's rollback returns the session's connection.
+        Valid(
+            """
+from sqlalchemy.orm import sessionmaker
+
+from .db import engine
+
+Session = sessionmaker(bind=engine)
+
+def save(rows):
+    session = Session()
+    try:
+        session.add_all(rows)
+        session.commit()
+        session.close()
+    except Exception as error:
+        session.rollback()
+        print(error)
+"""
+        ),
         # A script's top level: an exception ends the script, and the session with it.
         Valid(
             """

@@ -35,7 +35,9 @@ class DetachedInstanceAccess(Rule):
     call or on the `sessionmaker` that made it, in any module of the project), or
     made by a factory handed in from outside (a parameter, a dependency-injection
     container's) in a project that sets `expire_on_commit` somewhere;
-    objects read again (any attribute) or `refresh()`ed after the last commit and
+    objects deleted (`session.delete(obj)`: the flush takes them out of the session,
+    so the commit does not expire them); objects read again (any attribute) or
+    `refresh()`ed after the last commit and
     before the close; values read inside the block; objects loaded after the last
     commit; sessions the code does not close (a parameter, a FastAPI dependency, a
     scoped session): their objects stay attached; rows of `select(Model.column)`,
@@ -146,6 +148,14 @@ def loaded_after_commit(user_id):
     with SessionLocal() as session:
         session.commit()
         user = session.get(User, user_id)
+    return user.name
+
+def deleted(user_id):
+    # The flush takes a deleted object out of the session: the commit leaves it loaded.
+    with SessionLocal() as session:
+        user = session.get(User, user_id)
+        session.delete(user)
+        session.commit()
     return user.name
 """
         ),

@@ -451,6 +451,27 @@ class Login(QDialog):
         ),
     ]
     INVALID = [
+        # A script's loop over files: the engine and the session factory made from it
+        # are made again, and dropped, on every iteration, for the same database.
+        Invalid(
+            """
+import os
+
+import pandas as pd
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+for name in os.listdir("exports"):
+    with open("credentials.txt") as file:
+        url = file.read()
+    engine = create_engine(url)
+    Session = sessionmaker(bind=engine)
+    with Session() as session:
+        pd.read_csv(os.path.join("exports", name)).to_sql("quotes", session.connection())
+        session.commit()
+""",
+            at="create_engine(url)",
+        ),
         # The session made from the engine is dropped with it: a pool per call.
         Invalid(
             """
@@ -1121,6 +1142,14 @@ def load(rows):
         # previous one is dropped, not kept.
         rebound = life.scope.is_module and life.variable and isinstance(loop, (cst.For, cst.While))
         kept = life.escapes - ({Escape.STORED} if rebound else set())
+        # `Session = sessionmaker(bind=engine)` in the same loop: rebound, and dropped,
+        # with the engine on the next iteration.
+        if (
+            rebound
+            and kept == {Escape.OWNED}
+            and analysis.tracker.owned_only_by_rebound_names(life, loop)
+        ):
+            kept = set()
         if kept:
             return None
         loop_body_disposes = any(

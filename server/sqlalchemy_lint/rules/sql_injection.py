@@ -203,6 +203,7 @@ class SqlInjection(Rule):
       is reported, since that is where the values enter the SQL.
 
     Values that cannot carry SQL are not reported: literals, numbers, `int(...)`,
+    arithmetic with a number written in the code (`motor_id % SHARDS`, `page - 1`),
     names bound only to literals (`order = "ASC" if ascending else "DESC"`),
     module-level `UPPER_CASE` constants and loops over them, lists of constant
     clauses joined together (`" AND ".join(clauses)`), placeholder lists
@@ -302,6 +303,23 @@ class SqlInjection(Rule):
     name = "sql-injection"
 
     VALID = [
+        # A shard number: arithmetic on the task's argument gives a number.
+        Valid(
+            """
+from celery import Celery
+from sqlalchemy import create_engine, text
+
+SHARDS = 3
+app = Celery("tasks")
+engine = create_engine("postgresql://app@db/app")
+
+@app.task
+def pending(motor_id):
+    shard = motor_id % SHARDS
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT id FROM readings_{} LIMIT 10".format(shard))).all()
+"""
+        ),
         Valid(
             """
 from sqlalchemy import create_engine, text

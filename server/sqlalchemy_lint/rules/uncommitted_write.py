@@ -64,7 +64,10 @@ class UncommittedWrite(Rule):
     Not reported: `with engine.begin() as conn:`, `with SessionLocal.begin() as
     session:`, `with Session(engine) as session, session.begin():` and writes inside
     `with session.begin():` (they commit when the block ends), connections with
-    `isolation_level="AUTOCOMMIT"` (on the connection or its engine), sessions
+    `isolation_level="AUTOCOMMIT"` (on the connection or its engine), connections
+    of a project on SQLAlchemy 1.x (its requirements say so or, when they say
+    nothing, the module calls what only 1.x has: `MetaData(bind=engine)`,
+    `Table(..., autoload=True)`), which commit each write by themselves, sessions
     from a factory made with `autocommit=True` (1.x), also a factory passed in or
     kept on `self` when every factory the project makes autocommits, blocks that
     hand the connection or session to another function (which may commit), keep it
@@ -209,6 +212,20 @@ def legacy(user):
         session.add(user)
 """,
             files={"requirements.txt": "Flask==2.3.3\nSQLAlchemy==1.4.37\n"},
+        ),
+        # Nothing declared, but the script calls what only 1.x has (`MetaData(bind=)`,
+        # `autoload=True`): its connection commits each write by itself.
+        Valid(
+            """
+import sqlalchemy
+from sqlalchemy import create_engine
+
+engine = create_engine("mysql+pymysql://etl@warehouse/dw")
+conn = engine.connect()
+metadata = sqlalchemy.schema.MetaData(bind=engine)
+table = sqlalchemy.Table("quotes", metadata, autoload=True)
+conn.execute(table.insert(), [{"symbol": "SPY"}])
+"""
         ),
     ]
     VALID += [

@@ -298,6 +298,8 @@ def _reads_after_close(
         last = later[-1] if later else None
         if _loaded_again(model, scope, instance, session, last):
             continue
+        if _deleted(model, uses, instance):
+            continue  # the flush takes it out of the session: nothing expires it
         expired_by = f"`{session.name}.commit()`" if last is not None else "the block's commit"
         found = _first_use_after(model, scope, instance, session, last)
         if found is not None:
@@ -312,6 +314,26 @@ def _reads_after_close(
                 many=instance.many,
                 by_commit_call=last is not None,
             )
+
+
+def _deleted(
+    model: ModuleModel, uses: list[tuple[cst.CSTNode | None, cst.Name]], instance: _Instance
+) -> bool:
+    """`session.delete(instance)`: deleted at the flush, the instance leaves the
+    session's identity map, so the commit does not expire it; it stays loaded."""
+    for attribute, _ in uses:
+        if not isinstance(attribute, cst.Attribute) or attribute.attr.value != "delete":
+            continue
+        call = model.parent(attribute)
+        if (
+            isinstance(call, cst.Call)
+            and call.func is attribute
+            and call.args
+            and isinstance(call.args[0].value, cst.Name)
+            and call.args[0].value.value == instance.name
+        ):
+            return True
+    return False
 
 
 def _instances(

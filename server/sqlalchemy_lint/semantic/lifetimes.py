@@ -44,6 +44,10 @@ from .parameter_fates import Fate
 from .summary import ModuleSummary
 from .values import Owner
 
+# Methods whose result keeps the object they are called on (a `scoped_session`
+# registry's `query_property()`, a descriptor for model classes).
+_KEEPING_METHODS = frozenset({"query_property"})
+
 # What SQLAlchemy makes that keeps the engine or connection it is bound to.
 _HOLDERS = frozenset(
     {
@@ -223,6 +227,31 @@ class LifetimeTracker:
             if dependent.escapes & {Escape.STORED, Escape.ON_INSTANCE}:
                 return True
         return False
+
+    def owned_only_by_rebound_names(self, life: Lifetime, loop: cst.CSTNode) -> bool:
+        """Whether every call in `loop` given the resource (`sessionmaker(bind=engine)`,
+        `MetaData(bind=engine)`) binds what it makes to a plain name of the module that
+        the next iteration binds anew: each iteration drops its owners with it."""
+        if life.variable is None or not life.scope.is_module:
+            return False
+        found = False
+        for ref in life.scope.references.get(life.variable, ()):
+            if not within(self.model, ref, loop):
+                continue
+            argument = self.model.parent(ref)
+            if not isinstance(argument, cst.Arg):
+                continue
+            call = self.model.parent(argument)
+            statement = self.model.parent(call) if call is not None else None
+            if not (
+                isinstance(statement, cst.Assign)
+                and statement.value is call
+                and len(statement.targets) == 1
+                and isinstance(statement.targets[0].target, cst.Name)
+            ):
+                return False
+            found = True
+        return found
 
     # -- tracking -------------------------------------------------------------------
 
@@ -700,6 +729,10 @@ class LifetimeTracker:
                 if isinstance(grand, cst.Call) and grand.func is parent:
                     return _Use.RELEASE_CALL, grand
                 return _Use.RELEASED, None  # `stack.callback(conn.close)`
+            if parent.attr.value in _KEEPING_METHODS and isinstance(grand, cst.Call):
+                # `Base.query = registry.query_property()`: what it returns holds the
+                # registry, and goes where the assignment puts it.
+                return _Use.ESCAPE, Escape.OWNED
             return _Use.USE, None
         if isinstance(parent, cst.Arg):
             call = self.model.parent(parent)
@@ -783,7 +816,44 @@ class LifetimeTracker:
                 return True
         if self._closed_on_every_exception(closes):
             return True
+        if any(self._released_by_the_handler(life, binding, close) for close in closes):
+            return True
         return any(self._nothing_can_raise_between(binding, close) for close in closes)
+
+    def _released_by_the_handler(
+        self, life: Lifetime, binding: cst.CSTNode, close: cst.Call
+    ) -> bool:
+        """`session = Session()` followed at once by a `try:` whose body closes it and
+        whose broad `except` rolls it back (or closes it): a session's `rollback()`
+        returns its connection, so an exception in the body leaks nothing."""
+        name = life.variable
+        if name is None:
+            return False
+        handled = self._enclosing_try_body(close)
+        if handled is None:
+            return False
+        releases = ("close", "rollback") if life.kind.is_session else ("close",)
+        if not any(
+            _is_broad(handler) and _calls_method(handler, name, releases)
+            for handler in handled.handlers
+        ):
+            return False
+        creation_line = self.model.parent(self.model.statement_of(binding))
+        block = self.model.parent(creation_line) if creation_line is not None else None
+        body = getattr(block, "body", None)
+        if not isinstance(body, (list, tuple)) or creation_line not in body:
+            return False
+        index = body.index(creation_line)
+        return index + 1 < len(body) and body[index + 1] is handled
+
+    def _enclosing_try_body(self, node: cst.CSTNode) -> cst.Try | None:
+        """The `try` whose body (not a handler, `else` or `finally`) holds `node`."""
+        child: cst.CSTNode = node
+        for ancestor in self._ancestors_in_scope(node):
+            if isinstance(ancestor, cst.Try):
+                return ancestor if child is ancestor.body else None
+            child = ancestor
+        return None
 
     def _closed_on_every_exception(self, closes: list[cst.Call]) -> bool:
         """A close in a broad `except` that re-raises plus one on the normal path."""
@@ -816,6 +886,17 @@ class LifetimeTracker:
         except ValueError:
             return False
         return all(_swallows_everything(statement) for statement in body[first + 1 : last])
+
+
+def _calls_method(node: cst.CSTNode, name: str, methods: tuple[str, ...]) -> bool:
+    """Whether `node` calls `name.<method>()` for one of `methods`."""
+    return any(
+        isinstance(call.func, cst.Attribute)
+        and call.func.attr.value in methods
+        and isinstance(call.func.value, cst.Name)
+        and call.func.value.value == name
+        for call in nodes_of(node, cst.Call)
+    )
 
 
 def _calls_close_all_sessions(summary: ModuleSummary) -> bool:

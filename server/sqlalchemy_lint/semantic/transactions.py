@@ -38,7 +38,7 @@ from .kinds import Kind
 from .model import ModuleModel, Scope, binding_scope
 from .project import project_root
 from .values import Owner
-from .versions import requires_before_2
+from .versions import major_version
 
 _WRITE_CONSTRUCTORS = frozenset(
     f"{module}.{verb}"
@@ -298,7 +298,9 @@ def _left_alone(
     if _handed_over(model, opened) or _explicit_transaction(model, opened, calls):
         return True
     scope = model.enclosing_scope[opened.call]
-    return opened.kind is Kind.CONNECTION and _autocommits_before_2(opened.call, scope, resolver)
+    return opened.kind is Kind.CONNECTION and _autocommits_before_2(
+        model, opened.call, scope, resolver
+    )
 
 
 def _chained_write(
@@ -314,7 +316,7 @@ def _chained_write(
     kind = _opened_kind(opener, scope, resolver)
     if kind is None:
         return
-    if kind is Kind.CONNECTION and _autocommits_before_2(opener, scope, resolver):
+    if kind is Kind.CONNECTION and _autocommits_before_2(model, opener, scope, resolver):
         return
     written = cst.Module(body=[]).code_for_node(opener)
     if len(written) > 40 or "\n" in written:
@@ -353,10 +355,15 @@ def _explicit_transaction(model: ModuleModel, opened: _Opened, calls: list[cst.C
     return False
 
 
-def _autocommits_before_2(call: cst.Call, scope: Scope, resolver: Resolver) -> bool:
+def _autocommits_before_2(
+    model: ModuleModel, call: cst.Call, scope: Scope, resolver: Resolver
+) -> bool:
     """SQLAlchemy 1.x commits each write of a connection outside a transaction by itself
-    ("library-level autocommit"), unless its engine was made with `future=True`."""
-    if not requires_before_2(resolver.path, resolver.options.sqlalchemy_version):
+    ("library-level autocommit"), unless its engine was made with `future=True`. The
+    project runs on 1.x when it says so, or, when it says nothing, when the module
+    calls what only 1.x has (`MetaData(bind=engine)`, `Table(..., autoload=True)`)."""
+    major = major_version(resolver.path, resolver.options.sqlalchemy_version)
+    if major == 2 or (major is None and not uses_1x_only_api(model, resolver.qualify)):
         return False
     return not _has_keyword(call, "future", scope)
 
@@ -565,4 +572,37 @@ def _write_sql(expr: cst.BaseExpression) -> bool:
         return (
             isinstance(first, cst.FormattedStringText) and _WRITE_SQL.match(first.value) is not None
         )
+    return False
+
+
+# Arguments SQLAlchemy 2.0 removed: code that passes them runs only on 1.x.
+_REMOVED_IN_2 = {
+    "sqlalchemy.MetaData": "bind",
+    "sqlalchemy.schema.MetaData": "bind",
+    "sqlalchemy.sql.schema.MetaData": "bind",
+    "sqlalchemy.Table": "autoload",
+    "sqlalchemy.schema.Table": "autoload",
+    "sqlalchemy.sql.schema.Table": "autoload",
+}
+
+
+def uses_1x_only_api(
+    model: ModuleModel, qualify: Callable[[cst.BaseExpression], str | None]
+) -> bool:
+    """Whether the module calls what SQLAlchemy 2.0 removed, so it is written for 1.x:
+    `MetaData(bind=engine)`, `Table(name, metadata, autoload=True)`."""
+    for call in model.calls:
+        func = call.func
+        name = (
+            func.value
+            if isinstance(func, cst.Name)
+            else (func.attr.value if isinstance(func, cst.Attribute) else None)
+        )
+        if name not in ("MetaData", "Table"):
+            continue
+        removed = _REMOVED_IN_2.get(qualify(func) or "")
+        if removed is not None and any(
+            a.keyword is not None and a.keyword.value == removed for a in call.args
+        ):
+            return True
     return False
