@@ -449,6 +449,29 @@ class Login(QDialog):
         self.accept()
 """
         ),
+        # A script's retry loop: the object kept from the last attempt, and its engine,
+        # are used after it.
+        Valid(
+            """
+import time
+
+from sqlalchemy import create_engine
+
+from db import Database
+
+for attempt in range(5):
+    try:
+        engine = create_engine("postgresql://etl@db/dw")
+        database = Database(engine)
+        database.ping()
+    except Exception:
+        time.sleep(5)
+    else:
+        break
+
+database.load("countries")
+"""
+        ),
     ]
     INVALID = [
         # A script's loop over files: the engine and the session factory made from it

@@ -250,8 +250,19 @@ class LifetimeTracker:
                 and isinstance(statement.targets[0].target, cst.Name)
             ):
                 return False
+            if self._read_after(statement.targets[0].target.value, loop):
+                return False  # the last one is kept (a retry loop's connection)
             found = True
         return found
+
+    def _read_after(self, name: str, loop: cst.CSTNode) -> bool:
+        """Whether the module reads `name` after `loop` (or in a function)."""
+        model = self.model
+        module = model.module_scope
+        for ref in module.references.get(name, ()):
+            if not within(model, ref, loop) and model.order[ref] > model.order[loop]:
+                return True
+        return any(name in scope.references for scope in module.children)
 
     # -- tracking -------------------------------------------------------------------
 
