@@ -144,3 +144,16 @@ def _relative_order(
             theirs = next(i for i, b in enumerate(body) if b is ancestor)
             return None if mine == theirs else (-1 if mine < theirs else 1)
     return None
+
+
+def begins_transaction(block: cst.With, name: str) -> bool:
+    """`with name.begin():` (also as one item of several: `with Session(engine) as
+    session, session.begin():`): a block that commits or rolls back at its end."""
+    return any(
+        isinstance(item.item, cst.Call)
+        and isinstance(item.item.func, cst.Attribute)
+        and item.item.func.attr.value == "begin"
+        and isinstance(item.item.func.value, cst.Name)
+        and item.item.func.value.value == name
+        for item in block.items
+    )

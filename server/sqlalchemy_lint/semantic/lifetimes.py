@@ -25,7 +25,15 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from .contexts import ExecutionContexts
-from .flow import comes_before, dominates, finally_contains, nodes_of, own_returns, within
+from .flow import (
+    begins_transaction,
+    comes_before,
+    dominates,
+    finally_contains,
+    nodes_of,
+    own_returns,
+    within,
+)
 from .inference import Resolver
 from .kinds import (
     CLOSE_METHODS,
@@ -400,9 +408,7 @@ class LifetimeTracker:
         for ancestor in self.model.ancestors(ref):
             if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
                 return False
-            if isinstance(ancestor, cst.With) and any(
-                _begins_transaction(item.item, name) for item in ancestor.items
-            ):
+            if isinstance(ancestor, cst.With) and begins_transaction(ancestor, name):
                 return True
         return False
 
@@ -977,19 +983,6 @@ def _first_call(statement: cst.CSTNode, using: str | None = None) -> cst.Call | 
     finder = _CallFinder(using)
     statement.visit(finder)
     return finder.found
-
-
-def _begins_transaction(expression: cst.BaseExpression, name: str) -> bool:
-    """`name.begin()`."""
-    if isinstance(expression, cst.Await):
-        expression = expression.expression
-    return (
-        isinstance(expression, cst.Call)
-        and isinstance(expression.func, cst.Attribute)
-        and expression.func.attr.value == "begin"
-        and isinstance(expression.func.value, cst.Name)
-        and expression.func.value.value == name
-    )
 
 
 def _made_from(call: cst.Call, name: str) -> bool:

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import libcst as cst
 
-from .flow import nodes_of, post_dominates
+from .flow import begins_transaction, nodes_of, post_dominates
 from .inference import Resolver
 from .kinds import Kind
 from .model import ModuleModel, Scope, binding_scope
@@ -293,7 +293,7 @@ def _left_alone(
 ) -> bool:
     """Blocks that commit by themselves, hand the object on, manage the transaction
     explicitly, or run where 1.x autocommits connection writes."""
-    if opened.block is not None and _begins(opened.block, opened.name):
+    if opened.block is not None and begins_transaction(opened.block, opened.name):
         return True
     if _handed_over(model, opened) or _explicit_transaction(model, opened, calls):
         return True
@@ -482,19 +482,11 @@ def _method_of(call: cst.Call, name: str | None) -> str | None:
     return None
 
 
-def _begins(block: cst.With, name: str) -> bool:
-    """`with Session(engine) as session, session.begin():`"""
-    return any(
-        isinstance(item.item, cst.Call) and _method_of(item.item, name) == "begin"
-        for item in block.items
-    )
-
-
 def _inside_begin_block(model: ModuleModel, call: cst.Call, opened: _Opened) -> bool:
     for ancestor in model.ancestors(call):
         if ancestor is opened.region:
             return False
-        if isinstance(ancestor, cst.With) and _begins(ancestor, opened.name):
+        if isinstance(ancestor, cst.With) and begins_transaction(ancestor, opened.name):
             return True
     return False
 
