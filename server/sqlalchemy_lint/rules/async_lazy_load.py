@@ -30,8 +30,10 @@ class AsyncLazyLoad(Rule):
 
     Not reported: sessions made with `expire_on_commit=False` (on the session, on
     its `async_sessionmaker` in any module of the project, or on the factory behind a
-    `Depends()` provider; a session parameter without a provider is followed only
-    when some async session factory of the project keeps the default expiry, and a
+    `Depends()` provider; a session parameter without a provider takes its callers'
+    provider when every call of the function in the project passes a `Depends()`
+    session (a crud helper called by the routes), and is otherwise followed only
+    when some async session factory of the project keeps the default expiry; a
     pytest fixture is not followed); objects refreshed with `await
     session.refresh(obj)` after the commit, given to a function, or loaded again;
     values read before the commit; reads through `obj.awaitable_attrs`; reads after
@@ -252,8 +254,76 @@ class Rule(Base):
 """
             },
         ),
+        # A crud helper every route calls with its `Depends(get_db)` session, whose
+        # factory keeps objects loaded (another factory, unused, would not).
+        Valid(
+            """
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import Poem
+
+async def create_poem(db: AsyncSession, title: str):
+    poem = Poem(title=title)
+    db.add(poem)
+    await db.commit()
+    return poem.title
+""",
+            files={
+                "app/__init__.py": "",
+                "app/models.py": "class Poem:\n    pass\n",
+                "app/db.py": "from sqlalchemy.ext.asyncio import AsyncSession\n"
+                "from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine\n"
+                "from sqlalchemy.orm import sessionmaker\n\n"
+                "engine = create_async_engine('sqlite+aiosqlite://')\n"
+                "SessionLocal = sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)\n"
+                "Unused = async_sessionmaker(engine)\n\n"
+                "async def get_db():\n"
+                "    async with SessionLocal() as session:\n"
+                "        yield session\n",
+                "app/routes.py": "from fastapi import Depends\n"
+                "from sqlalchemy.ext.asyncio import AsyncSession\n\n"
+                "from main import create_poem\n"
+                "from app.db import get_db\n\n"
+                "async def add(title: str, db: AsyncSession = Depends(get_db)):\n"
+                "    return await create_poem(db, title)\n",
+            },
+        ),
     ]
     INVALID = [
+        # The same helper, where the routes' factory keeps the default expiry.
+        Invalid(
+            """
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import Poem
+
+async def create_poem(db: AsyncSession, title: str):
+    poem = Poem(title=title)
+    db.add(poem)
+    await db.commit()
+    return poem.title
+""",
+            at="poem.title",
+            files={
+                "app/__init__.py": "",
+                "app/models.py": "class Poem:\n    pass\n",
+                "app/db.py": "from sqlalchemy.ext.asyncio import AsyncSession\n"
+                "from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine\n"
+                "from sqlalchemy.orm import sessionmaker\n\n"
+                "engine = create_async_engine('sqlite+aiosqlite://')\n"
+                "SessionLocal = sessionmaker(engine, class_=AsyncSession)\n"
+                "Unused = async_sessionmaker(engine)\n\n"
+                "async def get_db():\n"
+                "    async with SessionLocal() as session:\n"
+                "        yield session\n",
+                "app/routes.py": "from fastapi import Depends\n"
+                "from sqlalchemy.ext.asyncio import AsyncSession\n\n"
+                "from main import create_poem\n"
+                "from app.db import get_db\n\n"
+                "async def add(title: str, db: AsyncSession = Depends(get_db)):\n"
+                "    return await create_poem(db, title)\n",
+            },
+        ),
         Invalid(
             """
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -342,7 +412,9 @@ async def titles(session: AsyncSession):
                 model=lazy.model,
                 relationship=lazy.relationship,
             )
-        for read in expired_reads(analysis.model, analysis.resolver):
+        for read in expired_reads(
+            analysis.model, analysis.resolver, analysis.contexts.program_values
+        ):
             what = (
                 f"returning `{read.instance}` hands out an object that"
                 if read.returned

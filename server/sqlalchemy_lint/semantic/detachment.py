@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
@@ -32,6 +33,9 @@ from .kinds import Kind
 from .model import Assignment, ModuleModel, Scope
 from .transactions import made_with
 from .values import Owner
+
+if TYPE_CHECKING:
+    from .program_values import ProgramValues
 
 _SELECTS = frozenset({"sqlalchemy.select", "sqlalchemy.future.select", "sqlmodel.select"})
 _ONE = frozenset({"first", "one", "one_or_none", "scalar_one", "scalar_one_or_none", "scalar"})
@@ -613,16 +617,20 @@ class ExpiredRead:
     many: bool = False  # the instance is a list of objects
 
 
-def expired_reads(model: ModuleModel, resolver: Resolver) -> Iterator[ExpiredRead]:
+def expired_reads(
+    model: ModuleModel, resolver: Resolver, program_values: ProgramValues | None = None
+) -> Iterator[ExpiredRead]:
     """In `async def`s, the first attribute read (or the `return`) of an instance of an
     `AsyncSession` after `await session.commit()` expired it, while the session is
     open: loading it again needs IO that asyncio cannot run implicitly
     (`MissingGreenlet`)."""
-    for session in _async_sessions(model, resolver):
+    for session in _async_sessions(model, resolver, program_values):
         yield from _reads_after_commit(model, resolver, session)
 
 
-def _async_sessions(model: ModuleModel, resolver: Resolver) -> Iterator[_Session]:
+def _async_sessions(
+    model: ModuleModel, resolver: Resolver, program_values: ProgramValues | None
+) -> Iterator[_Session]:
     for call in model.calls:
         parent = model.parent(call)
         if not (isinstance(parent, cst.WithItem) and parent.item is call):
@@ -647,6 +655,10 @@ def _async_sessions(model: ModuleModel, resolver: Resolver) -> Iterator[_Session
             made = resolver.provided_by(param.default, scope) if param.default else None
             if made is None and resolver.pytest_module:
                 continue  # a fixture: how its session is made is the conftest's business
+            if not made and program_values is not None:
+                # `create_poem(db, ...)` called only with the callers' `Depends(get_db)`.
+                function = resolver.frame(scope).function
+                made = program_values.provided_through_callers(resolver.key, function, name)
             if made:
                 if _any_keeps_loaded(made):
                     continue

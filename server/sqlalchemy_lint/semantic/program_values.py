@@ -166,6 +166,41 @@ class ProgramValues:
 
     # -- evident outside input ------------------------------------------------------
 
+    def provided_through_callers(
+        self, key: ModuleKey, qualname: str, name: str, calls: int = 0
+    ) -> list[ir.Expr] | None:
+        """For the parameter `name` of a function every project call of which passes
+        its own parameter filled by a dependency (`db: AsyncSession =
+        Depends(get_db)`, followed a few calls up): the calls that made what the
+        providers hand out (see `Evaluator.provided_by`). None when some call passes
+        anything else, or nothing calls the function."""
+        info = self.evaluator.function_info(key, qualname)
+        passed = _passed_parameter(info, name) if info is not None else None
+        callers = self.repetitions.callers(key, qualname)
+        if passed is None or not callers or calls > _MAX_CALLS:
+            return None
+        made: list[ir.Expr] = []
+        for caller in callers:
+            recorded = _dotted_record(caller.site.argument_for(name, passed[1]) or "")
+            calling = self.evaluator.function_info(caller.module, caller.function)
+            frame = self._frame(caller.module, caller.function)
+            if recorded is None or recorded[0] != "n" or calling is None or frame is None:
+                return None
+            given = next((p for p in calling.params if p.name == recorded[1]), None)
+            if given is None:
+                return None
+            found = (
+                self.evaluator.provided_by(given.default, frame)
+                if given.default is not None
+                else self.provided_through_callers(
+                    caller.module, caller.function, given.name, calls + 1
+                )
+            )
+            if not found:
+                return None
+            made.extend(found)
+        return made
+
     def from_outside(self, key: ModuleKey, qualname: str, name: str, calls: int = 0) -> bool:
         """Whether the parameter `name` of function `qualname` is evidently given text
         from outside the program: nothing in the project calls the function (an API, or
