@@ -134,10 +134,7 @@ def _expiring_session(resolver: Resolver, call: cst.Call, scope: Scope) -> bool:
 def _injected_factory(call: cst.Call, scope: Scope) -> bool:
     """`factory()` for a parameter `factory`, or `self.factory()` where the class keeps
     a parameter of one of its methods under that name."""
-    func = call.func
-    if isinstance(func, cst.Attribute) and func.attr.value == "begin":
-        inner = func.value
-        func = inner.func if isinstance(inner, cst.Call) else inner
+    func = _factory_called(call)
     if isinstance(func, cst.Name):
         holder: Scope | None = scope
         while holder is not None and func.value not in holder.assignments:
@@ -145,46 +142,48 @@ def _injected_factory(call: cst.Call, scope: Scope) -> bool:
                 return True
             holder = holder.parent
         return False
-    if not (
-        isinstance(func, cst.Attribute)
-        and isinstance(func.value, cst.Name)
-        and func.value.value in ("self", "cls")
-    ):
-        return False
-    owner: Scope | None = scope
-    while owner is not None and owner.class_info is None:
-        owner = owner.parent
-    if owner is None or owner.class_info is None:
-        return False
     return any(
         isinstance(value, cst.Name) and value.value in method.params
-        for value, method in owner.class_info.attributes.get(func.attr.value, [])
+        for value, method in _self_attribute_values(func, scope)
     )
 
 
 def _self_factory_keeps_loaded(call: cst.Call, scope: Scope) -> bool:
     """`self.sessions()` where the class sets `self.sessions = async_sessionmaker(...,
     expire_on_commit=False)` (or binds it in its body)."""
+    return any(
+        isinstance(value, cst.Call) and any(_keeps_loaded(arg) for arg in value.args)
+        for value, _ in _self_attribute_values(_factory_called(call), scope)
+    )
+
+
+def _factory_called(call: cst.Call) -> cst.BaseExpression:
+    """What `call` calls, through `.begin()`: `self.sessions` for `self.sessions()` and
+    for `self.sessions.begin()`."""
     func = call.func
     if isinstance(func, cst.Attribute) and func.attr.value == "begin":
-        inner = func.value  # `self.sessions.begin()`
+        inner = func.value
         func = inner.func if isinstance(inner, cst.Call) else inner
+    return func
+
+
+def _self_attribute_values(
+    func: cst.BaseExpression, scope: Scope
+) -> list[tuple[cst.BaseExpression, Scope]]:
+    """For `self.name` (or `cls.name`), what the class around `scope` assigns to
+    `name`, with the scope of each assignment; nothing for anything else."""
     if not (
         isinstance(func, cst.Attribute)
         and isinstance(func.value, cst.Name)
         and func.value.value in ("self", "cls")
     ):
-        return False
+        return []
     owner: Scope | None = scope
     while owner is not None and owner.class_info is None:
         owner = owner.parent
     if owner is None or owner.class_info is None:
-        return False
-    values = owner.class_info.attributes.get(func.attr.value, [])
-    return any(
-        isinstance(value, cst.Call) and any(_keeps_loaded(arg) for arg in value.args)
-        for value, _ in values
-    )
+        return []
+    return owner.class_info.attributes.get(func.attr.value, [])
 
 
 def _any_keeps_loaded(calls: list[ir.Expr]) -> bool:

@@ -363,7 +363,7 @@ def _autocommits_before_2(
     project runs on 1.x when it says so, or, when it says nothing, when the module
     calls what only 1.x has (`MetaData(bind=engine)`, `Table(..., autoload=True)`)."""
     major = major_version(resolver.path, resolver.options.sqlalchemy_version)
-    if major == 2 or (major is None and not uses_1x_only_api(model, resolver.qualify)):
+    if major == 2 or (major is None and not _uses_1x_only_api(model, resolver.qualify)):
         return False
     return not _has_keyword(call, "future", scope)
 
@@ -578,7 +578,7 @@ _REMOVED_IN_2 = {
 }
 
 
-def uses_1x_only_api(
+def _uses_1x_only_api(
     model: ModuleModel, qualify: Callable[[cst.BaseExpression], str | None]
 ) -> bool:
     """Whether the module calls what SQLAlchemy 2.0 removed, so it is written for 1.x:
