@@ -3,10 +3,13 @@ the real command line, asserting what a user sees (codes and lines per file)."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
+import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +25,19 @@ def project(root: Path, files: dict[str, str]) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text).lstrip("\n"))
     return root
+
+
+@contextlib.contextmanager
+def importable(root: Path, package: str) -> Iterator[None]:
+    """Within: the project's `package` imports from `root`, as a run of it would (and is
+    forgotten afterwards, for the next test's project of the same name)."""
+    sys.path.insert(0, str(root))
+    try:
+        yield
+    finally:
+        sys.path.remove(str(root))
+        for name in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
+            del sys.modules[name]
 
 
 def report(root: Path) -> list[dict[str, Any]]:

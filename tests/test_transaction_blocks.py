@@ -6,7 +6,6 @@ it leaves alone does not."""
 from __future__ import annotations
 
 import importlib
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.pool import QueuePool
 
 from test_fix_runtime import queue_pool, run_measured
-from test_project_wide import findings, project, report
+from test_project_wide import findings, importable, project, report
 
 DB = """
 from sqlalchemy import Engine
@@ -67,13 +66,8 @@ def generator_used_after_cleanup(engine: Engine):
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Path]:
     root = project(tmp_path, {"app/__init__.py": "", "app/db.py": DB, "app/commands.py": COMMANDS})
-    sys.path.insert(0, str(root))
-    try:
+    with importable(root, "app"):
         yield root
-    finally:
-        sys.path.remove(str(root))
-        for name in [m for m in sys.modules if m == "app" or m.startswith("app.")]:
-            del sys.modules[name]
 
 
 def lines_of(source: str, needle: str) -> list[int]:
@@ -143,14 +137,9 @@ def test_a_rollback_in_the_handler_returns_the_connection(tmp_path: Path) -> Non
     root = project(tmp_path, {"jobs/__init__.py": "", "jobs/handlers.py": HANDLERS})
     printed = lines_of(HANDLERS, "    session = Session(engine)")[1]
     assert findings(root, "SQA104") == [("jobs/handlers.py", printed, "SQA104")]
-    sys.path.insert(0, str(root))
-    try:
+    with importable(root, "jobs"):
         handlers = importlib.import_module("jobs.handlers")
         for name, leaked in [("rolled_back_in_the_handler", 0), ("only_printed_in_the_handler", 1)]:
             engine = create_engine(f"sqlite:///{root / 'db.sqlite'}", poolclass=QueuePool)
             outcome = run_measured(queue_pool(engine.pool), getattr(handlers, name), engine)
             assert (outcome.value, outcome.open_at_exit) == (1, leaked), name
-    finally:
-        sys.path.remove(str(root))
-        for module in [m for m in sys.modules if m == "jobs" or m.startswith("jobs.")]:
-            del sys.modules[module]

@@ -5,7 +5,6 @@ against a real SQLite database while what it leaves alone does not."""
 from __future__ import annotations
 
 import importlib
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.pool import QueuePool
 
 from test_fix_runtime import queue_pool, run_measured
-from test_project_wide import findings, project, report
+from test_project_wide import findings, importable, project, report
 
 HELPERS = """
 from sqlalchemy import Engine
@@ -64,13 +63,8 @@ def app(tmp_path: Path) -> Iterator[Path]:
         tmp_path,
         {"app/__init__.py": "", "app/helpers.py": HELPERS, "app/callers.py": CALLERS},
     )
-    sys.path.insert(0, str(root))
-    try:
+    with importable(root, "app"):
         yield root
-    finally:
-        sys.path.remove(str(root))
-        for name in [m for m in sys.modules if m == "app" or m.startswith("app.")]:
-            del sys.modules[name]
 
 
 def line_of(source: str, needle: str) -> int:

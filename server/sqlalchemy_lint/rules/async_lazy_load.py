@@ -10,6 +10,44 @@ from ._loader_fix import LazyRelationshipFinding, loader_option_fix
 from ._refresh_fix import ExpiredFinding, refresh_fix
 from .base import Finding, Invalid, Rule, Valid
 
+# A crud helper the routes call with their `Depends(get_db)` session.
+_CRUD_HELPER = """
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import Poem
+
+async def create_poem(db: AsyncSession, title: str):
+    poem = Poem(title=title)
+    db.add(poem)
+    await db.commit()
+    return poem.title
+"""
+
+
+def _crud_project(keeps_loaded: bool) -> dict[str, str]:
+    """The rest of `_CRUD_HELPER`'s project: a route per call, and a factory that keeps
+    objects loaded or not (beside another factory nothing uses, which does not)."""
+    keeps = ", expire_on_commit=False" if keeps_loaded else ""
+    return {
+        "app/__init__.py": "",
+        "app/models.py": "class Poem:\n    pass\n",
+        "app/db.py": "from sqlalchemy.ext.asyncio import AsyncSession\n"
+        "from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine\n"
+        "from sqlalchemy.orm import sessionmaker\n\n"
+        "engine = create_async_engine('sqlite+aiosqlite://')\n"
+        f"SessionLocal = sessionmaker(engine, class_=AsyncSession{keeps})\n"
+        "Unused = async_sessionmaker(engine)\n\n"
+        "async def get_db():\n"
+        "    async with SessionLocal() as session:\n"
+        "        yield session\n",
+        "app/routes.py": "from fastapi import Depends\n"
+        "from sqlalchemy.ext.asyncio import AsyncSession\n\n"
+        "from main import create_poem\n"
+        "from app.db import get_db\n\n"
+        "async def add(title: str, db: AsyncSession = Depends(get_db)):\n"
+        "    return await create_poem(db, title)\n",
+    }
+
 
 class AsyncLazyLoad(Rule):
     """Under asyncio, an ORM object read after `await session.commit()` expired it,
@@ -257,72 +295,16 @@ class Rule(Base):
         # A crud helper every route calls with its `Depends(get_db)` session, whose
         # factory keeps objects loaded (another factory, unused, would not).
         Valid(
-            """
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from app.models import Poem
-
-async def create_poem(db: AsyncSession, title: str):
-    poem = Poem(title=title)
-    db.add(poem)
-    await db.commit()
-    return poem.title
-""",
-            files={
-                "app/__init__.py": "",
-                "app/models.py": "class Poem:\n    pass\n",
-                "app/db.py": "from sqlalchemy.ext.asyncio import AsyncSession\n"
-                "from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine\n"
-                "from sqlalchemy.orm import sessionmaker\n\n"
-                "engine = create_async_engine('sqlite+aiosqlite://')\n"
-                "SessionLocal = sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)\n"
-                "Unused = async_sessionmaker(engine)\n\n"
-                "async def get_db():\n"
-                "    async with SessionLocal() as session:\n"
-                "        yield session\n",
-                "app/routes.py": "from fastapi import Depends\n"
-                "from sqlalchemy.ext.asyncio import AsyncSession\n\n"
-                "from main import create_poem\n"
-                "from app.db import get_db\n\n"
-                "async def add(title: str, db: AsyncSession = Depends(get_db)):\n"
-                "    return await create_poem(db, title)\n",
-            },
+            _CRUD_HELPER,
+            files=_crud_project(keeps_loaded=True),
         ),
     ]
     INVALID = [
         # The same helper, where the routes' factory keeps the default expiry.
         Invalid(
-            """
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from app.models import Poem
-
-async def create_poem(db: AsyncSession, title: str):
-    poem = Poem(title=title)
-    db.add(poem)
-    await db.commit()
-    return poem.title
-""",
+            _CRUD_HELPER,
             at="poem.title",
-            files={
-                "app/__init__.py": "",
-                "app/models.py": "class Poem:\n    pass\n",
-                "app/db.py": "from sqlalchemy.ext.asyncio import AsyncSession\n"
-                "from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine\n"
-                "from sqlalchemy.orm import sessionmaker\n\n"
-                "engine = create_async_engine('sqlite+aiosqlite://')\n"
-                "SessionLocal = sessionmaker(engine, class_=AsyncSession)\n"
-                "Unused = async_sessionmaker(engine)\n\n"
-                "async def get_db():\n"
-                "    async with SessionLocal() as session:\n"
-                "        yield session\n",
-                "app/routes.py": "from fastapi import Depends\n"
-                "from sqlalchemy.ext.asyncio import AsyncSession\n\n"
-                "from main import create_poem\n"
-                "from app.db import get_db\n\n"
-                "async def add(title: str, db: AsyncSession = Depends(get_db)):\n"
-                "    return await create_poem(db, title)\n",
-            },
+            files=_crud_project(keeps_loaded=False),
         ),
         Invalid(
             """

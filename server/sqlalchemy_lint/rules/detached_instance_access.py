@@ -10,6 +10,23 @@ from ._loader_fix import LazyRelationshipFinding, loader_option_fix
 from ._refresh_fix import ExpiredFinding, refresh_fix
 from .base import Finding, Invalid, Rule, Valid
 
+# A repository handed its session factory by a dependency-injection container.
+_INJECTED_REPOSITORY = """
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.models import User
+
+class UserRepository:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+
+    async def update(self, user: User) -> User:
+        async with self._sessionmaker() as session:
+            user = await session.merge(user)
+            await session.commit()
+        return user
+"""
+
 
 class DetachedInstanceAccess(Rule):
     """An ORM object read after `commit()` expired it and its session closed:
@@ -183,21 +200,7 @@ def create_user(name):
         # A factory injected by a container that the project configures to keep
         # objects loaded (`expire_on_commit=False` in its wiring).
         Valid(
-            """
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from app.models import User
-
-class UserRepository:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-        self._sessionmaker = sessionmaker
-
-    async def update(self, user: User) -> User:
-        async with self._sessionmaker() as session:
-            user = await session.merge(user)
-            await session.commit()
-        return user
-""",
+            _INJECTED_REPOSITORY,
             files={
                 "app/__init__.py": "",
                 "app/models.py": "class User:\n    pass\n",
@@ -215,21 +218,7 @@ class UserRepository:
         # The same repository in a project that never configures `expire_on_commit`:
         # its factory expires what it commits.
         Invalid(
-            """
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from app.models import User
-
-class UserRepository:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-        self._sessionmaker = sessionmaker
-
-    async def update(self, user: User) -> User:
-        async with self._sessionmaker() as session:
-            user = await session.merge(user)
-            await session.commit()
-        return user
-""",
+            _INJECTED_REPOSITORY,
             at="return user",
             files={"app/__init__.py": "", "app/models.py": "class User:\n    pass\n"},
         ),
