@@ -36,8 +36,10 @@ import json
 import os
 import random
 import shlex
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -161,7 +163,7 @@ def tree(repo: str, commit: str, mirrors: Path) -> Path:
     owner, name = repo.split("/")
     target = CACHE / "trees" / f"{owner}__{name}@{commit[:12]}"
     complete = target / ".complete"
-    if complete.exists() and complete.read_text(encoding="utf-8") == f"{commit} {_TREE_FORMAT}":
+    if _extracted(complete, commit):
         return target
     git_dir = _git_dir(repo, mirrors)
     # Only what the checker reads: Python files and project markers. (Snapshots may
@@ -187,7 +189,11 @@ def tree(repo: str, commit: str, mirrors: Path) -> Path:
     )
     data = batch.stdout
     offset = 0
-    target.mkdir(parents=True, exist_ok=True)
+    # Extracted beside the target and moved into place whole: a scorer running at the
+    # same time (another corpus, another copy of the checker) never reads a tree that
+    # is half written, or one another process is writing again.
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     for _sha, file_name in wanted:
         header_end = data.index(b"\n", offset)
         header = data[offset:header_end].split()
@@ -197,13 +203,31 @@ def tree(repo: str, commit: str, mirrors: Path) -> Path:
         size = int(header[2])
         content = data[offset : offset + size]
         offset += size + 1
-        destination = target / file_name
+        destination = staging / file_name
         destination.parent.mkdir(parents=True, exist_ok=True)
         destination.write_bytes(content)
     # A checkout has a .git folder, which is how the checker finds the project's root.
-    (target / ".git").mkdir(exist_ok=True)
-    complete.write_text(f"{commit} {_TREE_FORMAT}", encoding="utf-8")
+    (staging / ".git").mkdir(exist_ok=True)
+    (staging / ".complete").write_text(f"{commit} {_TREE_FORMAT}", encoding="utf-8")
+    if target.exists():
+        if _extracted(complete, commit):
+            shutil.rmtree(staging)  # another process finished it first
+            return target
+        shutil.rmtree(target)  # an older format's tree, or an interrupted one
+    try:
+        staging.rename(target)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
+        if not _extracted(complete, commit):
+            raise
     return target
+
+
+def _extracted(complete: Path, commit: str) -> bool:
+    try:
+        return complete.read_text(encoding="utf-8") == f"{commit} {_TREE_FORMAT}"
+    except OSError:
+        return False
 
 
 # What a tree extracted by an older version of `_wanted` lacks is fetched again.
@@ -308,7 +332,15 @@ def print_report(scores: dict[str, Score], skipped: list[str], title: str) -> No
     print(f"# Real-world corpus: {title}\n")
     print("| family | labels | found | missed | false alarms | precision | recall |")
     print("|---|---|---|---|---|---|---|")
-    for family in ("leaks", "engines", "injection", "all", "transactions", "migration", "credentials"):
+    for family in (
+        "leaks",
+        "engines",
+        "injection",
+        "all",
+        "transactions",
+        "migration",
+        "credentials",
+    ):
         s = scores.get(family)
         if s is None:
             continue
