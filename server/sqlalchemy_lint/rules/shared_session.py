@@ -441,7 +441,7 @@ def refresh_all(views):
             yield Finding(call, message)
 
 
-def _imported_by_a_server(analysis: Analysis, call: cst.Call) -> bool | None:
+def _imported_by_a_server(analysis: Analysis, call: cst.Call) -> bool:
     """True when a module of the project that serves requests (it imports a web or bot
     framework, and no GUI toolkit) imports the global `call` is bound to."""
     view = analysis.resolver.view
@@ -454,7 +454,7 @@ def _imported_by_a_server(analysis: Analysis, call: cst.Call) -> bool | None:
             imported, _DESKTOP_MODULES
         ):
             return True
-    return None
+    return False
 
 
 def _imports_any(imported: list[str], modules: tuple[str, ...]) -> bool:

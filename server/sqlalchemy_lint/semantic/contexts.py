@@ -26,7 +26,7 @@ from .inference import Resolver
 from .model import ModuleModel, Scope, binding_scope
 from .options import AnalysisOptions
 from .program_values import ProgramValues
-from .repetition import Repetition, Repetitions
+from .repetition import Repetition, Repetitions, run_by_calls_of
 from .sql_runners import SqlRunners
 from .summary import ModuleSummary
 from .values import ModuleKey
@@ -58,6 +58,9 @@ class ExecutionContexts:
         )
         self.program_values = ProgramValues(resolver.evaluator, self.repetitions)
         self.sql_runners = SqlRunners(resolver.evaluator)
+        # A module global's importers, by name: asked by SQA102's script check and by
+        # SQA105 for the same global (each search reads the project's summaries).
+        self._importers_of: dict[str, list[ModuleKey]] = {}
 
     def _functions(self, scope: Scope) -> list[tuple[Scope, str]]:
         """`scope` and the functions around it (lambdas skipped), with their qualnames."""
@@ -111,9 +114,8 @@ class ExecutionContexts:
         if info is None:
             return False
         repetitions = self.repetitions
-        target = info.owner if info.name in ("__init__", "__enter__", "__aenter__") else None
         return not (
-            repetitions.callers(key, target or qualname)
+            repetitions.callers(key, run_by_calls_of(info))
             or repetitions.dispatched(key, qualname)
             or repetitions.calls_it_cannot_resolve(key, qualname)
         )
@@ -283,6 +285,12 @@ class ExecutionContexts:
         return self._importers(target.value) if target is not None else []
 
     def _importers(self, name: str) -> list[ModuleKey]:
+        found = self._importers_of.get(name)
+        if found is None:
+            found = self._importers_of[name] = self._search_importers(name)
+        return found
+
+    def _search_importers(self, name: str) -> list[ModuleKey]:
         key = self.resolver.key  # the module's real path, as imports resolve to
         if self.resolver.path is None or not isinstance(key, Path):
             return []

@@ -614,12 +614,9 @@ class Repetitions:
             return True
         if depth > _MAX_DEPTH:
             return False
-        target = qualname
-        if info.name in _PER_INSTANCE_METHODS and info.owner is not None:
-            target = info.owner  # runs when the class is instantiated
         callers = [
             c
-            for c in self.callers(key, target)
+            for c in self.callers(key, run_by_calls_of(info))
             if c.registration is None and not _is_test_module(c.module)
         ]
         if not callers:
@@ -1008,6 +1005,14 @@ def _is_process_task(qualified: str) -> bool:
     return any(
         qualified == name or qualified.startswith(name + ".") for name in _PROCESS_TASK_DECORATORS
     )
+
+
+def run_by_calls_of(info: FunctionInfo) -> str:
+    """Whose calls run the function: its class's for `__init__`/`__enter__` (it runs
+    when the class is instantiated), else its own."""
+    if info.name in _PER_INSTANCE_METHODS and info.owner is not None:
+        return info.owner
+    return info.qualname
 
 
 def _outside_packages(key: ModuleKey) -> bool:
