@@ -10,8 +10,8 @@ are always checked. Symlinked directories are not followed.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pathspec
@@ -44,23 +44,58 @@ DEFAULT_EXCLUDES = frozenset(
 )
 
 
-@dataclass(frozen=True)
 class _Ignore:
-    base: Path
-    spec: pathspec.GitIgnoreSpec
+    """One `.gitignore` file's patterns, matched against paths below its folder."""
 
-    def matches(self, path: Path, is_dir: bool) -> bool:
-        try:
-            relative = path.relative_to(self.base).as_posix()
-        except ValueError:
+    def __init__(self, base: str, spec: pathspec.GitIgnoreSpec) -> None:
+        self.base = base.rstrip(os.sep) + os.sep
+        self.spec = spec
+        # Most paths match none of a file's patterns, and asking the spec tries each
+        # pattern in turn: one regular expression of them all answers those at once.
+        # Without a negation (`!pattern`) it is the whole answer.
+        self._any, self._negated = _combined(spec)
+
+    def matches(self, path: str, is_dir: bool) -> bool:
+        if not path.startswith(self.base):
             return False
-        return self.spec.match_file(relative + ("/" if is_dir else ""))
+        relative = path[len(self.base) :].replace(os.sep, "/") + ("/" if is_dir else "")
+        if self._any is not None:
+            if self._any.match(relative) is None:
+                return False
+            if not self._negated:
+                return True
+        return self.spec.match_file(relative)
 
 
-def _load_gitignore(directory: Path) -> _Ignore | None:
-    gitignore = directory / ".gitignore"
+def _combined(spec: pathspec.GitIgnoreSpec) -> tuple[re.Pattern[str] | None, bool]:
+    """A regular expression that matches what any of `spec`'s patterns match (None if
+    they cannot be combined), and whether some pattern negates."""
+    expressions = []
+    negated = False
+    for pattern in spec.patterns:
+        if pattern.include is None:
+            continue  # a comment or a blank line
+        regex = getattr(pattern, "regex", None)
+        if not isinstance(regex, re.Pattern):
+            return None, True
+        negated = negated or not pattern.include
+        # Group names repeat from pattern to pattern; the combination needs none.
+        expressions.append("(?:" + _NAMED_GROUP.sub("(?:", regex.pattern) + ")")
+    if not expressions:
+        return re.compile("(?!)"), negated
     try:
-        lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
+        return re.compile("|".join(expressions)), negated
+    except re.error:
+        return None, True
+
+
+_NAMED_GROUP = re.compile(r"\(\?P<\w+>")
+
+
+def _load_gitignore(directory: str) -> _Ignore | None:
+    try:
+        with open(os.path.join(directory, ".gitignore"), encoding="utf-8", errors="replace") as f:
+            lines = f.read().splitlines()
     except OSError:
         return None
     try:
@@ -88,7 +123,7 @@ def _parent_ignores(directory: Path) -> list[_Ignore]:
         return []  # the repository's own root: a repository around it does not apply
     found = []
     for ancestor in directory.parents:
-        ignore = _load_gitignore(ancestor)
+        ignore = _load_gitignore(str(ancestor))
         if ignore is not None:
             found.append(ignore)
         if (ancestor / ".git").exists():
@@ -96,18 +131,19 @@ def _parent_ignores(directory: Path) -> list[_Ignore]:
     return []  # not in a repository: ignore files above it do not apply
 
 
-def _excluded_dir(path: Path, real: Path, name: str, ignores: Iterable[_Ignore]) -> bool:
-    if name in DEFAULT_EXCLUDES or (path / "pyvenv.cfg").exists():
+def _excluded_dir(path: str, real: str, name: str, ignores: Iterable[_Ignore]) -> bool:
+    if name in DEFAULT_EXCLUDES or os.path.exists(os.path.join(path, "pyvenv.cfg")):
         return True
     return any(ignore.matches(real, True) for ignore in ignores)
 
 
-def _walk(root: Path, inherited: list[_Ignore], real: Path) -> Iterator[tuple[Path, Path]]:
+def _walk(root: str, inherited: list[_Ignore], real: str) -> Iterator[tuple[str, str]]:
     """The Python files under `root` (yielded as written from `root`); `real` is
     `root` resolved, which `.gitignore` patterns are matched against (their bases are
     resolved too: `check .` in a subfolder of a repository still honours the
     repository's patterns). Symlinked folders are not entered, so `real / name`
-    stays real below it."""
+    stays real below it. Paths are strings here: this runs for every file of the
+    tree on every run, cached or not."""
     own = _load_gitignore(real)
     ignores = [*inherited, own] if own is not None else inherited
     try:
@@ -115,17 +151,16 @@ def _walk(root: Path, inherited: list[_Ignore], real: Path) -> Iterator[tuple[Pa
     except OSError:
         return
     for entry in entries:
-        path = Path(entry.path)
-        real_path = real / entry.name
+        real_path = os.path.join(real, entry.name)
         if entry.is_dir(follow_symlinks=False):
-            if not _excluded_dir(path, real_path, entry.name, ignores):
-                yield from _walk(path, ignores, real_path)
+            if not _excluded_dir(entry.path, real_path, entry.name, ignores):
+                yield from _walk(entry.path, ignores, real_path)
         elif (
             entry.name.endswith(".py")
             and entry.is_file()
             and not any(ignore.matches(real_path, False) for ignore in ignores)
         ):
-            yield path, real_path
+            yield entry.path, real_path
 
 
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
@@ -138,7 +173,8 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, str]]]
             real = path.resolve()
             # Folders are entered only when they are not symlinks, so a file's real
             # path is its real folder's path plus its name (resolved if a symlink).
-            found: Iterable[tuple[Path, Path]] = _walk(path, _parent_ignores(real), real)
+            walked = _walk(str(path), _parent_ignores(real), str(real))
+            found: Iterable[tuple[Path, Path]] = ((Path(f), Path(r)) for f, r in walked)
         elif path.is_file():
             found = [(path, path)]
         else:

@@ -110,9 +110,9 @@ class FileChecker:
         reusable = request.cache_results and not (request.fix or request.diff)
         self.results = cache if reusable else None
         # Per folder, since files do not change during a run (and every file asks):
-        # its configuration, its project's declarations' stamps.
+        # its configuration, its project's declarations' stamps and unmarked project.
         self._configs: dict[str, Config] = {}
-        self._declared: dict[str, tuple[object, ...]] = {}
+        self._project_settings: dict[str, tuple[object, str]] = {}
 
     def _config_for(self, path: Path) -> Config:
         folder = os.path.dirname(path)
@@ -220,17 +220,19 @@ class FileChecker:
             path, select=request.select, ignore=request.ignore, extend_select=request.extend_select
         )
         folder = os.path.dirname(os.path.abspath(path))
-        declared = self._declared.get(folder)
-        if declared is None:
-            # Once per folder, not per file: it stats every folder up to the root.
-            declared = self._declared[folder] = declarations_stamp(Path(folder))
+        project = self._project_settings.get(folder)
+        if project is None:
+            # Once per folder, not per file: both stat every folder up to the root.
+            project = self._project_settings[folder] = (
+                # What the project declares (its SQLAlchemy requirement, its console
+                # scripts) changes findings of files that did not change.
+                declarations_stamp(Path(folder)),
+                # A file with no project marker above it: the folder the check started
+                # on is its project.
+                str(self.project.unmarked_project(Path(folder, "__importer__.py"))),
+            )
         decisive = (
-            # What the project declares (its SQLAlchemy requirement, its console
-            # scripts) changes findings of files that did not change.
-            declared,
-            # A file with no project marker above it: the folder the check started on
-            # is its project.
-            str(self.project.unmarked_project(Path(folder, "__importer__.py"))),
+            *project,
             selection,
             sorted((code, severity.value) for code, severity in config.severity.items()),
             config.options,
@@ -373,7 +375,9 @@ def check_files(
 ) -> Iterator[FileOutcome]:
     """Outcomes in the order of `files`. Results the cache still holds are taken here,
     before any worker starts: an unchanged tree is read and hashed, not parsed."""
-    items = [(path, path.resolve() in explicit) for path in files]
+    # (Resolving costs a system call per folder of the path: only when some file
+    # was named explicitly.)
+    items = [(path, bool(explicit) and path.resolve() in explicit) for path in files]
     if not request.cache_results or request.fix or request.diff:
         yield from _check_items(items, request, jobs)
         return
