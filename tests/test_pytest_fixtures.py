@@ -330,3 +330,75 @@ def test_the_cli_checks_a_test_module_that_never_mentions_sqlalchemy(tmp_path: P
     assert [(f["filename"].rsplit("/", 1)[-1], f["code"]) for f in findings] == [
         ("test_plain.py", "SQA202")
     ], completed.stderr
+
+
+CONFTEST_WITH_A_BOUND_FACTORY = """
+from collections.abc import Generator
+
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+
+@pytest.fixture(scope="session")
+def session_factory() -> sessionmaker[Session]:
+    return sessionmaker(bind=create_engine("sqlite://"))
+
+
+@pytest.fixture
+def temp_db(session_factory: sessionmaker[Session]) -> Generator[sessionmaker[Session]]:
+    connection = session_factory.kw["bind"].connect()
+    transaction = connection.begin()
+    yield sessionmaker(bind=connection)
+    transaction.rollback()
+    connection.close()
+"""
+
+
+def test_sessions_of_a_factory_bound_to_the_fixture_s_connection(tmp_path: Path) -> None:
+    # The fixture owns the connection and closes it after the test: a session the
+    # test makes from the bound factory holds no pool slot of its own
+    # (test_a_session_of_a_bound_factory_holds_no_connection shows it at run time),
+    # whether the test annotates the parameter or not.
+    tests = """
+    from sqlalchemy.orm import Session, sessionmaker
+
+
+    def test_annotated(temp_db: sessionmaker[Session]) -> None:
+        session = temp_db()
+        session.commit()
+
+
+    def test_plain(temp_db):
+        session = temp_db()
+        session.commit()
+    """
+    root = _project(
+        tmp_path,
+        {"tests/conftest.py": CONFTEST_WITH_A_BOUND_FACTORY, "tests/test_bound.py": tests},
+    )
+    assert _codes(root / "tests/test_bound.py") == []
+    # A fixture whose factory is bound to the engine: each session takes its own
+    # connection, and the test that never closes it leaks it.
+    unbound = CONFTEST_WITH_A_BOUND_FACTORY.replace(
+        "yield sessionmaker(bind=connection)", "yield session_factory"
+    )
+    (root / "tests/conftest.py").write_text(textwrap.dedent(unbound).lstrip("\n"))
+    assert _codes(root / "tests/test_bound.py") == [(5, "SQA102"), (10, "SQA102")]
+
+
+def test_a_session_of_a_bound_factory_holds_no_connection(tmp_path: Path) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.orm import sessionmaker
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    connection = engine.connect()
+    transaction = connection.begin()
+    session = sessionmaker(bind=connection)()  # never closed, as in the test above
+    session.execute(text("CREATE TABLE t (x INTEGER)"))
+    session.commit()
+    assert engine.pool.checkedout() == 1  # the fixture's connection, not a second one
+    transaction.rollback()
+    connection.close()
+    assert engine.pool.checkedout() == 0
+    engine.dispose()

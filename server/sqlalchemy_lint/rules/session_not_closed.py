@@ -30,7 +30,8 @@ class SessionNotClosed(Rule):
     not closed, and not handed to anyone else (returned, stored, or given to a
     function of the project that closes the parameter it receives). A session bound to a connection
     (`Session(bind=connection)`, or made by a factory bound with `bind=connection` or
-    `factory.configure(bind=connection)`) takes no connection of its own and is not
+    `factory.configure(bind=connection)`, also one a pytest fixture hands to a test)
+    takes no connection of its own and is not
     reported: whoever owns the connection releases it. Nor is a session never used,
     or used only to reach its engine (`pd.read_sql(sql, db.bind)`,
     `Session().get_bind()`): a session takes a connection on its first query.

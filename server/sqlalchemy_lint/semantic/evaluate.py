@@ -423,18 +423,25 @@ class Evaluator:
         if binding.first_param and frame.owner_class is not None and not frame.is_staticmethod:
             kind = RefKind.CLASS if frame.is_classmethod else RefKind.INSTANCE
             return Value(ref=Ref(kind, frame.module, frame.owner_class), owner=Owner.BORROWED)
+        fixture = (
+            self.fixture(frame.module, name, frame.function, depth + 1)
+            if frame.receives_fixtures
+            else NOTHING
+        )
         if param.annotation is not None:
             declared = self.annotation(param.annotation, frame, depth + 1)
             if declared.known:
+                # `temp_db: sessionmaker[Session]` filled by a fixture that yields a
+                # factory bound to its own connection: the fixture says more.
+                if fixture.kind is declared.kind and fixture.owner is Owner.BOUND:
+                    return fixture
                 return declared.borrowed()
         if param.default is not None:
             provided = self._dependency(param.default, frame, depth + 1)
             if provided.known:
                 return provided
-        if param.annotation is None and frame.receives_fixtures:
-            fixture = self.fixture(frame.module, name, frame.function, depth + 1)
-            if fixture.known:
-                return fixture
+        if param.annotation is None and fixture.known:
+            return fixture
         if (
             param.annotation is None
             and (name == "engine" or name.endswith("_engine"))
@@ -1264,7 +1271,11 @@ class Evaluator:
             values = [self.value(e, frame, depth + 1) for e in produced]
             kinds = {v.kind for v in values}
             if len(kinds) == 1 and None not in kinds:
-                value = of_kind(next(iter(kinds)), Owner.BORROWED)  # type: ignore[arg-type]
+                # Borrowed from the fixture, which cleans up after the test; a factory
+                # (or session) bound to a connection the fixture opened stays bound.
+                bound = all(v.owner is Owner.BOUND for v in values)
+                owner = Owner.BOUND if bound else Owner.BORROWED
+                value = of_kind(next(iter(kinds)), owner)  # type: ignore[arg-type]
         self._fixture_values[memo] = value
         return value
 
