@@ -45,6 +45,17 @@ def origin(life: Lifetime) -> str:
     return f"from `{code_of(life.call)}`"
 
 
+def never_closed(life: Lifetime) -> str:
+    """ "is never closed", and why a `close()` written for it does not count."""
+    if life.unawaited_closes:
+        close = life.unawaited_closes[0]
+        return (
+            f"is never closed: `{code_of(close)}` is not awaited, so it only makes a "
+            f"coroutine and closes nothing"
+        )
+    return "is never closed"
+
+
 def noun(kind: Kind) -> str:
     return {
         Kind.CONNECTION: "Connection",

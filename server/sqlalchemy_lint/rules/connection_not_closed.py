@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from ..diagnostics import Fix, Span
 from ..semantic import Analysis, Kind, Verdict
-from ._messages import code_of, kept_unreleased, noun, origin, safe_form
+from ._messages import code_of, kept_unreleased, never_closed, noun, origin, safe_form
 from .base import Finding, Invalid, Rule, Valid
 from .resource_fix import with_block_fix_for
 
@@ -365,7 +365,7 @@ def from_query(query):
                 )
             else:
                 message = (
-                    f"{noun(life.kind)} {origin(life)} is never closed; use "
+                    f"{noun(life.kind)} {origin(life)} {never_closed(life)}; use "
                     f"`{safe_form(life)}` so it returns to the pool."
                 )
             yield Finding(life.call, message, life)

@@ -6,7 +6,7 @@ import libcst as cst
 
 from ..diagnostics import Fix, Span
 from ..semantic import Analysis, Kind, Verdict
-from ._messages import code_of, kept_unreleased, noun, origin, safe_form
+from ._messages import code_of, kept_unreleased, never_closed, noun, origin, safe_form
 from .base import Finding, Invalid, Rule, Valid
 from .resource_fix import with_block_fix_for
 
@@ -39,6 +39,8 @@ class SessionNotClosed(Rule):
     commits (or rolls back) and returns the connection to the pool.
     `next(get_db())` ends the generator as soon as `next()` returns (CPython drops
     it), so its cleanup runs before the session's uses, not after them.
+    An async session's `close()` written as a statement of its own (not awaited)
+    only makes a coroutine and closes nothing: it does not count.
     Nor is a session of a test module whose conftest (or itself) calls SQLAlchemy's
     `close_all_sessions()`, in a fixture's teardown: that closes every session.
     A session a script makes at its top level (or under its `__main__` guard)
@@ -423,6 +425,23 @@ def close_after(session):
         ),
     ]
     INVALID = [
+        Invalid(
+            """
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy.orm import sessionmaker
+
+engine = create_async_engine("postgresql+asyncpg://app@db/app")
+SessionLocal = sessionmaker(engine, class_=AsyncSession)
+
+def get_db():
+    db = SessionLocal()
+    try:
+        yield db
+    finally:
+        db.close()  # a coroutine nothing awaits: closes nothing
+""",
+            at="SessionLocal()",
+        ),
         # A job script's own session, annotated, handed to a service and never closed.
         Invalid(
             """
@@ -778,7 +797,7 @@ def users():
                 continue
             if life.verdict is not Verdict.LEAKED:
                 continue
-            state = "is never closed"
+            state = never_closed(life)
             if _from_a_dropped_generator(life.call):
                 # CPython finalises the generator as soon as `next()` returns: a `finally:
                 # session.close()` in it runs then, before the session is used.

@@ -888,6 +888,8 @@ class Evaluator:
                 bound = bind is not None and self._is_connection(bind, frame, depth)
                 if not bound and kind is Kind.SCOPED_SESSION and made_by is not None:
                     bound = self.value(made_by, frame, depth + 1).owner is Owner.BOUND
+                if kind is Kind.SESSION_FACTORY and self._makes_async_sessions(expr, frame, depth):
+                    kind = Kind.ASYNC_SESSION_FACTORY
                 return of_kind(kind, Owner.BOUND if bound else Owner.FRESH)
             if kind.is_engine:
                 return of_kind(kind, site=Site(frame.module, frame.function))
@@ -911,6 +913,26 @@ class Evaluator:
                     Value(produced.kind, produced.ref, Owner.FRESH) if produced.known else NOTHING
                 )
         return NOTHING
+
+    def _makes_async_sessions(self, expr: ir.Expr, frame: Frame, depth: int) -> bool:
+        """`sessionmaker(engine, class_=AsyncSession)`, the async factory before
+        `async_sessionmaker` (SQLAlchemy 1.4's documented form)."""
+        made = ir.call_argument(expr, -1, "class_") if expr else None
+        if made is None:
+            return False
+        ref = self.value(made, frame, depth + 1).ref
+        if ref is None:
+            return False
+        if ref.kind is RefKind.LIBRARY:
+            return CONSTRUCTORS.get(ref.name) is Kind.ASYNC_SESSION
+        if ref.kind is RefKind.CLASS:
+            # The project's own subclass of AsyncSession.
+            info = self.class_info(ref.module, ref.name)
+            return info is not None and any(
+                CONSTRUCTORS.get(base) is Kind.ASYNC_SESSION
+                for base in self.library_bases(ref.module, info, depth + 1)
+            )
+        return False
 
     def _new_session(
         self, kind: Kind, expr: ir.Expr, frame: Frame, depth: int, factory: Value = NOTHING

@@ -101,6 +101,9 @@ class Lifetime:
     used_before_try: cst.CSTNode | None = None
     # Unpacked from what the call gives (`_, conn = connect()`): its position there.
     item: int | None = None
+    # `session.close()` on an AsyncSession (or AsyncConnection) as a bare statement:
+    # it only makes a coroutine, which nothing runs, so it closes nothing.
+    unawaited_closes: list[cst.Call] = field(default_factory=list)
 
 
 class _Use(enum.Enum):
@@ -661,6 +664,9 @@ class LifetimeTracker:
                 released = True
             elif use is _Use.RELEASE_CALL:
                 assert isinstance(detail, cst.Call)
+                if life.kind.is_async and self._never_run(detail):
+                    life.unawaited_closes.append(detail)
+                    continue
                 life.releases.append(detail)
                 if self._in_finally(detail):
                     guarded = True
@@ -686,6 +692,9 @@ class LifetimeTracker:
             life.verdict = Verdict.RELEASED
         elif life.escapes - {Escape.YIELDED}:
             life.verdict = Verdict.HANDED_OUT
+        elif life.unawaited_closes and not unguarded:
+            # Meant to be closed here (even after a `yield`), and the close never runs.
+            life.verdict = Verdict.LEAKED
         elif unguarded:
             if self._close_is_safe(life, binding, unguarded):
                 life.verdict = Verdict.RELEASED
@@ -696,6 +705,11 @@ class LifetimeTracker:
         else:
             life.verdict = Verdict.LEAKED
         return life
+
+    def _never_run(self, call: cst.Call) -> bool:
+        """`session.close()` as a statement of its own: a coroutine function's call that
+        nothing awaits, schedules or passes on."""
+        return isinstance(self.model.parent(call), cst.Expr)
 
     def _next_rebinding(self, scope: Scope, name: str, binding: cst.CSTNode, start: int) -> int:
         """Order of the next plain rebinding of `name` in the same block, else infinity."""
