@@ -925,7 +925,7 @@ class Evaluator:
             return False
         if ref.kind is RefKind.LIBRARY:
             return CONSTRUCTORS.get(ref.name) is Kind.ASYNC_SESSION
-        if ref.kind is RefKind.CLASS:
+        if ref.kind is RefKind.CLASS and ref.module is not None:
             # The project's own subclass of AsyncSession.
             info = self.class_info(ref.module, ref.name)
             return info is not None and any(
