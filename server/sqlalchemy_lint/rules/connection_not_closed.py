@@ -174,6 +174,27 @@ def starred():
         ),
     ]
     INVALID = [
+        Invalid(
+            """
+import pandas as pd
+from sqlalchemy import create_engine
+
+engine = create_engine("postgresql://app@db/app")
+
+def get_db(autocommit):
+    if autocommit:
+        # The same connection, with an option set: the caller still owns it.
+        con = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    else:
+        con = engine.connect()
+    return con
+
+def report(query):
+    connection = get_db(True)
+    return pd.read_sql(query, con=connection)
+""",
+            at="get_db(True)",
+        ),
         # Checked out at import for no one: nothing reads it, no module imports it.
         Invalid(
             """

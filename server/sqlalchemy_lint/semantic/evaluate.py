@@ -834,6 +834,13 @@ class Evaluator:
     # -- calls --------------------------------------------------------------------------------
 
     def call(self, expr: ir.Expr, frame: Frame, depth: int = 0) -> Value:
+        func = expr[1]
+        if func[0] == "a" and func[2] == "execution_options":
+            # `engine.connect().execution_options(isolation_level=...)`: the same
+            # connection (SQLAlchemy 1.x: a branch of it), owned as it was.
+            receiver = self.value(func[1], frame, depth + 1)
+            if receiver.kind is not None and receiver.kind.is_connection:
+                return receiver
         callee = self.value(expr[1], frame, depth + 1)
         return self.called(callee, expr, frame, depth)
 
