@@ -303,6 +303,26 @@ class SqlInjection(Rule):
     name = "sql-injection"
 
     VALID = [
+        Valid(
+            """
+from sqlalchemy import create_engine, text
+
+class Crawler:
+    def __init__(self, url):
+        self.engine = create_engine(url)
+
+    def pull(self, indicators):
+        for indicator in indicators:
+            table = indicator.lower().replace(" ", "_")
+            with self.engine.begin() as conn:
+                conn.execute(text(f"SELECT create_hypertable('{table}', 'ts')"))
+
+def main():
+    # The only call passes a list of the program's own names.
+    indicators = ["Physical Flow", "Allocation"]
+    Crawler("postgresql://etl@db/energy").pull(indicators)
+"""
+        ),
         # A shard number: arithmetic on the task's argument gives a number.
         Valid(
             """

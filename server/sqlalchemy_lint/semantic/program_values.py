@@ -428,8 +428,22 @@ class ProgramValues:
         return self._every_value(
             (id(owner), name, None),
             found.values,
-            lambda value: self.made_by_program(value, owner, calls, depth + 1),
+            lambda value: (
+                # `indicators = ["Physical Flow", "Allocation"]`, then iterated or
+                # passed on: a list of the program's values, unless the function
+                # adds to it.
+                not self._grown(name, owner)
+                and all(self.made_by_program(e, owner, calls, depth + 1) for e in value[1:])
+                if value[0] == "t"
+                else self.made_by_program(value, owner, calls, depth + 1)
+            ),
         )
+
+    def _grown(self, name: str, frame: Frame) -> bool:
+        """Whether the function of `frame` adds to its local `name` by name."""
+        info = self.evaluator.function_info(frame.module, frame.function)
+        growing = {f"{name}.{method}" for method in _GROWING_METHODS}
+        return info is None or any(site.callee in growing for site in info.calls)
 
     def keys_made_by_program(self, expr: ir.Expr, frame: Frame, calls: int, depth: int = 0) -> bool:
         """Whether the keys of the dict `expr` holds are the program's own: a dict
