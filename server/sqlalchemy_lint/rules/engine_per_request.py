@@ -84,7 +84,9 @@ class EnginePerRequest(Rule):
 
     Not flagged: module level (and `if __name__ == "__main__":`), engines kept for
     reuse (a global, a class attribute, a cache dict) or handed to the caller (returned,
-    or bound into a `sessionmaker` that is returned), cached factories
+    bound into a `sessionmaker` that is returned, or into the session returned),
+    engines a module's session factory keeps (`Session.configure(bind=engine)`),
+    cached factories
     (`functools.lru_cache` / `cache`), pytest fixtures, click/typer commands,
     start-up hooks (`@app.on_event("startup")`), entry points that run once (`main`,
     an app factory, a migration's `upgrade()`, functions only called from such
@@ -143,6 +145,31 @@ class EnginePerRequest(Rule):
     name = "engine-per-request"
 
     VALID = [
+        Valid(
+            """
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+def get_session(path="sqlite:///bot.db"):
+    # The engine lives with the session handed out, as a returned engine would.
+    engine = create_engine(path)
+    Session = sessionmaker(bind=engine)
+    session = Session()
+    return session
+"""
+        ),
+        Valid(
+            """
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+Session = sessionmaker()
+
+def use_database(url):
+    engine = create_engine(url)
+    Session.configure(bind=engine)  # the module's factory keeps it
+"""
+        ),
         # A script's helper module (no package around it) that only the script's
         # top level calls: once per run.
         Valid(
@@ -1111,6 +1138,8 @@ def load(rows):
             return None
         if analysis.tracker.kept_by_dependents(life):
             return None  # kept by the instance's connection or a global session factory
+        if analysis.tracker.handed_out_through_dependents(life):
+            return None  # lives with the session it makes and returns, as if returned
         if contexts.run_by_hand(function):
             return None  # nothing in the application calls it: no sign of repetition
         if life.releases:

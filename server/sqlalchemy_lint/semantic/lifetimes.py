@@ -57,6 +57,7 @@ from .values import Owner
 _KEEPING_METHODS = frozenset({"query_property"})
 
 # What SQLAlchemy makes that keeps the engine or connection it is bound to.
+_FACTORIES = frozenset({Kind.SESSION_FACTORY, Kind.ASYNC_SESSION_FACTORY, Kind.SCOPED_SESSION})
 _HOLDERS = frozenset(
     {
         Kind.SESSION,
@@ -231,12 +232,55 @@ class LifetimeTracker:
                 continue
             if not _made_from(call, engine.variable):
                 continue
+            if self._binds_a_kept_factory(call, engine.scope):
+                return True
             kind = self.resolver.call_value(call, engine.scope).kind
             if kind is None or not (kind.is_connection or kind in _HOLDERS):
                 continue
             dependent = self.track(call, kind, engine.scope, CLOSE_METHODS)
             if dependent.escapes & {Escape.STORED, Escape.ON_INSTANCE}:
                 return True
+        return False
+
+    def _binds_a_kept_factory(self, call: cst.Call, scope: Scope) -> bool:
+        """`Session.configure(bind=engine)` on a factory that is not a local of
+        `scope` (a module's, or an instance's): its sessions use the engine from now
+        on, so it keeps the engine."""
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "configure"):
+            return False
+        receiver = func.value
+        if isinstance(receiver, cst.Name) and receiver.value in scope.assignments:
+            return False
+        kind = self.resolver.value_of(receiver, scope).kind
+        return kind in _FACTORIES
+
+    def handed_out_through_dependents(self, engine: Lifetime) -> bool:
+        """Whether what is made from this engine in the scope that made it (a
+        connection, a session, or a session from a factory bound to it) is returned or
+        yielded: `Session = sessionmaker(bind=engine); return Session()`. The engine
+        lives as long as what the caller got, as if it were returned itself."""
+        if engine.variable is None:
+            return False
+        names, seen = [engine.variable], {engine.variable}
+        while names:
+            name = names.pop()
+            for call in self.model.calls:
+                if call is engine.call or self.model.enclosing_scope[call] is not engine.scope:
+                    continue
+                calls_factory = isinstance(call.func, cst.Name) and call.func.value == name
+                if not (_made_from(call, name) or (calls_factory and name != engine.variable)):
+                    continue
+                kind = self.resolver.call_value(call, engine.scope).kind
+                if kind is None or not (kind.is_connection or kind in _HOLDERS):
+                    continue
+                dependent = self.track(call, kind, engine.scope, CLOSE_METHODS)
+                if dependent.escapes & {Escape.RETURNED, Escape.YIELDED}:
+                    return True
+                made = dependent.variable
+                if kind in _FACTORIES and made is not None and made not in seen:
+                    seen.add(made)
+                    names.append(made)
         return False
 
     def owned_only_by_rebound_names(self, life: Lifetime, loop: cst.CSTNode) -> bool:
