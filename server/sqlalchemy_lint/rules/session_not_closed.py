@@ -82,6 +82,17 @@ class SessionNotClosed(Rule):
     name = "session-not-closed"
 
     VALID = [
+        Valid(
+            """
+from sqlalchemy.orm import sessionmaker
+
+Session = sessionmaker()
+
+def database_url():
+    session = Session()  # reads its engine's URL; takes no connection
+    return str(session.bind.url)
+"""
+        ),
         # Used only in transaction blocks: each returns the connection at its end.
         Valid(
             """

@@ -469,7 +469,10 @@ class LifetimeTracker:
         if isinstance(parent, cst.Attribute) and parent.value is ref:
             outer = self.model.parent(parent)
             if parent.attr.value == "bind":
-                return not isinstance(outer, (cst.AssignTarget, cst.Attribute, cst.Call))
+                if isinstance(outer, cst.Attribute):
+                    # `s.bind.url`, `s.bind.dialect.name`: facts about the engine.
+                    return not isinstance(self.model.parent(outer), cst.Call)
+                return not isinstance(outer, (cst.AssignTarget, cst.Call))
             if parent.attr.value == "get_bind":
                 return isinstance(outer, cst.Call) and outer.func is parent
             if parent.attr.value == "query":
