@@ -100,6 +100,11 @@ def statement_in_a_name(session: Session):
 def one_object(session: Session, user_id):
     user = session.get(User, user_id)
     return [a.email for a in user.addresses]
+
+def assigned_before_it_is_read(session: Session, addresses):
+    for user in session.scalars(select(User)):
+        user.addresses = addresses[user.id]
+        print(len(user.addresses))  # the list just assigned: no query
 """
         ),
     ]

@@ -126,18 +126,29 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
         if not lazy:
             continue
         for loop, element in _loops_over(model, scope, iterated):
-            reported: set[str] = set()  # the first read of each relationship loads it
-            for reference in scope.references.get(element, ()):
+            # The first read of each relationship loads it; one the loop assigns
+            # first (`a.items = [...]`, then `for i in a.items`) reads what it set.
+            reported: set[str] = set()
+            # (In the order they run: `a.items = f(a.items)` reads before it stores.)
+            references = sorted(
+                scope.references.get(element, ()),
+                key=lambda r: (
+                    model.order[model.statement_of(r)],
+                    _stores_to(model, r),
+                    model.order[r],
+                ),
+            )
+            for reference in references:
                 attribute = model.parent(reference)
                 if (
                     isinstance(attribute, cst.Attribute)
                     and attribute.value is reference
                     and attribute.attr.value in lazy - reported
-                    and not _is_store(model, attribute)
                     and loop in set(model.ancestors(reference))
                 ):
                     reported.add(attribute.attr.value)
-                    yield LazyRead(attribute, statement_model.value, attribute.attr.value, loop)
+                    if not _is_store(model, attribute):
+                        yield LazyRead(attribute, statement_model.value, attribute.attr.value, loop)
 
 
 def _query_of_many(
@@ -282,6 +293,12 @@ def _values_of(name: str, scope: Scope) -> list[cst.BaseExpression] | None:
         return None
     values = [a.value for a in bound.assignments.get(name, ()) if a.value is not None]
     return values or None
+
+
+def _stores_to(model: ModuleModel, reference: cst.Name) -> bool:
+    """`obj.rel = value` for the reference `obj`."""
+    attribute = model.parent(reference)
+    return isinstance(attribute, cst.Attribute) and _is_store(model, attribute)
 
 
 def _is_store(model: ModuleModel, attribute: cst.Attribute) -> bool:
