@@ -402,3 +402,28 @@ def test_a_session_of_a_bound_factory_holds_no_connection(tmp_path: Path) -> Non
     connection.close()
     assert engine.pool.checkedout() == 0
     engine.dispose()
+
+
+def test_a_fixture_that_yields_a_sync_or_an_async_factory(tmp_path: Path) -> None:
+    # Parametrised by a setting: the test's session is followed as a session either way.
+    conftest = """
+    import pytest
+    from sqlalchemy import create_engine
+    from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+    from sqlalchemy.orm import sessionmaker
+
+
+    @pytest.fixture
+    def session_factory(session_type):
+        if session_type == "async":
+            yield sessionmaker(bind=create_async_engine("sqlite+aiosqlite://"), class_=AsyncSession)
+        else:
+            yield sessionmaker(bind=create_engine("sqlite://"))
+    """
+    tests = """
+    def test_query(session_factory):
+        session = session_factory()
+        session.commit()
+    """
+    root = _project(tmp_path, {"tests/conftest.py": conftest, "tests/test_either.py": tests})
+    assert _codes(root / "tests/test_either.py") == [(2, "SQA102")]

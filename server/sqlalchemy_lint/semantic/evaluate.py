@@ -42,6 +42,7 @@ from .kinds import (
     METHODS,
     PASS_THROUGH_CALLS,
     Kind,
+    agreed_kind,
 )
 from .options import AnalysisOptions
 from .summary import ClassInfo, FunctionInfo, ModuleSummary, Param
@@ -1067,15 +1068,15 @@ class Evaluator:
         kinds = {v.kind for v in returned}
         refs = {v.ref for v in returned}
         kind = declared.kind
-        if kind is None and len(kinds) == 1 and None not in kinds:
-            (kind,) = kinds
+        if kind is None:
+            kind = agreed_kind(kinds)
         if kind is None:
             if declared.ref is not None:
                 return declared.borrowed()
             if len(refs) == 1 and None not in refs:
                 return returned[0] if not cached else returned[0].borrowed()
             return NOTHING
-        matching = [v for v in returned if v.kind is kind]
+        matching = [v for v in returned if v.kind is not None and agreed_kind({v.kind, kind})]
         if cached or not matching or len(matching) != len(returned):
             owner = Owner.BORROWED
         elif all(v.owner is Owner.FRESH for v in matching):
@@ -1298,13 +1299,12 @@ class Evaluator:
             info = frame.info
             produced = info.yields if info.yields else info.returns
             values = [self.value(e, frame, depth + 1) for e in produced]
-            kinds = {v.kind for v in values}
-            if len(kinds) == 1 and None not in kinds:
+            kind = agreed_kind({v.kind for v in values})
+            if kind is not None:
                 # Borrowed from the fixture, which cleans up after the test; a factory
                 # (or session) bound to a connection the fixture opened stays bound.
                 bound = all(v.owner is Owner.BOUND for v in values)
-                owner = Owner.BOUND if bound else Owner.BORROWED
-                value = of_kind(next(iter(kinds)), owner)  # type: ignore[arg-type]
+                value = of_kind(kind, Owner.BOUND if bound else Owner.BORROWED)
         self._fixture_values[memo] = value
         return value
 

@@ -52,6 +52,28 @@ class Kind(enum.Enum):
         )
 
 
+_SYNC_COUNTERPARTS = {
+    Kind.ASYNC_ENGINE: Kind.ENGINE,
+    Kind.ASYNC_CONNECTION: Kind.CONNECTION,
+    Kind.ASYNC_SESSION: Kind.SESSION,
+    Kind.ASYNC_SESSION_FACTORY: Kind.SESSION_FACTORY,
+}
+
+
+def agreed_kind(kinds: set[Kind | None]) -> Kind | None:
+    """The kind several possible values agree on: their one kind, or, for a kind and
+    its async counterpart (a fixture or helper that makes either, by a setting), the
+    sync one, whose messages and fixes suit both closely enough. None otherwise."""
+    if None in kinds or not kinds:
+        return None
+    synced = {_SYNC_COUNTERPARTS.get(k, k) for k in kinds if k is not None}
+    if len(synced) != 1:
+        return None
+    if len(kinds) == 1:
+        return next(iter(kinds))
+    return next(iter(synced))
+
+
 # Calls whose result is a new object of the kind (module-level functions and classes).
 CONSTRUCTORS: dict[str, Kind] = {
     "sqlalchemy.create_engine": Kind.ENGINE,
