@@ -66,6 +66,21 @@ class ConnectionNotClosed(Rule):
             """
 from sqlalchemy import create_engine, text
 
+engine = create_engine("postgresql://app@db/app")
+
+def vacuum():
+    conn = engine.connect()
+    conn.execution_options(isolation_level="AUTOCOMMIT")  # the same connection
+    try:
+        conn.execute(text("VACUUM"))
+    finally:
+        conn.close()
+"""
+        ),
+        Valid(
+            """
+from sqlalchemy import create_engine, text
+
 engine = create_engine("sqlite://")
 
 def ok():

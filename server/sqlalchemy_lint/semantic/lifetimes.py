@@ -128,7 +128,7 @@ class LifetimeTracker:
         top level for its own statements, with its verdict."""
         for call in self.model.calls:
             scope = self.model.enclosing_scope[call]
-            if call in self.model.class_body_calls:
+            if call in self.model.class_body_calls or _sets_options(call):
                 continue
             value = self.resolver.call_value(call, scope)
             kind = value.kind
@@ -1044,6 +1044,13 @@ def _first_call(statement: cst.CSTNode, using: str | None = None) -> cst.Call | 
     finder = _CallFinder(using)
     statement.visit(finder)
     return finder.found
+
+
+def _sets_options(call: cst.Call) -> bool:
+    """`conn.execution_options(...)`: the connection it is called on (followed from
+    where that was made), not a new one."""
+    func = call.func
+    return isinstance(func, cst.Attribute) and func.attr.value == "execution_options"
 
 
 def _made_from(call: cst.Call, name: str) -> bool:
