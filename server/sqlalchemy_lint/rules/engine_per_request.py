@@ -501,6 +501,22 @@ database.load("countries")
         ),
     ]
     INVALID = [
+        Invalid(
+            """
+from sqlalchemy import create_engine, text
+
+def get_conn():
+    engine = create_engine("postgresql://app@db/app")
+    return engine.connect()
+
+def count_users():
+    # Closing the connection returns it to the pool of an engine nothing keeps: it
+    # stays open there until the garbage collector finds the engine.
+    with get_conn() as conn:
+        return conn.execute(text("SELECT count(*) FROM users")).scalar()
+""",
+            at="create_engine(",
+        ),
         # A script's loop over files: the engine and the session factory made from it
         # are made again, and dropped, on every iteration, for the same database.
         Invalid(
@@ -1138,8 +1154,12 @@ def load(rows):
             return None
         if analysis.tracker.kept_by_dependents(life):
             return None  # kept by the instance's connection or a global session factory
-        if analysis.tracker.handed_out_through_dependents(life):
-            return None  # lives with the session it makes and returns, as if returned
+        if analysis.tracker.handed_out_through_dependents(
+            life
+        ) and not contexts.callers_release_the_result(function):
+            # Lives with the session it makes and returns, as a returned engine would;
+            # unless a caller closes that, leaving the engine and its pool behind.
+            return None
         if contexts.run_by_hand(function):
             return None  # nothing in the application calls it: no sign of repetition
         if life.releases:

@@ -28,7 +28,7 @@ from .options import AnalysisOptions
 from .program_values import ProgramValues
 from .repetition import Repetition, Repetitions, run_by_calls_of
 from .sql_runners import SqlRunners
-from .summary import ModuleSummary
+from .summary import FATE_LOCAL, FATE_WITH, ModuleSummary
 from .values import ModuleKey
 
 
@@ -119,6 +119,25 @@ class ExecutionContexts:
             or repetitions.dispatched(key, qualname)
             or repetitions.calls_it_cannot_resolve(key, qualname)
         )
+
+    def callers_release_the_result(self, scope: Scope) -> bool:
+        """Whether some project call of the function `scope` releases what it gets
+        (`with C(url) as c:`, or `conn = get_conn()` and later `conn.close()` there):
+        an engine made per call for it is then left behind, its pool still holding the
+        connection, each time."""
+        if not isinstance(scope.node, cst.FunctionDef):
+            return False
+        key = self.resolver.key
+        evaluator = self.resolver.evaluator
+        for caller in self.repetitions.callers(key, self.resolver.frame(scope).function):
+            site = caller.site
+            if site.fate == FATE_WITH:
+                return True
+            if site.fate == FATE_LOCAL and site.local is not None:
+                calling = evaluator.function_info(caller.module, caller.function)
+                if calling is not None and site.local in calling.released:
+                    return True
+        return False
 
     def is_command(self, scope: Scope) -> bool:
         """`scope` is a program's command (see `Repetitions.is_command`)."""
