@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -41,7 +41,14 @@ from .output import (
     write_sarif,
     write_text,
 )
-from .runner import CheckRequest, check_files, default_jobs, unified_diff
+from .runner import (
+    CheckRequest,
+    FileOutcome,
+    check_files,
+    default_jobs,
+    start_prewarmed,
+    unified_diff,
+)
 
 log = logging.getLogger(__name__)
 
@@ -240,13 +247,6 @@ def _logging_to(err: TextIO, verbose: bool) -> Iterator[None]:
 def _run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if [str(p) for p in args.paths] == ["-"]:
         return _check_stdin(args, sys.stdin.buffer.read(), out, err)
-    started = time.perf_counter()
-    files, missing = discover(args.paths)
-    log.debug("found %d Python files in %.3f s", len(files), time.perf_counter() - started)
-    failed = 0
-    for path, reason in missing:
-        err.write(f"{display_path(path)}: error: {reason}\n")
-        failed += 1
     with _cache_directory(args) as (cache_dir, persistent):
         request = CheckRequest(
             select=tuple(args.select) if args.select is not None else None,
@@ -262,7 +262,19 @@ def _run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             cache_results=persistent,
             roots=_check_roots(args.paths),
         )
-        return _check_and_report(args, request, files, missing, failed, out, err)
+        jobs = args.jobs or default_jobs()
+        # Before the walk, so that the worker imports the analysis meanwhile.
+        prewarmed = start_prewarmed(request, jobs)
+        started = time.perf_counter()
+        files, missing = discover(args.paths)
+        log.debug("found %d Python files in %.3f s", len(files), time.perf_counter() - started)
+        failed = 0
+        for path, reason in missing:
+            err.write(f"{display_path(path)}: error: {reason}\n")
+            failed += 1
+        explicit = {p.resolve() for p in args.paths if p.is_file()}
+        outcomes = check_files(files, explicit, request, jobs, prewarmed)
+        return _check_and_report(args, outcomes, len(files), missing, failed, out, err)
 
 
 def _check_roots(paths: list[Path]) -> tuple[str, ...]:
@@ -347,14 +359,13 @@ def _cache_directory(args: argparse.Namespace) -> Iterator[tuple[Path, bool]]:
 
 def _check_and_report(
     args: argparse.Namespace,
-    request: CheckRequest,
-    files: list[Path],
+    outcomes: Iterable[FileOutcome],
+    files: int,
     missing: list[tuple[Path, str]],
     failed: int,
     out: TextIO,
     err: TextIO,
 ) -> int:
-    explicit = {p.resolve() for p in args.paths if p.is_file()}
     reported_config_roots: set[Path | None] = set()
     reports: list[FileReport] = []
     checked: list[Path] = []
@@ -362,7 +373,7 @@ def _check_and_report(
     fixed_total = 0
     fixed_per_file: list[tuple[Path, tuple[str, ...]]] = []
     started = time.perf_counter()
-    for outcome in check_files(files, explicit, request, args.jobs or default_jobs()):
+    for outcome in outcomes:
         if outcome.config_problems and outcome.config_root not in reported_config_roots:
             reported_config_roots.add(outcome.config_root)
             for problem in outcome.config_problems:
@@ -382,7 +393,7 @@ def _check_and_report(
         if outcome.diagnostics:
             reports.append(FileReport(outcome.path, outcome.diagnostics, outcome.source))
     found = sum(len(r.diagnostics) for r in reports)
-    log.debug("checked %d files in %.3f s", len(files), time.perf_counter() - started)
+    log.debug("checked %d files in %.3f s", files, time.perf_counter() - started)
     stream = args.output_file.open("w", encoding="utf-8") if args.output_file is not None else out
     try:
         _write_report(args, stream, reports, checked, suppressed)

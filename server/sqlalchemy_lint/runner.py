@@ -370,25 +370,40 @@ def _check_chunk_in_worker(items: list[tuple[Path, bool]]) -> list[FileOutcome]:
     return run_with_big_stack(lambda: [checker.check(*item) for item in items])
 
 
+def start_prewarmed(request: CheckRequest, jobs: int) -> _Prewarmed | None:
+    """After a previous run, most results are still valid and the few files left are
+    checked in one process, which must first import the analysis (libcst and the
+    rules: more than the analysis of a typical file). A worker started as soon as the
+    request is known pays that while this process finds the files, takes the stamps
+    and reads the cache (`check_files` stops it if nothing changed). None when no
+    earlier run left a snapshot, or results are not reused."""
+    if jobs <= 1 or not request.cache_results or request.fix or request.diff:
+        return None
+    if request.cache_dir is None or not snapshot.any_taken(Cache(Path(request.cache_dir))):
+        return None
+    return _Prewarmed(request)
+
+
 def check_files(
-    files: Sequence[Path], explicit: set[Path], request: CheckRequest, jobs: int
+    files: Sequence[Path],
+    explicit: set[Path],
+    request: CheckRequest,
+    jobs: int,
+    prewarmed: _Prewarmed | None = None,
 ) -> Iterator[FileOutcome]:
     """Outcomes in the order of `files`. Results the cache still holds are taken here,
-    before any worker starts: an unchanged tree is read and hashed, not parsed."""
+    before any worker starts: an unchanged tree is read and hashed, not parsed.
+    `prewarmed`: the worker `start_prewarmed` gave for this request, if any."""
     # (Resolving costs a system call per folder of the path: only when some file
     # was named explicitly.)
     items = [(path, bool(explicit) and path.resolve() in explicit) for path in files]
     if not request.cache_results or request.fix or request.diff:
+        if prewarmed is not None:
+            prewarmed.stop()
         yield from _check_items(items, request, jobs)
         return
     looker = FileChecker(request)
     assert looker.results is not None
-    # After a previous run, most results are still valid and the few files left are
-    # checked in one process, which must first import the analysis (libcst and the
-    # rules: more than the analysis of a typical file). A worker started now pays that
-    # while this process takes the stamps and reads the cache; it is stopped if
-    # nothing changed.
-    prewarmed = _Prewarmed(request) if jobs > 1 and snapshot.any_taken(looker.results) else None
     # Each folder's project root and declarations are looked up once for all its
     # files, not once per file, while the stamps are taken and the cache is read.
     with remembering_folders():
