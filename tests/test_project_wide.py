@@ -369,8 +369,23 @@ LOADER = """
         (True, None, True),
         # An application or scripts: nothing calls it, someone runs it by hand.
         (False, None, False),
-        # Called, even once, by the application's code: the rule's usual evidence.
+        # Called twice by one program: the rule's usual evidence.
         (False, "from app.loader import row_count\n\nrow_count('users')\nrow_count('x')\n", True),
+        # A one-shot step: a script's top level, or its `main()`, calls it once.
+        (False, "from app.loader import row_count\n\nrow_count('users')\n", False),
+        (
+            False,
+            "from app.loader import row_count\n\n\ndef main():\n    row_count('users')\n",
+            False,
+        ),
+        # ... unless the function that calls it is not known to run once.
+        (
+            False,
+            "from app.loader import row_count\n\n\ndef totals():\n    row_count('users')\n",
+            True,
+        ),
+        # In a library, a script's one call says nothing of its users' calls.
+        (True, "from app.loader import row_count\n\nrow_count('users')\n", True),
     ],
 )
 def test_an_engine_made_dropped_and_never_called_in_an_application(

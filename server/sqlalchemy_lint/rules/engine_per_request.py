@@ -100,7 +100,8 @@ class EnginePerRequest(Rule):
     handler, which replaces the last one on each press); nor, in an application or
     a folder of scripts (a project that declares nothing to install: no
     pyproject.toml, setup.cfg or setup.py), a function nothing in the project calls
-    (run by hand, from a notebook): there is no sign that it runs again and again.
+    (run by hand, from a notebook), or that each program calls once, from a script's
+    top level or its `main()`: there is no sign that it runs again and again.
     Inside a request handler an engine is flagged even when it is disposed: a new
     pool per request defeats pooling.
 
@@ -1160,8 +1161,8 @@ def load(rows):
             # Lives with the session it makes and returns, as a returned engine would;
             # unless a caller closes that, leaving the engine and its pool behind.
             return None
-        if contexts.run_by_hand(function):
-            return None  # nothing in the application calls it: no sign of repetition
+        if contexts.run_once_per_process(function):
+            return None  # an application's one-shot step: one engine per run
         if life.releases:
             if analysis.tracker.early_return(life) is None:
                 return None

@@ -28,7 +28,7 @@ from .options import AnalysisOptions
 from .program_values import ProgramValues
 from .repetition import Repetition, Repetitions, run_by_calls_of
 from .sql_runners import SqlRunners
-from .summary import FATE_LOCAL, FATE_WITH, ModuleSummary
+from .summary import FATE_LOCAL, FATE_WITH, IN_LOOP, ModuleSummary
 from .values import ModuleKey
 
 
@@ -99,11 +99,14 @@ class ExecutionContexts:
         frame = self.resolver.frame(scope)
         return self.repetitions.entry_point_run_once(self.resolver.key, frame.function)
 
-    def run_by_hand(self, scope: Scope) -> bool:
+    def run_once_per_process(self, scope: Scope) -> bool:
         """A function of a project that installs nothing (no pyproject.toml, setup.cfg
         or setup.py: an application or a folder of scripts, whose own code is all that
-        calls it) which nothing calls, registers or dispatches: run by hand, from a
-        REPL or a notebook, with no sign of running again and again."""
+        calls it) that nothing dispatches or calls out of the analysis's sight, and
+        that runs at most once per process: nothing calls it (run by hand, from a REPL
+        or a notebook), or each module calls it once, from its top level (a script) or
+        from one of its entry points that run once (`main()`, a command), never in a
+        loop."""
         if not isinstance(scope.node, cst.FunctionDef) or not isinstance(self.path, Path):
             return False
         if not installs_nothing(self.path):
@@ -114,11 +117,22 @@ class ExecutionContexts:
         if info is None:
             return False
         repetitions = self.repetitions
-        return not (
-            repetitions.callers(key, run_by_calls_of(info))
-            or repetitions.dispatched(key, qualname)
-            or repetitions.calls_it_cannot_resolve(key, qualname)
-        )
+        if repetitions.dispatched(key, qualname) or repetitions.calls_it_cannot_resolve(
+            key, qualname
+        ):
+            return False
+        calling: set[ModuleKey] = set()
+        for caller in repetitions.callers(key, run_by_calls_of(info)):
+            if caller.registration is not None or caller.site.flags & IN_LOOP:
+                return False
+            if caller.module in calling:
+                return False  # called twice by one program
+            calling.add(caller.module)
+            if caller.function and not repetitions.entry_point_run_once(
+                caller.module, caller.function
+            ):
+                return False
+        return True
 
     def callers_release_the_result(self, scope: Scope) -> bool:
         """Whether some project call of the function `scope` releases what it gets
