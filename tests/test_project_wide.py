@@ -508,3 +508,56 @@ def test_a_module_of_the_same_name_elsewhere_does_not_import_a_scripts_session(
         },
     )
     assert findings(root, "SQA102") == [("stocks/jobs/rebalancing.py", 6, "SQA102")]
+
+
+CLIENT = """
+    from sqlalchemy import create_engine
+
+
+    class Client:
+        def __init__(self, url):
+            self.engine = create_engine(url)
+
+        def save(self, df, name):
+            df.to_sql(name, self.engine)
+"""
+
+
+@pytest.mark.parametrize(
+    ("maker", "reported"),
+    [
+        # A function an application calls nowhere but in its tests makes a client per
+        # call: that says nothing of the application running it again and again; nor
+        # do DataFrames' `to_sql()` calls call a module's function `to_sql`.
+        (
+            {
+                "app/store.py": "from app.client import Client\n\n\n"
+                "def to_sql(url, frames):\n    client = Client(url)\n"
+                "    for name, df in frames.items():\n        client.save(df, name)\n",
+                "app/build.py": "import pandas as pd\n\n\n"
+                "def build(engine):\n    pd.DataFrame().to_sql('t', engine)\n",
+                "tests/test_store.py": "from app.store import to_sql\n\n\n"
+                "def test_to_sql():\n    to_sql('sqlite://', {})\n",
+            },
+            False,
+        ),
+        # One the application's own code calls per symbol of a loop: per call, again
+        # and again.
+        (
+            {
+                "app/store.py": "from app.client import Client\n\n\n"
+                "def to_sql(url, frame):\n    Client(url).save(frame, 'prices')\n\n\n"
+                "def main(frames):\n    for frame in frames:\n        to_sql('sqlite://', frame)\n",
+            },
+            True,
+        ),
+    ],
+)
+def test_a_client_made_per_call_in_an_application(
+    tmp_path: Path, maker: dict[str, str], reported: bool
+) -> None:
+    root = project(tmp_path, {"app/__init__.py": "", "app/client.py": CLIENT, **maker})
+    (root / ".git").mkdir()
+    (root / "pyproject.toml").unlink()  # an application: it declares nothing to install
+    expected = [("app/client.py", 6, "SQA103")] if reported else []
+    assert findings(root, "SQA103") == expected

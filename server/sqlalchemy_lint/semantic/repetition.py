@@ -30,7 +30,7 @@ from typing import Protocol
 
 from . import ir
 from .cli_options import COMMAND_LINE_PARSERS
-from .entry_points import is_console_script
+from .entry_points import installs_nothing, is_console_script
 from .evaluate import Evaluator, Frame, ModuleFrame
 from .kinds import CACHE_DECORATORS, FIXTURE_DECORATORS, WEB_FRAMEWORK_MODULES, Kind
 from .project import is_pytest_module, project_root, remembered
@@ -410,7 +410,9 @@ class Repetitions:
                 outer = self.of_function(site.module, site.function, project_wide, depth + 1)
                 if outer is None:
                     continue
-            elif self.runs_once(site.module, site.function, depth + 1):
+            elif self.runs_once(site.module, site.function, depth + 1) or self._unused(
+                site.module, site.function
+            ):
                 continue
             where = self._where(site, key)
             return Repetition(
@@ -419,6 +421,19 @@ class Repetitions:
                 f"runs for every `{cls}`, and `{_name(site)}`{where} makes one per call",
             )
         return None
+
+    def _unused(self, key: ModuleKey, qualname: str) -> bool:
+        """A function of an application (a project that declares nothing to install,
+        whose own code is all that calls it) that nothing but its tests calls, and
+        nothing dispatches or may call unseen: it runs by hand or once per test, never
+        again and again."""
+        return (
+            isinstance(key, Path)
+            and installs_nothing(key)
+            and (not self.callers(key, qualname) or self.only_tests_call(key, qualname))
+            and not self.dispatched(key, qualname)
+            and not self.calls_it_cannot_resolve(key, qualname)
+        )
 
     def _wrapper(
         self, key: ModuleKey, info: FunctionInfo, project_wide: bool, depth: int
@@ -884,7 +899,28 @@ class Repetitions:
                         continue
                     if not method and self._holds_a_display(expr[1], module, frame):
                         continue  # `pages.insert(1, page)` on a list: not a module's function
+                    if not method and self._made_receiver(expr[1], module, frame):
+                        # `df.to_sql(...)` on a parameter, a local, a global assigned a
+                        # value or a call's result (a DataFrame, not a module): not a
+                        # call of a module's function of that name.
+                        continue
                 yield Caller(module, caller, site)
+
+    def _made_receiver(self, receiver: ir.Expr, module: ModuleKey, frame: Frame) -> bool:
+        """`receiver` (of `receiver.f(...)`) is an object, not a module: a call's result
+        (`pd.Series(x).to_frame()`), or rooted in a name the calling function binds (a
+        parameter, `self`, a local) or that its module assigns (modules are imported,
+        and an import the evaluator resolves is not asked about here)."""
+        while receiver[0] in ("a", "s"):
+            receiver = receiver[1]
+        if receiver[0] == "c":
+            return True
+        if receiver[0] != "n":
+            return False
+        if frame.lookup(receiver[1]) is not None:
+            return True
+        summary = self.evaluator.module_frame(module)
+        return summary is not None and receiver[1] in summary.summary.bindings
 
     def _holds_a_display(self, receiver: ir.Expr, module: ModuleKey, frame: Frame) -> bool:
         """`receiver` is a name bound only to list, tuple, dict or string displays (in
