@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import libcst as cst
@@ -179,7 +180,9 @@ class SqlInjection(Rule):
     `read_postgis()` / `GeoDataFrame.from_postgis()`) with a SQLAlchemy engine,
     connection or session, or to a DBAPI cursor (`execute()`, psycopg2's
     `copy_expert()`). The string may be built on an earlier line of the same
-    function (`q = f"..."` then `conn.execute(text(q))`).
+    function (`q = f"..."` then `conn.execute(text(q))`). A `read_sql()` string that
+    starts with a literal word no statement begins with, and no space
+    (`"symbol-" + ticker`), is a table's name: nothing appended makes it run a statement.
 
     Sinks are recognised by what they are, not by their names:
 
@@ -303,6 +306,21 @@ class SqlInjection(Rule):
     name = "sql-injection"
 
     VALID = [
+        Valid(
+            """
+import pandas as pd
+from sqlalchemy import create_engine
+
+engine = create_engine("sqlite:///prices.db")
+
+def load(symbols):
+    frames = {}
+    for symbol in symbols:
+        name = "symbol-" + symbol  # a table's name: no statement starts that way
+        frames[symbol] = pd.read_sql(name, engine)
+    return frames
+"""
+        ),
         Valid(
             """
 from sqlalchemy import create_engine, text
@@ -1881,7 +1899,57 @@ def _frame_reader(
     kind = analysis.resolver.kind_of(con.value, scope)
     if kind not in _SQLALCHEMY_CONNECTABLES:
         return None, None
+    if _a_table_name(argument.value, scope):
+        return None, None
     return f"`{qualified.rsplit('.', 1)[-1]}()` on a SQLAlchemy {kind.value}", argument
+
+
+# Words a SQL statement can begin with (any dialect, upper or lower case).
+_STATEMENT_WORDS = frozenset(
+    {
+        "select", "with", "insert", "update", "delete", "merge", "upsert", "replace",
+        "create", "drop", "alter", "truncate", "rename", "comment", "grant", "revoke",
+        "begin", "start", "commit", "rollback", "savepoint", "release", "set", "reset",
+        "show", "describe", "desc", "explain", "analyze", "analyse", "vacuum", "pragma",
+        "attach", "detach", "copy", "call", "exec", "execute", "do", "declare", "prepare",
+        "deallocate", "values", "table", "lock", "unlock", "use", "load", "refresh",
+        "reindex", "cluster", "checkpoint", "listen", "notify", "discard", "import",
+        "export",
+    }
+)  # fmt: skip
+_LEADING_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _a_table_name(expr: cst.BaseExpression, scope: Scope) -> bool:
+    """`pd.read_sql("symbol-" + ticker, engine)`, `f"prices_{ticker}"` (or a local bound
+    only to such): text that starts with a literal word no statement begins with, and
+    no space: pandas reads the table of that name, and whatever follows cannot turn it
+    into a statement that runs."""
+    if isinstance(expr, cst.Name):
+        bound = binding_scope(expr.value, scope)
+        values = [a.value for a in bound.assignments.get(expr.value, ())] if bound else []
+        return bool(values) and all(
+            v is not None and not isinstance(v, cst.Name) and _a_table_name(v, scope)
+            for v in values
+        )
+    leading = _leading_literal(expr)
+    if not leading or any(c.isspace() for c in leading):
+        return False
+    word = _LEADING_WORD.match(leading)
+    return word is not None and word.group().lower() not in _STATEMENT_WORDS
+
+
+def _leading_literal(expr: cst.BaseExpression) -> str | None:
+    """The literal text `expr`, a concatenation or an f-string, starts with."""
+    while isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+        expr = expr.left
+    if isinstance(expr, cst.SimpleString):
+        value = expr.evaluated_value
+        return value if isinstance(value, str) else None
+    if isinstance(expr, cst.FormattedString) and expr.parts:
+        first = expr.parts[0]
+        return first.value if isinstance(first, cst.FormattedStringText) else None
+    return None
 
 
 def _project_runner(
