@@ -8,6 +8,7 @@ import libcst as cst
 from ..diagnostics import Applicability, Fix, Span
 from ..fixes import module_level_engine_fix
 from ..semantic import Analysis, Escape, Lifetime, Scope
+from ..semantic.flow import nodes_of
 from ._messages import code_of
 from .base import Finding, Invalid, Rule, Valid
 
@@ -74,6 +75,9 @@ class EnginePerRequest(Rule):
       (`with DBConnectionHandler() as db:` in every repository method; a factory
       that returns the instance, `def connect(url): return Database(url)`, makes
       one as often as it is called);
+    - in a function one piece of code calls more than once (a script's top level
+      running `run_report()` for each of its reports), and in what it calls, unless
+      each call connects to the database it is given (the URL is a parameter's);
     - in loop bodies and comprehensions, at module level too (a script's `for`),
       unless each round connects to another database (the URL follows the loop)
       in a script, an entry point, or code that disposes of the engine it ends with
@@ -146,6 +150,28 @@ class EnginePerRequest(Rule):
     name = "engine-per-request"
 
     VALID = [
+        Valid(
+            """
+from sqlalchemy import create_engine, text
+
+engine = None
+
+def init_db_engine(url):
+    # Each call connects to the database it is given, for the steps that follow.
+    global engine
+    engine = create_engine(url)
+
+def run(script):
+    with engine.begin() as conn:
+        conn.execute(text(script))
+
+if __name__ == "__main__":
+    init_db_engine("postgresql://admin@db/postgres")
+    run("CREATE DATABASE app")
+    init_db_engine("postgresql://admin@db/app")
+    run("CREATE EXTENSION pg_trgm")
+"""
+        ),
         Valid(
             """
 from sqlalchemy import create_engine
@@ -502,6 +528,25 @@ database.load("countries")
         ),
     ]
     INVALID = [
+        Invalid(
+            """
+import pandas as pd
+from sqlalchemy import create_engine, text
+
+def get_engine():
+    return create_engine("postgresql://etl@db/crimes")
+
+def run_report(query):
+    with get_engine().connect() as conn:
+        return pd.read_sql(text(query), conn)
+
+if __name__ == "__main__":
+    # Five reports, five engines and pools, one after the other.
+    run_report("SELECT day, count(*) FROM crimes GROUP BY day")
+    run_report("SELECT ward, count(*) FROM crimes GROUP BY ward")
+""",
+            at="create_engine(",
+        ),
         Invalid(
             """
 from sqlalchemy import create_engine, text
@@ -1127,6 +1172,10 @@ def load(rows):
         repetition = contexts.repetition(function)
         if repetition is not None and repetition.kind == "instance" and life.attribute:
             repetition = contexts.repetition_keeping(function, life.attribute)
+        if repetition is not None and repetition.kind == "calls" and _url_from_parameters(life):
+            # `init_db_engine(admin_uri)`, then `init_db_engine(app_uri)`: each call
+            # connects to the database it is given.
+            repetition = None
         if repetition is not None and repetition.kind == "event" and self._kept(analysis, life):
             # A "Connect" button: each press builds the engine for the settings typed
             # in and keeps it for what follows, replacing the last one.
@@ -1139,7 +1188,7 @@ def load(rows):
                 )
             disposed = (
                 bool(life.releases)
-                and repetition.kind in ("loop", "rerun")
+                and repetition.kind in ("loop", "rerun", "calls")
                 and analysis.tracker.early_return(life) is None
             )
             if not disposed:
@@ -1252,3 +1301,12 @@ def load(rows):
             f"`{created}` creates a new engine and pool on every loop iteration; create it "
             f"once before the loop, or call `dispose()` at the end of each iteration."
         )
+
+
+def _url_from_parameters(life: Lifetime) -> bool:
+    """The engine's URL is (or is built from) a parameter of the function that makes it."""
+    url = life.call.args[0].value if life.call.args else None
+    if url is None:
+        return False
+    params = set(life.scope.params)
+    return any(name.value in params for name in nodes_of(url, cst.Name))

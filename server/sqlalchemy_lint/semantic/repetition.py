@@ -227,6 +227,7 @@ HOW = {
     "instance": "on every instantiation",
     "event": "on every user event it handles (a button press, a signal)",
     "wrapper": "on every call of the functions it wraps",
+    "calls": "several times in one run",
 }
 
 
@@ -355,6 +356,28 @@ class Repetitions:
                     info.name,
                     f"is called from `{_name(caller)}`{where}, which runs {_per(outer)}",
                 )
+        return self._called_again(key, info, project_wide)
+
+    def _called_again(
+        self, key: ModuleKey, info: FunctionInfo, project_wide: bool
+    ) -> Repetition | None:
+        """A function one piece of code calls more than once (a script's top level
+        running `run_report(...)` for each of five reports): it runs several times in
+        one run of the program, whatever runs that code once."""
+        counts: dict[tuple[ModuleKey, str], int] = {}
+        for caller in self.callers(key, info.qualname, project_wide):
+            if caller.registration is not None or _is_test_module(caller.module):
+                continue
+            place = (caller.module, caller.function)
+            counts[place] = counts.get(place, 0) + 1
+        for (module, function), count in counts.items():
+            if count > 1:
+                by = f"`{function.rpartition('.')[2]}`" if function else "the top level"
+                return Repetition(
+                    "calls",
+                    info.name,
+                    f"is called {count} times by {by} of `{_display(module)}`",
+                )
         return None
 
     def instance_keeping(self, key: ModuleKey, qualname: str, attribute: str) -> Repetition | None:
@@ -394,7 +417,7 @@ class Repetitions:
                 # released per call, which is only a problem when the maker itself
                 # runs per request, message or job (as for one made in that function).
                 outer = self.of_function(site.module, site.function, project_wide, depth + 1)
-                if outer is None or outer.kind in ("loop", "rerun"):
+                if outer is None or outer.kind in ("loop", "rerun", "calls"):
                     continue
                 return Repetition(
                     "instance",
@@ -423,12 +446,19 @@ class Repetitions:
         return None
 
     def _unused(self, key: ModuleKey, qualname: str) -> bool:
-        """A function of an application (a project that declares nothing to install,
-        whose own code is all that calls it) that nothing but its tests calls, and
-        nothing dispatches or may call unseen: it runs by hand or once per test, never
-        again and again."""
+        """A module-level function of an application (a project that declares nothing
+        to install, whose own code is all that calls it) that nothing but its tests
+        calls, and nothing dispatches or may call unseen: it runs by hand or once per
+        test, never again and again. (Not a method: the application may call it
+        through an interface or a base class, as `repository.insert(...)`; nor a
+        decorated function, which its decorator may register as a handler.)"""
+        info = self.evaluator.function_info(key, qualname)
         return (
             isinstance(key, Path)
+            and info is not None
+            and info.owner is None
+            and info.parent is None
+            and not info.decorators
             and installs_nothing(key)
             and (not self.callers(key, qualname) or self.only_tests_call(key, qualname))
             and not self.dispatched(key, qualname)
