@@ -561,3 +561,21 @@ def test_a_client_made_per_call_in_an_application(
     (root / "pyproject.toml").unlink()  # an application: it declares nothing to install
     expected = [("app/client.py", 6, "SQA103")] if reported else []
     assert findings(root, "SQA103") == expected
+
+
+def test_a_loop_is_named_before_a_caller_run_a_few_times(tmp_path: Path) -> None:
+    # `get_db(url)` connects where it is told (its callers' few calls are no evidence
+    # then), but one caller runs it on every round of a loop.
+    files = {
+        "app/__init__.py": "",
+        "app/db.py": "from sqlalchemy import create_engine\n\n\n"
+        "def get_db(url):\n    return create_engine(url).connect()\n",
+        "app/load.py": "import pandas as pd\n\nfrom app.db import get_db\n\n\n"
+        "def frame(query, url):\n    return pd.read_sql(query, get_db(url))\n\n\n"
+        "def load(path, url):\n    for name in path:\n        get_db(url).close()\n\n\n"
+        "if __name__ == '__main__':\n    frame('a', 'sqlite://')\n    frame('b', 'sqlite://')\n",
+    }
+    root = project(tmp_path, files)
+    reported = [f for f in report(root) if f["code"] == "SQA103"]
+    assert [f["location"]["row"] for f in reported] == [5]
+    assert "is called in a loop in `load`" in reported[0]["message"]

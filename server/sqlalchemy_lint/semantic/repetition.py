@@ -328,6 +328,7 @@ class Repetitions:
             per_instance = self._per_instance(key, info, project_wide, depth)
             if per_instance is not None:
                 return per_instance
+        several: Repetition | None = None
         for caller in self.callers(key, qualname, project_wide):
             if caller.registration is not None or _is_test_module(caller.module):
                 continue  # registrations are entry points (seen above); a test runs once
@@ -351,12 +352,17 @@ class Repetitions:
                 continue  # a loop's rounds keep one each, by key (`binds[name] = ...`)
             if outer is not None:
                 where = self._where(caller, key)
-                return Repetition(
+                found = Repetition(
                     outer.kind,
                     info.name,
                     f"is called from `{_name(caller)}`{where}, which runs {_per(outer)}",
                 )
-        return self._called_again(key, info, project_wide)
+                if outer.kind != "calls":
+                    return found
+                # (A caller run a few times is the weakest evidence: a loop or a
+                # handler among the other callers says more.)
+                several = several or found
+        return several or self._called_again(key, info, project_wide)
 
     def _called_again(
         self, key: ModuleKey, info: FunctionInfo, project_wide: bool
