@@ -579,3 +579,27 @@ def test_a_loop_is_named_before_a_caller_run_a_few_times(tmp_path: Path) -> None
     reported = [f for f in report(root) if f["code"] == "SQA103"]
     assert [f["location"]["row"] for f in reported] == [5]
     assert "is called in a loop in `load`" in reported[0]["message"]
+
+
+def test_a_module_loaded_by_name_may_call_a_function(tmp_path: Path) -> None:
+    # `mod.main(...)` on `importlib.import_module(...)`'s result may be a call of any
+    # module's `main`: its argument, here the command line's, may reach the SQL; a
+    # DataFrame's `df.main(...)` could not.
+    job = (
+        "from sqlalchemy import create_engine, text\n\n"
+        "engine = create_engine('sqlite://')\n\n\n"
+        "def main(table):\n    with engine.connect() as conn:\n"
+        "        return conn.execute(text(f'select * from {table}')).all()\n\n\n"
+        "if __name__ == '__main__':\n    main('users')\n"
+    )
+    run_all = (
+        "import importlib\nimport sys\n\n"
+        "mod = importlib.import_module('app.job')\nmod.main(sys.argv[1])\n"
+    )
+    files = {"app/__init__.py": "", "app/job.py": job, "app/run_all.py": run_all}
+    root = project(tmp_path, files)
+    assert findings(root, "SQA301") == [("app/job.py", 8, "SQA301")]
+    (root / "app/run_all.py").write_text(
+        run_all.replace("importlib.import_module('app.job')", "load_frame()")
+    )
+    assert findings(root, "SQA301") == []

@@ -953,10 +953,19 @@ class Repetitions:
             return True
         if receiver[0] != "n":
             return False
-        if frame.lookup(receiver[1]) is not None:
-            return True
-        summary = self.evaluator.module_frame(module)
-        return summary is not None and receiver[1] in summary.summary.bindings
+        binding = frame.lookup(receiver[1])
+        if binding is not None:
+            values: tuple[ir.Expr, ...] = tuple(binding.values)
+        else:
+            summary = self.evaluator.module_frame(module)
+            if summary is None or receiver[1] not in summary.summary.bindings:
+                return False
+            values = summary.summary.bindings[receiver[1]]
+        # `mod = importlib.import_module(name)`, `__import__(name)`: a module after all.
+        return not any(
+            v[0] == "c" and (ir.dotted(v[1]) or "").rpartition(".")[2] in _MODULE_LOADERS
+            for v in values
+        )
 
     def _holds_a_display(self, receiver: ir.Expr, module: ModuleKey, frame: Frame) -> bool:
         """`receiver` is a name bound only to list, tuple, dict or string displays (in
@@ -1077,6 +1086,9 @@ def _is_process_task(qualified: str) -> bool:
     return any(
         qualified == name or qualified.startswith(name + ".") for name in _PROCESS_TASK_DECORATORS
     )
+
+
+_MODULE_LOADERS = frozenset({"import_module", "__import__", "reload", "module_from_spec"})
 
 
 def run_by_calls_of(info: FunctionInfo) -> str:
