@@ -20,7 +20,6 @@ from pathlib import Path
 
 import libcst as cst
 
-from .entry_points import installs_nothing
 from .evaluate import ModuleSource
 from .inference import Resolver
 from .model import ModuleModel, Scope, binding_scope
@@ -107,19 +106,13 @@ class ExecutionContexts:
         or a notebook), or each module calls it once, from its top level (a script) or
         from one of its entry points that run once (`main()`, a command), never in a
         loop."""
-        if not isinstance(scope.node, cst.FunctionDef) or not isinstance(self.path, Path):
-            return False
-        if not installs_nothing(self.path):
+        if not isinstance(scope.node, cst.FunctionDef):
             return False
         key = self.resolver.key
         qualname = self.resolver.frame(scope).function
         info = self.resolver.evaluator.function_info(key, qualname)
-        if info is None:
-            return False
         repetitions = self.repetitions
-        if repetitions.dispatched(key, qualname) or repetitions.calls_it_cannot_resolve(
-            key, qualname
-        ):
+        if info is None or not repetitions.calls_all_seen(key, qualname):
             return False
         calling: set[ModuleKey] = set()
         for caller in repetitions.callers(key, run_by_calls_of(info)):

@@ -223,24 +223,18 @@ class LifetimeTracker:
     def kept_by_dependents(self, engine: Lifetime) -> bool:
         """Whether a connection, session or session factory made from this engine (in
         the scope that made it) is kept beyond the call, on the instance or in a global
-        (`self.connection = engine.connect()`, `data.Session = sessionmaker(bind=engine)`):
-        the engine lives as long as it, so the call does not drop it."""
+        (`self.connection = engine.connect()`, `data.Session = sessionmaker(bind=engine)`,
+        a module's `Session.configure(bind=engine)`): the engine lives as long as it,
+        so the call does not drop it."""
         if engine.variable is None:
             return False
-        for call in self.model.calls:
-            if call is engine.call or self.model.enclosing_scope[call] is not engine.scope:
-                continue
-            if not _made_from(call, engine.variable):
-                continue
-            if self._binds_a_kept_factory(call, engine.scope):
-                return True
-            kind = self.resolver.call_value(call, engine.scope).kind
-            if kind is None or not (kind.is_connection or kind in _HOLDERS):
-                continue
-            dependent = self.track(call, kind, engine.scope, CLOSE_METHODS)
-            if dependent.escapes & {Escape.STORED, Escape.ON_INSTANCE}:
-                return True
-        return False
+        made = list(self._calls_made_from(engine, engine.variable))
+        if any(self._binds_a_kept_factory(call, engine.scope) for call in made):
+            return True
+        return any(
+            dependent.escapes & {Escape.STORED, Escape.ON_INSTANCE}
+            for _, dependent in self._dependents(engine, made)
+        )
 
     def _binds_a_kept_factory(self, call: cst.Call, scope: Scope) -> bool:
         """`Session.configure(bind=engine)` on a factory that is not a local of
@@ -265,23 +259,37 @@ class LifetimeTracker:
         names, seen = [engine.variable], {engine.variable}
         while names:
             name = names.pop()
-            for call in self.model.calls:
-                if call is engine.call or self.model.enclosing_scope[call] is not engine.scope:
-                    continue
-                calls_factory = isinstance(call.func, cst.Name) and call.func.value == name
-                if not (_made_from(call, name) or (calls_factory and name != engine.variable)):
-                    continue
-                kind = self.resolver.call_value(call, engine.scope).kind
-                if kind is None or not (kind.is_connection or kind in _HOLDERS):
-                    continue
-                dependent = self.track(call, kind, engine.scope, CLOSE_METHODS)
+            calls = self._calls_made_from(engine, name, by_calling=name != engine.variable)
+            for kind, dependent in self._dependents(engine, calls):
                 if dependent.escapes & {Escape.RETURNED, Escape.YIELDED}:
                     return True
-                made = dependent.variable
-                if kind in _FACTORIES and made is not None and made not in seen:
-                    seen.add(made)
-                    names.append(made)
+                factory = dependent.variable
+                if kind in _FACTORIES and factory is not None and factory not in seen:
+                    seen.add(factory)
+                    names.append(factory)
         return False
+
+    def _calls_made_from(
+        self, engine: Lifetime, name: str, by_calling: bool = False
+    ) -> Iterator[cst.Call]:
+        """Calls in the engine's scope made from `name` (`name.connect()`,
+        `sessionmaker(bind=name)`; with `by_calling`, `name()` too: a factory's)."""
+        for call in self.model.calls:
+            if call is engine.call or self.model.enclosing_scope[call] is not engine.scope:
+                continue
+            called = by_calling and isinstance(call.func, cst.Name) and call.func.value == name
+            if called or _made_from(call, name):
+                yield call
+
+    def _dependents(
+        self, engine: Lifetime, calls: Iterable[cst.Call]
+    ) -> Iterator[tuple[Kind, Lifetime]]:
+        """Of `calls`, those that make a connection, session or session factory, each
+        followed as a resource of its own."""
+        for call in calls:
+            kind = self.resolver.call_value(call, engine.scope).kind
+            if kind is not None and (kind.is_connection or kind in _HOLDERS):
+                yield kind, self.track(call, kind, engine.scope, CLOSE_METHODS)
 
     def owned_only_by_rebound_names(self, life: Lifetime, loop: cst.CSTNode) -> bool:
         """Whether every call in `loop` given the resource (`sessionmaker(bind=engine)`,

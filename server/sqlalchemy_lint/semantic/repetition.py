@@ -460,13 +460,21 @@ class Repetitions:
         decorated function, which its decorator may register as a handler.)"""
         info = self.evaluator.function_info(key, qualname)
         return (
-            isinstance(key, Path)
-            and info is not None
+            info is not None
             and info.owner is None
             and info.parent is None
             and not info.decorators
-            and installs_nothing(key)
             and (not self.callers(key, qualname) or self.only_tests_call(key, qualname))
+            and self.calls_all_seen(key, qualname)
+        )
+
+    def calls_all_seen(self, key: ModuleKey, qualname: str) -> bool:
+        """Whether `callers()` are all the calls of the function: it is an
+        application's (a project that declares nothing to install, whose own code is
+        all that calls it), and nothing dispatches it or may call it unseen."""
+        return (
+            isinstance(key, Path)
+            and installs_nothing(key)
             and not self.dispatched(key, qualname)
             and not self.calls_it_cannot_resolve(key, qualname)
         )
