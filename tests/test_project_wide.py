@@ -603,3 +603,20 @@ def test_a_module_loaded_by_name_may_call_a_function(tmp_path: Path) -> None:
         run_all.replace("importlib.import_module('app.job')", "load_frame()")
     )
     assert findings(root, "SQA301") == []
+
+
+def test_a_function_handed_to_a_queue_in_a_loop_is_said_to_be(tmp_path: Path) -> None:
+    # `queue.enqueue(job, ...)` runs `job` once per round, later and elsewhere: the
+    # message says it is handed over, not called.
+    files = {
+        "app/__init__.py": "",
+        "app/jobs.py": "from sqlalchemy import create_engine\n\n\n"
+        "def job(object_id):\n    engine = create_engine('postgresql://app@db/app')\n"
+        "    with engine.connect() as conn:\n        conn.exec_driver_sql('select 1')\n",
+        "app/sync.py": "from rq import Queue\n\nfrom app.jobs import job\n\n\n"
+        "def sync(queue: Queue, ids):\n    for object_id in ids:\n"
+        "        queue.enqueue(job, object_id)\n",
+    }
+    root = project(tmp_path, files)
+    (reported,) = [f for f in report(root) if f["code"] == "SQA103"]
+    assert "`job` is handed to `queue.enqueue()` in a loop in `sync`" in reported["message"]

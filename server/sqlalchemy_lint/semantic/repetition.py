@@ -336,9 +336,9 @@ class Repetitions:
                 # (`binds[name] = build(conf)` in a loop keeps one per key: one engine
                 # per configured database, not one per round.)
                 where = self._where(caller, key)
-                return Repetition(
-                    "loop", info.name, f"is called in a loop {_in_caller(caller)}{where}"
-                )
+                handed = caller.site.handed_to
+                how = f"is handed to `{handed}()`" if handed else "is called"
+                return Repetition("loop", info.name, f"{how} in a loop {_in_caller(caller)}{where}")
             if not caller.function:
                 if self._reruns(caller.module):
                     return Repetition(
@@ -1030,7 +1030,9 @@ class Repetitions:
                     for argument in site.arguments:
                         written = argument.rpartition("=")[2]
                         if written and written not in registered:
-                            callback = CallSite(written, site.line, site.column, site.flags)
+                            callback = CallSite(
+                                written, site.line, site.column, site.flags, handed_to=site.callee
+                            )
                             index.setdefault(written.rpartition(".")[2], []).append(
                                 (caller, callback, written, None)
                             )

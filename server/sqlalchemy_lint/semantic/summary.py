@@ -70,6 +70,9 @@ class CallSite:
     # Arguments that are names (`f`, `views.index`), keyword ones as `name=f`: how
     # functions are registered as handlers (`add_url_rule("/", view_func=index)`).
     arguments: tuple[str, ...] = ()
+    # Not recorded (the repetition index sets it): the call a function is handed to
+    # (`queue.enqueue` for `queue.enqueue(job, ...)`), which runs it then or later.
+    handed_to: str | None = None
 
     def argument_for(self, name: str, position: int | None) -> str | None:
         """What the call passes for the parameter `name` at `position`, as recorded: the
