@@ -127,3 +127,28 @@ def test_the_close_that_is_not_awaited_leaves_the_connection_checked_out(
         return left, closed
 
     assert asyncio.run(scenario()) == (1, 0)
+
+
+def test_a_session_a_generator_hands_out_gets_no_with_fix(tmp_path: Path) -> None:
+    # `async with anext(gen) as db:` would not even run (no `await`, and what
+    # `anext()` gives is no context manager): the generator's cleanup closes the
+    # session, so the message says to close the generator, and no fix is offered.
+    source = textwrap.dedent(DATABASE) + textwrap.dedent(
+        """
+        async def get_db():
+            async with SessionLocal() as session:
+                yield session
+
+
+        async def job():
+            db_generator = get_db()
+            db = await anext(db_generator)
+            await db.commit()
+        """
+    )
+    result = check_source(source, tmp_path / "jobs.py", project=ProjectIndex(), with_fixes=True)
+    (diagnostic,) = result.diagnostics
+    assert diagnostic.code == "SQA102"
+    assert "`await gen.aclose()` in a `finally`" in diagnostic.message
+    assert "async with anext" not in diagnostic.message
+    assert diagnostic.fix is None

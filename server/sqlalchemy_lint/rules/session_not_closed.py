@@ -812,21 +812,40 @@ def users():
             if _from_a_dropped_generator(life.call):
                 # CPython finalises the generator as soon as `next()` returns: a `finally:
                 # session.close()` in it runs then, before the session is used.
+                called = life.call.func.value if isinstance(life.call.func, cst.Name) else "next"
                 state = (
-                    "is not closed after its uses (`next()` drops the generator at once, "
+                    f"is not closed after its uses (`{called}()` drops the generator at once, "
                     "so its cleanup runs before them)"
                 )
-            message = (
-                f"{noun(life.kind)} {origin(life)} {state}; use "
-                f"`{safe_form(life)}` so its connection returns to the pool."
-            )
+            if _from_a_generator(life.call):
+                # What `next()` gives is no context manager: the generator's own cleanup
+                # is what closes the session.
+                close = "await gen.aclose()" if life.kind.is_async else "gen.close()"
+                message = (
+                    f"{noun(life.kind)} {origin(life)} {state}; keep the generator and "
+                    f"close it when done (`{close}` in a `finally`), or open the session "
+                    f"in {'an `async with`' if life.kind.is_async else 'a `with`'} block, "
+                    f"so its connection returns to the pool."
+                )
+            else:
+                message = (
+                    f"{noun(life.kind)} {origin(life)} {state}; use "
+                    f"`{safe_form(life)}` so its connection returns to the pool."
+                )
             yield Finding(life.call, message, life)
 
     def fix(self, source: str, span: Span, finding: Finding) -> Fix | None:
         life = finding.lifetime
         if life is None or life.verdict is not Verdict.LEAKED or not life.kind.is_session:
             return None  # a registry or a session kept on the instance: no mechanical fix
+        if _from_a_generator(life.call):
+            return None  # `with next(gen) as s:` would not close anything that matters
         return with_block_fix_for(source, span, life)
+
+
+def _from_a_generator(call: cst.Call) -> bool:
+    """`next(gen)`, `anext(get_db())`: an item of a generator, not a session factory's."""
+    return isinstance(call.func, cst.Name) and call.func.value in ("next", "anext")
 
 
 def _from_a_dropped_generator(call: cst.Call) -> bool:
