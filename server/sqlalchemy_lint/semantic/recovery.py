@@ -343,11 +343,14 @@ def _next_use(
         # `continue` and `break` skip the rest of the loop body.
         skipped = loop if leaves is not None and loop is not None else attempt
         inside = set(map(id, nodes_of(skipped, cst.Call)))
+        # `try: ... except: log(e)` then `return result`: nothing below runs after it.
+        end = _exit_after(model, attempt)
         for call, method in own:
             if (
                 method in _DATABASE_USES
                 and id(call) not in inside
                 and comes_before(model, attempt, call)
+                and (end is None or comes_before(model, call, end) or within(model, call, end))
                 and not _reset_between(model, attempt, call, name)
             ):
                 return f"`{name}.{method}()` after the `try`"
@@ -360,6 +363,25 @@ def _next_use(
             return "the loop's next iteration"
     if long_lived is not None and leaves != "raise":
         return long_lived
+    return None
+
+
+def _exit_after(model: ModuleModel, attempt: cst.Try) -> cst.CSTNode | None:
+    """The first `return` or `raise` that follows `attempt` in its own block: code
+    after it is not reached from the `try`."""
+    block = model.parent(attempt)
+    if not isinstance(block, (cst.IndentedBlock, cst.Module)):
+        return None
+    following = False
+    for line in block.body:
+        if line is attempt:
+            following = True
+        elif (
+            following
+            and isinstance(line, cst.SimpleStatementLine)
+            and any(isinstance(s, (cst.Return, cst.Raise)) for s in line.body)
+        ):
+            return line
     return None
 
 
