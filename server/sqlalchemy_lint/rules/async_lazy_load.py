@@ -134,6 +134,38 @@ class AsyncLazyLoad(Rule):
     VALID = [
         Valid(
             """
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import User
+
+async def verify(user_id, session: AsyncSession):
+    user = await session.get(User, user_id)
+    user.verified = True
+    await session.commit()
+    return user.email  # the app's only factory keeps objects loaded
+""",
+            files={
+                "app/__init__.py": "",
+                "app/routes.py": (
+                    "from app.extensions import AsyncSession  # the app's factory\n"
+                    "from main import verify\n"
+                    "async def route(user_id):\n"
+                    "    session = AsyncSession()\n"
+                    "    try:\n"
+                    "        return await verify(user_id, session)\n"
+                    "    finally:\n"
+                    "        await session.close()\n"
+                ),
+                "app/extensions.py": (
+                    "from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine\n"
+                    "engine = create_async_engine('sqlite+aiosqlite://')\n"
+                    "AsyncSession = async_sessionmaker(engine, expire_on_commit=False)\n"
+                ),
+                "app/models.py": "User = None\n",
+            },
+        ),
+        Valid(
+            """
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, relationship, selectinload

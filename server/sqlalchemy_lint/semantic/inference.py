@@ -303,6 +303,7 @@ class Resolver:
             summary = self.view.summary_of(key)
             if summary is None:
                 continue
+            module = self.evaluator.module_frame(key)
             bound = [*summary.bindings.values()]
             bound.extend(v for c in summary.classes.values() for v in c.attributes.values())
             for function in summary.functions.values():
@@ -312,8 +313,16 @@ class Resolver:
             for values in bound:
                 for value in values:
                     callee = ir.dotted(value[1]) if value[0] == "c" else None
-                    if callee is not None and callee.rpartition(".")[2] in names:
-                        found.append(value)
+                    if callee is None or callee.rpartition(".")[2] not in names:
+                        continue
+                    if module is not None and self.evaluator.value(value[1], module).kind in (
+                        Kind.SESSION_FACTORY,
+                        Kind.ASYNC_SESSION_FACTORY,
+                    ):
+                        # `AsyncSession()` where the project named its factory so: a
+                        # session of that factory, which is found (and judged) itself.
+                        continue
+                    found.append(value)
         return found
 
     def factories_autocommit(self) -> bool:
