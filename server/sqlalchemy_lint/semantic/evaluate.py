@@ -41,6 +41,7 @@ from .kinds import (
     MAPPING_ATTRIBUTES,
     METHODS,
     PASS_THROUGH_CALLS,
+    SAME_OBJECT_METHODS,
     Kind,
     agreed_kind,
 )
@@ -836,7 +837,7 @@ class Evaluator:
 
     def call(self, expr: ir.Expr, frame: Frame, depth: int = 0) -> Value:
         func = expr[1]
-        if func[0] == "a" and func[2] == "execution_options":
+        if func[0] == "a" and func[2] in SAME_OBJECT_METHODS:
             # `engine.connect().execution_options(isolation_level=...)`: the same
             # connection (SQLAlchemy 1.x: a branch of it), owned as it was.
             receiver = self.value(func[1], frame, depth + 1)

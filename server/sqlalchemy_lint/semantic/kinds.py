@@ -170,9 +170,12 @@ BORROWING_METHODS: dict[tuple[Kind, str], Kind] = {
     (Kind.SESSION, "connection"): Kind.CONNECTION,
     (Kind.ASYNC_SESSION, "connection"): Kind.ASYNC_CONNECTION,
     (Kind.SESSION, "get_bind"): Kind.ENGINE,
-    (Kind.CONNECTION, "execution_options"): Kind.CONNECTION,
     (Kind.SCOPED_SESSION, "get_bind"): Kind.ENGINE,
 }
+
+# Methods whose result is the object they are called on, owned as it was (a
+# connection's `execution_options()`; an engine's shares the engine's pool).
+SAME_OBJECT_METHODS = frozenset({"execution_options"})
 
 # Attributes that expose an object of a kind without creating a new resource.
 ATTRIBUTES: dict[tuple[Kind, str], Kind] = {

@@ -44,6 +44,7 @@ from .kinds import (
     PASS_THROUGH_CALLS,
     QUERY_RUNNING_METHODS,
     REGISTRY_RELEASE_METHODS,
+    SAME_OBJECT_METHODS,
     STORING_METHODS,
     Kind,
 )
@@ -357,7 +358,7 @@ class LifetimeTracker:
                 if called and method in release_methods:
                     life.verdict = Verdict.RELEASED
                     return life
-                if called and method == "execution_options":
+                if called and method in SAME_OBJECT_METHODS:
                     assert isinstance(grand, cst.Call)
                     node = grand  # returns the same connection / an engine sharing the pool
                     continue
@@ -1058,7 +1059,7 @@ def _sets_options(call: cst.Call) -> bool:
     """`conn.execution_options(...)`: the connection it is called on (followed from
     where that was made), not a new one."""
     func = call.func
-    return isinstance(func, cst.Attribute) and func.attr.value == "execution_options"
+    return isinstance(func, cst.Attribute) and func.attr.value in SAME_OBJECT_METHODS
 
 
 def _made_from(call: cst.Call, name: str) -> bool:

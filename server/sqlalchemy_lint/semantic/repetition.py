@@ -941,12 +941,10 @@ class Repetitions:
                 if expr is not None and frame is not None:
                     if self.evaluator.value(expr, frame).ref is not None:
                         continue
-                    if not method and self._holds_a_display(expr[1], module, frame):
-                        continue  # `pages.insert(1, page)` on a list: not a module's function
                     if not method and self._made_receiver(expr[1], module, frame):
                         # `df.to_sql(...)` on a parameter, a local, a global assigned a
-                        # value or a call's result (a DataFrame, not a module): not a
-                        # call of a module's function of that name.
+                        # value (`pages.insert(1, page)` on a list) or a call's result: an
+                        # object, not a module whose function has that name.
                         continue
                 yield Caller(module, caller, site)
 
@@ -974,21 +972,6 @@ class Repetitions:
             v[0] == "c" and (ir.dotted(v[1]) or "").rpartition(".")[2] in _MODULE_LOADERS
             for v in values
         )
-
-    def _holds_a_display(self, receiver: ir.Expr, module: ModuleKey, frame: Frame) -> bool:
-        """`receiver` is a name bound only to list, tuple, dict or string displays (in
-        the calling function, or at the top of its module): not a module."""
-        if receiver[0] != "n":
-            return False
-        binding = frame.lookup(receiver[1])
-        if binding is not None:
-            values = binding.values
-        else:
-            summary = self.evaluator.module_frame(module)
-            if summary is None:
-                return False
-            values = summary.summary.bindings.get(receiver[1], ())
-        return bool(values) and all(v[0] in ("t", "d", "str") for v in values)
 
     def _callers_in(
         self, module: ModuleKey, name: str, key: ModuleKey, qualname: str
