@@ -1188,7 +1188,7 @@ def load(rows):
                 )
             disposed = (
                 bool(life.releases)
-                and repetition.kind in ("loop", "rerun", "calls")
+                and repetition.one_after_another
                 and analysis.tracker.early_return(life) is None
             )
             if not disposed:

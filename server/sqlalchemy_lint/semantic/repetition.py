@@ -247,6 +247,13 @@ class Repetition:
     def per_request(self) -> bool:
         return self.kind == "request"
 
+    @property
+    def one_after_another(self) -> bool:
+        """The runs follow each other in one program (a loop's rounds, a script's
+        reruns, a few calls): something made and disposed in each is gone before the
+        next, unlike requests or messages that may overlap."""
+        return self.kind in ("loop", "rerun", "calls")
+
 
 @dataclass(frozen=True)
 class Caller:
@@ -423,7 +430,7 @@ class Repetitions:
                 # released per call, which is only a problem when the maker itself
                 # runs per request, message or job (as for one made in that function).
                 outer = self.of_function(site.module, site.function, project_wide, depth + 1)
-                if outer is None or outer.kind in ("loop", "rerun", "calls"):
+                if outer is None or outer.one_after_another:
                     continue
                 return Repetition(
                     "instance",
