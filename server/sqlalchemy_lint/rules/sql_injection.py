@@ -17,6 +17,7 @@ from ._sql_text import (
     scope_of,
     statement_argument,
     statement_receiver,
+    string_literal,
 )
 from .base import Finding, Invalid, Rule, Valid
 
@@ -1944,8 +1945,7 @@ def _leading_literal(expr: cst.BaseExpression) -> str | None:
     while isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
         expr = expr.left
     if isinstance(expr, cst.SimpleString):
-        value = expr.evaluated_value
-        return value if isinstance(value, str) else None
+        return string_literal(expr)  # (not evaluated_value: a NUL byte makes that raise)
     if isinstance(expr, cst.FormattedString) and expr.parts:
         first = expr.parts[0]
         return first.value if isinstance(first, cst.FormattedStringText) else None
