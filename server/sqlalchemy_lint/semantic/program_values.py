@@ -16,7 +16,7 @@ three parses.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from . import ir
 from .cli_options import COMMAND_LINE_PARSERS
@@ -24,7 +24,7 @@ from .evaluate import Binding, Evaluator, Frame
 from .kinds import Kind
 from .parameter_fates import called_function, parameter_names
 from .repetition import Caller, Repetitions
-from .summary import CONSTANT_ARGUMENT, INPUT_ARGUMENT, ClassInfo, FunctionInfo, Param
+from .summary import CONSTANT_ARGUMENT, INPUT_ARGUMENT, CallSite, ClassInfo, FunctionInfo, Param
 from .values import ModuleKey, RefKind
 
 # How many calls up a value is followed (each is one caller's summary).
@@ -321,13 +321,11 @@ class ProgramValues:
         info = self.evaluator.function_info(frame.module, frame.function)
         if info is None:
             return
-        growing = {f"{name}.{method}" for method in _GROWING_METHODS}
-        for site in info.calls:
-            if site.callee in growing:
-                for written in site.arguments:
-                    dotted = _dotted_record(written)
-                    if dotted is not None:
-                        yield dotted
+        for site in _growing_calls(name, info.calls):
+            for written in site.arguments:
+                dotted = _dotted_record(written)
+                if dotted is not None:
+                    yield dotted
 
     def _returns_argument_from_outside(
         self, call: ir.Expr, frame: Frame, calls: int, depth: int
@@ -442,8 +440,7 @@ class ProgramValues:
     def _grown(self, name: str, frame: Frame) -> bool:
         """Whether the function of `frame` adds to its local `name` by name."""
         info = self.evaluator.function_info(frame.module, frame.function)
-        growing = {f"{name}.{method}" for method in _GROWING_METHODS}
-        return info is None or any(site.callee in growing for site in info.calls)
+        return info is None or any(_growing_calls(name, info.calls))
 
     def keys_made_by_program(self, expr: ir.Expr, frame: Frame, calls: int, depth: int = 0) -> bool:
         """Whether the keys of the dict `expr` holds are the program's own: a dict
@@ -567,10 +564,9 @@ class ProgramValues:
         if not values or name in summary.late_bindings:
             return False
         if any(v[0] == "t" for v in values):
-            growing = {f"{name}.{method}" for method in _GROWING_METHODS}
             functions = summary.functions.values()
             sites = [*summary.module_calls, *(c for f in functions for c in f.calls)]
-            if any(site.callee in growing for site in sites):
+            if any(_growing_calls(name, sites)):
                 return False
         return self._every_value(
             (id(module), name, None),
@@ -837,6 +833,12 @@ class ProgramValues:
             base = self.evaluator.class_info(ref.module, ref.name) if ref.module else None
             if base is not None and ref.module is not None:
                 yield ref.module, base
+
+
+def _growing_calls(name: str, sites: Iterable[CallSite]) -> Iterator[CallSite]:
+    """The calls among `sites` that add to `name` (`name.append(x)`, `name.extend(xs)`)."""
+    growing = {f"{name}.{method}" for method in _GROWING_METHODS}
+    return (site for site in sites if site.callee in growing)
 
 
 def _recorded_argument(written: str) -> tuple[ir.Expr, str | None] | None:
