@@ -60,6 +60,17 @@ def generator_in_a_block(engine: Engine):
 def generator_used_after_cleanup(engine: Engine):
     session = next(get_session(engine))
     return session.execute(text("SELECT 1")).scalar_one()
+
+
+def rolled_back_around_a_block(engine: Engine):
+    session = next(get_session(engine))
+    try:
+        with session.begin():
+            session.execute(text("SELECT 1"))
+            session.execute(text("SELECT * FROM missing"))
+    except Exception:
+        session.rollback()
+    return 1
 """
 
 
@@ -88,6 +99,7 @@ def test_what_is_reported_leaks_and_what_is_not_releases(app: Path) -> None:
         ("after_a_block", 1),
         ("generator_in_a_block", 0),
         ("generator_used_after_cleanup", 1),
+        ("rolled_back_around_a_block", 0),
     ]:
         engine = create_engine(f"sqlite:///{app / 'db.sqlite'}", poolclass=QueuePool)
         outcome = run_measured(queue_pool(engine.pool), getattr(commands, name), engine)

@@ -35,8 +35,9 @@ class SessionNotClosed(Rule):
     reported: whoever owns the connection releases it. Nor is a session never used,
     or used only to reach its engine (`pd.read_sql(sql, db.bind)`,
     `Session().get_bind()`): a session takes a connection on its first query.
-    Nor is a session used only inside `with session.begin():` blocks: each block
-    commits (or rolls back) and returns the connection to the pool.
+    Nor is a session used only inside `with session.begin():` blocks (and to call
+    `rollback()` or `commit()` outside them): each block commits (or rolls back) and
+    returns the connection to the pool.
     `next(get_db())` ends the generator as soon as `next()` returns (CPython drops
     it), so its cleanup runs before the session's uses, not after them.
     An async session's `close()` written as a statement of its own (not awaited)
@@ -111,6 +112,15 @@ def load_tracks(path):
         with open(path) as file:
             for row in csv.DictReader(file):
                 session.add(Track(**row))
+
+def save_track(title):
+    session = SessionLocal()
+    try:
+        with session.begin():
+            session.add(Track(title=title))
+    except Exception:
+        session.rollback()  # no transaction left to end: takes no connection
+        raise
 """
         ),
         # A legacy query built only for its SELECT runs nothing on the session.

@@ -468,6 +468,20 @@ class LifetimeTracker:
                 return True
         return False
 
+    def _ends_transaction(self, ref: cst.Name) -> bool:
+        """`s.rollback()` or `s.commit()`: ends what transaction there is, and checks
+        no connection out when there is none (the `except` around a `with s.begin():`
+        block that rolls back)."""
+        parent = self.model.parent(ref)
+        if not (isinstance(parent, cst.Attribute) and parent.value is ref):
+            return False
+        call = self.model.parent(parent)
+        return (
+            isinstance(call, cst.Call)
+            and call.func is parent
+            and parent.attr.value in ("rollback", "commit")
+        )
+
     def _idle_reference(self, ref: cst.Name) -> bool:
         """A reference that cannot make a session take a connection: `del s`, `next(s)`,
         reading the engine it is bound to (`pd.read_sql(sql, s.bind)`, `s.get_bind()`:
@@ -709,7 +723,11 @@ class LifetimeTracker:
                 continue
             if not self._idle_reference(ref):
                 used = True
-                if only_in_transactions and not self._in_transaction_block(ref, name):
+                if (
+                    only_in_transactions
+                    and not self._in_transaction_block(ref, name)
+                    and not self._ends_transaction(ref)
+                ):
                     only_in_transactions = False
             if life.kind is Kind.SCOPED_SESSION and self._called(ref):
                 # `Registry()`: the session it hands out is followed as its own resource.
