@@ -98,6 +98,17 @@ def add(name):
     with SessionLocal.begin() as session:
         session.add(Item(name=name))
 """,
+    "add and commit under the same test": """
+def add(name):
+    named = name is not None
+    if named:
+        session = SessionLocal()
+        session.add(Item(name=name))
+    print("routed")
+    if named:
+        session.commit()
+        session.close()
+""",
 }
 
 

@@ -58,8 +58,10 @@ class UncommittedWrite(Rule):
     `where()`, `returning()` or a name bound to one), `text()` or
     `exec_driver_sql()` SQL that starts with INSERT, UPDATE, DELETE, MERGE, UPSERT
     or REPLACE, and a session's `add()`, `add_all()`, `delete()`, `merge()` and
-    bulk methods. A commit only in an `if` branch does not count; one later in the
-    block, in a loop's enclosing block, or in a `try` body does.
+    bulk methods. A commit only in an `if` branch does not count, unless the write
+    sits under the same test earlier (`if user is not None:` around both, no call in
+    the test and nothing rebinding its names between them); one later in the block,
+    in a loop's enclosing block, or in a `try` body does.
 
     Not reported: `with engine.begin() as conn:`, `with SessionLocal.begin() as
     session:`, `with Session(engine) as session, session.begin():` and writes inside
@@ -265,7 +267,50 @@ def log_forever(read, Measurement):
 """
         ),
     ]
+    VALID += [
+        # The write and its commit under the same test: the commit runs whenever the
+        # write did.
+        Valid(
+            """
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+engine = create_engine("sqlite://")
+
+def handle(message, Counter, route):
+    counters = None
+    sender = message.get("from")
+    if sender is not None:
+        counters = Session(engine)
+        counters.add(Counter(id=sender))
+    route(message)
+    if sender is not None:
+        counters.commit()
+        counters.close()
+"""
+        ),
+    ]
     INVALID = [
+        # The test's name is rebound between the write and the commit.
+        Invalid(
+            """
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+engine = create_engine("sqlite://")
+
+def handle(message, Counter, route):
+    counters = Session(engine)
+    sender = message.get("from")
+    if sender is not None:
+        counters.add(Counter(id=sender))
+    sender = route(message)
+    if sender is not None:
+        counters.commit()
+    counters.close()
+""",
+            at="counters.add(",
+        ),
         # A loop that can end: what it wrote after its last commit is lost.
         Invalid(
             """

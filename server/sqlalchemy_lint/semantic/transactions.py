@@ -145,6 +145,11 @@ def uncommitted_writes(model: ModuleModel, resolver: Resolver) -> Iterator[Uncom
                 continue
             if any(_committed_in_a_later_round(model, commit, use) for commit in commits):
                 continue
+            if any(
+                _committed_under_the_same_test(model, commit, use, opened.name)
+                for commit in _later_commits(model, opened, methods)
+            ):
+                continue
             yield UncommittedWrite(use, opened.name, opened.kind, opened.block)
 
 
@@ -164,6 +169,54 @@ def _committed_in_a_later_round(model: ModuleModel, commit: cst.Call, use: cst.C
         ):
             return True
     return False
+
+
+def _later_commits(model: ModuleModel, opened: _Opened, methods: _MethodIndex) -> list[cst.Call]:
+    """`name.commit()` calls after the opening anywhere in its scope, also outside the
+    block that opened it (`if ready: session = Session()` ... `if ready:
+    session.commit()`)."""
+    scope = model.enclosing_scope[opened.call]
+    return [
+        call
+        for call in methods.get((id(scope), opened.name), ())
+        if model.order[call] > opened.after and _method_of(call, opened.name) == "commit"
+    ]
+
+
+def _committed_under_the_same_test(
+    model: ModuleModel, commit: cst.Call, use: cst.Call, name: str
+) -> bool:
+    """`if ready: session.add(row)` and, later, `if ready: session.commit()`: the
+    commit runs whenever the write did, if the later `if` follows the write on every
+    normal path and nothing rebinds the session's name or the test's names in between
+    (a test without calls, which could answer differently the second time)."""
+    later = next((a for a in model.ancestors(commit) if isinstance(a, cst.If)), None)
+    if later is None or isinstance(model.parent(later), cst.If):  # an `elif`: runs only sometimes
+        return False
+    line = next(a for a in model.ancestors(commit) if isinstance(a, cst.SimpleStatementLine))
+    if model.parent(line) is not later.body or nodes_of(later.test, cst.Call):
+        return False
+    if not post_dominates(model, later, use):
+        return False
+    earlier = None
+    child: cst.CSTNode = use
+    for ancestor in model.ancestors(use):
+        same_test = isinstance(ancestor, cst.If) and ancestor.test.deep_equals(later.test)
+        if same_test and child is getattr(ancestor, "body", None):
+            earlier = ancestor
+            break
+        child = ancestor
+    if earlier is None:
+        return False
+    scope = model.enclosing_scope[use]
+    end = model.order[later]
+    spans = [(model.order[use], name)]
+    spans += [(model.order[earlier], n.value) for n in nodes_of(later.test, cst.Name)]
+    return not any(
+        start < assignment.order < end
+        for start, rebound in spans
+        for assignment in scope.assignments.get(rebound, ())
+    )
 
 
 def _leaves(model: ModuleModel, loop: cst.While) -> bool:
