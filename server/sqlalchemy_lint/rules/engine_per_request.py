@@ -86,6 +86,10 @@ class EnginePerRequest(Rule):
       (a data loader's `load()`), unless it runs once, or that disposes it only on
       some paths (a `return` before the `dispose()`: a cache hit that skips it).
 
+    - at the top level of a Streamlit script no module imports: `streamlit run`
+      runs it again from the top on every interaction (cache the engine with
+      `@st.cache_resource`).
+
     Not flagged: module level (and `if __name__ == "__main__":`), engines kept for
     reuse (a global, a class attribute, a cache dict) or handed to the caller (returned,
     bound into a `sessionmaker` that is returned, or into the session returned),
@@ -1053,6 +1057,32 @@ def rows(query):
 st.write(rows("select 1"))
 """
         ),
+        # A helper module the pages import runs once, when first imported, even if it
+        # imports streamlit for its secrets.
+        Valid(
+            """
+import streamlit as st
+from sqlalchemy import create_engine
+
+engine = create_engine(st.secrets["database"]["url"])
+""",
+            files={"app.py": "import streamlit as st\nfrom main import engine\nst.write(engine)\n"},
+        ),
+    ]
+    INVALID += [
+        # `streamlit run app.py` runs the whole script again on every interaction.
+        Invalid(
+            """
+import streamlit as st
+from sqlalchemy import create_engine, text
+
+engine = create_engine("sqlite:///data.db")
+
+with engine.connect() as conn:
+    st.dataframe(conn.execute(text("SELECT * FROM orders")).all())
+""",
+            at="create_engine(",
+        ),
     ]
     INVALID += [
         # Tornado makes a RequestHandler per request and runs its `initialize()`.
@@ -1163,6 +1193,12 @@ def load(rows):
         if scope.is_module:
             if contexts.in_main_guard(life.call):
                 return None
+            if contexts.reruns_as_a_script():
+                return (
+                    f"`{created}` runs on every rerun of this Streamlit script (Streamlit "
+                    f"runs it again from the top on each interaction); create the engine in "
+                    f"a function decorated with `@st.cache_resource` and call that."
+                )
             return self._loop_problem(analysis, life, created)
         function = scope
         while isinstance(function.node, cst.Lambda) and function.parent is not None:

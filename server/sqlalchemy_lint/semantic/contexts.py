@@ -60,6 +60,7 @@ class ExecutionContexts:
         # A module global's importers, by name: asked by SQA102's script check and by
         # SQA105 for the same global (each search reads the project's summaries).
         self._importers_of: dict[str, list[ModuleKey]] = {}
+        self._module_imported: bool | None = None
 
     def _functions(self, scope: Scope) -> list[tuple[Scope, str]]:
         """`scope` and the functions around it (lambdas skipped), with their qualnames."""
@@ -347,6 +348,38 @@ class ExecutionContexts:
                     seen.add(other)
                     exporters.append(other)
         return sorted(found, key=str)
+
+    def reruns_as_a_script(self) -> bool:
+        """A Streamlit script that no module of the project imports: `streamlit run`
+        runs its top level again on every interaction. (A helper module that imports
+        streamlit for `st.secrets` runs once, when a page first imports it.)"""
+        if not self.repetitions.is_page(self.resolver.key):
+            return False
+        if self._module_imported is None:
+            self._module_imported = self._search_module_importers()
+        return not self._module_imported
+
+    def _search_module_importers(self) -> bool:
+        key = self.resolver.key
+        if self.resolver.path is None or not isinstance(key, Path):
+            return True  # not known: it may be imported
+        stem = key.stem if key.name != "__init__.py" else key.parent.name
+        if not stem.isidentifier():
+            return False  # `1_Overview.py` in a multipage app's `pages/`
+        view = self.resolver.view
+        for other in view.modules_mentioning(key, stem):
+            if other == key:
+                continue
+            summary = view.summary_of(other)
+            if summary is None:
+                return True
+            names_it = _Naming(view, other, key, stem)
+            if _star_imports(summary, names_it) or any(
+                names_it(qualified) or names_it(qualified.rpartition(".")[0])
+                for qualified in summary.imports.values()
+            ):
+                return True
+        return False
 
     def in_main_guard(self, node: cst.CSTNode) -> bool:
         for ancestor in self.model.ancestors(node):
