@@ -360,18 +360,19 @@ def test_sessions_of_a_factory_bound_to_the_fixture_s_connection(tmp_path: Path)
     # test makes from the bound factory holds no pool slot of its own
     # (test_a_session_of_a_bound_factory_holds_no_connection shows it at run time),
     # whether the test annotates the parameter or not.
+    # (A session that only commits takes no connection: each test runs a query.)
     tests = """
+    from sqlalchemy import text
     from sqlalchemy.orm import Session, sessionmaker
-
 
     def test_annotated(temp_db: sessionmaker[Session]) -> None:
         session = temp_db()
-        session.commit()
+        session.execute(text("SELECT 1"))
 
 
     def test_plain(temp_db):
         session = temp_db()
-        session.commit()
+        session.execute(text("SELECT 1"))
     """
     root = _project(
         tmp_path,
@@ -423,7 +424,7 @@ def test_a_fixture_that_yields_a_sync_or_an_async_factory(tmp_path: Path) -> Non
     tests = """
     def test_query(session_factory):
         session = session_factory()
-        session.commit()
+        session.connection()
     """
     root = _project(tmp_path, {"tests/conftest.py": conftest, "tests/test_either.py": tests})
     assert _codes(root / "tests/test_either.py") == [(2, "SQA102")]
