@@ -98,6 +98,21 @@ def add(name):
     with SessionLocal.begin() as session:
         session.add(Item(name=name))
 """,
+    "a session class whose __exit__ commits": """
+class CommittingSession(Session):
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            if exc_type is None:
+                self.commit()
+        finally:
+            super().__exit__(exc_type, exc, tb)
+
+CommittingSessionLocal = sessionmaker(bind=engine, class_=CommittingSession)
+
+def add(name):
+    with CommittingSessionLocal() as session:
+        session.add(Item(name=name))
+""",
     "add and commit under the same test": """
 def add(name):
     named = name is not None

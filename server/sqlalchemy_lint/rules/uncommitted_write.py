@@ -64,8 +64,10 @@ class UncommittedWrite(Rule):
     in a loop's enclosing block, or in a `try` body does.
 
     Not reported: `with engine.begin() as conn:`, `with SessionLocal.begin() as
-    session:`, `with Session(engine) as session, session.begin():` and writes inside
-    `with session.begin():` (they commit when the block ends), connections with
+    session:`, a `with` block of a project Session class whose `__exit__` commits
+    (made directly or by a factory given it as `class_=`), `with Session(engine) as
+    session, session.begin():` and writes inside `with session.begin():` (they
+    commit when the block ends), connections with
     `isolation_level="AUTOCOMMIT"` (on the connection or its engine), connections
     of a project on SQLAlchemy 1.x (its requirements say so or, when they say
     nothing, the module calls what only 1.x has: `MetaData(bind=engine)`,
@@ -290,7 +292,55 @@ def handle(message, Counter, route):
 """
         ),
     ]
+    VALID += [
+        # The project's session class commits when its `with` block ends normally.
+        Valid(
+            """
+from app.db import Session
+
+def remember(Seen, title):
+    with Session() as session:
+        session.add(Seen(title=title))
+""",
+            files={
+                "app/__init__.py": "",
+                "app/sessions.py": (
+                    "from sqlalchemy.orm import Session\n\n"
+                    "class ContextSession(Session):\n"
+                    "    def __exit__(self, exc_type, exc, tb):\n"
+                    "        try:\n"
+                    "            if exc_type is None:\n"
+                    "                self.commit()\n"
+                    "        finally:\n"
+                    "            super().__exit__(exc_type, exc, tb)\n"
+                ),
+                "app/db.py": (
+                    "from sqlalchemy.orm import sessionmaker\n\n"
+                    "from .sessions import ContextSession\n\n"
+                    "Session = sessionmaker(class_=ContextSession)\n"
+                ),
+            },
+        ),
+    ]
     INVALID = [
+        # A session class whose `__exit__` only logs: the block still rolls back.
+        Invalid(
+            """
+from sqlalchemy.orm import Session, sessionmaker
+
+class LoggingSession(Session):
+    def __exit__(self, exc_type, exc, tb):
+        print("closing", self)
+        super().__exit__(exc_type, exc, tb)
+
+LoggingSessionLocal = sessionmaker(class_=LoggingSession)
+
+def remember(Seen, title):
+    with LoggingSessionLocal() as session:
+        session.add(Seen(title=title))
+""",
+            at="session.add(",
+        ),
         # The test's name is rebound between the write and the commit.
         Invalid(
             """

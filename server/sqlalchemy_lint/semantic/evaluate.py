@@ -943,6 +943,69 @@ class Evaluator:
             )
         return False
 
+    def commits_on_exit(self, callee: ir.Expr, frame: Frame) -> bool:
+        """Whether the sessions `callee()` makes commit when their `with` block ends
+        normally: the project's Session subclass whose `__exit__` (or `__aexit__`) calls
+        `self.commit()`, made directly or by a factory given it as `class_=`
+        (Flexget's `Session = sessionmaker(class_=ContextSession)`)."""
+        made = self.value(callee, frame).ref
+        if made is not None and made.kind is RefKind.CLASS and made.module is not None:
+            return self._exit_commits(made.module, made.name, 0)
+        for module, binding in self._binding_sites(callee, frame):
+            session_class = ir.call_argument(binding, -1, "class_") if binding[0] == "c" else None
+            module_frame = self.module_frame(module)
+            if session_class is None or module_frame is None:
+                continue
+            ref = self.value(session_class, module_frame).ref
+            if ref is not None and ref.kind is RefKind.CLASS and ref.module is not None:
+                return self._exit_commits(ref.module, ref.name, 0)
+        return False
+
+    def _binding_sites(self, expr: ir.Expr, frame: Frame) -> list[tuple[ModuleKey, ir.Expr]]:
+        """Where the module-level name `expr` (`Session`, `db.Session`) is bound, through
+        imports and re-exports: each binding's module and expression."""
+        if expr[0] == "n":
+            if frame.lookup(expr[1]) is not None:
+                return []  # a local or a parameter
+            return self._sites_in(frame.module, expr[1], 0)
+        if expr[0] == "a":
+            base = self.value(expr[1], frame).ref
+            if base is not None and base.kind is RefKind.MODULE and base.module is not None:
+                return self._sites_in(base.module, expr[2], 0)
+        return []
+
+    def _sites_in(self, key: ModuleKey, name: str, depth: int) -> list[tuple[ModuleKey, ir.Expr]]:
+        frame = self.module_frame(key)
+        if frame is None or depth > _MAX_DEPTH:
+            return []
+        summary = frame.summary
+        bound = summary.bindings.get(name, ())
+        if bound:
+            return [(key, expr) for expr in bound]
+        qualified = summary.imports.get(name)
+        stripped = (qualified or "").lstrip(".")
+        module, _, attr = stripped.rpartition(".")
+        if qualified is None or not module or is_library(stripped):
+            return []
+        target = self.modules.resolve_import(
+            key, qualified[: len(qualified) - len(stripped)] + module
+        )
+        return self._sites_in(target, attr, depth + 1) if target is not None else []
+
+    def _exit_commits(self, key: ModuleKey, qualname: str, depth: int) -> bool:
+        info = self.class_info(key, qualname)
+        if info is None or depth > _MAX_DEPTH:
+            return False
+        for method in ("__exit__", "__aexit__"):
+            exit_method = info.methods.get(method)
+            found = self.function_info(key, exit_method) if exit_method else None
+            if found is not None:
+                return any(site.callee == "self.commit" for site in found.calls)
+        return any(
+            base.module is not None and self._exit_commits(base.module, base.name, depth + 1)
+            for base in self.project_bases(key, info)
+        )
+
     def _new_session(
         self, kind: Kind, expr: ir.Expr, frame: Frame, depth: int, factory: Value = NOTHING
     ) -> Value:

@@ -283,6 +283,11 @@ class Resolver:
     def name_kind(self, name: str, scope: Scope, depth: int = 0) -> Kind | None:
         return self.evaluator.name(name, self.frame(scope)).kind
 
+    def commits_on_exit(self, call: cst.Call, scope: Scope) -> bool:
+        """The session `call` makes commits when its `with` block ends normally (a
+        project Session class whose `__exit__` commits, or a factory of one)."""
+        return self.evaluator.commits_on_exit(from_cst(call.func), self.frame(scope))
+
     def imported_bindings(self, name: str) -> list[ir.Expr]:
         """For a name this module imports from the project, what the module it comes
         from binds it to (`sessionmaker(bind=engine, expire_on_commit=False)`)."""

@@ -348,6 +348,12 @@ def _left_alone(
     explicitly, or run where 1.x autocommits connection writes."""
     if opened.block is not None and begins_transaction(opened.block, opened.name):
         return True
+    if (
+        opened.block is not None
+        and opened.kind is Kind.SESSION
+        and resolver.commits_on_exit(opened.call, model.enclosing_scope[opened.call])
+    ):
+        return True  # a session class whose `__exit__` commits
     if _handed_over(model, opened) or _explicit_transaction(model, opened, calls):
         return True
     scope = model.enclosing_scope[opened.call]
