@@ -27,8 +27,12 @@ _QUOTES = re.compile(r"'")
 _IDENTIFIER_BEFORE = re.compile(
     r"""(?:
         \b(?:FROM|JOIN|INTO|UPDATE|TABLE|EXISTS|TRUNCATE|ONLY|SCHEMA|DATABASE|VIEW
-            |SEQUENCE|INDEX|COLUMN|BY|SELECT|USE|USING|DESCRIBE|TO)\s+
-        | \bINTO\s+[\w\x00."`]+\s*\(\s*       # INSERT INTO t ({columns})
+            |SEQUENCE|INDEX|COLUMN|BY|SELECT|USE|USING|DESCRIBE|TO|TRIGGER|FUNCTION
+            |PROCEDURE|EXTENSION|CONSTRAINT|ADD)\s+
+        | \bTABLE\s+\x00\s+                  # DROP TABLE {if_exists} {table}
+        | \b(?:TRIGGER|INDEX)\b[^;(]*\bON\s+   # CREATE TRIGGER t AFTER INSERT ON {table}
+        | \b(?:INTO|TABLE)\s+[\w\x00."`]+\s*\(\s*  # INSERT INTO t ({columns}); CREATE TABLE
+        | \bINSERT\s*\(\s*                   # MERGE's WHEN NOT MATCHED THEN INSERT ({columns})
         | [\w\x00"`\]]\.                     # {schema}.{table}, t.{column}
         | [A-Za-z_]                          # staging_{table}: part of a name
         | (?<!:):                            # :{name}, a bind parameter
@@ -39,7 +43,8 @@ _IDENTIFIER_BEFORE = re.compile(
 # What follows a column compared with a bind parameter (`{column} = :{column}`).
 # Or glued to the rest of a name (`{prefix}_users`), or qualifying one (`{table}.id`).
 _IDENTIFIER_AFTER = re.compile(
-    r"""^(?:["`\]]?\s*(?:=|<>|!=|<=|>=|<|>)\s*(?::[\w\x00]|%\(|\?)|_\w|["`\]]?\.[\w"`\x00])""",
+    r"""^(?:["`\]]?\s*(?:=|<>|!=|<=|>=|<|>)\s*(?::[\w\x00]|%\(|\?|[A-Za-z_]\w*\.)
+        |_\w|["`\]]?\.[\w"`\x00])""",
     re.VERBOSE,
 )
 

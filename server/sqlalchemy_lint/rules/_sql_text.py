@@ -933,6 +933,10 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
             param = bound.params[expr.value]
             if param.annotation is not None and _not_text(param.annotation.annotation):
                 return True  # `year: int`
+            if param.annotation is not None and _sqlalchemy_type(
+                param.annotation.annotation, analysis
+            ):
+                return True  # `column_type: TypeEngine`: formats as its DDL type name
             if _declared_not_text(expr.value, bound, analysis):
                 return True  # `@click.option("--limit", type=int)`
             if _filled_by_pytest(bound, analysis):
@@ -1617,6 +1621,13 @@ def _not_text(annotation: cst.BaseExpression) -> bool:
     return False
 
 
+def _sqlalchemy_type(annotation: cst.BaseExpression, analysis: Analysis) -> bool:
+    """`sqlalchemy.types.TypeEngine` (or a subclass of SQLAlchemy's): formatted, a
+    column type renders its DDL name (`VARCHAR(50)`), which SQLAlchemy writes."""
+    qualified = analysis.resolver.qualify(annotation) or ""
+    return qualified.startswith("sqlalchemy.") and qualified.rpartition(".")[2] == "TypeEngine"
+
+
 def _compares_with_numbers(test: cst.BaseExpression, name: str) -> bool:
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         test = test.expression
@@ -1672,11 +1683,19 @@ def _quotes_identifier(call: cst.Call, analysis: Analysis, scope: Scope) -> bool
 
 
 def _is_compiled_sql(call: cst.Call, analysis: Analysis) -> bool:
-    """`col.type.compile(dialect)`, `stmt.compile(...)`, and `str()` of one: SQL that
-    SQLAlchemy rendered from its own constructs, values bound or escaped by the dialect."""
+    """`col.type.compile(dialect)`, `stmt.compile(...)`,
+    `dialect.type_compiler.process(type_)`, and `str()` of one: SQL that SQLAlchemy
+    rendered from its own constructs, values bound or escaped by the dialect."""
     func = call.func
     if isinstance(func, cst.Attribute) and func.attr.value == "compile":
         return True
+    if (
+        isinstance(func, cst.Attribute)
+        and func.attr.value == "process"
+        and isinstance(func.value, cst.Attribute)
+        and func.value.attr.value in ("type_compiler", "type_compiler_instance")
+    ):
+        return True  # `dialect.type_compiler.process(col_type)`: the type's DDL
     return (
         isinstance(func, cst.Name)
         and func.value == "str"
@@ -1729,27 +1748,33 @@ def _safe_comprehension(
         ]
         if isinstance(targets, cst.Name):
             names = [targets.value]
-        is_range = (
-            isinstance(iterator, cst.Call)
-            and isinstance(iterator.func, cst.Name)
-            and iterator.func.value == "range"
-            and analysis.resolver.qualify(iterator.func) is None
-        )
-        is_enumerate = (
-            isinstance(iterator, cst.Call)
-            and isinstance(iterator.func, cst.Name)
-            and iterator.func.value == "enumerate"
-            and analysis.resolver.qualify(iterator.func) is None
-            and isinstance(targets, cst.Tuple)
-        )
-        if is_range or _safe_value(iterator, analysis, scope, depth + 1):
+        counted = _counted(iterator, targets, analysis)
+        if counted == "all" or _safe_value(iterator, analysis, scope, depth + 1):
             safe_names.update(names)
-        elif is_enumerate and names:
+        elif counted == "index" and names:
             safe_names.add(names[0])  # the index; the item stays unknown
         elif not _evidently_input(iterator, analysis, scope, depth + 1):
             chosen_names.update(names)
         comp = comp.inner_for_in
     return _safe_element(expr.elt, safe_names, analysis, scope, depth + 1, chosen_names)
+
+
+def _counted(
+    iterator: cst.BaseExpression, target: cst.BaseExpression, analysis: Analysis
+) -> str | None:
+    """What of a loop's target counts up, an integer: "all" for `for i in
+    range(n)`, "index" for `for i, item in enumerate(items)` (its first name)."""
+    if not (
+        isinstance(iterator, cst.Call)
+        and isinstance(iterator.func, cst.Name)
+        and analysis.resolver.qualify(iterator.func) is None
+    ):
+        return None
+    if iterator.func.value == "range":
+        return "all"
+    if iterator.func.value == "enumerate" and isinstance(target, cst.Tuple):
+        return "index"
+    return None
 
 
 def _safe_element(
@@ -1814,8 +1839,19 @@ def _safe_binding(assignment: Assignment, analysis: Analysis, scope: Scope, dept
             return analysis.contexts.program_values.made_by_program(
                 ir.item_of(from_cst(unpacked), index), analysis.resolver.frame(scope), 0, 0
             )
-        # `for view in MATERIALIZED_VIEWS:` takes its values from a constant collection.
-        return isinstance(node, cst.For) and _safe_value(node.iter, analysis, scope, depth + 1)
+        # `for view in MATERIALIZED_VIEWS:` takes its values from a constant collection;
+        # `for i in range(n)` and the index of `enumerate()` count up.
+        if not isinstance(node, (cst.For, cst.CompFor)):
+            return False
+        counted = _counted(node.iter, node.target, analysis)
+        if counted == "all" or (
+            counted == "index"
+            and isinstance(node.target, cst.Tuple)
+            and isinstance(node.target.elements[0].value, cst.Name)
+            and node.target.elements[0].value.value == assignment.name
+        ):
+            return True
+        return _safe_value(node.iter, analysis, scope, depth + 1)
     return _safe_value(assignment.value, analysis, scope, depth + 1)
 
 

@@ -207,6 +207,8 @@ class SqlInjection(Rule):
       is reported, since that is where the values enter the SQL.
 
     Values that cannot carry SQL are not reported: literals, numbers, `int(...)`,
+    loop counters (`for i in range(n)`, the index of `enumerate()`), a parameter
+    annotated as a SQLAlchemy column type (`TypeEngine`: it formats as its DDL name),
     arithmetic with a number written in the code (`motor_id % SHARDS`, `page - 1`),
     names bound only to literals (`order = "ASC" if ascending else "DESC"`),
     module-level `UPPER_CASE` constants and loops over them, lists of constant
@@ -227,7 +229,8 @@ class SqlInjection(Rule):
     shapely geometry, a GeoPandas geometry column's element, `.wkt`,
     `shapely.wkt.dumps(...)`, known by the frame's annotation or how it was read)
     and a CRS's `to_epsg()` an integer, and SQL that SQLAlchemy compiled
-    from its own constructs (`column.type.compile(dialect)`, `str(stmt.compile())`)
+    from its own constructs (`column.type.compile(dialect)`, `str(stmt.compile())`,
+    `dialect.type_compiler.process(type_)`)
     has its values bound or escaped.
 
     A function's parameter is what the project's calls give it: a parameter that
@@ -253,7 +256,9 @@ class SqlInjection(Rule):
 
     A value in an identifier's place (`FROM {table}`, `TRUNCATE TABLE
     staging_{name}`, `{schema}.{table}`, `ORDER BY {column}`, `INSERT INTO t
-    ({columns})`, `:{key}`, `{column} = :value`) cannot be a bound parameter: the
+    ({columns})`, `CREATE TABLE t ({column_definitions})`, a trigger's or an index's
+    `ON {table}`, MERGE's `INSERT ({columns})`, `:{key}`, `{column} = :value`,
+    `{column} = tmp.{column}`) cannot be a bound parameter: the
     program picks its tables and columns, often several calls away
     (`self.table_for(kind)`), so there only evident input is reported: a request's
     or the command line's content, a parameter of a function nothing in the project
@@ -1842,6 +1847,90 @@ def save():
         )
     ]
     INVALID += [Invalid(_USER_SERVICE.format(column="username"), at="text(sql)")]
+    # DDL and MERGE statements a loader builds from the names it picks: identifiers'
+    # places (a trigger's, a CREATE TABLE's column list, MERGE's INSERT list, a
+    # column compared with another table's), a column type SQLAlchemy renders, and
+    # loop counters.
+    VALID += [
+        Valid(
+            """
+from sqlalchemy import Integer, inspect, text
+from sqlalchemy.types import TypeEngine
+
+class Loader:
+    def __init__(self, conn, schema):
+        self.conn = conn
+        self.schema = schema
+
+    def create_trigger(self, table):
+        self.conn.execute(text(
+            f'CREATE TRIGGER "{self.schema}_{table}_notify" AFTER INSERT ON {table} '
+            f"FOR EACH ROW EXECUTE FUNCTION notify()"
+        ))
+
+    def create_table(self, table, column_definitions):
+        self.conn.execute(text(f"CREATE TABLE {table} ({column_definitions})"))
+
+    def drop_table(self, table, if_exists=True):
+        exists = "IF EXISTS" if if_exists else ""
+        self.conn.execute(text(f"DROP TABLE {exists} {table}"))
+
+    def add_column(self, table, column: str, column_type: TypeEngine):
+        self.conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {column_type}"))
+        kind = self.conn.dialect.type_compiler.process(column_type)
+        self.conn.execute(text(f"ALTER TABLE {table} ADD {column}_copy {kind}"))
+
+    def merge(self, final, staging, keys, columns):
+        on = " AND ".join(f"tmp.{k} = final.{k}" for k in keys)
+        updates = ", ".join(f"{c} = tmp.{c}" for c in columns)
+        self.conn.execute(text(
+            f"MERGE INTO {final} final USING {staging} tmp ON {on} "
+            f"WHEN MATCHED THEN UPDATE SET {updates} "
+            f"WHEN NOT MATCHED THEN INSERT ({', '.join(columns)}) "
+            f"VALUES (tmp.{', tmp.'.join(columns)})"
+        ))
+
+    def seed(self, tables):
+        for i in range(tables):
+            self.conn.execute(text("CREATE TABLE t_{n} (id INTEGER)".format(n=i)))
+        for position, table in enumerate(["a", "b"]):
+            self.conn.execute(text(f"INSERT INTO log VALUES ({position})"))
+
+def copy_all(conn):
+    # Names from the database's own catalog: not constants, not outside input.
+    loader = Loader(conn, "public")
+    catalog = inspect(conn)
+    for table in catalog.get_table_names():
+        columns = [column["name"] for column in catalog.get_columns(table)]
+        keys = catalog.get_pk_constraint(table)["constrained_columns"]
+        loader.create_trigger(table)
+        loader.create_table(table + "_copy", ", ".join(f"{c} TEXT" for c in columns))
+        loader.drop_table(table + "_tmp")
+        loader.add_column(table, columns[0] + "_new", Integer())
+        loader.merge(table, table + "_tmp", keys, columns)
+    loader.seed(3)
+"""
+        ),
+    ]
+    INVALID += [
+        # A request's text in a trigger's name is input, identifier or not.
+        Invalid(
+            """
+from flask import Flask, request
+from sqlalchemy import create_engine, text
+
+app = Flask(__name__)
+engine = create_engine("sqlite://")
+
+@app.post("/triggers")
+def add_trigger():
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE TRIGGER {request.args['name']} AFTER INSERT ON t"))
+    return "ok"
+""",
+            at="text(f",
+        ),
+    ]
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         resolver = analysis.resolver
