@@ -1069,7 +1069,71 @@ engine = create_engine(st.secrets["database"]["url"])
             files={"app.py": "import streamlit as st\nfrom main import engine\nst.write(engine)\n"},
         ),
     ]
+    VALID += [
+        # An engine made once per instance and kept on it, of a class made once per
+        # run; an observer kept by the run object it is appended to; `isinstance()`
+        # makes no instance.
+        Valid(
+            """
+from sqlalchemy import create_engine
+
+class Processor:
+    def __init__(self, url):
+        self.url = url
+        self._engine = None
+
+    def get_engine(self):
+        if self._engine is None:
+            self._engine = create_engine(self.url)
+        return self._engine
+
+    def load(self, rows):
+        for row in rows:
+            with self.get_engine().begin() as conn:
+                conn.exec_driver_sql("INSERT INTO t VALUES (?)", (row,))
+
+class Observer:
+    def __init__(self, url):
+        self.engine = create_engine(url)
+
+    def __eq__(self, other):
+        return isinstance(other, Observer) and self.engine == other.engine
+
+def sql_option(url, run):
+    run.observers.append(Observer(url))
+
+processor = Processor("sqlite://")
+"""
+        ),
+    ]
     INVALID += [
+        # ... made per request: one engine per request.
+        Invalid(
+            """
+from flask import Flask
+from sqlalchemy import create_engine
+
+app = Flask(__name__)
+
+class Processor:
+    def __init__(self, url):
+        self.url = url
+        self._engine = None
+
+    def get_engine(self):
+        if self._engine is None:
+            self._engine = create_engine(self.url)
+        return self._engine
+
+@app.post("/load")
+def load():
+    processor = Processor("sqlite://")
+    with processor.get_engine().begin() as conn:
+        conn.exec_driver_sql("SELECT 1")
+    return "ok"
+""",
+            at="create_engine(self.url)",
+        ),
         # `streamlit run app.py` runs the whole script again on every interaction.
         Invalid(
             """
@@ -1205,6 +1269,20 @@ def load(rows):
             function = function.parent
         if contexts.runs_once(function) or self._kept_once(analysis, life):
             return None
+        if _cached_on_the_instance(analysis, life):
+            # `if self._engine is None: self._engine = create_engine(...)`: one engine
+            # per instance, a problem only where instances are made per operation.
+            per_instance = contexts.instance_repetition(function)
+            if per_instance is None or function.class_info is None:
+                return None
+            cls = function.class_info.name
+            # ("runs for every `Cls`, and `load` makes one per call": the maker part.)
+            made = per_instance.why.removeprefix(f"runs for every `{cls}`, and ")
+            return (
+                f"`{created}` makes an engine for every `{cls}`, which `{function.name}` "
+                f"keeps on the instance, and {made}; create the engine once (at module "
+                f"level, or in a cached factory) and reuse it."
+            )
         repetition = contexts.repetition(function)
         if repetition is not None and repetition.kind == "instance" and life.attribute:
             repetition = contexts.repetition_keeping(function, life.attribute)
@@ -1279,17 +1357,8 @@ def load(rows):
         engine`) replaces the engine each time and keeps nothing for reuse."""
         if not life.escapes & _SINGLETON_ESCAPES:
             return False
-        for store in life.stores or [life.call]:
-            for ancestor in analysis.model.ancestors(store):
-                if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.Module)):
-                    break
-                if isinstance(ancestor, (cst.If, cst.IfExp, cst.Subscript, cst.Try)):
-                    return True
-            statement = analysis.model.statement_of(store)
-            if isinstance(statement, cst.Assign) and any(
-                isinstance(t.target, cst.Subscript) for t in statement.targets
-            ):
-                return True
+        if any(_set_under_a_test(analysis, store) for store in life.stores or [life.call]):
+            return True
         return not life.stores  # stored by other means (a container): kept
 
     def _loop_problem(self, analysis: Analysis, life: Lifetime, created: str) -> str | None:
@@ -1337,6 +1406,33 @@ def load(rows):
             f"`{created}` creates a new engine and pool on every loop iteration; create it "
             f"once before the loop, or call `dispose()` at the end of each iteration."
         )
+
+
+def _set_under_a_test(analysis: Analysis, store: cst.CSTNode) -> bool:
+    """A store that runs only when a test says so (`if _engine is None:`), or into a
+    slot keyed per argument (`ENGINES[url] = ...`)."""
+    for ancestor in analysis.model.ancestors(store):
+        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.Module)):
+            break
+        if isinstance(ancestor, (cst.If, cst.IfExp, cst.Subscript, cst.Try)):
+            return True
+    statement = analysis.model.statement_of(store)
+    return isinstance(statement, cst.Assign) and any(
+        isinstance(t.target, cst.Subscript) for t in statement.targets
+    )
+
+
+def _cached_on_the_instance(analysis: Analysis, life: Lifetime) -> bool:
+    """`if self._engine is None: self._engine = create_engine(...)` in a method: kept
+    on the instance and made only when it has none yet."""
+    if life.escapes != {Escape.ON_INSTANCE} or life.scope.name in ("__init__", "__enter__"):
+        return False  # (what `__init__` makes, it makes for every instance anyway)
+    for ancestor in analysis.model.ancestors(life.call):
+        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
+            return False
+        if isinstance(ancestor, (cst.If, cst.IfExp)):
+            return True
+    return False
 
 
 def _url_from_parameters(life: Lifetime) -> bool:

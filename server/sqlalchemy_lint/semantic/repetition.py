@@ -87,6 +87,27 @@ _DJANGO_VIEW_DECORATOR_PREFIXES = (
 )
 _DEPENDS = frozenset({"fastapi.Depends", "fastapi.Security", "fastapi.params.Depends"})
 _DEPENDENCY_MARKERS = frozenset({"Depends", "Security"})  # as written: `Depends(get_db)`
+# Builtins that look at what they are given and never call it (`isinstance(other,
+# SqlObserver)` in `__eq__` makes no observer).
+_INSPECTING_BUILTINS = frozenset(
+    {
+        "isinstance",
+        "issubclass",
+        "type",
+        "id",
+        "hasattr",
+        "getattr",
+        "setattr",
+        "callable",
+        "repr",
+        "str",
+        "print",
+        "vars",
+        "dir",
+        "hash",
+        "super",
+    }
+)
 _REQUEST_PARAMETERS = frozenset(
     {
         "fastapi.Header",
@@ -402,6 +423,14 @@ class Repetitions:
         if info is None or info.owner is None or info.name not in _PER_INSTANCE_METHODS:
             return self.of_function(key, qualname)
         return self._per_instance(key, info, True, 0, attribute)
+
+    def per_instance(self, key: ModuleKey, qualname: str) -> Repetition | None:
+        """Why instances of the class whose method `qualname` is are made per
+        operation (for what the method makes once per instance and keeps on it)."""
+        info = self.evaluator.function_info(key, qualname)
+        if info is None or info.owner is None:
+            return None
+        return self._per_instance(key, info, True, 0)
 
     def _per_instance(
         self,
@@ -1016,6 +1045,8 @@ class Repetitions:
                     # `Depends(get_db)` in a parameter's default, which runs at import:
                     # FastAPI calls `get_db` per request (indexed below).
                     if name in _DEPENDENCY_MARKERS or name in DEFERRING_WRAPPERS:
+                        continue
+                    if site.callee in _INSPECTING_BUILTINS:
                         continue
                     for argument in site.arguments:
                         written = argument.rpartition("=")[2]

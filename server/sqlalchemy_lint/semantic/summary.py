@@ -861,7 +861,14 @@ class _Builder:
                 assert isinstance(current, ast.Call)
                 self._record_call(current, current_fate, local if current is top else None)
                 stack.append((current.func, FATE_OTHER))
-                stack.extend((a, FATE_OTHER) for a in current.args)
+                func = current.func
+                # `run.observers.append(SqlObserver(url))`: kept by another object.
+                kept = (
+                    type(func) is ast.Attribute
+                    and func.attr in _STORING_METHODS
+                    and type(func.value) is ast.Attribute
+                )
+                stack.extend((a, FATE_STORED if kept else FATE_OTHER) for a in current.args)
                 stack.extend((k.value, FATE_OTHER) for k in current.keywords)
                 continue
             if kind is ast.Await:
