@@ -144,6 +144,24 @@ def run(session: Session):
             session.rollback()
     return session.scalars(select(User)).all()
 """,
+    "rolled back by the object that keeps the session": """
+class Dao:
+    def __init__(self, db: Session):
+        self.db = db
+
+    def rollback(self):
+        self.db.rollback()
+
+def run(session: Session):
+    dao = Dao(session)
+    for email in ["a@x", "a@x", "b@x"]:
+        try:
+            dao.db.add(User(email=email))
+            dao.db.commit()
+        except IntegrityError:
+            dao.rollback()
+    return dao.db.scalars(select(User)).all()
+""",
 }
 
 

@@ -48,7 +48,8 @@ class MissingRollback(Rule):
     (`except (DataError, IntegrityError):`).
 
     Not reported: handlers that roll back or close the session (also in a
-    `finally:`), that hand it to a function, that re-raise, or that return with a
+    `finally:`, or through the object that keeps it: `dao.rollback()` for
+    `dao.db`), that hand it to a function, that re-raise, or that return with a
     session its caller owns; flushes inside `with session.begin():` or `with
     session.begin_nested():` (the block rolls back by itself); handlers of unrelated
     errors (`ValueError`, `KeyError`); a statement that fails with nothing pending
@@ -265,7 +266,57 @@ def consume(messages, Product):
 """
         ),
     ]
+    VALID += [
+        # The object that keeps the session rolls it back for the handler.
+        Valid(
+            """
+import logging
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+class Dao:
+    def __init__(self, db: Session):
+        self.db = db
+
+    def rollback(self):
+        self.db.rollback()
+
+def reindex(dao: Dao, update):
+    try:
+        update(dao)
+        dao.db.commit()
+    except IntegrityError:
+        dao.rollback()
+        logging.error("update failed")
+    dao.db.commit()
+"""
+        ),
+    ]
     INVALID = [
+        # ... but not a method of it that only logs.
+        Invalid(
+            """
+import logging
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+class Dao:
+    def __init__(self, db: Session):
+        self.db = db
+
+    def log(self, message):
+        logging.error(message)
+
+def reindex(dao: Dao, update):
+    try:
+        update(dao)
+        dao.db.commit()
+    except IntegrityError:
+        dao.log("update failed")
+    dao.db.commit()
+""",
+            at="except IntegrityError:",
+        ),
         # The same session, kept across iterations, stays broken.
         Invalid(
             """

@@ -307,6 +307,14 @@ def _recovers(model: ModuleModel, attempt: cst.Try, handler: cst.ExceptHandler, 
                 and func.value.value == "self"
             ):
                 return True  # a method of the object that owns the session may
+            owner = name.rpartition(".")[0]
+            if (
+                owner
+                and isinstance(func, cst.Attribute)
+                and func.attr.value in _RECOVERIES
+                and dotted(func.value) == owner
+            ):
+                return True  # `dao.rollback()` for `dao.db`: the owner's own rollback
     return _leaves(handler) == "raise"
 
 
