@@ -445,7 +445,56 @@ def close_after(session):
             },
         ),
     ]
+    VALID += [
+        # `cast()` hands back the registry itself: returned, it is the caller's.
+        Valid(
+            """
+from typing import cast
+
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+engine = create_engine("sqlite://")
+
+def get_session() -> Session:
+    session = scoped_session(sessionmaker(bind=engine))
+    return cast(Session, session)
+"""
+        ),
+    ]
     INVALID = [
+        # A helper hands out a new `scoped_session` registry per call, cast to
+        # `Session`: the caller owns it, and this one never closes it (a caller
+        # that closes it in a `finally` is fine).
+        Invalid(
+            """
+from app.db import get_session
+
+def priority_buttons(Vote, user):
+    session = get_session()
+    return session.query(Vote).filter(Vote.user == user).all()
+
+def handle(Vote):
+    session = get_session()
+    try:
+        return session.query(Vote).all()
+    finally:
+        session.close()
+""",
+            at="get_session()",
+            files={
+                "app/__init__.py": "",
+                "app/db.py": (
+                    "from typing import cast\n\n"
+                    "from sqlalchemy import create_engine\n"
+                    "from sqlalchemy.orm import Session, scoped_session, sessionmaker\n\n"
+                    "engine = create_engine('sqlite://')\n\n"
+                    "def get_session() -> Session:\n"
+                    "    session = scoped_session(sessionmaker(bind=engine))\n"
+                    "    return cast(Session, session)\n"
+                ),
+            },
+        ),
         Invalid(
             """
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine

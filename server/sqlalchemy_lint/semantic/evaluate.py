@@ -1131,6 +1131,10 @@ class Evaluator:
         returned = [v for v in returned if v.known]
         kinds = {v.kind for v in returned}
         refs = {v.ref for v in returned}
+        if declared.kind is Kind.SESSION and kinds == {Kind.SCOPED_SESSION}:
+            # `-> Session` on a helper that returns `scoped_session(...)` (often
+            # through `cast(Session, ...)`): the registry, proxying its session.
+            declared = NOTHING
         kind = declared.kind
         if kind is None:
             kind = agreed_kind(kinds)

@@ -821,9 +821,14 @@ class LifetimeTracker:
     ) -> tuple[_Use, cst.Call | Escape | None]:
         node: cst.CSTNode = ref
         parent = self.model.parent(ref)
-        while isinstance(parent, (cst.Await, cst.IfExp, cst.BooleanOperation)):
+        while isinstance(parent, (cst.Await, cst.IfExp, cst.BooleanOperation, cst.Arg)):
             if isinstance(parent, cst.BooleanOperation):
                 return _Use.USE, None  # `if conn and ...`: a test, not a hand-over
+            if isinstance(parent, cst.Arg):
+                call = self.model.parent(parent)
+                if not (isinstance(call, cst.Call) and self._passes_through(call, parent)):
+                    break
+                parent = call  # `return cast(Session, session)` returns the session
             node = parent
             parent = self.model.parent(node)
         if isinstance(parent, cst.WithItem):
