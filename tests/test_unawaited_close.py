@@ -143,7 +143,7 @@ def test_a_session_a_generator_hands_out_gets_no_with_fix(tmp_path: Path) -> Non
         async def job():
             db_generator = get_db()
             db = await anext(db_generator)
-            await db.commit()
+            await db.connection()  # (a session that only commits takes no connection)
         """
     )
     result = check_source(source, tmp_path / "jobs.py", project=ProjectIndex(), with_fixes=True)
