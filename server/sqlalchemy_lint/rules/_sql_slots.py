@@ -31,7 +31,7 @@ _IDENTIFIER_BEFORE = re.compile(
             |PROCEDURE|EXTENSION|CONSTRAINT|ADD)\s+
         | \bTABLE\s+\x00\s+                  # DROP TABLE {if_exists} {table}
         | \b(?:TRIGGER|INDEX)\b[^;(]*\bON\s+   # CREATE TRIGGER t AFTER INSERT ON {table}
-        | \b(?:INTO|TABLE)\s+[\w\x00."`]+\s*\(\s*  # INSERT INTO t ({columns}); CREATE TABLE
+        | \bINTO\s+[\w\x00."`]+\s*\(\s*       # INSERT INTO t ({columns})
         | \bINSERT\s*\(\s*                   # MERGE's WHEN NOT MATCHED THEN INSERT ({columns})
         | [\w\x00"`\]]\.                     # {schema}.{table}, t.{column}
         | [A-Za-z_]                          # staging_{table}: part of a name
