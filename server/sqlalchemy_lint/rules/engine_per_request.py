@@ -72,7 +72,8 @@ class EnginePerRequest(Rule):
       that such code calls, or that is called in a loop; the finding is on the
       `create_engine` line and names the caller;
     - in `__init__` / `__enter__` of a class that is instantiated per operation
-      (`with DBConnectionHandler() as db:` in every repository method; a factory
+      (`with DBConnectionHandler() as db:` in every repository method; also a
+      dataclass's `__post_init__` or an attrs class's `__attrs_post_init__`; a factory
       that returns the instance, `def connect(url): return Database(url)`, makes
       one as often as it is called);
     - in a function one piece of code calls more than once (a script's top level
@@ -96,7 +97,8 @@ class EnginePerRequest(Rule):
     engines a module's session factory keeps (`Session.configure(bind=engine)`),
     cached factories
     (`functools.lru_cache` / `cache`), pytest fixtures, click/typer commands,
-    start-up hooks (`@app.on_event("startup")`), entry points that run once (`main`,
+    start-up hooks (`@app.on_event("startup")`, an ASGI app's `if scope["type"] ==
+    "lifespan":` branch), entry points that run once (`main`,
     an app factory, a migration's `upgrade()`, functions only called from such
     code of their module or from commands in any module), classes made once (at
     module level, in an app factory, or singletons whose `__init__` returns early
@@ -1106,7 +1108,60 @@ processor = Processor("sqlite://")
 """
         ),
     ]
+    VALID += [
+        # An ASGI app runs its `lifespan` scope once, when it starts.
+        Valid(
+            """
+from dataclasses import dataclass, field
+
+from sqlalchemy import create_engine
+
+@dataclass
+class DataStore:
+    url: str
+    engine: object = field(init=False)
+
+    def __post_init__(self):
+        self.engine = create_engine(self.url)
+
+async def middleware(scope, receive, send):
+    if scope["type"] == "lifespan":
+        store = DataStore("sqlite://")
+        print("started", store)
+        engine = create_engine("sqlite://")
+        await send({"type": "lifespan.startup.complete"})
+    else:
+        await send({"type": "http.response.start", "status": 200})
+"""
+        ),
+    ]
     INVALID += [
+        # A dataclass's `__post_init__` runs for every instance, as `__init__` does.
+        Invalid(
+            """
+from dataclasses import dataclass, field
+
+from flask import Flask
+from sqlalchemy import create_engine
+
+app = Flask(__name__)
+
+@dataclass
+class DataStore:
+    url: str
+    engine: object = field(init=False)
+
+    def __post_init__(self):
+        self.engine = create_engine(self.url)
+
+@app.get("/jobs")
+def jobs():
+    store = DataStore("sqlite://")
+    with store.engine.connect() as conn:
+        return str(conn.exec_driver_sql("SELECT 1").scalar())
+""",
+            at="create_engine(self.url)",
+        ),
         # ... made per request: one engine per request.
         Invalid(
             """
@@ -1269,6 +1324,8 @@ def load(rows):
             function = function.parent
         if contexts.runs_once(function) or self._kept_once(analysis, life):
             return None
+        if contexts.at_startup(life.call):
+            return None  # an ASGI app's lifespan branch: once, at start-up
         if _cached_on_the_instance(analysis, life):
             # `if self._engine is None: self._engine = create_engine(...)`: one engine
             # per instance, a problem only where instances are made per operation.
@@ -1425,12 +1482,30 @@ def _set_under_a_test(analysis: Analysis, store: cst.CSTNode) -> bool:
 def _cached_on_the_instance(analysis: Analysis, life: Lifetime) -> bool:
     """`if self._engine is None: self._engine = create_engine(...)` in a method: kept
     on the instance and made only when it has none yet."""
-    if life.escapes != {Escape.ON_INSTANCE} or life.scope.name in ("__init__", "__enter__"):
-        return False  # (what `__init__` makes, it makes for every instance anyway)
+    attribute = life.attribute
+    if life.escapes != {Escape.ON_INSTANCE} or attribute is None:
+        return False
     for ancestor in analysis.model.ancestors(life.call):
         if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
             return False
-        if isinstance(ancestor, (cst.If, cst.IfExp)):
+        if isinstance(ancestor, (cst.If, cst.IfExp)) and _reads_own_attribute(
+            ancestor.test, attribute
+        ):
+            return True
+    return False
+
+
+def _reads_own_attribute(test: cst.BaseExpression, attribute: str) -> bool:
+    """`self._engine is None`, `not self._engine`, `not hasattr(self, "_engine")`."""
+    for node in (test, *nodes_of(test, cst.Attribute), *nodes_of(test, cst.SimpleString)):
+        if (
+            isinstance(node, cst.Attribute)
+            and isinstance(node.value, cst.Name)
+            and node.value.value == "self"
+            and node.attr.value == attribute
+        ):
+            return True
+        if isinstance(node, cst.SimpleString) and node.evaluated_value == attribute:
             return True
     return False
 

@@ -393,6 +393,16 @@ class ExecutionContexts:
                 return True
         return False
 
+    def at_startup(self, node: cst.CSTNode) -> bool:
+        """In an ASGI app's `if scope["type"] == "lifespan":` branch, which the server
+        runs once, when the application starts (as the summaries' `AT_STARTUP`)."""
+        for ancestor in self.model.ancestors(node):
+            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
+                return False
+            if isinstance(ancestor, cst.If) and _is_lifespan_test(ancestor.test):
+                return True
+        return False
+
 
 class _Naming:
     """Whether a dotted module name an importer writes names the module `exporter`:
@@ -439,6 +449,26 @@ def _scopes_below(scope: Scope) -> Iterator[Scope]:
     for child in scope.children:
         yield child
         yield from _scopes_below(child)
+
+
+def _is_lifespan_test(test: cst.BaseExpression) -> bool:
+    """`scope["type"] == "lifespan"`."""
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    if not isinstance(test.comparisons[0].operator, cst.Equal):
+        return False
+    sides = (test.left, test.comparisons[0].comparator)
+    typed = any(
+        isinstance(side, cst.Subscript)
+        and len(side.slice) == 1
+        and isinstance(side.slice[0].slice, cst.Index)
+        and isinstance(side.slice[0].slice.value, cst.SimpleString)
+        and side.slice[0].slice.value.evaluated_value == "type"
+        for side in sides
+    )
+    return typed and any(
+        isinstance(side, cst.SimpleString) and side.evaluated_value == "lifespan" for side in sides
+    )
 
 
 def _is_main_guard(test: cst.BaseExpression) -> bool:

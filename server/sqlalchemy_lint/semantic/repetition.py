@@ -35,6 +35,7 @@ from .evaluate import Evaluator, Frame, ModuleFrame
 from .kinds import CACHE_DECORATORS, FIXTURE_DECORATORS, WEB_FRAMEWORK_MODULES, Kind
 from .project import is_pytest_module, project_root, remembered
 from .summary import (
+    AT_STARTUP,
     DEFERRING_WRAPPERS,
     DYNAMIC_DISPATCH,
     FATE_RETURNED,
@@ -234,7 +235,15 @@ _STARTUP_DECORATORS = frozenset(
         "listener",
     }
 )
-_PER_INSTANCE_METHODS = ("__init__", "__enter__", "__aenter__")
+# Run for every instance: its construction (also a dataclass's or an attrs class's
+# hook after `__init__`) and each `with` block it opens.
+_PER_INSTANCE_METHODS = (
+    "__init__",
+    "__post_init__",
+    "__attrs_post_init__",
+    "__enter__",
+    "__aenter__",
+)
 _MAX_DEPTH = 8
 
 REQUEST = "per request"
@@ -360,6 +369,8 @@ class Repetitions:
         for caller in self.callers(key, qualname, project_wide):
             if caller.registration is not None or _is_test_module(caller.module):
                 continue  # registrations are entry points (seen above); a test runs once
+            if caller.site.flags & AT_STARTUP:
+                continue  # an ASGI app's lifespan branch: once, at start-up
             if caller.site.flags & IN_LOOP and not caller.site.flags & KEPT_PER_KEY:
                 # (`binds[name] = build(conf)` in a loop keeps one per key: one engine
                 # per configured database, not one per round.)
@@ -448,6 +459,8 @@ class Repetitions:
         for site in self.callers(key, info.owner, project_wide):
             if site.registration is not None or not site.function or _is_test_module(site.module):
                 continue  # module level: made once; a test runs once
+            if site.site.flags & AT_STARTUP:
+                continue  # an ASGI app's lifespan branch: once, at start-up
             maker = self.evaluator.function_info(site.module, site.function)
             if (
                 released_attribute is not None

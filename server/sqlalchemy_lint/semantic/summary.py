@@ -44,6 +44,8 @@ IN_TRY = 8  # in the body of a `try` with handlers: an exception may be caught
 # Its value is stored under a key computed at run time (`binds[name] = build(conf)`):
 # one kept per key, not one thrown away per call.
 KEPT_PER_KEY = 16
+# In an ASGI app's `if scope["type"] == "lifespan":` branch: runs once, at start-up.
+AT_STARTUP = 32
 
 # What becomes of a call's result.
 FATE_WITH = "with"  # `with f() as x:` / `with f():`
@@ -399,6 +401,7 @@ class _Builder:
         self.in_class_body = False
         self.loop_depth = 0
         self.main_guard = False
+        self.at_startup = 0  # inside an ASGI lifespan branch of the current function
         self.in_finally = 0  # inside `finally:` blocks of the current function
         self.in_try = 0  # inside the bodies of `try` statements with handlers
         # Names a yield is protected by: `with ... as n`, `try: ... finally: n.close()`.
@@ -527,7 +530,10 @@ class _Builder:
             else:
                 guards = _membership_tests(node.test) if self.frames else []
                 self.membership.extend((ast.dump(left), within) for left, within in guards)
+                startup = _is_lifespan_test(node.test)
+                self.at_startup += startup
                 self.statements(node.body)
+                self.at_startup -= startup
                 del self.membership[len(self.membership) - len(guards) :]
             self.statements(node.orelse)
         elif kind in (ast.For, ast.AsyncFor, ast.While):
@@ -690,9 +696,10 @@ class _Builder:
             self.main_guard,
             self.in_finally,
             self.in_try,
+            self.at_startup,
         )
         self.in_class_body, self.loop_depth, self.protected, self.main_guard = False, 0, [], False
-        self.in_finally = self.in_try = 0
+        self.in_finally = self.in_try = self.at_startup = 0
         self.statements(node.body)
         (
             self.in_class_body,
@@ -701,6 +708,7 @@ class _Builder:
             self.main_guard,
             self.in_finally,
             self.in_try,
+            self.at_startup,
         ) = saved
         self.frames.pop()
         if self.frames and node.decorator_list:
@@ -973,6 +981,8 @@ class _Builder:
             flags |= IN_LOOP
         if self.in_try:
             flags |= IN_TRY
+        if self.at_startup:
+            flags |= AT_STARTUP
         kept = _RECORDED_ARGUMENTS
         arguments = (
             *(_argument_text(a) for a in node.args[:kept]),
@@ -1170,6 +1180,23 @@ def _membership_tests(test: ast.expr) -> list[tuple[ast.expr, ast.expr]]:
     ):
         return [(test.left, test.comparators[0])]
     return []
+
+
+def _is_lifespan_test(test: ast.expr) -> bool:
+    """`scope["type"] == "lifespan"`: the ASGI server sends that scope once, when
+    the application starts."""
+    if not isinstance(test, ast.Compare) or len(test.comparators) != 1:
+        return False
+    if not isinstance(test.ops[0], ast.Eq):
+        return False
+    sides = (test.left, test.comparators[0])
+    typed = any(
+        isinstance(side, ast.Subscript)
+        and isinstance(side.slice, ast.Constant)
+        and side.slice.value == "type"
+        for side in sides
+    )
+    return typed and any(isinstance(s, ast.Constant) and s.value == "lifespan" for s in sides)
 
 
 def _is_main_guard(test: ast.expr) -> bool:
