@@ -206,7 +206,47 @@ def save(item, Model):
 """
         ),
     ]
+    VALID += [
+        # Nothing between the connection and its close can raise.
+        Valid(
+            """
+from sqlalchemy import create_engine
+from sqlalchemy.exc import OperationalError
+
+def test_connection(url):
+    engine = create_engine(url)
+    try:
+        connection = engine.connect()
+        print("Connection success!")
+        connected = True
+        connection.close()
+    except OperationalError:
+        print("Connection failed!")
+    finally:
+        engine.dispose()
+"""
+        ),
+    ]
     INVALID = [
+        # A message built from the connection's facts may raise.
+        Invalid(
+            """
+from sqlalchemy import create_engine
+from sqlalchemy.exc import OperationalError
+
+def test_connection(url):
+    engine = create_engine(url)
+    try:
+        connection = engine.connect()
+        print("Connected to", connection.engine.url.database.upper())
+        connection.close()
+    except OperationalError:
+        print("Connection failed!")
+    finally:
+        engine.dispose()
+""",
+            at="engine.connect()",
+        ),
         # Unpacked from a helper's tuple, reflected with before the `try` (SQLAlchemy's
         # `Table` only uses the connection it is given); the function is made a
         # library class's method, so its callers are not in the project.

@@ -995,7 +995,10 @@ class LifetimeTracker:
             last = body.index(close_line)
         except ValueError:
             return False
-        return all(_swallows_everything(statement) for statement in body[first + 1 : last])
+        return all(
+            _swallows_everything(statement) or _cannot_raise(statement)
+            for statement in body[first + 1 : last]
+        )
 
 
 def _calls_method(node: cst.CSTNode, name: str, methods: tuple[str, ...]) -> bool:
@@ -1099,6 +1102,40 @@ def _made_from(call: cst.Call, name: str) -> bool:
 
 def _mentions(node: cst.CSTNode, name: str) -> bool:
     return any(n.value == name for n in nodes_of(node, cst.Name, into_functions=True))
+
+
+_LITERALS = (cst.SimpleString, cst.Integer, cst.Float)
+
+
+def _cannot_raise(statement: cst.CSTNode) -> bool:
+    """`print("Connection success!")`, `pass`, `done = True`: a line of literals only."""
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return False
+    for small in statement.body:
+        if isinstance(small, cst.Pass):
+            continue
+        if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+            call = small.value
+            if (
+                isinstance(call.func, cst.Name)
+                and call.func.value == "print"
+                and all(isinstance(a.value, _LITERALS) and not a.star for a in call.args)
+            ):
+                continue
+        if (
+            isinstance(small, cst.Assign)
+            and all(isinstance(t.target, cst.Name) for t in small.targets)
+            and (
+                isinstance(small.value, _LITERALS)
+                or (
+                    isinstance(small.value, cst.Name)
+                    and small.value.value in ("True", "False", "None")
+                )
+            )
+        ):
+            continue
+        return False
+    return True
 
 
 def _swallows_everything(statement: cst.CSTNode) -> bool:
