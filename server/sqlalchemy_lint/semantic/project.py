@@ -731,6 +731,21 @@ def is_pytest_module(path: Path | None) -> bool:
     )
 
 
+def is_test_file(path: Path | None) -> bool:
+    """A test module: named as pytest finds them, or in a `test`/`tests`/`testing`
+    folder of its project."""
+    if path is None:
+        return False
+    if is_pytest_module(path):
+        return True
+    absolute = Path(os.path.abspath(path))
+    try:
+        folders = absolute.parent.relative_to(project_root(absolute)).parts
+    except ValueError:
+        folders = path.parent.parts
+    return any(part in ("test", "tests", "testing") for part in folders)
+
+
 def declaration_stamps(root: Path, names: Iterable[str]) -> tuple[object, ...]:
     """When each of `root`'s files `names` last changed (None: missing): a cache key
     for what is read from them, so an edited pyproject.toml is read again."""

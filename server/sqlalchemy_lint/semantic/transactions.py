@@ -24,11 +24,9 @@ blocks that hand the connection or session to another function (which may commit
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import libcst as cst
 
@@ -36,7 +34,7 @@ from .flow import begins_transaction, nodes_of, post_dominates
 from .inference import Resolver
 from .kinds import Kind
 from .model import ModuleModel, Scope, binding_scope
-from .project import project_root
+from .project import is_test_file
 from .values import Owner
 from .versions import major_version
 
@@ -124,7 +122,7 @@ def uncommitted_writes(model: ModuleModel, resolver: Resolver) -> Iterator[Uncom
     are left out: a test that writes without committing usually means to (the
     rollback keeps the database clean for the next one). Walks the model's lists, not
     the tree: no recursion, however deep the code nests."""
-    if _is_test_file(resolver.path):
+    if is_test_file(resolver.path):
         return
     methods = _method_calls_by_receiver(model)
     for call in model.calls:
@@ -382,22 +380,6 @@ def _chained_write(
         written = cst.Module(body=[]).code_for_node(opener.func) + "(...)"
     if _writes(call, None, kind, scope, resolver):
         yield UncommittedWrite(call, written, kind, None)
-
-
-def _is_test_file(path: Path | None) -> bool:
-    """A test module: named as pytest finds them, or in a `test`/`tests` folder of its
-    project."""
-    if path is None:
-        return False
-    name = path.name
-    if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
-        return True
-    absolute = Path(os.path.abspath(path))
-    try:
-        folders = absolute.parent.relative_to(project_root(absolute)).parts
-    except ValueError:
-        folders = path.parent.parts
-    return any(part in ("test", "tests", "testing") for part in folders)
 
 
 def _explicit_transaction(model: ModuleModel, opened: _Opened, calls: list[cst.Call]) -> bool:
