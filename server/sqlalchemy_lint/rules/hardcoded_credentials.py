@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from itertools import chain
+from pathlib import Path
 from typing import Union
 
 import libcst as cst
@@ -10,6 +11,7 @@ import libcst as cst
 from ..semantic import Analysis, Scope
 from ..semantic.kinds import CONSTRUCTORS, DATABASE_DIALECTS, URL_CREATE
 from ..semantic.model import binding_scope
+from ..semantic.project import is_test_file
 from ._sql_text import scope_of, string_literal
 from .base import Finding, Invalid, Rule, Valid
 
@@ -100,7 +102,11 @@ class HardcodedCredentials(Rule):
     compose service's `db` is the development database's), and placeholders such as
     `${DB_PASSWORD}`, `{password}`, `<password>`, `%(password)s`, `***` or the words
     templates use (`user:pass`, `password`, `changeme`, `your_password`, `dummy`)
-    are not reported: they keep no secret.
+    are not reported: they keep no secret. Nor, in the tests (`test_*.py`,
+    `conftest.py`, a `tests/` folder) or in a template users copy and fill in
+    (`config.example.py`, `settings_sample.py`), is a URL for the local machine or a
+    compose service: it guards the tests' throwaway database or is a placeholder. A
+    URL there that names a deployed server is reported.
 
     ## Why is this bad?
     A password in the code is in every clone of the repository, every fork, CI
@@ -335,10 +341,21 @@ def create_app():
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         reported: set[cst.CSTNode] = set()  # a literal found on two paths is reported once
+        # The tests' own database, or a template users copy and edit: a password there
+        # guards a throwaway or placeholder database, unless the URL names a server.
+        throwaway = is_test_file(analysis.resolver.path) or _is_template(analysis.resolver.path)
         for finding in chain(_engine_arguments(analysis), _settings(analysis)):
-            if finding.node not in reported:
-                reported.add(finding.node)
-                yield finding
+            if finding.node in reported:
+                continue
+            reported.add(finding.node)
+            if (
+                throwaway
+                and finding.message == _URL_MESSAGE
+                and isinstance(finding.node, _LITERAL_TYPES)
+                and not _reaches_deployed_host(finding.node)
+            ):
+                continue
+            yield finding
 
 
 def _engine_arguments(analysis: Analysis) -> Iterator[Finding]:
@@ -426,6 +443,15 @@ def _environment_settings(analysis: Analysis) -> set[str]:
                     changed = True
                     break
     return found
+
+
+def _is_template(path: Path | None) -> bool:
+    """`config.example.py`, `settings_sample.py`, `db_template.py`: a file users copy
+    and fill in."""
+    if path is None:
+        return False
+    words = re.split(r"[._\-]", path.stem.lower())
+    return any(word in ("example", "sample", "template") for word in words)
 
 
 def _environment_lookup(call: cst.Call, analysis: Analysis) -> bool:
