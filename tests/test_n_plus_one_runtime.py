@@ -171,3 +171,31 @@ def test_the_fix_imports_selectinload_when_the_module_lacks_it() -> None:
         outcome.source
     )
     compile(outcome.source, "<fixed>", "exec")
+
+
+SECOND_LOOP = """
+def run(session: Session):
+    users = session.scalars(select(User)).all()
+    for user in users:
+        assert len(user.addresses) >= 0  # READ
+    {between}
+    for user in users:
+        for address in user.addresses:  # AGAIN
+            print(address.email)
+"""
+
+
+def test_a_second_loop_reads_what_the_first_loaded_until_the_session_expires_it(
+    tmp_path: Path,
+) -> None:
+    kept = SECOND_LOOP.format(between="message = 'checked'")
+    lines = (MODELS + kept).splitlines()
+    again = next(i for i, line in enumerate(lines, 1) if "# AGAIN" in line)
+    assert _reported_lines(kept) == [_marked_line(kept)]
+    # Only the first loop grows with the rows: one SELECT per object, once.
+    assert _selects(tmp_path / "k20", kept, 20) - _selects(tmp_path / "k5", kept, 5) == 15
+    expired = SECOND_LOOP.format(between="session.commit()")
+    assert _reported_lines(expired) == [_marked_line(expired), again]
+    # After the commit, each object loads its relationship again (and more, since the
+    # commit expired the objects themselves).
+    assert _selects(tmp_path / "e20", expired, 20) - _selects(tmp_path / "e5", expired, 5) >= 30

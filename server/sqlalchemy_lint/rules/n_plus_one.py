@@ -27,8 +27,11 @@ class NPlusOne(Rule):
     Not reported: relationships declared with an eager strategy (`lazy="selectin"`,
     `"joined"`, `"subquery"`, `"immediate"`) or one that never queries per object
     (`"raise"`, `"noload"`), statements with a loader option for it or a wildcard
-    option (`selectinload("*")`), column attributes, and sessions under asyncio
-    (there the lazy load fails: SQA108).
+    option (`selectinload("*")`), column attributes, sessions under asyncio
+    (there the lazy load fails: SQA108), and a second loop over the same objects
+    that reads what an earlier loop loaded, when nothing between them but builtins
+    (`len()`, `print()`) runs: a `commit()`, or any other call that may commit,
+    expires it, and the second loop is reported too.
 
     ## Why is this bad?
     Each first access of a lazy relationship runs its own `SELECT`. A loop over 500

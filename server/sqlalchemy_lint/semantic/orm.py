@@ -125,10 +125,19 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
         }
         if not lazy:
             continue
+        # Relationships an earlier loop over the same objects loaded, and where.
+        loaded_before: dict[str, cst.CSTNode] = {}
         for loop, element in _loops_over(model, scope, iterated):
             # The first read of each relationship loads it; one the loop assigns
             # first (`a.items = [...]`, then `for i in a.items`) reads what it set.
-            reported: set[str] = set()
+            # One an earlier loop over the same objects read is loaded already,
+            # unless the session expired it since (a commit, a rollback, ...).
+            loaded = {
+                rel
+                for rel, earlier in loaded_before.items()
+                if not _may_expire_between(model, scope, earlier, loop)
+            }
+            reported: set[str] = set(loaded)
             # (In the order they run: `a.items = f(a.items)` reads before it stores.)
             references = sorted(
                 scope.references.get(element, ()),
@@ -149,6 +158,51 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
                     reported.add(attribute.attr.value)
                     if not _is_store(model, attribute):
                         yield LazyRead(attribute, statement_model.value, attribute.attr.value, loop)
+            loaded_before.update((rel, loop) for rel in reported - loaded)
+
+
+# Builtins that cannot make the session expire what it loaded.
+_HARMLESS_BUILTINS = frozenset(
+    {
+        "len",
+        "print",
+        "str",
+        "int",
+        "float",
+        "bool",
+        "repr",
+        "isinstance",
+        "sorted",
+        "list",
+        "set",
+        "tuple",
+        "dict",
+        "min",
+        "max",
+        "sum",
+        "any",
+        "all",
+        "range",
+        "enumerate",
+        "zip",
+    }
+)
+
+
+def _may_expire_between(
+    model: ModuleModel, scope: Scope, earlier: cst.CSTNode, later: cst.CSTNode
+) -> bool:
+    """Whether a call in `scope` from the start of `earlier` to `later` may expire
+    what `earlier` loaded: anything but a harmless builtin (a `commit()`, a helper or a
+    test's request to the app, which may commit the same scoped session)."""
+    start, end = model.order[earlier], model.order[later]
+    for call in model.calls:
+        if not start < model.order[call] < end or model.enclosing_scope[call] is not scope:
+            continue
+        func = call.func
+        if not (isinstance(func, cst.Name) and func.value in _HARMLESS_BUILTINS):
+            return True
+    return False
 
 
 def _query_of_many(
