@@ -35,6 +35,30 @@ def send_report():
         session.commit()
 """
 
+# A class that makes its engine on first use and keeps it on the instance.
+_LAZY_ENGINE = """
+class Processor:
+    def __init__(self, url):
+        self.url = url
+        self._engine = None
+
+    def get_engine(self):
+        if self._engine is None:
+            self._engine = create_engine(self.url)
+        return self._engine
+"""
+
+# A dataclass that makes its engine after `__init__`, for every instance.
+_POST_INIT_ENGINE = """
+@dataclass
+class DataStore:
+    url: str
+    engine: object = field(init=False)
+
+    def __post_init__(self):
+        self.engine = create_engine(self.url)
+"""
+
 
 def _repeated_by_an_outer_loop(
     analysis: Analysis, loop: cst.CSTNode, scope: Scope, url: cst.BaseExpression
@@ -1078,17 +1102,9 @@ engine = create_engine(st.secrets["database"]["url"])
         Valid(
             """
 from sqlalchemy import create_engine
-
-class Processor:
-    def __init__(self, url):
-        self.url = url
-        self._engine = None
-
-    def get_engine(self):
-        if self._engine is None:
-            self._engine = create_engine(self.url)
-        return self._engine
-
+"""
+            + _LAZY_ENGINE
+            + """
     def load(self, rows):
         for row in rows:
             with self.get_engine().begin() as conn:
@@ -1115,15 +1131,9 @@ processor = Processor("sqlite://")
 from dataclasses import dataclass, field
 
 from sqlalchemy import create_engine
-
-@dataclass
-class DataStore:
-    url: str
-    engine: object = field(init=False)
-
-    def __post_init__(self):
-        self.engine = create_engine(self.url)
-
+"""
+            + _POST_INIT_ENGINE
+            + """
 async def middleware(scope, receive, send):
     if scope["type"] == "lifespan":
         store = DataStore("sqlite://")
@@ -1145,15 +1155,9 @@ from flask import Flask
 from sqlalchemy import create_engine
 
 app = Flask(__name__)
-
-@dataclass
-class DataStore:
-    url: str
-    engine: object = field(init=False)
-
-    def __post_init__(self):
-        self.engine = create_engine(self.url)
-
+"""
+            + _POST_INIT_ENGINE
+            + """
 @app.get("/jobs")
 def jobs():
     store = DataStore("sqlite://")
@@ -1169,17 +1173,9 @@ from flask import Flask
 from sqlalchemy import create_engine
 
 app = Flask(__name__)
-
-class Processor:
-    def __init__(self, url):
-        self.url = url
-        self._engine = None
-
-    def get_engine(self):
-        if self._engine is None:
-            self._engine = create_engine(self.url)
-        return self._engine
-
+"""
+            + _LAZY_ENGINE
+            + """
 @app.post("/load")
 def load():
     processor = Processor("sqlite://")
