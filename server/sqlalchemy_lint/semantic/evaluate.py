@@ -595,13 +595,18 @@ class Evaluator:
         """The expressions a project module binds the name that `qualified` (as written
         in an import of `importer`) imports, at its module level, following re-exports:
         what made `SessionLocal` in `from .db import SessionLocal`."""
+        return [expr for _, expr in self._imported_sites(importer, qualified, depth)]
+
+    def _imported_sites(
+        self, importer: ModuleKey, qualified: str, depth: int
+    ) -> list[tuple[ModuleKey, ir.Expr]]:
         stripped = qualified.lstrip(".")
         dots = qualified[: len(qualified) - len(stripped)]
         module, _, attr = stripped.rpartition(".")
         if depth > _MAX_DEPTH or not (dots + module) or is_library(stripped):
             return []
         target = self.modules.resolve_import(importer, dots + module)
-        return self.module_bindings(target, attr, depth + 1) if target is not None else []
+        return self.binding_sites(target, attr, depth + 1) if target is not None else []
 
     def provided_by(self, default: ir.Expr, frame: Frame) -> list[ir.Expr] | None:
         """For a parameter default `Depends(get_session)`, the calls that made what the
@@ -638,14 +643,20 @@ class Evaluator:
 
     def module_bindings(self, key: ModuleKey, name: str, depth: int = 0) -> list[ir.Expr]:
         """What module `key` binds `name` to at its top level, through its imports."""
+        return [expr for _, expr in self.binding_sites(key, name, depth)]
+
+    def binding_sites(
+        self, key: ModuleKey, name: str, depth: int = 0
+    ) -> list[tuple[ModuleKey, ir.Expr]]:
+        """`module_bindings`, each with the module whose top level binds it."""
         frame = self.module_frame(key)
         if frame is None:
             return []
-        values = list(frame.summary.bindings.get(name, ()))
+        values = frame.summary.bindings.get(name, ())
         qualified = frame.summary.imports.get(name)
         if not values and qualified is not None:
-            return self.imported_bindings(key, qualified, depth)
-        return values
+            return self._imported_sites(key, qualified, depth)
+        return [(key, value) for value in values]
 
     def export(self, key: ModuleKey, name: str, depth: int = 0) -> Value:
         """`module.name` for a project module: a name it binds, or a submodule."""
@@ -967,30 +978,12 @@ class Evaluator:
         if expr[0] == "n":
             if frame.lookup(expr[1]) is not None:
                 return []  # a local or a parameter
-            return self._sites_in(frame.module, expr[1], 0)
+            return self.binding_sites(frame.module, expr[1])
         if expr[0] == "a":
             base = self.value(expr[1], frame).ref
             if base is not None and base.kind is RefKind.MODULE and base.module is not None:
-                return self._sites_in(base.module, expr[2], 0)
+                return self.binding_sites(base.module, expr[2])
         return []
-
-    def _sites_in(self, key: ModuleKey, name: str, depth: int) -> list[tuple[ModuleKey, ir.Expr]]:
-        frame = self.module_frame(key)
-        if frame is None or depth > _MAX_DEPTH:
-            return []
-        summary = frame.summary
-        bound = summary.bindings.get(name, ())
-        if bound:
-            return [(key, expr) for expr in bound]
-        qualified = summary.imports.get(name)
-        stripped = (qualified or "").lstrip(".")
-        module, _, attr = stripped.rpartition(".")
-        if qualified is None or not module or is_library(stripped):
-            return []
-        target = self.modules.resolve_import(
-            key, qualified[: len(qualified) - len(stripped)] + module
-        )
-        return self._sites_in(target, attr, depth + 1) if target is not None else []
 
     def _exit_commits(self, key: ModuleKey, qualname: str, depth: int) -> bool:
         info = self.class_info(key, qualname)
