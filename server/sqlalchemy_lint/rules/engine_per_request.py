@@ -88,7 +88,8 @@ class EnginePerRequest(Rule):
       FastAPI/Starlette endpoints and the dependencies they use through
       `Depends(...)`, Django views), bot message handlers (aiogram, discord.py,
       python-telegram-bot; decorated or registered, as aiogram 3's
-      `router.callback_query.register(handler)`), task-queue tasks (Celery,
+      `router.callback_query.register(handler)`), Dash callbacks (run on each
+      interaction with the page), task-queue tasks (Celery,
       Dramatiq, Huey) and scheduled jobs, and in the functions they call, in any
       module of the project (an Airflow task runs in a process of its own, and a
       Prefect task as often as its flow calls it);
@@ -1165,6 +1166,24 @@ def jobs():
         return str(conn.exec_driver_sql("SELECT 1").scalar())
 """,
             at="create_engine(self.url)",
+        ),
+        # Dash runs a callback on each interaction with the page.
+        Invalid(
+            """
+import pandas as pd
+from dash import Dash, Input, Output
+from sqlalchemy import create_engine
+
+app = Dash(__name__)
+
+@app.callback(Output("sales", "figure"), Input("postcode", "value"))
+def update_sales(postcode):
+    engine = create_engine("sqlite:///sales.db")
+    frame = pd.read_sql("SELECT price FROM sale WHERE postcode = ?", engine, params=[postcode])
+    engine.dispose()  # a new pool, and a new connection, on every interaction all the same
+    return {"data": [{"y": frame["price"]}]}
+""",
+            at="create_engine(",
         ),
         # ... made per request: one engine per request.
         Invalid(

@@ -634,6 +634,12 @@ class Repetitions:
                 and not (target[0] == "a" and self._is_command_line_group(target[1], module))
             ):
                 return Repetition("message", info.name, f"is a bot handler (`@{written}`)")
+            if last == "callback" and (
+                qualified.startswith("dash.") or self._imports(key, ("dash",))
+            ):
+                # `@app.callback(Output(...), Input(...))`: Dash runs it on each
+                # interaction of a user with the page.
+                return Repetition("event", info.name, f"is a Dash callback (`@{written}`)")
             if _is_process_task(qualified) or qualified in _FLOW_TASK_DECORATORS:
                 continue
             if qualified in _TASK_DECORATORS or (
