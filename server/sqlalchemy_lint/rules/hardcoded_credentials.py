@@ -81,9 +81,8 @@ class HardcodedCredentials(Rule):
     `URL.create(..., password="s3cret")` with a literal password.
 
     Settings are checked where they are written, since they reach the engine
-    from another module: a module-level name, a class attribute (a `class Config:`
-    attribute; a pydantic `BaseSettings` field default, which is the fallback of an
-    environment variable, as for `os.getenv` below) or a Flask-SQLAlchemy
+    from another module: a module-level name, a class attribute (a pydantic
+    `BaseSettings` field default, a `class Config:` attribute) or a Flask-SQLAlchemy
     `SQLALCHEMY_DATABASE_URI` / `SQLALCHEMY_BINDS` entry (`app.config[...] = ...`,
     `config.update(...)`, a dict literal) holding such a URL. There a URL counts
     only when its scheme is a
@@ -151,19 +150,6 @@ class HardcodedCredentials(Rule):
     name = "hardcoded-credentials"
 
     VALID = [
-        # A `BaseSettings` field is read from the environment: a default for the local
-        # development database is its fallback, as with `os.getenv`.
-        Valid(
-            """
-from pydantic_settings import BaseSettings
-
-class Config(BaseSettings):
-    WRITER_DB_URL: str = "mysql+aiomysql://fastapi:fastapi@localhost:3306/fastapi"
-
-class TestConfig(Config):
-    WRITER_DB_URL: str = "mysql+aiomysql://fastapi:fastapi@localhost:3306/fastapi_test"
-"""
-        ),
         # A URL built from itself, from what the user typed in.
         Valid(
             """
@@ -321,7 +307,7 @@ def finance_engine():
 from pydantic_settings import BaseSettings
 
 class Settings(BaseSettings):
-    database_url: str = "postgresql+asyncpg://tickets:tickets@db.tickets.example.com/tickets"
+    database_url: str = "postgresql+asyncpg://tickets:tickets@localhost:5432/tickets"
     pool_size: int = 10
 """,
             at='"postgresql+asyncpg',
@@ -397,15 +383,9 @@ def _settings(analysis: Analysis) -> Iterator[Finding]:
                 values.append((a.value, module))
                 if _only_environment_fallback(name, analysis):
                     fallbacks.add(a.value)
-    settings_classes = _environment_settings(analysis)
     for info in model.classes.values():
         for assigned in info.attributes.values():
-            own = [(v, s) for v, s in assigned if s.is_module]  # the class body's own
-            values.extend(own)
-            if info.name in settings_classes:
-                # A pydantic `BaseSettings` field is read from the environment: its
-                # default is a fallback, as `os.getenv("DB_URL", default)`'s is.
-                fallbacks.update(v for v, _ in own)
+            values.extend((v, s) for v, s in assigned if s.is_module)  # the class body's own
     for node in model.order:
         value = _configured_url(node)
         if value is not None:
@@ -419,30 +399,6 @@ def _settings(analysis: Analysis) -> Iterator[Finding]:
                 part = _password_part(literal)
                 if part is not None:
                     yield Finding(part, _URL_MESSAGE)
-
-
-_SETTINGS_BASES = frozenset({"pydantic.BaseSettings", "pydantic_settings.BaseSettings"})
-
-
-def _environment_settings(analysis: Analysis) -> set[str]:
-    """The module's classes that read their fields from the environment: pydantic's
-    `BaseSettings` and the module's own classes deriving from one."""
-    classes = analysis.model.classes.values()
-    found: set[str] = set()
-    changed = True
-    while changed:
-        changed = False
-        for info in classes:
-            if info.name in found:
-                continue
-            for base in info.node.bases:
-                qualified = analysis.resolver.qualify(base.value) or ""
-                written = base.value.value if isinstance(base.value, cst.Name) else None
-                if qualified in _SETTINGS_BASES or written in found:
-                    found.add(info.name)
-                    changed = True
-                    break
-    return found
 
 
 def _is_template(path: Path | None) -> bool:
