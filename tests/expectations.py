@@ -4,6 +4,8 @@ with what the checker reports on whole projects (cross-module imports included).
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,17 +32,24 @@ def expected_findings(root: Path) -> set[Finding]:
 
 
 def reported_findings(root: Path) -> tuple[set[Finding], list[str]]:
+    """What the checker reports on `root` checked out on its own, as a clone of it
+    would be (a copy with a `.git`): inside this repository, its folders would sit
+    below this project's `tests/` and read as test code."""
     reported: set[Finding] = set()
     problems: list[str] = []
-    project = ProjectIndex()
-    files, _ = discover([root])
-    for path in files:
-        source = read_source(path)
-        result = check_source(source.text, path, project=project, with_fixes=False)
-        if result.problem:
-            problems.append(f"{path}: {result.problem}")
-        for d in result.diagnostics:
-            reported.add((path.relative_to(root).as_posix(), d.span.start.line, d.code))
+    with tempfile.TemporaryDirectory() as temporary:
+        clone = Path(temporary) / root.name
+        shutil.copytree(root, clone)
+        (clone / ".git").mkdir(exist_ok=True)
+        project = ProjectIndex()
+        files, _ = discover([clone])
+        for path in files:
+            source = read_source(path)
+            result = check_source(source.text, path, project=project, with_fixes=False)
+            if result.problem:
+                problems.append(f"{path.relative_to(clone)}: {result.problem}")
+            for d in result.diagnostics:
+                reported.add((path.relative_to(clone).as_posix(), d.span.start.line, d.code))
     return reported, problems
 
 
