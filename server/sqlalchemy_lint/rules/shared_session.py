@@ -153,6 +153,27 @@ class SharedSession(Rule):
     name = "shared-session"
 
     VALID = [
+        # A connection made at import time inside an expression is kept by nothing:
+        # no call reuses it (leaving it open is SQA101's to say).
+        Valid(
+            """
+from dash import Dash, Input, Output
+import pandas as pd
+from sqlalchemy import create_engine, text
+
+app = Dash(__name__)
+engine = create_engine("sqlite://")
+frame = pd.read_sql_query(text("SELECT 1 AS x"), con=engine.connect())
+
+def refresh():
+    with engine.connect() as conn:
+        return pd.read_sql_query(text("SELECT 1 AS x"), con=conn)
+
+@app.callback(Output("chart", "figure"), Input("button", "n_clicks"))
+def update(clicks):
+    return {"data": [{"y": refresh()["x"]}]}
+"""
+        ),
         # The loop repeats `reset()`, which never touches the session; the gateway that
         # does runs once per game.
         Valid(
@@ -418,11 +439,14 @@ def refresh_all(views):
                 # at once, but every call shares the one connection's fate. The function
                 # named is one that reads it (and none: nothing repeats with it).
                 readers = analysis.contexts.global_readers(call)
-                if readers is not None:
-                    repeated = [analysis.contexts.repetition(scope) for scope in readers]
-                    serves = next((r for r in repeated if r is not None), None)
-                    if serves is None:
-                        continue
+                if readers is None:
+                    # Not kept in a global (`pd.read_sql(sql, engine.connect())` at
+                    # module level): nothing reuses it; leaving it open is SQA101's.
+                    continue
+                repeated = [analysis.contexts.repetition(scope) for scope in readers]
+                serves = next((r for r in repeated if r is not None), None)
+                if serves is None:
+                    continue
                 message = (
                     f"{noun(kind)} `{code_of(call)}` is created once {where} and reused by "
                     f"every call of `{serves.function}`, which {serves.why}: one failed "
