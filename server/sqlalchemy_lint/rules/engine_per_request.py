@@ -1347,13 +1347,10 @@ def load(rows):
             per_instance = contexts.instance_repetition(function)
             if per_instance is None or function.class_info is None:
                 return None
-            cls = function.class_info.name
-            # ("runs for every `Cls`, and `load` makes one per call": the maker part.)
-            made = per_instance.why.removeprefix(f"runs for every `{cls}`, and ")
             return (
-                f"`{created}` makes an engine for every `{cls}`, which `{function.name}` "
-                f"keeps on the instance, and {made}; create the engine once (at module "
-                f"level, or in a cached factory) and reuse it."
+                f"`{created}` makes an engine for every `{function.class_info.name}`, which "
+                f"`{function.name}` keeps on the instance, and {per_instance.made_by}; create "
+                f"the engine once (at module level, or in a cached factory) and reuse it."
             )
         repetition = contexts.repetition(function)
         if repetition is not None and repetition.kind == "instance" and life.attribute:

@@ -962,7 +962,7 @@ class Evaluator:
         made = self.value(callee, frame).ref
         if made is not None and made.kind is RefKind.CLASS and made.module is not None:
             return self._exit_commits(made.module, made.name, 0)
-        for module, binding in self._binding_sites(callee, frame):
+        for module, binding in self._name_binding_sites(callee, frame):
             session_class = ir.call_argument(binding, -1, "class_") if binding[0] == "c" else None
             module_frame = self.module_frame(module)
             if session_class is None or module_frame is None:
@@ -972,7 +972,7 @@ class Evaluator:
                 return self._exit_commits(ref.module, ref.name, 0)
         return False
 
-    def _binding_sites(self, expr: ir.Expr, frame: Frame) -> list[tuple[ModuleKey, ir.Expr]]:
+    def _name_binding_sites(self, expr: ir.Expr, frame: Frame) -> list[tuple[ModuleKey, ir.Expr]]:
         """Where the module-level name `expr` (`Session`, `db.Session`) is bound, through
         imports and re-exports: each binding's module and expression."""
         if expr[0] == "n":

@@ -268,6 +268,9 @@ class Repetition:
     kind: str  # a key of HOW
     function: str  # the function's name
     why: str  # e.g. "is a request handler (`@app.get`)"
+    # For "instance": the clause that says where instances are made, as `why` ends
+    # (`load` makes one per call).
+    made_by: str = ""
 
     @property
     def how(self) -> str:
@@ -474,11 +477,12 @@ class Repetitions:
                 outer = self.of_function(site.module, site.function, project_wide, depth + 1)
                 if outer is None or outer.one_after_another:
                     continue
+                made_by = (
+                    f"`{_name(site)}`{self._where(site, key)}, which makes one (and "
+                    f"disposes it) each time, runs {_per(outer)}"
+                )
                 return Repetition(
-                    "instance",
-                    info.name,
-                    f"runs for every `{cls}`, and `{_name(site)}`{self._where(site, key)}, "
-                    f"which makes one (and disposes it) each time, runs {_per(outer)}",
+                    "instance", info.name, f"runs for every `{cls}`, and {made_by}", made_by
                 )
             made_per_instance = maker is not None and maker.name in _PER_INSTANCE_METHODS
             if site.site.fate in (FATE_STORED, FATE_RETURNED) or made_per_instance:
@@ -492,11 +496,9 @@ class Repetitions:
                 site.module, site.function
             ):
                 continue
-            where = self._where(site, key)
+            made_by = f"`{_name(site)}`{self._where(site, key)} makes one per call"
             return Repetition(
-                "instance",
-                info.name,
-                f"runs for every `{cls}`, and `{_name(site)}`{where} makes one per call",
+                "instance", info.name, f"runs for every `{cls}`, and {made_by}", made_by
             )
         return None
 
