@@ -26,9 +26,9 @@ class CloseNotGuaranteed(Rule):
     point that runs once: a migration's `env.py`, a fixture, a command, `main`).
 
     Not reported in a program's command (a console script the project installs,
-    a click or typer command, a function that parses the command line) or at a
-    script's top level: an exception that escapes it ends the process, which
-    releases the connection. Nor a session made just before a `try:` whose body
+    a click or typer command, a function that parses the command line, an Airflow
+    task) or at a script's top level: an exception that escapes it ends the
+    process, which releases the connection. Nor a session made just before a `try:` whose body
     closes it and whose broad `except` rolls it back (or closes it): a session's
     `rollback()` returns its connection to the pool.
 
@@ -182,6 +182,28 @@ async def drop_schema(engine):
 def main():
     args = argparse.ArgumentParser().parse_args()
     asyncio.run(drop_schema(create_async_engine(args.url)))
+"""
+        ),
+    ]
+    VALID += [
+        # An Airflow task runs in a process of its own: an exception fails the task and
+        # ends the process, which releases the connection (a test calling the helper
+        # says nothing of how it runs in use).
+        Valid(
+            """
+from airflow.sdk import task
+from sqlalchemy import create_engine
+
+def export(path):
+    conn = create_engine("postgresql://reports@db/reports").raw_connection()
+    cursor = conn.cursor()
+    with open(path, "w") as out:
+        cursor.copy_expert("COPY publications TO STDOUT WITH CSV", out)
+    conn.close()
+
+@task
+def export_task(path):
+    export(path)
 """
         ),
     ]

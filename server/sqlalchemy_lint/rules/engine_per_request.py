@@ -91,8 +91,10 @@ class EnginePerRequest(Rule):
       `router.callback_query.register(handler)`), Dash callbacks (run on each
       interaction with the page), task-queue tasks (Celery,
       Dramatiq, Huey) and scheduled jobs, and in the functions they call, in any
-      module of the project (an Airflow task runs in a process of its own, and a
-      Prefect task as often as its flow calls it);
+      module of the project (an Airflow task, `@task` or an operator's
+      `python_callable`, runs in a process of its own, a Prefect task as often as
+      its flow calls it, and a Dagster `@job` body wires its ops once, when the
+      definitions load);
     - in a factory without a cache (`def get_engine(): return create_engine(URL)`)
       that such code calls, or that is called in a loop; the finding is on the
       `create_engine` line and names the caller;
@@ -975,6 +977,36 @@ from sqlalchemy import create_engine
 def load(rows: dict):
     engine = create_engine("postgresql://etl@warehouse/dw")
     pd.DataFrame(rows).to_sql("staging", engine, if_exists="append")
+"""
+        ),
+        # A function an Airflow operator runs is a task too, whatever loop builds the
+        # operators; a Dagster job's body wires its ops once, when the definitions load.
+        Valid(
+            """
+from airflow.operators.python import PythonOperator
+from dagster import job, op
+from sqlalchemy import create_engine
+
+def copy_table(table):
+    engine = create_engine("postgresql://etl@source/db")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("SELECT 1")
+
+def copy_task(table):
+    return PythonOperator(
+        task_id=f"copy_{table}", python_callable=copy_table, op_kwargs={"table": table}
+    )
+
+tasks = [copy_task(table) for table in ("a", "b", "c")]
+
+@op
+def load(frame):
+    engine = create_engine("postgresql://etl@warehouse/dw")
+    frame.to_sql("staging", engine)
+
+@job
+def etl():
+    load()
 """
         ),
         # A Prefect task runs when its flow calls it: once here, per flow run.

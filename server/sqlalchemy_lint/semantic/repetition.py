@@ -166,6 +166,13 @@ _COMMAND_LINE_MODULES = ("click.", "typer.")
 # what a task makes it makes once per process, with no other task to share it with:
 # `@task`, `@task.virtualenv(...)`, from `airflow.decorators` or `airflow.sdk`.
 _PROCESS_TASK_DECORATORS = ("airflow.decorators.task", "airflow.sdk.task")
+# ... and so for a function an operator runs (`PythonOperator(python_callable=f)`).
+_PROCESS_TASK_REGISTRATION = ((), ("python_callable",), "process")
+# Dagster runs a `@job`/`@graph` body once, when it loads the definitions: calling an
+# op there wires it into the graph; the op runs per run of the job, not per call.
+_GRAPH_DECORATORS = frozenset(
+    {"dagster.job", "dagster.graph", "dagster.graph_asset", "dagster.graph_multi_asset"}
+)
 # A Prefect task runs when its flow calls it, in the flow run's process: as often as
 # its callers run it (a loop in the flow is a loop), not once per message of a queue.
 _FLOW_TASK_DECORATORS = frozenset({"prefect.task", "prefect.tasks.task"})
@@ -642,7 +649,11 @@ class Repetitions:
                 # `@app.callback(Output(...), Input(...))`: Dash runs it on each
                 # interaction of a user with the page.
                 return Repetition("event", info.name, f"is a Dash callback (`@{written}`)")
-            if _is_process_task(qualified) or qualified in _FLOW_TASK_DECORATORS:
+            if (
+                _is_process_task(qualified)
+                or qualified in _FLOW_TASK_DECORATORS
+                or qualified in _GRAPH_DECORATORS
+            ):
                 continue
             if qualified in _TASK_DECORATORS or (
                 last in _TASK_METHODS and self._imports(key, _TASK_MODULES)
@@ -664,7 +675,7 @@ class Repetitions:
                 return Repetition(
                     "request", info.name, f"is a FastAPI dependency of `{_name(caller)}`"
                 )
-            if caller.registration is not None:
+            if caller.registration is not None and caller.registration != "process":
                 kind = caller.registration
                 noun = "request handler" if kind == "request" else f"{kind} handler"
                 article = "an" if noun[0] in "aeiou" else "a"
@@ -733,12 +744,13 @@ class Repetitions:
         callers = [
             c
             for c in self.callers(key, run_by_calls_of(info))
-            if c.registration is None and not _is_test_module(c.module)
+            if c.registration in (None, "process") and not _is_test_module(c.module)
         ]
         if not callers:
             return False
         return all(
-            not c.site.flags & IN_LOOP and self.runs_once(c.module, c.function, depth + 1)
+            c.registration == "process"
+            or (not c.site.flags & IN_LOOP and self.runs_once(c.module, c.function, depth + 1))
             for c in callers
         )
 
@@ -764,21 +776,25 @@ class Repetitions:
         callers = [
             c
             for c in self.callers(key, qualname)
-            if c.registration is None
+            if c.registration in (None, "process")
             # A script's own `__main__` block counts, even in a file named like a test.
             and (not _is_test_module(c.module) or (c.module == key and not c.function))
         ]
         loose = _outside_packages(key)
         return bool(callers) and all(
-            not c.site.flags & IN_LOOP
-            and (
-                (
-                    (c.module == key or loose)
-                    and (
-                        not c.function or self.entry_point_run_once(c.module, c.function, depth + 1)
+            c.registration == "process"
+            or (
+                not c.site.flags & IN_LOOP
+                and (
+                    (
+                        (c.module == key or loose)
+                        and (
+                            not c.function
+                            or self.entry_point_run_once(c.module, c.function, depth + 1)
+                        )
                     )
+                    or self._in_command(c)
                 )
-                or self._in_command(c)
             )
             for c in callers
         )
@@ -824,8 +840,11 @@ class Repetitions:
         )
 
     def _is_process_task(self, key: ModuleKey, info: FunctionInfo) -> bool:
+        """An Airflow task (one process per run of it) or a Dagster graph's body (run
+        once, when the definitions load)."""
         return any(
-            ref.kind is RefKind.LIBRARY and _is_process_task(ref.name)
+            ref.kind is RefKind.LIBRARY
+            and (_is_process_task(ref.name) or ref.name in _GRAPH_DECORATORS)
             for ref in self.evaluator.decorator_refs(key, info)
         )
 
@@ -842,19 +861,24 @@ class Repetitions:
             self._is_console_script(key, info)
             or self.is_cli_command(key, info)
             or _parses_command_line(info)
+            or self._is_process_task(key, info)
         ):
             return True
         if depth >= 2:
             return False
-        callers = self.callers(key, qualname)
+        # (What tests call it with says nothing of how it runs in use.)
+        callers = [c for c in self.callers(key, qualname) if not _is_test_module(c.module)]
         return (
             bool(callers)
             and not self.calls_it_cannot_resolve(key, qualname)
             and all(
-                c.registration is None
-                and bool(c.function)
-                and not c.site.flags & IN_TRY
-                and self.is_command(c.module, c.function, depth + 1)
+                c.registration == "process"
+                or (
+                    c.registration is None
+                    and bool(c.function)
+                    and not c.site.flags & IN_TRY
+                    and self.is_command(c.module, c.function, depth + 1)
+                )
                 for c in callers
             )
         )
@@ -1053,7 +1077,11 @@ class Repetitions:
                 for site in sites:
                     name = site.callee.rpartition(".")[2]
                     index.setdefault(name, []).append((caller, site, site.callee, None))
-                    registration = _REGISTRATIONS.get(name) or _observer_registration(site)
+                    registration = (
+                        _REGISTRATIONS.get(name)
+                        or _observer_registration(site)
+                        or _process_task_registration(site)
+                    )
                     registered = (
                         set(_registered_arguments(site, registration)) if registration else set()
                     )
@@ -1210,6 +1238,16 @@ def _event_registration(
         a.startswith("command=") for a in site.arguments
     ):
         return _COMMAND_REGISTRATION
+    return None
+
+
+def _process_task_registration(
+    site: CallSite,
+) -> tuple[tuple[int, ...], tuple[str, ...], str] | None:
+    """`PythonOperator(task_id=..., python_callable=copy)`: Airflow runs `copy` as a
+    task, in a process of its own, whatever calls the operator's constructor."""
+    if any(a.startswith("python_callable=") for a in site.arguments):
+        return _PROCESS_TASK_REGISTRATION
     return None
 
 
