@@ -165,6 +165,24 @@ def run():
         user = session.get(User, 1)
     return user.name
 """,
+    "expunged before the commit, read after the block": """
+def run():
+    with SessionLocal() as session:
+        user = session.get(User, 1)
+        session.expunge(user)
+        session.add(User(name="barbara"))
+        session.commit()
+    return user.name
+""",
+    "added, flushed, expunged, the block commits": """
+def run():
+    with SessionLocal.begin() as session:
+        user = User(name="edsger")
+        session.add(user)
+        session.flush()
+        session.expunge(user)
+    return user.id
+""",
     "deleted, committed, read after the block": """
 def run():
     with SessionLocal() as session:

@@ -53,7 +53,9 @@ class DetachedInstanceAccess(Rule):
     made by a factory handed in from outside (a parameter, a dependency-injection
     container's) in a project that sets `expire_on_commit` somewhere;
     objects deleted (`session.delete(obj)`: the flush takes them out of the session,
-    so the commit does not expire them); objects read again (any attribute) or
+    so the commit does not expire them) or expunged before the commit
+    (`session.expunge(obj)`, `expunge_all()`: out of the session, the commit does
+    not touch them); objects read again (any attribute) or
     `refresh()`ed after the last commit and
     before the close; values read inside the block; objects loaded after the last
     commit; sessions the code does not close (a parameter, a FastAPI dependency, a
@@ -196,6 +198,26 @@ def create_user(name):
                 "engine = create_engine('sqlite://')\n"
                 "NoExpire = sessionmaker(bind=engine, expire_on_commit=False)\n",
             },
+        ),
+        # Expunged before the commit (the block's, here): the commit expires what is
+        # in the session, and `harvest` no longer is; its loaded id stays readable.
+        Valid(
+            """
+from sqlalchemy.orm import sessionmaker
+
+from .db import engine
+from .models import Harvest
+
+SessionLocal = sessionmaker(bind=engine)
+
+def create():
+    with SessionLocal.begin() as session:
+        harvest = Harvest()
+        session.add(harvest)
+        session.flush()
+        session.expunge(harvest)
+    return harvest.id
+"""
         ),
         # A factory injected by a container that the project configures to keep
         # objects loaded (`expire_on_commit=False` in its wiring).

@@ -303,6 +303,8 @@ def _reads_after_close(
             continue
         if _deleted(model, uses, instance):
             continue  # the flush takes it out of the session: nothing expires it
+        if _expunged_before(model, uses, instance, later[0] if later else None):
+            continue  # out of the session before the commit: nothing expires it
         expired_by = f"`{session.name}.commit()`" if last is not None else "the block's commit"
         found = _first_use_after(model, scope, instance, session, last)
         if found is not None:
@@ -334,6 +336,35 @@ def _deleted(
             and call.args
             and isinstance(call.args[0].value, cst.Name)
             and call.args[0].value.value == instance.name
+        ):
+            return True
+    return False
+
+
+def _expunged_before(
+    model: ModuleModel,
+    uses: list[tuple[cst.CSTNode | None, cst.Name]],
+    instance: _Instance,
+    commit: cst.Call | None,
+) -> bool:
+    """`session.expunge(instance)` (or `expunge_all()`) after the instance is had and
+    before the first commit after that (`commit` None: the block's commit at its end):
+    the commit expires what is in the session, and the instance no longer is."""
+    for attribute, _ in uses:
+        if not isinstance(attribute, cst.Attribute):
+            continue
+        method = attribute.attr.value
+        call = model.parent(attribute)
+        if not isinstance(call, cst.Call) or call.func is not attribute:
+            continue
+        if method == "expunge":
+            argument = call.args[0].value if len(call.args) == 1 else None
+            if not (isinstance(argument, cst.Name) and argument.value == instance.name):
+                continue
+        elif method != "expunge_all":
+            continue
+        if comes_before(model, instance.bound, call) and (
+            commit is None or comes_before(model, call, commit)
         ):
             return True
     return False
