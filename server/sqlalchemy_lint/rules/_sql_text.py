@@ -1091,7 +1091,7 @@ def _is_input_call(qualified: str) -> bool:
 
 
 # Untyped parameters that hold a database handle, not input.
-_HANDLE_NAMES = frozenset(
+HANDLE_NAMES = frozenset(
     {"conn", "connection", "session", "db", "db_session", "cursor", "cur", "engine", "op"}
 )
 
@@ -1236,7 +1236,7 @@ def _no_outside_input(
                 for a in bound.assignments.get(name, ())
             )
         if name in bound.params and not _rebound_before(expr, bound, analysis):
-            if name in _HANDLE_NAMES or _declared_not_text(name, bound, analysis):
+            if name in HANDLE_NAMES or _declared_not_text(name, bound, analysis):
                 return True
             if _filled_by_pytest(bound, analysis):
                 return True

@@ -10,6 +10,7 @@ from ..semantic.model import binding_scope
 from ..semantic.sql_runners import FRAME_READERS, LITERAL_CONSTRUCTORS, TEXT_CONSTRUCTORS
 from ..semantic.values import RefKind
 from ._sql_text import (
+    HANDLE_NAMES,
     QUERY_STRING_METHODS,
     augmented_values,
     dbapi_sink,
@@ -193,6 +194,10 @@ class SqlInjection(Rule):
       `conn` also runs `exec_driver_sql()` or `execute(text(...))` (only SQLAlchemy
       takes those). `exec_driver_sql()` exists only in SQLAlchemy, so it is a sink
       whatever its receiver.
+    - An untyped parameter named as a database handle is (`session`, `conn`,
+      `connection`, `db`, `cursor`, `cur`, ...) whose `execute()` is given text that
+      visibly starts as a statement does (`f"DROP DATABASE {target}"`): whatever
+      the handle turns out to be, it runs the text as SQL.
     - DBAPI cursors: `cursor()` of `engine.raw_connection()` or of a driver's
       `connect()` (`sqlite3`, `psycopg2`, `psycopg`, `pymysql`, `MySQLdb`,
       `mysql.connector`, `mariadb`, `cx_Oracle`, `oracledb`, `pyodbc`, `pymssql`),
@@ -242,12 +247,15 @@ class SqlInjection(Rule):
     column that is not text (a number, boolean, date or UUID) of a row the program
     loaded (`repo.repo_id`, where `repo` came from `session.get(Repo, ...)`,
     `session.query(Repo)...one()`, `select(Repo)`, or a project function or method
-    returning one, and `Repo.repo_id = Column(BigInteger, ...)` or `Mapped[int]`), or a
+    returning one, or the `target` of an `after_insert`/`after_update`/`after_delete`
+    mapper event's listener, and `Repo.repo_id = Column(BigInteger, ...)` or
+    `Mapped[int]`), or a
     class constant (`self.path`, where the class and each subclass that sets `path`
     set it to a literal, and no method assigns it on an instance), or an item of a
     literal list the caller loops over (`for table in ["users", "roles"]`, `for table,
     column in COLUMNS` of literal pairs), or a
-    pytest test's or fixture's own parameter, or an item of one (`table_names["taxi"]`
+    pytest test's or fixture's own parameter, or an Airflow task's (the DAG's
+    `op_kwargs`), or an item of one (`table_names["taxi"]`
     passed on to a conftest helper: pytest fills them with the suite's data). A
     parameter of a function nothing in the project calls (a library's API, a
     handler the framework calls), or only its tests call, is input. A parameter rebound on every
@@ -312,6 +320,56 @@ class SqlInjection(Rule):
     name = "sql-injection"
 
     VALID = [
+        # A mapper event's target after the insert: the database took `user_id` as an
+        # integer (another class's text `user_id` does not make this one text).
+        Valid(
+            """
+from sqlalchemy import Column, Integer, String, event
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+class TaskRun(Base):
+    __tablename__ = "task_run"
+    id = Column(Integer, primary_key=True)
+    user_id = Column(Integer)
+
+class Invitation(Base):
+    __tablename__ = "invitation"
+    id = Column(Integer, primary_key=True)
+    user_id = Column(String)
+
+@event.listens_for(TaskRun, "after_insert")
+def on_submit(mapper, conn, target):
+    conn.execute(f'UPDATE "user" SET notified_at = NULL WHERE id = {target.user_id}')
+"""
+        ),
+        # An Airflow task's arguments are the DAG's `op_kwargs`, not input.
+        Valid(
+            """
+from airflow.operators.python import PythonOperator
+from sqlalchemy import create_engine
+
+engine = create_engine("postgresql://etl@db/dw")
+
+def add_primary_key(table_name):
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f"ALTER TABLE {table_name} ADD PRIMARY KEY (id)")
+
+task = PythonOperator(
+    task_id="pk", python_callable=add_primary_key, op_kwargs={"table_name": "scooters_new"}
+)
+"""
+        ),
+        # A handle's `execute()` given text that is no statement (a shell command).
+        Valid(
+            """
+from app.db import Session
+
+def list_files(session, path):
+    session.execute(f"ls -l {path}")
+"""
+        ),
         Valid(
             """
 import pandas as pd
@@ -710,6 +768,18 @@ def roads(engine: Engine, area: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         ),
     ]
     INVALID = [
+        # An untyped `session` parameter given text that starts as a statement does:
+        # whatever the handle is, it runs the text as SQL, and `db` is the caller's.
+        Invalid(
+            """
+from app.db import Session
+
+def terminate_connections(session, db):
+    query = f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{db}'"
+    session.execute(query)
+""",
+            at="session.execute(query)",
+        ),
         # The table and column names a command's user types, a call away.
         Invalid(
             """
@@ -2114,4 +2184,38 @@ def _sink(call: cst.Call, method: str, analysis: Analysis, scope: Scope) -> str 
         assert isinstance(call.func, cst.Attribute)
         if analysis.resolver.kind_of(call.func.value, scope) is Kind.ENGINE:
             return f"`{method}()`"
+        if method == "execute" and _handle_parameter_given_sql(call, analysis, scope):
+            return f"`{method}()`"
     return dbapi_sink(call, analysis, scope)
+
+
+def _handle_parameter_given_sql(call: cst.Call, analysis: Analysis, scope: Scope) -> bool:
+    """`session.execute(query)` on an untyped parameter named as a database handle is
+    (`session`, `conn`, `cursor`, ...), where the text visibly starts as a statement
+    does (`f"DROP DATABASE {target}"`): whatever the handle is (a SQLAlchemy session, a
+    DBAPI connection or cursor), it runs that text as SQL."""
+    assert isinstance(call.func, cst.Attribute)
+    receiver = call.func.value
+    if not isinstance(receiver, cst.Name) or receiver.value not in HANDLE_NAMES:
+        return False
+    bound = binding_scope(receiver.value, scope)
+    if bound is None or receiver.value not in bound.params:
+        return False
+    if analysis.resolver.kind_of(receiver, scope) is not None:
+        return False  # typed: what it is decides (above, or the DBAPI sinks)
+    argument = statement_argument(call)
+    return argument is not None and _starts_as_a_statement(argument.value, scope)
+
+
+def _starts_as_a_statement(expr: cst.BaseExpression, scope: Scope) -> bool:
+    """Text (or a local bound only to text) whose first word is a statement's."""
+    if isinstance(expr, cst.Name):
+        bound = binding_scope(expr.value, scope)
+        values = [a.value for a in bound.assignments.get(expr.value, ())] if bound else []
+        return bool(values) and all(
+            v is not None and not isinstance(v, cst.Name) and _starts_as_a_statement(v, scope)
+            for v in values
+        )
+    leading = _leading_literal(expr)
+    word = _LEADING_WORD.match(leading.lstrip()) if leading else None
+    return word is not None and word.group().lower() in _STATEMENT_WORDS

@@ -82,6 +82,12 @@ _KEYED_ARGUMENT = re.compile(r'(?P<base>[\w.]+)\["(?P<key>[\w-]+)"\]')
 KEYS = "#keys"
 
 
+_LISTENS_FOR = frozenset({"sqlalchemy.event.listens_for", "sqlalchemy.event.api.listens_for"})
+# Mapper events whose listeners are called as `(mapper, connection, target)` after the
+# row was written: the database took the target's values as its columns' types.
+_MAPPER_EVENTS = frozenset({"after_insert", "after_update", "after_delete"})
+
+
 class ProgramValues:
     """Answers "can this value carry text from outside the program?" across modules."""
 
@@ -244,8 +250,11 @@ class ProgramValues:
             return False
         position = passed[1]
         for caller in callers:
+            if caller.registration == "process":
+                # An Airflow task's arguments are the DAG's `op_kwargs`: the program's.
+                continue
             if caller.registration is not None:
-                return True
+                return True  # a request's, a message's: what the framework was sent
             given = caller.site.argument_for(name, position)
             if given == INPUT_ARGUMENT:
                 return True
@@ -750,6 +759,8 @@ class ProgramValues:
         tag = expr[0]
         if tag == "n":
             binding = self._lookup(expr[1], frame)
+            if binding is not None and binding[0].param is not None:
+                return self._mapper_event_target(expr[1], binding[1])
             if binding is None or not binding[0].values:
                 return None
             found, owner = binding
@@ -803,6 +814,35 @@ class ProgramValues:
             loaded = self._loaded_classes(arg, frame, calls, depth + 1)
             if loaded:
                 return loaded
+        return None
+
+    def _mapper_event_target(
+        self, name: str, frame: Frame
+    ) -> list[tuple[ModuleKey, ClassInfo]] | None:
+        """`target` in `@event.listens_for(TaskRun, "after_insert") def f(mapper,
+        connection, target)`: SQLAlchemy hands a mapper event's listener the instance
+        of the class it listens on, after the row was written (so the database took
+        its values as its columns' types)."""
+        info = self.evaluator.function_info(frame.module, frame.function)
+        if info is None or len(info.params) < 3 or info.params[2].name != name:
+            return None
+        module = self.evaluator.module_frame(frame.module)
+        if module is None:
+            return None
+        for decorator in info.decorators:
+            if decorator[0] != "c" or len(decorator[2]) < 2:
+                continue
+            ref = self.evaluator.value(decorator[1], module).ref
+            event = decorator[2][1]
+            if (
+                ref is not None
+                and ref.kind is RefKind.LIBRARY
+                and ref.name in _LISTENS_FOR
+                and event[0] == "str"
+                and event[1] in _MAPPER_EVENTS
+            ):
+                found = self._mapped_class(decorator[2][0], module)
+                return [found] if found is not None else None
         return None
 
     def _mapped_class(self, expr: ir.Expr, frame: Frame) -> tuple[ModuleKey, ClassInfo] | None:
