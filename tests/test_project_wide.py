@@ -620,3 +620,43 @@ def test_a_function_handed_to_a_queue_in_a_loop_is_said_to_be(tmp_path: Path) ->
     root = project(tmp_path, files)
     (reported,) = [f for f in report(root) if f["code"] == "SQA103"]
     assert "`job` is handed to `queue.enqueue()` in a loop in `sync`" in reported["message"]
+
+
+def test_a_namespace_package_s_module_is_followed(tmp_path: Path) -> None:
+    """`import Data.data_access` where `Data/` has no `__init__.py` (a namespace
+    package): `Data.data_access.save(...)` in a loop calls the module's function, which
+    makes an engine per call. A folder of data named like an import is no package."""
+    root = project(
+        tmp_path,
+        {
+            "Data/data_access.py": """
+                from sqlalchemy import create_engine, text
+
+                def save(reading):
+                    engine = create_engine("postgresql:///irrigation")
+                    with engine.connect() as conn:
+                        conn.execute(text("INSERT INTO readings VALUES (:r)"), {"r": reading})
+                """,
+            "read_sensors.py": """
+                import Data.data_access
+
+                def main(readings):
+                    for reading in readings:
+                        Data.data_access.save(reading)
+                """,
+            "static/notes.txt": "not code\n",
+            "report.py": """
+                import static
+
+                def main():
+                    return static.notes
+                """,
+        },
+    )
+    engines = [f for f in report(root) if f["code"] == "SQA103"]
+    assert [(Path(f["filename"]).name, f["location"]["row"]) for f in engines] == [
+        ("data_access.py", 4)
+    ]
+    assert "is called in a loop in `main` (read_sensors.py)" in engines[0]["message"]
+    with importable(root, "Data"):
+        import Data.data_access  # noqa: F401  (Python imports it as a namespace package)

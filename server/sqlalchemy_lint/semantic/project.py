@@ -602,7 +602,9 @@ class ProjectIndex:
             base = real
             for _ in range(level - 1):
                 base = os.path.dirname(base)
-            return self._within(self._module_file(base, parts), allowed)
+            return self._within(
+                self._module_file(base, parts) or self._namespace_package(base, parts), allowed
+            )
         key = (tuple(allowed), tuple(search_roots), stripped)
         with self._lock:
             if key in self._absolute:
@@ -612,6 +614,13 @@ class ProjectIndex:
             found = self._within(self._module_file(root, parts), allowed)
             if found is not None:
                 break
+        else:
+            # A module or regular package anywhere on the path wins over a namespace
+            # package's folder, as in Python's import system.
+            for root in search_roots:
+                found = self._within(self._namespace_package(root, parts), allowed)
+                if found is not None:
+                    break
         with self._lock:
             if len(self._absolute) > 50_000:
                 self._absolute.clear()
@@ -637,6 +646,19 @@ class ProjectIndex:
         if last in names and "__init__.py" in self._listing(os.path.join(directory, last)):
             return os.path.join(directory, last, "__init__.py")
         return None
+
+    def _namespace_package(self, base: str, parts: list[str]) -> str | None:
+        """`base/a/b/__init__.py` for parts [a, b] when `base/a/b` is a folder of Python
+        modules without an `__init__.py` (a namespace package: `import Data.access`
+        imports it all the same). The file does not exist: it stands for the package,
+        which binds nothing itself, and its submodules resolve beside it."""
+        if not parts:
+            return None
+        directory = os.path.join(base, *parts)
+        names = self._listing(directory)
+        if "__init__.py" in names or not any(name.endswith(".py") for name in names):
+            return None
+        return os.path.join(directory, "__init__.py")
 
     def _listing(self, directory: str) -> frozenset[str]:
         with self._lock:
