@@ -102,7 +102,9 @@ class EnginePerRequest(Rule):
       (`with DBConnectionHandler() as db:` in every repository method; also a
       dataclass's `__post_init__` or an attrs class's `__attrs_post_init__`; a factory
       that returns the instance, `def connect(url): return Database(url)`, makes
-      one as often as it is called);
+      one as often as it is called), but not where a loop keeps each instance it
+      makes (the list a comprehension builds and the code keeps: one engine per
+      configured database);
     - in a function one piece of code calls more than once (a script's top level
       running `run_report()` for each of its reports), and in what it calls, unless
       each call connects to the database it is given (the URL is a parameter's);
@@ -977,6 +979,36 @@ from sqlalchemy import create_engine
 def load(rows: dict):
     engine = create_engine("postgresql://etl@warehouse/dw")
     pd.DataFrame(rows).to_sql("staging", engine, if_exists="append")
+"""
+        ),
+        # One exporter per configured output, each kept in the list the loop builds:
+        # an engine per database the command writes to, not one per round thrown away.
+        Valid(
+            """
+import click
+from sqlalchemy import create_engine
+
+class PostgresExporter:
+    def __init__(self, url):
+        self.engine = create_engine(url)
+
+    def export(self, rows):
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql("INSERT INTO blocks VALUES (?)", rows)
+
+def make_exporter(output):
+    exporter = PostgresExporter(output)
+    return exporter
+
+def make_exporters(outputs):
+    exporters = [make_exporter(output) for output in outputs.split(",")]
+    return exporters
+
+@click.command()
+@click.option("--output")
+def stream(output):
+    for exporter in make_exporters(output):
+        exporter.export([])
 """
         ),
         # A function an Airflow operator runs is a task too, whatever loop builds the

@@ -36,6 +36,7 @@ from .kinds import CACHE_DECORATORS, FIXTURE_DECORATORS, WEB_FRAMEWORK_MODULES, 
 from .project import is_pytest_module, project_root, remembered
 from .summary import (
     AT_STARTUP,
+    COLLECTED,
     DEFERRING_WRAPPERS,
     DYNAMIC_DISPATCH,
     FATE_RETURNED,
@@ -278,6 +279,9 @@ class Repetition:
     # For "instance": the clause that says where instances are made, as `why` ends
     # (`load` makes one per call).
     made_by: str = ""
+    # For "loop": each round's result is kept, one per item (`[make(o) for o in outputs]`),
+    # so what that result keeps is one per item too, not one per round thrown away.
+    collected: bool = False
 
     @property
     def how(self) -> str:
@@ -387,7 +391,12 @@ class Repetitions:
                 where = self._where(caller, key)
                 handed = caller.site.handed_to
                 how = f"is handed to `{handed}()`" if handed else "is called"
-                return Repetition("loop", info.name, f"{how} in a loop {_in_caller(caller)}{where}")
+                return Repetition(
+                    "loop",
+                    info.name,
+                    f"{how} in a loop {_in_caller(caller)}{where}",
+                    collected=bool(caller.site.flags & COLLECTED),
+                )
             if not caller.function:
                 if self._reruns(caller.module):
                     return Repetition(
@@ -497,8 +506,8 @@ class Repetitions:
                 # maker's caller (`def connect(url): return Database(url)`): as often
                 # as the maker runs, not once per call of a factory called once.
                 outer = self.of_function(site.module, site.function, project_wide, depth + 1)
-                if outer is None:
-                    continue
+                if outer is None or outer.collected:
+                    continue  # (one instance per item of a list the loop keeps)
             elif self.runs_once(site.module, site.function, depth + 1) or self._unused(
                 site.module, site.function
             ):

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from . import ir
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 17
+FORMAT = 18
 
 # Call-site flags.
 IN_LOOP = 1
@@ -46,6 +46,9 @@ IN_TRY = 8  # in the body of a `try` with handlers: an exception may be caught
 KEPT_PER_KEY = 16
 # In an ASGI app's `if scope["type"] == "lifespan":` branch: runs once, at start-up.
 AT_STARTUP = 32
+# The element of a list, set or dict comprehension that is kept (bound, returned,
+# stored): `[make_exporter(output) for output in outputs]` keeps one per item.
+COLLECTED = 64
 
 # What becomes of a call's result.
 FATE_WITH = "with"  # `with f() as x:` / `with f():`
@@ -54,6 +57,7 @@ FATE_STORED = "stored"  # kept somewhere long-lived (attribute, global, containe
 FATE_LOCAL = "local"  # bound to a local that is only used here
 FATE_DROPPED = "dropped"  # an expression statement: nothing keeps it
 FATE_OTHER = "other"  # an argument, an operand, ...
+_KEPT_FATES = (FATE_LOCAL, FATE_RETURNED, FATE_STORED)
 
 _RELEASE_METHODS = frozenset({"close", "aclose", "dispose", "remove", "__exit__", "__aexit__"})
 _STORING_METHODS = frozenset(
@@ -402,6 +406,7 @@ class _Builder:
         self.loop_depth = 0
         self.main_guard = False
         self.at_startup = 0  # inside an ASGI lifespan branch of the current function
+        self.collected: ast.Call | None = None  # a kept comprehension's element call
         self.in_finally = 0  # inside `finally:` blocks of the current function
         self.in_try = 0  # inside the bodies of `try` statements with handlers
         # Names a yield is protected by: `with ... as n`, `try: ... finally: n.close()`.
@@ -905,6 +910,13 @@ class _Builder:
                         self.dispatched.add(item.id)
             if kind in (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp):
                 self.loop_depth += 1
+                collected = self.collected
+                if kind is not ast.GeneratorExp and current_fate in _KEPT_FATES:
+                    element = current.value if kind is ast.DictComp else current.elt  # type: ignore[attr-defined]
+                    while isinstance(element, ast.Await):
+                        element = element.value
+                    if isinstance(element, ast.Call):
+                        self.collected = element
                 try:
                     for child in ast.iter_child_nodes(current):
                         if isinstance(child, ast.comprehension):
@@ -916,6 +928,7 @@ class _Builder:
                             self._visit_expression(child, FATE_OTHER)
                 finally:
                     self.loop_depth -= 1
+                    self.collected = collected
                 continue
             for child in ast.iter_child_nodes(current):
                 if isinstance(child, ast.expr):
@@ -983,6 +996,8 @@ class _Builder:
             flags |= IN_TRY
         if self.at_startup:
             flags |= AT_STARTUP
+        if node is self.collected:
+            flags |= COLLECTED
         kept = _RECORDED_ARGUMENTS
         arguments = (
             *(_argument_text(a) for a in node.args[:kept]),
