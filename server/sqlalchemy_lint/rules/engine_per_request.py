@@ -106,8 +106,9 @@ class EnginePerRequest(Rule):
       makes (the list a comprehension builds and the code keeps: one engine per
       configured database);
     - in a function one piece of code calls more than once (a script's top level
-      running `run_report()` for each of its reports), and in what it calls, unless
-      each call connects to the database it is given (the URL is a parameter's);
+      running `run_report()` for each of its reports; calls under different arms of
+      one `if` count once), and in what it calls, unless each call connects to the
+      database it is given (the URL is a parameter's);
     - in loop bodies and comprehensions, at module level too (a script's `for`),
       unless each round connects to another database (the URL follows the loop)
       in a script, an entry point, or code that disposes of the engine it ends with
@@ -979,6 +980,27 @@ from sqlalchemy import create_engine
 def load(rows: dict):
     engine = create_engine("postgresql://etl@warehouse/dw")
     pd.DataFrame(rows).to_sql("staging", engine, if_exists="append")
+"""
+        ),
+        # Two calls under the two arms of one `if`: one or the other runs.
+        Valid(
+            """
+import os
+
+import sqlalchemy as sa
+
+def create_app(test_config=None):
+    config = {}
+
+    def create_followers(env_var_name, default=""):
+        followers = os.environ.get(env_var_name, default).split(",")
+        return [sa.create_engine(follower.strip()) for follower in followers]
+
+    if test_config is None:
+        config["FOLLOWERS"] = create_followers("SQLA_FOLLOWERS")
+    else:
+        config["FOLLOWERS"] = create_followers("SQLA_TEST_CONN", "postgresql:///test")
+    return config
 """
         ),
         # One exporter per configured output, each kept in the list the loop builds:

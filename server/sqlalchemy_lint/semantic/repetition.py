@@ -428,13 +428,14 @@ class Repetitions:
         """A function one piece of code calls more than once (a script's top level
         running `run_report(...)` for each of five reports): it runs several times in
         one run of the program, whatever runs that code once."""
-        counts: dict[tuple[ModuleKey, str], int] = {}
+        sites: dict[tuple[ModuleKey, str], list[CallSite]] = {}
         for caller in self.callers(key, info.qualname, project_wide):
             if caller.registration is not None or _is_test_module(caller.module):
                 continue
-            place = (caller.module, caller.function)
-            counts[place] = counts.get(place, 0) + 1
-        for (module, function), count in counts.items():
+            sites.setdefault((caller.module, caller.function), []).append(caller.site)
+        for (module, function), found in sites.items():
+            # (Calls under different arms of one `if` run one or the other.)
+            count = _most_run_together(found)
             if count > 1:
                 by = f"`{function.rpartition('.')[2]}`" if function else "the top level"
                 return Repetition(
@@ -1110,7 +1111,12 @@ class Repetitions:
                         written = argument.rpartition("=")[2]
                         if written and written not in registered:
                             callback = CallSite(
-                                written, site.line, site.column, site.flags, handed_to=site.callee
+                                written,
+                                site.line,
+                                site.column,
+                                site.flags,
+                                branches=site.branches,
+                                handed_to=site.callee,
                             )
                             index.setdefault(written.rpartition(".")[2], []).append(
                                 (caller, callback, written, None)
@@ -1162,6 +1168,19 @@ class Repetitions:
         if caller.module == key:
             return ""
         return f" ({_display(caller.module)})"
+
+
+def _most_run_together(sites: list[CallSite]) -> int:
+    """How many of `sites` (calls made by one function) can run in one pass through
+    it: those under different arms of one `if` cannot (counted greedily, from each)."""
+    most = 0
+    for first in sites:
+        together = [first]
+        for other in sites:
+            if other is not first and not any(other.excludes(s) for s in together):
+                together.append(other)
+        most = max(most, len(together))
+    return most
 
 
 def _hands_out(returned: ir.Expr, name: str) -> bool:

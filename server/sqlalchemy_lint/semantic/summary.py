@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from . import ir
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 18
+FORMAT = 19
 
 # Call-site flags.
 IN_LOOP = 1
@@ -76,6 +76,9 @@ class CallSite:
     # Arguments that are names (`f`, `views.index`), keyword ones as `name=f`: how
     # functions are registered as handlers (`add_url_rule("/", view_func=index)`).
     arguments: tuple[str, ...] = ()
+    # The arms of the `if` statements around the call, as "line:arm" (0 the body, 1
+    # the `else`): two calls under different arms of one `if` never both run.
+    branches: tuple[str, ...] = ()
     # Not recorded (the repetition index sets it): the call a function is handed to
     # (`queue.enqueue` for `queue.enqueue(job, ...)`), which runs it then or later.
     handed_to: str | None = None
@@ -101,6 +104,14 @@ class CallSite:
             self.fate,
             self.local,
             self.arguments,
+            self.branches,
+        )
+
+    def excludes(self, other: CallSite) -> bool:
+        """Whether this call and `other` sit under different arms of one `if`."""
+        arms = dict(b.split("/") for b in self.branches)
+        return any(
+            arms.get(line, arm) != arm for line, arm in (b.split("/") for b in other.branches)
         )
 
 
@@ -407,6 +418,7 @@ class _Builder:
         self.main_guard = False
         self.at_startup = 0  # inside an ASGI lifespan branch of the current function
         self.collected: ast.Call | None = None  # a kept comprehension's element call
+        self.branches: list[str] = []  # the arms of the `if` statements around ("line/arm")
         self.in_finally = 0  # inside `finally:` blocks of the current function
         self.in_try = 0  # inside the bodies of `try` statements with handlers
         # Names a yield is protected by: `with ... as n`, `try: ... finally: n.close()`.
@@ -537,10 +549,14 @@ class _Builder:
                 self.membership.extend((ast.dump(left), within) for left, within in guards)
                 startup = _is_lifespan_test(node.test)
                 self.at_startup += startup
+                self.branches.append(f"{node.lineno}/0")
                 self.statements(node.body)
+                self.branches.pop()
                 self.at_startup -= startup
                 del self.membership[len(self.membership) - len(guards) :]
+            self.branches.append(f"{node.lineno}/1")
             self.statements(node.orelse)
+            self.branches.pop()
         elif kind in (ast.For, ast.AsyncFor, ast.While):
             if kind is ast.While:
                 self.expression(node.test)  # type: ignore[attr-defined]
@@ -1012,7 +1028,16 @@ class _Builder:
                 else []
             ),
         )
-        site = CallSite(callee, node.lineno, node.col_offset, flags, fate, local, arguments)
+        site = CallSite(
+            callee,
+            node.lineno,
+            node.col_offset,
+            flags,
+            fate,
+            local,
+            arguments,
+            tuple(self.branches),
+        )
         if self.frames:
             self.frames[-1].calls.append(site)
         elif not self.in_class_body:
