@@ -32,7 +32,8 @@ class SessionNotClosed(Rule):
     (`Session(bind=connection)`, or made by a factory bound with `bind=connection` or
     `factory.configure(bind=connection)`, also one a pytest fixture hands to a test)
     takes no connection of its own and is not
-    reported: whoever owns the connection releases it. Nor is a session never used,
+    reported: whoever owns the connection releases it; nor is a `Session()` bound to
+    nothing (no engine, no `bind=`), which can connect nowhere. Nor is a session never used,
     or used only to reach its engine (`pd.read_sql(sql, db.bind)`,
     `Session().get_bind()`): a session takes a connection on its first query.
     Nor is a session used only inside `with session.begin():` blocks (and to call
@@ -83,6 +84,20 @@ class SessionNotClosed(Rule):
     name = "session-not-closed"
 
     VALID = [
+        # `Session()` bound to nothing can connect nowhere: a scratch session that
+        # lists what `add()` cascades to holds no pool slot and writes nothing.
+        Valid(
+            """
+from sqlalchemy.orm import Session
+
+def cascaded(instance):
+    session = Session()
+    session.add(instance)
+    related = list(session.new)
+    session.expunge_all()
+    return related
+"""
+        ),
         Valid(
             """
 from sqlalchemy.orm import sessionmaker

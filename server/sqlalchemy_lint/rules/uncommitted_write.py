@@ -122,6 +122,20 @@ class UncommittedWrite(Rule):
     name = "uncommitted-write"
 
     VALID = [
+        # `Session()` bound to nothing can connect nowhere: a scratch session that
+        # lists what `add()` cascades to holds no pool slot and writes nothing.
+        Valid(
+            """
+from sqlalchemy.orm import Session
+
+def cascaded(instance):
+    session = Session()
+    session.add(instance)
+    related = list(session.new)
+    session.expunge_all()
+    return related
+"""
+        ),
         Valid(
             """
 from sqlalchemy import create_engine, insert, select, text, update

@@ -899,6 +899,14 @@ class Evaluator:
         kind = CONSTRUCTORS.get(name)
         if kind is not None:
             if kind.is_session:
+                if (
+                    expr
+                    and not expr[2]
+                    and all(key not in (None, "bind", "binds") for key, _ in expr[3])
+                ):
+                    # `Session()` bound to nothing: it can connect nowhere, so it holds no
+                    # pool slot (a scratch session that lists `session.new`).
+                    return of_kind(kind, Owner.BOUND)
                 return self._new_session(kind, expr, frame, depth)
             if kind in (Kind.SESSION_FACTORY, Kind.ASYNC_SESSION_FACTORY, Kind.SCOPED_SESSION):
                 # A factory bound to a connection makes sessions that own no pool slot:
