@@ -660,3 +660,19 @@ def test_a_namespace_package_s_module_is_followed(tmp_path: Path) -> None:
     assert "is called in a loop in `main` (read_sensors.py)" in engines[0]["message"]
     with importable(root, "Data"):
         import Data.data_access  # noqa: F401  (Python imports it as a namespace package)
+
+
+def test_a_migration_step_may_close_outside_finally(tmp_path: Path) -> None:
+    """`upgrade()` of a migration script (a module in a `versions` folder): the
+    migration tool runs it once and an exception ends that run, as for a command; the
+    same body in an application's module is reported (SQA104)."""
+    body = """
+        from sqlalchemy import text
+
+        def upgrade(migrate_engine):
+            conn = migrate_engine.connect()
+            conn.execute(text("UPDATE rules SET instruction_set = capabilities"))
+            conn.close()
+        """
+    root = project(tmp_path, {"app/migrate/versions/027_rename.py": body, "app/jobs.py": body})
+    assert findings(root, "SQA104") == [("app/jobs.py", 4, "SQA104")]

@@ -27,10 +27,11 @@ class CloseNotGuaranteed(Rule):
 
     Not reported in a program's command (a console script the project installs,
     a click or typer command, a function that parses the command line, an Airflow
-    task) or at a script's top level: an exception that escapes it ends the
-    process, which releases the connection. Nor a session made just before a `try:` whose body
-    closes it and whose broad `except` rolls it back (or closes it): a session's
-    `rollback()` returns its connection to the pool.
+    task), in a migration's `upgrade()`/`downgrade()` (a module in a `versions`
+    folder) or at a script's top level: an exception that escapes it ends the
+    process (or the migration run), which releases the connection. Nor a session
+    made just before a `try:` whose body closes it and whose broad `except` rolls it
+    back (or closes it): a session's `rollback()` returns its connection to the pool.
 
     ## Why is this bad?
     Errors are exactly when connections leak: a failed query, a timeout or a
@@ -414,8 +415,12 @@ async def save(engine, item):
         for life in analysis.resources:
             if life.verdict is not Verdict.CLOSE_NOT_GUARANTEED or not life.kind.is_resource:
                 continue
-            if life.scope.is_module or analysis.contexts.is_command(life.scope):
-                continue  # a script's or a command's: an exception ends the program
+            if (
+                life.scope.is_module
+                or analysis.contexts.is_command(life.scope)
+                or analysis.contexts.is_migration_step(life.scope)
+            ):
+                continue  # a script's, a command's, a migration's: an exception ends the run
             if life.used_before_try is not None:
                 if analysis.contexts.is_entry_point(life.scope):
                     # Run once (a migration's `env.py`, a fixture, a command's step):

@@ -154,6 +154,21 @@ class ExecutionContexts:
         frame = self.resolver.frame(scope)
         return self.repetitions.is_command(self.resolver.key, frame.function)
 
+    def is_migration_step(self, scope: Scope) -> bool:
+        """`upgrade()` / `downgrade()` of a migration script (a module in a `versions`
+        folder, as Alembic and sqlalchemy-migrate keep them): the migration tool runs it
+        once, and an exception it raises ends that run."""
+        node = scope.node
+        key = self.resolver.key
+        return (
+            isinstance(node, cst.FunctionDef)
+            and node.name.value in ("upgrade", "downgrade")
+            and scope.parent is not None
+            and scope.parent.is_module
+            and isinstance(key, Path)
+            and "versions" in key.parts[:-1]
+        )
+
     def _info(self, scope: Scope):  # type: ignore[no-untyped-def]
         if not isinstance(scope.node, cst.FunctionDef):
             return None
