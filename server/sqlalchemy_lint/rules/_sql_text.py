@@ -1406,6 +1406,9 @@ def _code_constant(written: str | None, caller: Caller, analysis: Analysis) -> b
         return False
     if _CONSTANT_NAME.fullmatch(written.rpartition(".")[2]):
         return True
+    parts = written.split(".")
+    if len(parts) > 2 and parts[-1] in ("name", "value") and _CONSTANT_NAME.fullmatch(parts[-2]):
+        return True  # `UdfLanguage.SQL.value`: an enum member's value or name
     evaluator = analysis.resolver.evaluator
     frame = (
         evaluator.function_frame(caller.module, caller.function) if caller.function else None

@@ -320,6 +320,26 @@ class SqlInjection(Rule):
     name = "sql-injection"
 
     VALID = [
+        # Every call gives literals, or an enum member's value: the program's own text.
+        Valid(
+            """
+import enum
+
+from sqlalchemy import text
+
+class Language(enum.Enum):
+    SQL = "SQL"
+    PLPGSQL = "plpgsql"
+
+def create_function(name, args, body, language):
+    template = "CREATE FUNCTION {name} ({args}) AS $${body}$$ LANGUAGE {language}"
+    return text(template.format(name=name, args=args, body=body, language=language))
+
+length = create_function(
+    name="LEN", args="s VARCHAR", body="SELECT LENGTH(s)", language=Language.SQL.value
+)
+"""
+        ),
         # A mapper event's target after the insert: the database took `user_id` as an
         # integer (another class's text `user_id` does not make this one text).
         Valid(
