@@ -108,7 +108,7 @@ class EnginePerRequest(Rule):
     - in a function one piece of code calls more than once (a script's top level
       running `run_report()` for each of its reports; calls under different arms of
       one `if` count once), and in what it calls, unless each call connects to the
-      database it is given (the URL is a parameter's);
+      database it is given (the URL is a parameter's, or built from parameters);
     - in loop bodies and comprehensions, at module level too (a script's `for`),
       unless each round connects to another database (the URL follows the loop)
       in a script, an entry point, or code that disposes of the engine it ends with
@@ -982,6 +982,26 @@ def load(rows: dict):
     pd.DataFrame(rows).to_sql("staging", engine, if_exists="append")
 """
         ),
+        # Each call connects to the database it is given (a URL built from the
+        # parameters), and each engine is disposed after use.
+        Valid(
+            """
+from sqlalchemy import URL, create_engine, text
+
+def engine_for(config, database):
+    url = URL.create("postgresql", host=config.host, database=database)
+    engine = create_engine(url)
+    return engine
+
+def create_database(config, name):
+    root = engine_for(config, "postgres")
+    with root.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    root.dispose()
+    fresh = engine_for(config, name)
+    fresh.dispose()
+"""
+        ),
         # Two calls under the two arms of one `if`: one or the other runs.
         Valid(
             """
@@ -1609,9 +1629,23 @@ def _reads_own_attribute(test: cst.BaseExpression, attribute: str) -> bool:
 
 
 def _url_from_parameters(life: Lifetime) -> bool:
-    """The engine's URL is (or is built from) a parameter of the function that makes it."""
+    """The engine's URL is (or is built from) a parameter of the function that makes it,
+    here or in the locals it is built from (`url = URL(..., database=database_name)`)."""
     url = life.call.args[0].value if life.call.args else None
     if url is None:
         return False
-    params = set(life.scope.params)
-    return any(name.value in params for name in nodes_of(url, cst.Name))
+    scope = life.scope
+    params = set(scope.params)
+    seen: set[str] = set()
+    pending = [url]
+    while pending and len(seen) < 20:
+        for name in nodes_of(pending.pop(), cst.Name):
+            if name.value in params:
+                return True
+            if name.value in seen:
+                continue
+            seen.add(name.value)
+            pending.extend(
+                a.value for a in scope.assignments.get(name.value, ()) if a.value is not None
+            )
+    return False
