@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from . import ir
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 19
+FORMAT = 20
 
 # Call-site flags.
 IN_LOOP = 1
@@ -76,8 +76,8 @@ class CallSite:
     # Arguments that are names (`f`, `views.index`), keyword ones as `name=f`: how
     # functions are registered as handlers (`add_url_rule("/", view_func=index)`).
     arguments: tuple[str, ...] = ()
-    # The arms of the `if` statements around the call, as "line:arm" (0 the body, 1
-    # the `else`): two calls under different arms of one `if` never both run.
+    # The arms of the `if` statements around the call, as "line.column/arm" (arm 0 the
+    # body, 1 the `else`): two calls under different arms of one `if` never both run.
     branches: tuple[str, ...] = ()
     # Not recorded (the repetition index sets it): the call a function is handed to
     # (`queue.enqueue` for `queue.enqueue(job, ...)`), which runs it then or later.
@@ -418,7 +418,7 @@ class _Builder:
         self.main_guard = False
         self.at_startup = 0  # inside an ASGI lifespan branch of the current function
         self.collected: ast.Call | None = None  # a kept comprehension's element call
-        self.branches: list[str] = []  # the arms of the `if` statements around ("line/arm")
+        self.branches: list[str] = []  # the arms of the `if` statements around the code
         self.in_finally = 0  # inside `finally:` blocks of the current function
         self.in_try = 0  # inside the bodies of `try` statements with handlers
         # Names a yield is protected by: `with ... as n`, `try: ... finally: n.close()`.
@@ -549,12 +549,12 @@ class _Builder:
                 self.membership.extend((ast.dump(left), within) for left, within in guards)
                 startup = _is_lifespan_test(node.test)
                 self.at_startup += startup
-                self.branches.append(f"{node.lineno}/0")
+                self.branches.append(f"{node.lineno}.{node.col_offset}/0")
                 self.statements(node.body)
                 self.branches.pop()
                 self.at_startup -= startup
                 del self.membership[len(self.membership) - len(guards) :]
-            self.branches.append(f"{node.lineno}/1")
+            self.branches.append(f"{node.lineno}.{node.col_offset}/1")
             self.statements(node.orelse)
             self.branches.pop()
         elif kind in (ast.For, ast.AsyncFor, ast.While):
