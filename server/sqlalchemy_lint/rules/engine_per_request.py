@@ -1002,6 +1002,41 @@ def create_database(config, name):
     fresh.dispose()
 """
         ),
+        # An engine cached on an instance that each call makes and closes: `close()`
+        # disposes it, so none outlives the call that made it.
+        Valid(
+            """
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+class DocumentStorage:
+    def __init__(self, path):
+        self.url = f"sqlite+aiosqlite:///{path}"
+        self.engine = None
+
+    async def connect(self):
+        if self.engine is None:
+            self.engine = create_async_engine(self.url)
+
+    async def insert(self, doc):
+        async with self.engine.begin() as conn:
+            await conn.execute(text("INSERT INTO docs VALUES (:d)"), {"d": doc})
+
+    async def close(self):
+        if self.engine:
+            await self.engine.dispose()
+            self.engine = None
+
+async def import_documents(path, docs):
+    storage = DocumentStorage(path)
+    await storage.connect()
+    try:
+        for doc in docs:
+            await storage.insert(doc)
+    finally:
+        await storage.close()
+"""
+        ),
         # Two calls under the two arms of one `if`: one or the other runs.
         Valid(
             """
@@ -1450,7 +1485,7 @@ def load(rows):
         if _cached_on_the_instance(analysis, life):
             # `if self._engine is None: self._engine = create_engine(...)`: one engine
             # per instance, a problem only where instances are made per operation.
-            per_instance = contexts.instance_repetition(function)
+            per_instance = contexts.instance_repetition(function, life.attribute)
             if per_instance is None or function.class_info is None:
                 return None
             return (

@@ -194,11 +194,14 @@ class ExecutionContexts:
                 return found
         return None
 
-    def instance_repetition(self, scope: Scope) -> Repetition | None:
-        """For a method that makes something once per instance (`if self._engine is
-        None: self._engine = ...`), why its class is instantiated per operation."""
+    def instance_repetition(self, scope: Scope, attribute: str | None = None) -> Repetition | None:
+        """For a method that makes something once per instance and keeps it on
+        `self.<attribute>` (`if self._engine is None: self._engine = ...`), why its
+        class is instantiated per operation."""
         qualname = self.resolver.frame(scope).function
-        return self.repetitions.per_instance(self.resolver.key, qualname) if qualname else None
+        if not qualname:
+            return None
+        return self.repetitions.per_instance(self.resolver.key, qualname, attribute)
 
     def repetition_keeping(self, scope: Scope, attribute: str) -> Repetition | None:
         """`repetition(scope)` for a resource `scope` keeps on `self.<attribute>`:

@@ -253,6 +253,8 @@ _PER_INSTANCE_METHODS = (
     "__aenter__",
 )
 _MAX_DEPTH = 8
+# Methods that close an instance, releasing what it keeps.
+_CLOSING_METHODS = ("close", "aclose", "dispose", "__exit__", "__aexit__")
 
 REQUEST = "per request"
 HOW = {
@@ -445,6 +447,20 @@ class Repetitions:
                 )
         return None
 
+    def _closing_releases(self, key: ModuleKey, cls: str, attribute: str) -> bool:
+        """Whether closing an instance of `cls` (its `close()`, `aclose()`, `dispose()`
+        or `__exit__`) releases what it keeps on `self.<attribute>`: the maker that
+        closes the instance (`await doc_storage.close()`) releases that too."""
+        info = self.evaluator.class_info(key, cls)
+        if info is None:
+            return False
+        for name in _CLOSING_METHODS:
+            qualname = info.methods.get(name)
+            method = self.evaluator.function_info(key, qualname) if qualname else None
+            if method is not None and f"self.{attribute}" in method.released:
+                return True
+        return False
+
     def instance_keeping(self, key: ModuleKey, qualname: str, attribute: str) -> Repetition | None:
         """Why the `__init__`/`__enter__` `qualname` that keeps a resource on
         `self.<attribute>` runs per operation, leaving out the places that make an
@@ -455,13 +471,16 @@ class Repetitions:
             return self.of_function(key, qualname)
         return self._per_instance(key, info, True, 0, attribute)
 
-    def per_instance(self, key: ModuleKey, qualname: str) -> Repetition | None:
+    def per_instance(
+        self, key: ModuleKey, qualname: str, attribute: str | None = None
+    ) -> Repetition | None:
         """Why instances of the class whose method `qualname` is are made per
-        operation (for what the method makes once per instance and keeps on it)."""
+        operation (for what the method makes once per instance and keeps on it, on
+        `self.<attribute>`: places that make one and release that do not count)."""
         info = self.evaluator.function_info(key, qualname)
         if info is None or info.owner is None:
             return None
-        return self._per_instance(key, info, True, 0)
+        return self._per_instance(key, info, True, 0, attribute)
 
     def _per_instance(
         self,
@@ -486,7 +505,13 @@ class Repetitions:
                 released_attribute is not None
                 and maker is not None
                 and site.site.local is not None
-                and f"{site.site.local}.{released_attribute}" in maker.released
+                and (
+                    f"{site.site.local}.{released_attribute}" in maker.released
+                    or (
+                        site.site.local in maker.released
+                        and self._closing_releases(key, info.owner, released_attribute)
+                    )
+                )
             ):
                 # The maker releases what the instance keeps: a resource made and
                 # released per call, which is only a problem when the maker itself
