@@ -1417,10 +1417,16 @@ def _code_constant(written: str | None, caller: Caller, analysis: Analysis) -> b
         return False
     parts = written.split(".")
     expr: tuple[object, ...] = ("n", parts[0])
+    owner: tuple[object, ...] | None = None
     for part in parts[1:]:
-        expr = ("a", expr, part)
+        owner, expr = expr, ("a", expr, part)
     value = evaluator.value(expr, frame)
-    return value.ref is not None and value.ref.kind is RefKind.CLASS
+    if value.ref is not None and value.ref.kind is RefKind.CLASS:
+        return True
+    # `column_exists(conn, User.mfa)`: an attribute of a class of the project (a mapped
+    # column, a table), one of the program's own schema objects.
+    found = evaluator.value(owner, frame).ref if owner is not None else None
+    return found is not None and found.kind is RefKind.CLASS
 
 
 def _is_static(node: cst.FunctionDef) -> bool:

@@ -240,7 +240,9 @@ class SqlInjection(Rule):
 
     A function's parameter is what the project's calls give it: a parameter that
     every call in the project (in any module) passes a literal, a literal
-    container (`{"repo": "endpoint"}`, `["users"]`) or leaves at a literal default
+    container (`{"repo": "endpoint"}`, `["users"]`), a class of the project or an
+    attribute of one (`User.mfa`, a mapped column: the program's own schema), an
+    enum member's value, or leaves at a literal default
     is not input; nor is one that every call gives a value the caller made itself:
     a number (`int(x)`, `len(rows)`), one of the caller's own parameters that is
     not input by the same test (followed up to four calls, across modules), or a
@@ -320,6 +322,31 @@ class SqlInjection(Rule):
     name = "sql-injection"
 
     VALID = [
+        # Every call passes a column of a mapped class: the program's own schema.
+        Valid(
+            """
+from sqlalchemy import Column, Integer, String, text
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+class User(Base):
+    __tablename__ = "users"
+    id = Column(Integer, primary_key=True)
+    mfa = Column(String)
+
+def column_exists(conn, column):
+    table_name = column.table.fullname
+    sql = "SELECT 1 FROM information_schema.columns WHERE table_name='%s' AND column_name='%s'" % (
+        table_name,
+        column.name,
+    )
+    return conn.execute(text(sql)).first() is not None
+
+def update_schema(conn):
+    return column_exists(conn, User.mfa)
+"""
+        ),
         # Every call gives literals, or an enum member's value: the program's own text.
         Valid(
             """
