@@ -122,18 +122,19 @@ class UncommittedWrite(Rule):
     name = "uncommitted-write"
 
     VALID = [
-        # `Session()` bound to nothing can connect nowhere: a scratch session that
-        # lists what `add()` cascades to holds no pool slot and writes nothing.
+        # `Session()` bound to nothing can connect nowhere: what is added to it is
+        # never meant for a database (here, to see what the add cascades to).
         Valid(
             """
 from sqlalchemy.orm import Session
 
-def cascaded(instance):
-    session = Session()
-    session.add(instance)
-    related = list(session.new)
-    session.expunge_all()
-    return related
+def pending_objects(order):
+    scratch = Session()
+    scratch.add(order)
+    try:
+        return set(scratch.new)
+    finally:
+        scratch.expunge_all()
 """
         ),
         Valid(
