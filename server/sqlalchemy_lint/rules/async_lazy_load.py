@@ -68,8 +68,10 @@ class AsyncLazyLoad(Rule):
 
     Not reported: sessions made with `expire_on_commit=False` (on the session, on
     its `async_sessionmaker` in any module of the project, or on the factory behind a
-    `Depends()` provider; a session parameter without a provider takes its callers'
-    provider when every call of the function in the project passes a `Depends()`
+    `Depends()` provider, also one a class keeps and a method of it calls,
+    `get_db().get_session()` returning `self.session_maker()`; a session parameter
+    without a provider takes its callers' provider when every call of the function
+    in the project passes a `Depends()`
     session (a crud helper called by the routes), and is otherwise followed only
     when some async session factory of the project keeps the default expiry; a
     pytest fixture is not followed); objects refreshed with `await
@@ -132,6 +134,44 @@ class AsyncLazyLoad(Rule):
     name = "async-lazy-load"
 
     VALID = [
+        # The provider's session comes from a method that calls the factory its class
+        # keeps (`self.session_maker = async_sessionmaker(..., expire_on_commit=False)`).
+        Valid(
+            """
+from fastapi import Depends
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import get_session
+from app.models import Gateway
+
+async def delete_gateways(name, session: AsyncSession = Depends(get_session)):
+    gateway = await session.get(Gateway, name)
+    await session.delete(gateway)
+    await session.commit()
+    return gateway.name
+""",
+            files={
+                "app/__init__.py": "",
+                "app/db.py": (
+                    "from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine\n"
+                    "class Database:\n"
+                    "    def __init__(self, url):\n"
+                    "        self.engine = create_async_engine(url)\n"
+                    "        self.session_maker = async_sessionmaker(\n"
+                    "            bind=self.engine, expire_on_commit=False\n"
+                    "        )\n"
+                    "    def get_session(self):\n"
+                    "        return self.session_maker()\n"
+                    "_db = Database('sqlite+aiosqlite://')\n"
+                    "def get_db():\n"
+                    "    return _db\n"
+                    "async def get_session():\n"
+                    "    async with get_db().get_session() as session:\n"
+                    "        yield session\n"
+                ),
+                "app/models.py": "Gateway = None\n",
+            },
+        ),
         Valid(
             """
 from sqlalchemy.ext.asyncio import AsyncSession

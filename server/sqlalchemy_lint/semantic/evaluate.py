@@ -639,7 +639,36 @@ class Evaluator:
                     base = base[1]
                 if base[0] == "n":
                     made.extend(self.module_bindings(ref.module, base[1]))
+                made.extend(self._factories_behind_method(call, ref.module, info))
         return made
+
+    def _factories_behind_method(
+        self, call: ir.Expr, key: ModuleKey, caller: FunctionInfo
+    ) -> list[ir.Expr]:
+        """`get_db().get_session()` where the method returns `self.session_maker()`: what
+        the class sets `self.session_maker` to (`async_sessionmaker(...,
+        expire_on_commit=False)`), the factory the session comes from."""
+        frame = self.function_frame(key, caller.qualname)
+        method = self.value(call[1], frame) if frame is not None else NOTHING
+        ref = method.ref
+        if ref is None or ref.kind is not RefKind.BOUND_METHOD or ref.module is None:
+            return []
+        info = self.function_info(ref.module, ref.name)
+        if info is None or info.owner is None:
+            return []
+        cls = self.class_info(ref.module, info.owner)
+        if cls is None:
+            return []
+        found: list[ir.Expr] = []
+        for returned in info.returns:
+            target = returned[1] if returned[0] == "c" else None
+            if target is None or target[0] != "a" or target[1] != ("n", "self"):
+                continue
+            for qualname in cls.methods.values():
+                method_info = self.function_info(ref.module, qualname)
+                if method_info is not None:
+                    found.extend(method_info.self_attributes.get(target[2], ()))
+        return found
 
     def module_bindings(self, key: ModuleKey, name: str, depth: int = 0) -> list[ir.Expr]:
         """What module `key` binds `name` to at its top level, through its imports."""
