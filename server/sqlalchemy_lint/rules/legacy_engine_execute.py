@@ -46,7 +46,9 @@ class LegacyEngineExecute(Rule):
     SQLAlchemy `Engine` (from `create_engine()`, an `Engine` annotation, an
     untyped `engine` parameter in a module that uses SQLAlchemy, or an engine
     imported from another module of the project). `execute()` on connections and
-    sessions, and look-alikes such as `sqlite3` connections, are not reported.
+    sessions, and look-alikes such as `sqlite3` connections, are not reported; nor
+    is a name annotated `Union[Engine, Connection]` (`Engine | Connection`), which
+    may hold either: the code tells them apart.
 
     ## Why is this bad?
     The "connectionless" execution of SQLAlchemy 1.x was deprecated in 1.4 and
@@ -102,6 +104,24 @@ class LegacyEngineExecute(Rule):
     name = "legacy-engine-execute"
 
     VALID = [
+        # `Union[Engine, Connection]`: the code tells them apart; `conn` is a connection
+        # in the branch that runs `execute()` on it.
+        Valid(
+            """
+from typing import Union
+
+from sqlalchemy import Connection, Engine, text
+
+def populate(engine_or_connection: Union[Engine, Connection]) -> None:
+    if isinstance(engine_or_connection, Connection):
+        conn = engine_or_connection
+        conn.execute(text("UPDATE traces SET session_id = NULL"))
+        conn.commit()
+    else:
+        with engine_or_connection.begin() as conn:
+            conn.execute(text("UPDATE traces SET session_id = NULL"))
+"""
+        ),
         Valid(
             """
 import sqlite3

@@ -97,6 +97,20 @@ _OPTIONAL_FORMS = frozenset(
         "typing.ClassVar",
     }
 )
+
+
+def _one_of(options: list[Value]) -> Value:
+    """What a union annotation declares: its first known option (`Engine | None`,
+    `Engine | AsyncEngine`), unless it mixes an engine with a connection
+    (`Union[Engine, Connection]`): then what the value is depends on the caller, and
+    nothing is assumed (its code tells them apart with `isinstance()`)."""
+    known = [o for o in options if o.known]
+    kinds = [o.kind for o in known if o.kind is not None]
+    if any(k.is_engine for k in kinds) and any(k.is_connection for k in kinds):
+        return NOTHING
+    return known[0] if known else NOTHING
+
+
 _PROPERTY_DECORATORS = frozenset(
     {"builtins.property", "functools.cached_property", "pyramid.decorator.reify"}
 )
@@ -1307,8 +1321,12 @@ class Evaluator:
         if tag == "str":
             return self.annotation(ir.annotation_from_string(expr[1]), frame, depth + 1)
         if tag == "bor":
-            left = self.annotation(expr[1], frame, depth + 1)
-            return left if left.known else self.annotation(expr[2], frame, depth + 1)
+            return _one_of(
+                [
+                    self.annotation(expr[1], frame, depth + 1),
+                    self.annotation(expr[2], frame, depth + 1),
+                ]
+            )
         if tag == "s":
             base = self.value(expr[1], frame, depth + 1)
             if base.ref is not None and base.ref.name in _OPTIONAL_FORMS:
@@ -1316,11 +1334,7 @@ class Evaluator:
                 options = index[1:] if index[0] == "t" else (index,)
                 if base.ref.name.endswith("Annotated"):
                     options = options[:1]
-                for option in options:
-                    found = self.annotation(option, frame, depth + 1)
-                    if found.known:
-                        return found
-                return NOTHING
+                return _one_of([self.annotation(o, frame, depth + 1) for o in options])
             return self._annotated(base)
         if tag in ("n", "a"):
             return self._annotated(self.value(expr, frame, depth + 1))
