@@ -104,7 +104,9 @@ class EnginePerRequest(Rule):
       that returns the instance, `def connect(url): return Database(url)`, makes
       one as often as it is called), but not where a loop keeps each instance it
       makes (the list a comprehension builds and the code keeps: one engine per
-      configured database);
+      configured database), nor where the maker's caller fills a global or an
+      attribute under a test that it is unset (`if _db is None: _db =
+      get_new_db()`: made once);
     - in a function one piece of code calls more than once (a script's top level
       running `run_report()` for each of its reports; calls under different arms of
       one `if` count once), and in what it calls, unless each call connects to the
@@ -1035,6 +1037,37 @@ async def import_documents(path, docs):
             await storage.insert(doc)
     finally:
         await storage.close()
+"""
+        ),
+        # A factory whose only caller fills a global under a test that it is unset:
+        # one `Database` (and one engine) per process, whatever calls `get_db()`.
+        Valid(
+            """
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+app = FastAPI()
+
+class Database:
+    def __init__(self, url):
+        self.engine = create_async_engine(url)
+        self.session_maker = async_sessionmaker(self.engine, expire_on_commit=False)
+
+def get_new_db():
+    return Database("postgresql+asyncpg://app@db/app")
+
+_db = None
+
+def get_db():
+    global _db
+    if _db is None:
+        _db = get_new_db()
+    return _db
+
+@app.get("/health")
+async def health():
+    async with get_db().session_maker() as session:
+        return {"ok": session is not None}
 """
         ),
         # Two calls under the two arms of one `if`: one or the other runs.

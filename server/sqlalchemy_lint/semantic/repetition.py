@@ -36,6 +36,7 @@ from .kinds import CACHE_DECORATORS, FIXTURE_DECORATORS, WEB_FRAMEWORK_MODULES, 
 from .project import is_pytest_module, project_root, remembered
 from .summary import (
     AT_STARTUP,
+    CACHED,
     COLLECTED,
     DEFERRING_WRAPPERS,
     DYNAMIC_DISPATCH,
@@ -387,6 +388,8 @@ class Repetitions:
                 continue  # registrations are entry points (seen above); a test runs once
             if caller.site.flags & AT_STARTUP:
                 continue  # an ASGI app's lifespan branch: once, at start-up
+            if caller.site.flags & CACHED:
+                continue  # `if _db is None: _db = make()`: once, and found filled after
             if caller.site.flags & IN_LOOP and not caller.site.flags & KEPT_PER_KEY:
                 # (`binds[name] = build(conf)` in a loop keeps one per key: one engine
                 # per configured database, not one per round.)
@@ -498,8 +501,8 @@ class Repetitions:
         for site in self.callers(key, info.owner, project_wide):
             if site.registration is not None or not site.function or _is_test_module(site.module):
                 continue  # module level: made once; a test runs once
-            if site.site.flags & AT_STARTUP:
-                continue  # an ASGI app's lifespan branch: once, at start-up
+            if site.site.flags & (AT_STARTUP | CACHED):
+                continue  # an ASGI app's lifespan branch, a slot filled once: once
             maker = self.evaluator.function_info(site.module, site.function)
             if (
                 released_attribute is not None

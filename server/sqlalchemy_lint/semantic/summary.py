@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from . import ir
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 20
+FORMAT = 21
 
 # Call-site flags.
 IN_LOOP = 1
@@ -49,6 +49,9 @@ AT_STARTUP = 32
 # The element of a list, set or dict comprehension that is kept (bound, returned,
 # stored): `[make_exporter(output) for output in outputs]` keeps one per item.
 COLLECTED = 64
+# Stored where later calls find it, under a test that it is not there yet (`if _db is
+# None: _db = get_new_db()`): made once, whatever runs the code around it.
+CACHED = 128
 
 # What becomes of a call's result.
 FATE_WITH = "with"  # `with f() as x:` / `with f():`
@@ -419,6 +422,8 @@ class _Builder:
         self.at_startup = 0  # inside an ASGI lifespan branch of the current function
         self.collected: ast.Call | None = None  # a kept comprehension's element call
         self.branches: list[str] = []  # the arms of the `if` statements around the code
+        # Names the `if` statements around the code test for being unset (`x is None`).
+        self.none_tested: list[set[str]] = []
         self.in_finally = 0  # inside `finally:` blocks of the current function
         self.in_try = 0  # inside the bodies of `try` statements with handlers
         # Names a yield is protected by: `with ... as n`, `try: ... finally: n.close()`.
@@ -484,6 +489,8 @@ class _Builder:
             value = self._guarded(node.value, self.expression(node.value, fate, local))
             if self.frames and _keyed_target(node.targets):
                 self._mark_kept_per_key(node.value, recorded)
+            if self.frames and self._fills_a_tested_slot(node.targets):
+                self._mark_kept_per_key(node.value, recorded, CACHED)
             for target in node.targets:
                 self.bind(target, value, node.value)
                 if isinstance(target, ast.Name) and target.id == "__all__" and not self.frames:
@@ -550,7 +557,9 @@ class _Builder:
                 startup = _is_lifespan_test(node.test)
                 self.at_startup += startup
                 self.branches.append(f"{node.lineno}.{node.col_offset}/0")
+                self.none_tested.append(_unset_tests(node.test))
                 self.statements(node.body)
+                self.none_tested.pop()
                 self.branches.pop()
                 self.at_startup -= startup
                 del self.membership[len(self.membership) - len(guards) :]
@@ -586,16 +595,29 @@ class _Builder:
                 elif isinstance(child, ast.stmt):
                     self.statement(child)
 
-    def _mark_kept_per_key(self, value: ast.expr, recorded: int) -> None:
-        """Flag the call site of `value` (the call assigned) as kept per key."""
+    def _mark_kept_per_key(self, value: ast.expr, recorded: int, flag: int = KEPT_PER_KEY) -> None:
+        """Flag the call site of `value` (the call assigned) as kept per key (or `flag`)."""
         while isinstance(value, ast.Await):
             value = value.value
         if not isinstance(value, ast.Call):
             return
         for site in self.frames[-1].calls[recorded:]:
             if (site.line, site.column) == (value.lineno, value.col_offset):
-                site.flags |= KEPT_PER_KEY
+                site.flags |= flag
                 return
+
+    def _fills_a_tested_slot(self, targets: list[ast.expr]) -> bool:
+        """`_db = ...` (a global) or `self._db = ...` under `if _db is None:` / `if not
+        self._db:`: the slot is filled once, and later calls find it filled."""
+        if len(targets) != 1 or not self.none_tested:
+            return False
+        target = targets[0]
+        written = _dotted_name(target)
+        if written is None:
+            return False
+        if isinstance(target, ast.Name) and target.id not in self.frames[-1].global_names:
+            return False  # a local: filled again on every call
+        return any(written in tested for tested in self.none_tested)
 
     def _assignment_fate(self, targets: list[ast.expr]) -> tuple[str, str | None]:
         """What becomes of a value assigned to `targets`."""
@@ -718,9 +740,12 @@ class _Builder:
             self.in_finally,
             self.in_try,
             self.at_startup,
+            self.branches,
+            self.none_tested,
         )
         self.in_class_body, self.loop_depth, self.protected, self.main_guard = False, 0, [], False
         self.in_finally = self.in_try = self.at_startup = 0
+        self.branches, self.none_tested = [], []  # the `if`s around a def run when it is made
         self.statements(node.body)
         (
             self.in_class_body,
@@ -730,6 +755,8 @@ class _Builder:
             self.in_finally,
             self.in_try,
             self.at_startup,
+            self.branches,
+            self.none_tested,
         ) = saved
         self.frames.pop()
         if self.frames and node.decorator_list:
@@ -1055,6 +1082,31 @@ class _Builder:
             frame.unmanaged_yield = True
         if local is not None:
             frame.returned.add(local)
+
+
+def _unset_tests(test: ast.expr) -> set[str]:
+    """The dotted names `test` checks for being unset: `x is None`, `not self.x`,
+    `x is None or ...` (any operand of an `or`)."""
+    found: set[str] = set()
+    operands = (
+        test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or) else [test]
+    )
+    for operand in operands:
+        checked: ast.expr | None = None
+        if isinstance(operand, ast.UnaryOp) and isinstance(operand.op, ast.Not):
+            checked = operand.operand
+        elif (
+            isinstance(operand, ast.Compare)
+            and len(operand.ops) == 1
+            and isinstance(operand.ops[0], (ast.Is, ast.Eq))
+            and isinstance(operand.comparators[0], ast.Constant)
+            and operand.comparators[0].value is None
+        ):
+            checked = operand.left
+        written = _dotted_name(checked) if checked is not None else None
+        if written is not None:
+            found.add(written)
+    return found
 
 
 def _keyed_target(targets: list[ast.expr]) -> bool:
