@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import libcst as cst
 
@@ -2133,18 +2133,29 @@ def _a_table_name(expr: cst.BaseExpression, scope: Scope) -> bool:
     only to such): text that starts with a literal word no statement begins with, and
     no space: pandas reads the table of that name, and whatever follows cannot turn it
     into a statement that runs."""
-    if isinstance(expr, cst.Name):
-        bound = binding_scope(expr.value, scope)
-        values = [a.value for a in bound.assignments.get(expr.value, ())] if bound else []
-        return bool(values) and all(
-            v is not None and not isinstance(v, cst.Name) and _a_table_name(v, scope)
-            for v in values
-        )
-    leading = _leading_literal(expr)
+    return _every_text(expr, scope, _names_a_table)
+
+
+def _names_a_table(text: cst.BaseExpression) -> bool:
+    leading = _leading_literal(text)
     if not leading or any(c.isspace() for c in leading):
         return False
     word = _LEADING_WORD.match(leading)
     return word is not None and word.group().lower() not in _STATEMENT_WORDS
+
+
+def _every_text(
+    expr: cst.BaseExpression, scope: Scope, test: Callable[[cst.BaseExpression], bool]
+) -> bool:
+    """`test` holds for the text `expr`, or for each value of the local it names (bound
+    only to text, never to another name)."""
+    if isinstance(expr, cst.Name):
+        bound = binding_scope(expr.value, scope)
+        values = [a.value for a in bound.assignments.get(expr.value, ())] if bound else []
+        return bool(values) and all(
+            v is not None and not isinstance(v, cst.Name) and test(v) for v in values
+        )
+    return test(expr)
 
 
 def _leading_literal(expr: cst.BaseExpression) -> str | None:
@@ -2256,13 +2267,10 @@ def _handle_parameter_given_sql(call: cst.Call, analysis: Analysis, scope: Scope
 
 def _starts_as_a_statement(expr: cst.BaseExpression, scope: Scope) -> bool:
     """Text (or a local bound only to text) whose first word is a statement's."""
-    if isinstance(expr, cst.Name):
-        bound = binding_scope(expr.value, scope)
-        values = [a.value for a in bound.assignments.get(expr.value, ())] if bound else []
-        return bool(values) and all(
-            v is not None and not isinstance(v, cst.Name) and _starts_as_a_statement(v, scope)
-            for v in values
-        )
-    leading = _leading_literal(expr)
+    return _every_text(expr, scope, _opens_a_statement)
+
+
+def _opens_a_statement(text: cst.BaseExpression) -> bool:
+    leading = _leading_literal(text)
     word = _LEADING_WORD.match(leading.lstrip()) if leading else None
     return word is not None and word.group().lower() in _STATEMENT_WORDS
