@@ -19,9 +19,13 @@ class ConnectionNotClosed(Rule):
     (returned, yielded, stored on an object). This includes the chained form
     `engine.connect().execute(...)` and passing `engine.connect()` straight into a
     call such as `pd.read_sql(query, engine.connect())`. A connection a script
-    makes at its top level (or under its `__main__` guard) for its own statements
-    is the script's, as one made in `main()` is; a module global that functions
-    read is kept for the process instead (see SQA105). A connection a project
+    makes at its top level (or under its `__main__` guard, or in its `main()`) and
+    never closes is reported too, here: the script owns it and should close it.
+    Its exit does give the connection back, but until then it holds its
+    transaction (rolled back at exit, with what was not committed) and its locks,
+    and the same lines moved into a loop or a function leak for real. A module
+    global that functions read is kept for the process instead (see SQA105). A
+    connection a project
     helper hands out in a tuple (`_, conn = engine_and_connection()`) is followed
     from the name it is unpacked into.
 

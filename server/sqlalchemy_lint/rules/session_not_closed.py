@@ -45,9 +45,11 @@ class SessionNotClosed(Rule):
     only makes a coroutine and closes nothing: it does not count.
     Nor is a session of a test module whose conftest (or itself) calls SQLAlchemy's
     `close_all_sessions()`, in a fixture's teardown: that closes every session.
-    A session a script makes at its top level (or under its `__main__` guard)
-    for its own statements is the script's, as one made in `main()` is; a module
-    global that functions read is kept for the process instead (see SQA105).
+    A session a script makes at its top level (or under its `__main__` guard, or
+    in its `main()`) and never closes is reported too, here: the script owns it
+    and should close it (until the process exits it holds its connection, its
+    transaction and its locks); a module global that functions read is kept for
+    the process instead (see SQA105).
 
     ## Why is this bad?
     A session checks a connection out of the engine's pool as soon as it runs its
