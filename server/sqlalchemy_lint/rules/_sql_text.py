@@ -886,6 +886,14 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
         return True  # ORDERABLE.get(order, "created_at"): one of the table's constants
     if isinstance(expr, cst.Call) and analysis.resolver.returned_strings(expr, scope) is not None:
         return True  # `rain_table(idf)`: a project function that returns one of its literals
+    if isinstance(expr, cst.Call):
+        returned = analysis.resolver.returned_arguments(expr, scope)
+        if returned is not None and all(
+            _safe_value(arg.value, analysis, scope, depth + 1) for arg in returned
+        ):
+            # `get_column_def(cols, "side", "'*'")` returns `default if missing else
+            # column`: one of the literals (or safe values) this call gives it
+            return True
     if isinstance(expr, (cst.GeneratorExp, cst.ListComp)):
         return _safe_comprehension(expr, analysis, scope, depth + 1)
     if (

@@ -710,6 +710,40 @@ def rain_table(idf: bool) -> str:
         ),
         Valid(
             """
+from sqlalchemy import inspect, text
+
+from columns import column_or
+
+def copy_locks(decl_base, engine, backup: str, cols: list):
+    # column_or() returns one of the two literals it is given, whichever it picks.
+    side = column_or(cols, "side", "'*'")
+    decl_base.metadata.create_all(engine)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                f'''insert into pairlocks (id, side)
+        select id, {side} side
+        from {backup}
+        '''
+            )
+        )
+
+def check_migrate(engine, decl_base):
+    inspector = inspect(engine)
+    copy_locks(decl_base, engine, "locks_bak", inspector.get_columns("pairlocks"))
+""",
+            files={
+                "columns.py": """
+def has_column(columns: list, name: str) -> bool:
+    return len(list(filter(lambda x: x["name"] == name, columns))) == 1
+
+def column_or(columns: list, column: str, default: str) -> str:
+    return default if not has_column(columns, column) else column
+"""
+            },
+        ),
+        Valid(
+            """
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 

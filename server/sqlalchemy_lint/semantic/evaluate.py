@@ -236,7 +236,11 @@ class FunctionFrame(Frame):
         return tuple(binds)
 
 
-def _literal_strings(expr: ir.Expr, info: FunctionInfo, depth: int) -> list[str] | None:
+def _literal_strings(
+    expr: ir.Expr, info: FunctionInfo, depth: int, params: list[str] | None = None
+) -> list[str] | None:
+    """The literals `expr` can be; with `params`, a parameter returned as it was given
+    counts too (its name is added to `params`)."""
     if depth > _MAX_DEPTH:
         return None
     if expr[0] == "str":
@@ -244,16 +248,20 @@ def _literal_strings(expr: ir.Expr, info: FunctionInfo, depth: int) -> list[str]
     if expr[0] == "|":  # `a if c else b`, `a or b`
         found: list[str] = []
         for part in expr[1:]:
-            strings = _literal_strings(part, info, depth + 1)
+            strings = _literal_strings(part, info, depth + 1, params)
             if strings is None:
                 return None
             found.extend(strings)
         return found
     if expr[0] == "n" and expr[1] not in info.global_names:
+        is_param = any(p.name == expr[1] for p in info.params)
+        if is_param and params is not None and expr[1] not in info.locals:
+            params.append(expr[1])
+            return []
         values = info.locals.get(expr[1])
-        if not values or any(p.name == expr[1] for p in info.params):
+        if not values or is_param:
             return None
-        return _literal_strings(("|", *values), info, depth + 1)
+        return _literal_strings(("|", *values), info, depth + 1, params)
     return None
 
 
@@ -1125,6 +1133,22 @@ class Evaluator:
                 return None
             found.extend(strings)
         return found
+
+    def returned_parameters(
+        self, key: ModuleKey, qualname: str
+    ) -> tuple[FunctionInfo, list[str]] | None:
+        """The parameters the project function `qualname` can return as given, when
+        every `return` gives one of them or a string literal (`return default if
+        missing else column`): what such a call gives is one of its arguments. None
+        when any return gives anything else, or no parameter."""
+        info = self.function_info(key, qualname)
+        if info is None or not info.returns or info.yields:
+            return None
+        params: list[str] = []
+        for expr in info.returns:
+            if _literal_strings(expr, info, 0, params) is None:
+                return None
+        return (info, params) if params else None
 
     def decorated_with(self, key: ModuleKey, info: FunctionInfo, names: frozenset[str]) -> bool:
         return any(ref.name in names for ref in self.decorator_refs(key, info))

@@ -237,6 +237,40 @@ class Resolver:
             return None
         return self.evaluator.returned_strings(ref.module, ref.name)
 
+    def returned_arguments(self, call: cst.Call, scope: Scope) -> list[cst.Arg] | None:
+        """The arguments of `call` that a project function returns as given (see
+        `Evaluator.returned_parameters`): what the call gives is one of them or one of
+        the function's string literals. None for any other call, and when an argument
+        cannot be matched to its parameter (`*args`, `**kwargs`, a left-out parameter
+        whose default is not a literal)."""
+        ref = self.value_of(call.func, scope).ref
+        if ref is None or ref.kind is not RefKind.FUNCTION or ref.module is None:
+            return None
+        found = self.evaluator.returned_parameters(ref.module, ref.name)
+        if found is None or any(arg.star for arg in call.args):
+            return None
+        info, returned = found
+        names = [p.name for p in info.params if not p.name.startswith("*")]
+        if info.owner is not None and names and not _is_static_method(info):
+            names = names[1:]  # `self` / `cls` is bound, not passed
+        given: list[cst.Arg] = []
+        for name in dict.fromkeys(returned):
+            position = names.index(name) if name in names else None
+            arg = next(
+                (a for a in call.args if a.keyword is not None and a.keyword.value == name),
+                None,
+            )
+            if arg is None and position is not None:
+                positional = [a for a in call.args if a.keyword is None]
+                arg = positional[position] if position < len(positional) else None
+            if arg is not None:
+                given.append(arg)
+                continue
+            default = next((p.default for p in info.params if p.name == name), None)
+            if default is None or default[0] != "str":
+                return None  # left out, and not at a literal default
+        return given
+
     def value_of(self, expr: cst.BaseExpression, scope: Scope) -> Value:
         found = self._values.get(expr)
         if found is not None:
@@ -465,3 +499,7 @@ class _EmptyFrame(Frame):
 
 
 __all__ = ["NOTHING", "Resolver", "StandaloneSource"]
+
+
+def _is_static_method(info: FunctionInfo) -> bool:
+    return any(ir.dotted(d) == "staticmethod" for d in info.decorators)
