@@ -541,6 +541,32 @@ class Login(QDialog):
         self.accept()
 """
         ),
+        # "Open..." hands its slot an engine for the file the user picked, which the
+        # window keeps in place of the last one.
+        Valid(
+            """
+from PyQt5.QtWidgets import QFileDialog, QMainWindow
+from sqlalchemy import URL, create_engine
+
+def engine_for(url: URL):
+    return create_engine(url, future=True)
+
+def engine_for_file(path: str):
+    return engine_for(URL.create("sqlite", database=path))
+
+class Window(QMainWindow):
+    def __init__(self):
+        super().__init__()
+        self.open_action.triggered.connect(self.open_file)
+
+    def open_file(self):
+        path, _ = QFileDialog.getOpenFileName(self)
+        self.set_engine(engine_for_file(path))
+
+    def set_engine(self, engine):
+        self.engine = engine
+"""
+        ),
         # A script's retry loop: the object kept from the last attempt, and its engine,
         # are used after it.
         Valid(
@@ -636,6 +662,29 @@ class Loader:
             return session.execute(text(query)).all()
         finally:
             session.close()
+""",
+            at="create_engine(",
+        ),
+        # The same factory with a URL of its own: a new pool for the same database on
+        # every click.
+        Invalid(
+            """
+from PyQt5.QtWidgets import QMainWindow
+from sqlalchemy import create_engine
+
+def make_engine():
+    return create_engine("sqlite:///app.db", future=True)
+
+class Window(QMainWindow):
+    def __init__(self):
+        super().__init__()
+        self.refresh_action.triggered.connect(self.refresh)
+
+    def refresh(self):
+        self.set_engine(make_engine())
+
+    def set_engine(self, engine):
+        self.engine = engine
 """,
             at="create_engine(",
         ),
@@ -1536,6 +1585,15 @@ def load(rows):
         if repetition is not None and repetition.kind == "event" and self._kept(analysis, life):
             # A "Connect" button: each press builds the engine for the settings typed
             # in and keeps it for what follows, replacing the last one.
+            repetition = None
+        if (
+            repetition is not None
+            and repetition.kind == "event"
+            and Escape.RETURNED in life.escapes
+            and _url_from_parameters(life)
+        ):
+            # `engine_for(url)` behind "Open file..." and "Connect": each event hands
+            # the caller an engine for the database the user just chose, to keep.
             repetition = None
         if repetition is not None:
             if repetition.per_request:
