@@ -1047,12 +1047,14 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
             and _CONSTANT_NAME.fullmatch(expr.value.attr.value)
         ):
             return True  # JobStatus.FINISHED.name: an enum member's name
-        if (
-            expr.attr.value == "name"
-            and isinstance(expr.value, cst.Attribute)
-            and expr.value.attr.value == "__table__"
+        if expr.attr.value in ("name", "fullname", "schema") and (
+            _names_a_schema_item(expr.value)
+            or _declared_sqlalchemy_object(expr.value, scope, analysis)
         ):
-            return True  # Model.__table__.name
+            # Model.__table__.name, column.table.fullname, column.name, `enum.name` of
+            # a parameter declared `sa.Enum`: what a schema object is called in the
+            # program's own model
+            return True
         if _CONSTANT_NAME.fullmatch(expr.attr.value):
             return True  # Settings.TABLE, Order.ASC
         if _non_text_column(expr, analysis, scope):
@@ -1065,6 +1067,30 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
     if isinstance(expr, (cst.Subscript, cst.Call)):
         return _no_outside_input(expr, analysis, scope, depth + 1)
     return constant_values(expr, analysis, scope, depth + 1) is not None
+
+
+def _names_a_schema_item(expr: cst.BaseExpression) -> bool:
+    """`X.__table__`, `column.table`, `self.table`, or a name `table` or `column` whose
+    attributes are read: how code that maintains a schema refers to a SQLAlchemy
+    `Table` or `Column` (a `Column`'s and a `Constraint`'s `.table` is a `Table`)."""
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value in ("__table__", "table")
+    return isinstance(expr, cst.Name) and expr.value in ("table", "column")
+
+
+def _declared_sqlalchemy_object(expr: cst.BaseExpression, scope: Scope, analysis: Analysis) -> bool:
+    """A parameter annotated with a SQLAlchemy class (`original_enum: sa.Enum`,
+    `table: Table`), not rebound in the function."""
+    if not isinstance(expr, cst.Name):
+        return False
+    bound = binding_scope(expr.value, scope)
+    if bound is None or expr.value not in bound.params or _rebound_before(expr, bound, analysis):
+        return False
+    annotation = bound.params[expr.value].annotation
+    if annotation is None:
+        return False
+    qualified = analysis.resolver.qualify(annotation.annotation) or ""
+    return qualified.startswith("sqlalchemy.")
 
 
 def _number_operand(expr: cst.BaseExpression, scope: Scope) -> bool:

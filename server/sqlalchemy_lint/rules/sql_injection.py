@@ -848,7 +848,48 @@ def roads(engine: Engine, area: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 """
         ),
     ]
+    VALID += [
+        # What a schema object is called in the program's model: a `Table`'s name,
+        # reached as `table.name` or as a column's `.table.fullname`; a column's.
+        Valid(
+            """
+from sqlalchemy import text
+
+def table_exists(conn, table):
+    sql = "SELECT 1 FROM sqlite_master WHERE type='table' AND name = '%s'" % table.name
+    return conn.execute(text(sql)).first() is not None
+
+def column_exists(conn, column):
+    table_name = column.table.fullname
+    sql = "SELECT 1 FROM information_schema.columns WHERE table_name = '%s'" % table_name
+    sql += " AND column_name = '%s'" % column.name
+    return conn.execute(text(sql)).first() is not None
+"""
+        ),
+        # A parameter declared as a SQLAlchemy schema type: its name is the model's.
+        Valid(
+            """
+import sqlalchemy as sa
+
+def drop_enum_copy(conn, original_enum: sa.Enum):
+    conn.execute(sa.text(f"DROP TYPE IF EXISTS {original_enum.name}_old"))
+    conn.execute(sa.text(f"ALTER TYPE {original_enum.name} RENAME TO {original_enum.name}_old"))
+"""
+        ),
+    ]
+
     INVALID = [
+        # Any other object's name is data: a user's, here given by the API's caller.
+        Invalid(
+            """
+from sqlalchemy import text
+
+def find_owner(conn, user):
+    sql = "SELECT * FROM accounts WHERE owner = '%s'" % user.name
+    return conn.execute(text(sql)).all()
+""",
+            at="text(sql)",
+        ),
         # An untyped `session` parameter given text that starts as a statement does:
         # whatever the handle is, it runs the text as SQL, and `db` is the caller's.
         Invalid(
