@@ -1033,6 +1033,23 @@ def load(rows: dict):
     pd.DataFrame(rows).to_sql("staging", engine, if_exists="append")
 """
         ),
+        # A primary and a read replica: each call connects to the database it is
+        # given, its URL unpacked from what a helper makes of the parameter.
+        Valid(
+            """
+from sqlalchemy.ext.asyncio import create_async_engine
+
+def pg_config(url, enforce_ssl=False):
+    return url + "?ssl=require", {"ssl": enforce_ssl}
+
+def pg_engine(url, echo=False):
+    pg_url, pg_args = pg_config(url, enforce_ssl=True)
+    return create_async_engine(url=pg_url, connect_args=pg_args, echo=echo)
+
+def serve(primary, replica):
+    return pg_engine(primary), pg_engine(replica)
+"""
+        ),
         # Each call connects to the database it is given (a URL built from the
         # parameters), and each engine is disposed after use.
         Valid(
@@ -1756,7 +1773,8 @@ def _reads_own_attribute(test: cst.BaseExpression, attribute: str) -> bool:
 
 def _url_from_parameters(life: Lifetime) -> bool:
     """The engine's URL is (or is built from) a parameter of the function that makes it,
-    here or in the locals it is built from (`url = URL(..., database=database_name)`)."""
+    here or in the locals it is built from (`url = URL(..., database=database_name)`,
+    `url, args = pg_config(dsn)`)."""
     url = life.call.args[0].value if life.call.args else None
     if url is None:
         return False
@@ -1771,7 +1789,9 @@ def _url_from_parameters(life: Lifetime) -> bool:
             if name.value in seen:
                 continue
             seen.add(name.value)
-            pending.extend(
-                a.value for a in scope.assignments.get(name.value, ()) if a.value is not None
-            )
+            for assignment in scope.assignments.get(name.value, ()):
+                # (`url, args = pg_config(url)`: the value unpacked)
+                value = assignment.unpacked[0] if assignment.unpacked else assignment.value
+                if value is not None:
+                    pending.append(value)
     return False
