@@ -151,6 +151,18 @@ def create(session: Session, user):
         return None
     return user
 
+def record_failure(session: Session, job, error):
+    # Each arm of the `if` is a path of its own: the failed commit in the first is
+    # never followed by the refresh in the second.
+    if isinstance(error, TimeoutError):
+        try:
+            job.state = "timed out"
+            session.commit()
+        except Exception:
+            log.exception("could not record the timeout")
+    elif job.retries:
+        session.refresh(job)
+
 def reraise(session: Session, user):
     try:
         session.add(user)

@@ -40,9 +40,10 @@ def within(model: ModuleModel, node: cst.CSTNode, container: cst.CSTNode) -> boo
 
 def exclusive(model: ModuleModel, first: cst.CSTNode, second: cst.CSTNode) -> bool:
     """Whether `first` and `second` sit in different branches of one `if` (its body
-    and its `elif`/`else`) that no loop of their function repeats: one running rules
-    out the other (`text = "SELECT 1"` in the `else` cannot be the `text` built in
-    the `if`)."""
+    and its `elif`/`else`), or in different `except` handlers of one `try` (or one
+    and its `else`), that no loop of their function repeats: one running rules out
+    the other (`text = "SELECT 1"` in the `else` cannot be the `text` built in the
+    `if`)."""
     first_chain = [first, *model.ancestors(first)]
     index = {id(node): position for position, node in enumerate(first_chain)}
     below: cst.CSTNode = second
@@ -53,12 +54,22 @@ def exclusive(model: ModuleModel, first: cst.CSTNode, second: cst.CSTNode) -> bo
         below = ancestor
     else:
         return False
-    if not isinstance(ancestor, cst.If) or position == 0:
+    if not isinstance(ancestor, (cst.If, cst.Try)) or position == 0:
         return False
     first_below = first_chain[position - 1]
-    branches = {id(ancestor.body), id(ancestor.orelse)}
-    if first_below is below or {id(first_below), id(below)} != branches:
+    if first_below is below:
         return False
+    if isinstance(ancestor, cst.If):
+        if {id(first_below), id(below)} != {id(ancestor.body), id(ancestor.orelse)}:
+            return False
+    else:
+        # Two handlers of one `try`, or a handler and its `else`: one exception (or
+        # none) picks one of them.
+        arms = {id(h) for h in ancestor.handlers}
+        if ancestor.orelse is not None:
+            arms.add(id(ancestor.orelse))
+        if id(first_below) not in arms or id(below) not in arms:
+            return False
     for outer in model.ancestors(ancestor):
         if isinstance(outer, (cst.For, cst.While)):
             return False

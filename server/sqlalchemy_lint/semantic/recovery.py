@@ -27,7 +27,7 @@ import libcst as cst
 
 from .contexts import ExecutionContexts
 from .fixtures import receives_fixtures
-from .flow import comes_before, nodes_of, within
+from .flow import comes_before, exclusive, nodes_of, within
 from .inference import Resolver
 from .kinds import Kind
 from .model import ModuleModel, Scope, binding_scope
@@ -358,6 +358,8 @@ def _next_use(
                 method in _DATABASE_USES
                 and id(call) not in inside
                 and comes_before(model, attempt, call)
+                # (not in another arm of an `if` or another handler around both)
+                and not exclusive(model, attempt, call)
                 and (end is None or comes_before(model, call, end) or within(model, call, end))
                 and not _reset_between(model, attempt, call, name)
             ):
