@@ -24,6 +24,42 @@ async def create_poem(db: AsyncSession, title: str):
 """
 
 
+_GETTER_CALLER = """
+from sqlalchemy import select
+
+from app.db import get_session_maker
+from app.models import Connector
+
+async def due_connectors():
+    async with get_session_maker()() as session:
+        due = (await session.scalars(select(Connector))).all()
+        for connector in due:
+            connector.checked = True
+        await session.commit()
+        return [c.id for c in due]
+"""
+
+
+def _getter_project(*, keeps_loaded: bool) -> dict[str, str]:
+    """A getter that makes the one session maker on first use and returns it."""
+    option = ", expire_on_commit=False" if keeps_loaded else ""
+    return {
+        "app/__init__.py": "",
+        "app/db.py": (
+            "from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine\n"
+            "_engine = None\n"
+            "_maker = None\n"
+            "def get_session_maker():\n"
+            "    global _engine, _maker\n"
+            "    if _maker is None:\n"
+            "        _engine = create_async_engine('sqlite+aiosqlite://')\n"
+            f"        _maker = async_sessionmaker(_engine{option})\n"
+            "    return _maker\n"
+        ),
+        "app/models.py": "Connector = None\n",
+    }
+
+
 def _crud_project(keeps_loaded: bool) -> dict[str, str]:
     """The rest of `_CRUD_HELPER`'s project: a route per call, and a factory that keeps
     objects loaded or not (beside another factory nothing uses, which does not)."""
@@ -371,7 +407,14 @@ class Rule(Base):
             files=_crud_project(keeps_loaded=True),
         ),
     ]
+    VALID += [
+        # A getter keeps and returns the one maker, made with expire_on_commit=False.
+        Valid(_GETTER_CALLER, files=_getter_project(keeps_loaded=True)),
+    ]
+
     INVALID = [
+        # The same getter, whose maker keeps the default expiry.
+        Invalid(_GETTER_CALLER, at="c.id", files=_getter_project(keeps_loaded=False)),
         # The same helper, where the routes' factory keeps the default expiry.
         Invalid(
             _CRUD_HELPER,

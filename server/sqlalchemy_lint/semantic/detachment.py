@@ -120,6 +120,12 @@ def _expiring_session(resolver: Resolver, call: cst.Call, scope: Scope) -> bool:
         base = base.func if isinstance(base, cst.Call) else base.value
     if isinstance(base, cst.Name) and _any_keeps_loaded(resolver.imported_bindings(base.value)):
         return False
+    if (
+        isinstance(call.func, cst.Call)
+        and isinstance(base, cst.Name)
+        and _any_keeps_loaded(resolver.returned_makers(base, scope))
+    ):
+        return False  # `get_session_maker()()`, the maker a getter keeps and returns
     if _self_factory_keeps_loaded(call, scope):
         return False
     # A factory handed in from outside (a dependency-injection container's, a

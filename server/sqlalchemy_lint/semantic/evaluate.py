@@ -664,6 +664,28 @@ class Evaluator:
                 made.extend(self._factories_behind_method(call, ref.module, info))
         return made
 
+    def returned_makers(self, key: ModuleKey, qualname: str) -> list[ir.Expr]:
+        """What the project function `qualname` returns, as the calls that made it:
+        for `return _maker` the values the function (`global _maker; _maker =
+        async_sessionmaker(..., expire_on_commit=False)`) and its module bind to
+        `_maker`; for `return sessionmaker(...)` that call."""
+        info = self.function_info(key, qualname)
+        if info is None:
+            return []
+        made: list[ir.Expr] = []
+        for returned in info.returns:
+            if returned[0] == "c":
+                made.append(returned)
+            elif returned[0] == "n":
+                name = returned[1]
+                made.extend(v for v in info.locals.get(name, ()) if v[0] == "c")
+                if name in info.global_names or name not in info.locals:
+                    made.extend(self.module_bindings(key, name))
+                    summary = self.modules.summary_of(key)
+                    if summary is not None:
+                        made.extend(e for _, e in summary.late_bindings.get(name, ()))
+        return made
+
     def _factories_behind_method(
         self, call: ir.Expr, key: ModuleKey, caller: FunctionInfo
     ) -> list[ir.Expr]:

@@ -330,6 +330,14 @@ class Resolver:
             return []
         return self.evaluator.imported_bindings(self.key, qualified)
 
+    def returned_makers(self, func: cst.BaseExpression, scope: Scope) -> list[ir.Expr]:
+        """For `get_session_maker` (a project function), the calls that made what it
+        returns (see `Evaluator.returned_makers`); nothing for anything else."""
+        ref = self.value_of(func, scope).ref
+        if ref is None or ref.kind is not RefKind.FUNCTION or ref.module is None:
+            return []
+        return self.evaluator.returned_makers(ref.module, ref.name)
+
     def session_factory_calls(self, names: Sequence[str]) -> list[ir.Expr]:
         """The calls of `names` (`async_sessionmaker`, `AsyncSession`) that this module
         and the project's modules mentioning them bind (at module level, on a class or
