@@ -24,6 +24,9 @@ _PLACEHOLDER = re.compile(
         # dialect, a test default; they keep no secret
         |pass|password|passwd|pwd|secret|changeme|change[-_]?me|dummy|placeholder|example
         |(?:your|my)[-_]?(?:db[-_]?)?password
+        # the same word in the languages of templates seen in the wild
+        |密码|密碼|口令|パスワード|비밀번호|пароль|contraseña|contrasena|senha|passwort|kennwort
+        |mot[-_]?de[-_]?passe|wachtwoord|hasło|haslo|şifre|sifre|parola
     )$""",
     re.VERBOSE | re.IGNORECASE,
 )
@@ -100,7 +103,8 @@ class HardcodedCredentials(Rule):
     by a dotted name or address that is not the local machine: `localhost` or a
     compose service's `db` is the development database's), and placeholders such as
     `${DB_PASSWORD}`, `{password}`, `<password>`, `%(password)s`, `***` or the words
-    templates use (`user:pass`, `password`, `changeme`, `your_password`, `dummy`)
+    templates use (`user:pass`, `password`, `changeme`, `your_password`, `dummy`,
+    and "password" in the languages templates are written in: `密码`, `пароль`, ...)
     are not reported: they keep no secret. Nor, in the tests (`test_*.py`,
     `conftest.py`, a `tests/` folder) or in a template users copy and fill in
     (`config.example.py`, `settings_sample.py`), is a URL for the local machine or a
@@ -190,6 +194,15 @@ _DEFAULT_DB = "mysql://scott:password@localhost/test"
 url = URL.create("postgresql", username="app", password=os.environ["DB_PASSWORD"], host="db")
 built = create_engine(f"postgresql://{os.environ['DB_USER']}:{os.environ['DB_PASSWORD']}@db/app")
 port_only = create_engine("postgresql://db.internal:5432/app?application_name=a@b")
+"""
+        ),
+        # A settings template whose placeholders are the words, in Chinese, for "user
+        # name", "password" and "host".
+        Valid(
+            """
+SQL_CHAT = {
+    "sqlalchemy_connect_str": "mysql+pymysql://用户名:密码@主机地址/数据库名称",
+}
 """
         ),
         Valid(
