@@ -1411,6 +1411,25 @@ def _only_given_constants(name: str, scope: Scope, analysis: Analysis) -> bool:
         return False
     if repetitions.only_tests_call(resolver.key, qualname):
         return False  # an API: its users pass what they like
+    star_kwarg = node.params.star_kwarg
+    if isinstance(star_kwarg, cst.Param) and star_kwarg.name.value == name:
+        # `**flags`: the keyword arguments no other parameter takes, at every call
+        named = {p.name.value for p in (*params, *node.params.kwonly_params)}
+        return all(
+            caller.registration is None
+            and "*" not in caller.site.arguments
+            and all(
+                keyword in named
+                or given == CONSTANT_ARGUMENT
+                or _code_constant(given, caller, analysis)
+                for keyword, _, given in (
+                    a.partition("=")
+                    for a in caller.site.arguments
+                    if "=" in a and not a.startswith("#")
+                )
+            )
+            for caller in callers
+        )
     for caller in callers:
         if caller.registration is not None:
             return False
@@ -1728,10 +1747,18 @@ def _quotes_identifier(call: cst.Call, analysis: Analysis, scope: Scope) -> bool
 def _is_compiled_sql(call: cst.Call, analysis: Analysis) -> bool:
     """`col.type.compile(dialect)`, `stmt.compile(...)`,
     `dialect.type_compiler.process(type_)`, and `str()` of one: SQL that SQLAlchemy
-    rendered from its own constructs, values bound or escaped by the dialect."""
+    rendered from its own constructs, values bound or escaped by the dialect; and
+    `cursor.mogrify(sql, params)` (decoded or not): SQL the driver rendered with the
+    values escaped."""
     func = call.func
     if isinstance(func, cst.Attribute) and func.attr.value == "compile":
         return True
+    if isinstance(func, cst.Attribute) and func.attr.value == "decode" and not call.args:
+        # `cursor.mogrify(sql, params).decode()`: bytes of SQL the driver rendered
+        inner = func.value
+        return isinstance(inner, cst.Call) and _is_compiled_sql(inner, analysis)
+    if isinstance(func, cst.Attribute) and func.attr.value == "mogrify" and call.args:
+        return True  # psycopg's `cursor.mogrify(sql, params)`: the values escaped
     if (
         isinstance(func, cst.Attribute)
         and func.attr.value == "process"

@@ -866,6 +866,29 @@ def column_exists(conn, column):
     return conn.execute(text(sql)).first() is not None
 """
         ),
+        # `**flags` that every call fills with literals; a query the driver rendered
+        # with its values escaped (psycopg's `mogrify()`).
+        Valid(
+            """
+def format_flags(flags):
+    return ", ".join(f"{key.upper()} {value}" for key, value in flags.items())
+
+def copy_to(source, dest, engine, **flags):
+    compiled = source.compile(dialect=engine.dialect)
+    conn = engine.raw_connection()
+    try:
+        with conn.cursor() as cursor:
+            query = cursor.mogrify(compiled.string, compiled.params).decode()
+            formatted_flags = f"({format_flags(flags)})" if flags else ""
+            cursor.copy_expert(f"COPY ({query}) TO STDOUT {formatted_flags}", dest)
+    finally:
+        conn.close()
+
+def export(query, path, engine):
+    with open(path, "w") as dest:
+        copy_to(query, dest, engine, format="csv", header=True)
+"""
+        ),
         # A parameter declared as a SQLAlchemy schema type: its name is the model's.
         Valid(
             """
