@@ -202,6 +202,80 @@ def test_a_prewarmed_worker_that_dies_leaves_the_files_to_the_usual_path(
     assert report(settled, jobs=2) == [("views.py", 7, "SQA102")]
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="the early worker is forked on Linux only")
+def test_the_worker_forked_at_start_up_checks_the_edited_files(
+    settled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy_lint import early, runner
+
+    adopted: list[list[str]] = []
+    check = runner._AdoptedWorker.check
+
+    def recording(self: runner._AdoptedWorker, items: list[tuple[Path, bool]]) -> object:
+        adopted.append(sorted(path.name for path, _ in items))
+        return check(self, items)
+
+    monkeypatch.setattr(runner._AdoptedWorker, "check", recording)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    (settled / "app" / "helpers.py").write_text(HELPER_KEPT)
+    early.start(["check", "."])  # as `python -m sqlalchemy_lint check .` does first
+    assert report(settled, jobs=2) == []
+    assert adopted == [["helpers.py", "views.py"]]
+    assert early.take() is None  # taken over by the run
+    # Nothing edited since (and nothing too recent to trust its stamp): the worker
+    # forked for this run is stopped, never sent anything.
+    for _ in range(2):
+        age(settled)
+        report(settled)
+    early.start(["check", "."])
+    assert report(settled, jobs=2) == []
+    assert adopted == [["helpers.py", "views.py"]]
+    assert early.take() is None
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the early worker is forked on Linux only")
+def test_an_early_worker_that_died_leaves_the_files_to_the_usual_path(
+    settled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import signal
+
+    from sqlalchemy_lint import early
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    (settled / "app" / "helpers.py").write_text(HELPER_KEPT)
+    early.start(["check", "."])
+    worker = early._started
+    assert worker is not None
+    os.kill(worker.pid, signal.SIGKILL)
+    assert report(settled, jobs=2) == []
+    (settled / "app" / "helpers.py").write_text(HELPER_FRESH)
+    early.start(["check", "."])
+    assert report(settled, jobs=1) == [("views.py", 7, "SQA102")]  # declined: stopped
+    assert early.take() is None
+
+
+def test_the_command_after_an_edit_reports_what_a_run_without_cache_reports(
+    settled: Path,
+) -> None:
+    def command(*arguments: str) -> str:
+        run = subprocess.run(
+            [sys.executable, "-m", "sqlalchemy_lint", "check", "--exit-zero", *arguments],
+            cwd=settled,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return run.stdout
+
+    command("--jobs", "2")
+    (settled / "app" / "helpers.py").write_text(HELPER_KEPT)
+    assert command("--jobs", "2") == command("--no-cache")
+    (settled / "app" / "helpers.py").write_text(HELPER_FRESH)
+    edited = command("--jobs", "2")
+    assert "SQA102" in edited
+    assert edited == command("--no-cache")
+
+
 def test_files_whose_stamp_and_settings_did_not_change_are_not_read_again(
     settled: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
