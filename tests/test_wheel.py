@@ -102,7 +102,7 @@ def test_the_wheel_carries_every_module_the_knowledge_base_and_the_typing_marker
     assert expected - inside == set()
     assert any(name.startswith("sqlalchemy_lint/knowledge/concepts/") for name in expected)
     assert f"Version: {__version__}" in metadata
-    assert "sqlalchemy-lint = sqlalchemy_lint.__main__:run" in entry_points
+    assert "sqlalchemy-lint = sqlalchemy_lint.cli:main" in entry_points
 
 
 def test_the_installed_wheel_checks_the_sample_project_as_the_checkout_does(
