@@ -1,16 +1,5 @@
 import sys
 
-from . import early
+from .cli import main
 
-
-def run() -> int:
-    """The `sqlalchemy-lint` command: fork the early worker (see `early.py`) before
-    the command line is imported."""
-    early.start(sys.argv[1:])
-    from .cli import main
-
-    return main()
-
-
-if __name__ == "__main__":
-    sys.exit(run())
+sys.exit(main())

@@ -197,7 +197,7 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"sqlalchemy-lint: error: --config {args.config}: {unusable}\n")
         return EXIT_ERROR
     use_config_file(args.config)
-    with logging_to(err, verbose=getattr(args, "verbose", False)):
+    with _logging_to(err, verbose=getattr(args, "verbose", False)):
         if args.watch:
             if [str(p) for p in args.paths] == ["-"]:
                 err.write("sqlalchemy-lint: error: --watch needs paths, not standard input\n")
@@ -223,7 +223,7 @@ class _OneLine(logging.Formatter):
 
 
 @contextlib.contextmanager
-def logging_to(err: TextIO, verbose: bool) -> Iterator[None]:
+def _logging_to(err: TextIO, verbose: bool) -> Iterator[None]:
     logger = logging.getLogger("sqlalchemy_lint")
     handler = logging.StreamHandler(err)
     if verbose:

@@ -13,7 +13,6 @@ import difflib
 import logging
 import multiprocessing
 import os
-import sys
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -27,8 +26,6 @@ from . import results, snapshot
 from .cache import Cache, content_key
 from .config import Config, config_for, use_config_file
 from .diagnostics import Diagnostic
-from .early import EarlyWorker
-from .early import take as take_early_worker
 from .gctune import tune_for_analysis
 from .output import display_path
 from .semantic.project import ProjectIndex, remembering_folders
@@ -373,28 +370,17 @@ def _check_chunk_in_worker(items: list[tuple[Path, bool]]) -> list[FileOutcome]:
     return run_with_big_stack(lambda: [checker.check(*item) for item in items])
 
 
-def start_prewarmed(request: CheckRequest, jobs: int) -> _Prewarmed | _AdoptedWorker | None:
+def start_prewarmed(request: CheckRequest, jobs: int) -> _Prewarmed | None:
     """After a previous run, most results are still valid and the few files left are
     checked in one process, which must first import the analysis (libcst and the
     rules: more than the analysis of a typical file). A worker started as soon as the
     request is known pays that while this process finds the files, takes the stamps
     and reads the cache (`check_files` stops it if nothing changed). None when no
     earlier run left a snapshot, or results are not reused."""
-    early = take_early_worker()
-    if (
-        jobs <= 1
-        or not request.cache_results
-        or request.fix
-        or request.diff
-        or request.cache_dir is None
-        or not snapshot.any_taken(Cache(Path(request.cache_dir)))
-    ):
-        if early is not None:
-            early.stop()
+    if jobs <= 1 or not request.cache_results or request.fix or request.diff:
         return None
-    if early is not None:
-        log.debug("the worker forked at start-up checks what the cache no longer holds")
-        return _AdoptedWorker(early, request)
+    if request.cache_dir is None or not snapshot.any_taken(Cache(Path(request.cache_dir))):
+        return None
     return _Prewarmed(request)
 
 
@@ -403,7 +389,7 @@ def check_files(
     explicit: set[Path],
     request: CheckRequest,
     jobs: int,
-    prewarmed: _Prewarmed | _AdoptedWorker | None = None,
+    prewarmed: _Prewarmed | None = None,
 ) -> Iterator[FileOutcome]:
     """Outcomes in the order of `files`. Results the cache still holds are taken here,
     before any worker starts: an unchanged tree is read and hashed, not parsed.
@@ -518,44 +504,6 @@ class _Prewarmed:
         if self._process.is_alive():
             self._process.terminate()
         self._process.join(timeout=5)
-
-
-class _AdoptedWorker:
-    """The worker `early.start` forked before the command line was imported, told the
-    request with the files (it could not know it when it started)."""
-
-    def __init__(self, early: EarlyWorker, request: CheckRequest) -> None:
-        self._early = early
-        self._request = request
-
-    def check(self, items: list[tuple[Path, bool]]) -> list[FileOutcome] | None:
-        verbose = logging.getLogger("sqlalchemy_lint").isEnabledFor(logging.DEBUG)
-        outcomes: list[FileOutcome] | None = self._early.check((self._request, items, verbose))
-        if outcomes is None:
-            log.debug("the early worker died; checking without it")
-        return outcomes
-
-    def stop(self) -> None:
-        self._early.stop()
-
-
-def serve_early(from_parent: int, to_parent: int) -> None:
-    """The early worker's life (see `early.py`): import the analysis, then check the
-    files of the one request it is sent, or end when it is sent nothing."""
-    from .warmup import warm_up
-
-    receiving = Connection(from_parent, writable=False)
-    sending = Connection(to_parent, readable=False)
-    warm_up()
-    try:
-        request, items, verbose = receiving.recv()
-    except (EOFError, OSError):
-        return  # nothing to check: every result was still valid, or no cache at all
-    from .cli import logging_to
-
-    _start_worker(request)
-    with logging_to(sys.stderr, verbose):
-        sending.send(_check_chunk_in_worker(items))
 
 
 def _prewarmed_worker(connection: Connection, request: CheckRequest) -> None:
