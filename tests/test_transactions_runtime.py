@@ -168,3 +168,34 @@ def test_accepted_writes_are_kept(case: str, tmp_path: Path) -> None:
     source = "from sqlalchemy import text\n" + MODELS + ACCEPTED[case]
     assert check_source(source, rules=[UncommittedWrite]).diagnostics == []
     assert _run(source, f"sqlite:///{tmp_path / 'kept.db'}", "kept") == ["kept"]
+
+
+REATTACHED = """
+def load(obj, prop):
+    with SessionLocal() as session:
+        session.add(obj)
+        session.refresh(obj)
+        return getattr(obj, prop)
+"""
+
+
+def test_an_object_added_again_to_load_it_loses_no_write(tmp_path: Path) -> None:
+    """`session.add(obj)` of an object loaded and detached elsewhere, then only loads of
+    it: nothing was to be written, and the rows are as they were. (`refresh()` of an
+    object that was new would raise: the code can only mean a persistent one.)"""
+    source = "from sqlalchemy import text\n" + MODELS + REATTACHED
+    assert check_source(source, rules=[UncommittedWrite]).diagnostics == []
+    url = f"sqlite:///{tmp_path / 'reattached.db'}"
+    namespace: dict[str, Any] = {"URL": url, "text": text}
+    exec(compile(source, "<example>", "exec"), namespace)
+    namespace["metadata"].create_all(namespace["engine"])
+    Item, SessionLocal = namespace["Item"], namespace["SessionLocal"]
+    with SessionLocal() as session:
+        session.add(Item(name="saved"))
+        session.commit()
+        detached = session.get(Item, 1)
+    assert namespace["load"](detached, "name") == "saved"
+    with pytest.raises(Exception, match="is not persistent"):
+        namespace["load"](Item(name="new"), "name")
+    namespace["engine"].dispose()
+    assert _names(url) == ["saved"]

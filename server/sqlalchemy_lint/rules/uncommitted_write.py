@@ -38,6 +38,20 @@ def add_reward(name: str, session: sessionmaker):
 """
 
 
+_REATTACH = """
+from sqlalchemy.orm import sessionmaker
+
+from database import engine
+
+SessionLocal = sessionmaker(bind=engine)
+
+def load(obj, prop):
+    with SessionLocal() as session:
+        session.add(obj)
+        {after}
+"""
+
+
 @dataclass
 class UncommittedWriteFinding(Finding):
     name: str = ""
@@ -75,7 +89,9 @@ class UncommittedWrite(Rule):
     from a factory made with `autocommit=True` (1.x), also a factory passed in or
     kept on `self` when every factory the project makes autocommits, blocks that
     hand the connection or session to another function (which may commit), keep it
-    or return it, and connections and sessions that are not opened by a `with` block
+    or return it, an object the function is given that `add()` attaches again only to
+    load it (`session.refresh(obj)`, `getattr(obj, name)` after it, and no change to
+    it), and connections and sessions that are not opened by a `with` block
     (a parameter, a FastAPI dependency: their caller decides). `flush()` is not a
     commit: it sends the changes inside the transaction that is then rolled back.
 
@@ -529,6 +545,15 @@ def reset(uid):
             at="sess.execute(",
             files={"database.py": _DATABASE.format(autocommit="False")},
         ),
+    ]
+    # An object the caller loaded and detached, added again only to load a lazy
+    # attribute: nothing is written (and `refresh()` would raise on a new one).
+    VALID += [
+        Valid(_REATTACH.format(after="session.refresh(obj)\n        return getattr(obj, prop)")),
+    ]
+    # The same add, then nothing that needs the object persistent: it may be new.
+    INVALID += [
+        Invalid(_REATTACH.format(after="return obj.id"), at="session.add(obj)"),
     ]
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:

@@ -139,6 +139,8 @@ def uncommitted_writes(model: ModuleModel, resolver: Resolver) -> Iterator[Uncom
                 continue
             if _inside_begin_block(model, use, opened):
                 continue
+            if _reattached_to_load(model, use, opened, calls):
+                continue
             if any(post_dominates(model, commit, use) for commit in commits):
                 continue
             if any(_committed_in_a_later_round(model, commit, use) for commit in commits):
@@ -149,6 +151,47 @@ def uncommitted_writes(model: ModuleModel, resolver: Resolver) -> Iterator[Uncom
             ):
                 continue
             yield UncommittedWrite(use, opened.name, opened.kind, opened.block)
+
+
+def _reattached_to_load(
+    model: ModuleModel, use: cst.Call, opened: _Opened, calls: list[cst.Call]
+) -> bool:
+    """`session.add(obj)` of an object the function was given, then only loads of it
+    (`session.refresh(obj)`, `getattr(obj, name)`) and no other write: an object
+    loaded elsewhere and detached, attached again to load a lazy attribute (sqladmin's
+    `_lazyload_prop`). Adding it writes nothing unless it changes, and `refresh()`
+    would raise on an object that was new."""
+    if _method_of(use, opened.name) != "add" or len(use.args) != 1:
+        return False
+    added = use.args[0].value
+    if not isinstance(added, cst.Name):
+        return False
+    scope = model.enclosing_scope[use]
+    bound = binding_scope(added.value, scope)
+    if bound is None or added.value not in bound.params or added.value in bound.assignments:
+        return False
+    if any(c is not use and _method_of(c, opened.name) in _SESSION_WRITES for c in calls):
+        return False
+    for target in nodes_of(opened.region, cst.AssignTarget):
+        written = target.target
+        if isinstance(written, cst.Attribute) and _is_name(written.value, added.value):
+            return False  # `obj.name = ...`: a change the session would write
+    return any(
+        (_method_of(call, opened.name) == "refresh" and _passes(call, added.value))
+        or (
+            isinstance(call.func, cst.Name)
+            and call.func.value == "getattr"
+            and bool(call.args)
+            and _is_name(call.args[0].value, added.value)
+        )
+        # (in a lambda too: `session.run_sync(lambda s: getattr(obj, prop))`)
+        for call in nodes_of(opened.region, cst.Call, into_functions=True)
+        if model.order.get(call, -1) > model.order[use]
+    )
+
+
+def _passes(call: cst.Call, name: str) -> bool:
+    return bool(call.args) and _is_name(call.args[0].value, name)
 
 
 def _committed_in_a_later_round(model: ModuleModel, commit: cst.Call, use: cst.Call) -> bool:
