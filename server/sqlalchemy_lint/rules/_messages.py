@@ -56,6 +56,15 @@ def never_closed(life: Lifetime) -> str:
     return "is never closed"
 
 
+def held_by_the_script(life: Lifetime) -> bool:
+    """Made at a script's top level or in its `main()`: nothing returns it to a pool
+    before the process exits, and the message says so instead."""
+    scope = life.scope
+    return scope.is_module or (
+        scope.parent is not None and scope.parent.is_module and scope.name == "main"
+    )
+
+
 def noun(kind: Kind) -> str:
     return {
         Kind.CONNECTION: "Connection",

@@ -4,7 +4,15 @@ from collections.abc import Iterable
 
 from ..diagnostics import Fix, Span
 from ..semantic import Analysis, Kind, Verdict
-from ._messages import code_of, kept_unreleased, never_closed, noun, origin, safe_form
+from ._messages import (
+    code_of,
+    held_by_the_script,
+    kept_unreleased,
+    never_closed,
+    noun,
+    origin,
+    safe_form,
+)
 from .base import Finding, Invalid, Rule, Valid
 from .resource_fix import with_block_fix_for
 
@@ -402,6 +410,12 @@ def from_query(query):
                 message = (
                     f"{noun(life.kind)} from `{created}` is used without ever being closed; "
                     f"use `{safe_form(life)}` and run the statement inside the block."
+                )
+            elif held_by_the_script(life):
+                message = (
+                    f"{noun(life.kind)} {origin(life)} {never_closed(life)}: the script "
+                    f"holds it, with its transaction and locks, until it exits; use "
+                    f"`{safe_form(life)}` so it is released when its statements are done."
                 )
             else:
                 message = (

@@ -6,7 +6,15 @@ import libcst as cst
 
 from ..diagnostics import Fix, Span
 from ..semantic import Analysis, Kind, Verdict
-from ._messages import code_of, kept_unreleased, never_closed, noun, origin, safe_form
+from ._messages import (
+    code_of,
+    held_by_the_script,
+    kept_unreleased,
+    never_closed,
+    noun,
+    origin,
+    safe_form,
+)
 from .base import Finding, Invalid, Rule, Valid
 from .resource_fix import with_block_fix_for
 
@@ -902,6 +910,12 @@ def users():
                     f"close it when done (`{close}` in a `finally`), or open the session "
                     f"in {'an `async with`' if life.kind.is_async else 'a `with`'} block, "
                     f"so its connection returns to the pool."
+                )
+            elif held_by_the_script(life):
+                message = (
+                    f"{noun(life.kind)} {origin(life)} {state}: the script holds its "
+                    f"connection, with its transaction and locks, until it exits; use "
+                    f"`{safe_form(life)}` so it is released when its work is done."
                 )
             else:
                 message = (
