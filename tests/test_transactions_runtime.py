@@ -113,6 +113,20 @@ def add(name):
     with CommittingSessionLocal() as session:
         session.add(Item(name=name))
 """,
+    "an AUTOCOMMIT engine kept on the instance": """
+class Store:
+    def __init__(self):
+        self.engine = create_engine(URL, isolation_level="AUTOCOMMIT")
+
+    def append(self, name):
+        with self.engine.connect() as conn:
+            conn.execute(insert(items).values(name=name))
+
+def add(name):
+    store = Store()
+    store.append(name)
+    store.engine.dispose()
+""",
     "add and commit under the same test": """
 def add(name):
     named = name is not None

@@ -38,6 +38,19 @@ def add_reward(name: str, session: sessionmaker):
 """
 
 
+_STORE = """
+from sqlalchemy import create_engine
+
+from models import messages
+
+class Store:
+    def __init__(self, url):
+        self.engine = create_engine(url{options})
+
+    def append(self, data):
+        with self.engine.connect() as conn:
+            conn.execute(messages.insert(), data)
+"""
 _REATTACH = """
 from sqlalchemy.orm import sessionmaker
 
@@ -82,7 +95,8 @@ class UncommittedWrite(Rule):
     (made directly or by a factory given it as `class_=`), `with Session(engine) as
     session, session.begin():` and writes inside `with session.begin():` (they
     commit when the block ends), connections with
-    `isolation_level="AUTOCOMMIT"` (on the connection or its engine), connections
+    `isolation_level="AUTOCOMMIT"` (on the connection or its engine, also one the
+    instance keeps: `self.engine = create_engine(..., isolation_level=...)`), connections
     of a project on SQLAlchemy 1.x (its requirements say so or, when they say
     nothing, the module calls what only 1.x has: `MetaData(bind=engine)`,
     `Table(..., autoload=True)`), which commit each write by themselves, sessions
@@ -546,6 +560,10 @@ def reset(uid):
             files={"database.py": _DATABASE.format(autocommit="False")},
         ),
     ]
+    # A connection of the engine the instance keeps, made with AUTOCOMMIT: the driver
+    # commits each statement.
+    VALID += [Valid(_STORE.format(options=', isolation_level="AUTOCOMMIT"'))]
+    INVALID += [Invalid(_STORE.format(options=""), at="conn.execute(")]
     # An object the caller loaded and detached, added again only to load a lazy
     # attribute: nothing is written (and `refresh()` would raise on a new one).
     VALID += [
