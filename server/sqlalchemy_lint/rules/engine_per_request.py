@@ -1033,6 +1033,27 @@ def load(rows: dict):
     pd.DataFrame(rows).to_sql("staging", engine, if_exists="append")
 """
         ),
+        # The engine is kept by the object the factory keeps on its loader (a class of
+        # the project, whatever the case of its name).
+        Valid(
+            """
+from collections import namedtuple
+
+import sqlalchemy
+from sqlalchemy import orm
+
+class DB(namedtuple("DB", "engine, session")):
+    pass
+
+class CommanderFactory:
+    def __init__(self, config, loader):
+        self.loader = loader
+        db_engine = sqlalchemy.create_engine(config["db"])
+        session = orm.sessionmaker(db_engine)()
+        self.loader.db = DB(db_engine, session)
+""",
+            files={"pyproject.toml": "[project]\nname = 'bot'\n"},
+        ),
         # A primary and a read replica: each call connects to the database it is
         # given, its URL unpacked from what a helper makes of the parameter.
         Valid(

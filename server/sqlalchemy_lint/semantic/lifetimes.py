@@ -51,7 +51,7 @@ from .kinds import (
 from .model import ModuleModel, Scope
 from .parameter_fates import Fate
 from .summary import ModuleSummary
-from .values import Owner
+from .values import Owner, RefKind, Value
 
 # Methods whose result keeps the object they are called on (a `scoped_session`
 # registry's `query_property()`, a descriptor for model classes).
@@ -576,7 +576,12 @@ class LifetimeTracker:
         # `return Repository(session)`: a constructor keeps what it is given, so the
         # resource lives as long as the new object; `Repository(session).count()`
         # does not make it live any longer.
-        if callee_name == "cls" or (callee_name[:1].isupper() and not callee_name.isupper()):
+        if (
+            callee_name == "cls"
+            or (callee_name[:1].isupper() and not callee_name.isupper())
+            # `DB(engine, session)`: a class of the project, whatever its name's case
+            or _refers_to_a_class(self.resolver.value_of(func, scope))
+        ):
             return _Use.ESCAPE if self._value_escapes(call, scope) else _Use.USE
         if callee_name in ("partial", "finalize", "register", "addfinalizer", "callback"):
             return _Use.ESCAPE
@@ -1150,3 +1155,7 @@ def _swallows_everything(statement: cst.CSTNode) -> bool:
         if finder.found:
             return False
     return True
+
+
+def _refers_to_a_class(value: Value) -> bool:
+    return value.ref is not None and value.ref.kind is RefKind.CLASS
