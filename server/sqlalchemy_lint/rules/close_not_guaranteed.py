@@ -8,24 +8,6 @@ from ._messages import code_of, noun, origin, safe_form
 from .base import Finding, Invalid, Rule, Valid
 from .resource_fix import with_block_fix_for
 
-_SCRIPT_RUN = """
-import asyncio
-
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
-
-engine = create_async_engine("sqlite+aiosqlite:///app.db")
-Sessions = async_sessionmaker(engine)
-
-async def transfer():
-    session = Sessions()
-    await session.execute(text("DELETE FROM staging"))
-    await session.commit()
-    await session.close()
-
-{run}
-"""
-
 
 class CloseNotGuaranteed(Rule):
     """Connection or session is closed, but not when an exception is raised.
@@ -45,8 +27,7 @@ class CloseNotGuaranteed(Rule):
 
     Not reported in a program's command (a console script the project installs,
     a click or typer command, a function that parses the command line, an Airflow
-    task, or a function a script outside any package calls from its top level, not in
-    a `try`), in a migration's `upgrade()`/`downgrade()` (a module in a `versions`
+    task), in a migration's `upgrade()`/`downgrade()` (a module in a `versions`
     folder) or at a script's top level: an exception that escapes it ends the
     process (or the migration run), which releases the connection. Nor a session
     made just before a `try:` whose body closes it and whose broad `except` rolls it
@@ -269,20 +250,7 @@ def test_connection(url):
 """
         ),
     ]
-    VALID += [
-        # A script (no package around it) that runs its function once from its top
-        # level: an exception ends the script, which releases the session.
-        Valid(_SCRIPT_RUN.format(run="asyncio.run(transfer())")),
-    ]
-
     INVALID = [
-        # The same script, catching what the function raises and going on.
-        Invalid(
-            _SCRIPT_RUN.format(
-                run="try:\n    asyncio.run(transfer())\nexcept Exception:\n    print('failed')"
-            ),
-            at="Sessions()",
-        ),
         # A message built from the connection's facts may raise.
         Invalid(
             """

@@ -888,10 +888,9 @@ class Repetitions:
 
     def is_command(self, key: ModuleKey, qualname: str, depth: int = 0) -> bool:
         """A program's command: installed as a console script, a click/typer command,
-        or a function that parses the command line; or a function only commands, or its
-        script's own top level, call, outside any `try` that could catch what it raises
-        (`asyncio.run(drop(engine))` in a console script's `main`, or at the top level
-        of a script outside any package). An exception that escapes it ends the process,
+        or a function that parses the command line; or a function only commands call,
+        outside any `try` that could catch what it raises (`asyncio.run(drop(engine))`
+        in a console script's `main`). An exception that escapes it ends the process,
         which releases whatever it holds."""
         info = self.evaluator.function_info(key, qualname)
         if info is None:
@@ -914,13 +913,9 @@ class Repetitions:
                 c.registration == "process"
                 or (
                     c.registration is None
+                    and bool(c.function)
                     and not c.site.flags & IN_TRY
-                    and (
-                        # A script's own top level (`asyncio.run(transfer_data())`):
-                        # what escapes ends the script.
-                        (not c.function and c.module == key and _outside_packages(key))
-                        or (bool(c.function) and self.is_command(c.module, c.function, depth + 1))
-                    )
+                    and self.is_command(c.module, c.function, depth + 1)
                 )
                 for c in callers
             )
