@@ -30,7 +30,7 @@ from . import ir
 from .flow import comes_before
 from .inference import Resolver
 from .kinds import Kind
-from .model import Assignment, ModuleModel, Scope
+from .model import Assignment, ModuleModel, Scope, self_attribute_values
 from .transactions import made_with
 from .values import Owner
 
@@ -178,18 +178,7 @@ def _self_attribute_values(
 ) -> list[tuple[cst.BaseExpression, Scope]]:
     """For `self.name` (or `cls.name`), what the class around `scope` assigns to
     `name`, with the scope of each assignment; nothing for anything else."""
-    if not (
-        isinstance(func, cst.Attribute)
-        and isinstance(func.value, cst.Name)
-        and func.value.value in ("self", "cls")
-    ):
-        return []
-    owner: Scope | None = scope
-    while owner is not None and owner.class_info is None:
-        owner = owner.parent
-    if owner is None or owner.class_info is None:
-        return []
-    return owner.class_info.attributes.get(func.attr.value, [])
+    return self_attribute_values(func, scope) or []
 
 
 def _any_keeps_loaded(calls: list[ir.Expr]) -> bool:

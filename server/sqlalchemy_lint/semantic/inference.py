@@ -29,7 +29,7 @@ from .kinds import Kind
 from .lower_cst import from_cst
 from .model import Assignment, ModuleModel, Scope
 from .options import AnalysisOptions
-from .parameter_fates import Fate, ParameterFates, called_function
+from .parameter_fates import Fate, ParameterFates, called_function, parameter_names
 from .summary import FunctionInfo, ModuleSummary, Param, summarise_source, summarise_tree
 from .values import BUFFER, NOTHING, ModuleKey, RefKind, Value
 
@@ -250,9 +250,8 @@ class Resolver:
         if found is None or any(arg.star for arg in call.args):
             return None
         info, returned = found
-        names = [p.name for p in info.params if not p.name.startswith("*")]
-        if info.owner is not None and names and not _is_static_method(info):
-            names = names[1:]  # `self` / `cls` is bound, not passed
+        # (`self` / `cls` of a method is bound, not passed)
+        names = parameter_names(info, info.owner is not None and not _is_static_method(info))
         given: list[cst.Arg] = []
         for name in dict.fromkeys(returned):
             position = names.index(name) if name in names else None

@@ -539,6 +539,26 @@ def build_model(module: cst.Module) -> ModuleModel:
     )
 
 
+def self_attribute_values(
+    expr: cst.BaseExpression, scope: Scope
+) -> list[tuple[cst.BaseExpression, Scope]] | None:
+    """For `self.name` (or `cls.name`), what the class around `scope` assigns to
+    `name` (on `self` in its methods, or in its body), with the scope of each
+    assignment; None when `expr` is not such an attribute."""
+    if not (
+        isinstance(expr, cst.Attribute)
+        and isinstance(expr.value, cst.Name)
+        and expr.value.value in ("self", "cls")
+    ):
+        return None
+    owner: Scope | None = scope
+    while owner is not None and owner.class_info is None:
+        owner = owner.parent
+    if owner is None or owner.class_info is None:
+        return []
+    return list(owner.class_info.attributes.get(expr.attr.value, []))
+
+
 def binding_scope(name: str, scope: Scope) -> Scope | None:
     """The scope that binds `name` as seen from `scope`."""
     current: Scope | None = scope

@@ -33,7 +33,7 @@ import libcst as cst
 from .flow import begins_transaction, nodes_of, post_dominates
 from .inference import Resolver
 from .kinds import Kind
-from .model import ModuleModel, Scope, binding_scope
+from .model import ModuleModel, Scope, binding_scope, self_attribute_values
 from .project import is_test_file
 from .values import Owner
 from .versions import major_version
@@ -479,13 +479,9 @@ def made_with(
     while isinstance(node, (cst.Call, cst.Attribute)):
         if isinstance(node, cst.Call) and any(wanted(a) for a in node.args):
             return True
-        if (
-            isinstance(node, cst.Attribute)
-            and isinstance(node.value, cst.Name)
-            and node.value.value in ("self", "cls")
-        ):
+        kept = self_attribute_values(node, scope)
+        if kept is not None:
             # `self.engine.connect()`: what the class sets `self.engine` to
-            kept = _self_attribute(node.attr.value, scope)
             return bool(kept) and all(
                 made_with(value, wanted, where, depth + 1) for value, where in kept
             )
@@ -494,17 +490,6 @@ def made_with(
         values = _assigned_values(node.value, scope)
         return bool(values) and all(made_with(v, wanted, scope, depth + 1) for v in values)
     return False
-
-
-def _self_attribute(name: str, scope: Scope) -> list[tuple[cst.BaseExpression, Scope]]:
-    """What the class around `scope` assigns to `self.name` (or in its body), with the
-    scope of each assignment."""
-    owner: Scope | None = scope
-    while owner is not None and owner.class_info is None:
-        owner = owner.parent
-    if owner is None or owner.class_info is None:
-        return []
-    return list(owner.class_info.attributes.get(name, []))
 
 
 def _chain_has(call: cst.BaseExpression, method: str) -> bool:
