@@ -127,6 +127,19 @@ def add(name):
     store.append(name)
     store.engine.dispose()
 """,
+    "commit in the else of a try": """
+def add(name):
+    session = SessionLocal()
+    try:
+        session.add(Item(name=name))
+    except Exception:
+        session.rollback()
+        raise
+    else:
+        session.commit()
+    finally:
+        session.close()
+""",
     "add and commit under the same test": """
 def add(name):
     named = name is not None

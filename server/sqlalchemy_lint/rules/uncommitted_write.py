@@ -240,6 +240,19 @@ def switched(name):
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT")
         conn.execute(insert(users).values(name=name))
+
+def guarded(user):
+    # the `else` runs whenever the body completed: the add is committed
+    session = SessionLocal()
+    try:
+        session.add(user)
+    except Exception:
+        session.rollback()
+        raise
+    else:
+        session.commit()
+    finally:
+        session.close()
 """
         ),
         Valid(
@@ -368,6 +381,25 @@ def remember(Seen, title):
         ),
     ]
     INVALID = [
+        # A `try`'s `else` runs after its body, never after a handler: the fallback
+        # row written in the handler is not committed.
+        Invalid(
+            """
+from sqlalchemy.orm import sessionmaker
+
+SessionLocal = sessionmaker()
+
+def store(user, backup):
+    with SessionLocal() as session:
+        try:
+            session.add(user)
+        except ValueError:
+            session.add(backup)
+        else:
+            session.commit()
+""",
+            at="session.add(backup",
+        ),
         # A session class whose `__exit__` only logs: the block still rolls back.
         Invalid(
             """

@@ -126,12 +126,20 @@ def finally_contains(model: ModuleModel, node: cst.CSTNode, releases: list[cst.C
 def post_dominates(model: ModuleModel, statement: cst.CSTNode, node: cst.CSTNode) -> bool:
     """Whether `statement` runs, on every normal path, after `node`: its line comes
     later in a block that encloses `node`. A line in the body of a `try` or a `with`
-    runs whenever that statement completes normally, so it counts from there too."""
+    runs whenever that statement completes normally, so it counts from there too, and
+    a line in a `try`'s `else` runs whenever its body completes normally (`try:
+    session.add(row)` ... `else: session.commit()`)."""
     line, block = _line_in_block(model, statement)
     while True:
         if _after_in(model, line, block, node):
             return True
         owner = model.parent(block)
+        if isinstance(owner, cst.Else) and isinstance(model.parent(owner), (cst.Try, cst.TryStar)):
+            guarded = model.parent(owner)
+            if any(a is guarded.body for a in model.ancestors(node)):
+                return True
+            line, block = _line_in_block(model, guarded)
+            continue
         if not (isinstance(owner, (cst.Try, cst.TryStar, cst.With)) and owner.body is block):
             return False
         line, block = _line_in_block(model, owner)
