@@ -51,6 +51,10 @@ class SessionNotClosed(Rule):
     it), so its cleanup runs before the session's uses, not after them.
     An async session's `close()` written as a statement of its own (not awaited)
     only makes a coroutine and closes nothing: it does not count.
+    Nor is a session registered with `zope.sqlalchemy` (`register(session)`, or its
+    factory registered or made with `ZopeTransactionExtension`): the `transaction`
+    manager (`pyramid_tm`, `with transaction.manager:`) ends its transaction and
+    zope.sqlalchemy closes it then.
     Nor is a session of a test module whose conftest (or itself) calls SQLAlchemy's
     `close_all_sessions()`, in a fixture's teardown: that closes every session.
     A session a script makes at its top level (or under its `__main__` guard, or
@@ -484,6 +488,26 @@ engine = create_engine("sqlite://")
 def get_session() -> Session:
     session = scoped_session(sessionmaker(bind=engine))
     return cast(Session, session)
+"""
+        ),
+    ]
+    VALID += [
+        # zope.sqlalchemy closes a registered session when the transaction ends.
+        Valid(
+            """
+import transaction
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+from zope.sqlalchemy import register
+
+def main(url, users):
+    engine = create_engine(url)
+    Session = sessionmaker()
+    register(Session)
+    session = Session(bind=engine)
+    with transaction.manager:
+        for user in users:
+            session.add(user)
 """
         ),
     ]

@@ -105,8 +105,11 @@ class UncommittedWrite(Rule):
     hand the connection or session to another function (which may commit), keep it
     or return it, an object the function is given that `add()` attaches again only to
     load it (`session.refresh(obj)`, `getattr(obj, name)` after it, and no change to
-    it), and connections and sessions that are not opened by a `with` block
-    (a parameter, a FastAPI dependency: their caller decides). `flush()` is not a
+    it), sessions registered with `zope.sqlalchemy` (the `transaction` manager
+    commits them: `with transaction.manager:`, `pyramid_tm`), and connections and
+    sessions that are not opened by a `with` block
+    (a parameter, a FastAPI dependency: their caller decides). A commit in a `try`'s
+    `else` follows the writes of its body. `flush()` is not a
     commit: it sends the changes inside the transaction that is then rolled back.
 
     ## Why is this bad?
@@ -378,6 +381,24 @@ def remember(Seen, title):
                     "Session = sessionmaker(class_=ContextSession)\n"
                 ),
             },
+        ),
+    ]
+    VALID += [
+        # zope.sqlalchemy joins the session to the `transaction` manager, which commits.
+        Valid(
+            """
+import transaction
+import zope.sqlalchemy
+from sqlalchemy.orm import sessionmaker
+
+SessionLocal = sessionmaker()
+zope.sqlalchemy.register(SessionLocal)
+
+def create(user):
+    session = SessionLocal()
+    with transaction.manager:
+        session.add(user)
+"""
         ),
     ]
     INVALID = [

@@ -134,8 +134,8 @@ def post_dominates(model: ModuleModel, statement: cst.CSTNode, node: cst.CSTNode
         if _after_in(model, line, block, node):
             return True
         owner = model.parent(block)
-        if isinstance(owner, cst.Else) and isinstance(model.parent(owner), (cst.Try, cst.TryStar)):
-            guarded = model.parent(owner)
+        guarded = model.parent(owner) if isinstance(owner, cst.Else) else None
+        if isinstance(guarded, (cst.Try, cst.TryStar)):
             if any(a is guarded.body for a in model.ancestors(node)):
                 return True
             line, block = _line_in_block(model, guarded)

@@ -51,6 +51,7 @@ from .kinds import (
 from .model import ModuleModel, Scope
 from .parameter_fates import Fate
 from .summary import ModuleSummary
+from .transaction_managers import joins_a_transaction_manager
 from .values import Owner, RefKind, Value
 
 # Methods whose result keeps the object they are called on (a `scoped_session`
@@ -143,6 +144,8 @@ class LifetimeTracker:
                 # A module global, kept for the process (SQA105's question); one a
                 # script makes for its own statements is the script's, as `main()`'s.
                 continue
+            if kind.is_session and joins_a_transaction_manager(self.model, self.resolver, call):
+                continue  # zope.sqlalchemy's transaction commits and closes it
             if kind.is_resource:
                 life = self.track(call, kind, scope, CLOSE_METHODS)
                 if (

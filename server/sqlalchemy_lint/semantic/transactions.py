@@ -35,6 +35,7 @@ from .inference import Resolver
 from .kinds import Kind
 from .model import ModuleModel, Scope, binding_scope, self_attribute_values
 from .project import is_test_file
+from .transaction_managers import joins_a_transaction_manager
 from .values import Owner
 from .versions import major_version
 
@@ -389,6 +390,8 @@ def _left_alone(
     explicitly, or run where 1.x autocommits connection writes."""
     if opened.block is not None and begins_transaction(opened.block, opened.name):
         return True
+    if opened.kind.is_session and joins_a_transaction_manager(model, resolver, opened.call):
+        return True  # zope.sqlalchemy: the `transaction` manager commits it
     if (
         opened.block is not None
         and opened.kind is Kind.SESSION
