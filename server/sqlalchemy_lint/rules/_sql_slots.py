@@ -28,7 +28,8 @@ _IDENTIFIER_BEFORE = re.compile(
     r"""(?:
         \b(?:FROM|JOIN|INTO|UPDATE|TABLE|EXISTS|TRUNCATE|ONLY|SCHEMA|DATABASE|VIEW
             |SEQUENCE|INDEX|COLUMN|BY|SELECT|USE|USING|DESCRIBE|TO|TRIGGER|FUNCTION
-            |PROCEDURE|EXTENSION|CONSTRAINT|ADD)\s+
+            |PROCEDURE|EXTENSION|CONSTRAINT|ADD|ROLE|AUTHORIZATION)\s+
+        | \bsearch_path\s*=\s*               # SET search_path = {schema}
         | \bTABLE\s+\x00\s+                  # DROP TABLE {if_exists} {table}
         | \b(?:TRIGGER|INDEX)\b[^;(]*\bON\s+   # CREATE TRIGGER t AFTER INSERT ON {table}
         | \bINTO\s+[\w\x00."`]+\s*\(\s*       # INSERT INTO t ({columns})

@@ -728,7 +728,8 @@ def _evidently_input(
             pieces += [a.value for a in expr.args]
     elif isinstance(expr, cst.Name):
         bound = binding_scope(expr.value, scope)
-        if bound is not None and not bound.is_module and expr.value not in bound.params:
+        if bound is not None and expr.value not in bound.params:
+            # a local, or a script's global (`args = parser.parse_args()`)
             return _local_from_outside(expr.value, bound, analysis, depth)
     if any(_evidently_input(p, analysis, scope, depth + 1) for p in pieces):
         return True
@@ -1115,6 +1116,13 @@ _INPUT_CALLS = frozenset({"builtins.input", "input"})
 _STREAMLIT_WIDGETS = frozenset({"text_input", "text_area", "chat_input", "data_editor"})
 
 
+def _reads_input(call: cst.Call, analysis: Analysis) -> bool:
+    """`input()`, a Streamlit widget, or `parser.parse_args()`: the user's text."""
+    if _is_input_call(analysis.resolver.qualify(call.func) or ""):
+        return True
+    return isinstance(call.func, cst.Attribute) and call.func.attr.value in COMMAND_LINE_PARSERS
+
+
 def _is_input_call(qualified: str) -> bool:
     """A call that returns what the user typed: `input()`, a Streamlit widget."""
     if qualified in _INPUT_CALLS:
@@ -1263,10 +1271,10 @@ def _no_outside_input(
             qualified = analysis.resolver.qualify(expr) or ""
             if qualified in INPUT_OBJECTS or qualified in _INPUT_CALLS:
                 return False
-            # `first_name = st.text_input("First name")` at a script's top level.
+            # `first_name = st.text_input("First name")`, `args = parser.parse_args()`
+            # at a script's top level.
             return bound is None or not any(
-                isinstance(a.value, cst.Call)
-                and _is_input_call(analysis.resolver.qualify(a.value.func) or "")
+                isinstance(a.value, cst.Call) and _reads_input(a.value, analysis)
                 for a in bound.assignments.get(name, ())
             )
         if name in bound.params and not _rebound_before(expr, bound, analysis):
@@ -1307,10 +1315,8 @@ def _no_outside_input(
             return False
         return _no_outside_input(expr.value, analysis, scope, depth + 1)
     if isinstance(expr, cst.Call):
-        if _is_input_call(analysis.resolver.qualify(expr.func) or ""):
+        if _reads_input(expr, analysis):
             return False
-        if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in COMMAND_LINE_PARSERS:
-            return False  # `parser.parse_args()`: the command line's text
         parts: list[cst.BaseExpression] = [a.value for a in expr.args]
         if isinstance(expr.func, cst.Attribute):
             parts.append(expr.func.value)

@@ -22,7 +22,8 @@ class ConnectionNotClosed(Rule):
 
     ## What it does
     Finds connections taken from an `Engine` (`engine.connect()`, `await
-    async_engine.connect()`, `engine.raw_connection()`) that are never released:
+    async_engine.connect()`, `engine.raw_connection()`, `engine.pool.connect()`)
+    that are never released:
     not used as a context manager, not closed, and not handed to anyone else
     (returned, yielded, stored on an object). This includes the chained form
     `engine.connect().execute(...)` and passing `engine.connect()` straight into a

@@ -267,7 +267,8 @@ class SqlInjection(Rule):
     A value in an identifier's place (`FROM {table}`, `TRUNCATE TABLE
     staging_{name}`, `{schema}.{table}`, `ORDER BY {column}`, `INSERT INTO t
     ({columns})`, a trigger's or an index's
-    `ON {table}`, MERGE's `INSERT ({columns})`, `:{key}`, `{column} = :value`,
+    `ON {table}`, MERGE's `INSERT ({columns})`, `SET ROLE {role}`,
+    `search_path = {schema}`, `:{key}`, `{column} = :value`,
     `{column} = tmp.{column}`) cannot be a bound parameter: the
     program picks its tables and columns, often several calls away
     (`self.table_for(kind)`), so there only evident input is reported: a request's
@@ -1408,6 +1409,39 @@ def pipeline():
     for job in ["starlink", "launches"]:
         load.override(task_id=f"load_{job}")(name=job)
 """
+        ),
+    ]
+    VALID += [
+        # `SET ROLE` and `search_path` take names, not values: a command a table of
+        # subcommands holds is given the deployment's configuration.
+        Valid(
+            """
+from sqlalchemy import text
+
+def analyze(session, cf):
+    session.execute(text("set role {role};".format(role=cf.get("app", "admin_role"))))
+    session.execute(text("set search_path = " + cf.get("app", "schema")))
+    session.execute(text("ANALYZE"))
+
+COMMANDS = [("analyze", analyze)]
+"""
+        ),
+    ]
+    INVALID += [
+        # A role named on the command line is input, wherever it goes.
+        Invalid(
+            """
+import argparse
+
+from sqlalchemy import create_engine, text
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--role")
+args = parser.parse_args()
+with create_engine("postgresql://app@db/app").connect() as conn:
+    conn.execute(text(f"SET ROLE {args.role}"))
+""",
+            at="text(",
         ),
     ]
     INVALID += [

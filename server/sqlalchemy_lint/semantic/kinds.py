@@ -24,6 +24,9 @@ class Kind(enum.Enum):
     SCOPED_SESSION = "scoped session registry"
     FLASK_SQLALCHEMY = "Flask-SQLAlchemy extension"
     WEB_APP = "web application or router"
+    # An engine's `pool`: its `connect()` checks a DBAPI connection out, as the
+    # engine's `raw_connection()` does.
+    POOL = "connection pool"
 
     @property
     def is_connection(self) -> bool:
@@ -163,6 +166,7 @@ METHODS: dict[tuple[Kind, str], Kind] = {
     (Kind.SESSION_FACTORY, "begin"): Kind.SESSION,
     (Kind.ASYNC_SESSION_FACTORY, "begin"): Kind.ASYNC_SESSION,
     (Kind.FLASK_SQLALCHEMY, "get_engine"): Kind.ENGINE,
+    (Kind.POOL, "connect"): Kind.RAW_CONNECTION,
 }
 
 # Methods that hand back an object the receiver keeps (the caller must not close it).
@@ -185,6 +189,7 @@ ATTRIBUTES: dict[tuple[Kind, str], Kind] = {
     (Kind.SESSION, "bind"): Kind.ENGINE,
     (Kind.CONNECTION, "connection"): Kind.RAW_CONNECTION,  # the DBAPI connection it wraps
     (Kind.CONNECTION, "engine"): Kind.ENGINE,
+    (Kind.ENGINE, "pool"): Kind.POOL,
 }
 # Attributes holding a mapping of objects of a kind (`db.engines["users"]`).
 MAPPING_ATTRIBUTES: dict[tuple[Kind, str], Kind] = {
