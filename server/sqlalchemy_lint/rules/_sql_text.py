@@ -1417,6 +1417,7 @@ def _only_given_constants(name: str, scope: Scope, analysis: Analysis) -> bool:
         return False
     if repetitions.only_tests_call(resolver.key, qualname):
         return False  # an API: its users pass what they like
+    callers = repetitions.program_callers(resolver.key, qualname)
     star_kwarg = node.params.star_kwarg
     if isinstance(star_kwarg, cst.Param) and star_kwarg.name.value == name:
         # `**flags`: the keyword arguments no other parameter takes, at every call

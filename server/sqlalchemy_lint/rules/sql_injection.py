@@ -238,9 +238,11 @@ class SqlInjection(Rule):
     `dialect.type_compiler.process(type_)`)
     has its values bound or escaped.
 
-    A function's parameter is what the project's calls give it: a parameter that
+    A function's parameter is what the project's calls give it (the calls outside
+    its tests, when there are any: the suite passes its own data): a parameter that
     every call in the project (in any module) passes a literal, a literal
-    container (`{"repo": "endpoint"}`, `["users"]`), a class of the project or an
+    container (`{"repo": "endpoint"}`, `["users"]`), literals joined to constants
+    (`"varchar(" + PATH_LENGTH + ")"`), a class of the project or an
     attribute of one (`User.mfa`, a mapped column: the program's own schema), an
     enum member's value, or leaves at a literal default
     is not input; nor is one that every call gives a value the caller made itself:
@@ -1412,6 +1414,38 @@ def pipeline():
         ),
     ]
     VALID += [
+        # The program gives the method literals and constants; its tests' calls pass
+        # the suite's own data.
+        Valid(
+            """
+from sqlalchemy import text
+
+class DatabaseAccess:
+    def __init__(self, conn):
+        self.conn = conn
+
+    def add_column(self, col_name, col_type):
+        self.conn.execute(text("ALTER TABLE jobs ADD COLUMN %s %s" % (col_name, col_type)))
+""",
+            files={
+                "update.py": """
+from main import DatabaseAccess
+
+PATH_LENGTH = "255"
+
+def upgrade(conn):
+    db = DatabaseAccess(conn)
+    db.add_column(col_name="projectPath", col_type="varchar(" + PATH_LENGTH + ")")
+""",
+                "tests/test_access.py": """
+from main import DatabaseAccess
+
+def test_add_column(conn):
+    for column in ["a", "b"]:
+        DatabaseAccess(conn).add_column(column, "varchar(50)")
+""",
+            },
+        ),
         # `SET ROLE` and `search_path` take names, not values: a command a table of
         # subcommands holds is given the deployment's configuration.
         Valid(

@@ -1014,6 +1014,13 @@ class Repetitions:
             and all(_is_test_module(c.module) for c in callers)
         )
 
+    def program_callers(self, key: ModuleKey, qualname: str) -> list[Caller]:
+        """The calls of a function from outside the tests, when there are any (what
+        the program gives it; the suite's calls pass the suite's own data), else all."""
+        callers = list(self.callers(key, qualname))
+        in_use = [c for c in callers if not _is_test_module(c.module)]
+        return in_use or callers
+
     def dispatched(self, key: ModuleKey, qualname: str) -> bool:
         """Whether the function may be called where no call of it is written: a
         display holds it (`{"customers": self.load_customers}`, in any module that

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from . import ir
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 21
+FORMAT = 22
 
 # Call-site flags.
 IN_LOOP = 1
@@ -1201,6 +1201,12 @@ def _is_literal(node: ast.expr, depth: int = 0) -> bool:
         return isinstance(node.value, (str, int, float))
     if depth > 3:
         return False
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        # `"varchar(" + PATH_LENGTH + ")"`: literals and the module's constants
+        return all(
+            _is_literal(side, depth + 1) or _is_constant_name(side)
+            for side in (node.left, node.right)
+        )
     if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
         return all(_is_literal(e, depth + 1) for e in node.elts)
     if isinstance(node, ast.Dict):
@@ -1209,6 +1215,15 @@ def _is_literal(node: ast.expr, depth: int = 0) -> bool:
             for k, v in zip(node.keys, node.values)
         )
     return False
+
+
+_CONSTANT_NAME = re.compile(r"_*[A-Z][A-Z0-9_]*")
+
+
+def _is_constant_name(node: ast.expr) -> bool:
+    """An UPPER_CASE name (`PATH_LENGTH`, `settings.TABLE`): a constant of the code."""
+    name = _dotted_name(node)
+    return name is not None and _CONSTANT_NAME.fullmatch(name.rpartition(".")[2]) is not None
 
 
 def _local_name(node: ast.expr | None) -> str | None:
