@@ -118,9 +118,10 @@ def constant_values(
         value = string_literal(expr)
         return [value] if value is not None else None
     if isinstance(expr, cst.ConcatenatedString):
-        left = constant_values(expr.left, analysis, scope, depth + 1)
-        right = constant_values(expr.right, analysis, scope, depth + 1)
-        return _product(left, right)
+        values: list[str] | None = [""]
+        for part in concatenated_parts(expr):
+            values = _product(values, constant_values(part, analysis, scope, depth + 1))
+        return values
     if isinstance(expr, cst.FormattedString):
         return _formatted_values(expr, analysis, scope, depth + 1)
     if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
@@ -155,6 +156,19 @@ def constant_values(
     if isinstance(expr, cst.Name):
         return name_values(expr.value, analysis, scope, depth + 1)
     return None
+
+
+def concatenated_parts(expr: cst.ConcatenatedString) -> list[cst.BaseExpression]:
+    """The strings written side by side (`"a" "b" f"{c}"`), in order."""
+    parts: list[cst.BaseExpression] = []
+    pending: list[cst.BaseExpression] = [expr]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, cst.ConcatenatedString):
+            pending.extend((node.right, node.left))
+        else:
+            parts.append(node)
+    return parts
 
 
 def name_values(name: str, analysis: Analysis, scope: Scope, depth: int = 0) -> list[str] | None:
@@ -518,9 +532,12 @@ def dynamic_construction(
                 return "an f-string"
         return None
     if isinstance(expr, cst.ConcatenatedString):
-        return dynamic_construction(expr.left, analysis, scope, depth + 1) or dynamic_construction(
-            expr.right, analysis, scope, depth + 1
-        )
+        # `"SELECT ..." "FROM ..." f"{where} "`: one level deep, however many parts
+        for piece in concatenated_parts(expr):
+            found = dynamic_construction(piece, analysis, scope, depth + 1)
+            if found is not None:
+                return found
+        return None
     if isinstance(expr, cst.BinaryOperation):
         if isinstance(expr.operator, cst.Modulo) and _is_stringy(expr.left, analysis, scope):
             templates = constant_values(expr.left, analysis, scope, depth + 1)

@@ -1414,6 +1414,36 @@ def pipeline():
         ),
     ]
     VALID += [
+        # Constant clauses, joined into a statement written as many strings side by
+        # side: however many, the parts are read at one level.
+        Valid(
+            """
+from sqlalchemy import text
+
+def list_crons(conn, host=None, hidden=False):
+    where_clauses: list[str] = []
+    params = {}
+    if not hidden:
+        where_clauses.append("hidden_at IS NULL")
+    if host is not None:
+        where_clauses.append("host = :host")
+        params["host"] = host
+    where_sql = (" WHERE " + " AND ".join(where_clauses)) if where_clauses else ""
+    sql = text(
+        "SELECT crons.fingerprint, crons.name, crons.host, crons.command, "
+        "crons.schedule, crons.schedule_canonical, crons.cadence_seconds, "
+        "crons.expected_grace_seconds, crons.enabled, crons.last_seen_state, "
+        "crons.created_at, crons.updated_at, crons.hidden_at, crons.source_path, "
+        "crons.wrapper_last_seen_at, crons.last_discovered_at, crons.soft_deleted_at, "
+        "crons.log_match_key, crons.wrapper_installed, crons.wrapper_format_version, "
+        "state.last_ok_at FROM crons "
+        "LEFT JOIN state ON crons.fingerprint = state.cron_fingerprint "
+        f"{where_sql} "
+        "ORDER BY name ASC LIMIT :limit OFFSET :offset"
+    )
+    return conn.execute(sql, {**params, "limit": 10, "offset": 0}).all()
+"""
+        ),
         # The program gives the method literals and constants; its tests' calls pass
         # the suite's own data.
         Valid(
