@@ -114,7 +114,9 @@ class EnginePerRequest(Rule):
     - in loop bodies and comprehensions, at module level too (a script's `for`),
       unless each round connects to another database (the URL follows the loop)
       in a script, an entry point, or code that disposes of the engine it ends with
-      (trying each database in turn);
+      (trying each database in turn), or each round drops unused what a factory
+      returns (`create_db_engine(config)` as a statement, to validate each
+      configuration: an engine connects on first use);
     - in a function that makes an engine, uses it and drops it without `dispose()`
       (a data loader's `load()`), unless it runs once, or that disposes it only on
       some paths (a `return` before the `dispose()`: a cache hit that skips it).
@@ -588,6 +590,22 @@ for attempt in range(5):
         break
 
 database.load("countries")
+"""
+        ),
+    ]
+    VALID += [
+        # Each configured database's engine is built once to validate its settings and
+        # dropped unused: an engine opens no connection until it is used.
+        Valid(
+            """
+from sqlalchemy import create_engine
+
+def create_db_engine(config):
+    return create_engine(config["dsn"], pool_pre_ping=True)
+
+def validate_databases(databases):
+    for name, config in databases.items():
+        create_db_engine(config)
 """
         ),
     ]
@@ -1568,6 +1586,24 @@ def load(rows):
             at='create_engine("postgresql://etl@warehouse/dw")',
         ),
     ]
+    INVALID += [
+        # The validation loop's engine, kept and used each round: one pool per round.
+        Invalid(
+            """
+from sqlalchemy import create_engine, text
+
+def create_db_engine(config):
+    return create_engine(config["dsn"], pool_pre_ping=True)
+
+def count_rows(databases):
+    for name, config in databases.items():
+        engine = create_db_engine(config)
+        with engine.connect() as conn:
+            print(name, conn.execute(text("SELECT count(*) FROM t")).scalar())
+""",
+            at="create_engine(",
+        ),
+    ]
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for life in analysis.engines:
@@ -1619,6 +1655,14 @@ def load(rows):
         if repetition is not None and repetition.kind == "calls" and _url_from_parameters(life):
             # `init_db_engine(admin_uri)`, then `init_db_engine(app_uri)`: each call
             # connects to the database it is given.
+            repetition = None
+        if (
+            repetition is not None
+            and repetition.result_dropped
+            and analysis.tracker.handed_out_unused(life)
+        ):
+            # `create_db_engine(config)` as a statement in a loop over the configured
+            # databases, to validate each: an engine nothing uses opens no connection.
             repetition = None
         if repetition is not None and repetition.kind == "event" and self._kept(analysis, life):
             # A "Connect" button: each press builds the engine for the settings typed

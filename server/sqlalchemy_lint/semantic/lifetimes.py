@@ -273,6 +273,15 @@ class LifetimeTracker:
                     names.append(factory)
         return False
 
+    def handed_out_unused(self, engine: Lifetime) -> bool:
+        """Returned to the caller and nothing else here: no connection, session or
+        factory made from it first (`return create_engine(url)`)."""
+        if engine.escapes != {Escape.RETURNED}:
+            return False
+        return engine.variable is None or not any(
+            self._calls_made_from(engine, engine.variable, by_calling=True)
+        )
+
     def _calls_made_from(
         self, engine: Lifetime, name: str, by_calling: bool = False
     ) -> Iterator[cst.Call]:

@@ -40,6 +40,7 @@ from .summary import (
     COLLECTED,
     DEFERRING_WRAPPERS,
     DYNAMIC_DISPATCH,
+    FATE_DROPPED,
     FATE_RETURNED,
     FATE_STORED,
     IN_LOOP,
@@ -285,6 +286,9 @@ class Repetition:
     # For "loop": each round's result is kept, one per item (`[make(o) for o in outputs]`),
     # so what that result keeps is one per item too, not one per round thrown away.
     collected: bool = False
+    # For "loop": the loop's call drops what the function returns (`make_engine(conf)`
+    # as a statement, to validate each configuration).
+    result_dropped: bool = False
 
     @property
     def how(self) -> str:
@@ -401,6 +405,7 @@ class Repetitions:
                     info.name,
                     f"{how} in a loop {_in_caller(caller)}{where}",
                     collected=bool(caller.site.flags & COLLECTED),
+                    result_dropped=caller.site.fate == FATE_DROPPED,
                 )
             if not caller.function:
                 if self._reruns(caller.module):
