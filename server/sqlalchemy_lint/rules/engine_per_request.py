@@ -132,7 +132,8 @@ class EnginePerRequest(Rule):
     cached factories
     (`functools.lru_cache` / `cache`), pytest fixtures, click/typer commands,
     start-up hooks (`@app.on_event("startup")`, an ASGI app's `if scope["type"] ==
-    "lifespan":` branch), entry points that run once (`main`,
+    "lifespan":` branch, a handler of Celery's `worker_process_init` signal, sent
+    once per worker process), entry points that run once (`main`,
     an app factory, a migration's `upgrade()`, functions only called from such
     code of their module or from commands in any module), classes made once (at
     module level, in an app factory, or singletons whose `__init__` returns early
@@ -594,6 +595,21 @@ database.load("countries")
         ),
     ]
     VALID += [
+        # Celery sends `worker_process_init` once per worker process: one engine each.
+        Valid(
+            """
+from celery import signals
+from sqlalchemy import create_engine
+
+class Core:
+    def __init__(self, url="postgresql://app@db/app"):
+        self.engine = create_engine(url)
+
+@signals.worker_process_init.connect
+def setup_worker(**kwargs):
+    Core()
+"""
+        ),
         # Each configured database's engine is built once to validate its settings and
         # dropped unused: an engine opens no connection until it is used.
         Valid(

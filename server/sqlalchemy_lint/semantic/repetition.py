@@ -245,6 +245,20 @@ _STARTUP_DECORATORS = frozenset(
         "listener",
     }
 )
+# Celery's signals sent once per process (`@worker_process_init.connect`): a worker
+# (or beat) process's set-up and shut-down.
+_PROCESS_SIGNALS = frozenset(
+    {
+        "worker_process_init",
+        "worker_init",
+        "celeryd_init",
+        "celeryd_after_setup",
+        "worker_ready",
+        "beat_init",
+        "worker_process_shutdown",
+        "worker_shutdown",
+    }
+)
 # Run for every instance: its construction (also a dataclass's or an attrs class's
 # hook after `__init__`) and each `with` block it opens.
 _PER_INSTANCE_METHODS = (
@@ -938,11 +952,14 @@ class Repetitions:
 
     @staticmethod
     def _is_startup_hook(info: FunctionInfo) -> bool:
-        """`@app.on_event("startup")`, `@app.before_first_request`, `@app.before_serving`."""
+        """`@app.on_event("startup")`, `@app.before_first_request`, `@app.before_serving`,
+        a handler of a Celery process's set-up signal (`@worker_process_init.connect`)."""
         for decorator in info.decorators:
             target = decorator[1] if decorator[0] == "c" else decorator
-            last = (ir.dotted(target) or "").rpartition(".")[2]
+            head, _, last = (ir.dotted(target) or "").rpartition(".")
             if last in _STARTUP_DECORATORS:
+                return True
+            if last == "connect" and head.rpartition(".")[2] in _PROCESS_SIGNALS:
                 return True
         return False
 
