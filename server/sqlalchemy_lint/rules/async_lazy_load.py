@@ -40,6 +40,22 @@ async def due_connectors():
 """
 
 
+# A route whose session a provider makes from the maker that getter returns.
+_GETTER_ROUTE = """
+from fastapi import Depends
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import get_async_session
+from app.models import Connector
+
+async def approve(connector_id: int, session: AsyncSession = Depends(get_async_session)):
+    connector = await session.get(Connector, connector_id)
+    connector.checked = True
+    await session.commit()
+    return connector.id
+"""
+
+
 def _getter_project(*, keeps_loaded: bool) -> dict[str, str]:
     """A getter that makes the one session maker on first use and returns it."""
     option = ", expire_on_commit=False" if keeps_loaded else ""
@@ -55,6 +71,10 @@ def _getter_project(*, keeps_loaded: bool) -> dict[str, str]:
             "        _engine = create_async_engine('sqlite+aiosqlite://')\n"
             f"        _maker = async_sessionmaker(_engine{option})\n"
             "    return _maker\n"
+            "async def get_async_session():\n"
+            "    session_factory = get_session_maker()\n"
+            "    async with session_factory() as session:\n"
+            "        yield session\n"
         ),
         "app/models.py": "Connector = None\n",
     }
@@ -410,11 +430,14 @@ class Rule(Base):
     VALID += [
         # A getter keeps and returns the one maker, made with expire_on_commit=False.
         Valid(_GETTER_CALLER, files=_getter_project(keeps_loaded=True)),
+        # ... and a `Depends()` provider makes the routes' sessions with it.
+        Valid(_GETTER_ROUTE, files=_getter_project(keeps_loaded=True)),
     ]
 
     INVALID = [
         # The same getter, whose maker keeps the default expiry.
         Invalid(_GETTER_CALLER, at="c.id", files=_getter_project(keeps_loaded=False)),
+        Invalid(_GETTER_ROUTE, at="connector.id", files=_getter_project(keeps_loaded=False)),
         # The same helper, where the routes' factory keeps the default expiry.
         Invalid(
             _CRUD_HELPER,

@@ -661,8 +661,23 @@ class Evaluator:
                     base = base[1]
                 if base[0] == "n":
                     made.extend(self.module_bindings(ref.module, base[1]))
+                    for local in info.locals.get(base[1], ()):
+                        made.extend(self._makers_a_getter_returns(local, ref.module, info))
                 made.extend(self._factories_behind_method(call, ref.module, info))
         return made
+
+    def _makers_a_getter_returns(
+        self, value: ir.Expr, key: ModuleKey, caller: FunctionInfo
+    ) -> list[ir.Expr]:
+        """`session_factory = get_session_factory()` in the provider: the calls that
+        made the maker the project function returns (see `returned_makers`)."""
+        if value[0] != "c":
+            return []
+        frame = self.function_frame(key, caller.qualname)
+        getter = self.value(value[1], frame).ref if frame is not None else None
+        if getter is None or getter.kind is not RefKind.FUNCTION or getter.module is None:
+            return []
+        return self.returned_makers(getter.module, getter.name)
 
     def returned_makers(self, key: ModuleKey, qualname: str) -> list[ir.Expr]:
         """What the project function `qualname` returns, as the calls that made it:
