@@ -118,6 +118,26 @@ def run():
 }
 
 ACCEPTED = {
+    "the handler replaces the broken session": """
+class Store:
+    def __init__(self, session):
+        self.session = session
+
+    def save(self, email):
+        try:
+            self.session.add(User(email=email))
+            self.session.commit()
+        except IntegrityError:
+            self.session = SessionLocal()
+            self.session.add(User(email=email + ".2"))
+            self.session.commit()
+
+def run(session: Session):
+    store = Store(session)
+    for email in ["a@x", "a@x"]:
+        store.save(email)
+    store.session.close()
+""",
     "savepoint per row": """
 def run(session: Session):
     for email in ["a@x", "a@x", "b@x"]:

@@ -49,7 +49,8 @@ class MissingRollback(Rule):
 
     Not reported: handlers that roll back or close the session (also in a
     `finally:`, or through the object that keeps it: `dao.rollback()` for
-    `dao.db`), that hand it to a function, that re-raise, or that return with a
+    `dao.db`), that hand it to a function, that replace it (`self.conn =
+    engine.connect()` before trying again), that re-raise, or that return with a
     session its caller owns; flushes inside `with session.begin():` or `with
     session.begin_nested():` (the block rolls back by itself); handlers of unrelated
     errors (`ValueError`, `KeyError`); a statement that fails with nothing pending
@@ -301,6 +302,28 @@ def reindex(dao: Dao, update):
         dao.rollback()
         logging.error("update failed")
     dao.db.commit()
+"""
+        ),
+    ]
+    VALID += [
+        # The handler drops the failed connection for a new one before trying again.
+        Valid(
+            """
+from sqlalchemy.exc import OperationalError
+
+class Database:
+    def __init__(self, engine):
+        self._engine = engine
+        self.conn = engine.connect()
+
+    def update(self, query, values):
+        try:
+            self.conn.execute(query, values)
+            self.conn.commit()
+        except OperationalError:
+            self.conn = self._engine.connect()
+            self.conn.execute(query, values)
+            self.conn.commit()
 """
         ),
     ]

@@ -285,10 +285,15 @@ def _catches_flush_errors(
 
 def _recovers(model: ModuleModel, attempt: cst.Try, handler: cst.ExceptHandler, name: str) -> bool:
     """Whether the handler (or the `finally`) rolls the session back or closes it,
-    or hands it to a function (which may), or leaves by `raise`."""
+    or hands it to a function (which may), or leaves by `raise`; or the handler
+    replaces it (`self.conn = engine.connect()` before trying again): what the name
+    holds after it is another object."""
     places: list[cst.CSTNode] = [handler.body]
     if attempt.finalbody is not None:
         places.append(attempt.finalbody)
+    for assign in nodes_of(handler.body, cst.Assign):
+        if any(dotted(target.target) == name for target in assign.targets):
+            return True
     for place in places:
         for call in nodes_of(place, cst.Call):
             func = call.func
