@@ -2011,7 +2011,18 @@ def _receiver_by_use(name: str, analysis: Analysis, scope: Scope) -> Receiver | 
     block also runs `conn.exec_driver_sql(...)` or `conn.execute(text(...))` (or another
     SQLAlchemy construct): only a SQLAlchemy connection or session takes those."""
     bound = binding_scope(name, scope)
-    if bound is None or name in bound.params:
+    if bound is None:
+        return None
+    if name in bound.params:
+        # `def drop_schema(session, ...)`: a parameter the function also gives
+        # `text(...)` or `exec_driver_sql()` to, unannotated, is SQLAlchemy's.
+        param = bound.params[name]
+        if (
+            param.annotation is None
+            and name not in bound.assignments
+            and _sqlalchemy_uses(name, bound, analysis) is not None
+        ):
+            return Receiver(None)
         return None
     assignments = bound.assignments.get(name, ())
     entered: list[cst.Call] = []

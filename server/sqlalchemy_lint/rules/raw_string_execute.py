@@ -56,8 +56,9 @@ class RawStringExecute(Rule):
     `str.format()` or `+`; SQA301 reports the injection risk of those as well).
     Receivers are recognised by what they are (`with engine.connect() as conn`,
     `Session(engine)`, parameters annotated `conn: Connection`, Alembic's
-    `op.get_bind()`, or a `with x.begin() as conn:` block whose `conn` also runs
-    `execute(text(...))` or `exec_driver_sql()`), never by their name; `sqlite3`
+    `op.get_bind()`, or a `with x.begin() as conn:` block, or an unannotated
+    parameter, whose `conn` also runs `execute(text(...))` or
+    `exec_driver_sql()`), never by their name; `sqlite3`
     connections and cursors are not SQLAlchemy and are not reported, and neither
     is Alembic's own `op.execute("...")`. `conn.exec_driver_sql("...")` is the
     supported way to run a string and is not reported either.
@@ -161,7 +162,29 @@ def upgrade(pool):
 """
         ),
     ]
+    VALID += [
+        # A parameter given only strings shows nothing of what it is (a DBAPI cursor?).
+        Valid(
+            """
+def drop_schema(db, schema):
+    db.execute("drop schema if exists " + schema + " cascade")
+"""
+        ),
+    ]
     INVALID = [
+        # An unannotated parameter that the function also gives `text(...)`: only
+        # SQLAlchemy's connections and sessions take that.
+        Invalid(
+            """
+from sqlalchemy import text
+
+def drop_schema(session, schema):
+    session.execute(text("set search_path = public"))
+    session.execute("drop schema if exists " + schema + " cascade")
+    session.commit()
+""",
+            at='session.execute("drop',
+        ),
         Invalid(
             """
 from sqlalchemy import create_engine

@@ -190,10 +190,10 @@ class SqlInjection(Rule):
 
     - SQLAlchemy connections and sessions (from `engine.connect()`,
       `Session(engine)`, annotations, ...), Alembic's `op.get_bind()`, and a
-      `with x.begin() as conn:` / `x.connect()` block on an unknown `x` whose
-      `conn` also runs `exec_driver_sql()` or `execute(text(...))` (only SQLAlchemy
-      takes those). `exec_driver_sql()` exists only in SQLAlchemy, so it is a sink
-      whatever its receiver.
+      `with x.begin() as conn:` / `x.connect()` block on an unknown `x`, or an
+      unannotated parameter, whose `conn` also runs `exec_driver_sql()` or
+      `execute(text(...))` (only SQLAlchemy takes those). `exec_driver_sql()`
+      exists only in SQLAlchemy, so it is a sink whatever its receiver.
     - An untyped parameter named as a database handle is (`session`, `conn`,
       `connection`, `db`, `cursor`, `cur`, ...) whose `execute()` is given text that
       visibly starts as a statement does (`f"DROP DATABASE {target}"`): whatever
