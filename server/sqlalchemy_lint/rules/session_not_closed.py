@@ -57,6 +57,9 @@ class SessionNotClosed(Rule):
     zope.sqlalchemy closes it then.
     Nor is a session of a test module whose conftest (or itself) calls SQLAlchemy's
     `close_all_sessions()`, in a fixture's teardown: that closes every session.
+    A session a generator yields once (a FastAPI dependency, a pytest fixture, a
+    context manager) is its to close after the `yield`; one a generator yields
+    round after round is its consumer's.
     A session a script makes at its top level (or under its `__main__` guard, or
     in its `main()`) and never closes is reported too, here: the script owns it
     and should close it (until the process exits it holds its connection, its
@@ -511,7 +514,42 @@ def main(url, users):
 """
         ),
     ]
+    VALID += [
+        # A generator that hands out one session per round: each is its consumer's.
+        Valid(
+            _DATABASE_MODULE
+            + """
+def sessions(rounds):
+    for _ in range(rounds):
+        yield SessionLocal()
+"""
+        ),
+    ]
     INVALID = [
+        # A dependency (or fixture, or context manager) is resumed after its one
+        # `yield` to clean up: with nothing there, the session stays open. A close
+        # that is not called closes nothing.
+        Invalid(
+            _DATABASE_MODULE
+            + """
+def get_db():
+    db = SessionLocal()
+    yield db
+""",
+            at="SessionLocal()",
+        ),
+        Invalid(
+            _DATABASE_MODULE
+            + """
+def get_test_db():
+    try:
+        db = SessionLocal()
+        yield db
+    finally:
+        db.close
+""",
+            at="SessionLocal()",
+        ),
         # A helper hands out a new `scoped_session` registry per call, cast to
         # `Session`: the caller owns it, and this one never closes it (a caller
         # that closes it in a `finally` is fine).

@@ -791,11 +791,22 @@ class LifetimeTracker:
                 life.verdict = Verdict.RELEASED
             else:
                 life.verdict = Verdict.CLOSE_NOT_GUARANTEED
-        elif yielded:
+        elif yielded and not self._provides_once(life.scope):
             life.verdict = Verdict.HANDED_OUT
         else:
+            # (A generator that yields it once, as a dependency, a fixture or a
+            # context manager does, is resumed after the `yield` to clean up.)
             life.verdict = Verdict.LEAKED
         return life
+
+    def _provides_once(self, scope: Scope) -> bool:
+        """A generator with one `yield`, outside any loop: a FastAPI dependency, a
+        pytest fixture or a context manager, resumed once to clean up."""
+        if len(scope.yields) != 1:
+            return False
+        return not any(
+            isinstance(a, (cst.For, cst.While)) for a in self._ancestors_in_scope(scope.yields[0])
+        )
 
     def _never_run(self, call: cst.Call) -> bool:
         """`session.close()` as a statement of its own: a coroutine function's call that
@@ -855,6 +866,8 @@ class LifetimeTracker:
             if parent.attr.value in release_methods:
                 if isinstance(grand, cst.Call) and grand.func is parent:
                     return _Use.RELEASE_CALL, grand
+                if isinstance(grand, cst.Expr):
+                    return _Use.USE, None  # `db.close` alone, not called: closes nothing
                 return _Use.RELEASED, None  # `stack.callback(conn.close)`
             if parent.attr.value in _KEEPING_METHODS and isinstance(grand, cst.Call):
                 # `Base.query = registry.query_property()`: what it returns holds the
