@@ -30,6 +30,10 @@ def get_db():
     db = SessionLocal()
     yield db
 """,
+    "yielded as made": """
+def get_db():
+    yield SessionLocal()
+""",
     "close not called": """
 def get_db():
     try:

@@ -541,6 +541,14 @@ def get_db():
         Invalid(
             _DATABASE_MODULE
             + """
+def get_other_db():
+    yield SessionLocal()
+""",
+            at="SessionLocal()",
+        ),
+        Invalid(
+            _DATABASE_MODULE
+            + """
 def get_test_db():
     try:
         db = SessionLocal()

@@ -413,7 +413,8 @@ class LifetimeTracker:
                 return life
             if isinstance(parent, cst.Yield):
                 life.escapes.add(Escape.YIELDED)
-                life.verdict = Verdict.HANDED_OUT
+                # `yield SessionLocal()` in a fixture: nothing can close it after
+                life.verdict = Verdict.LEAKED if self._provides_once(scope) else Verdict.HANDED_OUT
                 return life
             if isinstance(parent, (cst.Assign, cst.AnnAssign)) and parent.value is node:
                 targets = (
