@@ -1327,6 +1327,10 @@ def _no_outside_input(
             _VISITING.names.discard(key)
     if isinstance(expr, cst.Await):
         return _no_outside_input(expr.expression, analysis, scope, depth + 1)
+    if isinstance(expr, cst.Comparison):
+        # `ll.c.comment == text`: a bool, or a clause SQLAlchemy binds the value of (the
+        # rows a query filtered with it read are the database's, as any query's)
+        return True
     if isinstance(expr, (cst.Attribute, cst.Subscript)):
         if isinstance(expr, cst.Attribute) and analysis.resolver.qualify(expr) in INPUT_OBJECTS:
             return False

@@ -1414,6 +1414,23 @@ def pipeline():
         ),
     ]
     VALID += [
+        # Ids of rows a filtered query read: the filter's value is bound, and the rows
+        # are the database's (second-order injection is not followed).
+        Valid(
+            """
+import sqlalchemy as sa
+from alembic import op
+
+metadata = sa.MetaData()
+history = sa.Table("history", metadata, sa.Column("id", sa.Integer), sa.Column("note", sa.String))
+
+def downgrade(comment):
+    connection = op.get_bind()
+    for row in connection.execute(history.select().where(history.c.note == comment)):
+        meta_id = row[0]
+        connection.execute(sa.text("DELETE FROM versions WHERE history_id = {}".format(meta_id)))
+"""
+        ),
         # Constant clauses, joined into a statement written as many strings side by
         # side: however many, the parts are read at one level.
         Valid(
