@@ -60,7 +60,9 @@ class RawStringExecute(Rule):
     parameter, whose `conn` also runs `execute(text(...))` or
     `exec_driver_sql()`), never by their name; `sqlite3`
     connections and cursors are not SQLAlchemy and are not reported, and neither
-    is Alembic's own `op.execute("...")`. `conn.exec_driver_sql("...")` is the
+    is Alembic's own `op.execute("...")`, nor a call in an `except AttributeError:`
+    (or `ImportError`) handler, the fallback for a version without the API the
+    `try` used (`exec_driver_sql()` before 1.4). `conn.exec_driver_sql("...")` is the
     supported way to run a string and is not reported either.
 
     ## Why is this bad?
@@ -163,6 +165,17 @@ def upgrade(pool):
         ),
     ]
     VALID += [
+        # The fallback for a SQLAlchemy that has no `exec_driver_sql()` (1.3): never
+        # reached on 2.0.
+        Valid(
+            """
+def do_begin(conn):
+    try:
+        conn.exec_driver_sql("BEGIN")
+    except AttributeError:
+        conn.execute("BEGIN")
+"""
+        ),
         # A parameter given only strings shows nothing of what it is (a DBAPI cursor?).
         Valid(
             """
@@ -332,7 +345,7 @@ def drop_team_cache(db: Session, team: str):
             if values is None and not is_string(argument.value, analysis, scope):
                 continue
             receiver = statement_receiver(call, analysis, scope)
-            if receiver is None:
+            if receiver is None or _old_version_fallback(analysis, call):
                 continue
             method = (
                 f"`{_RECEIVER_NOUNS[receiver.kind]}.execute()`"
@@ -411,3 +424,23 @@ def drop_team_cache(db: Session, team: str):
 def _driver_parameters(call: cst.Call, values: list[str]) -> bool:
     """Parameters passed for driver placeholders (`%s`, `%(name)s`, `?`) in the SQL."""
     return len(call.args) > 1 and any(_DRIVER_PLACEHOLDER.search(v) for v in values)
+
+
+def _old_version_fallback(analysis: Analysis, call: cst.Call) -> bool:
+    """In an `except AttributeError:` (or `ImportError`) handler: what runs where the
+    API the `try` reached for is missing, an older SQLAlchemy (`try:
+    conn.exec_driver_sql("BEGIN")` / `except AttributeError: conn.execute("BEGIN")`)."""
+    for ancestor in analysis.model.ancestors(call):
+        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
+            return False
+        if isinstance(ancestor, cst.ExceptHandler) and ancestor.type is not None:
+            caught = ancestor.type
+            names = caught.elements if isinstance(caught, cst.Tuple) else [caught]
+            for name in names:
+                expr = name.value if isinstance(name, cst.Element) else name
+                if isinstance(expr, cst.Name) and expr.value in _MISSING_API_ERRORS:
+                    return True
+    return False
+
+
+_MISSING_API_ERRORS = frozenset({"AttributeError", "ImportError", "ModuleNotFoundError"})

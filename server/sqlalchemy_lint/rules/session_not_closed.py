@@ -515,6 +515,42 @@ def main(url, users):
         ),
     ]
     VALID += [
+        # The fixture that asks for this one closes the session at its teardown.
+        Valid(
+            _DATABASE_MODULE
+            + """
+import pytest
+
+@pytest.fixture(scope="session")
+def dbsession():
+    yield SessionLocal()
+
+@pytest.fixture()
+def tables(dbsession):
+    yield
+    dbsession.close()
+"""
+        ),
+        # A registry's session is removed with the registry.
+        Valid(
+            """
+from contextlib import contextmanager
+
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+def load_session(engine):
+    return scoped_session(sessionmaker(bind=engine))
+
+@contextmanager
+def session_scope(engine):
+    session = load_session(engine)
+    try:
+        yield session()
+        session.commit()
+    finally:
+        session.remove()
+"""
+        ),
         # A generator that hands out one session per round: each is its consumer's.
         Valid(
             _DATABASE_MODULE

@@ -78,6 +78,24 @@ class ExecutionContexts:
         info = self._info(scope)
         return info is not None and self.repetitions.is_fixture(self.resolver.key, info)
 
+    def closed_by_fixture_users(self, scope: Scope) -> bool:
+        """A fixture whose value a fixture or test that asks for it closes (`def
+        tables(dbsession): ... dbsession.close()`), in its module or one that mentions
+        its name: the teardown is there."""
+        if not self.is_pytest_fixture(scope):
+            return False
+        name = scope.name
+        key = self.resolver.key
+        view = self.resolver.view
+        for module in [key, *view.modules_mentioning(key, name)]:
+            summary = view.summary_of(module)
+            if summary is None:
+                continue
+            for info in summary.functions.values():
+                if name in info.released and any(p.name == name for p in info.params):
+                    return True
+        return False
+
     def runs_once(self, scope: Scope) -> bool:
         """Exempt from SQA103: cached factories, fixtures and CLI commands."""
         info = self._info(scope)

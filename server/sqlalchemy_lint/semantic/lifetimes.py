@@ -413,8 +413,14 @@ class LifetimeTracker:
                 return life
             if isinstance(parent, cst.Yield):
                 life.escapes.add(Escape.YIELDED)
-                # `yield SessionLocal()` in a fixture: nothing can close it after
-                life.verdict = Verdict.LEAKED if self._provides_once(scope) else Verdict.HANDED_OUT
+                # `yield SessionLocal()` in a fixture: nothing can close it after (a
+                # registry's `registry()` is the registry's to remove)
+                from_registry = self.resolver.kind_of(call.func, scope) is Kind.SCOPED_SESSION
+                life.verdict = (
+                    Verdict.LEAKED
+                    if self._provides_once(scope) and not from_registry
+                    else Verdict.HANDED_OUT
+                )
                 return life
             if isinstance(parent, (cst.Assign, cst.AnnAssign)) and parent.value is node:
                 targets = (
@@ -802,12 +808,15 @@ class LifetimeTracker:
 
     def _provides_once(self, scope: Scope) -> bool:
         """A generator with one `yield`, outside any loop: a FastAPI dependency, a
-        pytest fixture or a context manager, resumed once to clean up."""
+        pytest fixture or a context manager, resumed once to clean up (unless a fixture
+        that asks for this one does it)."""
         if len(scope.yields) != 1:
             return False
-        return not any(
+        if any(
             isinstance(a, (cst.For, cst.While)) for a in self._ancestors_in_scope(scope.yields[0])
-        )
+        ):
+            return False
+        return not self.contexts.closed_by_fixture_users(scope)
 
     def _never_run(self, call: cst.Call) -> bool:
         """`session.close()` as a statement of its own: a coroutine function's call that
