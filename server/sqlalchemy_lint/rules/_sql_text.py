@@ -2011,9 +2011,10 @@ def _is_borrowed_connection(
 
 
 def _receiver_by_use(name: str, analysis: Analysis, scope: Scope) -> Receiver | None:
-    """`with warehouse.begin() as conn:` where `warehouse` is of unknown kind, when the
-    block also runs `conn.exec_driver_sql(...)` or `conn.execute(text(...))` (or another
-    SQLAlchemy construct): only a SQLAlchemy connection or session takes those."""
+    """`with warehouse.begin() as conn:` (or `conn = engine.connect()`) where
+    `warehouse` is of unknown kind, when the function also runs
+    `conn.exec_driver_sql(...)` or `conn.execute(text(...))` (or another SQLAlchemy
+    construct): only a SQLAlchemy connection or session takes those."""
     bound = binding_scope(name, scope)
     if bound is None:
         return None
@@ -2033,8 +2034,7 @@ def _receiver_by_use(name: str, analysis: Analysis, scope: Scope) -> Receiver | 
     for assignment in assignments:
         item = assignment.value
         if (
-            not assignment.via_with
-            or not isinstance(item, cst.Call)
+            not isinstance(item, cst.Call)
             or not isinstance(item.func, cst.Attribute)
             or item.func.attr.value not in _ENTERED_METHODS
             or analysis.resolver.kind_of(item.func.value, bound) is not None

@@ -185,6 +185,21 @@ def drop_schema(db, schema):
         ),
     ]
     INVALID = [
+        # A connection from an unknown engine, which the function also gives
+        # `text(...)`: SQLAlchemy's.
+        Invalid(
+            """
+from sqlalchemy import text
+
+def analyze(session):
+    engine = session.bind
+    conn = engine.connect()
+    for schema, table in conn.execute(text("SELECT schemaname, relname FROM pg_stat_user_tables")):
+        conn.execute("analyze {}.{};".format(schema, table))
+    conn.close()
+""",
+            at='conn.execute("analyze',
+        ),
         # An unannotated parameter that the function also gives `text(...)`: only
         # SQLAlchemy's connections and sessions take that.
         Invalid(
