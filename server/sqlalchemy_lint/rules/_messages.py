@@ -32,9 +32,17 @@ def safe_form(life: Lifetime) -> str:
         if life.kind is Kind.RAW_CONNECTION:
             return f"with contextlib.closing({name}):"
         return f"{keyword} {name}:"
+    made = _made(life)
     if life.kind is Kind.RAW_CONNECTION:
-        return f"with contextlib.closing({code_of(life.call)}) as {name}:"
-    return f"{keyword} {code_of(life.call)} as {name}:"
+        return f"with contextlib.closing({made}) as {name}:"
+    return f"{keyword} {made} as {name}:"
+
+
+def _made(life: Lifetime) -> str:
+    """The code that gives the resource: the call, or the call's attribute that holds
+    it (`Db(url).session`)."""
+    made = code_of(life.call)
+    return f"{made}.{life.member}" if life.member is not None else made
 
 
 def origin(life: Lifetime) -> str:
@@ -42,7 +50,7 @@ def origin(life: Lifetime) -> str:
     "`conn` from `connect(url)`" when it is unpacked from what the call gives."""
     if life.item is not None and life.variable is not None:
         return f"`{life.variable}` from `{code_of(life.call)}`"
-    return f"from `{code_of(life.call)}`"
+    return f"from `{_made(life)}`"
 
 
 def never_closed(life: Lifetime) -> str:

@@ -10,8 +10,13 @@ from ..semantic import Kind, Lifetime
 def with_block_fix_for(source: str, span: Span, life: Lifetime | None) -> Fix | None:
     # A DBAPI connection has no `with` support that closes it, and a resource
     # unpacked from a tuple (`_, conn = connect()`) cannot be the `with`'s target:
-    # no mechanical fix.
-    if life is None or life.kind is Kind.RAW_CONNECTION or life.item is not None:
+    # no mechanical fix; nor one read from the object a call makes (`Db(url).session`).
+    if (
+        life is None
+        or life.kind is Kind.RAW_CONNECTION
+        or life.item is not None
+        or life.member is not None
+    ):
         return None
     noun = "session" if life.kind.is_session else "connection"
     return with_block_fix(source, span, is_async=life.kind.is_async, noun=noun)

@@ -34,7 +34,9 @@ class SessionNotClosed(Rule):
     Finds ORM sessions created by `Session(...)`, `AsyncSession(...)`, a
     `sessionmaker` / `async_sessionmaker` factory (including one imported from
     another module of the project, such as `from .database import SessionLocal`)
-    or `factory.begin()`, that are never released: not used as a context manager,
+    or `factory.begin()`, or read off an object of the project that the call makes
+    and drops at once (`session = Db(url).session`, where `Db.__init__` makes the
+    session it keeps), that are never released: not used as a context manager,
     not closed, and not handed to anyone else (returned, stored, or given to a
     function of the project that closes the parameter it receives). A session bound to a connection
     (`Session(bind=connection)`, or made by a factory bound with `bind=connection` or
@@ -561,7 +563,56 @@ def sessions(rounds):
 """
         ),
     ]
+    VALID += [
+        # The object is given the session it keeps: the caller's, not made here.
+        Valid(
+            """
+from app.db import Repository, SessionLocal
+
+def count(model):
+    with SessionLocal() as session:
+        repository_session = Repository(session).session
+        return repository_session.query(model).count()
+""",
+            files={
+                "app/__init__.py": "",
+                "app/db.py": (
+                    "from sqlalchemy import create_engine\n"
+                    "from sqlalchemy.orm import sessionmaker\n"
+                    "SessionLocal = sessionmaker(bind=create_engine('sqlite://'))\n"
+                    "class Repository:\n"
+                    "    def __init__(self, session):\n"
+                    "        self.session = session\n"
+                ),
+            },
+        ),
+    ]
     INVALID = [
+        # The session the wrapper's `__init__` makes and keeps is the caller's once
+        # the wrapper is dropped: nothing closes it.
+        Invalid(
+            """
+from app.db import Db
+
+def wallets(model, url):
+    session = Db(url).session
+    return session.query(model).all()
+""",
+            at="Db(url)",
+            files={
+                "app/__init__.py": "",
+                "app/db.py": (
+                    "from sqlalchemy import create_engine\n"
+                    "from sqlalchemy.orm import sessionmaker\n"
+                    "class Db:\n"
+                    "    def __init__(self, url):\n"
+                    "        self.engine = create_engine(url)\n"
+                    "        self.session = sessionmaker(bind=self.engine)()\n"
+                    "    def drop(self):\n"
+                    "        self.session.close()\n"
+                ),
+            },
+        ),
         # A dependency (or fixture, or context manager) is resumed after its one
         # `yield` to clean up: with nothing there, the session stays open. A close
         # that is not called closes nothing.

@@ -798,6 +798,21 @@ class Evaluator:
         self._instance_attributes[memo] = value
         return value
 
+    def made_by_instance(self, key: ModuleKey, cls: str, attr: str) -> Kind | None:
+        """The kind of connection or session the class's `__init__` makes and keeps on
+        `self.<attr>` (`self.session = Session()`), one each instance owns; None when
+        it is given one, or keeps none there."""
+        info = self.class_info(key, cls)
+        qualname = info.methods.get("__init__") if info is not None else None
+        frame = self.function_frame(key, qualname) if qualname is not None else None
+        if frame is None:
+            return None
+        for expr in frame.info.self_attributes.get(attr, ()):
+            found = self.value(expr, frame)
+            if found.kind is not None and found.kind.is_resource and found.owner is Owner.FRESH:
+                return found.kind
+        return None
+
     def _instance_attribute(
         self, key: ModuleKey, cls: str, attr: str, depth: int, seen: set[tuple[ModuleKey, str]]
     ) -> Value:

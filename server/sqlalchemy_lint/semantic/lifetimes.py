@@ -104,6 +104,8 @@ class Lifetime:
     used_before_try: cst.CSTNode | None = None
     # Unpacked from what the call gives (`_, conn = connect()`): its position there.
     item: int | None = None
+    # Read from the object the call makes (`Db(url).session`): that attribute.
+    member: str | None = None
     # `session.close()` on an AsyncSession (or AsyncConnection) as a bare statement:
     # it only makes a coroutine, which nothing runs, so it closes nothing.
     unawaited_closes: list[cst.Call] = field(default_factory=list)
@@ -137,6 +139,7 @@ class LifetimeTracker:
             if kind is None:
                 if not scope.is_module:
                     yield from self._unpacked_resources(call, scope)
+                    yield from self._member_resources(call, value, scope)
                 continue
             if value.owner is not Owner.FRESH:
                 continue  # not a resource, or one this code does not own
@@ -211,6 +214,31 @@ class LifetimeTracker:
                 continue
             life = Lifetime(call=call, kind=kind, scope=scope, verdict=Verdict.LEAKED, item=index)
             yield self._follow_variable(life, element.value.value, parent, CLOSE_METHODS)
+
+    def _member_resources(self, call: cst.Call, value: Value, scope: Scope) -> Iterator[Lifetime]:
+        """`session = Db(url).session`, where `Db.__init__` makes the session it keeps
+        there: the object is dropped at once, so the session is the caller's to close,
+        followed from its name."""
+        ref = value.ref
+        if ref is None or ref.kind is not RefKind.INSTANCE or ref.module is None:
+            return
+        attribute = self.model.parent(call)
+        if not isinstance(attribute, cst.Attribute) or attribute.value is not call:
+            return
+        assign = self.model.parent(attribute)
+        if (
+            not isinstance(assign, cst.Assign)
+            or assign.value is not attribute
+            or len(assign.targets) != 1
+            or not isinstance(assign.targets[0].target, cst.Name)
+        ):
+            return
+        member = attribute.attr.value
+        kind = self.resolver.evaluator.made_by_instance(ref.module, ref.name, member)
+        if kind is None:
+            return
+        life = Lifetime(call=call, kind=kind, scope=scope, verdict=Verdict.LEAKED, member=member)
+        yield self._follow_variable(life, assign.targets[0].target.value, assign, CLOSE_METHODS)
 
     def engines(self) -> Iterator[Lifetime]:
         """Every `create_engine(...)`-style call, with what happens to the engine."""

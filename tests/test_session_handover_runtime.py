@@ -1,8 +1,10 @@
-"""Sessions a generator yields once (a FastAPI dependency, a pytest fixture, a context
-manager), against a real SQLite database: the framework resumes the generator after
-the `yield` to clean up, so a generator with nothing there (or with `db.close`, not
-called) leaves the session's connection checked out, and SQA102 reports it; one that
-closes it there, or uses `with`, does not."""
+"""Who must close a session handed over, against a real SQLite database.
+
+A generator that yields it once (a FastAPI dependency, a pytest fixture, a context
+manager) is resumed after the `yield` to clean up, so a generator with nothing there
+(or with `db.close`, not called) leaves the session's connection checked out, and
+SQA102 reports it; one that closes it there, or uses `with`, does not. A session read
+off a wrapper the caller drops at once (`Db().session`) is the caller's."""
 
 from __future__ import annotations
 
@@ -90,3 +92,46 @@ def test_a_dependency_that_closes_returns_it(case: str, tmp_path: Path) -> None:
     source = DATABASE + CLOSING[case]
     assert _codes(source) == []
     assert _checked_out_after_a_request(source, tmp_path) == 0
+
+
+WRAPPER = """
+class Db:
+    def __init__(self):
+        self.session = SessionLocal()
+
+    def drop(self):
+        self.session.close()
+"""
+
+
+def test_a_session_read_off_a_dropped_wrapper_stays_checked_out(tmp_path: Path) -> None:
+    """`session = Db().session`: the wrapper is gone at once and the session is the
+    caller's; SQA102 reports the function that never closes it, whose connection stays
+    checked out, and not the one that closes it."""
+    source = (
+        DATABASE
+        + WRAPPER
+        + """
+def leaky():
+    session = Db().session
+    return session.execute(text("SELECT 1")).scalar()
+
+def closing():
+    session = Db().session
+    try:
+        return session.execute(text("SELECT 1")).scalar()
+    finally:
+        session.close()
+"""
+    )
+    found = check_source(source, rules=[SessionNotClosed]).diagnostics
+    assert [(d.code, d.span.start.line) for d in found] == [
+        ("SQA102", source.splitlines().index("    session = Db().session") + 1)
+    ]
+    for function, checked_out in (("closing", 0), ("leaky", 1)):
+        namespace: dict[str, Any] = {"URL": f"sqlite:///{tmp_path / function}.db", "text": text}
+        exec(compile(source, "<example>", "exec"), namespace)
+        assert namespace[function]() == 1
+        engine = namespace["engine"]
+        assert engine.pool.checkedout() == checked_out
+        engine.dispose()
