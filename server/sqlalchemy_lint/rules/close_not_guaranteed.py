@@ -250,7 +250,53 @@ def test_connection(url):
 """
         ),
     ]
+    VALID += [
+        # Before the `try`, the session is only given attributes: it holds no
+        # connection yet, and nothing that uses it can fail.
+        Valid(
+            """
+from sqlalchemy.orm import sessionmaker
+
+from .models import Base
+
+Session = sessionmaker()
+
+def set_models_as_attributes(obj):
+    for name, model in Base.registry._class_registry.items():
+        setattr(obj, name, model)
+
+def session_scope():
+    session = Session()
+    set_models_as_attributes(session)
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+"""
+        ),
+    ]
     INVALID = [
+        # The helper queries with the session before the `try` that closes it.
+        Invalid(
+            """
+from sqlalchemy.orm import sessionmaker
+
+Session = sessionmaker()
+
+def warm_up(obj):
+    obj.execute("SELECT 1")
+
+def handle(job):
+    session = Session()
+    warm_up(session)
+    try:
+        job(session)
+    finally:
+        session.close()
+""",
+            at="Session()",
+        ),
         # A message built from the connection's facts may raise.
         Invalid(
             """

@@ -977,9 +977,33 @@ class LifetimeTracker:
                 return using or (None if life.kind.is_session else other)  # the guarding `try`
             if _swallows_everything(statement):
                 continue
-            using = using or _first_call(statement, name)
+            if using is None:
+                first = _first_call(statement, name)
+                if first is None or not self._only_decorates(first, name, life.scope):
+                    using = first
             other = other or _first_call(statement)
         return None  # no guarding `try` in this block: not this case
+
+    def _only_decorates(self, call: cst.Call, name: str, scope: Scope) -> bool:
+        """`set_models_as_attributes(session)`: a project function given the resource
+        that calls nothing on it and hands it to nothing but `setattr()`: it cannot
+        take a connection, nor fail for one."""
+        argument = next(
+            (a for a in call.args if isinstance(a.value, cst.Name) and a.value.value == name),
+            None,
+        )
+        if argument is None:
+            return False
+        found = self.resolver.callee_parameter(call, argument, scope)
+        if found is None:
+            return False
+        info, param = found
+        for site in info.calls:
+            if site.callee == param or site.callee.startswith(param + "."):
+                return False
+            if site.callee not in _DECORATING_BUILTINS and param in site.arguments:
+                return False
+        return param not in info.stored and param not in info.released
 
     def _close_is_safe(self, life: Lifetime, binding: cst.CSTNode, closes: list[cst.Call]) -> bool:
         scope = life.scope
@@ -1123,6 +1147,10 @@ class _RaiseFinder(cst.CSTVisitor):
     def visit_Return(self, node: cst.Return) -> bool:
         self.found = True
         return False
+
+
+# Builtins that may be given a connection or session without using it.
+_DECORATING_BUILTINS = frozenset({"setattr", "getattr", "hasattr", "isinstance", "id", "type"})
 
 
 class _CallFinder(cst.CSTVisitor):
