@@ -28,7 +28,7 @@ from ..semantic.model import Assignment, ModuleModel, binding_scope
 from ..semantic.program_values import INPUT_OBJECTS
 from ..semantic.repetition import Caller
 from ..semantic.sql_runners import STATEMENT_RECEIVERS
-from ..semantic.summary import CONSTANT_ARGUMENT
+from ..semantic.summary import CONSTANT_ARGUMENT, CONSTANT_NAME
 from ..semantic.values import RefKind
 from ._sql_slots import HOLE, format_slots, names_identifier, percent_slots
 
@@ -54,7 +54,6 @@ _IDENTIFIER_QUOTING_FUNCTIONS = frozenset(
         "sqlalchemy_utils.functions.orm.quote",
     }
 )
-_CONSTANT_NAME = re.compile(r"_*[A-Z][A-Z0-9_]*")
 _WRITE = re.compile(r"\s*(insert|update|delete|create|drop|alter|truncate|merge|replace)\b", re.I)
 _READ = re.compile(r"\s*(select|with|show|explain|pragma|values)\b", re.I)
 
@@ -947,7 +946,7 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
         if expr.value in ("True", "False", "None"):
             return True
         bound = binding_scope(expr.value, scope)
-        if _CONSTANT_NAME.fullmatch(expr.value) and (bound is None or bound.is_module):
+        if CONSTANT_NAME.fullmatch(expr.value) and (bound is None or bound.is_module):
             return True  # a module-level (or imported) UPPER_CASE constant
         if bound is None:
             return False
@@ -1062,7 +1061,7 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
         if (
             expr.attr.value in ("name", "value")
             and isinstance(expr.value, cst.Attribute)
-            and _CONSTANT_NAME.fullmatch(expr.value.attr.value)
+            and CONSTANT_NAME.fullmatch(expr.value.attr.value)
         ):
             return True  # JobStatus.FINISHED.name: an enum member's name
         if expr.attr.value in ("name", "fullname", "schema") and (
@@ -1073,7 +1072,7 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
             # a parameter declared `sa.Enum`: what a schema object is called in the
             # program's own model
             return True
-        if _CONSTANT_NAME.fullmatch(expr.attr.value):
+        if CONSTANT_NAME.fullmatch(expr.attr.value):
             return True  # Settings.TABLE, Order.ASC
         if _non_text_column(expr, analysis, scope):
             return True  # `repo.repo_id`, an integer column of a row loaded from the database
@@ -1118,7 +1117,7 @@ def _number_operand(expr: cst.BaseExpression, scope: Scope) -> bool:
         return True
     if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
         return isinstance(expr.expression, (cst.Integer, cst.Float))
-    if not isinstance(expr, cst.Name) or not _CONSTANT_NAME.fullmatch(expr.value):
+    if not isinstance(expr, cst.Name) or not CONSTANT_NAME.fullmatch(expr.value):
         return False
     bound = binding_scope(expr.value, scope)
     return bound is None or bound.is_module
@@ -1485,10 +1484,10 @@ def _code_constant(written: str | None, caller: Caller, analysis: Analysis) -> b
     an UPPER_CASE constant."""
     if not written or not all(part.isidentifier() for part in written.split(".")):
         return False
-    if _CONSTANT_NAME.fullmatch(written.rpartition(".")[2]):
+    if CONSTANT_NAME.fullmatch(written.rpartition(".")[2]):
         return True
     parts = written.split(".")
-    if len(parts) > 2 and parts[-1] in ("name", "value") and _CONSTANT_NAME.fullmatch(parts[-2]):
+    if len(parts) > 2 and parts[-1] in ("name", "value") and CONSTANT_NAME.fullmatch(parts[-2]):
         return True  # `UdfLanguage.SQL.value`: an enum member's value or name
     evaluator = analysis.resolver.evaluator
     frame = (
@@ -1737,7 +1736,7 @@ def _compares_with_numbers(test: cst.BaseExpression, name: str) -> bool:
         and any(isinstance(o, cst.Name) and o.value == name for o in operands)
         and any(
             isinstance(o, (cst.Integer, cst.Float))
-            or (isinstance(o, cst.Name) and _CONSTANT_NAME.fullmatch(o.value) is not None)
+            or (isinstance(o, cst.Name) and CONSTANT_NAME.fullmatch(o.value) is not None)
             for o in operands
         )
     )

@@ -1217,13 +1217,14 @@ def _is_literal(node: ast.expr, depth: int = 0) -> bool:
     return False
 
 
-_CONSTANT_NAME = re.compile(r"_*[A-Z][A-Z0-9_]*")
+# An UPPER_CASE name: how code writes its constants (also read by SQA301).
+CONSTANT_NAME = re.compile(r"_*[A-Z][A-Z0-9_]*")
 
 
 def _is_constant_name(node: ast.expr) -> bool:
     """An UPPER_CASE name (`PATH_LENGTH`, `settings.TABLE`): a constant of the code."""
     name = _dotted_name(node)
-    return name is not None and _CONSTANT_NAME.fullmatch(name.rpartition(".")[2]) is not None
+    return name is not None and CONSTANT_NAME.fullmatch(name.rpartition(".")[2]) is not None
 
 
 def _local_name(node: ast.expr | None) -> str | None:

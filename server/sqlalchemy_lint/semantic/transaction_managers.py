@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from .flow import nodes_of
 from .inference import Resolver
 from .model import ModuleModel, binding_scope
 
@@ -78,17 +79,4 @@ def _bound_name(model: ModuleModel, call: cst.Call) -> str | None:
 def _makes_an_extension(resolver: Resolver, value: cst.BaseExpression) -> bool:
     """`sessionmaker(extension=ZopeTransactionExtension())`, also inside a
     `scoped_session(...)`."""
-    finder = _ExtensionFinder(resolver)
-    value.visit(finder)
-    return finder.found
-
-
-class _ExtensionFinder(cst.CSTVisitor):
-    def __init__(self, resolver: Resolver) -> None:
-        self.resolver = resolver
-        self.found = False
-
-    def visit_Call(self, node: cst.Call) -> bool:
-        if self.resolver.qualify(node.func) in _EXTENSION:
-            self.found = True
-        return not self.found
+    return any(resolver.qualify(call.func) in _EXTENSION for call in nodes_of(value, cst.Call))
