@@ -694,6 +694,40 @@ def get_db():
 """,
             at="SessionLocal()",
         ),
+        # A helper declared `-> Session` returns what a factory it looked up makes
+        # (Pyramid's registry): a new session, the caller's to close; this cron job
+        # commits and never closes it (a caller that closes it is fine).
+        Invalid(
+            """
+from sqlalchemy import text
+
+from app.database import get_session_from_config
+
+def lift_expired_bans(config_path):
+    db_session = get_session_from_config(config_path)
+    db_session.execute(text("UPDATE users SET banned = false"))
+    db_session.commit()
+
+def post_scheduled(config_path):
+    db_session = get_session_from_config(config_path)
+    try:
+        db_session.commit()
+    finally:
+        db_session.close()
+""",
+            at="get_session_from_config(config_path)",
+            files={
+                "app/__init__.py": "",
+                "app/database.py": (
+                    "from pyramid.paster import bootstrap\n"
+                    "from sqlalchemy.orm import Session\n\n"
+                    "def get_session_from_config(config_path: str) -> Session:\n"
+                    "    env = bootstrap(config_path)\n"
+                    "    session_factory = env['registry']['db_session_factory']\n"
+                    "    return session_factory()\n"
+                ),
+            },
+        ),
         # A job script's own session, annotated, handed to a service and never closed.
         Invalid(
             """

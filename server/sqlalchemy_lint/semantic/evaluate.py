@@ -1237,8 +1237,26 @@ class Evaluator:
             if info.return_annotation is not None
             else NOTHING
         )
-        returned = [self._returned(expr, frame, depth) for expr in info.returns]
+        returned = [
+            self._declared_made(expr, declared, frame, depth)
+            or self._returned(expr, frame, depth)
+            for expr in info.returns
+        ]
         return self._merged_result(key, info, declared, returned)
+
+    def _declared_made(
+        self, expr: ir.Expr, declared: Value, frame: FunctionFrame, depth: int
+    ) -> Value | None:
+        """A `return factory()` of a function declared `-> Session`, when nothing
+        says what `factory` is (read off a registry, a settings dict, a parameter):
+        a call that gives a session makes one, so the caller owns it (tildes'
+        `get_session_from_config`, whose factory comes from Pyramid's registry)."""
+        if declared.kind not in (Kind.SESSION, Kind.ASYNC_SESSION) or expr[0] != "c":
+            return None
+        callee = self.value(expr[1], frame, depth + 1)
+        if callee.known or self.value(expr, frame, depth + 1).known:
+            return None
+        return of_kind(declared.kind, Owner.FRESH)
 
     def _merged_result(
         self, key: ModuleKey, info: FunctionInfo, declared: Value, returned: list[Value]
