@@ -2044,6 +2044,8 @@ def _receiver_by_use(name: str, analysis: Analysis, scope: Scope) -> Receiver | 
     if not entered:
         return None
     evidence = _sqlalchemy_uses(name, bound, analysis)
+    if evidence is None and all(_reads_a_bind(item.func.value, bound) for item in entered):
+        evidence = "bind"
     if evidence is None:
         return None
     blocks = [analysis.model.parent(a.node) for a in assignments]
@@ -2055,6 +2057,21 @@ def _receiver_by_use(name: str, analysis: Analysis, scope: Scope) -> Receiver | 
     if evidence == "exec_driver_sql" or connects:
         return Receiver(Kind.ASYNC_CONNECTION if is_async else Kind.CONNECTION)
     return Receiver(None)
+
+
+def _reads_a_bind(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> bool:
+    """`session.bind` or `session.get_bind()` (or a local bound to one): what a
+    SQLAlchemy session or metadata is bound to, an engine or a connection. No
+    driver's connection has a `bind` to connect with."""
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value == "bind"
+    if isinstance(expr, cst.Call):
+        return isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "get_bind"
+    if isinstance(expr, cst.Name) and depth <= _MAX_DEPTH:
+        return every_binding(
+            expr.value, scope, lambda value, bound: _reads_a_bind(value, bound, depth + 1)
+        )
+    return False
 
 
 def _sqlalchemy_uses(name: str, scope: Scope, analysis: Analysis) -> str | None:

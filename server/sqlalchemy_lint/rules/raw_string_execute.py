@@ -58,7 +58,8 @@ class RawStringExecute(Rule):
     `Session(engine)`, parameters annotated `conn: Connection`, Alembic's
     `op.get_bind()`, or a `with x.begin() as conn:` block, or an unannotated
     parameter, whose `conn` also runs `execute(text(...))` or
-    `exec_driver_sql()`), never by their name; `sqlite3`
+    `exec_driver_sql()`, or `conn = session.bind.connect()`: what a session is
+    bound to), never by their name; `sqlite3`
     connections and cursors are not SQLAlchemy and are not reported, and neither
     is Alembic's own `op.execute("...")`, nor a call in an `except AttributeError:`
     (or `ImportError`) handler, the fallback for a version without the API the
@@ -199,6 +200,22 @@ def analyze(session):
     conn.close()
 """,
             at='conn.execute("analyze',
+        ),
+        # A connection from what a session is bound to (`session.bind`,
+        # `session.get_bind()`): no driver's connection has a `bind`.
+        Invalid(
+            """
+class SetDefaultGeometries:
+    def __init__(self, session_target):
+        self.session_target = session_target
+
+    def migrate(self):
+        engine = self.session_target.bind
+        conn = engine.connect()
+        conn.execute("vacuum analyze guidebook.documents_geometries;")
+        conn.close()
+""",
+            at='conn.execute("vacuum',
         ),
         # An unannotated parameter that the function also gives `text(...)`: only
         # SQLAlchemy's connections and sessions take that.
