@@ -486,6 +486,8 @@ def is_string(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, depth:
         and expr.func.attr.value in _STRING_METHODS
     ):
         return is_string(expr.func.value, analysis, scope, depth + 1)
+    if file_text(expr, scope):
+        return True
     if isinstance(expr, cst.IfExp):
         return is_string(expr.body, analysis, scope, depth + 1) and is_string(
             expr.orelse, analysis, scope, depth + 1
@@ -495,6 +497,49 @@ def is_string(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, depth:
             expr.value, scope, lambda value, bound: is_string(value, analysis, bound, depth + 1)
         )
     return False
+
+
+def file_text(expr: cst.BaseExpression, scope: Scope) -> bool:
+    """`open(path).read()`, `f.read()` in `with open(path) as f:`, or
+    `path.read_text()`: the text of a file (a `str`, as no binary mode is asked),
+    such as a SQL script loaded to run."""
+    if not isinstance(expr, cst.Call) or not isinstance(expr.func, cst.Attribute):
+        return False
+    method = expr.func.attr.value
+    if method == "read_text":
+        return True
+    if method != "read":
+        return False
+    opened = expr.func.value
+    if isinstance(opened, cst.Name):
+        bound = binding_scope(opened.value, scope)
+        assignments = bound.assignments.get(opened.value, ()) if bound is not None else ()
+        if not assignments or not all(a.via_with for a in assignments):
+            return False
+        values = [a.value for a in assignments]
+    else:
+        values = [opened]
+    return all(_opens_as_text(value, scope) for value in values)
+
+
+def _opens_as_text(expr: cst.BaseExpression | None, scope: Scope) -> bool:
+    """A call of the built-in `open()` without a binary mode."""
+    if (
+        not isinstance(expr, cst.Call)
+        or not isinstance(expr.func, cst.Name)
+        or expr.func.value != "open"
+        or binding_scope("open", scope) is not None
+    ):
+        return False
+    mode: cst.BaseExpression | None = None
+    for index, arg in enumerate(expr.args):
+        if (arg.keyword is None and index == 1) or (
+            arg.keyword is not None and arg.keyword.value == "mode"
+        ):
+            mode = arg.value
+    if mode is None:
+        return True
+    return isinstance(mode, cst.SimpleString) and "b" not in (string_literal(mode) or "b")
 
 
 def construction(expr: cst.BaseExpression) -> str:

@@ -15,6 +15,7 @@ from ._sql_fix import text_callee, wrap_in_text
 from ._sql_text import (
     constant_values,
     construction,
+    file_text,
     dynamic_construction,
     is_string,
     scope_of,
@@ -53,7 +54,8 @@ class RawStringExecute(Rule):
     literal, a string computed from constants only (`"..." + TABLE`,
     `"DELETE FROM %s" % TABLE`, `f"... {SCHEMA}.orders"`), a local name bound only
     to such strings, or a string built from run-time values (an f-string, `%`,
-    `str.format()` or `+`; SQA301 reports the injection risk of those as well).
+    `str.format()` or `+`; SQA301 reports the injection risk of those as well), or
+    the text of a file (`open(path).read()`, `path.read_text()`).
     Receivers are recognised by what they are (`with engine.connect() as conn`,
     `Session(engine)`, parameters annotated `conn: Connection`, Alembic's
     `op.get_bind()`, or a `with x.begin() as conn:` block, or an unannotated
@@ -200,6 +202,21 @@ def analyze(session):
     conn.close()
 """,
             at='conn.execute("analyze',
+        ),
+        # The text of a SQL file is a plain string too (a file opened in binary
+        # mode gives bytes, which are another matter).
+        Invalid(
+            """
+from sqlalchemy.orm import Session
+
+def load_views(session: Session, files):
+    for fn in files:
+        session.execute(open(fn).read())
+    with open("init.sql", "rb") as raw:
+        session.execute(raw.read())
+    session.commit()
+""",
+            at="session.execute(open",
         ),
         # A connection from what a session is bound to (`session.bind`,
         # `session.get_bind()`): no driver's connection has a `bind`.
@@ -408,6 +425,11 @@ def drop_team_cache(db: Session, team: str):
                         f"{method} does not accept a plain string in SQLAlchemy 2.0, and this "
                         f"one is built with {how} from run-time values; pass `text()` with "
                         f"bound parameters instead."
+                    )
+                elif file_text(argument.value, scope):
+                    message = (
+                        f"{method} does not accept the text of a file as a plain string in "
+                        f"SQLAlchemy 2.0; wrap it in `text(...)`."
                     )
                 else:  # built from values that cannot carry SQL, such as `int(limit)`
                     message = (
