@@ -27,6 +27,7 @@ from .cancellation import checkpoint
 from .catalog import UnknownRuleError, select_codes
 from .diagnostics import Applicability, Diagnostic, Fix, Position, Severity, Span, TextEdit
 from .fixes.syntax import reusing_parse
+from .indentation import Retabbed, expand_indentation_tabs
 from .noqa import Suppression, find_suppressions, unused_codes
 from .rules import Finding, Rule, all_rules
 from .semantic import Analysis, AnalysisOptions, ProjectIndex
@@ -35,6 +36,8 @@ from .semantic.versions import major_version
 from .sources import parse_module_safely, parse_with_cpython_tree, size_problem
 
 log = logging.getLogger(__name__)
+# How a module that CPython reads and libcst does not is reported.
+_NOT_CHECKED = "not checked:"
 __all__ = ["CheckResult", "UnknownRuleError", "check_module", "check_source", "select_rules"]
 
 
@@ -80,7 +83,7 @@ def _parse(source: str) -> tuple[cst.Module, ast.Module | None]:
     except Exception as exc:
         # libcst's own failure on text it should read (CSTLogicError on implicitly
         # concatenated template strings, in libcst 1.9): the file is not checked.
-        raise SyntaxError(f"not checked: {_libcst_cannot_read(exc)}") from None
+        raise SyntaxError(f"{_NOT_CHECKED} {_libcst_cannot_read(exc)}") from None
     # libcst's native parser reports positions loosely; on this (rare) path ask
     # CPython's parser, which names the exact place, and fall back to libcst's word.
     message = cpython_syntax_error(source)
@@ -92,7 +95,7 @@ def _parse(source: str) -> tuple[cst.Module, ast.Module | None]:
     # CPython reads it and libcst does not (`(x): int = 1` in libcst 1.9): not the
     # user's syntax error, a file this version cannot check.
     raise SyntaxError(
-        f"not checked: {_libcst_release()} cannot parse this file "
+        f"{_NOT_CHECKED} {_libcst_release()} cannot parse this file "
         f"(near line {libcst_error.raw_line}: {first_line})"
     )
 
@@ -158,13 +161,42 @@ def check_source(
     too_large = size_problem(source, max_tokens=(options or AnalysisOptions()).max_tokens)
     if too_large is not None:
         return CheckResult(problem=too_large)
+    retabbed: Retabbed | None = None
     try:
-        module, cpython_tree = _parse(source)
+        try:
+            module, cpython_tree = _parse(source)
+        except SyntaxError as exc:
+            # libcst refuses what CPython reads: tabs in indentation, perhaps.
+            retabbed = expand_indentation_tabs(source) if _NOT_CHECKED in str(exc) else None
+            if retabbed is None:
+                raise
+            try:
+                module, cpython_tree = _parse(retabbed.text)
+            except SyntaxError:
+                raise exc from None
     except SyntaxError as exc:
         return CheckResult(problem=str(exc))
     except RecursionError:
         return CheckResult(problem="too deeply nested to analyse")
     checkpoint()  # the parse is the stage that cannot be interrupted
+    if retabbed is not None:
+        return _on_original_lines(
+            check_module(
+                module,
+                retabbed.text,
+                path,
+                rules=rules,
+                project=project,
+                severity=severity,
+                with_fixes=False,
+                stamp=stamp,
+                options=options,
+                report_unused_noqa=report_unused_noqa,
+                cpython_tree=cpython_tree,
+                offline=offline,
+            ),
+            retabbed,
+        )
     return check_module(
         module,
         source,
@@ -179,6 +211,24 @@ def check_source(
         cpython_tree=cpython_tree,
         offline=offline,
     )
+
+
+def _on_original_lines(result: CheckResult, retabbed: Retabbed) -> CheckResult:
+    """A result found on the retabbed text, placed on the original one. It offers no
+    fixes: their edits would rewrite the indentation of the lines they touch."""
+
+    def placed(diagnostic: Diagnostic) -> Diagnostic:
+        start, end = diagnostic.span.start, diagnostic.span.end
+        span = Span(
+            Position(start.line, retabbed.column(start.line, start.column)),
+            Position(end.line, retabbed.column(end.line, end.column)),
+        )
+        return replace(diagnostic, span=span, fix=None)
+
+    result.diagnostics = [placed(d) for d in result.diagnostics]
+    result.suppressed = [placed(d) for d in result.suppressed]
+    result.fixable = []
+    return result
 
 
 def check_module(

@@ -2089,7 +2089,10 @@ def _receiver_by_use(name: str, analysis: Analysis, scope: Scope) -> Receiver | 
     if not entered:
         return None
     evidence = _sqlalchemy_uses(name, bound, analysis)
-    if evidence is None and all(_reads_a_bind(item.func.value, bound) for item in entered):
+    if evidence is None and all(
+        isinstance(item.func, cst.Attribute) and _reads_a_bind(item.func.value, bound)
+        for item in entered
+    ):
         evidence = "bind"
     if evidence is None:
         return None

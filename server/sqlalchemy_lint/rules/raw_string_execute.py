@@ -15,8 +15,8 @@ from ._sql_fix import text_callee, wrap_in_text
 from ._sql_text import (
     constant_values,
     construction,
-    file_text,
     dynamic_construction,
+    file_text,
     is_string,
     scope_of,
     statement_argument,

@@ -1238,8 +1238,7 @@ class Evaluator:
             else NOTHING
         )
         returned = [
-            self._declared_made(expr, declared, frame, depth)
-            or self._returned(expr, frame, depth)
+            self._declared_made(expr, declared, frame, depth) or self._returned(expr, frame, depth)
             for expr in info.returns
         ]
         return self._merged_result(key, info, declared, returned)
