@@ -135,3 +135,45 @@ def closing():
         engine = namespace["engine"]
         assert engine.pool.checkedout() == checked_out
         engine.dispose()
+
+
+UNIT_OF_WORK = """
+class SqlAlchemyUnitOfWork:
+    def __init__(self, session_factory=SessionLocal):
+        self.session_factory = session_factory
+
+    def __enter__(self):
+        self.session = self.session_factory()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.session.commit()
+"""
+
+
+@pytest.mark.parametrize("closes", [False, True])
+def test_a_unit_of_work_whose_exit_does_not_close_keeps_a_connection_per_block(
+    closes: bool, tmp_path: Path
+) -> None:
+    """A unit of work (Architecture Patterns with Python) makes a session in
+    `__enter__`; when `__exit__` only commits, every `with uow:` block that fails
+    leaves its session holding a connection, which SQA102 reports; closing it there
+    returns it."""
+    source = DATABASE + UNIT_OF_WORK
+    if closes:
+        source += "        self.session.close()\n"
+    found = check_source(source, rules=[SessionNotClosed]).diagnostics
+    line = source.splitlines().index("        self.session = self.session_factory()") + 1
+    assert [(d.code, d.span.start.line) for d in found] == ([] if closes else [("SQA102", line)])
+    namespace: dict[str, Any] = {"URL": f"sqlite:///{tmp_path / 'uow.db'}"}
+    exec(compile(source, "<example>", "exec"), namespace)
+    kept = []
+    for _ in range(2):
+        with contextlib.suppress(LookupError), namespace["SqlAlchemyUnitOfWork"]() as uow:
+            kept.append(uow)  # the application keeps its unit of work (a service's)
+            uow.session.execute(text("SELECT 1"))
+            raise LookupError("no such product")
+    engine = namespace["engine"]
+    assert engine.pool.checkedout() == (0 if closes else 2)
+    engine.dispose()

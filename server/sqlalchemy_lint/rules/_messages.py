@@ -83,9 +83,16 @@ def noun(kind: Kind) -> str:
     }.get(kind, kind.value.capitalize())
 
 
-def kept_unreleased(life: Lifetime, how: str) -> str:
-    """The start of a finding for a resource kept on an instance that nothing of its
-    class releases (`how`: from `Analysis.kept_unreleased`)."""
-    return (
-        f"{noun(life.kind)} {origin(life)} is never closed: {how}; close it when the work is done"
-    )
+def kept_unreleased(life: Lifetime, how: str, alternative: str = "") -> str:
+    """A finding for a resource kept on an instance that nothing of its class releases
+    (`how`: from `Analysis.kept_unreleased`), with `alternative` (`use ... in the
+    method`) to closing it when the work is done; a context manager's `__enter__`
+    is told to close it in its `__exit__`."""
+    start = f"{noun(life.kind)} {origin(life)} is never closed: {how}"
+    node = life.scope.node
+    if isinstance(node, cst.FunctionDef) and node.name.value in ("__enter__", "__aenter__"):
+        exit_method = "__aexit__" if node.name.value == "__aenter__" else "__exit__"
+        return f"{start}; close it in `{exit_method}`."
+    if alternative:
+        return f"{start}; close it when the work is done, or {alternative}."
+    return f"{start}; close it when the work is done."

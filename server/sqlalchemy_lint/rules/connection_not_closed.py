@@ -397,7 +397,7 @@ def from_query(query):
             if life.verdict is Verdict.HANDED_OUT:
                 kept = analysis.kept_unreleased(life)
                 if kept is not None:
-                    yield Finding(life.call, kept_unreleased(life, kept) + ".")
+                    yield Finding(life.call, kept_unreleased(life, kept))
                 continue
             if life.verdict is not Verdict.LEAKED:
                 continue

@@ -61,7 +61,13 @@ class SessionNotClosed(Rule):
     `close_all_sessions()`, in a fixture's teardown: that closes every session.
     A session a generator yields once (a FastAPI dependency, a pytest fixture, a
     context manager) is its to close after the `yield`; one a generator yields
-    round after round is its consumer's.
+    round after round is its consumer's. A session a class keeps on `self` is
+    reported when nothing of the class (nor anyone naming the attribute) closes it
+    and a new one is made per use: per instance, when instances are made again and
+    again; per call of the method that makes it; per `with` block, when its
+    `__enter__` makes it (a unit of work whose `__exit__` only commits or rolls
+    back). A factory given as a parameter's default (`session_factory=SessionLocal`)
+    makes sessions like the factory.
     A session a script makes at its top level (or under its `__main__` guard, or
     in its `main()`) and never closes is reported too, here: the script owns it
     and should close it (until the process exits it holds its connection, its
@@ -587,6 +593,22 @@ def count(model):
             },
         ),
     ]
+    VALID += [
+        # A unit of work whose `__exit__` closes the session its `__enter__` made.
+        Valid(
+            _DATABASE_MODULE
+            + """
+class ClosingUnitOfWork:
+    def __enter__(self):
+        self.session = SessionLocal()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self.session.rollback()
+        self.session.close()
+"""
+        ),
+    ]
     INVALID = [
         # The session the wrapper's `__init__` makes and keeps is the caller's once
         # the wrapper is dropped: nothing closes it.
@@ -727,6 +749,38 @@ def post_scheduled(config_path):
                     "    return session_factory()\n"
                 ),
             },
+        ),
+        # A unit of work's `__enter__` makes a session per `with` block (from the
+        # factory its `__init__` defaults to) and `__exit__` only ends the transaction:
+        # the session outlives the block (one whose `__exit__` closes it is fine).
+        Invalid(
+            _DATABASE_MODULE
+            + """
+class SqlAlchemyUnitOfWork:
+    def __init__(self, session_factory=SessionLocal):
+        self.session_factory = session_factory
+
+    def __enter__(self):
+        self.session = self.session_factory()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self.session.rollback()
+
+    def commit(self):
+        self.session.commit()
+""",
+            at="self.session_factory()",
+        ),
+        # A factory given as a parameter's default makes sessions like the factory.
+        Invalid(
+            _DATABASE_MODULE
+            + """
+def count_users(factory=SessionLocal):
+    session = factory()
+    return session.execute(text("SELECT count(*) FROM users")).scalar()
+""",
+            at="factory()",
         ),
         # A job script's own session, annotated, handed to a service and never closed.
         Invalid(
@@ -1077,8 +1131,7 @@ def users():
                 if kept is not None:
                     yield Finding(
                         life.call,
-                        kept_unreleased(life, kept)
-                        + f", or use `{safe_form(life)}` in the method.",
+                        kept_unreleased(life, kept, f"use `{safe_form(life)}` in the method"),
                     )
                 continue
             if life.verdict is not Verdict.LEAKED:

@@ -66,8 +66,8 @@ class Analysis:
         self.session`, never handed out by a method): how it leaks, in words, or None
         when it does not. A method other than `__init__`/`__enter__` makes a new one on
         every call and drops the previous one (unless it runs once: `init_db`, a start-up
-        hook); `__init__`/`__enter__` one per instance, which leaks when the class is
-        made per operation."""
+        hook); `__init__` one per instance, which leaks when the class is made per
+        operation; `__enter__` one per `with` block, which outlives the block."""
         if life.attribute is None or life.escapes != {Escape.ON_INSTANCE}:
             return None
         frame = self.resolver.frame(life.scope)
@@ -95,7 +95,14 @@ class Analysis:
                 if any(name.endswith(suffix) for name in function.released):
                     return None
         method = frame.function.rpartition(".")[2].partition("#")[0]
-        if method in ("__init__", "__enter__", "__aenter__"):
+        if method in ("__enter__", "__aenter__"):
+            # A context manager's resource is the block's: each `with` makes one, and
+            # what `__exit__` does not close outlives the block.
+            return (
+                f"every `with` block of a `{info.name}` makes one on `{dotted}`, and nothing "
+                f"in `{info.name}` closes it"
+            )
+        if method == "__init__":
             repetition = self.contexts.repetitions.of_function(self.resolver.key, frame.function)
             if repetition is None or repetition.kind != "instance":
                 return None  # an object made once holds it for the process (SQA105's)
