@@ -104,7 +104,9 @@ class SharedSession(Rule):
     message says what goes wrong there instead: one failed statement or a dropped
     connection breaks every later call. The same goes for a desktop app's event
     handlers (a Tk widget's `command=`, a Qt signal's `connect()`), which run one
-    after another on the window's thread.
+    after another on the window's thread. There, a session that every function
+    reading it closes (or rolls back) in a `finally` around its uses, and that no
+    other module imports, is not reported: a failed call leaves nothing behind.
 
     ## Why is this bad?
     A `Session` or `Connection` is not safe to use from several threads or tasks
@@ -281,6 +283,35 @@ conn.close()
             },
         ),
     ]
+    VALID += [
+        # A desktop app's handlers run one after another, and each closes the shared
+        # session in a `finally`: a failed call leaves no transaction for the next.
+        Valid(
+            """
+from tkinter import Tk, ttk
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import sessionmaker
+
+session = sessionmaker(bind=create_engine("sqlite:///app.db"))()
+
+class Window:
+    def __init__(self, root):
+        ttk.Button(root, text="Count", command=self.count)
+
+    def count(self):
+        try:
+            with session.begin():
+                return session.execute(text("select count(*) from items")).scalar()
+        except Exception:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+Window(Tk())
+"""
+        ),
+    ]
     INVALID = [
         # A database module's session, imported by a Flask app for its views.
         Invalid(
@@ -446,6 +477,10 @@ def refresh_all(views):
                 repeated = [analysis.contexts.repetition(scope) for scope in readers]
                 serves = next((r for r in repeated if r is not None), None)
                 if serves is None:
+                    continue
+                if kind.is_session and analysis.contexts.reset_after_every_use(call):
+                    # Each call closes (or rolls back) it in a `finally`: a failure
+                    # leaves nothing behind for the next call.
                     continue
                 message = (
                     f"{noun(kind)} `{code_of(call)}` is created once {where} and reused by "

@@ -21,6 +21,7 @@ from pathlib import Path
 import libcst as cst
 
 from .evaluate import ModuleSource
+from .flow import finally_contains
 from .inference import Resolver
 from .model import ModuleModel, Scope, binding_scope
 from .options import AnalysisOptions
@@ -37,6 +38,10 @@ class RequestContext:
 
     function: str  # the function that runs per request
     why: str  # e.g. "is a request handler (`@app.get`)"
+
+
+# What leaves a session without a transaction, ready for the next call.
+_RESETS = frozenset({"close", "rollback"})
 
 
 class ExecutionContexts:
@@ -330,6 +335,37 @@ class ExecutionContexts:
         (None: `call` is not bound to a plain module global)."""
         target = self._module_global(call)
         return self._readers(target.value) if target is not None else None
+
+    def reset_after_every_use(self, call: cst.Call) -> bool:
+        """Whether every function of the module that reads the module global `call` is
+        bound to (a session) uses it only in the body of a `try` whose `finally` closes
+        or rolls it back, and no other module imports it: whatever fails in one call,
+        the next starts with a session that holds no transaction."""
+        target = self._module_global(call)
+        if target is None or self._importers(target.value):
+            return False
+        name = target.value
+        readers = self._readers(name)
+        return bool(readers) and all(self._reset_in(name, scope) for scope in readers)
+
+    def _reset_in(self, name: str, scope: Scope) -> bool:
+        model = self.model
+        references = scope.references.get(name, ())
+        resets: list[cst.CSTNode] = []
+        for reference in references:
+            attribute = model.parent(reference)
+            call = model.parent(attribute) if isinstance(attribute, cst.Attribute) else None
+            if (
+                isinstance(call, cst.Call)
+                and isinstance(attribute, cst.Attribute)
+                and call.func is attribute
+                and attribute.attr.value in _RESETS
+            ):
+                resets.append(call)
+        # A `try` is an ancestor of its `finally` too: the resets themselves count.
+        return bool(resets) and all(
+            finally_contains(model, reference, resets) for reference in references
+        )
 
     def _readers(self, name: str) -> list[Scope]:
         module = self.model.module_scope

@@ -1,0 +1,78 @@
+"""SQA105 on a desktop app's shared session, against a real SQLite database. Its
+handlers run one after another, so what the rule warns of there is that one failed
+statement breaks every later call: true of a handler that leaves the failure behind
+(the next call raises `PendingRollbackError`), false of one that closes the session
+in a `finally` (the next call starts afresh), which the rule does not report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.exc import IntegrityError, PendingRollbackError
+
+from sqlalchemy_lint.checker import check_source
+from sqlalchemy_lint.rules.shared_session import SharedSession
+
+APP = """
+from tkinter import ttk
+from sqlalchemy import Column, Integer, String, create_engine
+from sqlalchemy.orm import DeclarativeBase, sessionmaker
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    id = Column(Integer, primary_key=True)
+    code = Column(String, unique=True)
+
+
+engine = create_engine(URL)
+Base.metadata.create_all(engine)
+session = sessionmaker(bind=engine)()
+
+
+class Window:
+    def __init__(self, root):
+        ttk.Button(root, text="Register", command=self.register)
+
+    def register(self, code):
+"""
+
+LEAVES_IT = """\
+        session.add(Ticket(code=code))
+        session.commit()
+"""
+
+CLOSES_IT = """\
+        try:
+            session.add(Ticket(code=code))
+            session.commit()
+        finally:
+            session.close()
+"""
+
+
+@pytest.mark.parametrize(("body", "reported"), [(LEAVES_IT, True), (CLOSES_IT, False)])
+def test_a_failed_call_breaks_the_next_only_when_nothing_resets_the_session(
+    body: str, reported: bool, tmp_path: Path
+) -> None:
+    source = APP + body
+    found = check_source(source, rules=[SharedSession]).diagnostics
+    assert [d.code for d in found] == (["SQA105"] if reported else [])
+    namespace: dict[str, Any] = {"URL": f"sqlite:///{tmp_path / 'tickets.db'}"}
+    exec(compile(source.replace("from tkinter import ttk\n", ""), "<app>", "exec"), namespace)
+    window = object.__new__(namespace["Window"])  # no display here: skip the widgets
+    window.register("A1")
+    with pytest.raises(IntegrityError):
+        window.register("A1")  # a duplicate: the flush fails
+    if reported:
+        with pytest.raises(PendingRollbackError):
+            window.register("B2")  # every later call fails too
+    else:
+        window.register("B2")
+    namespace["engine"].dispose()
