@@ -143,11 +143,16 @@ def test_a_helper_module_session_shared_by_handlers_elsewhere(tmp_path: Path) ->
                     return connection.execute(text("SELECT 1"), {"id": user_id}).all()
             """,
             "bot.py": """
+                import logging
+
                 from db import select_users
 
                 def run(events):
                     for event in events:
-                        select_users(event.user_id)
+                        try:
+                            select_users(event.user_id)
+                        except Exception:
+                            logging.exception("event %s failed", event)
             """,
         },
     )
@@ -158,6 +163,14 @@ def test_a_helper_module_session_shared_by_handlers_elsewhere(tmp_path: Path) ->
     assert "thread-safe" not in found["message"]
     assert "is called in a loop in `run` (bot.py)" in found["message"]
     assert "breaks every call after it" in found["message"]
+    # Without the `try`, a failure ends the loop: no call comes after it.
+    (root / "bot.py").write_text(
+        "from db import select_users\n\n"
+        "def run(events):\n"
+        "    for event in events:\n"
+        "        select_users(event.user_id)\n"
+    )
+    assert findings(root, "SQA105") == []
 
 
 def test_sessions_kept_by_a_registry_on_g_are_borrowed_across_modules(tmp_path: Path) -> None:

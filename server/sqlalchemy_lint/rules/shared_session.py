@@ -107,6 +107,9 @@ class SharedSession(Rule):
     after another on the window's thread. There, a session that every function
     reading it closes (or rolls back) in a `finally` around its uses, and that no
     other module imports, is not reported: a failed call leaves nothing behind.
+    Nor is a session or connection of a loop that nothing on the way catches
+    exceptions in (no `try` with handlers around the uses, nor around the calls
+    that lead to them): a failed statement ends the loop, and no call comes after.
 
     ## Why is this bad?
     A `Session` or `Connection` is not safe to use from several threads or tasks
@@ -312,6 +315,31 @@ Window(Tk())
 """
         ),
     ]
+    VALID += [
+        # A menu loop calls the module's functions one after another, and nothing on
+        # the way catches what they raise: a failed statement ends the program, so no
+        # call comes after it.
+        Valid(
+            """
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import sessionmaker
+
+session = sessionmaker(bind=create_engine("sqlite:///crm.db"))()
+
+def list_leads(name):
+    return session.execute(text("select * from leads where owner = :n"), {"n": name}).all()
+
+def main():
+    while True:
+        choice = input("> ")
+        if choice == "q":
+            break
+        print(list_leads(input("name: ")))
+
+main()
+"""
+        ),
+    ]
     INVALID = [
         # A database module's session, imported by a Flask app for its views.
         Invalid(
@@ -481,6 +509,11 @@ def refresh_all(views):
                 if kind.is_session and analysis.contexts.reset_after_every_use(call):
                     # Each call closes (or rolls back) it in a `finally`: a failure
                     # leaves nothing behind for the next call.
+                    continue
+                if not any(
+                    r.survives_failure for r in repeated if r is not None
+                ) and not analysis.contexts.caught_in_readers(call):
+                    # What fails ends the loop (no `try` on the way): no call comes after.
                     continue
                 message = (
                     f"{noun(kind)} `{code_of(call)}` is created once {where} and reused by "

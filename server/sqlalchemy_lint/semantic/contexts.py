@@ -348,6 +348,29 @@ class ExecutionContexts:
         readers = self._readers(name)
         return bool(readers) and all(self._reset_in(name, scope) for scope in readers)
 
+    def caught_in_readers(self, call: cst.Call) -> bool:
+        """Whether a function of the module that reads the module global `call` is
+        bound to uses it in the body of a `try` with handlers (which may swallow its
+        failure and carry on), or another module imports it (unknown uses)."""
+        target = self._module_global(call)
+        if target is None or self._importers(target.value):
+            return True
+        name = target.value
+        return any(
+            any(
+                isinstance(a, (cst.Try, cst.TryStar)) and a.handlers
+                for reference in scope.references.get(name, ())
+                for a in self._ancestors_within(reference, scope)
+            )
+            for scope in self._readers(name)
+        )
+
+    def _ancestors_within(self, node: cst.CSTNode, scope: Scope) -> Iterator[cst.CSTNode]:
+        for ancestor in self.model.ancestors(node):
+            if ancestor is scope.node:
+                return
+            yield ancestor
+
     def _reset_in(self, name: str, scope: Scope) -> bool:
         model = self.model
         references = scope.references.get(name, ())

@@ -303,6 +303,10 @@ class Repetition:
     # For "loop": the loop's call drops what the function returns (`make_engine(conf)`
     # as a statement, to validate each configuration).
     result_dropped: bool = False
+    # Whether the runs go on after one raises: a framework catches what a handler
+    # raises; a plain loop only when a `try` with handlers encloses a call on the way
+    # (otherwise the exception ends the loop, and the program).
+    survives_failure: bool = True
 
     @property
     def how(self) -> str:
@@ -420,6 +424,7 @@ class Repetitions:
                     f"{how} in a loop {_in_caller(caller)}{where}",
                     collected=bool(caller.site.flags & COLLECTED),
                     result_dropped=caller.site.fate == FATE_DROPPED,
+                    survives_failure=bool(caller.site.flags & IN_TRY),
                 )
             if not caller.function:
                 if self._reruns(caller.module):
@@ -438,6 +443,7 @@ class Repetitions:
                     outer.kind,
                     info.name,
                     f"is called from `{_name(caller)}`{where}, which runs {_per(outer)}",
+                    survives_failure=outer.survives_failure or bool(caller.site.flags & IN_TRY),
                 )
                 if outer.kind != "calls":
                     return found
