@@ -22,7 +22,8 @@ class NPlusOne(Rule):
     SQLModel's `Relationship()`, Flask-SQLAlchemy's `db.relationship()`, in any
     module of the project), and not loaded by a loader option of the statement
     (`.options(selectinload(Model.rel))`, `joinedload`, `subqueryload`, and the
-    like, also on a statement kept in a name).
+    like, also on a statement kept in a name, or on a query the name is rebound to
+    further on: `users = users.options(joinedload(User.addresses)).all()`).
 
     Not reported: relationships declared with an eager strategy (`lazy="selectin"`,
     `"joined"`, `"subquery"`, `"immediate"`) or one that never queries per object
@@ -108,6 +109,14 @@ def assigned_before_it_is_read(session: Session, addresses):
     for user in session.scalars(select(User)):
         user.addresses = addresses[user.id]
         print(len(user.addresses))  # the list just assigned: no query
+
+def refined_further_on(session: Session, active):
+    users = session.query(User).filter(User.name.isnot(None))
+    if active:
+        users = users.filter(User.active)
+    users = users.options(joinedload(User.addresses)).all()
+    for user in users:
+        print(len(user.addresses))  # loaded by the option on the query rebound above
 """
         ),
     ]

@@ -256,13 +256,22 @@ def _query_of_many(
         )
         if scalars is None or any(m not in ("all", "unique") for m in scalars):
             return None
-    if "*" in options:
-        return None
     holder = model.parent(outer)
+    target: cst.BaseExpression | None = None
     if isinstance(holder, cst.Assign) and len(holder.targets) == 1:
         target = holder.targets[0].target
-        return (statement_model, options, target, scope) if isinstance(target, cst.Name) else None
-    return statement_model, options, outer, scope
+        if not isinstance(target, cst.Name):
+            return None
+        # `appointments = appointments.options(joinedload(...)).all()` further on:
+        # the query the name holds is refined, loader options included.
+        for assignment in scope.assignments.get(target.value, ()):
+            if assignment.value is not None:
+                base, refined = _refinements(assignment.value, scope)
+                if isinstance(base, cst.Name) and base.value == target.value:
+                    options |= refined
+    if "*" in options:
+        return None
+    return statement_model, options, target or outer, scope
 
 
 def _statement(
