@@ -199,3 +199,13 @@ def test_a_second_loop_reads_what_the_first_loaded_until_the_session_expires_it(
     # After the commit, each object loads its relationship again (and more, since the
     # commit expired the objects themselves).
     assert _selects(tmp_path / "e20", expired, 20) - _selects(tmp_path / "e5", expired, 5) >= 30
+
+
+def test_a_query_between_the_loops_expires_nothing(tmp_path: Path) -> None:
+    """A query on the session between the passes (`session.query(User).filter(
+    User.id.in_(ids)).all()`, the batch lookup real code does there) loads objects and
+    expires none: the second pass reads what the first loaded, and is not reported."""
+    between = "owners = session.query(User).filter(User.id.in_([u.id for u in users])).all()"
+    code = SECOND_LOOP.format(between=between)
+    assert _reported_lines(code) == [_marked_line(code)]
+    assert _selects(tmp_path / "q20", code, 20) - _selects(tmp_path / "q5", code, 5) == 15

@@ -31,8 +31,9 @@ class NPlusOne(Rule):
     option (`selectinload("*")`), column attributes, sessions under asyncio
     (there the lazy load fails: SQA108), and a second loop over the same objects
     that reads what an earlier loop loaded, when nothing between them but builtins
-    (`len()`, `print()`) runs: a `commit()`, or any other call that may commit,
-    expires it, and the second loop is reported too.
+    (`len()`, `print()`), column operators (`User.id.in_(ids)`) and queries on a
+    session (`db.query(User).filter(...).all()`) runs: a `commit()`, or any other
+    call that may commit, expires it, and the second loop is reported too.
 
     ## Why is this bad?
     Each first access of a lazy relationship runs its own `SELECT`. A loop over 500
@@ -121,6 +122,28 @@ def refined_further_on(session: Session, active):
         ),
     ]
     INVALID = [
+        # The first pass loads each user's addresses, one query per user; a query
+        # between the passes expires nothing, so the second pass reads them loaded.
+        Invalid(
+            """
+from sqlalchemy.orm import DeclarativeBase, Session, relationship
+
+class Base(DeclarativeBase):
+    pass
+
+class User(Base):
+    __tablename__ = "users"
+    addresses = relationship("Address", back_populates="user")
+
+def second_pass_after_a_query(session: Session):
+    users = session.query(User).all()
+    ids = [u.id for u in users if u.addresses]
+    owners = {o.id: o for o in session.query(User).filter(User.id.in_(ids)).all()}
+    for user in users:
+        print(owners[user.id], len(user.addresses))
+""",
+            at="u.addresses",
+        ),
         Invalid(
             """
 from sqlalchemy import select

@@ -135,7 +135,7 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
             loaded = {
                 rel
                 for rel, earlier in loaded_before.items()
-                if not _may_expire_between(model, scope, earlier, loop)
+                if not _may_expire_between(model, resolver, scope, earlier, loop)
             }
             reported: set[str] = set(loaded)
             # (In the order they run: `a.items = f(a.items)` reads before it stores.)
@@ -189,20 +189,71 @@ _HARMLESS_BUILTINS = frozenset(
 )
 
 
+# A query's own steps, on a session: loading more objects expires nothing.
+_QUERY_STEPS = frozenset(
+    {
+        "query",
+        "filter",
+        "filter_by",
+        "where",
+        "join",
+        "outerjoin",
+        "order_by",
+        "group_by",
+        "limit",
+        "offset",
+        "options",
+        "distinct",
+        "all",
+        "first",
+        "one",
+        "one_or_none",
+        "scalar",
+        "scalars",
+        "count",
+    }
+)
+# Column operators (`User.id.in_(ids)`): they build an expression.
+_COLUMN_OPERATORS = frozenset(
+    {"in_", "not_in", "notin_", "is_", "isnot", "is_not", "like", "ilike", "desc", "asc"}
+)
+
+
 def _may_expire_between(
-    model: ModuleModel, scope: Scope, earlier: cst.CSTNode, later: cst.CSTNode
+    model: ModuleModel,
+    resolver: Resolver,
+    scope: Scope,
+    earlier: cst.CSTNode,
+    later: cst.CSTNode,
 ) -> bool:
     """Whether a call in `scope` from the start of `earlier` to `later` may expire
-    what `earlier` loaded: anything but a harmless builtin (a `commit()`, a helper or a
-    test's request to the app, which may commit the same scoped session)."""
+    what `earlier` loaded: anything but a harmless builtin, a column operator or a
+    query on a session (a `commit()`, a helper or a test's request to the app may
+    commit the same scoped session)."""
     start, end = model.order[earlier], model.order[later]
     for call in model.calls:
         if not start < model.order[call] < end or model.enclosing_scope[call] is not scope:
             continue
         func = call.func
-        if not (isinstance(func, cst.Name) and func.value in _HARMLESS_BUILTINS):
+        if isinstance(func, cst.Name) and func.value in _HARMLESS_BUILTINS:
+            continue
+        if isinstance(func, cst.Attribute) and func.attr.value in _COLUMN_OPERATORS:
+            continue
+        if not _queries_a_session(resolver, scope, call):
             return True
     return False
+
+
+def _queries_a_session(resolver: Resolver, scope: Scope, call: cst.Call) -> bool:
+    """`db.query(User).filter(...).all()` (any step of it): only query steps, down
+    to a session."""
+    node: cst.BaseExpression = call
+    while isinstance(node, cst.Call):
+        func = node.func
+        if not isinstance(func, cst.Attribute) or func.attr.value not in _QUERY_STEPS:
+            return False
+        node = func.value
+    return resolver.kind_of(node, scope) in _SESSION_KINDS
 
 
 def _query_of_many(
