@@ -59,6 +59,9 @@ class SessionNotClosed(Rule):
     zope.sqlalchemy closes it then.
     Nor is a session of a test module whose conftest (or itself) calls SQLAlchemy's
     `close_all_sessions()`, in a fixture's teardown: that closes every session.
+    Nor is one made where a test patches what SQLAlchemy makes sessions or engines
+    with (`@patch("app.config.sessionmaker")`, or a `with patch(...)` block): it is
+    a mock.
     A session a generator yields once (a FastAPI dependency, a pytest fixture, a
     context manager) is its to close after the `yield`; one a generator yields
     round after round is its consumer's. A session a class keeps on `self` is
@@ -589,6 +592,33 @@ def count(model):
                     "class Repository:\n"
                     "    def __init__(self, session):\n"
                     "        self.session = session\n"
+                ),
+            },
+        ),
+    ]
+    VALID += [
+        # A test that patches the factory the helper makes sessions with: the
+        # helper hands out a mock, with nothing to close.
+        Valid(
+            """
+from unittest.mock import Mock, patch
+
+from app.config import get_session
+
+@patch("app.config.sessionmaker")
+def test_get_session(mock_sessionmaker):
+    mock_sessionmaker.return_value = Mock(return_value=Mock())
+    session = get_session()
+    mock_sessionmaker.assert_called_once()
+    assert session is mock_sessionmaker.return_value.return_value
+""",
+            files={
+                "app/__init__.py": "",
+                "app/config.py": (
+                    "from sqlalchemy import create_engine\n"
+                    "from sqlalchemy.orm import Session, sessionmaker\n\n"
+                    "def get_session() -> Session:\n"
+                    "    return sessionmaker(bind=create_engine('sqlite://'))()\n"
                 ),
             },
         ),

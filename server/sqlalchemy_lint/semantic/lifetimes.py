@@ -71,6 +71,23 @@ _HOLDERS = frozenset(
 )
 
 
+# `unittest.mock.patch("...")` (and the `mock` backport); `patch.object(module, "...")`.
+_MOCK_MODULES = frozenset({"unittest.mock", "mock"})
+_PATCH_OBJECT = frozenset({"unittest.mock.patch.object", "mock.patch.object"})
+# What a test patches to make SQLAlchemy's objects mocks.
+_MAKERS = frozenset(
+    {
+        "sessionmaker",
+        "async_sessionmaker",
+        "Session",
+        "AsyncSession",
+        "create_engine",
+        "create_async_engine",
+        "scoped_session",
+    }
+)
+
+
 class Verdict(enum.Enum):
     RELEASED = "released"
     HANDED_OUT = "handed out"
@@ -149,6 +166,8 @@ class LifetimeTracker:
                 continue
             if kind.is_session and joins_a_transaction_manager(self.model, self.resolver, call):
                 continue  # zope.sqlalchemy's transaction commits and closes it
+            if self._under_a_patched_maker(call):
+                continue  # a test's `@patch("app.db.sessionmaker")`: it makes mocks
             if kind.is_resource:
                 life = self.track(call, kind, scope, CLOSE_METHODS)
                 if (
@@ -162,6 +181,34 @@ class LifetimeTracker:
                 # A registry made per call holds the session it hands out until its
                 # `remove()`; one that is dropped holds it until garbage collection.
                 yield self.track(call, kind, scope, REGISTRY_RELEASE_METHODS)
+
+    def _under_a_patched_maker(self, call: cst.Call) -> bool:
+        """Whether `call` runs where a test patches what SQLAlchemy makes things with
+        (`@patch("app.config.sessionmaker")` on the test or its class, or a `with
+        patch(...)` block around it): what it gives is a mock."""
+        for ancestor in self.model.ancestors(call):
+            patches: list[cst.BaseExpression] = []
+            if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef)):
+                patches = [d.decorator for d in ancestor.decorators]
+            elif isinstance(ancestor, cst.With):
+                patches = [item.item for item in ancestor.items]
+            if any(self._patches_a_maker(p) for p in patches):
+                return True
+        return False
+
+    def _patches_a_maker(self, expr: cst.BaseExpression) -> bool:
+        if not isinstance(expr, cst.Call):
+            return False
+        patcher = self.resolver.qualify(expr.func) or ""
+        if patcher.rpartition(".")[0] not in _MOCK_MODULES and patcher not in _PATCH_OBJECT:
+            return False
+        position = 1 if patcher in _PATCH_OBJECT else 0
+        if len(expr.args) <= position or not isinstance(
+            expr.args[position].value, cst.SimpleString
+        ):
+            return False
+        target = expr.args[position].value.evaluated_value
+        return isinstance(target, str) and target.rpartition(".")[2] in _MAKERS
 
     def _test_sessions_closed_at_teardown(self) -> bool:
         """A test module whose conftest (or itself) calls SQLAlchemy's
