@@ -203,11 +203,10 @@ class LifetimeTracker:
         if patcher.rpartition(".")[0] not in _MOCK_MODULES and patcher not in _PATCH_OBJECT:
             return False
         position = 1 if patcher in _PATCH_OBJECT else 0
-        if len(expr.args) <= position or not isinstance(
-            expr.args[position].value, cst.SimpleString
-        ):
+        written = expr.args[position].value if len(expr.args) > position else None
+        if not isinstance(written, cst.SimpleString):
             return False
-        target = expr.args[position].value.evaluated_value
+        target = written.evaluated_value
         return isinstance(target, str) and target.rpartition(".")[2] in _MAKERS
 
     def _test_sessions_closed_at_teardown(self) -> bool:
