@@ -24,7 +24,8 @@ class ConnectionNotClosed(Rule):
     Finds connections taken from an `Engine` (`engine.connect()`, `await
     async_engine.connect()`, `engine.raw_connection()`, `engine.pool.connect()`)
     that are never released:
-    not used as a context manager, not closed, and not handed to anyone else
+    not used as a context manager, not closed (nor invalidated: `invalidate()` frees
+    its place in the pool too), and not handed to anyone else
     (returned, yielded, stored on an object). This includes the chained form
     `engine.connect().execute(...)` and passing `engine.connect()` straight into a
     call such as `pd.read_sql(query, engine.connect())`. A connection a script
@@ -75,6 +76,19 @@ class ConnectionNotClosed(Rule):
     name = "connection-not-closed"
 
     VALID = [
+        # `invalidate()` discards the DBAPI connection and frees its place in the pool.
+        Valid(
+            """
+from sqlalchemy import create_engine
+
+engine = create_engine("postgresql://app@db/app")
+
+def recycle_after(error):
+    if "server closed the connection" in str(error):
+        connection = engine.connect()
+        connection.invalidate()
+"""
+        ),
         Valid(
             """
 from sqlalchemy import create_engine, text

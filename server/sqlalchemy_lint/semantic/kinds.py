@@ -234,7 +234,8 @@ CACHE_DECORATORS = frozenset(
 FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest_asyncio.fixture"})
 
 # Methods that release a resource when called (or when handed over as a callback).
-CLOSE_METHODS = frozenset({"close", "aclose"})
+# `invalidate()` discards the DBAPI connection and frees its place in the pool too.
+CLOSE_METHODS = frozenset({"close", "aclose", "invalidate"})
 REGISTRY_RELEASE_METHODS = frozenset({"remove", "close"})  # a scoped_session registry
 DISPOSE_METHODS = frozenset({"dispose"})
 # Legacy `Query` methods that run the query on its session (the others build it).
