@@ -1007,6 +1007,8 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
                 param.annotation.annotation, analysis
             ):
                 return True  # `column_type: TypeEngine`: formats as its DDL type name
+            if _declared_enum(expr, scope, analysis):
+                return True  # `order: SortOrder`: one of the enum's members
             if _declared_not_text(expr.value, bound, analysis):
                 return True  # `@click.option("--limit", type=int)`
             if _filled_by_pytest(bound, analysis):
@@ -1109,6 +1111,8 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
             and CONSTANT_NAME.fullmatch(expr.value.attr.value)
         ):
             return True  # JobStatus.FINISHED.name: an enum member's name
+        if expr.attr.value in ("name", "value") and _declared_enum(expr.value, scope, analysis):
+            return True  # `sort_col.value` of `sort_col: SortColumn`, a project enum
         if expr.attr.value in ("name", "fullname", "schema") and (
             _names_a_schema_item(expr.value)
             or _declared_sqlalchemy_object(expr.value, scope, analysis)
@@ -1138,6 +1142,21 @@ def _names_a_schema_item(expr: cst.BaseExpression) -> bool:
     if isinstance(expr, cst.Attribute):
         return expr.attr.value in ("__table__", "table")
     return isinstance(expr, cst.Name) and expr.value in ("table", "column")
+
+
+def _declared_enum(expr: cst.BaseExpression, scope: Scope, analysis: Analysis) -> bool:
+    """A parameter annotated with one of the project's enumerations, not rebound in
+    the function (FastAPI and the like validate what they pass against it)."""
+    if not isinstance(expr, cst.Name):
+        return False
+    bound = binding_scope(expr.value, scope)
+    if bound is None or expr.value not in bound.params or _rebound_before(expr, bound, analysis):
+        return False
+    annotation = bound.params[expr.value].annotation
+    if annotation is None:
+        return False
+    ref = analysis.resolver.value_of(annotation.annotation, bound).ref
+    return ref is not None and analysis.resolver.evaluator.is_enum(ref)
 
 
 def _declared_sqlalchemy_object(expr: cst.BaseExpression, scope: Scope, analysis: Analysis) -> bool:

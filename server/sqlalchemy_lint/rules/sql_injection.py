@@ -213,7 +213,9 @@ class SqlInjection(Rule):
 
     Values that cannot carry SQL are not reported: literals, numbers, `int(...)`,
     loop counters (`for i in range(n)`, the index of `enumerate()`), a parameter
-    annotated as a SQLAlchemy column type (`TypeEngine`: it formats as its DDL name),
+    annotated as a SQLAlchemy column type (`TypeEngine`: it formats as its DDL name)
+    or as one of the project's enumerations (`sort_col: SortColumn`, and its
+    `.value` or `.name`: FastAPI and the like validate it against the members),
     arithmetic with a number written in the code (`motor_id % SHARDS`, `page - 1`),
     names bound only to literals (`order = "ASC" if ascending else "DESC"`),
     module-level `UPPER_CASE` constants and loops over them, lists of constant
@@ -552,6 +554,40 @@ def drop(conn, table, database):
     preparer = conn.dialect.identifier_preparer
     conn.execute(text(f"DROP TABLE {preparer.quote(table)}"))
     conn.execute(text(f"DROP DATABASE {quote(conn, database)}"))
+"""
+        ),
+    ]
+    VALID += [
+        # Parameters typed with the program's own enumerations (FastAPI validates
+        # them): the column and direction are one of the enum's members.
+        Valid(
+            """
+from enum import Enum
+
+from fastapi import FastAPI
+from sqlalchemy import text
+
+app = FastAPI()
+
+class SortColumn(str, Enum):
+    timestamp = "created_at"
+    price = "line_item_total"
+
+class SortOrder(str, Enum):
+    asc = "ASC"
+    desc = "DESC"
+
+@app.get("/orders")
+def search_orders(
+    conn,
+    name: str = "",
+    sort_col: SortColumn = SortColumn.timestamp,
+    sort_order: SortOrder = SortOrder.desc,
+):
+    query = "SELECT * FROM orders WHERE name ILIKE :name ORDER BY {col} {order}".format(
+        col=sort_col.value, order=sort_order
+    )
+    return conn.execute(text(query), {"name": f"%{name}%"}).all()
 """
         ),
     ]

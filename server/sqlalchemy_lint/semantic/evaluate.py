@@ -116,6 +116,7 @@ _PROPERTY_DECORATORS = frozenset(
 )
 _TUPLE_FORMS = frozenset({"typing.Tuple", "typing_extensions.Tuple", "builtins.tuple"})
 _CALLABLE_REFS = (RefKind.FUNCTION, RefKind.BOUND_METHOD)
+_ENUM_BASES = frozenset({"enum.Enum", "enum.StrEnum", "enum.IntEnum", "enum.Flag", "enum.IntFlag"})
 _DEPENDS = frozenset({"fastapi.Depends", "fastapi.Security", "fastapi.params.Depends"})
 
 
@@ -929,6 +930,18 @@ class Evaluator:
             if base.ref is not None and base.ref.kind is RefKind.CLASS:
                 bases.append(base.ref)
         return bases
+
+    def is_enum(self, ref: Ref, depth: int = 0) -> bool:
+        """Whether the project class `ref` is an enumeration (derives from `enum.Enum`,
+        directly or through the project's classes): its members are the code's own."""
+        if ref.kind is not RefKind.CLASS or ref.module is None or depth > _MAX_DEPTH:
+            return False
+        info = self.class_info(ref.module, ref.name)
+        if info is None:
+            return False
+        if any(name in _ENUM_BASES for name in self.library_bases(ref.module, info, depth)):
+            return True
+        return any(self.is_enum(base, depth + 1) for base in self.project_bases(ref.module, info))
 
     def library_bases(self, key: ModuleKey, info: ClassInfo, depth: int = 0) -> list[str]:
         module = self.module_frame(key)
