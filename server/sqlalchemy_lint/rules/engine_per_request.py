@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 import libcst as cst
@@ -126,7 +126,8 @@ class EnginePerRequest(Rule):
       `@st.cache_resource`).
 
     Not flagged: module level (and `if __name__ == "__main__":`), engines kept for
-    reuse (a global, a class attribute, a cache dict) or handed to the caller (returned,
+    reuse (a global, a class attribute, a cache dict, set under a test or after an
+    early `return` of the kept one) or handed to the caller (returned,
     bound into a `sessionmaker` that is returned, or into the session returned),
     engines a module's session factory keeps (`Session.configure(bind=engine)`),
     cached factories
@@ -1191,6 +1192,37 @@ async def health():
         return {"ok": session is not None}
 """
         ),
+        # A singleton per database path: an early `return` hands out the kept engine,
+        # and a new one replaces it (the old one disposed) only when the path changes.
+        Valid(
+            """
+from pathlib import Path
+
+from fastapi import FastAPI
+from sqlalchemy import create_engine, text
+
+app = FastAPI()
+DB_PATH = "data/cleanup.db"
+_engine = None
+_engine_path = None
+
+def pending_engine():
+    global _engine, _engine_path
+    path = Path(DB_PATH)
+    if _engine is not None and _engine_path == path:
+        return _engine
+    if _engine is not None:
+        _engine.dispose()
+    _engine = create_engine(f"sqlite:///{path}")
+    _engine_path = path
+    return _engine
+
+@app.post("/messages")
+def track():
+    with pending_engine().begin() as conn:
+        conn.execute(text("INSERT INTO pending DEFAULT VALUES"))
+"""
+        ),
         # Two calls under the two arms of one `if`: one or the other runs.
         Valid(
             """
@@ -1816,9 +1848,49 @@ def _set_under_a_test(analysis: Analysis, store: cst.CSTNode) -> bool:
         if isinstance(ancestor, (cst.If, cst.IfExp, cst.Subscript, cst.Try)):
             return True
     statement = analysis.model.statement_of(store)
-    return isinstance(statement, cst.Assign) and any(
-        isinstance(t.target, cst.Subscript) for t in statement.targets
+    if not isinstance(statement, cst.Assign):
+        return False
+    if any(isinstance(t.target, cst.Subscript) for t in statement.targets):
+        return True
+    return _after_a_guard_returning(analysis, statement)
+
+
+def _after_a_guard_returning(analysis: Analysis, statement: cst.Assign) -> bool:
+    """`if _engine is not None and _path == path: return _engine` earlier in the
+    function body, then `_engine = create_engine(...)`: the store runs only when the
+    kept one does not serve, as under `if _engine is None:`."""
+    names = {t.target.value for t in statement.targets if isinstance(t.target, cst.Name)}
+    function = next(
+        (a for a in analysis.model.ancestors(statement) if isinstance(a, cst.FunctionDef)), None
     )
+    if not names or function is None or not isinstance(function.body, cst.IndentedBlock):
+        return False
+    ancestors = set(analysis.model.ancestors(statement))
+    for earlier in function.body.body:
+        if earlier in ancestors:
+            return False  # the line that stores it (or holds the store): guards come first
+        if isinstance(earlier, cst.If) and any(
+            isinstance(returned, cst.Name) and returned.value in names
+            for returned in _returned_values(earlier.body)
+        ):
+            return True
+    return False
+
+
+def _returned_values(block: cst.BaseSuite) -> Iterator[cst.BaseExpression]:
+    """What the `return` statements directly in `block` give."""
+    if isinstance(block, cst.SimpleStatementSuite):  # `if cached: return cached`
+        parts: list[cst.BaseSmallStatement] = list(block.body)
+    else:
+        parts = [
+            part
+            for line in block.body
+            if isinstance(line, cst.SimpleStatementLine)
+            for part in line.body
+        ]
+    for part in parts:
+        if isinstance(part, cst.Return) and part.value is not None:
+            yield part.value
 
 
 def _cached_on_the_instance(analysis: Analysis, life: Lifetime) -> bool:
