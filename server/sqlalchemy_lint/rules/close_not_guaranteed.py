@@ -300,6 +300,41 @@ def session_scope():
         ),
     ]
     INVALID = [
+        # A classmethod read off its class fills its parameters after `cls`: the
+        # session goes to `session`, which it only queries (it keeps `name`).
+        Invalid(
+            """
+from sqlalchemy.orm import sessionmaker
+
+from app.db import engine
+from app.models import Location
+
+SessionMaker = sessionmaker(bind=engine)
+
+def update_tops(users):
+    session = SessionMaker()
+    for user in users:
+        Location.get_create_location(user["location"], session)
+    session.close()
+""",
+            at="SessionMaker()",
+            files={
+                "app/__init__.py": "",
+                "app/db.py": "from sqlalchemy import create_engine\nengine = create_engine('sqlite://')\n",
+                "app/models.py": (
+                    "class Location:\n"
+                    "    def __init__(self, name):\n"
+                    "        self.name = name\n\n"
+                    "    @classmethod\n"
+                    "    def get_create_location(cls, name, session):\n"
+                    "        location = session.query(cls).filter_by(name=name).first()\n"
+                    "        if location is None:\n"
+                    "            location = Location(name=name)\n"
+                    "            session.add(location)\n"
+                    "        return location\n"
+                ),
+            },
+        ),
         # The helper queries with the session before the `try` that closes it.
         Invalid(
             """

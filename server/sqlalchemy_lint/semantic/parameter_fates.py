@@ -135,4 +135,9 @@ def called_function(
     info = evaluator.function_info(ref.module, ref.name)
     if info is None:
         return None
-    return ref.module, info, parameter_names(info, ref.kind is RefKind.BOUND_METHOD)
+    # A classmethod read off its class (`Location.get_or_create(name, session)`) is
+    # bound to it: `cls` is not among what the call fills.
+    bound = ref.kind is RefKind.BOUND_METHOD or (
+        info.owner is not None and "classmethod" in {ir.dotted(d) for d in info.decorators}
+    )
+    return ref.module, info, parameter_names(info, bound)
