@@ -87,8 +87,9 @@ class EnginePerRequest(Rule):
     - inside web request handlers (Flask/Quart routes and request hooks,
       FastAPI/Starlette endpoints and the dependencies they use through
       `Depends(...)`, Django views), bot message handlers (aiogram, discord.py,
-      python-telegram-bot; decorated or registered, as aiogram 3's
-      `router.callback_query.register(handler)`), Dash callbacks (run on each
+      python-telegram-bot, TwitchIO; decorated or registered, as aiogram 3's
+      `router.callback_query.register(handler)`, or the methods the framework calls
+      by their name, `on_message` and `event_message`), Dash callbacks (run on each
       interaction with the page), task-queue tasks (Celery,
       Dramatiq, Huey) and scheduled jobs, and in the functions they call, in any
       module of the project (an Airflow task, `@task` or an operator's
@@ -627,6 +628,37 @@ def validate_databases(databases):
         ),
     ]
     INVALID = [
+        # A TwitchIO cog's command, and a discord.py client's `on_message`, which the
+        # framework calls by its name: both run for every chat message.
+        Invalid(
+            """
+import sqlalchemy
+from twitchio.ext import commands
+
+def cursor():
+    return sqlalchemy.create_engine("postgresql://bot@db/bot")
+
+@commands.cog()
+class Commands:
+    @commands.command(name="watchtime")
+    async def watchtime(self, ctx):
+        await ctx.send(str(cursor().execute("SELECT 1").scalar()))
+""",
+            at="sqlalchemy.create_engine(",
+        ),
+        Invalid(
+            """
+import discord
+from sqlalchemy import create_engine, text
+
+class Bot(discord.Client):
+    async def on_message(self, message):
+        engine = create_engine("postgresql://bot@db/bot")
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO seen (author) VALUES (:a)"), {"a": message.author.id})
+""",
+            at="create_engine(",
+        ),
         Invalid(
             """
 import pandas as pd

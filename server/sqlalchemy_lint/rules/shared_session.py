@@ -7,7 +7,7 @@ import libcst as cst
 from ..semantic import Analysis, Kind, Scope
 from ..semantic.kinds import WEB_FRAMEWORK_MODULES
 from ..semantic.model import binding_scope
-from ..semantic.repetition import Repetition
+from ..semantic.repetition import BOT_MODULES, Repetition
 from ._messages import code_of, default_name, noun
 from ._sql_text import scope_of
 from .base import Finding, Invalid, Rule, Valid
@@ -19,13 +19,7 @@ _SERVING_MODULES = (
     "celery",
     "dramatiq",
     "rq",
-    "aiogram",
-    "discord",
-    "telegram",
-    "telebot",
-    "pyrogram",
-    "vkbottle",
-    "nextcord",
+    *BOT_MODULES,
     # Servers outside WEB_FRAMEWORK_MODULES: resolvers of a GraphQL schema run per
     # request; aiohttp's and Tornado's servers, not their HTTP clients.
     "graphene",
@@ -87,7 +81,7 @@ class SharedSession(Rule):
     in a module that serves requests, messages or tasks: one that imports Flask,
     Quart, FastAPI, Starlette, Django, Sanic, Litestar, Celery, Dramatiq, RQ or a bot
     framework (aiogram, discord.py, python-telegram-bot, pyTelegramBotAPI, Pyrogram,
-    vkbottle), a GraphQL schema library (Graphene, Strawberry, Ariadne), or another
+    vkbottle, TwitchIO), a GraphQL schema library (Graphene, Strawberry, Ariadne), or another
     server (aiohttp's `web`, Tornado's `web`, Falcon, Bottle, Pyramid), or is imported
     by a module that does (also through a package's `from .db import *`; such an
     importer outweighs a loop of the module's own functions), defines request handlers, runs

@@ -135,8 +135,18 @@ _REQUEST_TYPES = frozenset(
         "django.http.HttpRequest",
     }
 )
-# Bot frameworks: decorator methods that register a handler per message or event.
-_BOT_MODULES = ("aiogram", "discord", "telegram", "pyrogram", "telebot", "vkbottle", "nextcord")
+# Bot frameworks (chat platforms: Telegram, Discord, VK, Twitch): decorator methods
+# that register a handler per message or event.
+BOT_MODULES = (
+    "aiogram",
+    "discord",
+    "telegram",
+    "pyrogram",
+    "telebot",
+    "vkbottle",
+    "nextcord",
+    "twitchio",
+)
 _BOT_METHODS = frozenset(
     {
         "message",
@@ -159,6 +169,9 @@ _BOT_METHODS = frozenset(
         "message_handler_decorator",
     }
 )
+# Methods a bot framework calls by their name, per message (discord.py's client and
+# cogs, TwitchIO's bot and cogs).
+_BOT_EVENT_METHODS = frozenset({"on_message", "on_message_edit", "event_message"})
 # Task queues and schedulers: decorators whose function runs per task or per tick.
 _TASK_DECORATORS = frozenset(
     {"celery.shared_task", "dramatiq.actor", "huey.task", "rq.decorators.job"}
@@ -701,7 +714,7 @@ class Repetitions:
                 )
             if (
                 last in _BOT_METHODS
-                and self._imports(key, _BOT_MODULES)
+                and self._imports(key, BOT_MODULES)
                 # `@cli.command()` on a click group in a bot's code is a command.
                 and not (target[0] == "a" and self._is_command_line_group(target[1], module))
             ):
@@ -724,6 +737,14 @@ class Repetitions:
                 return Repetition("task", info.name, f"is a task (`@{written}`)")
         if self._is_class_based_view_method(key, info):
             return Repetition("request", info.name, "is a class-based view")
+        if (
+            info.owner is not None
+            and info.name in _BOT_EVENT_METHODS
+            and self._imports(key, BOT_MODULES)
+        ):
+            # discord.py's `Client.on_message`, a TwitchIO cog's `event_message`: the
+            # framework calls the method by its name, for every message.
+            return Repetition("message", info.name, "handles every message the bot sees")
         parameter = self._request_parameter(key, info)
         if parameter is not None:
             return Repetition(
