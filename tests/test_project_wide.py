@@ -163,12 +163,25 @@ def test_a_helper_module_session_shared_by_handlers_elsewhere(tmp_path: Path) ->
     assert "thread-safe" not in found["message"]
     assert "is called in a loop in `run` (bot.py)" in found["message"]
     assert "breaks every call after it" in found["message"]
-    # Without the `try`, a failure ends the loop: no call comes after it.
+    # A service's loop goes on for days, `try` or not: what fails (a dropped
+    # connection) fails again when it is restarted.
     (root / "bot.py").write_text(
         "from db import select_users\n\n"
         "def run(events):\n"
         "    for event in events:\n"
         "        select_users(event.user_id)\n"
+    )
+    assert findings(root, "SQA105") == [("db.py", 4, "SQA105")]
+    # A console program's menu loop, with no `try`: its first failure ends it, so no
+    # call comes after one.
+    (root / "bot.py").write_text(
+        "from db import select_users\n\n"
+        "def run():\n"
+        "    while True:\n"
+        "        choice = input('user id (q to quit): ')\n"
+        "        if choice == 'q':\n"
+        "            break\n"
+        "        print(select_users(int(choice)))\n"
     )
     assert findings(root, "SQA105") == []
 

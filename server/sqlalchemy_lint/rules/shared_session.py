@@ -101,9 +101,11 @@ class SharedSession(Rule):
     after another on the window's thread. There, a session that every function
     reading it closes (or rolls back) in a `finally` around its uses, and that no
     other module imports, is not reported: a failed call leaves nothing behind.
-    Nor is a session or connection of a loop that nothing on the way catches
+    Nor is a session or connection of a console program's menu loop (one that asks
+    the user with `input()` on each round) that nothing on the way catches
     exceptions in (no `try` with handlers around the uses, nor around the calls
-    that lead to them): a failed statement ends the loop, and no call comes after.
+    that lead to them): a failed statement ends the program, and no call comes
+    after. A service's loop (a bot polling for messages) is reported either way.
 
     ## Why is this bad?
     A `Session` or `Connection` is not safe to use from several threads or tasks
@@ -310,9 +312,9 @@ Window(Tk())
         ),
     ]
     VALID += [
-        # A menu loop calls the module's functions one after another, and nothing on
-        # the way catches what they raise: a failed statement ends the program, so no
-        # call comes after it.
+        # A console menu loop calls the module's functions one after another, and
+        # nothing on the way catches what they raise: a failed statement ends the
+        # program, so no call comes after it.
         Valid(
             """
 from sqlalchemy import create_engine, text

@@ -316,9 +316,11 @@ class Repetition:
     # For "loop": the loop's call drops what the function returns (`make_engine(conf)`
     # as a statement, to validate each configuration).
     result_dropped: bool = False
-    # Whether the runs go on after one raises: a framework catches what a handler
-    # raises; a plain loop only when a `try` with handlers encloses a call on the way
-    # (otherwise the exception ends the loop, and the program).
+    # Whether the runs go on after one raises. A framework catches what a handler
+    # raises, and a service's loop runs for days (what fails there, a dropped
+    # connection, fails again); a console program's menu loop (one that reads the
+    # terminal with `input()`) ends with its first exception unless a `try` with
+    # handlers encloses a call on the way.
     survives_failure: bool = True
 
     @property
@@ -437,7 +439,7 @@ class Repetitions:
                     f"{how} in a loop {_in_caller(caller)}{where}",
                     collected=bool(caller.site.flags & COLLECTED),
                     result_dropped=caller.site.fate == FATE_DROPPED,
-                    survives_failure=bool(caller.site.flags & IN_TRY),
+                    survives_failure=self._loop_survives_failure(caller, project_wide, depth),
                 )
             if not caller.function:
                 if self._reruns(caller.module):
@@ -464,6 +466,32 @@ class Repetitions:
                 # handler among the other callers says more.)
                 several = several or found
         return several or self._called_again(key, info, project_wide)
+
+    def _loop_survives_failure(self, caller: Caller, project_wide: bool, depth: int) -> bool:
+        """Whether the loop at `caller` goes on after the call raises: yes under a
+        `try` with handlers, no in a console program's menu loop, and otherwise as
+        the function holding the loop does (a loop inside a menu's step ends with the
+        menu; one in a service, or in code nothing is known to run, goes on)."""
+        if caller.site.flags & IN_TRY:
+            return True
+        if self._reads_the_terminal(caller):
+            return False
+        if not caller.function:
+            return True
+        outer = self.of_function(caller.module, caller.function, project_wide, depth + 1)
+        return outer is None or outer.survives_failure
+
+    def _reads_the_terminal(self, caller: Caller) -> bool:
+        """Whether the code of `caller` (its function, or its module's top level)
+        asks the user at the terminal in a loop (`input()`): a console program's menu,
+        not a service that reads its settings once."""
+        if caller.function:
+            info = self.evaluator.function_info(caller.module, caller.function)
+            calls = info.calls if info is not None else ()
+        else:
+            summary = self.evaluator.modules.summary_of(caller.module)
+            calls = summary.module_calls if summary is not None else ()
+        return any(site.callee == "input" and site.flags & IN_LOOP for site in calls)
 
     def _called_again(
         self, key: ModuleKey, info: FunctionInfo, project_wide: bool
