@@ -28,9 +28,8 @@ class CloseNotGuaranteed(Rule):
     Not reported in a program's command (a console script the project installs,
     a click or typer command, a function that parses the command line, an Airflow
     task), in a migration's `upgrade()`/`downgrade()` (a module in a `versions`
-    folder), at a script's top level or in a function only that top level (or its
-    `__main__` block) calls, outside any loop or `try`: an exception that escapes it
-    ends the process (or the migration run), which releases the connection. Nor a session
+    folder) or at a script's top level: an exception that escapes it ends the
+    process (or the migration run), which releases the connection. Nor a session
     made just before a `try:` whose body closes it and whose broad `except` rolls it
     back (or closes it): a session's `rollback()` returns its connection to the pool.
 
@@ -88,28 +87,6 @@ def save(rows):
     except Exception as error:
         session.rollback()
         print(error)
-"""
-        ),
-        # A function only the script's `__main__` block calls, with no `try` around
-        # the call: an exception there ends the program, which releases the session.
-        Valid(
-            """
-from sqlalchemy import create_engine
-from sqlalchemy.orm import sessionmaker
-
-from app.models import Base, Location
-
-engine = create_engine("sqlite:///bot.db")
-SessionMaker = sessionmaker(bind=engine)
-
-def init_database():
-    Base.metadata.create_all(engine)
-    session = SessionMaker()
-    Location.init_database(session)
-    session.close()
-
-if __name__ == "__main__":
-    init_database()
 """
         ),
         # A script's top level: an exception ends the script, and the session with it.
@@ -523,7 +500,6 @@ async def save(engine, item):
                 life.scope.is_module
                 or analysis.contexts.is_command(life.scope)
                 or analysis.contexts.is_migration_step(life.scope)
-                or analysis.contexts.failure_ends_the_script(life.scope)
             ):
                 continue  # a script's, a command's, a migration's: an exception ends the run
             if life.used_before_try is not None:

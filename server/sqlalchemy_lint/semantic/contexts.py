@@ -28,7 +28,7 @@ from .options import AnalysisOptions
 from .program_values import ProgramValues
 from .repetition import Repetition, Repetitions, run_by_calls_of
 from .sql_runners import SqlRunners
-from .summary import FATE_LOCAL, FATE_WITH, IN_LOOP, IN_TRY, ModuleSummary
+from .summary import FATE_LOCAL, FATE_WITH, IN_LOOP, ModuleSummary
 from .values import ModuleKey
 
 
@@ -169,28 +169,6 @@ class ExecutionContexts:
                 if calling is not None and site.local in calling.released:
                     return True
         return False
-
-    def failure_ends_the_script(self, scope: Scope) -> bool:
-        """A function only its own script's top level (or `__main__` block) calls,
-        outside any loop or `try` with handlers, and that nothing dispatches: an
-        exception it raises ends the program, which releases what it held."""
-        if not isinstance(scope.node, cst.FunctionDef):
-            return False
-        key = self.resolver.key
-        qualname = self.resolver.frame(scope).function
-        repetitions = self.repetitions
-        if repetitions.dispatched(key, qualname) or repetitions.calls_it_cannot_resolve(
-            key, qualname
-        ):
-            return False
-        callers = repetitions.callers(key, qualname)
-        return bool(callers) and all(
-            c.module == key
-            and not c.function
-            and c.registration is None
-            and not c.site.flags & (IN_LOOP | IN_TRY)
-            for c in callers
-        )
 
     def is_command(self, scope: Scope) -> bool:
         """`scope` is a program's command (see `Repetitions.is_command`)."""
