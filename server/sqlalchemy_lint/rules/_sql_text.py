@@ -499,10 +499,14 @@ def is_string(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, depth:
     return False
 
 
-def file_text(expr: cst.BaseExpression, scope: Scope) -> bool:
+def file_text(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> bool:
     """`open(path).read()`, `f.read()` in `with open(path) as f:`, or
-    `path.read_text()`: the text of a file (a `str`, as no binary mode is asked),
-    such as a SQL script loaded to run."""
+    `path.read_text()` (or a local bound only to such): the text of a file (a `str`,
+    as no binary mode is asked), such as a SQL script loaded to run."""
+    if isinstance(expr, cst.Name) and depth <= _MAX_DEPTH:
+        return every_binding(
+            expr.value, scope, lambda value, bound: file_text(value, bound, depth + 1)
+        )
     if not isinstance(expr, cst.Call) or not isinstance(expr.func, cst.Attribute):
         return False
     method = expr.func.attr.value
