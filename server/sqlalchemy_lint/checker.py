@@ -179,38 +179,21 @@ def check_source(
     except RecursionError:
         return CheckResult(problem="too deeply nested to analyse")
     checkpoint()  # the parse is the stage that cannot be interrupted
-    if retabbed is not None:
-        return _on_original_lines(
-            check_module(
-                module,
-                retabbed.text,
-                path,
-                rules=rules,
-                project=project,
-                severity=severity,
-                with_fixes=False,
-                stamp=stamp,
-                options=options,
-                report_unused_noqa=report_unused_noqa,
-                cpython_tree=cpython_tree,
-                offline=offline,
-            ),
-            retabbed,
-        )
-    return check_module(
+    result = check_module(
         module,
-        source,
+        retabbed.text if retabbed is not None else source,
         path,
         rules=rules,
         project=project,
         severity=severity,
-        with_fixes=with_fixes,
+        with_fixes=with_fixes and retabbed is None,
         stamp=stamp,
         options=options,
         report_unused_noqa=report_unused_noqa,
         cpython_tree=cpython_tree,
         offline=offline,
     )
+    return _on_original_lines(result, retabbed) if retabbed is not None else result
 
 
 def _on_original_lines(result: CheckResult, retabbed: Retabbed) -> CheckResult:

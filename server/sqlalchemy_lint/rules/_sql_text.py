@@ -1151,31 +1151,36 @@ def _names_a_schema_item(expr: cst.BaseExpression) -> bool:
 def _declared_enum(expr: cst.BaseExpression, scope: Scope, analysis: Analysis) -> bool:
     """A parameter annotated with one of the project's enumerations, not rebound in
     the function (FastAPI and the like validate what they pass against it)."""
-    if not isinstance(expr, cst.Name):
+    found = _parameter_annotation(expr, scope, analysis)
+    if found is None:
         return False
-    bound = binding_scope(expr.value, scope)
-    if bound is None or expr.value not in bound.params or _rebound_before(expr, bound, analysis):
-        return False
-    annotation = bound.params[expr.value].annotation
-    if annotation is None:
-        return False
-    ref = analysis.resolver.value_of(annotation.annotation, bound).ref
+    annotation, bound = found
+    ref = analysis.resolver.value_of(annotation, bound).ref
     return ref is not None and analysis.resolver.evaluator.is_enum(ref)
 
 
 def _declared_sqlalchemy_object(expr: cst.BaseExpression, scope: Scope, analysis: Analysis) -> bool:
     """A parameter annotated with a SQLAlchemy class (`original_enum: sa.Enum`,
     `table: Table`), not rebound in the function."""
-    if not isinstance(expr, cst.Name):
+    found = _parameter_annotation(expr, scope, analysis)
+    if found is None:
         return False
+    qualified = analysis.resolver.qualify(found[0]) or ""
+    return qualified.startswith("sqlalchemy.")
+
+
+def _parameter_annotation(
+    expr: cst.BaseExpression, scope: Scope, analysis: Analysis
+) -> tuple[cst.BaseExpression, Scope] | None:
+    """The annotation of the parameter `expr` names, and the function's scope, when the
+    function does not rebind it before `expr`."""
+    if not isinstance(expr, cst.Name):
+        return None
     bound = binding_scope(expr.value, scope)
     if bound is None or expr.value not in bound.params or _rebound_before(expr, bound, analysis):
-        return False
+        return None
     annotation = bound.params[expr.value].annotation
-    if annotation is None:
-        return False
-    qualified = analysis.resolver.qualify(annotation.annotation) or ""
-    return qualified.startswith("sqlalchemy.")
+    return (annotation.annotation, bound) if annotation is not None else None
 
 
 def _number_operand(expr: cst.BaseExpression, scope: Scope) -> bool:
