@@ -100,7 +100,8 @@ class EnginePerRequest(Rule):
       that such code calls, or that is called in a loop; the finding is on the
       `create_engine` line and names the caller;
     - in `__init__` / `__enter__` of a class that is instantiated per operation
-      (`with DBConnectionHandler() as db:` in every repository method; also a
+      (`with DBConnectionHandler() as db:` in every repository method; `__enter__`
+      counts only for the instances a `with` enters; also a
       dataclass's `__post_init__` or an attrs class's `__attrs_post_init__`; a factory
       that returns the instance, `def connect(url): return Database(url)`, makes
       one as often as it is called), but not where a loop keeps each instance it
@@ -136,7 +137,9 @@ class EnginePerRequest(Rule):
     start-up hooks (`@app.on_event("startup")`, an ASGI app's `if scope["type"] ==
     "lifespan":` branch, a handler of Celery's `worker_process_init` signal, sent
     once per worker process), entry points that run once (`main`,
-    an app factory, a migration's `upgrade()`, functions only called from such
+    an app factory, a migration's `upgrade()`, unittest's `setUpClass` /
+    `tearDownClass`, the action of a subcommand class that declares its arguments in
+    `add_arguments`, as Django's management commands do, functions only called from such
     code of their module or from commands in any module), classes made once (at
     module level, in an app factory, or singletons whose `__init__` returns early
     once it ran), and, outside request handlers, an
@@ -1222,6 +1225,73 @@ def get_db():
 async def health():
     async with get_db().session_maker() as session:
         return {"ok": session is not None}
+"""
+        ),
+        # unittest's class fixtures run once per class of tests.
+        Valid(
+            """
+import unittest
+
+from sqlalchemy import create_engine
+
+class ModelTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        engine = create_engine("postgresql+psycopg2:///postgres")
+        with engine.connect() as conn:
+            conn.exec_driver_sql("CREATE DATABASE test")
+"""
+        ),
+        # The action of a command-line subcommand (a class that declares its arguments
+        # in `add_arguments`, as Django's management commands do): once per process.
+        Valid(
+            """
+import sqlalchemy
+
+class checkdb:
+    @staticmethod
+    def add_arguments(parser):
+        parser.add_argument("--tempdb", default="till-check")
+
+    @staticmethod
+    def run(args):
+        engine = sqlalchemy.create_engine("postgresql+psycopg2:///postgres")
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+"""
+        ),
+        # An adapter whose `__enter__` connects: the task makes one per run but never
+        # enters it (it calls nothing that connects), so no engine is made per run.
+        Valid(
+            """
+from celery import shared_task
+from sqlalchemy import create_engine
+
+class DatabaseAdapter:
+    def __init__(self, url):
+        self.url = url
+        self._engine = None
+
+    def connect(self):
+        self._engine = create_engine(self.url)
+
+    def disconnect(self):
+        self._engine.dispose()
+
+    def __enter__(self):
+        self.connect()
+        return self
+
+    def __exit__(self, *exc):
+        self.disconnect()
+
+def make_adapter(url):
+    return DatabaseAdapter(url)
+
+@shared_task
+def check_alerts():
+    adapter = make_adapter("postgresql://monitor@db/app")
+    return adapter.url
 """
         ),
         # A singleton per database path: an early `return` hands out the kept engine,

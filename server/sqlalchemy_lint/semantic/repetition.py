@@ -43,6 +43,7 @@ from .summary import (
     FATE_DROPPED,
     FATE_RETURNED,
     FATE_STORED,
+    FATE_WITH,
     IN_LOOP,
     IN_TRY,
     KEPT_PER_KEY,
@@ -245,8 +246,18 @@ RUN_ONCE_NAMES = frozenset(
         "reset_db",
         "startup_event",
         "shutdown_event",
+        # unittest's class and module fixtures: once per class (module) of tests.
+        "setUpClass",
+        "tearDownClass",
+        "setUpModule",
+        "tearDownModule",
     }
 )
+# A subcommand class declares its arguments (argparse's `add_arguments(parser)`, as
+# Django's management commands and home-grown command frameworks do, or cliff's
+# `get_parser`) and acts in one of these methods.
+_ARGUMENT_DECLARATIONS = ("add_arguments", "get_parser")
+_SUBCOMMAND_ACTIONS = frozenset({"handle", "run", "take_action", "execute", "__call__"})
 _STARTUP_DECORATORS = frozenset(
     {
         "on_event",
@@ -564,11 +575,14 @@ class Repetitions:
         cls = info.owner.rpartition(".")[2]
         if self._shares_instances(key, info):
             return None
+        entering = info.name in ("__enter__", "__aenter__")
         for site in self.callers(key, info.owner, project_wide):
             if site.registration is not None or not site.function or _is_test_module(site.module):
                 continue  # module level: made once; a test runs once
             if site.site.flags & (AT_STARTUP | CACHED):
                 continue  # an ASGI app's lifespan branch, a slot filled once: once
+            if entering and not self._entered(site, project_wide):
+                continue  # `__enter__` runs for the instances a `with` enters, not others
             maker = self.evaluator.function_info(site.module, site.function)
             if (
                 released_attribute is not None
@@ -612,6 +626,25 @@ class Repetitions:
                 "instance", info.name, f"runs for every `{cls}`, and {made_by}", made_by
             )
         return None
+
+    def _entered(self, site: Caller, project_wide: bool, depth: int = 0) -> bool:
+        """Whether what the call at `site` makes is entered by a `with`: made in the
+        `with` itself, kept in a local the function enters, or returned by a factory
+        one of whose callers does so."""
+        if site.site.fate == FATE_WITH:
+            return True
+        maker = self.evaluator.function_info(site.module, site.function)
+        if maker is None:
+            return False
+        if site.site.local is not None and site.site.local in maker.released:
+            return True
+        if site.site.fate != FATE_RETURNED or depth >= 2:
+            return False
+        return any(
+            self._entered(outer, project_wide, depth + 1)
+            for outer in self.callers(site.module, site.function, project_wide)
+            if outer.registration is None and outer.function and not _is_test_module(outer.module)
+        )
 
     def _unused(self, key: ModuleKey, qualname: str) -> bool:
         """A module-level function of an application (a project that declares nothing
@@ -879,7 +912,11 @@ class Repetitions:
         info = self.evaluator.function_info(key, qualname)
         if info is None:
             return False
-        if info.name in RUN_ONCE_NAMES or self.decorated_once(key, info):
+        if (
+            info.name in RUN_ONCE_NAMES
+            or self.decorated_once(key, info)
+            or self._is_subcommand_action(key, info)
+        ):
             return True
         if _is_test_module(key) and info.name.startswith("test"):
             return True  # pytest runs each test once
@@ -974,6 +1011,7 @@ class Repetitions:
             or self.is_cli_command(key, info)
             or _parses_command_line(info)
             or self._is_process_task(key, info)
+            or self._is_subcommand_action(key, info)
         ):
             return True
         if depth >= 2:
@@ -994,6 +1032,16 @@ class Repetitions:
                 for c in callers
             )
         )
+
+    def _is_subcommand_action(self, key: ModuleKey, info: FunctionInfo) -> bool:
+        """The action of a command-line subcommand class: `handle` of a Django
+        management command, `run` / `take_action` of a class that declares its
+        arguments in `add_arguments(parser)` (or `get_parser`): the program runs it
+        once, for the command the user typed."""
+        if info.owner is None or info.name not in _SUBCOMMAND_ACTIONS:
+            return False
+        owner = self.evaluator.class_info(key, info.owner)
+        return owner is not None and any(m in owner.methods for m in _ARGUMENT_DECLARATIONS)
 
     @staticmethod
     def _is_console_script(key: ModuleKey, info: FunctionInfo) -> bool:
