@@ -631,6 +631,39 @@ def validate_databases(databases):
         ),
     ]
     INVALID = [
+        # A helper imported under another name (`session_scope as session`) is called
+        # per request all the same: a new engine (disposed, but made) per request.
+        Invalid(
+            """
+from contextlib import contextmanager
+
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+@contextmanager
+def session_scope():
+    engine = create_engine("postgresql://pulse@db/pulse")
+    session = sessionmaker(bind=engine)()
+    try:
+        yield session
+        session.commit()
+    finally:
+        session.close()
+        engine.dispose()
+""",
+            at="create_engine(",
+            files={
+                "routes.py": (
+                    "from fastapi import APIRouter\n"
+                    "from main import session_scope as session\n\n"
+                    "router = APIRouter()\n\n"
+                    "@router.post('/properties')\n"
+                    "def add_property(name: str):\n"
+                    "    with session() as db_session:\n"
+                    "        db_session.add(name)\n"
+                )
+            },
+        ),
         # A TwitchIO cog's command, and a discord.py client's `on_message`, which the
         # framework calls by its name: both run for every chat message.
         Invalid(

@@ -1247,6 +1247,11 @@ class Repetitions:
                 for site in sites:
                     name = site.callee.rpartition(".")[2]
                     index.setdefault(name, []).append((caller, site, site.callee, None))
+                    # `from .db import session_scope as session`: `session()` calls
+                    # `session_scope`, under the name it was imported by.
+                    imported = summary.imports.get(site.callee, "").rpartition(".")[2]
+                    if imported and imported != name:
+                        index.setdefault(imported, []).append((caller, site, site.callee, None))
                     registration = (
                         _REGISTRATIONS.get(name)
                         or _observer_registration(site)
