@@ -276,8 +276,9 @@ class SqlInjection(Rule):
     `{column} = tmp.{column}`) cannot be a bound parameter: the
     program picks its tables and columns, often several calls away
     (`self.table_for(kind)`), so there only evident input is reported: a request's
-    or the command line's content, a parameter of a function nothing in the project
-    calls (an API's, a handler's; not one a table holds, `{"users":
+    or the command line's content (also the arguments of a subcommand's action,
+    `run(args)` of a class that declares them in `add_arguments`), a parameter of a
+    function nothing in the project calls (an API's, a handler's; not one a table holds, `{"users":
     self.load_users}`, or that `getattr` may fetch) or that a call fills with such input
     (`insert(conn, request.get_json())`, followed up to four calls), text built from
     one, or a project function's result that returns the input it was given. A value
@@ -941,6 +942,30 @@ def drop_enum_copy(conn, original_enum: sa.Enum):
     ]
 
     INVALID = [
+        # The arguments of a subcommand's action (a class that declares them in
+        # `add_arguments`) are the command line's content; a staticmethod's first
+        # parameter is one of them, not `self`.
+        Invalid(
+            """
+import sqlalchemy
+
+class checkdb:
+    @staticmethod
+    def add_arguments(parser):
+        parser.add_argument("--tempdb", default="till-check")
+
+    @staticmethod
+    def run(args):
+        engine = sqlalchemy.create_engine("postgresql+psycopg2:///postgres")
+        raw_connection = engine.raw_connection()
+        try:
+            with raw_connection.cursor() as cursor:
+                cursor.execute(f'create database "{args.tempdb}"')
+        finally:
+            raw_connection.close()
+""",
+            at="cursor.execute(",
+        ),
         # Any other object's name is data: a user's, here given by the API's caller.
         Invalid(
             """

@@ -209,7 +209,12 @@ class FunctionFrame(Frame):
         self.is_classmethod = "classmethod" in names
         self.is_staticmethod = "staticmethod" in names
         self._params = {p.name: p for p in info.params}
-        self._first = info.params[0].name if info.params and info.owner is not None else None
+        # `self` / `cls`; a staticmethod's first parameter is an argument like the rest.
+        self._first = (
+            info.params[0].name
+            if info.params and info.owner is not None and not self.is_staticmethod
+            else None
+        )
 
     def lookup(self, name: str) -> Binding | None:
         info = self.info

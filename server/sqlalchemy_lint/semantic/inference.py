@@ -94,7 +94,10 @@ class CstFrame(Frame):
             self.is_staticmethod = "staticmethod" in decorators
             params = node.params
             positional = [*params.posonly_params, *params.params]
-            self._first = positional[0].name.value if positional else None
+            # `self` / `cls`; a staticmethod's first parameter is an argument like the rest.
+            self._first = (
+                positional[0].name.value if positional and not self.is_staticmethod else None
+            )
         else:
             self._first = None
         self.receives_fixtures = resolver.pytest_module and receives_fixtures(scope)

@@ -234,6 +234,8 @@ class ProgramValues:
         repetitions = self.repetitions
         if repetitions.is_cli_command(key, info) and _command_line_parameter(info, name):
             return True  # `@click.option("--field")`: what the user typed
+        if repetitions.is_subcommand_action(key, info):
+            return True  # `run(args)` of a subcommand: the parsed command line
         # `repo.count(request.args["t"])` on a receiver that might be one counts too.
         callers = [
             *repetitions.callers(key, qualname),

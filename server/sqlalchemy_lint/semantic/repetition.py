@@ -915,7 +915,7 @@ class Repetitions:
         if (
             info.name in RUN_ONCE_NAMES
             or self.decorated_once(key, info)
-            or self._is_subcommand_action(key, info)
+            or self.is_subcommand_action(key, info)
         ):
             return True
         if _is_test_module(key) and info.name.startswith("test"):
@@ -1011,7 +1011,7 @@ class Repetitions:
             or self.is_cli_command(key, info)
             or _parses_command_line(info)
             or self._is_process_task(key, info)
-            or self._is_subcommand_action(key, info)
+            or self.is_subcommand_action(key, info)
         ):
             return True
         if depth >= 2:
@@ -1033,7 +1033,7 @@ class Repetitions:
             )
         )
 
-    def _is_subcommand_action(self, key: ModuleKey, info: FunctionInfo) -> bool:
+    def is_subcommand_action(self, key: ModuleKey, info: FunctionInfo) -> bool:
         """The action of a command-line subcommand class: `handle` of a Django
         management command, `run` / `take_action` of a class that declares its
         arguments in `add_arguments(parser)` (or `get_parser`): the program runs it
