@@ -6,6 +6,7 @@ in a `finally` (the next call starts afresh), which the rule does not report."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -76,3 +77,54 @@ def test_a_failed_call_breaks_the_next_only_when_nothing_resets_the_session(
     else:
         window.register("B2")
     namespace["engine"].dispose()
+
+
+REGISTRY_APP = """
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import scoped_session, sessionmaker
+from flask import Flask
+
+app = Flask(__name__)
+engine = create_engine(URL)
+db = scoped_session(sessionmaker(bind=engine))
+
+@app.route("/")
+def index():
+    return str(db.execute(text("SELECT 1")).scalar())
+"""
+
+TEARDOWN = """
+@app.teardown_appcontext
+def shutdown_session(exception=None):
+    db.remove()
+"""
+
+
+@pytest.mark.parametrize(("teardown", "reported"), [("", True), (TEARDOWN, False)])
+def test_a_registry_never_removed_keeps_a_connection_per_thread(
+    teardown: str, reported: bool, tmp_path: Path
+) -> None:
+    """A Flask app's `scoped_session` registry: each worker thread that served a read
+    keeps its session's transaction, and its connection, after the request, unless a
+    teardown removes the session; SQA105 reports the registry nothing removes."""
+    source = REGISTRY_APP + teardown
+    found = check_source(source, rules=[SharedSession]).diagnostics
+    assert [d.code for d in found] == (["SQA105"] if reported else [])
+    namespace: dict[str, Any] = {
+        "URL": f"sqlite:///{tmp_path / 'flights.db'}",
+        "__name__": "__main__",
+    }
+    exec(compile(source, "<app>", "exec"), namespace)
+    client = namespace["app"].test_client()
+
+    def request() -> None:
+        assert client.get("/").data == b"1"
+
+    workers = [threading.Thread(target=request) for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    engine = namespace["engine"]
+    assert engine.pool.checkedout() == (3 if reported else 0)
+    engine.dispose()

@@ -51,6 +51,8 @@ _POOL_METHODS = frozenset(
 _SHARED_KINDS = frozenset(
     {Kind.SESSION, Kind.ASYNC_SESSION, Kind.CONNECTION, Kind.ASYNC_CONNECTION}
 )
+# ... and a `scoped_session` registry, whose sessions must be removed per request.
+_MODULE_WIDE_KINDS = _SHARED_KINDS | {Kind.SCOPED_SESSION}
 
 
 # A script that opens a session at its top level and closes it there.
@@ -106,6 +108,12 @@ class SharedSession(Rule):
     exceptions in (no `try` with handlers around the uses, nor around the calls
     that lead to them): a failed statement ends the program, and no call comes
     after. A service's loop (a bot polling for messages) is reported either way.
+
+    A module's `scoped_session` registry in code that serves requests at once is
+    reported when nothing in the project ever ends its sessions (no `remove()` or
+    `close()` on it, no `close_all_sessions()`, and no module that mentions it also
+    mentions `remove` or a teardown hook): each worker thread's session then outlives
+    the request that used it, with its transaction, into the next one.
 
     ## Why is this bad?
     A `Session` or `Connection` is not safe to use from several threads or tasks
@@ -312,6 +320,28 @@ Window(Tk())
         ),
     ]
     VALID += [
+        # The same registry, removed when each request's app context ends.
+        Valid(
+            """
+from flask import Flask
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+app = Flask(__name__)
+engine = create_engine("postgresql://flights@db/flights", pool_size=10)
+db = scoped_session(sessionmaker(bind=engine))
+
+@app.teardown_appcontext
+def shutdown_session(exception=None):
+    db.remove()
+
+@app.route("/")
+def index():
+    return str(db.execute(text("SELECT * FROM flights")).fetchall())
+"""
+        ),
+    ]
+    VALID += [
         # A console menu loop calls the module's functions one after another, and
         # nothing on the way catches what they raise: a failed statement ends the
         # program, so no call comes after it.
@@ -337,7 +367,24 @@ main()
         ),
     ]
     INVALID = [
-        # A database module's session, imported by a Flask app for its views.
+        # A Flask app's `scoped_session` registry whose sessions nothing removes: each
+        # worker thread's session keeps the transaction a view began.
+        Invalid(
+            """
+from flask import Flask
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+app = Flask(__name__)
+engine = create_engine("postgresql://flights@db/flights", pool_size=10)
+db = scoped_session(sessionmaker(bind=engine))
+
+@app.route("/")
+def index():
+    return str(db.execute(text("SELECT * FROM flights")).fetchall())
+""",
+            at="scoped_session(",
+        ),
         Invalid(
             """
 from sqlalchemy import create_engine
@@ -467,17 +514,21 @@ def refresh_all(views):
             and not isinstance(model.parent(call), cst.WithItem)
         ]
         resolver = analysis.resolver
-        shared = [
+        module_wide = [
             (call, kind)
             for call in calls
-            if (kind := resolver.call_kind(call, model.module_scope)) in _SHARED_KINDS
+            if (kind := resolver.call_kind(call, model.module_scope)) in _MODULE_WIDE_KINDS
             and not analysis.contexts.in_main_guard(call)
             and not analysis.contexts.only_the_script_uses(call)
             and not analysis.contexts.never_used(call)
         ]
-        if not shared:
+        if not module_wide:
             return
         serving = _serves_requests(analysis)
+        shared = [(call, kind) for call, kind in module_wide if kind in _SHARED_KINDS]
+        for call, kind in module_wide:
+            if kind is Kind.SCOPED_SESSION:
+                yield from _registry_never_removed(analysis, call, serving)
         for call, kind in shared:
             assert kind is not None
             # A database module's session that a web app's module imports for its views
@@ -527,6 +578,26 @@ def refresh_all(views):
                     f"after it; open one per request with {instead}."
                 )
             yield Finding(call, message)
+
+
+def _registry_never_removed(
+    analysis: Analysis, call: cst.Call, serving: bool | Repetition | None
+) -> Iterator[Finding]:
+    """A module's `scoped_session` registry in code that serves requests at once,
+    whose sessions nothing ever removes: each thread's session lives on from one
+    request to the next."""
+    if serving is not True and not _imported_by_a_server(analysis, call):
+        return
+    if _in_class_body(analysis, call) or analysis.contexts.registry_removed(call):
+        return
+    yield Finding(
+        call,
+        f"Registry `{code_of(call)}` is created once at import time and its sessions "
+        f"are never removed: each thread's session outlives the request that used it, "
+        f"keeping its transaction (and, after a read, its connection) into the next "
+        f"request; call `remove()` on it when each request ends (Flask's "
+        f"`@app.teardown_appcontext`).",
+    )
 
 
 def _imported_by_a_server(analysis: Analysis, call: cst.Call) -> bool:

@@ -42,6 +42,11 @@ class RequestContext:
 
 # What leaves a session without a transaction, ready for the next call.
 _RESETS = frozenset({"close", "rollback"})
+# What ends a `scoped_session` registry's session for the current thread (a bound
+# `db.remove` handed to a teardown hook counts as well).
+_REGISTRY_RELEASES = frozenset({"remove", "close"})
+# Words in another module that may end a registry's sessions.
+_REMOVAL_WORDS = ("remove", "close_all_sessions", "teardown_appcontext", "teardown_request")
 
 
 class ExecutionContexts:
@@ -347,6 +352,38 @@ class ExecutionContexts:
         name = target.value
         readers = self._readers(name)
         return bool(readers) and all(self._reset_in(name, scope) for scope in readers)
+
+    def registry_removed(self, call: cst.Call) -> bool:
+        """Whether the program may end the sessions of the module-global registry
+        `call` is bound to (`db = scoped_session(...)`): this module calls its
+        `remove()` (or `close()`) anywhere, or `close_all_sessions()`; or another
+        module that mentions it also mentions `remove` or a teardown hook. True when
+        the registry is not a plain module global (nothing to tell)."""
+        target = self._module_global(call)
+        if target is None:
+            return True
+        name = target.value
+        module = self.model.module_scope
+        for scope in (module, *_scopes_below(module)):
+            for reference in scope.references.get(name, ()):
+                attribute = self.model.parent(reference)
+                if (
+                    isinstance(attribute, cst.Attribute)
+                    and attribute.value is reference
+                    and attribute.attr.value in _REGISTRY_RELEASES
+                ):
+                    return True
+        if any(
+            self.resolver.qualify(c.func) == "sqlalchemy.orm.close_all_sessions"
+            for c in self.model.calls
+        ):
+            return True
+        view = self.resolver.view
+        mentioning = set(view.modules_mentioning(self.resolver.key, name))
+        return any(
+            mentioning.intersection(view.modules_mentioning(self.resolver.key, word))
+            for word in _REMOVAL_WORDS
+        )
 
     def caught_in_readers(self, call: cst.Call) -> bool:
         """Whether a function of the module that reads the module global `call` is
