@@ -110,6 +110,7 @@ def test_a_registry_never_removed_keeps_a_connection_per_thread(
     source = REGISTRY_APP + teardown
     found = check_source(source, rules=[SharedSession]).diagnostics
     assert [d.code for d in found] == (["SQA105"] if reported else [])
+    # (`Flask(__name__)` finds the app's folder from the module it is made in.)
     namespace: dict[str, Any] = {
         "URL": f"sqlite:///{tmp_path / 'flights.db'}",
         "__name__": "__main__",
@@ -117,14 +118,24 @@ def test_a_registry_never_removed_keeps_a_connection_per_thread(
     exec(compile(source, "<app>", "exec"), namespace)
     client = namespace["app"].test_client()
 
-    def request() -> None:
-        assert client.get("/").data == b"1"
+    # A server's worker threads live on between requests: these wait until the pool
+    # is counted (a thread that ended would take its thread-local session with it).
+    served = threading.Barrier(4)
+    counted = threading.Event()
 
-    workers = [threading.Thread(target=request) for _ in range(3)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
+    def worker() -> None:
+        assert client.get("/").data == b"1"
+        served.wait()
+        counted.wait()
+
+    workers = [threading.Thread(target=worker) for _ in range(3)]
+    for thread in workers:
+        thread.start()
+    served.wait()
     engine = namespace["engine"]
-    assert engine.pool.checkedout() == (3 if reported else 0)
+    checked_out = engine.pool.checkedout()
+    counted.set()
+    for thread in workers:
+        thread.join()
+    assert checked_out == (3 if reported else 0)
     engine.dispose()
