@@ -812,6 +812,30 @@ def count_users(factory=SessionLocal):
 """,
             at="factory()",
         ),
+        # A helper annotated `-> Engine` that returns a `sessionmaker`: what the code
+        # returns decides, and the pipeline's sessions are never closed.
+        Invalid(
+            """
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine.base import Engine
+from sqlalchemy.orm import sessionmaker
+
+def get_db_session() -> Engine:
+    engine = create_engine("postgresql://grocer@db/grocer")
+    return sessionmaker(bind=engine)
+
+class StoreItems:
+    def __init__(self):
+        self.Session = get_db_session()
+
+    def process_item(self, item, spider):
+        session = self.Session()
+        session.execute(text("INSERT INTO items (name) VALUES (:n)"), {"n": item["name"]})
+        session.commit()
+        return item
+""",
+            at="self.Session()",
+        ),
         # A job script's own session, annotated, handed to a service and never closed.
         Invalid(
             """

@@ -1296,6 +1296,15 @@ class Evaluator:
             # `-> Session` on a helper that returns `scoped_session(...)` (often
             # through `cast(Session, ...)`): the registry, proxying its session.
             declared = NOTHING
+        returned_kind = agreed_kind(kinds) if returned and None not in kinds else None
+        if (
+            declared.kind is not None
+            and returned_kind is not None
+            and agreed_kind({declared.kind, returned_kind}) is None
+        ):
+            # `def get_db_session() -> Engine: return sessionmaker(bind=engine)`: what
+            # the code returns, not what the annotation says.
+            declared = NOTHING
         kind = declared.kind
         if kind is None:
             kind = agreed_kind(kinds)
