@@ -588,6 +588,8 @@ def _registry_never_removed(
     request to the next."""
     if serving is not True and not _imported_by_a_server(analysis, call):
         return
+    if analysis.model.imports_module("streamlit"):
+        return  # a Streamlit script makes a new registry on each of its reruns
     if _in_class_body(analysis, call) or analysis.contexts.registry_removed(call):
         return
     yield Finding(

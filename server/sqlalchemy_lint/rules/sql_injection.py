@@ -280,7 +280,9 @@ class SqlInjection(Rule):
     `run(args)` of a class that declares them in `add_arguments`), a parameter of a
     function nothing in the project calls (an API's, a handler's; not one a table holds, `{"users":
     self.load_users}`, or that `getattr` may fetch) or that a call fills with such input
-    (`insert(conn, request.get_json())`, followed up to four calls), text built from
+    (`insert(conn, request.get_json())`, followed up to four calls; not a value the
+    caller first checks against allowed ones, leaving when it is not one of them:
+    `if info not in LEADERBOARDS: abort(404)`), text built from
     one, or a project function's result that returns the input it was given. A value
     in a literal's place (`WHERE name = '{name}'`, `id = {id}`) is held to the tests
     above. A framework's own way of calling a function (`load.override(...)(name=job)`
@@ -556,6 +558,34 @@ def drop(conn, table, database):
     conn.execute(text(f"DROP TABLE {preparer.quote(table)}"))
     conn.execute(text(f"DROP DATABASE {quote(conn, database)}"))
 """
+        ),
+    ]
+    VALID += [
+        # The view that passes the request's value checks it against the allowed ones
+        # first and leaves when it is not one of them: the helper's name is the
+        # program's choice.
+        Valid(
+            """
+from flask import Flask, abort, current_app
+from sqlalchemy import text
+
+from app.db import db
+
+app = Flask(__name__)
+
+def get_leaderboard(top_users, info=None):
+    view = "users_rank_%s" % info if info else "users_rank"
+    sql = text('SELECT * FROM "{}" WHERE rank <= :top'.format(view))
+    return db.session.execute(sql, {"top": top_users}).all()
+
+@app.route("/leaderboard/<info>")
+def leaderboard(info):
+    leaderboards = current_app.config.get("LEADERBOARDS")
+    if leaderboards is None or info not in leaderboards:
+        return abort(404)
+    return str(get_leaderboard(20, info=info))
+""",
+            files={"app/__init__.py": "", "app/db.py": "db = None\n"},
         ),
     ]
     VALID += [

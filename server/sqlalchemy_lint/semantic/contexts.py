@@ -373,6 +373,8 @@ class ExecutionContexts:
                     and attribute.attr.value in _REGISTRY_RELEASES
                 ):
                     return True
+                if isinstance(attribute, cst.Call) and self._closed_where_taken(attribute, scope):
+                    return True  # `db = Registry()` ... `db.close()`: the thread's session
         if any(
             self.resolver.qualify(c.func) == "sqlalchemy.orm.close_all_sessions"
             for c in self.model.calls
@@ -384,6 +386,27 @@ class ExecutionContexts:
             mentioning.intersection(view.modules_mentioning(self.resolver.key, word))
             for word in _REMOVAL_WORDS
         )
+
+    def _closed_where_taken(self, call: cst.Call, scope: Scope) -> bool:
+        """`with registry() as s:`, or `s = registry()` with `s.close()` in the same
+        function: the session the registry gave this thread is closed there."""
+        parent = self.model.parent(call)
+        if isinstance(parent, cst.WithItem):
+            return True
+        if not isinstance(parent, cst.Assign) or len(parent.targets) != 1:
+            return False
+        target = parent.targets[0].target
+        if not isinstance(target, cst.Name):
+            return False
+        for reference in scope.references.get(target.value, ()):
+            attribute = self.model.parent(reference)
+            if (
+                isinstance(attribute, cst.Attribute)
+                and attribute.value is reference
+                and attribute.attr.value in _REGISTRY_RELEASES
+            ):
+                return True
+        return False
 
     def caught_in_readers(self, call: cst.Call) -> bool:
         """Whether a function of the module that reads the module global `call` is

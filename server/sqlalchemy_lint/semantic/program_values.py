@@ -263,11 +263,24 @@ class ProgramValues:
             recorded = _recorded_argument(given or "")
             if recorded is None:
                 continue  # a literal, or what the record cannot name: no evidence
+            if self._guarded_by(caller, recorded[0]):
+                continue  # `if info not in LEADERBOARDS: abort(404)` before the call
             calling = self._frame(caller.module, caller.function)
             # (an item of outside text is outside text: its base says)
             if calling is not None and self.expr_from_outside(recorded[0], calling, calls + 1, 0):
                 return True
         return False
+
+    def _guarded_by(self, caller: Caller, argument: ir.Expr) -> bool:
+        """Whether the calling function checks the name it passes against a collection
+        of allowed values, leaving when it is not one of them."""
+        written = ir.dotted(argument)
+        info = (
+            self.evaluator.function_info(caller.module, caller.function)
+            if caller.function
+            else None
+        )
+        return written is not None and info is not None and written in info.guarded
 
     def expr_from_outside(self, expr: ir.Expr, frame: Frame, calls: int, depth: int) -> bool:
         """Whether `expr`, evaluated in `frame`, is evidently outside text: a request's

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from . import ir
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 22
+FORMAT = 23
 
 # Call-site flags.
 IN_LOOP = 1
@@ -151,6 +151,9 @@ class FunctionInfo:
     # Dotted names committed or flushed outside any `try` of the function: a failed
     # flush there reaches the caller (SQA110).
     flushed: frozenset[str] = frozenset()
+    # Dotted names checked against a collection of allowed values, the function
+    # leaving when they are not in it (`if info not in LEADERBOARDS: return abort(404)`).
+    guarded: frozenset[str] = frozenset()
 
     @property
     def is_generator(self) -> bool:
@@ -179,13 +182,14 @@ class FunctionInfo:
             self.self_attributes,
             tuple(sorted(self.released_surely)),
             tuple(sorted(self.flushed)),
+            tuple(sorted(self.guarded)),
         )
 
     @classmethod
     def from_data(cls, data: tuple) -> FunctionInfo:  # type: ignore[type-arg]
         (qualname, name, line, column, owner, parent, is_async, decorators, params, returns_ann,
          returns, yields, locals_, global_names, stored, released, managed, calls,
-         self_attributes, released_surely, flushed) = data  # fmt: skip
+         self_attributes, released_surely, flushed, guarded) = data  # fmt: skip
         return cls(
             qualname,
             name,
@@ -208,6 +212,7 @@ class FunctionInfo:
             self_attributes,
             frozenset(released_surely),
             frozenset(flushed),
+            frozenset(guarded),
         )
 
 
@@ -374,6 +379,7 @@ class _Frame:
     released: set[str] = field(default_factory=set)
     released_surely: set[str] = field(default_factory=set)
     flushed: set[str] = field(default_factory=set)
+    guarded: set[str] = field(default_factory=set)
     returns: list[ir.Expr] = field(default_factory=list)
     yields: list[ir.Expr] = field(default_factory=list)
     unmanaged_yield: bool = False
@@ -552,6 +558,8 @@ class _Builder:
                 self.statements(node.body)
                 self.main_guard = was
             else:
+                if self.frames and _leaves(node.body):
+                    self.frames[-1].guarded.update(_excluded_unless_allowed(node.test))
                 guards = _membership_tests(node.test) if self.frames else []
                 self.membership.extend((ast.dump(left), within) for left, within in guards)
                 startup = _is_lifespan_test(node.test)
@@ -777,6 +785,7 @@ class _Builder:
         info.released = frozenset(frame.released)
         info.released_surely = frozenset(frame.released_surely)
         info.flushed = frozenset(frame.flushed)
+        info.guarded = frozenset(frame.guarded)
         info.managed_yields = bool(frame.yields) and not frame.unmanaged_yield
         info.self_attributes = {k: tuple(v) for k, v in frame.self_attributes.items()}
         escaped = info.stored | frame.returned
@@ -1273,6 +1282,38 @@ def _closed_name(statement: ast.stmt) -> str | None:
     ):
         return _dotted_name(value.func.value)
     return None
+
+
+def _excluded_unless_allowed(test: ast.expr) -> set[str]:
+    """The dotted names `x` of `x not in allowed` tests that make `test` true (one
+    operand of an `or`, or the whole test)."""
+    operands = (
+        test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or) else [test]
+    )
+    found: set[str] = set()
+    for operand in operands:
+        if (
+            isinstance(operand, ast.Compare)
+            and len(operand.ops) == 1
+            and isinstance(operand.ops[0], ast.NotIn)
+        ):
+            written = _dotted_name(operand.left)
+            if written is not None:
+                found.add(written)
+    return found
+
+
+def _leaves(body: list[ast.stmt]) -> bool:
+    """Whether a block ends by leaving the function: `return`, `raise`, or a call
+    that raises (`abort(404)`, as Flask's and FastAPI's helpers do)."""
+    last = body[-1] if body else None
+    if isinstance(last, (ast.Return, ast.Raise)):
+        return True
+    return (
+        isinstance(last, ast.Expr)
+        and isinstance(last.value, ast.Call)
+        and (_dotted_name(last.value.func) or "").rpartition(".")[2] == "abort"
+    )
 
 
 def _membership_tests(test: ast.expr) -> list[tuple[ast.expr, ast.expr]]:
