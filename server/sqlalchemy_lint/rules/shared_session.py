@@ -7,6 +7,7 @@ import libcst as cst
 from ..semantic import Analysis, Kind, Scope
 from ..semantic.kinds import WEB_FRAMEWORK_MODULES
 from ..semantic.model import binding_scope
+from ..semantic.project import is_test_file
 from ..semantic.repetition import BOT_MODULES, Repetition
 from ._messages import code_of, default_name, noun
 from ._sql_text import scope_of
@@ -590,6 +591,8 @@ def _registry_never_removed(
         return
     if analysis.model.imports_module("streamlit"):
         return  # a Streamlit script makes a new registry on each of its reruns
+    if is_test_file(analysis.resolver.path):
+        return  # the tests' factories: a test run, not a server's threads
     if _in_class_body(analysis, call) or analysis.contexts.registry_removed(call):
         return
     yield Finding(
