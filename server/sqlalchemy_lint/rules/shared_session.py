@@ -112,8 +112,9 @@ class SharedSession(Rule):
 
     A module's `scoped_session` registry in code that serves requests at once is
     reported when nothing in the project ever ends its sessions (no `remove()` or
-    `close()` on it, no `close_all_sessions()`, and no module that mentions it also
-    mentions `remove` or a teardown hook): each worker thread's session then outlives
+    `close()` on it or on a session taken from it, no `close_all_sessions()`, and no
+    module that mentions it also mentions `remove`, `close` or a teardown hook): each
+    worker thread's session then outlives
     the request that used it, with its transaction, into the next one.
 
     ## Why is this bad?
@@ -321,6 +322,31 @@ Window(Tk())
         ),
     ]
     VALID += [
+        # A registry whose sessions the views take and close in a `finally`, in
+        # another module: each request ends its own.
+        Valid(
+            """
+from sqlalchemy import create_engine
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+engine = create_engine("postgresql://messaging@db/messaging")
+LocalSession = scoped_session(sessionmaker(bind=engine))
+""",
+            files={
+                "views.py": (
+                    "from flask import Flask\n"
+                    "from main import LocalSession\n\n"
+                    "app = Flask(__name__)\n\n"
+                    "@app.post('/messages')\n"
+                    "def ingest():\n"
+                    "    session = LocalSession()\n"
+                    "    try:\n"
+                    "        session.commit()\n"
+                    "    finally:\n"
+                    "        session.close()\n"
+                )
+            },
+        ),
         # The same registry, removed when each request's app context ends.
         Valid(
             """

@@ -45,8 +45,15 @@ _RESETS = frozenset({"close", "rollback"})
 # What ends a `scoped_session` registry's session for the current thread (a bound
 # `db.remove` handed to a teardown hook counts as well).
 _REGISTRY_RELEASES = frozenset({"remove", "close"})
-# Words in another module that may end a registry's sessions.
-_REMOVAL_WORDS = ("remove", "close_all_sessions", "teardown_appcontext", "teardown_request")
+# Words in another module that may end a registry's sessions (`session = Registry()`
+# there, then `session.close()`).
+_REMOVAL_WORDS = (
+    "remove",
+    "close",
+    "close_all_sessions",
+    "teardown_appcontext",
+    "teardown_request",
+)
 
 
 class ExecutionContexts:
@@ -356,8 +363,9 @@ class ExecutionContexts:
     def registry_removed(self, call: cst.Call) -> bool:
         """Whether the program may end the sessions of the module-global registry
         `call` is bound to (`db = scoped_session(...)`): this module calls its
-        `remove()` (or `close()`) anywhere, or `close_all_sessions()`; or another
-        module that mentions it also mentions `remove` or a teardown hook. True when
+        `remove()` (or `close()`) anywhere, or closes a session it takes from it, or
+        calls `close_all_sessions()`; or another module that mentions it also mentions
+        `remove`, `close` or a teardown hook. True when
         the registry is not a plain module global (nothing to tell)."""
         target = self._module_global(call)
         if target is None:
