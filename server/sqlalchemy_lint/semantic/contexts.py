@@ -28,7 +28,7 @@ from .options import AnalysisOptions
 from .program_values import ProgramValues
 from .repetition import Repetition, Repetitions, run_by_calls_of
 from .sql_runners import SqlRunners
-from .summary import FATE_LOCAL, FATE_WITH, IN_LOOP, ModuleSummary
+from .summary import FATE_LOCAL, FATE_WITH, IN_LOOP, IN_TRY, ModuleSummary
 from .values import ModuleKey
 
 
@@ -40,6 +40,9 @@ class RequestContext:
     why: str  # e.g. "is a request handler (`@app.get`)"
 
 
+# Where migration scripts live (Alembic's `versions`, other tools' `migrations`).
+_MIGRATION_FOLDERS = frozenset({"versions", "migrations"})
+_MIGRATION_STEPS = frozenset({"upgrade", "downgrade"})
 # What leaves a session without a transaction, ready for the next call.
 _RESETS = frozenset({"close", "rollback"})
 # What ends a `scoped_session` registry's session for the current thread (a bound
@@ -191,17 +194,29 @@ class ExecutionContexts:
 
     def is_migration_step(self, scope: Scope) -> bool:
         """`upgrade()` / `downgrade()` of a migration script (a module in a `versions`
-        folder, as Alembic and sqlalchemy-migrate keep them): the migration tool runs it
-        once, and an exception it raises ends that run."""
+        folder, as Alembic and sqlalchemy-migrate keep them, or in a `migrations`
+        folder, as home-grown schema upgraders do): the migration tool runs it once, and
+        an exception it raises ends that run. So is a function of the script only its
+        steps call, outside any `try` (`upgrade_testsuite(engine, name)`)."""
         node = scope.node
         key = self.resolver.key
-        return (
+        if not (
             isinstance(node, cst.FunctionDef)
-            and node.name.value in ("upgrade", "downgrade")
             and scope.parent is not None
             and scope.parent.is_module
             and isinstance(key, Path)
-            and "versions" in key.parts[:-1]
+            and any(part in _MIGRATION_FOLDERS for part in key.parts[:-1])
+        ):
+            return False
+        if node.name.value in _MIGRATION_STEPS:
+            return True
+        callers = self.repetitions.callers(key, node.name.value)
+        return bool(callers) and all(
+            c.module == key
+            and c.function in _MIGRATION_STEPS
+            and c.registration is None
+            and not c.site.flags & IN_TRY
+            for c in callers
         )
 
     def _info(self, scope: Scope):  # type: ignore[no-untyped-def]
