@@ -28,8 +28,9 @@ class CloseNotGuaranteed(Rule):
     Not reported in a program's command (a console script the project installs,
     a click or typer command, a function that parses the command line, an Airflow
     task), in a migration's `upgrade()`/`downgrade()` (a module in a `versions` or
-    `migrations` folder) or a function of it only those steps call or at a script's top level: an exception that escapes it ends the
-    process (or the migration run), which releases the connection. Nor a session
+    `migrations` folder) or a function of it only those steps call, or at a script's
+    top level: an exception that escapes it ends the process (or the migration run),
+    which releases the connection. Nor a session
     made just before a `try:` whose body closes it and whose broad `except` rolls it
     back (or closes it): a session's `rollback()` returns its connection to the pool.
 
