@@ -1260,6 +1260,36 @@ async def health():
         return {"ok": session is not None}
 """
         ),
+        # The session factory made from the engine is kept in a global after an early
+        # `return` of the kept one: one engine, made on the first request.
+        Valid(
+            """
+import threading
+
+import sqlalchemy
+from fastapi import FastAPI
+from sqlalchemy.orm import sessionmaker
+
+app = FastAPI()
+lock = threading.Lock()
+_SESSION_MAKER = None
+
+def get_session():
+    global _SESSION_MAKER
+    if _SESSION_MAKER:
+        return _SESSION_MAKER()
+    with lock:
+        engine = sqlalchemy.create_engine("postgresql://wps@db/wps")
+        Session = sessionmaker(bind=engine)
+        _SESSION_MAKER = Session
+    return _SESSION_MAKER()
+
+@app.get("/jobs")
+def jobs():
+    with get_session() as session:
+        return session.execute(sqlalchemy.text("SELECT 1")).scalar()
+"""
+        ),
         # unittest's class fixtures run once per class of tests.
         Valid(
             """
@@ -1922,7 +1952,12 @@ def count_rows(databases):
         argument (`ENGINES[url] = ...`). A store on every call (`Base.metadata.bind =
         engine`) replaces the engine each time and keeps nothing for reuse."""
         if not life.escapes & _SINGLETON_ESCAPES:
-            return False
+            # `Session = sessionmaker(bind=engine)`, then `_SESSION_MAKER = Session` after
+            # an early `return _SESSION_MAKER()`: the factory keeps the engine, once.
+            return any(
+                any(_set_under_a_test(analysis, store) for store in dependent.stores)
+                for dependent in analysis.tracker.stored_dependents(life)
+            )
         if any(_set_under_a_test(analysis, store) for store in life.stores or [life.call]):
             return True
         return not life.stores  # stored by other means (a container): kept
@@ -2005,11 +2040,17 @@ def _after_a_guard_returning(analysis: Analysis, statement: cst.Assign) -> bool:
         if earlier in ancestors:
             return False  # the line that stores it (or holds the store): guards come first
         if isinstance(earlier, cst.If) and any(
-            isinstance(returned, cst.Name) and returned.value in names
-            for returned in _returned_values(earlier.body)
+            _root_name(returned) in names for returned in _returned_values(earlier.body)
         ):
             return True
     return False
+
+
+def _root_name(expr: cst.BaseExpression) -> str | None:
+    """`_engine`, `_SESSION_MAKER()`, `_cache.engine`: the name the value comes from."""
+    while isinstance(expr, (cst.Call, cst.Attribute)):
+        expr = expr.func if isinstance(expr, cst.Call) else expr.value
+    return expr.value if isinstance(expr, cst.Name) else None
 
 
 def _returned_values(block: cst.BaseSuite) -> Iterator[cst.BaseExpression]:

@@ -314,6 +314,14 @@ class LifetimeTracker:
             for _, dependent in self._dependents(engine, made)
         )
 
+    def stored_dependents(self, engine: Lifetime) -> list[Lifetime]:
+        """What is made from this engine in the scope that made it (a session factory,
+        a connection) and stored somewhere (`_SESSION_MAKER = Session`)."""
+        if engine.variable is None:
+            return []
+        made = list(self._calls_made_from(engine, engine.variable))
+        return [d for _, d in self._dependents(engine, made) if Escape.STORED in d.escapes]
+
     def _binds_a_kept_factory(self, call: cst.Call, scope: Scope) -> bool:
         """`Session.configure(bind=engine)` on a factory that is not a local of
         `scope` (a module's, or an instance's): its sessions use the engine from now
