@@ -561,6 +561,33 @@ def drop(conn, table, database):
         ),
     ]
     VALID += [
+        # The view takes the request's value only when it is one of the table's keys
+        # (`.get(k)` tested, `[k]` taken: the same item).
+        Valid(
+            """
+from flask import Flask, request
+from sqlalchemy import text
+
+from app.db import db
+
+app = Flask(__name__)
+RESOURCE_TYPES = {"OGC:WMS": "Web Map Service", "OGC:WFS": "Web Feature Service"}
+
+def health_summary(resource_type=None):
+    filters = ()
+    if resource_type is not None:
+        filters = filters + (text("resource_type = '%s'" % resource_type),)
+    return db.session.query(db.Resource).filter(*filters).count()
+
+@app.route("/resources")
+def resources():
+    resource_type = None
+    if request.args.get("resource_type") in RESOURCE_TYPES.keys():
+        resource_type = request.args["resource_type"]
+    return str(health_summary(resource_type))
+""",
+            files={"app/__init__.py": "", "app/db.py": "db = None\n"},
+        ),
         # The view that passes the request's value checks it against the allowed ones
         # first and leaves when it is not one of them: the helper's name is the
         # program's choice.

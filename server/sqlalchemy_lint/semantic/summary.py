@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from . import ir
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 23
+FORMAT = 24
 
 # Call-site flags.
 IN_LOOP = 1
@@ -561,7 +561,7 @@ class _Builder:
                 if self.frames and _leaves(node.body):
                     self.frames[-1].guarded.update(_excluded_unless_allowed(node.test))
                 guards = _membership_tests(node.test) if self.frames else []
-                self.membership.extend((ast.dump(left), within) for left, within in guards)
+                self.membership.extend((_lookup_form(left), within) for left, within in guards)
                 startup = _is_lifespan_test(node.test)
                 self.at_startup += startup
                 self.branches.append(f"{node.lineno}.{node.col_offset}/0")
@@ -833,7 +833,7 @@ class _Builder:
         tested `node` against: `if request.args.get("dir") in ["asc", "desc"]: direction =
         request.args.get("dir")` binds `direction` to "asc" or "desc", not to the request."""
         if self.membership:
-            written = ast.dump(node)
+            written = _lookup_form(node)
             for left, within in reversed(self.membership):
                 if left == written:
                     return ir.element_of(ir.from_ast(within))
@@ -1321,14 +1321,35 @@ def _membership_tests(test: ast.expr) -> list[tuple[ast.expr, ast.expr]]:
     true (`a in X and b in Y`)."""
     if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
         return [pair for value in test.values for pair in _membership_tests(value)]
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return []
+    within = test.comparators[0]
     if (
-        isinstance(test, ast.Compare)
-        and len(test.ops) == 1
-        and isinstance(test.ops[0], ast.In)
-        and isinstance(test.comparators[0], (ast.List, ast.Tuple, ast.Set, ast.Dict, ast.Name))
+        isinstance(within, ast.Call)
+        and isinstance(within.func, ast.Attribute)
+        and within.func.attr == "keys"
+        and not within.args
     ):
-        return [(test.left, test.comparators[0])]
+        within = within.func.value  # `x in TYPES.keys()`: one of the dict's keys
+    if isinstance(test.ops[0], ast.In) and isinstance(
+        within, (ast.List, ast.Tuple, ast.Set, ast.Dict, ast.Name)
+    ):
+        return [(test.left, within)]
     return []
+
+
+def _lookup_form(node: ast.expr) -> str:
+    """`node`'s dump, with `x.get(k)` written as `x[k]`: the same item either way
+    (`if request.args.get("t") in TYPES: t = request.args["t"]`)."""
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "get"
+        and len(node.args) == 1
+        and not node.keywords
+    ):
+        node = ast.Subscript(value=node.func.value, slice=node.args[0], ctx=ast.Load())
+    return ast.dump(node)
 
 
 def _is_lifespan_test(test: ast.expr) -> bool:
