@@ -33,6 +33,8 @@ class CloseNotGuaranteed(Rule):
     which releases the connection. Nor a session
     made just before a `try:` whose body closes it and whose broad `except` rolls it
     back (or closes it): a session's `rollback()` returns its connection to the pool.
+    Nor one closed with nothing that can raise between its creation and the close (the
+    next line, or the `else:` of the `try` that made it).
 
     ## Why is this bad?
     Errors are exactly when connections leak: a failed query, a timeout or a
@@ -70,6 +72,25 @@ class CloseNotGuaranteed(Rule):
     default_severity = Severity.INFORMATION
 
     VALID = [
+        # Connected in a `try` and closed at once in its `else` (waiting for a database
+        # to come up): nothing runs between the two.
+        Valid(
+            """
+from sqlalchemy import create_engine
+
+def wait_for_database(url):
+    engine = create_engine(url)
+    for _ in range(10):
+        try:
+            c = engine.connect()
+        except ConnectionError:
+            pass
+        else:
+            c.close()
+            break
+    engine.dispose()
+"""
+        ),
         # The handler's rollback returns the session's connection.
         Valid(
             """

@@ -1131,6 +1131,25 @@ class LifetimeTracker:
         creation_line = self.model.parent(self.model.statement_of(binding))
         close_line = self.model.parent(self.model.statement_of(close))
         block = self.model.parent(creation_line) if creation_line else None
+        if block is not None and close_line is not None and creation_line is not None:
+            attempt = self.model.parent(block)
+            if (
+                isinstance(attempt, cst.Try)
+                and attempt.body is block
+                and attempt.orelse is not None
+                and self.model.parent(close_line) is attempt.orelse.body
+            ):
+                # `try: c = engine.connect()` / `except ConnectionError: pass` / `else:
+                # c.close()`: the `else` runs right after the body.
+                made = list(block.body)
+                closing = list(attempt.orelse.body.body)
+                return all(
+                    _swallows_everything(s) or _cannot_raise(s)
+                    for s in [
+                        *made[made.index(creation_line) + 1 :],
+                        *closing[: closing.index(close_line)],
+                    ]
+                )
         if block is None or close_line is None or self.model.parent(close_line) is not block:
             return False
         body = getattr(block, "body", None)
