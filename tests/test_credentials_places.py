@@ -41,20 +41,3 @@ def test_a_deployed_server_is_reported_in_tests_and_templates_too(tmp_path: Path
         ("config.example.py", 1, "SQA302"),
         ("tests/settings.py", 1, "SQA302"),
     ]
-
-
-def test_url_create_follows_the_same_places(tmp_path: Path) -> None:
-    """`URL.create(host=..., password=...)` in the tests: a password for this machine's
-    throwaway database is not reported, one for a named server is; in the application
-    it is reported either way."""
-    made = (
-        "from sqlalchemy.engine import URL\n"
-        "local = URL.create('postgresql', host='localhost', username='t', password='testpass')\n"
-        "remote = URL.create('postgresql', host='db.example.com', username='t', password='Xk29')\n"
-    )
-    root = project(tmp_path, {"tests/test_init.py": made, "app/db.py": made})
-    assert findings(root, "SQA302") == [
-        ("app/db.py", 2, "SQA302"),
-        ("app/db.py", 3, "SQA302"),
-        ("tests/test_init.py", 3, "SQA302"),
-    ]

@@ -107,9 +107,8 @@ class HardcodedCredentials(Rule):
     and "password" in the languages templates are written in: `密码`, `пароль`, ...)
     are not reported: they keep no secret. Nor, in the tests (`test_*.py`,
     `conftest.py`, a `tests/` folder) or in a template users copy and fill in
-    (`config.example.py`, `settings_sample.py`), is a URL (or a `URL.create()`) for the
-    local machine or a compose service: it guards the tests' throwaway database or is a
-    placeholder. A
+    (`config.example.py`, `settings_sample.py`), is a URL for the local machine or a
+    compose service: it guards the tests' throwaway database or is a placeholder. A
     URL there that names a deployed server is reported.
 
     ## Why is this bad?
@@ -344,7 +343,7 @@ def create_app():
         # The tests' own database, or a template users copy and edit: a password there
         # guards a throwaway or placeholder database, unless the URL names a server.
         throwaway = is_test_file(analysis.resolver.path) or _is_template(analysis.resolver.path)
-        for finding in chain(_engine_arguments(analysis, throwaway), _settings(analysis)):
+        for finding in chain(_engine_arguments(analysis), _settings(analysis)):
             if finding.node in reported:
                 continue
             reported.add(finding.node)
@@ -358,18 +357,8 @@ def create_app():
             yield finding
 
 
-def _names_a_server(call: cst.Call) -> bool:
-    """Whether `URL.create(...)` names a host other than the local machine."""
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == "host":
-            host = _string_value(arg.value) if isinstance(arg.value, cst.SimpleString) else None
-            return host is None or _deployed_host(host)  # (a computed host may be any)
-    return False
-
-
-def _engine_arguments(analysis: Analysis, throwaway: bool) -> Iterator[Finding]:
-    """Passwords in what `create_engine()` / `engine_from_config()` / `URL.create()` receive
-    (`throwaway`: in the tests or a template, where only a server's password counts)."""
+def _engine_arguments(analysis: Analysis) -> Iterator[Finding]:
+    """Passwords in what `create_engine()` / `engine_from_config()` / `URL.create()` receive."""
     resolver = analysis.resolver
     for call in analysis.model.calls:
         qualified = resolver.qualify(call.func)
@@ -377,8 +366,6 @@ def _engine_arguments(analysis: Analysis, throwaway: bool) -> Iterator[Finding]:
             continue
         scope = scope_of(analysis, call)
         if qualified in URL_CREATE:
-            if throwaway and not _names_a_server(call):
-                continue  # the tests' own database, on this machine (or a template's)
             for arg in call.args:
                 if arg.keyword is not None and arg.keyword.value == "password":
                     for literal in _literals(arg.value, analysis, scope):
@@ -450,12 +437,7 @@ def _reaches_deployed_host(literal: _Literal) -> bool:
     development container's service name (`db`, `postgres`)."""
     value = _string_value(literal) or ""
     match = _HOST.search(value)
-    return _deployed_host(match.group("host") if match else "")
-
-
-def _deployed_host(host: str) -> bool:
-    """A dotted name or address that is not the local machine."""
-    host = host.lower()
+    host = match.group("host").lower() if match else ""
     local = host in ("", "127.0.0.1", "[::1]", "0.0.0.0") or host.endswith((".local", ".localhost"))
     return "." in host and not local
 
