@@ -239,9 +239,23 @@ def _may_expire_between(
             continue
         if isinstance(func, cst.Attribute) and func.attr.value in _COLUMN_OPERATORS:
             continue
+        if _builds_a_statement(resolver, call):
+            continue  # `select(User).where(...)`: a statement, not run yet
         if not _queries_a_session(resolver, scope, call):
             return True
     return False
+
+
+def _builds_a_statement(resolver: Resolver, call: cst.Call) -> bool:
+    """`select(User)`, `select(User).where(...)`, `func.count(...)`: SQLAlchemy's
+    constructs, built by a chain that starts at one of its functions."""
+    node: cst.BaseExpression = call
+    while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+        if node.func.attr.value in ("execute", "commit", "flush", "scalars", "scalar"):
+            return False
+        node = node.func.value
+    target = node.func if isinstance(node, cst.Call) else node
+    return (resolver.qualify(target) or "").startswith("sqlalchemy.")
 
 
 def _queries_a_session(resolver: Resolver, scope: Scope, call: cst.Call) -> bool:
