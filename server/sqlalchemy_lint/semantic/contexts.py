@@ -389,14 +389,10 @@ class ExecutionContexts:
         module = self.model.module_scope
         for scope in (module, *_scopes_below(module)):
             for reference in scope.references.get(name, ()):
-                attribute = self.model.parent(reference)
-                if (
-                    isinstance(attribute, cst.Attribute)
-                    and attribute.value is reference
-                    and attribute.attr.value in _REGISTRY_RELEASES
-                ):
+                if self._released_through(reference):
                     return True
-                if isinstance(attribute, cst.Call) and self._closed_where_taken(attribute, scope):
+                called = self.model.parent(reference)
+                if isinstance(called, cst.Call) and self._closed_where_taken(called, scope):
                     return True  # `db = Registry()` ... `db.close()`: the thread's session
         if any(
             self.resolver.qualify(c.func) == "sqlalchemy.orm.close_all_sessions"
@@ -421,15 +417,19 @@ class ExecutionContexts:
         target = parent.targets[0].target
         if not isinstance(target, cst.Name):
             return False
-        for reference in scope.references.get(target.value, ()):
-            attribute = self.model.parent(reference)
-            if (
-                isinstance(attribute, cst.Attribute)
-                and attribute.value is reference
-                and attribute.attr.value in _REGISTRY_RELEASES
-            ):
-                return True
-        return False
+        return any(
+            self._released_through(reference)
+            for reference in scope.references.get(target.value, ())
+        )
+
+    def _released_through(self, reference: cst.Name) -> bool:
+        """`reference.remove` or `reference.close` (called, or handed to a hook)."""
+        attribute = self.model.parent(reference)
+        return (
+            isinstance(attribute, cst.Attribute)
+            and attribute.value is reference
+            and attribute.attr.value in _REGISTRY_RELEASES
+        )
 
     def caught_in_readers(self, call: cst.Call) -> bool:
         """Whether a function of the module that reads the module global `call` is
