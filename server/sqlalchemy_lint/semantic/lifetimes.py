@@ -1123,47 +1123,54 @@ class LifetimeTracker:
         return False
 
     def _nothing_can_raise_between(self, binding: cst.CSTNode, close: cst.Call) -> bool:
-        """The close follows the creation in the same block with nothing risky between.
+        """The close follows the creation with nothing risky between: in the same
+        block, or first thing in the `else:` of the `try` whose body made it (`try: c =
+        engine.connect()` / `except ConnectionError: pass` / `else: c.close()`: the
+        `else` runs right after the body).
 
         Statements between are safe when each is a `try` whose broad handler
         swallows every exception (no `raise`, no `return`).
         """
+        between = self._statements_between(binding, close)
+        return between is not None and all(
+            _swallows_everything(statement) or _cannot_raise(statement) for statement in between
+        )
+
+    def _statements_between(
+        self, binding: cst.CSTNode, close: cst.Call
+    ) -> list[cst.CSTNode] | None:
+        """The statements that run between the creation and the close, when they are
+        in one block or in a `try`'s body and its `else`; None otherwise."""
         creation_line = self.model.parent(self.model.statement_of(binding))
         close_line = self.model.parent(self.model.statement_of(close))
         block = self.model.parent(creation_line) if creation_line else None
-        if block is not None and close_line is not None and creation_line is not None:
-            attempt = self.model.parent(block)
-            if (
-                isinstance(attempt, cst.Try)
-                and attempt.body is block
-                and attempt.orelse is not None
-                and self.model.parent(close_line) is attempt.orelse.body
-            ):
-                # `try: c = engine.connect()` / `except ConnectionError: pass` / `else:
-                # c.close()`: the `else` runs right after the body.
-                made = list(block.body)
-                closing = list(attempt.orelse.body.body)
-                return all(
-                    _swallows_everything(s) or _cannot_raise(s)
-                    for s in [
-                        *made[made.index(creation_line) + 1 :],
-                        *closing[: closing.index(close_line)],
-                    ]
-                )
-        if block is None or close_line is None or self.model.parent(close_line) is not block:
-            return False
+        if block is None or close_line is None or creation_line is None:
+            return None
+        closing_block = self.model.parent(close_line)
+        attempt = self.model.parent(block)
+        if (
+            isinstance(attempt, cst.Try)
+            and attempt.body is block
+            and attempt.orelse is not None
+            and closing_block is attempt.orelse.body
+        ):
+            made = list(block.body)
+            closing = list(attempt.orelse.body.body)
+            return [
+                *made[made.index(creation_line) + 1 :],
+                *closing[: closing.index(close_line)],
+            ]
+        if closing_block is not block:
+            return None
         body = getattr(block, "body", None)
         if not isinstance(body, (list, tuple)):
-            return False
+            return None
         try:
             first = body.index(creation_line)
             last = body.index(close_line)
         except ValueError:
-            return False
-        return all(
-            _swallows_everything(statement) or _cannot_raise(statement)
-            for statement in body[first + 1 : last]
-        )
+            return None
+        return list(body[first + 1 : last])
 
 
 def _calls_method(node: cst.CSTNode, name: str, methods: tuple[str, ...]) -> bool:
