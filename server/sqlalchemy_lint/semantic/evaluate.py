@@ -205,9 +205,8 @@ class FunctionFrame(Frame):
         self.outer = outer
         self.function = info.qualname
         self.owner_class = _enclosing_class(info)
-        names = {ir.dotted(d) for d in info.decorators}
-        self.is_classmethod = "classmethod" in names
-        self.is_staticmethod = "staticmethod" in names
+        self.is_classmethod = info.is_classmethod
+        self.is_staticmethod = info.is_staticmethod
         self._params = {p.name: p for p in info.params}
         # `self` / `cls`; a staticmethod's first parameter is an argument like the rest.
         self._first = (

@@ -254,7 +254,7 @@ class Resolver:
             return None
         info, returned = found
         # (`self` / `cls` of a method is bound, not passed)
-        names = parameter_names(info, info.owner is not None and not _is_static_method(info))
+        names = parameter_names(info, info.owner is not None and not info.is_staticmethod)
         given: list[cst.Arg] = []
         for name in dict.fromkeys(returned):
             position = names.index(name) if name in names else None
@@ -509,7 +509,3 @@ class _EmptyFrame(Frame):
 
 
 __all__ = ["NOTHING", "Resolver", "StandaloneSource"]
-
-
-def _is_static_method(info: FunctionInfo) -> bool:
-    return any(ir.dotted(d) == "staticmethod" for d in info.decorators)

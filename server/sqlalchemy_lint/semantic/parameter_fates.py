@@ -137,7 +137,5 @@ def called_function(
         return None
     # A classmethod read off its class (`Location.get_or_create(name, session)`) is
     # bound to it: `cls` is not among what the call fills.
-    bound = ref.kind is RefKind.BOUND_METHOD or (
-        info.owner is not None and "classmethod" in {ir.dotted(d) for d in info.decorators}
-    )
+    bound = ref.kind is RefKind.BOUND_METHOD or info.is_classmethod
     return ref.module, info, parameter_names(info, bound)

@@ -915,8 +915,7 @@ def _dotted_record(written: str) -> ir.Expr | None:
 def _passed_parameter(info: FunctionInfo, name: str) -> tuple[Param, int] | None:
     """The parameter `name` of a function and its position at a call (where `self` or
     `cls` is not passed)."""
-    decorators = {ir.dotted(d) for d in info.decorators}
-    passed = parameter_names(info, info.owner is not None and "staticmethod" not in decorators)
+    passed = parameter_names(info, info.owner is not None and not info.is_staticmethod)
     if name not in passed:
         return None
     return next(p for p in info.params if p.name == name), passed.index(name)

@@ -159,6 +159,14 @@ class FunctionInfo:
     def is_generator(self) -> bool:
         return bool(self.yields)
 
+    @property
+    def is_staticmethod(self) -> bool:
+        return self.owner is not None and _decorated(self, "staticmethod")
+
+    @property
+    def is_classmethod(self) -> bool:
+        return self.owner is not None and _decorated(self, "classmethod")
+
     def to_data(self) -> tuple:  # type: ignore[type-arg]
         return (
             self.qualname,
@@ -214,6 +222,10 @@ class FunctionInfo:
             frozenset(flushed),
             frozenset(guarded),
         )
+
+
+def _decorated(info: FunctionInfo, name: str) -> bool:
+    return any(ir.dotted(d) == name for d in info.decorators)
 
 
 @dataclass
