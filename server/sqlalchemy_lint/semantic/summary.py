@@ -1109,10 +1109,7 @@ def _unset_tests(test: ast.expr) -> set[str]:
     """The dotted names `test` checks for being unset: `x is None`, `not self.x`,
     `x is None or ...` (any operand of an `or`)."""
     found: set[str] = set()
-    operands = (
-        test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or) else [test]
-    )
-    for operand in operands:
+    for operand in _or_operands(test):
         checked: ast.expr | None = None
         if isinstance(operand, ast.UnaryOp) and isinstance(operand.op, ast.Not):
             checked = operand.operand
@@ -1299,11 +1296,8 @@ def _closed_name(statement: ast.stmt) -> str | None:
 def _excluded_unless_allowed(test: ast.expr) -> set[str]:
     """The dotted names `x` of `x not in allowed` tests that make `test` true (one
     operand of an `or`, or the whole test)."""
-    operands = (
-        test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or) else [test]
-    )
     found: set[str] = set()
-    for operand in operands:
+    for operand in _or_operands(test):
         if (
             isinstance(operand, ast.Compare)
             and len(operand.ops) == 1
@@ -1313,6 +1307,11 @@ def _excluded_unless_allowed(test: ast.expr) -> set[str]:
             if written is not None:
                 found.add(written)
     return found
+
+
+def _or_operands(test: ast.expr) -> list[ast.expr]:
+    """The operands of an `or`, any of which makes `test` true; else `test` itself."""
+    return test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or) else [test]
 
 
 def _leaves(body: list[ast.stmt]) -> bool:
