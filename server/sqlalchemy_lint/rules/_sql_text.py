@@ -486,8 +486,8 @@ def is_string(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, depth:
         and expr.func.attr.value in _STRING_METHODS
     ):
         return is_string(expr.func.value, analysis, scope, depth + 1)
-    if file_text(expr, scope):
-        return True
+    if isinstance(expr, cst.Call) and file_text(expr, scope):
+        return True  # (a name bound to one is followed below, as any string's)
     if isinstance(expr, cst.IfExp):
         return is_string(expr.body, analysis, scope, depth + 1) and is_string(
             expr.orelse, analysis, scope, depth + 1
