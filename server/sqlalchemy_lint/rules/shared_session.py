@@ -552,12 +552,11 @@ def refresh_all(views):
         if not module_wide:
             return
         serving = _serves_requests(analysis)
-        shared = [(call, kind) for call, kind in module_wide if kind in _SHARED_KINDS]
         for call, kind in module_wide:
+            assert kind is not None
             if kind is Kind.SCOPED_SESSION:
                 yield from _registry_never_removed(analysis, call, serving)
-        for call, kind in shared:
-            assert kind is not None
+                continue
             # A database module's session that a web app's module imports for its views
             # (stronger than a loop of this module's own functions one after another).
             serves = serving
