@@ -31,9 +31,10 @@ class NPlusOne(Rule):
     option (`selectinload("*")`), column attributes, sessions under asyncio
     (there the lazy load fails: SQA108), and a second loop over the same objects
     that reads what an earlier loop loaded, when nothing between them but builtins
-    (`len()`, `print()`), column operators (`User.id.in_(ids)`) and queries on a
-    session (`db.query(User).filter(...).all()`) runs: a `commit()`, or any other
-    call that may commit, expires it, and the second loop is reported too.
+    (`len()`, `print()`), column operators (`User.id.in_(ids)`), statements being
+    built (`select(User).where(...)`) and queries on a session
+    (`db.query(User).filter(...).all()`) runs: a `commit()`, or any other call that
+    may commit, expires it, and the second loop is reported too.
 
     ## Why is this bad?
     Each first access of a lazy relationship runs its own `SELECT`. A loop over 500
