@@ -454,6 +454,26 @@ Window(Tk())
             at="sessionmaker(",
         ),
         Invalid(
+            # Only Tornado's handlers read it, through `import ... as`; they name their
+            # framework by its submodule (`import tornado.web`).
+            """
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+archive_dbs = sessionmaker(bind=create_engine("sqlite:///archives.db"))
+archive_db = archive_dbs()
+""",
+            at="archive_dbs()",
+            files={
+                "handlers.py": (
+                    "import tornado.web\n\nimport main as archive\n\n\n"
+                    "class Search(tornado.web.RequestHandler):\n"
+                    "    def get(self):\n"
+                    "        self.write(str(archive.archive_db.get(dict, 1)))\n"
+                )
+            },
+        ),
+        Invalid(
             _SCRIPT_SESSION,
             at="SessionLocal()",
             files={
@@ -638,7 +658,7 @@ def _imported_by_a_server(analysis: Analysis, call: cst.Call) -> bool:
         summary = view.summary_of(module)
         if summary is None:
             continue
-        imported = [q.lstrip(".") for q in summary.imports.values()]
+        imported = [q.lstrip(".") for q in summary.imported_modules()]
         if _imports_any(imported, _SERVING_MODULES) and not _imports_any(
             imported, _DESKTOP_MODULES
         ):

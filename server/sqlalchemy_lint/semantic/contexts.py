@@ -560,7 +560,7 @@ class ExecutionContexts:
             names_it = _Naming(view, other, key, stem)
             if _star_imports(summary, names_it) or any(
                 names_it(qualified) or names_it(qualified.rpartition(".")[0])
-                for qualified in summary.imports.values()
+                for qualified in summary.imported_modules()
             ):
                 return True
         return False
@@ -613,7 +613,7 @@ def _imports(summary: ModuleSummary | None, names_it: _Naming, name: str) -> boo
     import of another module of the same name."""
     if summary is None:
         return True  # not read: it may
-    for qualified in summary.imports.values():
+    for qualified in summary.imported_modules():
         module, _, imported = qualified.rpartition(".")
         if names_it(qualified) or (imported == name and names_it(module)):
             return True

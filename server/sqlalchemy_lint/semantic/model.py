@@ -125,6 +125,7 @@ class ModuleModel:
     class_body_calls: set[cst.Call]  # calls directly in a class body (class attributes)
     classes: dict[str, ClassInfo]
     functions: dict[str, Scope]  # module-level functions by name
+    dotted_imports: frozenset[str] = frozenset()  # `import tornado.web` (binds `tornado`)
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self.parents.get(node)
@@ -145,7 +146,10 @@ class ModuleModel:
         return node
 
     def imports_module(self, prefix: str) -> bool:
-        return any(q == prefix or q.startswith(prefix + ".") for q in self.imports.values())
+        return any(
+            q == prefix or q.startswith(prefix + ".")
+            for q in (*self.imports.values(), *self.dotted_imports)
+        )
 
 
 def _dotted(node: cst.BaseExpression) -> str | None:
@@ -163,6 +167,7 @@ class _ModelBuilder:
         self.order: dict[cst.CSTNode, int] = {}
         self.stack: list[cst.CSTNode] = []
         self.imports: dict[str, str] = {}
+        self.dotted_imports: set[str] = set()
         self.module_scope = Scope(node=module, parent=None)
         self.scopes: list[Scope] = [self.module_scope]
         self.scope_of: dict[cst.CSTNode, Scope] = {module: self.module_scope}
@@ -215,6 +220,10 @@ class _ModelBuilder:
             else:
                 head = dotted.split(".")[0]
                 self.imports[head] = head
+                if head != dotted:
+                    # `import tornado.web` binds `tornado`; the module it names is
+                    # what `imports_module("tornado.web")` asks about.
+                    self.dotted_imports.add(dotted)
 
     def _visit_import_from(self, node: cst.ImportFrom) -> None:
         if isinstance(node.names, cst.ImportStar):
@@ -536,6 +545,7 @@ def build_model(module: cst.Module) -> ModuleModel:
         class_body_calls=builder.class_body_calls,
         classes=builder.classes,
         functions=builder.functions,
+        dotted_imports=frozenset(builder.dotted_imports),
     )
 
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from . import ir
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 24
+FORMAT = 25
 
 # Call-site flags.
 IN_LOOP = 1
@@ -269,6 +269,13 @@ class ModuleSummary:
     # (`{"customers": self.load_customers}`); DYNAMIC_DISPATCH when the module calls
     # `getattr(x, name)` with a computed name. Their calls are not seen.
     dispatched: frozenset[str] = frozenset()
+    # `import tornado.web` binds only `tornado` (as `imports` records it); the module
+    # it names, for whoever asks what the module imports.
+    dotted_imports: tuple[str, ...] = ()
+
+    def imported_modules(self) -> list[str]:
+        """Every qualified name the module imports, `import a.b` as `a.b`."""
+        return [*self.imports.values(), *self.dotted_imports]
 
     def to_bytes(self) -> bytes:
         return marshal.dumps(self._data())
@@ -307,6 +314,7 @@ class ModuleSummary:
             # Sorted: a set's order changes with each process's string hashing, and
             # the digest must not.
             tuple(sorted(self.dispatched)),
+            self.dotted_imports,
         )
 
     @classmethod
@@ -315,7 +323,7 @@ class ModuleSummary:
         try:
             data = marshal.loads(blob)
             (version, imports, stars, exported, bindings, annotations, late, definitions,
-             functions, classes, calls, syntax_error, dispatched) = data  # fmt: skip
+             functions, classes, calls, syntax_error, dispatched, dotted) = data  # fmt: skip
         except (EOFError, ValueError, TypeError) as exc:
             raise ValueError(f"not a module summary: {exc}") from None
         if version != FORMAT:
@@ -336,6 +344,7 @@ class ModuleSummary:
                 tuple(CallSite(*c) for c in calls),
                 syntax_error,
                 frozenset(dispatched),
+                dotted,
             )
         except (TypeError, ValueError) as exc:
             raise ValueError(f"a damaged module summary: {exc}") from None
@@ -497,6 +506,8 @@ class _Builder:
                 else:
                     head = alias.name.split(".")[0]
                     self._import(head, head)
+                    if head != alias.name and alias.name not in self.summary.dotted_imports:
+                        self.summary.dotted_imports += (alias.name,)
         elif kind is ast.ImportFrom:
             assert isinstance(node, ast.ImportFrom)
             self.import_from(node)
