@@ -5,7 +5,7 @@ from collections.abc import Iterable
 import libcst as cst
 
 from ..diagnostics import Fix, Span
-from ..semantic import Analysis, Kind, Verdict
+from ..semantic import Analysis, Escape, Kind, Lifetime, Verdict
 from ._messages import (
     code_of,
     held_by_the_script,
@@ -64,7 +64,12 @@ class SessionNotClosed(Rule):
     a mock.
     A session a generator yields once (a FastAPI dependency, a pytest fixture, a
     context manager) is its to close after the `yield`; one a generator yields
-    round after round is its consumer's. A session a class keeps on `self` is
+    round after round is its consumer's. A session that a plain function (not a
+    generator) returns, where FastAPI calls that function for a `Depends(...)`, is
+    reported: FastAPI hands it to the endpoint and closes nothing it returned, so
+    each request keeps a connection checked out until the garbage collector finds
+    the session (and so does a new `scoped_session` registry returned there, never
+    removed). A session a class keeps on `self` is
     reported when nothing of the class (nor anyone naming the attribute) closes it
     and a new one is made per use: per instance, when instances are made again and
     again; per call of the method that makes it; per `with` block, when its
@@ -1165,9 +1170,97 @@ def users():
             at="SessionLocal())",
         ),
     ]
+    # FastAPI closes nothing a plain (not generator) dependency returns; its other
+    # callers may well close it, and a generator's code after `yield` runs per request.
+    _DEPENDENCY_ROUTES = """
+
+app = FastAPI()
+
+@app.get("/users")
+def users(db: Session = Depends(get_db)):
+    return db.execute(text("select count(*) from users")).scalar()
+"""
+    VALID += [
+        Valid(
+            """
+from fastapi import Depends, FastAPI
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from database import SessionLocal
+
+def get_db():
+    with SessionLocal() as session:
+        yield session
+"""
+            + _DEPENDENCY_ROUTES,
+            files={"database.py": _DATABASE_MODULE},
+        ),
+        Valid(
+            """
+from sqlalchemy import text
+
+from database import SessionLocal
+
+def get_db():
+    return SessionLocal()
+
+def count():
+    with get_db() as db:  # its only caller closes it
+        return db.execute(text("select count(*) from users")).scalar()
+""",
+            files={"database.py": _DATABASE_MODULE},
+        ),
+    ]
+    INVALID += [
+        Invalid(
+            """
+from fastapi import Depends, FastAPI
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from database import SessionLocal
+
+def get_db():
+    return SessionLocal()
+"""
+            + _DEPENDENCY_ROUTES,
+            at="SessionLocal()",
+            files={"database.py": _DATABASE_MODULE},
+        ),
+        Invalid(
+            # A new registry per request, never removed (`Depends(db.get_scoped_session)`).
+            """
+from asyncio import current_task
+
+from fastapi import Depends, FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import async_scoped_session, async_sessionmaker, create_async_engine
+
+class Database:
+    def __init__(self, url):
+        self.factory = async_sessionmaker(create_async_engine(url))
+
+    def get_scoped_session(self):
+        return async_scoped_session(self.factory, scopefunc=current_task)
+
+database = Database("sqlite+aiosqlite://")
+app = FastAPI()
+
+@app.get("/users")
+async def users(session=Depends(database.get_scoped_session)):
+    return (await session.execute(text("select 1"))).scalar()
+""",
+            at="async_scoped_session(",
+        ),
+    ]
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for life in analysis.resources:
+            dropped = _dropped_by_fastapi(analysis, life)
+            if dropped is not None:
+                yield Finding(life.call, dropped)
+                continue
             if life.kind is Kind.SCOPED_SESSION:
                 if life.verdict is Verdict.LEAKED:
                     yield Finding(
@@ -1229,6 +1322,36 @@ def users():
         if _from_a_generator(life.call):
             return None  # `with next(gen) as s:` would not close anything that matters
         return with_block_fix_for(source, span, life)
+
+
+def _dropped_by_fastapi(analysis: Analysis, life: Lifetime) -> str | None:
+    """A message when a session (or a new registry) is only returned, by a function
+    FastAPI calls for `Depends(...)`: FastAPI closes nothing a plain function returns
+    (only a generator dependency's code after its `yield` runs when the request ends),
+    so every request leaves one open."""
+    if life.verdict is not Verdict.HANDED_OUT or life.escapes != {Escape.RETURNED}:
+        return None
+    if not (life.kind.is_session or life.kind is Kind.SCOPED_SESSION) or life.scope.is_generator:
+        return None
+    dependents = analysis.contexts.fastapi_dependents(life.scope)
+    if not dependents:
+        return None
+    dependent = dependents[0].rpartition(".")[2]
+    if life.kind is Kind.SCOPED_SESSION:
+        return (
+            f"Registry `{code_of(life.call)}` is made anew for each request, returned to "
+            f"FastAPI for `Depends()` in `{dependent}`, and never removed: FastAPI closes "
+            f"nothing a plain dependency returns, so each request leaves its session open; "
+            f"make the dependency a generator that yields a session from a `with` block."
+        )
+    keyword = "async with" if life.kind.is_async else "with"
+    return (
+        f"{noun(life.kind)} {origin(life)} is returned to FastAPI for `Depends()` in "
+        f"`{dependent}` and never closed: FastAPI closes nothing a plain dependency "
+        f"returns, so each request keeps a connection checked out until the garbage "
+        f"collector finds the session; make the dependency a generator that yields it "
+        f"from `{keyword} {code_of(life.call)} as session:`."
+    )
 
 
 def _from_a_generator(call: cst.Call) -> bool:

@@ -185,6 +185,21 @@ class ExecutionContexts:
                     return True
         return False
 
+    def fastapi_dependents(self, scope: Scope) -> list[str]:
+        """The functions of the project whose parameter FastAPI fills by calling the
+        function `scope` (`db: Session = Depends(get_db)`). FastAPI hands them what it
+        returns for one request and, unless it is a generator, does nothing with it
+        afterwards."""
+        if not isinstance(scope.node, cst.FunctionDef):
+            return []
+        key = self.resolver.key
+        function = self.resolver.frame(scope).function
+        return [
+            caller.function
+            for caller in self.repetitions.callers(key, function)
+            if caller.registration == "depends"
+        ]
+
     def is_command(self, scope: Scope) -> bool:
         """`scope` is a program's command (see `Repetitions.is_command`)."""
         if not isinstance(scope.node, cst.FunctionDef):
