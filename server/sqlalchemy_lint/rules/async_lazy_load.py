@@ -120,7 +120,9 @@ class AsyncLazyLoad(Rule):
     that hands it to the caller (a FastAPI
     endpoint's response model reads it next), while the session is still open. The
     session is an `AsyncSession` parameter (also a FastAPI `Depends()`), or an `async
-    with` block of an `async_sessionmaker` or `AsyncSession`.
+    with` block of an `async_sessionmaker` or `AsyncSession`. The `return` is not
+    reported when the project calls the function and every call throws the result
+    away (`await create_user(session, name)` as a statement of its own).
 
     Not reported: sessions made with `expire_on_commit=False` (on the session, on
     its `async_sessionmaker` in any module of the project, or on the factory behind a
@@ -434,6 +436,29 @@ class Rule(Base):
         Valid(_GETTER_ROUTE, files=_getter_project(keeps_loaded=True)),
     ]
 
+    # Handed to a caller that throws it away unread (a message handler's save).
+    VALID += [
+        Valid(
+            """
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from .db import engine
+from .models import User
+
+SessionLocal = async_sessionmaker(engine)
+
+async def create_user(session: AsyncSession, name):
+    user = User(name=name)
+    session.add(user)
+    await session.commit()
+    return user
+
+async def on_signup(name):
+    async with SessionLocal() as session:
+        await create_user(session, name)
+"""
+        ),
+    ]
     INVALID = [
         # The same getter, whose maker keeps the default expiry.
         Invalid(_GETTER_CALLER, at="c.id", files=_getter_project(keeps_loaded=False)),
@@ -535,6 +560,8 @@ async def titles(session: AsyncSession):
         for read in expired_reads(
             analysis.model, analysis.resolver, analysis.contexts.program_values
         ):
+            if read.returned and analysis.contexts.callers_drop_the_result(read.node):
+                continue  # every caller throws it away unread
             what = (
                 f"returning `{read.instance}` hands out an object that"
                 if read.returned

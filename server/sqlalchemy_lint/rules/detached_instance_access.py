@@ -40,7 +40,9 @@ class DetachedInstanceAccess(Rule):
     a `finally`), and reports the first attribute read of such an object after the session closed
     (for a list, of an element in a loop or comprehension over it), or the `return`
     that hands it to the caller, when a `commit()` (or the end of a `begin()` block)
-    expired it and nothing loaded it again before the close.
+    expired it and nothing loaded it again before the close. The `return` is not
+    reported when the project calls the function and every call throws the result
+    away (`rename(user_id, name)` as a statement of its own): nothing reads it.
 
     It also reports the first read, after the `with` block of the session that
     loaded an object closed, of a relationship that loads lazily (declared without an
@@ -236,7 +238,53 @@ def create():
             },
         ),
     ]
+    # Handed to callers that throw it away unread: nothing reads it detached.
+    VALID += [
+        Valid(
+            """
+from sqlalchemy.orm import sessionmaker
+
+from .db import engine
+from .models import User
+
+SessionLocal = sessionmaker(bind=engine)
+
+def rename(user_id, name):
+    with SessionLocal.begin() as session:
+        user = session.get(User, user_id)
+        user.name = name
+        return user
+
+def rename_all(names):
+    for user_id, name in names.items():
+        rename(user_id, name)
+"""
+        ),
+    ]
     INVALID = [
+        # One caller reads what it gets.
+        Invalid(
+            """
+from sqlalchemy.orm import sessionmaker
+
+from .db import engine
+from .models import User
+
+SessionLocal = sessionmaker(bind=engine)
+
+def rename(user_id, name):
+    with SessionLocal.begin() as session:
+        user = session.get(User, user_id)
+        user.name = name
+        return user
+
+def rename_all(names):
+    for user_id, name in names.items():
+        rename(user_id, name)
+    print(rename(1, "root").name)
+""",
+            at="return user",
+        ),
         # The same repository in a project that never configures `expire_on_commit`:
         # its factory expires what it commits.
         Invalid(
@@ -356,6 +404,8 @@ def shelf():
                 relationship=lazy.relationship,
             )
         for read in detached_reads(analysis.model, analysis.resolver):
+            if read.returned and analysis.contexts.callers_drop_the_result(read.node):
+                continue  # every caller throws it away unread
             if read.returned:
                 message = (
                     f"`{read.instance}` is handed to the caller expired by {read.commit} and "

@@ -28,7 +28,7 @@ from .options import AnalysisOptions
 from .program_values import ProgramValues
 from .repetition import Repetition, Repetitions, run_by_calls_of
 from .sql_runners import SqlRunners
-from .summary import FATE_LOCAL, FATE_WITH, IN_LOOP, IN_TRY, ModuleSummary
+from .summary import FATE_DROPPED, FATE_LOCAL, FATE_WITH, IN_LOOP, IN_TRY, ModuleSummary
 from .values import ModuleKey
 
 
@@ -184,6 +184,26 @@ class ExecutionContexts:
                 if calling is not None and site.local in calling.released:
                     return True
         return False
+
+    def callers_drop_the_result(self, node: cst.CSTNode) -> bool:
+        """Whether every call of the function `node` is in throws away what it returns
+        (`create_statistic(...)` as a statement of its own), and the project has such
+        calls and no call it cannot tell apart. A function nothing calls (an API, a
+        handler a framework calls and serialises the result of) may have its result
+        read."""
+        function = next(
+            (a for a in self.model.ancestors(node) if isinstance(a, cst.FunctionDef)), None
+        )
+        if function is None:
+            return False
+        key = self.resolver.key
+        qualname = self.resolver.frame(self.model.scope_of[function]).function
+        callers = self.repetitions.callers(key, qualname)
+        return (
+            bool(callers)
+            and all(c.registration is None and c.site.fate == FATE_DROPPED for c in callers)
+            and not self.repetitions.calls_it_cannot_resolve(key, qualname)
+        )
 
     def fastapi_dependents(self, scope: Scope) -> list[str]:
         """The functions of the project whose parameter FastAPI fills by calling the
