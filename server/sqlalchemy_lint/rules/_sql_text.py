@@ -2056,7 +2056,7 @@ def statement_receiver(call: cst.Call, analysis: Analysis, scope: Scope) -> Rece
     if not isinstance(call.func, cst.Attribute):
         return None
     receiver = call.func.value
-    kind = analysis.resolver.kind_of(receiver, scope)
+    kind = analysis.contexts.handle_kind(receiver, scope)
     if kind in STATEMENT_RECEIVERS:
         return Receiver(kind)
     if kind is not None:

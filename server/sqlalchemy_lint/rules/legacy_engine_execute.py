@@ -44,8 +44,9 @@ class LegacyEngineExecute(Rule):
     ## What it does
     Finds `engine.execute(...)` and `engine.scalar(...)` where `engine` is a
     SQLAlchemy `Engine` (from `create_engine()`, an `Engine` annotation, an
-    untyped `engine` parameter in a module that uses SQLAlchemy, or an engine
-    imported from another module of the project). `execute()` on connections and
+    untyped `engine` parameter in a module that uses SQLAlchemy, an unannotated
+    parameter that every call of its function in the project passes an engine, or an
+    engine imported from another module of the project). `execute()` on connections and
     sessions, and look-alikes such as `sqlite3` connections, are not reported; nor
     is a name annotated `Union[Engine, Connection]` (`Engine | Connection`), which
     may hold either: the code tells them apart.
@@ -152,7 +153,36 @@ runner.execute("SELECT 1")
 """
         ),
     ]
+    VALID += [
+        # Every call passes a connection: `Connection.execute()` stays.
+        Valid(
+            """
+from sqlalchemy import create_engine, text
+
+def purge(con):
+    con.execute(text("DELETE FROM sessions"))
+
+def main(url):
+    with create_engine(url).begin() as conn:
+        purge(conn)
+"""
+        ),
+    ]
     INVALID = [
+        # Every call of `purge` passes an engine.
+        Invalid(
+            """
+from sqlalchemy import create_engine, text
+
+def purge(con):
+    con.execute(text("DELETE FROM sessions"))
+
+def main(url):
+    engine = create_engine(url)
+    purge(engine)
+""",
+            at="con.execute(",
+        ),
         Invalid(
             """
 from sqlalchemy import create_engine
@@ -226,7 +256,7 @@ result = engine.execute("SELECT 1")
             if not isinstance(func, cst.Attribute) or func.attr.value not in _LEGACY_METHODS:
                 continue
             scope = scope_of(analysis, call)
-            if analysis.resolver.kind_of(func.value, scope) is not Kind.ENGINE:
+            if analysis.contexts.handle_kind(func.value, scope) is not Kind.ENGINE:
                 continue
             values = None
             if call.args and call.args[0].keyword is None:

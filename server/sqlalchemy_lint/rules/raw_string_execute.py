@@ -60,7 +60,8 @@ class RawStringExecute(Rule):
     `Session(engine)`, parameters annotated `conn: Connection`, Alembic's
     `op.get_bind()`, or a `with x.begin() as conn:` block, or an unannotated
     parameter, whose `conn` also runs `execute(text(...))` or
-    `exec_driver_sql()`, or `conn = session.bind.connect()`: what a session is
+    `exec_driver_sql()`, or that every call of its function in the project passes a
+    connection or session, or `conn = session.bind.connect()`: what a session is
     bound to), never by their name; `sqlite3`
     connections and cursors are not SQLAlchemy and are not reported, and neither
     is Alembic's own `op.execute("...")`, nor a call in an `except AttributeError:`
@@ -187,7 +188,22 @@ def drop_schema(db, schema):
 """
         ),
     ]
+    # A parameter without an annotation is what the project's calls pass for it.
+    _COUNT_ROWS = """
+import sqlite3
+
+from sqlalchemy import create_engine
+
+def count_rows(con):
+    return con.execute("SELECT count(*) FROM users").scalar()
+
+def main(url):
+    with {opened} as con:
+        print(count_rows(con))
+"""
+    VALID += [Valid(_COUNT_ROWS.format(opened="sqlite3.connect(url)"))]
     INVALID = [
+        Invalid(_COUNT_ROWS.format(opened="create_engine(url).connect()"), at="con.execute("),
         # A connection from an unknown engine, which the function also gives
         # `text(...)`: SQLAlchemy's.
         Invalid(

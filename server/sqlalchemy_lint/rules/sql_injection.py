@@ -192,8 +192,11 @@ class SqlInjection(Rule):
       `Session(engine)`, annotations, ...), Alembic's `op.get_bind()`, and a
       `with x.begin() as conn:` / `x.connect()` block on an unknown `x`, or an
       unannotated parameter, whose `conn` also runs `exec_driver_sql()` or
-      `execute(text(...))` (only SQLAlchemy takes those). `exec_driver_sql()`
-      exists only in SQLAlchemy, so it is a sink whatever its receiver.
+      `execute(text(...))` (only SQLAlchemy takes those), or an unannotated
+      parameter that every call of its function in the project passes an engine,
+      connection or session (`push_rows(con, rows)` called as `push_rows(engine,
+      rows)`). `exec_driver_sql()` exists only in SQLAlchemy, so it is a sink
+      whatever its receiver.
     - An untyped parameter named as a database handle is (`session`, `conn`,
       `connection`, `db`, `cursor`, `cur`, ...) whose `execute()` is given text that
       visibly starts as a statement does (`f"DROP DATABASE {target}"`): whatever
@@ -999,6 +1002,22 @@ def drop_enum_copy(conn, original_enum: sa.Enum):
     ]
 
     INVALID = [
+        # `con` is what every call of `tag` passes: an engine.
+        Invalid(
+            """
+import sys
+
+from sqlalchemy import create_engine
+
+def tag(con, name):
+    con.execute("INSERT INTO tags (name) VALUES ('{}')".format(name))
+
+def main():
+    engine = create_engine(sys.argv[1])
+    tag(engine, sys.argv[2])
+""",
+            at="con.execute(",
+        ),
         # The arguments of a subcommand's action (a class that declares them in
         # `add_arguments`) are the command line's content; a staticmethod's first
         # parameter is one of them, not `self`.
@@ -2571,7 +2590,7 @@ def _sink(call: cst.Call, method: str, analysis: Analysis, scope: Scope) -> str 
         if statement_receiver(call, analysis, scope) is not None:
             return f"`{method}()`"
         assert isinstance(call.func, cst.Attribute)
-        if analysis.resolver.kind_of(call.func.value, scope) is Kind.ENGINE:
+        if analysis.contexts.handle_kind(call.func.value, scope) is Kind.ENGINE:
             return f"`{method}()`"
         if method == "execute" and _handle_parameter_given_sql(call, analysis, scope):
             return f"`{method}()`"

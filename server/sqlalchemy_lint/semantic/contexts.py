@@ -23,6 +23,7 @@ import libcst as cst
 from .evaluate import ModuleSource
 from .flow import finally_contains
 from .inference import Resolver
+from .kinds import Kind
 from .model import ModuleModel, Scope, binding_scope
 from .options import AnalysisOptions
 from .program_values import ProgramValues
@@ -184,6 +185,29 @@ class ExecutionContexts:
                 if calling is not None and site.local in calling.released:
                     return True
         return False
+
+    def handle_kind(self, expr: cst.BaseExpression, scope: Scope) -> Kind | None:
+        """What SQLAlchemy handle `expr` is: as the resolver tells, or, for a parameter
+        without an annotation that the function never rebinds, the one kind every call
+        of the function in the project passes for it (`def push_rows(con, rows):` called
+        as `push_rows(engine, rows)`)."""
+        kind = self.resolver.kind_of(expr, scope)
+        if kind is not None or not isinstance(expr, cst.Name):
+            return kind
+        name = expr.value
+        bound = binding_scope(name, scope)
+        if (
+            bound is None
+            or not isinstance(bound.node, cst.FunctionDef)
+            or name not in bound.params
+            or name in bound.assignments
+            or bound.params[name].annotation is not None
+        ):
+            return None
+        kinds = self.program_values.passed_handles(
+            self.resolver.key, self.resolver.frame(bound).function, name
+        )
+        return next(iter(kinds)) if len(kinds) == 1 else None
 
     def callers_drop_the_result(self, node: cst.CSTNode) -> bool:
         """Whether every call of the function `node` is in throws away what it returns

@@ -99,6 +99,7 @@ class ProgramValues:
         self._visiting: set[tuple[int, str, str | None]] = set()
         self._attributes: dict[str, bool] = {}  # attribute name -> never text
         self._outside: dict[tuple[ModuleKey, str, str], bool] = {}
+        self._handles: dict[tuple[ModuleKey, str, str], frozenset[Kind]] = {}
 
     # -- parameters and call sites --------------------------------------------------
 
@@ -206,6 +207,56 @@ class ProgramValues:
                 return None
             made.extend(found)
         return made
+
+    def passed_handles(
+        self, key: ModuleKey, qualname: str, name: str, calls: int = 0
+    ) -> frozenset[Kind]:
+        """The kinds of SQLAlchemy handle (engine, connection, session) that the calls
+        of a function pass for its unannotated parameter `name` (`push_rows(con, rows)`
+        where the caller's `con = create_engine(url)`), followed a few calls up through
+        callers' own parameters. Empty unless the project calls the function, every call
+        passes a handle it can name, and no call might be missed."""
+        memo = (key, qualname, name)
+        known = self._handles.get(memo)
+        if known is not None:
+            return known
+        self._handles[memo] = frozenset()  # recursion: a cycle passes nothing known
+        found = self._passed_handles(key, qualname, name, calls) if calls <= _MAX_CALLS else None
+        self._handles[memo] = found or frozenset()
+        return self._handles[memo]
+
+    def _passed_handles(
+        self, key: ModuleKey, qualname: str, name: str, calls: int
+    ) -> frozenset[Kind] | None:
+        info = self.evaluator.function_info(key, qualname)
+        passed = _passed_parameter(info, name) if info is not None else None
+        repetitions = self.repetitions
+        callers = repetitions.callers(key, qualname)
+        if passed is None or not callers or repetitions.calls_it_cannot_resolve(key, qualname):
+            return None
+        kinds: set[Kind] = set()
+        for caller in callers:
+            if caller.registration is not None or caller.site.handed_to is not None:
+                return None  # a framework's call: it passes what it likes
+            recorded = _dotted_record(caller.site.argument_for(name, passed[1]) or "")
+            frame = self._frame(caller.module, caller.function)
+            if recorded is None or frame is None:
+                return None
+            kind = self.evaluator.value(recorded, frame).kind
+            if kind is None and recorded[0] == "n" and caller.function:
+                calling = self.evaluator.function_info(caller.module, caller.function)
+                params = calling.params if calling is not None else ()
+                given = next((p for p in params if p.name == recorded[1]), None)
+                if given is not None and given.annotation is None:
+                    handles = self.passed_handles(
+                        caller.module, caller.function, given.name, calls + 1
+                    )
+                    kinds |= handles
+                    kind = next(iter(handles), None)
+            if kind not in _HANDLES:
+                return None
+            kinds.add(kind)
+        return frozenset(kinds)
 
     def from_outside(self, key: ModuleKey, qualname: str, name: str, calls: int = 0) -> bool:
         """Whether the parameter `name` of function `qualname` is evidently given text
