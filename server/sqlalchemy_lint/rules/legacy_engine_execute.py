@@ -45,10 +45,10 @@ class LegacyEngineExecute(Rule):
     Finds `engine.execute(...)` and `engine.scalar(...)` where `engine` is a
     SQLAlchemy `Engine` (from `create_engine()`, an `Engine` annotation, an
     untyped `engine` parameter in a module that uses SQLAlchemy, an unannotated
-    parameter that every call of its function in the project passes an engine, or an
-    engine imported from another module of the project). `execute()` on connections and
-    sessions, and look-alikes such as `sqlite3` connections, are not reported; nor
-    is a name annotated `Union[Engine, Connection]` (`Engine | Connection`), which
+    parameter of a module-level function that every call of it in the project passes
+    an engine, or an engine imported from another module of the project). `execute()`
+    on connections and sessions, and look-alikes such as `sqlite3` connections, are
+    not reported; nor is a name annotated `Union[Engine, Connection]` (`Engine | Connection`), which
     may hold either: the code tells them apart.
 
     ## Why is this bad?

@@ -60,9 +60,9 @@ class RawStringExecute(Rule):
     `Session(engine)`, parameters annotated `conn: Connection`, Alembic's
     `op.get_bind()`, or a `with x.begin() as conn:` block, or an unannotated
     parameter, whose `conn` also runs `execute(text(...))` or
-    `exec_driver_sql()`, or that every call of its function in the project passes a
-    connection or session, or `conn = session.bind.connect()`: what a session is
-    bound to), never by their name; `sqlite3`
+    `exec_driver_sql()`, or of a module-level function that every call of it in
+    the project passes a connection or session, or `conn = session.bind.connect()`:
+    what a session is bound to), never by their name; `sqlite3`
     connections and cursors are not SQLAlchemy and are not reported, and neither
     is Alembic's own `op.execute("...")`, nor a call in an `except AttributeError:`
     (or `ImportError`) handler, the fallback for a version without the API the

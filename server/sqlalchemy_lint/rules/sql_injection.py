@@ -193,9 +193,9 @@ class SqlInjection(Rule):
       `with x.begin() as conn:` / `x.connect()` block on an unknown `x`, or an
       unannotated parameter, whose `conn` also runs `exec_driver_sql()` or
       `execute(text(...))` (only SQLAlchemy takes those), or an unannotated
-      parameter that every call of its function in the project passes an engine,
-      connection or session (`push_rows(con, rows)` called as `push_rows(engine,
-      rows)`). `exec_driver_sql()` exists only in SQLAlchemy, so it is a sink
+      parameter of a module-level function that every call of it in the project
+      passes an engine, connection or session (`push_rows(con, rows)` called as
+      `push_rows(engine, rows)`). `exec_driver_sql()` exists only in SQLAlchemy, so it is a sink
       whatever its receiver.
     - An untyped parameter named as a database handle is (`session`, `conn`,
       `connection`, `db`, `cursor`, `cur`, ...) whose `execute()` is given text that

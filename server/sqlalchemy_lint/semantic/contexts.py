@@ -188,9 +188,9 @@ class ExecutionContexts:
 
     def handle_kind(self, expr: cst.BaseExpression, scope: Scope) -> Kind | None:
         """What SQLAlchemy handle `expr` is: as the resolver tells, or, for a parameter
-        without an annotation that the function never rebinds, the one kind every call
-        of the function in the project passes for it (`def push_rows(con, rows):` called
-        as `push_rows(engine, rows)`)."""
+        without an annotation that a module-level function never rebinds, the one kind
+        every call of the function in the project passes for it (`def push_rows(con,
+        rows):` called as `push_rows(engine, rows)`)."""
         kind = self.resolver.kind_of(expr, scope)
         if kind is not None or not isinstance(expr, cst.Name):
             return kind

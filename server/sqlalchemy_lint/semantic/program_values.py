@@ -212,7 +212,7 @@ class ProgramValues:
         self, key: ModuleKey, qualname: str, name: str, calls: int = 0
     ) -> frozenset[Kind]:
         """The kinds of SQLAlchemy handle (engine, connection, session) that the calls
-        of a function pass for its unannotated parameter `name` (`push_rows(con, rows)`
+        of a module-level function pass for its unannotated parameter `name` (`push_rows(con, rows)`
         where the caller's `con = create_engine(url)`), followed a few calls up through
         callers' own parameters. Empty unless the project calls the function, every call
         passes a handle it can name, and no call might be missed."""
@@ -229,7 +229,11 @@ class ProgramValues:
         self, key: ModuleKey, qualname: str, name: str, calls: int
     ) -> frozenset[Kind] | None:
         info = self.evaluator.function_info(key, qualname)
-        passed = _passed_parameter(info, name) if info is not None else None
+        if info is None or info.owner is not None or "." in qualname:
+            # A method (or a nested function): its calls are spread over the receivers
+            # of its name in every module, costly to gather and to tell apart.
+            return None
+        passed = _passed_parameter(info, name)
         repetitions = self.repetitions
         callers = repetitions.callers(key, qualname)
         if passed is None or not callers or repetitions.calls_it_cannot_resolve(key, qualname):
