@@ -105,6 +105,23 @@ def _crud_project(keeps_loaded: bool) -> dict[str, str]:
     }
 
 
+# Hands its caller what the commit expired.
+_CREATE_USER = """
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from .db import engine
+from .models import User
+
+SessionLocal = async_sessionmaker(engine)
+
+async def create_user(session: AsyncSession, name):
+    user = User(name=name)
+    session.add(user)
+    await session.commit()
+    return user
+"""
+
+
 class AsyncLazyLoad(Rule):
     """Under asyncio, an ORM object read after `await session.commit()` expired it,
     or a lazy relationship read without a loader: `MissingGreenlet`.
@@ -439,20 +456,8 @@ class Rule(Base):
     # Handed to a caller that throws it away unread (a message handler's save).
     VALID += [
         Valid(
-            """
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from .db import engine
-from .models import User
-
-SessionLocal = async_sessionmaker(engine)
-
-async def create_user(session: AsyncSession, name):
-    user = User(name=name)
-    session.add(user)
-    await session.commit()
-    return user
-
+            _CREATE_USER
+            + """
 async def on_signup(name):
     async with SessionLocal() as session:
         await create_user(session, name)
@@ -469,23 +474,7 @@ async def on_signup(name):
             at="poem.title",
             files=_crud_project(keeps_loaded=False),
         ),
-        Invalid(
-            """
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from .db import engine
-from .models import User
-
-SessionLocal = async_sessionmaker(engine)
-
-async def create_user(session: AsyncSession, name):
-    user = User(name=name)
-    session.add(user)
-    await session.commit()
-    return user
-""",
-            at="return user",
-        ),
+        Invalid(_CREATE_USER, at="return user"),
         Invalid(
             """
 from sqlalchemy import select

@@ -28,6 +28,23 @@ class UserRepository:
 """
 
 
+# Returns what `begin()` committed, expired, when its block ends.
+_RENAME = """
+from sqlalchemy.orm import sessionmaker
+
+from .db import engine
+from .models import User
+
+SessionLocal = sessionmaker(bind=engine)
+
+def rename(user_id, name):
+    with SessionLocal.begin() as session:
+        user = session.get(User, user_id)
+        user.name = name
+        return user
+"""
+
+
 class DetachedInstanceAccess(Rule):
     """An ORM object read after `commit()` expired it and its session closed:
     `DetachedInstanceError`.
@@ -239,52 +256,16 @@ def create():
         ),
     ]
     # Handed to callers that throw it away unread: nothing reads it detached.
-    VALID += [
-        Valid(
-            """
-from sqlalchemy.orm import sessionmaker
-
-from .db import engine
-from .models import User
-
-SessionLocal = sessionmaker(bind=engine)
-
-def rename(user_id, name):
-    with SessionLocal.begin() as session:
-        user = session.get(User, user_id)
-        user.name = name
-        return user
-
+    _RENAME_ALL = """
 def rename_all(names):
     for user_id, name in names.items():
         rename(user_id, name)
 """
-        ),
-    ]
+    VALID += [Valid(_RENAME + _RENAME_ALL)]
     INVALID = [
-        # One caller reads what it gets.
-        Invalid(
-            """
-from sqlalchemy.orm import sessionmaker
-
-from .db import engine
-from .models import User
-
-SessionLocal = sessionmaker(bind=engine)
-
-def rename(user_id, name):
-    with SessionLocal.begin() as session:
-        user = session.get(User, user_id)
-        user.name = name
-        return user
-
-def rename_all(names):
-    for user_id, name in names.items():
-        rename(user_id, name)
-    print(rename(1, "root").name)
-""",
-            at="return user",
-        ),
+        # Nothing in the project calls it, or a caller reads what it gets.
+        Invalid(_RENAME, at="return user"),
+        Invalid(_RENAME + _RENAME_ALL + '    print(rename(1, "root").name)\n', at="return user"),
         # The same repository in a project that never configures `expire_on_commit`:
         # its factory expires what it commits.
         Invalid(
@@ -325,23 +306,6 @@ def active_names():
     return [u.name for u in users]
 """,
             at="u.name",
-        ),
-        Invalid(
-            """
-from sqlalchemy.orm import sessionmaker
-
-from .db import engine
-from .models import User
-
-SessionLocal = sessionmaker(bind=engine)
-
-def rename(user_id, name):
-    with SessionLocal.begin() as session:
-        user = session.get(User, user_id)
-        user.name = name
-        return user
-""",
-            at="return user",
         ),
         Invalid(
             """
