@@ -212,10 +212,11 @@ class ProgramValues:
         self, key: ModuleKey, qualname: str, name: str, calls: int = 0
     ) -> frozenset[Kind]:
         """The kinds of SQLAlchemy handle (engine, connection, session) that the calls
-        of a module-level function pass for its unannotated parameter `name` (`push_rows(con, rows)`
-        where the caller's `con = create_engine(url)`), followed a few calls up through
-        callers' own parameters. Empty unless the project calls the function, every call
-        passes a handle it can name, and no call might be missed."""
+        of a module-level function pass for its unannotated parameter `name`
+        (`push_rows(con, rows)` where the caller's `con = create_engine(url)`), followed
+        a few calls up through callers' own parameters. Empty unless the project calls
+        the function, every call passes a handle it can name, and no call might be
+        missed."""
         memo = (key, qualname, name)
         known = self._handles.get(memo)
         if known is not None:
