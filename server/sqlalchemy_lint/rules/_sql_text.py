@@ -23,9 +23,9 @@ from ..semantic.cli_options import COMMAND_LINE_PARSERS, not_text_parameters
 from ..semantic.fixtures import receives_fixtures
 from ..semantic.flow import dominates, exclusive, within
 from ..semantic.geometry import writes_wkt
+from ..semantic.kinds import INPUT_OBJECTS
 from ..semantic.lower_cst import from_cst
 from ..semantic.model import Assignment, ModuleModel, binding_scope
-from ..semantic.program_values import INPUT_OBJECTS
 from ..semantic.repetition import Caller
 from ..semantic.sql_runners import STATEMENT_RECEIVERS
 from ..semantic.summary import CONSTANT_ARGUMENT, CONSTANT_NAME

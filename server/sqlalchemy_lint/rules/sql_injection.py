@@ -279,7 +279,8 @@ class SqlInjection(Rule):
     `{column} = tmp.{column}`) cannot be a bound parameter: the
     program picks its tables and columns, often several calls away
     (`self.table_for(kind)`), so there only evident input is reported: a request's
-    or the command line's content (also the arguments of a subcommand's action,
+    or the command line's content (Flask's `request` also when `from flask import *`
+    brings it; also the arguments of a subcommand's action,
     `run(args)` of a class that declares them in `add_arguments`), a parameter of a
     function nothing in the project calls (an API's, a handler's; not one a table holds, `{"users":
     self.load_users}`, or that `getattr` may fetch) or that a call fills with such input
@@ -1002,6 +1003,23 @@ def drop_enum_copy(conn, original_enum: sa.Enum):
     ]
 
     INVALID = [
+        # `request` comes from `from flask import *`.
+        Invalid(
+            """
+from flask import *
+from sqlalchemy import create_engine, text
+
+app = Flask(__name__)
+engine = create_engine("sqlite://")
+
+@app.route("/table")
+def table():
+    name = request.args.get("name", default="", type=str)
+    with engine.connect() as conn:
+        return str(conn.execute(text(f"SELECT * FROM {name}")).all())
+""",
+            at="text(f",
+        ),
         # `con` is what every call of `tag` passes: an engine.
         Invalid(
             """

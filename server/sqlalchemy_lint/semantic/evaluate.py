@@ -38,6 +38,7 @@ from .kinds import (
     CONSTRUCTORS,
     CONTEXT_MANAGER_DECORATORS,
     FIXTURE_DECORATORS,
+    INPUT_OBJECTS,
     MAPPING_ATTRIBUTES,
     METHODS,
     PASS_THROUGH_CALLS,
@@ -564,6 +565,8 @@ class Evaluator:
         return NOTHING
 
     def _from_star_import(self, importer: ModuleKey, module: str, name: str, depth: int) -> Value:
+        if f"{module}.{name}" in INPUT_OBJECTS:
+            return library(f"{module}.{name}")  # `request` after `from flask import *`
         if is_library(module):
             return NOTHING  # `from sqlalchemy import *`: not followed (names are too common)
         target = self.modules.resolve_import(importer, module)

@@ -25,7 +25,7 @@ import libcst as cst
 from . import ir
 from .evaluate import GLOBAL, Binding, ClassBodyFrame, Evaluator, Frame, is_library
 from .fixtures import is_pytest_module, receives_fixtures
-from .kinds import Kind
+from .kinds import INPUT_OBJECTS, Kind
 from .lower_cst import from_cst
 from .model import Assignment, ModuleModel, Scope
 from .options import AnalysisOptions
@@ -214,7 +214,9 @@ class Resolver:
             return None
         head = self.model.imports.get(expr.value)
         if head is None:
-            return None
+            head = self._star_imported(expr.value)
+            if head is None:
+                return None
         separator = "" if head.endswith(".") else "."  # `from . import x` gives "."
         written = head + separator + ".".join(reversed(attributes)) if attributes else head
         if not head.startswith(".") and is_library(head):
@@ -222,6 +224,17 @@ class Resolver:
         if written not in self._qualified:
             self._qualified[written] = self._canonical(written)
         return self._qualified[written]
+
+    def _star_imported(self, name: str) -> str | None:
+        """`request` in a module that does `from flask import *`: one of the library
+        objects where outside input enters (`flask.request`, `sys.argv`), brought in by
+        a star import of its module. (Other library names a star import may bring are
+        not followed: they are too common to guess at.)"""
+        for module in self.model.star_imports:
+            candidate = f"{module}.{name}"
+            if candidate in INPUT_OBJECTS:
+                return candidate
+        return None
 
     def _canonical(self, written: str) -> str:
         """A project name that is a library object re-exported: the library's name."""

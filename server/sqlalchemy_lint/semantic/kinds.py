@@ -297,3 +297,10 @@ URL_CREATE = frozenset(
         "sqlalchemy.engine.url.URL.create",
     }
 )
+
+
+# Where outside input enters a program: web frameworks' request objects, the command
+# line, the terminal.
+INPUT_OBJECTS = frozenset(
+    {"flask.request", "quart.request", "bottle.request", "sys.argv", "sys.stdin"}
+)

@@ -126,6 +126,7 @@ class ModuleModel:
     classes: dict[str, ClassInfo]
     functions: dict[str, Scope]  # module-level functions by name
     dotted_imports: frozenset[str] = frozenset()  # `import tornado.web` (binds `tornado`)
+    star_imports: tuple[str, ...] = ()  # `from flask import *` (absolute modules only)
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self.parents.get(node)
@@ -168,6 +169,7 @@ class _ModelBuilder:
         self.stack: list[cst.CSTNode] = []
         self.imports: dict[str, str] = {}
         self.dotted_imports: set[str] = set()
+        self.star_imports: list[str] = []  # `from flask import *` (absolute modules only)
         self.module_scope = Scope(node=module, parent=None)
         self.scopes: list[Scope] = [self.module_scope]
         self.scope_of: dict[cst.CSTNode, Scope] = {module: self.module_scope}
@@ -227,6 +229,8 @@ class _ModelBuilder:
 
     def _visit_import_from(self, node: cst.ImportFrom) -> None:
         if isinstance(node.names, cst.ImportStar):
+            if not node.relative and node.module is not None:
+                self.star_imports.append(_dotted(node.module) or "")
             return
         base = "." * len(node.relative)
         if node.module is not None:
@@ -546,6 +550,7 @@ def build_model(module: cst.Module) -> ModuleModel:
         classes=builder.classes,
         functions=builder.functions,
         dotted_imports=frozenset(builder.dotted_imports),
+        star_imports=tuple(builder.star_imports),
     )
 
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from . import ir
 from .cli_options import COMMAND_LINE_PARSERS
 from .evaluate import Binding, Evaluator, Frame
-from .kinds import Kind
+from .kinds import INPUT_OBJECTS, Kind
 from .parameter_fates import called_function, parameter_names
 from .repetition import Caller, Repetitions
 from .summary import CONSTANT_ARGUMENT, INPUT_ARGUMENT, CallSite, ClassInfo, FunctionInfo, Param
@@ -64,11 +64,6 @@ _HANDLES = frozenset(
 _GROWING_METHODS = frozenset({"append", "extend", "insert", "add", "update", "__setitem__"})
 # Methods whose result is the command line's or a request's content.
 _PARSED_INPUT = COMMAND_LINE_PARSERS | {"get_json", "loads", "json"}
-# Where outside input enters a program: web frameworks' request objects, the command
-# line, the terminal.
-INPUT_OBJECTS = frozenset(
-    {"flask.request", "quart.request", "bottle.request", "sys.argv", "sys.stdin"}
-)
 # Names that hold a request or the command line wherever they are used.
 _INPUT_ROOTS = frozenset({"request", "req", "args", "argv", "options", "opts", "form", "payload"})
 _COLUMN_CALLS = frozenset({"Column", "mapped_column", "column_property", "Field"})
