@@ -75,6 +75,26 @@ print(client.get("/health").status_code, user)
 """
 
 
+# A session made on first use and kept in a module global (`{serving}`: what runs it).
+_LAZY_SESSION = """
+{serving}
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import sessionmaker
+
+Session = sessionmaker(bind=create_engine("sqlite://"))
+_session = None
+
+def get_session():
+    global _session
+    if _session is None:
+        _session = Session()
+    return _session
+
+def count():
+    return get_session().execute(text("select count(*) from items")).scalar()
+"""
+
+
 class SharedSession(Rule):
     """Session or connection created once at import time in code that serves requests.
 
@@ -91,7 +111,10 @@ class SharedSession(Rule):
     threads (it defines a `threading.Thread` subclass, or hands a function to
     `Thread(target=...)` or to a `ThreadPoolExecutor`'s `submit()` / `map()`), or
     whose functions are called again and again from elsewhere in the project (a bot's
-    or a server's handlers). Engines, `sessionmaker()` factories and `scoped_session` /
+    or a server's handlers). A session or connection a function makes on first use
+    and keeps in a module global (`global _session`, assigned under `if _session is
+    None:`) is the same one module-wide object, made late: it is reported where
+    requests run at once. Engines, `sessionmaker()` factories and `scoped_session` /
     `async_scoped_session` registries are meant to be module-level and are not
     reported; neither is code under `if __name__ == "__main__":`, a `with`
     block at module level, or a connection or session that only the module's own
@@ -293,6 +316,8 @@ conn.close()
         ),
     ]
     VALID += [
+        # The same getter in a command-line tool: one run, one session.
+        Valid(_LAZY_SESSION.format(serving="import argparse\n")),
         # A desktop app's handlers run one after another, and each closes the shared
         # session in a `finally`: a failed call leaves no transaction for the next.
         Valid(
@@ -453,6 +478,11 @@ Window(Tk())
 """,
             at="sessionmaker(",
         ),
+        # Made on first use, kept in a global for every later request.
+        Invalid(
+            _LAZY_SESSION.format(serving="from flask import Flask\n\napp = Flask(__name__)\n"),
+            at="Session()",
+        ),
         Invalid(
             # Only Tornado's handlers read it, through `import ... as`; they name their
             # framework by its submodule (`import tornado.web`).
@@ -569,9 +599,29 @@ def refresh_all(views):
             and not analysis.contexts.only_the_script_uses(call)
             and not analysis.contexts.never_used(call)
         ]
-        if not module_wide:
+        lazily_kept = [
+            (call, kind, name)
+            for call in model.calls
+            if (name := analysis.contexts.lazily_kept_global(call)) is not None
+            and (kind := resolver.call_kind(call, model.enclosing_scope[call])) in _SHARED_KINDS
+        ]
+        if not module_wide and not lazily_kept:
             return
         serving = _serves_requests(analysis)
+        for call, kind, name in lazily_kept:
+            # Made on first use and kept for every caller after: a module global made
+            # late. Only where requests run at once (a loop's sequential calls share
+            # it as a module-level one does, and are left to that case).
+            if serving is not True and not _imported_by_a_server(analysis, name):
+                continue
+            yield Finding(
+                call,
+                f"{noun(kind)} `{code_of(call)}` is created on first use and kept in the "
+                f"module global `{name}` for every request or task after it: those that run "
+                f"at once share its transaction (it is not thread-safe), and one failed "
+                f"statement breaks every one after it; open one per request with `with "
+                f"{code_of(call)} as {default_name(kind)}:` or a `scoped_session` registry.",
+            )
         for call, kind in module_wide:
             assert kind is not None
             if kind is Kind.SCOPED_SESSION:
@@ -650,11 +700,16 @@ def _registry_never_removed(
     )
 
 
-def _imported_by_a_server(analysis: Analysis, call: cst.Call) -> bool:
+def _imported_by_a_server(analysis: Analysis, bound: cst.Call | str) -> bool:
     """True when a module of the project that serves requests (it imports a web or bot
-    framework, and no GUI toolkit) imports the global `call` is bound to."""
+    framework, and no GUI toolkit) imports the global `bound` names (or the global the
+    call `bound` is bound to)."""
     view = analysis.resolver.view
-    for module in analysis.contexts.importers(call):
+    contexts = analysis.contexts
+    importers = (
+        contexts.importers_of(bound) if isinstance(bound, str) else contexts.importers(bound)
+    )
+    for module in importers:
         summary = view.summary_of(module)
         if summary is None:
             continue

@@ -416,6 +416,34 @@ class ExecutionContexts:
             return None
         return target
 
+    def lazily_kept_global(self, call: cst.Call) -> str | None:
+        """The module global a function fills with `call` once, for every later caller:
+        `_session = make()` in a function that declares `global _session` and assigns it
+        only under `if _session is None:` (or `if not _session:`)."""
+        model = self.model
+        statement = model.statement_of(call)
+        if (
+            not isinstance(statement, cst.Assign)
+            or statement.value is not call
+            or len(statement.targets) != 1
+            or not isinstance(statement.targets[0].target, cst.Name)
+        ):
+            return None
+        name = statement.targets[0].target.value
+        scope = model.enclosing_scope.get(call)
+        if scope is None or scope.is_module or name not in scope.global_names:
+            return None
+        for ancestor in model.ancestors(call):
+            if ancestor is scope.node:
+                return None
+            if isinstance(ancestor, cst.If) and _tests_unset(ancestor.test, name):
+                return name
+        return None
+
+    def importers_of(self, name: str) -> list[ModuleKey]:
+        """The project's modules that may import the module global `name`."""
+        return self._importers(name)
+
     def global_readers(self, call: cst.Call) -> list[Scope] | None:
         """The functions of the module that read the module global `call` is bound to
         (None: `call` is not bound to a plain module global)."""
@@ -680,6 +708,22 @@ def _imports(summary: ModuleSummary | None, names_it: _Naming, name: str) -> boo
     return any(
         module.rpartition(".")[2] == "" or names_it(module) for module in summary.star_imports
     )
+
+
+def _tests_unset(test: cst.BaseExpression, name: str) -> bool:
+    """`name is None`, `name == None` or `not name`."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return isinstance(test.expression, cst.Name) and test.expression.value == name
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        target = test.comparisons[0]
+        return (
+            isinstance(test.left, cst.Name)
+            and test.left.value == name
+            and isinstance(target.operator, (cst.Is, cst.Equal))
+            and isinstance(target.comparator, cst.Name)
+            and target.comparator.value == "None"
+        )
+    return False
 
 
 def _scopes_below(scope: Scope) -> Iterator[Scope]:
