@@ -1775,12 +1775,32 @@ _NON_TEXT_TYPES = frozenset(
 
 
 def _not_text(annotation: cst.BaseExpression) -> bool:
-    """An annotation of a type that is not text (`int`, `datetime`, `UUID`)."""
+    """An annotation of a type that is not text (`int`, `datetime`, `UUID`), or of
+    such a type or None (`Optional[int]`, `Union[int, None]`, `int | None`)."""
     if isinstance(annotation, cst.Name):
         return annotation.value in _NON_TEXT_TYPES
     if isinstance(annotation, cst.Attribute):
         return annotation.attr.value in _NON_TEXT_TYPES
+    if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+        return all(_not_text_or_none(side) for side in (annotation.left, annotation.right))
+    if isinstance(annotation, cst.Subscript):
+        base = annotation.value
+        name = base.value if isinstance(base, cst.Name) else None
+        if isinstance(base, cst.Attribute):
+            name = base.attr.value
+        members = [e.slice.value for e in annotation.slice if isinstance(e.slice, cst.Index)]
+        return (
+            name in ("Optional", "Union")
+            and bool(members)
+            and all(_not_text_or_none(m) for m in members)
+        )
     return False
+
+
+def _not_text_or_none(annotation: cst.BaseExpression) -> bool:
+    return (isinstance(annotation, cst.Name) and annotation.value == "None") or _not_text(
+        annotation
+    )
 
 
 def _sqlalchemy_type(annotation: cst.BaseExpression, analysis: Analysis) -> bool:

@@ -216,7 +216,8 @@ class SqlInjection(Rule):
 
     Values that cannot carry SQL are not reported: literals, numbers, `int(...)`,
     loop counters (`for i in range(n)`, the index of `enumerate()`), a parameter
-    annotated as a SQLAlchemy column type (`TypeEngine`: it formats as its DDL name)
+    annotated as a number, a date or a UUID (also `Optional[int]`, `int | None`), as
+    a SQLAlchemy column type (`TypeEngine`: it formats as its DDL name)
     or as one of the project's enumerations (`sort_col: SortColumn`, and its
     `.value` or `.name`: FastAPI and the like validate it against the members),
     arithmetic with a number written in the code (`motor_id % SHARDS`, `page - 1`),
@@ -1002,7 +1003,18 @@ def drop_enum_copy(conn, original_enum: sa.Enum):
         ),
     ]
 
+    # Parameters declared as numbers or None.
+    _OPTIONAL_LIMIT = """
+from typing import Optional
+
+from sqlalchemy import text
+
+def recent(conn, limit: Optional[{type}] = None, offset: {type} | None = None):
+    return conn.execute(text(f"SELECT * FROM logs LIMIT {{limit}} OFFSET {{offset}}")).all()
+"""
+    VALID += [Valid(_OPTIONAL_LIMIT.format(type="int"))]
     INVALID = [
+        Invalid(_OPTIONAL_LIMIT.format(type="str"), at="text(f"),
         # `request` comes from `from flask import *`.
         Invalid(
             """
