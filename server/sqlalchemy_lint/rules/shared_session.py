@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 import libcst as cst
 
 from ..semantic import Analysis, Kind, Scope
 from ..semantic.kinds import WEB_FRAMEWORK_MODULES
-from ..semantic.model import binding_scope
+from ..semantic.model import ModuleModel, binding_scope
 from ..semantic.project import is_test_file
 from ..semantic.repetition import BOT_MODULES, Repetition
 from ._messages import code_of, default_name, noun
@@ -75,6 +76,21 @@ print(client.get("/health").status_code, user)
 """
 
 
+# A class that keeps a session per instance, and a module making one instance of it
+# for everything it serves (`{framework}`: what it is).
+_DATABASE_CLASS = """
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+class Database:
+    def __init__(self, url):
+        self.engine = create_engine(url)
+        self.session = Session(bind=self.engine)
+
+    def count(self):
+        return self.session.execute(text("select count(*) from items")).scalar()
+"""
+_ONE_INSTANCE = "{framework}\n\nfrom main import Database\n\ndb = Database('sqlite://')\n"
 # A session made on first use and kept in a module global (`{serving}`: what runs it).
 _LAZY_SESSION = """
 {serving}
@@ -114,7 +130,10 @@ class SharedSession(Rule):
     or a server's handlers). A session or connection a function makes on first use
     and keeps in a module global (`global _session`, assigned under `if _session is
     None:`) is the same one module-wide object, made late: it is reported where
-    requests run at once. Engines, `sessionmaker()` factories and `scoped_session` /
+    requests run at once. So is one a class makes in `__init__` and keeps on `self`
+    when a module that serves requests makes one instance of the class at its top
+    level (`db = Database(url)` in a Flask app's module): every request uses that
+    instance's session. Engines, `sessionmaker()` factories and `scoped_session` /
     `async_scoped_session` registries are meant to be module-level and are not
     reported; neither is code under `if __name__ == "__main__":`, a `with`
     block at module level, or a connection or session that only the module's own
@@ -316,6 +335,10 @@ conn.close()
         ),
     ]
     VALID += [
+        # The same class where a command-line tool makes its one instance.
+        Valid(
+            _DATABASE_CLASS, files={"tool.py": _ONE_INSTANCE.format(framework="import argparse")}
+        ),
         # The same getter in a command-line tool: one run, one session.
         Valid(_LAZY_SESSION.format(serving="import argparse\n")),
         # A desktop app's handlers run one after another, and each closes the shared
@@ -478,6 +501,12 @@ Window(Tk())
 """,
             at="sessionmaker(",
         ),
+        # One instance for the whole app, made by the app's module at import time.
+        Invalid(
+            _DATABASE_CLASS,
+            at="Session(bind=self.engine)",
+            files={"web.py": _ONE_INSTANCE.format(framework="from flask import Flask")},
+        ),
         # Made on first use, kept in a global for every later request.
         Invalid(
             _LAZY_SESSION.format(serving="from flask import Flask\n\napp = Flask(__name__)\n"),
@@ -605,6 +634,22 @@ def refresh_all(views):
             if (name := analysis.contexts.lazily_kept_global(call)) is not None
             and (kind := resolver.call_kind(call, model.enclosing_scope[call])) in _SHARED_KINDS
         ]
+        on_instances = [
+            (call, kind, served)
+            for call in model.calls
+            if _in_init_on_self(model, call)
+            and (kind := resolver.call_kind(call, model.enclosing_scope[call])) in _SHARED_KINDS
+            and (served := _kept_by_a_served_instance(analysis, call)) is not None
+        ]
+        for call, kind, (cls, module) in on_instances:
+            yield Finding(
+                call,
+                f"{noun(kind)} `{code_of(call)}` is created once per `{cls}`, and `{module}` "
+                f"makes one `{cls}` at import time for every request or task: those that "
+                f"run at once share its transaction (it is not thread-safe), and one failed "
+                f"statement breaks every one after it; open one per request with `with "
+                f"{code_of(call)} as {default_name(kind)}:` or a `scoped_session` registry.",
+            )
         if not module_wide and not lazily_kept:
             return
         serving = _serves_requests(analysis)
@@ -719,6 +764,51 @@ def _imported_by_a_server(analysis: Analysis, bound: cst.Call | str) -> bool:
         ):
             return True
     return False
+
+
+def _in_init_on_self(model: ModuleModel, call: cst.Call) -> bool:
+    """`self.<attribute> = call` in a class's `__init__`."""
+    scope = model.enclosing_scope.get(call)
+    statement = model.statement_of(call)
+    return (
+        scope is not None
+        and scope.class_info is not None
+        and isinstance(scope.node, cst.FunctionDef)
+        and scope.node.name.value == "__init__"
+        and isinstance(statement, cst.Assign)
+        and statement.value is call
+        and len(statement.targets) == 1
+        and _on_self(statement.targets[0].target)
+    )
+
+
+def _kept_by_a_served_instance(analysis: Analysis, call: cst.Call) -> tuple[str, str] | None:
+    """For `self.<attribute> = call` in a class's `__init__`: the class, and the name of
+    a module that serves requests and makes one instance of the class at its top level
+    (`db = SampleDB(url)` in a Flask app's module)."""
+    class_info = analysis.model.enclosing_scope[call].class_info
+    assert class_info is not None
+    cls = class_info.name
+    view = analysis.resolver.view
+    for module in analysis.contexts.module_level_instances(cls):
+        summary = view.summary_of(module)
+        if summary is None or (isinstance(module, Path) and is_test_file(module)):
+            continue  # a test's instance: a test run, not a server's requests
+        imported = [q.lstrip(".") for q in summary.imported_modules()]
+        if _imports_any(imported, _SERVING_MODULES) and not _imports_any(
+            imported, _DESKTOP_MODULES
+        ):
+            return cls, getattr(module, "name", str(module))
+    return None
+
+
+def _on_self(target: cst.BaseAssignTargetExpression) -> bool:
+    """`self.<attribute>`."""
+    return (
+        isinstance(target, cst.Attribute)
+        and isinstance(target.value, cst.Name)
+        and target.value.value == "self"
+    )
 
 
 def _imports_any(imported: list[str], modules: tuple[str, ...]) -> bool:

@@ -440,6 +440,16 @@ class ExecutionContexts:
                 return name
         return None
 
+    def module_level_instances(self, cls: str) -> list[ModuleKey]:
+        """The modules whose top level makes an instance of the module's class `cls`
+        (`db = SampleDB(url)`): one instance for the process, shared by everything that
+        uses it."""
+        return [
+            caller.module
+            for caller in self.repetitions.callers(self.resolver.key, cls)
+            if not caller.function and caller.registration is None
+        ]
+
     def importers_of(self, name: str) -> list[ModuleKey]:
         """The project's modules that may import the module global `name`."""
         return self._importers(name)
