@@ -645,10 +645,8 @@ def refresh_all(views):
             yield Finding(
                 call,
                 f"{noun(kind)} `{code_of(call)}` is created once per `{cls}`, and `{module}` "
-                f"makes one `{cls}` at import time for every request or task: those that "
-                f"run at once share its transaction (it is not thread-safe), and one failed "
-                f"statement breaks every one after it; open one per request with `with "
-                f"{code_of(call)} as {default_name(kind)}:` or a `scoped_session` registry.",
+                f"makes one `{cls}` at import time for every request or task: "
+                + _shared_by_requests(call, kind),
             )
         if not module_wide and not lazily_kept:
             return
@@ -662,10 +660,8 @@ def refresh_all(views):
             yield Finding(
                 call,
                 f"{noun(kind)} `{code_of(call)}` is created on first use and kept in the "
-                f"module global `{name}` for every request or task after it: those that run "
-                f"at once share its transaction (it is not thread-safe), and one failed "
-                f"statement breaks every one after it; open one per request with `with "
-                f"{code_of(call)} as {default_name(kind)}:` or a `scoped_session` registry.",
+                f"module global `{name}` for every request or task after it: "
+                + _shared_by_requests(call, kind),
             )
         for call, kind in module_wide:
             assert kind is not None
@@ -680,7 +676,6 @@ def refresh_all(views):
             if serves is None:
                 continue
             where = "as a class attribute" if _in_class_body(analysis, call) else "at import time"
-            instead = f"`with {code_of(call)} as {default_name(kind)}:`"
             if isinstance(serves, Repetition):
                 # One loop calls the module's functions one after another: nothing runs
                 # at once, but every call shares the one connection's fate. The function
@@ -707,18 +702,26 @@ def refresh_all(views):
                     f"{noun(kind)} `{code_of(call)}` is created once {where} and reused by "
                     f"every call of `{serves.function}`, which {serves.why}: one failed "
                     f"statement or a dropped connection breaks every call after it; open "
-                    f"one per call with {instead}."
+                    f"one per call with `with {code_of(call)} as {default_name(kind)}:`."
                 )
             else:
-                if kind.is_session:
-                    instead += " or a `scoped_session` registry"
                 message = (
                     f"{noun(kind)} `{code_of(call)}` is created once {where} and shared by "
-                    f"every request or task: those that run at once share its transaction "
-                    f"(it is not thread-safe), and one failed statement breaks every one "
-                    f"after it; open one per request with {instead}."
+                    f"every request or task: " + _shared_by_requests(call, kind)
                 )
             yield Finding(call, message)
+
+
+def _shared_by_requests(call: cst.Call, kind: Kind) -> str:
+    """What sharing the session or connection `call` makes across requests that run
+    at once breaks, and what to open per request instead."""
+    instead = f"`with {code_of(call)} as {default_name(kind)}:`"
+    if kind.is_session:
+        instead += " or a `scoped_session` registry"
+    return (
+        f"those that run at once share its transaction (it is not thread-safe), and one "
+        f"failed statement breaks every one after it; open one per request with {instead}."
+    )
 
 
 def _registry_never_removed(
