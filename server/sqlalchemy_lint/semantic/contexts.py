@@ -398,38 +398,36 @@ class ExecutionContexts:
     def _module_global(self, call: cst.Call) -> cst.Name | None:
         """The name `call` is bound to by a module-level `name = call` or `name: T =
         call` (not in a class)."""
-        model = self.model
-        statement = model.statement_of(call)
+        target = self._assigned_target(call)
+        if not isinstance(target, cst.Name):
+            return None
+        if any(isinstance(a, cst.ClassDef) for a in self.model.ancestors(call)):
+            return None
+        return target
+
+    def _assigned_target(self, call: cst.Call) -> cst.BaseAssignTargetExpression | None:
+        """The one target of `target = call` or `target: T = call`."""
+        statement = self.model.statement_of(call)
         if isinstance(statement, cst.AnnAssign) and statement.value is call:
-            target = statement.target
-        elif (
+            return statement.target
+        if (
             isinstance(statement, cst.Assign)
             and statement.value is call
             and len(statement.targets) == 1
         ):
-            target = statement.targets[0].target
-        else:
-            return None
-        if not isinstance(target, cst.Name):
-            return None
-        if any(isinstance(a, cst.ClassDef) for a in model.ancestors(call)):
-            return None
-        return target
+            return statement.targets[0].target
+        return None
 
     def lazily_kept_global(self, call: cst.Call) -> str | None:
         """The module global a function fills with `call` once, for every later caller:
         `_session = make()` in a function that declares `global _session` and assigns it
         only under `if _session is None:` (or `if not _session:`)."""
-        model = self.model
-        statement = model.statement_of(call)
-        if (
-            not isinstance(statement, cst.Assign)
-            or statement.value is not call
-            or len(statement.targets) != 1
-            or not isinstance(statement.targets[0].target, cst.Name)
-        ):
+        # (A name declared `global` in a function takes no annotation there.)
+        target = self._assigned_target(call)
+        if not isinstance(target, cst.Name):
             return None
-        name = statement.targets[0].target.value
+        name = target.value
+        model = self.model
         scope = model.enclosing_scope.get(call)
         if scope is None or scope.is_module or name not in scope.global_names:
             return None

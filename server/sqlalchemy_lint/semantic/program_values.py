@@ -240,23 +240,30 @@ class ProgramValues:
                 return None  # a framework's call: it passes what it likes
             recorded = _dotted_record(caller.site.argument_for(name, passed[1]) or "")
             frame = self._frame(caller.module, caller.function)
-            if recorded is None or frame is None:
+            given = self._handles_given(recorded, caller, frame, calls) if frame else None
+            if not given:
                 return None
-            kind = self.evaluator.value(recorded, frame).kind
-            if kind is None and recorded[0] == "n" and caller.function:
-                calling = self.evaluator.function_info(caller.module, caller.function)
-                params = calling.params if calling is not None else ()
-                given = next((p for p in params if p.name == recorded[1]), None)
-                if given is not None and given.annotation is None:
-                    handles = self.passed_handles(
-                        caller.module, caller.function, given.name, calls + 1
-                    )
-                    kinds |= handles
-                    kind = next(iter(handles), None)
-            if kind not in _HANDLES:
-                return None
-            kinds.add(kind)
+            kinds |= given
         return frozenset(kinds)
+
+    def _handles_given(
+        self, recorded: ir.Expr | None, caller: Caller, frame: Frame, calls: int
+    ) -> frozenset[Kind]:
+        """The handle kinds a call's argument holds, as the caller wrote it: its own
+        kind, or, for the caller's own unannotated parameter, what its calls pass."""
+        if recorded is None:
+            return frozenset()
+        kind = self.evaluator.value(recorded, frame).kind
+        if kind is not None:
+            return frozenset({kind}) if kind in _HANDLES else frozenset()
+        if recorded[0] != "n" or not caller.function:
+            return frozenset()
+        calling = self.evaluator.function_info(caller.module, caller.function)
+        params = calling.params if calling is not None else ()
+        param = next((p for p in params if p.name == recorded[1]), None)
+        if param is None or param.annotation is not None:
+            return frozenset()
+        return self.passed_handles(caller.module, caller.function, param.name, calls + 1)
 
     def from_outside(self, key: ModuleKey, qualname: str, name: str, calls: int = 0) -> bool:
         """Whether the parameter `name` of function `qualname` is evidently given text
