@@ -702,3 +702,39 @@ def test_a_migration_step_may_close_outside_finally(tmp_path: Path) -> None:
         """
     root = project(tmp_path, {"app/migrate/versions/027_rename.py": body, "app/jobs.py": body})
     assert findings(root, "SQA104") == [("app/jobs.py", 4, "SQA104")]
+
+
+def test_a_test_suites_helper_formats_the_suites_own_data(tmp_path: Path) -> None:
+    # A helper of a test class, called only by tests, is given what the tests made
+    # (a factory's id): not input. The same helper in the application, called only by
+    # the tests, is an API whose users pass what they like.
+    helper = (
+        "    def column_names(self, conn, table_name):\n"
+        '        sql = "SELECT column_name FROM information_schema.columns "\n'
+        "        sql += \"WHERE table_name = '{}'\".format(table_name)\n"
+        "        return [r[0] for r in conn.execute(text(sql))]\n"
+    )
+    test = (
+        "from sqlalchemy import text\n\nfrom app import factories\n\n\n"
+        "class TestLoad:\n" + helper + "\n"
+        "    def test_columns(self, conn):\n"
+        "        resource = factories.resource()\n"
+        "        assert self.column_names(conn, resource['id']) == ['_id']\n"
+    )
+    files = {
+        "app/__init__.py": "",
+        "app/factories.py": "def resource():\n    return {'id': 'abc'}\n",
+        "tests/test_load.py": test,
+    }
+    root = project(tmp_path, files)
+    assert findings(root, "SQA301") == []
+    (root / "app/catalog.py").write_text(
+        "from sqlalchemy import text\n\n\nclass Catalog:\n" + helper
+    )
+    (root / "tests/test_load.py").write_text(
+        "from app import factories\nfrom app.catalog import Catalog\n\n\n"
+        "def test_columns(conn):\n"
+        "    resource = factories.resource()\n"
+        "    assert Catalog().column_names(conn, resource['id']) == ['_id']\n"
+    )
+    assert findings(root, "SQA301") == [("app/catalog.py", 8, "SQA301")]

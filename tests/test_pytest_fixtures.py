@@ -278,8 +278,15 @@ def test_fixture_values_are_not_outside_input(tmp_path: Path) -> None:
 
 def test_fixture_values_passed_on_to_helpers_are_not_outside_input(tmp_path: Path) -> None:
     # A fixture passes an item of another fixture (a dict of table names) to a plain
-    # helper of the conftest that formats it into SQL: still the suite's own data. A
-    # helper whose only caller passes its own (unfilled) parameter's item is not.
+    # helper of the conftest that formats it into SQL: still the suite's own data, as
+    # is what any helper of the suite that only the suite calls is given. The same
+    # helper in the application, which only the suite calls, is an API: its users
+    # pass what they like.
+    helper = """
+def drop_table(engine, table_name):
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP TABLE {table_name}"))
+"""
     conftest = (
         CONFTEST_WITH_SESSION
         + """
@@ -288,11 +295,9 @@ def create_table(engine, table_name):
     with engine.begin() as conn:
         conn.execute(text(f"CREATE TABLE {table_name} (id INTEGER)"))
 
-
-def drop_table(engine, table_name):
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP TABLE {table_name}"))
-
+"""
+        + helper
+        + """
 
 @pytest.fixture
 def tables(engine, table_names):
@@ -308,7 +313,14 @@ def clean(engine, names):
         "from sqlalchemy import create_engine", "from sqlalchemy import create_engine, text"
     )
     root = _project(tmp_path, {"tests/conftest.py": conftest})
-    assert _codes(root / "tests/conftest.py") == [(27, "SQA301")]  # drop_table only
+    assert _codes(root / "tests/conftest.py") == []
+    (root / "shop").mkdir()
+    (root / "shop/__init__.py").write_text("")
+    (root / "shop/tables.py").write_text("from sqlalchemy import text\n\n" + helper)
+    in_the_app = conftest.replace(helper, "\nfrom shop.tables import drop_table\n")
+    (root / "tests/conftest.py").write_text(textwrap.dedent(in_the_app).lstrip("\n"))
+    assert _codes(root / "tests/conftest.py") == []
+    assert _codes(root / "shop/tables.py") == [(6, "SQA301")]
 
 
 def test_the_cli_checks_a_test_module_that_never_mentions_sqlalchemy(tmp_path: Path) -> None:

@@ -1067,6 +1067,10 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
         return True  # `re.sub(r"[^a-z0-9_]", "", name)`: letters, digits, underscores
     if isinstance(expr, cst.Call) and _escapes_quotes(expr):
         return True  # `name.replace("'", "''")`: a quoted SQL literal, escaped
+    if isinstance(expr, cst.Call) and analysis.contexts.program_values.quotes_a_literal(
+        from_cst(expr), analysis.resolver.frame(scope)
+    ):
+        return True  # `literal_string(name)`, a project function that does the same
     if isinstance(expr, cst.Call) and analysis.resolver.qualify(expr.func) in _SLUG_FUNCTIONS:
         return True  # a slug is letters, digits and dashes
     if isinstance(expr, cst.Call) and _quotes_identifier(expr, analysis, scope):
@@ -1471,6 +1475,76 @@ def _requires_membership(test: cst.BaseExpression, name: str) -> bool:
     )
 
 
+# Methods of a query that take a SQL fragment (`select(...).order_by(text(sort))`).
+_CLAUSE_METHODS = frozenset({"where", "filter", "order_by", "group_by", "having", "distinct"})
+# String methods that give back the text they are called on, trimmed or recased.
+_TRIMMING_METHODS = frozenset(
+    {"strip", "lstrip", "rstrip", "lower", "upper", "removeprefix", "removesuffix"}
+)
+
+
+def clause_fragment(call: cst.Call, analysis: Analysis) -> str | None:
+    """The query method (`order_by`, `where`, ...) that gets the result of `call` as
+    one of its arguments, or None."""
+    parents = analysis.model.ancestors(call)
+    arg = next(parents, None)
+    method = next(parents, None)
+    if not isinstance(arg, cst.Arg) or not isinstance(method, cst.Call):
+        return None
+    func = method.func
+    if isinstance(func, cst.Attribute) and func.attr.value in _CLAUSE_METHODS:
+        return func.attr.value
+    return None
+
+
+def passed_through(expr: cst.BaseExpression, analysis: Analysis, scope: Scope) -> str | None:
+    """How a finding names `expr` when it is text handed on unchanged from where it
+    entered: a request's or the command line's content, or what a project function
+    makes of it (`request.args["sort"]`, `convert_sort(sort)`), directly or through a
+    local (`order = request.args.get("order")`); or the function's parameter, directly
+    or through a local bound only to it, maybe trimmed (`column =
+    order_by.removeprefix("-")`), that its callers are not known to fill with the
+    program's own values. None otherwise, and for what `_safe_value` accepts."""
+    if isinstance(expr, (cst.Call, cst.Subscript, cst.Attribute)):
+        if _evidently_input(expr, analysis, scope, 0) and not _safe_value(expr, analysis, scope, 0):
+            return analysis.model.module.code_for_node(expr)
+        return None
+    if not isinstance(expr, cst.Name):
+        return None
+    bound = binding_scope(expr.value, scope)
+    if bound is None:
+        return None
+    if expr.value not in bound.params and _evidently_input(expr, analysis, scope, 0):
+        return None if _safe_value(expr, analysis, scope, 0) else expr.value
+    if not isinstance(bound.node, cst.FunctionDef):
+        return None
+    use = expr
+    if expr.value not in bound.params:
+        reaching = _reaching(expr, bound, analysis)
+        value = _untrimmed(reaching[0].value) if len(reaching) == 1 else None
+        if not isinstance(value, cst.Name):
+            return None
+        use = value
+    name = use.value
+    if name not in bound.params or name in bound.assignments:
+        return None
+    if bound.class_info is not None and name == next(iter(bound.params)):
+        return None  # `self`
+    return None if _safe_value(use, analysis, bound, 0) else name
+
+
+def _untrimmed(value: cst.BaseExpression | None) -> cst.BaseExpression | None:
+    """`name` of `name.strip()`, `name.removeprefix("-").lower()`, ...: the text a
+    chain of trimming and recasing methods is called on."""
+    while (
+        isinstance(value, cst.Call)
+        and isinstance(value.func, cst.Attribute)
+        and value.func.attr.value in _TRIMMING_METHODS
+    ):
+        value = value.func.value
+    return value
+
+
 def _escapes_quotes(call: cst.Call) -> bool:
     """`value.replace("'", "''")`: SQL's own escape of a quote inside a quoted literal."""
     func = call.func
@@ -1510,6 +1584,8 @@ def _only_given_constants(name: str, scope: Scope, analysis: Analysis) -> bool:
         return False
     if repetitions.only_tests_call(resolver.key, qualname):
         return False  # an API: its users pass what they like
+    if repetitions.only_the_suite_calls(resolver.key, qualname):
+        return True  # a test's helper, given the suite's own data
     callers = repetitions.program_callers(resolver.key, qualname)
     star_kwarg = node.params.star_kwarg
     if isinstance(star_kwarg, cst.Param) and star_kwarg.name.value == name:

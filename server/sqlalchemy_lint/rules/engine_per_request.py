@@ -121,7 +121,12 @@ class EnginePerRequest(Rule):
       configuration: an engine connects on first use);
     - in a function that makes an engine, uses it and drops it without `dispose()`
       (a data loader's `load()`), unless it runs once, or that disposes it only on
-      some paths (a `return` before the `dispose()`: a cache hit that skips it).
+      some paths (a `return` before the `dispose()`: a cache hit that skips it);
+      and in a factory that hands one out (`def connect_to_db(self): return
+      create_engine(self.url)`) when every call of it in the project keeps the
+      engine in a local it uses and drops, neither returning, storing, disposing
+      nor handing it on (into a `sessionmaker` it returns), and one of those
+      callers runs again and again (a button's handler, a request's, a loop's).
 
     - at the top level of a Streamlit script no module imports: `streamlit run`
       runs it again from the top on every interaction (cache the engine with
@@ -1818,6 +1823,79 @@ def count_rows(databases):
         ),
     ]
 
+    # A method that hands out a new engine for the instance's database, and one that
+    # uses it and leaves it behind, on every press of a button.
+    _ENGINE_PER_ANALYSIS = """
+import tkinter as tk
+
+import sqlalchemy as sa
+
+class Analyse:
+    def __init__(self, url):
+        self.url = url
+
+    def connect_to_db(self):
+        return sa.create_engine(self.url)
+
+    def read_omr(self, subject_id):
+        engine = self.connect_to_db()
+        with engine.begin() as conn:
+            query = sa.text("SELECT * FROM omr WHERE subject_id = :id")
+            rows = conn.execute(query, {"id": subject_id}).all()
+        return rows
+
+class Window:
+    def __init__(self, root, url):
+        self.analyse = Analyse(url)
+        self.entry = tk.Entry(root)
+        tk.Button(root, text="Show", command=self.show).pack()
+
+    def show(self):
+        print(self.analyse.read_omr(int(self.entry.get())))
+"""
+    INVALID += [Invalid(_ENGINE_PER_ANALYSIS, at="sa.create_engine(")]
+    VALID += [
+        # The caller disposes of what it was given.
+        Valid(
+            _ENGINE_PER_ANALYSIS.replace(
+                "        return rows", "        engine.dispose()\n        return rows"
+            )
+        ),
+        # The caller keeps it, for the instance's later calls.
+        Valid(
+            _ENGINE_PER_ANALYSIS.replace(
+                "engine = self.connect_to_db()", "engine = self.engine = self.connect_to_db()"
+            )
+        ),
+        # The caller hands it on, inside the session factory it returns.
+        Valid(
+            """
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+def get_engine(db_url):
+    return create_async_engine(db_url, pool_size=20)
+
+def get_session_maker(db_url):
+    engine = get_engine(db_url)
+    return async_sessionmaker(engine, expire_on_commit=False, class_=AsyncSession)
+"""
+        ),
+        # The caller is the program's `main()`: once per run.
+        Valid(
+            """
+import sqlalchemy as sa
+
+def connect():
+    return sa.create_engine("sqlite:///reports.db")
+
+def main():
+    engine = connect()
+    with engine.connect() as conn:
+        print(conn.execute(sa.text("SELECT count(*) FROM omr")).scalar())
+"""
+        ),
+    ]
+
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for life in analysis.engines:
             message = self._problem(analysis, life)
@@ -1910,6 +1988,18 @@ def count_rows(databases):
         loop = self._loop_problem(analysis, life, created)
         if loop is not None:
             return loop
+        if life.escapes == {Escape.RETURNED} and not contexts.is_entry_point(function):
+            # `return create_engine(url)` in a factory whose every caller uses what it
+            # gets and leaves it behind: the same pool per call, made one call away.
+            dropping = contexts.caller_dropping_the_result(function)
+            if dropping is not None:
+                dropper, repeated = dropping
+                return (
+                    f"`{created}` makes a new engine and pool on every call of "
+                    f"`{function.name}`, and `{dropper}`, which {repeated.why}, uses it and "
+                    f"drops it without `dispose()`; create the engine once (at module "
+                    f"level, or in a cached factory) and reuse it."
+                )
         if life.escapes or contexts.is_entry_point(function):
             return None
         if analysis.tracker.kept_by_dependents(life):

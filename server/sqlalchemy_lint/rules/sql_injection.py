@@ -13,8 +13,10 @@ from ._sql_text import (
     HANDLE_NAMES,
     QUERY_STRING_METHODS,
     augmented_values,
+    clause_fragment,
     dbapi_sink,
     dynamic_construction,
+    passed_through,
     scope_of,
     statement_argument,
     statement_receiver,
@@ -182,7 +184,14 @@ class SqlInjection(Rule):
     `read_postgis()` / `GeoDataFrame.from_postgis()`) with a SQLAlchemy engine,
     connection or session, or to a DBAPI cursor (`execute()`, psycopg2's
     `copy_expert()`). The string may be built on an earlier line of the same
-    function (`q = f"..."` then `conn.execute(text(q))`). A `read_sql()` string that
+    function (`q = f"..."` then `conn.execute(text(q))`). Also `text()` or
+    `literal_column()` given a value as it is, with no formatting, as a fragment of a
+    query's `order_by()`, `where()`, `filter()`, `group_by()`, `having()` or
+    `distinct()`, when the value is a request's or the command line's content
+    (`order = request.args.get("order")`, or what a project function makes of it:
+    `convert_sort(sort)` returning `",".join(sort.split("-"))`) or the function's
+    parameter (or that trimmed, `order_by.removeprefix("-")`) that its callers are
+    not known to give only the program's own values. A `read_sql()` string that
     starts with a literal word no statement begins with, and no space
     (`"symbol-" + ticker`), is a table's name: nothing appended makes it run a statement.
 
@@ -232,7 +241,9 @@ class SqlInjection(Rule):
     function of the module that raises on any other value) or whose characters it
     checks first (`if not name.isidentifier(): raise ...`, `if not
     re.fullmatch(r"[a-z0-9_]+", name): raise ...`) or strips of all but word
-    characters (`re.sub(r"[^a-z0-9_]", "", name)`), a mapped class's
+    characters (`re.sub(r"[^a-z0-9_]", "", name)`), text escaped as a SQL literal
+    (`name.replace("'", "''")`, or a project function every `return` of which is that,
+    alone or between quotes: `literal_string(name)`), a mapped class's
     `__tablename__`. psycopg's `sql.SQL("...").format(sql.Identifier(name))` is the
     driver's safe composition and is not `str.format()`; names quoted by the
     dialect (`conn.dialect.identifier_preparer.quote(name)`, SQLAlchemy-Utils'
@@ -266,7 +277,11 @@ class SqlInjection(Rule):
     column in COLUMNS` of literal pairs), or a
     pytest test's or fixture's own parameter, or an Airflow task's (the DAG's
     `op_kwargs`), or an item of one (`table_names["taxi"]`
-    passed on to a conftest helper: pytest fills them with the suite's data). A
+    passed on to a conftest helper: pytest fills them with the suite's data), or a
+    parameter of a test module's helper only tests call (the suite's own data), or
+    an item of a tuple a project function or method returns (`unit, count =
+    self.parse(period)`) that the program made, arithmetic of such values (`count *
+    7`), or an item of a dict of literals another module binds. A
     parameter of a function nothing in the project calls (a library's API, a
     handler the framework calls), or only its tests call, is input. A parameter rebound on every
     path before its use (`offset = int(offset)`) is what the rebinding gives it, and
@@ -1013,7 +1028,121 @@ def recent(conn, limit: Optional[{type}] = None, offset: {type} | None = None):
     return conn.execute(text(f"SELECT * FROM logs LIMIT {{limit}} OFFSET {{offset}}")).all()
 """
     VALID += [Valid(_OPTIONAL_LIMIT.format(type="int"))]
+
+    # A project function that quotes a literal as SQL does: doubles each quote.
+    _QUOTING = """
+from sqlalchemy import text
+
+from quoting import literal_string
+
+def trigger_exists(connection, table_name):
+    sql = "SELECT tgname FROM pg_trigger JOIN pg_class ON pg_class.oid = tgrelid "
+    return connection.execute(text(sql + "WHERE relname = {}".format(literal_string(table_name))))
+"""
+    _LITERAL_STRING = """
+def literal_string(s):
+    return "'" + s.replace("'", "''").replace("\\0", "") + "'"
+"""
+    VALID += [
+        Valid(_QUOTING, files={"quoting.py": _LITERAL_STRING}),
+        # What a method returns, unpacked: a unit looked up in another module's dict
+        # of literals, and a number (`count * 7` too).
+        Valid(
+            """
+import re
+
+from sqlalchemy import text
+
+from timeframes import timeframes
+
+class Balance:
+    def __init__(self, db):
+        self.db = db
+
+    def parse(self, period):
+        match = re.match(r"(\\D+)(\\d+)", period)
+        unit = timeframes[match.group(1).upper()]
+        count = int(match.group(2))
+        if unit == "WEEK":
+            unit = "DAY"
+            count = count * 7
+        return unit, count
+
+    def since(self, period):
+        unit, count = self.parse(period)
+        query = f"SELECT * FROM snapshots WHERE dt > CURRENT_DATE - INTERVAL '{count}' {unit}"
+        return self.db.execute(text(query)).all()
+""",
+            files={"timeframes.py": 'timeframes = {"D": "DAY", "W": "WEEK", "M": "MONTH"}\n'},
+        ),
+    ]
+    # A query's ORDER BY as the caller gives it, no formatting in sight.
+    _SORTED = """
+from flask import Flask, request
+from sqlalchemy import create_engine, select, table, text
+
+app = Flask(__name__)
+engine = create_engine("sqlite://")
+
+def listing(sort):
+    with engine.connect() as conn:
+        return conn.execute(select(table("items")).order_by(text(sort))).all()
+
+@app.get("/items")
+def items():
+    return listing({sort})
+"""
+    # The same, read from the request in the handler: checked against the columns it
+    # may name, and not.
+    _CHECKED_SORT = """
+from flask import Flask, abort, request
+from sqlalchemy import create_engine, select, table, text
+
+app = Flask(__name__)
+engine = create_engine("sqlite://")
+
+@app.get("/items")
+def items():
+    sort = request.args.get("sort", "name")
+    if sort not in ("name", "price"):
+        abort(400)
+    with engine.connect() as conn:
+        return conn.execute(select(table("items")).order_by(text(sort))).all()
+"""
+    VALID += [Valid(_SORTED.format(sort='"name"')), Valid(_CHECKED_SORT)]
     INVALID = [
+        Invalid(_SORTED.format(sort='request.args["sort"]'), at="text(sort)"),
+        Invalid(
+            _CHECKED_SORT.replace(
+                '    if sort not in ("name", "price"):\n        abort(400)\n', ""
+            ),
+            at="text(sort)",
+        ),
+        # What a project function makes of a query parameter, `"name-price"` turned
+        # into `"name,price"`: still the request's text.
+        Invalid(
+            """
+from fastapi import FastAPI
+from sqlalchemy import select, table, text
+
+app = FastAPI()
+
+def convert_sort(sort):
+    return ",".join(sort.split("-"))
+
+@app.get("/people")
+async def people(db, sort: str = "id"):
+    query = select(table("people")).order_by(text(convert_sort(sort)))
+    return (await db.execute(query)).all()
+""",
+            at="text(convert_sort",
+        ),
+        # The quotes around it, but not the ones inside.
+        Invalid(
+            _QUOTING,
+            at="text(sql",
+            files={"quoting.py": _LITERAL_STRING.replace(""".replace("'", "''")""", "")},
+        ),
         Invalid(_OPTIONAL_LIMIT.format(type="str"), at="text(f"),
         # `request` comes from `from flask import *`.
         Invalid(
@@ -2457,6 +2586,11 @@ def add_trigger():
             if sink is None or argument is None:
                 continue
             how = dynamic_construction(argument.value, analysis, scope)
+            if how is None and sink in ("`text()`", "`literal_column()`"):
+                finding = _passed_through(call, argument.value, sink, analysis, scope)
+                if finding is not None:
+                    yield finding
+                continue
             if how is None:
                 continue
             yield Finding(
@@ -2465,6 +2599,27 @@ def add_trigger():
                 f"SQL injection; pass the values as bound parameters instead, as in "
                 f'`conn.execute(text("SELECT * FROM users WHERE id = :id"), {{"id": user_id}})`.',
             )
+
+
+def _passed_through(
+    call: cst.Call, value: cst.BaseExpression, sink: str, analysis: Analysis, scope: Scope
+) -> Finding | None:
+    """`.order_by(text(sort))` where `sort` is the request's, or the function's
+    parameter as its callers give it: a fragment of the query that whoever fills it
+    may fill with SQL."""
+    method = clause_fragment(call, analysis)
+    if method is None:
+        return None
+    name = passed_through(value, analysis, scope)
+    if name is None:
+        return None
+    return Finding(
+        call,
+        f"`{name}` goes into {sink} unchecked, as a fragment of the query's "
+        f"`{method}()`, which allows SQL injection; choose the column from "
+        f"the ones the code knows (`getattr(Model, name)` after checking `name` against "
+        f"a list), or pass the values as bound parameters.",
+    )
 
 
 _SQLALCHEMY_CONNECTABLES = frozenset(

@@ -27,9 +27,19 @@ from .kinds import Kind
 from .model import ModuleModel, Scope, binding_scope
 from .options import AnalysisOptions
 from .program_values import ProgramValues
-from .repetition import Repetition, Repetitions, run_by_calls_of
+from .repetition import Repetition, Repetitions
 from .sql_runners import SqlRunners
-from .summary import FATE_DROPPED, FATE_LOCAL, FATE_WITH, IN_LOOP, IN_TRY, ModuleSummary
+from .summary import (
+    FATE_DROPPED,
+    FATE_LOCAL,
+    FATE_OTHER,
+    FATE_RETURNED,
+    FATE_STORED,
+    FATE_WITH,
+    IN_TRY,
+    FunctionInfo,
+    ModuleSummary,
+)
 from .values import ModuleKey
 
 
@@ -139,33 +149,48 @@ class ExecutionContexts:
         return self.repetitions.entry_point_run_once(self.resolver.key, frame.function)
 
     def run_once_per_process(self, scope: Scope) -> bool:
-        """A function of a project that installs nothing (no pyproject.toml, setup.cfg
-        or setup.py: an application or a folder of scripts, whose own code is all that
-        calls it) that nothing dispatches or calls out of the analysis's sight, and
-        that runs at most once per process: nothing calls it (run by hand, from a REPL
-        or a notebook), or each module calls it once, from its top level (a script) or
-        from one of its entry points that run once (`main()`, a command), never in a
-        loop."""
+        """`Repetitions.runs_once_per_process` for the function `scope`."""
         if not isinstance(scope.node, cst.FunctionDef):
             return False
+        qualname = self.resolver.frame(scope).function
+        return self.repetitions.runs_once_per_process(self.resolver.key, qualname)
+
+    def caller_dropping_the_result(self, scope: Scope) -> tuple[str, Repetition] | None:
+        """A function that keeps what the function `scope` returns in a local it
+        neither returns, stores, hands on nor releases (`engine = self.connect_to_db()`,
+        used, then left behind), and runs again and again (per request, event, loop
+        round, ...), with why, when every project call of `scope` keeps its result so.
+        None when some call keeps, releases or throws away the result, when some call
+        cannot be told apart, when nothing calls it, or when no caller is known to
+        run again and again."""
+        if not isinstance(scope.node, cst.FunctionDef):
+            return None
         key = self.resolver.key
         qualname = self.resolver.frame(scope).function
-        info = self.resolver.evaluator.function_info(key, qualname)
         repetitions = self.repetitions
-        if info is None or not repetitions.calls_all_seen(key, qualname):
-            return False
-        calling: set[ModuleKey] = set()
-        for caller in repetitions.callers(key, run_by_calls_of(info)):
-            if caller.registration is not None or caller.site.flags & IN_LOOP:
-                return False
-            if caller.module in calling:
-                return False  # called twice by one program
-            calling.add(caller.module)
-            if caller.function and not repetitions.entry_point_run_once(
-                caller.module, caller.function
+        callers = repetitions.callers(key, qualname)
+        if not callers or repetitions.calls_it_cannot_resolve(key, qualname):
+            return None
+        evaluator = self.resolver.evaluator
+        found: tuple[str, Repetition] | None = None
+        for caller in callers:
+            site = caller.site
+            if caller.registration is not None or not caller.function:
+                return None
+            calling = evaluator.function_info(caller.module, caller.function)
+            if (
+                calling is None
+                or site.fate != FATE_LOCAL
+                or site.local is None
+                or site.local in calling.released
+                or _handed_on(site.local, calling)
             ):
-                return False
-        return True
+                return None
+            if found is None:
+                repetition = repetitions.of_function(caller.module, caller.function)
+                if repetition is not None:
+                    found = (calling.name, repetition)
+        return found
 
     def callers_release_the_result(self, scope: Scope) -> bool:
         """Whether some project call of the function `scope` releases what it gets
@@ -781,3 +806,18 @@ def _names(node: cst.CSTNode) -> set[str]:
         elif not isinstance(current, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
             pending.extend(current.children)
     return found
+
+
+def _handed_on(local: str, function: FunctionInfo) -> bool:
+    """Whether `function` gives its local `local` to a call (as an argument, or as the
+    receiver of a method) whose result it returns, keeps or passes on: what it
+    makes from the local (`return async_sessionmaker(engine)`, `self.conn =
+    engine.connect()`) keeps the local alive beyond the call."""
+    for call in function.calls:
+        if call.fate not in (FATE_RETURNED, FATE_STORED, FATE_OTHER):
+            continue
+        if call.callee.startswith(local + ".") or any(
+            argument == local or argument.endswith("=" + local) for argument in call.arguments
+        ):
+            return True
+    return False

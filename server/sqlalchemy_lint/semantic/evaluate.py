@@ -636,13 +636,19 @@ class Evaluator:
     def _imported_sites(
         self, importer: ModuleKey, qualified: str, depth: int
     ) -> list[tuple[ModuleKey, ir.Expr]]:
+        origin = self.import_origin(importer, qualified) if depth <= _MAX_DEPTH else None
+        return self.binding_sites(origin[0], origin[1], depth + 1) if origin is not None else []
+
+    def import_origin(self, importer: ModuleKey, qualified: str) -> tuple[ModuleKey, str] | None:
+        """The project module and the name in it that `qualified` (as written in an
+        import of `importer`: `.db.engine`, `app.config.TABLES`) imports."""
         stripped = qualified.lstrip(".")
         dots = qualified[: len(qualified) - len(stripped)]
         module, _, attr = stripped.rpartition(".")
-        if depth > _MAX_DEPTH or not (dots + module) or is_library(stripped):
-            return []
+        if not (dots + module) or is_library(stripped):
+            return None
         target = self.modules.resolve_import(importer, dots + module)
-        return self.binding_sites(target, attr, depth + 1) if target is not None else []
+        return (target, attr) if target is not None else None
 
     def provided_by(self, default: ir.Expr, frame: Frame) -> list[ir.Expr] | None:
         """For a parameter default `Depends(get_session)`, the calls that made what the

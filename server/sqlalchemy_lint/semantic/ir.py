@@ -30,10 +30,13 @@ summaries are cached on disk with `marshal`) at no cost:
     ("str", text)                  a string literal
     ("k",)                         another literal (number, None, True, ...)
     ("bor", left, right)           left | right (annotations: `Engine | None`)
+    ("op", left, right)            any other binary operator (`count * 7`, `"'" + s`,
+                                   `sql % args`): what it makes from its operands
     ("?",)                         anything else
 
-Only what decides a kind is kept: operators, comprehensions and the like are
-UNKNOWN, and very deep expressions are cut off (UNKNOWN below `MAX_DEPTH`).
+Only what decides a kind, or whether a value is the program's own, is kept:
+comparisons, comprehensions and the like are UNKNOWN, and very deep expressions
+are cut off (UNKNOWN below `MAX_DEPTH`).
 """
 
 from __future__ import annotations
@@ -147,9 +150,10 @@ def from_ast(node: ast.AST | None, depth: int = 0) -> Expr:
                 return UNKNOWN  # `**other` or a computed key may give any key any value
             items.append((key.value, from_ast(value, depth + 1)))
         return ("d", *items) if len(items) <= MAX_ITEMS else UNKNOWN
-    if kind is ast.BinOp and type(node.op) is ast.BitOr:  # type: ignore[attr-defined]
+    if kind is ast.BinOp:
         assert isinstance(node, ast.BinOp)
-        return ("bor", from_ast(node.left, depth + 1), from_ast(node.right, depth + 1))
+        tag = "bor" if type(node.op) is ast.BitOr else "op"
+        return (tag, from_ast(node.left, depth + 1), from_ast(node.right, depth + 1))
     if kind is ast.NamedExpr:
         return from_ast(node.value, depth + 1)  # type: ignore[attr-defined]
     return UNKNOWN

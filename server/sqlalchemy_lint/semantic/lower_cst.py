@@ -89,9 +89,8 @@ def from_cst(node: CstExpr | None, depth: int = 0) -> Expr:
         return ("d", *items) if len(items) <= MAX_ITEMS else UNKNOWN
     if kind is cst.BinaryOperation:
         assert isinstance(node, cst.BinaryOperation)
-        if type(node.operator) is cst.BitOr:
-            return ("bor", from_cst(node.left, depth + 1), from_cst(node.right, depth + 1))
-        return UNKNOWN
+        tag = "bor" if type(node.operator) is cst.BitOr else "op"
+        return (tag, from_cst(node.left, depth + 1), from_cst(node.right, depth + 1))
     if kind is cst.NamedExpr:
         return from_cst(node.value, depth + 1)  # type: ignore[union-attr]
     return UNKNOWN

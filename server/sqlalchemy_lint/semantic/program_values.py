@@ -131,6 +131,8 @@ class ProgramValues:
             return False
         if repetitions.only_tests_call(key, qualname):
             return False  # an API: its users pass what they like
+        if repetitions.only_the_suite_calls(key, qualname):
+            return True  # a test's helper, given the suite's own data
         passed = _passed_parameter(info, name)
         if passed is None:
             return False
@@ -412,8 +414,9 @@ class ProgramValues:
     def _returns_argument_from_outside(
         self, call: ir.Expr, frame: Frame, calls: int, depth: int
     ) -> bool:
-        """A call of a project function that returns one of its parameters as it is,
-        where this call passes outside text for it."""
+        """A call of a project function that returns one of its parameters as it is, or
+        text made from it (`",".join(sort.split("-"))`, `prefix + name`), where this
+        call passes outside text for it."""
         # The parameters this call fills, as the resolved callee says (`self` is not
         # passed to a bound method).
         called = called_function(self.evaluator, self.evaluator.value(call[1], frame).ref)
@@ -422,9 +425,9 @@ class ProgramValues:
         _, info, params = called
         keywords = dict(call[3])
         for returned in info.returns:
-            if returned[0] != "n" or returned[1] not in params:
+            name = _carried_parameter(returned, params, 0)
+            if name is None:
                 continue
-            name = returned[1]
             position = params.index(name)
             given = keywords.get(name)
             if given is None and position < len(call[2]):
@@ -450,7 +453,9 @@ class ProgramValues:
         tag = expr[0]
         if tag in ("k", "str"):
             return True
-        if tag == "|":
+        if tag in ("|", "op"):
+            # One of the values, or what an operator makes of both (`count * 7`, `"'" +
+            # name + "'"`): the program's own if they are.
             return all(self.made_by_program(e, frame, calls, depth + 1) for e in expr[1:])
         if tag == "c":
             return self._call_made_by_program(expr, frame, calls, depth)
@@ -574,12 +579,13 @@ class ProgramValues:
     def _returns_item_made_by_program(
         self, call: ir.Expr, index: int, frame: Frame, calls: int
     ) -> bool:
-        """Whether every `return` of the project function `call` calls gives a tuple
-        whose item `index` the program made."""
-        callee = self.evaluator.value(call[1], frame).ref
-        if callee is None or callee.kind is not RefKind.FUNCTION or callee.module is None:
+        """Whether every `return` of the project function (or method: `timeframe, count
+        = self.parse_date(period)`) `call` calls gives a tuple whose item `index` the
+        program made."""
+        callee = self._project_callee(call, frame)
+        if callee is None:
             return False
-        function = self.evaluator.function_frame(callee.module, callee.name)
+        function = self.evaluator.function_frame(*callee)
         if function is None or calls >= _MAX_CALLS:
             return False
         info = function.info
@@ -592,6 +598,31 @@ class ProgramValues:
                 and self.made_by_program(returned[1 + index], function, calls + 1, 0)
                 for returned in info.returns
             )
+        )
+
+    def _project_callee(self, call: ir.Expr, frame: Frame) -> tuple[ModuleKey, str] | None:
+        """The module and qualified name of the project function or method `call`
+        calls."""
+        ref = self.evaluator.value(call[1], frame).ref
+        if ref is None or ref.module is None:
+            return None
+        if ref.kind not in (RefKind.FUNCTION, RefKind.BOUND_METHOD):
+            return None
+        return ref.module, ref.name
+
+    def quotes_a_literal(self, call: ir.Expr, frame: Frame) -> bool:
+        """Whether `call` calls a project function every `return` of which is a string
+        escaped as SQL escapes a quote inside a quoted literal, `s.replace("'", "''")`,
+        alone or between literals (`def literal_string(s): return "'" +
+        s.replace("'", "''") + "'"`): whatever it is given, its result ends no
+        literal."""
+        callee = self._project_callee(call, frame)
+        info = self.evaluator.function_info(*callee) if callee is not None else None
+        return (
+            info is not None
+            and bool(info.returns)
+            and not info.yields
+            and all(_escaped(returned, info, 0) for returned in info.returns)
         )
 
     def _call_made_by_program(self, expr: ir.Expr, frame: Frame, calls: int, depth: int) -> bool:
@@ -643,6 +674,10 @@ class ProgramValues:
             return False
         summary = module.summary
         values = summary.bindings.get(name, ())
+        if not values and name in summary.imports:
+            # `from timeframes import timeframes`: as the module that binds it has it
+            origin = self.evaluator.import_origin(key, summary.imports[name])
+            return origin is not None and self._module_name(*origin, calls, depth + 1)
         if not values or name in summary.late_bindings:
             return False
         if any(v[0] == "t" for v in values):
@@ -946,6 +981,64 @@ class ProgramValues:
             base = self.evaluator.class_info(ref.module, ref.name) if ref.module else None
             if base is not None and ref.module is not None:
                 yield ref.module, base
+
+
+# String methods whose result is text made from the string (and, for `join` and
+# `format`, from their arguments).
+_TEXT_METHODS = frozenset(
+    {
+        "join", "split", "rsplit", "strip", "lstrip", "rstrip", "lower", "upper", "title",
+        "capitalize", "replace", "format", "removeprefix", "removesuffix",
+    }
+)  # fmt: skip
+
+
+def _carried_parameter(expr: ir.Expr, params: list[str], depth: int) -> str | None:
+    """The parameter (of `params`) whose text `expr` is, or is made from with string
+    methods and operators (`",".join(sort.split("-"))`), or None."""
+    if depth > 8:
+        return None
+    tag = expr[0]
+    if tag == "n":
+        return expr[1] if expr[1] in params else None
+    if tag == "op":
+        return _carried_parameter(expr[1], params, depth + 1) or _carried_parameter(
+            expr[2], params, depth + 1
+        )
+    if tag == "c" and expr[1][0] == "a" and expr[1][2] in _TEXT_METHODS:
+        parts = [expr[1][1]]
+        if expr[1][2] in ("join", "format"):
+            parts += list(expr[2])
+        for part in parts:
+            found = _carried_parameter(part, params, depth + 1)
+            if found is not None:
+                return found
+    return None
+
+
+_QUOTE_ESCAPE = (("str", "'"), ("str", "''"))
+
+
+def _escaped(expr: ir.Expr, info: FunctionInfo, depth: int) -> bool:
+    """`s.replace("'", "''")` (then maybe more replacing), or that between string
+    literals, or a local bound only to such, in the function `info`."""
+    if depth > _MAX_DEPTH:
+        return False
+    tag = expr[0]
+    if tag == "op":
+        sides = expr[1:]
+        return any(_escaped(side, info, depth + 1) for side in sides) and all(
+            side[0] == "str" or _escaped(side, info, depth + 1) for side in sides
+        )
+    if tag == "n":
+        values = info.locals.get(expr[1], ())
+        return bool(values) and all(_escaped(v, info, depth + 1) for v in values)
+    while tag == "c" and expr[1][0] == "a" and expr[1][2] == "replace":
+        if expr[2] == _QUOTE_ESCAPE:
+            return True
+        expr = expr[1][1]  # `.replace("\0", "")` after the escape
+        tag = expr[0]
+    return False
 
 
 def _growing_calls(name: str, sites: Iterable[CallSite]) -> Iterator[CallSite]:

@@ -663,6 +663,28 @@ class Repetitions:
             and self.calls_all_seen(key, qualname)
         )
 
+    def runs_once_per_process(self, key: ModuleKey, qualname: str) -> bool:
+        """A function of a project that installs nothing (no pyproject.toml, setup.cfg
+        or setup.py: an application or a folder of scripts, whose own code is all that
+        calls it) that nothing dispatches or calls out of the analysis's sight, and
+        that runs at most once per process: nothing calls it (run by hand, from a REPL
+        or a notebook), or each module calls it once, from its top level (a script) or
+        from one of its entry points that run once (`main()`, a command), never in a
+        loop."""
+        info = self.evaluator.function_info(key, qualname)
+        if info is None or not self.calls_all_seen(key, qualname):
+            return False
+        calling: set[ModuleKey] = set()
+        for caller in self.callers(key, run_by_calls_of(info)):
+            if caller.registration is not None or caller.site.flags & IN_LOOP:
+                return False
+            if caller.module in calling:
+                return False  # called twice by one program
+            calling.add(caller.module)
+            if caller.function and not self.entry_point_run_once(caller.module, caller.function):
+                return False
+        return True
+
     def calls_all_seen(self, key: ModuleKey, qualname: str) -> bool:
         """Whether `callers()` are all the calls of the function: it is an
         application's (a project that declares nothing to install, whose own code is
@@ -1136,6 +1158,17 @@ class Repetitions:
         return (
             bool(callers)
             and not _is_test_module(key)
+            and all(_is_test_module(c.module) for c in callers)
+        )
+
+    def only_the_suite_calls(self, key: ModuleKey, qualname: str) -> bool:
+        """Whether the function is a helper of the test suite: it lives in a test module
+        and every call of it is in one (`self._column_names(Session, resource_id)` in a
+        test class), so what it is given is the suite's own data."""
+        callers = self.callers(key, qualname)
+        return (
+            bool(callers)
+            and _is_test_module(key)
             and all(_is_test_module(c.module) for c in callers)
         )
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from . import ir
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 25
+FORMAT = 26
 
 # Call-site flags.
 IN_LOOP = 1
