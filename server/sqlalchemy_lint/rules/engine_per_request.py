@@ -1867,9 +1867,12 @@ class Window:
                 "engine = self.connect_to_db()", "engine = self.engine = self.connect_to_db()"
             )
         ),
-        # The caller hands it on, inside the session factory it returns.
+        # The caller hands it on, inside the session factory it returns, which the
+        # button's handler keeps.
         Valid(
             """
+import tkinter as tk
+
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 def get_engine(db_url):
@@ -1878,6 +1881,14 @@ def get_engine(db_url):
 def get_session_maker(db_url):
     engine = get_engine(db_url)
     return async_sessionmaker(engine, expire_on_commit=False, class_=AsyncSession)
+
+class Window:
+    def __init__(self, root, url):
+        self.url = url
+        tk.Button(root, text="Connect", command=self.connect).pack()
+
+    def connect(self):
+        self.sessions = get_session_maker(self.url)
 """
         ),
         # The caller is the program's `main()`: once per run.
