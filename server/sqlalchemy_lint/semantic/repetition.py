@@ -1154,23 +1154,18 @@ class Repetitions:
     def only_tests_call(self, key: ModuleKey, qualname: str) -> bool:
         """Whether every call of a function outside the tests is in the tests: an API
         the suite exercises, whose users' calls are not in the project."""
-        callers = self.callers(key, qualname)
-        return (
-            bool(callers)
-            and not _is_test_module(key)
-            and all(_is_test_module(c.module) for c in callers)
-        )
+        return not _is_test_module(key) and self._called_only_in_tests(key, qualname)
 
     def only_the_suite_calls(self, key: ModuleKey, qualname: str) -> bool:
         """Whether the function is a helper of the test suite: it lives in a test module
         and every call of it is in one (`self._column_names(Session, resource_id)` in a
         test class), so what it is given is the suite's own data."""
+        return _is_test_module(key) and self._called_only_in_tests(key, qualname)
+
+    def _called_only_in_tests(self, key: ModuleKey, qualname: str) -> bool:
+        """Whether the function has calls, all of them in test modules."""
         callers = self.callers(key, qualname)
-        return (
-            bool(callers)
-            and _is_test_module(key)
-            and all(_is_test_module(c.module) for c in callers)
-        )
+        return bool(callers) and all(_is_test_module(c.module) for c in callers)
 
     def program_callers(self, key: ModuleKey, qualname: str) -> list[Caller]:
         """The calls of a function from outside the tests, when there are any (what
