@@ -122,6 +122,35 @@ async def create_user(session: AsyncSession, name):
 """
 
 
+_SESSION_HELPER_USE = """
+from utils.database import get_async_session
+from utils.models import Room
+
+async def rename_room(room_id: int, name: str):
+    async with get_async_session() as session:
+        room = await session.get(Room, room_id)
+        room.name = name
+        await session.commit()
+        return f"renamed to {room.name}"
+"""
+
+
+def _session_helper_module(keeps_loaded: bool) -> dict[str, str]:
+    """A project whose sessions come from a helper, `get_async_session()`, returning
+    a session of its module's factory."""
+    keeps = ", expire_on_commit=False" if keeps_loaded else ""
+    return {
+        "utils/__init__.py": "",
+        "utils/models.py": "class Room:\n    pass\n",
+        "utils/database.py": "from sqlalchemy.ext.asyncio import AsyncSession, "
+        "async_sessionmaker, create_async_engine\n\n"
+        "engine = create_async_engine('sqlite+aiosqlite://')\n"
+        f"async_session_maker = async_sessionmaker(engine{keeps}, class_=AsyncSession)\n\n"
+        "def get_async_session() -> AsyncSession:\n"
+        "    return async_session_maker()\n",
+    }
+
+
 class AsyncLazyLoad(Rule):
     """Under asyncio, an ORM object read after `await session.commit()` expired it,
     or a lazy relationship read without a loader: `MissingGreenlet`.
@@ -142,7 +171,8 @@ class AsyncLazyLoad(Rule):
     away (`await create_user(session, name)` as a statement of its own).
 
     Not reported: sessions made with `expire_on_commit=False` (on the session, on
-    its `async_sessionmaker` in any module of the project, or on the factory behind a
+    its `async_sessionmaker` in any module of the project, also when a helper of the
+    project returns its session, `return async_session_maker()`, or on the factory behind a
     `Depends()` provider, also one a class keeps and a method of it calls,
     `get_db().get_session()` returning `self.session_maker()`; a session parameter
     without a provider takes its callers' provider when every call of the function
@@ -464,7 +494,15 @@ async def on_signup(name):
 """
         ),
     ]
+    # A session a helper of the project returns, `return async_session_maker()`: its
+    # module's factory keeps objects loaded.
+    VALID += [Valid(_SESSION_HELPER_USE, files=_session_helper_module(keeps_loaded=True))]
+
     INVALID = [
+        # The same helper, whose factory keeps the default expiry.
+        Invalid(
+            _SESSION_HELPER_USE, at="room.name}", files=_session_helper_module(keeps_loaded=False)
+        ),
         # The same getter, whose maker keeps the default expiry.
         Invalid(_GETTER_CALLER, at="c.id", files=_getter_project(keeps_loaded=False)),
         Invalid(_GETTER_ROUTE, at="connector.id", files=_getter_project(keeps_loaded=False)),

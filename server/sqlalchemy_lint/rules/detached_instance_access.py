@@ -10,6 +10,32 @@ from ._loader_fix import LazyRelationshipFinding, loader_option_fix
 from ._refresh_fix import ExpiredFinding, refresh_fix
 from .base import Finding, Invalid, Rule, Valid
 
+_FINISH_GAME = """
+from app.database import get_session
+from app.models import Game
+
+def finish(game_id):
+    with get_session() as session:
+        game = session.get(Game, game_id)
+        game.state = "done"
+        session.commit()
+    return game.state
+"""
+
+
+def _game_project(keeps_loaded: bool) -> dict[str, str]:
+    keeps = ", expire_on_commit=False" if keeps_loaded else ""
+    return {
+        "app/__init__.py": "",
+        "app/models.py": "class Game:\n    pass\n",
+        "app/database.py": "from sqlalchemy import create_engine\n"
+        "from sqlalchemy.orm import sessionmaker\n\n"
+        f"SessionLocal = sessionmaker(bind=create_engine('sqlite://'){keeps})\n\n"
+        "def get_session():\n"
+        "    return SessionLocal()\n",
+    }
+
+
 # A repository handed its session factory by a dependency-injection container.
 _INJECTED_REPOSITORY = """
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -68,7 +94,8 @@ class DetachedInstanceAccess(Rule):
     session, commit or not.
 
     Not reported: sessions made with `expire_on_commit=False` (on the `Session(...)`
-    call or on the `sessionmaker` that made it, in any module of the project), or
+    call or on the `sessionmaker` that made it, in any module of the project, also
+    when a helper of the project returns its session, `return SessionLocal()`), or
     made by a factory handed in from outside (a parameter, a dependency-injection
     container's) in a project that sets `expire_on_commit` somewhere;
     objects deleted (`session.delete(obj)`: the flush takes them out of the session,
@@ -262,6 +289,10 @@ def rename_all(names):
         rename(user_id, name)
 """
     VALID += [Valid(_RENAME + _RENAME_ALL)]
+
+    # A session a helper of the project returns (`return SessionLocal()`): its
+    # module's factory keeps objects loaded (see INVALID for the default expiry).
+    VALID += [Valid(_FINISH_GAME, files=_game_project(keeps_loaded=True))]
     INVALID = [
         # Nothing in the project calls it, or a caller reads what it gets.
         Invalid(_RENAME, at="return user"),
@@ -351,6 +382,10 @@ def shelf():
 """,
             at="a.books",
         ),
+    ]
+    INVALID += [
+        # A session a helper returns, whose factory keeps the default expiry.
+        Invalid(_FINISH_GAME, at="game.state\n", files=_game_project(keeps_loaded=False))
     ]
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:

@@ -126,6 +126,8 @@ def _expiring_session(resolver: Resolver, call: cst.Call, scope: Scope) -> bool:
         and _any_keeps_loaded(resolver.returned_makers(base, scope))
     ):
         return False  # `get_session_maker()()`, the maker a getter keeps and returns
+    if _any_keeps_loaded(resolver.returned_makers(call.func, scope)):
+        return False  # `get_async_session()`, returning a session of such a maker
     if _self_factory_keeps_loaded(call, scope):
         return False
     # A factory handed in from outside (a dependency-injection container's, a

@@ -703,7 +703,9 @@ class Evaluator:
         """What the project function `qualname` returns, as the calls that made it:
         for `return _maker` the values the function (`global _maker; _maker =
         async_sessionmaker(..., expire_on_commit=False)`) and its module bind to
-        `_maker`; for `return sessionmaker(...)` that call."""
+        `_maker`; for `return sessionmaker(...)` that call; for `return
+        session_maker()`, that call and what the module binds `session_maker` to (the
+        factory a session comes from decides how it expires)."""
         info = self.function_info(key, qualname)
         if info is None:
             return []
@@ -711,6 +713,9 @@ class Evaluator:
         for returned in info.returns:
             if returned[0] == "c":
                 made.append(returned)
+                called = returned[1]
+                if called[0] == "n" and called[1] not in info.locals:
+                    made.extend(v for v in self.module_bindings(key, called[1]) if v[0] == "c")
             elif returned[0] == "n":
                 name = returned[1]
                 made.extend(v for v in info.locals.get(name, ()) if v[0] == "c")
