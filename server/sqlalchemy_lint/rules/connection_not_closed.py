@@ -16,6 +16,18 @@ from ._messages import (
 from .base import Finding, Invalid, Rule, Valid
 from .resource_fix import with_block_fix_for
 
+# A module that takes SQLAlchemy's names from a star import.
+_STAR_IMPORTED = """
+from sqlalchemy import *
+
+{engine}
+
+def insert_user(name):
+    conn = engine.connect()
+    conn.execute(text("INSERT INTO users (name) VALUES (:name)"), {{"name": name}})
+    conn.commit()
+"""
+
 
 class ConnectionNotClosed(Rule):
     """Connection from `engine.connect()` or `engine.raw_connection()` is never closed.
@@ -214,8 +226,36 @@ def starred():
     return first
 """
         ),
+        # A name the module binds itself comes before one a star import brings.
+        Valid(
+            """
+from sqlalchemy import *
+
+from fakes import FakeEngine
+
+def create_engine(url):
+    return FakeEngine(url)
+
+engine = create_engine("sqlite://")
+
+def insert_user(name):
+    conn = engine.connect()
+    conn.execute(text("INSERT INTO users (name) VALUES (:name)"), {"name": name})
+"""
+        ),
     ]
     INVALID = [
+        # `create_engine` brought in by a star import of SQLAlchemy, here and in the
+        # module the engine is imported from.
+        Invalid(
+            _STAR_IMPORTED.format(engine='engine = create_engine("sqlite://")'),
+            at="engine.connect()",
+        ),
+        Invalid(
+            _STAR_IMPORTED.format(engine="from db import engine"),
+            at="engine.connect()",
+            files={"db.py": 'from sqlalchemy import *\n\nengine = create_engine("sqlite://")\n'},
+        ),
         Invalid(
             """
 import pandas as pd

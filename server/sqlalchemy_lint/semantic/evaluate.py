@@ -46,6 +46,7 @@ from .kinds import (
     Kind,
     agreed_kind,
 )
+from .library_exports import STAR_EXPORTS
 from .options import AnalysisOptions
 from .summary import ClassInfo, FunctionInfo, ModuleSummary, Param
 from .values import NOTHING, ModuleKey, Owner, Ref, RefKind, Site, Value, library, of_kind
@@ -565,10 +566,12 @@ class Evaluator:
         return NOTHING
 
     def _from_star_import(self, importer: ModuleKey, module: str, name: str, depth: int) -> Value:
-        if f"{module}.{name}" in INPUT_OBJECTS:
-            return library(f"{module}.{name}")  # `request` after `from flask import *`
+        if f"{module}.{name}" in INPUT_OBJECTS or name in STAR_EXPORTS.get(module, ()):
+            # `request` after `from flask import *`, `create_engine` after `from
+            # sqlalchemy import *`
+            return library(f"{module}.{name}")
         if is_library(module):
-            return NOTHING  # `from sqlalchemy import *`: not followed (names are too common)
+            return NOTHING  # `from pandas import *`: not followed (names are too common)
         target = self.modules.resolve_import(importer, module)
         target_frame = self.module_frame(target) if target is not None else None
         if target_frame is None:

@@ -26,6 +26,7 @@ from . import ir
 from .evaluate import GLOBAL, Binding, ClassBodyFrame, Evaluator, Frame, is_library
 from .fixtures import is_pytest_module, receives_fixtures
 from .kinds import INPUT_OBJECTS, Kind
+from .library_exports import STAR_EXPORTS
 from .lower_cst import from_cst
 from .model import Assignment, ModuleModel, Scope
 from .options import AnalysisOptions
@@ -227,12 +228,13 @@ class Resolver:
 
     def _star_imported(self, name: str) -> str | None:
         """`request` in a module that does `from flask import *`: one of the library
-        objects where outside input enters (`flask.request`, `sys.argv`), brought in by
-        a star import of its module. (Other library names a star import may bring are
-        not followed: they are too common to guess at.)"""
+        objects where outside input enters (`flask.request`, `sys.argv`), or a name of
+        SQLAlchemy's or SQLModel's (`create_engine` after `from sqlalchemy import *`),
+        brought in by a star import of its module. (Other library names a star import
+        may bring are not followed: they are too common to guess at.)"""
         for module in self.model.star_imports:
             candidate = f"{module}.{name}"
-            if candidate in INPUT_OBJECTS:
+            if candidate in INPUT_OBJECTS or name in STAR_EXPORTS.get(module, ()):
                 return candidate
         return None
 
