@@ -440,3 +440,89 @@ def test_a_fixture_that_yields_a_sync_or_an_async_factory(tmp_path: Path) -> Non
     """
     root = _project(tmp_path, {"tests/conftest.py": conftest, "tests/test_either.py": tests})
     assert _codes(root / "tests/test_either.py") == [(2, "SQA102")]
+
+
+# SQA103 in the suite: an engine made, used and dropped is one pool per run of the
+# code that makes it. A test, a session fixture or a helper they call runs once per
+# run of the suite; `setUp` and a fixture of the default scope run for every test.
+ENGINE_HELPERS = """
+from sqlalchemy import create_engine, text
+
+
+def count_rows(path):
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM t")).scalar()
+
+
+def truncate_all(url):
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM t"))
+"""
+
+
+def test_an_engine_a_test_helper_drops_is_made_once_per_test_that_calls_it(
+    tmp_path: Path,
+) -> None:
+    tests = """
+    from tests.helpers import count_rows
+
+
+    def test_empty(tmp_path):
+        assert count_rows(tmp_path / "a.db") == 0
+
+
+    def test_one(tmp_path):
+        assert count_rows(tmp_path / "b.db") == 1
+    """
+    root = _project(tmp_path, {"tests/helpers.py": ENGINE_HELPERS, "tests/test_rows.py": tests})
+    assert _codes(root / "tests/helpers.py") == []
+
+
+def test_an_engine_made_around_every_test_is_reported(tmp_path: Path) -> None:
+    per_test = """
+    import pytest
+    from tests.helpers import truncate_all
+
+
+    @pytest.fixture
+    def clean(database_url):
+        yield
+        truncate_all(database_url)
+    """
+    once = """
+    import pytest
+    from tests.helpers import truncate_all
+
+
+    @pytest.fixture(scope="session")
+    def clean(database_url):
+        yield
+        truncate_all(database_url)
+    """
+    for conftest, expected in ((per_test, [(11, "SQA103")]), (once, [])):
+        root = _project(
+            tmp_path, {"tests/helpers.py": ENGINE_HELPERS, "tests/conftest.py": conftest}
+        )
+        assert _codes(root / "tests/helpers.py") == expected
+
+
+def test_an_engine_made_in_set_up_is_reported(tmp_path: Path) -> None:
+    tests = """
+    import unittest
+
+    from sqlalchemy import create_engine, text
+
+
+    class RowsTest(unittest.TestCase):
+        def setUp(self):
+            engine = create_engine("sqlite:///rows.db")
+            with engine.begin() as conn:
+                conn.execute(text("DELETE FROM t"))
+
+        def test_rows(self):
+            pass
+    """
+    root = _project(tmp_path, {"tests/test_rows.py": tests})
+    assert _codes(root / "tests/test_rows.py") == [(8, "SQA103")]

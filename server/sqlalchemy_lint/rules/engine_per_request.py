@@ -9,6 +9,7 @@ from ..diagnostics import Applicability, Fix, Span
 from ..fixes import module_level_engine_fix
 from ..semantic import Analysis, Escape, Lifetime, Scope
 from ..semantic.flow import nodes_of
+from ..semantic.project import is_test_file
 from ._messages import code_of
 from .base import Finding, Invalid, Rule, Valid
 
@@ -76,6 +77,32 @@ def _repeated_by_an_outer_loop(
     return False
 
 
+# A database object whose getter has a method of its own fill `self._engine`.
+_ENGINE_FILLED_BY_A_METHOD = """
+import sqlalchemy
+
+class DBEngine:
+    def __init__(self, url):
+        self.url = url
+        self._engine = None
+
+    def get_engine(self):
+        {test}self.create_engine()
+        return self._engine
+
+    def create_engine(self):
+        self._engine = sqlalchemy.create_engine(self.url)
+        return self._engine
+
+db_engine = DBEngine("sqlite:///stations.db")
+
+def row_counts(tables):
+    for table in tables:
+        with db_engine.get_engine().connect() as conn:
+            conn.exec_driver_sql(f"SELECT count(*) FROM {{table}}")
+"""
+
+
 class EnginePerRequest(Rule):
     """Engine created where it runs again and again: per request, per call, per loop iteration.
 
@@ -120,8 +147,11 @@ class EnginePerRequest(Rule):
       returns (`create_db_engine(config)` as a statement, to validate each
       configuration: an engine connects on first use);
     - in a function that makes an engine, uses it and drops it without `dispose()`
-      (a data loader's `load()`), unless it runs once, or that disposes it only on
-      some paths (a `return` before the `dispose()`: a cache hit that skips it);
+      (a data loader's `load()`), unless it runs once (in a test suite, only code
+      that runs around every test counts: `setUp`, a fixture of pytest's default
+      scope and what they call; not a test, a session fixture or their helpers), or
+      that disposes it only on some paths (a `return` before the `dispose()`: a cache
+      hit that skips it);
       and in a factory that hands one out (`def connect_to_db(self): return
       create_engine(self.url)`) when every call of it in the project keeps the
       engine in a local it uses and drops, neither returning, storing, disposing
@@ -1089,6 +1119,19 @@ def sync_all(items):
         ),
     ]
 
+    # A getter that fills the instance's slot through a method of its own only when
+    # the slot is empty makes one engine per instance, however often it runs; without
+    # the test, each call of the getter, here in a loop, makes another.
+    VALID += [
+        Valid(_ENGINE_FILLED_BY_A_METHOD.format(test="if self._engine is None:\n            "))
+    ]
+    INVALID += [
+        Invalid(
+            _ENGINE_FILLED_BY_A_METHOD.format(test=""),
+            at="sqlalchemy.create_engine(",
+        )
+    ]
+
     # aiogram 3 registers handlers on an event observer: each runs per update.
     INVALID += [
         Invalid(
@@ -2031,6 +2074,10 @@ def main():
                 f"and a `return` before its `dispose()` drops it undisposed; create the "
                 f"engine once and reuse it, or dispose it in a `finally` block."
             )
+        if is_test_file(analysis.resolver.path) and not contexts.runs_per_test(function):
+            # A test, a session-wide fixture or a helper they call: once per run of the
+            # suite, unlike `setUp` or a per-test fixture, which run for every test.
+            return None
         # Made, used and dropped: a new pool per call, left to the garbage collector.
         return (
             f"`{created}` makes a new engine and pool on every call of `{function.name}` and "

@@ -155,6 +155,13 @@ class ExecutionContexts:
         qualname = self.resolver.frame(scope).function
         return self.repetitions.runs_once_per_process(self.resolver.key, qualname)
 
+    def runs_per_test(self, scope: Scope) -> bool:
+        """`Repetitions.runs_per_test` for the function `scope`."""
+        if not isinstance(scope.node, cst.FunctionDef):
+            return False
+        qualname = self.resolver.frame(scope).function
+        return self.repetitions.runs_per_test(self.resolver.key, qualname)
+
     def caller_dropping_the_result(self, scope: Scope) -> tuple[str, Repetition] | None:
         """A function that keeps what the function `scope` returns in a local it
         neither returns, stores, hands on nor releases (`engine = self.connect_to_db()`,

@@ -293,6 +293,10 @@ _PER_INSTANCE_METHODS = (
     "__aenter__",
 )
 _MAX_DEPTH = 8
+# Methods a test framework runs around every test of their class.
+_PER_TEST_METHODS = frozenset(
+    {"setUp", "asyncSetUp", "tearDown", "asyncTearDown", "setup_method", "teardown_method"}
+)
 # Methods that close an instance, releasing what it keeps.
 _CLOSING_METHODS = ("close", "aclose", "dispose", "__exit__", "__aexit__")
 
@@ -1094,6 +1098,26 @@ class Repetitions:
     def is_fixture(self, key: ModuleKey, info: FunctionInfo) -> bool:
         return self.evaluator.decorated_with(key, info, FIXTURE_DECORATORS)
 
+    def runs_per_test(self, key: ModuleKey, qualname: str, depth: int = 0) -> bool:
+        """Whether a function of the test suite runs before or after every test:
+        unittest's `setUp`/`tearDown` (and pytest's `setup_method`), a fixture of
+        pytest's default scope, `"function"`, or what one of those calls. Other code
+        of the suite runs once per run: a test, a session fixture, a helper they call."""
+        info = self.evaluator.function_info(key, qualname)
+        if info is None:
+            return False
+        if info.owner is not None and info.name in _PER_TEST_METHODS:
+            return True
+        if self.is_fixture(key, info):
+            return _fixture_scope(info) in (None, "function")
+        if depth > _MAX_DEPTH:
+            return False
+        return any(
+            caller.function and self.runs_per_test(caller.module, caller.function, depth + 1)
+            for caller in self.callers(key, qualname)
+            if caller.registration is None and _is_test_module(caller.module)
+        )
+
     def is_cli_command(self, key: ModuleKey, info: FunctionInfo) -> bool:
         """`@click.command()`, `@cli.command()`, `@app.command()` with click/typer imported."""
         if not self._imports(key, ("click", "typer")):
@@ -1407,6 +1431,18 @@ def _outside_packages(key: ModuleKey) -> bool:
         return False
     package = key.parent / "__init__.py"
     return not remembered(("is_file", package), package.is_file)
+
+
+def _fixture_scope(info: FunctionInfo) -> str | None:
+    """The `scope=` a fixture's decorator gives (`@pytest.fixture(scope="session")`),
+    None when it gives none (pytest's default, `"function"`), `"?"` when computed."""
+    for decorator in info.decorators:
+        if decorator[0] != "c":
+            continue
+        for name, value in decorator[3]:
+            if name == "scope":
+                return value[1] if value[0] == "str" else "?"
+    return None
 
 
 def _is_test_module(key: ModuleKey) -> bool:

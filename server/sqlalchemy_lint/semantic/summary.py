@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from . import ir
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 26
+FORMAT = 27
 
 # Call-site flags.
 IN_LOOP = 1
@@ -50,7 +50,8 @@ AT_STARTUP = 32
 # stored): `[make_exporter(output) for output in outputs]` keeps one per item.
 COLLECTED = 64
 # Stored where later calls find it, under a test that it is not there yet (`if _db is
-# None: _db = get_new_db()`): made once, whatever runs the code around it.
+# None: _db = get_new_db()`, or `if self._engine is None: self.create_engine()` where
+# the method fills `self._engine`): made once, whatever runs the code around it.
 CACHED = 128
 
 # What becomes of a call's result.
@@ -381,6 +382,7 @@ def summarise_tree(tree: ast.Module) -> ModuleSummary:
     # Absurdly nested statements stop the walk: what was gathered so far stands.
     with contextlib.suppress(RecursionError):
         builder.module(tree)
+    builder.settle_tested_fills()
     builder.summary.dispatched = frozenset(builder.dispatched)
     return builder.summary
 
@@ -451,6 +453,8 @@ class _Builder:
         self.branches: list[str] = []  # the arms of the `if` statements around the code
         # Names the `if` statements around the code test for being unset (`x is None`).
         self.none_tested: list[set[str]] = []
+        # Calls of the instance's own methods under such a test, with what it tests.
+        self.tested_fills: list[tuple[CallSite, str, set[str]]] = []
         self.in_finally = 0  # inside `finally:` blocks of the current function
         self.in_try = 0  # inside the bodies of `try` statements with handlers
         # Names a yield is protected by: `with ... as n`, `try: ... finally: n.close()`.
@@ -562,7 +566,10 @@ class _Builder:
                     self.summary.exported += more
         elif kind is ast.Expr:
             assert isinstance(node, ast.Expr)
+            recorded = len(self.frames[-1].calls) if self.frames else 0
             self.expression(node.value, FATE_DROPPED)
+            if self.frames and self.none_tested:
+                self._note_a_tested_fill(node.value, recorded)
         elif kind is ast.Return:
             assert isinstance(node, ast.Return)
             if self.frames:
@@ -636,6 +643,40 @@ class _Builder:
             if (site.line, site.column) == (value.lineno, value.col_offset):
                 site.flags |= flag
                 return
+
+    def _note_a_tested_fill(self, value: ast.expr, recorded: int) -> None:
+        """`self.create_engine()` under `if self._engine is None:`: when the method
+        fills that attribute (`self._engine = create_engine(...)`), what it makes there
+        is made once per instance, as `self._engine = make()` under the test is. The
+        method may be defined further down: decided once the module is read."""
+        while isinstance(value, ast.Await):
+            value = value.value
+        if not isinstance(value, ast.Call) or not isinstance(value.func, ast.Attribute):
+            return
+        receiver = value.func.value
+        if not (isinstance(receiver, ast.Name) and receiver.id == "self"):
+            return
+        tested = {
+            name.removeprefix("self.")
+            for names in self.none_tested
+            for name in names
+            if name.startswith("self.") and name.count(".") == 1
+        }
+        owner = self.frames[-1].info.owner
+        if not tested or owner is None:
+            return
+        for site in self.frames[-1].calls[recorded:]:
+            if (site.line, site.column) == (value.lineno, value.col_offset):
+                self.tested_fills.append((site, f"{owner}.{value.func.attr}", tested))
+                return
+
+    def settle_tested_fills(self) -> None:
+        """Mark the calls `_note_a_tested_fill` saw as CACHED when the method they
+        call fills one of the attributes tested around them."""
+        for site, method, tested in self.tested_fills:
+            info = self.summary.functions.get(method)
+            if info is not None and tested & set(info.self_attributes):
+                site.flags |= CACHED
 
     def _fills_a_tested_slot(self, targets: list[ast.expr]) -> bool:
         """`_db = ...` (a global) or `self._db = ...` under `if _db is None:` / `if not
