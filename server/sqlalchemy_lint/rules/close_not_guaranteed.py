@@ -8,6 +8,34 @@ from ._messages import code_of, noun, origin, safe_form
 from .base import Finding, Invalid, Rule, Valid
 from .resource_fix import with_block_fix_for
 
+# A route that closes its session on every path but one, an early `return`.
+_DELETE_USER = """
+from flask import Flask, jsonify
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import sessionmaker
+
+app = Flask(__name__)
+Session = sessionmaker(bind=create_engine("sqlite://"))
+
+@app.route("/users/<name>", methods=["DELETE"])
+def delete_user(name):
+    session = Session()
+    try:
+        {check}
+        user = session.execute(text("SELECT id FROM users WHERE name = :n"), {{"n": name}}).first()
+        if user is None:
+            {not_found}
+        session.execute(text("DELETE FROM users WHERE id = :id"), {{"id": user.id}})
+        session.commit()
+        session.close()
+        return jsonify({{"message": "deleted"}}), 200
+    except Exception as e:
+        session.rollback()
+        session.close()
+        return jsonify({{"error": str(e)}}), 500
+"""
+_NOT_FOUND = 'return jsonify({"error": "User not found."}), 404'
+
 
 class CloseNotGuaranteed(Rule):
     """Connection or session is closed, but not when an exception is raised.
@@ -24,6 +52,10 @@ class CloseNotGuaranteed(Rule):
     way, and so is one closed in a `finally` when a call runs between its creation
     and the start of that `try`, in code that runs again and again (not in an entry
     point that runs once: a migration's `env.py`, a fixture, a command, `main`).
+    So is one closed on every path but one: a `return` ahead of all its closes (`if
+    user is None: return ...`) leaves it open whenever that path is taken, without
+    any exception (a session, once it has run a query: before, it holds no
+    connection).
 
     Not reported in a program's command (a console script the project installs,
     a click or typer command, a function that parses the command line, an Airflow
@@ -298,7 +330,30 @@ def session_scope():
 """
         ),
     ]
+    # The `return` ahead of every close leaves the session open on its path, unless
+    # it closes first, or comes before any use of the session (which holds no
+    # connection until its first query).
+    VALID += [
+        Valid(
+            _DELETE_USER.format(check="", not_found="session.close()\n            " + _NOT_FOUND)
+        ),
+        Valid(
+            _DELETE_USER.format(
+                check="if not name:\n            " + _NOT_FOUND.replace("404", "400"),
+                not_found="session.close()\n            " + _NOT_FOUND,
+            )
+        ),
+    ]
+
     INVALID = [
+        Invalid(_DELETE_USER.format(check="", not_found=_NOT_FOUND), at="Session()"),
+        Invalid(
+            _DELETE_USER.format(
+                check="if not name:\n            " + _NOT_FOUND.replace("404", "400"),
+                not_found=_NOT_FOUND,
+            ),
+            at="Session()",
+        ),
         # A classmethod read off its class fills its parameters after `cls`: the
         # session goes to `session`, which it only queries (it keeps `name`).
         Invalid(
@@ -524,7 +579,13 @@ async def save(engine, item):
                 or analysis.contexts.is_migration_step(life.scope)
             ):
                 continue  # a script's, a command's, a migration's: an exception ends the run
-            if life.used_before_try is not None:
+            if life.left_open_by is not None:
+                message = (
+                    f"{noun(life.kind)} {origin(life)} is closed, but not on the path "
+                    f"through `{_first_line(code_of(life.left_open_by))}`, which returns "
+                    f"before any close and leaves it open; use `{safe_form(life)}` instead."
+                )
+            elif life.used_before_try is not None:
                 if analysis.contexts.is_entry_point(life.scope):
                     # Run once (a migration's `env.py`, a fixture, a command's step):
                     # a call that fails before the `try` ends the run, which leaks at
@@ -546,3 +607,9 @@ async def save(engine, item):
 
     def fix(self, source: str, span: Span, finding: Finding) -> Fix | None:
         return with_block_fix_for(source, span, finding.lifetime)
+
+
+def _first_line(code: str) -> str:
+    """`return jsonify(...)`: a statement's first line, shortened for a message."""
+    line = code.strip().splitlines()[0] if code.strip() else code
+    return line if len(line) <= 60 else line[:57] + "..."

@@ -27,6 +27,24 @@ SessionLocal = sessionmaker(bind=engine)
 """
 
 
+# A script whose `main()` reads the session the module makes.
+_SCRIPT_GLOBAL = """
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import sessionmaker
+
+SessionLocal = sessionmaker(bind=create_engine("sqlite:///dairy.db"))
+session = SessionLocal()
+
+def main():
+    for row in session.execute(text("SELECT id, username FROM users")):
+        print(row.id, row.username)
+{end}
+
+if __name__ == "__main__":
+    main()
+"""
+
+
 class SessionNotClosed(Rule):
     """ORM session is never closed.
 
@@ -77,7 +95,8 @@ class SessionNotClosed(Rule):
     back). A factory given as a parameter's default (`session_factory=SessionLocal`)
     makes sessions like the factory.
     A session a script makes at its top level (or under its `__main__` guard, or
-    in its `main()`) and never closes is reported too, here: the script owns it
+    in its `main()`; also a global that only `main()`, or a function only the
+    `__main__` block calls, reads) and never closes is reported too, here: the script owns it
     and should close it (until the process exits it holds its connection, its
     transaction and its locks); a module global that functions read is kept for
     the process instead (see SQA105).
@@ -644,7 +663,13 @@ class ClosingUnitOfWork:
 """
         ),
     ]
+    # A script's global session that only its `main()` reads is the script's: closed
+    # there, or never (see INVALID); a function that runs whenever called (a route)
+    # keeps it for the process instead (SQA105).
+    VALID += [Valid(_SCRIPT_GLOBAL.format(end="    session.close()"))]
+
     INVALID = [
+        Invalid(_SCRIPT_GLOBAL.format(end=""), at="SessionLocal()\n"),
         # The session the wrapper's `__init__` makes and keeps is the caller's once
         # the wrapper is dropped: nothing closes it.
         Invalid(

@@ -403,18 +403,40 @@ class ExecutionContexts:
     def only_the_script_uses(self, call: cst.Call) -> bool:
         """`conn = engine.connect()` at module level that only the module's own top-level
         code uses (a script's or a migration's statements, and the functions they hand
-        it to): no function reads the global, and no other module can import it. It
-        lives and dies with the script's run, not with requests."""
+        it to), or its steps that run once (`main()` reading the global): no other
+        function reads the global, and no other module can import it. It lives and
+        dies with the script's run, not with requests."""
         target = self._module_global(call)
         if target is None:
             return False
         model = self.model
         name = target.value
-        if not any(use is not target for use in model.module_scope.references.get(name, ())):
-            return False  # nothing at top level uses it either: it is there for others
-        if self._functions_read(name):
-            return False  # a function reads it when it is called, whenever that is
+        steps = bool(self.script_steps_reading(name))
+        if not steps:
+            if not any(use is not target for use in model.module_scope.references.get(name, ())):
+                return False  # nothing at top level uses it either: it is there for others
+            if self._functions_read(name):
+                return False  # a function reads it when it is called, whenever that is
         return not self._imported_elsewhere(name)
+
+    def script_steps_reading(self, name: str) -> list[Scope]:
+        """The functions that read the module global `name`, when each is a step of
+        the script (`_a_step_of_the_script`); empty when another function reads it."""
+        readers = self._readers(name)
+        if all(self._a_step_of_the_script(reader) for reader in readers):
+            return readers
+        return []
+
+    def _a_step_of_the_script(self, scope: Scope) -> bool:
+        """A function of the module that runs once as the script's own step: `main()`,
+        or one only the `__main__` block (or such a step) calls."""
+        if (
+            not isinstance(scope.node, cst.FunctionDef)
+            or scope.parent is not self.model.module_scope
+        ):
+            return False
+        qualname = self.resolver.frame(scope).function
+        return self.repetitions.entry_point_run_once(self.resolver.key, qualname)
 
     def never_used(self, call: cst.Call) -> bool:
         """`session = Session()` at module level that nothing reads: no statement or

@@ -119,6 +119,9 @@ class Lifetime:
     # CLOSE_NOT_GUARANTEED with a close in a `finally`: a call that runs before the
     # `try` that closes it (`conn.execute(...)` on the line after `connect()`).
     used_before_try: cst.CSTNode | None = None
+    # CLOSE_NOT_GUARANTEED with closes on the normal paths but one: a `return` ahead of
+    # them all (`if user is None: return ...`), which leaves it open whenever taken.
+    left_open_by: cst.Return | None = None
     # Unpacked from what the call gives (`_, conn = connect()`): its position there.
     item: int | None = None
     # Read from the object the call makes (`Db(url).session`): that attribute.
@@ -713,9 +716,13 @@ class LifetimeTracker:
         """A `return` that leaves the function after the creation and before any of its
         releases (`if cached: return cached` ahead of `engine.dispose()`): the release
         is skipped on that path whenever it is taken, not only when something raises."""
+        return next(self._early_returns(life), None)
+
+    def _early_returns(self, life: Lifetime) -> Iterator[cst.Return]:
+        """Each `return` that `early_return` describes, in the order of the code."""
         function = life.scope.node
         if not life.releases or not isinstance(function, cst.FunctionDef):
-            return None
+            return
         created = self.model.statement_of(life.call)
         releases = [self.model.statement_of(r) for r in life.releases]
         for node in own_returns(function.body):
@@ -727,7 +734,24 @@ class LifetimeTracker:
                 continue
             if not any(comes_before(self.model, node, r) for r in releases):
                 continue  # the releases are all behind it: they belong to other paths
-            return node
+            yield node
+
+    def _return_leaving_it_open(self, life: Lifetime, name: str) -> cst.Return | None:
+        """`early_return` for a connection or session closed by plain `close()` calls: a
+        `return` ahead of every close leaves it open on that path, taken without any
+        exception. A session holds a connection only once used: some use of it must
+        come first on that path."""
+        uses = [
+            self.model.statement_of(ref)
+            for ref in life.scope.references.get(name, ())
+            if not self._idle_reference(ref)
+            and self._classify_reference(ref, CLOSE_METHODS)[0] is _Use.USE
+        ]
+        for node in self._early_returns(life):
+            if not life.kind.is_session or any(
+                use is not None and dominates(self.model, use, node) for use in uses
+            ):
+                return node
         return None
 
     def _value_escapes(self, value: cst.CSTNode, scope: Scope, depth: int = 0) -> bool:
@@ -813,7 +837,13 @@ class LifetimeTracker:
         scope = life.scope
         start = self.model.order[life.call]
         end = self._next_rebinding(scope, name, binding, start)
-        if self._captured_by_closure(scope, name):
+        references = list(scope.references.get(name, ()))
+        # A script's global that only its steps read (`main()`): what they do with it
+        # is what the script does; any other function that reads it keeps it.
+        steps = self.contexts.script_steps_reading(name) if scope.is_module else []
+        if steps:
+            references += [ref for step in steps for ref in step.references.get(name, ())]
+        elif self._captured_by_closure(scope, name):
             life.escapes.add(Escape.OWNED)
         released = False
         guarded = False
@@ -823,7 +853,7 @@ class LifetimeTracker:
         # A session used only inside `with s.begin():` blocks: each block commits or
         # rolls back and returns the connection; between them it holds none.
         only_in_transactions = life.kind.is_session
-        for ref in scope.references.get(name, ()):
+        for ref in references:
             order = self.model.order[ref]
             if order <= start or order >= end:
                 continue
@@ -879,6 +909,9 @@ class LifetimeTracker:
             if self._close_is_safe(life, binding, unguarded):
                 life.verdict = Verdict.RELEASED
             else:
+                life.verdict = Verdict.CLOSE_NOT_GUARANTEED
+            life.left_open_by = self._return_leaving_it_open(life, name)
+            if life.left_open_by is not None:
                 life.verdict = Verdict.CLOSE_NOT_GUARANTEED
         elif yielded and not self._provides_once(life.scope):
             life.verdict = Verdict.HANDED_OUT
