@@ -952,6 +952,10 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
         return True  # ORDERABLE.get(order, "created_at"): one of the table's constants
     if isinstance(expr, cst.Call) and analysis.resolver.returned_strings(expr, scope) is not None:
         return True  # `rain_table(idf)`: a project function that returns one of its literals
+    if isinstance(expr, cst.Call) and analysis.contexts.program_values.returns_a_checked_value(
+        from_cst(expr), analysis.resolver.frame(scope), 0
+    ):
+        return True  # `self._check_kind(kind)`: raises unless `kind` is an allowed one
     if isinstance(expr, cst.Call):
         returned = analysis.resolver.returned_arguments(expr, scope)
         if returned is not None and all(
@@ -1706,15 +1710,15 @@ def _validated_by_a_call(name: str, scope: Scope, analysis: Analysis, depth: int
         call = analysis.model.parent(arg) if isinstance(arg, cst.Arg) else None
         if not isinstance(arg, cst.Arg) or not isinstance(call, cst.Call):
             continue
-        if not isinstance(call.func, cst.Name) or arg.value is not reference:
+        if arg.value is not reference:
             continue
-        helper = analysis.model.functions.get(call.func.value)
-        if helper is None or binding_scope(call.func.value, scope) not in (None, helper.parent):
+        helper = _module_helper(call.func, scope, analysis)
+        if helper is None:
             continue
         statement = analysis.model.statement_of(call)
         if id(analysis.model.parent(statement)) not in top_level:
             continue  # only a check that always runs: not inside an `if` or a loop
-        param = _parameter_for(call, arg, helper)
+        param = _parameter_for(call, arg, helper, bound=isinstance(call.func, cst.Attribute))
         if param is not None and _checked_against_allowed_values(
             param, helper, analysis, refuse_only=True, depth=depth + 1
         ):
@@ -1722,8 +1726,43 @@ def _validated_by_a_call(name: str, scope: Scope, analysis: Analysis, depth: int
     return False
 
 
-def _parameter_for(call: cst.Call, arg: cst.Arg, function: Scope) -> str | None:
-    """The parameter of `function` that `arg` of `call` fills."""
+def _module_helper(func: cst.BaseExpression, scope: Scope, analysis: Analysis) -> Scope | None:
+    """The function of this module that `func` names: a module function by its name, or
+    a method of the class around `scope` (or of a base class of the module) called on
+    `self` or `cls` (`self._check_kind(kind)`)."""
+    if isinstance(func, cst.Name):
+        helper = analysis.model.functions.get(func.value)
+        if helper is None or binding_scope(func.value, scope) not in (None, helper.parent):
+            return None
+        return helper
+    if not (
+        isinstance(func, cst.Attribute)
+        and isinstance(func.value, cst.Name)
+        and func.value.value in ("self", "cls")
+        and scope.class_info is not None
+        and scope.parent is not None
+    ):
+        return None
+    classes = [scope.class_info.name]
+    found: Scope | None = None
+    while classes and found is None:
+        current = classes.pop(0)
+        for child in scope.parent.children:
+            info = child.class_info
+            if info is None or info.name != current:
+                continue
+            if child.name == func.attr.value:
+                found = child
+                break
+            classes.extend(b for b in info.base_names if b not in classes)
+    return found
+
+
+def _parameter_for(
+    call: cst.Call, arg: cst.Arg, function: Scope, bound: bool = False
+) -> str | None:
+    """The parameter of `function` that `arg` of `call` fills; `bound`: a method called
+    on `self` or `cls`, which fills its first parameter itself."""
     if arg.keyword is not None:
         return arg.keyword.value if arg.keyword.value in function.params else None
     if arg.star:
@@ -1731,6 +1770,8 @@ def _parameter_for(call: cst.Call, arg: cst.Arg, function: Scope) -> str | None:
     node = function.node
     assert isinstance(node, cst.FunctionDef)
     positional = [*node.params.posonly_params, *node.params.params]
+    if bound and not _is_static(node):
+        positional = positional[1:]
     index = [a for a in call.args if a.keyword is None].index(arg)
     return positional[index].name.value if index < len(positional) else None
 
@@ -2395,3 +2436,10 @@ def dbapi_connection(
                 if driver is not None:
                     return driver
     return None
+
+
+def _is_static(function: cst.FunctionDef) -> bool:
+    return any(
+        isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod"
+        for d in function.decorators
+    )

@@ -171,6 +171,46 @@ _EXECUTE_METHODS = frozenset({"execute", "scalar", "scalars"})
 _DRIVER_SQL_METHOD = "exec_driver_sql"
 
 
+# A station class whose methods pass the data kind through a check of their own
+# before formatting it in as a column name.
+_STATION = """
+from sqlalchemy import create_engine, text
+
+engine = create_engine("sqlite://")
+
+class Station:
+    _valid_kinds = {{"raw", "qc", "filled"}}
+
+    def __init__(self, id):
+        self.id = int(id)
+
+    @classmethod
+    def _check_kind(cls, kind, valids=None):
+        if valids is None:
+            valids = cls._valid_kinds
+        if kind not in valids:
+            {refuse}
+        return kind
+{method}"""
+_KIND_REPLACED = """
+    def filled_period(self, kind):
+        kind = self._check_kind(kind)
+        sql = 'SELECT min(ts) FROM "{stid}" WHERE "{kind}" IS NOT NULL'.format(
+            stid=self.id, kind=kind
+        )
+        with engine.connect() as conn:
+            return conn.execute(text(sql)).first()
+"""
+_KIND_CHECKED = """
+    def mean(self, kind):
+        self._check_kind(kind, valids={"raw", "qc"})
+        with engine.connect() as conn:
+            return conn.execute(text(f'SELECT avg("{kind}") FROM "{self.id}"')).scalar()
+"""
+_RAISES = 'raise ValueError(f"unknown kind {kind}")'
+_LOGS = 'print("unknown kind", kind)'
+
+
 class SqlInjection(Rule):
     """SQL text built from run-time values with string formatting.
 
@@ -238,7 +278,9 @@ class SqlInjection(Rule):
     is a dict (or tuple) literal of constants, bound once and never changed in
     the module, values the function checks against allowed ones first (`if order not
     in ("ASC", "DESC"): raise ...`, or a replacement by a constant, or a call of a
-    function of the module that raises on any other value) or whose characters it
+    function of the module, or of a method of the class on `self`, that raises on any
+    other value: `self._check_kind(kind)`, or `kind = self._check_kind(kind)` where it
+    returns the checked value) or whose characters it
     checks first (`if not name.isidentifier(): raise ...`, `if not
     re.fullmatch(r"[a-z0-9_]+", name): raise ...`) or strips of all but word
     characters (`re.sub(r"[^a-z0-9_]", "", name)`), text escaped as a SQL literal
@@ -1110,7 +1152,16 @@ def items():
         return conn.execute(select(table("items")).order_by(text(sort))).all()
 """
     VALID += [Valid(_SORTED.format(sort='"name"')), Valid(_CHECKED_SORT)]
+    # A method of the class that raises unless the kind is an allowed one, whether its
+    # result replaces the parameter or it is called for the check alone; one that only
+    # logs lets any kind through.
+    VALID += [
+        Valid(_STATION.format(refuse=_RAISES, method=_KIND_REPLACED)),
+        Valid(_STATION.format(refuse=_RAISES, method=_KIND_CHECKED)),
+    ]
     INVALID = [
+        Invalid(_STATION.format(refuse=_LOGS, method=_KIND_REPLACED), at="text(sql)"),
+        Invalid(_STATION.format(refuse=_LOGS, method=_KIND_CHECKED), at="text(f'"),
         Invalid(_SORTED.format(sort='request.args["sort"]'), at="text(sort)"),
         Invalid(
             _CHECKED_SORT.replace(

@@ -509,6 +509,14 @@ class ProgramValues:
         if found.param is not None:
             if found.first_param:
                 return False
+            rebound = self._rebound(name, owner)
+            if rebound and all(
+                value[0] == "c" and self.returns_a_checked_value(value, owner, calls)
+                for value in rebound
+            ):
+                # `kind = self._check_kind(kind)`: the parameter is replaced by what the
+                # check lets through (read before that, it would be the caller's).
+                return True
             return self.parameter(owner.module, owner.function, name, calls)
         return self._every_value(
             (id(owner), name, None),
@@ -523,6 +531,11 @@ class ProgramValues:
                 else self.made_by_program(value, owner, calls, depth + 1)
             ),
         )
+
+    def _rebound(self, name: str, frame: Frame) -> tuple[ir.Expr, ...]:
+        """What the function of `frame` assigns to its parameter `name`."""
+        info = self.evaluator.function_info(frame.module, frame.function)
+        return info.locals.get(name, ()) if info is not None else ()
 
     def _grown(self, name: str, frame: Frame) -> bool:
         """Whether the function of `frame` adds to its local `name` by name."""
@@ -600,6 +613,45 @@ class ProgramValues:
             )
         )
 
+    def returns_a_checked_value(self, call: ir.Expr, frame: Frame, calls: int) -> bool:
+        """Whether every `return` of the project function (or method) `call` calls
+        gives a name it checks against a collection of allowed values, leaving when it
+        is not one of them (`if kind not in valids: raise ...`, then `return kind`), or
+        a value the program made: whatever it is given, it hands back an allowed one."""
+        callee = self._project_callee(call, frame)
+        if callee is None or calls >= _MAX_CALLS:
+            return False
+        function = self.evaluator.function_frame(*callee)
+        if function is None:
+            return False
+        info = function.info
+        return (
+            bool(info.returns)
+            and not info.yields
+            and all(self._an_allowed_value(r, function, calls) for r in info.returns)
+        )
+
+    def _an_allowed_value(self, returned: ir.Expr, function: Frame, calls: int) -> bool:
+        """A value a checking function returns that is allowed whatever it was given:
+        the name it checked, a literal, or a constant of its class (`cls._best_kind`);
+        not what it computes from a parameter (`_dict[key]`), which depends on this
+        call's arguments."""
+        tag = returned[0]
+        if tag == "n":
+            return returned[1] in function.info.guarded
+        if tag in ("k", "str"):
+            return True
+        if tag == "|":
+            return all(self._an_allowed_value(e, function, calls) for e in returned[1:])
+        if tag == "a" and returned[1][0] == "n":
+            binding = self._lookup(returned[1][1], function)
+            return (
+                binding is not None
+                and binding[0].first_param
+                and self.made_by_program(returned, function, calls + 1, 0)
+            )
+        return False
+
     def _project_callee(self, call: ir.Expr, frame: Frame) -> tuple[ModuleKey, str] | None:
         """The module and qualified name of the project function or method `call`
         calls."""
@@ -628,9 +680,12 @@ class ProgramValues:
     def _call_made_by_program(self, expr: ir.Expr, frame: Frame, calls: int, depth: int) -> bool:
         """A number a builtin computed (`int(x)`, `len(rows)`); rows the database gave
         (`pd.read_sql_query(sql, engine)`, `conn.execute(query).fetchall()`: which
-        engine reads them does not matter); or a method of a value the program made,
-        given values the program made (`tables.values()`, `name.strip()`)."""
+        engine reads them does not matter); a project function's value checked
+        against the allowed ones; or a method of a value the program made, given
+        values the program made (`tables.values()`, `name.strip()`)."""
         func, args, keywords = expr[1], expr[2], expr[3]
+        if self.returns_a_checked_value(expr, frame, calls):
+            return True  # `kind = self._check_kind(kind)`: one of the allowed kinds
         if func[0] == "n":
             ref = self.evaluator.value(func, frame).ref
             if func[1] not in _NUMERIC_BUILTINS:
