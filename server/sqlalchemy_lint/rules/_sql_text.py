@@ -2436,10 +2436,3 @@ def dbapi_connection(
                 if driver is not None:
                     return driver
     return None
-
-
-def _is_static(function: cst.FunctionDef) -> bool:
-    return any(
-        isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod"
-        for d in function.decorators
-    )

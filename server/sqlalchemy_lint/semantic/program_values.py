@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from . import ir
 from .cli_options import COMMAND_LINE_PARSERS
-from .evaluate import Binding, Evaluator, Frame
+from .evaluate import Binding, Evaluator, Frame, FunctionFrame
 from .kinds import INPUT_OBJECTS, Kind
 from .parameter_fates import called_function, parameter_names
 from .repetition import Caller, Repetitions
@@ -631,7 +631,7 @@ class ProgramValues:
             and all(self._an_allowed_value(r, function, calls) for r in info.returns)
         )
 
-    def _an_allowed_value(self, returned: ir.Expr, function: Frame, calls: int) -> bool:
+    def _an_allowed_value(self, returned: ir.Expr, function: FunctionFrame, calls: int) -> bool:
         """A value a checking function returns that is allowed whatever it was given:
         the name it checked, a literal, or a constant of its class (`cls._best_kind`);
         not what it computes from a parameter (`_dict[key]`), which depends on this
