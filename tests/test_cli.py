@@ -247,9 +247,17 @@ def test_a_script_named_like_a_test_runs_its_main_block_once(tmp_path: Path) -> 
     (tmp_path / "test_divisions.py").write_text(script)
     result = run("check", "--no-cache", "--select", "SQA103", "test_divisions.py", cwd=tmp_path)
     assert result.returncode == 0, result.stdout
-    # Called from a test instead, it is an engine per call again.
+    # Called from a test, it runs once per run of the suite too; called from a fixture
+    # of pytest's default scope, it runs for every test that asks for the fixture.
     (tmp_path / "test_divisions.py").write_text(
         script.replace("if __name__ == '__main__':", "def test_divisions():")
+        + "    check_divisions()\n"
+    )
+    result = run("check", "--no-cache", "--select", "SQA103", "test_divisions.py", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout
+    (tmp_path / "test_divisions.py").write_text(
+        "import pytest\n"
+        + script.replace("if __name__ == '__main__':", "@pytest.fixture\ndef divisions():")
         + "    check_divisions()\n"
     )
     result = run("check", "--no-cache", "--select", "SQA103", "test_divisions.py", cwd=tmp_path)
