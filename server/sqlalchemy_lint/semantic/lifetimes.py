@@ -1062,7 +1062,7 @@ class LifetimeTracker:
                 within(self.model, release, finalbody) for release in life.releases
             ):
                 return using or (None if life.kind.is_session else other)  # the guarding `try`
-            if _swallows_everything(statement):
+            if _swallows_everything(statement) or _opens_a_cursor(statement, name):
                 continue
             if using is None:
                 first = _first_call(statement, name)
@@ -1281,6 +1281,23 @@ class _CallFinder(cst.CSTVisitor):
 
     def visit_Lambda(self, node: cst.Lambda) -> bool:
         return False
+
+
+def _opens_a_cursor(statement: cst.CSTNode, name: str) -> bool:
+    """`cursor = connection.cursor(DictCursor)`: a DBAPI cursor is made on the client,
+    with no round trip to the server, so nothing there can fail for the connection."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return False
+    small = statement.body[0]
+    value = small.value if isinstance(small, (cst.Assign, cst.Expr)) else None
+    return (
+        isinstance(value, cst.Call)
+        and isinstance(value.func, cst.Attribute)
+        and value.func.attr.value == "cursor"
+        and isinstance(value.func.value, cst.Name)
+        and value.func.value.value == name
+        and all(isinstance(a.value, (cst.Name, cst.Attribute)) for a in value.args)
+    )
 
 
 def _first_call(statement: cst.CSTNode, using: str | None = None) -> cst.Call | None:
