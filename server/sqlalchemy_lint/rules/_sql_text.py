@@ -1071,6 +1071,10 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
         return True  # `re.sub(r"[^a-z0-9_]", "", name)`: letters, digits, underscores
     if isinstance(expr, cst.Call) and _escapes_quotes(expr):
         return True  # `name.replace("'", "''")`: a quoted SQL literal, escaped
+    if isinstance(expr, cst.Call) and _maps_through_a_table(expr, analysis, scope, depth):
+        return True  # `map(COLUMNS.__getitem__, fields)`: the table's values
+    if isinstance(expr, cst.Call) and _driver_escape(expr, analysis, scope):
+        return True  # `connection.escape(value)`: the driver's quoted, escaped literal
     if isinstance(expr, cst.Call) and analysis.contexts.program_values.quotes_a_literal(
         from_cst(expr), analysis.resolver.frame(scope)
     ):
@@ -1547,6 +1551,47 @@ def _untrimmed(value: cst.BaseExpression | None) -> cst.BaseExpression | None:
     ):
         value = value.func.value
     return value
+
+
+def _maps_through_a_table(call: cst.Call, analysis: Analysis, scope: Scope, depth: int) -> bool:
+    """`map(columns.__getitem__, fields)` (or `columns.get`) over a fixed table of
+    constants: each item is one of the table's values, whatever the keys."""
+    if not (
+        isinstance(call.func, cst.Name)
+        and call.func.value == "map"
+        and analysis.resolver.qualify(call.func) is None
+        and len(call.args) == 2
+    ):
+        return False
+    lookup = call.args[0].value
+    if not (isinstance(lookup, cst.Attribute) and lookup.attr.value in ("__getitem__", "get")):
+        return False
+    table = _fixed_table(lookup.value, analysis, scope, depth + 1)
+    return table is not None and (lookup.attr.value == "__getitem__" or table[0])
+
+
+def _driver_escape(call: cst.Call, analysis: Analysis, scope: Scope) -> bool:
+    """`connection.escape(value)`, `conn.escape_string(value)`: a DBAPI connection's
+    (PyMySQL's, MySQLdb's) escape of a value as a SQL literal. Called on a connection or
+    a cursor: a known one, or a parameter or local named as one (`html.escape` and
+    `re.escape` escape for other languages)."""
+    func = call.func
+    if not (
+        isinstance(func, cst.Attribute)
+        and func.attr.value in _DRIVER_ESCAPES
+        and len(call.args) == 1
+        and isinstance(func.value, cst.Name)
+    ):
+        return False
+    receiver = func.value
+    kind = analysis.resolver.value_of(receiver, scope).kind
+    if kind is not None:
+        return kind in _ESCAPING_HANDLES
+    return receiver.value in HANDLE_NAMES and analysis.resolver.qualify(receiver) is None
+
+
+_DRIVER_ESCAPES = frozenset({"escape", "escape_string", "literal"})
+_ESCAPING_HANDLES = frozenset({Kind.RAW_CONNECTION})
 
 
 def _escapes_quotes(call: cst.Call) -> bool:

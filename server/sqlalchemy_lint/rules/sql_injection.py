@@ -211,6 +211,32 @@ _RAISES = 'raise ValueError(f"unknown kind {kind}")'
 _LOGS = 'print("unknown kind", kind)'
 
 
+# A Flask view on a raw DBAPI connection that puts the request's name into its SQL.
+_ESCAPED_NAME = """
+import html
+
+from flask import Flask, request
+from sqlalchemy import create_engine
+
+app = Flask(__name__)
+engine = create_engine("mysql+pymysql://app@db/oncall")
+COLUMNS = {{"id": "`user`.`id`", "name": "`user`.`name`"}}
+
+@app.get("/users")
+def users():
+    cols = ", ".join(map(COLUMNS.__getitem__, request.args.getlist("fields")))
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute(
+            "SELECT %s FROM user WHERE name = %s" % (cols, {escape}(request.args["name"]))
+        )
+        return cursor.fetchall()
+    finally:
+        connection.close()
+"""
+
+
 class SqlInjection(Rule):
     """SQL text built from run-time values with string formatting.
 
@@ -274,7 +300,8 @@ class SqlInjection(Rule):
     module-level `UPPER_CASE` constants and loops over them, lists of constant
     clauses joined together (`" AND ".join(clauses)`), placeholder lists
     (`", ".join(f":id{i}" for i in range(len(ids)))`), and lookups in a fixed
-    table: `ORDERABLE[key]` or `ORDERABLE.get(key, "created_at")` where `ORDERABLE`
+    table: `ORDERABLE[key]`, `ORDERABLE.get(key, "created_at")` or
+    `map(ORDERABLE.__getitem__, keys)` where `ORDERABLE`
     is a dict (or tuple) literal of constants, bound once and never changed in
     the module, values the function checks against allowed ones first (`if order not
     in ("ASC", "DESC"): raise ...`, or a replacement by a constant, or a call of a
@@ -284,7 +311,8 @@ class SqlInjection(Rule):
     checks first (`if not name.isidentifier(): raise ...`, `if not
     re.fullmatch(r"[a-z0-9_]+", name): raise ...`) or strips of all but word
     characters (`re.sub(r"[^a-z0-9_]", "", name)`), text escaped as a SQL literal
-    (`name.replace("'", "''")`, or a project function every `return` of which is that,
+    (`name.replace("'", "''")`, a DBAPI connection's `connection.escape(name)`, or a
+    project function every `return` of which is that,
     alone or between quotes: `literal_string(name)`), a mapped class's
     `__tablename__`. psycopg's `sql.SQL("...").format(sql.Identifier(name))` is the
     driver's safe composition and is not `str.format()`; names quoted by the
@@ -1159,7 +1187,11 @@ def items():
         Valid(_STATION.format(refuse=_RAISES, method=_KIND_REPLACED)),
         Valid(_STATION.format(refuse=_RAISES, method=_KIND_CHECKED)),
     ]
+    # The driver's escape (PyMySQL's `connection.escape()`) makes a quoted SQL literal,
+    # and the columns are values of a fixed table; `html.escape()` is for HTML.
+    VALID += [Valid(_ESCAPED_NAME.format(escape="connection.escape"))]
     INVALID = [
+        Invalid(_ESCAPED_NAME.format(escape="html.escape"), at="cursor.execute("),
         Invalid(_STATION.format(refuse=_LOGS, method=_KIND_REPLACED), at="text(sql)"),
         Invalid(_STATION.format(refuse=_LOGS, method=_KIND_CHECKED), at="text(f'"),
         Invalid(_SORTED.format(sort='request.args["sort"]'), at="text(sort)"),
