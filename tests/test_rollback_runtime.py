@@ -96,6 +96,20 @@ def run(session: Session):
 """,
         "with SessionLocal() as s:\n    run(s)",
     ),
+    "a session made here, an object added and refused": (
+        """
+def run(caller_session: Session):
+    session = SessionLocal()
+    for email in ["a@x", "a@x", "b@x"]:
+        try:
+            session.add(User(email=email))
+            session.commit()
+        except IntegrityError:  # HANDLER
+            log.warning("duplicate %s", email)
+    session.close()
+""",
+        "with SessionLocal() as s:\n    run(s)",
+    ),
     "module-level session, handler returns": (
         """
 session = SessionLocal()
@@ -163,6 +177,21 @@ def run(session: Session):
         except IntegrityError:
             session.rollback()
     return session.scalars(select(User)).all()
+""",
+    "a statement refused, with nothing pending to flush": """
+from sqlalchemy import insert
+
+def run(caller_session: Session):
+    session = SessionLocal()
+    for email in ["a@x", "a@x", "b@x"]:
+        try:
+            session.execute(insert(User).values(email=email))
+            session.commit()
+        except IntegrityError:
+            log.warning("duplicate %s", email)
+    emails = [user.email for user in session.scalars(select(User))]
+    session.close()
+    assert emails == ["a@x", "b@x"]
 """,
     "rolled back by the object that keeps the session": """
 class Dao:

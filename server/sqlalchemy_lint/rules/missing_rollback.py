@@ -22,6 +22,28 @@ class Api:
         except IntegrityError:"""
 
 
+# A sync job that inserts with statements on a session of its own, committing each.
+_REFUSED_INSERT = """
+from sqlalchemy import insert, select
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm import sessionmaker
+
+from models import Target, engine
+
+def sync(names):
+    session = sessionmaker(bind=engine)()
+    for name in names:
+        try:
+            {write}
+            session.commit()
+        except {caught}:
+            print("skipping", name)
+    found = session.scalars(select(Target)).all()
+    session.close()
+    return found
+"""
+
+
 class MissingRollback(Rule):
     """An `except` that swallows a failed flush and then uses the session again
     without `rollback()`: the next use raises `PendingRollbackError`.
@@ -54,7 +76,11 @@ class MissingRollback(Rule):
     session its caller owns; flushes inside `with session.begin():` or `with
     session.begin_nested():` (the block rolls back by itself); handlers of unrelated
     errors (`ValueError`, `KeyError`); a statement that fails with nothing pending
-    (`session.execute(text(...))` alone does not break the session).
+    (`session.execute(text(...))` alone does not break the session), also when a
+    `commit()` follows it in the `try`, the handler catches only what a refused
+    statement raises (`IntegrityError`, `DataError`), and the session is made in the
+    function, which adds, deletes or merges no object on it (nor does any function it
+    is handed to): there is no flush to fail.
 
     ## Why is this bad?
     When a flush fails, SQLAlchemy rolls the session's transaction back and marks the
@@ -327,7 +353,22 @@ class Database:
 """
         ),
     ]
+    # A refused INSERT statement leaves nothing to flush: the commit after it only ends
+    # what statements did; an object added is flushed by that commit, and may fail it.
+    VALID += [
+        Valid(
+            _REFUSED_INSERT.format(
+                write="session.execute(insert(Target).values(name=name))",
+                caught="(IntegrityError, DataError)",
+            )
+        )
+    ]
+
     INVALID = [
+        Invalid(
+            _REFUSED_INSERT.format(write="session.add(Target(name=name))", caught="IntegrityError"),
+            at="except IntegrityError:",
+        ),
         # ... but not a method of it that only logs.
         Invalid(
             """

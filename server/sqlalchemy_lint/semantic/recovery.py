@@ -95,6 +95,12 @@ def broken_sessions(
             for attempt, handler in _catching_handlers(model, resolver, call, name):
                 if id(handler) in reported or _recovers(model, attempt, handler, name):
                     continue
+                if _statement_errors_only(resolver, handler.type) and _nothing_pending(
+                    model, resolver, call, name, own
+                ):
+                    # `except IntegrityError:` around `session.execute(insert)` and a
+                    # commit of nothing else: the statement failed, not a flush.
+                    continue
                 long_lived = _outlives_call(model, resolver, call, name) or _scoped_again(
                     model, resolver, contexts, call, name
                 )
@@ -263,6 +269,61 @@ def _sessions_by_use(model: ModuleModel, resolver: Resolver) -> set[tuple[int, s
         ):
             found.add((id(scope), name))
     return found
+
+
+def _statement_errors_only(resolver: Resolver, caught: cst.BaseExpression | None) -> bool:
+    """`except IntegrityError:`, `except (IntegrityError, DataError):`: errors a
+    statement the database refuses raises, and nothing broader."""
+    if caught is None:
+        return False
+    elements = [e.value for e in caught.elements] if isinstance(caught, cst.Tuple) else [caught]
+    return all(
+        (resolver.qualify(e) or "").rpartition(".")[2] in _STATEMENT_ERRORS for e in elements
+    )
+
+
+_STATEMENT_ERRORS = frozenset({"IntegrityError", "DataError"})
+
+
+def _nothing_pending(
+    model: ModuleModel,
+    resolver: Resolver,
+    call: cst.Call,
+    name: str,
+    own: list[tuple[cst.Call, str | None]],
+) -> bool:
+    """Whether the session `name` can hold no ORM change for its flush to send: it is
+    made in this function (`session = sessionmaker(bind=engine)()`), which makes no
+    change on it (`add()`, `delete()`, `merge()`), and each function it is handed to
+    makes none either. Then a commit only ends what its statements did."""
+    scope = model.enclosing_scope.get(call)
+    if scope is None or "." in name or name in scope.params:
+        return False
+    assignments = scope.assignments.get(name, ())
+    if not assignments or not all(isinstance(a.value, cst.Call) for a in assignments):
+        return False
+    for other, method in own:
+        if method in _CHANGES:
+            return False
+        if method is None and _changes_what_it_is_given(resolver, other, name):
+            return False
+    return True
+
+
+def _changes_what_it_is_given(resolver: Resolver, call: cst.Call, name: str) -> bool:
+    """Whether the function `call` hands the session `name` to may add, delete or
+    merge objects on it (a function the analysis cannot see may)."""
+    scope = resolver.model.enclosing_scope[call]
+    for arg in call.args:
+        if dotted(arg.value) != name:
+            continue
+        found = resolver.callee_parameter(call, arg, scope)
+        if found is None:
+            return True
+        info, param = found
+        if any(site.callee in {f"{param}.{m}" for m in _CHANGES} for site in info.calls):
+            return True
+    return False
 
 
 def _catches_flush_errors(
