@@ -738,3 +738,26 @@ def test_a_test_suites_helper_formats_the_suites_own_data(tmp_path: Path) -> Non
         "    assert Catalog().column_names(conn, resource['id']) == ['_id']\n"
     )
     assert findings(root, "SQA301") == [("app/catalog.py", 8, "SQA301")]
+
+
+def test_a_repository_that_is_its_own_package(tmp_path: Path) -> None:
+    # Cloned as `monitoring_app/`, with an `__init__.py` at its top: its modules import
+    # each other as `monitoring_app.db`, from the folder above (on the import path).
+    root = tmp_path / "monitoring_app"
+    root.mkdir()
+    (root / ".git").mkdir()
+    files = {
+        "__init__.py": "",
+        "db.py": "from sqlalchemy import create_engine\n"
+        "from sqlalchemy.orm import sessionmaker\n\n"
+        "SessionLocal = sessionmaker(bind=create_engine('sqlite://'))\n",
+        "app.py": "from monitoring_app.db import SessionLocal\n\n\n"
+        "def count(Endpoint):\n    db = SessionLocal()\n"
+        "    return db.query(Endpoint).count()\n",
+    }
+    for name, text in files.items():
+        (root / name).write_text(text)
+    assert findings(root, "SQA102") == [("app.py", 5, "SQA102")]
+    # Without the `__init__.py` the folder is no package, and the import names nothing.
+    (root / "__init__.py").unlink()
+    assert findings(root, "SQA102") == []

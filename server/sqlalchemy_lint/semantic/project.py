@@ -621,11 +621,28 @@ class ProjectIndex:
                 found = self._within(self._namespace_package(root, parts), allowed)
                 if found is not None:
                     break
+            else:
+                found = self._in_the_package_itself(search_roots, parts, allowed)
         with self._lock:
             if len(self._absolute) > 50_000:
                 self._absolute.clear()
             self._absolute[key] = found
         return found
+
+    def _in_the_package_itself(
+        self, search_roots: list[str], parts: list[str], allowed: list[str]
+    ) -> str | None:
+        """`from monitoring_app.db import SessionLocal` in a repository that is the
+        package `monitoring_app` (an `__init__.py` at its top, cloned into a folder of
+        that name whose parent is on the import path): `db.py` at the top."""
+        if len(parts) < 2:
+            return None
+        for root in search_roots:
+            if os.path.basename(root) == parts[0] and "__init__.py" in self._listing(root):
+                found = self._within(self._module_file(root, parts[1:]), allowed)
+                if found is not None:
+                    return found
+        return None
 
     def _module_file(self, base: str, parts: list[str]) -> str | None:
         """`base/a/b.py` or `base/a/b/__init__.py` for parts [a, b], looked up in the
