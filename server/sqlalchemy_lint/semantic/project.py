@@ -638,7 +638,11 @@ class ProjectIndex:
         if len(parts) < 2:
             return None
         for root in search_roots:
-            if os.path.basename(root) == parts[0] and "__init__.py" in self._listing(root):
+            if (
+                os.path.basename(root) == parts[0]
+                and "__init__.py" in self._listing(root)
+                and _has_marker(Path(root))  # the repository's top, not a package in it
+            ):
                 found = self._within(self._module_file(root, parts[1:]), allowed)
                 if found is not None:
                     return found
