@@ -103,6 +103,29 @@ def row_counts(tables):
 """
 
 
+# Engines per shard, built by a factory and kept in a table the getter looks up.
+_ENGINES_PER_SHARD = """
+from flask import Flask
+from sqlalchemy import create_engine, text
+
+app = Flask(__name__)
+_ENGINES = {{}}
+
+def _build_engine(shard):
+    return create_engine(f"postgresql://app@{{shard}}/app")
+
+def get_engine(shard):
+{lookup}    engine = _build_engine(shard)
+    _ENGINES[shard] = engine
+    return engine
+
+@app.get("/<shard>/count")
+def count(shard):
+    with get_engine(shard).connect() as conn:
+        return str(conn.execute(text("SELECT count(*) FROM t")).scalar())
+"""
+
+
 class EnginePerRequest(Rule):
     """Engine created where it runs again and again: per request, per call, per loop iteration.
 
@@ -164,7 +187,8 @@ class EnginePerRequest(Rule):
 
     Not flagged: module level (and `if __name__ == "__main__":`), engines kept for
     reuse (a global, a class attribute, a cache dict, set under a test or after an
-    early `return` of the kept one) or handed to the caller (returned,
+    early `return` of the kept one; also what a factory returns, stored in a table
+    the function looks up first: `_ENGINES.get(shard)`) or handed to the caller (returned,
     bound into a `sessionmaker` that is returned, or into the session returned),
     engines a module's session factory keeps (`Session.configure(bind=engine)`),
     cached factories
@@ -1131,6 +1155,19 @@ def sync_all(items):
             at="sqlalchemy.create_engine(",
         )
     ]
+
+    # A getter that returns the table's engine for the shard when it holds one makes
+    # one per shard; one that only stores what it builds makes one per request.
+    VALID += [
+        Valid(
+            _ENGINES_PER_SHARD.format(
+                lookup="    engine = _ENGINES.get(shard)\n"
+                "    if engine is not None:\n"
+                "        return engine\n"
+            )
+        )
+    ]
+    INVALID += [Invalid(_ENGINES_PER_SHARD.format(lookup=""), at="create_engine(f")]
 
     # aiogram 3 registers handlers on an event observer: each runs per update.
     INVALID += [

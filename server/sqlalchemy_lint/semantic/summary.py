@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from . import ir
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 27
+FORMAT = 28
 
 # Call-site flags.
 IN_LOOP = 1
@@ -522,6 +522,7 @@ class _Builder:
             value = self._guarded(node.value, self.expression(node.value, fate, local))
             if self.frames and _keyed_target(node.targets):
                 self._mark_kept_per_key(node.value, recorded)
+                self._mark_a_looked_up_store(node.targets[0], node.value)
             if self.frames and self._fills_a_tested_slot(node.targets):
                 self._mark_kept_per_key(node.value, recorded, CACHED)
             for target in node.targets:
@@ -643,6 +644,24 @@ class _Builder:
             if (site.line, site.column) == (value.lineno, value.col_offset):
                 site.flags |= flag
                 return
+
+    def _mark_a_looked_up_store(self, target: ast.expr, value: ast.expr) -> None:
+        """`_ENGINES[shard] = engine`, where the local `engine` was bound to a call and
+        the function looks the same long-lived table up (`_ENGINES.get(shard)`) to
+        return what it holds: a cache, so that call makes one per key, as one stored
+        under a test that its slot is empty does (CACHED)."""
+        assert isinstance(target, ast.Subscript)
+        table = _dotted_name(target.value)
+        frame = self.frames[-1]
+        if not isinstance(value, ast.Name) or table is None:
+            return
+        if "." not in table and table not in frame.global_names and table in frame.locals:
+            return  # a local table: filled again on every call
+        if not any(site.callee == f"{table}.get" for site in frame.calls):
+            return
+        for site in frame.calls:
+            if site.fate == FATE_LOCAL and site.local == value.id:
+                site.flags |= CACHED
 
     def _note_a_tested_fill(self, value: ast.expr, recorded: int) -> None:
         """`self.create_engine()` under `if self._engine is None:`: when the method
