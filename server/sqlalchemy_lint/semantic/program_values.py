@@ -595,21 +595,15 @@ class ProgramValues:
         """Whether every `return` of the project function (or method: `timeframe, count
         = self.parse_date(period)`) `call` calls gives a tuple whose item `index` the
         program made."""
-        callee = self._project_callee(call, frame)
-        if callee is None:
-            return False
-        function = self.evaluator.function_frame(*callee)
-        if function is None or calls >= _MAX_CALLS:
-            return False
-        info = function.info
+        function = self._returning_callee(call, frame)
         return (
-            bool(info.returns)
-            and not info.yields
+            function is not None
+            and calls < _MAX_CALLS
             and all(
                 returned[0] == "t"
                 and index < len(returned) - 1
                 and self.made_by_program(returned[1 + index], function, calls + 1, 0)
-                for returned in info.returns
+                for returned in function.info.returns
             )
         )
 
@@ -618,17 +612,11 @@ class ProgramValues:
         gives a name it checks against a collection of allowed values, leaving when it
         is not one of them (`if kind not in valids: raise ...`, then `return kind`), or
         a value the program made: whatever it is given, it hands back an allowed one."""
-        callee = self._project_callee(call, frame)
-        if callee is None or calls >= _MAX_CALLS:
-            return False
-        function = self.evaluator.function_frame(*callee)
-        if function is None:
-            return False
-        info = function.info
+        function = self._returning_callee(call, frame)
         return (
-            bool(info.returns)
-            and not info.yields
-            and all(self._an_allowed_value(r, function, calls) for r in info.returns)
+            function is not None
+            and calls < _MAX_CALLS
+            and all(self._an_allowed_value(r, function, calls) for r in function.info.returns)
         )
 
     def _an_allowed_value(self, returned: ir.Expr, function: FunctionFrame, calls: int) -> bool:
@@ -652,15 +640,18 @@ class ProgramValues:
             )
         return False
 
-    def _project_callee(self, call: ir.Expr, frame: Frame) -> tuple[ModuleKey, str] | None:
-        """The module and qualified name of the project function or method `call`
-        calls."""
+    def _returning_callee(self, call: ir.Expr, frame: Frame) -> FunctionFrame | None:
+        """The frame of the project function or method `call` calls, when it returns
+        something and is no generator: what its `return`s give is what the call gives."""
         ref = self.evaluator.value(call[1], frame).ref
         if ref is None or ref.module is None:
             return None
         if ref.kind not in (RefKind.FUNCTION, RefKind.BOUND_METHOD):
             return None
-        return ref.module, ref.name
+        function = self.evaluator.function_frame(ref.module, ref.name)
+        if function is None or not function.info.returns or function.info.yields:
+            return None
+        return function
 
     def quotes_a_literal(self, call: ir.Expr, frame: Frame) -> bool:
         """Whether `call` calls a project function every `return` of which is a string
@@ -668,13 +659,9 @@ class ProgramValues:
         alone or between literals (`def literal_string(s): return "'" +
         s.replace("'", "''") + "'"`): whatever it is given, its result ends no
         literal."""
-        callee = self._project_callee(call, frame)
-        info = self.evaluator.function_info(*callee) if callee is not None else None
-        return (
-            info is not None
-            and bool(info.returns)
-            and not info.yields
-            and all(_escaped(returned, info, 0) for returned in info.returns)
+        function = self._returning_callee(call, frame)
+        return function is not None and all(
+            _escaped(returned, function.info, 0) for returned in function.info.returns
         )
 
     def _call_made_by_program(self, expr: ir.Expr, frame: Frame, calls: int, depth: int) -> bool:

@@ -31,6 +31,7 @@ from .flow import comes_before, exclusive, nodes_of, within
 from .inference import Resolver
 from .kinds import Kind
 from .model import ModuleModel, Scope, binding_scope
+from .summary import FunctionInfo
 
 # Calls that flush whatever is pending.
 _FLUSHES = frozenset({"commit", "flush"})
@@ -162,14 +163,21 @@ def dotted(expr: cst.BaseExpression, limit: int = 4) -> str | None:
 def _helper_flushes(resolver: Resolver, call: cst.Call, name: str) -> bool:
     """`create_order(session, ...)` where the project's `create_order` commits or
     flushes that parameter outside any `try` of its own: its failure reaches here."""
+    return any(
+        found is not None and found[1] in found[0].flushed
+        for found in _parameters_given(resolver, call, name)
+    )
+
+
+def _parameters_given(
+    resolver: Resolver, call: cst.Call, name: str
+) -> Iterator[tuple[FunctionInfo, str] | None]:
+    """For each argument of `call` that is the session `name`: the project function
+    called and its parameter that receives it, or None when that cannot be told."""
     scope = resolver.model.enclosing_scope[call]
     for arg in call.args:
-        if dotted(arg.value) != name:
-            continue
-        found = resolver.callee_parameter(call, arg, scope)
-        if found is not None and found[1] in found[0].flushed:
-            return True
-    return False
+        if dotted(arg.value) == name:
+            yield resolver.callee_parameter(call, arg, scope)
 
 
 def _flushes(
@@ -313,11 +321,7 @@ def _nothing_pending(
 def _changes_what_it_is_given(resolver: Resolver, call: cst.Call, name: str) -> bool:
     """Whether the function `call` hands the session `name` to may add, delete or
     merge objects on it (a function the analysis cannot see may)."""
-    scope = resolver.model.enclosing_scope[call]
-    for arg in call.args:
-        if dotted(arg.value) != name:
-            continue
-        found = resolver.callee_parameter(call, arg, scope)
+    for found in _parameters_given(resolver, call, name):
         if found is None:
             return True
         info, param = found

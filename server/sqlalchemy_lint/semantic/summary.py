@@ -636,14 +636,21 @@ class _Builder:
 
     def _mark_kept_per_key(self, value: ast.expr, recorded: int, flag: int = KEPT_PER_KEY) -> None:
         """Flag the call site of `value` (the call assigned) as kept per key (or `flag`)."""
+        site = self._site_of(value, recorded)
+        if site is not None:
+            site.flags |= flag
+
+    def _site_of(self, value: ast.expr, recorded: int) -> CallSite | None:
+        """The site the current function recorded, from its `recorded`-th on, for the
+        call `value` (awaited or not); None when `value` is no call."""
         while isinstance(value, ast.Await):
             value = value.value
         if not isinstance(value, ast.Call):
-            return
+            return None
         for site in self.frames[-1].calls[recorded:]:
             if (site.line, site.column) == (value.lineno, value.col_offset):
-                site.flags |= flag
-                return
+                return site
+        return None
 
     def _mark_a_looked_up_store(self, target: ast.expr, value: ast.expr) -> None:
         """`_ENGINES[shard] = engine`, where the local `engine` was bound to a call and
@@ -682,12 +689,9 @@ class _Builder:
             if name.startswith("self.") and name.count(".") == 1
         }
         owner = self.frames[-1].info.owner
-        if not tested or owner is None:
-            return
-        for site in self.frames[-1].calls[recorded:]:
-            if (site.line, site.column) == (value.lineno, value.col_offset):
-                self.tested_fills.append((site, f"{owner}.{value.func.attr}", tested))
-                return
+        site = self._site_of(value, recorded)
+        if tested and owner is not None and site is not None:
+            self.tested_fills.append((site, f"{owner}.{value.func.attr}", tested))
 
     def settle_tested_fills(self) -> None:
         """Mark the calls `_note_a_tested_fill` saw as CACHED when the method they
