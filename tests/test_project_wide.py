@@ -761,3 +761,37 @@ def test_a_repository_that_is_its_own_package(tmp_path: Path) -> None:
     # Without the `__init__.py` the folder is no package, and the import names nothing.
     (root / "__init__.py").unlink()
     assert findings(root, "SQA102") == []
+
+
+def test_an_untyped_engine_in_a_module_that_works_with_sqlalchemy_through_the_project(
+    tmp_path: Path,
+) -> None:
+    # iris's sender cache: `from .. import db`, whose `db.engine` each `Cache(engine, ...)`
+    # is handed; the module never imports SQLAlchemy itself.
+    cache = (
+        "class Cache:\n"
+        "    def __init__(self, engine, sql):\n"
+        "        self.engine = engine\n"
+        "        self.sql = sql\n\n"
+        "    def lookup(self, key):\n"
+        "        connection = self.engine.raw_connection()\n"
+        "        cursor = connection.cursor()\n"
+        "        cursor.execute(self.sql, key)\n"
+        "        row = cursor.fetchone()\n"
+        "        connection.close()\n"
+        "        return row\n"
+    )
+    root = project(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/db.py": "from sqlalchemy import create_engine\n\n"
+            "engine = create_engine('sqlite://')\n",
+            "app/sender/__init__.py": "",
+            "app/sender/cache.py": "from .. import db\n\n\n" + cache,
+            # A speech engine's module imports nothing that works with SQLAlchemy.
+            "app/speech.py": "import pyttsx3\n\n\n" + cache,
+        },
+    )
+    assert findings(root, "SQA101", "SQA104") == [("app/sender/cache.py", 10, "SQA104")]
+

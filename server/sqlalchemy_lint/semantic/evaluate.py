@@ -510,15 +510,35 @@ class Evaluator:
         return produced.borrowed() if produced.known else NOTHING
 
     def uses_sqlalchemy(self, key: ModuleKey) -> bool:
+        """`key` imports SQLAlchemy, or a project module that does (iris's
+        `from .. import db`, whose `db.engine` its classes are handed)."""
         found = self._sqlalchemy_modules.get(key)
         if found is None:
             module = self.module_frame(key)
-            found = module is not None and any(
-                q.split(".", 1)[0] in ("sqlalchemy", "flask_sqlalchemy", "sqlmodel")
-                for q in module.summary.imports.values()
+            imports = module.summary.imports.values() if module is not None else ()
+            found = self._imports_sqlalchemy(key) or any(
+                self._imports_sqlalchemy(target)
+                for target in (self._imported_module(key, q) for q in imports)
+                if target is not None
             )
             self._sqlalchemy_modules[key] = found
         return found
+
+    def _imports_sqlalchemy(self, key: ModuleKey) -> bool:
+        module = self.module_frame(key)
+        return module is not None and any(
+            q.split(".", 1)[0] in ("sqlalchemy", "flask_sqlalchemy", "sqlmodel")
+            for q in module.summary.imports.values()
+        )
+
+    def _imported_module(self, importer: ModuleKey, qualified: str) -> ModuleKey | None:
+        """The project module an import names, or the one it takes a name from."""
+        if not qualified.startswith(".") and is_library(qualified):
+            return None
+        target = self.modules.resolve_import(importer, qualified)
+        if target is None and "." in qualified.lstrip("."):
+            target = self.modules.resolve_import(importer, qualified.rpartition(".")[0])
+        return target
 
     def module_name(self, frame: ModuleFrame | None, name: str, depth: int = 0) -> Value:
         """The value of a module-level name, as the module binds it."""
