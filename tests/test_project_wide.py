@@ -795,3 +795,26 @@ def test_an_untyped_engine_in_a_module_that_works_with_sqlalchemy_through_the_pr
     )
     assert findings(root, "SQA101", "SQA104") == [("app/sender/cache.py", 10, "SQA104")]
 
+
+def test_an_engine_a_test_case_keeps_through_its_session_is_made_per_test(
+    tmp_path: Path,
+) -> None:
+    # The session a test case keeps holds the engine `setUp` made for it; the suite
+    # keeps every test case to the end of the run. (A Scrapy pipeline keeping one
+    # the same way is made once per crawl, and is not reported.)
+    test = (
+        "import unittest\n\n"
+        "from sqlalchemy import create_engine\n"
+        "from sqlalchemy.orm import sessionmaker\n\n\n"
+        "class TestVariant(unittest.TestCase):\n"
+        "    def setUp(self):\n"
+        "        engine = create_engine('sqlite:///variants.db')\n"
+        "        Session = sessionmaker(bind=engine)\n"
+        "        self.session = Session()\n\n"
+        "    def tearDown(self):\n"
+        "        self.session.close()\n\n"
+        "    def test_locus(self):\n"
+        "        self.assertIsNotNone(self.session)\n"
+    )
+    root = project(tmp_path, {"tests/test_variant.py": test})
+    assert findings(root, "SQA103") == [("tests/test_variant.py", 9, "SQA103")]

@@ -585,6 +585,26 @@ class ItemPipeline:
         return item
 """
         ),
+        # The same through a local session factory: the session kept on the pipeline
+        # is bound to the engine, which lives as long as the pipeline does.
+        Valid(
+            """
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+class DatabasePipeline:
+    def __init__(self):
+        engine = create_engine("sqlite:///items.db")
+        SessionLocal = sessionmaker(bind=engine)
+        self.db = SessionLocal()
+
+    def close_spider(self, spider):
+        self.db.close()
+
+    def process_item(self, item, spider):
+        return item
+"""
+        ),
         # A "Connect" button: each press builds the engine from what was typed in and
         # keeps its session factory for the rest of the program.
         Valid(
@@ -2094,6 +2114,15 @@ def main():
         if life.escapes or contexts.is_entry_point(function):
             return None
         if analysis.tracker.kept_by_dependents(life):
+            if is_test_file(analysis.resolver.path) and contexts.runs_per_test(function):
+                # `setUp` keeping a session bound to it: the suite keeps each test case,
+                # and with it one more engine and pool per test.
+                return (
+                    f"`{created}` makes a new engine and pool for every test, as "
+                    f"`{function.name}` runs before each, and what it keeps holds the "
+                    f"engine without `dispose()`; create the engine once (in "
+                    f"`setUpClass`, or a session-scoped fixture) and reuse it."
+                )
             return None  # kept by the instance's connection or a global session factory
         if analysis.tracker.handed_out_through_dependents(
             life

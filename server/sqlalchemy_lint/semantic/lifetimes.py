@@ -312,9 +312,11 @@ class LifetimeTracker:
         made = list(self._calls_made_from(engine, engine.variable))
         if any(self._binds_a_kept_factory(call, engine.scope) for call in made):
             return True
+        # (Through a local factory too: `SessionLocal = sessionmaker(bind=engine)`, then
+        # `self.db = SessionLocal()`, a Scrapy pipeline's session for the crawl.)
         return any(
             dependent.escapes & {Escape.STORED, Escape.ON_INSTANCE}
-            for _, dependent in self._dependents(engine, made)
+            for dependent in self._made_through_factories(engine)
         )
 
     def stored_dependents(self, engine: Lifetime) -> list[Lifetime]:
@@ -343,20 +345,26 @@ class LifetimeTracker:
         connection, a session, or a session from a factory bound to it) is returned or
         yielded: `Session = sessionmaker(bind=engine); return Session()`. The engine
         lives as long as what the caller got, as if it were returned itself."""
+        return any(
+            dependent.escapes & {Escape.RETURNED, Escape.YIELDED}
+            for dependent in self._made_through_factories(engine)
+        )
+
+    def _made_through_factories(self, engine: Lifetime) -> Iterator[Lifetime]:
+        """What the engine's scope makes from it: connections, sessions and session
+        factories bound to it, and the sessions those local factories make."""
         if engine.variable is None:
-            return False
+            return
         names, seen = [engine.variable], {engine.variable}
         while names:
             name = names.pop()
             calls = self._calls_made_from(engine, name, by_calling=name != engine.variable)
             for kind, dependent in self._dependents(engine, calls):
-                if dependent.escapes & {Escape.RETURNED, Escape.YIELDED}:
-                    return True
+                yield dependent
                 factory = dependent.variable
                 if kind in _FACTORIES and factory is not None and factory not in seen:
                     seen.add(factory)
                     names.append(factory)
-        return False
 
     def handed_out_unused(self, engine: Lifetime) -> bool:
         """Returned to the caller and nothing else here: no connection, session or
