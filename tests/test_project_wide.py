@@ -818,3 +818,35 @@ def test_an_engine_a_test_case_keeps_through_its_session_is_made_per_test(
     )
     root = project(tmp_path, {"tests/test_variant.py": test})
     assert findings(root, "SQA103") == [("tests/test_variant.py", 9, "SQA103")]
+
+
+def test_a_helper_deep_in_the_test_suite_says_nothing_of_how_often_code_runs(
+    tmp_path: Path,
+) -> None:
+    # The application makes its database client once; a setup helper four folders down
+    # in the test suite makes one per call, for each test.
+    files = {
+        "app/__init__.py": "",
+        "app/client.py": "from sqlalchemy import create_engine\n\n\n"
+        "class DatabaseClient:\n"
+        "    def __init__(self):\n"
+        "        self.engine = create_engine('sqlite://')\n",
+        "app/main.py": "from app.client import DatabaseClient\n\nclient = DatabaseClient()\n",
+        "tests/integration/tasks/setup/manager.py": "from app.client import DatabaseClient\n"
+        "from app.operator import Operator\n\n\n"
+        "def setup_operator():\n    return Operator(client=DatabaseClient())\n",
+        "app/operator.py": "class Operator:\n"
+        "    def __init__(self, client):\n        self.client = client\n",
+        "tests/integration/tasks/test_tasks.py": "from .setup.manager import setup_operator\n\n\n"
+        "def test_one():\n    assert setup_operator()\n\n\n"
+        "def test_two():\n    assert setup_operator()\n",
+    }
+    root = project(tmp_path, files)
+    assert findings(root, "SQA103") == []
+    # The same helper in the application is called per operation.
+    (root / "app/jobs.py").write_text(
+        "from app.client import DatabaseClient\nfrom app.operator import Operator\n\n\n"
+        "def run_job(job):\n    return Operator(client=DatabaseClient())\n\n\n"
+        "def run_all(jobs):\n    for job in jobs:\n        run_job(job)\n"
+    )
+    assert findings(root, "SQA103") == [("app/client.py", 6, "SQA103")]

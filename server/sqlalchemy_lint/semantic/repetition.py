@@ -33,7 +33,7 @@ from .cli_options import COMMAND_LINE_PARSERS
 from .entry_points import installs_nothing, is_console_script
 from .evaluate import Evaluator, Frame, ModuleFrame
 from .kinds import CACHE_DECORATORS, FIXTURE_DECORATORS, WEB_FRAMEWORK_MODULES, Kind
-from .project import is_pytest_module, project_root, remembered
+from .project import is_test_file, project_root, remembered
 from .summary import (
     AT_STARTUP,
     CACHED,
@@ -1446,10 +1446,9 @@ def _fixture_scope(info: FunctionInfo) -> str | None:
 
 
 def _is_test_module(key: ModuleKey) -> bool:
-    """Tests run once each: their calls say nothing of how often code runs in use."""
-    if not isinstance(key, Path):
-        return False
-    return is_pytest_module(key) or any(part in ("tests", "test") for part in key.parts[-4:-1])
+    """Tests run once each: their calls say nothing of how often code runs in use.
+    (However deep in the suite: `tests/integration/tasks/setup/manager.py`.)"""
+    return isinstance(key, Path) and is_test_file(key)
 
 
 def _call_sites(summary: ModuleSummary) -> Iterator[tuple[str, tuple[CallSite, ...]]]:
