@@ -850,3 +850,19 @@ def test_a_helper_deep_in_the_test_suite_says_nothing_of_how_often_code_runs(
         "def run_all(jobs):\n    for job in jobs:\n        run_job(job)\n"
     )
     assert findings(root, "SQA103") == [("app/client.py", 6, "SQA103")]
+
+
+def test_a_test_suites_helper_nothing_calls_yet_is_the_suites(tmp_path: Path) -> None:
+    # Nothing outside the suite imports `tests/alembic/helpers.py`: whoever calls its
+    # helper later is a test, with the suite's own enum names.
+    helper = (
+        "from sqlalchemy import text\n\n\n"
+        "def enum_values(enum_name, session):\n"
+        '    return session.execute(text(f"SELECT enum_range(NULL::{enum_name})")).scalar()\n'
+    )
+    root = project(tmp_path, {"tests/alembic/helpers.py": helper})
+    assert findings(root, "SQA301") == []
+    # The same function in the application is an API: its callers pass what they like.
+    (root / "app").mkdir()
+    (root / "app/enums.py").write_text(helper)
+    assert findings(root, "SQA301") == [("app/enums.py", 5, "SQA301")]

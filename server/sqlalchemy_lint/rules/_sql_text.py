@@ -1628,13 +1628,13 @@ def _only_given_constants(name: str, scope: Scope, analysis: Analysis) -> bool:
     if scope.class_info is not None and names and not _is_static(node):
         names = names[1:]  # `self` / `cls` is not passed at the call
     position = names.index(name) if name in names else None
+    if repetitions.only_the_suite_calls(resolver.key, qualname):
+        return True  # a test's helper, given the suite's own data
     callers = repetitions.callers(resolver.key, qualname)
     if not callers or repetitions.calls_it_cannot_resolve(resolver.key, qualname):
         return False
     if repetitions.only_tests_call(resolver.key, qualname):
         return False  # an API: its users pass what they like
-    if repetitions.only_the_suite_calls(resolver.key, qualname):
-        return True  # a test's helper, given the suite's own data
     callers = repetitions.program_callers(resolver.key, qualname)
     star_kwarg = node.params.star_kwarg
     if isinstance(star_kwarg, cst.Param) and star_kwarg.name.value == name:

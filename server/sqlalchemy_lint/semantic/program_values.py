@@ -126,13 +126,13 @@ class ProgramValues:
         if frame is not None and frame.receives_fixtures:
             return True  # a test's or fixture's parameter: pytest fills it with test data
         repetitions = self.repetitions
+        if repetitions.only_the_suite_calls(key, qualname):
+            return True  # a test's helper, given the suite's own data
         callers = repetitions.callers(key, qualname)
         if not callers or repetitions.calls_it_cannot_resolve(key, qualname):
             return False
         if repetitions.only_tests_call(key, qualname):
             return False  # an API: its users pass what they like
-        if repetitions.only_the_suite_calls(key, qualname):
-            return True  # a test's helper, given the suite's own data
         passed = _passed_parameter(info, name)
         if passed is None:
             return False

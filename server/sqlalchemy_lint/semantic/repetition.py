@@ -1182,9 +1182,13 @@ class Repetitions:
 
     def only_the_suite_calls(self, key: ModuleKey, qualname: str) -> bool:
         """Whether the function is a helper of the test suite: it lives in a test module
-        and every call of it is in one (`self._column_names(Session, resource_id)` in a
-        test class), so what it is given is the suite's own data."""
-        return _is_test_module(key) and self._called_only_in_tests(key, qualname)
+        and every call of it, if any, is in one (`self._column_names(Session,
+        resource_id)` in a test class), so what it is given is the suite's own data.
+        (Nothing outside the suite imports a test module: a helper nothing calls yet
+        is the suite's too.)"""
+        return _is_test_module(key) and all(
+            _is_test_module(c.module) for c in self.callers(key, qualname)
+        )
 
     def _called_only_in_tests(self, key: ModuleKey, qualname: str) -> bool:
         """Whether the function has calls, all of them in test modules."""
