@@ -657,6 +657,10 @@ class LifetimeTracker:
         return Escape.STORED
 
     def _argument_use(self, call: cst.Call, scope: Scope, argument: cst.Arg | None = None) -> _Use:
+        if argument is not None and _keyword(argument) in _MOCK_RESULTS:
+            # `mocker.patch.object(tasks, "task_session", return_value=session)`: the code
+            # under test gets it from the mock, and owns it from then on.
+            return _Use.ESCAPE
         qualified = self.resolver.qualify(call.func)
         if qualified in OWNING_CALLS:
             return _Use.RELEASED
@@ -1388,3 +1392,12 @@ def _swallows_everything(statement: cst.CSTNode) -> bool:
 
 def _refers_to_a_class(value: Value) -> bool:
     return value.ref is not None and value.ref.kind is RefKind.CLASS
+
+
+# What a mock hands to whatever calls it (`Mock(return_value=...)`, `patch(...,
+# side_effect=...)`).
+_MOCK_RESULTS = frozenset({"return_value", "side_effect"})
+
+
+def _keyword(argument: cst.Arg) -> str | None:
+    return argument.keyword.value if argument.keyword is not None else None
