@@ -132,6 +132,33 @@ def run():
 }
 
 ACCEPTED = {
+    "the try inside a savepoint block, left before the next row": """
+def run(session: Session):
+    skipped = []
+    for email in ["a@x", "a@x", "b@x"]:
+        with session.begin_nested():
+            try:
+                session.add(User(email=email))
+                session.flush()
+            except IntegrityError:
+                skipped.append(email)
+                continue
+        session.flush()
+    session.commit()
+    assert skipped == ["a@x"]
+    assert len(session.scalars(select(User)).all()) == 2
+""",
+    "the try inside a transaction block, left before the next row": """
+def run(session: Session):
+    for email in ["a@x", "a@x", "b@x"]:
+        with session.begin():
+            try:
+                session.add(User(email=email))
+                session.flush()
+            except IntegrityError:
+                log.warning("duplicate %s", email)
+    assert len(session.scalars(select(User)).all()) == 2
+""",
     "the handler replaces the broken session": """
 class Store:
     def __init__(self, session):

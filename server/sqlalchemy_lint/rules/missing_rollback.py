@@ -74,7 +74,8 @@ class MissingRollback(Rule):
     `dao.db`), that hand it to a function, that replace it (`self.conn =
     engine.connect()` before trying again), that re-raise, or that return with a
     session its caller owns; flushes inside `with session.begin():` or `with
-    session.begin_nested():` (the block rolls back by itself); handlers of unrelated
+    session.begin_nested():` (the block rolls back by itself), also when the `try`
+    is inside the block and the session is next used after it; handlers of unrelated
     errors (`ValueError`, `KeyError`); a statement that fails with nothing pending
     (`session.execute(text(...))` alone does not break the session), also when a
     `commit()` follows it in the `try`, the handler catches only what a refused

@@ -236,17 +236,16 @@ def _catching_handlers(
     return []
 
 
-def _with_resets(block: cst.With, name: str, *, begin_too: bool = True) -> bool:
-    """Whether `block` opened the session `name` (it closes it on the way out) or,
-    with `begin_too`, begins a transaction or savepoint on it (rolled back on error)."""
+def _with_resets(block: cst.With, name: str) -> bool:
+    """Whether `block` opened the session `name` (it closes it on the way out) or
+    begins a transaction or savepoint on it (rolled back on error)."""
     for item in block.items:
         target = item.asname.name if item.asname is not None else None
         if isinstance(target, (cst.Name, cst.Attribute)) and dotted(target) == name:
             return True
         value = item.item
         if (
-            begin_too
-            and isinstance(value, cst.Call)
+            isinstance(value, cst.Call)
             and isinstance(value.func, cst.Attribute)
             and value.func.attr.value in ("begin", "begin_nested")
             and dotted(value.func.value) == name
@@ -466,13 +465,14 @@ def _exit_after(model: ModuleModel, attempt: cst.Try) -> cst.CSTNode | None:
 
 
 def _reset_between(model: ModuleModel, attempt: cst.Try, later: cst.CSTNode, name: str) -> bool:
-    """Whether a `with` block that opened the session encloses `attempt` but not
-    `later`: leaving it closed the session, and a closed session is usable again."""
+    """Whether a `with` block that opened the session, or began a transaction or a
+    savepoint on it, encloses `attempt` but not `later`: leaving it closed the session
+    or rolled the failed (sub)transaction back, and the session is usable again."""
     around_later = {id(a) for a in model.ancestors(later)}
     for ancestor in model.ancestors(attempt):
         if id(ancestor) in around_later or ancestor is later:
             return False
-        if isinstance(ancestor, cst.With) and _with_resets(ancestor, name, begin_too=False):
+        if isinstance(ancestor, cst.With) and _with_resets(ancestor, name):
             return True
     return False
 
