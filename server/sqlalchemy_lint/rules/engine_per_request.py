@@ -277,6 +277,27 @@ if __name__ == "__main__":
     run("CREATE EXTENSION pg_trgm")
 """
         ),
+        # One factory for two databases, the branch chosen by what each call asks for:
+        # a cron script's top level makes one engine for each.
+        Valid(
+            """
+import os
+
+import pandas as pd
+from sqlalchemy import create_engine
+
+def local_engine(which_base):
+    if which_base == "mssql":
+        engine = create_engine(os.environ["MSSQL_URL"])
+    elif which_base == "postgresql":
+        engine = create_engine(os.environ["PG_URL"])
+    return engine
+
+engine_ms = local_engine("mssql")
+engine_pg = local_engine("postgresql")
+pd.read_sql("SELECT * FROM cars", engine_ms).to_sql("cars", engine_pg, if_exists="replace")
+"""
+        ),
         Valid(
             """
 from sqlalchemy import create_engine
@@ -2054,7 +2075,11 @@ def main():
         repetition = contexts.repetition(function)
         if repetition is not None and repetition.kind == "instance" and life.attribute:
             repetition = contexts.repetition_keeping(function, life.attribute)
-        if repetition is not None and repetition.kind == "calls" and _url_from_parameters(life):
+        if (
+            repetition is not None
+            and repetition.kind == "calls"
+            and _database_from_parameters(analysis, life)
+        ):
             # `init_db_engine(admin_uri)`, then `init_db_engine(app_uri)`: each call
             # connects to the database it is given.
             repetition = None
@@ -2074,7 +2099,7 @@ def main():
             repetition is not None
             and repetition.kind == "event"
             and Escape.RETURNED in life.escapes
-            and _url_from_parameters(life)
+            and _database_from_parameters(analysis, life)
         ):
             # `engine_for(url)` behind "Open file..." and "Connect": each event hands
             # the caller an engine for the database the user just chose, to keep.
@@ -2314,17 +2339,51 @@ def _reads_own_attribute(test: cst.BaseExpression, attribute: str) -> bool:
     return False
 
 
-def _url_from_parameters(life: Lifetime) -> bool:
-    """The engine's URL is (or is built from) a parameter of the function that makes it,
-    here or in the locals it is built from (`url = URL(..., database=database_name)`,
-    `url, args = pg_config(dsn)`)."""
+def _database_from_parameters(analysis: Analysis, life: Lifetime) -> bool:
+    """Which database the engine connects to follows a parameter of the function that
+    makes it: its URL is (or is built from) one, here or in the locals it is built from
+    (`url = URL(..., database=database_name)`, `url, args = pg_config(dsn)`), or an
+    `if` around it tests one (`if which_base == "mssql":` picks the URL of the base
+    asked for)."""
     url = life.call.args[0].value if life.call.args else None
-    if url is None:
-        return False
-    scope = life.scope
+    if url is not None and _from_parameters(life.scope, url):
+        return True
+    child: cst.CSTNode = life.call
+    for ancestor in analysis.model.ancestors(life.call):
+        if ancestor is life.scope.node:
+            break
+        if isinstance(ancestor, cst.If) and child is not ancestor.test:
+            if _picks_by_a_parameter(life.scope, ancestor.test):
+                return True
+        child = ancestor
+    return False
+
+
+def _picks_by_a_parameter(scope: Scope, test: cst.BaseExpression) -> bool:
+    """`which_base == "mssql"`, `kind in ("pg", "postgres")`: a test of a parameter
+    against a literal value. (Not `engine is None`: a test of whether one was given.)"""
+    for comparison in nodes_of(test, cst.Comparison):
+        for target in comparison.comparisons:
+            if (
+                isinstance(target.operator, (cst.Equal, cst.NotEqual, cst.In, cst.NotIn))
+                and _is_literal(target.comparator)
+                and _from_parameters(scope, comparison.left)
+            ):
+                return True
+    return False
+
+
+def _is_literal(expression: cst.BaseExpression) -> bool:
+    if isinstance(expression, (cst.Tuple, cst.List, cst.Set)):
+        return all(_is_literal(e.value) for e in expression.elements)
+    return isinstance(expression, (cst.SimpleString, cst.ConcatenatedString, cst.Integer))
+
+
+def _from_parameters(scope: Scope, expression: cst.CSTNode) -> bool:
+    """Whether `expression` reads a parameter of `scope`, or a local built from one."""
     params = set(scope.params)
     seen: set[str] = set()
-    pending = [url]
+    pending = [expression]
     while pending and len(seen) < 20:
         for name in nodes_of(pending.pop(), cst.Name):
             if name.value in params:
