@@ -2352,9 +2352,12 @@ def _database_from_parameters(analysis: Analysis, life: Lifetime) -> bool:
     for ancestor in analysis.model.ancestors(life.call):
         if ancestor is life.scope.node:
             break
-        if isinstance(ancestor, cst.If) and child is not ancestor.test:
-            if _picks_by_a_parameter(life.scope, ancestor.test):
-                return True
+        if (
+            isinstance(ancestor, cst.If)
+            and child is not ancestor.test
+            and _picks_by_a_parameter(life.scope, ancestor.test)
+        ):
+            return True
         child = ancestor
     return False
 
