@@ -88,6 +88,19 @@ class ConnectionNotClosed(Rule):
     name = "connection-not-closed"
 
     VALID = [
+        # The test expects the connect to fail: no connection is ever checked out.
+        Valid(
+            """
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.exc import OperationalError
+
+def test_connect_to_a_missing_database():
+    engine = create_engine("postgresql://app@db/does_not_exist")
+    with pytest.raises(OperationalError):
+        conn = engine.connect()
+"""
+        ),
         # `invalidate()` discards the DBAPI connection and frees its place in the pool.
         Valid(
             """
@@ -245,6 +258,21 @@ def insert_user(name):
         ),
     ]
     INVALID = [
+        # Here the connect succeeds and the statement after it is what fails.
+        Invalid(
+            """
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+def test_a_missing_table():
+    engine = create_engine("sqlite://")
+    with pytest.raises(OperationalError):
+        conn = engine.connect()
+        conn.execute(text("SELECT * FROM missing"))
+""",
+            at="engine.connect()",
+        ),
         # `create_engine` brought in by a star import of SQLAlchemy, here and in the
         # module the engine is imported from.
         Invalid(

@@ -171,6 +171,8 @@ class LifetimeTracker:
                 continue  # zope.sqlalchemy's transaction commits and closes it
             if self._under_a_patched_maker(call):
                 continue  # a test's `@patch("app.db.sessionmaker")`: it makes mocks
+            if self._expected_to_raise(call):
+                continue  # `with pytest.raises(OperationalError): engine.connect()`
             if kind.is_resource:
                 life = self.track(call, kind, scope, CLOSE_METHODS)
                 if (
@@ -196,6 +198,29 @@ class LifetimeTracker:
             elif isinstance(ancestor, cst.With):
                 patches = [item.item for item in ancestor.items]
             if any(self._patches_a_maker(p) for p in patches):
+                return True
+        return False
+
+    def _expected_to_raise(self, call: cst.Call) -> bool:
+        """Whether `call` is the last statement of a `with pytest.raises(...):` (or
+        `self.assertRaises(...)`) block: the test expects it to fail, so it makes
+        nothing to release."""
+        statement = self.model.statement_of(call)
+        line = self.model.parent(statement)
+        block = self.model.parent(line) if isinstance(line, cst.SimpleStatementLine) else None
+        if not isinstance(block, cst.IndentedBlock) or block.body[-1] is not line:
+            return False
+        owner = self.model.parent(block)
+        if not isinstance(owner, cst.With):
+            return False
+        for item in owner.items:
+            expected = item.item
+            if not isinstance(expected, cst.Call):
+                continue
+            func = expected.func
+            if isinstance(func, cst.Attribute) and func.attr.value in _RAISES_METHODS:
+                return True
+            if self.resolver.qualify(func) == "pytest.raises":
                 return True
         return False
 
@@ -1401,3 +1426,7 @@ _MOCK_RESULTS = frozenset({"return_value", "side_effect"})
 
 def _keyword(argument: cst.Arg) -> str | None:
     return argument.keyword.value if argument.keyword is not None else None
+
+
+# `self.assertRaises(OperationalError)` as a context manager (unittest).
+_RAISES_METHODS = frozenset({"assertRaises", "assertRaisesRegex", "assertRaisesRegexp"})
