@@ -1449,7 +1449,8 @@ _SLUG_FUNCTIONS = frozenset({"slugify.slugify", "django.utils.text.slugify", "sl
 
 def _inside_membership_branch(use: cst.CSTNode, analysis: Analysis) -> bool:
     """Whether `use` (a name) is inside the body of an `if`/`elif` whose test requires
-    the name to be one of a literal set of values (`elif sort in ["title", "id"]:`)."""
+    the name to be one of a literal set of values (`elif sort in ["title", "id"]:`), or
+    made of letters and digits only (`if search.isalnum():`)."""
     assert isinstance(use, cst.Name)
     child: cst.CSTNode = use
     for ancestor in analysis.model.ancestors(use):
@@ -1468,6 +1469,8 @@ def _inside_membership_branch(use: cst.CSTNode, analysis: Analysis) -> bool:
 def _requires_membership(test: cst.BaseExpression, name: str) -> bool:
     if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
         return _requires_membership(test.left, name) or _requires_membership(test.right, name)
+    if _passes_only_word_characters(test, name):
+        return True  # `if search.isalnum(): text(f"... ILIKE '%{search}%'")`
     if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
         return False
     target = test.comparisons[0]
@@ -1872,7 +1875,9 @@ def _tests_membership_of(test: cst.BaseExpression, name: str) -> bool:
 
 
 # Tests that a string holds only letters, digits (and what the test allows).
-_CHARACTER_TESTS = frozenset({"isalnum", "isidentifier", "isdigit", "isdecimal", "isalpha"})
+_CHARACTER_TESTS = frozenset(
+    {"isalnum", "isidentifier", "isdigit", "isdecimal", "isnumeric", "isalpha"}
+)
 _STRING_STEPS = frozenset({"replace", "lower", "upper", "strip", "casefold"})
 # A regular expression of word characters only: `[A-Za-z0-9_]+`, `\w+`, `[a-z_]\w*`.
 _WORD_PIECE = r"(?:\[(?:a-z|A-Z|0-9|_|\\w|\\d)+\]|\\w|\\d)(?:[+*?]|\{\d+(?:,\d*)?\})?"
@@ -1903,7 +1908,12 @@ def _tests_characters_of(test: cst.BaseExpression, name: str) -> bool:
     letters, digits and underscores, which can close no quote and start no clause."""
     if not isinstance(test, cst.UnaryOperation) or not isinstance(test.operator, cst.Not):
         return False
-    call = test.expression
+    return _passes_only_word_characters(test.expression, name)
+
+
+def _passes_only_word_characters(call: cst.BaseExpression, name: str) -> bool:
+    """`name.isalnum()`, `name.replace("_", "").isalnum()`, `re.fullmatch(r"\\w+",
+    name)`: true only of values made of letters, digits and underscores."""
     if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute):
         return False
     method = call.func.attr.value
