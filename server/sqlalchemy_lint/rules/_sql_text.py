@@ -27,6 +27,7 @@ from ..semantic.kinds import INPUT_OBJECTS
 from ..semantic.lower_cst import from_cst
 from ..semantic.model import Assignment, ModuleModel, binding_scope
 from ..semantic.repetition import Caller
+from ..semantic.route_parameters import converted_route_parameters
 from ..semantic.sql_runners import STATEMENT_RECEIVERS
 from ..semantic.summary import CONSTANT_ARGUMENT, CONSTANT_NAME
 from ..semantic.values import RefKind
@@ -1341,10 +1342,12 @@ def _rebound_before(use: cst.Name, function: Scope, analysis: Analysis) -> bool:
 
 def _declared_not_text(name: str, function: Scope, analysis: Analysis) -> bool:
     """A parameter that the function's click decorators convert to a number, a flag, a
-    date or one of a few literals before the function runs."""
+    date or one of a few literals before the function runs, or its route to a number
+    (`@app.route("/station/<int:kiosk_id>")`)."""
     node = function.node
-    return isinstance(node, cst.FunctionDef) and name in not_text_parameters(
-        node, analysis.resolver.qualify
+    return isinstance(node, cst.FunctionDef) and (
+        name in not_text_parameters(node, analysis.resolver.qualify)
+        or name in converted_route_parameters(node)
     )
 
 

@@ -420,6 +420,41 @@ class SqlInjection(Rule):
     name = "sql-injection"
 
     VALID = [
+        # The route's converter makes `kiosk_id` an int before the view runs: a request
+        # for `/chartdata/x.js` never reaches it.
+        Valid(
+            """
+from flask import Flask
+from sqlalchemy import text
+
+from db import session
+
+app = Flask(__name__)
+
+@app.route("/chartdata/<int:kiosk_id>.js")
+def chart_data(kiosk_id=None):
+    sql = f"SELECT added, bikes FROM stations WHERE kiosk_id = {kiosk_id}"
+    return session.execute(text(sql)).all()
+"""
+        ),
+        # ... also in the helper the view hands it to.
+        Valid(
+            """
+from flask import Flask
+from sqlalchemy import text
+
+from db import session
+
+app = Flask(__name__)
+
+def fetch_chart_data(kiosk_id=None):
+    return session.execute(text(f"SELECT added FROM stations WHERE kiosk = '{kiosk_id}'")).all()
+
+@app.route("/chartdata/<int:kiosk_id>.js")
+def chart_data(kiosk_id=None):
+    return fetch_chart_data(kiosk_id=kiosk_id)
+"""
+        ),
         # Only in the branch where the search is letters and digits: it can close no
         # quote and start no clause.
         Valid(

@@ -24,6 +24,7 @@ from .evaluate import Binding, Evaluator, Frame, FunctionFrame
 from .kinds import INPUT_OBJECTS, Kind
 from .parameter_fates import called_function, parameter_names
 from .repetition import Caller, Repetitions
+from .route_parameters import converted_in_decorators
 from .summary import CONSTANT_ARGUMENT, INPUT_ARGUMENT, CallSite, ClassInfo, FunctionInfo, Param
 from .values import ModuleKey, RefKind
 
@@ -509,6 +510,9 @@ class ProgramValues:
         if found.param is not None:
             if found.first_param:
                 return False
+            info = self.evaluator.function_info(owner.module, owner.function)
+            if info is not None and name in converted_in_decorators(info.decorators):
+                return True  # `@app.route("/station/<int:kiosk_id>")`: a number
             rebound = self._rebound(name, owner)
             if rebound and all(
                 value[0] == "c" and self.returns_a_checked_value(value, owner, calls)
@@ -565,6 +569,9 @@ class ProgramValues:
         if found.param is not None:
             if found.first_param:
                 return False
+            info = self.evaluator.function_info(owner.module, owner.function)
+            if info is not None and name in converted_in_decorators(info.decorators):
+                return True  # `@app.route("/station/<int:kiosk_id>")`: a number
             return self.parameter(owner.module, owner.function, name, calls, KEYS)
         return self._every_value(
             (id(owner), name, KEYS),
