@@ -569,9 +569,6 @@ class ProgramValues:
         if found.param is not None:
             if found.first_param:
                 return False
-            info = self.evaluator.function_info(owner.module, owner.function)
-            if info is not None and name in converted_in_decorators(info.decorators):
-                return True  # `@app.route("/station/<int:kiosk_id>")`: a number
             return self.parameter(owner.module, owner.function, name, calls, KEYS)
         return self._every_value(
             (id(owner), name, KEYS),
