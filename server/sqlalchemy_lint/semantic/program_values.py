@@ -513,7 +513,8 @@ class ProgramValues:
             info = self.evaluator.function_info(owner.module, owner.function)
             if info is not None and name in converted_in_decorators(info.decorators):
                 return True  # `@app.route("/station/<int:kiosk_id>")`: a number
-            rebound = self._rebound(name, owner)
+            # What the function assigns to its parameter:
+            rebound = info.locals.get(name, ()) if info is not None else ()
             if rebound and all(
                 value[0] == "c" and self.returns_a_checked_value(value, owner, calls)
                 for value in rebound
@@ -535,11 +536,6 @@ class ProgramValues:
                 else self.made_by_program(value, owner, calls, depth + 1)
             ),
         )
-
-    def _rebound(self, name: str, frame: Frame) -> tuple[ir.Expr, ...]:
-        """What the function of `frame` assigns to its parameter `name`."""
-        info = self.evaluator.function_info(frame.module, frame.function)
-        return info.locals.get(name, ()) if info is not None else ()
 
     def _grown(self, name: str, frame: Frame) -> bool:
         """Whether the function of `frame` adds to its local `name` by name."""
