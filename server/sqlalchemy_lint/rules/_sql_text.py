@@ -28,7 +28,7 @@ from ..semantic.lower_cst import from_cst
 from ..semantic.model import Assignment, ModuleModel, binding_scope
 from ..semantic.repetition import Caller
 from ..semantic.route_parameters import converted_route_parameters
-from ..semantic.sql_runners import STATEMENT_RECEIVERS
+from ..semantic.sql_runners import STATEMENT_RECEIVERS, TEXT_CONSTRUCTORS
 from ..semantic.summary import CONSTANT_ARGUMENT, CONSTANT_NAME
 from ..semantic.values import RefKind
 from ._sql_slots import HOLE, format_slots, names_identifier, percent_slots
@@ -1068,6 +1068,15 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
         return not expr.args or (
             len(expr.args) == 1 and _safe_value(expr.args[0].value, analysis, scope, depth + 1)
         )
+    if (
+        isinstance(expr, cst.Call)
+        and len(expr.args) == 1
+        and not expr.args[0].star
+        and analysis.resolver.qualify(expr.func) in TEXT_CONSTRUCTORS
+    ):
+        # `str(text(sql))` is `sql`: a statement built so far (`query = text(str(query)
+        # + " AND status = :status")`) is as safe as its text.
+        return _safe_value(expr.args[0].value, analysis, scope, depth + 1)
     if isinstance(expr, cst.Call) and _keeps_word_characters(expr, analysis):
         return True  # `re.sub(r"[^a-z0-9_]", "", name)`: letters, digits, underscores
     if isinstance(expr, cst.Call) and _escapes_quotes(expr):

@@ -420,6 +420,28 @@ class SqlInjection(Rule):
     name = "sql-injection"
 
     VALID = [
+        # A statement extended with constant clauses: `str()` of a `text()` is its
+        # text, and the filters' values are bound.
+        Valid(
+            """
+from flask import request
+from sqlalchemy import text
+
+def campaigns(db, user_id):
+    query = text("SELECT id, name FROM campaigns WHERE user_id = :user_id")
+    params = {"user_id": user_id}
+    status = request.args.get("status")
+    if status:
+        query = text(str(query) + " AND status = :status")
+        params["status"] = status
+    brand_id = request.args.get("brand_id")
+    if brand_id:
+        query = text(str(query) + " AND brand_id = :brand_id")
+        params["brand_id"] = brand_id
+    query = text(str(query) + " ORDER BY created_at DESC")
+    return db.execute(query, params).all()
+"""
+        ),
         # The route's converter makes `kiosk_id` an int before the view runs: a request
         # for `/chartdata/x.js` never reaches it.
         Valid(
