@@ -55,6 +55,61 @@ def get_events(team_id):
 """
 
 
+# A view that closes its session after a helper of the project's, whose handler
+# catches every exception ({handler}).
+_SWALLOWING_HELPER = """
+from flask import Flask, jsonify
+from sqlalchemy import func, select
+from sqlalchemy.orm import sessionmaker
+
+from app.db import engine
+from app.models import Call
+
+app = Flask(__name__)
+SessionLocal = sessionmaker(bind=engine)
+
+def count_calls(db, user_id):
+    \"\"\"How many calls the user made; 0 when the database fails.\"\"\"
+    try:
+        return db.scalar(select(func.count(Call.id)).where(Call.user_id == user_id))
+    except {handler}
+        return 0
+
+@app.get("/users/<user_id>/calls")
+def calls(user_id):
+    db = SessionLocal()
+    total = count_calls(db, user_id)
+    db.close()
+    return jsonify(total=total)
+"""
+# A streamed export whose generator closes the view's session after yielding.
+_STREAMED_EXPORT = """
+from flask import Flask, Response
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from app.db import engine
+from app.models import Call
+
+app = Flask(__name__)
+SessionLocal = sessionmaker(bind=engine)
+
+@app.get("/export")
+def export():
+    db = SessionLocal()
+    rows = db.scalars(select(Call))
+
+    def generate():
+{body}
+    return Response(generate(), mimetype="text/csv")
+"""
+_STREAMED_FILES = {
+    "app/__init__.py": "",
+    "app/db.py": "from sqlalchemy import create_engine\nengine = create_engine('sqlite://')\n",
+    "app/models.py": "class Call:\n    id = user_id = None\n",
+}
+
+
 class CloseNotGuaranteed(Rule):
     """Connection or session is closed, but not when an exception is raised.
 
@@ -86,7 +141,15 @@ class CloseNotGuaranteed(Rule):
     made just before a `try:` whose body closes it and whose broad `except` rolls it
     back (or closes it): a session's `rollback()` returns its connection to the pool.
     Nor one closed with nothing that can raise between its creation and the close (the
-    next line, or the `else:` of the `try` that made it).
+    next line, or the `else:` of the `try` that made it), or with only calls of project
+    functions that catch every exception themselves (`total = count_calls(db, user)`,
+    where `count_calls` is a `try` whose `except Exception:` logs and returns 0; a
+    narrower handler of theirs that re-raises lets the error out).
+
+    A session that a nested generator closes after it yields, outside a `finally`
+    (a streamed response's `def generate(): for row in rows: yield ...` then
+    `db.close()`), is reported too: a client that disconnects makes the server close
+    the generator at a `yield`, and the close after it never runs.
 
     ## Why is this bad?
     Errors are exactly when connections leak: a failed query, a timeout or a
@@ -124,6 +187,23 @@ class CloseNotGuaranteed(Rule):
     default_severity = Severity.INFORMATION
 
     VALID = [
+        # Nothing between the creation and the close can raise: the one call there is
+        # a helper that catches every exception itself.
+        Valid(_SWALLOWING_HELPER.format(handler="Exception:"), files=_STREAMED_FILES),
+        # The generator closes it in a `finally`, which also runs when the stream is
+        # abandoned (`GeneratorExit`) or fails.
+        Valid(
+            _STREAMED_EXPORT.format(
+                body=(
+                    "        try:\n"
+                    "            for row in rows:\n"
+                    '                yield f"{row.id}\\n"\n'
+                    "        finally:\n"
+                    "            db.close()\n"
+                )
+            ),
+            files=_STREAMED_FILES,
+        ),
         # Connected in a `try` and closed at once in its `else` (waiting for a database
         # to come up): nothing runs between the two.
         Valid(
@@ -370,6 +450,24 @@ def session_scope():
     VALID += [Valid(_CURSOR_FIRST.format(before=""))]
 
     INVALID = [
+        # The helper's narrower handler re-raises: what it raises skips the close.
+        Invalid(
+            _SWALLOWING_HELPER.format(handler="LookupError:\n        raise\n    except Exception:"),
+            at="SessionLocal()",
+            files=_STREAMED_FILES,
+        ),
+        # Closed after the last `yield` only: a client that disconnects leaves it open.
+        Invalid(
+            _STREAMED_EXPORT.format(
+                body=(
+                    "        for row in rows:\n"
+                    '            yield f"{row.id}\\n"\n'
+                    "        db.close()\n"
+                )
+            ),
+            at="SessionLocal()",
+            files=_STREAMED_FILES,
+        ),
         Invalid(
             _CURSOR_FIRST.format(before='    cursor.execute("SET NAMES utf8mb4")\n'),
             at="engine.raw_connection()",
@@ -612,6 +710,15 @@ async def save(engine, item):
                     f"{noun(life.kind)} {origin(life)} is closed, but not on the path "
                     f"through `{_first_line(code_of(life.left_open_by))}`, which returns "
                     f"before any close and leaves it open; use `{safe_form(life)}` instead."
+                )
+            elif life.closed_by_generator is not None:
+                generator = life.closed_by_generator.name.value
+                message = (
+                    f"{noun(life.kind)} {origin(life)} is closed by the generator "
+                    f"`{generator}()` only after it yields, outside a `finally`: when its "
+                    "consumer stops early (a client that disconnects from a streamed "
+                    "response) or the stream fails, the close never runs; close it in a "
+                    f"`try`/`finally` (or a `with` block) inside `{generator}()`."
                 )
             elif life.used_before_try is not None:
                 if analysis.contexts.is_entry_point(life.scope):

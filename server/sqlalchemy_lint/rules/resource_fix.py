@@ -16,6 +16,9 @@ def with_block_fix_for(source: str, span: Span, life: Lifetime | None) -> Fix | 
         or life.kind is Kind.RAW_CONNECTION
         or life.item is not None
         or life.member is not None
+        # Closed by a nested generator: a `with` here would close it before the
+        # generator runs.
+        or life.closed_by_generator is not None
     ):
         return None
     noun = "session" if life.kind.is_session else "connection"

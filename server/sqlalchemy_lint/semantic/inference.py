@@ -417,6 +417,12 @@ class Resolver:
         info = self.evaluator.function_info(key, qualname)
         return (info, name) if info is not None else None
 
+    def swallows_errors(self, call: cst.Call, scope: Scope) -> bool:
+        """`call` runs a project function that catches every exception and raises
+        none (see `FunctionInfo.swallows_errors`): the call returns, whatever fails."""
+        called = called_function(self.evaluator, self.value_of(call.func, scope).ref)
+        return called is not None and called[1].swallows_errors
+
     def passed_parameter(
         self, call: cst.Call, argument: cst.Arg, scope: Scope
     ) -> tuple[ModuleKey, str, str] | None:

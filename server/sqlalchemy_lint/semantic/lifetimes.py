@@ -122,6 +122,9 @@ class Lifetime:
     # CLOSE_NOT_GUARANTEED with closes on the normal paths but one: a `return` ahead of
     # them all (`if user is None: return ...`), which leaves it open whenever taken.
     left_open_by: cst.Return | None = None
+    # CLOSE_NOT_GUARANTEED, closed only by a nested generator after it yields (a
+    # streamed response's `def generate(): ...; yield chunk; db.close()`): that one.
+    closed_by_generator: cst.FunctionDef | None = None
     # Unpacked from what the call gives (`_, conn = connect()`): its position there.
     item: int | None = None
     # Read from the object the call makes (`Db(url).session`): that attribute.
@@ -880,13 +883,21 @@ class LifetimeTracker:
         steps = self.contexts.script_steps_reading(name) if scope.is_module else []
         if steps:
             references += [ref for step in steps for ref in step.references.get(name, ())]
-        elif self._captured_by_closure(scope, name):
-            life.escapes.add(Escape.OWNED)
         released = False
         guarded = False
         yielded = False
         unguarded: list[cst.Call] = []
         used = False
+        if not steps and self._captured_by_closure(scope, name):
+            streamed = None
+            if not scope.is_module:
+                streamed = self._closed_after_yielding(scope, name, release_methods)
+            if streamed is None:
+                life.escapes.add(Escape.OWNED)
+            else:
+                life.closed_by_generator, closes, used = streamed
+                life.releases.extend(closes)
+                unguarded.extend(closes)
         # A session used only inside `with s.begin():` blocks: each block commits or
         # rolls back and returns the connection; between them it holds none.
         only_in_transactions = life.kind.is_session
@@ -947,9 +958,13 @@ class LifetimeTracker:
                 life.verdict = Verdict.RELEASED
             else:
                 life.verdict = Verdict.CLOSE_NOT_GUARANTEED
-            life.left_open_by = self._return_leaving_it_open(life, name)
-            if life.left_open_by is not None:
+            if life.closed_by_generator is not None:
+                # (the `return` that hands the generator on leaves it open for it)
                 life.verdict = Verdict.CLOSE_NOT_GUARANTEED
+            else:
+                life.left_open_by = self._return_leaving_it_open(life, name)
+                if life.left_open_by is not None:
+                    life.verdict = Verdict.CLOSE_NOT_GUARANTEED
         elif yielded and not self._provides_once(life.scope):
             life.verdict = Verdict.HANDED_OUT
         else:
@@ -992,6 +1007,48 @@ class LifetimeTracker:
         if isinstance(line, cst.SimpleStatementLine):
             return self.model.parent(line)
         return line
+
+    def _closed_after_yielding(
+        self, scope: Scope, name: str, release_methods: frozenset[str]
+    ) -> tuple[cst.FunctionDef, list[cst.Call], bool] | None:
+        """`def generate(): for row in query: yield row` then `db.close()`: the nested
+        generator that closes what `name` holds after a `yield`, outside any `finally`
+        (its closes, and whether it also uses it). A consumer that stops early (a
+        client that disconnects from a streamed response) or fails leaves the
+        generator at a `yield`, and the close never runs. None when the functions that
+        capture `name` do anything else with it: pass it on, keep it, or close it
+        surely (in a `finally`, a `with`) or before yielding anything."""
+        generator: cst.FunctionDef | None = None
+        closes: list[cst.Call] = []
+        used = False
+        stack = list(scope.children)
+        while stack:
+            child = stack.pop()
+            stack.extend(child.children)
+            if name not in child.references or name in child.params or name in child.assignments:
+                continue
+            if not child.yields or not isinstance(child.node, cst.FunctionDef):
+                return None
+            first_yield = min(self.model.order[y] for y in child.yields)
+            for ref in child.references[name]:
+                attribute = self.model.parent(ref)
+                if not (isinstance(attribute, cst.Attribute) and attribute.value is ref):
+                    return None
+                call = self.model.parent(attribute)
+                if not (
+                    isinstance(call, cst.Call)
+                    and call.func is attribute
+                    and attribute.attr.value in release_methods
+                ):
+                    used = True
+                    continue
+                if self._in_finally(call) or self.model.order[call] < first_yield:
+                    return None
+                closes.append(call)
+            generator = child.node
+        if generator is None or not closes:
+            return None
+        return generator, closes, used
 
     def _captured_by_closure(self, scope: Scope, name: str) -> bool:
         stack = list(scope.children)
@@ -1144,7 +1201,7 @@ class LifetimeTracker:
             return True
         if any(self._released_by_the_handler(life, binding, close) for close in closes):
             return True
-        return any(self._nothing_can_raise_between(binding, close) for close in closes)
+        return any(self._nothing_can_raise_between(binding, close, scope) for close in closes)
 
     def _released_by_the_handler(
         self, life: Lifetime, binding: cst.CSTNode, close: cst.Call
@@ -1192,19 +1249,48 @@ class LifetimeTracker:
                 return _is_broad(ancestor)
         return False
 
-    def _nothing_can_raise_between(self, binding: cst.CSTNode, close: cst.Call) -> bool:
+    def _nothing_can_raise_between(
+        self, binding: cst.CSTNode, close: cst.Call, scope: Scope
+    ) -> bool:
         """The close follows the creation with nothing risky between: in the same
         block, or first thing in the `else:` of the `try` whose body made it (`try: c =
         engine.connect()` / `except ConnectionError: pass` / `else: c.close()`: the
         `else` runs right after the body).
 
         Statements between are safe when each is a `try` whose broad handler
-        swallows every exception (no `raise`, no `return`).
+        swallows every exception (no `raise`, no `return`), or only calls project
+        functions that do so themselves (`metrics = service.get_metrics(db, user)`).
         """
         between = self._statements_between(binding, close)
         return between is not None and all(
-            _swallows_everything(statement) or _cannot_raise(statement) for statement in between
+            _swallows_everything(statement)
+            or _cannot_raise(statement)
+            or self._only_calls_error_swallowing_helpers(statement, scope)
+            for statement in between
         )
+
+    def _only_calls_error_swallowing_helpers(self, statement: cst.CSTNode, scope: Scope) -> bool:
+        """`result = helper(db, user_id)` or `await helper(db)`, where `helper` is a
+        project function whose body catches every exception (its arguments names,
+        attributes or literals, so that evaluating them raises nothing either)."""
+        if not isinstance(statement, cst.SimpleStatementLine):
+            return False
+        for small in statement.body:
+            assigns_names = (
+                isinstance(small, cst.Assign) and all(_names_only(t.target) for t in small.targets)
+            ) or (isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name))
+            if not (isinstance(small, cst.Expr) or assigns_names):
+                return False
+            value = getattr(small, "value", None)
+            if isinstance(value, cst.Await):
+                value = value.expression
+            if not (
+                isinstance(value, cst.Call)
+                and all(not a.star and _plain_operand(a.value) for a in value.args)
+                and self.resolver.swallows_errors(value, scope)
+            ):
+                return False
+        return True
 
     def _statements_between(
         self, binding: cst.CSTNode, close: cst.Call
@@ -1399,6 +1485,21 @@ def _cannot_raise(statement: cst.CSTNode) -> bool:
             continue
         return False
     return True
+
+
+def _names_only(target: cst.BaseExpression) -> bool:
+    """`x` or `x, y`: assigning to it cannot raise."""
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return all(isinstance(e, cst.Element) and _names_only(e.value) for e in target.elements)
+    return isinstance(target, cst.Name)
+
+
+def _plain_operand(value: cst.BaseExpression) -> bool:
+    """A literal, a name or an attribute of one (`self.limit`): evaluating it as an
+    argument raises nothing."""
+    while isinstance(value, cst.Attribute):
+        value = value.value
+    return isinstance(value, (cst.Name, *_LITERALS))
 
 
 def _swallows_everything(statement: cst.CSTNode) -> bool:

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from . import ir
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 28
+FORMAT = 29
 
 # Call-site flags.
 IN_LOOP = 1
@@ -155,6 +155,9 @@ class FunctionInfo:
     # Dotted names checked against a collection of allowed values, the function
     # leaving when they are not in it (`if info not in LEADERBOARDS: return abort(404)`).
     guarded: frozenset[str] = frozenset()
+    # The whole body is a `try` whose broad handler ends it without raising (`except
+    # Exception: log(...); return []`): a call of it returns, whatever goes wrong.
+    swallows_errors: bool = False
 
     @property
     def is_generator(self) -> bool:
@@ -192,13 +195,14 @@ class FunctionInfo:
             tuple(sorted(self.released_surely)),
             tuple(sorted(self.flushed)),
             tuple(sorted(self.guarded)),
+            self.swallows_errors,
         )
 
     @classmethod
     def from_data(cls, data: tuple) -> FunctionInfo:  # type: ignore[type-arg]
         (qualname, name, line, column, owner, parent, is_async, decorators, params, returns_ann,
          returns, yields, locals_, global_names, stored, released, managed, calls,
-         self_attributes, released_surely, flushed, guarded) = data  # fmt: skip
+         self_attributes, released_surely, flushed, guarded, swallows_errors) = data  # fmt: skip
         return cls(
             qualname,
             name,
@@ -222,7 +226,49 @@ class FunctionInfo:
             frozenset(released_surely),
             frozenset(flushed),
             frozenset(guarded),
+            swallows_errors,
         )
+
+
+_BROAD_EXCEPTIONS = frozenset({"Exception", "BaseException"})
+
+
+def _swallows_errors(body: list[ast.stmt]) -> bool:
+    """`try: ... except Exception: log(...)` as the whole body (after a docstring,
+    before a `return` of a constant or a name): no exception leaves the function,
+    since no handler raises one (a narrower handler that re-raises would let it out)."""
+    statements = body[1:] if body and _is_docstring(body[0]) else body
+    if not statements or type(statements[0]) is not ast.Try:
+        return False
+    attempt, rest = statements[0], statements[1:]
+    if rest and not (
+        len(rest) == 1
+        and type(rest[0]) is ast.Return
+        and (rest[0].value is None or type(rest[0].value) in (ast.Constant, ast.Name))
+    ):
+        return False
+    assert isinstance(attempt, ast.Try)
+    if attempt.orelse or attempt.finalbody:
+        return False
+    if not any(_is_broad_handler(h) for h in attempt.handlers):
+        return False
+    return not any(type(n) is ast.Raise for h in attempt.handlers for n in ast.walk(h))
+
+
+def _is_broad_handler(handler: ast.ExceptHandler) -> bool:
+    caught = handler.type
+    if caught is None:
+        return True
+    names = caught.elts if type(caught) is ast.Tuple else [caught]
+    return any(type(n) is ast.Name and n.id in _BROAD_EXCEPTIONS for n in names)
+
+
+def _is_docstring(statement: ast.stmt) -> bool:
+    return (
+        type(statement) is ast.Expr
+        and type(statement.value) is ast.Constant
+        and isinstance(statement.value.value, str)
+    )
 
 
 def _decorated(info: FunctionInfo, name: str) -> bool:
@@ -818,6 +864,7 @@ class _Builder:
             decorators=decorators,
             params=tuple(params),
             return_annotation=self.annotation(node.returns),
+            swallows_errors=_swallows_errors(node.body),
         )
         if owner is not None:
             self.classes[-1].methods.setdefault(node.name, qualname)
