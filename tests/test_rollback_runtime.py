@@ -179,6 +179,29 @@ def run(session: Session):
         store.save(email)
     store.session.close()
 """,
+    "a service object lent the session for one call, then dropped": """
+class UserService:
+    def __init__(self, db: Session):
+        self.db = db
+
+    def register(self, email):
+        try:
+            self.db.add(User(email=email))
+            self.db.commit()
+            return True
+        except IntegrityError:
+            log.warning("duplicate %s", email)
+            return False
+
+def seed(session: Session):
+    session.add(User(email="a@x"))
+    session.commit()
+
+def run(session: Session):
+    seed(session)
+    service = UserService(session)
+    assert service.register("a@x") is False
+""",
     "savepoint per row": """
 def run(session: Session):
     for email in ["a@x", "a@x", "b@x"]:

@@ -44,6 +44,46 @@ def sync(names):
 """
 
 
+# A service object a view makes per request around the request's session: the view
+# calls one method, whose handler returns a failure, and then {after}.
+_LENT_FOR_ONE_CALL = """
+import logging
+
+from fastapi import Depends, FastAPI
+from sqlalchemy.orm import Session
+
+from app.db import get_db
+from app.models import Extraction
+
+app = FastAPI()
+
+class RoutingService:
+    def __init__(self, db: Session):
+        self.db = db
+
+    def route(self, extraction_id):
+        try:
+            extraction = self.db.get(Extraction, extraction_id)
+            extraction.status = "in_review"
+            self.db.commit()
+            return {{"routed": True}}
+        except Exception as e:
+            logging.error("routing failed: %s", e)
+            return {{"routed": False}}
+
+@app.post("/extractions/{{extraction_id}}/route")
+def route_extraction(extraction_id: int, db: Session = Depends(get_db)):
+    service = RoutingService(db)
+    result = service.route(extraction_id)
+{after_code}    return result
+"""
+_LENT_FILES = {
+    "app/__init__.py": "",
+    "app/db.py": "def get_db():\n    yield None\n",
+    "app/models.py": "class Extraction:\n    status = None\n",
+}
+
+
 class MissingRollback(Rule):
     """An `except` that swallows a failed flush and then uses the session again
     without `rollback()`: the next use raises `PendingRollbackError`.
@@ -73,7 +113,10 @@ class MissingRollback(Rule):
     `finally:`, or through the object that keeps it: `dao.rollback()` for
     `dao.db`), that hand it to a function, that replace it (`self.conn =
     engine.connect()` before trying again), that re-raise, or that return with a
-    session its caller owns; flushes inside `with session.begin():` or `with
+    session its caller owns, also one an object was only lent for the call (its
+    `__init__` keeps a parameter, and each place that makes the object, a view's
+    `service = Service(db)`, calls one method on it and then uses neither the object
+    nor the session again); flushes inside `with session.begin():` or `with
     session.begin_nested():` (the block rolls back by itself), also when the `try`
     is inside the block and the session is next used after it; handlers of unrelated
     errors (`ValueError`, `KeyError`); a statement that fails with nothing pending
@@ -128,6 +171,8 @@ class MissingRollback(Rule):
     name = "missing-rollback"
 
     VALID = [
+        # The view ends with the one call; get_db() closes the session after it.
+        Valid(_LENT_FOR_ONE_CALL.format(after="returns", after_code=""), files=_LENT_FILES),
         Valid(
             """
 import logging
@@ -366,6 +411,15 @@ class Database:
     ]
 
     INVALID = [
+        # ... but the view queries the session again after the failed commit.
+        Invalid(
+            _LENT_FOR_ONE_CALL.format(
+                after="queries it again",
+                after_code='    result["pending"] = db.query(Extraction).count()\n',
+            ),
+            at="except Exception as e:",
+            files=_LENT_FILES,
+        ),
         Invalid(
             _REFUSED_INSERT.format(write="session.add(Target(name=name))", caught="IntegrityError"),
             at="except IntegrityError:",

@@ -36,6 +36,7 @@ from .summary import (
     FATE_RETURNED,
     FATE_STORED,
     FATE_WITH,
+    IN_LOOP,
     IN_TRY,
     FunctionInfo,
     ModuleSummary,
@@ -198,6 +199,70 @@ class ExecutionContexts:
                 if repetition is not None:
                     found = (calling.name, repetition)
         return found
+
+    def lent_for_one_call(self, scope: Scope, attribute: str) -> bool:
+        """Whether what the object of the method `scope` keeps on `self.<attribute>` is
+        only lent to it for one call of that method: `__init__` sets it from a
+        parameter, and every project call of the class (there is one at least) binds
+        the instance to a local of a function, outside any loop, calls one method on it
+        once (this one, or another that does not call it), and touches neither the
+        instance nor what it lent afterwards (`service = Service(db)`, `return
+        service.route(id)`). What the method leaves
+        broken is then not used again through the object: the lender, told by what the
+        method returns, is the one to roll back."""
+        if not isinstance(scope.node, cst.FunctionDef):
+            return False
+        key = self.resolver.key
+        evaluator = self.resolver.evaluator
+        method = evaluator.function_info(key, self.resolver.frame(scope).function)
+        if method is None or method.owner is None:
+            return False
+        init = evaluator.function_info(key, f"{method.owner}.__init__")
+        if init is None:
+            return False
+        params = [p.name for p in init.params[1:]]
+        kept = init.self_attributes.get(attribute, ())
+        if len(kept) != 1 or kept[0][0] != "n" or kept[0][1] not in params:
+            return False
+        param = kept[0][1]
+        repetitions = self.repetitions
+        callers = repetitions.callers(key, method.owner)
+        if not callers or repetitions.calls_it_cannot_resolve(key, method.owner):
+            return False
+        for caller in callers:
+            site = caller.site
+            if caller.registration is not None or not caller.function:
+                return False
+            if site.fate != FATE_LOCAL or site.local is None or site.flags & IN_LOOP:
+                return False
+            lender = evaluator.function_info(caller.module, caller.function)
+            lent = site.argument_for(param, params.index(param))
+            if lender is None or not lent:
+                return False
+            local = site.local
+            uses = [c for c in lender.calls if c.callee.startswith(local + ".")]
+            if len(uses) != 1 or uses[0].flags & IN_LOOP:
+                return False
+            called = uses[0].callee[len(local) + 1 :]
+            if called != method.name and not self._never_calls(
+                key, f"{method.owner}.{called}", method.name
+            ):
+                return False  # another method, which may run this one, then go on
+            after = (uses[0].line, uses[0].column)
+            for call in lender.calls:
+                if (call.line, call.column) <= after:
+                    continue
+                if call.callee.startswith(lent + ".") or any(
+                    argument in (lent, local) or argument.endswith(("=" + lent, "=" + local))
+                    for argument in call.arguments
+                ):
+                    return False
+        return True
+
+    def _never_calls(self, key: ModuleKey, qualname: str, method: str) -> bool:
+        """Whether the method `qualname` is known and calls no `self.<method>()`."""
+        info = self.resolver.evaluator.function_info(key, qualname)
+        return info is not None and all(c.callee != "self." + method for c in info.calls)
 
     def callers_release_the_result(self, scope: Scope) -> bool:
         """Whether some project call of the function `scope` releases what it gets

@@ -102,7 +102,7 @@ def broken_sessions(
                     # `except IntegrityError:` around `session.execute(insert)` and a
                     # commit of nothing else: the statement failed, not a flush.
                     continue
-                long_lived = _outlives_call(model, resolver, call, name) or _scoped_again(
+                long_lived = _outlives_call(model, resolver, contexts, call, name) or _scoped_again(
                     model, resolver, contexts, call, name
                 )
                 next_use = _next_use(model, contexts, attempt, handler, name, own, long_lived)
@@ -499,7 +499,13 @@ def _bound_in(
     return False
 
 
-def _outlives_call(model: ModuleModel, resolver: Resolver, call: cst.Call, name: str) -> str | None:
+def _outlives_call(
+    model: ModuleModel,
+    resolver: Resolver,
+    contexts: ExecutionContexts,
+    call: cst.Call,
+    name: str,
+) -> str | None:
     """Where a session that outlives the function is used next, in words: a
     module-level session, or one the object keeps (`self.session`), whose next query,
     in this call or a later one, finds it broken. (A session the caller gave is the
@@ -512,6 +518,8 @@ def _outlives_call(model: ModuleModel, resolver: Resolver, call: cst.Call, name:
     if name.startswith("self.") and binding_scope("self", scope) is scope:
         if receives_fixtures(scope):
             return None
+        if name.count(".") == 1 and contexts.lent_for_one_call(scope, name.partition(".")[2]):
+            return None  # `Service(db).route(id)`: the object ends with this call
         return f"the next use of `{name}` by this object"
     return None
 
