@@ -420,6 +420,28 @@ class SqlInjection(Rule):
     name = "sql-injection"
 
     VALID = [
+        # Every call gives the limit a literal or `None` (or leaves its default).
+        Valid(
+            """
+import pandas as pd
+
+from app.db import engine
+
+def audit_log(limit=100):
+    if limit is None:
+        query = "SELECT * FROM audit_log ORDER BY ts DESC"
+    else:
+        query = f"SELECT * FROM audit_log ORDER BY ts DESC LIMIT {limit}"
+    return pd.read_sql(query, engine)
+
+def dashboard():
+    return audit_log(limit=100), len(audit_log(limit=None)), audit_log()
+""",
+            files={
+                "app/__init__.py": "",
+                "app/db.py": "from sqlalchemy import create_engine\nengine = create_engine('sqlite://')\n",
+            },
+        ),
         # A statement extended with constant clauses: `str()` of a `text()` is its
         # text, and the filters' values are bound.
         Valid(

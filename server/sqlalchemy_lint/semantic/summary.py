@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from . import ir
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 29
+FORMAT = 30
 
 # Call-site flags.
 IN_LOOP = 1
@@ -1287,9 +1287,9 @@ _INPUT_METHODS = frozenset({"get_json", "parse_args", "parse_known_args"})
 
 def _argument_text(node: ast.expr) -> str:
     """An argument as a call site records it: a dotted name, an item of one by a string
-    key (`tables["taxi"]`), `#const` for a literal string or number, "" for anything
-    else."""
-    if _is_literal(node):
+    key (`tables["taxi"]`), `#const` for a literal string or number (or `None`), ""
+    for anything else."""
+    if _is_literal(node) or (type(node) is ast.Constant and node.value is None):
         return CONSTANT_ARGUMENT
     if _reads_input(node):
         return INPUT_ARGUMENT
