@@ -110,6 +110,25 @@ _STREAMED_FILES = {
 }
 
 
+# A bot's helpers on a module-level `scoped_session` registry that nothing removes:
+# each takes its thread's session by using it and closes it itself.
+_REGISTRY_HELPERS = """
+from sqlalchemy import Column, String, create_engine
+from sqlalchemy.orm import declarative_base, scoped_session, sessionmaker
+
+BASE = declarative_base()
+SESSION = scoped_session(sessionmaker(bind=create_engine("sqlite://")))
+
+class Rules(BASE):
+    __tablename__ = "rules"
+    chat_id = Column(String, primary_key=True)
+    rules = Column(String)
+
+def get_rules(chat_id):
+{body}
+"""
+
+
 class CloseNotGuaranteed(Rule):
     """Connection or session is closed, but not when an exception is raised.
 
@@ -145,6 +164,13 @@ class CloseNotGuaranteed(Rule):
     functions that catch every exception themselves (`total = count_calls(db, user)`,
     where `count_calls` is a `try` whose `except Exception:` logs and returns 0; a
     narrower handler of theirs that re-raises lets the error out).
+
+    A function that takes its thread's session from a module-level `scoped_session`
+    registry by using it (`rules = SESSION.query(Rules).get(chat_id)`) and closes it
+    itself (`SESSION.close()`) is held to the same: the close must be in a `finally`
+    around that first use, since the use itself can fail holding a connection. Not
+    when something else ends the registry's sessions: a `remove()` of it, a web
+    framework's teardown hook, Flask-SQLAlchemy or `zope.sqlalchemy`.
 
     A session that a nested generator closes after it yields, outside a `finally`
     (a streamed response's `def generate(): for row in rows: yield ...` then
@@ -187,6 +213,18 @@ class CloseNotGuaranteed(Rule):
     default_severity = Severity.INFORMATION
 
     VALID = [
+        # The registry's session, closed in a `finally` around its first use.
+        Valid(
+            _REGISTRY_HELPERS.format(
+                body=(
+                    "    try:\n"
+                    "        rules = SESSION.query(Rules).get(str(chat_id))\n"
+                    '        return rules.rules if rules else ""\n'
+                    "    finally:\n"
+                    "        SESSION.close()\n"
+                )
+            )
+        ),
         # Nothing between the creation and the close can raise: the one call there is
         # a helper that catches every exception itself.
         Valid(_SWALLOWING_HELPER.format(handler="Exception:"), files=_STREAMED_FILES),
@@ -450,6 +488,18 @@ def session_scope():
     VALID += [Valid(_CURSOR_FIRST.format(before=""))]
 
     INVALID = [
+        # Closed on the next line: a failing query skips it, and the thread's session
+        # keeps its connection.
+        Invalid(
+            _REGISTRY_HELPERS.format(
+                body=(
+                    "    rules = SESSION.query(Rules).get(str(chat_id))\n"
+                    "    SESSION.close()\n"
+                    '    return rules.rules if rules else ""\n'
+                )
+            ),
+            at="SESSION.query(Rules)",
+        ),
         # The helper's narrower handler re-raises: what it raises skips the close.
         Invalid(
             _SWALLOWING_HELPER.format(handler="LookupError:\n        raise\n    except Exception:"),
@@ -705,7 +755,13 @@ async def save(engine, item):
                 or analysis.contexts.is_migration_step(life.scope)
             ):
                 continue  # a script's, a command's, a migration's: an exception ends the run
-            if life.left_open_by is not None:
+            if life.registry is not None:
+                if life.used_before_try is not None and analysis.contexts.is_entry_point(
+                    life.scope
+                ):
+                    continue  # run once: a failure ends the run
+                message = _registry_message(life.registry, code_of(life.call))
+            elif life.left_open_by is not None:
                 message = (
                     f"{noun(life.kind)} {origin(life)} is closed, but not on the path "
                     f"through `{_first_line(code_of(life.left_open_by))}`, which returns "
@@ -742,6 +798,18 @@ async def save(engine, item):
 
     def fix(self, source: str, span: Span, finding: Finding) -> Fix | None:
         return with_block_fix_for(source, span, finding.lifetime)
+
+
+def _registry_message(registry: str, first_use: str) -> str:
+    """For this thread's session of a `scoped_session` registry that the function
+    closes itself, where an exception skips the close."""
+    return (
+        f"This thread's session of the registry `{registry}`, taken by "
+        f"`{_first_line(first_use)}`, is closed outside a `finally` block (or after code "
+        "outside it), so an exception leaves it holding its connection and transaction "
+        "until this thread uses the registry again; use it in a `try` whose `finally` "
+        f"calls `{registry}.close()` (or `{registry}.remove()`)."
+    )
 
 
 def _first_line(code: str) -> str:

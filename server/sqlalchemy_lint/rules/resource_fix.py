@@ -19,6 +19,8 @@ def with_block_fix_for(source: str, span: Span, life: Lifetime | None) -> Fix | 
         # Closed by a nested generator: a `with` here would close it before the
         # generator runs.
         or life.closed_by_generator is not None
+        # A registry's session for this thread: nothing here makes it to enter.
+        or life.registry is not None
     ):
         return None
     noun = "session" if life.kind.is_session else "connection"

@@ -48,7 +48,7 @@ from .kinds import (
     STORING_METHODS,
     Kind,
 )
-from .model import ModuleModel, Scope
+from .model import ModuleModel, Scope, binding_scope
 from .parameter_fates import Fate
 from .summary import ModuleSummary
 from .transaction_managers import joins_a_transaction_manager
@@ -88,6 +88,31 @@ _MAKERS = frozenset(
 )
 
 
+# What a function does with a `scoped_session` registry that takes this thread's
+# session (a query, a change, a commit).
+_REGISTRY_SESSION_USES = frozenset(
+    {
+        "query",
+        "execute",
+        "scalar",
+        "scalars",
+        "get",
+        "add",
+        "add_all",
+        "delete",
+        "merge",
+        "flush",
+        "commit",
+        "exec",
+    }
+)
+# Hooks with which web frameworks end a registry's sessions after each request.
+_TEARDOWN_WORDS = frozenset({"teardown_appcontext", "teardown_request", "close_all_sessions"})
+# Libraries whose registries end their sessions themselves, after each request or
+# transaction.
+_SESSION_MANAGERS = frozenset({"flask_sqlalchemy", "zope"})
+
+
 class Verdict(enum.Enum):
     RELEASED = "released"
     HANDED_OUT = "handed out"
@@ -125,6 +150,9 @@ class Lifetime:
     # CLOSE_NOT_GUARANTEED, closed only by a nested generator after it yields (a
     # streamed response's `def generate(): ...; yield chunk; db.close()`): that one.
     closed_by_generator: cst.FunctionDef | None = None
+    # This thread's session of a module-level `scoped_session` registry, which a
+    # function takes by using it (`SESSION.query(...)`) and closes itself: the registry.
+    registry: str | None = None
     # Unpacked from what the call gives (`_, conn = connect()`): its position there.
     item: int | None = None
     # Read from the object the call makes (`Db(url).session`): that attribute.
@@ -189,6 +217,116 @@ class LifetimeTracker:
                 # A registry made per call holds the session it hands out until its
                 # `remove()`; one that is dropped holds it until garbage collection.
                 yield self.track(call, kind, scope, REGISTRY_RELEASE_METHODS)
+        yield from self._registry_sessions()
+
+    def _registry_sessions(self) -> Iterator[Lifetime]:
+        """`SESSION.query(...)` ... `SESSION.close()` in a function, on a module-level
+        `scoped_session` registry (this module's or imported): the function takes this
+        thread's session from the registry by using it, and ends it itself. Followed
+        from that first use to its closes, as a session the function made, when nothing
+        else ends the registry's sessions (a `remove()`, a web framework's teardown):
+        then a close an exception skips leaves the thread's session holding its
+        connection and transaction until the thread's next use."""
+        closes: dict[tuple[int, str], list[cst.Call]] = {}
+        scopes: dict[int, Scope] = {}
+        for call in self.model.calls:
+            func = call.func
+            if not (
+                isinstance(func, cst.Attribute)
+                and isinstance(func.value, cst.Name)
+                and func.attr.value == "close"
+            ):
+                continue
+            scope = self.model.enclosing_scope[call]
+            name = func.value.value
+            if scope.is_module or not isinstance(scope.node, cst.FunctionDef):
+                continue
+            bound = binding_scope(name, scope)
+            if bound is not None and not bound.is_module:
+                continue  # a local or a parameter, not a module's (or an imported) global
+            closes.setdefault((id(scope), name), []).append(call)
+            scopes[id(scope)] = scope
+        for (scope_id, name), closing in closes.items():
+            scope = scopes[scope_id]
+            if self.resolver.kind_of(cst.Name(name), scope) is not Kind.SCOPED_SESSION:
+                continue
+            first = self._first_session_use(scope, name, closing)
+            if first is None or self._registry_ended_elsewhere(name):
+                continue
+            life = Lifetime(call=first, kind=Kind.SESSION, scope=scope, verdict=Verdict.RELEASED)
+            life.variable = name
+            life.registry = name
+            life.releases = list(closing)
+            # Unlike a session made here, this one can hold a connection as soon as
+            # its first use fails: only a close that surely follows that use counts.
+            guarded = [c for c in closing if self._in_finally(c)]
+            if any(self._first_use_guarded(first, c) for c in guarded):
+                pass
+            elif guarded:
+                life.used_before_try = first
+                life.verdict = Verdict.CLOSE_NOT_GUARANTEED
+            elif not self._closed_on_every_exception(closing):
+                life.verdict = Verdict.CLOSE_NOT_GUARANTEED
+            yield life
+
+    def _first_session_use(
+        self, scope: Scope, name: str, closing: list[cst.Call]
+    ) -> cst.Call | None:
+        """The first `name.<method>(...)` of `scope` that runs SQL or changes what the
+        session holds, before the first of `closing`."""
+        end = min(self.model.order[c] for c in closing)
+        found: cst.Call | None = None
+        for ref in scope.references.get(name, ()):
+            attribute = self.model.parent(ref)
+            call = self.model.parent(attribute) if isinstance(attribute, cst.Attribute) else None
+            if (
+                isinstance(attribute, cst.Attribute)
+                and isinstance(call, cst.Call)
+                and call.func is attribute
+                and attribute.attr.value in _REGISTRY_SESSION_USES
+                and self.model.order[call] < end
+                and (found is None or self.model.order[call] < self.model.order[found])
+            ):
+                found = call
+        return found
+
+    def _first_use_guarded(self, first: cst.Call, close: cst.Call) -> bool:
+        """Whether `first` runs inside the body of the `try` whose `finally` has `close`."""
+        for ancestor in self._ancestors_in_scope(close):
+            if isinstance(ancestor, cst.Try) and ancestor.finalbody is not None:
+                return within(self.model, first, ancestor.body)
+        return False
+
+    def _registry_ended_elsewhere(self, name: str) -> bool:
+        """Whether something may end the registry `name`'s sessions besides the
+        functions that close them: a `name.remove()`, or a web framework's teardown
+        hook, in this module or another that mentions `name`."""
+        if any(
+            isinstance(c.func, cst.Attribute)
+            and c.func.attr.value == "remove"
+            and isinstance(c.func.value, cst.Name)
+            and c.func.value.value == name
+            for c in self.model.calls
+        ):
+            return True
+        words = {n.value for n in nodes_of(self.model.module, cst.Name, into_functions=True)}
+        if words & (_TEARDOWN_WORDS | _SESSION_MANAGERS):
+            return True
+        view = self.resolver.view
+        key = self.resolver.key
+        if any(view.modules_mentioning(key, manager) for manager in _SESSION_MANAGERS):
+            return True  # Flask-SQLAlchemy's or zope's registry, ended per request
+        others = set(view.modules_mentioning(key, name))
+        if any(others.intersection(view.modules_mentioning(key, w)) for w in _TEARDOWN_WORDS):
+            return True
+        for module in others:
+            summary = view.summary_of(module)
+            if summary is None:
+                return True  # cannot tell
+            calls = [c for f in summary.functions.values() for c in f.calls]
+            if any(c.callee == f"{name}.remove" for c in (*calls, *summary.module_calls)):
+                return True
+        return False
 
     def _under_a_patched_maker(self, call: cst.Call) -> bool:
         """Whether `call` runs where a test patches what SQLAlchemy makes things with
