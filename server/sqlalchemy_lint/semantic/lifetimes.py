@@ -175,6 +175,7 @@ class LifetimeTracker:
         self.resolver = resolver
         self.contexts = contexts
         self._closes_all_sessions: bool | None = None
+        self._registries_ended: dict[str, bool] = {}
 
     # -- creation sites -------------------------------------------------------------
 
@@ -300,7 +301,13 @@ class LifetimeTracker:
     def _registry_ended_elsewhere(self, name: str) -> bool:
         """Whether something may end the registry `name`'s sessions besides the
         functions that close them: a `name.remove()`, or a web framework's teardown
-        hook, in this module or another that mentions `name`."""
+        hook, in this module or another that mentions `name` (asked once per name)."""
+        ended = self._registries_ended.get(name)
+        if ended is None:
+            ended = self._registries_ended[name] = self._ended_elsewhere(name)
+        return ended
+
+    def _ended_elsewhere(self, name: str) -> bool:
         if any(
             isinstance(c.func, cst.Attribute)
             and c.func.attr.value == "remove"
