@@ -21,7 +21,7 @@ from pathlib import Path
 import libcst as cst
 
 from .evaluate import ModuleSource
-from .flow import finally_contains
+from .flow import finally_contains, nodes_of
 from .inference import Resolver
 from .kinds import Kind
 from .model import ModuleModel, Scope, binding_scope
@@ -62,13 +62,13 @@ _RESETS = frozenset({"close", "rollback"})
 _REGISTRY_RELEASES = frozenset({"remove", "close"})
 # Words in another module that may end a registry's sessions (`session = Registry()`
 # there, then `session.close()`).
-_REMOVAL_WORDS = (
-    "remove",
-    "close",
-    "close_all_sessions",
-    "teardown_appcontext",
-    "teardown_request",
-)
+# Hooks with which web frameworks end a registry's sessions after each request, and
+# the call that ends every session.
+_TEARDOWN_WORDS = frozenset({"teardown_appcontext", "teardown_request", "close_all_sessions"})
+_REMOVAL_WORDS = ("remove", "close", *sorted(_TEARDOWN_WORDS))
+# Libraries whose registries end their sessions themselves, after each request or
+# transaction.
+_SESSION_MANAGERS = frozenset({"flask_sqlalchemy", "zope"})
 
 
 class ExecutionContexts:
@@ -82,6 +82,7 @@ class ExecutionContexts:
         self.model = model
         self.resolver = resolver
         self.path = path
+        self._registries_ended: dict[str, bool] = {}
         self.repetitions = Repetitions(
             resolver.evaluator,
             resolver.view,
@@ -207,9 +208,9 @@ class ExecutionContexts:
         the instance to a local of a function, outside any loop, calls one method on it
         once (this one, or another that does not call it), and touches neither the
         instance nor what it lent afterwards (`service = Service(db)`, `return
-        service.route(id)`). What the method leaves
-        broken is then not used again through the object: the lender, told by what the
-        method returns, is the one to roll back."""
+        service.route(id)`). What the method leaves broken is then not used again
+        through the object: the lender, told by what the method returns, is the one to
+        roll back."""
         if not isinstance(scope.node, cst.FunctionDef):
             return False
         key = self.resolver.key
@@ -619,6 +620,45 @@ class ExecutionContexts:
             mentioning.intersection(view.modules_mentioning(self.resolver.key, word))
             for word in _REMOVAL_WORDS
         )
+
+    def registry_ended_elsewhere(self, name: str) -> bool:
+        """Whether something may end the sessions of the registry global `name` (this
+        module's or imported) besides the functions that close them: its `remove()`
+        here or in another module that mentions it, a web framework's teardown hook,
+        or a library that manages its sessions (Flask-SQLAlchemy, zope). Unlike
+        `registry_removed`, a `close()` does not count: it is what is being judged."""
+        ended = self._registries_ended.get(name)
+        if ended is None:
+            ended = self._registries_ended[name] = self._registry_ended_elsewhere(name)
+        return ended
+
+    def _registry_ended_elsewhere(self, name: str) -> bool:
+        if any(
+            isinstance(c.func, cst.Attribute)
+            and c.func.attr.value == "remove"
+            and isinstance(c.func.value, cst.Name)
+            and c.func.value.value == name
+            for c in self.model.calls
+        ):
+            return True
+        words = {n.value for n in nodes_of(self.model.module, cst.Name, into_functions=True)}
+        if words & (_TEARDOWN_WORDS | _SESSION_MANAGERS):
+            return True
+        view = self.resolver.view
+        key = self.resolver.key
+        if any(view.modules_mentioning(key, manager) for manager in _SESSION_MANAGERS):
+            return True  # Flask-SQLAlchemy's or zope's registry, ended per request
+        others = set(view.modules_mentioning(key, name))
+        if any(others.intersection(view.modules_mentioning(key, w)) for w in _TEARDOWN_WORDS):
+            return True
+        for module in others:
+            summary = view.summary_of(module)
+            if summary is None:
+                return True  # cannot tell
+            calls = [c for f in summary.functions.values() for c in f.calls]
+            if any(c.callee == f"{name}.remove" for c in (*calls, *summary.module_calls)):
+                return True
+        return False
 
     def _closed_where_taken(self, call: cst.Call, scope: Scope) -> bool:
         """`with registry() as s:`, or `s = registry()` with `s.close()` in the same

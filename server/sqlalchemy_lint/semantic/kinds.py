@@ -235,6 +235,8 @@ FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest_asyncio.fixture"})
 
 # Methods that release a resource when called (or when handed over as a callback).
 # `invalidate()` discards the DBAPI connection and frees its place in the pool too.
+# Exception classes whose handler catches whatever a body raises (or nearly).
+BROAD_EXCEPTIONS = frozenset({"Exception", "BaseException"})
 CLOSE_METHODS = frozenset({"close", "aclose", "invalidate"})
 REGISTRY_RELEASE_METHODS = frozenset({"remove", "close"})  # a scoped_session registry
 DISPOSE_METHODS = frozenset({"dispose"})

@@ -36,6 +36,7 @@ from .flow import (
 )
 from .inference import Resolver
 from .kinds import (
+    BROAD_EXCEPTIONS,
     CLOSE_METHODS,
     CONSTRUCTORS,
     DISPOSE_METHODS,
@@ -106,11 +107,6 @@ _REGISTRY_SESSION_USES = frozenset(
         "exec",
     }
 )
-# Hooks with which web frameworks end a registry's sessions after each request.
-_TEARDOWN_WORDS = frozenset({"teardown_appcontext", "teardown_request", "close_all_sessions"})
-# Libraries whose registries end their sessions themselves, after each request or
-# transaction.
-_SESSION_MANAGERS = frozenset({"flask_sqlalchemy", "zope"})
 
 
 class Verdict(enum.Enum):
@@ -175,7 +171,6 @@ class LifetimeTracker:
         self.resolver = resolver
         self.contexts = contexts
         self._closes_all_sessions: bool | None = None
-        self._registries_ended: dict[str, bool] = {}
 
     # -- creation sites -------------------------------------------------------------
 
@@ -252,7 +247,7 @@ class LifetimeTracker:
             if self.resolver.kind_of(cst.Name(name), scope) is not Kind.SCOPED_SESSION:
                 continue
             first = self._first_session_use(scope, name, closing)
-            if first is None or self._registry_ended_elsewhere(name):
+            if first is None or self.contexts.registry_ended_elsewhere(name):
                 continue
             life = Lifetime(call=first, kind=Kind.SESSION, scope=scope, verdict=Verdict.RELEASED)
             life.variable = name
@@ -260,8 +255,8 @@ class LifetimeTracker:
             life.releases = list(closing)
             # Unlike a session made here, this one can hold a connection as soon as
             # its first use fails: only a close that surely follows that use counts.
-            guarded = [c for c in closing if self._in_finally(c)]
-            if any(self._first_use_guarded(first, c) for c in guarded):
+            guarded: list[cst.CSTNode] = [c for c in closing if self._in_finally(c)]
+            if finally_contains(self.model, first, guarded):
                 pass
             elif guarded:
                 life.used_before_try = first
@@ -290,50 +285,6 @@ class LifetimeTracker:
             ):
                 found = call
         return found
-
-    def _first_use_guarded(self, first: cst.Call, close: cst.Call) -> bool:
-        """Whether `first` runs inside the body of the `try` whose `finally` has `close`."""
-        for ancestor in self._ancestors_in_scope(close):
-            if isinstance(ancestor, cst.Try) and ancestor.finalbody is not None:
-                return within(self.model, first, ancestor.body)
-        return False
-
-    def _registry_ended_elsewhere(self, name: str) -> bool:
-        """Whether something may end the registry `name`'s sessions besides the
-        functions that close them: a `name.remove()`, or a web framework's teardown
-        hook, in this module or another that mentions `name` (asked once per name)."""
-        ended = self._registries_ended.get(name)
-        if ended is None:
-            ended = self._registries_ended[name] = self._ended_elsewhere(name)
-        return ended
-
-    def _ended_elsewhere(self, name: str) -> bool:
-        if any(
-            isinstance(c.func, cst.Attribute)
-            and c.func.attr.value == "remove"
-            and isinstance(c.func.value, cst.Name)
-            and c.func.value.value == name
-            for c in self.model.calls
-        ):
-            return True
-        words = {n.value for n in nodes_of(self.model.module, cst.Name, into_functions=True)}
-        if words & (_TEARDOWN_WORDS | _SESSION_MANAGERS):
-            return True
-        view = self.resolver.view
-        key = self.resolver.key
-        if any(view.modules_mentioning(key, manager) for manager in _SESSION_MANAGERS):
-            return True  # Flask-SQLAlchemy's or zope's registry, ended per request
-        others = set(view.modules_mentioning(key, name))
-        if any(others.intersection(view.modules_mentioning(key, w)) for w in _TEARDOWN_WORDS):
-            return True
-        for module in others:
-            summary = view.summary_of(module)
-            if summary is None:
-                return True  # cannot tell
-            calls = [c for f in summary.functions.values() for c in f.calls]
-            if any(c.callee == f"{name}.remove" for c in (*calls, *summary.module_calls)):
-                return True
-        return False
 
     def _under_a_patched_maker(self, call: cst.Call) -> bool:
         """Whether `call` runs where a test patches what SQLAlchemy makes things with
@@ -1510,10 +1461,7 @@ def _is_comprehension_value(parent: cst.CSTNode | None, node: cst.CSTNode) -> bo
 def _is_broad(handler: cst.ExceptHandler) -> bool:
     if handler.type is None:
         return True
-    return isinstance(handler.type, cst.Name) and handler.type.value in (
-        "Exception",
-        "BaseException",
-    )
+    return isinstance(handler.type, cst.Name) and handler.type.value in BROAD_EXCEPTIONS
 
 
 class _RaiseFinder(cst.CSTVisitor):

@@ -29,7 +29,7 @@ from .contexts import ExecutionContexts
 from .fixtures import receives_fixtures
 from .flow import comes_before, exclusive, nodes_of, within
 from .inference import Resolver
-from .kinds import Kind
+from .kinds import BROAD_EXCEPTIONS, Kind
 from .model import ModuleModel, Scope, binding_scope
 from .summary import FunctionInfo
 
@@ -63,7 +63,6 @@ _DATABASE_USES = frozenset(
 )
 _RECOVERIES = frozenset({"rollback", "close", "remove", "reset"})
 _SESSION_KINDS = frozenset({Kind.SESSION, Kind.ASYNC_SESSION, Kind.SCOPED_SESSION})
-_BROAD = frozenset({"Exception", "BaseException"})
 # What `one()` / `scalar_one()` raise about the rows a query found: never a flush's.
 _QUERY_RESULT_ERRORS = frozenset({"NoResultFound", "MultipleResultsFound", "ObjectDeletedError"})
 
@@ -339,7 +338,7 @@ def _catches_flush_errors(
         return broad
     if isinstance(caught, cst.Tuple):
         return any(_catches_flush_errors(resolver, e.value, broad=broad) for e in caught.elements)
-    if isinstance(caught, cst.Name) and caught.value in _BROAD:
+    if isinstance(caught, cst.Name) and caught.value in BROAD_EXCEPTIONS:
         return broad
     qualified = resolver.qualify(caught) or ""
     if qualified.rpartition(".")[2] in _QUERY_RESULT_ERRORS:

@@ -32,6 +32,7 @@ import warnings
 from dataclasses import dataclass, field
 
 from . import ir
+from .kinds import BROAD_EXCEPTIONS
 
 # The layout of the serialised form; part of every cache key.
 FORMAT = 30
@@ -230,9 +231,6 @@ class FunctionInfo:
         )
 
 
-_BROAD_EXCEPTIONS = frozenset({"Exception", "BaseException"})
-
-
 def _swallows_errors(body: list[ast.stmt]) -> bool:
     """`try: ... except Exception: log(...)` as the whole body (after a docstring,
     before a `return` of a constant or a name): no exception leaves the function,
@@ -260,7 +258,7 @@ def _is_broad_handler(handler: ast.ExceptHandler) -> bool:
     if caught is None:
         return True
     names = caught.elts if type(caught) is ast.Tuple else [caught]
-    return any(type(n) is ast.Name and n.id in _BROAD_EXCEPTIONS for n in names)
+    return any(type(n) is ast.Name and n.id in BROAD_EXCEPTIONS for n in names)
 
 
 def _is_docstring(statement: ast.stmt) -> bool:
