@@ -25,6 +25,7 @@ from .kinds import INPUT_OBJECTS, Kind
 from .parameter_fates import called_function, parameter_names
 from .repetition import Caller, Repetitions
 from .route_parameters import converted_in_decorators
+from .sql_runners import TEXT_CONSTRUCTORS
 from .summary import CONSTANT_ARGUMENT, INPUT_ARGUMENT, CallSite, ClassInfo, FunctionInfo, Param
 from .values import ModuleKey, RefKind
 
@@ -52,9 +53,6 @@ _NON_TEXT_ANNOTATIONS = frozenset(
 # Functions and methods whose result is rows of the database (the program's own data:
 # second-order injection is not followed), and the handles that run queries.
 _DATABASE_READERS = frozenset({"pandas.read_sql", "pandas.read_sql_query", "pandas.read_sql_table"})
-_STATEMENTS = frozenset(
-    {"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text"}
-)
 _EXECUTE_METHODS = frozenset({"execute", "exec_driver_sql", "scalars", "scalar", "query"})
 _HANDLES = frozenset(
     {
@@ -680,7 +678,7 @@ class ProgramValues:
                 return (
                     ref is not None
                     and ref.kind is RefKind.LIBRARY
-                    and ref.name in _STATEMENTS
+                    and ref.name in TEXT_CONSTRUCTORS
                     and all(self.made_by_program(a, frame, calls, depth + 1) for a in args)
                 )
             return self._lookup(func[1], frame) is None and (

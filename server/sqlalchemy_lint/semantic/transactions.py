@@ -35,6 +35,7 @@ from .inference import Resolver
 from .kinds import Kind
 from .model import ModuleModel, Scope, binding_scope, self_attribute_values
 from .project import is_test_file
+from .sql_runners import TEXT_CONSTRUCTORS
 from .transaction_managers import joins_a_transaction_manager
 from .values import Owner
 from .versions import major_version
@@ -54,7 +55,6 @@ _WRITE_CONSTRUCTORS = frozenset(
     )
     for verb in ("insert", "update", "delete")
 )
-_TEXT = frozenset({"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text"})
 # Methods that refine a DML statement and return it.
 _REFINERS = frozenset(
     {
@@ -346,7 +346,10 @@ def _connection_by_use(
             return True
         if method == "execute" and use.args:
             statement = use.args[0].value
-            if isinstance(statement, cst.Call) and resolver.qualify(statement.func) in _TEXT:
+            if (
+                isinstance(statement, cst.Call)
+                and resolver.qualify(statement.func) in TEXT_CONSTRUCTORS
+            ):
                 return True
     return False
 
@@ -633,7 +636,7 @@ def _is_write_statement(
         qualified = resolver.qualify(expr.func) or ""
         if qualified in _WRITE_CONSTRUCTORS:
             return True
-        if qualified in _TEXT:
+        if qualified in TEXT_CONSTRUCTORS:
             return bool(expr.args) and _write_sql(expr.args[0].value)
         func = expr.func
         # `users.insert()`: a Table's DML methods (a dict's `update()` is never executed).
