@@ -506,6 +506,25 @@ def session_scope():
             at="SessionLocal()",
             files=_STREAMED_FILES,
         ),
+        # The same in the function: the `try` between lets a `LookupError` out.
+        Invalid(
+            """
+from sqlalchemy import create_engine
+
+engine = create_engine("sqlite://")
+
+def narrower_handler_reraises(log):
+    conn = engine.connect()
+    try:
+        conn.exec_driver_sql("select 1")
+    except LookupError:
+        raise
+    except Exception:
+        log.exception("query failed")
+    conn.close()
+""",
+            at="engine.connect()",
+        ),
         # Closed after the last `yield` only: a client that disconnects leaves it open.
         Invalid(
             _STREAMED_EXPORT.format(

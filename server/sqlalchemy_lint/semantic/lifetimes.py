@@ -1598,10 +1598,11 @@ def _plain_operand(value: cst.BaseExpression) -> bool:
 def _swallows_everything(statement: cst.CSTNode) -> bool:
     if not isinstance(statement, cst.Try) or statement.finalbody is not None:
         return False
-    broad = [h for h in statement.handlers if _is_broad(h)]
-    if not broad:
+    if not any(_is_broad(h) for h in statement.handlers):
         return False
-    for handler in broad:
+    # Every handler, not only the broad one: an `except ValueError: raise` before
+    # `except Exception: pass` lets that error out.
+    for handler in statement.handlers:
         finder = _RaiseFinder()
         handler.body.visit(finder)
         if finder.found:
