@@ -36,6 +36,33 @@ def _game_project(keeps_loaded: bool) -> dict[str, str]:
     }
 
 
+# `Maker` is unpacked from what a project function returns.
+_USER_NAME = """
+from app.db import Maker
+from app.models import User
+
+def user_name(user_id):
+    with Maker.begin() as session:
+        user = session.get(User, user_id)
+    return user.name
+"""
+
+
+def _unpacked_maker_project(keeps_loaded: bool) -> dict[str, str]:
+    keeps = ", expire_on_commit=False" if keeps_loaded else ""
+    return {
+        "app/__init__.py": "",
+        "app/models.py": "class User:\n    pass\n",
+        "app/db.py": "from sqlalchemy import create_engine\n"
+        "from sqlalchemy.orm import sessionmaker\n\n"
+        "def init_db(uri):\n"
+        "    engine = create_engine(uri)\n"
+        f"    maker = sessionmaker(engine{keeps})\n"
+        "    return engine, maker\n\n"
+        "engine, Maker = init_db('sqlite://')\n",
+    }
+
+
 # A repository handed its session factory by a dependency-injection container.
 _INJECTED_REPOSITORY = """
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -293,6 +320,8 @@ def rename_all(names):
     # A session a helper of the project returns (`return SessionLocal()`): its
     # module's factory keeps objects loaded (see INVALID for the default expiry).
     VALID += [Valid(_FINISH_GAME, files=_game_project(keeps_loaded=True))]
+    # The same for a factory unpacked from a project function's returned tuple.
+    VALID += [Valid(_USER_NAME, files=_unpacked_maker_project(keeps_loaded=True))]
     INVALID = [
         # Nothing in the project calls it, or a caller reads what it gets.
         Invalid(_RENAME, at="return user"),
@@ -385,7 +414,8 @@ def shelf():
     ]
     INVALID += [
         # A session a helper returns, whose factory keeps the default expiry.
-        Invalid(_FINISH_GAME, at="game.state\n", files=_game_project(keeps_loaded=False))
+        Invalid(_FINISH_GAME, at="game.state\n", files=_game_project(keeps_loaded=False)),
+        Invalid(_USER_NAME, at="user.name", files=_unpacked_maker_project(keeps_loaded=False)),
     ]
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:

@@ -653,8 +653,38 @@ class Evaluator:
     ) -> list[ir.Expr]:
         """The expressions a project module binds the name that `qualified` (as written
         in an import of `importer`) imports, at its module level, following re-exports:
-        what made `SessionLocal` in `from .db import SessionLocal`."""
-        return [expr for _, expr in self._imported_sites(importer, qualified, depth)]
+        what made `SessionLocal` in `from .db import SessionLocal`. For an unpacking
+        (`engine, conn = init_db()`), also what the project function returns there
+        (`conn = sessionmaker(engine, expire_on_commit=False)` in `init_db`)."""
+        found: list[ir.Expr] = []
+        for key, expr in self._imported_sites(importer, qualified, depth):
+            found.append(expr)
+            found.extend(self._unpacked_from_project_call(key, expr))
+        return found
+
+    def _unpacked_from_project_call(self, key: ModuleKey, expr: ir.Expr) -> list[ir.Expr]:
+        """For `("i", init_db(), 1)` bound in module `key`, where `init_db` is a project
+        function that returns a tuple display: item 1 of each such return, and what
+        the function binds it to when it is a local name."""
+        if expr[0] != "i" or expr[1][0] != "c":
+            return []
+        frame = self.module_frame(key)
+        ref = self.value(expr[1][1], frame).ref if frame is not None else None
+        if ref is None or ref.kind is not RefKind.FUNCTION or ref.module is None:
+            return []
+        info = self.function_info(ref.module, ref.name)
+        if info is None:
+            return []
+        index: int = expr[2]
+        found: list[ir.Expr] = []
+        for returned in info.returns:
+            if returned[0] != "t" or index + 1 >= len(returned):
+                continue
+            item = returned[index + 1]
+            found.append(item)
+            if item[0] == "n":
+                found.extend(info.locals.get(item[1], ()))
+        return found
 
     def _imported_sites(
         self, importer: ModuleKey, qualified: str, depth: int
