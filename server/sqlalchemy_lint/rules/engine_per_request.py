@@ -8,7 +8,7 @@ import libcst as cst
 from ..diagnostics import Applicability, Fix, Span
 from ..fixes import module_level_engine_fix
 from ..semantic import Analysis, Escape, Lifetime, Scope
-from ..semantic.flow import nodes_of
+from ..semantic.flow import nodes_of, under_a_flag_it_sets
 from ..semantic.project import is_test_file
 from ._messages import code_of
 from .base import Finding, Invalid, Rule, Valid
@@ -730,7 +730,31 @@ def validate_databases(databases):
 """
         ),
     ]
+    # A block guarded by a flag it sets: on the class (or the module), it runs once per
+    # process; on the instance, once per instance, and a view makes one per request.
+    _FLAGGED_INIT = """
+from flask import Flask
+from sqlalchemy import create_engine, text
+
+app = Flask(__name__)
+
+class Database:
+    _initialized = False
+
+    def __init__(self):
+        if not {flag}:
+            self.engine = create_engine("sqlite:///app.db")
+            {flag} = True
+
+@app.route("/users")
+def users():
+    db = Database()
+    with db.engine.connect() as conn:
+        return str(conn.execute(text("select count(*) from users")).scalar())
+"""
+    VALID += [Valid(_FLAGGED_INIT.format(flag="Database._initialized"))]
     INVALID = [
+        Invalid(_FLAGGED_INIT.format(flag="self._initialized"), at="create_engine("),
         # A helper imported under another name (`session_scope as session`) is called
         # per request all the same: a new engine (disposed, but made) per request.
         Invalid(
@@ -2059,6 +2083,8 @@ def main():
             function = function.parent
         if contexts.runs_once(function) or self._kept_once(analysis, life):
             return None
+        if under_a_flag_it_sets(analysis.model, life.call):
+            return None  # `if not Engine._initialized:` ... `Engine._initialized = True`
         if contexts.at_startup(life.call):
             return None  # an ASGI app's lifespan branch: once, at start-up
         if _cached_on_the_instance(analysis, life):

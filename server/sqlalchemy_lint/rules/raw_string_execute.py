@@ -202,7 +202,37 @@ def main(url):
         print(count_rows(con))
 """
     VALID += [Valid(_COUNT_ROWS.format(opened="sqlite3.connect(url)"))]
+    # A name that is a DBAPI cursor in one branch and a session in the other: in the
+    # branch, the cursor is the only binding that reaches; after it, either may be.
+    _SETUP_SCRIPT = """
+import sqlite3
+
+from sqlalchemy import create_engine
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+if input("local? ") == "y":
+    c = sqlite3.connect("local.db").cursor()
+    c.execute("create table department (id integer primary key, name text)")
+    {after}
+else:
+    c = scoped_session(sessionmaker(create_engine("postgresql:///hr")))
+"""
+    VALID += [Valid(_SETUP_SCRIPT.format(after=""))]
     INVALID = [
+        Invalid(
+            _SETUP_SCRIPT.format(after="")
+            + "c.execute(\"insert into department (name) values ('Food')\")\n",
+            at='c.execute("insert',
+        ),
+        # Bound again in a loop around the use: the next turn reaches it as a session.
+        Invalid(
+            _SETUP_SCRIPT.format(
+                after='for name in ("Food", "Care"):\n'
+                '        c.execute("insert into department (name) values (1)")\n'
+                '        c = scoped_session(sessionmaker(create_engine("sqlite://")))'
+            ),
+            at='c.execute("insert',
+        ),
         Invalid(_COUNT_ROWS.format(opened="create_engine(url).connect()"), at="con.execute("),
         # A connection from an unknown engine, which the function also gives
         # `text(...)`: SQLAlchemy's.

@@ -8,7 +8,7 @@ from typing import TypeVar
 
 import libcst as cst
 
-from .model import ModuleModel
+from .model import Assignment, ModuleModel
 
 _N = TypeVar("_N", bound=cst.CSTNode)
 
@@ -163,6 +163,155 @@ def _relative_order(
             theirs = next(i for i, b in enumerate(body) if b is ancestor)
             return None if mine == theirs else (-1 if mine < theirs else 1)
     return None
+
+
+def reaching_assignment(
+    model: ModuleModel, use: cst.Name, assignments: list[Assignment]
+) -> Assignment | None:
+    """The assignment, of those binding `use`'s name in its scope (all of them, and
+    nothing else binds it there), that every path to `use` passes last: `c =
+    conn.cursor()` a few lines above `c.execute(...)` in the `if` whose `else` makes
+    `c` a session. It is the last one before `use` in the source, on a line of a block
+    that holds `use`, when no loop around `use` (and not around it) binds the name
+    again. None when the last binding depends on the path."""
+    around = set(model.ancestors(use))
+    position = model.order[use]
+    earlier = [a for a in assignments if a.order < position and a.node not in around]
+    if not earlier:
+        return None
+    last = max(earlier, key=lambda a: a.order)
+    line, block = _line_in_block(model, last.node)
+    if last.value is None or not isinstance(line, cst.SimpleStatementLine) or block not in around:
+        return None
+    later = [a for a in assignments if a.order > position]
+    for ancestor in model.ancestors(use):
+        if ancestor is block:
+            return last
+        if isinstance(ancestor, (cst.For, cst.While)) and any(
+            within(model, a.node, ancestor) for a in later
+        ):
+            return None  # the next iteration's binding reaches `use`
+    return None
+
+
+def binds_otherwise(scope_node: cst.CSTNode, name: str) -> bool:
+    """Whether `name` is bound in the scope of `scope_node` other than by `=`, `:=` or
+    `with ... as`: a `for` target, an `except ... as`, an import, a `def` or `class`,
+    `+=`, `del`, `global`/`nonlocal`, a `match` capture."""
+    pending: list[cst.CSTNode] = list(scope_node.children)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            if node.name.value == name:
+                return True
+            pending.extend(node.decorators)
+            continue
+        if isinstance(node, cst.Lambda):
+            continue
+        targets: list[cst.CSTNode] = []
+        if isinstance(node, cst.For):
+            targets.append(node.target)
+        elif isinstance(node, cst.ExceptHandler) and node.name is not None:
+            targets.append(node.name)
+        elif isinstance(node, (cst.Import, cst.ImportFrom)):
+            if _imports_name(node, name):
+                return True
+            continue
+        elif isinstance(node, (cst.AugAssign, cst.Del)):
+            targets.append(node.target)
+        elif isinstance(node, (cst.Global, cst.Nonlocal)):
+            if any(n.name.value == name for n in node.names):
+                return True
+        elif isinstance(node, (cst.MatchAs, cst.MatchStar)) and node.name is not None:
+            targets.append(node.name)
+        if any(n.value == name for t in targets for n in nodes_of(t, cst.Name)):
+            return True
+        pending.extend(node.children)
+    return False
+
+
+def _imports_name(node: cst.Import | cst.ImportFrom, name: str) -> bool:
+    if isinstance(node.names, cst.ImportStar):
+        return True
+    for alias in node.names:
+        bound: cst.BaseExpression = alias.asname.name if alias.asname else alias.name
+        while isinstance(bound, cst.Attribute):  # `import a.b` binds `a`
+            bound = bound.value
+        if isinstance(bound, cst.Name) and bound.value == name:
+            return True
+    return False
+
+
+def under_a_flag_it_sets(model: ModuleModel, node: cst.CSTNode) -> bool:
+    """Whether `node` runs only under `if not Engine._initialized:` (or `if _ready is
+    None:` with `global _ready`) whose block sets that flag (`Engine._initialized =
+    True`): a flag on a class or the module, so the block runs once per process. A
+    flag on `self` is one per instance, and does not count."""
+    child: cst.CSTNode = node
+    for ancestor in model.ancestors(node):
+        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.Module)):
+            return False
+        flag = _unset_flag(ancestor.test) if isinstance(ancestor, cst.If) else None
+        if (
+            isinstance(ancestor, cst.If)
+            and child is ancestor.body
+            and isinstance(ancestor.body, cst.IndentedBlock)
+            and flag is not None
+            and _shared_flag(model, ancestor, flag)
+            and any(_sets_flag(line, flag) for line in ancestor.body.body)
+        ):
+            return True
+        child = ancestor
+    return False
+
+
+def _unset_flag(test: cst.BaseExpression) -> cst.BaseExpression | None:
+    """`F` for `not F`, `F is None`, `F is False`."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return test.expression
+    if (
+        isinstance(test, cst.Comparison)
+        and len(test.comparisons) == 1
+        and isinstance(test.comparisons[0].operator, cst.Is)
+        and isinstance(test.comparisons[0].comparator, cst.Name)
+        and test.comparisons[0].comparator.value in ("None", "False")
+    ):
+        return test.left
+    return None
+
+
+def _shared_flag(model: ModuleModel, test_owner: cst.If, flag: cst.BaseExpression) -> bool:
+    """`Engine._initialized` or `cls._ready` (not `self.x`), or a name the function
+    declares `global`."""
+    if isinstance(flag, cst.Attribute):
+        return isinstance(flag.value, cst.Name) and flag.value.value != "self"
+    function = next(
+        (a for a in model.ancestors(test_owner) if isinstance(a, cst.FunctionDef)), None
+    )
+    if isinstance(flag, cst.Name) and function is not None:
+        return any(
+            any(n.name.value == flag.value for n in statement.names)
+            for statement in nodes_of(function, cst.Global)
+        )
+    return False
+
+
+def _sets_flag(line: cst.BaseStatement, flag: cst.BaseExpression) -> bool:
+    """`F = True` (or another truthy literal) as a line of its own."""
+    if not isinstance(line, cst.SimpleStatementLine):
+        return False
+    for small in line.body:
+        if (
+            isinstance(small, cst.Assign)
+            and len(small.targets) == 1
+            and small.targets[0].target.deep_equals(flag)
+            and (
+                (isinstance(small.value, cst.Name) and small.value.value == "True")
+                or (isinstance(small.value, cst.Integer) and small.value.evaluated_value != 0)
+            )
+        ):
+            return True
+    return False
 
 
 def begins_transaction(block: cst.With, name: str) -> bool:

@@ -25,6 +25,7 @@ import libcst as cst
 from . import ir
 from .evaluate import GLOBAL, Binding, ClassBodyFrame, Evaluator, Frame, is_library
 from .fixtures import is_pytest_module, receives_fixtures
+from .flow import binds_otherwise, reaching_assignment
 from .kinds import INPUT_OBJECTS, Kind
 from .library_exports import STAR_EXPORTS
 from .lower_cst import from_cst
@@ -174,6 +175,7 @@ class Resolver:
         self._module_frame = self.evaluator.module_frame(self.key)
         self._frames: dict[int, Frame] = {}
         self._values: dict[cst.CSTNode, Value] = {}
+        self._bound_otherwise: dict[tuple[int, str], bool] = {}
         self._qualified: dict[str, str | None] = {}
         self._qualnames: dict[cst.CSTNode, str] | None = None
         self._factories_autocommit: bool | None = None
@@ -301,8 +303,39 @@ class Resolver:
         if scope.is_module:
             frame = self._class_body_frame(expr) or frame
         value = self.evaluator.value(lowered, frame)
+        if type(expr) is cst.Name:
+            value = self._reaching_value(expr, scope, value) or value
         self._values[expr] = value
         return value
+
+    def _reaching_value(self, use: cst.Name, scope: Scope, merged: Value) -> Value | None:
+        """What the one assignment that reaches `use` makes, when the name is bound
+        several times in its scope and that assignment's kind is not the one the
+        evaluator took from all of them (`c = conn.cursor()` in the `if`, `c =
+        scoped_session(...)` in the `else`: `c.execute(...)` in the `if` is the
+        cursor's)."""
+        name = use.value
+        assignments = scope.assignments.get(name, [])
+        if (
+            len(assignments) < 2
+            or name in scope.params
+            or name in scope.global_names
+            or name in scope.annotations
+        ):
+            return None
+        key = (id(scope), name)
+        otherwise = self._bound_otherwise.get(key)
+        if otherwise is None:
+            otherwise = self._bound_otherwise[key] = binds_otherwise(scope.node, name)
+        if otherwise:
+            return None
+        reaching = reaching_assignment(self.model, use, assignments)
+        if reaching is None or reaching.value is None:
+            return None
+        value = self.value_of(reaching.value, scope)
+        if value.kind is merged.kind:
+            return None
+        return value.borrowed() if scope.is_module else value
 
     def _class_body_frame(self, node: cst.CSTNode) -> Frame | None:
         """The frame of the class body `node` is directly in, if it is in one."""
