@@ -487,7 +487,45 @@ def session_scope():
     # the connection; a statement it runs before the `try` can.
     VALID += [Valid(_CURSOR_FIRST.format(before=""))]
 
+    # An item of a dependency's generator, kept to close: closing the generator runs
+    # its `finally`, which closes the session.
+    _GENERATOR_ITEM = """
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import sessionmaker
+
+SessionLocal = sessionmaker(create_engine("sqlite://"))
+
+def get_db():
+    db = SessionLocal()
+    try:
+        yield db
+    finally:
+        db.close()
+
+def count_users():
+    gen = get_db()
+    db = next(gen)
+{body}"""
+    VALID += [
+        Valid(
+            _GENERATOR_ITEM.format(
+                body="    try:\n"
+                '        return db.execute(text("select count(*) from users")).scalar()\n'
+                "    finally:\n"
+                "        gen.close()\n"
+            )
+        )
+    ]
+
     INVALID = [
+        Invalid(
+            _GENERATOR_ITEM.format(
+                body='    count = db.execute(text("select count(*) from users")).scalar()\n'
+                "    gen.close()\n"
+                "    return count\n"
+            ),
+            at="next(gen)",
+        ),
         # Closed on the next line: a failing query skips it, and the thread's session
         # keeps its connection.
         Invalid(
@@ -794,6 +832,20 @@ async def save(engine, item):
                     "consumer stops early (a client that disconnects from a streamed "
                     "response) or the stream fails, the close never runs; close it in a "
                     f"`try`/`finally` (or a `with` block) inside `{generator}()`."
+                )
+            elif life.generator is not None:
+                close = f"{life.generator}.{'aclose' if life.kind.is_async else 'close'}()"
+                where = (
+                    f"in a `finally`, but `{code_of(life.used_before_try)}` runs before that "
+                    "`try` starts"
+                    if life.used_before_try is not None
+                    else "outside a `finally` block"
+                )
+                message = (
+                    f"{noun(life.kind)} {origin(life)} is released by `{close}` {where}, so "
+                    "an exception leaves the generator suspended and what it yielded open; "
+                    f"start a `try` right after `{code_of(life.call)}` and call `{close}` "
+                    "in its `finally`."
                 )
             elif life.used_before_try is not None:
                 if analysis.contexts.is_entry_point(life.scope):

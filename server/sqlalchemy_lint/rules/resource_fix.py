@@ -21,6 +21,8 @@ def with_block_fix_for(source: str, span: Span, life: Lifetime | None) -> Fix | 
         or life.closed_by_generator is not None
         # A registry's session for this thread: nothing here makes it to enter.
         or life.registry is not None
+        # An item of a kept generator: closing the generator is what cleans it up.
+        or life.generator is not None
     ):
         return None
     noun = "session" if life.kind.is_session else "connection"

@@ -297,6 +297,27 @@ def make_repository(engine):
     return Repository(Session(engine))
 """
         ),
+        # The generator is kept and closed, which closes what it yielded (SQA104 asks
+        # for the close in a `finally`).
+        Valid(
+            """
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+factory = async_sessionmaker(create_async_engine("sqlite+aiosqlite://"))
+
+async def get_db():
+    async with factory() as session:
+        yield session
+
+async def count_users():
+    generator = get_db()
+    session = await anext(generator)
+    count = (await session.execute(text("select count(*) from users"))).scalar()
+    await generator.aclose()
+    return count
+"""
+        ),
     ]
     VALID += [
         Valid(

@@ -146,6 +146,9 @@ class Lifetime:
     # CLOSE_NOT_GUARANTEED, closed only by a nested generator after it yields (a
     # streamed response's `def generate(): ...; yield chunk; db.close()`): that one.
     closed_by_generator: cst.FunctionDef | None = None
+    # An item of a generator kept in a local (`db = next(gen)`), released by closing
+    # that generator (`gen.close()`): the local's name.
+    generator: str | None = None
     # This thread's session of a module-level `scoped_session` registry, which a
     # function takes by using it (`SESSION.query(...)`) and closes itself: the registry.
     registry: str | None = None
@@ -1033,6 +1036,20 @@ class LifetimeTracker:
                 if detail is Escape.STORED:
                     life.stores.append(ref)
                 life.escapes.add(detail)
+        generator_closes = self._kept_generator_closes(life.call, scope, start)
+        kept = life.call.args[0].value if generator_closes else None
+        if isinstance(kept, cst.Name):
+            life.generator = kept.value
+        for close in generator_closes:
+            # `db = next(gen)` ... `gen.close()`: the generator's cleanup closes it.
+            if life.kind.is_async and self._never_run(close):
+                life.unawaited_closes.append(close)
+                continue
+            life.releases.append(close)
+            if self._in_finally(close):
+                guarded = True
+            else:
+                unguarded.append(close)
         if guarded and not released:
             life.used_before_try = self._used_before_try(life, name)
         if (released or guarded) and life.used_before_try is None:
@@ -1080,6 +1097,31 @@ class LifetimeTracker:
         ):
             return False
         return not self.contexts.closed_by_fixture_users(scope)
+
+    def _kept_generator_closes(self, call: cst.Call, scope: Scope, start: int) -> list[cst.Call]:
+        """For `next(gen)` / `await anext(gen)` on a generator kept in the local `gen`,
+        the later `gen.close()` / `gen.aclose()` calls of the same scope."""
+        if not (
+            isinstance(call.func, cst.Name)
+            and call.func.value in ("next", "anext")
+            and call.args
+            and isinstance(call.args[0].value, cst.Name)
+        ):
+            return []
+        generator = call.args[0].value.value
+        closes: list[cst.Call] = []
+        for ref in scope.references.get(generator, ()):
+            attribute = self.model.parent(ref)
+            close = self.model.parent(attribute) if attribute is not None else None
+            if (
+                self.model.order[ref] > start
+                and isinstance(attribute, cst.Attribute)
+                and attribute.attr.value in ("close", "aclose")
+                and isinstance(close, cst.Call)
+                and close.func is attribute
+            ):
+                closes.append(close)
+        return closes
 
     def _never_run(self, call: cst.Call) -> bool:
         """`session.close()` as a statement of its own: a coroutine function's call that
