@@ -755,6 +755,28 @@ def users():
     VALID += [Valid(_FLAGGED_INIT.format(flag="Database._initialized"))]
     INVALID = [
         Invalid(_FLAGGED_INIT.format(flag="self._initialized"), at="create_engine("),
+        # A class given to `Depends()`: FastAPI calls it for every request.
+        Invalid(
+            """
+from fastapi import Depends, FastAPI
+from sqlalchemy import create_engine, text
+
+app = FastAPI()
+
+class Reports:
+    def __init__(self):
+        self.engine = create_engine("sqlite:///reports.db")
+
+    def count(self):
+        with self.engine.connect() as conn:
+            return conn.execute(text("select count(*) from reports")).scalar()
+
+@app.get("/reports/count")
+def count_reports(reports: Reports = Depends(Reports)):
+    return {"count": reports.count()}
+""",
+            at="create_engine(",
+        ),
         # A helper imported under another name (`session_scope as session`) is called
         # per request all the same: a new engine (disposed, but made) per request.
         Invalid(

@@ -581,6 +581,16 @@ class Repetitions:
             return None
         entering = info.name in ("__enter__", "__aenter__")
         for site in self.callers(key, info.owner, project_wide):
+            if site.registration == "depends" and not entering:
+                # `dal: FakeMain = Depends(FakeMain)`: FastAPI calls the class, as it
+                # calls a provider function, for every request.
+                made_by = (
+                    f"`{_name(site)}`{self._where(site, key)} has FastAPI make one per "
+                    f"request with `Depends({cls})`"
+                )
+                return Repetition(
+                    "request", info.name, f"runs for every `{cls}`, and {made_by}", made_by
+                )
             if site.registration is not None or not site.function or _is_test_module(site.module):
                 continue  # module level: made once; a test runs once
             if site.site.flags & (AT_STARTUP | CACHED):
