@@ -1287,6 +1287,28 @@ def items():
     # and the columns are values of a fixed table; `html.escape()` is for HTML.
     VALID += [Valid(_ESCAPED_NAME.format(escape="connection.escape"))]
     INVALID = [
+        # A condition built in the view, request text added to it with `+=` (or `+`),
+        # and handed to the function that concatenates it into the statement.
+        Invalid(
+            """
+from flask import Flask, request
+from sqlalchemy import create_engine, text
+
+app = Flask(__name__)
+engine = create_engine("sqlite://")
+
+def find_names(condition):
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT name FROM patients" + condition)).all()
+
+@app.route("/names")
+def names():
+    condition = " WHERE 1=1"
+    condition += " LIMIT " + request.args.get("limit", "10")
+    return str(find_names(condition))
+""",
+            at='text("SELECT name',
+        ),
         Invalid(_ESCAPED_NAME.format(escape="html.escape"), at="cursor.execute("),
         Invalid(_STATION.format(refuse=_LOGS, method=_KIND_REPLACED), at="text(sql)"),
         Invalid(_STATION.format(refuse=_LOGS, method=_KIND_CHECKED), at="text(f'"),

@@ -352,7 +352,7 @@ class ProgramValues:
             return True  # `sys.argv`, `flask.request`
         if tag in ("a", "s", "w", "i"):  # x.y, x[k], await x, an item unpacked from x
             return self.expr_from_outside(expr[1], frame, calls, depth + 1)
-        if tag in ("|", "t"):
+        if tag in ("|", "t", "op"):  # (`" limit " + request.args["limit"]`: made from it)
             return any(self.expr_from_outside(e, frame, calls, depth + 1) for e in expr[1:])
         if tag == "d":
             return any(self.expr_from_outside(v, frame, calls, depth + 1) for _, v in expr[1:])

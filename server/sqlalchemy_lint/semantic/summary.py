@@ -35,7 +35,7 @@ from . import ir
 from .kinds import BROAD_EXCEPTIONS
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 30
+FORMAT = 31
 
 # Call-site flags.
 IN_LOOP = 1
@@ -603,8 +603,12 @@ class _Builder:
                 self.bind(node.target, assigned, node.value)
         elif kind is ast.AugAssign:
             assert isinstance(node, ast.AugAssign)
-            self.expression(node.value)
+            added = self.expression(node.value)
             target = node.target
+            if isinstance(target, ast.Name) and self.frames:
+                # `condition += " limit " + limit`: the local now holds what it held,
+                # with that added.
+                self.bind(target, ("op", ir.name(target.id), added), None)
             if isinstance(target, ast.Name) and target.id == "__all__" and not self.frames:
                 more = _string_list(node.value)
                 if more is not None and self.summary.exported is not None:
