@@ -707,6 +707,20 @@ class ClosingUnitOfWork:
     VALID += [Valid(_SCRIPT_GLOBAL.format(end="    session.close()"))]
 
     INVALID = [
+        # Flask-SQLAlchemy's `create_scoped_session()` makes a new registry per call.
+        Invalid(
+            """
+from flask_sqlalchemy import SQLAlchemy
+
+db = SQLAlchemy()
+
+def refresh_search_view():
+    session = db.create_scoped_session()
+    session.execute(db.text("REFRESH MATERIALIZED VIEW search_view"))
+    session.commit()
+""",
+            at="db.create_scoped_session()",
+        ),
         Invalid(_SCRIPT_GLOBAL.format(end=""), at="SessionLocal()\n"),
         # The session the wrapper's `__init__` makes and keeps is the caller's once
         # the wrapper is dropped: nothing closes it.

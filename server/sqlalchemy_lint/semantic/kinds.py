@@ -166,6 +166,9 @@ METHODS: dict[tuple[Kind, str], Kind] = {
     (Kind.SESSION_FACTORY, "begin"): Kind.SESSION,
     (Kind.ASYNC_SESSION_FACTORY, "begin"): Kind.ASYNC_SESSION,
     (Kind.FLASK_SQLALCHEMY, "get_engine"): Kind.ENGINE,
+    # Flask-SQLAlchemy's own factories: a new registry, a new sessionmaker.
+    (Kind.FLASK_SQLALCHEMY, "create_scoped_session"): Kind.SCOPED_SESSION,
+    (Kind.FLASK_SQLALCHEMY, "create_session"): Kind.SESSION_FACTORY,
     (Kind.POOL, "connect"): Kind.RAW_CONNECTION,
 }
 
