@@ -755,6 +755,22 @@ def users():
     VALID += [Valid(_FLAGGED_INIT.format(flag="Database._initialized"))]
     INVALID = [
         Invalid(_FLAGGED_INIT.format(flag="self._initialized"), at="create_engine("),
+        # AWS Lambda runs the handler for every event a warm container receives.
+        Invalid(
+            """
+from sqlalchemy import create_engine, text
+
+def get_engine():
+    return create_engine("postgresql://scraper@db/cases")
+
+def lambda_handler(event, context):
+    engine = get_engine()
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE cases SET status = 'seen'"))
+    return {"statusCode": 200}
+""",
+            at="create_engine(",
+        ),
         # A class given to `Depends()`: FastAPI calls it for every request.
         Invalid(
             """

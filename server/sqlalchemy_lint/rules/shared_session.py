@@ -33,7 +33,7 @@ _SERVING_MODULES = (
     "bottle",
     "pyramid",
 )
-_ONE_AT_A_TIME = ("loop", "event", "instance")  # no evidence of threads: sequential
+_ONE_AT_A_TIME = ("loop", "event", "instance", "invocation")  # sequential, no threads
 # GUI toolkits: their event handlers run one after another on the window's thread.
 _DESKTOP_MODULES = ("tkinter", "PyQt5", "PyQt6", "PySide2", "PySide6", "wx", "kivy")
 _THREADING_MODULES = ("threading", "concurrent.futures", "multiprocessing")

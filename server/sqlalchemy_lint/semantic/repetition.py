@@ -310,6 +310,7 @@ HOW = {
     "rerun": "on every rerun of the script",
     "instance": "on every instantiation",
     "event": "on every user event it handles (a button press, a signal)",
+    "invocation": "on every invocation",
     "wrapper": "on every call of the functions it wraps",
     "calls": "several times in one run",
 }
@@ -351,7 +352,7 @@ class Repetition:
         """The runs follow each other in one program (a loop's rounds, a script's
         reruns, a few calls): something made and disposed in each is gone before the
         next, unlike requests or messages that may overlap."""
-        return self.kind in ("loop", "rerun", "calls")
+        return self.kind in ("loop", "rerun", "calls", "invocation")
 
 
 @dataclass(frozen=True)
@@ -834,6 +835,10 @@ class Repetitions:
                 return Repetition("task", info.name, f"is a task (`@{written}`)")
         if self._is_class_based_view_method(key, info):
             return Repetition("request", info.name, "is a class-based view")
+        if _is_lambda_handler(info):
+            # A warm container runs the handler again for each event; what the module
+            # makes at import is kept between them.
+            return Repetition("invocation", info.name, "is an AWS Lambda handler")
         if (
             info.owner is not None
             and info.name in _BOT_EVENT_METHODS
@@ -1557,6 +1562,17 @@ def _name(caller: Caller) -> str:
 def _in_caller(caller: Caller) -> str:
     """`in `main``, or `at the top level` for a module's own statements."""
     return f"in `{_name(caller)}`" if caller.function else "at the top level"
+
+
+def _is_lambda_handler(info: FunctionInfo) -> bool:
+    """`def lambda_handler(event, context):` at module level: AWS Lambda's handler
+    signature, under a name that says so."""
+    return (
+        info.owner is None
+        and info.parent is None
+        and [p.name for p in info.params] == ["event", "context"]
+        and ("handler" in info.name or "lambda" in info.name)
+    )
 
 
 def _per(repetition: Repetition) -> str:
