@@ -168,7 +168,23 @@ def main(url):
 """
         ),
     ]
+    # An attribute declared as an engine or another library's database: which one it
+    # holds depends on who made the object (maubot's plugins get either).
+    _PLUGIN = """
+from mautrix.util.async_db import Database
+from sqlalchemy.engine import Engine
+
+class Plugin:
+    def __init__(self, database: Engine | {other}None):
+        self.database = database
+
+class StorageBot(Plugin):
+    def put(self, key, value):
+        self.database.execute("INSERT INTO stored (key, value) VALUES ($1, $2)", key, value)
+"""
+    VALID += [Valid(_PLUGIN.format(other="Database | "))]
     INVALID = [
+        Invalid(_PLUGIN.format(other=""), at="self.database.execute("),
         # Every call of `purge` passes an engine.
         Invalid(
             """

@@ -120,6 +120,9 @@ _TUPLE_FORMS = frozenset({"typing.Tuple", "typing_extensions.Tuple", "builtins.t
 _CALLABLE_REFS = (RefKind.FUNCTION, RefKind.BOUND_METHOD)
 _ENUM_BASES = frozenset({"enum.Enum", "enum.StrEnum", "enum.IntEnum", "enum.Flag", "enum.IntFlag"})
 _DEPENDS = frozenset({"fastapi.Depends", "fastapi.Security", "fastapi.params.Depends"})
+# Modules of plain value types (`Engine | str`, `Session | Path`): an option of one of
+# these beside a SQLAlchemy type is a value the code converts, not another handle.
+_PLAIN_TYPE_MODULES = ("builtins.", "typing.", "typing_extensions.", "pathlib.", "collections.")
 
 
 def is_library(qualified: str) -> bool:
@@ -1513,12 +1516,7 @@ class Evaluator:
         if tag == "str":
             return self.annotation(ir.annotation_from_string(expr[1]), frame, depth + 1)
         if tag == "bor":
-            return _one_of(
-                [
-                    self.annotation(expr[1], frame, depth + 1),
-                    self.annotation(expr[2], frame, depth + 1),
-                ]
-            )
+            return self._union((expr[1], expr[2]), frame, depth)
         if tag == "s":
             base = self.value(expr[1], frame, depth + 1)
             if base.ref is not None and base.ref.name in _OPTIONAL_FORMS:
@@ -1526,11 +1524,35 @@ class Evaluator:
                 options = index[1:] if index[0] == "t" else (index,)
                 if base.ref.name.endswith("Annotated"):
                     options = options[:1]
-                return _one_of([self.annotation(o, frame, depth + 1) for o in options])
+                return self._union(options, frame, depth)
             return self._annotated(base)
         if tag in ("n", "a"):
             return self._annotated(self.value(expr, frame, depth + 1))
         return NOTHING
+
+    def _union(self, options: tuple[ir.Expr, ...], frame: Frame, depth: int) -> Value:
+        """`Engine | None`: the engine. `Engine | Database` where `Database` is a class
+        of the project or of another library (mautrix's asyncpg database): either,
+        depending on the caller, so nothing is assumed."""
+        declared = [self.annotation(o, frame, depth + 1) for o in options]
+        if any(d.kind is not None for d in declared) and any(
+            d.kind is None and self._names_another_class(o, frame, depth)
+            for o, d in zip(options, declared)
+        ):
+            return NOTHING
+        return _one_of(declared)
+
+    def _names_another_class(self, option: ir.Expr, frame: Frame, depth: int) -> bool:
+        if option[0] == "s":
+            option = option[1]  # `list[Row]`, `Database[...]`
+        if option[0] not in ("n", "a"):
+            return False
+        ref = self.value(option, frame, depth + 1).ref
+        if ref is None:
+            return False
+        if ref.kind is RefKind.CLASS:
+            return True
+        return ref.kind is RefKind.LIBRARY and not ref.name.startswith(_PLAIN_TYPE_MODULES)
 
     @staticmethod
     def _annotated(declared: Value) -> Value:
