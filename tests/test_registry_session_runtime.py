@@ -1,8 +1,9 @@
-"""This thread's session of a module-level `scoped_session` registry, which a
-function takes by using it and closes itself, against a real SQLite database: a
-failing first query skips a close written after it, and the thread's session keeps
-its connection checked out (SQA104 reports it); a close in a `finally` around that
-query returns it (SQA104 accepts it)."""
+"""This thread's session of a `scoped_session` registry, which a function takes by
+using the registry (or by calling it: `session = SESSION()`, also on a registry kept on
+the instance) and closes itself, against a real SQLite database: a failing first query
+skips a close written after it, and the thread's session keeps its connection checked
+out (SQA104 reports it); a close in a `finally` around that query returns it (SQA104
+accepts it)."""
 
 from __future__ import annotations
 
@@ -38,8 +39,30 @@ IN_A_FINALLY = """\
 """
 
 
+TAKEN_BY_A_CALL = """\
+    session = SESSION()
+    rows = session.execute(text("SELECT rules FROM rules WHERE chat_id = :c"), {"c": chat_id})
+    session.close()
+    return rows
+"""
+TAKEN_BY_A_CALL_IN_A_FINALLY = """\
+    session = SESSION()
+    try:
+        return session.execute(text("SELECT rules FROM rules WHERE chat_id = :c"), {"c": chat_id})
+    finally:
+        session.close()
+"""
+
+
 @pytest.mark.parametrize(
-    ("body", "left_out"), [(NEXT_LINE, 1), (IN_A_FINALLY, 0)], ids=["next-line", "finally"]
+    ("body", "left_out"),
+    [
+        (NEXT_LINE, 1),
+        (IN_A_FINALLY, 0),
+        (TAKEN_BY_A_CALL, 1),
+        (TAKEN_BY_A_CALL_IN_A_FINALLY, 0),
+    ],
+    ids=["next-line", "finally", "called-next-line", "called-finally"],
 )
 def test_a_failing_first_use_skips_a_close_after_it(
     body: str, left_out: int, tmp_path: Path
@@ -55,3 +78,35 @@ def test_a_failing_first_use_skips_a_close_after_it(
     assert engine.pool.checkedout() == left_out
     namespace["SESSION"].remove()
     engine.dispose()
+
+
+INSTANCE_REGISTRY = """
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+class Storage:
+    def __init__(self, url):
+        self.engine = create_engine(url)
+        self.Session = scoped_session(sessionmaker(bind=self.engine))
+
+    def count(self):
+        session = self.Session()
+        count = session.execute(text("SELECT count(*) FROM statements")).scalar()
+        session.close()
+        return count
+"""
+
+
+def test_a_registry_on_the_instance_keeps_the_session_a_failure_skips(tmp_path: Path) -> None:
+    found = [
+        d.code for d in check_source(INSTANCE_REGISTRY, rules=[CloseNotGuaranteed]).diagnostics
+    ]
+    assert found == ["SQA104"]
+    namespace: dict[str, Any] = {}
+    exec(compile(INSTANCE_REGISTRY, "<example>", "exec"), namespace)
+    storage = namespace["Storage"](f"sqlite:///{tmp_path / 'chat.db'}")
+    with pytest.raises(OperationalError):  # no `statements` table
+        storage.count()
+    assert storage.engine.pool.checkedout() == 1
+    storage.Session.remove()
+    assert storage.engine.pool.checkedout() == 0

@@ -487,6 +487,21 @@ def session_scope():
     # the connection; a statement it runs before the `try` can.
     VALID += [Valid(_CURSOR_FIRST.format(before=""))]
 
+    # A `scoped_session` registry kept on the instance: `self.Session()` is this
+    # thread's session, which stays in the registry after `close()`.
+    _INSTANCE_REGISTRY = """
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from .models import Statement
+
+class Storage:
+    def __init__(self, engine):
+        self.Session = scoped_session(sessionmaker(bind=engine))
+
+    def create(self, text):
+        session = self.Session()
+{body}"""
+
     # An item of a dependency's generator, kept to close: closing the generator runs
     # its `finally`, which closes the session.
     _GENERATOR_ITEM = """
@@ -517,6 +532,18 @@ def count_users():
         )
     ]
 
+    VALID += [
+        Valid(
+            _INSTANCE_REGISTRY.format(
+                body="        try:\n"
+                "            session.add(Statement(text=text))\n"
+                "            session.commit()\n"
+                "        finally:\n"
+                "            session.close()\n"
+            )
+        )
+    ]
+
     INVALID = [
         Invalid(
             _GENERATOR_ITEM.format(
@@ -543,6 +570,15 @@ def count_users():
             _SWALLOWING_HELPER.format(handler="LookupError:\n        raise\n    except Exception:"),
             at="SessionLocal()",
             files=_STREAMED_FILES,
+        ),
+        # This thread's session, taken by calling a registry the instance keeps.
+        Invalid(
+            _INSTANCE_REGISTRY.format(
+                body="        session.add(Statement(text=text))\n"
+                "        session.commit()\n"
+                "        session.close()\n"
+            ),
+            at="session.add(",
         ),
         # The same in the function: the `try` between lets a `LookupError` out.
         Invalid(

@@ -20,10 +20,12 @@ from pathlib import Path
 
 import libcst as cst
 
+from . import ir
 from .evaluate import ModuleSource
 from .flow import finally_contains, nodes_of
 from .inference import Resolver
 from .kinds import Kind
+from .lower_cst import from_cst
 from .model import ModuleModel, Scope, binding_scope
 from .options import AnalysisOptions
 from .program_values import ProgramValues
@@ -636,8 +638,7 @@ class ExecutionContexts:
         if any(
             isinstance(c.func, cst.Attribute)
             and c.func.attr.value == "remove"
-            and isinstance(c.func.value, cst.Name)
-            and c.func.value.value == name
+            and ir.dotted(from_cst(c.func.value)) == name
             for c in self.model.calls
         ):
             return True

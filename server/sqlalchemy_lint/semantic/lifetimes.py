@@ -220,14 +220,17 @@ class LifetimeTracker:
 
     def _registry_sessions(self) -> Iterator[Lifetime]:
         """`SESSION.query(...)` ... `SESSION.close()` in a function, on a module-level
-        `scoped_session` registry (this module's or imported): the function takes this
-        thread's session from the registry by using it, and ends it itself. Followed
-        from that first use to its closes, as a session the function made, when nothing
-        else ends the registry's sessions (a `remove()`, a web framework's teardown):
-        then a close an exception skips leaves the thread's session holding its
-        connection and transaction until the thread's next use."""
+        `scoped_session` registry (this module's or imported), or `session =
+        self.Session()` ... `session.close()` on a registry of the module or the
+        instance: the function takes this thread's session from the registry (by using
+        it, or by calling the registry), and ends it itself. Followed from its first
+        use to its closes, as a session the function made, when nothing else ends the
+        registry's sessions (a `remove()`, a web framework's teardown): then a close an
+        exception skips leaves the thread's session holding its connection and
+        transaction until the thread's next use."""
         closes: dict[tuple[int, str], list[cst.Call]] = {}
         scopes: dict[int, Scope] = {}
+        registries: dict[tuple[int, str], str] = {}
         for call in self.model.calls:
             func = call.func
             if not (
@@ -242,19 +245,25 @@ class LifetimeTracker:
                 continue
             bound = binding_scope(name, scope)
             if bound is not None and not bound.is_module:
-                continue  # a local or a parameter, not a module's (or an imported) global
+                registry = self._registry_called_for(name, bound) if bound is scope else None
+                if registry is None:
+                    continue  # a local or a parameter, not a registry's session
+                registries[(id(scope), name)] = registry
             closes.setdefault((id(scope), name), []).append(call)
             scopes[id(scope)] = scope
         for (scope_id, name), closing in closes.items():
             scope = scopes[scope_id]
-            if self.resolver.kind_of(cst.Name(name), scope) is not Kind.SCOPED_SESSION:
+            registry = registries.get((scope_id, name))
+            if registry is None and (
+                self.resolver.kind_of(cst.Name(name), scope) is not Kind.SCOPED_SESSION
+            ):
                 continue
             first = self._first_session_use(scope, name, closing)
-            if first is None or self.contexts.registry_ended_elsewhere(name):
+            if first is None or self.contexts.registry_ended_elsewhere(registry or name):
                 continue
             life = Lifetime(call=first, kind=Kind.SESSION, scope=scope, verdict=Verdict.RELEASED)
             life.variable = name
-            life.registry = name
+            life.registry = registry or name
             life.releases = list(closing)
             # Unlike a session made here, this one can hold a connection as soon as
             # its first use fails: only a close that surely follows that use counts.
@@ -267,6 +276,29 @@ class LifetimeTracker:
             elif not self._closed_on_every_exception(closing):
                 life.verdict = Verdict.CLOSE_NOT_GUARANTEED
             yield life
+
+    def _registry_called_for(self, name: str, scope: Scope) -> str | None:
+        """For a local bound once, to `registry()` (`session = self.Session()`, where
+        `self.Session` is a `scoped_session`): the registry, as written."""
+        assignments = scope.assignments.get(name, [])
+        if len(assignments) != 1 or name in scope.params:
+            return None
+        value = assignments[0].value
+        if not isinstance(value, cst.Call) or value.args or assignments[0].via_with:
+            return None
+        registry = value.func
+        written = (
+            registry.value
+            if isinstance(registry, cst.Name)
+            else f"self.{registry.attr.value}"
+            if isinstance(registry, cst.Attribute)
+            and isinstance(registry.value, cst.Name)
+            and registry.value.value == "self"
+            else None
+        )
+        if written is None or self.resolver.kind_of(registry, scope) is not Kind.SCOPED_SESSION:
+            return None
+        return written
 
     def _first_session_use(
         self, scope: Scope, name: str, closing: list[cst.Call]
