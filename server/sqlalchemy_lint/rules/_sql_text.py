@@ -670,13 +670,21 @@ def dynamic_construction(
             return None  # `where = "..." + where`: its other values say how it is built
         _VISITING.building.add(key)
         try:
-            for assignment in _reaching(expr, bound, analysis):
+            reaching = _reaching(expr, bound, analysis)
+            for assignment in reaching:
                 if assignment.value is None or assignment.via_with:
                     continue
                 found = dynamic_construction(assignment.value, analysis, bound, depth + 1)
                 if found is not None:
                     return found
-            augmented = list(augmented_values(expr.value, bound, analysis))
+            # What `+=` added before every assignment that reaches the use is gone
+            # (`query += filters(...)`, then `query = text(query)`: the use sees `text`).
+            earliest = min((a.order for a in reaching), default=-1)
+            augmented = [
+                a
+                for a in augmented_values(expr.value, bound, analysis)
+                if _order_of_statement(analysis, a) > earliest
+            ]
             if any(not _safe_value(a, analysis, bound, depth + 1) for a in augmented):
                 starts = [a.value for a in bound.assignments.get(expr.value, ()) if a.value]
                 if _without_sql_text([*starts, *augmented], analysis, bound):
@@ -857,6 +865,13 @@ def _reaching(use: cst.Name, bound: Scope, analysis: Analysis) -> list[Assignmen
             or (a.order > at and any(within(model, a.node, loop) for loop in loops))
         ]
     return reaching
+
+
+def _order_of_statement(analysis: Analysis, node: cst.CSTNode) -> int:
+    """Where the statement holding `node` comes in the visit (leaves such as string
+    literals have no order of their own)."""
+    statement = analysis.model.statement_of(node)
+    return analysis.model.order.get(statement, 1 << 62)
 
 
 def _in_own_value(model: ModuleModel, use: cst.Name, assignment: Assignment) -> bool:

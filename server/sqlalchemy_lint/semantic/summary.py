@@ -35,7 +35,7 @@ from . import ir
 from .kinds import BROAD_EXCEPTIONS
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 31
+FORMAT = 32
 
 # Call-site flags.
 IN_LOOP = 1
@@ -606,9 +606,10 @@ class _Builder:
             added = self.expression(node.value)
             target = node.target
             if isinstance(target, ast.Name) and self.frames:
-                # `condition += " limit " + limit`: the local now holds what it held,
-                # with that added.
-                self.bind(target, ("op", ir.name(target.id), added), None)
+                # `condition += " limit " + limit`: what is added becomes part of the
+                # local's value, as one more of the values it is made from (not as
+                # `condition + ...`, whose reference to itself would be a cycle).
+                self.bind(target, added, None)
             if isinstance(target, ast.Name) and target.id == "__all__" and not self.frames:
                 more = _string_list(node.value)
                 if more is not None and self.summary.exported is not None:
