@@ -1053,14 +1053,7 @@ class LifetimeTracker:
                 released = True
             elif use is _Use.RELEASE_CALL:
                 assert isinstance(detail, cst.Call)
-                if life.kind.is_async and self._never_run(detail):
-                    life.unawaited_closes.append(detail)
-                    continue
-                life.releases.append(detail)
-                if self._in_finally(detail):
-                    guarded = True
-                else:
-                    unguarded.append(detail)
+                guarded = self._add_close(life, detail, unguarded) or guarded
             elif use is _Use.ESCAPE:
                 assert isinstance(detail, Escape)
                 if detail is Escape.YIELDED:
@@ -1074,14 +1067,7 @@ class LifetimeTracker:
             life.generator = kept.value
         for close in generator_closes:
             # `db = next(gen)` ... `gen.close()`: the generator's cleanup closes it.
-            if life.kind.is_async and self._never_run(close):
-                life.unawaited_closes.append(close)
-                continue
-            life.releases.append(close)
-            if self._in_finally(close):
-                guarded = True
-            else:
-                unguarded.append(close)
+            guarded = self._add_close(life, close, unguarded) or guarded
         if guarded and not released:
             life.used_before_try = self._used_before_try(life, name)
         if (released or guarded) and life.used_before_try is None:
@@ -1129,6 +1115,18 @@ class LifetimeTracker:
         ):
             return False
         return not self.contexts.closed_by_fixture_users(scope)
+
+    def _add_close(self, life: Lifetime, close: cst.Call, unguarded: list[cst.Call]) -> bool:
+        """Record a call that releases `life`: whether it is in a `finally`. A
+        coroutine's close that nothing awaits never runs, and releases nothing."""
+        if life.kind.is_async and self._never_run(close):
+            life.unawaited_closes.append(close)
+            return False
+        life.releases.append(close)
+        if self._in_finally(close):
+            return True
+        unguarded.append(close)
+        return False
 
     def _kept_generator_closes(self, call: cst.Call, scope: Scope, start: int) -> list[cst.Call]:
         """For `next(gen)` / `await anext(gen)` on a generator kept in the local `gen`,
