@@ -21,11 +21,11 @@ import libcst as cst
 from ..semantic import Analysis, Kind, Scope, ir
 from ..semantic.cli_options import COMMAND_LINE_PARSERS, not_text_parameters
 from ..semantic.fixtures import receives_fixtures
-from ..semantic.flow import dominates, exclusive, within
+from ..semantic.flow import dominates, reaching_assignments
 from ..semantic.geometry import writes_wkt
 from ..semantic.kinds import INPUT_OBJECTS
 from ..semantic.lower_cst import from_cst
-from ..semantic.model import Assignment, ModuleModel, binding_scope
+from ..semantic.model import Assignment, binding_scope
 from ..semantic.repetition import Caller
 from ..semantic.route_parameters import converted_route_parameters
 from ..semantic.sql_runners import STATEMENT_RECEIVERS, TEXT_CONSTRUCTORS
@@ -836,35 +836,7 @@ def _local_from_outside(name: str, bound: Scope, analysis: Analysis, depth: int)
 
 
 def _reaching(use: cst.Name, bound: Scope, analysis: Analysis) -> list[Assignment]:
-    """The assignments of `use`'s name that can give it its value there: not those in
-    another branch of an `if` than the use (all of them, if that leaves none), nor
-    those before one that runs, unconditionally, between them and the use (`sql =
-    "CREATE ..."` on the line above the `execute(text(sql))`)."""
-    model = analysis.model
-    # `years = ", ".join(... for year in years)`: the value on the right is the old one.
-    assignments = [
-        a for a in bound.assignments.get(use.value, []) if not _in_own_value(model, use, a)
-    ]
-    reaching = [a for a in assignments if not exclusive(model, a.node, use)]
-    if not reaching:
-        return list(assignments)
-    at = model.order[use]
-    covering = [
-        a
-        for a in reaching
-        if a.order < at and not a.via_with and a.unpacked is None and dominates(model, a.node, use)
-    ]
-    if covering:
-        last = max(covering, key=lambda a: a.order)
-        # What comes after the use reaches it only through a loop around both.
-        loops = [node for node in model.ancestors(use) if isinstance(node, (cst.For, cst.While))]
-        reaching = [
-            a
-            for a in reaching
-            if last.order <= a.order < at
-            or (a.order > at and any(within(model, a.node, loop) for loop in loops))
-        ]
-    return reaching
+    return reaching_assignments(analysis.model, use, bound.assignments.get(use.value, []))
 
 
 def _order_of_statement(analysis: Analysis, node: cst.CSTNode) -> int:
@@ -872,12 +844,6 @@ def _order_of_statement(analysis: Analysis, node: cst.CSTNode) -> int:
     literals have no order of their own)."""
     statement = analysis.model.statement_of(node)
     return analysis.model.order.get(statement, 1 << 62)
-
-
-def _in_own_value(model: ModuleModel, use: cst.Name, assignment: Assignment) -> bool:
-    """`use` is read in the value `assignment` binds (`x = f(x)`): before it binds."""
-    value = assignment.value if assignment.unpacked is None else assignment.unpacked[0]
-    return value is not None and (use is value or within(model, use, value))
 
 
 def _without_sql_text(pieces: list[cst.BaseExpression], analysis: Analysis, scope: Scope) -> bool:

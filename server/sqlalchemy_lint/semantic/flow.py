@@ -165,33 +165,66 @@ def _relative_order(
     return None
 
 
+def reaching_assignments(
+    model: ModuleModel, use: cst.Name, assignments: list[Assignment]
+) -> list[Assignment]:
+    """The assignments, of those binding `use`'s name in its scope, that can give it
+    its value there: not those in another branch of an `if` than the use (all of them,
+    if that leaves none), nor those before one that runs, unconditionally, between
+    them and the use (`sql = "CREATE ..."` on the line above the `execute(text(sql))`).
+    What comes after the use reaches it only through a loop around both."""
+    # `years = ", ".join(... for year in years)`: the value on the right is the old one.
+    assignments = [a for a in assignments if not _in_own_value(model, use, a)]
+    reaching = [a for a in assignments if not exclusive(model, a.node, use)]
+    if not reaching:
+        return list(assignments)
+    at = model.order[use]
+    covering = [a for a in reaching if _covers(model, a, use, at)]
+    if covering:
+        last = max(covering, key=lambda a: a.order)
+        loops = [node for node in model.ancestors(use) if isinstance(node, (cst.For, cst.While))]
+        reaching = [
+            a
+            for a in reaching
+            if last.order <= a.order < at
+            or (a.order > at and any(within(model, a.node, loop) for loop in loops))
+        ]
+    return reaching
+
+
 def reaching_assignment(
     model: ModuleModel, use: cst.Name, assignments: list[Assignment]
 ) -> Assignment | None:
-    """The assignment, of those binding `use`'s name in its scope (all of them, and
-    nothing else binds it there), that every path to `use` passes last: `c =
-    conn.cursor()` a few lines above `c.execute(...)` in the `if` whose `else` makes
-    `c` a session. It is the last one before `use` in the source, on a line of a block
-    that holds `use`, when no loop around `use` (and not around it) binds the name
-    again. None when the last binding depends on the path."""
-    around = set(model.ancestors(use))
-    position = model.order[use]
-    earlier = [a for a in assignments if a.order < position and a.node not in around]
-    if not earlier:
+    """The one assignment of `reaching_assignments` when it is a plain one on a line
+    that runs, unconditionally, before `use` (`c = conn.cursor()` a few lines above
+    `c.execute(...)` in the `if` whose `else` makes `c` a session); None when which
+    binding reaches depends on the path."""
+    reaching = reaching_assignments(model, use, assignments)
+    if len(reaching) != 1:
         return None
-    last = max(earlier, key=lambda a: a.order)
-    line, block = _line_in_block(model, last.node)
-    if last.value is None or not isinstance(line, cst.SimpleStatementLine) or block not in around:
+    only = reaching[0]
+    line, _ = _line_in_block(model, only.node)
+    if not isinstance(line, cst.SimpleStatementLine) or not _covers(
+        model, only, use, model.order[use]
+    ):
         return None
-    later = [a for a in assignments if a.order > position]
-    for ancestor in model.ancestors(use):
-        if ancestor is block:
-            return last
-        if isinstance(ancestor, (cst.For, cst.While)) and any(
-            within(model, a.node, ancestor) for a in later
-        ):
-            return None  # the next iteration's binding reaches `use`
-    return None
+    return only
+
+
+def _covers(model: ModuleModel, assignment: Assignment, use: cst.Name, at: int) -> bool:
+    """A plain assignment that runs, unconditionally, before `use` (at order `at`)."""
+    return (
+        assignment.order < at
+        and not assignment.via_with
+        and assignment.unpacked is None
+        and dominates(model, assignment.node, use)
+    )
+
+
+def _in_own_value(model: ModuleModel, use: cst.Name, assignment: Assignment) -> bool:
+    """`use` is read in the value `assignment` binds (`x = f(x)`): before it binds."""
+    value = assignment.value if assignment.unpacked is None else assignment.unpacked[0]
+    return value is not None and (use is value or within(model, use, value))
 
 
 def binds_otherwise(scope_node: cst.CSTNode, name: str) -> bool:
