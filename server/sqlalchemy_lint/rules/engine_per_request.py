@@ -170,11 +170,13 @@ class EnginePerRequest(Rule):
       returns (`create_db_engine(config)` as a statement, to validate each
       configuration: an engine connects on first use);
     - in a function that makes an engine, uses it and drops it without `dispose()`
-      (a data loader's `load()`), unless it runs once (in a test suite, only code
-      that runs around every test counts: `setUp`, a fixture of pytest's default
-      scope and what they call; not a test, a session fixture or their helpers), or
-      that disposes it only on some paths (a `return` before the `dispose()`: a cache
-      hit that skips it);
+      (a data loader's `load()`), when the project's own code calls it from two
+      places or more and it does not run once (in a test suite, only code that runs
+      around every test counts: `setUp`, a fixture of pytest's default scope and
+      what they call; not a test, a session fixture or their helpers): a start-up
+      check or an admin helper called from one place makes one engine; or that
+      disposes it only on some paths (a `return` before the `dispose()`: a cache hit
+      that skips it);
       and in a factory that hands one out (`def connect_to_db(self): return
       create_engine(self.url)`) when every call of it in the project keeps the
       engine in a local it uses and drops, neither returning, storing, disposing
@@ -753,6 +755,28 @@ def users():
         return str(conn.execute(text("select count(*) from users")).scalar())
 """
     VALID += [Valid(_FLAGGED_INIT.format(flag="Database._initialized"))]
+    # A start-up check called from one place: one engine, made, used and dropped.
+    VALID += [
+        Valid(
+            """
+from sqlalchemy import create_engine, text
+
+def database_reachable(url):
+    try:
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+    except Exception:
+        return False
+
+def get_engine(url):
+    if not database_reachable(url):
+        raise ValueError("cannot connect to the database")
+    return create_engine(url)
+"""
+        )
+    ]
     INVALID = [
         Invalid(_FLAGGED_INIT.format(flag="self._initialized"), at="create_engine("),
         # AWS Lambda runs the handler for every event a warm container receives.
@@ -889,6 +913,10 @@ def count_users():
     # stays open there until the garbage collector finds the engine.
     with get_conn() as conn:
         return conn.execute(text("SELECT count(*) FROM users")).scalar()
+
+def count_orders():
+    with get_conn() as conn:
+        return conn.execute(text("SELECT count(*) FROM orders")).scalar()
 """,
             at="create_engine(",
         ),
@@ -927,6 +955,9 @@ class Loader:
             return session.execute(text(query)).all()
         finally:
             session.close()
+
+def report():
+    return Loader().load("SELECT * FROM sales"), Loader().load("SELECT * FROM refunds")
 """,
             at="create_engine(",
         ),
@@ -1126,6 +1157,10 @@ class Loader:
     def load(self, query):
         engine = create_engine(self.url)
         return pd.read_sql(query, engine)
+
+def export(loader):
+    loader.load("SELECT * FROM sales").to_csv("sales.csv")
+    loader.load("SELECT * FROM refunds").to_csv("refunds.csv")
 """,
             at="create_engine(self.url)",
         ),
@@ -2232,6 +2267,10 @@ def main():
         if is_test_file(analysis.resolver.path) and not contexts.runs_per_test(function):
             # A test, a session-wide fixture or a helper they call: once per run of the
             # suite, unlike `setUp` or a per-test fixture, which run for every test.
+            return None
+        if not contexts.called_from_several_places(function):
+            # Made, used and dropped by a function nothing shows running more than
+            # once (a start-up check, an admin or test-setup helper): one engine.
             return None
         # Made, used and dropped: a new pool per call, left to the garbage collector.
         return (

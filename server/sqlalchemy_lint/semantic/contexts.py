@@ -29,6 +29,7 @@ from .lower_cst import from_cst
 from .model import ModuleModel, Scope, binding_scope
 from .options import AnalysisOptions
 from .program_values import ProgramValues
+from .project import is_test_file
 from .repetition import Repetition, Repetitions
 from .sql_runners import SqlRunners
 from .summary import (
@@ -165,6 +166,26 @@ class ExecutionContexts:
             return False
         qualname = self.resolver.frame(scope).function
         return self.repetitions.runs_per_test(self.resolver.key, qualname)
+
+    def called_from_several_places(self, scope: Scope) -> bool:
+        """Whether the project's own code (not its tests) calls the function `scope`
+        from two places or more, or calls it without the analysis telling where: some
+        evidence that it runs more than once in a run."""
+        if not isinstance(scope.node, cst.FunctionDef):
+            return False
+        key = self.resolver.key
+        qualname = self.resolver.frame(scope).function
+        repetitions = self.repetitions
+        sites = {
+            (caller.module, caller.site.line, caller.site.column)
+            for caller in (
+                *repetitions.callers(key, qualname),
+                *repetitions.unresolved_callers(key, qualname),
+            )
+            if caller.registration is None
+            and not (isinstance(caller.module, Path) and is_test_file(caller.module))
+        }
+        return len(sites) >= 2
 
     def caller_dropping_the_result(self, scope: Scope) -> tuple[str, Repetition] | None:
         """A function that keeps what the function `scope` returns in a local it
