@@ -154,6 +154,16 @@ async def main():
         await session.refresh(user)
         return user.name
 """,
+    # A deleted instance leaves the session at the flush, still loaded: the commit
+    # does not expire it.
+    "deleted, then committed": """
+async def main():
+    async with SessionLocal() as session:
+        user = await session.get(User, 1)
+        await session.delete(user)
+        await session.commit()
+        return user.name
+""",
 }
 
 

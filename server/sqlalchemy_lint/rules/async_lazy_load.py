@@ -498,7 +498,26 @@ async def on_signup(name):
     # module's factory keeps objects loaded.
     VALID += [Valid(_SESSION_HELPER_USE, files=_session_helper_module(keeps_loaded=True))]
 
+    # Deleted, then committed: the instance left the session at the flush, loaded;
+    # renamed instead, the commit expires it.
+    _REMOVE_PLAYER = """
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from .db import engine
+from .models import Player
+
+SessionLocal = async_sessionmaker(engine)
+
+async def remove_player(player_id):
+    async with SessionLocal() as db:
+        player = await db.get(Player, player_id)
+        {change}
+        await db.commit()
+        return {{"removed": player.name}}
+"""
+    VALID += [Valid(_REMOVE_PLAYER.format(change="await db.delete(player)"))]
     INVALID = [
+        Invalid(_REMOVE_PLAYER.format(change='player.name = "gone"'), at="player.name}"),
         # The same helper, whose factory keeps the default expiry.
         Invalid(
             _SESSION_HELPER_USE, at="room.name}", files=_session_helper_module(keeps_loaded=False)

@@ -722,8 +722,8 @@ def _reads_after_commit(
         return
     for instance in _instances(model, resolver, session, uses):
         later = [c for c in commits if comes_before(model, instance.bound, c)]
-        if not later:
-            continue
+        if not later or _deleted(model, uses, instance):
+            continue  # (a deleted instance leaves the session at the flush, loaded)
         found = _first_read_after(model, scope, instance, session, later[0])
         if found is not None:
             node, returned = found
