@@ -351,3 +351,57 @@ def test_driver_placeholders_are_told_to_use_exec_driver_sql(tmp_path: Path) -> 
     messages = {d.line: d.message for d in result.diagnostics if d.code == "SQA202"}
     assert "exec_driver_sql()" in messages[9] and "text(" not in messages[9]
     assert "wrap it in `text(...)`" in messages[12]
+
+
+COMPARED_TO_TEXT = """
+from sqlalchemy import Column, Integer, String, text
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class League(Base):
+    __tablename__ = "league"
+    id = Column(Integer, primary_key=True)
+    name = Column(String)
+
+
+def view_league_info(update, context):
+    league_name = update.message.text.split("about ")[1]
+    return get_league_info(context.bot_data["session"], league_name)
+
+
+def get_league_info(session, league):
+    return session.query(League.name).filter(League.name == {value}).all()
+"""
+
+
+@pytest.mark.parametrize(("value", "reported"), [("text(league)", True), ("league", False)])
+def test_a_message_compared_as_text_is_injected_and_as_a_value_is_bound(
+    value: str, reported: bool, tmp_path: Path
+) -> None:
+    """`League.name == text(league)` puts the bot message's text into the SQL: a
+    message ending in `x' OR '1'='1` reads every league. Compared as a value, the
+    same text is a bound parameter and matches nothing."""
+    from types import SimpleNamespace
+
+    from sqlalchemy.orm import Session
+
+    from sqlalchemy_lint.rules.sql_injection import SqlInjection
+
+    source = COMPARED_TO_TEXT.format(value=value)
+    found = [d.code for d in check_source(source, rules=[SqlInjection]).diagnostics]
+    assert found == (["SQA301"] if reported else [])
+    namespace: dict[str, Any] = {}
+    exec(compile(source, "<bot>", "exec"), namespace)
+    engine = create_engine(f"sqlite:///{tmp_path / 'leagues.db'}")
+    namespace["Base"].metadata.create_all(engine)
+    with Session(engine) as session:
+        session.add_all([namespace["League"](name="TI"), namespace["League"](name="DPC")])
+        session.commit()
+        update = SimpleNamespace(message=SimpleNamespace(text="about 'x' OR '1'='1'"))
+        context = SimpleNamespace(bot_data={"session": session})
+        rows = namespace["view_league_info"](update, context)
+    assert len(rows) == (2 if reported else 0)

@@ -1487,11 +1487,17 @@ _TRIMMING_METHODS = frozenset(
 )
 
 
+_CONDITION_PARTS = (cst.ComparisonTarget, cst.Comparison, cst.BooleanOperation, cst.UnaryOperation)
+
+
 def clause_fragment(call: cst.Call, analysis: Analysis) -> str | None:
     """The query method (`order_by`, `where`, ...) that gets the result of `call` as
     one of its arguments, or None."""
     parents = analysis.model.ancestors(call)
     arg = next(parents, None)
+    # `.filter(League.name == text(league))`: a part of the condition given.
+    while isinstance(arg, _CONDITION_PARTS):
+        arg = next(parents, None)
     method = next(parents, None)
     if not isinstance(arg, cst.Arg) or not isinstance(method, cst.Call):
         return None

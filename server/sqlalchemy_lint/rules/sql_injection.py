@@ -1287,6 +1287,22 @@ def items():
     # and the columns are values of a fixed table; `html.escape()` is for HTML.
     VALID += [Valid(_ESCAPED_NAME.format(escape="connection.escape"))]
     INVALID = [
+        # The text of a bot message as a value in a condition.
+        Invalid(
+            """
+from sqlalchemy import text
+
+from .models import League
+
+def view_league_info(update, context):
+    league_name = update.message.text.split("about ")[1]
+    return get_league_info(context.bot_data["session"], league_name)
+
+def get_league_info(session, league):
+    return session.query(League.name, League.tier).filter(League.name == text(league)).first()
+""",
+            at="text(league)",
+        ),
         # Words from the request added by a helper that builds its clause with `+=`;
         # reported where the text becomes `text()`, not again where that runs.
         Invalid(
@@ -2837,6 +2853,15 @@ def _passed_through(
     name = passed_through(value, analysis, scope)
     if name is None:
         return None
+    if isinstance(analysis.model.parent(call), cst.ComparisonTarget):
+        # `League.name == text(league)`: a value, which the comparison itself binds.
+        return Finding(
+            call,
+            f"`{name}` goes into {sink} unchecked, as a value in the condition of the "
+            f"query's `{method}()`, which allows SQL injection; compare with the value "
+            f"itself (`Model.column == {name}`), which SQLAlchemy sends as a bound "
+            f"parameter.",
+        )
     return Finding(
         call,
         f"`{name}` goes into {sink} unchecked, as a fragment of the query's "
