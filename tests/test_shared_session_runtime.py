@@ -139,3 +139,76 @@ def test_a_registry_never_removed_keeps_a_connection_per_thread(
         thread.join()
     assert checked_out == (3 if reported else 0)
     engine.dispose()
+
+
+DEFAULT_APP = """
+from flask import Flask
+from sqlalchemy import Column, Integer, String, create_engine
+from sqlalchemy.orm import DeclarativeBase, sessionmaker
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Reading(Base):
+    __tablename__ = "readings"
+    id = Column(Integer, primary_key=True)
+    sensor = Column(String, unique=True)
+
+
+engine = create_engine(URL)
+Base.metadata.create_all(engine)
+SESSION = sessionmaker(bind=engine)
+app = Flask(__name__)
+
+{function}
+
+@app.route("/readings/<sensor>", methods=["POST"])
+def add(sensor):
+    return str(store(sensor))
+"""
+
+DEFAULT_SESSION = """
+def store(sensor, session=SESSION()):
+    session.add(Reading(sensor=sensor))
+    session.commit()
+    return sensor
+"""
+
+SESSION_PER_CALL = """
+def store(sensor, session=None):
+    with session or SESSION() as session:
+        session.add(Reading(sensor=sensor))
+        session.commit()
+    return sensor
+"""
+
+
+@pytest.mark.parametrize(
+    ("function", "reported"), [(DEFAULT_SESSION, True), (SESSION_PER_CALL, False)]
+)
+def test_a_session_made_as_a_default_is_one_for_every_request(
+    function: str, reported: bool, tmp_path: Path
+) -> None:
+    """The default is made once, when the `def` runs: every request that passes none
+    shares it, and the one that fails leaves it broken for the requests after it."""
+    source = DEFAULT_APP.format(function=function)
+    found = check_source(source, rules=[SharedSession]).diagnostics
+    assert [d.code for d in found] == (["SQA105"] if reported else [])
+    namespace: dict[str, Any] = {
+        "URL": f"sqlite:///{tmp_path / 'sensors.db'}",
+        "__name__": "__main__",
+    }
+    exec(compile(source, "<app>", "exec"), namespace)
+    namespace["app"].config["PROPAGATE_EXCEPTIONS"] = True
+    client = namespace["app"].test_client()
+    assert client.post("/readings/t1").status_code == 200
+    with pytest.raises(IntegrityError):
+        client.post("/readings/t1")  # a duplicate: the flush fails
+    if reported:
+        with pytest.raises(PendingRollbackError):
+            client.post("/readings/t2")  # a later request, on the same broken session
+    else:
+        assert client.post("/readings/t2").status_code == 200
+    namespace["engine"].dispose()

@@ -334,6 +334,24 @@ conn.close()
             },
         ),
     ]
+    # A session made as a parameter's default, when the `def` runs: one for every
+    # call that passes none (the views), kept for the process.
+    _DEFAULT_SESSION = """
+from flask import Flask
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import sessionmaker
+
+app = Flask(__name__)
+SESSION = sessionmaker(bind=create_engine("sqlite:///sensors.db"))
+
+def get_pi_names(session=SESSION()):
+    return [row.name for row in session.execute(text("SELECT name FROM pis"))]
+
+@app.route("/pis")
+def pis():
+    return {{"names": get_pi_names({passed})}}
+"""
+    VALID += [Valid(_DEFAULT_SESSION.format(passed="session=SESSION()"))]
     VALID += [
         # The same class where a command-line tool makes its one instance.
         Valid(
@@ -442,6 +460,7 @@ main()
         ),
     ]
     INVALID = [
+        Invalid(_DEFAULT_SESSION.format(passed=""), at="SESSION()):"),
         # A Flask app's `scoped_session` registry whose sessions nothing removes: each
         # worker thread's session keeps the transaction a view began.
         Invalid(
@@ -648,9 +667,30 @@ def refresh_all(views):
                 f"makes one `{cls}` at import time for every request or task: "
                 + _shared_by_requests(call, kind),
             )
-        if not module_wide and not lazily_kept:
+        defaults = [
+            (call, kind, taken)
+            for call in model.calls
+            if isinstance(model.parent(call), cst.Param)
+            and (taken := analysis.contexts.default_taken(call)) is not None
+            and (kind := resolver.call_kind(call, model.module_scope)) in _SHARED_KINDS
+        ]
+        if not module_wide and not lazily_kept and not defaults:
             return
         serving = _serves_requests(analysis)
+        for call, kind, (function, param) in defaults:
+            # Made once, when the `def` runs, and given to every call that passes
+            # none: a module global under another name.
+            if serving is not True and not _imported_by_a_server(analysis, function):
+                continue
+            yield Finding(
+                call,
+                f"{noun(kind)} `{code_of(call)}` is created once, when `def {function}` runs "
+                f"at import time, as the default of `{param}`, and shared by every call "
+                f"that passes none, across requests or tasks: those that run at once share "
+                f"its transaction, and one failed statement breaks every one after it; "
+                f"default `{param}` to `None` and open one per call (`with "
+                f"{code_of(call)} as {param}:`) when none is passed.",
+            )
         for call, kind, name in lazily_kept:
             # Made on first use and kept for every caller after: a module global made
             # late. Only where requests run at once (a loop's sequential calls share

@@ -167,6 +167,34 @@ class ExecutionContexts:
         qualname = self.resolver.frame(scope).function
         return self.repetitions.runs_per_test(self.resolver.key, qualname)
 
+    def default_taken(self, call: cst.Call) -> tuple[str, str] | None:
+        """For `call` as the default of a parameter of a module-level function (`def
+        get_names(session=SESSION()):`), made once when the `def` runs: the function
+        and the parameter, when some call of the function in the project passes
+        nothing for that parameter, so that it gets the one made at import."""
+        param = self.model.parent(call)
+        function = self.model.parent(param) if isinstance(param, cst.Param) else None
+        function = self.model.parent(function) if isinstance(function, cst.Parameters) else None
+        if (
+            not isinstance(param, cst.Param)
+            or param.default is not call
+            or not isinstance(function, cst.FunctionDef)
+            or self.model.scope_of.get(function) is None
+        ):
+            return None
+        scope = self.model.scope_of[function]
+        if scope.parent is None or not scope.parent.is_module:
+            return None
+        name = param.name.value
+        positional = [p.name.value for p in function.params.params]
+        position = positional.index(name) if name in positional else None
+        key = self.resolver.key
+        qualname = self.resolver.frame(scope).function
+        for caller in self.repetitions.callers(key, qualname):
+            if caller.registration is None and caller.site.argument_for(name, position) is None:
+                return function.name.value, name
+        return None
+
     def called_from_several_places(self, scope: Scope) -> bool:
         """Whether the project's own code (not its tests) calls the function `scope`
         from two places or more, or calls it without the analysis telling where: some
