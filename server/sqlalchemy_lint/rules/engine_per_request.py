@@ -2264,11 +2264,12 @@ def main():
                 f"and a `return` before its `dispose()` drops it undisposed; create the "
                 f"engine once and reuse it, or dispose it in a `finally` block."
             )
-        if is_test_file(analysis.resolver.path) and not contexts.runs_per_test(function):
-            # A test, a session-wide fixture or a helper they call: once per run of the
-            # suite, unlike `setUp` or a per-test fixture, which run for every test.
-            return None
-        if not contexts.called_from_several_places(function):
+        if is_test_file(analysis.resolver.path):
+            if not contexts.runs_per_test(function):
+                # A test, a session-wide fixture or a helper they call: once per run of
+                # the suite, unlike `setUp` or a per-test fixture, run for every test.
+                return None
+        elif not contexts.called_from_several_places(function):
             # Made, used and dropped by a function nothing shows running more than
             # once (a start-up check, an admin or test-setup helper): one engine.
             return None
