@@ -303,6 +303,13 @@ def score(
             if not findings and stderr.startswith("no JSON"):
                 skipped.append(f"{repository.repo}@{commit[:12]}: {stderr}")
                 continue
+            # A rule that failed on a file (the run goes on without its findings there)
+            # is a bug to see, not a quiet gap in the scores.
+            skipped.extend(
+                f"{repository.repo}@{commit[:12]}: {line.strip()}"
+                for line in stderr.splitlines()
+                if " failed on " in line
+            )
             at: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
             for finding in findings:
                 finding["repo"] = repository.repo

@@ -119,3 +119,31 @@ def test_verbose_prints_the_traceback(tree: Path, monkeypatch: pytest.MonkeyPatc
     assert status == 2
     assert "Traceback (most recent call last)" in err
     assert "boom.py: error: internal error while checking (KeyError: 'x')" in err
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_rule_failing_on_one_file_keeps_the_others_findings_and_exit_status_2(
+    tree: Path, jobs: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One rule's bug on one file: that file's other rules still report (its leak is
+    SQA101's, not the failing rule's), the summary says the file was checked without
+    the rule, and the run is not clean."""
+    from sqlalchemy_lint.rules.missing_rollback import MissingRollback
+
+    original = MissingRollback.check
+
+    def failing(self, analysis):  # type: ignore[no-untyped-def]
+        if "trips the injected failure" in analysis.model.module.code:
+            raise KeyError("a rule invariant")
+        return original(self, analysis)
+
+    monkeypatch.setattr(MissingRollback, "check", failing)
+    status, out, err = run(tree, "--jobs", jobs)
+    assert status == 2
+    assert "Found 11 problems in 11 checked files." in out
+    assert "1 file checked without a rule that failed on it" in out
+    assert "All checks passed!" not in out
+    assert err.splitlines() == [
+        "boom.py: error: rule SQA110 (missing-rollback) failed (KeyError: 'a rule invariant'); "
+        "the other rules ran, please report it"
+    ]

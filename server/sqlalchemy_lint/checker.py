@@ -60,6 +60,8 @@ class CheckResult:
     analysis: Analysis | None = None  # kept for hovers in the language server
     # Checked without fixes: what `add_fixes` needs to compute them later.
     fixable: list[tuple[Diagnostic, Rule, Finding]] = field(default_factory=list, repr=False)
+    # Rules that failed on the module, one line each (a bug: the other rules still ran).
+    failed_rules: list[str] = field(default_factory=list)
 
     @property
     def incomplete(self) -> bool:
@@ -245,16 +247,22 @@ def check_module(
     except RecursionError:
         return CheckResult(problem="too deeply nested to analyse")
     reported: list[tuple[Rule, Finding]] = []
+    failed: list[str] = []
     for rule_class in rules if rules is not None else all_rules():
         checkpoint()
         rule = rule_class()
         try:
             findings = list(rule.check(analysis))
-        except Exception:
-            log.exception("rule %s (%s) failed on %s", rule.code, rule.name, path or "<source>")
+        except Exception as exc:
+            # Told once, by whoever reports the file (one line; the traceback with
+            # --verbose): a worker process's log would not reach the report.
+            log.debug("rule %s failed on %s", rule.code, path or "<source>", exc_info=True)
+            detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+            cause = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+            failed.append(f"rule {rule.code} ({rule.name}) failed ({cause})")
             continue
         reported.extend((rule, finding) for finding in findings)
-    result = CheckResult(analysis=analysis)
+    result = CheckResult(analysis=analysis, failed_rules=failed)
     suppressions = find_suppressions(source)
     if not reported:
         if report_unused_noqa:

@@ -329,6 +329,8 @@ def _check_stdin(args: argparse.Namespace, data: bytes, out: TextIO, err: TextIO
     else:
         result = check_source(text, path, with_fixes=args.format == "json", **common)
     shown = path or Path("-")
+    for failure in result.failed_rules:
+        err.write(f"{shown}: error: {failure}; the other rules ran, please report it\n")
     if result.problem is not None:
         err.write(f"{shown}: error: {result.problem}\n")
         return EXIT_CLEAN if args.exit_zero else EXIT_ERROR
@@ -336,7 +338,9 @@ def _check_stdin(args: argparse.Namespace, data: bytes, out: TextIO, err: TextIO
     if not (args.fix or args.diff):
         _write_report(args, out, reports, [shown], result.suppressed)
         if args.format in ("text", "concise") and not args.statistics and not args.quiet:
-            _write_summary(out, len(result.diagnostics), 1, 0)
+            _write_summary(out, len(result.diagnostics), 1, 0, int(bool(result.failed_rules)))
+    if result.failed_rules and not args.exit_zero:
+        return EXIT_ERROR
     if result.diagnostics and not args.exit_zero:
         return EXIT_FOUND
     return EXIT_CLEAN
@@ -367,6 +371,7 @@ def _check_and_report(
     err: TextIO,
 ) -> int:
     reported_config_roots: set[Path | None] = set()
+    incomplete = 0  # files where some rule failed (the others' findings still count)
     reports: list[FileReport] = []
     checked: list[Path] = []
     suppressed: list[Diagnostic] = []
@@ -384,6 +389,13 @@ def _check_and_report(
             err.write(f"{display_path(outcome.path)}: error: {outcome.error}\n")
             failed += 1
             continue
+        if outcome.failed_rules:
+            for failure in outcome.failed_rules:
+                err.write(
+                    f"{display_path(outcome.path)}: error: {failure}; the other rules ran, "
+                    f"please report it\n"
+                )
+            incomplete += 1
         fixed_total += outcome.fixed
         if outcome.fixed_codes:
             fixed_per_file.append((outcome.path, outcome.fixed_codes))
@@ -407,13 +419,13 @@ def _check_and_report(
                 stream.write(f"Fixed {problems}{':' if args.show_fixes and fixed_total else '.'}\n")
                 if args.show_fixes:
                     _write_fixes_applied(stream, fixed_per_file)
-            _write_summary(stream, found, len(checked), failed)
+            _write_summary(stream, found, len(checked), failed, incomplete)
             if args.show_fixes:
                 _write_fixable(stream, reports, args.unsafe_fixes)
     finally:
         if stream is not out:
             stream.close()
-    if missing or (failed and not args.exit_zero):
+    if missing or ((failed or incomplete) and not args.exit_zero):
         # As Ruff's `--exit-zero`: a file that could not be checked is reported (on
         # stderr) like a finding, and does not fail the run; a missing path does.
         return EXIT_ERROR
@@ -499,14 +511,19 @@ def _write_statistics(
         stream.write(f"{count:>5}\t{code}\tsuppressed by noqa ({names[code]})\n")
 
 
-def _write_summary(out: TextIO, found: int, checked: int, failed: int) -> None:
+def _write_summary(out: TextIO, found: int, checked: int, failed: int, incomplete: int = 0) -> None:
     if found:
         noun = "problem" if found == 1 else "problems"
         out.write(f"Found {found} {noun} in {checked} checked file{'s' * (checked != 1)}.\n")
-    elif not failed:
+    elif not failed and not incomplete:
         out.write("All checks passed!\n")
     if failed:
         out.write(f"{failed} file{'s' * (failed != 1)} could not be checked (see above).\n")
+    if incomplete:
+        out.write(
+            f"{incomplete} file{'s' * (incomplete != 1)} checked without a rule that failed "
+            f"on {'them' if incomplete != 1 else 'it'} (an internal error, see above).\n"
+        )
 
 
 def run_rule(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -99,6 +99,9 @@ class FileOutcome:
     # the next run reuses the key of a file whose stamp and settings did not change
     # without reading it (see `snapshot.Snapshot.keys`).
     settings_key: str | None = None
+    # Rules that failed on the file (logged where they failed): its other findings
+    # stand, but the run must not look clean, nor be kept in the cache as such.
+    failed_rules: tuple[str, ...] = ()
 
 
 class FileChecker:
@@ -151,6 +154,8 @@ class FileChecker:
             return outcome
         with self.project.recording() as record:
             self._check(path, source.text, source.encoding, config, outcome)
+        if outcome.failed_rules:
+            return outcome
         self.results.put(
             results.NAMESPACE,
             key,
@@ -319,6 +324,7 @@ class FileChecker:
         outcome.error = result.problem
         outcome.diagnostics = result.diagnostics
         outcome.suppressed = result.suppressed
+        outcome.failed_rules = tuple(result.failed_rules)
 
 
 @dataclass(frozen=True)

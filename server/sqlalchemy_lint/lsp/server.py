@@ -389,6 +389,8 @@ class SqlalchemyLintServer(LanguageServer):
             log.info("%s: %s (keeping the last diagnostics)", uri, result.problem)
             self._tell_status(uri, version, f"not analysed: {result.problem}", analysed=False)
             return
+        for failure in result.failed_rules:
+            log.error("%s: %s; the other rules ran", uri, failure)
         self.analysed[uri] = AnalysedDocument(version, source, result)
         self._publish(uri, version, [to_lsp_diagnostic(document, d) for d in result.diagnostics])
         analysed = Analysed(result)

@@ -317,7 +317,8 @@ class Resolver:
         name = use.value
         assignments = scope.assignments.get(name, [])
         if (
-            len(assignments) < 2
+            use not in self.model.order  # a name made up to ask about (`cst.Name("db")`)
+            or len(assignments) < 2
             or name in scope.params
             or name in scope.global_names
             or name in scope.annotations
