@@ -4,6 +4,7 @@ and what runs after it on every normal way out of a block."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TypeVar
 
 import libcst as cst
@@ -227,16 +228,16 @@ def _in_own_value(model: ModuleModel, use: cst.Name, assignment: Assignment) -> 
     return value is not None and (use is value or within(model, use, value))
 
 
-def binds_otherwise(scope_node: cst.CSTNode, name: str) -> bool:
-    """Whether `name` is bound in the scope of `scope_node` other than by `=`, `:=` or
-    `with ... as`: a `for` target, an `except ... as`, an import, a `def` or `class`,
-    `+=`, `del`, `global`/`nonlocal`, a `match` capture."""
+def names_bound_otherwise(scope_node: cst.CSTNode) -> frozenset[str]:
+    """The names bound in the scope of `scope_node` other than by `=`, `:=` or `with
+    ... as`: `for` targets, `except ... as`, imports, `def` and `class`, `+=`, `del`,
+    `global`/`nonlocal`, `match` captures (one walk, for every name)."""
+    found: set[str] = set()
     pending: list[cst.CSTNode] = list(scope_node.children)
     while pending:
         node = pending.pop()
         if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
-            if node.name.value == name:
-                return True
+            found.add(node.name.value)
             pending.extend(node.decorators)
             continue
         if isinstance(node, cst.Lambda):
@@ -247,32 +248,29 @@ def binds_otherwise(scope_node: cst.CSTNode, name: str) -> bool:
         elif isinstance(node, cst.ExceptHandler) and node.name is not None:
             targets.append(node.name)
         elif isinstance(node, (cst.Import, cst.ImportFrom)):
-            if _imports_name(node, name):
-                return True
+            found.update(_imported_names(node))
             continue
         elif isinstance(node, (cst.AugAssign, cst.Del)):
             targets.append(node.target)
         elif isinstance(node, (cst.Global, cst.Nonlocal)):
-            if any(n.name.value == name for n in node.names):
-                return True
+            found.update(n.name.value for n in node.names)
         elif isinstance(node, (cst.MatchAs, cst.MatchStar)) and node.name is not None:
             targets.append(node.name)
-        if any(n.value == name for t in targets for n in nodes_of(t, cst.Name)):
-            return True
+        found.update(n.value for t in targets for n in nodes_of(t, cst.Name))
         pending.extend(node.children)
-    return False
+    return frozenset(found)
 
 
-def _imports_name(node: cst.Import | cst.ImportFrom, name: str) -> bool:
+def _imported_names(node: cst.Import | cst.ImportFrom) -> Iterator[str]:
     if isinstance(node.names, cst.ImportStar):
-        return True
+        yield "*"  # binds names nobody can list: every name counts as bound so
+        return
     for alias in node.names:
         bound: cst.BaseExpression = alias.asname.name if alias.asname else alias.name
         while isinstance(bound, cst.Attribute):  # `import a.b` binds `a`
             bound = bound.value
-        if isinstance(bound, cst.Name) and bound.value == name:
-            return True
-    return False
+        if isinstance(bound, cst.Name):
+            yield bound.value
 
 
 def under_a_flag_it_sets(model: ModuleModel, node: cst.CSTNode) -> bool:

@@ -25,7 +25,7 @@ import libcst as cst
 from . import ir
 from .evaluate import GLOBAL, Binding, ClassBodyFrame, Evaluator, Frame, is_library
 from .fixtures import is_pytest_module, receives_fixtures
-from .flow import binds_otherwise, reaching_assignment
+from .flow import names_bound_otherwise, reaching_assignment
 from .kinds import INPUT_OBJECTS, Kind
 from .library_exports import STAR_EXPORTS
 from .lower_cst import from_cst
@@ -175,7 +175,7 @@ class Resolver:
         self._module_frame = self.evaluator.module_frame(self.key)
         self._frames: dict[int, Frame] = {}
         self._values: dict[cst.CSTNode, Value] = {}
-        self._bound_otherwise: dict[tuple[int, str], bool] = {}
+        self._bound_otherwise: dict[int, frozenset[str]] = {}
         self._qualified: dict[str, str | None] = {}
         self._qualnames: dict[cst.CSTNode, str] | None = None
         self._factories_autocommit: bool | None = None
@@ -324,11 +324,10 @@ class Resolver:
             or name in scope.annotations
         ):
             return None
-        key = (id(scope), name)
-        otherwise = self._bound_otherwise.get(key)
+        otherwise = self._bound_otherwise.get(id(scope))
         if otherwise is None:
-            otherwise = self._bound_otherwise[key] = binds_otherwise(scope.node, name)
-        if otherwise:
+            otherwise = self._bound_otherwise[id(scope)] = names_bound_otherwise(scope.node)
+        if name in otherwise or "*" in otherwise:
             return None
         reaching = reaching_assignment(self.model, use, assignments)
         if reaching is None or reaching.value is None:
