@@ -779,6 +779,36 @@ def get_engine(url):
     ]
     INVALID = [
         Invalid(_FLAGGED_INIT.format(flag="self._initialized"), at="create_engine("),
+        # A route of the project's own router class (a subclass of FastAPI's, to set
+        # defaults), in a module that imports nothing of FastAPI itself.
+        Invalid(
+            """
+from sqlalchemy import create_engine, text
+
+from app.routing import APIRouter
+
+router = APIRouter(tags=["Public"])
+
+@router.get("/health")
+def health_check():
+    return {"database": database_health("sqlite:///app.db")}
+
+def database_health(url):
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    return "healthy"
+""",
+            at="create_engine(url)",
+            files={
+                "app/__init__.py": "",
+                "app/routing.py": "import fastapi\n\n"
+                "class APIRouter(fastapi.APIRouter):\n"
+                "    def __init__(self, *args, **kwargs):\n"
+                "        kwargs.setdefault('responses', {404: {'description': 'Not found'}})\n"
+                "        super().__init__(*args, **kwargs)\n",
+            },
+        ),
         # AWS Lambda runs the handler for every event a warm container receives.
         Invalid(
             """

@@ -74,6 +74,12 @@ _REMOVAL_WORDS = ("remove", "close", *sorted(_TEARDOWN_WORDS))
 _SESSION_MANAGERS = frozenset({"flask_sqlalchemy", "zope"})
 
 
+# Methods that run when an instance of their class is made (or entered by a `with`).
+_RUN_BY_MAKING = frozenset(
+    {"__init__", "__enter__", "__aenter__", "__post_init__", "__attrs_post_init__"}
+)
+
+
 class ExecutionContexts:
     def __init__(
         self,
@@ -203,6 +209,9 @@ class ExecutionContexts:
             return False
         key = self.resolver.key
         qualname = self.resolver.frame(scope).function
+        owner, _, method = qualname.rpartition(".")
+        if owner and method in _RUN_BY_MAKING:
+            qualname = owner  # `__enter__` runs where its class is made (and entered)
         repetitions = self.repetitions
         sites = {
             (caller.module, caller.site.line, caller.site.column)

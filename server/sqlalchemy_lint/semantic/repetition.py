@@ -32,7 +32,13 @@ from . import ir
 from .cli_options import COMMAND_LINE_PARSERS
 from .entry_points import installs_nothing, is_console_script
 from .evaluate import Evaluator, Frame, ModuleFrame
-from .kinds import CACHE_DECORATORS, FIXTURE_DECORATORS, WEB_FRAMEWORK_MODULES, Kind
+from .kinds import (
+    CACHE_DECORATORS,
+    CONSTRUCTORS,
+    FIXTURE_DECORATORS,
+    WEB_FRAMEWORK_MODULES,
+    Kind,
+)
 from .project import is_test_file, project_root, remembered
 from .summary import (
     AT_STARTUP,
@@ -52,7 +58,7 @@ from .summary import (
     FunctionInfo,
     ModuleSummary,
 )
-from .values import ModuleKey, RefKind
+from .values import ModuleKey, RefKind, Value
 
 ROUTE_METHODS = frozenset(
     {
@@ -796,8 +802,10 @@ class Repetitions:
             qualified = value.ref.name if value.ref and value.ref.kind is RefKind.LIBRARY else ""
             if target[0] == "a" and last in ROUTE_METHODS:
                 receiver = self.evaluator.value(target[1], module)
-                if receiver.kind is Kind.WEB_APP or (
-                    not receiver.known and self._imports(key, WEB_FRAMEWORK_MODULES)
+                if (
+                    receiver.kind is Kind.WEB_APP
+                    or self._derives_from_a_web_app(receiver)
+                    or (not receiver.known and self._imports(key, WEB_FRAMEWORK_MODULES))
                 ):
                     if last.endswith("request"):
                         return Repetition("request", info.name, "is a request hook")
@@ -867,6 +875,26 @@ class Repetitions:
                 article = "an" if noun[0] in "aeiou" else "a"
                 return Repetition(kind, info.name, f"is registered as {article} {noun}")
         return None
+
+    def _derives_from_a_web_app(self, receiver: Value) -> bool:
+        """An instance of a project class deriving from a web framework's app or router
+        (`class APIRouter(fastapi.APIRouter)`, to add defaults to its routes)."""
+        ref = receiver.ref
+        if ref is None or ref.kind is not RefKind.INSTANCE or ref.module is None:
+            return False
+        info = self.evaluator.class_info(ref.module, ref.name)
+        if info is None:
+            return False
+        classes: list[tuple[ModuleKey | None, ClassInfo | None]] = [(ref.module, info)]
+        for base in self.evaluator.project_bases(ref.module, info):
+            if base.module is not None:
+                classes.append((base.module, self.evaluator.class_info(base.module, base.name)))
+        return any(
+            CONSTRUCTORS.get(name) is Kind.WEB_APP
+            for module, cls in classes
+            if module is not None and cls is not None
+            for name in self.evaluator.library_bases(module, cls)
+        )
 
     def _is_class_based_view_method(self, key: ModuleKey, info: FunctionInfo) -> bool:
         if info.owner is None or info.name not in VIEW_METHODS:
