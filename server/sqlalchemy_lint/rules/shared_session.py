@@ -677,13 +677,14 @@ def refresh_all(views):
         if not module_wide and not lazily_kept and not defaults:
             return
         serving = _serves_requests(analysis)
-        for call, kind, (function, param) in defaults:
-            # Made once, when the `def` runs, and given to every call that passes
-            # none: a module global under another name.
-            if serving is not True and not _imported_by_a_server(analysis, function):
-                continue
-            yield Finding(
+        # Kept for every call after the first (a default made when the `def` runs,
+        # given to every call that passes none; a global filled on first use): a
+        # module global by another name. Only where requests run at once (a loop's
+        # sequential calls share it as a module-level one does, left to that case).
+        kept_for_every_call = [
+            (
                 call,
+                function,
                 f"{noun(kind)} `{code_of(call)}` is created once, when `def {function}` runs "
                 f"at import time, as the default of `{param}`, and shared by every call "
                 f"that passes none, across requests or tasks: those that run at once share "
@@ -691,18 +692,20 @@ def refresh_all(views):
                 f"default `{param}` to `None` and open one per call (`with "
                 f"{code_of(call)} as {param}:`) when none is passed.",
             )
-        for call, kind, name in lazily_kept:
-            # Made on first use and kept for every caller after: a module global made
-            # late. Only where requests run at once (a loop's sequential calls share
-            # it as a module-level one does, and are left to that case).
-            if serving is not True and not _imported_by_a_server(analysis, name):
-                continue
-            yield Finding(
+            for call, kind, (function, param) in defaults
+        ] + [
+            (
                 call,
+                name,
                 f"{noun(kind)} `{code_of(call)}` is created on first use and kept in the "
                 f"module global `{name}` for every request or task after it: "
                 + _shared_by_requests(call, kind),
             )
+            for call, kind, name in lazily_kept
+        ]
+        for call, imported_as, message in kept_for_every_call:
+            if serving is True or _imported_by_a_server(analysis, imported_as):
+                yield Finding(call, message)
         for call, kind in module_wide:
             assert kind is not None
             if kind is Kind.SCOPED_SESSION:
