@@ -83,10 +83,14 @@ def test_an_engine_made_in_a_test_runs_once(tmp_path: Path) -> None:
                     engine = create_engine(url)
                     with engine.connect() as conn:
                         return conn.execute(text("select 1")).scalar()
+
+                def load_both(first, second):
+                    return load(first), load(second)
             """,
         },
     )
-    # The library function is reported; the test that makes one engine once is not.
+    # The function two places call is reported; the test that makes one engine once
+    # is not.
     assert findings(root, "SQA103") == [("app/loader.py", 4, "SQA103")]
 
 
@@ -391,27 +395,28 @@ LOADER = """
 @pytest.mark.parametrize(
     ("declared", "caller", "reported"),
     [
-        # A library (it declares a distribution): its users call it, again and again.
-        (True, None, True),
-        # An application or scripts: nothing calls it, someone runs it by hand.
+        # Nothing in the project calls it (a library's API, or a function run by
+        # hand): no evidence that it runs more than once. Over the real-world corpora,
+        # reporting every such engine was wrong 22 times of 30 (start-up checks, admin
+        # and test-setup helpers).
+        (True, None, False),
         (False, None, False),
-        # Called twice by one program: the rule's usual evidence.
+        # Called from two places: the rule's evidence, in an application or a library.
         (False, "from app.loader import row_count\n\nrow_count('users')\nrow_count('x')\n", True),
-        # A one-shot step: a script's top level, or its `main()`, calls it once.
+        (True, "from app.loader import row_count\n\nrow_count('users')\nrow_count('x')\n", True),
+        # Called from one place: one engine, whatever calls it.
         (False, "from app.loader import row_count\n\nrow_count('users')\n", False),
         (
             False,
             "from app.loader import row_count\n\n\ndef main():\n    row_count('users')\n",
             False,
         ),
-        # ... unless the function that calls it is not known to run once.
         (
             False,
             "from app.loader import row_count\n\n\ndef totals():\n    row_count('users')\n",
-            True,
+            False,
         ),
-        # In a library, a script's one call says nothing of its users' calls.
-        (True, "from app.loader import row_count\n\nrow_count('users')\n", True),
+        (True, "from app.loader import row_count\n\nrow_count('users')\n", False),
     ],
 )
 def test_an_engine_made_dropped_and_never_called_in_an_application(

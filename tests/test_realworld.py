@@ -61,7 +61,10 @@ def _scores(folder: Path, title: str) -> dict[str, realworld.Score]:
 def test_precision_and_recall_on_real_code() -> None:
     scores = _scores(realworld.REPOS, "this checkout")
     overall = scores["all"]
-    assert overall.precision() >= 0.95 and overall.recall() >= 0.85
+    # Recall 0.860 until SQA103 stopped reporting an engine made, used and dropped by a
+    # function the project calls from one place only (true 8 times of 30 over all the
+    # corpora): two labels here went with it (0.843).
+    assert overall.precision() >= 0.95 and overall.recall() >= 0.84
     # Real bug-fix commits of the transaction rules, scored apart (see BASELINE.md).
     transactions = scores["transactions"]
     assert transactions.precision() >= 0.95 and transactions.recall() >= 0.7
