@@ -428,7 +428,7 @@ def test_the_cli_reports_a_failing_rule_and_still_reports_the_others(tmp_path: P
     assert "SQA101" in done.stdout and "SQA102" not in done.stdout
     assert "1 file checked without a rule that failed on it" in done.stdout
     assert "SQA102" in done.stderr and "session-not-closed" in done.stderr
-    assert str(path) in done.stderr and "boom" in done.stderr
+    assert path.name in done.stderr and "boom" in done.stderr  # (shown relative to the cwd)
 
 
 SERVER_LOG = Path(tempfile.mkdtemp(prefix="sqlalchemy-lint-safety-")) / "server.log"
