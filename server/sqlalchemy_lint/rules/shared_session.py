@@ -671,8 +671,9 @@ def refresh_all(views):
             (call, kind, taken)
             for call in model.calls
             if isinstance(model.parent(call), cst.Param)
-            and (taken := analysis.contexts.default_taken(call)) is not None
             and (kind := resolver.call_kind(call, model.module_scope)) in _SHARED_KINDS
+            # (asked last: it looks for the function's callers across the project)
+            and (taken := analysis.contexts.default_taken(call)) is not None
         ]
         if not module_wide and not lazily_kept and not defaults:
             return

@@ -228,37 +228,68 @@ def _in_own_value(model: ModuleModel, use: cst.Name, assignment: Assignment) -> 
     return value is not None and (use is value or within(model, use, value))
 
 
-def names_bound_otherwise(scope_node: cst.CSTNode) -> frozenset[str]:
-    """The names bound in the scope of `scope_node` other than by `=`, `:=` or `with
-    ... as`: `for` targets, `except ... as`, imports, `def` and `class`, `+=`, `del`,
-    `global`/`nonlocal`, `match` captures (one walk, for every name)."""
-    found: set[str] = set()
-    pending: list[cst.CSTNode] = list(scope_node.children)
-    while pending:
-        node = pending.pop()
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
-            found.add(node.name.value)
-            pending.extend(node.decorators)
+def names_bound_otherwise(model: ModuleModel) -> dict[int, frozenset[str]]:
+    """For each function, lambda and the module (by the `id` of its node), the names
+    bound there other than by `=`, `:=` or `with ... as`: `for` targets, `except ...
+    as`, imports, `def` and `class`, `+=`, `del`, `global`/`nonlocal`, `match`
+    captures. One pass over the nodes the model already holds."""
+    found: dict[int, set[str]] = {}
+    for node in model.order:
+        names = _names_bound_by(node)
+        if not names:
             continue
-        if isinstance(node, cst.Lambda):
-            continue
-        targets: list[cst.CSTNode] = []
-        if isinstance(node, cst.For):
-            targets.append(node.target)
-        elif isinstance(node, cst.ExceptHandler) and node.name is not None:
-            targets.append(node.name)
-        elif isinstance(node, (cst.Import, cst.ImportFrom)):
-            found.update(_imported_names(node))
-            continue
-        elif isinstance(node, (cst.AugAssign, cst.Del)):
-            targets.append(node.target)
-        elif isinstance(node, (cst.Global, cst.Nonlocal)):
-            found.update(n.name.value for n in node.names)
-        elif isinstance(node, (cst.MatchAs, cst.MatchStar)) and node.name is not None:
-            targets.append(node.name)
-        found.update(n.value for t in targets for n in nodes_of(t, cst.Name))
-        pending.extend(node.children)
-    return frozenset(found)
+        owner = next(
+            (
+                a
+                for a in model.ancestors(node)
+                if isinstance(a, (cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.Module))
+            ),
+            None,
+        )
+        if owner is not None and not isinstance(owner, cst.ClassDef):
+            found.setdefault(id(owner), set()).update(names)
+    return {key: frozenset(names) for key, names in found.items()}
+
+
+# What binds a name other than an assignment (exact types: `isinstance` on libcst's
+# classes is slow, and this runs over every node of the module).
+_BINDERS = frozenset(
+    {
+        cst.FunctionDef,
+        cst.ClassDef,
+        cst.Import,
+        cst.ImportFrom,
+        cst.Global,
+        cst.Nonlocal,
+        cst.For,
+        cst.ExceptHandler,
+        cst.AugAssign,
+        cst.Del,
+        cst.MatchAs,
+        cst.MatchStar,
+    }
+)
+
+
+def _names_bound_by(node: cst.CSTNode) -> list[str]:
+    if type(node) not in _BINDERS:
+        return []
+    if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+        return [node.name.value]
+    if isinstance(node, (cst.Import, cst.ImportFrom)):
+        return list(_imported_names(node))
+    if isinstance(node, (cst.Global, cst.Nonlocal)):
+        return [n.name.value for n in node.names]
+    target: cst.CSTNode | None = None
+    if isinstance(node, cst.For):
+        target = node.target
+    elif isinstance(node, cst.ExceptHandler) and node.name is not None:
+        target = node.name
+    elif isinstance(node, (cst.AugAssign, cst.Del)):
+        target = node.target
+    elif isinstance(node, (cst.MatchAs, cst.MatchStar)) and node.name is not None:
+        target = node.name
+    return [n.value for n in nodes_of(target, cst.Name)] if target is not None else []
 
 
 def _imported_names(node: cst.Import | cst.ImportFrom) -> Iterator[str]:

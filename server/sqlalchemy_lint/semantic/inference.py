@@ -175,7 +175,7 @@ class Resolver:
         self._module_frame = self.evaluator.module_frame(self.key)
         self._frames: dict[int, Frame] = {}
         self._values: dict[cst.CSTNode, Value] = {}
-        self._bound_otherwise: dict[int, frozenset[str]] = {}
+        self._bound_otherwise: dict[int, frozenset[str]] | None = None
         self._qualified: dict[str, str | None] = {}
         self._qualnames: dict[cst.CSTNode, str] | None = None
         self._factories_autocommit: bool | None = None
@@ -324,9 +324,9 @@ class Resolver:
             or name in scope.annotations
         ):
             return None
-        otherwise = self._bound_otherwise.get(id(scope))
-        if otherwise is None:
-            otherwise = self._bound_otherwise[id(scope)] = names_bound_otherwise(scope.node)
+        if self._bound_otherwise is None:
+            self._bound_otherwise = names_bound_otherwise(self.model)
+        otherwise = self._bound_otherwise.get(id(scope.node), frozenset())
         if name in otherwise or "*" in otherwise:
             return None
         reaching = reaching_assignment(self.model, use, assignments)
