@@ -22,7 +22,7 @@ import libcst as cst
 
 from . import ir
 from .evaluate import ModuleSource
-from .flow import finally_contains, nodes_of
+from .flow import finally_contains, method_calls, nodes_of
 from .inference import Resolver
 from .kinds import Kind
 from .lower_cst import from_cst
@@ -770,17 +770,7 @@ class ExecutionContexts:
     def _reset_in(self, name: str, scope: Scope) -> bool:
         model = self.model
         references = scope.references.get(name, ())
-        resets: list[cst.CSTNode] = []
-        for reference in references:
-            attribute = model.parent(reference)
-            call = model.parent(attribute) if isinstance(attribute, cst.Attribute) else None
-            if (
-                isinstance(call, cst.Call)
-                and isinstance(attribute, cst.Attribute)
-                and call.func is attribute
-                and attribute.attr.value in _RESETS
-            ):
-                resets.append(call)
+        resets: list[cst.CSTNode] = list(method_calls(model, scope, name, _RESETS))
         # A `try` is an ancestor of its `finally` too: the resets themselves count.
         return bool(resets) and all(
             finally_contains(model, reference, resets) for reference in references

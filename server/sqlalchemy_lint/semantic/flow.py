@@ -9,7 +9,7 @@ from typing import TypeVar
 
 import libcst as cst
 
-from .model import Assignment, ModuleModel
+from .model import Assignment, ModuleModel, Scope
 
 _N = TypeVar("_N", bound=cst.CSTNode)
 
@@ -164,6 +164,25 @@ def _relative_order(
             theirs = next(i for i, b in enumerate(body) if b is ancestor)
             return None if mine == theirs else (-1 if mine < theirs else 1)
     return None
+
+
+def method_calls(
+    model: ModuleModel, scope: Scope, name: str, methods: frozenset[str]
+) -> list[cst.Call]:
+    """The calls `name.<method>(...)` in `scope`, for `name` as `scope` binds it and a
+    method of `methods`, in the order of the source."""
+    found: list[cst.Call] = []
+    for reference in scope.references.get(name, ()):
+        attribute = model.parent(reference)
+        call = model.parent(attribute) if isinstance(attribute, cst.Attribute) else None
+        if (
+            isinstance(attribute, cst.Attribute)
+            and isinstance(call, cst.Call)
+            and call.func is attribute
+            and attribute.attr.value in methods
+        ):
+            found.append(call)
+    return found
 
 
 def reaching_assignments(
@@ -350,12 +369,8 @@ def _shared_flag(model: ModuleModel, test_owner: cst.If, flag: cst.BaseExpressio
     function = next(
         (a for a in model.ancestors(test_owner) if isinstance(a, cst.FunctionDef)), None
     )
-    if isinstance(flag, cst.Name) and function is not None:
-        return any(
-            any(n.name.value == flag.value for n in statement.names)
-            for statement in nodes_of(function, cst.Global)
-        )
-    return False
+    scope = model.scope_of.get(function) if function is not None else None
+    return isinstance(flag, cst.Name) and scope is not None and flag.value in scope.global_names
 
 
 def _sets_flag(line: cst.BaseStatement, flag: cst.BaseExpression) -> bool:

@@ -30,6 +30,7 @@ from .flow import (
     comes_before,
     dominates,
     finally_contains,
+    method_calls,
     nodes_of,
     own_returns,
     within,
@@ -89,6 +90,7 @@ _MAKERS = frozenset(
 )
 
 
+_GENERATOR_CLOSES = frozenset({"close", "aclose"})
 # What a function does with a `scoped_session` registry that takes this thread's
 # session (a query, a change, a commit).
 _REGISTRY_SESSION_USES = frozenset(
@@ -305,21 +307,10 @@ class LifetimeTracker:
     ) -> cst.Call | None:
         """The first `name.<method>(...)` of `scope` that runs SQL or changes what the
         session holds, before the first of `closing`."""
-        end = min(self.model.order[c] for c in closing)
-        found: cst.Call | None = None
-        for ref in scope.references.get(name, ()):
-            attribute = self.model.parent(ref)
-            call = self.model.parent(attribute) if isinstance(attribute, cst.Attribute) else None
-            if (
-                isinstance(attribute, cst.Attribute)
-                and isinstance(call, cst.Call)
-                and call.func is attribute
-                and attribute.attr.value in _REGISTRY_SESSION_USES
-                and self.model.order[call] < end
-                and (found is None or self.model.order[call] < self.model.order[found])
-            ):
-                found = call
-        return found
+        order = self.model.order
+        end = min(order[c] for c in closing)
+        uses = method_calls(self.model, scope, name, _REGISTRY_SESSION_USES)
+        return min((c for c in uses if order[c] < end), key=order.__getitem__, default=None)
 
     def _under_a_patched_maker(self, call: cst.Call) -> bool:
         """Whether `call` runs where a test patches what SQLAlchemy makes things with
@@ -1139,19 +1130,8 @@ class LifetimeTracker:
         ):
             return []
         generator = call.args[0].value.value
-        closes: list[cst.Call] = []
-        for ref in scope.references.get(generator, ()):
-            attribute = self.model.parent(ref)
-            close = self.model.parent(attribute) if attribute is not None else None
-            if (
-                self.model.order[ref] > start
-                and isinstance(attribute, cst.Attribute)
-                and attribute.attr.value in ("close", "aclose")
-                and isinstance(close, cst.Call)
-                and close.func is attribute
-            ):
-                closes.append(close)
-        return closes
+        closes = method_calls(self.model, scope, generator, _GENERATOR_CLOSES)
+        return [close for close in closes if self.model.order[close] > start]
 
     def _never_run(self, call: cst.Call) -> bool:
         """`session.close()` as a statement of its own: a coroutine function's call that
