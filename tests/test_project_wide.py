@@ -871,3 +871,57 @@ def test_a_test_suites_helper_nothing_calls_yet_is_the_suites(tmp_path: Path) ->
     (root / "app").mkdir()
     (root / "app/enums.py").write_text(helper)
     assert findings(root, "SQA301") == [("app/enums.py", 5, "SQA301")]
+
+
+def _path_extending_project(root: Path, extend: bool, second_copy: bool = False) -> Path:
+    insertion = "sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'db'))"
+    files = {
+        "db/dbutils.py": """
+            from sqlalchemy import create_engine, text
+
+            def save(reading):
+                engine = create_engine("sqlite://")
+                with engine.connect() as conn:
+                    conn.execute(text("SELECT :r"), {"r": reading})
+            """,
+        "jobs/load.py": f"""
+            import os
+            import sys
+
+            {insertion if extend else ""}
+            from dbutils import save
+
+            def main(readings):
+                for reading in readings:
+                    save(reading)
+            """,
+    }
+    if second_copy:
+        files["legacy/dbutils.py"] = files["db/dbutils.py"]
+    root.mkdir()
+    return project(root, files)
+
+
+def test_a_module_found_through_a_folder_the_importer_puts_on_the_import_path(
+    tmp_path: Path,
+) -> None:
+    """`sys.path.insert(0, <a folder>)` then `from dbutils import save`: the folder is
+    often read from a config file, so the module is looked for anywhere in the project.
+    Without the insertion the import names no project module; with two modules of that
+    name the tool does not guess."""
+    root = _path_extending_project(tmp_path / "extends", extend=True)
+    assert findings(root, "SQA103") == [("db/dbutils.py", 4, "SQA103")]
+    assert "is called in a loop in `main` (jobs/load.py)" in report(root)[0]["message"]
+    sys.path.insert(0, str(root / "jobs"))
+    try:  # Python finds it the same way
+        import load  # type: ignore[import-not-found]
+
+        assert load.save.__module__ == "dbutils"
+        load.main([1, 2])
+    finally:
+        sys.path.remove(str(root / "jobs"))
+        for name in ("load", "dbutils"):
+            sys.modules.pop(name, None)
+    assert findings(_path_extending_project(tmp_path / "plain", extend=False), "SQA103") == []
+    twice = _path_extending_project(tmp_path / "twice", extend=True, second_copy=True)
+    assert findings(twice, "SQA103") == []

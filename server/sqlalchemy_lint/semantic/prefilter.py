@@ -57,11 +57,13 @@ def might_involve_sqlalchemy(
                 part.split(" as ")[0].strip() for part in (match.group("modules") or "").split(",")
             ]
         for candidate in candidates:
-            if candidate and _exports_anything(project, path, candidate):
+            if candidate and _exports_anything(project, path, candidate, text):
                 return True
     return False
 
 
-def _exports_anything(project: ProjectIndex, path: Path, module: str) -> bool:
-    target = project.resolve_module(path, module)
+def _exports_anything(project: ProjectIndex, path: Path, module: str, text: str) -> bool:
+    # `sys.path.insert(0, ...)`: the module may be anywhere in the project (a guess
+    # from the text, before the file is parsed; a wrong one only costs a check).
+    target = project.resolve_module(path, module, "sys.path" in text or "addsitedir" in text)
     return target is not None and project.involves_sqlalchemy(target)

@@ -54,6 +54,9 @@ _DIGESTS = f"digests-{FORMAT}"  # summary digests by text: validating needs no s
 # (`flask.ext.sqlalchemy` too: Flask-SQLAlchemy as Flask before 1.0 imported it.)
 _SQLALCHEMY_ROOTS = ("sqlalchemy", "sqlmodel", "flask_sqlalchemy", "alembic")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Before a module name given to `ProjectIndex.resolve_module`: the module may be
+# anywhere in the project (see `ModuleSummary.extends_import_path`).
+ANYWHERE = "?"
 SKIPPED_FOLDERS = frozenset(
     {"node_modules", "__pycache__", "venv", "env", "site-packages", "build", "dist", "_build"}
 )
@@ -125,7 +128,12 @@ class ProjectView:
             return None
         # Already a real path: resolved from the importer's real folder (symlinks out
         # of the project are refused there).
-        return self.index.resolve_module(importer, module)
+        found = self.index.resolve_module(importer, module)
+        if found is None and not module.startswith("."):
+            summary = self.summary_of(importer)
+            if summary is not None and summary.extends_import_path:
+                found = self.index.resolve_module(importer, ANYWHERE + module)
+        return found
 
     def fixture_modules(self, key: ModuleKey) -> list[ModuleKey]:
         if not isinstance(key, Path):
@@ -171,6 +179,7 @@ class ProjectIndex:
         self._real_directories: dict[str, str] = {}
         self._listings: dict[str, frozenset[str]] = {}
         self._files: dict[str, tuple[Path, ...]] = {}
+        self._by_name: dict[str, dict[str, tuple[str, ...]]] = {}
         self._words: dict[str, dict[str, tuple[Path, ...]]] = {}
         self._validated: dict[str, str] = {}  # still_valid: path -> digest, this run
         self._recording = threading.local()
@@ -207,6 +216,7 @@ class ProjectIndex:
                     roots[root] = state = take(root, SKIPPED_FOLDERS)
                     with self._lock:
                         self._files[root] = tuple(sorted(Path(p) for p in state.files))
+                        self._by_name.pop(root, None)
         return Snapshot(roots)
 
     def trust_changes(self, changes: Changes | None) -> None:
@@ -516,7 +526,7 @@ class ProjectIndex:
                 found = True
             else:
                 for module in modules:
-                    target = self._imported_file(path, module)
+                    target = self._imported_file(path, module, summary.extends_import_path)
                     if target is not None and self._involves_sqlalchemy(target, visiting):
                         found = True
                         break
@@ -524,15 +534,18 @@ class ProjectIndex:
             self._involves[path] = (stamp, found)
         return found
 
-    def _imported_file(self, importer: Path, qualified: str) -> Path | None:
-        """The project file an import names (the module, or the one holding the name)."""
-        found = self.resolve_module(importer, qualified)
+    def _imported_file(
+        self, importer: Path, qualified: str, extends_import_path: bool = False
+    ) -> Path | None:
+        """The project file an import names (the module, or the one holding the name).
+        `extends_import_path`: the importer puts folders on the import path itself."""
+        found = self.resolve_module(importer, qualified, extends_import_path)
         if found is None:
             stripped = qualified.lstrip(".")
             dots = qualified[: len(qualified) - len(stripped)]
             module = stripped.rpartition(".")[0]
             if dots + module:
-                found = self.resolve_module(importer, dots + module)
+                found = self.resolve_module(importer, dots + module, extends_import_path)
         return found.resolve() if found is not None else None
 
     def has_sqlalchemy_fixtures(self, from_path: Path) -> bool:
@@ -558,9 +571,17 @@ class ProjectIndex:
                 return
             directory = directory.parent
 
-    def resolve_module(self, from_path: Path, module: str) -> Path | None:
-        """The file for `module` as imported from `from_path` (relative if it starts with dots)."""
-        found = self._resolve(os.path.dirname(os.path.abspath(from_path)), module)
+    def resolve_module(
+        self, from_path: Path, module: str, extends_import_path: bool = False
+    ) -> Path | None:
+        """The file for `module` as imported from `from_path` (relative if it starts with
+        dots). `extends_import_path`: `from_path` puts folders on the import path, so an
+        absolute import the layout does not explain may name a module anywhere in the
+        project (`ANYWHERE` before `module` asks for that directly)."""
+        directory = os.path.dirname(os.path.abspath(from_path))
+        found = self._resolve(directory, module)
+        if found is None and extends_import_path and not module.startswith((".", ANYWHERE)):
+            found = self._resolve(directory, ANYWHERE + module)
         return Path(found) if found is not None else None
 
     def _resolve(self, directory: str, module: str) -> str | None:
@@ -590,9 +611,12 @@ class ProjectIndex:
             self._real_directories.clear()
             self._listings.clear()
             self._files.clear()
+            self._by_name.clear()
             self._words.clear()
 
     def _find_module(self, directory: str, module: str) -> str | None:
+        if module.startswith(ANYWHERE):
+            return self._anywhere(self._real_directory(directory), module[len(ANYWHERE) :])
         stripped = module.lstrip(".")
         level = len(module) - len(stripped)
         parts = [p for p in stripped.split(".") if p]
@@ -628,6 +652,41 @@ class ProjectIndex:
                 self._absolute.clear()
             self._absolute[key] = found
         return found
+
+    def _anywhere(self, directory: str, module: str) -> str | None:
+        """The one file of the importer's project that is `module` (`a/b.py` or
+        `a/b/__init__.py` for `a.b`, in any folder); none when several are."""
+        parts = [p for p in module.split(".") if p]
+        if not parts:
+            return None
+        allowed, _ = self._roots(directory)
+        tails = (
+            os.sep + os.path.join(*parts) + ".py",
+            os.sep + os.path.join(*parts, "__init__.py"),
+        )
+        found: set[str] = set()
+        for root in allowed:
+            for path in self._modules_named(root).get(parts[-1], ()):
+                if path.endswith(tails):
+                    found.add(path)
+        if len(found) != 1:
+            return None
+        return self._within(found.pop(), allowed)
+
+    def _modules_named(self, root: str) -> dict[str, tuple[str, ...]]:
+        """The project's modules under `root` by their last name (`b` for `a/b.py` and
+        for `a/b/__init__.py`), remembered until files come or go."""
+        with self._lock:
+            known = self._by_name.get(root)
+        if known is None:
+            building: dict[str, list[str]] = {}
+            for path in self.project_files(Path(root)):
+                name = path.parent.name if path.name == "__init__.py" else path.stem
+                building.setdefault(name, []).append(str(path))
+            known = {name: tuple(paths) for name, paths in building.items()}
+            with self._lock:
+                self._by_name[root] = known
+        return known
 
     def _in_the_package_itself(
         self, search_roots: list[str], parts: list[str], allowed: list[str]

@@ -35,7 +35,7 @@ from . import ir
 from .kinds import BROAD_EXCEPTIONS
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 32
+FORMAT = 33
 
 # Call-site flags.
 IN_LOOP = 1
@@ -317,6 +317,10 @@ class ModuleSummary:
     # `import tornado.web` binds only `tornado` (as `imports` records it); the module
     # it names, for whoever asks what the module imports.
     dotted_imports: tuple[str, ...] = ()
+    # The module puts folders on the import path itself (`sys.path.insert(0, ...)`,
+    # often from a config file): its absolute imports that the project's layout does
+    # not explain may name a module anywhere in the project.
+    extends_import_path: bool = False
 
     def imported_modules(self) -> list[str]:
         """Every qualified name the module imports, `import a.b` as `a.b`."""
@@ -360,6 +364,7 @@ class ModuleSummary:
             # the digest must not.
             tuple(sorted(self.dispatched)),
             self.dotted_imports,
+            self.extends_import_path,
         )
 
     @classmethod
@@ -368,7 +373,8 @@ class ModuleSummary:
         try:
             data = marshal.loads(blob)
             (version, imports, stars, exported, bindings, annotations, late, definitions,
-             functions, classes, calls, syntax_error, dispatched, dotted) = data  # fmt: skip
+             functions, classes, calls, syntax_error, dispatched, dotted,
+             extends) = data  # fmt: skip
         except (EOFError, ValueError, TypeError) as exc:
             raise ValueError(f"not a module summary: {exc}") from None
         if version != FORMAT:
@@ -390,6 +396,7 @@ class ModuleSummary:
                 syntax_error,
                 frozenset(dispatched),
                 dotted,
+                extends,
             )
         except (TypeError, ValueError) as exc:
             raise ValueError(f"a damaged module summary: {exc}") from None
@@ -1136,6 +1143,8 @@ class _Builder:
     def _record_call(self, node: ast.Call, fate: str, local: str | None) -> None:
         func = node.func
         callee = _dotted_name(func)
+        if callee in _IMPORT_PATH_EXTENDERS:
+            self.summary.extends_import_path = True
         if (
             callee == "getattr"
             and len(node.args) > 1
@@ -1276,6 +1285,11 @@ CONSTANT_ARGUMENT = "#const"
 # Calls that wrap the function they are given for later calls, not calling it.
 DEFERRING_WRAPPERS = frozenset(
     {"classmethod", "staticmethod", "property", "partial", "partialmethod", "cached_property"}
+)
+
+# Calls that put a folder on the import path.
+_IMPORT_PATH_EXTENDERS = frozenset(
+    {"sys.path.insert", "sys.path.append", "sys.path.extend", "site.addsitedir"}
 )
 
 # In `ModuleSummary.dispatched`: `getattr(obj, name)` with a computed name.
