@@ -7,6 +7,32 @@ from ..semantic.recovery import broken_sessions
 from .base import Finding, Invalid, Rule, Valid
 
 # An object that keeps the session it is given, and a method whose handler follows.
+_REPOSITORY_CREATE = """
+import logging
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+class UnknownDataBaseError(Exception):
+    pass
+
+class Repository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def create(self, obj):
+        try:
+            self.session.add(obj)
+            self.session.commit()
+        except Exception as e:
+            if isinstance(e, SQLAlchemyError):
+                logging.error("database error: %s", e)
+                raise e
+            {otherwise}
+        self.session.refresh(obj)
+        return obj
+"""
+
 _KEEPING_OBJECT = """
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -299,6 +325,13 @@ def new_session_per_row(rows):
         ),
     ]
     VALID += [
+        # Every branch of the handler raises: the `refresh()` never follows a failed
+        # commit.
+        Valid(
+            _REPOSITORY_CREATE.format(
+                otherwise="else:\n                raise UnknownDataBaseError from e"
+            )
+        ),
         Valid(
             _KEEPING_OBJECT
             + """
@@ -411,6 +444,11 @@ class Database:
     ]
 
     INVALID = [
+        # ... but here only one branch does.
+        Invalid(
+            _REPOSITORY_CREATE.format(otherwise='logging.error("unknown error: %s", e)'),
+            at="except Exception as e:",
+        ),
         # ... but the view queries the session again after the failed commit.
         Invalid(
             _LENT_FOR_ONE_CALL.format(

@@ -19,7 +19,7 @@ registry, Flask-SQLAlchemy's `db.session`), never by its name.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Optional
 
@@ -388,9 +388,15 @@ def _recovers(model: ModuleModel, attempt: cst.Try, handler: cst.ExceptHandler, 
 
 def _leaves(handler: cst.ExceptHandler) -> str | None:
     """How the handler always ends: "raise", "return", "continue", "break", or None
-    when it falls through."""
-    for line in handler.body.body:
-        if isinstance(line, cst.SimpleStatementLine):
+    when it may fall through. An `if` whose every branch leaves leaves too (`raise e`
+    in one branch, `raise Unknown from e` in the other)."""
+    return _block_leaves(handler.body)
+
+
+def _block_leaves(block: cst.BaseSuite) -> str | None:
+    lines: Sequence[cst.CSTNode] = block.body if isinstance(block, cst.IndentedBlock) else [block]
+    for line in lines:
+        if isinstance(line, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
             for statement in line.body:
                 if isinstance(statement, cst.Raise):
                     return "raise"
@@ -400,7 +406,37 @@ def _leaves(handler: cst.ExceptHandler) -> str | None:
                     return "continue"
                 if isinstance(statement, cst.Break):
                     return "break"
+        elif isinstance(line, cst.If):
+            found = _branches_leave(line)
+            if found is not None:
+                return found
+        elif isinstance(line, cst.With):
+            found = _block_leaves(line.body)
+            if found is not None:
+                return found
     return None
+
+
+def _branches_leave(statement: cst.If) -> str | None:
+    """How an `if` with an `else` leaves when every branch does: the same way, else
+    "return" when each raises or returns (nothing after it runs), else the way that
+    lets the most run after it ("continue", then "break")."""
+    ways: list[str | None] = []
+    branch: cst.If | cst.Else | None = statement
+    while isinstance(branch, cst.If):
+        ways.append(_block_leaves(branch.body))
+        branch = branch.orelse
+    if branch is None:
+        return None  # no `else`: it may fall through
+    ways.append(_block_leaves(branch.body))
+    if None in ways:
+        return None
+    found = set(ways)
+    if len(found) == 1:
+        return ways[0]
+    if found <= {"raise", "return"}:
+        return "return"
+    return "continue" if "continue" in found else "break"
 
 
 def _next_use(
