@@ -1685,7 +1685,11 @@ def _code_constant(written: str | None, caller: Caller, analysis: Analysis) -> b
     if not written or not all(part.isidentifier() for part in written.split(".")):
         return False
     if CONSTANT_NAME.fullmatch(written.rpartition(".")[2]):
-        return True
+        receiver, _, attr = written.partition(".")
+        # `self.SYMBOL` that a method sets on the instance is the object's value.
+        return receiver != "self" or not analysis.contexts.program_values.set_on_instances(
+            caller, attr
+        )
     parts = written.split(".")
     if len(parts) > 2 and parts[-1] in ("name", "value") and CONSTANT_NAME.fullmatch(parts[-2]):
         return True  # `UdfLanguage.SQL.value`: an enum member's value or name

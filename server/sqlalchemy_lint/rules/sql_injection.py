@@ -2212,6 +2212,56 @@ class CustomMetric(LowLevelMetric):
         ),
     ]
 
+    # A trading bot's market, named like a constant (`self.SYMBOL`) but set on the
+    # instance from a row the bot read, passed to a module's query helper.
+    _KLINES = """
+import pandas as pd
+
+import database as db
+
+def latest(symbol):
+    query = "SELECT * FROM klines WHERE symbol = '" + symbol + "' ORDER BY datetime DESC"
+    return pd.read_sql(sql=query, con=db.engine)
+"""
+    _BOT = """
+import pandas as pd
+from sqlalchemy import text
+
+import database as db
+import main as klines
+
+class Bot:
+    {symbol}
+    def run(self, bot_id):
+        query = text("SELECT * FROM bot WHERE id = :id")
+        bots = pd.read_sql(sql=query, con=db.engine, params={{"id": bot_id}})
+        {set_symbol}
+        return klines.latest(self.SYMBOL)
+"""
+    _DATABASE = 'from sqlalchemy import create_engine\n\nengine = create_engine("sqlite://")\n'
+    VALID += [
+        Valid(
+            _KLINES,
+            files={
+                "bot.py": _BOT.format(symbol='SYMBOL = "BTCUSDT"', set_symbol="pass"),
+                "database.py": _DATABASE,
+            },
+        )
+    ]
+    INVALID += [
+        Invalid(
+            _KLINES,
+            at="pd.read_sql(",
+            files={
+                "bot.py": _BOT.format(
+                    symbol="",
+                    set_symbol='self.SYMBOL = bots.iloc[0]["base"] + bots.iloc[0]["quote"]',
+                ),
+                "database.py": _DATABASE,
+            },
+        )
+    ]
+
     INVALID += [
         Invalid(
             """

@@ -792,12 +792,28 @@ class ProgramValues:
         for current in (inherited, *(c for _, c in subclasses)):
             if not all(value[0] in ("str", "k") for value in current.attributes.get(attr, ())):
                 return False
-        for module, current in (*lineage, *subclasses):
+        return not self._set_on_instances((*lineage, *subclasses), attr)
+
+    def set_on_instances(self, caller: Caller, attr: str) -> bool:
+        """Whether `self.<attr>`, read in the calling method, is set on instances by a
+        method of its class or a base (`self.SYMBOL = row["base"] + row["quote"]`): the
+        object's value, however it is spelled, not a class constant."""
+        frame = self._frame(caller.module, caller.function)
+        if frame is None or frame.owner_class is None:
+            return False
+        info = self.evaluator.class_info(frame.module, frame.owner_class)
+        if info is None:
+            return False
+        return self._set_on_instances(self._class_and_bases(frame.module, info), attr)
+
+    def _set_on_instances(self, classes: Iterable[tuple[ModuleKey, ClassInfo]], attr: str) -> bool:
+        """Whether a method of one of `classes` assigns `self.<attr>` (or is not known)."""
+        for module, current in classes:
             for qualname in current.methods.values():
                 method = self.evaluator.function_info(module, qualname)
                 if method is None or attr in method.self_attributes:
-                    return False
-        return True
+                    return True
+        return False
 
     def _subclasses(
         self, key: ModuleKey, info: ClassInfo, depth: int
