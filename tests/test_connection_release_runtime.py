@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from sqlalchemy_lint.checker import check_source
+from sqlalchemy_lint.rules.close_not_guaranteed import CloseNotGuaranteed
 from sqlalchemy_lint.rules.connection_not_closed import ConnectionNotClosed
 
 CODE = """
@@ -38,4 +39,47 @@ def test_what_releases_a_connection(end: str, checked_out: int, tmp_path: Path) 
     namespace["recycle"]()
     engine = namespace["engine"]
     assert engine.pool.checkedout() == checked_out
+    engine.dispose()
+
+
+HANDED = """
+from sqlalchemy import create_engine, text
+
+engine = create_engine(URL)
+with engine.begin() as setup:
+    setup.execute(text("CREATE TABLE rates (name TEXT PRIMARY KEY, rate REAL)"))
+
+def insert_rates(connection, rates):
+    connection.execute(text("INSERT INTO rates VALUES (:name, :rate)"), rates)
+    connection.commit()
+    connection.close()
+
+def job(rates):
+    {body}
+"""
+
+
+@pytest.mark.parametrize(
+    ("body", "reported"),
+    [
+        ("connection = engine.connect()\n    insert_rates(connection, rates)", True),
+        ("with engine.connect() as connection:\n        insert_rates(connection, rates)", False),
+    ],
+)
+def test_a_connection_a_callee_closes_at_its_end(body: str, reported: bool, tmp_path: Path) -> None:
+    """Handed at once to a helper that closes it only at its end: a failing insert
+    (a duplicate key) skips that close and the connection stays checked out; in a
+    `with` block it is returned all the same."""
+    source = HANDED.format(body=body)
+    found = [d.code for d in check_source(source, rules=[CloseNotGuaranteed]).diagnostics]
+    assert found == (["SQA104"] if reported else [])
+    namespace: dict[str, Any] = {"URL": f"sqlite:///{tmp_path / 'rates.db'}"}
+    exec(compile(source, "<example>", "exec"), namespace)
+    row = {"name": "USD", "rate": 1.0}
+    namespace["job"](row)
+    engine = namespace["engine"]
+    assert engine.pool.checkedout() == 0
+    with pytest.raises(Exception, match="UNIQUE"):
+        namespace["job"](row)
+    assert engine.pool.checkedout() == (1 if reported else 0)
     engine.dispose()

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import libcst as cst
+
 from ..diagnostics import Fix, Severity, Span
-from ..semantic import Analysis, Verdict
+from ..semantic import Analysis, Lifetime, Verdict
 from ._messages import code_of, noun, origin, safe_form
 from .base import Finding, Invalid, Rule, Valid
 from .resource_fix import with_block_fix_for
@@ -781,6 +783,23 @@ def main(log):
         ),
         Invalid(
             """
+from sqlalchemy import create_engine, text
+
+engine = create_engine("sqlite://")
+
+def insert_rates(connection, rates):
+    connection.execute(text("DELETE FROM rates"))
+    connection.execute(text("INSERT INTO rates VALUES (:name, :rate)"), rates)
+    connection.close()  # skipped when an insert fails
+
+def job(rates):
+    connection = engine.connect()
+    insert_rates(connection, rates)
+""",
+            at="engine.connect()",
+        ),
+        Invalid(
+            """
 from sqlalchemy.orm import sessionmaker
 
 SessionLocal = sessionmaker()
@@ -895,6 +914,12 @@ async def save(engine, item):
                     f"an exception there leaks it; use `{safe_form(life)}` instead, or open "
                     "it inside the `try`."
                 )
+            elif (callee := _closing_callee(life)) is not None:
+                message = (
+                    f"{noun(life.kind)} {origin(life)} is closed by `{callee}()`, outside a "
+                    f"`finally` block there, so an exception before that close leaks it; use "
+                    f"`{safe_form(life)}` instead."
+                )
             else:
                 message = (
                     f"{noun(life.kind)} {origin(life)} is closed outside a "
@@ -923,3 +948,16 @@ def _first_line(code: str) -> str:
     """`return jsonify(...)`: a statement's first line, shortened for a message."""
     line = code.strip().splitlines()[0] if code.strip() else code
     return line if len(line) <= 60 else line[:57] + "..."
+
+
+def _closing_callee(life: Lifetime) -> str | None:
+    """The function every close of `life` is a call of, given the resource (a project
+    function that closes what it is given at its end), as written."""
+    callees = set()
+    for close in life.releases:
+        if not any(
+            isinstance(a.value, cst.Name) and a.value.value == life.variable for a in close.args
+        ):
+            return None
+        callees.add(code_of(close.func))
+    return callees.pop() if len(callees) == 1 else None

@@ -111,6 +111,11 @@ _REGISTRY_SESSION_USES = frozenset(
 )
 
 
+# `Query` methods that turn a legacy query into a construct of a larger statement
+# without running it.
+_STATEMENT_CONSTRUCTS = frozenset({"subquery", "cte", "scalar_subquery", "as_scalar", "exists"})
+
+
 class Verdict(enum.Enum):
     RELEASED = "released"
     HANDED_OUT = "handed out"
@@ -773,7 +778,8 @@ class LifetimeTracker:
 
     def _only_statement_built(self, query: cst.Attribute) -> bool:
         """`s.query(Run).filter(...).statement`: a legacy query built only for its
-        SELECT (`pd.read_sql(s.query(Run).statement, s.bind)`) runs nothing on `s`."""
+        SELECT (`pd.read_sql(s.query(Run).statement, s.bind)`) runs nothing on `s`;
+        nor does one made a construct of another statement (`.subquery()`, `.cte()`)."""
         node: cst.CSTNode = query
         while True:
             outer = self.model.parent(node)
@@ -784,6 +790,9 @@ class LifetimeTracker:
                 return False
             if outer.attr.value == "statement":
                 return True
+            if outer.attr.value in _STATEMENT_CONSTRUCTS:
+                call = self.model.parent(outer)
+                return isinstance(call, cst.Call) and call.func is outer
             if outer.attr.value in QUERY_RUNNING_METHODS:
                 return False
             node = outer
@@ -1349,7 +1358,20 @@ class LifetimeTracker:
             return True
         if any(self._released_by_the_handler(life, binding, close) for close in closes):
             return True
-        return any(self._nothing_can_raise_between(binding, close, scope) for close in closes)
+        return any(
+            self._nothing_can_raise_between(binding, close, scope)
+            and not self._callee_may_raise_first(life, close, scope)
+            for close in closes
+        )
+
+    def _callee_may_raise_first(self, life: Lifetime, close: cst.Call, scope: Scope) -> bool:
+        """`insert_rates(conn)` right after `conn = engine.connect()`, where the project's
+        `insert_rates` closes it at its end: what the callee does with it first may
+        raise and skip that close (unless the callee catches every exception)."""
+        handed = any(
+            isinstance(a.value, cst.Name) and a.value.value == life.variable for a in close.args
+        )
+        return handed and not self.resolver.swallows_errors(close, scope)
 
     def _released_by_the_handler(
         self, life: Lifetime, binding: cst.CSTNode, close: cst.Call
