@@ -2212,6 +2212,56 @@ class CustomMetric(LowLevelMetric):
         ),
     ]
 
+    # A route's path parameter cut into parts for a helper: a part of the request's
+    # text is the request's, in a table's place too.
+    INVALID += [
+        Invalid(
+            """
+from flask import Flask
+from sqlalchemy import create_engine, text
+
+app = Flask(__name__)
+engine = create_engine("sqlite://")
+
+def count_rows(table):
+    with engine.connect() as conn:
+        return conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar()
+
+@app.route("/api/<query>")
+def api(query):
+    if query.startswith("count_"):
+        return str(count_rows(query[6:]))
+    return "?"
+""",
+            at="text(",
+        ),
+        # A condition grown with `+=` from the parameters, then cut and formatted in.
+        Invalid(
+            """
+from flask import Flask
+from sqlalchemy import create_engine, text
+
+app = Flask(__name__)
+engine = create_engine("sqlite://")
+
+def statistics(start_date: str, end_date: str):
+    date_condition = ""
+    if start_date != "00000000":
+        date_condition += " AND s.seq_date >= " + start_date
+    if end_date != "00000000":
+        date_condition += " AND s.seq_date <= " + end_date
+    first_condition = "WHERE " + date_condition[5:] if date_condition else ""
+    with engine.connect() as conn:
+        return conn.execute(text(f"SELECT COUNT(*) FROM samples s {first_condition}")).scalar()
+
+@app.route("/api/<query>")
+def api(query):
+    return str(statistics(start_date=query[10:18], end_date=query[18:26]))
+""",
+            at="text(",
+        ),
+    ]
+
     # A trading bot's market, named like a constant (`self.SYMBOL`) but set on the
     # instance from a row the bot read, passed to a module's query helper.
     _KLINES = """

@@ -121,12 +121,22 @@ class CstFrame(Frame):
         assignments = scope.assignments.get(name)
         if annotated is None and assignments is None:
             return None
-        values = tuple(_assigned(a) for a in assignments or ())
+        values = tuple(_assigned(a) for a in assignments or ()) + self._added(name)
         return Binding(
             values=values,
             annotation=from_cst(annotated) if annotated is not None else None,
             configured_binds=self._configured_binds(name),
         )
+
+    def _added(self, name: str) -> tuple[ir.Expr, ...]:
+        """What `name += value` statements add: part of the local's value, one more of
+        the values it is made from (as module summaries record it)."""
+        added: list[ir.Expr] = []
+        for reference in self.scope.references.get(name, ()):
+            parent = self.model.parent(reference)
+            if isinstance(parent, cst.AugAssign) and parent.target is reference:
+                added.append(from_cst(parent.value))
+        return tuple(added)
 
     def _configured_binds(self, name: str) -> tuple[ir.Expr, ...]:
         """The `bind=` of `name.configure(...)` calls in this scope."""

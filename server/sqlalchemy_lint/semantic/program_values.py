@@ -26,7 +26,15 @@ from .parameter_fates import called_function, parameter_names
 from .repetition import Caller, Repetitions
 from .route_parameters import converted_in_decorators
 from .sql_runners import TEXT_CONSTRUCTORS
-from .summary import CONSTANT_ARGUMENT, INPUT_ARGUMENT, CallSite, ClassInfo, FunctionInfo, Param
+from .summary import (
+    CONSTANT_ARGUMENT,
+    INPUT_ARGUMENT,
+    SLICE_OF,
+    CallSite,
+    ClassInfo,
+    FunctionInfo,
+    Param,
+)
 from .values import ModuleKey, RefKind
 
 # How many calls up a value is followed (each is one caller's summary).
@@ -1107,6 +1115,8 @@ def _recorded_argument(written: str) -> tuple[ir.Expr, str | None] | None:
     """A call site's record of an argument (`repo.name`, `tables["taxi"]`) as the
     dotted name it reads and the string key it takes an item by; None for a literal or
     what the record cannot name."""
+    if written.endswith(SLICE_OF):
+        written = written[: -len(SLICE_OF)]  # a slice of a text holds what the text does
     keyed = _KEYED_ARGUMENT.fullmatch(written)
     base = _dotted_record(keyed["base"] if keyed else written)
     return None if base is None else (base, keyed["key"] if keyed else None)

@@ -35,7 +35,7 @@ from . import ir
 from .kinds import BROAD_EXCEPTIONS
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 33
+FORMAT = 34
 
 # Call-site flags.
 IN_LOOP = 1
@@ -1297,6 +1297,8 @@ DYNAMIC_DISPATCH = "#getattr"
 # An argument read from a request or the command line where it is passed
 # (`insert("t", request.get_json())`): text from outside the program.
 INPUT_ARGUMENT = "#input"
+# After a dotted name in a call site's record: a slice of it (`query[10:18]`).
+SLICE_OF = "[:]"
 # (`cli_options.COMMAND_LINE_PARSERS` and `request.get_json`, written out: summaries
 # are made without importing libcst, which `cli_options` needs.)
 _INPUT_METHODS = frozenset({"get_json", "parse_args", "parse_known_args"})
@@ -1318,6 +1320,10 @@ def _argument_text(node: ast.expr) -> str:
     ):
         base = _dotted_name(node.value)
         return f'{base}["{node.slice.value}"]' if base is not None else ""
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
+        # `query[10:18]`: a part of the text (or list) `query` is, from where it is.
+        base = _dotted_name(node.value)
+        return f"{base}{SLICE_OF}" if base is not None else ""
     return _dotted_name(node) or ""
 
 
