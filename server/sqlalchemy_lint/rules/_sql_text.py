@@ -19,7 +19,11 @@ from itertools import product
 import libcst as cst
 
 from ..semantic import Analysis, Kind, Scope, ir
-from ..semantic.cli_options import COMMAND_LINE_PARSERS, not_text_parameters
+from ..semantic.cli_options import (
+    COMMAND_LINE_PARSERS,
+    argparse_not_text_options,
+    not_text_parameters,
+)
 from ..semantic.fixtures import receives_fixtures
 from ..semantic.flow import dominates, reaching_assignments
 from ..semantic.geometry import writes_wkt
@@ -1128,8 +1132,13 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
             # a parameter declared `sa.Enum`: what a schema object is called in the
             # program's own model
             return True
-        if CONSTANT_NAME.fullmatch(expr.attr.value):
-            return True  # Settings.TABLE, Order.ASC
+        if _parsed_command_line(expr.value, scope):
+            if expr.attr.value in argparse_not_text_options(
+                analysis.model.calls, analysis.resolver.qualify
+            ):
+                return True  # `args.limit` of `add_argument("--limit", type=int)`
+        elif CONSTANT_NAME.fullmatch(expr.attr.value):
+            return True  # Settings.TABLE, Order.ASC (not `args.S`, an option `-S`)
         if _non_text_column(expr, analysis, scope):
             return True  # `repo.repo_id`, an integer column of a row loaded from the database
         return _no_outside_input(expr, analysis, scope, depth + 1)
@@ -1213,6 +1222,20 @@ def _reads_input(call: cst.Call, analysis: Analysis) -> bool:
     if _is_input_call(analysis.resolver.qualify(call.func) or ""):
         return True
     return isinstance(call.func, cst.Attribute) and call.func.attr.value in COMMAND_LINE_PARSERS
+
+
+def _parsed_command_line(expr: cst.BaseExpression, scope: Scope) -> bool:
+    """`args` of `args = parser.parse_args()`: the options the user typed, whatever
+    they are called."""
+    if not isinstance(expr, cst.Name):
+        return False
+    bound = binding_scope(expr.value, scope)
+    return bound is not None and any(
+        isinstance(a.value, cst.Call)
+        and isinstance(a.value.func, cst.Attribute)
+        and a.value.func.attr.value in COMMAND_LINE_PARSERS
+        for a in bound.assignments.get(expr.value, ())
+    )
 
 
 def _is_input_call(qualified: str) -> bool:

@@ -2262,6 +2262,28 @@ def api(query):
         ),
     ]
 
+    # A maintenance script's one-letter option, `-S`: what the user typed, though its
+    # name reads like a constant's; declared a number, it is one.
+    _SAMPLE_SCRIPT = """
+import argparse
+
+from sqlalchemy import create_engine, text
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("-S", metavar="sampleid"{type})
+    args = parser.parse_args()
+    engine = create_engine("sqlite:///variants.db")
+    with engine.connect() as conn:
+        conn.execute(text(f"DELETE FROM samples WHERE sampleid = '{{args.S}}'"))
+        conn.commit()
+
+if __name__ == "__main__":
+    main()
+"""
+    INVALID += [Invalid(_SAMPLE_SCRIPT.format(type=""), at="text(")]
+    VALID += [Valid(_SAMPLE_SCRIPT.format(type=", type=int"))]
+
     # A trading bot's market, named like a constant (`self.SYMBOL`) but set on the
     # instance from a row the bot read, passed to a module's query helper.
     _KLINES = """

@@ -10,7 +10,7 @@ are typed by their annotations, which are read as any annotation is.)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import libcst as cst
 
@@ -33,6 +33,8 @@ _NOT_TEXT_TYPES = frozenset(
     }
 )  # fmt: skip
 _CHOICE = frozenset({"click.Choice", "click.types.Choice"})
+# argparse's actions that store a boolean or a count, never the user's text.
+_FLAG_ACTIONS = frozenset({"store_true", "store_false", "count", "store_const"})
 
 
 def not_text_parameters(
@@ -52,6 +54,43 @@ def not_text_parameters(
         if name is not None and _not_text(call, qualify):
             found.add(name)
     return frozenset(found)
+
+
+def argparse_not_text_options(
+    calls: Iterable[cst.Call], qualify: Callable[[cst.BaseExpression], str | None]
+) -> frozenset[str]:
+    """The attributes of parsed arguments (`args.limit`) that `add_argument` calls
+    among `calls` declare as holding no free text (`type=int`, a `store_true` flag)."""
+    found: set[str] = set()
+    for call in calls:
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "add_argument"):
+            continue
+        dest = _argparse_dest(call)
+        keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+        action = keywords.get("action")
+        flag = isinstance(action, cst.SimpleString) and action.evaluated_value in _FLAG_ACTIONS
+        if dest is not None and (flag or _not_text(call, qualify)):
+            found.add(dest)
+    return frozenset(found)
+
+
+def _argparse_dest(call: cst.Call) -> str | None:
+    """Where argparse keeps an argument: `dest=`, else the first long option (`--dry-run`
+    -> dry_run), else the first short one (`-S` -> S), else the positional's name."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == "dest":
+            value = arg.value
+            return value.evaluated_value if isinstance(value, cst.SimpleString) else None  # type: ignore[return-value]
+    names = [
+        text
+        for arg in call.args
+        if arg.keyword is None and isinstance(arg.value, cst.SimpleString)
+        for text in [arg.value.evaluated_value]
+        if isinstance(text, str)
+    ]
+    chosen = next((n for n in names if n.startswith("--")), None) or next(iter(names), None)
+    return chosen.lstrip("-").replace("-", "_") or None if chosen is not None else None
 
 
 def _parameter_name(call: cst.Call, kind: str) -> str | None:
