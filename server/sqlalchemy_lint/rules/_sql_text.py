@@ -177,7 +177,10 @@ def concatenated_parts(expr: cst.ConcatenatedString) -> list[cst.BaseExpression]
 
 def name_values(name: str, analysis: Analysis, scope: Scope, depth: int = 0) -> list[str] | None:
     bound = binding_scope(name, scope)
-    if bound is None or name in bound.params:
+    if bound is None or (bound.is_module and name not in bound.assignments):
+        # `from templates import ORDERS_TO_USER`: as the module that binds it has it
+        return analysis.contexts.program_values.imported_strings(analysis.resolver.key, name)
+    if name in bound.params:
         return None
     values: list[str] = []
     for assignment in bound.assignments.get(name, ()):
@@ -899,7 +902,11 @@ def _is_stringy(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
         return _is_stringy(expr.left, analysis, scope, depth + 1)
     if isinstance(expr, cst.Name):
         bound = binding_scope(expr.value, scope)
-        if bound is None or expr.value in bound.params:
+        if bound is None or (bound.is_module and expr.value not in bound.assignments):
+            # `from templates import ORDERS_TO_USER`, a module of SQL templates
+            program_values = analysis.contexts.program_values
+            return bool(program_values.imported_strings(analysis.resolver.key, expr.value))
+        if expr.value in bound.params:
             return False
         return any(
             a.value is not None

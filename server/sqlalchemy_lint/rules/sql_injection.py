@@ -2284,6 +2284,31 @@ if __name__ == "__main__":
     INVALID += [Invalid(_SAMPLE_SCRIPT.format(type=""), at="text(")]
     VALID += [Valid(_SAMPLE_SCRIPT.format(type=", type=int"))]
 
+    # SQL templates kept in a module of their own, formatted where they run.
+    _TEMPLATES = {
+        "templates.py": (
+            'ORDERS_TO_USER = """\n    SELECT * FROM orders WHERE client = \'{user}\'\n'
+            '    LIMIT {limit}\n"""\n'
+        )
+    }
+    _ORDERS = """
+from flask import Flask, request
+from sqlalchemy import create_engine, text
+
+from templates import ORDERS_TO_USER
+
+app = Flask(__name__)
+engine = create_engine("sqlite://")
+
+@app.route("/orders")
+def orders():
+    sql = ORDERS_TO_USER.format(user={user}, limit=int(request.args["limit"]))
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(text(sql))]
+"""
+    INVALID += [Invalid(_ORDERS.format(user='request.args["user"]'), at="text(", files=_TEMPLATES)]
+    VALID += [Valid(_ORDERS.format(user='"guest"'), files=_TEMPLATES)]
+
     # A trading bot's market, named like a constant (`self.SYMBOL`) but set on the
     # instance from a row the bot read, passed to a module's query helper.
     _KLINES = """

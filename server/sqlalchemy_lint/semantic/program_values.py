@@ -743,6 +743,25 @@ class ProgramValues:
             ),
         )
 
+    def imported_strings(self, key: ModuleKey, name: str, depth: int = 0) -> list[str] | None:
+        """The texts a name `key` imports from a project module is bound to there, when
+        that module binds it only to string literals (a module of SQL templates)."""
+        module = self.evaluator.module_frame(key)
+        if module is None or depth > _MAX_DEPTH:
+            return None
+        qualified = module.summary.imports.get(name)
+        origin = self.evaluator.import_origin(key, qualified) if qualified else None
+        target = self.evaluator.module_frame(origin[0]) if origin is not None else None
+        if origin is None or target is None:
+            return None
+        attr = origin[1]
+        values = target.summary.bindings.get(attr, ())
+        if not values:
+            return self.imported_strings(origin[0], attr, depth + 1)
+        if attr in target.summary.late_bindings or any(v[0] != "str" for v in values):
+            return None
+        return [v[1] for v in values]
+
     def _item(self, base: ir.Expr, item: str, frame: Frame, calls: int, depth: int) -> bool:
         """`record["repo_id"]`: the item of a dict literal bound to `record` (on every
         path), or of every dict the callers pass for a parameter `record`."""
