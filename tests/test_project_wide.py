@@ -925,3 +925,26 @@ def test_a_module_found_through_a_folder_the_importer_puts_on_the_import_path(
     assert findings(_path_extending_project(tmp_path / "plain", extend=False), "SQA103") == []
     twice = _path_extending_project(tmp_path / "twice", extend=True, second_copy=True)
     assert findings(twice, "SQA103") == []
+
+
+def test_an_editor_s_first_publish_does_not_walk_the_project_for_such_imports(
+    tmp_path: Path,
+) -> None:
+    """Offline (the editor's first publish, from what it knows), the module is not
+    looked for across the project: the result says knowledge was left out, and the
+    refined publish finds it."""
+    from sqlalchemy_lint.checker import check_source
+    from sqlalchemy_lint.semantic.project import ProjectIndex
+
+    root = _path_extending_project(tmp_path / "extends", extend=True)
+    index = ProjectIndex()
+    job = (root / "jobs" / "load.py").resolve()
+    view = index.view(job, job.read_text(), offline=True)
+    assert view.resolve_import(job, "dbutils") is None
+    assert view.incomplete
+    assert not index._by_name  # no walk of the project's files
+    online = index.view(job, job.read_text())
+    assert online.resolve_import(job, "dbutils") == (root / "db" / "dbutils.py").resolve()
+    loader = (root / "db" / "dbutils.py").resolve()
+    refined = check_source(loader.read_text(), loader, project=index)
+    assert [d.code for d in refined.diagnostics] == ["SQA103"]

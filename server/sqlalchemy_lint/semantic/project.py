@@ -54,9 +54,9 @@ _DIGESTS = f"digests-{FORMAT}"  # summary digests by text: validating needs no s
 # (`flask.ext.sqlalchemy` too: Flask-SQLAlchemy as Flask before 1.0 imported it.)
 _SQLALCHEMY_ROOTS = ("sqlalchemy", "sqlmodel", "flask_sqlalchemy", "alembic")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-# Before a module name given to `ProjectIndex.resolve_module`: the module may be
+# Before a module name resolved (and recorded as resolved): the module may be
 # anywhere in the project (see `ModuleSummary.extends_import_path`).
-ANYWHERE = "?"
+_ANYWHERE = "?"
 SKIPPED_FOLDERS = frozenset(
     {"node_modules", "__pycache__", "venv", "env", "site-packages", "build", "dist", "_build"}
 )
@@ -132,7 +132,10 @@ class ProjectView:
         if found is None and not module.startswith("."):
             summary = self.summary_of(importer)
             if summary is not None and summary.extends_import_path:
-                found = self.index.resolve_module(importer, ANYWHERE + module)
+                if self.offline:
+                    self.searched_offline = True  # a walk of the project waits for later
+                    return None
+                found = self.index.resolve_module(importer, module, extends_import_path=True)
         return found
 
     def fixture_modules(self, key: ModuleKey) -> list[ModuleKey]:
@@ -577,11 +580,11 @@ class ProjectIndex:
         """The file for `module` as imported from `from_path` (relative if it starts with
         dots). `extends_import_path`: `from_path` puts folders on the import path, so an
         absolute import the layout does not explain may name a module anywhere in the
-        project (`ANYWHERE` before `module` asks for that directly)."""
+        project."""
         directory = os.path.dirname(os.path.abspath(from_path))
         found = self._resolve(directory, module)
-        if found is None and extends_import_path and not module.startswith((".", ANYWHERE)):
-            found = self._resolve(directory, ANYWHERE + module)
+        if found is None and extends_import_path and not module.startswith((".", _ANYWHERE)):
+            found = self._resolve(directory, _ANYWHERE + module)
         return Path(found) if found is not None else None
 
     def _resolve(self, directory: str, module: str) -> str | None:
@@ -615,8 +618,8 @@ class ProjectIndex:
             self._words.clear()
 
     def _find_module(self, directory: str, module: str) -> str | None:
-        if module.startswith(ANYWHERE):
-            return self._anywhere(self._real_directory(directory), module[len(ANYWHERE) :])
+        if module.startswith(_ANYWHERE):
+            return self._anywhere(self._real_directory(directory), module[len(_ANYWHERE) :])
         stripped = module.lstrip(".")
         level = len(module) - len(stripped)
         parts = [p for p in stripped.split(".") if p]
