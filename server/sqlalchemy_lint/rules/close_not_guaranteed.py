@@ -172,7 +172,10 @@ class CloseNotGuaranteed(Rule):
     itself (`SESSION.close()`) is held to the same: the close must be in a `finally`
     around that first use, since the use itself can fail holding a connection. Not
     when something else ends the registry's sessions: a `remove()` of it, a web
-    framework's teardown hook, Flask-SQLAlchemy or `zope.sqlalchemy`.
+    framework's teardown hook, Flask-SQLAlchemy or `zope.sqlalchemy` (a `remove()`
+    beside the engine's `dispose()`, a storage's `close()` at shutdown, ends them once,
+    not per unit of work). One that calls the registry for its session (`session =
+    self.Session()`) is reported at that call.
 
     A session that a nested generator closes after it yields, outside a `finally`
     (a streamed response's `def generate(): for row in rows: yield ...` then
@@ -580,7 +583,19 @@ def count_users():
                 "        session.commit()\n"
                 "        session.close()\n"
             ),
-            at="session.add(",
+            at="self.Session()",
+        ),
+        # ... also when the storage removes the registry's sessions at shutdown.
+        Invalid(
+            _INSTANCE_REGISTRY.format(
+                body="        session.add(Statement(text=text))\n"
+                "        session.commit()\n"
+                "        session.close()\n\n"
+                "    def close(self):\n"
+                "        self.Session.remove()\n"
+                "        self.Session.bind.dispose()\n"
+            ),
+            at="self.Session()",
         ),
         # The same in the function: the `try` between lets a `LookupError` out.
         Invalid(

@@ -697,6 +697,7 @@ class ExecutionContexts:
             isinstance(c.func, cst.Attribute)
             and c.func.attr.value == "remove"
             and ir.dotted(from_cst(c.func.value)) == name
+            and not self._disposes_beside(c)
             for c in self.model.calls
         ):
             return True
@@ -714,10 +715,28 @@ class ExecutionContexts:
             summary = view.summary_of(module)
             if summary is None:
                 return True  # cannot tell
-            calls = [c for f in summary.functions.values() for c in f.calls]
-            if any(c.callee == f"{name}.remove" for c in (*calls, *summary.module_calls)):
+            for function in summary.functions.values():
+                if any(c.callee == f"{name}.remove" for c in function.calls) and not any(
+                    c.callee.endswith(".dispose") for c in function.calls
+                ):
+                    return True
+            if any(c.callee == f"{name}.remove" for c in summary.module_calls):
                 return True
         return False
+
+    def _disposes_beside(self, call: cst.Call) -> bool:
+        """A `remove()` in a function that also disposes of an engine (a storage's
+        `close()`): the program's last use of the database, not the end of each unit
+        of work."""
+        scope = self.model.enclosing_scope[call]
+        if scope.is_module:
+            return False
+        return any(
+            isinstance(c.func, cst.Attribute)
+            and c.func.attr.value == "dispose"
+            and self.model.enclosing_scope[c] is scope
+            for c in self.model.calls
+        )
 
     def _closed_where_taken(self, call: cst.Call, scope: Scope) -> bool:
         """`with registry() as s:`, or `s = registry()` with `s.close()` in the same

@@ -268,7 +268,12 @@ class LifetimeTracker:
             first = self._first_session_use(scope, name, closing)
             if first is None or self.contexts.registry_ended_elsewhere(registry or name):
                 continue
-            life = Lifetime(call=first, kind=Kind.SESSION, scope=scope, verdict=Verdict.RELEASED)
+            # Reported where the function takes the session: its call of the registry
+            # (`session = self.Session()`), else its first use of the registry.
+            taken = self._registry_call(name, scope) if registry is not None else None
+            life = Lifetime(
+                call=taken or first, kind=Kind.SESSION, scope=scope, verdict=Verdict.RELEASED
+            )
             life.variable = name
             life.registry = registry or name
             life.releases = list(closing)
@@ -283,6 +288,11 @@ class LifetimeTracker:
             elif not self._closed_on_every_exception(closing):
                 life.verdict = Verdict.CLOSE_NOT_GUARANTEED
             yield life
+
+    def _registry_call(self, name: str, scope: Scope) -> cst.Call | None:
+        """The `registry()` call the local `name` is bound to (see `_registry_called_for`)."""
+        value = scope.assignments[name][0].value
+        return value if isinstance(value, cst.Call) else None
 
     def _registry_called_for(self, name: str, scope: Scope) -> str | None:
         """For a local bound once, to `registry()` (`session = self.Session()`, where
