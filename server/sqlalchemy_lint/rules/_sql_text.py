@@ -869,6 +869,59 @@ def _without_sql_text(pieces: list[cst.BaseExpression], analysis: Analysis, scop
     return True
 
 
+# A bare name (`symbol-`, `stats_`): text that starts so is a table's name
+# (`pd.read_sql("symbol-" + symbol, engine)` reads that table), never a statement,
+# which starts with a keyword.
+_BARE_NAME = re.compile(r"[A-Za-z_][\w\-]*")
+_STATEMENT_KEYWORDS = frozenset(
+    {
+        "alter", "analyze", "begin", "call", "comment", "commit", "copy", "create",
+        "delete", "drop", "exec", "execute", "explain", "grant", "insert", "lock",
+        "merge", "pragma", "refresh", "reindex", "replace", "revoke", "rollback",
+        "select", "set", "show", "truncate", "update", "upsert", "use", "vacuum",
+        "values", "with", "declare", "do", "listen", "notify", "savepoint", "release",
+    }
+)  # fmt: skip
+
+
+def starts_as_a_name(expr: cst.BaseExpression, analysis: Analysis, scope: Scope) -> bool:
+    """`"symbol-" + symbol`, `f"stats_{day}"` (or a local bound only to one): text
+    whose first piece is a bare name that no statement starts with, and whose own
+    text has no blank: a table's name, not SQL."""
+    if isinstance(expr, cst.Name):
+        bound = binding_scope(expr.value, scope)
+        if bound is None or expr.value in bound.params:
+            return False
+        reaching = _reaching(expr, bound, analysis)
+        return (
+            len(reaching) == 1
+            and reaching[0].value is not None
+            and not any(True for _ in augmented_values(expr.value, bound, analysis))
+            and starts_as_a_name(reaching[0].value, analysis, bound)
+        )
+    if isinstance(expr, cst.FormattedString):
+        texts = [p.value for p in expr.parts if isinstance(p, cst.FormattedStringText)]
+        first = expr.parts[0] if expr.parts else None
+        lead = first.value if isinstance(first, cst.FormattedStringText) else None
+    elif isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+        operands = _operands(expr, (cst.Add,))
+        texts = []
+        for operand in operands:
+            values = constant_values(operand, analysis, scope)
+            if values is not None:
+                texts.extend(values)
+        values = constant_values(operands[0], analysis, scope)
+        lead = values[0] if values is not None and len(values) == 1 else None
+    else:
+        return False
+    return (
+        lead is not None
+        and _BARE_NAME.fullmatch(lead) is not None
+        and lead.lower().rstrip("_-") not in _STATEMENT_KEYWORDS
+        and not any(any(c.isspace() for c in text) for text in texts)
+    )
+
+
 _ARITHMETIC: tuple[type[cst.BaseBinaryOp], ...] = (
     cst.Add,
     cst.Modulo,

@@ -18,6 +18,7 @@ from ._sql_text import (
     dynamic_construction,
     passed_through,
     scope_of,
+    starts_as_a_name,
     statement_argument,
     statement_receiver,
     string_literal,
@@ -2309,6 +2310,22 @@ def orders():
     INVALID += [Invalid(_ORDERS.format(user='request.args["user"]'), at="text(", files=_TEMPLATES)]
     VALID += [Valid(_ORDERS.format(user='"guest"'), files=_TEMPLATES)]
 
+    # A table's name, not SQL: `pd.read_sql(name, engine)` reads the table so named.
+    VALID += [
+        Valid(
+            """
+import pandas as pd
+from sqlalchemy import create_engine
+
+engine = create_engine("sqlite://")
+
+def read_symbol(symbol: str) -> pd.DataFrame:
+    name = "symbol-" + symbol
+    return pd.read_sql(name, engine)
+"""
+        )
+    ]
+
     # A trading bot's market, named like a constant (`self.SYMBOL`) but set on the
     # instance from a row the bot read, passed to a module's query helper.
     _KLINES = """
@@ -2978,7 +2995,7 @@ def add_trigger():
                 if finding is not None:
                     yield finding
                 continue
-            if how is None:
+            if how is None or starts_as_a_name(argument.value, analysis, scope):
                 continue
             yield Finding(
                 call,
