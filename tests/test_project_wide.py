@@ -948,3 +948,62 @@ def test_an_editor_s_first_publish_does_not_walk_the_project_for_such_imports(
     loader = (root / "db" / "dbutils.py").resolve()
     refined = check_source(loader.read_text(), loader, project=index)
     assert [d.code for d in refined.diagnostics] == ["SQA103"]
+
+
+def test_a_session_a_test_reads_as_a_mock_is_a_mock(tmp_path: Path) -> None:
+    """`setUp` patches the module's session factory out of sight (`patch(...).start()`
+    in a base class); the test reads what the factory gives as a mock does
+    (`.execute.call_args_list`): no session is made, none reported. Made and used as a
+    session, it is."""
+    root = project(
+        tmp_path,
+        {
+            "indexer/__init__.py": "",
+            "indexer/handler.py": """
+                from sqlalchemy import create_engine, text
+                from sqlalchemy.orm import sessionmaker
+
+                db_session = sessionmaker(bind=create_engine("sqlite://"))
+
+                def reindex(ids):
+                    with db_session() as session:
+                        for id in ids:
+                            session.execute(text("SELECT :id"), {"id": id})
+                """,
+            "tests/test_handler.py": """
+                from unittest import TestCase, mock
+
+                from indexer import handler
+
+                class PatchedCase(TestCase):
+                    def setUp(self):
+                        patcher = mock.patch("indexer.handler.db_session")
+                        self.addCleanup(patcher.stop)
+                        patcher.start()
+
+                class HandlerTest(PatchedCase):
+                    def test_reindex(self):
+                        handler.reindex([1, 2])
+                        calls = handler.db_session().__enter__().execute.call_args_list
+                        self.assertEqual(len(calls), 2)
+                        self.assertEqual(handler.db_session().execute.call_args_list, [])
+
+                def test_unpatched():
+                    session = handler.db_session()
+                    session.execute(handler.text("SELECT 1"))
+                """,
+        },
+    )
+    assert findings(root, "SQA102") == [("tests/test_handler.py", 19, "SQA102")]
+    with importable(root, "indexer"):
+        import unittest
+
+        sys.path.insert(0, str(root / "tests"))
+        try:
+            import test_handler  # type: ignore[import-not-found]
+
+            suite = unittest.defaultTestLoader.loadTestsFromTestCase(test_handler.HandlerTest)
+            assert unittest.TextTestRunner(stream=io.StringIO()).run(suite).wasSuccessful()
+        finally:
+            sys.path.remove(str(root / "tests"))
+            sys.modules.pop("test_handler", None)

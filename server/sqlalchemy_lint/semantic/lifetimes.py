@@ -52,6 +52,7 @@ from .kinds import (
 )
 from .model import ModuleModel, Scope, binding_scope
 from .parameter_fates import Fate
+from .project import is_test_file
 from .summary import ModuleSummary
 from .transaction_managers import joins_a_transaction_manager
 from .values import Owner, RefKind, Value
@@ -110,6 +111,15 @@ _REGISTRY_SESSION_USES = frozenset(
     }
 )
 
+
+# What only a mock has (`unittest.mock`): its record of the calls made on it, and
+# what it was told to give.
+_MOCK_ATTRIBUTES = frozenset(
+    {
+        "call_args", "call_args_list", "call_count", "called", "method_calls",
+        "mock_calls", "return_value", "side_effect", "reset_mock",
+    }
+)  # fmt: skip
 
 # `Query` methods that turn a legacy query into a construct of a larger statement
 # without running it.
@@ -206,7 +216,7 @@ class LifetimeTracker:
                 continue
             if kind.is_session and joins_a_transaction_manager(self.model, self.resolver, call):
                 continue  # zope.sqlalchemy's transaction commits and closes it
-            if self._under_a_patched_maker(call):
+            if self._under_a_patched_maker(call) or self._read_as_a_mock(call, scope):
                 continue  # a test's `@patch("app.db.sessionmaker")`: it makes mocks
             if self._expected_to_raise(call):
                 continue  # `with pytest.raises(OperationalError): engine.connect()`
@@ -340,6 +350,42 @@ class LifetimeTracker:
             if any(self._patches_a_maker(p) for p in patches):
                 return True
         return False
+
+    def _read_as_a_mock(self, call: cst.Call, scope: Scope) -> bool:
+        """Whether the test reads what `call` gives as a mock does
+        (`handler.db_session().execute.call_args_list`, `session.commit.assert_called()`
+        on the local bound to it): a test patched what makes it (in a `setUp` or a
+        fixture, out of sight)."""
+        if not self.resolver.pytest_module and not is_test_file(self.resolver.path):
+            return False
+        if self._mock_attribute_above(call):
+            return True
+        parent = self.model.parent(call)
+        if not (
+            isinstance(parent, cst.Assign)
+            and len(parent.targets) == 1
+            and isinstance(parent.targets[0].target, cst.Name)
+        ):
+            return False
+        name = parent.targets[0].target.value
+        return any(self._mock_attribute_above(ref) for ref in scope.references.get(name, ()))
+
+    def _mock_attribute_above(self, node: cst.CSTNode) -> bool:
+        """`node.execute.call_args_list`, `node.assert_called_once()`: a mock's own
+        attribute read on `node`, directly or through attributes and calls of it."""
+        current = node
+        while True:
+            parent = self.model.parent(current)
+            if isinstance(parent, cst.Call) and parent.func is current:
+                current = parent  # `factory().__enter__().execute.call_args_list`
+                continue
+            if not isinstance(parent, cst.Attribute) or parent.value is not current:
+                return False
+            if parent.attr.value in _MOCK_ATTRIBUTES or parent.attr.value.startswith(
+                "assert_"
+            ):
+                return True
+            current = parent
 
     def _expected_to_raise(self, call: cst.Call) -> bool:
         """Whether `call` is the last statement of a `with pytest.raises(...):` (or
