@@ -381,9 +381,7 @@ class LifetimeTracker:
                 continue
             if not isinstance(parent, cst.Attribute) or parent.value is not current:
                 return False
-            if parent.attr.value in _MOCK_ATTRIBUTES or parent.attr.value.startswith(
-                "assert_"
-            ):
+            if parent.attr.value in _MOCK_ATTRIBUTES or parent.attr.value.startswith("assert_"):
                 return True
             current = parent
 
