@@ -492,6 +492,35 @@ def session_scope():
     # the connection; a statement it runs before the `try` can.
     VALID += [Valid(_CURSOR_FIRST.format(before=""))]
 
+    # A worker's wrapper makes a resource and hands it on, before any use of it, to a
+    # function that hands it to one that closes it in a `with` block.
+    _WORKER = """
+import logging
+
+from sqlalchemy import create_engine, select, table
+from sqlalchemy.orm import Session
+
+engine = create_engine("sqlite://")
+
+def query_rows(resource, condition, queue):
+    with resource:
+        for row in resource.execute(select(table("artist")).where(condition)):
+            queue.put(row)
+
+def index_entity(resource, name, bounds, queue):
+    condition = table(name).c.id.between(*bounds)  # may raise: nothing taken yet
+    query_rows(resource, condition, queue)
+
+def index_wrapper(args):
+    try:
+        resource = {make}
+        return index_entity(resource, *args)
+    except Exception:
+        logging.exception("indexing %s failed", args[0])
+"""
+    # ... a session takes its connection on its first use, inside that `with`.
+    VALID += [Valid(_WORKER.format(make="Session(engine)"))]
+
     # A `scoped_session` registry kept on the instance: `self.Session()` is this
     # thread's session, which stays in the registry after `close()`.
     _INSTANCE_REGISTRY = """
@@ -796,6 +825,8 @@ def main(log):
 """,
             at="engine.connect()",
         ),
+        # A worker's wrapper hands the resource on; two calls down, `with` closes it.
+        Invalid(_WORKER.format(make="engine.connect()"), at="engine.connect()"),
         Invalid(
             """
 from sqlalchemy import create_engine, text

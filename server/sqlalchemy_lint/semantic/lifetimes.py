@@ -887,6 +887,8 @@ class LifetimeTracker:
             return _Use.USE
         if self._closes_argument(call, argument, scope):
             return _Use.RELEASED
+        if self._closes_argument_once_used(call, argument, scope):
+            return _Use.RELEASED
         if self._closes_argument(call, argument, scope, surely=False):
             return _Use.RELEASE_CALL  # `analyze(session)`, which closes it at its end
         if self._keeps_argument(call, argument, scope):
@@ -928,6 +930,23 @@ class LifetimeTracker:
             return False
         fate = self.resolver.parameter_fate(call, argument, scope)
         return bool(fate & (Fate.RELEASED_SURELY if surely else Fate.RELEASED))
+
+    def _closes_argument_once_used(
+        self, call: cst.Call, argument: cst.Arg | None, scope: Scope
+    ) -> bool:
+        """`index_entity(session, ...)` where the project's `index_entity` hands the
+        session, before any use of it, to a helper that closes it whatever happens
+        (`with session:`): a session takes its connection on its first use, so what
+        raises before holds none. (Not a connection: it holds one from the start.)"""
+        if argument is None or not isinstance(argument.value, cst.Name):
+            return False
+        if self.resolver.kind_of(argument.value, scope) not in (
+            Kind.SESSION,
+            Kind.ASYNC_SESSION,
+        ):
+            return False
+        fate = self.resolver.parameter_fate(call, argument, scope)
+        return bool(fate & Fate.RELEASED_SURELY_ONCE_USED)
 
     def _keeps_argument(self, call: cst.Call, argument: cst.Arg | None, scope: Scope) -> bool:
         """The project function called keeps the parameter it is given beyond the call:

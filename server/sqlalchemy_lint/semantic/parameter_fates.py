@@ -31,6 +31,10 @@ class Fate(enum.Flag):
     RELEASED = enum.auto()  # closed, disposed or removed on some path
     RELEASED_SURELY = enum.auto()  # ... whatever happens (`finally`, `with`)
     KEPT = enum.auto()  # stored beyond the call
+    # Handed, before any other use of it, to a helper that releases it whatever
+    # happens: what raises before the hand-over finds it unused (a session that holds
+    # no connection yet); from its first use on, it is released surely.
+    RELEASED_SURELY_ONCE_USED = enum.auto()
 
 
 class ParameterFates:
@@ -79,7 +83,22 @@ class ParameterFates:
                 # Released by the helper, but only if this function gets that far:
                 # what runs before the hand-over can raise.
                 fate |= Fate.RELEASED
+            if handed & (
+                Fate.RELEASED_SURELY | Fate.RELEASED_SURELY_ONCE_USED
+            ) and not _used_before(info, param, site):
+                fate |= Fate.RELEASED_SURELY_ONCE_USED
         return fate
+
+
+def _used_before(info: FunctionInfo, param: str, handing: CallSite) -> bool:
+    """Whether a call of the function uses `param` (calls a method of it, or is given
+    it) before the call that hands it over."""
+    where = (handing.line, handing.column)
+    return any(
+        (site.line, site.column) < where
+        and (site.callee.startswith(param + ".") or passes(site, param))
+        for site in info.calls
+    )
 
 
 def passes(site: CallSite, name: str) -> bool:
