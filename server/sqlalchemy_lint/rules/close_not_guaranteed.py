@@ -521,6 +521,29 @@ def index_wrapper(args):
     # ... a session takes its connection on its first use, inside that `with`.
     VALID += [Valid(_WORKER.format(make="Session(engine)"))]
 
+    # A backup loop: every table's export is a `try` that swallows what it raises, so
+    # nothing between the session and its close gets out.
+    _BACKUP = """
+import logging
+
+import pandas as pd
+from sqlalchemy import MetaData, create_engine
+from sqlalchemy.orm import sessionmaker
+
+def backup(url, tables, folder):
+    engine = create_engine(url)
+    session = sessionmaker(bind=engine)()
+    for name in tables:
+        try:
+            model = MetaData().tables[name]
+            pd.DataFrame(session.query(model).all()).to_csv(f"{{folder}}/{{name}}.csv")
+        except Exception:
+            {handler}
+    session.close()
+    engine.dispose()
+"""
+    VALID += [Valid(_BACKUP.format(handler="pass"))]
+
     # A `scoped_session` registry kept on the instance: `self.Session()` is this
     # thread's session, which stays in the registry after `close()`.
     _INSTANCE_REGISTRY = """
@@ -824,6 +847,11 @@ def main(log):
             log.exception("could not drop %s", url)
 """,
             at="engine.connect()",
+        ),
+        # ... but a handler that re-raises lets the error out.
+        Invalid(
+            _BACKUP.format(handler='logging.error("%s failed", name)\n            raise'),
+            at="sessionmaker(bind=engine)()",
         ),
         # A worker's wrapper hands the resource on; two calls down, `with` closes it.
         Invalid(_WORKER.format(make="engine.connect()"), at="engine.connect()"),

@@ -1743,6 +1743,16 @@ def _plain_operand(value: cst.BaseExpression) -> bool:
 
 
 def _swallows_everything(statement: cst.CSTNode) -> bool:
+    """A `try` whose every handler lets nothing out, a broad one among them; or a loop
+    over a name whose body is only such statements (`for table in tables: try: ...
+    except: pass`)."""
+    if (
+        isinstance(statement, cst.For)
+        and statement.orelse is None
+        and isinstance(statement.iter, (cst.Name, cst.Attribute))
+        and isinstance(statement.body, cst.IndentedBlock)
+    ):
+        return all(_swallows_everything(s) or _cannot_raise(s) for s in statement.body.body)
     if not isinstance(statement, cst.Try) or statement.finalbody is not None:
         return False
     if not any(_is_broad(h) for h in statement.handlers):
