@@ -1827,7 +1827,62 @@ def _checked_against_allowed_values(
             for small in statements
         ):
             return True
-    return depth < 2 and _validated_by_a_call(name, scope, analysis, depth)
+    return (depth < 2 and _validated_by_a_call(name, scope, analysis, depth)) or (
+        _validated_by_a_lookup(name, scope, analysis)
+    )
+
+
+def _validated_by_a_lookup(name: str, scope: Scope, analysis: Analysis) -> bool:
+    """`model = allmodels[f"model{station}"]` as a statement of the function's own
+    body, where `allmodels` is a dict display of the module (`allmodels = {}`, filled
+    with the program's keys): a key it does not hold raises `KeyError` first."""
+    node = scope.node
+    if not isinstance(node, cst.FunctionDef) or not isinstance(node.body, cst.IndentedBlock):
+        return False
+    top_level = {id(s) for s in node.body.body}
+    for reference in scope.references.get(name, ()):
+        key: cst.CSTNode = reference
+        parent = analysis.model.parent(key)
+        if isinstance(parent, cst.FormattedStringExpression):
+            formatted = analysis.model.parent(parent)
+            if (
+                not isinstance(formatted, cst.FormattedString)
+                or sum(isinstance(p, cst.FormattedStringExpression) for p in formatted.parts) != 1
+            ):
+                continue
+            key, parent = formatted, analysis.model.parent(formatted)
+        index = parent if isinstance(parent, cst.Index) else None
+        element = analysis.model.parent(index) if index is not None else None
+        subscript = analysis.model.parent(element) if element is not None else None
+        if not (
+            isinstance(subscript, cst.Subscript)
+            and len(subscript.slice) == 1
+            and isinstance(subscript.value, cst.Name)
+            and _module_dict(subscript.value.value, scope, analysis)
+            and _read_there(subscript, analysis)
+        ):
+            continue
+        statement = analysis.model.statement_of(subscript)
+        if id(analysis.model.parent(statement)) in top_level:
+            return True  # always runs: not inside an `if`, a loop or a `try`
+    return False
+
+
+def _module_dict(name: str, scope: Scope, analysis: Analysis) -> bool:
+    """A name the module binds, once, to a dict display (and no function rebinds)."""
+    bound = binding_scope(name, scope)
+    if bound is None or not bound.is_module:
+        return False
+    assignments = bound.assignments.get(name, [])
+    return len(assignments) == 1 and isinstance(assignments[0].value, cst.Dict)
+
+
+def _read_there(subscript: cst.Subscript, analysis: Analysis) -> bool:
+    """`table[key]` read (bound, passed on), not assigned to or deleted."""
+    parent = analysis.model.parent(subscript)
+    if isinstance(parent, (cst.AssignTarget, cst.Del)):
+        return False
+    return not (isinstance(parent, cst.AugAssign) and parent.target is subscript)
 
 
 def _validated_by_a_call(name: str, scope: Scope, analysis: Analysis, depth: int) -> bool:

@@ -2310,6 +2310,33 @@ def orders():
     INVALID += [Invalid(_ORDERS.format(user='request.args["user"]'), at="text(", files=_TEMPLATES)]
     VALID += [Valid(_ORDERS.format(user='"guest"'), files=_TEMPLATES)]
 
+    # A station's number looked up first in the module's table of models, filled at
+    # start-up with the program's own keys: any other raises `KeyError` before the SQL.
+    _STATIONS = """
+from flask import Flask, request
+from sqlalchemy import create_engine, text
+
+app = Flask(__name__)
+engine = create_engine("sqlite://")
+models = {{}}
+
+def load_models(numbers):
+    for number in numbers:
+        models[f"model{{number}}"] = object()
+
+@app.route("/predict")
+def predict():
+    station = request.args["station"]
+    {lookup}
+    with engine.connect() as conn:
+        stands = conn.execute(text(f"SELECT bike_stands FROM dynamic WHERE number={{station}}"))
+        return {{"stands": stands.scalar(), "model": str(model)}}
+"""
+    VALID += [Valid(_STATIONS.format(lookup='model = models[f"model{station}"]'))]
+    INVALID += [
+        Invalid(_STATIONS.format(lookup='model = models.get(f"model{station}")'), at="text(")
+    ]
+
     # A table's name, not SQL: `pd.read_sql(name, engine)` reads the table so named.
     VALID += [
         Valid(
