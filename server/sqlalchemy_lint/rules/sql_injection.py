@@ -308,7 +308,9 @@ class SqlInjection(Rule):
     in ("ASC", "DESC"): raise ...`, or a replacement by a constant, or a call of a
     function of the module, or of a method of the class on `self`, that raises on any
     other value: `self._check_kind(kind)`, or `kind = self._check_kind(kind)` where it
-    returns the checked value) or whose characters it
+    returns the checked value, or a lookup of it as a key of a dict the module binds,
+    on every path, `models[f"model{station}"]`, which raises `KeyError` on any other)
+    or whose characters it
     checks first (`if not name.isidentifier(): raise ...`, `if not
     re.fullmatch(r"[a-z0-9_]+", name): raise ...`) or strips of all but word
     characters (`re.sub(r"[^a-z0-9_]", "", name)`), text escaped as a SQL literal
