@@ -35,10 +35,12 @@ _IDENTIFIER_BEFORE = re.compile(
         | \bINTO\s+[\w\x00."`]+\s*\(\s*       # INSERT INTO t ({columns})
         | \bINSERT\s*\(\s*                   # MERGE's WHEN NOT MATCHED THEN INSERT ({columns})
         | [\w\x00"`\]]\.                     # {schema}.{table}, t.{column}
-        | [A-Za-z_]                          # staging_{table}: part of a name
         | (?<!:):                            # :{name}, a bind parameter
         | :: | %\(                           # a cast's type; %({name})s
-    )["`\[]?$""",
+    )["`\[]?$
+    | [A-Za-z_]$                             # staging_{table}: part of a name (not
+                                             # `ARRAY[{values}]`: no quote after it)
+    """,
     re.IGNORECASE | re.VERBOSE,
 )
 # What follows a column compared with a bind parameter (`{column} = :{column}`).

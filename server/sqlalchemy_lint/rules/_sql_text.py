@@ -1206,6 +1206,8 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
         from_cst(expr), analysis.resolver.frame(scope), 0, 0
     ):
         return True  # `insight["repo_id"]` where every `insight` is a dict of safe values
+    if isinstance(expr, cst.Subscript) and _safe_value(expr.value, analysis, scope, depth + 1):
+        return True  # `i[0]` of a pair of `float()`s: an item of safe values is safe
     if isinstance(expr, (cst.Subscript, cst.Call)):
         return _no_outside_input(expr, analysis, scope, depth + 1)
     return constant_values(expr, analysis, scope, depth + 1) is not None
@@ -2292,6 +2294,10 @@ def _safe_element(
     f-string) `chosen_names` in identifiers' places."""
     if isinstance(elt, cst.Name) and elt.value in safe_names:
         return True
+    if isinstance(elt, cst.Subscript) and _safe_element(
+        elt.value, safe_names, analysis, scope, depth + 1
+    ):
+        return True  # `pair[0]` of a pair of safe values
     if isinstance(elt, cst.FormattedString):
         for index, part in enumerate(elt.parts):
             if not isinstance(part, cst.FormattedStringExpression):

@@ -2339,6 +2339,33 @@ def predict():
         Invalid(_STATIONS.format(lookup='model = models.get(f"model{station}")'), at="text(")
     ]
 
+    # Coordinates from the request, each pair converted with `float()` first (the
+    # loop's variable reused), then written into an array of points.
+    _TRACE = """
+from flask import Flask, request
+from sqlalchemy import create_engine, text
+
+app = Flask(__name__)
+engine = create_engine("sqlite://")
+
+def nearest_edges(block_list):
+    coords = []
+    for i in block_list:
+        coords.append([{convert}(i.split(",")[0]), {convert}(i.split(",")[1])])
+    points = ", ".join(f"ST_Point({{i[0]}}, {{i[1]}})" for i in coords)
+    sql = f"SELECT ST_Collect(ARRAY[{{points}}])"
+    for c, i in enumerate(coords):
+        sql += f" UNION SELECT ST_Point({{i[0]}}, {{i[1]}})"
+    with engine.connect() as conn:
+        return conn.execute(text(sql)).all()
+
+@app.route("/trace")
+def trace():
+    return {{"edges": nearest_edges(request.args.getlist("blocks"))}}
+"""
+    VALID += [Valid(_TRACE.format(convert="float"))]
+    INVALID += [Invalid(_TRACE.format(convert="str"), at="text(sql)")]
+
     # A table's name, not SQL: `pd.read_sql(name, engine)` reads the table so named.
     VALID += [
         Valid(

@@ -232,12 +232,22 @@ def reaching_assignment(
 
 
 def _covers(model: ModuleModel, assignment: Assignment, use: cst.Name, at: int) -> bool:
-    """A plain assignment that runs, unconditionally, before `use` (at order `at`)."""
+    """A plain assignment that runs, unconditionally, before `use` (at order `at`); or
+    the target of a `for` loop whose body holds `use` (bound anew on each iteration)."""
+    node = assignment.node
+    if type(node) is cst.For and assignment.order < at:
+        return within(model, use, node.body)
+    if type(node) is cst.CompFor:
+        # `f(i) for i in coords`: the element (and what follows the `for`) sees it.
+        comprehension = model.parent(node)
+        while type(comprehension) is cst.CompFor:
+            comprehension = model.parent(comprehension)
+        return within(model, use, comprehension) and not within(model, use, node.iter)
     return (
         assignment.order < at
         and not assignment.via_with
         and assignment.unpacked is None
-        and dominates(model, assignment.node, use)
+        and dominates(model, node, use)
     )
 
 
