@@ -242,7 +242,11 @@ def _covers(model: ModuleModel, assignment: Assignment, use: cst.Name, at: int) 
         comprehension = model.parent(node)
         while type(comprehension) is cst.CompFor:
             comprehension = model.parent(comprehension)
-        return within(model, use, comprehension) and not within(model, use, node.iter)
+        return (
+            comprehension is not None
+            and within(model, use, comprehension)
+            and not within(model, use, node.iter)
+        )
     return (
         assignment.order < at
         and not assignment.via_with
