@@ -1007,3 +1007,33 @@ def test_a_session_a_test_reads_as_a_mock_is_a_mock(tmp_path: Path) -> None:
         finally:
             sys.path.remove(str(root / "tests"))
             sys.modules.pop("test_handler", None)
+
+
+def test_a_marker_left_inside_a_package_does_not_cut_the_project(tmp_path: Path) -> None:
+    """`app/util/setup.py` inside the package `app` (its parent has an `__init__.py`):
+    `app/util/auth.py` still imports `app` from the top, as the application does."""
+    root = project(
+        tmp_path,
+        {
+            "app/__init__.py": """
+                from sqlalchemy import create_engine
+                from sqlalchemy.orm import sessionmaker
+
+                Session = sessionmaker(bind=create_engine("sqlite://"))
+                """,
+            "app/util/setup.py": "from setuptools import setup\nsetup(name='util')\n",
+            "app/util/auth/__init__.py": "",
+            "app/util/auth/roles.py": """
+                from sqlalchemy import text
+
+                from app import Session
+
+                def roles(username):
+                    session = Session()
+                    rows = session.execute(text("SELECT 1")).all()
+                    session.close()
+                    return rows
+                """,
+        },
+    )
+    assert findings(root, "SQA104") == [("app/util/auth/roles.py", 6, "SQA104")]

@@ -951,7 +951,7 @@ def _marked_ancestor(folder: Path) -> Path | None:
     roots = _run_memo.roots
     if roots is None:
         for ancestor in (folder, *folder.parents):
-            if _has_marker(ancestor):
+            if _marks_a_project(ancestor):
                 return ancestor
         return None
     walked: list[Path] = []
@@ -961,7 +961,7 @@ def _marked_ancestor(folder: Path) -> Path | None:
             found = roots[ancestor]
             break
         walked.append(ancestor)
-        if _has_marker(ancestor):
+        if _marks_a_project(ancestor):
             found = ancestor
             break
     for ancestor in walked:
@@ -971,6 +971,13 @@ def _marked_ancestor(folder: Path) -> Path | None:
 
 def _has_marker(folder: Path) -> bool:
     return any((folder / marker).exists() for marker in _PROJECT_MARKERS)
+
+
+def _marks_a_project(folder: Path) -> bool:
+    """A folder with a project marker that is not itself inside a package: a
+    `setup.py` in `flask_application/util/` (whose parent has an `__init__.py`) is a
+    leftover, and its modules still import `flask_application` from the top."""
+    return _has_marker(folder) and not (folder.parent / "__init__.py").is_file()
 
 
 def _search_roots(path: Path, top: Path | None = None) -> list[Path]:
