@@ -1,5 +1,6 @@
-"""What releases a connection, against a real SQLite database: `close()` and
-`invalidate()` (which discards the DBAPI connection and frees its place in the pool)
+"""What releases a connection, against a real SQLite database: `close()`,
+`__exit__()` called by hand and `invalidate()` (which discards the DBAPI connection
+and frees its place in the pool)
 leave nothing checked out and SQA101 accepts them; a connection left as it is stays
 checked out, and SQA101 reports it."""
 
@@ -28,7 +29,12 @@ def recycle():
 
 @pytest.mark.parametrize(
     ("end", "checked_out"),
-    [("    connection.invalidate()", 0), ("    connection.close()", 0), ("", 1)],
+    [
+        ("    connection.invalidate()", 0),
+        ("    connection.close()", 0),
+        ("    connection.__exit__(None, None, None)", 0),  # a `with` block's end, by hand
+        ("", 1),
+    ],
 )
 def test_what_releases_a_connection(end: str, checked_out: int, tmp_path: Path) -> None:
     source = CODE.format(end=end)

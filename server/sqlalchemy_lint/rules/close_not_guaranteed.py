@@ -848,6 +848,25 @@ def main(log):
 """,
             at="engine.connect()",
         ),
+        # A context manager that enters and exits the session by hand around its
+        # `yield`: an exception in the block skips the exit.
+        Invalid(
+            """
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+session_maker = async_sessionmaker(create_async_engine("sqlite+aiosqlite://"))
+
+@asynccontextmanager
+async def make_db_session():
+    session = session_maker()
+    await session.__aenter__()
+    yield session
+    await session.__aexit__(None, None, None)
+""",
+            at="session_maker()",
+        ),
         # ... but a handler that re-raises lets the error out.
         Invalid(
             _BACKUP.format(handler='logging.error("%s failed", name)\n            raise'),

@@ -240,7 +240,8 @@ FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest_asyncio.fixture"})
 # `invalidate()` discards the DBAPI connection and frees its place in the pool too.
 # Exception classes whose handler catches whatever a body raises (or nearly).
 BROAD_EXCEPTIONS = frozenset({"Exception", "BaseException"})
-CLOSE_METHODS = frozenset({"close", "aclose", "invalidate"})
+# (`__exit__` / `__aexit__` called by hand close as a `with` block ends.)
+CLOSE_METHODS = frozenset({"close", "aclose", "invalidate", "__exit__", "__aexit__"})
 REGISTRY_RELEASE_METHODS = frozenset({"remove", "close"})  # a scoped_session registry
 DISPOSE_METHODS = frozenset({"dispose"})
 # Legacy `Query` methods that run the query on its session (the others build it).
