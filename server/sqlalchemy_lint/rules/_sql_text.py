@@ -1206,8 +1206,14 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
         from_cst(expr), analysis.resolver.frame(scope), 0, 0
     ):
         return True  # `insight["repo_id"]` where every `insight` is a dict of safe values
-    if isinstance(expr, cst.Subscript) and _safe_value(expr.value, analysis, scope, depth + 1):
-        return True  # `i[0]` of a pair of `float()`s: an item of safe values is safe
+    if (
+        isinstance(expr, cst.Subscript)
+        and isinstance(expr.value, cst.Name)
+        and _safe_value(expr.value, analysis, scope, depth + 1)
+    ):
+        # `i[0]` of a pair of `float()`s: an item of a local's safe values is safe (not
+        # of an attribute, which an UPPER_CASE name alone makes "safe": `df.CHROM[row]`)
+        return True
     if isinstance(expr, (cst.Subscript, cst.Call)):
         return _no_outside_input(expr, analysis, scope, depth + 1)
     return constant_values(expr, analysis, scope, depth + 1) is not None

@@ -2364,6 +2364,25 @@ def trace():
     return {{"edges": nearest_edges(request.args.getlist("blocks"))}}
 """
     VALID += [Valid(_TRACE.format(convert="float"))]
+    # A frame's column named in capitals is no constant: its items are the file's.
+    INVALID += [
+        Invalid(
+            """
+import pandas as pd
+from sqlalchemy import create_engine, text
+
+engine = create_engine("sqlite://")
+
+def known_variants(path):
+    variants = pd.read_csv(path)
+    with engine.connect() as conn:
+        for row in range(len(variants)):
+            stmt = "SELECT * FROM variants WHERE chrom = '" + variants.CHROM[row] + "'"
+            yield pd.read_sql_query(text(stmt), con=conn)
+""",
+            at="text(stmt)",
+        )
+    ]
     INVALID += [Invalid(_TRACE.format(convert="str"), at="text(sql)")]
 
     # A table's name, not SQL: `pd.read_sql(name, engine)` reads the table so named.
