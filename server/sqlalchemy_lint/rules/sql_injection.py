@@ -2385,6 +2385,28 @@ def known_variants(path):
     ]
     INVALID += [Invalid(_TRACE.format(convert="str"), at="text(sql)")]
 
+    # Ten tables the program lists, copied from an attached database one by one.
+    VALID += [
+        Valid(
+            """
+import sqlite3
+
+def data_loader(db_file, tables_to_dump):
+    conn = sqlite3.connect("app.db")
+    cursor = conn.cursor()
+    for table in tables_to_dump:
+        cursor.execute("SELECT sql FROM sqlite_master WHERE name='" + table + "'")
+    conn.close()
+
+def load_data():
+    tables = ["members", "member_type", "member_group_link", "group_type",
+              "type_of_donation", "donations", "donation_trail", "owner_details",
+              "payment_type", "user"]
+    data_loader("old.db", tables)
+"""
+        )
+    ]
+
     # A table's name, not SQL: `pd.read_sql(name, engine)` reads the table so named.
     VALID += [
         Valid(

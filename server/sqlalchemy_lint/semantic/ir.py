@@ -21,7 +21,7 @@ summaries are cached on disk with `marshal`) at no cost:
     ("s", base, index)             base[index]; with an UNKNOWN index also what
                                    `for x in base` binds to x (an item of base)
     ("t", expr, ...)               a tuple, list or set display (one longer than
-                                   MAX_ARGS ends with UNKNOWN)
+                                   MAX_ITEMS ends with UNKNOWN)
     ("i", expr, index)             item `index` of what expr gives, as an unpacking
                                    binds it (`_, conn = helper()`: conn is
                                    ("i", helper(), 1))
@@ -49,7 +49,7 @@ UNKNOWN: Expr = ("?",)
 CONSTANT: Expr = ("k",)
 MAX_DEPTH = 24
 MAX_ARGS = 8
-MAX_ITEMS = 24  # of a dict display
+MAX_ITEMS = 24  # of a dict, list, tuple or set display
 
 Keywords = tuple[tuple[str, Expr], ...]
 
@@ -140,8 +140,9 @@ def from_ast(node: ast.AST | None, depth: int = 0) -> Expr:
         return ("s", from_ast(node.value, depth + 1), from_ast(node.slice, depth + 1))
     if kind is ast.Tuple or kind is ast.List or kind is ast.Set:
         elements = node.elts  # type: ignore[attr-defined]
-        shown = tuple(from_ast(e, depth + 1) for e in elements[:MAX_ARGS])
-        return ("t", *shown, UNKNOWN) if len(elements) > MAX_ARGS else ("t", *shown)
+        # (A list of ten table names is the program's as much as one of three.)
+        shown = tuple(from_ast(e, depth + 1) for e in elements[:MAX_ITEMS])
+        return ("t", *shown, UNKNOWN) if len(elements) > MAX_ITEMS else ("t", *shown)
     if kind is ast.Dict:
         assert isinstance(node, ast.Dict)
         items = []

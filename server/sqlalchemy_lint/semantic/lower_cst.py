@@ -73,9 +73,9 @@ def from_cst(node: CstExpr | None, depth: int = 0) -> Expr:
         elements = node.elements  # type: ignore[union-attr]
         shown = tuple(
             from_cst(e.value, depth + 1) if type(e) is cst.Element else UNKNOWN
-            for e in elements[:MAX_ARGS]
+            for e in elements[:MAX_ITEMS]
         )
-        return ("t", *shown, UNKNOWN) if len(elements) > MAX_ARGS else ("t", *shown)
+        return ("t", *shown, UNKNOWN) if len(elements) > MAX_ITEMS else ("t", *shown)
     if kind is cst.Dict:
         assert isinstance(node, cst.Dict)
         items = []

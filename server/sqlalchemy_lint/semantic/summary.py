@@ -35,7 +35,7 @@ from . import ir
 from .kinds import BROAD_EXCEPTIONS
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 34
+FORMAT = 35
 
 # Call-site flags.
 IN_LOOP = 1
