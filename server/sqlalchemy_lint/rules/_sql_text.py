@@ -1122,6 +1122,8 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
         # `str(text(sql))` is `sql`: a statement built so far (`query = text(str(query)
         # + " AND status = :status")`) is as safe as its text.
         return _safe_value(expr.args[0].value, analysis, scope, depth + 1)
+    if isinstance(expr, cst.Call) and _formats_a_date(expr, analysis, scope):
+        return True  # `day.strftime("%Y-%m-%d")`: digits and the format's own text
     if isinstance(expr, cst.Call) and _keeps_word_characters(expr, analysis):
         return True  # `re.sub(r"[^a-z0-9_]", "", name)`: letters, digits, underscores
     if isinstance(expr, cst.Call) and _escapes_quotes(expr):
@@ -1303,6 +1305,19 @@ def _parsed_command_line(expr: cst.BaseExpression, scope: Scope) -> bool:
         and isinstance(a.value.func, cst.Attribute)
         and a.value.func.attr.value in COMMAND_LINE_PARSERS
         for a in bound.assignments.get(expr.value, ())
+    )
+
+
+def _formats_a_date(call: cst.Call, analysis: Analysis, scope: Scope) -> bool:
+    """`when.strftime("%Y-%m-%d")` with a literal format free of quotes, backslashes
+    and semicolons: the date's digits and names, and the format's own text."""
+    func = call.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value == "strftime" and call.args):
+        return False
+    formats = constant_values(call.args[0].value, analysis, scope)
+    # (`%Z` is a time zone's name, which the system's settings give.)
+    return bool(formats) and not any(
+        any(c in text for c in "'\"\\;") or "%Z" in text for text in formats or ()
     )
 
 

@@ -2407,6 +2407,30 @@ def load_data():
         )
     ]
 
+    # A date the code computes and formats: digits and dashes.
+    _LOOKBACK = """
+import datetime
+
+import pandas as pd
+from sqlalchemy import create_engine
+
+engine = create_engine("sqlite://")
+
+def failed_runs(lookback_days: int = 90, since: str = "") -> pd.DataFrame:
+    lookback_date = {date}
+    sql = f"SELECT run_id FROM scan_results WHERE inserted_at >= '{{lookback_date}}'"
+    return pd.read_sql(sql, con=engine)
+"""
+    VALID += [
+        Valid(
+            _LOOKBACK.format(
+                date="(datetime.datetime.now() - datetime.timedelta(days=lookback_days))"
+                '.strftime("%Y-%m-%d")'
+            )
+        )
+    ]
+    INVALID += [Invalid(_LOOKBACK.format(date="since or '1970-01-01'"), at="pd.read_sql(")]
+
     # A table's name, not SQL: `pd.read_sql(name, engine)` reads the table so named.
     VALID += [
         Valid(
