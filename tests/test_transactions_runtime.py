@@ -34,6 +34,18 @@ SessionLocal = sessionmaker(bind=engine)
 """
 
 REPORTED = {
+    "a flag the write may skip setting": """
+def add(name):
+    with SessionLocal() as session:
+        need_commit = False
+        for row in [name]:
+            session.add(Item(name=row))
+            if row.endswith("?"):
+                continue
+            need_commit = True
+        if need_commit:
+            session.commit()
+""",
     "core insert() in connect()": """
 def add(name):
     with engine.connect() as conn:
@@ -139,6 +151,16 @@ def add(name):
         session.commit()
     finally:
         session.close()
+""",
+    "a flag set after the write, committed under it": """
+def add(name):
+    with SessionLocal() as session:
+        need_commit = False
+        for row in [name]:
+            session.add(Item(name=row))
+            need_commit = True
+        if need_commit:
+            session.commit()
 """,
     "add and commit under the same test": """
 def add(name):

@@ -154,7 +154,34 @@ class UncommittedWrite(Rule):
     code = "SQA106"
     name = "uncommitted-write"
 
+    # A sync loop that remembers it wrote, and commits at the end when it did.
+    _FLAGGED = """
+import logging
+
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+from models import Feed
+
+engine = create_engine("sqlite://")
+
+def update_feeds(rows):
+    with Session(engine) as session:
+        need_commit = False
+        for row in rows:
+            try:
+                feed = Feed(id=row["id"], url=row["url"])
+                session.add(feed)
+                {between}
+                need_commit = True
+            except KeyError:
+                logging.exception("bad row")
+                continue
+        if need_commit:
+            session.commit()
+"""
     VALID = [
+        Valid(_FLAGGED.format(between="")),
         # `Session()` bound to nothing can connect nowhere: what is added to it is
         # never meant for a database (here, to see what the add cascades to).
         Valid(
@@ -402,6 +429,11 @@ def create(user):
         ),
     ]
     INVALID = [
+        # ... but a `continue` between the write and the flag leaves it uncommitted.
+        Invalid(
+            _FLAGGED.format(between='if row.get("dry_run"):\n                    continue'),
+            at="session.add(feed)",
+        ),
         # A `try`'s `else` runs after its body, never after a handler: the fallback
         # row written in the handler is not committed.
         Invalid(

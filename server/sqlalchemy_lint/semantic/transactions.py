@@ -148,6 +148,7 @@ def uncommitted_writes(model: ModuleModel, resolver: Resolver) -> Iterator[Uncom
                 continue
             if any(
                 _committed_under_the_same_test(model, commit, use, opened.name)
+                or _committed_under_a_flag_it_sets(model, commit, use)
                 for commit in _later_commits(model, opened, methods)
             ):
                 continue
@@ -258,6 +259,54 @@ def _committed_under_the_same_test(
         start < assignment.order < end
         for start, rebound in spans
         for assignment in scope.assignments.get(rebound, ())
+    )
+
+
+_EXITS: tuple[type[cst.CSTNode], ...] = (cst.Return, cst.Continue, cst.Break, cst.Raise)
+
+
+def _committed_under_a_flag_it_sets(model: ModuleModel, commit: cst.Call, use: cst.Call) -> bool:
+    """`session.add(f)` ... `need_commit = True` on the way out of the write's block,
+    and later `if need_commit: session.commit()` on every normal path: the flag says a
+    write was made, and the commit follows whenever it was."""
+    later = next((a for a in model.ancestors(commit) if isinstance(a, cst.If)), None)
+    if (
+        later is None
+        or isinstance(model.parent(later), cst.If)  # an `elif`: runs only sometimes
+        or not isinstance(later.test, cst.Name)
+        or not post_dominates(model, later, use)
+    ):
+        return False
+    line = next(a for a in model.ancestors(commit) if isinstance(a, cst.SimpleStatementLine))
+    if model.parent(line) is not later.body:
+        return False
+    flag = later.test.value
+    child: cst.CSTNode = use
+    for ancestor in model.ancestors(use):
+        if ancestor is later or isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
+            return False
+        if isinstance(ancestor, cst.IndentedBlock):
+            statements = list(ancestor.body)
+            start = next((i for i, s in enumerate(statements) if s is child), None)
+            for statement in statements[start + 1 :] if start is not None else ():
+                if _sets_true(statement, flag):
+                    return True
+                if any(nodes_of(statement, kind) for kind in _EXITS):
+                    return False  # may leave before the flag is set
+        child = ancestor
+    return False
+
+
+def _sets_true(statement: cst.CSTNode, flag: str) -> bool:
+    """`flag = True` as a line of its own."""
+    return isinstance(statement, cst.SimpleStatementLine) and any(
+        isinstance(small, cst.Assign)
+        and len(small.targets) == 1
+        and isinstance(small.targets[0].target, cst.Name)
+        and small.targets[0].target.value == flag
+        and isinstance(small.value, cst.Name)
+        and small.value.value == "True"
+        for small in statement.body
     )
 
 
