@@ -2319,6 +2319,11 @@ def _safe_element(
         elt.value, safe_names, analysis, scope, depth + 1
     ):
         return True  # `pair[0]` of a pair of safe values
+    if isinstance(elt, cst.Tuple) and all(
+        isinstance(e, cst.Element) and _safe_element(e.value, safe_names, analysis, scope, depth)
+        for e in elt.elements
+    ):
+        return True  # `"(:id%d, :name%d)" % (i, i)`
     if isinstance(elt, cst.FormattedString):
         for index, part in enumerate(elt.parts):
             if not isinstance(part, cst.FormattedStringExpression):

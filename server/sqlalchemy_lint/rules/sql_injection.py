@@ -2431,6 +2431,24 @@ def failed_runs(lookback_days: int = 90, since: str = "") -> pd.DataFrame:
     ]
     INVALID += [Invalid(_LOOKBACK.format(date="since or '1970-01-01'"), at="pd.read_sql(")]
 
+    # Placeholders numbered in a comprehension, filled in by a later loop that reuses
+    # the comprehension's variable.
+    VALID += [
+        Valid(
+            """
+from sqlalchemy import text
+
+def get_content(db, identifiers):
+    id_str = ", ".join("(:trid%d, :source%d)" % (i, i) for i in range(len(identifiers)))
+    params = {}
+    for i, (trid, source) in enumerate(identifiers):
+        params.update({"trid%s" % i: trid, "source%i" % i: source})
+    query = "SELECT content FROM text_content JOIN (VALUES %s) AS ids (trid, source)" % id_str
+    return db.session.execute(text(query), params).all()
+"""
+        )
+    ]
+
     # A table's name, not SQL: `pd.read_sql(name, engine)` reads the table so named.
     VALID += [
         Valid(

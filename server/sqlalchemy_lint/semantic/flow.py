@@ -206,7 +206,9 @@ def reaching_assignments(
         reaching = [
             a
             for a in reaching
-            if last.order <= a.order < at
+            # (`last` itself too: a comprehension's `for` comes after its element)
+            if a is last
+            or last.order <= a.order < at
             or (a.order > at and any(within(model, a.node, loop) for loop in loops))
         ]
     return reaching
