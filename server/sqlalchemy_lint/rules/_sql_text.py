@@ -1288,10 +1288,20 @@ _STREAMLIT_WIDGETS = frozenset({"text_input", "text_area", "chat_input", "data_e
 
 
 def _reads_input(call: cst.Call, analysis: Analysis) -> bool:
-    """`input()`, a Streamlit widget, or `parser.parse_args()`: the user's text."""
+    """`input()`, a Streamlit widget, `parser.parse_args()`, or a Flask-WTF form (a
+    project class deriving from `FlaskForm`, filled from the request it is made in):
+    the user's text."""
     if _is_input_call(analysis.resolver.qualify(call.func) or ""):
         return True
-    return isinstance(call.func, cst.Attribute) and call.func.attr.value in COMMAND_LINE_PARSERS
+    if isinstance(call.func, cst.Attribute) and call.func.attr.value in COMMAND_LINE_PARSERS:
+        return True
+    scope = analysis.model.enclosing_scope.get(call)
+    ref = analysis.resolver.value_of(call.func, scope).ref if scope is not None else None
+    return ref is not None and analysis.resolver.evaluator.derives_from(ref, _REQUEST_FORMS)
+
+
+# Form classes that fill themselves from the request they are made in.
+_REQUEST_FORMS = frozenset({"flask_wtf.FlaskForm", "flask_wtf.Form", "flask_wtf.form.FlaskForm"})
 
 
 def _parsed_command_line(expr: cst.BaseExpression, scope: Scope) -> bool:
@@ -1452,6 +1462,16 @@ def _filled_by_pytest(function: Scope, analysis: Analysis) -> bool:
     return analysis.resolver.pytest_module and receives_fixtures(function)
 
 
+# Methods of a query (legacy or 2.0) whose arguments pick rows; the rows are the
+# database's.
+_ROW_LOADING_METHODS = frozenset(
+    {
+        "filter", "filter_by", "where", "first", "one", "one_or_none", "first_or_404",
+        "get_or_404", "one_or_404", "scalar", "scalars", "order_by", "limit", "offset",
+    }
+)  # fmt: skip
+
+
 def _no_outside_input(
     expr: cst.BaseExpression, analysis: Analysis, scope: Scope, depth: int
 ) -> bool:
@@ -1523,6 +1543,10 @@ def _no_outside_input(
             return False
         parts: list[cst.BaseExpression] = [a.value for a in expr.args]
         if isinstance(expr.func, cst.Attribute):
+            if expr.func.attr.value in _ROW_LOADING_METHODS:
+                # `Members.query.filter_by(member_id=form.username.data).first()`: the
+                # rows the database gives, whatever picked them.
+                parts = []
             parts.append(expr.func.value)
         return all(
             # Which database a query reads (`read_sql(query, engine)` with an engine
@@ -2648,7 +2672,15 @@ def dbapi_connection(
         qualified = analysis.resolver.qualify(expr.func)
         if qualified == "contextlib.closing" and expr.args:
             return dbapi_connection(expr.args[0].value, analysis, scope, depth + 1)
-        return DBAPI_CONNECT.get(qualified or "")
+        if qualified in DBAPI_CONNECT:
+            return DBAPI_CONNECT[qualified]
+        # `db_conn_only()`, a project function that returns `psycopg2.connect(...)`
+        drivers = {
+            DBAPI_CONNECT[name]
+            for name in analysis.resolver.returned_library_calls(expr, scope)
+            if name in DBAPI_CONNECT
+        }
+        return drivers.pop() if len(drivers) == 1 else None
     if isinstance(expr, cst.Name):
         bound = binding_scope(expr.value, scope)
         if bound is None:

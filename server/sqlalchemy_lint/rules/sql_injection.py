@@ -2449,6 +2449,60 @@ def get_content(db, identifiers):
         )
     ]
 
+    # A Flask-WTF form's fields are what the request sent; the cursor is a psycopg2
+    # connection's, handed out by a helper of another module.
+    _MEMBERS = """
+from flask import Flask
+from flask_wtf import FlaskForm
+from wtforms import StringField
+
+from reports import db_conn_only
+
+app = Flask(__name__)
+
+class MemberForm(FlaskForm):
+    member_id = StringField("Member ID")
+
+@app.route("/member", methods=["POST"])
+def member():
+    form = MemberForm()
+    conn = db_conn_only()
+    cursor = conn.cursor()
+    {body}
+    conn.commit()
+    return "ok"
+"""
+    _REPORTS = {
+        "reports.py": (
+            "import psycopg2\n\n"
+            "def db_conn_only():\n"
+            "    conn = psycopg2.connect('postgresql:///donations')\n"
+            "    return conn\n"
+        )
+    }
+    INVALID += [
+        Invalid(
+            _MEMBERS.format(
+                body='cursor.execute("DELETE FROM links WHERE member_id = \'" '
+                '+ form.member_id.data + "\'")'
+            ),
+            at="cursor.execute(",
+            files=_REPORTS,
+        )
+    ]
+    # A row the database gives, whatever the form picked it by (second-order values
+    # are the program's own).
+    VALID += [
+        Valid(
+            _MEMBERS.format(
+                body="user = Members.query.filter_by(member_id=form.member_id.data).first()\n"
+                '    cursor.execute("DELETE FROM links WHERE member_id = \'" + user.member_id'
+                ' + "\'")'
+            ).replace("import db_conn_only", "import Members, db_conn_only"),
+            files={"reports.py": _REPORTS["reports.py"] + "\nclass Members:\n    query = None\n"},
+        )
+    ]
+
     # A table's name, not SQL: `pd.read_sql(name, engine)` reads the table so named.
     VALID += [
         Valid(

@@ -1008,14 +1008,22 @@ class Evaluator:
     def is_enum(self, ref: Ref, depth: int = 0) -> bool:
         """Whether the project class `ref` is an enumeration (derives from `enum.Enum`,
         directly or through the project's classes): its members are the code's own."""
+        return self.derives_from(ref, _ENUM_BASES, depth)
+
+    def derives_from(self, ref: Ref, bases: frozenset[str], depth: int = 0) -> bool:
+        """Whether the project class `ref` derives from one of the library classes
+        `bases` (qualified), directly or through the project's classes."""
         if ref.kind is not RefKind.CLASS or ref.module is None or depth > _MAX_DEPTH:
             return False
         info = self.class_info(ref.module, ref.name)
         if info is None:
             return False
-        if any(name in _ENUM_BASES for name in self.library_bases(ref.module, info, depth)):
+        if any(name in bases for name in self.library_bases(ref.module, info, depth)):
             return True
-        return any(self.is_enum(base, depth + 1) for base in self.project_bases(ref.module, info))
+        return any(
+            self.derives_from(base, bases, depth + 1)
+            for base in self.project_bases(ref.module, info)
+        )
 
     def library_bases(self, key: ModuleKey, info: ClassInfo, depth: int = 0) -> list[str]:
         module = self.module_frame(key)
@@ -1278,6 +1286,24 @@ class Evaluator:
                 return None
             found.extend(strings)
         return found
+
+    def returned_library_calls(self, key: ModuleKey, qualname: str) -> frozenset[str]:
+        """The library functions whose results the project function `qualname` returns
+        (`return psycopg2.connect(url)`, or a local bound to such a call), qualified."""
+        info = self.function_info(key, qualname)
+        frame = self.function_frame(key, qualname)
+        if info is None or frame is None or info.yields:
+            return frozenset()
+        found: set[str] = set()
+        for expr in info.returns:
+            values = list(info.locals.get(expr[1], ())) if expr[0] == "n" else [expr]
+            for value in values:
+                if value[0] != "c":
+                    continue
+                ref = self.value(value[1], frame).ref
+                if ref is not None and ref.kind is RefKind.LIBRARY and ref.name:
+                    found.add(ref.name)
+        return frozenset(found)
 
     def returned_parameters(
         self, key: ModuleKey, qualname: str

@@ -267,6 +267,14 @@ class Resolver:
             return None
         return self.evaluator.returned_strings(ref.module, ref.name)
 
+    def returned_library_calls(self, call: cst.Call, scope: Scope) -> frozenset[str]:
+        """What library calls a call of a project function hands on (see
+        `Evaluator.returned_library_calls`); empty for any other call."""
+        ref = self.value_of(call.func, scope).ref
+        if ref is None or ref.kind is not RefKind.FUNCTION or ref.module is None:
+            return frozenset()
+        return self.evaluator.returned_library_calls(ref.module, ref.name)
+
     def returned_arguments(self, call: cst.Call, scope: Scope) -> list[cst.Arg] | None:
         """The arguments of `call` that a project function returns as given (see
         `Evaluator.returned_parameters`): what the call gives is one of them or one of
