@@ -258,6 +258,23 @@ def insert_user(name):
         ),
     ]
     INVALID = [
+        # An engine reached through an object the checker does not know (`pgdb`, a
+        # project's wrapper annotated with another library's type): only SQLAlchemy's
+        # engines have `raw_connection()`.
+        Invalid(
+            """
+import pandas as pd
+from psycopg import Connection
+
+def insert_df(df: pd.DataFrame, pgdb: Connection):
+    raw_conn = pgdb.engine.raw_connection()
+    with raw_conn.cursor() as cur:
+        for row in df.itertuples(index=False):
+            cur.execute("INSERT INTO apps VALUES (%s, %s)", row)
+        raw_conn.commit()
+""",
+            at="pgdb.engine.raw_connection()",
+        ),
         # Here the connect succeeds and the statement after it is what fails.
         Invalid(
             """

@@ -1059,6 +1059,15 @@ class Evaluator:
             if receiver.kind is not None and receiver.kind.is_connection:
                 return receiver
         callee = self.value(expr[1], frame, depth + 1)
+        if (
+            not callee.known
+            and func[0] == "a"
+            and func[2] == "raw_connection"
+            and not self.value(func[1], frame, depth + 1).known
+        ):
+            # `pgdb.engine.raw_connection()` on an object not known: only SQLAlchemy's
+            # engines have that method, and each call checks out a DBAPI connection.
+            return of_kind(Kind.RAW_CONNECTION)
         return self.called(callee, expr, frame, depth)
 
     def called(self, callee: Value, expr: ir.Expr, frame: Frame, depth: int = 0) -> Value:
