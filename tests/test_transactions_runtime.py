@@ -33,19 +33,23 @@ engine = create_engine(URL)
 SessionLocal = sessionmaker(bind=engine)
 """
 
-REPORTED = {
-    "a flag the write may skip setting": """
+# A loop that remembers it wrote, and commits at the end when it did ({skip}: what
+# may leave an iteration before the flag is set).
+FLAGGED = """
 def add(name):
     with SessionLocal() as session:
         need_commit = False
         for row in [name]:
             session.add(Item(name=row))
-            if row.endswith("?"):
-                continue
-            need_commit = True
+            {skip}need_commit = True
         if need_commit:
             session.commit()
-""",
+"""
+
+REPORTED = {
+    "a flag the write may skip setting": FLAGGED.format(
+        skip='if row.endswith("?"):\n                continue\n            '
+    ),
     "core insert() in connect()": """
 def add(name):
     with engine.connect() as conn:
@@ -152,16 +156,7 @@ def add(name):
     finally:
         session.close()
 """,
-    "a flag set after the write, committed under it": """
-def add(name):
-    with SessionLocal() as session:
-        need_commit = False
-        for row in [name]:
-            session.add(Item(name=row))
-            need_commit = True
-        if need_commit:
-            session.commit()
-""",
+    "a flag set after the write, committed under it": FLAGGED.format(skip=""),
     "add and commit under the same test": """
 def add(name):
     named = name is not None

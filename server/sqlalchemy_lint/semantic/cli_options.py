@@ -82,28 +82,27 @@ def _argparse_dest(call: cst.Call) -> str | None:
         if arg.keyword is not None and arg.keyword.value == "dest":
             value = arg.value
             return value.evaluated_value if isinstance(value, cst.SimpleString) else None  # type: ignore[return-value]
-    names = [
+    names = _declared_names(call)
+    chosen = next((n for n in names if n.startswith("--")), None) or next(iter(names), None)
+    return chosen.lstrip("-").replace("-", "_") or None if chosen is not None else None
+
+
+def _declared_names(call: cst.Call) -> list[str]:
+    """The string literals a declaration is given positionally (`"-S"`, `"--limit"`)."""
+    return [
         text
         for arg in call.args
         if arg.keyword is None and isinstance(arg.value, cst.SimpleString)
         for text in [arg.value.evaluated_value]
         if isinstance(text, str)
     ]
-    chosen = next((n for n in names if n.startswith("--")), None) or next(iter(names), None)
-    return chosen.lstrip("-").replace("-", "_") or None if chosen is not None else None
 
 
 def _parameter_name(call: cst.Call, kind: str) -> str | None:
     """The Python name click gives the parameter: an identifier among the
     declarations, else (options) the first of the longest-prefixed names
     (`--dry-run` -> dry_run), or (arguments) the declaration itself."""
-    declarations = [
-        text
-        for arg in call.args
-        if arg.keyword is None and isinstance(arg.value, cst.SimpleString)
-        for text in [arg.value.evaluated_value]
-        if isinstance(text, str)
-    ]
+    declarations = _declared_names(call)
     if not declarations:
         return None
     if kind == "argument":
