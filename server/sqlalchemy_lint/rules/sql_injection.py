@@ -2503,6 +2503,31 @@ def member():
         )
     ]
 
+    # A command's option that click converts to a number, handed to a helper.
+    _PARTITIONS = """
+import click
+from sqlalchemy import create_engine, text
+
+engine = create_engine("sqlite://")
+
+CREATE_PARTITION_SQL = (
+    "CREATE TABLE listen_{{index}} PARTITION OF listen"
+    " FOR VALUES WITH (MODULUS {{modulus}}, REMAINDER {{index}})"
+)
+
+def create_schema(partition_count):
+    with engine.begin() as conn:
+        for index in range(partition_count):
+            conn.execute(text(CREATE_PARTITION_SQL.format(index=index, modulus=partition_count)))
+
+@click.command(name="create-schema")
+@click.option("--partitions", type={type}, default=8)
+def create_schema_command(partitions):
+    create_schema(partitions)
+"""
+    VALID += [Valid(_PARTITIONS.format(type="click.IntRange(min=1)"))]
+    INVALID += [Invalid(_PARTITIONS.format(type="str"), at="text(")]
+
     # A table's name, not SQL: `pd.read_sql(name, engine)` reads the table so named.
     VALID += [
         Valid(

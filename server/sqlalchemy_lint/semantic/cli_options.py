@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable
 
 import libcst as cst
 
+from . import ir
+
 # argparse's (and optparse's) methods that turn the command line into values: a
 # function that calls one is a program's entry point, and what they return is input.
 COMMAND_LINE_PARSERS = frozenset({"parse_args", "parse_known_args"})
@@ -52,6 +54,29 @@ def not_text_parameters(
             continue
         name = _parameter_name(call, kind)
         if name is not None and _not_text(call, qualify):
+            found.add(name)
+    return frozenset(found)
+
+
+def not_text_in_decorators(decorators: Iterable[ir.Expr]) -> frozenset[str]:
+    """The same as `not_text_parameters`, from the decorators a module summary records
+    (names as written: `click.option`, or `option` imported from click)."""
+    found: set[str] = set()
+    for decorator in decorators:
+        if decorator[0] != "c":
+            continue
+        kind = {"click.option": "option", "click.argument": "argument"}.get(
+            ir.dotted(decorator[1]) or ""
+        )
+        if kind is None:
+            continue
+        declarations = [a[1] for a in decorator[2] if a[0] == "str"]
+        name = _name_of(declarations, kind)
+        declared = dict(decorator[3]).get("type")
+        if declared is not None and declared[0] == "c":
+            declared = declared[1]
+        written = ir.dotted(declared) if declared is not None else None
+        if name is not None and written in _NOT_TEXT_TYPES:
             found.add(name)
     return frozenset(found)
 
@@ -102,7 +127,11 @@ def _parameter_name(call: cst.Call, kind: str) -> str | None:
     """The Python name click gives the parameter: an identifier among the
     declarations, else (options) the first of the longest-prefixed names
     (`--dry-run` -> dry_run), or (arguments) the declaration itself."""
-    declarations = _declared_names(call)
+    return _name_of(_declared_names(call), kind)
+
+
+def _name_of(declarations: list[str], kind: str) -> str | None:
+    """The parameter's name from its declarations (see `_parameter_name`)."""
     if not declarations:
         return None
     if kind == "argument":

@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 
 from . import ir
-from .cli_options import COMMAND_LINE_PARSERS
+from .cli_options import COMMAND_LINE_PARSERS, not_text_in_decorators
 from .evaluate import Binding, Evaluator, Frame, FunctionFrame
 from .kinds import INPUT_OBJECTS, Kind
 from .parameter_fates import called_function, parameter_names
@@ -519,6 +519,8 @@ class ProgramValues:
             info = self.evaluator.function_info(owner.module, owner.function)
             if info is not None and name in converted_in_decorators(info.decorators):
                 return True  # `@app.route("/station/<int:kiosk_id>")`: a number
+            if info is not None and name in not_text_in_decorators(info.decorators):
+                return True  # `@click.option("--partitions", type=click.IntRange(min=1))`
             # What the function assigns to its parameter:
             rebound = info.locals.get(name, ()) if info is not None else ()
             if rebound and all(
