@@ -58,7 +58,7 @@ from .summary import (
     FunctionInfo,
     ModuleSummary,
 )
-from .values import ModuleKey, RefKind, Value
+from .values import ModuleKey, Ref, RefKind, Value
 
 ROUTE_METHODS = frozenset(
     {
@@ -381,6 +381,10 @@ def _parses_command_line(info: FunctionInfo) -> bool:
     """`args = parser.parse_args()`: a program's entry point (a console script's
     function), which runs once per process."""
     return any(call.callee.rpartition(".")[2] in COMMAND_LINE_PARSERS for call in info.calls)
+
+
+# The web frameworks' application and router classes, by qualified name.
+_WEB_APPS = frozenset(name for name, kind in CONSTRUCTORS.items() if kind is Kind.WEB_APP)
 
 
 class Repetitions:
@@ -882,19 +886,7 @@ class Repetitions:
         ref = receiver.ref
         if ref is None or ref.kind is not RefKind.INSTANCE or ref.module is None:
             return False
-        info = self.evaluator.class_info(ref.module, ref.name)
-        if info is None:
-            return False
-        classes: list[tuple[ModuleKey | None, ClassInfo | None]] = [(ref.module, info)]
-        for base in self.evaluator.project_bases(ref.module, info):
-            if base.module is not None:
-                classes.append((base.module, self.evaluator.class_info(base.module, base.name)))
-        return any(
-            CONSTRUCTORS.get(name) is Kind.WEB_APP
-            for module, cls in classes
-            if module is not None and cls is not None
-            for name in self.evaluator.library_bases(module, cls)
-        )
+        return self.evaluator.derives_from(Ref(RefKind.CLASS, ref.module, ref.name), _WEB_APPS)
 
     def _is_class_based_view_method(self, key: ModuleKey, info: FunctionInfo) -> bool:
         if info.owner is None or info.name not in VIEW_METHODS:
