@@ -226,6 +226,18 @@ def _later_commits(model: ModuleModel, opened: _Opened, methods: _MethodIndex) -
     ]
 
 
+def _commit_under_an_if(model: ModuleModel, commit: cst.Call, use: cst.Call) -> cst.If | None:
+    """The `if` (not an `elif`, which runs only sometimes) whose body has the commit as
+    a line of its own, when that `if` follows the write `use` on every normal path."""
+    later = next((a for a in model.ancestors(commit) if isinstance(a, cst.If)), None)
+    if later is None or isinstance(model.parent(later), cst.If):
+        return None
+    line = next(a for a in model.ancestors(commit) if isinstance(a, cst.SimpleStatementLine))
+    if model.parent(line) is not later.body or not post_dominates(model, later, use):
+        return None
+    return later
+
+
 def _committed_under_the_same_test(
     model: ModuleModel, commit: cst.Call, use: cst.Call, name: str
 ) -> bool:
@@ -233,13 +245,8 @@ def _committed_under_the_same_test(
     commit runs whenever the write did, if the later `if` follows the write on every
     normal path and nothing rebinds the session's name or the test's names in between
     (a test without calls, which could answer differently the second time)."""
-    later = next((a for a in model.ancestors(commit) if isinstance(a, cst.If)), None)
-    if later is None or isinstance(model.parent(later), cst.If):  # an `elif`: runs only sometimes
-        return False
-    line = next(a for a in model.ancestors(commit) if isinstance(a, cst.SimpleStatementLine))
-    if model.parent(line) is not later.body or nodes_of(later.test, cst.Call):
-        return False
-    if not post_dominates(model, later, use):
+    later = _commit_under_an_if(model, commit, use)
+    if later is None or nodes_of(later.test, cst.Call):
         return False
     earlier = None
     child: cst.CSTNode = use
@@ -269,16 +276,8 @@ def _committed_under_a_flag_it_sets(model: ModuleModel, commit: cst.Call, use: c
     """`session.add(f)` ... `need_commit = True` on the way out of the write's block,
     and later `if need_commit: session.commit()` on every normal path: the flag says a
     write was made, and the commit follows whenever it was."""
-    later = next((a for a in model.ancestors(commit) if isinstance(a, cst.If)), None)
-    if (
-        later is None
-        or isinstance(model.parent(later), cst.If)  # an `elif`: runs only sometimes
-        or not isinstance(later.test, cst.Name)
-        or not post_dominates(model, later, use)
-    ):
-        return False
-    line = next(a for a in model.ancestors(commit) if isinstance(a, cst.SimpleStatementLine))
-    if model.parent(line) is not later.body:
+    later = _commit_under_an_if(model, commit, use)
+    if later is None or not isinstance(later.test, cst.Name):
         return False
     flag = later.test.value
     child: cst.CSTNode = use
