@@ -2,8 +2,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import libcst as cst
-
 from ..diagnostics import Fix, Severity, Span
 from ..semantic import Analysis, Lifetime, Verdict
 from ._messages import code_of, noun, origin, safe_form
@@ -1048,9 +1046,7 @@ def _closing_callee(life: Lifetime) -> str | None:
     function that closes what it is given at its end), as written."""
     callees = set()
     for close in life.releases:
-        if not any(
-            isinstance(a.value, cst.Name) and a.value.value == life.variable for a in close.args
-        ):
+        if not life.given_to(close):
             return None
         callees.add(code_of(close.func))
     return callees.pop() if len(callees) == 1 else None

@@ -177,6 +177,13 @@ class Lifetime:
     # it only makes a coroutine, which nothing runs, so it closes nothing.
     unawaited_closes: list[cst.Call] = field(default_factory=list)
 
+    def given_to(self, call: cst.Call) -> bool:
+        """Whether `call` is given the local that holds the resource (`insert_rates(conn)`,
+        a project function that closes it, rather than `conn.close()`)."""
+        return any(
+            isinstance(a.value, cst.Name) and a.value.value == self.variable for a in call.args
+        )
+
 
 class _Use(enum.Enum):
     RELEASED = 1
@@ -1441,10 +1448,7 @@ class LifetimeTracker:
         """`insert_rates(conn)` right after `conn = engine.connect()`, where the project's
         `insert_rates` closes it at its end: what the callee does with it first may
         raise and skip that close (unless the callee catches every exception)."""
-        handed = any(
-            isinstance(a.value, cst.Name) and a.value.value == life.variable for a in close.args
-        )
-        return handed and not self.resolver.swallows_errors(close, scope)
+        return life.given_to(close) and not self.resolver.swallows_errors(close, scope)
 
     def _released_by_the_handler(
         self, life: Lifetime, binding: cst.CSTNode, close: cst.Call
