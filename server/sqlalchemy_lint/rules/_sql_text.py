@@ -904,14 +904,14 @@ def starts_as_a_name(expr: cst.BaseExpression, analysis: Analysis, scope: Scope)
         first = expr.parts[0] if expr.parts else None
         lead = first.value if isinstance(first, cst.FormattedStringText) else None
     elif isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
-        operands = _operands(expr, (cst.Add,))
         texts = []
-        for operand in operands:
+        lead = None
+        for index, operand in enumerate(_operands(expr, (cst.Add,))):
             values = constant_values(operand, analysis, scope)
             if values is not None:
                 texts.extend(values)
-        values = constant_values(operands[0], analysis, scope)
-        lead = values[0] if values is not None and len(values) == 1 else None
+                if index == 0 and len(values) == 1:
+                    lead = values[0]
     else:
         return False
     return (

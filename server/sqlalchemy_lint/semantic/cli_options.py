@@ -105,8 +105,8 @@ def _argparse_dest(call: cst.Call) -> str | None:
     -> dry_run), else the first short one (`-S` -> S), else the positional's name."""
     for arg in call.args:
         if arg.keyword is not None and arg.keyword.value == "dest":
-            value = arg.value
-            return value.evaluated_value if isinstance(value, cst.SimpleString) else None  # type: ignore[return-value]
+            dest = arg.value.evaluated_value if isinstance(arg.value, cst.SimpleString) else None
+            return dest if isinstance(dest, str) else None
     names = _declared_names(call)
     chosen = next((n for n in names if n.startswith("--")), None) or next(iter(names), None)
     return chosen.lstrip("-").replace("-", "_") or None if chosen is not None else None
