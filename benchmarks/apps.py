@@ -22,8 +22,8 @@ For each it measures, as medians over `--runs` interleaved rounds:
   server), for a large and a typical file, against the bare parse of that file
   (targets: first publish at most 2x; refined at most 5x cold and 2x warm);
 - `didChange` to the next publish, warm;
-- the server's resident memory after opening 50 files of the application (target:
-  under 500 MiB).
+- the resident memory of the server and its helper process after opening 50 files of
+  the application (target: under 500 MiB).
 
 Nothing is asserted: it prints the figures, the ratios and the exact commands, and
 writes them to `benchmarks/results/apps.json`.
@@ -235,10 +235,25 @@ def measure_server(app: App, root: Path, figures: Figures, workdir: Path) -> Non
 
 
 def _rss_mib(pid: int) -> float | None:
+    """The resident memory of the server and of its helper processes."""
+    total = _own_rss_kib(pid)
+    if total is None:
+        return None
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        if f"\nPPid:\t{pid}\n" in text:
+            total += _own_rss_kib(int(status.parent.name)) or 0
+    return total / 1024
+
+
+def _own_rss_kib(pid: int) -> int | None:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
+                return int(line.split()[1])
     except OSError:
         return None
     return None
@@ -285,7 +300,11 @@ def report(figures: Figures) -> dict[str, Any]:
             f"| {name} | {seconds(value)} | {seconds(floor)} | {ratio(value, floor)} | {target} |"
         )
     rss = m("server_rss_50_files_mib")
-    print(f"\nServer resident memory after opening 50 files: {rss:.0f} MiB" if rss else "")
+    print(
+        f"\nServer (and helper) resident memory after opening 50 files: {rss:.0f} MiB"
+        if rss
+        else ""
+    )
     print(f"CLI cold: CPU {seconds(m('cli_cold_cpu'))}, peak {m('cli_cold_peak_mib') or 0:.0f} MiB")
     for name, command in figures.commands.items():
         print(f"- {name}: `{command}`")

@@ -52,6 +52,7 @@ from ..stack import BigStackExecutor
 from ..warmup import warm_up
 from .conversions import SOURCE, edits_from_data, to_lsp_diagnostic
 from .hover import HoverBuilder, noqa_rule_at, rule_explanation
+from .prefetch import Prefetcher
 from .protocol import SqlalchemyLintProtocol
 from .settings import Settings, parse_settings
 from .workspace_check import COMMAND as WORKSPACE_CHECK_COMMAND
@@ -120,6 +121,7 @@ class SqlalchemyLintServer(LanguageServer):
         self.reported_too_large: set[str] = set()  # uris told once that they are not checked
         self.exports: dict[str, str] = {}  # uri -> digest of what the module declares
         self.workspace_check = WorkspaceCheck(self)
+        self.prefetcher = Prefetcher()
 
     def _workspace_roots(self) -> list[Path]:
         """The workspace folders (resolved): modules outside them are never read."""
@@ -635,6 +637,7 @@ def initialized(ls: SqlalchemyLintServer, params: types.InitializedParams) -> No
         ls.project.cache = Cache(
             configured if configured is not None else default_cache_dir(roots[0])
         )
+        ls.prefetcher.start(ls.project.cache.directory)
     if ls.settings.workspace_scope:
         ls.workspace_check.start()
 
@@ -645,6 +648,11 @@ def initialize(ls: SqlalchemyLintServer, params: types.InitializeParams) -> None
     # The client waits for this answer before it opens anything: the process's
     # one-time costs are paid now rather than by the first file's diagnostics.
     log.info("warmed up in %.0f ms", warm_up() * 1000)
+
+
+@server.feature(types.SHUTDOWN)
+def shutdown(ls: SqlalchemyLintServer, *args: Any) -> None:
+    ls.prefetcher.stop()
 
 
 @server.feature(types.EXIT)
@@ -682,6 +690,10 @@ def did_change_configuration(
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
 def did_open(ls: SqlalchemyLintServer, params: types.DidOpenTextDocumentParams) -> None:
     ls.schedule(params.text_document.uri, delay=0)
+    document = ls.document(params.text_document.uri)
+    if document is not None and document.path and ls.settings.enable and ls.prefetcher.running:
+        # What its analysis will read, summarised meanwhile by the helper process.
+        ls.prefetcher.request(Path(document.path), document.source, ls._workspace_roots())
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)

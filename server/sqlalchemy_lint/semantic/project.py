@@ -48,6 +48,9 @@ log = logging.getLogger(__name__)
 # Modules bigger than this are not worth reading just to learn their declarations.
 _MAX_SUMMARY_BYTES = 2_000_000
 _T = TypeVar("_T")
+# Ahead-of-need summarising stops when this many modules nearest the file were all at
+# hand already (`summarise_imports`).
+_WARM_PROBE = 8
 _PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 _SUMMARIES = f"summaries-{FORMAT}"
 _DIGESTS = f"digests-{FORMAT}"  # summary digests by text: validating needs no summary
@@ -79,6 +82,7 @@ class _Entry:
     stamp: object
     summary: ModuleSummary
     digest: str
+    made: bool = False  # summarised by this process, not found in the disk cache
 
 
 @dataclass
@@ -379,6 +383,7 @@ class ProjectIndex:
         key = content_key(_SUMMARIES, source)
         summary = self._load(key)
         digest: str | None = None
+        made = summary is None
         if summary is None:
             if not parse:
                 return None
@@ -390,7 +395,7 @@ class ProjectIndex:
                 digest = summary.digest()
                 if self.cache is not None:
                     self.cache.put(_DIGESTS, key, digest.encode("ascii"))
-        entry = _Entry(stamp, summary, digest)
+        entry = _Entry(stamp, summary, digest, made)
         self._store(path, entry)
         self._note(path, entry)
         return entry
@@ -550,6 +555,41 @@ class ProjectIndex:
             if dots + module:
                 found = self.resolve_module(importer, dots + module, extends_import_path)
         return found.resolve() if found is not None else None
+
+    def summarise_imports(
+        self,
+        importer: Path,
+        summary: ModuleSummary,
+        stop: Callable[[], bool],
+        limit: int = 400,
+    ) -> int:
+        """Summarise the project modules `importer` imports, then theirs, nearest first
+        (breadth first), so that they are at hand (in memory and in the disk cache)
+        when an analysis asks for them; at most `limit` modules, until `stop()`. Returns
+        how many were read. A package's `__init__.py` on the way counts as imported: the
+        evaluator reads it for what it rebinds."""
+        importer = importer.resolve()
+        seen = {importer}
+        queue = [(importer, summary)]
+        read = made = 0
+        while queue and read < limit:
+            path, current = queue.pop(0)
+            for module in [*current.imports.values(), *current.star_imports]:
+                if stop() or (read >= _WARM_PROBE and not made):
+                    # The nearest modules were all at hand: so is the rest, most likely
+                    # (a warm cache), and walking it would only compete for the cores.
+                    return read
+                found = self._imported_file(path, module, current.extends_import_path)
+                for target in (found, _package_of(found)):
+                    if target is None or target in seen or read >= limit:
+                        continue
+                    seen.add(target)
+                    entry = self.entry(target)
+                    read += 1
+                    if entry is not None:
+                        made += entry.made
+                        queue.append((target, entry.summary))
+        return read
 
     def has_sqlalchemy_fixtures(self, from_path: Path) -> bool:
         """Whether some conftest.py above `from_path` involves SQLAlchemy (its fixtures
@@ -871,6 +911,14 @@ def _disk_stamp(path: Path) -> object:
 
 def _inside_text(path: str, roots: list[str]) -> bool:
     return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+
+
+def _package_of(module: Path | None) -> Path | None:
+    """The `__init__.py` beside `module`, when it is a package's submodule."""
+    if module is None or module.name == "__init__.py":
+        return None
+    init = module.parent / "__init__.py"
+    return init if init.is_file() else None
 
 
 def _inside(path: Path, roots: list[Path]) -> bool:
