@@ -30,6 +30,7 @@ from ..semantic.geometry import writes_wkt
 from ..semantic.kinds import INPUT_OBJECTS
 from ..semantic.lower_cst import from_cst
 from ..semantic.model import Assignment, binding_scope
+from ..semantic.program_values import WORD_TEXT, replaces_all_but_word_characters
 from ..semantic.repetition import Caller
 from ..semantic.route_parameters import converted_route_parameters
 from ..semantic.sql_runners import STATEMENT_RECEIVERS, TEXT_CONSTRUCTORS
@@ -2072,21 +2073,27 @@ _WORD_PIECE = r"(?:\[(?:a-z|A-Z|0-9|_|\\w|\\d)+\]|\\w|\\d)(?:[+*?]|\{\d+(?:,\d*)
 _WORD_PATTERN = re.compile(rf"\^?(?:{_WORD_PIECE})+(?:\$|\\Z)?")
 
 
-# The complement of a class of word characters: `[^a-z0-9_]`, `[^A-Za-z0-9_]`, `\W`.
-_NOT_WORD = re.compile(r"\[\^(?:a-z|A-Z|0-9|_|\\w|\\d)+\]\+?|\\W\+?")
-
-
 def _keeps_word_characters(call: cst.Call, analysis: Analysis) -> bool:
     """`re.sub(r"[^a-z0-9_]", "", name)`: a value stripped of every character but
     letters, digits and underscores, which can close no quote and start no clause."""
-    if analysis.resolver.qualify(call.func) != "re.sub" or len(call.args) < 3:
+    if analysis.resolver.qualify(call.func) != "re.sub":
         return False
-    pattern, replacement = call.args[0].value, call.args[1].value
-    if not isinstance(pattern, cst.SimpleString) or not isinstance(replacement, cst.SimpleString):
+    positional = [arg.value for arg in call.args if arg.keyword is None and not arg.star]
+    keywords = {arg.keyword.value for arg in call.args if arg.keyword is not None}
+    if (
+        len(positional) != 3
+        or "count" in keywords
+        or len(positional) + len(keywords) != len(call.args)
+    ):
+        return False  # a fourth argument is `count`: only the first ones are replaced
+    if not all(isinstance(node, cst.SimpleString) for node in positional[:2]):
         return False
+    pattern, replacement = (string_literal(node) for node in positional[:2])  # type: ignore[arg-type]
     return (
-        string_literal(replacement) in ("", "_")
-        and _NOT_WORD.fullmatch(string_literal(pattern) or "") is not None
+        pattern is not None
+        and replacement is not None
+        and WORD_TEXT.fullmatch(replacement) is not None
+        and replaces_all_but_word_characters(pattern)
     )
 
 

@@ -313,7 +313,9 @@ class SqlInjection(Rule):
     or whose characters it
     checks first (`if not name.isidentifier(): raise ...`, `if not
     re.fullmatch(r"[a-z0-9_]+", name): raise ...`) or strips of all but word
-    characters (`re.sub(r"[^a-z0-9_]", "", name)`), text escaped as a SQL literal
+    characters (`re.sub(r"[^a-z0-9_]", "", name)`, then cut, stripped or recased, or
+    a project function that returns that, as `sanitize(key)`; not with `count=`, nor
+    a replacement that puts the match back), text escaped as a SQL literal
     (`name.replace("'", "''")`, a DBAPI connection's `connection.escape(name)`, or a
     project function every `return` of which is that,
     alone or between quotes: `literal_string(name)`), a mapped class's
@@ -3178,6 +3180,56 @@ def add_trigger():
     return "ok"
 """,
             at="text(f",
+        ),
+    ]
+
+    # Text cleaned down to letters, digits and underscores (`re.sub` of every other
+    # character), by the function itself or by a helper that returns it, cannot end a
+    # quoted literal or a name: a sequence named after a project is safe.
+    _SEQUENCE = """
+import re
+from sqlalchemy import text
+
+def sanitize(key):
+    safe = re.sub({pattern}, "_", key.strip())
+    safe = re.sub(r"_+", "_", safe).strip("_")
+    return safe[:50].lower() if safe else None
+
+def next_number(db, project):
+    name = sanitize(project)
+    return db.execute(text(f"SELECT nextval('seq_{{name}}')")).scalar()
+
+def next_local(db, project):
+    name = re.sub(r"\\W+", "", project)
+    return db.execute(text(f"SELECT nextval('seq_{{name}}')")).scalar()
+"""
+    VALID += [Valid(_SEQUENCE.format(pattern='r"[^a-zA-Z0-9_]"'))]
+    INVALID += [
+        # A class that keeps a quote or a hyphen (`--` starts a comment) cleans nothing.
+        Invalid(_SEQUENCE.format(pattern='r"[^a-z0-9\'-]"'), at="text(f"),
+    ]
+    INVALID += [
+        Invalid(
+            """
+import re
+from sqlalchemy import text
+
+def next_number(db, project):
+    name = re.sub(r"[^\\w]", "_", project, 1)  # only the first character
+    return db.execute(text(f"SELECT nextval('seq_{name}')")).scalar()
+""",
+            at="text(",
+        ),
+        Invalid(
+            """
+import re
+from sqlalchemy import text
+
+def next_number(db, project):
+    name = re.sub(r"(\\W)", r"\\1", project)  # the match put back
+    return db.execute(text(f"SELECT nextval('seq_{name}')")).scalar()
+""",
+            at="text(",
         ),
     ]
 

@@ -77,6 +77,15 @@ _COLUMN_CALLS = frozenset({"Column", "mapped_column", "column_property", "Field"
 # Calls that load mapped objects of their first argument's class.
 _LOADING_METHODS = frozenset({"query", "get", "get_one", "get_or_404", "select"})
 _TYPE_WORD = re.compile(r"[A-Za-z_]\w*")
+# Text of letters, digits and underscores cannot end a quoted literal or an identifier,
+# nor start a comment: `re.sub(r"[^A-Za-z0-9_]", "_", key)` leaves nothing else.
+WORD_TEXT = re.compile(r"\w*")
+# A character class a negated class may keep: a range within one of these, `\w`, `\d`.
+_WORD_RANGES = (("a", "z"), ("A", "Z"), ("0", "9"))
+# Methods of a string that only drop, or change the case of, its characters.
+_CHARACTER_KEEPING_METHODS = frozenset(
+    {"strip", "lstrip", "rstrip", "lower", "upper", "casefold", "title", "capitalize"}
+)
 _CONSTANT_NAME = re.compile(r"_*[A-Z][A-Z0-9_]*")
 # A call site's record of an argument that is an item by a string key (`tables["taxi"]`).
 _KEYED_ARGUMENT = re.compile(r'(?P<base>[\w.]+)\["(?P<key>[\w-]+)"\]')
@@ -633,6 +642,8 @@ class ProgramValues:
         not what it computes from a parameter (`_dict[key]`), which depends on this
         call's arguments."""
         tag = returned[0]
+        if self.word_characters_only(returned, function, calls, 0):
+            return True  # cleaned: `return re.sub(r"[^a-z0-9_]", "", key.lower())[:50]`
         if tag == "n":
             return returned[1] in function.info.guarded
         if tag in ("k", "str"):
@@ -672,6 +683,54 @@ class ProgramValues:
             _escaped(returned, function.info, 0) for returned in function.info.returns
         )
 
+    def word_characters_only(self, expr: ir.Expr, frame: Frame, calls: int, depth: int) -> bool:
+        """Whether `expr` is text of letters, digits and underscores whatever the input:
+        what `re.sub` leaves after replacing every other character (`re.sub(r"[^\\w]",
+        "_", key)`), then cut, stripped or recased, through the locals that hold it."""
+        if depth > _MAX_DEPTH:
+            return False
+        tag = expr[0]
+        if tag == "k":
+            return True
+        if tag == "str":
+            return WORD_TEXT.fullmatch(expr[1]) is not None
+        if tag == "|":
+            return all(self.word_characters_only(e, frame, calls, depth + 1) for e in expr[1:])
+        if tag == "s":  # a slice (or a character) of such text
+            return self.word_characters_only(expr[1], frame, calls, depth + 1)
+        if tag == "n":
+            binding = self._lookup(expr[1], frame)
+            if binding is None or binding[0].param is not None:
+                return False
+            found, owner = binding
+            return self._every_value(
+                (id(owner), expr[1], "word characters"),
+                found.values,
+                lambda value: self.word_characters_only(value, owner, calls, depth + 1),
+            )
+        if tag != "c" or expr[1][0] != "a":
+            return False
+        func, args, keywords = expr[1], expr[2], expr[3]
+        if func[2] in _CHARACTER_KEEPING_METHODS:
+            return all(a[0] == "str" for a in args) and self.word_characters_only(
+                func[1], frame, calls, depth + 1
+            )
+        ref = self.evaluator.value(func, frame).ref
+        if ref is None or ref.kind is not RefKind.LIBRARY or ref.name != "re.sub":
+            return False
+        given = dict(zip(("pattern", "repl", "string"), args, strict=False))
+        given.update(keywords)
+        pattern, replacement, text = (given.get(k) for k in ("pattern", "repl", "string"))
+        if len(args) > 3 or "count" in given or pattern is None or text is None:
+            return False  # `count=1`: only the first character is replaced
+        if replacement is None or replacement[0] != "str":
+            return False
+        if WORD_TEXT.fullmatch(replacement[1]) is None:
+            return False  # a group of the match (`\1`) puts the input back
+        return (pattern[0] == "str" and replaces_all_but_word_characters(pattern[1])) or (
+            self.word_characters_only(text, frame, calls, depth + 1)
+        )
+
     def _call_made_by_program(self, expr: ir.Expr, frame: Frame, calls: int, depth: int) -> bool:
         """A number a builtin computed (`int(x)`, `len(rows)`); rows the database gave
         (`pd.read_sql_query(sql, engine)`, `conn.execute(query).fetchall()`: which
@@ -681,6 +740,8 @@ class ProgramValues:
         func, args, keywords = expr[1], expr[2], expr[3]
         if self.returns_a_checked_value(expr, frame, calls):
             return True  # `kind = self._check_kind(kind)`: one of the allowed kinds
+        if self.word_characters_only(expr, frame, calls, depth):
+            return True  # `re.sub(r"\W", "", name)`: whatever it was, only word characters
         if func[0] == "n":
             ref = self.evaluator.value(func, frame).ref
             if func[1] not in _NUMERIC_BUILTINS:
@@ -1217,3 +1278,29 @@ def _command_line_parameter(info: FunctionInfo, name: str) -> bool:
         (ir.dotted(d) or "").rpartition(".")[2] in _CONTEXT_PASSERS for d in info.decorators
     )
     return not (passes_context and names.index(name) == 0)
+
+
+def replaces_all_but_word_characters(pattern: str) -> bool:
+    """Whether the regular expression `pattern` matches every character that is not a
+    letter, digit or underscore (`[^A-Za-z0-9_]`, `[^\\w]+`, `\\W`), so that replacing
+    its matches leaves only those."""
+    body = pattern.removesuffix("+").removesuffix("*")
+    if body in ("\\W", "[\\W]"):
+        return True
+    if not (body.startswith("[^") and body.endswith("]")) or len(body) < 4:
+        return False
+    kept = body[2:-1]
+    position = 0
+    while position < len(kept):
+        if kept.startswith(("\\w", "\\d"), position):
+            position += 2
+        elif position + 2 < len(kept) and kept[position + 1] == "-":
+            low, high = kept[position], kept[position + 2]
+            if not any(a <= low <= high <= b for a, b in _WORD_RANGES):
+                return False  # `0-z` keeps `:;<=>?@[\]^`
+            position += 3
+        elif WORD_TEXT.fullmatch(kept[position]):
+            position += 1
+        else:
+            return False
+    return True
