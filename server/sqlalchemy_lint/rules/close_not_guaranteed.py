@@ -159,6 +159,9 @@ class CloseNotGuaranteed(Rule):
     which releases the connection. Nor a session
     made just before a `try:` whose body closes it and whose broad `except` rolls it
     back (or closes it): a session's `rollback()` returns its connection to the pool.
+    (A close in a broad `except` and another on the normal path count only when
+    nothing that can raise runs between the creation and that `try`: a query before it
+    fails past both.)
     Nor one closed with nothing that can raise between its creation and the close (the
     next line, or the `else:` of the `try` that made it), or with only calls of project
     functions that catch every exception themselves (`total = count_calls(db, user)`,
@@ -174,6 +177,13 @@ class CloseNotGuaranteed(Rule):
     beside the engine's `dispose()`, a storage's `close()` at shutdown, ends them once,
     not per unit of work). One that calls the registry for its session (`session =
     self.Session()`) is reported at that call.
+
+    A session (or connection) that `__init__` keeps on the instance
+    (`self.session = Session()`) of a class made per operation (each handler makes one:
+    `UserManager().add(user)`) is reported when methods of the class close it as part of
+    their work outside a `finally` (`self.session.commit()` then
+    `self.session.close()`), and no method meant for it (`close()`, `__exit__`) or code
+    outside closes it: an exception in such a method leaks it, once per object.
 
     A session that a nested generator closes after it yields, outside a `finally`
     (a streamed response's `def generate(): for row in rows: yield ...` then
@@ -948,8 +958,111 @@ async def save(engine, item):
         ),
     ]
 
+    # A close in a broad `except` and one after the `try`: safe only when nothing that
+    # can raise runs between the session's creation and that `try`.
+    _ADD_DAYS = """
+from aiogram import Router
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import sessionmaker
+
+SessionLocal = sessionmaker(bind=create_engine("sqlite://"))
+router = Router()
+
+@router.message()
+async def process_days(message):
+    session = SessionLocal()
+{before}
+        try:
+            session.execute(text("UPDATE users SET days = days + 7 WHERE id = :id"), {{"id": 1}})
+            session.commit()
+        except Exception:
+            session.rollback()
+            session.close()
+            await message.answer("failed")
+            return
+    session.close()
+    await message.answer("done")
+"""
+    INVALID += [
+        Invalid(
+            _ADD_DAYS.format(
+                before='    user = session.execute(text("SELECT id FROM users")).first()\n'
+                "    if user:"
+            ),
+            at="SessionLocal()\n",
+        )
+    ]
+    VALID += [Valid(_ADD_DAYS.format(before="    if message.text:"))]
+
+    # A repository class that keeps a session per instance, made by every handler,
+    # whose methods close it when their work is done.
+    _MANAGER = """
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+Session = sessionmaker(bind=create_engine("sqlite://"))
+
+class UserManager:
+    def __init__(self):
+        self.session = Session()
+
+    def add(self, user):
+{add}
+
+    def delete(self, user):
+        try:
+            self.session.delete(user)
+            self.session.commit()
+            self.session.close()
+            return True
+        except Exception:
+            self.session.close()
+            return False
+"""
+    _HANDLERS = {
+        "handlers.py": (
+            "from aiogram import Router\n\nfrom main import UserManager\n\n"
+            "router = Router()\n\n@router.message()\nasync def register(message):\n"
+            "    UserManager().add(message.from_user)\n"
+        )
+    }
+    _ADD = (
+        "        self.session.add(user)\n        self.session.commit()\n"
+        "        self.session.close()\n        return user"
+    )
+    INVALID += [Invalid(_MANAGER.format(add=_ADD), at="Session()\n", files=_HANDLERS)]
+    VALID += [
+        Valid(
+            _MANAGER.format(
+                add="        try:\n            self.session.add(user)\n"
+                "            self.session.commit()\n        finally:\n"
+                "            self.session.close()\n        return user"
+            ),
+            files=_HANDLERS,
+        ),
+        # Made once, at the top of the bot's module: one session for the process
+        # (SQA105's question, not this rule's).
+        Valid(
+            _MANAGER.format(add=_ADD),
+            files={
+                "handlers.py": _HANDLERS["handlers.py"]
+                .replace("router = Router()", "router = Router()\nmanager = UserManager()")
+                .replace("    UserManager().add", "    manager.add")
+            },
+        ),
+    ]
+
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for life in analysis.resources:
+            if life.verdict is Verdict.HANDED_OUT and life.kind.is_resource:
+                how = analysis.closed_only_on_success(life)
+                if how is not None:
+                    yield Finding(
+                        life.call,
+                        f"{noun(life.kind)} {origin(life)} {how}; close it in a `finally` (or "
+                        "a `with` block) in each method.",
+                    )
+                continue
             if life.verdict is not Verdict.CLOSE_NOT_GUARANTEED or not life.kind.is_resource:
                 continue
             if (

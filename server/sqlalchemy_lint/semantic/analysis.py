@@ -14,6 +14,15 @@ from .lifetimes import Escape, Lifetime, LifetimeTracker
 from .model import ModuleModel, build_model
 from .options import AnalysisOptions
 from .project import ProjectIndex
+from .summary import ClassInfo, FunctionInfo
+
+# Methods whose work is to release what the object holds: callers are to call them.
+_CLOSING_METHODS = frozenset(
+    {
+        "close", "aclose", "__exit__", "__aexit__", "__del__", "dispose", "shutdown",
+        "cleanup", "teardown", "disconnect", "release", "stop", "finish",
+    }
+)  # fmt: skip
 
 
 class Analysis:
@@ -68,32 +77,16 @@ class Analysis:
         every call and drops the previous one (unless it runs once: `init_db`, a start-up
         hook); `__init__` one per instance, which leaks when the class is made per
         operation; `__enter__` one per `with` block, which outlives the block."""
-        if life.attribute is None or life.escapes != {Escape.ON_INSTANCE}:
+        found = self._kept_on_instance(life)
+        if found is None:
+            return None
+        info, methods = found
+        dotted = f"self.{life.attribute}"
+        if any(dotted in function.released for function in methods):
+            return None  # closed by the class
+        if self._lent_or_released_outside(life, methods):
             return None
         frame = self.resolver.frame(life.scope)
-        owner = frame.owner_class
-        evaluator = self.resolver.evaluator
-        info = evaluator.class_info(self.resolver.key, owner) if owner else None
-        if info is None or owner is None:
-            return None
-        dotted = f"self.{life.attribute}"
-        read = ("a", ("n", "self"), life.attribute)
-        for function in evaluator.module_functions(self.resolver.key):
-            if not function.qualname.startswith(owner + "."):
-                continue
-            if dotted in function.released or read in function.returns:
-                return None  # closed by the class, or lent to its users
-        # Closed from outside (`repo.conn.close()`, `with handler.session:`), anywhere in
-        # the project that names the attribute.
-        suffix = "." + life.attribute
-        modules = [
-            self.resolver.key,
-            *self.resolver.view.modules_mentioning(self.resolver.key, life.attribute),
-        ]
-        for module in modules:
-            for function in evaluator.module_functions(module):
-                if any(name.endswith(suffix) for name in function.released):
-                    return None
         method = frame.function.rpartition(".")[2].partition("#")[0]
         if method in ("__enter__", "__aenter__"):
             # A context manager's resource is the block's: each `with` makes one, and
@@ -112,4 +105,76 @@ class Analysis:
         return (
             f"`{method}` makes a new one on `{dotted}` on every call without closing the "
             f"previous one, and nothing in `{info.name}` closes it"
+        )
+
+    def closed_only_on_success(self, life: Lifetime) -> str | None:
+        """For a resource `__init__` keeps on the instance of a class made per operation
+        (`self.session = Session()` in a repository every handler makes) that methods of
+        the class close as part of their work, never in a `finally`, a `with` or a
+        method meant for it (`close()`, `__exit__`): how it leaks, in words ("is kept on
+        ..."), naming the first such method; None otherwise. An exception in that method
+        before its close leaves the resource open, and the object, made for this one
+        operation, is dropped with it."""
+        found = self._kept_on_instance(life)
+        if found is None:
+            return None
+        info, methods = found
+        frame = self.resolver.frame(life.scope)
+        if frame.function.rpartition(".")[2] != "__init__":
+            return None
+        repetition = self.contexts.repetitions.of_function(self.resolver.key, frame.function)
+        if repetition is None or repetition.kind != "instance":
+            return None
+        dotted = f"self.{life.attribute}"
+        closing = [function for function in methods if dotted in function.released]
+        if not closing or any(function.name in _CLOSING_METHODS for function in closing):
+            return None
+        if self._lent_or_released_outside(life, methods):
+            return None
+        unsure = [function for function in closing if dotted not in function.released_surely]
+        if not unsure:
+            return None
+        return (
+            f"is kept on `{dotted}` of every `{info.name}`, and `{unsure[0].name}()` closes it "
+            f"outside a `finally`, so an exception before that close leaks it, once per "
+            f"`{info.name}` ({repetition.made_by})"
+        )
+
+    def _kept_on_instance(self, life: Lifetime) -> tuple[ClassInfo, list[FunctionInfo]] | None:
+        """For a resource kept on the instance (`self.session = SessionLocal()`): its
+        class, and the methods of the class."""
+        if life.attribute is None or life.escapes != {Escape.ON_INSTANCE}:
+            return None
+        owner = self.resolver.frame(life.scope).owner_class
+        evaluator = self.resolver.evaluator
+        info = evaluator.class_info(self.resolver.key, owner) if owner else None
+        if info is None or owner is None:
+            return None
+        methods = [
+            function
+            for function in evaluator.module_functions(self.resolver.key)
+            if function.qualname.startswith(owner + ".")
+        ]
+        return info, methods
+
+    def _lent_or_released_outside(self, life: Lifetime, methods: list[FunctionInfo]) -> bool:
+        """Whether a method hands the resource to its users (`return self.session`), or
+        code anywhere in the project that names the attribute closes it
+        (`repo.conn.close()`, `with handler.session:`)."""
+        assert life.attribute is not None
+        read = ("a", ("n", "self"), life.attribute)
+        if any(read in function.returns for function in methods):
+            return True
+        suffix = "." + life.attribute
+        modules = [
+            self.resolver.key,
+            *self.resolver.view.modules_mentioning(self.resolver.key, life.attribute),
+        ]
+        evaluator = self.resolver.evaluator
+        own = {id(function) for function in methods}
+        return any(
+            any(name.endswith(suffix) for name in function.released)
+            for module in modules
+            for function in evaluator.module_functions(module)
+            if id(function) not in own
         )

@@ -1434,7 +1434,9 @@ class LifetimeTracker:
                 # normally after the test (teardown made after the `yield` is checked
                 # as any other code is).
                 return True
-        if self._closed_on_every_exception(closes):
+        if self._closed_on_every_exception(closes) and self._handlers_follow_creation(
+            binding, closes, scope
+        ):
             return True
         if any(self._released_by_the_handler(life, binding, close) for close in closes):
             return True
@@ -1489,6 +1491,37 @@ class LifetimeTracker:
         """A close in a broad `except` that re-raises plus one on the normal path."""
         in_handler = [c for c in closes if self._in_broad_handler(c)]
         return bool(in_handler) and len(in_handler) < len(closes)
+
+    def _handlers_follow_creation(
+        self, binding: cst.CSTNode, closes: list[cst.Call], scope: Scope
+    ) -> bool:
+        """Whether a `try` whose broad handler closes the resource starts with nothing
+        that can raise since its creation (`session = Session()`, then `user =
+        session.query(...)` outside the `try`: an exception there skips both closes).
+        The `try` may sit in a statement of the creation's block (an `if`); shapes
+        where it is not in that block are taken as they were written."""
+        creation_line = self.model.parent(self.model.statement_of(binding))
+        block = self.model.parent(creation_line) if creation_line is not None else None
+        body = getattr(block, "body", None)
+        if not isinstance(body, (list, tuple)) or creation_line not in body:
+            return True
+        for close in closes:
+            if not self._in_broad_handler(close):
+                continue
+            outermost: cst.CSTNode | None = close
+            while outermost is not None and self.model.parent(outermost) is not block:
+                outermost = self.model.parent(outermost)
+            if outermost is None or outermost not in body:
+                return True
+            between = body[body.index(creation_line) + 1 : body.index(outermost)]
+            if all(
+                _swallows_everything(statement)
+                or _cannot_raise(statement)
+                or self._only_calls_error_swallowing_helpers(statement, scope)
+                for statement in between
+            ):
+                return True
+        return False
 
     def _in_broad_handler(self, node: cst.CSTNode) -> bool:
         for ancestor in self._ancestors_in_scope(node):

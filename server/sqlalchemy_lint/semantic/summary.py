@@ -35,7 +35,7 @@ from . import ir
 from .kinds import BROAD_EXCEPTIONS
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 35
+FORMAT = 36
 
 # Call-site flags.
 IN_LOOP = 1
@@ -831,6 +831,10 @@ class _Builder:
         self.protected.pop()
         for handler in node.handlers:
             self.statements(handler.body)
+        if self.frames:
+            # `try: ...; s.close()` with `except: s.close()` first thing in a broad
+            # handler: closed on every path through the `try`.
+            self.frames[-1].released_surely.update(_closed_in_body_and_handler(node))
         self.statements(node.orelse)
         self.in_finally += 1
         self.statements(node.finalbody)
@@ -1436,6 +1440,35 @@ def _closed_name(statement: ast.stmt) -> str | None:
     ):
         return _dotted_name(value.func.value)
     return None
+
+
+def _closed_in_body_and_handler(node: ast.Try) -> set[str]:
+    """The names a `try` closes as a statement of its body and again first thing in a
+    broad handler (after a rollback at most), so that any exception of the body that
+    skips the first close reaches the second."""
+    in_body = {n for n in (_closed_name(s) for s in node.body) if n}
+    surely: set[str] = set()
+    for handler in node.handlers:
+        if not _is_broad_handler(handler):
+            continue
+        for statement in handler.body:
+            closed = _closed_name(statement)
+            if closed is not None:
+                surely.add(closed)
+            if not _rolls_back(statement):
+                break
+    return in_body & surely
+
+
+def _rolls_back(statement: ast.stmt) -> bool:
+    value = statement.value if isinstance(statement, ast.Expr) else None
+    if isinstance(value, ast.Await):
+        value = value.value
+    return (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Attribute)
+        and value.func.attr == "rollback"
+    )
 
 
 def _excluded_unless_allowed(test: ast.expr) -> set[str]:
