@@ -33,7 +33,9 @@ _SERVING_MODULES = (
     "bottle",
     "pyramid",
 )
-_ONE_AT_A_TIME = ("loop", "event", "instance", "invocation")  # sequential, no threads
+# Sequential, no threads: a loop's rounds, events, objects made one after another, a
+# script's invocations, and a function its top level calls a few times.
+_ONE_AT_A_TIME = ("loop", "event", "instance", "invocation", "calls")
 # GUI toolkits: their event handlers run one after another on the window's thread.
 _DESKTOP_MODULES = ("tkinter", "PyQt5", "PyQt6", "PySide2", "PySide6", "wx", "kivy")
 _THREADING_MODULES = ("threading", "concurrent.futures", "multiprocessing")
@@ -628,6 +630,34 @@ def refresh_all(views):
 """,
             at="engine.connect()",
         ),
+    ]
+
+    # A batch script whose top level calls a helper twice and takes its thread's
+    # session from the package's `scoped_session` registry once, at its end: nothing
+    # runs at once.
+    VALID += [
+        Valid(
+            """
+import zuds
+
+def load(path):
+    with open(path) as f:
+        return f.read()
+
+first = load("a.csv")
+second = load("b.csv")
+job = zuds.DBSession().query(zuds.Job).first()
+job.status = "ready"
+zuds.DBSession().commit()
+""",
+            files={
+                "zuds/__init__.py": "from .core import DBSession, Job\n",
+                "zuds/core.py": (
+                    "from sqlalchemy.orm import scoped_session, sessionmaker\n\n"
+                    "DBSession = scoped_session(sessionmaker())\n\nclass Job:\n    pass\n"
+                ),
+            },
+        )
     ]
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
