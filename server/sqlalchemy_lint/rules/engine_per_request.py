@@ -1764,6 +1764,37 @@ def start_polling(db_uri: str):
     engine.dispose()
 """
         ),
+        # ... and so is `@click.command()` itself, through a context manager its
+        # entry point enters once.
+        Valid(
+            """
+import contextlib
+
+import click
+from discord.ext.commands import Bot
+from sqlalchemy.ext.asyncio import create_async_engine
+
+def setup_db(url):
+    return create_async_engine(url)
+
+@contextlib.contextmanager
+def managed_db(url):
+    engine = setup_db(url)
+    try:
+        yield engine
+    finally:
+        engine.sync_engine.dispose()
+
+def run(url):
+    with managed_db(url) as engine:
+        Bot(command_prefix="!").run("token")
+
+@click.command()
+@click.argument("url")
+def main(url):
+    run(url)
+"""
+        ),
         # A factory only another module's `main()` calls runs once per program.
         Valid(
             """

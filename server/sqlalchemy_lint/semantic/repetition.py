@@ -825,7 +825,9 @@ class Repetitions:
             if (
                 last in _BOT_METHODS
                 and self._imports(key, BOT_MODULES)
-                # `@cli.command()` on a click group in a bot's code is a command.
+                # `@click.command()`, or `@cli.command()` on a click group, in a bot's
+                # code is a command: it runs once per process.
+                and not qualified.startswith(_COMMAND_LINE_MODULES)
                 and not (target[0] == "a" and self._is_command_line_group(target[1], module))
             ):
                 return Repetition("message", info.name, f"is a bot handler (`@{written}`)")
