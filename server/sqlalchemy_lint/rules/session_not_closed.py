@@ -1332,6 +1332,27 @@ async def users(session=Depends(database.get_scoped_session)):
         ),
     ]
 
+    # A class that opens its session in `start_session()` and closes it in
+    # `close_session()` through a local alias of the attribute.
+    _ADAPTOR = """
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+class DBConnect:
+    def __init__(self, url):
+        self.session_class = sessionmaker(bind=create_engine(url))
+
+    def start_session(self):
+        self.session = self.session_class()
+
+    def close_session(self):
+        session = self.session
+        {close}
+        del self.session
+"""
+    VALID += [Valid(_ADAPTOR.format(close="session.close()"))]
+    INVALID += [Invalid(_ADAPTOR.format(close="session.flush()"), at="self.session_class()")]
+
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for life in analysis.resources:
             dropped = _dropped_by_fastapi(analysis, life)

@@ -35,7 +35,7 @@ from . import ir
 from .kinds import BROAD_EXCEPTIONS
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 36
+FORMAT = 37
 
 # Call-site flags.
 IN_LOOP = 1
@@ -1168,9 +1168,11 @@ class _Builder:
             if isinstance(func, ast.Attribute):
                 receiver = _dotted_name(func.value)
                 if receiver is not None and func.attr in _RELEASE_METHODS:
-                    frame.released.add(receiver)
-                    if self.in_finally:
-                        frame.released_surely.add(receiver)
+                    # `session = self.session` ... `session.close()` closes the attribute.
+                    for released in (receiver, *_aliased_attribute(frame, receiver)):
+                        frame.released.add(released)
+                        if self.in_finally:
+                            frame.released_surely.add(released)
                 if receiver is not None and func.attr in ("commit", "flush") and not self.in_try:
                     frame.flushed.add(receiver)
                 if func.attr in _STORING_METHODS:
@@ -1440,6 +1442,21 @@ def _closed_name(statement: ast.stmt) -> str | None:
     ):
         return _dotted_name(value.func.value)
     return None
+
+
+def _aliased_attribute(frame: _Frame, name: str) -> tuple[str, ...]:
+    """`self.session` when the local `name` is only ever bound to it."""
+    values = frame.locals.get(name)
+    if not values:
+        return ()
+    attributes = {
+        value[2]
+        for value in values
+        if value[0] == "a" and value[1] == ("n", "self") and isinstance(value[2], str)
+    }
+    if len(attributes) != 1 or len(values) != sum(v[0] == "a" for v in values):
+        return ()
+    return (f"self.{attributes.pop()}",)
 
 
 def _closed_in_body_and_handler(node: ast.Try) -> set[str]:
