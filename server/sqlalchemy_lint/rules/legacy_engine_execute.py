@@ -183,7 +183,29 @@ class StorageBot(Plugin):
         self.database.execute("INSERT INTO stored (key, value) VALUES ($1, $2)", key, value)
 """
     VALID += [Valid(_PLUGIN.format(other="Database | "))]
+    # A parameter named `engine` that its only caller fills with a connection: what
+    # the callers pass outweighs the name.
+    _FIX_SEQUENCE = """
+from sqlalchemy import create_engine, text
+
+engine = create_engine("sqlite://")
+
+def fix_autoincrement(engine, table):
+    engine.execute(text(f"SELECT setval('{{table}}_id_seq', 1)"))
+
+def ingest(table):
+    with engine.begin() as {handle}:
+        fix_autoincrement({handle}, table)
+"""
+    VALID += [Valid(_FIX_SEQUENCE.format(handle="conn"))]
     INVALID = [
+        Invalid(
+            _FIX_SEQUENCE.format(handle="conn").replace(
+                "with engine.begin() as conn:\n        fix_autoincrement(conn, table)",
+                "fix_autoincrement(engine, table)",
+            ),
+            at="engine.execute(",
+        ),
         Invalid(_PLUGIN.format(other=""), at="self.database.execute("),
         # Every call of `purge` passes an engine.
         Invalid(

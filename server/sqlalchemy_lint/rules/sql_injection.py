@@ -288,7 +288,10 @@ class SqlInjection(Rule):
       exec_sql(sql): ... conn.execute(text(sql))`, in any module, methods too, and
       helpers that hand it to such a helper, a few calls down): the call that
       formats run-time values into the argument (`exec_sql(f"... '{srnumber}'")`)
-      is reported, since that is where the values enter the SQL.
+      is reported, since that is where the values enter the SQL. A session the
+      helper takes with `with app.session_scope() as session:` from an object the
+      checker does not know (a framework's app class) counts as a session:
+      `session_scope()` is SQLAlchemy's documented name for that context manager.
 
     Values that cannot carry SQL are not reported: literals, numbers, `int(...)`,
     loop counters (`for i in range(n)`, the index of `enumerate()`), a parameter
@@ -3183,6 +3186,44 @@ def add_trigger():
         ),
     ]
 
+    # A helper that runs its parameter on the session a framework's app hands out
+    # with `session_scope()` (SQLAlchemy's documented name for that context manager).
+    _METRICS = """
+from flask import current_app, request
+
+def execute_sql_query(query):
+    with current_app.session_scope() as session:
+        return session.execute(query).fetchall()
+
+def get_identifiers(bibcodes):
+    bibstr = ",".join(["'%s'" % b for b in bibcodes])
+    return execute_sql_query({sql})
+
+def identifiers():
+    return get_identifiers(request.json["bibcodes"])
+"""
+    INVALID += [
+        Invalid(
+            _METRICS.format(sql='"SELECT id FROM metrics WHERE bibcode IN (%s)" % bibstr'),
+            at='execute_sql_query("',
+        )
+    ]
+    VALID += [Valid(_METRICS.format(sql='"SELECT count(*) FROM metrics"'))]
+
+    # A mapped model's table name, handed to a helper that formats it into DDL.
+    VALID += [
+        Valid(
+            """
+from sqlalchemy import text
+
+def fix_autoincrement(conn, table_name):
+    conn.execute(text("SELECT setval('{0}_id_seq', max(id)) FROM {0}".format(table_name)))
+
+def ingest(conn, model):
+    fix_autoincrement(conn, model.__table__.name)
+"""
+        )
+    ]
     # Text cleaned down to letters, digits and underscores (`re.sub` of every other
     # character), by the function itself or by a helper that returns it, cannot end a
     # quoted literal or a name: a sequence named after a project is safe.

@@ -345,12 +345,13 @@ class ExecutionContexts:
         return False
 
     def handle_kind(self, expr: cst.BaseExpression, scope: Scope) -> Kind | None:
-        """What SQLAlchemy handle `expr` is: as the resolver tells, or, for a parameter
-        without an annotation that a module-level function never rebinds, the one kind
-        every call of the function in the project passes for it (`def push_rows(con,
-        rows):` called as `push_rows(engine, rows)`)."""
+        """What SQLAlchemy handle `expr` is: for a parameter without an annotation that
+        a module-level function never rebinds, the one kind every call of the function
+        in the project passes for it (`def push_rows(con, rows):` called as
+        `push_rows(engine, rows)`; `def fix(engine):` called as `fix(conn)`: what the
+        callers pass outweighs the name); otherwise as the resolver tells."""
         kind = self.resolver.kind_of(expr, scope)
-        if kind is not None or not isinstance(expr, cst.Name):
+        if not isinstance(expr, cst.Name):
             return kind
         name = expr.value
         bound = binding_scope(name, scope)
@@ -361,11 +362,11 @@ class ExecutionContexts:
             or name in bound.assignments
             or bound.params[name].annotation is not None
         ):
-            return None
+            return kind
         kinds = self.program_values.passed_handles(
             self.resolver.key, self.resolver.frame(bound).function, name
         )
-        return next(iter(kinds)) if len(kinds) == 1 else None
+        return next(iter(kinds)) if len(kinds) == 1 else kind
 
     def callers_drop_the_result(self, node: cst.CSTNode) -> bool:
         """Whether every call of the function `node` is in throws away what it returns

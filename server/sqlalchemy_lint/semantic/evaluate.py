@@ -1527,6 +1527,11 @@ class Evaluator:
         if value.kind is not None:
             return value.borrowed() if value.kind.is_resource else NOTHING
         ref = value.ref
+        if (ref is None or ref.kind is RefKind.LIBRARY) and _calls_session_scope(expr):
+            # `with current_app.session_scope() as session:` on an object the checker
+            # does not know (a framework's app class): SQLAlchemy's documented name for
+            # the context manager that hands out a session and closes it.
+            return of_kind(Kind.SESSION, Owner.BORROWED)
         if ref is None:
             return NOTHING
         if ref.kind is RefKind.CONTEXT_MANAGER:
@@ -1673,3 +1678,12 @@ class Evaluator:
         module = self.module_frame(key)
         if module is not None:
             yield from module.summary.functions.values()
+
+
+def _calls_session_scope(expr: ir.Expr) -> bool:
+    """`session_scope()` or `app.session_scope()`."""
+    if expr[0] != "c":
+        return False
+    func = expr[1]
+    name = func[1] if func[0] == "n" else func[2] if func[0] == "a" else None
+    return bool(name == "session_scope")

@@ -477,6 +477,8 @@ class ProgramValues:
             return self._call_made_by_program(expr, frame, calls, depth)
         if tag == "a":
             base = expr[1]
+            if _names_a_schema_object(expr):
+                return True  # `model.__table__.name`: a table of the program's own models
             if base[0] == "n":
                 binding = self._lookup(base[1], frame)
                 if binding is not None and binding[0].first_param and binding[1].owner_class:
@@ -1278,6 +1280,20 @@ def _command_line_parameter(info: FunctionInfo, name: str) -> bool:
         (ir.dotted(d) or "").rpartition(".")[2] in _CONTEXT_PASSERS for d in info.decorators
     )
     return not (passes_context and names.index(name) == 0)
+
+
+def _names_a_schema_object(expr: ir.Expr) -> bool:
+    """`Model.__tablename__`, `model.__table__.name`, `column.table.fullname`: what a
+    mapped class, table or column is called in the program's own model, as SQA301
+    reads it in the checked module (`_sql_text._safe_value`)."""
+    attr, base = expr[2], expr[1]
+    if attr in ("__tablename__", "__name__"):
+        return True
+    if attr not in ("name", "fullname", "schema"):
+        return False
+    if base[0] == "a":
+        return base[2] in ("__table__", "table")
+    return base[0] == "n" and base[1] in ("table", "column")
 
 
 def replaces_all_but_word_characters(pattern: str) -> bool:
