@@ -19,6 +19,7 @@ it always could. (Not on Windows, where a pipe cannot be polled.)
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -138,6 +139,10 @@ def main(argv: list[str]) -> int:
     from ..semantic.project import ProjectIndex
     from ..semantic.summary import summarise_source
 
+    with contextlib.suppress(OSError, AttributeError):
+        # Background work: where the cores are busy, the server's own analysis and the
+        # editor go first.
+        os.nice(10)
     cache = Cache(Path(argv[0]))
     lines = _Lines(sys.stdin.buffer)
     index: ProjectIndex | None = None
