@@ -5,8 +5,11 @@ analyses the file itself (`lsp/prefetch.py`)."""
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from pathlib import Path
+
+import pytest
 
 from sqlalchemy_lint.cache import Cache
 from sqlalchemy_lint.lsp.prefetch import Prefetcher
@@ -15,6 +18,8 @@ from sqlalchemy_lint.semantic.summary import summarise_source
 from test_lsp_settings import open_file, published, server
 
 MAIN = "from app.routes import handler\n\nhandler()\n"
+# No helper on Windows, where a pipe cannot be polled.
+POSIX_ONLY = pytest.mark.skipif(sys.platform == "win32", reason="no helper on Windows")
 
 
 def chain(root: Path, depth: int) -> list[Path]:
@@ -92,6 +97,7 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+@POSIX_ONLY
 async def test_the_server_summarises_what_an_opened_file_reaches(tmp_path: Path) -> None:
     """The analysis of main.py needs routes.py and m0.py (what `handler()` is); the
     helper summarises the modules behind them too, for the files opened next."""
@@ -127,6 +133,7 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+@POSIX_ONLY
 def test_a_helper_that_dies_is_given_up_quietly(tmp_path: Path) -> None:
     prefetcher = Prefetcher()
     prefetcher.start(tmp_path / "cache")
@@ -142,3 +149,23 @@ def test_a_helper_that_dies_is_given_up_quietly(tmp_path: Path) -> None:
         prefetcher.request(tmp_path / "main.py", MAIN, [tmp_path])  # a no-op now
     finally:
         prefetcher.stop()
+
+
+@POSIX_ONLY
+def test_the_helper_reads_only_the_newest_request_and_sees_newer_ones_coming() -> None:
+    from sqlalchemy_lint.lsp.prefetch import _Lines
+
+    read_end, write_end = os.pipe()
+    with os.fdopen(read_end, "rb") as reader, os.fdopen(write_end, "wb") as writer:
+        lines = _Lines(reader)
+        writer.write(b'{"n": 1}\n{"n": 2}\n')
+        writer.flush()
+        assert lines.newest() == b'{"n": 2}'  # the first was overtaken: skipped
+        assert not lines.pending()
+        writer.write(b'{"n": 3}\n')
+        writer.flush()
+        assert lines.pending()  # the walk for request 2 stops here
+        assert lines.newest() == b'{"n": 3}'
+        writer.close()
+        assert lines.pending()  # the server is gone: stop too
+        assert lines.newest() is None

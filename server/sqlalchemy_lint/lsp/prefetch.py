@@ -124,12 +124,7 @@ class _Lines:
             if self.closed:
                 return None
             self._fill(None)
-        while True:  # whatever else has come already: only the newest counts
-            self._fill(0)
-            if self.closed or not self._buffer.endswith(b"\n"):
-                break
-            if not self._buffer.count(b"\n") or not select.select([self._fd], [], [], 0)[0]:
-                break
+        self._fill(0)  # whatever else has come already: only the newest line counts
         complete, _, self._buffer = self._buffer.rpartition(b"\n")
         return complete.rpartition(b"\n")[2]
 

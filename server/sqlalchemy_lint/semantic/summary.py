@@ -1447,16 +1447,10 @@ def _closed_name(statement: ast.stmt) -> str | None:
 def _aliased_attribute(frame: _Frame, name: str) -> tuple[str, ...]:
     """`self.session` when the local `name` is only ever bound to it."""
     values = frame.locals.get(name)
-    if not values:
+    if not values or not all(v[0] == "a" and v[1] == ("n", "self") for v in values):
         return ()
-    attributes = {
-        value[2]
-        for value in values
-        if value[0] == "a" and value[1] == ("n", "self") and isinstance(value[2], str)
-    }
-    if len(attributes) != 1 or len(values) != sum(v[0] == "a" for v in values):
-        return ()
-    return (f"self.{attributes.pop()}",)
+    attributes = {value[2] for value in values}
+    return (f"self.{attributes.pop()}",) if len(attributes) == 1 else ()
 
 
 def _closed_in_body_and_handler(node: ast.Try) -> set[str]:
