@@ -632,6 +632,29 @@ def refresh_all(views):
         ),
     ]
 
+    # A package's registry its `__init__.py` re-exports by name to a Flask app's views,
+    # which never remove its sessions.
+    INVALID += [
+        Invalid(
+            """
+from sqlalchemy import create_engine
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+engine = create_engine("sqlite:///forum.db")
+session = scoped_session(sessionmaker(engine))
+""",
+            at="scoped_session(",
+            files={
+                "__init__.py": "",
+                "database/__init__.py": "from main import engine, session\n",
+                "views.py": (
+                    "from flask import Flask\n\nfrom database import session\n\n"
+                    "app = Flask(__name__)\n\n@app.route('/')\ndef index():\n"
+                    "    return str(session.execute('select 1').scalar())\n"
+                ),
+            },
+        )
+    ]
     # A batch script whose top level calls a helper twice and takes its thread's
     # session from the package's `scoped_session` registry once, at its end: nothing
     # runs at once.

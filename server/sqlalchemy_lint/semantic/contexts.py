@@ -844,14 +844,17 @@ class ExecutionContexts:
             for other in by_stem - found:
                 summary = view.summary_of(other)
                 names_it = _Naming(view, other, exporter, stem)
-                if other in by_name and _imports(summary, names_it, name):
+                imports_it = other in by_name and _imports(summary, names_it, name)
+                if imports_it:
                     found.add(other)
-                elif (
+                if (
                     isinstance(other, Path)
                     and other.name == "__init__.py"
                     and other not in seen
-                    and _star_imports(summary, names_it)
+                    and (imports_it or _star_imports(summary, names_it))
                 ):
+                    # ... and so does one that imports it by name (`from .database
+                    # import session`): `from app.database import session` gets it.
                     seen.add(other)
                     exporters.append(other)
         return sorted(found, key=str)
