@@ -156,8 +156,11 @@ class SharedSession(Rule):
 
     A module's `scoped_session` registry in code that serves requests at once is
     reported when nothing in the project ever ends its sessions (no `remove()` or
-    `close()` on it or on a session taken from it, no `close_all_sessions()`, and no
-    module that mentions it also mentions `remove`, `close` or a teardown hook): each
+    `close()` on it or on a session taken from it, no `close_all_sessions()`, no
+    zope.sqlalchemy transaction that closes them (a `ZopeTransactionExtension`, or
+    `register()` of the registry), and no module that mentions it also mentions
+    `remove`, `close` or a teardown hook; a package's `__init__.py` that imports it by
+    name hands it to the modules that import it from the package): each
     worker thread's session then outlives
     the request that used it, with its transaction, into the next one.
 
@@ -653,6 +656,22 @@ session = scoped_session(sessionmaker(engine))
                     "    return str(session.execute('select 1').scalar())\n"
                 ),
             },
+        )
+    ]
+    # ... not when zope.sqlalchemy closes each session at the end of its transaction
+    # (Pyramid's `pyramid_tm` ends one per request).
+    VALID += [
+        Valid(
+            """
+from sqlalchemy import create_engine
+from sqlalchemy.orm import scoped_session, sessionmaker
+from zope.sqlalchemy import register
+
+engine = create_engine("sqlite:///forum.db")
+session = scoped_session(sessionmaker(engine))
+register(session)
+""",
+            files=INVALID[-1].files,
         )
     ]
     # A batch script whose top level calls a helper twice and takes its thread's

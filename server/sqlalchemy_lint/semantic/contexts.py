@@ -44,6 +44,7 @@ from .summary import (
     FunctionInfo,
     ModuleSummary,
 )
+from .transaction_managers import manages_the_registry
 from .values import ModuleKey
 
 
@@ -661,6 +662,8 @@ class ExecutionContexts:
         target = self._module_global(call)
         if target is None:
             return True
+        if manages_the_registry(self.model, self.resolver, call):
+            return True  # zope.sqlalchemy closes each session when its transaction ends
         name = target.value
         module = self.model.module_scope
         for scope in (module, *_scopes_below(module)):

@@ -60,6 +60,25 @@ def joins_a_transaction_manager(model: ModuleModel, resolver: Resolver, call: cs
     )
 
 
+def manages_the_registry(model: ModuleModel, resolver: Resolver, call: cst.Call) -> bool:
+    """Whether the `scoped_session(...)` registry `call` makes hands out sessions that
+    zope.sqlalchemy closes when the transaction ends (Pyramid's `pyramid_tm` ends one
+    per request): its factory is made with a `ZopeTransactionExtension`, or the name
+    it is bound to is passed to `register()` in the module."""
+    if not any(imported.startswith("zope") for imported in model.imports.values()):
+        return False
+    if _makes_an_extension(resolver, call):
+        return True
+    bound = _bound_name(model, call)
+    return bound is not None and any(
+        resolver.qualify(other.func) in _REGISTER
+        and other.args
+        and isinstance(other.args[0].value, cst.Name)
+        and other.args[0].value.value == bound
+        for other in model.calls
+    )
+
+
 def _factory_name(call: cst.Call) -> str | None:
     return call.func.value if isinstance(call.func, cst.Name) else None
 
