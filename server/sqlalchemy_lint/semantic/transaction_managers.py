@@ -15,6 +15,8 @@ it, and zope.sqlalchemy closes the session when it does. Code that registers a s
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import libcst as cst
 
 from .flow import nodes_of
@@ -41,14 +43,9 @@ def joins_a_transaction_manager(model: ModuleModel, resolver: Resolver, call: cs
     if not names:
         return False
     bindings = {(name, id(binding_scope(name, scope))) for name in names}
-    for other in model.calls:
-        if resolver.qualify(other.func) not in _REGISTER or not other.args:
-            continue
-        registered = other.args[0].value
-        if not isinstance(registered, cst.Name):
-            continue
-        where = binding_scope(registered.value, model.enclosing_scope[other])
-        if (registered.value, id(where)) in bindings:
+    for register, registered in _registered_names(model, resolver):
+        where = binding_scope(registered, model.enclosing_scope[register])
+        if (registered, id(where)) in bindings:
             return True
     factory = _factory_name(call)
     bound = binding_scope(factory, scope) if factory is not None else None
@@ -71,12 +68,18 @@ def manages_the_registry(model: ModuleModel, resolver: Resolver, call: cst.Call)
         return True
     bound = _bound_name(model, call)
     return bound is not None and any(
-        resolver.qualify(other.func) in _REGISTER
-        and other.args
-        and isinstance(other.args[0].value, cst.Name)
-        and other.args[0].value.value == bound
-        for other in model.calls
+        registered == bound for _, registered in _registered_names(model, resolver)
     )
+
+
+def _registered_names(model: ModuleModel, resolver: Resolver) -> Iterator[tuple[cst.Call, str]]:
+    """The module's `register(name)` calls of zope.sqlalchemy, with the name each
+    registers."""
+    for call in model.calls:
+        if resolver.qualify(call.func) in _REGISTER and call.args:
+            registered = call.args[0].value
+            if isinstance(registered, cst.Name):
+                yield call, registered.value
 
 
 def _factory_name(call: cst.Call) -> str | None:
