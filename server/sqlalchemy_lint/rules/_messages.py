@@ -28,6 +28,11 @@ def safe_form(life: Lifetime) -> str:
     unpacked from what a call gives (`_, conn = connect()`)."""
     name = life.variable or default_name(life.kind)
     keyword = "async with" if life.kind.is_async else "with"
+    if life.opened_on is not None:
+        # Opened on an object by its method: the object's closing method releases it.
+        return (
+            f"try: <work> finally: {'await ' if life.kind.is_async else ''}{name}.{_closer(life)}()"
+        )
     if life.item is not None:
         if life.kind is Kind.RAW_CONNECTION:
             return f"with contextlib.closing({name}):"
@@ -45,11 +50,26 @@ def _made(life: Lifetime) -> str:
     return f"{made}.{life.member}" if life.member is not None else made
 
 
+def _closer(life: Lifetime) -> str:
+    """The method of the object that closes what `life.opened_on` opened: the one the
+    code calls, else the first by name."""
+    assert life.opened_on is not None
+    for close in life.releases:
+        if (
+            isinstance(close.func, cst.Attribute)
+            and close.func.attr.value in life.opened_on.closers
+        ):
+            return close.func.attr.value
+    return min(life.opened_on.closers)
+
+
 def origin(life: Lifetime) -> str:
     """Where the resource comes from, for a message: "from `engine.connect()`", or
     "`conn` from `connect(url)`" when it is unpacked from what the call gives."""
     if life.item is not None and life.variable is not None:
         return f"`{life.variable}` from `{code_of(life.call)}`"
+    if life.opened_on is not None and life.variable is not None:
+        return f"kept on `{life.variable}.{life.opened_on.attribute}` from `{code_of(life.call)}`"
     return f"from `{_made(life)}`"
 
 

@@ -150,6 +150,12 @@ class CloseNotGuaranteed(Rule):
     user is None: return ...`) leaves it open whenever that path is taken, without
     any exception (a session, once it has run a query: before, it holds no
     connection).
+    So is a session (or connection) opened on an object of the project by one of
+    its methods, called as a statement on an object the function makes (`adaptor =
+    PlatformAdaptor(); adaptor.start_session()`, where `start_session()` keeps a new
+    session on `self` and another method of the class, or of a base class,
+    `close_session()`, closes it), when that closing method is called outside a
+    `finally`.
 
     Not reported in a program's command (a console script the project installs,
     a click or typer command, a function that parses the command line, an Airflow
@@ -1050,6 +1056,48 @@ class UserManager:
                 .replace("    UserManager().add", "    manager.add")
             },
         ),
+    ]
+
+    # A project adaptor whose `start_session()` opens a session on the object and
+    # whose `close_session()` (in its base class, another module) closes it.
+    _ADAPTORS = {
+        "dbconnect.py": (
+            "from sqlalchemy import create_engine\nfrom sqlalchemy.orm import sessionmaker\n\n"
+            "Factory = sessionmaker(bind=create_engine('sqlite://'))\n\n"
+            "class DBConnect:\n    def start_session(self):\n        self.session = Factory()\n\n"
+            "    def close_session(self):\n        session = self.session\n"
+            "        session.close()\n        del self.session\n"
+        ),
+        "adaptors.py": (
+            "from dbconnect import DBConnect\n\nclass PlatformAdaptor(DBConnect):\n"
+            "    def store(self, rows):\n        self.session.add_all(rows)\n"
+            "        self.session.commit()\n"
+        ),
+    }
+    _LOAD = """
+from adaptors import PlatformAdaptor
+
+def load_platforms(rows):
+    pl = PlatformAdaptor()
+    pl.start_session()
+{body}
+"""
+    INVALID += [
+        Invalid(
+            _LOAD.format(body="    pl.store(rows)\n    pl.close_session()"),
+            at="pl.start_session()",
+            files=_ADAPTORS,
+        )
+    ]
+    VALID += [
+        Valid(
+            _LOAD.format(
+                body="    try:\n        pl.store(rows)\n    finally:\n        pl.close_session()"
+            ),
+            files=_ADAPTORS,
+        ),
+        # The object leaves with what it holds: its user closes it.
+        Valid(_LOAD.format(body="    pl.store(rows)\n    return pl"), files=_ADAPTORS),
     ]
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:

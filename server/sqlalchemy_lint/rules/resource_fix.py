@@ -23,6 +23,9 @@ def with_block_fix_for(source: str, span: Span, life: Lifetime | None) -> Fix | 
         or life.registry is not None
         # An item of a kept generator: closing the generator is what cleans it up.
         or life.generator is not None
+        # Opened on an object by its method (`adaptor.start_session()`): the object's
+        # own closing method releases it, not a `with` around the call.
+        or life.opened_on is not None
     ):
         return None
     noun = "session" if life.kind.is_session else "connection"

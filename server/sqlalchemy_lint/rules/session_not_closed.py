@@ -54,7 +54,10 @@ class SessionNotClosed(Rule):
     another module of the project, such as `from .database import SessionLocal`)
     or `factory.begin()`, or read off an object of the project that the call makes
     and drops at once (`session = Db(url).session`, where `Db.__init__` makes the
-    session it keeps), that are never released: not used as a context manager,
+    session it keeps), or opened on an object the function makes by one of the
+    object's methods (`adaptor.start_session()`, where the method keeps a new session
+    on `self` and another method of its class, `close_session()`, closes it), that
+    are never released: not used as a context manager,
     not closed, and not handed to anyone else (returned, stored, or given to a
     function of the project that closes the parameter it receives). A session bound to a connection
     (`Session(bind=connection)`, or made by a factory bound with `bind=connection` or
@@ -1352,6 +1355,41 @@ class DBConnect:
 """
     VALID += [Valid(_ADAPTOR.format(close="session.close()"))]
     INVALID += [Invalid(_ADAPTOR.format(close="session.flush()"), at="self.session_class()")]
+
+    # A project adaptor whose `start_session()` opens a session on the object, for
+    # its user to close with `close_session()`.
+    _PIPELINE_ADAPTOR = {
+        "adaptors.py": (
+            "from sqlalchemy import create_engine\nfrom sqlalchemy.orm import sessionmaker\n\n"
+            "class PipelineAdaptor:\n    def __init__(self, url):\n"
+            "        self.Session = sessionmaker(bind=create_engine(url))\n\n"
+            "    def start_session(self):\n        self.session = self.Session()\n\n"
+            "    def close_session(self):\n        self.session.close()\n\n"
+            "    def pipelines(self):\n        return self.session.query(Pipeline).all()\n"
+        )
+    }
+    _SEED = """
+from adaptors import PipelineAdaptor
+
+def seed_pipelines(url):
+    pa = PipelineAdaptor(url)
+    pa.start_session()
+    names = [p.name for p in pa.pipelines()]
+{end}
+    return names
+"""
+    INVALID += [Invalid(_SEED.format(end=""), at="pa.start_session()", files=_PIPELINE_ADAPTOR)]
+    VALID += [
+        Valid(_SEED.format(end="    pa.close_session()"), files=_PIPELINE_ADAPTOR),
+        # `start_session()` on an object the caller passes in: the caller's to close.
+        Valid(
+            _SEED.format(end="").replace(
+                "def seed_pipelines(url):\n    pa = PipelineAdaptor(url)\n",
+                "def seed_pipelines(pa):\n",
+            ),
+            files=_PIPELINE_ADAPTOR,
+        ),
+    ]
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for life in analysis.resources:

@@ -53,6 +53,17 @@ from .values import NOTHING, ModuleKey, Owner, Ref, RefKind, Site, Value, librar
 
 _MAX_DEPTH = 40
 
+
+@dataclass(frozen=True)
+class Opening:
+    """A method that opens a connection or session and keeps it on its object, for
+    the object's user to close by calling one of `closers` (see `opened_by_method`)."""
+
+    kind: Kind
+    attribute: str
+    closers: frozenset[str]
+
+
 # Roots of well-known libraries: their names are never looked up in the project.
 LIBRARY_ROOTS = frozenset(
     {
@@ -313,6 +324,7 @@ class Evaluator:
         self._fixture_values: dict[tuple[ModuleKey, str], Value] = {}
         self._sqlalchemy_modules: dict[ModuleKey, bool] = {}
         self._bases: dict[tuple[ModuleKey, str], list[Ref]] = {}
+        self._openings: dict[tuple[ModuleKey, str, str], Opening | None] = {}
 
     # -- frames -------------------------------------------------------------------------
 
@@ -893,6 +905,71 @@ class Evaluator:
             if found.kind is not None and found.kind.is_resource and found.owner is Owner.FRESH:
                 return found.kind
         return None
+
+    def opened_by_method(self, key: ModuleKey, cls: str, method: str) -> Opening | None:
+        """What calling `method` on an instance of the project class `cls` opens and
+        leaves open on the object (`def start_session(self): self.session =
+        self.Session()`), for the caller to close with another method of the class
+        (`close_session()`, whose body closes `self.session`): the kind, the
+        attribute, and the closing methods. None for `__init__`/`__enter__` (the
+        object's or the block's), for a method that returns something (what it
+        returns is followed instead), closes what it opens, or whose class has no
+        method that closes it."""
+        memo = (key, cls, method)
+        if memo in self._openings:
+            return self._openings[memo]
+        self._openings[memo] = None
+        found = None
+        if method not in ("__init__", "__enter__", "__aenter__"):
+            found = self._opening(key, cls, method)
+        self._openings[memo] = found
+        return found
+
+    def _opening(self, key: ModuleKey, cls: str, method: str) -> Opening | None:
+        hierarchy = self._class_hierarchy(key, cls)
+        defined = next(
+            (
+                (module, info.methods[method])
+                for module, info in hierarchy
+                if method in info.methods
+            ),
+            None,
+        )
+        frame = self.function_frame(*defined) if defined is not None else None
+        if frame is None or frame.info.returns or frame.info.yields:
+            return None
+        for attr, exprs in frame.info.self_attributes.items():
+            dotted = f"self.{attr}"
+            if dotted in frame.info.released:
+                continue
+            for expr in exprs:
+                opened = self.value(expr, frame)
+                kind = opened.kind
+                if kind is None or not kind.is_resource or opened.owner is not Owner.FRESH:
+                    continue
+                closers = frozenset(
+                    name
+                    for module, info in hierarchy
+                    for name, qualname in info.methods.items()
+                    if dotted in getattr(self.function_info(module, qualname), "released", ())
+                )
+                return Opening(kind, attr, closers) if closers else None
+        return None
+
+    def _class_hierarchy(self, key: ModuleKey, cls: str) -> list[tuple[ModuleKey, ClassInfo]]:
+        """The project class and its project bases, nearest first (each once)."""
+        found: list[tuple[ModuleKey, ClassInfo]] = []
+        pending = [(key, cls)]
+        while pending and len(found) < _MAX_DEPTH:
+            module, name = pending.pop(0)
+            info = self.class_info(module, name)
+            if info is None or any(m == module and i is info for m, i in found):
+                continue
+            found.append((module, info))
+            for base in self.project_bases(module, info):
+                if base.module is not None:
+                    pending.append((base.module, base.name))
+        return found
 
     def _instance_attribute(
         self, key: ModuleKey, cls: str, attr: str, depth: int, seen: set[tuple[ModuleKey, str]]

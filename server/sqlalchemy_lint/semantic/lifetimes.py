@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from .contexts import ExecutionContexts
+from .evaluate import Opening
 from .flow import (
     begins_transaction,
     comes_before,
@@ -173,6 +174,9 @@ class Lifetime:
     item: int | None = None
     # Read from the object the call makes (`Db(url).session`): that attribute.
     member: str | None = None
+    # Opened on an object by one of its methods (`adaptor.start_session()`), closed
+    # by others (`adaptor.close_session()`): what the object keeps, and where.
+    opened_on: Opening | None = None
     # `session.close()` on an AsyncSession (or AsyncConnection) as a bare statement:
     # it only makes a coroutine, which nothing runs, so it closes nothing.
     unawaited_closes: list[cst.Call] = field(default_factory=list)
@@ -214,6 +218,7 @@ class LifetimeTracker:
                 if not scope.is_module:
                     yield from self._unpacked_resources(call, scope)
                     yield from self._member_resources(call, value, scope)
+                    yield from self._opened_on_object(call, scope)
                 continue
             if value.owner is not Owner.FRESH:
                 continue  # not a resource, or one this code does not own
@@ -504,6 +509,35 @@ class LifetimeTracker:
             return
         life = Lifetime(call=call, kind=kind, scope=scope, verdict=Verdict.LEAKED, member=member)
         yield self._follow_variable(life, assign.targets[0].target.value, assign, CLOSE_METHODS)
+
+    def _opened_on_object(self, call: cst.Call, scope: Scope) -> Iterator[Lifetime]:
+        """`adaptor.start_session()` as a statement, on an object of the project this
+        function makes (`adaptor = PlatformAdaptor(**config)`), whose method opens a
+        session on the object for its user to close with another of its methods
+        (`adaptor.close_session()`): the function owns that session, followed from
+        the object's name, with those methods as its closes."""
+        statement = self.model.parent(call)
+        if isinstance(statement, cst.Await):
+            statement = self.model.parent(statement)
+        func = call.func
+        if (
+            not isinstance(statement, cst.Expr)
+            or not isinstance(func, cst.Attribute)
+            or not isinstance(func.value, cst.Name)
+        ):
+            return
+        name = func.value.value
+        if name in scope.params or name in scope.global_names or name not in scope.assignments:
+            return  # the caller's object, or the module's: theirs to close
+        ref = self.resolver.value_of(func.value, scope).ref
+        if ref is None or ref.kind is not RefKind.INSTANCE or ref.module is None:
+            return
+        opening = self.resolver.evaluator.opened_by_method(ref.module, ref.name, func.attr.value)
+        if opening is None:
+            return
+        life = Lifetime(call=call, kind=opening.kind, scope=scope, verdict=Verdict.LEAKED)
+        life.opened_on = opening
+        yield self._follow_variable(life, name, statement, opening.closers)
 
     def engines(self) -> Iterator[Lifetime]:
         """Every `create_engine(...)`-style call, with what happens to the engine."""
