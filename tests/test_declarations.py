@@ -39,6 +39,23 @@ def test_declared_console_scripts_are_found(
     assert not is_console_script(package / "__init__.py", "load")
 
 
+def test_a_project_whose_root_is_its_package_folder(tmp_path: Path) -> None:
+    """A pyproject.toml inside the package folder itself (`sentinel/pyproject.toml`
+    declaring `sentinel.ingestion.main:run`): the declaration names the import path,
+    which begins with the root folder's own name."""
+    package = tmp_path / "sentinel"
+    (package / "ingestion").mkdir(parents=True)
+    (package / "pyproject.toml").write_text(
+        '[project.scripts]\ningest = "sentinel.ingestion.main:run"\n', encoding="utf-8"
+    )
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "ingestion" / "__init__.py").write_text("", encoding="utf-8")
+    main = package / "ingestion" / "main.py"
+    main.write_text("def run():\n    pass\n", encoding="utf-8")
+    assert is_console_script(main, "run")
+    assert not is_console_script(main, "helper")
+
+
 def test_no_declaration_no_console_script(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n', encoding="utf-8")
     module = tmp_path / "cli.py"

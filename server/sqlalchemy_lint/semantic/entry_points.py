@@ -33,12 +33,27 @@ def is_console_script(path: Path, function: str) -> bool:
     if parts and parts[-1] == "__init__":
         parts.pop()
     dotted = ".".join(parts)
+    imported = _import_path(path)
     for module, name in _console_scripts(str(root), declaration_stamps(root, _FILES)):
         # `src/pkg/cli.py` is `pkg.cli`: the declaration names the import path, which a
         # source folder's name does not begin.
-        if name == function and (dotted == module or dotted.endswith("." + module)):
+        if name == function and (
+            dotted == module or dotted.endswith("." + module) or module == imported
+        ):
             return True
     return False
+
+
+def _import_path(path: Path) -> str:
+    """The module's dotted import path, from the packages (folders with an
+    `__init__.py`) that hold it: `pkg.ingestion.main`, also when the project's root
+    is the package folder itself (a pyproject.toml inside `pkg/`)."""
+    parts = [] if path.stem == "__init__" else [path.stem]
+    folder = path.parent
+    while (folder / "__init__.py").is_file() and folder.parent != folder:
+        parts.insert(0, folder.name)
+        folder = folder.parent
+    return ".".join(parts)
 
 
 @lru_cache(maxsize=256)
