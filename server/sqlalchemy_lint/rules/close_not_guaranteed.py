@@ -159,7 +159,9 @@ class CloseNotGuaranteed(Rule):
 
     Not reported in a program's command (a console script the project installs,
     a click or typer command, a function that parses the command line, an Airflow
-    task), in a migration's `upgrade()`/`downgrade()` (a module in a `versions` or
+    task), in a function only modules' top levels call outside a `try` (a script's
+    `__main__` block, a seed an app's module runs on import: what it raises ends the
+    start-up), in a migration's `upgrade()`/`downgrade()` (a module in a `versions` or
     `migrations` folder) or a function of it only those steps call, or at a script's
     top level: an exception that escapes it ends the process (or the migration run),
     which releases the connection. Nor a session
@@ -1098,6 +1100,40 @@ def load_platforms(rows):
         ),
         # The object leaves with what it holds: its user closes it.
         Valid(_LOAD.format(body="    pl.store(rows)\n    return pl"), files=_ADAPTORS),
+    ]
+
+    # A seed the app's module runs on import: what it raises stops the start-up.
+    _SEED = """
+from database import Company, SessionLocal
+
+def seed_companies():
+    db = SessionLocal()
+    if db.query(Company).count() == 0:
+        db.add(Company(name="Siemens"))
+        db.commit()
+    db.close()
+"""
+    _SEEDING_APP = {
+        "database.py": (
+            "from sqlalchemy import create_engine\nfrom sqlalchemy.orm import sessionmaker\n\n"
+            "SessionLocal = sessionmaker(bind=create_engine('sqlite://'))\n"
+        ),
+        "app.py": (
+            "from fastapi import FastAPI\n\nfrom main import seed_companies\n\n"
+            "app = FastAPI()\nseed_companies()\n"
+        ),
+    }
+    VALID += [Valid(_SEED, files=_SEEDING_APP)]
+    INVALID += [
+        Invalid(
+            _SEED,
+            at="SessionLocal()",
+            files={
+                **_SEEDING_APP,
+                "app.py": _SEEDING_APP["app.py"]
+                + "\n@app.post('/reseed')\ndef reseed():\n    seed_companies()\n",
+            },
+        )
     ]
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:

@@ -1062,10 +1062,11 @@ class Repetitions:
 
     def is_command(self, key: ModuleKey, qualname: str, depth: int = 0) -> bool:
         """A program's command: installed as a console script, a click/typer command,
-        or a function that parses the command line; or a function only commands call,
-        outside any `try` that could catch what it raises (`asyncio.run(drop(engine))`
-        in a console script's `main`). An exception that escapes it ends the process,
-        which releases whatever it holds."""
+        or a function that parses the command line; or a function only commands and
+        modules' top levels call (a script's `__main__` block, a seed an app's module
+        runs on import), outside any `try` that could catch what it raises
+        (`asyncio.run(drop(engine))` in a console script's `main`). An exception that
+        escapes it ends the process, which releases whatever it holds."""
         info = self.evaluator.function_info(key, qualname)
         if info is None:
             return False
@@ -1088,9 +1089,10 @@ class Repetitions:
                 c.registration == "process"
                 or (
                     c.registration is None
-                    and bool(c.function)
                     and not c.site.flags & IN_TRY
-                    and self.is_command(c.module, c.function, depth + 1)
+                    # A module's top level (a script's `__main__` block, start-up code
+                    # an app's module runs on import): what it raises ends the run.
+                    and (not c.function or self.is_command(c.module, c.function, depth + 1))
                 )
                 for c in callers
             )
