@@ -331,6 +331,16 @@ conn.execute(text("UPDATE users SET active = 1"))
 conn.close()
 """
         ),
+        # A package's module of the same name, whose function (named like both) its
+        # app imports: that app imports nothing from this script.
+        Valid(
+            _SCRIPT_SESSION,
+            files={
+                "app/__init__.py": "",
+                "app/main.py": "def main():\n    db = None\n    return db\n",
+                "app/server.py": "from .main import main\n\ndb = main()\n",
+            },
+        ),
         Valid(
             _SCRIPT_SESSION,
             files={

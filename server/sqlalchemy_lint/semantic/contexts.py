@@ -927,6 +927,13 @@ class _Naming:
         if module.rpartition(".")[2] != self.stem:
             return False
         resolved = self.view.resolve_import(self.importer, module)
+        if resolved is None:
+            # `from .seed_companies import seed_companies`: a function named like the
+            # module, imported from a module that is not this one.
+            holder = module.rpartition(".")[0]
+            if holder.strip("."):
+                found = self.view.resolve_import(self.importer, holder)
+                return found is None or found == self.exporter
         return resolved is None or resolved == self.exporter
 
 
