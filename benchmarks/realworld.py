@@ -159,12 +159,14 @@ def _git_dir(repo: str, mirrors: Path) -> Path:
 
 
 def tree(repo: str, commit: str, mirrors: Path) -> Path:
-    """The repository's files at `commit`, extracted once under the cache."""
+    """The repository's files at `commit`, extracted once under the cache, in a folder
+    named as a clone's is, after the repository (a project whose root is its package,
+    `monitoring_app/__init__.py`, imports itself as `monitoring_app.db`)."""
     owner, name = repo.split("/")
     target = CACHE / "trees" / f"{owner}__{name}@{commit[:12]}"
     complete = target / ".complete"
     if _extracted(complete, commit):
-        return target
+        return target / name
     git_dir = _git_dir(repo, mirrors)
     # Only what the checker reads: Python files and project markers. (Snapshots may
     # lack big blobs, so `git archive` of the whole tree can fail.)
@@ -203,16 +205,16 @@ def tree(repo: str, commit: str, mirrors: Path) -> Path:
         size = int(header[2])
         content = data[offset : offset + size]
         offset += size + 1
-        destination = staging / file_name
+        destination = staging / name / file_name
         destination.parent.mkdir(parents=True, exist_ok=True)
         destination.write_bytes(content)
     # A checkout has a .git folder, which is how the checker finds the project's root.
-    (staging / ".git").mkdir(exist_ok=True)
+    (staging / name / ".git").mkdir(parents=True, exist_ok=True)
     (staging / ".complete").write_text(f"{commit} {_TREE_FORMAT}", encoding="utf-8")
     if target.exists():
         if _extracted(complete, commit):
             shutil.rmtree(staging)  # another process finished it first
-            return target
+            return target / name
         shutil.rmtree(target)  # an older format's tree, or an interrupted one
     try:
         staging.rename(target)
@@ -220,7 +222,7 @@ def tree(repo: str, commit: str, mirrors: Path) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
         if not _extracted(complete, commit):
             raise
-    return target
+    return target / name
 
 
 def _extracted(complete: Path, commit: str) -> bool:
@@ -230,8 +232,9 @@ def _extracted(complete: Path, commit: str) -> bool:
         return False
 
 
-# What a tree extracted by an older version of `_wanted` lacks is fetched again.
-_TREE_FORMAT = 2
+# A tree extracted by an older version (of `_wanted`, or before trees were named as
+# clones are) is extracted again.
+_TREE_FORMAT = 3
 _MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".gitignore", "Pipfile")
 
 
