@@ -161,10 +161,11 @@ class CloseNotGuaranteed(Rule):
     a click or typer command, a function that parses the command line, an Airflow
     task), in a function only modules' top levels call outside a `try` (a script's
     `__main__` block, a seed an app's module runs on import: what it raises ends the
-    start-up), in a migration's `upgrade()`/`downgrade()` (a module in a `versions` or
-    `migrations` folder) or a function of it only those steps call, or at a script's
-    top level: an exception that escapes it ends the process (or the migration run),
-    which releases the connection. Nor a session
+    start-up; not a public function of an installable package's module, which the
+    package's users may call too), in a migration's `upgrade()`/`downgrade()` (a
+    module in a `versions` or `migrations` folder) or a function of it only those
+    steps call, or at a script's top level: an exception that escapes it ends the
+    process (or the migration run), which releases the connection. Nor a session
     made just before a `try:` whose body closes it and whose broad `except` rolls it
     back (or closes it): a session's `rollback()` returns its connection to the pool.
     (A close in a broad `except` and another on the normal path count only when
@@ -1133,6 +1134,40 @@ def seed_companies():
                 "app.py": _SEEDING_APP["app.py"]
                 + "\n@app.post('/reseed')\ndef reseed():\n    seed_companies()\n",
             },
+        )
+    ]
+
+    # A library's public function that only its own command-line tool calls: its
+    # users may call it again and again, in a process that outlives a failure.
+    _WALLETS = """
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import sessionmaker
+
+Session = sessionmaker(bind=create_engine("sqlite://"))
+
+def {name}(wallet):
+    session = Session()
+    session.execute(text("DELETE FROM keys WHERE wallet = :w"), {{"w": wallet}})
+    session.commit()
+    session.close()
+"""
+    _WALLET_TOOL = (
+        "import argparse\n\nfrom main import {name}\n\ndef main():\n"
+        "    parser = argparse.ArgumentParser()\n    parser.add_argument('wallet')\n"
+        "    {name}(parser.parse_args().wallet)\n"
+    )
+    INVALID += [
+        Invalid(
+            _WALLETS.format(name="wallet_empty"),
+            at="Session()",
+            files={"__init__.py": "", "clw.py": _WALLET_TOOL.format(name="wallet_empty")},
+        )
+    ]
+    VALID += [
+        # The package's private helper: only its tool calls it, once per run.
+        Valid(
+            _WALLETS.format(name="_wallet_empty"),
+            files={"__init__.py": "", "clw.py": _WALLET_TOOL.format(name="_wallet_empty")},
         )
     ]
 

@@ -1082,6 +1082,8 @@ class Repetitions:
             return False
         # (What tests call it with says nothing of how it runs in use.)
         callers = [c for c in self.callers(key, qualname) if not _is_test_module(c.module)]
+        if any(c.module != key for c in callers) and _public_api(key, info):
+            return False  # a library's own command calls it; so may its users, repeatedly
         return (
             bool(callers)
             and not self.calls_it_cannot_resolve(key, qualname)
@@ -1465,6 +1467,18 @@ def run_by_calls_of(info: FunctionInfo) -> str:
     if info.name in _PER_INSTANCE_METHODS and info.owner is not None:
         return info.owner
     return info.qualname
+
+
+def _public_api(key: ModuleKey, info: FunctionInfo) -> bool:
+    """A public function (or method) of a package's module, in a project that declares
+    itself installable: a library's API (`bitcoinlib.wallets.wallet_empty`), which its
+    users call however they like, whatever the project's own code does with it."""
+    return (
+        not _outside_packages(key)
+        and isinstance(key, Path)
+        and not installs_nothing(key)
+        and not any(part.startswith("_") for part in info.qualname.split("."))
+    )
 
 
 def _outside_packages(key: ModuleKey) -> bool:
