@@ -1063,8 +1063,8 @@ class Repetitions:
     def is_command(self, key: ModuleKey, qualname: str, depth: int = 0) -> bool:
         """A program's command: installed as a console script, a click/typer command,
         or a function that parses the command line; or a function only commands and
-        modules' top levels call (a script's `__main__` block, a seed an app's module
-        runs on import), outside any `try` that could catch what it raises
+        its own module's top level call (a script's `__main__` block), outside any
+        `try` that could catch what it raises
         (`asyncio.run(drop(engine))` in a console script's `main`). An exception that
         escapes it ends the process, which releases whatever it holds."""
         info = self.evaluator.function_info(key, qualname)
@@ -1092,9 +1092,15 @@ class Repetitions:
                 or (
                     c.registration is None
                     and not c.site.flags & IN_TRY
-                    # A module's top level (a script's `__main__` block, start-up code
-                    # an app's module runs on import): what it raises ends the run.
-                    and (not c.function or self.is_command(c.module, c.function, depth + 1))
+                    # Its own module's top level (a script's `__main__` block), or any
+                    # module's for a script's helper outside packages: what it raises
+                    # ends the run. (A package's function some script's top level calls
+                    # is a library's, which other code may call again and again.)
+                    and (
+                        self.is_command(c.module, c.function, depth + 1)
+                        if c.function
+                        else c.module == key or _outside_packages(key)
+                    )
                 )
                 for c in callers
             )
