@@ -159,13 +159,12 @@ class CloseNotGuaranteed(Rule):
 
     Not reported in a program's command (a console script the project installs,
     a click or typer command, a function that parses the command line, an Airflow
-    task), in a function only its own module's top level calls outside a `try` (a
-    script's `__main__` block: what it raises ends the run; not a public function of
-    an installable package's module, which the package's users may call too), in a
-    migration's `upgrade()`/`downgrade()` (a
-    module in a `versions` or `migrations` folder) or a function of it only those
-    steps call, or at a script's top level: an exception that escapes it ends the
-    process (or the migration run), which releases the connection. Nor a session
+    task; not a public function of an installable package's module that only the
+    package's own commands call, which the package's users may call too), in a
+    migration's `upgrade()`/`downgrade()` (a module in a `versions` or `migrations`
+    folder) or a function of it only those steps call, or at a script's top level:
+    an exception that escapes it ends the process (or the migration run), which
+    releases the connection. Nor a session
     made just before a `try:` whose body closes it and whose broad `except` rolls it
     back (or closes it): a session's `rollback()` returns its connection to the pool.
     (A close in a broad `except` and another on the normal path count only when
@@ -1101,46 +1100,6 @@ def load_platforms(rows):
         ),
         # The object leaves with what it holds: its user closes it.
         Valid(_LOAD.format(body="    pl.store(rows)\n    return pl"), files=_ADAPTORS),
-    ]
-
-    # A seed only its own script's `__main__` block runs: what it raises ends the run.
-    _SEED = """
-from database import Company, SessionLocal
-
-def seed_companies():
-    db = SessionLocal()
-    if db.query(Company).count() == 0:
-        db.add(Company(name="Siemens"))
-        db.commit()
-    db.close()
-{end}"""
-    _SEEDING_APP = {
-        "__init__.py": "",
-        "database.py": (
-            "from sqlalchemy import create_engine\nfrom sqlalchemy.orm import sessionmaker\n\n"
-            "SessionLocal = sessionmaker(bind=create_engine('sqlite://'))\n"
-        ),
-    }
-    VALID += [
-        Valid(
-            _SEED.format(end='\nif __name__ == "__main__":\n    seed_companies()\n'),
-            files=_SEEDING_APP,
-        )
-    ]
-    INVALID += [
-        # Also run on a request: a failure there leaves the server with the session.
-        Invalid(
-            _SEED.format(end=""),
-            at="SessionLocal()",
-            files={
-                **_SEEDING_APP,
-                "app.py": (
-                    "from fastapi import FastAPI\n\nfrom main import seed_companies\n\n"
-                    "app = FastAPI()\nseed_companies()\n\n"
-                    "@app.post('/reseed')\ndef reseed():\n    seed_companies()\n"
-                ),
-            },
-        )
     ]
 
     # A library's public function that only its own command-line tool calls: its

@@ -1062,10 +1062,10 @@ class Repetitions:
 
     def is_command(self, key: ModuleKey, qualname: str, depth: int = 0) -> bool:
         """A program's command: installed as a console script, a click/typer command,
-        or a function that parses the command line; or a function only commands and
-        its own module's top level call (a script's `__main__` block), outside any
-        `try` that could catch what it raises
-        (`asyncio.run(drop(engine))` in a console script's `main`). An exception that
+        or a function that parses the command line; or a function only commands call,
+        outside any `try` that could catch what it raises (`asyncio.run(drop(engine))`
+        in a console script's `main`), unless it is a public function of an installable
+        package's module, which the package's users may call too. An exception that
         escapes it ends the process, which releases whatever it holds."""
         info = self.evaluator.function_info(key, qualname)
         if info is None:
@@ -1091,16 +1091,9 @@ class Repetitions:
                 c.registration == "process"
                 or (
                     c.registration is None
+                    and bool(c.function)
                     and not c.site.flags & IN_TRY
-                    # Its own module's top level (a script's `__main__` block), or any
-                    # module's for a script's helper outside packages: what it raises
-                    # ends the run. (A package's function some script's top level calls
-                    # is a library's, which other code may call again and again.)
-                    and (
-                        self.is_command(c.module, c.function, depth + 1)
-                        if c.function
-                        else c.module == key or _outside_packages(key)
-                    )
+                    and self.is_command(c.module, c.function, depth + 1)
                 )
                 for c in callers
             )
