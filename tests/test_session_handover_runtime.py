@@ -177,3 +177,57 @@ def test_a_unit_of_work_whose_exit_does_not_close_keeps_a_connection_per_block(
     engine = namespace["engine"]
     assert engine.pool.checkedout() == (0 if closes else 2)
     engine.dispose()
+
+
+ADAPTOR = """
+class PlatformAdaptor:
+    def start_session(self):
+        self.session = SessionLocal()
+
+    def close_session(self):
+        self.session.close()
+
+    def store(self, fail):
+        self.session.execute(text("SELECT 1"))
+        if fail:
+            raise ValueError("a row the table refuses")
+
+def load_unguarded(fail):
+    pl = PlatformAdaptor()
+    pl.start_session()
+    pl.store(fail)
+    pl.close_session()
+
+def load_guarded(fail):
+    pl = PlatformAdaptor()
+    pl.start_session()
+    try:
+        pl.store(fail)
+    finally:
+        pl.close_session()
+"""
+
+
+def test_a_session_an_objects_method_opens_is_closed_by_its_closing_method(
+    tmp_path: Path,
+) -> None:
+    """`pl.start_session()` keeps a new session on the object, `pl.close_session()`
+    closes it: SQA104 reports the function that calls the close outside a `finally`,
+    whose failing store leaves the connection checked out, and not the one that
+    closes it in a `finally`."""
+    from sqlalchemy_lint.rules.close_not_guaranteed import CloseNotGuaranteed
+
+    source = DATABASE + ADAPTOR
+    found = check_source(source, rules=[CloseNotGuaranteed, SessionNotClosed]).diagnostics
+    assert [(d.code, d.span.start.line) for d in found] == [
+        ("SQA104", source.splitlines().index("def load_unguarded(fail):") + 3)
+    ]
+    for function, checked_out in (("load_guarded", 0), ("load_unguarded", 1)):
+        namespace: dict[str, Any] = {"URL": f"sqlite:///{tmp_path / function}.db", "text": text}
+        exec(compile(source, "<example>", "exec"), namespace)
+        namespace[function](fail=False)
+        with contextlib.suppress(ValueError):
+            namespace[function](fail=True)
+        engine = namespace["engine"]
+        assert engine.pool.checkedout() == checked_out
+        engine.dispose()
