@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import text
 
 from sqlalchemy_lint.checker import check_source
+from sqlalchemy_lint.rules.close_not_guaranteed import CloseNotGuaranteed
 from sqlalchemy_lint.rules.session_not_closed import SessionNotClosed
 
 DATABASE = """
@@ -215,8 +216,6 @@ def test_a_session_an_objects_method_opens_is_closed_by_its_closing_method(
     closes it: SQA104 reports the function that calls the close outside a `finally`,
     whose failing store leaves the connection checked out, and not the one that
     closes it in a `finally`."""
-    from sqlalchemy_lint.rules.close_not_guaranteed import CloseNotGuaranteed
-
     source = DATABASE + ADAPTOR
     found = check_source(source, rules=[CloseNotGuaranteed, SessionNotClosed]).diagnostics
     assert [(d.code, d.span.start.line) for d in found] == [
