@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from .project import declaration_stamps, project_root
+from .project import declaration_stamps, package_root, project_root
 
 _FILES = ("pyproject.toml", "setup.cfg", "setup.py")
 # `name = "pkg.module:function"`, `"name=pkg.module:function"`, `name = pkg.module:func`:
@@ -26,14 +26,15 @@ def is_console_script(path: Path, function: str) -> bool:
     console script by its project."""
     root = project_root(path)
     try:
-        relative = path.resolve().relative_to(root.resolve()).with_suffix("")
+        dotted = _dotted(path.resolve().relative_to(root.resolve()))
     except (OSError, ValueError):
         return False
-    parts = list(relative.parts)
-    if parts and parts[-1] == "__init__":
-        parts.pop()
-    dotted = ".".join(parts)
-    imported = _import_path(path)
+    # The import path from the packages that hold it, also when the project's root
+    # is the package folder itself (a pyproject.toml inside `pkg/`).
+    try:
+        imported = _dotted(path.relative_to(package_root(path.parent)))
+    except ValueError:  # a relative path climbing out of its folder (`../pkg/cli.py`)
+        imported = ""
     for module, name in _console_scripts(str(root), declaration_stamps(root, _FILES)):
         # `src/pkg/cli.py` is `pkg.cli`: the declaration names the import path, which a
         # source folder's name does not begin.
@@ -44,15 +45,11 @@ def is_console_script(path: Path, function: str) -> bool:
     return False
 
 
-def _import_path(path: Path) -> str:
-    """The module's dotted import path, from the packages (folders with an
-    `__init__.py`) that hold it: `pkg.ingestion.main`, also when the project's root
-    is the package folder itself (a pyproject.toml inside `pkg/`)."""
-    parts = [] if path.stem == "__init__" else [path.stem]
-    folder = path.parent
-    while (folder / "__init__.py").is_file() and folder.parent != folder:
-        parts.insert(0, folder.name)
-        folder = folder.parent
+def _dotted(relative: Path) -> str:
+    """`pkg.cli` for `pkg/cli.py` and for `pkg/cli/__init__.py`."""
+    parts = list(relative.with_suffix("").parts)
+    if parts and parts[-1] == "__init__":
+        parts.pop()
     return ".".join(parts)
 
 

@@ -983,7 +983,13 @@ def project_root(path: Path) -> Path:
     marked = _marked_ancestor(path.parent)
     if marked is not None:
         return marked
-    return remembered(("package_root", path.parent), lambda: _package_root(path.parent))
+    return package_root(path.parent)
+
+
+def package_root(folder: Path) -> Path:
+    """The folder above the outermost package `folder` is in (`folder` if none),
+    remembered while `remembering_folders()` is active."""
+    return remembered(("package_root", folder), lambda: _package_root(folder))
 
 
 def _package_root(folder: Path) -> Path:
