@@ -95,6 +95,13 @@ def test_a_dependency_that_closes_returns_it(case: str, tmp_path: Path) -> None:
     assert _checked_out_after_a_request(source, tmp_path) == 0
 
 
+def _loaded(source: str, database: Path) -> dict[str, Any]:
+    """The example's module, run against the SQLite file `database`."""
+    namespace: dict[str, Any] = {"URL": f"sqlite:///{database}", "text": text}
+    exec(compile(source, "<example>", "exec"), namespace)
+    return namespace
+
+
 WRAPPER = """
 class Db:
     def __init__(self):
@@ -130,8 +137,7 @@ def closing():
         ("SQA102", source.splitlines().index("    session = Db().session") + 1)
     ]
     for function, checked_out in (("closing", 0), ("leaky", 1)):
-        namespace: dict[str, Any] = {"URL": f"sqlite:///{tmp_path / function}.db", "text": text}
-        exec(compile(source, "<example>", "exec"), namespace)
+        namespace = _loaded(source, tmp_path / f"{function}.db")
         assert namespace[function]() == 1
         engine = namespace["engine"]
         assert engine.pool.checkedout() == checked_out
@@ -222,8 +228,7 @@ def test_a_session_an_objects_method_opens_is_closed_by_its_closing_method(
         ("SQA104", source.splitlines().index("def load_unguarded(fail):") + 3)
     ]
     for function, checked_out in (("load_guarded", 0), ("load_unguarded", 1)):
-        namespace: dict[str, Any] = {"URL": f"sqlite:///{tmp_path / function}.db", "text": text}
-        exec(compile(source, "<example>", "exec"), namespace)
+        namespace = _loaded(source, tmp_path / f"{function}.db")
         namespace[function](fail=False)
         with contextlib.suppress(ValueError):
             namespace[function](fail=True)
