@@ -743,7 +743,8 @@ class ProjectIndex:
             if (
                 os.path.basename(root) == parts[0]
                 and "__init__.py" in self._listing(root)
-                and _has_marker(Path(root))  # the repository's top, not a package in it
+                # the repository's top, not a package in it
+                and not self._listing(root).isdisjoint(_PROJECT_MARKERS)
             ):
                 found = self._within(self._module_file(root, parts[1:]), allowed)
                 if found is not None:
@@ -876,6 +877,9 @@ def is_pytest_module(path: Path | None) -> bool:
     )
 
 
+_TEST_FOLDERS = frozenset({"test", "tests", "testing"})
+
+
 def is_test_file(path: Path | None) -> bool:
     """A test module: named as pytest finds them, or in a `test`/`tests`/`testing`
     folder of its project."""
@@ -884,11 +888,13 @@ def is_test_file(path: Path | None) -> bool:
     if is_pytest_module(path):
         return True
     absolute = Path(os.path.abspath(path))
+    if not _TEST_FOLDERS.intersection(absolute.parent.parts):
+        return False  # no such folder above it at all: no need to find its project
     try:
         folders = absolute.parent.relative_to(project_root(absolute)).parts
     except ValueError:
         folders = path.parent.parts
-    return any(part in ("test", "tests", "testing") for part in folders)
+    return not _TEST_FOLDERS.isdisjoint(folders)
 
 
 def declaration_stamps(root: Path, names: Iterable[str]) -> tuple[object, ...]:

@@ -123,6 +123,11 @@ def _session_calls(model: ModuleModel, resolver: Resolver) -> _Calls:
     kinds: dict[tuple[int, str], bool] = {}
 
     by_use = _sessions_by_use(model, resolver)
+    # Only a call in a `try` body, in the same scope, is caught: the kinds of what the
+    # other scopes call are not asked for (most functions have no `try`).
+    catching = _scopes_with_handlers(model)
+    if not catching:
+        return found
 
     def is_session(expr: cst.BaseExpression, name: str, scope: Scope) -> bool:
         key = (id(scope), name)
@@ -132,7 +137,7 @@ def _session_calls(model: ModuleModel, resolver: Resolver) -> _Calls:
 
     for call in model.calls:
         scope = model.enclosing_scope.get(call)
-        if scope is None:
+        if scope is None or id(scope) not in catching:
             continue
         func = call.func
         if isinstance(func, cst.Attribute):
@@ -144,6 +149,20 @@ def _session_calls(model: ModuleModel, resolver: Resolver) -> _Calls:
             if name is not None and is_session(arg.value, name, scope):
                 found.setdefault((id(scope), name), []).append((call, None))
     return found
+
+
+def _scopes_with_handlers(model: ModuleModel) -> set[int]:
+    """The scopes (by id) that directly hold a `try` with `except` handlers."""
+    scopes: set[int] = set()
+    for node in model.parents:
+        if type(node) is not cst.Try or not node.handlers:
+            continue
+        for ancestor in model.ancestors(node):
+            scope = model.scope_of.get(ancestor)
+            if scope is not None:
+                scopes.add(id(scope))
+                break
+    return scopes
 
 
 def dotted(expr: cst.BaseExpression, limit: int = 4) -> str | None:
