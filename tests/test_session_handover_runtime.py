@@ -235,3 +235,52 @@ def test_a_session_an_objects_method_opens_is_closed_by_its_closing_method(
         engine = namespace["engine"]
         assert engine.pool.checkedout() == checked_out
         engine.dispose()
+
+
+KEEPER = """
+class DBSession:
+    def __init__(self, session):
+        self._session = session
+
+    def one(self):
+        return self._session.execute(text("SELECT 1")).scalar()
+
+    def close_session(self):
+        self._session.close()
+
+
+def make_session():
+    return DBSession(SessionLocal())
+"""
+
+
+def test_a_session_kept_by_a_project_object_is_closed_by_its_method(tmp_path: Path) -> None:
+    """`db = make_session()` returns the session inside an object whose
+    `close_session()` closes it: the caller that never calls it leaves the connection
+    checked out (SQA102, at the call), the one that calls it in a `finally` does not."""
+    source = (
+        DATABASE
+        + KEEPER
+        + """
+def leaky():
+    db = make_session()
+    return db.one()
+
+def closing():
+    db = make_session()
+    try:
+        return db.one()
+    finally:
+        db.close_session()
+"""
+    )
+    found = check_source(source, rules=[SessionNotClosed]).diagnostics
+    assert [(d.code, d.span.start.line) for d in found] == [
+        ("SQA102", source.splitlines().index("def leaky():") + 2)
+    ]
+    for function, checked_out in (("closing", 0), ("leaky", 1)):
+        namespace = _loaded(source, tmp_path / f"{function}.db")
+        assert namespace[function]() == 1
+        engine = namespace["engine"]
+        assert engine.pool.checkedout() == checked_out
+        engine.dispose()

@@ -56,8 +56,12 @@ class SessionNotClosed(Rule):
     and drops at once (`session = Db(url).session`, where `Db.__init__` makes the
     session it keeps), or opened on an object the function makes by one of the
     object's methods (`adaptor.start_session()`, where the method keeps a new session
-    on `self` and another method of its class, `close_session()`, closes it), that
-    are never released: not used as a context manager,
+    on `self` and another method of its class, `close_session()`, closes it), or
+    handed to an object of the project that keeps it for a method of its own to
+    close (`DBSession(session)`, whose `__init__` keeps `self._session = session` and
+    whose `close_session()` closes it; made here, or returned by a project factory
+    such as `database.make_session()`: followed as the object, closed by that
+    method), that are never released: not used as a context manager,
     not closed, and not handed to anyone else (returned, stored, or given to a
     function of the project that closes the parameter it receives). A session bound to a connection
     (`Session(bind=connection)`, or made by a factory bound with `bind=connection` or
@@ -1388,6 +1392,70 @@ def seed_pipelines(url):
                 "def seed_pipelines(pa):\n",
             ),
             files=_PIPELINE_ADAPTOR,
+        ),
+    ]
+
+    # A project class that keeps the session it is given (`self._session = session`)
+    # for a method of its own to close (`close_session()`), and a factory of the
+    # project that hands out a new session inside one.
+    _WRAPPER = {
+        "db.py": (
+            "from sqlalchemy import create_engine\nfrom sqlalchemy.orm import sessionmaker\n\n"
+            "engine = create_engine('sqlite://')\n\n"
+            "class DBSession:\n    def __init__(self, session):\n"
+            "        self._session = session\n\n"
+            "    def employees(self):\n        return self._session.query(Employee).all()\n\n"
+            "    def close_session(self):\n        self._session.close()\n\n"
+            "class DataBase:\n    def __init__(self, engine):\n"
+            "        self.session_factory = sessionmaker(bind=engine)\n\n"
+            "    def make_session(self):\n        session = self.session_factory()\n"
+            "        return DBSession(session)\n\n"
+            "database = DataBase(engine)\n"
+        )
+    }
+    _EMPLOYEES = """
+from sqlalchemy.orm import Session
+from db import DBSession, database, engine
+
+def employees():
+{made}
+{body}
+"""
+    _CLOSED = "    try:\n        return db.employees()\n    finally:\n        db.close_session()"
+    INVALID += [
+        Invalid(
+            _EMPLOYEES.format(
+                made="    db = database.make_session()", body="    return db.employees()"
+            ),
+            at="database.make_session()",
+            files=_WRAPPER,
+        ),
+        Invalid(
+            _EMPLOYEES.format(
+                made="    db = DBSession(Session(engine))", body="    return db.employees()"
+            ),
+            at="Session(engine)",
+            files=_WRAPPER,
+        ),
+    ]
+    VALID += [
+        Valid(
+            _EMPLOYEES.format(made="    db = database.make_session()", body=_CLOSED), files=_WRAPPER
+        ),
+        Valid(
+            _EMPLOYEES.format(made="    db = DBSession(Session(engine))", body=_CLOSED),
+            files=_WRAPPER,
+        ),
+        Valid(
+            _EMPLOYEES.format(
+                made="    session = Session(engine)\n    db = DBSession(session)", body=_CLOSED
+            ),
+            files=_WRAPPER,
+        ),
+        # The session goes to the object, which the caller gets: theirs to close.
+        Valid(
+            _EMPLOYEES.format(made="    db = DBSession(Session(engine))", body="    return db"),
+            files=_WRAPPER,
         ),
     ]
 

@@ -64,6 +64,18 @@ class Opening:
     closers: frozenset[str]
 
 
+@dataclass(frozen=True)
+class Wrapping:
+    """A project class whose constructor keeps an argument on the object
+    (`self._session = session`) for one of its methods to close (`close_session()`,
+    whose body closes `self._session`): see `wrapping`."""
+
+    position: int  # of the argument, not counting `self`
+    parameter: str
+    attribute: str
+    closers: frozenset[str]
+
+
 # Roots of well-known libraries: their names are never looked up in the project.
 LIBRARY_ROOTS = frozenset(
     {
@@ -325,6 +337,7 @@ class Evaluator:
         self._sqlalchemy_modules: dict[ModuleKey, bool] = {}
         self._bases: dict[tuple[ModuleKey, str], list[Ref]] = {}
         self._openings: dict[tuple[ModuleKey, str, str], Opening | None] = {}
+        self._wrappings: dict[tuple[ModuleKey, str], tuple[Wrapping, ...]] = {}
 
     # -- frames -------------------------------------------------------------------------
 
@@ -954,6 +967,82 @@ class Evaluator:
                     if dotted in getattr(self.function_info(module, qualname), "released", ())
                 )
                 return Opening(kind, attr, closers) if closers else None
+        return None
+
+    def wrapping(self, key: ModuleKey, cls: str) -> tuple[Wrapping, ...]:
+        """The arguments the project class `cls` keeps on its objects for a method of
+        its own to close: `DBSession(session)`, whose `__init__` does `self._session =
+        session` and whose `close_session()` closes `self._session`. Whoever makes the
+        object with a session of its own hands the session to it, and closes it by
+        calling that method (or `with` the object, when its `__exit__` closes it)."""
+        memo = (key, cls)
+        known = self._wrappings.get(memo)
+        if known is not None:
+            return known
+        self._wrappings[memo] = ()
+        found = self._wrapping(key, cls)
+        self._wrappings[memo] = found
+        return found
+
+    def _wrapping(self, key: ModuleKey, cls: str) -> tuple[Wrapping, ...]:
+        hierarchy = self._class_hierarchy(key, cls)
+        init = next(
+            (
+                (module, info.methods["__init__"])
+                for module, info in hierarchy
+                if "__init__" in info.methods
+            ),
+            None,
+        )
+        info = self.function_info(*init) if init is not None else None
+        if info is None or info.is_staticmethod or info.is_classmethod:
+            return ()
+        parameters = [p.name for p in info.params[1:]]
+        found: list[Wrapping] = []
+        for attr, exprs in info.self_attributes.items():
+            dotted = f"self.{attr}"
+            if dotted in info.released or len(exprs) != 1 or exprs[0][0] != "n":
+                continue
+            name = exprs[0][1]
+            if name not in parameters:
+                continue
+            closers = frozenset(
+                method
+                for module, holder in hierarchy
+                for method, qualname in holder.methods.items()
+                if method not in ("__init__", "__del__")
+                and dotted in getattr(self.function_info(module, qualname), "released", ())
+            )
+            if any(not method.startswith("__") for method in closers):
+                found.append(Wrapping(parameters.index(name), name, attr, closers))
+        return tuple(found)
+
+    def hands_out_wrapped(self, key: ModuleKey, qualname: str) -> Opening | None:
+        """What the project function `qualname` returns inside an object of a class
+        that keeps it for a method of its own to close (`return DBSession(session)`, the
+        session fresh): the kind, the attribute and the closing methods. The caller owns
+        the object, and closes the resource by calling one of them."""
+        info = self.function_info(key, qualname)
+        frame = self.function_frame(key, qualname)
+        if info is None or frame is None or info.yields:
+            return None
+        for expr in info.returns:
+            made = info.locals.get(expr[1], ()) if expr[0] == "n" else (expr,)
+            for value in made:
+                if value[0] != "c":
+                    continue
+                ref = self.value(value[1], frame).ref
+                if ref is None or ref.kind is not RefKind.CLASS or ref.module is None:
+                    continue
+                for wrapped in self.wrapping(ref.module, ref.name):
+                    argument = ir.call_argument(value, wrapped.position, wrapped.parameter)
+                    inner = self.value(argument, frame) if argument is not None else NOTHING
+                    if (
+                        inner.kind is not None
+                        and inner.kind.is_resource
+                        and inner.owner is Owner.FRESH
+                    ):
+                        return Opening(inner.kind, wrapped.attribute, wrapped.closers)
         return None
 
     def _class_hierarchy(self, key: ModuleKey, cls: str) -> list[tuple[ModuleKey, ClassInfo]]:

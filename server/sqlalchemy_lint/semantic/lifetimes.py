@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from .contexts import ExecutionContexts
-from .evaluate import Opening
+from .evaluate import Opening, Wrapping
 from .flow import (
     begins_transaction,
     comes_before,
@@ -189,11 +189,15 @@ class Lifetime:
         )
 
 
+_CALLABLE = (RefKind.FUNCTION, RefKind.BOUND_METHOD)
+
+
 class _Use(enum.Enum):
     RELEASED = 1
     RELEASE_CALL = 2
     ESCAPE = 3
     USE = 4
+    WRAPPED = 5  # given to an object that keeps it for a method of its own to close
 
 
 class LifetimeTracker:
@@ -219,6 +223,7 @@ class LifetimeTracker:
                     yield from self._unpacked_resources(call, scope)
                     yield from self._member_resources(call, value, scope)
                     yield from self._opened_on_object(call, scope)
+                    yield from self._wrapped_by_callee(call, scope)
                 continue
             if value.owner is not Owner.FRESH:
                 continue  # not a resource, or one this code does not own
@@ -539,6 +544,21 @@ class LifetimeTracker:
         life.opened_on = opening
         yield self._follow_variable(life, name, statement, opening.closers)
 
+    def _wrapped_by_callee(self, call: cst.Call, scope: Scope) -> Iterator[Lifetime]:
+        """`db = database.make_session()`, where the project's `make_session` returns a
+        fresh session inside an object that keeps it for a method of its own to close
+        (`return DBSession(self.session_factory())`, closed by `close_session()`): the
+        caller owns that session, followed from the object."""
+        ref = self.resolver.value_of(call.func, scope).ref
+        if ref is None or ref.kind not in _CALLABLE or ref.module is None:
+            return
+        opening = self.resolver.evaluator.hands_out_wrapped(ref.module, ref.name)
+        if opening is None:
+            return
+        life = Lifetime(call=call, kind=opening.kind, scope=scope, verdict=Verdict.LEAKED)
+        life.opened_on = opening
+        yield self._track_from(life, call, CLOSE_METHODS, opening.closers)
+
     def engines(self) -> Iterator[Lifetime]:
         """Every `create_engine(...)`-style call, with what happens to the engine."""
         for call in self.model.calls:
@@ -692,7 +712,18 @@ class LifetimeTracker:
         if self._never_started(call, kind, scope):
             life.verdict = Verdict.RELEASED  # it never holds a connection to release
             return life
-        node: cst.CSTNode = call
+        return self._track_from(life, call, release_methods)
+
+    def _track_from(
+        self,
+        life: Lifetime,
+        node: cst.CSTNode,
+        release_methods: frozenset[str],
+        closers: frozenset[str] = frozenset(),
+    ) -> Lifetime:
+        """`life`'s fate from where `node` (that gives it) is used. `closers`: the
+        methods of the object `node` gives that close it (a wrapping object's)."""
+        kind, scope = life.kind, life.scope
         while True:
             parent = self.model.parent(node)
             if isinstance(parent, (cst.Await, cst.IfExp, cst.BooleanOperation)):
@@ -710,7 +741,7 @@ class LifetimeTracker:
                 grand = self.model.parent(parent)
                 method = parent.attr.value
                 called = isinstance(grand, cst.Call) and grand.func is parent
-                if called and method in release_methods:
+                if called and (method in release_methods or method in closers):
                     life.verdict = Verdict.RELEASED
                     return life
                 if called and method in SAME_OBJECT_METHODS:
@@ -738,6 +769,14 @@ class LifetimeTracker:
                 if self._passes_through(outer, parent):
                     node = outer  # `cast(Session, factory())` is the session itself
                     continue
+                wrapping = self._wrapping_constructor(outer, parent, scope)
+                if wrapping is not None:
+                    # `DBSession(Session(engine))`: followed as the object that keeps it,
+                    # closed by that object's method.
+                    node = outer
+                    closers = closers | wrapping.closers
+                    life.opened_on = Opening(kind, wrapping.attribute, wrapping.closers)
+                    continue
                 use = self._argument_use(outer, scope, parent)
                 if use in (_Use.RELEASED, _Use.RELEASE_CALL):
                     # `close_db(SessionLocal())`: nothing runs between the creation
@@ -758,7 +797,7 @@ class LifetimeTracker:
                 life.escapes.add(Escape.YIELDED)
                 # `yield SessionLocal()` in a fixture: nothing can close it after (a
                 # registry's `registry()` is the registry's to remove)
-                from_registry = self.resolver.kind_of(call.func, scope) is Kind.SCOPED_SESSION
+                from_registry = self.resolver.kind_of(life.call.func, scope) is Kind.SCOPED_SESSION
                 life.verdict = (
                     Verdict.LEAKED
                     if self._provides_once(scope) and not from_registry
@@ -784,7 +823,7 @@ class LifetimeTracker:
                         # connections and sessions `resources()` follows at module
                         # level are the script's own, not kept for others.
                         life.escapes.add(Escape.STORED)
-                    return self._follow_variable(life, name, parent, release_methods)
+                    return self._follow_variable(life, name, parent, release_methods | closers)
                 escape = self._store_escape(targets)
                 life.escapes.add(escape)
                 if escape is Escape.STORED:
@@ -800,11 +839,13 @@ class LifetimeTracker:
                     life.verdict = Verdict.RELEASED
                     return life
                 if isinstance(parent.target, cst.Name):
-                    return self._follow_variable(life, parent.target.value, parent, release_methods)
+                    return self._follow_variable(
+                        life, parent.target.value, parent, release_methods | closers
+                    )
             if isinstance(parent, cst.Expr):
                 # Dropped at once: a connection is checked out already (leaked); a session
                 # or a registry takes one only on its first use, and never gets one.
-                unused = kind.is_session or kind is Kind.SCOPED_SESSION
+                unused = (kind.is_session or kind is Kind.SCOPED_SESSION) and node is life.call
                 life.verdict = Verdict.RELEASED if unused else Verdict.LEAKED
                 return life
             if isinstance(parent, (cst.Element, cst.DictElement, cst.StarredElement, cst.Lambda)):
@@ -899,6 +940,30 @@ class LifetimeTracker:
             return False
         positional = [a for a in call.args if a.keyword is None]
         return position < len(positional) and positional[position] is argument
+
+    def _wrapping_constructor(
+        self, call: cst.Call, argument: cst.Arg, scope: Scope
+    ) -> Wrapping | None:
+        """How the project class that `call` instantiates keeps `argument` for a method
+        of its own to close (`DBSession(session)`, see `Evaluator.wrapping`), if it does."""
+        if argument.star:
+            return None
+        ref = self.resolver.value_of(call.func, scope).ref
+        if ref is None or ref.kind is not RefKind.CLASS or ref.module is None:
+            return None
+        wrappings = self.resolver.evaluator.wrapping(ref.module, ref.name)
+        if not wrappings:
+            return None
+        positional = [a for a in call.args if a.keyword is None]
+        if any(a.star for a in call.args):
+            return None
+        for wrapping in wrappings:
+            if argument.keyword is not None:
+                if argument.keyword.value == wrapping.parameter:
+                    return wrapping
+            elif wrapping.position < len(positional) and positional[wrapping.position] is argument:
+                return wrapping
+        return None
 
     def _store_escape(self, targets: Iterable[cst.BaseExpression]) -> Escape:
         for target in targets:
@@ -1175,6 +1240,23 @@ class LifetimeTracker:
                 if detail is Escape.STORED:
                     life.stores.append(ref)
                 life.escapes.add(detail)
+            elif use is _Use.WRAPPED:
+                # `db = DBSession(session)`: what happens to the object is what happens
+                # to the session (its `close_session()` closes it).
+                assert isinstance(detail, cst.Call)
+                wrapper = Lifetime(
+                    call=life.call, kind=life.kind, scope=scope, verdict=Verdict.LEAKED
+                )
+                argument = next(a for a in self.model.ancestors(ref) if isinstance(a, cst.Arg))
+                wrapping = self._wrapping_constructor(detail, argument, scope)
+                assert wrapping is not None
+                self._track_from(wrapper, detail, release_methods, wrapping.closers)
+                for close in wrapper.releases:
+                    guarded = self._add_close(life, close, unguarded) or guarded
+                if wrapper.verdict is Verdict.RELEASED and not wrapper.releases:
+                    released = True  # `with DBSession(session) as db:`
+                life.escapes |= wrapper.escapes
+                life.stores.extend(wrapper.stores)
         generator_closes = self._kept_generator_closes(life.call, scope, start)
         kept = life.call.args[0].value if generator_closes else None
         if isinstance(kept, cst.Name):
@@ -1367,6 +1449,8 @@ class LifetimeTracker:
         if isinstance(parent, cst.Arg):
             call = self.model.parent(parent)
             assert isinstance(call, cst.Call)
+            if self._wrapping_constructor(call, parent, self.model.enclosing_scope[call]):
+                return _Use.WRAPPED, call
             use = self._argument_use(call, self.model.enclosing_scope[call], parent)
             if use is _Use.ESCAPE:
                 return _Use.ESCAPE, Escape.OWNED
@@ -1431,10 +1515,23 @@ class LifetimeTracker:
                 continue
             if using is None:
                 first = _first_call(statement, name)
-                if first is None or not self._only_decorates(first, name, life.scope):
+                if first is None or not (
+                    self._only_decorates(first, name, life.scope)
+                    or self._only_wraps(first, name, life.scope)
+                ):
                     using = first
             other = other or _first_call(statement)
         return None  # no guarding `try` in this block: not this case
+
+    def _only_wraps(self, call: cst.Call, name: str, scope: Scope) -> bool:
+        """`DBSession(session)`: an object made to keep the resource for a method of
+        its own to close; making it uses nothing of the resource."""
+        return any(
+            isinstance(a.value, cst.Name)
+            and a.value.value == name
+            and self._wrapping_constructor(call, a, scope) is not None
+            for a in call.args
+        )
 
     def _only_decorates(self, call: cst.Call, name: str, scope: Scope) -> bool:
         """`set_models_as_attributes(session)`: a project function given the resource
