@@ -36,6 +36,7 @@ from ..semantic.route_parameters import converted_route_parameters
 from ..semantic.sql_runners import STATEMENT_RECEIVERS, TEXT_CONSTRUCTORS
 from ..semantic.summary import CONSTANT_ARGUMENT, CONSTANT_NAME
 from ..semantic.values import RefKind
+from ..semantic.word_checks import CHARACTER_TESTS, STRING_STEPS, matches_only_word_characters
 from ._sql_slots import HOLE, format_slots, names_identifier, percent_slots
 
 # Each name followed costs two or three levels (binding, value, element), so 16 follows
@@ -2063,16 +2064,6 @@ def _tests_membership_of(test: cst.BaseExpression, name: str) -> bool:
     return isinstance(left, cst.Name) and left.value == name
 
 
-# Tests that a string holds only letters, digits (and what the test allows).
-_CHARACTER_TESTS = frozenset(
-    {"isalnum", "isidentifier", "isdigit", "isdecimal", "isnumeric", "isalpha"}
-)
-_STRING_STEPS = frozenset({"replace", "lower", "upper", "strip", "casefold"})
-# A regular expression of word characters only: `[A-Za-z0-9_]+`, `\w+`, `[a-z_]\w*`.
-_WORD_PIECE = r"(?:\[(?:a-z|A-Z|0-9|_|\\w|\\d)+\]|\\w|\\d)(?:[+*?]|\{\d+(?:,\d*)?\})?"
-_WORD_PATTERN = re.compile(rf"\^?(?:{_WORD_PIECE})+(?:\$|\\Z)?")
-
-
 def _keeps_word_characters(call: cst.Call, analysis: Analysis) -> bool:
     """`re.sub(r"[^a-z0-9_]", "", name)`: a value stripped of every character but
     letters, digits and underscores, which can close no quote and start no clause."""
@@ -2112,12 +2103,12 @@ def _passes_only_word_characters(call: cst.BaseExpression, name: str) -> bool:
     if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute):
         return False
     method = call.func.attr.value
-    if method in _CHARACTER_TESTS and not call.args:
+    if method in CHARACTER_TESTS and not call.args:
         subject = call.func.value
         while (
             isinstance(subject, cst.Call)
             and isinstance(subject.func, cst.Attribute)
-            and subject.func.attr.value in _STRING_STEPS
+            and subject.func.attr.value in STRING_STEPS
         ):
             subject = subject.func.value
         return isinstance(subject, cst.Name) and subject.value == name
@@ -2130,9 +2121,7 @@ def _passes_only_word_characters(call: cst.BaseExpression, name: str) -> bool:
         and isinstance(call.args[1].value, cst.Name)
         and call.args[1].value.value == name
     ):
-        pattern = string_literal(call.args[0].value) or ""
-        anchored = method == "fullmatch" or pattern.endswith(("$", "\\Z"))
-        return anchored and _WORD_PATTERN.fullmatch(pattern) is not None
+        return matches_only_word_characters(method, string_literal(call.args[0].value) or "")
     return False
 
 

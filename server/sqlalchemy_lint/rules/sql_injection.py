@@ -238,6 +238,35 @@ def users():
 """
 
 
+_REPOSITORY_CORE = """
+import re
+
+from sqlalchemy import text
+
+class RepositoryCore:
+    @staticmethod
+    def _validate_table_name(table_name: str):
+        if not re.match(r"^[a-zA-Z0-9_]+$", table_name):
+            raise ValueError(table_name)
+        return True
+
+    def _exists_clause(self, table_name: str):
+        sql = f"SELECT 1 FROM information_schema.tables WHERE table_name = '{table_name}'"
+        return text(sql)
+"""
+_REPOSITORY = """
+from main import RepositoryCore
+
+class Repository(RepositoryCore):
+    def __init__(self, session):
+        self.session = session
+
+    def table_exists(self, table_name: str):
+{check}        return self.session.execute(self._exists_clause(table_name)).scalar_one()
+"""
+_CHECK = "        self._validate_table_name(table_name)\n"
+
+
 class SqlInjection(Rule):
     """SQL text built from run-time values with string formatting.
 
@@ -342,7 +371,10 @@ class SqlInjection(Rule):
     enum member's value, or leaves at a literal default
     is not input; nor is one that every call gives a value the caller made itself:
     a number (`int(x)`, `len(rows)`), one of the caller's own parameters that is
-    not input by the same test (followed up to four calls, across modules), or a
+    not input by the same test (followed up to four calls, across modules) or that
+    the caller checks first as above (`if not re.match(r"^\\w+$", name): raise`, or
+    a statement `self._validate_table_name(name)` calling a project function or
+    method, in any module, that refuses any other value so), or a
     column that is not text (a number, boolean, date or UUID) of a row the program
     loaded (`repo.repo_id`, where `repo` came from `session.get(Repo, ...)`,
     `session.query(Repo)...one()`, `select(Repo)`, or a project function or method
@@ -428,6 +460,9 @@ class SqlInjection(Rule):
     name = "sql-injection"
 
     VALID = [
+        # The only caller checks the name first, through a method of this class
+        # (from a subclass in another module) that refuses anything but word characters.
+        Valid(_REPOSITORY_CORE, files={"repository.py": _REPOSITORY.format(check=_CHECK)}),
         # Every call gives the limit a literal or `None` (or leaves its default).
         Valid(
             """
@@ -1295,6 +1330,10 @@ def items():
     # and the columns are values of a fixed table; `html.escape()` is for HTML.
     VALID += [Valid(_ESCAPED_NAME.format(escape="connection.escape"))]
     INVALID = [
+        # The same caller without the check: the public method's argument reaches the SQL.
+        Invalid(
+            _REPOSITORY_CORE, at="text(sql)", files={"repository.py": _REPOSITORY.format(check="")}
+        ),
         # The text of a bot message as a value in a condition.
         Invalid(
             """

@@ -156,5 +156,6 @@ def called_function(
         return None
     # A classmethod read off its class (`Location.get_or_create(name, session)`) is
     # bound to it: `cls` is not among what the call fills.
-    bound = ref.kind is RefKind.BOUND_METHOD or info.is_classmethod
+    # A staticmethod read off an instance (`self._validate(name)`) is bound to nothing.
+    bound = (ref.kind is RefKind.BOUND_METHOD and not info.is_staticmethod) or info.is_classmethod
     return ref.module, info, parameter_names(info, bound)

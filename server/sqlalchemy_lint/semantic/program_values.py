@@ -22,12 +22,13 @@ from . import ir
 from .cli_options import COMMAND_LINE_PARSERS, not_text_in_decorators
 from .evaluate import Binding, Evaluator, Frame, FunctionFrame
 from .kinds import INPUT_OBJECTS, Kind
-from .parameter_fates import called_function, parameter_names
+from .parameter_fates import called_function, parameter_given, parameter_names
 from .repetition import Caller, Repetitions
 from .route_parameters import converted_in_decorators
 from .sql_runners import TEXT_CONSTRUCTORS
 from .summary import (
     CONSTANT_ARGUMENT,
+    FATE_DROPPED,
     INPUT_ARGUMENT,
     SLICE_OF,
     CallSite,
@@ -356,7 +357,32 @@ class ProgramValues:
             if caller.function
             else None
         )
-        return written is not None and info is not None and written in info.guarded
+        if written is None or info is None:
+            return False
+        if written in info.guarded:
+            return True
+        frame = self._frame(caller.module, caller.function)
+        return frame is not None and any(
+            self._validates(site, written, frame) for site in info.calls
+        )
+
+    def _validates(self, site: CallSite, written: str, frame: Frame) -> bool:
+        """`self._validate_table_name(table_name)` as a statement that always runs (in
+        no `if`), where the project function called refuses (raises, returns) any value
+        of the parameter it gets `written` in but those it allows, or those of word
+        characters only (`if not re.match(r"^\\w+$", name): raise ...`)."""
+        if not site.callee or site.fate != FATE_DROPPED or site.branches:
+            return False
+        if not any(a == written or a.endswith("=" + written) for a in site.arguments):
+            return False  # (what cannot have it costs no lookup)
+        called = called_function(
+            self.evaluator, self.evaluator.value(ir.from_dotted(site.callee), frame).ref
+        )
+        if called is None:
+            return False
+        _, info, params = called
+        given = parameter_given(site, written, params)
+        return given is not None and given in info.guarded
 
     def expr_from_outside(self, expr: ir.Expr, frame: Frame, calls: int, depth: int) -> bool:
         """Whether `expr`, evaluated in `frame`, is evidently outside text: a request's
@@ -540,6 +566,12 @@ class ProgramValues:
             ):
                 # `kind = self._check_kind(kind)`: the parameter is replaced by what the
                 # check lets through (read before that, it would be the caller's).
+                return True
+            if info is not None and (
+                name in info.guarded or any(self._validates(s, name, owner) for s in info.calls)
+            ):
+                # Refused unless allowed, or made of word characters only: checked here
+                # (`if not re.match(r"^\w+$", name): raise`, `self._validate(name)`).
                 return True
             return self.parameter(owner.module, owner.function, name, calls)
         return self._every_value(

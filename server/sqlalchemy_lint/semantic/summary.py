@@ -33,9 +33,10 @@ from dataclasses import dataclass, field
 
 from . import ir
 from .kinds import BROAD_EXCEPTIONS
+from .word_checks import CHARACTER_TESTS, STRING_STEPS, matches_only_word_characters
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 37
+FORMAT = 38
 
 # Call-site flags.
 IN_LOOP = 1
@@ -647,6 +648,7 @@ class _Builder:
             else:
                 if self.frames and _leaves(node.body):
                     self.frames[-1].guarded.update(_excluded_unless_allowed(node.test))
+                    self.frames[-1].guarded.update(_failing_a_character_test(node.test))
                 guards = _membership_tests(node.test) if self.frames else []
                 self.membership.extend((_lookup_form(left), within) for left, within in guards)
                 startup = _is_lifespan_test(node.test)
@@ -1495,6 +1497,41 @@ def _excluded_unless_allowed(test: ast.expr) -> set[str]:
             written = _dotted_name(operand.left)
             if written is not None:
                 found.add(written)
+    return found
+
+
+def _failing_a_character_test(test: ast.expr) -> set[str]:
+    """The dotted names `x` of `not x.isidentifier()` / `not re.fullmatch(r"\\w+", x)`
+    tests that make `test` true: a block that leaves on them lets only word-character
+    text go on (see `word_checks`)."""
+    found: set[str] = set()
+    for operand in _or_operands(test):
+        if not (isinstance(operand, ast.UnaryOp) and isinstance(operand.op, ast.Not)):
+            continue
+        call = operand.operand
+        if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute):
+            continue
+        method = call.func.attr
+        tested: ast.expr | None = None
+        if method in CHARACTER_TESTS and not call.args:
+            tested = call.func.value
+            while (
+                isinstance(tested, ast.Call)
+                and isinstance(tested.func, ast.Attribute)
+                and tested.func.attr in STRING_STEPS
+            ):
+                tested = tested.func.value
+        elif (
+            _dotted_name(call.func.value) == "re"
+            and len(call.args) >= 2
+            and isinstance(call.args[0], ast.Constant)
+            and isinstance(call.args[0].value, str)
+            and matches_only_word_characters(method, call.args[0].value)
+        ):
+            tested = call.args[1]
+        written = _dotted_name(tested) if tested is not None else None
+        if written is not None:
+            found.add(written)
     return found
 
 
