@@ -1759,6 +1759,10 @@ def _only_given_constants(name: str, scope: Scope, analysis: Analysis) -> bool:
         for p in (*params, *node.params.kwonly_params)
     )
     names = [p.name.value for p in params]
+    unbound_position = names.index(name) if name in names else None
+    # A function of a class body with no `self` (`def box(tariff, region)`), called
+    # through the class (`graphs.box(t, r)`), is given every parameter.
+    selfless = bool(names) and names[0] not in ("self", "cls")
     if scope.class_info is not None and names and not _is_static(node):
         names = names[1:]  # `self` / `cls` is not passed at the call
     position = names.index(name) if name in names else None
@@ -1793,7 +1797,12 @@ def _only_given_constants(name: str, scope: Scope, analysis: Analysis) -> bool:
         if caller.registration is not None:
             return False
         arguments = caller.site.arguments
-        given = caller.site.argument_for(name, position)
+        through_class = (
+            selfless
+            and position != unbound_position
+            and analysis.contexts.program_values.calls_through_the_class(caller)
+        )
+        given = caller.site.argument_for(name, unbound_position if through_class else position)
         if given is None and defaulted and not any(a.startswith("*") for a in arguments):
             continue  # left at its literal default
         if given is None:

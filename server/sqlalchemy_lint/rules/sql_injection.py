@@ -1330,6 +1330,28 @@ def items():
     # and the columns are values of a fixed table; `html.escape()` is for HTML.
     VALID += [Valid(_ESCAPED_NAME.format(escape="connection.escape"))]
     INVALID = [
+        # A function of a class body with no `self`, called through the class: the
+        # request's value is its second parameter, not its first.
+        Invalid(
+            """
+from flask import Flask, request
+from sqlalchemy import create_engine, text
+
+engine = create_engine("sqlite://")
+app = Flask(__name__)
+
+class Queries:
+    def rows(kind, region):
+        with engine.connect() as conn:
+            return conn.execute(text(f"SELECT * FROM {kind} WHERE region = '{region}'")).all()
+
+@app.route("/prices")
+def prices():
+    region = request.args["region"]
+    return str(Queries.rows("prices", region))
+""",
+            at='text(f"',
+        ),
         # The same caller without the check: the public method's argument reaches the SQL.
         Invalid(
             _REPOSITORY_CORE, at="text(sql)", files={"repository.py": _REPOSITORY.format(check="")}

@@ -338,6 +338,7 @@ class Evaluator:
         self._bases: dict[tuple[ModuleKey, str], list[Ref]] = {}
         self._openings: dict[tuple[ModuleKey, str, str], Opening | None] = {}
         self._wrappings: dict[tuple[ModuleKey, str], tuple[Wrapping, ...]] = {}
+        self._wrapped_results: dict[tuple[ModuleKey, str], Opening | None] = {}
 
     # -- frames -------------------------------------------------------------------------
 
@@ -1022,6 +1023,13 @@ class Evaluator:
         that keeps it for a method of its own to close (`return DBSession(session)`, the
         session fresh): the kind, the attribute and the closing methods. The caller owns
         the object, and closes the resource by calling one of them."""
+        memo = (key, qualname)
+        if memo not in self._wrapped_results:
+            self._wrapped_results[memo] = None  # recursion
+            self._wrapped_results[memo] = self._hands_out_wrapped(key, qualname)
+        return self._wrapped_results[memo]
+
+    def _hands_out_wrapped(self, key: ModuleKey, qualname: str) -> Opening | None:
         info = self.function_info(key, qualname)
         frame = self.function_frame(key, qualname)
         if info is None or frame is None or info.yields:

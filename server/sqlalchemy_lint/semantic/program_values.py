@@ -348,6 +348,15 @@ class ProgramValues:
                 return True
         return False
 
+    def calls_through_the_class(self, caller: Caller) -> bool:
+        """Whether the call site calls a function of a class body read off the class
+        itself (`graph_utils.box_6m(...)`), not off an instance: no `self` is passed."""
+        frame = self._frame(caller.module, caller.function)
+        if frame is None or not caller.site.callee:
+            return False
+        ref = self.evaluator.value(ir.from_dotted(caller.site.callee), frame).ref
+        return ref is not None and ref.kind is RefKind.FUNCTION
+
     def _guarded_by(self, caller: Caller, argument: ir.Expr) -> bool:
         """Whether the calling function checks the name it passes against a collection
         of allowed values, leaving when it is not one of them."""
