@@ -1037,3 +1037,55 @@ def test_a_marker_left_inside_a_package_does_not_cut_the_project(tmp_path: Path)
         },
     )
     assert findings(root, "SQA104") == [("app/util/auth/roles.py", 6, "SQA104")]
+
+
+TEST_BASE = """
+from sqlalchemy import create_engine
+from sqlalchemy.orm import {closer}sessionmaker
+
+
+class TestCase:
+    def setup_method(self, method):
+        self.engine = create_engine("sqlite://")
+        self.session = sessionmaker(bind=self.engine)()
+
+    def teardown_method(self, method):
+        {teardown}
+        self.engine.dispose()
+"""
+TEST_MODULE = """
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from tests import TestCase
+
+
+class TestSessions(TestCase):
+    def test_new_session(self):
+        self.session2 = Session(bind=self.engine)
+        self.session2.execute(text("SELECT 1"))
+"""
+
+
+@pytest.mark.parametrize("closes", [True, False])
+def test_sessions_of_tests_whose_base_class_closes_all_sessions(
+    tmp_path: Path, closes: bool
+) -> None:
+    """A test class whose base class (another module of the tests) calls
+    `close_all_sessions()` in its `teardown_method`: the sessions its tests and its
+    `setup_method` keep on `self` are closed after each test, and not reported; without
+    that call both are."""
+    base = TEST_BASE.format(
+        closer="close_all_sessions, " if closes else "",
+        teardown="close_all_sessions()" if closes else "pass",
+    )
+    root = project(tmp_path, {"tests/__init__.py": base, "tests/test_sessions.py": TEST_MODULE})
+    expected = (
+        []
+        if closes
+        else [
+            ("tests/__init__.py", 8, "SQA102"),
+            ("tests/test_sessions.py", 9, "SQA102"),
+        ]
+    )
+    assert findings(root, "SQA102") == expected

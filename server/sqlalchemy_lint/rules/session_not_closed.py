@@ -67,7 +67,10 @@ class SessionNotClosed(Rule):
     (`Session(bind=connection)`, or made by a factory bound with `bind=connection` or
     `factory.configure(bind=connection)`, also one a pytest fixture hands to a test)
     takes no connection of its own and is not
-    reported: whoever owns the connection releases it; nor is a `Session()` bound to
+    reported: whoever owns the connection releases it (also a session bound to
+    `session.connection()` of a session the code does not know, such as a flush
+    listener's parameter: that session's transaction holds the connection); nor is
+    a `Session()` bound to
     nothing (no engine, no `bind=`), which can connect nowhere. Nor is a session never used,
     or used only to reach its engine (`pd.read_sql(sql, db.bind)`,
     `Session().get_bind()`): a session takes a connection on its first query.
@@ -1458,6 +1461,25 @@ def employees():
             files=_WRAPPER,
         ),
     ]
+
+    # A versioning extension's session on the connection of the session being flushed
+    # (an untyped listener's parameter): it owns no connection of its own. On that
+    # session's engine instead, it checks out one and keeps it.
+    _UNIT_OF_WORK = """
+import sqlalchemy as sa
+
+class UnitOfWork:
+    def __init__(self, manager):
+        self.manager = manager
+        self.version_session = None
+
+    def process_before_flush(self, session):
+        if not self.version_session:
+            self.version_session = sa.orm.session.Session(bind=session.{bind})
+        self.version_session.add_all(self.manager.pending)
+"""
+    VALID += [Valid(_UNIT_OF_WORK.format(bind="connection()"))]
+    INVALID += [Invalid(_UNIT_OF_WORK.format(bind="get_bind()"), at="sa.orm.session.Session(")]
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for life in analysis.resources:

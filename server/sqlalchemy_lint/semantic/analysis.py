@@ -84,6 +84,8 @@ class Analysis:
         dotted = f"self.{life.attribute}"
         if any(dotted in function.released for function in methods):
             return None  # closed by the class
+        if life.kind.is_session and self.tracker.test_sessions_closed_at_teardown():
+            return None  # a test's, closed by `close_all_sessions()` at its teardown
         if self._lent_or_released_outside(life, methods):
             return None
         frame = self.resolver.frame(life.scope)

@@ -940,7 +940,7 @@ class Evaluator:
         return found
 
     def _opening(self, key: ModuleKey, cls: str, method: str) -> Opening | None:
-        hierarchy = self._class_hierarchy(key, cls)
+        hierarchy = self.class_hierarchy(key, cls)
         defined = next(
             (
                 (module, info.methods[method])
@@ -986,7 +986,7 @@ class Evaluator:
         return found
 
     def _wrapping(self, key: ModuleKey, cls: str) -> tuple[Wrapping, ...]:
-        hierarchy = self._class_hierarchy(key, cls)
+        hierarchy = self.class_hierarchy(key, cls)
         init = next(
             (
                 (module, info.methods["__init__"])
@@ -1053,7 +1053,7 @@ class Evaluator:
                         return Opening(inner.kind, wrapped.attribute, wrapped.closers)
         return None
 
-    def _class_hierarchy(self, key: ModuleKey, cls: str) -> list[tuple[ModuleKey, ClassInfo]]:
+    def class_hierarchy(self, key: ModuleKey, cls: str) -> list[tuple[ModuleKey, ClassInfo]]:
         """The project class and its project bases, nearest first (each once)."""
         found: list[tuple[ModuleKey, ClassInfo]] = []
         pending = [(key, cls)]
@@ -1411,6 +1411,10 @@ class Evaluator:
         bound = self.value(expr, frame, depth + 1)
         if bound.kind is not None:
             return bound.kind.is_connection
+        if expr[0] == "c" and expr[1][0] == "a" and expr[1][2] == "connection" and not expr[2]:
+            # `session.connection()` on an object not known: the connection of that
+            # session's transaction (a flush listener's), which the session releases.
+            return True
         # An untyped name that says it is a connection (`connection` in a mapper
         # event hook, `conn`, `bind` of a migration).
         written = ir.dotted(expr) or ""

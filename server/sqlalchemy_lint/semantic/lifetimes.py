@@ -242,7 +242,7 @@ class LifetimeTracker:
                 if (
                     life.verdict is Verdict.LEAKED
                     and kind.is_session
-                    and self._test_sessions_closed_at_teardown()
+                    and self.test_sessions_closed_at_teardown()
                 ):
                     life.verdict = Verdict.RELEASED  # `close_all_sessions()` closes it
                 yield life
@@ -438,16 +438,27 @@ class LifetimeTracker:
         target = written.evaluated_value
         return isinstance(target, str) and target.rpartition(".")[2] in _MAKERS
 
-    def _test_sessions_closed_at_teardown(self) -> bool:
-        """A test module whose conftest (or itself) calls SQLAlchemy's
-        `close_all_sessions()` (in a fixture's teardown): every session its tests and
-        fixtures leave open is closed there."""
+    def test_sessions_closed_at_teardown(self) -> bool:
+        """A test module whose conftest (or itself, or the module of a base class of
+        its test classes: `class TestSessions(TestCase)`, whose `teardown_method` is
+        there) calls SQLAlchemy's `close_all_sessions()` (in a fixture's or a test
+        class's teardown): every session its tests and fixtures leave open is closed
+        there."""
         if self._closes_all_sessions is None:
             resolver = self.resolver
             found = False
-            if resolver.pytest_module:
+            if resolver.pytest_module or is_test_file(resolver.path):
                 view = resolver.view
-                for key in [resolver.key, *view.fixture_modules(resolver.key)]:
+                evaluator = resolver.evaluator
+                summary = view.summary_of(resolver.key)
+                bases = [
+                    module
+                    for name in (summary.classes if summary is not None else ())
+                    for module, _ in evaluator.class_hierarchy(resolver.key, name)[1:]
+                ]
+                for key in dict.fromkeys(
+                    [resolver.key, *view.fixture_modules(resolver.key), *bases]
+                ):
                     summary = view.summary_of(key)
                     if summary is not None and _calls_close_all_sessions(summary):
                         found = True
