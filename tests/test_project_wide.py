@@ -1089,3 +1089,42 @@ def test_sessions_of_tests_whose_base_class_closes_all_sessions(
         ]
     )
     assert findings(root, "SQA102") == expected
+
+
+EQUIPMENT_TEST = """
+import unittest
+
+from sqlalchemy import create_engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
+
+
+class EquipmentTest(unittest.TestCase):
+    {setup}
+        self.engine = create_engine("sqlite://")
+        self.session = sessionmaker(bind=self.engine)()
+
+    def tearDown(self):
+        self.session.close()
+
+    def test_duplicate_name_is_refused(self):
+        try:
+            self.session.add(Equipment(name="shoes"))
+            self.session.flush()
+        except IntegrityError:
+            pass
+        else:
+            self.fail("a duplicate name was accepted")
+"""
+
+
+@pytest.mark.parametrize("once", [False, True])
+def test_a_test_that_makes_a_flush_fail_on_purpose(tmp_path: Path, once: bool) -> None:
+    """A test method that swallows the failed flush it provokes: unittest makes a new
+    object (and, in `setUp`, a new session) for each test, so only `tearDown` uses the
+    broken session next, to close it; SQA110 stays quiet. A session made once for the
+    class (`setUpClass`) is the next test's too, and is reported."""
+    setup = "@classmethod\n    def setUpClass(self):" if once else "def setUp(self):"
+    root = project(tmp_path, {"tests/test_equipment.py": EQUIPMENT_TEST.format(setup=setup)})
+    expected = [("tests/test_equipment.py", 21, "SQA110")] if once else []
+    assert findings(root, "SQA110") == expected

@@ -126,7 +126,9 @@ class MissingRollback(Rule):
     session is used again: later in the function, in the next iteration of a loop
     around the `try`, or, for a session created once at module level or kept by an
     object (`self.session`), by every later caller or method (the handler returns or
-    falls through), and, for a scoped session (`db.session`, a module's
+    falls through; not for a test method of a test class that sets nothing up once for
+    the class: unittest and pytest make a new object for each test, whose teardown may
+    close the broken session), and, for a scoped session (`db.session`, a module's
     `scoped_session`) in a function that runs again and again outside requests (a
     worker thread's loop), by the next call, which the registry gives the same broken
     session until `remove()`. The session is known by what it

@@ -31,6 +31,7 @@ from .flow import comes_before, exclusive, nodes_of, within
 from .inference import Resolver
 from .kinds import BROAD_EXCEPTIONS, Kind
 from .model import ModuleModel, Scope, binding_scope
+from .project import is_test_file
 from .summary import FunctionInfo
 
 # Calls that flush whatever is pending.
@@ -574,8 +575,37 @@ def _outlives_call(
             return None
         if name.count(".") == 1 and contexts.lent_for_one_call(scope, name.partition(".")[2]):
             return None  # `Service(db).route(id)`: the object ends with this call
+        if _a_test_of_its_own(resolver, scope):
+            return None  # the test case object ends with this test (then its teardown)
         return f"the next use of `{name}` by this object"
     return None
+
+
+_CLASS_SETUPS = frozenset({"setUpClass", "setup_class"})
+
+
+def _a_test_of_its_own(resolver: Resolver, scope: Scope) -> bool:
+    """A test method (`def test_x(self)`) of a test class in a test module whose class
+    sets nothing up once for all its tests (no `setUpClass` / `setup_class`): unittest
+    and pytest make a new object for each test, so what it keeps on `self` is used
+    next only by that test's teardown, which may roll back or close it."""
+    info = scope.class_info
+    node = scope.node
+    if (
+        info is None
+        or not isinstance(node, cst.FunctionDef)
+        or not node.name.value.startswith("test")
+    ):
+        return False
+    if not (resolver.pytest_module or is_test_file(resolver.path)):
+        return False
+    if not (info.name.startswith("Test") or any(b.endswith("TestCase") for b in info.base_names)):
+        return False
+    body = info.node.body.body if isinstance(info.node.body, cst.IndentedBlock) else ()
+    return not any(
+        isinstance(statement, cst.FunctionDef) and statement.name.value in _CLASS_SETUPS
+        for statement in body
+    )
 
 
 def _scoped_again(
