@@ -70,6 +70,8 @@ class SessionNotClosed(Rule):
     reported: whoever owns the connection releases it (also a session bound to
     `session.connection()` of a session the code does not know, such as a flush
     listener's parameter: that session's transaction holds the connection); nor is
+    one entered by an `ExitStack` or by click's `ctx.with_resource()`, which closes it
+    with the command's context; nor is
     a `Session()` bound to
     nothing (no engine, no `bind=`), which can connect nowhere. Nor is a session never used,
     or used only to reach its engine (`pd.read_sql(sql, db.bind)`,
@@ -1479,6 +1481,23 @@ class UnitOfWork:
         self.version_session.add_all(self.manager.pending)
 """
     VALID += [Valid(_UNIT_OF_WORK.format(bind="connection()"))]
+    # click enters it now and exits it when the command's context closes.
+    VALID += [
+        Valid(
+            """
+import click
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+Session = sessionmaker(bind=create_engine("sqlite://"))
+
+@click.group()
+@click.pass_context
+def db(ctx: click.Context):
+    ctx.meta["session"] = ctx.with_resource(Session())
+"""
+        )
+    ]
     INVALID += [Invalid(_UNIT_OF_WORK.format(bind="get_bind()"), at="sa.orm.session.Session(")]
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:

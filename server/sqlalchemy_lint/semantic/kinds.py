@@ -257,7 +257,18 @@ OWNING_CALLS = frozenset(
         "contextlib.aclosing",
     }
 )
-OWNING_METHODS = frozenset({"enter_context", "enter_async_context", "push", "push_async_exit"})
+# (`ExitStack`'s; click's `Context.with_resource()` / asyncclick's `with_async_resource()`
+# enter a context manager and exit it when the command's context closes.)
+OWNING_METHODS = frozenset(
+    {
+        "enter_context",
+        "enter_async_context",
+        "push",
+        "push_async_exit",
+        "with_resource",
+        "with_async_resource",
+    }
+)
 # Container methods that store a value somewhere that outlives the statement.
 STORING_METHODS = frozenset(
     {"append", "add", "extend", "insert", "put", "put_nowait", "setdefault", "appendleft"}
