@@ -102,6 +102,19 @@ def _loaded(source: str, database: Path) -> dict[str, Any]:
     return namespace
 
 
+def _leaky_reported_and_left_checked_out(source: str, line: int, tmp_path: Path) -> None:
+    """SQA102 reports `line` (in `leaky()`) and nothing else; run against SQLite,
+    `leaky()` leaves its connection checked out and `closing()` returns it."""
+    found = check_source(source, rules=[SessionNotClosed]).diagnostics
+    assert [(d.code, d.span.start.line) for d in found] == [("SQA102", line)]
+    for function, checked_out in (("closing", 0), ("leaky", 1)):
+        namespace = _loaded(source, tmp_path / f"{function}.db")
+        assert namespace[function]() == 1
+        engine = namespace["engine"]
+        assert engine.pool.checkedout() == checked_out
+        engine.dispose()
+
+
 WRAPPER = """
 class Db:
     def __init__(self):
@@ -132,16 +145,9 @@ def closing():
         session.close()
 """
     )
-    found = check_source(source, rules=[SessionNotClosed]).diagnostics
-    assert [(d.code, d.span.start.line) for d in found] == [
-        ("SQA102", source.splitlines().index("    session = Db().session") + 1)
-    ]
-    for function, checked_out in (("closing", 0), ("leaky", 1)):
-        namespace = _loaded(source, tmp_path / f"{function}.db")
-        assert namespace[function]() == 1
-        engine = namespace["engine"]
-        assert engine.pool.checkedout() == checked_out
-        engine.dispose()
+    _leaky_reported_and_left_checked_out(
+        source, source.splitlines().index("    session = Db().session") + 1, tmp_path
+    )
 
 
 UNIT_OF_WORK = """
@@ -274,13 +280,6 @@ def closing():
         db.close_session()
 """
     )
-    found = check_source(source, rules=[SessionNotClosed]).diagnostics
-    assert [(d.code, d.span.start.line) for d in found] == [
-        ("SQA102", source.splitlines().index("def leaky():") + 2)
-    ]
-    for function, checked_out in (("closing", 0), ("leaky", 1)):
-        namespace = _loaded(source, tmp_path / f"{function}.db")
-        assert namespace[function]() == 1
-        engine = namespace["engine"]
-        assert engine.pool.checkedout() == checked_out
-        engine.dispose()
+    _leaky_reported_and_left_checked_out(
+        source, source.splitlines().index("def leaky():") + 2, tmp_path
+    )
