@@ -10,7 +10,7 @@ import libcst as cst
 
 from ..semantic import Analysis, Scope
 from ..semantic.kinds import CONSTRUCTORS, DATABASE_DIALECTS, URL_CREATE
-from ..semantic.model import ClassInfo, binding_scope
+from ..semantic.model import binding_scope
 from ..semantic.project import is_test_file
 from ._sql_text import scope_of, string_literal
 from .base import Finding, Invalid, Rule, Valid
@@ -42,9 +42,6 @@ _PASSWORD_MESSAGE = (
     'as in `password=os.environ["DB_PASSWORD"]`.'
 )
 _ENVIRONMENT_LOOKUPS = frozenset({"os.getenv", "os.environ.get"})
-_SETTINGS_BASES = frozenset(
-    {"pydantic_settings.BaseSettings", "pydantic.BaseSettings", "pydantic.v1.BaseSettings"}
-)
 _URL_MESSAGE = (
     "Database URL with a password written in the code; read it from the environment instead, "
     'as in `create_engine(os.environ["DATABASE_URL"])`.'
@@ -102,9 +99,7 @@ class HardcodedCredentials(Rule):
     as implicitly concatenated literals is reported at the literal in which the
     password starts. URLs without a password, URLs read from the environment (a
     fallback, `os.getenv("DATABASE_URL", "postgresql://app:app@localhost/app")`,
-    directly or through a name used only there, or the default of a pydantic
-    `BaseSettings` field, which is read from the environment variable of its name,
-    counts only when it names a server
+    directly or through a name used only there, counts only when it names a server
     by a dotted name or address that is not the local machine: `localhost` or a
     compose service's `db` is the development database's), and placeholders such as
     `${DB_PASSWORD}`, `{password}`, `<password>`, `%(password)s`, `***` or the words
@@ -199,19 +194,6 @@ _DEFAULT_DB = "mysql://scott:password@localhost/test"
 url = URL.create("postgresql", username="app", password=os.environ["DB_PASSWORD"], host="db")
 built = create_engine(f"postgresql://{os.environ['DB_USER']}:{os.environ['DB_PASSWORD']}@db/app")
 port_only = create_engine("postgresql://db.internal:5432/app?application_name=a@b")
-"""
-        ),
-        # A settings class reads its fields from the environment: the default is the
-        # development database's (a compose service), as a `getenv()` fallback.
-        Valid(
-            """
-from pydantic_settings import BaseSettings
-
-class CommonSettings(BaseSettings):
-    redis_url: str = "redis://redis:6379/0"
-
-class Settings(CommonSettings):
-    database_url: str = "postgresql+psycopg://foospulse:foospulse@postgres:5432/foospulse"
 """
         ),
         # A settings template whose placeholders are the words, in Chinese, for "user
@@ -338,7 +320,7 @@ def finance_engine():
 from pydantic_settings import BaseSettings
 
 class Settings(BaseSettings):
-    database_url: str = "postgresql+asyncpg://tickets:tickets@pg.internal.example.com/tickets"
+    database_url: str = "postgresql+asyncpg://tickets:tickets@localhost:5432/tickets"
     pool_size: int = 10
 """,
             at='"postgresql+asyncpg',
@@ -415,15 +397,8 @@ def _settings(analysis: Analysis) -> Iterator[Finding]:
                 if _only_environment_fallback(name, analysis):
                     fallbacks.add(a.value)
     for info in model.classes.values():
-        # A settings class's field is read from the environment, its default only a
-        # fallback: as `os.getenv("DATABASE_URL", default)`.
-        from_environment = _reads_environment(info, analysis, set())
         for assigned in info.attributes.values():
-            for v, s in assigned:
-                if s.is_module:  # the class body's own
-                    values.append((v, s))
-                    if from_environment:
-                        fallbacks.add(v)
+            values.extend((v, s) for v, s in assigned if s.is_module)  # the class body's own
     for node in model.order:
         value = _configured_url(node)
         if value is not None:
@@ -437,22 +412,6 @@ def _settings(analysis: Analysis) -> Iterator[Finding]:
                 part = _password_part(literal)
                 if part is not None:
                     yield Finding(part, _URL_MESSAGE)
-
-
-def _reads_environment(info: ClassInfo, analysis: Analysis, seen: set[str]) -> bool:
-    """A pydantic settings class (`class Settings(BaseSettings)`, directly or through
-    a class of the same module): its fields are read from environment variables."""
-    seen.add(info.name)
-    for base in info.node.bases:
-        if analysis.resolver.qualify(base.value) in _SETTINGS_BASES:
-            return True
-        named = base.value.value if isinstance(base.value, cst.Name) else None
-        local = analysis.model.classes.get(named) if named is not None else None
-        if local is None or local.name in seen:
-            continue
-        if _reads_environment(local, analysis, seen):
-            return True
-    return False
 
 
 def _is_template(path: Path | None) -> bool:
