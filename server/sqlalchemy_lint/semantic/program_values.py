@@ -368,12 +368,14 @@ class ProgramValues:
         )
         if written is None or info is None:
             return False
-        if written in info.guarded:
-            return True
         frame = self._frame(caller.module, caller.function)
-        return frame is not None and any(
-            self._validates(site, written, frame) for site in info.calls
-        )
+        return frame is not None and self._checked_in(info, written, frame)
+
+    def _checked_in(self, info: FunctionInfo, name: str, frame: Frame) -> bool:
+        """Whether the function (`info`, evaluated in `frame`) refuses any value of the
+        dotted name `name` but those it allows, or those of word characters only: by
+        an `if` that leaves, or by a validating call as a statement (`_validates`)."""
+        return name in info.guarded or any(self._validates(s, name, frame) for s in info.calls)
 
     def _validates(self, site: CallSite, written: str, frame: Frame) -> bool:
         """`self._validate_table_name(table_name)` as a statement that always runs (in
@@ -576,9 +578,7 @@ class ProgramValues:
                 # `kind = self._check_kind(kind)`: the parameter is replaced by what the
                 # check lets through (read before that, it would be the caller's).
                 return True
-            if info is not None and (
-                name in info.guarded or any(self._validates(s, name, owner) for s in info.calls)
-            ):
+            if info is not None and self._checked_in(info, name, owner):
                 # Refused unless allowed, or made of word characters only: checked here
                 # (`if not re.match(r"^\w+$", name): raise`, `self._validate(name)`).
                 return True

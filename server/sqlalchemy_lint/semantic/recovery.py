@@ -585,10 +585,11 @@ _CLASS_SETUPS = frozenset({"setUpClass", "setup_class"})
 
 
 def _a_test_of_its_own(resolver: Resolver, scope: Scope) -> bool:
-    """A test method (`def test_x(self)`) of a test class in a test module whose class
-    sets nothing up once for all its tests (no `setUpClass` / `setup_class`): unittest
-    and pytest make a new object for each test, so what it keeps on `self` is used
-    next only by that test's teardown, which may roll back or close it."""
+    """A test method (`def test_x(self)`) of a unittest `TestCase` class in a test
+    module whose class sets nothing up once for all its tests (no `setUpClass` /
+    `setup_class`): unittest makes a new object for each test, so what it keeps on
+    `self` is used next only by that test's teardown, which may roll back or close it.
+    (pytest's `Test...` classes, whose methods receive fixtures, are left out before.)"""
     info = scope.class_info
     node = scope.node
     if (
@@ -599,7 +600,7 @@ def _a_test_of_its_own(resolver: Resolver, scope: Scope) -> bool:
         return False
     if not (resolver.pytest_module or is_test_file(resolver.path)):
         return False
-    if not (info.name.startswith("Test") or any(b.endswith("TestCase") for b in info.base_names)):
+    if not any(b.endswith("TestCase") for b in info.base_names):
         return False
     body = info.node.body.body if isinstance(info.node.body, cst.IndentedBlock) else ()
     return not any(
