@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable
 
 from ..diagnostics import Fix, Severity, Span
-from ..semantic import Analysis, Lifetime, Verdict
+from ..semantic import Analysis, Kind, Lifetime, Verdict
 from ._messages import code_of, noun, origin, safe_form
 from .base import Finding, Invalid, Rule, Valid
 from .resource_fix import with_block_fix_for
@@ -184,7 +185,11 @@ class CloseNotGuaranteed(Rule):
     framework's teardown hook, Flask-SQLAlchemy or `zope.sqlalchemy` (a `remove()`
     beside the engine's `dispose()`, a storage's `close()` at shutdown, ends them once,
     not per unit of work). One that calls the registry for its session (`session =
-    self.Session()`) is reported at that call.
+    self.Session()`) is reported at that call. A registry the function makes itself
+    for the call (`scoped_session(sessionmaker(...))`, or a helper that makes one
+    anew on every call, `database = get_session()`) and removes at its end outside a
+    `finally` is reported at its making: an exception skips the `remove()`, which
+    would have closed the session it handed out.
 
     A session (or connection) that `__init__` keeps on the instance
     (`self.session = Session()`) of a class made per operation (each handler makes one:
@@ -192,6 +197,15 @@ class CloseNotGuaranteed(Rule):
     their work outside a `finally` (`self.session.commit()` then
     `self.session.close()`), and no method meant for it (`close()`, `__exit__`) or code
     outside closes it: an exception in such a method leaks it, once per object.
+
+    Not a session (or connection) kept by a function that never returns, opened before
+    the `while True:` loop it ends in, which closes it to reopen it (see SQA102): the
+    thread keeps it for its life.
+
+    A session (or connection) that `__enter__`/`__aenter__` keeps on the instance and
+    `__exit__`/`__aexit__` closes after committing it, outside a `finally` (a unit of
+    work's exit that commits, or rolls back on an exception, then closes), is reported
+    too: a commit that fails raises out of the exit method before the close.
 
     A session that a nested generator closes after it yields, outside a `finally`
     (a streamed response's `def generate(): for row in rows: yield ...` then
@@ -1136,9 +1150,152 @@ def {name}(wallet):
         )
     ]
 
+    # A helper that makes a new `scoped_session` registry on every call: the caller
+    # owns it, and its `remove()` closes the session it handed out (a periodic job of
+    # a plugin, run for the life of the server).
+    _CACHE_GC = """
+import time
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+engine = create_engine("sqlite://")
+
+def get_session():
+    return scoped_session(sessionmaker(bind=engine))
+
+class CachePlugin:
+    def gc(self):
+        database = get_session()
+{body}
+"""
+    _GC_WORK = (
+        'database.execute(text("DELETE FROM cache WHERE updated < :t"), {"t": time.time()})\n'
+        "database.commit()\n"
+    )
+    INVALID += [
+        Invalid(
+            _CACHE_GC.format(body=textwrap.indent(_GC_WORK + "database.remove()", " " * 8)),
+            at="get_session()",
+            occurrence=2,
+        ),
+        # Removed at the end, but an early `return` skips it.
+        Invalid(
+            _CACHE_GC.format(
+                body=textwrap.indent(
+                    'if database.execute(text("SELECT count(*) FROM cache")).scalar() == 0:\n'
+                    "    return\n" + _GC_WORK + "database.remove()",
+                    " " * 8,
+                )
+            ),
+            at="get_session()",
+            occurrence=2,
+        ),
+    ]
+    VALID += [
+        Valid(
+            _CACHE_GC.format(
+                body=textwrap.indent(
+                    "try:\n"
+                    + textwrap.indent(_GC_WORK, "    ")
+                    + "finally:\n    database.remove()",
+                    " " * 8,
+                )
+            )
+        )
+    ]
+
+    # A unit of work: `__aenter__` opens the session, `__aexit__` commits (or rolls
+    # back) and then closes it; a commit that fails raises before the close.
+    _UNIT_OF_WORK = """
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+async_session_maker = async_sessionmaker(create_async_engine("sqlite+aiosqlite://"))
+
+class UnitOfWork:
+    async def __aenter__(self):
+        self._session = async_session_maker()
+        return self
+
+    async def __aexit__(self, exc_type, exc, tb):
+{exit}
+
+async def add_user(user):
+    async with UnitOfWork() as uow:
+        uow._session.add(user)
+"""
+    INVALID += [
+        Invalid(
+            _UNIT_OF_WORK.format(
+                exit="        if exc_type is None:\n"
+                "            await self._session.commit()\n"
+                "        else:\n"
+                "            await self._session.rollback()\n"
+                "        await self._session.close()"
+            ),
+            at="async_session_maker()",
+        )
+    ]
+    VALID += [
+        Valid(
+            _UNIT_OF_WORK.format(
+                exit="        try:\n"
+                "            if exc_type is None:\n"
+                "                await self._session.commit()\n"
+                "            else:\n"
+                "                await self._session.rollback()\n"
+                "        finally:\n"
+                "            await self._session.close()"
+            )
+        ),
+        Valid(_UNIT_OF_WORK.format(exit="        await self._session.close()")),
+    ]
+
+    # A scheduler thread's main loop never returns: the session it opens before the
+    # loop is the thread's for its life, and one it opens again to reconnect replaces
+    # the one it closed first. A loop that can end (`return`) is the function's.
+    _SCHEDULER = """
+import time
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+engine = create_engine("sqlite:///jobs.db")
+
+def background():
+    session = Session(engine)
+    while True:
+        try:
+            session.execute(text("UPDATE job SET status = 'running' WHERE status = 'pending'"))
+            session.commit()
+        except Exception:
+            {recover}
+        time.sleep(5)
+"""
+    VALID += [
+        Valid(_SCHEDULER.format(recover="session.close()\n            session = Session(engine)"))
+    ]
+    INVALID += [
+        Invalid(
+            _SCHEDULER.format(recover="session.close()\n            return"),
+            at="Session(engine)",
+        )
+    ]
+
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for life in analysis.resources:
             if life.verdict is Verdict.HANDED_OUT and life.kind.is_resource:
+                exit_method = analysis.exit_closes_after_commit(life)
+                if exit_method is not None:
+                    yield Finding(
+                        life.call,
+                        f"{noun(life.kind)} {origin(life)} is kept on "
+                        f"`self.{life.attribute}` and closed by `{exit_method}()` after "
+                        "its commit, outside a `finally`: when the commit fails, the "
+                        "close never runs and its connection is not returned to the pool; "
+                        f"close it in a `finally` in `{exit_method}()`.",
+                    )
+                    continue
                 how = analysis.closed_only_on_success(life)
                 if how is not None:
                     yield Finding(
@@ -1147,7 +1304,10 @@ def {name}(wallet):
                         "a `with` block) in each method.",
                     )
                 continue
-            if life.verdict is not Verdict.CLOSE_NOT_GUARANTEED or not life.kind.is_resource:
+            made_registry = life.kind is Kind.SCOPED_SESSION
+            if life.verdict is not Verdict.CLOSE_NOT_GUARANTEED or not (
+                life.kind.is_resource or made_registry
+            ):
                 continue
             if (
                 life.scope.is_module
@@ -1155,7 +1315,13 @@ def {name}(wallet):
                 or analysis.contexts.is_migration_step(life.scope)
             ):
                 continue  # a script's, a command's, a migration's: an exception ends the run
-            if life.registry is not None:
+            if made_registry:
+                if life.used_before_try is not None and analysis.contexts.is_entry_point(
+                    life.scope
+                ):
+                    continue  # run once: a failure ends the run
+                message = _made_registry_message(life)
+            elif life.registry is not None:
                 if life.used_before_try is not None and analysis.contexts.is_entry_point(
                     life.scope
                 ):
@@ -1217,7 +1383,27 @@ def {name}(wallet):
             yield Finding(life.call, message, life)
 
     def fix(self, source: str, span: Span, finding: Finding) -> Fix | None:
+        if finding.lifetime is not None and finding.lifetime.kind is Kind.SCOPED_SESSION:
+            return None  # a registry is no context manager: its `remove()` ends it
         return with_block_fix_for(source, span, finding.lifetime)
+
+
+def _made_registry_message(life: Lifetime) -> str:
+    """For a `scoped_session` registry the function makes (or a helper makes afresh
+    for each call) and removes itself, where an exception skips the `remove()`."""
+    name = life.variable or "registry"
+    where = (
+        f"removed, but not on the path through `{_first_line(code_of(life.left_open_by))}`, "
+        "which returns before any `remove()`, so that path"
+        if life.left_open_by is not None
+        else "removed outside a `finally` block, so an exception"
+    )
+    return (
+        f"The registry from `{_first_line(code_of(life.call))}` is made anew for this "
+        f"call and {where} leaves the session it handed out holding its connection and "
+        "transaction until garbage collection; call "
+        f"`{name}.remove()` in a `finally`, or keep one registry at module level."
+    )
 
 
 def _registry_message(registry: str, first_use: str) -> str:

@@ -42,7 +42,9 @@ class ConnectionNotClosed(Rule):
     `engine.connect().execute(...)` and passing `engine.connect()` straight into a
     call such as `pd.read_sql(query, engine.connect())`. A connection a script
     makes at its top level (or under its `__main__` guard, or in its `main()`) and
-    never closes is reported too, here: the script owns it and should close it.
+    never closes is reported too, here: the script owns it and should close it
+    (a Streamlit page's top level runs again on every interaction, so there it is
+    one more connection leaked per rerun).
     Its exit does give the connection back, but until then it holds its
     transaction (rolled back at exit, with what was not committed) and its locks,
     and the same lines moved into a loop or a function leak for real. A module
@@ -487,6 +489,68 @@ def from_query(query):
                 "    return engine, connection\n",
             },
         ),
+    ]
+
+    # A Streamlit page runs from the top on every interaction: a connection its top
+    # level passes straight to pandas, never closed, is one more leaked per rerun.
+    _STREAMLIT_PAGE = """
+import pandas as pd
+import streamlit as st
+from sqlalchemy import create_engine, text
+
+@st.cache_resource
+def get_engine():
+    return create_engine("sqlite:///sakila.db")
+
+query = st.text_input("Table")
+{read}
+st.write(frame)
+"""
+    INVALID += [
+        Invalid(
+            _STREAMLIT_PAGE.format(
+                read='frame = pd.read_sql(text("SELECT * FROM film"), get_engine().connect())'
+            ),
+            at="get_engine().connect()",
+        )
+    ]
+    VALID += [
+        Valid(
+            _STREAMLIT_PAGE.format(
+                read="with get_engine().connect() as conn:\n"
+                '    frame = pd.read_sql(text("SELECT * FROM film"), conn)'
+            )
+        )
+    ]
+
+    # The project's own subclass of Flask-SQLAlchemy's extension (a tenant chosen per
+    # request) is the extension all the same: `db.engine` is an engine.
+    _TENANT_DB = """
+from flask import Flask, g, request
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import text
+
+app = Flask(__name__)
+
+class MultiTenantSQLAlchemy(SQLAlchemy):
+    def choose_tenant(self, bind_key):
+        g.tenant = bind_key
+
+db = MultiTenantSQLAlchemy(app)
+
+@app.before_request
+def before_request():
+    db.choose_tenant(request.args.get("organization", "default"))
+{connect}
+"""
+    INVALID += [Invalid(_TENANT_DB.format(connect="    db.engine.connect()"), at="db.engine")]
+    VALID += [
+        Valid(
+            _TENANT_DB.format(
+                connect="    with db.engine.connect() as conn:\n"
+                '        conn.execute(text("SELECT 1"))'
+            )
+        )
     ]
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:

@@ -111,7 +111,13 @@ class SessionNotClosed(Rule):
     `__main__` block calls, reads) and never closes is reported too, here: the script owns it
     and should close it (until the process exits it holds its connection, its
     transaction and its locks); a module global that functions read is kept for
-    the process instead (see SQA105).
+    the process instead (see SQA105). So is a session a function opens before the
+    `while True:` loop it ends in, when nothing breaks out of that loop or returns
+    from it and the loop closes the session to open it again (a scheduler thread's
+    main loop, reconnecting after an error): the thread keeps it for its life; and
+    the one the loop opens after closing the last.
+    A Streamlit page's top level runs again on every interaction, so a session or
+    connection it opens there and never closes is one more per rerun.
 
     ## Why is this bad?
     A session checks a connection out of the engine's pool as soon as it runs its

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -32,6 +33,8 @@ _SERVING_MODULES = (
     "falcon",
     "bottle",
     "pyramid",
+    # A gRPC server runs each call of its servicers on a thread of its pool.
+    "grpc",
 )
 # Sequential, no threads: a loop's rounds, events, objects made one after another, a
 # script's invocations, and a function its top level calls a few times.
@@ -123,7 +126,8 @@ class SharedSession(Rule):
     Quart, FastAPI, Starlette, Django, Sanic, Litestar, Celery, Dramatiq, RQ or a bot
     framework (aiogram, discord.py, python-telegram-bot, pyTelegramBotAPI, Pyrogram,
     vkbottle, TwitchIO), a GraphQL schema library (Graphene, Strawberry, Ariadne), or another
-    server (aiohttp's `web`, Tornado's `web`, Falcon, Bottle, Pyramid), or is imported
+    server (aiohttp's `web`, Tornado's `web`, Falcon, Bottle, Pyramid, gRPC, whose
+    server runs each call on a thread of its pool), or is imported
     by a module that does (also through a package's `from .db import *`; such an
     importer outweighs a loop of the module's own functions), defines request handlers, runs
     threads (it defines a `threading.Thread` subclass, or hands a function to
@@ -709,6 +713,51 @@ zuds.DBSession().commit()
                     "DBSession = scoped_session(sessionmaker())\n\nclass Job:\n    pass\n"
                 ),
             },
+        )
+    ]
+
+    # A gRPC server runs each call of its servicers on a thread of its pool.
+    _GRPC_SERVICE = """
+from concurrent import futures
+
+import grpc
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+engine = create_engine("sqlite:///locations.db")
+{session}
+
+class LocationServicer:
+    def Create(self, request, context):
+{body}
+        return request
+
+def serve():
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+    server.add_insecure_port("[::]:5005")
+    server.start()
+    server.wait_for_termination()
+"""
+    _INSERT_LOCATION = (
+        'session.execute(text("INSERT INTO location (person) VALUES (:p)"), {{"p": request.p}})\n'
+        "session.commit()"
+    )
+    INVALID += [
+        Invalid(
+            _GRPC_SERVICE.format(
+                session="session = Session(engine)",
+                body=textwrap.indent(_INSERT_LOCATION, " " * 8),
+            ),
+            at="Session(engine)",
+        )
+    ]
+    VALID += [
+        Valid(
+            _GRPC_SERVICE.format(
+                session="",
+                body="        with Session(engine) as session:\n"
+                + textwrap.indent(_INSERT_LOCATION, " " * 12),
+            )
         )
     ]
 

@@ -142,6 +142,30 @@ class Analysis:
             f"`{info.name}` ({repetition.made_by})"
         )
 
+    def exit_closes_after_commit(self, life: Lifetime) -> str | None:
+        """For a resource `__enter__`/`__aenter__` keeps on the instance (a unit of work's
+        `self._session = Session()`) that the class's `__exit__`/`__aexit__` closes after
+        committing it, outside a `finally`: the exit method's name. A commit that fails
+        (a constraint, a lost connection) raises out of the exit method before its
+        close, once per `with` block."""
+        found = self._kept_on_instance(life)
+        if found is None:
+            return None
+        _info, methods = found
+        frame = self.resolver.frame(life.scope)
+        if frame.function.rpartition(".")[2] not in ("__enter__", "__aenter__"):
+            return None
+        dotted = f"self.{life.attribute}"
+        for function in methods:
+            if (
+                function.name in ("__exit__", "__aexit__")
+                and dotted in function.released
+                and dotted not in function.released_surely
+                and dotted in function.flushed
+            ):
+                return function.name
+        return None
+
     def _kept_on_instance(self, life: Lifetime) -> tuple[ClassInfo, list[FunctionInfo]] | None:
         """For a resource kept on the instance (`self.session = SessionLocal()`): its
         class, and the methods of the class."""

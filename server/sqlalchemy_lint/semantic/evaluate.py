@@ -272,12 +272,15 @@ class FunctionFrame(Frame):
 def _literal_strings(
     expr: ir.Expr, info: FunctionInfo, depth: int, params: list[str] | None = None
 ) -> list[str] | None:
-    """The literals `expr` can be; with `params`, a parameter returned as it was given
-    counts too (its name is added to `params`)."""
+    """The literals `expr` can be; with `params`, a parameter returned as it was given,
+    or an item of it a loop over it binds, counts too (its name is added to `params`),
+    and so do other literals (`None`, numbers: no text of anyone's)."""
     if depth > _MAX_DEPTH:
         return None
     if expr[0] == "str":
         return [expr[1]]
+    if expr[0] == "k" and params is not None:
+        return []  # `return None` when no candidate is found: no text of the caller's
     if expr[0] == "|":  # `a if c else b`, `a or b`
         found: list[str] = []
         for part in expr[1:]:
@@ -286,6 +289,19 @@ def _literal_strings(
                 return None
             found.extend(strings)
         return found
+    if (
+        params is not None
+        and expr[0] == "s"
+        and expr[2] == ir.UNKNOWN
+        and expr[1][0] == "n"
+        and expr[1][1] not in info.global_names
+        and expr[1][1] not in info.locals
+        and any(p.name == expr[1][1] for p in info.params)
+    ):
+        # `for c in candidates: if c in s: return c`: an item of a parameter (as safe
+        # as the parameter, when every item of what the caller gives is)
+        params.append(expr[1][1])
+        return []
     if expr[0] == "n" and expr[1] not in info.global_names:
         is_param = any(p.name == expr[1] for p in info.params)
         if is_param and params is not None and expr[1] not in info.locals:
@@ -1441,8 +1457,10 @@ class Evaluator:
         if info is not None:
             for base in self.library_bases(ref.module, info, depth):
                 kind = CONSTRUCTORS.get(base)
-                if kind is not None and kind.is_session:
-                    return of_kind(kind)  # `class MySession(Session)`
+                if kind is not None and (kind.is_session or kind is Kind.FLASK_SQLALCHEMY):
+                    # `class MySession(Session)`; `class MultiTenantSQLAlchemy(SQLAlchemy)`,
+                    # the extension with a method or two of the project's
+                    return of_kind(kind)
         return Value(ref=Ref(RefKind.INSTANCE, ref.module, ref.name))
 
     # -- function results -----------------------------------------------------------------------
@@ -1495,9 +1513,10 @@ class Evaluator:
     def returned_parameters(
         self, key: ModuleKey, qualname: str
     ) -> tuple[FunctionInfo, list[str]] | None:
-        """The parameters the project function `qualname` can return as given, when
-        every `return` gives one of them or a string literal (`return default if
-        missing else column`): what such a call gives is one of its arguments. None
+        """The parameters the project function `qualname` can return as given (or an
+        item of, `for c in candidates: return c`), when every `return` gives one of
+        them or a literal (`return default if missing else column`): what such a call
+        gives is one of its arguments, an item of one, or a literal. None
         when any return gives anything else, or no parameter."""
         info = self.function_info(key, qualname)
         if info is None or not info.returns or info.yields:

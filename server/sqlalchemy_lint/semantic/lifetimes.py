@@ -227,7 +227,10 @@ class LifetimeTracker:
                 continue
             if value.owner is not Owner.FRESH:
                 continue  # not a resource, or one this code does not own
-            if scope.is_module and not (kind.is_resource and self._owned_by_script(call, kind)):
+            if scope.is_module and not (
+                kind.is_resource
+                and (self._owned_by_script(call, kind) or self.contexts.reruns_as_a_script())
+            ):
                 # A module global, kept for the process (SQA105's question); one a
                 # script makes for its own statements is the script's, as `main()`'s.
                 continue
@@ -245,12 +248,41 @@ class LifetimeTracker:
                     and self.test_sessions_closed_at_teardown()
                 ):
                     life.verdict = Verdict.RELEASED  # `close_all_sessions()` closes it
+                if life.verdict in (
+                    Verdict.LEAKED,
+                    Verdict.CLOSE_NOT_GUARANTEED,
+                ) and self._kept_by_a_service_loop(life):
+                    life.verdict = Verdict.RELEASED  # the thread's, for its life
                 yield life
             elif kind is Kind.SCOPED_SESSION:
                 # A registry made per call holds the session it hands out until its
                 # `remove()`; one that is dropped holds it until garbage collection.
                 yield self.track(call, kind, scope, REGISTRY_RELEASE_METHODS)
         yield from self._registry_sessions()
+
+    def _kept_by_a_service_loop(self, life: Lifetime) -> bool:
+        """A resource of a function that never returns, managed by the loop it ends in:
+        a `while True:` loop that nothing breaks out of or returns from (a scheduler
+        thread's main loop) and that closes the resource to open it again (reconnecting
+        after an error: `session.close()`, then `session = Session(engine)`). What the
+        function opens before that loop, and what the loop opens after closing the
+        last, is the thread's, for the thread's life. (One the loop never closes is
+        reported as never closed.)"""
+        function = life.scope.node
+        if not isinstance(function, cst.FunctionDef) or life.variable is None:
+            return False
+        body = function.body.body
+        loop = body[-1] if body else None
+        if not (isinstance(loop, cst.While) and _always_true(loop.test)) or loop.orelse:
+            return False
+        if _leaves_the_loop(loop):
+            return False
+        order = self.model.order
+        closes = method_calls(self.model, life.scope, life.variable, CLOSE_METHODS)
+        in_loop = [c for c in closes if order[loop] < order[c]]
+        if order[life.call] < order[loop]:
+            return bool(in_loop)
+        return any(order[c] < order[life.call] for c in in_loop)
 
     def _registry_sessions(self) -> Iterator[Lifetime]:
         """`SESSION.query(...)` ... `SESSION.close()` in a function, on a module-level
@@ -1961,3 +1993,33 @@ def _keyword(argument: cst.Arg) -> str | None:
 
 # `self.assertRaises(OperationalError)` as a context manager (unittest).
 _RAISES_METHODS = frozenset({"assertRaises", "assertRaisesRegex", "assertRaisesRegexp"})
+
+
+def _always_true(test: cst.BaseExpression) -> bool:
+    """`True` or `1`: a loop only a `break`, a `return` or an exception ends."""
+    return (isinstance(test, cst.Name) and test.value == "True") or (
+        isinstance(test, cst.Integer) and test.value == "1"
+    )
+
+
+def _leaves_the_loop(loop: cst.While) -> bool:
+    """A `return` in the loop, or a `break` of the loop itself (not of a loop inside
+    it); nested functions and classes do not count."""
+    pending: list[tuple[cst.CSTNode, bool]] = [(loop.body, True)]
+    while pending:
+        node, own = pending.pop()
+        if isinstance(node, cst.Return):
+            return True
+        if isinstance(node, cst.Break) and own:
+            return True
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        if isinstance(node, (cst.For, cst.While)):
+            # A `break` in an inner loop's body ends that loop; one in its `else` the
+            # loop around it.
+            pending.append((node.body, False))
+            if node.orelse is not None:
+                pending.append((node.orelse, own))
+            continue
+        pending.extend((child, own) for child in node.children)
+    return False
