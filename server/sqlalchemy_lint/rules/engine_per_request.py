@@ -162,7 +162,9 @@ class EnginePerRequest(Rule):
     - in a function one piece of code calls more than once (a script's top level
       running `run_report()` for each of its reports; calls under different arms of
       one `if` count once), and in what it calls, unless each call connects to the
-      database it is given (the URL is a parameter's, or built from parameters);
+      database it is given (the URL is a parameter's, or built from parameters, or
+      made another database's under a test of a flag parameter: `if no_database:
+      url = ...`, to create the database first);
     - in loop bodies and comprehensions, at module level too (a script's `for`),
       unless each round connects to another database (the URL follows the loop)
       in a script, an entry point, or code that disposes of the engine it ends with
@@ -185,7 +187,9 @@ class EnginePerRequest(Rule):
 
     - at the top level of a Streamlit script no module imports: `streamlit run`
       runs it again from the top on every interaction (cache the engine with
-      `@st.cache_resource`).
+      `@st.cache_resource`); under `if st.button(...):` it runs once per press, as
+      a user event's handler does (an engine kept in `st.session_state`, or handed
+      back for the URL typed in, is a "Connect" button's).
 
     Not flagged: module level (and `if __name__ == "__main__":`), engines kept for
     reuse (a global, a class attribute, a cache dict, set under a test or after an
@@ -194,7 +198,9 @@ class EnginePerRequest(Rule):
     bound into a `sessionmaker` that is returned, or into the session returned),
     engines a module's session factory keeps (`Session.configure(bind=engine)`),
     cached factories
-    (`functools.lru_cache` / `cache`), pytest fixtures, click/typer commands,
+    (`functools.lru_cache` / `cache`, or a decorator of the project that keeps what
+    the function returns in a dict or `nonlocal` of its own and returns that),
+    pytest fixtures, click/typer commands,
     start-up hooks (`@app.on_event("startup")`, an ASGI app's `if scope["type"] ==
     "lifespan":` branch, a handler of Celery's `worker_process_init` signal, sent
     once per worker process), entry points that run once (`main`,
@@ -2186,6 +2192,134 @@ def main():
         ),
     ]
 
+    # A decorator of the project that keeps what the function returns: the factory it
+    # decorates runs once, however many requests call it ({wrapper}).
+    _SINGLE_CALL = """
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+app = FastAPI()
+
+def single_call(func):
+    cache = {{}}
+    async def result():
+{wrapper}
+    return result
+
+@single_call
+async def session_maker():
+    engine = create_async_engine("postgresql+asyncpg://app@db/app")
+    return async_sessionmaker(engine)
+
+@app.get("/users")
+async def users():
+    maker = await session_maker()
+    async with maker() as session:
+        return (await session.execute(text("SELECT name FROM users"))).scalars().all()
+"""
+    VALID += [
+        Valid(
+            _SINGLE_CALL.format(
+                wrapper=(
+                    '        if cache.get("result") is None:\n'
+                    '            cache["result"] = await func()\n'
+                    '        return cache["result"]'
+                )
+            )
+        )
+    ]
+    INVALID += [
+        Invalid(
+            _SINGLE_CALL.format(wrapper="        return await func()"),
+            at="create_async_engine(",
+        )
+    ]
+
+    # A factory called twice by one command, once for the server without the database
+    # (to create it) and once for the database: a flag the factory tests makes the URL
+    # another database's, so the two engines are not one made twice ({pick}).
+    _CREATE_DATABASE = """
+import os
+import re
+import sys
+
+from sqlalchemy import create_engine, text
+
+from models import Base
+
+def get_engine(no_database=False):
+    url = os.environ["DATABASE_URL"]
+    {pick}
+    return create_engine(url)
+
+def command_database(action):
+    if action == "create":
+        with get_engine(no_database=True).connect() as conn:
+            conn.execute(text("CREATE DATABASE IF NOT EXISTS app"))
+        Base.metadata.create_all(get_engine())
+
+if __name__ == "__main__":
+    command_database(sys.argv[1])
+"""
+    _MODELS = {
+        "models.py": "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n"
+    }
+    VALID += [
+        Valid(
+            _CREATE_DATABASE.format(
+                pick='if no_database:\n        url = re.sub(r"/[^/]+$", "", url)'
+            ),
+            files=_MODELS,
+        )
+    ]
+    INVALID += [
+        Invalid(
+            _CREATE_DATABASE.format(pick='if no_database:\n        print("server only")'),
+            at="create_engine(url)",
+            files=_MODELS,
+        )
+    ]
+
+    # A Streamlit script whose "Connect" button builds engines for the URLs typed in
+    # and keeps them in `st.session_state` for later reruns: one per press, kept (and
+    # replaced by the next press), not one per rerun. Without the button, every rerun
+    # builds them again.
+    _CONNECT_TO_DB = """
+from sqlalchemy import MetaData, create_engine
+
+def connect_to_db(uri):
+    engine = create_engine(uri)
+    MetaData().reflect(bind=engine)
+    return engine
+"""
+    _STREAMLIT_CONNECT = """
+import streamlit as st
+
+from main import connect_to_db
+
+src_uri = st.text_input("Source database URL")
+tgt_uri = st.text_input("Target database URL")
+{connect}
+    st.session_state["src_engine"] = connect_to_db(src_uri)
+    st.session_state["tgt_engine"] = connect_to_db(tgt_uri)
+"""
+    VALID += [
+        Valid(
+            _CONNECT_TO_DB,
+            files={
+                "app.py": _STREAMLIT_CONNECT.format(connect='if st.button("Connect to Databases"):')
+            },
+        )
+    ]
+    INVALID += [
+        Invalid(
+            _CONNECT_TO_DB,
+            at="create_engine(uri)",
+            files={"app.py": _STREAMLIT_CONNECT.format(connect="if src_uri and tgt_uri:")},
+        )
+    ]
+
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for life in analysis.engines:
             message = self._problem(analysis, life)
@@ -2513,14 +2647,26 @@ def _database_from_parameters(analysis: Analysis, life: Lifetime) -> bool:
     url = life.call.args[0].value if life.call.args else None
     if url is not None and _from_parameters(life.scope, url):
         return True
-    child: cst.CSTNode = life.call
-    for ancestor in analysis.model.ancestors(life.call):
-        if ancestor is life.scope.node:
+    if _under_a_pick(analysis, life.scope, life.call):
+        return True
+    # `if without_database: url = url.replace(name, "")`: the URL is made another
+    # database's under a test of a parameter.
+    return isinstance(url, cst.Name) and any(
+        _under_a_pick(analysis, life.scope, assignment.node)
+        for assignment in life.scope.assignments.get(url.value, ())
+    )
+
+
+def _under_a_pick(analysis: Analysis, scope: Scope, node: cst.CSTNode) -> bool:
+    """Whether an `if` around `node` (in `scope`) picks by a parameter."""
+    child: cst.CSTNode = node
+    for ancestor in analysis.model.ancestors(node):
+        if ancestor is scope.node:
             break
         if (
             isinstance(ancestor, cst.If)
             and child is not ancestor.test
-            and _picks_by_a_parameter(life.scope, ancestor.test)
+            and _picks_by_a_parameter(scope, ancestor.test)
         ):
             return True
         child = ancestor
@@ -2529,7 +2675,13 @@ def _database_from_parameters(analysis: Analysis, life: Lifetime) -> bool:
 
 def _picks_by_a_parameter(scope: Scope, test: cst.BaseExpression) -> bool:
     """`which_base == "mssql"`, `kind in ("pg", "postgres")`: a test of a parameter
-    against a literal value. (Not `engine is None`: a test of whether one was given.)"""
+    against a literal value; or a flag's (`if no_database:`, a parameter whose default
+    is `True` or `False`). (Not `engine is None`: a test of whether one was given.)"""
+    flag = test.expression if isinstance(test, cst.UnaryOperation) else test
+    if isinstance(flag, cst.Name) and flag.value in scope.params:
+        default = scope.params[flag.value].default
+        if isinstance(default, cst.Name) and default.value in ("True", "False"):
+            return True
     for comparison in nodes_of(test, cst.Comparison):
         for target in comparison.comparisons:
             if (

@@ -53,6 +53,7 @@ from .summary import (
     IN_LOOP,
     IN_TRY,
     KEPT_PER_KEY,
+    ON_PRESS,
     CallSite,
     ClassInfo,
     FunctionInfo,
@@ -468,6 +469,13 @@ class Repetitions:
                     survives_failure=self._loop_survives_failure(caller, project_wide, depth),
                 )
             if not caller.function:
+                if self._reruns(caller.module) and caller.site.flags & ON_PRESS:
+                    return Repetition(
+                        "event",
+                        info.name,
+                        f"is called when a button of the Streamlit script is pressed"
+                        f"{self._where(caller, key)}",
+                    )
                 if self._reruns(caller.module):
                     return Repetition(
                         "rerun",
@@ -1133,7 +1141,37 @@ class Repetitions:
         return False
 
     def is_cached(self, key: ModuleKey, info: FunctionInfo) -> bool:
-        return self.evaluator.decorated_with(key, info, CACHE_DECORATORS)
+        if self.evaluator.decorated_with(key, info, CACHE_DECORATORS):
+            return True
+        return any(
+            ref.kind is RefKind.FUNCTION
+            and ref.module is not None
+            and self._memoizes(ref.module, ref.name, 0)
+            for ref in self.evaluator.decorator_refs(key, info)
+        )
+
+    def _memoizes(self, key: ModuleKey, qualname: str, depth: int) -> bool:
+        """A decorator of the project that keeps what the function it wraps returns
+        (`def single_call(f): cache = {}; def result(): if "r" not in cache: cache["r"]
+        = f(); return cache["r"]; return result`): the function runs once (per
+        arguments), however often it is called. Also through a decorator factory
+        (`@cached()`), one level up."""
+        decorator = self.evaluator.function_info(key, qualname)
+        if decorator is None or depth > 1:
+            return False
+        wrapped = {p.name for p in decorator.params}
+        for returned in decorator.returns:
+            if returned[0] != "n":
+                continue
+            inner = self.evaluator.function_info(key, f"{qualname}.{returned[1]}")
+            if inner is None:
+                continue
+            if inner.returns and any(call.callee in wrapped for call in inner.calls):
+                if all(_kept_outside(r, inner, decorator) for r in inner.returns):
+                    return True
+            elif self._memoizes(key, inner.qualname, depth + 1):
+                return True  # `def cached(): def decorator(f): ...; return decorator`
+        return False
 
     def is_fixture(self, key: ModuleKey, info: FunctionInfo) -> bool:
         return self.evaluator.decorated_with(key, info, FIXTURE_DECORATORS)
@@ -1442,6 +1480,22 @@ def _most_run_together(sites: list[CallSite]) -> int:
                 together.append(other)
         most = max(most, len(together))
     return most
+
+
+def _kept_outside(returned: ir.Expr, wrapper: FunctionInfo, decorator: FunctionInfo) -> bool:
+    """What a wrapper returns is read from what outlives its call: a slot or attribute
+    of the decorator's local (`cache[args]`, `state.value`) or of the wrapper itself
+    (`wrapper.value`), or a `nonlocal` of the decorator's."""
+    if returned[0] in ("s", "a"):
+        returned = returned[1]
+    if returned[0] != "n":
+        return False
+    name = returned[1]
+    if name == wrapper.name:
+        return True
+    if name in wrapper.locals and name not in wrapper.global_names:
+        return False
+    return name in decorator.locals and (name in wrapper.global_names or name not in wrapper.locals)
 
 
 def _hands_out(returned: ir.Expr, name: str) -> bool:

@@ -36,7 +36,7 @@ from .kinds import BROAD_EXCEPTIONS
 from .word_checks import CHARACTER_TESTS, STRING_STEPS, matches_only_word_characters
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 38
+FORMAT = 39
 
 # Call-site flags.
 IN_LOOP = 1
@@ -55,6 +55,9 @@ COLLECTED = 64
 # None: _db = get_new_db()`, or `if self._engine is None: self.create_engine()` where
 # the method fills `self._engine`): made once, whatever runs the code around it.
 CACHED = 128
+# In the body of `if st.button(...):` (or `form_submit_button`): a Streamlit widget that
+# is true only on the rerun its press starts, so the code runs once per press.
+ON_PRESS = 256
 
 # What becomes of a call's result.
 FATE_WITH = "with"  # `with f() as x:` / `with f():`
@@ -501,6 +504,7 @@ class _Builder:
         self.loop_depth = 0
         self.main_guard = False
         self.at_startup = 0  # inside an ASGI lifespan branch of the current function
+        self.on_press = 0  # inside `if st.button(...):`
         self.collected: ast.Call | None = None  # a kept comprehension's element call
         self.branches: list[str] = []  # the arms of the `if` statements around the code
         # Names the `if` statements around the code test for being unset (`x is None`).
@@ -653,12 +657,15 @@ class _Builder:
                 self.membership.extend((_lookup_form(left), within) for left, within in guards)
                 startup = _is_lifespan_test(node.test)
                 self.at_startup += startup
+                pressed = _is_press_test(node.test)
+                self.on_press += pressed
                 self.branches.append(f"{node.lineno}.{node.col_offset}/0")
                 self.none_tested.append(_unset_tests(node.test))
                 self.statements(node.body)
                 self.none_tested.pop()
                 self.branches.pop()
                 self.at_startup -= startup
+                self.on_press -= pressed
                 del self.membership[len(self.membership) - len(guards) :]
             self.branches.append(f"{node.lineno}.{node.col_offset}/1")
             self.statements(node.orelse)
@@ -898,11 +905,12 @@ class _Builder:
             self.in_finally,
             self.in_try,
             self.at_startup,
+            self.on_press,
             self.branches,
             self.none_tested,
         )
         self.in_class_body, self.loop_depth, self.protected, self.main_guard = False, 0, [], False
-        self.in_finally = self.in_try = self.at_startup = 0
+        self.in_finally = self.in_try = self.at_startup = self.on_press = 0
         self.branches, self.none_tested = [], []  # the `if`s around a def run when it is made
         self.statements(node.body)
         (
@@ -913,6 +921,7 @@ class _Builder:
             self.in_finally,
             self.in_try,
             self.at_startup,
+            self.on_press,
             self.branches,
             self.none_tested,
         ) = saved
@@ -1202,6 +1211,8 @@ class _Builder:
             flags |= IN_TRY
         if self.at_startup:
             flags |= AT_STARTUP
+        if self.on_press:
+            flags |= ON_PRESS
         if node is self.collected:
             flags |= COLLECTED
         kept = _RECORDED_ARGUMENTS
@@ -1587,6 +1598,21 @@ def _lookup_form(node: ast.expr) -> str:
     ):
         node = ast.Subscript(value=node.func.value, slice=node.args[0], ctx=ast.Load())
     return ast.dump(node)
+
+
+# Streamlit widgets that are true only on the rerun a press starts.
+_PRESS_WIDGETS = frozenset({"button", "form_submit_button"})
+
+
+def _is_press_test(test: ast.expr) -> bool:
+    """`st.button("Connect")`, `st.sidebar.button(...)`, alone or in an `and`."""
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return any(_is_press_test(value) for value in test.values)
+    return (
+        isinstance(test, ast.Call)
+        and isinstance(test.func, ast.Attribute)
+        and test.func.attr in _PRESS_WIDGETS
+    )
 
 
 def _is_lifespan_test(test: ast.expr) -> bool:
