@@ -586,6 +586,14 @@ def dynamic_construction(
             ):
                 continue
             before, after = _fstring_texts(expr, index)
+            if (
+                index == _first_field(expr)
+                and _whole_statement(before, after)
+                and not isinstance(part.expression, (cst.FormattedString, cst.BinaryOperation))
+                and dynamic_construction(part.expression, analysis, scope, depth + 1) is None
+                and _evidently_input(part.expression, analysis, scope, depth + 1)
+            ):
+                continue  # `f"{query} LIMIT {limit}"`: a statement its user gave whole
             if not _chosen_identifier(part.expression, [(before, after)], analysis, scope, depth):
                 return "an f-string"
         return None
@@ -704,6 +712,33 @@ def dynamic_construction(
         finally:
             _VISITING.building.discard(key)
     return None
+
+
+# A statement given whole (a SQL console's query) with a limit put after it, or a plan
+# asked for before it: the text around a value that is a statement of its own.
+_AFTER_A_STATEMENT = re.compile(r"\s+(?:LIMIT|OFFSET|FETCH)\b", re.IGNORECASE)
+_BEFORE_A_STATEMENT = re.compile(
+    r"\s*EXPLAIN(?:\s+(?:ANALYZE|ANALYSE|VERBOSE|QUERY\s+PLAN))*\s+", re.IGNORECASE
+)
+
+
+def _first_field(expr: cst.FormattedString) -> int | None:
+    return next(
+        (i for i, p in enumerate(expr.parts) if isinstance(p, cst.FormattedStringExpression)),
+        None,
+    )
+
+
+def _whole_statement(before: str, after: str) -> bool:
+    """Whether the first field of an f-string holds a statement of its own: nothing
+    before it and only a `LIMIT`/`OFFSET`/`FETCH` clause after (`f"{query} LIMIT
+    {limit}"`), or `EXPLAIN` before it and nothing after. When that value comes
+    whole from outside (a request's, a caller's that is), it is the statement the
+    code runs as its user gave it (a SQL console's), not a value put into SQL of the
+    program's; the fields after it are judged as any."""
+    if not before and _AFTER_A_STATEMENT.match(after):
+        return True
+    return _BEFORE_A_STATEMENT.fullmatch(before) is not None and not after.strip(" ;")
 
 
 # -- identifiers the program chooses -------------------------------------------------

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterable, Iterator
 from itertools import chain
 from pathlib import Path
@@ -10,7 +11,7 @@ import libcst as cst
 
 from ..semantic import Analysis, Scope
 from ..semantic.kinds import CONSTRUCTORS, DATABASE_DIALECTS, URL_CREATE
-from ..semantic.model import binding_scope
+from ..semantic.model import binding_scope, global_references
 from ..semantic.project import is_test_file
 from ._sql_text import scope_of, string_literal
 from .base import Finding, Invalid, Rule, Valid
@@ -94,12 +95,18 @@ class HardcodedCredentials(Rule):
     `+driver`): Redis, AMQP, Elasticsearch or HTTP URLs are not database URLs.
     A literal reached on two paths is reported once.
 
-    In an f-string only the literal text counts: `f"postgresql://app:s3cret@{host}/app"`
-    is reported, `f"postgresql://app:{password}@{host}/app"` is not. A URL written
+    A URL put together by an f-string, `+` or `.format()` is reported when its
+    password is a literal of the code: `f"postgresql://app:s3cret@{host}/app"`, and
+    `f"postgresql://app:{password}@{host}/app"` or `"postgresql://app:" + password +
+    "@db/app"` where `password = "s3cret"` in the same module (reported at that
+    literal); a password read from the environment, the user or anywhere else is not,
+    and one that is an environment lookup's fallback counts only for a URL that
+    names a deployed server (see below). A URL written
     as implicitly concatenated literals is reported at the literal in which the
     password starts. URLs without a password, URLs read from the environment (a
     fallback, `os.getenv("DATABASE_URL", "postgresql://app:app@localhost/app")`,
-    directly or through a name used only there, counts only when it names a server
+    directly or through a name used only there or after `os.getenv("DATABASE_URL")
+    or`, counts only when it names a server
     by a dotted name or address that is not the local machine: `localhost` or a
     compose service's `db` is the development database's), and placeholders such as
     `${DB_PASSWORD}`, `{password}`, `<password>`, `%(password)s`, `***` or the words
@@ -175,6 +182,10 @@ from sqlalchemy import URL, create_engine
 engine = create_engine(os.getenv("DATABASE_URL", "postgresql://app:app@localhost/app"))
 local_db = "postgresql://dev:dev_pass@db:5432/dev"
 SQLALCHEMY_DATABASE_URI = os.environ.get("SQLALCHEMY_DATABASE_URI", local_db)
+DEFAULT_DB_URL = "postgresql+psycopg2://postgres:postgres@postgres:5432/trader"
+
+def trader_engine():
+    return create_engine(os.getenv("DB_URL") or DEFAULT_DB_URL)
 url = URL.create("postgresql", password=os.getenv("DB_PASSWORD", "mysecretpassword"))
 """
         ),
@@ -338,26 +349,74 @@ def create_app():
         ),
     ]
 
+    # URLs put together from pieces: the password is a literal of the code all the same.
+    _PIECES = """
+import os
+from sqlalchemy import create_engine
+
+USER = "admin"
+HOST = "smart-city.cuvz2t3c3rzu.eu-central-1.rds.amazonaws.com"
+{password}
+
+def engines():
+    yield create_engine(f"mysql+pymysql://{{USER}}:{{PW}}@{{HOST}}:3306/urban")
+    yield create_engine("mysql+pymysql://" + USER + ":" + PW + "@" + HOST + ":3306/urban")
+    yield create_engine("mysql://{{u}}:{{p}}@{{h}}/urban".format(u=USER, p=PW, h=HOST))
+"""
+    INVALID += [
+        Invalid(_PIECES.format(password='PW = "KatzeGurkeSessel"'), at='"KatzeGurkeSessel"'),
+        Invalid(
+            _PIECES.format(password='PW = os.getenv("DB_PASSWORD", "KatzeGurkeSessel")'),
+            at='"KatzeGurkeSessel"',
+        ),
+        Invalid(
+            """
+from sqlalchemy import create_engine
+
+def load_to_snowflake():
+    url = "snowflake://{user}:{password}@{account}/lab".format(
+        user="MASON", password="Initpwd1@", account="wx91074.ap-northeast-2.aws"
+    )
+    return create_engine(url)
+""",
+            at='"Initpwd1@"',
+        ),
+    ]
+    VALID += [
+        Valid(_PIECES.format(password='PW = os.environ["DB_PASSWORD"]')),
+        Valid(_PIECES.format(password='PW = input("password: ")')),
+        # The fallback of a local development database, and a template's placeholder.
+        Valid(
+            """
+import os
+from sqlalchemy import create_engine
+
+password = os.getenv("DB_PASSWORD", "dev")
+engine = create_engine(f"postgresql://app:{password}@localhost/app")
+TEMPLATE = "postgresql://app:" + "<password>" + "@db.example.com/app"
+"""
+        ),
+    ]
+
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         reported: set[cst.CSTNode] = set()  # a literal found on two paths is reported once
         # The tests' own database, or a template users copy and edit: a password there
         # guards a throwaway or placeholder database, unless the URL names a server.
         throwaway = is_test_file(analysis.resolver.path) or _is_template(analysis.resolver.path)
-        for finding in chain(_engine_arguments(analysis), _settings(analysis)):
+        for finding, url in chain(_engine_arguments(analysis), _settings(analysis)):
             if finding.node in reported:
                 continue
             reported.add(finding.node)
-            if (
-                throwaway
-                and finding.message == _URL_MESSAGE
-                and isinstance(finding.node, _LITERAL_TYPES)
-                and not _reaches_deployed_host(finding.node)
-            ):
+            if throwaway and url is not None and not _deployed_host(url):
                 continue
             yield finding
 
 
-def _engine_arguments(analysis: Analysis) -> Iterator[Finding]:
+# A finding, with the text of the URL it is in (None for a password given alone).
+_Found = tuple[Finding, Union[str, None]]
+
+
+def _engine_arguments(analysis: Analysis) -> Iterator[_Found]:
     """Passwords in what `create_engine()` / `engine_from_config()` / `URL.create()` receive."""
     resolver = analysis.resolver
     for call in analysis.model.calls:
@@ -371,7 +430,7 @@ def _engine_arguments(analysis: Analysis) -> Iterator[Finding]:
                     for literal in _literals(arg.value, analysis, scope):
                         value = _string_value(literal)
                         if value and not _PLACEHOLDER.match(value):
-                            yield Finding(literal, _PASSWORD_MESSAGE)
+                            yield Finding(literal, _PASSWORD_MESSAGE), None
             continue
         url_argument = _url_argument(call, qualified)
         if url_argument is None:
@@ -379,10 +438,12 @@ def _engine_arguments(analysis: Analysis) -> Iterator[Finding]:
         for literal in _url_literals(url_argument, qualified, analysis, scope):
             part = _password_part(literal)
             if part is not None:
-                yield Finding(part, _URL_MESSAGE)
+                yield Finding(part, _URL_MESSAGE), _string_value(literal)
+        if qualified in _ENGINE_FACTORIES:
+            yield from _composed_password(url_argument, analysis, scope)
 
 
-def _settings(analysis: Analysis) -> Iterator[Finding]:
+def _settings(analysis: Analysis) -> Iterator[_Found]:
     """Database URLs with a password kept as settings: module-level names, class attributes
     (`class Settings(BaseSettings)`, `class Config:`) and Flask-SQLAlchemy's
     `SQLALCHEMY_DATABASE_URI` / `SQLALCHEMY_BINDS`, wherever they are set."""
@@ -404,6 +465,7 @@ def _settings(analysis: Analysis) -> Iterator[Finding]:
         if value is not None:
             values.append((value, scope_of(analysis, node)))
     for value, scope in values:
+        yield from _composed_password(value, analysis, scope, settings=True)
         for literal in _setting_literals(value, analysis, scope):
             if value in fallbacks and not _reaches_deployed_host(literal):
                 continue  # `local_db = "..."`, then `os.getenv("DB_URL", local_db)`
@@ -411,7 +473,7 @@ def _settings(analysis: Analysis) -> Iterator[Finding]:
             if value_text is not None and is_database_url(value_text):
                 part = _password_part(literal)
                 if part is not None:
-                    yield Finding(part, _URL_MESSAGE)
+                    yield Finding(part, _URL_MESSAGE), value_text
 
 
 def _is_template(path: Path | None) -> bool:
@@ -435,28 +497,33 @@ def _reaches_deployed_host(literal: _Literal) -> bool:
     """Whether a URL names a server by a dotted name or address that is not the local
     machine (`db.internal.example.com`, `10.0.3.7`), rather than `localhost` or a
     development container's service name (`db`, `postgres`)."""
-    value = _string_value(literal) or ""
-    match = _HOST.search(value)
-    host = match.group("host").lower() if match else ""
-    local = host in ("", "127.0.0.1", "[::1]", "0.0.0.0") or host.endswith((".local", ".localhost"))
-    return "." in host and not local
+    return _deployed_host(_string_value(literal) or "")
 
 
 def _only_environment_fallback(name: str, analysis: Analysis) -> bool:
     """A module-level name used only as the fallback of environment lookups
-    (`local_db = "postgresql://dev:dev@db/dev"`, then `os.getenv("DB_URL", local_db)`)."""
-    references = analysis.model.module_scope.references.get(name, [])
+    (`local_db = "postgresql://dev:dev@db/dev"`, then `os.getenv("DB_URL", local_db)`
+    or `os.getenv("DB_URL") or local_db`)."""
+    references = global_references(analysis.model, name)
     loads = [r for r in references if not isinstance(analysis.model.parent(r), cst.AssignTarget)]
     if not loads:
         return False
     for reference in loads:
-        argument = analysis.model.parent(reference)
-        call = analysis.model.parent(argument) if isinstance(argument, cst.Arg) else None
+        parent = analysis.model.parent(reference)
+        if (
+            isinstance(parent, cst.BooleanOperation)
+            and isinstance(parent.operator, cst.Or)
+            and parent.right is reference
+            and isinstance(parent.left, cst.Call)
+            and _environment_lookup(parent.left, analysis)
+        ):
+            continue  # `os.getenv("DB_URL") or DEFAULT_DB_URL`
+        call = analysis.model.parent(parent) if isinstance(parent, cst.Arg) else None
         if not (
             isinstance(call, cst.Call)
             and _environment_lookup(call, analysis)
             and len(call.args) >= 2
-            and call.args[1] is argument
+            and call.args[1] is parent
         ):
             return False
     return True
@@ -630,3 +697,165 @@ def _password_part(literal: _Literal) -> cst.SimpleString | cst.FormattedString 
             return part
         offset += len(text)
     return None
+
+
+# -- URLs put together from pieces ---------------------------------------------------
+
+# A piece of a URL put together by an f-string, `+` or `.format()`: its text (`{}`
+# when it cannot be told), the literal that holds it, and whether that literal is the
+# fallback of an environment lookup.
+_Piece = tuple[str, Union[cst.SimpleString, None], bool]
+_UNKNOWN_PIECE: _Piece = ("{}", None, False)
+_MAX_PIECES = 64
+
+
+def _composed_password(
+    expr: cst.BaseExpression, analysis: Analysis, scope: Scope, settings: bool = False
+) -> Iterator[_Found]:
+    """A password that a URL put together from pieces takes from a string literal of
+    the code: `f"mysql://{user}:{password}@{host}/app"` with `password = "s3cret"`,
+    `"mysql://" + USER + ":" + PW + "@" + HOST`, `"{user}:{password}@...".format(
+    password="s3cret")`. Reported at that literal. A password that is an environment
+    lookup's fallback counts only when the URL names a deployed server, as for a whole
+    URL; a setting counts only when its scheme is a SQLAlchemy dialect's."""
+    for value in _values(expr, analysis, scope):
+        if not _puts_together(value):
+            continue
+        pieces = _pieces(value, analysis, scope, 0)
+        if pieces is None:
+            continue
+        text = "".join(p[0] for p in pieces)
+        match = _password_match(text)
+        if match is None or (settings and not is_database_url(text)):
+            continue
+        offset = 0
+        for piece_text, literal, fallback in pieces:
+            if offset <= match.start("password") < offset + len(piece_text):
+                if literal is not None and (not fallback or _deployed_host(text)):
+                    yield Finding(literal, _URL_MESSAGE), text
+                break
+            offset += len(piece_text)
+
+
+def _puts_together(expr: cst.BaseExpression) -> bool:
+    """An f-string with replacement fields, a `+` of strings, or `"...".format(...)`:
+    a URL whose password may come from a piece outside its own text."""
+    if isinstance(expr, cst.FormattedString):
+        return any(isinstance(p, cst.FormattedStringExpression) for p in expr.parts)
+    if isinstance(expr, cst.ConcatenatedString):
+        return any(_puts_together(p) for p in _parts(expr))
+    if isinstance(expr, cst.BinaryOperation):
+        return isinstance(expr.operator, cst.Add)
+    return (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Attribute)
+        and expr.func.attr.value == "format"
+        and isinstance(expr.func.value, cst.SimpleString)
+    )
+
+
+def _pieces(
+    expr: cst.BaseExpression, analysis: Analysis, scope: Scope, depth: int
+) -> list[_Piece] | None:
+    """The pieces of text `expr` makes, in order; None when it is not text."""
+    if depth > _MAX_DEPTH:
+        return [_UNKNOWN_PIECE]
+    if isinstance(expr, cst.SimpleString):
+        value = string_literal(expr)
+        return None if value is None else [(value, expr, False)]
+    if isinstance(expr, cst.ConcatenatedString):
+        return _joined([_pieces(p, analysis, scope, depth + 1) for p in _parts(expr)])
+    if isinstance(expr, cst.FormattedString):
+        found: list[list[_Piece] | None] = []
+        for part in expr.parts:
+            if isinstance(part, cst.FormattedStringText):
+                found.append([(part.value, None, False)])
+            elif isinstance(part, cst.FormattedStringExpression):
+                found.append(_field(part.expression, analysis, scope, depth))
+        return _joined(found)
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+        # `"mysql://" + USER + ":" + PW + "@" + HOST`: one level, however long
+        operands: list[cst.BaseExpression] = []
+        pending: list[cst.BaseExpression] = [expr]
+        while pending:
+            current = pending.pop()
+            if isinstance(current, cst.BinaryOperation) and isinstance(current.operator, cst.Add):
+                pending.extend((current.right, current.left))
+            else:
+                operands.append(current)
+        return _joined([_field(o, analysis, scope, depth) for o in operands])
+    if (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Attribute)
+        and expr.func.attr.value == "format"
+        and isinstance(expr.func.value, cst.SimpleString)
+    ):
+        return _formatted_pieces(expr, analysis, scope, depth)
+    return None
+
+
+def _field(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, depth: int) -> list[_Piece]:
+    """What a replacement field or an operand of `+` puts in: a literal, a name bound
+    only to one (in this module), an environment lookup's literal fallback; else a
+    piece that cannot be told."""
+    if isinstance(expr, cst.Name):
+        values = list(_values(expr, analysis, scope))
+        if len(values) == 1:
+            return _field(values[0], analysis, scope, depth + 1)
+        return [_UNKNOWN_PIECE]
+    if isinstance(expr, cst.Call) and _environment_lookup(expr, analysis):
+        default = expr.args[1].value if len(expr.args) >= 2 else None
+        if isinstance(default, cst.SimpleString) and (value := string_literal(default)):
+            return [(value, default, True)]
+        return [_UNKNOWN_PIECE]
+    return _pieces(expr, analysis, scope, depth + 1) or [_UNKNOWN_PIECE]
+
+
+def _formatted_pieces(
+    call: cst.Call, analysis: Analysis, scope: Scope, depth: int
+) -> list[_Piece] | None:
+    """`"{user}:{password}@{}".format(...)`: the template's text, each field filled by
+    its argument (by name or position) when it is given."""
+    assert isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.SimpleString)
+    template = string_literal(call.func.value)
+    if template is None or any(a.star for a in call.args):
+        return None
+    positional = [a.value for a in call.args if a.keyword is None]
+    keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+    found: list[list[_Piece] | None] = []
+    automatic = 0
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError:
+        return None
+    for text, field, _spec, _conversion in parsed:
+        found.append([(text, None, False)])
+        if field is None:
+            continue
+        argument: cst.BaseExpression | None
+        if field == "":
+            argument = positional[automatic] if automatic < len(positional) else None
+            automatic += 1
+        elif field.isdigit():
+            index = int(field)
+            argument = positional[index] if index < len(positional) else None
+        else:
+            argument = keywords.get(field)
+        found.append(
+            [_UNKNOWN_PIECE] if argument is None else _field(argument, analysis, scope, depth)
+        )
+    return _joined(found)
+
+
+def _joined(parts: list[list[_Piece] | None]) -> list[_Piece] | None:
+    if any(p is None for p in parts):
+        return None
+    joined = [piece for part in parts for piece in part or ()]
+    return joined if len(joined) <= _MAX_PIECES else None
+
+
+def _deployed_host(url: str) -> bool:
+    match = _HOST.search(url)
+    host = match.group("host").lower() if match else ""
+    local = host in ("", "127.0.0.1", "[::1]", "0.0.0.0") or host.endswith((".local", ".localhost"))
+    return "." in host and not local

@@ -288,6 +288,21 @@ result = engine.execute("SELECT 1")
         ),
     ]
 
+    # A helper's parameter named `engine`, whose only caller hands on its own
+    # `session` parameter: a Session, whose `execute()` 2.0 keeps.
+    _BATCHES = """
+from sqlalchemy import update
+
+def query_batches(engine, query, rows):
+    for start in range(0, len(rows), 1000):
+        engine.execute(query, rows[start : start + 1000])
+
+def connect_wordforms(session, rows):
+    query_batches({handle}, update(Wordform.__table__), rows)
+"""
+    VALID += [Valid(_BATCHES.format(handle="session"))]
+    INVALID += [Invalid(_BATCHES.format(handle="session.get_bind()"), at="engine.execute(")]
+
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for call in analysis.model.calls:
             func = call.func

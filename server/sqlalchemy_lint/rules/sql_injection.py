@@ -322,6 +322,12 @@ class SqlInjection(Rule):
       checker does not know (a framework's app class) counts as a session:
       `session_scope()` is SQLAlchemy's documented name for that context manager.
 
+    A statement given whole, as a SQL console runs what its user typed, is the code's
+    to run, not a value put into SQL of its own: an f-string whose first field is
+    followed only by a `LIMIT`, `OFFSET` or `FETCH` clause (`f"{query} LIMIT
+    {limit}"`), or preceded only by `EXPLAIN` (`f"EXPLAIN ANALYZE {query}"`), is
+    judged by its other fields alone.
+
     Values that cannot carry SQL are not reported: literals, numbers, `int(...)`,
     loop counters (`for i in range(n)`, the index of `enumerate()`), a parameter
     annotated as a number, a date or a UUID (also `Optional[int]`, `int | None`), as
@@ -331,7 +337,9 @@ class SqlInjection(Rule):
     arithmetic with a number written in the code (`motor_id % SHARDS`, `page - 1`),
     names bound only to literals (`order = "ASC" if ascending else "DESC"`),
     module-level `UPPER_CASE` constants and loops over them, lists of constant
-    clauses joined together (`" AND ".join(clauses)`), placeholder lists
+    clauses joined together (`" AND ".join(clauses)`), what a project helper returns
+    of the literals its caller gives it (`pick_first(cols, ["created_at", "ts"])`,
+    which returns one of the candidates or `None`), placeholder lists
     (`", ".join(f":id{i}" for i in range(len(ids)))`), and lookups in a fixed
     table: `ORDERABLE[key]`, `ORDERABLE.get(key, "created_at")` or
     `map(ORDERABLE.__getitem__, keys)` where `ORDERABLE`
@@ -3332,6 +3340,77 @@ def next_number(db, project):
     return db.execute(text(f"SELECT nextval('seq_{name}')")).scalar()
 """,
             at="text(",
+        ),
+    ]
+
+    # A helper that returns the first of its candidates the table has (or None) gives
+    # one of the items its caller passes: literal column names are the code's own, a
+    # list the request sends is input.
+    _PICK_COLUMN = """
+from flask import request
+from sqlalchemy import inspect, text
+
+from columns import pick_first
+
+def todays_signals(conn):
+    cols = [c["name"] for c in inspect(conn).get_columns("signals")]
+    time_col = pick_first(cols, {candidates})
+    where_sql = " AND ".join([f"{{time_col}} >= CURRENT_DATE", "symbol = :symbol"])
+    sql = text(f"SELECT count(*) FROM signals WHERE {{where_sql}}")
+    return conn.execute(sql, {{"symbol": "X"}})
+"""
+    _PICK_FIRST = {
+        "columns.py": """
+def pick_first(existing, candidates):
+    present = set(existing)
+    for c in candidates:
+        if c in present:
+            return c
+    return None
+"""
+    }
+    VALID += [Valid(_PICK_COLUMN.format(candidates='["created_at", "ts"]'), files=_PICK_FIRST)]
+    INVALID += [
+        Invalid(
+            _PICK_COLUMN.format(candidates='request.args.getlist("time")'),
+            at="text(f",
+            files=_PICK_FIRST,
+        )
+    ]
+
+    # A SQL console runs the statement its user typed, as given, with a limit put
+    # after it or a plan asked for; a value put after the statement is judged as any.
+    _CONSOLE = """
+from fastapi import FastAPI
+from pydantic import BaseModel
+from sqlalchemy import create_engine, text
+
+app = FastAPI()
+engine = create_engine("postgresql://app@db/warehouse")
+
+class Query(BaseModel):
+    sql: str
+    owner: str
+
+@app.post("/run")
+def run(query: Query, limit: int = 100):
+    with engine.connect() as conn:
+        return conn.execute(text({statement})).all()
+
+@app.post("/explain")
+def explain(query: Query):
+    with engine.connect() as conn:
+        return conn.execute(text(f"EXPLAIN ANALYZE {{query.sql}}")).all()
+"""
+    VALID += [Valid(_CONSOLE.format(statement='f"{query.sql} LIMIT {limit}"'))]
+    INVALID += [
+        Invalid(
+            _CONSOLE.format(statement='f"{query.sql} LIMIT {limit} -- {query.owner}"'),
+            at="text(f",
+        ),
+        Invalid(
+            _CONSOLE.format(statement='f"SELECT * FROM {query.sql} LIMIT {limit}"'),
+            at="text(f",
         ),
     ]
 

@@ -586,3 +586,17 @@ def binding_scope(name: str, scope: Scope) -> Scope | None:
             return current
         current = current.parent
     return None
+
+
+def global_references(model: ModuleModel, name: str) -> list[cst.Name]:
+    """Every reference to the module global `name`: at the top level and in the
+    functions and classes that read it (not those that bind a name of their own)."""
+    module = model.module_scope
+    found = list(module.references.get(name, ()))
+    pending = list(module.children)
+    while pending:
+        scope = pending.pop()
+        pending.extend(scope.children)
+        if name in scope.references and binding_scope(name, scope) in (None, module):
+            found.extend(scope.references[name])
+    return found

@@ -282,7 +282,12 @@ class ProgramValues:
         param = next((p for p in params if p.name == recorded[1]), None)
         if param is None or param.annotation is not None:
             return frozenset()
-        return self.passed_handles(caller.module, caller.function, param.name, calls + 1)
+        passed = self.passed_handles(caller.module, caller.function, param.name, calls + 1)
+        if not passed and _names_a_session(param.name):
+            # `def connect(session, ...)` handing its `session` on: what its name says,
+            # as an untyped `engine` is taken for an Engine.
+            return frozenset({Kind.SESSION})
+        return passed
 
     def from_outside(self, key: ModuleKey, qualname: str, name: str, calls: int = 0) -> bool:
         """Whether the parameter `name` of function `qualname` is evidently given text
@@ -1361,3 +1366,8 @@ def replaces_all_but_word_characters(pattern: str) -> bool:
         else:
             return False
     return True
+
+
+def _names_a_session(name: str) -> bool:
+    """`session`, `db_session`, `dbsession`: a parameter named as a session is."""
+    return name == "session" or name.endswith(("_session", "dbsession"))
