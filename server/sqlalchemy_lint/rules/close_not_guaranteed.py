@@ -3,6 +3,8 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Iterable
 
+import libcst as cst
+
 from ..diagnostics import Fix, Severity, Span
 from ..semantic import Analysis, Kind, Lifetime, Verdict
 from ._messages import code_of, noun, origin, safe_form
@@ -1202,7 +1204,19 @@ class CachePlugin:
                     " " * 8,
                 )
             )
-        )
+        ),
+        # The registry's session taken before the `try`: it holds no connection until
+        # it runs SQL, inside the `try`.
+        Valid(
+            _CACHE_GC.format(
+                body=textwrap.indent(
+                    "session = database()\ntry:\n"
+                    + textwrap.indent(_GC_WORK.replace("database.", "session."), "    ")
+                    + "finally:\n    session.close()\n    database.remove()",
+                    " " * 8,
+                )
+            )
+        ),
     ]
 
     # A unit of work: `__aenter__` opens the session, `__aexit__` commits (or rolls
@@ -1316,10 +1330,14 @@ def background():
             ):
                 continue  # a script's, a command's, a migration's: an exception ends the run
             if made_registry:
-                if life.used_before_try is not None and analysis.contexts.is_entry_point(
-                    life.scope
+                before = life.used_before_try
+                if before is not None and (
+                    analysis.contexts.is_entry_point(life.scope) or _takes_its_session(before, life)
                 ):
-                    continue  # run once: a failure ends the run
+                    # Run once: a failure ends the run. Or what runs before the `try`
+                    # only takes the registry's session (`session = Session()`), which
+                    # holds no connection until it runs SQL, inside the `try`.
+                    continue
                 message = _made_registry_message(life)
             elif life.registry is not None:
                 if life.used_before_try is not None and analysis.contexts.is_entry_point(
@@ -1386,6 +1404,17 @@ def background():
         if finding.lifetime is not None and finding.lifetime.kind is Kind.SCOPED_SESSION:
             return None  # a registry is no context manager: its `remove()` ends it
         return with_block_fix_for(source, span, finding.lifetime)
+
+
+def _takes_its_session(node: cst.CSTNode, life: Lifetime) -> bool:
+    """`Session()`: a call of the registry `life` follows, which hands out this thread's
+    session without running anything on it."""
+    return (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Name)
+        and node.func.value == life.variable
+        and not node.args
+    )
 
 
 def _made_registry_message(life: Lifetime) -> str:

@@ -450,13 +450,12 @@ def _settings(analysis: Analysis) -> Iterator[_Found]:
     model = analysis.model
     module = model.module_scope
     values: list[tuple[cst.BaseExpression, Scope]] = []
-    fallbacks: set[cst.BaseExpression] = set()  # of names used only as environment fallbacks
+    names: dict[cst.BaseExpression, str] = {}  # the module-level name a value is bound to
     for name, assignments in module.assignments.items():
         for a in assignments:
             if a.value is not None and not a.via_with:
                 values.append((a.value, module))
-                if _only_environment_fallback(name, analysis):
-                    fallbacks.add(a.value)
+                names[a.value] = name
     for info in model.classes.values():
         for assigned in info.attributes.values():
             values.extend((v, s) for v, s in assigned if s.is_module)  # the class body's own
@@ -467,13 +466,20 @@ def _settings(analysis: Analysis) -> Iterator[_Found]:
     for value, scope in values:
         yield from _composed_password(value, analysis, scope, settings=True)
         for literal in _setting_literals(value, analysis, scope):
-            if value in fallbacks and not _reaches_deployed_host(literal):
-                continue  # `local_db = "..."`, then `os.getenv("DB_URL", local_db)`
             value_text = _string_value(literal)
-            if value_text is not None and is_database_url(value_text):
-                part = _password_part(literal)
-                if part is not None:
-                    yield Finding(part, _URL_MESSAGE), value_text
+            if value_text is None or not is_database_url(value_text):
+                continue
+            part = _password_part(literal)
+            if part is None:
+                continue
+            global_name = names.get(value)
+            if (
+                global_name is not None
+                and not _reaches_deployed_host(literal)
+                and _only_environment_fallback(global_name, analysis)
+            ):
+                continue  # `local_db = "..."`, then `os.getenv("DB_URL", local_db)`
+            yield Finding(part, _URL_MESSAGE), value_text
 
 
 def _is_template(path: Path | None) -> bool:
