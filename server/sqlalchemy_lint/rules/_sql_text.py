@@ -1259,12 +1259,13 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
 
 
 def _names_a_schema_item(expr: cst.BaseExpression) -> bool:
-    """`X.__table__`, `column.table`, `self.table`, or a name `table` or `column` whose
-    attributes are read: how code that maintains a schema refers to a SQLAlchemy
-    `Table` or `Column` (a `Column`'s and a `Constraint`'s `.table` is a `Table`)."""
+    """`X.__table__`, `column.table`, `self.table`, or a name `table`, `column`,
+    `constraint` or `index` whose attributes are read: how code that maintains a
+    schema refers to a SQLAlchemy `Table`, `Column`, `Constraint` or `Index` (a
+    `Column`'s and a `Constraint`'s `.table` is a `Table`)."""
     if isinstance(expr, cst.Attribute):
         return expr.attr.value in ("__table__", "table")
-    return isinstance(expr, cst.Name) and expr.value in ("table", "column")
+    return isinstance(expr, cst.Name) and expr.value in ("table", "column", "constraint", "index")
 
 
 def _declared_enum(expr: cst.BaseExpression, scope: Scope, analysis: Analysis) -> bool:

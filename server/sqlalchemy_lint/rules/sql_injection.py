@@ -359,9 +359,11 @@ class SqlInjection(Rule):
     (`name.replace("'", "''")`, a DBAPI connection's `connection.escape(name)`, or a
     project function every `return` of which is that,
     alone or between quotes: `literal_string(name)`), a mapped class's
-    `__tablename__`. psycopg's `sql.SQL("...").format(sql.Identifier(name))` is the
-    driver's safe composition and is not `str.format()`; names quoted by the
-    dialect (`conn.dialect.identifier_preparer.quote(name)`, SQLAlchemy-Utils'
+    `__tablename__`, the name a schema object of the models declares (`table.name`,
+    `column.name`, `constraint.name`, `index.name`). psycopg's
+    `sql.SQL("...").format(sql.Identifier(name))` is the driver's safe composition
+    and is not `str.format()`; names quoted by the dialect
+    (`conn.dialect.identifier_preparer.quote(name)`, SQLAlchemy-Utils'
     `quote(conn, name)`) are escaped identifiers, a geometry's text is WKT (a
     shapely geometry, a GeoPandas geometry column's element, `.wkt`,
     `shapely.wkt.dumps(...)`, known by the frame's annotation or how it was read)
@@ -3412,6 +3414,25 @@ def explain(query: Query):
             _CONSOLE.format(statement='f"SELECT * FROM {query.sql} LIMIT {limit}"'),
             at="text(f",
         ),
+    ]
+
+    # Schema maintenance asks about a constraint or an index of the models by the name
+    # they declare (`constraint.name`, `index.name`).
+    VALID += [
+        Valid(
+            """
+from sqlalchemy import text
+
+def constraint_exists(conn, constraint):
+    constraint_name = constraint.name
+    sql = "SELECT COUNT(*) FROM pg_catalog.pg_constraint WHERE conname='%s'" % constraint_name
+    return conn.execute(text(sql)).scalar() >= 1
+
+def index_exists(conn, index):
+    sql = f"SELECT 1 FROM pg_class WHERE relname = '{index.name}'"
+    return conn.execute(text(sql)).first() is not None
+"""
+        )
     ]
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
