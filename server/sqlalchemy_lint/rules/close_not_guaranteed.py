@@ -173,6 +173,9 @@ class CloseNotGuaranteed(Rule):
     (A close in a broad `except` and another on the normal path count only when
     nothing that can raise runs between the creation and that `try`: a query before it
     fails past both.)
+    Nor a session that nothing runs on before its close (the local is read only to
+    close it): it takes a connection only for its first statement, so an exception
+    before the close leaks none.
     Nor one closed with nothing that can raise between its creation and the close (the
     next line, or the `else:` of the `try` that made it), or with only calls of project
     functions that catch every exception themselves (`total = count_calls(db, user)`,
@@ -1293,6 +1296,37 @@ def background():
         Invalid(
             _SCHEDULER.format(recover="session.close()\n            return"),
             at="Session(engine)",
+        )
+    ]
+
+    # A session that nothing runs on before its close holds no connection: whatever
+    # raises in between leaks an empty `Session` object, nothing of the pool's.
+    _UNUSED_SESSION = """
+import unittest
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import sessionmaker
+
+from tasks import summarize
+
+class TestTasks(unittest.TestCase):
+    def setUp(self):
+        self.Session = sessionmaker(bind=create_engine("sqlite://"))
+
+    def test_summary(self):
+        session = self.Session()
+        {use}
+        response = summarize("Python is a language.")
+        self.assertIsInstance(response.title, str)
+        session.close()
+"""
+    _TASKS = {"tasks.py": "def summarize(text):\n    raise NotImplementedError\n"}
+    VALID += [Valid(_UNUSED_SESSION.format(use="pass"), files=_TASKS)]
+    INVALID += [
+        Invalid(
+            _UNUSED_SESSION.format(use='session.execute(text("SELECT 1"))'),
+            at="self.Session()",
+            files=_TASKS,
         )
     ]
 

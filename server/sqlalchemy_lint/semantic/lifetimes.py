@@ -253,12 +253,33 @@ class LifetimeTracker:
                     Verdict.CLOSE_NOT_GUARANTEED,
                 ) and self._kept_by_a_service_loop(life):
                     life.verdict = Verdict.RELEASED  # the thread's, for its life
+                if (
+                    life.verdict is Verdict.CLOSE_NOT_GUARANTEED
+                    and kind.is_session
+                    and self._only_closed(life)
+                ):
+                    # Nothing runs on it before its close: a session takes a connection
+                    # only for its first statement, so an exception leaks none.
+                    life.verdict = Verdict.RELEASED
                 yield life
             elif kind is Kind.SCOPED_SESSION:
                 # A registry made per call holds the session it hands out until its
                 # `remove()`; one that is dropped holds it until garbage collection.
                 yield self.track(call, kind, scope, REGISTRY_RELEASE_METHODS)
         yield from self._registry_sessions()
+
+    def _only_closed(self, life: Lifetime) -> bool:
+        """Whether the local that holds `life` is read only as the receiver of its
+        closes (`session = Session()`, then `session.close()`): nothing is run on it,
+        nor is it handed to anyone."""
+        if life.variable is None or not life.releases:
+            return False
+        receivers = {
+            id(close.func.value) for close in life.releases if isinstance(close.func, cst.Attribute)
+        }
+        references = life.scope.references.get(life.variable, ())
+        loads = [r for r in references if not isinstance(self.model.parent(r), cst.AssignTarget)]
+        return bool(loads) and all(id(r) in receivers for r in loads)
 
     def _kept_by_a_service_loop(self, life: Lifetime) -> bool:
         """A resource of a function that never returns, managed by the loop it ends in:
