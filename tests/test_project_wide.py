@@ -825,6 +825,32 @@ def test_an_engine_a_test_case_keeps_through_its_session_is_made_per_test(
     assert findings(root, "SQA103") == [("tests/test_variant.py", 9, "SQA103")]
 
 
+@pytest.mark.parametrize("kept", [True, False], ids=["kept-by-its-session", "dropped"])
+def test_an_in_memory_database_made_per_test_is_the_test_s_own(kept: bool, tmp_path: Path) -> None:
+    # `sqlite:///:memory:` in `setUp`: a fresh, empty database for every test, on
+    # purpose; one engine shared by the tests would share their data.
+    keep = "        self.session = Session()\n" if kept else "        Session().close()\n"
+    test = (
+        "import unittest\n\n"
+        "from sqlalchemy import create_engine\n"
+        "from sqlalchemy.orm import sessionmaker\n\n\n"
+        "class TestVariant(unittest.TestCase):\n"
+        "    def setUp(self):\n"
+        "        engine = create_engine('sqlite:///:memory:')\n"
+        "        Session = sessionmaker(bind=engine)\n"
+        f"{keep}\n"
+        "    def test_locus(self):\n"
+        "        self.assertTrue(True)\n"
+    )
+    (tmp_path / "memory").mkdir()
+    (tmp_path / "disk").mkdir()
+    in_memory = project(tmp_path / "memory", {"tests/test_variant.py": test})
+    assert findings(in_memory, "SQA103") == []
+    on_disk_test = test.replace(":memory:", "v.db")
+    on_disk = project(tmp_path / "disk", {"tests/test_variant.py": on_disk_test})
+    assert findings(on_disk, "SQA103") == [("tests/test_variant.py", 9, "SQA103")]
+
+
 def test_a_helper_deep_in_the_test_suite_says_nothing_of_how_often_code_runs(
     tmp_path: Path,
 ) -> None:

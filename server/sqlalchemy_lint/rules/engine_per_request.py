@@ -170,12 +170,15 @@ class EnginePerRequest(Rule):
       in a script, an entry point, or code that disposes of the engine it ends with
       (trying each database in turn), or each round drops unused what a factory
       returns (`create_db_engine(config)` as a statement, to validate each
-      configuration: an engine connects on first use);
+      configuration: an engine connects on first use), or a round comes again only
+      when the last one raised (a retry: the engine is made in a `try` of the loop
+      whose every normal end returns or breaks);
     - in a function that makes an engine, uses it and drops it without `dispose()`
       (a data loader's `load()`), when the project's own code calls it from two
       places or more and it does not run once (in a test suite, only code that runs
       around every test counts: `setUp`, a fixture of pytest's default scope and
-      what they call; not a test, a session fixture or their helpers): a start-up
+      what they call; not a test, a session fixture or their helpers, nor an
+      in-memory SQLite database, `sqlite://`, each test's own on purpose): a start-up
       check or an admin helper called from one place makes one engine; or that
       disposes it only on some paths (a `return` before the `dispose()`: a cache hit
       that skips it);
@@ -2320,6 +2323,35 @@ tgt_uri = st.text_input("Target database URL")
         )
     ]
 
+    # A start-up check that retries: a round comes again only when the last one failed
+    # (its `try` returns on success), a few times at most. A poller that goes round
+    # whatever happened makes one engine per round.
+    _RETRY = """
+import time
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import SQLAlchemyError
+
+def verify_database(db_uri, max_retries=5):
+    for attempt in range(max_retries):
+        try:
+            engine = create_engine(db_uri)
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+{end}
+        except SQLAlchemyError:
+            time.sleep(2**attempt)
+    return False
+
+def init_app(app):
+    if not verify_database(app.config["SQLALCHEMY_DATABASE_URI"]):
+        raise RuntimeError("no database")
+"""
+    VALID += [Valid(_RETRY.format(end="                return True"))]
+    INVALID += [
+        Invalid(_RETRY.format(end="            print('checked')"), at="create_engine(db_uri)")
+    ]
+
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for life in analysis.engines:
             message = self._problem(analysis, life)
@@ -2433,7 +2465,11 @@ tgt_uri = st.text_input("Target database URL")
         if life.escapes or contexts.is_entry_point(function):
             return None
         if analysis.tracker.kept_by_dependents(life):
-            if is_test_file(analysis.resolver.path) and contexts.runs_per_test(function):
+            if (
+                is_test_file(analysis.resolver.path)
+                and contexts.runs_per_test(function)
+                and not _in_memory_sqlite(life.call)
+            ):
                 # `setUp` keeping a session bound to it: the suite keeps each test case,
                 # and with it one more engine and pool per test.
                 return (
@@ -2463,6 +2499,10 @@ tgt_uri = st.text_input("Target database URL")
             if not contexts.runs_per_test(function):
                 # A test, a session-wide fixture or a helper they call: once per run of
                 # the suite, unlike `setUp` or a per-test fixture, run for every test.
+                return None
+            if _in_memory_sqlite(life.call):
+                # `create_engine("sqlite://")` in `setUp`: each test's own fresh, empty
+                # database, which one shared engine could not give.
                 return None
         elif not contexts.called_from_several_places(function):
             # Made, used and dropped by a function nothing shows running more than
@@ -2523,6 +2563,8 @@ tgt_uri = st.text_input("Target database URL")
         )
         if loop_body_disposes:
             return None
+        if _retries_until_success(analysis, loop, life.call):
+            return None  # a round comes again only when the last one failed
         url = life.call.args[0].value if life.call.args else None
         if (
             url is not None
@@ -2636,6 +2678,66 @@ def _reads_own_attribute(test: cst.BaseExpression, attribute: str) -> bool:
         if isinstance(node, cst.SimpleString) and node.evaluated_value == attribute:
             return True
     return False
+
+
+def _in_memory_sqlite(call: cst.Call) -> bool:
+    """`create_engine("sqlite://")`, `create_engine("sqlite:///:memory:")`: an engine
+    whose database lives in its own connection's memory, empty when made."""
+    url = call.args[0].value if call.args and call.args[0].keyword is None else None
+    if not isinstance(url, cst.SimpleString):
+        return False
+    text = url.evaluated_value
+    if not isinstance(text, str):
+        return False
+    scheme, _, rest = text.partition("://")
+    return scheme.split("+")[0] == "sqlite" and rest in ("", "/", "/:memory:")
+
+
+def _retries_until_success(analysis: Analysis, loop: cst.CSTNode, call: cst.Call) -> bool:
+    """`for attempt in range(retries): try: engine = create_engine(url); ...; return
+    True` `except ...: sleep(delay)`: the engine is made in the body of a `try` of the
+    loop whose every normal end leaves the loop (a `return` or `break`), so a round
+    comes again only after the last one raised: a retry, a bounded few times."""
+    child: cst.CSTNode = call
+    for ancestor in analysis.model.ancestors(call):
+        if ancestor is loop:
+            return False
+        if isinstance(ancestor, cst.Try) and ancestor.handlers:
+            parent = analysis.model.parent(ancestor)
+            return (
+                child is ancestor.body  # not in a handler or the `finally`
+                and isinstance(parent, cst.IndentedBlock)
+                and analysis.model.parent(parent) is loop
+                and _leaves(ancestor.body)
+            )
+        child = ancestor
+    return False
+
+
+def _leaves(block: cst.BaseSuite) -> bool:
+    """Whether every normal end of `block` leaves the loop around it: its last
+    statement returns, breaks or raises, or is a `with` or an `if` (with an `else`) all
+    of whose bodies do."""
+    if not isinstance(block, cst.IndentedBlock) or not block.body:
+        return False
+    last = block.body[-1]
+    if isinstance(last, cst.SimpleStatementLine):
+        return any(isinstance(s, (cst.Return, cst.Break, cst.Raise)) for s in last.body)
+    if isinstance(last, cst.With):
+        return _leaves(last.body)
+    if isinstance(last, cst.If):
+        orelse = last.orelse
+        if orelse is None:
+            return False
+        other = orelse.body if isinstance(orelse, cst.Else) else None
+        return _leaves(last.body) and (_leaves(other) if other is not None else _leaves_if(orelse))
+    return False
+
+
+def _leaves_if(branch: cst.If | cst.Else) -> bool:
+    if isinstance(branch, cst.Else):
+        return _leaves(branch.body)
+    return _leaves(branch.body) and branch.orelse is not None and _leaves_if(branch.orelse)
 
 
 def _database_from_parameters(analysis: Analysis, life: Lifetime) -> bool:
