@@ -238,7 +238,7 @@ def test_a_script_named_like_a_test_runs_its_main_block_once(tmp_path: Path) -> 
     script = (
         "from sqlalchemy import create_engine, text\n\n\n"
         "def check_divisions():\n"
-        "    engine = create_engine('sqlite://')\n"
+        "    engine = create_engine('sqlite:///divisions.db')\n"
         "    with engine.connect() as conn:\n"
         "        print(conn.execute(text('select 1')).all())\n\n\n"
         "if __name__ == '__main__':\n"
@@ -248,7 +248,8 @@ def test_a_script_named_like_a_test_runs_its_main_block_once(tmp_path: Path) -> 
     result = run("check", "--no-cache", "--select", "SQA103", "test_divisions.py", cwd=tmp_path)
     assert result.returncode == 0, result.stdout
     # Called from a test, it runs once per run of the suite too; called from a fixture
-    # of pytest's default scope, it runs for every test that asks for the fixture.
+    # of pytest's default scope, it runs for every test that asks for the fixture (an
+    # in-memory database, `sqlite://`, would be each test's own on purpose).
     (tmp_path / "test_divisions.py").write_text(
         script.replace("if __name__ == '__main__':", "def test_divisions():")
         + "    check_divisions()\n"
