@@ -459,10 +459,13 @@ def _settings(analysis: Analysis) -> Iterator[_Found]:
     for info in model.classes.values():
         for assigned in info.attributes.values():
             values.extend((v, s) for v, s in assigned if s.is_module)  # the class body's own
-    for node in model.order:
-        value = _configured_url(node)
-        if value is not None:
-            values.append((value, scope_of(analysis, node)))
+    # Flask-SQLAlchemy's keys are written out wherever they are set: a module without
+    # the text sets none, and its nodes need not be walked.
+    if "SQLALCHEMY_" in analysis.resolver.text:
+        for node in model.order:
+            value = _configured_url(node)
+            if value is not None:
+                values.append((value, scope_of(analysis, node)))
     for value, scope in values:
         yield from _composed_password(value, analysis, scope, settings=True)
         for literal in _setting_literals(value, analysis, scope):

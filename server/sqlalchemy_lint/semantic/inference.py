@@ -173,6 +173,7 @@ class Resolver:
         self.options = options or AnalysisOptions()
         self.pytest_module = is_pytest_module(path)
         text = source if source is not None else model.module.code
+        self.text = text  # the module's source, for cheap text pre-checks of rules
         self.view: ProjectView | StandaloneSource
         if project is not None:
             self.view = project.view(path, text, stamp=stamp, tree=tree, offline=offline)
