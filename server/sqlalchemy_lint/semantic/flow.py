@@ -418,3 +418,24 @@ def begins_transaction(block: cst.With, name: str) -> bool:
         and item.item.func.value.value == name
         for item in block.items
     )
+
+
+def leaves_the_loop(model: ModuleModel, loop: cst.While) -> bool:
+    """A `return`, or a `break` of this loop (not of a loop inside it), inside it: the
+    only ways out of a `while True:` other than an exception."""
+    if nodes_of(loop.body, cst.Return):
+        return True
+    for found in nodes_of(loop.body, cst.Break):
+        innermost = next(a for a in model.ancestors(found) if isinstance(a, (cst.While, cst.For)))
+        if innermost is loop:
+            return True
+    return False
+
+
+def always_true(test: cst.BaseExpression) -> bool:
+    """`True` or a nonzero number: a `while` test only a way out ends."""
+    if isinstance(test, cst.Name):
+        return test.value == "True"
+    if isinstance(test, cst.Integer):
+        return test.value not in ("0", "0x0", "0o0", "0b0")
+    return False

@@ -27,10 +27,12 @@ import libcst as cst
 from .contexts import ExecutionContexts
 from .evaluate import Opening, Wrapping
 from .flow import (
+    always_true,
     begins_transaction,
     comes_before,
     dominates,
     finally_contains,
+    leaves_the_loop,
     method_calls,
     nodes_of,
     own_returns,
@@ -294,9 +296,9 @@ class LifetimeTracker:
             return False
         body = function.body.body
         loop = body[-1] if body else None
-        if not (isinstance(loop, cst.While) and _always_true(loop.test)) or loop.orelse:
+        if not (isinstance(loop, cst.While) and always_true(loop.test)) or loop.orelse:
             return False
-        if _leaves_the_loop(loop):
+        if leaves_the_loop(self.model, loop):
             return False
         order = self.model.order
         closes = method_calls(self.model, life.scope, life.variable, CLOSE_METHODS)
@@ -2014,33 +2016,3 @@ def _keyword(argument: cst.Arg) -> str | None:
 
 # `self.assertRaises(OperationalError)` as a context manager (unittest).
 _RAISES_METHODS = frozenset({"assertRaises", "assertRaisesRegex", "assertRaisesRegexp"})
-
-
-def _always_true(test: cst.BaseExpression) -> bool:
-    """`True` or `1`: a loop only a `break`, a `return` or an exception ends."""
-    return (isinstance(test, cst.Name) and test.value == "True") or (
-        isinstance(test, cst.Integer) and test.value == "1"
-    )
-
-
-def _leaves_the_loop(loop: cst.While) -> bool:
-    """A `return` in the loop, or a `break` of the loop itself (not of a loop inside
-    it); nested functions and classes do not count."""
-    pending: list[tuple[cst.CSTNode, bool]] = [(loop.body, True)]
-    while pending:
-        node, own = pending.pop()
-        if isinstance(node, cst.Return):
-            return True
-        if isinstance(node, cst.Break) and own:
-            return True
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            continue
-        if isinstance(node, (cst.For, cst.While)):
-            # A `break` in an inner loop's body ends that loop; one in its `else` the
-            # loop around it.
-            pending.append((node.body, False))
-            if node.orelse is not None:
-                pending.append((node.orelse, own))
-            continue
-        pending.extend((child, own) for child in node.children)
-    return False

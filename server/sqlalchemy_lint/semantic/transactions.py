@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from .flow import begins_transaction, nodes_of, post_dominates
+from .flow import always_true, begins_transaction, leaves_the_loop, nodes_of, post_dominates
 from .inference import Resolver
 from .kinds import Kind
 from .model import ModuleModel, Scope, binding_scope, self_attribute_values
@@ -207,8 +207,8 @@ def _committed_in_a_later_round(model: ModuleModel, commit: cst.Call, use: cst.C
         if (
             isinstance(ancestor, cst.While)
             and id(ancestor) in around_commit
-            and _always_true(ancestor.test)
-            and not _leaves(model, ancestor)
+            and always_true(ancestor.test)
+            and not leaves_the_loop(model, ancestor)
         ):
             return True
     return False
@@ -307,26 +307,6 @@ def _sets_true(statement: cst.CSTNode, flag: str) -> bool:
         and small.value.value == "True"
         for small in statement.body
     )
-
-
-def _leaves(model: ModuleModel, loop: cst.While) -> bool:
-    """A `return`, or a `break` of this loop, inside it: writes made after the last
-    commit would be left behind."""
-    if nodes_of(loop.body, cst.Return):
-        return True
-    for found in nodes_of(loop.body, cst.Break):
-        innermost = next(a for a in model.ancestors(found) if isinstance(a, (cst.While, cst.For)))
-        if innermost is loop:
-            return True
-    return False
-
-
-def _always_true(test: cst.BaseExpression) -> bool:
-    if isinstance(test, cst.Name):
-        return test.value == "True"
-    if isinstance(test, cst.Integer):
-        return test.value not in ("0", "0x0", "0o0", "0b0")
-    return False
 
 
 def _opening(
