@@ -1566,8 +1566,12 @@ def _no_outside_input(
             )
         finally:
             _VISITING.names.discard(key)
+    # A part of `expr` is followed at the same depth: it is smaller, so the walk ends
+    # anyway, and the depth stays for following names to where they are bound
+    # (`",".join(f"'{uid}'" for uid in ids)` of `ids = (await db.execute(q)).scalars()
+    # .all()` of `q = select(User.id)...`).
     if isinstance(expr, cst.Await):
-        return _no_outside_input(expr.expression, analysis, scope, depth + 1)
+        return _no_outside_input(expr.expression, analysis, scope, depth)
     if isinstance(expr, cst.Comparison):
         # `ll.c.comment == text`: a bool, or a clause SQLAlchemy binds the value of (the
         # rows a query filtered with it read are the database's, as any query's)
@@ -1575,7 +1579,7 @@ def _no_outside_input(
     if isinstance(expr, (cst.Attribute, cst.Subscript)):
         if isinstance(expr, cst.Attribute) and analysis.resolver.qualify(expr) in INPUT_OBJECTS:
             return False
-        return _no_outside_input(expr.value, analysis, scope, depth + 1)
+        return _no_outside_input(expr.value, analysis, scope, depth)
     if isinstance(expr, cst.Call):
         if _reads_input(expr, analysis):
             return False
@@ -1589,7 +1593,7 @@ def _no_outside_input(
         return all(
             # Which database a query reads (`read_sql(query, engine)` with an engine
             # whose URL comes from the environment) does not make its rows input.
-            _no_outside_input(p, analysis, scope, depth + 1)
+            _no_outside_input(p, analysis, scope, depth)
             or analysis.resolver.kind_of(p, scope) is not None
             for p in parts
         )

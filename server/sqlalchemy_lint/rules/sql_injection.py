@@ -3435,6 +3435,30 @@ def index_exists(conn, index):
         )
     ]
 
+    # Values the database gave, several steps away: a query kept in a local, run,
+    # its column read out (`.scalars().all()`) and joined into a list of literals.
+    _READ_BACK = """
+from fastapi import FastAPI, Request
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import User
+
+app = FastAPI()
+
+@app.get("/stats")
+async def stats(request: Request, db: AsyncSession):
+    excluded = select(User.id).where(User.email.ilike("%@example.com"))
+    ids = set({ids})
+    id_list = ",".join(f"'{{uid}}'" for uid in ids)
+    sql = f"SELECT count(*) FROM notes WHERE user_id NOT IN ({{id_list}})"
+    return (await db.execute(text(sql))).scalar_one()
+"""
+    VALID += [Valid(_READ_BACK.format(ids="(await db.execute(excluded)).scalars().all()"))]
+    INVALID += [
+        Invalid(_READ_BACK.format(ids='request.query_params["ids"].split(",")'), at="text(sql)")
+    ]
+
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         resolver = analysis.resolver
         for call in analysis.model.calls:
