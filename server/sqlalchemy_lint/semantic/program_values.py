@@ -922,7 +922,7 @@ class ProgramValues:
         info = self.evaluator.class_info(key, cls)
         if info is None:
             return False
-        lineage = list(self._class_and_bases(key, info))  # the class, then its bases
+        lineage = self.evaluator.class_hierarchy(key, info.qualname)  # nearest first
         inherited = next((c for _, c in lineage if attr in c.attributes), None)
         if inherited is None:
             return False
@@ -942,7 +942,9 @@ class ProgramValues:
         info = self.evaluator.class_info(frame.module, frame.owner_class)
         if info is None:
             return False
-        return self._set_on_instances(self._class_and_bases(frame.module, info), attr)
+        return self._set_on_instances(
+            self.evaluator.class_hierarchy(frame.module, info.qualname), attr
+        )
 
     def _set_on_instances(self, classes: Iterable[tuple[ModuleKey, ClassInfo]], attr: str) -> bool:
         """Whether a method of one of `classes` assigns `self.<attr>` (or is not known)."""
@@ -1155,7 +1157,8 @@ class ProgramValues:
         return (ref.module, info) if info is not None else None
 
     def _column_is_not_text(self, key: ModuleKey, info: ClassInfo, attr: str) -> bool:
-        for _, current in self._class_and_bases(key, info):
+        # The class, then its project bases (a column may be declared on a mixin).
+        for _, current in self.evaluator.class_hierarchy(key, info.qualname):
             annotation = current.annotations.get(attr)
             values = current.attributes.get(attr)
             if annotation is None and values is None:
@@ -1164,17 +1167,6 @@ class ProgramValues:
                 return True
             return annotation is not None and _non_text_annotation(annotation)
         return False
-
-    def _class_and_bases(
-        self, key: ModuleKey, info: ClassInfo
-    ) -> Iterator[tuple[ModuleKey, ClassInfo]]:
-        """The class, then its project bases (a column may be declared on a mixin), each
-        with its module."""
-        yield key, info
-        for ref in self.evaluator.project_bases(key, info):
-            base = self.evaluator.class_info(ref.module, ref.name) if ref.module else None
-            if base is not None and ref.module is not None:
-                yield ref.module, base
 
 
 # String methods whose result is text made from the string (and, for `join` and
