@@ -26,7 +26,7 @@ from .flow import finally_contains, method_calls, nodes_of
 from .inference import Resolver
 from .kinds import Kind
 from .lower_cst import from_cst
-from .model import ModuleModel, Scope, binding_scope
+from .model import ModuleModel, Scope, binding_scope, global_readers
 from .options import AnalysisOptions
 from .program_values import ProgramValues
 from .project import is_test_file
@@ -550,7 +550,7 @@ class ExecutionContexts:
     def script_steps_reading(self, name: str) -> list[Scope]:
         """The functions that read the module global `name`, when each is a step of
         the script (`_a_step_of_the_script`); empty when another function reads it."""
-        readers = self._readers(name)
+        readers = global_readers(self.model, name)
         if all(self._a_step_of_the_script(reader) for reader in readers):
             return readers
         return []
@@ -638,7 +638,7 @@ class ExecutionContexts:
         """The functions of the module that read the module global `call` is bound to
         (None: `call` is not bound to a plain module global)."""
         target = self._module_global(call)
-        return self._readers(target.value) if target is not None else None
+        return global_readers(self.model, target.value) if target is not None else None
 
     def reset_after_every_use(self, call: cst.Call) -> bool:
         """Whether every function of the module that reads the module global `call` is
@@ -649,7 +649,7 @@ class ExecutionContexts:
         if target is None or self._importers(target.value):
             return False
         name = target.value
-        readers = self._readers(name)
+        readers = global_readers(self.model, name)
         return bool(readers) and all(self._reset_in(name, scope) for scope in readers)
 
     def registry_removed(self, call: cst.Call) -> bool:
@@ -781,7 +781,7 @@ class ExecutionContexts:
                 for reference in scope.references.get(name, ())
                 for a in self._ancestors_within(reference, scope)
             )
-            for scope in self._readers(name)
+            for scope in global_readers(self.model, name)
         )
 
     def _ancestors_within(self, node: cst.CSTNode, scope: Scope) -> Iterator[cst.CSTNode]:
@@ -799,16 +799,8 @@ class ExecutionContexts:
             finally_contains(model, reference, resets) for reference in references
         )
 
-    def _readers(self, name: str) -> list[Scope]:
-        module = self.model.module_scope
-        return [
-            scope
-            for scope in _scopes_below(module)
-            if name in scope.references and binding_scope(name, scope) in (None, module)
-        ]
-
     def _functions_read(self, name: str) -> bool:
-        return bool(self._readers(name))
+        return bool(global_readers(self.model, name))
 
     def _imported_elsewhere(self, name: str) -> bool:
         """Whether another module of the project may import the global `name`."""

@@ -591,12 +591,20 @@ def binding_scope(name: str, scope: Scope) -> Scope | None:
 def global_references(model: ModuleModel, name: str) -> list[cst.Name]:
     """Every reference to the module global `name`: at the top level and in the
     functions and classes that read it (not those that bind a name of their own)."""
+    found = list(model.module_scope.references.get(name, ()))
+    for scope in global_readers(model, name):
+        found.extend(scope.references[name])
+    return found
+
+
+def global_readers(model: ModuleModel, name: str) -> list[Scope]:
+    """The functions and classes (at any depth) that read the module global `name`."""
     module = model.module_scope
-    found = list(module.references.get(name, ()))
-    pending = list(module.children)
-    while pending:
+    found: list[Scope] = []
+    pending = list(reversed(module.children))
+    while pending:  # in source order, each scope before the scopes inside it
         scope = pending.pop()
-        pending.extend(scope.children)
+        pending.extend(reversed(scope.children))
         if name in scope.references and binding_scope(name, scope) in (None, module):
-            found.extend(scope.references[name])
+            found.append(scope)
     return found
