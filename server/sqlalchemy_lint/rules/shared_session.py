@@ -8,9 +8,10 @@ import libcst as cst
 
 from ..semantic import Analysis, Kind, Scope
 from ..semantic.kinds import WEB_FRAMEWORK_MODULES
-from ..semantic.model import ModuleModel, binding_scope
+from ..semantic.model import ModuleModel, binding_scope, global_readers
 from ..semantic.project import is_test_file
 from ..semantic.repetition import BOT_MODULES, Repetition
+from ..semantic.values import ModuleKey
 from ._messages import code_of, default_name, noun
 from ._sql_text import scope_of
 from .base import Finding, Invalid, Rule, Valid
@@ -22,6 +23,7 @@ _SERVING_MODULES = (
     "celery",
     "dramatiq",
     "rq",
+    "faststream",  # a message broker's subscribers (RabbitMQ, Kafka, NATS, Redis)
     *BOT_MODULES,
     # Servers outside WEB_FRAMEWORK_MODULES: resolvers of a GraphQL schema run per
     # request; aiohttp's and Tornado's servers, not their HTTP clients.
@@ -55,6 +57,8 @@ _THREAD_POOLS = frozenset(
 _POOL_METHODS = frozenset(
     {"submit", "map", "apply", "apply_async", "imap", "imap_unordered", "starmap"}
 )
+# How many imports away a serving module may be from the module whose global it uses.
+_IMPORT_HOPS = 3
 _SHARED_KINDS = frozenset(
     {Kind.SESSION, Kind.ASYNC_SESSION, Kind.CONNECTION, Kind.ASYNC_CONNECTION}
 )
@@ -123,13 +127,18 @@ class SharedSession(Rule):
     Finds a `Session`, `AsyncSession` or `Connection` created at module level or
     as a class attribute (`session = SessionLocal()`, `conn = engine.connect()`)
     in a module that serves requests, messages or tasks: one that imports Flask,
-    Quart, FastAPI, Starlette, Django, Sanic, Litestar, Celery, Dramatiq, RQ or a bot
+    Quart, FastAPI, Starlette, Django, Sanic, Litestar, Celery, Dramatiq, RQ,
+    FastStream or a bot
     framework (aiogram, discord.py, python-telegram-bot, pyTelegramBotAPI, Pyrogram,
     vkbottle, TwitchIO), a GraphQL schema library (Graphene, Strawberry, Ariadne), or another
     server (aiohttp's `web`, Tornado's `web`, Falcon, Bottle, Pyramid, gRPC, whose
     server runs each call on a thread of its pool), or is imported
     by a module that does (also through a package's `from .db import *`; such an
-    importer outweighs a loop of the module's own functions), defines request handlers, runs
+    importer outweighs a loop of the module's own functions), directly or up to three
+    imports away (a gRPC server imports its servicers, which import the services that
+    use the session; a module whose functions use the session counts as used by
+    whoever imports the module; a test's imports are not followed further),
+    defines request handlers, runs
     threads (it defines a `threading.Thread` subclass, or hands a function to
     `Thread(target=...)` or to a `ThreadPoolExecutor`'s `submit()` / `map()`), or
     whose functions are called again and again from elsewhere in the project (a bot's
@@ -761,6 +770,71 @@ def serve():
         )
     ]
 
+    # The server may be imports away from the session: the server imports its
+    # servicers, which import the services, which import the session (or the module
+    # whose functions use it).
+    _SESSION_MODULE = """
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+engine = create_engine("sqlite:///locations.db")
+session = Session(engine)
+
+def locations():
+    return session.execute(text("SELECT * FROM location")).all()
+"""
+    _SERVED_THROUGH = {
+        "services.py": (
+            "from main import session\n\nclass LocationService:\n"
+            "    def count(self):\n        return len(session.execute(QUERY).all())\n"
+        ),
+        "servicer.py": (
+            "from services import LocationService\n\nclass LocationServicer:\n"
+            "    def Count(self, request, context):\n        return LocationService().count()\n"
+        ),
+        "server.py": (
+            "from concurrent import futures\n\nimport grpc\n\n"
+            "from servicer import LocationServicer\n\n"
+            "server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))\n"
+        ),
+    }
+    _VIEWS_THROUGH = {
+        "calls.py": "import main\n\ndef generate_plan():\n    return main.locations()\n",
+        "views.py": (
+            "from django.http import JsonResponse\nfrom rest_framework.views import APIView\n\n"
+            "import calls\n\n"
+            "class StoredProcedureAPI(APIView):\n"
+            "    def get_model_obj(self, param):\n        return calls.generate_plan()\n"
+        ),
+    }
+    INVALID += [
+        Invalid(_SESSION_MODULE, at="Session(engine)", files=_SERVED_THROUGH),
+        Invalid(_SESSION_MODULE, at="Session(engine)", files=_VIEWS_THROUGH),
+    ]
+    VALID += [
+        # The same chain ending in a command-line tool: one call at a time.
+        Valid(
+            _SESSION_MODULE,
+            files={
+                **_SERVED_THROUGH,
+                "server.py": "import argparse\n\nfrom servicer import LocationServicer\n",
+            },
+        ),
+        # A test imports the views: what the test's imports import is not followed.
+        Valid(
+            _SESSION_MODULE,
+            files={
+                "calls.py": _VIEWS_THROUGH["calls.py"],
+                "tests/test_calls.py": (
+                    "import calls\n\ndef test_plan():\n    calls.generate_plan()\n"
+                ),
+                "tests/test_views.py": (
+                    "from django.test import Client\n\nimport tests.test_calls\n"
+                ),
+            },
+        ),
+    ]
+
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         model = analysis.model
         calls = [
@@ -926,21 +1000,42 @@ def _registry_never_removed(
 def _imported_by_a_server(analysis: Analysis, bound: cst.Call | str) -> bool:
     """True when a module of the project that serves requests (it imports a web or bot
     framework, and no GUI toolkit) imports the global `bound` names (or the global the
-    call `bound` is bound to)."""
+    call `bound` is bound to), or the module when its functions use the global, or
+    imports a module that does, up to three imports away (a gRPC server importing its
+    servicers, which import the services that use the session module's session)."""
     view = analysis.resolver.view
     contexts = analysis.contexts
     importers = (
         contexts.importers_of(bound) if isinstance(bound, str) else contexts.importers(bound)
     )
-    for module in importers:
-        summary = view.summary_of(module)
-        if summary is None:
-            continue
-        imported = [q.lstrip(".") for q in summary.imported_modules()]
-        if _imports_any(imported, _SERVING_MODULES) and not _imports_any(
-            imported, _DESKTOP_MODULES
-        ):
-            return True
+    readers = (
+        global_readers(analysis.model, bound)
+        if isinstance(bound, str)
+        else contexts.global_readers(bound)
+    )
+    key = analysis.resolver.key
+    if readers and isinstance(key, Path) and analysis.resolver.path is not None:
+        # The module's own functions use it: whoever imports the module calls them.
+        importers = [*importers, *contexts.modules_importing(key)]
+    seen: set[ModuleKey] = set()
+    for _ in range(_IMPORT_HOPS):
+        further: list[ModuleKey] = []
+        for module in importers:
+            if module in seen:
+                continue
+            seen.add(module)
+            summary = view.summary_of(module)
+            if summary is None:
+                continue
+            imported = [q.lstrip(".") for q in summary.imported_modules()]
+            if _imports_any(imported, _SERVING_MODULES) and not _imports_any(
+                imported, _DESKTOP_MODULES
+            ):
+                return True
+            if isinstance(module, Path) and not is_test_file(module):
+                # (a test imports the module for a test run, not for a server's requests)
+                further.extend(contexts.modules_importing(module))
+        importers = further
     return False
 
 

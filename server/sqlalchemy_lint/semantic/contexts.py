@@ -868,23 +868,30 @@ class ExecutionContexts:
         key = self.resolver.key
         if self.resolver.path is None or not isinstance(key, Path):
             return True  # not known: it may be imported
+        return bool(self.modules_importing(key))
+
+    def modules_importing(self, key: Path) -> list[ModuleKey]:
+        """The project's other modules that import the module `key` (itself, a name of
+        it, or all of them), and those that mention it but are not read (they may)."""
         stem = key.stem if key.name != "__init__.py" else key.parent.name
         if not stem.isidentifier():
-            return False  # `1_Overview.py` in a multipage app's `pages/`
+            return []  # `1_Overview.py` in a multipage app's `pages/`
         view = self.resolver.view
+        found: list[ModuleKey] = []
         for other in view.modules_mentioning(key, stem):
             if other == key:
                 continue
             summary = view.summary_of(other)
             if summary is None:
-                return True
+                found.append(other)
+                continue
             names_it = _Naming(view, other, key, stem)
             if _star_imports(summary, names_it) or any(
                 names_it(qualified) or names_it(qualified.rpartition(".")[0])
                 for qualified in summary.imported_modules()
             ):
-                return True
-        return False
+                found.append(other)
+        return found
 
     def in_main_guard(self, node: cst.CSTNode) -> bool:
         for ancestor in self.model.ancestors(node):
