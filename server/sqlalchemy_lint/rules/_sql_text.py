@@ -1035,6 +1035,10 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
         return True  # ORDERABLE.get(order, "created_at"): one of the table's constants
     if isinstance(expr, cst.Call) and analysis.resolver.returned_strings(expr, scope) is not None:
         return True  # `rain_table(idf)`: a project function that returns one of its literals
+    if isinstance(expr, cst.Call) and analysis.contexts.program_values.returns_made_by_program(
+        from_cst(expr), analysis.resolver.frame(scope)
+    ):
+        return True  # `self._where(filters)`: text its returns build from literals
     if isinstance(expr, cst.Call) and analysis.contexts.program_values.returns_a_checked_value(
         from_cst(expr), analysis.resolver.frame(scope), 0
     ):

@@ -337,7 +337,10 @@ class SqlInjection(Rule):
     arithmetic with a number written in the code (`motor_id % SHARDS`, `page - 1`),
     names bound only to literals (`order = "ASC" if ascending else "DESC"`),
     module-level `UPPER_CASE` constants and loops over them, lists of constant
-    clauses joined together (`" AND ".join(clauses)`), what a project helper returns
+    clauses joined together (`" AND ".join(clauses)`, also when the function adds
+    only literals to the list, `conditions.append("m.study_id = :study_id")`), text
+    that every `return` of a project function or method builds so, whatever it is
+    given (`where, params = self._where(filters)`), what a project helper returns
     of the literals its caller gives it (`pick_first(cols, ["created_at", "ts"])`,
     which returns one of the candidates or `None`), placeholder lists
     (`", ".join(f":id{i}" for i in range(len(ids)))`), and lookups in a fixed
@@ -3457,6 +3460,45 @@ async def stats(request: Request, db: AsyncSession):
     VALID += [Valid(_READ_BACK.format(ids="(await db.execute(excluded)).scalars().all()"))]
     INVALID += [
         Invalid(_READ_BACK.format(ids='request.query_params["ids"].split(",")'), at="text(sql)")
+    ]
+
+    # A WHERE clause a method joins from literal conditions, their values bound as
+    # parameters, handed back with the parameters and formatted in elsewhere.
+    _WHERE_BUILDER = """
+from sqlalchemy import text
+
+class QualityChecks:
+    def __init__(self, session):
+        self.session = session
+
+    def _where(self, filters):
+        conditions = []
+        params = {{}}
+        if filters.study_id:
+            conditions.append("m.study_id = :study_id")
+            params["study_id"] = filters.study_id
+        if filters.analysis_id:
+            conditions.append({condition})
+            params["prefix"] = f"{{filters.analysis_id}}:%"
+        where_clause = ""
+        if conditions:
+            where_clause = "WHERE " + " AND ".join(conditions)
+        return where_clause, params
+
+    def summary(self, filters):
+        where_clause, params = self._where(filters)
+        return self._count(where_clause, params)
+
+    def _count(self, where_clause, params):
+        sql = f"SELECT count(*) FROM measurements m {{where_clause}}"
+        return self.session.execute(text(sql), params).scalar()
+"""
+    VALID += [Valid(_WHERE_BUILDER.format(condition='"m.feature LIKE :prefix"'))]
+    INVALID += [
+        Invalid(
+            _WHERE_BUILDER.format(condition="f\"m.feature LIKE '{filters.analysis_id}:%'\""),
+            at="text(sql)",
+        )
     ]
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:

@@ -594,18 +594,28 @@ class ProgramValues:
             lambda value: (
                 # `indicators = ["Physical Flow", "Allocation"]`, then iterated or
                 # passed on: a list of the program's values, unless the function
-                # adds to it.
-                not self._grown(name, owner)
+                # adds others to it (`conditions.append("m.study = :study")` adds one).
+                self._grown_only_by_program(name, owner, calls, depth)
                 and all(self.made_by_program(e, owner, calls, depth + 1) for e in value[1:])
                 if value[0] == "t"
                 else self.made_by_program(value, owner, calls, depth + 1)
             ),
         )
 
-    def _grown(self, name: str, frame: Frame) -> bool:
-        """Whether the function of `frame` adds to its local `name` by name."""
+    def _grown_only_by_program(self, name: str, frame: Frame, calls: int, depth: int) -> bool:
+        """Whether all the function of `frame` adds to its local `name` by name is
+        literals or values the program made (`conditions.append("a = :a")`)."""
         info = self.evaluator.function_info(frame.module, frame.function)
-        return info is None or any(_growing_calls(name, info.calls))
+        if info is None:
+            return False
+        for site in _growing_calls(name, info.calls):
+            for written in site.arguments:
+                if written == CONSTANT_ARGUMENT:
+                    continue
+                dotted = _dotted_record(written)
+                if dotted is None or not self.made_by_program(dotted, frame, calls, depth + 1):
+                    return False
+        return True
 
     def keys_made_by_program(self, expr: ir.Expr, frame: Frame, calls: int, depth: int = 0) -> bool:
         """Whether the keys of the dict `expr` holds are the program's own: a dict
@@ -668,6 +678,21 @@ class ProgramValues:
                 returned[0] == "t"
                 and index < len(returned) - 1
                 and self.made_by_program(returned[1 + index], function, calls + 1, 0)
+                for returned in function.info.returns
+            )
+        )
+
+    def returns_made_by_program(self, call: ir.Expr, frame: Frame, calls: int = 0) -> bool:
+        """Whether every `return` of the project function (or method) `call` calls
+        gives text the program made, whatever this call gives it (a WHERE clause
+        joined from literal conditions with bound parameters, `"WHERE " + " AND
+        ".join(conditions)`); its parameters count only as every caller fills them."""
+        function = self._returning_callee(call, frame)
+        return (
+            function is not None
+            and calls < _MAX_CALLS
+            and all(
+                self.made_by_program(returned, function, calls + 1, 0)
                 for returned in function.info.returns
             )
         )
