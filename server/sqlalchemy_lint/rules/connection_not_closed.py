@@ -553,6 +553,38 @@ def before_request():
         )
     ]
 
+    # A data loader handed its engine, in a module that only uses pandas: pandas
+    # reads frames over SQL through SQLAlchemy, so `engine` is one.
+    _FRAME_LOADER = """
+import pandas as pd
+
+class DataLoader:
+    def __init__(self, engine, logger=None):
+        self.engine = engine
+        self.logger = logger
+
+    def trees(self, batch_size, batch_num):
+{body}
+"""
+    INVALID += [
+        Invalid(
+            _FRAME_LOADER.format(
+                body='        return pd.read_sql("SELECT id FROM trees LIMIT %s OFFSET %s", '
+                "self.engine.connect(), params=(batch_size, batch_size * batch_num))"
+            ),
+            at="self.engine.connect()",
+        )
+    ]
+    VALID += [
+        Valid(
+            _FRAME_LOADER.format(
+                body="        with self.engine.connect() as conn:\n"
+                '            return pd.read_sql("SELECT id FROM trees LIMIT %s OFFSET %s", '
+                "conn, params=(batch_size, batch_size * batch_num))"
+            )
+        )
+    ]
+
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for life in analysis.resources:
             if not life.kind.is_connection:

@@ -44,7 +44,8 @@ class LegacyEngineExecute(Rule):
     ## What it does
     Finds `engine.execute(...)` and `engine.scalar(...)` where `engine` is a
     SQLAlchemy `Engine` (from `create_engine()`, an `Engine` annotation, an
-    untyped `engine` parameter in a module that uses SQLAlchemy, an unannotated
+    untyped `engine` parameter in a module that uses SQLAlchemy, or that reads or
+    writes pandas frames over SQL (pandas does so through SQLAlchemy), an unannotated
     parameter of a module-level function that every call of it in the project passes
     an engine, or an engine imported from another module of the project). `execute()`
     on connections and sessions, and look-alikes such as `sqlite3` connections, are

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Protocol
 
@@ -52,6 +53,11 @@ from .summary import ClassInfo, FunctionInfo, ModuleSummary, Param
 from .values import NOTHING, ModuleKey, Owner, Ref, RefKind, Site, Value, library, of_kind
 
 _MAX_DEPTH = 40
+# pandas' (and GeoPandas') functions and methods that read or write frames over SQL.
+_FRAME_LIBRARIES = frozenset({"pandas", "geopandas"})
+_FRAME_SQL_METHODS = frozenset(
+    {"read_sql", "read_sql_query", "read_sql_table", "to_sql", "read_postgis", "to_postgis"}
+)
 
 
 @dataclass(frozen=True)
@@ -561,13 +567,30 @@ class Evaluator:
         if found is None:
             module = self.module_frame(key)
             imports = module.summary.imports.values() if module is not None else ()
-            found = self._imports_sqlalchemy(key) or any(
-                self._imports_sqlalchemy(target)
-                for target in (self._imported_module(key, q) for q in imports)
-                if target is not None
+            found = (
+                self._imports_sqlalchemy(key)
+                or any(
+                    self._imports_sqlalchemy(target)
+                    for target in (self._imported_module(key, q) for q in imports)
+                    if target is not None
+                )
+                or self._frames_over_sql(key)
             )
             self._sqlalchemy_modules[key] = found
         return found
+
+    def _frames_over_sql(self, key: ModuleKey) -> bool:
+        """`key` imports pandas and reads or writes frames over SQL (`pd.read_sql(q,
+        self.engine.connect())`, `df.to_sql(...)`): pandas does that through
+        SQLAlchemy, with the engine the module is handed."""
+        module = self.module_frame(key)
+        if module is None:
+            return False
+        summary = module.summary
+        if not any(q.split(".", 1)[0] in _FRAME_LIBRARIES for q in summary.imports.values()):
+            return False
+        sites = chain(summary.module_calls, *(f.calls for f in summary.functions.values()))
+        return any(site.callee.rpartition(".")[2] in _FRAME_SQL_METHODS for site in sites)
 
     def _imports_sqlalchemy(self, key: ModuleKey) -> bool:
         module = self.module_frame(key)

@@ -6,7 +6,10 @@ a module of the project that involves SQLAlchemy, however indirectly
 (`from .database import SessionLocal`), or it is a test module below a conftest.py
 that does. Settings modules are the exception: they
 hold database URLs (`postgresql://...`, `SQLALCHEMY_DATABASE_URI`) for SQA302
-without importing SQLAlchemy, so a file that mentions one is checked too. The
+without importing SQLAlchemy, so a file that mentions one is checked too; so is
+one that reads or writes pandas frames over SQL (`pd.read_sql(q, engine.connect())`,
+`df.to_sql(...)`), which pandas does through SQLAlchemy with the engine the module is
+handed. The
 check looks at import lines with a regular expression and asks the project index
 about the imported modules, so a file is skipped only when no rule could possibly
 fire in it.
@@ -32,10 +35,16 @@ _IMPORT = re.compile(
 )
 
 
+# pandas' (and GeoPandas') readers and writers of frames over SQL, called.
+_FRAME_SQL = re.compile(r"\.(?:read_sql(?:_query|_table)?|to_sql|read_postgis|to_postgis)\(")
+
+
 def might_involve_sqlalchemy(
     text: str, path: Path | None, project: ProjectIndex | None, options: AnalysisOptions
 ) -> bool:
     if "sqlalchemy" in text or "sqlmodel" in text or _DATABASE_SETTING.search(text):
+        return True
+    if "pandas" in text and _FRAME_SQL.search(text):
         return True
     if any(name.rsplit(".", 1)[-1] in text for name in options.session_factories):
         return True
