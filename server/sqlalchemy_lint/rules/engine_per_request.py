@@ -172,7 +172,9 @@ class EnginePerRequest(Rule):
       returns (`create_db_engine(config)` as a statement, to validate each
       configuration: an engine connects on first use), or a round comes again only
       when the last one raised (a retry: the engine is made in a `try` of the loop
-      whose every normal end returns or breaks);
+      whose every normal end returns or breaks); a call in an `except` handler
+      (`except OperationalError: self.reconnect()`) runs after a failure, not each
+      time the code around it does, and does not make its callee repeated;
     - in a function that makes an engine, uses it and drops it without `dispose()`
       (a data loader's `load()`), when the project's own code calls it from two
       places or more and it does not run once (in a test suite, only code that runs
@@ -2350,6 +2352,47 @@ def init_app(app):
     VALID += [Valid(_RETRY.format(end="                return True"))]
     INVALID += [
         Invalid(_RETRY.format(end="            print('checked')"), at="create_engine(db_uri)")
+    ]
+
+    # A manager that makes its engine once and again only to recover from a failure:
+    # `reconnect()` is called in a handler, after a lost connection, not per query.
+    _RECONNECTING = """
+from sqlalchemy import create_engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import sessionmaker
+
+class DatabaseManager:
+    def __init__(self, uri):
+        self.uri = uri
+        self.connected = False
+
+    def connect(self):
+        if not self.connected:
+            self.engine = create_engine(self.uri)
+            self.connected = True
+            self.session = sessionmaker(bind=self.engine)()
+
+    def reconnect(self):
+        self.connected = False
+        self.connect()
+
+    def query(self, *entities):
+        try:
+            return self.session.query(*entities)
+        except OperationalError:
+            self.reconnect()
+            return self.session.query(*entities)
+
+dbmanager = DatabaseManager("sqlite:///players.db")
+dbmanager.connect()
+
+def on_login(players):
+    for player in players:
+        {per_player}
+"""
+    VALID += [Valid(_RECONNECTING.format(per_player="dbmanager.query(player)"))]
+    INVALID += [
+        Invalid(_RECONNECTING.format(per_player="dbmanager.reconnect()"), at="create_engine(")
     ]
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:

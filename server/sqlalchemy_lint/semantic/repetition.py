@@ -50,6 +50,7 @@ from .summary import (
     FATE_RETURNED,
     FATE_STORED,
     FATE_WITH,
+    IN_HANDLER,
     IN_LOOP,
     IN_TRY,
     KEPT_PER_KEY,
@@ -454,6 +455,8 @@ class Repetitions:
                 continue  # an ASGI app's lifespan branch: once, at start-up
             if caller.site.flags & CACHED:
                 continue  # `if _db is None: _db = make()`: once, and found filled after
+            if caller.site.flags & IN_HANDLER:
+                continue  # `except OperationalError: self.reconnect()`: after a failure
             if caller.site.flags & IN_LOOP and not caller.site.flags & KEPT_PER_KEY:
                 # (`binds[name] = build(conf)` in a loop keeps one per key: one engine
                 # per configured database, not one per round.)
@@ -612,8 +615,8 @@ class Repetitions:
                 )
             if site.registration is not None or not site.function or _is_test_module(site.module):
                 continue  # module level: made once; a test runs once
-            if site.site.flags & (AT_STARTUP | CACHED):
-                continue  # an ASGI app's lifespan branch, a slot filled once: once
+            if site.site.flags & (AT_STARTUP | CACHED | IN_HANDLER):
+                continue  # a lifespan branch, a slot filled once, a failure's recovery
             if entering and not self._entered(site, project_wide):
                 continue  # `__enter__` runs for the instances a `with` enters, not others
             maker = self.evaluator.function_info(site.module, site.function)

@@ -36,7 +36,7 @@ from .kinds import BROAD_EXCEPTIONS
 from .word_checks import CHARACTER_TESTS, STRING_STEPS, matches_only_word_characters
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 39
+FORMAT = 40
 
 # Call-site flags.
 IN_LOOP = 1
@@ -58,6 +58,9 @@ CACHED = 128
 # In the body of `if st.button(...):` (or `form_submit_button`): a Streamlit widget that
 # is true only on the rerun its press starts, so the code runs once per press.
 ON_PRESS = 256
+# In the body of an `except` handler: runs only after the `try` failed (`except
+# OperationalError: self.reconnect()`), not each time the code around it runs.
+IN_HANDLER = 512
 
 # What becomes of a call's result.
 FATE_WITH = "with"  # `with f() as x:` / `with f():`
@@ -513,6 +516,7 @@ class _Builder:
         self.tested_fills: list[tuple[CallSite, str, set[str]]] = []
         self.in_finally = 0  # inside `finally:` blocks of the current function
         self.in_try = 0  # inside the bodies of `try` statements with handlers
+        self.in_handler = 0  # inside `except` handlers of the current function
         # Names a yield is protected by: `with ... as n`, `try: ... finally: n.close()`.
         self.protected: list[set[str]] = []
         self.qualnames: dict[str, int] = {}
@@ -838,8 +842,10 @@ class _Builder:
         self.statements(node.body)
         self.in_try -= handled
         self.protected.pop()
+        self.in_handler += 1
         for handler in node.handlers:
             self.statements(handler.body)
+        self.in_handler -= 1
         if self.frames:
             # `try: ...; s.close()` with `except: s.close()` first thing in a broad
             # handler: closed on every path through the `try`.
@@ -904,13 +910,14 @@ class _Builder:
             self.main_guard,
             self.in_finally,
             self.in_try,
+            self.in_handler,
             self.at_startup,
             self.on_press,
             self.branches,
             self.none_tested,
         )
         self.in_class_body, self.loop_depth, self.protected, self.main_guard = False, 0, [], False
-        self.in_finally = self.in_try = self.at_startup = self.on_press = 0
+        self.in_finally = self.in_try = self.in_handler = self.at_startup = self.on_press = 0
         self.branches, self.none_tested = [], []  # the `if`s around a def run when it is made
         self.statements(node.body)
         (
@@ -920,6 +927,7 @@ class _Builder:
             self.main_guard,
             self.in_finally,
             self.in_try,
+            self.in_handler,
             self.at_startup,
             self.on_press,
             self.branches,
@@ -1213,6 +1221,8 @@ class _Builder:
             flags |= AT_STARTUP
         if self.on_press:
             flags |= ON_PRESS
+        if self.in_handler:
+            flags |= IN_HANDLER
         if node is self.collected:
             flags |= COLLECTED
         kept = _RECORDED_ARGUMENTS
