@@ -1039,6 +1039,10 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
         from_cst(expr), analysis.resolver.frame(scope)
     ):
         return True  # `self._where(filters)`: text its returns build from literals
+    if isinstance(expr, cst.Call) and analysis.contexts.program_values.column_values_not_text(
+        from_cst(expr), analysis.resolver.frame(scope)
+    ):
+        return True  # `set(session.scalars(select(User.id)))`: UUIDs, numbers, dates
     if isinstance(expr, cst.Call) and analysis.contexts.program_values.returns_a_checked_value(
         from_cst(expr), analysis.resolver.frame(scope), 0
     ):
@@ -1570,12 +1574,8 @@ def _no_outside_input(
             )
         finally:
             _VISITING.names.discard(key)
-    # A part of `expr` is followed at the same depth: it is smaller, so the walk ends
-    # anyway, and the depth stays for following names to where they are bound
-    # (`",".join(f"'{uid}'" for uid in ids)` of `ids = (await db.execute(q)).scalars()
-    # .all()` of `q = select(User.id)...`).
     if isinstance(expr, cst.Await):
-        return _no_outside_input(expr.expression, analysis, scope, depth)
+        return _no_outside_input(expr.expression, analysis, scope, depth + 1)
     if isinstance(expr, cst.Comparison):
         # `ll.c.comment == text`: a bool, or a clause SQLAlchemy binds the value of (the
         # rows a query filtered with it read are the database's, as any query's)
@@ -1583,7 +1583,7 @@ def _no_outside_input(
     if isinstance(expr, (cst.Attribute, cst.Subscript)):
         if isinstance(expr, cst.Attribute) and analysis.resolver.qualify(expr) in INPUT_OBJECTS:
             return False
-        return _no_outside_input(expr.value, analysis, scope, depth)
+        return _no_outside_input(expr.value, analysis, scope, depth + 1)
     if isinstance(expr, cst.Call):
         if _reads_input(expr, analysis):
             return False
@@ -1597,7 +1597,7 @@ def _no_outside_input(
         return all(
             # Which database a query reads (`read_sql(query, engine)` with an engine
             # whose URL comes from the environment) does not make its rows input.
-            _no_outside_input(p, analysis, scope, depth)
+            _no_outside_input(p, analysis, scope, depth + 1)
             or analysis.resolver.kind_of(p, scope) is not None
             for p in parts
         )

@@ -393,7 +393,9 @@ class SqlInjection(Rule):
     `session.query(Repo)...one()`, `select(Repo)`, or a project function or method
     returning one, or the `target` of an `after_insert`/`after_update`/`after_delete`
     mapper event's listener, and `Repo.repo_id = Column(BigInteger, ...)` or
-    `Mapped[int]`), or a
+    `Mapped[int]`), or the values of such a column that a query selects alone
+    (`set(session.scalars(select(User.id)).all())`, `(await
+    db.execute(q)).scalars()` of `q = select(User.id).where(...)`), or a
     class constant (`self.path`, where the class and each subclass that sets `path`
     set it to a literal, and no method assigns it on an instance), or an item of a
     literal list the caller loops over (`for table in ["users", "roles"]`, `for table,
@@ -3438,8 +3440,9 @@ def index_exists(conn, index):
         )
     ]
 
-    # Values the database gave, several steps away: a query kept in a local, run,
-    # its column read out (`.scalars().all()`) and joined into a list of literals.
+    # The values of a column that is not text (UUIDs), as the database gave them: a
+    # query kept in a local, run, its column read out (`.scalars().all()`) and joined
+    # into a list of literals. (Text read back is judged as the rows it comes from.)
     _READ_BACK = """
 from fastapi import FastAPI, Request
 from sqlalchemy import select, text
@@ -3457,7 +3460,26 @@ async def stats(request: Request, db: AsyncSession):
     sql = f"SELECT count(*) FROM notes WHERE user_id NOT IN ({{id_list}})"
     return (await db.execute(text(sql))).scalar_one()
 """
-    VALID += [Valid(_READ_BACK.format(ids="(await db.execute(excluded)).scalars().all()"))]
+    _USER_MODEL = """
+import uuid
+
+from sqlalchemy import String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+class Base(DeclarativeBase):
+    pass
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(255))
+"""
+    VALID += [
+        Valid(
+            _READ_BACK.format(ids="(await db.execute(excluded)).scalars().all()"),
+            files={"models.py": _USER_MODEL},
+        )
+    ]
     INVALID += [
         Invalid(_READ_BACK.format(ids='request.query_params["ids"].split(",")'), at="text(sql)")
     ]

@@ -29,7 +29,7 @@ import libcst as cst
 from . import ir
 from .flow import comes_before
 from .inference import Resolver
-from .kinds import Kind
+from .kinds import SELECT_FUNCTIONS, Kind
 from .model import Assignment, ModuleModel, Scope, self_attribute_values
 from .transactions import made_with
 from .values import Owner
@@ -37,7 +37,6 @@ from .values import Owner
 if TYPE_CHECKING:
     from .program_values import ProgramValues
 
-_SELECTS = frozenset({"sqlalchemy.select", "sqlalchemy.future.select", "sqlmodel.select"})
 _ONE = frozenset({"first", "one", "one_or_none", "scalar_one", "scalar_one_or_none", "scalar"})
 _SESSION_KINDS = frozenset({Kind.SESSION, Kind.ASYNC_SESSION})
 _ASYNC_FACTORIES = ("async_sessionmaker", "AsyncSession")
@@ -489,7 +488,10 @@ def _selects_model(
     node: cst.BaseExpression = statement
     while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
         node = node.func.value
-    if not isinstance(node, cst.Call) or (resolver.qualify(node.func) or "") not in _SELECTS:
+    if (
+        not isinstance(node, cst.Call)
+        or (resolver.qualify(node.func) or "") not in SELECT_FUNCTIONS
+    ):
         return False
     return bool(node.args) and _is_model(model, resolver, node.args[0].value, scope)
 

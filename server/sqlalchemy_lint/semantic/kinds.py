@@ -275,6 +275,9 @@ STORING_METHODS = frozenset(
 )
 
 # Framework modules whose presence makes route-like decorators trustworthy.
+# SQLAlchemy's (and SQLModel's) `select()`.
+SELECT_FUNCTIONS = frozenset({"sqlalchemy.select", "sqlalchemy.future.select", "sqlmodel.select"})
+
 WEB_FRAMEWORK_MODULES = ("flask", "quart", "fastapi", "starlette", "sanic", "django", "litestar")
 
 # Dialects SQLAlchemy (or a well-known third-party dialect) connects to: the part of a

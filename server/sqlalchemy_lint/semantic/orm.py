@@ -24,7 +24,7 @@ from . import ir
 from .detachment import chain_above
 from .flow import comes_before
 from .inference import Resolver
-from .kinds import Kind
+from .kinds import SELECT_FUNCTIONS, Kind
 from .model import ModuleModel, Scope, binding_scope
 from .values import Owner, RefKind
 
@@ -44,7 +44,6 @@ _LOADER_OPTIONS = frozenset(
     {"selectinload", "joinedload", "subqueryload", "immediateload", "contains_eager",
      "defaultload", "raiseload", "noload", "lazyload"}
 )  # fmt: skip
-_SELECTS = frozenset({"sqlalchemy.select", "sqlalchemy.future.select", "sqlmodel.select"})
 _SESSION_KINDS = frozenset({Kind.SESSION, Kind.SCOPED_SESSION})
 # Query methods that return one object (or a number), not the objects to loop over.
 _SINGLE = frozenset(
@@ -367,7 +366,7 @@ def _statement(
     node, options = _refinements(expr, scope)
     if not isinstance(node, cst.Call) or not node.args:
         return None
-    if (resolver.qualify(node.func) or "") not in _SELECTS:
+    if (resolver.qualify(node.func) or "") not in SELECT_FUNCTIONS:
         return None
     model_name = node.args[0].value
     return (model_name, options) if isinstance(model_name, cst.Name) else None

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from . import ir
 from .cli_options import COMMAND_LINE_PARSERS, not_text_in_decorators
 from .evaluate import Binding, Evaluator, Frame, FunctionFrame
-from .kinds import INPUT_OBJECTS, Kind
+from .kinds import INPUT_OBJECTS, SELECT_FUNCTIONS, Kind
 from .parameter_fates import called_function, parameter_given, parameter_names
 from .repetition import Caller, Repetitions
 from .route_parameters import converted_in_decorators
@@ -77,6 +77,14 @@ _INPUT_ROOTS = frozenset({"request", "req", "args", "argv", "options", "opts", "
 _COLUMN_CALLS = frozenset({"Column", "mapped_column", "column_property", "Field"})
 # Calls that load mapped objects of their first argument's class.
 _LOADING_METHODS = frozenset({"query", "get", "get_one", "get_or_404", "select"})
+# Builtins that collect what they are given, and a result's methods that list its rows
+# (or values), as they are.
+_COLLECTIONS = frozenset({"set", "list", "tuple", "sorted", "frozenset"})
+_RESULT_LISTS = frozenset({"all", "fetchall", "unique"})
+# Methods of a select that pick, order or limit its rows, not its columns.
+_NARROWING_METHODS = frozenset(
+    {"where", "filter", "filter_by", "order_by", "limit", "offset", "distinct", "join"}
+)
 _TYPE_WORD = re.compile(r"[A-Za-z_]\w*")
 # Text of letters, digits and underscores cannot end a quoted literal or an identifier,
 # nor start a comment: `re.sub(r"[^A-Za-z0-9_]", "_", key)` leaves nothing else.
@@ -1144,6 +1152,85 @@ class ProgramValues:
             if loaded:
                 return loaded
         return None
+
+    def column_values_not_text(self, expr: ir.Expr, frame: Frame, depth: int = 0) -> bool:
+        """Whether `expr` holds the values of one column that is not text (a number,
+        boolean, date or UUID), as the database returns them: `(await
+        db.execute(q)).scalars().all()` or `session.scalars(select(User.id))`, maybe
+        put in a `set()` or `list()` or bound to a local, where the query is
+        `select(User.id)` (filtered, ordered or limited) and `User.id` maps such a column."""
+        if depth > _MAX_DEPTH:
+            return False
+        tag = expr[0]
+        if tag == "w":
+            return self.column_values_not_text(expr[1], frame, depth + 1)
+        if tag == "n":
+            binding = self._lookup(expr[1], frame)
+            if binding is None or binding[0].param is not None or not binding[0].values:
+                return False
+            found, owner = binding
+            return all(self.column_values_not_text(v, owner, depth + 1) for v in found.values)
+        if tag != "c":
+            return False
+        func, args = expr[1], expr[2]
+        if func[0] == "n" and func[1] in _COLLECTIONS and len(args) == 1:
+            return self._lookup(func[1], frame) is None and self.column_values_not_text(
+                args[0], frame, depth + 1
+            )
+        if func[0] != "a":
+            return False
+        method, receiver = func[2], func[1]
+        if method in _RESULT_LISTS and not args:
+            return self.column_values_not_text(receiver, frame, depth + 1)
+        if method == "scalars" and not args:
+            # `result.scalars()` of `result = conn.execute(q)`: the first column's values
+            ran = receiver[1] if receiver[0] == "w" else receiver
+            if ran[0] == "n":
+                binding = self._lookup(ran[1], frame)
+                if binding is None or binding[0].param is not None or not binding[0].values:
+                    return False
+                values = binding[0].values
+                frame = binding[1]
+            else:
+                values = (ran,)
+            return all(
+                value[0] in ("c", "w") and self._runs_a_non_text_selection(value, frame, "execute")
+                for value in values
+            )
+        return method == "scalars" and self._runs_a_non_text_selection(expr, frame, "scalars")
+
+    def _runs_a_non_text_selection(self, expr: ir.Expr, frame: Frame, method: str) -> bool:
+        """`conn.execute(q)` (or `session.scalars(q)`) on a SQLAlchemy handle, where `q`
+        selects one column that is not text."""
+        if expr[0] == "w":
+            expr = expr[1]
+        if expr[0] != "c" or expr[1][0] != "a" or expr[1][2] != method or not expr[2]:
+            return False
+        if self.evaluator.value(expr[1][1], frame).kind not in _HANDLES:
+            return False
+        return self._selects_a_non_text_column(expr[2][0], frame, 0)
+
+    def _selects_a_non_text_column(self, expr: ir.Expr, frame: Frame, depth: int) -> bool:
+        if depth > _MAX_DEPTH:
+            return False
+        if expr[0] == "n":
+            binding = self._lookup(expr[1], frame)
+            if binding is None or binding[0].param is not None or not binding[0].values:
+                return False
+            found, owner = binding
+            return all(self._selects_a_non_text_column(v, owner, depth + 1) for v in found.values)
+        if expr[0] != "c":
+            return False
+        func, args = expr[1], expr[2]
+        if func[0] == "a" and func[2] in _NARROWING_METHODS:
+            return self._selects_a_non_text_column(func[1], frame, depth + 1)
+        ref = self.evaluator.value(func, frame).ref
+        if ref is None or ref.kind is not RefKind.LIBRARY or ref.name not in SELECT_FUNCTIONS:
+            return False
+        if len(args) != 1 or args[0][0] != "a":
+            return False
+        mapped = self._mapped_class(args[0][1], frame)
+        return mapped is not None and self._column_is_not_text(*mapped, args[0][2])
 
     def _mapper_event_target(
         self, name: str, frame: Frame
