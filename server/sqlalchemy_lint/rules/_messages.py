@@ -85,9 +85,12 @@ def never_closed(life: Lifetime) -> str:
 
 
 def held_by_the_script(life: Lifetime) -> bool:
-    """Made at a script's top level or in its `main()`: nothing returns it to a pool
-    before the process exits, and the message says so instead."""
+    """Made at a script's top level or in its `main()` and kept in a name: nothing
+    returns it to a pool before the process exits, and the message says so instead.
+    (One the statement drops, or hands to a call, the garbage collector takes back.)"""
     scope = life.scope
+    if life.variable is None:
+        return False
     return scope.is_module or (
         scope.parent is not None and scope.parent.is_module and scope.name == "main"
     )

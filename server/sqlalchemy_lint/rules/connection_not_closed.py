@@ -42,7 +42,8 @@ class ConnectionNotClosed(Rule):
     `engine.connect().execute(...)` and passing `engine.connect()` straight into a
     call such as `pd.read_sql(query, engine.connect())`. A connection a script
     makes at its top level (or under its `__main__` guard, or in its `main()`) and
-    never closes is reported too, here: the script owns it and should close it
+    never closes is reported too, here (also one the statement drops, `engine.connect()`
+    to try the database): the script owns it and should close it
     (a Streamlit page's top level runs again on every interaction, so there it is
     one more connection leaked per rerun).
     Its exit does give the connection back, but until then it holds its
@@ -552,6 +553,21 @@ def before_request():
             )
         )
     ]
+
+    # A script that tries the database by checking a connection out and dropping it.
+    _TRY_THE_DATABASE = """
+import pandas as pd
+from sqlalchemy import create_engine
+
+engine = create_engine("postgresql://etl@db:5432/sensors")
+{connect}
+frame = pd.read_csv("readings.csv")
+frame.to_sql("readings", engine, if_exists="append")
+"""
+    INVALID += [
+        Invalid(_TRY_THE_DATABASE.format(connect="engine.connect()"), at="engine.connect()")
+    ]
+    VALID += [Valid(_TRY_THE_DATABASE.format(connect="with engine.connect():\n    pass"))]
 
     # A data loader handed its engine, in a module that only uses pandas: pandas
     # reads frames over SQL through SQLAlchemy, so `engine` is one.

@@ -523,10 +523,12 @@ class LifetimeTracker:
 
     def _owned_by_script(self, call: cst.Call, kind: Kind) -> bool:
         """A module-level connection or session only the module's own statements use;
-        or a connection nothing uses at all (checked out at import, for no one)."""
+        or a connection nothing uses at all (checked out at import, for no one; also
+        one whose result the statement drops: `engine.connect()` to try the database)."""
         contexts = self.contexts
         return contexts.only_the_script_uses(call) or (
-            kind.is_connection and contexts.never_used(call)
+            kind.is_connection
+            and (contexts.never_used(call) or isinstance(self.model.parent(call), cst.Expr))
         )
 
     def _unpacked_resources(self, call: cst.Call, scope: Scope) -> Iterator[Lifetime]:
