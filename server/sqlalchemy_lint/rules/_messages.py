@@ -84,6 +84,18 @@ def never_closed(life: Lifetime) -> str:
     return "is never closed"
 
 
+def returned_to_pytest(life: Lifetime) -> str:
+    """A finding for a connection or session a pytest fixture returns and nothing
+    closes (see `Analysis.returned_to_pytest`)."""
+    keyword = "async with" if life.kind.is_async else "with"
+    return (
+        f"{noun(life.kind)} {origin(life)} is returned by the fixture `{life.scope.name}` "
+        f"and never closed: pytest closes nothing a fixture returns, so each one it makes "
+        f"stays open until the garbage collector finds it; make the fixture yield it from "
+        f"`{keyword} {code_of(life.call)} as {default_name(life.kind)}:`."
+    )
+
+
 def held_by_the_script(life: Lifetime) -> bool:
     """Made at a script's top level or in its `main()` and kept in a name: nothing
     returns it to a pool before the process exits, and the message says so instead.

@@ -11,6 +11,7 @@ from ._messages import (
     never_closed,
     noun,
     origin,
+    returned_to_pytest,
     safe_form,
 )
 from .base import Finding, Invalid, Rule, Valid
@@ -38,7 +39,9 @@ class ConnectionNotClosed(Rule):
     that are never released:
     not used as a context manager, not closed (nor invalidated: `invalidate()` frees
     its place in the pool too), and not handed to anyone else
-    (returned, yielded, stored on an object). This includes the chained form
+    (returned, yielded, stored on an object; returned by a pytest fixture that does
+    not `yield` is not handed to anyone who closes it: pytest closes nothing a fixture
+    returns, unless a fixture or test that asks for it closes it). This includes the chained form
     `engine.connect().execute(...)` and passing `engine.connect()` straight into a
     call such as `pd.read_sql(query, engine.connect())`. A connection a script
     makes at its top level (or under its `__main__` guard, or in its `main()`) and
@@ -601,11 +604,43 @@ class DataLoader:
         )
     ]
 
+    # A fixture that returns a connection: pytest never closes what a fixture returns.
+    _CONNECTION_FIXTURE = """
+import pytest
+from sqlalchemy import create_engine, text
+
+@pytest.fixture(scope="session")
+def engine():
+    return create_engine("postgresql://tests@localhost/tb_test")
+
+@pytest.fixture
+def connection(engine):
+{body}
+
+def test_select(connection):
+    assert connection.execute(text("SELECT 1")).scalar() == 1
+"""
+    INVALID += [
+        Invalid(
+            _CONNECTION_FIXTURE.format(body="    return engine.connect()"), at="engine.connect()"
+        )
+    ]
+    VALID += [
+        Valid(
+            _CONNECTION_FIXTURE.format(
+                body="    with engine.connect() as connection:\n        yield connection"
+            )
+        )
+    ]
+
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for life in analysis.resources:
             if not life.kind.is_connection:
                 continue
             if life.verdict is Verdict.HANDED_OUT:
+                if analysis.returned_to_pytest(life):
+                    yield Finding(life.call, returned_to_pytest(life))
+                    continue
                 kept = analysis.kept_unreleased(life)
                 if kept is not None:
                     yield Finding(life.call, kept_unreleased(life, kept))

@@ -13,6 +13,7 @@ from ._messages import (
     never_closed,
     noun,
     origin,
+    returned_to_pytest,
     safe_form,
 )
 from .base import Finding, Invalid, Rule, Valid
@@ -63,7 +64,10 @@ class SessionNotClosed(Rule):
     such as `database.make_session()`: followed as the object, closed by that
     method), that are never released: not used as a context manager,
     not closed, and not handed to anyone else (returned, stored, or given to a
-    function of the project that closes the parameter it receives). A session bound to a connection
+    function of the project that closes the parameter it receives). Returned by a
+    pytest fixture that does not `yield` is not handed to anyone who closes it: pytest
+    closes nothing a fixture returns (unless a fixture or test that asks for it closes
+    it). A session bound to a connection
     (`Session(bind=connection)`, or made by a factory bound with `bind=connection` or
     `factory.configure(bind=connection)`, also one a pytest fixture hands to a test)
     takes no connection of its own and is not
@@ -1506,6 +1510,26 @@ def db(ctx: click.Context):
     ]
     INVALID += [Invalid(_UNIT_OF_WORK.format(bind="get_bind()"), at="sa.orm.session.Session(")]
 
+    # A fixture that returns a session: pytest never closes what a fixture returns,
+    # unless a fixture or test that asks for it does.
+    _SESSION_FIXTURE = """
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+engine = create_engine("postgresql://tests@localhost/tb_test")
+
+@pytest.fixture
+def session():
+    return Session(engine)
+
+def test_select(session):
+    assert session.execute(text("SELECT 1")).scalar() == 1
+{close}
+"""
+    INVALID += [Invalid(_SESSION_FIXTURE.format(close=""), at="Session(engine)")]
+    VALID += [Valid(_SESSION_FIXTURE.format(close="    session.close()"))]
+
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for life in analysis.resources:
             dropped = _dropped_by_fastapi(analysis, life)
@@ -1525,6 +1549,9 @@ def db(ctx: click.Context):
             if not life.kind.is_session:
                 continue
             if life.verdict is Verdict.HANDED_OUT:
+                if analysis.returned_to_pytest(life):
+                    yield Finding(life.call, returned_to_pytest(life))
+                    continue
                 kept = analysis.kept_unreleased(life)
                 if kept is not None:
                     yield Finding(

@@ -10,7 +10,7 @@ import libcst as cst
 
 from .contexts import ExecutionContexts
 from .inference import Resolver
-from .lifetimes import Escape, Lifetime, LifetimeTracker
+from .lifetimes import Escape, Lifetime, LifetimeTracker, Verdict
 from .model import ModuleModel, build_model
 from .options import AnalysisOptions
 from .project import ProjectIndex
@@ -107,6 +107,20 @@ class Analysis:
         return (
             f"`{method}` makes a new one on `{dotted}` on every call without closing the "
             f"previous one, and nothing in `{info.name}` closes it"
+        )
+
+    def returned_to_pytest(self, life: Lifetime) -> bool:
+        """Whether a connection or session is only returned, by a pytest fixture that is
+        no generator: pytest hands it to the tests that ask for it and never closes it
+        (only a generator fixture's code after its `yield` runs at teardown), unless a
+        fixture or test that asks for it closes it."""
+        if life.verdict is not Verdict.HANDED_OUT or life.escapes != {Escape.RETURNED}:
+            return False
+        scope = life.scope
+        return (
+            not scope.is_generator
+            and self.contexts.is_pytest_fixture(scope)
+            and not self.contexts.closed_by_fixture_users(scope)
         )
 
     def closed_only_on_success(self, life: Lifetime) -> str | None:
