@@ -39,7 +39,8 @@ class ConnectionNotClosed(Rule):
     that are never released:
     not used as a context manager, not closed (nor invalidated: `invalidate()` frees
     its place in the pool too), and not handed to anyone else
-    (returned, yielded, stored on an object; returned by a pytest fixture that does
+    (returned, yielded, stored on an object or in a holder, `current.set(conn)` of a
+    `ContextVar` or a proxy; returned by a pytest fixture that does
     not `yield` is not handed to anyone who closes it: pytest closes nothing a fixture
     returns, unless a fixture or test that asks for it closes it). This includes the chained form
     `engine.connect().execute(...)` and passing `engine.connect()` straight into a
@@ -556,6 +557,26 @@ def before_request():
             )
         )
     ]
+
+    # A connection kept in a `ContextVar` (or a proxy's `set()`) for later code, which
+    # closes it there.
+    _CONTEXT_CONNECTION = """
+from contextvars import ContextVar
+
+from sqlalchemy import create_engine
+
+engine = create_engine("postgresql://bot@db/spellbot")
+current_connection: ContextVar = ContextVar("connection")
+
+def open_connection():
+    connection = engine.connect()
+    {keep}(connection)
+
+def close_connection():
+    current_connection.get().close()
+"""
+    VALID += [Valid(_CONTEXT_CONNECTION.format(keep="current_connection.set"))]
+    INVALID += [Invalid(_CONTEXT_CONNECTION.format(keep="print"), at="engine.connect()")]
 
     # A script that tries the database by checking a connection out and dropping it.
     _TRY_THE_DATABASE = """

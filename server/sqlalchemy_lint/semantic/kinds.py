@@ -271,13 +271,18 @@ OWNING_METHODS = frozenset(
 )
 # Container methods that store a value somewhere that outlives the statement.
 STORING_METHODS = frozenset(
-    {"append", "add", "extend", "insert", "put", "put_nowait", "setdefault", "appendleft"}
-)
+    {
+        "append", "add", "extend", "insert", "put", "put_nowait", "setdefault", "appendleft",
+        # A holder's setter: a `ContextVar`'s, a proxy's (`engine.set(engine_obj)`), a
+        # future's result.
+        "set", "set_result",
+    }
+)  # fmt: skip
 
-# Framework modules whose presence makes route-like decorators trustworthy.
 # SQLAlchemy's (and SQLModel's) `select()`.
 SELECT_FUNCTIONS = frozenset({"sqlalchemy.select", "sqlalchemy.future.select", "sqlmodel.select"})
 
+# Framework modules whose presence makes route-like decorators trustworthy.
 WEB_FRAMEWORK_MODULES = ("flask", "quart", "fastapi", "starlette", "sanic", "django", "litestar")
 
 # Dialects SQLAlchemy (or a well-known third-party dialect) connects to: the part of a

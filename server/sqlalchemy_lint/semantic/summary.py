@@ -32,11 +32,11 @@ import warnings
 from dataclasses import dataclass, field
 
 from . import ir
-from .kinds import BROAD_EXCEPTIONS
+from .kinds import BROAD_EXCEPTIONS, STORING_METHODS
 from .word_checks import CHARACTER_TESTS, STRING_STEPS, matches_only_word_characters
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 40
+FORMAT = 41
 
 # Call-site flags.
 IN_LOOP = 1
@@ -72,9 +72,6 @@ FATE_OTHER = "other"  # an argument, an operand, ...
 _KEPT_FATES = (FATE_LOCAL, FATE_RETURNED, FATE_STORED)
 
 _RELEASE_METHODS = frozenset({"close", "aclose", "dispose", "remove", "__exit__", "__aexit__"})
-_STORING_METHODS = frozenset(
-    {"append", "add", "extend", "insert", "put", "put_nowait", "setdefault", "appendleft"}
-)
 
 
 @dataclass
@@ -1097,7 +1094,7 @@ class _Builder:
                 # `run.observers.append(SqlObserver(url))`: kept by another object.
                 kept = (
                     type(func) is ast.Attribute
-                    and func.attr in _STORING_METHODS
+                    and func.attr in STORING_METHODS
                     and type(func.value) is ast.Attribute
                 )
                 stack.extend((a, FATE_STORED if kept else FATE_OTHER) for a in current.args)
@@ -1194,7 +1191,7 @@ class _Builder:
                             frame.released_surely.add(released)
                 if receiver is not None and func.attr in ("commit", "flush") and not self.in_try:
                     frame.flushed.add(receiver)
-                if func.attr in _STORING_METHODS:
+                if func.attr in STORING_METHODS:
                     for arg in node.args:
                         local = _local_name(arg)
                         if local is not None:
