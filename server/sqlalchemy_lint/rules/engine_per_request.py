@@ -172,9 +172,11 @@ class EnginePerRequest(Rule):
       returns (`create_db_engine(config)` as a statement, to validate each
       configuration: an engine connects on first use), or a round comes again only
       when the last one raised (a retry: the engine is made in a `try` of the loop
-      whose every normal end returns or breaks); a call in an `except` handler
-      (`except OperationalError: self.reconnect()`) runs after a failure, not each
-      time the code around it does, and does not make its callee repeated;
+      whose every normal end returns or breaks); a call in an `except` handler of a
+      lost connection (`except OperationalError: self.reconnect()`, `except
+      ConnectionError:`) runs after a failure, not each time the code around it
+      does, and does not make its callee repeated (a broad `except:` may be how the
+      code branches: `try: lookup(t) except KeyError: save(t)` in a loop);
     - in a function that makes an engine, uses it and drops it without `dispose()`
       (a data loader's `load()`), when the project's own code calls it from two
       places or more and it does not run once (in a test suite, only code that runs
@@ -2394,6 +2396,29 @@ def on_login(players):
     INVALID += [
         Invalid(_RECONNECTING.format(per_player="dbmanager.reconnect()"), at="create_engine(")
     ]
+
+    # A handler that is the code's other branch, not a recovery: it runs for every
+    # ticker the lookup does not find.
+    _MISSING_TICKERS = """
+import pandas as pd
+from sqlalchemy import create_engine
+
+def quotes_engine():
+    return create_engine("postgresql://stocks@db/quotes")
+
+def save_quotes(ticker):
+    engine = quotes_engine()
+    pd.DataFrame({{"ticker": [ticker]}}).to_sql("quotes", engine, if_exists="append")
+
+def add_missing(tickers, known):
+    for ticker in tickers:
+        try:
+            known[ticker]
+        except {caught}:
+            save_quotes(ticker)
+"""
+    INVALID += [Invalid(_MISSING_TICKERS.format(caught="KeyError"), at="create_engine(")]
+    VALID += [Valid(_MISSING_TICKERS.format(caught="ConnectionError"))]
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for life in analysis.engines:

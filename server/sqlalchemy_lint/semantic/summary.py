@@ -36,7 +36,7 @@ from .kinds import BROAD_EXCEPTIONS, STORING_METHODS
 from .word_checks import CHARACTER_TESTS, STRING_STEPS, matches_only_word_characters
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 41
+FORMAT = 42
 
 # Call-site flags.
 IN_LOOP = 1
@@ -58,8 +58,10 @@ CACHED = 128
 # In the body of `if st.button(...):` (or `form_submit_button`): a Streamlit widget that
 # is true only on the rerun its press starts, so the code runs once per press.
 ON_PRESS = 256
-# In the body of an `except` handler: runs only after the `try` failed (`except
-# OperationalError: self.reconnect()`), not each time the code around it runs.
+# In the body of an `except` handler of a lost connection: runs only after the `try`
+# failed to reach the database (`except OperationalError: self.reconnect()`), not each
+# time the code around it runs. (A broad `except:` may be the code's way to branch, as
+# `try: get(...) except: create(...)` in a loop is.)
 IN_HANDLER = 512
 
 # What becomes of a call's result.
@@ -255,6 +257,26 @@ def _swallows_errors(body: list[ast.stmt]) -> bool:
     if not any(_is_broad_handler(h) for h in attempt.handlers):
         return False
     return not any(type(n) is ast.Raise for h in attempt.handlers for n in ast.walk(h))
+
+
+# What a lost or refused connection raises (SQLAlchemy's, the DBAPI's, the socket's).
+_CONNECTION_ERRORS = frozenset(
+    {
+        "OperationalError", "DisconnectionError", "InterfaceError", "InvalidRequestError",
+        "DBAPIError", "ConnectionError", "ConnectionRefusedError", "ConnectionResetError",
+        "TimeoutError", "ResourceClosedError",
+    }
+)  # fmt: skip
+
+
+def _catches_lost_connections(handler: ast.ExceptHandler) -> bool:
+    """`except OperationalError:`, `except (sa.exc.OperationalError, ConnectionError):`:
+    a handler only for a connection that was lost or refused."""
+    caught = handler.type
+    names = caught.elts if isinstance(caught, ast.Tuple) else [caught] if caught else []
+    return bool(names) and all(
+        (_dotted_name(name) or "").rpartition(".")[2] in _CONNECTION_ERRORS for name in names
+    )
 
 
 def _is_broad_handler(handler: ast.ExceptHandler) -> bool:
@@ -839,10 +861,11 @@ class _Builder:
         self.statements(node.body)
         self.in_try -= handled
         self.protected.pop()
-        self.in_handler += 1
         for handler in node.handlers:
+            recovers = _catches_lost_connections(handler)
+            self.in_handler += recovers
             self.statements(handler.body)
-        self.in_handler -= 1
+            self.in_handler -= recovers
         if self.frames:
             # `try: ...; s.close()` with `except: s.close()` first thing in a broad
             # handler: closed on every path through the `try`.
