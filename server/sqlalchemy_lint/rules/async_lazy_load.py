@@ -181,8 +181,9 @@ class AsyncLazyLoad(Rule):
     when some async session factory of the project keeps the default expiry; a
     pytest fixture is not followed); objects refreshed with `await
     session.refresh(obj)` after the commit, given to a function, or loaded again;
-    values read before the commit; reads through `obj.awaitable_attrs`; reads after
-    the session closed (SQA107's `DetachedInstanceError`).
+    values read before the commit, or in another branch of the `if` the commit is in;
+    reads through `obj.awaitable_attrs`; reads after the session closed (SQA107's
+    `DetachedInstanceError`).
 
     It also reports the first read of a relationship that loads lazily (declared
     without an eager `lazy=` strategy, in any module of the project) on an object an
@@ -590,6 +591,36 @@ async def titles(session: AsyncSession):
 """,
             at="a.books",
         ),
+    ]
+
+    # A commit in one branch of an `if` does not expire what the other branch reads.
+    _TRACK_SERVER = """
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+from models import Server, Software
+
+engine = create_async_engine("sqlite+aiosqlite:///steam.db")
+Session = async_sessionmaker(engine)
+
+async def track(software_id, server_id):
+    async with Session() as session:
+        software = await session.get(Software, software_id)
+        existing = await session.get(Server, server_id)
+        if existing is None:
+            session.add(Server(id=server_id))
+            await session.commit()
+{after_commit}
+        else:
+            print(software.name)
+            await session.commit()
+"""
+    VALID += [Valid(_TRACK_SERVER.format(after_commit=""))]
+    INVALID += [
+        Invalid(
+            _TRACK_SERVER.format(after_commit="            print(software.name)"),
+            at="software.name",
+        )
     ]
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from . import ir
-from .flow import comes_before
+from .flow import comes_before, exclusive
 from .inference import Resolver
 from .kinds import SELECT_FUNCTIONS, Kind
 from .model import Assignment, ModuleModel, Scope, self_attribute_values
@@ -751,8 +751,8 @@ def _first_read_after(
             return None  # the session is closed: another rule's (SQA107)
         if any(comes_before(model, a.node, reference) for a in rebinds):
             return None  # a new value, loaded after the commit
-        if _leaves_before(model, commit, reference):
-            continue  # not reached from the commit
+        if _leaves_before(model, commit, reference) or exclusive(model, commit, reference):
+            continue  # not reached from the commit (or in the other branch of an `if`)
         holder = model.parent(reference)
         if isinstance(holder, cst.Return):
             return holder, True
