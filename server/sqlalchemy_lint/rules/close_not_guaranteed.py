@@ -174,8 +174,11 @@ class CloseNotGuaranteed(Rule):
     nothing that can raise runs between the creation and that `try`: a query before it
     fails past both.)
     Nor a session that nothing runs on before its close (the local is read only to
-    close it): it takes a connection only for its first statement, so an exception
-    before the close leaks none.
+    close it, or to look at the object: `db is not None`, `isinstance(db, Session)`):
+    it takes a connection only for its first statement, so an exception before the
+    close leaks none. An item of a generator kept in a local (`db = next(gen)`) is
+    released by `gen.close()` or by `next(gen)` again, which resumes the generator
+    past its `yield` and so runs its cleanup.
     Nor one closed with nothing that can raise between its creation and the close (the
     next line, or the `else:` of the `try` that made it), or with only calls of project
     functions that catch every exception themselves (`total = count_calls(db, user)`,
@@ -1330,6 +1333,46 @@ class TestTasks(unittest.TestCase):
         )
     ]
 
+    # A test that takes the provider's session with `next()` and resumes the generator
+    # with `next()` again to run its cleanup: a release, outside a `finally`.
+    _RESUMED_PROVIDER = """
+from sqlalchemy import text
+
+from database import get_db
+
+def test_get_db_yields_session():
+    db_generator = get_db()
+    db = next(db_generator)
+{use}
+    try:
+        next(db_generator)
+    except StopIteration:
+        pass
+"""
+    _PROVIDER = {
+        "database.py": (
+            "from sqlalchemy import create_engine\n"
+            "from sqlalchemy.orm import sessionmaker\n\n"
+            'SessionLocal = sessionmaker(bind=create_engine("sqlite:///app.db"))\n\n'
+            "def get_db():\n    db = SessionLocal()\n    try:\n        yield db\n"
+            "    finally:\n        db.close()\n"
+        )
+    }
+    INVALID += [
+        Invalid(
+            _RESUMED_PROVIDER.format(use='    assert db.execute(text("SELECT 1")).scalar() == 1'),
+            at="next(db_generator)",
+            files=_PROVIDER,
+        )
+    ]
+    # Nothing runs on it (only the object is looked at): it never holds a connection.
+    VALID += [
+        Valid(
+            _RESUMED_PROVIDER.format(use="    assert db is not None and isinstance(db, object)"),
+            files=_PROVIDER,
+        )
+    ]
+
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for life in analysis.resources:
             if life.verdict is Verdict.HANDED_OUT and life.kind.is_resource:
@@ -1402,8 +1445,10 @@ class TestTasks(unittest.TestCase):
                     if life.used_before_try is not None
                     else "outside a `finally` block"
                 )
+                # (`gen.close()`, or `next(gen)` again, which resumes it past its yield)
+                released = code_of(life.releases[0]) if life.releases else close
                 message = (
-                    f"{noun(life.kind)} {origin(life)} is released by `{close}` {where}, so "
+                    f"{noun(life.kind)} {origin(life)} is released by `{released}` {where}, so "
                     "an exception leaves the generator suspended and what it yielded open; "
                     f"start a `try` right after `{code_of(life.call)}` and call `{close}` "
                     "in its `finally`."

@@ -17,6 +17,7 @@ from ._messages import (
     safe_form,
 )
 from .base import Finding, Invalid, Rule, Valid
+from .close_not_guaranteed import CloseNotGuaranteed
 from .resource_fix import with_block_fix_for
 
 _DATABASE_MODULE = """
@@ -84,7 +85,9 @@ class SessionNotClosed(Rule):
     `rollback()` or `commit()` outside them): each block commits (or rolls back) and
     returns the connection to the pool.
     `next(get_db())` ends the generator as soon as `next()` returns (CPython drops
-    it), so its cleanup runs before the session's uses, not after them.
+    it), so its cleanup runs before the session's uses, not after them; a generator
+    kept in a local (`db = next(gen)`) closes it with `gen.close()` or with `next(gen)`
+    again, which resumes it past its `yield`.
     An async session's `close()` written as a statement of its own (not awaited)
     only makes a coroutine and closes nothing: it does not count.
     Nor is a session registered with `zope.sqlalchemy` (`register(session)`, or its
@@ -1529,6 +1532,16 @@ def test_select(session):
 """
     INVALID += [Invalid(_SESSION_FIXTURE.format(close=""), at="Session(engine)")]
     VALID += [Valid(_SESSION_FIXTURE.format(close="    session.close()"))]
+
+    # `next(gen)` again resumes the provider past its `yield`: its cleanup closes it.
+    VALID += [
+        Valid(
+            CloseNotGuaranteed._RESUMED_PROVIDER.format(
+                use='    assert db.execute(text("SELECT 1")).scalar() == 1'
+            ),
+            files=CloseNotGuaranteed._PROVIDER,
+        )
+    ]
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for life in analysis.resources:

@@ -272,8 +272,9 @@ class LifetimeTracker:
 
     def _only_closed(self, life: Lifetime) -> bool:
         """Whether the local that holds `life` is read only as the receiver of its
-        closes (`session = Session()`, then `session.close()`): nothing is run on it,
-        nor is it handed to anyone."""
+        closes (`session = Session()`, then `session.close()`), or to look at the object
+        itself (`assert db is not None`, `isinstance(db, Session)`): nothing is run on
+        it, nor is it handed to anyone."""
         if life.variable is None or not life.releases:
             return False
         receivers = {
@@ -281,7 +282,25 @@ class LifetimeTracker:
         }
         references = life.scope.references.get(life.variable, ())
         loads = [r for r in references if not isinstance(self.model.parent(r), cst.AssignTarget)]
-        return bool(loads) and all(id(r) in receivers for r in loads)
+        return bool(loads) and all(id(r) in receivers or self._looked_at(r) for r in loads)
+
+    def _looked_at(self, reference: cst.Name) -> bool:
+        """`x is None`, `x is not None`, `isinstance(x, Session)`: a test of the object
+        itself, which runs nothing on it."""
+        parent = self.model.parent(reference)
+        if isinstance(parent, cst.Comparison):
+            return all(isinstance(t.operator, (cst.Is, cst.IsNot)) for t in parent.comparisons)
+        if isinstance(parent, cst.ComparisonTarget):
+            return isinstance(parent.operator, (cst.Is, cst.IsNot))
+        if isinstance(parent, cst.Arg):
+            call = self.model.parent(parent)
+            return (
+                isinstance(call, cst.Call)
+                and isinstance(call.func, cst.Name)
+                and call.func.value == "isinstance"
+                and call.args[0] is parent
+            )
+        return False
 
     def _kept_by_a_service_loop(self, life: Lifetime) -> bool:
         """A resource of a function that never returns, managed by the loop it ends in:
@@ -1404,7 +1423,20 @@ class LifetimeTracker:
             return []
         generator = call.args[0].value.value
         closes = method_calls(self.model, scope, generator, _GENERATOR_CLOSES)
-        return [close for close in closes if self.model.order[close] > start]
+        # `next(gen)` again: resumes it past its `yield`, so its cleanup runs (a
+        # provider's `finally: db.close()`), as `gen.close()` would.
+        resumes = [
+            other
+            for other in self.model.calls
+            if other is not call
+            and self.model.enclosing_scope.get(other) is scope
+            and isinstance(other.func, cst.Name)
+            and other.func.value == call.func.value
+            and other.args
+            and isinstance(other.args[0].value, cst.Name)
+            and other.args[0].value.value == generator
+        ]
+        return [close for close in [*closes, *resumes] if self.model.order[close] > start]
 
     def _never_run(self, call: cst.Call) -> bool:
         """`session.close()` as a statement of its own: a coroutine function's call that
