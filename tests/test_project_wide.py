@@ -851,6 +851,33 @@ def test_an_in_memory_database_made_per_test_is_the_test_s_own(kept: bool, tmp_p
     assert findings(on_disk, "SQA103") == [("tests/test_variant.py", 9, "SQA103")]
 
 
+def test_an_in_memory_database_named_by_a_constant_is_the_test_s_own(tmp_path: Path) -> None:
+    # The URL bound to a module constant (`dburl = "sqlite://"`), then `setUp` makes
+    # and binds the engine per test: each test's own empty database, as the literal.
+    test = (
+        "import unittest\n\n"
+        "from sqlalchemy import create_engine\n"
+        "from sqlalchemy.orm import scoped_session, sessionmaker\n\n"
+        "DBSession = scoped_session(sessionmaker())\n"
+        "dburl = {url!r}\n\n\n"
+        "class IntegrationTests(unittest.TestCase):\n"
+        "    def setUp(self):\n"
+        "        DBSession.remove()\n"
+        "        engine = create_engine(dburl)\n"
+        "        DBSession.configure(bind=engine)\n\n"
+        "    def tearDown(self):\n"
+        "        DBSession.remove()\n\n"
+        "    def test_about(self):\n"
+        "        self.assertTrue(True)\n"
+    )
+    (tmp_path / "memory").mkdir()
+    (tmp_path / "disk").mkdir()
+    in_memory = project(tmp_path / "memory", {"tests/test_views.py": test.format(url="sqlite://")})
+    assert findings(in_memory, "SQA103") == []
+    on_disk = project(tmp_path / "disk", {"tests/test_views.py": test.format(url="sqlite:///v.db")})
+    assert findings(on_disk, "SQA103") == [("tests/test_views.py", 13, "SQA103")]
+
+
 def test_a_helper_deep_in_the_test_suite_says_nothing_of_how_often_code_runs(
     tmp_path: Path,
 ) -> None:

@@ -11,6 +11,7 @@ from ..semantic import Analysis, Escape, Lifetime, Scope
 from ..semantic.flow import nodes_of, under_a_flag_it_sets
 from ..semantic.project import is_test_file
 from ._messages import code_of
+from ._sql_text import constant_values, scope_of
 from .base import Finding, Invalid, Rule, Valid
 
 _SINGLETON_ESCAPES = {Escape.STORED}
@@ -182,7 +183,8 @@ class EnginePerRequest(Rule):
       places or more and it does not run once (in a test suite, only code that runs
       around every test counts: `setUp`, a fixture of pytest's default scope and
       what they call; not a test, a session fixture or their helpers, nor an
-      in-memory SQLite database, `sqlite://`, each test's own on purpose): a start-up
+      in-memory SQLite database, `sqlite://` written there or bound to a name,
+      each test's own on purpose): a start-up
       check or an admin helper called from one place makes one engine; or that
       disposes it only on some paths (a `return` before the `dispose()`: a cache hit
       that skips it);
@@ -2536,7 +2538,7 @@ def add_missing(tickers, known):
             if (
                 is_test_file(analysis.resolver.path)
                 and contexts.runs_per_test(function)
-                and not _in_memory_sqlite(life.call)
+                and not _in_memory_sqlite(analysis, life.call)
             ):
                 # `setUp` keeping a session bound to it: the suite keeps each test case,
                 # and with it one more engine and pool per test.
@@ -2568,7 +2570,7 @@ def add_missing(tickers, known):
                 # A test, a session-wide fixture or a helper they call: once per run of
                 # the suite, unlike `setUp` or a per-test fixture, run for every test.
                 return None
-            if _in_memory_sqlite(life.call):
+            if _in_memory_sqlite(analysis, life.call):
                 # `create_engine("sqlite://")` in `setUp`: each test's own fresh, empty
                 # database, which one shared engine could not give.
                 return None
@@ -2748,16 +2750,19 @@ def _reads_own_attribute(test: cst.BaseExpression, attribute: str) -> bool:
     return False
 
 
-def _in_memory_sqlite(call: cst.Call) -> bool:
-    """`create_engine("sqlite://")`, `create_engine("sqlite:///:memory:")`: an engine
-    whose database lives in its own connection's memory, empty when made."""
+def _in_memory_sqlite(analysis: Analysis, call: cst.Call) -> bool:
+    """`create_engine("sqlite://")`, `create_engine("sqlite:///:memory:")`, or a name
+    bound only to such a URL (`dburl = "sqlite://"`): an engine whose database lives
+    in its own connection's memory, empty when made."""
     url = call.args[0].value if call.args and call.args[0].keyword is None else None
-    if not isinstance(url, cst.SimpleString):
+    if url is None:
         return False
-    text = url.evaluated_value
-    if not isinstance(text, str):
-        return False
-    scheme, _, rest = text.partition("://")
+    texts = constant_values(url, analysis, scope_of(analysis, call))
+    return bool(texts) and all(_names_memory(text) for text in texts or ())
+
+
+def _names_memory(url: str) -> bool:
+    scheme, _, rest = url.partition("://")
     return scheme.split("+")[0] == "sqlite" and rest in ("", "/", "/:memory:")
 
 
