@@ -1333,43 +1333,25 @@ class TestTasks(unittest.TestCase):
         )
     ]
 
-    # A test that takes the provider's session with `next()` and resumes the generator
-    # with `next()` again to run its cleanup: a release, outside a `finally`.
-    _RESUMED_PROVIDER = """
-from sqlalchemy import text
-
-from database import get_db
-
-def test_get_db_yields_session():
-    db_generator = get_db()
-    db = next(db_generator)
-{use}
-    try:
-        next(db_generator)
-    except StopIteration:
-        pass
-"""
-    _PROVIDER = {
-        "database.py": (
-            "from sqlalchemy import create_engine\n"
-            "from sqlalchemy.orm import sessionmaker\n\n"
-            'SessionLocal = sessionmaker(bind=create_engine("sqlite:///app.db"))\n\n'
-            "def get_db():\n    db = SessionLocal()\n    try:\n        yield db\n"
-            "    finally:\n        db.close()\n"
-        )
-    }
+    # `next(gen)` again resumes the generator past its `yield`, so its `finally` runs:
+    # a release, here outside a `finally` of the caller's.
+    _RESUMED = "    try:\n        next(gen)\n    except StopIteration:\n        pass\n"
     INVALID += [
         Invalid(
-            _RESUMED_PROVIDER.format(use='    assert db.execute(text("SELECT 1")).scalar() == 1'),
-            at="next(db_generator)",
-            files=_PROVIDER,
+            _GENERATOR_ITEM.format(
+                body='    count = db.execute(text("select count(*) from users")).scalar()\n'
+                + _RESUMED
+                + "    return count\n"
+            ),
+            at="next(gen)",
         )
     ]
     # Nothing runs on it (only the object is looked at): it never holds a connection.
     VALID += [
         Valid(
-            _RESUMED_PROVIDER.format(use="    assert db is not None and isinstance(db, object)"),
-            files=_PROVIDER,
+            _GENERATOR_ITEM.format(
+                body="    assert db is not None and isinstance(db, object)\n" + _RESUMED
+            )
         )
     ]
 

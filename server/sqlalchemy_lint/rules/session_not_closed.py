@@ -1536,10 +1536,11 @@ def test_select(session):
     # `next(gen)` again resumes the provider past its `yield`: its cleanup closes it.
     VALID += [
         Valid(
-            CloseNotGuaranteed._RESUMED_PROVIDER.format(
-                use='    assert db.execute(text("SELECT 1")).scalar() == 1'
-            ),
-            files=CloseNotGuaranteed._PROVIDER,
+            CloseNotGuaranteed._GENERATOR_ITEM.format(
+                body='    count = db.execute(text("select count(*) from users")).scalar()\n'
+                + CloseNotGuaranteed._RESUMED
+                + "    return count\n"
+            )
         )
     ]
 
