@@ -825,18 +825,25 @@ def test_an_engine_a_test_case_keeps_through_its_session_is_made_per_test(
     assert findings(root, "SQA103") == [("tests/test_variant.py", 9, "SQA103")]
 
 
+@pytest.mark.parametrize("named", [False, True], ids=["written-there", "named-by-a-constant"])
 @pytest.mark.parametrize("kept", [True, False], ids=["kept-by-its-session", "dropped"])
-def test_an_in_memory_database_made_per_test_is_the_test_s_own(kept: bool, tmp_path: Path) -> None:
-    # `sqlite:///:memory:` in `setUp`: a fresh, empty database for every test, on
-    # purpose; one engine shared by the tests would share their data.
+def test_an_in_memory_database_made_per_test_is_the_test_s_own(
+    kept: bool, named: bool, tmp_path: Path
+) -> None:
+    # `sqlite:///:memory:` in `setUp` (written there, or bound to a module constant):
+    # a fresh, empty database for every test, on purpose; one engine shared by the
+    # tests would share their data.
     keep = "        self.session = Session()\n" if kept else "        Session().close()\n"
+    constant = "DBURL = 'sqlite:///:memory:'\n" if named else ""
+    url = "DBURL" if named else "'sqlite:///:memory:'"
     test = (
         "import unittest\n\n"
         "from sqlalchemy import create_engine\n"
-        "from sqlalchemy.orm import sessionmaker\n\n\n"
+        "from sqlalchemy.orm import sessionmaker\n"
+        f"{constant}\n\n"
         "class TestVariant(unittest.TestCase):\n"
         "    def setUp(self):\n"
-        "        engine = create_engine('sqlite:///:memory:')\n"
+        f"        engine = create_engine({url})\n"
         "        Session = sessionmaker(bind=engine)\n"
         f"{keep}\n"
         "    def test_locus(self):\n"
@@ -848,34 +855,8 @@ def test_an_in_memory_database_made_per_test_is_the_test_s_own(kept: bool, tmp_p
     assert findings(in_memory, "SQA103") == []
     on_disk_test = test.replace(":memory:", "v.db")
     on_disk = project(tmp_path / "disk", {"tests/test_variant.py": on_disk_test})
-    assert findings(on_disk, "SQA103") == [("tests/test_variant.py", 9, "SQA103")]
-
-
-def test_an_in_memory_database_named_by_a_constant_is_the_test_s_own(tmp_path: Path) -> None:
-    # The URL bound to a module constant (`dburl = "sqlite://"`), then `setUp` makes
-    # and binds the engine per test: each test's own empty database, as the literal.
-    test = (
-        "import unittest\n\n"
-        "from sqlalchemy import create_engine\n"
-        "from sqlalchemy.orm import scoped_session, sessionmaker\n\n"
-        "DBSession = scoped_session(sessionmaker())\n"
-        "dburl = {url!r}\n\n\n"
-        "class IntegrationTests(unittest.TestCase):\n"
-        "    def setUp(self):\n"
-        "        DBSession.remove()\n"
-        "        engine = create_engine(dburl)\n"
-        "        DBSession.configure(bind=engine)\n\n"
-        "    def tearDown(self):\n"
-        "        DBSession.remove()\n\n"
-        "    def test_about(self):\n"
-        "        self.assertTrue(True)\n"
-    )
-    (tmp_path / "memory").mkdir()
-    (tmp_path / "disk").mkdir()
-    in_memory = project(tmp_path / "memory", {"tests/test_views.py": test.format(url="sqlite://")})
-    assert findings(in_memory, "SQA103") == []
-    on_disk = project(tmp_path / "disk", {"tests/test_views.py": test.format(url="sqlite:///v.db")})
-    assert findings(on_disk, "SQA103") == [("tests/test_views.py", 13, "SQA103")]
+    line = 10 if named else 9
+    assert findings(on_disk, "SQA103") == [("tests/test_variant.py", line, "SQA103")]
 
 
 def test_a_helper_deep_in_the_test_suite_says_nothing_of_how_often_code_runs(
