@@ -1165,11 +1165,10 @@ class ProgramValues:
         if tag == "w":
             return self.column_values_not_text(expr[1], frame, depth + 1)
         if tag == "n":
-            binding = self._lookup(expr[1], frame)
-            if binding is None or binding[0].param is not None or not binding[0].values:
-                return False
-            found, owner = binding
-            return all(self.column_values_not_text(v, owner, depth + 1) for v in found.values)
+            local = self._local_values(expr[1], frame)
+            return local is not None and all(
+                self.column_values_not_text(v, local[1], depth + 1) for v in local[0]
+            )
         if tag != "c":
             return False
         func, args = expr[1], expr[2]
@@ -1185,19 +1184,23 @@ class ProgramValues:
         if method == "scalars" and not args:
             # `result.scalars()` of `result = conn.execute(q)`: the first column's values
             ran = receiver[1] if receiver[0] == "w" else receiver
-            if ran[0] == "n":
-                binding = self._lookup(ran[1], frame)
-                if binding is None or binding[0].param is not None or not binding[0].values:
-                    return False
-                values = binding[0].values
-                frame = binding[1]
-            else:
-                values = (ran,)
+            local = self._local_values(ran[1], frame) if ran[0] == "n" else ((ran,), frame)
+            if local is None:
+                return False
+            values, frame = local
             return all(
                 value[0] in ("c", "w") and self._runs_a_non_text_selection(value, frame, "execute")
                 for value in values
             )
         return method == "scalars" and self._runs_a_non_text_selection(expr, frame, "scalars")
+
+    def _local_values(self, name: str, frame: Frame) -> tuple[tuple[ir.Expr, ...], Frame] | None:
+        """What the local (not the parameter) `name` is bound to, and the frame that
+        binds it; None when it is a parameter, unbound here, or bound to nothing known."""
+        binding = self._lookup(name, frame)
+        if binding is None or binding[0].param is not None or not binding[0].values:
+            return None
+        return binding[0].values, binding[1]
 
     def _runs_a_non_text_selection(self, expr: ir.Expr, frame: Frame, method: str) -> bool:
         """`conn.execute(q)` (or `session.scalars(q)`) on a SQLAlchemy handle, where `q`
@@ -1214,11 +1217,10 @@ class ProgramValues:
         if depth > _MAX_DEPTH:
             return False
         if expr[0] == "n":
-            binding = self._lookup(expr[1], frame)
-            if binding is None or binding[0].param is not None or not binding[0].values:
-                return False
-            found, owner = binding
-            return all(self._selects_a_non_text_column(v, owner, depth + 1) for v in found.values)
+            local = self._local_values(expr[1], frame)
+            return local is not None and all(
+                self._selects_a_non_text_column(v, local[1], depth + 1) for v in local[0]
+            )
         if expr[0] != "c":
             return False
         func, args = expr[1], expr[2]
