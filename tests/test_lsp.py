@@ -12,6 +12,14 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
+from lsp_publishes import (
+    forget_publishes,
+    published,
+    published_without_findings,
+    publishes,
+    record_publishes,
+)
+
 LEAK = """from sqlalchemy import create_engine, text
 
 engine = create_engine("sqlite://")
@@ -27,6 +35,7 @@ def count():
     config=ClientServerConfig(server_command=[sys.executable, "-m", "sqlalchemy_lint", "server"])
 )
 async def client(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
+    record_publishes(lsp_client)
     await lsp_client.initialize_session(
         types.InitializeParams(
             capabilities=client_capabilities("visual-studio-code"),
@@ -35,6 +44,7 @@ async def client(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
     )
     yield
     await lsp_client.shutdown_session()
+    forget_publishes(lsp_client)
 
 
 async def open_document(client: LanguageClient, path: Path, text: str) -> str:
@@ -62,13 +72,7 @@ def change(client: LanguageClient, uri: str, version: int, text: str) -> None:
 
 async def settle(client: LanguageClient, uri: str, version: int) -> list[types.Diagnostic]:
     """Wait for the diagnostics published for `version` of `uri`."""
-    for _ in range(500):
-        params = await asyncio.wait_for(
-            client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), timeout=60
-        )
-        if params.uri == uri and params.version == version:
-            return list(params.diagnostics)
-    raise AssertionError("diagnostics for the final version never arrived")
+    return await published(client, uri, version)
 
 
 async def test_diagnostic_carries_code_link_severity_and_fix(
@@ -77,12 +81,10 @@ async def test_diagnostic_carries_code_link_severity_and_fix(
     uri = await open_document(client, tmp_path / "leak.py", LEAK)
     (first,) = client.diagnostics[uri]
     assert first.code == "SQA101"  # published as soon as the analysis is done...
-    for _ in range(10):  # ...and again with the fix once it is computed
+    for _ in range(1500):  # ...and again with the fix once it is computed
         if "fix" in (client.diagnostics[uri][0].data or {}):
             break
-        await asyncio.wait_for(
-            client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), timeout=30
-        )
+        await asyncio.sleep(0.02)
     (diagnostic,) = client.diagnostics[uri]
     assert diagnostic.code == "SQA101"
     assert diagnostic.source == "sqlalchemy-lint"
@@ -318,25 +320,16 @@ async def test_cross_file_session_factory(client: LanguageClient, tmp_path: Path
     # Diagnostics first, knowledge later: what the file alone shows is published at
     # once (database.py was never summarised: nothing yet), then again once the
     # modules it imports are summarised.
-    # (Two publishes read together reach one waiter only: the client's latest copy
-    # is checked too, so a busy machine cannot lose the refined one.)
-    published: list[list[str]] = []
-    latest: list[str] = []
-    for _ in range(300):
-        try:
-            params = await asyncio.wait_for(
-                client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), timeout=1
-            )
-        except asyncio.TimeoutError:
-            params = None
-        if params is not None and params.uri == uri:
-            published.append([d.code for d in params.diagnostics])
-        latest = [d.code for d in client.diagnostics.get(uri, [])]
-        if latest == ["SQA102"]:
-            break
-    assert latest == ["SQA102"]
-    assert published[0] == []  # the file alone, at once
-    assert all(codes in ([], ["SQA102"]) for codes in published)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 300
+    while loop.time() < deadline and [d.code for d in client.diagnostics.get(uri, [])] != [
+        "SQA102"
+    ]:
+        await asyncio.sleep(0.05)
+    in_order = [[d.code for d in params.diagnostics] for params in publishes(client, uri)]
+    assert in_order[-1] == ["SQA102"]
+    assert in_order[0] == []  # the file alone, at once
+    assert all(codes in ([], ["SQA102"]) for codes in in_order)
     # Opening it again in another window of the same workspace: the summary is at hand
     # now, so the first publish is complete.
     other = tmp_path / "other.py"
@@ -442,13 +435,10 @@ async def test_editing_an_imported_module_rechecks_its_importers(
     routes_uri = await open_document(client, tmp_path / "routes.py", routes)
     assert [d.code for d in client.diagnostics[routes_uri]] == ["SQA102"]
     # SessionLocal stops being a session factory in the unsaved buffer of database.py.
+    before = len(publishes(client, routes_uri))
     change(client, database_uri, 2, "SessionLocal = dict\n")
-    for _ in range(20):
-        params = await asyncio.wait_for(
-            client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), timeout=30
-        )
-        if params.uri == routes_uri and not params.diagnostics:
-            break  # re-checked without a finding (earlier publishes may carry fixes)
+    # re-checked without a finding (earlier publishes may carry fixes)
+    await published_without_findings(client, routes_uri, after=before)
     assert list(client.diagnostics[routes_uri]) == []
 
 
@@ -466,13 +456,9 @@ async def test_editing_a_conftest_rechecks_the_tests_below_it(
     tests_uri = await open_document(client, tmp_path / "tests" / "test_products.py", tests)
     assert [d.code for d in client.diagnostics[tests_uri]] == ["SQA202"]
     # The fixture stops yielding a session in the unsaved buffer of conftest.py.
+    before = len(publishes(client, tests_uri))
     change(client, conftest_uri, 2, fixture.replace("Session()", "FakeSession()"))
-    for _ in range(20):
-        params = await asyncio.wait_for(
-            client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), timeout=30
-        )
-        if params.uri == tests_uri and not params.diagnostics:
-            break
+    await published_without_findings(client, tests_uri, after=before)
     assert list(client.diagnostics[tests_uri]) == []
 
 

@@ -13,6 +13,8 @@ from typing import Any
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
+from lsp_publishes import forget_publishes, published, record_publishes
+
 LEAK = """from sqlalchemy import create_engine, text
 
 engine = create_engine("sqlite://")
@@ -36,7 +38,7 @@ async def server(root: Path, settings: dict[str, Any]) -> AsyncIterator[Language
     client = await ClientServerConfig(
         server_command=[sys.executable, "-m", "sqlalchemy_lint", "server"]
     ).start()
-    _RECEIVED[id(client)] = _record_publishes(client)
+    record_publishes(client)
     await client.initialize_session(
         types.InitializeParams(
             capabilities=client_capabilities("visual-studio-code"),
@@ -49,40 +51,7 @@ async def server(root: Path, settings: dict[str, Any]) -> AsyncIterator[Language
         yield client
     finally:
         await client.shutdown_session()
-        _RECEIVED.pop(id(client), None)
-
-
-# Every diagnostics notification each client received, in order, by `id(client)`.
-_RECEIVED: dict[int, list[types.PublishDiagnosticsParams]] = {}
-
-
-def _record_publishes(client: LanguageClient) -> list[types.PublishDiagnosticsParams]:
-    """Keep every diagnostics notification the client receives. (Waiting for the next
-    notification misses one that arrives while nobody waits: two published back to
-    back, as a file's refined diagnostics and the next file's.)"""
-    received: list[types.PublishDiagnosticsParams] = []
-    handle = client.protocol._handle_notification
-
-    def recording(method: str, params: Any) -> None:
-        if method == types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS:
-            received.append(params)
-        handle(method, params)
-
-    client.protocol._handle_notification = recording  # type: ignore[method-assign]
-    return received
-
-
-async def published(client: LanguageClient, uri: str, version: int) -> list[types.Diagnostic]:
-    """The first diagnostics published for `version` of `uri` (waiting up to 60 s)."""
-    received = _RECEIVED[id(client)]
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 60
-    while loop.time() < deadline:
-        for params in received:
-            if params.uri == uri and params.version == version:
-                return list(params.diagnostics)
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"no diagnostics for version {version} of {uri}")
+        forget_publishes(client)
 
 
 def open_file(client: LanguageClient, path: Path, text: str) -> str:
