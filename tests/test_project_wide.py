@@ -763,9 +763,19 @@ def test_a_repository_that_is_its_own_package(tmp_path: Path) -> None:
     for name, text in files.items():
         (root / name).write_text(text)
     assert findings(root, "SQA102") == [("app.py", 5, "SQA102")]
-    # Without the `__init__.py` the folder is no package, and the import names nothing.
+    # Without the `__init__.py` the folder is a namespace package, which Python 3 imports
+    # from the folder above all the same: still the project's one `monitoring_app/db.py`.
     (root / "__init__.py").unlink()
-    assert findings(root, "SQA102") == []
+    assert findings(root, "SQA102") == [("app.py", 5, "SQA102")]
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import monitoring_app.db  # type: ignore[import-not-found]
+
+        assert monitoring_app.db.__file__ == str(root / "db.py")
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in ("monitoring_app", "monitoring_app.db"):
+            sys.modules.pop(name, None)
 
 
 def test_an_untyped_engine_in_a_module_that_works_with_sqlalchemy_through_the_project(
@@ -941,8 +951,8 @@ def test_a_module_found_through_a_folder_the_importer_puts_on_the_import_path(
 ) -> None:
     """`sys.path.insert(0, <a folder>)` then `from dbutils import save`: the folder is
     often read from a config file, so the module is looked for anywhere in the project.
-    Without the insertion the import names no project module; with two modules of that
-    name the tool does not guess."""
+    Without the insertion too (the folder is put on the path by whoever runs the job);
+    with two modules of that name the tool does not guess."""
     root = _path_extending_project(tmp_path / "extends", extend=True)
     assert findings(root, "SQA103") == [("db/dbutils.py", 4, "SQA103")]
     assert "is called in a loop in `main` (jobs/load.py)" in report(root)[0]["message"]
@@ -956,9 +966,69 @@ def test_a_module_found_through_a_folder_the_importer_puts_on_the_import_path(
         sys.path.remove(str(root / "jobs"))
         for name in ("load", "dbutils"):
             sys.modules.pop(name, None)
-    assert findings(_path_extending_project(tmp_path / "plain", extend=False), "SQA103") == []
+    plain = _path_extending_project(tmp_path / "plain", extend=False)
+    assert findings(plain, "SQA103") == [("db/dbutils.py", 4, "SQA103")]
     twice = _path_extending_project(tmp_path / "twice", extend=True, second_copy=True)
     assert findings(twice, "SQA103") == []
+
+
+_LAYER = {
+    "backend/common/database.py": """
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.orm import sessionmaker
+
+        engine = create_engine("sqlite://")
+        SessionLocal = sessionmaker(bind=engine)
+
+        def get_db():
+            session = SessionLocal()
+            try:
+                yield session
+            finally:
+                session.close()
+        """,
+    "backend/api/get_blog/lambda_function.py": """
+        import json
+
+        import database
+
+        def lambda_handler(event, context):
+            db = next(database.get_db())
+            count = db.execute(database.text("SELECT 1")).scalar()
+            return {"statusCode": 200, "body": json.dumps(count)}
+        """,
+}
+
+
+def test_a_module_deployed_beside_the_importer(tmp_path: Path) -> None:
+    """An AWS Lambda layer: each function's `lambda_function.py` imports `database`,
+    which lives in `backend/common/` and is deployed beside it (on the import path only
+    once deployed). The one project module of that name is the one imported; none when
+    two are, and never for a name of the standard library."""
+    for name in ("layer", "two", "stdlib"):
+        (tmp_path / name).mkdir()
+    root = project(tmp_path / "layer", _LAYER)
+    assert findings(root, "SQA102") == [("backend/api/get_blog/lambda_function.py", 6, "SQA102")]
+    sys.path[:0] = [str(root / "backend/common"), str(root / "backend/api/get_blog")]
+    try:  # deployed, Python finds it the same way
+        import lambda_function  # type: ignore[import-not-found]
+
+        assert lambda_function.database.__file__ == str(root / "backend/common/database.py")
+        assert lambda_function.lambda_handler({}, None)["body"] == "1"
+    finally:
+        del sys.path[:2]
+        for name in ("lambda_function", "database"):
+            sys.modules.pop(name, None)
+    two = project(tmp_path / "two", {**_LAYER, "backend/legacy/database.py": ""})
+    assert findings(two, "SQA102") == []
+    # `import secrets` is the standard library's, whatever the project holds.
+    stdlib = {
+        "backend/common/secrets.py": _LAYER["backend/common/database.py"],
+        "backend/api/get_blog/lambda_function.py": _LAYER[
+            "backend/api/get_blog/lambda_function.py"
+        ].replace("database", "secrets"),
+    }
+    assert findings(project(tmp_path / "stdlib", stdlib), "SQA102") == []
 
 
 def test_an_editor_s_first_publish_does_not_walk_the_project_for_such_imports(

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .kinds import DATABASE_DIALECTS
 from .options import AnalysisOptions
-from .project import ProjectIndex, is_pytest_module
+from .project import ProjectIndex, deployed_beside, is_pytest_module
 
 _DATABASE_SETTING = re.compile(
     r"SQLALCHEMY_|\b(?:" + "|".join(sorted(DATABASE_DIALECTS)) + r")(?:\+\w+)?://", re.IGNORECASE
@@ -73,6 +73,8 @@ def might_involve_sqlalchemy(
 
 def _exports_anything(project: ProjectIndex, path: Path, module: str, text: str) -> bool:
     # `sys.path.insert(0, ...)`: the module may be anywhere in the project (a guess
-    # from the text, before the file is parsed; a wrong one only costs a check).
-    target = project.resolve_module(path, module, "sys.path" in text or "addsitedir" in text)
+    # from the text, before the file is parsed; a wrong one only costs a check); so may
+    # a module deployed beside the file.
+    anywhere = "sys.path" in text or "addsitedir" in text or deployed_beside(module)
+    target = project.resolve_module(path, module, anywhere)
     return target is not None and project.involves_sqlalchemy(target)

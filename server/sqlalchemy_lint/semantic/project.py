@@ -29,6 +29,7 @@ import contextlib
 import logging
 import os
 import re
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator
@@ -135,7 +136,9 @@ class ProjectView:
         found = self.index.resolve_module(importer, module)
         if found is None and not module.startswith("."):
             summary = self.summary_of(importer)
-            if summary is not None and summary.extends_import_path:
+            if summary is not None and (
+                summary.extends_import_path or deployed_beside(module)
+            ):
                 if self.offline:
                     self.searched_offline = True  # a walk of the project waits for later
                     return None
@@ -534,7 +537,9 @@ class ProjectIndex:
                 found = True
             else:
                 for module in modules:
-                    target = self._imported_file(path, module, summary.extends_import_path)
+                    target = self._imported_file(
+                        path, module, summary.extends_import_path or deployed_beside(module)
+                    )
                     if target is not None and self._involves_sqlalchemy(target, visiting):
                         found = True
                         break
@@ -579,7 +584,9 @@ class ProjectIndex:
                     # The nearest modules were all at hand: so is the rest, most likely
                     # (a warm cache), and walking it would only compete for the cores.
                     return read
-                found = self._imported_file(path, module, current.extends_import_path)
+                found = self._imported_file(
+                    path, module, current.extends_import_path or deployed_beside(module)
+                )
                 for target in (found, _package_of(found)):
                     if target is None or target in seen or read >= limit:
                         continue
@@ -865,6 +872,22 @@ class ProjectIndex:
             return [project]
         # The project, cut down to the workspace folder when the project is bigger.
         return [project if _inside(project, [root]) else root for root in inside]
+
+
+def deployed_beside(module: str) -> bool:
+    """Whether an absolute import of `module` that the project's layout does not explain
+    may still name a project module, deployed beside the importer: an AWS Lambda
+    layer's `database.py` (`backend/common/`) imported as `database` by each function's
+    `backend/api/<route>/lambda_function.py`, or a folder a Dockerfile or a test runner
+    puts on the import path. Not when the name is the standard library's (a project's
+    own `secrets.py` does not stand for `import secrets` elsewhere) or SQLAlchemy's;
+    the module is then looked for anywhere in the project, and only one file may match
+    (`_anywhere`)."""
+    stdlib: frozenset[str] | None = getattr(sys, "stdlib_module_names", None)
+    if stdlib is None or module.startswith((".", _ANYWHERE)):
+        return False  # Python 3.9 does not list its standard library: no guessing
+    top = module.partition(".")[0]
+    return top not in stdlib and top not in _SQLALCHEMY_ROOTS
 
 
 def is_pytest_module(path: Path | None) -> bool:
