@@ -136,9 +136,7 @@ class ProjectView:
         found = self.index.resolve_module(importer, module)
         if found is None and not module.startswith("."):
             summary = self.summary_of(importer)
-            if summary is not None and (
-                summary.extends_import_path or deployed_beside(module)
-            ):
+            if summary is not None and (summary.extends_import_path or deployed_beside(module)):
                 if self.offline:
                     self.searched_offline = True  # a walk of the project waits for later
                     return None
