@@ -52,6 +52,16 @@ TAKEN_BY_A_CALL_IN_A_FINALLY = """\
     finally:
         session.close()
 """
+# Taken again after the first take is closed: each take is held to the same.
+FIRST_TAKE = """\
+    session = SESSION()
+    try:
+        session.execute(text("SELECT 1"))
+    finally:
+        session.close()
+"""
+TAKEN_AGAIN = FIRST_TAKE + TAKEN_BY_A_CALL
+TAKEN_AGAIN_IN_A_FINALLY = FIRST_TAKE + TAKEN_BY_A_CALL_IN_A_FINALLY
 
 
 @pytest.mark.parametrize(
@@ -61,8 +71,17 @@ TAKEN_BY_A_CALL_IN_A_FINALLY = """\
         (IN_A_FINALLY, 0),
         (TAKEN_BY_A_CALL, 1),
         (TAKEN_BY_A_CALL_IN_A_FINALLY, 0),
+        (TAKEN_AGAIN, 1),
+        (TAKEN_AGAIN_IN_A_FINALLY, 0),
     ],
-    ids=["next-line", "finally", "called-next-line", "called-finally"],
+    ids=[
+        "next-line",
+        "finally",
+        "called-next-line",
+        "called-finally",
+        "taken-again-next-line",
+        "taken-again-finally",
+    ],
 )
 def test_a_failing_first_use_skips_a_close_after_it(
     body: str, left_out: int, tmp_path: Path

@@ -193,7 +193,9 @@ class CloseNotGuaranteed(Rule):
     framework's teardown hook, Flask-SQLAlchemy or `zope.sqlalchemy` (a `remove()`
     beside the engine's `dispose()`, a storage's `close()` at shutdown, ends them once,
     not per unit of work). One that calls the registry for its session (`session =
-    self.Session()`) is reported at that call. A registry the function makes itself
+    self.Session()`) is reported at that call; one that calls it again (in another
+    branch of an `if`, or after closing the first) is held to the same for each
+    session it takes, with the closes that follow that take. A registry the function makes itself
     for the call (`scoped_session(sessionmaker(...))`, or a helper that makes one
     anew on every call, `database = get_session()`) and removes at its end outside a
     `finally` is reported at its making: an exception skips the `remove()`, which
@@ -985,6 +987,57 @@ async def save(engine, item):
     await session.close()
 """,
             at="AsyncSession(engine)",
+        ),
+    ]
+
+    # A bot's handler that takes the thread's session of a module-level registry in
+    # each branch, and closes each take itself.
+    _REGISTRY_TAKES = """
+from sqlalchemy import create_engine
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from .models import Channel
+
+Session = scoped_session(sessionmaker(bind=create_engine("sqlite://")))
+
+async def add_channel(message):
+    if message.forward_from_chat is not None:
+        session = Session()
+        try:
+            session.add(Channel(id=message.forward_from_chat.id))
+            session.commit()
+        finally:
+            session.close()
+{other}
+"""
+    _GUARDED_TAKE = (
+        "        session = Session()\n"
+        "        try:\n"
+        "            session.add(Channel(link=message.text))\n"
+        "            session.commit()\n"
+        "        finally:\n"
+        "            session.close()\n"
+    )
+    _UNGUARDED_TAKE = (
+        "        session = Session()\n"
+        "        session.add(Channel(link=message.text))\n"
+        "        session.commit()\n"
+        "        await message.answer('added')\n"
+        "        session.close()\n"
+    )
+    VALID += [Valid(_REGISTRY_TAKES.format(other="    else:\n" + _GUARDED_TAKE))]
+    INVALID += [
+        # The other branch's take: a failed commit skips its close.
+        Invalid(
+            _REGISTRY_TAKES.format(other="    else:\n" + _UNGUARDED_TAKE),
+            at="Session()",
+            occurrence=2,
+        ),
+        # Taken again after the first is closed, the second is held to the same.
+        Invalid(
+            _REGISTRY_TAKES.format(other=_UNGUARDED_TAKE.replace("        ", "    ")),
+            at="Session()",
+            occurrence=2,
         ),
     ]
 

@@ -36,6 +36,7 @@ from .flow import (
     method_calls,
     nodes_of,
     own_returns,
+    reaching_assignments,
     within,
 )
 from .inference import Resolver
@@ -53,7 +54,7 @@ from .kinds import (
     STORING_METHODS,
     Kind,
 )
-from .model import ModuleModel, Scope, binding_scope
+from .model import Assignment, ModuleModel, Scope, binding_scope
 from .parameter_fates import Fate
 from .project import is_test_file
 from .summary import ModuleSummary
@@ -359,36 +360,80 @@ class LifetimeTracker:
                 registries[(id(scope), name)] = registry
             closes.setdefault((id(scope), name), []).append(call)
             scopes[id(scope)] = scope
-        for (scope_id, name), closing in closes.items():
+        for (scope_id, name), all_closing in closes.items():
             scope = scopes[scope_id]
             registry = registries.get((scope_id, name))
             if registry is None and (
                 self.resolver.kind_of(cst.Name(name), scope) is not Kind.SCOPED_SESSION
             ):
                 continue
-            first = self._first_session_use(scope, name, closing)
-            if first is None or self.contexts.registry_ended_elsewhere(registry or name):
+            if self.contexts.registry_ended_elsewhere(registry or name):
                 continue
-            # Reported where the function takes the session: its call of the registry
-            # (`session = self.Session()`), else its first use of the registry.
-            taken = self._registry_call(name, scope) if registry is not None else None
-            life = Lifetime(
-                call=taken or first, kind=Kind.SESSION, scope=scope, verdict=Verdict.RELEASED
-            )
-            life.variable = name
-            life.registry = registry or name
-            life.releases = list(closing)
-            # Unlike a session made here, this one can hold a connection as soon as
-            # its first use fails: only a close that surely follows that use counts.
-            guarded: list[cst.CSTNode] = [c for c in closing if self._in_finally(c)]
-            if finally_contains(self.model, first, guarded):
-                pass
-            elif guarded:
-                life.used_before_try = first
-                life.verdict = Verdict.CLOSE_NOT_GUARANTEED
-            elif not self._closed_on_every_exception(closing):
-                life.verdict = Verdict.CLOSE_NOT_GUARANTEED
-            yield life
+            for taken, closing in self._registry_takes(scope, name, registry, all_closing):
+                life = self._registry_session(scope, name, registry, taken, closing)
+                if life is not None:
+                    yield life
+
+    def _registry_takes(
+        self, scope: Scope, name: str, registry: str | None, closing: list[cst.Call]
+    ) -> Iterator[tuple[cst.Call | None, list[cst.Call]]]:
+        """Each `session = Session()` of the function with the closes it reaches (a
+        handler that takes the thread's session in each branch of an `if`, or again
+        after closing it); one take of None, with every close, for a registry used by
+        its global name."""
+        if registry is None:
+            yield None, closing
+            return
+        assignments = scope.assignments[name]
+        if len(assignments) == 1:
+            yield self._registry_call(name, scope), closing
+            return
+        for assignment in assignments:
+            reached = [
+                close
+                for close in closing
+                if isinstance(close.func, cst.Attribute)
+                and isinstance(close.func.value, cst.Name)
+                and any(
+                    a is assignment
+                    for a in reaching_assignments(self.model, close.func.value, assignments)
+                )
+            ]
+            if reached and isinstance(assignment.value, cst.Call):
+                yield assignment.value, reached
+
+    def _registry_session(
+        self,
+        scope: Scope,
+        name: str,
+        registry: str | None,
+        taken: cst.Call | None,
+        closing: list[cst.Call],
+    ) -> Lifetime | None:
+        """The thread's session `taken` from the registry (or first used, when taken is
+        None) and ended by `closing`, followed from its first use to those closes."""
+        first = self._first_session_use(scope, name, closing, after=taken)
+        if first is None:
+            return None
+        # Reported where the function takes the session: its call of the registry
+        # (`session = self.Session()`), else its first use of the registry.
+        life = Lifetime(
+            call=taken or first, kind=Kind.SESSION, scope=scope, verdict=Verdict.RELEASED
+        )
+        life.variable = name
+        life.registry = registry or name
+        life.releases = list(closing)
+        # Unlike a session made here, this one can hold a connection as soon as
+        # its first use fails: only a close that surely follows that use counts.
+        guarded: list[cst.CSTNode] = [c for c in closing if self._in_finally(c)]
+        if finally_contains(self.model, first, guarded):
+            pass
+        elif guarded:
+            life.used_before_try = first
+            life.verdict = Verdict.CLOSE_NOT_GUARANTEED
+        elif not self._closed_on_every_exception(closing):
+            life.verdict = Verdict.CLOSE_NOT_GUARANTEED
+        return life
 
     def _registry_call(self, name: str, scope: Scope) -> cst.Call | None:
         """The `registry()` call the local `name` is bound to (see `_registry_called_for`)."""
@@ -396,13 +441,23 @@ class LifetimeTracker:
         return value if isinstance(value, cst.Call) else None
 
     def _registry_called_for(self, name: str, scope: Scope) -> str | None:
-        """For a local bound once, to `registry()` (`session = self.Session()`, where
-        `self.Session` is a `scoped_session`): the registry, as written."""
+        """For a local bound only to `registry()` (`session = self.Session()`, where
+        `self.Session` is a `scoped_session`; maybe again, in another branch or after a
+        close): the registry, as written."""
         assignments = scope.assignments.get(name, [])
-        if len(assignments) != 1 or name in scope.params:
+        if not assignments or name in scope.params:
             return None
-        value = assignments[0].value
-        if not isinstance(value, cst.Call) or value.args or assignments[0].via_with:
+        found: set[str] = set()
+        for assignment in assignments:
+            written = self._registry_written(assignment, scope)
+            if written is None:
+                return None
+            found.add(written)
+        return found.pop() if len(found) == 1 else None
+
+    def _registry_written(self, assignment: Assignment, scope: Scope) -> str | None:
+        value = assignment.value
+        if not isinstance(value, cst.Call) or value.args or assignment.via_with:
             return None
         registry = value.func
         written = (
@@ -419,14 +474,15 @@ class LifetimeTracker:
         return written
 
     def _first_session_use(
-        self, scope: Scope, name: str, closing: list[cst.Call]
+        self, scope: Scope, name: str, closing: list[cst.Call], after: cst.Call | None = None
     ) -> cst.Call | None:
         """The first `name.<method>(...)` of `scope` that runs SQL or changes what the
-        session holds, before the first of `closing`."""
+        session holds, before the first of `closing` (and after `after`)."""
         order = self.model.order
         end = min(order[c] for c in closing)
+        start = order[after] if after is not None else -1
         uses = method_calls(self.model, scope, name, _REGISTRY_SESSION_USES)
-        return min((c for c in uses if order[c] < end), key=order.__getitem__, default=None)
+        return min((c for c in uses if start < order[c] < end), key=order.__getitem__, default=None)
 
     def _under_a_patched_maker(self, call: cst.Call) -> bool:
         """Whether `call` runs where a test patches what SQLAlchemy makes things with
