@@ -1,5 +1,7 @@
 """A connection or session a script holds until it exits is reported with that claim,
-not with "so it returns to the pool": no pool gets it back before the process ends."""
+not with "so it returns to the pool": no pool gets it back before the process ends.
+(Said of the process, not of "the script": a module an application imports holds what
+its top level opens the same way, for the life of the application.)"""
 
 from __future__ import annotations
 
@@ -41,6 +43,9 @@ def test_a_scripts_connection_and_session_are_said_to_be_held_until_it_exits(
     found = check_source(SCRIPT, rules=rules, path=script).diagnostics
     messages = {d.span.start.line: d.message for d in found}
     assert sorted(messages) == [6, 11, 16]
-    assert "the script holds it, with its transaction and locks, until it exits" in messages[6]
-    assert "the script holds its connection" in messages[11]
+    assert "it is held, with its transaction and locks, until the process exits" in messages[6]
+    assert (
+        "its connection is held, with its transaction and locks, until the process"
+        in (messages[11])
+    )
     assert messages[16].endswith("so it returns to the pool.")  # a function like any other

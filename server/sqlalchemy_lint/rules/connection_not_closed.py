@@ -681,8 +681,8 @@ def test_select(connection):
                 )
             elif held_by_the_script(life):
                 message = (
-                    f"{noun(life.kind)} {origin(life)} {never_closed(life)}: the script "
-                    f"holds it, with its transaction and locks, until it exits; use "
+                    f"{noun(life.kind)} {origin(life)} {never_closed(life)}: it is held, "
+                    f"with its transaction and locks, until the process exits; use "
                     f"`{safe_form(life)}` so it is released when its statements are done."
                 )
             else:

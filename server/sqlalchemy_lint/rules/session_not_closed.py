@@ -1596,8 +1596,8 @@ def test_select(session):
                 )
             elif held_by_the_script(life):
                 message = (
-                    f"{noun(life.kind)} {origin(life)} {state}: the script holds its "
-                    f"connection, with its transaction and locks, until it exits; use "
+                    f"{noun(life.kind)} {origin(life)} {state}: its connection is held, "
+                    f"with its transaction and locks, until the process exits; use "
                     f"`{safe_form(life)}` so it is released when its work is done."
                 )
             else:
