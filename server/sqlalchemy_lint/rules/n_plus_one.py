@@ -16,14 +16,18 @@ class NPlusOne(Rule):
     ## What it does
     Finds loops and comprehensions over the objects of a query —
     `session.scalars(select(Model))` (and `.all()`), `session.execute(select(Model))
-    .scalars()`, `session.query(Model)...`, directly or through the name the result
-    is kept in — that read a relationship of each object (`user.addresses`) which
+    .scalars()`, `session.query(Model)...`, a model's query property
+    (`Model.query.filter(...).all()`, Flask-SQLAlchemy's or `query_property()`'s),
+    directly or through the name the result is kept in — that read a relationship of each object (`user.addresses`) which
     loads lazily: declared with the default `lazy="select"` (`relationship()`,
     SQLModel's `Relationship()`, Flask-SQLAlchemy's `db.relationship()`, in any
     module of the project), and not loaded by a loader option of the statement
     (`.options(selectinload(Model.rel))`, `joinedload`, `subqueryload`, and the
     like, also on a statement kept in a name, or on a query the name is rebound to
-    further on: `users = users.options(joinedload(User.addresses)).all()`).
+    further on: `users = users.options(joinedload(User.addresses)).all()`). A read
+    in a function of the module (or a method of the class, on `self`) that the loop
+    hands each object to (`is_available(room)`, which reads `room.reservations`) is
+    reported there, once, however many loops call it.
 
     Not reported: relationships declared with an eager strategy (`lazy="selectin"`,
     `"joined"`, `"subquery"`, `"immediate"`) or one that never queries per object
@@ -184,13 +188,70 @@ def totals(session: Session):
         ),
     ]
 
+    INVALID += [
+        # Each room of the query goes to a helper that reads its reservations.
+        Invalid(
+            """
+from sqlalchemy.orm import DeclarativeBase, Session, relationship
+
+class Base(DeclarativeBase):
+    pass
+
+class Room(Base):
+    __tablename__ = "rooms"
+    reservations = relationship("Reservation")
+
+def available_rooms(session: Session, start):
+    return [room for room in session.query(Room).all() if is_available(room, start)]
+
+def is_available(room, start):
+    return all(r.end <= start for r in room.reservations)
+""",
+            at="room.reservations",
+        ),
+    ]
+    VALID += [
+        # The same helper, given objects whose reservations the query loads.
+        Valid(
+            """
+from sqlalchemy.orm import DeclarativeBase, Session, relationship, selectinload
+
+class Base(DeclarativeBase):
+    pass
+
+class Room(Base):
+    __tablename__ = "rooms"
+    reservations = relationship("Reservation")
+
+def available_rooms(session: Session, start):
+    rooms = session.query(Room).options(selectinload(Room.reservations)).all()
+    return [room for room in rooms if is_available(room, start)]
+
+def is_available(room, start):
+    return all(r.end <= start for r in room.reservations)
+"""
+        ),
+    ]
+
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for read in per_object_loads(analysis.model, analysis.resolver):
+            loaded = f"{read.model}.{read.relationship}"
+            if read.helper is not None:
+                # The statement is in the caller, out of the fix's reach.
+                yield LazyRelationshipFinding(
+                    read.node,
+                    f"`{loaded}` loads lazily, and a loop over the objects of a query calls "
+                    f"`{read.helper}()` for each, so reading it here runs one more query "
+                    f"per object (N+1); load it with the objects: "
+                    f"`.options(selectinload({loaded}))` on the loop's statement, or "
+                    f'`lazy="selectin"` on the relationship.',
+                )
+                continue
             yield LazyRelationshipFinding(
                 read.node,
-                f"`{read.model}.{read.relationship}` loads lazily, so reading it for each "
+                f"`{loaded}` loads lazily, so reading it for each "
                 f"object of the query runs one more query per object (N+1); load it with "
-                f"the objects: `.options(selectinload({read.model}.{read.relationship}))` "
+                f"the objects: `.options(selectinload({loaded}))` "
                 f'on the statement, or `lazy="selectin"` on the relationship.',
                 model=read.model,
                 relationship=read.relationship,

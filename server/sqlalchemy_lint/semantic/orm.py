@@ -45,6 +45,9 @@ _LOADER_OPTIONS = frozenset(
      "defaultload", "raiseload", "noload", "lazyload"}
 )  # fmt: skip
 _SESSION_KINDS = frozenset({Kind.SESSION, Kind.SCOPED_SESSION})
+# What a model's query property has besides a query's steps: pages of objects, not
+# the objects (`paginate()`), or one object by key (`get_or_404()`).
+_NOT_A_QUERY = frozenset({"paginate", "get_or_404", "first_or_404", "one_or_404"})
 # Query methods that return one object (or a number), not the objects to loop over.
 _SINGLE = frozenset(
     {"first", "one", "one_or_none", "scalar", "count", "get", "delete", "update", "exists"}
@@ -53,10 +56,13 @@ _SINGLE = frozenset(
 
 @dataclass
 class LazyRead:
-    node: cst.Attribute  # `user.addresses`, inside the loop
+    node: cst.Attribute  # `user.addresses`, inside the loop (or a helper it calls)
     model: str  # the class, as written in the statement
     relationship: str
     loop: cst.CSTNode
+    # The function the loop hands each object to, which reads the relationship
+    # (`is_available(room)` reads `room.reservations`); None when the loop reads it.
+    helper: str | None = None
 
 
 def lazy_relationships(resolver: Resolver, model_name: cst.Name, scope: Scope) -> set[str]:
@@ -126,6 +132,8 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
             continue
         # Relationships an earlier loop over the same objects loaded, and where.
         loaded_before: dict[str, cst.CSTNode] = {}
+        # Reads in helpers, reported once however many loops hand them objects.
+        helper_reads: set[cst.Attribute] = set()
         for loop, element in _loops_over(model, scope, iterated):
             # The first read of each relationship loads it; one the loop assigns
             # first (`a.items = [...]`, then `for i in a.items`) reads what it set.
@@ -157,7 +165,77 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
                     reported.add(attribute.attr.value)
                     if not _is_store(model, attribute):
                         yield LazyRead(attribute, statement_model.value, attribute.attr.value, loop)
+            for reference in references:
+                if loop not in set(model.ancestors(reference)):
+                    continue
+                for helper, read in _helper_reads(model, scope, reference):
+                    if read.attr.value in lazy - reported and read not in helper_reads:
+                        reported.add(read.attr.value)
+                        helper_reads.add(read)
+                        yield LazyRead(
+                            read, statement_model.value, read.attr.value, loop, helper=helper
+                        )
             loaded_before.update((rel, loop) for rel in reported - loaded)
+
+
+def _helper_reads(
+    model: ModuleModel, scope: Scope, reference: cst.Name
+) -> Iterator[tuple[str, cst.Attribute]]:
+    """For an object handed to a function of this module, or to a method of the class
+    on `self`, as a positional argument (`is_available(room, start)`): the function's
+    name and its reads of an attribute of that parameter (`room.reservations`) which
+    the function does not rebind."""
+    argument = model.parent(reference)
+    if not isinstance(argument, cst.Arg) or argument.keyword is not None or argument.star:
+        return
+    call = model.parent(argument)
+    if not isinstance(call, cst.Call) or any(
+        a.keyword is not None or a.star for a in call.args[: call.args.index(argument)]
+    ):
+        return
+    index = call.args.index(argument)
+    helper = _local_function(model, scope, call.func)
+    if helper is None or not isinstance(helper.node, cst.FunctionDef):
+        return
+    params = [*helper.node.params.posonly_params, *helper.node.params.params]
+    if isinstance(call.func, cst.Attribute):
+        params = params[1:]  # `self`
+    if index >= len(params):
+        return
+    name = params[index].name.value
+    if helper.assignments.get(name):
+        return
+    for use in helper.references.get(name, ()):
+        attribute = model.parent(use)
+        if (
+            isinstance(attribute, cst.Attribute)
+            and attribute.value is use
+            and not _is_store(model, attribute)
+        ):
+            yield helper.name, attribute
+
+
+def _local_function(model: ModuleModel, scope: Scope, func: cst.BaseExpression) -> Scope | None:
+    """The function `func` names: one of this module's (`is_available`), or a method of
+    the class of the method `scope` is (`self.is_available`)."""
+    if isinstance(func, cst.Name):
+        # (Not when a function's own name shadows it: a parameter, a local.)
+        bound = binding_scope(func.value, scope)
+        return model.functions.get(func.value) if bound is None or bound.is_module else None
+    if (
+        isinstance(func, cst.Attribute)
+        and isinstance(func.value, cst.Name)
+        and func.value.value == "self"
+    ):
+        owner: Scope | None = scope
+        while owner is not None and owner.class_info is None:
+            owner = owner.parent
+        if owner is None or owner.class_info is None:
+            return None
+        for sibling in owner.parent.children if owner.parent is not None else ():
+            if sibling.class_info is owner.class_info and sibling.name == func.attr.value:
+                return sibling
+    return None
 
 
 # Builtins that cannot make the session expire what it loaded.
@@ -276,17 +354,35 @@ def _query_of_many(
     `session.query(Model)...`: the model, the relationships its options load, and the
     expression that holds the objects (the call chain, or the name it is kept in)."""
     func = call.func
-    if not isinstance(func, cst.Attribute) or not call.args:
+    if not isinstance(func, cst.Attribute):
         return None
     method = func.attr.value
-    if method not in ("scalars", "execute", "query"):
-        return None
     scope = model.enclosing_scope.get(call)
-    if scope is None or resolver.kind_of(func.value, scope) not in _SESSION_KINDS:
+    if scope is None:
         return None
     outer: cst.BaseExpression = call
     chain: list[str] = []
     options: set[str] = set()
+    # `Room.query.filter(...).all()`: the query property of a Flask-SQLAlchemy model
+    # (or of a base given `Base.query = Session.query_property()`), `query(Room)` on
+    # the session the extension keeps.
+    property_of = (
+        func.value.value
+        if isinstance(func.value, cst.Attribute)
+        and func.value.attr.value == "query"
+        and isinstance(func.value.value, cst.Name)
+        else None
+    )
+    if property_of is not None:
+        chain.append(method)
+        if method == "options":
+            options |= _loaded_by_options(call, scope)
+    elif (
+        method not in ("scalars", "execute", "query")
+        or not call.args
+        or resolver.kind_of(func.value, scope) not in _SESSION_KINDS
+    ):
+        return None
     while True:
         attribute = model.parent(outer)
         above = model.parent(attribute) if attribute is not None else None
@@ -300,7 +396,11 @@ def _query_of_many(
         if attribute.attr.value == "options":
             options |= _loaded_by_options(above, model.enclosing_scope.get(call))
         outer = above
-    if method == "query":
+    if property_of is not None:
+        if any(m in _SINGLE or m in _NOT_A_QUERY for m in chain):
+            return None
+        statement_model = property_of
+    elif method == "query":
         first = call.args[0].value
         if not isinstance(first, cst.Name) or any(m in _SINGLE for m in chain):
             return None
