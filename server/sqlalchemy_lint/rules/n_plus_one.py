@@ -18,10 +18,11 @@ class NPlusOne(Rule):
     `session.scalars(select(Model))` (and `.all()`), `session.execute(select(Model))
     .scalars()`, `session.query(Model)...`, a model's query property
     (`Model.query.filter(...).all()`, Flask-SQLAlchemy's or `query_property()`'s),
-    directly or through the name the result is kept in — that read a relationship of each object (`user.addresses`) which
-    loads lazily: declared with the default `lazy="select"` (`relationship()`,
-    SQLModel's `Relationship()`, Flask-SQLAlchemy's `db.relationship()`, in any
-    module of the project), and not loaded by a loader option of the statement
+    directly or through the name the result is kept in — that read a relationship of
+    each object (`user.addresses`) which loads lazily: declared with the default
+    `lazy="select"` (`relationship()`, SQLModel's `Relationship()`,
+    Flask-SQLAlchemy's `db.relationship()`, in any module of the project), and not
+    loaded by a loader option of the statement
     (`.options(selectinload(Model.rel))`, `joinedload`, `subqueryload`, and the
     like, also on a statement kept in a name, or on a query the name is rebound to
     further on: `users = users.options(joinedload(User.addresses)).all()`). A read
