@@ -361,3 +361,32 @@ def test_the_command_line_loads_no_parser_until_a_file_needs_one() -> None:
     probe = "import sys, sqlalchemy_lint.cli; print('libcst' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_a_summary_digest_ignores_code_that_only_moves() -> None:
+    """Importers are checked again when a module's digest changes: an edit that only
+    moves code (a comment at the top, a blank line between two calls) changes no
+    digest, while one that changes what a function does changes it."""
+    from sqlalchemy_lint.semantic.summary import summarise_source
+
+    source = (
+        "from sqlalchemy.orm import sessionmaker\n"
+        "Session = sessionmaker()\n\n"
+        "class Repo:\n"
+        "    def __init__(self):\n"
+        "        self.session = Session()\n\n"
+        "def get_session():\n"
+        "    return Session()\n\n"
+        "def run():\n"
+        "    for _ in range(3):\n"
+        "        get_session()\n"
+        "        get_session()\n"
+    )
+    moved = "# moved\n\n" + source.replace(
+        "        get_session()\n        get_session()\n",
+        "        get_session()\n\n        # again\n        get_session()\n",
+    )
+    changed = source.replace("    return Session()\n", "    return None\n")
+    digest = summarise_source(source).digest()
+    assert summarise_source(moved).digest() == digest
+    assert summarise_source(changed).digest() != digest

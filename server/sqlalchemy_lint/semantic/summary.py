@@ -106,11 +106,11 @@ class CallSite:
             return "" if written == "*" else written
         return None
 
-    def to_data(self) -> tuple:  # type: ignore[type-arg]
+    def to_data(self, positions: bool = True) -> tuple:  # type: ignore[type-arg]
         return (
             self.callee,
-            self.line,
-            self.column,
+            self.line if positions else 0,
+            self.column if positions else 0,
             self.flags,
             self.fate,
             self.local,
@@ -178,12 +178,12 @@ class FunctionInfo:
     def is_classmethod(self) -> bool:
         return self.owner is not None and _decorated(self, "classmethod")
 
-    def to_data(self) -> tuple:  # type: ignore[type-arg]
+    def to_data(self, positions: bool = True) -> tuple:  # type: ignore[type-arg]
         return (
             self.qualname,
             self.name,
-            self.line,
-            self.column,
+            self.line if positions else 0,
+            self.column if positions else 0,
             self.owner,
             self.parent,
             self.is_async,
@@ -197,7 +197,7 @@ class FunctionInfo:
             tuple(sorted(self.stored)),
             tuple(sorted(self.released)),
             self.managed_yields,
-            tuple(c.to_data() for c in self.calls),
+            tuple(c.to_data(positions) for c in self.calls),
             self.self_attributes,
             tuple(sorted(self.released_surely)),
             tuple(sorted(self.flushed)),
@@ -310,11 +310,11 @@ class ClassInfo:
     annotations: dict[str, ir.Expr] = field(default_factory=dict)
     methods: dict[str, str] = field(default_factory=dict)  # name -> function qualname
 
-    def to_data(self) -> tuple:  # type: ignore[type-arg]
+    def to_data(self, positions: bool = True) -> tuple:  # type: ignore[type-arg]
         return (
             self.qualname,
             self.name,
-            self.line,
+            self.line if positions else 0,
             self.bases,
             self.decorators,
             self.attributes,
@@ -363,16 +363,9 @@ class ModuleSummary:
         return hashlib.blake2b(canonical, digest_size=16).hexdigest()
 
     def _data(self, positions: bool = True) -> tuple:  # type: ignore[type-arg]
-        functions = tuple(f.to_data() for f in self.functions.values())
-        classes = tuple(c.to_data() for c in self.classes.values())
-        calls = tuple(c.to_data() for c in self.module_calls)
-        if not positions:
-            functions = tuple(
-                (*f[:2], 0, 0, *f[4:-2], tuple((c[0], 0, 0, *c[3:]) for c in f[-2]), f[-1])
-                for f in functions
-            )
-            classes = tuple((*c[:2], 0, *c[3:]) for c in classes)
-            calls = tuple((c[0], 0, 0, *c[3:]) for c in calls)
+        functions = tuple(f.to_data(positions) for f in self.functions.values())
+        classes = tuple(c.to_data(positions) for c in self.classes.values())
+        calls = tuple(c.to_data(positions) for c in self.module_calls)
         return (
             FORMAT,
             self.imports,
