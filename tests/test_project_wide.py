@@ -745,6 +745,44 @@ def test_a_test_suites_helper_formats_the_suites_own_data(tmp_path: Path) -> Non
     assert findings(root, "SQA301") == [("app/catalog.py", 8, "SQA301")]
 
 
+def test_a_package_wins_over_a_module_of_the_same_name(tmp_path: Path) -> None:
+    """`app.py` (the script that runs the app) beside the package `app/`: `from app
+    import SessionLocal` imports the package, as Python's import system does."""
+    root = project(
+        tmp_path,
+        {
+            "app.py": "from app import create_app\n\ncreate_app().run()\n",
+            "app/__init__.py": """
+                from sqlalchemy import create_engine
+                from sqlalchemy.orm import sessionmaker
+
+                SessionLocal = sessionmaker(bind=create_engine("sqlite://"))
+
+                def create_app():
+                    return None
+                """,
+            "views.py": """
+                from sqlalchemy import text
+
+                from app import SessionLocal
+
+                def count():
+                    db = SessionLocal()
+                    return db.execute(text("SELECT 1")).scalar()
+                """,
+        },
+    )
+    assert findings(root, "SQA102") == [("views.py", 6, "SQA102")]
+    sys.path.insert(0, str(root))
+    try:
+        import app  # type: ignore[import-not-found]
+
+        assert app.__file__ == str(root / "app" / "__init__.py")
+    finally:
+        sys.path.remove(str(root))
+        sys.modules.pop("app", None)
+
+
 def test_a_repository_that_is_its_own_package(tmp_path: Path) -> None:
     # Cloned as `monitoring_app/`, with an `__init__.py` at its top: its modules import
     # each other as `monitoring_app.db`, from the folder above (on the import path).

@@ -768,12 +768,14 @@ class ProjectIndex:
         names = self._listing(directory)
         if last is None:
             return os.path.join(directory, "__init__.py") if "__init__.py" in names else None
+        # A regular package wins over a module of the same name beside it (`app/` over
+        # `app.py`), as in Python's import system; a module over a namespace package.
+        if last in names and "__init__.py" in self._listing(os.path.join(directory, last)):
+            return os.path.join(directory, last, "__init__.py")
         if last + ".py" in names:
             found = os.path.join(directory, last + ".py")
             if os.path.isfile(found):
                 return found
-        if last in names and "__init__.py" in self._listing(os.path.join(directory, last)):
-            return os.path.join(directory, last, "__init__.py")
         return None
 
     def _namespace_package(self, base: str, parts: list[str]) -> str | None:
