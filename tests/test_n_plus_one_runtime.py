@@ -31,6 +31,9 @@ class User(Base):
     addresses = relationship("Address")
     orders = relationship("Order", lazy="selectin")
 
+    def mail_count(self):
+        return len(self.addresses)
+
 
 class Address(Base):
     __tablename__ = "addresses"
@@ -67,6 +70,17 @@ def run(session: Session):
     users = session.scalars(select(User).options(selectinload(User.addresses))).all()
     for user in users:
         print(user.name, len(user.addresses))
+""",
+    ),
+    "a method of the model that reads it": (
+        """
+def run(session: Session):
+    return [u.mail_count() for u in session.scalars(select(User)).all()]  # READ
+""",
+        """
+def run(session: Session):
+    users = session.scalars(select(User).options(selectinload(User.addresses))).all()
+    return [u.mail_count() for u in users]
 """,
     ),
     "a comprehension over a legacy query": (

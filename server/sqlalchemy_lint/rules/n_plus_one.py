@@ -28,7 +28,10 @@ class NPlusOne(Rule):
     further on: `users = users.options(joinedload(User.addresses)).all()`). A read
     in a function of the module (or a method of the class, on `self`) that the loop
     hands each object to (`is_available(room)`, which reads `room.reservations`) is
-    reported there, once, however many loops call it.
+    reported there, once, however many loops call it; a method of the model (or of
+    its project bases) the loop calls on each object, which reads the relationship
+    on `self` (`room.to_dict()`), is reported at the call. A relationship a class of
+    the module declares as another's `backref="users"` counts as the other's own.
 
     Not reported: relationships declared with an eager strategy (`lazy="selectin"`,
     `"joined"`, `"subquery"`, `"immediate"`) or one that never queries per object
@@ -211,6 +214,58 @@ def is_available(room, start):
             at="room.reservations",
         ),
     ]
+    INVALID += [
+        # `to_dict()` reads the backref `users` that `User.room` declares on `Room`.
+        Invalid(
+            """
+from sqlalchemy.orm import DeclarativeBase, Session, relationship
+
+class Base(DeclarativeBase):
+    pass
+
+class Room(Base):
+    __tablename__ = "rooms"
+
+    def to_dict(self):
+        return {"id": self.id, "users": [u.name for u in self.users]}
+
+class User(Base):
+    __tablename__ = "users"
+    room = relationship("Room", backref="users")
+
+def rooms(session: Session):
+    return [room.to_dict() for room in session.query(Room).all()]
+""",
+            at="room.to_dict",
+        ),
+    ]
+    VALID += [
+        # A method that reads columns only, and one whose relationship is eager.
+        Valid(
+            """
+from sqlalchemy.orm import DeclarativeBase, Session, backref, relationship
+
+class Base(DeclarativeBase):
+    pass
+
+class Room(Base):
+    __tablename__ = "rooms"
+
+    def label(self):
+        return f"{self.id}: {self.name}"
+
+    def to_dict(self):
+        return {"id": self.id, "users": [u.name for u in self.users]}
+
+class User(Base):
+    __tablename__ = "users"
+    room = relationship("Room", backref=backref("users", lazy="selectin"))
+
+def rooms(session: Session):
+    return [(room.label(), room.to_dict()) for room in session.query(Room).all()]
+"""
+        ),
+    ]
     VALID += [
         # The same helper, given objects whose reservations the query loads.
         Valid(
@@ -237,6 +292,17 @@ def is_available(room, start):
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for read in per_object_loads(analysis.model, analysis.resolver):
             loaded = f"{read.model}.{read.relationship}"
+            if read.method is not None:
+                yield LazyRelationshipFinding(
+                    read.node,
+                    f"`{read.method}()` reads `{loaded}`, which loads lazily, so calling "
+                    f"it for each object of the query runs one more query per object "
+                    f"(N+1); load it with the objects: `.options(selectinload({loaded}))` "
+                    f'on the statement, or `lazy="selectin"` on the relationship.',
+                    model=read.model,
+                    relationship=read.relationship,
+                )
+                continue
             if read.helper is not None:
                 # The statement is in the caller, out of the fix's reach.
                 yield LazyRelationshipFinding(

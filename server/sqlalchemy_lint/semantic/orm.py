@@ -63,6 +63,9 @@ class LazyRead:
     # The function the loop hands each object to, which reads the relationship
     # (`is_available(room)` reads `room.reservations`); None when the loop reads it.
     helper: str | None = None
+    # The method of the model the loop calls on each object, which reads the
+    # relationship on `self` (`room.to_dict()`); `node` is then the call's `room.to_dict`.
+    method: str | None = None
 
 
 def lazy_relationships(resolver: Resolver, model_name: cst.Name, scope: Scope) -> set[str]:
@@ -94,7 +97,35 @@ def relationships(
         for value in values:
             if value[0] == "c" and _is_relationship(value[1], imports):
                 found[name] = _strategy(value)
+    # `room = relationship("Room", backref="users")` on another class of the module:
+    # `Room.users` too, loaded as `backref(...)`'s `lazy=` says.
+    for other in frame.summary.classes.values():
+        for values in other.attributes.values():
+            for value in values:
+                if value[0] == "c" and _is_relationship(value[1], imports):
+                    backref = _backref_to(value, info.name)
+                    if backref is not None:
+                        found.setdefault(*backref)
     return found
+
+
+def _backref_to(call: ir.Expr, target: str) -> tuple[str, str] | None:
+    """For `relationship("Room", backref="users")` (or `backref=backref("users",
+    lazy=...)`) whose target is the class `target`: ("users", its strategy)."""
+    args = call[2]
+    first = args[0] if args else None
+    if first is None or first[0] not in ("str", "n"):
+        return None
+    if first[1] != target and first[1].rpartition(".")[2] != target:
+        return None
+    for keyword, value in call[3]:
+        if keyword != "backref":
+            continue
+        if value[0] == "str":
+            return value[1], "select"
+        if value[0] == "c" and value[2] and value[2][0][0] == "str":
+            return value[2][0][1], _strategy(value)
+    return None
 
 
 def _is_relationship(func: ir.Expr, imports: dict[str, str]) -> bool:
@@ -168,6 +199,16 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
             for reference in references:
                 if loop not in set(model.ancestors(reference)):
                     continue
+                called = _method_called_on(model, reference)
+                if called is not None:
+                    method, read_by = _self_reads(resolver, statement_model, scope, called)
+                    read_lazily = sorted(read_by & (lazy - reported))
+                    if read_lazily:
+                        reported.update(read_lazily)
+                        yield LazyRead(
+                            called, statement_model.value, read_lazily[0], loop, method=method
+                        )
+                    continue
                 for helper, read in _helper_reads(model, scope, reference):
                     if read.attr.value in lazy - reported and read not in helper_reads:
                         reported.add(read.attr.value)
@@ -176,6 +217,40 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
                             read, statement_model.value, read.attr.value, loop, helper=helper
                         )
             loaded_before.update((rel, loop) for rel in reported - loaded)
+
+
+def _method_called_on(model: ModuleModel, reference: cst.Name) -> cst.Attribute | None:
+    """`room.to_dict` of `room.to_dict(...)`, for the reference `room`."""
+    attribute = model.parent(reference)
+    call = model.parent(attribute) if attribute is not None else None
+    if (
+        isinstance(attribute, cst.Attribute)
+        and attribute.value is reference
+        and isinstance(call, cst.Call)
+        and call.func is attribute
+    ):
+        return attribute
+    return None
+
+
+def _self_reads(
+    resolver: Resolver, model_name: cst.Name, scope: Scope, called: cst.Attribute
+) -> tuple[str, frozenset[str]]:
+    """The method `called` names on an object of the mapped class `model_name` (or of
+    a base of it in the project), as `Class.method`, and what it reads on `self`."""
+    name = called.attr.value
+    ref = resolver.value_of(model_name, scope).ref
+    if ref is None or ref.kind is not RefKind.CLASS or ref.module is None:
+        return name, frozenset()
+    evaluator = resolver.evaluator
+    for module, info in evaluator.class_hierarchy(ref.module, ref.name):
+        qualname = info.methods.get(name)
+        if qualname is not None:
+            function = evaluator.function_info(module, qualname)
+            return f"{info.name}.{name}", (
+                function.self_reads if function is not None else frozenset()
+            )
+    return name, frozenset()
 
 
 def _helper_reads(

@@ -36,7 +36,7 @@ from .kinds import BROAD_EXCEPTIONS, STORING_METHODS
 from .word_checks import CHARACTER_TESTS, STRING_STEPS, matches_only_word_characters
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 42
+FORMAT = 43
 
 # Call-site flags.
 IN_LOOP = 1
@@ -165,6 +165,8 @@ class FunctionInfo:
     # The whole body is a `try` whose broad handler ends it without raising (`except
     # Exception: log(...); return []`): a call of it returns, whatever goes wrong.
     swallows_errors: bool = False
+    # Attributes read on `self` (`self.users` in a model's `to_dict()`: SQA401).
+    self_reads: frozenset[str] = frozenset()
 
     @property
     def is_generator(self) -> bool:
@@ -203,13 +205,15 @@ class FunctionInfo:
             tuple(sorted(self.flushed)),
             tuple(sorted(self.guarded)),
             self.swallows_errors,
+            tuple(sorted(self.self_reads)),
         )
 
     @classmethod
     def from_data(cls, data: tuple) -> FunctionInfo:  # type: ignore[type-arg]
         (qualname, name, line, column, owner, parent, is_async, decorators, params, returns_ann,
          returns, yields, locals_, global_names, stored, released, managed, calls,
-         self_attributes, released_surely, flushed, guarded, swallows_errors) = data  # fmt: skip
+         self_attributes, released_surely, flushed, guarded, swallows_errors,
+         self_reads) = data  # fmt: skip
         return cls(
             qualname,
             name,
@@ -234,6 +238,7 @@ class FunctionInfo:
             frozenset(flushed),
             frozenset(guarded),
             swallows_errors,
+            frozenset(self_reads),
         )
 
 
@@ -478,6 +483,7 @@ class _Frame:
     unmanaged_yield: bool = False
     calls: list[CallSite] = field(default_factory=list)
     self_attributes: dict[str, list[ir.Expr]] = field(default_factory=dict)
+    self_reads: set[str] = field(default_factory=set)
     # Names read by decorated functions defined inside it (`@app.callback` closures).
     captured: set[str] = field(default_factory=set)
 
@@ -968,6 +974,7 @@ class _Builder:
         info.guarded = frozenset(frame.guarded)
         info.managed_yields = bool(frame.yields) and not frame.unmanaged_yield
         info.self_attributes = {k: tuple(v) for k, v in frame.self_attributes.items()}
+        info.self_reads = frozenset(frame.self_reads)
         escaped = info.stored | frame.returned
         calls = []
         for call in frame.calls:
@@ -1100,7 +1107,10 @@ class _Builder:
             if kind is ast.Name or kind is ast.Constant:
                 continue
             if kind is ast.Attribute:
-                stack.append((current.value, FATE_OTHER))  # type: ignore[attr-defined]
+                value = current.value  # type: ignore[attr-defined]
+                if type(value) is ast.Name and value.id == "self" and self.frames:
+                    self.frames[-1].self_reads.add(current.attr)  # type: ignore[attr-defined]
+                stack.append((value, FATE_OTHER))
                 continue
             if kind is ast.Call:
                 assert isinstance(current, ast.Call)
