@@ -1074,7 +1074,8 @@ def test_an_editor_s_first_publish_does_not_walk_the_project_for_such_imports(
 ) -> None:
     """Offline (the editor's first publish, from what it knows), the module is not
     looked for across the project: the result says knowledge was left out, and the
-    refined publish finds it."""
+    refined publish finds it. Later first publishes use what that walk found (also
+    that a library's name is no module of the project), and are complete."""
     from sqlalchemy_lint.checker import check_source
     from sqlalchemy_lint.semantic.project import ProjectIndex
 
@@ -1087,6 +1088,12 @@ def test_an_editor_s_first_publish_does_not_walk_the_project_for_such_imports(
     assert not index._by_name  # no walk of the project's files
     online = index.view(job, job.read_text())
     assert online.resolve_import(job, "dbutils") == (root / "db" / "dbutils.py").resolve()
+    assert online.resolve_import(job, "fastapi") is None  # a library: nothing found
+    # The next first publish (the next edit) has what that walk found at hand.
+    again = index.view(job, job.read_text(), offline=True)
+    assert again.resolve_import(job, "dbutils") == (root / "db" / "dbutils.py").resolve()
+    assert again.resolve_import(job, "fastapi") is None
+    assert not again.incomplete
     loader = (root / "db" / "dbutils.py").resolve()
     refined = check_source(loader.read_text(), loader, project=index)
     assert [d.code for d in refined.diagnostics] == ["SQA103"]

@@ -138,8 +138,12 @@ class ProjectView:
             summary = self.summary_of(importer)
             if summary is not None and (summary.extends_import_path or deployed_beside(module)):
                 if self.offline:
-                    self.searched_offline = True  # a walk of the project waits for later
-                    return None
+                    # What an earlier walk of the project found is at hand; a walk
+                    # waits for later (most such imports name libraries).
+                    known, found = self.index.known_anywhere(importer, module)
+                    if not known:
+                        self.searched_offline = True
+                    return found
                 found = self.index.resolve_module(importer, module, extends_import_path=True)
         return found
 
@@ -631,6 +635,18 @@ class ProjectIndex:
         if found is None and extends_import_path and not module.startswith((".", _ANYWHERE)):
             found = self._resolve(directory, _ANYWHERE + module)
         return Path(found) if found is not None else None
+
+    def known_anywhere(self, from_path: Path, module: str) -> tuple[bool, Path | None]:
+        """Whether `module` was looked for anywhere in the project already, as imported
+        from `from_path` (see `resolve_module`), and what was found: no walk now."""
+        key = (os.path.dirname(os.path.abspath(from_path)), _ANYWHERE + module)
+        with self._lock:
+            if key not in self._resolved:
+                return False, None
+            found = self._resolved[key]
+        for record in self._records():
+            record.resolutions[key] = found
+        return True, Path(found) if found is not None else None
 
     def _resolve(self, directory: str, module: str) -> str | None:
         # Strings and os.path, not pathlib: validating a cached result resolves every
