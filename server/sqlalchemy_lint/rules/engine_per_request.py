@@ -202,8 +202,10 @@ class EnginePerRequest(Rule):
 
     Not flagged: module level (and `if __name__ == "__main__":`), engines kept for
     reuse (a global, a class attribute, a cache dict, set under a test or after an
-    early `return` of the kept one; also what a factory returns, stored in a table
-    the function looks up first: `_ENGINES.get(shard)`) or handed to the caller (returned,
+    early `return` of the kept one, also with what is made from it in a tuple:
+    `_engines[key] = (engine, async_sessionmaker(bind=engine))`; also what a factory
+    returns, stored in a table the function looks up first: `_ENGINES.get(shard)`)
+    or handed to the caller (returned,
     bound into a `sessionmaker` that is returned, or into the session returned),
     engines a module's session factory keeps (`Session.configure(bind=engine)`),
     cached factories
@@ -2421,6 +2423,38 @@ def add_missing(tickers, known):
 """
     INVALID += [Invalid(_MISSING_TICKERS.format(caught="KeyError"), at="create_engine(")]
     VALID += [Valid(_MISSING_TICKERS.format(caught="ConnectionError"))]
+
+    # One engine per event loop, kept with its session factory in a dict keyed by the
+    # loop: made once per loop, however many requests ask for it.
+    VALID += [
+        Valid(
+            """
+import asyncio
+
+from fastapi import Depends, FastAPI
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+app = FastAPI()
+_engines = {}
+
+def get_engine():
+    key = id(asyncio.get_running_loop())
+    if key not in _engines:
+        engine = create_async_engine("postgresql+asyncpg://db/app")
+        _engines[key] = (engine, async_sessionmaker(bind=engine))
+    return _engines[key]
+
+async def get_db():
+    _, factory = get_engine()
+    async with factory() as session:
+        yield session
+
+@app.get("/")
+async def index(db=Depends(get_db)):
+    return 1
+"""
+        )
+    ]
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for life in analysis.engines:

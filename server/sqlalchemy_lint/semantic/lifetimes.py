@@ -1636,6 +1636,13 @@ class LifetimeTracker:
             return _Use.ESCAPE, Escape.RETURNED
         if isinstance(holder, cst.Yield):
             return _Use.ESCAPE, Escape.YIELDED
+        if (
+            isinstance(holder, cst.Assign)
+            and holder.value is container
+            and all(isinstance(t.target, (cst.Subscript, cst.Attribute)) for t in holder.targets)
+        ):
+            # `_engines[key] = (engine, session_factory)`: stored where the slot is.
+            return _Use.ESCAPE, self._store_escape([t.target for t in holder.targets])
         return _Use.ESCAPE, Escape.OWNED
 
     # -- is the close good enough? ---------------------------------------------------
