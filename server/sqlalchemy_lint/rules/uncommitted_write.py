@@ -102,7 +102,8 @@ class UncommittedWrite(Rule):
     `Table(..., autoload=True)`), which commit each write by themselves, sessions
     from a factory made with `autocommit=True` (1.x), also a factory passed in or
     kept on `self` when every factory the project makes autocommits, blocks that
-    hand the connection or session to another function (which may commit), keep it
+    hand the connection or session to another function (which may commit), or call a
+    function defined beside them that uses it (a closure that adds and commits), keep it
     or return it, an object the function is given that `add()` attaches again only to
     load it (`session.refresh(obj)`, `getattr(obj, name)` after it, and no change to
     it), sessions registered with `zope.sqlalchemy` (the `transaction` manager
@@ -425,6 +426,25 @@ def create(user):
     session = SessionLocal()
     with transaction.manager:
         session.add(user)
+"""
+        ),
+    ]
+    VALID += [
+        # The delete is committed by the closure called after it, on the same session.
+        Valid(
+            """
+from sqlalchemy.orm import Session
+
+from .models import Solution
+
+def replace_solution(engine, old_id, answer):
+    with Session(engine) as db_sess:
+        def add_new_solution():
+            db_sess.add(Solution(answer=answer))
+            db_sess.commit()
+
+        db_sess.delete(db_sess.get(Solution, old_id))
+        add_new_solution()
 """
         ),
     ]

@@ -617,7 +617,8 @@ def _inside_begin_block(model: ModuleModel, call: cst.Call, opened: _Opened) -> 
 
 def _handed_over(model: ModuleModel, opened: _Opened) -> bool:
     """The code gives the connection or session to another function (it may commit),
-    keeps it somewhere, or returns it."""
+    keeps it somewhere, or returns it; or calls a function defined in the same scope
+    that uses it (a closure: `def add_new_solution(): ...; db_sess.commit()`)."""
     scope = model.enclosing_scope[opened.call]
     for use in scope.references.get(opened.name, ()):
         if model.order.get(use, -1) <= opened.after:
@@ -628,6 +629,26 @@ def _handed_over(model: ModuleModel, opened: _Opened) -> bool:
         if isinstance(parent, (cst.Arg, cst.Element, cst.Return, cst.Yield)):
             return True
         if isinstance(parent, (cst.Assign, cst.AnnAssign)) and parent.value is use:
+            return True
+    return any(
+        _called_in_region(model, scope, opened, closure.name)
+        for closure in scope.children
+        if isinstance(closure.node, cst.FunctionDef)
+        and opened.name in closure.references
+        and binding_scope(opened.name, closure) is scope
+    )
+
+
+def _called_in_region(model: ModuleModel, scope: Scope, opened: _Opened, name: str) -> bool:
+    """Whether `name(...)` is called in the opened object's region, after it opened."""
+    for reference in scope.references.get(name, ()):
+        call = model.parent(reference)
+        if (
+            isinstance(call, cst.Call)
+            and call.func is reference
+            and model.order.get(call, -1) > opened.after
+            and any(a is opened.region for a in model.ancestors(call))
+        ):
             return True
     return False
 
