@@ -17,8 +17,10 @@ class NPlusOne(Rule):
     Finds loops and comprehensions over the objects of a query —
     `session.scalars(select(Model))` (and `.all()`), `session.execute(select(Model))
     .scalars()`, `session.query(Model)...`, a model's query property
-    (`Model.query.filter(...).all()`, Flask-SQLAlchemy's or `query_property()`'s),
-    directly or through the name the result is kept in — that read a relationship of
+    (`Model.query.filter(...).all()`, Flask-SQLAlchemy's or `query_property()`'s,
+    also kept in a name and refined in place, `query = query.filter(...)`, and a
+    page of it, `for a in page.items` of `paginate()`), directly or through the name
+    the result is kept in — that read a relationship of
     each object (`user.addresses`) which loads lazily: declared with the default
     `lazy="select"` (`relationship()`, SQLModel's `Relationship()`,
     Flask-SQLAlchemy's `db.relationship()`, in any module of the project), and not
@@ -213,6 +215,51 @@ def is_available(room, start):
 """,
             at="room.reservations",
         ),
+    ]
+    _ARTICLES = """
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.orm import selectinload
+
+db = SQLAlchemy()
+
+class Article(db.Model):
+    tags = db.relationship("Tag")
+
+    def to_dict(self):
+        return {{"id": self.id, "tags": [t.content for t in self.tags]}}
+
+def export(keyword):
+    query = Article.query
+    if keyword:
+        query = query.filter(Article.title.ilike(keyword))
+{loaded}    return [[t.content for t in article.tags] for article in query.all()]
+
+def page_of_articles(number):
+    page = Article.query{page_options}.paginate(page=number, per_page=100)
+    return [a.to_dict() for a in page.items]
+"""
+    INVALID += [
+        # A query property kept in a name and refined in place, then read per object.
+        Invalid(
+            _ARTICLES.format(loaded="", page_options=".options(selectinload(Article.tags))"),
+            at="article.tags",
+        ),
+        # A page of a query, each of its objects serialised with its tags.
+        Invalid(
+            _ARTICLES.format(
+                loaded="    query = query.options(selectinload(Article.tags))\n",
+                page_options="",
+            ),
+            at="a.to_dict",
+        ),
+    ]
+    VALID += [
+        Valid(
+            _ARTICLES.format(
+                loaded="    query = query.options(selectinload(Article.tags))\n",
+                page_options=".options(selectinload(Article.tags))",
+            )
+        )
     ]
     INVALID += [
         # `to_dict()` reads the backref `users` that `User.room` declares on `Room`.

@@ -45,9 +45,10 @@ _LOADER_OPTIONS = frozenset(
      "defaultload", "raiseload", "noload", "lazyload"}
 )  # fmt: skip
 _SESSION_KINDS = frozenset({Kind.SESSION, Kind.SCOPED_SESSION})
-# What a model's query property has besides a query's steps: pages of objects, not
-# the objects (`paginate()`), or one object by key (`get_or_404()`).
-_NOT_A_QUERY = frozenset({"paginate", "get_or_404", "first_or_404", "one_or_404"})
+# What a model's query property has besides a query's steps: one object by key
+# (`get_or_404()`). (`paginate()` gives a page, whose objects a loop reads as the
+# query's: `for a in page` or `for a in page.items`.)
+_NOT_A_QUERY = frozenset({"get_or_404", "first_or_404", "one_or_404"})
 # Query methods that return one object (or a number), not the objects to loop over.
 _SINGLE = frozenset(
     {"first", "one", "one_or_none", "scalar", "count", "get", "delete", "update", "exists"}
@@ -441,13 +442,7 @@ def _query_of_many(
     # `Room.query.filter(...).all()`: the query property of a Flask-SQLAlchemy model
     # (or of a base given `Base.query = Session.query_property()`), `query(Room)` on
     # the session the extension keeps.
-    property_of = (
-        func.value.value
-        if isinstance(func.value, cst.Attribute)
-        and func.value.attr.value == "query"
-        and isinstance(func.value.value, cst.Name)
-        else None
-    )
+    property_of = _query_property_of(func.value, scope, options)
     if property_of is not None:
         chain.append(method)
         if method == "options":
@@ -511,6 +506,42 @@ def _query_of_many(
     if "*" in options:
         return None
     return statement_model, options, target or outer, scope
+
+
+def _query_property_of(
+    expr: cst.BaseExpression, scope: Scope, options: set[str]
+) -> cst.Name | None:
+    """The model of `Model.query`, also through a local bound to it and refined in
+    place (`query = Article.query`, then `query = query.filter(...)`), adding what
+    the refinements' `.options()` load to `options`."""
+    if (
+        isinstance(expr, cst.Attribute)
+        and expr.attr.value == "query"
+        and isinstance(expr.value, cst.Name)
+    ):
+        return expr.value
+    if not isinstance(expr, cst.Name) or expr.value in scope.params:
+        return None
+    model: cst.Name | None = None
+    loaded: set[str] = set()
+    for assignment in scope.assignments.get(expr.value, ()):
+        if assignment.value is None or assignment.via_with:
+            return None
+        base, refined = _refinements(assignment.value, scope)
+        loaded |= refined
+        if isinstance(base, cst.Name) and base.value == expr.value:
+            continue
+        if (
+            not isinstance(base, cst.Attribute)
+            or base.attr.value != "query"
+            or not isinstance(base.value, cst.Name)
+            or model is not None
+        ):
+            return None
+        model = base.value
+    if model is not None:
+        options |= loaded
+    return model
 
 
 def _statement(
@@ -626,6 +657,8 @@ def _loops_over(
         candidates = [iterated]
     for node in candidates:
         holder = model.parent(node)
+        if isinstance(holder, cst.Attribute) and holder.attr.value == "items":
+            node, holder = holder, model.parent(holder)  # a page's objects
         if isinstance(holder, (cst.For, cst.CompFor)) and holder.iter is node:
             if not isinstance(holder.target, cst.Name):
                 continue
