@@ -83,6 +83,22 @@ def run(session: Session):
     return [u.mail_count() for u in users]
 """,
     ),
+    "a legacy query kept in a name, refined, then run": (
+        """
+def run(session):
+    query = session.query(User)
+    query = query.filter(User.id > 0)
+    users = query.limit(100).all()
+    return [u.mail_count() for u in users]  # READ
+""",
+        """
+def run(session):
+    query = session.query(User).options(selectinload(User.addresses))
+    query = query.filter(User.id > 0)
+    users = query.limit(100).all()
+    return [u.mail_count() for u in users]
+""",
+    ),
     "a comprehension over a legacy query": (
         """
 def run(session: Session):

@@ -19,7 +19,8 @@ class NPlusOne(Rule):
     .scalars()`, `session.query(Model)...`, a model's query property
     (`Model.query.filter(...).all()`, Flask-SQLAlchemy's or `query_property()`'s,
     also kept in a name and refined in place, `query = query.filter(...)`, and a
-    page of it, `for a in page.items` of `paginate()`), directly or through the name
+    page of it, `for a in page.items` of `paginate()`; so is `session.query(Model)`
+    kept in a name, whatever the session's type says), directly or through the name
     the result is kept in — that read a relationship of
     each object (`user.addresses`) which loads lazily: declared with the default
     `lazy="select"` (`relationship()`, SQLModel's `Relationship()`,

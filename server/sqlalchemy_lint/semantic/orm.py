@@ -450,7 +450,12 @@ def _query_of_many(
     elif (
         method not in ("scalars", "execute", "query")
         or not call.args
-        or resolver.kind_of(func.value, scope) not in _SESSION_KINDS
+        or (
+            resolver.kind_of(func.value, scope) not in _SESSION_KINDS
+            # `session.query(Transaction)` on an untyped parameter: only a session
+            # queries a mapped class (its relationships are looked up below).
+            and not (method == "query" and isinstance(call.args[0].value, cst.Name))
+        )
     ):
         return None
     while True:
@@ -511,9 +516,10 @@ def _query_of_many(
 def _query_property_of(
     expr: cst.BaseExpression, scope: Scope, options: set[str]
 ) -> cst.Name | None:
-    """The model of `Model.query`, also through a local bound to it and refined in
-    place (`query = Article.query`, then `query = query.filter(...)`), adding what
-    the refinements' `.options()` load to `options`."""
+    """The model of `Model.query`, also through a local bound to it, or to a
+    `session.query(Model)`, and refined in place (`query = Article.query`, then
+    `query = query.filter(...)`), adding what the chain's `.options()` load to
+    `options`."""
     if (
         isinstance(expr, cst.Attribute)
         and expr.attr.value == "query"
@@ -527,21 +533,38 @@ def _query_property_of(
     for assignment in scope.assignments.get(expr.value, ()):
         if assignment.value is None or assignment.via_with:
             return None
-        base, refined = _refinements(assignment.value, scope)
-        loaded |= refined
+        base = _query_chain_base(assignment.value, scope, loaded)
         if isinstance(base, cst.Name) and base.value == expr.value:
-            continue
-        if (
-            not isinstance(base, cst.Attribute)
-            or base.attr.value != "query"
-            or not isinstance(base.value, cst.Name)
-            or model is not None
-        ):
+            continue  # `query = query.filter(...)`
+        if not isinstance(base, tuple) or model is not None:
             return None
-        model = base.value
+        model = base[0]
     if model is not None:
         options |= loaded
     return model
+
+
+def _query_chain_base(
+    expr: cst.BaseExpression, scope: Scope, loaded: set[str]
+) -> cst.BaseExpression | tuple[cst.Name]:
+    """Down a chain of method calls: `(Model,)` where it starts from `Model.query` or
+    `<session>.query(Model)`, else the expression it starts from; what its
+    `.options()` load is added to `loaded`."""
+    node = expr
+    while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+        method = node.func.attr.value
+        if method == "options":
+            loaded |= _loaded_by_options(node, scope)
+        if method == "query" and node.args and isinstance(node.args[0].value, cst.Name):
+            return (node.args[0].value,)
+        node = node.func.value
+    if (
+        isinstance(node, cst.Attribute)
+        and node.attr.value == "query"
+        and isinstance(node.value, cst.Name)
+    ):
+        return (node.value,)
+    return node
 
 
 def _statement(
