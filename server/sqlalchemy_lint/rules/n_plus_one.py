@@ -38,14 +38,16 @@ class NPlusOne(Rule):
 
     Not reported: relationships declared with an eager strategy (`lazy="selectin"`,
     `"joined"`, `"subquery"`, `"immediate"`) or one that never queries per object
-    (`"raise"`, `"noload"`), statements with a loader option for it or a wildcard
-    option (`selectinload("*")`), column attributes, sessions under asyncio
-    (there the lazy load fails: SQA108), and a second loop over the same objects
-    that reads what an earlier loop loaded, when nothing between them but builtins
-    (`len()`, `print()`), column operators (`User.id.in_(ids)`), statements being
-    built (`select(User).where(...)`) and queries on a session
-    (`db.query(User).filter(...).all()`) runs: a `commit()`, or any other call that
-    may commit, expires it, and the second loop is reported too.
+    (`"raise"`, `"noload"`), a `lazy="dynamic"` (or `"write_only"`) one the loop does
+    not run the query of (`user.events.append(event)` loads nothing; `for e in
+    user.events` and `user.events.count()` are reported), statements with a loader
+    option for it or a wildcard option (`selectinload("*")`), column attributes,
+    sessions under asyncio (there the lazy load fails: SQA108), and a second loop over
+    the same objects that reads what an earlier loop loaded, when nothing between them
+    but builtins (`len()`, `print()`), column operators (`User.id.in_(ids)`), statements
+    being built (`select(User).where(...)`) and queries on a session
+    (`db.query(User).filter(...).all()`) runs: a `commit()`, or any other call that may
+    commit, expires it, and the second loop is reported too.
 
     ## Why is this bad?
     Each first access of a lazy relationship runs its own `SELECT`. A loop over 500
@@ -216,6 +218,24 @@ def is_available(room, start):
 """,
             at="room.reservations",
         ),
+    ]
+    _DYNAMIC = """
+from sqlalchemy.orm import DeclarativeBase, Session, relationship
+
+class Base(DeclarativeBase):
+    pass
+
+class User(Base):
+    __tablename__ = "users"
+    events = relationship("Event", lazy="dynamic")
+
+def record(session: Session, make_event):
+    for user in session.query(User).all():
+        {use}
+"""
+    VALID += [Valid(_DYNAMIC.format(use="user.events.append(make_event(user))"))]
+    INVALID += [
+        Invalid(_DYNAMIC.format(use="print(user.events.count())"), at="user.events"),
     ]
     _ARTICLES = """
 from flask_sqlalchemy import SQLAlchemy

@@ -40,6 +40,8 @@ _RELATIONSHIP_CALLS = frozenset(
 _NOT_PER_OBJECT = frozenset(
     {"selectin", "joined", "subquery", "immediate", "raise", "raise_on_sql", "noload"}
 )
+# Strategies that hand out a query (or a writer) instead of loading on access.
+_QUERY_HANDING = frozenset({"dynamic", "write_only"})
 _LOADER_OPTIONS = frozenset(
     {"selectinload", "joinedload", "subqueryload", "immediateload", "contains_eager",
      "defaultload", "raiseload", "noload", "lazyload"}
@@ -69,13 +71,18 @@ class LazyRead:
     method: str | None = None
 
 
-def lazy_relationships(resolver: Resolver, model_name: cst.Name, scope: Scope) -> set[str]:
+def lazy_relationships(
+    resolver: Resolver, model_name: cst.Name, scope: Scope, loaded_on_read: bool = False
+) -> set[str]:
     """The relationships of the mapped class `model_name` that load one query per
-    object on first access (the default `lazy="select"`)."""
+    object on first access (the default `lazy="select"`). `loaded_on_read`: only
+    those that load when read; not a `lazy="dynamic"` or `"write_only"` one, which
+    hands out a query to run or to `append()` to (nothing loaded by the read)."""
+    skipped = _NOT_PER_OBJECT | (_QUERY_HANDING if loaded_on_read else frozenset())
     return {
         name
         for name, strategy in relationships(resolver, model_name, scope).items()
-        if strategy not in _NOT_PER_OBJECT
+        if strategy not in skipped
     }
 
 
@@ -162,6 +169,10 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
         }
         if not lazy:
             continue
+        # A `lazy="dynamic"` relationship queries only when the loop runs what it
+        # hands out (`for e in img.events`, `m.donations.all()`), not on `append()`:
+        # followed in the loop itself, not into the methods and helpers it calls.
+        handing = lazy - lazy_relationships(resolver, statement_model, scope, loaded_on_read=True)
         # Relationships an earlier loop over the same objects loaded, and where.
         loaded_before: dict[str, cst.CSTNode] = {}
         # Reads in helpers, reported once however many loops hand them objects.
@@ -193,6 +204,7 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
                     and attribute.value is reference
                     and attribute.attr.value in lazy - reported
                     and loop in set(model.ancestors(reference))
+                    and (attribute.attr.value not in handing or _runs_the_query(model, attribute))
                 ):
                     reported.add(attribute.attr.value)
                     if not _is_store(model, attribute):
@@ -203,7 +215,7 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
                 called = _method_called_on(model, reference)
                 if called is not None:
                     method, read_by = _self_reads(resolver, statement_model, scope, called)
-                    read_lazily = sorted(read_by & (lazy - reported))
+                    read_lazily = sorted(read_by & (lazy - handing - reported))
                     if read_lazily:
                         reported.update(read_lazily)
                         yield LazyRead(
@@ -211,13 +223,35 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
                         )
                     continue
                 for helper, read in _helper_reads(model, scope, reference):
-                    if read.attr.value in lazy - reported and read not in helper_reads:
+                    if read.attr.value in lazy - handing - reported and read not in helper_reads:
                         reported.add(read.attr.value)
                         helper_reads.add(read)
                         yield LazyRead(
                             read, statement_model.value, read.attr.value, loop, helper=helper
                         )
             loaded_before.update((rel, loop) for rel in reported - loaded)
+
+
+# What runs the query a dynamic relationship hands out.
+_RUNNING = frozenset({"all", "first", "one", "one_or_none", "scalar", "count", "get"})
+
+
+def _runs_the_query(model: ModuleModel, attribute: cst.Attribute) -> bool:
+    """`for e in img.events`, `m.donations.filter(...).all()`: the query the dynamic
+    relationship `attribute` hands out runs here."""
+    node: cst.CSTNode = attribute
+    while True:
+        parent = model.parent(node)
+        if isinstance(parent, (cst.For, cst.CompFor)):
+            return parent.iter is node
+        if not isinstance(parent, cst.Attribute) or parent.value is not node:
+            return False
+        call = model.parent(parent)
+        if not isinstance(call, cst.Call) or call.func is not parent:
+            return False
+        if parent.attr.value in _RUNNING:
+            return True
+        node = call
 
 
 def _method_called_on(model: ModuleModel, reference: cst.Name) -> cst.Attribute | None:
