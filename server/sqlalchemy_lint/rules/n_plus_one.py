@@ -197,11 +197,9 @@ def totals(session: Session):
         ),
     ]
 
-    INVALID += [
-        # Each room of the query goes to a helper that reads its reservations.
-        Invalid(
-            """
-from sqlalchemy.orm import DeclarativeBase, Session, relationship
+    # Each room of the query goes to a helper that reads its reservations.
+    _AVAILABLE_ROOMS = """
+from sqlalchemy.orm import DeclarativeBase, Session, relationship, selectinload
 
 class Base(DeclarativeBase):
     pass
@@ -211,14 +209,15 @@ class Room(Base):
     reservations = relationship("Reservation")
 
 def available_rooms(session: Session, start):
-    return [room for room in session.query(Room).all() if is_available(room, start)]
+    rooms = session.query(Room){options}.all()
+    return [room for room in rooms if is_available(room, start)]
 
 def is_available(room, start):
     return all(r.end <= start for r in room.reservations)
-""",
-            at="room.reservations",
-        ),
-    ]
+"""
+    INVALID += [Invalid(_AVAILABLE_ROOMS.format(options=""), at="room.reservations")]
+    # The same helper, given objects whose reservations the query loads.
+    VALID += [Valid(_AVAILABLE_ROOMS.format(options=".options(selectinload(Room.reservations))"))]
     _DYNAMIC = """
 from sqlalchemy.orm import DeclarativeBase, Session, relationship
 
@@ -331,28 +330,6 @@ class User(Base):
 
 def rooms(session: Session):
     return [(room.label(), room.to_dict()) for room in session.query(Room).all()]
-"""
-        ),
-    ]
-    VALID += [
-        # The same helper, given objects whose reservations the query loads.
-        Valid(
-            """
-from sqlalchemy.orm import DeclarativeBase, Session, relationship, selectinload
-
-class Base(DeclarativeBase):
-    pass
-
-class Room(Base):
-    __tablename__ = "rooms"
-    reservations = relationship("Reservation")
-
-def available_rooms(session: Session, start):
-    rooms = session.query(Room).options(selectinload(Room.reservations)).all()
-    return [room for room in rooms if is_available(room, start)]
-
-def is_available(room, start):
-    return all(r.end <= start for r in room.reservations)
 """
         ),
     ]
