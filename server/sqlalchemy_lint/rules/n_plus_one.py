@@ -13,28 +13,27 @@ class NPlusOne(Rule):
     """A lazily loaded relationship read for each object of a query's result: one
     more query per object (N+1).
 
-    ## What it does
-    Finds loops and comprehensions over the objects of a query —
+    ## What it does Finds loops and comprehensions over the objects of a query —
     `session.scalars(select(Model))` (and `.all()`), `session.execute(select(Model))
     .scalars()`, `session.query(Model)...`, a model's query property
-    (`Model.query.filter(...).all()`, Flask-SQLAlchemy's or `query_property()`'s,
-    also kept in a name and refined in place, `query = query.filter(...)`, and a
-    page of it, `for a in page.items` of `paginate()`; so is `session.query(Model)`
-    kept in a name, whatever the session's type says), directly or through the name
-    the result is kept in — that read a relationship of
-    each object (`user.addresses`) which loads lazily: declared with the default
-    `lazy="select"` (`relationship()`, SQLModel's `Relationship()`,
-    Flask-SQLAlchemy's `db.relationship()`, in any module of the project), and not
-    loaded by a loader option of the statement
-    (`.options(selectinload(Model.rel))`, `joinedload`, `subqueryload`, and the
-    like, also on a statement kept in a name, or on a query the name is rebound to
-    further on: `users = users.options(joinedload(User.addresses)).all()`). A read
-    in a function of the module (or a method of the class, on `self`) that the loop
-    hands each object to (`is_available(room)`, which reads `room.reservations`) is
-    reported there, once, however many loops call it; a method of the model (or of
-    its project bases) the loop calls on each object, which reads the relationship
-    on `self` (`room.to_dict()`), is reported at the call. A relationship a class of
-    the module declares as another's `backref="users"` counts as the other's own.
+    (`Model.query.filter(...).all()`, Flask-SQLAlchemy's or `query_property()`'s, also
+    kept in a name and refined in place, `query = query.filter(...)`, and a page of it,
+    `for a in page.items` of `paginate()`; so is `session.query(Model)` kept in a name,
+    whatever the session's type says), directly or through the name the result is kept
+    in — that read a relationship of each object (`user.addresses`) which loads lazily:
+    declared with the default `lazy="select"` (`relationship()`, SQLModel's
+    `Relationship()`, Flask-SQLAlchemy's `db.relationship()`, in any module of the
+    project), and not loaded by a loader option of the statement
+    (`.options(selectinload(Model.rel))`, `joinedload`, `subqueryload`, and the like,
+    also on a statement kept in a name, or on a query the name is rebound to further on:
+    `users = users.options(joinedload(User.addresses)).all()`). A read in a function of
+    the module (or a method of the class, on `self`) that the loop hands each object to
+    (`is_available(room)`, which reads `room.reservations`) is reported there, once,
+    however many loops call it (not one it sets itself, `category.children = ...`,
+    before reading it); a method of the model (or of its project bases) the loop calls
+    on each object, which reads the relationship on `self` (`room.to_dict()`), is
+    reported at the call. A relationship a class of the module declares as another's
+    `backref="users"` counts as the other's own.
 
     Not reported: relationships declared with an eager strategy (`lazy="selectin"`,
     `"joined"`, `"subquery"`, `"immediate"`) or one that never queries per object
@@ -216,6 +215,30 @@ def is_available(room, start):
     return all(r.end <= start for r in room.reservations)
 """
     INVALID += [Invalid(_AVAILABLE_ROOMS.format(options=""), at="room.reservations")]
+    # A helper that sets the relationship (from a query of its own) reads what it set.
+    VALID += [
+        Valid(
+            """
+from sqlalchemy.orm import DeclarativeBase, Session, relationship
+
+class Base(DeclarativeBase):
+    pass
+
+class Category(Base):
+    __tablename__ = "categories"
+    children = relationship("Category")
+
+def load_tree(session: Session):
+    for root in session.query(Category).all():
+        load_children(session, root)
+
+def load_children(session, category):
+    category.children = session.query(Category).filter(Category.parent_id == category.id).all()
+    for child in category.children:
+        load_children(session, child)
+"""
+        )
+    ]
     # The same helper, given objects whose reservations the query loads.
     VALID += [Valid(_AVAILABLE_ROOMS.format(options=".options(selectinload(Room.reservations))"))]
     _DYNAMIC = """

@@ -282,9 +282,10 @@ def _self_reads(
         qualname = info.methods.get(name)
         if qualname is not None:
             function = evaluator.function_info(module, qualname)
-            return f"{info.name}.{name}", (
-                function.self_reads if function is not None else frozenset()
-            )
+            if function is None:
+                return f"{info.name}.{name}", frozenset()
+            # What the method sets on `self` it reads back as set.
+            return f"{info.name}.{name}", function.self_reads - set(function.self_attributes)
     return name, frozenset()
 
 
@@ -315,13 +316,15 @@ def _helper_reads(
     name = params[index].name.value
     if helper.assignments.get(name):
         return
-    for use in helper.references.get(name, ()):
-        attribute = model.parent(use)
-        if (
-            isinstance(attribute, cst.Attribute)
-            and attribute.value is use
-            and not _is_store(model, attribute)
-        ):
+    attributes = [
+        attribute
+        for use in helper.references.get(name, ())
+        if isinstance(attribute := model.parent(use), cst.Attribute) and attribute.value is use
+    ]
+    # One the helper sets (`category.children = query.all()`) reads what it set.
+    stored = {a.attr.value for a in attributes if _is_store(model, a)}
+    for attribute in attributes:
+        if attribute.attr.value not in stored:
             yield helper.name, attribute
 
 
