@@ -37,14 +37,15 @@ class NPlusOne(Rule):
 
     Not reported: relationships declared with an eager strategy (`lazy="selectin"`,
     `"joined"`, `"subquery"`, `"immediate"`) or one that never queries per object
-    (`"raise"`, `"noload"`), a `lazy="dynamic"` (or `"write_only"`) one the loop does
-    not run the query of (`user.events.append(event)` loads nothing; `for e in
-    user.events` and `user.events.count()` are reported), statements with a loader
-    option for it or a wildcard option (`selectinload("*")`), column attributes,
-    sessions under asyncio (there the lazy load fails: SQA108), and a second loop over
-    the same objects that reads what an earlier loop loaded, when nothing between them
-    but builtins (`len()`, `print()`), column operators (`User.id.in_(ids)`), statements
-    being built (`select(User).where(...)`) and queries on a session
+    (`"raise"`, `"noload"`), one whose `lazy=` is not a string (`lazy=False` loads
+    joined), a `lazy="dynamic"` (or `"write_only"`) one the loop does not run the query
+    of (`user.events.append(event)` loads nothing; `for e in user.events` and
+    `user.events.count()` are reported), statements with a loader option for it or a
+    wildcard option (`selectinload("*")`), column attributes, sessions under asyncio
+    (there the lazy load fails: SQA108), and a second loop over the same objects that
+    reads what an earlier loop loaded, when nothing between them but builtins (`len()`,
+    `print()`), column operators (`User.id.in_(ids)`), statements being built
+    (`select(User).where(...)`) and queries on a session
     (`db.query(User).filter(...).all()`) runs: a `commit()`, or any other call that may
     commit, expires it, and the second loop is reported too.
 
@@ -258,6 +259,24 @@ def record(session: Session, make_event):
     VALID += [Valid(_DYNAMIC.format(use="user.events.append(make_event(user))"))]
     INVALID += [
         Invalid(_DYNAMIC.format(use="print(user.events.count())"), at="user.events"),
+    ]
+    # `lazy=False` is joined loading: the owners come with the roles.
+    VALID += [
+        Valid(
+            """
+from sqlalchemy.orm import DeclarativeBase, Session, relationship
+
+class Base(DeclarativeBase):
+    pass
+
+class Role(Base):
+    __tablename__ = "roles"
+    user = relationship("User", lazy=False)
+
+def owners(session: Session):
+    return [role.user.name for role in session.query(Role).all()]
+"""
+        )
     ]
     _ARTICLES = """
 from flask_sqlalchemy import SQLAlchemy

@@ -162,10 +162,14 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
         if found is None:
             continue
         statement_model, options, iterated, scope = found
+        declared = relationships(resolver, statement_model, scope)
         lazy = {
             rel
             for rel in lazy_relationships(resolver, statement_model, scope)
-            if not _is_loaded(statement_model.value, rel, options)
+            # (`lazy=False` is joined loading, `lazy=True` select: a strategy that is
+            # no string is not known here, and not reported.)
+            if declared.get(rel) != "unknown"
+            and not _is_loaded(statement_model.value, rel, options)
         }
         if not lazy:
             continue
