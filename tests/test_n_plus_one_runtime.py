@@ -295,3 +295,82 @@ def test_a_query_between_the_loops_expires_nothing(tmp_path: Path) -> None:
     code = SECOND_LOOP.format(between=between)
     assert _reported_lines(code) == [_marked_line(code)]
     assert _selects(tmp_path / "q20", code, 20) - _selects(tmp_path / "q5", code, 5) == 15
+
+
+MANY_TO_ONE = """
+from sqlalchemy import Column, ForeignKey, Integer, String, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Owner(Base):
+    __tablename__ = "owners"
+    id = Column(Integer, primary_key=True)
+    name = Column(String)
+
+
+class Pet(Base):
+    __tablename__ = "pets"
+    id = Column(Integer, primary_key=True)
+    owner_id = Column(ForeignKey("owners.id"))
+    owner = relationship("Owner")
+
+
+def names(session: Session):
+    return [pet.owner.name for pet in session.query(Pet).all()]
+"""
+
+
+def _selects_for_owners(tmp_path: Path, pets: int, owners: int) -> int:
+    namespace: dict[str, Any] = {}
+    exec(compile(MANY_TO_ONE, "<pets>", "exec"), namespace)
+    engine = namespace["create_engine"](f"sqlite:///{tmp_path / f'{pets}-{owners}.db'}")
+    namespace["Base"].metadata.create_all(engine)
+    with namespace["Session"](engine) as seed:
+        seed.add_all(namespace["Owner"](id=n, name=f"o{n}") for n in range(owners))
+        seed.add_all(namespace["Pet"](owner_id=n % owners) for n in range(pets))
+        seed.commit()
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    with namespace["Session"](engine) as session:
+        namespace["names"](session)
+    engine.dispose()
+    return len(statements)
+
+
+def test_a_many_to_one_read_is_said_to_cost_a_query_per_target_not_held(tmp_path: Path) -> None:
+    """`pet.owner` for each pet: the session loads each owner once and reads the
+    ones it holds without a query, so the message says N+1 only when they differ."""
+    (diagnostic,) = check_source(MANY_TO_ONE, rules=[NPlusOne]).diagnostics
+    assert "one more query per object whose target the session does not hold yet" in (
+        diagnostic.message
+    )
+    # 40 pets of 2 owners: 3 queries, as for 5 pets; 40 pets of 40 owners: 41.
+    assert _selects_for_owners(tmp_path, 40, 2) == _selects_for_owners(tmp_path, 5, 2) == 3
+    assert _selects_for_owners(tmp_path, 40, 40) == 41
+
+
+@pytest.mark.parametrize(
+    ("declaration", "scalar"),
+    [
+        ('tags: Mapped[List["Tag"]] = relationship()', False),
+        ('tags: Mapped[Optional["Tag"]] = relationship()', True),
+        ('tags: Mapped["Tag"] = relationship()', True),
+        ('tags = relationship("Tag", uselist=False)', True),
+        ('tags = relationship("Tag")', False),
+    ],
+)
+def test_what_a_relationship_holds_decides_the_message(declaration: str, scalar: bool) -> None:
+    source = (
+        "from typing import List, Optional\n"
+        "from sqlalchemy.orm import DeclarativeBase, Mapped, Session, relationship\n\n"
+        "class Base(DeclarativeBase):\n    pass\n\n"
+        f"class Post(Base):\n    __tablename__ = 'posts'\n    {declaration}\n\n"
+        "def names(session: Session):\n"
+        "    return [post.tags for post in session.query(Post).all()]\n"
+    )
+    (diagnostic,) = check_source(source, rules=[NPlusOne]).diagnostics
+    assert ("whose target the session does not hold yet" in diagnostic.message) is scalar

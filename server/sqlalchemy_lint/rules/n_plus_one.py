@@ -33,7 +33,11 @@ class NPlusOne(Rule):
     before reading it); a method of the model (or of its project bases) the loop calls
     on each object, which reads the relationship on `self` (`room.to_dict()`), is
     reported at the call. A relationship a class of the module declares as another's
-    `backref="users"` counts as the other's own.
+    `backref="users"` counts as the other's own. For a relationship that holds one
+    object (declared `uselist=False`, annotated `Mapped["Owner"]`, or beside an
+    `owner_id` column) the message says what it costs: the session loads each target
+    once and reads one it holds without a query, so the loop runs one query per distinct
+    target (N+1 when they differ).
 
     Not reported: relationships declared with an eager strategy (`lazy="selectin"`,
     `"joined"`, `"subquery"`, `"immediate"`) or one that never queries per object
@@ -379,12 +383,19 @@ def rooms(session: Session):
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for read in per_object_loads(analysis.model, analysis.resolver):
             loaded = f"{read.model}.{read.relationship}"
+            # A many-to-one target the session holds already is read without a query.
+            cost = (
+                "runs one more query per object whose target the session does not hold "
+                "yet (N+1 when the targets differ)"
+                if read.scalar
+                else "runs one more query per object (N+1)"
+            )
             if read.method is not None:
                 yield LazyRelationshipFinding(
                     read.node,
                     f"`{read.method}()` reads `{loaded}`, which loads lazily, so calling "
-                    f"it for each object of the query runs one more query per object "
-                    f"(N+1); load it with the objects: `.options(selectinload({loaded}))` "
+                    f"it for each object of the query {cost}; load it with the objects: "
+                    f"`.options(selectinload({loaded}))` "
                     f'on the statement, or `lazy="selectin"` on the relationship.',
                     model=read.model,
                     relationship=read.relationship,
@@ -395,8 +406,8 @@ def rooms(session: Session):
                 yield LazyRelationshipFinding(
                     read.node,
                     f"`{loaded}` loads lazily, and a loop over the objects of a query calls "
-                    f"`{read.helper}()` for each, so reading it here runs one more query "
-                    f"per object (N+1); load it with the objects: "
+                    f"`{read.helper}()` for each, so reading it here {cost}; load it with "
+                    f"the objects: "
                     f"`.options(selectinload({loaded}))` on the loop's statement, or "
                     f'`lazy="selectin"` on the relationship.',
                 )
@@ -404,7 +415,7 @@ def rooms(session: Session):
             yield LazyRelationshipFinding(
                 read.node,
                 f"`{loaded}` loads lazily, so reading it for each "
-                f"object of the query runs one more query per object (N+1); load it with "
+                f"object of the query {cost}; load it with "
                 f"the objects: `.options(selectinload({loaded}))` "
                 f'on the statement, or `lazy="selectin"` on the relationship.',
                 model=read.model,

@@ -69,6 +69,9 @@ class LazyRead:
     # The method of the model the loop calls on each object, which reads the
     # relationship on `self` (`room.to_dict()`); `node` is then the call's `room.to_dict`.
     method: str | None = None
+    # A many-to-one (or one-to-one) relationship: the session loads each target once,
+    # and a read of one it holds runs no query.
+    scalar: bool = False
 
 
 def lazy_relationships(
@@ -136,6 +139,51 @@ def _backref_to(call: ir.Expr, target: str) -> tuple[str, str] | None:
     return None
 
 
+def scalar_relationships(
+    resolver: Resolver, class_expr: cst.BaseExpression, scope: Scope
+) -> set[str]:
+    """The relationships of the class `class_expr` that hold one object, not a
+    collection: declared `uselist=False`, annotated `Mapped["Role"]` (or optional), or
+    beside a `<name>_id` column."""
+    ref = resolver.value_of(class_expr, scope).ref
+    if ref is None or ref.kind is not RefKind.CLASS or ref.module is None:
+        return set()
+    info = resolver.evaluator.class_info(ref.module, ref.name)
+    if info is None:
+        return set()
+    found: set[str] = set()
+    for name, values in info.attributes.items():
+        calls = [v for v in values if v[0] == "c"]
+        if not calls:
+            continue
+        if (
+            any(keyword == "uselist" and value == ("n", "False") for keyword, value in calls[0][3])
+            or _holds_one(info.annotations.get(name))
+            or f"{name}_id" in info.attributes
+        ):
+            found.add(name)
+    return found
+
+
+_COLLECTIONS = frozenset(
+    {"List", "list", "Set", "set", "Sequence", "Collection", "Iterable", "DynamicMapped"}
+)
+
+
+def _holds_one(annotation: ir.Expr | None) -> bool:
+    """`Mapped["Role"]`, `Mapped[Optional[Role]]`, `Mapped[Role | None]`; not
+    `Mapped[List["Role"]]`."""
+    if annotation is None or annotation[0] != "s" or annotation[1] != ("n", "Mapped"):
+        return False
+    inner = annotation[2]
+    if inner[0] == "str":
+        return inner[1].lstrip().split("[", 1)[0].rpartition(".")[2] not in _COLLECTIONS
+    if inner[0] == "s" and inner[1][0] in ("n", "a"):
+        outer = inner[1][1] if inner[1][0] == "n" else inner[1][2]
+        return outer in ("Optional",)
+    return inner[0] in ("n", "a", "bor")
+
+
 def _is_relationship(func: ir.Expr, imports: dict[str, str]) -> bool:
     if func[0] == "a" and func[2] == "relationship":
         return True  # Flask-SQLAlchemy's `db.relationship`, `orm.relationship`
@@ -177,6 +225,7 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
         # hands out (`for e in img.events`, `m.donations.all()`), not on `append()`:
         # followed in the loop itself, not into the methods and helpers it calls.
         handing = lazy - lazy_relationships(resolver, statement_model, scope, loaded_on_read=True)
+        scalars = scalar_relationships(resolver, statement_model, scope)
         # Relationships an earlier loop over the same objects loaded, and where.
         loaded_before: dict[str, cst.CSTNode] = {}
         # Reads in helpers, reported once however many loops hand them objects.
@@ -212,7 +261,10 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
                 ):
                     reported.add(attribute.attr.value)
                     if not _is_store(model, attribute):
-                        yield LazyRead(attribute, statement_model.value, attribute.attr.value, loop)
+                        rel = attribute.attr.value
+                        yield LazyRead(
+                            attribute, statement_model.value, rel, loop, scalar=rel in scalars
+                        )
             for reference in references:
                 if loop not in set(model.ancestors(reference)):
                     continue
@@ -223,7 +275,12 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
                     if read_lazily:
                         reported.update(read_lazily)
                         yield LazyRead(
-                            called, statement_model.value, read_lazily[0], loop, method=method
+                            called,
+                            statement_model.value,
+                            read_lazily[0],
+                            loop,
+                            method=method,
+                            scalar=set(read_lazily) <= scalars,
                         )
                     continue
                 for helper, read in _helper_reads(model, scope, reference):
@@ -231,7 +288,12 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
                         reported.add(read.attr.value)
                         helper_reads.add(read)
                         yield LazyRead(
-                            read, statement_model.value, read.attr.value, loop, helper=helper
+                            read,
+                            statement_model.value,
+                            read.attr.value,
+                            loop,
+                            helper=helper,
+                            scalar=read.attr.value in scalars,
                         )
             loaded_before.update((rel, loop) for rel in reported - loaded)
 
