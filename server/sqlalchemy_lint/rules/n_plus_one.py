@@ -29,15 +29,15 @@ class NPlusOne(Rule):
     `users = users.options(joinedload(User.addresses)).all()`). A read in a function of
     the module (or a method of the class, on `self`) that the loop hands each object to
     (`is_available(room)`, which reads `room.reservations`) is reported there, once,
-    however many loops call it (not one it sets itself, `category.children = ...`,
-    before reading it); a method of the model (or of its project bases) the loop calls
-    on each object, which reads the relationship on `self` (`room.to_dict()`), is
-    reported at the call. A relationship a class of the module declares as another's
-    `backref="users"` counts as the other's own. For a relationship that holds one
-    object (declared `uselist=False`, annotated `Mapped["Owner"]`, or beside an
-    `owner_id` column) the message says what it costs: the session loads each target
-    once and reads one it holds without a query, so the loop runs one query per distinct
-    target (N+1 when they differ).
+    however many loops call it (not one it first sets unconditionally,
+    `category.children = ...`, before reading it); a method of the model (or of its
+    project bases) the loop calls on each object, which reads the relationship on `self`
+    (`room.to_dict()`), is reported at the call. A relationship a class of the module
+    declares as another's `backref="users"` counts as the other's own. For a
+    relationship that holds one object (declared `uselist=False`, annotated
+    `Mapped["Owner"]`, or beside an `owner_id` column) the message says what it costs:
+    the session loads each target once and reads one it holds without a query, so the
+    loop runs one query per distinct target (N+1 when they differ).
 
     Not reported: relationships declared with an eager strategy (`lazy="selectin"`,
     `"joined"`, `"subquery"`, `"immediate"`) or one that never queries per object
@@ -220,10 +220,9 @@ def is_available(room, start):
     return all(r.end <= start for r in room.reservations)
 """
     INVALID += [Invalid(_AVAILABLE_ROOMS.format(options=""), at="room.reservations")]
-    # A helper that sets the relationship (from a query of its own) reads what it set.
-    VALID += [
-        Valid(
-            """
+    # A helper that sets the relationship (from a query of its own) reads what it set;
+    # one that tests it first loads it, for each root.
+    _CATEGORIES = """
 from sqlalchemy.orm import DeclarativeBase, Session, relationship
 
 class Base(DeclarativeBase):
@@ -238,10 +237,18 @@ def load_tree(session: Session):
         load_children(session, root)
 
 def load_children(session, category):
-    category.children = session.query(Category).filter(Category.parent_id == category.id).all()
-    for child in category.children:
+{load}    for child in category.children:
         load_children(session, child)
 """
+    _OWN_CHILDREN = (
+        "category.children = session.query(Category)"
+        ".filter(Category.parent_id == category.id).all()\n"
+    )
+    VALID += [Valid(_CATEGORIES.format(load="    " + _OWN_CHILDREN))]
+    INVALID += [
+        Invalid(
+            _CATEGORIES.format(load="    if category.children is None:\n        " + _OWN_CHILDREN),
+            at="category.children",
         )
     ]
     # The same helper, given objects whose reservations the query loads.

@@ -387,10 +387,22 @@ def _helper_reads(
         for use in helper.references.get(name, ())
         if isinstance(attribute := model.parent(use), cst.Attribute) and attribute.value is use
     ]
-    # One the helper sets (`category.children = query.all()`) reads what it set.
-    stored = {a.attr.value for a in attributes if _is_store(model, a)}
+    # One the helper sets first, unconditionally (`category.children = query.all()`),
+    # reads what it set; not one it tests first (`if farm.soil_types is None:`).
+    body = helper.node.body.body if isinstance(helper.node.body, cst.IndentedBlock) else ()
+    set_first: dict[str, int] = {}
     for attribute in attributes:
-        if attribute.attr.value not in stored:
+        line_of = model.parent(model.statement_of(attribute))
+        if _is_store(model, attribute) and any(line is line_of for line in body):
+            name_set = attribute.attr.value
+            set_first[name_set] = min(
+                set_first.get(name_set, model.order[attribute]), model.order[attribute]
+            )
+    for attribute in attributes:
+        if _is_store(model, attribute):
+            continue
+        first_set = set_first.get(attribute.attr.value)
+        if first_set is None or model.order[attribute] < first_set:
             yield helper.name, attribute
 
 
