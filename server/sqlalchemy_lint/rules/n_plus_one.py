@@ -41,9 +41,10 @@ class NPlusOne(Rule):
 
     Not reported: relationships declared with an eager strategy (`lazy="selectin"`,
     `"joined"`, `"subquery"`, `"immediate"`) or one that never queries per object
-    (`"raise"`, `"noload"`), one whose `lazy=` is not a string (`lazy=False` loads
-    joined), a `lazy="dynamic"` (or `"write_only"`) one the loop does not run the query
-    of (`user.events.append(event)` loads nothing; `for e in user.events` and
+    (`"raise"`, `"noload"`), one whose `lazy=` is no literal (`lazy=False`, the older
+    spelling of `"joined"`, loads eagerly; `lazy=True`, of `"select"`, lazily), a
+    `lazy="dynamic"` (or `"write_only"`) one the loop does not run the query of
+    (`user.events.append(event)` loads nothing; `for e in user.events` and
     `user.events.count()` are reported), statements with a loader option for it or a
     wildcard option (`selectinload("*")`), column attributes, sessions under asyncio
     (there the lazy load fails: SQA108), and a second loop over the same objects that
@@ -271,10 +272,9 @@ def record(session: Session, make_event):
     INVALID += [
         Invalid(_DYNAMIC.format(use="print(user.events.count())"), at="user.events"),
     ]
-    # `lazy=False` is joined loading: the owners come with the roles.
-    VALID += [
-        Valid(
-            """
+    # `lazy=False` is joined loading: the owners come with the roles; `lazy=True` is
+    # the default, lazy, loading.
+    _ROLES = """
 from sqlalchemy.orm import DeclarativeBase, Session, relationship
 
 class Base(DeclarativeBase):
@@ -282,13 +282,13 @@ class Base(DeclarativeBase):
 
 class Role(Base):
     __tablename__ = "roles"
-    user = relationship("User", lazy=False)
+    users = relationship("User", lazy={lazy})
 
 def owners(session: Session):
-    return [role.user.name for role in session.query(Role).all()]
+    return [len(role.users) for role in session.query(Role).all()]
 """
-        )
-    ]
+    VALID += [Valid(_ROLES.format(lazy="False"))]
+    INVALID += [Invalid(_ROLES.format(lazy="True"), at="role.users")]
     _ARTICLES = """
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import selectinload

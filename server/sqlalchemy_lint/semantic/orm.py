@@ -40,6 +40,7 @@ _RELATIONSHIP_CALLS = frozenset(
 _NOT_PER_OBJECT = frozenset(
     {"selectin", "joined", "subquery", "immediate", "raise", "raise_on_sql", "noload"}
 )
+_LEGACY_STRATEGIES = {("n", "True"): "select", ("n", "False"): "joined", ("n", "None"): "noload"}
 # Strategies that hand out a query (or a writer) instead of loading on access.
 _QUERY_HANDING = frozenset({"dynamic", "write_only"})
 _LOADER_OPTIONS = frozenset(
@@ -196,7 +197,10 @@ def _strategy(call: ir.Expr) -> str:
     """`lazy=` of a relationship call (also SQLModel's `sa_relationship_kwargs`)."""
     for keyword, value in call[3]:
         if keyword == "lazy":
-            return value[1] if value[0] == "str" else "unknown"
+            if value[0] == "str":
+                return str(value[1])
+            # The older spellings: `True` is "select", `False` "joined", `None` "noload".
+            return _LEGACY_STRATEGIES.get(value, "unknown")
         if keyword == "sa_relationship_kwargs":
             return "unknown"  # a dict the summary does not keep: assume it is set
     return "select"
@@ -214,8 +218,7 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
         lazy = {
             rel
             for rel in lazy_relationships(resolver, statement_model, scope)
-            # (`lazy=False` is joined loading, `lazy=True` select: a strategy that is
-            # no string is not known here, and not reported.)
+            # (A strategy that is no literal is not known here, and not reported.)
             if declared.get(rel) != "unknown"
             and not _is_loaded(statement_model.value, rel, options)
         }
