@@ -1057,6 +1057,18 @@ def test_a_module_deployed_beside_the_importer(tmp_path: Path) -> None:
         del sys.path[:2]
         for name in ("lambda_function", "database"):
             sys.modules.pop(name, None)
+    # In the editor, the first publish does not walk the project for such a name (most
+    # name libraries) nor waits for a second one; once a walk found it, it is at hand.
+    from sqlalchemy_lint.semantic.project import ProjectIndex
+
+    handler = (root / "backend/api/get_blog/lambda_function.py").resolve()
+    index = ProjectIndex()
+    first = index.view(handler, handler.read_text(), offline=True)
+    assert first.resolve_import(handler, "database") is None and not first.incomplete
+    layer = (root / "backend/common/database.py").resolve()
+    assert index.view(handler, handler.read_text()).resolve_import(handler, "database") == layer
+    later = index.view(handler, handler.read_text(), offline=True)
+    assert later.resolve_import(handler, "database") == layer
     two = project(tmp_path / "two", {**_LAYER, "backend/legacy/database.py": ""})
     assert findings(two, "SQA102") == []
     # `import secrets` is the standard library's, whatever the project holds.

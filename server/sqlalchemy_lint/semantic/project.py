@@ -139,9 +139,12 @@ class ProjectView:
             if summary is not None and (summary.extends_import_path or deployed_beside(module)):
                 if self.offline:
                     # What an earlier walk of the project found is at hand; a walk
-                    # waits for later (most such imports name libraries).
+                    # waits for later, and for a module the importer puts on the
+                    # import path the publish says knowledge was left out. (Not for a
+                    # name that may be deployed beside it: most such imports name
+                    # libraries, and every file would be analysed twice.)
                     known, found = self.index.known_anywhere(importer, module)
-                    if not known:
+                    if not known and summary.extends_import_path:
                         self.searched_offline = True
                     return found
                 found = self.index.resolve_module(importer, module, extends_import_path=True)
