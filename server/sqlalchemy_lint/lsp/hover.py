@@ -183,10 +183,10 @@ class HoverBuilder:
         parent = model.parent(name)
         # `User.addresses`: a relationship of a mapped class, and how it loads.
         if isinstance(parent, cst.Attribute) and parent.attr is name:
-            strategy = relationships(resolver, parent.value, scope).get(name.value)
-            if strategy is not None:
+            declared = relationships(resolver, parent.value, scope).get(name.value)
+            if declared is not None:
                 return relationship_hover(
-                    model.module.code_for_node(parent.value), name.value, strategy
+                    model.module.code_for_node(parent.value), name.value, declared.strategy
                 )
         # `engine.connect`, `SessionLocal.begin`: the method name itself.
         if isinstance(parent, cst.Attribute) and parent.attr is name:

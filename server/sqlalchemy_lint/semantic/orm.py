@@ -75,26 +75,38 @@ class LazyRead:
     scalar: bool = False
 
 
-def lazy_relationships(
-    resolver: Resolver, model_name: cst.Name, scope: Scope, loaded_on_read: bool = False
-) -> set[str]:
-    """The relationships of the mapped class `model_name` that load one query per
-    object on first access (the default `lazy="select"`). `loaded_on_read`: only
-    those that load when read; not a `lazy="dynamic"` or `"write_only"` one, which
-    hands out a query to run or to `append()` to (nothing loaded by the read)."""
-    skipped = _NOT_PER_OBJECT | (_QUERY_HANDING if loaded_on_read else frozenset())
-    return {
-        name
-        for name, strategy in relationships(resolver, model_name, scope).items()
-        if strategy not in skipped
-    }
+@dataclass(frozen=True)
+class Relationship:
+    strategy: str  # its `lazy=`: "select" when not given, "unknown" when no literal
+    # It holds one object, not a collection: declared `uselist=False`, annotated
+    # `Mapped["Role"]` (or optional), or beside a `<name>_id` column.
+    scalar: bool = False
+
+    @property
+    def may_load_on_access(self) -> bool:
+        """May run a query when an object's attribute is first read: any strategy
+        but those that load with the object (or never), a non-literal one included."""
+        return self.strategy not in _NOT_PER_OBJECT
+
+    @property
+    def loads_per_object(self) -> bool:
+        """Known to load one query per object on first access (`lazy="select"`, or a
+        `"dynamic"`/`"write_only"` one when the query it hands out runs); a strategy
+        that is no literal is not known, and counted out."""
+        return self.may_load_on_access and self.strategy != "unknown"
+
+    @property
+    def hands_out_query(self) -> bool:
+        """`lazy="dynamic"` or `"write_only"`: reading it hands out a query to run
+        or to `append()` to, and loads nothing."""
+        return self.strategy in _QUERY_HANDING
 
 
 def relationships(
     resolver: Resolver, class_expr: cst.BaseExpression, scope: Scope
-) -> dict[str, str]:
-    """The relationships the class `class_expr` declares, with their `lazy=` strategy
-    ("select" when not given, "unknown" when not a literal)."""
+) -> dict[str, Relationship]:
+    """The relationships the class `class_expr` declares (and those another class of
+    its module declares on it with `backref=`), by name."""
     ref = resolver.value_of(class_expr, scope).ref
     if ref is None or ref.kind is not RefKind.CLASS or ref.module is None:
         return {}
@@ -104,11 +116,16 @@ def relationships(
     if info is None or frame is None:
         return {}
     imports = frame.summary.imports
-    found: dict[str, str] = {}
+    found: dict[str, Relationship] = {}
     for name, values in info.attributes.items():
         for value in values:
             if value[0] == "c" and _is_relationship(value[1], imports):
-                found[name] = _strategy(value)
+                scalar = (
+                    any(keyword == "uselist" and v == ("n", "False") for keyword, v in value[3])
+                    or _holds_one(info.annotations.get(name))
+                    or f"{name}_id" in info.attributes
+                )
+                found[name] = Relationship(_strategy(value), scalar)
     # `room = relationship("Room", backref="users")` on another class of the module:
     # `Room.users` too, loaded as `backref(...)`'s `lazy=` says.
     for other in frame.summary.classes.values():
@@ -117,7 +134,7 @@ def relationships(
                 if value[0] == "c" and _is_relationship(value[1], imports):
                     backref = _backref_to(value, info.name)
                     if backref is not None:
-                        found.setdefault(*backref)
+                        found.setdefault(backref[0], Relationship(backref[1]))
     return found
 
 
@@ -138,32 +155,6 @@ def _backref_to(call: ir.Expr, target: str) -> tuple[str, str] | None:
         if value[0] == "c" and value[2] and value[2][0][0] == "str":
             return value[2][0][1], _strategy(value)
     return None
-
-
-def scalar_relationships(
-    resolver: Resolver, class_expr: cst.BaseExpression, scope: Scope
-) -> set[str]:
-    """The relationships of the class `class_expr` that hold one object, not a
-    collection: declared `uselist=False`, annotated `Mapped["Role"]` (or optional), or
-    beside a `<name>_id` column."""
-    ref = resolver.value_of(class_expr, scope).ref
-    if ref is None or ref.kind is not RefKind.CLASS or ref.module is None:
-        return set()
-    info = resolver.evaluator.class_info(ref.module, ref.name)
-    if info is None:
-        return set()
-    found: set[str] = set()
-    for name, values in info.attributes.items():
-        calls = [v for v in values if v[0] == "c"]
-        if not calls:
-            continue
-        if (
-            any(keyword == "uselist" and value == ("n", "False") for keyword, value in calls[0][3])
-            or _holds_one(info.annotations.get(name))
-            or f"{name}_id" in info.attributes
-        ):
-            found.add(name)
-    return found
 
 
 _COLLECTIONS = frozenset(
@@ -217,18 +208,16 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
         declared = relationships(resolver, statement_model, scope)
         lazy = {
             rel
-            for rel in lazy_relationships(resolver, statement_model, scope)
-            # (A strategy that is no literal is not known here, and not reported.)
-            if declared.get(rel) != "unknown"
-            and not _is_loaded(statement_model.value, rel, options)
+            for rel, relationship in declared.items()
+            if relationship.loads_per_object and not _is_loaded(statement_model.value, rel, options)
         }
         if not lazy:
             continue
         # A `lazy="dynamic"` relationship queries only when the loop runs what it
         # hands out (`for e in img.events`, `m.donations.all()`), not on `append()`:
         # followed in the loop itself, not into the methods and helpers it calls.
-        handing = lazy - lazy_relationships(resolver, statement_model, scope, loaded_on_read=True)
-        scalars = scalar_relationships(resolver, statement_model, scope)
+        handing = {rel for rel in lazy if declared[rel].hands_out_query}
+        scalars = {rel for rel in lazy if declared[rel].scalar}
         # Relationships an earlier loop over the same objects loaded, and where.
         loaded_before: dict[str, cst.CSTNode] = {}
         # Reads in helpers, reported once however many loops hand them objects.
@@ -668,14 +657,13 @@ def _query_chain_base(
     """Down a chain of method calls: `(Model,)` where it starts from `Model.query` or
     `<session>.query(Model)`, else the expression it starts from; what its
     `.options()` load is added to `loaded`."""
-    node = expr
-    while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
-        method = node.func.attr.value
+    calls, node = _method_chain(expr)
+    for call in calls:
+        method = call.func.attr.value if isinstance(call.func, cst.Attribute) else ""
         if method == "options":
-            loaded |= _loaded_by_options(node, scope)
-        if method == "query" and node.args and isinstance(node.args[0].value, cst.Name):
-            return (node.args[0].value,)
-        node = node.func.value
+            loaded |= _loaded_by_options(call, scope)
+        if method == "query" and call.args and isinstance(call.args[0].value, cst.Name):
+            return (call.args[0].value,)
     if (
         isinstance(node, cst.Attribute)
         and node.attr.value == "query"
@@ -722,13 +710,23 @@ def _statement(
 def _refinements(expr: cst.BaseExpression, scope: Scope) -> tuple[cst.BaseExpression, set[str]]:
     """The expression a chain of method calls starts from, and what its `.options()`
     load."""
+    calls, node = _method_chain(expr)
     options: set[str] = set()
+    for call in calls:
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value == "options":
+            options |= _loaded_by_options(call, scope)
+    return node, options
+
+
+def _method_chain(expr: cst.BaseExpression) -> tuple[list[cst.Call], cst.BaseExpression]:
+    """The method calls of a chain (`a.b().c()`), outermost first, and the
+    expression it starts from (`a`)."""
+    calls: list[cst.Call] = []
     node = expr
     while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
-        if node.func.attr.value == "options":
-            options |= _loaded_by_options(node, scope)
+        calls.append(node)
         node = node.func.value
-    return node, options
+    return calls, node
 
 
 def _loaded_by_options(call: cst.Call, scope: Scope | None = None, depth: int = 0) -> set[str]:
@@ -872,8 +870,9 @@ def _lazy_loads(model: ModuleModel, resolver: Resolver) -> Iterator[_LazyLoad]:
         statement_model, options = loaded
         lazy = {
             rel
-            for rel in lazy_relationships(resolver, statement_model, scope)
-            if not _is_loaded(statement_model.value, rel, options)
+            for rel, relationship in relationships(resolver, statement_model, scope).items()
+            if relationship.may_load_on_access
+            and not _is_loaded(statement_model.value, rel, options)
         }
         if not lazy:
             continue
