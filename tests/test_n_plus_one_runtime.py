@@ -374,3 +374,67 @@ def test_what_a_relationship_holds_decides_the_message(declaration: str, scalar:
     )
     (diagnostic,) = check_source(source, rules=[NPlusOne]).diagnostics
     assert ("whose target the session does not hold yet" in diagnostic.message) is scalar
+
+
+_POST = (
+    "class Post(Base):\n    __tablename__ = 'posts'\n    id = Column(Integer, primary_key=True)\n"
+)
+# Each: the classes beside `LoginSetup`, and the relationship of `Post` a loop reads.
+_DIRECTIONS = {
+    "a foreign key to the target's table": (
+        _POST + "    setup = Column(ForeignKey('login_setups.id'))\n"
+        "    login_setup_obj = relationship('LoginSetup')\n",
+        "login_setup_obj",
+    ),
+    "a foreign key to the target's column attribute": (
+        _POST + "    store = Column(Integer, ForeignKey(LoginSetup.id))\n"
+        "    store_object = relationship('LoginSetup')\n",
+        "store_object",
+    ),
+    "the target's foreign key to this table": (
+        _POST + "    setups = relationship('LoginSetup')\n"
+        "LoginSetup.post_id = Column(ForeignKey('posts.id'))\n",
+        "setups",
+    ),
+    "self-referential, with remote_side": (
+        _POST + "    parent_ref = Column(ForeignKey('posts.id'))\n"
+        "    parent = relationship('Post', remote_side=[id])\n",
+        "parent",
+    ),
+    "self-referential, without remote_side": (
+        _POST + "    parent_ref = Column(ForeignKey('posts.id'))\n"
+        "    replies = relationship('Post')\n",
+        "replies",
+    ),
+    "the reverse of a one-to-many backref": (
+        "class Author(Base):\n    __tablename__ = 'authors'\n"
+        "    id = Column(Integer, primary_key=True)\n"
+        "    posts = relationship('Post', backref='writer')\n\n"
+        + _POST
+        + "    author_ref = Column(ForeignKey('authors.id'))\n",
+        "writer",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_DIRECTIONS))
+def test_a_relationship_holds_one_object_as_sqlalchemy_maps_it(case: str) -> None:
+    """The message's many-to-one reading agrees with the direction SQLAlchemy gives
+    the relationship from the foreign keys (`uselist` False: one object)."""
+    classes, relationship_name = _DIRECTIONS[case]
+    source = (
+        "from sqlalchemy import Column, ForeignKey, Integer\n"
+        "from sqlalchemy.orm import DeclarativeBase, Session, configure_mappers, relationship\n\n"
+        "class Base(DeclarativeBase):\n    pass\n\n"
+        "class LoginSetup(Base):\n    __tablename__ = 'login_setups'\n"
+        "    id = Column(Integer, primary_key=True)\n\n"
+        f"{classes}\n"
+        "def names(session: Session):\n"
+        f"    return [post.{relationship_name} for post in session.query(Post).all()]\n"
+    )
+    namespace: dict[str, Any] = {}
+    exec(compile(source, "<directions>", "exec"), namespace)
+    namespace["configure_mappers"]()
+    holds_one = not getattr(namespace["Post"], relationship_name).property.uselist
+    (diagnostic,) = check_source(source, rules=[NPlusOne]).diagnostics
+    assert ("whose target the session does not hold yet" in diagnostic.message) is holds_one

@@ -35,7 +35,9 @@ class NPlusOne(Rule):
     (`room.to_dict()`), is reported at the call. A relationship a class of the module
     declares as another's `backref="users"` counts as the other's own. For a
     relationship that holds one object (declared `uselist=False`, annotated
-    `Mapped["Owner"]`, or beside an `owner_id` column) the message says what it costs:
+    `Mapped["Owner"]`, beside an `owner_id` column, or many-to-one as SQLAlchemy reads the
+    foreign keys: a column of its class points at the target's table, a backref's too,
+    and a self-referential one says `remote_side=`) the message says what it costs:
     the session loads each target once and reads one it holds without a query, so the
     loop runs one query per distinct target (N+1 when they differ).
 

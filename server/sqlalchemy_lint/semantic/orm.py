@@ -26,6 +26,7 @@ from .flow import comes_before
 from .inference import Resolver
 from .kinds import SELECT_FUNCTIONS, Kind
 from .model import ModuleModel, Scope, binding_scope
+from .summary import ClassInfo, ModuleSummary
 from .values import Owner, RefKind
 
 _RELATIONSHIP_CALLS = frozenset(
@@ -115,27 +116,97 @@ def relationships(
     frame = evaluator.module_frame(ref.module)
     if info is None or frame is None:
         return {}
-    imports = frame.summary.imports
+    summary = frame.summary
     found: dict[str, Relationship] = {}
     for name, values in info.attributes.items():
         for value in values:
-            if value[0] == "c" and _is_relationship(value[1], imports):
+            if value[0] == "c" and _is_relationship(value[1], summary.imports):
+                keywords = dict(value[3])
                 scalar = (
-                    any(keyword == "uselist" and v == ("n", "False") for keyword, v in value[3])
+                    keywords.get("uselist") == ("n", "False")
                     or _holds_one(info.annotations.get(name))
                     or f"{name}_id" in info.attributes
+                    or _many_to_one(summary, info, value)
                 )
                 found[name] = Relationship(_strategy(value), scalar)
     # `room = relationship("Room", backref="users")` on another class of the module:
-    # `Room.users` too, loaded as `backref(...)`'s `lazy=` says.
-    for other in frame.summary.classes.values():
+    # `Room.users` too, loaded as `backref(...)`'s `lazy=` says; it holds one object
+    # when this class's columns point at the other's table.
+    for other in summary.classes.values():
         for values in other.attributes.values():
             for value in values:
-                if value[0] == "c" and _is_relationship(value[1], imports):
+                if value[0] == "c" and _is_relationship(value[1], summary.imports):
                     backref = _backref_to(value, info.name)
-                    if backref is not None:
-                        found.setdefault(backref[0], Relationship(backref[1]))
+                    if backref is not None and "secondary" not in dict(value[3]):
+                        scalar = other.name != info.name and _points_at(summary, info, other.name)
+                        found.setdefault(backref[0], Relationship(backref[1], scalar))
     return found
+
+
+def _many_to_one(summary: ModuleSummary, holder: ClassInfo, call: ir.Expr) -> bool:
+    """Whether the relationship `call` of the class `holder` is many-to-one, as
+    SQLAlchemy tells the direction: a column of `holder` has a foreign key to the
+    target's table (a self-referential one is many-to-one with `remote_side=`); one
+    through a `secondary=` table is many-to-many."""
+    keywords = dict(call[3])
+    if "secondary" in keywords or keywords.get("uselist") == ("n", "True"):
+        return False
+    args = call[2]
+    if not args or args[0][0] not in ("str", "n"):
+        return False
+    target = str(args[0][1]).rpartition(".")[2]
+    if target == holder.name:
+        return "remote_side" in keywords
+    return _points_at(summary, holder, target)
+
+
+def _points_at(summary: ModuleSummary, holder: ClassInfo, target: str) -> bool:
+    """Whether a column of the class `holder` has a foreign key to the class `target`
+    (`ForeignKey(Store.id)`) or its table (`ForeignKey("stores.id")`): the table the
+    module's class of that name declares, else one named after the class
+    (`login_setups` for `LoginSetup`)."""
+    target_info = summary.classes.get(target)
+    tables = {_plain(target)}
+    if target_info is not None:
+        declared = target_info.attributes.get("__tablename__", ())
+        tables |= {_plain(str(value[1])) for value in declared if value[0] == "str"}
+    return any(pointed == target or _plain(pointed) in tables for pointed in _foreign_keys(holder))
+
+
+def _plain(name: str) -> str:
+    """A class or table name compared loosely: `LoginSetup`, `login_setups` and
+    `loginsetup` all read `loginsetup`."""
+    return name.replace("_", "").lower().removesuffix("s")
+
+
+def _foreign_keys(info: ClassInfo) -> Iterator[str]:
+    """What the columns of a class point at with `ForeignKey(...)`: the table of a
+    `"table.column"` string (`"schema.table.column"` too), or the class of
+    `Class.column`."""
+    for values in info.attributes.values():
+        for value in values:
+            if value[0] != "c" or _callee(value[1]) not in ("Column", "mapped_column"):
+                continue
+            for arg in value[2]:
+                if arg[0] != "c" or _callee(arg[1]) != "ForeignKey" or not arg[2]:
+                    continue
+                pointed = arg[2][0]
+                if pointed[0] == "str":
+                    parts = str(pointed[1]).split(".")
+                    if len(parts) >= 2:
+                        yield parts[-2]
+                elif pointed[0] == "a" and pointed[1][0] == "n":
+                    yield str(pointed[1][1])
+
+
+def _callee(func: ir.Expr) -> str:
+    """The name a call's function is spelled with: `Column` for `Column` and
+    `db.Column`."""
+    if func[0] == "n":
+        return str(func[1])
+    if func[0] == "a":
+        return str(func[2])
+    return ""
 
 
 def _backref_to(call: ir.Expr, target: str) -> tuple[str, str] | None:
