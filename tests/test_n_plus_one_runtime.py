@@ -160,6 +160,15 @@ def run(session: Session):
 }
 
 ACCEPTED = {
+    "one row at most, by the primary key": """
+def run(session: Session):
+    return [len(u.addresses) for u in session.query(User).filter_by(id=1).all()]
+""",
+    "one row at most, by the primary key, in a select": """
+def run(session: Session):
+    users = session.scalars(select(User).where(User.id == 2)).all()
+    return [len(u.addresses) for u in users]
+""",
     "eager by declaration": """
 def run(session: Session):
     return [len(u.orders) for u in session.scalars(select(User))]
@@ -295,6 +304,45 @@ def test_a_query_between_the_loops_expires_nothing(tmp_path: Path) -> None:
     code = SECOND_LOOP.format(between=between)
     assert _reported_lines(code) == [_marked_line(code)]
     assert _selects(tmp_path / "q20", code, 20) - _selects(tmp_path / "q5", code, 5) == 15
+
+
+def test_plain_work_between_the_loops_expires_nothing(tmp_path: Path) -> None:
+    """Dates, strings, a `defaultdict`'s items and a raw query between the passes:
+    none expires what the first pass loaded, so only the first is reported and only
+    it grows with the rows."""
+    between = (
+        "import datetime, collections; seen = collections.defaultdict(set); "
+        "day = datetime.date.today().strftime('%Y'); seen[day.lower()].add(day); "
+        "rows = session.execute(text('SELECT id FROM users')).mappings().all()"
+    )
+    code = SECOND_LOOP.format(between=between).replace(
+        "def run", "from sqlalchemy import text\n\ndef run"
+    )
+    assert _reported_lines(code) == [_marked_line(code)]
+    assert _selects(tmp_path / "p20", code, 20) - _selects(tmp_path / "p5", code, 5) == 15
+
+
+CONDITIONAL_FIRST_PASS = """
+TAG = None
+
+def run(session: Session):
+    users = session.scalars(select(User)).all()
+    if TAG:
+        users = [u for u in users if u.addresses]  # READ
+    for user in users:
+        for address in user.addresses:  # AGAIN
+            print(address.email)
+"""
+
+
+def test_a_first_pass_under_an_if_of_its_own_may_not_have_loaded(tmp_path: Path) -> None:
+    """When the first pass runs only under its own `if`, the second one loads each
+    object's relationship itself whenever the `if` is not taken: both are reported."""
+    lines = (MODELS + CONDITIONAL_FIRST_PASS).splitlines()
+    again = next(i for i, line in enumerate(lines, 1) if "# AGAIN" in line)
+    code = CONDITIONAL_FIRST_PASS
+    assert _reported_lines(code) == [_marked_line(code), again]
+    assert _selects(tmp_path / "c20", code, 20) - _selects(tmp_path / "c5", code, 5) == 15
 
 
 MANY_TO_ONE = """

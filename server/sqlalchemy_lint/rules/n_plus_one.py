@@ -48,13 +48,20 @@ class NPlusOne(Rule):
     `lazy="dynamic"` (or `"write_only"`) one the loop does not run the query of
     (`user.events.append(event)` loads nothing; `for e in user.events` and
     `user.events.count()` are reported), statements with a loader option for it or a
-    wildcard option (`selectinload("*")`), column attributes, sessions under asyncio
+    wildcard option (`selectinload("*")`), a query that tests a unique column or the
+    primary key for equality (`filter_by(name=name)`, `.where(Tag.id == tag_id)`: one
+    object at most), column attributes, sessions under asyncio
     (there the lazy load fails: SQA108), and a second loop over the same objects that
-    reads what an earlier loop loaded, when nothing between them but builtins (`len()`,
-    `print()`), column operators (`User.id.in_(ids)`), statements being built
-    (`select(User).where(...)`) and queries on a session
-    (`db.query(User).filter(...).all()`) runs: a `commit()`, or any other call that may
-    commit, expires it, and the second loop is reported too.
+    reads what an earlier loop loaded (one that runs whenever the second does: not
+    under an `if` of its own), when nothing between them but builtins (`len()`,
+    `print()`), the standard library (`date()`, `defaultdict(set)`), methods of plain
+    values (`rows.append()`, `name.lower()`, `day.strftime()`, and any of a local bound
+    to a literal or to such a call), column operators (`User.id.in_(ids)`), statements
+    being built (`select(User).where(...)`) and what a session runs without expiring
+    (`db.query(User).filter(...).all()`, `session.execute(...).mappings().all()`,
+    `session.add()`, a model's `Entry.query.filter(...).all()`) runs: a `commit()`
+    (`rollback()`, `close()`, `expire_all()`, `refresh()`, a `begin()` block), or any
+    other call that may commit, expires it, and the second loop is reported too.
 
     ## Why is this bad?
     Each first access of a lazy relationship runs its own `SELECT`. A loop over 500
@@ -95,8 +102,10 @@ class NPlusOne(Rule):
     VALID = [
         Valid(
             """
-from sqlalchemy import ForeignKey, select
-from sqlalchemy.orm import DeclarativeBase, Session, joinedload, relationship, selectinload
+from sqlalchemy import ForeignKey, String, select
+from sqlalchemy.orm import (
+    DeclarativeBase, Session, joinedload, mapped_column, relationship, selectinload
+)
 
 class Base(DeclarativeBase):
     pass
@@ -105,6 +114,11 @@ class User(Base):
     __tablename__ = "users"
     addresses = relationship("Address", back_populates="user")
     orders = relationship("Order", lazy="selectin")
+
+class Tag(Base):
+    __tablename__ = "tags"
+    name = mapped_column(String, unique=True)
+    posts = relationship("Post")
 
 def with_option(session: Session):
     users = session.scalars(select(User).options(selectinload(User.addresses))).all()
@@ -132,6 +146,10 @@ def assigned_before_it_is_read(session: Session, addresses):
         user.addresses = addresses[user.id]
         print(len(user.addresses))  # the list just assigned: no query
 
+def one_row_at_most(session: Session, name):
+    # `name` is unique: the loop runs once at most
+    return [len(t.posts) for t in session.query(Tag).filter_by(name=name).all()]
+
 def refined_further_on(session: Session, active):
     users = session.query(User).filter(User.name.isnot(None))
     if active:
@@ -143,6 +161,36 @@ def refined_further_on(session: Session, active):
         ),
     ]
     INVALID = [
+        # Dates, strings, lists, a `defaultdict` and a raw query between the passes
+        # expire nothing: the second pass reads the addresses the first one loaded.
+        Invalid(
+            """
+from collections import defaultdict
+from datetime import date, timedelta
+
+from sqlalchemy import text
+from sqlalchemy.orm import DeclarativeBase, Session, relationship
+
+class Base(DeclarativeBase):
+    pass
+
+class User(Base):
+    __tablename__ = "users"
+    addresses = relationship("Address", back_populates="user")
+
+def passes_with_plain_work_between(session: Session, day: date):
+    users = session.query(User).all()
+    rows = [(u.name, len(u.addresses)) for u in users]
+    start = (day - timedelta(days=7)).strftime("%Y-%m-%d")
+    seen = defaultdict(set)
+    visits = text("SELECT user_id FROM visits WHERE day >= :d")
+    for row in session.execute(visits, {"d": start}).mappings().all():
+        seen[row["user_id"]].add(start)
+    rows.sort(key=lambda r: r[0].lower())
+    return rows, [len(u.addresses) for u in users if u.id in seen]
+""",
+            at="u.addresses",
+        ),
         # The first pass loads each user's addresses, one query per user; a query
         # between the passes expires nothing, so the second pass reads them loaded.
         Invalid(

@@ -15,6 +15,7 @@ SQLModel's `Relationship`, Flask-SQLAlchemy's `db.relationship`).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -301,7 +302,8 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
             loaded = {
                 rel
                 for rel, earlier in loaded_before.items()
-                if not _may_expire_between(model, resolver, scope, earlier, loop)
+                if _runs_whenever(model, earlier, loop)
+                and not _may_expire_between(model, resolver, scope, earlier, loop)
             }
             reported: set[str] = set(loaded)
             # (In the order they run: `a.items = f(a.items)` reads before it stores.)
@@ -516,6 +518,13 @@ _HARMLESS_BUILTINS = frozenset(
         "range",
         "enumerate",
         "zip",
+        "round",
+        "abs",
+        "reversed",
+        "hasattr",
+        "getattr",
+        "id",
+        "type",
     }
 )
 
@@ -544,10 +553,41 @@ _QUERY_STEPS = frozenset(
         "count",
     }
 )
+# What a session does that expires (or drops) the objects it loaded: reading a
+# relationship again queries again. (`begin()`'s block commits when it ends.)
+_EXPIRING = frozenset(
+    {"commit", "rollback", "close", "expire", "expire_all", "refresh", "remove",
+     "invalidate", "reset", "expunge", "expunge_all", "begin", "begin_nested"}
+)  # fmt: skip
+# Methods of lists, dicts, sets, strings and dates: they hold no session. (Not
+# `add()`, `update()` or `remove()`: a repository's may commit.)
+_PLAIN_VALUE_METHODS = frozenset(
+    {"append", "extend", "insert", "pop", "sort", "reverse", "get", "keys", "values",
+     "items", "setdefault", "discard", "lower", "upper", "strip", "lstrip", "rstrip",
+     "split", "join", "format", "replace", "startswith", "endswith", "strftime",
+     "isoformat", "copy", "index", "title", "capitalize", "encode", "decode"}
+)  # fmt: skip
 # Column operators (`User.id.in_(ids)`): they build an expression.
 _COLUMN_OPERATORS = frozenset(
     {"in_", "not_in", "notin_", "is_", "isnot", "is_not", "like", "ilike", "desc", "asc"}
 )
+
+
+def _runs_whenever(model: ModuleModel, earlier: cst.CSTNode, later: cst.CSTNode) -> bool:
+    """Whether `earlier` runs whenever `later` does, as far as the code's branches
+    tell: no `if`, loop, `match` case or `except` holds it that does not hold `later`
+    too (`if tag: habits = [h for h in habits if ... h.tags]` loads `tags` only
+    with a tag)."""
+    holding_later = set(model.ancestors(later))
+    for ancestor in model.ancestors(earlier):
+        if ancestor in holding_later:
+            return True
+        if isinstance(ancestor, _BRANCHES):
+            return False
+    return True
+
+
+_BRANCHES = (cst.If, cst.For, cst.While, cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase)
 
 
 def _may_expire_between(
@@ -558,9 +598,12 @@ def _may_expire_between(
     later: cst.CSTNode,
 ) -> bool:
     """Whether a call in `scope` from the start of `earlier` to `later` may expire
-    what `earlier` loaded: anything but a harmless builtin, a column operator or a
-    query on a session (a `commit()`, a helper or a test's request to the app may
-    commit the same scoped session)."""
+    what `earlier` loaded: a session's `commit()` (or another call that expires or
+    drops what it holds), or a call that may make one: a helper or a test's request
+    to the app may commit the same scoped session. Not a builtin, the standard
+    library, a column operator, a statement being built, a query (on a session or a
+    model's query property), or a plain value's method (`rows.append()`,
+    `name.lower()`, `day.strftime()`)."""
     start, end = model.order[earlier], model.order[later]
     for call in model.calls:
         if not start < model.order[call] < end or model.enclosing_scope[call] is not scope:
@@ -568,13 +611,69 @@ def _may_expire_between(
         func = call.func
         if isinstance(func, cst.Name) and func.value in _HARMLESS_BUILTINS:
             continue
+        if _is_standard_library(resolver.qualify(func)):
+            continue  # `date(...)`, `timedelta(days=1)`, `defaultdict(set)`
         if isinstance(func, cst.Attribute) and func.attr.value in _COLUMN_OPERATORS:
             continue
         if _builds_a_statement(resolver, call):
             continue  # `select(User).where(...)`: a statement, not run yet
-        if not _queries_a_session(resolver, scope, call):
+        if _queries_a_session(resolver, scope, call):
+            continue
+        if not isinstance(func, cst.Attribute):
+            return True
+        method = func.attr.value
+        if resolver.kind_of(func.value, scope) in _SESSION_KINDS:
+            if method in _EXPIRING:
+                return True
+            continue  # `session.add(...)`, `session.execute(...)`: nothing expires
+        if method in _QUERY_STEPS and _query_property_of(func.value, scope, set()) is not None:
+            continue  # `Entry.query.filter(...).all()`, `entries.all()`
+        if method not in _PLAIN_VALUE_METHODS and not _plain_value(resolver, scope, func.value):
             return True
     return False
+
+
+_LITERALS = (
+    cst.List, cst.Dict, cst.Set, cst.Tuple, cst.ListComp, cst.DictComp, cst.SetComp,
+    cst.SimpleString, cst.ConcatenatedString, cst.FormattedString, cst.Integer, cst.Float,
+)  # fmt: skip
+
+
+def _plain_value(resolver: Resolver, scope: Scope, expr: cst.BaseExpression) -> bool:
+    """A literal (`[]`, `{}`, `"..."`), a local bound only to literals or to what a
+    builtin or the standard library makes (`defaultdict(set)`), or an item of one
+    (`done[h.id]`): its methods hold no session."""
+    if isinstance(expr, cst.Subscript):
+        expr = expr.value
+    if isinstance(expr, _LITERALS):
+        return True
+    if not isinstance(expr, cst.Name) or expr.value in scope.params:
+        return False
+    assignments = scope.assignments.get(expr.value, ())
+    for assignment in assignments:
+        value = assignment.value
+        if value is None or assignment.via_with:
+            return False
+        if isinstance(value, _LITERALS):
+            continue
+        if not isinstance(value, cst.Call):
+            return False
+        func = value.func
+        if not (
+            (isinstance(func, cst.Name) and func.value in _HARMLESS_BUILTINS)
+            or _is_standard_library(resolver.qualify(func))
+        ):
+            return False
+    return bool(assignments)
+
+
+def _is_standard_library(qualified: str | None) -> bool:
+    """A name of the standard library (`datetime.date`, `builtins.round`): it holds
+    no session of the application's."""
+    stdlib: frozenset[str] | None = getattr(sys, "stdlib_module_names", None)
+    if qualified is None or stdlib is None:
+        return False
+    return qualified.partition(".")[0] in stdlib
 
 
 def _builds_a_statement(resolver: Resolver, call: cst.Call) -> bool:
@@ -590,15 +689,16 @@ def _builds_a_statement(resolver: Resolver, call: cst.Call) -> bool:
 
 
 def _queries_a_session(resolver: Resolver, scope: Scope, call: cst.Call) -> bool:
-    """`db.query(User).filter(...).all()` (any step of it): only query steps, down
-    to a session."""
+    """`db.query(User).filter(...).all()` (any step of it), `session.execute(...)`
+    and what is read of its result (`.mappings().all()`): a chain down to a session's
+    call that expires nothing."""
     node: cst.BaseExpression = call
-    while isinstance(node, cst.Call):
-        func = node.func
-        if not isinstance(func, cst.Attribute) or func.attr.value not in _QUERY_STEPS:
-            return False
-        node = func.value
-    return resolver.kind_of(node, scope) in _SESSION_KINDS
+    while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+        receiver = node.func.value
+        if resolver.kind_of(receiver, scope) in _SESSION_KINDS:
+            return node.func.attr.value not in _EXPIRING
+        node = receiver
+    return False
 
 
 def _query_of_many(
@@ -688,7 +788,86 @@ def _query_of_many(
                     options |= refined
     if "*" in options:
         return None
+    if _at_most_one_row(resolver, statement_model, scope, outer, call):
+        return None  # `Tag.query.filter_by(name=name).all()`, `name` unique
     return statement_model, options, target or outer, scope
+
+
+def _at_most_one_row(
+    resolver: Resolver,
+    statement_model: cst.Name,
+    scope: Scope,
+    outer: cst.BaseExpression,
+    call: cst.Call,
+) -> bool:
+    """Whether the query tests a unique column (or the primary key) of its model for
+    equality (`filter_by(name=name)`, `.filter(Tag.name == name)`, `.where(...)`), so
+    that it loads one object at most: a loop over it reads each relationship once."""
+    unique = _unique_columns(resolver, statement_model, scope)
+    if not unique:
+        return False
+    calls, base = _method_chain(outer)
+    pending: list[cst.BaseExpression] = [base, *(a.value for a in call.args[:1])]
+    followed: set[str] = set()
+    while pending:  # the statement in `session.scalars(select(Tag).where(...))` too,
+        node = pending.pop()  # and a query kept in a name first (`q = q.filter(...)`)
+        if isinstance(node, cst.Name) and node.value not in scope.params:
+            if node.value in followed:
+                continue
+            followed.add(node.value)
+            pending.extend(
+                a.value for a in scope.assignments.get(node.value, ()) if a.value is not None
+            )
+            continue
+        more, below = _method_chain(node)
+        if more:
+            calls.extend(more)
+            pending.append(below)
+    model_name = statement_model.value
+    for step in calls:
+        method = step.func.attr.value if isinstance(step.func, cst.Attribute) else ""
+        if method == "filter_by":
+            if any(a.keyword is not None and a.keyword.value in unique for a in step.args):
+                return True
+        elif method in ("filter", "where"):
+            for arg in step.args:
+                test = arg.value
+                if (
+                    isinstance(test, cst.Comparison)
+                    and len(test.comparisons) == 1
+                    and isinstance(test.comparisons[0].operator, cst.Equal)
+                    and any(
+                        isinstance(side, cst.Attribute)
+                        and isinstance(side.value, cst.Name)
+                        and side.value.value == model_name
+                        and side.attr.value in unique
+                        for side in (test.left, test.comparisons[0].comparator)
+                    )
+                ):
+                    return True
+    return False
+
+
+def _unique_columns(resolver: Resolver, class_expr: cst.BaseExpression, scope: Scope) -> set[str]:
+    """The columns of the class `class_expr` declared `unique=True` or
+    `primary_key=True`."""
+    ref = resolver.value_of(class_expr, scope).ref
+    if ref is None or ref.kind is not RefKind.CLASS or ref.module is None:
+        return set()
+    info = resolver.evaluator.class_info(ref.module, ref.name)
+    if info is None:
+        return set()
+    return {
+        name
+        for name, values in info.attributes.items()
+        for value in values
+        if value[0] == "c"
+        and _callee(value[1]) in ("Column", "mapped_column")
+        and any(
+            keyword in ("unique", "primary_key") and flag == ("n", "True")
+            for keyword, flag in value[3]
+        )
+    }
 
 
 def _query_property_of(
