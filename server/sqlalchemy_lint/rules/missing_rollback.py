@@ -140,7 +140,8 @@ class MissingRollback(Rule):
     Not reported: handlers that roll back or close the session (also in a
     `finally:`, or through the object that keeps it: `dao.rollback()` for
     `dao.db`), that hand it to a function, that replace it (`self.conn =
-    engine.connect()` before trying again), that re-raise, or that return with a
+    engine.connect()` before trying again), that re-raise (or call `abort(...)`, as
+    Flask, flask-smorest and Werkzeug have it, or `sys.exit()`), or that return with a
     session its caller owns, also one an object was only lent for the call (its
     `__init__` keeps a parameter, and each place that makes the object, a view's
     `service = Service(db)`, calls one method on it and then uses neither the object
@@ -205,6 +206,7 @@ class MissingRollback(Rule):
             """
 import logging
 
+from flask_smorest import abort
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -271,6 +273,14 @@ def reraise(session: Session, user):
     except Exception:
         log.exception("could not save")
         raise
+    return session.scalars(select(User)).all()
+
+def aborts(session: Session, user):
+    try:
+        session.add(user)
+        session.commit()
+    except Exception as error:
+        abort(500, message=str(error))  # raises: the request ends here
     return session.scalars(select(User)).all()
 
 def unrelated(session: Session, payload):

@@ -418,7 +418,7 @@ def _block_leaves(block: cst.BaseSuite) -> str | None:
     for line in lines:
         if isinstance(line, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
             for statement in line.body:
-                if isinstance(statement, cst.Raise):
+                if isinstance(statement, cst.Raise) or _raises_by_call(statement):
                     return "raise"
                 if isinstance(statement, cst.Return):
                     return "return"
@@ -435,6 +435,20 @@ def _block_leaves(block: cst.BaseSuite) -> str | None:
             if found is not None:
                 return found
     return None
+
+
+# Calls that never return: they raise (`abort(500)` of Flask, flask-smorest,
+# Werkzeug and Flask-RESTX; pytest's) or end the process.
+_RAISING_CALLS = frozenset({"sys.exit", "exit", "quit", "os._exit", "pytest.fail", "pytest.skip"})
+
+
+def _raises_by_call(statement: cst.BaseSmallStatement) -> bool:
+    """`abort(404)`, `flask_smorest.abort(500, message=...)`, `sys.exit(1)`: a call
+    statement that leaves by raising."""
+    if not isinstance(statement, cst.Expr) or not isinstance(statement.value, cst.Call):
+        return False
+    name = dotted(statement.value.func) or ""
+    return name.rpartition(".")[2] == "abort" or name in _RAISING_CALLS
 
 
 def _branches_leave(statement: cst.If) -> str | None:
