@@ -116,6 +116,49 @@ def run(session: Session):
 # of the function that reads, or a model's query property). name -> (code, code with
 # the option the message names).
 REPORTED_WITHOUT_A_FIX = {
+    "a function of the project that returns the query's objects": (
+        """
+def active_users(session):
+    return session.scalars(select(User).where(User.id > 0)).all()
+
+def run(session: Session):
+    return [len(u.addresses) for u in active_users(session)]  # READ
+""",
+        """
+def active_users(session):
+    statement = select(User).where(User.id > 0)
+    return session.scalars(statement.options(selectinload(User.addresses))).all()
+
+def run(session: Session):
+    return [len(u.addresses) for u in active_users(session)]
+""",
+    ),
+    "a method of the model that returns the query's objects": (
+        """
+class Users:
+    @staticmethod
+    def listed(session: Session):
+        query = session.query(User)
+        return query.filter(User.id > 0).all()
+
+def run(session: Session):
+    users = Users.listed(session)
+    for user in users:
+        print(user.addresses)  # READ
+""",
+        """
+class Users:
+    @staticmethod
+    def listed(session: Session):
+        query = session.query(User).options(selectinload(User.addresses))
+        return query.filter(User.id > 0).all()
+
+def run(session: Session):
+    users = Users.listed(session)
+    for user in users:
+        print(user.addresses)
+""",
+    ),
     "a helper the loop hands each object to": (
         """
 def run(session: Session):

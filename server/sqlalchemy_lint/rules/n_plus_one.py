@@ -13,14 +13,18 @@ class NPlusOne(Rule):
     """A lazily loaded relationship read for each object of a query's result: one
     more query per object (N+1).
 
-    ## What it does Finds loops and comprehensions over the objects of a query —
+    ## What it does
+    Finds loops and comprehensions over the objects of a query —
     `session.scalars(select(Model))` (and `.all()`), `session.execute(select(Model))
     .scalars()`, `session.query(Model)...`, a model's query property
     (`Model.query.filter(...).all()`, Flask-SQLAlchemy's or `query_property()`'s, also
     kept in a name and refined in place, `query = query.filter(...)`, and a page of it,
     `for a in page.items` of `paginate()`; so is `session.query(Model)` kept in a name,
-    whatever the session's type says), directly or through the name the result is kept
-    in — that read a relationship of each object (`user.addresses`) which loads lazily:
+    whatever the session's type says; and the objects a function or method of the
+    project returns from such a query, `Incident.get_active()` or a repository's
+    `list()`, reported without a fix since the statement is in that function), directly
+    or through the name the result is kept in — that read a relationship of each object
+    (`user.addresses`) which loads lazily:
     declared with the default `lazy="select"` (`relationship()`, SQLModel's
     `Relationship()`, Flask-SQLAlchemy's `db.relationship()`, in any module of the
     project), and not loaded by a loader option of the statement
@@ -250,6 +254,30 @@ def totals(session: Session):
                 "    lines = relationship('OrderLine')\n",
             },
         ),
+        # The objects a model's class method returns, from a query of its own.
+        Invalid(
+            """
+from flask import jsonify
+
+from app.models import Incident
+
+def active_components():
+    return jsonify([[c.name for c in i.components] for i in Incident.get_active()])
+""",
+            at="i.components",
+            files={
+                "app/__init__.py": "",
+                "app/models.py": "from sqlalchemy import select\n"
+                "from sqlalchemy.orm import DeclarativeBase, Session, relationship\n\n"
+                "class Base(DeclarativeBase):\n    pass\n\n"
+                "session = Session()\n\n"
+                "class Incident(Base):\n    __tablename__ = 'incidents'\n"
+                "    components = relationship('Component', secondary='incident_components')\n\n"
+                "    @staticmethod\n"
+                "    def get_active():\n"
+                "        return session.scalars(select(Incident).filter(Incident.open)).all()\n",
+            },
+        ),
     ]
 
     # Each room of the query goes to a helper that reads its reservations.
@@ -440,6 +468,11 @@ def rooms(session: Session):
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for read in per_object_loads(analysis.model, analysis.resolver):
             loaded = f"{read.model}.{read.relationship}"
+            # The query is in the function that returns the objects: out of the fix's
+            # reach, and named.
+            query = "the query" if read.returned_by is None else f"`{read.returned_by}()`"
+            statement = "the statement" if read.returned_by is None else "its statement"
+            fix_model = read.model if read.returned_by is None else ""
             # A many-to-one target the session holds already is read without a query.
             cost = (
                 "runs one more query per object whose target the session does not hold "
@@ -451,10 +484,10 @@ def rooms(session: Session):
                 yield LazyRelationshipFinding(
                     read.node,
                     f"`{read.method}()` reads `{loaded}`, which loads lazily, so calling "
-                    f"it for each object of the query {cost}; load it with the objects: "
+                    f"it for each object of {query} {cost}; load it with the objects: "
                     f"`.options(selectinload({loaded}))` "
-                    f'on the statement, or `lazy="selectin"` on the relationship.',
-                    model=read.model,
+                    f'on {statement}, or `lazy="selectin"` on the relationship.',
+                    model=fix_model,
                     relationship=read.relationship,
                 )
                 continue
@@ -462,7 +495,8 @@ def rooms(session: Session):
                 # The statement is in the caller, out of the fix's reach.
                 yield LazyRelationshipFinding(
                     read.node,
-                    f"`{loaded}` loads lazily, and a loop over the objects of a query calls "
+                    f"`{loaded}` loads lazily, and a loop over the objects of "
+                    f"{'a query' if read.returned_by is None else query} calls "
                     f"`{read.helper}()` for each, so reading it here {cost}; load it with "
                     f"the objects: "
                     f"`.options(selectinload({loaded}))` on the loop's statement, or "
@@ -472,10 +506,10 @@ def rooms(session: Session):
             yield LazyRelationshipFinding(
                 read.node,
                 f"`{loaded}` loads lazily, so reading it for each "
-                f"object of the query {cost}; load it with "
+                f"object of {query} {cost}; load it with "
                 f"the objects: `.options(selectinload({loaded}))` "
-                f'on the statement, or `lazy="selectin"` on the relationship.',
-                model=read.model,
+                f'on {statement}, or `lazy="selectin"` on the relationship.',
+                model=fix_model,
                 relationship=read.relationship,
             )
 

@@ -23,12 +23,13 @@ import libcst as cst
 
 from . import ir
 from .detachment import chain_above
+from .evaluate import Evaluator, FunctionFrame
 from .flow import comes_before
 from .inference import Resolver
 from .kinds import SELECT_FUNCTIONS, Kind
 from .model import ModuleModel, Scope, binding_scope
 from .summary import ClassInfo, ModuleSummary
-from .values import Owner, RefKind
+from .values import Owner, Ref, RefKind
 
 _RELATIONSHIP_CALLS = frozenset(
     {
@@ -75,6 +76,9 @@ class LazyRead:
     # A many-to-one (or one-to-one) relationship: the session loads each target once,
     # and a read of one it holds runs no query.
     scalar: bool = False
+    # The call of a project function that returns the objects (`Incident.active()`),
+    # as written, when the query is in that function; None when it is in this one.
+    returned_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,11 @@ def relationships(
 ) -> dict[str, Relationship]:
     """The relationships the class `class_expr` declares (and those another class of
     its module declares on it with `backref=`), by name."""
-    ref = resolver.value_of(class_expr, scope).ref
+    return relationships_of(resolver, resolver.value_of(class_expr, scope).ref)
+
+
+def relationships_of(resolver: Resolver, ref: Ref | None) -> dict[str, Relationship]:
+    """The relationships of the project class `ref` (see `relationships`)."""
     if ref is None or ref.kind is not RefKind.CLASS or ref.module is None:
         return {}
     evaluator = resolver.evaluator
@@ -273,15 +281,24 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
     """Reads of a lazily loaded relationship of each object of a query's result, in a
     loop or comprehension over it, when the query does not load that relationship."""
     for call in model.calls:
+        returned_by: str | None = None
         found = _query_of_many(model, resolver, call)
-        if found is None:
-            continue
-        statement_model, options, iterated, scope = found
-        declared = relationships(resolver, statement_model, scope)
+        if found is not None:
+            statement_model, options, iterated, scope = found
+            class_name = statement_model.value
+            class_ref = resolver.value_of(statement_model, scope).ref
+        else:
+            returned = _returned_objects(model, resolver, call)
+            if returned is None:
+                continue
+            objects, iterated, scope = returned
+            class_name, class_ref, options = objects.model, objects.ref, set(objects.options)
+            returned_by = model.module.code_for_node(call.func)
+        declared = relationships_of(resolver, class_ref)
         lazy = {
             rel
             for rel, relationship in declared.items()
-            if relationship.loads_per_object and not _is_loaded(statement_model.value, rel, options)
+            if relationship.loads_per_object and not _is_loaded(class_name, rel, options)
         }
         if not lazy:
             continue
@@ -328,24 +345,30 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
                     if not _is_store(model, attribute):
                         rel = attribute.attr.value
                         yield LazyRead(
-                            attribute, statement_model.value, rel, loop, scalar=rel in scalars
+                            attribute,
+                            class_name,
+                            rel,
+                            loop,
+                            scalar=rel in scalars,
+                            returned_by=returned_by,
                         )
             for reference in references:
                 if loop not in set(model.ancestors(reference)):
                     continue
                 called = _method_called_on(model, reference)
                 if called is not None:
-                    method, read_by = _self_reads(resolver, statement_model, scope, called)
+                    method, read_by = _self_reads(resolver, class_ref, called)
                     read_lazily = sorted(read_by & (lazy - handing - reported))
                     if read_lazily:
                         reported.update(read_lazily)
                         yield LazyRead(
                             called,
-                            statement_model.value,
+                            class_name,
                             read_lazily[0],
                             loop,
                             method=method,
                             scalar=set(read_lazily) <= scalars,
+                            returned_by=returned_by,
                         )
                     continue
                 for helper, read in _helper_reads(model, scope, reference):
@@ -354,11 +377,12 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
                         helper_reads.add(read)
                         yield LazyRead(
                             read,
-                            statement_model.value,
+                            class_name,
                             read.attr.value,
                             loop,
                             helper=helper,
                             scalar=read.attr.value in scalars,
+                            returned_by=returned_by,
                         )
             loaded_before.update((rel, loop) for rel in reported - loaded)
 
@@ -400,12 +424,11 @@ def _method_called_on(model: ModuleModel, reference: cst.Name) -> cst.Attribute 
 
 
 def _self_reads(
-    resolver: Resolver, model_name: cst.Name, scope: Scope, called: cst.Attribute
+    resolver: Resolver, ref: Ref | None, called: cst.Attribute
 ) -> tuple[str, frozenset[str]]:
-    """The method `called` names on an object of the mapped class `model_name` (or of
-    a base of it in the project), as `Class.method`, and what it reads on `self`."""
+    """The method `called` names on an object of the mapped class `ref` (or of a base
+    of it in the project), as `Class.method`, and what it reads on `self`."""
     name = called.attr.value
-    ref = resolver.value_of(model_name, scope).ref
     if ref is None or ref.kind is not RefKind.CLASS or ref.module is None:
         return name, frozenset()
     evaluator = resolver.evaluator
@@ -773,24 +796,226 @@ def _query_of_many(
         )
         if scalars is None or any(m not in ("all", "unique") for m in scalars):
             return None
-    holder = model.parent(outer)
-    target: cst.BaseExpression | None = None
-    if isinstance(holder, cst.Assign) and len(holder.targets) == 1:
-        target = holder.targets[0].target
-        if not isinstance(target, cst.Name):
-            return None
-        # `appointments = appointments.options(joinedload(...)).all()` further on:
-        # the query the name holds is refined, loader options included.
-        for assignment in scope.assignments.get(target.value, ()):
-            if assignment.value is not None:
-                base, refined = _refinements(assignment.value, scope)
-                if isinstance(base, cst.Name) and base.value == target.value:
-                    options |= refined
-    if "*" in options:
+    kept = _kept_in(model, scope, outer, options)
+    if kept is None or "*" in options:
         return None
     if _at_most_one_row(resolver, statement_model, scope, outer, call):
         return None  # `Tag.query.filter_by(name=name).all()`, `name` unique
-    return statement_model, options, target or outer, scope
+    return statement_model, options, kept, scope
+
+
+def _kept_in(
+    model: ModuleModel, scope: Scope, outer: cst.BaseExpression, options: set[str]
+) -> cst.BaseExpression | None:
+    """Where the objects `outer` gives are read from: the name it is assigned to, else
+    `outer` itself (None when it is assigned to anything but a name). Loader options
+    the name's query is refined with further on are added to `options`."""
+    holder = model.parent(outer)
+    if not (isinstance(holder, cst.Assign) and len(holder.targets) == 1):
+        return outer
+    target = holder.targets[0].target
+    if not isinstance(target, cst.Name):
+        return None
+    # `appointments = appointments.options(joinedload(...)).all()` further on:
+    # the query the name holds is refined, loader options included.
+    for assignment in scope.assignments.get(target.value, ()):
+        if assignment.value is not None:
+            base, refined = _refinements(assignment.value, scope)
+            if isinstance(base, cst.Name) and base.value == target.value:
+                options |= refined
+    return target
+
+
+@dataclass(frozen=True)
+class ReturnedObjects:
+    """The objects of a query a project function returns: their mapped class, as the
+    function writes it, and the relationships its loader options load."""
+
+    model: str
+    ref: Ref
+    options: frozenset[str]
+
+
+def _returned_objects(
+    model: ModuleModel, resolver: Resolver, call: cst.Call
+) -> tuple[ReturnedObjects, cst.BaseExpression, Scope] | None:
+    """For a call of a project function (or method) whose every `return` gives the
+    objects of one query of a mapped class (`Incident.get_active()`, which returns
+    `db.session.scalars(select(Incident).filter(...))`): those objects, and where the
+    caller reads them from (see `_kept_in`)."""
+    scope = model.enclosing_scope.get(call)
+    if scope is None:
+        return None
+    objects = returned_objects(resolver, resolver.value_of(call.func, scope).ref)
+    if objects is None:
+        return None
+    options = set(objects.options)
+    kept = _kept_in(model, scope, call, options)
+    if kept is None or "*" in options:
+        return None
+    return ReturnedObjects(objects.model, objects.ref, frozenset(options)), kept, scope
+
+
+def returned_objects(resolver: Resolver, callee: Ref | None) -> ReturnedObjects | None:
+    """What the project function `callee` returns, when every `return` of it gives the
+    objects of a query of one mapped class: `session.scalars(select(M)...)` (and
+    `.all()`), `session.execute(select(M)...).scalars().all()`, `session.query(M)...`,
+    `M.query...`, directly or through a local; the relationships loaded are those every
+    return's options load."""
+    if callee is None or callee.module is None:
+        return None
+    if callee.kind not in (RefKind.FUNCTION, RefKind.BOUND_METHOD):
+        return None
+    evaluator = resolver.evaluator
+    frame = evaluator.function_frame(callee.module, callee.name)
+    if frame is None or not frame.info.returns or frame.info.yields or frame.info.is_async:
+        return None
+    found: ReturnedObjects | None = None
+    for returned in frame.info.returns:
+        objects = _ir_objects(evaluator, frame, returned, 0)
+        if objects is None or (found is not None and objects.ref != found.ref):
+            return None
+        if found is not None:
+            objects = ReturnedObjects(found.model, found.ref, found.options & objects.options)
+        found = objects
+    return found
+
+
+def _ir_objects(
+    evaluator: Evaluator, frame: FunctionFrame, expr: ir.Expr, depth: int
+) -> ReturnedObjects | None:
+    """The objects of a query of one mapped class that `expr` gives (see
+    `returned_objects`), read from the function's summary."""
+    if depth > 3:
+        return None
+    if expr[0] == "n":
+        values = frame.info.locals.get(str(expr[1]), ())
+        found: ReturnedObjects | None = None
+        refinements: set[str] = set()
+        for value in values:
+            steps, base = _ir_chain(value)
+            if base == expr:  # `query = query.filter(...)`
+                if any(method in _SINGLE for method, _ in steps):
+                    return None
+                refinements |= _ir_loaded(steps)
+                continue
+            objects = _ir_objects(evaluator, frame, value, depth + 1)
+            if objects is None or found is not None:
+                return None
+            found = objects
+        if found is None:
+            return None
+        return ReturnedObjects(found.model, found.ref, found.options | refinements)
+    steps, base = _ir_chain(expr)
+    if any(method in _SINGLE or method in _NOT_A_QUERY for method, _ in steps):
+        return None
+    options = _ir_loaded(steps)
+    # `M.query.filter(...).all()`: a model's query property.
+    if base[0] == "a" and base[2] == "query" and base[1][0] == "n":
+        return _ir_class(evaluator, frame, base[1], options)
+    # From the innermost step out: `<session>.query(M)`, `<session>.scalars(stmt)`,
+    # `<session>.execute(stmt).scalars()`.
+    receiver = base
+    for index in range(len(steps) - 1, -1, -1):
+        method, args = steps[index]
+        outer = [m for m, _ in steps[:index]]
+        if method in ("query", "scalars", "execute") and args:
+            # A session, or what the function is handed untyped (`def active(db):`)
+            kind = evaluator.value(receiver, frame).kind
+            if kind is not None and kind not in _SESSION_KINDS:
+                return None
+            if method == "query":
+                return _ir_class(evaluator, frame, args[0], options)
+            # What is read of the result: `.all()` of `scalars(...)`, or of
+            # `execute(...).scalars()`.
+            if method == "execute":
+                if "scalars" not in outer:
+                    return None
+                outer = outer[: outer.index("scalars")]
+            if any(m not in ("all", "unique") for m in outer):
+                return None
+            return _ir_statement(evaluator, frame, args[0], options, depth)
+        receiver = ("c", ("a", receiver, method), args, ())
+    if base[0] == "n" and steps and all(method in _QUERY_STEPS for method, _ in steps):
+        # `query = session.query(User)`, then `return query.filter(...).all()`
+        objects = _ir_objects(evaluator, frame, base, depth + 1)
+        if objects is not None:
+            return ReturnedObjects(objects.model, objects.ref, objects.options | options)
+    return None
+
+
+def _ir_statement(
+    evaluator: Evaluator, frame: FunctionFrame, expr: ir.Expr, options: set[str], depth: int
+) -> ReturnedObjects | None:
+    """`select(M).where(...).options(...)`, or a local that holds one."""
+    if expr[0] == "n" and depth <= 3:
+        values = frame.info.locals.get(str(expr[1]), ())
+        found = None
+        refinements: set[str] = set()
+        for value in values:
+            steps, base = _ir_chain(value)
+            if base == expr:
+                refinements |= _ir_loaded(steps)
+                continue
+            objects = _ir_statement(evaluator, frame, value, options, depth + 1)
+            if objects is None or found is not None:
+                return None
+            found = objects
+        if found is None:
+            return None
+        return ReturnedObjects(found.model, found.ref, found.options | refinements)
+    steps, base = _ir_chain(expr)
+    if base[0] != "c" or not base[2]:
+        return None
+    callee = evaluator.value(base[1], frame).ref
+    if callee is None or callee.kind is not RefKind.LIBRARY or callee.name not in SELECT_FUNCTIONS:
+        return None
+    return _ir_class(evaluator, frame, base[2][0], options | _ir_loaded(steps))
+
+
+def _ir_class(
+    evaluator: Evaluator, frame: FunctionFrame, expr: ir.Expr, options: set[str]
+) -> ReturnedObjects | None:
+    if expr[0] != "n":
+        return None
+    ref = evaluator.value(expr, frame).ref
+    if ref is None or ref.kind is not RefKind.CLASS or ref.module is None:
+        return None
+    return ReturnedObjects(str(expr[1]), ref, frozenset(options))
+
+
+def _ir_chain(expr: ir.Expr) -> tuple[list[tuple[str, tuple[ir.Expr, ...]]], ir.Expr]:
+    """The method calls of a chain in a summary (`a.b(x).c()`), outermost first, as
+    (method, arguments), and the expression it starts from."""
+    steps: list[tuple[str, tuple[ir.Expr, ...]]] = []
+    while expr[0] == "c" and expr[1][0] == "a":
+        steps.append((str(expr[1][2]), tuple(expr[2])))
+        expr = expr[1][1]
+    return steps, expr
+
+
+def _ir_loaded(steps: list[tuple[str, tuple[ir.Expr, ...]]]) -> set[str]:
+    """What the `.options(...)` among `steps` mention (as `_loaded_by_options`): a
+    relationship as "Model.rel" or its bare name, "*" for what cannot be read."""
+    found: set[str] = set()
+    for method, args in steps:
+        if method != "options":
+            continue
+        pending = list(args)
+        while pending:
+            node = pending.pop()
+            if not isinstance(node, tuple) or not node:
+                continue
+            if node[0] == "a":
+                found.add(f"{node[1][1]}.{node[2]}" if node[1][0] == "n" else str(node[2]))
+            elif node[0] == "str":
+                found.add(str(node[1]))
+            elif node[0] == "c":
+                pending.extend(node[2])
+                pending.extend(value for _, value in node[3])
+            else:
+                found.add("*")
+    return found
 
 
 def _at_most_one_row(
