@@ -529,3 +529,77 @@ def test_a_relationship_holds_one_object_as_sqlalchemy_maps_it(case: str) -> Non
     holds_one = not getattr(namespace["Post"], relationship_name).property.uselist
     (diagnostic,) = check_source(source, rules=[NPlusOne]).diagnostics
     assert ("whose target the session does not hold yet" in diagnostic.message) is holds_one
+
+
+BOOKMARKS = """
+from sqlalchemy import Column, ForeignKey, Integer, create_engine, select
+from sqlalchemy.orm import DeclarativeBase, Session, relationship, selectinload
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+    id = Column(Integer, primary_key=True)
+    bookmarks = relationship("Bookmark")
+
+
+class Blog(Base):
+    __tablename__ = "blogs"
+    id = Column(Integer, primary_key=True)
+
+
+class Bookmark(Base):
+    __tablename__ = "bookmarks"
+    id = Column(Integer, primary_key=True)
+    user_id = Column(ForeignKey("users.id"))
+    blog_id = Column(ForeignKey("blogs.id"))
+    blog = relationship("Blog")
+"""
+_BOOKMARKED = """
+def blogs(session: Session):
+    user = session.get(User, 1)
+    return [bookmark.blog.id for bookmark in user.bookmarks]
+"""
+_BOOKMARKED_LOADED = """
+def blogs(session: Session):
+    loaders = selectinload(User.bookmarks).selectinload(Bookmark.blog)
+    user = session.scalars(select(User).where(User.id == 1).options(loaders)).first()
+    return [bookmark.blog.id for bookmark in user.bookmarks]
+"""
+
+
+def _selects_for_bookmarks(tmp_path: Path, code: str, blogs: int) -> int:
+    tmp_path.mkdir()
+    namespace: dict[str, Any] = {}
+    exec(compile(BOOKMARKS + code, "<bookmarks>", "exec"), namespace)
+    engine = namespace["create_engine"](f"sqlite:///{tmp_path / f'{blogs}.db'}")
+    namespace["Base"].metadata.create_all(engine)
+    with namespace["Session"](engine) as seed:
+        seed.add(namespace["User"](id=1))
+        seed.add_all(namespace["Blog"](id=n) for n in range(blogs))
+        seed.add_all(namespace["Bookmark"](user_id=1, blog_id=n) for n in range(blogs))
+        seed.commit()
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    with namespace["Session"](engine) as session:
+        assert len(namespace["blogs"](session)) == blogs
+    engine.dispose()
+    return len(statements)
+
+
+def test_the_objects_of_one_objects_collection(tmp_path: Path) -> None:
+    """`for bookmark in user.bookmarks: bookmark.blog`: the collection loads in one
+    query, then each bookmark's blog in one more (N+1); the chained loader option on
+    the query of `user` the message names loads them all up front."""
+    (diagnostic,) = check_source(BOOKMARKS + _BOOKMARKED, rules=[NPlusOne]).diagnostics
+    assert "each object of `user.bookmarks`" in diagnostic.message
+    assert "selectinload(User.bookmarks).selectinload(Bookmark.blog)" in diagnostic.message
+    assert diagnostic.fix is None  # the query of `user` is another statement
+    grown = _selects_for_bookmarks(tmp_path / "a", _BOOKMARKED, 20)
+    assert grown - _selects_for_bookmarks(tmp_path / "b", _BOOKMARKED, 5) == 15
+    assert not check_source(BOOKMARKS + _BOOKMARKED_LOADED, rules=[NPlusOne]).diagnostics
+    loaded = [_selects_for_bookmarks(tmp_path / f"l{n}", _BOOKMARKED_LOADED, n) for n in (5, 20)]
+    assert loaded[0] == loaded[1]

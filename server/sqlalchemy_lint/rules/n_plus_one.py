@@ -22,9 +22,13 @@ class NPlusOne(Rule):
     `for a in page.items` of `paginate()`; so is `session.query(Model)` kept in a name,
     whatever the session's type says; and the objects a function or method of the
     project returns from such a query, `Incident.get_active()` or a repository's
-    `list()`, reported without a fix since the statement is in that function), directly
-    or through the name the result is kept in — that read a relationship of each object
-    (`user.addresses`) which loads lazily:
+    `list()`, reported without a fix since the statement is in that function; and the
+    objects of one object's collection relationship, `for b in user.bookmarks`, `user`
+    being a parameter annotated with its class or what a query of one object gives,
+    `session.get(User, id)` or `...first()`, for which the message names the chained
+    loader option on that object's query), directly or through the name the result is
+    kept in — that read a relationship of each object (`user.addresses`) which loads
+    lazily:
     declared with the default `lazy="select"` (`relationship()`, SQLModel's
     `Relationship()`, Flask-SQLAlchemy's `db.relationship()`, in any module of the
     project), and not loaded by a loader option of the statement
@@ -254,6 +258,28 @@ def totals(session: Session):
                 "    lines = relationship('OrderLine')\n",
             },
         ),
+        # The bookmarks of one user: one query for the collection, one per blog.
+        Invalid(
+            """
+from sqlalchemy.orm import DeclarativeBase, Session, relationship
+
+class Base(DeclarativeBase):
+    pass
+
+class User(Base):
+    __tablename__ = "users"
+    bookmarks = relationship("Bookmark")
+
+class Bookmark(Base):
+    __tablename__ = "bookmarks"
+    blog = relationship("Blog", back_populates="bookmarks")
+
+def bookmarked_blogs(session: Session, user_id):
+    user = session.get(User, user_id)
+    return [bookmark.blog.title for bookmark in user.bookmarks]
+""",
+            at="bookmark.blog",
+        ),
         # The objects a model's class method returns, from a query of its own.
         Invalid(
             """
@@ -468,11 +494,16 @@ def rooms(session: Session):
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for read in per_object_loads(analysis.model, analysis.resolver):
             loaded = f"{read.model}.{read.relationship}"
-            # The query is in the function that returns the objects: out of the fix's
-            # reach, and named.
-            query = "the query" if read.returned_by is None else f"`{read.returned_by}()`"
-            statement = "the statement" if read.returned_by is None else "its statement"
-            fix_model = read.model if read.returned_by is None else ""
+            # Objects whose query is elsewhere (a function that returns them, the
+            # query of the object whose collection they are) are named, and out of
+            # the fix's reach.
+            query = read.objects_of or "the query"
+            fix_model = read.model if read.objects_of is None else ""
+            if read.loader is not None:
+                option = f"`.options({read.loader}({loaded}))` on the query that loads it"
+            else:
+                statement = "the statement" if read.objects_of is None else "its statement"
+                option = f"`.options(selectinload({loaded}))` on {statement}"
             # A many-to-one target the session holds already is read without a query.
             cost = (
                 "runs one more query per object whose target the session does not hold "
@@ -485,21 +516,21 @@ def rooms(session: Session):
                     read.node,
                     f"`{read.method}()` reads `{loaded}`, which loads lazily, so calling "
                     f"it for each object of {query} {cost}; load it with the objects: "
-                    f"`.options(selectinload({loaded}))` "
-                    f'on {statement}, or `lazy="selectin"` on the relationship.',
+                    f'{option}, or `lazy="selectin"` on the relationship.',
                     model=fix_model,
                     relationship=read.relationship,
                 )
                 continue
             if read.helper is not None:
+                loop_option = f"`.options(selectinload({loaded}))` on the loop's statement"
                 # The statement is in the caller, out of the fix's reach.
                 yield LazyRelationshipFinding(
                     read.node,
                     f"`{loaded}` loads lazily, and a loop over the objects of "
-                    f"{'a query' if read.returned_by is None else query} calls "
+                    f"{read.objects_of or 'a query'} calls "
                     f"`{read.helper}()` for each, so reading it here {cost}; load it with "
                     f"the objects: "
-                    f"`.options(selectinload({loaded}))` on the loop's statement, or "
+                    f"{option if read.objects_of else loop_option}, or "
                     f'`lazy="selectin"` on the relationship.',
                 )
                 continue
@@ -507,8 +538,7 @@ def rooms(session: Session):
                 read.node,
                 f"`{loaded}` loads lazily, so reading it for each "
                 f"object of {query} {cost}; load it with "
-                f"the objects: `.options(selectinload({loaded}))` "
-                f'on {statement}, or `lazy="selectin"` on the relationship.',
+                f'the objects: {option}, or `lazy="selectin"` on the relationship.',
                 model=fix_model,
                 relationship=read.relationship,
             )

@@ -76,9 +76,16 @@ class LazyRead:
     # A many-to-one (or one-to-one) relationship: the session loads each target once,
     # and a read of one it holds runs no query.
     scalar: bool = False
-    # The call of a project function that returns the objects (`Incident.active()`),
-    # as written, when the query is in that function; None when it is in this one.
-    returned_by: str | None = None
+    # What gives the objects when their query is not in this function, as the message
+    # names it: the call of a project function that returns them
+    # (`Incident.get_active()`), or a collection relationship of one object
+    # (`user.bookmarks`); None when the query is in this function (the fix's reach).
+    objects_of: str | None = None
+    # The loader option that would load the relationship with them, when it is not
+    # `selectinload(Model.rel)` on their own statement: the chained one on the query
+    # of the object whose collection they are (`selectinload(User.bookmarks)
+    # .selectinload(Bookmark.blog)`).
+    loader: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,9 @@ class Relationship:
     # It holds one object, not a collection: declared `uselist=False`, annotated
     # `Mapped["Role"]` (or optional), or beside a `<name>_id` column.
     scalar: bool = False
+    # The class it loads, as its first argument names it (`"Bookmark"`, `Bookmark`);
+    # None when not written so.
+    target: str | None = None
 
     @property
     def may_load_on_access(self) -> bool:
@@ -137,7 +147,7 @@ def relationships_of(resolver: Resolver, ref: Ref | None) -> dict[str, Relations
                     or f"{name}_id" in info.attributes
                     or _many_to_one(summary, info, value)
                 )
-                found[name] = Relationship(_strategy(value), scalar)
+                found[name] = Relationship(_strategy(value), scalar, _target_of(value))
     # `room = relationship("Room", backref="users")` on another class of the module:
     # `Room.users` too, loaded as `backref(...)`'s `lazy=` says; it holds one object
     # when this class's columns point at the other's table.
@@ -150,6 +160,15 @@ def relationships_of(resolver: Resolver, ref: Ref | None) -> dict[str, Relations
                         scalar = other.name != info.name and _points_at(summary, info, other.name)
                         found.setdefault(backref[0], Relationship(backref[1], scalar))
     return found
+
+
+def _target_of(call: ir.Expr) -> str | None:
+    """The class a relationship call names first: `"Bookmark"`, `Bookmark`,
+    `"models.Bookmark"` (by its last name)."""
+    args = call[2]
+    if not args or args[0][0] not in ("str", "n"):
+        return None
+    return str(args[0][1]).rpartition(".")[2] or None
 
 
 def _many_to_one(summary: ModuleSummary, holder: ClassInfo, call: ir.Expr) -> bool:
@@ -280,20 +299,10 @@ def _strategy(call: ir.Expr) -> str:
 def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRead]:
     """Reads of a lazily loaded relationship of each object of a query's result, in a
     loop or comprehension over it, when the query does not load that relationship."""
-    for call in model.calls:
-        returned_by: str | None = None
-        found = _query_of_many(model, resolver, call)
-        if found is not None:
-            statement_model, options, iterated, scope = found
-            class_name = statement_model.value
-            class_ref = resolver.value_of(statement_model, scope).ref
-        else:
-            returned = _returned_objects(model, resolver, call)
-            if returned is None:
-                continue
-            objects, iterated, scope = returned
-            class_name, class_ref, options = objects.model, objects.ref, set(objects.options)
-            returned_by = model.module.code_for_node(call.func)
+    for source in _object_sources(model, resolver):
+        class_name, class_ref, options = source.model, source.ref, set(source.options)
+        iterated, scope = source.iterated, source.scope
+        named = dict(objects_of=source.objects_of, loader=source.loader)
         declared = relationships_of(resolver, class_ref)
         lazy = {
             rel
@@ -350,7 +359,7 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
                             rel,
                             loop,
                             scalar=rel in scalars,
-                            returned_by=returned_by,
+                            **named,
                         )
             for reference in references:
                 if loop not in set(model.ancestors(reference)):
@@ -368,7 +377,7 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
                             loop,
                             method=method,
                             scalar=set(read_lazily) <= scalars,
-                            returned_by=returned_by,
+                            **named,
                         )
                     continue
                 for helper, read in _helper_reads(model, scope, reference):
@@ -382,9 +391,164 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
                             loop,
                             helper=helper,
                             scalar=read.attr.value in scalars,
-                            returned_by=returned_by,
+                            **named,
                         )
             loaded_before.update((rel, loop) for rel in reported - loaded)
+
+
+@dataclass(frozen=True)
+class _Objects:
+    """Objects of a mapped class a loop may read, and where they come from."""
+
+    model: str  # the class, as written where the objects are loaded
+    ref: Ref | None
+    options: frozenset[str]  # the relationships their query loads
+    iterated: cst.BaseExpression  # what loops go over: the query, or the name keeping it
+    scope: Scope
+    objects_of: str | None = None  # see `LazyRead`
+    loader: str | None = None
+
+
+def _object_sources(model: ModuleModel, resolver: Resolver) -> Iterator[_Objects]:
+    """The objects of queries of many objects in this module: run here, returned by a
+    project function, or a collection relationship of one object."""
+    for call in model.calls:
+        found = _query_of_many(model, resolver, call)
+        if found is not None:
+            statement_model, options, iterated, scope = found
+            ref = resolver.value_of(statement_model, scope).ref
+            yield _Objects(statement_model.value, ref, frozenset(options), iterated, scope)
+            continue
+        returned = _returned_objects(model, resolver, call)
+        if returned is not None:
+            objects, iterated, scope = returned
+            yield _Objects(
+                objects.model,
+                objects.ref,
+                objects.options,
+                iterated,
+                scope,
+                objects_of=f"`{model.module.code_for_node(call.func)}()`",
+            )
+    for loop in model.order:
+        if type(loop) is not cst.For and type(loop) is not cst.CompFor:
+            continue
+        iterated = loop.iter
+        if not isinstance(iterated, cst.Attribute) or not isinstance(iterated.value, cst.Name):
+            continue
+        scope = _scope_around(model, loop)
+        if scope is model.module_scope:
+            continue
+        owner = _one_object(resolver, iterated.value, scope)
+        if owner is None:
+            continue
+        owner_name, owner_ref = owner
+        relationship = relationships_of(resolver, owner_ref).get(iterated.attr.value)
+        if relationship is None or relationship.scalar or relationship.target is None:
+            continue
+        target = _class_named(resolver, owner_ref, relationship.target)
+        if target is None:
+            continue
+        collection = f"{owner_name}.{iterated.attr.value}"
+        yield _Objects(
+            relationship.target,
+            target,
+            frozenset(),
+            iterated,
+            scope,
+            objects_of=f"`{model.module.code_for_node(iterated)}`",
+            loader=f"selectinload({collection}).selectinload",
+        )
+
+
+def _scope_around(model: ModuleModel, node: cst.CSTNode) -> Scope:
+    """The innermost scope (function, lambda or comprehension) that holds `node`."""
+    for ancestor in model.ancestors(node):
+        found = model.scope_of.get(ancestor)
+        if found is not None:
+            return found
+    return model.module_scope
+
+
+# What a query of one object ends with.
+_ONE = frozenset(
+    {"first", "one", "one_or_none", "get", "first_or_404", "get_or_404", "one_or_404",
+     "scalar", "scalar_one", "scalar_one_or_none"}
+)  # fmt: skip
+
+
+def _one_object(resolver: Resolver, name: cst.Name, scope: Scope) -> tuple[str, Ref] | None:
+    """The mapped class of the one object `name` holds: a parameter annotated with it
+    (`user: User`), or what a query of one object gives (`session.get(User, id)`,
+    `User.query.get(id)`, `db.query(User).filter(...).first()`,
+    `session.scalars(select(User)...).first()`), with no loader option (which may load
+    what the loop reads)."""
+    value = resolver.value_of(name, scope).ref
+    if value is not None and value.kind is RefKind.INSTANCE and value.module is not None:
+        return value.name.rpartition(".")[2], Ref(RefKind.CLASS, value.module, value.name)
+    if name.value in scope.params:
+        return None
+    assignments = scope.assignments.get(name.value, ())
+    if len(assignments) != 1 or assignments[0].value is None or assignments[0].via_with:
+        return None
+    calls, base = _method_chain(assignments[0].value)
+    if not calls or any(
+        isinstance(c.func, cst.Attribute) and c.func.attr.value == "options" for c in calls
+    ):
+        return None
+    last = calls[0].func.attr.value if isinstance(calls[0].func, cst.Attribute) else ""
+    class_expr: cst.BaseExpression | None = None
+    if (
+        last == "get"
+        and len(calls) == 1
+        and calls[0].args
+        and resolver.kind_of(base, scope) in _SESSION_KINDS
+    ):
+        class_expr = calls[0].args[0].value  # `session.get(User, id)`
+    if class_expr is None and last in _ONE:
+        chain_base = _query_chain_base(assignments[0].value, scope, set())
+        if isinstance(chain_base, tuple):
+            class_expr = chain_base[0]  # `User.query...first()`, `db.query(User)...first()`
+        else:
+            inner = calls[-1]  # `session.scalars(select(User)...).first()`
+            if (
+                isinstance(inner.func, cst.Attribute)
+                and inner.func.attr.value in ("scalars", "execute")
+                and inner.args
+                and resolver.kind_of(inner.func.value, scope) in _SESSION_KINDS
+            ):
+                statement = _statement(resolver, inner.args[0].value, scope)
+                if statement is not None and not statement[1]:
+                    class_expr = statement[0]
+    if not isinstance(class_expr, cst.Name):
+        return None
+    ref = resolver.value_of(class_expr, scope).ref
+    if ref is None or ref.kind is not RefKind.CLASS or ref.module is None:
+        return None
+    return class_expr.value, ref
+
+
+def _class_named(resolver: Resolver, near: Ref | None, name: str) -> Ref | None:
+    """The mapped class a relationship of the class `near` names (`"Bookmark"`): one of
+    its module, one that module imports, or the one class of that name in the project."""
+    if near is None or near.module is None:
+        return None
+    evaluator = resolver.evaluator
+    frame = evaluator.module_frame(near.module)
+    if frame is None:
+        return None
+    if name in frame.summary.classes:
+        return Ref(RefKind.CLASS, near.module, name)
+    found = evaluator.value(("n", name), frame).ref
+    if found is not None and found.kind is RefKind.CLASS:
+        return found
+    matches = [
+        module
+        for module in resolver.view.modules_mentioning(near.module, name)
+        if (summary := evaluator.module_frame(module)) is not None
+        and name in summary.summary.classes
+    ]
+    return Ref(RefKind.CLASS, matches[0], name) if len(matches) == 1 else None
 
 
 # What runs the query a dynamic relationship hands out.
