@@ -258,6 +258,27 @@ def totals(session: Session):
                 "    lines = relationship('OrderLine')\n",
             },
         ),
+        # One part of a composite primary key tells many rows, not one.
+        Invalid(
+            """
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, relationship
+
+class Base(DeclarativeBase):
+    pass
+
+class Membership(Base):
+    __tablename__ = "memberships"
+    group_id = mapped_column(ForeignKey("groups.id"), primary_key=True)
+    user_id = mapped_column(ForeignKey("users.id"), primary_key=True)
+    roles = relationship("Role")
+
+def members(session: Session, group_id):
+    found = session.query(Membership).filter_by(group_id=group_id).all()
+    return [len(m.roles) for m in found]
+""",
+            at="m.roles",
+        ),
         # The bookmarks of one user: one query for the collection, one per blog.
         Invalid(
             """

@@ -1238,25 +1238,26 @@ def _at_most_one_row(
 
 
 def _unique_columns(resolver: Resolver, class_expr: cst.BaseExpression, scope: Scope) -> set[str]:
-    """The columns of the class `class_expr` declared `unique=True` or
-    `primary_key=True`."""
+    """The columns of the class `class_expr` that tell one row: declared `unique=True`,
+    or the primary key when it is one column (a part of a composite key is not)."""
     ref = resolver.value_of(class_expr, scope).ref
     if ref is None or ref.kind is not RefKind.CLASS or ref.module is None:
         return set()
     info = resolver.evaluator.class_info(ref.module, ref.name)
     if info is None:
         return set()
-    return {
-        name
-        for name, values in info.attributes.items()
-        for value in values
-        if value[0] == "c"
-        and _callee(value[1]) in ("Column", "mapped_column")
-        and any(
-            keyword in ("unique", "primary_key") and flag == ("n", "True")
-            for keyword, flag in value[3]
-        )
-    }
+    unique: set[str] = set()
+    keys: set[str] = set()
+    for name, values in info.attributes.items():
+        for value in values:
+            if value[0] != "c" or _callee(value[1]) not in ("Column", "mapped_column"):
+                continue
+            flags = {keyword for keyword, flag in value[3] if flag == ("n", "True")}
+            if "unique" in flags:
+                unique.add(name)
+            if "primary_key" in flags:
+                keys.add(name)
+    return unique | keys if len(keys) == 1 else unique
 
 
 def _query_property_of(
