@@ -5,6 +5,8 @@ rule accepts."""
 
 from __future__ import annotations
 
+import sys
+import types
 from pathlib import Path
 from typing import Any
 
@@ -602,4 +604,102 @@ def test_the_objects_of_one_objects_collection(tmp_path: Path) -> None:
     assert grown - _selects_for_bookmarks(tmp_path / "b", _BOOKMARKED, 5) == 15
     assert not check_source(BOOKMARKS + _BOOKMARKED_LOADED, rules=[NPlusOne]).diagnostics
     loaded = [_selects_for_bookmarks(tmp_path / f"l{n}", _BOOKMARKED_LOADED, n) for n in (5, 20)]
+    assert loaded[0] == loaded[1]
+
+
+RESPONSE_MODEL_VIEW = """
+from typing import List
+
+from fastapi import Depends, FastAPI
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Column, ForeignKey, Integer, String, create_engine
+from sqlalchemy.orm import DeclarativeBase, Session, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Owner(Base):
+    __tablename__ = "owners"
+    id = Column(Integer, primary_key=True)
+    name = Column(String)
+
+
+class Pet(Base):
+    __tablename__ = "pets"
+    id = Column(Integer, primary_key=True)
+    owner_id = Column(ForeignKey("owners.id"))
+    owner = relationship("Owner")
+
+
+class OwnerOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    name: str
+
+
+class PetOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    owner: OwnerOut
+
+
+app = FastAPI()
+engine = create_engine(URL)
+
+
+def get_db():
+    with Session(engine) as session:
+        yield session
+
+
+@app.get("/pets", response_model=List[PetOut])
+def pets(db: Session = Depends(get_db)):
+    return db.query(Pet).all()
+"""
+
+
+def _selects_for_pets(tmp_path: Path, code: str, pets: int) -> int:
+    from fastapi.testclient import TestClient
+
+    tmp_path.mkdir()
+    # A module of its own, as an app's is: pydantic and FastAPI look the classes'
+    # annotations up in it. (Not under the test module's `from __future__ import
+    # annotations` either.)
+    module = types.ModuleType(f"pets_app_{pets}")
+    namespace: dict[str, Any] = module.__dict__
+    namespace["URL"] = f"sqlite:///{tmp_path / 'pets.db'}"
+    sys.modules[module.__name__] = module
+    try:
+        exec(compile(code, "<view>", "exec", dont_inherit=True), namespace)
+    finally:
+        del sys.modules[module.__name__]
+    engine = namespace["engine"]
+    namespace["Base"].metadata.create_all(engine)
+    with namespace["Session"](engine) as seed:
+        seed.add_all(namespace["Owner"](id=n, name=f"o{n}") for n in range(pets))
+        seed.add_all(namespace["Pet"](id=n, owner_id=n) for n in range(pets))
+        seed.commit()
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    response = TestClient(namespace["app"]).get("/pets")
+    assert response.status_code == 200 and len(response.json()) == pets
+    engine.dispose()
+    return len(statements)
+
+
+def test_a_response_model_reads_each_returned_objects_relationship(tmp_path: Path) -> None:
+    """A FastAPI view returns the objects of a query under `response_model=
+    List[PetOut]`, whose `owner` field reads each pet's lazy `owner`: one more SELECT
+    per pet, in a real app through its test client; the fix's loader option loads
+    the owners with the pets."""
+    (diagnostic,) = check_source(RESPONSE_MODEL_VIEW, rules=[NPlusOne]).diagnostics
+    assert diagnostic.message.startswith("The response model `PetOut` reads `Pet.owner`")
+    grown = _selects_for_pets(tmp_path / "20", RESPONSE_MODEL_VIEW, 20)
+    assert grown - _selects_for_pets(tmp_path / "5", RESPONSE_MODEL_VIEW, 5) == 15
+    outcome = fix_source(RESPONSE_MODEL_VIEW, rules=[NPlusOne], unsafe=True)
+    assert outcome.applied == 1 and not outcome.remaining.diagnostics
+    fixed = outcome.source
+    assert "db.query(Pet).options(selectinload(Pet.owner)).all()" in fixed
+    loaded = [_selects_for_pets(tmp_path / f"fixed{n}", fixed, n) for n in (5, 20)]
     assert loaded[0] == loaded[1]

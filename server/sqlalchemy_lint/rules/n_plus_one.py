@@ -49,6 +49,13 @@ class NPlusOne(Rule):
     the session loads each target once and reads one it holds without a query, so the
     loop runs one query per distinct target (N+1 when they differ).
 
+    A view that returns the objects for FastAPI to serialize through a response model
+    of many (`response_model=List[PostOut]` on its route decorator, or the return
+    annotation `-> list[PostOut]`), a pydantic (or SQLModel) class of the project whose
+    fields (its bases' included) are named after lazy relationships, reads them on
+    each object too: it is reported at the returned expression, with the same fix (not
+    in an `async def` view: under asyncio a lazy read fails rather than queries).
+
     Not reported: relationships declared with an eager strategy (`lazy="selectin"`,
     `"joined"`, `"subquery"`, `"immediate"`) or one that never queries per object
     (`"raise"`, `"noload"`), one whose `lazy=` is no literal (`lazy=False`, the older
@@ -257,6 +264,40 @@ def totals(session: Session):
                 "class Order(Base):\n    __tablename__ = 'orders'\n"
                 "    lines = relationship('OrderLine')\n",
             },
+        ),
+        # FastAPI serializes what the view returns through the response model, whose
+        # `tags` field reads each post's lazy `tags`.
+        Invalid(
+            """
+from typing import List
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel
+from sqlalchemy.orm import DeclarativeBase, Session, relationship
+
+from .db import get_db
+
+class Base(DeclarativeBase):
+    pass
+
+class Post(Base):
+    __tablename__ = "posts"
+    tags = relationship("Tag")
+
+class TagOut(BaseModel):
+    name: str
+
+class PostOut(BaseModel):
+    title: str
+    tags: List[TagOut]
+
+router = APIRouter()
+
+@router.get("/posts", response_model=List[PostOut])
+def list_posts(db: Session = Depends(get_db)):
+    return db.query(Post).all()
+""",
+            at="db.query(Post).all()",
         ),
         # One part of a composite primary key tells many rows, not one.
         Invalid(
@@ -532,6 +573,17 @@ def rooms(session: Session):
                 if read.scalar
                 else "runs one more query per object (N+1)"
             )
+            if read.serializer is not None:
+                yield LazyRelationshipFinding(
+                    read.node,
+                    f"The response model `{read.serializer}` reads `{loaded}`, which loads "
+                    f"lazily, for each object of {query} the view returns, so serializing "
+                    f"them {cost}; load it with the objects: "
+                    f'{option}, or `lazy="selectin"` on the relationship.',
+                    model=fix_model,
+                    relationship=read.relationship,
+                )
+                continue
             if read.method is not None:
                 yield LazyRelationshipFinding(
                     read.node,

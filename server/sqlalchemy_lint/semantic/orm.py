@@ -63,7 +63,9 @@ _SINGLE = frozenset(
 
 @dataclass
 class LazyRead:
-    node: cst.Attribute  # `user.addresses`, inside the loop (or a helper it calls)
+    # `user.addresses`, inside the loop (or a helper it calls); what a view returns
+    # for its response model (`serializer`)
+    node: cst.BaseExpression
     model: str  # the class, as written in the statement
     relationship: str
     loop: cst.CSTNode
@@ -86,6 +88,9 @@ class LazyRead:
     # of the object whose collection they are (`selectinload(User.bookmarks)
     # .selectinload(Bookmark.blog)`).
     loader: str | None = None
+    # The response model (`PostOut`) that reads the relationship of each object the
+    # view returns; `node` is then the returned expression.
+    serializer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -394,6 +399,20 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
                             **named,
                         )
             loaded_before.update((rel, loop) for rel in reported - loaded)
+        # Objects a view returns for its response model to serialize: the model's
+        # fields read the relationships they are named after, on each object.
+        for returned, serializer, fields in _serialized(model, resolver, scope, iterated):
+            fields_read = sorted(fields & (lazy - handing))
+            if fields_read:
+                yield LazyRead(
+                    returned,
+                    class_name,
+                    fields_read[0],
+                    returned,
+                    scalar=set(fields_read) <= scalars,
+                    serializer=serializer,
+                    **named,
+                )
 
 
 @dataclass(frozen=True)
@@ -549,6 +568,90 @@ def _class_named(resolver: Resolver, near: Ref | None, name: str) -> Ref | None:
         and name in summary.summary.classes
     ]
     return Ref(RefKind.CLASS, matches[0], name) if len(matches) == 1 else None
+
+
+# The route decorators of FastAPI (and Starlette-style routers) that take a response
+# model: `@router.get("/", response_model=List[PostOut])`.
+_ROUTE_METHODS = frozenset(
+    {"get", "post", "put", "patch", "delete", "api_route", "route", "head", "options"}
+)
+_SEQUENCES = frozenset({"List", "list", "Sequence", "Iterable", "Collection", "Set", "set"})
+_RESPONSE_MODEL_BASES = ("pydantic.", "sqlmodel.")
+
+
+def _serialized(
+    model: ModuleModel, resolver: Resolver, scope: Scope, iterated: cst.BaseExpression
+) -> Iterator[tuple[cst.BaseExpression, str, set[str]]]:
+    """Where a view returns the objects (`return users`, `return db.query(User).all()`)
+    under a response model of many (`response_model=List[UserOut]`, or the return
+    annotation `-> list[UserOut]`) that is a pydantic (or SQLModel) class of the
+    project: (the returned expression, the class as written, its fields)."""
+    if isinstance(iterated, cst.Name):
+        candidates: list[cst.CSTNode] = [
+            r for r in scope.references.get(iterated.value, ()) if r is not iterated
+        ]
+    else:
+        candidates = [iterated]
+    for node in candidates:
+        statement = model.parent(node)
+        if not isinstance(statement, cst.Return) or statement.value is not node:
+            continue
+        function = next(
+            (a for a in model.ancestors(statement) if isinstance(a, (cst.FunctionDef, cst.Lambda))),
+            None,
+        )
+        if not isinstance(function, cst.FunctionDef) or function.asynchronous is not None:
+            continue  # (under asyncio the read fails instead: SQA108)
+        element = _response_element(function)
+        if element is None:
+            continue
+        fields = _model_fields(resolver, element, scope)
+        if fields:
+            yield node, model.module.code_for_node(element), fields
+
+
+def _response_element(function: cst.FunctionDef) -> cst.BaseExpression | None:
+    """`X` of the view's `response_model=List[X]`, else of its `-> List[X]`."""
+    declared: cst.BaseExpression | None = None
+    for decorator in function.decorators:
+        call = decorator.decorator
+        if (
+            isinstance(call, cst.Call)
+            and isinstance(call.func, cst.Attribute)
+            and call.func.attr.value in _ROUTE_METHODS
+        ):
+            for arg in call.args:
+                if arg.keyword is not None and arg.keyword.value == "response_model":
+                    declared = arg.value
+    if declared is None and function.returns is not None:
+        declared = function.returns.annotation
+    if not isinstance(declared, cst.Subscript) or len(declared.slice) != 1:
+        return None
+    outer = declared.value
+    outer_name = (
+        outer.attr.value if isinstance(outer, cst.Attribute) else getattr(outer, "value", "")
+    )
+    element = declared.slice[0].slice
+    if outer_name not in _SEQUENCES or not isinstance(element, cst.Index):
+        return None
+    return element.value if isinstance(element.value, (cst.Name, cst.Attribute)) else None
+
+
+def _model_fields(resolver: Resolver, element: cst.BaseExpression, scope: Scope) -> set[str]:
+    """The fields of the pydantic (or SQLModel) class `element` of the project, its
+    project bases' included: the names it annotates."""
+    ref = resolver.value_of(element, scope).ref
+    if ref is None or ref.kind is not RefKind.CLASS or ref.module is None:
+        return set()
+    evaluator = resolver.evaluator
+    fields: set[str] = set()
+    pydantic = False
+    for module, info in evaluator.class_hierarchy(ref.module, ref.name):
+        fields |= set(info.annotations)
+        pydantic = pydantic or any(
+            base.startswith(_RESPONSE_MODEL_BASES) for base in evaluator.library_bases(module, info)
+        )
+    return fields if pydantic else set()
 
 
 # What runs the query a dynamic relationship hands out.
