@@ -135,6 +135,14 @@ class Tag(Base):
     name = mapped_column(String, unique=True)
     posts = relationship("Post")
 
+class Report(Base):
+    __tablename__ = "reports"
+    items = relationship("Item")
+
+class Item(Base):
+    __tablename__ = "items"
+    batches = relationship("Batch")
+
 def with_option(session: Session):
     users = session.scalars(select(User).options(selectinload(User.addresses))).all()
     return [len(u.addresses) for u in users]
@@ -160,6 +168,12 @@ def assigned_before_it_is_read(session: Session, addresses):
     for user in session.scalars(select(User)):
         user.addresses = addresses[user.id]
         print(len(user.addresses))  # the list just assigned: no query
+
+def built_here(session: Session, rows):
+    report = Report()
+    for row in rows:
+        report.items.append(Item(**row))
+    return [len(item.batches) for item in report.items]  # objects made here: no query
 
 def one_row_at_most(session: Session, name):
     # `name` is unique: the loop runs once at most

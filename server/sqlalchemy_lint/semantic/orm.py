@@ -498,15 +498,19 @@ _ONE = frozenset(
 
 def _one_object(resolver: Resolver, name: cst.Name, scope: Scope) -> tuple[str, Ref] | None:
     """The mapped class of the one object `name` holds: a parameter annotated with it
-    (`user: User`), or what a query of one object gives (`session.get(User, id)`,
+    (`user: User`, or `self`), or what a query of one object gives (`session.get(User, id)`,
     `User.query.get(id)`, `db.query(User).filter(...).first()`,
     `session.scalars(select(User)...).first()`), with no loader option (which may load
     what the loop reads)."""
-    value = resolver.value_of(name, scope).ref
-    if value is not None and value.kind is RefKind.INSTANCE and value.module is not None:
-        return value.name.rpartition(".")[2], Ref(RefKind.CLASS, value.module, value.name)
     if name.value in scope.params:
-        return None
+        # `user: User`, or `self` in a method of the class (not in `__init__`, whose
+        # object is new: its collections hold what the code puts in them).
+        if isinstance(scope.node, cst.FunctionDef) and scope.node.name.value == "__init__":
+            return None
+        value = resolver.value_of(name, scope).ref
+        if value is None or value.kind is not RefKind.INSTANCE or value.module is None:
+            return None
+        return value.name.rpartition(".")[2], Ref(RefKind.CLASS, value.module, value.name)
     assignments = scope.assignments.get(name.value, ())
     if len(assignments) != 1 or assignments[0].value is None or assignments[0].via_with:
         return None
