@@ -694,7 +694,7 @@ def test_a_response_model_reads_each_returned_objects_relationship(tmp_path: Pat
     per pet, in a real app through its test client; the fix's loader option loads
     the owners with the pets."""
     (diagnostic,) = check_source(RESPONSE_MODEL_VIEW, rules=[NPlusOne]).diagnostics
-    assert diagnostic.message.startswith("The response model `PetOut` reads `Pet.owner`")
+    assert diagnostic.message.startswith("The response model `PetOut` reads `Pet.owner`,")
     grown = _selects_for_pets(tmp_path / "20", RESPONSE_MODEL_VIEW, 20)
     assert grown - _selects_for_pets(tmp_path / "5", RESPONSE_MODEL_VIEW, 5) == 15
     outcome = fix_source(RESPONSE_MODEL_VIEW, rules=[NPlusOne], unsafe=True)
@@ -702,4 +702,80 @@ def test_a_response_model_reads_each_returned_objects_relationship(tmp_path: Pat
     fixed = outcome.source
     assert "db.query(Pet).options(selectinload(Pet.owner)).all()" in fixed
     loaded = [_selects_for_pets(tmp_path / f"fixed{n}", fixed, n) for n in (5, 20)]
+    assert loaded[0] == loaded[1]
+
+
+SCHEMA_DUMP = """
+from marshmallow import Schema, fields
+
+from sqlalchemy import Column, ForeignKey, Integer, String, create_engine
+from sqlalchemy.orm import DeclarativeBase, Session, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Owner(Base):
+    __tablename__ = "owners"
+    id = Column(Integer, primary_key=True)
+    name = Column(String)
+
+
+class Pet(Base):
+    __tablename__ = "pets"
+    id = Column(Integer, primary_key=True)
+    owner_id = Column(ForeignKey("owners.id"))
+    owner = relationship("Owner")
+
+
+class OwnerSchema(Schema):
+    name = fields.String()
+
+
+class PetSchema(Schema):
+    id = fields.Integer()
+    owner = fields.Nested(OwnerSchema)
+
+
+pets_schema = PetSchema(many=True)
+
+
+def dump_pets(session: Session):
+    pets = session.query(Pet).all()
+    return pets_schema.dump(pets)
+"""
+
+
+def _selects_for_dumped_pets(tmp_path: Path, code: str, pets: int) -> int:
+    tmp_path.mkdir()
+    namespace: dict[str, Any] = {}
+    exec(compile(code, "<schemas>", "exec", dont_inherit=True), namespace)
+    engine = namespace["create_engine"](f"sqlite:///{tmp_path / 'pets.db'}")
+    namespace["Base"].metadata.create_all(engine)
+    with namespace["Session"](engine) as seed:
+        seed.add_all(namespace["Owner"](id=n, name=f"o{n}") for n in range(pets))
+        seed.add_all(namespace["Pet"](id=n, owner_id=n) for n in range(pets))
+        seed.commit()
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    with namespace["Session"](engine) as session:
+        dumped = namespace["dump_pets"](session)
+        assert [pet["owner"]["name"] for pet in dumped] == [f"o{n}" for n in range(pets)]
+    engine.dispose()
+    return len(statements)
+
+
+def test_a_schema_of_many_dumps_each_objects_relationship(tmp_path: Path) -> None:
+    """marshmallow's `PetSchema(many=True).dump(pets)`, whose `owner` field is
+    `Nested`: one more SELECT per pet; the fix's loader option loads the owners with
+    the pets."""
+    (diagnostic,) = check_source(SCHEMA_DUMP, rules=[NPlusOne]).diagnostics
+    assert diagnostic.message.startswith("The schema `PetSchema` reads `Pet.owner`,")
+    grown = _selects_for_dumped_pets(tmp_path / "20", SCHEMA_DUMP, 20)
+    assert grown - _selects_for_dumped_pets(tmp_path / "5", SCHEMA_DUMP, 5) == 15
+    outcome = fix_source(SCHEMA_DUMP, rules=[NPlusOne], unsafe=True)
+    assert outcome.applied == 1 and not outcome.remaining.diagnostics
+    assert "session.query(Pet).options(selectinload(Pet.owner)).all()" in outcome.source
+    loaded = [_selects_for_dumped_pets(tmp_path / f"fixed{n}", outcome.source, n) for n in (5, 20)]
     assert loaded[0] == loaded[1]

@@ -54,7 +54,14 @@ class NPlusOne(Rule):
     annotation `-> list[PostOut]`), a pydantic (or SQLModel) class of the project whose
     fields (its bases' included) are named after lazy relationships, reads them on
     each object too: it is reported at the returned expression, with the same fix (not
-    in an `async def` view: under asyncio a lazy read fails rather than queries).
+    in an `async def` view: under asyncio a lazy read fails rather than queries). So
+    are objects a marshmallow schema of many dumps (`PostSchema(many=True).dump(posts)`,
+    a name bound to one, or `dump(posts, many=True)`; flask-marshmallow's and
+    marshmallow-sqlalchemy's schemas too): its nesting fields (`Nested`, `List`,
+    `Pluck`, `Related`, by their `attribute=` if given), the names its `Meta.fields`
+    lists, and every relationship when its `Meta` says `include_relationships = True`
+    read each object's relationship of that name (a `lazy="dynamic"` one too: dumping
+    it runs the query it hands out).
 
     Not reported: relationships declared with an eager strategy (`lazy="selectin"`,
     `"joined"`, `"subquery"`, `"immediate"`) or one that never queries per object
@@ -312,6 +319,37 @@ def list_posts(db: Session = Depends(get_db)):
     return db.query(Post).all()
 """,
             at="db.query(Post).all()",
+        ),
+        # The schema's nested `author` field reads each post's lazy `author`.
+        Invalid(
+            """
+from flask import jsonify
+from marshmallow import Schema, fields
+from sqlalchemy.orm import DeclarativeBase, relationship
+
+from .db import db
+
+class Base(DeclarativeBase):
+    pass
+
+class Post(Base):
+    __tablename__ = "posts"
+    author = relationship("User", back_populates="posts")
+
+class UserSchema(Schema):
+    name = fields.String()
+
+class PostSchema(Schema):
+    title = fields.String()
+    author = fields.Nested(UserSchema)
+
+posts_schema = PostSchema(many=True)
+
+def list_posts():
+    posts = db.session.query(Post).all()
+    return jsonify(posts_schema.dump(posts))
+""",
+            at="posts))",
         ),
         # One part of a composite primary key tells many rows, not one.
         Invalid(
@@ -590,9 +628,9 @@ def rooms(session: Session):
             if read.serializer is not None:
                 yield LazyRelationshipFinding(
                     read.node,
-                    f"The response model `{read.serializer}` reads `{loaded}`, which loads "
-                    f"lazily, for each object of {query} the view returns, so serializing "
-                    f"them {cost}; load it with the objects: "
+                    f"{read.serializer[0].upper()}{read.serializer[1:]} reads `{loaded}`, "
+                    f"which loads lazily, for each object of {query} it serializes, so "
+                    f"serializing them {cost}; load it with the objects: "
                     f'{option}, or `lazy="selectin"` on the relationship.',
                     model=fix_model,
                     relationship=read.relationship,

@@ -88,8 +88,9 @@ class LazyRead:
     # of the object whose collection they are (`selectinload(User.bookmarks)
     # .selectinload(Bookmark.blog)`).
     loader: str | None = None
-    # The response model (`PostOut`) that reads the relationship of each object the
-    # view returns; `node` is then the returned expression.
+    # What serializes the objects and reads the relationship of each ("the response
+    # model `PostOut`" a view returns them under, "the schema `PostSchema`" that dumps
+    # them); `node` is then the objects' expression.
     serializer: str | None = None
 
 
@@ -402,7 +403,11 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
         # Objects a view returns for its response model to serialize: the model's
         # fields read the relationships they are named after, on each object.
         for returned, serializer, fields in _serialized(model, resolver, scope, iterated):
-            fields_read = sorted(fields & (lazy - handing))
+            # (A `lazy="dynamic"` one too: serializing it runs the query it hands out.)
+            # A collection first, the costlier.
+            fields_read = sorted(
+                (lazy if "*" in fields else fields) & lazy, key=lambda r: (r in scalars, r)
+            )
             if fields_read:
                 yield LazyRead(
                     returned,
@@ -597,6 +602,12 @@ def _serialized(
     else:
         candidates = [iterated]
     for node in candidates:
+        if not isinstance(node, cst.BaseExpression):
+            continue
+        dumped = _dumped_by(model, resolver, scope, node)
+        if dumped is not None:
+            yield node, f"the schema `{dumped[0]}`", dumped[1]
+            continue
         statement = model.parent(node)
         if not isinstance(statement, cst.Return) or statement.value is not node:
             continue
@@ -611,7 +622,92 @@ def _serialized(
             continue
         fields = _model_fields(resolver, element, scope)
         if fields:
-            yield node, model.module.code_for_node(element), fields
+            yield node, f"the response model `{model.module.code_for_node(element)}`", fields
+
+
+# marshmallow's schema classes (also through flask-marshmallow's `ma.Schema`, and
+# marshmallow-sqlalchemy's), by their last name.
+_SCHEMA_BASES = frozenset(
+    {"Schema", "SQLAlchemySchema", "SQLAlchemyAutoSchema", "ModelSchema", "TableSchema"}
+)
+# Fields that read an object (or objects) the attribute holds.
+_NESTING_FIELDS = frozenset({"Nested", "List", "Pluck", "Related", "RelatedList"})
+
+
+def _dumped_by(
+    model: ModuleModel, resolver: Resolver, scope: Scope, node: cst.CSTNode
+) -> tuple[str, set[str]] | None:
+    """For objects handed to a marshmallow schema of many (`PostSchema(many=True)
+    .dump(posts)`, a name bound to one, or `schema.dump(posts, many=True)`): the
+    schema as written and what its fields read of each object (every relationship,
+    "*", for `include_relationships = True`)."""
+    arg = model.parent(node)
+    call = model.parent(arg) if isinstance(arg, cst.Arg) else None
+    if (
+        not isinstance(call, cst.Call)
+        or not isinstance(call.func, cst.Attribute)
+        or call.func.attr.value not in ("dump", "dumps")
+        or not call.args
+        or call.args[0] is not arg
+    ):
+        return None
+    many = any(_is_many(a) for a in call.args[1:])
+    schema = call.func.value
+    made: cst.BaseExpression | None = schema
+    if isinstance(schema, cst.Name):
+        bound = binding_scope(schema.value, scope)
+        values = [a.value for a in bound.assignments.get(schema.value, ())] if bound else []
+        made = values[0] if len(values) == 1 else None
+    if not isinstance(made, cst.Call):
+        return None
+    many = many or any(_is_many(a) for a in made.args)
+    if not many:
+        return None
+    fields = _schema_reads(resolver, made.func, scope)
+    return (model.module.code_for_node(made.func), fields) if fields else None
+
+
+def _is_many(arg: cst.Arg) -> bool:
+    return (
+        arg.keyword is not None
+        and arg.keyword.value == "many"
+        and isinstance(arg.value, cst.Name)
+        and arg.value.value == "True"
+    )
+
+
+def _schema_reads(resolver: Resolver, class_expr: cst.BaseExpression, scope: Scope) -> set[str]:
+    """What the marshmallow schema class `class_expr` of the project reads of each
+    object it dumps: the attributes of its nesting fields (`author =
+    fields.Nested(UserSchema)`, `List(Nested(...))`, `Pluck(..., attribute="owner")`),
+    the names its `Meta.fields` lists, and "*" (every relationship) when its `Meta`
+    says `include_relationships = True`."""
+    ref = resolver.value_of(class_expr, scope).ref
+    if ref is None or ref.kind is not RefKind.CLASS or ref.module is None:
+        return set()
+    evaluator = resolver.evaluator
+    reads: set[str] = set()
+    schema = False
+    for module, info in evaluator.class_hierarchy(ref.module, ref.name):
+        schema = schema or any(
+            (base[0] == "a" and base[2] in _SCHEMA_BASES)
+            or (base[0] == "n" and base[1] in _SCHEMA_BASES)
+            for base in info.bases
+        )
+        for name, values in info.attributes.items():
+            for value in values:
+                if value[0] == "c" and _callee(value[1]) in _NESTING_FIELDS:
+                    attribute = dict(value[3]).get("attribute")
+                    reads.add(str(attribute[1]) if attribute and attribute[0] == "str" else name)
+        frame = evaluator.module_frame(module)
+        meta = frame.summary.classes.get(f"{info.qualname}.Meta") if frame is not None else None
+        if meta is not None:
+            if meta.attributes.get("include_relationships", ((),))[0] == ("n", "True"):
+                reads.add("*")
+            for listed in meta.attributes.get("fields", ()):
+                if listed[0] in ("t", "l"):
+                    reads |= {str(item[1]) for item in listed[1:] if item[0] == "str"}
+    return reads if schema else set()
 
 
 def _response_element(function: cst.FunctionDef) -> cst.BaseExpression | None:
