@@ -499,6 +499,15 @@ _DIRECTIONS = {
         "    replies = relationship('Post')\n",
         "replies",
     ),
+    "a backref through a secondary table": (
+        "author_posts = Table('author_posts', Base.metadata,\n"
+        "    Column('author_id', ForeignKey('authors.id')),\n"
+        "    Column('post_id', ForeignKey('posts.id')))\n\n"
+        "class Author(Base):\n    __tablename__ = 'authors'\n"
+        "    id = Column(Integer, primary_key=True)\n"
+        "    posts = relationship('Post', secondary=author_posts, backref='writers')\n\n" + _POST,
+        "writers",
+    ),
     "the reverse of a one-to-many backref": (
         "class Author(Base):\n    __tablename__ = 'authors'\n"
         "    id = Column(Integer, primary_key=True)\n"
@@ -516,7 +525,7 @@ def test_a_relationship_holds_one_object_as_sqlalchemy_maps_it(case: str) -> Non
     the relationship from the foreign keys (`uselist` False: one object)."""
     classes, relationship_name = _DIRECTIONS[case]
     source = (
-        "from sqlalchemy import Column, ForeignKey, Integer\n"
+        "from sqlalchemy import Column, ForeignKey, Integer, Table\n"
         "from sqlalchemy.orm import DeclarativeBase, Session, configure_mappers, relationship\n\n"
         "class Base(DeclarativeBase):\n    pass\n\n"
         "class LoginSetup(Base):\n    __tablename__ = 'login_setups'\n"

@@ -372,6 +372,32 @@ def members(session: Session, group_id):
 """,
             at="m.roles",
         ),
+        # Equal to another class's column is a join's condition: many rows.
+        Invalid(
+            """
+from sqlalchemy import ForeignKey, Integer
+from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, relationship
+
+class Base(DeclarativeBase):
+    pass
+
+class Election(Base):
+    __tablename__ = "elections"
+    id = mapped_column(Integer, primary_key=True)
+    results = relationship("Result")
+
+class Area(Base):
+    __tablename__ = "areas"
+    id = mapped_column(Integer, primary_key=True)
+    election_id = mapped_column(ForeignKey("elections.id"))
+
+def with_areas(session: Session, area_ids):
+    query = session.query(Election).filter(Election.id == Area.election_id)
+    found = query.filter(Area.id.in_(area_ids)).all()
+    return [len(election.results) for election in found]
+""",
+            at="election.results",
+        ),
         # The bookmarks of one user: one query for the collection, one per blog.
         Invalid(
             """

@@ -162,9 +162,14 @@ def relationships_of(resolver: Resolver, ref: Ref | None) -> dict[str, Relations
             for value in values:
                 if value[0] == "c" and _is_relationship(value[1], summary.imports):
                     backref = _backref_to(value, info.name)
-                    if backref is not None and "secondary" not in dict(value[3]):
-                        scalar = other.name != info.name and _points_at(summary, info, other.name)
-                        found.setdefault(backref[0], Relationship(backref[1], scalar))
+                    if backref is not None:
+                        # (Through a `secondary=` table it is many-to-many.)
+                        scalar = (
+                            "secondary" not in dict(value[3])
+                            and other.name != info.name
+                            and _points_at(summary, info, other.name)
+                        )
+                        found.setdefault(backref[0], Relationship(backref[1], scalar, other.name))
     return found
 
 
@@ -1424,20 +1429,34 @@ def _at_most_one_row(
         elif method in ("filter", "where"):
             for arg in step.args:
                 test = arg.value
-                if (
+                if not (
                     isinstance(test, cst.Comparison)
                     and len(test.comparisons) == 1
                     and isinstance(test.comparisons[0].operator, cst.Equal)
-                    and any(
+                ):
+                    continue
+                sides = (test.left, test.comparisons[0].comparator)
+                for side, other in (sides, sides[::-1]):
+                    if (
                         isinstance(side, cst.Attribute)
                         and isinstance(side.value, cst.Name)
                         and side.value.value == model_name
                         and side.attr.value in unique
-                        for side in (test.left, test.comparisons[0].comparator)
-                    )
-                ):
-                    return True
+                        and not _is_column(resolver, scope, other)
+                    ):
+                        return True
     return False
+
+
+def _is_column(resolver: Resolver, scope: Scope, expr: cst.BaseExpression) -> bool:
+    """`Area.electionId`, `models.Area.id`: a column of a class (a join's condition,
+    which tells many rows), not a value."""
+    while isinstance(expr, cst.Attribute):
+        expr = expr.value
+    if not isinstance(expr, cst.Name) or expr.value in scope.params:
+        return False
+    ref = resolver.value_of(expr, scope).ref
+    return ref is not None and ref.kind in (RefKind.CLASS, RefKind.MODULE)
 
 
 def _unique_columns(resolver: Resolver, class_expr: cst.BaseExpression, scope: Scope) -> set[str]:
