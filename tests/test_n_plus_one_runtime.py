@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 import types
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -390,6 +391,17 @@ def test_a_first_pass_under_an_if_of_its_own_may_not_have_loaded(tmp_path: Path)
     assert _selects(tmp_path / "c20", code, 20) - _selects(tmp_path / "c5", code, 5) == 15
 
 
+def _statements_run(engine: Any, run: Callable[[], object]) -> int:
+    """How many statements `run()` sends through `engine` (which is disposed of after)."""
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    try:
+        run()
+    finally:
+        engine.dispose()
+    return len(statements)
+
+
 MANY_TO_ONE = """
 from sqlalchemy import Column, ForeignKey, Integer, String, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, relationship
@@ -426,12 +438,12 @@ def _selects_for_owners(tmp_path: Path, pets: int, owners: int) -> int:
         seed.add_all(namespace["Owner"](id=n, name=f"o{n}") for n in range(owners))
         seed.add_all(namespace["Pet"](owner_id=n % owners) for n in range(pets))
         seed.commit()
-    statements: list[str] = []
-    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
-    with namespace["Session"](engine) as session:
-        namespace["names"](session)
-    engine.dispose()
-    return len(statements)
+
+    def run() -> None:
+        with namespace["Session"](engine) as session:
+            namespace["names"](session)
+
+    return _statements_run(engine, run)
 
 
 def test_a_many_to_one_read_is_said_to_cost_a_query_per_target_not_held(tmp_path: Path) -> None:
@@ -593,12 +605,12 @@ def _selects_for_bookmarks(tmp_path: Path, code: str, blogs: int) -> int:
         seed.add_all(namespace["Blog"](id=n) for n in range(blogs))
         seed.add_all(namespace["Bookmark"](user_id=1, blog_id=n) for n in range(blogs))
         seed.commit()
-    statements: list[str] = []
-    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
-    with namespace["Session"](engine) as session:
-        assert len(namespace["blogs"](session)) == blogs
-    engine.dispose()
-    return len(statements)
+
+    def run() -> None:
+        with namespace["Session"](engine) as session:
+            assert len(namespace["blogs"](session)) == blogs
+
+    return _statements_run(engine, run)
 
 
 def test_the_objects_of_one_objects_collection(tmp_path: Path) -> None:
@@ -689,12 +701,12 @@ def _selects_for_pets(tmp_path: Path, code: str, pets: int) -> int:
         seed.add_all(namespace["Owner"](id=n, name=f"o{n}") for n in range(pets))
         seed.add_all(namespace["Pet"](id=n, owner_id=n) for n in range(pets))
         seed.commit()
-    statements: list[str] = []
-    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
-    response = TestClient(namespace["app"]).get("/pets")
-    assert response.status_code == 200 and len(response.json()) == pets
-    engine.dispose()
-    return len(statements)
+
+    def run() -> None:
+        response = TestClient(namespace["app"]).get("/pets")
+        assert response.status_code == 200 and len(response.json()) == pets
+
+    return _statements_run(engine, run)
 
 
 def test_a_response_model_reads_each_returned_objects_relationship(tmp_path: Path) -> None:
@@ -766,13 +778,13 @@ def _selects_for_dumped_pets(tmp_path: Path, code: str, pets: int) -> int:
         seed.add_all(namespace["Owner"](id=n, name=f"o{n}") for n in range(pets))
         seed.add_all(namespace["Pet"](id=n, owner_id=n) for n in range(pets))
         seed.commit()
-    statements: list[str] = []
-    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
-    with namespace["Session"](engine) as session:
-        dumped = namespace["dump_pets"](session)
-        assert [pet["owner"]["name"] for pet in dumped] == [f"o{n}" for n in range(pets)]
-    engine.dispose()
-    return len(statements)
+
+    def run() -> None:
+        with namespace["Session"](engine) as session:
+            dumped = namespace["dump_pets"](session)
+            assert [pet["owner"]["name"] for pet in dumped] == [f"o{n}" for n in range(pets)]
+
+    return _statements_run(engine, run)
 
 
 def test_a_schema_of_many_dumps_each_objects_relationship(tmp_path: Path) -> None:

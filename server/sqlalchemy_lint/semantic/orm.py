@@ -600,12 +600,7 @@ def _serialized(
     under a response model of many (`response_model=List[UserOut]`, or the return
     annotation `-> list[UserOut]`) that is a pydantic (or SQLModel) class of the
     project: (the returned expression, the class as written, its fields)."""
-    if isinstance(iterated, cst.Name):
-        candidates: list[cst.CSTNode] = [
-            r for r in scope.references.get(iterated.value, ()) if r is not iterated
-        ]
-    else:
-        candidates = [iterated]
+    candidates = _uses_of(scope, iterated)
     for node in candidates:
         if not isinstance(node, cst.BaseExpression):
             continue
@@ -1645,17 +1640,20 @@ def _is_loaded(model_name: str, relationship: str, options: set[str]) -> bool:
     return f"{model_name}.{relationship}" in options or relationship in options
 
 
+def _uses_of(scope: Scope, iterated: cst.BaseExpression) -> list[cst.CSTNode]:
+    """Where the objects are used: the references to the name that keeps them, or
+    the query's call chain itself."""
+    if isinstance(iterated, cst.Name):
+        return [r for r in scope.references.get(iterated.value, ()) if r is not iterated]
+    return [iterated]
+
+
 def _loops_over(
     model: ModuleModel, scope: Scope, iterated: cst.BaseExpression
 ) -> Iterator[tuple[cst.CSTNode, str]]:
     """(loop, element name) for `for x in <iterated>:` and comprehensions over it,
     where `iterated` is the query's call chain or the name that keeps its result."""
-    if isinstance(iterated, cst.Name):
-        candidates: list[cst.CSTNode] = [
-            r for r in scope.references.get(iterated.value, ()) if r is not iterated
-        ]
-    else:
-        candidates = [iterated]
+    candidates = _uses_of(scope, iterated)
     for node in candidates:
         holder = model.parent(node)
         if isinstance(holder, cst.Attribute) and holder.attr.value == "items":
