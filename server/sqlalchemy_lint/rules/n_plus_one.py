@@ -22,13 +22,10 @@ class NPlusOne(Rule):
     `for a in page.items` of `paginate()`; so is `session.query(Model)` kept in a name,
     whatever the session's type says; and the objects a function or method of the
     project returns from such a query, `Incident.get_active()` or a repository's
-    `list()`, reported without a fix since the statement is in that function; and the
-    objects of one object's collection relationship, `for b in user.bookmarks`, `user`
-    being a parameter annotated with its class or what a query of one object gives,
-    `session.get(User, id)` or `...first()`, for which the message names the chained
-    loader option on that object's query), directly or through the name the result is
-    kept in — that read a relationship of each object (`user.addresses`) which loads
-    lazily:
+    `list()`, reported without a fix since the statement is in that function; of those
+    only collections are reported, not a many-to-one read, whose targets are most often
+    a few rows the session soon holds), directly or through the name the result is kept
+    in — that read a relationship of each object (`user.addresses`) which loads lazily:
     declared with the default `lazy="select"` (`relationship()`, SQLModel's
     `Relationship()`, Flask-SQLAlchemy's `db.relationship()`, in any module of the
     project), and not loaded by a loader option of the statement
@@ -142,13 +139,10 @@ class Tag(Base):
     name = mapped_column(String, unique=True)
     posts = relationship("Post")
 
-class Report(Base):
-    __tablename__ = "reports"
-    items = relationship("Item")
-
-class Item(Base):
-    __tablename__ = "items"
-    batches = relationship("Batch")
+class Address(Base):
+    __tablename__ = "addresses"
+    user_id = mapped_column(ForeignKey("users.id"))
+    user = relationship("User", back_populates="addresses")
 
 def with_option(session: Session):
     users = session.scalars(select(User).options(selectinload(User.addresses))).all()
@@ -176,11 +170,19 @@ def assigned_before_it_is_read(session: Session, addresses):
         user.addresses = addresses[user.id]
         print(len(user.addresses))  # the list just assigned: no query
 
-def built_here(session: Session, rows):
-    report = Report()
-    for row in rows:
-        report.items.append(Item(**row))
-    return [len(item.batches) for item in report.items]  # objects made here: no query
+def returned_with_options(session: Session):
+    return [len(u.addresses) for u in users_with_addresses(session)]
+
+def users_with_addresses(session: Session):
+    loaders = selectinload(User.addresses).joinedload(Address.user)
+    return session.scalars(select(User).options(loaders)).all()
+
+def owners_of_returned(session: Session):
+    # a many-to-one read of objects a function returns: left out
+    return [a.user.name for a in all_addresses(session)]
+
+def all_addresses(session: Session):
+    return session.query(Address).all()
 
 def one_row_at_most(session: Session, name):
     # `name` is unique: the loop runs once at most
@@ -397,28 +399,6 @@ def with_areas(session: Session, area_ids):
     return [len(election.results) for election in found]
 """,
             at="election.results",
-        ),
-        # The bookmarks of one user: one query for the collection, one per blog.
-        Invalid(
-            """
-from sqlalchemy.orm import DeclarativeBase, Session, relationship
-
-class Base(DeclarativeBase):
-    pass
-
-class User(Base):
-    __tablename__ = "users"
-    bookmarks = relationship("Bookmark")
-
-class Bookmark(Base):
-    __tablename__ = "bookmarks"
-    blog = relationship("Blog", back_populates="bookmarks")
-
-def bookmarked_blogs(session: Session, user_id):
-    user = session.get(User, user_id)
-    return [bookmark.blog.title for bookmark in user.bookmarks]
-""",
-            at="bookmark.blog",
         ),
         # The objects a model's class method returns, from a query of its own.
         Invalid(
@@ -639,11 +619,8 @@ def rooms(session: Session):
             # the fix's reach.
             query = read.objects_of or "the query"
             fix_model = read.model if read.objects_of is None else ""
-            if read.loader is not None:
-                option = f"`.options({read.loader}({loaded}))` on the query that loads it"
-            else:
-                statement = "the statement" if read.objects_of is None else "its statement"
-                option = f"`.options(selectinload({loaded}))` on {statement}"
+            statement = "the statement" if read.objects_of is None else "its statement"
+            option = f"`.options(selectinload({loaded}))` on {statement}"
             # A many-to-one target the session holds already is read without a query.
             cost = (
                 "runs one more query per object whose target the session does not hold "

@@ -83,11 +83,6 @@ class LazyRead:
     # (`Incident.get_active()`), or a collection relationship of one object
     # (`user.bookmarks`); None when the query is in this function (the fix's reach).
     objects_of: str | None = None
-    # The loader option that would load the relationship with them, when it is not
-    # `selectinload(Model.rel)` on their own statement: the chained one on the query
-    # of the object whose collection they are (`selectinload(User.bookmarks)
-    # .selectinload(Bookmark.blog)`).
-    loader: str | None = None
     # What serializes the objects and reads the relationship of each ("the response
     # model `PostOut`" a view returns them under, "the schema `PostSchema`" that dumps
     # them); `node` is then the objects' expression.
@@ -100,9 +95,6 @@ class Relationship:
     # It holds one object, not a collection: declared `uselist=False`, annotated
     # `Mapped["Role"]` (or optional), or beside a `<name>_id` column.
     scalar: bool = False
-    # The class it loads, as its first argument names it (`"Bookmark"`, `Bookmark`);
-    # None when not written so.
-    target: str | None = None
 
     @property
     def may_load_on_access(self) -> bool:
@@ -153,7 +145,7 @@ def relationships_of(resolver: Resolver, ref: Ref | None) -> dict[str, Relations
                     or f"{name}_id" in info.attributes
                     or _many_to_one(summary, info, value)
                 )
-                found[name] = Relationship(_strategy(value), scalar, _target_of(value))
+                found[name] = Relationship(_strategy(value), scalar)
     # `room = relationship("Room", backref="users")` on another class of the module:
     # `Room.users` too, loaded as `backref(...)`'s `lazy=` says; it holds one object
     # when this class's columns point at the other's table.
@@ -169,17 +161,8 @@ def relationships_of(resolver: Resolver, ref: Ref | None) -> dict[str, Relations
                             and other.name != info.name
                             and _points_at(summary, info, other.name)
                         )
-                        found.setdefault(backref[0], Relationship(backref[1], scalar, other.name))
+                        found.setdefault(backref[0], Relationship(backref[1], scalar))
     return found
-
-
-def _target_of(call: ir.Expr) -> str | None:
-    """The class a relationship call names first: `"Bookmark"`, `Bookmark`,
-    `"models.Bookmark"` (by its last name)."""
-    args = call[2]
-    if not args or args[0][0] not in ("str", "n"):
-        return None
-    return str(args[0][1]).rpartition(".")[2] or None
 
 
 def _many_to_one(summary: ModuleSummary, holder: ClassInfo, call: ir.Expr) -> bool:
@@ -313,7 +296,7 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
     for source in _object_sources(model, resolver):
         class_name, class_ref, options = source.model, source.ref, set(source.options)
         iterated, scope = source.iterated, source.scope
-        named = dict(objects_of=source.objects_of, loader=source.loader)
+        named = dict(objects_of=source.objects_of)
         declared = relationships_of(resolver, class_ref)
         lazy = {
             rel
@@ -327,6 +310,10 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
         # followed in the loop itself, not into the methods and helpers it calls.
         handing = {rel for rel in lazy if declared[rel].hands_out_query}
         scalars = {rel for rel in lazy if declared[rel].scalar}
+        # What loops read of objects a project function returns: collections only. A
+        # many-to-one read of them is left out (its targets, one query each, are most
+        # often a few rows the session soon holds: roles, accounts, types).
+        read_in_loops = lazy - scalars if source.objects_of is not None else lazy
         # Relationships an earlier loop over the same objects loaded, and where.
         loaded_before: dict[str, cst.CSTNode] = {}
         # Reads in helpers, reported once however many loops hand them objects.
@@ -357,7 +344,7 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
                 if (
                     isinstance(attribute, cst.Attribute)
                     and attribute.value is reference
-                    and attribute.attr.value in lazy - reported
+                    and attribute.attr.value in read_in_loops - reported
                     and loop in set(model.ancestors(reference))
                     and (attribute.attr.value not in handing or _runs_the_query(model, attribute))
                 ):
@@ -378,7 +365,7 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
                 called = _method_called_on(model, reference)
                 if called is not None:
                     method, read_by = _self_reads(resolver, class_ref, called)
-                    read_lazily = sorted(read_by & (lazy - handing - reported))
+                    read_lazily = sorted(read_by & (read_in_loops - handing - reported))
                     if read_lazily:
                         reported.update(read_lazily)
                         yield LazyRead(
@@ -392,7 +379,10 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
                         )
                     continue
                 for helper, read in _helper_reads(model, scope, reference):
-                    if read.attr.value in lazy - handing - reported and read not in helper_reads:
+                    if (
+                        read.attr.value in read_in_loops - handing - reported
+                        and read not in helper_reads
+                    ):
                         reported.add(read.attr.value)
                         helper_reads.add(read)
                         yield LazyRead(
@@ -435,7 +425,6 @@ class _Objects:
     iterated: cst.BaseExpression  # what loops go over: the query, or the name keeping it
     scope: Scope
     objects_of: str | None = None  # see `LazyRead`
-    loader: str | None = None
 
 
 def _object_sources(model: ModuleModel, resolver: Resolver) -> Iterator[_Objects]:
@@ -459,129 +448,6 @@ def _object_sources(model: ModuleModel, resolver: Resolver) -> Iterator[_Objects
                 scope,
                 objects_of=f"`{model.module.code_for_node(call.func)}()`",
             )
-    for loop in model.order:
-        if type(loop) is not cst.For and type(loop) is not cst.CompFor:
-            continue
-        iterated = loop.iter
-        if not isinstance(iterated, cst.Attribute) or not isinstance(iterated.value, cst.Name):
-            continue
-        scope = _scope_around(model, loop)
-        if scope is model.module_scope:
-            continue
-        owner = _one_object(resolver, iterated.value, scope)
-        if owner is None:
-            continue
-        owner_name, owner_ref = owner
-        relationship = relationships_of(resolver, owner_ref).get(iterated.attr.value)
-        if relationship is None or relationship.scalar or relationship.target is None:
-            continue
-        target = _class_named(resolver, owner_ref, relationship.target)
-        if target is None:
-            continue
-        collection = f"{owner_name}.{iterated.attr.value}"
-        yield _Objects(
-            relationship.target,
-            target,
-            frozenset(),
-            iterated,
-            scope,
-            objects_of=f"`{model.module.code_for_node(iterated)}`",
-            loader=f"selectinload({collection}).selectinload",
-        )
-
-
-def _scope_around(model: ModuleModel, node: cst.CSTNode) -> Scope:
-    """The innermost scope (function, lambda or comprehension) that holds `node`."""
-    for ancestor in model.ancestors(node):
-        found = model.scope_of.get(ancestor)
-        if found is not None:
-            return found
-    return model.module_scope
-
-
-# What a query of one object ends with.
-_ONE = frozenset(
-    {"first", "one", "one_or_none", "get", "first_or_404", "get_or_404", "one_or_404",
-     "scalar", "scalar_one", "scalar_one_or_none"}
-)  # fmt: skip
-
-
-def _one_object(resolver: Resolver, name: cst.Name, scope: Scope) -> tuple[str, Ref] | None:
-    """The mapped class of the one object `name` holds: a parameter annotated with it
-    (`user: User`, or `self`), or what a query of one object gives (`session.get(User, id)`,
-    `User.query.get(id)`, `db.query(User).filter(...).first()`,
-    `session.scalars(select(User)...).first()`), with no loader option (which may load
-    what the loop reads)."""
-    if name.value in scope.params:
-        # `user: User`, or `self` in a method of the class (not in `__init__`, whose
-        # object is new: its collections hold what the code puts in them).
-        if isinstance(scope.node, cst.FunctionDef) and scope.node.name.value == "__init__":
-            return None
-        value = resolver.value_of(name, scope).ref
-        if value is None or value.kind is not RefKind.INSTANCE or value.module is None:
-            return None
-        return value.name.rpartition(".")[2], Ref(RefKind.CLASS, value.module, value.name)
-    assignments = scope.assignments.get(name.value, ())
-    if len(assignments) != 1 or assignments[0].value is None or assignments[0].via_with:
-        return None
-    calls, base = _method_chain(assignments[0].value)
-    if not calls or any(
-        isinstance(c.func, cst.Attribute) and c.func.attr.value == "options" for c in calls
-    ):
-        return None
-    last = calls[0].func.attr.value if isinstance(calls[0].func, cst.Attribute) else ""
-    class_expr: cst.BaseExpression | None = None
-    if (
-        last == "get"
-        and len(calls) == 1
-        and calls[0].args
-        and resolver.kind_of(base, scope) in _SESSION_KINDS
-    ):
-        class_expr = calls[0].args[0].value  # `session.get(User, id)`
-    if class_expr is None and last in _ONE:
-        chain_base = _query_chain_base(assignments[0].value, scope, set())
-        if isinstance(chain_base, tuple):
-            class_expr = chain_base[0]  # `User.query...first()`, `db.query(User)...first()`
-        else:
-            inner = calls[-1]  # `session.scalars(select(User)...).first()`
-            if (
-                isinstance(inner.func, cst.Attribute)
-                and inner.func.attr.value in ("scalars", "execute")
-                and inner.args
-                and resolver.kind_of(inner.func.value, scope) in _SESSION_KINDS
-            ):
-                statement = _statement(resolver, inner.args[0].value, scope)
-                if statement is not None and not statement[1]:
-                    class_expr = statement[0]
-    if not isinstance(class_expr, cst.Name):
-        return None
-    ref = resolver.value_of(class_expr, scope).ref
-    if ref is None or ref.kind is not RefKind.CLASS or ref.module is None:
-        return None
-    return class_expr.value, ref
-
-
-def _class_named(resolver: Resolver, near: Ref | None, name: str) -> Ref | None:
-    """The mapped class a relationship of the class `near` names (`"Bookmark"`): one of
-    its module, one that module imports, or the one class of that name in the project."""
-    if near is None or near.module is None:
-        return None
-    evaluator = resolver.evaluator
-    frame = evaluator.module_frame(near.module)
-    if frame is None:
-        return None
-    if name in frame.summary.classes:
-        return Ref(RefKind.CLASS, near.module, name)
-    found = evaluator.value(("n", name), frame).ref
-    if found is not None and found.kind is RefKind.CLASS:
-        return found
-    matches = [
-        module
-        for module in resolver.view.modules_mentioning(near.module, name)
-        if (summary := evaluator.module_frame(module)) is not None
-        and name in summary.summary.classes
-    ]
-    return Ref(RefKind.CLASS, matches[0], name) if len(matches) == 1 else None
 
 
 # The route decorators of FastAPI (and Starlette-style routers) that take a response
@@ -1380,6 +1246,8 @@ def _ir_loaded(steps: list[tuple[str, tuple[ir.Expr, ...]]]) -> set[str]:
             elif node[0] == "c":
                 pending.extend(node[2])
                 pending.extend(value for _, value in node[3])
+                if node[1][0] == "a":  # `joinedload(A.b).joinedload(B.c)`: the chain too
+                    pending.append(node[1][1])
             else:
                 found.add("*")
     return found
