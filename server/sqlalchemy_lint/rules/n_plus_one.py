@@ -400,6 +400,31 @@ def with_areas(session: Session, area_ids):
 """,
             at="election.results",
         ),
+        # A class method's query of `cls`: its `cls.topics` option loads the topics,
+        # not the attachments.
+        Invalid(
+            """
+from sqlalchemy import select
+from sqlalchemy.orm import DeclarativeBase, Session, relationship, selectinload
+
+class Base(DeclarativeBase):
+    pass
+
+class Note(Base):
+    __tablename__ = "notes"
+    topics = relationship("Topic")
+    attachments = relationship("Attachment")
+
+    @classmethod
+    def by_author(cls, session: Session, author):
+        statement = select(cls).where(cls.author == author)
+        return session.scalars(statement.options(selectinload(cls.topics))).all()
+
+def counts(session: Session, author):
+    return [(len(n.topics), len(n.attachments)) for n in Note.by_author(session, author)]
+""",
+            at="n.attachments",
+        ),
         # The objects a model's class method returns, from a query of its own.
         Invalid(
             """

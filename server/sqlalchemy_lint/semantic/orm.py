@@ -1198,6 +1198,8 @@ def _ir_statement(
             return None
         return ReturnedObjects(found.model, found.ref, found.options | refinements)
     steps, base = _ir_chain(expr)
+    if base[0] == "n" and steps:  # `statement.options(...)`, `statement` a local
+        return _ir_statement(evaluator, frame, base, options | _ir_loaded(steps), depth + 1)
     if base[0] != "c" or not base[2]:
         return None
     callee = evaluator.value(base[1], frame).ref
@@ -1209,12 +1211,19 @@ def _ir_statement(
 def _ir_class(
     evaluator: Evaluator, frame: FunctionFrame, expr: ir.Expr, options: set[str]
 ) -> ReturnedObjects | None:
+    """The mapped class `expr` names, by its own name (`Note`, also for a
+    classmethod's `cls`, whose options' `cls.topics` read as `Note.topics`)."""
     if expr[0] != "n":
         return None
     ref = evaluator.value(expr, frame).ref
     if ref is None or ref.kind is not RefKind.CLASS or ref.module is None:
         return None
-    return ReturnedObjects(str(expr[1]), ref, frozenset(options))
+    written, name = str(expr[1]), ref.name.rpartition(".")[2]
+    named = {
+        f"{name}.{option[len(written) + 1 :]}" if option.startswith(f"{written}.") else option
+        for option in options
+    }
+    return ReturnedObjects(name, ref, frozenset(named))
 
 
 def _ir_chain(expr: ir.Expr) -> tuple[list[tuple[str, tuple[ir.Expr, ...]]], ir.Expr]:
