@@ -80,8 +80,8 @@ class LazyRead:
     scalar: bool = False
     # What gives the objects when their query is not in this function, as the message
     # names it: the call of a project function that returns them
-    # (`Incident.get_active()`), or a collection relationship of one object
-    # (`user.bookmarks`); None when the query is in this function (the fix's reach).
+    # (`Incident.get_active()`); None when the query is in this function (the fix's
+    # reach).
     objects_of: str | None = None
     # What serializes the objects and reads the relationship of each ("the response
     # model `PostOut`" a view returns them under, "the schema `PostSchema`" that dumps
@@ -93,7 +93,8 @@ class LazyRead:
 class Relationship:
     strategy: str  # its `lazy=`: "select" when not given, "unknown" when no literal
     # It holds one object, not a collection: declared `uselist=False`, annotated
-    # `Mapped["Role"]` (or optional), or beside a `<name>_id` column.
+    # `Mapped["Role"]` (or optional), beside a `<name>_id` column, or many-to-one as
+    # SQLAlchemy reads the foreign keys (`_many_to_one`).
     scalar: bool = False
 
     @property
@@ -428,8 +429,8 @@ class _Objects:
 
 
 def _object_sources(model: ModuleModel, resolver: Resolver) -> Iterator[_Objects]:
-    """The objects of queries of many objects in this module: run here, returned by a
-    project function, or a collection relationship of one object."""
+    """The objects of queries of many objects in this module: run here, or returned
+    by a project function."""
     for call in model.calls:
         found = _query_of_many(model, resolver, call)
         if found is not None:
