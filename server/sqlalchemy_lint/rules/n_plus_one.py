@@ -639,13 +639,12 @@ def rooms(session: Session):
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for read in per_object_loads(analysis.model, analysis.resolver):
             loaded = f"{read.model}.{read.relationship}"
-            # Objects whose query is elsewhere (a function that returns them, the
-            # query of the object whose collection they are) are named, and out of
-            # the fix's reach.
+            # Objects a project function returns are named, and their statement is out
+            # of the fix's reach; so is the loop's, for a read in a helper it calls.
             query = read.objects_of or "the query"
-            fix_model = read.model if read.objects_of is None else ""
             statement = "the statement" if read.objects_of is None else "its statement"
             option = f"`.options(selectinload({loaded}))` on {statement}"
+            fix_model = read.model if read.objects_of is None else ""
             # A many-to-one target the session holds already is read without a query.
             cost = (
                 "runs one more query per object whose target the session does not hold "
@@ -654,46 +653,33 @@ def rooms(session: Session):
                 else "runs one more query per object (N+1)"
             )
             if read.serializer is not None:
-                yield LazyRelationshipFinding(
-                    read.node,
+                what = (
                     f"{read.serializer[0].upper()}{read.serializer[1:]} reads `{loaded}`, "
                     f"which loads lazily, for each object of {query} it serializes, so "
-                    f"serializing them {cost}; load it with the objects: "
-                    f'{option}, or `lazy="selectin"` on the relationship.',
-                    model=fix_model,
-                    relationship=read.relationship,
+                    f"serializing them {cost}"
                 )
-                continue
-            if read.method is not None:
-                yield LazyRelationshipFinding(
-                    read.node,
+            elif read.method is not None:
+                what = (
                     f"`{read.method}()` reads `{loaded}`, which loads lazily, so calling "
-                    f"it for each object of {query} {cost}; load it with the objects: "
-                    f'{option}, or `lazy="selectin"` on the relationship.',
-                    model=fix_model,
-                    relationship=read.relationship,
+                    f"it for each object of {query} {cost}"
                 )
-                continue
-            if read.helper is not None:
-                loop_option = f"`.options(selectinload({loaded}))` on the loop's statement"
-                # The statement is in the caller, out of the fix's reach.
-                yield LazyRelationshipFinding(
-                    read.node,
+            elif read.helper is not None:
+                what = (
                     f"`{loaded}` loads lazily, and a loop over the objects of "
-                    f"{read.objects_of or 'a query'} calls "
-                    f"`{read.helper}()` for each, so reading it here {cost}; load it with "
-                    f"the objects: "
-                    f"{option if read.objects_of else loop_option}, or "
-                    f'`lazy="selectin"` on the relationship.',
+                    f"{read.objects_of or 'a query'} calls `{read.helper}()` for each, so "
+                    f"reading it here {cost}"
                 )
-                continue
+                if read.objects_of is None:
+                    option = f"`.options(selectinload({loaded}))` on the loop's statement"
+                fix_model = ""
+            else:
+                what = f"`{loaded}` loads lazily, so reading it for each object of {query} {cost}"
             yield LazyRelationshipFinding(
                 read.node,
-                f"`{loaded}` loads lazily, so reading it for each "
-                f"object of {query} {cost}; load it with "
-                f'the objects: {option}, or `lazy="selectin"` on the relationship.',
+                f"{what}; load it with the objects: {option}, or "
+                f'`lazy="selectin"` on the relationship.',
                 model=fix_model,
-                relationship=read.relationship,
+                relationship=read.relationship if read.helper is None else "",
             )
 
     def fix(self, source: str, span: Span, finding: Finding) -> Fix | None:

@@ -29,7 +29,7 @@ from .inference import Resolver
 from .kinds import SELECT_FUNCTIONS, Kind
 from .model import ModuleModel, Scope, binding_scope
 from .summary import ClassInfo, ModuleSummary
-from .values import Owner, Ref, RefKind
+from .values import ModuleKey, Owner, Ref, RefKind
 
 _RELATIONSHIP_CALLS = frozenset(
     {
@@ -396,9 +396,9 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
                             **named,
                         )
             loaded_before.update((rel, loop) for rel in reported - loaded)
-        # Objects a view returns for its response model to serialize: the model's
-        # fields read the relationships they are named after, on each object.
-        for returned, serializer, fields in _serialized(model, resolver, scope, iterated):
+        # Objects a schema dumps or a view returns under its response model: the
+        # serializer's fields read the relationships they are named after, on each.
+        for returned, serializer, fields in _serializers_of(model, resolver, scope, iterated):
             # (A `lazy="dynamic"` one too: serializing it runs the query it hands out.)
             # A collection first, the costlier.
             fields_read = sorted(
@@ -460,36 +460,46 @@ _SEQUENCES = frozenset({"List", "list", "Sequence", "Iterable", "Collection", "S
 _RESPONSE_MODEL_BASES = ("pydantic.", "sqlmodel.")
 
 
-def _serialized(
+def _serializers_of(
     model: ModuleModel, resolver: Resolver, scope: Scope, iterated: cst.BaseExpression
 ) -> Iterator[tuple[cst.BaseExpression, str, set[str]]]:
-    """Where a view returns the objects (`return users`, `return db.query(User).all()`)
-    under a response model of many (`response_model=List[UserOut]`, or the return
-    annotation `-> list[UserOut]`) that is a pydantic (or SQLModel) class of the
-    project: (the returned expression, the class as written, its fields)."""
-    candidates = _uses_of(scope, iterated)
-    for node in candidates:
+    """What serializes the objects and reads their fields: a marshmallow schema of many
+    that dumps them (`_dumped_by`), or the response model of many of a view that
+    returns them (`_returned_under`). (The objects' expression, the serializer as the
+    message names it, the fields it reads.)"""
+    for node in _uses_of(scope, iterated):
         if not isinstance(node, cst.BaseExpression):
             continue
         dumped = _dumped_by(model, resolver, scope, node)
         if dumped is not None:
             yield node, f"the schema `{dumped[0]}`", dumped[1]
             continue
-        statement = model.parent(node)
-        if not isinstance(statement, cst.Return) or statement.value is not node:
-            continue
-        function = next(
-            (a for a in model.ancestors(statement) if isinstance(a, (cst.FunctionDef, cst.Lambda))),
-            None,
-        )
-        if not isinstance(function, cst.FunctionDef) or function.asynchronous is not None:
-            continue  # (under asyncio the read fails instead: SQA108)
-        element = _response_element(function)
-        if element is None:
-            continue
-        fields = _model_fields(resolver, element, scope)
-        if fields:
-            yield node, f"the response model `{model.module.code_for_node(element)}`", fields
+        returned = _returned_under(model, resolver, scope, node)
+        if returned is not None:
+            yield node, f"the response model `{returned[0]}`", returned[1]
+
+
+def _returned_under(
+    model: ModuleModel, resolver: Resolver, scope: Scope, node: cst.BaseExpression
+) -> tuple[str, set[str]] | None:
+    """For objects a sync view returns (`return users`, `return db.query(User).all()`)
+    under a response model of many (`response_model=List[UserOut]`, or the return
+    annotation `-> list[UserOut]`) that is a pydantic (or SQLModel) class of the
+    project: the class as written, and its fields."""
+    statement = model.parent(node)
+    if not isinstance(statement, cst.Return) or statement.value is not node:
+        return None
+    function = next(
+        (a for a in model.ancestors(statement) if isinstance(a, (cst.FunctionDef, cst.Lambda))),
+        None,
+    )
+    if not isinstance(function, cst.FunctionDef) or function.asynchronous is not None:
+        return None  # (under asyncio a lazy read fails rather than queries)
+    element = _response_element(function)
+    if element is None:
+        return None
+    fields = _model_fields(resolver, element, scope)
+    return (model.module.code_for_node(element), fields) if fields else None
 
 
 # marshmallow's schema classes (also through flask-marshmallow's `ma.Schema`, and
@@ -549,13 +559,14 @@ def _schema_reads(resolver: Resolver, class_expr: cst.BaseExpression, scope: Sco
     fields.Nested(UserSchema)`, `List(Nested(...))`, `Pluck(..., attribute="owner")`),
     the names its `Meta.fields` lists, and "*" (every relationship) when its `Meta`
     says `include_relationships = True`."""
-    ref = resolver.value_of(class_expr, scope).ref
-    if ref is None or ref.kind is not RefKind.CLASS or ref.module is None:
+    found = _project_class(resolver, class_expr, scope)
+    if found is None:
         return set()
+    class_module, qualname = found
     evaluator = resolver.evaluator
     reads: set[str] = set()
     schema = False
-    for module, info in evaluator.class_hierarchy(ref.module, ref.name):
+    for module, info in evaluator.class_hierarchy(class_module, qualname):
         schema = schema or any(
             (base[0] == "a" and base[2] in _SCHEMA_BASES)
             or (base[0] == "n" and base[1] in _SCHEMA_BASES)
@@ -607,13 +618,14 @@ def _response_element(function: cst.FunctionDef) -> cst.BaseExpression | None:
 def _model_fields(resolver: Resolver, element: cst.BaseExpression, scope: Scope) -> set[str]:
     """The fields of the pydantic (or SQLModel) class `element` of the project, its
     project bases' included: the names it annotates."""
-    ref = resolver.value_of(element, scope).ref
-    if ref is None or ref.kind is not RefKind.CLASS or ref.module is None:
+    found = _project_class(resolver, element, scope)
+    if found is None:
         return set()
+    class_module, qualname = found
     evaluator = resolver.evaluator
     fields: set[str] = set()
     pydantic = False
-    for module, info in evaluator.class_hierarchy(ref.module, ref.name):
+    for module, info in evaluator.class_hierarchy(class_module, qualname):
         fields |= set(info.annotations)
         pydantic = pydantic or any(
             base.startswith(_RESPONSE_MODEL_BASES) for base in evaluator.library_bases(module, info)
@@ -1332,13 +1344,25 @@ def _is_column(resolver: Resolver, scope: Scope, expr: cst.BaseExpression) -> bo
     return ref is not None and ref.kind in (RefKind.CLASS, RefKind.MODULE)
 
 
+def _project_class(
+    resolver: Resolver, expr: cst.BaseExpression, scope: Scope
+) -> tuple[ModuleKey, str] | None:
+    """The class of the project `expr` names, if it names one: (its module, its
+    qualname)."""
+    ref = resolver.value_of(expr, scope).ref
+    if ref is None or ref.kind is not RefKind.CLASS or ref.module is None:
+        return None
+    return ref.module, ref.name
+
+
 def _unique_columns(resolver: Resolver, class_expr: cst.BaseExpression, scope: Scope) -> set[str]:
     """The columns of the class `class_expr` that tell one row: declared `unique=True`,
     or the primary key when it is one column (a part of a composite key is not)."""
-    ref = resolver.value_of(class_expr, scope).ref
-    if ref is None or ref.kind is not RefKind.CLASS or ref.module is None:
+    found = _project_class(resolver, class_expr, scope)
+    if found is None:
         return set()
-    info = resolver.evaluator.class_info(ref.module, ref.name)
+    class_module, qualname = found
+    info = resolver.evaluator.class_info(class_module, qualname)
     if info is None:
         return set()
     unique: set[str] = set()
