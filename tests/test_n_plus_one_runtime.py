@@ -402,11 +402,10 @@ def _statements_run(engine: Any, run: Callable[[], object]) -> int:
     return len(statements)
 
 
-MANY_TO_ONE = """
-from sqlalchemy import Column, ForeignKey, Integer, String, create_engine, event
-from sqlalchemy.orm import DeclarativeBase, Session, relationship
-
-
+# Pets and their owners: `Pet.owner` is many-to-one, lazily loaded. (The apps below
+# import what it names: `Column`, `ForeignKey`, `Integer`, `String`, `DeclarativeBase`,
+# `relationship`.)
+PETS = """
 class Base(DeclarativeBase):
     pass
 
@@ -422,11 +421,21 @@ class Pet(Base):
     id = Column(Integer, primary_key=True)
     owner_id = Column(ForeignKey("owners.id"))
     owner = relationship("Owner")
+"""
 
+MANY_TO_ONE = (
+    """
+from sqlalchemy import Column, ForeignKey, Integer, String, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session, relationship
+
+"""
+    + PETS
+    + """
 
 def names(session: Session):
     return [pet.owner.name for pet in session.query(Pet).all()]
 """
+)
 
 
 def _selects_for_owners(tmp_path: Path, pets: int, owners: int) -> int:
@@ -554,7 +563,8 @@ def test_a_relationship_holds_one_object_as_sqlalchemy_maps_it(case: str) -> Non
     assert ("whose target the session does not hold yet" in diagnostic.message) is holds_one
 
 
-RESPONSE_MODEL_VIEW = """
+RESPONSE_MODEL_VIEW = (
+    """
 from typing import List
 
 from fastapi import Depends, FastAPI
@@ -562,23 +572,9 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Column, ForeignKey, Integer, String, create_engine
 from sqlalchemy.orm import DeclarativeBase, Session, relationship
 
-
-class Base(DeclarativeBase):
-    pass
-
-
-class Owner(Base):
-    __tablename__ = "owners"
-    id = Column(Integer, primary_key=True)
-    name = Column(String)
-
-
-class Pet(Base):
-    __tablename__ = "pets"
-    id = Column(Integer, primary_key=True)
-    owner_id = Column(ForeignKey("owners.id"))
-    owner = relationship("Owner")
-
+"""
+    + PETS
+    + """
 
 class OwnerOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -604,6 +600,7 @@ def get_db():
 def pets(db: Session = Depends(get_db)):
     return db.query(Pet).all()
 """
+)
 
 
 def _selects_for_pets(tmp_path: Path, code: str, pets: int) -> int:
@@ -652,29 +649,16 @@ def test_a_response_model_reads_each_returned_objects_relationship(tmp_path: Pat
     assert loaded[0] == loaded[1]
 
 
-SCHEMA_DUMP = """
+SCHEMA_DUMP = (
+    """
 from marshmallow import Schema, fields
 
 from sqlalchemy import Column, ForeignKey, Integer, String, create_engine
 from sqlalchemy.orm import DeclarativeBase, Session, relationship
 
-
-class Base(DeclarativeBase):
-    pass
-
-
-class Owner(Base):
-    __tablename__ = "owners"
-    id = Column(Integer, primary_key=True)
-    name = Column(String)
-
-
-class Pet(Base):
-    __tablename__ = "pets"
-    id = Column(Integer, primary_key=True)
-    owner_id = Column(ForeignKey("owners.id"))
-    owner = relationship("Owner")
-
+"""
+    + PETS
+    + """
 
 class OwnerSchema(Schema):
     name = fields.String()
@@ -692,6 +676,7 @@ def dump_pets(session: Session):
     pets = session.query(Pet).all()
     return pets_schema.dump(pets)
 """
+)
 
 
 def _selects_for_dumped_pets(tmp_path: Path, code: str, pets: int) -> int:
