@@ -1090,8 +1090,8 @@ def _returned_objects(
     `db.session.scalars(select(Incident).filter(...))`): those objects, and where the
     caller reads them from (see `_kept_in`)."""
     scope = model.enclosing_scope.get(call)
-    if scope is None:
-        return None
+    if scope is None or isinstance(model.parent(call), cst.Expr):
+        return None  # (a call whose result is dropped, `session.add(x)`: not resolved)
     objects = returned_objects(resolver, resolver.value_of(call.func, scope).ref)
     if objects is None:
         return None
