@@ -16,7 +16,7 @@ SQLModel's `Relationship`, Flask-SQLAlchemy's `db.relationship`).
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import libcst as cst
@@ -1135,23 +1135,12 @@ def _ir_objects(
     if depth > 3:
         return None
     if expr[0] == "n":
-        values = frame.info.locals.get(str(expr[1]), ())
-        found: ReturnedObjects | None = None
-        refinements: set[str] = set()
-        for value in values:
-            steps, base = _ir_chain(value)
-            if base == expr:  # `query = query.filter(...)`
-                if any(method in _SINGLE for method, _ in steps):
-                    return None
-                refinements |= _ir_loaded(steps)
-                continue
-            objects = _ir_objects(evaluator, frame, value, depth + 1)
-            if objects is None or found is not None:
-                return None
-            found = objects
-        if found is None:
-            return None
-        return ReturnedObjects(found.model, found.ref, found.options | refinements)
+        return _ir_local(
+            frame,
+            expr,
+            lambda value: _ir_objects(evaluator, frame, value, depth + 1),
+            refused=_SINGLE,  # `query = query.first()` holds one object, not a query
+        )
     steps, base = _ir_chain(expr)
     if any(method in _SINGLE or method in _NOT_A_QUERY for method, _ in steps):
         return None
@@ -1195,21 +1184,9 @@ def _ir_statement(
 ) -> ReturnedObjects | None:
     """`select(M).where(...).options(...)`, or a local that holds one."""
     if expr[0] == "n" and depth <= 3:
-        values = frame.info.locals.get(str(expr[1]), ())
-        found = None
-        refinements: set[str] = set()
-        for value in values:
-            steps, base = _ir_chain(value)
-            if base == expr:
-                refinements |= _ir_loaded(steps)
-                continue
-            objects = _ir_statement(evaluator, frame, value, options, depth + 1)
-            if objects is None or found is not None:
-                return None
-            found = objects
-        if found is None:
-            return None
-        return ReturnedObjects(found.model, found.ref, found.options | refinements)
+        return _ir_local(
+            frame, expr, lambda value: _ir_statement(evaluator, frame, value, options, depth + 1)
+        )
     steps, base = _ir_chain(expr)
     if base[0] == "n" and steps:  # `statement.options(...)`, `statement` a local
         return _ir_statement(evaluator, frame, base, options | _ir_loaded(steps), depth + 1)
@@ -1219,6 +1196,33 @@ def _ir_statement(
     if callee is None or callee.kind is not RefKind.LIBRARY or callee.name not in SELECT_FUNCTIONS:
         return None
     return _ir_class(evaluator, frame, base[2][0], options | _ir_loaded(steps))
+
+
+def _ir_local(
+    frame: FunctionFrame,
+    name: ir.Expr,
+    follow: Callable[[ir.Expr], ReturnedObjects | None],
+    refused: frozenset[str] = frozenset(),
+) -> ReturnedObjects | None:
+    """What the local `name` holds, as `follow` reads its one value, with what its
+    refinements in place (`query = query.filter(...).options(...)`) load; None when
+    it has several values, or a refinement calls one of `refused`."""
+    found: ReturnedObjects | None = None
+    refinements: set[str] = set()
+    for value in frame.info.locals.get(str(name[1]), ()):
+        steps, base = _ir_chain(value)
+        if base == name:
+            if any(method in refused for method, _ in steps):
+                return None
+            refinements |= _ir_loaded(steps)
+            continue
+        objects = follow(value)
+        if objects is None or found is not None:
+            return None
+        found = objects
+    if found is None:
+        return None
+    return ReturnedObjects(found.model, found.ref, found.options | refinements)
 
 
 def _ir_class(
