@@ -234,18 +234,21 @@ def _extracted(complete: Path, commit: str) -> bool:
 
 # A tree extracted by an older version (of `_wanted`, or before trees were named as
 # clones are) is extracted again.
-_TREE_FORMAT = 3
+_TREE_FORMAT = 4
+_TEMPLATE_SUFFIXES = (".html", ".htm", ".jinja", ".jinja2", ".j2", ".xml", ".txt")
 _MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".gitignore", "Pipfile")
 
 
 def _wanted(name: str) -> bool:
-    """Python files, project markers, and the files that declare which SQLAlchemy the
-    project runs on (`requirements*.txt`, also under `requirements/`), as in a checkout."""
+    """Python files, project markers, the files that declare which SQLAlchemy the
+    project runs on (`requirements*.txt`, also under `requirements/`), and the Jinja
+    templates views render (under a `templates/` folder), as in a checkout."""
     base = name.rsplit("/", 1)[-1]
     requirements = base.endswith(".txt") and (
         base.startswith("requirements") or "/requirements/" in f"/{name}"
     )
-    return name.endswith(".py") or base in _MARKERS or requirements
+    template = "/templates/" in f"/{name}" and base.endswith(_TEMPLATE_SUFFIXES)
+    return name.endswith(".py") or base in _MARKERS or requirements or template
 
 
 def run_checker(lint: list[str], root: Path, paths: list[str]) -> tuple[list[dict[str, Any]], str]:

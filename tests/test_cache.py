@@ -125,6 +125,42 @@ def test_editing_a_module_rechecks_the_files_that_read_it(project: Path) -> None
     assert report(project) == [("views.py", 7, "SQA102")]
 
 
+PAGES = """
+from flask import render_template
+from sqlalchemy.orm import DeclarativeBase, Session, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Post(Base):
+    __tablename__ = "posts"
+    comments = relationship("Comment")
+
+
+def index(session: Session):
+    return render_template("index.html", posts=session.query(Post).all())
+"""
+
+
+def test_editing_a_template_rechecks_the_views_that_render_it(project: Path) -> None:
+    """A view's result depends on the template it renders (SQA401 reads what its loops
+    read of each object): a warm run sees the template's edit, and nothing else."""
+    templates = project / "app" / "templates"
+    templates.mkdir()
+    (project / "app" / "pages.py").write_text(PAGES)
+    (templates / "index.html").write_text("{% for p in posts %}{{ p.comments }}{% endfor %}")
+    found = [("pages.py", 16, "SQA401"), ("views.py", 7, "SQA102")]
+    assert report(project) == found
+    (templates / "index.html").write_text("{% for p in posts %}{{ p.title }}{% endfor %}")
+    assert report(project) == found[1:]
+    (templates / "index.html").unlink()
+    assert report(project) == found[1:]
+    (templates / "index.html").write_text("{% for p in posts %}{{ p.comments }}{% endfor %}")
+    assert report(project) == found
+
+
 def test_a_module_that_appears_is_seen_by_the_files_that_import_it(project: Path) -> None:
     (project / "app" / "helpers.py").unlink()
     assert report(project) == []  # `get_session` is unknown: nothing to say

@@ -17,6 +17,7 @@ from sqlalchemy import event
 from sqlalchemy_lint.checker import check_source
 from sqlalchemy_lint.fixing import fix_source
 from sqlalchemy_lint.rules.n_plus_one import NPlusOne
+from sqlalchemy_lint.semantic import ProjectIndex
 
 MODELS = """
 from sqlalchemy import Column, ForeignKey, Integer, String, create_engine, select
@@ -423,6 +424,16 @@ class Pet(Base):
     owner = relationship("Owner")
 """
 
+
+def _seed_pets(namespace: dict[str, Any], engine: Any, pets: int) -> None:
+    """`pets` pets, each with an owner of its own, in the app's tables."""
+    namespace["Base"].metadata.create_all(engine)
+    with namespace["Session"](engine) as seed:
+        seed.add_all(namespace["Owner"](id=n, name=f"o{n}") for n in range(pets))
+        seed.add_all(namespace["Pet"](id=n, owner_id=n) for n in range(pets))
+        seed.commit()
+
+
 MANY_TO_ONE = (
     """
 from sqlalchemy import Column, ForeignKey, Integer, String, create_engine, event
@@ -619,11 +630,7 @@ def _selects_for_pets(tmp_path: Path, code: str, pets: int) -> int:
     finally:
         del sys.modules[module.__name__]
     engine = namespace["engine"]
-    namespace["Base"].metadata.create_all(engine)
-    with namespace["Session"](engine) as seed:
-        seed.add_all(namespace["Owner"](id=n, name=f"o{n}") for n in range(pets))
-        seed.add_all(namespace["Pet"](id=n, owner_id=n) for n in range(pets))
-        seed.commit()
+    _seed_pets(namespace, engine, pets)
 
     def run() -> None:
         response = TestClient(namespace["app"]).get("/pets")
@@ -684,11 +691,7 @@ def _selects_for_dumped_pets(tmp_path: Path, code: str, pets: int) -> int:
     namespace: dict[str, Any] = {}
     exec(compile(code, "<schemas>", "exec", dont_inherit=True), namespace)
     engine = namespace["create_engine"](f"sqlite:///{tmp_path / 'pets.db'}")
-    namespace["Base"].metadata.create_all(engine)
-    with namespace["Session"](engine) as seed:
-        seed.add_all(namespace["Owner"](id=n, name=f"o{n}") for n in range(pets))
-        seed.add_all(namespace["Pet"](id=n, owner_id=n) for n in range(pets))
-        seed.commit()
+    _seed_pets(namespace, engine, pets)
 
     def run() -> None:
         with namespace["Session"](engine) as session:
@@ -711,3 +714,109 @@ def test_a_schema_of_many_dumps_each_objects_relationship(tmp_path: Path) -> Non
     assert "session.query(Pet).options(selectinload(Pet.owner)).all()" in outcome.source
     loaded = [_selects_for_dumped_pets(tmp_path / f"fixed{n}", outcome.source, n) for n in (5, 20)]
     assert loaded[0] == loaded[1]
+
+
+TEMPLATE_VIEW = (
+    """
+from flask import Flask, render_template
+
+from sqlalchemy import Column, ForeignKey, Integer, String, create_engine
+from sqlalchemy.orm import DeclarativeBase, Session, relationship
+
+"""
+    + PETS
+    + """
+
+app = Flask(__name__)
+engine = create_engine(URL)
+
+
+@app.route("/pets")
+def pets():
+    with Session(engine) as session:
+        shown = session.query(Pet).all()
+        return render_template("pets.html", pets=shown)
+"""
+)
+
+# The page loops over the pets and hands each to a macro of another template, which
+# reads its owner.
+TEMPLATES = {
+    "pets.html": """{% from "cards.html" import pet_card %}
+<ul>
+{% for pet in pets|sort(attribute="id") %}
+  <li>{{ pet_card(pet) }}</li>
+{% endfor %}
+</ul>
+""",
+    "cards.html": """{% macro pet_card(pet) -%}
+  #{{ pet.id }} of {{ pet.owner.name }}
+{%- endmacro %}
+""",
+}
+
+
+def _template_app(folder: Path, code: str) -> Path:
+    """The view as a project's module, `folder/app/views.py`, with its templates."""
+    (folder / "app" / "templates").mkdir(parents=True)
+    (folder / "pyproject.toml").write_text("[project]\nname = 'pets'\n")
+    for name, text in TEMPLATES.items():
+        (folder / "app" / "templates" / name).write_text(text)
+    views = folder / "app" / "views.py"
+    views.write_text(code)
+    return views
+
+
+def _selects_for_rendered_pets(tmp_path: Path, code: str, pets: int) -> int:
+    views = _template_app(tmp_path, code)
+    module = types.ModuleType(f"pets_pages_{pets}")
+    namespace: dict[str, Any] = module.__dict__
+    namespace["URL"] = f"sqlite:///{tmp_path / 'pets.db'}"
+    namespace["__file__"] = str(views)  # Flask finds `templates/` beside it
+    sys.modules[module.__name__] = module
+    try:
+        exec(compile(code, str(views), "exec", dont_inherit=True), namespace)
+    finally:
+        del sys.modules[module.__name__]
+    engine = namespace["engine"]
+    _seed_pets(namespace, engine, pets)
+
+    def run() -> None:
+        page = namespace["app"].test_client().get("/pets").get_data(as_text=True)
+        assert page.count(" of o") == pets
+
+    return _statements_run(engine, run)
+
+
+def test_a_template_reads_each_rendered_objects_relationship(tmp_path: Path) -> None:
+    """A Flask view hands a query's pets to a Jinja template that loops over them and
+    calls a macro of another template that reads `pet.owner`: one more SELECT per pet
+    when the page renders; the fix's loader option loads the owners with the pets."""
+    views = _template_app(tmp_path / "checked", TEMPLATE_VIEW)
+    (diagnostic,) = check_source(
+        TEMPLATE_VIEW, views, rules=[NPlusOne], project=ProjectIndex()
+    ).diagnostics
+    assert diagnostic.message.startswith(
+        "The template `pets.html` reads `Pet.owner` (through `cards.html`, line 2),"
+    )
+    grown = _selects_for_rendered_pets(tmp_path / "20", TEMPLATE_VIEW, 20)
+    assert grown - _selects_for_rendered_pets(tmp_path / "5", TEMPLATE_VIEW, 5) == 15
+    outcome = fix_source(
+        TEMPLATE_VIEW, views, rules=[NPlusOne], project=ProjectIndex(), unsafe=True
+    )
+    assert outcome.applied == 1 and not outcome.remaining.diagnostics
+    fixed = outcome.source
+    assert "session.query(Pet).options(selectinload(Pet.owner)).all()" in fixed
+    loaded = [_selects_for_rendered_pets(tmp_path / f"fixed{n}", fixed, n) for n in (5, 20)]
+    assert loaded[0] == loaded[1]
+
+
+def test_without_its_template_a_view_is_not_reported(tmp_path: Path) -> None:
+    """No template found (outside a project, or not in a `templates/` folder above the
+    module): nothing is guessed."""
+    assert not check_source(TEMPLATE_VIEW, rules=[NPlusOne]).diagnostics
+    views = _template_app(tmp_path, TEMPLATE_VIEW)
+    (views.parent / "templates" / "pets.html").unlink()
+    assert not check_source(
+        TEMPLATE_VIEW, views, rules=[NPlusOne], project=ProjectIndex()
+    ).diagnostics

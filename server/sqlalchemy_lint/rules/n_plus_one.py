@@ -19,16 +19,17 @@ class NPlusOne(Rule):
     .scalars()`, `session.query(Model)...`, a model's query property
     (`Model.query.filter(...).all()`, Flask-SQLAlchemy's or `query_property()`'s, also
     kept in a name and refined in place, `query = query.filter(...)`, and a page of it,
-    `for a in page.items` of `paginate()`; so is `session.query(Model)` kept in a name,
-    whatever the session's type says; and the objects a function or method of the
-    project returns from such a query, `Incident.get_active()` or a repository's
-    `list()`, reported without a fix since the statement is in that function; of those
-    only collections are reported, not a many-to-one read, whose targets are most often
-    a few rows the session soon holds), directly or through the name the result is kept
-    in — that read a relationship of each object (`user.addresses`) which loads lazily:
-    declared with the default `lazy="select"` (`relationship()`, SQLModel's
-    `Relationship()`, Flask-SQLAlchemy's `db.relationship()`, in any module of the
-    project), and not loaded by a loader option of the statement
+    `for a in page.items` of `paginate()`; the class may be named through its module,
+    `query(models.Post)`; so is `session.query(Model)` kept in a name, whatever the
+    session's type says; and the objects a function or method of the project returns
+    from such a query, `Incident.get_active()` or a repository's `list()`, reported
+    without a fix since the statement is in that function; of those only collections are
+    reported, not a many-to-one read, whose targets are most often a few rows the
+    session soon holds), directly or through the name the result is kept in — that read
+    a relationship of each object (`user.addresses`) which loads lazily: declared with
+    the default `lazy="select"` (`relationship()`, its older synonym `relation()`,
+    SQLModel's `Relationship()`, Flask-SQLAlchemy's `db.relationship()`, in any module
+    of the project), and not loaded by a loader option of the statement
     (`.options(selectinload(Model.rel))`, `joinedload`, `subqueryload`, and the like,
     also on a statement kept in a name, or on a query the name is rebound to further on:
     `users = users.options(joinedload(User.addresses)).all()`). A read in a function of
@@ -40,25 +41,34 @@ class NPlusOne(Rule):
     (`room.to_dict()`), is reported at the call. A relationship a class of the module
     declares as another's `backref="users"` counts as the other's own. For a
     relationship that holds one object (declared `uselist=False`, annotated
-    `Mapped["Owner"]`, beside an `owner_id` column, or many-to-one as SQLAlchemy reads the
-    foreign keys: a column of its class points at the target's table, a backref's too,
-    and a self-referential one says `remote_side=`) the message says what it costs:
+    `Mapped["Owner"]`, beside an `owner_id` column, or many-to-one as SQLAlchemy reads
+    the foreign keys: a column of its class points at the target's table, a backref's
+    too, and a self-referential one says `remote_side=`) the message says what it costs:
     the session loads each target once and reads one it holds without a query, so the
     loop runs one query per distinct target (N+1 when they differ).
 
-    A view that returns the objects for FastAPI to serialize through a response model
-    of many (`response_model=List[PostOut]` on its route decorator, or the return
+    A view that returns the objects for FastAPI to serialize through a response model of
+    many (`response_model=List[PostOut]` on its route decorator, or the return
     annotation `-> list[PostOut]`), a pydantic (or SQLModel) class of the project whose
-    fields (its bases' included) are named after lazy relationships, reads them on
-    each object too: it is reported at the returned expression, with the same fix (not
-    in an `async def` view: under asyncio a lazy read fails rather than queries). So
-    are objects a marshmallow schema of many dumps (`PostSchema(many=True).dump(posts)`,
-    a name bound to one, or `dump(posts, many=True)`; flask-marshmallow's and
+    fields (its bases' included) are named after lazy relationships, reads them on each
+    object too: it is reported at the returned expression, with the same fix (not in an
+    `async def` view: under asyncio a lazy read fails rather than queries). So are
+    objects a marshmallow schema of many dumps (`PostSchema(many=True).dump(posts)`, a
+    name bound to one, or `dump(posts, many=True)`; flask-marshmallow's and
     marshmallow-sqlalchemy's schemas too): its nesting fields (`Nested`, `List`,
     `Pluck`, `Related`, by their `attribute=` if given), the names its `Meta.fields`
     lists, and every relationship when its `Meta` says `include_relationships = True`
-    read each object's relationship of that name (a `lazy="dynamic"` one too: dumping
-    it runs the query it hands out).
+    read each object's relationship of that name (a `lazy="dynamic"` one too: dumping it
+    runs the query it hands out). So are objects a sync view hands a Jinja template
+    (`render_template("index.html", posts=posts)`, a page's `posts=page.items`, a slice
+    `posts[start:end]` kept in a name, or Starlette's `templates.TemplateResponse(
+    "index.html", {"posts": posts})`) whose loops over them (`{% for post in posts %}`,
+    also over `posts.items`, a slice, or `posts|sort(...)`) read a lazy relationship of
+    each, in the loop, in a template the loop includes, or in a macro it hands each
+    object to (defined there or imported): reported at the objects handed to the
+    template, with the template's line. The template is the first `templates/<name>` in
+    the module's folder or a folder above it, within its project, where Flask looks for
+    an app's and a blueprint's; none found, nothing is reported.
 
     Not reported: relationships declared with an eager strategy (`lazy="selectin"`,
     `"joined"`, `"subquery"`, `"immediate"`) or one that never queries per object
@@ -69,14 +79,14 @@ class NPlusOne(Rule):
     `user.events.count()` are reported), statements with a loader option for it or a
     wildcard option (`selectinload("*")`), a query that tests a unique column or the
     primary key for equality (`filter_by(name=name)`, `.where(Tag.id == tag_id)`: one
-    object at most), column attributes, sessions under asyncio
-    (there the lazy load fails: SQA108), and a second loop over the same objects that
-    reads what an earlier loop loaded (one that runs whenever the second does: not
-    under an `if` of its own), when nothing between them but builtins (`len()`,
-    `print()`), the standard library (`date()`, `defaultdict(set)`), methods of plain
-    values (`rows.append()`, `name.lower()`, `day.strftime()`, and any of a local bound
-    to a literal or to such a call), column operators (`User.id.in_(ids)`), statements
-    being built (`select(User).where(...)`) and what a session runs without expiring
+    object at most), column attributes, sessions under asyncio (there the lazy load
+    fails: SQA108), and a second loop over the same objects that reads what an earlier
+    loop loaded (one that runs whenever the second does: not under an `if` of its own),
+    when nothing between them but builtins (`len()`, `print()`), the standard library
+    (`date()`, `defaultdict(set)`), methods of plain values (`rows.append()`,
+    `name.lower()`, `day.strftime()`, and any of a local bound to a literal or to such a
+    call), column operators (`User.id.in_(ids)`), statements being built
+    (`select(User).where(...)`) and what a session runs without expiring
     (`db.query(User).filter(...).all()`, `session.execute(...).mappings().all()`,
     `session.add()`, a model's `Entry.query.filter(...).all()`) runs: a `commit()`
     (`rollback()`, `close()`, `expire_all()`, `refresh()`, a `begin()` block), or any
@@ -197,6 +207,34 @@ def refined_further_on(session: Session, active):
         print(len(user.addresses))  # loaded by the option on the query rebound above
 """
         ),
+        # The template reads only columns of each post; the one that reads a
+        # relationship is rendered from a query that loads it.
+        Valid(
+            """
+from flask import render_template
+from sqlalchemy.orm import DeclarativeBase, Session, relationship, selectinload
+
+class Base(DeclarativeBase):
+    pass
+
+class Post(Base):
+    __tablename__ = "posts"
+    author = relationship("User")
+
+def index(session: Session):
+    return render_template("index.html", posts=session.query(Post).all())
+
+def authors(session: Session):
+    posts = session.query(Post).options(selectinload(Post.author)).all()
+    return render_template("authors.html", posts=posts)
+""",
+            files={
+                "templates/index.html": "{% for post in posts %}{{ post.title }}"
+                "{{ post.author_id }}{% endfor %}\n{{ post.author }}\n",
+                "templates/authors.html": "{% for post in posts %}{{ post.author.name }}"
+                "{% endfor %}\n",
+            },
+        ),
     ]
     INVALID = [
         # Dates, strings, lists, a `defaultdict` and a raw query between the passes
@@ -286,6 +324,79 @@ def totals(session: Session):
                 "class Base(DeclarativeBase):\n    pass\n\n"
                 "class Order(Base):\n    __tablename__ = 'orders'\n"
                 "    lines = relationship('OrderLine')\n",
+            },
+        ),
+        # The class named through its module, as `import models` leaves it.
+        Invalid(
+            """
+from sqlalchemy.orm import Session
+
+from app import models
+
+def totals(session: Session):
+    return [len(o.lines) for o in session.query(models.Order).all()]
+""",
+            at="o.lines",
+            files={
+                "app/__init__.py": "",
+                "app/models.py": "from sqlalchemy.orm import DeclarativeBase, relationship\n\n"
+                "class Base(DeclarativeBase):\n    pass\n\n"
+                "class Order(Base):\n    __tablename__ = 'orders'\n"
+                "    lines = relationship('OrderLine')\n",
+            },
+        ),
+        # A Flask view hands a slice of the posts to a Jinja template, whose loop
+        # includes another that reads each post's lazy `comments`.
+        Invalid(
+            """
+from flask import render_template
+from sqlalchemy.orm import DeclarativeBase, Session, relationship
+
+class Base(DeclarativeBase):
+    pass
+
+class Post(Base):
+    __tablename__ = "posts"
+    comments = relationship("Comment")
+
+def index(session: Session, start: int):
+    posts = session.query(Post).all()
+    shown = posts[start : start + 10]
+    return render_template("blog/index.html", posts=shown, page=start)
+""",
+            at="shown, page",
+            files={
+                "templates/blog/index.html": "{% for post in posts %}\n"
+                "  {% include 'blog/card.html' %}\n{% endfor %}\n",
+                "templates/blog/card.html": "<p>{{ post.comments|length }} comments</p>\n",
+            },
+        ),
+        # Starlette's templates: the context is a dict, the page's loop calls a macro.
+        Invalid(
+            """
+from sqlalchemy import select
+from sqlalchemy.orm import DeclarativeBase, Session, relationship
+from starlette.templating import Jinja2Templates
+
+templates = Jinja2Templates(directory="templates")
+
+class Base(DeclarativeBase):
+    pass
+
+class Post(Base):
+    __tablename__ = "posts"
+    tags = relationship("Tag")
+
+def index(request, session: Session):
+    posts = session.scalars(select(Post)).all()
+    return templates.TemplateResponse(request, "index.html", {"posts": posts})
+""",
+            at="posts})",
+            files={
+                "templates/index.html": "{% import 'ui.html' as ui %}\n"
+                "{% for post in posts %}{{ ui.tag_list(post) }}{% endfor %}\n",
+                "templates/ui.html": "{% macro tag_list(p) %}\n"
+                "{% for tag in p.tags %}{{ tag.name }}{% endfor %}\n{% endmacro %}\n",
             },
         ),
         # FastAPI serializes what the view returns through the response model, whose
@@ -653,10 +764,14 @@ def rooms(session: Session):
                 else "runs one more query per object (N+1)"
             )
             if read.serializer is not None:
+                serializer = read.serializer
+                verb, doing = (
+                    ("renders", "rendering") if read.rendered else ("serializes", "serializing")
+                )
                 what = (
-                    f"{read.serializer[0].upper()}{read.serializer[1:]} reads `{loaded}`, "
-                    f"which loads lazily, for each object of {query} it serializes, so "
-                    f"serializing them {cost}"
+                    f"{serializer[0].upper()}{serializer[1:]} reads `{loaded}`{read.read_at}, "
+                    f"which loads lazily, for each object of {query} it {verb}, so {doing} "
+                    f"them {cost}"
                 )
             elif read.method is not None:
                 what = (

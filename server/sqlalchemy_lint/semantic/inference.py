@@ -66,6 +66,9 @@ class StandaloneSource:
     def modules_mentioning(self, key: ModuleKey, word: str) -> list[ModuleKey]:
         return []
 
+    def template(self, name: str) -> str | None:
+        return None  # templates are looked for in a project
+
 
 class CstFrame(Frame):
     """A function (or lambda) scope of the checked module, as libcst's model has it."""

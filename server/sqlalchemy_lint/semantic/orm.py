@@ -29,6 +29,7 @@ from .inference import Resolver
 from .kinds import SELECT_FUNCTIONS, Kind
 from .model import ModuleModel, Scope, binding_scope
 from .summary import ClassInfo, ModuleSummary
+from .templates import TemplateRead, element_reads
 from .values import ModuleKey, Owner, Ref, RefKind
 
 _RELATIONSHIP_CALLS = frozenset(
@@ -87,6 +88,10 @@ class LazyRead:
     # model `PostOut`" a view returns them under, "the schema `PostSchema`" that dumps
     # them); `node` is then the objects' expression.
     serializer: str | None = None
+    # Where the serializer reads it, if the message should say (" (line 9)" of a
+    # template); and whether it is a template, which renders the objects.
+    read_at: str = ""
+    rendered: bool = False
 
 
 @dataclass(frozen=True)
@@ -271,8 +276,10 @@ def _holds_one(annotation: ir.Expr | None) -> bool:
 
 
 def _is_relationship(func: ir.Expr, imports: dict[str, str]) -> bool:
-    if func[0] == "a" and func[2] == "relationship":
-        return True  # Flask-SQLAlchemy's `db.relationship`, `orm.relationship`
+    if func[0] == "a" and func[2] in ("relationship", "relation"):
+        # Flask-SQLAlchemy's `db.relationship`, `orm.relationship` (and the older
+        # `orm.relation`, its synonym)
+        return True
     if func[0] != "n":
         return False
     return imports.get(func[1], "") in _RELATIONSHIP_CALLS
@@ -297,7 +304,7 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
     for source in _object_sources(model, resolver):
         class_name, class_ref, options = source.model, source.ref, set(source.options)
         iterated, scope = source.iterated, source.scope
-        named = dict(objects_of=source.objects_of)
+        objects_of = source.objects_of
         declared = relationships_of(resolver, class_ref)
         lazy = {
             rel
@@ -358,7 +365,7 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
                             rel,
                             loop,
                             scalar=rel in scalars,
-                            **named,
+                            objects_of=objects_of,
                         )
             for reference in references:
                 if loop not in set(model.ancestors(reference)):
@@ -376,7 +383,7 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
                             loop,
                             method=method,
                             scalar=set(read_lazily) <= scalars,
-                            **named,
+                            objects_of=objects_of,
                         )
                     continue
                 for helper, read in _helper_reads(model, scope, reference):
@@ -393,7 +400,7 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
                             loop,
                             helper=helper,
                             scalar=read.attr.value in scalars,
-                            **named,
+                            objects_of=objects_of,
                         )
             loaded_before.update((rel, loop) for rel in reported - loaded)
         # Objects a schema dumps or a view returns under its response model: the
@@ -402,17 +409,20 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
             # (A `lazy="dynamic"` one too: serializing it runs the query it hands out.)
             # A collection first, the costlier.
             fields_read = sorted(
-                (lazy if "*" in fields else fields) & lazy, key=lambda r: (r in scalars, r)
+                (lazy if "*" in fields else set(fields)) & lazy, key=lambda r: (r in scalars, r)
             )
             if fields_read:
+                first = fields_read[0]
                 yield LazyRead(
                     returned,
                     class_name,
-                    fields_read[0],
+                    first,
                     returned,
                     scalar=set(fields_read) <= scalars,
                     serializer=serializer,
-                    **named,
+                    read_at=fields.get(first, ""),
+                    rendered=serializer.startswith("the template"),
+                    objects_of=objects_of,
                 )
 
 
@@ -436,7 +446,8 @@ def _object_sources(model: ModuleModel, resolver: Resolver) -> Iterator[_Objects
         if found is not None:
             statement_model, options, iterated, scope = found
             ref = resolver.value_of(statement_model, scope).ref
-            yield _Objects(statement_model.value, ref, frozenset(options), iterated, scope)
+            written = model.module.code_for_node(statement_model)
+            yield _Objects(written, ref, frozenset(options), iterated, scope)
             continue
         returned = _returned_objects(model, resolver, call)
         if returned is not None:
@@ -462,21 +473,101 @@ _RESPONSE_MODEL_BASES = ("pydantic.", "sqlmodel.")
 
 def _serializers_of(
     model: ModuleModel, resolver: Resolver, scope: Scope, iterated: cst.BaseExpression
-) -> Iterator[tuple[cst.BaseExpression, str, set[str]]]:
+) -> Iterator[tuple[cst.BaseExpression, str, dict[str, str]]]:
     """What serializes the objects and reads their fields: a marshmallow schema of many
-    that dumps them (`_dumped_by`), or the response model of many of a view that
-    returns them (`_returned_under`). (The objects' expression, the serializer as the
-    message names it, the fields it reads.)"""
-    for node in _uses_of(scope, iterated):
+    that dumps them (`_dumped_by`), the response model of many of a view that returns
+    them (`_returned_under`), or a Jinja template a view renders them with
+    (`_rendered_by`). (The objects' expression, the serializer as the message names it,
+    the fields it reads, each with where it reads it if the message should say.)"""
+    for node in _uses_of(model, scope, iterated):
         if not isinstance(node, cst.BaseExpression):
             continue
         dumped = _dumped_by(model, resolver, scope, node)
         if dumped is not None:
-            yield node, f"the schema `{dumped[0]}`", dumped[1]
+            yield node, f"the schema `{dumped[0]}`", dict.fromkeys(dumped[1], "")
             continue
         returned = _returned_under(model, resolver, scope, node)
         if returned is not None:
-            yield node, f"the response model `{returned[0]}`", returned[1]
+            yield node, f"the response model `{returned[0]}`", dict.fromkeys(returned[1], "")
+            continue
+        rendered = _rendered_by(model, resolver, scope, node)
+        if rendered is not None:
+            name, reads = rendered
+            yield (
+                node,
+                f"the template `{name}`",
+                {
+                    attribute: (
+                        f" (line {read.line})"
+                        if read.template == name
+                        else f" (through `{read.template}`, line {read.line})"
+                    )
+                    for attribute, read in reads.items()
+                },
+            )
+
+
+# The functions that render a Jinja template with keyword arguments as its context.
+_RENDER_FUNCTIONS = frozenset(
+    {"flask.render_template", "flask.templating.render_template", "quart.render_template"}
+)
+
+
+def _rendered_by(
+    model: ModuleModel, resolver: Resolver, scope: Scope, node: cst.BaseExpression
+) -> tuple[str, dict[str, TemplateRead]] | None:
+    """For objects a sync view hands a Jinja template as a context variable of a list
+    (`render_template("index.html", posts=posts)`, a page's `posts=page.items`, or
+    Starlette's `templates.TemplateResponse("index.html", {"posts": posts, ...})`): the
+    template's name and what it reads of each object it loops over (`templates.py`)."""
+    holder = model.parent(node)
+    # `posts=page.items`: the template gets the page's objects themselves.
+    elements = isinstance(holder, cst.Attribute) and holder.attr.value == "items"
+    value: cst.CSTNode = holder if elements and holder is not None else node
+    holder = model.parent(value)
+    variable: str | None = None
+    call: cst.CSTNode | None = None
+    if isinstance(holder, cst.Arg) and holder.keyword is not None and holder.value is value:
+        variable, call = holder.keyword.value, model.parent(holder)
+        if not isinstance(call, cst.Call) or resolver.qualify(call.func) not in _RENDER_FUNCTIONS:
+            return None
+        name_arg = call.args[0] if call.args and call.args[0].keyword is None else None
+    elif isinstance(holder, cst.DictElement) and holder.value is value:
+        key = holder.key
+        evaluated = key.evaluated_value if isinstance(key, cst.SimpleString) else None
+        variable = evaluated if isinstance(evaluated, str) else None
+        context = model.parent(model.parent(holder) or holder)
+        call = model.parent(context) if isinstance(context, cst.Arg) else None
+        if (
+            not isinstance(variable, str)
+            or not isinstance(call, cst.Call)
+            or not isinstance(call.func, cst.Attribute)
+            or call.func.attr.value != "TemplateResponse"
+        ):
+            return None
+        name_arg = next(
+            (
+                a
+                for a in call.args
+                if (a.keyword is None and isinstance(a.value, cst.SimpleString))
+                or (a.keyword is not None and a.keyword.value == "name")
+            ),
+            None,
+        )
+    else:
+        return None
+    if name_arg is None or not isinstance(name_arg.value, cst.SimpleString):
+        return None
+    name = name_arg.value.evaluated_value
+    function = next((a for a in model.ancestors(call) if isinstance(a, cst.FunctionDef)), None)
+    if not isinstance(name, str) or (function is not None and function.asynchronous is not None):
+        return None  # (under asyncio a lazy read fails rather than queries)
+    view = resolver.view
+    text = view.template(name)
+    if text is None:
+        return None
+    reads = element_reads(text, name, variable, view.template, elements=False)
+    return (name, reads) if reads else None
 
 
 def _returned_under(
@@ -972,10 +1063,11 @@ def _queries_a_session(resolver: Resolver, scope: Scope, call: cst.Call) -> bool
 
 def _query_of_many(
     model: ModuleModel, resolver: Resolver, call: cst.Call
-) -> tuple[cst.Name, set[str], cst.BaseExpression, Scope] | None:
+) -> tuple[ClassExpr, set[str], cst.BaseExpression, Scope] | None:
     """`session.scalars(select(Model)...)` (`.all()`), `session.execute(...).scalars()`,
-    `session.query(Model)...`: the model, the relationships its options load, and the
-    expression that holds the objects (the call chain, or the name it is kept in)."""
+    `session.query(Model)...` (also `models.Model`): the model, the relationships its
+    options load, and the expression that holds the objects (the call chain, or the
+    name it is kept in)."""
     func = call.func
     if not isinstance(func, cst.Attribute):
         return None
@@ -1001,7 +1093,7 @@ def _query_of_many(
             resolver.kind_of(func.value, scope) not in _SESSION_KINDS
             # `session.query(Transaction)` on an untyped parameter: only a session
             # queries a mapped class (its relationships are looked up below).
-            and not (method == "query" and isinstance(call.args[0].value, cst.Name))
+            and not (method == "query" and _class_named(call.args[0].value) is not None)
         )
     ):
         return None
@@ -1021,10 +1113,12 @@ def _query_of_many(
     if property_of is not None:
         if any(m in _SINGLE or m in _NOT_A_QUERY for m in chain):
             return None
-        statement_model = property_of
+        statement_model: ClassExpr = property_of
     elif method == "query":
         first = call.args[0].value
-        if not isinstance(first, cst.Name) or any(m in _SINGLE for m in chain):
+        if not isinstance(first, (cst.Name, cst.Attribute)) or any(m in _SINGLE for m in chain):
+            return None
+        if _class_named(first) is None:
             return None
         statement_model = first
     else:
@@ -1281,7 +1375,7 @@ def _ir_loaded(steps: list[tuple[str, tuple[ir.Expr, ...]]]) -> set[str]:
 
 def _at_most_one_row(
     resolver: Resolver,
-    statement_model: cst.Name,
+    statement_model: ClassExpr,
     scope: Scope,
     outer: cst.BaseExpression,
     call: cst.Call,
@@ -1309,7 +1403,7 @@ def _at_most_one_row(
         if more:
             calls.extend(more)
             pending.append(below)
-    model_name = statement_model.value
+    model_name = _class_named(statement_model)
     for step in calls:
         method = step.func.attr.value if isinstance(step.func, cst.Attribute) else ""
         if method == "filter_by":
@@ -1328,8 +1422,7 @@ def _at_most_one_row(
                 for side, other in (sides, sides[::-1]):
                     if (
                         isinstance(side, cst.Attribute)
-                        and isinstance(side.value, cst.Name)
-                        and side.value.value == model_name
+                        and _class_named(side.value) == model_name
                         and side.attr.value in unique
                         and not _is_column(resolver, scope, other)
                     ):
@@ -1438,16 +1531,16 @@ def _query_chain_base(
 
 def _statement(
     resolver: Resolver, expr: cst.BaseExpression, scope: Scope, depth: int = 0
-) -> tuple[cst.Name, set[str]] | None:
-    """`select(Model).where(...).options(...)` (or a name bound to one, refined by
-    `stmt = stmt.where(...)` as often as it likes): the model and the relationships
-    its loader options load."""
+) -> tuple[ClassExpr, set[str]] | None:
+    """`select(Model).where(...).options(...)` (`select(models.Model)`; or a name bound
+    to one, refined by `stmt = stmt.where(...)` as often as it likes): the model and
+    the relationships its loader options load."""
     if isinstance(expr, cst.Name):
         if depth >= 3:
             return None
         values = [a.value for a in scope.assignments.get(expr.value, []) if a.value is not None]
         models: set[str] = set()
-        first: cst.Name | None = None
+        first: ClassExpr | None = None
         options: set[str] = set()
         for value in values:
             base, refined = _refinements(value, scope)
@@ -1458,7 +1551,7 @@ def _statement(
             if found is None:
                 return None
             first = first or found[0]
-            models.add(found[0].value)
+            models.add(_class_named(found[0]) or "")
             options |= found[1]
         return (first, options) if first is not None and len(models) == 1 else None
     node, options = _refinements(expr, scope)
@@ -1467,7 +1560,22 @@ def _statement(
     if (resolver.qualify(node.func) or "") not in SELECT_FUNCTIONS:
         return None
     model_name = node.args[0].value
-    return (model_name, options) if isinstance(model_name, cst.Name) else None
+    if not isinstance(model_name, (cst.Name, cst.Attribute)) or _class_named(model_name) is None:
+        return None
+    return model_name, options
+
+
+# A mapped class as a statement names it: `Post`, or `models.Post` of a module.
+ClassExpr = cst.Name | cst.Attribute
+
+
+def _class_named(expr: cst.BaseExpression) -> str | None:
+    """ "Post" for `Post`, "models.Post" for `models.Post`; None for anything else."""
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
+        return f"{expr.value.value}.{expr.attr.value}"
+    return None
 
 
 def _refinements(expr: cst.BaseExpression, scope: Scope) -> tuple[cst.BaseExpression, set[str]]:
@@ -1546,12 +1654,34 @@ def _is_loaded(model_name: str, relationship: str, options: set[str]) -> bool:
     return f"{model_name}.{relationship}" in options or relationship in options
 
 
-def _uses_of(scope: Scope, iterated: cst.BaseExpression) -> list[cst.CSTNode]:
-    """Where the objects are used: the references to the name that keeps them, or
-    the query's call chain itself."""
-    if isinstance(iterated, cst.Name):
-        return [r for r in scope.references.get(iterated.value, ()) if r is not iterated]
-    return [iterated]
+def _uses_of(model: ModuleModel, scope: Scope, iterated: cst.BaseExpression) -> list[cst.CSTNode]:
+    """Where the objects are used: the references to the name that keeps them (and to
+    a name a slice of them is kept in, `shown = posts[start:end]`: the same objects),
+    or the query's call chain itself."""
+    if not isinstance(iterated, cst.Name):
+        return [iterated]
+    uses: list[cst.CSTNode] = [
+        r for r in scope.references.get(iterated.value, ()) if r is not iterated
+    ]
+    for reference in list(uses):
+        sliced = model.parent(reference)
+        if not (
+            isinstance(sliced, cst.Subscript)
+            and sliced.value is reference
+            and all(isinstance(element.slice, cst.Slice) for element in sliced.slice)
+        ):
+            continue
+        assign = model.parent(sliced)
+        if (
+            isinstance(assign, cst.Assign)
+            and assign.value is sliced
+            and len(assign.targets) == 1
+            and isinstance(assign.targets[0].target, cst.Name)
+        ):
+            kept = assign.targets[0].target
+            if kept.value != iterated.value and len(scope.assignments.get(kept.value, ())) == 1:
+                uses += [r for r in scope.references.get(kept.value, ()) if r is not kept]
+    return uses
 
 
 def _loops_over(
@@ -1559,7 +1689,7 @@ def _loops_over(
 ) -> Iterator[tuple[cst.CSTNode, str]]:
     """(loop, element name) for `for x in <iterated>:` and comprehensions over it,
     where `iterated` is the query's call chain or the name that keeps its result."""
-    candidates = _uses_of(scope, iterated)
+    candidates = _uses_of(model, scope, iterated)
     for node in candidates:
         holder = model.parent(node)
         if isinstance(holder, cst.Attribute) and holder.attr.value == "items":
@@ -1628,17 +1758,17 @@ def _lazy_loads(model: ModuleModel, resolver: Resolver) -> Iterator[_LazyLoad]:
             first = call.args[0].value
             if not isinstance(first, cst.Name):
                 continue
-            loaded: tuple[cst.Name, set[str]] | None = (first, _loaded_by_options(call, scope))
+            loaded: tuple[ClassExpr, set[str]] | None = (first, _loaded_by_options(call, scope))
         else:
             loaded = _statement(resolver, call.args[0].value, scope)
         if loaded is None or "*" in loaded[1]:
             continue
         statement_model, options = loaded
+        written = _class_named(statement_model) or ""
         lazy = {
             rel
             for rel, relationship in relationships(resolver, statement_model, scope).items()
-            if relationship.may_load_on_access
-            and not _is_loaded(statement_model.value, rel, options)
+            if relationship.may_load_on_access and not _is_loaded(written, rel, options)
         }
         if not lazy:
             continue
@@ -1646,7 +1776,7 @@ def _lazy_loads(model: ModuleModel, resolver: Resolver) -> Iterator[_LazyLoad]:
         if holder is None or target is None:
             continue
         many = bool(chain) and chain[-1] == "all"
-        yield _LazyLoad(call, kind, scope, statement_model.value, target, holder, lazy, many)
+        yield _LazyLoad(call, kind, scope, written, target, holder, lazy, many)
 
 
 def _opening_block(model: ModuleModel, resolver: Resolver, load: _LazyLoad) -> cst.With | None:

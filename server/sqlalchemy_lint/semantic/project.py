@@ -55,6 +55,11 @@ _WARM_PROBE = 8
 _PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 _SUMMARIES = f"summaries-{FORMAT}"
 _DIGESTS = f"digests-{FORMAT}"  # summary digests by text: validating needs no summary
+_TEMPLATES = "templates"  # a template's digest (of its text) in a record
+# Bigger templates are not read (a generated page, not one a view fills).
+_MAX_TEMPLATE_BYTES = 500_000
+# Python modules; anything else a record names is a template (`ProjectIndex.template`).
+_MODULE_SUFFIXES = (".py", ".pyi")
 # (`flask.ext.sqlalchemy` too: Flask-SQLAlchemy as Flask before 1.0 imported it.)
 _SQLALCHEMY_ROOTS = ("sqlalchemy", "sqlmodel", "flask_sqlalchemy", "alembic")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -154,6 +159,19 @@ class ProjectView:
         if not isinstance(key, Path):
             return []
         return [path.resolve() for path in self.index.conftests_above(key)]
+
+    def template(self, name: str) -> str | None:
+        """The text of the Jinja template the current module names `name`
+        (`ProjectIndex.template`); read like a module, so that a result that depends
+        on it is checked again when it changes."""
+        if not isinstance(self.current, Path):
+            return None
+        found = self.index.template(self.current, name)
+        if found is None:
+            return None
+        path, text, digest = found
+        self.dependencies[path] = digest
+        return text
 
     def is_pytest_module(self, key: ModuleKey) -> bool:
         return isinstance(key, Path) and is_pytest_module(key)
@@ -316,6 +334,9 @@ class ProjectIndex:
     def current_digest(self, path: Path) -> str | None:
         """The digest of `path`'s summary as the file is now, without building the summary
         when the cache knows it."""
+        if path.suffix not in _MODULE_SUFFIXES:
+            text = self._template_text(path)  # a template a view renders
+            return content_key(_TEMPLATES, text)[:32] if text is not None else None
         stamp = self._stamp(path)
         with self._lock:
             known = self._digests.get(path)
@@ -444,6 +465,44 @@ class ProjectIndex:
             return ModuleSummary.from_bytes(blob)
         except ValueError as exc:  # damaged or foreign: summarise again, overwrite it
             log.info("ignoring a cached summary: %s", exc)
+            return None
+
+    # -- templates ---------------------------------------------------------------------------
+
+    def template(self, importer: Path, name: str) -> tuple[Path, str, str] | None:
+        """The Jinja template a view of `importer` renders as `name` (`index.html`,
+        `blog/post.html`): the first `templates/<name>` in the module's folder or a
+        folder above it, within its project (where Flask looks for an app's or a
+        blueprint's, and Starlette's `Jinja2Templates(directory="templates")` is
+        mostly put); its path, text and digest."""
+        parts = name.replace("\\", "/").split("/")
+        if not name or name.startswith("/") or any(p in ("", ".", "..") for p in parts):
+            return None
+        directory = os.path.dirname(os.path.abspath(importer))
+        real = self._real_directory(directory)
+        allowed, _ = self._roots(real)
+        folder = Path(real)
+        while _inside(folder, [Path(root) for root in allowed]):
+            candidate = folder.joinpath("templates", *parts)
+            text = self._template_text(candidate)
+            # Noted found or not: a result that found none is checked again when one
+            # appears (a missing file's digest is "").
+            digest = content_key(_TEMPLATES, text)[:32] if text is not None else ""
+            for record in self._records():
+                record.summaries[str(candidate)] = digest
+            if text is not None:
+                return candidate, text, digest
+            if folder.parent == folder:
+                break
+            folder = folder.parent
+        return None
+
+    def _template_text(self, path: Path) -> str | None:
+        try:
+            if not path.is_file() or path.stat().st_size > _MAX_TEMPLATE_BYTES:
+                return None
+            return path.read_bytes().decode("utf-8", "replace")
+        except OSError:
             return None
 
     def stamp_of(self, path: Path) -> object:
