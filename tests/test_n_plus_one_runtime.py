@@ -820,3 +820,98 @@ def test_without_its_template_a_view_is_not_reported(tmp_path: Path) -> None:
     assert not check_source(
         TEMPLATE_VIEW, views, rules=[NPlusOne], project=ProjectIndex()
     ).diagnostics
+
+
+SQLMODEL_VIEW = """
+from typing import Annotated, Optional
+
+from fastapi import Depends, FastAPI
+from sqlmodel import Field, Relationship, Session, SQLModel, create_engine, select
+
+
+class Owner(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str
+    pets: list["Pet"] = Relationship(back_populates="owner")
+
+
+class Pet(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    owner_id: Optional[int] = Field(default=None, foreign_key="owner.id")
+    owner: Optional[Owner] = Relationship(back_populates="pets")
+
+
+class OwnerRead(SQLModel):
+    name: str
+
+
+class PetRead(SQLModel):
+    id: int
+    owner: Optional[OwnerRead] = None
+
+
+app = FastAPI()
+engine = create_engine(URL)
+
+
+def get_session():
+    with Session(engine) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+@app.get("/pets", response_model=list[PetRead])
+def pets(session: SessionDep):
+    return session.exec(select(Pet)).all()
+"""
+
+
+def test_a_sqlmodel_read_model_reads_each_returned_objects_relationship(tmp_path: Path) -> None:
+    """SQLModel's `session.exec(select(Pet)).all()`, on a session declared through an
+    `Annotated` alias, returned under a read model whose `owner` field reads each
+    pet's lazy `owner`: one more SELECT per pet; none with the fix's loader option."""
+    (diagnostic,) = check_source(SQLMODEL_VIEW, rules=[NPlusOne]).diagnostics
+    assert diagnostic.message.startswith("The response model `PetRead` reads `Pet.owner`,")
+    assert "whose target the session does not hold yet" in diagnostic.message
+
+    def selects(folder: Path, code: str, pets: int) -> int:
+        folder.mkdir()
+        module = types.ModuleType(f"sqlmodel_pets_{folder.name}")
+        namespace: dict[str, Any] = module.__dict__
+        namespace["URL"] = f"sqlite:///{folder / 'pets.db'}"
+        sys.modules[module.__name__] = module
+        try:
+            exec(compile(code, "<sqlmodel view>", "exec", dont_inherit=True), namespace)
+        finally:
+            del sys.modules[module.__name__]
+        engine = namespace["engine"]
+        namespace["SQLModel"].metadata.create_all(engine)
+        with namespace["Session"](engine) as seed:
+            seed.add_all(namespace["Owner"](id=n, name=f"o{n}") for n in range(pets))
+            seed.add_all(namespace["Pet"](id=n, owner_id=n) for n in range(pets))
+            seed.commit()
+        from fastapi.testclient import TestClient
+
+        def run() -> None:
+            response = TestClient(namespace["app"]).get("/pets")
+            assert [p["owner"]["name"] for p in response.json()] == [f"o{n}" for n in range(pets)]
+
+        try:
+            return _statements_run(engine, run)
+        finally:
+            # SQLModel keeps every table class in one registry and one metadata: the
+            # next app defines its own `Owner` and `Pet`.
+            from sqlmodel.main import default_registry
+
+            default_registry.dispose()
+            namespace["SQLModel"].metadata.clear()
+
+    grown = selects(tmp_path / "a20", SQLMODEL_VIEW, 20)
+    assert grown - selects(tmp_path / "a5", SQLMODEL_VIEW, 5) == 15
+    outcome = fix_source(SQLMODEL_VIEW, rules=[NPlusOne], unsafe=True)
+    assert outcome.applied == 1 and not outcome.remaining.diagnostics
+    assert "session.exec(select(Pet).options(selectinload(Pet.owner))).all()" in outcome.source
+    loaded = [selects(tmp_path / f"f{n}", outcome.source, n) for n in (5, 20)]
+    assert loaded[0] == loaded[1]

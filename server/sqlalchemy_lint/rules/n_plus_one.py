@@ -16,7 +16,8 @@ class NPlusOne(Rule):
     ## What it does
     Finds loops and comprehensions over the objects of a query —
     `session.scalars(select(Model))` (and `.all()`), `session.execute(select(Model))
-    .scalars()`, `session.query(Model)...`, a model's query property
+    .scalars()`, SQLModel's `session.exec(select(Model))` (and `.all()`),
+    `session.query(Model)...`, a model's query property
     (`Model.query.filter(...).all()`, Flask-SQLAlchemy's or `query_property()`'s, also
     kept in a name and refined in place, `query = query.filter(...)`, and a page of it,
     `for a in page.items` of `paginate()`; the class may be named through its module,
@@ -50,11 +51,12 @@ class NPlusOne(Rule):
     A view that returns the objects for FastAPI to serialize through a response model of
     many (`response_model=List[PostOut]` on its route decorator, or the return
     annotation `-> list[PostOut]`), a pydantic (or SQLModel) class of the project whose
-    fields (its bases' included) are named after lazy relationships, reads them on each
-    object too: it is reported at the returned expression, with the same fix (not in an
-    `async def` view: under asyncio a lazy read fails rather than queries). So are
-    objects a marshmallow schema of many dumps (`PostSchema(many=True).dump(posts)`, a
-    name bound to one, or `dump(posts, many=True)`; flask-marshmallow's and
+    fields (its bases' included; not a SQLModel table's `Relationship()` attributes,
+    which are no fields) are named after lazy relationships, reads them on each object
+    too: it is reported at the returned expression, with the same fix (not in an `async
+    def` view: under asyncio a lazy read fails rather than queries). So are objects a
+    marshmallow schema of many dumps (`PostSchema(many=True).dump(posts)`, a name bound
+    to one, or `dump(posts, many=True)`; flask-marshmallow's and
     marshmallow-sqlalchemy's schemas too): its nesting fields (`Nested`, `List`,
     `Pluck`, `Related`, by their `attribute=` if given), the names its `Meta.fields`
     lists, and every relationship when its `Meta` says `include_relationships = True`
@@ -207,6 +209,24 @@ def refined_further_on(session: Session, active):
         print(len(user.addresses))  # loaded by the option on the query rebound above
 """
         ),
+        # A SQLModel table class as its own response model: its `Relationship()`
+        # attributes are no fields, so serializing it reads columns only.
+        Valid(
+            """
+from fastapi import APIRouter
+from sqlmodel import Field, Relationship, Session, SQLModel, select
+
+router = APIRouter()
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    profile: "Profile" = Relationship(back_populates="user")
+
+@router.get("/users", response_model=list[User])
+def users(session: Session):
+    return session.scalars(select(User)).all()
+"""
+        ),
         # The template reads only columns of each post; the one that reads a
         # relationship is rendered from a query that loads it.
         Valid(
@@ -324,6 +344,39 @@ def totals(session: Session):
                 "class Base(DeclarativeBase):\n    pass\n\n"
                 "class Order(Base):\n    __tablename__ = 'orders'\n"
                 "    lines = relationship('OrderLine')\n",
+            },
+        ),
+        # SQLModel: `session.exec(select(Model))` gives the objects; the session is
+        # declared through an `Annotated` alias of another module; the read model's
+        # `students` field reads each classroom's lazy `students`.
+        Invalid(
+            """
+from fastapi import APIRouter
+from sqlmodel import Field, Relationship, SQLModel, select
+
+from app.db import SessionDep
+
+router = APIRouter()
+
+class Classroom(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    students: list["Student"] = Relationship()
+
+class ClassroomRead(SQLModel):
+    id: int
+    students: list["StudentRead"] = []
+
+@router.get("/classrooms", response_model=list[ClassroomRead])
+def classrooms(session: SessionDep):
+    return session.exec(select(Classroom)).all()
+""",
+            at="session.exec(select(Classroom)).all()",
+            files={
+                "app/__init__.py": "",
+                "app/db.py": "from typing import Annotated\n\n"
+                "from fastapi import Depends\nfrom sqlmodel import Session\n\n"
+                "def get_session():\n    ...\n\n"
+                "SessionDep = Annotated[Session, Depends(get_session)]\n",
             },
         ),
         # The class named through its module, as `import models` leaves it.

@@ -1787,7 +1787,17 @@ class Evaluator:
                 return self._union(options, frame, depth)
             return self._annotated(base)
         if tag in ("n", "a"):
-            return self._annotated(self.value(expr, frame, depth + 1))
+            declared = self._annotated(self.value(expr, frame, depth + 1))
+            if not declared.known:
+                # A type alias, in any module of the project: `SessionDep =
+                # Annotated[Session, Depends(get_session)]` declares a Session.
+                sites = self._name_binding_sites(expr, frame)
+                if len(sites) == 1 and sites[0][1][0] == "s":
+                    module, alias = sites[0]
+                    alias_frame = self.module_frame(module)
+                    if alias_frame is not None:
+                        return self.annotation(alias, alias_frame, depth + 1)
+            return declared
         return NOTHING
 
     def _union(self, options: tuple[ir.Expr, ...], frame: Frame, depth: int) -> Value:

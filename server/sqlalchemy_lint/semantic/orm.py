@@ -147,7 +147,9 @@ def relationships_of(resolver: Resolver, ref: Ref | None) -> dict[str, Relations
                 keywords = dict(value[3])
                 scalar = (
                     keywords.get("uselist") == ("n", "False")
-                    or _holds_one(info.annotations.get(name))
+                    or _holds_one(
+                        info.annotations.get(name), sqlmodel=_callee(value[1]) == "Relationship"
+                    )
                     or f"{name}_id" in info.attributes
                     or _many_to_one(summary, info, value)
                 )
@@ -213,6 +215,14 @@ def _foreign_keys(info: ClassInfo) -> Iterator[str]:
     `Class.column`."""
     for values in info.attributes.values():
         for value in values:
+            if value[0] == "c" and _callee(value[1]) == "Field":
+                # SQLModel's `Field(foreign_key="classrooms.id")`
+                pointed = dict(value[3]).get("foreign_key")
+                if pointed is not None and pointed[0] == "str":
+                    parts = str(pointed[1]).split(".")
+                    if len(parts) >= 2:
+                        yield parts[-2]
+                continue
             if value[0] != "c" or _callee(value[1]) not in ("Column", "mapped_column"):
                 continue
             for arg in value[2]:
@@ -261,10 +271,15 @@ _COLLECTIONS = frozenset(
 )
 
 
-def _holds_one(annotation: ir.Expr | None) -> bool:
+def _holds_one(annotation: ir.Expr | None, sqlmodel: bool = False) -> bool:
     """`Mapped["Role"]`, `Mapped[Optional[Role]]`, `Mapped[Role | None]`; not
-    `Mapped[List["Role"]]`."""
-    if annotation is None or annotation[0] != "s" or annotation[1] != ("n", "Mapped"):
+    `Mapped[List["Role"]]`. With `sqlmodel` (a SQLModel `Relationship()`, annotated
+    without `Mapped`): `"Role"`, `Optional["Role"]`, not `List["Role"]`."""
+    if annotation is None:
+        return False
+    if sqlmodel and not (annotation[0] == "s" and annotation[1] == ("n", "Mapped")):
+        annotation = ("s", ("n", "Mapped"), annotation)
+    if annotation[0] != "s" or annotation[1] != ("n", "Mapped"):
         return False
     inner = annotation[2]
     if inner[0] == "str":
@@ -708,7 +723,9 @@ def _response_element(function: cst.FunctionDef) -> cst.BaseExpression | None:
 
 def _model_fields(resolver: Resolver, element: cst.BaseExpression, scope: Scope) -> set[str]:
     """The fields of the pydantic (or SQLModel) class `element` of the project, its
-    project bases' included: the names it annotates."""
+    project bases' included: the names it annotates, but not a SQLModel table's
+    `Relationship()` attributes (no fields: a response model of the table itself
+    serializes its columns only)."""
     found = _project_class(resolver, element, scope)
     if found is None:
         return set()
@@ -717,7 +734,14 @@ def _model_fields(resolver: Resolver, element: cst.BaseExpression, scope: Scope)
     fields: set[str] = set()
     pydantic = False
     for module, info in evaluator.class_hierarchy(class_module, qualname):
-        fields |= set(info.annotations)
+        fields |= {
+            name
+            for name in info.annotations
+            if not any(
+                value[0] == "c" and _callee(value[1]) == "Relationship"
+                for value in info.attributes.get(name, ())
+            )
+        }
         pydantic = pydantic or any(
             base.startswith(_RESPONSE_MODEL_BASES) for base in evaluator.library_bases(module, info)
         )
@@ -1087,7 +1111,7 @@ def _query_of_many(
         if method == "options":
             options |= _loaded_by_options(call, scope)
     elif (
-        method not in ("scalars", "execute", "query")
+        method not in ("scalars", "execute", "query", "exec")
         or not call.args
         or (
             resolver.kind_of(func.value, scope) not in _SESSION_KINDS
@@ -1127,9 +1151,10 @@ def _query_of_many(
             return None
         statement_model, statement_options = statement
         options |= statement_options
+        # SQLModel's `session.exec(select(Model))` gives the objects, as `scalars()`.
         scalars = (
             chain
-            if method == "scalars"
+            if method in ("scalars", "exec")
             else chain[chain.index("scalars") + 1 :]
             if ("scalars" in chain)
             else None
