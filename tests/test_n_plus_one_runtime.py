@@ -38,6 +38,14 @@ class User(Base):
     def mail_count(self):
         return len(self.addresses)
 
+    @property
+    def mail_total(self):
+        return len(self.addresses)
+
+    @property
+    def mailed(self):
+        return self.mail_total > 0
+
 
 class Address(Base):
     __tablename__ = "addresses"
@@ -112,6 +120,18 @@ def run(session: Session):
 def run(session: Session):
     statement = session.query(User).options(selectinload(User.addresses))
     return [a.email for u in statement.all() for a in u.addresses]
+""",
+    ),
+    "a property of the model, through another property": (
+        """
+def run(session: Session):
+    users = session.scalars(select(User)).all()
+    return [user.mailed for user in users]  # READ
+""",
+        """
+def run(session: Session):
+    users = session.scalars(select(User).options(selectinload(User.addresses))).all()
+    return [user.mailed for user in users]
 """,
     ),
 }

@@ -39,14 +39,16 @@ class NPlusOne(Rule):
     however many loops call it (not one it first sets unconditionally,
     `category.children = ...`, before reading it); a method of the model (or of its
     project bases) the loop calls on each object, which reads the relationship on `self`
-    (`room.to_dict()`), is reported at the call. A relationship a class of the module
-    declares as another's `backref="users"` counts as the other's own. For a
-    relationship that holds one object (declared `uselist=False`, annotated
-    `Mapped["Owner"]`, beside an `owner_id` column, or many-to-one as SQLAlchemy reads
-    the foreign keys: a column of its class points at the target's table, a backref's
-    too, and a self-referential one says `remote_side=`) the message says what it costs:
-    the session loads each target once and reads one it holds without a query, so the
-    loop runs one query per distinct target (N+1 when they differ).
+    (`room.to_dict()`), is reported at the call; so is a property of the model the loop
+    reads (`cause.progress`), which reads it on `self` or through the model's other
+    properties it reads. A relationship a class of the module declares as another's
+    `backref="users"` counts as the other's own. For a relationship that holds one
+    object (declared `uselist=False`, annotated `Mapped["Owner"]`, beside an `owner_id`
+    column, or many-to-one as SQLAlchemy reads the foreign keys: a column of its class
+    points at the target's table, a backref's too, and a self-referential one says
+    `remote_side=`) the message says what it costs: the session loads each target once
+    and reads one it holds without a query, so the loop runs one query per distinct
+    target (N+1 when they differ).
 
     A view that returns the objects for FastAPI to serialize through a response model of
     many (`response_model=List[PostOut]` on its route decorator, or the return
@@ -227,6 +229,30 @@ def users(session: Session):
     return session.scalars(select(User)).all()
 """
         ),
+        # Properties that read columns only, and a method that is no property.
+        Valid(
+            """
+from sqlalchemy.orm import DeclarativeBase, Session, relationship
+
+class Base(DeclarativeBase):
+    pass
+
+class Cause(Base):
+    __tablename__ = "causes"
+    donations = relationship("Donation")
+
+    @property
+    def label(self):
+        return self.name.title()
+
+    def raised(self):
+        return sum(d.amount for d in self.donations)
+
+def report(session: Session):
+    for cause in session.query(Cause).all():
+        print(cause.label, cause.raised)
+"""
+        ),
         # The template reads only columns of each post; the one that reads a
         # relationship is rendered from a query that loads it.
         Valid(
@@ -378,6 +404,33 @@ def classrooms(session: SessionDep):
                 "def get_session():\n    ...\n\n"
                 "SessionDep = Annotated[Session, Depends(get_session)]\n",
             },
+        ),
+        # A property of the model that reads another property, which reads the lazy
+        # `donations` of each cause.
+        Invalid(
+            """
+from sqlalchemy.orm import DeclarativeBase, Session, relationship
+
+class Base(DeclarativeBase):
+    pass
+
+class Cause(Base):
+    __tablename__ = "causes"
+    donations = relationship("Donation")
+
+    @property
+    def raised(self):
+        return sum(d.amount for d in self.donations)
+
+    @property
+    def progress(self):
+        return self.raised / self.goal
+
+def report(session: Session):
+    for cause in session.query(Cause).all():
+        print(cause.name, cause.progress)
+""",
+            at="cause.progress",
         ),
         # The class named through its module, as `import models` leaves it.
         Invalid(
@@ -825,6 +878,11 @@ def rooms(session: Session):
                     f"{serializer[0].upper()}{serializer[1:]} reads `{loaded}`{read.read_at}, "
                     f"which loads lazily, for each object of {query} it {verb}, so {doing} "
                     f"them {cost}"
+                )
+            elif read.method is not None and read.property:
+                what = (
+                    f"The property `{read.method}` reads `{loaded}`, which loads lazily, so "
+                    f"reading it for each object of {query} {cost}"
                 )
             elif read.method is not None:
                 what = (

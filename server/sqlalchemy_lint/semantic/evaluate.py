@@ -1249,6 +1249,11 @@ class Evaluator:
                 names.append(base.ref.name)
         return names
 
+    def is_property(self, key: ModuleKey, info: FunctionInfo) -> bool:
+        """Whether the method `info` of module `key` is a property (`@property`,
+        `functools.cached_property`, Pyramid's `reify`)."""
+        return self._is_property(key, info, 0)
+
     def _is_property(self, key: ModuleKey, info: FunctionInfo, depth: int) -> bool:
         module = self.module_frame(key)
         if module is None:

@@ -28,7 +28,7 @@ from .flow import comes_before
 from .inference import Resolver
 from .kinds import SELECT_FUNCTIONS, Kind
 from .model import ModuleModel, Scope, binding_scope
-from .summary import ClassInfo, ModuleSummary
+from .summary import ClassInfo, FunctionInfo, ModuleSummary
 from .templates import TemplateRead, element_reads
 from .values import ModuleKey, Owner, Ref, RefKind
 
@@ -75,7 +75,9 @@ class LazyRead:
     helper: str | None = None
     # The method of the model the loop calls on each object, which reads the
     # relationship on `self` (`room.to_dict()`); `node` is then the call's `room.to_dict`.
+    # Or the property the loop reads (`cause.amount_raised`), with `property`.
     method: str | None = None
+    property: bool = False
     # A many-to-one (or one-to-one) relationship: the session loads each target once,
     # and a read of one it holds runs no query.
     scalar: bool = False
@@ -386,8 +388,22 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
                 if loop not in set(model.ancestors(reference)):
                     continue
                 called = _method_called_on(model, reference)
+                read_as_property = False
+                if called is None:
+                    # `cause.progress_percentage`: a property of the model reads its
+                    # relationships on `self` as a method does.
+                    read = model.parent(reference)
+                    if (
+                        isinstance(read, cst.Attribute)
+                        and read.value is reference
+                        and read.attr.value not in declared
+                    ):
+                        called, read_as_property = read, True
                 if called is not None:
-                    method, read_by = _self_reads(resolver, class_ref, called)
+                    found = _self_reads(
+                        resolver, class_ref, called.attr.value, properties_only=read_as_property
+                    )
+                    method, read_by = found if found is not None else ("", frozenset())
                     read_lazily = sorted(read_by & (read_in_loops - handing - reported))
                     if read_lazily:
                         reported.update(read_lazily)
@@ -399,8 +415,10 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
                             method=method,
                             scalar=set(read_lazily) <= scalars,
                             objects_of=objects_of,
+                            property=read_as_property,
                         )
-                    continue
+                    if not read_as_property:
+                        continue
                 for helper, read in _helper_reads(model, scope, reference):
                     if (
                         read.attr.value in read_in_loops - handing - reported
@@ -785,23 +803,49 @@ def _method_called_on(model: ModuleModel, reference: cst.Name) -> cst.Attribute 
 
 
 def _self_reads(
-    resolver: Resolver, ref: Ref | None, called: cst.Attribute
-) -> tuple[str, frozenset[str]]:
-    """The method `called` names on an object of the mapped class `ref` (or of a base
-    of it in the project), as `Class.method`, and what it reads on `self`."""
-    name = called.attr.value
+    resolver: Resolver, ref: Ref | None, name: str, *, properties_only: bool = False
+) -> tuple[str, frozenset[str]] | None:
+    """The method (or, with `properties_only`, the property) `name` of the mapped class
+    `ref` (or of a base of it in the project), as `Class.name`, and what it reads on
+    `self`, the reads of the properties it reads included (`progress_percentage` reads
+    `self.amount_raised`, a property that sums `self.donations`); None when the class
+    has no such method."""
     if ref is None or ref.kind is not RefKind.CLASS or ref.module is None:
-        return name, frozenset()
+        return None if properties_only else (name, frozenset())
     evaluator = resolver.evaluator
-    for module, info in evaluator.class_hierarchy(ref.module, ref.name):
-        qualname = info.methods.get(name)
-        if qualname is not None:
-            function = evaluator.function_info(module, qualname)
-            if function is None:
-                return f"{info.name}.{name}", frozenset()
-            # What the method sets on `self` it reads back as set.
-            return f"{info.name}.{name}", function.self_reads - set(function.self_attributes)
-    return name, frozenset()
+    hierarchy = evaluator.class_hierarchy(ref.module, ref.name)
+
+    def found(method: str, properties: bool) -> tuple[str, FunctionInfo | None] | None:
+        for module, info in hierarchy:
+            qualname = info.methods.get(method)
+            if qualname is not None:
+                function = evaluator.function_info(module, qualname)
+                if properties and (function is None or not evaluator.is_property(module, function)):
+                    return None
+                return f"{info.name}.{method}", function
+        return None
+
+    first = found(name, properties_only)
+    if first is None:
+        return None if properties_only else (name, frozenset())
+    qualified, function = first
+    reads: set[str] = set()
+    pending: list[FunctionInfo | None] = [function]
+    seen = {name}
+    while pending:
+        current = pending.pop()
+        if current is None:
+            continue
+        # What the method sets on `self` it reads back as set.
+        own = current.self_reads - set(current.self_attributes)
+        reads |= own
+        for read in own - seen:
+            seen.add(read)
+            if len(seen) <= 8:
+                followed = found(read, True)
+                if followed is not None:
+                    pending.append(followed[1])
+    return qualified, frozenset(reads)
 
 
 def _helper_reads(
