@@ -935,3 +935,76 @@ def test_a_sqlmodel_read_model_reads_each_returned_objects_relationship(tmp_path
     assert "session.exec(select(Pet).options(selectinload(Pet.owner))).all()" in outcome.source
     loaded = [selects(tmp_path / f"f{n}", outcome.source, n) for n in (5, 20)]
     assert loaded[0] == loaded[1]
+
+
+RESTX_VIEW = (
+    """
+from flask import Flask
+from flask_restx import Api, Namespace, Resource, fields
+
+from sqlalchemy import Column, ForeignKey, Integer, String, create_engine
+from sqlalchemy.orm import DeclarativeBase, Session, relationship, scoped_session, sessionmaker
+
+"""
+    + PETS
+    + """
+
+app = Flask(__name__)
+api = Api(app)
+ns = Namespace("pets")
+api.add_namespace(ns)
+engine = create_engine(URL)
+db_session = scoped_session(sessionmaker(engine))
+app.teardown_appcontext(lambda error: db_session.remove())
+
+pet_model = ns.model("Pet", {"id": fields.Integer})
+# The clone adds the owner's name, read through the lazy `owner` of each pet.
+pet_with_owner = ns.clone(
+    "PetWithOwner", pet_model, {"owner": fields.String(attribute="owner.name")}
+)
+
+
+@ns.route("/")
+class Pets(Resource):
+    @ns.marshal_with(pet_with_owner)
+    def get(self):
+        pets = db_session.query(Pet).all()
+        return pets, 200
+"""
+)
+
+
+def _selects_for_marshalled_pets(tmp_path: Path, code: str, pets: int) -> int:
+    tmp_path.mkdir()
+    module = types.ModuleType(f"restx_pets_{tmp_path.name}")
+    namespace: dict[str, Any] = module.__dict__
+    namespace["URL"] = f"sqlite:///{tmp_path / 'pets.db'}"
+    namespace["__file__"] = str(tmp_path / "app.py")  # Flask's root path
+    sys.modules[module.__name__] = module
+    try:
+        exec(compile(code, "<restx>", "exec", dont_inherit=True), namespace)
+    finally:
+        del sys.modules[module.__name__]
+    engine = namespace["engine"]
+    _seed_pets(namespace, engine, pets)
+
+    def run() -> None:
+        response = namespace["app"].test_client().get("/pets/")
+        assert [p["owner"] for p in response.get_json()] == [f"o{n}" for n in range(pets)]
+
+    return _statements_run(engine, run)
+
+
+def test_a_marshal_with_model_reads_each_returned_objects_relationship(tmp_path: Path) -> None:
+    """Flask-RESTX marshals what the view returns through a model cloned from another,
+    whose `owner` field reads each pet's lazy `owner`: one more SELECT per pet; none
+    with the fix's loader option."""
+    (diagnostic,) = check_source(RESTX_VIEW, rules=[NPlusOne]).diagnostics
+    assert diagnostic.message.startswith("The model `pet_with_owner` reads `Pet.owner`,")
+    grown = _selects_for_marshalled_pets(tmp_path / "20", RESTX_VIEW, 20)
+    assert grown - _selects_for_marshalled_pets(tmp_path / "5", RESTX_VIEW, 5) == 15
+    outcome = fix_source(RESTX_VIEW, rules=[NPlusOne], unsafe=True)
+    assert outcome.applied == 1 and not outcome.remaining.diagnostics
+    assert "db_session.query(Pet).options(selectinload(Pet.owner)).all()" in outcome.source
+    loaded = [_selects_for_marshalled_pets(tmp_path / f"f{n}", outcome.source, n) for n in (5, 20)]
+    assert loaded[0] == loaded[1]

@@ -63,7 +63,13 @@ class NPlusOne(Rule):
     `Pluck`, `Related`, by their `attribute=` if given), the names its `Meta.fields`
     lists, and every relationship when its `Meta` says `include_relationships = True`
     read each object's relationship of that name (a `lazy="dynamic"` one too: dumping it
-    runs the query it hands out). So are objects a sync view hands a Jinja template
+    runs the query it hands out). So are objects a Flask-RESTX view returns (`return
+    students` or `return students, 200`) under `@ns.marshal_with(model)` (or
+    `marshal_list_with`), where `model = ns.model("Student", {...})` (or
+    `ns.clone(...)`, `ns.inherit(...)`, its parents' fields included): each field reads
+    its key, or its `attribute=`. A field (of any of these serializers) named after a
+    property of the model reads what the property reads (`gpa`, which sums
+    `self.grades`). So are objects a sync view hands a Jinja template
     (`render_template("index.html", posts=posts)`, a page's `posts=page.items`, a slice
     `posts[start:end]` kept in a name, or Starlette's `templates.TemplateResponse(
     "index.html", {"posts": posts})`) whose loops over them (`{% for post in posts %}`,
@@ -253,6 +259,33 @@ def report(session: Session):
         print(cause.label, cause.raised)
 """
         ),
+        # A Flask-RESTX model of columns only (its `grade` is a column of another
+        # name, given by `attribute=`).
+        Valid(
+            """
+from flask_restx import Namespace, Resource, fields
+from sqlalchemy.orm import DeclarativeBase, relationship
+
+ns = Namespace("students")
+
+class Base(DeclarativeBase):
+    pass
+
+class Student(Base):
+    __tablename__ = "students"
+    grades = relationship("Grade")
+
+student_model = ns.model(
+    "Student", {"name": fields.String, "grade": fields.Float(attribute="last_grade")}
+)
+
+@ns.route("/")
+class Students(Resource):
+    @ns.marshal_list_with(student_model)
+    def get(self):
+        return Student.query.all()
+"""
+        ),
         # The template reads only columns of each post; the one that reads a
         # relationship is rendered from a query that loads it.
         Valid(
@@ -431,6 +464,37 @@ def report(session: Session):
         print(cause.name, cause.progress)
 """,
             at="cause.progress",
+        ),
+        # Flask-RESTX marshals the returned students through a model whose `gpa`
+        # field is a property of Student that reads the lazy `grades`.
+        Invalid(
+            """
+from flask_restx import Namespace, Resource, fields
+from sqlalchemy.orm import DeclarativeBase, relationship
+
+ns = Namespace("students")
+
+class Base(DeclarativeBase):
+    pass
+
+class Student(Base):
+    __tablename__ = "students"
+    grades = relationship("Grade")
+
+    @property
+    def gpa(self):
+        return sum(g.points for g in self.grades) / max(len(self.grades), 1)
+
+student_model = ns.model("Student", {"name": fields.String, "gpa": fields.Float})
+
+@ns.route("/")
+class Students(Resource):
+    @ns.marshal_with(student_model)
+    def get(self):
+        students = Student.query.all()
+        return students, 200
+""",
+            at="students, 200",
         ),
         # The class named through its module, as `import models` leaves it.
         Invalid(

@@ -441,11 +441,24 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
         for returned, serializer, fields in _serializers_of(model, resolver, scope, iterated):
             # (A `lazy="dynamic"` one too: serializing it runs the query it hands out.)
             # A collection first, the costlier.
+            # A field named after a property of the model reads what the property
+            # reads (`gpa`, which sums `self.courses`).
+            through: dict[str, tuple[str, str]] = {}
+            for field in sorted(set(fields) - set(declared) - {"*"}):
+                found = _self_reads(resolver, class_ref, field, properties_only=True)
+                if found is not None:
+                    for rel in found[1] & lazy:
+                        through.setdefault(rel, (field, found[0]))
             fields_read = sorted(
-                (lazy if "*" in fields else set(fields)) & lazy, key=lambda r: (r in scalars, r)
+                ((lazy if "*" in fields else set(fields)) & lazy) | set(through),
+                key=lambda r: (r in scalars, r),
             )
             if fields_read:
                 first = fields_read[0]
+                read_at = fields.get(first, "")
+                if first not in fields and first in through:
+                    field, prop = through[first]
+                    read_at = f" (through the property `{prop}`){fields.get(field, '')}"
                 yield LazyRead(
                     returned,
                     class_name,
@@ -453,7 +466,7 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
                     returned,
                     scalar=set(fields_read) <= scalars,
                     serializer=serializer,
-                    read_at=fields.get(first, ""),
+                    read_at=read_at,
                     rendered=serializer.startswith("the template"),
                     objects_of=objects_of,
                 )
@@ -523,6 +536,10 @@ def _serializers_of(
         if returned is not None:
             yield node, f"the response model `{returned[0]}`", dict.fromkeys(returned[1], "")
             continue
+        marshalled = _marshalled_by(model, scope, node)
+        if marshalled is not None:
+            yield node, f"the model `{marshalled[0]}`", dict.fromkeys(marshalled[1], "")
+            continue
         rendered = _rendered_by(model, resolver, scope, node)
         if rendered is not None:
             name, reads = rendered
@@ -538,6 +555,95 @@ def _serializers_of(
                     for attribute, read in reads.items()
                 },
             )
+
+
+# Flask-RESTX's (and Flask-RESTPlus's) decorators that serialize what a view returns.
+_MARSHALLING = frozenset({"marshal_with", "marshal_list_with"})
+
+
+def _marshalled_by(
+    model: ModuleModel, scope: Scope, node: cst.BaseExpression
+) -> tuple[str, set[str]] | None:
+    """For objects a Flask-RESTX view returns (`return students`, `return students,
+    200`) from a method or function decorated `@ns.marshal_with(student_model)` (or
+    `marshal_list_with`), where `student_model = ns.model("Student", {...})`: the model
+    as written and the attributes its fields read (a field's `attribute=` if a string,
+    else its key)."""
+    statement = model.parent(node)
+    if isinstance(statement, cst.Element):  # `return students, 200`
+        pair = model.parent(statement)
+        if not isinstance(pair, cst.Tuple) or pair.elements[0] is not statement:
+            return None
+        statement = model.parent(pair)
+    if not isinstance(statement, cst.Return):
+        return None
+    function = next(
+        (a for a in model.ancestors(statement) if isinstance(a, (cst.FunctionDef, cst.Lambda))),
+        None,
+    )
+    if not isinstance(function, cst.FunctionDef) or function.asynchronous is not None:
+        return None
+    for decorator in function.decorators:
+        call = decorator.decorator
+        if (
+            isinstance(call, cst.Call)
+            and isinstance(call.func, cst.Attribute)
+            and call.func.attr.value in _MARSHALLING
+            and call.args
+            and isinstance(call.args[0].value, cst.Name)
+        ):
+            named = call.args[0].value.value
+            fields = _restx_fields(named, scope)
+            if fields:
+                return named, fields
+    return None
+
+
+def _restx_fields(named: str, scope: Scope, depth: int = 0) -> set[str] | None:
+    """What the Flask-RESTX model bound to `named` reads of each object:
+    `ns.model("Student", {"name": fields.String, "courses": fields.List(...),
+    "teacher": fields.String(attribute="teacher_name")})`, and `ns.clone("Teacher",
+    parent, {...})` or `ns.inherit(...)`, which add their fields to the parents'."""
+    bound = binding_scope(named, scope)
+    values = [a.value for a in bound.assignments.get(named, ())] if bound else []
+    made = values[0] if len(values) == 1 else None
+    if not isinstance(made, cst.Call) or depth > 3:
+        return None
+    func = made.func
+    name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+    if name in ("model", "Model") and len(made.args) >= 2:
+        parents: list[cst.Arg] = []
+    elif name in ("clone", "inherit") and len(made.args) >= 3:
+        parents = list(made.args[1:-1])
+    else:
+        return None
+    spec = made.args[-1].value if parents else made.args[1].value
+    if not isinstance(spec, cst.Dict):
+        return None
+    reads: set[str] = set()
+    for parent in parents:
+        inherited = (
+            _restx_fields(parent.value.value, scope, depth + 1)
+            if isinstance(parent.value, cst.Name)
+            else None
+        )
+        reads |= inherited or set()
+    for element in spec.elements:
+        if not isinstance(element, cst.DictElement) or not isinstance(
+            element.key, cst.SimpleString
+        ):
+            continue
+        key = element.key.evaluated_value
+        read = key if isinstance(key, str) else None
+        if isinstance(element.value, cst.Call):
+            for arg in element.value.args:
+                if arg.keyword is not None and arg.keyword.value == "attribute":
+                    given = arg.value
+                    value = given.evaluated_value if isinstance(given, cst.SimpleString) else None
+                    read = value if isinstance(value, str) else None
+        if read is not None:
+            reads.add(read.split(".", 1)[0])
+    return reads
 
 
 # The functions that render a Jinja template with keyword arguments as its context.
