@@ -137,7 +137,9 @@ class EnginePerRequest(Rule):
 
     - inside web request handlers (Flask/Quart routes and request hooks,
       FastAPI/Starlette endpoints and the dependencies they use through
-      `Depends(...)`, Django views), bot message handlers (aiogram, discord.py,
+      `Depends(...)`, Django views, and what a middleware runs per request:
+      Starlette's `dispatch`, Litestar's `authenticate_request`, Django's
+      `process_request`), bot message handlers (aiogram, discord.py,
       python-telegram-bot, TwitchIO; decorated or registered, as aiogram 3's
       `router.callback_query.register(handler)`, or the methods the framework calls
       by their name, `on_message` and `event_message`), Dash callbacks (run on each
@@ -792,7 +794,25 @@ def get_engine(url):
         raise ValueError("cannot connect to the database")
     return create_engine(url)
 """
-        )
+        ),
+        # A middleware made once, with the app: its `__init__` makes the one engine
+        # that `dispatch` uses for every request.
+        Valid(
+            """
+from sqlalchemy import create_engine, text
+from starlette.middleware.base import BaseHTTPMiddleware
+
+class AuditMiddleware(BaseHTTPMiddleware):
+    def __init__(self, app, url):
+        super().__init__(app)
+        self.engine = create_engine(url)
+
+    async def dispatch(self, request, call_next):
+        with self.engine.begin() as conn:
+            conn.execute(text("insert into audit (path) values (:p)"), {"p": request.url.path})
+        return await call_next(request)
+"""
+        ),
     ]
     INVALID = [
         Invalid(_FLAGGED_INIT.format(flag="self._initialized"), at="create_engine("),
@@ -2012,6 +2032,23 @@ with engine.connect() as conn:
         ),
     ]
     INVALID += [
+        # Litestar runs an authentication middleware's `authenticate_request` for
+        # each request (as Starlette runs `BaseHTTPMiddleware.dispatch`).
+        Invalid(
+            """
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+class JWTAuthenticationMiddleware(AbstractAuthenticationMiddleware):
+    async def authenticate_request(self, connection):
+        engine = create_async_engine("postgresql+asyncpg://app@db/app")
+        async with async_sessionmaker(engine)() as session:
+            user = await session.scalar(select(User).where(User.token == connection.headers["t"]))
+        return AuthenticationResult(user=user, auth=None)
+""",
+            at="create_async_engine(",
+        ),
         # Tornado makes a RequestHandler per request and runs its `initialize()`.
         Invalid(
             """

@@ -92,6 +92,14 @@ VIEW_METHODS = frozenset(
         *("initialize", "prepare", "on_finish"),
     }
 )
+# What a middleware runs per request (Starlette, Litestar, Django, Falcon).
+_MIDDLEWARE_METHODS = frozenset(
+    {
+        *("dispatch", "authenticate_request", "__call__"),
+        *("process_request", "process_view", "process_response", "process_exception"),
+        *("process_resource",),
+    }
+)
 _VIEW_BASE_SUFFIXES = ("View", "ViewSet", "Resource", "HTTPEndpoint", "MethodView", "Handler")
 _DJANGO_VIEW_DECORATOR_PREFIXES = (
     "django.views.decorators.",
@@ -860,6 +868,8 @@ class Repetitions:
                 return Repetition("task", info.name, f"is a task (`@{written}`)")
         if self._is_class_based_view_method(key, info):
             return Repetition("request", info.name, "is a class-based view")
+        if self._is_middleware_method(key, info):
+            return Repetition("request", info.name, "is a middleware's per-request method")
         if _is_lambda_handler(info):
             # A warm container runs the handler again for each event; what the module
             # makes at import is kept between them.
@@ -900,6 +910,20 @@ class Repetitions:
         if ref is None or ref.kind is not RefKind.INSTANCE or ref.module is None:
             return False
         return self.evaluator.derives_from(Ref(RefKind.CLASS, ref.module, ref.name), _WEB_APPS)
+
+    def _is_middleware_method(self, key: ModuleKey, info: FunctionInfo) -> bool:
+        """`dispatch` of Starlette's `BaseHTTPMiddleware`, `authenticate_request` of
+        Litestar's `AbstractAuthenticationMiddleware`, Django's `process_request`: a
+        method a web framework runs for each request, of a class whose base is a
+        middleware (its name says so)."""
+        if info.owner is None or info.name not in _MIDDLEWARE_METHODS:
+            return False
+        cls = self.evaluator.class_info(key, info.owner)
+        if cls is None:
+            return False
+        return any(
+            (ir.dotted(base) or "").rpartition(".")[2].endswith("Middleware") for base in cls.bases
+        )
 
     def _is_class_based_view_method(self, key: ModuleKey, info: FunctionInfo) -> bool:
         if info.owner is None or info.name not in VIEW_METHODS:
