@@ -67,18 +67,19 @@ class NPlusOne(Rule):
     students` or `return students, 200`) under `@ns.marshal_with(model)` (or
     `marshal_list_with`), where `model = ns.model("Student", {...})` (or
     `ns.clone(...)`, `ns.inherit(...)`, its parents' fields included): each field reads
-    its key, or its `attribute=`. A field (of any of these serializers) named after a
-    property of the model reads what the property reads (`gpa`, which sums
-    `self.grades`). So are objects a sync view hands a Jinja template
-    (`render_template("index.html", posts=posts)`, a page's `posts=page.items`, a slice
-    `posts[start:end]` kept in a name, or Starlette's `templates.TemplateResponse(
-    "index.html", {"posts": posts})`) whose loops over them (`{% for post in posts %}`,
-    also over `posts.items`, a slice, or `posts|sort(...)`) read a lazy relationship of
-    each, in the loop, in a template the loop includes, or in a macro it hands each
-    object to (defined there or imported): reported at the objects handed to the
-    template, with the template's line. The template is the first `templates/<name>` in
-    the module's folder or a folder above it, within its project, where Flask looks for
-    an app's and a blueprint's; none found, nothing is reported.
+    its key, or its `attribute=`. So are objects a flask-smorest view returns under
+    `@blp.response(200, PostSchema(many=True))`, read as the schema's dump reads them. A
+    field (of any of these serializers) named after a property of the model reads what
+    the property reads (`gpa`, which sums `self.grades`). So are objects a sync view
+    hands a Jinja template (`render_template("index.html", posts=posts)`, a page's
+    `posts=page.items`, a slice `posts[start:end]` kept in a name, or Starlette's
+    `templates.TemplateResponse( "index.html", {"posts": posts})`) whose loops over them
+    (`{% for post in posts %}`, also over `posts.items`, a slice, or `posts|sort(...)`)
+    read a lazy relationship of each, in the loop, in a template the loop includes, or
+    in a macro it hands each object to (defined there or imported): reported at the
+    objects handed to the template, with the template's line. The template is the first
+    `templates/<name>` in the module's folder or a folder above it, within its project,
+    where Flask looks for an app's and a blueprint's; none found, nothing is reported.
 
     Not reported: relationships declared with an eager strategy (`lazy="selectin"`,
     `"joined"`, `"subquery"`, `"immediate"`) or one that never queries per object
@@ -495,6 +496,37 @@ class Students(Resource):
         return students, 200
 """,
             at="students, 200",
+        ),
+        # flask-smorest dumps what the view returns through the schema of many its
+        # `@blp.response` names, whose `tickets` field reads each event's tickets.
+        Invalid(
+            """
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+from sqlalchemy.orm import DeclarativeBase, relationship
+
+blp = Blueprint("events", __name__)
+
+class Base(DeclarativeBase):
+    pass
+
+class Event(Base):
+    __tablename__ = "events"
+    tickets = relationship("Ticket")
+
+class EventSchema(Schema):
+    name = fields.String()
+    tickets = fields.List(fields.Nested("TicketSchema"))
+
+@blp.route("/events")
+class Events(MethodView):
+    @blp.response(200, EventSchema(many=True))
+    def get(self):
+        events = Event.query.all()
+        return events
+""",
+            at="events\n",
         ),
         # The class named through its module, as `import models` leaves it.
         Invalid(

@@ -536,6 +536,10 @@ def _serializers_of(
         if returned is not None:
             yield node, f"the response model `{returned[0]}`", dict.fromkeys(returned[1], "")
             continue
+        responded = _responded_by(model, resolver, scope, node)
+        if responded is not None:
+            yield node, f"the schema `{responded[0]}`", dict.fromkeys(responded[1], "")
+            continue
         marshalled = _marshalled_by(model, scope, node)
         if marshalled is not None:
             yield node, f"the model `{marshalled[0]}`", dict.fromkeys(marshalled[1], "")
@@ -569,19 +573,8 @@ def _marshalled_by(
     `marshal_list_with`), where `student_model = ns.model("Student", {...})`: the model
     as written and the attributes its fields read (a field's `attribute=` if a string,
     else its key)."""
-    statement = model.parent(node)
-    if isinstance(statement, cst.Element):  # `return students, 200`
-        pair = model.parent(statement)
-        if not isinstance(pair, cst.Tuple) or pair.elements[0] is not statement:
-            return None
-        statement = model.parent(pair)
-    if not isinstance(statement, cst.Return):
-        return None
-    function = next(
-        (a for a in model.ancestors(statement) if isinstance(a, (cst.FunctionDef, cst.Lambda))),
-        None,
-    )
-    if not isinstance(function, cst.FunctionDef) or function.asynchronous is not None:
+    function = _view_returning(model, node)
+    if function is None:
         return None
     for decorator in function.decorators:
         call = decorator.decorator
@@ -596,6 +589,59 @@ def _marshalled_by(
             fields = _restx_fields(named, scope)
             if fields:
                 return named, fields
+    return None
+
+
+def _view_returning(model: ModuleModel, node: cst.BaseExpression) -> cst.FunctionDef | None:
+    """The sync function that returns `node` (`return students`, or with a status,
+    `return students, 200`), for a decorator of it to serialize. (Under asyncio a lazy
+    read fails rather than queries.)"""
+    statement = model.parent(node)
+    if isinstance(statement, cst.Element):  # `return students, 200`
+        pair = model.parent(statement)
+        if not isinstance(pair, cst.Tuple) or pair.elements[0] is not statement:
+            return None
+        statement = model.parent(pair)
+    if not isinstance(statement, cst.Return):
+        return None
+    function = next(
+        (a for a in model.ancestors(statement) if isinstance(a, (cst.FunctionDef, cst.Lambda))),
+        None,
+    )
+    if not isinstance(function, cst.FunctionDef) or function.asynchronous is not None:
+        return None
+    return function
+
+
+def _responded_by(
+    model: ModuleModel, resolver: Resolver, scope: Scope, node: cst.BaseExpression
+) -> tuple[str, set[str]] | None:
+    """For objects a flask-smorest view returns under `@blp.response(200,
+    PostSchema(many=True))` (or a name bound to such a schema): the schema as written
+    and what its fields read (`_schema_reads`)."""
+    function = _view_returning(model, node)
+    if function is None:
+        return None
+    for decorator in function.decorators:
+        call = decorator.decorator
+        if not (
+            isinstance(call, cst.Call)
+            and isinstance(call.func, cst.Attribute)
+            and call.func.attr.value == "response"
+        ):
+            continue
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value != "schema":
+                continue
+            made: cst.BaseExpression | None = arg.value
+            if isinstance(made, cst.Name):
+                bound = binding_scope(made.value, scope)
+                values = [a.value for a in bound.assignments.get(made.value, ())] if bound else []
+                made = values[0] if len(values) == 1 else None
+            if isinstance(made, cst.Call) and any(_is_many(a) for a in made.args):
+                fields = _schema_reads(resolver, made.func, scope)
+                if fields:
+                    return model.module.code_for_node(made.func), fields
     return None
 
 
