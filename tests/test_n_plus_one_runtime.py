@@ -1008,3 +1008,70 @@ def test_a_marshal_with_model_reads_each_returned_objects_relationship(tmp_path:
     assert "db_session.query(Pet).options(selectinload(Pet.owner)).all()" in outcome.source
     loaded = [_selects_for_marshalled_pets(tmp_path / f"f{n}", outcome.source, n) for n in (5, 20)]
     assert loaded[0] == loaded[1]
+
+
+SERIALIZER_MIXIN = """
+from sqlalchemy import Column, ForeignKey, Integer, String
+from sqlalchemy.orm import DeclarativeBase, Session, relationship
+from sqlalchemy_serializer import SerializerMixin
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Owner(Base, SerializerMixin):
+    __tablename__ = "owners"
+    id = Column(Integer, primary_key=True)
+    name = Column(String)
+
+
+class Pet(Base, SerializerMixin):
+    __tablename__ = "pets"
+    serialize_rules = ("-owner.pets",)
+    id = Column(Integer, primary_key=True)
+    owner_id = Column(ForeignKey("owners.id"))
+    owner = relationship("Owner")
+
+
+def dump_pets(session: Session):
+    return [pet.to_dict() for pet in session.query(Pet).all()]
+"""
+
+
+def test_a_serializer_mixins_to_dict_reads_each_objects_relationships(tmp_path: Path) -> None:
+    """sqlalchemy-serializer's `to_dict()` serializes every relationship of the object
+    (here `owner`, which its rules do not leave out): one more SELECT per pet; none
+    with the fix's loader option."""
+    (diagnostic,) = check_source(SERIALIZER_MIXIN, rules=[NPlusOne]).diagnostics
+    assert diagnostic.message.startswith("`Pet.to_dict()` reads `Pet.owner`,")
+
+    def selects(folder: Path, code: str, pets: int) -> int:
+        folder.mkdir()
+        namespace: dict[str, Any] = {}
+        exec(compile(code, "<serializer>", "exec", dont_inherit=True), namespace)
+        from sqlalchemy import create_engine
+
+        engine = create_engine(f"sqlite:///{folder / 'pets.db'}")
+        _seed_pets(namespace, engine, pets)
+
+        def run() -> None:
+            with namespace["Session"](engine) as session:
+                dumped = namespace["dump_pets"](session)
+                assert [p["owner"]["name"] for p in dumped] == [f"o{n}" for n in range(pets)]
+
+        return _statements_run(engine, run)
+
+    assert (
+        selects(tmp_path / "20", SERIALIZER_MIXIN, 20)
+        - selects(tmp_path / "5", SERIALIZER_MIXIN, 5)
+        == 15
+    )
+    outcome = fix_source(SERIALIZER_MIXIN, rules=[NPlusOne], unsafe=True)
+    assert outcome.applied == 1 and not outcome.remaining.diagnostics
+    assert "session.query(Pet).options(selectinload(Pet.owner)).all()" in outcome.source
+    loaded = [selects(tmp_path / f"f{n}", outcome.source, n) for n in (5, 20)]
+    assert loaded[0] == loaded[1]
+    # Left out by the class's rules, the relationship is not read.
+    narrowed = SERIALIZER_MIXIN.replace('("-owner.pets",)', '("-owner",)')
+    assert not check_source(narrowed, rules=[NPlusOne]).diagnostics

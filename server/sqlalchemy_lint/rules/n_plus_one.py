@@ -39,9 +39,12 @@ class NPlusOne(Rule):
     however many loops call it (not one it first sets unconditionally,
     `category.children = ...`, before reading it); a method of the model (or of its
     project bases) the loop calls on each object, which reads the relationship on `self`
-    (`room.to_dict()`), is reported at the call; so is a property of the model the loop
-    reads (`cause.progress`), which reads it on `self` or through the model's other
-    properties it reads. A relationship a class of the module declares as another's
+    (`room.to_dict()`), is reported at the call (so is `to_dict()` of a model deriving
+    from sqlalchemy-serializer's `SerializerMixin`, which reads every relationship but
+    those its `serialize_rules` leave out, or those its `serialize_only` names, or the
+    call's `only=`/`rules=`); so is a property of the model the loop reads
+    (`cause.progress`), which reads it on `self` or through the model's other properties
+    it reads. A relationship a class of the module declares as another's
     `backref="users"` counts as the other's own. For a relationship that holds one
     object (declared `uselist=False`, annotated `Mapped["Owner"]`, beside an `owner_id`
     column, or many-to-one as SQLAlchemy reads the foreign keys: a column of its class
@@ -287,6 +290,23 @@ class Students(Resource):
         return Student.query.all()
 """
         ),
+        # `to_dict(only=...)` of columns: no relationship is serialized.
+        Valid(
+            """
+from sqlalchemy.orm import DeclarativeBase, Session, relationship
+from sqlalchemy_serializer import SerializerMixin
+
+class Base(DeclarativeBase):
+    pass
+
+class Course(Base, SerializerMixin):
+    __tablename__ = "courses"
+    lectures = relationship("Lecture")
+
+def courses(session: Session):
+    return [course.to_dict(only=("id", "title")) for course in session.query(Course).all()]
+"""
+        ),
         # The template reads only columns of each post; the one that reads a
         # relationship is rendered from a query that loads it.
         Valid(
@@ -527,6 +547,27 @@ class Events(MethodView):
         return events
 """,
             at="events\n",
+        ),
+        # sqlalchemy-serializer's `to_dict()` serializes what the class's
+        # `serialize_only` names: the lazy `lectures` of each course.
+        Invalid(
+            """
+from sqlalchemy.orm import DeclarativeBase, Session, relationship
+from sqlalchemy_serializer import SerializerMixin
+
+class Base(DeclarativeBase):
+    pass
+
+class Course(Base, SerializerMixin):
+    __tablename__ = "courses"
+    serialize_only = ("id", "title", "lectures.title")
+    lectures = relationship("Lecture")
+    lecturer = relationship("User")
+
+def courses(session: Session):
+    return [course.to_dict() for course in session.query(Course).all()]
+""",
+            at="course.to_dict",
         ),
         # The class named through its module, as `import models` leaves it.
         Invalid(

@@ -404,6 +404,9 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
                         resolver, class_ref, called.attr.value, properties_only=read_as_property
                     )
                     method, read_by = found if found is not None else ("", frozenset())
+                    if not read_by and not read_as_property:
+                        read_by = _serialized_by_mixin(resolver, class_ref, called, declared)
+                        method = f"{class_name}.to_dict" if read_by else method
                     read_lazily = sorted(read_by & (read_in_loops - handing - reported))
                     if read_lazily:
                         reported.update(read_lazily)
@@ -952,6 +955,52 @@ def _method_called_on(model: ModuleModel, reference: cst.Name) -> cst.Attribute 
     ):
         return attribute
     return None
+
+
+# sqlalchemy-serializer's mixin: `to_dict()` serializes every column and
+# relationship of the object, unless the class or the call narrows it.
+_SERIALIZER_MIXINS = frozenset(
+    {"sqlalchemy_serializer.SerializerMixin", "sqlalchemy_serializer.serializer.SerializerMixin"}
+)
+
+
+def _serialized_by_mixin(
+    resolver: Resolver, ref: Ref | None, called: cst.Attribute, declared: dict[str, Relationship]
+) -> frozenset[str]:
+    """The relationships `obj.to_dict()` reads when the model derives from
+    sqlalchemy-serializer's `SerializerMixin`: those its `only=` (or the class's
+    `serialize_only`) names, else all but those its `rules=` (or `serialize_rules`)
+    leave out (`"-comments"`)."""
+    if (
+        called.attr.value != "to_dict"
+        or ref is None
+        or not resolver.evaluator.derives_from(ref, _SERIALIZER_MIXINS)
+        or ref.module is None
+    ):
+        return frozenset()
+    settings: dict[str, list[str]] = {}
+    for _, info in reversed(resolver.evaluator.class_hierarchy(ref.module, ref.name)):
+        for setting in ("serialize_only", "serialize_rules"):
+            for value in info.attributes.get(setting, ()):
+                if value[0] in ("t", "l"):
+                    settings[setting] = [str(item[1]) for item in value[1:] if item[0] == "str"]
+    call = resolver.model.parent(called)
+    if isinstance(call, cst.Call):
+        for arg in call.args:
+            keyword = arg.keyword.value if arg.keyword is not None else ""
+            if keyword in ("only", "rules"):
+                items = arg.value.elements if isinstance(arg.value, (cst.Tuple, cst.List)) else ()
+                strings = [
+                    e.value.evaluated_value for e in items if isinstance(e.value, cst.SimpleString)
+                ]
+                settings[f"serialize_{keyword}"] = [x for x in strings if isinstance(x, str)]
+    only = settings.get("serialize_only")
+    if only:
+        return frozenset(name.split(".", 1)[0] for name in only if not name.startswith("-"))
+    left_out = {
+        r[1:] for r in settings.get("serialize_rules", ()) if r.startswith("-") and "." not in r
+    }
+    return frozenset(set(declared) - left_out)
 
 
 def _self_reads(
