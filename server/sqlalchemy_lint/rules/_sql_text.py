@@ -817,6 +817,12 @@ def _concatenated_identifier(
     return _chosen_identifier(operands[index], [around], analysis, scope, depth)
 
 
+# Builtins whose items are their arguments' items (`for i, key in enumerate(keys)`).
+_ITEM_KEEPING_BUILTINS = frozenset(
+    {"enumerate", "sorted", "reversed", "list", "tuple", "set", "iter", "zip", "filter"}
+)
+
+
 def _evidently_input(
     expr: cst.BaseExpression, analysis: Analysis, scope: Scope, depth: int
 ) -> bool:
@@ -834,6 +840,8 @@ def _evidently_input(
         pieces = [expr.left, expr.right]
     elif isinstance(expr, cst.IfExp):
         pieces = [expr.body, expr.orelse]
+    elif isinstance(expr, (cst.Tuple, cst.List)):  # `"r_%s_%s" % (i, key)`
+        pieces = [e.value for e in expr.elements]
     elif isinstance(expr, (cst.Attribute, cst.Subscript)):
         pieces = [expr.value]
     elif isinstance(expr, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
@@ -844,6 +852,14 @@ def _evidently_input(
         pieces = [expr.func.value]
         if expr.func.attr.value in ("format", "join"):
             pieces += [a.value for a in expr.args]
+    elif (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Name)
+        and expr.func.value in _ITEM_KEEPING_BUILTINS
+        and analysis.resolver.qualify(expr.func) is None  # not rebound by an import
+    ):
+        # `enumerate(keys)`, `sorted(keys)`: the items of what they are given
+        pieces = [a.value for a in expr.args]
     elif isinstance(expr, cst.Name):
         bound = binding_scope(expr.value, scope)
         if bound is not None and expr.value not in bound.params:
@@ -851,7 +867,7 @@ def _evidently_input(
             return _local_from_outside(expr.value, bound, analysis, depth)
     if any(_evidently_input(p, analysis, scope, depth + 1) for p in pieces):
         return True
-    if isinstance(expr, (cst.FormattedString, cst.BinaryOperation, cst.IfExp)):
+    if isinstance(expr, (cst.FormattedString, cst.BinaryOperation, cst.IfExp, cst.Tuple, cst.List)):
         return False
     return analysis.contexts.program_values.expr_from_outside(
         from_cst(expr), analysis.resolver.frame(scope), 0, 0

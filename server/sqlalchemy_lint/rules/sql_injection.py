@@ -293,6 +293,8 @@ class SqlInjection(Rule):
 
     Sinks are recognised by what they are, not by their names:
 
+    - SQLAlchemy's functions, also as Flask-SQLAlchemy's extension hands them out
+      (`db.text(...)`, `db.literal_column(...)`);
     - SQLAlchemy connections and sessions (from `engine.connect()`,
       `Session(engine)`, annotations, ...), Alembic's `op.get_bind()`, and a
       `with x.begin() as conn:` / `x.connect()` block on an unknown `x`, or an
@@ -3520,6 +3522,31 @@ class QualityChecks:
         Invalid(
             _WHERE_BUILDER.format(condition="f\"m.feature LIKE '{filters.analysis_id}:%'\""),
             at="text(sql)",
+        )
+    ]
+
+    # Flask-SQLAlchemy's `db.text` is SQLAlchemy's `text`; the keys of a query string,
+    # numbered by `enumerate()`, name aliases of the SQL (the columns listed in the
+    # valid example are the program's own).
+    _DISTINCT_ON = """
+from flask import request
+from flask_sqlalchemy import SQLAlchemy
+
+db = SQLAlchemy()
+
+def latest():
+    keys = {keys}
+    columns = []
+    for i, key in enumerate(keys):
+        name = "result_data_%s_%s" % (i, key)
+        columns.append(db.text("{{}}.value".format(name)))
+    return db.session.query(Result).distinct(*columns).all()
+"""
+    VALID += [Valid(_DISTINCT_ON.format(keys='["item", "type"]'))]
+    INVALID += [
+        Invalid(
+            _DISTINCT_ON.format(keys='request.args.get("_distinct_on", "").split(",")'),
+            at="db.text(",
         )
     ]
 

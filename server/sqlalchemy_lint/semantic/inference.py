@@ -41,6 +41,19 @@ if TYPE_CHECKING:
     from .project import ProjectIndex, ProjectView
 
 
+# What Flask-SQLAlchemy's `db` hands out from `sqlalchemy.orm` (the rest of its names,
+# `db.text`, `db.select`, `db.Column`, are `sqlalchemy`'s).
+_ORM_NAMES = frozenset(
+    {
+        *("relationship", "relation", "backref", "dynamic_loader", "aliased"),
+        *("column_property", "synonym", "composite", "deferred", "with_polymorphic"),
+        *("joinedload", "selectinload", "subqueryload", "lazyload", "noload", "raiseload"),
+        *("immediateload", "contains_eager", "defer", "undefer", "load_only", "Mapped"),
+        *("mapped_column", "declared_attr", "validates", "Session", "sessionmaker"),
+    }
+)
+
+
 class StandaloneSource:
     """The evaluator's `ModuleSource` when there is no project: the module alone."""
 
@@ -191,6 +204,7 @@ class Resolver:
         self._values: dict[cst.CSTNode, Value] = {}
         self._bound_otherwise: dict[int, frozenset[str]] | None = None
         self._qualified: dict[str, str | None] = {}
+        self._extensions: dict[str, bool] = {}  # names bound to Flask-SQLAlchemy's `db`
         self._qualnames: dict[cst.CSTNode, str] | None = None
         self._factories_autocommit: bool | None = None
         self._parameter_fates: ParameterFates | None = None
@@ -233,14 +247,37 @@ class Resolver:
         if head is None:
             head = self._star_imported(expr.value)
             if head is None:
-                return None
+                return self._through_extension(expr.value, attributes)
         separator = "" if head.endswith(".") else "."  # `from . import x` gives "."
         written = head + separator + ".".join(reversed(attributes)) if attributes else head
         if not head.startswith(".") and is_library(head):
             return written
         if written not in self._qualified:
-            self._qualified[written] = self._canonical(written)
+            canonical = self._canonical(written)
+            if canonical == written:  # not a library's name: maybe one `db` hands out
+                canonical = self._through_extension(expr.value, attributes) or written
+            self._qualified[written] = canonical
         return self._qualified[written]
+
+    def _through_extension(self, name: str, attributes: list[str]) -> str | None:
+        """`db.text` where the module's (or an imported) `db` is Flask-SQLAlchemy's
+        extension, which hands out SQLAlchemy's names: `sqlalchemy.text`,
+        `sqlalchemy.orm.relationship`."""
+        if len(attributes) != 1:
+            return None
+        known = self._extensions.get(name)
+        if known is None:
+            frame = self._module_frame
+            value = self.evaluator.name(name, frame) if frame is not None else None
+            known = self._extensions[name] = (
+                value is not None and value.kind is Kind.FLASK_SQLALCHEMY
+            )
+        if not known:
+            return None
+        attribute = attributes[0]
+        return (
+            f"sqlalchemy.orm.{attribute}" if attribute in _ORM_NAMES else f"sqlalchemy.{attribute}"
+        )
 
     def _star_imported(self, name: str) -> str | None:
         """`request` in a module that does `from flask import *`: one of the library
