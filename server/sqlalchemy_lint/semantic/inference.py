@@ -54,6 +54,18 @@ _ORM_NAMES = frozenset(
 )
 
 
+# What Flask-SQLAlchemy's `db` has of its own (no SQLAlchemy name: `db.session` is
+# its scoped session, `db.Model` its declarative base).
+_EXTENSION_OWN = frozenset(
+    {
+        *("session", "engine", "engines", "get_engine", "Model", "Query", "metadata"),
+        *("metadatas", "init_app", "create_all", "drop_all", "reflect", "paginate"),
+        *("get_or_404", "first_or_404", "one_or_404", "create_session"),
+        *("create_scoped_session", "get_binds", "get_tables_for_bind", "app"),
+    }
+)
+
+
 class StandaloneSource:
     """The evaluator's `ModuleSource` when there is no project: the module alone."""
 
@@ -263,7 +275,7 @@ class Resolver:
         """`db.text` where the module's (or an imported) `db` is Flask-SQLAlchemy's
         extension, which hands out SQLAlchemy's names: `sqlalchemy.text`,
         `sqlalchemy.orm.relationship`."""
-        if len(attributes) != 1:
+        if len(attributes) != 1 or attributes[0] in _EXTENSION_OWN:
             return None
         known = self._extensions.get(name)
         if known is None:
