@@ -215,6 +215,7 @@ class ProjectIndex:
         self._by_name: dict[str, dict[str, tuple[str, ...]]] = {}
         self._words: dict[str, dict[str, tuple[Path, ...]]] = {}
         self._validated: dict[str, str] = {}  # still_valid: path -> digest, this run
+        self._templates: dict[Path, tuple[object, str | None]] = {}  # by stamp
         self._recording = threading.local()
         # Set by a command-line run: what changed since the run that validated a result.
         self._changes: Changes | None = None
@@ -498,12 +499,24 @@ class ProjectIndex:
         return None
 
     def _template_text(self, path: Path) -> str | None:
-        try:
-            if not path.is_file() or path.stat().st_size > _MAX_TEMPLATE_BYTES:
-                return None
-            return path.read_bytes().decode("utf-8", "replace")
-        except OSError:
+        """The template's text, read once per version of the file (an app renders
+        its layouts and includes from many views)."""
+        stamp = _disk_stamp(path)
+        if stamp is None:
             return None
+        with self._lock:
+            known = self._templates.get(path)
+        if known is not None and known[0] == stamp:
+            return known[1]
+        text: str | None = None
+        try:
+            if path.is_file() and path.stat().st_size <= _MAX_TEMPLATE_BYTES:
+                text = path.read_bytes().decode("utf-8", "replace")
+        except OSError:
+            pass
+        with self._lock:
+            self._templates[path] = (stamp, text)
+        return text
 
     def stamp_of(self, path: Path) -> object:
         """What identifies the current text of `path` (see `summary_for_text`)."""
