@@ -442,6 +442,37 @@ async def test_editing_an_imported_module_rechecks_its_importers(
     assert list(client.diagnostics[routes_uri]) == []
 
 
+async def test_a_template_changed_on_disk_rechecks_the_views_that_render_it(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    """The server asks the editor to watch templates; a change arrives as
+    `workspace/didChangeWatchedFiles` and the open view is checked again with it."""
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "templates").mkdir()
+    template = tmp_path / "templates" / "index.html"
+    template.write_text("{% for p in posts %}{{ p.comments|length }}{% endfor %}")
+    view = (
+        "from flask import render_template\n"
+        "from sqlalchemy.orm import DeclarativeBase, Session, relationship\n\n"
+        "class Base(DeclarativeBase):\n    pass\n\n"
+        "class Post(Base):\n    __tablename__ = 'posts'\n"
+        "    comments = relationship('Comment')\n\n"
+        "def index(session: Session):\n"
+        "    return render_template('index.html', posts=session.query(Post).all())\n"
+    )
+    uri = await open_document(client, tmp_path / "views.py", view)
+    assert [d.code for d in client.diagnostics[uri]] == ["SQA401"]
+    before = len(publishes(client, uri))
+    template.write_text("{% for p in posts %}{{ p.title }}{% endfor %}")
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=template.as_uri(), type=types.FileChangeType.Changed)]
+        )
+    )
+    await published_without_findings(client, uri, after=before)
+    assert list(client.diagnostics[uri]) == []
+
+
 async def test_editing_a_conftest_rechecks_the_tests_below_it(
     client: LanguageClient, tmp_path: Path
 ) -> None:

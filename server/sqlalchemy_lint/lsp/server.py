@@ -640,6 +640,42 @@ def initialized(ls: SqlalchemyLintServer, params: types.InitializedParams) -> No
         ls.prefetcher.start(ls.project.cache.directory)
     if ls.settings.workspace_scope:
         ls.workspace_check.start()
+    _watch_files(ls)
+
+
+# Files whose changes on disk change findings of open documents without being open
+# themselves: the templates views render (SQA401 reads what they read of each object)
+# and the project's settings and declarations. (Python modules are read afresh by
+# their stamps, and those open are followed as they are edited.)
+WATCHED_FILES = (
+    "**/templates/**",
+    "**/pyproject.toml",
+    "**/setup.cfg",
+    "**/setup.py",
+    "**/requirements*.txt",
+)
+
+
+def _watch_files(ls: SqlalchemyLintServer) -> None:
+    """Ask the client to tell the server of changes to `WATCHED_FILES`, when it can
+    register watchers dynamically (VS Code, Neovim); they arrive as
+    `workspace/didChangeWatchedFiles`."""
+    workspace = ls.client_capabilities.workspace
+    watched = workspace.did_change_watched_files if workspace is not None else None
+    if watched is None or not watched.dynamic_registration:
+        return
+    options = types.DidChangeWatchedFilesRegistrationOptions(
+        watchers=[types.FileSystemWatcher(glob_pattern=pattern) for pattern in WATCHED_FILES]
+    )
+    registration = types.Registration(
+        id="sqlalchemy-lint-watched-files",
+        method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+        register_options=options,
+    )
+    try:
+        ls.client_register_capability(types.RegistrationParams(registrations=[registration]))
+    except Exception:  # a client that refuses loses only the refresh on such changes
+        log.warning("could not register file watchers", exc_info=True)
 
 
 @server.feature(types.INITIALIZE)
