@@ -736,41 +736,53 @@ def test_a_schema_of_many_dumps_each_objects_relationship(tmp_path: Path) -> Non
     assert loaded[0] == loaded[1]
 
 
-TEMPLATE_VIEW = (
-    """
+TEMPLATE_VIEW = """
 from flask import Flask, render_template
 
 from sqlalchemy import Column, ForeignKey, Integer, String, create_engine
 from sqlalchemy.orm import DeclarativeBase, Session, relationship
 
-"""
-    + PETS
-    + """
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Owner(Base):
+    __tablename__ = "owners"
+    id = Column(Integer, primary_key=True)
+    name = Column(String)
+    pets = relationship("Pet")
+
+
+class Pet(Base):
+    __tablename__ = "pets"
+    id = Column(Integer, primary_key=True)
+    owner_id = Column(ForeignKey("owners.id"))
+
 
 app = Flask(__name__)
 engine = create_engine(URL)
 
 
-@app.route("/pets")
-def pets():
+@app.route("/owners")
+def owners():
     with Session(engine) as session:
-        shown = session.query(Pet).all()
-        return render_template("pets.html", pets=shown)
+        shown = session.query(Owner).all()
+        return render_template("owners.html", owners=shown)
 """
-)
 
-# The page loops over the pets and hands each to a macro of another template, which
-# reads its owner.
+# The page loops over the owners and hands each to a macro of another template, which
+# counts the owner's pets.
 TEMPLATES = {
-    "pets.html": """{% from "cards.html" import pet_card %}
+    "owners.html": """{% from "cards.html" import owner_card %}
 <ul>
-{% for pet in pets|sort(attribute="id") %}
-  <li>{{ pet_card(pet) }}</li>
+{% for owner in owners|sort(attribute="id") %}
+  <li>{{ owner_card(owner) }}</li>
 {% endfor %}
 </ul>
 """,
-    "cards.html": """{% macro pet_card(pet) -%}
-  #{{ pet.id }} of {{ pet.owner.name }}
+    "cards.html": """{% macro owner_card(owner) -%}
+  {{ owner.name }} has {{ owner.pets|length }} pets
 {%- endmacro %}
 """,
 }
@@ -802,22 +814,23 @@ def _selects_for_rendered_pets(tmp_path: Path, code: str, pets: int) -> int:
     _seed_pets(namespace, engine, pets)
 
     def run() -> None:
-        page = namespace["app"].test_client().get("/pets").get_data(as_text=True)
-        assert page.count(" of o") == pets
+        page = namespace["app"].test_client().get("/owners").get_data(as_text=True)
+        assert page.count(" has 1 pets") == pets
 
     return _statements_run(engine, run)
 
 
 def test_a_template_reads_each_rendered_objects_relationship(tmp_path: Path) -> None:
-    """A Flask view hands a query's pets to a Jinja template that loops over them and
-    calls a macro of another template that reads `pet.owner`: one more SELECT per pet
-    when the page renders; the fix's loader option loads the owners with the pets."""
+    """A Flask view hands a query's owners to a Jinja template that loops over them
+    and calls a macro of another template that reads `owner.pets`: one more SELECT per
+    owner when the page renders; the fix's loader option loads the pets with the
+    owners."""
     views = _template_app(tmp_path / "checked", TEMPLATE_VIEW)
     (diagnostic,) = check_source(
         TEMPLATE_VIEW, views, rules=[NPlusOne], project=ProjectIndex()
     ).diagnostics
     assert diagnostic.message.startswith(
-        "The template `pets.html` reads `Pet.owner` (through `cards.html`, line 2),"
+        "The template `owners.html` reads `Owner.pets` (through `cards.html`, line 2),"
     )
     grown = _selects_for_rendered_pets(tmp_path / "20", TEMPLATE_VIEW, 20)
     assert grown - _selects_for_rendered_pets(tmp_path / "5", TEMPLATE_VIEW, 5) == 15
@@ -826,7 +839,7 @@ def test_a_template_reads_each_rendered_objects_relationship(tmp_path: Path) -> 
     )
     assert outcome.applied == 1 and not outcome.remaining.diagnostics
     fixed = outcome.source
-    assert "session.query(Pet).options(selectinload(Pet.owner)).all()" in fixed
+    assert "session.query(Owner).options(selectinload(Owner.pets)).all()" in fixed
     loaded = [_selects_for_rendered_pets(tmp_path / f"fixed{n}", fixed, n) for n in (5, 20)]
     assert loaded[0] == loaded[1]
 
@@ -836,7 +849,7 @@ def test_without_its_template_a_view_is_not_reported(tmp_path: Path) -> None:
     module): nothing is guessed."""
     assert not check_source(TEMPLATE_VIEW, rules=[NPlusOne]).diagnostics
     views = _template_app(tmp_path, TEMPLATE_VIEW)
-    (views.parent / "templates" / "pets.html").unlink()
+    (views.parent / "templates" / "owners.html").unlink()
     assert not check_source(
         TEMPLATE_VIEW, views, rules=[NPlusOne], project=ProjectIndex()
     ).diagnostics

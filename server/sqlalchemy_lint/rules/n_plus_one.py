@@ -78,9 +78,10 @@ class NPlusOne(Rule):
     `posts=page.items`, a slice `posts[start:end]` kept in a name, or Starlette's
     `templates.TemplateResponse( "index.html", {"posts": posts})`) whose loops over them
     (`{% for post in posts %}`, also over `posts.items`, a slice, or `posts|sort(...)`)
-    read a lazy relationship of each, in the loop, in a template the loop includes, or
-    in a macro it hands each object to (defined there or imported): reported at the
-    objects handed to the template, with the template's line. The template is the first
+    read a lazy collection of each, in the loop, in a template the loop includes, or in
+    a macro it hands each object to (defined there or imported): reported at the objects
+    handed to the template, with the template's line (not a many-to-one read: in a page,
+    most often a lookup of a few rows the session soon holds). The template is the first
     `templates/<name>` in the module's folder or a folder above it, within its project,
     where Flask looks for an app's and a blueprint's; none found, nothing is reported.
 
@@ -91,20 +92,22 @@ class NPlusOne(Rule):
     `lazy="dynamic"` (or `"write_only"`) one the loop does not run the query of
     (`user.events.append(event)` loads nothing; `for e in user.events` and
     `user.events.count()` are reported), statements with a loader option for it or a
-    wildcard option (`selectinload("*")`), a query that tests a unique column or the
-    primary key for equality (`filter_by(name=name)`, `.where(Tag.id == tag_id)`: one
-    object at most), column attributes, sessions under asyncio (there the lazy load
-    fails: SQA108), and a second loop over the same objects that reads what an earlier
-    loop loaded (one that runs whenever the second does: not under an `if` of its own),
-    when nothing between them but builtins (`len()`, `print()`), the standard library
-    (`date()`, `defaultdict(set)`), methods of plain values (`rows.append()`,
-    `name.lower()`, `day.strftime()`, and any of a local bound to a literal or to such a
-    call), column operators (`User.id.in_(ids)`), statements being built
-    (`select(User).where(...)`) and what a session runs without expiring
-    (`db.query(User).filter(...).all()`, `session.execute(...).mappings().all()`,
-    `session.add()`, a model's `Entry.query.filter(...).all()`) runs: a `commit()`
-    (`rollback()`, `close()`, `expire_all()`, `refresh()`, a `begin()` block), or any
-    other call that may commit, expires it, and the second loop is reported too.
+    wildcard option (`selectinload("*")`), a many-to-one relationship whose foreign-key
+    columns the query tests for equality (`filter_by(fleet_id=fleet_id)`: every object
+    has that one target), a query that tests a unique column or the primary key for
+    equality (`filter_by(name=name)`, `.where(Tag.id == tag_id)`: one object at most),
+    column attributes, sessions under asyncio (there the lazy load fails: SQA108), and a
+    second loop over the same objects that reads what an earlier loop loaded (one that
+    runs whenever the second does: not under an `if` of its own), when nothing between
+    them but builtins (`len()`, `print()`), the standard library (`date()`,
+    `defaultdict(set)`), methods of plain values (`rows.append()`, `name.lower()`,
+    `day.strftime()`, and any of a local bound to a literal or to such a call), column
+    operators (`User.id.in_(ids)`), statements being built (`select(User).where(...)`)
+    and what a session runs without expiring (`db.query(User).filter(...).all()`,
+    `session.execute(...).mappings().all()`, `session.add()`, a model's
+    `Entry.query.filter(...).all()`) runs: a `commit()` (`rollback()`, `close()`,
+    `expire_all()`, `refresh()`, a `begin()` block), or any other call that may commit,
+    expires it, and the second loop is reported too.
 
     ## Why is this bad?
     Each first access of a lazy relationship runs its own `SELECT`. A loop over 500
@@ -306,6 +309,36 @@ class Course(Base, SerializerMixin):
 def courses(session: Session):
     return [course.to_dict(only=("id", "title")) for course in session.query(Course).all()]
 """
+        ),
+        # What a template reads of each object's many-to-one relationship is not
+        # reported (most often a lookup: a department, a role); nor is a loop over
+        # stations that all share the fleet their query tests for.
+        Valid(
+            """
+from flask import render_template
+from sqlalchemy import ForeignKey, Column, Integer
+from sqlalchemy.orm import DeclarativeBase, Session, relationship
+
+class Base(DeclarativeBase):
+    pass
+
+class Station(Base):
+    __tablename__ = "stations"
+    fleet_id = Column(ForeignKey("fleets.id"))
+    fleet = relationship("Fleet")
+    department = relationship("Department", uselist=False)
+
+def stations(session: Session, fleet_id: int):
+    return render_template("stations.html", stations=session.query(Station).all())
+
+def fleet_names(session: Session, fleet_id: int):
+    found = session.query(Station).filter(Station.fleet_id == fleet_id).all()
+    return [station.fleet.name for station in found]
+""",
+            files={
+                "templates/stations.html": "{% for s in stations %}{{ s.department.name }}"
+                "{% endfor %}\n",
+            },
         ),
         # The template reads only columns of each post; the one that reads a
         # relationship is rendered from a query that loads it.

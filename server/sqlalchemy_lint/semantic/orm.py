@@ -103,6 +103,9 @@ class Relationship:
     # `Mapped["Role"]` (or optional), beside a `<name>_id` column, or many-to-one as
     # SQLAlchemy reads the foreign keys (`_many_to_one`).
     scalar: bool = False
+    # The holder's columns that point at the target (`owner_id` for `owner`): a query
+    # that tests them for equality gives objects that share one target.
+    columns: frozenset[str] = frozenset()
 
     @property
     def may_load_on_access(self) -> bool:
@@ -155,7 +158,9 @@ def relationships_of(resolver: Resolver, ref: Ref | None) -> dict[str, Relations
                     or f"{name}_id" in info.attributes
                     or _many_to_one(summary, info, value)
                 )
-                found[name] = Relationship(_strategy(value), scalar)
+                found[name] = Relationship(
+                    _strategy(value), scalar, _columns_to(summary, info, name, value)
+                )
     # `room = relationship("Room", backref="users")` on another class of the module:
     # `Room.users` too, loaded as `backref(...)`'s `lazy=` says; it holds one object
     # when this class's columns point at the other's table.
@@ -192,6 +197,26 @@ def _many_to_one(summary: ModuleSummary, holder: ClassInfo, call: ir.Expr) -> bo
     return _points_at(summary, holder, target)
 
 
+def _columns_to(
+    summary: ModuleSummary, holder: ClassInfo, name: str, call: ir.Expr
+) -> frozenset[str]:
+    """The columns of `holder` behind its relationship `name`: `<name>_id`, and those
+    whose foreign key points at the target's table (or class)."""
+    columns = {f"{name}_id"} & set(holder.attributes)
+    args = call[2]
+    if args and args[0][0] in ("str", "n"):
+        target = str(args[0][1]).rpartition(".")[2]
+        target_info = summary.classes.get(target)
+        tables = {_plain(target)}
+        if target_info is not None:
+            declared = target_info.attributes.get("__tablename__", ())
+            tables |= {_plain(str(value[1])) for value in declared if value[0] == "str"}
+        for column, pointed in _foreign_key_columns(holder):
+            if pointed == target or _plain(pointed) in tables:
+                columns.add(column)
+    return frozenset(columns)
+
+
 def _points_at(summary: ModuleSummary, holder: ClassInfo, target: str) -> bool:
     """Whether a column of the class `holder` has a foreign key to the class `target`
     (`ForeignKey(Store.id)`) or its table (`ForeignKey("stores.id")`): the table the
@@ -215,7 +240,13 @@ def _foreign_keys(info: ClassInfo) -> Iterator[str]:
     """What the columns of a class point at with `ForeignKey(...)`: the table of a
     `"table.column"` string (`"schema.table.column"` too), or the class of
     `Class.column`."""
-    for values in info.attributes.values():
+    for _, pointed in _foreign_key_columns(info):
+        yield pointed
+
+
+def _foreign_key_columns(info: ClassInfo) -> Iterator[tuple[str, str]]:
+    """(column, what its foreign key points at) for the columns of a class."""
+    for column, values in info.attributes.items():
         for value in values:
             if value[0] == "c" and _callee(value[1]) == "Field":
                 # SQLModel's `Field(foreign_key="classrooms.id")`
@@ -223,7 +254,7 @@ def _foreign_keys(info: ClassInfo) -> Iterator[str]:
                 if pointed is not None and pointed[0] == "str":
                     parts = str(pointed[1]).split(".")
                     if len(parts) >= 2:
-                        yield parts[-2]
+                        yield column, parts[-2]
                 continue
             if value[0] != "c" or _callee(value[1]) not in ("Column", "mapped_column"):
                 continue
@@ -234,9 +265,9 @@ def _foreign_keys(info: ClassInfo) -> Iterator[str]:
                 if pointed[0] == "str":
                     parts = str(pointed[1]).split(".")
                     if len(parts) >= 2:
-                        yield parts[-2]
+                        yield column, parts[-2]
                 elif pointed[0] == "a" and pointed[1][0] == "n":
-                    yield str(pointed[1][1])
+                    yield column, str(pointed[1][1])
 
 
 def _callee(func: ir.Expr) -> str:
@@ -326,7 +357,15 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
         lazy = {
             rel
             for rel, relationship in declared.items()
-            if relationship.loads_per_object and not _is_loaded(class_name, rel, options)
+            if relationship.loads_per_object
+            and not _is_loaded(class_name, rel, options)
+            # Every object's target is the one the query tested its columns against:
+            # it loads once (`Station.query.filter_by(fleet_id=fleet_id)`, `st.fleet`).
+            and not (
+                relationship.scalar
+                and relationship.columns
+                and relationship.columns <= source.tested
+            )
         }
         if not lazy:
             continue
@@ -456,6 +495,11 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
                 ((lazy if "*" in fields else set(fields)) & lazy) | set(through),
                 key=lambda r: (r in scalars, r),
             )
+            if serializer.startswith("the template"):
+                # What a template reads of each object: collections only. A page's
+                # many-to-one reads were most often a few rows the session soon holds
+                # (a department, a role, a class), judged false two times in three.
+                fields_read = [r for r in fields_read if r not in scalars]
             if fields_read:
                 first = fields_read[0]
                 read_at = fields.get(first, "")
@@ -485,6 +529,9 @@ class _Objects:
     iterated: cst.BaseExpression  # what loops go over: the query, or the name keeping it
     scope: Scope
     objects_of: str | None = None  # see `LazyRead`
+    # Columns their query tests for equality with a value (`Station.fleet_id ==
+    # fleet_id`): a many-to-one relationship behind them has one target for all.
+    tested: frozenset[str] = frozenset()
 
 
 def _object_sources(model: ModuleModel, resolver: Resolver) -> Iterator[_Objects]:
@@ -493,10 +540,10 @@ def _object_sources(model: ModuleModel, resolver: Resolver) -> Iterator[_Objects
     for call in model.calls:
         found = _query_of_many(model, resolver, call)
         if found is not None:
-            statement_model, options, iterated, scope = found
+            statement_model, options, iterated, scope, tested = found
             ref = resolver.value_of(statement_model, scope).ref
             written = model.module.code_for_node(statement_model)
-            yield _Objects(written, ref, frozenset(options), iterated, scope)
+            yield _Objects(written, ref, frozenset(options), iterated, scope, tested=tested)
             continue
         returned = _returned_objects(model, resolver, call)
         if returned is not None:
@@ -1332,7 +1379,7 @@ def _queries_a_session(resolver: Resolver, scope: Scope, call: cst.Call) -> bool
 
 def _query_of_many(
     model: ModuleModel, resolver: Resolver, call: cst.Call
-) -> tuple[ClassExpr, set[str], cst.BaseExpression, Scope] | None:
+) -> tuple[ClassExpr, set[str], cst.BaseExpression, Scope, frozenset[str]] | None:
     """`session.scalars(select(Model)...)` (`.all()`), `session.execute(...).scalars()`,
     `session.query(Model)...` (also `models.Model`): the model, the relationships its
     options load, and the expression that holds the objects (the call chain, or the
@@ -1409,9 +1456,10 @@ def _query_of_many(
     kept = _kept_in(model, scope, outer, options)
     if kept is None or "*" in options:
         return None
-    if _at_most_one_row(resolver, statement_model, scope, outer, call):
+    tested = _columns_tested_equal(resolver, statement_model, scope, outer, call)
+    if _at_most_one_row(resolver, statement_model, scope, tested):
         return None  # `Tag.query.filter_by(name=name).all()`, `name` unique
-    return statement_model, options, kept, scope
+    return statement_model, options, kept, scope, frozenset(tested)
 
 
 def _kept_in(
@@ -1644,18 +1692,25 @@ def _ir_loaded(steps: list[tuple[str, tuple[ir.Expr, ...]]]) -> set[str]:
 
 
 def _at_most_one_row(
+    resolver: Resolver, statement_model: ClassExpr, scope: Scope, tested: set[str]
+) -> bool:
+    """Whether the query tests a unique column (or the primary key) of its model for
+    equality (`filter_by(name=name)`, `.filter(Tag.name == name)`, `.where(...)`), so
+    that it loads one object at most: a loop over it reads each relationship once."""
+    return bool(tested) and bool(_unique_columns(resolver, statement_model, scope) & tested)
+
+
+def _columns_tested_equal(
     resolver: Resolver,
     statement_model: ClassExpr,
     scope: Scope,
     outer: cst.BaseExpression,
     call: cst.Call,
-) -> bool:
-    """Whether the query tests a unique column (or the primary key) of its model for
-    equality (`filter_by(name=name)`, `.filter(Tag.name == name)`, `.where(...)`), so
-    that it loads one object at most: a loop over it reads each relationship once."""
-    unique = _unique_columns(resolver, statement_model, scope)
-    if not unique:
-        return False
+) -> set[str]:
+    """The columns of the query's model it tests for equality with a value
+    (`filter_by(name=name)`, `.filter(Tag.name == name)`, `.where(...)`; not a join's
+    condition, `Election.id == Area.election_id`), also in the statement given to the
+    session and in a query kept in a name first (`q = q.filter(...)`)."""
     calls, base = _method_chain(outer)
     pending: list[cst.BaseExpression] = [base, *(a.value for a in call.args[:1])]
     followed: set[str] = set()
@@ -1674,11 +1729,11 @@ def _at_most_one_row(
             calls.extend(more)
             pending.append(below)
     model_name = _class_named(statement_model)
+    tested: set[str] = set()
     for step in calls:
         method = step.func.attr.value if isinstance(step.func, cst.Attribute) else ""
         if method == "filter_by":
-            if any(a.keyword is not None and a.keyword.value in unique for a in step.args):
-                return True
+            tested |= {a.keyword.value for a in step.args if a.keyword is not None}
         elif method in ("filter", "where"):
             for arg in step.args:
                 test = arg.value
@@ -1693,11 +1748,10 @@ def _at_most_one_row(
                     if (
                         isinstance(side, cst.Attribute)
                         and _class_named(side.value) == model_name
-                        and side.attr.value in unique
                         and not _is_column(resolver, scope, other)
                     ):
-                        return True
-    return False
+                        tested.add(side.attr.value)
+    return tested
 
 
 def _is_column(resolver: Resolver, scope: Scope, expr: cst.BaseExpression) -> bool:
