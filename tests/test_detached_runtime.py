@@ -140,6 +140,20 @@ def run():
     return [len(u.addresses) for u in users]
 """,
     ),
+    "a legacy query()'s lazy relationship read after the block": (
+        """
+def run():
+    with SessionLocal() as session:
+        users = session.query(User).filter(User.active).all()
+    return [len(u.addresses) for u in users]  # READ
+""",
+        """
+def run():
+    with SessionLocal() as session:
+        users = session.query(User).options(selectinload(User.addresses)).filter(User.active).all()
+    return [len(u.addresses) for u in users]
+""",
+    ),
 }
 
 ACCEPTED = {
@@ -235,6 +249,10 @@ FIXED_BY_THE_RULE = {
     "a lazy relationship read after the block, no commit": (
         "        users = session.scalars(select(User)"
         ".options(selectinload(User.addresses))).all()\n"
+    ),
+    "a legacy query()'s lazy relationship read after the block": (
+        "        users = session.query(User).options(selectinload(User.addresses))"
+        ".filter(User.active).all()\n"
     ),
     "loaded, committed, list read in a comprehension": None,  # a list: no refresh
     "returned from a begin() block": None,  # handed to a caller: no refresh

@@ -117,7 +117,8 @@ class DetachedInstanceAccess(Rule):
     It also reports the first read, after the `with` block of the session that
     loaded an object closed, of a relationship that loads lazily (declared without an
     eager `lazy=` strategy, in any module of the project) and that the statement did
-    not load (`.options(selectinload(...))` and the like): a lazy load needs the
+    not load (`.options(selectinload(...))` and the like; also of a legacy
+    `session.query(Model)...all()`, with its chained options): a lazy load needs the
     session, commit or not.
 
     Not reported: sessions made with `expire_on_commit=False` (on the `Session(...)`

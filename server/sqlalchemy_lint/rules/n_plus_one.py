@@ -96,18 +96,19 @@ class NPlusOne(Rule):
     columns the query tests for equality (`filter_by(fleet_id=fleet_id)`: every object
     has that one target), a query that tests a unique column or the primary key for
     equality (`filter_by(name=name)`, `.where(Tag.id == tag_id)`: one object at most),
-    column attributes, sessions under asyncio (there the lazy load fails: SQA108), and a
-    second loop over the same objects that reads what an earlier loop loaded (one that
-    runs whenever the second does: not under an `if` of its own), when nothing between
-    them but builtins (`len()`, `print()`), the standard library (`date()`,
-    `defaultdict(set)`), methods of plain values (`rows.append()`, `name.lower()`,
-    `day.strftime()`, and any of a local bound to a literal or to such a call), column
-    operators (`User.id.in_(ids)`), statements being built (`select(User).where(...)`)
-    and what a session runs without expiring (`db.query(User).filter(...).all()`,
-    `session.execute(...).mappings().all()`, `session.add()`, a model's
-    `Entry.query.filter(...).all()`) runs: a `commit()` (`rollback()`, `close()`,
-    `expire_all()`, `refresh()`, a `begin()` block), or any other call that may commit,
-    expires it, and the second loop is reported too.
+    column attributes, reads past the `with` block whose session loaded the objects
+    (they are detached, and the read raises: SQA107's matter), sessions under asyncio
+    (there the lazy load fails: SQA108), and a second loop over the same objects that
+    reads what an earlier loop loaded (one that runs whenever the second does: not under
+    an `if` of its own), when nothing between them but builtins (`len()`, `print()`),
+    the standard library (`date()`, `defaultdict(set)`), methods of plain values
+    (`rows.append()`, `name.lower()`, `day.strftime()`, and any of a local bound to a
+    literal or to such a call), column operators (`User.id.in_(ids)`), statements being
+    built (`select(User).where(...)`) and what a session runs without expiring
+    (`db.query(User).filter(...).all()`, `session.execute(...).mappings().all()`,
+    `session.add()`, a model's `Entry.query.filter(...).all()`) runs: a `commit()`
+    (`rollback()`, `close()`, `expire_all()`, `refresh()`, a `begin()` block), or any
+    other call that may commit, expires it, and the second loop is reported too.
 
     ## Why is this bad?
     Each first access of a lazy relationship runs its own `SELECT`. A loop over 500
@@ -337,6 +338,30 @@ def fleet_names(session: Session, fleet_id: int):
 """,
             files={
                 "templates/stations.html": "{% for s in stations %}{{ s.department.name }}"
+                "{% endfor %}\n",
+            },
+        ),
+        # Rendered after the session's `with` block closed it: the objects are
+        # detached, and the template's read raises rather than queries.
+        Valid(
+            """
+from flask import render_template
+from sqlalchemy.orm import DeclarativeBase, Session, relationship
+
+class Base(DeclarativeBase):
+    pass
+
+class Client(Base):
+    __tablename__ = "clients"
+    orders = relationship("Order")
+
+def clients(engine):
+    with Session(engine) as session:
+        found = session.query(Client).all()
+    return render_template("clients.html", clients=found)
+""",
+            files={
+                "templates/clients.html": "{% for c in clients %}{{ c.orders|length }}"
                 "{% endfor %}\n",
             },
         ),

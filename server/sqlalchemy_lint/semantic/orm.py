@@ -383,6 +383,8 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
         # Reads in helpers, reported once however many loops hand them objects.
         helper_reads: set[cst.Attribute] = set()
         for loop, element in _loops_over(model, scope, iterated):
+            if _past_block(model, source.block, loop):
+                continue
             # The first read of each relationship loads it; one the loop assigns
             # first (`a.items = [...]`, then `for i in a.items`) reads what it set.
             # One an earlier loop over the same objects read is loaded already,
@@ -481,6 +483,8 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
         # Objects a schema dumps or a view returns under its response model: the
         # serializer's fields read the relationships they are named after, on each.
         for returned, serializer, fields in _serializers_of(model, resolver, scope, iterated):
+            if _past_block(model, source.block, returned):
+                continue
             # (A `lazy="dynamic"` one too: serializing it runs the query it hands out.)
             # A collection first, the costlier.
             # A field named after a property of the model reads what the property
@@ -532,6 +536,35 @@ class _Objects:
     # Columns their query tests for equality with a value (`Station.fleet_id ==
     # fleet_id`): a many-to-one relationship behind them has one target for all.
     tested: frozenset[str] = frozenset()
+    # The `with` block of the session that loads them: a read past it is of detached
+    # objects (it raises: SQA107's matter), not a query.
+    block: cst.With | None = None
+
+
+def _past_block(model: ModuleModel, block: cst.With | None, node: cst.CSTNode) -> bool:
+    """Whether `node` runs after the session's `with` block closed it."""
+    return block is not None and block not in set(model.ancestors(node))
+
+
+def _session_block(model: ModuleModel, call: cst.Call) -> cst.With | None:
+    """The `with` block that binds the session the query `call` runs on (`with
+    Session(engine) as session:` ... `session.query(User)`): past it, the session is
+    closed and its objects are detached."""
+    func = call.func
+    if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name):
+        return None
+    session = func.value.value
+    for ancestor in model.ancestors(call):
+        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            return None
+        if isinstance(ancestor, cst.With) and any(
+            item.asname is not None
+            and isinstance(item.asname.name, cst.Name)
+            and item.asname.name.value == session
+            for item in ancestor.items
+        ):
+            return ancestor
+    return None
 
 
 def _object_sources(model: ModuleModel, resolver: Resolver) -> Iterator[_Objects]:
@@ -543,7 +576,15 @@ def _object_sources(model: ModuleModel, resolver: Resolver) -> Iterator[_Objects
             statement_model, options, iterated, scope, tested = found
             ref = resolver.value_of(statement_model, scope).ref
             written = model.module.code_for_node(statement_model)
-            yield _Objects(written, ref, frozenset(options), iterated, scope, tested=tested)
+            yield _Objects(
+                written,
+                ref,
+                frozenset(options),
+                iterated,
+                scope,
+                tested=tested,
+                block=_session_block(model, call),
+            )
             continue
         returned = _returned_objects(model, resolver, call)
         if returned is not None:
@@ -2070,7 +2111,7 @@ def _lazy_loads(model: ModuleModel, resolver: Resolver) -> Iterator[_LazyLoad]:
         if not isinstance(func, cst.Attribute) or not call.args:
             continue
         method = func.attr.value
-        if method not in ("get", "get_one", "scalars", "scalar", "execute"):
+        if method not in ("get", "get_one", "scalars", "scalar", "execute", "query"):
             continue
         scope = model.enclosing_scope.get(call)
         if scope is None:
@@ -2083,6 +2124,12 @@ def _lazy_loads(model: ModuleModel, resolver: Resolver) -> Iterator[_LazyLoad]:
             if not isinstance(first, cst.Name):
                 continue
             loaded: tuple[ClassExpr, set[str]] | None = (first, _loaded_by_options(call, scope))
+        elif method == "query":
+            # The legacy `session.query(User)...all()`: its chain's loader options.
+            first = call.args[0].value
+            if not isinstance(first, (cst.Name, cst.Attribute)) or _class_named(first) is None:
+                continue
+            loaded = (first, _chained_options(model, call, scope))
         else:
             loaded = _statement(resolver, call.args[0].value, scope)
         if loaded is None or "*" in loaded[1]:
@@ -2101,6 +2148,24 @@ def _lazy_loads(model: ModuleModel, resolver: Resolver) -> Iterator[_LazyLoad]:
             continue
         many = bool(chain) and chain[-1] == "all"
         yield _LazyLoad(call, kind, scope, written, target, holder, lazy, many)
+
+
+def _chained_options(model: ModuleModel, call: cst.Call, scope: Scope) -> set[str]:
+    """What the `.options(...)` calls chained on `call` load."""
+    options: set[str] = set()
+    outer: cst.BaseExpression = call
+    while True:
+        attribute = model.parent(outer)
+        above = model.parent(attribute) if attribute is not None else None
+        if not (
+            isinstance(attribute, cst.Attribute)
+            and isinstance(above, cst.Call)
+            and above.func is attribute
+        ):
+            return options
+        if attribute.attr.value == "options":
+            options |= _loaded_by_options(above, scope)
+        outer = above
 
 
 def _opening_block(model: ModuleModel, resolver: Resolver, load: _LazyLoad) -> cst.With | None:
