@@ -323,7 +323,74 @@ def rename_all(names):
     VALID += [Valid(_FINISH_GAME, files=_game_project(keeps_loaded=True))]
     # The same for a factory unpacked from a project function's returned tuple.
     VALID += [Valid(_USER_NAME, files=_unpacked_maker_project(keeps_loaded=True))]
+    VALID += [
+        # The context manager yields the session the object keeps and closes nothing:
+        # after the block the session is still open, and the lazy load runs.
+        Valid(
+            """
+from contextlib import contextmanager
+from sqlalchemy.orm import DeclarativeBase, Session, relationship
+
+class Base(DeclarativeBase):
+    pass
+
+class Plate(Base):
+    __tablename__ = "plates"
+    tubes = relationship("Tube")
+
+class Store:
+    def __init__(self, engine):
+        self._session = Session(bind=engine)
+
+    @contextmanager
+    def _scope(self):
+        try:
+            yield self._session
+            self._session.commit()
+        except Exception:
+            self._session.rollback()
+            raise
+
+    def tubes(self, plate_id):
+        with self._scope() as session:
+            plate = session.query(Plate).get(plate_id)
+        return plate.tubes
+"""
+        )
+    ]
     INVALID = [
+        # A context manager of the project that closes the session it yields: past
+        # the block the plate is detached, and a legacy query loaded it.
+        Invalid(
+            """
+from contextlib import contextmanager
+from sqlalchemy.orm import DeclarativeBase, relationship, sessionmaker
+
+SessionLocal = sessionmaker()
+
+class Base(DeclarativeBase):
+    pass
+
+class Plate(Base):
+    __tablename__ = "plates"
+    tubes = relationship("Tube")
+
+@contextmanager
+def session_scope():
+    session = SessionLocal()
+    try:
+        yield session
+        session.commit()
+    finally:
+        session.close()
+
+def tubes(plate_id):
+    with session_scope() as session:
+        plate = session.query(Plate).filter(Plate.id == plate_id).one()
+    return plate.tubes
+""",
+            at="plate.tubes",
+        ),
         # Nothing in the project calls it, or a caller reads what it gets.
         Invalid(_RENAME, at="return user"),
         Invalid(_RENAME + _RENAME_ALL + '    print(rename(1, "root").name)\n', at="return user"),

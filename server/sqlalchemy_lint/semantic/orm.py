@@ -546,10 +546,12 @@ def _past_block(model: ModuleModel, block: cst.With | None, node: cst.CSTNode) -
     return block is not None and block not in set(model.ancestors(node))
 
 
-def _session_block(model: ModuleModel, call: cst.Call) -> cst.With | None:
+def _session_block(
+    model: ModuleModel, resolver: Resolver, call: cst.Call, scope: Scope
+) -> cst.With | None:
     """The `with` block that binds the session the query `call` runs on (`with
-    Session(engine) as session:` ... `session.query(User)`): past it, the session is
-    closed and its objects are detached."""
+    Session(engine) as session:` ... `session.query(User)`), when it closes it at its
+    end: past it, the objects are detached."""
     func = call.func
     if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name):
         return None
@@ -561,6 +563,8 @@ def _session_block(model: ModuleModel, call: cst.Call) -> cst.With | None:
             item.asname is not None
             and isinstance(item.asname.name, cst.Name)
             and item.asname.name.value == session
+            and isinstance(item.item, cst.Call)
+            and _closes_at_exit(resolver, item.item, scope)
             for item in ancestor.items
         ):
             return ancestor
@@ -583,7 +587,7 @@ def _object_sources(model: ModuleModel, resolver: Resolver) -> Iterator[_Objects
                 iterated,
                 scope,
                 tested=tested,
-                block=_session_block(model, call),
+                block=_session_block(model, resolver, call, scope),
             )
             continue
         returned = _returned_objects(model, resolver, call)
@@ -2186,10 +2190,27 @@ def _opening_block(model: ModuleModel, resolver: Resolver, load: _LazyLoad) -> c
                 isinstance(target, cst.Name)
                 and target.value == receiver.value
                 and isinstance(item.item, cst.Call)
-                and resolver.call_value(item.item, load.scope).owner is Owner.FRESH
+                and _closes_at_exit(resolver, item.item, load.scope)
             ):
                 return ancestor
     return None
+
+
+def _closes_at_exit(resolver: Resolver, entered: cst.Call, scope: Scope) -> bool:
+    """Whether the `with` block entered with `entered` closes the session it binds:
+    one the call makes (`with SessionLocal() as session:`), or one a context manager
+    of the project yields and closes after (not `yield self._session`, kept open on
+    the object after the block)."""
+    value = resolver.call_value(entered, scope)
+    if value.owner is not Owner.FRESH:
+        return False
+    ref = value.ref
+    if ref is None or ref.kind is not RefKind.CONTEXT_MANAGER or ref.module is None:
+        return True
+    info = resolver.evaluator.function_info(ref.module, ref.name)
+    if info is None or not info.yields:
+        return False
+    return info.managed_yields or all(ir.dotted(y) in info.released for y in info.yields)
 
 
 def _reads_of(model: ModuleModel, load: _LazyLoad, after: cst.With | None) -> Iterator[LazyRead]:
