@@ -18,6 +18,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Union
 
 import libcst as cst
 
@@ -1935,7 +1936,9 @@ def _statement(
 
 
 # A mapped class as a statement names it: `Post`, or `models.Post` of a module.
-ClassExpr = cst.Name | cst.Attribute
+# (`Union`, not `|`: an alias is evaluated at import, and Python 3.9 has no `|`
+# between types.)
+ClassExpr = Union[cst.Name, cst.Attribute]
 
 
 def _class_named(expr: cst.BaseExpression) -> str | None:
