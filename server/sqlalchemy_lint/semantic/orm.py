@@ -500,7 +500,8 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
                 ((lazy if "*" in fields else set(fields)) & lazy) | set(through),
                 key=lambda r: (r in scalars, r),
             )
-            if serializer.startswith("the template"):
+            rendered = serializer.startswith("the template")
+            if rendered:
                 # What a template reads of each object: collections only. A page's
                 # many-to-one reads were most often a few rows the session soon holds
                 # (a department, a role, a class), judged false two times in three.
@@ -519,7 +520,7 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
                     scalar=set(fields_read) <= scalars,
                     serializer=serializer,
                     read_at=read_at,
-                    rendered=serializer.startswith("the template"),
+                    rendered=rendered,
                     objects_of=objects_of,
                 )
 
@@ -672,20 +673,26 @@ def _marshalled_by(
     function = _view_returning(model, node)
     if function is None:
         return None
-    for decorator in function.decorators:
-        call = decorator.decorator
-        if (
-            isinstance(call, cst.Call)
-            and isinstance(call.func, cst.Attribute)
-            and call.func.attr.value in _MARSHALLING
-            and call.args
-            and isinstance(call.args[0].value, cst.Name)
-        ):
+    for call in _decorator_calls(function, _MARSHALLING):
+        if call.args and isinstance(call.args[0].value, cst.Name):
             named = call.args[0].value.value
             fields = _restx_fields(named, scope)
             if fields:
                 return named, fields
     return None
+
+
+def _decorator_calls(function: cst.FunctionDef, methods: frozenset[str]) -> Iterator[cst.Call]:
+    """The decorators of `function` that call a method of that name on an object
+    (`@router.get(...)`, `@ns.marshal_with(...)`, `@blp.response(...)`)."""
+    for decorator in function.decorators:
+        call = decorator.decorator
+        if (
+            isinstance(call, cst.Call)
+            and isinstance(call.func, cst.Attribute)
+            and call.func.attr.value in methods
+        ):
+            yield call
 
 
 def _view_returning(model: ModuleModel, node: cst.BaseExpression) -> cst.FunctionDef | None:
@@ -718,22 +725,13 @@ def _responded_by(
     function = _view_returning(model, node)
     if function is None:
         return None
-    for decorator in function.decorators:
-        call = decorator.decorator
-        if not (
-            isinstance(call, cst.Call)
-            and isinstance(call.func, cst.Attribute)
-            and call.func.attr.value == "response"
-        ):
-            continue
+    for call in _decorator_calls(function, frozenset({"response"})):
         for arg in call.args:
             if arg.keyword is not None and arg.keyword.value != "schema":
                 continue
             made: cst.BaseExpression | None = arg.value
             if isinstance(made, cst.Name):
-                bound = binding_scope(made.value, scope)
-                values = [a.value for a in bound.assignments.get(made.value, ())] if bound else []
-                made = values[0] if len(values) == 1 else None
+                made = _only_value(made.value, scope)
             if isinstance(made, cst.Call) and any(_is_many(a) for a in made.args):
                 fields = _schema_reads(resolver, made.func, scope)
                 if fields:
@@ -746,9 +744,7 @@ def _restx_fields(named: str, scope: Scope, depth: int = 0) -> set[str] | None:
     `ns.model("Student", {"name": fields.String, "courses": fields.List(...),
     "teacher": fields.String(attribute="teacher_name")})`, and `ns.clone("Teacher",
     parent, {...})` or `ns.inherit(...)`, which add their fields to the parents'."""
-    bound = binding_scope(named, scope)
-    values = [a.value for a in bound.assignments.get(named, ())] if bound else []
-    made = values[0] if len(values) == 1 else None
+    made = _only_value(named, scope)
     if not isinstance(made, cst.Call) or depth > 3:
         return None
     func = made.func
@@ -904,9 +900,7 @@ def _dumped_by(
     schema = call.func.value
     made: cst.BaseExpression | None = schema
     if isinstance(schema, cst.Name):
-        bound = binding_scope(schema.value, scope)
-        values = [a.value for a in bound.assignments.get(schema.value, ())] if bound else []
-        made = values[0] if len(values) == 1 else None
+        made = _only_value(schema.value, scope)
     if not isinstance(made, cst.Call):
         return None
     many = many or any(_is_many(a) for a in made.args)
@@ -963,16 +957,10 @@ def _schema_reads(resolver: Resolver, class_expr: cst.BaseExpression, scope: Sco
 def _response_element(function: cst.FunctionDef) -> cst.BaseExpression | None:
     """`X` of the view's `response_model=List[X]`, else of its `-> List[X]`."""
     declared: cst.BaseExpression | None = None
-    for decorator in function.decorators:
-        call = decorator.decorator
-        if (
-            isinstance(call, cst.Call)
-            and isinstance(call.func, cst.Attribute)
-            and call.func.attr.value in _ROUTE_METHODS
-        ):
-            for arg in call.args:
-                if arg.keyword is not None and arg.keyword.value == "response_model":
-                    declared = arg.value
+    for call in _decorator_calls(function, _ROUTE_METHODS):
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value == "response_model":
+                declared = arg.value
     if declared is None and function.returns is not None:
         declared = function.returns.annotation
     if not isinstance(declared, cst.Subscript) or len(declared.slice) != 1:
@@ -1437,7 +1425,6 @@ def _query_of_many(
     scope = model.enclosing_scope.get(call)
     if scope is None:
         return None
-    outer: cst.BaseExpression = call
     chain: list[str] = []
     options: set[str] = set()
     # `Room.query.filter(...).all()`: the query property of a Flask-SQLAlchemy model
@@ -1459,19 +1446,11 @@ def _query_of_many(
         )
     ):
         return None
-    while True:
-        attribute = model.parent(outer)
-        above = model.parent(attribute) if attribute is not None else None
-        if not (
-            isinstance(attribute, cst.Attribute)
-            and isinstance(above, cst.Call)
-            and above.func is attribute
-        ):
-            break
-        chain.append(attribute.attr.value)
-        if attribute.attr.value == "options":
-            options |= _loaded_by_options(above, model.enclosing_scope.get(call))
-        outer = above
+    outer, chained = _calls_above(model, call)
+    for above in chained:
+        chain.append(_method_name(above))
+        if _method_name(above) == "options":
+            options |= _loaded_by_options(above, scope)
     if property_of is not None:
         if any(m in _SINGLE or m in _NOT_A_QUERY for m in chain):
             return None
@@ -2001,6 +1980,15 @@ def _loaded_by_options(call: cst.Call, scope: Scope | None = None, depth: int = 
     return found
 
 
+def _only_value(name: str, scope: Scope) -> cst.BaseExpression | None:
+    """The value of the one assignment that binds `name` where it is bound (a schema
+    or a model made once, `pets_schema = PetSchema(many=True)`); None when it is
+    bound more than once, or otherwise."""
+    bound = binding_scope(name, scope)
+    values = [a.value for a in bound.assignments.get(name, ())] if bound else []
+    return values[0] if len(values) == 1 else None
+
+
 def _values_of(name: str, scope: Scope) -> list[cst.BaseExpression] | None:
     """What `name` is assigned where it is bound (None when unknown)."""
     bound = binding_scope(name, scope)
@@ -2160,7 +2148,18 @@ def _lazy_loads(model: ModuleModel, resolver: Resolver) -> Iterator[_LazyLoad]:
 def _chained_options(model: ModuleModel, call: cst.Call, scope: Scope) -> set[str]:
     """What the `.options(...)` calls chained on `call` load."""
     options: set[str] = set()
+    for above in _calls_above(model, call)[1]:
+        if _method_name(above) == "options":
+            options |= _loaded_by_options(above, scope)
+    return options
+
+
+def _calls_above(model: ModuleModel, call: cst.Call) -> tuple[cst.BaseExpression, list[cst.Call]]:
+    """The method calls chained on `call` (`.filter(...)`, `.options(...)`, `.all()` of
+    `session.query(User)`), innermost first, and the outermost expression of the
+    chain."""
     outer: cst.BaseExpression = call
+    chained: list[cst.Call] = []
     while True:
         attribute = model.parent(outer)
         above = model.parent(attribute) if attribute is not None else None
@@ -2169,10 +2168,14 @@ def _chained_options(model: ModuleModel, call: cst.Call, scope: Scope) -> set[st
             and isinstance(above, cst.Call)
             and above.func is attribute
         ):
-            return options
-        if attribute.attr.value == "options":
-            options |= _loaded_by_options(above, scope)
+            return outer, chained
+        chained.append(above)
         outer = above
+
+
+def _method_name(call: cst.Call) -> str:
+    """`all` of `q.all()`; "" for a call of a plain name."""
+    return call.func.attr.value if isinstance(call.func, cst.Attribute) else ""
 
 
 def _opening_block(model: ModuleModel, resolver: Resolver, load: _LazyLoad) -> cst.With | None:
