@@ -17,9 +17,17 @@ reads and hashes the files and nothing more.
 from __future__ import annotations
 
 import marshal
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
+from .cache import Cache, content_key
 from .diagnostics import Applicability, Diagnostic, Fix, Position, Severity, Span, TextEdit
+
+if TYPE_CHECKING:
+    from .semantic.project import ProjectIndex
 
 FORMAT = 4
 NAMESPACE = f"results-{FORMAT}"
@@ -34,6 +42,46 @@ class Record:
     resolutions: dict[tuple[str, str], str | None] = field(default_factory=dict)
     # (project root, word) -> the files that mention it (where callers can be)
     searches: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+
+
+def project_settings(project: ProjectIndex, folder: str) -> tuple[object, str]:
+    """What the project of a file in `folder` declares that decides its result beside
+    its text and the modules it reads: the stamps of its declarations (its SQLAlchemy
+    requirement, its console scripts) and, for a file with no project marker above
+    it, the folder taken as its project. (Both stat every folder up to the root:
+    callers keep this per folder.)"""
+    from .semantic.versions import declarations_stamp  # (it reads `Record` from here)
+
+    return (
+        declarations_stamp(Path(folder)),
+        str(project.unmarked_project(Path(folder, "__importer__.py"))),
+    )
+
+
+def settings_key(
+    project: tuple[object, str],
+    selection: object,
+    severity: Mapping[str, Severity],
+    options: object,
+    with_fixes: bool,
+    report_unused_noqa: bool,
+) -> str:
+    """A digest of what decides a file's result besides its text and the modules it
+    reads: its project's declarations, its rules and options."""
+    decisive = (
+        *project,
+        selection,
+        sorted((code, level.value) for code, level in severity.items()),
+        options,
+        with_fixes,
+        report_unused_noqa,
+    )
+    return content_key(NAMESPACE, repr(decisive))
+
+
+def result_key(path: Path, text: str, settings: str) -> str:
+    """Where the result of checking `text` as the file `path` under `settings` is kept."""
+    return content_key(NAMESPACE, os.path.abspath(path), text, settings)
 
 
 @dataclass
@@ -58,6 +106,18 @@ def encode(result: CachedResult) -> bytes:
             [(root, word, matching) for (root, word), matching in searches],
         )
     )
+
+
+def load(cache: Cache, key: str) -> CachedResult | None:
+    """The result kept under `key`; None when there is none, or a damaged one (the
+    file is then checked again and its result written anew)."""
+    blob = cache.get(NAMESPACE, key)
+    if blob is None:
+        return None
+    try:
+        return decode(blob)
+    except ValueError:
+        return None
 
 
 def decode(blob: bytes) -> CachedResult:

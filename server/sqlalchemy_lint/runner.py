@@ -23,13 +23,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import results, snapshot
-from .cache import Cache, content_key
+from .cache import Cache
 from .config import Config, config_for, use_config_file
 from .diagnostics import Diagnostic
 from .gctune import tune_for_analysis
 from .output import display_path
 from .semantic.project import ProjectIndex, remembering_folders
-from .semantic.versions import declarations_stamp
 from .sources import UnreadableSource, read_source
 from .stack import run_with_big_stack
 
@@ -215,11 +214,9 @@ class FileChecker:
 
     def _result_key(self, path: Path, text: str, config: Config, outcome: FileOutcome) -> str:
         settings = outcome.settings_key = self._settings_key(path, config)
-        return content_key(results.NAMESPACE, os.path.abspath(path), text, settings)
+        return results.result_key(path, text, settings)
 
     def _settings_key(self, path: Path, config: Config) -> str:
-        """A digest of what decides a file's result besides its text and the modules
-        it reads: its rules and options, and what its project declares."""
         request = self.request
         selection = config.selection(
             path, select=request.select, ignore=request.ignore, extend_select=request.extend_select
@@ -227,35 +224,22 @@ class FileChecker:
         folder = os.path.dirname(os.path.abspath(path))
         project = self._project_settings.get(folder)
         if project is None:
-            # Once per folder, not per file: both stat every folder up to the root.
-            project = self._project_settings[folder] = (
-                # What the project declares (its SQLAlchemy requirement, its console
-                # scripts) changes findings of files that did not change.
-                declarations_stamp(Path(folder)),
-                # A file with no project marker above it: the folder the check started
-                # on is its project.
-                str(self.project.unmarked_project(Path(folder, "__importer__.py"))),
+            project = self._project_settings[folder] = results.project_settings(
+                self.project, folder
             )
-        decisive = (
-            *project,
+        return results.settings_key(
+            project,
             selection,
-            sorted((code, severity.value) for code, severity in config.severity.items()),
+            config.severity,
             config.options,
             request.with_fixes,
             request.report_unused_noqa,
         )
-        return content_key(results.NAMESPACE, repr(decisive))
 
     def _reuse(self, key: str, outcome: FileOutcome, trusted: bool = False) -> bool:
         assert self.results is not None
-        blob = self.results.get(results.NAMESPACE, key)
-        if blob is None:
-            return False
-        try:
-            cached = results.decode(blob)
-        except ValueError:
-            return False  # damaged: checked again and written anew
-        if not self.project.still_valid(cached.record, trusted):
+        cached = results.load(self.results, key)
+        if cached is None or not self.project.still_valid(cached.record, trusted):
             return False
         outcome.diagnostics = cached.diagnostics
         outcome.suppressed = cached.suppressed

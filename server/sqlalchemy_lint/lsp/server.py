@@ -30,7 +30,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
-from .. import __version__
+from .. import __version__, results
 from ..cache import Cache, default_cache_dir
 from ..cancellation import AnalysisCancelled, cancellable
 from ..checker import CheckResult, add_fixes, check_module, check_source
@@ -42,7 +42,7 @@ from ..config import (
     forget_locations,
     use_config_file,
 )
-from ..diagnostics import Applicability, Position
+from ..diagnostics import Applicability, Diagnostic, Position
 from ..fixing import FixOutcome, fix_source
 from ..gctune import collect_while_idle
 from ..semantic import ProjectIndex
@@ -231,6 +231,7 @@ class SqlalchemyLintServer(LanguageServer):
         offline: bool = False,
         parsed: CheckResult | None = None,
         cancelled: Callable[[], bool] | None = None,
+        record_as: str | None = None,
     ) -> CheckResult:
         """Check one buffer with the project's pyproject settings, overridden by the editor's.
 
@@ -239,9 +240,57 @@ class SqlalchemyLintServer(LanguageServer):
         only with the project knowledge at hand. `parsed`: an earlier result for the same
         text, whose tree is analysed again instead of parsing anew. `cancelled`: the
         analysis stops (AnalysisCancelled) at its next checkpoint once this is true.
+        `record_as`: the key (`result_key`) under which a complete result is kept in the
+        cache, with what it read of the project, for `cached_diagnostics` to reuse.
         """
         with cancellable(cancelled):
-            return self._analyse(source, path, with_fixes, stamp, offline, parsed)
+            if record_as is None or self.project.cache is None:
+                return self._analyse(source, path, with_fixes, stamp, offline, parsed)
+            with self.project.recording() as record:
+                result = self._analyse(source, path, with_fixes, stamp, offline, parsed)
+        if not result.incomplete and result.problem is None and not result.failed_rules:
+            self.project.cache.put(
+                results.NAMESPACE,
+                record_as,
+                results.encode(
+                    results.CachedResult(result.diagnostics, result.suppressed, None, record)
+                ),
+            )
+        return result
+
+    def result_key(self, source: str, path: Path | None) -> str | None:
+        """The key of the analysis of `source` as the file `path` under the settings in
+        force, shared with the command line's results when the settings agree (None: no
+        cache, no file, or a file the configuration excludes)."""
+        if self.project.cache is None or path is None:
+            return None
+        config = config_for(path)
+        if config.excludes(path):
+            return None
+        selection = config.selection(
+            path,
+            select=self.settings.select,
+            ignore=self.settings.ignore,
+            extend_select=self.settings.extend_select,
+        )
+        settings = results.settings_key(
+            results.project_settings(self.project, os.path.dirname(os.path.abspath(path))),
+            selection,
+            {**config.severity, **self.settings.severity},
+            config.options,
+            False,
+            False,
+        )
+        return results.result_key(path, source, settings)
+
+    def cached_diagnostics(self, key: str) -> list[Diagnostic] | None:
+        """The findings an earlier analysis (this server's or an earlier one's) kept under
+        `key`, when every module it read still summarises the same; None otherwise."""
+        cache = self.project.cache
+        cached = results.load(cache, key) if cache is not None else None
+        if cached is None or cached.problem is not None:
+            return None
+        return cached.diagnostics if self.project.still_valid(cached.record, live=True) else None
 
     def _analyse(
         self,
@@ -296,9 +345,16 @@ class SqlalchemyLintServer(LanguageServer):
         offline: bool = False,
         parsed: CheckResult | None = None,
         cancelled: Callable[[], bool] | None = None,
+        record_as: str | None = None,
     ) -> Analysed:
         result = self.analyse(
-            source, path, stamp=stamp, offline=offline, parsed=parsed, cancelled=cancelled
+            source,
+            path,
+            stamp=stamp,
+            offline=offline,
+            parsed=parsed,
+            cancelled=cancelled,
+            record_as=record_as,
         )
         return Analysed(result, self.exports_of(source, path, stamp, result))
 
@@ -368,15 +424,28 @@ class SqlalchemyLintServer(LanguageServer):
             self._publish(uri, version, [to_lsp_diagnostic(document, d) for d in diagnostics])
             return
         loop = asyncio.get_running_loop()
-        # Diagnostics first, knowledge later: the first analysis uses only the project
-        # summaries at hand (memory, disk cache); if some were missing, they are built
-        # and the same tree is analysed again, and published again.
+        # Diagnostics first, knowledge later: what an earlier analysis of this very text
+        # found, when nothing it read has changed since (a workspace opened again), is
+        # published at once. Then the first analysis uses only the project summaries at
+        # hand (memory, disk cache); if some were missing, they are built and the same
+        # tree is analysed again, and published again.
         # What this file exports (for its importers) is worked out after the first
         # publish, from the second analysis or on its own.
         # A newer version makes this analysis pointless: it stops at its next checkpoint.
         stale = functools.partial(self._stale, uri, version)
+        try:
+            key, earlier = await loop.run_in_executor(
+                self.analysis_pool, self._earlier_findings, source, path
+            )
+        except Exception:
+            log.exception("reading the cached findings of %s failed", uri)
+            key, earlier = None, None
+        if not self._is_current(uri, version):
+            return
+        if earlier is not None:
+            self._publish(uri, version, [to_lsp_diagnostic(document, d) for d in earlier])
         analyse_offline = functools.partial(
-            self.analyse, stamp=stamp, offline=True, cancelled=stale
+            self.analyse, stamp=stamp, offline=True, cancelled=stale, record_as=key
         )
         try:
             result = await loop.run_in_executor(self.analysis_pool, analyse_offline, source, path)
@@ -394,7 +463,13 @@ class SqlalchemyLintServer(LanguageServer):
         for failure in result.failed_rules:
             log.error("%s: %s; the other rules ran", uri, failure)
         self.analysed[uri] = AnalysedDocument(version, source, result)
-        self._publish(uri, version, [to_lsp_diagnostic(document, d) for d in result.diagnostics])
+        # Published already from the cache: the knowledge at hand alone would show less
+        # than the cached findings (no flicker); the complete analysis republishes below
+        # only if it differs.
+        if earlier is None or (not result.incomplete and result.diagnostics != earlier):
+            self._publish(
+                uri, version, [to_lsp_diagnostic(document, d) for d in result.diagnostics]
+            )
         analysed = Analysed(result)
         if not result.incomplete:
             try:
@@ -407,7 +482,7 @@ class SqlalchemyLintServer(LanguageServer):
             try:
                 analysed = await loop.run_in_executor(
                     self.analysis_pool,
-                    self.analyse_with_exports,
+                    functools.partial(self.analyse_with_exports, record_as=key),
                     source,
                     path,
                     stamp,
@@ -426,9 +501,10 @@ class SqlalchemyLintServer(LanguageServer):
             if result.problem is not None:
                 return
             self.analysed[uri] = AnalysedDocument(version, source, result)
-            self._publish(
-                uri, version, [to_lsp_diagnostic(document, d) for d in result.diagnostics]
-            )
+            if result.diagnostics != earlier:
+                self._publish(
+                    uri, version, [to_lsp_diagnostic(document, d) for d in result.diagnostics]
+                )
         if analysed.exports is not None:
             self._recheck_importers_if_exports_changed(uri, analysed.exports)
         if result.diagnostics:
@@ -436,6 +512,12 @@ class SqlalchemyLintServer(LanguageServer):
             await self._add_fixes(uri, version, source, path, result)
         if self._nothing_else_pending():
             await loop.run_in_executor(self.analysis_pool, collect_while_idle)
+
+    def _earlier_findings(
+        self, source: str, path: Path | None
+    ) -> tuple[str | None, list[Diagnostic] | None]:
+        key = self.result_key(source, path)
+        return key, self.cached_diagnostics(key) if key is not None else None
 
     def _ignored(self, path: Path) -> bool:
         """Whether the `ignorePatterns` setting leaves `path` alone. A pattern is matched

@@ -257,10 +257,12 @@ class ProjectIndex:
         self._changes = changes
         self._unchanged_folders: dict[str, bool] = {}
 
-    def still_valid(self, record: Record, trusted: bool = False) -> bool:
+    def still_valid(self, record: Record, trusted: bool = False, live: bool = False) -> bool:
         """Whether every module `record` read still summarises the same, and every import
         it resolved still resolves to the same file. `trusted`: the record was valid in
-        the previous run's snapshot, so only what changed since needs checking."""
+        the previous run's snapshot, so only what changed since needs checking. `live`:
+        files change while this index lives (the server): each digest is asked anew
+        (by stamp, see `current_digest`)."""
         changes = self._changes if trusted else None
         for (directory, module), found in record.resolutions.items():
             if changes is not None and self._listings_unchanged(changes, directory):
@@ -280,11 +282,13 @@ class ProjectIndex:
         for path, digest in record.summaries.items():
             if changes is not None and self.unchanged_file(changes, path):
                 continue
-            known = self._validated.get(path)
+            # A command-line run: files do not change under it, so each module's digest
+            # is worked out once however many results depend on it.
+            known = None if live else self._validated.get(path)
             if known is None:
-                # A command-line run: files do not change under it, so each module's
-                # digest is worked out once however many results depend on it.
-                known = self._validated[path] = self.current_digest(Path(path)) or ""
+                known = self.current_digest(Path(path)) or ""
+                if not live:
+                    self._validated[path] = known
             if known != digest:
                 return False
         return True
