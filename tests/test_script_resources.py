@@ -86,3 +86,52 @@ def test_a_script_s_own_connection_and_session_are_reported_and_fixed(tmp_path: 
 def test_a_global_that_functions_read_is_not_the_script_s_own(tmp_path: Path) -> None:
     source = GLOBAL_FOR_FUNCTIONS.lstrip("\n")
     assert codes(source, tmp_path / "app.py") == []
+
+
+# A script's session whose work ends with a commit, and the same script reading an
+# object the commit expired (its `id`), which loads it again through the session.
+ENDS_WITH_COMMIT = """
+import sys
+
+from sqlalchemy import Column, Integer, String, create_engine
+from sqlalchemy.orm import Session, declarative_base
+from sqlalchemy.pool import QueuePool
+
+Base = declarative_base()
+
+
+class Folder(Base):
+    __tablename__ = "folders"
+    id = Column(Integer, primary_key=True)
+    path = Column(String)
+
+
+engine = create_engine(sys.argv[1], poolclass=QueuePool)
+Base.metadata.create_all(engine)
+
+if __name__ == "__main__":
+    session = Session(engine)
+    added = [Folder(path=p) for p in ("a", "b")]
+    session.add_all(added)
+    session.commit()
+    print("done")
+"""
+
+READ_AFTER_COMMIT = ENDS_WITH_COMMIT.replace(
+    '    print("done")', '    print("ids", [folder.id for folder in added])'
+)
+
+
+def test_a_script_session_that_ends_with_a_commit_holds_nothing(tmp_path: Path) -> None:
+    source = ENDS_WITH_COMMIT.lstrip("\n")
+    assert codes(source, tmp_path / "add.py") == []
+    printed, open_at_end = run(source, tmp_path / "db.sqlite")
+    assert printed == "done\n" and open_at_end == 0
+
+
+def test_reading_what_the_commit_expired_checks_a_connection_out_again(tmp_path: Path) -> None:
+    source = READ_AFTER_COMMIT.lstrip("\n")
+    line = source.splitlines().index("    session = Session(engine)") + 1
+    assert codes(source, tmp_path / "add.py") == [(line, "SQA102")]
+    printed, open_at_end = run(source, tmp_path / "db.sqlite")
+    assert printed == "ids [1, 2]\n" and open_at_end == 1

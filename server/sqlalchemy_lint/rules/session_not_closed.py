@@ -113,15 +113,17 @@ class SessionNotClosed(Rule):
     `__enter__` makes it (a unit of work whose `__exit__` only commits or rolls
     back). A factory given as a parameter's default (`session_factory=SessionLocal`)
     makes sessions like the factory.
-    A session a script makes at its top level (or under its `__main__` guard, or
-    in its `main()`; also a global that only `main()`, or a function only the
-    `__main__` block calls, reads) and never closes is reported too, here: the script owns it
-    and should close it (until the process exits it holds its connection, its
-    transaction and its locks); a module global that functions read is kept for
-    the process instead (see SQA105). So is a session a function opens before the
-    `while True:` loop it ends in, when nothing breaks out of that loop or returns
-    from it and the loop closes the session to open it again (a scheduler thread's
-    main loop, reconnecting after an error): the thread keeps it for its life; and
+    A session a script makes at its top level (or under its `__main__` guard, or in its
+    `main()`; also a global that only `main()`, or a function only the `__main__` block
+    calls, reads) and never closes is reported too, here: the script owns it and should
+    close it (until the process exits it holds its connection, its transaction and its
+    locks). Not when its last use is a commit (or rollback) in the block that made it
+    and nothing it loaded is read afterwards: the commit returned the connection, and
+    the session holds nothing from then on. A module global that functions read is kept
+    for the process instead (see SQA105). A session a function opens before the `while
+    True:` loop it ends in, when nothing breaks out of that loop or returns from it and
+    the loop closes the session to open it again (a scheduler thread's main loop,
+    reconnecting after an error) is reported too: the thread keeps it for its life; and
     the one the loop opens after closing the last.
     A Streamlit page's top level runs again on every interaction, so a session or
     connection it opens there and never closes is one more per rerun.
@@ -176,6 +178,33 @@ def test_summarise_task(mocker):
     task_db = sessionmaker(bind=engine)()
     mocker.patch.object(tasks, "task_session", return_value=task_db)
     assert tasks.summarise(1) == "done"
+"""
+        ),
+        # A script's session whose last use is the commit that ends its work: the
+        # commit returned its connection to the pool, and nothing is read through the
+        # session afterwards, so it holds nothing while the scan runs and the process
+        # ends.
+        Valid(
+            """
+import sys
+
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+from gallery.models import Folder, Photo
+from gallery.scan import run
+
+Session = sessionmaker(bind=create_engine("sqlite:///gallery.db"))
+
+if __name__ == "__main__":
+    if "purge" in sys.argv:
+        session = Session()
+        session.query(Photo).delete()
+        for path in sys.argv[2:]:
+            folder = Folder(path=path)
+            session.add(folder)
+        session.commit()
+    run()
 """
         ),
         # `Session()` bound to nothing can connect nowhere: a scratch session that
@@ -943,6 +972,28 @@ class StoreItems:
 """,
             at="self.Session()",
         ),
+        # The script's last commit expired the folders it added; printing their ids
+        # loads them again, through the session, on a connection held until exit.
+        Invalid(
+            """
+import sys
+
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+from gallery.models import Folder
+
+Session = sessionmaker(bind=create_engine("sqlite:///gallery.db"))
+
+if __name__ == "__main__":
+    session = Session()
+    added = [Folder(path=path) for path in sys.argv[1:]]
+    session.add_all(added)
+    session.commit()
+    print([folder.id for folder in added])
+""",
+            at="Session()",
+        ),
         # A job script's own session, annotated, handed to a service and never closed.
         Invalid(
             """
@@ -1595,6 +1646,8 @@ def test_select(session):
                     f"so its connection returns to the pool."
                 )
             elif held_by_the_script(life):
+                if analysis.ends_with_commit(life):
+                    continue  # its last commit returned the connection: nothing is held
                 message = (
                     f"{noun(life.kind)} {origin(life)} {state}: its connection is held, "
                     f"with its transaction and locks, until the process exits; use "

@@ -14,6 +14,7 @@ from .lifetimes import Escape, Lifetime, LifetimeTracker, Verdict
 from .model import ModuleModel, build_model
 from .options import AnalysisOptions
 from .project import ProjectIndex
+from .session_end import ends_with_commit
 from .summary import ClassInfo, FunctionInfo
 
 # Methods whose work is to release what the object holds: callers are to call them.
@@ -108,6 +109,14 @@ class Analysis:
             f"`{method}` makes a new one on `{dotted}` on every call without closing the "
             f"previous one, and nothing in `{info.name}` closes it"
         )
+
+    def ends_with_commit(self, life: Lifetime) -> bool:
+        """Whether the session's last use is a commit in the block that made it, after
+        which nothing it loaded is read: it holds no connection from then on (see
+        `session_end`)."""
+        if life.variable is None or not life.kind.is_session:
+            return False
+        return ends_with_commit(self.model, life.scope, life.call, life.variable)
 
     def returned_to_pytest(self, life: Lifetime) -> bool:
         """Whether a connection or session is only returned, by a pytest fixture that is
