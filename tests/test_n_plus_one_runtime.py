@@ -52,6 +52,7 @@ class Address(Base):
     id = Column(Integer, primary_key=True)
     user_id = Column(ForeignKey("users.id"))
     email = Column(String)
+    user = relationship("User", viewonly=True)
 
 
 class Order(Base):
@@ -120,6 +121,23 @@ def run(session: Session):
 def run(session: Session):
     statement = session.query(User).options(selectinload(User.addresses))
     return [a.email for u in statement.all() for a in u.addresses]
+""",
+    ),
+    "rows of two entities, unpacked": (
+        """
+def run(session):
+    rows = session.query(Address, User).filter(User.id == Address.user_id).all()
+    return [len(user.addresses) for address, user in rows]  # READ
+""",
+        """
+def run(session):
+    rows = (
+        session.query(Address, User)
+        .options(selectinload(User.addresses))
+        .filter(User.id == Address.user_id)
+        .all()
+    )
+    return [len(user.addresses) for address, user in rows]
 """,
     ),
     "a property of the model, through another property": (
@@ -239,6 +257,12 @@ def run(session: Session):
     "eager by declaration": """
 def run(session: Session):
     return [len(u.orders) for u in session.scalars(select(User))]
+""",
+    # The row's user is in the session's identity map: `address.user` finds it there.
+    "a many-to-one read of rows of two entities": """
+def run(session):
+    rows = session.query(Address, User).filter(User.id == Address.user_id).all()
+    return [address.user.name for address, user in rows]
 """,
     "columns only": """
 def run(session: Session):

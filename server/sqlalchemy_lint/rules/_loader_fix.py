@@ -77,16 +77,17 @@ def innermost_function(tree: ast.Module, line: int) -> ast.AST | None:
 
 
 def _statement_before(function: ast.AST, model: str, line: int) -> ast.Call | None:
-    """The last `select(Model, ...)` / `x.query(Model, ...)` call that starts before
-    `line` in `function`."""
+    """The last `select(Model, ...)` / `x.query(Model, ...)` call (the model anywhere
+    among its entities: `query(Address, User)`) that starts before `line` in
+    `function`."""
     candidates = []
     for node in ast.walk(function):
         if not isinstance(node, ast.Call) or node.lineno > line or not node.args:
             continue
         func = node.func
         name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-        first = node.args[0]
-        if name in ("select", "query") and isinstance(first, ast.Name) and first.id == model:
+        named = any(isinstance(arg, ast.Name) and arg.id == model for arg in node.args)
+        if name in ("select", "query") and named:
             candidates.append(node)
     return max(candidates, key=lambda c: (c.lineno, c.col_offset), default=None)
 

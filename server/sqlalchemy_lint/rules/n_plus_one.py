@@ -26,11 +26,14 @@ class NPlusOne(Rule):
     from such a query, `Incident.get_active()` or a repository's `list()`, reported
     without a fix since the statement is in that function; of those only collections are
     reported, not a many-to-one read, whose targets are most often a few rows the
-    session soon holds), directly or through the name the result is kept in — that read
-    a relationship of each object (`user.addresses`) which loads lazily: declared with
-    the default `lazy="select"` (`relationship()`, its older synonym `relation()`,
-    SQLModel's `Relationship()`, Flask-SQLAlchemy's `db.relationship()`, in any module
-    of the project), and not loaded by a loader option of the statement
+    session soon holds; so are the objects of rows of several entities,
+    `session.query(MealPlan, Dish)`, which a loop unpacks, `for meal, dish in rows`: a
+    many-to-one read of them finds its target among the row's objects without a query),
+    directly or through the name the result is kept in — that read a relationship of
+    each object (`user.addresses`) which loads lazily: declared with the default
+    `lazy="select"` (`relationship()`, its older synonym `relation()`, SQLModel's
+    `Relationship()`, Flask-SQLAlchemy's `db.relationship()`, in any module of the
+    project), and not loaded by a loader option of the statement
     (`.options(selectinload(Model.rel))`, `joinedload`, `subqueryload`, and the like,
     also on a statement kept in a name, or on a query the name is rebound to further on:
     `users = users.options(joinedload(User.addresses)).all()`). A read in a function of
@@ -395,6 +398,40 @@ def authors(session: Session):
         ),
     ]
     INVALID = [
+        # Rows of a meal plan and its dish, unpacked: each dish's allergies load on
+        # their first read, one query per dish of the week.
+        Invalid(
+            """
+from sqlalchemy import Column, ForeignKey, Integer, String, and_
+from sqlalchemy.orm import DeclarativeBase, relationship
+
+class Base(DeclarativeBase):
+    pass
+
+class Dish(Base):
+    __tablename__ = "dishes"
+    dishID = Column(Integer, primary_key=True)
+    name = Column(String)
+    allergies = relationship("Allergy", secondary="dish_allergies")
+
+class MealPlan(Base):
+    __tablename__ = "meal_plans"
+    id = Column(Integer, primary_key=True)
+    dishID = Column(ForeignKey("dishes.dishID"))
+    dish = relationship("Dish")
+
+def week(session, start, end):
+    rows = session.query(MealPlan, Dish).filter(
+        and_(MealPlan.date >= start, MealPlan.date <= end, Dish.dishID == MealPlan.dishID)
+    ).all()
+    plan = []
+    for meal, dish in rows:
+        allergies = [a.name for a in dish.allergies]
+        plan.append((meal.dish.name, dish.name, allergies))
+    return plan
+""",
+            at="dish.allergies",
+        ),
         # Dates, strings, lists, a `defaultdict` and a raw query between the passes
         # expire nothing: the second pass reads the addresses the first one loaded.
         Invalid(

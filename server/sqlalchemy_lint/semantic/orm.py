@@ -378,12 +378,16 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
         # What loops read of objects a project function returns: collections only. A
         # many-to-one read of them is left out (its targets, one query each, are most
         # often a few rows the session soon holds: roles, accounts, types).
-        read_in_loops = lazy - scalars if source.objects_of is not None else lazy
+        # So is one of rows of several entities: the row's other objects, loaded with
+        # it, are in the session's identity map, where a many-to-one read finds its
+        # target without a query (`query(Pet, Owner)`, `pet.owner`).
+        few_targets = source.objects_of is not None or source.position is not None
+        read_in_loops = lazy - scalars if few_targets else lazy
         # Relationships an earlier loop over the same objects loaded, and where.
         loaded_before: dict[str, cst.CSTNode] = {}
         # Reads in helpers, reported once however many loops hand them objects.
         helper_reads: set[cst.Attribute] = set()
-        for loop, element in _loops_over(model, scope, iterated):
+        for loop, element in _loops_over(model, scope, iterated, source.position):
             if _past_block(model, source.block, loop):
                 continue
             # The first read of each relationship loads it; one the loop assigns
@@ -483,7 +487,9 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
             loaded_before.update((rel, loop) for rel in reported - loaded)
         # Objects a schema dumps or a view returns under its response model: the
         # serializer's fields read the relationships they are named after, on each.
-        for returned, serializer, fields in _serializers_of(model, resolver, scope, iterated):
+        serialized = _serializers_of(model, resolver, scope, iterated)
+        # (Rows of several entities are tuples: what serializes them is not the model's.)
+        for returned, serializer, fields in serialized if source.position is None else ():
             if _past_block(model, source.block, returned):
                 continue
             # (A `lazy="dynamic"` one too: serializing it runs the query it hands out.)
@@ -541,6 +547,9 @@ class _Objects:
     # The `with` block of the session that loads them: a read past it is of detached
     # objects (it raises: SQA107's matter), not a query.
     block: cst.With | None = None
+    # Rows of several entities (`query(MealPlan, Dish)`): the objects' place in each
+    # row, which a loop unpacks (`for meal, dish in rows:`).
+    position: int | None = None
 
 
 def _past_block(model: ModuleModel, block: cst.With | None, node: cst.CSTNode) -> bool:
@@ -580,17 +589,24 @@ def _object_sources(model: ModuleModel, resolver: Resolver) -> Iterator[_Objects
         found = _query_of_many(model, resolver, call)
         if found is not None:
             statement_model, options, iterated, scope, tested = found
-            ref = resolver.value_of(statement_model, scope).ref
-            written = model.module.code_for_node(statement_model)
-            yield _Objects(
-                written,
-                ref,
-                frozenset(options),
-                iterated,
-                scope,
-                tested=tested,
-                block=_session_block(model, resolver, call, scope),
-            )
+            block = _session_block(model, resolver, call, scope)
+            entities = _row_entities(call, statement_model)
+            outer, _ = _calls_above(model, call)
+            for position, entity in enumerate(entities):
+                if not isinstance(entity, (cst.Name, cst.Attribute)) or not _class_named(entity):
+                    continue  # a column of the row (`query(Post, func.count())`)
+                if entity is not statement_model:
+                    tested = frozenset(_columns_tested_equal(resolver, entity, scope, outer, call))
+                yield _Objects(
+                    model.module.code_for_node(entity),
+                    resolver.value_of(entity, scope).ref,
+                    frozenset(options),
+                    iterated,
+                    scope,
+                    tested=tested,
+                    block=block,
+                    position=position if len(entities) > 1 else None,
+                )
             continue
         returned = _returned_objects(model, resolver, call)
         if returned is not None:
@@ -1411,6 +1427,21 @@ def _queries_a_session(resolver: Resolver, scope: Scope, call: cst.Call) -> bool
     return False
 
 
+def _row_entities(call: cst.Call, statement_model: ClassExpr) -> list[cst.BaseExpression]:
+    """What each row of the query's result holds: a legacy `query(A, B)` gives rows of
+    an A and a B (and of any column named beside them); any other query, its objects."""
+    func = call.func
+    if (
+        isinstance(func, cst.Attribute)
+        and func.attr.value == "query"
+        and len(call.args) > 1
+        and call.args[0].value is statement_model
+        and all(arg.keyword is None and not arg.star for arg in call.args)
+    ):
+        return [arg.value for arg in call.args]
+    return [statement_model]
+
+
 def _query_of_many(
     model: ModuleModel, resolver: Resolver, call: cst.Call
 ) -> tuple[ClassExpr, set[str], cst.BaseExpression, Scope, frozenset[str]] | None:
@@ -2045,21 +2076,36 @@ def _uses_of(model: ModuleModel, scope: Scope, iterated: cst.BaseExpression) -> 
 
 
 def _loops_over(
-    model: ModuleModel, scope: Scope, iterated: cst.BaseExpression
+    model: ModuleModel, scope: Scope, iterated: cst.BaseExpression, position: int | None = None
 ) -> Iterator[tuple[cst.CSTNode, str]]:
     """(loop, element name) for `for x in <iterated>:` and comprehensions over it,
-    where `iterated` is the query's call chain or the name that keeps its result."""
+    where `iterated` is the query's call chain or the name that keeps its result;
+    with `position`, for the name its rows are unpacked to there (`for a, b in ...`)."""
     candidates = _uses_of(model, scope, iterated)
     for node in candidates:
         holder = model.parent(node)
         if isinstance(holder, cst.Attribute) and holder.attr.value == "items":
             node, holder = holder, model.parent(holder)  # a page's objects
         if isinstance(holder, (cst.For, cst.CompFor)) and holder.iter is node:
-            if not isinstance(holder.target, cst.Name):
+            element = _unpacked_name(holder.target, position)
+            if element is None:
                 continue
             loop = holder if isinstance(holder, cst.For) else model.parent(holder)
             if loop is not None:
-                yield loop, holder.target.value
+                yield loop, element
+
+
+def _unpacked_name(target: cst.BaseExpression, position: int | None) -> str | None:
+    """The name a loop binds each row to (`position` None), or the name it unpacks the
+    row's item at `position` to (`for meal, dish in rows:`)."""
+    if position is None:
+        return target.value if isinstance(target, cst.Name) else None
+    if not isinstance(target, (cst.Tuple, cst.List)) or len(target.elements) <= position:
+        return None
+    if any(isinstance(e, cst.StarredElement) for e in target.elements[: position + 1]):
+        return None
+    element = target.elements[position].value
+    return element.value if isinstance(element, cst.Name) else None
 
 
 # -- under asyncio: a lazy load cannot run implicitly (SQA108) -----------------------------
