@@ -1112,3 +1112,94 @@ def test_a_serializer_mixins_to_dict_reads_each_objects_relationships(tmp_path: 
     # Left out by the class's rules, the relationship is not read.
     narrowed = SERIALIZER_MIXIN.replace('("-owner.pets",)', '("-owner",)')
     assert not check_source(narrowed, rules=[NPlusOne]).diagnostics
+
+
+# One user's workouts, each with its exercises (in their own modules, named by string).
+HISTORY_MODELS = """
+from sqlalchemy import Column, ForeignKey, Integer, String, create_engine
+from sqlalchemy.orm import DeclarativeBase, Session, relationship, selectinload
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+    id = Column(Integer, primary_key=True)
+    name = Column(String)
+    workouts = relationship("Workout", back_populates="user")
+
+
+class Workout(Base):
+    __tablename__ = "workouts"
+    id = Column(Integer, primary_key=True)
+    user_id = Column(ForeignKey("users.id"))
+    user = relationship("User", back_populates="workouts")
+    exercises = relationship("Exercise")
+
+
+class Exercise(Base):
+    __tablename__ = "exercises"
+    id = Column(Integer, primary_key=True)
+    workout_id = Column(ForeignKey("workouts.id"))
+    name = Column(String)
+
+
+engine = create_engine(URL)
+Base.metadata.create_all(engine)
+with Session(engine) as seed:
+    workouts = [Workout(exercises=[Exercise(name=f"e{n}")]) for n in range(ROWS)]
+    seed.add(User(name="ann", workouts=workouts))
+    seed.commit()
+"""
+
+HISTORY = """
+def run(session: Session):
+    user = session.query(User).filter_by(name="ann")OPTIONS.first()
+    rows = []
+    for workout in user.workouts:
+        rows.append((workout.user.name, [e.name for e in workout.exercises]))  # READ
+    return rows
+"""
+
+
+def _history_selects(tmp_path: Path, options: str, rows: int) -> int:
+    code = HISTORY_MODELS + HISTORY.replace("OPTIONS", options)
+    tmp_path.mkdir()
+    namespace: dict[str, Any] = {"URL": f"sqlite:///{tmp_path / 'app.db'}", "ROWS": rows}
+    exec(compile(code, "<app>", "exec"), namespace)
+    engine = namespace["engine"]
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    with namespace["Session"](engine) as session:
+        assert len(namespace["run"](session)) == rows
+    engine.dispose()
+    return len(statements)
+
+
+def test_a_loop_over_one_object_s_collection_reads_each_item_s_collection(
+    tmp_path: Path,
+) -> None:
+    source = "URL = 'sqlite://'\nROWS = 1\n" + HISTORY_MODELS + HISTORY.replace("OPTIONS", "")
+    found = check_source(source, rules=[NPlusOne]).diagnostics
+    marked = next(i for i, line in enumerate(source.splitlines(), 1) if "# READ" in line)
+    # Only the collection: `workout.user` is the one user the session holds.
+    assert [(d.span.start.line, d.code) for d in found] == [(marked, "SQA401")]
+    message = found[0].message
+    assert "`Workout.exercises`" in message and "`user.workouts`" in message
+    option = ".options(selectinload(User.workouts).selectinload(Workout.exercises))"
+    assert f"`{option}` on the statement that loads `user`" in message
+    # One more SELECT per workout; with the option the message names, as many for 20
+    # workouts as for 5, and no finding.
+    assert _history_selects(tmp_path / "a", "", 20) - _history_selects(tmp_path / "b", "", 5) == 15
+    assert _history_selects(tmp_path / "c", option, 20) == _history_selects(
+        tmp_path / "d", option, 5
+    )
+    fixed = source.replace("OPTIONS", "").replace('name="ann")', f'name="ann"){option}')
+    assert check_source(fixed, rules=[NPlusOne]).diagnostics == []

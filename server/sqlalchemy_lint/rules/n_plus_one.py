@@ -28,12 +28,16 @@ class NPlusOne(Rule):
     reported, not a many-to-one read, whose targets are most often a few rows the
     session soon holds; so are the objects of rows of several entities,
     `session.query(MealPlan, Dish)`, which a loop unpacks, `for meal, dish in rows`: a
-    many-to-one read of them finds its target among the row's objects without a query),
-    directly or through the name the result is kept in — that read a relationship of
-    each object (`user.addresses`) which loads lazily: declared with the default
-    `lazy="select"` (`relationship()`, its older synonym `relation()`, SQLModel's
-    `Relationship()`, Flask-SQLAlchemy's `db.relationship()`, in any module of the
-    project), and not loaded by a loader option of the statement
+    many-to-one read of them finds its target among the row's objects without a query;
+    and so are the objects of a collection of one object a session loads here, `user =
+    session.get(User, id)` or `.first()`, `for workout in user.workouts`, whose class
+    the relationship names, reported without a fix: the option,
+    `selectinload(User.workouts).selectinload(Workout.exercises)`, goes on the statement
+    that loads the user), directly or through the name the result is kept in — that read
+    a relationship of each object (`user.addresses`) which loads lazily: declared with
+    the default `lazy="select"` (`relationship()`, its older synonym `relation()`,
+    SQLModel's `Relationship()`, Flask-SQLAlchemy's `db.relationship()`, in any module
+    of the project), and not loaded by a loader option of the statement
     (`.options(selectinload(Model.rel))`, `joinedload`, `subqueryload`, and the like,
     also on a statement kept in a name, or on a query the name is rebound to further on:
     `users = users.options(joinedload(User.addresses)).all()`). A read in a function of
@@ -150,6 +154,31 @@ class NPlusOne(Rule):
     default_severity = Severity.INFORMATION
 
     VALID = [
+        # The statement that loads the user loads its workouts' exercises too.
+        Valid(
+            """
+from sqlalchemy import select
+from sqlalchemy.orm import DeclarativeBase, Session, relationship, selectinload
+
+class Base(DeclarativeBase):
+    pass
+
+class User(Base):
+    __tablename__ = "users"
+    workouts = relationship("Workout")
+
+class Workout(Base):
+    __tablename__ = "workouts"
+    exercises = relationship("Exercise")
+
+def history(session: Session, user_id):
+    statement = select(User).where(User.id == user_id).options(
+        selectinload(User.workouts).selectinload(Workout.exercises)
+    )
+    user = session.scalars(statement).one()
+    return [len(workout.exercises) for workout in user.workouts]
+"""
+        ),
         Valid(
             """
 from sqlalchemy import ForeignKey, String, select
@@ -398,6 +427,35 @@ def authors(session: Session):
         ),
     ]
     INVALID = [
+        # One user's workouts, each with its exercises: one query per workout (its
+        # user is the one the session holds).
+        Invalid(
+            """
+from sqlalchemy import Column, ForeignKey
+from sqlalchemy.orm import DeclarativeBase, Session, relationship
+
+class Base(DeclarativeBase):
+    pass
+
+class User(Base):
+    __tablename__ = "users"
+    workouts = relationship("Workout", back_populates="user")
+
+class Workout(Base):
+    __tablename__ = "workouts"
+    user_id = Column(ForeignKey("users.id"))
+    user = relationship("User", back_populates="workouts")
+    exercises = relationship("Exercise")
+
+def history(session: Session, name):
+    user = session.query(User).filter_by(name=name).first()
+    rows = []
+    for workout in user.workouts:
+        rows.extend((workout.user.name, e.name) for e in workout.exercises)
+    return rows
+""",
+            at="workout.exercises",
+        ),
         # Rows of a meal plan and its dish, unpacked: each dish's allergies load on
         # their first read, one query per dish of the week.
         Invalid(
@@ -1093,6 +1151,12 @@ def rooms(session: Session):
             query = read.objects_of or "the query"
             statement = "the statement" if read.objects_of is None else "its statement"
             option = f"`.options(selectinload({loaded}))` on {statement}"
+            if read.through is not None:
+                holder, collection = read.through
+                option = (
+                    f"`.options(selectinload({collection}).selectinload({loaded}))` on the "
+                    f"statement that loads `{holder}`"
+                )
             fix_model = read.model if read.objects_of is None else ""
             # A many-to-one target the session holds already is read without a query.
             cost = (

@@ -57,6 +57,10 @@ _SESSION_KINDS = frozenset({Kind.SESSION, Kind.SCOPED_SESSION})
 # (`get_or_404()`). (`paginate()` gives a page, whose objects a loop reads as the
 # query's: `for a in page` or `for a in page.items`.)
 _NOT_A_QUERY = frozenset({"get_or_404", "first_or_404", "one_or_404"})
+# What gives one object of a statement's result (or of a legacy query).
+_ONE_OBJECT = frozenset(
+    {"first", "one", "one_or_none", "scalar", "scalar_one", "scalar_one_or_none"}
+)
 # Query methods that return one object (or a number), not the objects to loop over.
 _SINGLE = frozenset(
     {"first", "one", "one_or_none", "scalar", "count", "get", "delete", "update", "exists"}
@@ -95,6 +99,10 @@ class LazyRead:
     # template); and whether it is a template, which renders the objects.
     read_at: str = ""
     rendered: bool = False
+    # Objects of a collection of one object (`user.workouts`): the name that holds that
+    # object and the relationship (`("user", "User.workouts")`), for the option that
+    # loads both with it.
+    through: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +115,9 @@ class Relationship:
     # The holder's columns that point at the target (`owner_id` for `owner`): a query
     # that tests them for equality gives objects that share one target.
     columns: frozenset[str] = frozenset()
+    # The target class's name, as the declaration gives it (`relationship("Workout")`,
+    # `Mapped[list["Workout"]]`); None when it does not.
+    target: str | None = None
 
     @property
     def may_load_on_access(self) -> bool:
@@ -160,7 +171,10 @@ def relationships_of(resolver: Resolver, ref: Ref | None) -> dict[str, Relations
                     or _many_to_one(summary, info, value)
                 )
                 found[name] = Relationship(
-                    _strategy(value), scalar, _columns_to(summary, info, name, value)
+                    _strategy(value),
+                    scalar,
+                    _columns_to(summary, info, name, value),
+                    _target_name(value, info.annotations.get(name)),
                 )
     # `room = relationship("Room", backref="users")` on another class of the module:
     # `Room.users` too, loaded as `backref(...)`'s `lazy=` says; it holds one object
@@ -177,7 +191,9 @@ def relationships_of(resolver: Resolver, ref: Ref | None) -> dict[str, Relations
                             and other.name != info.name
                             and _points_at(summary, info, other.name)
                         )
-                        found.setdefault(backref[0], Relationship(backref[1], scalar))
+                        found.setdefault(
+                            backref[0], Relationship(backref[1], scalar, target=other.name)
+                        )
     return found
 
 
@@ -324,6 +340,30 @@ def _holds_one(annotation: ir.Expr | None, sqlmodel: bool = False) -> bool:
     return inner[0] in ("n", "a", "bor")
 
 
+def _target_name(call: ir.Expr, annotation: ir.Expr | None) -> str | None:
+    """The class a relationship call points at: its first argument (`"Workout"`,
+    `"models.Workout"`, `Workout`), else the class its `Mapped[...]` annotation names
+    (`Mapped[list["Workout"]]`, `Mapped[Optional[Workout]]`)."""
+    candidates = [call[2][0]] if call[2] else []
+    while annotation is not None:
+        if annotation[0] == "s":
+            annotation = annotation[2]  # `Mapped[...]`, `list[...]`, `Optional[...]`
+            continue
+        candidates.append(annotation)
+        break
+    for candidate in candidates[:1]:
+        if candidate[0] == "str":
+            text = str(candidate[1]).strip()
+            inner = text.rsplit("[", 1)[-1].rstrip("] ").strip("'\"")
+            name = inner.rpartition(".")[2]
+            return name if name.isidentifier() else None
+        if candidate[0] == "n":
+            return str(candidate[1])
+        if candidate[0] == "a":
+            return str(candidate[2])
+    return None
+
+
 def _is_relationship(func: ir.Expr, imports: dict[str, str]) -> bool:
     if func[0] == "a" and func[2] in ("relationship", "relation"):
         # Flask-SQLAlchemy's `db.relationship`, `orm.relationship` (and the older
@@ -429,6 +469,7 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
                             loop,
                             scalar=rel in scalars,
                             objects_of=objects_of,
+                            through=source.through,
                         )
             for reference in references:
                 if loop not in set(model.ancestors(reference)):
@@ -464,6 +505,7 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
                             method=method,
                             scalar=set(read_lazily) <= scalars,
                             objects_of=objects_of,
+                            through=source.through,
                             property=read_as_property,
                         )
                     if not read_as_property:
@@ -483,6 +525,7 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
                             helper=helper,
                             scalar=read.attr.value in scalars,
                             objects_of=objects_of,
+                            through=source.through,
                         )
             loaded_before.update((rel, loop) for rel in reported - loaded)
         # Objects a schema dumps or a view returns under its response model: the
@@ -528,6 +571,7 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
                     read_at=read_at,
                     rendered=rendered,
                     objects_of=objects_of,
+                    through=source.through,
                 )
 
 
@@ -550,6 +594,7 @@ class _Objects:
     # Rows of several entities (`query(MealPlan, Dish)`): the objects' place in each
     # row, which a loop unpacks (`for meal, dish in rows:`).
     position: int | None = None
+    through: tuple[str, str] | None = None  # see `LazyRead`
 
 
 def _past_block(model: ModuleModel, block: cst.With | None, node: cst.CSTNode) -> bool:
@@ -584,7 +629,8 @@ def _session_block(
 
 def _object_sources(model: ModuleModel, resolver: Resolver) -> Iterator[_Objects]:
     """The objects of queries of many objects in this module: run here, or returned
-    by a project function."""
+    by a project function; and those of a collection of one object loaded here."""
+    yield from _collection_objects(model, resolver)
     for call in model.calls:
         found = _query_of_many(model, resolver, call)
         if found is not None:
@@ -619,6 +665,61 @@ def _object_sources(model: ModuleModel, resolver: Resolver) -> Iterator[_Objects
                 scope,
                 objects_of=f"`{model.module.code_for_node(call.func)}()`",
             )
+
+
+def _collection_objects(model: ModuleModel, resolver: Resolver) -> Iterator[_Objects]:
+    """The objects of a collection relationship of one object a session loads here,
+    which a loop goes over (`user = session.get(User, id)`, `for workout in
+    user.workouts`): of the relationship's target class, loaded without options of
+    their own unless the statement's options chain them (`selectinload(User.workouts)
+    .selectinload(Workout.exercises)`)."""
+    for load in _lazy_loads(model, resolver):
+        if not load.single or load.ref is None:
+            continue
+        declared = relationships_of(resolver, load.ref)
+        block = _session_block(model, resolver, load.call, load.scope)
+        for reference in load.scope.references.get(load.name, ()):
+            attribute = model.parent(reference)
+            if not isinstance(attribute, cst.Attribute) or attribute.value is not reference:
+                continue
+            relationship = declared.get(attribute.attr.value)
+            if relationship is None or relationship.scalar or relationship.hands_out_query:
+                continue
+            target = target_class(resolver, load.ref, relationship)
+            if target is None or relationship.target is None:
+                continue
+            yield _Objects(
+                relationship.target,
+                target,
+                load.options,
+                attribute,
+                load.scope,
+                objects_of=f"`{model.module.code_for_node(attribute)}`",
+                block=block,
+                through=(load.name, f"{load.model_name}.{attribute.attr.value}"),
+            )
+
+
+def target_class(resolver: Resolver, holder: Ref, relationship: Relationship) -> Ref | None:
+    """The project class a relationship of the class `holder` points at: its name as
+    the holder's module sees it, else the one class of that name among the project's
+    modules that mention it (a string names a class of SQLAlchemy's registry, which
+    needs no import)."""
+    name = relationship.target
+    if name is None or holder.module is None:
+        return None
+    evaluator = resolver.evaluator
+    frame = evaluator.module_frame(holder.module)
+    if frame is not None:
+        ref = evaluator.module_name(frame, name).ref
+        if ref is not None and ref.kind is RefKind.CLASS:
+            return ref
+    found = {
+        key
+        for key in resolver.view.modules_mentioning(holder.module, name)
+        if evaluator.class_info(key, name) is not None
+    }
+    return Ref(RefKind.CLASS, found.pop(), name) if len(found) == 1 else None
 
 
 # The route decorators of FastAPI (and Starlette-style routers) that take a response
@@ -2144,6 +2245,9 @@ class _LazyLoad:
     bound: cst.CSTNode
     lazy: set[str]
     many: bool
+    ref: Ref | None = None  # the class
+    options: frozenset[str] = frozenset()  # what its statement's loader options load
+    single: bool = False  # one object (`get()`, `.first()`, `.scalar_one()`, ...)
 
 
 def _lazy_loads(model: ModuleModel, resolver: Resolver) -> Iterator[_LazyLoad]:
@@ -2188,7 +2292,13 @@ def _lazy_loads(model: ModuleModel, resolver: Resolver) -> Iterator[_LazyLoad]:
         if holder is None or target is None:
             continue
         many = bool(chain) and chain[-1] == "all"
-        yield _LazyLoad(call, kind, scope, written, target, holder, lazy, many)
+        single = (method in ("get", "get_one", "scalar") and not chain) or (
+            bool(chain) and chain[-1] in _ONE_OBJECT
+        )
+        ref = resolver.value_of(statement_model, scope).ref
+        yield _LazyLoad(
+            call, kind, scope, written, target, holder, lazy, many, ref, frozenset(options), single
+        )
 
 
 def _chained_options(model: ModuleModel, call: cst.Call, scope: Scope) -> set[str]:
