@@ -129,6 +129,31 @@ def run():
 """,
         "run()",
     ),
+    "a method of the model commits the module-level session, its caller swallows": (
+        """
+session = SessionLocal()
+
+class Signup:
+    def __init__(self, email):
+        self.user = User(email=email)
+
+    def save(self):
+        session.add(self.user)
+        session.commit()
+
+def add(email):
+    try:
+        Signup(email).save()
+    except Exception:  # HANDLER
+        print("could not add", email)
+
+def run():
+    add("a@x")
+    add("a@x")
+    return session.scalars(select(User)).all()
+""",
+        "run()",
+    ),
 }
 
 ACCEPTED = {

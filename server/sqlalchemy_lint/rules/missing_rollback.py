@@ -110,32 +110,76 @@ _LENT_FILES = {
 }
 
 
+# The models' module keeps one scoped registry and commits on it in model methods.
+_PHOTO_MODELS = {
+    "models.py": """
+from sqlalchemy import Column, Integer, String, create_engine
+from sqlalchemy.orm import declarative_base, scoped_session, sessionmaker
+
+engine = create_engine("sqlite:///photos.db")
+db_session = scoped_session(sessionmaker(bind=engine))
+Base = declarative_base()
+Base.query = db_session.query_property()
+
+class Photo(Base):
+    __tablename__ = "photos"
+    id = Column(Integer, primary_key=True)
+    status = Column(String)
+
+    def approve(self):
+        self.status = "approved"
+        db_session.commit()
+""",
+}
+
+# A caller of the model's method that swallows what it raises, {where}.
+_APPROVING = """
+import logging
+{imports}
+from models import Photo
+
+log = logging.getLogger(__name__)
+{app}
+{decorator}
+{asynchronous}def on_approve({parameters}):
+    try:
+        photo = Photo.query.get({photo_id})
+        photo.approve()
+    except Exception as e:
+        log.error("approving failed: %s", e)
+    return "done"
+{registration}"""
+
+
 class MissingRollback(Rule):
     """An `except` that swallows a failed flush and then uses the session again
     without `rollback()`: the next use raises `PendingRollbackError`.
 
     ## What it does
-    Finds `except` clauses that catch what a session's flush raises (a bare
-    `except:`, `Exception`, `BaseException`, or any class of `sqlalchemy.exc`, alone
-    or in a tuple) around a flush in their `try` body — `session.commit()`,
-    `session.flush()`, or a query (`execute()`, `scalars()`, `get()`, `query()`,
-    ...) after `add()`, `delete()` or `merge()` in the same `try`, which autoflushes,
-    or a call of a project function that commits or flushes the session it is given
-    outside any `try` of its own — when the handler neither rolls the session back
+    Finds `except` clauses that catch what a session's flush raises (a bare `except:`,
+    `Exception`, `BaseException`, or any class of `sqlalchemy.exc`, alone or in a tuple)
+    around a flush in their `try` body — `session.commit()`, `session.flush()`, or a
+    query (`execute()`, `scalars()`, `get()`, `query()`, ...) after `add()`, `delete()`
+    or `merge()` in the same `try`, which autoflushes, or a call of a project function
+    that commits or flushes the session it is given outside any `try` of its own, or one
+    (a model's method, `photo.approve()`, on an object from `Photo.query.get(id)`,
+    `session.get(Photo, id)` and the like) that commits a session its own module keeps
+    at its top level: a session, broken for every later use, or a scoped registry when
+    the caller runs again and again outside requests (a bot's handler, a task, a loop),
+    broken for the thread's next call — when the handler neither rolls the session back
     (`rollback()`, `close()`, a scoped registry's `remove()`) nor re-raises, and the
-    session is used again: later in the function, in the next iteration of a loop
-    around the `try`, or, for a session created once at module level or kept by an
-    object (`self.session`), by every later caller or method (the handler returns or
-    falls through; not for a test method of a test class that sets nothing up once for
-    the class: unittest and pytest make a new object for each test, whose teardown may
-    close the broken session), and, for a scoped session (`db.session`, a module's
-    `scoped_session`) in a function that runs again and again outside requests (a
-    worker thread's loop), by the next call, which the registry gives the same broken
-    session until `remove()`. The session is known by what it
-    is: an annotation, a factory call, a scoped registry, Flask-SQLAlchemy's
-    `db.session`, or, for one an object keeps (`self.session`), by its use:
-    `commit()` or `flush()` in a `try` whose handler names SQLAlchemy's errors
-    (`except (DataError, IntegrityError):`).
+    session is used again: later in the function, in the next iteration of a loop around
+    the `try`, or, for a session created once at module level or kept by an object
+    (`self.session`), by every later caller or method (the handler returns or falls
+    through; not for a test method of a test class that sets nothing up once for the
+    class: unittest and pytest make a new object for each test, whose teardown may close
+    the broken session), and, for a scoped session (`db.session`, a module's
+    `scoped_session`) in a function that runs again and again outside requests (a worker
+    thread's loop), by the next call, which the registry gives the same broken session
+    until `remove()`. The session is known by what it is: an annotation, a factory call,
+    a scoped registry, Flask-SQLAlchemy's `db.session`, or, for one an object keeps
+    (`self.session`), by its use: `commit()` or `flush()` in a `try` whose handler names
+    SQLAlchemy's errors (`except (DataError, IntegrityError):`).
 
     Not reported: handlers that roll back or close the session (also in a
     `finally:`, or through the object that keeps it: `dao.rollback()` for
@@ -200,6 +244,20 @@ class MissingRollback(Rule):
     name = "missing-rollback"
 
     VALID = [
+        # A Flask view: the extension (or the app's teardown) removes the request's
+        # scoped session after the request, broken or not.
+        Valid(
+            _APPROVING.format(
+                imports="\nfrom flask import Flask\n",
+                app="\napp = Flask(__name__)\n",
+                decorator='@app.route("/photos/<int:photo_id>/approve", methods=["POST"])',
+                asynchronous="",
+                parameters="photo_id",
+                photo_id="photo_id",
+                registration="",
+            ),
+            files=_PHOTO_MODELS,
+        ),
         # The view ends with the one call; get_db() closes the session after it.
         Valid(_LENT_FOR_ONE_CALL.format(after="returns", after_code=""), files=_LENT_FILES),
         Valid(
@@ -456,6 +514,22 @@ class Database:
     ]
 
     INVALID = [
+        # A bot's callback: the scoped session of the bot's thread stays broken for
+        # every later update.
+        Invalid(
+            _APPROVING.format(
+                imports="\nfrom telegram.ext import CallbackQueryHandler\n",
+                app="",
+                decorator="",
+                asynchronous="async ",
+                parameters="update, context",
+                photo_id="int(update.callback_query.data)",
+                registration="\n\ndef register(application):\n"
+                "    application.add_handler(CallbackQueryHandler(on_approve))\n",
+            ),
+            at="except Exception as e:",
+            files=_PHOTO_MODELS,
+        ),
         # ... but here only one branch does.
         Invalid(
             _REPOSITORY_CREATE.format(otherwise='logging.error("unknown error: %s", e)'),

@@ -147,6 +147,23 @@ _PROPERTY_DECORATORS = frozenset(
 )
 _TUPLE_FORMS = frozenset({"typing.Tuple", "typing_extensions.Tuple", "builtins.tuple"})
 _CALLABLE_REFS = (RefKind.FUNCTION, RefKind.BOUND_METHOD)
+# What gives one object of a query's result: `Photo.query.get(id)`, `.first()`,
+# `session.get(Photo, id)`, `session.scalars(select(Photo)...).one()`, ...
+_ONE_OBJECT_METHODS = frozenset(
+    {
+        *("get", "get_one", "get_or_404", "first", "first_or_404", "one", "one_or_404"),
+        *("one_or_none", "scalar", "scalar_one", "scalar_one_or_none"),
+    }
+)
+# What refines a query or statement and gives another of the same objects.
+_REFINING_METHODS = frozenset(
+    {
+        *("filter", "filter_by", "where", "order_by", "options", "join", "outerjoin"),
+        *("limit", "offset", "distinct", "with_for_update", "execution_options"),
+        *("populate_existing", "scalars", "execute", "unique"),
+    }
+)
+_SESSIONS = frozenset({Kind.SESSION, Kind.ASYNC_SESSION, Kind.SCOPED_SESSION})
 _ENUM_BASES = frozenset({"enum.Enum", "enum.StrEnum", "enum.IntEnum", "enum.Flag", "enum.IntFlag"})
 _DEPENDS = frozenset({"fastapi.Depends", "fastapi.Security", "fastapi.params.Depends"})
 # Modules of plain value types (`Engine | str`, `Session | Path`): an option of one of
@@ -1276,6 +1293,10 @@ class Evaluator:
             receiver = self.value(func[1], frame, depth + 1)
             if receiver.kind is not None and receiver.kind.is_connection:
                 return receiver
+        if func[0] == "a" and func[2] in _ONE_OBJECT_METHODS:
+            model = self._queried_class(expr, frame, depth + 1)
+            if model is not None:
+                return Value(ref=Ref(RefKind.INSTANCE, model.module, model.name))
         callee = self.value(expr[1], frame, depth + 1)
         if (
             not callee.known
@@ -1287,6 +1308,46 @@ class Evaluator:
             # engines have that method, and each call checks out a DBAPI connection.
             return of_kind(Kind.RAW_CONNECTION)
         return self.called(callee, expr, frame, depth)
+
+    def _queried_class(self, expr: ir.Expr, frame: Frame, depth: int) -> Ref | None:
+        """The project class whose one object the call `expr` gives: from the class's
+        query property (`Photo.query.filter_by(...).first()`, `cls.query.get(id)`), a
+        session's `get(Photo, id)`, `query(Photo)...first()`, or `scalars(select(Photo)
+        ...).one()` / `scalar(select(Photo)...)`; None otherwise."""
+        func = expr[1]
+        receiver = func[1]
+        if func[2] in ("get", "get_one", "scalar") and self._is_session(receiver, frame, depth):
+            first = expr[2][0] if expr[2] else ir.UNKNOWN
+            return self._mapped_class(
+                first if func[2] != "scalar" else _selected(first), frame, depth
+            )
+        while receiver[0] == "c" and receiver[1][0] == "a" and receiver[1][2] in _REFINING_METHODS:
+            if receiver[1][2] in ("scalars", "execute") and self._is_session(
+                receiver[1][1], frame, depth
+            ):
+                statement = receiver[2][0] if receiver[2] else ir.UNKNOWN
+                return self._mapped_class(_selected(statement), frame, depth)
+            receiver = receiver[1][1]
+        if receiver[0] == "a" and receiver[2] == "query":
+            return self._mapped_class(receiver[1], frame, depth)  # the query property
+        if (
+            receiver[0] == "c"
+            and receiver[1][0] == "a"
+            and receiver[1][2] == "query"
+            and len(receiver[2]) == 1
+            and self._is_session(receiver[1][1], frame, depth)
+        ):
+            return self._mapped_class(receiver[2][0], frame, depth)
+        return None
+
+    def _is_session(self, expr: ir.Expr, frame: Frame, depth: int) -> bool:
+        return self.value(expr, frame, depth + 1).kind in _SESSIONS
+
+    def _mapped_class(self, expr: ir.Expr, frame: Frame, depth: int) -> Ref | None:
+        if expr[0] not in ("n", "a"):
+            return None
+        ref = self.value(expr, frame, depth + 1).ref
+        return ref if ref is not None and ref.kind is RefKind.CLASS else None
 
     def called(self, callee: Value, expr: ir.Expr, frame: Frame, depth: int = 0) -> Value:
         """The value of calling `callee` with the arguments of the call `expr` (or
@@ -1913,6 +1974,17 @@ class Evaluator:
         module = self.module_frame(key)
         if module is not None:
             yield from module.summary.functions.values()
+
+
+def _selected(statement: ir.Expr) -> ir.Expr:
+    """What `select(Photo).where(...)` selects, when it is one thing (else UNKNOWN)."""
+    while statement[0] == "c" and statement[1][0] == "a" and statement[1][2] in _REFINING_METHODS:
+        statement = statement[1][1]
+    if statement[0] != "c" or len(statement[2]) != 1:
+        return ir.UNKNOWN
+    func = statement[1]
+    name = func[1] if func[0] == "n" else func[2] if func[0] == "a" else None
+    return statement[2][0] if name == "select" else ir.UNKNOWN
 
 
 def _calls_session_scope(expr: ir.Expr) -> bool:

@@ -31,8 +31,10 @@ from .flow import comes_before, exclusive, nodes_of, within
 from .inference import Resolver
 from .kinds import BROAD_EXCEPTIONS, Kind
 from .model import ModuleModel, Scope, binding_scope
+from .parameter_fates import called_function
 from .project import is_test_file
 from .summary import FunctionInfo
+from .values import ModuleKey
 
 # Calls that flush whatever is pending.
 _FLUSHES = frozenset({"commit", "flush"})
@@ -110,6 +112,74 @@ def broken_sessions(
                     continue
                 reported.add(id(handler))
                 yield BrokenSession(handler, name, failing, next_use)
+    yield from _module_sessions_committed_by_calls(model, resolver, contexts, reported)
+
+
+def _module_sessions_committed_by_calls(
+    model: ModuleModel, resolver: Resolver, contexts: ExecutionContexts, reported: set[int]
+) -> Iterator[BrokenSession]:
+    """A call, in a `try` of a function, of a project function or method that commits
+    a session its own module keeps for the process, outside any `try` of its own
+    (`photo.approve()`, whose body is `db_session.commit()` on the models' module-level
+    session): the failure is caught here, and the module's session stays broken for
+    every later use, unless the handler rolls it back. (A scoped registry only when
+    this function runs again and again outside requests: a web framework removes the
+    request's session after each.)"""
+    catching = _scopes_with_handlers(model)
+    for call in model.calls:
+        scope = model.enclosing_scope.get(call)
+        if scope is None or scope.is_module or id(scope) not in catching:
+            continue
+        if _innermost_try(model, call) is None:
+            continue
+        found = called_function(resolver.evaluator, resolver.value_of(call.func, scope).ref)
+        if found is None:
+            continue
+        module, info, _ = found
+        for name in sorted(info.flushed):
+            long_lived = _kept_by_module(resolver, contexts, scope, module, info, name)
+            if long_lived is None:
+                continue
+            for attempt, handler in _catching_handlers(model, resolver, call, name):
+                if id(handler) in reported or _recovers(model, attempt, handler, name):
+                    continue
+                next_use = _next_use(model, contexts, attempt, handler, name, [], long_lived)
+                if next_use is None:
+                    continue
+                reported.add(id(handler))
+                helper = dotted(call.func) or "the call"
+                yield BrokenSession(
+                    handler, name, f"`{helper}()`, which commits `{name}`,", next_use
+                )
+
+
+def _kept_by_module(
+    resolver: Resolver,
+    contexts: ExecutionContexts,
+    scope: Scope,
+    module: ModuleKey,
+    info: FunctionInfo,
+    name: str,
+) -> str | None:
+    """Where the session `name`, which the function `info` of `module` commits, is used
+    next in words, when it is one that module keeps at its top level for the process;
+    None otherwise (a parameter, a local, an attribute)."""
+    if "." in name or name in info.locals or any(p.name == name for p in info.params):
+        return None
+    evaluator = resolver.evaluator
+    frame = evaluator.module_frame(module)
+    kind = evaluator.module_name(frame, name).kind if frame is not None else None
+    if kind in (Kind.SESSION, Kind.ASYNC_SESSION):
+        return f"every later use of `{name}`, the session its module keeps for the process,"
+    if kind is not Kind.SCOPED_SESSION:
+        return None
+    repetition = contexts.repetition(scope)
+    if repetition is None or repetition.kind == "request":
+        return None
+    return (
+        f"the next call of `{repetition.function}` (it {repetition.why}, and the scoped "
+        f"`{name}` keeps the same session for its thread until `remove()`)"
+    )
 
 
 # Method calls on a session (the method's name), and calls given the session as an
