@@ -43,6 +43,7 @@ _PASSWORD_MESSAGE = (
     'as in `password=os.environ["DB_PASSWORD"]`.'
 )
 _ENVIRONMENT_LOOKUPS = frozenset({"os.getenv", "os.environ.get"})
+_URL_QUOTING = frozenset({"urllib.parse.quote", "urllib.parse.quote_plus"})
 _URL_MESSAGE = (
     "Database URL with a password written in the code; read it from the environment instead, "
     'as in `create_engine(os.environ["DATABASE_URL"])`.'
@@ -78,11 +79,12 @@ class HardcodedCredentials(Rule):
     """Database password written in the source code.
 
     ## What it does
-    Finds a database URL with a password, such as
-    `"postgresql://app:s3cret@db/app"`, passed to `create_engine()`,
-    `create_async_engine()` or `engine_from_config()` (directly, or through a
-    name or `"sqlalchemy.url"` entry assigned in the same module), and
-    `URL.create(..., password="s3cret")` with a literal password.
+    Finds a database URL with a password, such as `"postgresql://app:s3cret@db/app"`,
+    passed to `create_engine()`, `create_async_engine()` or `engine_from_config()`
+    (directly, or through a name or `"sqlalchemy.url"` entry assigned in the same
+    module, or what a function of the module returns,
+    `create_engine(connection_string())`), and `URL.create(..., password="s3cret")` with
+    a literal password.
 
     Settings are checked where they are written, since they reach the engine
     from another module: a module-level name, a class attribute (a pydantic
@@ -95,28 +97,29 @@ class HardcodedCredentials(Rule):
     `+driver`): Redis, AMQP, Elasticsearch or HTTP URLs are not database URLs.
     A literal reached on two paths is reported once.
 
-    A URL put together by an f-string, `+` or `.format()` is reported when its
-    password is a literal of the code: `f"postgresql://app:s3cret@{host}/app"`, and
+    A URL put together by an f-string, `+`, `.format()` or `%`
+    (`"mysql://root:%s@db/app" % quote("s3cret")`: `quote()` and `quote_plus()` keep the
+    password) is reported when its password is a literal of the code:
+    `f"postgresql://app:s3cret@{host}/app"`, and
     `f"postgresql://app:{password}@{host}/app"` or `"postgresql://app:" + password +
     "@db/app"` where `password = "s3cret"` in the same module (reported at that
     literal); a password read from the environment, the user or anywhere else is not,
-    and one that is an environment lookup's fallback counts only for a URL that
-    names a deployed server (see below). A URL written
-    as implicitly concatenated literals is reported at the literal in which the
-    password starts. URLs without a password, URLs read from the environment (a
-    fallback, `os.getenv("DATABASE_URL", "postgresql://app:app@localhost/app")`,
-    directly or through a name used only there or after `os.getenv("DATABASE_URL")
-    or`, counts only when it names a server
-    by a dotted name or address that is not the local machine: `localhost` or a
-    compose service's `db` is the development database's), and placeholders such as
+    and one that is an environment lookup's fallback counts only for a URL that names a
+    deployed server (see below). A URL written as implicitly concatenated literals is
+    reported at the literal in which the password starts. URLs without a password, URLs
+    read from the environment (a fallback, `os.getenv("DATABASE_URL",
+    "postgresql://app:app@localhost/app")`, directly or through a name used only there
+    or after `os.getenv("DATABASE_URL") or`, counts only when it names a server by a
+    dotted name or address that is not the local machine: `localhost` or a compose
+    service's `db` is the development database's), and placeholders such as
     `${DB_PASSWORD}`, `{password}`, `<password>`, `%(password)s`, `***` or the words
-    templates use (`user:pass`, `password`, `changeme`, `your_password`, `dummy`,
-    and "password" in the languages templates are written in: `密码`, `пароль`, ...)
-    are not reported: they keep no secret. Nor, in the tests (`test_*.py`,
-    `conftest.py`, a `tests/` folder) or in a template users copy and fill in
-    (`config.example.py`, `settings_sample.py`), is a URL for the local machine or a
-    compose service: it guards the tests' throwaway database or is a placeholder. A
-    URL there that names a deployed server is reported.
+    templates use (`user:pass`, `password`, `changeme`, `your_password`, `dummy`, and
+    "password" in the languages templates are written in: `密码`, `пароль`, ...) are not
+    reported: they keep no secret. Nor, in the tests (`test_*.py`, `conftest.py`, a
+    `tests/` folder) or in a template users copy and fill in (`config.example.py`,
+    `settings_sample.py`), is a URL for the local machine or a compose service: it
+    guards the tests' throwaway database or is a placeholder. A URL there that names a
+    deployed server is reported.
 
     ## Why is this bad?
     A password in the code is in every clone of the repository, every fork, CI
@@ -239,6 +242,38 @@ engine = create_engine("postgresql://app:s3cret@db/app")
         ),
     ]
     INVALID = [
+        # The password, escaped for the URL, fills the template's `%s`.
+        Invalid(
+            """
+from urllib.parse import quote
+
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+
+app = Flask(__name__)
+app.config["SQLALCHEMY_DATABASE_URI"] = "mysql+pymysql://root:%s@localhost/clinic" % quote(
+    "01312101220LtfA"
+)
+db = SQLAlchemy(app)
+""",
+            at='"01312101220LtfA"',
+        ),
+        # The engine's URL is what a function of the module returns.
+        Invalid(
+            """
+import os
+
+from sqlalchemy import create_engine
+
+def connection_string():
+    if os.name == "nt":
+        return os.environ["DATABASE_URL"]
+    return "mysql+pymysql://imageimprov:Pr0dPassw0rd@10.0.0.7:3306/imageimprov"
+
+engine = create_engine(connection_string(), pool_recycle=3600)
+""",
+            at='"mysql+pymysql',
+        ),
         Invalid(
             """
 import os
@@ -617,9 +652,18 @@ def _url_literals(
 def _values(
     expr: cst.BaseExpression, analysis: Analysis, scope: Scope, depth: int = 0
 ) -> Iterator[cst.BaseExpression]:
-    """`expr` itself, or what a name is bound to (in this module)."""
+    """`expr` itself, or what a name is bound to (in this module), or what a function
+    of this module returns (`create_engine(connection_string(env))`)."""
     if depth > _MAX_DEPTH:
         return
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name):
+        function = analysis.model.functions.get(expr.func.value)
+        bound = binding_scope(expr.func.value, scope)
+        if function is not None and (bound is None or bound.is_module):
+            for returned in function.returns:
+                if returned.value is not None:
+                    yield from _values(returned.value, analysis, function, depth + 1)
+            return
     if isinstance(expr, cst.Name):
         bound = binding_scope(expr.value, scope)
         if bound is None:
@@ -754,7 +798,9 @@ def _puts_together(expr: cst.BaseExpression) -> bool:
     if isinstance(expr, cst.ConcatenatedString):
         return any(_puts_together(p) for p in _parts(expr))
     if isinstance(expr, cst.BinaryOperation):
-        return isinstance(expr.operator, cst.Add)
+        return isinstance(expr.operator, cst.Add) or (
+            isinstance(expr.operator, cst.Modulo) and isinstance(expr.left, cst.SimpleString)
+        )
     return (
         isinstance(expr, cst.Call)
         and isinstance(expr.func, cst.Attribute)
@@ -800,7 +846,71 @@ def _pieces(
         and isinstance(expr.func.value, cst.SimpleString)
     ):
         return _formatted_pieces(expr, analysis, scope, depth)
+    if (
+        isinstance(expr, cst.BinaryOperation)
+        and isinstance(expr.operator, cst.Modulo)
+        and isinstance(expr.left, cst.SimpleString)
+    ):
+        return _percent_pieces(expr.left, expr.right, analysis, scope, depth)
     return None
+
+
+# `%s` (or `%(name)s`) in a `%` template; `%%` is a percent sign.
+_PERCENT_FIELD = re.compile(r"%(?:\((?P<name>\w+)\))?[-#0 +]*\d*(?:\.\d+)?[sdr]|%%")
+
+
+def _percent_pieces(
+    template_node: cst.SimpleString,
+    operand: cst.BaseExpression,
+    analysis: Analysis,
+    scope: Scope,
+    depth: int,
+) -> list[_Piece] | None:
+    """`"mysql://root:%s@localhost/app" % quote("s3cret")`: the template's text, each
+    `%s` filled by its operand (an item of a tuple, or a key of a dict display) when
+    it is given."""
+    template = string_literal(template_node)
+    if template is None:
+        return None
+    items: list[cst.BaseExpression] = (
+        [e.value for e in operand.elements] if isinstance(operand, cst.Tuple) else [operand]
+    )
+    keys: dict[str, cst.BaseExpression] = {}
+    if isinstance(operand, cst.Dict):
+        for element in operand.elements:
+            key = (
+                string_literal(element.key)
+                if isinstance(element, cst.DictElement)
+                and isinstance(element.key, cst.SimpleString)
+                else None
+            )
+            if key is not None and isinstance(element, cst.DictElement):
+                keys[key] = element.value
+    found: list[list[_Piece] | None] = []
+    position = 0
+    end = 0
+    for match in _PERCENT_FIELD.finditer(template):
+        found.append([(template[end : match.start()], None, False)])
+        end = match.end()
+        if match.group(0) == "%%":
+            found.append([("%", None, False)])
+            continue
+        name = match.group("name")
+        argument = (
+            keys.get(name)
+            if name is not None
+            else (
+                items[position]
+                if position < len(items) and not isinstance(operand, cst.Dict)
+                else None
+            )
+        )
+        position += name is None
+        found.append(
+            [_UNKNOWN_PIECE] if argument is None else _field(argument, analysis, scope, depth)
+        )
+    found.append([(template[end:], None, False)])
+    return _joined(found)
 
 
 def _field(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, depth: int) -> list[_Piece]:
@@ -812,6 +922,13 @@ def _field(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, depth: in
         if len(values) == 1:
             return _field(values[0], analysis, scope, depth + 1)
         return [_UNKNOWN_PIECE]
+    if (
+        isinstance(expr, cst.Call)
+        and analysis.resolver.qualify(expr.func) in _URL_QUOTING
+        and expr.args
+    ):
+        # `quote_plus("p@ss")`: the same password, escaped for a URL.
+        return _field(expr.args[0].value, analysis, scope, depth + 1)
     if isinstance(expr, cst.Call) and _environment_lookup(expr, analysis):
         default = expr.args[1].value if len(expr.args) >= 2 else None
         if isinstance(default, cst.SimpleString) and (value := string_literal(default)):
