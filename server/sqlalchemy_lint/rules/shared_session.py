@@ -169,13 +169,14 @@ class SharedSession(Rule):
 
     A module's `scoped_session` registry in code that serves requests at once is
     reported when nothing in the project ever ends its sessions (no `remove()` or
-    `close()` on it or on a session taken from it, no `close_all_sessions()`, no
-    zope.sqlalchemy transaction that closes them (a `ZopeTransactionExtension`, or
-    `register()` of the registry), and no module that mentions it also mentions
-    `remove`, `close` or a teardown hook; a package's `__init__.py` that imports it by
-    name hands it to the modules that import it from the package): each
-    worker thread's session then outlives
-    the request that used it, with its transaction, into the next one.
+    `close()` on it or on a session taken from it, outside a function that nothing runs:
+    undecorated and named nowhere else, as a teardown hook never registered; no
+    `close_all_sessions()`, no zope.sqlalchemy transaction that closes them (a
+    `ZopeTransactionExtension`, or `register()` of the registry), and no other module
+    that mentions it also mentions `remove`, `close` or a teardown hook; a package's
+    `__init__.py` that imports it by name hands it to the modules that import it from
+    the package): each worker thread's session then outlives the request that used it,
+    with its transaction, into the next one.
 
     ## Why is this bad?
     A `Session` or `Connection` is not safe to use from several threads or tasks
@@ -504,6 +505,27 @@ db = scoped_session(sessionmaker(bind=engine))
 @app.route("/")
 def index():
     return str(db.execute(text("SELECT * FROM flights")).fetchall())
+""",
+            at="scoped_session(",
+        ),
+        # The function that would remove them is never registered as a teardown hook,
+        # nor called: it removes nothing.
+        Invalid(
+            """
+from flask import Flask
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+app = Flask(__name__)
+engine = create_engine("sqlite:///photos.db")
+db_session = scoped_session(sessionmaker(bind=engine))
+
+def shutdown_session(exception=None):
+    db_session.remove()
+
+@app.route("/photos")
+def photos():
+    return str(db_session.execute(text("SELECT * FROM photos")).fetchall())
 """,
             at="scoped_session(",
         ),

@@ -668,7 +668,7 @@ class ExecutionContexts:
         module = self.model.module_scope
         for scope in (module, *_scopes_below(module)):
             for reference in scope.references.get(name, ()):
-                if self._released_through(reference):
+                if self._released_through(reference) and not self._never_run(scope):
                     return True
                 called = self.model.parent(reference)
                 if isinstance(called, cst.Call) and self._closed_where_taken(called, scope):
@@ -678,8 +678,9 @@ class ExecutionContexts:
             for c in self.model.calls
         ):
             return True
+        # Another module may end them (this one's own uses were read above).
         view = self.resolver.view
-        mentioning = set(view.modules_mentioning(self.resolver.key, name))
+        mentioning = set(view.modules_mentioning(self.resolver.key, name)) - {self.resolver.key}
         return any(
             mentioning.intersection(view.modules_mentioning(self.resolver.key, word))
             for word in _REMOVAL_WORDS
@@ -757,6 +758,27 @@ class ExecutionContexts:
             self._released_through(reference)
             for reference in scope.references.get(target.value, ())
         )
+
+    def _never_run(self, scope: Scope) -> bool:
+        """Whether `scope` is a module-level function that nothing runs: undecorated (no
+        framework registers it), named nowhere else in its module, and named by no other
+        module of the project (`def shutdown_session(): db.remove()` that no teardown
+        hook was ever given)."""
+        node = scope.node
+        if not isinstance(node, cst.FunctionDef) or node.decorators:
+            return False
+        if scope.parent is not self.model.module_scope:
+            return False
+        function = node.name.value
+        module = self.model.module_scope
+        if any(function in s.references for s in (module, *_scopes_below(module))):
+            return False
+        view = self.resolver.view
+        return not [
+            m
+            for m in view.modules_mentioning(self.resolver.key, function)
+            if m != self.resolver.key
+        ]
 
     def _released_through(self, reference: cst.Name) -> bool:
         """`reference.remove` or `reference.close` (called, or handed to a hook)."""
