@@ -136,29 +136,27 @@ class CloseNotGuaranteed(Rule):
     """Connection or session is closed, but not when an exception is raised.
 
     ## What it does
-    Finds connections and sessions that are closed with `close()` outside a
-    `finally` block, so the close is skipped when anything between the creation
-    and the close raises. This includes a FastAPI-style generator dependency
-    that closes after `yield` without `try`/`finally`: FastAPI throws the
-    endpoint's exception into the generator at the `yield`, and the close never
-    runs. A pytest fixture that opens before `yield` and closes after it is fine:
-    pytest resumes fixtures normally. A resource passed to a project function that
-    closes it only at its end (not in a `finally` or a `with`) is reported the same
-    way, and so is one closed in a `finally` when a call runs between its creation
-    and the start of that `try`, in code that runs again and again (not in an entry
-    point that runs once: a migration's `env.py`, a fixture, a command, `main`)
-    (making a DBAPI cursor there, `cursor = connection.cursor()`, is no round trip to
-    the server and does not count).
-    So is one closed on every path but one: a `return` ahead of all its closes (`if
-    user is None: return ...`) leaves it open whenever that path is taken, without
-    any exception (a session, once it has run a query: before, it holds no
-    connection).
-    So is a session (or connection) opened on an object of the project by one of
-    its methods, called as a statement on an object the function makes (`adaptor =
-    PlatformAdaptor(); adaptor.start_session()`, where `start_session()` keeps a new
-    session on `self` and another method of the class, or of a base class,
-    `close_session()`, closes it), when that closing method is called outside a
-    `finally`.
+    Finds connections and sessions that are closed with `close()` outside a `finally`
+    block, so the close is skipped when anything between the creation and the close
+    raises. This includes a FastAPI-style generator dependency that closes after `yield`
+    without `try`/`finally`: FastAPI throws the endpoint's exception into the generator
+    at the `yield`, and the close never runs. A pytest fixture that opens before `yield`
+    and closes after it is fine: pytest resumes fixtures normally. A resource passed to
+    a project function that closes it only at its end (not in a `finally` or a `with`;
+    one that closes it only in an `except` handler does not close it after its work, and
+    that is SQA102's matter) is reported the same way, and so is one closed in a
+    `finally` when a call runs between its creation and the start of that `try`, in code
+    that runs again and again (not in an entry point that runs once: a migration's
+    `env.py`, a fixture, a command, `main`) (making a DBAPI cursor there, `cursor =
+    connection.cursor()`, is no round trip to the server and does not count). So is one
+    closed on every path but one: a `return` ahead of all its closes (`if user is None:
+    return ...`) leaves it open whenever that path is taken, without any exception (a
+    session, once it has run a query: before, it holds no connection). So is a session
+    (or connection) opened on an object of the project by one of its methods, called as
+    a statement on an object the function makes (`adaptor = PlatformAdaptor();
+    adaptor.start_session()`, where `start_session()` keeps a new session on `self` and
+    another method of the class, or of a base class, `close_session()`, closes it), when
+    that closing method is called outside a `finally`.
 
     Not reported in a program's command (a console script the project installs,
     a click or typer command, a function that parses the command line, an Airflow

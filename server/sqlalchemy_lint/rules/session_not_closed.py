@@ -972,6 +972,35 @@ class StoreItems:
 """,
             at="self.Session()",
         ),
+        # The helper closes the session only when its commit fails (and re-raises):
+        # after its work the session is open, and nothing closes it.
+        Invalid(
+            """
+from sqlalchemy.orm import sessionmaker
+
+from .db import engine
+from .resources import create_resource
+
+Session = sessionmaker(bind=engine)
+
+def new_category(name):
+    session = Session()
+    resource = create_resource(session, name)
+    return resource.id
+""",
+            at="Session()",
+            files={
+                "resources.py": "def create_resource(session, name):\n"
+                "    try:\n"
+                "        resource = Resource(name)\n"
+                "        session.add(resource)\n"
+                "        session.commit()\n"
+                "        return resource\n"
+                "    except Exception:\n"
+                "        session.close()\n"
+                "        raise\n",
+            },
+        ),
         # The script's last commit expired the folders it added; printing their ids
         # loads them again, through the session, on a connection held until exit.
         Invalid(

@@ -121,7 +121,9 @@ def handed_to(
 
 def _own_fate(info: FunctionInfo, param: str) -> Fate:
     fate = Fate.NONE
-    if param in info.released:
+    # (A close only in an `except` handler closes it when something failed, not after
+    # the work: `except: session.close(); raise`.)
+    if param in info.released and param not in info.released_on_failure:
         fate |= Fate.RELEASED
     if param in info.released_surely:
         fate |= Fate.RELEASED_SURELY

@@ -36,7 +36,7 @@ from .kinds import BROAD_EXCEPTIONS, STORING_METHODS
 from .word_checks import CHARACTER_TESTS, STRING_STEPS, matches_only_word_characters
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 43
+FORMAT = 44
 
 # Call-site flags.
 IN_LOOP = 1
@@ -167,6 +167,9 @@ class FunctionInfo:
     swallows_errors: bool = False
     # Attributes read on `self` (`self.users` in a model's `to_dict()`: SQA401).
     self_reads: frozenset[str] = frozenset()
+    # Of `released`, those released only in `except` handlers: when something failed,
+    # not when the function did its work (`except: session.close(); raise`).
+    released_on_failure: frozenset[str] = frozenset()
 
     @property
     def is_generator(self) -> bool:
@@ -206,6 +209,7 @@ class FunctionInfo:
             tuple(sorted(self.guarded)),
             self.swallows_errors,
             tuple(sorted(self.self_reads)),
+            tuple(sorted(self.released_on_failure)),
         )
 
     @classmethod
@@ -213,7 +217,7 @@ class FunctionInfo:
         (qualname, name, line, column, owner, parent, is_async, decorators, params, returns_ann,
          returns, yields, locals_, global_names, stored, released, managed, calls,
          self_attributes, released_surely, flushed, guarded, swallows_errors,
-         self_reads) = data  # fmt: skip
+         self_reads, released_on_failure) = data  # fmt: skip
         return cls(
             qualname,
             name,
@@ -239,6 +243,7 @@ class FunctionInfo:
             frozenset(guarded),
             swallows_errors,
             frozenset(self_reads),
+            frozenset(released_on_failure),
         )
 
 
@@ -476,6 +481,8 @@ class _Frame:
     returned: set[str] = field(default_factory=set)
     released: set[str] = field(default_factory=set)
     released_surely: set[str] = field(default_factory=set)
+    released_in_handlers: set[str] = field(default_factory=set)  # in `except` handlers
+    released_elsewhere: set[str] = field(default_factory=set)  # anywhere else
     flushed: set[str] = field(default_factory=set)
     guarded: set[str] = field(default_factory=set)
     returns: list[ir.Expr] = field(default_factory=list)
@@ -535,6 +542,7 @@ class _Builder:
         self.in_finally = 0  # inside `finally:` blocks of the current function
         self.in_try = 0  # inside the bodies of `try` statements with handlers
         self.in_handler = 0  # inside `except` handlers of the current function
+        self.in_except = 0  # inside any `except` handler of the current function
         # Names a yield is protected by: `with ... as n`, `try: ... finally: n.close()`.
         self.protected: list[set[str]] = []
         self.qualnames: dict[str, int] = {}
@@ -863,7 +871,9 @@ class _Builder:
         for handler in node.handlers:
             recovers = _catches_lost_connections(handler)
             self.in_handler += recovers
+            self.in_except += 1
             self.statements(handler.body)
+            self.in_except -= 1
             self.in_handler -= recovers
         if self.frames:
             # `try: ...; s.close()` with `except: s.close()` first thing in a broad
@@ -930,6 +940,7 @@ class _Builder:
             self.in_finally,
             self.in_try,
             self.in_handler,
+            self.in_except,
             self.at_startup,
             self.on_press,
             self.branches,
@@ -937,6 +948,7 @@ class _Builder:
         )
         self.in_class_body, self.loop_depth, self.protected, self.main_guard = False, 0, [], False
         self.in_finally = self.in_try = self.in_handler = self.at_startup = self.on_press = 0
+        self.in_except = 0
         self.branches, self.none_tested = [], []  # the `if`s around a def run when it is made
         self.statements(node.body)
         (
@@ -947,6 +959,7 @@ class _Builder:
             self.in_finally,
             self.in_try,
             self.in_handler,
+            self.in_except,
             self.at_startup,
             self.on_press,
             self.branches,
@@ -970,6 +983,7 @@ class _Builder:
         info.stored = frozenset(_kept(frame))
         info.released = frozenset(frame.released)
         info.released_surely = frozenset(frame.released_surely)
+        info.released_on_failure = frozenset(frame.released_in_handlers - frame.released_elsewhere)
         info.flushed = frozenset(frame.flushed)
         info.guarded = frozenset(frame.guarded)
         info.managed_yields = bool(frame.yields) and not frame.unmanaged_yield
@@ -1215,6 +1229,10 @@ class _Builder:
                         frame.released.add(released)
                         if self.in_finally:
                             frame.released_surely.add(released)
+                        if self.in_except and not self.in_finally:
+                            frame.released_in_handlers.add(released)
+                        else:
+                            frame.released_elsewhere.add(released)
                 if receiver is not None and func.attr in ("commit", "flush") and not self.in_try:
                     frame.flushed.add(receiver)
                 if func.attr in STORING_METHODS:
