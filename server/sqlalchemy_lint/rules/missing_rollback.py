@@ -244,6 +244,32 @@ class MissingRollback(Rule):
     name = "missing-rollback"
 
     VALID = [
+        # A Celery task: the worker removes the thread's session after each task.
+        Valid(
+            """
+import logging
+
+from celery import Celery
+from celery.signals import task_postrun
+
+from models import Photo, db_session
+
+app = Celery("photos")
+log = logging.getLogger(__name__)
+
+@app.task
+def approve(photo_id):
+    try:
+        Photo.query.get(photo_id).approve()
+    except Exception as e:
+        log.error("approving failed: %s", e)
+
+@task_postrun.connect
+def remove_session(*args, **kwargs):
+    db_session.remove()
+""",
+            files=_PHOTO_MODELS,
+        ),
         # A Flask view: the extension (or the app's teardown) removes the request's
         # scoped session after the request, broken or not.
         Valid(

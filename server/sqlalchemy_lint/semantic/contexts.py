@@ -721,13 +721,34 @@ class ExecutionContexts:
             if summary is None:
                 return True  # cannot tell
             for function in summary.functions.values():
-                if any(c.callee == f"{name}.remove" for c in function.calls) and not any(
-                    c.callee.endswith(".dispose") for c in function.calls
+                if (
+                    any(c.callee == f"{name}.remove" for c in function.calls)
+                    and not any(c.callee.endswith(".dispose") for c in function.calls)
+                    and self._may_run(module, summary, function)
                 ):
                     return True
             if any(c.callee == f"{name}.remove" for c in summary.module_calls):
                 return True
         return False
+
+    def _may_run(self, module: ModuleKey, summary: ModuleSummary, function: FunctionInfo) -> bool:
+        """Whether something may run the function `function` of `module`: a nested or
+        decorated one (a framework registers it), one its module calls or hands to a
+        call (`app.teardown_appcontext(shutdown_session)`), or one another module names
+        (`def shutdown_session(): db.remove()` that nothing names runs never)."""
+        if function.parent is not None or function.owner is not None or function.decorators:
+            return True
+        named = function.name
+        sites = [*summary.module_calls, *(c for f in summary.functions.values() for c in f.calls)]
+        if any(
+            site.callee == named or any(a.rpartition("=")[2] == named for a in site.arguments)
+            for site in sites
+        ):
+            return True
+        if named in summary.bindings or named in (summary.exported or ()):
+            return True
+        view = self.resolver.view
+        return any(m != module for m in view.modules_mentioning(self.resolver.key, named))
 
     def _disposes_beside(self, call: cst.Call) -> bool:
         """A `remove()` in a function that also disposes of an engine (a storage's

@@ -176,6 +176,8 @@ def _kept_by_module(
     repetition = contexts.repetition(scope)
     if repetition is None or repetition.kind == "request":
         return None
+    if contexts.registry_ended_elsewhere(name):
+        return None  # a `remove()` that may run after each task, a teardown hook
     return (
         f"the next call of `{repetition.function}` (it {repetition.why}, and the scoped "
         f"`{name}` keeps the same session for its thread until `remove()`)"
