@@ -271,22 +271,17 @@ def run(session: Session):
 }
 
 
-def _selects(tmp_path: Path, code: str, rows: int) -> int:
+def _selects(tmp_path: Path, code: str, rows: int, models: str = MODELS) -> int:
     tmp_path.mkdir()
     namespace: dict[str, Any] = {"URL": f"sqlite:///{tmp_path / 'app.db'}", "ROWS": rows}
-    exec(compile(MODELS + code, "<app>", "exec"), namespace)
+    exec(compile(models + code, "<app>", "exec"), namespace)
     engine = namespace["engine"]
-    statements: list[str] = []
 
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            statements.append(statement)
+    def run() -> None:
+        with namespace["Session"](engine) as session:
+            namespace["run"](session)
 
-    event.listen(engine, "before_cursor_execute", count)
-    with namespace["Session"](engine) as session:
-        namespace["run"](session)
-    engine.dispose()
-    return len(statements)
+    return _statements_run(engine, run)
 
 
 def _reported_lines(code: str) -> list[int]:
@@ -1165,22 +1160,7 @@ def run(session: Session):
 
 
 def _history_selects(tmp_path: Path, options: str, rows: int) -> int:
-    code = HISTORY_MODELS + HISTORY.replace("OPTIONS", options)
-    tmp_path.mkdir()
-    namespace: dict[str, Any] = {"URL": f"sqlite:///{tmp_path / 'app.db'}", "ROWS": rows}
-    exec(compile(code, "<app>", "exec"), namespace)
-    engine = namespace["engine"]
-    statements: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    with namespace["Session"](engine) as session:
-        assert len(namespace["run"](session)) == rows
-    engine.dispose()
-    return len(statements)
+    return _selects(tmp_path, HISTORY.replace("OPTIONS", options), rows, HISTORY_MODELS)
 
 
 def test_a_loop_over_one_object_s_collection_reads_each_item_s_collection(
