@@ -116,7 +116,8 @@ class HardcodedCredentials(Rule):
     templates use (`user:pass`, `password`, `changeme`, `your_password`, `dummy`, and
     "password" in the languages templates are written in: `密码`, `пароль`, ...) are not
     reported: they keep no secret. Nor, in the tests (`test_*.py`, `conftest.py`, a
-    `tests/` folder) or in a template users copy and fill in (`config.example.py`,
+    `tests/` folder, a function or class named for them: `db_uri_for_testing()`,
+    `TestingConfig`) or in a template users copy and fill in (`config.example.py`,
     `settings_sample.py`), is a URL for the local machine or a compose service: it
     guards the tests' throwaway database or is a placeholder. A URL there that names a
     deployed server is reported.
@@ -164,6 +165,21 @@ class HardcodedCredentials(Rule):
     name = "hardcoded-credentials"
 
     VALID = [
+        # The tests' database, in a function the testing configuration calls.
+        Valid(
+            """
+import os
+
+def db_uri_for_testing():
+    port = os.getenv("POSTGRES_5432_TCP")
+    if port:
+        return f"postgresql+psycopg2://resultsdb:resultsdb@localhost:{port}/resultsdb"
+    return "sqlite:///.test_db.sqlite"
+
+class TestingConfig:
+    SQLALCHEMY_DATABASE_URI = db_uri_for_testing()
+"""
+        ),
         # A URL built from itself, from what the user typed in.
         Valid(
             """
@@ -442,7 +458,8 @@ TEMPLATE = "postgresql://app:" + "<password>" + "@db.example.com/app"
             if finding.node in reported:
                 continue
             reported.add(finding.node)
-            if throwaway and url is not None and not _deployed_host(url):
+            for_tests = throwaway or _written_for_tests(analysis, finding.node)
+            if for_tests and url is not None and not _deployed_host(url):
                 continue
             yield finding
 
@@ -518,6 +535,25 @@ def _settings(analysis: Analysis) -> Iterator[_Found]:
             ):
                 continue  # `local_db = "..."`, then `os.getenv("DB_URL", local_db)`
             yield Finding(part, _URL_MESSAGE), value_text
+
+
+def _written_for_tests(analysis: Analysis, node: cst.CSTNode) -> bool:
+    """Whether `node` sits in a function or class named for the tests
+    (`db_uri_for_testing()`, `class TestingConfig:`): the tests' own database."""
+    return any(
+        isinstance(ancestor, (cst.FunctionDef, cst.ClassDef))
+        and not _TEST_WORDS.isdisjoint(_words_of(ancestor.name.value))
+        for ancestor in analysis.model.ancestors(node)
+    )
+
+
+_TEST_WORDS = frozenset({"test", "tests", "testing"})
+
+
+def _words_of(name: str) -> set[str]:
+    """`db_uri_for_testing` -> db, uri, for, testing; `TestingConfig` -> testing,
+    config (not `latest` nor `contest`)."""
+    return {w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", name)}
 
 
 def _is_template(path: Path | None) -> bool:

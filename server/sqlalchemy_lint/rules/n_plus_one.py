@@ -30,8 +30,9 @@ class NPlusOne(Rule):
     `session.query(MealPlan, Dish)`, which a loop unpacks, `for meal, dish in rows`: a
     many-to-one read of them finds its target among the row's objects without a query;
     and so are the objects of a collection of one object a session loads here, `user =
-    session.get(User, id)` or `.first()`, `for workout in user.workouts`, whose class
-    the relationship names, reported without a fix: the option,
+    session.get(User, id)` or `.first()`, `for workout in user.workouts` (one-to-many:
+    not through an association table, whose shared targets, a user's roles, are few),
+    whose class the relationship names, reported without a fix: the option,
     `selectinload(User.workouts).selectinload(Workout.exercises)`, goes on the statement
     that loads the user), directly or through the name the result is kept in — that read
     a relationship of each object (`user.addresses`) which loads lazily: declared with
@@ -154,6 +155,27 @@ class NPlusOne(Rule):
     default_severity = Severity.INFORMATION
 
     VALID = [
+        # A user's roles, through an association table: a few shared rows per user.
+        Valid(
+            """
+from sqlalchemy.orm import DeclarativeBase, Session, relationship
+
+class Base(DeclarativeBase):
+    pass
+
+class User(Base):
+    __tablename__ = "users"
+    roles = relationship("Role", secondary="user_roles")
+
+class Role(Base):
+    __tablename__ = "roles"
+    permissions = relationship("Permission", secondary="role_permissions")
+
+def permissions_of(session: Session, user_id):
+    user = session.get(User, user_id)
+    return {p.name for role in user.roles for p in role.permissions}
+"""
+        ),
         # The statement that loads the user loads its workouts' exercises too.
         Valid(
             """

@@ -225,6 +225,27 @@ class SharedSession(Rule):
     name = "shared-session"
 
     VALID = [
+        # A Falcon middleware's method removes the registry's session after each
+        # request; Falcon calls it by its name.
+        Valid(
+            """
+import falcon
+from sqlalchemy import create_engine
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+engine = create_engine("postgresql://notes@db/notes")
+session = scoped_session(sessionmaker(bind=engine))
+
+class SQLAlchemySessionManager:
+    def process_resource(self, req, resp, resource, params):
+        resource.session = session()
+
+    def process_response(self, req, resp, resource, req_succeeded):
+        session.remove()
+
+app = falcon.App(middleware=[SQLAlchemySessionManager()])
+"""
+        ),
         # A connection made at import time inside an expression is kept by nothing:
         # no call reuses it (leaving it open is SQA101's to say).
         Valid(

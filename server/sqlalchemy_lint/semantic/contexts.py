@@ -788,8 +788,8 @@ class ExecutionContexts:
         node = scope.node
         if not isinstance(node, cst.FunctionDef) or node.decorators:
             return False
-        if scope.parent is not self.model.module_scope:
-            return False
+        if scope.parent is not self.model.module_scope or scope.class_info is not None:
+            return False  # nested, or a method: a framework may call it by its name
         function = node.name.value
         module = self.model.module_scope
         if any(function in s.references for s in (module, *_scopes_below(module))):

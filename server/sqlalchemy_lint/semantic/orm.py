@@ -118,6 +118,8 @@ class Relationship:
     # The target class's name, as the declaration gives it (`relationship("Workout")`,
     # `Mapped[list["Workout"]]`); None when it does not.
     target: str | None = None
+    # Through an association table (`secondary=`): many-to-many, its targets shared.
+    secondary: bool = False
 
     @property
     def may_load_on_access(self) -> bool:
@@ -175,6 +177,7 @@ def relationships_of(resolver: Resolver, ref: Ref | None) -> dict[str, Relations
                     scalar,
                     _columns_to(summary, info, name, value),
                     _target_name(value, info.annotations.get(name)),
+                    "secondary" in keywords,
                 )
     # `room = relationship("Room", backref="users")` on another class of the module:
     # `Room.users` too, loaded as `backref(...)`'s `lazy=` says; it holds one object
@@ -684,6 +687,10 @@ def _collection_objects(model: ModuleModel, resolver: Resolver) -> Iterator[_Obj
                 continue
             relationship = declared.get(attribute.attr.value)
             if relationship is None or relationship.scalar or relationship.hands_out_query:
+                continue
+            if relationship.secondary:
+                # Shared targets through an association table (a user's roles, a post's
+                # tags): a few per object, that do not grow with the data.
                 continue
             target = target_class(resolver, load.ref, relationship)
             if target is None or relationship.target is None:
