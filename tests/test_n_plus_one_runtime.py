@@ -603,7 +603,9 @@ def test_a_relationship_holds_one_object_as_sqlalchemy_maps_it(case: str) -> Non
         "    id = Column(Integer, primary_key=True)\n\n"
         f"{classes}\n"
         "def names(session: Session):\n"
-        f"    return [post.{relationship_name} for post in session.query(Post).all()]\n"
+        # (Filtered: over every row, a read back at `Post` itself finds its target.)
+        f"    return [post.{relationship_name} "
+        "for post in session.query(Post).filter(Post.id > 0).all()]\n"
     )
     namespace: dict[str, Any] = {}
     exec(compile(source, "<directions>", "exec"), namespace)
@@ -1183,3 +1185,62 @@ def test_a_loop_over_one_object_s_collection_reads_each_item_s_collection(
     )
     fixed = source.replace("OPTIONS", "").replace('name="ann")', f'name="ann"){option}')
     assert check_source(fixed, rules=[NPlusOne]).diagnostics == []
+
+
+# Admins and the admin above each (self-referential, many-to-one).
+ADMINS = """
+from sqlalchemy import Column, ForeignKey, Integer, String, create_engine, select
+from sqlalchemy.orm import DeclarativeBase, Session, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class AdminUser(Base):
+    __tablename__ = "admin_user"
+    id = Column(Integer, primary_key=True)
+    name = Column(String)
+    parent_admin_id = Column(ForeignKey("admin_user.id"))
+    parent_admin = relationship("AdminUser", remote_side=[id])
+
+
+def parents(session: Session):
+    return [a.parent_admin.name for a in session.query(AdminUser).all() if a.parent_admin]
+
+
+def parents_of_some(session: Session):
+    admins = session.query(AdminUser).filter(AdminUser.id % 2 == 0).all()
+    return [a.parent_admin.name for a in admins if a.parent_admin]
+"""
+
+
+def _admin_selects(tmp_path: Path, function: str, admins: int) -> int:
+    namespace: dict[str, Any] = {}
+    exec(compile(ADMINS, "<admins>", "exec"), namespace)
+    engine = namespace["create_engine"](f"sqlite:///{tmp_path / f'{function}-{admins}.db'}")
+    namespace["Base"].metadata.create_all(engine)
+    with namespace["Session"](engine) as seed:
+        for n in range(admins):  # each admin under the one made before it
+            seed.add(namespace["AdminUser"](id=n + 1, name=f"a{n}", parent_admin_id=n or None))
+        seed.commit()
+
+    def run() -> None:
+        with namespace["Session"](engine) as session:
+            namespace[function](session)
+
+    return _statements_run(engine, run)
+
+
+def test_a_self_referential_read_over_every_row_runs_no_more_queries(tmp_path: Path) -> None:
+    """Every admin's parent is among the admins the query loaded: the identity map
+    answers `a.parent_admin` without SQL, so the loop is not reported. A filtered query
+    leaves the parents out: one more SELECT per admin, and it is reported."""
+    found = check_source(ADMINS, rules=[NPlusOne]).diagnostics
+    lines = ADMINS.splitlines()
+    filtered = next(i for i, line in enumerate(lines, 1) if "for a in admins" in line)
+    assert [d.span.start.line for d in found] == [filtered]
+    assert _admin_selects(tmp_path, "parents", 20) == _admin_selects(tmp_path, "parents", 5)
+    assert _admin_selects(tmp_path, "parents_of_some", 20) > _admin_selects(
+        tmp_path, "parents_of_some", 5
+    )

@@ -59,7 +59,10 @@ class NPlusOne(Rule):
     points at the target's table, a backref's too, and a self-referential one says
     `remote_side=`) the message says what it costs: the session loads each target once
     and reads one it holds without a query, so the loop runs one query per distinct
-    target (N+1 when they differ).
+    target (N+1 when they differ). A many-to-one read that points back at the queried
+    class itself (`admin.parent_admin`) over a query that loads every row of that class
+    (`AdminUser.query.all()`, no filter, join or limit) is not reported: each target is
+    among the loaded objects.
 
     A view that returns the objects for FastAPI to serialize through a response model of
     many (`response_model=List[PostOut]` on its route decorator, or the return

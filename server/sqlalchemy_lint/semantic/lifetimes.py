@@ -1676,6 +1676,8 @@ class LifetimeTracker:
                 return using or (None if life.kind.is_session else other)  # the guarding `try`
             if _swallows_everything(statement) or _opens_a_cursor(statement, name):
                 continue
+            if life.kind.is_session and _only_stages(statement, name):
+                continue
             if using is None:
                 first = _first_call(statement, name)
                 if first is None or not (
@@ -1991,6 +1993,27 @@ def _opens_a_cursor(statement: cst.CSTNode, name: str) -> bool:
         and isinstance(value.func.value, cst.Name)
         and value.func.value.value == name
         and all(isinstance(a.value, (cst.Name, cst.Attribute)) for a in value.args)
+    )
+
+
+# Session methods that only stage objects in memory: no SQL, so no connection taken.
+_STAGING_METHODS = frozenset({"add", "add_all", "expunge", "expunge_all"})
+
+
+def _only_stages(statement: cst.CSTNode, name: str) -> bool:
+    """`session.add(Error(message=msg))`: staging an object in the session runs no SQL
+    (the flush does, later), so it neither takes a connection nor fails for one; a
+    new object's arguments are plain values, which cannot fail for the session either."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return False
+    small = statement.body[0]
+    call = small.value if isinstance(small, cst.Expr) else None
+    return (
+        isinstance(call, cst.Call)
+        and isinstance(call.func, cst.Attribute)
+        and call.func.attr.value in _STAGING_METHODS
+        and isinstance(call.func.value, cst.Name)
+        and call.func.value.value == name
     )
 
 

@@ -411,6 +411,11 @@ def per_object_loads(model: ModuleModel, resolver: Resolver) -> Iterator[LazyRea
                 and relationship.columns <= source.tested
             )
         }
+        if source.whole and class_ref is not None:
+            own = class_ref.name.rpartition(".")[2]
+            lazy = {
+                rel for rel in lazy if not (declared[rel].scalar and declared[rel].target == own)
+            }
         if not lazy:
             continue
         # A `lazy="dynamic"` relationship queries only when the loop runs what it
@@ -598,6 +603,9 @@ class _Objects:
     # row, which a loop unpacks (`for meal, dish in rows:`).
     position: int | None = None
     through: tuple[str, str] | None = None  # see `LazyRead`
+    # The query loads every row of its class (`AdminUser.query.all()`): a many-to-one
+    # to that same class finds each target among them, in the identity map.
+    whole: bool = False
 
 
 def _past_block(model: ModuleModel, block: cst.With | None, node: cst.CSTNode) -> bool:
@@ -639,6 +647,7 @@ def _object_sources(model: ModuleModel, resolver: Resolver) -> Iterator[_Objects
         if found is not None:
             statement_model, options, iterated, scope, tested = found
             block = _session_block(model, resolver, call, scope)
+            whole = _loads_every_row(model, call)
             entities = _row_entities(call, statement_model)
             outer, _ = _calls_above(model, call)
             for position, entity in enumerate(entities):
@@ -655,6 +664,7 @@ def _object_sources(model: ModuleModel, resolver: Resolver) -> Iterator[_Objects
                     tested=tested,
                     block=block,
                     position=position if len(entities) > 1 else None,
+                    whole=whole and len(entities) == 1,
                 )
             continue
         returned = _returned_objects(model, resolver, call)
@@ -1533,6 +1543,28 @@ def _queries_a_session(resolver: Resolver, scope: Scope, call: cst.Call) -> bool
             return node.func.attr.value not in _EXPIRING
         node = receiver
     return False
+
+
+# What a legacy query or a query property may call and still load every row.
+_WHOLE_TABLE_STEPS = frozenset({"all", "order_by", "options", "unique"})
+
+
+def _loads_every_row(model: ModuleModel, call: cst.Call) -> bool:
+    """`AdminUser.query.all()`, `session.query(AdminUser).order_by(...).all()`: a query
+    property or legacy query with no filter, join, limit or slice, kept in no name
+    (which could be refined further on)."""
+    func = call.func
+    if not isinstance(func, cst.Attribute):
+        return False
+    if func.attr.value == "query" and len(call.args) != 1:
+        return False
+    outer, chained = _calls_above(model, call)
+    steps = [_method_name(c) for c in chained]
+    if func.attr.value != "query":
+        steps.insert(0, func.attr.value)  # `Model.query.all()`: the call is `all()`
+    if not steps or steps[-1] != "all" or not set(steps) <= _WHOLE_TABLE_STEPS:
+        return False
+    return not isinstance(model.parent(outer), cst.Subscript)
 
 
 def _row_entities(call: cst.Call, statement_model: ClassExpr) -> list[cst.BaseExpression]:
