@@ -1982,18 +1982,31 @@ class _CallFinder(cst.CSTVisitor):
 def _opens_a_cursor(statement: cst.CSTNode, name: str) -> bool:
     """`cursor = connection.cursor(DictCursor)`: a DBAPI cursor is made on the client,
     with no round trip to the server, so nothing there can fail for the connection."""
+    call = _lone_method_call(statement, name, frozenset({"cursor"}), assigned=True)
+    return call is not None and all(
+        isinstance(a.value, (cst.Name, cst.Attribute)) for a in call.args
+    )
+
+
+def _lone_method_call(
+    statement: cst.CSTNode, name: str, methods: frozenset[str], assigned: bool
+) -> cst.Call | None:
+    """The call `name.<method>(...)` (a method of `methods`) that `statement` is and
+    does nothing else than (or, with `assigned`, assigns to a name as well)."""
     if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
-        return False
+        return None
     small = statement.body[0]
-    value = small.value if isinstance(small, (cst.Assign, cst.Expr)) else None
-    return (
+    kinds = (cst.Assign, cst.Expr) if assigned else (cst.Expr,)
+    value = small.value if isinstance(small, kinds) else None
+    if (
         isinstance(value, cst.Call)
         and isinstance(value.func, cst.Attribute)
-        and value.func.attr.value == "cursor"
+        and value.func.attr.value in methods
         and isinstance(value.func.value, cst.Name)
         and value.func.value.value == name
-        and all(isinstance(a.value, (cst.Name, cst.Attribute)) for a in value.args)
-    )
+    ):
+        return value
+    return None
 
 
 # Session methods that only stage objects in memory: no SQL, so no connection taken.
@@ -2004,17 +2017,7 @@ def _only_stages(statement: cst.CSTNode, name: str) -> bool:
     """`session.add(Error(message=msg))`: staging an object in the session runs no SQL
     (the flush does, later), so it neither takes a connection nor fails for one; a
     new object's arguments are plain values, which cannot fail for the session either."""
-    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
-        return False
-    small = statement.body[0]
-    call = small.value if isinstance(small, cst.Expr) else None
-    return (
-        isinstance(call, cst.Call)
-        and isinstance(call.func, cst.Attribute)
-        and call.func.attr.value in _STAGING_METHODS
-        and isinstance(call.func.value, cst.Name)
-        and call.func.value.value == name
-    )
+    return _lone_method_call(statement, name, _STAGING_METHODS, assigned=False) is not None
 
 
 def _first_call(statement: cst.CSTNode, using: str | None = None) -> cst.Call | None:

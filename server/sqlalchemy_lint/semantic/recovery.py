@@ -33,6 +33,7 @@ from .kinds import BROAD_EXCEPTIONS, Kind
 from .model import ModuleModel, Scope, binding_scope
 from .parameter_fates import called_function
 from .project import is_test_file
+from .repetition import Repetition
 from .summary import FunctionInfo
 from .values import ModuleKey
 
@@ -153,6 +154,15 @@ def _module_sessions_committed_by_calls(
                 )
 
 
+def _next_call_of(repetition: Repetition, name: str) -> str:
+    """Where a scoped registry's broken session is used next: by the thread's next run
+    of the function that repeats."""
+    return (
+        f"the next call of `{repetition.function}` (it {repetition.why}, and the scoped "
+        f"`{name}` keeps the same session for its thread until `remove()`)"
+    )
+
+
 def _kept_by_module(
     resolver: Resolver,
     contexts: ExecutionContexts,
@@ -178,10 +188,7 @@ def _kept_by_module(
         return None
     if contexts.registry_ended_elsewhere(name):
         return None  # a `remove()` that may run after each task, a teardown hook
-    return (
-        f"the next call of `{repetition.function}` (it {repetition.why}, and the scoped "
-        f"`{name}` keeps the same session for its thread until `remove()`)"
-    )
+    return _next_call_of(repetition, name)
 
 
 # Method calls on a session (the method's name), and calls given the session as an
@@ -715,10 +722,7 @@ def _scoped_again(
     repetition = contexts.repetition(scope)
     if repetition is None or repetition.kind != "loop":
         return None
-    return (
-        f"the next call of `{repetition.function}` (it {repetition.why}, and the scoped "
-        f"`{name}` keeps the same session for its thread until `remove()`)"
-    )
+    return _next_call_of(repetition, name)
 
 
 def _module_level(model: ModuleModel, resolver: Resolver, call: cst.Call, name: str) -> bool:
