@@ -79,8 +79,10 @@ def _server_on(root: Path, settings: dict[str, object] | None = None) -> Sqlalch
 def _analyse_and_keep(ls: SqlalchemyLintServer, main: Path) -> list[str]:
     source = main.read_text()
     key = ls.result_key(source, main)
+    assert key is not None
     result = ls.analyse(source, main, stamp=ls._stamp(main), record_as=key)
     assert not result.incomplete
+    ls.keep_record(key)
     return [d.code for d in result.diagnostics]
 
 
@@ -131,6 +133,32 @@ def test_other_settings_keep_other_findings(tmp_path: Path) -> None:
     ls = _server_on(tmp_path)
     _, found = ls._earlier_findings(edited, main)
     assert found is None  # another text
+
+
+def test_text_being_typed_is_neither_looked_up_nor_kept(tmp_path: Path) -> None:
+    """Only a buffer that holds what its file holds on disk has a cache key: no one
+    will ask again for the findings of a text that was never saved."""
+    main = _workspace(tmp_path)
+    ls = _server_on(tmp_path)
+    assert ls._earlier_findings(main.read_text() + "\n# typing\n", main) == (None, None)
+    key, found = ls._earlier_findings(main.read_text(), main)
+    assert key is not None and found is None
+
+
+def test_a_result_is_written_to_the_cache_only_when_kept(tmp_path: Path) -> None:
+    """`analyse` holds the complete result aside; the server writes it after its
+    publish (`keep_record`), off the way to the first squiggle."""
+    main = _workspace(tmp_path)
+    ls = _server_on(tmp_path)
+    source = main.read_text()
+    key = ls.result_key(source, main)
+    assert key is not None
+    ls.analyse(source, main, stamp=ls._stamp(main), record_as=key)
+    assert _earlier(_server_on(tmp_path), main) is None
+    ls.keep_record(key)
+    assert _earlier(_server_on(tmp_path), main) == ["SQA102"]
+    ls.keep_record(key)  # kept once: nothing left to write
+    assert ls.records_to_keep == {}
 
 
 async def test_reopening_a_workspace_publishes_what_it_found_and_nothing_stale(

@@ -47,7 +47,7 @@ from ..fixing import FixOutcome, fix_source
 from ..gctune import collect_while_idle
 from ..semantic import ProjectIndex
 from ..semantic.positions import StatementPositions
-from ..sources import size_problem
+from ..sources import UnreadableSource, read_source, size_problem
 from ..stack import BigStackExecutor
 from ..warmup import warm_up
 from .conversions import SOURCE, edits_from_data, to_lsp_diagnostic
@@ -101,6 +101,10 @@ class Analysed:
     exports: str | None = None  # digest of what the module declares
 
 
+# Results waiting to be written to the cache after their publish (see `analyse`).
+_RECORDS_HELD = 8
+
+
 class SqlalchemyLintServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("sqlalchemy-lint", __version__, protocol_cls=SqlalchemyLintProtocol)
@@ -120,6 +124,8 @@ class SqlalchemyLintServer(LanguageServer):
         self.reported_config_roots: set[Path | None] = set()
         self.reported_too_large: set[str] = set()  # uris told once that they are not checked
         self.exports: dict[str, str] = {}  # uri -> digest of what the module declares
+        # Complete results of analyses, by cache key, waiting to be written once published.
+        self.records_to_keep: dict[str, results.CachedResult] = {}
         self.workspace_check = WorkspaceCheck(self)
         self.prefetcher = Prefetcher()
 
@@ -240,8 +246,9 @@ class SqlalchemyLintServer(LanguageServer):
         only with the project knowledge at hand. `parsed`: an earlier result for the same
         text, whose tree is analysed again instead of parsing anew. `cancelled`: the
         analysis stops (AnalysisCancelled) at its next checkpoint once this is true.
-        `record_as`: the key (`result_key`) under which a complete result is kept in the
-        cache, with what it read of the project, for `cached_diagnostics` to reuse.
+        `record_as`: the key (`result_key`) under which a complete result is to be kept
+        in the cache, with what it read of the project, for `cached_diagnostics` to
+        reuse; `keep_record` writes it, once the result is published.
         """
         with cancellable(cancelled):
             if record_as is None or self.project.cache is None:
@@ -249,14 +256,26 @@ class SqlalchemyLintServer(LanguageServer):
             with self.project.recording() as record:
                 result = self._analyse(source, path, with_fixes, stamp, offline, parsed)
         if not result.incomplete and result.problem is None and not result.failed_rules:
-            self.project.cache.put(
-                results.NAMESPACE,
-                record_as,
-                results.encode(
-                    results.CachedResult(result.diagnostics, result.suppressed, None, record)
-                ),
+            # An analysis whose publish never came (a newer version arrived) leaves its
+            # result here: only the latest few are held.
+            while len(self.records_to_keep) >= _RECORDS_HELD:
+                self.records_to_keep.pop(next(iter(self.records_to_keep)))
+            self.records_to_keep[record_as] = results.CachedResult(
+                result.diagnostics, result.suppressed, None, record
             )
         return result
+
+    def keep_record(self, key: str) -> None:
+        """Write the result `analyse` kept aside under `key` to the cache (off the
+        editor's critical path: after the publish)."""
+        kept = self.records_to_keep.pop(key, None)
+        cache = self.project.cache
+        if kept is None or cache is None:
+            return
+        try:
+            cache.put(results.NAMESPACE, key, results.encode(kept))
+        except Exception:
+            log.exception("keeping the findings of %s in the cache failed", key)
 
     def result_key(self, source: str, path: Path | None) -> str | None:
         """The key of the analysis of `source` as the file `path` under the settings in
@@ -507,6 +526,8 @@ class SqlalchemyLintServer(LanguageServer):
                 )
         if analysed.exports is not None:
             self._recheck_importers_if_exports_changed(uri, analysed.exports)
+        if key is not None:
+            await loop.run_in_executor(self.analysis_pool, self.keep_record, key)
         if result.diagnostics:
             # Fixes cost more than the analysis: publish first, then add them.
             await self._add_fixes(uri, version, source, path, result)
@@ -516,6 +537,18 @@ class SqlalchemyLintServer(LanguageServer):
     def _earlier_findings(
         self, source: str, path: Path | None
     ) -> tuple[str | None, list[Diagnostic] | None]:
+        """The cache key of `source` and what an earlier analysis of it found, for a
+        buffer that holds what its file holds on disk (a file opened, saved or
+        reverted). Text being typed is never on disk, and neither the command line nor a
+        reopened workspace will ask for its findings: no key, no lookup."""
+        if path is None or self.project.cache is None:
+            return None, None
+        try:
+            on_disk = read_source(path).text
+        except UnreadableSource:
+            return None, None
+        if on_disk != source:
+            return None, None
         key = self.result_key(source, path)
         return key, self.cached_diagnostics(key) if key is not None else None
 
