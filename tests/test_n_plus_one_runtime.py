@@ -1244,3 +1244,91 @@ def test_a_self_referential_read_over_every_row_runs_no_more_queries(tmp_path: P
     assert _admin_selects(tmp_path, "parents_of_some", 20) > _admin_selects(
         tmp_path, "parents_of_some", 5
     )
+
+
+# Garages, their levels, and the levels' zones (one-to-many, two deep).
+GARAGES = """
+from sqlalchemy import Column, ForeignKey, Integer, String, create_engine
+from sqlalchemy.orm import DeclarativeBase, Session, relationship, selectinload
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Garage(Base):
+    __tablename__ = "garages"
+    id = Column(Integer, primary_key=True)
+    levels = relationship("Level")
+
+
+class Level(Base):
+    __tablename__ = "levels"
+    id = Column(Integer, primary_key=True)
+    garage_id = Column(ForeignKey("garages.id"))
+    zones = relationship("Zone")
+
+
+class Zone(Base):
+    __tablename__ = "zones"
+    id = Column(Integer, primary_key=True)
+    level_id = Column(ForeignKey("levels.id"))
+    name = Column(String)
+
+
+def zone_names(session: Session):
+    names = []
+    for garage in session.query(Garage)OPTIONS.all():
+        for level in garage.levels:
+            for zone in level.zones:  # READ
+                names.append(zone.name)
+    return names
+"""
+
+
+def _garage_selects(tmp_path: Path, options: str, garages: int) -> int:
+    namespace: dict[str, Any] = {}
+    exec(compile(GARAGES.replace("OPTIONS", options), "<garages>", "exec"), namespace)
+    database = tmp_path / f"garages-{len(list(tmp_path.iterdir()))}.db"  # a new one each time
+    engine = namespace["create_engine"](f"sqlite:///{database}")
+    namespace["Base"].metadata.create_all(engine)
+    Garage, Level, Zone = (namespace[n] for n in ("Garage", "Level", "Zone"))
+    with namespace["Session"](engine) as seed:
+        for _ in range(garages):
+            levels = [Level(zones=[Zone(name="a"), Zone(name="b")]) for _ in range(2)]
+            seed.add(Garage(levels=levels))
+        seed.commit()
+
+    def run() -> None:
+        with namespace["Session"](engine) as session:
+            assert len(namespace["zone_names"](session)) == garages * 4
+
+    return _statements_run(engine, run)
+
+
+def test_a_loop_over_each_object_s_collection_reads_each_item_s_collection(
+    tmp_path: Path,
+) -> None:
+    """The levels of every garage are many objects: a lazy read of each level's zones
+    runs one query per level, even when the levels came with the garages."""
+    levels_loaded = ".options(selectinload(Garage.levels))"
+    source = GARAGES.replace("OPTIONS", levels_loaded)
+    found = check_source(source, rules=[NPlusOne]).diagnostics
+    marked = next(i for i, line in enumerate(source.splitlines(), 1) if "# READ" in line)
+    assert [(d.span.start.line, d.code) for d in found] == [(marked, "SQA401")]
+    message = found[0].message
+    assert "`Level.zones`" in message and "`garage.levels`" in message
+    option = ".options(selectinload(Garage.levels).selectinload(Level.zones))"
+    assert f"`{option}` on the statement" in message
+    # Two levels a garage: two more SELECTs per garage (30 for 15 more garages); with
+    # the option the message names, as many for 20 garages as for 5, and no finding.
+    grown = _garage_selects(tmp_path, levels_loaded, 20) - _garage_selects(
+        tmp_path, levels_loaded, 5
+    )
+    assert grown == 30
+    assert _garage_selects(tmp_path, option, 20) == _garage_selects(tmp_path, option, 5)
+    assert check_source(GARAGES.replace("OPTIONS", option), rules=[NPlusOne]).diagnostics == []
+    # Nothing loaded: the garages' levels (one query per garage), then each level's
+    # zones, both reported.
+    bare = check_source(GARAGES.replace("OPTIONS", ""), rules=[NPlusOne]).diagnostics
+    assert [d.span.start.line for d in bare] == [marked - 1, marked]

@@ -34,11 +34,16 @@ class NPlusOne(Rule):
     not through an association table, whose shared targets, a user's roles, are few),
     whose class the relationship names, reported without a fix: the option,
     `selectinload(User.workouts).selectinload(Workout.exercises)`, goes on the statement
-    that loads the user), directly or through the name the result is kept in — that read
-    a relationship of each object (`user.addresses`) which loads lazily: declared with
-    the default `lazy="select"` (`relationship()`, its older synonym `relation()`,
-    SQLModel's `Relationship()`, Flask-SQLAlchemy's `db.relationship()`, in any module
-    of the project), and not loaded by a loader option of the statement
+    that loads the user); and so are the objects of a one-to-many collection of each
+    object such a loop goes over, `for level in garage.levels` inside `for garage in
+    garages` (the levels of every garage, whether loaded with them or not; followed
+    three loops deep), reported without a fix: the message names the chained option,
+    `selectinload(Garage.levels).selectinload(Level.zones)`, for the outer statement),
+    directly or through the name the result is kept in — that read a relationship of
+    each object (`user.addresses`) which loads lazily: declared with the default
+    `lazy="select"` (`relationship()`, its older synonym `relation()`, SQLModel's
+    `Relationship()`, Flask-SQLAlchemy's `db.relationship()`, in any module of the
+    project), and not loaded by a loader option of the statement
     (`.options(selectinload(Model.rel))`, `joinedload`, `subqueryload`, and the like,
     also on a statement kept in a name, or on a query the name is rebound to further on:
     `users = users.options(joinedload(User.addresses)).all()`). A read in a function of
@@ -177,6 +182,39 @@ class Role(Base):
 def permissions_of(session: Session, user_id):
     user = session.get(User, user_id)
     return {p.name for role in user.roles for p in role.permissions}
+"""
+        ),
+        # The garages' statement loads their levels' zones too; a garage's owners are a
+        # few shared rows (through an association table).
+        Valid(
+            """
+from sqlalchemy import select
+from sqlalchemy.orm import DeclarativeBase, Session, relationship, selectinload
+
+class Base(DeclarativeBase):
+    pass
+
+class Garage(Base):
+    __tablename__ = "garages"
+    levels = relationship("Level")
+    owners = relationship("Owner", secondary="garage_owners")
+
+class Level(Base):
+    __tablename__ = "levels"
+    zones = relationship("Zone")
+
+class Owner(Base):
+    __tablename__ = "owners"
+    phones = relationship("Phone")
+
+def availability(session: Session):
+    statement = select(Garage).options(
+        selectinload(Garage.levels).selectinload(Level.zones), selectinload(Garage.owners)
+    )
+    garages = session.scalars(statement).all()
+    for garage in garages:
+        print([len(level.zones) for level in garage.levels])
+        print([len(owner.phones) for owner in garage.owners])
 """
         ),
         # The statement that loads the user loads its workouts' exercises too.
@@ -480,6 +518,32 @@ def history(session: Session, name):
     return rows
 """,
             at="workout.exercises",
+        ),
+        # Every garage's levels, loaded with the garages; each level's zones, one query
+        # per level.
+        Invalid(
+            """
+from sqlalchemy import select
+from sqlalchemy.orm import DeclarativeBase, Session, relationship, selectinload
+
+class Base(DeclarativeBase):
+    pass
+
+class Garage(Base):
+    __tablename__ = "garages"
+    levels = relationship("Level")
+
+class Level(Base):
+    __tablename__ = "levels"
+    zones = relationship("Zone")
+
+def availability(session: Session):
+    garages = session.scalars(select(Garage).options(selectinload(Garage.levels))).all()
+    return {
+        garage.id: [len(level.zones) for level in garage.levels] for garage in garages
+    }
+""",
+            at="level.zones",
         ),
         # Rows of a meal plan and its dish, unpacked: each dish's allergies load on
         # their first read, one query per dish of the week.
@@ -1177,11 +1241,9 @@ def rooms(session: Session):
             statement = "the statement" if read.objects_of is None else "its statement"
             option = f"`.options(selectinload({loaded}))` on {statement}"
             if read.through is not None:
-                holder, collection = read.through
-                option = (
-                    f"`.options(selectinload({collection}).selectinload({loaded}))` on the "
-                    f"statement that loads `{holder}`"
-                )
+                statement, collections = read.through
+                chain = "".join(f"selectinload({c})." for c in collections)
+                option = f"`.options({chain}selectinload({loaded}))` on {statement}"
             fix_model = read.model if read.objects_of is None else ""
             # A many-to-one target the session holds already is read without a query.
             cost = (

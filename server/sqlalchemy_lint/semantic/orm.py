@@ -99,10 +99,15 @@ class LazyRead:
     # template); and whether it is a template, which renders the objects.
     read_at: str = ""
     rendered: bool = False
-    # Objects of a collection of one object (`user.workouts`): the name that holds that
-    # object and the relationship (`("user", "User.workouts")`), for the option that
-    # loads both with it.
-    through: tuple[str, str] | None = None
+    # Objects of a collection (`user.workouts`, or `garage.levels` of each garage a
+    # loop goes over): the statement that loads its holder, as the message names it,
+    # and the collections on the way (`("the statement that loads `user`",
+    # ("User.workouts",))`), for the option that loads them all with it.
+    through: Through | None = None
+
+
+# See `LazyRead.through`.
+Through = tuple[str, tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -602,7 +607,7 @@ class _Objects:
     # Rows of several entities (`query(MealPlan, Dish)`): the objects' place in each
     # row, which a loop unpacks (`for meal, dish in rows:`).
     position: int | None = None
-    through: tuple[str, str] | None = None  # see `LazyRead`
+    through: Through | None = None  # see `LazyRead`
     # The query loads every row of its class (`AdminUser.query.all()`): a many-to-one
     # to that same class finds each target among them, in the identity map.
     whole: bool = False
@@ -640,7 +645,80 @@ def _session_block(
 
 def _object_sources(model: ModuleModel, resolver: Resolver) -> Iterator[_Objects]:
     """The objects of queries of many objects in this module: run here, or returned
-    by a project function; and those of a collection of one object loaded here."""
+    by a project function; those of a collection of one object loaded here; and those
+    of a collection of each object a loop over any of these goes over."""
+    for source in _direct_sources(model, resolver):
+        yield source
+        yield from _nested_collections(model, resolver, source)
+
+
+# How deep loops over collections inside loops are followed (garages, their levels,
+# their zones, their bays).
+_NESTED_LOOPS = 3
+
+
+def _nested_collections(
+    model: ModuleModel, resolver: Resolver, outer: _Objects, depth: int = 0
+) -> Iterator[_Objects]:
+    """The objects of a one-to-many collection of each object a loop over `outer`
+    goes over (`for garage in garages:`, `for level in garage.levels:`): the levels of
+    every garage, many objects whose own lazy relationships load one query each
+    (`level.zones`), however the collection itself was loaded."""
+    if depth >= _NESTED_LOOPS or outer.ref is None:
+        return
+    declared = relationships_of(resolver, outer.ref)
+    if outer.through is not None:
+        statement, collections = outer.through
+    elif outer.objects_of is None:
+        statement, collections = "the statement", ()
+    else:
+        statement, collections = f"the statement of {outer.objects_of}", ()
+    for loop, element in _loops_over(model, outer.scope, outer.iterated, outer.position):
+        if _past_block(model, outer.block, loop):
+            continue
+        for reference in outer.scope.references.get(element, ()):
+            attribute = model.parent(reference)
+            if not isinstance(attribute, cst.Attribute) or attribute.value is not reference:
+                continue
+            holder = model.parent(attribute)
+            if not (
+                isinstance(holder, (cst.For, cst.CompFor))
+                and holder.iter is attribute
+                and loop in set(model.ancestors(attribute))
+            ):
+                continue
+            relationship = declared.get(attribute.attr.value)
+            if (
+                relationship is None
+                or relationship.scalar
+                or relationship.secondary  # a few shared targets (see `_collection_objects`)
+                or relationship.target is None
+            ):
+                continue
+            target = target_class(resolver, outer.ref, relationship)
+            if target is None:
+                continue
+            # The class as the loop's module names it: `models.Level`, beside
+            # `models.Garage` of the same module.
+            qualifier, _, _ = outer.model.rpartition(".")
+            same_module = target.module == outer.ref.module
+            nested = _Objects(
+                f"{qualifier}.{relationship.target}"
+                if qualifier and same_module
+                else relationship.target,
+                target,
+                outer.options,
+                attribute,
+                outer.scope,
+                objects_of=f"`{model.module.code_for_node(attribute)}`",
+                block=outer.block,
+                through=(statement, (*collections, f"{outer.model}.{attribute.attr.value}")),
+            )
+            yield nested
+            yield from _nested_collections(model, resolver, nested, depth + 1)
+
+
+def _direct_sources(model: ModuleModel, resolver: Resolver) -> Iterator[_Objects]:
     yield from _collection_objects(model, resolver)
     for call in model.calls:
         found = _query_of_many(model, resolver, call)
@@ -713,7 +791,10 @@ def _collection_objects(model: ModuleModel, resolver: Resolver) -> Iterator[_Obj
                 load.scope,
                 objects_of=f"`{model.module.code_for_node(attribute)}`",
                 block=block,
-                through=(load.name, f"{load.model_name}.{attribute.attr.value}"),
+                through=(
+                    f"the statement that loads `{load.name}`",
+                    (f"{load.model_name}.{attribute.attr.value}",),
+                ),
             )
 
 
