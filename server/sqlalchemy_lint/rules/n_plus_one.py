@@ -109,18 +109,19 @@ class NPlusOne(Rule):
     (`user.events.append(event)` loads nothing; `for e in user.events` and
     `user.events.count()` are reported), statements with a loader option for it or a
     wildcard option (`selectinload("*")`), a many-to-one relationship whose foreign-key
-    columns the query tests for equality (`filter_by(fleet_id=fleet_id)`: every object
-    has that one target), a query that tests a unique column or the primary key for
-    equality (`filter_by(name=name)`, `.where(Tag.id == tag_id)`: one object at most),
-    column attributes, reads past the `with` block whose session loaded the objects
-    (they are detached, and the read raises: SQA107's matter), sessions under asyncio
-    (there the lazy load fails: SQA108), and a second loop over the same objects that
-    reads what an earlier loop loaded (one that runs whenever the second does: not under
-    an `if` of its own), when nothing between them but builtins (`len()`, `print()`),
-    the standard library (`date()`, `defaultdict(set)`), methods of plain values
-    (`rows.append()`, `name.lower()`, `day.strftime()`, and any of a local bound to a
-    literal or to such a call), column operators (`User.id.in_(ids)`), statements being
-    built (`select(User).where(...)`) and what a session runs without expiring
+    columns the query tests for equality (`filter_by(fleet_id=fleet_id)`, also among
+    tests joined with `&` or `and_()`: every object has that one target), a query that
+    tests a unique column or the primary key for equality (`filter_by(name=name)`,
+    `.where(Tag.id == tag_id)`: one object at most), column attributes, reads past the
+    `with` block whose session loaded the objects (they are detached, and the read
+    raises: SQA107's matter), sessions under asyncio (there the lazy load fails:
+    SQA108), and a second loop over the same objects that reads what an earlier loop
+    loaded (one that runs whenever the second does: not under an `if` of its own), when
+    nothing between them but builtins (`len()`, `print()`), the standard library
+    (`date()`, `defaultdict(set)`), methods of plain values (`rows.append()`,
+    `name.lower()`, `day.strftime()`, and any of a local bound to a literal or to such a
+    call), column operators (`User.id.in_(ids)`), statements being built
+    (`select(User).where(...)`) and what a session runs without expiring
     (`db.query(User).filter(...).all()`, `session.execute(...).mappings().all()`,
     `session.add()`, a model's `Entry.query.filter(...).all()`) runs: a `commit()`
     (`rollback()`, `close()`, `expire_all()`, `refresh()`, a `begin()` block), or any
@@ -412,7 +413,7 @@ def courses(session: Session):
         Valid(
             """
 from flask import render_template
-from sqlalchemy import ForeignKey, Column, Integer
+from sqlalchemy import ForeignKey, Column, Integer, and_
 from sqlalchemy.orm import DeclarativeBase, Session, relationship
 
 class Base(DeclarativeBase):
@@ -430,6 +431,16 @@ def stations(session: Session, fleet_id: int):
 def fleet_names(session: Session, fleet_id: int):
     found = session.query(Station).filter(Station.fleet_id == fleet_id).all()
     return [station.fleet.name for station in found]
+
+def fleet_labels(session: Session, fleet, since):
+    found = session.query(Station).filter(
+        (Station.fleet_id == fleet.id) & (Station.id > since)
+    ).all()
+    return [station.fleet.name for station in found]
+
+def fleet_codes(session: Session, fleet, since):
+    found = session.query(Station).filter(and_(Station.id > since, Station.fleet_id == fleet.id))
+    return [station.fleet.name for station in found.all()]
 """,
             files={
                 "templates/stations.html": "{% for s in stations %}{{ s.department.name }}"

@@ -2012,8 +2012,7 @@ def _columns_tested_equal(
         if method == "filter_by":
             tested |= {a.keyword.value for a in step.args if a.keyword is not None}
         elif method in ("filter", "where"):
-            for arg in step.args:
-                test = arg.value
+            for test in (t for arg in step.args for t in _conjuncts(arg.value)):
                 if not (
                     isinstance(test, cst.Comparison)
                     and len(test.comparisons) == 1
@@ -2029,6 +2028,26 @@ def _columns_tested_equal(
                     ):
                         tested.add(side.attr.value)
     return tested
+
+
+def _conjuncts(test: cst.BaseExpression) -> Iterator[cst.BaseExpression]:
+    """The tests that must all hold: `a & b` and `and_(a, b)` (nested too) split in
+    theirs; any other test is its own (`a | b` holds with either)."""
+    if isinstance(test, cst.BinaryOperation) and isinstance(test.operator, cst.BitAnd):
+        yield from _conjuncts(test.left)
+        yield from _conjuncts(test.right)
+    elif (
+        isinstance(test, cst.Call)
+        and (
+            (isinstance(test.func, cst.Name) and test.func.value == "and_")
+            or (isinstance(test.func, cst.Attribute) and test.func.attr.value == "and_")
+        )
+        and all(a.keyword is None and not a.star for a in test.args)
+    ):
+        for arg in test.args:
+            yield from _conjuncts(arg.value)
+    else:
+        yield test
 
 
 def _is_column(resolver: Resolver, scope: Scope, expr: cst.BaseExpression) -> bool:
