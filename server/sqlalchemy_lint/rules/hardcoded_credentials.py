@@ -17,7 +17,10 @@ from ._sql_text import scope_of, string_literal
 from .base import Finding, Invalid, Rule, Valid
 
 # scheme://user:password@host... ; the user part may be empty (`redis://:pw@host`).
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://(?P<user>[^:@/\s]*):(?P<password>[^@\s/?#]*)@")
+# SQLAlchemy reads everything up to the `@` as the password, `#` and `?` included
+# (`postgres:#pw#@localhost`); a `/` ends it here, as it ends a host and port
+# (`db:5432/app?name=a@b` has no password).
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://(?P<user>[^:@/\s]*):(?P<password>[^@\s/]*)@")
 _PLACEHOLDER = re.compile(
     r"""^(?:
         \$\{.*\}|\$\w+|\{.*\}|<.*>|\*+|%\(.*\)s|%s|\?+|x+|\.\.\.
@@ -258,6 +261,15 @@ engine = create_engine("postgresql://app:s3cret@db/app")
         ),
     ]
     INVALID = [
+        # SQLAlchemy reads `#bb9911#` as the password: everything up to the `@`.
+        Invalid(
+            """
+from sqlalchemy import create_engine
+
+engine = create_engine("postgresql+psycopg2://postgres:#bb9911#@localhost:6116/test")
+""",
+            at='"postgresql',
+        ),
         # The password, escaped for the URL, fills the template's `%s`.
         Invalid(
             """
