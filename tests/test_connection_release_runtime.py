@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy_lint.checker import check_source
 from sqlalchemy_lint.rules.close_not_guaranteed import CloseNotGuaranteed
 from sqlalchemy_lint.rules.connection_not_closed import ConnectionNotClosed
+from sqlalchemy_lint.rules.session_not_closed import SessionNotClosed
 
 CODE = """
 from sqlalchemy import create_engine, text
@@ -88,4 +89,60 @@ def test_a_connection_a_callee_closes_at_its_end(body: str, reported: bool, tmp_
     with pytest.raises(Exception, match="UNIQUE"):
         namespace["job"](row)
     assert engine.pool.checkedout() == (1 if reported else 0)
+    engine.dispose()
+
+
+MANAGER = """
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import sessionmaker
+
+engine = create_engine(URL)
+SessionLocal = sessionmaker(bind=engine)
+
+class DatabaseManager:
+    def __init__(self):
+        self.db = SessionLocal()
+
+    def count_users(self):
+        return self.db.execute(text("SELECT count(*) FROM users")).scalar()
+
+    def close(self):
+        self.db.close()
+
+def user_count():
+{body}
+"""
+
+
+@pytest.mark.parametrize(
+    ("body", "found"),
+    [
+        (
+            "    manager = DatabaseManager()\n    count = manager.count_users()\n"
+            "    manager.close()\n    return count",
+            ["SQA104"],
+        ),
+        (
+            "    manager = DatabaseManager()\n    try:\n        return manager.count_users()\n"
+            "    finally:\n        manager.close()",
+            [],
+        ),
+        ("    manager = DatabaseManager()\n    return manager.count_users()", ["SQA102"]),
+    ],
+)
+def test_a_session_an_object_opens_for_its_maker_to_close(
+    body: str, found: list[str], tmp_path: Path
+) -> None:
+    """The session a `DatabaseManager()` opens in its `__init__` holds its connection
+    until the function calls the object's `close()`: when the query raises (no
+    `users` table here), only a `finally` gets there."""
+    source = MANAGER.format(body=body)
+    rules = [CloseNotGuaranteed, SessionNotClosed]
+    assert [d.code for d in check_source(source, rules=rules).diagnostics] == found
+    namespace: dict[str, Any] = {"URL": f"sqlite:///{tmp_path / 'app.db'}"}
+    exec(compile(source, "<example>", "exec"), namespace)
+    with pytest.raises(Exception, match="no such table"):
+        namespace["user_count"]()
+    engine = namespace["engine"]
+    assert engine.pool.checkedout() == (1 if found else 0)
     engine.dispose()

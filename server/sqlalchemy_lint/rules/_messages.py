@@ -29,10 +29,12 @@ def safe_form(life: Lifetime) -> str:
     name = life.variable or default_name(life.kind)
     keyword = "async with" if life.kind.is_async else "with"
     if life.opened_on is not None:
-        # Opened on an object by its method: the object's closing method releases it.
-        return (
-            f"try: <work> finally: {'await ' if life.kind.is_async else ''}{name}.{_closer(life)}()"
-        )
+        # Opened on an object by its method: the object's closing method releases it;
+        # one used once and dropped (`Manager().count()`) is kept in a name first.
+        holder = life.variable or "manager"
+        close = f"{'await ' if life.kind.is_async else ''}{holder}.{_closer(life)}()"
+        guarded = f"try: <work> finally: {close}"
+        return guarded if life.variable is not None else f"{holder} = {_made(life)}; {guarded}"
     if life.item is not None:
         if life.kind is Kind.RAW_CONNECTION:
             return f"with contextlib.closing({name}):"
@@ -68,7 +70,9 @@ def origin(life: Lifetime) -> str:
     "`conn` from `connect(url)`" when it is unpacked from what the call gives."""
     if life.item is not None and life.variable is not None:
         return f"`{life.variable}` from `{code_of(life.call)}`"
-    if life.opened_on is not None and life.variable is not None:
+    if life.opened_on is not None:
+        if life.variable is None:
+            return f"kept on `{code_of(life.call)}.{life.opened_on.attribute}`"
         return f"kept on `{life.variable}.{life.opened_on.attribute}` from `{code_of(life.call)}`"
     return f"from `{_made(life)}`"
 

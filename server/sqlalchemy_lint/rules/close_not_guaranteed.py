@@ -156,8 +156,10 @@ class CloseNotGuaranteed(Rule):
     (or connection) opened on an object of the project by one of its methods, called as
     a statement on an object the function makes (`adaptor = PlatformAdaptor();
     adaptor.start_session()`, where `start_session()` keeps a new session on `self` and
-    another method of the class, or of a base class, `close_session()`, closes it), when
-    that closing method is called outside a `finally`.
+    another method of the class, or of a base class, `close_session()`, closes it), or
+    by the `__init__` of an object the function makes (`manager = DatabaseManager()`,
+    whose `__init__` keeps `self.db = SessionLocal()` and whose `close()` closes it),
+    when that closing method is called outside a `finally`.
 
     Not reported in a program's command (a console script the project installs,
     a click or typer command, a function that parses the command line, an Airflow
@@ -1429,6 +1431,55 @@ class TestTasks(unittest.TestCase):
                 body="    assert db is not None and isinstance(db, object)\n" + _RESUMED
             )
         )
+    ]
+    # An object whose `__init__` opens a session for its maker to close with the
+    # object's `close()` (a bot handler's `DatabaseManager()`).
+    _DATABASE_MANAGER = """
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import sessionmaker
+
+SessionLocal = sessionmaker(bind=create_engine("sqlite://"))
+
+class DatabaseManager:
+    def __init__(self):
+        self.db = SessionLocal()
+
+    def count_users(self):
+        return self.db.execute(text("SELECT count(*) FROM users")).scalar()
+
+    def close(self):
+        self.db.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+def user_count():
+{body}
+"""
+    INVALID += [
+        Invalid(
+            _DATABASE_MANAGER.format(
+                body="    manager = DatabaseManager()\n    count = manager.count_users()\n"
+                "    manager.close()\n    return count"
+            ),
+            at="DatabaseManager()\n    count",
+        )
+    ]
+    VALID += [
+        Valid(
+            _DATABASE_MANAGER.format(
+                body="    manager = DatabaseManager()\n    try:\n"
+                "        return manager.count_users()\n    finally:\n        manager.close()"
+            )
+        ),
+        Valid(
+            _DATABASE_MANAGER.format(
+                body="    with DatabaseManager() as manager:\n        return manager.count_users()"
+            )
+        ),
     ]
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:

@@ -51,81 +51,76 @@ class SessionNotClosed(Rule):
     """ORM session is never closed.
 
     ## What it does
-    Finds ORM sessions created by `Session(...)`, `AsyncSession(...)`, a
-    `sessionmaker` / `async_sessionmaker` factory (including one imported from
-    another module of the project, such as `from .database import SessionLocal`)
-    or `factory.begin()`, or read off an object of the project that the call makes
-    and drops at once (`session = Db(url).session`, where `Db.__init__` makes the
-    session it keeps), or opened on an object the function makes by one of the
-    object's methods (`adaptor.start_session()`, where the method keeps a new session
-    on `self` and another method of its class, `close_session()`, closes it), or
-    handed to an object of the project that keeps it for a method of its own to
-    close (`DBSession(session)`, whose `__init__` keeps `self._session = session` and
-    whose `close_session()` closes it; made here, or returned by a project factory
-    such as `database.make_session()`: followed as the object, closed by that
-    method), that are never released: not used as a context manager,
-    not closed, and not handed to anyone else (returned, stored, or given to a
-    function of the project that closes the parameter it receives). Returned by a
-    pytest fixture that does not `yield` is not handed to anyone who closes it: pytest
-    closes nothing a fixture returns (unless a fixture or test that asks for it closes
-    it). A session bound to a connection
-    (`Session(bind=connection)`, or made by a factory bound with `bind=connection` or
-    `factory.configure(bind=connection)`, also one a pytest fixture hands to a test)
-    takes no connection of its own and is not
-    reported: whoever owns the connection releases it (also a session bound to
+    Finds ORM sessions created by `Session(...)`, `AsyncSession(...)`, a `sessionmaker`
+    / `async_sessionmaker` factory (including one imported from another module of the
+    project, such as `from .database import SessionLocal`) or `factory.begin()`, or read
+    off an object of the project that the call makes and drops at once (`session =
+    Db(url).session`, where `Db.__init__` makes the session it keeps), or opened on an
+    object the function makes by one of the object's methods (`adaptor.start_session()`,
+    where the method keeps a new session on `self` and another method of its class,
+    `close_session()`, closes it), or opened by the `__init__` of an object the function
+    makes, for it to close with a method of the object's class (`manager =
+    DatabaseManager()`, whose `__init__` keeps `self.db = SessionLocal()` and whose
+    `close()` closes it), or handed to an object of the project that keeps it for a
+    method of its own to close (`DBSession(session)`, whose `__init__` keeps
+    `self._session = session` and whose `close_session()` closes it; made here, or
+    returned by a project factory such as `database.make_session()`: followed as the
+    object, closed by that method), that are never released: not used as a context
+    manager, not closed, and not handed to anyone else (returned, stored, or given to a
+    function of the project that closes the parameter it receives). Returned by a pytest
+    fixture that does not `yield` is not handed to anyone who closes it: pytest closes
+    nothing a fixture returns (unless a fixture or test that asks for it closes it). A
+    session bound to a connection (`Session(bind=connection)`, or made by a factory
+    bound with `bind=connection` or `factory.configure(bind=connection)`, also one a
+    pytest fixture hands to a test) takes no connection of its own and is not reported:
+    whoever owns the connection releases it (also a session bound to
     `session.connection()` of a session the code does not know, such as a flush
-    listener's parameter: that session's transaction holds the connection); nor is
-    one entered by an `ExitStack` or by click's `ctx.with_resource()`, which closes it
-    with the command's context; nor is
-    a `Session()` bound to
-    nothing (no engine, no `bind=`), which can connect nowhere. Nor is a session never used,
-    or used only to reach its engine (`pd.read_sql(sql, db.bind)`,
-    `Session().get_bind()`): a session takes a connection on its first query.
-    Nor is a session used only inside `with session.begin():` blocks (and to call
-    `rollback()` or `commit()` outside them): each block commits (or rolls back) and
-    returns the connection to the pool.
-    `next(get_db())` ends the generator as soon as `next()` returns (CPython drops
-    it), so its cleanup runs before the session's uses, not after them; a generator
-    kept in a local (`db = next(gen)`) closes it with `gen.close()` or with `next(gen)`
-    again, which resumes it past its `yield`.
-    An async session's `close()` written as a statement of its own (not awaited)
-    only makes a coroutine and closes nothing: it does not count.
-    Nor is a session registered with `zope.sqlalchemy` (`register(session)`, or its
-    factory registered or made with `ZopeTransactionExtension`): the `transaction`
-    manager (`pyramid_tm`, `with transaction.manager:`) ends its transaction and
-    zope.sqlalchemy closes it then.
-    Nor is a session of a test module whose conftest (or itself) calls SQLAlchemy's
-    `close_all_sessions()`, in a fixture's teardown: that closes every session.
-    Nor is one made where a test patches what SQLAlchemy makes sessions or engines
-    with (`@patch("app.config.sessionmaker")`, or a `with patch(...)` block): it is
-    a mock.
-    A session a generator yields once (a FastAPI dependency, a pytest fixture, a
-    context manager) is its to close after the `yield`; one a generator yields
-    round after round is its consumer's. A session that a plain function (not a
-    generator) returns, where FastAPI calls that function for a `Depends(...)`, is
-    reported: FastAPI hands it to the endpoint and closes nothing it returned, so
-    each request keeps a connection checked out until the garbage collector finds
-    the session (and so does a new `scoped_session` registry returned there, never
-    removed). A session a class keeps on `self` is
-    reported when nothing of the class (nor anyone naming the attribute) closes it
-    and a new one is made per use: per instance, when instances are made again and
-    again; per call of the method that makes it; per `with` block, when its
-    `__enter__` makes it (a unit of work whose `__exit__` only commits or rolls
-    back). A factory given as a parameter's default (`session_factory=SessionLocal`)
-    makes sessions like the factory.
-    A session a script makes at its top level (or under its `__main__` guard, or in its
-    `main()`; also a global that only `main()`, or a function only the `__main__` block
-    calls, reads) and never closes is reported too, here: the script owns it and should
-    close it (until the process exits it holds its connection, its transaction and its
-    locks). Not when its last use is a commit (or rollback) in the block that made it
-    and nothing it loaded is read afterwards: the commit returned the connection, and
-    the session holds nothing from then on. A module global that functions read is kept
-    for the process instead (see SQA105). A session a function opens before the `while
-    True:` loop it ends in, when nothing breaks out of that loop or returns from it and
-    the loop closes the session to open it again (a scheduler thread's main loop,
-    reconnecting after an error) is reported too: the thread keeps it for its life; and
-    the one the loop opens after closing the last.
-    A Streamlit page's top level runs again on every interaction, so a session or
+    listener's parameter: that session's transaction holds the connection); nor is one
+    entered by an `ExitStack` or by click's `ctx.with_resource()`, which closes it with
+    the command's context; nor is a `Session()` bound to nothing (no engine, no
+    `bind=`), which can connect nowhere. Nor is a session never used, or used only to
+    reach its engine (`pd.read_sql(sql, db.bind)`, `Session().get_bind()`): a session
+    takes a connection on its first query. Nor is a session used only inside `with
+    session.begin():` blocks (and to call `rollback()` or `commit()` outside them): each
+    block commits (or rolls back) and returns the connection to the pool.
+    `next(get_db())` ends the generator as soon as `next()` returns (CPython drops it),
+    so its cleanup runs before the session's uses, not after them; a generator kept in a
+    local (`db = next(gen)`) closes it with `gen.close()` or with `next(gen)` again,
+    which resumes it past its `yield`. An async session's `close()` written as a
+    statement of its own (not awaited) only makes a coroutine and closes nothing: it
+    does not count. Nor is a session registered with `zope.sqlalchemy`
+    (`register(session)`, or its factory registered or made with
+    `ZopeTransactionExtension`): the `transaction` manager (`pyramid_tm`, `with
+    transaction.manager:`) ends its transaction and zope.sqlalchemy closes it then. Nor
+    is a session of a test module whose conftest (or itself) calls SQLAlchemy's
+    `close_all_sessions()`, in a fixture's teardown: that closes every session. Nor is
+    one made where a test patches what SQLAlchemy makes sessions or engines with
+    (`@patch("app.config.sessionmaker")`, or a `with patch(...)` block): it is a mock. A
+    session a generator yields once (a FastAPI dependency, a pytest fixture, a context
+    manager) is its to close after the `yield`; one a generator yields round after round
+    is its consumer's. A session that a plain function (not a generator) returns, where
+    FastAPI calls that function for a `Depends(...)`, is reported: FastAPI hands it to
+    the endpoint and closes nothing it returned, so each request keeps a connection
+    checked out until the garbage collector finds the session (and so does a new
+    `scoped_session` registry returned there, never removed). A session a class keeps on
+    `self` is reported when nothing of the class (nor anyone naming the attribute)
+    closes it and a new one is made per use: per instance, when instances are made again
+    and again; per call of the method that makes it; per `with` block, when its
+    `__enter__` makes it (a unit of work whose `__exit__` only commits or rolls back). A
+    factory given as a parameter's default (`session_factory=SessionLocal`) makes
+    sessions like the factory. A session a script makes at its top level (or under its
+    `__main__` guard, or in its `main()`; also a global that only `main()`, or a
+    function only the `__main__` block calls, reads) and never closes is reported too,
+    here: the script owns it and should close it (until the process exits it holds its
+    connection, its transaction and its locks). Not when its last use is a commit (or
+    rollback) in the block that made it and nothing it loaded is read afterwards: the
+    commit returned the connection, and the session holds nothing from then on. A module
+    global that functions read is kept for the process instead (see SQA105). A session a
+    function opens before the `while True:` loop it ends in, when nothing breaks out of
+    that loop or returns from it and the loop closes the session to open it again (a
+    scheduler thread's main loop, reconnecting after an error) is reported too: the
+    thread keeps it for its life; and the one the loop opens after closing the last. A
+    Streamlit page's top level runs again on every interaction, so a session or
     connection it opens there and never closes is one more per rerun.
 
     ## Why is this bad?
@@ -1620,6 +1615,26 @@ def test_select(session):
                 body='    count = db.execute(text("select count(*) from users")).scalar()\n'
                 + CloseNotGuaranteed._RESUMED
                 + "    return count\n"
+            )
+        )
+    ]
+
+    # The session a `DatabaseManager()` opens in its `__init__`, which the function
+    # never closes with the object's `close()`; kept by a service object, or handed
+    # out, it is theirs.
+    INVALID += [
+        Invalid(
+            CloseNotGuaranteed._DATABASE_MANAGER.format(
+                body="    manager = DatabaseManager()\n    return manager.count_users()"
+            ),
+            at="DatabaseManager()\n    return",
+        )
+    ]
+    VALID += [
+        Valid(
+            CloseNotGuaranteed._DATABASE_MANAGER.format(
+                body="    return DatabaseManager()\n\nclass Service:\n    def __init__(self):\n"
+                "        self.manager = DatabaseManager()"
             )
         )
     ]

@@ -995,6 +995,19 @@ class Evaluator:
         self._openings[memo] = found
         return found
 
+    def opened_by_constructor(self, key: ModuleKey, cls: str) -> Opening | None:
+        """What making an instance of the project class `cls` opens and keeps on it
+        (`def __init__(self): self.db = SessionLocal()`), for the maker to close with a
+        method of the class (`close()`, whose body closes `self.db`); None when no method
+        closes it (the object keeps it for its life)."""
+        memo = (key, cls, "<constructor>")
+        if memo in self._openings:
+            return self._openings[memo]
+        self._openings[memo] = None
+        found = self._opening(key, cls, "__init__")
+        self._openings[memo] = found
+        return found
+
     def _opening(self, key: ModuleKey, cls: str, method: str) -> Opening | None:
         hierarchy = self.class_hierarchy(key, cls)
         defined = next(

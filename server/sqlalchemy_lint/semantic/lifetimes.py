@@ -226,6 +226,7 @@ class LifetimeTracker:
                     yield from self._unpacked_resources(call, scope)
                     yield from self._member_resources(call, value, scope)
                     yield from self._opened_on_object(call, scope)
+                    yield from self._opened_by_constructor(call, value, scope)
                     yield from self._wrapped_by_callee(call, scope)
                 continue
             if value.owner is not Owner.FRESH:
@@ -686,6 +687,23 @@ class LifetimeTracker:
         life = Lifetime(call=call, kind=opening.kind, scope=scope, verdict=Verdict.LEAKED)
         life.opened_on = opening
         yield self._follow_variable(life, name, statement, opening.closers)
+
+    def _opened_by_constructor(
+        self, call: cst.Call, value: Value, scope: Scope
+    ) -> Iterator[Lifetime]:
+        """`db = DatabaseManager()`, an object of the project whose `__init__` opens a
+        session (or connection) on it for its maker to close with a method of the class
+        (`db.close()`): the function owns that session, followed from the object, with
+        those methods as its closes."""
+        ref = value.ref
+        if ref is None or ref.kind is not RefKind.INSTANCE or ref.module is None:
+            return
+        opening = self.resolver.evaluator.opened_by_constructor(ref.module, ref.name)
+        if opening is None:
+            return
+        life = Lifetime(call=call, kind=opening.kind, scope=scope, verdict=Verdict.LEAKED)
+        life.opened_on = opening
+        yield self._track_from(life, call, CLOSE_METHODS, opening.closers)
 
     def _wrapped_by_callee(self, call: cst.Call, scope: Scope) -> Iterator[Lifetime]:
         """`db = database.make_session()`, where the project's `make_session` returns a
