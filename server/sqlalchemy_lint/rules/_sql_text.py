@@ -1035,6 +1035,12 @@ class _Visiting(threading.local):
 _VISITING = _Visiting()
 
 
+# String methods that only change the case of a text or trim its spaces.
+_CASE_METHODS = frozenset(
+    {"lower", "upper", "casefold", "title", "capitalize", "strip", "lstrip", "rstrip"}
+)
+
+
 def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, depth: int) -> bool:
     """Whether formatting `expr` into SQL cannot inject: literals, numbers, constants."""
     if depth > _MAX_DEPTH:
@@ -1063,6 +1069,14 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
         from_cst(expr), analysis.resolver.frame(scope), 0
     ):
         return True  # `self._check_kind(kind)`: raises unless `kind` is an allowed one
+    if (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Attribute)
+        and expr.func.attr.value in _CASE_METHODS
+        and not expr.args
+        and _safe_value(expr.func.value, analysis, scope, depth + 1)
+    ):
+        return True  # `args.pos.lower()`: a safe value's letters in another case
     if isinstance(expr, cst.Call):
         returned = analysis.resolver.returned_arguments(expr, scope)
         if returned is not None and all(
@@ -1656,6 +1670,8 @@ def _requires_membership(test: cst.BaseExpression, name: str) -> bool:
         return _requires_membership(test.left, name) or _requires_membership(test.right, name)
     if _passes_only_word_characters(test, name):
         return True  # `if search.isalnum(): text(f"... ILIKE '%{search}%'")`
+    if _ordered_against_a_number(test, name):
+        return True  # `if w_size > 1:`: a text there raises TypeError first
     if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
         return False
     target = test.comparisons[0]
@@ -1940,9 +1956,23 @@ def _checked_against_allowed_values(
             for statement in body
             for small in (statement.body if isinstance(statement, cst.SimpleStatementLine) else [])
         ]
-        if statements and all(
-            _refuses(small) if refuse_only else _refuses_or_replaces(small, name, analysis, scope)
-            for small in statements
+
+        def ends(small: cst.BaseSmallStatement) -> bool:
+            if refuse_only:
+                return _refuses(small)
+            return _refuses_or_replaces(small, name, analysis, scope)
+
+        # Each statement refuses or replaces the value; or the last does, and those before
+        # it are calls that say why (`logger.critical("Available tables: %s", tables)`).
+        if statements and (
+            all(ends(small) for small in statements)
+            or (
+                all(
+                    isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)
+                    for small in statements[:-1]
+                )
+                and ends(statements[-1])
+            )
         ):
             return True
     return (depth < 2 and _validated_by_a_call(name, scope, analysis, depth)) or (
@@ -2233,6 +2263,24 @@ def _sqlalchemy_type(annotation: cst.BaseExpression, analysis: Analysis) -> bool
     column type renders its DDL name (`VARCHAR(50)`), which SQLAlchemy writes."""
     qualified = analysis.resolver.qualify(annotation) or ""
     return qualified.startswith("sqlalchemy.") and qualified.rpartition(".")[2] == "TypeEngine"
+
+
+def _ordered_against_a_number(test: cst.BaseExpression, name: str) -> bool:
+    """`name > 1`, `0 <= name < 10`: only a number passes (a text raises TypeError)."""
+    if not isinstance(test, cst.Comparison):
+        return False
+    operands = [test.left, *(c.comparator for c in test.comparisons)]
+    return (
+        all(
+            isinstance(
+                c.operator,
+                (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual),
+            )
+            for c in test.comparisons
+        )
+        and any(isinstance(o, cst.Name) and o.value == name for o in operands)
+        and any(isinstance(o, (cst.Integer, cst.Float)) for o in operands)
+    )
 
 
 def _compares_with_numbers(test: cst.BaseExpression, name: str) -> bool:

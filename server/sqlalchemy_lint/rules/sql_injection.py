@@ -350,12 +350,15 @@ class SqlInjection(Rule):
     `map(ORDERABLE.__getitem__, keys)` where `ORDERABLE`
     is a dict (or tuple) literal of constants, bound once and never changed in
     the module, values the function checks against allowed ones first (`if order not
-    in ("ASC", "DESC"): raise ...`, or a replacement by a constant, or a call of a
+    in ("ASC", "DESC"): raise ...`, also after a call that says why,
+    `logger.critical(...); sys.exit(2)`, or a replacement by a constant, or a call of a
     function of the module, or of a method of the class on `self`, that raises on any
     other value: `self._check_kind(kind)`, or `kind = self._check_kind(kind)` where it
     returns the checked value, or a lookup of it as a key of a dict the module binds,
     on every path, `models[f"model{station}"]`, which raises `KeyError` on any other)
-    or whose characters it
+    or that a test around the use compares with a number (`if size > 1:`: a text
+    raises `TypeError` there), or an argparse option declared with `choices=` among
+    literals (also recased, `args.pos.lower()`), or whose characters it
     checks first (`if not name.isidentifier(): raise ...`, `if not
     re.fullmatch(r"[a-z0-9_]+", name): raise ...`) or strips of all but word
     characters (`re.sub(r"[^a-z0-9_]", "", name)`, then cut, stripped or recased, or
@@ -3547,6 +3550,44 @@ def latest():
         Invalid(
             _DISTINCT_ON.format(keys='request.args.get("_distinct_on", "").split(",")'),
             at="db.text(",
+        )
+    ]
+
+    # Values already narrowed to a few: an argparse option with `choices=` among
+    # literals (lower-cased), a table name refused unless in a list (after a log line
+    # that says why), a number tested against a number (a text would raise TypeError).
+    VALID += [
+        Valid(
+            """
+import argparse
+import sys
+
+from sqlalchemy import create_engine, text
+
+engine = create_engine("sqlite://")
+SQL = "SELECT * FROM clusters_{pos}"
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pos", choices=["F", "D"], required=True)
+    args = parser.parse_args()
+    pos = args.pos.lower()
+    with engine.connect() as conn:
+        return conn.execute(text(SQL.format(pos=pos))).all()
+
+def count(args, logger):
+    table = args["--table"]
+    tables = ["tweet", "url", "article"]
+    if table not in tables:
+        logger.critical("Available tables are: %s", tables)
+        sys.exit(2)
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM %s" % table)).scalar()
+
+def windows(session, size):
+    if size > 1:
+        return session.execute(text("SELECT * FROM rows WHERE n % {} = 1".format(size)))
+"""
         )
     ]
 

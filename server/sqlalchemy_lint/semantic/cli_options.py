@@ -4,8 +4,10 @@
 an `int` before the function runs: the parameter `limit` cannot carry a quote,
 whatever the user typed. A parameter declared with a number, boolean, date or UUID
 type, a flag, a counter, a default number without a type (click takes the type from
-the default), or a choice among literals holds no free text. (Typer's parameters
-are typed by their annotations, which are read as any annotation is.)
+the default), or a choice among literals holds no free text; so does an argparse
+option declared with a number type, a flag action or `choices=` among literals.
+(Typer's parameters are typed by their annotations, which are read as any
+annotation is.)
 """
 
 from __future__ import annotations
@@ -156,6 +158,9 @@ def _not_text(call: cst.Call, qualify: Callable[[cst.BaseExpression], str | None
         return named in _CHOICE and isinstance(declared, cst.Call) and _literal_choices(declared)
     if _is_true(keywords.get("is_flag")) or _is_true(keywords.get("count")):
         return True
+    choices = keywords.get("choices")  # argparse's `choices=["F", "D"]`
+    if isinstance(choices, (cst.List, cst.Tuple, cst.Set)) and _literal_elements(choices):
+        return True
     default = keywords.get("default")
     return isinstance(default, (cst.Integer, cst.Float)) and not _is_true(keywords.get("multiple"))
 
@@ -164,9 +169,16 @@ def _literal_choices(call: cst.Call) -> bool:
     """`click.Choice(["asc", "desc"])`: every choice a string literal."""
     if not call.args or not isinstance(call.args[0].value, (cst.List, cst.Tuple)):
         return False
-    elements = call.args[0].value.elements
+    return _literal_elements(call.args[0].value)
+
+
+def _literal_elements(collection: cst.List | cst.Tuple | cst.Set) -> bool:
+    """`["asc", "desc"]`, `(1, 2)`: every element a string or number literal."""
+    elements = collection.elements
     return bool(elements) and all(
-        isinstance(e, cst.Element) and isinstance(e.value, cst.SimpleString) for e in elements
+        isinstance(e, cst.Element)
+        and isinstance(e.value, (cst.SimpleString, cst.Integer, cst.Float))
+        for e in elements
     )
 
 
