@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..semantic import Kind, Lifetime
+from ..semantic.evaluate import CLOSING_NAME
 
 _MAX_SHOWN = 40
 
@@ -62,7 +63,8 @@ def _closer(life: Lifetime) -> str:
             and close.func.attr.value in life.opened_on.closers
         ):
             return close.func.attr.value
-    return min(life.opened_on.closers)
+    named = sorted(c for c in life.opened_on.closers if CLOSING_NAME.match(c))
+    return named[0] if named else min(life.opened_on.closers)
 
 
 def origin(life: Lifetime) -> str:

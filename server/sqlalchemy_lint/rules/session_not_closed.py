@@ -1636,7 +1636,49 @@ def test_select(session):
                 body="    return DatabaseManager()\n\nclass Service:\n    def __init__(self):\n"
                 "        self.manager = DatabaseManager()"
             )
-        )
+        ),
+        # Not made to be closed by its maker: closed by the method that does the work,
+        # or by `__del__`; and a wrapper given the caller's session keeps that one.
+        Valid(
+            """
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import sessionmaker
+
+SessionLocal = sessionmaker(bind=create_engine("sqlite://"))
+
+class Operator:
+    def __init__(self):
+        self.session = SessionLocal()
+
+    def cities(self):
+        return self.session.execute(text("SELECT name FROM cities")).all()
+
+    def save(self, city):
+        self.session.execute(text("INSERT INTO cities VALUES (:c)"), {"c": city})
+        self.session.commit()
+        self.session.close()
+
+class Parser:
+    def __init__(self):
+        self.db = SessionLocal()
+
+    def __del__(self):
+        self.db.close()
+
+class Wrapper:
+    def __init__(self, session=None):
+        self.session = session if session is not None else SessionLocal()
+
+    def close(self):
+        self.session.close()
+
+def run(session):
+    operator = Operator()
+    parser = Parser()
+    wrapper = Wrapper(session=session)
+    return operator.cities(), parser, wrapper.session
+"""
+        ),
     ]
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:

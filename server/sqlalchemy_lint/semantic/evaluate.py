@@ -23,6 +23,7 @@ function that is not cached makes a new engine per call, which its `Site` says.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import chain
@@ -68,6 +69,30 @@ class Opening:
     kind: Kind
     attribute: str
     closers: frozenset[str]
+    # Parameters of the method that it may keep on the attribute instead (`def
+    # __init__(self, session=None)`: `self.session = session or Session()`), as
+    # (position, not counting `self`; name): a caller that passes one may own nothing.
+    given: tuple[tuple[int, str], ...] = ()
+
+
+# Methods named for ending an object's resources: `close()`, `close_session()`,
+# `disconnect()`, `__exit__()`, ... (not `__del__`, which the garbage collector calls).
+CLOSING_NAME = re.compile(
+    r"^(?:_*(?:close|dispose|disconnect|shutdown|cleanup|clean_up|teardown|tear_down"
+    r"|release|stop|quit|wrapup|wrap_up|finish|finali[sz]e|terminate|end_)\w*"
+    r"|__exit__|__aexit__)$"
+)
+
+
+def _names_in(expr: object) -> Iterator[str]:
+    """The names an IR expression reads (`session` in `session or Session()`, in
+    `session if session is not None else Session()`)."""
+    if isinstance(expr, tuple):
+        if len(expr) == 2 and expr[0] == "n" and isinstance(expr[1], str):
+            yield expr[1]
+            return
+        for part in expr:
+            yield from _names_in(part)
 
 
 @dataclass(frozen=True)
@@ -1005,6 +1030,10 @@ class Evaluator:
             return self._openings[memo]
         self._openings[memo] = None
         found = self._opening(key, cls, "__init__")
+        if found is not None and not any(CLOSING_NAME.match(name) for name in found.closers):
+            # Closed only by methods that do some work and close at their end, or by
+            # `__del__`: the object is not made to be closed by its maker.
+            found = None
         self._openings[memo] = found
         return found
 
@@ -1036,7 +1065,12 @@ class Evaluator:
                     for name, qualname in info.methods.items()
                     if dotted in getattr(self.function_info(module, qualname), "released", ())
                 )
-                return Opening(kind, attr, closers) if closers else None
+                if not closers:
+                    return None
+                params = [p.name for p in frame.info.params[1:]]
+                kept = {name for e in exprs for name in _names_in(e) if name in params}
+                given = tuple((i, name) for i, name in enumerate(params) if name in kept)
+                return Opening(kind, attr, closers, given)
         return None
 
     def wrapping(self, key: ModuleKey, cls: str) -> tuple[Wrapping, ...]:

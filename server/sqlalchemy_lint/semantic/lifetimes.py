@@ -699,8 +699,8 @@ class LifetimeTracker:
         if ref is None or ref.kind is not RefKind.INSTANCE or ref.module is None:
             return
         opening = self.resolver.evaluator.opened_by_constructor(ref.module, ref.name)
-        if opening is None:
-            return
+        if opening is None or _passes_any(call, opening.given, scope):
+            return  # (`Wrapper(session=db)`: it keeps the caller's session)
         life = Lifetime(call=call, kind=opening.kind, scope=scope, verdict=Verdict.LEAKED)
         life.opened_on = opening
         yield self._track_from(life, call, CLOSE_METHODS, opening.closers)
@@ -1939,6 +1939,37 @@ def _calls_close_all_sessions(summary: ModuleSummary) -> bool:
         site.callee.rpartition(".")[2] == "close_all_sessions"
         for function in summary.functions.values()
         for site in function.calls
+    )
+
+
+def _passes_any(call: cst.Call, parameters: tuple[tuple[int, str], ...], scope: Scope) -> bool:
+    """Whether `call` gives a value for any of `parameters` ((position, name) pairs), by
+    position or by keyword; any `*args` or `**kwargs` may. `None` gives none, nor does
+    a parameter of the caller that is `None` unless its own caller passes one
+    (`def init(session=None): Wrapper(session=session)`)."""
+    if parameters and any(arg.star for arg in call.args):
+        return True
+    positional = [a for a in call.args if a.keyword is None]
+    for position, name in parameters:
+        given = [a for a in call.args if a.keyword is not None and a.keyword.value == name]
+        if position < len(positional):
+            given.append(positional[position])
+        if any(not _none_by_default(a.value, scope) for a in given):
+            return True
+    return False
+
+
+def _none_by_default(value: cst.BaseExpression, scope: Scope) -> bool:
+    if not isinstance(value, cst.Name):
+        return False
+    if value.value == "None":
+        return True
+    param = scope.params.get(value.value)
+    default = param.default if param is not None else None
+    return (
+        isinstance(default, cst.Name)
+        and default.value == "None"
+        and value.value not in scope.assignments
     )
 
 
