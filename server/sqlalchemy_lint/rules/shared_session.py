@@ -159,7 +159,8 @@ class SharedSession(Rule):
     connection breaks every later call. The same goes for a desktop app's event
     handlers (a Tk widget's `command=`, a Qt signal's `connect()`), which run one
     after another on the window's thread. There, a session that every function
-    reading it closes (or rolls back) in a `finally` around its uses, and that no
+    reading it closes (or rolls back) in a `finally` around its uses, or in a handler
+    of every exception (`except: session.rollback(); raise`), and that no
     other module imports, is not reported: a failed call leaves nothing behind.
     Nor is a session or connection of a console program's menu loop (one that asks
     the user with `input()` on each round) that nothing on the way catches
@@ -878,6 +879,38 @@ def locations():
         ),
     ]
 
+    # A module's session that the one helper using it rolls back whenever anything
+    # fails there (`except: session.rollback(); raise`): a failed call leaves no failed
+    # transaction for the next one. Rolled back only for some errors, it may.
+    _SESSION_SCOPE = """
+from contextlib import contextmanager
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+engine = create_engine("sqlite:///digest.db")
+session = Session(engine)
+
+@contextmanager
+def session_scope():
+    try:
+        yield session
+        session.commit()
+    except {caught}:
+        session.rollback()
+        raise
+
+def expire(urls):
+    for url in urls:
+        try:
+            with session_scope() as s:
+                s.execute(text("DELETE FROM images WHERE url = :u"), {{"u": url}})
+        except Exception:
+            print("failed", url)
+"""
+    VALID += [Valid(_SESSION_SCOPE.format(caught="Exception"))]
+    INVALID += [Invalid(_SESSION_SCOPE.format(caught="ValueError"), at="Session(engine)")]
+
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         model = analysis.model
         calls = [
@@ -982,8 +1015,8 @@ def locations():
                 if serves is None:
                     continue
                 if kind.is_session and analysis.contexts.reset_after_every_use(call):
-                    # Each call closes (or rolls back) it in a `finally`: a failure
-                    # leaves nothing behind for the next call.
+                    # Each call closes (or rolls back) it in a `finally`, or whenever
+                    # it fails: a failure leaves nothing behind for the next call.
                     continue
                 if not any(
                     r.survives_failure for r in repeated if r is not None

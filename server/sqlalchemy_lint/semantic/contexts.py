@@ -22,7 +22,7 @@ import libcst as cst
 
 from . import ir
 from .evaluate import ModuleSource
-from .flow import finally_contains, method_calls, nodes_of
+from .flow import broad_handler_contains, finally_contains, method_calls, nodes_of
 from .inference import Resolver
 from .kinds import Kind
 from .lower_cst import from_cst
@@ -643,8 +643,9 @@ class ExecutionContexts:
     def reset_after_every_use(self, call: cst.Call) -> bool:
         """Whether every function of the module that reads the module global `call` is
         bound to (a session) uses it only in the body of a `try` whose `finally` closes
-        or rolls it back, and no other module imports it: whatever fails in one call,
-        the next starts with a session that holds no transaction."""
+        or rolls it back, or whose handler of every exception does, and no other module
+        imports it: whatever fails in one call, the next starts with a session that
+        holds no failed transaction."""
         target = self._module_global(call)
         if target is None or self._importers(target.value):
             return False
@@ -837,9 +838,13 @@ class ExecutionContexts:
         model = self.model
         references = scope.references.get(name, ())
         resets: list[cst.CSTNode] = list(method_calls(model, scope, name, _RESETS))
-        # A `try` is an ancestor of its `finally` too: the resets themselves count.
+        # A `try` is an ancestor of its `finally` and its handlers too: the resets
+        # themselves count. A handler that catches everything and rolls back resets it
+        # whenever something failed (`except: session.rollback(); raise`).
         return bool(resets) and all(
-            finally_contains(model, reference, resets) for reference in references
+            finally_contains(model, reference, resets)
+            or broad_handler_contains(model, reference, resets)
+            for reference in references
         )
 
     def _functions_read(self, name: str) -> bool:

@@ -9,6 +9,7 @@ from typing import TypeVar
 
 import libcst as cst
 
+from .kinds import BROAD_EXCEPTIONS
 from .model import Assignment, ModuleModel, Scope
 
 _N = TypeVar("_N", bound=cst.CSTNode)
@@ -120,6 +121,26 @@ def finally_contains(model: ModuleModel, node: cst.CSTNode, releases: list[cst.C
         if isinstance(ancestor, cst.Try) and ancestor.finalbody is not None:
             final = ancestor.finalbody
             if any(final in set(model.ancestors(r)) for r in releases):
+                return True
+    return False
+
+
+def broad_handler_contains(
+    model: ModuleModel, node: cst.CSTNode, releases: list[cst.CSTNode]
+) -> bool:
+    """Whether `node` is inside a `try` (its body, or its handlers) with a handler that
+    catches everything (bare, `Exception`, `BaseException`) and holds one of the
+    releases: whatever fails there, the release runs (`except: session.rollback();
+    raise`)."""
+    for ancestor in model.ancestors(node):
+        if not isinstance(ancestor, cst.Try):
+            continue
+        for handler in ancestor.handlers:
+            caught = handler.type
+            broad = caught is None or (
+                isinstance(caught, cst.Name) and caught.value in BROAD_EXCEPTIONS
+            )
+            if broad and any(handler in set(model.ancestors(r)) for r in releases):
                 return True
     return False
 
