@@ -135,3 +135,62 @@ def test_reading_what_the_commit_expired_checks_a_connection_out_again(tmp_path:
     assert codes(source, tmp_path / "add.py") == [(line, "SQA102")]
     printed, open_at_end = run(source, tmp_path / "db.sqlite")
     assert printed == "ids [1, 2]\n" and open_at_end == 1
+
+
+LOADER = """
+from sqlalchemy import Column, Integer, String, create_engine
+from sqlalchemy.orm import declarative_base, sessionmaker
+
+Base = declarative_base()
+
+class Record(Base):
+    __tablename__ = "records"
+    id = Column(Integer, primary_key=True)
+    title = Column(String, nullable=False)
+
+engine = create_engine(URL)
+Base.metadata.create_all(engine)
+session = sessionmaker(bind=engine)()
+
+def insert(record):
+    session.add(record)
+    session.commit()
+
+def load(titles):
+    for title in titles:
+{body}
+
+if __name__ == "__main__":
+    load(["a", None, "c"])
+    session.close()
+"""
+_PLAIN = "        insert(Record(title=title))"
+_CAUGHT = (
+    "        try:\n            insert(Record(title=title))\n"
+    "        except Exception as error:\n            print(type(error).__name__)"
+)
+
+
+def test_a_script_loop_that_a_failure_ends_breaks_no_later_call(tmp_path: Path) -> None:
+    """A module's session that a script's loop uses through `insert()`, in a function
+    the script runs once: with nothing to catch it, the first failed commit ends the
+    loop and the run (no SQA105); a loop that catches it goes on with a session that
+    refuses every later commit (SQA105), as SQLite shows."""
+    script = tmp_path / "load.py"  # a folder of scripts: no pyproject.toml
+    for body, reported in ((_PLAIN, False), (_CAUGHT, True)):
+        source = LOADER.format(body=body).replace("URL", "'sqlite://'")
+        found = check_source(source, script, project=ProjectIndex()).diagnostics
+        assert ("SQA105" in [d.code for d in found]) is reported
+    namespace: dict[str, Any] = {"URL": f"sqlite:///{tmp_path / 'plain.db'}"}
+    exec(compile(LOADER.format(body=_PLAIN), "<plain>", "exec"), namespace)
+    with contextlib.suppress(Exception):
+        namespace["load"](["a", None, "c"])
+    with namespace["engine"].connect() as connection:
+        rows = connection.execute(namespace["Record"].__table__.select()).all()
+    assert [r.title for r in rows] == ["a"]  # nothing ran after the failure
+    namespace = {"URL": f"sqlite:///{tmp_path / 'caught.db'}"}
+    exec(compile(LOADER.format(body=_CAUGHT), "<caught>", "exec"), namespace)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        namespace["load"](["a", None, "c"])
+    assert printed.getvalue().split() == ["IntegrityError", "PendingRollbackError"]

@@ -163,9 +163,10 @@ class SharedSession(Rule):
     of every exception (`except: session.rollback(); raise`), and that no
     other module imports, is not reported: a failed call leaves nothing behind.
     Nor is a session or connection of a console program's menu loop (one that asks
-    the user with `input()` on each round) that nothing on the way catches
-    exceptions in (no `try` with handlers around the uses, nor around the calls
-    that lead to them): a failed statement ends the program, and no call comes
+    the user with `input()` on each round), or of a loop in a function a script runs
+    once (from its `__main__` guard, in an application that installs nothing), that
+    nothing on the way catches exceptions in (no `try` with handlers around the uses,
+    nor around the calls that lead to them): a failed statement ends the program, and no call comes
     after. A service's loop (a bot polling for messages) is reported either way.
 
     A module's `scoped_session` registry in code that serves requests at once is

@@ -514,9 +514,10 @@ class Repetitions:
 
     def _loop_survives_failure(self, caller: Caller, project_wide: bool, depth: int) -> bool:
         """Whether the loop at `caller` goes on after the call raises: yes under a
-        `try` with handlers, no in a console program's menu loop, and otherwise as
-        the function holding the loop does (a loop inside a menu's step ends with the
-        menu; one in a service, or in code nothing is known to run, goes on)."""
+        `try` with handlers, no in a console program's menu loop or in a function a
+        script runs once, and otherwise as the function holding the loop does (a loop
+        inside a menu's step ends with the menu; one in a service, or in code nothing is
+        known to run, goes on)."""
         if caller.site.flags & IN_TRY:
             return True
         if self._reads_the_terminal(caller):
@@ -524,7 +525,11 @@ class Repetitions:
         if not caller.function:
             return True
         outer = self.of_function(caller.module, caller.function, project_wide, depth + 1)
-        return outer is None or outer.survives_failure
+        if outer is None:
+            # A loop of a function a script runs once (`read_json()` under its
+            # `__main__` guard): what raises there ends the loop, and the run.
+            return not self.runs_once_per_process(caller.module, caller.function)
+        return outer.survives_failure
 
     def _reads_the_terminal(self, caller: Caller) -> bool:
         """Whether the code of `caller` (its function, or its module's top level)
