@@ -146,3 +146,21 @@ def test_a_session_an_object_opens_for_its_maker_to_close(
     engine = namespace["engine"]
     assert engine.pool.checkedout() == (1 if found else 0)
     engine.dispose()
+
+
+def test_the_message_names_the_object_s_own_way_to_close_it() -> None:
+    """`try: ... finally: manager.close()` for an object that only has `close()`;
+    `with DatabaseManager() as manager:` for one that is a context manager (its
+    `close()` may do more, such as commit, which a `finally` would run on failure)."""
+    body = "    manager = DatabaseManager()\n    count = manager.count_users()\n"
+    body += "    manager.close()\n    return count"
+    plain = MANAGER.format(body=body).replace("URL", "'sqlite://'")
+    (finding,) = check_source(plain, rules=[CloseNotGuaranteed]).diagnostics
+    assert "use `try: <work> finally: manager.close()` instead" in finding.message
+    managed = plain.replace(
+        "    def close(self):",
+        "    def __enter__(self):\n        return self\n\n"
+        "    def __exit__(self, *exc):\n        self.db.close()\n\n    def close(self):",
+    )
+    (finding,) = check_source(managed, rules=[CloseNotGuaranteed]).diagnostics
+    assert "use `with DatabaseManager() as manager:` instead" in finding.message

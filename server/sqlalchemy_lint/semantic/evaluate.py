@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain
 from pathlib import Path
 from typing import Protocol
@@ -73,6 +73,10 @@ class Opening:
     # __init__(self, session=None)`: `self.session = session or Session()`), as
     # (position, not counting `self`; name): a caller that passes one may own nothing.
     given: tuple[tuple[int, str], ...] = ()
+    # For a session its `__init__` opens: the class is a context manager (it defines
+    # `__exit__`), and `with` the object is the way to close it, whatever its closing
+    # method does besides (a commit).
+    managed: bool = False
 
 
 # Methods named for ending an object's resources: `close()`, `close_session()`,
@@ -1034,6 +1038,12 @@ class Evaluator:
             # Closed only by methods that do some work and close at their end, or by
             # `__del__`: the object is not made to be closed by its maker.
             found = None
+        if found is not None:
+            hierarchy = self.class_hierarchy(key, cls)
+            managed = any(
+                "__exit__" in info.methods or "__aexit__" in info.methods for _, info in hierarchy
+            )
+            found = replace(found, managed=managed)
         self._openings[memo] = found
         return found
 
