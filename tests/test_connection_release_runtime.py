@@ -92,26 +92,17 @@ def test_a_connection_a_callee_closes_at_its_end(body: str, reported: bool, tmp_
     engine.dispose()
 
 
-MANAGER = """
-from sqlalchemy import create_engine, text
-from sqlalchemy.orm import sessionmaker
-
-engine = create_engine(URL)
-SessionLocal = sessionmaker(bind=engine)
-
-class DatabaseManager:
-    def __init__(self):
-        self.db = SessionLocal()
-
-    def count_users(self):
-        return self.db.execute(text("SELECT count(*) FROM users")).scalar()
-
-    def close(self):
-        self.db.close()
-
-def user_count():
-{body}
-"""
+# The rule's own example: a `DatabaseManager` whose `__init__` opens a session, closed
+# by its `close()` (or by `with` it), here on a database file of the test's.
+MANAGER = CloseNotGuaranteed._DATABASE_MANAGER.replace(
+    'create_engine("sqlite://")', "create_engine(URL)"
+)
+# The same class without `__enter__`/`__exit__`: only its `close()` closes it.
+_CONTEXT_MANAGER = (
+    "    def __enter__(self):\n        return self\n\n"
+    "    def __exit__(self, *exc):\n        self.close()\n\n"
+)
+PLAIN_MANAGER = MANAGER.replace(_CONTEXT_MANAGER, "")
 
 
 @pytest.mark.parametrize(
@@ -136,14 +127,14 @@ def test_a_session_an_object_opens_for_its_maker_to_close(
     """The session a `DatabaseManager()` opens in its `__init__` holds its connection
     until the function calls the object's `close()`: when the query raises (no
     `users` table here), only a `finally` gets there."""
-    source = MANAGER.format(body=body)
+    source = PLAIN_MANAGER.format(body=body)
     rules = [CloseNotGuaranteed, SessionNotClosed]
     assert [d.code for d in check_source(source, rules=rules).diagnostics] == found
     namespace: dict[str, Any] = {"URL": f"sqlite:///{tmp_path / 'app.db'}"}
     exec(compile(source, "<example>", "exec"), namespace)
     with pytest.raises(Exception, match="no such table"):
         namespace["user_count"]()
-    engine = namespace["engine"]
+    engine = namespace["SessionLocal"].kw["bind"]
     assert engine.pool.checkedout() == (1 if found else 0)
     engine.dispose()
 
@@ -154,13 +145,9 @@ def test_the_message_names_the_object_s_own_way_to_close_it() -> None:
     `close()` may do more, such as commit, which a `finally` would run on failure)."""
     body = "    manager = DatabaseManager()\n    count = manager.count_users()\n"
     body += "    manager.close()\n    return count"
-    plain = MANAGER.format(body=body).replace("URL", "'sqlite://'")
+    plain = PLAIN_MANAGER.format(body=body).replace("URL", "'sqlite://'")
     (finding,) = check_source(plain, rules=[CloseNotGuaranteed]).diagnostics
     assert "use `try: <work> finally: manager.close()` instead" in finding.message
-    managed = plain.replace(
-        "    def close(self):",
-        "    def __enter__(self):\n        return self\n\n"
-        "    def __exit__(self, *exc):\n        self.db.close()\n\n    def close(self):",
-    )
+    managed = MANAGER.format(body=body).replace("URL", "'sqlite://'")
     (finding,) = check_source(managed, rules=[CloseNotGuaranteed]).diagnostics
     assert "use `with DatabaseManager() as manager:` instead" in finding.message
