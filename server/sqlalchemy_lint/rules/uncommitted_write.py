@@ -99,7 +99,8 @@ class UncommittedWrite(Rule):
     instance keeps: `self.engine = create_engine(..., isolation_level=...)`), connections
     of a project on SQLAlchemy 1.x (its requirements say so or, when they say
     nothing, the module calls what only 1.x has: `MetaData(bind=engine)`,
-    `Table(..., autoload=True)`), which commit each write by themselves, sessions
+    `Table(..., autoload=True)`, or the write passes its values as only 1.x takes them:
+    `conn.execute(table.insert(), **row)`), which commit each write by themselves, sessions
     from a factory made with `autocommit=True` (1.x), also a factory passed in or
     kept on `self` when every factory the project makes autocommits, blocks that
     hand the connection or session to another function (which may commit), or call a
@@ -318,6 +319,20 @@ conn = engine.connect()
 metadata = sqlalchemy.schema.MetaData(bind=engine)
 table = sqlalchemy.Table("quotes", metadata, autoload=True)
 conn.execute(table.insert(), [{"symbol": "SPY"}])
+"""
+        ),
+        # Nothing declared, but the write passes its values as only 1.x takes them
+        # (`**row`: 2.0 refuses it with a TypeError before any SQL).
+        Valid(
+            """
+from sqlalchemy import Column, Float, MetaData, String, Table, create_engine
+
+engine = create_engine("sqlite:///meteo.db")
+readings = Table("readings", MetaData(), Column("time", String), Column("t", Float))
+
+def store(row):
+    with engine.connect() as conn:
+        conn.execute(readings.insert(), **row)
 """
         ),
     ]

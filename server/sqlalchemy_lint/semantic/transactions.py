@@ -25,7 +25,7 @@ blocks that hand the connection or session to another function (which may commit
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
@@ -433,7 +433,7 @@ def _left_alone(
         return True
     scope = model.enclosing_scope[opened.call]
     return opened.kind is Kind.CONNECTION and _autocommits_before_2(
-        model, opened.call, scope, resolver
+        model, opened.call, scope, resolver, calls
     )
 
 
@@ -474,16 +474,41 @@ def _explicit_transaction(model: ModuleModel, opened: _Opened, calls: list[cst.C
 
 
 def _autocommits_before_2(
-    model: ModuleModel, call: cst.Call, scope: Scope, resolver: Resolver
+    model: ModuleModel,
+    call: cst.Call,
+    scope: Scope,
+    resolver: Resolver,
+    writes: Sequence[cst.Call] = (),
 ) -> bool:
     """SQLAlchemy 1.x commits each write of a connection outside a transaction by itself
     ("library-level autocommit"), unless its engine was made with `future=True`. The
     project runs on 1.x when it says so, or, when it says nothing, when the module
-    calls what only 1.x has (`MetaData(bind=engine)`, `Table(..., autoload=True)`)."""
+    calls what only 1.x has (`MetaData(bind=engine)`, `Table(..., autoload=True)`), or
+    the writes are given their values as only 1.x takes them (`conn.execute(
+    table.insert(), **row)`, which 2.0 refuses with a `TypeError` before any SQL)."""
     major = major_version(resolver.path, resolver.options.sqlalchemy_version)
-    if major == 2 or (major is None and not _uses_1x_only_api(model, resolver.qualify)):
+    if major == 2:
+        return False
+    if major is None and not (
+        _uses_1x_only_api(model, resolver.qualify) or any(map(_execute_as_1x, writes))
+    ):
         return False
     return not _has_keyword(call, "future", scope)
+
+
+def _execute_as_1x(call: cst.Call) -> bool:
+    """`conn.execute(statement, **row)`, `conn.execute(statement, name=value)`, or more
+    than one set of parameters as separate arguments: 1.x's calling form only (2.0's
+    `Connection.execute()` takes `parameters` and `execution_options`)."""
+    func = call.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value == "execute"):
+        return False
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    return len(positional) > 2 or any(
+        a.star == "**"
+        or (a.keyword is not None and a.keyword.value not in ("parameters", "execution_options"))
+        for a in call.args
+    )
 
 
 def _has_keyword(expr: cst.BaseExpression, keyword: str, scope: Scope) -> bool:
