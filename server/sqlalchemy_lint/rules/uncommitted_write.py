@@ -75,20 +75,21 @@ class UncommittedWrite(Rule):
     committed: SQLAlchemy 2.0 rolls it back when the block ends.
 
     ## What it does
-    For a connection or session the code opens itself (`with engine.connect() as
-    conn:`, `with Session(engine) as session:`, `with SessionLocal() as session:`,
-    `conn = engine.connect()`, or `engine.connect().execute(...)` with no name at
-    all), finds each write made through it that no `commit()` of the same
-    connection or session follows on every normal path to the end of the block:
-    executing an `insert()`, `update()` or `delete()` construct (SQLAlchemy's, a
-    dialect's, or a `Table`'s `.insert()` method, also through `values()`,
-    `where()`, `returning()` or a name bound to one), `text()` or
-    `exec_driver_sql()` SQL that starts with INSERT, UPDATE, DELETE, MERGE, UPSERT
-    or REPLACE, and a session's `add()`, `add_all()`, `delete()`, `merge()` and
-    bulk methods. A commit only in an `if` branch does not count, unless the write
-    sits under the same test earlier (`if user is not None:` around both, no call in
-    the test and nothing rebinding its names between them); one later in the block,
-    in a loop's enclosing block, or in a `try` body does.
+    For a connection or session the code opens itself (`with engine.connect() as conn:`,
+    `with Session(engine) as session:`, `with SessionLocal() as session:`, `conn =
+    engine.connect()`, or `engine.connect().execute(...)` with no name at all), finds
+    each write made through it that no `commit()` of the same connection or session
+    follows on every normal path to the end of the block: executing an `insert()`,
+    `update()` or `delete()` construct (SQLAlchemy's, a dialect's, or a `Table`'s
+    `.insert()` method, also through `values()`, `where()`, `returning()` or a name
+    bound to one), `text()` or `exec_driver_sql()` SQL that starts with INSERT, UPDATE,
+    DELETE, MERGE, UPSERT or REPLACE, and a session's `add()`, `add_all()`, `delete()`,
+    `merge()` and bulk methods. A commit only in an `if` branch does not count, unless
+    the write sits under the same test earlier (`if user is not None:` around both, no
+    call in the test and nothing rebinding its names between them), or the test reads
+    how many rows the write changed (`if result.rowcount > 0:`, where `result =
+    session.execute(update(...))`: when it changed none, there is nothing to lose); one
+    later in the block, in a loop's enclosing block, or in a `try` body does.
 
     Not reported: `with engine.begin() as conn:`, `with SessionLocal.begin() as
     session:`, a `with` block of a project Session class whose `__exit__` commits
@@ -319,6 +320,31 @@ conn = engine.connect()
 metadata = sqlalchemy.schema.MetaData(bind=engine)
 table = sqlalchemy.Table("quotes", metadata, autoload=True)
 conn.execute(table.insert(), [{"symbol": "SPY"}])
+"""
+        ),
+        # Committed whenever the UPDATE changed a row; when it changed none, there is
+        # nothing to lose.
+        Valid(
+            """
+from sqlalchemy import text
+from sqlalchemy.orm import sessionmaker
+
+from db import engine
+
+Session = sessionmaker(bind=engine)
+
+def sync(device_id, status):
+    session = Session()
+    try:
+        result = session.execute(
+            text("UPDATE devices SET status = :s WHERE id = :i"), {"s": status, "i": device_id}
+        )
+        if result.rowcount > 0:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
 """
         ),
         # Nothing declared, but the write passes its values as only 1.x takes them

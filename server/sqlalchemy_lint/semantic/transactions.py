@@ -149,6 +149,7 @@ def uncommitted_writes(model: ModuleModel, resolver: Resolver) -> Iterator[Uncom
             if any(
                 _committed_under_the_same_test(model, commit, use, opened.name)
                 or _committed_under_a_flag_it_sets(model, commit, use)
+                or _committed_when_rows_changed(model, commit, use)
                 for commit in _later_commits(model, opened, methods)
             ):
                 continue
@@ -266,6 +267,25 @@ def _committed_under_the_same_test(
         start < assignment.order < end
         for start, rebound in spans
         for assignment in scope.assignments.get(rebound, ())
+    )
+
+
+def _committed_when_rows_changed(model: ModuleModel, commit: cst.Call, use: cst.Call) -> bool:
+    """`result = session.execute(update(...))`, then `if result.rowcount > 0:
+    session.commit()`: the write is committed whenever it changed a row, and left
+    uncommitted only when it changed none (nothing to lose)."""
+    later = _commit_under_an_if(model, commit, use)
+    assign = model.parent(use)
+    if later is None or not isinstance(assign, cst.Assign) or assign.value is not use:
+        return False
+    if len(assign.targets) != 1 or not isinstance(assign.targets[0].target, cst.Name):
+        return False
+    result = assign.targets[0].target.value
+    return any(
+        isinstance(read.value, cst.Name)
+        and read.value.value == result
+        and read.attr.value == "rowcount"
+        for read in nodes_of(later.test, cst.Attribute)
     )
 
 
