@@ -1221,6 +1221,11 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
         return _safe_value(expr.body, analysis, scope, depth + 1) and _safe_value(
             expr.orelse, analysis, scope, depth + 1
         )
+    if isinstance(expr, cst.BooleanOperation):
+        # `" AND ".join(clauses) or "1"`: one operand or the other, both safe.
+        return _safe_value(expr.left, analysis, scope, depth + 1) and _safe_value(
+            expr.right, analysis, scope, depth + 1
+        )
     if (
         isinstance(expr, cst.BinaryOperation)
         and isinstance(expr.operator, (cst.Modulo, cst.Subtract, cst.FloorDivide))

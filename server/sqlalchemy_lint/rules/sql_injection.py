@@ -337,7 +337,8 @@ class SqlInjection(Rule):
     or as one of the project's enumerations (`sort_col: SortColumn`, and its
     `.value` or `.name`: FastAPI and the like validate it against the members),
     arithmetic with a number written in the code (`motor_id % SHARDS`, `page - 1`),
-    names bound only to literals (`order = "ASC" if ascending else "DESC"`),
+    names bound only to literals (`order = "ASC" if ascending else "DESC"`, or
+    either side of `or`: `" AND ".join(clauses) or "1"`),
     module-level `UPPER_CASE` constants and loops over them, lists of constant
     clauses joined together (`" AND ".join(clauses)`, also when the function adds
     only literals to the list, `conditions.append("m.study_id = :study_id")`), text
@@ -3588,7 +3589,29 @@ def windows(session, size):
     if size > 1:
         return session.execute(text("SELECT * FROM rows WHERE n % {} = 1".format(size)))
 """
-        )
+        ),
+        # Fixed clauses and generated placeholder names, or a constant when there are
+        # none (`... or "1"`); every value is bound.
+        Valid(
+            """
+from sqlalchemy import create_engine, text
+
+engine = create_engine("sqlite://")
+
+def search(q, difficulties):
+    clauses, params = [], {}
+    if q:
+        clauses.append("trails_fts MATCH :q")
+        params["q"] = q
+    if difficulties:
+        names = ", ".join(f":d{i}" for i in range(len(difficulties)))
+        clauses.append(f"t.difficulty IN ({names})")
+        params.update({f"d{i}": d for i, d in enumerate(difficulties)})
+    where = " AND ".join(clauses) or "1"
+    with engine.connect() as conn:
+        return conn.execute(text(f"SELECT * FROM trails t WHERE {where}"), params).all()
+"""
+        ),
     ]
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
