@@ -59,21 +59,21 @@ class SessionNotClosed(Rule):
     object the function makes by one of the object's methods (`adaptor.start_session()`,
     where the method keeps a new session on `self` and another method of its class,
     `close_session()`, closes it), or opened by the `__init__` of an object the function
-    makes, for it to close with a method of the object's class (`manager =
-    DatabaseManager()`, whose `__init__` keeps `self.db = SessionLocal()` and whose
-    `close()` closes it), or handed to an object of the project that keeps it for a
-    method of its own to close (`DBSession(session)`, whose `__init__` keeps
-    `self._session = session` and whose `close_session()` closes it; made here, or
-    returned by a project factory such as `database.make_session()`: followed as the
-    object, closed by that method), that are never released: not used as a context
-    manager, not closed, and not handed to anyone else (returned, stored, or given to a
-    function of the project that closes the parameter it receives). Returned by a pytest
-    fixture that does not `yield` is not handed to anyone who closes it: pytest closes
-    nothing a fixture returns (unless a fixture or test that asks for it closes it). A
-    session bound to a connection (`Session(bind=connection)`, or made by a factory
-    bound with `bind=connection` or `factory.configure(bind=connection)`, also one a
-    pytest fixture hands to a test) takes no connection of its own and is not reported:
-    whoever owns the connection releases it (also a session bound to
+    (or a script's `__main__` block) makes, for it to close with a method of the
+    object's class (`manager = DatabaseManager()`, whose `__init__` keeps `self.db =
+    SessionLocal()` and whose `close()` closes it), or handed to an object of the
+    project that keeps it for a method of its own to close (`DBSession(session)`, whose
+    `__init__` keeps `self._session = session` and whose `close_session()` closes it;
+    made here, or returned by a project factory such as `database.make_session()`:
+    followed as the object, closed by that method), that are never released: not used as
+    a context manager, not closed, and not handed to anyone else (returned, stored, or
+    given to a function of the project that closes the parameter it receives). Returned
+    by a pytest fixture that does not `yield` is not handed to anyone who closes it:
+    pytest closes nothing a fixture returns (unless a fixture or test that asks for it
+    closes it). A session bound to a connection (`Session(bind=connection)`, or made by
+    a factory bound with `bind=connection` or `factory.configure(bind=connection)`, also
+    one a pytest fixture hands to a test) takes no connection of its own and is not
+    reported: whoever owns the connection releases it (also a session bound to
     `session.connection()` of a session the code does not know, such as a flush
     listener's parameter: that session's transaction holds the connection); nor is one
     entered by an `ExitStack` or by click's `ctx.with_resource()`, which closes it with
@@ -1628,6 +1628,23 @@ def test_select(session):
                 body="    manager = DatabaseManager()\n    return manager.count_users()"
             ),
             at="DatabaseManager()\n    return",
+        )
+    ]
+    # A script's `__main__` guard that makes one and never closes it; one it closes in a
+    # `finally` is fine.
+    INVALID += [
+        Invalid(
+            CloseNotGuaranteed._DATABASE_MANAGER.format(body="    pass")
+            + '\nif __name__ == "__main__":\n    print(DatabaseManager().count_users())\n',
+            at="DatabaseManager().count_users",
+        )
+    ]
+    VALID += [
+        Valid(
+            CloseNotGuaranteed._DATABASE_MANAGER.format(body="    pass")
+            + '\nif __name__ == "__main__":\n    manager = DatabaseManager()\n'
+            "    try:\n        print(manager.count_users())\n    finally:\n"
+            "        manager.close()\n"
         )
     ]
     VALID += [

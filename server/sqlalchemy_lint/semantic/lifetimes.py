@@ -228,6 +228,10 @@ class LifetimeTracker:
                     yield from self._opened_on_object(call, scope)
                     yield from self._opened_by_constructor(call, value, scope)
                     yield from self._wrapped_by_callee(call, scope)
+                elif self.contexts.in_main_guard(call) or self._owned_by_script(call, Kind.SESSION):
+                    # `Handler().apply_file(path)` under a script's `__main__` guard,
+                    # or kept in a global only the script's own statements use.
+                    yield from self._opened_by_constructor(call, value, scope)
                 continue
             if value.owner is not Owner.FRESH:
                 continue  # not a resource, or one this code does not own
