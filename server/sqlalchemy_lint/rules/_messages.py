@@ -29,13 +29,14 @@ def safe_form(life: Lifetime) -> str:
     unpacked from what a call gives (`_, conn = connect()`)."""
     name = life.variable or default_name(life.kind)
     keyword = "async with" if life.kind.is_async else "with"
-    if life.opened_on is not None and life.opened_on.managed and life.member is None:
-        # Made by an object that is a context manager: `with` it.
-        return f"{keyword} {_made(life)} as {name if life.variable else 'manager'}:"
     if life.opened_on is not None:
-        # Opened on an object by its method: the object's closing method releases it;
-        # one used once and dropped (`Manager().count()`) is kept in a name first.
+        # What keeps it: the object's name, or one to keep an object used once and
+        # dropped in (`Manager().count()`).
         holder = life.variable or "manager"
+        if life.opened_on.managed and life.member is None:
+            # Made by an object that is a context manager: `with` it.
+            return f"{keyword} {_made(life)} as {holder}:"
+        # Opened on an object by its method: the object's closing method releases it.
         close = f"{'await ' if life.kind.is_async else ''}{holder}.{_closer(life)}()"
         guarded = f"try: <work> finally: {close}"
         return guarded if life.variable is not None else f"{holder} = {_made(life)}; {guarded}"

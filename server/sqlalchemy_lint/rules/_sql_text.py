@@ -2270,8 +2270,9 @@ def _sqlalchemy_type(annotation: cst.BaseExpression, analysis: Analysis) -> bool
     return qualified.startswith("sqlalchemy.") and qualified.rpartition(".")[2] == "TypeEngine"
 
 
-def _ordered_against_a_number(test: cst.BaseExpression, name: str) -> bool:
-    """`name > 1`, `0 <= name < 10`: only a number passes (a text raises TypeError)."""
+def _ordered_against_a_number(test: cst.BaseExpression, name: str, constants: bool = False) -> bool:
+    """`name > 1`, `0 <= name < 10`: only a number passes (a text raises TypeError).
+    `constants`: an `UPPER_CASE` name counts as the number too (`year > MAX_YEAR`)."""
     if not isinstance(test, cst.Comparison):
         return False
     operands = [test.left, *(c.comparator for c in test.comparisons)]
@@ -2284,7 +2285,15 @@ def _ordered_against_a_number(test: cst.BaseExpression, name: str) -> bool:
             for c in test.comparisons
         )
         and any(isinstance(o, cst.Name) and o.value == name for o in operands)
-        and any(isinstance(o, (cst.Integer, cst.Float)) for o in operands)
+        and any(
+            isinstance(o, (cst.Integer, cst.Float))
+            or (
+                constants
+                and isinstance(o, cst.Name)
+                and CONSTANT_NAME.fullmatch(o.value) is not None
+            )
+            for o in operands
+        )
     )
 
 
@@ -2293,24 +2302,7 @@ def _compares_with_numbers(test: cst.BaseExpression, name: str) -> bool:
         test = test.expression
     if isinstance(test, cst.BooleanOperation):
         return _compares_with_numbers(test.left, name) or _compares_with_numbers(test.right, name)
-    if not isinstance(test, cst.Comparison):
-        return False
-    operands = [test.left, *(c.comparator for c in test.comparisons)]
-    ordering = all(
-        isinstance(
-            c.operator, (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual)
-        )
-        for c in test.comparisons
-    )
-    return (
-        ordering
-        and any(isinstance(o, cst.Name) and o.value == name for o in operands)
-        and any(
-            isinstance(o, (cst.Integer, cst.Float))
-            or (isinstance(o, cst.Name) and CONSTANT_NAME.fullmatch(o.value) is not None)
-            for o in operands
-        )
-    )
+    return _ordered_against_a_number(test, name, constants=True)
 
 
 def _refuses_or_replaces(

@@ -136,13 +136,18 @@ def broad_handler_contains(
         if not isinstance(ancestor, cst.Try):
             continue
         for handler in ancestor.handlers:
-            caught = handler.type
-            broad = caught is None or (
-                isinstance(caught, cst.Name) and caught.value in BROAD_EXCEPTIONS
-            )
-            if broad and any(handler in set(model.ancestors(r)) for r in releases):
+            if catches_everything(handler) and any(
+                handler in set(model.ancestors(r)) for r in releases
+            ):
                 return True
     return False
+
+
+def catches_everything(handler: cst.ExceptHandler) -> bool:
+    """A bare `except:`, `except Exception:` or `except BaseException:`."""
+    if handler.type is None:
+        return True
+    return isinstance(handler.type, cst.Name) and handler.type.value in BROAD_EXCEPTIONS
 
 
 def post_dominates(model: ModuleModel, statement: cst.CSTNode, node: cst.CSTNode) -> bool:

@@ -29,6 +29,7 @@ from .evaluate import Opening, Wrapping
 from .flow import (
     always_true,
     begins_transaction,
+    catches_everything,
     comes_before,
     dominates,
     finally_contains,
@@ -41,7 +42,6 @@ from .flow import (
 )
 from .inference import Resolver
 from .kinds import (
-    BROAD_EXCEPTIONS,
     CLOSE_METHODS,
     CONSTRUCTORS,
     DISPOSE_METHODS,
@@ -1784,7 +1784,7 @@ class LifetimeTracker:
             return False
         releases = ("close", "rollback") if life.kind.is_session else ("close",)
         if not any(
-            _is_broad(handler) and _calls_method(handler, name, releases)
+            catches_everything(handler) and _calls_method(handler, name, releases)
             for handler in handled.handlers
         ):
             return False
@@ -1844,7 +1844,7 @@ class LifetimeTracker:
     def _in_broad_handler(self, node: cst.CSTNode) -> bool:
         for ancestor in self._ancestors_in_scope(node):
             if isinstance(ancestor, cst.ExceptHandler):
-                return _is_broad(ancestor)
+                return catches_everything(ancestor)
         return False
 
     def _nothing_can_raise_between(
@@ -1989,12 +1989,6 @@ def _is_comprehension_value(parent: cst.CSTNode | None, node: cst.CSTNode) -> bo
     if isinstance(parent, cst.DictComp):
         return parent.value is node
     return False
-
-
-def _is_broad(handler: cst.ExceptHandler) -> bool:
-    if handler.type is None:
-        return True
-    return isinstance(handler.type, cst.Name) and handler.type.value in BROAD_EXCEPTIONS
 
 
 class _RaiseFinder(cst.CSTVisitor):
@@ -2165,7 +2159,7 @@ def _swallows_everything(statement: cst.CSTNode) -> bool:
         return all(_swallows_everything(s) or _cannot_raise(s) for s in statement.body.body)
     if not isinstance(statement, cst.Try) or statement.finalbody is not None:
         return False
-    if not any(_is_broad(h) for h in statement.handlers):
+    if not any(catches_everything(h) for h in statement.handlers):
         return False
     # Every handler, not only the broad one: an `except ValueError: raise` before
     # `except Exception: pass` lets that error out.
