@@ -228,9 +228,12 @@ class LifetimeTracker:
                     yield from self._opened_on_object(call, scope)
                     yield from self._opened_by_constructor(call, value, scope)
                     yield from self._wrapped_by_callee(call, scope)
-                elif self.contexts.in_main_guard(call) or self._owned_by_script(call, Kind.SESSION):
+                elif self._constructor_opening(value) is not None and (
+                    self.contexts.in_main_guard(call) or self._owned_by_script(call, Kind.SESSION)
+                ):
                     # `Handler().apply_file(path)` under a script's `__main__` guard,
-                    # or kept in a global only the script's own statements use.
+                    # or kept in a global only the script's own statements use (asked
+                    # last: who calls the functions reading it is a project search).
                     yield from self._opened_by_constructor(call, value, scope)
                 continue
             if value.owner is not Owner.FRESH:
@@ -699,15 +702,19 @@ class LifetimeTracker:
         session (or connection) on it for its maker to close with a method of the class
         (`db.close()`): the function owns that session, followed from the object, with
         those methods as its closes."""
-        ref = value.ref
-        if ref is None or ref.kind is not RefKind.INSTANCE or ref.module is None:
-            return
-        opening = self.resolver.evaluator.opened_by_constructor(ref.module, ref.name)
+        opening = self._constructor_opening(value)
         if opening is None or _passes_any(call, opening.given, scope):
             return  # (`Wrapper(session=db)`: it keeps the caller's session)
         life = Lifetime(call=call, kind=opening.kind, scope=scope, verdict=Verdict.LEAKED)
         life.opened_on = opening
         yield self._track_from(life, call, CLOSE_METHODS, opening.closers)
+
+    def _constructor_opening(self, value: Value) -> Opening | None:
+        """What the `__init__` of the project class `value` is an instance of opens."""
+        ref = value.ref
+        if ref is None or ref.kind is not RefKind.INSTANCE or ref.module is None:
+            return None
+        return self.resolver.evaluator.opened_by_constructor(ref.module, ref.name)
 
     def _wrapped_by_callee(self, call: cst.Call, scope: Scope) -> Iterator[Lifetime]:
         """`db = database.make_session()`, where the project's `make_session` returns a
