@@ -333,3 +333,71 @@ def test_accepted_code_runs_without_pending_rollback(name: str, tmp_path: Path) 
     code = ACCEPTED[name]
     assert _reported_lines(code) == []
     exec("with SessionLocal() as s:\n    run(s)", _module(tmp_path, code))
+
+
+# A Scrapy item pipeline that keeps one session for the crawl.
+PIPELINE = """
+class UsersPipeline:
+    def open_spider(self, spider):
+        self.session = SessionLocal()
+
+    def close_spider(self, spider):
+        self.session.close()
+
+    def process_item(self, item, spider):
+{save}
+        return item
+"""
+UNGUARDED_SAVE = """\
+        self.session.add(User(email=item))
+        self.session.commit()"""
+# What the message asks for.
+RECOVERING_SAVE = """\
+        try:
+            self.session.add(User(email=item))
+            self.session.commit()
+        except Exception:
+            self.session.rollback()
+            raise"""
+
+
+def _crawl(namespace: dict[str, Any], items: list[str]) -> list[str]:
+    """Run the pipeline as Scrapy does: an item whose `process_item` raises is logged
+    and dropped, and the crawl goes on. The names of the errors, in order."""
+    pipeline = namespace["UsersPipeline"]()
+    pipeline.open_spider(None)
+    errors = []
+    for item in items:
+        try:
+            pipeline.process_item(item, None)
+        except Exception as error:
+            errors.append(type(error).__name__)
+    pipeline.close_spider(None)
+    return errors
+
+
+def test_a_pipeline_commit_that_fails_breaks_every_later_item_and_the_fix_does_not(
+    tmp_path: Path,
+) -> None:
+    items = ["a@x", "a@x", "b@x", "c@x"]
+    reported = PIPELINE.format(save=UNGUARDED_SAVE)
+    commit_line = next(
+        i for i, line in enumerate((MODELS + reported).splitlines(), 1) if "commit()" in line
+    )
+    assert _reported_lines(reported) == [commit_line]
+    (tmp_path / "broken").mkdir()
+    broken = _module(tmp_path / "broken", reported)
+    assert _crawl(broken, items) == [
+        "IntegrityError",
+        "PendingRollbackError",
+        "PendingRollbackError",
+    ]
+
+    fixed = PIPELINE.format(save=RECOVERING_SAVE)
+    assert _reported_lines(fixed) == []
+    (tmp_path / "fixed").mkdir()
+    namespace = _module(tmp_path / "fixed", fixed)
+    assert _crawl(namespace, items) == ["IntegrityError"]
+    with namespace["SessionLocal"]() as session:
+        saved = session.scalars(namespace["select"](namespace["User"].email)).all()
+    assert sorted(saved) == ["a@x", "b@x", "c@x"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..semantic import Analysis
-from ..semantic.recovery import broken_sessions
+from ..semantic.recovery import broken_sessions, failures_escaping_to_the_crawl
 from .base import Finding, Invalid, Rule, Valid
 
 # An object that keeps the session it is given, and a method whose handler follows.
@@ -151,6 +151,29 @@ log = logging.getLogger(__name__)
 {registration}"""
 
 
+# A Scrapy item pipeline that keeps one session for the crawl; {save} is how it writes
+# an item.
+_PIPELINE = """
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+from .models import Quote
+
+class QuotesPipeline:
+    def open_spider(self, spider):
+        self.Session = sessionmaker(bind=create_engine(spider.settings.get("DB_URL")))
+        self.session = self.Session()
+
+    def close_spider(self, spider):
+        self.session.close()
+
+    def process_item(self, item, spider):
+{save}
+        return item
+"""
+_PIPELINE_FILES = {"models.py": "class Quote:\n    def __init__(self, **kw):\n        pass\n"}
+
+
 class MissingRollback(Rule):
     """An `except` that swallows a failed flush and then uses the session again
     without `rollback()`: the next use raises `PendingRollbackError`.
@@ -180,6 +203,16 @@ class MissingRollback(Rule):
     a scoped registry, Flask-SQLAlchemy's `db.session`, or, for one an object keeps
     (`self.session`), by its use: `commit()` or `flush()` in a `try` whose handler names
     SQLAlchemy's errors (`except (DataError, IntegrityError):`).
+
+    Also finds, in a Scrapy item pipeline (a class with `process_item(self, item,
+    spider)`), a `commit()` or `flush()` outside any `try` in a method that runs per
+    item, on a session that outlives the item: one the pipeline opens for the crawl in
+    `open_spider` or `__init__` (`self.session`), or one a module keeps for the process.
+    Its failure escapes to Scrapy, which logs it, drops the item and calls
+    `process_item` with the next item, on the same broken session. Not when the
+    pipeline rolls that session back anywhere (`process_item` wrapping its helpers in
+    `try: ... except Exception: self.session.rollback(); raise`), nor for a session per
+    item (`with self.Session() as session:`).
 
     Not reported: handlers that roll back or close the session (also in a
     `finally:`, or through the object that keeps it: `dao.rollback()` for
@@ -539,7 +572,97 @@ class Database:
         )
     ]
 
+    # Scrapy item pipelines: a failed commit escapes `process_item` to Scrapy, which
+    # goes on with the next item; these recover, or use a session per item.
+    VALID += [
+        Valid(
+            _PIPELINE.format(
+                save="""        try:
+            self.session.add(Quote(**item))
+            self.session.commit()
+        except Exception:
+            self.session.rollback()
+            raise"""
+            ),
+            files=_PIPELINE_FILES,
+        ),
+        Valid(
+            _PIPELINE.format(
+                save="""        with self.Session() as session:
+            session.add(Quote(**item))
+            session.commit()"""
+            ),
+            files=_PIPELINE_FILES,
+        ),
+        # The helper commits; `process_item` rolls back when it fails.
+        Valid(
+            _PIPELINE.format(
+                save="""        try:
+            self.save(item)
+        except Exception:
+            self.session.rollback()
+            raise
+
+    def save(self, item):
+        self.session.add(Quote(**item))
+        self.session.commit()"""
+            ),
+            files=_PIPELINE_FILES,
+        ),
+        # Not a Scrapy pipeline: a job queue's worker method of the same name.
+        Valid(
+            """
+from sqlalchemy.orm import Session
+
+from .db import engine
+
+class Worker:
+    def __init__(self):
+        self.session = Session(engine)
+
+    def process_item(self, job):
+        self.session.add(job)
+        self.session.commit()
+""",
+            files={"db.py": "engine = None\n"},
+        ),
+    ]
+
     INVALID = [
+        Invalid(
+            _PIPELINE.format(
+                save="""        self.session.add(Quote(**item))
+        self.session.commit()"""
+            ),
+            at="self.session.commit()",
+            files=_PIPELINE_FILES,
+        ),
+        # A module's session, written by a helper `process_item` dispatches to.
+        Invalid(
+            """
+from .db import session
+from .models import Quote
+
+class QuotesPipeline:
+    def process_item(self, item, spider):
+        return self.save_quote(item)
+
+    def save_quote(self, item):
+        session.add(Quote(**item))
+        session.commit()
+        return item
+""",
+            at="session.commit()",
+            files={
+                **_PIPELINE_FILES,
+                "db.py": """
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+session = sessionmaker(bind=create_engine("sqlite://"))()
+""",
+            },
+        ),
         # A bot's callback: the scoped session of the bot's thread stays broken for
         # every later update.
         Invalid(
@@ -813,4 +936,14 @@ class Collector(threading.Thread):
                 f"before any further query, and this handler neither rolls it back nor "
                 f"re-raises, so {broken.next_use} raises `PendingRollbackError`; call "
                 f"`{broken.name}.rollback()` in the handler.",
+            )
+        for escaped in failures_escaping_to_the_crawl(analysis.model, analysis.resolver):
+            name = escaped.name
+            yield Finding(
+                escaped.call,
+                f"If this `{name}.{escaped.method}()` fails, the error escapes "
+                f"the item pipeline to Scrapy, which logs it, drops the item and goes on with "
+                f"the next one on the same session: `{name}`, {escaped.kept}, then raises "
+                f"`PendingRollbackError` on every query until `{name}.rollback()`; roll it "
+                f"back when the write fails (`except Exception: {name}.rollback(); raise`).",
             )

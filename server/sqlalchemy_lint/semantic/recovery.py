@@ -15,6 +15,10 @@ is used again: later in the function, in the next iteration of a loop around the
 `try`, or — for a session created once at module level — by every later caller.
 The session is known by what it is (an annotation, a factory call, a scoped
 registry, Flask-SQLAlchemy's `db.session`), never by its name.
+
+It also finds failures no `except` of the code catches, but a framework does and
+goes on: a commit in a Scrapy item pipeline (see `item_pipelines.py`) on a session
+that outlives the item.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from .contexts import ExecutionContexts
 from .fixtures import receives_fixtures
 from .flow import comes_before, exclusive, nodes_of, within
 from .inference import Resolver
+from .item_pipelines import opened_for_the_crawl, runs_per_item
 from .kinds import BROAD_EXCEPTIONS, Kind
 from .model import ModuleModel, Scope, binding_scope
 from .parameter_fates import called_function
@@ -114,6 +119,96 @@ def broken_sessions(
                 reported.add(id(handler))
                 yield BrokenSession(handler, name, failing, next_use)
     yield from _module_sessions_committed_by_calls(model, resolver, contexts, reported)
+
+
+@dataclass
+class EscapedFailure:
+    call: cst.Call  # the commit or flush
+    name: str  # the session as written: `self.session`, `session`
+    method: str  # `commit` or `flush`
+    kept: str  # how it outlives the item, in words
+
+
+def failures_escaping_to_the_crawl(
+    model: ModuleModel, resolver: Resolver
+) -> Iterator[EscapedFailure]:
+    """A commit or flush, outside any `try` and any `with` that resets the session, in
+    a method of a Scrapy item pipeline that runs per item, on a session that outlives
+    the item: one the pipeline keeps for the crawl (`self.session`, opened in
+    `open_spider`) or one a module keeps for the process. Its failure escapes to
+    Scrapy, which drops the item and calls the pipeline with the next one, on the same
+    broken session. Not when the pipeline rolls that session back anywhere (a
+    `process_item` that wraps its helpers in `try: ... except: ...rollback(); raise`)."""
+    per_item: dict[int, bool] = {}
+    for call in model.calls:
+        func = call.func
+        if not isinstance(func, cst.Attribute) or func.attr.value not in _FLUSHES:
+            continue
+        scope = model.enclosing_scope.get(call)
+        if scope is None or scope.class_info is None:
+            continue
+        if id(scope) not in per_item:
+            per_item[id(scope)] = runs_per_item(scope, model)
+        if not per_item[id(scope)]:
+            continue
+        name = dotted(func.value)
+        if name is None or resolver.kind_of(func.value, scope) not in _SESSION_KINDS:
+            continue
+        kept = _kept_beyond_the_item(model, resolver, scope, call, name)
+        if kept is None or _guarded(model, call, name) or _rolled_back(model, scope, name):
+            continue
+        yield EscapedFailure(call, name, func.attr.value, kept)
+
+
+def _kept_beyond_the_item(
+    model: ModuleModel, resolver: Resolver, scope: Scope, call: cst.Call, name: str
+) -> str | None:
+    """How the session `name`, which a pipeline's per-item method commits, outlives the
+    item, in words; None for a session of the item's own."""
+    info = scope.class_info
+    head, _, attribute = name.partition(".")
+    if head == "self" and attribute and "." not in attribute and info is not None:
+        method = opened_for_the_crawl(info, attribute)
+        return f"opened in `{method}` for the whole crawl" if method else None
+    if attribute or not _module_global(model, scope, name):
+        return None
+    if _module_level(model, resolver, call, name):
+        return "the session its module keeps for the process"
+    if resolver.kind_of(cst.Name(name), scope) is Kind.SCOPED_SESSION:
+        # Scrapy runs the pipeline in one thread: the registry's one session.
+        return "the scoped session its module keeps for Scrapy's one thread"
+    return None
+
+
+def _guarded(model: ModuleModel, call: cst.Call, name: str) -> bool:
+    """Whether a `try` (whose handlers the other checks judge) or a `with` that rolls
+    the session back surrounds `call` in its function."""
+    for ancestor in model.ancestors(call):
+        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            return False
+        if isinstance(ancestor, cst.Try) or (
+            isinstance(ancestor, cst.With) and _with_resets(ancestor, name)
+        ):
+            return True
+    return False
+
+
+def _rolled_back(model: ModuleModel, scope: Scope, name: str) -> bool:
+    """Whether the pipeline's class (for `self.` sessions) or the module (for others)
+    rolls `name` back somewhere, or removes the registry's session: the pipeline may
+    recover from the failure where it calls the method that commits."""
+    info = scope.class_info
+    region: cst.CSTNode = info.node if name.startswith("self.") and info else model.module
+    for call in model.calls:
+        func = call.func
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value in ("rollback", "remove")
+            and dotted(func.value) == name
+            and within(model, call, region)
+        ):
+            return True
+    return False
 
 
 def _module_sessions_committed_by_calls(
@@ -731,7 +826,13 @@ def _module_level(model: ModuleModel, resolver: Resolver, call: cst.Call, name: 
     scope: Scope | None = model.enclosing_scope.get(call)
     if "." in name or scope is None or scope.is_module:
         return False
-    bound = binding_scope(name, scope)
-    if bound is None or not bound.is_module:
+    if not _module_global(model, scope, name):
         return False
     return resolver.kind_of(cst.Name(name), scope) in (Kind.SESSION, Kind.ASYNC_SESSION)
+
+
+def _module_global(model: ModuleModel, scope: Scope, name: str) -> bool:
+    """Whether `name`, as seen from `scope`, is a global of the module: bound at its top
+    level, or imported (`from app.db import session`: another module's global)."""
+    bound = binding_scope(name, scope)
+    return bound.is_module if bound is not None else name in model.imports
