@@ -1048,17 +1048,19 @@ class Evaluator:
         return found
 
     def _opening(self, key: ModuleKey, cls: str, method: str) -> Opening | None:
-        hierarchy = self.class_hierarchy(key, cls)
+        # The nearest class that defines `method`: its bases are not looked up.
         defined = next(
             (
                 (module, info.methods[method])
-                for module, info in hierarchy
+                for module, info in self.walk_hierarchy(key, cls)
                 if method in info.methods
             ),
             None,
         )
         frame = self.function_frame(*defined) if defined is not None else None
         if frame is None or frame.info.returns or frame.info.yields:
+            return None
+        if not frame.info.self_attributes:
             return None
         for attr, exprs in frame.info.self_attributes.items():
             dotted = f"self.{attr}"
@@ -1071,7 +1073,7 @@ class Evaluator:
                     continue
                 closers = frozenset(
                     name
-                    for module, info in hierarchy
+                    for module, info in self.class_hierarchy(key, cls)
                     for name, qualname in info.methods.items()
                     if dotted in getattr(self.function_info(module, qualname), "released", ())
                 )
@@ -1168,6 +1170,11 @@ class Evaluator:
 
     def class_hierarchy(self, key: ModuleKey, cls: str) -> list[tuple[ModuleKey, ClassInfo]]:
         """The project class and its project bases, nearest first (each once)."""
+        return list(self.walk_hierarchy(key, cls))
+
+    def walk_hierarchy(self, key: ModuleKey, cls: str) -> Iterator[tuple[ModuleKey, ClassInfo]]:
+        """`class_hierarchy`, a class at a time: the bases of a class are looked up (their
+        modules summarised) only when the walk gets past it."""
         found: list[tuple[ModuleKey, ClassInfo]] = []
         pending = [(key, cls)]
         while pending and len(found) < _MAX_DEPTH:
@@ -1176,10 +1183,10 @@ class Evaluator:
             if info is None or any(m == module and i is info for m, i in found):
                 continue
             found.append((module, info))
+            yield module, info
             for base in self.project_bases(module, info):
                 if base.module is not None:
                     pending.append((base.module, base.name))
-        return found
 
     def _instance_attribute(
         self, key: ModuleKey, cls: str, attr: str, depth: int, seen: set[tuple[ModuleKey, str]]
