@@ -127,6 +127,67 @@ def count(shard):
 """
 
 
+# Workers that each make an engine, started in a loop.
+_MERGERS = """
+from {module} import {worker}
+
+from sqlalchemy import create_engine, text
+
+class Merger:
+    def __init__(self, url, queue):
+        self.url = url
+        self.queue = queue
+
+    def run(self):
+        engine = create_engine(self.url)
+        with engine.connect() as conn:
+            for item in iter(self.queue.get, None):
+                conn.execute(text("SELECT :item"), {{"item": item}})
+
+def start_mergers(url, queue, count):
+    workers = []
+    for _ in range(count):
+        merger = Merger(url, queue)
+        workers.append({worker}(target=merger.run))
+    for worker in workers:
+        worker.start()
+    return workers
+"""
+
+# A class that makes an engine for each of its objects, and a module that makes them.
+_COLLECTOR = """
+from sqlalchemy import create_engine, text
+
+class DataCollector:
+    def __init__(self, url="sqlite://"):
+        self.engine = create_engine(url)
+
+    def count(self):
+        with self.engine.connect() as conn:
+            return conn.execute(text("SELECT 1")).scalar()
+
+    def close(self):
+        self.engine.dispose()
+"""
+_EXAMPLES = """
+from main import DataCollector
+
+def example_count():
+    collector = DataCollector()
+    print(collector.count())
+    collector.close()
+
+def example_report():
+    collector = DataCollector()
+    print("rows:", collector.count())
+{main}"""
+_EXAMPLES_MAIN = """
+if __name__ == "__main__":
+    example_count()
+    # example_report()
+"""
+
+
 class EnginePerRequest(Rule):
     """Engine created where it runs again and again: per request, per call, per loop iteration.
 
@@ -148,7 +209,10 @@ class EnginePerRequest(Rule):
       module of the project (an Airflow task, `@task` or an operator's
       `python_callable`, runs in a process of its own, a Prefect task as often as
       its flow calls it, and a Dagster `@job` body wires its ops once, when the
-      definitions load);
+      definitions load; so does multiprocessing's `Process(target=worker.run)`,
+      once in its child process, and a process pool's `initializer=`, once in each
+      worker, however many a loop starts: an engine per process is what a fork
+      needs);
     - in a factory without a cache (`def get_engine(): return create_engine(URL)`)
       that such code calls, or that is called in a loop; the finding is on the
       `create_engine` line and names the caller;
@@ -202,38 +266,36 @@ class EnginePerRequest(Rule):
       a user event's handler does (an engine kept in `st.session_state`, or handed
       back for the URL typed in, is a "Connect" button's).
 
-    Not flagged: module level (and `if __name__ == "__main__":`), engines kept for
-    reuse (a global, a class attribute, a cache dict, set under a test or after an
-    early `return` of the kept one, also with what is made from it in a tuple:
-    `_engines[key] = (engine, async_sessionmaker(bind=engine))`; also what a factory
-    returns, stored in a table the function looks up first: `_ENGINES.get(shard)`)
-    or handed to the caller (returned,
-    bound into a `sessionmaker` that is returned, or into the session returned),
-    engines a module's session factory keeps (`Session.configure(bind=engine)`),
-    cached factories
-    (`functools.lru_cache` / `cache`, or a decorator of the project that keeps what
-    the function returns in a dict or `nonlocal` of its own and returns that),
-    pytest fixtures, click/typer commands,
-    start-up hooks (`@app.on_event("startup")`, an ASGI app's `if scope["type"] ==
-    "lifespan":` branch, a handler of Celery's `worker_process_init` signal, sent
-    once per worker process), entry points that run once (`main`,
-    an app factory, a migration's `upgrade()`, unittest's `setUpClass` /
-    `tearDownClass`, the action of a subcommand class that declares its arguments in
-    `add_arguments`, as Django's management commands do, functions only called from such
-    code of their module or from commands in any module), classes made once (at
-    module level, in an app factory, or singletons whose `__init__` returns early
-    once it ran), and, outside request handlers, an
-    engine disposed in the same call or loop iteration (a deliberate one-shot)
-    before every `return`. Nor an engine kept alive by what is made from it and kept
-    beyond the call (`self.connection = engine.connect()` in a pipeline's
-    `__init__`, `data.Session = sessionmaker(bind=engine)` in a "Connect" button's
-    handler, which replaces the last one on each press); nor, in an application or
-    a folder of scripts (a project that declares nothing to install: no
-    pyproject.toml, setup.cfg or setup.py), a function nothing in the project calls
-    (run by hand, from a notebook), or that each program calls once, from a script's
-    top level or its `main()`: there is no sign that it runs again and again.
-    Inside a request handler an engine is flagged even when it is disposed: a new
-    pool per request defeats pooling.
+    Not flagged: module level (and `if __name__ == "__main__":`), engines kept for reuse
+    (a global, a class attribute, a cache dict, set under a test or after an early
+    `return` of the kept one, also with what is made from it in a tuple: `_engines[key]
+    = (engine, async_sessionmaker(bind=engine))`; also what a factory returns, stored in
+    a table the function looks up first: `_ENGINES.get(shard)`) or handed to the caller
+    (returned, bound into a `sessionmaker` that is returned, or into the session
+    returned), engines a module's session factory keeps
+    (`Session.configure(bind=engine)`), cached factories (`functools.lru_cache` /
+    `cache`, or a decorator of the project that keeps what the function returns in a
+    dict or `nonlocal` of its own and returns that), pytest fixtures, click/typer
+    commands, start-up hooks (`@app.on_event("startup")`, an ASGI app's `if
+    scope["type"] == "lifespan":` branch, a handler of Celery's `worker_process_init`
+    signal, sent once per worker process), entry points that run once (`main`, an app
+    factory, a migration's `upgrade()`, unittest's `setUpClass` / `tearDownClass`, the
+    action of a subcommand class that declares its arguments in `add_arguments`, as
+    Django's management commands do, functions only called from such code of their
+    module or from commands in any module), classes made once (at module level, in an
+    app factory, or singletons whose `__init__` returns early once it ran), and, outside
+    request handlers, an engine disposed in the same call or loop iteration (a
+    deliberate one-shot) before every `return`. Nor an engine kept alive by what is made
+    from it and kept beyond the call (`self.connection = engine.connect()` in a
+    pipeline's `__init__`, `data.Session = sessionmaker(bind=engine)` in a "Connect"
+    button's handler, which replaces the last one on each press); nor, in an application
+    or a folder of scripts (a project that declares nothing to install: no
+    pyproject.toml, setup.cfg or setup.py), a function nothing in the project calls (run
+    by hand, from a notebook), or that each program calls once, from a script's top
+    level or its `main()`: there is no sign that it runs again and again; nor, in any
+    project, a function of a script beside its packages (a module outside them with a
+    `__main__` block, `examples.py`) that nothing calls. Inside a request handler an
+    engine is flagged even when it is disposed: a new pool per request defeats pooling.
 
     ## Why is this bad?
     An `Engine` owns a connection pool and is meant to be created once per
@@ -815,6 +877,18 @@ class AuditMiddleware(BaseHTTPMiddleware):
         ),
     ]
     INVALID = [
+        # A thread's target runs in the same process: one engine (and pool) per thread.
+        Invalid(
+            _MERGERS.format(module="threading", worker="Thread"),
+            at="create_engine(self.url)",
+        ),
+        # The same functions in a module that does not run as a program: a module a
+        # user of the project may import, and call its functions as often as they like.
+        Invalid(
+            _COLLECTOR,
+            at="create_engine(url)",
+            files={"examples.py": _EXAMPLES.format(main="")},
+        ),
         Invalid(_FLAGGED_INIT.format(flag="self._initialized"), at="create_engine("),
         # A route of the project's own router class (a subclass of FastAPI's, to set
         # defaults), in a module that imports nothing of FastAPI itself.
@@ -1396,6 +1470,13 @@ router.callback_query.register(show_nodes)
             at='create_async_engine("sqlite+aiosqlite://")',
         ),
     ]
+    # A script beside the package (a module outside it that runs as a program): an
+    # example function nothing calls (its call left commented out in the `__main__`
+    # block) runs by hand, once, not again and again as a library's API may.
+    VALID += [Valid(_COLLECTOR, files={"examples.py": _EXAMPLES.format(main=_EXAMPLES_MAIN)})]
+    # A process's target runs once, in the child process: the engine is that
+    # process's own, as it must be after a fork.
+    VALID += [Valid(_MERGERS.format(module="multiprocessing", worker="Process"))]
     VALID += [
         Valid(
             """

@@ -52,6 +52,7 @@ from .summary import (
     FATE_WITH,
     IN_HANDLER,
     IN_LOOP,
+    IN_MAIN_GUARD,
     IN_TRY,
     KEPT_PER_KEY,
     ON_PRESS,
@@ -201,6 +202,11 @@ _COMMAND_LINE_MODULES = ("click.", "typer.")
 _PROCESS_TASK_DECORATORS = ("airflow.decorators.task", "airflow.sdk.task")
 # ... and so for a function an operator runs (`PythonOperator(python_callable=f)`).
 _PROCESS_TASK_REGISTRATION = ((), ("python_callable",), "process")
+# multiprocessing's `Process(target=f)`, and pools' `initializer=f` (see
+# `_process_task_registration`).
+_PROCESS_TARGET_REGISTRATION = ((), ("target",), "process")
+_PROCESS_POOL_REGISTRATION = ((), ("initializer",), "process")
+_PROCESS_POOLS = frozenset({"Pool", "ProcessPoolExecutor"})
 # Dagster runs a `@job`/`@graph` body once, when it loads the definitions: calling an
 # op there wires it into the graph; the op runs per run of the job, not per call.
 _GRAPH_DECORATORS = frozenset(
@@ -699,17 +705,36 @@ class Repetitions:
         """A module-level function of an application (a project that declares nothing
         to install, whose own code is all that calls it) that nothing but its tests
         calls, and nothing dispatches or may call unseen: it runs by hand or once per
-        test, never again and again. (Not a method: the application may call it
-        through an interface or a base class, as `repository.insert(...)`; nor a
-        decorated function, which its decorator may register as a handler.)"""
+        test, never again and again. So is one that nothing calls at all in a script
+        of any project, a module outside its packages with a `__main__` block
+        (`examples.py` beside the package: an example its `__main__` leaves commented
+        out). (Not a method: the application may call it through an interface or a
+        base class, as `repository.insert(...)`; nor a decorated function, which its
+        decorator may register as a handler.)"""
         info = self.evaluator.function_info(key, qualname)
-        return (
-            info is not None
-            and info.owner is None
-            and info.parent is None
-            and not info.decorators
-            and (not self.callers(key, qualname) or self.only_tests_call(key, qualname))
-            and self.calls_all_seen(key, qualname)
+        if (
+            info is None
+            or info.owner is not None
+            or info.parent is not None
+            or info.decorators
+            or self.dispatched(key, qualname)
+        ):
+            return False
+        callers = self.callers(key, qualname)
+        if not callers and self._a_script(key):
+            return not self.calls_it_cannot_resolve(key, qualname)
+        return (not callers or self.only_tests_call(key, qualname)) and self.calls_all_seen(
+            key, qualname
+        )
+
+    def _a_script(self, key: ModuleKey) -> bool:
+        """A module outside any package that runs as a program (`if __name__ ==
+        "__main__":`): not a module a library's users import."""
+        if not _outside_packages(key):
+            return False
+        frame = self.evaluator.module_frame(key)
+        return frame is not None and any(
+            site.flags & IN_MAIN_GUARD for site in frame.summary.module_calls
         )
 
     def runs_once_per_process(self, key: ModuleKey, qualname: str) -> bool:
@@ -1643,9 +1668,17 @@ def _process_task_registration(
     site: CallSite,
 ) -> tuple[tuple[int, ...], tuple[str, ...], str] | None:
     """`PythonOperator(task_id=..., python_callable=copy)`: Airflow runs `copy` as a
-    task, in a process of its own, whatever calls the operator's constructor."""
+    task, in a process of its own, whatever calls the operator's constructor. So does
+    multiprocessing a `Process(target=worker.run)` (once, in the child process), and
+    the `initializer=` of a process pool (once in each worker process): what they
+    make, an engine, is that process's own, as it must be after a fork."""
     if any(a.startswith("python_callable=") for a in site.arguments):
         return _PROCESS_TASK_REGISTRATION
+    name = site.callee.rpartition(".")[2]
+    if name == "Process" and any(a.startswith("target=") for a in site.arguments):
+        return _PROCESS_TARGET_REGISTRATION
+    if name in _PROCESS_POOLS and any(a.startswith("initializer=") for a in site.arguments):
+        return _PROCESS_POOL_REGISTRATION
     return None
 
 
