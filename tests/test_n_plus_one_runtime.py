@@ -1044,6 +1044,39 @@ def test_a_marshal_with_model_reads_each_returned_objects_relationship(tmp_path:
     assert loaded[0] == loaded[1]
 
 
+# The same pets, marshalled by a call of `marshal()` through the resource's dict of
+# fields, whose dotted `owner.name` reads each pet's lazy `owner`.
+RESTX_MARSHAL_CALL = (
+    RESTX_VIEW.split("pet_model = ")[0].replace(
+        "import Api, Namespace, Resource, fields",
+        "import Api, Namespace, Resource, fields, marshal",
+    )
+    + """
+@ns.route("/")
+class Pets(Resource):
+    fields = {"id": fields.Integer, "owner": fields.String(attribute="owner.name")}
+
+    def get(self):
+        pets = db_session.query(Pet).all()
+        return marshal(pets, self.fields), 200
+"""
+)
+
+
+def test_a_marshal_call_reads_each_objects_relationship(tmp_path: Path) -> None:
+    """`marshal(pets, self.fields)`: one more SELECT per pet for its owner's name; none
+    with the fix's loader option."""
+    (diagnostic,) = check_source(RESTX_MARSHAL_CALL, rules=[NPlusOne]).diagnostics
+    assert diagnostic.message.startswith("The fields `self.fields` reads `Pet.owner`,")
+    grown = _selects_for_marshalled_pets(tmp_path / "20", RESTX_MARSHAL_CALL, 20)
+    assert grown - _selects_for_marshalled_pets(tmp_path / "5", RESTX_MARSHAL_CALL, 5) == 15
+    outcome = fix_source(RESTX_MARSHAL_CALL, rules=[NPlusOne], unsafe=True)
+    assert outcome.applied == 1 and not outcome.remaining.diagnostics
+    assert "db_session.query(Pet).options(selectinload(Pet.owner)).all()" in outcome.source
+    loaded = [_selects_for_marshalled_pets(tmp_path / f"f{n}", outcome.source, n) for n in (5, 20)]
+    assert loaded[0] == loaded[1]
+
+
 SERIALIZER_MIXIN = """
 from sqlalchemy import Column, ForeignKey, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Session, relationship

@@ -8,6 +8,40 @@ from ..semantic.orm import per_object_loads
 from ._loader_fix import LazyRelationshipFinding, loader_option_fix
 from .base import Finding, Invalid, Rule, Valid
 
+# A Flask-RESTful resource that marshals every sample through its fields.
+_MARSHALLED_SAMPLES = """
+from flask_restful import Resource, fields, marshal
+from sqlalchemy import ForeignKey, create_engine, select
+from sqlalchemy.orm import (
+    DeclarativeBase, Mapped, Session, mapped_column, relationship, selectinload
+)
+
+engine = create_engine("sqlite://")
+
+class Base(DeclarativeBase):
+    pass
+
+class Box(Base):
+    __tablename__ = "boxes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str]
+
+class Sample(Base):
+    __tablename__ = "samples"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str]
+    box_id: Mapped[int] = mapped_column(ForeignKey("boxes.id"))
+    box = relationship(Box)
+
+class SampleList(Resource):
+    fields = {{"code": fields.String, "box.label": fields.String}}
+
+    def get(self):
+        with Session(engine) as session:
+            samples = session.scalars(select(Sample){options}).all()
+            return marshal(samples, self.fields)
+"""
+
 
 class NPlusOne(Rule):
     """A lazily loaded relationship read for each object of a query's result: one
@@ -86,20 +120,24 @@ class NPlusOne(Rule):
     students` or `return students, 200`) under `@ns.marshal_with(model)` (or
     `marshal_list_with`), where `model = ns.model("Student", {...})` (or
     `ns.clone(...)`, `ns.inherit(...)`, its parents' fields included): each field reads
-    its key, or its `attribute=`. So are objects a flask-smorest view returns under
-    `@blp.response(200, PostSchema(many=True))`, read as the schema's dump reads them. A
-    field (of any of these serializers) named after a property of the model reads what
-    the property reads (`gpa`, which sums `self.grades`). So are objects a sync view
-    hands a Jinja template (`render_template("index.html", posts=posts)`, a page's
-    `posts=page.items`, a slice `posts[start:end]` kept in a name, or Starlette's
-    `templates.TemplateResponse( "index.html", {"posts": posts})`) whose loops over them
-    (`{% for post in posts %}`, also over `posts.items`, a slice, or `posts|sort(...)`)
-    read a lazy collection of each, in the loop, in a template the loop includes, or in
-    a macro it hands each object to (defined there or imported): reported at the objects
-    handed to the template, with the template's line (not a many-to-one read: in a page,
-    most often a lookup of a few rows the session soon holds). The template is the first
-    `templates/<name>` in the module's folder or a folder above it, within its project,
-    where Flask looks for an app's and a blueprint's; none found, nothing is reported.
+    its key, or its `attribute=`; so are objects handed to Flask-RESTful's (or
+    Flask-RESTX's) `marshal(samples, fields)`, whose fields are a dict (written there,
+    bound to a name, or a class attribute, `self.fields`) or such a model: a dotted key
+    or `attribute=` (`"box.label"`) reads its first name. So are objects a flask-smorest
+    view returns under `@blp.response(200, PostSchema(many=True))`, read as the schema's
+    dump reads them. A field (of any of these serializers) named after a property of the
+    model reads what the property reads (`gpa`, which sums `self.grades`). So are
+    objects a sync view hands a Jinja template (`render_template("index.html",
+    posts=posts)`, a page's `posts=page.items`, a slice `posts[start:end]` kept in a
+    name, or Starlette's `templates.TemplateResponse( "index.html", {"posts": posts})`)
+    whose loops over them (`{% for post in posts %}`, also over `posts.items`, a slice,
+    or `posts|sort(...)`) read a lazy collection of each, in the loop, in a template the
+    loop includes, or in a macro it hands each object to (defined there or imported):
+    reported at the objects handed to the template, with the template's line (not a
+    many-to-one read: in a page, most often a lookup of a few rows the session soon
+    holds). The template is the first `templates/<name>` in the module's folder or a
+    folder above it, within its project, where Flask looks for an app's and a
+    blueprint's; none found, nothing is reported.
 
     Not reported: relationships declared with an eager strategy (`lazy="selectin"`,
     `"joined"`, `"subquery"`, `"immediate"`) or one that never queries per object
@@ -390,6 +428,8 @@ class Students(Resource):
         return Student.query.all()
 """
         ),
+        # The statement loads each sample's box with it.
+        Valid(_MARSHALLED_SAMPLES.format(options=".options(selectinload(Sample.box))")),
         # `to_dict(only=...)` of columns: no relationship is serialized.
         Valid(
             """
@@ -738,6 +778,12 @@ def report(session: Session):
         print(cause.name, cause.progress)
 """,
             at="cause.progress",
+        ),
+        # Flask-RESTful's `marshal()` reads each sample's lazy `box` for the dotted
+        # key `box.label` of the resource's fields.
+        Invalid(
+            _MARSHALLED_SAMPLES.format(options=""),
+            at="samples, self.fields",
         ),
         # Flask-RESTX marshals the returned students through a model whose `gpa`
         # field is a property of Student that reads the lazy `grades`.

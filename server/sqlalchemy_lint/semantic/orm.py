@@ -856,6 +856,10 @@ def _serializers_of(
         if marshalled is not None:
             yield node, f"the model `{marshalled[0]}`", dict.fromkeys(marshalled[1], "")
             continue
+        marshalled = _marshalled_by_call(model, resolver, scope, node)
+        if marshalled is not None:
+            yield node, f"the fields `{marshalled[0]}`", dict.fromkeys(marshalled[1], "")
+            continue
         rendered = _rendered_by(model, resolver, scope, node)
         if rendered is not None:
             name, reads = rendered
@@ -895,6 +899,60 @@ def _marshalled_by(
             if fields:
                 return named, fields
     return None
+
+
+# Flask-RESTful's (and Flask-RESTX's) function that serializes objects through fields.
+_MARSHAL_FUNCTIONS = frozenset(
+    {"flask_restful.marshal", "flask_restx.marshal", "flask_restplus.marshal"}
+)
+
+
+def _marshalled_by_call(
+    model: ModuleModel, resolver: Resolver, scope: Scope, node: cst.BaseExpression
+) -> tuple[str, set[str]] | None:
+    """For objects handed to Flask-RESTful's `marshal(samples, fields)` (or Flask-RESTX's),
+    whose fields are a dict (`{"theme.name": fields.String, "owner": fields.Nested(...)}`,
+    written there, bound to a name, or a class attribute read as `self.fields`) or a
+    Flask-RESTX model: the fields as written and the attributes they read of each object
+    (a dotted key or `attribute=` reads its first name: `theme` of `theme.name`)."""
+    arg = model.parent(node)
+    call = model.parent(arg) if isinstance(arg, cst.Arg) else None
+    if not isinstance(call, cst.Call) or not isinstance(arg, cst.Arg) or arg.keyword is not None:
+        return None
+    if not call.args or call.args[0] is not arg:
+        return None
+    if resolver.qualify(call.func) not in _MARSHAL_FUNCTIONS:
+        return None
+    given = next(
+        (
+            a.value
+            for index, a in enumerate(call.args)
+            if (a.keyword is None and index == 1)
+            or (a.keyword is not None and a.keyword.value == "fields")
+        ),
+        None,
+    )
+    if given is None:
+        return None
+    written = model.module.code_for_node(given)
+    spec: cst.BaseExpression | None = given
+    if isinstance(given, cst.Name):
+        restx = _restx_fields(given.value, scope)
+        if restx:
+            return written, restx
+        spec = _only_value(given.value, scope)
+    elif (
+        isinstance(given, cst.Attribute)
+        and isinstance(given.value, cst.Name)
+        and given.value.value in ("self", "cls")
+        and scope.class_info is not None
+    ):
+        values = scope.class_info.attributes.get(given.attr.value, [])
+        spec = values[0][0] if len(values) == 1 else None
+    if not isinstance(spec, cst.Dict):
+        return None
+    reads = _field_reads(spec)
+    return (written, reads) if reads else None
 
 
 def _decorator_calls(function: cst.FunctionDef, methods: frozenset[str]) -> Iterator[cst.Call]:
@@ -981,6 +1039,13 @@ def _restx_fields(named: str, scope: Scope, depth: int = 0) -> set[str] | None:
             else None
         )
         reads |= inherited or set()
+    return reads | _field_reads(spec)
+
+
+def _field_reads(spec: cst.Dict) -> set[str]:
+    """What a Flask-RESTful/RESTX dict of fields reads of each object: each key, or its
+    field's `attribute=` when a string; of a dotted one, its first name."""
+    reads: set[str] = set()
     for element in spec.elements:
         if not isinstance(element, cst.DictElement) or not isinstance(
             element.key, cst.SimpleString
