@@ -185,3 +185,36 @@ async def test_reopening_a_workspace_publishes_what_it_found_and_nothing_stale(
         assert await published(client, uri, 1) == []
         await asyncio.sleep(1.0)
         assert all(not p.diagnostics for p in publishes(client, uri))
+
+
+def _fix_titles(diagnostics: list) -> list[str | None]:  # type: ignore[type-arg]
+    return [
+        (d.data or {}).get("fix", {}).get("title") if isinstance(d.data, dict) else None
+        for d in diagnostics
+    ]
+
+
+async def test_reopening_a_workspace_publishes_the_findings_with_their_fixes_once(
+    tmp_path: Path,
+) -> None:
+    """The fixes an analysis computed are kept with its findings: the text opened again
+    gets both in its first publish, and nothing is published again for it."""
+    main = _workspace(tmp_path)
+    async with server(tmp_path, {}) as client:
+        uri = open_file(client, main, MAIN)
+        for _ in range(600):
+            if any(any(_fix_titles(p.diagnostics)) for p in publishes(client, uri)):
+                break
+            await asyncio.sleep(0.05)
+        fixed = publishes(client, uri)[-1].diagnostics
+        assert [d.code for d in fixed] == ["SQA102"] and all(_fix_titles(fixed))
+        await asyncio.sleep(0.5)  # the fixes are written to the cache after their publish
+    async with server(tmp_path, {}) as client:
+        uri = open_file(client, main, MAIN)
+        first = await published(client, uri, 1)
+        await asyncio.sleep(1.0)
+        again = publishes(client, uri)
+        assert len(again) == 1
+        assert [d.code for d in again[0].diagnostics] == ["SQA102"]
+        assert _fix_titles(again[0].diagnostics) == _fix_titles(fixed)
+    assert [d.code for d in first] == ["SQA102"]

@@ -20,7 +20,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -99,6 +99,20 @@ class Analysed:
 
     result: CheckResult
     exports: str | None = None  # digest of what the module declares
+
+
+@dataclass
+class KeptFindings:
+    """What an earlier analysis of a buffer's text found (`_kept_findings`)."""
+
+    key: str | None  # where this text's result is kept (None: it is not to be)
+    diagnostics: list[Diagnostic] | None  # None: none kept, or no longer valid
+    fixes_key: str | None = None  # where its findings with their fixes are kept
+    with_fixes: bool = False  # `diagnostics` carry their fixes
+
+
+def _without_fixes(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    return [replace(d, fix=None) if d.fix is not None else d for d in diagnostics]
 
 
 # Results waiting to be written to the cache after their publish (see `analyse`).
@@ -277,10 +291,11 @@ class SqlalchemyLintServer(LanguageServer):
         except Exception:
             log.exception("keeping the findings of %s in the cache failed", key)
 
-    def result_key(self, source: str, path: Path | None) -> str | None:
+    def result_key(self, source: str, path: Path | None, with_fixes: bool = False) -> str | None:
         """The key of the analysis of `source` as the file `path` under the settings in
         force, shared with the command line's results when the settings agree (None: no
-        cache, no file, or a file the configuration excludes)."""
+        cache, no file, or a file the configuration excludes). `with_fixes`: of the
+        findings with their fixes (as `check --output-format json` keeps them)."""
         if self.project.cache is None or path is None:
             return None
         config = config_for(path)
@@ -297,7 +312,7 @@ class SqlalchemyLintServer(LanguageServer):
             selection,
             {**config.severity, **self.settings.severity},
             config.options,
-            False,
+            with_fixes,
             False,
         )
         return results.result_key(path, source, settings)
@@ -453,12 +468,11 @@ class SqlalchemyLintServer(LanguageServer):
         # A newer version makes this analysis pointless: it stops at its next checkpoint.
         stale = functools.partial(self._stale, uri, version)
         try:
-            key, earlier = await loop.run_in_executor(
-                self.analysis_pool, self._earlier_findings, source, path
-            )
+            kept = await loop.run_in_executor(self.analysis_pool, self._kept_findings, source, path)
         except Exception:
             log.exception("reading the cached findings of %s failed", uri)
-            key, earlier = None, None
+            kept = KeptFindings(None, None)
+        key, earlier = kept.key, kept.diagnostics
         if not self._is_current(uri, version):
             return
         if earlier is not None:
@@ -481,6 +495,7 @@ class SqlalchemyLintServer(LanguageServer):
             return
         for failure in result.failed_rules:
             log.error("%s: %s; the other rules ran", uri, failure)
+        result = self._with_kept_fixes(result, kept)
         self.analysed[uri] = AnalysedDocument(version, source, result)
         # Published already from the cache: the knowledge at hand alone would show less
         # than the cached findings (no flicker); the complete analysis republishes below
@@ -516,7 +531,7 @@ class SqlalchemyLintServer(LanguageServer):
                 return
             if not self._is_current(uri, version):
                 return
-            result = analysed.result
+            result = self._with_kept_fixes(analysed.result, kept)
             if result.problem is not None:
                 return
             self.analysed[uri] = AnalysedDocument(version, source, result)
@@ -526,11 +541,24 @@ class SqlalchemyLintServer(LanguageServer):
                 )
         if analysed.exports is not None:
             self._recheck_importers_if_exports_changed(uri, analysed.exports)
+        with_fixes = kept.with_fixes and result.diagnostics == earlier
+        if with_fixes:
+            # The kept findings are this analysis's, with their fixes: nothing to add.
+            self.analysed[uri] = AnalysedDocument(version, source, result, with_fixes=True)
+        kept_record = self.records_to_keep.get(key) if key is not None else None
         if key is not None:
             await loop.run_in_executor(self.analysis_pool, self.keep_record, key)
-        if result.diagnostics:
+        if result.diagnostics and not with_fixes:
             # Fixes cost more than the analysis: publish first, then add them.
-            await self._add_fixes(uri, version, source, path, result)
+            fixed = await self._add_fixes(uri, version, source, path, result)
+            if fixed is not None and kept.fixes_key is not None and kept_record is not None:
+                await loop.run_in_executor(
+                    self.analysis_pool,
+                    self.keep_fixes,
+                    kept.fixes_key,
+                    fixed,
+                    kept_record.record,
+                )
         if self._nothing_else_pending():
             await loop.run_in_executor(self.analysis_pool, collect_while_idle)
 
@@ -551,6 +579,35 @@ class SqlalchemyLintServer(LanguageServer):
             return None, None
         key = self.result_key(source, path)
         return key, self.cached_diagnostics(key) if key is not None else None
+
+    def _kept_findings(self, source: str, path: Path | None) -> KeptFindings:
+        """`_earlier_findings`, first with their fixes (kept once an earlier analysis of
+        this text computed them), else without."""
+        key, found = self._earlier_findings(source, path)
+        if key is None or path is None:
+            return KeptFindings(key, found)
+        fixes_key = self.result_key(source, path, with_fixes=True)
+        fixed = self.cached_diagnostics(fixes_key) if fixes_key is not None else None
+        if fixed is not None:
+            return KeptFindings(key, fixed, fixes_key, with_fixes=True)
+        return KeptFindings(key, found, fixes_key)
+
+    def keep_fixes(self, key: str, fixed: CheckResult, record: results.Record) -> None:
+        """Write the findings of a complete analysis with their fixes to the cache, so
+        that the text opened again shows them with their fixes at once."""
+        cache = self.project.cache
+        if cache is None:
+            return
+        try:
+            cache.put(
+                results.NAMESPACE,
+                key,
+                results.encode(
+                    results.CachedResult(fixed.diagnostics, fixed.suppressed, None, record)
+                ),
+            )
+        except Exception:
+            log.exception("keeping the fixes of %s in the cache failed", key)
 
     def _ignored(self, path: Path) -> bool:
         """Whether the `ignorePatterns` setting leaves `path` alone. A pattern is matched
@@ -600,11 +657,26 @@ class SqlalchemyLintServer(LanguageServer):
         document = self.document(uri)
         return document is not None and document.version == version
 
+    def _with_kept_fixes(self, result: CheckResult, kept: KeptFindings) -> CheckResult:
+        """`result` with the kept findings instead, when they are its findings with
+        their fixes (the same text analysed before, whose fixes were kept)."""
+        earlier = kept.diagnostics
+        if (
+            not kept.with_fixes
+            or earlier is None
+            or result.incomplete
+            or result.problem is not None
+            or _without_fixes(earlier) != result.diagnostics
+        ):
+            return result
+        return replace(result, diagnostics=earlier, fixable=[])
+
     async def _add_fixes(
         self, uri: str, version: int | None, source: str, path: Path | None, result: CheckResult
-    ) -> None:
+    ) -> CheckResult | None:
         """Compute the fixes of an analysis already published, on the same worker; it
-        stops between two fixes once the editor has moved on to another version."""
+        stops between two fixes once the editor has moved on to another version. The
+        result with its fixes, once published (None otherwise)."""
         loop = asyncio.get_running_loop()
         try:
             fixed = await loop.run_in_executor(
@@ -617,12 +689,13 @@ class SqlalchemyLintServer(LanguageServer):
             )
         except Exception:
             log.exception("computing fixes for %s failed", uri)
-            return
+            return None
         current = self.document(uri)
         if fixed is None or current is None or current.version != version:
-            return
+            return None
         self.analysed[uri] = AnalysedDocument(version, source, fixed, with_fixes=True)
         self._publish(uri, version, [to_lsp_diagnostic(current, d) for d in fixed.diagnostics])
+        return fixed
 
     async def fixes_now(self, uri: str) -> AnalysedDocument | None:
         """The current version's analysis with fixes (computed here if not yet)."""
