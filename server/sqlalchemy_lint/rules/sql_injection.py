@@ -41,6 +41,39 @@ class User(db.Model):
 class Team(db.Model):
     name = db.Column(db.Integer)
 """
+# A term's references, selected by its language's id, and the models behind it.
+_TERM_REFERENCES = """
+from sqlalchemy import text
+
+def references(session, term):
+    return session.execute(
+        text(f"SELECT TxID FROM texts WHERE LgID = {term.language.id} AND TxText LIKE :p"),
+        {"p": f"%{term.text}%"},
+    ).all()
+"""
+_TERM_MODELS = """
+from sqlalchemy import Column, ForeignKey, Integer, SmallInteger, String
+from sqlalchemy.orm import declarative_base, relationship
+
+Base = declarative_base()
+
+class Language(Base):
+    __tablename__ = "languages"
+    id = Column("LgID", SmallInteger, primary_key=True)
+
+class DbTerm(Base):
+    __tablename__ = "terms"
+    id = Column("WoID", Integer, primary_key=True)
+    language_id = Column(ForeignKey("languages.LgID"))
+    language = relationship(Language)
+    text = Column(String)
+
+class Term:
+    def __init__(self, term_id=None):
+        self.id = {init}
+        self.language = None
+        self.text = ""
+"""
 _LOAD_USER = """
 def load_user(view):
     return view
@@ -381,42 +414,42 @@ class SqlInjection(Rule):
     `dialect.type_compiler.process(type_)`)
     has its values bound or escaped.
 
-    A function's parameter is what the project's calls give it (the calls outside
-    its tests, when there are any: the suite passes its own data): a parameter that
-    every call in the project (in any module) passes a literal, a literal
-    container (`{"repo": "endpoint"}`, `["users"]`), literals joined to constants
-    (`"varchar(" + PATH_LENGTH + ")"`), a class of the project or an
-    attribute of one (`User.mfa`, a mapped column: the program's own schema), an
-    enum member's value, or leaves at a literal default
-    is not input; nor is one that every call gives a value the caller made itself:
-    a number (`int(x)`, `len(rows)`), one of the caller's own parameters that is
-    not input by the same test (followed up to four calls, across modules) or that
-    the caller checks first as above (`if not re.match(r"^\\w+$", name): raise`, or
-    a statement `self._validate_table_name(name)` calling a project function or
-    method, in any module, that refuses any other value so), or a
-    column that is not text (a number, boolean, date or UUID) of a row the program
-    loaded (`repo.repo_id`, where `repo` came from `session.get(Repo, ...)`,
-    `session.query(Repo)...one()`, `select(Repo)`, or a project function or method
-    returning one, or the `target` of an `after_insert`/`after_update`/`after_delete`
-    mapper event's listener, and `Repo.repo_id = Column(BigInteger, ...)` or
-    `Mapped[int]`), or the values of such a column that a query selects alone
-    (`set(session.scalars(select(User.id)).all())`, `(await
-    db.execute(q)).scalars()` of `q = select(User.id).where(...)`), or a
-    class constant (`self.path`, where the class and each subclass that sets `path`
-    set it to a literal, and no method assigns it on an instance), or an item of a
-    literal list the caller loops over (`for table in ["users", "roles"]`, `for table,
-    column in COLUMNS` of literal pairs), or a
-    pytest test's or fixture's own parameter, or an Airflow task's (the DAG's
-    `op_kwargs`), or an item of one (`table_names["taxi"]`
-    passed on to a conftest helper: pytest fills them with the suite's data), or a
-    parameter of a test module's helper only tests call (the suite's own data), or
-    an item of a tuple a project function or method returns (`unit, count =
-    self.parse(period)`) that the program made, arithmetic of such values (`count *
-    7`), or an item of a dict of literals another module binds. A
-    parameter of a function nothing in the project calls (a library's API, a
-    handler the framework calls), or only its tests call, is input. A parameter rebound on every
-    path before its use (`offset = int(offset)`) is what the rebinding gives it, and
-    a project function whose every `return` gives a string literal gives constants.
+    A function's parameter is what the project's calls give it (the calls outside its
+    tests, when there are any: the suite passes its own data): a parameter that every
+    call in the project (in any module) passes a literal, a literal container (`{"repo":
+    "endpoint"}`, `["users"]`), literals joined to constants (`"varchar(" + PATH_LENGTH
+    + ")"`), a class of the project or an attribute of one (`User.mfa`, a mapped column:
+    the program's own schema), an enum member's value, or leaves at a literal default is
+    not input; nor is one that every call gives a value the caller made itself: a number
+    (`int(x)`, `len(rows)`), one of the caller's own parameters that is not input by the
+    same test (followed up to four calls, across modules) or that the caller checks
+    first as above (`if not re.match(r"^\\w+$", name): raise`, or a statement
+    `self._validate_table_name(name)` calling a project function or method, in any
+    module, that refuses any other value so), or a column that is not text (a number,
+    boolean, date or UUID) of a row the program loaded (`repo.repo_id`, where `repo`
+    came from `session.get(Repo, ...)`, `session.query(Repo)...one()`, `select(Repo)`,
+    or a project function or method returning one, or the `target` of an
+    `after_insert`/`after_update`/`after_delete` mapper event's listener, and
+    `Repo.repo_id = Column(BigInteger, ...)` or `Mapped[int]`; where the object comes
+    from is not seen, a relationship's target or what a decorator passes in,
+    `term.language.id`, when every mapped class of the project maps that attribute so
+    and no other class gives it more than a placeholder, `self.id = None`), or the
+    values of such a column that a query selects alone
+    (`set(session.scalars(select(User.id)).all())`, `(await db.execute(q)).scalars()` of
+    `q = select(User.id).where(...)`), or a class constant (`self.path`, where the class
+    and each subclass that sets `path` set it to a literal, and no method assigns it on
+    an instance), or an item of a literal list the caller loops over (`for table in
+    ["users", "roles"]`, `for table, column in COLUMNS` of literal pairs), or a pytest
+    test's or fixture's own parameter, or an Airflow task's (the DAG's `op_kwargs`), or
+    an item of one (`table_names["taxi"]` passed on to a conftest helper: pytest fills
+    them with the suite's data), or a parameter of a test module's helper only tests
+    call (the suite's own data), or an item of a tuple a project function or method
+    returns (`unit, count = self.parse(period)`) that the program made, arithmetic of
+    such values (`count * 7`), or an item of a dict of literals another module binds. A
+    parameter of a function nothing in the project calls (a library's API, a handler the
+    framework calls), or only its tests call, is input. A parameter rebound on every
+    path before its use (`offset = int(offset)`) is what the rebinding gives it, and a
+    project function whose every `return` gives a string literal gives constants.
 
     A value in an identifier's place (`FROM {table}`, `TRUNCATE TABLE
     staging_{name}`, `{schema}.{table}`, `ORDER BY {column}`, `INSERT INTO t
@@ -1351,6 +1384,12 @@ def items():
     # and the columns are values of a fixed table; `html.escape()` is for HTML.
     VALID += [Valid(_ESCAPED_NAME.format(escape="connection.escape"))]
     INVALID = [
+        # The domain object's `id` is whatever its maker gives it.
+        Invalid(
+            _TERM_REFERENCES,
+            at='text(f"SELECT',
+            files={"models.py": _TERM_MODELS.format(init="term_id")},
+        ),
         # A function of a class body with no `self`, called through the class: the
         # request's value is its second parameter, not its first.
         Invalid(
@@ -2899,6 +2938,10 @@ class Recipe(db.Model):
                 "views.py": _LOAD_USER,
             },
         ),
+        # A plain class of the project that starts `id` as None on its objects (a
+        # domain object, filled from a row later) says nothing of its text: the term's
+        # language's `id` is an integer column of every model that maps one.
+        Valid(_TERM_REFERENCES, files={"models.py": _TERM_MODELS.format(init="None")}),
         Valid(
             """
 from sqlalchemy import text

@@ -1057,6 +1057,8 @@ class ProgramValues:
         for qualname in info.methods.values():
             method = self.evaluator.function_info(key, qualname)
             if method is not None and attr in method.self_attributes:
+                if all(value == ir.CONSTANT for value in method.self_attributes[attr]):
+                    continue  # `self.id = None`: a placeholder, a number, not text
                 return False  # set on instances, to whatever the method is given
         values = info.attributes.get(attr)
         annotation = info.annotations.get(attr)
