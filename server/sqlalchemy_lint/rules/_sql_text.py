@@ -817,6 +817,8 @@ def _concatenated_identifier(
     return _chosen_identifier(operands[index], [around], analysis, scope, depth)
 
 
+# Builtins that copy their argument's items into a new container (`list(keys)`).
+_COPYING_BUILTINS = frozenset({"list", "tuple", "set", "sorted", "frozenset"})
 # Builtins whose items are their arguments' items (`for i, key in enumerate(keys)`).
 _ITEM_KEEPING_BUILTINS = frozenset(
     {"enumerate", "sorted", "reversed", "list", "tuple", "set", "iter", "zip", "filter"}
@@ -1095,6 +1097,17 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
     ):
         # `", ".join(data.keys())`: column names, when the dict's keys are the code's
         return _literal_keys(expr.func.value, analysis, scope)
+    if (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Name)
+        and expr.func.value in _COPYING_BUILTINS
+        and len(expr.args) == 1
+        and expr.args[0].keyword is None
+        and not expr.args[0].star
+        and analysis.resolver.qualify(expr.func) is None
+        and _safe_value(expr.args[0].value, analysis, scope, depth + 1)
+    ):
+        return True  # `list(ids.keys())`: the same safe items in a new container
     if (
         isinstance(expr, cst.Call)
         and isinstance(expr.func, cst.Attribute)
@@ -1444,7 +1457,17 @@ def _literal_keys(
         )
     if isinstance(expr, cst.DictComp):
         source = _keys_source(expr)
-        return source is not None and _literal_keys(source, analysis, scope, depth + 1)
+        if source is not None:
+            return _literal_keys(source, analysis, scope, depth + 1)
+        # `{lang.id: lang for lang in session.query(Language)}`: keys the program
+        # computes from what cannot inject (a number column of loaded objects), over
+        # nothing that is evidently input.
+        loop: cst.CompFor | None = expr.for_in
+        while loop is not None:
+            if _evidently_input(loop.iter, analysis, scope, depth + 1):
+                return False
+            loop = loop.inner_for_in
+        return _safe_comprehension(expr, analysis, scope, depth + 1)
     if isinstance(expr, cst.Call):
         return analysis.resolver.qualify(expr.func) == "dataclasses.asdict"
     if not isinstance(expr, cst.Name):
@@ -2389,7 +2412,10 @@ def _added_items(name: str, scope: Scope, analysis: Analysis) -> Iterator[cst.Ba
 
 
 def _safe_comprehension(
-    expr: cst.GeneratorExp | cst.ListComp, analysis: Analysis, scope: Scope, depth: int
+    expr: cst.GeneratorExp | cst.ListComp | cst.DictComp,
+    analysis: Analysis,
+    scope: Scope,
+    depth: int,
 ) -> bool:
     """`f":id{i}" for i in range(n)`: the element is safe when the loop variables count
     up from `range()` / `enumerate()` indexes or iterate over safe values, or take only
@@ -2416,7 +2442,8 @@ def _safe_comprehension(
         elif not _evidently_input(iterator, analysis, scope, depth + 1):
             chosen_names.update(names)
         comp = comp.inner_for_in
-    return _safe_element(expr.elt, safe_names, analysis, scope, depth + 1, chosen_names)
+    element = expr.key if isinstance(expr, cst.DictComp) else expr.elt
+    return _safe_element(element, safe_names, analysis, scope, depth + 1, chosen_names)
 
 
 def _counted(

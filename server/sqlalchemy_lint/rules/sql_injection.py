@@ -74,6 +74,22 @@ class Term:
         self.language = None
         self.text = ""
 """
+# Sentences of the languages the code picks, by id.
+_LANGUAGE_KEYS = """
+{imports}from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+from models import Language
+
+engine = create_engine("sqlite://")
+
+def {function}:
+    with Session(engine) as session:
+        picked = {{lang.id: lang for lang in {loop}}}
+        ids = [f"{{k}}" for k in list(picked.keys())]
+        sql = f"SELECT * FROM sentences WHERE LgID IN ({{','.join(ids)}})"
+        return session.execute(text(sql)).all()
+"""
 _LOAD_USER = """
 def load_user(view):
     return view
@@ -363,56 +379,54 @@ class SqlInjection(Rule):
     {limit}"`), or preceded only by `EXPLAIN` (`f"EXPLAIN ANALYZE {query}"`), is
     judged by its other fields alone.
 
-    Values that cannot carry SQL are not reported: literals, numbers, `int(...)`,
-    loop counters (`for i in range(n)`, the index of `enumerate()`), a parameter
-    annotated as a number, a date or a UUID (also `Optional[int]`, `int | None`), as
-    a SQLAlchemy column type (`TypeEngine`: it formats as its DDL name)
-    or as one of the project's enumerations (`sort_col: SortColumn`, and its
-    `.value` or `.name`: FastAPI and the like validate it against the members),
-    arithmetic with a number written in the code (`motor_id % SHARDS`, `page - 1`),
-    names bound only to literals (`order = "ASC" if ascending else "DESC"`, or
-    either side of `or`: `" AND ".join(clauses) or "1"`),
-    module-level `UPPER_CASE` constants and loops over them, lists of constant
-    clauses joined together (`" AND ".join(clauses)`, also when the function adds
-    only literals to the list, `conditions.append("m.study_id = :study_id")`), text
-    that every `return` of a project function or method builds so, whatever it is
-    given (`where, params = self._where(filters)`), what a project helper returns
-    of the literals its caller gives it (`pick_first(cols, ["created_at", "ts"])`,
-    which returns one of the candidates or `None`), placeholder lists
-    (`", ".join(f":id{i}" for i in range(len(ids)))`), and lookups in a fixed
-    table: `ORDERABLE[key]`, `ORDERABLE.get(key, "created_at")` or
-    `map(ORDERABLE.__getitem__, keys)` where `ORDERABLE`
-    is a dict (or tuple) literal of constants, bound once and never changed in
-    the module, values the function checks against allowed ones first (`if order not
+    Values that cannot carry SQL are not reported: literals, numbers, `int(...)`, loop
+    counters (`for i in range(n)`, the index of `enumerate()`), a parameter annotated as
+    a number, a date or a UUID (also `Optional[int]`, `int | None`), as a SQLAlchemy
+    column type (`TypeEngine`: it formats as its DDL name) or as one of the project's
+    enumerations (`sort_col: SortColumn`, and its `.value` or `.name`: FastAPI and the
+    like validate it against the members), arithmetic with a number written in the code
+    (`motor_id % SHARDS`, `page - 1`), names bound only to literals (`order = "ASC" if
+    ascending else "DESC"`, or either side of `or`: `" AND ".join(clauses) or "1"`),
+    module-level `UPPER_CASE` constants and loops over them, lists of constant clauses
+    joined together (`" AND ".join(clauses)`, also when the function adds only literals
+    to the list, `conditions.append("m.study_id = :study_id")`), text that every
+    `return` of a project function or method builds so, whatever it is given (`where,
+    params = self._where(filters)`), what a project helper returns of the literals its
+    caller gives it (`pick_first(cols, ["created_at", "ts"])`, which returns one of the
+    candidates or `None`), placeholder lists (`", ".join(f":id{i}" for i in
+    range(len(ids)))`), the keys of a dict the code keys by such values over what is not
+    input (`{lang.id: lang for lang in session.query(Language)}`, also copied,
+    `list(langs.keys())`), and lookups in a fixed table: `ORDERABLE[key]`,
+    `ORDERABLE.get(key, "created_at")` or `map(ORDERABLE.__getitem__, keys)` where
+    `ORDERABLE` is a dict (or tuple) literal of constants, bound once and never changed
+    in the module, values the function checks against allowed ones first (`if order not
     in ("ASC", "DESC"): raise ...`, also after a call that says why,
     `logger.critical(...); sys.exit(2)`, or a replacement by a constant, or a call of a
     function of the module, or of a method of the class on `self`, that raises on any
     other value: `self._check_kind(kind)`, or `kind = self._check_kind(kind)` where it
-    returns the checked value, or a lookup of it as a key of a dict the module binds,
-    on every path, `models[f"model{station}"]`, which raises `KeyError` on any other)
-    or that a test around the use compares with a number (`if size > 1:`: a text
-    raises `TypeError` there), or an argparse option declared with `choices=` among
-    literals (also recased, `args.pos.lower()`), or whose characters it
-    checks first (`if not name.isidentifier(): raise ...`, `if not
-    re.fullmatch(r"[a-z0-9_]+", name): raise ...`) or strips of all but word
-    characters (`re.sub(r"[^a-z0-9_]", "", name)`, then cut, stripped or recased, or
-    a project function that returns that, as `sanitize(key)`; not with `count=`, nor
-    a replacement that puts the match back), text escaped as a SQL literal
-    (`name.replace("'", "''")`, a DBAPI connection's `connection.escape(name)`, or a
-    project function every `return` of which is that,
-    alone or between quotes: `literal_string(name)`), a mapped class's
-    `__tablename__`, the name a schema object of the models declares (`table.name`,
-    `column.name`, `constraint.name`, `index.name`). psycopg's
-    `sql.SQL("...").format(sql.Identifier(name))` is the driver's safe composition
-    and is not `str.format()`; names quoted by the dialect
-    (`conn.dialect.identifier_preparer.quote(name)`, SQLAlchemy-Utils'
-    `quote(conn, name)`) are escaped identifiers, a geometry's text is WKT (a
-    shapely geometry, a GeoPandas geometry column's element, `.wkt`,
-    `shapely.wkt.dumps(...)`, known by the frame's annotation or how it was read)
-    and a CRS's `to_epsg()` an integer, and SQL that SQLAlchemy compiled
-    from its own constructs (`column.type.compile(dialect)`, `str(stmt.compile())`,
-    `dialect.type_compiler.process(type_)`)
-    has its values bound or escaped.
+    returns the checked value, or a lookup of it as a key of a dict the module binds, on
+    every path, `models[f"model{station}"]`, which raises `KeyError` on any other) or
+    that a test around the use compares with a number (`if size > 1:`: a text raises
+    `TypeError` there), or an argparse option declared with `choices=` among literals
+    (also recased, `args.pos.lower()`), or whose characters it checks first (`if not
+    name.isidentifier(): raise ...`, `if not re.fullmatch(r"[a-z0-9_]+", name): raise
+    ...`) or strips of all but word characters (`re.sub(r"[^a-z0-9_]", "", name)`, then
+    cut, stripped or recased, or a project function that returns that, as
+    `sanitize(key)`; not with `count=`, nor a replacement that puts the match back),
+    text escaped as a SQL literal (`name.replace("'", "''")`, a DBAPI connection's
+    `connection.escape(name)`, or a project function every `return` of which is that,
+    alone or between quotes: `literal_string(name)`), a mapped class's `__tablename__`,
+    the name a schema object of the models declares (`table.name`, `column.name`,
+    `constraint.name`, `index.name`). psycopg's
+    `sql.SQL("...").format(sql.Identifier(name))` is the driver's safe composition and
+    is not `str.format()`; names quoted by the dialect
+    (`conn.dialect.identifier_preparer.quote(name)`, SQLAlchemy-Utils' `quote(conn,
+    name)`) are escaped identifiers, a geometry's text is WKT (a shapely geometry, a
+    GeoPandas geometry column's element, `.wkt`, `shapely.wkt.dumps(...)`, known by the
+    frame's annotation or how it was read) and a CRS's `to_epsg()` an integer, and SQL
+    that SQLAlchemy compiled from its own constructs (`column.type.compile(dialect)`,
+    `str(stmt.compile())`, `dialect.type_compiler.process(type_)`) has its values bound
+    or escaped.
 
     A function's parameter is what the project's calls give it (the calls outside its
     tests, when there are any: the suite passes its own data): a parameter that every
@@ -1384,6 +1398,16 @@ def items():
     # and the columns are values of a fixed table; `html.escape()` is for HTML.
     VALID += [Valid(_ESCAPED_NAME.format(escape="connection.escape"))]
     INVALID = [
+        # The same dict keyed by what a request gives.
+        Invalid(
+            _LANGUAGE_KEYS.format(
+                imports="from flask import request\n",
+                function="load_sentences()",
+                loop='request.args.getlist("lang")',
+            ).replace("lang.id: lang", "int(lang) if lang.isdigit() else lang: lang"),
+            at="text(sql)",
+            files={"models.py": _TERM_MODELS.format(init="None")},
+        ),
         # The domain object's `id` is whatever its maker gives it.
         Invalid(
             _TERM_REFERENCES,
@@ -2942,6 +2966,14 @@ class Recipe(db.Model):
         # domain object, filled from a row later) says nothing of its text: the term's
         # language's `id` is an integer column of every model that maps one.
         Valid(_TERM_REFERENCES, files={"models.py": _TERM_MODELS.format(init="None")}),
+        # The keys of a dict the code keys by the languages' integer ids, copied into a
+        # list and joined: numbers.
+        Valid(
+            _LANGUAGE_KEYS.format(
+                imports="", function="load_sentences()", loop="session.query(Language).all()"
+            ),
+            files={"models.py": _TERM_MODELS.format(init="None")},
+        ),
         Valid(
             """
 from sqlalchemy import text
