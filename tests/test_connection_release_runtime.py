@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from sqlalchemy_lint.checker import check_source
+from sqlalchemy_lint.rules import close_not_guaranteed
 from sqlalchemy_lint.rules.close_not_guaranteed import CloseNotGuaranteed
 from sqlalchemy_lint.rules.connection_not_closed import ConnectionNotClosed
 from sqlalchemy_lint.rules.session_not_closed import SessionNotClosed
@@ -151,3 +152,53 @@ def test_the_message_names_the_object_s_own_way_to_close_it() -> None:
     managed = MANAGER.format(body=body).replace("URL", "'sqlite://'")
     (finding,) = check_source(managed, rules=[CloseNotGuaranteed]).diagnostics
     assert "use `with DatabaseManager() as manager:` instead" in finding.message
+
+
+LAST_RUNS_MODELS = """
+from sqlalchemy import Column, DateTime, Integer, String, create_engine
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Run(Base):
+    __tablename__ = "runs"
+    id = Column(Integer, primary_key=True)
+    workflow = Column(String)
+    started_at = Column(DateTime)
+
+
+engine = create_engine(URL)
+"""
+
+
+@pytest.mark.parametrize(
+    ("before", "held"),
+    [
+        # Building the query fails (no such attribute): no statement ran yet.
+        ("    query = query.filter_by(branch='main')\n", 0),
+        # Counting runs a statement, which fails (no `runs` table): its connection
+        # stays checked out while the failed call's frame lives.
+        ("    total = query.count()\n", 1),
+    ],
+)
+def test_a_session_takes_its_connection_for_its_first_statement(
+    before: str, held: int, tmp_path: Path
+) -> None:
+    """What only builds a query on a session before the `try` that runs it may raise,
+    but leaves no connection behind: SQA104 leaves that shape alone, and reports one
+    where a statement runs there."""
+    source = close_not_guaranteed._LAST_RUNS.format(before=before).replace(
+        "from models import Run, engine\n", LAST_RUNS_MODELS
+    )
+    found = [d.code for d in check_source(source, rules=[CloseNotGuaranteed]).diagnostics]
+    assert found == (["SQA104"] if held else [])
+    namespace: dict[str, Any] = {"URL": f"sqlite:///{tmp_path / 'app.db'}"}
+    exec(compile(source, "<example>", "exec"), namespace)
+    with pytest.raises(Exception) as failure:
+        namespace["last_runs"]()
+    assert namespace["engine"].pool.checkedout() == held
+    del failure
+    namespace["engine"].dispose()

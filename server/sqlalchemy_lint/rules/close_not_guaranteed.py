@@ -132,6 +132,28 @@ def get_rules(chat_id):
 """
 
 
+# A query built, then run in a `try` whose `except` closes the session; {before} runs
+# between.
+_LAST_RUNS = """
+from sqlalchemy.orm import Session
+
+from models import Run, engine
+
+def last_runs(workflow=None, limit=10):
+    session = Session(engine)
+    query = session.query(Run)
+    if workflow:
+        query = query.filter_by(workflow=workflow)
+{before}    try:
+        runs = query.order_by(Run.started_at.desc()).limit(limit).all()
+    except Exception:
+        session.close()
+        raise
+    session.close()
+    return runs
+"""
+
+
 class CloseNotGuaranteed(Rule):
     """Connection or session is closed, but not when an exception is raised.
 
@@ -161,30 +183,30 @@ class CloseNotGuaranteed(Rule):
     whose `__init__` keeps `self.db = SessionLocal()` and whose `close()` closes it),
     when that closing method is called outside a `finally`.
 
-    Not reported in a program's command (a console script the project installs,
-    a click or typer command, a function that parses the command line, an Airflow
-    task; not a public function of an installable package's module that only the
-    package's own commands call, which the package's users may call too), in a
-    migration's `upgrade()`/`downgrade()` (a module in a `versions` or `migrations`
-    folder) or a function of it only those steps call, or at a script's top level:
-    an exception that escapes it ends the process (or the migration run), which
-    releases the connection. Nor a session
-    made just before a `try:` whose body closes it and whose broad `except` rolls it
-    back (or closes it): a session's `rollback()` returns its connection to the pool.
-    (A close in a broad `except` and another on the normal path count only when
-    nothing that can raise runs between the creation and that `try`: a query before it
-    fails past both.)
-    Nor a session that nothing runs on before its close (the local is read only to
-    close it, or to look at the object: `db is not None`, `isinstance(db, Session)`):
-    it takes a connection only for its first statement, so an exception before the
-    close leaks none. An item of a generator kept in a local (`db = next(gen)`) is
-    released by `gen.close()` or by `next(gen)` again, which resumes the generator
-    past its `yield` and so runs its cleanup.
-    Nor one closed with nothing that can raise between its creation and the close (the
-    next line, or the `else:` of the `try` that made it), or with only calls of project
-    functions that catch every exception themselves (`total = count_calls(db, user)`,
-    where `count_calls` is a `try` whose `except Exception:` logs and returns 0; a
-    narrower handler of theirs that re-raises lets the error out).
+    Not reported in a program's command (a console script the project installs, a click
+    or typer command, a function that parses the command line, an Airflow task; not a
+    public function of an installable package's module that only the package's own
+    commands call, which the package's users may call too), in a migration's
+    `upgrade()`/`downgrade()` (a module in a `versions` or `migrations` folder) or a
+    function of it only those steps call, or at a script's top level: an exception that
+    escapes it ends the process (or the migration run), which releases the connection.
+    Nor a session made just before a `try:` whose body closes it and whose broad
+    `except` rolls it back (or closes it): a session's `rollback()` returns its
+    connection to the pool. (A close in a broad `except` and another on the normal path
+    count only when nothing that can raise runs between the creation and that `try`: a
+    query before it fails past both; building one on a session, `query =
+    session.query(Run)`, `query = query.filter_by(...)`, runs no statement, and a
+    session takes its connection only for its first.) Nor a session that nothing runs on
+    before its close (the local is read only to close it, or to look at the object: `db
+    is not None`, `isinstance(db, Session)`): it takes a connection only for its first
+    statement, so an exception before the close leaks none. An item of a generator kept
+    in a local (`db = next(gen)`) is released by `gen.close()` or by `next(gen)` again,
+    which resumes the generator past its `yield` and so runs its cleanup. Nor one closed
+    with nothing that can raise between its creation and the close (the next line, or
+    the `else:` of the `try` that made it), or with only calls of project functions that
+    catch every exception themselves (`total = count_calls(db, user)`, where
+    `count_calls` is a `try` whose `except Exception:` logs and returns 0; a narrower
+    handler of theirs that re-raises lets the error out).
 
     A function that takes its thread's session from a module-level `scoped_session`
     registry by using it (`rules = SESSION.query(Rules).get(chat_id)`) and closes it
@@ -448,6 +470,9 @@ def main():
 """
         ),
     ]
+    # Only query building runs before the `try` that runs the query and closes the
+    # session on any failure: the session takes its connection for its first statement.
+    VALID += [Valid(_LAST_RUNS.format(before=""))]
     VALID += [
         # An Airflow task runs in a process of its own: an exception fails the task and
         # ends the process, which releases the connection (a test calling the helper
@@ -667,6 +692,11 @@ def count_users():
     ]
 
     INVALID = [
+        # A count runs before the `try`: if it fails, the connection it took leaks.
+        Invalid(
+            _LAST_RUNS.format(before="    total = query.count()\n"),
+            at="Session(engine)",
+        ),
         Invalid(
             _GENERATOR_ITEM.format(
                 body='    count = db.execute(text("select count(*) from users")).scalar()\n'

@@ -1760,7 +1760,7 @@ class LifetimeTracker:
                 # as any other code is).
                 return True
         if self._closed_on_every_exception(closes) and self._handlers_follow_creation(
-            binding, closes, scope
+            binding, closes, scope, life.variable if life.kind.is_session else None
         ):
             return True
         if any(self._released_by_the_handler(life, binding, close) for close in closes):
@@ -1818,13 +1818,21 @@ class LifetimeTracker:
         return bool(in_handler) and len(in_handler) < len(closes)
 
     def _handlers_follow_creation(
-        self, binding: cst.CSTNode, closes: list[cst.Call], scope: Scope
+        self,
+        binding: cst.CSTNode,
+        closes: list[cst.Call],
+        scope: Scope,
+        session: str | None = None,
     ) -> bool:
         """Whether a `try` whose broad handler closes the resource starts with nothing
         that can raise since its creation (`session = Session()`, then `user =
-        session.query(...)` outside the `try`: an exception there skips both closes).
-        The `try` may sit in a statement of the creation's block (an `if`); shapes
-        where it is not in that block are taken as they were written."""
+        session.query(...).first()` outside the `try`: an exception there skips both
+        closes). The `try` may sit in a statement of the creation's block (an `if`);
+        shapes where it is not in that block are taken as they were written.
+        `session`: the name of a session, which takes a connection only for its first
+        statement: what only builds a query on it before the `try` (`query =
+        session.query(Run)`, `query = query.filter_by(...)`) may raise, but leaves
+        nothing to leak."""
         creation_line = self.model.parent(self.model.statement_of(binding))
         block = self.model.parent(creation_line) if creation_line is not None else None
         body = getattr(block, "body", None)
@@ -1839,14 +1847,62 @@ class LifetimeTracker:
             if outermost is None or outermost not in body:
                 return True
             between = body[body.index(creation_line) + 1 : body.index(outermost)]
+            queries: set[str] = set()
             if all(
                 _swallows_everything(statement)
                 or _cannot_raise(statement)
                 or self._only_calls_error_swallowing_helpers(statement, scope)
+                or (session is not None and self._leaves_unconnected(statement, session, queries))
                 for statement in between
             ):
                 return True
         return False
+
+    def _leaves_unconnected(self, statement: cst.CSTNode, session: str, queries: set[str]) -> bool:
+        """Whether `statement` uses the session `session` (and the queries built on it
+        so far, `queries`, to which it adds those it binds) only to build queries:
+        `query = session.query(Run)`, `if flag: query = query.filter_by(...)`. No
+        statement runs, so the session holds no connection yet."""
+        for node in nodes_of(statement, cst.Name):
+            if node.value != session and node.value not in queries:
+                continue
+            parent = self.model.parent(node)
+            if isinstance(parent, cst.Attribute) and parent.attr is node:
+                continue  # (`session.query`'s `query`: a method's name, not the local)
+            if isinstance(parent, cst.AssignTarget) and parent.target is node:
+                continue  # (rebinding a query name: its value is checked on its own)
+            if not self._binds_a_query(node, queries):
+                return False
+        return True
+
+    def _binds_a_query(self, reference: cst.Name, queries: set[str]) -> bool:
+        """`reference` starts a chain of query-building calls (`session.query(Run)
+        .filter_by(...)`) that is the whole value of `name = ...`; `name` joins
+        `queries`."""
+        node: cst.CSTNode = reference
+        while True:
+            attribute = self.model.parent(node)
+            if not isinstance(attribute, cst.Attribute) or attribute.value is not node:
+                break
+            call = self.model.parent(attribute)
+            if (
+                not isinstance(call, cst.Call)
+                or call.func is not attribute
+                or attribute.attr.value not in _QUERY_BUILDERS
+            ):
+                return False
+            node = call
+        assign = self.model.parent(node)
+        if (
+            node is reference
+            or not isinstance(assign, cst.Assign)
+            or assign.value is not node
+            or len(assign.targets) != 1
+            or not isinstance(assign.targets[0].target, cst.Name)
+        ):
+            return False
+        queries.add(assign.targets[0].target.value)
+        return True
 
     def _in_broad_handler(self, node: cst.CSTNode) -> bool:
         for ancestor in self._ancestors_in_scope(node):
@@ -2105,6 +2161,28 @@ def _mentions(node: cst.CSTNode, name: str) -> bool:
 
 
 _LITERALS = (cst.SimpleString, cst.Integer, cst.Float)
+
+
+# Methods of a session and of its legacy `Query` that build a query and run nothing.
+_QUERY_BUILDERS = frozenset(
+    {
+        "query",
+        "filter",
+        "filter_by",
+        "order_by",
+        "group_by",
+        "having",
+        "join",
+        "outerjoin",
+        "options",
+        "limit",
+        "offset",
+        "distinct",
+        "where",
+        "select_from",
+        "with_entities",
+    }
+)
 
 
 def _cannot_raise(statement: cst.CSTNode) -> bool:
