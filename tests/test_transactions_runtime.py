@@ -243,3 +243,42 @@ def test_an_object_added_again_to_load_it_loses_no_write(tmp_path: Path) -> None
         namespace["load"](Item(name="new"), "name")
     namespace["engine"].dispose()
     assert _names(url) == ["saved"]
+
+
+# An item loaded and detached elsewhere (a global, as Flask-Login's `current_user`),
+# merged into this session to read it; {change} may change it before the block ends.
+MERGED = """
+current_item = None
+
+def rename(name):
+    with SessionLocal() as session:
+        item = session.merge(current_item)
+        seen = item.name
+{change}    return seen
+"""
+
+
+@pytest.mark.parametrize(
+    ("change", "reported"), [("", False), ("        item.name = name\n", True)]
+)
+def test_an_object_merged_to_read_it_loses_no_write(
+    change: str, reported: bool, tmp_path: Path
+) -> None:
+    """`item = session.merge(current_item)` then only reads of it: there was nothing to
+    write, and the row is as it was; a change to it after the merge is lost at the end
+    of the block, and reported."""
+    source = "from sqlalchemy import text\n" + MODELS + MERGED.format(change=change)
+    found = [d.code for d in check_source(source, rules=[UncommittedWrite]).diagnostics]
+    assert found == (["SQA106"] if reported else [])
+    url = f"sqlite:///{tmp_path / 'merged.db'}"
+    namespace: dict[str, Any] = {"URL": url, "text": text}
+    exec(compile(source, "<example>", "exec"), namespace)
+    namespace["metadata"].create_all(namespace["engine"])
+    Item, SessionLocal = namespace["Item"], namespace["SessionLocal"]
+    with SessionLocal() as session:
+        session.add(Item(name="saved"))
+        session.commit()
+        namespace["current_item"] = session.get(Item, 1)
+    assert namespace["rename"]("renamed") == "saved"
+    namespace["engine"].dispose()
+    assert _names(url) == ["saved"]  # the rename, when made, was not kept

@@ -70,6 +70,22 @@ class UncommittedWriteFinding(Finding):
     name: str = ""
 
 
+# Flask-Login's user, loaded by another session, merged into this one to read its
+# orders; {after} runs before the block ends.
+_MERGED_USER = """
+from flask_login import current_user
+from sqlalchemy.orm import sessionmaker
+
+Session = sessionmaker()
+
+def order_history(name=None):
+    with Session() as session:
+        user = session.merge(current_user)
+        orders = list(user.orders)
+{after}    return orders
+"""
+
+
 class UncommittedWrite(Rule):
     """A write in a `with engine.connect()` or `with Session()` block that is never
     committed: SQLAlchemy 2.0 rolls it back when the block ends.
@@ -92,28 +108,29 @@ class UncommittedWrite(Rule):
     later in the block, in a loop's enclosing block, or in a `try` body does.
 
     Not reported: `with engine.begin() as conn:`, `with SessionLocal.begin() as
-    session:`, a `with` block of a project Session class whose `__exit__` commits
-    (made directly or by a factory given it as `class_=`), `with Session(engine) as
-    session, session.begin():` and writes inside `with session.begin():` (they
-    commit when the block ends), connections with
-    `isolation_level="AUTOCOMMIT"` (on the connection or its engine, also one the
-    instance keeps: `self.engine = create_engine(..., isolation_level=...)`), connections
-    of a project on SQLAlchemy 1.x (its requirements say so or, when they say
-    nothing, the module calls what only 1.x has: `MetaData(bind=engine)`,
-    `Table(..., autoload=True)`, or the write passes its values as only 1.x takes them:
-    `conn.execute(table.insert(), **row)`), which commit each write by themselves, sessions
-    from a factory made with `autocommit=True` (1.x), also a factory passed in or
-    kept on `self` when every factory the project makes autocommits, blocks that
-    hand the connection or session to another function (which may commit), or call a
-    function defined beside them that uses it (a closure that adds and commits), keep it
-    or return it, an object the function is given that `add()` attaches again only to
-    load it (`session.refresh(obj)`, `getattr(obj, name)` after it, and no change to
-    it), sessions registered with `zope.sqlalchemy` (the `transaction` manager
-    commits them: `with transaction.manager:`, `pyramid_tm`), and connections and
-    sessions that are not opened by a `with` block
-    (a parameter, a FastAPI dependency: their caller decides). A commit in a `try`'s
-    `else` follows the writes of its body. `flush()` is not a
-    commit: it sends the changes inside the transaction that is then rolled back.
+    session:`, a `with` block of a project Session class whose `__exit__` commits (made
+    directly or by a factory given it as `class_=`), `with Session(engine) as session,
+    session.begin():` and writes inside `with session.begin():` (they commit when the
+    block ends), connections with `isolation_level="AUTOCOMMIT"` (on the connection or
+    its engine, also one the instance keeps: `self.engine = create_engine(...,
+    isolation_level=...)`), connections of a project on SQLAlchemy 1.x (its requirements
+    say so or, when they say nothing, the module calls what only 1.x has:
+    `MetaData(bind=engine)`, `Table(..., autoload=True)`, or the write passes its values
+    as only 1.x takes them: `conn.execute(table.insert(), **row)`), which commit each
+    write by themselves, sessions from a factory made with `autocommit=True` (1.x), also
+    a factory passed in or kept on `self` when every factory the project makes
+    autocommits, blocks that hand the connection or session to another function (which
+    may commit), or call a function defined beside them that uses it (a closure that
+    adds and commits), keep it or return it, an object the function is given that
+    `add()` attaches again only to load it (`session.refresh(obj)`, `getattr(obj, name)`
+    after it, and no change to it), an object of another session merged to be read
+    (`user = session.merge(current_user)`, then `user.orders`: not one the function is
+    given, and no change to either), sessions registered with `zope.sqlalchemy` (the
+    `transaction` manager commits them: `with transaction.manager:`, `pyramid_tm`), and
+    connections and sessions that are not opened by a `with` block (a parameter, a
+    FastAPI dependency: their caller decides). A commit in a `try`'s `else` follows the
+    writes of its body. `flush()` is not a commit: it sends the changes inside the
+    transaction that is then rolled back.
 
     ## Why is this bad?
     SQLAlchemy 2.0 begins a transaction on a connection or session at its first use
@@ -489,7 +506,15 @@ def replace_solution(engine, old_id, answer):
 """
         ),
     ]
+    # Merged to be read: nothing of it changes here, so there is nothing to commit.
+    VALID += [Valid(_MERGED_USER.format(after=""))]
+
     INVALID = [
+        # The merged user is changed: the change is written at the flush a commit does.
+        Invalid(
+            _MERGED_USER.format(after="        user.name = name\n"),
+            at="session.merge(current_user)",
+        ),
         # ... but a `continue` between the write and the flag leaves it uncommitted.
         Invalid(
             _FLAGGED.format(between='if row.get("dry_run"):\n                    continue'),

@@ -707,12 +707,64 @@ def _writes(call: cst.Call, name: str | None, kind: Kind, scope: Scope, resolver
     if method is None:
         return False
     if kind is Kind.SESSION and method in _SESSION_WRITES:
-        return True
+        return method != "merge" or not _attaches_to_read(call, scope, resolver.model)
     if method == "exec_driver_sql":
         return bool(call.args) and _write_sql(call.args[0].value)
     if method in ("execute", "scalar", "scalars") and call.args:
         return _is_write_statement(call.args[0].value, scope, resolver, 0)
     return False
+
+
+# Methods that change the collection (or the object) they are called on.
+_MUTATORS = frozenset(
+    {"append", "extend", "insert", "remove", "pop", "clear", "update", "add", "discard"}
+)
+
+
+def _attaches_to_read(call: cst.Call, scope: Scope, model: ModuleModel) -> bool:
+    """`user = session.merge(current_user)`, then `user.orders`: an object of another
+    session (not one the function is given, which its caller may have changed) merged
+    to read it here, whose result is kept and read, and neither it nor the merged object
+    has an attribute set in the function: nothing to write."""
+    if len(call.args) != 1 or call.args[0].keyword is not None:
+        return False
+    merged = call.args[0].value
+    statement = model.parent(call)
+    if not (
+        isinstance(statement, cst.Assign)
+        and statement.value is call
+        and len(statement.targets) == 1
+        and isinstance(statement.targets[0].target, cst.Name)
+    ):
+        return False
+    kept = statement.targets[0].target.value
+    names = {kept}
+    if isinstance(merged, cst.Name):
+        if merged.value in scope.params:
+            return False
+        names.add(merged.value)
+    elif not isinstance(merged, cst.Attribute):
+        return False
+    if not any(
+        isinstance(model.parent(ref), cst.Attribute) for ref in scope.references.get(kept, ())
+    ):
+        return False  # kept but never read
+    for name in names:
+        for ref in scope.references.get(name, ()):
+            node: cst.CSTNode = ref
+            while True:
+                attribute = model.parent(node)
+                if not isinstance(attribute, cst.Attribute) or attribute.value is not node:
+                    break
+                outer = model.parent(attribute)
+                if isinstance(outer, (cst.AssignTarget, cst.AugAssign, cst.Del)) or (
+                    isinstance(outer, cst.Call)
+                    and outer.func is attribute
+                    and attribute.attr.value in _MUTATORS
+                ):
+                    return False  # `user.name = ...`, `user.orders.append(order)`
+                node = attribute
+    return True
 
 
 def _is_write_statement(
