@@ -47,6 +47,14 @@ def add(name):
 """
 
 REPORTED = {
+    "committed under a condition the write is not under": """
+def add(name, parse=True, full=False):
+    with SessionLocal() as session:
+        if parse:
+            session.add(Item(name=name))
+        if parse and full:
+            session.commit()
+""",
     "a flag the write may skip setting": FLAGGED.format(
         skip='if row.endswith("?"):\n                continue\n            '
     ),
@@ -88,6 +96,15 @@ def add(name):
 }
 
 ACCEPTED = {
+    "committed under the conditions the write is under": """
+def add(name, parse=True, save=True):
+    with SessionLocal() as session:
+        if parse:
+            if save:
+                session.add(Item(name=name))
+        if parse and save:
+            session.commit()
+""",
     "engine.begin()": """
 def add(name):
     with engine.begin() as conn:

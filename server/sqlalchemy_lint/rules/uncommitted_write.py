@@ -70,6 +70,24 @@ class UncommittedWriteFinding(Finding):
     name: str = ""
 
 
+# Rows written under two conditions, committed under {commit_test}.
+_SYNC_CONDITIONS = """
+from sqlalchemy.orm import sessionmaker
+
+from models import Item
+
+SessionLocal = sessionmaker()
+
+def sync(rows, parse=True, save=True, full=False):
+    with SessionLocal() as session:
+        for row in rows:
+            if parse:
+                if save:
+                    session.add(Item(name=row))
+        if {commit_test}:
+            session.commit()
+"""
+
 # Flask-Login's user, loaded by another session, merged into this one to read its
 # orders; {after} runs before the block ends.
 _MERGED_USER = """
@@ -102,10 +120,11 @@ class UncommittedWrite(Rule):
     DELETE, MERGE, UPSERT or REPLACE, and a session's `add()`, `add_all()`, `delete()`,
     `merge()` and bulk methods. A commit only in an `if` branch does not count, unless
     the write sits under the same test earlier (`if user is not None:` around both, no
-    call in the test and nothing rebinding its names between them), or the test reads
-    how many rows the write changed (`if result.rowcount > 0:`, where `result =
-    session.execute(update(...))`: when it changed none, there is nothing to lose); one
-    later in the block, in a loop's enclosing block, or in a `try` body does.
+    call in the test and nothing rebinding its names between them; a test of conditions
+    joined by `and`, each the test of an `if` the write is under: `if parse and save:`),
+    or the test reads how many rows the write changed (`if result.rowcount > 0:`, where
+    `result = session.execute(update(...))`: when it changed none, there is nothing to
+    lose); one later in the block, in a loop's enclosing block, or in a `try` body does.
 
     Not reported: `with engine.begin() as conn:`, `with SessionLocal.begin() as
     session:`, a `with` block of a project Session class whose `__exit__` commits (made
@@ -417,6 +436,10 @@ def log_forever(read, Measurement):
         ),
     ]
     VALID += [
+        # Committed under the two conditions the write is under, joined by `and`.
+        Valid(_SYNC_CONDITIONS.format(commit_test="parse and save")),
+    ]
+    VALID += [
         # The write and its commit under the same test: the commit runs whenever the
         # write did.
         Valid(
@@ -510,6 +533,11 @@ def replace_solution(engine, old_id, answer):
     VALID += [Valid(_MERGED_USER.format(after=""))]
 
     INVALID = [
+        # `full` does not guard the write: written, and not committed, when it is false.
+        Invalid(
+            _SYNC_CONDITIONS.format(commit_test="parse and full"),
+            at="session.add(Item(name=row))",
+        ),
         # The merged user is changed: the change is written at the flush a commit does.
         Invalid(
             _MERGED_USER.format(after="        user.name = name\n"),

@@ -245,29 +245,39 @@ def _committed_under_the_same_test(
     """`if ready: session.add(row)` and, later, `if ready: session.commit()`: the
     commit runs whenever the write did, if the later `if` follows the write on every
     normal path and nothing rebinds the session's name or the test's names in between
-    (a test without calls, which could answer differently the second time)."""
+    (a test without calls, which could answer differently the second time). A later
+    test of several conditions joined by `and` (`if not args.skip_parse and not
+    args.skip_save:`) holds when each is the test of an `if` the write is under."""
     later = _commit_under_an_if(model, commit, use)
     if later is None or nodes_of(later.test, cst.Call):
         return False
-    earlier = None
-    child: cst.CSTNode = use
-    for ancestor in model.ancestors(use):
-        same_test = isinstance(ancestor, cst.If) and ancestor.test.deep_equals(later.test)
-        if same_test and child is getattr(ancestor, "body", None):
-            earlier = ancestor
-            break
-        child = ancestor
-    if earlier is None:
-        return False
+    spans = [(model.order[use], name)]
+    for condition in _conjuncts(later.test):
+        earlier = None
+        child: cst.CSTNode = use
+        for ancestor in model.ancestors(use):
+            same_test = isinstance(ancestor, cst.If) and ancestor.test.deep_equals(condition)
+            if same_test and child is getattr(ancestor, "body", None):
+                earlier = ancestor
+                break
+            child = ancestor
+        if earlier is None:
+            return False
+        spans += [(model.order[earlier], n.value) for n in nodes_of(condition, cst.Name)]
     scope = model.enclosing_scope[use]
     end = model.order[later]
-    spans = [(model.order[use], name)]
-    spans += [(model.order[earlier], n.value) for n in nodes_of(later.test, cst.Name)]
     return not any(
         start < assignment.order < end
         for start, rebound in spans
         for assignment in scope.assignments.get(rebound, ())
     )
+
+
+def _conjuncts(test: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The conditions `a and b and c` joins (the test itself when it joins none)."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return [*_conjuncts(test.left), *_conjuncts(test.right)]
+    return [test]
 
 
 def _committed_when_rows_changed(model: ModuleModel, commit: cst.Call, use: cst.Call) -> bool:
