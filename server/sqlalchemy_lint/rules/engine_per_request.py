@@ -196,8 +196,9 @@ class EnginePerRequest(Rule):
     (and SQLModel's `create_engine`) calls that run again and again, wherever in the
     project the repetition comes from:
 
-    - inside web request handlers (Flask/Quart routes and request hooks,
-      FastAPI/Starlette endpoints and the dependencies they use through
+    - inside web request handlers (Flask/Quart routes and request hooks, also on an
+      app a function is given, `def register(app):` / `@app.get("/api/health")`, known
+      by its URL path, FastAPI/Starlette endpoints and the dependencies they use through
       `Depends(...)`, Django views, and what a middleware runs per request:
       Starlette's `dispatch`, Litestar's `authenticate_request`, Django's
       `process_request`), bot message handlers (aiogram, discord.py,
@@ -877,6 +878,23 @@ class AuditMiddleware(BaseHTTPMiddleware):
         ),
     ]
     INVALID = [
+        # Routes registered on an app the function is given: a URL path says they are
+        # request handlers, which make (and dispose) an engine per request.
+        Invalid(
+            """
+from sqlalchemy import create_engine, text
+
+def register(app, url):
+    @app.get("/api/health")
+    def health():
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return {"ok": True}
+""",
+            at="create_engine(url)",
+        ),
         # A thread's target runs in the same process: one engine (and pool) per thread.
         Invalid(
             _MERGERS.format(module="threading", worker="Thread"),

@@ -858,7 +858,13 @@ class Repetitions:
                 if (
                     receiver.kind is Kind.WEB_APP
                     or self._derives_from_a_web_app(receiver)
-                    or (not receiver.known and self._imports(key, WEB_FRAMEWORK_MODULES))
+                    or (
+                        not receiver.known
+                        and (
+                            self._imports(key, WEB_FRAMEWORK_MODULES)
+                            or _routes_a_url_path(decorator)
+                        )
+                    )
                 ):
                     if last.endswith("request"):
                         return Repetition("request", info.name, "is a request hook")
@@ -1589,6 +1595,16 @@ def _public_api(key: ModuleKey, info: FunctionInfo) -> bool:
         and not installs_nothing(key)
         and not any(part.startswith("_") for part in info.qualname.split("."))
     )
+
+
+def _routes_a_url_path(decorator: ir.Expr) -> bool:
+    """`@app.get("/api/workflows")` on an app the module does not know (a parameter of
+    the function that registers its routes, `def register(app):`): a URL path as the
+    first argument of a route method says what it is."""
+    if decorator[0] != "c" or not decorator[2]:
+        return False
+    first = decorator[2][0]
+    return first[0] == "str" and isinstance(first[1], str) and first[1].startswith("/")
 
 
 def _outside_packages(key: ModuleKey) -> bool:
