@@ -16,6 +16,7 @@ SQLModel's `Relationship`, Flask-SQLAlchemy's `db.relationship`).
 from __future__ import annotations
 
 import sys
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Union
@@ -154,13 +155,30 @@ def relationships(
     return relationships_of(resolver, resolver.value_of(class_expr, scope).ref)
 
 
+# The relationships of each class, per evaluator (one analysis): a loop's every read
+# asks for them again.
+_RELATIONSHIPS: weakref.WeakKeyDictionary[object, dict[tuple[object, str], dict[str, Relationship]]]
+_RELATIONSHIPS = weakref.WeakKeyDictionary()
+
+
 def relationships_of(resolver: Resolver, ref: Ref | None) -> dict[str, Relationship]:
     """The relationships of the project class `ref` (see `relationships`)."""
     if ref is None or ref.kind is not RefKind.CLASS or ref.module is None:
         return {}
     evaluator = resolver.evaluator
-    info = evaluator.class_info(ref.module, ref.name)
-    frame = evaluator.module_frame(ref.module)
+    memo = _RELATIONSHIPS.setdefault(evaluator, {})
+    key = (ref.module, ref.name)
+    known = memo.get(key)
+    if known is None:
+        known = memo[key] = _relationships_of(evaluator, ref.module, ref.name)
+    return known
+
+
+def _relationships_of(
+    evaluator: Evaluator, module: ModuleKey, name: str
+) -> dict[str, Relationship]:
+    info = evaluator.class_info(module, name)
+    frame = evaluator.module_frame(module)
     if info is None or frame is None:
         return {}
     summary = frame.summary
