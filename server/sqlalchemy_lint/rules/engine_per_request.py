@@ -127,6 +127,35 @@ def count(shard):
 """
 
 
+# A loader that makes, uses and drops an engine, with a `main()` of its own; the
+# flows that call it ({more}: another).
+_LOAD_ALL = """
+import argparse
+
+from sqlalchemy import create_engine, text
+
+def load_all(url):
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--url")
+    load_all(parser.parse_args().url)
+
+if __name__ == "__main__":
+    main()
+"""
+_FLOWS = """
+from main import load_all
+
+URL = "sqlite://"
+
+def nightly():
+    load_all(URL)
+{more}"""
+
 # Workers that each make an engine, started in a loop.
 _MERGERS = """
 from {module} import {worker}
@@ -251,7 +280,8 @@ class EnginePerRequest(Rule):
       around every test counts: `setUp`, a fixture of pytest's default scope and
       what they call; not a test, a session fixture or their helpers, nor an
       in-memory SQLite database, `sqlite://` written there or bound to a name,
-      each test's own on purpose): a start-up
+      each test's own on purpose; nor the module's own `__main__` block or `main()`,
+      which runs it by hand as a program of its own): a start-up
       check or an admin helper called from one place makes one engine; or that
       disposes it only on some paths (a `return` before the `dispose()`: a cache hit
       that skips it);
@@ -878,6 +908,12 @@ class AuditMiddleware(BaseHTTPMiddleware):
         ),
     ]
     INVALID = [
+        # ... but two places of the flows' program call it: an engine per call.
+        Invalid(
+            _LOAD_ALL,
+            at="create_engine(url)",
+            files={"flows.py": _FLOWS.format(more="\ndef hourly():\n    load_all(URL)\n")},
+        ),
         # Routes registered on an app the function is given: a URL path says they are
         # request handlers, which make (and dispose) an engine per request.
         Invalid(
@@ -1492,6 +1528,9 @@ router.callback_query.register(show_nodes)
     # example function nothing calls (its call left commented out in the `__main__`
     # block) runs by hand, once, not again and again as a library's API may.
     VALID += [Valid(_COLLECTOR, files={"examples.py": _EXAMPLES.format(main=_EXAMPLES_MAIN)})]
+    # A loader a flow calls once, and the module's own `main()` runs by hand: two
+    # programs, each with its one engine.
+    VALID += [Valid(_LOAD_ALL, files={"flows.py": _FLOWS.format(more="")})]
     # A process's target runs once, in the child process: the engine is that
     # process's own, as it must be after a fork.
     VALID += [Valid(_MERGERS.format(module="multiprocessing", worker="Process"))]

@@ -40,6 +40,7 @@ from .summary import (
     FATE_STORED,
     FATE_WITH,
     IN_LOOP,
+    IN_MAIN_GUARD,
     IN_TRY,
     FunctionInfo,
     ModuleSummary,
@@ -222,6 +223,16 @@ class ExecutionContexts:
             )
             if caller.registration is None
             and not (isinstance(caller.module, Path) and is_test_file(caller.module))
+            # The module's own `__main__` block (or its `main()`): the function run by
+            # hand, as a program of its own, not a second call in the program that
+            # calls it.
+            and not (
+                caller.module == key
+                and (
+                    caller.site.flags & IN_MAIN_GUARD
+                    or (caller.function and repetitions.entry_point_run_once(key, caller.function))
+                )
+            )
         }
         return len(sites) >= 2
 
