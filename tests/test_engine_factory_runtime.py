@@ -73,3 +73,34 @@ def test_an_engine_handed_out_per_call(end: str, open_after: int, tmp_path: Path
         namespace["sa"].create_engine = create_engine
         for engine in made:
             engine.dispose()
+
+
+@pytest.mark.parametrize(("passed", "engines"), [(", engine=engine", 1), ("", 4)])
+def test_a_loader_makes_an_engine_only_when_not_given_one(
+    passed: str, engines: int, tmp_path: Path
+) -> None:
+    """`engine = engine or create_engine(URL)`: the backfill that hands its engine to
+    each round makes one engine in all; one that hands none makes one per round, and
+    only that is reported."""
+    from sqlalchemy_lint.rules import engine_per_request
+
+    source = engine_per_request._UPSERT.format(passed=passed)
+    checked = check_source(source, rules=[EnginePerRequest]).diagnostics
+    assert [d.code for d in checked] == (["SQA103"] if engines > 1 else [])
+    made: list[Engine] = []
+
+    def recording_create_engine(*args: Any, **kwargs: Any) -> Engine:
+        engine = create_engine(*args, **kwargs)
+        made.append(engine)
+        return engine
+
+    url = f"sqlite:///{tmp_path / 'prices.db'}"
+    namespace: dict[str, Any] = {}
+    exec(compile(source.replace("sqlite:///prices.db", url), "<loader>", "exec"), namespace)
+    namespace["create_engine"] = recording_create_engine
+    with create_engine(url).begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE prices (day TEXT, price REAL)")
+    namespace["backfill"]([[{"day": f"d{n}", "price": 1.0}] for n in range(3)])
+    assert len(made) == engines
+    for engine in made:
+        engine.dispose()

@@ -127,6 +127,25 @@ def count(shard):
 """
 
 
+# A loader that makes an engine unless its caller gives one, called in a loop with
+# {passed}.
+_UPSERT = """
+from sqlalchemy import create_engine, text
+
+URL = "sqlite:///prices.db"
+
+def upsert(rows, engine=None):
+    engine = engine or create_engine(URL)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO prices VALUES (:day, :price)"), rows)
+
+def backfill(batches):
+    engine = create_engine(URL)
+    for rows in batches:
+        upsert(rows{passed})
+    engine.dispose()
+"""
+
 # A loader that makes, uses and drops an engine, with a `main()` of its own; the
 # flows that call it ({more}: another).
 _LOAD_ALL = """
@@ -245,7 +264,11 @@ class EnginePerRequest(Rule):
       needs);
     - in a factory without a cache (`def get_engine(): return create_engine(URL)`)
       that such code calls, or that is called in a loop; the finding is on the
-      `create_engine` line and names the caller;
+      `create_engine` line and names the caller; only calls that reach the
+      `create_engine` count: one made when a parameter is unset (`engine = engine or
+      create_engine(URL)`, `if engine is None:`) by the calls that give none, one made
+      for a parameter given (`if db_url: return create_engine(db_url)`) by the calls
+      that give it;
     - in `__init__` / `__enter__` of a class that is instantiated per operation
       (`with DBConnectionHandler() as db:` in every repository method; `__enter__`
       counts only for the instances a `with` enters; also a
@@ -908,6 +931,8 @@ class AuditMiddleware(BaseHTTPMiddleware):
         ),
     ]
     INVALID = [
+        # The loop gives the loader no engine: it makes one per round.
+        Invalid(_UPSERT.format(passed=""), at="create_engine(URL)"),
         # ... but two places of the flows' program call it: an engine per call.
         Invalid(
             _LOAD_ALL,
@@ -1522,6 +1547,33 @@ async def show_nodes(call):
 router.callback_query.register(show_nodes)
 """,
             at='create_async_engine("sqlite+aiosqlite://")',
+        ),
+    ]
+    # The loader makes an engine only when its caller gives none, and the loop gives
+    # it one: one engine for the backfill. So for a factory that makes a separate one
+    # only for a URL its callers never give.
+    VALID += [
+        Valid(_UPSERT.format(passed=", engine=engine")),
+        Valid(
+            """
+from sqlalchemy import create_engine, text
+
+URL = "sqlite:///prices.db"
+_engine = None
+
+def get_engine(db_url=None):
+    global _engine
+    if db_url:
+        return create_engine(db_url)
+    if _engine is None:
+        _engine = create_engine(URL)
+    return _engine
+
+def load(days):
+    for day in days:
+        with get_engine().begin() as conn:
+            conn.execute(text("DELETE FROM prices WHERE day = :day"), {"day": day})
+"""
         ),
     ]
     # A script beside the package (a module outside it that runs as a program): an
@@ -2677,7 +2729,7 @@ async def index(db=Depends(get_db)):
                 f"`{function.name}` keeps on the instance, and {per_instance.made_by}; create "
                 f"the engine once (at module level, or in a cached factory) and reuse it."
             )
-        repetition = contexts.repetition(function)
+        repetition = contexts.repetition(function, life.call)
         if repetition is not None and repetition.kind == "instance" and life.attribute:
             repetition = contexts.repetition_keeping(function, life.attribute)
         if (
@@ -2783,7 +2835,7 @@ async def index(db=Depends(get_db)):
                 # `create_engine("sqlite://")` in `setUp`: each test's own fresh, empty
                 # database, which one shared engine could not give.
                 return None
-        elif not contexts.called_from_several_places(function):
+        elif not contexts.called_from_several_places(function, life.call):
             # Made, used and dropped by a function nothing shows running more than
             # once (a start-up check, an admin or test-setup helper): one engine.
             return None

@@ -30,7 +30,7 @@ from .model import ModuleModel, Scope, binding_scope, global_readers
 from .options import AnalysisOptions
 from .program_values import ProgramValues
 from .project import is_test_file
-from .repetition import Repetition, Repetitions
+from .repetition import Repetition, Repetitions, reaches
 from .sql_runners import SqlRunners
 from .summary import (
     FATE_DROPPED,
@@ -203,10 +203,11 @@ class ExecutionContexts:
                 return function.name.value, name
         return None
 
-    def called_from_several_places(self, scope: Scope) -> bool:
+    def called_from_several_places(self, scope: Scope, node: cst.CSTNode | None = None) -> bool:
         """Whether the project's own code (not its tests) calls the function `scope`
         from two places or more, or calls it without the analysis telling where: some
-        evidence that it runs more than once in a run."""
+        evidence that it runs more than once in a run. `node`: the code in question,
+        whose parameter guards leave out the calls that do not reach it."""
         if not isinstance(scope.node, cst.FunctionDef):
             return False
         key = self.resolver.key
@@ -215,6 +216,8 @@ class ExecutionContexts:
         if owner and method in _RUN_BY_MAKING:
             qualname = owner  # `__enter__` runs where its class is made (and entered)
         repetitions = self.repetitions
+        guards = parameter_guards(self.model, node, scope) if node is not None else ()
+        info = repetitions.evaluator.function_info(key, qualname) if guards else None
         sites = {
             (caller.module, caller.site.line, caller.site.column)
             for caller in (
@@ -223,6 +226,7 @@ class ExecutionContexts:
             )
             if caller.registration is None
             and not (isinstance(caller.module, Path) and is_test_file(caller.module))
+            and (info is None or reaches(caller.site, info, guards))
             # The module's own `__main__` block (or its `main()`): the function run by
             # hand, as a program of its own, not a second call in the program that
             # calls it.
@@ -466,10 +470,16 @@ class ExecutionContexts:
                 return RequestContext(found.function, found.why)
         return None
 
-    def repetition(self, scope: Scope) -> Repetition | None:
-        """Why `scope` (or a function around it) runs again and again, project-wide."""
-        for _, qualname in self._functions(scope):
-            found = self.repetitions.of_function(self.resolver.key, qualname)
+    def repetition(self, scope: Scope, node: cst.CSTNode | None = None) -> Repetition | None:
+        """Why `scope` (or a function around it) runs again and again, project-wide.
+        `node`: the code in question, in `scope`; a test of a parameter of `scope`
+        around it (`if db_url:`, `engine or make_engine()`) leaves out the callers that
+        do not reach it (see `CallSite.guards`)."""
+        guards = parameter_guards(self.model, node, scope) if node is not None else ()
+        for index, (_, qualname) in enumerate(self._functions(scope)):
+            found = self.repetitions.of_function(
+                self.resolver.key, qualname, guards=guards if index == 0 else ()
+            )
             if found is not None:
                 return found
         return None
@@ -1095,3 +1105,68 @@ def _handed_on(local: str, function: FunctionInfo) -> bool:
         ):
             return True
     return False
+
+
+def parameter_guards(model: ModuleModel, node: cst.CSTNode, scope: Scope) -> tuple[str, ...]:
+    """The guards of `node` in the function `scope` (see `CallSite.guards`), as the
+    module summaries record them for calls: tests of a parameter the function has not
+    rebound before, around it (`if p:`, `if p is None:`, the arms of `a if p else b`,
+    what follows `p or`)."""
+    if not isinstance(scope.node, cst.FunctionDef):
+        return ()
+    found: list[str] = []
+    child: cst.CSTNode = node
+    for ancestor in model.ancestors(node):
+        if ancestor is scope.node:
+            break
+        guard: str | None = None
+        if isinstance(ancestor, cst.If):
+            guard = _parameter_guard(model, ancestor.test, scope, node)
+            if guard is not None and child is not ancestor.body:
+                guard = guard[1:] if guard.startswith("!") else f"!{guard}"
+            if child is ancestor.test:
+                guard = None
+        elif isinstance(ancestor, cst.IfExp) and child is not ancestor.test:
+            guard = _parameter_guard(model, ancestor.test, scope, node)
+            if guard is not None and child is ancestor.orelse:
+                guard = guard[1:] if guard.startswith("!") else f"!{guard}"
+        elif (
+            isinstance(ancestor, cst.BooleanOperation)
+            and isinstance(ancestor.operator, cst.Or)
+            and child is ancestor.right
+        ):
+            left = _parameter_guard(model, ancestor.left, scope, node)
+            guard = f"!{left}" if left is not None and not left.startswith("!") else None
+        if guard is not None:
+            found.append(guard)
+        child = ancestor
+    return tuple(reversed(found))
+
+
+def _parameter_guard(
+    model: ModuleModel, test: cst.BaseExpression, scope: Scope, node: cst.CSTNode
+) -> str | None:
+    """ "p" for `p` or `p is not None`, "!p" for `not p` or `p is None`, where `p` is a
+    parameter of `scope` no statement before `node` rebinds; None otherwise."""
+    negated = False
+    checked: cst.BaseExpression = test
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        checked, negated = test.expression, True
+    elif (
+        isinstance(test, cst.Comparison)
+        and len(test.comparisons) == 1
+        and isinstance(test.comparisons[0].operator, (cst.Is, cst.IsNot))
+        and isinstance(test.comparisons[0].comparator, cst.Name)
+        and test.comparisons[0].comparator.value == "None"
+    ):
+        checked, negated = test.left, isinstance(test.comparisons[0].operator, cst.Is)
+    if not isinstance(checked, cst.Name) or checked.value not in scope.params:
+        return None
+    name = checked.value
+    for assignment in scope.assignments.get(name, ()):
+        statement = assignment.node
+        if any(a is statement for a in model.ancestors(node)):
+            continue  # (the statement the code is part of: `p = p or make()`)
+        if model.order.get(statement, 0) < model.order.get(node, 0):
+            return None
+    return f"!{name}" if negated else name

@@ -415,8 +415,8 @@ class Repetitions:
         self.evaluator = evaluator
         self.mentions = mentions
         self.extra_decorators = frozenset(extra_decorators)
-        self._repeated: dict[tuple[ModuleKey, str, bool], Repetition | None] = {}
-        self._in_progress: set[tuple[ModuleKey, str, bool]] = set()
+        self._repeated: dict[tuple[ModuleKey, str, bool, tuple[str, ...]], Repetition | None] = {}
+        self._in_progress: set[tuple[ModuleKey, str, bool, tuple[str, ...]]] = set()
         self._callers: dict[tuple[ModuleKey, str], list[Caller]] = {}
         self._once: dict[tuple[ModuleKey, str], bool] = {}
         self._imported: dict[tuple[ModuleKey, tuple[str, ...]], bool] = {}
@@ -425,26 +425,39 @@ class Repetitions:
     # -- the question -----------------------------------------------------------------------
 
     def of_function(
-        self, key: ModuleKey, qualname: str, project_wide: bool = True, depth: int = 0
+        self,
+        key: ModuleKey,
+        qualname: str,
+        project_wide: bool = True,
+        depth: int = 0,
+        guards: tuple[str, ...] = (),
     ) -> Repetition | None:
         """Why the function `qualname` of module `key` runs again and again (None: it
         does not, or nothing says so). `project_wide`: also look for callers in other
-        modules (else only in `key`)."""
-        memo = (key, qualname, project_wide)
+        modules (else only in `key`). `guards`: of the code in question, the parameters
+        whose argument decides whether it runs (see `CallSite.guards`): only the calls
+        that reach it count (`def load(df, engine=None): engine = engine or
+        make_engine()`, called in a loop with `engine=engine`, makes no engine there)."""
+        memo = (key, qualname, project_wide, guards)
         if memo in self._repeated:
             return self._repeated[memo]
         if memo in self._in_progress or depth > _MAX_DEPTH:
             return None  # recursion: the other path decides
         self._in_progress.add(memo)
         try:
-            found = self._of_function(key, qualname, project_wide, depth)
+            found = self._of_function(key, qualname, project_wide, depth, guards)
         finally:
             self._in_progress.discard(memo)
         self._repeated[memo] = found
         return found
 
     def _of_function(
-        self, key: ModuleKey, qualname: str, project_wide: bool, depth: int
+        self,
+        key: ModuleKey,
+        qualname: str,
+        project_wide: bool,
+        depth: int,
+        guards: tuple[str, ...] = (),
     ) -> Repetition | None:
         info = self.evaluator.function_info(key, qualname)
         if info is None:
@@ -465,6 +478,8 @@ class Repetitions:
         for caller in self.callers(key, qualname, project_wide):
             if caller.registration is not None or _is_test_module(caller.module):
                 continue  # registrations are entry points (seen above); a test runs once
+            if guards and not reaches(caller.site, info, guards):
+                continue  # the call leaves the code in question out (`engine=engine`)
             if caller.site.flags & AT_STARTUP:
                 continue  # an ASGI app's lifespan branch: once, at start-up
             if caller.site.flags & CACHED:
@@ -500,7 +515,9 @@ class Repetitions:
                         f"is called by the Streamlit script{self._where(caller, key)}",
                     )
                 continue
-            outer = self.of_function(caller.module, caller.function, project_wide, depth + 1)
+            outer = self.of_function(
+                caller.module, caller.function, project_wide, depth + 1, caller.site.guards
+            )
             if outer is not None and outer.kind == "loop" and caller.site.flags & KEPT_PER_KEY:
                 continue  # a loop's rounds keep one each, by key (`binds[name] = ...`)
             if outer is not None:
@@ -516,7 +533,7 @@ class Repetitions:
                 # (A caller run a few times is the weakest evidence: a loop or a
                 # handler among the other callers says more.)
                 several = several or found
-        return several or self._called_again(key, info, project_wide)
+        return several or self._called_again(key, info, project_wide, guards)
 
     def _loop_survives_failure(self, caller: Caller, project_wide: bool, depth: int) -> bool:
         """Whether the loop at `caller` goes on after the call raises: yes under a
@@ -550,7 +567,7 @@ class Repetitions:
         return any(site.callee == "input" and site.flags & IN_LOOP for site in calls)
 
     def _called_again(
-        self, key: ModuleKey, info: FunctionInfo, project_wide: bool
+        self, key: ModuleKey, info: FunctionInfo, project_wide: bool, guards: tuple[str, ...] = ()
     ) -> Repetition | None:
         """A function one piece of code calls more than once (a script's top level
         running `run_report(...)` for each of five reports): it runs several times in
@@ -558,6 +575,8 @@ class Repetitions:
         sites: dict[tuple[ModuleKey, str], list[CallSite]] = {}
         for caller in self.callers(key, info.qualname, project_wide):
             if caller.registration is not None or _is_test_module(caller.module):
+                continue
+            if guards and not reaches(caller.site, info, guards):
                 continue
             sites.setdefault((caller.module, caller.function), []).append(caller.site)
         for (module, function), found in sites.items():
@@ -1595,6 +1614,27 @@ def _public_api(key: ModuleKey, info: FunctionInfo) -> bool:
         and not installs_nothing(key)
         and not any(part.startswith("_") for part in info.qualname.split("."))
     )
+
+
+def reaches(site: CallSite, info: FunctionInfo, guards: tuple[str, ...]) -> bool:
+    """Whether the call at `site` may run the code of `info` under `guards` (see
+    `CallSite.guards`): it passes each parameter a guard wants set (not `None`), and
+    none a guard wants unset. What the record cannot tell (an unpacked argument) may."""
+    if "*" in site.arguments:
+        return True
+    params = [p.name for p in info.params]
+    if info.owner is not None and params[:1] in (["self"], ["cls"]):
+        params = params[1:]  # (called on an object: its arguments start after `self`)
+    for guard in guards:
+        name = guard.lstrip("!")
+        position = params.index(name) if name in params else None
+        passed = site.argument_for(name, position)
+        if passed == "":
+            continue  # passed something the record cannot tell
+        given = passed is not None and passed != "None"
+        if given == guard.startswith("!"):
+            return False
+    return True
 
 
 def _routes_a_url_path(decorator: ir.Expr) -> bool:

@@ -36,7 +36,7 @@ from .kinds import BROAD_EXCEPTIONS, STORING_METHODS
 from .word_checks import CHARACTER_TESTS, STRING_STEPS, matches_only_word_characters
 
 # The layout of the serialised form; part of every cache key.
-FORMAT = 44
+FORMAT = 45
 
 # Call-site flags.
 IN_LOOP = 1
@@ -90,6 +90,10 @@ class CallSite:
     # The arms of the `if` statements around the call, as "line.column/arm" (arm 0 the
     # body, 1 the `else`): two calls under different arms of one `if` never both run.
     branches: tuple[str, ...] = ()
+    # The parameters of its function whose argument decides whether the call runs:
+    # "p" under `if p:` (or `p is not None`), "!p" where it runs only when the caller
+    # leaves `p` unset (`if p is None:`, `p or make()`, `p if p else make()`).
+    guards: tuple[str, ...] = ()
     # Not recorded (the repetition index sets it): the call a function is handed to
     # (`queue.enqueue` for `queue.enqueue(job, ...)`), which runs it then or later.
     handed_to: str | None = None
@@ -116,6 +120,7 @@ class CallSite:
             self.local,
             self.arguments,
             self.branches,
+            self.guards,
         )
 
     def excludes(self, other: CallSite) -> bool:
@@ -535,6 +540,10 @@ class _Builder:
         self.on_press = 0  # inside `if st.button(...):`
         self.collected: ast.Call | None = None  # a kept comprehension's element call
         self.branches: list[str] = []  # the arms of the `if` statements around the code
+        # The parameter guards of the `if` statements around the code (see `CallSite`),
+        # and of the expression whose calls are being recorded.
+        self.param_guards: list[str] = []
+        self.expression_guards: tuple[str, ...] = ()
         # Names the `if` statements around the code test for being unset (`x is None`).
         self.none_tested: list[set[str]] = []
         # Calls of the instance's own methods under such a test, with what it tests.
@@ -691,15 +700,21 @@ class _Builder:
                 self.on_press += pressed
                 self.branches.append(f"{node.lineno}.{node.col_offset}/0")
                 self.none_tested.append(_unset_tests(node.test))
+                guard = self._parameter_guard(node.test)
+                self.param_guards.extend([guard] if guard else [])
                 self.statements(node.body)
+                del self.param_guards[len(self.param_guards) - bool(guard) :]
                 self.none_tested.pop()
                 self.branches.pop()
                 self.at_startup -= startup
                 self.on_press -= pressed
                 del self.membership[len(self.membership) - len(guards) :]
+            else_guard = _negated(self._parameter_guard(node.test)) if self.frames else None
+            self.param_guards.extend([else_guard] if else_guard else [])
             self.branches.append(f"{node.lineno}.{node.col_offset}/1")
             self.statements(node.orelse)
             self.branches.pop()
+            del self.param_guards[len(self.param_guards) - bool(else_guard) :]
         elif kind in (ast.For, ast.AsyncFor, ast.While):
             if kind is ast.While:
                 self.expression(node.test)  # type: ignore[attr-defined]
@@ -1113,9 +1128,10 @@ class _Builder:
         top = node
         while isinstance(top, ast.Await):
             top = top.value
-        stack: list[tuple[ast.AST, str]] = [(node, fate)]
+        # (Each entry carries the parameter guards of where it sits in the expression.)
+        stack: list[tuple[ast.AST, str, tuple[str, ...]]] = [(node, fate, ())]
         while stack:
-            current, current_fate = stack.pop()
+            current, current_fate, guarded = stack.pop()
             kind = type(current)
             # The commonest nodes first, without the generic walk's cost.
             if kind is ast.Name or kind is ast.Constant:
@@ -1124,12 +1140,14 @@ class _Builder:
                 value = current.value  # type: ignore[attr-defined]
                 if type(value) is ast.Name and value.id == "self" and self.frames:
                     self.frames[-1].self_reads.add(current.attr)  # type: ignore[attr-defined]
-                stack.append((value, FATE_OTHER))
+                stack.append((value, FATE_OTHER, guarded))
                 continue
             if kind is ast.Call:
                 assert isinstance(current, ast.Call)
+                self.expression_guards = guarded
                 self._record_call(current, current_fate, local if current is top else None)
-                stack.append((current.func, FATE_OTHER))
+                self.expression_guards = ()
+                stack.append((current.func, FATE_OTHER, guarded))
                 func = current.func
                 # `run.observers.append(SqlObserver(url))`: kept by another object.
                 kept = (
@@ -1137,11 +1155,13 @@ class _Builder:
                     and func.attr in STORING_METHODS
                     and type(func.value) is ast.Attribute
                 )
-                stack.extend((a, FATE_STORED if kept else FATE_OTHER) for a in current.args)
-                stack.extend((k.value, FATE_OTHER) for k in current.keywords)
+                stack.extend(
+                    (a, FATE_STORED if kept else FATE_OTHER, guarded) for a in current.args
+                )
+                stack.extend((k.value, FATE_OTHER, guarded) for k in current.keywords)
                 continue
             if kind is ast.Await:
-                stack.append((current.value, current_fate))  # type: ignore[attr-defined]
+                stack.append((current.value, current_fate, guarded))  # type: ignore[attr-defined]
                 continue
             if kind is ast.Lambda:
                 continue  # a scope of its own; its calls run when it is called
@@ -1149,13 +1169,26 @@ class _Builder:
                 self._record_yield(current)  # type: ignore[arg-type]
                 value = current.value  # type: ignore[attr-defined]
                 if value is not None:
-                    stack.append((value, FATE_RETURNED))
+                    stack.append((value, FATE_RETURNED, guarded))
                 continue
             if kind is ast.IfExp:
                 assert isinstance(current, ast.IfExp)
-                stack.append((current.test, FATE_OTHER))
-                stack.append((current.body, current_fate))
-                stack.append((current.orelse, current_fate))
+                guard = self._parameter_guard(current.test)
+                negated = _negated(guard)
+                stack.append((current.test, FATE_OTHER, guarded))
+                stack.append((current.body, current_fate, (*guarded, guard) if guard else guarded))
+                stack.append(
+                    (current.orelse, current_fate, (*guarded, negated) if negated else guarded)
+                )
+                continue
+            if kind is ast.BoolOp and isinstance(current.op, ast.Or):  # type: ignore[attr-defined]
+                # `engine = engine or make_engine()`: what follows a parameter runs only
+                # when the caller leaves it unset.
+                first, *rest = current.values  # type: ignore[attr-defined]
+                guard = self._parameter_guard(first)
+                stack.append((first, FATE_OTHER, guarded))
+                after = (*guarded, f"!{guard}") if guard and guard[0] != "!" else guarded
+                stack.extend((value, FATE_OTHER, after) for value in rest)
                 continue
             if kind is ast.Dict or kind is ast.List or kind is ast.Tuple or kind is ast.Set:
                 items = current.values if kind is ast.Dict else current.elts  # type: ignore[attr-defined]
@@ -1188,7 +1221,34 @@ class _Builder:
                 continue
             for child in ast.iter_child_nodes(current):
                 if isinstance(child, ast.expr):
-                    stack.append((child, FATE_OTHER))
+                    stack.append((child, FATE_OTHER, guarded))
+
+    def _parameter_guard(self, test: ast.expr) -> str | None:
+        """The guard (see `CallSite.guards`) a test of a parameter of the function being
+        summarised makes for its true branch: "p" for `p` or `p is not None`, "!p" for
+        `not p` or `p is None`; None for any other test, or a parameter the function
+        has rebound (its value is no longer the caller's)."""
+        if not self.frames:
+            return None
+        frame = self.frames[-1]
+        negated = False
+        checked: ast.expr = test
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            checked, negated = test.operand, True
+        elif (
+            isinstance(test, ast.Compare)
+            and len(test.ops) == 1
+            and isinstance(test.ops[0], (ast.Is, ast.IsNot))
+            and isinstance(test.comparators[0], ast.Constant)
+            and test.comparators[0].value is None
+        ):
+            checked, negated = test.left, isinstance(test.ops[0], ast.Is)
+        if not isinstance(checked, ast.Name):
+            return None
+        name = checked.id
+        if name in frame.locals or not any(p.name == name for p in frame.info.params):
+            return None
+        return f"!{name}" if negated else name
 
     def _bind_comprehension_target(self, target: ast.expr, iterable: ast.expr) -> None:
         # Comprehension variables are local to the comprehension; binding them to an
@@ -1289,6 +1349,7 @@ class _Builder:
             local,
             arguments,
             tuple(self.branches),
+            (*self.param_guards, *self.expression_guards) if self.frames else (),
         )
         if self.frames:
             self.frames[-1].calls.append(site)
@@ -1307,6 +1368,13 @@ class _Builder:
             frame.unmanaged_yield = True
         if local is not None:
             frame.returned.add(local)
+
+
+def _negated(guard: str | None) -> str | None:
+    """The guard of the other branch: "!p" for "p", "p" for "!p"."""
+    if guard is None:
+        return None
+    return guard[1:] if guard.startswith("!") else f"!{guard}"
 
 
 def _unset_tests(test: ast.expr) -> set[str]:
