@@ -29,6 +29,12 @@ def _reads(text: str, others: dict[str, str] | None = None) -> dict[str, tuple[s
             "{%- endfor %}",
             {"comments"},
         ),
+        # A dotted name in a string is an endpoint's name, not a read: only `p.id`.
+        (
+            "{% for p in posts %}<a href=\"{{ url_for('p.releases', id=p.id) }}\">"
+            '{{ "p.author" }}</a>{% endfor %}',
+            {"id"},
+        ),
         # Not the list's elements: another list, `dict.items()`, a pair, `loop`.
         ("{% for p in others %}{{ p.author }}{% endfor %}", set()),
         ("{% for k in posts.items() %}{{ k.author }}{% endfor %}", set()),

@@ -251,9 +251,16 @@ def _holds_elements(iterated: str, variable: str) -> bool:
     return re.match(pattern, iterated.strip(), re.DOTALL) is not None
 
 
+# A string literal in a tag's code: `url_for('project.releases', ...)` names an
+# endpoint, and reads no attribute.
+_STRING = re.compile(r"'(?:[^'\\\n]|\\.)*'" + r'|"(?:[^"\\\n]|\\.)*"')
+
+
 def _note_reads(
     code: str, names: set[str], template: str, line: int, found: dict[str, TemplateRead]
 ) -> None:
+    # (Strings blanked out, their length kept: the lines of what follows stay.)
+    code = _STRING.sub(lambda m: " " * len(m.group(0)), code)
     for variable in sorted(names):
         for read in re.finditer(_READ % re.escape(variable), code):
             attribute = read.group(1)
