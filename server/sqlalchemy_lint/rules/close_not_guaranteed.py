@@ -171,17 +171,18 @@ class CloseNotGuaranteed(Rule):
     that runs again and again (not in an entry point that runs once: a migration's
     `env.py`, a fixture, a command, `main`) (making a DBAPI cursor there, `cursor =
     connection.cursor()`, is no round trip to the server and does not count, nor does
-    staging objects in a session, `session.add(error)`: it runs no SQL). So is one
-    closed on every path but one: a `return` ahead of all its closes (`if user is None:
-    return ...`) leaves it open whenever that path is taken, without any exception (a
-    session, once it has run a query: before, it holds no connection). So is a session
-    (or connection) opened on an object of the project by one of its methods, called as
-    a statement on an object the function makes (`adaptor = PlatformAdaptor();
-    adaptor.start_session()`, where `start_session()` keeps a new session on `self` and
-    another method of the class, or of a base class, `close_session()`, closes it), or
-    by the `__init__` of an object the function makes (`manager = DatabaseManager()`,
-    whose `__init__` keeps `self.db = SessionLocal()` and whose `close()` closes it),
-    when that closing method is called outside a `finally`.
+    staging objects in a session, `session.add(error)`, or building a query on it, `top
+    = session.query(User).limit(10)`: they run no SQL). So is one closed on every path
+    but one: a `return` ahead of all its closes (`if user is None: return ...`) leaves
+    it open whenever that path is taken, without any exception (a session, once it has
+    run a query: before, it holds no connection). So is a session (or connection) opened
+    on an object of the project by one of its methods, called as a statement on an
+    object the function makes (`adaptor = PlatformAdaptor(); adaptor.start_session()`,
+    where `start_session()` keeps a new session on `self` and another method of the
+    class, or of a base class, `close_session()`, closes it), or by the `__init__` of an
+    object the function makes (`manager = DatabaseManager()`, whose `__init__` keeps
+    `self.db = SessionLocal()` and whose `close()` closes it), when that closing method
+    is called outside a `finally`.
 
     Not reported in a program's command (a console script the project installs, a click
     or typer command, a function that parses the command line, an Airflow task; not a
@@ -473,6 +474,24 @@ def main():
     # Only query building runs before the `try` that runs the query and closes the
     # session on any failure: the session takes its connection for its first statement.
     VALID += [Valid(_LAST_RUNS.format(before=""))]
+    # Built before the `try` whose `finally` closes the session, run inside it.
+    VALID += [
+        Valid(
+            """
+from sqlalchemy.orm import Session
+
+from models import User, engine
+
+def top_users(limit=10):
+    session = Session(engine)
+    top = session.query(User).order_by(User.karma.desc()).limit(limit)
+    try:
+        return [f"{user.name}: {user.karma}" for user in top]
+    finally:
+        session.close()
+"""
+        )
+    ]
     VALID += [
         # An Airflow task runs in a process of its own: an exception fails the task and
         # ends the process, which releases the connection (a test calling the helper

@@ -1697,6 +1697,7 @@ class LifetimeTracker:
         # use: before that, only what uses it can leak one (`Model(**item)` cannot).
         using: cst.Call | None = None
         other: cst.Call | None = None
+        queries: set[str] = set()  # queries built on the session, which run nothing yet
         for statement in body[index + 1 :]:
             finalbody = statement.finalbody if isinstance(statement, cst.Try) else None
             if finalbody is not None and any(
@@ -1705,7 +1706,9 @@ class LifetimeTracker:
                 return using or (None if life.kind.is_session else other)  # the guarding `try`
             if _swallows_everything(statement) or _opens_a_cursor(statement, name):
                 continue
-            if life.kind.is_session and _only_stages(statement, name):
+            if life.kind.is_session and (
+                _only_stages(statement, name) or self._leaves_unconnected(statement, name, queries)
+            ):
                 continue
             if using is None:
                 first = _first_call(statement, name)
