@@ -35,7 +35,7 @@ from ..semantic.repetition import Caller
 from ..semantic.route_parameters import converted_route_parameters
 from ..semantic.sql_runners import STATEMENT_RECEIVERS, TEXT_CONSTRUCTORS
 from ..semantic.summary import CONSTANT_ARGUMENT, CONSTANT_NAME
-from ..semantic.values import RefKind
+from ..semantic.values import Ref, RefKind
 from ..semantic.word_checks import CHARACTER_TESTS, STRING_STEPS, matches_only_word_characters
 from ._sql_slots import HOLE, format_slots, names_identifier, percent_slots
 
@@ -1296,6 +1296,8 @@ def _safe_value(expr: cst.BaseExpression, analysis: Analysis, scope: Scope, dept
             return True  # Settings.TABLE, Order.ASC (not `args.S`, an option `-S`)
         if _non_text_column(expr, analysis, scope):
             return True  # `repo.repo_id`, an integer column of a row loaded from the database
+        if _non_text_form_field(expr, analysis, scope):
+            return True  # `form.source.data` of `source = SelectField(..., coerce=int)`
         return _no_outside_input(expr, analysis, scope, depth + 1)
     if isinstance(expr, cst.Subscript) and analysis.contexts.program_values.made_by_program(
         from_cst(expr), analysis.resolver.frame(scope), 0, 0
@@ -1392,6 +1394,63 @@ def _reads_input(call: cst.Call, analysis: Analysis) -> bool:
     scope = analysis.model.enclosing_scope.get(call)
     ref = analysis.resolver.value_of(call.func, scope).ref if scope is not None else None
     return ref is not None and analysis.resolver.evaluator.derives_from(ref, _REQUEST_FORMS)
+
+
+# WTForms fields whose `data` is a number, a date or a boolean (the form refuses what
+# does not convert), and the choice fields that convert with `coerce=`.
+_NON_TEXT_FIELDS = frozenset(
+    {
+        "IntegerField",
+        "FloatField",
+        "DecimalField",
+        "IntegerRangeField",
+        "DecimalRangeField",
+        "BooleanField",
+        "DateField",
+        "DateTimeField",
+        "DateTimeLocalField",
+        "TimeField",
+        "MonthField",
+    }
+)
+_CHOICE_FIELDS = frozenset({"SelectField", "RadioField"})
+_NON_TEXT_COERCIONS = frozenset({"int", "float", "bool", "Decimal"})
+
+
+def _non_text_form_field(expr: cst.Attribute, analysis: Analysis, scope: Scope) -> bool:
+    """`form.source.data`, where `form` is a Flask-WTF form of the project whose
+    `source` is declared (on its class or a base) a number, date or boolean field, or a
+    choice field with `coerce=int`: the form refuses anything else."""
+    if expr.attr.value != "data" or not isinstance(expr.value, cst.Attribute):
+        return False
+    field = expr.value.attr.value
+    evaluator = analysis.resolver.evaluator
+    ref = analysis.resolver.value_of(expr.value.value, scope).ref
+    if ref is None or ref.kind is not RefKind.INSTANCE or ref.module is None:
+        return False
+    if not evaluator.derives_from(Ref(RefKind.CLASS, ref.module, ref.name), _REQUEST_FORMS):
+        return False
+    for _, info in evaluator.class_hierarchy(ref.module, ref.name):
+        declared = info.attributes.get(field)
+        if not declared:
+            continue
+        return all(_declares_a_non_text_field(value) for value in declared)
+    return False
+
+
+def _declares_a_non_text_field(value: ir.Expr) -> bool:
+    if value[0] != "c":
+        return False
+    name = (ir.dotted(value[1]) or "").rpartition(".")[2]
+    if name in _NON_TEXT_FIELDS:
+        return True
+    coerce = dict(value[3]).get("coerce")
+    return (
+        name in _CHOICE_FIELDS
+        and coerce is not None
+        and coerce[0] == "n"
+        and coerce[1] in _NON_TEXT_COERCIONS
+    )
 
 
 # Form classes that fill themselves from the request they are made in.

@@ -41,6 +41,34 @@ class User(db.Model):
 class Team(db.Model):
     name = db.Column(db.Integer)
 """
+# A Flask-WTF form's data formatted into SQL; its `days` field is {days}.
+_HARVEST_VIEW = """
+from flask import Flask
+from sqlalchemy import text
+
+from db import session
+from forms import HarvestForm
+
+app = Flask(__name__)
+
+@app.route("/harvest", methods=["POST"])
+def harvest():
+    form = HarvestForm()
+    if form.validate_on_submit():
+        sql = f"SELECT * FROM usage WHERE source = {form.source.data} AND age < {form.days.data}"
+        rows = session.execute(text(sql)).all()
+        return {"rows": len(rows)}
+    return {"rows": 0}
+"""
+_HARVEST_FORM = """
+from flask_wtf import FlaskForm
+from wtforms import {days}, SelectField
+
+class HarvestForm(FlaskForm):
+    source = SelectField("Source", coerce=int)
+    days = {days}("Days")
+"""
+
 # A term's references, selected by its language's id, and the models behind it.
 _TERM_REFERENCES = """
 from sqlalchemy import text
@@ -408,7 +436,9 @@ class SqlInjection(Rule):
     every path, `models[f"model{station}"]`, which raises `KeyError` on any other) or
     that a test around the use compares with a number (`if size > 1:`: a text raises
     `TypeError` there), or an argparse option declared with `choices=` among literals
-    (also recased, `args.pos.lower()`), or whose characters it checks first (`if not
+    (also recased, `args.pos.lower()`), or a Flask-WTF form's field declared a number,
+    date or boolean field, or a choice field with `coerce=int` (`form.source.data`: the
+    form refuses what does not convert), or whose characters it checks first (`if not
     name.isidentifier(): raise ...`, `if not re.fullmatch(r"[a-z0-9_]+", name): raise
     ...`) or strips of all but word characters (`re.sub(r"[^a-z0-9_]", "", name)`, then
     cut, stripped or recased, or a project function that returns that, as
@@ -1398,6 +1428,12 @@ def items():
     # and the columns are values of a fixed table; `html.escape()` is for HTML.
     VALID += [Valid(_ESCAPED_NAME.format(escape="connection.escape"))]
     INVALID = [
+        # A text field's data is the user's text.
+        Invalid(
+            _HARVEST_VIEW,
+            at="text(sql)",
+            files={"forms.py": _HARVEST_FORM.format(days="StringField")},
+        ),
         # The same dict keyed by what a request gives.
         Invalid(
             _LANGUAGE_KEYS.format(
@@ -2966,6 +3002,8 @@ class Recipe(db.Model):
         # domain object, filled from a row later) says nothing of its text: the term's
         # language's `id` is an integer column of every model that maps one.
         Valid(_TERM_REFERENCES, files={"models.py": _TERM_MODELS.format(init="None")}),
+        # The form refuses what does not convert: a source's id, a number of days.
+        Valid(_HARVEST_VIEW, files={"forms.py": _HARVEST_FORM.format(days="IntegerField")}),
         # The keys of a dict the code keys by the languages' integer ids, copied into a
         # list and joined: numbers.
         Valid(
