@@ -1029,21 +1029,6 @@ def _selects_for_marshalled_pets(tmp_path: Path, code: str, pets: int) -> int:
     return _statements_run(engine, run)
 
 
-def test_a_marshal_with_model_reads_each_returned_objects_relationship(tmp_path: Path) -> None:
-    """Flask-RESTX marshals what the view returns through a model cloned from another,
-    whose `owner` field reads each pet's lazy `owner`: one more SELECT per pet; none
-    with the fix's loader option."""
-    (diagnostic,) = check_source(RESTX_VIEW, rules=[NPlusOne]).diagnostics
-    assert diagnostic.message.startswith("The model `pet_with_owner` reads `Pet.owner`,")
-    grown = _selects_for_marshalled_pets(tmp_path / "20", RESTX_VIEW, 20)
-    assert grown - _selects_for_marshalled_pets(tmp_path / "5", RESTX_VIEW, 5) == 15
-    outcome = fix_source(RESTX_VIEW, rules=[NPlusOne], unsafe=True)
-    assert outcome.applied == 1 and not outcome.remaining.diagnostics
-    assert "db_session.query(Pet).options(selectinload(Pet.owner)).all()" in outcome.source
-    loaded = [_selects_for_marshalled_pets(tmp_path / f"f{n}", outcome.source, n) for n in (5, 20)]
-    assert loaded[0] == loaded[1]
-
-
 # The same pets, marshalled by a call of `marshal()` through the resource's dict of
 # fields, whose dotted `owner.name` reads each pet's lazy `owner`.
 RESTX_MARSHAL_CALL = (
@@ -1063,14 +1048,25 @@ class Pets(Resource):
 )
 
 
-def test_a_marshal_call_reads_each_objects_relationship(tmp_path: Path) -> None:
-    """`marshal(pets, self.fields)`: one more SELECT per pet for its owner's name; none
-    with the fix's loader option."""
-    (diagnostic,) = check_source(RESTX_MARSHAL_CALL, rules=[NPlusOne]).diagnostics
-    assert diagnostic.message.startswith("The fields `self.fields` reads `Pet.owner`,")
-    grown = _selects_for_marshalled_pets(tmp_path / "20", RESTX_MARSHAL_CALL, 20)
-    assert grown - _selects_for_marshalled_pets(tmp_path / "5", RESTX_MARSHAL_CALL, 5) == 15
-    outcome = fix_source(RESTX_MARSHAL_CALL, rules=[NPlusOne], unsafe=True)
+@pytest.mark.parametrize(
+    ("source", "serializer"),
+    [
+        # Flask-RESTX marshals what the view returns through a model cloned from
+        # another, whose `owner` field reads each pet's lazy `owner`.
+        (RESTX_VIEW, "The model `pet_with_owner`"),
+        # `marshal(pets, self.fields)`, a dict whose dotted `owner.name` reads it.
+        (RESTX_MARSHAL_CALL, "The fields `self.fields`"),
+    ],
+)
+def test_marshalling_reads_each_returned_objects_relationship(
+    source: str, serializer: str, tmp_path: Path
+) -> None:
+    """One more SELECT per pet for its owner; none with the fix's loader option."""
+    (diagnostic,) = check_source(source, rules=[NPlusOne]).diagnostics
+    assert diagnostic.message.startswith(f"{serializer} reads `Pet.owner`,")
+    grown = _selects_for_marshalled_pets(tmp_path / "20", source, 20)
+    assert grown - _selects_for_marshalled_pets(tmp_path / "5", source, 5) == 15
+    outcome = fix_source(source, rules=[NPlusOne], unsafe=True)
     assert outcome.applied == 1 and not outcome.remaining.diagnostics
     assert "db_session.query(Pet).options(selectinload(Pet.owner)).all()" in outcome.source
     loaded = [_selects_for_marshalled_pets(tmp_path / f"f{n}", outcome.source, n) for n in (5, 20)]
