@@ -205,14 +205,15 @@ class MissingRollback(Rule):
     SQLAlchemy's errors (`except (DataError, IntegrityError):`).
 
     Also finds, in a Scrapy item pipeline (a class with `process_item(self, item,
-    spider)`), a `commit()` or `flush()` outside any `try` in a method that runs per
-    item, on a session that outlives the item: one the pipeline opens for the crawl in
-    `open_spider` or `__init__` (`self.session`), or one a module keeps for the process.
-    Its failure escapes to Scrapy, which logs it, drops the item and calls
-    `process_item` with the next item, on the same broken session. Not when the
-    pipeline rolls that session back anywhere (`process_item` wrapping its helpers in
-    `try: ... except Exception: self.session.rollback(); raise`), nor for a session per
-    item (`with self.Session() as session:`).
+    spider)`), a `commit()` or `flush()` outside any `try` (and any branch switched off,
+    `if ... and False:`) in a method that runs per item, on a session that outlives the
+    item: one the pipeline opens for the crawl in `open_spider` or `__init__`
+    (`self.session`), or one a module keeps for the process. Its failure escapes to
+    Scrapy, which logs it, drops the item and calls `process_item` with the next item,
+    on the same broken session. Not when the pipeline rolls that session back anywhere
+    (`process_item` wrapping its helpers in `try: ... except Exception:
+    self.session.rollback(); raise`), nor for a session per item (`with self.Session()
+    as session:`).
 
     Not reported: handlers that roll back or close the session (also in a
     `finally:`, or through the object that keeps it: `dao.rollback()` for
@@ -606,6 +607,15 @@ class Database:
     def save(self, item):
         self.session.add(Quote(**item))
         self.session.commit()"""
+            ),
+            files=_PIPELINE_FILES,
+        ),
+        # A write switched off: it never runs.
+        Valid(
+            _PIPELINE.format(
+                save="""        if item.get("week") and False:
+            self.session.add(Quote(**item))
+            self.session.commit()"""
             ),
             files=_PIPELINE_FILES,
         ),

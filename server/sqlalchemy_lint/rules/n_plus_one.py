@@ -430,6 +430,22 @@ class Students(Resource):
         ),
         # The statement loads each sample's box with it.
         Valid(_MARSHALLED_SAMPLES.format(options=".options(selectinload(Sample.box))")),
+        # The name holds one sample in the branch that marshals it; the list of all is
+        # bound in the other branch only.
+        Valid(
+            _MARSHALLED_SAMPLES.format(options="")
+            .replace(
+                """            samples = session.scalars(select(Sample)).all()
+            return marshal(samples, self.fields)""",
+                """            if code is not None:
+                samples = session.scalars(select(Sample).where(Sample.code == code)).first()
+                return marshal(samples, self.fields)
+            else:
+                samples = session.scalars(select(Sample)).all()
+                return {"count": len(samples)}""",
+            )
+            .replace("def get(self):", "def get(self, code=None):")
+        ),
         # `to_dict(only=...)` of columns: no relationship is serialized.
         Valid(
             """

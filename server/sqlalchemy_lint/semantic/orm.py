@@ -26,7 +26,7 @@ import libcst as cst
 from . import ir
 from .detachment import chain_above
 from .evaluate import Evaluator, FunctionFrame
-from .flow import comes_before
+from .flow import comes_before, exclusive
 from .inference import Resolver
 from .kinds import SELECT_FUNCTIONS, Kind
 from .model import ModuleModel, Scope, binding_scope
@@ -2374,8 +2374,12 @@ def _uses_of(model: ModuleModel, scope: Scope, iterated: cst.BaseExpression) -> 
     or the query's call chain itself."""
     if not isinstance(iterated, cst.Name):
         return [iterated]
+    # (Not a use in another arm of an `if` than the one that binds the name: there
+    # the name holds what that arm binds, `freezer = get_freezer(code)`.)
     uses: list[cst.CSTNode] = [
-        r for r in scope.references.get(iterated.value, ()) if r is not iterated
+        r
+        for r in scope.references.get(iterated.value, ())
+        if r is not iterated and not exclusive(model, iterated, r)
     ]
     for reference in list(uses):
         sliced = model.parent(reference)

@@ -182,7 +182,9 @@ def _kept_beyond_the_item(
 
 def _guarded(model: ModuleModel, call: cst.Call, name: str) -> bool:
     """Whether a `try` (whose handlers the other checks judge) or a `with` that rolls
-    the session back surrounds `call` in its function."""
+    the session back surrounds `call` in its function, or it never runs (`if item and
+    False:`, a branch switched off)."""
+    child: cst.CSTNode = call
     for ancestor in model.ancestors(call):
         if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
             return False
@@ -190,7 +192,19 @@ def _guarded(model: ModuleModel, call: cst.Call, name: str) -> bool:
             isinstance(ancestor, cst.With) and _with_resets(ancestor, name)
         ):
             return True
+        if isinstance(ancestor, cst.If) and child is ancestor.body and _never_true(ancestor.test):
+            return True
+        child = ancestor
     return False
+
+
+def _never_true(test: cst.BaseExpression) -> bool:
+    """`False`, `0`, `None`, or such a value joined by `and` to anything."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return _never_true(test.left) or _never_true(test.right)
+    if isinstance(test, cst.Name):
+        return test.value in ("False", "None")
+    return isinstance(test, cst.Integer) and test.value == "0"
 
 
 def _rolled_back(model: ModuleModel, scope: Scope, name: str) -> bool:
