@@ -858,6 +858,8 @@ def _serializers_of(
     for node in _uses_of(model, scope, iterated):
         if not isinstance(node, cst.BaseExpression):
             continue
+        if _one_object_there(model, resolver, scope, iterated, node):
+            continue
         dumped = _dumped_by(model, resolver, scope, node)
         if dumped is not None:
             yield node, f"the schema `{dumped[0]}`", dict.fromkeys(dumped[1], "")
@@ -2368,18 +2370,38 @@ def _is_loaded(model_name: str, relationship: str, options: set[str]) -> bool:
     return f"{model_name}.{relationship}" in options or relationship in options
 
 
+def _one_object_there(
+    model: ModuleModel,
+    resolver: Resolver,
+    scope: Scope,
+    iterated: cst.BaseExpression,
+    use: cst.CSTNode,
+) -> bool:
+    """Whether `use`, in another arm of an `if` than the one that binds the objects to
+    the name, reads what its own arm binds the name to, one object (`freezer =
+    get_freezer(code)`, a `.first()`), not the objects."""
+    if not isinstance(iterated, cst.Name) or not exclusive(model, iterated, use):
+        return False
+    for assignment in scope.assignments.get(iterated.value, ()):
+        value = assignment.value
+        if value is None or exclusive(model, assignment.node, use):
+            continue
+        if model.order.get(assignment.node, 0) > model.order.get(use, 0):
+            continue
+        ref = resolver.value_of(value, scope).ref
+        if ref is not None and ref.kind is RefKind.INSTANCE:
+            return True
+    return False
+
+
 def _uses_of(model: ModuleModel, scope: Scope, iterated: cst.BaseExpression) -> list[cst.CSTNode]:
     """Where the objects are used: the references to the name that keeps them (and to
     a name a slice of them is kept in, `shown = posts[start:end]`: the same objects),
     or the query's call chain itself."""
     if not isinstance(iterated, cst.Name):
         return [iterated]
-    # (Not a use in another arm of an `if` than the one that binds the name: there
-    # the name holds what that arm binds, `freezer = get_freezer(code)`.)
     uses: list[cst.CSTNode] = [
-        r
-        for r in scope.references.get(iterated.value, ())
-        if r is not iterated and not exclusive(model, iterated, r)
+        r for r in scope.references.get(iterated.value, ()) if r is not iterated
     ]
     for reference in list(uses):
         sliced = model.parent(reference)
