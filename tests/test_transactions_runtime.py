@@ -240,6 +240,19 @@ def load(obj, prop):
 """
 
 
+def _with_a_saved_item(source: str, url: str) -> tuple[dict[str, Any], Any]:
+    """The module `source` run on the database `url`, with one item saved there, and
+    that item as its session left it: loaded, then detached."""
+    namespace: dict[str, Any] = {"URL": url, "text": text}
+    exec(compile(source, "<example>", "exec"), namespace)
+    namespace["metadata"].create_all(namespace["engine"])
+    with namespace["SessionLocal"]() as session:
+        session.add(namespace["Item"](name="saved"))
+        session.commit()
+        detached = session.get(namespace["Item"], 1)
+    return namespace, detached
+
+
 def test_an_object_added_again_to_load_it_loses_no_write(tmp_path: Path) -> None:
     """`session.add(obj)` of an object loaded and detached elsewhere, then only loads of
     it: nothing was to be written, and the rows are as they were. (`refresh()` of an
@@ -247,17 +260,10 @@ def test_an_object_added_again_to_load_it_loses_no_write(tmp_path: Path) -> None
     source = "from sqlalchemy import text\n" + MODELS + REATTACHED
     assert check_source(source, rules=[UncommittedWrite]).diagnostics == []
     url = f"sqlite:///{tmp_path / 'reattached.db'}"
-    namespace: dict[str, Any] = {"URL": url, "text": text}
-    exec(compile(source, "<example>", "exec"), namespace)
-    namespace["metadata"].create_all(namespace["engine"])
-    Item, SessionLocal = namespace["Item"], namespace["SessionLocal"]
-    with SessionLocal() as session:
-        session.add(Item(name="saved"))
-        session.commit()
-        detached = session.get(Item, 1)
+    namespace, detached = _with_a_saved_item(source, url)
     assert namespace["load"](detached, "name") == "saved"
     with pytest.raises(Exception, match="is not persistent"):
-        namespace["load"](Item(name="new"), "name")
+        namespace["load"](namespace["Item"](name="new"), "name")
     namespace["engine"].dispose()
     assert _names(url) == ["saved"]
 
@@ -288,14 +294,8 @@ def test_an_object_merged_to_read_it_loses_no_write(
     found = [d.code for d in check_source(source, rules=[UncommittedWrite]).diagnostics]
     assert found == (["SQA106"] if reported else [])
     url = f"sqlite:///{tmp_path / 'merged.db'}"
-    namespace: dict[str, Any] = {"URL": url, "text": text}
-    exec(compile(source, "<example>", "exec"), namespace)
-    namespace["metadata"].create_all(namespace["engine"])
-    Item, SessionLocal = namespace["Item"], namespace["SessionLocal"]
-    with SessionLocal() as session:
-        session.add(Item(name="saved"))
-        session.commit()
-        namespace["current_item"] = session.get(Item, 1)
+    namespace, detached = _with_a_saved_item(source, url)
+    namespace["current_item"] = detached
     assert namespace["rename"]("renamed") == "saved"
     namespace["engine"].dispose()
     assert _names(url) == ["saved"]  # the rename, when made, was not kept
