@@ -283,11 +283,22 @@ class SqlalchemyLintServer(LanguageServer):
         """Write the result `analyse` kept aside under `key` to the cache (off the
         editor's critical path: after the publish)."""
         kept = self.records_to_keep.pop(key, None)
+        if kept is not None:
+            self._write_result(key, kept)
+
+    def keep_fixes(self, key: str, fixed: CheckResult, record: results.Record) -> None:
+        """Write the findings of a complete analysis with their fixes to the cache, so
+        that the text opened again shows them with their fixes at once."""
+        self._write_result(
+            key, results.CachedResult(fixed.diagnostics, fixed.suppressed, None, record)
+        )
+
+    def _write_result(self, key: str, result: results.CachedResult) -> None:
         cache = self.project.cache
-        if kept is None or cache is None:
+        if cache is None:
             return
         try:
-            cache.put(results.NAMESPACE, key, results.encode(kept))
+            cache.put(results.NAMESPACE, key, results.encode(result))
         except Exception:
             log.exception("keeping the findings of %s in the cache failed", key)
 
@@ -591,23 +602,6 @@ class SqlalchemyLintServer(LanguageServer):
         if fixed is not None:
             return KeptFindings(key, fixed, fixes_key, with_fixes=True)
         return KeptFindings(key, found, fixes_key)
-
-    def keep_fixes(self, key: str, fixed: CheckResult, record: results.Record) -> None:
-        """Write the findings of a complete analysis with their fixes to the cache, so
-        that the text opened again shows them with their fixes at once."""
-        cache = self.project.cache
-        if cache is None:
-            return
-        try:
-            cache.put(
-                results.NAMESPACE,
-                key,
-                results.encode(
-                    results.CachedResult(fixed.diagnostics, fixed.suppressed, None, record)
-                ),
-            )
-        except Exception:
-            log.exception("keeping the fixes of %s in the cache failed", key)
 
     def _ignored(self, path: Path) -> bool:
         """Whether the `ignorePatterns` setting leaves `path` alone. A pattern is matched
